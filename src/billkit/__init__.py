@@ -84,7 +84,42 @@ _EXPORTS: dict[str, str] = {
     "to_rate": "billkit.money",
 }
 
-__all__ = ["__version__", *sorted(_EXPORTS)]
+__all__ = [
+    "BillingCycle",
+    "BillkitError",
+    "Catalog",
+    "CatalogError",
+    "CurrencyMismatchError",
+    "Cycle",
+    "CycleUnit",
+    "Money",
+    "MoneyError",
+    "Period",
+    "PeriodError",
+    "Plan",
+    "PricingError",
+    "Quote",
+    "RoundingMode",
+    "RoundingPolicy",
+    "TaxSplit",
+    "UnknownCurrencyError",
+    "UnknownMetricError",
+    "UnknownPlanError",
+    "ValidationError",
+    "__version__",
+    "allocate",
+    "days_between",
+    "load_catalog",
+    "minor_units",
+    "quantize",
+    "quote",
+    "split_evenly",
+    "tax_from_gross",
+    "tax_from_net",
+    "to_decimal",
+    "to_money",
+    "to_rate",
+]
 
 
 def __getattr__(name: str) -> Any:

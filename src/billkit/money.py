@@ -1,0 +1,493 @@
+"""Money: exact amounts, minor units, rounding, allocation and tax splits.
+
+billkit's :class:`Money` *is* py-moneyed's ``Money`` (re-exported), so values
+interoperate with django-money and every other user of py-moneyed. billkit
+adds what py-moneyed leaves out:
+
+* :func:`minor_units`: how many decimal places a currency has, from one source
+  of truth (py-moneyed's ISO 4217 registry) with per-policy overrides;
+* :class:`RoundingPolicy` and :func:`quantize`: rounding at named points only,
+  with an explicit mode (half-up by default), never the process-wide decimal
+  context and never py-moneyed's own half-even ``round``;
+* :func:`allocate`: splits that add back up to the total, to the minor unit;
+* :func:`tax_from_net` / :func:`tax_from_gross`: tax splits whose parts always
+  add up;
+* :func:`to_decimal`, :func:`to_money`, :func:`to_rate`: converters that refuse
+  floats, booleans, NaN and infinities with an error naming the field.
+
+>>> from billkit.money import Money, tax_from_gross, allocate
+>>> tax_from_gross(Money("250.00", "RUB"), "20%").tax
+Money('41.67', 'RUB')
+>>> allocate(Money("100.00", "EUR"), [1, 1, 1])
+[Money('33.34', 'EUR'), Money('33.33', 'EUR'), Money('33.33', 'EUR')]
+"""
+
+from __future__ import annotations
+
+import decimal
+import enum
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Final, TypeAlias
+
+import attrs
+from moneyed import Currency, CurrencyDoesNotExist, Money, get_currency
+
+from billkit.errors import CurrencyMismatchError, MoneyError, UnknownCurrencyError
+
+__all__ = [
+    "DEFAULT_ROUNDING",
+    "Currency",
+    "DecimalLike",
+    "Money",
+    "RoundingMode",
+    "RoundingPolicy",
+    "TaxSplit",
+    "allocate",
+    "currency_of",
+    "minor_units",
+    "quantize",
+    "split_evenly",
+    "sum_money",
+    "tax_from_gross",
+    "tax_from_net",
+    "to_decimal",
+    "to_money",
+    "to_rate",
+    "zero",
+]
+
+DecimalLike: TypeAlias = Decimal | int | str
+"""What billkit accepts where it needs an exact number: never a ``float``."""
+
+# A context private to billkit: wide enough that no sum or product of amounts
+# loses a digit, independent of whatever the caller set on the thread's context.
+CONTEXT: Final = decimal.Context(
+    prec=60,
+    rounding=decimal.ROUND_HALF_EVEN,
+    Emax=999_999,
+    Emin=-999_999,
+    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
+)
+
+_ZERO: Final = Decimal(0)
+
+
+class RoundingMode(str, enum.Enum):
+    """How a value is rounded to a currency's minor unit.
+
+    ``HALF_UP`` rounds halves away from zero (0.125 -> 0.13, -0.125 -> -0.13),
+    the rule of most invoices and tax authorities. ``HALF_EVEN`` is banker's
+    rounding. ``UP`` and ``DOWN`` round away from / towards zero; ``CEILING``
+    and ``FLOOR`` towards positive / negative infinity.
+    """
+
+    HALF_UP = "half_up"
+    HALF_EVEN = "half_even"
+    UP = "up"
+    DOWN = "down"
+    CEILING = "ceiling"
+    FLOOR = "floor"
+
+    @property
+    def decimal_rounding(self) -> str:
+        """The :mod:`decimal` constant for this mode."""
+        return _DECIMAL_ROUNDING[self]
+
+
+_DECIMAL_ROUNDING: Final = {
+    RoundingMode.HALF_UP: decimal.ROUND_HALF_UP,
+    RoundingMode.HALF_EVEN: decimal.ROUND_HALF_EVEN,
+    RoundingMode.UP: decimal.ROUND_UP,
+    RoundingMode.DOWN: decimal.ROUND_DOWN,
+    RoundingMode.CEILING: decimal.ROUND_CEILING,
+    RoundingMode.FLOOR: decimal.ROUND_FLOOR,
+}
+
+
+def _to_mode(value: RoundingMode | str) -> RoundingMode:
+    if isinstance(value, RoundingMode):
+        return value
+    try:
+        return RoundingMode(value)
+    except ValueError:
+        raise MoneyError(
+            "rounding.mode", value, f"one of {', '.join(m.value for m in RoundingMode)}"
+        ) from None
+
+
+def _to_minor_units(value: Mapping[str, int]) -> Mapping[str, int]:
+    result: dict[str, int] = {}
+    for code, digits in value.items():
+        currency = _currency(code, field="rounding.minor_units")
+        if isinstance(digits, bool) or not isinstance(digits, int) or not 0 <= digits <= 8:
+            raise MoneyError(f"rounding.minor_units[{code!r}]", digits, "an int from 0 to 8")
+        result[currency.code] = digits
+    return MappingProxyType(dict(sorted(result.items())))
+
+
+@attrs.frozen(kw_only=True)
+class RoundingPolicy:
+    """Where a computed amount is rounded to, and how.
+
+    ``mode`` is the rounding rule; ``minor_units`` overrides the number of
+    decimal places for some currencies (the default is the ISO 4217 minor unit
+    from py-moneyed's registry, see :func:`minor_units`).
+
+    >>> RoundingPolicy().round(Money("0.125", "EUR"))
+    Money('0.13', 'EUR')
+    >>> RoundingPolicy(mode="half_even").round(Money("0.125", "EUR"))
+    Money('0.12', 'EUR')
+    >>> RoundingPolicy(minor_units={"IRR": 0}).round(Money("1234.50", "IRR"))
+    Money('1235', 'IRR')
+    """
+
+    mode: RoundingMode = attrs.field(default=RoundingMode.HALF_UP, converter=_to_mode)
+    minor_units: Mapping[str, int] = attrs.field(
+        factory=dict, converter=_to_minor_units, eq=False, hash=False, repr=False
+    )
+    # Mappings are not hashable: compare and hash the sorted items instead.
+    _key: tuple[tuple[str, int], ...] = attrs.field(init=False, repr=False)
+
+    @_key.default
+    def _make_key(self) -> tuple[tuple[str, int], ...]:
+        return tuple(self.minor_units.items())
+
+    def __repr__(self) -> str:
+        extra = f", minor_units={dict(self.minor_units)!r}" if self.minor_units else ""
+        return f"RoundingPolicy(mode={self.mode.value!r}{extra})"
+
+    def digits(self, currency: Currency | str) -> int:
+        """Decimal places for ``currency`` under this policy."""
+        return minor_units(currency, self.minor_units)
+
+    def quantum(self, currency: Currency | str) -> Decimal:
+        """The smallest amount of ``currency`` under this policy (0.01 for EUR)."""
+        return _QUANTA[self.digits(currency)]
+
+    def round(self, money: Money) -> Money:
+        """``money`` rounded to its currency's minor unit under this policy."""
+        return Money(self.round_amount(money.amount, money.currency), money.currency)
+
+    def round_amount(self, amount: Decimal, currency: Currency | str) -> Decimal:
+        """A bare ``Decimal`` amount of ``currency`` rounded under this policy."""
+        return amount.quantize(
+            _QUANTA[self.digits(currency)], rounding=_DECIMAL_ROUNDING[self.mode], context=CONTEXT
+        )
+
+
+_QUANTA: Final = tuple(Decimal(1).scaleb(-n) for n in range(9))
+
+DEFAULT_ROUNDING: Final = RoundingPolicy()
+"""Half-up to the currency's ISO 4217 minor unit."""
+
+
+def _currency(value: Currency | str, *, field: str = "currency") -> Currency:
+    if isinstance(value, Currency):
+        return value
+    if not isinstance(value, str):
+        raise UnknownCurrencyError(field, value, "an ISO 4217 currency code such as 'EUR'")
+    try:
+        return get_currency(value.upper())
+    except CurrencyDoesNotExist:
+        raise UnknownCurrencyError(
+            field, value, "an ISO 4217 currency code known to py-moneyed, such as 'EUR'"
+        ) from None
+
+
+def currency_of(value: Currency | str) -> Currency:
+    """The py-moneyed :class:`Currency` for a code, or :class:`UnknownCurrencyError`.
+
+    >>> currency_of("rub").code
+    'RUB'
+    """
+    return _currency(value)
+
+
+def minor_units(currency: Currency | str, overrides: Mapping[str, int] | None = None) -> int:
+    """Decimal places of ``currency``: its ISO 4217 minor unit, unless overridden.
+
+    The one source of truth is py-moneyed's currency registry, which follows
+    ISO 4217 (``sub_unit``). CLDR, and so babel, disagrees for about a dozen
+    currencies: ISO gives the Iranian rial 2 decimals, CLDR 0, and Iranian
+    invoices are written in whole rials. Pass ``overrides`` (or set
+    ``RoundingPolicy(minor_units=...)``) to follow local practice.
+
+    >>> minor_units("EUR"), minor_units("JPY"), minor_units("KWD"), minor_units("IRR")
+    (2, 0, 3, 2)
+    >>> minor_units("IRR", {"IRR": 0})
+    0
+    """
+    cur = _currency(currency)
+    if overrides:
+        found = overrides.get(cur.code)
+        if found is not None:
+            return found
+    digits = _DIGITS.get(cur.code)
+    if digits is None:
+        digits = len(str(cur.sub_unit)) - 1 if cur.sub_unit > 0 else 0
+        _DIGITS[cur.code] = digits
+    return digits
+
+
+_DIGITS: dict[str, int] = {}  # cache of registry lookups: a pure function of the code
+
+
+def quantize(money: Money, policy: RoundingPolicy = DEFAULT_ROUNDING) -> Money:
+    """Round ``money`` to its currency's minor unit under ``policy``.
+
+    Use this, not ``Money.round()``: py-moneyed rounds with the thread's
+    decimal context (half-even) and no way to choose.
+
+    >>> quantize(Money("2.675", "USD"))
+    Money('2.68', 'USD')
+    >>> quantize(Money("2.675", "USD"), RoundingPolicy(mode="down"))
+    Money('2.67', 'USD')
+    """
+    return policy.round(money)
+
+
+def to_decimal(value: object, field: str = "amount") -> Decimal:
+    """``value`` as an exact ``Decimal``: str, int or Decimal; never float.
+
+    Floats are refused because ``0.1`` is not one tenth; booleans, NaN and
+    infinities are refused because they are never amounts.
+
+    >>> to_decimal("19.90")
+    Decimal('19.90')
+    >>> to_decimal(0.1, "unit_price")
+    Traceback (most recent call last):
+    ...
+    billkit.errors.MoneyError: unit_price = 0.1: expected a str, int or Decimal (floats are inexact: write '0.1')
+    """
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, bool):
+        raise MoneyError(field, value, "a number, not a bool")
+    elif isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, str):
+        try:
+            result = Decimal(value.strip().replace("_", ""))
+        except decimal.InvalidOperation:
+            raise MoneyError(field, value, "a decimal number such as '19.90'") from None
+    elif isinstance(value, float):
+        raise MoneyError(
+            field, value, f"a str, int or Decimal (floats are inexact: write '{value!r}')"
+        )
+    else:
+        raise MoneyError(field, value, "a str, int or Decimal")
+    if not result.is_finite():
+        raise MoneyError(field, value, "a finite number")
+    return result
+
+
+def to_money(value: object, currency: Currency | str | None = None, field: str = "amount") -> Money:
+    """``value`` as :class:`Money`, refusing floats and foreign currencies.
+
+    ``value`` may be a Money (its currency must equal ``currency`` if given),
+    or an exact number with ``currency``. A string ``"12.50 EUR"`` is read too.
+
+    >>> to_money("12.50", "EUR")
+    Money('12.50', 'EUR')
+    >>> to_money("12.50 eur")
+    Money('12.50', 'EUR')
+    >>> to_money(Money("1", "USD"), "EUR", field="base_fee")
+    Traceback (most recent call last):
+    ...
+    billkit.errors.CurrencyMismatchError: base_fee = Money('1', 'USD'): expected an amount in EUR
+    """
+    if isinstance(value, Money):
+        if currency is not None and value.currency != _currency(currency):
+            raise CurrencyMismatchError(field, value, f"an amount in {_currency(currency).code}")
+        if not value.amount.is_finite():
+            raise MoneyError(field, value, "a finite amount")
+        return value
+    if currency is None:
+        if isinstance(value, str) and len(parts := value.split()) == 2:
+            return Money(to_decimal(parts[0], field), _currency(parts[1], field=field))
+        raise MoneyError(field, value, "a Money, or an amount with a currency such as '12.50 EUR'")
+    return Money(to_decimal(value, field), _currency(currency, field=field))
+
+
+def to_rate(value: object, field: str = "rate") -> Decimal:
+    """A rate as a fraction: ``"20%"`` and ``"0.20"`` both give ``Decimal('0.20')``.
+
+    Negative rates are refused; rates above 100% are allowed (a 150% markup).
+
+    >>> to_rate("20%"), to_rate("0.2"), to_rate(Decimal("0.039"))
+    (Decimal('0.20'), Decimal('0.2'), Decimal('0.039'))
+    """
+    if isinstance(value, str) and value.strip().endswith("%"):
+        rate = to_decimal(value.strip()[:-1], field).scaleb(-2, CONTEXT)
+    else:
+        rate = to_decimal(value, field)
+    if rate < 0:
+        raise MoneyError(field, value, "a rate of zero or more")
+    return rate
+
+
+def zero(currency: Currency | str) -> Money:
+    """Zero in ``currency``."""
+    return Money(_ZERO, _currency(currency))
+
+
+def _same_currency(amounts: Iterable[Money], field: str) -> Currency | None:
+    currency: Currency | None = None
+    for i, m in enumerate(amounts):
+        if not isinstance(m, Money):
+            raise MoneyError(f"{field}[{i}]", m, "a Money")
+        if currency is None:
+            currency = m.currency
+        elif m.currency != currency:
+            raise CurrencyMismatchError(f"{field}[{i}]", m, f"an amount in {currency.code}")
+    return currency
+
+
+def sum_money(amounts: Iterable[Money], currency: Currency | str | None = None) -> Money:
+    """The exact sum of ``amounts``; all in one currency.
+
+    ``currency`` names the currency of an empty sum (and is checked otherwise).
+
+    >>> sum_money([Money("1.10", "EUR"), Money("2.20", "EUR")])
+    Money('3.30', 'EUR')
+    >>> sum_money([], "EUR")
+    Money('0', 'EUR')
+    """
+    items = list(amounts)
+    found = _same_currency(items, "amounts")
+    if currency is not None:
+        expected = _currency(currency)
+        if found is not None and found != expected:
+            raise CurrencyMismatchError("amounts", items, f"amounts in {expected.code}")
+        found = expected
+    if found is None:
+        raise MoneyError("currency", None, "a currency for an empty sum")
+    total = _ZERO
+    for m in items:
+        total = CONTEXT.add(total, m.amount)
+    return Money(total, found)
+
+
+def allocate(
+    total: Money, weights: Sequence[DecimalLike], policy: RoundingPolicy = DEFAULT_ROUNDING
+) -> list[Money]:
+    """Split ``total`` in proportion to ``weights`` so the parts add up exactly.
+
+    Each part is its exact share rounded towards zero to the minor unit; the
+    minor units left over go one each to the parts with the largest dropped
+    remainders, the earlier part first on a tie (the *largest remainder*
+    method). Zero weights always get zero. A negative total is split as its
+    absolute value and negated, so signs never mix.
+
+    ``total`` must already be a whole number of minor units under ``policy``:
+    a split cannot conserve digits it cannot represent.
+
+    >>> allocate(Money("10.00", "EUR"), [1, 2])
+    [Money('3.33', 'EUR'), Money('6.67', 'EUR')]
+    >>> allocate(Money("0.05", "EUR"), ["0.3", "0.3", "0.4"])
+    [Money('0.02', 'EUR'), Money('0.01', 'EUR'), Money('0.02', 'EUR')]
+    """
+    if not isinstance(total, Money):
+        raise MoneyError("total", total, "a Money")
+    ws = [to_decimal(w, f"weights[{i}]") for i, w in enumerate(weights)]
+    if not ws:
+        raise MoneyError("weights", list(weights), "at least one weight")
+    for i, w in enumerate(ws):
+        if w < 0:
+            raise MoneyError(f"weights[{i}]", weights[i], "a weight of zero or more")
+    weight_sum = CONTEXT.add(sum(ws, _ZERO), _ZERO)
+    if weight_sum == 0:
+        raise MoneyError("weights", list(weights), "at least one weight above zero")
+    digits = policy.digits(total.currency)
+    quantum = _QUANTA[digits]
+    units = CONTEXT.divide(total.amount, quantum)
+    if units != units.to_integral_value(context=CONTEXT):
+        raise MoneyError(
+            "total",
+            total,
+            f"a whole number of minor units ({digits} decimal places); round it first",
+        )
+    sign = -1 if units < 0 else 1
+    whole = int(abs(units))
+    shares = [CONTEXT.divide(CONTEXT.multiply(whole, w), weight_sum) for w in ws]
+    floors = [int(s) for s in shares]  # shares are >= 0: int() truncates = floor
+    left = whole - sum(floors)
+    order = sorted(range(len(ws)), key=lambda i: (-(shares[i] - floors[i]), i))
+    for i in order[:left]:
+        floors[i] += 1
+    currency = total.currency
+    return [Money(CONTEXT.multiply(sign * n, quantum), currency) for n in floors]
+
+
+def split_evenly(
+    total: Money, parts: int, policy: RoundingPolicy = DEFAULT_ROUNDING
+) -> list[Money]:
+    """Split ``total`` into ``parts`` near-equal amounts that add up exactly.
+
+    >>> split_evenly(Money("100.00", "RUB"), 3)
+    [Money('33.34', 'RUB'), Money('33.33', 'RUB'), Money('33.33', 'RUB')]
+    """
+    if isinstance(parts, bool) or not isinstance(parts, int) or parts < 1:
+        raise MoneyError("parts", parts, "a whole number of parts, 1 or more")
+    return allocate(total, [1] * parts, policy)
+
+
+@attrs.frozen(kw_only=True)
+class TaxSplit:
+    """An amount split into net, tax and gross, with ``net + tax == gross``.
+
+    ``rate`` is the fraction applied (``Decimal('0.20')`` for 20 %).
+    """
+
+    net: Money
+    tax: Money
+    gross: Money
+    rate: Decimal
+
+
+def _check_money(value: object, field: str) -> Money:
+    if not isinstance(value, Money):
+        raise MoneyError(field, value, "a Money")
+    return value
+
+
+def tax_from_net(
+    net: Money, rate: DecimalLike, policy: RoundingPolicy = DEFAULT_ROUNDING
+) -> TaxSplit:
+    """Tax and gross for a net (tax-exclusive) amount.
+
+    The net is rounded to the minor unit, the tax is ``net x rate`` rounded
+    once, and the gross is their sum.
+
+    >>> tax_from_net(Money("100.00", "RUB"), "22%")
+    TaxSplit(net=Money('100.00', 'RUB'), tax=Money('22.00', 'RUB'), gross=Money('122.00', 'RUB'), rate=Decimal('0.22'))
+    """
+    net = policy.round(_check_money(net, "net"))
+    r = to_rate(rate)
+    tax = Money(policy.round_amount(CONTEXT.multiply(net.amount, r), net.currency), net.currency)
+    gross = Money(CONTEXT.add(net.amount, tax.amount), net.currency)
+    return TaxSplit(net=net, tax=tax, gross=gross, rate=r)
+
+
+def tax_from_gross(
+    gross: Money, rate: DecimalLike, policy: RoundingPolicy = DEFAULT_ROUNDING
+) -> TaxSplit:
+    """Net and tax inside a gross (tax-inclusive) amount.
+
+    The tax is ``gross x rate / (1 + rate)`` rounded once; the net is
+    ``gross - tax``, so the parts always add back up to the gross.
+    250.00 RUB including 20 % VAT holds 250 x 20 / 120 = 41.666... -> 41.67
+    of tax and 208.33 net (the hosting provider's cart):
+
+    >>> split = tax_from_gross(Money("250.00", "RUB"), "20%")
+    >>> split.net, split.tax
+    (Money('208.33', 'RUB'), Money('41.67', 'RUB'))
+    """
+    gross = policy.round(_check_money(gross, "gross"))
+    r = to_rate(rate)
+    exact = CONTEXT.divide(CONTEXT.multiply(gross.amount, r), CONTEXT.add(1, r))
+    tax = Money(policy.round_amount(exact, gross.currency), gross.currency)
+    net = Money(CONTEXT.subtract(gross.amount, tax.amount), gross.currency)
+    return TaxSplit(net=net, tax=tax, gross=gross, rate=r)

@@ -1,0 +1,384 @@
+"""Plan catalogs as data: TOML and JSON in, TOML and JSON out, exactly.
+
+A catalog is a list of plans. Amounts are written as strings in the plan's
+currency (``base_fee = "490.00"``); numbers written without quotes are read
+exactly too (as ``Decimal``, never through ``float``). Keys that billkit does
+not know are refused, so a misspelt ``inclded`` is an error, not a silently
+ignored allowance. Every error names the source, the plan and the field.
+
+.. code-block:: toml
+
+    [[plans]]
+    code = "pro"
+    name = "Pro"
+    currency = "EUR"
+    cycle = "monthly"
+    base_fee = "49.00"
+
+    [[plans.charges]]
+    code = "api"
+    metric = "api_calls"
+    included = "10000"
+    model = { type = "per_unit", unit_price = "0.002" }
+
+>>> catalog = loads_catalog('''
+... [[plans]]
+... code = "pro"
+... name = "Pro"
+... currency = "EUR"
+... base_fee = "49.00"
+... [[plans.charges]]
+... code = "api"
+... metric = "api_calls"
+... included = "10000"
+... model = { type = "per_unit", unit_price = "0.002" }
+... ''')
+>>> catalog["pro"].base_fee
+Money('49.00', 'EUR')
+>>> loads_catalog(dumps_catalog(catalog)) == catalog
+True
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Iterable, Iterator, Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import attrs
+import cattrs
+from cattrs.errors import (
+    AttributeValidationNote,
+    ClassValidationError,
+    ForbiddenExtraKeysError,
+    IterableValidationError,
+    IterableValidationNote,
+)
+from moneyed import Currency, Money
+
+from billkit.errors import BillkitError, CatalogError, UnknownPlanError, ValidationError
+from billkit.money import (
+    RoundingMode,
+    RoundingPolicy,
+    currency_of,
+    to_decimal,
+    to_money,
+)
+from billkit.periods import Cycle
+from billkit.pricing.models import (
+    AnyModel,
+    Flat,
+    Graduated,
+    Package,
+    Percentage,
+    PerUnit,
+    Volume,
+)
+from billkit.pricing.plans import Charge, ChargeLike, PercentOf, Plan
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+__all__ = ["Catalog", "Format", "dump_catalog", "dumps_catalog", "load_catalog", "loads_catalog"]
+
+Format = Literal["toml", "json"]
+"""A catalog's file format."""
+
+_MODEL_TYPES: Final[dict[str, type[Any]]] = {
+    m.kind: m for m in (Flat, PerUnit, Graduated, Volume, Package, Percentage)
+}
+_FORMAT_VERSION: Final = 1
+
+
+def _check_plans(value: Iterable[Plan]) -> tuple[Plan, ...]:
+    plans = tuple(value)
+    seen: set[str] = set()
+    for i, plan in enumerate(plans):
+        if not isinstance(plan, Plan):
+            raise CatalogError(f"plans[{i}]", plan, "a Plan")
+        if plan.code in seen:
+            raise CatalogError(f"plans[{i}].code", plan.code, "a plan code used only once")
+        seen.add(plan.code)
+    return plans
+
+
+@attrs.frozen
+class Catalog:
+    """An ordered set of plans, looked up by code.
+
+    >>> from billkit.money import Money
+    >>> catalog = Catalog([Plan(code="basic", name="Basic", currency="EUR",
+    ...                         base_fee=Money("9.00", "EUR"))])
+    >>> catalog["basic"].name, "basic" in catalog, len(catalog)
+    ('Basic', True, 1)
+    >>> catalog["gold"]
+    Traceback (most recent call last):
+    ...
+    billkit.errors.UnknownPlanError: plan = 'gold': expected one of ['basic']
+    """
+
+    plans: tuple[Plan, ...] = attrs.field(converter=_check_plans)
+
+    def __getitem__(self, code: str) -> Plan:
+        for plan in self.plans:
+            if plan.code == code:
+                return plan
+        raise UnknownPlanError("plan", code, f"one of {self.codes}")
+
+    def __contains__(self, code: object) -> bool:
+        return any(plan.code == code for plan in self.plans)
+
+    def __iter__(self) -> Iterator[Plan]:
+        return iter(self.plans)
+
+    def __len__(self) -> int:
+        return len(self.plans)
+
+    @property
+    def codes(self) -> list[str]:
+        """The plan codes, in catalog order."""
+        return [plan.code for plan in self.plans]
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], source: str = "<catalog>") -> Catalog:
+        """Build a catalog from plain data (as parsed from TOML or JSON)."""
+        if not isinstance(data, Mapping):
+            raise CatalogError(f"{source}: catalog", data, "a table with a 'plans' list")
+        extra = sorted(set(data) - {"plans", "version"})
+        if extra:
+            raise CatalogError(f"{source}: {extra[0]}", data[extra[0]], "only 'version', 'plans'")
+        version = data.get("version", _FORMAT_VERSION)
+        if version != _FORMAT_VERSION:
+            raise CatalogError(f"{source}: version", version, f"{_FORMAT_VERSION}")
+        raw_plans = data.get("plans")
+        if not isinstance(raw_plans, list):
+            raise CatalogError(f"{source}: plans", raw_plans, "a list of plan tables")
+        plans = [_structure_plan(raw, source, i) for i, raw in enumerate(raw_plans)]
+        try:
+            return cls(plans)
+        except CatalogError as error:
+            raise CatalogError(f"{source}: {error.field}", error.value, error.expected) from None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data that :meth:`from_dict` turns back into an equal catalog."""
+        return {
+            "version": _FORMAT_VERSION,
+            "plans": [_converter(p.currency.code).unstructure(p, Plan) for p in self.plans],
+        }
+
+
+# --- structuring -----------------------------------------------------------------------
+
+
+def _decimal(value: object, _: object) -> Decimal:
+    return to_decimal(value, "")
+
+
+def _text_decimal(value: Decimal) -> str:
+    return format(value, "f")
+
+
+def _rounding_structure(value: object, _: object) -> RoundingPolicy:
+    if not isinstance(value, Mapping):
+        raise CatalogError("", value, "a table with 'mode' and 'minor_units'")
+    extra = sorted(set(value) - {"mode", "minor_units"})
+    if extra:
+        raise CatalogError(extra[0], value[extra[0]], "only 'mode' and 'minor_units'")
+    return RoundingPolicy(
+        mode=value.get("mode", RoundingMode.HALF_UP), minor_units=value.get("minor_units", {})
+    )
+
+
+def _rounding_unstructure(policy: RoundingPolicy) -> dict[str, Any]:
+    out: dict[str, Any] = {"mode": policy.mode.value}
+    if policy.minor_units:
+        out["minor_units"] = dict(policy.minor_units)
+    return out
+
+
+@functools.cache
+def _converter(currency: str) -> cattrs.Converter:
+    """A converter whose bare amounts are in ``currency`` (one per currency)."""
+    conv = cattrs.Converter(
+        omit_if_default=True, forbid_extra_keys=True, use_alias=True, detailed_validation=True
+    )
+    cur = currency_of(currency)
+
+    conv.register_structure_hook(Decimal, _decimal)
+    conv.register_unstructure_hook(Decimal, _text_decimal)
+
+    def money(value: object, _: object) -> Money:
+        if isinstance(value, str) and len(value.split()) == 2:
+            value = to_money(value, field="")  # "12.50 EUR": checked against the plan below
+        return to_money(value, cur, field="")
+
+    conv.register_structure_hook(Money, money)
+    conv.register_unstructure_hook(Money, lambda m: _text_decimal(m.amount))
+    conv.register_structure_hook(Currency, lambda v, _: currency_of(v))
+    conv.register_unstructure_hook(Currency, lambda c: c.code)
+    conv.register_structure_hook(Cycle, lambda v, _: v if isinstance(v, Cycle) else Cycle.parse(v))
+    conv.register_unstructure_hook(Cycle, str)
+    conv.register_structure_hook(RoundingPolicy, _rounding_structure)
+    conv.register_unstructure_hook(RoundingPolicy, _rounding_unstructure)
+
+    def model(value: object, _: object) -> Any:
+        if not isinstance(value, Mapping) or "type" not in value:
+            raise CatalogError("type", value, f"a table with a 'type': one of {list(_MODEL_TYPES)}")
+        kind = value["type"]
+        cls = _MODEL_TYPES.get(kind)
+        if cls is None:
+            raise CatalogError("type", kind, f"one of {list(_MODEL_TYPES)}")
+        body = {k: v for k, v in value.items() if k != "type"}
+        if cls is Percentage:
+            body.setdefault("currency", cur.code)
+        return conv.structure(body, cls)
+
+    def model_out(value: Any) -> dict[str, Any]:
+        body = {"type": value.kind, **conv.unstructure(value, type(value))}
+        if isinstance(value, Percentage) and value.currency == cur:
+            body.pop("currency", None)
+        return body
+
+    conv.register_structure_hook(AnyModel, model)
+    conv.register_unstructure_hook(AnyModel, model_out)
+    for cls in _MODEL_TYPES.values():
+        # Unstructuring a model through its union keeps its "type" tag.
+        conv.register_unstructure_hook(
+            cls,
+            cattrs.gen.make_dict_unstructure_fn(
+                cls, conv, _cattrs_omit_if_default=True, _cattrs_use_alias=True
+            ),
+        )
+
+    def charge(value: object, _: object) -> ChargeLike:
+        if isinstance(value, Mapping) and "of" in value:
+            return conv.structure(value, PercentOf)
+        return conv.structure(value, Charge)
+
+    conv.register_structure_hook(ChargeLike, charge)
+    conv.register_unstructure_hook(ChargeLike, lambda c: conv.unstructure(c, type(c)))
+    return conv
+
+
+def _leaves(error: BaseException, path: str) -> Iterator[tuple[str, BaseException]]:
+    """Each underlying error of a cattrs error group, with its path."""
+    if isinstance(error, (ClassValidationError, IterableValidationError)):
+        with_notes, without = error.group_exceptions()
+        for sub, note in with_notes:
+            if isinstance(note, AttributeValidationNote):
+                yield from _leaves(sub, f"{path}.{note.name}" if path else note.name)
+            elif isinstance(note, IterableValidationNote):
+                yield from _leaves(
+                    sub,
+                    f"{path}[{note.index!r}]"
+                    if isinstance(note.index, str)
+                    else f"{path}[{note.index}]",
+                )
+        for sub in without:
+            yield from _leaves(sub, path)
+    else:
+        yield path, error
+
+
+def _join(path: str, field: str) -> str:
+    if not field:
+        return path
+    if not path:
+        return field
+    return path + (field if field.startswith("[") else "." + field)
+
+
+def _catalog_error(where: str, path: str, error: BaseException) -> CatalogError:
+    if isinstance(error, ValidationError):
+        return CatalogError(f"{where}{_join(path, error.field)}", error.value, error.expected)
+    if isinstance(error, ForbiddenExtraKeysError):
+        key = sorted(error.extra_fields)[0]
+        known = [a.alias for a in attrs.fields(error.cl) if a.init]
+        return CatalogError(f"{where}{path or 'plan'}", key, f"a known key: one of {known}")
+    if isinstance(error, KeyError):
+        return CatalogError(f"{where}{path}", None, "a value: this key is required")
+    return CatalogError(f"{where}{path}", None, f"a valid value ({type(error).__name__}: {error})")
+
+
+def _structure_plan(raw: object, source: str, index: int) -> Plan:
+    where = f"{source}: plans[{index}]"
+    if not isinstance(raw, Mapping):
+        raise CatalogError(where, raw, "a plan table")
+    code = raw.get("code")
+    if isinstance(code, str):
+        where = f"{source}: plan {code!r}: "
+    else:
+        where += "."
+    currency = raw.get("currency")
+    try:
+        conv = _converter(currency_of(currency).code)  # type: ignore[arg-type]
+    except BillkitError as error:
+        raise CatalogError(f"{where}currency", currency, error.expected) from None  # type: ignore[attr-defined]
+    try:
+        return conv.structure(raw, Plan)
+    except (ClassValidationError, IterableValidationError) as group:
+        path, first = next(_leaves(group, ""))
+        raise _catalog_error(where, path, first) from None
+    except (ValidationError, ForbiddenExtraKeysError) as error:
+        raise _catalog_error(where, "", error) from None
+
+
+# --- files -------------------------------------------------------------------------------
+
+
+def loads_catalog(text: str, format: Format = "toml", source: str = "<string>") -> Catalog:
+    """Read a catalog from TOML or JSON text; ``source`` names it in errors."""
+    try:
+        if format == "toml":
+            data = tomllib.loads(text, parse_float=Decimal)
+        elif format == "json":
+            data = json.loads(text, parse_float=Decimal)
+        else:
+            raise CatalogError("format", format, "'toml' or 'json'")
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as error:
+        raise CatalogError(source, "...", f"valid {format.upper()} ({error})") from None
+    return Catalog.from_dict(data, source)
+
+
+def load_catalog(path: str | Path, format: Format | None = None) -> Catalog:
+    """Read a catalog file; the format follows the suffix (.toml, .json) unless given."""
+    p = Path(path)
+    fmt = format or _format_of(p)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as error:
+        raise CatalogError("path", str(p), f"a readable catalog file ({error.strerror})") from None
+    return loads_catalog(text, fmt, source=str(p))
+
+
+def dumps_catalog(catalog: Catalog, format: Format = "toml") -> str:
+    """Write a catalog as TOML or JSON text; reading it back gives an equal catalog."""
+    data = catalog.to_dict()
+    if format == "toml":
+        import tomli_w
+
+        return tomli_w.dumps(data)
+    if format == "json":
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    raise CatalogError("format", format, "'toml' or 'json'")
+
+
+def dump_catalog(catalog: Catalog, path: str | Path, format: Format | None = None) -> None:
+    """Write ``catalog`` to ``path``, in the format its suffix names unless given."""
+    p = Path(path)
+    p.write_text(dumps_catalog(catalog, format or _format_of(p)), encoding="utf-8")
+
+
+def _format_of(path: Path) -> Format:
+    suffix = path.suffix.lower()
+    if suffix == ".toml":
+        return "toml"
+    if suffix == ".json":
+        return "json"
+    raise CatalogError("path", str(path), "a file ending in .toml or .json, or an explicit format")

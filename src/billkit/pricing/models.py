@@ -1,0 +1,740 @@
+"""Price models: how a quantity becomes an amount, with the reason shown.
+
+Every model is a frozen value with two methods:
+
+* ``price(quantity) -> Money``: the exact amount, never rounded (a quote
+  rounds each line once, under the plan's rounding policy);
+* ``explain(quantity) -> Breakdown``: the same amount with its steps (tier by
+  tier: units, unit price, flat fee, subtotal).
+
+Quantities are exact numbers (``str``, ``int`` or ``Decimal``; fractions such
+as 1.5 GB or 0.25 hours are fine); floats, negatives and NaN are refused.
+
+>>> from billkit.money import Money
+>>> eur = lambda amount: Money(amount, "EUR")
+>>> api_calls = Graduated(tiers=[
+...     Tier(up_to=1000, unit_price=eur("0.01")),
+...     Tier(up_to=None, unit_price=eur("0.008")),
+... ])
+>>> api_calls.price(1500)   # 1 000 x 0.01 + 500 x 0.008 = 10 + 4
+Money('14.000', 'EUR')
+>>> print(api_calls.explain(1500))
+graduated, quantity 1500: 14.000 EUR
+  tier 1 (0 to 1000): 1000 x 0.01 = 10.00
+  tier 2 (above 1000): 500 x 0.008 = 4.000
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import ClassVar, Final, Protocol, TypeAlias, runtime_checkable
+
+import attrs
+from moneyed import Currency, Money
+
+from billkit.errors import CurrencyMismatchError, PricingError
+from billkit.money import CONTEXT, to_decimal, to_money, to_rate
+
+__all__ = [
+    "Breakdown",
+    "Flat",
+    "Graduated",
+    "Package",
+    "PerUnit",
+    "Percentage",
+    "PriceModel",
+    "PricingCurrencyError",
+    "Step",
+    "Tier",
+    "Volume",
+]
+
+_ZERO: Final = Decimal(0)
+_ONE: Final = Decimal(1)
+
+
+class PricingCurrencyError(PricingError, CurrencyMismatchError):
+    """A price model or plan that mixes currencies.
+
+    It is both a :class:`~billkit.PricingError` and a
+    :class:`~billkit.CurrencyMismatchError`, so either handler catches it.
+    """
+
+
+def _fmt(value: Decimal) -> str:
+    """A Decimal as plain digits, never in exponent notation."""
+    text = format(value, "f")
+    return text
+
+
+def _quantity(value: object, field: str = "quantity") -> Decimal:
+    q = to_decimal(value, field)
+    if q < 0:
+        raise PricingError(field, value, "a quantity of zero or more")
+    return q
+
+
+def _price(value: object, field: str) -> Money:
+    # A bare number has no currency; say so rather than guess one.
+    bare = isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+    if bare or (isinstance(value, str) and len(value.split()) != 2):
+        raise PricingError(field, value, "a Money (a bare number has no currency)")
+    money = to_money(value, field=field)
+    if money.amount < 0:
+        raise PricingError(field, value, "an amount of zero or more")
+    return money
+
+
+def _optional_price(value: object, field: str) -> Money | None:
+    return None if value is None else _price(value, field)
+
+
+def _amount_field(value: object) -> Money:
+    return _price(value, "amount")
+
+
+def _unit_price_field(value: object) -> Money:
+    return _price(value, "unit_price")
+
+
+def _flat_fee_field(value: object) -> Money:
+    return _price(value, "flat_fee")
+
+
+def _package_price_field(value: object) -> Money:
+    return _price(value, "price")
+
+
+def _fixed_field(value: object) -> Money | None:
+    return _optional_price(value, "fixed_per_event")
+
+
+def _min_field(value: object) -> Money | None:
+    return _optional_price(value, "min_per_event")
+
+
+def _max_field(value: object) -> Money | None:
+    return _optional_price(value, "max_per_event")
+
+
+def _check_currency(expected: Currency, value: Money | None, field: str) -> None:
+    if value is not None and value.currency != expected:
+        raise PricingCurrencyError(field, value, f"an amount in {expected.code}")
+
+
+@attrs.frozen(kw_only=True)
+class Step:
+    """One line of a breakdown: ``units x unit_price + flat_fee = amount``.
+
+    ``tier`` is the 1-based tier number where the step comes from a tier.
+    """
+
+    label: str
+    units: Decimal
+    unit_price: Money
+    flat_fee: Money
+    amount: Money
+    tier: int | None = None
+
+    def __str__(self) -> str:
+        text = f"{self.label}: {_fmt(self.units)} x {_fmt(self.unit_price.amount)}"
+        if self.flat_fee.amount:
+            text += f" + {_fmt(self.flat_fee.amount)}"
+        return f"{text} = {_fmt(self.amount.amount)}"
+
+
+@attrs.frozen(kw_only=True)
+class Breakdown:
+    """How a model priced a quantity: its steps add up to ``amount``."""
+
+    model: str
+    quantity: Decimal
+    steps: tuple[Step, ...]
+    amount: Money
+    note: str = ""
+
+    def __str__(self) -> str:
+        head = f"{self.model}, quantity {_fmt(self.quantity)}: {_fmt(self.amount.amount)}"
+        lines = [f"{head} {self.amount.currency.code}"]
+        if self.note:
+            lines.append(f"  {self.note}")
+        lines.extend(f"  {step}" for step in self.steps)
+        return "\n".join(lines)
+
+
+@runtime_checkable
+class PriceModel(Protocol):
+    """What every price model provides."""
+
+    kind: ClassVar[str]
+
+    @property
+    def currency(self) -> Currency:
+        """The currency every amount of this model is in."""
+        ...
+
+    def price(self, quantity: object) -> Money:
+        """The exact, unrounded amount for ``quantity``."""
+        ...
+
+    def explain(self, quantity: object) -> Breakdown:
+        """The amount for ``quantity`` with the steps that make it up."""
+        ...
+
+
+def _money(amount: Decimal, currency: Currency) -> Money:
+    return Money(amount, currency)
+
+
+@attrs.frozen(kw_only=True)
+class Flat:
+    """A fixed amount, whatever the quantity (a monthly fee, a setup fee).
+
+    >>> Flat(amount=Money("490.00", "USD")).price(0)
+    Money('490.00', 'USD')
+    """
+
+    kind: ClassVar[str] = "flat"
+    amount: Money = attrs.field(converter=_amount_field)
+
+    @property
+    def currency(self) -> Currency:
+        return self.amount.currency
+
+    def price(self, quantity: object = 1) -> Money:
+        _quantity(quantity)
+        return self.amount
+
+    def explain(self, quantity: object = 1) -> Breakdown:
+        q = _quantity(quantity)
+        zero = _money(_ZERO, self.currency)
+        step = Step(
+            label="flat", units=_ONE, unit_price=self.amount, flat_fee=zero, amount=self.amount
+        )
+        return Breakdown(model=self.kind, quantity=q, steps=(step,), amount=self.amount)
+
+
+@attrs.frozen(kw_only=True)
+class PerUnit:
+    """The same price for every unit: ``quantity x unit_price``.
+
+    >>> PerUnit(unit_price=Money("0.05", "EUR")).price("2.5")  # 2.5 GB x 0.05
+    Money('0.125', 'EUR')
+    """
+
+    kind: ClassVar[str] = "per_unit"
+    unit_price: Money = attrs.field(converter=_unit_price_field)
+
+    @property
+    def currency(self) -> Currency:
+        return self.unit_price.currency
+
+    def price(self, quantity: object) -> Money:
+        q = _quantity(quantity)
+        return _money(CONTEXT.multiply(q, self.unit_price.amount), self.currency)
+
+    def explain(self, quantity: object) -> Breakdown:
+        q = _quantity(quantity)
+        amount = self.price(q)
+        step = Step(
+            label="per unit",
+            units=q,
+            unit_price=self.unit_price,
+            flat_fee=_money(_ZERO, self.currency),
+            amount=amount,
+        )
+        return Breakdown(model=self.kind, quantity=q, steps=(step,), amount=amount)
+
+
+def _up_to(value: object) -> Decimal | None:
+    if value is None:
+        return None
+    bound = to_decimal(value, "up_to")
+    if bound <= 0:
+        raise PricingError("up_to", value, "a bound above zero, or None for the last tier")
+    return bound
+
+
+@attrs.frozen(kw_only=True)
+class Tier:
+    """One tier: units up to and including ``up_to`` (``None``: no upper bound).
+
+    A tier covers quantities above the previous tier's ``up_to`` and up to its
+    own. ``flat_fee`` is charged once for the tier (by default in the same
+    currency as ``unit_price``, zero).
+
+    >>> Tier(up_to=100, unit_price=Money("1.00", "EUR"), flat_fee=Money("5.00", "EUR"))
+    Tier(up_to=Decimal('100'), unit_price=Money('1.00', 'EUR'), flat_fee=Money('5.00', 'EUR'))
+    """
+
+    up_to: Decimal | None = attrs.field(default=None, converter=_up_to)
+    unit_price: Money = attrs.field(converter=_unit_price_field)
+    flat_fee: Money = attrs.field(converter=_flat_fee_field)
+
+    @flat_fee.default
+    def _zero_fee(self) -> Money:
+        return _money(_ZERO, self.unit_price.currency)
+
+    @flat_fee.validator
+    def _same_currency(self, _: object, value: Money) -> None:
+        _check_currency(self.unit_price.currency, value, "flat_fee")
+
+
+def _tiers(value: Sequence[Tier]) -> tuple[Tier, ...]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        raise PricingError("tiers", value, "a list of Tier")
+    tiers = tuple(value)
+    if not tiers:
+        raise PricingError("tiers", [], "at least one Tier")
+    previous: Decimal = _ZERO
+    currency = None
+    for i, tier in enumerate(tiers):
+        if not isinstance(tier, Tier):
+            raise PricingError(f"tiers[{i}]", tier, "a Tier")
+        if currency is None:
+            currency = tier.unit_price.currency
+        else:
+            _check_currency(currency, tier.unit_price, f"tiers[{i}].unit_price")
+        last = i == len(tiers) - 1
+        if tier.up_to is None:
+            if not last:
+                raise PricingError(
+                    f"tiers[{i}].up_to", None, "a bound: only the last tier may be unbounded"
+                )
+        else:
+            if last:
+                raise PricingError(
+                    f"tiers[{i}].up_to",
+                    tier.up_to,
+                    "None: the last tier must be unbounded, or larger quantities have no price",
+                )
+            if tier.up_to <= previous:
+                raise PricingError(
+                    f"tiers[{i}].up_to",
+                    tier.up_to,
+                    f"a bound above the previous tier's ({_fmt(previous)})",
+                )
+            previous = tier.up_to
+    return tiers
+
+
+def _tier_label(index: int, lower: Decimal, upper: Decimal | None) -> str:
+    if upper is None:
+        return f"tier {index + 1} (above {_fmt(lower)})"
+    return f"tier {index + 1} ({_fmt(lower)} to {_fmt(upper)})"
+
+
+@attrs.frozen(kw_only=True)
+class _Tiered:
+    """Shared by :class:`Graduated` and :class:`Volume`."""
+
+    kind: ClassVar[str] = "tiered"
+    tiers: tuple[Tier, ...] = attrs.field(converter=_tiers)
+    flat_fee_at_zero: bool = attrs.field(default=False)
+    # Precomputed plain Decimals for the hot path: (lower, upper, price, fee).
+    _table: tuple[tuple[Decimal, Decimal | None, Decimal, Decimal], ...] = attrs.field(
+        init=False, repr=False, eq=False
+    )
+
+    @_table.default
+    def _make_table(self) -> tuple[tuple[Decimal, Decimal | None, Decimal, Decimal], ...]:
+        rows = []
+        lower = _ZERO
+        for tier in self.tiers:
+            rows.append((lower, tier.up_to, tier.unit_price.amount, tier.flat_fee.amount))
+            lower = tier.up_to if tier.up_to is not None else lower
+        return tuple(rows)
+
+    @flat_fee_at_zero.validator
+    def _is_bool(self, _: object, value: object) -> None:
+        if not isinstance(value, bool):
+            raise PricingError("flat_fee_at_zero", value, "True or False")
+
+    @property
+    def currency(self) -> Currency:
+        return self.tiers[0].unit_price.currency
+
+
+@attrs.frozen(kw_only=True)
+class Graduated(_Tiered):
+    """Each tier's units at that tier's price, plus each entered tier's flat fee.
+
+    A tier is *entered* when the quantity is above its lower bound. At zero
+    quantity no tier is entered, so nothing is charged; billing systems differ
+    here (some charge the first tier's flat fee even with no usage, as a
+    minimum), so ``flat_fee_at_zero=True`` charges it.
+
+    >>> usd = lambda amount: Money(amount, "USD")
+    >>> gb = Graduated(tiers=[
+    ...     Tier(up_to=10, unit_price=usd("0"), flat_fee=usd("5")),
+    ...     Tier(up_to=None, unit_price=usd("0.50")),
+    ... ])
+    >>> gb.price(0), gb.price("2.5"), gb.price(12)   # 0; 5; 5 + 2 x 0.50
+    (Money('0', 'USD'), Money('5.0', 'USD'), Money('6.00', 'USD'))
+    >>> Graduated(tiers=gb.tiers, flat_fee_at_zero=True).price(0)
+    Money('5', 'USD')
+    """
+
+    kind: ClassVar[str] = "graduated"
+
+    def _compute(self, q: Decimal) -> tuple[Decimal, list[tuple[int, Decimal]]]:
+        total = _ZERO
+        hit: list[tuple[int, Decimal]] = []
+        for i, (lower, upper, price, fee) in enumerate(self._table):
+            if q <= lower and not (i == 0 and q == 0 and self.flat_fee_at_zero):
+                break
+            units = (q if upper is None or q < upper else upper) - lower
+            total += units * price + fee
+            hit.append((i, units))
+        return total, hit
+
+    def price(self, quantity: object) -> Money:
+        with decimal.localcontext(CONTEXT):
+            total, _ = self._compute(_quantity(quantity))
+        return _money(total, self.currency)
+
+    def explain(self, quantity: object) -> Breakdown:
+        q = _quantity(quantity)
+        currency = self.currency
+        with decimal.localcontext(CONTEXT):
+            total, hit = self._compute(q)
+            steps = tuple(
+                Step(
+                    label=_tier_label(i, self._table[i][0], self._table[i][1]),
+                    units=units,
+                    unit_price=self.tiers[i].unit_price,
+                    flat_fee=self.tiers[i].flat_fee,
+                    amount=_money(units * self._table[i][2] + self._table[i][3], currency),
+                    tier=i + 1,
+                )
+                for i, units in hit
+            )
+        return Breakdown(model=self.kind, quantity=q, steps=steps, amount=_money(total, currency))
+
+
+@attrs.frozen(kw_only=True)
+class Volume(_Tiered):
+    """All units at the price of the tier the quantity falls in, plus its flat fee.
+
+    At zero quantity the first tier applies to no units; its flat fee is
+    charged only with ``flat_fee_at_zero=True`` (see :class:`Graduated`).
+
+    >>> eur = lambda amount: Money(amount, "EUR")
+    >>> seats = Volume(tiers=[
+    ...     Tier(up_to=10, unit_price=eur("10")),
+    ...     Tier(up_to=None, unit_price=eur("8")),
+    ... ])
+    >>> seats.price(10), seats.price(11)   # 10 x 10; 11 x 8
+    (Money('100', 'EUR'), Money('88', 'EUR'))
+    """
+
+    kind: ClassVar[str] = "volume"
+
+    def _find(self, q: Decimal) -> int:
+        for i, (_, upper, _, _) in enumerate(self._table):
+            if upper is None or q <= upper:
+                return i
+        raise AssertionError("the last tier is unbounded")  # pragma: no cover
+
+    def _amount(self, q: Decimal, i: int) -> Decimal:
+        _, _, price, fee = self._table[i]
+        if q == 0 and not self.flat_fee_at_zero:
+            return _ZERO
+        return q * price + fee
+
+    def price(self, quantity: object) -> Money:
+        q = _quantity(quantity)
+        with decimal.localcontext(CONTEXT):
+            total = self._amount(q, self._find(q))
+        return _money(total, self.currency)
+
+    def explain(self, quantity: object) -> Breakdown:
+        q = _quantity(quantity)
+        currency = self.currency
+        with decimal.localcontext(CONTEXT):
+            i = self._find(q)
+            total = self._amount(q, i)
+        tier = self.tiers[i]
+        charged_fee = tier.flat_fee if (q or self.flat_fee_at_zero) else _money(_ZERO, currency)
+        step = Step(
+            label=_tier_label(i, self._table[i][0], self._table[i][1]),
+            units=q,
+            unit_price=tier.unit_price,
+            flat_fee=charged_fee,
+            amount=_money(total, currency),
+            tier=i + 1,
+        )
+        return Breakdown(model=self.kind, quantity=q, steps=(step,), amount=step.amount)
+
+
+def _size_field(value: object) -> Decimal:
+    d = to_decimal(value, "size")
+    if d <= 0:
+        raise PricingError("size", value, "a number above zero")
+    return d
+
+
+def _free_units_field(value: object) -> Decimal:
+    d = to_decimal(value, "free_units")
+    if d < 0:
+        raise PricingError("free_units", value, "a number of zero or more")
+    return d
+
+
+@attrs.frozen(kw_only=True)
+class Package:
+    """Whole packages of ``size`` units at ``price`` each, rounded up.
+
+    The first ``free_units`` are free. The messaging business bills contacts
+    beyond the plan in on-demand blocks of 100: 250 contacts over the limit
+    are 3 blocks.
+
+    >>> blocks = Package(size=100, price=Money("20.00", "EUR"))
+    >>> blocks.price(250)   # ceil(250 / 100) = 3 blocks x 20.00
+    Money('60.00', 'EUR')
+    >>> Package(size=100, price=Money("20.00", "EUR"), free_units=50).price(250)  # ceil(200/100)
+    Money('40.00', 'EUR')
+    """
+
+    kind: ClassVar[str] = "package"
+    size: Decimal = attrs.field(converter=_size_field)
+    price_per_package: Money = attrs.field(alias="price", converter=_package_price_field)
+    free_units: Decimal = attrs.field(default=_ZERO, converter=_free_units_field)
+
+    @property
+    def currency(self) -> Currency:
+        return self.price_per_package.currency
+
+    def packages(self, quantity: object) -> int:
+        """How many packages ``quantity`` needs after the free units."""
+        q = _quantity(quantity)
+        billable = q - self.free_units
+        if billable <= 0:
+            return 0
+        with decimal.localcontext(CONTEXT):
+            return int((billable / self.size).to_integral_value(rounding=decimal.ROUND_CEILING))
+
+    def price(self, quantity: object) -> Money:
+        n = self.packages(quantity)
+        return _money(CONTEXT.multiply(n, self.price_per_package.amount), self.currency)
+
+    def explain(self, quantity: object) -> Breakdown:
+        q = _quantity(quantity)
+        n = self.packages(q)
+        amount = self.price(q)
+        label = f"{n} package{'s' if n != 1 else ''} of {_fmt(self.size)}"
+        note = f"{_fmt(self.free_units)} free units" if self.free_units else ""
+        step = Step(
+            label=label,
+            units=Decimal(n),
+            unit_price=self.price_per_package,
+            flat_fee=_money(_ZERO, self.currency),
+            amount=amount,
+        )
+        return Breakdown(model=self.kind, quantity=q, steps=(step,), amount=amount, note=note)
+
+
+def _rate(value: object) -> Decimal:
+    return to_rate(value, "rate")
+
+
+def _currency_field(value: object) -> Currency:
+    from billkit.money import currency_of
+
+    if isinstance(value, Currency):
+        return value
+    return currency_of(value)  # type: ignore[arg-type]
+
+
+@attrs.frozen(kw_only=True)
+class Percentage:
+    """A percentage of transaction amounts, with optional per-event terms.
+
+    For each event, in order: the free allowance is used first (the first
+    ``free_events`` events and the first ``free_units`` of amount; when both
+    are set, the free allowance ends with whichever runs out first, and an
+    event that crosses the free amount pays on the part above it). Every event
+    that is not wholly free pays ``rate x charged part + fixed_per_event``,
+    then raised to ``min_per_event`` or lowered to ``max_per_event``.
+
+    ``price(total)`` takes one total (per-event terms then need the events:
+    use ``price_events``).
+
+    >>> card = Percentage(rate="2.9%", currency="EUR", fixed_per_event=Money("0.30", "EUR"))
+    >>> card.price_events(["100.00", "10.00"])   # (2.90 + 0.30) + (0.29 + 0.30)
+    Money('3.79000', 'EUR')
+    >>> Percentage(rate="10%", currency="USD").price("490.00")
+    Money('49.0000', 'USD')
+    """
+
+    kind: ClassVar[str] = "percentage"
+    rate: Decimal = attrs.field(converter=_rate)
+    currency: Currency = attrs.field(converter=_currency_field)
+    fixed_per_event: Money | None = attrs.field(default=None, converter=_fixed_field)
+    min_per_event: Money | None = attrs.field(default=None, converter=_min_field)
+    max_per_event: Money | None = attrs.field(default=None, converter=_max_field)
+    free_units: Decimal = attrs.field(default=_ZERO, converter=_free_units_field)
+    free_events: int = attrs.field(default=0)
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("fixed_per_event", "min_per_event", "max_per_event"):
+            _check_currency(self.currency, getattr(self, name), name)
+        fe = self.free_events
+        if isinstance(fe, bool) or not isinstance(fe, int) or fe < 0:
+            raise PricingError("free_events", fe, "a whole number of events, 0 or more")
+        lo, hi = self.min_per_event, self.max_per_event
+        if lo is not None and hi is not None and lo.amount > hi.amount:
+            raise PricingError("min_per_event", lo, f"at most max_per_event ({hi.amount})")
+
+    @property
+    def _per_event_terms(self) -> bool:
+        return (
+            self.fixed_per_event is not None
+            or self.min_per_event is not None
+            or self.max_per_event is not None
+            or self.free_events > 0
+        )
+
+    def _events(self, amounts: Sequence[object]) -> list[Decimal]:
+        if isinstance(amounts, (str, bytes)) or not isinstance(amounts, Sequence):
+            raise PricingError("amounts", amounts, "a list of event amounts")
+        out = []
+        for i, a in enumerate(amounts):
+            if isinstance(a, Money):
+                if a.currency != self.currency:
+                    raise PricingCurrencyError(f"amounts[{i}]", a, f"an amount in {self.currency}")
+                a = a.amount
+            out.append(_quantity(a, f"amounts[{i}]"))
+        return out
+
+    def _compute(self, events: list[Decimal]) -> tuple[Decimal, list[Step]]:
+        cur = self.currency
+        zero = _money(_ZERO, cur)
+        free_left_events = self.free_events if self.free_events else None
+        free_left_amount = self.free_units if self.free_units else None
+        has_free = free_left_events is not None or free_left_amount is not None
+        fixed = self.fixed_per_event.amount if self.fixed_per_event else _ZERO
+        lo = self.min_per_event.amount if self.min_per_event else None
+        hi = self.max_per_event.amount if self.max_per_event else None
+        total = _ZERO
+        free_events = charged_events = 0
+        free_amount = charged_amount = _ZERO
+        raised = lowered = 0
+        adjust = _ZERO
+        for amount in events:
+            charged = amount
+            if (
+                has_free
+                and (free_left_events is None or free_left_events > 0)
+                and (free_left_amount is None or free_left_amount > 0)
+            ):
+                free_part = amount if free_left_amount is None else min(amount, free_left_amount)
+                if free_left_amount is not None:
+                    free_left_amount -= free_part
+                if free_left_events is not None:
+                    free_left_events -= 1
+                free_amount += free_part
+                charged = amount - free_part
+                if charged == 0:
+                    free_events += 1
+                    continue
+            charged_events += 1
+            charged_amount += charged
+            fee = charged * self.rate + fixed
+            if lo is not None and fee < lo:
+                adjust += lo - fee
+                fee = lo
+                raised += 1
+            elif hi is not None and fee > hi:
+                adjust -= fee - hi
+                fee = hi
+                lowered += 1
+            total += fee
+        steps = []
+        if free_amount or free_events:
+            steps.append(
+                Step(
+                    label=f"free ({free_events} events wholly free)",
+                    units=free_amount,
+                    unit_price=zero,
+                    flat_fee=zero,
+                    amount=zero,
+                )
+            )
+        pct = _fmt((self.rate * 100).normalize())
+        steps.append(
+            Step(
+                label=f"{pct}% of {charged_events} events",
+                units=charged_amount,
+                unit_price=_money(self.rate, cur),
+                flat_fee=zero,
+                amount=_money(charged_amount * self.rate, cur),
+            )
+        )
+        if fixed:
+            steps.append(
+                Step(
+                    label="fixed fee per event",
+                    units=Decimal(charged_events),
+                    unit_price=self.fixed_per_event or zero,
+                    flat_fee=zero,
+                    amount=_money(fixed * charged_events, cur),
+                )
+            )
+        if raised or lowered:
+            steps.append(
+                Step(
+                    label=f"per-event minimum ({raised}) / maximum ({lowered})",
+                    units=_ONE,
+                    unit_price=_money(adjust, cur),
+                    flat_fee=zero,
+                    amount=_money(adjust, cur),
+                )
+            )
+        return total, steps
+
+    def price_events(self, amounts: Sequence[object]) -> Money:
+        """The fee over a list of event (transaction) amounts."""
+        with decimal.localcontext(CONTEXT):
+            total, _ = self._compute(self._events(amounts))
+        return _money(total, self.currency)
+
+    def explain_events(self, amounts: Sequence[object]) -> Breakdown:
+        """:meth:`price_events` with its steps."""
+        events = self._events(amounts)
+        with decimal.localcontext(CONTEXT):
+            total, steps = self._compute(events)
+            base = sum(events, _ZERO)
+        return Breakdown(
+            model=self.kind,
+            quantity=base,
+            steps=tuple(steps),
+            amount=_money(total, self.currency),
+            note=f"{len(events)} events",
+        )
+
+    def _total_only(self, quantity: object) -> list[Decimal]:
+        if self._per_event_terms:
+            raise PricingError(
+                "quantity",
+                quantity,
+                "event amounts (a list): per-event terms (fixed, min, max, free events) "
+                "need each event",
+            )
+        if isinstance(quantity, Money):
+            return self._events([quantity])
+        return [_quantity(quantity)]
+
+    def price(self, quantity: object) -> Money:
+        """The fee over one total amount (``quantity`` is the total)."""
+        return self.price_events(self._total_only(quantity))
+
+    def explain(self, quantity: object) -> Breakdown:
+        """:meth:`price` with its steps."""
+        return self.explain_events(self._total_only(quantity))
+
+
+AnyModel: TypeAlias = Flat | PerUnit | Graduated | Volume | Package | Percentage
+"""The concrete price models, for type annotations and catalogs."""

@@ -1,0 +1,237 @@
+"""Plans: what a customer is billed each cycle, as plain data.
+
+A :class:`Plan` has a base fee charged every cycle and any number of
+charges, each producing one line of a quote:
+
+* :class:`Charge`: a metered charge; usage of ``metric`` priced by a price
+  model, after the units ``included`` in the plan (a free allowance);
+* :class:`PercentOf`: a percentage of other lines of the same quote (the
+  attribution business bills each analytics feature as a percentage of the
+  plan fee).
+
+>>> from billkit.money import Money
+>>> from billkit.pricing.models import PerUnit
+>>> plan = Plan(
+...     code="email-start", name="Email Start", currency="UAH",
+...     base_fee=Money("0", "UAH"),
+...     charges=[Charge(code="emails", metric="emails_sent", included=2500,
+...                     model=PerUnit(unit_price=Money("0.12", "UAH")))],
+... )
+>>> plan.charge("emails").included
+Decimal('2500')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Any, Final, TypeAlias
+
+import attrs
+from moneyed import Currency, Money
+
+from billkit.errors import PricingError
+from billkit.money import DEFAULT_ROUNDING, RoundingPolicy, currency_of, to_decimal, to_rate
+from billkit.periods import MONTHLY, Cycle
+from billkit.pricing.models import (
+    AnyModel,
+    Flat,
+    Graduated,
+    Package,
+    Percentage,
+    PerUnit,
+    PricingCurrencyError,
+    Volume,
+)
+
+__all__ = ["BASE_FEE_CODE", "Charge", "ChargeLike", "PercentOf", "Plan"]
+
+BASE_FEE_CODE: Final = "base"
+"""The line code of a plan's base fee, which :class:`PercentOf` may refer to."""
+
+_MODELS: Final = (Flat, PerUnit, Graduated, Volume, Package, Percentage)
+
+
+def _code(field: str) -> Callable[[Any, Any, str], None]:
+    def validate(_: Any, __: Any, value: str) -> None:
+        if not isinstance(value, str) or not value.strip() or value != value.strip():
+            raise PricingError(field, value, "a non-empty code without surrounding spaces")
+
+    return validate
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise PricingError("description", value, "a str")
+    return value
+
+
+def _included(value: object) -> Decimal:
+    d = to_decimal(value, "included")
+    if d < 0:
+        raise PricingError("included", value, "a number of units of zero or more")
+    return d
+
+
+def _model(_: Any, __: Any, value: AnyModel) -> None:
+    if not isinstance(value, _MODELS):
+        raise PricingError(
+            "model", value, "a price model (Flat, PerUnit, Graduated, Volume, Package, Percentage)"
+        )
+
+
+@attrs.frozen(kw_only=True)
+class Charge:
+    """A metered charge: usage of ``metric`` priced by ``model``.
+
+    The first ``included`` units each cycle are part of the plan (a free
+    allowance, such as 2 500 free emails) and are not priced; the model prices
+    the rest. ``description`` is what the quote line says (the code if empty).
+    """
+
+    code: str = attrs.field(validator=_code("code"))
+    metric: str = attrs.field(validator=_code("metric"))
+    model: AnyModel = attrs.field(validator=_model)
+    description: str = attrs.field(default="", converter=_text)
+    included: Decimal = attrs.field(default=Decimal(0), converter=_included)
+
+    @property
+    def label(self) -> str:
+        """The description, or the code when there is none."""
+        return self.description or self.code
+
+
+def _refs(value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if not isinstance(value, Sequence) or not value:
+        raise PricingError("of", value, "one or more line codes")
+    for i, ref in enumerate(value):
+        if not isinstance(ref, str) or not ref:
+            raise PricingError(f"of[{i}]", ref, "a line code")
+    return tuple(value)
+
+
+def _rate_field(value: object) -> Decimal:
+    return to_rate(value, "rate")
+
+
+@attrs.frozen(kw_only=True)
+class PercentOf:
+    """A line priced as ``rate`` of other lines of the same quote.
+
+    ``of`` names earlier lines by code (``"base"`` is the base fee). The rate
+    applies to their *rounded* amounts, the figures the customer sees, so the
+    line can be checked by hand: 10 % of a 490.00 plan fee is 49.00.
+    """
+
+    code: str = attrs.field(validator=_code("code"))
+    of: tuple[str, ...] = attrs.field(converter=_refs)
+    rate: Decimal = attrs.field(converter=_rate_field)
+    description: str = attrs.field(default="", converter=_text)
+
+    @property
+    def label(self) -> str:
+        """The description, or the code when there is none."""
+        return self.description or self.code
+
+
+ChargeLike: TypeAlias = Charge | PercentOf
+"""Any line a plan can charge besides its base fee."""
+
+
+def _currency(value: object) -> Currency:
+    if isinstance(value, Currency):
+        return value
+    return currency_of(value)  # type: ignore[arg-type]
+
+
+def _cycle(value: object) -> Cycle:
+    if isinstance(value, Cycle):
+        return value
+    if isinstance(value, str):
+        return Cycle.parse(value)
+    raise PricingError("cycle", value, "a Cycle or a text such as 'monthly' or '30 days'")
+
+
+def _charges(value: object) -> tuple[ChargeLike, ...]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        raise PricingError("charges", value, "a list of Charge or PercentOf")
+    for i, charge in enumerate(value):
+        if not isinstance(charge, (Charge, PercentOf)):
+            raise PricingError(f"charges[{i}]", charge, "a Charge or PercentOf")
+    return tuple(value)
+
+
+def _rounding(value: object) -> RoundingPolicy:
+    if not isinstance(value, RoundingPolicy):
+        raise PricingError("rounding", value, "a RoundingPolicy")
+    return value
+
+
+@attrs.frozen(kw_only=True)
+class Plan:
+    """A tariff: a base fee every ``cycle`` and the charges that come with it.
+
+    All amounts are in ``currency``; every quote line is rounded once under
+    ``rounding`` (half-up to the currency's minor unit by default).
+    ``base_fee`` may be omitted (pay as you go). Charge codes are unique and
+    ``PercentOf`` lines may refer only to lines before them.
+    """
+
+    code: str = attrs.field(validator=_code("code"))
+    name: str = attrs.field(converter=_text)
+    currency: Currency = attrs.field(converter=_currency)
+    cycle: Cycle = attrs.field(default=MONTHLY, converter=_cycle)
+    base_fee: Money | None = attrs.field(default=None)
+    charges: tuple[ChargeLike, ...] = attrs.field(default=(), converter=_charges)
+    rounding: RoundingPolicy = attrs.field(default=DEFAULT_ROUNDING, converter=_rounding)
+    description: str = attrs.field(default="", converter=_text)
+
+    def __attrs_post_init__(self) -> None:
+        cur = self.currency
+        if self.base_fee is not None:
+            if not isinstance(self.base_fee, Money):
+                raise PricingError("base_fee", self.base_fee, "a Money, or None")
+            if self.base_fee.currency != cur:
+                raise PricingCurrencyError("base_fee", self.base_fee, f"an amount in {cur.code}")
+            if self.base_fee.amount < 0 or not self.base_fee.amount.is_finite():
+                raise PricingError("base_fee", self.base_fee, "an amount of zero or more")
+        seen = {BASE_FEE_CODE} if self.base_fee is not None else set()
+        for i, charge in enumerate(self.charges):
+            if charge.code in seen or charge.code == BASE_FEE_CODE:
+                raise PricingError(
+                    f"charges[{i}].code", charge.code, "a code not used by another line"
+                )
+            if isinstance(charge, Charge):
+                if isinstance(charge.model, Percentage) and charge.included:
+                    raise PricingError(
+                        f"charges[{i}].included",
+                        charge.included,
+                        "0 for a Percentage model: use its free_units or free_events",
+                    )
+                if charge.model.currency != cur:
+                    raise PricingCurrencyError(
+                        f"charges[{i}].model", charge.model, f"a price model in {cur.code}"
+                    )
+            else:
+                for ref in charge.of:
+                    if ref not in seen:
+                        raise PricingError(
+                            f"charges[{i}].of",
+                            ref,
+                            f"the code of an earlier line (one of {sorted(seen)})",
+                        )
+            seen.add(charge.code)
+
+    def charge(self, code: str) -> ChargeLike:
+        """The charge with line code ``code``."""
+        for charge in self.charges:
+            if charge.code == code:
+                return charge
+        raise PricingError("code", code, f"one of {[c.code for c in self.charges]}")
+
+    @property
+    def metrics(self) -> frozenset[str]:
+        """The usage metrics this plan prices."""
+        return frozenset(c.metric for c in self.charges if isinstance(c, Charge))
