@@ -74,6 +74,12 @@ CONTEXT: Final = decimal.Context(
 _ZERO: Final = Decimal(0)
 
 
+def rounding_context(mode: RoundingMode | str) -> decimal.Context:
+    """billkit's :data:`CONTEXT` with ``mode`` as its rounding: for code that
+    quantizes many amounts under one policy (``amount.quantize(quantum)``)."""
+    return _MODE_CONTEXTS[_to_mode(mode).value]
+
+
 class RoundingMode(str, enum.Enum):
     """How a value is rounded to a currency's minor unit.
 
@@ -93,16 +99,16 @@ class RoundingMode(str, enum.Enum):
     @property
     def decimal_rounding(self) -> str:
         """The :mod:`decimal` constant for this mode."""
-        return _DECIMAL_ROUNDING[self]
+        return _DECIMAL_ROUNDING[self.value]
 
 
 _DECIMAL_ROUNDING: Final = {
-    RoundingMode.HALF_UP: decimal.ROUND_HALF_UP,
-    RoundingMode.HALF_EVEN: decimal.ROUND_HALF_EVEN,
-    RoundingMode.UP: decimal.ROUND_UP,
-    RoundingMode.DOWN: decimal.ROUND_DOWN,
-    RoundingMode.CEILING: decimal.ROUND_CEILING,
-    RoundingMode.FLOOR: decimal.ROUND_FLOOR,
+    "half_up": decimal.ROUND_HALF_UP,
+    "half_even": decimal.ROUND_HALF_EVEN,
+    "up": decimal.ROUND_UP,
+    "down": decimal.ROUND_DOWN,
+    "ceiling": decimal.ROUND_CEILING,
+    "floor": decimal.ROUND_FLOOR,
 }
 
 
@@ -173,9 +179,15 @@ class RoundingPolicy:
     def round_amount(self, amount: Decimal, currency: Currency | str) -> Decimal:
         """A bare ``Decimal`` amount of ``currency`` rounded under this policy."""
         return amount.quantize(
-            _QUANTA[self.digits(currency)], rounding=_DECIMAL_ROUNDING[self.mode], context=CONTEXT
+            _QUANTA[self.digits(currency)],
+            rounding=_DECIMAL_ROUNDING[self.mode.value],
+            context=CONTEXT,
         )
 
+
+_MODE_CONTEXTS: Final = {mode.value: CONTEXT.copy() for mode in RoundingMode}
+for _mode, _ctx in _MODE_CONTEXTS.items():
+    _ctx.rounding = _DECIMAL_ROUNDING[_mode]
 
 _QUANTA: Final = tuple(Decimal(1).scaleb(-n) for n in range(9))
 

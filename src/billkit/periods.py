@@ -68,7 +68,7 @@ def _is_month_end(day: date) -> bool:
     return day.day == calendar.monthrange(day.year, day.month)[1]
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Period:
     """A half-open range of billing days ``[start, end)``.
 
@@ -281,7 +281,7 @@ _CYCLE_FORMS = (
 )
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class Cycle:
     """How long one billing period is: ``count`` days, weeks, months or years.
 

@@ -183,6 +183,13 @@ class PriceModel(Protocol):
         """The amount for ``quantity`` with the steps that make it up."""
         ...
 
+    def _amount(self, q: Decimal) -> Decimal:
+        """The exact amount for a quantity already checked, under billkit's context.
+
+        The fast path a quote uses; ``price`` is this plus validation.
+        """
+        ...
+
 
 def _money(amount: Decimal, currency: Currency) -> Money:
     return Money(amount, currency)
@@ -202,6 +209,9 @@ class Flat:
     @property
     def currency(self) -> Currency:
         return self.amount.currency
+
+    def _amount(self, q: Decimal) -> Decimal:
+        return self.amount.amount
 
     def price(self, quantity: object = 1) -> Money:
         _quantity(quantity)
@@ -230,6 +240,9 @@ class PerUnit:
     @property
     def currency(self) -> Currency:
         return self.unit_price.currency
+
+    def _amount(self, q: Decimal) -> Decimal:
+        return q * self.unit_price.amount
 
     def price(self, quantity: object) -> Money:
         q = _quantity(quantity)
@@ -390,9 +403,20 @@ class Graduated(_Tiered):
             hit.append((i, units))
         return total, hit
 
+    def _amount(self, q: Decimal) -> Decimal:
+        if q == 0:
+            return self._table[0][3] if self.flat_fee_at_zero else _ZERO
+        total = _ZERO
+        for lower, upper, price, fee in self._table:
+            if q <= lower:
+                break
+            total += ((q if upper is None or q < upper else upper) - lower) * price + fee
+        return total
+
     def price(self, quantity: object) -> Money:
+        q = _quantity(quantity)
         with decimal.localcontext(CONTEXT):
-            total, _ = self._compute(_quantity(quantity))
+            total = self._amount(q)
         return _money(total, self.currency)
 
     def explain(self, quantity: object) -> Breakdown:
@@ -438,7 +462,15 @@ class Volume(_Tiered):
                 return i
         raise AssertionError("the last tier is unbounded")  # pragma: no cover
 
-    def _amount(self, q: Decimal, i: int) -> Decimal:
+    def _amount(self, q: Decimal) -> Decimal:
+        if q == 0 and not self.flat_fee_at_zero:
+            return _ZERO
+        for _, upper, price, fee in self._table:
+            if upper is None or q <= upper:
+                return q * price + fee
+        raise AssertionError("the last tier is unbounded")  # pragma: no cover
+
+    def _tier_amount(self, q: Decimal, i: int) -> Decimal:
         _, _, price, fee = self._table[i]
         if q == 0 and not self.flat_fee_at_zero:
             return _ZERO
@@ -447,7 +479,7 @@ class Volume(_Tiered):
     def price(self, quantity: object) -> Money:
         q = _quantity(quantity)
         with decimal.localcontext(CONTEXT):
-            total = self._amount(q, self._find(q))
+            total = self._amount(q)
         return _money(total, self.currency)
 
     def explain(self, quantity: object) -> Breakdown:
@@ -455,7 +487,7 @@ class Volume(_Tiered):
         currency = self.currency
         with decimal.localcontext(CONTEXT):
             i = self._find(q)
-            total = self._amount(q, i)
+            total = self._tier_amount(q, i)
         tier = self.tiers[i]
         charged_fee = tier.flat_fee if (q or self.flat_fee_at_zero) else _money(_ZERO, currency)
         step = Step(
@@ -507,14 +539,20 @@ class Package:
     def currency(self) -> Currency:
         return self.price_per_package.currency
 
+    def _packages(self, q: Decimal) -> Decimal:
+        billable = q - self.free_units
+        if billable <= 0:
+            return _ZERO
+        return (billable / self.size).to_integral_value(rounding=decimal.ROUND_CEILING)
+
+    def _amount(self, q: Decimal) -> Decimal:
+        return self._packages(q) * self.price_per_package.amount
+
     def packages(self, quantity: object) -> int:
         """How many packages ``quantity`` needs after the free units."""
         q = _quantity(quantity)
-        billable = q - self.free_units
-        if billable <= 0:
-            return 0
         with decimal.localcontext(CONTEXT):
-            return int((billable / self.size).to_integral_value(rounding=decimal.ROUND_CEILING))
+            return int(self._packages(q))
 
     def price(self, quantity: object) -> Money:
         n = self.packages(quantity)
@@ -726,6 +764,9 @@ class Percentage:
         if isinstance(quantity, Money):
             return self._events([quantity])
         return [_quantity(quantity)]
+
+    def _amount(self, q: Decimal) -> Decimal:
+        return self._compute([q])[0]
 
     def price(self, quantity: object) -> Money:
         """The fee over one total amount (``quantity`` is the total)."""

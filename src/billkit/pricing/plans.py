@@ -23,6 +23,7 @@ Decimal('2500')
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any, Final, TypeAlias
@@ -31,7 +32,14 @@ import attrs
 from moneyed import Currency, Money
 
 from billkit.errors import PricingError
-from billkit.money import DEFAULT_ROUNDING, RoundingPolicy, currency_of, to_decimal, to_rate
+from billkit.money import (
+    DEFAULT_ROUNDING,
+    RoundingPolicy,
+    currency_of,
+    rounding_context,
+    to_decimal,
+    to_rate,
+)
 from billkit.periods import MONTHLY, Cycle
 from billkit.pricing.models import (
     AnyModel,
@@ -137,6 +145,19 @@ class PercentOf:
 
 
 ChargeLike: TypeAlias = Charge | PercentOf
+
+# A plan line prepared for quote(): (code, label, metric or None for PercentOf,
+# the model or PercentOf, included units, model._amount, needs per-event data).
+_CompiledLine: TypeAlias = tuple[
+    str,
+    str,
+    "str | None",
+    "AnyModel | PercentOf",
+    Decimal,
+    "Callable[[Decimal], Decimal] | None",
+    bool,
+]
+_ZERO: Final = Decimal(0)
 """Any line a plan can charge besides its base fee."""
 
 
@@ -187,6 +208,49 @@ class Plan:
     charges: tuple[ChargeLike, ...] = attrs.field(default=(), converter=_charges)
     rounding: RoundingPolicy = attrs.field(default=DEFAULT_ROUNDING, converter=_rounding)
     description: str = attrs.field(default="", converter=_text)
+    # Derived once per plan, for quoting many usages fast (see quote()).
+    _metrics: frozenset[str] = attrs.field(init=False, repr=False, eq=False)
+    _quantum: Decimal = attrs.field(init=False, repr=False, eq=False)
+    _base_rounded: Decimal | None = attrs.field(init=False, repr=False, eq=False)
+    _context: decimal.Context = attrs.field(init=False, repr=False, eq=False)
+    _lines: tuple[_CompiledLine, ...] = attrs.field(init=False, repr=False, eq=False)
+    _has_percent_of: bool = attrs.field(init=False, repr=False, eq=False)
+
+    @_metrics.default
+    def _collect_metrics(self) -> frozenset[str]:
+        return frozenset(c.metric for c in self.charges if isinstance(c, Charge))
+
+    @_quantum.default
+    def _find_quantum(self) -> Decimal:
+        return self.rounding.quantum(self.currency)
+
+    @_context.default
+    def _find_context(self) -> decimal.Context:
+        return rounding_context(self.rounding.mode)
+
+    @_lines.default
+    def _compile(self) -> tuple[_CompiledLine, ...]:
+        out: list[_CompiledLine] = []
+        for c in self.charges:
+            if isinstance(c, PercentOf):
+                out.append((c.code, c.label, None, c, _ZERO, None, False))
+            elif isinstance(c, Charge):
+                per_event = isinstance(c.model, Percentage) and c.model._per_event_terms
+                out.append(
+                    (c.code, c.label, c.metric, c.model, c.included, c.model._amount, per_event)
+                )
+        return tuple(out)
+
+    @_has_percent_of.default
+    def _find_percent_of(self) -> bool:
+        return any(isinstance(c, PercentOf) for c in self.charges)
+
+    @_base_rounded.default
+    def _round_base(self) -> Decimal | None:
+        fee = self.base_fee
+        if not isinstance(fee, Money):
+            return None  # refused with a clear error in __attrs_post_init__
+        return self.rounding.round_amount(fee.amount, self.currency)
 
     def __attrs_post_init__(self) -> None:
         cur = self.currency
@@ -234,4 +298,4 @@ class Plan:
     @property
     def metrics(self) -> frozenset[str]:
         """The usage metrics this plan prices."""
-        return frozenset(c.metric for c in self.charges if isinstance(c, Charge))
+        return self._metrics

@@ -30,8 +30,9 @@ Email Start (email-start), 2026-03-01..2026-04-01, UAH
 from __future__ import annotations
 
 import decimal
+import functools
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Final
 
@@ -40,8 +41,9 @@ from moneyed import Currency, Money
 
 from billkit.errors import PricingError, UnknownMetricError
 from billkit.money import CONTEXT, RoundingPolicy, to_decimal
-from billkit.periods import Period
+from billkit.periods import Cycle, Period
 from billkit.pricing.models import (
+    AnyModel,
     Breakdown,
     Flat,
     Package,
@@ -50,7 +52,7 @@ from billkit.pricing.models import (
     Step,
     Volume,
 )
-from billkit.pricing.plans import BASE_FEE_CODE, Charge, PercentOf, Plan
+from billkit.pricing.plans import BASE_FEE_CODE, PercentOf, Plan
 
 __all__ = ["Quote", "QuoteLine", "Usage", "quote"]
 
@@ -59,6 +61,7 @@ Usage = Mapping[str, object]
 :class:`~billkit.pricing.Percentage` charge). Missing metrics count as zero."""
 
 _ZERO: Final = Decimal(0)
+_ONE: Final = Decimal(1)
 
 
 def _fmt(value: Decimal) -> str:
@@ -73,8 +76,10 @@ class QuoteLine:
     it and ``billable`` what the price model priced. ``exact`` is the amount
     before rounding and ``amount`` the line's rounded figure. ``unit_price``
     is set when one price applies to every billable unit (flat, per unit,
-    volume, package), ``None`` for graduated and percentage lines, whose
-    ``breakdown`` shows each step.
+    volume, package), ``None`` for graduated and percentage lines.
+    ``breakdown`` shows each step (tier by tier); it is derived from the
+    line's ``source`` (the price model or the ``PercentOf`` charge) when first
+    read, so quoting stays fast when nobody looks.
     """
 
     code: str
@@ -87,7 +92,29 @@ class QuoteLine:
     unit_price: Money | None
     amount: Money
     exact: Money
-    breakdown: Breakdown
+    source: AnyModel | PercentOf | None = None
+    events: tuple[Decimal, ...] | None = None
+
+    @functools.cached_property
+    def breakdown(self) -> Breakdown:
+        """The steps that make up ``exact``: tiers hit, packages, percentages."""
+        source = self.source
+        with decimal.localcontext(CONTEXT):
+            if isinstance(source, PercentOf):
+                return _percent_breakdown(source, self.quantity, self.exact)
+            if source is None:  # the base fee
+                zero = Money(_ZERO, self.exact.currency)
+                step = Step(
+                    label="base fee",
+                    units=_ONE,
+                    unit_price=self.exact,
+                    flat_fee=zero,
+                    amount=self.exact,
+                )
+                return Breakdown(model="flat", quantity=_ONE, steps=(step,), amount=self.exact)
+            if self.events is not None and isinstance(source, Percentage):
+                return source.explain_events(self.events)
+            return source.explain(self.billable)
 
     @property
     def steps(self) -> tuple[Step, ...]:
@@ -99,17 +126,92 @@ def _pad(text: str, width: int) -> str:
     return text if len(text) >= width else text + " " * (width - len(text))
 
 
+# A line as quote() computes it: (code, description, kind, metric, quantity,
+# included, billable, amount, exact, source, events). Quote.lines turns rows
+# into QuoteLine values on first access.
+_Row = tuple[
+    str,
+    str,
+    str,
+    "str | None",
+    Decimal,
+    Decimal,
+    Decimal,
+    Decimal,
+    Decimal,
+    "AnyModel | PercentOf | None",
+    "tuple[Decimal, ...] | None",
+]
+
+
 @attrs.frozen(kw_only=True)
 class Quote:
-    """What ``plan`` bills for ``period``: explained lines and their total."""
+    """What ``plan`` bills for ``period``: explained lines and their total.
 
-    plan: str
-    plan_name: str
+    ``total`` is the sum of the lines' rounded amounts. ``lines`` (with their
+    breakdowns) are built from the computed figures when first read.
+    """
+
+    plan: Plan = attrs.field(repr=lambda plan: repr(plan.code))
     period: Period
-    currency: Currency
-    lines: tuple[QuoteLine, ...]
     total: Money
-    rounding: RoundingPolicy
+    _rows: tuple[_Row, ...] = attrs.field(alias="rows", repr=False)
+
+    @classmethod
+    def _make(cls, plan: Plan, period: Period, total: Money, rows: tuple[_Row, ...]) -> Quote:
+        # quote()'s constructor: every value is already checked, so skip the
+        # generated __init__ (a fifth of a small quote's time).
+        self = object.__new__(cls)
+        set_ = object.__setattr__
+        set_(self, "plan", plan)
+        set_(self, "period", period)
+        set_(self, "total", total)
+        set_(self, "_rows", rows)
+        return self
+
+    @property
+    def currency(self) -> Currency:
+        """The plan's currency: every amount of the quote is in it."""
+        return self.plan.currency
+
+    @property
+    def rounding(self) -> RoundingPolicy:
+        """The plan's rounding policy, applied once to each line."""
+        return self.plan.rounding
+
+    @functools.cached_property
+    def lines(self) -> tuple[QuoteLine, ...]:
+        """The quote's lines, in plan order: base fee first, then each charge."""
+        cur = self.currency
+        return tuple(
+            QuoteLine(
+                code=code,
+                description=description,
+                kind=kind,
+                metric=metric,
+                quantity=q,
+                included=included,
+                billable=billable,
+                unit_price=_unit_price(source, billable, cur),
+                amount=Money(amount, cur),
+                exact=Money(exact, cur),
+                source=source,
+                events=events,
+            )
+            for (
+                code,
+                description,
+                kind,
+                metric,
+                q,
+                included,
+                billable,
+                amount,
+                exact,
+                source,
+                events,
+            ) in self._rows
+        )
 
     def line(self, code: str) -> QuoteLine:
         """The line with ``code``; a PricingError naming the codes if absent."""
@@ -121,7 +223,7 @@ class Quote:
     def explain(self) -> str:
         """The quote as a plain-text table, each line with its steps."""
         width = max([len(ln.code) for ln in self.lines] + [5])
-        out = [f"{self.plan_name} ({self.plan}), {self.period}, {self.currency.code}"]
+        out = [f"{self.plan.name} ({self.plan.code}), {self.period}, {self.currency.code}"]
         for ln in self.lines:
             head = f"  {_pad(ln.code, width)}  {_pad(ln.description, 38)}"
             amount = _fmt(ln.amount.amount)
@@ -161,7 +263,7 @@ class Quote:
                 f"<td style='text-align:right'>{e(_fmt(ln.amount.amount))}</td></tr>"
             )
         return (
-            f"<table><caption>{e(self.plan_name)} ({e(self.plan)}), {e(str(self.period))}, "
+            f"<table><caption>{e(self.plan.name)} ({e(self.plan.code)}), {e(str(self.period))}, "
             f"{e(self.currency.code)}</caption><thead><tr><th>line</th><th>description</th>"
             "<th>quantity</th><th>how</th><th>amount</th></tr></thead><tbody>"
             + "".join(rows)
@@ -170,39 +272,32 @@ class Quote:
         )
 
 
-def _unit_price(charge: Charge, breakdown: Breakdown) -> Money | None:
-    model = charge.model
-    if isinstance(model, PerUnit):
-        return model.unit_price
-    if isinstance(model, Flat):
-        return model.amount
-    if isinstance(model, Package):
-        return model.price_per_package
-    if isinstance(model, Volume):
-        return breakdown.steps[0].unit_price
+def _unit_price(
+    source: AnyModel | PercentOf | None, billable: Decimal, currency: Currency
+) -> Money | None:
+    if source is None:  # the base fee: one unit at the fee
+        return None
+    if isinstance(source, PerUnit):
+        return source.unit_price
+    if isinstance(source, Flat):
+        return source.amount
+    if isinstance(source, Package):
+        return source.price_per_package
+    if isinstance(source, Volume):
+        return source.tiers[source._find(billable)].unit_price
     return None
 
 
-def _usage_value(charge: Charge, value: object) -> tuple[Decimal, Breakdown, Decimal]:
-    """(quantity, breakdown of the billable part, billable) for one charge."""
-    model = charge.model
-    field = f"usage[{charge.metric!r}]"
-    if isinstance(model, Percentage):
-        if isinstance(value, Sequence) and not isinstance(value, (str, bytes)):
-            breakdown = model.explain_events(value)
-            return breakdown.quantity, breakdown, breakdown.quantity
-        q = to_decimal(value, field)
-        if q < 0:
-            raise PricingError(field, value, "an amount of zero or more")
-        breakdown = model.explain(q)
-        return q, breakdown, q
-    q = to_decimal(value, field)
+@functools.lru_cache(maxsize=4096)
+def _whole_period(cycle: Cycle, period: Period) -> bool:
+    return cycle.is_whole_period(period)
+
+
+def _check_quantity(value: object, field: str) -> Decimal:
+    q = value if type(value) is Decimal and value.is_finite() else to_decimal(value, field)
     if q < 0:
         raise PricingError(field, value, "a quantity of zero or more")
-    billable = q - charge.included
-    if billable < 0:
-        billable = _ZERO
-    return q, model.explain(billable), billable
+    return q
 
 
 def quote(plan: Plan, usage: Usage, period: Period) -> Quote:
@@ -211,15 +306,16 @@ def quote(plan: Plan, usage: Usage, period: Period) -> Quote:
     ``period`` must be one whole billing cycle of the plan (prorating part of
     a cycle is a separate, explicit step). Usage for a metric the plan does
     not price is refused with :class:`~billkit.UnknownMetricError`, never
-    ignored: a misspelt metric would otherwise bill nothing.
+    ignored: a misspelt metric would otherwise bill nothing. A metric with no
+    usage counts as zero.
     """
     if not isinstance(plan, Plan):
         raise PricingError("plan", plan, "a Plan")
     if not isinstance(period, Period):
         raise PricingError("period", period, "a Period")
-    if not isinstance(usage, Mapping):
+    if type(usage) is not dict and not isinstance(usage, Mapping):
         raise PricingError("usage", usage, "a mapping of metric to quantity")
-    if not plan.cycle.is_whole_period(period):
+    if not _whole_period(plan.cycle, period):
         raise PricingError(
             "period",
             str(period),
@@ -227,84 +323,117 @@ def quote(plan: Plan, usage: Usage, period: Period) -> Quote:
             "prorate partial periods explicitly",
         )
     metrics = plan.metrics
-    for metric in usage:
-        if metric not in metrics:
-            raise UnknownMetricError(
-                f"usage[{metric!r}]",
-                usage[metric],
-                f"a metric of plan {plan.code!r}: one of {sorted(metrics)}",
-            )
+    if not metrics.issuperset(usage):
+        name = next(name for name in usage if name not in metrics)
+        raise UnknownMetricError(
+            f"usage[{name!r}]",
+            usage[name],
+            f"a metric of plan {plan.code!r}: one of {sorted(metrics)}",
+        )
 
     currency = plan.currency
-    rounding = plan.rounding
-    lines: list[QuoteLine] = []
-    rounded: dict[str, Decimal] = {}
-    with decimal.localcontext(CONTEXT):
-        if plan.base_fee is not None:
-            fee = plan.base_fee
-            amount = Money(rounding.round_amount(fee.amount, currency), currency)
-            zero = Money(_ZERO, currency)
-            step = Step(
-                label="base fee", units=Decimal(1), unit_price=fee, flat_fee=zero, amount=fee
-            )
-            lines.append(
-                QuoteLine(
-                    code=BASE_FEE_CODE,
-                    description=plan.name,
-                    kind="base",
-                    metric=None,
-                    quantity=Decimal(1),
-                    included=_ZERO,
-                    billable=Decimal(1),
-                    unit_price=fee,
-                    amount=amount,
-                    exact=fee,
-                    breakdown=Breakdown(
-                        model="flat", quantity=Decimal(1), steps=(step,), amount=fee
-                    ),
+    quantum = plan._quantum
+    rows: list[_Row] = []
+    rounded: dict[str, Decimal] = {}  # line amounts PercentOf lines may refer to
+    keep_rounded = plan._has_percent_of
+    total = _ZERO
+    # billkit's own decimal context, never the caller's, with the plan's rounding
+    # so that quantize() rounds by the policy. setcontext does not copy it
+    # (localcontext would, at a tenth of a small quote's time).
+    caller_context = decimal.getcontext()
+    decimal.setcontext(plan._context)
+    try:
+        amount = plan._base_rounded
+        if amount is not None and plan.base_fee is not None:
+            rows.append(
+                (
+                    BASE_FEE_CODE,
+                    plan.name,
+                    "base",
+                    None,
+                    _ONE,
+                    _ZERO,
+                    _ONE,
+                    amount,
+                    plan.base_fee.amount,
+                    None,
+                    None,
                 )
             )
-            rounded[BASE_FEE_CODE] = amount.amount
-        for charge in plan.charges:
-            if isinstance(charge, PercentOf):
-                line = _percent_line(charge, rounded, currency, rounding)
+            rounded[BASE_FEE_CODE] = amount
+            total += amount
+        for code, label, metric, source, included, amount_of, per_event in plan._lines:
+            if metric is None or amount_of is None:  # a PercentOf line
+                assert isinstance(source, PercentOf)
+                base = _ZERO
+                for ref in source.of:
+                    base += rounded[ref]
+                exact = base * source.rate
+                amount = exact.quantize(quantum)
+                rows.append(
+                    (
+                        code,
+                        label,
+                        "percent_of",
+                        None,
+                        base,
+                        _ZERO,
+                        base,
+                        amount,
+                        exact,
+                        source,
+                        None,
+                    )
+                )
             else:
-                quantity, breakdown, billable = _usage_value(
-                    charge, usage.get(charge.metric, _ZERO)
+                value = usage.get(metric, _ZERO)
+                events: tuple[Decimal, ...] | None = None
+                if type(value) is Decimal and value.is_finite() and value >= 0:
+                    q = value
+                elif isinstance(value, (list, tuple)):
+                    if not isinstance(source, Percentage):
+                        raise PricingError(
+                            f"usage[{metric!r}]",
+                            value,
+                            "a quantity (event lists are for Percentage charges)",
+                        )
+                    events = tuple(source._events(value))
+                    q = sum(events, _ZERO)
+                else:
+                    q = _check_quantity(value, f"usage[{metric!r}]")
+                billable = q - included if q > included else _ZERO
+                if events is not None and isinstance(source, Percentage):
+                    exact = source._compute(list(events))[0]
+                else:
+                    if per_event and isinstance(source, Percentage):
+                        source._total_only(q)  # refuses with a clear error
+                    exact = amount_of(billable)
+                amount = exact.quantize(quantum)
+                rows.append(
+                    (
+                        code,
+                        label,
+                        "usage",
+                        metric,
+                        q,
+                        included,
+                        billable,
+                        amount,
+                        exact,
+                        source,
+                        events,
+                    )
                 )
-                exact = breakdown.amount
-                line = QuoteLine(
-                    code=charge.code,
-                    description=charge.label,
-                    kind="usage",
-                    metric=charge.metric,
-                    quantity=quantity,
-                    included=charge.included,
-                    billable=billable,
-                    unit_price=_unit_price(charge, breakdown),
-                    amount=Money(rounding.round_amount(exact.amount, currency), currency),
-                    exact=exact,
-                    breakdown=breakdown,
-                )
-            lines.append(line)
-            rounded[line.code] = line.amount.amount
-        total = sum(rounded.values(), _ZERO)
-    return Quote(
-        plan=plan.code,
-        plan_name=plan.name,
-        period=period,
-        currency=currency,
-        lines=tuple(lines),
-        total=Money(total, currency),
-        rounding=rounding,
-    )
+            if keep_rounded:
+                rounded[code] = amount
+            total += amount
+    finally:
+        decimal.setcontext(caller_context)
+    return Quote._make(plan, period, Money(total, currency), tuple(rows))
 
 
-def _percent_line(
-    charge: PercentOf, rounded: Mapping[str, Decimal], currency: Currency, rounding: RoundingPolicy
-) -> QuoteLine:
-    base = sum((rounded[ref] for ref in charge.of), _ZERO)
-    exact = Money(base * charge.rate, currency)
+def _percent_breakdown(charge: PercentOf, base: Decimal, exact: Money) -> Breakdown:
+    currency = exact.currency
     pct = _fmt((charge.rate * 100).normalize())
     zero = Money(_ZERO, currency)
     step = Step(
@@ -314,16 +443,4 @@ def _percent_line(
         flat_fee=zero,
         amount=exact,
     )
-    return QuoteLine(
-        code=charge.code,
-        description=charge.label,
-        kind="percent_of",
-        metric=None,
-        quantity=base,
-        included=_ZERO,
-        billable=base,
-        unit_price=None,
-        amount=Money(rounding.round_amount(exact.amount, currency), currency),
-        exact=exact,
-        breakdown=Breakdown(model="percent_of", quantity=base, steps=(step,), amount=exact),
-    )
+    return Breakdown(model="percent_of", quantity=base, steps=(step,), amount=exact)

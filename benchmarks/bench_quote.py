@@ -1,0 +1,124 @@
+"""How fast is billkit.quote compared with the same bill written by hand?
+
+The plan has a base fee and three metered charges: graduated (4 tiers),
+volume (4 tiers) and package. The baseline computes the same four line
+amounts and total with plain ``Decimal`` (no explanations, no validation),
+in the same process, on the same usage profiles. Both are checked to agree
+before anything is timed.
+
+Run: ``python benchmarks/bench_quote.py``; it also reports ``import billkit``
+time, measured in fresh interpreters.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+
+from billkit.money import Money
+from billkit.periods import Period
+from billkit.pricing import Charge, Graduated, Package, Plan, Tier, Volume, quote
+
+EUR = "EUR"
+CENT = Decimal("0.01")
+GRAD = [(Decimal(1000), Decimal("0.05")), (Decimal(10000), Decimal("0.04")),
+        (Decimal(100000), Decimal("0.03")), (None, Decimal("0.02"))]
+VOL = [(Decimal(10), Decimal("12.00")), (Decimal(50), Decimal("10.00")),
+       (Decimal(200), Decimal("8.00")), (None, Decimal("6.00"))]
+BASE = Decimal("49.00")
+PKG_SIZE, PKG_PRICE = Decimal(100), Decimal("15.00")
+
+
+def _eur(amount: Decimal) -> Money:
+    return Money(amount, EUR)
+
+
+PLAN = Plan(
+    code="bench", name="Benchmark plan", currency=EUR, base_fee=_eur(BASE),
+    charges=[
+        Charge(code="api", metric="api_calls", model=Graduated(
+            tiers=[Tier(up_to=u, unit_price=_eur(p)) for u, p in GRAD])),
+        Charge(code="seats", metric="seats", model=Volume(
+            tiers=[Tier(up_to=u, unit_price=_eur(p)) for u, p in VOL])),
+        Charge(code="contacts", metric="contacts", model=Package(size=PKG_SIZE, price=_eur(PKG_PRICE))),
+    ],
+)
+PERIOD = Period(date(2026, 1, 1), date(2026, 2, 1))
+
+
+def baseline(usage: dict[str, Decimal]) -> Decimal:
+    """The same bill by hand: plain Decimal, rounded per line, half-up."""
+    total = BASE.quantize(CENT, ROUND_HALF_UP)
+    q = usage["api_calls"]
+    lower = Decimal(0)
+    amount = Decimal(0)
+    for upper, price in GRAD:
+        if q <= lower:
+            break
+        top = q if upper is None or q < upper else upper
+        amount += (top - lower) * price
+        lower = upper if upper is not None else lower
+    total += amount.quantize(CENT, ROUND_HALF_UP)
+    q = usage["seats"]
+    for upper, price in VOL:
+        if upper is None or q <= upper:
+            total += (q * price).quantize(CENT, ROUND_HALF_UP)
+            break
+    q = usage["contacts"]
+    packs = (q / PKG_SIZE).to_integral_value(ROUND_CEILING)
+    total += (packs * PKG_PRICE).quantize(CENT, ROUND_HALF_UP)
+    return total
+
+
+def profiles(n: int) -> list[dict[str, Decimal]]:
+    return [
+        {"api_calls": Decimal(i * 997 % 250_000), "seats": Decimal(i * 7 % 300),
+         "contacts": Decimal(i * 131 % 20_000)}
+        for i in range(n)
+    ]
+
+
+def best_of(fn, runs: int = 7) -> float:  # type: ignore[no-untyped-def]
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def import_time(runs: int = 7) -> tuple[float, float]:
+    """Median wall time of a fresh interpreter importing billkit vs importing nothing."""
+    def run(code: str) -> float:
+        samples = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], check=True)
+            samples.append(time.perf_counter() - start)
+        return statistics.median(samples)
+
+    return run("import billkit"), run("pass")
+
+
+def main() -> None:
+    data = profiles(2000)
+    for usage in data:  # both compute the same bill before anything is timed
+        assert quote(PLAN, usage, PERIOD).total.amount == baseline(usage), usage
+    t_base = best_of(lambda: [baseline(u) for u in data])
+    t_kit = best_of(lambda: [quote(PLAN, u, PERIOD) for u in data])
+    n = len(data)
+    print(f"quote, base fee + graduated(4) + volume(4) + package, {n} usage profiles")
+    print(f"  baseline (plain Decimal): {t_base / n * 1e6:8.1f} us per quote")
+    print(f"  billkit.quote           : {t_kit / n * 1e6:8.1f} us per quote")
+    print(f"  ratio                   : {t_kit / t_base:8.2f}x  (target <= 3x, stretch 2x)")
+    with_kit, bare = import_time()
+    print(f"import billkit: {(with_kit - bare) * 1e3:.1f} ms over a bare interpreter "
+          f"({with_kit * 1e3:.1f} ms vs {bare * 1e3:.1f} ms; target < 150 ms)")
+
+
+if __name__ == "__main__":
+    main()
