@@ -67,6 +67,7 @@ from billkit.money import (
     currency_of,
     to_decimal,
     to_money,
+    to_rate,
 )
 from billkit.periods import Cycle
 from billkit.pricing.models import (
@@ -253,6 +254,23 @@ def _converter(currency: str) -> cattrs.Converter:
             cls,
             cattrs.gen.make_dict_unstructure_fn(
                 cls, conv, _cattrs_omit_if_default=True, _cattrs_use_alias=True
+            ),
+        )
+
+    # Rates may be written as "10%" or "0.10"; other numbers never take a "%".
+    def rate(value: object, _: object) -> Decimal:
+        return to_rate(value, "")
+
+    for cls in (PercentOf, Percentage):
+        conv.register_structure_hook(
+            cls,
+            cattrs.gen.make_dict_structure_fn(
+                cls,
+                conv,
+                rate=cattrs.gen.override(struct_hook=rate),
+                _cattrs_forbid_extra_keys=True,
+                _cattrs_use_alias=True,
+                _cattrs_detailed_validation=True,
             ),
         )
 

@@ -1,0 +1,5 @@
+import sys
+
+from billkit.cli import main
+
+sys.exit(main())

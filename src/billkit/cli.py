@@ -1,0 +1,90 @@
+"""The ``billkit`` command.
+
+``billkit demo`` prices the five demo businesses and prints explained quotes;
+``billkit quote`` prices usage under a plan from a catalog file;
+``billkit check`` validates a catalog file; ``billkit --version``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from decimal import Decimal
+
+from billkit._version import __version__
+from billkit.errors import BillkitError, PricingError
+
+__all__ = ["main"]
+
+
+def _usage_pair(text: str) -> tuple[str, Decimal]:
+    from billkit.money import to_decimal
+
+    metric, sep, value = text.partition("=")
+    if not sep or not metric:
+        raise PricingError("--usage", text, "METRIC=QUANTITY, such as emails_sent=4000")
+    return metric.strip(), to_decimal(value, f"--usage {metric.strip()}")
+
+
+def _demo(_: argparse.Namespace) -> int:
+    from billkit.demo import render
+
+    print(f"billkit {__version__} demo: the five businesses of billkit's requirements\n")
+    print("\n\n".join(render()))
+    return 0
+
+
+def _quote(args: argparse.Namespace) -> int:
+    from billkit.periods import Period
+    from billkit.pricing import load_catalog, quote
+
+    catalog = load_catalog(args.catalog)
+    usage = dict(_usage_pair(item) for item in args.usage)
+    print(quote(catalog[args.plan], usage, Period.parse(args.period)).explain())
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    from billkit.pricing import load_catalog
+
+    catalog = load_catalog(args.catalog)
+    print(f"{args.catalog}: {len(catalog)} plans: {', '.join(catalog.codes)}")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="billkit", description="Exact, explained billing computations."
+    )
+    parser.add_argument("--version", action="version", version=f"billkit {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    demo = commands.add_parser("demo", help="price the five demo businesses and explain")
+    demo.set_defaults(run=_demo)
+    q = commands.add_parser("quote", help="price usage under a plan of a catalog file")
+    q.add_argument("catalog", help="a catalog file (.toml or .json)")
+    q.add_argument("plan", help="the plan code")
+    q.add_argument("--period", required=True, help="START..END, e.g. 2026-03-01..2026-04-01")
+    q.add_argument(
+        "--usage", action="append", default=[], metavar="METRIC=QUANTITY", help="repeatable"
+    )
+    q.set_defaults(run=_quote)
+    check = commands.add_parser("check", help="validate a catalog file")
+    check.add_argument("catalog")
+    check.set_defaults(run=_check)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (2 for refused input)."""
+    args = _parser().parse_args(argv)
+    try:
+        status: int = args.run(args)
+    except BillkitError as error:
+        print(f"billkit: error: {error}", file=sys.stderr)
+        return 2
+    return status
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

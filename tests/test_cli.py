@@ -1,0 +1,96 @@
+"""The billkit command, run in-process through billkit.cli.main."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import billkit
+from billkit.cli import main
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.strip() == f"billkit {billkit.__version__}"
+
+
+def test_demo_prices_the_five_businesses(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    for business in ("1. Analytics", "2. Email", "3. Cloud", "4. Messaging", "5. Mobile"):
+        assert business in out
+    # REQUIREMENTS.md: the analytics tariff of 10 000 RUB a month.
+    assert "10000.00" in out
+    # 250 contacts over the 1 000 included -> 3 blocks of 100 at 20.00 = 60.00.
+    assert "3 packages of 100: 3 x 20.00 = 60.00" in out
+    # 9 200 + 1 400 + 650 = 11 250 billable attributions.
+    assert "= 11250." in out
+
+
+CATALOG = """
+[[plans]]
+code = "pro"
+name = "Pro"
+currency = "EUR"
+base_fee = "49.00"
+
+[[plans.charges]]
+code = "api"
+metric = "api_calls"
+included = "10000"
+model = { type = "per_unit", unit_price = "0.002" }
+"""
+
+
+def test_quote_and_check_a_catalog_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "plans.toml"
+    path.write_text(CATALOG, encoding="utf-8")
+    assert main(["check", str(path)]) == 0
+    assert "1 plans: pro" in capsys.readouterr().out
+    status = main(
+        [
+            "quote",
+            str(path),
+            "pro",
+            "--period",
+            "2026-03-01..2026-04-01",
+            "--usage",
+            "api_calls=12500",
+        ]
+    )
+    assert status == 0
+    out = capsys.readouterr().out
+    # 49.00 + (12 500 - 10 000) x 0.002 = 49.00 + 5.00
+    assert "54.00" in out.splitlines()[-1]
+
+
+def test_refused_input_is_reported_not_raised(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "plans.toml"
+    path.write_text(CATALOG, encoding="utf-8")
+    status = main(
+        ["quote", str(path), "pro", "--period", "2026-03-01..2026-04-01", "--usage", "api_cals=1"]
+    )
+    assert status == 2
+    err = capsys.readouterr().err
+    assert "usage['api_cals']" in err
+    assert "api_calls" in err
+    assert (
+        main(
+            [
+                "quote",
+                str(path),
+                "pro",
+                "--period",
+                "2026-03-01..2026-04-01",
+                "--usage",
+                "api_calls=0.5.1",
+            ]
+        )
+        == 2
+    )
+    assert main(["check", str(tmp_path / "missing.toml")]) == 2

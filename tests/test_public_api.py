@@ -1,0 +1,87 @@
+"""The public surface: __all__, the API page, docstrings and examples agree."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parent.parent
+API_PAGE = ROOT / "docs" / "api.md"
+MODULES = [
+    "billkit",
+    "billkit.errors",
+    "billkit.money",
+    "billkit.periods",
+    "billkit.pricing",
+    "billkit.demo",
+    "billkit.cli",
+]
+
+
+def documented_names() -> dict[str, set[str]]:
+    """Module -> the backticked names listed under its heading in docs/api.md."""
+    sections: dict[str, set[str]] = {}
+    current = None
+    for line in API_PAGE.read_text(encoding="utf-8").splitlines():
+        heading = re.match(r"^## `([\w.]+)`$", line)
+        if heading:
+            current = heading.group(1)
+            sections[current] = set()
+        elif current and line.startswith(("- ", "  ")):
+            listed = line.split(":", 1)[0] if line.startswith("- ") else line
+            sections[current] |= set(re.findall(r"`(\w+)`", listed))
+    return sections
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_all_matches_the_api_page(name: str) -> None:
+    module = importlib.import_module(name)
+    assert set(module.__all__) == documented_names()[name]
+    assert len(module.__all__) == len(set(module.__all__)), "duplicates in __all__"
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_every_public_name_resolves_and_is_documented(name: str) -> None:
+    module = importlib.import_module(name)
+    for public in module.__all__:
+        value = getattr(module, public)
+        if inspect.isclass(value) or inspect.isfunction(value):
+            assert inspect.getdoc(value), f"{name}.{public} has no docstring"
+
+
+def _example_text() -> str:
+    """Every runnable example: doctest lines in docs, README and src, and examples/."""
+    texts = [p.read_text(encoding="utf-8") for p in (ROOT / "examples").glob("*.py")]
+    for path in [*ROOT.glob("docs/*.md"), ROOT / "README.md", *ROOT.glob("src/billkit/**/*.py")]:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        texts.extend(ln for ln in lines if ln.lstrip().startswith((">>>", "...")))
+    return "\n".join(texts)
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_every_public_name_appears_in_an_executed_example(name: str) -> None:
+    module = importlib.import_module(name)
+    examples = _example_text()
+    missing = [
+        public
+        for public in module.__all__
+        if public != "__version__" and not re.search(rf"\b{re.escape(public)}\b", examples)
+    ]
+    assert not missing, f"{name}: no executed example uses {missing}"
+
+
+def test_import_is_light() -> None:
+    """`import billkit` loads neither reportlab, babel, cattrs nor the pricing kernel."""
+    code = (
+        "import sys, billkit; "
+        "print(' '.join(m for m in ('reportlab', 'babel', 'cattrs', 'billkit.pricing') "
+        "if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == ""
