@@ -31,7 +31,7 @@ from typing import Any, Final, TypeAlias
 import attrs
 from moneyed import Currency, Money
 
-from billkit.errors import PricingError
+from billkit.errors import PeriodError, PricingError
 from billkit.money import (
     DEFAULT_ROUNDING,
     RoundingPolicy,
@@ -71,6 +71,12 @@ def _code(field: str) -> Callable[[Any, Any, str], None]:
 def _text(value: Any) -> str:
     if not isinstance(value, str):
         raise PricingError("description", value, "a str")
+    return value
+
+
+def _name(value: Any) -> str:
+    if not isinstance(value, str):
+        raise PricingError("name", value, "a str")
     return value
 
 
@@ -171,7 +177,10 @@ def _cycle(value: object) -> Cycle:
     if isinstance(value, Cycle):
         return value
     if isinstance(value, str):
-        return Cycle.parse(value)
+        try:
+            return Cycle.parse(value)
+        except PeriodError as error:  # it names its own argument, "text"
+            raise PricingError("cycle", value, error.expected) from None
     raise PricingError("cycle", value, "a Cycle or a text such as 'monthly' or '30 days'")
 
 
@@ -201,7 +210,7 @@ class Plan:
     """
 
     code: str = attrs.field(validator=_code("code"))
-    name: str = attrs.field(converter=_text)
+    name: str = attrs.field(converter=_name)
     currency: Currency = attrs.field(converter=_currency)
     cycle: Cycle = attrs.field(default=MONTHLY, converter=_cycle)
     base_fee: Money | None = attrs.field(default=None)
@@ -215,6 +224,7 @@ class Plan:
     _context: decimal.Context = attrs.field(init=False, repr=False, eq=False)
     _lines: tuple[_CompiledLine, ...] = attrs.field(init=False, repr=False, eq=False)
     _has_percent_of: bool = attrs.field(init=False, repr=False, eq=False)
+    _base_row: tuple[Any, ...] | None = attrs.field(init=False, repr=False, eq=False)
 
     @_metrics.default
     def _collect_metrics(self) -> frozenset[str]:
@@ -241,6 +251,27 @@ class Plan:
                 )
         return tuple(out)
 
+    @_base_row.default
+    def _make_base_row(self) -> tuple[Any, ...] | None:
+        # The base fee's line is the same in every quote: (code, description,
+        # kind, metric, quantity, included, billable, amount, exact, source, events).
+        if self._base_rounded is None or self.base_fee is None:
+            return None
+        one = Decimal(1)
+        return (
+            BASE_FEE_CODE,
+            self.name,
+            "base",
+            None,
+            one,
+            _ZERO,
+            one,
+            self._base_rounded,
+            self.base_fee.amount,
+            None,
+            None,
+        )
+
     @_has_percent_of.default
     def _find_percent_of(self) -> bool:
         return any(isinstance(c, PercentOf) for c in self.charges)
@@ -248,7 +279,7 @@ class Plan:
     @_base_rounded.default
     def _round_base(self) -> Decimal | None:
         fee = self.base_fee
-        if not isinstance(fee, Money):
+        if not isinstance(fee, Money) or not fee.amount.is_finite():
             return None  # refused with a clear error in __attrs_post_init__
         return self.rounding.round_amount(fee.amount, self.currency)
 

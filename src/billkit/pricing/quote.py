@@ -34,7 +34,7 @@ import functools
 import html
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import Final
+from typing import Final, cast
 
 import attrs
 from moneyed import Currency, Money
@@ -288,6 +288,11 @@ def _unit_price(
     return None
 
 
+# The last (cycle, period) pair found whole, compared by identity: both are
+# immutable, so the same two objects always give the same answer.
+_last_whole: tuple[Cycle | None, Period | None] = (None, None)
+
+
 @functools.lru_cache(maxsize=4096)
 def _whole_period(cycle: Cycle, period: Period) -> bool:
     return cycle.is_whole_period(period)
@@ -315,13 +320,18 @@ def quote(plan: Plan, usage: Usage, period: Period) -> Quote:
         raise PricingError("period", period, "a Period")
     if type(usage) is not dict and not isinstance(usage, Mapping):
         raise PricingError("usage", usage, "a mapping of metric to quantity")
-    if not _whole_period(plan.cycle, period):
-        raise PricingError(
-            "period",
-            str(period),
-            f"one whole billing cycle of plan {plan.code!r} ({plan.cycle}); "
-            "prorate partial periods explicitly",
-        )
+    global _last_whole
+    cycle = plan.cycle
+    last_cycle, last_period = _last_whole  # many usages priced for one period: skip the lookup
+    if last_cycle is not cycle or last_period is not period:
+        if not _whole_period(cycle, period):
+            raise PricingError(
+                "period",
+                str(period),
+                f"one whole billing cycle of plan {plan.code!r} ({cycle}); "
+                "prorate partial periods explicitly",
+            )
+        _last_whole = (cycle, period)
     metrics = plan.metrics
     if not metrics.issuperset(usage):
         name = next(name for name in usage if name not in metrics)
@@ -343,25 +353,10 @@ def quote(plan: Plan, usage: Usage, period: Period) -> Quote:
     caller_context = decimal.getcontext()
     decimal.setcontext(plan._context)
     try:
-        amount = plan._base_rounded
-        if amount is not None and plan.base_fee is not None:
-            rows.append(
-                (
-                    BASE_FEE_CODE,
-                    plan.name,
-                    "base",
-                    None,
-                    _ONE,
-                    _ZERO,
-                    _ONE,
-                    amount,
-                    plan.base_fee.amount,
-                    None,
-                    None,
-                )
-            )
-            rounded[BASE_FEE_CODE] = amount
-            total += amount
+        base_row = cast("_Row | None", plan._base_row)
+        if base_row is not None:
+            rows.append(base_row)
+            rounded[BASE_FEE_CODE] = total = base_row[7]
         for code, label, metric, source, included, amount_of, per_event in plan._lines:
             if metric is None or amount_of is None:  # a PercentOf line
                 assert isinstance(source, PercentOf)
@@ -404,9 +399,18 @@ def quote(plan: Plan, usage: Usage, period: Period) -> Quote:
                 billable = q - included if q > included else _ZERO
                 if events is not None and isinstance(source, Percentage):
                     exact = source._compute(list(events))[0]
+                elif per_event and isinstance(source, Percentage):
+                    # Per-event terms (fixed, min, max, free events) need the events.
+                    if metric in usage:
+                        raise PricingError(
+                            f"usage[{metric!r}]",
+                            value,
+                            "event amounts (a list): per-event terms "
+                            "(fixed, min, max, free events) need each event",
+                        )
+                    events = ()  # no usage reported: no events, nothing to bill
+                    exact = _ZERO
                 else:
-                    if per_event and isinstance(source, Percentage):
-                        source._total_only(q)  # refuses with a clear error
                     exact = amount_of(billable)
                 amount = exact.quantize(quantum)
                 rows.append(
