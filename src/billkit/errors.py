@@ -12,8 +12,16 @@ and carry the offending ``field``, its ``value`` and what was ``expected``::
         ├── PeriodError                      dates, periods, billing cycles
         ├── PricingError                     price models, tiers, plans, quotes
         │   └── UnknownMetricError           usage for a metric the plan lacks
-        └── CatalogError                     a plan catalog file or document
-            └── UnknownPlanError             a plan code not in the catalog
+        ├── CatalogError                     a plan catalog file or document
+        │   └── UnknownPlanError             a plan code not in the catalog
+        ├── CreditError                      ledgers, wallets, bonuses, commission
+        │   ├── InsufficientFundsError       a charge the wallet cannot cover
+        │   └── CreditLimitExceededError     a charge beyond the credit limit
+        ├── InvoicingError                   documents, taxes, numbering, parties
+        │   └── IdentifierError              a tax or bank identifier that fails its check
+        └── UsageError                       metered events and aggregations
+    TransitionError                          a state change the lifecycle does not allow
+    NotAllowedError (PermissionError)        an actor whose role may not do this
 
 >>> from billkit import BillkitError, PricingError
 >>> try:
@@ -25,16 +33,26 @@ tiers[1].up_to = '50': expected a bound above the previous one (100)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 __all__ = [
     "BillkitError",
     "CatalogError",
+    "CreditError",
+    "CreditLimitExceededError",
     "CurrencyMismatchError",
+    "IdentifierError",
+    "InsufficientFundsError",
+    "InvoicingError",
     "MoneyError",
+    "NotAllowedError",
     "PeriodError",
     "PricingError",
+    "TransitionError",
     "UnknownCurrencyError",
     "UnknownMetricError",
     "UnknownPlanError",
+    "UsageError",
     "ValidationError",
 ]
 
@@ -94,3 +112,80 @@ class CatalogError(ValidationError):
 
 class UnknownPlanError(CatalogError, LookupError):
     """A plan code that the catalog does not contain."""
+
+
+class CreditError(ValidationError):
+    """A ledger entry, wallet, bonus, commission or credit-limit input that is invalid."""
+
+
+class InsufficientFundsError(CreditError):
+    """A charge that the wallet's balance (and any credit limit) cannot cover."""
+
+
+class CreditLimitExceededError(CreditError):
+    """A charge that would take a wallet beyond its credit limit."""
+
+
+class InvoicingError(ValidationError):
+    """A document, tax rate, number series or party that is invalid."""
+
+
+class IdentifierError(InvoicingError):
+    """A tax, company or bank identifier that fails its published check."""
+
+
+class UsageError(ValidationError):
+    """A metered event or aggregation request that is invalid."""
+
+
+class TransitionError(BillkitError):
+    """A state change that the lifecycle does not allow.
+
+    Names the ``state`` the thing is in, the ``event`` refused and the events
+    ``allowed`` from that state.
+
+    >>> raise TransitionError("invoice", "paid", "void", ["refund", "partially_refund"])
+    Traceback (most recent call last):
+    ...
+    billkit.errors.TransitionError: invoice in state 'paid' cannot 'void'; allowed: 'refund', 'partially_refund'
+    """
+
+    subject: str
+    state: str
+    event: str
+    allowed: tuple[str, ...]
+
+    def __init__(self, subject: str, state: str, event: str, allowed: Sequence[str]) -> None:
+        self.subject = subject
+        self.state = state
+        self.event = event
+        self.allowed = tuple(allowed)
+        choices = ", ".join(repr(a) for a in self.allowed) or "nothing (a final state)"
+        super().__init__(f"{subject} in state {state!r} cannot {event!r}; allowed: {choices}")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.subject, self.state, self.event, self.allowed))
+
+
+class NotAllowedError(BillkitError, PermissionError):
+    """An actor whose role may not perform the action.
+
+    >>> raise NotAllowedError("viewer", "change_plan", ["org_admin", "billing_admin"])
+    Traceback (most recent call last):
+    ...
+    billkit.errors.NotAllowedError: role 'viewer' may not 'change_plan'; allowed roles: 'org_admin', 'billing_admin'
+    """
+
+    role: str
+    action: str
+    allowed: tuple[str, ...]
+
+    def __init__(self, role: str, action: str, allowed: Sequence[str]) -> None:
+        self.role = role
+        self.action = action
+        self.allowed = tuple(allowed)
+        roles = ", ".join(repr(a) for a in self.allowed)
+        super().__init__(f"role {role!r} may not {action!r}; allowed roles: {roles}")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.role, self.action, self.allowed))
