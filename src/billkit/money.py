@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import decimal
 import enum
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from types import MappingProxyType
@@ -61,8 +62,6 @@ __all__ = [
 DecimalLike: TypeAlias = Decimal | int | str
 """What billkit accepts where it needs an exact number: never a ``float``."""
 
-# A context private to billkit: wide enough that no sum or product of amounts
-# loses a digit, independent of whatever the caller set on the thread's context.
 CONTEXT: Final = decimal.Context(
     prec=60,
     rounding=decimal.ROUND_HALF_EVEN,
@@ -70,8 +69,14 @@ CONTEXT: Final = decimal.Context(
     Emin=-999_999,
     traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
 )
+"""billkit's decimal context: 60 significant digits, so no sum or product of
+amounts loses a digit, whatever the caller set on the thread's context."""
 
 _ZERO: Final = Decimal(0)
+# The range of numbers billkit accepts as input: no amount, price or quantity
+# needs more, and within it no product or sum overflows CONTEXT's 60 digits.
+_MAX_ADJUSTED: Final = 29
+_MIN_EXPONENT: Final = -30
 
 
 def rounding_context(mode: RoundingMode | str) -> decimal.Context:
@@ -233,6 +238,8 @@ def minor_units(currency: Currency | str, overrides: Mapping[str, int] | None = 
     """
     cur = _currency(currency)
     if overrides:
+        if not isinstance(overrides, MappingProxyType):  # not checked by a RoundingPolicy
+            overrides = _to_minor_units(overrides)
         found = overrides.get(cur.code)
         if found is not None:
             return found
@@ -281,17 +288,20 @@ def to_decimal(value: object, field: str = "amount") -> Decimal:
         result = Decimal(value)
     elif isinstance(value, str):
         try:
-            result = Decimal(value.strip().replace("_", ""))
+            # CONTEXT traps malformed strings whatever the thread's traps (else: NaN).
+            result = Decimal(value.strip().replace("_", ""), CONTEXT)
         except decimal.InvalidOperation:
             raise MoneyError(field, value, "a decimal number such as '19.90'") from None
     elif isinstance(value, float):
-        raise MoneyError(
-            field, value, f"a str, int or Decimal (floats are inexact: write '{value!r}')"
-        )
+        hint = f"floats are inexact: write '{value!r}'" if math.isfinite(value) else "never a float"
+        raise MoneyError(field, value, f"a str, int or Decimal ({hint})")
     else:
         raise MoneyError(field, value, "a str, int or Decimal")
     if not result.is_finite():
         raise MoneyError(field, value, "a finite number")
+    exponent = int(result.as_tuple().exponent)  # finite, so an int
+    if result and not _MIN_EXPONENT <= exponent <= result.adjusted() <= _MAX_ADJUSTED:
+        raise MoneyError(field, value, "a number below 10**30 with at most 30 decimal places")
     return result
 
 
@@ -311,7 +321,7 @@ def to_money(value: object, currency: Currency | str | None = None, field: str =
     billkit.errors.CurrencyMismatchError: base_fee = Money('1', 'USD'): expected an amount in EUR
     """
     if isinstance(value, Money):
-        if currency is not None and value.currency != _currency(currency):
+        if currency is not None and value.currency != _currency(currency, field=field):
             raise CurrencyMismatchError(field, value, f"an amount in {_currency(currency).code}")
         if not value.amount.is_finite():
             raise MoneyError(field, value, "a finite amount")
@@ -350,6 +360,8 @@ def _same_currency(amounts: Iterable[Money], field: str) -> Currency | None:
     for i, m in enumerate(amounts):
         if not isinstance(m, Money):
             raise MoneyError(f"{field}[{i}]", m, "a Money")
+        if not m.amount.is_finite():
+            raise MoneyError(f"{field}[{i}]", m, "a finite amount")
         if currency is None:
             currency = m.currency
         elif m.currency != currency:
@@ -409,7 +421,9 @@ def allocate(
     for i, w in enumerate(ws):
         if w < 0:
             raise MoneyError(f"weights[{i}]", weights[i], "a weight of zero or more")
-    weight_sum = CONTEXT.add(sum(ws, _ZERO), _ZERO)
+    weight_sum = _ZERO
+    for w in ws:  # not sum(): ``+`` rounds to the thread's context
+        weight_sum = CONTEXT.add(weight_sum, w)
     if weight_sum == 0:
         raise MoneyError("weights", list(weights), "at least one weight above zero")
     digits = policy.digits(total.currency)
@@ -422,11 +436,12 @@ def allocate(
             f"a whole number of minor units ({digits} decimal places); round it first",
         )
     sign = -1 if units < 0 else 1
-    whole = int(abs(units))
+    whole = int(units.copy_abs())  # exact; abs() would round to the thread's context
     shares = [CONTEXT.divide(CONTEXT.multiply(whole, w), weight_sum) for w in ws]
     floors = [int(s) for s in shares]  # shares are >= 0: int() truncates = floor
     left = whole - sum(floors)
-    order = sorted(range(len(ws)), key=lambda i: (-(shares[i] - floors[i]), i))
+    # Largest remainder first (floor - share is minus the remainder), then the earlier part.
+    order = sorted(range(len(ws)), key=lambda i: (CONTEXT.subtract(floors[i], shares[i]), i))
     for i in order[:left]:
         floors[i] += 1
     currency = total.currency
@@ -470,8 +485,9 @@ def tax_from_net(
 ) -> TaxSplit:
     """Tax and gross for a net (tax-exclusive) amount.
 
-    The net is rounded to the minor unit, the tax is ``net x rate`` rounded
-    once, and the gross is their sum.
+    This is a rounding point: the net is first rounded to the minor unit under
+    ``policy`` (the split's ``net`` shows the figure used), the tax is
+    ``net x rate`` rounded once, and the gross is their sum.
 
     >>> tax_from_net(Money("100.00", "RUB"), "22%")
     TaxSplit(net=Money('100.00', 'RUB'), tax=Money('22.00', 'RUB'), gross=Money('122.00', 'RUB'), rate=Decimal('0.22'))
@@ -488,8 +504,10 @@ def tax_from_gross(
 ) -> TaxSplit:
     """Net and tax inside a gross (tax-inclusive) amount.
 
-    The tax is ``gross x rate / (1 + rate)`` rounded once; the net is
-    ``gross - tax``, so the parts always add back up to the gross.
+    This is a rounding point: the gross is first rounded to the minor unit
+    under ``policy`` (the split's ``gross`` shows the figure used: 22.4137 RUB
+    becomes 22.41), the tax is ``gross x rate / (1 + rate)`` rounded once, and
+    the net is ``gross - tax``, so the parts always add back up to the gross.
     250.00 RUB including 20 % VAT holds 250 x 20 / 120 = 41.666... -> 41.67
     of tax and 208.33 net (the hosting provider's cart):
 
