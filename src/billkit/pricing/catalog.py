@@ -60,7 +60,13 @@ from cattrs.errors import (
 )
 from moneyed import Currency, Money
 
-from billkit.errors import BillkitError, CatalogError, UnknownPlanError, ValidationError
+from billkit.errors import (
+    BillkitError,
+    CatalogError,
+    PeriodError,
+    UnknownPlanError,
+    ValidationError,
+)
 from billkit.money import (
     RoundingMode,
     RoundingPolicy,
@@ -185,6 +191,46 @@ def _text_decimal(value: Decimal) -> str:
     return format(value, "f")
 
 
+# cattrs' own hooks coerce: bool("false") is True, int(Decimal("2.5")) is 2 and
+# str(5) is "5". A catalog value of the wrong type is refused instead.
+def _bool(value: object, _: object) -> bool:
+    if not isinstance(value, bool):
+        raise CatalogError("", value, "true or false")
+    return value
+
+
+def _int(value: object, _: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise CatalogError("", value, "a whole number, written without quotes")
+    return value
+
+
+def _str(value: object, _: object) -> str:
+    if not isinstance(value, str):
+        raise CatalogError("", value, "a text in quotes")
+    return value
+
+
+def _codes(value: object, _: object) -> tuple[str, ...]:
+    # PercentOf.of: one code or a list of codes (cattrs would split "base" into letters).
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list):
+        raise CatalogError("", value, "a line code or a list of line codes")
+    for i, item in enumerate(items):
+        if not isinstance(item, str):
+            raise CatalogError(f"[{i}]", item, "a line code in quotes")
+    return tuple(items)
+
+
+def _cycle(value: object, _: object) -> Cycle:
+    if isinstance(value, Cycle):
+        return value
+    try:
+        return Cycle.parse(value)  # type: ignore[arg-type]
+    except PeriodError as error:  # it names its own argument, "text"
+        raise CatalogError("", value, error.expected) from None
+
+
 def _rounding_structure(value: object, _: object) -> RoundingPolicy:
     if not isinstance(value, Mapping):
         raise CatalogError("", value, "a table with 'mode' and 'minor_units'")
@@ -213,6 +259,10 @@ def _converter(currency: str) -> cattrs.Converter:
 
     conv.register_structure_hook(Decimal, _decimal)
     conv.register_unstructure_hook(Decimal, _text_decimal)
+    conv.register_structure_hook(bool, _bool)
+    conv.register_structure_hook(int, _int)
+    conv.register_structure_hook(str, _str)
+    conv.register_structure_hook_func(lambda t: t == tuple[str, ...], _codes)
 
     def money(value: object, _: object) -> Money:
         if isinstance(value, str) and len(value.split()) == 2:
@@ -223,7 +273,7 @@ def _converter(currency: str) -> cattrs.Converter:
     conv.register_unstructure_hook(Money, lambda m: _text_decimal(m.amount))
     conv.register_structure_hook(Currency, lambda v, _: currency_of(v))
     conv.register_unstructure_hook(Currency, lambda c: c.code)
-    conv.register_structure_hook(Cycle, lambda v, _: v if isinstance(v, Cycle) else Cycle.parse(v))
+    conv.register_structure_hook(Cycle, _cycle)
     conv.register_unstructure_hook(Cycle, str)
     conv.register_structure_hook(RoundingPolicy, _rounding_structure)
     conv.register_unstructure_hook(RoundingPolicy, _rounding_unstructure)

@@ -653,9 +653,10 @@ class Percentage:
         free_left_events = self.free_events if self.free_events else None
         free_left_amount = self.free_units if self.free_units else None
         has_free = free_left_events is not None or free_left_amount is not None
-        fixed = self.fixed_per_event.amount if self.fixed_per_event else _ZERO
-        lo = self.min_per_event.amount if self.min_per_event else None
-        hi = self.max_per_event.amount if self.max_per_event else None
+        # "is not None": a zero Money is falsy, and a maximum of 0 is still a maximum.
+        fixed = self.fixed_per_event.amount if self.fixed_per_event is not None else _ZERO
+        lo = self.min_per_event.amount if self.min_per_event is not None else None
+        hi = self.max_per_event.amount if self.max_per_event is not None else None
         total = _ZERO
         free_events = charged_events = 0
         free_amount = charged_amount = _ZERO
