@@ -573,7 +573,7 @@ class TestToMoney:
         with pytest.raises(MoneyError) as info:
             to_money(Money(Decimal("NaN"), "EUR"), field="price")
         assert info.value.field == "price"
-        assert info.value.expected == "a finite amount"
+        assert info.value.expected == "a finite number"
 
     @pytest.mark.parametrize("value", ["12.50", 12, Decimal("12.50"), "12.50EUR", "1 2 EUR"])
     def test_needs_a_currency(self, value: object) -> None:

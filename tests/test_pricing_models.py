@@ -447,7 +447,7 @@ class TestPercentage:
         # 10.30 -> 5.00 (-5.30); 100: 1.00 + 0.30 = 1.30. Total 0.50 + 5.00 + 1.30 = 6.80
         assert breakdown.amount == step_total(breakdown) == eur("6.80")
         assert [(s.label, s.amount) for s in breakdown.steps] == [
-            ("free (1 events wholly free)", eur("0")),
+            ("free: 1 event wholly free", eur("0")),
             ("1% of 3 events", eur("11.10")),  # 1 % of (10 + 1000 + 100)
             ("fixed fee per event", eur("0.90")),  # 3 x 0.30
             ("per-event minimum (1) / maximum (1)", eur("-5.20")),  # +0.10 - 5.30

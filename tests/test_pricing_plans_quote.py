@@ -441,6 +441,22 @@ class TestPercentageCharges:
         assert q.total == eur("0")
         assert "0 events" in q.explain()
 
+    def test_per_event_terms_with_a_zero_total_bill_nothing(self) -> None:
+        # A total of zero can only be no events at all: nothing to charge, not an error.
+        q = quote(self.plan, {"card_payments": 0}, MARCH_2026)
+        assert q.line("card_fees").amount == eur("0")
+        assert q.line("card_fees").events == ()
+
+    def test_the_base_fee_line_has_its_fee_as_unit_price(self) -> None:
+        # The text shows "1 x fee"; the value says the same.
+        plan = Plan(code="p", name="P", currency="EUR", base_fee=eur("49.00"))
+        line = quote(plan, {}, MARCH_2026).line("base")
+        assert (line.quantity, line.unit_price, line.amount) == (
+            Decimal(1),
+            eur("49.00"),
+            eur("49.00"),
+        )
+
     def test_a_total_or_events_without_per_event_terms(self) -> None:
         # 2 % of 1 234.50 = 24.69, whether given as a total or as its events.
         as_total = quote(self.plan, {"sales": "1234.50"}, MARCH_2026)

@@ -323,8 +323,7 @@ def to_money(value: object, currency: Currency | str | None = None, field: str =
     if isinstance(value, Money):
         if currency is not None and value.currency != _currency(currency, field=field):
             raise CurrencyMismatchError(field, value, f"an amount in {_currency(currency).code}")
-        if not value.amount.is_finite():
-            raise MoneyError(field, value, "a finite amount")
+        to_decimal(value.amount, field)  # finite and within the range billkit accepts
         return value
     if currency is None:
         if isinstance(value, str) and len(parts := value.split()) == 2:

@@ -695,7 +695,7 @@ class Percentage:
         if free_amount or free_events:
             steps.append(
                 Step(
-                    label=f"free ({free_events} events wholly free)",
+                    label=f"free: {free_events} event{'' if free_events == 1 else 's'} wholly free",
                     units=free_amount,
                     unit_price=zero,
                     flat_fee=zero,

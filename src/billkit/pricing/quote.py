@@ -183,22 +183,9 @@ class Quote:
     def lines(self) -> tuple[QuoteLine, ...]:
         """The quote's lines, in plan order: base fee first, then each charge."""
         cur = self.currency
-        return tuple(
-            QuoteLine(
-                code=code,
-                description=description,
-                kind=kind,
-                metric=metric,
-                quantity=q,
-                included=included,
-                billable=billable,
-                unit_price=_unit_price(source, billable, cur),
-                amount=Money(amount, cur),
-                exact=Money(exact, cur),
-                source=source,
-                events=events,
-            )
-            for (
+        lines = []
+        for row in self._rows:
+            (
                 code,
                 description,
                 kind,
@@ -210,8 +197,25 @@ class Quote:
                 exact,
                 source,
                 events,
-            ) in self._rows
-        )
+            ) = row
+            exact_money = Money(exact, cur)
+            lines.append(
+                QuoteLine(
+                    code=code,
+                    description=description,
+                    kind=kind,
+                    metric=metric,
+                    quantity=q,
+                    included=included,
+                    billable=billable,
+                    unit_price=_unit_price(source, billable, exact_money),
+                    amount=Money(amount, cur),
+                    exact=exact_money,
+                    source=source,
+                    events=events,
+                )
+            )
+        return tuple(lines)
 
     def line(self, code: str) -> QuoteLine:
         """The line with ``code``; a PricingError naming the codes if absent."""
@@ -273,10 +277,10 @@ class Quote:
 
 
 def _unit_price(
-    source: AnyModel | PercentOf | None, billable: Decimal, currency: Currency
+    source: AnyModel | PercentOf | None, billable: Decimal, exact: Money
 ) -> Money | None:
     if source is None:  # the base fee: one unit at the fee
-        return None
+        return exact
     if isinstance(source, PerUnit):
         return source.unit_price
     if isinstance(source, Flat):
@@ -400,15 +404,16 @@ def quote(plan: Plan, usage: Usage, period: Period) -> Quote:
                 if events is not None and isinstance(source, Percentage):
                     exact = source._compute(list(events))[0]
                 elif per_event and isinstance(source, Percentage):
-                    # Per-event terms (fixed, min, max, free events) need the events.
-                    if metric in usage:
+                    # Per-event terms (fixed, min, max, free events) need the events;
+                    # a missing metric or a zero total means there were none.
+                    if q != 0:
                         raise PricingError(
                             f"usage[{metric!r}]",
                             value,
                             "event amounts (a list): per-event terms "
                             "(fixed, min, max, free events) need each event",
                         )
-                    events = ()  # no usage reported: no events, nothing to bill
+                    events = ()  # no events, nothing to bill
                     exact = _ZERO
                 else:
                     exact = amount_of(billable)
