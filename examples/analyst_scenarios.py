@@ -23,7 +23,7 @@ period = Period(date(2026, 3, 21), date(2026, 4, 20))  # 30 days
 print(f"{'attributions':>12}  " + "  ".join(f"{p.code:>20}" for p in plans) + "  cheaper")
 for volume in range(5_000, 45_001, 5_000):
     totals = [quote(p, {"attributions": Decimal(volume)}, period).total for p in plans]
-    cheaper = min(zip(totals, plans), key=lambda pair: pair[0].amount)[1].code
+    cheaper = min(zip(totals, plans, strict=True), key=lambda pair: pair[0].amount)[1].code
     print(f"{volume:>12}  " + "  ".join(f"{t.amount:>20}" for t in totals) + f"  {cheaper}")
 
 # Starter at 20 000 attributions: 450 000 000 fee + 10 000 over x 52 000
