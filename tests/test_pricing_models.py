@@ -779,7 +779,9 @@ def test_percentage_total_is_rate_of_the_part_above_free(model: Percentage, q: D
 )
 def test_price_ignores_the_callers_decimal_context(model: PriceModel, q: Decimal) -> None:
     expected = model.price(q)
-    with decimal.localcontext(prec=3, rounding=decimal.ROUND_FLOOR):
+    with decimal.localcontext() as ctx:  # keyword form is Python 3.11+
+        ctx.prec = 3
+        ctx.rounding = decimal.ROUND_FLOOR
         assert model.price(q) == expected
         assert model.explain(q).amount == expected
 

@@ -871,7 +871,9 @@ def test_quote_ignores_the_callers_decimal_context(
     plan, usage, period = case
     expected = quote(plan, usage, period)
     text = expected.explain()
-    with decimal.localcontext(prec=3, rounding=decimal.ROUND_FLOOR) as ctx:
+    with decimal.localcontext() as ctx:  # the keyword form is Python 3.11+
+        ctx.prec = 3
+        ctx.rounding = decimal.ROUND_FLOOR
         got = quote(plan, usage, period)
         assert got == expected
         assert got.explain() == text
