@@ -19,6 +19,7 @@ MODULES = [
     "billkit.money",
     "billkit.periods",
     "billkit.pricing",
+    "billkit.credit",
     "billkit.demo",
     "billkit.cli",
 ]

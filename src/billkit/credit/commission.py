@@ -1,0 +1,386 @@
+"""Payment-method commission: fee on top, exact gross-up, and amount limits.
+
+A :class:`Commission` is what a payment provider takes: a percentage plus a
+fixed part, kept between a minimum and a maximum, rounded to the minor unit
+the way the provider rounds. Two ways to charge it:
+
+* :func:`fee_on_top`: the fee as the provider computes it on the amount, added
+  on top. The hosting provider's method takes 5 % + 10.00 RUB, so 20.00 to pay
+  becomes 20.00 + 1.00 + 10.00 = 31.00;
+* :func:`gross_up`: the smallest amount to charge so that, after the provider
+  takes its fee *from that amount* and rounds it, the merchant receives at
+  least the intended net. The analytics SaaS's individuals pay through a
+  provider taking 3.9 %, and the amount shown already includes it: to credit
+  10 000.00 RUB the payer pays 10 405.83.
+
+>>> from billkit.money import Money
+>>> hosting = Commission(rate="5%", fixed=Money("10.00", "RUB"))
+>>> fee_on_top(hosting, Money("20.00", "RUB")).gross
+Money('31.00', 'RUB')
+>>> gross_up(Commission(rate="3.9%", currency="RUB"), Money("10000.00", "RUB")).gross
+Money('10405.83', 'RUB')
+
+Why not ``net x (1 + rate)``? 10 000 x 1.039 = 10 390.00, of which the
+provider keeps 3.9 % = 405.21, leaving 9 984.79: 15.21 short. And the exact
+``net / (1 - rate)`` = 10 405.827... truncated to 10 405.82 leaves 9 999.99
+after the provider's rounded fee of 405.83: one kopek short.
+
+A :class:`PaymentMethod` adds the method's amount limits (from 10.00 to
+3 000.00 RUB: outside them the payment is refused) and its cashback.
+"""
+
+from __future__ import annotations
+
+import decimal
+import enum
+from decimal import Decimal
+from typing import Final
+
+import attrs
+from moneyed import Currency, Money
+
+from billkit.credit import _common as c
+from billkit.credit.bonus import Cashback, CashbackBase
+from billkit.errors import CreditError, CurrencyMismatchError
+from billkit.money import CONTEXT, DEFAULT_ROUNDING, RoundingPolicy, to_rate
+
+__all__ = [
+    "Commission",
+    "FeeMode",
+    "PaymentMethod",
+    "PaymentQuote",
+    "fee_on_top",
+    "gross_up",
+]
+
+_ZERO: Final = c.ZERO
+
+
+class FeeMode(str, enum.Enum):
+    """How a payment method charges its commission: on top of the amount, or
+    grossed up so the merchant nets the amount.
+
+    >>> FeeMode("gross_up") is FeeMode.GROSS_UP
+    True
+    """
+
+    ON_TOP = "on_top"
+    GROSS_UP = "gross_up"
+
+
+def _commission_rate(value: object) -> Decimal:
+    rate = to_rate(value, "rate")
+    if rate >= 1:
+        raise CreditError("rate", value, "a rate below 100%: a provider cannot keep everything")
+    return rate
+
+
+def _optional_fee(field: str, value: object) -> Money | None:
+    return None if value is None else c.non_negative(field, value)
+
+
+def _fixed(value: object) -> Money | None:
+    return _optional_fee("fixed", value)
+
+
+def _minimum(value: object) -> Money | None:
+    return _optional_fee("minimum", value)
+
+
+def _maximum(value: object) -> Money | None:
+    return _optional_fee("maximum", value)
+
+
+def _optional_currency(value: object) -> Currency | None:
+    return None if value is None else c.currency("currency", value)
+
+
+def _policy(value: object) -> RoundingPolicy:
+    if not isinstance(value, RoundingPolicy):
+        raise CreditError("rounding", value, "a RoundingPolicy")
+    return value
+
+
+@attrs.frozen(kw_only=True)
+class Commission:
+    """A provider's fee: ``rate x amount + fixed``, rounded under ``rounding``
+    (half-up by default: set the provider's own rule), then kept between
+    ``minimum`` and ``maximum``. The fee is never negative.
+
+    ``currency`` may be left out when ``fixed``, ``minimum`` or ``maximum``
+    give it.
+
+    >>> Commission(rate="2%", minimum=Money("15.00", "RUB")).fee(Money("100.00", "RUB"))
+    Money('15.00', 'RUB')
+    >>> Commission(rate="5%", fixed=Money("10.00", "RUB")).fee(Money("100.00", "RUB"))
+    Money('15.00', 'RUB')
+    """
+
+    rate: Decimal = attrs.field(default=_ZERO, converter=_commission_rate)
+    fixed: Money | None = attrs.field(default=None, converter=_fixed)
+    minimum: Money | None = attrs.field(default=None, converter=_minimum)
+    maximum: Money | None = attrs.field(default=None, converter=_maximum)
+    currency: Currency = attrs.field(default=None, converter=_optional_currency)
+    rounding: RoundingPolicy = attrs.field(default=DEFAULT_ROUNDING, converter=_policy)
+
+    def __attrs_post_init__(self) -> None:
+        found: Currency | None = self.currency
+        for field in ("fixed", "minimum", "maximum"):
+            money: Money | None = getattr(self, field)
+            if money is None:
+                continue
+            if found is None:
+                found = money.currency
+            elif money.currency != found:
+                raise CurrencyMismatchError(field, money, f"an amount in {found.code}")
+        if found is None:
+            raise CreditError("currency", None, "a currency (or a fixed, minimum or maximum fee)")
+        object.__setattr__(self, "currency", found)
+        if (
+            self.minimum is not None
+            and self.maximum is not None
+            and self.maximum.amount < self.minimum.amount
+        ):
+            raise CreditError(
+                "maximum", self.maximum, f"at least the minimum ({self.minimum.amount})"
+            )
+
+    def _fee(self, amount: Decimal) -> Decimal:
+        """The fee on ``amount`` (billkit's decimal context must be current)."""
+        exact = self.rate * amount
+        if self.fixed is not None:
+            exact += self.fixed.amount
+        fee = self.rounding.round_amount(exact, self.currency)
+        if self.minimum is not None and fee < self.minimum.amount:
+            fee = self.minimum.amount
+        if self.maximum is not None and fee > self.maximum.amount:
+            fee = self.maximum.amount
+        return fee
+
+    def fee(self, amount: Money) -> Money:
+        """The fee the provider takes on ``amount`` (the amount it processes)."""
+        money = c.same_currency("amount", c.non_negative("amount", amount), self.currency)
+        with decimal.localcontext(CONTEXT):
+            return Money(self._fee(money.amount), self.currency)
+
+
+@attrs.frozen(kw_only=True)
+class PaymentQuote:
+    """One payment through a method: the payer pays ``gross``, the provider
+    keeps ``fee``, and ``net`` reaches the merchant (the balance);
+    ``cashback`` is what the method credits back.
+
+    >>> q: PaymentQuote = fee_on_top(Commission(rate="5%", currency="RUB"), Money("100.00", "RUB"))
+    >>> q.net, q.fee, q.gross, q.mode.value
+    (Money('100.00', 'RUB'), Money('5.00', 'RUB'), Money('105.00', 'RUB'), 'on_top')
+    """
+
+    net: Money
+    fee: Money
+    gross: Money
+    mode: FeeMode
+    cashback: Money
+
+
+def _payment(field: str, value: object, commission: Commission) -> Money:
+    money = c.same_currency(
+        field, c.positive(field, value, commission.currency), commission.currency
+    )
+    return c.whole_minor_units(field, money, commission.rounding)
+
+
+def _check_commission(value: object) -> Commission:
+    if not isinstance(value, Commission):
+        raise CreditError("commission", value, "a Commission")
+    return value
+
+
+def fee_on_top(commission: Commission, amount: Money) -> PaymentQuote:
+    """``amount`` plus the fee the provider computes on it.
+
+    >>> hosting = Commission(rate="5%", fixed=Money("10.00", "RUB"))
+    >>> q = fee_on_top(hosting, Money("100.00", "RUB"))
+    >>> q.net, q.fee, q.gross
+    (Money('100.00', 'RUB'), Money('15.00', 'RUB'), Money('115.00', 'RUB'))
+    """
+    commission = _check_commission(commission)
+    net = _payment("amount", amount, commission)
+    with decimal.localcontext(CONTEXT):
+        fee = commission._fee(net.amount)
+        gross = net.amount + fee
+    cur = commission.currency
+    return PaymentQuote(
+        net=net,
+        fee=Money(fee, cur),
+        gross=Money(gross, cur),
+        mode=FeeMode.ON_TOP,
+        cashback=Money(commission.rounding.round_amount(_ZERO, cur), cur),
+    )
+
+
+def gross_up(commission: Commission, net: Money) -> PaymentQuote:
+    """The smallest amount to charge so that the merchant receives at least
+    ``net`` after the provider takes its rounded fee from that amount.
+
+    The merchant's share ``g - fee(g)`` never decreases as the charged amount
+    ``g`` grows by a minor unit (the fee grows by at most that unit when the
+    rate is below 100 %), so the answer is found exactly by a search over
+    minor units; one minor unit less always nets less than ``net``.
+
+    >>> q = gross_up(Commission(rate="3.9%", currency="RUB"), Money("10000.00", "RUB"))
+    >>> q.gross, q.fee, q.net
+    (Money('10405.83', 'RUB'), Money('405.83', 'RUB'), Money('10000.00', 'RUB'))
+    """
+    commission = _check_commission(commission)
+    target = _payment("net", net, commission)
+    cur = commission.currency
+    quantum = commission.rounding.quantum(cur)
+    with decimal.localcontext(CONTEXT):
+        want = int(target.amount / quantum)
+
+        def nets(units: int) -> int:
+            gross = units * quantum
+            return int((gross - commission._fee(gross)) / quantum)
+
+        high = max(want, 1)
+        while nets(high) < want:
+            high *= 2
+        low = want  # the fee is never negative, so the gross is never below the net
+        while low < high:
+            mid = (low + high) // 2
+            if nets(mid) >= want:
+                high = mid
+            else:
+                low = mid + 1
+        gross = low * quantum
+        fee = commission._fee(gross)
+        received = gross - fee
+    return PaymentQuote(
+        net=Money(received, cur),
+        fee=Money(fee, cur),
+        gross=Money(gross, cur),
+        mode=FeeMode.GROSS_UP,
+        cashback=Money(commission.rounding.round_amount(_ZERO, cur), cur),
+    )
+
+
+def _name(value: object) -> str:
+    return c.text("name", value, required=True)
+
+
+def _mode(value: object) -> FeeMode:
+    try:
+        return FeeMode(value)
+    except ValueError:
+        raise CreditError("mode", value, "'on_top' or 'gross_up'") from None
+
+
+def _limit(field: str, value: object) -> Money | None:
+    return None if value is None else c.positive(field, value)
+
+
+def _min_amount(value: object) -> Money | None:
+    return _limit("min_amount", value)
+
+
+def _max_amount(value: object) -> Money | None:
+    return _limit("max_amount", value)
+
+
+def _cashback(value: object) -> Cashback | None:
+    if value is not None and not isinstance(value, Cashback):
+        raise CreditError("cashback", value, "a Cashback or None")
+    return value
+
+
+@attrs.frozen(kw_only=True)
+class PaymentMethod:
+    """A way to pay: its commission (``mode``: on top or gross-up), the amount
+    limits of one payment (applied to what the payer pays, commission
+    included) and an optional cashback.
+
+    The hosting provider's method: 5 % + 10.00 RUB on top, from 10.00 to
+    3 000.00 RUB, 10 % cashback:
+
+    >>> yookassa = PaymentMethod(
+    ...     name="yookassa",
+    ...     commission=Commission(rate="5%", fixed=Money("10.00", "RUB")),
+    ...     min_amount=Money("10.00", "RUB"), max_amount=Money("3000.00", "RUB"),
+    ...     cashback=Cashback(rate="10%"),
+    ... )
+    >>> q = yookassa.quote(Money("20.00", "RUB"))
+    >>> q.gross, q.cashback
+    (Money('31.00', 'RUB'), Money('3.10', 'RUB'))
+    >>> yookassa.quote(Money("2900.00", "RUB"))   # 2 900 + 145 + 10 = 3 055 to pay
+    Traceback (most recent call last):
+    ...
+    billkit.errors.CreditError: amount = Money('3055.00', 'RUB'): expected an amount to pay from 10.00 to 3000.00 RUB: the limits of payment method 'yookassa'
+    """
+
+    name: str = attrs.field(converter=_name)
+    commission: Commission = attrs.field(converter=_check_commission)
+    mode: FeeMode = attrs.field(default=FeeMode.ON_TOP, converter=_mode)
+    min_amount: Money | None = attrs.field(default=None, converter=_min_amount)
+    max_amount: Money | None = attrs.field(default=None, converter=_max_amount)
+    cashback: Cashback | None = attrs.field(default=None, converter=_cashback)
+
+    def __attrs_post_init__(self) -> None:
+        cur = self.commission.currency
+        for field in ("min_amount", "max_amount"):
+            money: Money | None = getattr(self, field)
+            if money is not None:
+                c.same_currency(field, money, cur)
+        if (
+            self.min_amount is not None
+            and self.max_amount is not None
+            and self.max_amount.amount < self.min_amount.amount
+        ):
+            raise CreditError(
+                "max_amount", self.max_amount, f"at least min_amount ({self.min_amount.amount})"
+            )
+
+    @property
+    def currency(self) -> Currency:
+        """The currency the method pays in."""
+        return self.commission.currency
+
+    @property
+    def has_limits(self) -> bool:
+        """Whether the method limits the amount of one payment."""
+        return self.min_amount is not None or self.max_amount is not None
+
+    def within_limits(self, gross: Money) -> bool:
+        """Whether a payment of ``gross`` is within the method's limits."""
+        amount = c.same_currency("amount", gross, self.currency).amount
+        if self.min_amount is not None and amount < self.min_amount.amount:
+            return False
+        return self.max_amount is None or amount <= self.max_amount.amount
+
+    def _limits_text(self) -> str:
+        low = f"from {self.min_amount.amount} " if self.min_amount is not None else ""
+        high = f"to {self.max_amount.amount} " if self.max_amount is not None else ""
+        return f"an amount to pay {low}{high}{self.currency.code}"
+
+    def price(self, amount: Money) -> PaymentQuote:
+        """The payment that credits ``amount``, without checking the limits."""
+        quote = (
+            fee_on_top(self.commission, amount)
+            if self.mode is FeeMode.ON_TOP
+            else gross_up(self.commission, amount)
+        )
+        if self.cashback is None:
+            return quote
+        base = quote.gross if self.cashback.base is CashbackBase.GROSS else quote.net
+        return attrs.evolve(quote, cashback=self.cashback.amount(base))
+
+    def quote(self, amount: Money) -> PaymentQuote:
+        """The payment that credits ``amount`` to the balance: what the payer
+        pays, the fee and the cashback; refused outside the method's limits."""
+        quote = self.price(amount)
+        if not self.within_limits(quote.gross):
+            raise CreditError(
+                "amount",
+                quote.gross,
+                f"{self._limits_text()}: the limits of payment method {self.name!r}",
+            )
+        return quote
