@@ -350,6 +350,12 @@ class _Tiered:
     _table: tuple[tuple[Decimal, Decimal | None, Decimal, Decimal], ...] = attrs.field(
         init=False, repr=False, eq=False
     )
+    # Each tier's label for explanations ("tier 2 (1000 to 5000)"), made once.
+    _labels: tuple[str, ...] = attrs.field(init=False, repr=False, eq=False)
+
+    @_labels.default
+    def _make_labels(self) -> tuple[str, ...]:
+        return tuple(_tier_label(i, row[0], row[1]) for i, row in enumerate(self._table))
 
     @_table.default
     def _make_table(self) -> tuple[tuple[Decimal, Decimal | None, Decimal, Decimal], ...]:
@@ -426,7 +432,7 @@ class Graduated(_Tiered):
             total, hit = self._compute(q)
             steps = tuple(
                 Step(
-                    label=_tier_label(i, self._table[i][0], self._table[i][1]),
+                    label=self._labels[i],
                     units=units,
                     unit_price=self.tiers[i].unit_price,
                     flat_fee=self.tiers[i].flat_fee,
@@ -491,7 +497,7 @@ class Volume(_Tiered):
         tier = self.tiers[i]
         charged_fee = tier.flat_fee if (q or self.flat_fee_at_zero) else _money(_ZERO, currency)
         step = Step(
-            label=_tier_label(i, self._table[i][0], self._table[i][1]),
+            label=self._labels[i],
             units=q,
             unit_price=tier.unit_price,
             flat_fee=charged_fee,
