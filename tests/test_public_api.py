@@ -20,6 +20,7 @@ MODULES = [
     "billkit.periods",
     "billkit.pricing",
     "billkit.credit",
+    "billkit.subscriptions",
     "billkit.demo",
     "billkit.cli",
 ]

@@ -19,6 +19,7 @@ and carry the offending ``field``, its ``value`` and what was ``expected``::
         │   └── CreditLimitExceededError     a charge beyond the credit limit
         ├── InvoicingError                   documents, taxes, numbering, parties
         │   └── IdentifierError              a tax or bank identifier that fails its check
+        ├── SubscriptionError                subscriptions, services, renewals, dunning
         └── UsageError                       metered events and aggregations
     TransitionError                          a state change the lifecycle does not allow
     NotAllowedError (PermissionError)        an actor whose role may not do this
@@ -48,6 +49,7 @@ __all__ = [
     "NotAllowedError",
     "PeriodError",
     "PricingError",
+    "SubscriptionError",
     "TransitionError",
     "UnknownCurrencyError",
     "UnknownMetricError",
@@ -132,6 +134,10 @@ class InvoicingError(ValidationError):
 
 class IdentifierError(InvoicingError):
     """A tax, company or bank identifier that fails its published check."""
+
+
+class SubscriptionError(ValidationError):
+    """A subscription, service, renewal or dunning input that is invalid."""
 
 
 class UsageError(ValidationError):
