@@ -20,6 +20,8 @@ MODULES = [
     "billkit.periods",
     "billkit.pricing",
     "billkit.credit",
+    "billkit.invoicing",
+    "billkit.parties",
     "billkit.subscriptions",
     "billkit.demo",
     "billkit.cli",

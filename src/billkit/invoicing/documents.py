@@ -1,0 +1,968 @@
+"""Documents as data: invoices, proformas, acts, credit notes, receipts and
+reconciliation statements.
+
+Every document is a frozen value holding everything a renderer prints: its
+number and dates, the seller and buyer (a snapshot of their details when it
+was built), the lines with their explanations, the tax summary per rate with
+legal notes, the totals, the currency and locale, notes and payment details.
+Build them with the functions of :mod:`billkit.invoicing.build`; a document
+checks on construction that it adds up (each line ``net + tax == gross``,
+the tax groups are the sums of their lines, the totals the sums of the
+groups), so no document that fails to add up can exist.
+
+An issued document never changes: a correction is a :class:`CreditNote`.
+
+>>> from datetime import date
+>>> from billkit.money import Money
+>>> from billkit.parties import Address, Party
+>>> from billkit.invoicing import Item, build_invoice
+>>> seller = Party(kind="legal_entity", country="IT", name="Chat S.r.l.",
+...                legal_address=Address(country="IT", city="Milano", street="Via Roma 1"),
+...                identifiers={"it.iva": "00743110157"})
+>>> buyer = Party(kind="individual", country="IT", name="Mario Rossi",
+...               identifiers={"it.cf": "RSSMRA85T10A562S"})
+>>> invoice = build_invoice(
+...     [Item(description="Piano Growth, marzo 2026", unit_price=Money("49.00", "EUR"))],
+...     seller=seller, buyer=buyer, number="2026/0001", issue_date=date(2026, 3, 1),
+...     locale="it_IT",
+... )
+>>> invoice.kind, invoice.totals.net, invoice.totals.tax, invoice.totals.gross
+(<DocumentKind.INVOICE: 'invoice'>, Money('49.00', 'EUR'), Money('10.78', 'EUR'), Money('59.78', 'EUR'))
+"""
+
+from __future__ import annotations
+
+import decimal
+import enum
+import re
+from collections.abc import Iterable
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Final, TypeAlias, TypeVar, Union
+
+import attrs
+from moneyed import Currency, Money
+
+from billkit.errors import InvoicingError
+from billkit.invoicing.tax import TaxRounding, TaxTreatment
+from billkit.money import CONTEXT, currency_of, to_decimal
+from billkit.parties import BankAccount, Party
+from billkit.periods import Period
+
+__all__ = [
+    "Act",
+    "AnyDocument",
+    "CreditNote",
+    "DocumentKind",
+    "DocumentLine",
+    "DocumentRef",
+    "Invoice",
+    "InvoiceKind",
+    "PaymentDetails",
+    "Proforma",
+    "Receipt",
+    "ReconciliationRow",
+    "ReconciliationStatement",
+    "TaxGroup",
+    "Totals",
+]
+
+_ZERO: Final = Decimal(0)
+_T = TypeVar("_T")
+
+
+class DocumentKind(str, enum.Enum):
+    """What a document is.
+
+    >>> [kind.value for kind in DocumentKind]
+    ['invoice', 'proforma', 'act', 'credit_note', 'receipt', 'reconciliation']
+    """
+
+    INVOICE = "invoice"
+    PROFORMA = "proforma"
+    ACT = "act"
+    CREDIT_NOTE = "credit_note"
+    RECEIPT = "receipt"
+    RECONCILIATION = "reconciliation"
+
+
+class InvoiceKind(str, enum.Enum):
+    """What an invoice bills.
+
+    * ``SUBSCRIPTION``: a plan's fee for a billing period;
+    * ``USAGE``: on-demand usage (the messaging SaaS's extra contacts);
+    * ``ADVANCE_PAYMENT``: an amount the customer types, to top up a balance;
+    * ``CREDIT_LIMIT_STATEMENT``: the month's unpaid expenses bought on credit;
+    * ``ONE_OFF``: anything else (an order paid directly).
+
+    >>> InvoiceKind("advance_payment") is InvoiceKind.ADVANCE_PAYMENT
+    True
+    """
+
+    SUBSCRIPTION = "subscription"
+    USAGE = "usage"
+    ADVANCE_PAYMENT = "advance_payment"
+    CREDIT_LIMIT_STATEMENT = "credit_limit_statement"
+    ONE_OFF = "one_off"
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def _text(field: str, value: object, *, required: bool = False) -> str:
+    if not isinstance(value, str):
+        raise InvoicingError(field, value, "a str")
+    if required and not value.strip():
+        raise InvoicingError(field, value, "a non-empty str")
+    return value
+
+
+def _date(field: str, value: object) -> date:
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise InvoicingError(field, value, "a datetime.date")
+    return value
+
+
+def _optional_date(field: str, value: object) -> date | None:
+    return None if value is None else _date(field, value)
+
+
+def _money(field: str, value: object) -> Money:
+    if not isinstance(value, Money):
+        raise InvoicingError(field, value, "a Money")
+    to_decimal(value.amount, field)
+    return value
+
+
+def _texts(field: str, value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,) if value else ()
+    if not isinstance(value, Iterable):
+        raise InvoicingError(field, value, "a sequence of str")
+    items = tuple(value)
+    for i, item in enumerate(items):
+        _text(f"{field}[{i}]", item)
+    return items
+
+
+def _tuple_of(kind: type[_T], field: str, value: object) -> tuple[_T, ...]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise InvoicingError(field, value, f"a sequence of {kind.__name__}")
+    items = tuple(value)
+    checked: list[_T] = []
+    for i, item in enumerate(items):
+        if not isinstance(item, kind):
+            raise InvoicingError(f"{field}[{i}]", item, f"a {kind.__name__}")
+        checked.append(item)
+    return tuple(checked)
+
+
+_LOCALE: Final = re.compile(r"[a-z]{2,3}(_[A-Z]{2})?")
+
+
+def _locale(value: object) -> str:
+    if not isinstance(value, str) or not _LOCALE.fullmatch(value):
+        raise InvoicingError("locale", value, "a locale code such as 'ru_RU', 'fa_IR' or 'en'")
+    return value
+
+
+def _currency(value: object) -> Currency:
+    if isinstance(value, Currency):
+        return value
+    if not isinstance(value, str):
+        raise InvoicingError("currency", value, "an ISO 4217 currency code such as 'RUB'")
+    return currency_of(value)
+
+
+def _party(field: str, value: object) -> Party:
+    if not isinstance(value, Party):
+        raise InvoicingError(field, value, "a Party")
+    return value
+
+
+def _c_seller(value: object) -> Party:
+    return _party("seller", value)
+
+
+def _c_buyer(value: object) -> Party:
+    return _party("buyer", value)
+
+
+def _add(a: Decimal, b: Decimal) -> Decimal:
+    return CONTEXT.add(a, b)
+
+
+def _same(field: str, value: Money, currency: Currency) -> None:
+    if value.currency != currency:
+        raise InvoicingError(field, value, f"an amount in {currency.code}")
+
+
+# --------------------------------------------------------------------------- parts
+
+
+def _rate(value: object) -> Decimal:
+    rate = to_decimal(value, "tax_rate")
+    if rate < 0:
+        raise InvoicingError("tax_rate", value, "a rate of zero or more")
+    return rate
+
+
+def _quantity(value: object) -> Decimal:
+    return to_decimal(value, "quantity")
+
+
+def _treatment(value: object) -> TaxTreatment:
+    try:
+        return TaxTreatment(value)
+    except ValueError:
+        choices = ", ".join(repr(t.value) for t in TaxTreatment)
+        raise InvoicingError("treatment", value, f"one of {choices}") from None
+
+
+def _tax_rounding(value: object) -> TaxRounding:
+    try:
+        return TaxRounding(value)
+    except ValueError:
+        raise InvoicingError("tax_rounding", value, "'per_line' or 'per_document'") from None
+
+
+def _optional_money(field: str, value: object) -> Money | None:
+    return None if value is None else _money(field, value)
+
+
+def _optional_period(value: object) -> Period | None:
+    if value is not None and not isinstance(value, Period):
+        raise InvoicingError("period", value, "a Period or None")
+    return value
+
+
+# Named converters (mypy's attrs plugin needs named functions).
+
+
+def _c_category_required(value: object) -> str:
+    return _text("category", value, required=True)
+
+
+def _c_closing_balance_money(value: object) -> Money:
+    return _money("closing_balance", value)
+
+
+def _c_code(value: object) -> str:
+    return _text("code", value)
+
+
+def _c_corrects_ref(value: object) -> DocumentRef:
+    return _ref("corrects", value)
+
+
+def _c_credit_money(value: object) -> Money:
+    return _money("credit", value)
+
+
+def _c_credit_total_money(value: object) -> Money:
+    return _money("credit_total", value)
+
+
+def _c_debit_money(value: object) -> Money:
+    return _money("debit", value)
+
+
+def _c_debit_total_money(value: object) -> Money:
+    return _money("debit_total", value)
+
+
+def _c_description(value: object) -> str:
+    return _text("description", value)
+
+
+def _c_description_required(value: object) -> str:
+    return _text("description", value, required=True)
+
+
+def _c_due_date_opt_date(value: object) -> date | None:
+    return _optional_date("due_date", value)
+
+
+def _c_entry_kind(value: object) -> str:
+    return _text("entry_kind", value)
+
+
+def _c_explanation_texts(value: object) -> tuple[str, ...]:
+    return _texts("explanation", value)
+
+
+def _c_gross_money(value: object) -> Money:
+    return _money("gross", value)
+
+
+def _c_issue_date_date(value: object) -> date:
+    return _date("issue_date", value)
+
+
+def _c_key(value: object) -> str:
+    return _text("key", value)
+
+
+def _c_method(value: object) -> str:
+    return _text("method", value)
+
+
+def _c_net_money(value: object) -> Money:
+    return _money("net", value)
+
+
+def _c_note(value: object) -> str:
+    return _text("note", value)
+
+
+def _c_notes_texts(value: object) -> tuple[str, ...]:
+    return _texts("notes", value)
+
+
+def _c_number_required(value: object) -> str:
+    return _text("number", value, required=True)
+
+
+def _c_on_date(value: object) -> date:
+    return _date("on", value)
+
+
+def _c_opening_balance_money(value: object) -> Money:
+    return _money("opening_balance", value)
+
+
+def _c_paid_on_date(value: object) -> date:
+    return _date("paid_on", value)
+
+
+def _c_payment_instructions(value: object) -> str:
+    return _text("payment.instructions", value)
+
+
+def _c_payment_purpose(value: object) -> str:
+    return _text("payment.purpose", value)
+
+
+def _c_payment_reference(value: object) -> str:
+    return _text("payment.reference", value)
+
+
+def _c_payment_reference2(value: object) -> str:
+    return _text("payment_reference", value)
+
+
+def _c_reason(value: object) -> str:
+    return _text("reason", value)
+
+
+def _c_reference(value: object) -> str:
+    return _text("reference", value)
+
+
+def _c_tax_category_required(value: object) -> str:
+    return _text("tax_category", value, required=True)
+
+
+def _c_tax_date_opt_date(value: object) -> date | None:
+    return _optional_date("tax_date", value)
+
+
+def _c_tax_money(value: object) -> Money:
+    return _money("tax", value)
+
+
+def _c_totals_gross_money(value: object) -> Money:
+    return _money("totals.gross", value)
+
+
+def _c_totals_net_money(value: object) -> Money:
+    return _money("totals.net", value)
+
+
+def _c_totals_tax_money(value: object) -> Money:
+    return _money("totals.tax", value)
+
+
+def _c_unit(value: object) -> str:
+    return _text("unit", value)
+
+
+def _c_unit_price_opt_money(value: object) -> Money | None:
+    return _optional_money("unit_price", value)
+
+
+@attrs.frozen(kw_only=True)
+class DocumentLine:
+    """One line of a document, with its tax and its explanation.
+
+    ``position`` is the 1-based line number. ``quantity`` of ``unit`` (free
+    text such as ``'month'`` or ``'GB'``) at ``unit_price`` (tax-exclusive or
+    inclusive as the document's ``prices_include_tax`` says; ``None`` when no
+    single price applies, as on a graduated line) gives the line; ``net`` +
+    ``tax`` = ``gross``. ``tax_rate`` is a fraction (``Decimal('0.22')``) of
+    tax ``category`` under ``treatment``. ``explanation`` keeps how the
+    amount was reached (the quote's steps); ``code`` is the quote line's code;
+    ``period`` the service period. On a credit note, ``corrects_line`` is the
+    position of the original line it credits (``None`` for a credit spread
+    over a tax rate).
+
+    >>> line = DocumentLine(position=1, description="VPS", quantity=1, unit="month",
+    ...                     unit_price=Money("100.00", "RUB"), net=Money("100.00", "RUB"),
+    ...                     tax_rate="0.22", tax=Money("22.00", "RUB"), gross=Money("122.00", "RUB"))
+    >>> line.gross
+    Money('122.00', 'RUB')
+    >>> attrs.evolve(line, tax=Money("21.00", "RUB"))
+    Traceback (most recent call last):
+    ...
+    billkit.errors.InvoicingError: lines[1].gross = Money('122.00', 'RUB'): expected net + tax = 121.00
+    """
+
+    position: int
+    description: str = attrs.field(converter=_c_description_required)
+    quantity: Decimal = attrs.field(converter=_quantity)
+    unit: str = attrs.field(default="", converter=_c_unit)
+    unit_price: Money | None = attrs.field(default=None, converter=_c_unit_price_opt_money)
+    net: Money = attrs.field(converter=_c_net_money)
+    tax_rate: Decimal = attrs.field(converter=_rate)
+    tax: Money = attrs.field(converter=_c_tax_money)
+    gross: Money = attrs.field(converter=_c_gross_money)
+    tax_category: str = attrs.field(default="standard", converter=_c_tax_category_required)
+    treatment: TaxTreatment = attrs.field(default=TaxTreatment.STANDARD, converter=_treatment)
+    code: str = attrs.field(default="", converter=_c_code)
+    explanation: tuple[str, ...] = attrs.field(default=(), converter=_c_explanation_texts)
+    period: Period | None = attrs.field(default=None, converter=_optional_period)
+    corrects_line: int | None = attrs.field(default=None)
+
+    def __attrs_post_init__(self) -> None:
+        if self.corrects_line is not None and (
+            isinstance(self.corrects_line, bool)
+            or not isinstance(self.corrects_line, int)
+            or self.corrects_line < 1
+        ):
+            raise InvoicingError("corrects_line", self.corrects_line, "a line number or None")
+        if isinstance(self.position, bool) or not isinstance(self.position, int):
+            raise InvoicingError("position", self.position, "a line number (an int from 1)")
+        if self.position < 1:
+            raise InvoicingError("position", self.position, "a line number (an int from 1)")
+        cur = self.net.currency
+        where = f"lines[{self.position}]"
+        for name in ("tax", "gross"):
+            _same(f"{where}.{name}", getattr(self, name), cur)
+        if self.unit_price is not None:
+            _same(f"{where}.unit_price", self.unit_price, cur)
+        expected = _add(self.net.amount, self.tax.amount)
+        if expected != self.gross.amount:
+            raise InvoicingError(f"{where}.gross", self.gross, f"net + tax = {expected}")
+        if self.treatment is not TaxTreatment.STANDARD and self.tax.amount:
+            raise InvoicingError(
+                f"{where}.tax", self.tax, f"zero: a {self.treatment.value} line carries no tax"
+            )
+
+
+@attrs.frozen(kw_only=True)
+class TaxGroup:
+    """The tax summary of the lines sharing one category, rate and treatment.
+
+    ``note`` is the legal note printed for it (zero-rated, exempt,
+    reverse-charge and not-subject supplies); ``''`` for standard tax.
+
+    >>> TaxGroup(category="standard", rate="0.20", net=Money("208.33", "RUB"),
+    ...          tax=Money("41.67", "RUB"), gross=Money("250.00", "RUB")).gross
+    Money('250.00', 'RUB')
+    """
+
+    category: str = attrs.field(converter=_c_category_required)
+    rate: Decimal = attrs.field(converter=_rate)
+    treatment: TaxTreatment = attrs.field(default=TaxTreatment.STANDARD, converter=_treatment)
+    net: Money = attrs.field(converter=_c_net_money)
+    tax: Money = attrs.field(converter=_c_tax_money)
+    gross: Money = attrs.field(converter=_c_gross_money)
+    note: str = attrs.field(default="", converter=_c_note)
+
+    def __attrs_post_init__(self) -> None:
+        cur = self.net.currency
+        _same("tax_groups.tax", self.tax, cur)
+        _same("tax_groups.gross", self.gross, cur)
+        expected = _add(self.net.amount, self.tax.amount)
+        if expected != self.gross.amount:
+            raise InvoicingError("tax_groups.gross", self.gross, f"net + tax = {expected}")
+
+    @property
+    def key(self) -> tuple[str, Decimal, TaxTreatment]:
+        """What lines of this group share: (category, rate, treatment)."""
+        return (self.category, self.rate, self.treatment)
+
+
+@attrs.frozen(kw_only=True)
+class Totals:
+    """A document's totals: ``net + tax == gross``.
+
+    >>> Totals(net=Money("99.99", "RUB"), tax=Money("22.00", "RUB"), gross=Money("121.99", "RUB")).tax
+    Money('22.00', 'RUB')
+    """
+
+    net: Money = attrs.field(converter=_c_totals_net_money)
+    tax: Money = attrs.field(converter=_c_totals_tax_money)
+    gross: Money = attrs.field(converter=_c_totals_gross_money)
+
+    def __attrs_post_init__(self) -> None:
+        _same("totals.tax", self.tax, self.net.currency)
+        _same("totals.gross", self.gross, self.net.currency)
+        expected = _add(self.net.amount, self.tax.amount)
+        if expected != self.gross.amount:
+            raise InvoicingError("totals.gross", self.gross, f"net + tax = {expected}")
+
+
+def _kind(value: object) -> DocumentKind:
+    try:
+        return DocumentKind(value)
+    except ValueError:
+        choices = ", ".join(repr(k.value) for k in DocumentKind)
+        raise InvoicingError("kind", value, f"one of {choices}") from None
+
+
+@attrs.frozen(kw_only=True)
+class DocumentRef:
+    """A reference to another document: its kind, number and date.
+
+    >>> DocumentRef(kind="invoice", number="INV-2026-000017", issue_date=date(2026, 3, 1)).number
+    'INV-2026-000017'
+    """
+
+    kind: DocumentKind = attrs.field(converter=_kind)
+    number: str = attrs.field(converter=_c_number_required)
+    issue_date: date = attrs.field(converter=_c_issue_date_date)
+
+
+def _optional_bank(value: object) -> BankAccount | None:
+    if value is not None and not isinstance(value, BankAccount):
+        raise InvoicingError("payment.bank", value, "a BankAccount or None")
+    return value
+
+
+@attrs.frozen(kw_only=True)
+class PaymentDetails:
+    """How to pay a document: the seller's bank account, the payment purpose
+    (назначение платежа) or reference to quote, and free instructions.
+
+    >>> PaymentDetails(purpose="Оплата по счету № 17 от 01.03.2026").purpose
+    'Оплата по счету № 17 от 01.03.2026'
+    """
+
+    bank: BankAccount | None = attrs.field(default=None, converter=_optional_bank)
+    purpose: str = attrs.field(default="", converter=_c_payment_purpose)
+    reference: str = attrs.field(default="", converter=_c_payment_reference)
+    instructions: str = attrs.field(default="", converter=_c_payment_instructions)
+
+
+def _lines(value: object) -> tuple[DocumentLine, ...]:
+    return _tuple_of(DocumentLine, "lines", value)
+
+
+def _groups(value: object) -> tuple[TaxGroup, ...]:
+    return _tuple_of(TaxGroup, "tax_groups", value)
+
+
+def _refs(value: object) -> tuple[DocumentRef, ...]:
+    return _tuple_of(DocumentRef, "references", value)
+
+
+def _optional_number(value: object) -> str | None:
+    return None if value is None else _text("number", value, required=True)
+
+
+def _optional_payment(value: object) -> PaymentDetails | None:
+    if value is not None and not isinstance(value, PaymentDetails):
+        raise InvoicingError("payment", value, "a PaymentDetails or None")
+    return value
+
+
+def _c_prices_include_tax(value: object) -> bool:
+    if not isinstance(value, bool):
+        raise InvoicingError("prices_include_tax", value, "True or False")
+    return value
+
+
+@attrs.frozen(kw_only=True)
+class _Billed:
+    """The fields every document with lines shares (see :class:`Invoice`)."""
+
+    number: str | None = attrs.field(converter=_optional_number)
+    issue_date: date = attrs.field(converter=_c_issue_date_date)
+    seller: Party = attrs.field(converter=_c_seller)
+    buyer: Party = attrs.field(converter=_c_buyer)
+    currency: Currency = attrs.field(converter=_currency)
+    locale: str = attrs.field(converter=_locale)
+    lines: tuple[DocumentLine, ...] = attrs.field(converter=_lines)
+    tax_groups: tuple[TaxGroup, ...] = attrs.field(converter=_groups)
+    totals: Totals
+    prices_include_tax: bool = attrs.field(default=False, converter=_c_prices_include_tax)
+    tax_rounding: TaxRounding = attrs.field(default=TaxRounding.PER_LINE, converter=_tax_rounding)
+    tax_date: date | None = attrs.field(default=None, converter=_c_tax_date_opt_date)
+    period: Period | None = attrs.field(default=None, converter=_optional_period)
+    notes: tuple[str, ...] = attrs.field(default=(), converter=_c_notes_texts)
+    payment: PaymentDetails | None = attrs.field(default=None, converter=_optional_payment)
+    references: tuple[DocumentRef, ...] = attrs.field(default=(), converter=_refs)
+
+    def __attrs_post_init__(self) -> None:
+        _check_adds_up(self)
+
+    @property
+    def language(self) -> str:
+        """The language of :attr:`locale` (``'ru'`` for ``'ru_RU'``)."""
+        return self.locale.split("_")[0]
+
+    @property
+    def is_draft(self) -> bool:
+        """Whether the document has no number yet (a draft)."""
+        return self.number is None
+
+    @property
+    def ref(self) -> DocumentRef:
+        """A :class:`DocumentRef` to this document (it must have a number)."""
+        if self.number is None:
+            raise InvoicingError("number", None, "a number: a draft cannot be referred to")
+        kind: DocumentKind = self.kind  # type: ignore[attr-defined]
+        return DocumentRef(kind=kind, number=self.number, issue_date=self.issue_date)
+
+    @property
+    def notes_with_legal(self) -> tuple[str, ...]:
+        """The legal notes of the tax groups (each once), then the notes."""
+        legal: list[str] = []
+        for group in self.tax_groups:
+            if group.note and group.note not in legal:
+                legal.append(group.note)
+        return (*legal, *self.notes)
+
+
+def _check_adds_up(doc: _Billed) -> None:
+    cur = doc.currency
+    sums: dict[tuple[str, Decimal, TaxTreatment], list[Decimal]] = {}
+    with decimal.localcontext(CONTEXT):
+        for i, line in enumerate(doc.lines):
+            if line.position != i + 1:
+                raise InvoicingError(f"lines[{i}].position", line.position, f"{i + 1}")
+            _same(f"lines[{i + 1}].net", line.net, cur)
+            key = (line.tax_category, line.tax_rate, line.treatment)
+            acc = sums.setdefault(key, [_ZERO, _ZERO, _ZERO])
+            acc[0] += line.net.amount
+            acc[1] += line.tax.amount
+            acc[2] += line.gross.amount
+        keys = [g.key for g in doc.tax_groups]
+        if len(set(keys)) != len(keys) or set(keys) != set(sums):
+            raise InvoicingError(
+                "tax_groups",
+                [f"{c} {r} {t.value}" for c, r, t in keys],
+                "one group per (category, rate, treatment) of the lines: "
+                f"{[f'{c} {r} {t.value}' for c, r, t in sums]}",
+            )
+        total = [_ZERO, _ZERO, _ZERO]
+        for group in doc.tax_groups:
+            _same("tax_groups.net", group.net, cur)
+            acc = sums[group.key]
+            for j, name in enumerate(("net", "tax", "gross")):
+                value: Money = getattr(group, name)
+                if value.amount != acc[j]:
+                    raise InvoicingError(
+                        f"tax_groups[{group.category} {group.rate}].{name}",
+                        value,
+                        f"the sum of its lines, {acc[j]}",
+                    )
+                total[j] += value.amount
+        for j, name in enumerate(("net", "tax", "gross")):
+            value = getattr(doc.totals, name)
+            _same(f"totals.{name}", value, cur)
+            if value.amount != total[j]:
+                raise InvoicingError(
+                    f"totals.{name}", value, f"the sum of the tax groups, {total[j]}"
+                )
+
+
+def _invoice_kind(value: object) -> InvoiceKind:
+    try:
+        return InvoiceKind(value)
+    except ValueError:
+        choices = ", ".join(repr(k.value) for k in InvoiceKind)
+        raise InvoicingError("invoice_kind", value, f"one of {choices}") from None
+
+
+@attrs.frozen(kw_only=True)
+class Invoice(_Billed):
+    """An invoice (счёт на оплату, fattura, рахунок, صورتحساب).
+
+    Fields: ``number`` (``None`` for a draft), ``issue_date``, ``due_date``,
+    ``seller`` and ``buyer`` (:class:`~billkit.parties.Party` snapshots),
+    ``currency``, ``locale`` (``'ru_RU'``, ``'uk_UA'``, ``'it_IT'``,
+    ``'fa_IR'``, ``'en_US'``...), ``lines`` (:class:`DocumentLine`),
+    ``tax_groups`` (:class:`TaxGroup`, one per category/rate/treatment),
+    ``totals`` (:class:`Totals`), ``prices_include_tax``, ``tax_rounding``,
+    ``tax_date`` (the date that chose the tax rates), ``period`` (the
+    service period), ``notes``, ``payment`` (:class:`PaymentDetails`),
+    ``references`` (the proforma it follows...) and ``invoice_kind``
+    (:class:`InvoiceKind`). Build one with
+    :func:`~billkit.invoicing.build_invoice` and friends.
+
+    >>> from billkit.invoicing import Item, build_invoice
+    >>> seller = Party(kind="legal_entity", country="UA", name='ТОВ "Розсилка"')
+    >>> buyer = Party(kind="individual", country="UA", name="Олена Коваль")
+    >>> inv = build_invoice([Item(description="Email Start", unit_price=Money("300.00", "UAH"))],
+    ...                     seller=seller, buyer=buyer, issue_date=date(2026, 3, 1), rules=None)
+    >>> isinstance(inv, Invoice), inv.is_draft, inv.totals.gross   # 300.00 + 20 %
+    (True, True, Money('360.00', 'UAH'))
+    """
+
+    invoice_kind: InvoiceKind = attrs.field(default=InvoiceKind.ONE_OFF, converter=_invoice_kind)
+    due_date: date | None = attrs.field(default=None, converter=_c_due_date_opt_date)
+
+    @property
+    def kind(self) -> DocumentKind:
+        """:attr:`DocumentKind.INVOICE`."""
+        return DocumentKind.INVOICE
+
+
+@attrs.frozen(kw_only=True)
+class Proforma(_Billed):
+    """A proforma invoice (пиش‌فاکتور): what the official invoice will say,
+    for the customer to approve. Same fields as :class:`Invoice`, with
+    ``due_date`` the date to approve and pay by.
+
+    >>> from billkit.invoicing import Item, build_proforma
+    >>> pf = build_proforma([Item(description="Plan M", unit_price=Money("100", "EUR"))],
+    ...                     seller=Party(kind="legal_entity", country="IT", name="A"),
+    ...                     buyer=Party(kind="legal_entity", country="IT", name="B"),
+    ...                     issue_date=date(2026, 3, 31), number="PF-1", rules=None)
+    >>> isinstance(pf, Proforma), pf.kind.value, pf.ref.number
+    (True, 'proforma', 'PF-1')
+    """
+
+    due_date: date | None = attrs.field(default=None, converter=_c_due_date_opt_date)
+
+    @property
+    def kind(self) -> DocumentKind:
+        """:attr:`DocumentKind.PROFORMA`."""
+        return DocumentKind.PROFORMA
+
+
+@attrs.frozen(kw_only=True)
+class Act(_Billed):
+    """An act of completed work (акт выполненных работ, акт наданих послуг):
+    the services rendered over ``period``, signed by both parties. Same fields
+    as :class:`Invoice` without a due date.
+
+    >>> from billkit.invoicing import Item, build_act
+    >>> act = build_act([Item(description="VPS, March", unit_price=Money("250.00", "RUB"))],
+    ...                 seller=Party(kind="legal_entity", country="RU", name="Хостинг"),
+    ...                 buyer=Party(kind="individual", country="RU", name="Аня"),
+    ...                 issue_date=date(2025, 3, 31), prices_include_tax=True, rules=None)
+    >>> isinstance(act, Act), act.totals.tax   # 250 x 20 / 120 = 41.666...
+    (True, Money('41.67', 'RUB'))
+    """
+
+    @property
+    def kind(self) -> DocumentKind:
+        """:attr:`DocumentKind.ACT`."""
+        return DocumentKind.ACT
+
+
+@attrs.frozen(kw_only=True)
+class CreditNote(_Billed):
+    """A credit note: a refund or correction of an issued document.
+
+    ``corrects`` refers to the document it corrects and ``reason`` says why.
+    Amounts are positive: what is credited. Build one with
+    :func:`~billkit.invoicing.build_credit_note`, which refuses to credit more
+    than is left of the original, per tax rate.
+
+    >>> from billkit.invoicing import Item, build_credit_note, build_invoice
+    >>> inv = build_invoice([Item(description="Growth", unit_price=Money("49.00", "EUR"))],
+    ...                     seller=Party(kind="legal_entity", country="IT", name="Chat"),
+    ...                     buyer=Party(kind="legal_entity", country="IT", name="Cliente"),
+    ...                     issue_date=date(2026, 3, 1), number="7", rules=None)
+    >>> cn = build_credit_note(inv, number="NC-1", issue_date=date(2026, 3, 2), reason="void")
+    >>> isinstance(cn, CreditNote), cn.corrects.number, cn.totals.gross
+    (True, '7', Money('59.78', 'EUR'))
+    """
+
+    corrects: DocumentRef = attrs.field(converter=_c_corrects_ref)
+    reason: str = attrs.field(default="", converter=_c_reason)
+
+    @property
+    def kind(self) -> DocumentKind:
+        """:attr:`DocumentKind.CREDIT_NOTE`."""
+        return DocumentKind.CREDIT_NOTE
+
+
+def _ref(field: str, value: object) -> DocumentRef:
+    if not isinstance(value, DocumentRef):
+        raise InvoicingError(field, value, "a DocumentRef")
+    return value
+
+
+@attrs.frozen(kw_only=True)
+class Receipt(_Billed):
+    """A payment receipt: what was paid, when, how, with the tax it included.
+
+    ``paid_on`` is the payment date, ``method`` how it was paid (``'card'``,
+    ``'bank_transfer'``...), ``payment_reference`` the payment's id or the
+    bank's reference. The lines say what the payment paid for.
+
+    >>> from billkit.invoicing import Item, build_receipt
+    >>> r = build_receipt([Item(description="Top-up", unit_price=Money("120.00", "EUR"))],
+    ...                   seller=Party(kind="legal_entity", country="IT", name="Chat"),
+    ...                   buyer=Party(kind="individual", country="IT", name="Mario"),
+    ...                   issue_date=date(2026, 3, 2), paid_on=date(2026, 3, 2), method="card",
+    ...                   rules=None)
+    >>> isinstance(r, Receipt), r.totals.tax   # 120 x 22 / 122 = 21.639...
+    (True, Money('21.64', 'EUR'))
+    """
+
+    paid_on: date = attrs.field(converter=_c_paid_on_date)
+    method: str = attrs.field(default="", converter=_c_method)
+    payment_reference: str = attrs.field(default="", converter=_c_payment_reference2)
+
+    @property
+    def kind(self) -> DocumentKind:
+        """:attr:`DocumentKind.RECEIPT`."""
+        return DocumentKind.RECEIPT
+
+
+@attrs.frozen(kw_only=True)
+class ReconciliationRow:
+    """One row of a reconciliation statement: a dated debit or credit.
+
+    From the seller's side, as an акт сверки reads: a ``debit`` is what the
+    buyer came to owe (a charge, a refund paid out), a ``credit`` what reduced
+    it (a payment, a bonus credited). Exactly one of the two is non-zero.
+    ``entry_kind`` is the ledger entry's kind (``'charge'``, ``'top_up'``...).
+
+    >>> ReconciliationRow(on=date(2024, 2, 21), description="BACKUP-1000",
+    ...                   debit=Money("22.4137", "RUB"), credit=Money("0", "RUB")).debit
+    Money('22.4137', 'RUB')
+    """
+
+    on: date = attrs.field(converter=_c_on_date)
+    description: str = attrs.field(converter=_c_description)
+    debit: Money = attrs.field(converter=_c_debit_money)
+    credit: Money = attrs.field(converter=_c_credit_money)
+    reference: str = attrs.field(default="", converter=_c_reference)
+    entry_kind: str = attrs.field(default="", converter=_c_entry_kind)
+    key: str = attrs.field(default="", converter=_c_key)
+
+    def __attrs_post_init__(self) -> None:
+        _same("credit", self.credit, self.debit.currency)
+        if self.debit.amount < 0 or self.credit.amount < 0:
+            raise InvoicingError("debit", (self.debit, self.credit), "amounts of zero or more")
+        if bool(self.debit.amount) == bool(self.credit.amount):
+            raise InvoicingError(
+                "debit", (self.debit, self.credit), "exactly one of debit and credit above zero"
+            )
+
+
+def _rows(value: object) -> tuple[ReconciliationRow, ...]:
+    return _tuple_of(ReconciliationRow, "rows", value)
+
+
+def _period(value: object) -> Period:
+    if not isinstance(value, Period):
+        raise InvoicingError("period", value, "a Period")
+    return value
+
+
+@attrs.frozen(kw_only=True)
+class ReconciliationStatement:
+    """A reconciliation statement (акт сверки взаимных расчётов) for one buyer
+    and ``period``: the opening balance, each debit and credit, the closing
+    balance.
+
+    Balances are what the buyer owes the seller: positive is a debt, negative
+    a prepayment (the seller owes services). So ``closing_balance ==
+    opening_balance + debit_total - credit_total`` (checked), and it is the
+    negative of the customer's ledger balance at the period's end.
+
+    >>> from billkit.periods import Period
+    >>> seller = Party(kind="legal_entity", country="RU", name="Хостинг")
+    >>> buyer = Party(kind="individual", country="RU", name="Аня")
+    >>> rub = lambda a: Money(a, "RUB")
+    >>> st = ReconciliationStatement(
+    ...     number="R-1", issue_date=date(2024, 3, 1), seller=seller, buyer=buyer,
+    ...     currency="RUB", locale="ru_RU", period=Period(date(2024, 2, 1), date(2024, 3, 1)),
+    ...     opening_balance=rub("0.00"),
+    ...     rows=[ReconciliationRow(on=date(2024, 2, 20), description="Оплата",
+    ...                             debit=rub("0"), credit=rub("100.00")),
+    ...           ReconciliationRow(on=date(2024, 2, 21), description="BACKUP-1000",
+    ...                             debit=rub("22.4137"), credit=rub("0"))],
+    ...     debit_total=rub("22.4137"), credit_total=rub("100.00"), closing_balance=rub("-77.5863"),
+    ... )
+    >>> st.closing_balance
+    Money('-77.5863', 'RUB')
+    """
+
+    number: str | None = attrs.field(converter=_optional_number)
+    issue_date: date = attrs.field(converter=_c_issue_date_date)
+    seller: Party = attrs.field(converter=_c_seller)
+    buyer: Party = attrs.field(converter=_c_buyer)
+    currency: Currency = attrs.field(converter=_currency)
+    locale: str = attrs.field(converter=_locale)
+    period: Period = attrs.field(converter=_period)
+    opening_balance: Money = attrs.field(converter=_c_opening_balance_money)
+    rows: tuple[ReconciliationRow, ...] = attrs.field(converter=_rows)
+    debit_total: Money = attrs.field(converter=_c_debit_total_money)
+    credit_total: Money = attrs.field(converter=_c_credit_total_money)
+    closing_balance: Money = attrs.field(converter=_c_closing_balance_money)
+    notes: tuple[str, ...] = attrs.field(default=(), converter=_c_notes_texts)
+
+    def __attrs_post_init__(self) -> None:
+        cur = self.currency
+        for name in ("opening_balance", "debit_total", "credit_total", "closing_balance"):
+            _same(name, getattr(self, name), cur)
+        with decimal.localcontext(CONTEXT):
+            debits = credits = _ZERO
+            last: date | None = None
+            for i, row in enumerate(self.rows):
+                _same(f"rows[{i}].debit", row.debit, cur)
+                if row.on not in self.period:
+                    raise InvoicingError(f"rows[{i}].on", row.on, f"a day of {self.period}")
+                if last is not None and row.on < last:
+                    raise InvoicingError(f"rows[{i}].on", row.on, f"a day on or after {last}")
+                last = row.on
+                debits += row.debit.amount
+                credits += row.credit.amount
+            if debits != self.debit_total.amount:
+                raise InvoicingError("debit_total", self.debit_total, f"the sum of rows, {debits}")
+            if credits != self.credit_total.amount:
+                raise InvoicingError(
+                    "credit_total", self.credit_total, f"the sum of rows, {credits}"
+                )
+            closing = self.opening_balance.amount + debits - credits
+            if closing != self.closing_balance.amount:
+                raise InvoicingError(
+                    "closing_balance",
+                    self.closing_balance,
+                    f"opening + debits - credits = {closing}",
+                )
+
+    @property
+    def kind(self) -> DocumentKind:
+        """:attr:`DocumentKind.RECONCILIATION`."""
+        return DocumentKind.RECONCILIATION
+
+    @property
+    def language(self) -> str:
+        """The language of :attr:`locale`."""
+        return self.locale.split("_")[0]
+
+    @property
+    def in_favour_of(self) -> str:
+        """Whom the closing balance favours: ``'seller'`` (the buyer owes),
+        ``'buyer'`` (prepaid) or ``''`` when it is zero."""
+        amount = self.closing_balance.amount
+        return "seller" if amount > 0 else "buyer" if amount < 0 else ""
+
+
+AnyDocument: TypeAlias = Union[Invoice, Proforma, Act, CreditNote, Receipt, ReconciliationStatement]  # noqa: UP007
+"""Any document billkit builds (a ``Union``, usable with ``isinstance``).
+
+>>> from typing import get_args
+>>> Act in get_args(AnyDocument)
+True
+"""

@@ -1,0 +1,119 @@
+"""The amount in words, as Russian and Ukrainian invoices and acts print it.
+
+"Всего к оплате: Двенадцать тысяч триста сорок пять рублей 67 копеек" -- the
+total written out, the currency and its minor unit inflected for the number
+(1 рубль, 2 рубля, 5 рублей; 1 копейка, 2 копейки, 5 копеек; in Ukrainian
+1 гривня, 2 гривні, 5 гривень; 1 копійка, 2 копійки, 5 копійок).
+
+The words come from `num2words <https://pypi.org/project/num2words/>`_, a
+maintained library under the LGPL, so it is an optional extra: install
+``py-billkit[words]``. It is imported only when :func:`amount_in_words` is
+called. billkit passes it a ``Decimal`` (num2words reads an ``int`` currency
+amount as minor units) and corrects one of its Russian slips: with a
+feminine currency (the hryvnia) it writes "одна миллион"; billkit writes
+"один миллион".
+
+>>> amount_in_words(Money("12345.67", "RUB"), "ru")
+'Двенадцать тысяч триста сорок пять рублей 67 копеек'
+>>> amount_in_words(Money("21.01", "UAH"), "uk", minor_in_words=True)
+'Двадцять одна гривня, одна копійка'
+"""
+
+from __future__ import annotations
+
+import decimal
+import re
+from decimal import Decimal
+from typing import Final
+
+from moneyed import Money
+
+from billkit.errors import BillkitError, InvoicingError
+from billkit.money import CONTEXT, minor_units
+
+__all__ = ["WORDS_LANGUAGES", "amount_in_words"]
+
+WORDS_LANGUAGES: Final = ("en", "ru", "uk")
+"""The languages :func:`amount_in_words` writes.
+
+>>> WORDS_LANGUAGES
+('en', 'ru', 'uk')
+"""
+
+_RU_FEMININE_SLIP: Final = re.compile(r"\b(одна|две) (миллион|миллиард|триллион)")
+_RU_MASCULINE: Final = {"одна": "один", "две": "два"}
+_CENT: Final = Decimal("0.01")
+
+
+def _num2words() -> object:
+    try:
+        from num2words import num2words  # type: ignore[import-untyped]
+    except ImportError:
+        raise BillkitError(
+            "the amount in words needs the optional num2words package: "
+            "pip install 'py-billkit[words]'"
+        ) from None
+    return num2words
+
+
+def amount_in_words(
+    amount: Money, language: str, *, minor_in_words: bool = False, capitalize: bool = True
+) -> str:
+    """``amount`` in words in ``language`` (``'ru'``, ``'uk'`` or ``'en'``).
+
+    The whole units are written in words with the currency's name, the minor
+    units in digits with theirs (the usual style of Russian and Ukrainian
+    accounting documents), or in words too with ``minor_in_words``. The first
+    letter is a capital unless ``capitalize=False``. The amount must be zero
+    or more, in a currency with two decimal places that num2words names in
+    that language, and a whole number of kopecks (cents).
+
+    >>> amount_in_words(Money("1.00", "RUB"), "ru")
+    'Один рубль 00 копеек'
+    >>> amount_in_words(Money("2.02", "UAH"), "uk")
+    'Дві гривні 02 копійки'
+    >>> amount_in_words(Money("101.50", "USD"), "en", capitalize=False)
+    'one hundred and one dollars 50 cents'
+    >>> amount_in_words(Money("10.005", "RUB"), "ru")
+    Traceback (most recent call last):
+    ...
+    billkit.errors.InvoicingError: amount = Money('10.005', 'RUB'): expected a whole number of kopecks (cents): round the total first
+    """
+    if not isinstance(amount, Money):
+        raise InvoicingError("amount", amount, "a Money")
+    if language not in WORDS_LANGUAGES:
+        raise InvoicingError("language", language, f"one of {', '.join(WORDS_LANGUAGES)}")
+    for field, flag in (("minor_in_words", minor_in_words), ("capitalize", capitalize)):
+        if not isinstance(flag, bool):
+            raise InvoicingError(field, flag, "True or False")
+    value = amount.amount
+    if not value.is_finite() or value < 0:
+        raise InvoicingError("amount", amount, "an amount of zero or more")
+    code = amount.currency.code
+    if minor_units(code) != 2:
+        raise InvoicingError(
+            "amount", amount, "an amount in a currency with two decimal places (kopecks, cents)"
+        )
+    cents = value.quantize(_CENT, context=CONTEXT)
+    if cents != value:
+        raise InvoicingError(
+            "amount", amount, "a whole number of kopecks (cents): round the total first"
+        )
+    convert = _num2words()
+    try:
+        with decimal.localcontext(CONTEXT):  # num2words computes in the thread's context
+            text = str(convert(cents, lang=language, to="currency", currency=code))  # type: ignore[operator]
+    except NotImplementedError:
+        raise InvoicingError(
+            "amount", amount, f"a currency num2words names in {language!r} (not {code})"
+        ) from None
+    if language == "ru":
+        text = _RU_FEMININE_SLIP.sub(lambda m: f"{_RU_MASCULINE[m[1]]} {m[2]}", text)
+    if not minor_in_words:
+        major, _, minor = text.rpartition(", ")
+        noun = minor.rsplit(" ", 1)[-1]
+        minor_count = int(CONTEXT.multiply(CONTEXT.subtract(cents, int(cents)), 100))
+        text = f"{major} {minor_count:02d} {noun}"
+    if capitalize:
+        text = text[:1].upper() + text[1:]
+    return text
