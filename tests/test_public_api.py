@@ -23,6 +23,7 @@ MODULES = [
     "billkit.invoicing",
     "billkit.parties",
     "billkit.subscriptions",
+    "billkit.usage",
     "billkit.demo",
     "billkit.cli",
 ]

@@ -22,6 +22,7 @@ and carry the offending ``field``, its ``value`` and what was ``expected``::
         ├── SubscriptionError                subscriptions, services, renewals, dunning
         └── UsageError                       metered events and aggregations
     TransitionError                          a state change the lifecycle does not allow
+    MissingDependencyError (ImportError)     an optional package a feature needs
     NotAllowedError (PermissionError)        an actor whose role may not do this
 
 >>> from billkit import BillkitError, PricingError
@@ -45,6 +46,7 @@ __all__ = [
     "IdentifierError",
     "InsufficientFundsError",
     "InvoicingError",
+    "MissingDependencyError",
     "MoneyError",
     "NotAllowedError",
     "PeriodError",
@@ -142,6 +144,32 @@ class SubscriptionError(ValidationError):
 
 class UsageError(ValidationError):
     """A metered event or aggregation request that is invalid."""
+
+
+class MissingDependencyError(BillkitError, ImportError):
+    """An optional package that a feature needs is missing, or too old.
+
+    Names the package, the feature and the extra that installs it.
+
+    >>> raise MissingDependencyError("num2words", "the amount in words", "words")
+    Traceback (most recent call last):
+    ...
+    billkit.errors.MissingDependencyError: the amount in words needs num2words: pip install 'py-billkit[words]'
+    """
+
+    package: str
+    feature: str
+    extra: str
+
+    def __init__(self, package: str, feature: str, extra: str, detail: str = "") -> None:
+        self.package = package
+        self.feature = feature
+        self.extra = extra
+        note = f" ({detail})" if detail else ""
+        super().__init__(f"{feature} needs {package}{note}: pip install 'py-billkit[{extra}]'")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.package, self.feature, self.extra))
 
 
 class TransitionError(BillkitError):

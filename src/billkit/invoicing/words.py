@@ -28,7 +28,7 @@ from typing import Final
 
 from moneyed import Money
 
-from billkit.errors import BillkitError, InvoicingError
+from billkit.errors import InvoicingError, MissingDependencyError
 from billkit.money import CONTEXT, minor_units
 
 __all__ = ["WORDS_LANGUAGES", "amount_in_words"]
@@ -49,10 +49,7 @@ def _num2words() -> object:
     try:
         from num2words import num2words  # type: ignore[import-untyped]
     except ImportError:
-        raise BillkitError(
-            "the amount in words needs the optional num2words package: "
-            "pip install 'py-billkit[words]'"
-        ) from None
+        raise MissingDependencyError("num2words", "the amount in words", "words") from None
     return num2words
 
 

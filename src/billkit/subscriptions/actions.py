@@ -173,25 +173,25 @@ class Access:
 class IssuedInvoice:
     """An invoice the lifecycle issued and tracks until it is paid or voided.
 
-        Not the document itself (that is the invoicing room's, built from
-        ``source``): the facts the lifecycle needs to chase its payment.
+    Not the document itself (that is the invoicing room's, built from
+    ``source``): the facts the lifecycle needs to chase its payment.
 
-        ``id`` is the subscription's id and a sequence number (deterministic:
-        the n-th invoice of ``org-1`` is ``org-1/0003``); ``period`` is what it
-        bills for; ``due_on`` the last day to pay; ``overdue_on`` the day it fell
-        overdue (a failed charge on or after ``due_on``, or the day after
-        ``due_on`` with no payment), ``None`` while it is not. ``source`` is the
-        :class:`~billkit.pricing.Quote` or :class:`~billkit.pricing.PlanChange`
-        it was computed from, for the invoicing room to build the document.
+    ``id`` is the subscription's id and a sequence number (deterministic:
+    the n-th invoice of ``org-1`` is ``org-1/0003``); ``period`` is what it
+    bills for; ``due_on`` the last day to pay; ``overdue_on`` the day it fell
+    overdue (a failed charge on or after ``due_on``, or the day after
+    ``due_on`` with no payment), ``None`` while it is not. ``source`` is the
+    :class:`~billkit.pricing.Quote` or :class:`~billkit.pricing.PlanChange`
+    it was computed from, for the invoicing room to build the document.
 
-        >>> from datetime import date
-        >>> from billkit.money import Money
-        >>> from billkit.periods import Period
-        >>> inv = IssuedInvoice(id="org-1/0001", kind=InvoiceKind.SUBSCRIPTION, amount=Money("99.00", "EUR"),
-        ...               period=Period(date(2026, 3, 1), date(2026, 4, 1)),
-        ...               issued_on=date(2026, 3, 1), due_on=date(2026, 3, 1))
-        >>> print(inv)
-        org-1/0001 subscription 99.00 EUR for 2026-03-01..2026-04-01, due 2026-03-01
+    >>> from datetime import date
+    >>> from billkit.money import Money
+    >>> from billkit.periods import Period
+    >>> inv = IssuedInvoice(id="org-1/0001", kind=InvoiceKind.SUBSCRIPTION, amount=Money("99.00", "EUR"),
+    ...               period=Period(date(2026, 3, 1), date(2026, 4, 1)),
+    ...               issued_on=date(2026, 3, 1), due_on=date(2026, 3, 1))
+    >>> print(inv)
+    org-1/0001 subscription 99.00 EUR for 2026-03-01..2026-04-01, due 2026-03-01
     """
 
     id: str
