@@ -94,3 +94,22 @@ def test_refused_input_is_reported_not_raised(
         == 2
     )
     assert main(["check", str(tmp_path / "missing.toml")]) == 2
+
+
+def test_demo_writes_documents_in_five_languages(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo", "--out", str(tmp_path)]) == 0
+    pdfs = sorted(p.name for p in tmp_path.glob("*.pdf"))
+    # One document per business at least, in each of the five languages.
+    assert {name.split("-")[0] for name in pdfs} == {"1", "2", "3", "4", "5"}
+    assert {name.rsplit("-", 1)[1] for name in pdfs} == {
+        "en.pdf",
+        "ru.pdf",
+        "uk.pdf",
+        "it.pdf",
+        "fa.pdf",
+    }
+    assert all((tmp_path / name).read_bytes().startswith(b"%PDF-") for name in pdfs)
+    assert len(list(tmp_path.glob("*.html"))) == len(pdfs)
+    assert str(tmp_path) in capsys.readouterr().out

@@ -21,6 +21,7 @@ MODULES = [
     "billkit.pricing",
     "billkit.credit",
     "billkit.invoicing",
+    "billkit.invoicing.render",
     "billkit.parties",
     "billkit.subscriptions",
     "billkit.usage",

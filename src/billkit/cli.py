@@ -27,11 +27,18 @@ def _usage_pair(text: str) -> tuple[str, Decimal]:
     return metric.strip(), to_decimal(value, f"--usage {metric.strip()}")
 
 
-def _demo(_: argparse.Namespace) -> int:
+def _demo(args: argparse.Namespace) -> int:
     from billkit.demo import render
 
     print(f"billkit {__version__} demo: the five businesses of billkit's requirements\n")
     print("\n\n".join(render()))
+    if args.out:
+        from billkit.invoicing.render import write_demo_documents
+
+        paths = write_demo_documents(args.out)
+        print(f"\nExample documents (PDF and HTML, five languages) in {args.out}:")
+        for path in paths:
+            print(f"  {path}")
     return 0
 
 
@@ -60,6 +67,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"billkit {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser("demo", help="price the five demo businesses and explain")
+    demo.add_argument(
+        "--out", metavar="DIR", help="also write example PDF and HTML documents into DIR"
+    )
     demo.set_defaults(run=_demo)
     q = commands.add_parser("quote", help="price usage under a plan of a catalog file")
     q.add_argument("catalog", help="a catalog file (.toml or .json)")

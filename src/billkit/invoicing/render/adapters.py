@@ -1,0 +1,416 @@
+"""Adapters: billkit's invoicing documents as :class:`RenderDocument` view models.
+
+:func:`to_render_document` turns an :class:`~billkit.invoicing.Invoice`,
+:class:`~billkit.invoicing.Proforma`, :class:`~billkit.invoicing.Act`,
+:class:`~billkit.invoicing.CreditNote`, :class:`~billkit.invoicing.Receipt` or
+:class:`~billkit.invoicing.ReconciliationStatement` into what the renderers
+draw. Choices made here, for every document:
+
+* the parties print with every identifier they carry (INN, KPP, OGRN or
+  OGRNIP, EDRPOU, Partita IVA, Codice Fiscale, national ID...), their address,
+  contact and signatory; the seller's bank account prints under "payment
+  details", the buyer's in their block;
+* the line table has the line number, description (with the line's
+  explanation from its quote and its own service period), quantity, unit,
+  unit price, tax rate and amount: net when prices exclude tax, gross when
+  they include it, as the document says. Lines without tax show their
+  treatment ("No VAT", "Reverse charge"). The amount column carries its
+  running total from page to page;
+* totals are net / VAT / total due for prices excluding tax, and total /
+  "including VAT" / total due for prices including it (the Russian layout);
+* Russian and Ukrainian invoices, proformas, credit-limit statements and acts
+  print the total in words (via :mod:`billkit.invoicing.words` when it is
+  installed); acts and reconciliation statements get signature lines;
+* a reconciliation statement prints its opening balance first, then each
+  dated debit and credit (debit and credit columns carried from page to
+  page), the turnover and the closing balance, and whom the balance favours.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from moneyed import Money
+
+from billkit.errors import InvoicingError
+from billkit.invoicing.render.labels import translate
+from billkit.invoicing.render.model import (
+    Column,
+    Field,
+    Label,
+    LineTable,
+    PartyBlock,
+    RenderDocument,
+    TaxRow,
+    TotalRow,
+    Value,
+)
+
+__all__ = ["to_render_document"]
+
+_SCHEMES = {
+    "ru.inn": "inn",
+    "ru.kpp": "kpp",
+    "ru.ogrn": "ogrn",
+    "ru.bik": "bik",
+    "ua.edrpou": "edrpou",
+    "ua.rntrc": "rntrc",
+    "it.iva": "partita_iva",
+    "it.cf": "codice_fiscale",
+    "eu.vat": "vat_number",
+    "ir.national_id": "national_code",
+    "iban": "iban",
+    "swift": "swift",
+}
+
+_INVOICE_TITLES = {
+    "subscription": "invoice",
+    "one_off": "invoice",
+    "usage": "usage_invoice",
+    "advance_payment": "advance_invoice",
+    "credit_limit_statement": "statement",
+}
+
+_WORDS_LANGUAGES = frozenset({"ru", "uk"})
+_WORDS_KINDS = frozenset({"invoice", "proforma", "act"})
+
+
+def to_render_document(document: object) -> RenderDocument:
+    """``document`` as the view model the renderers draw.
+
+    A :class:`RenderDocument` is returned as it is; any document of
+    :mod:`billkit.invoicing` is converted (see this module's notes).
+
+    >>> from datetime import date
+    >>> from billkit.money import Money
+    >>> from billkit.parties import Party
+    >>> from billkit.invoicing import Item, build_invoice
+    >>> seller = Party(kind="legal_entity", country="RU", name="ООО Хостинг",
+    ...                identifiers={"ru.inn": "7707083893"})
+    >>> buyer = Party(kind="individual", country="RU", name="Аня Банана")
+    >>> invoice = build_invoice(
+    ...     [Item(description="VPS-1, месяц", unit="мес.", unit_price=Money("250.00", "RUB"))],
+    ...     seller=seller, buyer=buyer, number="17", issue_date=date(2025, 3, 1),
+    ...     prices_include_tax=True, locale="ru_RU", rules=None)
+    >>> doc = to_render_document(invoice)
+    >>> doc.kind, doc.parties[0].fields[0], [t.label for t in doc.totals]
+    ('invoice', Field(label='inn', value='7707083893'), ['total', 'tax_included', 'total_due'])
+    """
+    if isinstance(document, RenderDocument):
+        return document
+    from billkit.invoicing import documents as d
+
+    if isinstance(document, d.ReconciliationStatement):
+        return _reconciliation(document)
+    if isinstance(document, d.Invoice | d.Proforma | d.Act | d.CreditNote | d.Receipt):
+        return _billed(document)
+    raise InvoicingError(
+        "document",
+        type(document).__name__,
+        "a RenderDocument or a billkit invoicing document (Invoice, Proforma, Act, "
+        "CreditNote, Receipt, ReconciliationStatement)",
+    )
+
+
+class _Context:
+    """The document's locale, for the few values the adapter writes as text."""
+
+    def __init__(self, document: Any) -> None:
+        from billkit.invoicing.render.fmt import Formatter
+
+        self.locale: str = document.locale
+        self.language = self.locale.split("_")[0].lower()
+        self.fmt = Formatter.cached(self.locale, document.currency.code, "locale", "locale")
+
+    def label(self, key: str) -> str:
+        return translate(key, self.language)
+
+    def ref(self, ref: Any) -> str:
+        return self.label("reference_to").format(
+            title=self.label(ref.kind.value),
+            number=ref.number,
+            date=self.fmt.short_date(ref.issue_date),
+        )
+
+
+def _number(document: Any, ctx: _Context) -> str:
+    number: str | None = document.number
+    return number if number is not None else ctx.label("draft")
+
+
+def _party(party: Any, role: str, ctx: _Context, *, bank: bool) -> PartyBlock:
+    lines: list[str] = []
+    fields: list[Field] = []
+    if party.legal_address is not None and _address(party.legal_address, ctx):
+        lines.append(_address(party.legal_address, ctx))
+    if party.actual_address is not None and _address(party.actual_address, ctx):
+        fields.append(Field(label="actual_address", value=_address(party.actual_address, ctx)))
+    for ident in party.identifiers:
+        key = _SCHEMES.get(ident.scheme, ident.label)
+        if key == "ogrn" and len(ident.value) == 15:
+            key = "ogrnip"
+        if key == "national_code" and party.kind.value == "legal_entity":
+            key = "national_id"
+        fields.append(Field(label=key, value=ident.value))
+    if party.passport is not None and party.passport.number:
+        p = party.passport
+        parts = [p.number, p.issued_by, ctx.fmt.short_date(p.issued_on) if p.issued_on else ""]
+        fields.append(Field(label="passport", value=", ".join(x for x in parts if x)))
+    if bank and party.bank is not None:
+        fields.extend(_bank(party.bank))
+    if party.director is not None:
+        director = party.director
+        who = f"{director.position} {director.name}".strip()
+        fields.append(Field(label="director", value=who))
+    for key in ("contact", "phone", "email"):
+        value = getattr(party, key)
+        if value:
+            fields.append(Field(label=key, value=value))
+    return PartyBlock(role=role, name=party.name, lines=lines, fields=fields)
+
+
+def _signature(role: str, party: Any, ctx: _Context) -> str:
+    """A signature line's caption: the role and who signs (``Исполнитель: Директор Петров О. В.``)."""
+    director = party.director
+    who = f"{director.position} {director.name}".strip() if director is not None else party.name
+    return f"{ctx.label(role)}: {who}"
+
+
+def _address(address: Any, ctx: _Context) -> str:
+    parts = (address.postal_code, address.region, address.city, address.street)
+    separator = "، " if ctx.language == "fa" else ", "
+    return separator.join(p for p in parts if p)
+
+
+def _bank(bank: Any) -> list[Field]:
+    pairs = (
+        ("bank", bank.bank_name),
+        ("bank_address", bank.bank_address),
+        ("bik", bank.bik),
+        ("account", bank.account),
+        ("corr_account", bank.correspondent_account),
+        ("iban", bank.iban),
+        ("swift", bank.swift),
+    )
+    return [Field(label=key, value=value) for key, value in pairs if value]
+
+
+def _words(money: Money, language: str) -> str | None:
+    """The amount in words, or None when the optional num2words is not installed."""
+    from billkit.errors import MissingDependencyError
+    from billkit.invoicing.words import amount_in_words
+
+    try:
+        return amount_in_words(money, language)
+    except MissingDependencyError:  # the "words" extra is optional
+        return None
+
+
+def _treatment_label(treatment: Any) -> str | None:
+    value: str = treatment.value
+    if value in ("standard", "zero_rated"):
+        return None
+    return value
+
+
+def _billed(doc: Any) -> RenderDocument:
+    ctx = _Context(doc)
+    kind: str = doc.kind.value
+    title_key = kind
+    if kind == "invoice":
+        title_key = _INVOICE_TITLES.get(doc.invoice_kind.value, "invoice")
+    cur = doc.currency
+    fields: list[Field] = []
+    due = getattr(doc, "due_date", None)
+    if due is not None:
+        fields.append(Field(label="due_date", value=due))
+    if doc.period is not None:
+        fields.append(Field(label="period", value=doc.period))
+    if kind == "credit_note":
+        fields.append(Field(label="corrects", value=ctx.ref(doc.corrects)))
+        if doc.reason:
+            fields.append(Field(label="reason", value=doc.reason))
+    if kind == "receipt":
+        fields.append(Field(label="payment_date", value=doc.paid_on))
+        if doc.method:
+            fields.append(Field(label="payment_method", value=ctx.label(doc.method)))
+        if doc.payment_reference:
+            fields.append(Field(label="transaction", value=doc.payment_reference))
+    for ref in doc.references:
+        fields.append(Field(label="basis", value=ctx.ref(ref)))
+
+    # The seller's bank account prints under "payment details" on documents
+    # that ask to be paid; on the others it stays in the seller's block.
+    payable = kind in ("invoice", "proforma")
+    payment = doc.payment if payable else None
+    seller_bank = payment.bank if payment is not None else None
+    if seller_bank is None and payable:
+        seller_bank = doc.seller.bank
+    roles = ("executor", "customer") if kind == "act" else ("seller", "buyer")
+    parties = [
+        _party(doc.seller, roles[0], ctx, bank=seller_bank is None),
+        _party(doc.buyer, roles[1], ctx, bank=True),
+    ]
+
+    inclusive = bool(doc.prices_include_tax)
+    taxed = any(g.rate or g.tax.amount for g in doc.tax_groups) or any(
+        g.treatment.value != "standard" for g in doc.tax_groups
+    )
+    columns = [
+        Column(label="line_no", kind="number"),
+        Column(label="description"),
+        Column(label="quantity", kind="number"),
+        Column(label="unit"),
+        Column(label="unit_price", kind="money"),
+    ]
+    if taxed:
+        columns.append(Column(label="tax_rate", kind="percent"))
+    columns.append(
+        Column(label="amount" if inclusive or not taxed else "net", kind="money", carry=True)
+    )
+    rows: list[list[Value]] = []
+    for line in doc.lines:
+        text = line.description
+        if line.period is not None and line.period != doc.period:
+            text += f" ({ctx.fmt.period(line.period)})"
+        if line.explanation:
+            text += "\n" + "\n".join(line.explanation)
+        row: list[Value] = [line.position, text, line.quantity, line.unit, line.unit_price]
+        if taxed:
+            label = _treatment_label(line.treatment)
+            row.append(Label(label) if label else line.tax_rate)
+        row.append(line.gross if inclusive else line.net)
+        rows.append(row)
+    table = LineTable(columns=columns, rows=rows)
+
+    tax_rows = []
+    if taxed:
+        for group in doc.tax_groups:
+            label = _treatment_label(group.treatment)
+            tax_rows.append(
+                TaxRow(
+                    rate=None if label else group.rate,
+                    label=label,
+                    net=group.net,
+                    tax=group.tax,
+                    gross=group.gross,
+                )
+            )
+    totals = doc.totals
+    final = {"act": "total", "credit_note": "refund", "receipt": "paid"}.get(kind, "total_due")
+    if not taxed:
+        total_rows = [TotalRow(label=final, amount=totals.gross, strong=True)]
+    elif inclusive and final == "total":
+        total_rows = [
+            TotalRow(label="total", amount=totals.gross, strong=True),
+            TotalRow(label="tax_included", amount=totals.tax),
+        ]
+    elif inclusive:
+        total_rows = [
+            TotalRow(label="total", amount=totals.gross),
+            TotalRow(label="tax_included", amount=totals.tax),
+            TotalRow(label=final, amount=totals.gross, strong=True),
+        ]
+    else:
+        total_rows = [
+            TotalRow(label="total_net", amount=totals.net),
+            TotalRow(label="total_tax", amount=totals.tax),
+            TotalRow(label=final, amount=totals.gross, strong=True),
+        ]
+
+    words = None
+    if ctx.language in _WORDS_LANGUAGES and kind in _WORDS_KINDS:
+        words = _words(totals.gross, ctx.language)
+
+    payment_fields: list[Field] = []
+    notes = list(doc.notes_with_legal)
+    if seller_bank is not None:
+        payment_fields.extend(_bank(seller_bank))
+    if payment is not None:
+        if payment.purpose:
+            payment_fields.append(Field(label="purpose", value=payment.purpose))
+        if payment.reference:
+            payment_fields.append(Field(label="reference", value=payment.reference))
+        if payment.instructions:
+            notes.insert(0, payment.instructions)
+    signatures = (
+        (_signature("executor", doc.seller, ctx), _signature("customer", doc.buyer, ctx))
+        if kind == "act"
+        else ()
+    )
+
+    return RenderDocument(
+        kind=title_key,
+        number=_number(doc, ctx),
+        issue_date=doc.issue_date,
+        locale=doc.locale,
+        currency=cur.code,
+        fields=fields,
+        parties=parties,
+        table=table,
+        tax_summary=tax_rows,
+        totals=total_rows,
+        amount_in_words=words,
+        payment=payment_fields,
+        notes=notes,
+        signatures=signatures,
+    )
+
+
+def _sides(amount: Money) -> tuple[Money | None, Money | None]:
+    """A balance in the debit column if the buyer owes, else in the credit column."""
+    if amount.amount > 0:
+        return amount, None
+    if amount.amount < 0:
+        return None, Money(-amount.amount, amount.currency)
+    return Money(Decimal(0), amount.currency), None
+
+
+def _reconciliation(doc: Any) -> RenderDocument:
+    ctx = _Context(doc)
+    columns = [
+        Column(label="date", kind="date"),
+        Column(label="document"),
+        Column(label="debit", kind="money", carry=True),
+        Column(label="credit", kind="money", carry=True),
+    ]
+    rows: list[list[Value]] = []
+    for row in doc.rows:
+        text = f"{row.description} ({row.reference})" if row.reference else row.description
+        debit = row.debit if row.debit.amount else None
+        credit = row.credit if row.credit.amount else None
+        rows.append([row.on, text, debit, credit])
+    opening = _sides(doc.opening_balance)
+    closing = _sides(doc.closing_balance)
+    table = LineTable(
+        columns=columns,
+        rows=rows,
+        head_rows=[[doc.period.start, Label("opening_balance"), *opening]],
+        foot_rows=[
+            [None, Label("turnover"), doc.debit_total, doc.credit_total],
+            [doc.period.end - timedelta(days=1), Label("closing_balance"), *closing],
+        ],
+    )
+    notes = list(doc.notes)
+    favour = doc.in_favour_of
+    if favour:
+        party = doc.seller if favour == "seller" else doc.buyer
+        notes.insert(0, ctx.label("in_favour_of").format(party=party.name))
+    return RenderDocument(
+        kind="reconciliation",
+        number=_number(doc, ctx),
+        issue_date=doc.issue_date,
+        locale=doc.locale,
+        currency=doc.currency.code,
+        fields=[Field(label="period", value=doc.period)],
+        parties=[
+            _party(doc.seller, "seller", ctx, bank=False),
+            _party(doc.buyer, "buyer", ctx, bank=False),
+        ],
+        table=table,
+        totals=[TotalRow(label="closing_balance", amount=doc.closing_balance, strong=True)],
+        notes=notes,
+        signatures=(_signature("seller", doc.seller, ctx), _signature("buyer", doc.buyer, ctx)),
+    )

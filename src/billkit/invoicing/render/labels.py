@@ -1,0 +1,464 @@
+"""The label catalog: every word a document prints that is not user data.
+
+One row per key, one column per language of :data:`LANGUAGES` (English,
+Russian, Ukrainian, Italian, Persian). Templates hold ``{placeholders}``.
+
+>>> translate("total_due", "ru")
+'Всего к оплате'
+>>> translate("page", "fa").format(page=1, pages=3)
+'صفحه 1 از 3'
+>>> translate("Contract 12/2026", "it")   # not a key: printed as written
+'Contract 12/2026'
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+from billkit.errors import InvoicingError
+from billkit.invoicing.render.model import LANGUAGES
+
+__all__ = ["label_keys", "translate"]
+
+#: key: (en, ru, uk, it, fa)
+_ROWS: dict[str, tuple[str, str, str, str, str]] = {
+    # document titles (RenderDocument.kind)
+    "invoice": ("Invoice", "Счёт на оплату", "Рахунок на оплату", "Fattura", "صورتحساب"),
+    "subscription_invoice": (
+        "Subscription invoice",
+        "Счёт на оплату подписки",
+        "Рахунок на оплату підписки",
+        "Fattura di abbonamento",
+        "صورتحساب اشتراک",
+    ),
+    "usage_invoice": (
+        "Usage invoice",
+        "Счёт за использование",
+        "Рахунок за використання",
+        "Fattura a consumo",
+        "صورتحساب مصرف",
+    ),
+    "advance_invoice": (
+        "Advance payment invoice",
+        "Счёт на предоплату",
+        "Рахунок на передоплату",
+        "Fattura di acconto",
+        "صورتحساب پیش‌پرداخت",
+    ),
+    "statement": (
+        "Credit limit statement",
+        "Счёт по кредитному лимиту",
+        "Рахунок за кредитним лімітом",
+        "Estratto del fido",
+        "صورتحساب اعتبار",
+    ),
+    "proforma": (
+        "Proforma invoice",
+        "Проформа-счёт",
+        "Рахунок-проформа",
+        "Fattura proforma",
+        "پیش‌فاکتور",
+    ),
+    "act": (
+        "Certificate of completed work",
+        "Акт выполненных работ (оказанных услуг)",
+        "Акт виконаних робіт (наданих послуг)",
+        "Verbale di servizi resi",
+        "گواهی انجام کار",
+    ),
+    "reconciliation": (
+        "Reconciliation statement",
+        "Акт сверки взаимных расчётов",
+        "Акт звірки взаєморозрахунків",
+        "Estratto conto di riconciliazione",
+        "صورت تطبیق حساب",
+    ),
+    "credit_note": (
+        "Credit note",
+        "Кредит-нота",
+        "Кредит-нота",
+        "Nota di credito",
+        "یادداشت بستانکاری",
+    ),
+    "receipt": (
+        "Payment receipt",
+        "Квитанция об оплате",
+        "Квитанція про оплату",
+        "Ricevuta di pagamento",
+        "رسید پرداخت",
+    ),
+    # heading templates
+    "heading": (
+        "{title} No.\xa0{number}",
+        "{title} №\xa0{number} от\xa0{date}",
+        "{title} №\xa0{number} від\xa0{date}",
+        "{title} n.\xa0{number} del\xa0{date}",
+        "{title} شماره\xa0{number}",
+    ),
+    "draft": ("Draft", "Черновик", "Чернетка", "Bozza", "پیش‌نویس"),
+    "number_sign": ("No.", "№", "№", "n.", "شماره"),
+    "reference_to": (
+        "{title} No. {number} of {date}",
+        "{title} № {number} от {date}",
+        "{title} № {number} від {date}",
+        "{title} n. {number} del {date}",
+        "{title} شماره {number} مورخ {date}",
+    ),
+    "in_favour_of": (
+        "Balance in favour of {party}",
+        "Сальдо в пользу {party}",
+        "Сальдо на користь {party}",
+        "Saldo a favore di {party}",
+        "مانده به نفع {party}",
+    ),
+    "continued": ("continued", "продолжение", "продовження", "segue", "ادامه"),
+    "page": (
+        "Page {page} of {pages}",
+        "Страница {page} из {pages}",
+        "Сторінка {page} з {pages}",
+        "Pagina {page} di {pages}",
+        "صفحه {page} از {pages}",
+    ),
+    "with_currency": (
+        "{label} ({currency})",
+        "{label}, {currency}",
+        "{label}, {currency}",
+        "{label} ({currency})",
+        "{label} ({currency})",
+    ),
+    # header fields
+    "issue_date": ("Date of issue", "Дата", "Дата складання", "Data di emissione", "تاریخ صدور"),
+    "due_date": ("Due date", "Оплатить до", "Сплатити до", "Scadenza", "سررسید پرداخت"),
+    "period": ("Period", "Период", "Період", "Periodo", "دوره"),
+    "contract": ("Contract", "Договор", "Договір", "Contratto", "قرارداد"),
+    "basis": ("Basis", "Основание", "Підстава", "Riferimento", "مبنا"),
+    "order": ("Order", "Заказ", "Замовлення", "Ordine", "سفارش"),
+    "corrects": (
+        "Corrects",
+        "Корректирует документ",
+        "Коригує документ",
+        "Rettifica il documento",
+        "اصلاح سند",
+    ),
+    "reason": ("Reason", "Причина", "Причина", "Motivo", "علت"),
+    "status": ("Status", "Статус", "Статус", "Stato", "وضعیت"),
+    "payment_date": (
+        "Payment date",
+        "Дата оплаты",
+        "Дата оплати",
+        "Data di pagamento",
+        "تاریخ پرداخت",
+    ),
+    "payment_method": (
+        "Payment method",
+        "Способ оплаты",
+        "Спосіб оплати",
+        "Metodo di pagamento",
+        "روش پرداخت",
+    ),
+    "transaction": ("Transaction", "Транзакция", "Транзакція", "Transazione", "تراکنش"),
+    "account_no": ("Account", "Лицевой счёт", "Особовий рахунок", "Conto cliente", "حساب کاربری"),
+    # parties
+    "seller": ("Seller", "Продавец", "Продавець", "Venditore", "فروشنده"),
+    "buyer": ("Buyer", "Покупатель", "Покупець", "Acquirente", "خریدار"),
+    "supplier": ("Supplier", "Поставщик", "Постачальник", "Fornitore", "تأمین‌کننده"),
+    "customer": ("Customer", "Заказчик", "Замовник", "Cliente", "مشتری"),
+    "executor": ("Contractor", "Исполнитель", "Виконавець", "Prestatore", "مجری"),
+    "payer": ("Payer", "Плательщик", "Платник", "Pagatore", "پرداخت‌کننده"),
+    "payee": ("Payee", "Получатель", "Одержувач", "Beneficiario", "دریافت‌کننده"),
+    # identifiers and bank details
+    "inn": ("INN", "ИНН", "ІПН", "INN", "INN"),
+    "kpp": ("KPP", "КПП", "КПП", "KPP", "KPP"),
+    "ogrn": ("OGRN", "ОГРН", "ОДРН", "OGRN", "OGRN"),
+    "ogrnip": ("OGRNIP", "ОГРНИП", "ОДРНІП", "OGRNIP", "OGRNIP"),
+    "edrpou": ("EDRPOU", "ЕГРПОУ", "ЄДРПОУ", "EDRPOU", "EDRPOU"),
+    "rntrc": ("RNTRC", "РНУКН", "РНОКПП", "RNTRC", "RNTRC"),
+    "vat_number": (
+        "VAT number",
+        "Номер плательщика НДС",
+        "Номер платника ПДВ",
+        "Partita IVA",
+        "شماره مالیاتی",
+    ),
+    "partita_iva": ("VAT number", "Partita IVA", "Partita IVA", "Partita IVA", "Partita IVA"),
+    "codice_fiscale": (
+        "Tax code",
+        "Codice fiscale",
+        "Codice fiscale",
+        "Codice fiscale",
+        "Codice fiscale",
+    ),
+    "national_id": (
+        "National ID",
+        "Национальный ID",
+        "Національний ID",
+        "Codice nazionale",
+        "شناسه ملی",
+    ),
+    "national_code": (
+        "National code",
+        "Национальный код",
+        "Національний код",
+        "Codice nazionale",
+        "کد ملی",
+    ),
+    "economic_code": (
+        "Economic code",
+        "Экономический код",
+        "Економічний код",
+        "Codice economico",
+        "کد اقتصادی",
+    ),
+    "registration_number": (
+        "Registration number",
+        "Регистрационный номер",
+        "Реєстраційний номер",
+        "Numero di registrazione",
+        "شماره ثبت",
+    ),
+    "passport": ("Passport", "Паспорт", "Паспорт", "Documento d'identità", "گذرنامه"),
+    "actual_address": (
+        "Postal address",
+        "Фактический адрес",
+        "Фактична адреса",
+        "Indirizzo operativo",
+        "نشانی محل فعالیت",
+    ),
+    "contact": ("Contact", "Контактное лицо", "Контактна особа", "Referente", "رابط"),
+    "fax": ("Fax", "Факс", "Факс", "Fax", "دورنگار"),
+    "address": ("Address", "Адрес", "Адреса", "Indirizzo", "نشانی"),
+    "legal_address": (
+        "Legal address",
+        "Юридический адрес",
+        "Юридична адреса",
+        "Sede legale",
+        "نشانی قانونی",
+    ),
+    "postal_code": ("Postal code", "Индекс", "Індекс", "CAP", "کد پستی"),
+    "phone": ("Phone", "Телефон", "Телефон", "Telefono", "تلفن"),
+    "email": ("Email", "Эл. почта", "Ел. пошта", "Email", "ایمیل"),
+    "director": ("Director", "Руководитель", "Керівник", "Legale rappresentante", "مدیرعامل"),
+    "accountant": ("Accountant", "Главный бухгалтер", "Головний бухгалтер", "Contabile", "حسابدار"),
+    "bank": ("Bank", "Банк", "Банк", "Banca", "بانک"),
+    "bik": ("BIK", "БИК", "БІК", "BIK", "BIK"),
+    "account": ("Account", "Расчётный счёт", "Поточний рахунок", "Conto", "شماره حساب"),
+    "corr_account": (
+        "Corr. account",
+        "Корр. счёт",
+        "Кор. рахунок",
+        "Conto di corrispondenza",
+        "حساب واسط",
+    ),
+    "iban": ("IBAN", "IBAN", "IBAN", "IBAN", "شبا"),
+    "swift": ("SWIFT/BIC", "SWIFT/BIC", "SWIFT/BIC", "SWIFT/BIC", "SWIFT/BIC"),
+    "mfo": ("MFO", "МФО", "МФО", "MFO", "MFO"),
+    "purpose": (
+        "Payment purpose",
+        "Назначение платежа",
+        "Призначення платежу",
+        "Causale",
+        "بابت",
+    ),
+    "reference": (
+        "Payment reference",
+        "Идентификатор платежа",
+        "Ідентифікатор платежу",
+        "Riferimento di pagamento",
+        "شناسه پرداخت",
+    ),
+    "bank_address": (
+        "Bank address",
+        "Адрес банка",
+        "Адреса банку",
+        "Indirizzo della banca",
+        "نشانی بانک",
+    ),
+    "card": ("Card", "Банковская карта", "Банківська картка", "Carta", "کارت بانکی"),
+    "bank_transfer": (
+        "Bank transfer",
+        "Банковский перевод",
+        "Банківський переказ",
+        "Bonifico bancario",
+        "انتقال بانکی",
+    ),
+    "gateway": (
+        "Payment gateway",
+        "Платёжный шлюз",
+        "Платіжний шлюз",
+        "Gateway di pagamento",
+        "درگاه پرداخت",
+    ),
+    "balance_payment": (
+        "From the balance",
+        "С лицевого счёта",
+        "З особового рахунку",
+        "Dal saldo",
+        "از موجودی حساب",
+    ),
+    # table columns
+    "line_no": ("#", "№", "№", "N.", "ردیف"),
+    "description": ("Description", "Наименование", "Найменування", "Descrizione", "شرح"),
+    "quantity": ("Qty", "Кол-во", "К-сть", "Q.tà", "مقدار"),
+    "unit": ("Unit", "Ед.", "Од.", "U.M.", "واحد"),
+    "unit_price": ("Unit price", "Цена", "Ціна", "Prezzo unitario", "بهای واحد"),
+    "amount": ("Amount", "Сумма", "Сума", "Importo", "مبلغ"),
+    "net": ("Net", "Сумма без НДС", "Сума без ПДВ", "Imponibile", "مبلغ بدون مالیات"),
+    "tax_rate": ("VAT rate", "Ставка НДС", "Ставка ПДВ", "Aliquota IVA", "نرخ مالیات"),
+    "tax": ("VAT", "Сумма НДС", "Сума ПДВ", "IVA", "مالیات بر ارزش افزوده"),
+    "gross": ("Total", "Всего", "Усього", "Totale", "جمع"),
+    "date": ("Date", "Дата", "Дата", "Data", "تاریخ"),
+    "document": ("Document", "Документ", "Документ", "Documento", "سند"),
+    "debit": ("Debit", "Дебет", "Дебет", "Dare", "بدهکار"),
+    "credit": ("Credit", "Кредит", "Кредит", "Avere", "بستانکار"),
+    "balance": ("Balance", "Сальдо", "Сальдо", "Saldo", "مانده"),
+    # tax and totals
+    "tax_summary": ("VAT summary", "Расчёт НДС", "Розрахунок ПДВ", "Riepilogo IVA", "خلاصه مالیات"),
+    "tax_rate_row": ("VAT {rate}", "НДС {rate}", "ПДВ {rate}", "IVA {rate}", "مالیات {rate}"),
+    "exempt": (
+        "VAT exempt",
+        "Без НДС (освобождено)",
+        "Звільнено від ПДВ",
+        "Esente IVA",
+        "معاف از مالیات",
+    ),
+    "reverse_charge": (
+        "Reverse charge",
+        "Обратное начисление НДС",
+        "Зворотне нарахування ПДВ",
+        "Inversione contabile",
+        "مالیات بر عهده خریدار",
+    ),
+    "not_subject": (
+        "Not subject to VAT",
+        "Без НДС",
+        "Без ПДВ",
+        "Fuori campo IVA",
+        "خارج از شمول مالیات",
+    ),
+    "no_tax": ("No VAT", "Без НДС", "Без ПДВ", "Esente IVA", "بدون مالیات"),
+    "subtotal": ("Subtotal", "Промежуточный итог", "Проміжний підсумок", "Subtotale", "جمع جزء"),
+    "total_net": (
+        "Total excl. VAT",
+        "Итого без НДС",
+        "Разом без ПДВ",
+        "Totale imponibile",
+        "جمع بدون مالیات",
+    ),
+    "total_tax": ("VAT", "НДС", "ПДВ", "IVA", "مالیات بر ارزش افزوده"),
+    "tax_included": (
+        "incl. VAT",
+        "В том числе НДС",
+        "У тому числі ПДВ",
+        "di cui IVA",
+        "شامل مالیات",
+    ),
+    "total": ("Total", "Итого", "Разом", "Totale", "جمع کل"),
+    "total_due": (
+        "Total due",
+        "Всего к оплате",
+        "Всього до сплати",
+        "Totale da pagare",
+        "مبلغ قابل پرداخت",
+    ),
+    "paid": ("Paid", "Оплачено", "Сплачено", "Pagato", "پرداخت شده"),
+    "balance_due": (
+        "Balance due",
+        "Остаток к оплате",
+        "Залишок до сплати",
+        "Saldo da pagare",
+        "مانده قابل پرداخت",
+    ),
+    "refund": ("Refund", "К возврату", "До повернення", "Da rimborsare", "مبلغ استرداد"),
+    "amount_in_words": (
+        "Amount in words",
+        "Сумма прописью",
+        "Сума прописом",
+        "Importo in lettere",
+        "مبلغ به حروف",
+    ),
+    # reconciliation
+    "opening_balance": (
+        "Opening balance",
+        "Сальдо начальное",
+        "Сальдо початкове",
+        "Saldo iniziale",
+        "مانده اول دوره",
+    ),
+    "closing_balance": (
+        "Closing balance",
+        "Сальдо конечное",
+        "Сальдо кінцеве",
+        "Saldo finale",
+        "مانده پایان دوره",
+    ),
+    "turnover": (
+        "Turnover for the period",
+        "Обороты за период",
+        "Обороти за період",
+        "Movimenti del periodo",
+        "گردش دوره",
+    ),
+    "carried_forward": (
+        "Carried forward",
+        "Итого к переносу",
+        "Разом до перенесення",
+        "Da riportare",
+        "نقل به صفحه بعد",
+    ),
+    "brought_forward": (
+        "Brought forward",
+        "Перенос с предыдущей страницы",
+        "Перенесено з попередньої сторінки",
+        "Riporto",
+        "نقل از صفحه قبل",
+    ),
+    # blocks
+    "payment_details": (
+        "Payment details",
+        "Платёжные реквизиты",
+        "Платіжні реквізити",
+        "Coordinate di pagamento",
+        "اطلاعات پرداخت",
+    ),
+    "notes": ("Notes", "Примечания", "Примітки", "Note", "توضیحات"),
+    "signature": ("signature", "подпись", "підпис", "firma", "امضا"),
+}
+
+_INDEX = {lang: i for i, lang in enumerate(LANGUAGES)}
+_CATALOG: MappingProxyType[str, MappingProxyType[str, str]] = MappingProxyType(
+    {
+        lang: MappingProxyType({key: row[i] for key, row in _ROWS.items()})
+        for lang, i in _INDEX.items()
+    }
+)
+del _ROWS
+
+
+def _language(locale: str) -> str:
+    lang = locale.replace("-", "_").split("_")[0].lower()
+    if lang not in _INDEX:
+        raise InvoicingError("locale", locale, f"a locale of one of {', '.join(LANGUAGES)}")
+    return lang
+
+
+def translate(label: str, locale: str) -> str:
+    """``label`` in ``locale``'s language if it is a catalog key, else ``label`` itself.
+
+    >>> translate("opening_balance", "uk_UA"), translate("vat_number", "it")
+    ('Сальдо початкове', 'Partita IVA')
+    """
+    return _CATALOG[_language(locale)].get(label, label)
+
+
+def label_keys() -> tuple[str, ...]:
+    """Every key of the label catalog, sorted.
+
+    >>> "reconciliation" in label_keys() and "carried_forward" in label_keys()
+    True
+    """
+    return tuple(sorted(_CATALOG["en"]))
+
+
+def catalog(locale: str) -> MappingProxyType[str, str]:
+    """The catalog of ``locale``'s language (key -> text)."""
+    return _CATALOG[_language(locale)]

@@ -1,0 +1,94 @@
+"""How a document is drawn, apart from what it says: fonts, logo, colour, digits."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+import attrs
+
+from billkit.errors import InvoicingError
+
+__all__ = ["DEFAULT_FONT_FAMILY", "RenderOptions"]
+
+DEFAULT_FONT_FAMILY = "DejaVu Sans"
+"""The font family bundled with billkit: Latin, Cyrillic and Arabic-script glyphs."""
+
+_HEX = re.compile(r"#[0-9a-fA-F]{6}")
+_PNG = b"\x89PNG\r\n\x1a\n"
+_JPEG = b"\xff\xd8\xff"
+
+
+def _logo(value: object) -> bytes | None:
+    if value is None:
+        return None
+    if isinstance(value, bytearray | memoryview):
+        value = bytes(value)
+    if not isinstance(value, bytes) or not value.startswith((_PNG, _JPEG)):
+        raise InvoicingError(
+            "options.logo", _short(value), "the bytes of a PNG or JPEG image (read the file first)"
+        )
+    return value
+
+
+def _short(value: object) -> object:
+    if isinstance(value, bytes) and len(value) > 16:
+        return value[:16] + b"..."
+    return value
+
+
+def _digits(value: object) -> Literal["locale", "latin"]:
+    if value == "locale" or value == "latin":
+        return value
+    raise InvoicingError("options.digits", value, "one of 'locale', 'latin'")
+
+
+def _calendar(value: object) -> Literal["locale", "gregorian"]:
+    if value == "locale" or value == "gregorian":
+        return value
+    raise InvoicingError("options.calendar", value, "one of 'locale', 'gregorian'")
+
+
+def _family(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvoicingError("options.fonts", value, "the name of a registered font family")
+    return value
+
+
+def _accent(value: object) -> str:
+    if not isinstance(value, str) or not _HEX.fullmatch(value):
+        raise InvoicingError("options.accent", value, "a colour such as '#1f3a5f'")
+    return value.lower()
+
+
+@attrs.frozen(kw_only=True)
+class RenderOptions:
+    """Presentation choices shared by the PDF and HTML renderers.
+
+    ``fonts`` names a family registered with
+    :func:`~billkit.invoicing.render.register_fonts` (the bundled DejaVu Sans by
+    default). ``logo`` is the bytes of a PNG or JPEG image, drawn at the top of
+    the first page (read the file yourself: rendering never opens files).
+    ``accent`` colours the title and rules.
+
+    Persian documents use Persian digits (۱۲۳) and Solar Hijri dates by
+    default, as Iranian documents do; ``digits="latin"`` and
+    ``calendar="gregorian"`` keep babel's Latin digits and the Gregorian
+    calendar instead. Other languages ignore both.
+
+    >>> RenderOptions(digits="latin").digits
+    'latin'
+    >>> RenderOptions(logo=b"GIF89a")
+    Traceback (most recent call last):
+    ...
+    billkit.errors.InvoicingError: options.logo = b'GIF89a': expected the bytes of a PNG or JPEG image (read the file first)
+    """
+
+    fonts: str = attrs.field(default=DEFAULT_FONT_FAMILY, converter=_family)
+    logo: bytes | None = attrs.field(default=None, converter=_logo, repr=False)
+    accent: str = attrs.field(default="#1f3a5f", converter=_accent)
+    digits: Literal["locale", "latin"] = attrs.field(default="locale", converter=_digits)
+    calendar: Literal["locale", "gregorian"] = attrs.field(default="locale", converter=_calendar)
+
+
+DEFAULT_OPTIONS = RenderOptions()
