@@ -193,6 +193,7 @@ _EXPENSES: Final = (EntryKind.CHARGE, EntryKind.DEBT, EntryKind.ADJUSTMENT)
 
 
 _E = TypeVar("_E", bound=enum.Enum)
+_T = TypeVar("_T")
 
 
 def _enum(kind: type[_E], field: str, value: object) -> _E:
@@ -971,14 +972,21 @@ def _book_for(wallet: Wallet, policy: RoundingPolicy) -> _Book:
 # --------------------------------------------------------------------------- the ledger
 
 
-def _wallets(value: object) -> tuple[Wallet, ...]:
+def _sequence_of(field: str, value: object, kind: type[_T], article: str) -> tuple[_T, ...]:
+    """``value`` as a tuple of ``kind``; a CreditError naming the item otherwise."""
     if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-        raise CreditError("wallets", value, "a sequence of Wallet")
-    wallets = tuple(value)
+        raise CreditError(field, value, f"a sequence of {kind.__name__}")
+    items = tuple(value)
+    for i, item in enumerate(items):
+        if not isinstance(item, kind):
+            raise CreditError(f"{field}[{i}]", item, f"{article} {kind.__name__}")
+    return items
+
+
+def _wallets(value: object) -> tuple[Wallet, ...]:
+    wallets = _sequence_of("wallets", value, Wallet, "a")
     names: set[str] = set()
     for i, wallet in enumerate(wallets):
-        if not isinstance(wallet, Wallet):
-            raise CreditError(f"wallets[{i}]", wallet, "a Wallet")
         if wallet.name in names:
             raise CreditError(
                 f"wallets[{i}].name", wallet.name, "a name not used by another wallet"
@@ -988,23 +996,11 @@ def _wallets(value: object) -> tuple[Wallet, ...]:
 
 
 def _entries(value: object) -> tuple[Entry, ...]:
-    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-        raise CreditError("entries", value, "a sequence of Entry")
-    entries = tuple(value)
-    for i, entry in enumerate(entries):
-        if not isinstance(entry, Entry):
-            raise CreditError(f"entries[{i}]", entry, "an Entry")
-    return entries
+    return _sequence_of("entries", value, Entry, "an")
 
 
 def _pendings(value: object) -> tuple[PendingPayment, ...]:
-    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-        raise CreditError("pending", value, "a sequence of PendingPayment")
-    pending = tuple(value)
-    for i, payment in enumerate(pending):
-        if not isinstance(payment, PendingPayment):
-            raise CreditError(f"pending[{i}]", payment, "a PendingPayment")
-    return pending
+    return _sequence_of("pending", value, PendingPayment, "a")
 
 
 def _rounding(value: object) -> RoundingPolicy:
