@@ -20,7 +20,10 @@ and carry the offending ``field``, its ``value`` and what was ``expected``::
         ├── InvoicingError                   documents, taxes, numbering, parties
         │   └── IdentifierError              a tax or bank identifier that fails its check
         ├── SubscriptionError                subscriptions, services, renewals, dunning
-        └── UsageError                       metered events and aggregations
+        ├── UsageError                       metered events and aggregations
+        ├── PaymentError                     a payment request refused before any call
+        └── WebhookError                     a webhook whose signature, time or body fails
+    GatewayError                             a payment provider failed or answered an error
     TransitionError                          a state change the lifecycle does not allow
     MissingDependencyError (ImportError)     an optional package a feature needs
     NotAllowedError (PermissionError)        an actor whose role may not do this
@@ -43,12 +46,14 @@ __all__ = [
     "CreditError",
     "CreditLimitExceededError",
     "CurrencyMismatchError",
+    "GatewayError",
     "IdentifierError",
     "InsufficientFundsError",
     "InvoicingError",
     "MissingDependencyError",
     "MoneyError",
     "NotAllowedError",
+    "PaymentError",
     "PeriodError",
     "PricingError",
     "SubscriptionError",
@@ -58,6 +63,7 @@ __all__ = [
     "UnknownPlanError",
     "UsageError",
     "ValidationError",
+    "WebhookError",
 ]
 
 
@@ -144,6 +150,50 @@ class SubscriptionError(ValidationError):
 
 class UsageError(ValidationError):
     """A metered event or aggregation request that is invalid."""
+
+
+class PaymentError(ValidationError):
+    """A payment request that a gateway refuses before calling the provider:
+    an amount below the provider's minimum or finer than its minor unit, a
+    saved method that is not active, an operation the gateway cannot do."""
+
+
+class WebhookError(ValidationError):
+    """A webhook that cannot be trusted: a missing header, a bad signature, a
+    stale timestamp, a replayed id or a malformed body. Nothing else happens.
+
+    >>> raise WebhookError("webhook-timestamp", "1700000000", "a time within 300 s of now")
+    Traceback (most recent call last):
+    ...
+    billkit.errors.WebhookError: webhook-timestamp = '1700000000': expected a time within 300 s of now
+    """
+
+
+class GatewayError(BillkitError):
+    """A payment provider answered with an error, or an answer billkit cannot read.
+
+    Carries the ``provider``, its error ``code`` (``""`` if none) and the
+    ``message``. A create call that gets no answer is not an error: its
+    result is ``unknown`` and reconciliation resolves it.
+
+    >>> raise GatewayError("stripe", "resource_missing", "No such payment_intent: 'pi_1'")
+    Traceback (most recent call last):
+    ...
+    billkit.errors.GatewayError: stripe: resource_missing: No such payment_intent: 'pi_1'
+    """
+
+    provider: str
+    code: str
+    message: str
+
+    def __init__(self, provider: str, code: str, message: str) -> None:
+        self.provider = provider
+        self.code = code
+        self.message = message
+        super().__init__(f"{provider}: {code}: {message}" if code else f"{provider}: {message}")
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.provider, self.code, self.message))
 
 
 class MissingDependencyError(BillkitError, ImportError):

@@ -1,0 +1,90 @@
+"""One harness per gateway: how the contract suite drives each provider."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timezone
+
+from moneyed import Money
+
+from billkit.errors import GatewayError
+from billkit.payments import (
+    ManualClock,
+    PaymentRequest,
+    PaymentResult,
+    SandboxGateway,
+    SavedMethod,
+)
+from billkit.payments.webhooks import sign
+from billkit.ports import PaymentGateway
+
+START = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
+
+
+class Harness:
+    """What the contract suite needs from a gateway under test."""
+
+    gateway: PaymentGateway
+    clock: ManualClock
+    amount: Money
+    below_minimum: Money
+    foreign: Money
+
+    def calls(self) -> int:
+        """Requests the provider has received so far."""
+        raise NotImplementedError
+
+    def request(self, amount: Money | None = None, *, good: bool = True) -> PaymentRequest:
+        """A request the provider will approve (``good``) or decline."""
+        raise NotImplementedError
+
+    def complete(self, result: PaymentResult) -> None:
+        """Play the payer on the provider's page (or 3-D Secure) for ``result``."""
+
+    def lose_next_answer(self) -> None:
+        """The next create goes through at the provider, but its answer is lost."""
+        raise NotImplementedError
+
+    def webhook(self, reference: str) -> tuple[Mapping[str, str], bytes]:
+        """A genuine 'payment succeeded' notification for ``reference``."""
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+
+class SandboxHarness(Harness):
+    def __init__(self) -> None:
+        self.clock = ManualClock(START)
+        self.sandbox = SandboxGateway(clock=self.clock)
+        self.gateway = self.sandbox
+        self.amount = Money("20.00", "EUR")
+        self.below_minimum = Money("0.49", "EUR")
+        self.foreign = Money("20.00", "JPY")
+        self._lose = False
+
+    def calls(self) -> int:
+        """Payments the sandbox holds (its references are pay_0001, pay_0002, ...)."""
+        count = 0
+        while True:
+            try:
+                self.sandbox.get_payment(f"pay_{count + 1:04d}")
+            except GatewayError:
+                return count
+            count += 1
+
+    def request(self, amount: Money | None = None, *, good: bool = True) -> PaymentRequest:
+        token = "tok_visa" if good else "tok_insufficient_funds"
+        if self._lose:
+            token, self._lose = "tok_timeout", False
+        return PaymentRequest(amount=amount or self.amount, method=SavedMethod(token=token))
+
+    def lose_next_answer(self) -> None:
+        self._lose = True
+
+    def webhook(self, reference: str) -> tuple[Mapping[str, str], bytes]:
+        body = (
+            b'{"id":"evt_test_1","type":"payment.succeeded","created":"2026-03-01T12:00:00+00:00",'
+            b'"data":{"payment":"' + reference.encode() + b'","currency":"EUR","amount":null}}'
+        )
+        return sign(self.sandbox.secret, "msg_test_1", self.clock.now(), body), body
