@@ -12,9 +12,9 @@ from billkit.errors import CurrencyMismatchError, GatewayError, PaymentError, We
 from billkit.payments import EventKind, PaymentAttempt, PaymentStatus, RefundStatus, reconcile
 from billkit.payments.reconcile import SCHEDULE
 from billkit.ports import PaymentGateway
-from tests.payment_fakes.harness import Harness, SandboxHarness
+from tests.payment_fakes.harness import Harness, SandboxHarness, StripeHarness
 
-FACTORIES = {"sandbox": SandboxHarness}
+FACTORIES = {"sandbox": SandboxHarness, "stripe": StripeHarness}
 
 
 @pytest.fixture(params=sorted(FACTORIES))

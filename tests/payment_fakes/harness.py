@@ -88,3 +88,47 @@ class SandboxHarness(Harness):
             b'"data":{"payment":"' + reference.encode() + b'","currency":"EUR","amount":null}}'
         )
         return sign(self.sandbox.secret, "msg_test_1", self.clock.now(), body), body
+
+
+class StripeHarness(Harness):
+    def __init__(self) -> None:
+        from billkit.payments.stripe import StripeGateway
+        from tests.payment_fakes import stripe_fake
+        from tests.payment_fakes.server import serve
+
+        self.fake = stripe_fake.StripeFake()
+        self._server = serve(self.fake)
+        base = self._server.__enter__()
+        self.clock = ManualClock(START)
+        self.gateway = StripeGateway(
+            stripe_fake.API_KEY,
+            webhook_secret=stripe_fake.WEBHOOK_SECRET,
+            clock=self.clock,
+            base_url=base,
+            timeout=0.25,
+        )
+        self.amount = Money("20.00", "EUR")
+        self.below_minimum = Money("0.49", "EUR")
+        self.foreign = Money("20.00", "RUB")
+
+    def calls(self) -> int:
+        return self.fake.requests
+
+    def request(self, amount: Money | None = None, *, good: bool = True) -> PaymentRequest:
+        token = "pm_card_visa" if good else "pm_card_chargeDeclinedInsufficientFunds"
+        return PaymentRequest(amount=amount or self.amount, method=SavedMethod(token=token))
+
+    def complete(self, result: PaymentResult) -> None:
+        self.fake.authenticate(result.reference)
+
+    def lose_next_answer(self) -> None:
+        self.fake.slow_next = True
+
+    def webhook(self, reference: str) -> tuple[Mapping[str, str], bytes]:
+        at = int(self.clock.now().timestamp())
+        body = self.fake.event("payment_intent.succeeded", self.fake.intents[reference], at)
+        return {"Stripe-Signature": self.fake.signature_header(body, at)}, body
+
+    def close(self) -> None:
+        self.gateway.close()  # type: ignore[attr-defined]
+        self._server.__exit__(None, None, None)
