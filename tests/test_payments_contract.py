@@ -12,9 +12,9 @@ from billkit.errors import CurrencyMismatchError, GatewayError, PaymentError, We
 from billkit.payments import EventKind, PaymentAttempt, PaymentStatus, RefundStatus, reconcile
 from billkit.payments.reconcile import SCHEDULE
 from billkit.ports import PaymentGateway
-from tests.payment_fakes.harness import Harness, SandboxHarness, StripeHarness
+from tests.payment_fakes.harness import Harness, SandboxHarness, StripeHarness, YooKassaHarness
 
-FACTORIES = {"sandbox": SandboxHarness, "stripe": StripeHarness}
+FACTORIES = {"sandbox": SandboxHarness, "stripe": StripeHarness, "yookassa": YooKassaHarness}
 
 
 @pytest.fixture(params=sorted(FACTORIES))

@@ -132,3 +132,48 @@ class StripeHarness(Harness):
     def close(self) -> None:
         self.gateway.close()  # type: ignore[attr-defined]
         self._server.__exit__(None, None, None)
+
+
+class YooKassaHarness(Harness):
+    def __init__(self) -> None:
+        from billkit.payments.yookassa import YooKassaGateway
+        from tests.payment_fakes import yookassa_fake
+        from tests.payment_fakes.server import serve
+
+        self.fake = yookassa_fake.YooKassaFake()
+        self._server = serve(self.fake)
+        base = self._server.__enter__()
+        self.clock = ManualClock(START)
+        self.gateway = YooKassaGateway(
+            shop_id=yookassa_fake.SHOP_ID,
+            secret_key=yookassa_fake.SECRET,
+            base_url=base + "/v3",
+            timeout=0.25,
+        )
+        self.amount = Money("1500.00", "RUB")
+        self.below_minimum = Money("0.99", "RUB")
+        self.foreign = Money("20.00", "EUR")
+
+    def calls(self) -> int:
+        return self.fake.requests
+
+    def request(self, amount: Money | None = None, *, good: bool = True) -> PaymentRequest:
+        token = "pm-ok" if good else "pm-insufficient"
+        return PaymentRequest(amount=amount or self.amount, method=SavedMethod(token=token))
+
+    def complete(self, result: PaymentResult) -> None:
+        self.fake.pay(result.reference)
+
+    def lose_next_answer(self) -> None:
+        self.fake.slow_next = True
+
+    def webhook(self, reference: str) -> tuple[Mapping[str, str], bytes]:
+        obj = self.fake._view(self.fake.payments[reference])
+        small = {k: obj[k] for k in ("id", "status", "amount", "created_at", "test")}
+        return {"Content-Type": "application/json"}, self.fake.notification(
+            "payment.succeeded", small
+        )
+
+    def close(self) -> None:
+        self.gateway.close()  # type: ignore[attr-defined]
+        self._server.__exit__(None, None, None)

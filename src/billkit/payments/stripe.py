@@ -272,7 +272,9 @@ class StripeGateway:
             )
         )
 
-    def refund(self, reference: str, amount: Money | None = None, *, idempotency_key: str) -> Refund:
+    def refund(
+        self, reference: str, amount: Money | None = None, *, idempotency_key: str
+    ) -> Refund:
         """Refund part (``amount``) or the rest of a succeeded PaymentIntent."""
         _common.key(idempotency_key)
         params: dict[str, Any] = {"payment_intent": reference}
@@ -405,13 +407,15 @@ class StripeGateway:
                 )
             else:  # requires_payment_method with no error: nothing attempted yet
                 mapped = PaymentStatus.REQUIRES_ACTION
-                next_action = NextAction(kind="payment_method", url="stripe:requires_payment_method")
+                next_action = NextAction(
+                    kind="payment_method", url="stripe:requires_payment_method"
+                )
             return PaymentResult(
                 reference=intent["id"],
                 status=mapped,
                 amount=amount,
                 provider="stripe",
-                refunded=refunded,
+                refunded=refunded if refunded is not None else Money(0, amount.currency),
                 next_action=next_action,
                 failure=failure,
                 raw_status=status,

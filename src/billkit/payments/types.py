@@ -277,6 +277,10 @@ class Failure:
     retryable: bool = False
 
 
+def _no_refund(result: PaymentResult) -> Money:
+    return Money(0, result.amount.currency)
+
+
 @attrs.frozen(kw_only=True)
 class PaymentResult:
     """What the provider says about one payment.
@@ -291,14 +295,18 @@ class PaymentResult:
     status: PaymentStatus = attrs.field(converter=_payment_status)
     amount: Money = attrs.field(validator=_v_money)
     provider: str = attrs.field(validator=_v_required)
-    refunded: Money | None = attrs.field(default=None, validator=_v_money)
+    refunded: Money = attrs.field(
+        default=attrs.Factory(_no_refund, takes_self=True), validator=_v_money
+    )
     next_action: NextAction | None = None
     failure: Failure | None = None
     raw_status: str = attrs.field(default="", validator=_v_text)
 
     def __attrs_post_init__(self) -> None:
-        if self.refunded is None:
-            object.__setattr__(self, "refunded", Money(0, self.amount.currency))
+        if self.refunded.currency != self.amount.currency:
+            raise CurrencyMismatchError(
+                "refunded", self.refunded, f"an amount in {self.amount.currency.code}"
+            )
         if self.status is PaymentStatus.REQUIRES_ACTION and self.next_action is None:
             raise PaymentError(
                 "next_action", None, "a NextAction when the status is requires_action"
