@@ -12,9 +12,20 @@ from billkit.errors import CurrencyMismatchError, GatewayError, PaymentError, We
 from billkit.payments import EventKind, PaymentAttempt, PaymentStatus, RefundStatus, reconcile
 from billkit.payments.reconcile import SCHEDULE
 from billkit.ports import PaymentGateway
-from tests.payment_fakes.harness import Harness, SandboxHarness, StripeHarness, YooKassaHarness
+from tests.payment_fakes.harness import (
+    Harness,
+    RobokassaHarness,
+    SandboxHarness,
+    StripeHarness,
+    YooKassaHarness,
+)
 
-FACTORIES = {"sandbox": SandboxHarness, "stripe": StripeHarness, "yookassa": YooKassaHarness}
+FACTORIES = {
+    "sandbox": SandboxHarness,
+    "stripe": StripeHarness,
+    "yookassa": YooKassaHarness,
+    "robokassa": RobokassaHarness,
+}
 
 
 @pytest.fixture(params=sorted(FACTORIES))
@@ -87,7 +98,8 @@ def test_the_same_idempotency_key_makes_one_payment(harness: Harness) -> None:
 
 
 def test_a_lost_answer_is_unknown_and_reconciliation_resolves_it(harness: Harness) -> None:
-    harness.lose_next_answer()
+    if not harness.lose_next_answer():
+        pytest.skip(f"creating a {harness.gateway.name} payment makes no call: no answer to lose")
     request = harness.request()
     attempt = PaymentAttempt.start(harness.gateway, request, "k-lost", harness.clock.now())
     assert attempt.status is PaymentStatus.UNKNOWN

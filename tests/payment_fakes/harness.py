@@ -41,8 +41,9 @@ class Harness:
     def complete(self, result: PaymentResult) -> None:
         """Play the payer on the provider's page (or 3-D Secure) for ``result``."""
 
-    def lose_next_answer(self) -> None:
-        """The next create goes through at the provider, but its answer is lost."""
+    def lose_next_answer(self) -> bool:
+        """The next create goes through at the provider, but its answer is
+        lost (False: creating makes no call, so no answer can be lost)."""
         raise NotImplementedError
 
     def webhook(self, reference: str) -> tuple[Mapping[str, str], bytes]:
@@ -79,8 +80,9 @@ class SandboxHarness(Harness):
             token, self._lose = "tok_timeout", False
         return PaymentRequest(amount=amount or self.amount, method=SavedMethod(token=token))
 
-    def lose_next_answer(self) -> None:
+    def lose_next_answer(self) -> bool:
         self._lose = True
+        return True
 
     def webhook(self, reference: str) -> tuple[Mapping[str, str], bytes]:
         body = (
@@ -121,8 +123,9 @@ class StripeHarness(Harness):
     def complete(self, result: PaymentResult) -> None:
         self.fake.authenticate(result.reference)
 
-    def lose_next_answer(self) -> None:
+    def lose_next_answer(self) -> bool:
         self.fake.slow_next = True
+        return True
 
     def webhook(self, reference: str) -> tuple[Mapping[str, str], bytes]:
         at = int(self.clock.now().timestamp())
@@ -164,8 +167,9 @@ class YooKassaHarness(Harness):
     def complete(self, result: PaymentResult) -> None:
         self.fake.pay(result.reference)
 
-    def lose_next_answer(self) -> None:
+    def lose_next_answer(self) -> bool:
         self.fake.slow_next = True
+        return True
 
     def webhook(self, reference: str) -> tuple[Mapping[str, str], bytes]:
         obj = self.fake._view(self.fake.payments[reference])
@@ -173,6 +177,54 @@ class YooKassaHarness(Harness):
         return {"Content-Type": "application/json"}, self.fake.notification(
             "payment.succeeded", small
         )
+
+    def close(self) -> None:
+        self.gateway.close()  # type: ignore[attr-defined]
+        self._server.__exit__(None, None, None)
+
+
+class RobokassaHarness(Harness):
+    def __init__(self) -> None:
+        from billkit.credit import Commission
+        from billkit.payments.robokassa import RobokassaGateway
+        from tests.payment_fakes import robokassa_fake
+        from tests.payment_fakes.server import serve
+
+        self.fake = robokassa_fake.RobokassaFake()
+        self._server = serve(self.fake)
+        base = self._server.__enter__()
+        self.clock = ManualClock(START)
+        self.gateway = RobokassaGateway(
+            merchant_login=robokassa_fake.LOGIN,
+            password1=robokassa_fake.PASSWORD1,
+            password2=robokassa_fake.PASSWORD2,
+            clock=self.clock,
+            test=True,
+            commission=Commission(rate="3.9%", currency="RUB"),
+            service_url=base + "/Merchant/WebService/Service.asmx",
+            timeout=0.25,
+        )
+        self.amount = Money("1500.00", "RUB")
+        self.below_minimum = Money("0.99", "RUB")
+        self.foreign = Money("20.00", "EUR")
+
+    def calls(self) -> int:
+        return self.fake.requests
+
+    def request(self, amount: Money | None = None, *, good: bool = True) -> PaymentRequest:
+        meta = {"plan": "pro"} if good else {"card": "declined"}
+        return PaymentRequest(amount=amount or self.amount, description="Top-up", metadata=meta)
+
+    def complete(self, result: PaymentResult) -> None:
+        assert result.next_action is not None
+        self.fake.visit(result.next_action.url)
+
+    def lose_next_answer(self) -> bool:
+        return False
+
+    def webhook(self, reference: str) -> tuple[Mapping[str, str], bytes]:
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        return headers, self.fake.result_url_form(reference).encode()
 
     def close(self) -> None:
         self.gateway.close()  # type: ignore[attr-defined]
