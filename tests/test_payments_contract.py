@@ -18,6 +18,7 @@ from tests.payment_fakes.harness import (
     SandboxHarness,
     StripeHarness,
     YooKassaHarness,
+    ZarinpalHarness,
 )
 
 FACTORIES = {
@@ -25,6 +26,7 @@ FACTORIES = {
     "stripe": StripeHarness,
     "yookassa": YooKassaHarness,
     "robokassa": RobokassaHarness,
+    "zarinpal": ZarinpalHarness,
 }
 
 
@@ -134,6 +136,15 @@ def test_refund_half_then_the_rest(harness: Harness) -> None:
     if not caps.refunds:
         pytest.skip(f"{harness.gateway.name} offers no refunds through its API")
     result = paid(harness, "k-refund")
+    if not caps.partial_refunds:
+        with pytest.raises(PaymentError, match="amount"):
+            harness.gateway.refund(result.reference, harness.amount / 2, idempotency_key="r-0")
+        whole = harness.gateway.refund(result.reference, idempotency_key="r-1")
+        assert (whole.status, whole.amount) == (RefundStatus.SUCCEEDED, harness.amount)
+        assert harness.gateway.get_payment(result.reference).refunded == harness.amount
+        with pytest.raises(GatewayError):
+            harness.gateway.refund(result.reference, idempotency_key="r-2")
+        return
     half = Money(harness.amount.amount / 2, harness.amount.currency)
     refund = harness.gateway.refund(result.reference, half, idempotency_key="r-1")
     assert (refund.status, refund.amount) == (RefundStatus.SUCCEEDED, half)

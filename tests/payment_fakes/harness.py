@@ -229,3 +229,49 @@ class RobokassaHarness(Harness):
     def close(self) -> None:
         self.gateway.close()  # type: ignore[attr-defined]
         self._server.__exit__(None, None, None)
+
+
+class ZarinpalHarness(Harness):
+    def __init__(self) -> None:
+        from billkit.payments.zarinpal import ZarinpalGateway
+        from tests.payment_fakes import zarinpal_fake
+        from tests.payment_fakes.server import serve
+
+        self.fake = zarinpal_fake.ZarinpalFake()
+        self._server = serve(self.fake)
+        base = self._server.__enter__()
+        self.clock = ManualClock(START)
+        self.gateway = ZarinpalGateway(
+            merchant_id=zarinpal_fake.MERCHANT,
+            callback_url="https://shop.example/zarinpal/back",
+            clock=self.clock,
+            base_url=base + "/pg/v4/payment",
+            timeout=0.25,
+        )
+        self.amount = Money("1500000", "IRR")
+        self.below_minimum = Money("9999", "IRR")
+        self.foreign = Money("20.00", "EUR")
+
+    def calls(self) -> int:
+        return self.fake.requests
+
+    def request(self, amount: Money | None = None, *, good: bool = True) -> PaymentRequest:
+        return PaymentRequest(
+            amount=amount or self.amount,
+            description="Attribution plan" if good else "declined",
+        )
+
+    def complete(self, result: PaymentResult) -> None:
+        query = self.fake.pay(result.reference)
+        self.gateway.parse_webhook({}, query.encode())  # the callback: verify.json
+
+    def lose_next_answer(self) -> bool:
+        self.fake.slow_next = True
+        return True
+
+    def webhook(self, reference: str) -> tuple[Mapping[str, str], bytes]:
+        return {}, f"Authority={reference}&Status=OK".encode()
+
+    def close(self) -> None:
+        self.gateway.close()  # type: ignore[attr-defined]
+        self._server.__exit__(None, None, None)
