@@ -27,6 +27,10 @@ MODULES = [
     "billkit.usage",
     "billkit.ports",
     "billkit.payments",
+    "billkit.payments.stripe",
+    "billkit.payments.yookassa",
+    "billkit.payments.robokassa",
+    "billkit.payments.zarinpal",
     "billkit.demo",
     "billkit.cli",
 ]
