@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import attrs
 import pytest
 from moneyed import Money
 
@@ -11,6 +12,7 @@ from billkit.errors import GatewayError, PaymentError, WebhookError
 from billkit.payments import (
     MAGIC_TOKENS,
     SCHEDULE,
+    Failure,
     ManualClock,
     MethodState,
     PaymentAttempt,
@@ -238,3 +240,42 @@ def test_reconciliation_follows_the_schedule_and_gives_up_after_five_days() -> N
         "4 days, 0:00:00",
         "5 days, 0:00:00",
     ]
+
+
+def test_saved_method_states_follow_the_charges() -> None:
+    sandbox, _ = setup()
+    card = SavedMethod(token="tok_insufficient_funds")
+    failed = card.after(pay(sandbox, "tok_insufficient_funds", "k1"))
+    assert failed.state is MethodState.FAILED
+    with pytest.raises(PaymentError, match="active"):
+        sandbox.create_payment(PaymentRequest(amount=TEN, method=failed), "k2")
+    expired = SavedMethod(token="tok_expired_card").after(pay(sandbox, "tok_expired_card", "k3"))
+    assert expired.state is MethodState.EXPIRED
+    working = SavedMethod(token="tok_visa", state=MethodState.FAILED)
+    assert working.after(pay(sandbox, "tok_visa", "k4")).state is MethodState.ACTIVE
+    pending = pay(sandbox, "tok_bank_transfer", "k5")
+    assert working.after(pending) is working
+
+
+def test_a_final_state_is_kept_whatever_arrives_later() -> None:
+    sandbox, _ = setup()
+    attempt = PaymentAttempt.start(
+        sandbox, PaymentRequest(amount=TEN, method=SavedMethod(token="tok_visa")), "k", AT
+    )
+    assert attempt.newly_succeeded
+    failed_later = attrs.evolve(
+        attempt.result, status=PaymentStatus.FAILED, failure=Failure(code="x")
+    )
+    kept = attempt.observe(failed_later)
+    assert (kept.status, kept.newly_succeeded) == (PaymentStatus.SUCCEEDED, False)
+    sandbox.refund(attempt.reference, Money("4.00", "EUR"), idempotency_key="r")
+    refreshed = kept.observe(sandbox.get_payment(attempt.reference))
+    assert refreshed.result.refunded == Money("4.00", "EUR")
+    assert not refreshed.newly_succeeded
+    with pytest.raises(PaymentError, match="reference"):
+        PaymentAttempt.start(
+            sandbox,
+            PaymentRequest(amount=TEN, method=SavedMethod(token="tok_bank_transfer")),
+            "k2",
+            AT,
+        ).observe(sandbox.get_payment("pay_0001"))

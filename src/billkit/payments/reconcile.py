@@ -130,9 +130,10 @@ class PaymentAttempt:
     def observe(self, result: PaymentResult) -> PaymentAttempt:
         """The attempt after seeing ``result``. A final state is kept once
         reached: a later, duplicated or out-of-order report changes nothing
-        (only the refunded total may grow)."""
+        (a report of the same final state may refresh the details: the
+        refunded total, the failure's reason)."""
         if self.result.final:
-            if result.status is self.result.status and result.refunded != self.result.refunded:
+            if result.status is self.result.status and result != self.result:
                 return attrs.evolve(self, result=result, newly_succeeded=False)
             return attrs.evolve(self, newly_succeeded=False) if self.newly_succeeded else self
         if self.result.reference and result.reference and result.reference != self.result.reference:

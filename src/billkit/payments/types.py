@@ -212,6 +212,28 @@ class SavedMethod:
     label: str = attrs.field(default="", validator=_v_text)
     expires: date | None = None
 
+    def after(self, result: PaymentResult) -> SavedMethod:
+        """The method after a charge with it: a success makes it active again;
+        an expired card makes it expired; any other failure makes it failed
+        ("not working": auto-renewal skips it until it is active again).
+        Other outcomes leave it as it is.
+
+        >>> from billkit.money import Money
+        >>> card = SavedMethod(token="tok_1")
+        >>> declined = PaymentResult(reference="pay_1", status="failed", provider="sandbox",
+        ...     amount=Money("10.00", "EUR"), failure=Failure(code="insufficient_funds"))
+        >>> card.after(declined).state.value
+        'failed'
+        """
+        if result.status is PaymentStatus.SUCCEEDED:
+            state = MethodState.ACTIVE
+        elif result.status is PaymentStatus.FAILED and result.failure is not None:
+            expired = result.failure.code in ("expired_card", "card_expired")
+            state = MethodState.EXPIRED if expired else MethodState.FAILED
+        else:
+            return self
+        return self if state is self.state else attrs.evolve(self, state=state)
+
 
 @attrs.frozen(kw_only=True)
 class PaymentRequest:
