@@ -40,7 +40,7 @@ class RobokassaFake:
         self.invoices: dict[str, dict[str, Any]] = {}
         self.requests = 0
         self.slow_next = False
-        self.delay = 0.5
+        self.delay = 1.5  # past the tests' client timeout (1 s)
         self._lock = threading.Lock()
 
     def visit(self, url: str, *, success: bool = True) -> None:

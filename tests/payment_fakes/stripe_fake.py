@@ -55,7 +55,7 @@ class StripeFake:
         self.idempotency: dict[str, tuple[str, int, Any]] = {}
         self.requests = 0
         self.slow_next = False
-        self.delay = 0.5
+        self.delay = 1.5  # past the tests' client timeout (1 s)
         self.keys_seen: list[str] = []
         self._lock = threading.Lock()
 

@@ -41,7 +41,7 @@ class YooKassaFake:
         self.requests = 0
         self.slow_next = False
         self.fail_next_with_500 = False
-        self.delay = 0.5
+        self.delay = 1.5  # past the tests' client timeout (1 s)
         self.keys_seen: list[str] = []
         self._lock = threading.Lock()
 

@@ -30,7 +30,7 @@ class ZarinpalFake:
         self.sessions: dict[str, dict[str, Any]] = {}
         self.requests = 0
         self.slow_next = False
-        self.delay = 0.5
+        self.delay = 1.5  # past the tests' client timeout (1 s)
         self._lock = threading.Lock()
 
     def pay(self, authority: str, *, success: bool = True) -> str:

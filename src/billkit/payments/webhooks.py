@@ -167,7 +167,7 @@ class WebhookVerifier:
         msg_id = _header(headers, _ID)
         raw_ts = _header(headers, _TS)
         sig_header = _header(headers, _SIG)
-        if not raw_ts.isdigit() or len(raw_ts) > 12:
+        if not (raw_ts.isascii() and raw_ts.isdigit()) or len(raw_ts) > 12:
             raise WebhookError(_TS, raw_ts, "Unix seconds")
         ts = int(raw_ts)
         now = int(self._clock.now().timestamp())
