@@ -151,3 +151,8 @@ def test_the_commission_is_included_and_unsupported_operations_refused(h: Roboka
     bare = RobokassaGateway(merchant_login="m", password1="a", password2="b", clock=h.clock)
     with pytest.raises(PaymentError, match="commission"):
         bare.quote(Money("1.00", "RUB"))
+
+
+def test_a_long_description_is_refused_not_truncated(h: RobokassaHarness) -> None:
+    with pytest.raises(PaymentError, match="100"):
+        h.gateway.create_payment(PaymentRequest(amount=h.amount, description="x" * 101), "k")

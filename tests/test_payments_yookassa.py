@@ -116,3 +116,11 @@ def test_a_refund_notification(h: YooKassaHarness) -> None:
         Money("500.00", "RUB"),
     )
     assert json.loads(note)["object"]["amount"] == {"value": "500.00", "currency": "RUB"}
+
+
+def test_yookassa_limits_are_refused_not_truncated(h: YooKassaHarness) -> None:
+    with pytest.raises(PaymentError, match="128"):
+        h.gateway.create_payment(attrs.evolve(h.request(), description="x" * 129), "k1")
+    with pytest.raises(PaymentError, match="64"):
+        h.gateway.create_payment(h.request(), "k" * 65)
+    assert h.calls() == 0

@@ -200,13 +200,17 @@ class RobokassaGateway:
         check_request(self._caps, request)
         out_sum = f"{request.amount.amount.quantize(Decimal('0.01')):f}"
         to_minor(request.amount, 2)
+        if len(request.description) > 100:
+            raise PaymentError(
+                "description", request.description, "at most 100 characters (Robokassa's limit)"
+            )
         inv_id = self._inv_id(request, idempotency_key)
         shp = self._shp(request)
         params = {
             "MerchantLogin": self._login,
             "OutSum": out_sum,
             "InvId": inv_id,
-            "Description": request.description[:100],
+            "Description": request.description,
             "SignatureValue": signature_value(
                 self._algorithm, self._login, out_sum, inv_id, self._pass1, shp
             ),

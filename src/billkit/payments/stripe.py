@@ -17,7 +17,9 @@ Stripe ``status``                          billkit
 ``canceled``                               ``canceled``
 =========================================  ============================
 
-A request that gets no answer (a timeout, a dropped connection) is
+A ``requires_action`` whose next action is not a redirect (Stripe's
+``use_stripe_sdk``) carries the URL ``stripe:use_stripe_sdk``: finish it in
+the browser with Stripe.js. A request that gets no answer (a timeout, a dropped connection) is
 ``unknown``: reconcile it by replaying the same idempotency key, which Stripe
 answers with the original response. Webhooks are verified from the
 ``Stripe-Signature`` header (``t=...,v1=...``: HMAC-SHA256 of

@@ -92,6 +92,13 @@ def _amount(money: Money, digits: int) -> dict[str, str]:
     return {"value": f"{value:f}", "currency": money.currency.code}
 
 
+def _key(value: object) -> str:
+    key = _common.key(value)
+    if len(key) > 64:
+        raise PaymentError("idempotency_key", key, "at most 64 characters (YooKassa's limit)")
+    return key
+
+
 class YooKassaGateway:
     """A :class:`~billkit.ports.PaymentGateway` over YooKassa's API v3.
 
@@ -173,7 +180,7 @@ class YooKassaGateway:
 
     def create_payment(self, request: PaymentRequest, idempotency_key: str) -> PaymentResult:
         """Create a payment: charge the saved method, or redirect the payer."""
-        _common.key(idempotency_key)
+        _key(idempotency_key)
         check_request(self._caps, request)
         body: dict[str, Any] = {
             "amount": _amount(request.amount, self._caps.digits(request.amount.currency)),
@@ -185,8 +192,12 @@ class YooKassaGateway:
             if not request.return_url:
                 raise PaymentError("return_url", "", "a URL to bring the payer back to")
             body["confirmation"] = {"type": "redirect", "return_url": request.return_url}
+        if len(request.description) > 128:
+            raise PaymentError(
+                "description", request.description, "at most 128 characters (YooKassa's limit)"
+            )
         if request.description:
-            body["description"] = request.description[:128]
+            body["description"] = request.description
         if request.metadata:
             body["metadata"] = dict(request.metadata)
         try:
@@ -205,7 +216,7 @@ class YooKassaGateway:
         self, reference: str, amount: Money | None = None, *, idempotency_key: str
     ) -> PaymentResult:
         """Capture a ``waiting_for_capture`` payment, all of it or ``amount``."""
-        _common.key(idempotency_key)
+        _key(idempotency_key)
         body = (
             {}
             if amount is None
@@ -217,7 +228,7 @@ class YooKassaGateway:
 
     def cancel(self, reference: str, *, idempotency_key: str) -> PaymentResult:
         """Cancel a ``waiting_for_capture`` payment."""
-        _common.key(idempotency_key)
+        _key(idempotency_key)
         return self._result(
             self._guarded("POST", f"/payments/{reference}/cancel", {}, idempotency_key)
         )
@@ -226,7 +237,7 @@ class YooKassaGateway:
         self, reference: str, amount: Money | None = None, *, idempotency_key: str
     ) -> Refund:
         """Refund part or the rest of a succeeded payment."""
-        _common.key(idempotency_key)
+        _key(idempotency_key)
         if amount is None:
             payment = self.get_payment(reference)
             amount = payment.amount - payment.refunded
