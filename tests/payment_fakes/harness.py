@@ -250,7 +250,7 @@ class ZarinpalHarness(Harness):
             timeout=TIMEOUT,
         )
         self.amount = Money("1500000", "IRR")
-        self.below_minimum = Money("9999", "IRR")
+        self.below_minimum = Money("999", "IRR")
         self.foreign = Money("20.00", "EUR")
 
     def calls(self) -> int:

@@ -63,7 +63,7 @@ class ZarinpalFake:
     def _route(self, name: str, body: dict[str, Any]) -> tuple[int, Any]:
         if name == "request.json":
             amount = body.get("amount")
-            if not isinstance(amount, int) or amount < 10_000 or not body.get("callback_url"):
+            if not isinstance(amount, int) or amount < 1_000 or not body.get("callback_url"):
                 return _error(-9, "The input params invalid, validation error.")
             authority = f"A{len(self.sessions) + 1:035d}"
             self.sessions[authority] = {

@@ -25,7 +25,7 @@ Zarinpal's ``reverse.json``: the whole payment, within its time limit.
 ...                           callback_url="https://shop.example/zarinpal/back",
 ...                           clock=ManualClock(datetime(2026, 3, 1, tzinfo=timezone.utc)))
 >>> gateway.capabilities.minimum("IRR"), gateway.capabilities.digits("IRR")
-(Money('10000', 'IRR'), 0)
+(Money('1000', 'IRR'), 0)
 >>> gateway.close()
 """
 
@@ -87,7 +87,7 @@ class ZarinpalGateway:
         start_pay_url: str = START_PAY_URL,
         timeout: float = 30.0,
         sessions: MutableMapping[str, str] | None = None,
-        minimums: Sequence[Money] = (Money("10000", "IRR"),),
+        minimums: Sequence[Money] = (Money("1000", "IRR"),),
     ) -> None:
         httpx = _common.require("httpx", "httpx", "the Zarinpal gateway", "zarinpal")
         self._httpx = httpx
