@@ -180,3 +180,24 @@ def test_authorise_then_capture_or_cancel(harness: Harness) -> None:
         harness.complete(other)
     canceled = harness.gateway.cancel(other.reference, idempotency_key="x-1")
     assert canceled.status is PaymentStatus.CANCELED
+
+
+def test_the_same_webhook_twice_credits_once(harness: Harness) -> None:
+    request = harness.request()
+    attempt = PaymentAttempt.start(harness.gateway, request, "k-twice", harness.clock.now())
+    if attempt.status is PaymentStatus.REQUIRES_ACTION:
+        harness.complete(attempt.result)
+    credited = int(attempt.newly_succeeded)
+    for _ in range(2):
+        headers, body = harness.webhook(attempt.reference)
+        try:
+            events = harness.gateway.parse_webhook(headers, body)
+        except WebhookError:
+            continue  # refused as a replay (Standard Webhooks): nothing happens
+        for event in events:
+            attempt = attempt.observe_event(event)
+            credited += int(attempt.newly_succeeded)
+    [attempt] = reconcile(harness.gateway, [attempt], harness.clock.now() + SCHEDULE[-1])
+    credited += int(attempt.newly_succeeded)
+    assert attempt.status is PaymentStatus.SUCCEEDED
+    assert credited == 1
