@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import attrs
 import pytest
 from moneyed import Money
 
@@ -164,15 +165,13 @@ def test_authorise_then_capture_or_cancel(harness: Harness) -> None:
     caps = harness.gateway.capabilities
     if not caps.manual_capture:
         pytest.skip(f"{harness.gateway.name} captures at once")
-    import attrs
-
     held = harness.gateway.create_payment(attrs.evolve(harness.request(), capture=False), "k-hold")
     if held.status is PaymentStatus.REQUIRES_ACTION:
         harness.complete(held)
         held = harness.gateway.get_payment(held.reference)
     assert held.status is PaymentStatus.PENDING
     captured = harness.gateway.capture(held.reference, idempotency_key="c-1")
-    assert captured.status is PaymentStatus.SUCCEEDED
+    assert (captured.status, captured.amount) == (PaymentStatus.SUCCEEDED, harness.amount)
     other = harness.gateway.create_payment(
         attrs.evolve(harness.request(), capture=False), "k-hold2"
     )

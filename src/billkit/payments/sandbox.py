@@ -324,6 +324,7 @@ class SandboxGateway:
                 "sandbox", "payment_unexpected_state", f"{reference} is {payment.status.value}"
             )
         payment.status = PaymentStatus.CANCELED
+        payment.authorized_only = False
         payment.next_action = None
         self._emit(payment, EventKind.PAYMENT_CANCELED, self._clock.now())
         return self._result(payment)
