@@ -49,11 +49,11 @@ import enum
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
-from types import MappingProxyType
 from typing import Final, TypeVar
 
 import attrs
 
+from billkit._frozen import FrozenDict
 from billkit.errors import IdentifierError, InvoicingError
 
 __all__ = [
@@ -408,7 +408,7 @@ def _check_iran_national_id(field: str, value: str) -> str:
     return number
 
 
-IDENTIFIER_SCHEMES: Final[Mapping[str, IdentifierScheme]] = MappingProxyType(
+IDENTIFIER_SCHEMES: Final[Mapping[str, IdentifierScheme]] = FrozenDict(
     {
         scheme.code: scheme
         for scheme in (
@@ -907,7 +907,7 @@ _A: Final = {
 # --------------------------------------------------------------------------- rules
 
 
-_DETAILS: Final[Mapping[str, Callable[[Party], object]]] = MappingProxyType(
+_DETAILS: Final[Mapping[str, Callable[[Party], object]]] = FrozenDict(
     {
         "name": lambda p: p.name,
         "contact": lambda p: p.contact,
@@ -956,7 +956,7 @@ def _rules(value: object) -> Mapping[tuple[str, PartyKind], tuple[str, ...]]:
                     f"required[{key!r}]", name, f"a detail name, one of {sorted(_DETAILS)}"
                 )
         result[(country, kind)] = checked
-    return MappingProxyType(result)
+    return FrozenDict(result)
 
 
 @attrs.frozen(kw_only=True)
