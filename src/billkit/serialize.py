@@ -35,6 +35,7 @@ from __future__ import annotations
 import base64
 import collections.abc
 import enum
+import functools
 import importlib
 import json
 import re
@@ -461,6 +462,7 @@ def _collect(results: list[Any], errors: list[Exception], tp: Any) -> list[Any]:
     return results
 
 
+@functools.cache  # one pair per enum class: a pure function of the class
 def _enum_hooks(cls: type[enum.Enum]) -> tuple[Callable[..., Any], Callable[..., Any]]:
     values = [member.value for member in cls]
     expected = f"one of {values!r}"
@@ -704,18 +706,19 @@ def _enum_type_hooks(tp: Any) -> tuple[Callable[..., Any], Callable[..., Any]]:
     return unstructure, structure
 
 
-def _check_functions() -> dict[int, str]:
+def _check_name(value: object) -> str | None:
+    """The saved name of one of the built-in identifier checks, found by equality."""
     from billkit.parties import IDENTIFIER_SCHEMES
 
-    return {
-        id(s.validate): f"billkit.parties.IDENTIFIER_SCHEMES[{code!r}]"
-        for code, s in IDENTIFIER_SCHEMES.items()
-    }
+    for code, scheme in IDENTIFIER_SCHEMES.items():
+        if scheme.validate == value:
+            return f"billkit.parties.IDENTIFIER_SCHEMES[{code!r}]"
+    return None
 
 
 def _callable_hooks(tp: Any) -> tuple[Callable[..., Any], Callable[..., Any]]:
     def unstructure(value: Callable[..., Any]) -> str:
-        name = _check_functions().get(id(value))
+        name = _check_name(value)
         if name is None:
             raise SerializationError(
                 "validate",
@@ -937,7 +940,7 @@ def _problems(error: BaseException, path: str, owner: object) -> Iterator[tuple[
     elif isinstance(error, KeyError):
         yield path, _MISSING, "a value: the field is required"
     elif isinstance(error, ValidationError):
-        yield _join(path, error.field), error.value, error.expected
+        yield _relative(path, error.field), error.value, error.expected
     else:
         yield path, _MISSING, f"a valid value ({type(error).__name__}: {error})"
 
