@@ -20,7 +20,7 @@ from billkit.credit import Ledger, Wallet
 from billkit.invoicing import Item, build_invoice
 from billkit.parties import Address, Party
 from billkit.periods import MONTHLY, BillingCycle, Period
-from billkit.pricing import Catalog, Plan, quote
+from billkit.pricing import Catalog, Plan, cheapest_plan, quote
 from billkit.serialize import converter, dumps, from_data, loads, to_data
 from billkit.subscriptions import PaymentSucceeded, Subscribe, apply, start_trial
 from billkit.usage import Meter, UsageEvent, aggregate
@@ -102,6 +102,19 @@ def test_quotes(data: st.DataObject) -> None:
     assert_round_trips(result)
     for line in result.lines:
         assert_round_trips(line)
+
+
+@given(st.data())
+def test_plan_comparisons_keep_the_usage_as_given(data: st.DataObject) -> None:
+    """Quantities given as text stay text, Decimals stay Decimals, events stay events."""
+    plan = data.draw(plans())
+    usage = data.draw(usage_for(plan))
+    comparison = cheapest_plan([plan], usage, data.draw(periods_for(plan.cycle)))
+    assert_round_trips(comparison)
+    back = loads(dumps(comparison))
+    assert {k: type(v) for k, v in back.usage.items()} == {
+        k: type(v) for k, v in comparison.usage.items()
+    }
 
 
 @given(
