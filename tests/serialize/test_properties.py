@@ -22,7 +22,7 @@ from billkit.parties import Address, Party
 from billkit.periods import MONTHLY, BillingCycle, Period
 from billkit.pricing import Catalog, Plan, cheapest_plan, quote
 from billkit.serialize import converter, dumps, from_data, loads, to_data
-from billkit.subscriptions import PaymentSucceeded, Subscribe, apply, start_trial
+from billkit.subscriptions import PaymentSucceeded, Subscribe, advance, apply, start_trial
 from billkit.usage import Meter, UsageEvent, aggregate
 from tests.pricing_strategies import catalog_plans, periods_for, plans, usage_for
 from tests.strategies import money, rounding_policies
@@ -177,6 +177,9 @@ def test_ledgers(operations: list[tuple[str, Decimal]]) -> None:
     assert_round_trips(ledger)
     for entry in ledger.entries:
         assert_round_trips(entry)
+    for derived in (ledger.credits("main"), ledger.allocations("main"), ledger.expenses("main")):
+        for value in derived:
+            assert_round_trips(value)
 
 
 def parties(countries: list[str]) -> st.SearchStrategy[Party]:
@@ -220,8 +223,12 @@ def test_invoices(
     assert_round_trips(invoice)
 
 
-@given(plans(), st.dates(min_value=date(2020, 1, 1), max_value=date(2040, 1, 1)))
-def test_subscriptions(plan: Plan, on: date) -> None:
+@given(
+    plans(),
+    st.dates(min_value=date(2020, 1, 1), max_value=date(2040, 1, 1)),
+    st.integers(0, 120),
+)
+def test_subscriptions(plan: Plan, on: date, days: int) -> None:
     sub = start_trial("org-1", plan=plan, on=on).subscription
     assert_round_trips(sub)
     sub = apply(sub, Subscribe(on=on, role="org_admin", plan=plan)).subscription
@@ -229,6 +236,9 @@ def test_subscriptions(plan: Plan, on: date) -> None:
         assert_round_trips(invoice)
         sub = apply(sub, PaymentSucceeded(on=on, invoice_id=invoice.id)).subscription
     assert_round_trips(sub)
+    # Unpaid renewals, dunning notices, freezing: what the days bring, saved.
+    later = advance(sub, on + timedelta(days=days))
+    assert_round_trips(later)
 
 
 @given(st.dates(), st.integers(1, 400))
