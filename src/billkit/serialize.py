@@ -320,7 +320,15 @@ def _s_datetime(value: object, _: object = None) -> datetime:
     if match.group(2):
         if moment.tzinfo is None:
             raise _Refused(value, "an offset before the [time zone]")
-        return moment.astimezone(_zone(match.group(2), value))
+        zone = _zone(match.group(2), value)
+        # The same wall time in the zone, with the fold its offset says: exact
+        # for times the clocks repeat (autumn) or skip (spring) too.
+        wall = moment.replace(tzinfo=None)
+        for fold in (0, 1):
+            found = wall.replace(tzinfo=zone, fold=fold)
+            if found.utcoffset() == moment.utcoffset():
+                return found
+        return moment.astimezone(zone)  # the zone's rules changed: keep the instant
     return moment
 
 

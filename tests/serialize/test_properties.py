@@ -40,7 +40,7 @@ MOMENTS = st.datetimes(
     min_value=datetime(1990, 1, 1),  # noqa: DTZ001 - hypothesis wants naive bounds
     max_value=datetime(2060, 1, 1),  # noqa: DTZ001
     timezones=st.sampled_from(ZONES),
-    allow_imaginary=False,
+    allow_imaginary=True,  # wall times the clocks skip round-trip too
 )
 TEXT = st.text(min_size=1, max_size=20).map(str.strip).filter(bool)
 
@@ -78,6 +78,9 @@ def test_datetimes_keep_their_wall_time_offset_and_zone(moment: datetime) -> Non
     assert back.replace(tzinfo=None) == moment.replace(tzinfo=None)
     assert back.utcoffset() == moment.utcoffset()
     assert back.tzinfo == moment.tzinfo
+    assert (
+        back.fold == moment.fold or back.utcoffset() == back.replace(fold=1 - back.fold).utcoffset()
+    )
 
 
 @given(rounding_policies())
@@ -246,3 +249,24 @@ def test_periods(start: date, days: int) -> None:
     end = start + timedelta(days=days) if start < date(9999, 1, 1) - timedelta(days=days) else None
     if end is not None:
         assert_round_trips(Period(start=start, end=end))
+
+
+def test_the_repeated_and_the_skipped_hour_of_a_zone() -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    # 2026-10-25: clocks go back at 03:00 CEST, so 02:30 happens twice.
+    first = datetime(2026, 10, 25, 2, 30, tzinfo=berlin)
+    second = first.replace(fold=1)
+    assert converter.unstructure(first, datetime) == "2026-10-25T02:30:00+02:00[Europe/Berlin]"
+    assert converter.unstructure(second, datetime) == "2026-10-25T02:30:00+01:00[Europe/Berlin]"
+    for moment in (first, second):
+        back = converter.structure(converter.unstructure(moment, datetime), datetime)
+        assert (back.fold, back.utcoffset(), back.tzinfo) == (
+            moment.fold,
+            moment.utcoffset(),
+            berlin,
+        )
+    # 2026-03-29: clocks jump from 02:00 to 03:00, so 02:30 never happens.
+    skipped = datetime(2026, 3, 29, 2, 30, tzinfo=berlin)
+    back = converter.structure(converter.unstructure(skipped, datetime), datetime)
+    assert back == skipped
+    assert back.replace(tzinfo=None) == skipped.replace(tzinfo=None)
