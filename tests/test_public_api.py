@@ -31,6 +31,7 @@ MODULES = [
     "billkit.payments.yookassa",
     "billkit.payments.robokassa",
     "billkit.payments.zarinpal",
+    "billkit.serialize",
     "billkit.demo",
     "billkit.cli",
 ]

@@ -21,6 +21,7 @@ and carry the offending ``field``, its ``value`` and what was ``expected``::
         │   └── IdentifierError              a tax or bank identifier that fails its check
         ├── SubscriptionError                subscriptions, services, renewals, dunning
         ├── UsageError                       metered events and aggregations
+        ├── SerializationError               saved data that cannot be read back
         ├── PaymentError                     a payment request refused before any call
         └── WebhookError                     a webhook whose signature, time or body fails
     GatewayError                             a payment provider failed or answered an error
@@ -56,6 +57,7 @@ __all__ = [
     "PaymentError",
     "PeriodError",
     "PricingError",
+    "SerializationError",
     "SubscriptionError",
     "TransitionError",
     "UnknownCurrencyError",
@@ -194,6 +196,59 @@ class GatewayError(BillkitError):
 
     def __reduce__(self) -> tuple[object, ...]:
         return (type(self), (self.provider, self.code, self.message))
+
+
+class SerializationError(ValidationError):
+    """Saved data that :mod:`billkit.serialize` cannot read back (or a value it cannot save).
+
+    ``field`` is the path of the first problem, such as
+    ``lines[2].amount.currency``; ``problems`` lists every problem found as
+    ``(path, value, expected)``.
+
+    >>> error = SerializationError("lines[2].amount.currency", "EURO", "an ISO 4217 code")
+    >>> print(error)
+    lines[2].amount.currency = 'EURO': expected an ISO 4217 code
+    """
+
+    problems: tuple[tuple[str, object, str], ...]
+    reading: str
+
+    def __init__(
+        self,
+        field: str,
+        value: object,
+        expected: str,
+        *,
+        problems: tuple[tuple[str, object, str], ...] = (),
+        reading: str = "",
+    ) -> None:
+        super().__init__(field, value, expected)
+        self.problems = problems or ((field, value, expected),)
+        self.reading = reading
+        more = self.problems[1:]
+        if more or reading:
+            detail = "; ".join(f"{p} = {v!r}: expected {e}" for p, v, e in more)
+            self.args = (
+                (f"{reading}: " if reading else "")
+                + str(self.args[0])
+                + (f" (and {len(more)} more: {detail})" if more else ""),
+            )
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (
+            _rebuild_serialization_error,
+            (self.field, self.value, self.expected, self.problems, self.reading),
+        )
+
+
+def _rebuild_serialization_error(
+    field: str,
+    value: object,
+    expected: str,
+    problems: tuple[tuple[str, object, str], ...],
+    reading: str,
+) -> SerializationError:
+    return SerializationError(field, value, expected, problems=problems, reading=reading)
 
 
 class MissingDependencyError(BillkitError, ImportError):
