@@ -87,6 +87,10 @@ _ROOMS: Final = (
     "billkit.subscriptions",
     "billkit.usage",
 )
+# Rooms of the shell whose values can be saved too. The core never imports
+# them: their classes join the registry when a value of theirs is written, or
+# when a tag of theirs is read (which imports the room named by the tag).
+_SHELL_ROOMS: Final = ("billkit.payments",)
 
 _DECIMAL: Final = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -130,10 +134,10 @@ class _JsonFloat:
 # ---------------------------------------------------------------- the registry
 
 
-def _public_classes() -> dict[type, str]:
+def _public_classes(rooms: tuple[str, ...]) -> dict[type, str]:
     """Each attrs class and enum in a room's ``__all__`` -> its tag ``room.Name``."""
     found: dict[type, str] = {}
-    for room in _ROOMS:
+    for room in rooms:
         module = importlib.import_module(room)
         for name in module.__all__:
             value = getattr(module, name)
@@ -156,8 +160,12 @@ def _walk(tp: Any) -> Iterator[type]:
         yield from _walk(arg)
 
 
-def _build_registry() -> tuple[dict[type, str], dict[str, type]]:
-    tags = _public_classes()
+def _build_registry(
+    rooms: tuple[str, ...] = _ROOMS, known: dict[type, str] | None = None
+) -> tuple[dict[type, str], dict[str, type]]:
+    tags = _public_classes(rooms)
+    if known:
+        tags = {cls: tag for cls, tag in tags.items() if cls not in known}
     todo = [cls for cls in tags if attrs.has(cls)]
     while todo:  # classes only reachable through a field still get a tag
         cls = todo.pop()
@@ -165,6 +173,7 @@ def _build_registry() -> tuple[dict[type, str], dict[str, type]]:
             for found in _walk(tp):
                 if (
                     found not in tags
+                    and (known is None or found not in known)
                     and (attrs.has(found) or issubclass(found, enum.Enum))
                     and found.__module__.startswith("billkit.")
                 ):
@@ -182,8 +191,28 @@ def _build_registry() -> tuple[dict[type, str], dict[str, type]]:
 _TAGS, _CLASSES = _build_registry()
 
 
+def _shell_room(name: str) -> str | None:
+    """The shell room that a module or tag name belongs to, if any."""
+    for room in _SHELL_ROOMS:
+        if name == room or name.startswith(room + "."):
+            return room
+    return None
+
+
+def _join_shell_room(room: str) -> None:
+    """Add a shell room's public values to the registry (once; deterministic)."""
+    if any(tag.startswith(room + ".") for tag in _CLASSES):
+        return
+    tags, by_tag = _build_registry((room,), _TAGS)
+    _TAGS.update(tags)
+    _CLASSES.update(by_tag)
+
+
 def _tag(cls: type) -> str:
     tag = _TAGS.get(cls)
+    if tag is None and (room := _shell_room(cls.__module__)) is not None:
+        _join_shell_room(room)
+        tag = _TAGS.get(cls)
     if tag is None:
         raise SerializationError(
             TYPE_KEY, cls, "a billkit value type (an attrs class in a public __all__)"
@@ -1012,6 +1041,8 @@ def from_data(data: Mapping[str, Any], cls: type[T] | None = None) -> T | Any:
         raise SerializationError("$", data, "an object with $type and $version")
     tag = data.get(TYPE_KEY, _MISSING)
     version = data.get(VERSION_KEY, _MISSING)
+    if isinstance(tag, str) and tag not in _CLASSES and (room := _shell_room(tag)) is not None:
+        _join_shell_room(room)
     if not isinstance(tag, str) or tag not in _CLASSES or not _is_attrs(_CLASSES[tag]):
         raise SerializationError(
             TYPE_KEY, tag, "the name of a billkit value, such as 'billkit.pricing.Plan'"

@@ -52,6 +52,7 @@ def extra_values() -> list[object]:
     from billkit.invoicing import Invoice, PaymentStatus, receipt_for
     from billkit.invoicing.render import RenderOptions, demo_documents, to_render_document
     from billkit.parties import IDENTIFIER_SCHEMES
+    from billkit.payments import Capabilities, WebhookReply
     from billkit.periods import Period
     from billkit.pricing import Flat, Graduated, Percentage, Plan, Tier, Volume
     from billkit.subscriptions import (
@@ -120,6 +121,13 @@ def extra_values() -> list[object]:
         ),
         EventFiles(paths=["jan.csv", "feb.csv"], value=None),
         EventFiles(paths="events.parquet", scale=4, properties=("workspace",)),
+        Capabilities(
+            currencies={"RUB", "EUR"},
+            minimums=[Money("1.00", "RUB"), Money("0.50", "EUR")],
+            three_d_secure=False,
+            minor_units=(("RUB", 2),),
+        ),
+        WebhookReply(status=200, body=b"OK42"),
     ]
 
 
