@@ -32,7 +32,7 @@ from billkit.pricing import (
     loads_catalog,
     quote,
 )
-from tests.pricing_strategies import catalog_plans
+from tests.strategies.pricing import catalog_plans
 
 # The attribution business of REQUIREMENTS.md (section 5), written by hand:
 # every 30 days, whole rials, attributions above the plan at an overage
@@ -541,6 +541,7 @@ class TestRoundTrip:
         }
 
 
+@pytest.mark.slow
 @given(catalog_plans())
 def test_toml_round_trip(found: list[Plan]) -> None:
     catalog = Catalog(found)

@@ -106,6 +106,7 @@ def assert_same(python: UsageReport, *others: UsageReport) -> None:
         ]
 
 
+@pytest.mark.slow
 @settings(
     max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
 
@@ -307,6 +308,7 @@ def test_offset_segments_match_astimezone(zone: str, start: int, length: int) ->
         assert offset == expected // timedelta(microseconds=1)
 
 
+@pytest.mark.slow
 def test_the_strategies_reach_late_events_corrections_and_repeats() -> None:
     # Guards the properties above against strategies that never make the hard cases.
     def interesting(events: list[UsageEvent]) -> bool:
