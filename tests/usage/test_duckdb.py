@@ -26,7 +26,7 @@ from hypothesis import strategies as st  # noqa: E402
 from billkit.errors import UsageError  # noqa: E402
 from billkit.periods import MONTHLY, BillingCycle, Cycle, Period  # noqa: E402
 from billkit.usage import EventFiles, Meter, UsageEvent, UsageReport, aggregate  # noqa: E402
-from tests.test_usage_properties import (  # noqa: E402
+from tests.strategies.usage import (  # noqa: E402
     METERS,
     ZONES,
     billings,
