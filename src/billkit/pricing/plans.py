@@ -245,7 +245,7 @@ class Plan:
                     raise PricingError(
                         f"charges[{i}].included",
                         charge.included,
-                        "0 for a Percentage model: use its free_units or free_events",
+                        "0 for a Percentage model: use its own included or free_events",
                     )
                 if charge.model.currency != cur:
                     raise PricingCurrencyError(
