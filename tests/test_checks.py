@@ -250,12 +250,14 @@ def test_tuple_of_refuses_str_and_names_the_bad_item() -> None:
 
 def test_tags_sorted_unique_and_picklable() -> None:
     assert checks.tags("tags", [("b", "2"), ("a", "1")]) == {"a": "1", "b": "2"}
+    assert isinstance(checks.tags("tags", {}), checks.FrozenMap)
     assert list(checks.tags("tags", {"b": "", "a": "x"})) == ["a", "b"]
     with pytest.raises(ValidationError, match="'a' repeats"):
         checks.tags("tags", [("a", "1"), ("a", "2")])
     with pytest.raises(ValidationError):
         checks.tags("tags", "a=1")
-    pickle.dumps(checks.tags("tags", {"a": "1"}))
+    found = checks.tags("tags", {"a": "1"})
+    assert pickle.loads(pickle.dumps(found)) == found
 
 
 def test_mapping_checks_keys_and_values() -> None:
@@ -336,3 +338,18 @@ def test_an_annotation_that_does_not_resolve_is_a_clear_type_error() -> None:
 
     with pytest.raises(TypeError, match="must resolve at run time"):
         Broken(kind="x")
+
+
+def test_frozen_map_is_read_only_equal_hashable_and_picklable() -> None:
+    frozen = checks.FrozenMap({"b": 2, "a": 1})
+    assert frozen == {"b": 2, "a": 1}
+    assert list(frozen) == ["b", "a"]
+    assert hash(frozen) == hash(checks.FrozenMap([("a", 1), ("b", 2)]))
+    assert pickle.loads(pickle.dumps(frozen)) == frozen
+    assert frozen.get("c", 3) == 3
+    assert "a" in frozen
+    assert len(frozen) == 2
+    with pytest.raises(TypeError):
+        frozen["c"] = 3  # type: ignore[index]
+    with pytest.raises(AttributeError):
+        frozen.x = 1  # type: ignore[attr-defined]

@@ -43,7 +43,8 @@ One documented behaviour per check:
   sequence (never a bare str or bytes, except that :func:`texts` reads a bare
   str as one item) of objects of a class, as a tuple.
 * :func:`tags` and :func:`mapping` -- mappings of checked keys to checked
-  values, returned as plain sorted ``dict`` copies (picklable).
+  values, returned as a sorted :class:`FrozenMap` (read-only, and unlike
+  ``types.MappingProxyType`` it pickles).
 
 attrs field converters
 ----------------------
@@ -83,7 +84,7 @@ import re
 import sys
 import types
 import typing
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar, overload
@@ -105,6 +106,8 @@ from billkit.errors import (
 
 _E = TypeVar("_E", bound=enum.Enum)
 _T = TypeVar("_T")
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 
 Error = type[ValidationError]
 
@@ -404,13 +407,13 @@ def texts(
     return items
 
 
-def tags(field: str, value: object, *, error: Error = ValidationError) -> dict[str, str]:
+def tags(field: str, value: object, *, error: Error = ValidationError) -> FrozenMap[str, str]:
     """Tags: a mapping (or ``(name, value)`` pairs) of non-empty names to str values.
 
-    Returned as a new ``dict`` sorted by name; a repeated name is refused.
+    Returned as a :class:`FrozenMap` sorted by name; a repeated name is refused.
 
     >>> tags("tags", {"b": "2", "a": "1"})
-    {'a': '1', 'b': '2'}
+    FrozenMap({'a': '1', 'b': '2'})
     """
     expected = "a mapping of str to str, such as {'channel': 'email'}"
     if isinstance(value, Mapping):
@@ -429,11 +432,7 @@ def tags(field: str, value: object, *, error: Error = ValidationError) -> dict[s
         if name in result:
             raise error(field, value, f"each tag once ({name!r} repeats)")
         result[name] = tag_value
-    return dict(sorted(result.items()))
-
-
-_K = TypeVar("_K")
-_V = TypeVar("_V")
+    return FrozenMap(sorted(result.items()))
 
 
 def mapping(
@@ -443,20 +442,72 @@ def mapping(
     item: Callable[[str, object], _V],
     *,
     error: Error = ValidationError,
-) -> dict[_K, _V]:
-    """``value`` as a new ``dict``, each key checked by ``key(field, k)`` and each
+) -> FrozenMap[_K, _V]:
+    """``value`` as a :class:`FrozenMap`, each key checked by ``key(field, k)`` and each
     value by ``item(f"{field}[{k!r}]", v)``; sorted by key when the keys sort.
 
     >>> mapping("limits", {"b": 2, "a": 1}, text, whole)
-    {'a': 1, 'b': 2}
+    FrozenMap({'a': 1, 'b': 2})
     """
     if not isinstance(value, Mapping):
         raise error(field, value, "a mapping")
     result = {key(field, k): item(f"{field}[{k!r}]", v) for k, v in value.items()}
     try:
-        return dict(sorted(result.items()))
+        return FrozenMap(sorted(result.items()))
     except TypeError:
-        return result
+        return FrozenMap(result)
+
+
+class FrozenMap(Mapping[_K, _V]):
+    """A read-only mapping that pickles: what a frozen value holds instead of a dict.
+
+    ``types.MappingProxyType`` is read-only but cannot be pickled, so a value
+    holding one could not be saved. A FrozenMap compares equal to any mapping
+    with the same items, hashes when its values do, and keeps insertion order.
+
+    >>> import pickle
+    >>> limits = FrozenMap({"org-1": 5})
+    >>> pickle.loads(pickle.dumps(limits)) == {"org-1": 5}, limits["org-1"]
+    (True, 5)
+    >>> limits["org-2"] = 1
+    Traceback (most recent call last):
+    ...
+    TypeError: 'FrozenMap' object does not support item assignment
+    """
+
+    __slots__ = ("_data",)
+
+    _data: dict[_K, _V]
+
+    def __init__(self, data: Mapping[_K, _V] | Iterable[tuple[_K, _V]] = ()) -> None:
+        self._data = dict(data)
+
+    def __getitem__(self, key: _K) -> _V:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[_K]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def get(self, key: _K, default: Any = None) -> Any:
+        return self._data.get(key, default)
+
+    def __repr__(self) -> str:
+        return f"FrozenMap({self._data!r})"
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._data.items()))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (FrozenMap, (self._data,))
+
+
+EMPTY_MAP: Final[FrozenMap[Any, Any]] = FrozenMap()
 
 
 # --------------------------------------------------------------------------- money
@@ -762,8 +813,8 @@ if TYPE_CHECKING:  # mypy's attrs plugin needs named functions; see the module d
     def DECIMAL(value: object) -> Decimal: ...
     def RATE(value: object) -> Decimal: ...
     def CURRENCY(value: object) -> Currency: ...
-    def TAGS(value: object) -> dict[str, str]: ...
-    def MAPPING(value: object) -> dict[Any, Any]: ...
+    def TAGS(value: object) -> FrozenMap[str, str]: ...
+    def MAPPING(value: object) -> FrozenMap[Any, Any]: ...
     def MEMBER(value: object) -> Any: ...
     def INSTANCE(value: object) -> Any: ...
     def TUPLE(value: object) -> tuple[Any, ...]: ...

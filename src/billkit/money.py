@@ -29,7 +29,6 @@ import enum
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from types import MappingProxyType
 from typing import ClassVar, Final, TypeAlias
 
 import attrs
@@ -119,7 +118,7 @@ def _to_minor_units(value: Mapping[str, int]) -> Mapping[str, int]:
         currency = _lookup_currency(code, field="rounding.minor_units")
         field = f"rounding.minor_units[{code!r}]"
         result[currency.code] = checks.whole(field, digits, low=0, high=8, error=MoneyError)
-    return MappingProxyType(dict(sorted(result.items())))
+    return checks.FrozenMap(sorted(result.items()))
 
 
 @attrs.frozen(kw_only=True)
@@ -225,7 +224,7 @@ def minor_units(currency: Currency | str, overrides: Mapping[str, int] | None = 
     """
     cur = _lookup_currency(currency)
     if overrides:
-        if not isinstance(overrides, MappingProxyType):  # not checked by a RoundingPolicy
+        if not isinstance(overrides, checks.FrozenMap):  # not checked by a RoundingPolicy
             overrides = _to_minor_units(overrides)
         found = overrides.get(cur.code)
         if found is not None:

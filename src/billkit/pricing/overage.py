@@ -37,7 +37,6 @@ import functools
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from types import MappingProxyType
 from typing import ClassVar, Final
 
 import attrs
@@ -284,7 +283,7 @@ def _frozen_usage(usage: Usage) -> Usage:
     """A private copy of ``usage``, so a comparison's lazy quotes see what was compared."""
     if not isinstance(usage, Mapping):
         raise PricingError("usage", usage, "a mapping of metric to quantity")
-    return MappingProxyType({k: tuple(v) if isinstance(v, list) else v for k, v in usage.items()})
+    return checks.FrozenMap({k: tuple(v) if isinstance(v, list) else v for k, v in usage.items()})
 
 
 @attrs.frozen(kw_only=True)

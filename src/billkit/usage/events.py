@@ -23,7 +23,6 @@ import functools
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
-from types import MappingProxyType
 from typing import ClassVar, Final
 
 import attrs
@@ -34,14 +33,14 @@ from billkit.errors import UsageError, ValidationError
 __all__ = ["UsageEvent", "billing_day", "to_timezone"]
 
 _ONE: Final = Decimal(1)
-_EMPTY: Final[Mapping[str, str]] = MappingProxyType({})
+_EMPTY: Final[Mapping[str, str]] = checks.EMPTY_MAP
 
 
 def _properties(value: object) -> Mapping[str, str]:
     if isinstance(value, Mapping) and not value:
         return _EMPTY
     found = checks.mapping("properties", value, _NAME, _NAME, error=UsageError)
-    return MappingProxyType(found)
+    return checks.FrozenMap(found)
 
 
 _NAME: Final = functools.partial(checks.text, error=UsageError)

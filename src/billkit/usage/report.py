@@ -13,11 +13,11 @@ import functools
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
-from types import MappingProxyType
 from typing import Any, Final
 
 import attrs
 
+import billkit._checks as checks
 from billkit.errors import UsageError
 from billkit.money import CONTEXT
 from billkit.periods import BillingCycle, Period
@@ -31,7 +31,7 @@ __all__ = ["Correction", "LateEvent", "UsageReport", "UsageRow"]
 
 _ZERO: Final = Decimal(0)
 _ONE: Final = Decimal(1)
-_NO_GROUP: Final[Mapping[str, str | None]] = MappingProxyType({})
+_NO_GROUP: Final[Mapping[str, str | None]] = checks.EMPTY_MAP
 
 GroupKey = tuple[str, Period, "date | None", tuple["str | None", ...]]
 """customer, period, billing day (when daily), values of the ``by`` properties."""
@@ -443,7 +443,7 @@ def row_maker(
         group = groups.get(values)
         if group is None:
             group = groups[values] = (
-                MappingProxyType(dict(zip(spec.by, values, strict=True))) if spec.by else _NO_GROUP
+                checks.FrozenMap(zip(spec.by, values, strict=True)) if spec.by else _NO_GROUP
             )
         row = new(UsageRow)
         set_customer(row, customer)
@@ -463,7 +463,7 @@ def build_report(spec: Spec, raw: Raw) -> UsageReport:
     codes = tuple(m.code for m in spec.meters)
 
     def group_of(values: tuple[str | None, ...]) -> Mapping[str, str | None]:
-        return MappingProxyType(dict(zip(spec.by, values, strict=True))) if spec.by else _NO_GROUP
+        return checks.FrozenMap(zip(spec.by, values, strict=True)) if spec.by else _NO_GROUP
 
     rows = tuple(raw.rows)
     corrections = tuple(

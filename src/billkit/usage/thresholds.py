@@ -31,7 +31,6 @@ import enum
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timezone, tzinfo
 from decimal import Decimal
-from types import MappingProxyType
 from typing import Any, ClassVar
 
 import attrs
@@ -71,7 +70,7 @@ def _limit(value: object) -> Decimal | Mapping[str, Decimal]:
             limits[customer] = checks.decimal(
                 f"limit[{customer!r}]", amount, above=0, noun="limit", error=UsageError
             )
-        return MappingProxyType(limits)
+        return checks.FrozenMap(limits)
     return checks.decimal("limit", value, above=0, noun="limit", error=UsageError)
 
 
