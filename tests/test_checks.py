@@ -353,3 +353,26 @@ def test_frozen_map_is_read_only_equal_hashable_and_picklable() -> None:
         frozen["c"] = 3  # type: ignore[index]
     with pytest.raises(AttributeError):
         frozen.x = 1  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("value", ["ru", "RUS", "R", "", 7, None, " RU"])
+def test_country_wants_two_capitals_and_never_recases(value: object) -> None:
+    with pytest.raises(InvoicingError, match="alpha-2 code in capitals"):
+        checks.country("country", value, error=InvoicingError)
+
+
+def test_locale_codes() -> None:
+    assert checks.locale("locale", "ru_RU") == "ru_RU"
+    assert checks.locale("locale", "fil") == "fil"
+    for bad in ("ru-RU", "RU", "ru_ru", "", None):
+        with pytest.raises(ValidationError, match="a locale code"):
+            checks.locale("locale", bad)
+
+
+def test_minor_units_under_the_policy() -> None:
+    from billkit.money import RoundingPolicy
+
+    irr_whole = RoundingPolicy(minor_units={"IRR": 0})
+    assert checks.whole_minor_units("amount", Money("1.05", "EUR"), RoundingPolicy())
+    with pytest.raises(CreditError, match=r"0 decimal places"):
+        checks.whole_minor_units("amount", Money("10.50", "IRR"), irr_whole, error=CreditError)

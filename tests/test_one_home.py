@@ -59,6 +59,9 @@ VALIDATOR_NAMES = frozenset(
         "check_period",
         "check_cycle",
         "check_money",
+        "whole_minor_units",
+        "country",
+        "locale",
     }
 )
 

@@ -39,6 +39,9 @@ One documented behaviour per check:
   (bounds, a missing currency) raises ``error``. A currency mix is always a
   :class:`~billkit.errors.CurrencyMismatchError`: the room's variant
   (:func:`currency_error`) when ``error`` is a room error.
+* :func:`country` -- an ISO 3166-1 alpha-2 code in capitals; :func:`locale`
+  -- ``'en'``, ``'fa_IR'``; :func:`whole_minor_units` -- a Money that is a whole
+  number of minor units under a rounding policy.
 * :func:`instance`, :func:`tuple_of`, :func:`texts` -- an object of a class; a
   sequence (never a bare str or bytes, except that :func:`texts` reads a bare
   str as one item) of objects of a class, as a tuple.
@@ -305,6 +308,37 @@ def tz_key(field: str, value: object, *, error: Error = ValidationError) -> str:
         if abs(offset) == timedelta(minutes=minutes):
             return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
     raise error(field, value, "a time zone with a name: 'UTC', '+03:00' or an IANA name")
+
+
+_COUNTRY: Final = re.compile(r"[A-Z]{2}")
+_LOCALE: Final = re.compile(r"[a-z]{2,3}(_[A-Z]{2})?")
+
+
+def country(field: str, value: object, *, error: Error = ValidationError) -> str:
+    """``value`` if it is an ISO 3166-1 alpha-2 code in capitals (``'RU'``); never re-cased.
+
+    >>> country("country", "IT")
+    'IT'
+    >>> country("country", "it")
+    Traceback (most recent call last):
+    ...
+    billkit.errors.ValidationError: country = 'it': expected an ISO 3166-1 alpha-2 code in capitals, such as 'RU'
+    """
+    if not isinstance(value, str) or not _COUNTRY.fullmatch(value):
+        raise error(field, value, "an ISO 3166-1 alpha-2 code in capitals, such as 'RU'")
+    return value
+
+
+def locale(field: str, value: object, *, error: Error = ValidationError) -> str:
+    """``value`` if it is a locale code: a language, optionally ``_`` and a country
+    (``'en'``, ``'fa_IR'``, ``'ru_RU'``).
+
+    >>> locale("locale", "fa_IR")
+    'fa_IR'
+    """
+    if not isinstance(value, str) or not _LOCALE.fullmatch(value):
+        raise error(field, value, "a locale code such as 'ru_RU', 'fa_IR' or 'en'")
+    return value
 
 
 # --------------------------------------------------------------------------- enums and objects
@@ -672,6 +706,29 @@ def currency(field: str, value: object, *, error: Error = ValidationError) -> Cu
         return currency_of(value)
     except ValidationError as problem:
         raise _reraise(problem, field, value, error) from None
+
+
+def whole_minor_units(
+    field: str, value: Money, rounding: Any, *, error: Error = ValidationError
+) -> Money:
+    """``value`` if it is a whole number of its currency's minor units under the
+    :class:`~billkit.money.RoundingPolicy` ``rounding`` (real money moves in minor units).
+
+    >>> from billkit.money import RoundingPolicy
+    >>> whole_minor_units("amount", Money("1.005", "EUR"), RoundingPolicy())
+    Traceback (most recent call last):
+    ...
+    billkit.errors.ValidationError: amount = Money('1.005', 'EUR'): expected a whole number of minor units (2 decimal places): real money moves in minor units
+    """
+    if rounding.round(value).amount != value.amount:
+        digits = rounding.digits(value.currency)
+        raise error(
+            field,
+            value,
+            f"a whole number of minor units ({digits} decimal places): real money moves "
+            "in minor units",
+        )
+    return value
 
 
 # --------------------------------------------------------------------------- attrs converters
