@@ -60,10 +60,11 @@ from cattrs.errors import (
 )
 from moneyed import Currency, Money
 
+import billkit._checks as checks
 from billkit.errors import (
     BillkitError,
     CatalogError,
-    PeriodError,
+    PricingError,
     UnknownPlanError,
     ValidationError,
 )
@@ -71,11 +72,11 @@ from billkit.money import (
     RoundingMode,
     RoundingPolicy,
     currency_of,
-    to_decimal,
     to_money,
     to_rate,
 )
 from billkit.periods import Cycle
+from billkit.pricing import plans
 from billkit.pricing.models import (
     AnyModel,
     Flat,
@@ -103,12 +104,10 @@ _MODEL_TYPES: Final[dict[str, type[Any]]] = {
 _FORMAT_VERSION: Final = 1
 
 
-def _check_plans(value: Iterable[Plan]) -> tuple[Plan, ...]:
-    plans = tuple(value)
+def _unique_plans(value: Iterable[Plan]) -> tuple[Plan, ...]:
+    plans = checks.tuple_of("plans", value, Plan, error=CatalogError)
     seen: set[str] = set()
     for i, plan in enumerate(plans):
-        if not isinstance(plan, Plan):
-            raise CatalogError(f"plans[{i}]", plan, "a Plan")
         if plan.code in seen:
             raise CatalogError(f"plans[{i}].code", plan.code, "a plan code used only once")
         seen.add(plan.code)
@@ -130,7 +129,7 @@ class Catalog:
     billkit.errors.UnknownPlanError: plan = 'gold': expected one of ['basic']
     """
 
-    plans: tuple[Plan, ...] = attrs.field(converter=_check_plans)
+    plans: tuple[Plan, ...] = attrs.field(converter=_unique_plans)
 
     def __getitem__(self, code: str) -> Plan:
         for plan in self.plans:
@@ -183,8 +182,8 @@ class Catalog:
 # --- structuring -----------------------------------------------------------------------
 
 
-def _decimal(value: object, _: object) -> Decimal:
-    return to_decimal(value, "")
+def _structure_decimal(value: object, _: object) -> Decimal:
+    return checks.decimal("", value, error=CatalogError)
 
 
 def _text_decimal(value: Decimal) -> str:
@@ -192,7 +191,8 @@ def _text_decimal(value: Decimal) -> str:
 
 
 # cattrs' own hooks coerce: bool("false") is True, int(Decimal("2.5")) is 2 and
-# str(5) is "5". A catalog value of the wrong type is refused instead.
+# str(5) is "5". A catalog value of the wrong type is refused instead, in the
+# words of the file (TOML/JSON literals), not of Python values as in _checks.
 def _bool(value: object, _: object) -> bool:
     if not isinstance(value, bool):
         raise CatalogError("", value, "true or false")
@@ -222,12 +222,10 @@ def _codes(value: object, _: object) -> tuple[str, ...]:
     return tuple(items)
 
 
-def _cycle(value: object, _: object) -> Cycle:
-    if isinstance(value, Cycle):
-        return value
+def _structure_cycle(value: object, _: object) -> Cycle:
     try:
-        return Cycle.parse(value)  # type: ignore[arg-type]
-    except PeriodError as error:  # it names its own argument, "text"
+        return plans.cycle_of(value)
+    except PricingError as error:  # the path is added by _leaves
         raise CatalogError("", value, error.expected) from None
 
 
@@ -257,7 +255,7 @@ def _converter(currency: str) -> cattrs.Converter:
     )
     cur = currency_of(currency)
 
-    conv.register_structure_hook(Decimal, _decimal)
+    conv.register_structure_hook(Decimal, _structure_decimal)
     conv.register_unstructure_hook(Decimal, _text_decimal)
     conv.register_structure_hook(bool, _bool)
     conv.register_structure_hook(int, _int)
@@ -273,7 +271,7 @@ def _converter(currency: str) -> cattrs.Converter:
     conv.register_unstructure_hook(Money, lambda m: _text_decimal(m.amount))
     conv.register_structure_hook(Currency, lambda v, _: currency_of(v))
     conv.register_unstructure_hook(Currency, lambda c: c.code)
-    conv.register_structure_hook(Cycle, _cycle)
+    conv.register_structure_hook(Cycle, _structure_cycle)
     conv.register_unstructure_hook(Cycle, str)
     conv.register_structure_hook(RoundingPolicy, _rounding_structure)
     conv.register_unstructure_hook(RoundingPolicy, _rounding_unstructure)

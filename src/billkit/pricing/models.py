@@ -27,6 +27,7 @@ graduated, quantity 1500: 14.000 EUR
 from __future__ import annotations
 
 import decimal
+import functools
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import ClassVar, Final, Protocol, TypeAlias, runtime_checkable
@@ -34,8 +35,9 @@ from typing import ClassVar, Final, Protocol, TypeAlias, runtime_checkable
 import attrs
 from moneyed import Currency, Money
 
-from billkit.errors import CurrencyMismatchError, PricingError
-from billkit.money import CONTEXT, to_decimal, to_money, to_rate
+import billkit._checks as checks
+from billkit.errors import PricingCurrencyError, PricingError, ValidationError
+from billkit.money import CONTEXT
 
 __all__ = [
     "Breakdown",
@@ -55,73 +57,16 @@ _ZERO: Final = Decimal(0)
 _ONE: Final = Decimal(1)
 
 
-class PricingCurrencyError(PricingError, CurrencyMismatchError):
-    """A price model or plan that mixes currencies.
-
-    It is both a :class:`~billkit.PricingError` and a
-    :class:`~billkit.CurrencyMismatchError`, so either handler catches it.
-    """
-
-
 def _fmt(value: Decimal) -> str:
     """A Decimal as plain digits, never in exponent notation."""
     text = format(value, "f")
     return text
 
 
-def _quantity(value: object, field: str = "quantity") -> Decimal:
-    q = to_decimal(value, field)
-    if q < 0:
-        raise PricingError(field, value, "a quantity of zero or more")
-    return q
+_QUANTITY: Final = functools.partial(checks.decimal, low=0, noun="quantity", error=PricingError)
+"""Checks a quantity: ``_QUANTITY(field, value)``, an exact number of zero or more."""
 
-
-def _price(value: object, field: str) -> Money:
-    # A bare number has no currency; say so rather than guess one.
-    bare = isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
-    if bare or (isinstance(value, str) and len(value.split()) != 2):
-        raise PricingError(field, value, "a Money (a bare number has no currency)")
-    money = to_money(value, field=field)
-    if money.amount < 0:
-        raise PricingError(field, value, "an amount of zero or more")
-    return money
-
-
-def _optional_price(value: object, field: str) -> Money | None:
-    return None if value is None else _price(value, field)
-
-
-def _amount_field(value: object) -> Money:
-    return _price(value, "amount")
-
-
-def _unit_price_field(value: object) -> Money:
-    return _price(value, "unit_price")
-
-
-def _flat_fee_field(value: object) -> Money:
-    return _price(value, "flat_fee")
-
-
-def _package_price_field(value: object) -> Money:
-    return _price(value, "price")
-
-
-def _fixed_field(value: object) -> Money | None:
-    return _optional_price(value, "fixed_per_event")
-
-
-def _min_field(value: object) -> Money | None:
-    return _optional_price(value, "min_per_event")
-
-
-def _max_field(value: object) -> Money | None:
-    return _optional_price(value, "max_per_event")
-
-
-def _check_currency(expected: Currency, value: Money | None, field: str) -> None:
-    if value is not None and value.currency != expected:
-        raise PricingCurrencyError(field, value, f"an amount in {expected.code}")
+_PRICE: Final = checks.options(sign="zero_or_more")
 
 
 @attrs.frozen(kw_only=True)
@@ -191,7 +136,7 @@ class PriceModel(Protocol):
         ...
 
 
-def _money(amount: Decimal, currency: Currency) -> Money:
+def _amount_in(amount: Decimal, currency: Currency) -> Money:
     return Money(amount, currency)
 
 
@@ -204,7 +149,8 @@ class Flat:
     """
 
     kind: ClassVar[str] = "flat"
-    amount: Money = attrs.field(converter=_amount_field)
+    _error_class: ClassVar[type[ValidationError]] = PricingError
+    amount: Money = attrs.field(converter=checks.MONEY, metadata=_PRICE)
 
     @property
     def currency(self) -> Currency:
@@ -214,12 +160,12 @@ class Flat:
         return self.amount.amount
 
     def price(self, quantity: object = 1) -> Money:
-        _quantity(quantity)
+        _QUANTITY("quantity", quantity)
         return self.amount
 
     def explain(self, quantity: object = 1) -> Breakdown:
-        q = _quantity(quantity)
-        zero = _money(_ZERO, self.currency)
+        q = _QUANTITY("quantity", quantity)
+        zero = _amount_in(_ZERO, self.currency)
         step = Step(
             label="flat", units=_ONE, unit_price=self.amount, flat_fee=zero, amount=self.amount
         )
@@ -235,7 +181,8 @@ class PerUnit:
     """
 
     kind: ClassVar[str] = "per_unit"
-    unit_price: Money = attrs.field(converter=_unit_price_field)
+    _error_class: ClassVar[type[ValidationError]] = PricingError
+    unit_price: Money = attrs.field(converter=checks.MONEY, metadata=_PRICE)
 
     @property
     def currency(self) -> Currency:
@@ -245,29 +192,20 @@ class PerUnit:
         return q * self.unit_price.amount
 
     def price(self, quantity: object) -> Money:
-        q = _quantity(quantity)
-        return _money(CONTEXT.multiply(q, self.unit_price.amount), self.currency)
+        q = _QUANTITY("quantity", quantity)
+        return _amount_in(CONTEXT.multiply(q, self.unit_price.amount), self.currency)
 
     def explain(self, quantity: object) -> Breakdown:
-        q = _quantity(quantity)
+        q = _QUANTITY("quantity", quantity)
         amount = self.price(q)
         step = Step(
             label="per unit",
             units=q,
             unit_price=self.unit_price,
-            flat_fee=_money(_ZERO, self.currency),
+            flat_fee=_amount_in(_ZERO, self.currency),
             amount=amount,
         )
         return Breakdown(model=self.kind, quantity=q, steps=(step,), amount=amount)
-
-
-def _up_to(value: object) -> Decimal | None:
-    if value is None:
-        return None
-    bound = to_decimal(value, "up_to")
-    if bound <= 0:
-        raise PricingError("up_to", value, "a bound above zero, or None for the last tier")
-    return bound
 
 
 @attrs.frozen(kw_only=True)
@@ -282,34 +220,36 @@ class Tier:
     Tier(up_to=Decimal('100'), unit_price=Money('1.00', 'EUR'), flat_fee=Money('5.00', 'EUR'))
     """
 
-    up_to: Decimal | None = attrs.field(default=None, converter=_up_to)
-    unit_price: Money = attrs.field(converter=_unit_price_field)
-    flat_fee: Money = attrs.field(converter=_flat_fee_field)
+    _error_class: ClassVar[type[ValidationError]] = PricingError
+
+    up_to: Decimal | None = attrs.field(
+        default=None, converter=checks.DECIMAL, metadata=checks.options(above=0, noun="bound")
+    )
+    unit_price: Money = attrs.field(converter=checks.MONEY, metadata=_PRICE)
+    flat_fee: Money = attrs.field(converter=checks.MONEY, metadata=_PRICE)
 
     @flat_fee.default
     def _zero_fee(self) -> Money:
-        return _money(_ZERO, self.unit_price.currency)
+        return _amount_in(_ZERO, self.unit_price.currency)
 
     @flat_fee.validator
     def _same_currency(self, _: object, value: Money) -> None:
-        _check_currency(self.unit_price.currency, value, "flat_fee")
+        checks.same_currency("flat_fee", value, self.unit_price.currency, error=PricingError)
 
 
 def _tiers(value: Sequence[Tier]) -> tuple[Tier, ...]:
-    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
-        raise PricingError("tiers", value, "a list of Tier")
-    tiers = tuple(value)
+    tiers = checks.tuple_of("tiers", value, Tier, error=PricingError)
     if not tiers:
         raise PricingError("tiers", [], "at least one Tier")
     previous: Decimal = _ZERO
     currency = None
     for i, tier in enumerate(tiers):
-        if not isinstance(tier, Tier):
-            raise PricingError(f"tiers[{i}]", tier, "a Tier")
         if currency is None:
             currency = tier.unit_price.currency
         else:
-            _check_currency(currency, tier.unit_price, f"tiers[{i}].unit_price")
+            checks.same_currency(
+                f"tiers[{i}].unit_price", tier.unit_price, currency, error=PricingError
+            )
         last = i == len(tiers) - 1
         if tier.up_to is None:
             if not last:
@@ -344,8 +284,9 @@ class _Tiered:
     """Shared by :class:`Graduated` and :class:`Volume`."""
 
     kind: ClassVar[str] = "tiered"
+    _error_class: ClassVar[type[ValidationError]] = PricingError
     tiers: tuple[Tier, ...] = attrs.field(converter=_tiers)
-    flat_fee_at_zero: bool = attrs.field(default=False)
+    flat_fee_at_zero: bool = attrs.field(default=False, converter=checks.FLAG)
     # Precomputed plain Decimals for the hot path: (lower, upper, price, fee).
     _table: tuple[tuple[Decimal, Decimal | None, Decimal, Decimal], ...] = attrs.field(
         init=False, repr=False, eq=False
@@ -365,11 +306,6 @@ class _Tiered:
             rows.append((lower, tier.up_to, tier.unit_price.amount, tier.flat_fee.amount))
             lower = tier.up_to if tier.up_to is not None else lower
         return tuple(rows)
-
-    @flat_fee_at_zero.validator
-    def _is_bool(self, _: object, value: object) -> None:
-        if not isinstance(value, bool):
-            raise PricingError("flat_fee_at_zero", value, "True or False")
 
     @property
     def currency(self) -> Currency:
@@ -420,13 +356,13 @@ class Graduated(_Tiered):
         return total
 
     def price(self, quantity: object) -> Money:
-        q = _quantity(quantity)
+        q = _QUANTITY("quantity", quantity)
         with decimal.localcontext(CONTEXT):
             total = self._amount(q)
-        return _money(total, self.currency)
+        return _amount_in(total, self.currency)
 
     def explain(self, quantity: object) -> Breakdown:
-        q = _quantity(quantity)
+        q = _QUANTITY("quantity", quantity)
         currency = self.currency
         with decimal.localcontext(CONTEXT):
             total, hit = self._compute(q)
@@ -436,12 +372,14 @@ class Graduated(_Tiered):
                     units=units,
                     unit_price=self.tiers[i].unit_price,
                     flat_fee=self.tiers[i].flat_fee,
-                    amount=_money(units * self._table[i][2] + self._table[i][3], currency),
+                    amount=_amount_in(units * self._table[i][2] + self._table[i][3], currency),
                     tier=i + 1,
                 )
                 for i, units in hit
             )
-        return Breakdown(model=self.kind, quantity=q, steps=steps, amount=_money(total, currency))
+        return Breakdown(
+            model=self.kind, quantity=q, steps=steps, amount=_amount_in(total, currency)
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -483,70 +421,60 @@ class Volume(_Tiered):
         return q * price + fee
 
     def price(self, quantity: object) -> Money:
-        q = _quantity(quantity)
+        q = _QUANTITY("quantity", quantity)
         with decimal.localcontext(CONTEXT):
             total = self._amount(q)
-        return _money(total, self.currency)
+        return _amount_in(total, self.currency)
 
     def explain(self, quantity: object) -> Breakdown:
-        q = _quantity(quantity)
+        q = _QUANTITY("quantity", quantity)
         currency = self.currency
         with decimal.localcontext(CONTEXT):
             i = self._find(q)
             total = self._tier_amount(q, i)
         tier = self.tiers[i]
-        charged_fee = tier.flat_fee if (q or self.flat_fee_at_zero) else _money(_ZERO, currency)
+        charged_fee = tier.flat_fee if (q or self.flat_fee_at_zero) else _amount_in(_ZERO, currency)
         step = Step(
             label=self._labels[i],
             units=q,
             unit_price=tier.unit_price,
             flat_fee=charged_fee,
-            amount=_money(total, currency),
+            amount=_amount_in(total, currency),
             tier=i + 1,
         )
         return Breakdown(model=self.kind, quantity=q, steps=(step,), amount=step.amount)
 
 
-def _size_field(value: object) -> Decimal:
-    d = to_decimal(value, "size")
-    if d <= 0:
-        raise PricingError("size", value, "a number above zero")
-    return d
-
-
-def _free_units_field(value: object) -> Decimal:
-    d = to_decimal(value, "free_units")
-    if d < 0:
-        raise PricingError("free_units", value, "a number of zero or more")
-    return d
+_INCLUDED: Final = checks.options(low=0)
 
 
 @attrs.frozen(kw_only=True)
 class Package:
     """Whole packages of ``size`` units at ``price`` each, rounded up.
 
-    The first ``free_units`` are free. The messaging business bills contacts
+    The first ``included`` units are free. The messaging business bills contacts
     beyond the plan in on-demand blocks of 100: 250 contacts over the limit
     are 3 blocks.
 
     >>> blocks = Package(size=100, price=Money("20.00", "EUR"))
     >>> blocks.price(250)   # ceil(250 / 100) = 3 blocks x 20.00
     Money('60.00', 'EUR')
-    >>> Package(size=100, price=Money("20.00", "EUR"), free_units=50).price(250)  # ceil(200/100)
+    >>> Package(size=100, price=Money("20.00", "EUR"), included=50).price(250)  # ceil(200/100)
     Money('40.00', 'EUR')
     """
 
     kind: ClassVar[str] = "package"
-    size: Decimal = attrs.field(converter=_size_field)
-    price_per_package: Money = attrs.field(alias="price", converter=_package_price_field)
-    free_units: Decimal = attrs.field(default=_ZERO, converter=_free_units_field)
+    _error_class: ClassVar[type[ValidationError]] = PricingError
+    size: Decimal = attrs.field(converter=checks.DECIMAL, metadata=checks.options(above=0))
+    price_per_package: Money = attrs.field(alias="price", converter=checks.MONEY, metadata=_PRICE)
+    included: Decimal = attrs.field(default=_ZERO, converter=checks.DECIMAL, metadata=_INCLUDED)
 
     @property
     def currency(self) -> Currency:
         return self.price_per_package.currency
 
     def _packages(self, q: Decimal) -> Decimal:
-        billable = q - self.free_units
+        billable = q - self.included
         if billable <= 0:
             return _ZERO
         return (billable / self.size).to_integral_value(rounding=decimal.ROUND_CEILING)
@@ -556,40 +484,28 @@ class Package:
 
     def packages(self, quantity: object) -> int:
         """How many packages ``quantity`` needs after the free units."""
-        q = _quantity(quantity)
+        q = _QUANTITY("quantity", quantity)
         with decimal.localcontext(CONTEXT):
             return int(self._packages(q))
 
     def price(self, quantity: object) -> Money:
         n = self.packages(quantity)
-        return _money(CONTEXT.multiply(n, self.price_per_package.amount), self.currency)
+        return _amount_in(CONTEXT.multiply(n, self.price_per_package.amount), self.currency)
 
     def explain(self, quantity: object) -> Breakdown:
-        q = _quantity(quantity)
+        q = _QUANTITY("quantity", quantity)
         n = self.packages(q)
         amount = self.price(q)
         label = f"{n} package{'s' if n != 1 else ''} of {_fmt(self.size)}"
-        note = f"{_fmt(self.free_units)} free units" if self.free_units else ""
+        note = f"{_fmt(self.included)} free units" if self.included else ""
         step = Step(
             label=label,
             units=Decimal(n),
             unit_price=self.price_per_package,
-            flat_fee=_money(_ZERO, self.currency),
+            flat_fee=_amount_in(_ZERO, self.currency),
             amount=amount,
         )
         return Breakdown(model=self.kind, quantity=q, steps=(step,), amount=amount, note=note)
-
-
-def _rate(value: object) -> Decimal:
-    return to_rate(value, "rate")
-
-
-def _currency_field(value: object) -> Currency:
-    from billkit.money import currency_of
-
-    if isinstance(value, Currency):
-        return value
-    return currency_of(value)  # type: ignore[arg-type]
 
 
 @attrs.frozen(kw_only=True)
@@ -597,16 +513,16 @@ class Percentage:
     """A percentage of transaction amounts, with optional per-event terms.
 
     For each event, in order: the free allowance is used first (the first
-    ``free_events`` events and the first ``free_units`` of amount; when both
+    ``free_events`` events and the first ``included`` of amount; when both
     are set, the free allowance ends with whichever runs out first, and an
     event that crosses the free amount pays on the part above it). Every event
-    that is not wholly free pays ``rate x charged part + fixed_per_event``,
+    that is not wholly free pays ``rate x charged part + fixed`` (a fixed fee per event),
     then raised to ``min_per_event`` or lowered to ``max_per_event``.
 
     ``price(total)`` takes one total (per-event terms then need the events:
     use ``price_events``).
 
-    >>> card = Percentage(rate="2.9%", currency="EUR", fixed_per_event=Money("0.30", "EUR"))
+    >>> card = Percentage(rate="2.9%", currency="EUR", fixed=Money("0.30", "EUR"))
     >>> card.price_events(["100.00", "10.00"])   # (2.90 + 0.30) + (0.29 + 0.30)
     Money('3.79000', 'EUR')
     >>> Percentage(rate="10%", currency="USD").price("490.00")
@@ -614,20 +530,19 @@ class Percentage:
     """
 
     kind: ClassVar[str] = "percentage"
-    rate: Decimal = attrs.field(converter=_rate)
-    currency: Currency = attrs.field(converter=_currency_field)
-    fixed_per_event: Money | None = attrs.field(default=None, converter=_fixed_field)
-    min_per_event: Money | None = attrs.field(default=None, converter=_min_field)
-    max_per_event: Money | None = attrs.field(default=None, converter=_max_field)
-    free_units: Decimal = attrs.field(default=_ZERO, converter=_free_units_field)
-    free_events: int = attrs.field(default=0)
+    _error_class: ClassVar[type[ValidationError]] = PricingError
+    rate: Decimal = attrs.field(converter=checks.RATE)
+    currency: Currency = attrs.field(converter=checks.CURRENCY)
+    fixed: Money | None = attrs.field(default=None, converter=checks.MONEY, metadata=_PRICE)
+    min_per_event: Money | None = attrs.field(default=None, converter=checks.MONEY, metadata=_PRICE)
+    max_per_event: Money | None = attrs.field(default=None, converter=checks.MONEY, metadata=_PRICE)
+    included: Decimal = attrs.field(default=_ZERO, converter=checks.DECIMAL, metadata=_INCLUDED)
+    free_events: int = attrs.field(default=0, converter=checks.WHOLE)
 
     def __attrs_post_init__(self) -> None:
-        for name in ("fixed_per_event", "min_per_event", "max_per_event"):
-            _check_currency(self.currency, getattr(self, name), name)
-        fe = self.free_events
-        if isinstance(fe, bool) or not isinstance(fe, int) or fe < 0:
-            raise PricingError("free_events", fe, "a whole number of events, 0 or more")
+        for name in ("fixed", "min_per_event", "max_per_event"):
+            if getattr(self, name) is not None:
+                checks.same_currency(name, getattr(self, name), self.currency, error=PricingError)
         lo, hi = self.min_per_event, self.max_per_event
         if lo is not None and hi is not None and lo.amount > hi.amount:
             raise PricingError("min_per_event", lo, f"at most max_per_event ({hi.amount})")
@@ -635,7 +550,7 @@ class Percentage:
     @property
     def _per_event_terms(self) -> bool:
         return (
-            self.fixed_per_event is not None
+            self.fixed is not None
             or self.min_per_event is not None
             or self.max_per_event is not None
             or self.free_events > 0
@@ -647,20 +562,19 @@ class Percentage:
         out = []
         for i, a in enumerate(amounts):
             if isinstance(a, Money):
-                if a.currency != self.currency:
-                    raise PricingCurrencyError(f"amounts[{i}]", a, f"an amount in {self.currency}")
+                checks.same_currency(f"amounts[{i}]", a, self.currency, error=PricingError)
                 a = a.amount
-            out.append(_quantity(a, f"amounts[{i}]"))
+            out.append(_QUANTITY(f"amounts[{i}]", a))
         return out
 
     def _compute(self, events: list[Decimal]) -> tuple[Decimal, list[Step]]:
         cur = self.currency
-        zero = _money(_ZERO, cur)
+        zero = _amount_in(_ZERO, cur)
         free_left_events = self.free_events if self.free_events else None
-        free_left_amount = self.free_units if self.free_units else None
+        free_left_amount = self.included if self.included else None
         has_free = free_left_events is not None or free_left_amount is not None
         # "is not None": a zero Money is falsy, and a maximum of 0 is still a maximum.
-        fixed = self.fixed_per_event.amount if self.fixed_per_event is not None else _ZERO
+        fixed = self.fixed.amount if self.fixed is not None else _ZERO
         lo = self.min_per_event.amount if self.min_per_event is not None else None
         hi = self.max_per_event.amount if self.max_per_event is not None else None
         total = _ZERO
@@ -713,9 +627,9 @@ class Percentage:
             Step(
                 label=f"{pct}% of {charged_events} events",
                 units=charged_amount,
-                unit_price=_money(self.rate, cur),
+                unit_price=_amount_in(self.rate, cur),
                 flat_fee=zero,
-                amount=_money(charged_amount * self.rate, cur),
+                amount=_amount_in(charged_amount * self.rate, cur),
             )
         )
         if fixed:
@@ -723,9 +637,9 @@ class Percentage:
                 Step(
                     label="fixed fee per event",
                     units=Decimal(charged_events),
-                    unit_price=self.fixed_per_event or zero,
+                    unit_price=self.fixed or zero,
                     flat_fee=zero,
-                    amount=_money(fixed * charged_events, cur),
+                    amount=_amount_in(fixed * charged_events, cur),
                 )
             )
         if raised or lowered:
@@ -733,9 +647,9 @@ class Percentage:
                 Step(
                     label=f"per-event minimum ({raised}) / maximum ({lowered})",
                     units=_ONE,
-                    unit_price=_money(adjust, cur),
+                    unit_price=_amount_in(adjust, cur),
                     flat_fee=zero,
-                    amount=_money(adjust, cur),
+                    amount=_amount_in(adjust, cur),
                 )
             )
         return total, steps
@@ -744,7 +658,7 @@ class Percentage:
         """The fee over a list of event (transaction) amounts."""
         with decimal.localcontext(CONTEXT):
             total, _ = self._compute(self._events(amounts))
-        return _money(total, self.currency)
+        return _amount_in(total, self.currency)
 
     def explain_events(self, amounts: Sequence[object]) -> Breakdown:
         """:meth:`price_events` with its steps."""
@@ -756,7 +670,7 @@ class Percentage:
             model=self.kind,
             quantity=base,
             steps=tuple(steps),
-            amount=_money(total, self.currency),
+            amount=_amount_in(total, self.currency),
             note=f"{len(events)} events",
         )
 
@@ -770,7 +684,7 @@ class Percentage:
             )
         if isinstance(quantity, Money):
             return self._events([quantity])
-        return [_quantity(quantity)]
+        return [_QUANTITY("quantity", quantity)]
 
     def _amount(self, q: Decimal) -> Decimal:
         return self._compute([q])[0]
