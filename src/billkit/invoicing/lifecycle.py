@@ -40,7 +40,7 @@ from typing import Any, Final, Generic, TypeVar
 import attrs
 from moneyed import Money
 
-from billkit.credit.limit import StatementState
+from billkit._kinds import StatementState
 from billkit.errors import InvoicingError, TransitionError
 
 __all__ = [

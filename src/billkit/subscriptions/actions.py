@@ -24,7 +24,7 @@ from datetime import date
 import attrs
 from moneyed import Money
 
-from billkit.invoicing.documents import InvoiceKind  # one enum for both rooms
+from billkit._kinds import InvoiceKind  # one enum for both rooms
 from billkit.periods import Period
 from billkit.pricing import PlanChange, Quote
 

@@ -1,0 +1,458 @@
+"""Ledger entries: the kinds of money and of entries, entries, pending payments,
+and the rows the ledger reports (allocations, expenses, open lots, history groups).
+
+An :class:`Entry` is one immutable, signed line of a
+:class:`~billkit.credit.Ledger`: credits positive, debits negative. Its
+:class:`EntryKind` says what it records and so its sign; a credit's
+:class:`CreditKind` says what money it is (paid, bonus, promotional,
+refundable), which decides whether it may ever leave as cash.
+
+>>> CreditKind.PAID.cash, CreditKind.BONUS.cash
+(True, False)
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Final, TypeVar
+
+import attrs
+from moneyed import Currency, Money
+
+from billkit.credit import _common as c
+from billkit.errors import (
+    CreditError,
+)
+
+__all__ = [
+    "Allocation",
+    "Clawback",
+    "CreditKind",
+    "CreditLot",
+    "Entry",
+    "EntryKind",
+    "Expense",
+    "HistoryGroup",
+    "PendingPayment",
+]
+
+_ZERO: Final = c.ZERO
+
+
+class CreditKind(str, enum.Enum):
+    """The kind of money a credit is.
+
+    * ``PAID``: money the customer paid (a top-up); refundable as cash.
+    * ``REFUNDABLE``: money owed back to the customer that is not a payment
+      (an overpayment, a withdrawable compensation); refundable as cash.
+    * ``BONUS``: earned by a program (prepayment bonus, cashback); never cash.
+    * ``PROMOTIONAL``: granted (a promo code, trial credit); never cash.
+
+    >>> CreditKind.PAID.cash, CreditKind.BONUS.cash
+    (True, False)
+    """
+
+    PAID = "paid"
+    BONUS = "bonus"
+    PROMOTIONAL = "promotional"
+    REFUNDABLE = "refundable"
+
+    @property
+    def cash(self) -> bool:
+        """Whether this money may be refunded as cash."""
+        return self in (CreditKind.PAID, CreditKind.REFUNDABLE)
+
+
+class Clawback(str, enum.Enum):
+    """How much of the bonus a payment earned is taken back when it is refunded.
+
+    ``ALL`` (the default): any refund forfeits everything the payment earned,
+    so bonus money never turns into cash, whatever the program's rules.
+    ``PROPORTIONAL``: the share refunded (refunding a third forfeits a third;
+    cumulative over several refunds, rounded once), right for a flat-rate
+    cashback, generous for a tiered program whose tier the kept part no
+    longer reaches.
+
+    >>> Clawback("proportional") is Clawback.PROPORTIONAL
+    True
+    """
+
+    ALL = "all"
+    PROPORTIONAL = "proportional"
+
+
+class EntryKind(str, enum.Enum):
+    """What an entry records, and so the sign of its amount.
+
+    Credits (positive): ``TOP_UP`` (a payment), ``BONUS`` (bonus or
+    promotional credit), ``CASHBACK``. Debits (negative): ``CHARGE`` (an
+    expense), ``REFUND`` (cash back to the customer from a paid lot),
+    ``DEBT`` (credit-limit debt brought into the wallet without a charge: an
+    opening balance owed, a debt moved from another system), ``EXPIRY`` (the
+    rest of an expired lot), ``CLAWBACK`` (bonus taken back when the payment
+    that earned it is refunded; its ``reference`` is that payment).
+    ``ADJUSTMENT`` is either: a correction.
+
+    >>> EntryKind("top_up") is EntryKind.TOP_UP
+    True
+    """
+
+    TOP_UP = "top_up"
+    BONUS = "bonus"
+    CASHBACK = "cashback"
+    CHARGE = "charge"
+    REFUND = "refund"
+    DEBT = "debt"
+    EXPIRY = "expiry"
+    CLAWBACK = "clawback"
+    ADJUSTMENT = "adjustment"
+
+
+_CREDITS: Final = frozenset({EntryKind.TOP_UP, EntryKind.BONUS, EntryKind.CASHBACK})
+_DEBITS: Final = frozenset(
+    {EntryKind.CHARGE, EntryKind.REFUND, EntryKind.DEBT, EntryKind.EXPIRY, EntryKind.CLAWBACK}
+)
+_TARGETED: Final = frozenset({EntryKind.REFUND, EntryKind.EXPIRY, EntryKind.CLAWBACK})
+_NO_SOURCE: Final = frozenset({EntryKind.TOP_UP, EntryKind.CHARGE, EntryKind.DEBT})
+_EARNED: Final = frozenset({EntryKind.BONUS, EntryKind.CASHBACK})
+_WHOLE: Final = frozenset({EntryKind.TOP_UP, EntryKind.BONUS, EntryKind.CASHBACK, EntryKind.REFUND})
+_EXPENSES: Final = (EntryKind.CHARGE, EntryKind.DEBT, EntryKind.ADJUSTMENT)
+
+
+_E = TypeVar("_E", bound=enum.Enum)
+_T = TypeVar("_T")
+
+
+def _enum(kind: type[_E], field: str, value: object) -> _E:
+    try:
+        return kind(value)
+    except ValueError:
+        choices = ", ".join(repr(m.value) for m in kind)
+        raise CreditError(field, value, f"one of {choices}") from None
+
+
+def _to_credit_kind(value: object) -> CreditKind:
+    if type(value) is CreditKind:
+        return value
+    return _enum(CreditKind, "credit_kind", value)
+
+
+def _to_entry_kind(value: object) -> EntryKind:
+    if type(value) is EntryKind:
+        return value
+    return _enum(EntryKind, "kind", value)
+
+
+def _to_clawback(value: object) -> Clawback:
+    return _enum(Clawback, "clawback", value)
+
+
+# Entry's converters take a fast path for values already of the right type:
+# ledgers are loaded from storage by the million.
+
+
+def _amount(value: object) -> Money:
+    return c.money_in("amount", value, None)
+
+
+def _required_text(field: str, value: object) -> str:
+    if type(value) is str and value and value[0] > " " and value[-1] > " ":
+        return value
+    return c.text(field, value, required=True)
+
+
+def _wallet_name(value: object) -> str:
+    return _required_text("wallet", value)
+
+
+def _at(value: object) -> datetime:
+    if type(value) is datetime and value.utcoffset() is not None:
+        return value
+    return c.aware("at", value)
+
+
+def _key(value: object) -> str:
+    return _required_text("key", value)
+
+
+def _reference(value: object) -> str:
+    return value if type(value) is str else c.text("reference", value)
+
+
+def _source(value: object) -> str:
+    return value if type(value) is str else c.text("source", value)
+
+
+def _description(value: object) -> str:
+    return value if type(value) is str else c.text("description", value)
+
+
+def _optional_credit_kind(value: object) -> CreditKind | None:
+    return None if value is None else _to_credit_kind(value)
+
+
+def _expires(value: object) -> datetime | None:
+    return None if value is None else c.aware("expires_at", value)
+
+
+def _entry_tags(value: object) -> tuple[tuple[str, str], ...]:
+    if value == ():
+        return ()
+    return c.tags(value)
+
+
+@attrs.frozen(kw_only=True)
+class Entry:
+    """One immutable, signed ledger entry.
+
+    ``amount`` is signed: positive for credits, negative for debits (see
+    :class:`EntryKind`); its currency must be the wallet's. ``at`` is when it
+    takes effect (timezone-aware). ``key`` is the idempotency key, unique in
+    the ledger; ``reference`` the payment or document it belongs to.
+
+    Credits have a ``credit_kind`` (paid money for a top-up, bonus for bonus
+    and cashback unless told otherwise; a positive adjustment must say) and may
+    ``expire_at`` a later moment. ``source`` names the entry this one derives
+    from: the lot a refund, expiry or clawback takes from (required), the
+    payment that earned a bonus or cashback, or the lot a negative adjustment
+    corrects. ``tags`` are free labels to filter and group by (the channel, the
+    payment method).
+
+    >>> from datetime import datetime, timezone
+    >>> e = Entry(kind="charge", amount=Money("-22.4137", "RUB"), wallet="main",
+    ...           at=datetime(2024, 2, 21, tzinfo=timezone.utc), key="4839")
+    >>> e.kind, e.credit_kind, e.is_credit
+    (<EntryKind.CHARGE: 'charge'>, None, False)
+    >>> Entry(kind="charge", amount=Money("22.41", "RUB"), wallet="main",
+    ...       at=datetime(2024, 2, 21, tzinfo=timezone.utc), key="4839")
+    Traceback (most recent call last):
+    ...
+    billkit.errors.CreditError: amount = Money('22.41', 'RUB'): expected a negative amount: a charge takes money from the wallet
+    """
+
+    kind: EntryKind = attrs.field(converter=_to_entry_kind)
+    amount: Money = attrs.field(converter=_amount)
+    wallet: str = attrs.field(converter=_wallet_name)
+    at: datetime = attrs.field(converter=_at)
+    key: str = attrs.field(converter=_key)
+    reference: str = attrs.field(default="", converter=_reference)
+    credit_kind: CreditKind | None = attrs.field(converter=_optional_credit_kind)
+    expires_at: datetime | None = attrs.field(default=None, converter=_expires)
+    source: str = attrs.field(default="", converter=_source)
+    description: str = attrs.field(default="", converter=_description)
+    tags: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_entry_tags)
+
+    @credit_kind.default
+    def _default_credit_kind(self) -> CreditKind | None:
+        if self.kind is EntryKind.TOP_UP:
+            return CreditKind.PAID
+        if self.kind in _EARNED:
+            return CreditKind.BONUS
+        return None
+
+    def __attrs_post_init__(self) -> None:
+        kind, amount, credit_kind = self.kind, self.amount.amount, self.credit_kind
+        if kind is EntryKind.CHARGE and amount < 0 and credit_kind is None and not self.source:
+            if self.expires_at is not None:
+                raise CreditError("expires_at", self.expires_at, "None: only credits expire")
+            return  # the common case, fully checked
+        word = kind.value.replace("_", "-")
+        if amount == 0:
+            raise CreditError(
+                "amount", self.amount, "a non-zero amount: a zero entry changes nothing"
+            )
+        if kind in _CREDITS and amount < 0:
+            raise CreditError(
+                "amount", self.amount, f"a positive amount: a {word} adds money to the wallet"
+            )
+        if kind in _DEBITS and amount > 0:
+            raise CreditError(
+                "amount", self.amount, f"a negative amount: a {word} takes money from the wallet"
+            )
+        credit = amount > 0
+        if credit and credit_kind is None:
+            raise CreditError(
+                "credit_kind", None, "a CreditKind for a positive adjustment (what money it adds)"
+            )
+        if not credit and credit_kind is not None:
+            raise CreditError("credit_kind", credit_kind, "None: only credits have a kind")
+        if kind is EntryKind.TOP_UP and credit_kind is not None and not credit_kind.cash:
+            raise CreditError(
+                "credit_kind", credit_kind, "'paid' or 'refundable': a top-up is cash"
+            )
+        if kind in _EARNED and credit_kind is not None and credit_kind.cash:
+            raise CreditError(
+                "credit_kind", credit_kind, f"'bonus' or 'promotional': {word} money is never cash"
+            )
+        if self.expires_at is not None:
+            if not credit:
+                raise CreditError("expires_at", self.expires_at, "None: only credits expire")
+            if self.expires_at <= self.at:
+                raise CreditError("expires_at", self.expires_at, f"a moment after at ({self.at})")
+        if kind in _TARGETED and not self.source:
+            raise CreditError("source", self.source, f"the key of the lot the {word} takes from")
+        if kind in _NO_SOURCE and self.source:
+            raise CreditError("source", self.source, f"'' (a {word} has no source)")
+
+    @property
+    def currency(self) -> Currency:
+        """The currency of :attr:`amount`."""
+        return self.amount.currency
+
+    @property
+    def is_credit(self) -> bool:
+        """Whether the entry adds money to the wallet."""
+        return self.amount.amount > 0
+
+    def tag(self, name: str, default: str = "") -> str:
+        """The value of tag ``name``, or ``default``."""
+        for tag_name, value in self.tags:
+            if tag_name == name:
+                return value
+        return default
+
+
+def _positive_amount(value: object) -> Money:
+    return c.positive("amount", value)
+
+
+def _pending_at(value: object) -> datetime:
+    return c.aware("at", value)
+
+
+def _method(value: object) -> str:
+    return c.text("method", value)
+
+
+def _cash_kind(value: object) -> CreditKind:
+    kind = _to_credit_kind(value)
+    if not kind.cash:
+        raise CreditError("credit_kind", value, "'paid' or 'refundable': a payment is cash")
+    return kind
+
+
+@attrs.frozen(kw_only=True)
+class PendingPayment:
+    """A payment announced but not yet confirmed (a bank transfer on its way).
+
+    It does not count in any balance until :meth:`Ledger.confirm` books it;
+    :meth:`Ledger.cancel` drops it.
+
+    >>> from datetime import datetime, timezone
+    >>> PendingPayment(key="bank-77", wallet="main", amount=Money("5000.00", "UAH"),
+    ...                at=datetime(2026, 3, 2, 9, tzinfo=timezone.utc), method="bank_transfer").method
+    'bank_transfer'
+    """
+
+    key: str = attrs.field(converter=_key)
+    wallet: str = attrs.field(converter=_wallet_name)
+    amount: Money = attrs.field(converter=_positive_amount)
+    at: datetime = attrs.field(converter=_pending_at)
+    reference: str = attrs.field(default="", converter=_reference)
+    method: str = attrs.field(default="", converter=_method)
+    credit_kind: CreditKind = attrs.field(default=CreditKind.PAID, converter=_cash_kind)
+    description: str = attrs.field(default="", converter=_description)
+    tags: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=c.tags)
+
+
+@attrs.frozen(kw_only=True)
+class Allocation:
+    """Part of a debit paid by part of a credit: ``amount`` of lot ``credit``
+    went to entry ``debit`` at moment ``at``.
+
+    >>> from datetime import datetime, timezone
+    >>> from billkit.credit import Ledger, Wallet
+    >>> at = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    >>> ledger = Ledger(wallets=[Wallet(name="main", currency="EUR")])
+    >>> ledger = ledger.top_up("main", "5.00", at=at, key="p1").charge("main", "2.00", at=at, key="c1")
+    >>> part: Allocation = ledger.allocations("main")[0]
+    >>> part.debit, part.credit, part.credit_kind.value, part.amount
+    ('c1', 'p1', 'paid', Money('2.00', 'EUR'))
+    """
+
+    wallet: str
+    debit: str
+    credit: str
+    credit_kind: CreditKind
+    amount: Money
+    at: datetime
+
+
+@attrs.frozen(kw_only=True)
+class Expense:
+    """One row of the expense history: a debit, how much of it is paid, and by what.
+
+    ``paid_by`` lists the references (or keys, where there is no reference)
+    of the credits that paid it, in order; ``allocations`` the exact parts.
+
+    >>> from datetime import datetime, timezone
+    >>> from billkit.credit import Ledger, Wallet
+    >>> at = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    >>> ledger = Ledger(wallets=[Wallet(name="main", currency="EUR")])
+    >>> ledger = ledger.top_up("main", "5.00", at=at, key="p1", reference="bank/17")
+    >>> row: Expense = ledger.charge("main", "2.00", at=at, key="c1").expenses("main")[0]
+    >>> row.amount, row.unpaid, row.paid_by
+    (Money('2.00', 'EUR'), Money('0.00', 'EUR'), ('bank/17',))
+    """
+
+    key: str
+    wallet: str
+    kind: EntryKind
+    at: datetime
+    description: str
+    reference: str
+    amount: Money
+    paid: Money
+    unpaid: Money
+    paid_by: tuple[str, ...]
+    allocations: tuple[Allocation, ...]
+    tags: tuple[tuple[str, str], ...]
+
+
+@attrs.frozen(kw_only=True)
+class CreditLot:
+    """What is left of one credit: its kind, expiry and remaining amount.
+
+    >>> from datetime import datetime, timezone
+    >>> from billkit.credit import Ledger, Wallet
+    >>> at = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    >>> ledger = Ledger(wallets=[Wallet(name="main", currency="EUR")])
+    >>> ledger = ledger.top_up("main", "5.00", at=at, key="p1").charge("main", "2.00", at=at, key="c1")
+    >>> lot: CreditLot = ledger.credits("main")[0]
+    >>> lot.key, lot.amount, lot.remaining
+    ('p1', Money('5.00', 'EUR'), Money('3.00', 'EUR'))
+    """
+
+    key: str
+    wallet: str
+    kind: CreditKind
+    at: datetime
+    amount: Money
+    remaining: Money
+    expires_at: datetime | None
+    reference: str
+    source: str
+
+
+@attrs.frozen(kw_only=True)
+class HistoryGroup:
+    """Entries grouped by a key: how many, money in, money out, and the net.
+
+    >>> from datetime import datetime, timezone
+    >>> from billkit.credit import Ledger, Wallet
+    >>> at = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    >>> ledger = Ledger(wallets=[Wallet(name="main", currency="EUR")])
+    >>> ledger = ledger.top_up("main", "5.00", at=at, key="p1").charge("main", "2.00", at=at, key="c1")
+    >>> from billkit.credit.history import group_entries
+    >>> (group,) = group_entries(ledger.entries, "month")
+    >>> isinstance(group, HistoryGroup), group.key, group.credits, group.debits, group.net
+    (True, ('2026-03',), Money('5.00', 'EUR'), Money('2.00', 'EUR'), Money('3.00', 'EUR'))
+    """
+
+    key: tuple[str, ...]
+    currency: Currency
+    count: int
+    credits: Money
+    debits: Money
+    net: Money
