@@ -53,11 +53,8 @@ The rules (REQUIREMENTS.md, section 4; seed 003):
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
-from types import MappingProxyType
-from typing import Any, Final, TypeAlias
+from typing import Any, Final
 
 import attrs
 from moneyed import Money
@@ -65,14 +62,11 @@ from moneyed import Money
 from billkit.errors import NotAllowedError, PeriodError, SubscriptionError, TransitionError
 from billkit.periods import Period
 from billkit.pricing import (
-    DEFAULT_PRORATION,
     ChangeDirection,
     ChangeTiming,
     Plan,
     PlanChange,
-    ProrationPolicy,
     Quote,
-    UnusedCredit,
     change_plan,
     fixed_fee,
     quote,
@@ -89,12 +83,38 @@ from billkit.subscriptions.actions import (
     Transition,
 )
 from billkit.subscriptions.dunning import (
-    MESSAGING_DUNNING,
     DunningAnchor,
     DunningMove,
-    DunningSchedule,
+)
+from billkit.subscriptions.events import (
+    _EVENT_TYPES,
+    Cancel,
+    ChangePlan,
+    Event,
+    InvoiceVoided,
+    PaymentFailed,
+    PaymentSucceeded,
+    Subscribe,
+    UndoScheduledChange,
+    UsageReported,
+)
+from billkit.subscriptions.settings import (
+    DEFAULT_LIFECYCLE,
+    CancelReason,
+    LifecycleSettings,
+    Role,
+    SubscriptionState,
+    _trial_days,
+)
+from billkit.subscriptions.subscription import (
+    Checkout,
+    Outcome,
+    ScheduledChange,
+    Subscription,
+    UsageWindow,
 )
 
+# The values moved to settings, subscription and events; they stay importable from here.
 __all__ = [
     "DEFAULT_LIFECYCLE",
     "Cancel",
@@ -123,576 +143,10 @@ __all__ = [
 
 _ONE_DAY: Final = timedelta(days=1)
 
-
-class SubscriptionState(str, enum.Enum):
-    """The eight states of a messaging-business subscription.
-
-    ``DOWNGRADING`` and ``CANCELLING`` are ACTIVE with a change waiting for
-    the end of the cycle; ``PENDING_PAYMENT`` has an overdue invoice inside
-    its grace period; ``FROZEN`` is past it; ``CANCELLED`` is final.
-
-    >>> [s.value for s in SubscriptionState]
-    ['trial', 'trial_ended', 'active', 'downgrading', 'cancelling', 'pending_payment', 'frozen', 'cancelled']
-    """
-
-    TRIAL = "trial"
-    TRIAL_ENDED = "trial_ended"
-    ACTIVE = "active"
-    DOWNGRADING = "downgrading"
-    CANCELLING = "cancelling"
-    PENDING_PAYMENT = "pending_payment"
-    FROZEN = "frozen"
-    CANCELLED = "cancelled"
-
-
 S = SubscriptionState
 _RUNNING: Final = frozenset({S.ACTIVE, S.DOWNGRADING, S.CANCELLING, S.PENDING_PAYMENT, S.FROZEN})
 _DUNNING: Final = frozenset({S.PENDING_PAYMENT, S.FROZEN})
 _GOOD_STANDING: Final = frozenset({S.ACTIVE, S.DOWNGRADING, S.CANCELLING})
-
-
-class Role(str, enum.Enum):
-    """The roles of an organisation the messaging business knows.
-
-    Any role name (a plain str) may be passed where a role is expected;
-    these are the ones the default settings mention.
-
-    >>> Role("billing_admin") is Role.BILLING_ADMIN
-    True
-    """
-
-    ORG_ADMIN = "org_admin"
-    BILLING_ADMIN = "billing_admin"
-    WORKSPACE_ADMIN = "workspace_admin"
-    MEMBER = "member"
-
-
-class CancelReason(str, enum.Enum):
-    """Why a subscription was cancelled: the customer asked, or it went unpaid.
-
-    >>> CancelReason("nonpayment") is CancelReason.NONPAYMENT
-    True
-    """
-
-    REQUESTED = "requested"
-    NONPAYMENT = "nonpayment"
-
-
-_ALL: Final = Access(platform=True, outbound=True, inbound=True, workflows=True)
-_INBOUND_ONLY: Final = Access(platform=False, outbound=False, inbound=True, workflows=False)
-_NOTHING: Final = Access(platform=False, outbound=False, inbound=False, workflows=False)
-_DEFAULT_ACCESS: Final = MappingProxyType(
-    {
-        S.TRIAL: _ALL,
-        S.TRIAL_ENDED: _INBOUND_ONLY,
-        S.ACTIVE: _ALL,
-        S.DOWNGRADING: _ALL,
-        S.CANCELLING: _ALL,
-        S.PENDING_PAYMENT: _ALL,
-        S.FROZEN: _INBOUND_ONLY,
-        S.CANCELLED: _NOTHING,
-    }
-)
-
-
-def _access_map(value: object) -> Mapping[SubscriptionState, Access]:
-    if not isinstance(value, Mapping):
-        raise SubscriptionError("access", value, "a mapping of SubscriptionState to Access")
-    merged = dict(_DEFAULT_ACCESS)
-    for key, access in value.items():
-        state = c.member(SubscriptionState, "access", key)
-        if not isinstance(access, Access):
-            raise SubscriptionError(f"access[{state.value!r}]", access, "an Access")
-        merged[state] = access
-    return MappingProxyType(merged)
-
-
-def _schedule(value: object) -> DunningSchedule:
-    if not isinstance(value, DunningSchedule):
-        raise SubscriptionError("dunning", value, "a DunningSchedule")
-    return value
-
-
-def _unused(value: object) -> UnusedCredit:
-    return c.member(UnusedCredit, "unused_credit", value)
-
-
-def _proration(value: object) -> ProrationPolicy:
-    if not isinstance(value, ProrationPolicy):
-        raise SubscriptionError("proration", value, "a ProrationPolicy")
-    if value.basis.value != "day":
-        raise SubscriptionError(
-            "proration", value, "a by-day ProrationPolicy (billing days are dates)"
-        )
-    return value
-
-
-def _rank(value: object) -> tuple[str, ...] | None:
-    if value is None:
-        return None
-    if isinstance(value, str) or not isinstance(value, Sequence):
-        raise SubscriptionError("rank", value, "plan codes from lowest to highest, or None")
-    return tuple(c.text(f"rank[{i}]", code) for i, code in enumerate(value))
-
-
-def _notify(value: object) -> tuple[str, ...]:
-    return tuple(sorted(c.roles("notify_roles", value)))
-
-
-def _trial_days(value: object) -> int:
-    return c.whole("trial_days", value, 1, 3660)
-
-
-def _terms(value: object) -> int:
-    return c.whole("payment_terms_days", value, 0, 3660)
-
-
-def _billing_roles(value: object) -> frozenset[str]:
-    return c.roles("billing_roles", value)
-
-
-def _cancel_roles(value: object) -> frozenset[str]:
-    return c.roles("cancel_roles", value)
-
-
-@attrs.frozen(kw_only=True)
-class LifecycleSettings:
-    """Every number and rule of the lifecycle, with the messaging business's defaults.
-
-    * ``trial_days``: length of a trial (14; the seed does not say, set yours);
-    * ``payment_terms_days``: days to pay an invoice after its issue day (0:
-      the saved method is charged at issue, and an invoice not paid that day
-      is overdue the next);
-    * ``dunning``: the :class:`~billkit.subscriptions.DunningSchedule`
-      (5-day grace, FROZEN, CANCELLED at the cycle end, deletion mark after
-      90 days);
-    * ``billing_roles``: who may subscribe, change plans and undo a
-      scheduled change (organisation and billing admins); ``cancel_roles``:
-      who may cancel (the same two by default; the messaging SaaS's own help
-      lets only organisation admins cancel: ``cancel_roles={"org_admin"}``);
-      ``notify_roles``: who receives billing notices;
-    * ``access``: what each state blocks and keeps (a partial mapping
-      overrides the defaults: FROZEN and TRIAL_ENDED keep inbound messages
-      only, CANCELLED keeps nothing, the other states everything);
-    * ``unused_credit``, ``proration``, ``rank``: passed to
-      :func:`~billkit.pricing.change_plan` (what happens to the unused part
-      of the old plan, how days are counted, which plan ranks above which).
-
-    >>> s = LifecycleSettings()
-    >>> s.dunning.grace_days, s.dunning.deletion_days, sorted(s.billing_roles), sorted(s.cancel_roles)
-    (5, 90, ['billing_admin', 'org_admin'], ['billing_admin', 'org_admin'])
-    >>> s.access_for(SubscriptionState.FROZEN).kept()
-    ('inbound',)
-    """
-
-    trial_days: int = attrs.field(default=14, converter=_trial_days)
-    payment_terms_days: int = attrs.field(default=0, converter=_terms)
-    dunning: DunningSchedule = attrs.field(default=MESSAGING_DUNNING, converter=_schedule)
-    billing_roles: frozenset[str] = attrs.field(
-        default=frozenset({Role.ORG_ADMIN.value, Role.BILLING_ADMIN.value}),
-        converter=_billing_roles,
-    )
-    cancel_roles: frozenset[str] = attrs.field(
-        default=frozenset({Role.ORG_ADMIN.value, Role.BILLING_ADMIN.value}),
-        converter=_cancel_roles,
-    )
-    notify_roles: tuple[str, ...] = attrs.field(
-        default=(Role.ORG_ADMIN.value, Role.BILLING_ADMIN.value), converter=_notify
-    )
-    access: Mapping[SubscriptionState, Access] = attrs.field(
-        factory=dict, converter=_access_map, eq=False, hash=False, repr=False
-    )
-    unused_credit: UnusedCredit = attrs.field(default=UnusedCredit.OFFSET, converter=_unused)
-    proration: ProrationPolicy = attrs.field(default=DEFAULT_PRORATION, converter=_proration)
-    rank: tuple[str, ...] | None = attrs.field(default=None, converter=_rank)
-    _access_key: tuple[tuple[str, Access], ...] = attrs.field(init=False, repr=False)
-
-    @_access_key.default
-    def _make_access_key(self) -> tuple[tuple[str, Access], ...]:
-        return tuple((state.value, self.access[state]) for state in SubscriptionState)
-
-    def access_for(self, state: SubscriptionState) -> Access:
-        """What ``state`` blocks and keeps under these settings."""
-        return self.access[state]
-
-
-DEFAULT_LIFECYCLE: Final = LifecycleSettings()
-"""The messaging business's rules, as :class:`LifecycleSettings` defaults."""
-
-
-# ------------------------------------------------------------------ values
-
-
-def _plan(field: str) -> Callable[[Any, Any, Any], None]:
-    def check(_: object, __: object, value: object) -> None:
-        if not isinstance(value, Plan):
-            raise SubscriptionError(field, value, "a billkit.pricing.Plan")
-
-    return check
-
-
-def _optional_plan(field: str) -> Callable[[Any, Any, Any], None]:
-    def check(_: object, __: object, value: object) -> None:
-        if value is not None and not isinstance(value, Plan):
-            raise SubscriptionError(field, value, "a billkit.pricing.Plan, or None")
-
-    return check
-
-
-@attrs.frozen(kw_only=True)
-class UsageWindow:
-    """A closed usage period waiting for the caller to report its usage.
-
-    ``period`` is the days measured (shorter than a month when an upgrade
-    restarted the cycle); ``priced_over`` the whole usage period it is priced
-    in (allowances are not prorated); ``plan`` the plan that prices it.
-
-    >>> from datetime import date
-    >>> from billkit.money import Money
-    >>> plan = Plan(code="growth", name="Growth", currency="EUR", base_fee=Money("99.00", "EUR"))
-    >>> april = Period(date(2026, 4, 1), date(2026, 5, 1))
-    >>> UsageWindow(period=Period(date(2026, 4, 1), date(2026, 4, 21)), priced_over=april, plan=plan)
-    UsageWindow(period=Period(start=datetime.date(2026, 4, 1), end=datetime.date(2026, 4, 21)), priced_over=Period(start=datetime.date(2026, 4, 1), end=datetime.date(2026, 5, 1)), plan='growth')
-    """
-
-    period: Period
-    priced_over: Period
-    plan: Plan = attrs.field(repr=lambda plan: repr(plan.code))
-
-
-@attrs.frozen(kw_only=True)
-class ScheduledChange:
-    """A downgrade (``plan`` set) or cancellation (``plan`` is ``None``) waiting
-    for ``effective_on``, the end of the cycle; ``change`` explains it.
-
-    >>> from datetime import date
-    >>> from billkit.money import Money
-    >>> big = Plan(code="advanced", name="Advanced", currency="EUR", base_fee=Money("189.00", "EUR"))
-    >>> small = Plan(code="growth", name="Growth", currency="EUR", base_fee=Money("99.00", "EUR"))
-    >>> sub = start_trial("org-1", plan=big, on=date(2026, 4, 1)).subscription
-    >>> sub = apply(sub, Subscribe(on=date(2026, 4, 1), role="org_admin", plan=big)).subscription
-    >>> sub = apply(sub, PaymentSucceeded(on=date(2026, 4, 1), invoice_id="org-1/0001")).subscription
-    >>> down = apply(sub, ChangePlan(on=date(2026, 4, 21), role="org_admin", plan=small)).subscription
-    >>> down.scheduled
-    ScheduledChange(plan='growth', usage_plan=None, requested_on=datetime.date(2026, 4, 21), effective_on=datetime.date(2026, 5, 1))
-    >>> down.scheduled.change.due       # what the first Growth invoice will bill
-    Money('99.00', 'EUR')
-    """
-
-    plan: Plan | None = attrs.field(repr=lambda plan: repr(plan and plan.code))
-    usage_plan: Plan | None = attrs.field(default=None, repr=lambda p: repr(p and p.code))
-    requested_on: date
-    effective_on: date
-    change: PlanChange = attrs.field(repr=False)
-
-
-@attrs.frozen(kw_only=True)
-class Checkout:
-    """A change that charges now and takes effect when paid: a subscription
-    from a trial (``change`` is ``None``) or an upgrade. It must be paid on
-    ``requested_on``; otherwise it lapses and its invoice is voided.
-
-    >>> from datetime import date
-    >>> from billkit.money import Money
-    >>> plan = Plan(code="growth", name="Growth", currency="EUR", base_fee=Money("99.00", "EUR"))
-    >>> sub = start_trial("org-1", plan=plan, on=date(2026, 1, 1)).subscription
-    >>> sub = apply(sub, Subscribe(on=date(2026, 1, 3), role="org_admin", plan=plan)).subscription
-    >>> sub.checkout.invoice.id, sub.checkout.requested_on, str(sub.checkout.period)
-    ('org-1/0001', datetime.date(2026, 1, 3), '2026-01-03..2026-02-03')
-    >>> advance(sub, date(2026, 1, 4)).subscription.checkout is None     # not paid that day
-    True
-    """
-
-    plan: Plan = attrs.field(repr=lambda plan: repr(plan.code))
-    usage_plan: Plan | None = attrs.field(default=None, repr=lambda p: repr(p and p.code))
-    invoice: IssuedInvoice
-    period: Period
-    requested_on: date
-    change: PlanChange | None = attrs.field(default=None, repr=False)
-
-
-@attrs.frozen(kw_only=True)
-class Subscription:
-    """One organisation's subscription, at the end of day ``as_of``.
-
-    * ``state`` and ``access``: where it is and what that blocks and keeps;
-    * ``plan``: the plan billed each cycle; ``usage_plan``: the plan that
-      prices usage when ``plan`` does not (an annual fee plan with a monthly
-      on-demand plan); usage is metered when the pricing plan has metrics;
-    * ``anchor``, ``cycle``, ``cycle_fee``: the billing anchor, the current
-      cycle and the fixed fee billed for it (``None`` before the first cycle);
-    * ``usage_start``: the first day of the usage period being measured;
-    * ``scheduled``: a downgrade or cancellation waiting for the cycle end;
-      ``checkout``: a subscription or upgrade waiting for its payment;
-    * ``unpaid``: invoices issued and not yet paid or voided (overdue ones
-      carry ``overdue_on``); ``awaiting_usage``: usage periods closed and
-      not yet reported;
-    * ``trial_ends_on``, ``frozen_on``, ``cancelled_on``, ``cancel_reason``,
-      ``marked_for_deletion_on``: the dates that matter;
-    * ``invoices_issued``: how many invoices were numbered so far.
-
-    Start one with :func:`start_trial`; change it with :func:`apply` and
-    :func:`advance`, never by hand.
-
-    >>> from datetime import date
-    >>> from billkit.money import Money
-    >>> plan = Plan(code="growth", name="Growth", currency="EUR", base_fee=Money("99.00", "EUR"))
-    >>> sub = start_trial("org-1", plan=plan, on=date(2026, 1, 1)).subscription
-    >>> sub = apply(sub, Subscribe(on=date(2026, 1, 1), role="org_admin", plan=plan)).subscription
-    >>> sub = apply(sub, PaymentSucceeded(on=date(2026, 1, 1), invoice_id="org-1/0001")).subscription
-    >>> sub = advance(sub, date(2026, 2, 2)).subscription       # February's invoice unpaid
-    >>> print(sub)
-    org-1 pending_payment on growth, as of 2026-02-02, cycle 2026-02-01..2026-03-01
-    >>> [str(i) for i in sub.overdue], sub.overdue_since
-    (['org-1/0002 subscription 99.00 EUR for 2026-02-01..2026-03-01, due 2026-02-01, overdue since 2026-02-02'], datetime.date(2026, 2, 2))
-    """
-
-    id: str
-    state: SubscriptionState
-    access: Access
-    plan: Plan = attrs.field(validator=_plan("plan"), repr=lambda plan: repr(plan.code))
-    usage_plan: Plan | None = attrs.field(
-        default=None,
-        validator=_optional_plan("usage_plan"),
-        repr=lambda p: repr(p and p.code),
-    )
-    as_of: date
-    started_on: date
-    trial_ends_on: date | None = None
-    anchor: date | None = None
-    cycle: Period | None = None
-    cycle_fee: Money | None = None
-    usage_start: date | None = None
-    scheduled: ScheduledChange | None = None
-    checkout: Checkout | None = None
-    unpaid: tuple[IssuedInvoice, ...] = ()
-    awaiting_usage: tuple[UsageWindow, ...] = ()
-    frozen_on: date | None = None
-    cancelled_on: date | None = None
-    cancel_reason: CancelReason | None = None
-    marked_for_deletion_on: date | None = None
-    invoices_issued: int = 0
-
-    @property
-    def overdue(self) -> tuple[IssuedInvoice, ...]:
-        """The unpaid invoices that are overdue, oldest first."""
-        return tuple(
-            sorted(
-                (i for i in self.unpaid if i.overdue_on is not None),
-                key=lambda i: (i.overdue_on, i.id),
-            )
-        )
-
-    @property
-    def overdue_since(self) -> date | None:
-        """The day the oldest overdue invoice fell overdue (``None``: nothing overdue)."""
-        days = [i.overdue_on for i in self.unpaid if i.overdue_on is not None]
-        return min(days) if days else None
-
-    @property
-    def pricing_plan(self) -> Plan | None:
-        """The plan that prices usage, or ``None`` when nothing is metered."""
-        plan = self.usage_plan if self.usage_plan is not None else self.plan
-        return plan if plan.metrics else None
-
-    def __str__(self) -> str:
-        text = f"{self.id} {self.state.value} on {self.plan.code}, as of {self.as_of}"
-        if self.cycle is not None:
-            text += f", cycle {self.cycle}"
-        return text
-
-
-# ------------------------------------------------------------------ events
-
-
-def _on(value: object) -> date:
-    return c.day("on", value)
-
-
-def _role(value: object) -> str:
-    return c.role_name(value)
-
-
-def _id(value: object) -> str:
-    return c.text("invoice_id", value)
-
-
-def _reason(value: object) -> str:
-    return c.text("reason", value, required=False)
-
-
-@attrs.frozen(kw_only=True)
-class Subscribe:
-    """A trial organisation subscribes to ``plan`` (``usage_plan``: see
-    :class:`Subscription`). The cycle starts the day it is paid for.
-
-    >>> from datetime import date
-    >>> from billkit.money import Money
-    >>> plan = Plan(code="growth", name="Growth", currency="EUR", base_fee=Money("99.00", "EUR"))
-    >>> Subscribe(on=date(2026, 1, 10), role="org_admin", plan=plan).role
-    'org_admin'
-    """
-
-    on: date = attrs.field(converter=_on)
-    role: str = attrs.field(converter=_role)
-    plan: Plan = attrs.field(validator=_plan("plan"))
-    usage_plan: Plan | None = attrs.field(default=None, validator=_optional_plan("usage_plan"))
-
-
-@attrs.frozen(kw_only=True)
-class ChangePlan:
-    """A request to move to ``plan``: an upgrade takes effect at once (when
-    paid), a downgrade at the end of the cycle; a lateral change (same fee)
-    at once, keeping the billing anchor.
-
-    >>> from datetime import date
-    >>> from billkit.money import Money
-    >>> plan = Plan(code="advanced", name="Advanced", currency="EUR", base_fee=Money("189.00", "EUR"))
-    >>> ChangePlan(on=date(2026, 5, 4), role="billing_admin", plan=plan).plan.code
-    'advanced'
-    """
-
-    on: date = attrs.field(converter=_on)
-    role: str = attrs.field(converter=_role)
-    plan: Plan = attrs.field(validator=_plan("plan"))
-    usage_plan: Plan | None = attrs.field(default=None, validator=_optional_plan("usage_plan"))
-
-
-@attrs.frozen(kw_only=True)
-class Cancel:
-    """A request to cancel: at the end of the cycle (at once during a trial).
-
-    >>> from datetime import date
-    >>> Cancel(on=date(2026, 6, 1), role="org_admin", reason="too expensive").reason
-    'too expensive'
-    """
-
-    on: date = attrs.field(converter=_on)
-    role: str = attrs.field(converter=_role)
-    reason: str = attrs.field(default="", converter=_reason)
-
-
-@attrs.frozen(kw_only=True)
-class UndoScheduledChange:
-    """Withdraw a scheduled downgrade or cancellation before it takes effect.
-
-    >>> from datetime import date
-    >>> UndoScheduledChange(on=date(2026, 6, 2), role=Role.ORG_ADMIN).role
-    'org_admin'
-    """
-
-    on: date = attrs.field(converter=_on)
-    role: str = attrs.field(converter=_role)
-
-
-@attrs.frozen(kw_only=True)
-class PaymentSucceeded:
-    """The invoice ``invoice_id`` was paid in full (a charge, or PAY NOW).
-
-    >>> from datetime import date
-    >>> PaymentSucceeded(on=date(2026, 3, 12), invoice_id="org-1/0003").invoice_id
-    'org-1/0003'
-    """
-
-    on: date = attrs.field(converter=_on)
-    invoice_id: str = attrs.field(converter=_id)
-
-
-@attrs.frozen(kw_only=True)
-class PaymentFailed:
-    """A charge of ``invoice_id`` failed, for ``reason`` (card declined, 3-D Secure failed).
-
-    >>> from datetime import date
-    >>> PaymentFailed(on=date(2026, 3, 1), invoice_id="org-1/0003", reason="card declined").reason
-    'card declined'
-    """
-
-    on: date = attrs.field(converter=_on)
-    invoice_id: str = attrs.field(converter=_id)
-    reason: str = attrs.field(default="", converter=_reason)
-
-
-@attrs.frozen(kw_only=True)
-class InvoiceVoided:
-    """The provider voided an unpaid invoice (written off, issued in error).
-
-    >>> from datetime import date
-    >>> InvoiceVoided(on=date(2026, 3, 2), invoice_id="org-1/0003").invoice_id
-    'org-1/0003'
-    """
-
-    on: date = attrs.field(converter=_on)
-    invoice_id: str = attrs.field(converter=_id)
-    reason: str = attrs.field(default="", converter=_reason)
-
-
-def _usage(value: object) -> Mapping[str, object]:
-    if not isinstance(value, Mapping):
-        raise SubscriptionError("usage", value, "a mapping of metric to quantity")
-    return MappingProxyType(dict(value))
-
-
-def _period(value: object) -> Period:
-    if not isinstance(value, Period):
-        raise SubscriptionError("period", value, "a billkit.periods.Period")
-    return value
-
-
-@attrs.frozen(kw_only=True)
-class UsageReported:
-    """The usage measured for a closed usage ``period`` (metric -> quantity).
-
-    >>> from datetime import date
-    >>> UsageReported(on=date(2026, 2, 1), period=Period(date(2026, 1, 1), date(2026, 2, 1)),
-    ...               usage={"monthly_active_contacts": 1250}).usage["monthly_active_contacts"]
-    1250
-    """
-
-    on: date = attrs.field(converter=_on)
-    period: Period = attrs.field(converter=_period)
-    usage: Mapping[str, object] = attrs.field(converter=_usage, eq=False, hash=False)
-
-
-Event: TypeAlias = (
-    Subscribe
-    | ChangePlan
-    | Cancel
-    | UndoScheduledChange
-    | PaymentSucceeded
-    | PaymentFailed
-    | InvoiceVoided
-    | UsageReported
-)
-"""Anything :func:`apply` accepts."""
-
-_EVENT_TYPES: Final = (
-    Subscribe,
-    ChangePlan,
-    Cancel,
-    UndoScheduledChange,
-    PaymentSucceeded,
-    PaymentFailed,
-    InvoiceVoided,
-    UsageReported,
-)
-
-
-@attrs.frozen(kw_only=True)
-class Outcome:
-    """What a lifecycle function returns: the new ``subscription``, the
-    ``actions`` the caller must take and the state ``transitions``, in order.
-
-    >>> from datetime import date
-    >>> from billkit.money import Money
-    >>> plan = Plan(code="growth", name="Growth", currency="EUR", base_fee=Money("99.00", "EUR"))
-    >>> out = start_trial("org-1", plan=plan, on=date(2026, 1, 1))
-    >>> out.subscription.state.value, out.actions, out.transitions
-    ('trial', (), ())
-    """
-
-    subscription: Subscription
-    actions: tuple[Action, ...] = ()
-    transitions: tuple[Transition, ...] = ()
 
 
 # ------------------------------------------------------------------ the run
