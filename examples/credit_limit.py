@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from billkit.credit import Action, CreditLine, Ledger, Wallet, credit_state, notices_due
+from billkit.credit import CreditAction, CreditLine, Ledger, Wallet, credit_state, notices_due
 from billkit.errors import TransitionError
 from billkit.money import Money
 
@@ -49,7 +49,7 @@ def main() -> None:
     assert credit_state(ledger, "main", date(2026, 1, 16)).overdue == rub("1500.00")
 
     blocked = credit_state(ledger, "main", date(2026, 1, 30))
-    allowed = [a.value for a in Action if blocked.allows(a)]
+    allowed = [a.value for a in CreditAction if blocked.allows(a)]
     print(f"\nWhile blocked, allowed: {', '.join(allowed)}")
     assert allowed == ["top_up", "auto_renew_from_saved_method"]
     try:

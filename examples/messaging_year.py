@@ -25,13 +25,13 @@ from billkit.demo import demo_catalog
 from billkit.errors import NotAllowedError, TransitionError
 from billkit.pricing import Plan, overage_charge
 from billkit.subscriptions import (
-    Action,
     Cancel,
     ChangePlan,
     Event,
     PaymentFailed,
     PaymentSucceeded,
     Subscribe,
+    SubscriptionAction,
     SubscriptionState,
     UsageReported,
     apply,
@@ -132,7 +132,7 @@ for action in year.actions:
     print(action)
 
 
-def row(a: Action) -> tuple[str, str, str, str]:
+def row(a: SubscriptionAction) -> tuple[str, str, str, str]:
     detail = (
         a.invoice.id
         if a.invoice is not None

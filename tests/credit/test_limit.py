@@ -14,11 +14,11 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from billkit.credit import (
-    Action,
     Anchor,
+    CreditAction,
     CreditLine,
+    CreditNoticeKind,
     Ledger,
-    NoticeKind,
     NoticeRule,
     StatementState,
     Wallet,
@@ -157,7 +157,7 @@ class TestNoticeSchedule:
             notices=[NoticeRule(kind="due_soon", anchor="due", days=-20)],
         )
         ((kind, day),) = line.schedule(line.dates(2026, 1))
-        assert (kind, day) == (NoticeKind.DUE_SOON, date(2026, 1, 1))
+        assert (kind, day) == (CreditNoticeKind.DUE_SOON, date(2026, 1, 1))
 
     def test_notice_rules_are_checked(self) -> None:
         with pytest.raises(CreditError, match="one of"):
@@ -206,13 +206,13 @@ class TestTheSeedsExample:
 
     def test_what_is_allowed_while_blocked(self) -> None:
         state = credit_state(december(), "main", date(2026, 1, 30))
-        allowed = {a for a in Action if state.allows(a)}
-        assert allowed == {Action.TOP_UP, Action.AUTO_RENEW_FROM_SAVED_METHOD}
+        allowed = {a for a in CreditAction if state.allows(a)}
+        assert allowed == {CreditAction.TOP_UP, CreditAction.AUTO_RENEW_FROM_SAVED_METHOD}
         with pytest.raises(TransitionError, match="in state 'blocked' cannot 'renew_through_cart'"):
             state.check("renew_through_cart")
-        state.check(Action.TOP_UP)
+        state.check(CreditAction.TOP_UP)
         open_state = credit_state(december(), "main", date(2026, 1, 29))
-        assert all(open_state.allows(a) for a in Action)
+        assert all(open_state.allows(a) for a in CreditAction)
 
     def test_paying_from_the_account_is_refused_while_blocked_top_ups_are_not(self) -> None:
         ledger = december()
@@ -353,7 +353,7 @@ class TestNotices:
         ledger = december().top_up("main", "1000.00", at=at(2026, 1, 14), key="p1")
         (notice,) = notices_due(ledger, "main", at(2026, 1, 16, 9))
         assert (notice.kind, notice.amount, notice.statement, notice.blocked_from) == (
-            NoticeKind.OVERDUE,
+            CreditNoticeKind.OVERDUE,
             rub("500.00"),
             1,
             date(2026, 1, 30),

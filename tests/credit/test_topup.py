@@ -81,7 +81,7 @@ class TestSuggestions:
 
     def test_individuals_see_the_commission_included(self) -> None:
         options = suggest_top_ups(TARIFF, program=ANALYTICS, method=ROBOKASSA, months=[1, 9])
-        # 10 000 / 0.961 -> 10 405.83; 90 000 / 0.961 -> 93 652.45 (test_credit_commission)
+        # 10 000 / 0.961 -> 10 405.83; 90 000 / 0.961 -> 93 652.45 (tests/credit/test_commission.py)
         assert [(o.amount, o.pay, o.fee) for o in options] == [
             (rub("10000.00"), rub("10405.83"), rub("405.83")),
             (rub("90000.00"), rub("93652.45"), rub("3652.45")),

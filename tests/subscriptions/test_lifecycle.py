@@ -27,13 +27,13 @@ from billkit.subscriptions import (
     InvoiceKind,
     InvoiceVoided,
     LifecycleSettings,
-    NoticeKind,
     Outcome,
     PaymentFailed,
     PaymentSucceeded,
     Role,
     Subscribe,
     Subscription,
+    SubscriptionNoticeKind,
     SubscriptionState,
     UndoScheduledChange,
     UsageReported,
@@ -759,7 +759,7 @@ class TestInputs:
         out = apply(sub, Cancel(on=d("2026-04-10"), role="org_admin"), settings)
         notices = [a for a in out.actions if a.kind is ActionKind.NOTIFY]
         assert [a.recipients for a in notices] == [("org_admin",)]
-        assert notices[0].notice is NoticeKind.CANCELLATION_SCHEDULED
+        assert notices[0].notice is SubscriptionNoticeKind.CANCELLATION_SCHEDULED
 
 
 class TestSameDayEdges:

@@ -23,12 +23,12 @@ from billkit.subscriptions import (
     Event,
     InvoiceVoided,
     LifecycleSettings,
-    NoticeKind,
     Outcome,
     PaymentFailed,
     PaymentSucceeded,
     Subscribe,
     Subscription,
+    SubscriptionNoticeKind,
     SubscriptionState,
     UndoScheduledChange,
     UsageReported,
@@ -230,7 +230,7 @@ def test_any_sequence_of_events_leaves_a_defined_state(
         sub = out.subscription
     # Final things happen once.
     assert [a.kind for a in all_actions].count(ActionKind.MARK_FOR_DELETION) <= 1
-    assert [a.notice for a in all_actions].count(NoticeKind.CANCELLED) <= 1
+    assert [a.notice for a in all_actions].count(SubscriptionNoticeKind.CANCELLED) <= 1
     # Day by day (a nightly job) or in jumps: the same subscription, the same actions.
     timeline = simulate(first, accepted, until=sub.as_of, settings=s)
     assert timeline.final == sub
@@ -347,20 +347,20 @@ def test_the_lifecycle_does_what_the_dunning_simulation_says(
 
 def _as_move(action: object) -> list[tuple[date, str, str]]:
     """The dunning move an action stands for, if any."""
-    from billkit.subscriptions import Action
+    from billkit.subscriptions import SubscriptionAction
 
-    assert isinstance(action, Action)
+    assert isinstance(action, SubscriptionAction)
     if action.kind is ActionKind.CHARGE and action.reason.startswith("retry"):
         return [(action.on, "retry", "")]
     if action.kind is ActionKind.MARK_FOR_DELETION:
         return []  # reported with its notice below
     if action.kind is ActionKind.NOTIFY and action.notice is not None:
         move = {
-            NoticeKind.PAYMENT_OVERDUE: "notify",
-            NoticeKind.PAYMENT_REMINDER: "notify",
-            NoticeKind.FROZEN: "freeze",
-            NoticeKind.CANCELLED: "cancel",
-            NoticeKind.MARKED_FOR_DELETION: "mark_for_deletion",
+            SubscriptionNoticeKind.PAYMENT_OVERDUE: "notify",
+            SubscriptionNoticeKind.PAYMENT_REMINDER: "notify",
+            SubscriptionNoticeKind.FROZEN: "freeze",
+            SubscriptionNoticeKind.CANCELLED: "cancel",
+            SubscriptionNoticeKind.MARKED_FOR_DELETION: "mark_for_deletion",
         }.get(action.notice)
         if move is not None:
             return [(action.on, move, action.notice.value)]

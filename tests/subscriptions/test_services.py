@@ -21,7 +21,6 @@ from billkit.subscriptions import (
     BillingMode,
     MethodEvent,
     MethodState,
-    NoticeKind,
     Operation,
     RenewalOutcome,
     RenewalSettings,
@@ -30,6 +29,7 @@ from billkit.subscriptions import (
     ServiceEvent,
     ServiceSettings,
     ServiceState,
+    SubscriptionNoticeKind,
     daily_charge,
     delete_method,
     is_billed,
@@ -445,8 +445,8 @@ class TestAutoRenewal:
             ("dns-1", True, BALANCE),
         ]
         assert [(a.subject, a.notice) for a in actions] == [
-            ("vps-1", NoticeKind.AUTO_RENEWAL_OFF),
-            ("vps-2", NoticeKind.AUTO_RENEWAL_OFF),
+            ("vps-1", SubscriptionNoticeKind.AUTO_RENEWAL_OFF),
+            ("vps-2", SubscriptionNoticeKind.AUTO_RENEWAL_OFF),
         ]
         assert renewal_day(services[0], d("2026-03-31")).actions == ()
 

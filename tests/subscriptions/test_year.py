@@ -38,7 +38,6 @@ from billkit.errors import NotAllowedError, TransitionError
 from billkit.pricing import Plan, overage_charge
 from billkit.subscriptions import (
     DEFAULT_LIFECYCLE,
-    Action,
     ActionKind,
     Cancel,
     CancelReason,
@@ -47,6 +46,7 @@ from billkit.subscriptions import (
     PaymentFailed,
     PaymentSucceeded,
     Subscribe,
+    SubscriptionAction,
     SubscriptionState,
     Timeline,
     UsageReported,
@@ -196,7 +196,7 @@ TRANSITIONS = [
 ]
 
 
-def summary(action: Action) -> tuple[str, str, str, str]:
+def summary(action: SubscriptionAction) -> tuple[str, str, str, str]:
     if action.invoice is not None:
         detail = action.invoice.id
     elif action.notice is not None:

@@ -27,12 +27,12 @@ from billkit.errors import CreditError, TransitionError
 
 __all__ = [
     "DEFAULT_NOTICES",
-    "Action",
     "Anchor",
+    "CreditAction",
     "CreditLine",
+    "CreditNoticeKind",
     "CreditState",
     "Notice",
-    "NoticeKind",
     "NoticeRule",
     "Statement",
     "StatementDates",
@@ -40,13 +40,13 @@ __all__ = [
 ]
 
 
-class Action(str, enum.Enum):
+class CreditAction(str, enum.Enum):
     """What a customer may try to do with a wallet on credit.
 
     While the credit line is blocked only :attr:`TOP_UP` and
     :attr:`AUTO_RENEW_FROM_SAVED_METHOD` are allowed.
 
-    >>> Action("pay_from_account") is Action.PAY_FROM_ACCOUNT
+    >>> CreditAction("pay_from_account") is CreditAction.PAY_FROM_ACCOUNT
     True
     """
 
@@ -57,7 +57,7 @@ class Action(str, enum.Enum):
     AUTO_RENEW_FROM_SAVED_METHOD = "auto_renew_from_saved_method"
 
 
-_ALLOWED_WHILE_BLOCKED: Final = (Action.TOP_UP, Action.AUTO_RENEW_FROM_SAVED_METHOD)
+_ALLOWED_WHILE_BLOCKED: Final = (CreditAction.TOP_UP, CreditAction.AUTO_RENEW_FROM_SAVED_METHOD)
 
 
 class Anchor(str, enum.Enum):
@@ -72,10 +72,10 @@ class Anchor(str, enum.Enum):
     BLOCK = "block"
 
 
-class NoticeKind(str, enum.Enum):
+class CreditNoticeKind(str, enum.Enum):
     """Why a notice is sent.
 
-    >>> [kind.value for kind in NoticeKind]
+    >>> [kind.value for kind in CreditNoticeKind]
     ['issued', 'due_soon', 'overdue', 'blocking_soon', 'blocked']
     """
 
@@ -86,12 +86,12 @@ class NoticeKind(str, enum.Enum):
     BLOCKED = "blocked"
 
 
-def _notice_kind(value: object) -> NoticeKind:
+def _notice_kind(value: object) -> CreditNoticeKind:
     try:
-        return NoticeKind(value)
+        return CreditNoticeKind(value)
     except ValueError:
         raise CreditError(
-            "kind", value, f"one of {', '.join(k.value for k in NoticeKind)}"
+            "kind", value, f"one of {', '.join(k.value for k in CreditNoticeKind)}"
         ) from None
 
 
@@ -119,21 +119,21 @@ class NoticeRule:
     ``only_if_unpaid`` notices are sent only while the statement is unpaid.
 
     >>> NoticeRule(kind="due_soon", anchor="due", days=-3)
-    NoticeRule(kind=<NoticeKind.DUE_SOON: 'due_soon'>, anchor=<Anchor.DUE: 'due'>, days=-3, only_if_unpaid=True)
+    NoticeRule(kind=<CreditNoticeKind.DUE_SOON: 'due_soon'>, anchor=<Anchor.DUE: 'due'>, days=-3, only_if_unpaid=True)
     """
 
-    kind: NoticeKind = attrs.field(converter=_notice_kind)
+    kind: CreditNoticeKind = attrs.field(converter=_notice_kind)
     anchor: Anchor = attrs.field(converter=_anchor)
     days: int = attrs.field(default=0, converter=_days)
     only_if_unpaid: bool = attrs.field(default=True, converter=_flag)
 
 
 DEFAULT_NOTICES: Final = (
-    NoticeRule(kind=NoticeKind.ISSUED, anchor=Anchor.ISSUE, days=0, only_if_unpaid=False),
-    NoticeRule(kind=NoticeKind.DUE_SOON, anchor=Anchor.DUE, days=-3),
-    NoticeRule(kind=NoticeKind.OVERDUE, anchor=Anchor.DUE, days=1),
-    NoticeRule(kind=NoticeKind.BLOCKING_SOON, anchor=Anchor.BLOCK, days=-5),
-    NoticeRule(kind=NoticeKind.BLOCKED, anchor=Anchor.BLOCK, days=0),
+    NoticeRule(kind=CreditNoticeKind.ISSUED, anchor=Anchor.ISSUE, days=0, only_if_unpaid=False),
+    NoticeRule(kind=CreditNoticeKind.DUE_SOON, anchor=Anchor.DUE, days=-3),
+    NoticeRule(kind=CreditNoticeKind.OVERDUE, anchor=Anchor.DUE, days=1),
+    NoticeRule(kind=CreditNoticeKind.BLOCKING_SOON, anchor=Anchor.BLOCK, days=-5),
+    NoticeRule(kind=CreditNoticeKind.BLOCKED, anchor=Anchor.BLOCK, days=0),
 )
 """The hosting provider's notices: at issue, 3 days before the due date, the
 day after it, 5 days before blocking, and on the blocking day.
@@ -180,7 +180,7 @@ class Notice:
 
     wallet: str
     statement: int
-    kind: NoticeKind
+    kind: CreditNoticeKind
     on: date
     due_on: date
     blocked_from: date
@@ -306,7 +306,7 @@ class CreditLine:
             "unreachable: next month's statement is always later"
         )  # pragma: no cover
 
-    def schedule(self, dates: StatementDates) -> tuple[tuple[NoticeKind, date], ...]:
+    def schedule(self, dates: StatementDates) -> tuple[tuple[CreditNoticeKind, date], ...]:
         """Every notice of one statement as ``(kind, date)``, by date.
 
         A notice that would fall before the statement's issue is sent at issue.
@@ -405,7 +405,7 @@ class CreditState:
     >>> line = CreditLine(limit=Money("5000.00", "RUB"))
     >>> ledger = Ledger(wallets=[Wallet(name="main", currency="RUB", credit=line)])
     >>> state: CreditState = credit_state(ledger, "main", date(2026, 1, 1))
-    >>> state.available, state.blocked, state.allows(Action.PAY_FROM_ACCOUNT)
+    >>> state.available, state.blocked, state.allows(CreditAction.PAY_FROM_ACCOUNT)
     (Money('5000.00', 'RUB'), False, True)
     """
 
@@ -419,12 +419,12 @@ class CreditState:
     blocked: bool
     statements: tuple[Statement, ...]
 
-    def allows(self, action: Action | str) -> bool:
+    def allows(self, action: CreditAction | str) -> bool:
         """Whether ``action`` is allowed now (everything is, unless blocked)."""
         act = _action(action)
         return not self.blocked or act in _ALLOWED_WHILE_BLOCKED
 
-    def check(self, action: Action | str) -> None:
+    def check(self, action: CreditAction | str) -> None:
         """Raise :class:`~billkit.errors.TransitionError` unless ``action`` is allowed."""
         act = _action(action)
         if not self.allows(act):
@@ -436,11 +436,13 @@ class CreditState:
             )
 
 
-def _action(value: object) -> Action:
+def _action(value: object) -> CreditAction:
     try:
-        return Action(value)
+        return CreditAction(value)
     except ValueError:
-        raise CreditError("action", value, f"one of {', '.join(a.value for a in Action)}") from None
+        raise CreditError(
+            "action", value, f"one of {', '.join(a.value for a in CreditAction)}"
+        ) from None
 
 
 def end_of(value: object, tz: tzinfo, field: str = "at") -> datetime:

@@ -47,12 +47,12 @@ from datetime import date, datetime
 from billkit.credit import _common as c
 from billkit.credit.credit_line import (
     DEFAULT_NOTICES,
-    Action,
     Anchor,
+    CreditAction,
     CreditLine,
+    CreditNoticeKind,
     CreditState,
     Notice,
-    NoticeKind,
     NoticeRule,
     Statement,
     StatementDates,
@@ -65,12 +65,12 @@ from billkit.credit.ledger import Ledger
 # The values moved to billkit.credit.credit_line; they stay importable from here.
 __all__ = [
     "DEFAULT_NOTICES",
-    "Action",
     "Anchor",
+    "CreditAction",
     "CreditLine",
+    "CreditNoticeKind",
     "CreditState",
     "Notice",
-    "NoticeKind",
     "NoticeRule",
     "Statement",
     "StatementDates",

@@ -13,7 +13,7 @@
 * :mod:`~billkit.subscriptions.renewals`: auto-renewal from the balance or a
   saved payment method, and the saved methods' states;
 * :mod:`~billkit.subscriptions.actions`: what every function asks the caller
-  to do (:class:`Action`), the invoices it tracks, the access a state gives.
+  to do (:class:`SubscriptionAction`), the invoices it tracks, the access a state gives.
 
 Every function takes the current state, what happened and the date, and
 returns the new state and the actions; nothing reads a clock or does I/O.
@@ -37,11 +37,11 @@ from __future__ import annotations
 
 from billkit.subscriptions.actions import (
     Access,
-    Action,
     ActionKind,
     InvoiceKind,
     IssuedInvoice,
-    NoticeKind,
+    SubscriptionAction,
+    SubscriptionNoticeKind,
     Transition,
 )
 from billkit.subscriptions.dunning import (
@@ -116,7 +116,6 @@ __all__ = [
     "DEFAULT_SERVICE_SETTINGS",
     "MESSAGING_DUNNING",
     "Access",
-    "Action",
     "ActionKind",
     "Actor",
     "BillingMode",
@@ -136,7 +135,6 @@ __all__ = [
     "LifecycleSettings",
     "MethodEvent",
     "MethodState",
-    "NoticeKind",
     "Operation",
     "Outcome",
     "PaymentFailed",
@@ -154,6 +152,8 @@ __all__ = [
     "ServiceState",
     "Subscribe",
     "Subscription",
+    "SubscriptionAction",
+    "SubscriptionNoticeKind",
     "SubscriptionState",
     "Timeline",
     "Transition",

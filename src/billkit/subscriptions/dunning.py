@@ -47,7 +47,7 @@ import attrs
 from billkit.errors import PeriodError, SubscriptionError
 from billkit.periods import BillingCycle
 from billkit.subscriptions import _checks as c
-from billkit.subscriptions.actions import NoticeKind
+from billkit.subscriptions.actions import SubscriptionNoticeKind
 
 __all__ = [
     "MESSAGING_DUNNING",
@@ -106,8 +106,8 @@ def _anchor(value: object) -> DunningAnchor:
     return c.member(DunningAnchor, "anchor", value)
 
 
-def _notice(value: object) -> NoticeKind | None:
-    return None if value is None else c.member(NoticeKind, "notice", value)
+def _notice(value: object) -> SubscriptionNoticeKind | None:
+    return None if value is None else c.member(SubscriptionNoticeKind, "notice", value)
 
 
 def _days(value: object) -> int:
@@ -133,7 +133,7 @@ class DunningStep:
     move: DunningMove = attrs.field(converter=_move)
     anchor: DunningAnchor = attrs.field(default=DunningAnchor.OVERDUE, converter=_anchor)
     days: int = attrs.field(default=0, converter=_days)
-    notice: NoticeKind | None = attrs.field(default=None, converter=_notice)
+    notice: SubscriptionNoticeKind | None = attrs.field(default=None, converter=_notice)
 
     def __attrs_post_init__(self) -> None:
         anchors, low = _RULES[self.move]
@@ -151,7 +151,7 @@ class DunningStep:
                 "days", self.days, "0: a cancellation at the cycle end happens on the cycle end"
             )
         if self.move is DunningMove.NOTIFY and self.notice is None:
-            raise SubscriptionError("notice", None, "a NoticeKind for a 'notify' step")
+            raise SubscriptionError("notice", None, "a SubscriptionNoticeKind for a 'notify' step")
 
 
 def _steps(value: object) -> tuple[DunningStep, ...]:
@@ -211,7 +211,7 @@ class DunningSchedule:
         """The usual schedule, from its numbers.
 
         A notice the day an invoice falls overdue; ``reminder_days`` more
-        (:attr:`~billkit.subscriptions.NoticeKind.PAYMENT_REMINDER`);
+        (:attr:`~billkit.subscriptions.SubscriptionNoticeKind.PAYMENT_REMINDER`);
         ``retry_days`` charge retries; FROZEN ``grace_days`` after (``None``:
         never frozen); cancelled at the first cycle end after freezing, or
         ``cancel_after_days`` after the overdue day when given (``None`` with
@@ -226,7 +226,9 @@ class DunningSchedule:
         >>> [(s.move.value, s.anchor.value, s.days) for s in blocked.steps]
         [('notify', 'overdue', 0), ('freeze', 'overdue', 10)]
         """
-        steps = [DunningStep(move=DunningMove.NOTIFY, notice=NoticeKind.PAYMENT_OVERDUE)]
+        steps = [
+            DunningStep(move=DunningMove.NOTIFY, notice=SubscriptionNoticeKind.PAYMENT_OVERDUE)
+        ]
         events: list[tuple[int, int, DunningStep]] = []
         for i, days in enumerate(retry_days):
             events.append(
@@ -234,18 +236,26 @@ class DunningSchedule:
             )
         for i, days in enumerate(reminder_days):
             day = c.whole(f"reminder_days[{i}]", days, 1)
-            step = DunningStep(move="notify", days=day, notice=NoticeKind.PAYMENT_REMINDER)
+            step = DunningStep(
+                move="notify", days=day, notice=SubscriptionNoticeKind.PAYMENT_REMINDER
+            )
             events.append((day, 1, step))
         steps.extend(step for _, _, step in sorted(events, key=lambda e: (e[0], e[1])))
         if grace_days is not None:
-            steps.append(DunningStep(move="freeze", days=grace_days, notice=NoticeKind.FROZEN))
+            steps.append(
+                DunningStep(move="freeze", days=grace_days, notice=SubscriptionNoticeKind.FROZEN)
+            )
         if cancel_after_days is not None:
             steps.append(
-                DunningStep(move="cancel", days=cancel_after_days, notice=NoticeKind.CANCELLED)
+                DunningStep(
+                    move="cancel", days=cancel_after_days, notice=SubscriptionNoticeKind.CANCELLED
+                )
             )
         elif c.flag("cancel_at_cycle_end", cancel_at_cycle_end):
             steps.append(
-                DunningStep(move="cancel", anchor="cycle_end", notice=NoticeKind.CANCELLED)
+                DunningStep(
+                    move="cancel", anchor="cycle_end", notice=SubscriptionNoticeKind.CANCELLED
+                )
             )
         if deletion_days is not None:
             steps.append(
@@ -253,7 +263,7 @@ class DunningSchedule:
                     move="mark_for_deletion",
                     anchor="cancelled",
                     days=deletion_days,
-                    notice=NoticeKind.MARKED_FOR_DELETION,
+                    notice=SubscriptionNoticeKind.MARKED_FOR_DELETION,
                 )
             )
         return cls(steps=steps)
@@ -311,7 +321,7 @@ class ScheduledMove:
         return self.step.move
 
     @property
-    def notice(self) -> NoticeKind | None:
+    def notice(self) -> SubscriptionNoticeKind | None:
         """The step's notice, if any."""
         return self.step.notice
 

@@ -2,7 +2,7 @@
 
 A :class:`Subscription` is a frozen value. :func:`apply` takes one, an event
 (what happened, and on which day) and the :class:`LifecycleSettings`, and
-returns an :class:`Outcome`: the new subscription, the :class:`Action`\\ s the
+returns an :class:`Outcome`: the new subscription, the :class:`SubscriptionAction`\\ s the
 caller must take and the state :class:`Transition`\\ s, in order.
 :func:`advance` moves a subscription through time alone: trials end, cycles
 renew, invoices fall overdue, grace periods run out, cancelled organisations
@@ -75,11 +75,11 @@ from billkit.pricing.models import PricingCurrencyError
 from billkit.subscriptions import _checks as c
 from billkit.subscriptions.actions import (
     Access,
-    Action,
     ActionKind,
     InvoiceKind,
     IssuedInvoice,
-    NoticeKind,
+    SubscriptionAction,
+    SubscriptionNoticeKind,
     Transition,
 )
 from billkit.subscriptions.dunning import (
@@ -158,7 +158,7 @@ class _Run:
     def __init__(self, sub: Subscription, settings: LifecycleSettings) -> None:
         self.sub = sub
         self.settings = settings
-        self.actions: list[Action] = []
+        self.actions: list[SubscriptionAction] = []
         self.transitions: list[Transition] = []
 
     def update(self, **changes: Any) -> None:
@@ -171,14 +171,14 @@ class _Run:
         *,
         invoice: IssuedInvoice | None = None,
         amount: Money | None = None,
-        notice: NoticeKind | None = None,
+        notice: SubscriptionNoticeKind | None = None,
         recipients: tuple[str, ...] = (),
         period: Period | None = None,
         access: Access | None = None,
         reason: str = "",
     ) -> None:
         self.actions.append(
-            Action(
+            SubscriptionAction(
                 on=on,
                 kind=kind,
                 subject=self.sub.id,
@@ -192,7 +192,7 @@ class _Run:
             )
         )
 
-    def notify(self, on: date, notice: NoticeKind, reason: str = "") -> None:
+    def notify(self, on: date, notice: SubscriptionNoticeKind, reason: str = "") -> None:
         self.act(
             on,
             ActionKind.NOTIFY,
@@ -330,10 +330,12 @@ def _lapse_checkout(run: _Run, on: date, reason: str) -> None:
         return
     run.update(checkout=None)
     run.act(on, ActionKind.VOID_INVOICE, invoice=checkout.invoice, reason=reason)
-    run.notify(on, NoticeKind.CHECKOUT_FAILED, f"{checkout.plan.code}: {reason}")
+    run.notify(on, SubscriptionNoticeKind.CHECKOUT_FAILED, f"{checkout.plan.code}: {reason}")
 
 
-def _cancel(run: _Run, on: date, why: CancelReason, notice: NoticeKind | None, text: str) -> None:
+def _cancel(
+    run: _Run, on: date, why: CancelReason, notice: SubscriptionNoticeKind | None, text: str
+) -> None:
     if run.sub.state in _RUNNING:
         _close_usage(run, on)
     _lapse_checkout(run, on, "the subscription was cancelled")
@@ -363,7 +365,7 @@ def _restore(run: _Run, on: date, reason: str) -> None:
     else:
         target = S.DOWNGRADING
     run.move(on, target, reason, frozen_on=None)
-    run.notify(on, NoticeKind.PAYMENT_RECEIVED, reason)
+    run.notify(on, SubscriptionNoticeKind.PAYMENT_RECEIVED, reason)
 
 
 def _renew(run: _Run, on: date) -> None:
@@ -391,7 +393,7 @@ def _renew(run: _Run, on: date) -> None:
         scheduled=None,
     )
     if scheduled is not None:
-        run.notify(on, NoticeKind.PLAN_CHANGED, f"downgraded to {plan.code}")
+        run.notify(on, SubscriptionNoticeKind.PLAN_CHANGED, f"downgraded to {plan.code}")
         if run.sub.state is S.DOWNGRADING:
             run.move(on, S.ACTIVE, f"downgraded to {plan.code} at the end of the cycle")
     run.issue(on, InvoiceKind.SUBSCRIPTION, fee.total, period, fee)
@@ -419,7 +421,7 @@ def _cycle_end(run: _Run, on: date) -> None:
             run,
             on,
             CancelReason.REQUESTED,
-            NoticeKind.CANCELLED,
+            SubscriptionNoticeKind.CANCELLED,
             "cancelled at the end of the cycle",
         )
         return
@@ -524,7 +526,7 @@ def _process_day(run: _Run, on: date) -> None:
     sub = run.sub
     if sub.state is S.TRIAL and sub.trial_ends_on is not None and sub.trial_ends_on <= on:
         run.move(on, S.TRIAL_ENDED, "the trial ended")
-        run.notify(on, NoticeKind.TRIAL_ENDED)
+        run.notify(on, SubscriptionNoticeKind.TRIAL_ENDED)
     run.update(as_of=on)
 
 
@@ -744,7 +746,7 @@ def _complete_checkout(run: _Run, on: date) -> None:
             cycle_fee=checkout.invoice.amount,
             usage_start=on,
         )
-        run.notify(on, NoticeKind.PLAN_CHANGED, f"subscribed to {checkout.plan.code}")
+        run.notify(on, SubscriptionNoticeKind.PLAN_CHANGED, f"subscribed to {checkout.plan.code}")
         return
     restart = change.timing is ChangeTiming.IMMEDIATELY
     new_pricing = checkout.usage_plan or checkout.plan
@@ -769,7 +771,7 @@ def _complete_checkout(run: _Run, on: date) -> None:
         run.act(on, ActionKind.REFUND, amount=change.refund, reason=text)
     if run.sub.state is not S.ACTIVE:
         run.move(on, S.ACTIVE, text)
-    run.notify(on, NoticeKind.PLAN_CHANGED, text)
+    run.notify(on, SubscriptionNoticeKind.PLAN_CHANGED, text)
 
 
 def _change_plan(run: _Run, event: ChangePlan) -> None:
@@ -816,7 +818,7 @@ def _change_plan(run: _Run, event: ChangePlan) -> None:
         text = f"downgrade to {event.plan.code} on {sub.cycle.end}"
         if run.sub.state in _GOOD_STANDING:
             run.move(on, S.DOWNGRADING, text)
-        run.notify(on, NoticeKind.DOWNGRADE_SCHEDULED, text)
+        run.notify(on, SubscriptionNoticeKind.DOWNGRADE_SCHEDULED, text)
         return
     # An upgrade, or a lateral change: at once, when paid.
     if sub.state not in (S.ACTIVE, S.DOWNGRADING) or sub.unpaid:
@@ -863,7 +865,7 @@ def _cancel_event(run: _Run, event: Cancel) -> None:
     on = event.on
     text = "cancelled by the customer" + (f": {event.reason}" if event.reason else "")
     if sub.state in (S.TRIAL, S.TRIAL_ENDED):
-        _cancel(run, on, CancelReason.REQUESTED, NoticeKind.CANCELLED, text)
+        _cancel(run, on, CancelReason.REQUESTED, SubscriptionNoticeKind.CANCELLED, text)
         _cancelled_day(run, on)
         return
     already = sub.scheduled is not None and sub.scheduled.plan is None
@@ -882,7 +884,7 @@ def _cancel_event(run: _Run, event: Cancel) -> None:
     when = f"cancellation on {sub.cycle.end}" + (f": {event.reason}" if event.reason else "")
     if run.sub.state in _GOOD_STANDING:
         run.move(on, S.CANCELLING, when)
-    run.notify(on, NoticeKind.CANCELLATION_SCHEDULED, when)
+    run.notify(on, SubscriptionNoticeKind.CANCELLATION_SCHEDULED, when)
 
 
 def _undo(run: _Run, event: UndoScheduledChange) -> None:
@@ -897,7 +899,7 @@ def _undo(run: _Run, event: UndoScheduledChange) -> None:
     text = f"{what} withdrawn"
     if sub.state in (S.DOWNGRADING, S.CANCELLING):
         run.move(event.on, S.ACTIVE, text)
-    run.notify(event.on, NoticeKind.SCHEDULED_CHANGE_UNDONE, text)
+    run.notify(event.on, SubscriptionNoticeKind.SCHEDULED_CHANGE_UNDONE, text)
 
 
 def _settle(run: _Run, event: PaymentSucceeded | InvoiceVoided) -> None:
@@ -927,7 +929,7 @@ def _failed(run: _Run, event: PaymentFailed) -> None:
     invoice = _find(sub, event.invoice_id)
     if invoice is None:
         raise _unknown_invoice(sub, event.invoice_id)
-    run.notify(on, NoticeKind.PAYMENT_FAILED, f"invoice {invoice.id}: {why}")
+    run.notify(on, SubscriptionNoticeKind.PAYMENT_FAILED, f"invoice {invoice.id}: {why}")
     if invoice.overdue_on is not None or on < invoice.due_on:
         return
     run.update(

@@ -52,7 +52,12 @@ from moneyed import Money
 from billkit.errors import CurrencyMismatchError, SubscriptionError, TransitionError
 from billkit.periods import Period
 from billkit.subscriptions import _checks as c
-from billkit.subscriptions.actions import Action, ActionKind, NoticeKind, Transition
+from billkit.subscriptions.actions import (
+    ActionKind,
+    SubscriptionAction,
+    SubscriptionNoticeKind,
+    Transition,
+)
 from billkit.subscriptions.services import (
     BALANCE,
     DEFAULT_SERVICE_SETTINGS,
@@ -248,7 +253,7 @@ class RenewalOutcome:
 
     service: Service
     method: SavedMethod | None = None
-    actions: tuple[Action, ...] = ()
+    actions: tuple[SubscriptionAction, ...] = ()
     transitions: tuple[Transition, ...] = ()
 
 
@@ -373,7 +378,7 @@ def renewal_day(
     on = c.day("on", on)
     method = _check_method(service, method)
     c.flag("balance_blocked", balance_blocked)
-    actions: list[Action] = []
+    actions: list[SubscriptionAction] = []
     transitions: list[Transition] = []
     if (
         service.billing is BillingMode.PERIODIC
@@ -388,11 +393,11 @@ def renewal_day(
         actions.extend(out.actions)
         transitions.extend(out.transitions)
         actions.append(
-            Action(
+            SubscriptionAction(
                 on=on,
                 kind=ActionKind.NOTIFY,
                 subject=service.id,
-                notice=NoticeKind.SERVICE_EXPIRED,
+                notice=SubscriptionNoticeKind.SERVICE_EXPIRED,
                 reason=f"the paid term ended on {service.expires_on}",
             )
         )
@@ -415,7 +420,7 @@ def renewal_day(
             term = f"auto-renewal, term ends {service.expires_on}"
             if service.pay_from == BALANCE:
                 actions.append(
-                    Action(
+                    SubscriptionAction(
                         on=on,
                         kind=ActionKind.DEBIT_BALANCE,
                         subject=service.id,
@@ -425,7 +430,7 @@ def renewal_day(
                 )
             else:
                 actions.append(
-                    Action(
+                    SubscriptionAction(
                         on=on,
                         kind=ActionKind.CHARGE,
                         subject=service.id,
@@ -438,11 +443,11 @@ def renewal_day(
         elif service.renewal_failed_on is None:
             service = attrs.evolve(service, renewal_failed_on=on, last_attempt_on=on)
             actions.append(
-                Action(
+                SubscriptionAction(
                     on=on,
                     kind=ActionKind.NOTIFY,
                     subject=service.id,
-                    notice=NoticeKind.RENEWAL_FAILED,
+                    notice=SubscriptionNoticeKind.RENEWAL_FAILED,
                     reason=problem,
                 )
             )
@@ -490,7 +495,7 @@ def renewal_result(
         raise SubscriptionError("service", service.id, "a periodically billed service with a term")
     if service.state is ServiceState.DELETED:
         raise TransitionError(f"service {service.id}", service.state.value, "renew", ())
-    actions: list[Action] = []
+    actions: list[SubscriptionAction] = []
     transitions: list[Transition] = []
     if not paid:
         if method is not None:
@@ -501,11 +506,11 @@ def renewal_result(
             renewal_failed_on=service.renewal_failed_on or on,
         )
         actions.append(
-            Action(
+            SubscriptionAction(
                 on=on,
                 kind=ActionKind.NOTIFY,
                 subject=service.id,
-                notice=NoticeKind.RENEWAL_FAILED,
+                notice=SubscriptionNoticeKind.RENEWAL_FAILED,
                 method=method.id if method is not None else None,
                 reason=reason or "the payment failed",
             )
@@ -531,11 +536,11 @@ def renewal_result(
         last_attempt_on=None,
     )
     actions.append(
-        Action(
+        SubscriptionAction(
             on=on,
             kind=ActionKind.NOTIFY,
             subject=service.id,
-            notice=NoticeKind.SERVICE_RENEWED,
+            notice=SubscriptionNoticeKind.SERVICE_RENEWED,
             reason=f"paid until {expiry}",
         )
     )
@@ -546,7 +551,7 @@ def renewal_result(
 
 def delete_method(
     method: SavedMethod, services: Iterable[Service], on: date
-) -> tuple[tuple[Service, ...], tuple[Action, ...]]:
+) -> tuple[tuple[Service, ...], tuple[SubscriptionAction, ...]]:
     """Delete a saved method: auto-renewal goes off for every service bound to it.
 
     Returns the services (all of them, in order; those bound to the method
@@ -568,7 +573,7 @@ def delete_method(
         raise SubscriptionError("method", method, "a SavedMethod")
     on = c.day("on", on)
     out: list[Service] = []
-    actions: list[Action] = []
+    actions: list[SubscriptionAction] = []
     for i, service in enumerate(services):
         if not isinstance(service, Service):
             raise SubscriptionError(f"services[{i}]", service, "a Service")
@@ -583,11 +588,11 @@ def delete_method(
             )
             if was_on:
                 actions.append(
-                    Action(
+                    SubscriptionAction(
                         on=on,
                         kind=ActionKind.NOTIFY,
                         subject=service.id,
-                        notice=NoticeKind.AUTO_RENEWAL_OFF,
+                        notice=SubscriptionNoticeKind.AUTO_RENEWAL_OFF,
                         method=method.id,
                         reason="its saved method was deleted",
                     )

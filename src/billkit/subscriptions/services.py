@@ -42,7 +42,7 @@ from billkit.errors import NotAllowedError, SubscriptionError, TransitionError
 from billkit.money import to_money
 from billkit.periods import MONTHLY, Cycle
 from billkit.subscriptions import _checks as c
-from billkit.subscriptions.actions import Action, ActionKind, Transition
+from billkit.subscriptions.actions import ActionKind, SubscriptionAction, Transition
 
 __all__ = [
     "BALANCE",
@@ -422,7 +422,7 @@ class ServiceOutcome:
     """
 
     service: Service
-    actions: tuple[Action, ...] = ()
+    actions: tuple[SubscriptionAction, ...] = ()
     transitions: tuple[Transition, ...] = ()
 
 
@@ -445,7 +445,7 @@ def is_billed(service: Service, settings: ServiceSettings = DEFAULT_SERVICE_SETT
 
 def daily_charge(
     service: Service, on: date, settings: ServiceSettings = DEFAULT_SERVICE_SETTINGS
-) -> Action | None:
+) -> SubscriptionAction | None:
     """The day's charge of a daily-billed service: a debit of its price, or ``None``.
 
     >>> from datetime import date
@@ -460,7 +460,7 @@ def daily_charge(
     on = c.day("on", on)
     if service.billing is not BillingMode.DAILY or not is_billed(service, settings):
         return None
-    return Action(
+    return SubscriptionAction(
         on=on,
         kind=ActionKind.DEBIT_BALANCE,
         subject=service.id,
@@ -641,5 +641,9 @@ def _outcome(
         kind = ActionKind.START_SERVICE
     elif old.state is SS.ACTIVE and new.state in _STOPPED:
         kind = ActionKind.STOP_SERVICE
-    actions = () if kind is None else (Action(on=on, kind=kind, subject=new.id, reason=reason),)
+    actions = (
+        ()
+        if kind is None
+        else (SubscriptionAction(on=on, kind=kind, subject=new.id, reason=reason),)
+    )
     return ServiceOutcome(service=new, actions=actions, transitions=(transition,))

@@ -37,7 +37,7 @@ import attrs
 
 from billkit.errors import PeriodError, SubscriptionError
 from billkit.subscriptions import _checks as c
-from billkit.subscriptions.actions import Access, Action, Transition
+from billkit.subscriptions.actions import Access, SubscriptionAction, Transition
 from billkit.subscriptions.lifecycle import (
     DEFAULT_LIFECYCLE,
     Event,
@@ -68,7 +68,7 @@ class Day:
 
     on: date
     subscription: Subscription = attrs.field(repr=False)
-    actions: tuple[Action, ...] = ()
+    actions: tuple[SubscriptionAction, ...] = ()
     transitions: tuple[Transition, ...] = ()
 
     @property
@@ -117,7 +117,7 @@ class Timeline:
         return self.on(day).state
 
     @property
-    def actions(self) -> tuple[Action, ...]:
+    def actions(self) -> tuple[SubscriptionAction, ...]:
         """Every action, in order."""
         return tuple(a for d in self.days for a in d.actions)
 
@@ -184,7 +184,7 @@ def simulate(
     position = 0
     day = start
     while day <= until:
-        actions: list[Action] = []
+        actions: list[SubscriptionAction] = []
         transitions: list[Transition] = []
         if day > start:
             out = advance(sub, day, settings)

@@ -22,8 +22,8 @@ from billkit.pricing import (
 )
 from billkit.subscriptions.actions import (
     Access,
-    Action,
     IssuedInvoice,
+    SubscriptionAction,
     Transition,
 )
 from billkit.subscriptions.settings import CancelReason, SubscriptionState
@@ -231,5 +231,5 @@ class Outcome:
     """
 
     subscription: Subscription
-    actions: tuple[Action, ...] = ()
+    actions: tuple[SubscriptionAction, ...] = ()
     transitions: tuple[Transition, ...] = ()
