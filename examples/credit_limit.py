@@ -27,7 +27,7 @@ def at(y: int, m: int, d: int, hour: int = 12) -> datetime:
 
 
 def main() -> None:
-    line = CreditLine(limit=rub("5000.00"), timezone="Europe/Moscow")
+    line = CreditLine(limit=rub("5000.00"), tz="Europe/Moscow")
     ledger = Ledger(wallets=[Wallet(name="main", currency="RUB", credit=line)])
     ledger = ledger.charge("main", "1200.00", at=at(2025, 12, 10), key="vps-dec", description="VPS")
     ledger = ledger.charge("main", "300.00", at=at(2025, 12, 20), key="dns-dec", description="DNS")

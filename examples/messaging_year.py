@@ -106,7 +106,7 @@ events: list[Event] = [
 ]
 
 trial = start_trial("org-1", plan=growth, on=d("2026-01-05")).subscription
-year = simulate(trial, events, until=d("2027-01-04"))
+year = simulate(trial, events, until=d("2027-01-05"))
 assert len(year.days) == 365
 
 # Every state, day by day --------------------------------------------------------------

@@ -671,14 +671,14 @@ class TestHistory:
         ledger = self.ledger()
         march_1 = Period(date(2026, 3, 1), date(2026, 3, 2))
         assert [e.key for e in ledger.history(period=march_1)] == ["p1", "c1", "c2", "c3"]
-        kyiv = [e.key for e in ledger.history(period=march_1, timezone="Europe/Kyiv")]
+        kyiv = [e.key for e in ledger.history(period=march_1, tz="Europe/Kyiv")]
         assert kyiv == ["p1", "c1", "c2"]
         assert [e.key for e in ledger.history(kinds=["top_up"])] == ["p1"]
         assert [e.key for e in ledger.history(tags={"channel": "email"})] == ["c1", "c3"]
 
     def test_group_by_day_and_channel(self) -> None:
         charges = self.ledger().history(kinds=["charge"])
-        groups = group_entries(charges, ["day", "channel"], timezone="Europe/Kyiv")
+        groups = group_entries(charges, ["day", "channel"], tz="Europe/Kyiv")
         assert [(g.key, g.count, g.debits) for g in groups] == [
             (("2026-03-01", "email"), 1, Money("120.00", "UAH")),
             (("2026-03-01", "sms"), 1, Money("35.50", "UAH")),
@@ -713,7 +713,7 @@ class TestHistory:
 
     def test_bad_history_input(self) -> None:
         with pytest.raises(CreditError, match="time zone"):
-            self.ledger().history(timezone="Mars/Olympus")
+            self.ledger().history(tz="Mars/Olympus")
         with pytest.raises(CreditError, match="at least one key"):
             group_entries([], [])
 
@@ -721,5 +721,5 @@ class TestHistory:
 def test_time_zones_by_offset() -> None:
     ledger = main_ledger().top_up("main", "1.00", at=t(1, hour=22), key="p1")
     day = Period(date(2026, 3, 2), date(2026, 3, 3))
-    assert [e.key for e in ledger.history(period=day, timezone="+03:00")] == ["p1"]
-    assert ledger.history(period=day, timezone="-03:00") == ()
+    assert [e.key for e in ledger.history(period=day, tz="+03:00")] == ["p1"]
+    assert ledger.history(period=day, tz="-03:00") == ()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -115,10 +116,13 @@ class TestStatementDates:
         )
 
     def test_next_issue_in_the_lines_time_zone(self) -> None:
-        moscow = CreditLine(limit=rub("1.00"), timezone="Europe/Moscow")
+        moscow = CreditLine(limit=rub("1.00"), tz="Europe/Moscow")
         # 21:30 UTC on Jan 31 is already Feb 1 00:30 in Moscow: the next statement is March 1
         assert moscow.next_issue(at(2026, 1, 31, 21)) == datetime(2026, 3, 1, tzinfo=moscow.tz)
         assert moscow.next_issue(at(2026, 1, 31, 20)) == datetime(2026, 2, 1, tzinfo=moscow.tz)
+        # tz is a tzinfo or a name of one: the same line either way
+        assert CreditLine(limit=rub("1.00"), tz=ZoneInfo("Europe/Moscow")) == moscow
+        assert CreditLine(limit=rub("1.00"), tz="+03:00").tz.utcoffset(None) == timedelta(hours=3)
 
     def test_bad_lines(self) -> None:
         with pytest.raises(CreditError, match="due_day = 1: expected a day on or after"):
@@ -128,7 +132,7 @@ class TestStatementDates:
         with pytest.raises(CreditError, match="from 1 to 31"):
             CreditLine(limit=rub("1.00"), block_day=32)
         with pytest.raises(CreditError, match="time zone"):
-            CreditLine(limit=rub("1.00"), timezone="Moscow")
+            CreditLine(limit=rub("1.00"), tz="Moscow")
         with pytest.raises(CreditError, match="above zero"):
             CreditLine(limit=rub("0"))
 
@@ -297,7 +301,7 @@ class TestLimitAndRounding:
         assert state.debt == rub("0.0001")
 
     def test_the_lines_time_zone_decides_the_month(self) -> None:
-        moscow = CreditLine(limit=rub("5000.00"), timezone="Europe/Moscow")
+        moscow = CreditLine(limit=rub("5000.00"), tz="Europe/Moscow")
         ledger = on_credit(moscow).charge("main", "10.00", at=at(2026, 1, 31, 20), key="jan")
         # 22:00 UTC on Jan 31 is Feb 1, 01:00 in Moscow: a February expense
         ledger = ledger.charge("main", "20.00", at=at(2026, 1, 31, 22), key="feb")

@@ -519,7 +519,7 @@ def test_paying_more_never_earns_less(units: int, more: int, tariff_units: int) 
 @settings(max_examples=100, deadline=None)
 @given(st.integers(0, 10**6), st.lists(st.integers(0, 10**5), max_size=10))
 def test_free_units_are_used_before_any_are_billed(units: int, uses: list[int]) -> None:
-    allowance = FreeAllowance(metric="emails", units=units)
+    allowance = FreeAllowance(metric="emails", included=units)
     free_total = 0
     for quantity in uses:
         use = allowance.consume(quantity)

@@ -215,12 +215,14 @@ def test_any_sequence_of_events_leaves_a_defined_state(
         on = sub.as_of + timedelta(days=gap)
         event = data.draw(an_event(sub, on), label="event")
         if event is None:
-            out = advance(sub, on, s)
+            out = advance(sub, on + timedelta(days=1), s)
         else:
             try:
                 out = apply(sub, event, s)
             except REFUSALS:
-                out = advance(sub, on, s)  # refused: the day passes all the same
+                out = advance(
+                    sub, on + timedelta(days=1), s
+                )  # refused: the day passes all the same
             else:
                 accepted.append(event)
                 assert apply(sub, event, s) == out  # the same inputs, the same outputs
@@ -232,7 +234,7 @@ def test_any_sequence_of_events_leaves_a_defined_state(
     assert [a.kind for a in all_actions].count(ActionKind.MARK_FOR_DELETION) <= 1
     assert [a.notice for a in all_actions].count(SubscriptionNoticeKind.CANCELLED) <= 1
     # Day by day (a nightly job) or in jumps: the same subscription, the same actions.
-    timeline = simulate(first, accepted, until=sub.as_of, settings=s)
+    timeline = simulate(first, accepted, until=sub.as_of + timedelta(days=1), settings=s)
     assert timeline.final == sub
     assert list(timeline.actions) == all_actions
 
@@ -296,7 +298,7 @@ def test_the_lifecycle_does_what_the_dunning_simulation_says(
     sub = apply(sub, Subscribe(on=date(2026, 3, 1), role="org_admin", plan=GROWTH), s).subscription
     sub = apply(sub, PaymentSucceeded(on=date(2026, 3, 1), invoice_id="org-1/0001"), s).subscription
     issued = date(2026, 4, 1)
-    sub = advance(sub, issued, s).subscription
+    sub = advance(sub, issued + timedelta(days=1), s).subscription
     seen: list[tuple[date, str, str]] = []
     if day_in_cycle == 0:  # declined on its issue day: overdue at once
         out = apply(sub, PaymentFailed(on=issued, invoice_id="org-1/0002"), s)
@@ -313,7 +315,7 @@ def test_the_lifecycle_does_what_the_dunning_simulation_says(
     day = sub.as_of
     while day < end:
         day += timedelta(days=1)
-        out = advance(sub, day, s)
+        out = advance(sub, day + timedelta(days=1), s)
         sub = out.subscription
         actions = list(out.actions)
         for action in out.actions:  # every other invoice is paid the day it is issued
@@ -377,14 +379,14 @@ def test_usage_reported_is_priced_over_the_whole_usage_period() -> None:
         sub, Subscribe(on=date(2026, 1, 31), role="org_admin", plan=ANNUAL, usage_plan=ANNUAL_USAGE)
     ).subscription
     sub = apply(sub, PaymentSucceeded(on=date(2026, 1, 31), invoice_id="org-1/0001")).subscription
-    out = advance(sub, date(2026, 2, 28))  # the 31st clamps to February's end
+    out = advance(sub, date(2026, 3, 1))  # the 31st clamps to February's end
     window = Period(date(2026, 1, 31), date(2026, 2, 28))
     assert [a.period for a in out.actions if a.kind is ActionKind.MEASURE_USAGE] == [window]
     billed = apply(
         out.subscription, UsageReported(on=date(2026, 2, 28), period=window, usage={MAC: 1180})
     )
     assert billed.actions[0].amount == Money("40.00", "EUR")
-    later = advance(billed.subscription, date(2026, 3, 31))
+    later = advance(billed.subscription, date(2026, 4, 1))
     assert [a.period for a in later.actions if a.kind is ActionKind.MEASURE_USAGE] == [
         Period(date(2026, 2, 28), date(2026, 3, 31))  # back to the 31st: no drift
     ]

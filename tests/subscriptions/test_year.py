@@ -212,7 +212,7 @@ def summary(action: SubscriptionAction) -> tuple[str, str, str, str]:
 @pytest.fixture(scope="module")
 def year() -> Timeline:
     trial = start_trial("org-1", plan=GROWTH, on=d("2026-01-05")).subscription
-    return simulate(trial, EVENTS, until=d("2027-01-04"))
+    return simulate(trial, EVENTS, until=d("2027-01-05"))
 
 
 def test_every_day_is_simulated(year: Timeline) -> None:

@@ -79,10 +79,13 @@ def _zone(key: str) -> tzinfo:
 
 
 def zone(field: str, value: object) -> tzinfo:
-    """The time zone named by ``value``: ``'UTC'``, a fixed offset such as
-    ``'+03:00'``, or an IANA name such as ``'Europe/Moscow'``."""
+    """The time zone ``value``: a ``tzinfo``, or a name: ``'UTC'``, a fixed
+    offset such as ``'+03:00'``, or an IANA name such as ``'Europe/Moscow'``."""
+    if isinstance(value, tzinfo):
+        return value
     expected = (
-        "a time zone: 'UTC', an offset such as '+03:00', or an IANA name such as 'Europe/Moscow'"
+        "a time zone: a tzinfo, 'UTC', an offset such as '+03:00', or an IANA name such as "
+        "'Europe/Moscow'"
     )
     if not isinstance(value, str) or not value:
         raise CreditError(field, value, expected)

@@ -352,11 +352,11 @@ def _metric(value: object) -> str:
     return c.text("metric", value, required=True)
 
 
-def _units(value: object) -> Decimal:
-    units = to_decimal(value, "units")
-    if units < 0:
-        raise CreditError("units", value, "a number of units of zero or more")
-    return units
+def _included(value: object) -> Decimal:
+    included = to_decimal(value, "included")
+    if included < 0:
+        raise CreditError("included", value, "a number of units of zero or more")
+    return included
 
 
 def _used(value: object) -> Decimal:
@@ -375,7 +375,7 @@ class AllowanceUse:
     """How a quantity split over a free allowance: ``free + billable``, and the
     allowance afterwards.
 
-    >>> use: AllowanceUse = FreeAllowance(metric="emails", units=10).consume(12)
+    >>> use: AllowanceUse = FreeAllowance(metric="emails", included=10).consume(12)
     >>> use.free, use.billable, use.allowance.used
     (Decimal('10'), Decimal('2'), Decimal('10'))
     """
@@ -387,15 +387,15 @@ class AllowanceUse:
 
 @attrs.frozen(kw_only=True)
 class FreeAllowance:
-    """Free units of ``metric`` a customer has before paying anything: used
-    first, then usage is billable. Unlike a plan's per-cycle ``included``
-    units, it does not renew: once ``used`` reaches ``units`` it is gone
-    (or once ``expires_at`` passes).
+    """``included`` free units of ``metric`` a customer has before paying
+    anything: used first, then usage is billable. Unlike a plan's per-cycle
+    ``included`` units, it does not renew: once ``used`` reaches ``included``
+    it is gone (or once ``expires_at`` passes).
 
     The marketing SaaS's 2 500 free emails: a first campaign of 4 001 emails
     bills 1 501; the next campaign bills in full.
 
-    >>> free = FreeAllowance(metric="emails", units=2500)
+    >>> free = FreeAllowance(metric="emails", included=2500)
     >>> first = free.consume(4001)
     >>> first.free, first.billable
     (Decimal('2500'), Decimal('1501'))
@@ -404,18 +404,18 @@ class FreeAllowance:
     """
 
     metric: str = attrs.field(converter=_metric)
-    units: Decimal = attrs.field(converter=_units)
+    included: Decimal = attrs.field(converter=_included)
     used: Decimal = attrs.field(default=_ZERO, converter=_used)
     expires_at: datetime | None = attrs.field(default=None, converter=_expires)
 
     def __attrs_post_init__(self) -> None:
-        if self.used > self.units:
-            raise CreditError("used", self.used, f"at most units ({self.units})")
+        if self.used > self.included:
+            raise CreditError("used", self.used, f"at most included ({self.included})")
 
     @property
     def remaining(self) -> Decimal:
         """Free units left."""
-        return CONTEXT.subtract(self.units, self.used)
+        return CONTEXT.subtract(self.included, self.used)
 
     def consume(self, quantity: object, at: datetime | None = None) -> AllowanceUse:
         """Split ``quantity`` into free units (as many as are left) and billable

@@ -203,8 +203,8 @@ def _block_day(value: object) -> int:
     return c.whole_number("block_day", value, 1, 31)
 
 
-def _timezone(value: object) -> str:
-    return c.zone_key("timezone", value)
+def _tz(value: object) -> tzinfo:
+    return c.zone("tz", value)
 
 
 def _notices(value: object) -> tuple[NoticeRule, ...]:
@@ -229,9 +229,10 @@ class CreditLine:
     and ``block_day`` are days of the month (1 to 31, in that order; the due
     day may equal the statement day, the blocking day must come after the due
     day); a day past the month's end falls on its last day (see the module
-    docs). ``timezone`` decides which calendar day a moment belongs to.
+    docs). ``tz`` (a ``tzinfo``, or a name such as ``'Europe/Moscow'``) decides which
+    calendar day a moment belongs to.
 
-    >>> line = CreditLine(limit=Money("5000.00", "RUB"), timezone="Europe/Moscow")
+    >>> line = CreditLine(limit=Money("5000.00", "RUB"), tz="Europe/Moscow")
     >>> line.dates(2026, 4).blocked_from   # a 30-day month: the 30th itself
     datetime.date(2026, 4, 30)
     >>> line.dates(2028, 2).blocked_from   # a leap February: its last day
@@ -246,7 +247,7 @@ class CreditLine:
     statement_day: int = attrs.field(default=1, converter=_statement_day)
     due_day: int = attrs.field(default=15, converter=_due_day)
     block_day: int = attrs.field(default=30, converter=_block_day)
-    timezone: str = attrs.field(default="UTC", converter=_timezone)
+    tz: tzinfo = attrs.field(default=c.UTC, converter=_tz)
     notices: tuple[NoticeRule, ...] = attrs.field(default=DEFAULT_NOTICES, converter=_notices)
 
     def __attrs_post_init__(self) -> None:
@@ -261,11 +262,6 @@ class CreditLine:
     def currency(self) -> Currency:
         """The currency of the limit."""
         return self.limit.currency
-
-    @property
-    def tz(self) -> tzinfo:
-        """:attr:`timezone` as a ``tzinfo``."""
-        return c.zone("timezone", self.timezone)
 
     def dates(self, year: int, month: int) -> StatementDates:
         """The statement dates of the statement issued in ``year``-``month``.

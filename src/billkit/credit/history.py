@@ -37,9 +37,9 @@ _BUILTIN_KEYS: Final = ("day", "month", "kind", "wallet", "reference")
 
 
 def group_entries(
-    entries: Iterable[Entry], by: str | Sequence[str], *, timezone: str = "UTC"
+    entries: Iterable[Entry], by: str | Sequence[str], *, tz: tzinfo | str = "UTC"
 ) -> tuple[HistoryGroup, ...]:
-    """Entries grouped by ``by``: ``'day'``, ``'month'`` (in ``timezone``),
+    """Entries grouped by ``by``: ``'day'``, ``'month'`` (in time zone ``tz``),
     ``'kind'``, ``'wallet'``, ``'reference'`` or a tag name (``'tag:day'`` for a
     tag that shadows one of those). Each group sums money in and out, in one
     currency (entries in several currencies give a group per currency).
@@ -66,8 +66,8 @@ def group_entries(
     keys = (by,) if isinstance(by, str) else tuple(by)
     if not keys:
         raise CreditError("by", by, "at least one key to group by")
-    tz = c.zone("timezone", timezone)
-    getters = [_getter(c.text("by", k, required=True), tz) for k in keys]
+    zone = c.zone("tz", tz)
+    getters = [_getter(c.text("by", k, required=True), zone) for k in keys]
     groups: dict[tuple[Any, ...], list[Any]] = {}
     with decimal.localcontext(CONTEXT):
         for entry in entries:
@@ -112,7 +112,7 @@ def _getter(name: str, tz: tzinfo) -> Callable[[Entry], str]:
 
 
 def tax_by_row(
-    amounts: Sequence[Money], rate: object, policy: RoundingPolicy = DEFAULT_ROUNDING
+    amounts: Sequence[Money], rate: object, rounding: RoundingPolicy = DEFAULT_ROUNDING
 ) -> list[Money]:
     """The tax included in each row of one document, adding up to the
     document's tax.
@@ -147,7 +147,7 @@ def tax_by_row(
             if row.amount < 0:
                 raise CreditError(f"amounts[{i}]", row, "an amount of zero or more")
             total += row.amount
-        tax = policy.round_amount(total * r / (1 + r), currency)
+        tax = rounding.round_amount(total * r / (1 + r), currency)
         if not total:
-            return [Money(policy.round_amount(_ZERO, currency), currency) for _ in rows]
-        return allocate(Money(tax, currency), [row.amount for row in rows], policy)
+            return [Money(rounding.round_amount(_ZERO, currency), currency) for _ in rows]
+        return allocate(Money(tax, currency), [row.amount for row in rows], rounding)

@@ -43,7 +43,7 @@ from __future__ import annotations
 import bisect
 import decimal
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from typing import Any, Final, TypeVar
 
@@ -1212,13 +1212,13 @@ class Ledger:
         self,
         *,
         period: Period | None = None,
-        timezone: str = "UTC",
+        tz: tzinfo | str = "UTC",
         wallet: str | None = None,
         kinds: Iterable[EntryKind | str] | None = None,
         tags: Mapping[str, str] | None = None,
     ) -> tuple[Entry, ...]:
         """Entries in time order, filtered: days of ``period`` (in
-        ``timezone``), one ``wallet``, some ``kinds``, matching every tag of ``tags``.
+        time zone ``tz``), one ``wallet``, some ``kinds``, matching every tag of ``tags``.
 
         >>> from datetime import datetime, timezone
         >>> from billkit.periods import Period
@@ -1230,7 +1230,7 @@ class Ledger:
         ...                                tags={"channel": "sms"})]
         ['c1']
         """
-        tz = c.zone("timezone", timezone)
+        zone = c.zone("tz", tz)
         if wallet is not None:
             self.wallet(wallet)
         wanted = None if kinds is None else {_to_entry_kind(k) for k in kinds}
@@ -1243,7 +1243,7 @@ class Ledger:
                 continue
             if wanted is not None and entry.kind not in wanted:
                 continue
-            if period is not None and c.local_date(entry.at, tz) not in period:
+            if period is not None and c.local_date(entry.at, zone) not in period:
                 continue
             if any(entry.tag(name, "\x00") != value for name, value in wanted_tags):
                 continue

@@ -27,7 +27,7 @@ put the blocking day on or before the due date (a due day of 29 and a
 blocking day of 30 in a 28-day February), blocking moves to the day after
 the due date, the first day it can happen (March 1).
 
-Days are calendar days in the line's ``timezone`` ('UTC' unless set): a
+Days are calendar days in the line's time zone ``tz`` (UTC unless set): a
 charge at 2026-01-31 22:00 UTC belongs to February in Moscow.
 
 >>> from datetime import date

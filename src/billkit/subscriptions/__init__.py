@@ -29,7 +29,7 @@ returns the new state and the actions; nothing reads a clock or does I/O.
 >>> out = apply(sub, PaymentFailed(on=date(2026, 2, 1), invoice_id="org-1/0002", reason="card declined"))
 >>> out.subscription.state.value
 'pending_payment'
->>> advance(out.subscription, date(2026, 2, 6)).subscription.state.value
+>>> advance(out.subscription, date(2026, 2, 7)).subscription.state.value
 'frozen'
 """
 

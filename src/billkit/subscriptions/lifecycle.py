@@ -556,14 +556,17 @@ def _advance(run: _Run, to: date) -> None:
 
 
 def advance(
-    subscription: Subscription, to: date, settings: LifecycleSettings = DEFAULT_LIFECYCLE
+    subscription: Subscription, until: date, settings: LifecycleSettings = DEFAULT_LIFECYCLE
 ) -> Outcome:
-    """Move ``subscription`` through time to the end of day ``to``.
+    """Move ``subscription`` through time: every day before ``until``.
 
-    Every day between is processed, in order, as if the caller had called
-    once a day: a checkout not paid on its day lapses; usage periods close
-    (:attr:`~billkit.subscriptions.ActionKind.MEASURE_USAGE`); at the end of
-    a cycle the subscription is cancelled (as scheduled, or for
+    ``until`` is exclusive: the subscription comes out at the end of the day
+    before it (its ``as_of``), so a nightly job calls ``advance(sub, today)``
+    to process every day up to yesterday, and calling it again the same day
+    changes nothing. Every day between is processed, in order, as if the
+    caller had called once a day: a checkout not paid on its day lapses;
+    usage periods close (:attr:`~billkit.subscriptions.ActionKind.MEASURE_USAGE`);
+    at the end of a cycle the subscription is cancelled (as scheduled, or for
     non-payment), downgraded or renewed with a new subscription invoice;
     invoices not paid by their due day fall overdue; the dunning schedule
     runs; cancelled organisations are marked for deletion; trials end.
@@ -572,14 +575,22 @@ def advance(
     >>> from billkit.money import Money
     >>> plan = Plan(code="growth", name="Growth", currency="EUR", base_fee=Money("99.00", "EUR"))
     >>> trial = start_trial("org-1", plan=plan, on=date(2026, 1, 1)).subscription
-    >>> out = advance(trial, date(2026, 1, 20))
-    >>> [str(t) for t in out.transitions]
-    ['2026-01-15 org-1 trial -> trial_ended (the trial ended)']
+    >>> out = advance(trial, date(2026, 1, 21))
+    >>> [str(t) for t in out.transitions], out.subscription.as_of
+    (['2026-01-15 org-1 trial -> trial_ended (the trial ended)'], datetime.date(2026, 1, 20))
     >>> out.subscription.access.blocked()
     ('platform', 'outbound', 'workflows')
     """
     run = _Run(_check_subscription(subscription), _check_settings(settings))
-    _advance(run, c.day("to", to))
+    until = c.day("until", until)
+    if until <= run.sub.as_of:
+        raise PeriodError(
+            "until",
+            until,
+            f"a day after {run.sub.as_of}, the last day processed for {run.sub.id} "
+            "(advance stops before until)",
+        )
+    _advance(run, until - _ONE_DAY)
     return run.outcome()
 
 

@@ -112,7 +112,7 @@ class Checkout:
     >>> sub = apply(sub, Subscribe(on=date(2026, 1, 3), role="org_admin", plan=plan)).subscription
     >>> sub.checkout.invoice.id, sub.checkout.requested_on, str(sub.checkout.period)
     ('org-1/0001', datetime.date(2026, 1, 3), '2026-01-03..2026-02-03')
-    >>> advance(sub, date(2026, 1, 4)).subscription.checkout is None     # not paid that day
+    >>> advance(sub, date(2026, 1, 5)).subscription.checkout is None     # not paid that day
     True
     """
 
@@ -154,7 +154,7 @@ class Subscription:
     >>> sub = start_trial("org-1", plan=plan, on=date(2026, 1, 1)).subscription
     >>> sub = apply(sub, Subscribe(on=date(2026, 1, 1), role="org_admin", plan=plan)).subscription
     >>> sub = apply(sub, PaymentSucceeded(on=date(2026, 1, 1), invoice_id="org-1/0001")).subscription
-    >>> sub = advance(sub, date(2026, 2, 2)).subscription       # February's invoice unpaid
+    >>> sub = advance(sub, date(2026, 2, 3)).subscription       # February's invoice unpaid
     >>> print(sub)
     org-1 pending_payment on growth, as of 2026-02-02, cycle 2026-02-01..2026-03-01
     >>> [str(i) for i in sub.overdue], sub.overdue_since
