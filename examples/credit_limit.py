@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from billkit.credit import CreditAction, CreditLine, Ledger, Wallet, credit_state, notices_due
+from billkit.credit import CreditLine, Ledger, Wallet, credit_state, notices_due
+from billkit.credit.credit_line import CreditAction
 from billkit.errors import TransitionError
 from billkit.money import Money
 

@@ -27,17 +27,16 @@ from billkit.pricing import Plan, overage_charge
 from billkit.subscriptions import (
     Cancel,
     ChangePlan,
-    Event,
     PaymentFailed,
     PaymentSucceeded,
     Subscribe,
     SubscriptionAction,
     SubscriptionState,
-    UsageReported,
     apply,
     simulate,
     start_trial,
 )
+from billkit.subscriptions.events import Event, UsageReported
 
 S = SubscriptionState
 MAC = "monthly_active_contacts"

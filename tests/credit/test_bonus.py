@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from billkit.credit import BonusProgram, BonusTier, Cashback, FreeAllowance
+from billkit.credit import BonusProgram, Cashback
+from billkit.credit.bonus import BonusTier, FreeAllowance
 from billkit.errors import CreditError, CurrencyMismatchError
 from billkit.money import Money, RoundingPolicy
 from billkit.periods import Cycle

@@ -6,7 +6,8 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 import pytest
 
-from billkit.credit import Cashback, Commission, FeeMode, PaymentMethod, fee_on_top, gross_up
+from billkit.credit import Cashback, Commission, PaymentMethod
+from billkit.credit.commission import FeeMode, fee_on_top, gross_up
 from billkit.errors import CreditError, CurrencyMismatchError
 from billkit.money import Money, RoundingPolicy
 

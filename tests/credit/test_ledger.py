@@ -11,21 +11,11 @@ from decimal import Decimal
 import attrs
 import pytest
 
-from billkit.credit import (
-    DEFAULT_ORDER,
-    ConsumptionOrder,
-    CreditKind,
-    CreditLine,
-    Entry,
-    EntryKind,
-    Ledger,
-    PendingPayment,
-    Wallet,
-    allocate_entries,
-    balance_of,
-    group_entries,
-    tax_by_row,
-)
+from billkit.credit import CreditKind, CreditLine, Entry, EntryKind, Ledger, Wallet
+from billkit.credit.entries import PendingPayment
+from billkit.credit.history import group_entries, tax_by_row
+from billkit.credit.streams import allocate_entries, balance_of
+from billkit.credit.wallets import DEFAULT_ORDER, ConsumptionOrder
 from billkit.errors import (
     CreditError,
     CreditLimitExceededError,

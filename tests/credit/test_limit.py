@@ -14,17 +14,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from billkit.credit import (
+from billkit.credit import CreditLine, Ledger, Wallet, credit_state, notices_due
+from billkit.credit.credit_line import (
     Anchor,
     CreditAction,
-    CreditLine,
     CreditNoticeKind,
-    Ledger,
     NoticeRule,
     StatementState,
-    Wallet,
-    credit_state,
-    notices_due,
 )
 from billkit.errors import (
     CreditError,

@@ -24,29 +24,26 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from billkit.credit import (
-    AutopayReason,
     AutopaySettings,
     BonusProgram,
     Cashback,
     Commission,
-    ConsumptionOrder,
     CreditKind,
     CreditLine,
     Entry,
     EntryKind,
-    FreeAllowance,
     Ledger,
-    LotOrder,
     PaymentMethod,
     Wallet,
-    allocate_entries,
-    balance_of,
     credit_state,
     decide_autopay,
-    fee_on_top,
-    gross_up,
-    tax_by_row,
 )
+from billkit.credit.autopay import AutopayReason
+from billkit.credit.bonus import FreeAllowance
+from billkit.credit.commission import fee_on_top, gross_up
+from billkit.credit.history import tax_by_row
+from billkit.credit.streams import allocate_entries, balance_of
+from billkit.credit.wallets import ConsumptionOrder, LotOrder
 from billkit.errors import BillkitError, TransitionError
 from billkit.money import Money, RoundingPolicy, minor_units
 from tests.strategies import currency_codes, exact_decimal

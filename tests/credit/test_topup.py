@@ -14,13 +14,12 @@ from billkit.credit import (
     EntryKind,
     Ledger,
     PaymentMethod,
-    PendingPayment,
     Wallet,
     receive_payment,
-    reward_payment,
     suggest_top_ups,
-    top_up_option,
 )
+from billkit.credit.entries import PendingPayment
+from billkit.credit.topup import reward_payment, top_up_option
 from billkit.errors import CreditError
 from billkit.money import Money
 from billkit.periods import Cycle

@@ -8,14 +8,14 @@ import pytest
 
 from billkit.errors import PeriodError, ValidationError
 from billkit.periods import MONTHLY, BillingCycle
-from billkit.subscriptions import (
+from billkit.subscriptions.actions import SubscriptionNoticeKind
+from billkit.subscriptions.dunning import (
     MESSAGING_DUNNING,
     DunningAnchor,
     DunningMove,
     DunningSchedule,
     DunningStep,
     ScheduledMove,
-    SubscriptionNoticeKind,
     cancel_date,
     simulate_dunning,
 )

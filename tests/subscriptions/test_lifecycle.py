@@ -18,30 +18,25 @@ from billkit.errors import NotAllowedError, PeriodError, TransitionError, Valida
 from billkit.pricing import Plan, overage_charge
 from billkit.pricing.models import PricingCurrencyError
 from billkit.subscriptions import (
-    Access,
     ActionKind,
     Cancel,
-    CancelReason,
     ChangePlan,
-    DunningSchedule,
-    InvoiceKind,
-    InvoiceVoided,
     LifecycleSettings,
-    Outcome,
     PaymentFailed,
     PaymentSucceeded,
-    Role,
     Subscribe,
     Subscription,
-    SubscriptionNoticeKind,
     SubscriptionState,
-    UndoScheduledChange,
-    UsageReported,
     advance,
-    allowed_events,
     apply,
     start_trial,
 )
+from billkit.subscriptions.actions import Access, InvoiceKind, SubscriptionNoticeKind
+from billkit.subscriptions.dunning import DunningSchedule
+from billkit.subscriptions.events import InvoiceVoided, UndoScheduledChange, UsageReported
+from billkit.subscriptions.lifecycle import allowed_events
+from billkit.subscriptions.settings import CancelReason, Role
+from billkit.subscriptions.subscription import Outcome
 
 S = SubscriptionState
 MAC = "monthly_active_contacts"

@@ -18,26 +18,21 @@ from billkit.subscriptions import (
     ActionKind,
     Cancel,
     ChangePlan,
-    DunningMove,
-    DunningSchedule,
-    Event,
-    InvoiceVoided,
     LifecycleSettings,
-    Outcome,
     PaymentFailed,
     PaymentSucceeded,
     Subscribe,
     Subscription,
-    SubscriptionNoticeKind,
     SubscriptionState,
-    UndoScheduledChange,
-    UsageReported,
     advance,
     apply,
     simulate,
-    simulate_dunning,
     start_trial,
 )
+from billkit.subscriptions.actions import SubscriptionNoticeKind
+from billkit.subscriptions.dunning import DunningMove, DunningSchedule, simulate_dunning
+from billkit.subscriptions.events import Event, InvoiceVoided, UndoScheduledChange, UsageReported
+from billkit.subscriptions.subscription import Outcome
 
 S = SubscriptionState
 MAC = "monthly_active_contacts"

@@ -14,29 +14,31 @@ from billkit.errors import (
     TransitionError,
     ValidationError,
 )
-from billkit.subscriptions import (
-    BALANCE,
-    ActionKind,
-    Actor,
-    BillingMode,
+from billkit.subscriptions import ActionKind
+from billkit.subscriptions.actions import SubscriptionNoticeKind
+from billkit.subscriptions.renewals import (
     MethodEvent,
     MethodState,
-    Operation,
     RenewalOutcome,
     RenewalSettings,
     SavedMethod,
-    Service,
-    ServiceEvent,
-    ServiceSettings,
-    ServiceState,
-    SubscriptionNoticeKind,
-    daily_charge,
     delete_method,
-    is_billed,
     method_transition,
     renewal_day,
     renewal_result,
     renewal_window,
+)
+from billkit.subscriptions.services import (
+    BALANCE,
+    Actor,
+    BillingMode,
+    Operation,
+    Service,
+    ServiceEvent,
+    ServiceSettings,
+    ServiceState,
+    daily_charge,
+    is_billed,
     service_transition,
 )
 

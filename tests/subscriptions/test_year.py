@@ -37,23 +37,21 @@ from billkit.demo import demo_catalog
 from billkit.errors import NotAllowedError, TransitionError
 from billkit.pricing import Plan, overage_charge
 from billkit.subscriptions import (
-    DEFAULT_LIFECYCLE,
     ActionKind,
     Cancel,
-    CancelReason,
     ChangePlan,
-    Event,
     PaymentFailed,
     PaymentSucceeded,
     Subscribe,
     SubscriptionAction,
     SubscriptionState,
-    Timeline,
-    UsageReported,
     apply,
     simulate,
     start_trial,
 )
+from billkit.subscriptions.events import Event, UsageReported
+from billkit.subscriptions.settings import DEFAULT_LIFECYCLE, CancelReason
+from billkit.subscriptions.simulate import Timeline
 
 S = SubscriptionState
 MAC = "monthly_active_contacts"

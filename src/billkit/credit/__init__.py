@@ -1,18 +1,27 @@
 """Credit: balances, bonuses, cashback, commission, autopay and credit limits.
 
-* :mod:`~billkit.credit.ledger`: the :class:`Ledger` of a customer's
-  wallets and signed entries; balances at any time, which payment paid which
-  charge, pending payments, refunds that never return bonus money as cash,
-  history filtered and grouped;
+The names most callers need are here; the rest live in the module that
+defines them:
+
+* :mod:`~billkit.credit.entries`: entry and credit kinds, entries, pending
+  payments and the rows a ledger reports (allocations, expenses, open lots);
+* :mod:`~billkit.credit.wallets`: wallets and the order charges spend credit in;
+* :mod:`~billkit.credit.ledger`: the :class:`Ledger`: balances at any time,
+  which payment paid which charge, pending payments, refunds that never
+  return bonus money as cash;
+* :mod:`~billkit.credit.streams`: balances and allocations over millions of
+  entries in flat memory;
+* :mod:`~billkit.credit.history`: history grouped by day, month or tag; the
+  tax included in each expense row;
 * :mod:`~billkit.credit.bonus`: prepayment bonus programs, cashback, free
   allowances;
-* :mod:`~billkit.credit.commission`: payment-method fees on top or grossed up,
-  and amount limits;
+* :mod:`~billkit.credit.commission`: payment-method fees on top or grossed
+  up, and amount limits;
 * :mod:`~billkit.credit.topup`: top-up suggestions and booking a payment with
   what it earns;
 * :mod:`~billkit.credit.autopay`: automatic top-up decisions;
-* :mod:`~billkit.credit.limit`: postpaid credit lines, statements, blocking
-  and notices.
+* :mod:`~billkit.credit.credit_line` and :mod:`~billkit.credit.limit`:
+  postpaid credit lines, statements, blocking and notices.
 
 >>> from datetime import datetime, timezone
 >>> from billkit.money import Money
@@ -27,128 +36,31 @@
 
 from __future__ import annotations
 
-from billkit.credit.autopay import (
-    AutopayDecision,
-    AutopayReason,
-    AutopaySettings,
-    decide_autopay,
-    suggested_monthly_maximum,
-)
-from billkit.credit.bonus import (
-    AllowanceUse,
-    BonusAward,
-    BonusProgram,
-    BonusTier,
-    Cashback,
-    CashbackBase,
-    FreeAllowance,
-)
-from billkit.credit.commission import (
-    Commission,
-    FeeMode,
-    PaymentMethod,
-    PaymentQuote,
-    fee_on_top,
-    gross_up,
-)
-from billkit.credit.ledger import (
-    DEFAULT_ORDER,
-    Allocation,
-    Clawback,
-    ConsumptionOrder,
-    CreditKind,
-    CreditLot,
-    Entry,
-    EntryKind,
-    Expense,
-    HistoryGroup,
-    Ledger,
-    LotOrder,
-    PendingPayment,
-    Wallet,
-    allocate_entries,
-    balance_of,
-    group_entries,
-    tax_by_row,
-)
-from billkit.credit.limit import (
-    DEFAULT_NOTICES,
-    Anchor,
-    CreditAction,
-    CreditLine,
-    CreditNoticeKind,
-    CreditState,
-    Notice,
-    NoticeRule,
-    Statement,
-    StatementDates,
-    StatementState,
-    credit_state,
-    notices_due,
-)
-from billkit.credit.topup import (
-    DEFAULT_MONTHS,
-    TopUpOption,
-    receive_payment,
-    reward_payment,
-    suggest_top_ups,
-    top_up_option,
-)
+from billkit.credit.autopay import AutopaySettings, decide_autopay
+from billkit.credit.bonus import BonusProgram, Cashback
+from billkit.credit.commission import Commission, PaymentMethod
+from billkit.credit.credit_line import CreditLine
+from billkit.credit.entries import CreditKind, Entry, EntryKind
+from billkit.credit.ledger import Ledger
+from billkit.credit.limit import credit_state, notices_due
+from billkit.credit.topup import receive_payment, suggest_top_ups
+from billkit.credit.wallets import Wallet
 
 __all__ = [
-    "DEFAULT_MONTHS",
-    "DEFAULT_NOTICES",
-    "DEFAULT_ORDER",
-    "Allocation",
-    "AllowanceUse",
-    "Anchor",
-    "AutopayDecision",
-    "AutopayReason",
     "AutopaySettings",
-    "BonusAward",
     "BonusProgram",
-    "BonusTier",
     "Cashback",
-    "CashbackBase",
-    "Clawback",
     "Commission",
-    "ConsumptionOrder",
-    "CreditAction",
     "CreditKind",
     "CreditLine",
-    "CreditLot",
-    "CreditNoticeKind",
-    "CreditState",
     "Entry",
     "EntryKind",
-    "Expense",
-    "FeeMode",
-    "FreeAllowance",
-    "HistoryGroup",
     "Ledger",
-    "LotOrder",
-    "Notice",
-    "NoticeRule",
     "PaymentMethod",
-    "PaymentQuote",
-    "PendingPayment",
-    "Statement",
-    "StatementDates",
-    "StatementState",
-    "TopUpOption",
     "Wallet",
-    "allocate_entries",
-    "balance_of",
     "credit_state",
     "decide_autopay",
-    "fee_on_top",
-    "gross_up",
-    "group_entries",
     "notices_due",
     "receive_payment",
-    "reward_payment",
     "suggest_top_ups",
-    "suggested_monthly_maximum",
-    "tax_by_row",
-    "top_up_option",
 ]

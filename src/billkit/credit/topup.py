@@ -304,7 +304,8 @@ def reward_payment(
     changes nothing.
 
     >>> from datetime import datetime, timezone
-    >>> from billkit.credit import BonusProgram, Ledger, PendingPayment, Wallet
+    >>> from billkit.credit import BonusProgram, Ledger, Wallet
+    >>> from billkit.credit.entries import PendingPayment
     >>> ledger = Ledger(wallets=[Wallet(name="main", currency="RUB")])
     >>> ledger = ledger.expect(PendingPayment(key="bank-9", wallet="main",
     ...     amount=Money("50000.00", "RUB"), at=datetime(2026, 3, 1, 9, tzinfo=timezone.utc)))

@@ -1,19 +1,29 @@
 """Subscriptions and services: lifecycles, dunning, renewals, as pure transitions.
 
+The names most callers need are here; the rest live in the module that
+defines them:
+
 * :mod:`~billkit.subscriptions.lifecycle`: the messaging business's
   subscription (TRIAL to CANCELLED): upgrades at once with a pro rata charge,
   downgrades and cancellations at the end of the cycle, unpaid invoices,
-  grace, FROZEN, CANCELLED and the deletion mark; roles that may change
-  billing; :func:`apply` an event, :func:`advance` through time;
+  grace, FROZEN, CANCELLED and the deletion mark; :func:`apply` an event,
+  :func:`advance` through time;
+* :mod:`~billkit.subscriptions.settings`: the states, roles and every rule's
+  number as :class:`LifecycleSettings`;
+* :mod:`~billkit.subscriptions.subscription`: the :class:`Subscription` value
+  and the :class:`~billkit.subscriptions.subscription.Outcome` every function
+  returns;
+* :mod:`~billkit.subscriptions.events`: the events :func:`apply` accepts;
 * :mod:`~billkit.subscriptions.dunning`: the dunning schedule as data and
-  :func:`simulate_dunning` over a calendar;
+  ``simulate_dunning`` over a calendar;
 * :mod:`~billkit.subscriptions.simulate`: a subscription replayed day by day;
 * :mod:`~billkit.subscriptions.services`: the hosting provider's service
   states, who may move them, which are billed;
 * :mod:`~billkit.subscriptions.renewals`: auto-renewal from the balance or a
   saved payment method, and the saved methods' states;
 * :mod:`~billkit.subscriptions.actions`: what every function asks the caller
-  to do (:class:`SubscriptionAction`), the invoices it tracks, the access a state gives.
+  to do (:class:`SubscriptionAction`), the invoices it tracks, the access a
+  state gives.
 
 Every function takes the current state, what happened and the date, and
 returns the new state and the actions; nothing reads a clock or does I/O.
@@ -35,144 +45,32 @@ returns the new state and the actions; nothing reads a clock or does I/O.
 
 from __future__ import annotations
 
-from billkit.subscriptions.actions import (
-    Access,
-    ActionKind,
-    InvoiceKind,
-    IssuedInvoice,
-    SubscriptionAction,
-    SubscriptionNoticeKind,
-    Transition,
-)
-from billkit.subscriptions.dunning import (
-    MESSAGING_DUNNING,
-    DunningAnchor,
-    DunningMove,
-    DunningSchedule,
-    DunningStep,
-    ScheduledMove,
-    cancel_date,
-    simulate_dunning,
-)
-from billkit.subscriptions.lifecycle import (
-    DEFAULT_LIFECYCLE,
+from billkit.subscriptions.actions import ActionKind, SubscriptionAction
+from billkit.subscriptions.events import (
     Cancel,
-    CancelReason,
     ChangePlan,
-    Checkout,
-    Event,
-    InvoiceVoided,
-    LifecycleSettings,
-    Outcome,
     PaymentFailed,
     PaymentSucceeded,
-    Role,
-    ScheduledChange,
     Subscribe,
-    Subscription,
-    SubscriptionState,
-    UndoScheduledChange,
-    UsageReported,
-    UsageWindow,
-    advance,
-    allowed_events,
-    apply,
-    start_trial,
 )
-from billkit.subscriptions.renewals import (
-    DEFAULT_RENEWAL,
-    MethodEvent,
-    MethodState,
-    RenewalOutcome,
-    RenewalSettings,
-    SavedMethod,
-    delete_method,
-    method_transition,
-    renewal_day,
-    renewal_result,
-    renewal_window,
-)
-from billkit.subscriptions.services import (
-    BALANCE,
-    DEFAULT_SERVICE_SETTINGS,
-    Actor,
-    BillingMode,
-    Operation,
-    Service,
-    ServiceEvent,
-    ServiceOutcome,
-    ServiceSettings,
-    ServiceState,
-    daily_charge,
-    is_billed,
-    service_transition,
-)
-from billkit.subscriptions.simulate import Day, Timeline, simulate
+from billkit.subscriptions.lifecycle import advance, apply, start_trial
+from billkit.subscriptions.settings import LifecycleSettings, SubscriptionState
+from billkit.subscriptions.simulate import simulate
+from billkit.subscriptions.subscription import Subscription
 
 __all__ = [
-    "BALANCE",
-    "DEFAULT_LIFECYCLE",
-    "DEFAULT_RENEWAL",
-    "DEFAULT_SERVICE_SETTINGS",
-    "MESSAGING_DUNNING",
-    "Access",
     "ActionKind",
-    "Actor",
-    "BillingMode",
     "Cancel",
-    "CancelReason",
     "ChangePlan",
-    "Checkout",
-    "Day",
-    "DunningAnchor",
-    "DunningMove",
-    "DunningSchedule",
-    "DunningStep",
-    "Event",
-    "InvoiceKind",
-    "InvoiceVoided",
-    "IssuedInvoice",
     "LifecycleSettings",
-    "MethodEvent",
-    "MethodState",
-    "Operation",
-    "Outcome",
     "PaymentFailed",
     "PaymentSucceeded",
-    "RenewalOutcome",
-    "RenewalSettings",
-    "Role",
-    "SavedMethod",
-    "ScheduledChange",
-    "ScheduledMove",
-    "Service",
-    "ServiceEvent",
-    "ServiceOutcome",
-    "ServiceSettings",
-    "ServiceState",
     "Subscribe",
     "Subscription",
     "SubscriptionAction",
-    "SubscriptionNoticeKind",
     "SubscriptionState",
-    "Timeline",
-    "Transition",
-    "UndoScheduledChange",
-    "UsageReported",
-    "UsageWindow",
     "advance",
-    "allowed_events",
     "apply",
-    "cancel_date",
-    "daily_charge",
-    "delete_method",
-    "is_billed",
-    "method_transition",
-    "renewal_day",
-    "renewal_result",
-    "renewal_window",
-    "service_transition",
     "simulate",
-    "simulate_dunning",
     "start_trial",
 ]

@@ -110,7 +110,7 @@ class UndoScheduledChange:
     """Withdraw a scheduled downgrade or cancellation before it takes effect.
 
     >>> from datetime import date
-    >>> from billkit.subscriptions import Role
+    >>> from billkit.subscriptions.settings import Role
     >>> UndoScheduledChange(on=date(2026, 6, 2), role=Role.ORG_ADMIN).role
     'org_admin'
     """
