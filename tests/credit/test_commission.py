@@ -151,5 +151,5 @@ class TestPaymentMethod:
             )
         with pytest.raises(CurrencyMismatchError):
             PaymentMethod(name="x", commission=HOSTING, min_amount=Money("1.00", "EUR"))
-        with pytest.raises(CreditError, match="'on_top' or 'gross_up'"):
+        with pytest.raises(CreditError, match="one of 'on_top', 'gross_up'"):
             PaymentMethod(name="x", commission=HOSTING, mode="inside")

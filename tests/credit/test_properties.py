@@ -588,3 +588,54 @@ def test_autopay_never_exceeds_the_monthly_maximum(
     if d.reason is AutopayReason.NOT_NEEDED:
         assert balance >= upcoming
         assert not d.top_up
+
+
+# --------------------------------------------------------------------------- entry fast paths
+
+
+_ANY_VALUE = st.one_of(
+    st.text(max_size=6),
+    st.sampled_from([" x", "x ", "\u00a0x", "x\n", "", " "]),
+    st.none(),
+    st.integers(),
+    st.sampled_from(list(EntryKind) + list(CreditKind) + ["charge", "paid", "nope"]),
+    st.datetimes(timezones=st.sampled_from([None, UTC, timezone(timedelta(hours=3))])),
+    st.just(()),
+    st.just((("a", "b"),)),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_ANY_VALUE)
+def test_entry_fast_paths_pass_only_what_the_checks_return_unchanged(value: object) -> None:
+    # Entry lets already-valid values skip the generic converter; each shortcut must
+    # say yes only to a value its check accepts and returns as it is.
+    from billkit import _checks as checks
+    from billkit.credit import entries
+    from billkit.errors import CreditError
+
+    pairs: list[tuple[Any, Any]] = [
+        (entries._is_name, lambda v: checks.text("f", v)),
+        (entries._is_text, lambda v: checks.text("f", v, required=False)),
+        (entries._is_moment, lambda v: checks.moment("f", v)),
+        (entries._is_entry_kind, lambda v: checks.member("f", v, EntryKind)),
+        (
+            entries._is_credit_kind,
+            lambda v: None if v is None else checks.member("f", v, CreditKind),
+        ),
+        (entries._is_no_tags, lambda v: entries.tag_pairs("f", v)),
+    ]
+    for accept, check in pairs:
+        if accept(value):
+            assert check(value) == value
+            assert type(check(value)) is type(value)
+    # And through the constructor: the same entry with and without the shortcut's types.
+    at = datetime(2026, 3, 1, tzinfo=UTC)
+    try:
+        entry = Entry(
+            kind="charge", amount=Money("-1", "EUR"), wallet="w", at=at, key="k", description=value
+        )
+    except CreditError:
+        assert not entries._is_text(value)
+    else:
+        assert entry.description == value

@@ -10,14 +10,13 @@ from __future__ import annotations
 import heapq
 from collections import deque
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any, Final
 
 from moneyed import Currency
 
-from billkit.credit import _common as c
-from billkit.credit.credit_line import CreditLine, StatementDates
+from billkit.credit.credit_line import CreditLine, StatementDates, local_date
 from billkit.credit.entries import CreditKind, Entry, EntryKind
 from billkit.credit.wallets import ConsumptionOrder, LotOrder, Wallet
 from billkit.errors import (
@@ -27,7 +26,9 @@ from billkit.money import (
     RoundingPolicy,
 )
 
-_ZERO: Final = c.ZERO
+_ZERO: Final = Decimal(0)
+_NEVER: Final = datetime.max.replace(tzinfo=timezone.utc)
+"""Sorts after every real expiry: the expiry of credit that never expires."""
 
 
 class _Lot:
@@ -135,7 +136,7 @@ class _Book:
         elif lots is LotOrder.LIFO:
             self.lot_key = lambda lot: -lot.seq
         else:
-            self.lot_key = lambda lot: lot.expires_at or c.NEVER
+            self.lot_key = lambda lot: lot.expires_at or _NEVER
 
     def copy(self) -> _Book:
         new = object.__new__(_Book)
@@ -167,7 +168,7 @@ class _Book:
             amount = self.policy.round_amount(exact, self.currency)
             if amount > 0:
                 index = len(self.stmts)
-                day = c.local_date(issued_at, line.tz)
+                day = local_date(issued_at, line.tz)
                 self.stmts.append(
                     _Stmt(
                         index + 1,
@@ -190,7 +191,7 @@ class _Book:
         line = self.credit
         if line is None:
             return False
-        today = c.local_date(moment, line.tz)
+        today = local_date(moment, line.tz)
         rnd = self.policy.round_amount
         return any(
             stmt.dates.blocked_from <= today and rnd(rem, self.currency) > 0

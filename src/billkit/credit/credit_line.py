@@ -14,16 +14,16 @@ from __future__ import annotations
 
 import calendar
 import enum
-from collections.abc import Sequence
-from datetime import date, datetime, timedelta, tzinfo
-from typing import Final
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from typing import ClassVar, Final
 
 import attrs
 from moneyed import Currency, Money
 
+from billkit import _checks as checks
 from billkit._kinds import StatementState
-from billkit.credit import _common as c
-from billkit.errors import CreditError, TransitionError
+from billkit.errors import CreditError, TransitionError, ValidationError
+from billkit.money import CONTEXT
 
 __all__ = [
     "DEFAULT_NOTICES",
@@ -86,32 +86,6 @@ class CreditNoticeKind(str, enum.Enum):
     BLOCKED = "blocked"
 
 
-def _notice_kind(value: object) -> CreditNoticeKind:
-    try:
-        return CreditNoticeKind(value)
-    except ValueError:
-        raise CreditError(
-            "kind", value, f"one of {', '.join(k.value for k in CreditNoticeKind)}"
-        ) from None
-
-
-def _anchor(value: object) -> Anchor:
-    try:
-        return Anchor(value)
-    except ValueError:
-        raise CreditError("anchor", value, "one of 'issue', 'due', 'block'") from None
-
-
-def _days(value: object) -> int:
-    return c.whole_number("days", value, -31, 62)
-
-
-def _flag(value: object) -> bool:
-    if not isinstance(value, bool):
-        raise CreditError("only_if_unpaid", value, "True or False")
-    return value
-
-
 @attrs.frozen(kw_only=True)
 class NoticeRule:
     """One notice of the schedule: ``days`` after (or before, if negative) an anchor date.
@@ -122,10 +96,14 @@ class NoticeRule:
     NoticeRule(kind=<CreditNoticeKind.DUE_SOON: 'due_soon'>, anchor=<Anchor.DUE: 'due'>, days=-3, only_if_unpaid=True)
     """
 
-    kind: CreditNoticeKind = attrs.field(converter=_notice_kind)
-    anchor: Anchor = attrs.field(converter=_anchor)
-    days: int = attrs.field(default=0, converter=_days)
-    only_if_unpaid: bool = attrs.field(default=True, converter=_flag)
+    _error_class: ClassVar[type[ValidationError]] = CreditError
+
+    kind: CreditNoticeKind = attrs.field(converter=checks.MEMBER)
+    anchor: Anchor = attrs.field(converter=checks.MEMBER)
+    days: int = attrs.field(
+        default=0, converter=checks.WHOLE, metadata=checks.options(low=-31, high=62)
+    )
+    only_if_unpaid: bool = attrs.field(default=True, converter=checks.FLAG)
 
 
 DEFAULT_NOTICES: Final = (
@@ -187,34 +165,17 @@ class Notice:
     amount: Money
 
 
-def _limit(value: object) -> Money:
-    return c.positive("limit", value)
+_DAY_OF_MONTH: Final = checks.options(low=1, high=31)
 
 
-def _statement_day(value: object) -> int:
-    return c.whole_number("statement_day", value, 1, 31)
+def local_date(at: datetime, tz: tzinfo) -> date:
+    """The calendar day of the moment ``at`` in time zone ``tz``."""
+    return at.astimezone(tz).date()
 
 
-def _due_day(value: object) -> int:
-    return c.whole_number("due_day", value, 1, 31)
-
-
-def _block_day(value: object) -> int:
-    return c.whole_number("block_day", value, 1, 31)
-
-
-def _tz(value: object) -> tzinfo:
-    return c.zone("tz", value)
-
-
-def _notices(value: object) -> tuple[NoticeRule, ...]:
-    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
-        raise CreditError("notices", value, "a sequence of NoticeRule")
-    rules = tuple(value)
-    for i, rule in enumerate(rules):
-        if not isinstance(rule, NoticeRule):
-            raise CreditError(f"notices[{i}]", rule, "a NoticeRule")
-    return rules
+def midnight(day: date, tz: tzinfo) -> datetime:
+    """The first moment of ``day`` in time zone ``tz``."""
+    return datetime.combine(day, time(0), tzinfo=tz)
 
 
 def _clamp(year: int, month: int, day: int) -> date:
@@ -243,12 +204,14 @@ class CreditLine:
     billkit.errors.CreditError: block_day = 15: expected a day after due_day (30)
     """
 
-    limit: Money = attrs.field(converter=_limit)
-    statement_day: int = attrs.field(default=1, converter=_statement_day)
-    due_day: int = attrs.field(default=15, converter=_due_day)
-    block_day: int = attrs.field(default=30, converter=_block_day)
-    tz: tzinfo = attrs.field(default=c.UTC, converter=_tz)
-    notices: tuple[NoticeRule, ...] = attrs.field(default=DEFAULT_NOTICES, converter=_notices)
+    _error_class: ClassVar[type[ValidationError]] = CreditError
+
+    limit: Money = attrs.field(converter=checks.MONEY, metadata=checks.options(sign="above_zero"))
+    statement_day: int = attrs.field(default=1, converter=checks.WHOLE, metadata=_DAY_OF_MONTH)
+    due_day: int = attrs.field(default=15, converter=checks.WHOLE, metadata=_DAY_OF_MONTH)
+    block_day: int = attrs.field(default=30, converter=checks.WHOLE, metadata=_DAY_OF_MONTH)
+    tz: tzinfo = attrs.field(default=timezone.utc, converter=checks.TZ)
+    notices: tuple[NoticeRule, ...] = attrs.field(default=DEFAULT_NOTICES, converter=checks.TUPLE)
 
     def __attrs_post_init__(self) -> None:
         if self.due_day < self.statement_day:
@@ -270,8 +233,8 @@ class CreditLine:
         >>> line.dates(2026, 2).blocked_from   # due Feb 28 (clamped): blocks the day after
         datetime.date(2026, 3, 1)
         """
-        c.whole_number("year", year, 1, 9998)
-        c.whole_number("month", month, 1, 12)
+        checks.whole("year", year, low=1, high=9998, error=CreditError)
+        checks.whole("month", month, low=1, high=12, error=CreditError)
         issued = _clamp(year, month, self.statement_day)
         due = max(_clamp(year, month, self.due_day), issued)
         overdue = due + timedelta(days=1)
@@ -289,12 +252,12 @@ class CreditLine:
         >>> line.next_issue(datetime(2026, 1, 1, 0, 0, tzinfo=timezone.utc))
         datetime.datetime(2026, 2, 1, 0, 0, tzinfo=datetime.timezone.utc)
         """
-        c.aware("after", after)
+        checks.moment("after", after, error=CreditError)
         tz = self.tz
-        day = c.local_date(after, tz)
+        day = local_date(after, tz)
         year, month = day.year, day.month
         for _ in range(2):
-            moment = c.midnight(self.dates(year, month).issued_on, tz)
+            moment = midnight(self.dates(year, month).issued_on, tz)
             if moment > after:
                 return moment
             year, month = (year + 1, 1) if month == 12 else (year, month + 1)
@@ -361,7 +324,9 @@ class Statement:
     @property
     def paid(self) -> Money:
         """How much of ``amount`` has been paid by ``as_of``."""
-        return Money(c.add(self.amount.amount, -self.remaining.amount), self.amount.currency)
+        return Money(
+            CONTEXT.subtract(self.amount.amount, self.remaining.amount), self.amount.currency
+        )
 
     @property
     def state(self) -> StatementState:
@@ -433,18 +398,13 @@ class CreditState:
 
 
 def _action(value: object) -> CreditAction:
-    try:
-        return CreditAction(value)
-    except ValueError:
-        raise CreditError(
-            "action", value, f"one of {', '.join(a.value for a in CreditAction)}"
-        ) from None
+    return checks.member("action", value, CreditAction, error=CreditError)
 
 
 def end_of(value: object, tz: tzinfo, field: str = "at") -> datetime:
     """A moment from ``value``: a datetime as is, a date as its last microsecond."""
     if isinstance(value, datetime):
-        return c.aware(field, value)
+        return checks.moment(field, value, error=CreditError)
     if isinstance(value, date):
-        return c.midnight(value + timedelta(days=1), tz) - timedelta(microseconds=1)
+        return midnight(value + timedelta(days=1), tz) - timedelta(microseconds=1)
     raise CreditError(field, value, "a timezone-aware datetime, or a date (its end)")

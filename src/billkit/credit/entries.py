@@ -14,16 +14,17 @@ refundable), which decides whether it may ever leave as cash.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from datetime import datetime
-from typing import Final, TypeVar
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 import attrs
 from moneyed import Currency, Money
 
-from billkit.credit import _common as c
-from billkit.errors import (
-    CreditError,
-)
+from billkit import _checks as checks
+from billkit.errors import CreditError, ValidationError
+from billkit.money import RoundingPolicy
 
 __all__ = [
     "Allocation",
@@ -37,7 +38,7 @@ __all__ = [
     "PendingPayment",
 ]
 
-_ZERO: Final = c.ZERO
+_ZERO: Final = Decimal(0)
 
 
 class CreditKind(str, enum.Enum):
@@ -120,86 +121,105 @@ _WHOLE: Final = frozenset({EntryKind.TOP_UP, EntryKind.BONUS, EntryKind.CASHBACK
 _EXPENSES: Final = (EntryKind.CHARGE, EntryKind.DEBT, EntryKind.ADJUSTMENT)
 
 
-_E = TypeVar("_E", bound=enum.Enum)
-_T = TypeVar("_T")
-
-
-def _enum(kind: type[_E], field: str, value: object) -> _E:
-    try:
-        return kind(value)
-    except ValueError:
-        choices = ", ".join(repr(m.value) for m in kind)
-        raise CreditError(field, value, f"one of {choices}") from None
-
-
 def _to_credit_kind(value: object) -> CreditKind:
-    if type(value) is CreditKind:
-        return value
-    return _enum(CreditKind, "credit_kind", value)
+    return checks.member("credit_kind", value, CreditKind, error=CreditError)
 
 
 def _to_entry_kind(value: object) -> EntryKind:
-    if type(value) is EntryKind:
-        return value
-    return _enum(EntryKind, "kind", value)
+    return checks.member("kind", value, EntryKind, error=CreditError)
 
 
 def _to_clawback(value: object) -> Clawback:
-    return _enum(Clawback, "clawback", value)
+    return checks.member("clawback", value, Clawback, error=CreditError)
 
 
-# Entry's converters take a fast path for values already of the right type:
-# ledgers are loaded from storage by the million.
+def tag_pairs(field: str, value: object) -> tuple[tuple[str, str], ...]:
+    """Tags as sorted ``(name, value)`` pairs (hashable, for frozen values)."""
+    return tuple(checks.tags(field, value, error=CreditError).items())
 
 
-def _amount(value: object) -> Money:
-    return c.money_in("amount", value, None)
+def whole_minor_units(field: str, money: Money, rounding: RoundingPolicy) -> Money:
+    """``money`` if it is a whole number of its currency's minor units under
+    ``rounding``: real money (a payment, a refund, a bonus) moves in minor units."""
+    if rounding.round(money).amount != money.amount:
+        digits = rounding.digits(money.currency)
+        raise CreditError(
+            field,
+            money,
+            f"a whole number of minor units ({digits} decimal places): real money moves "
+            "in minor units",
+        )
+    return money
 
 
-def _required_text(field: str, value: object) -> str:
-    if type(value) is str and value and value[0] > " " and value[-1] > " ":
-        return value
-    return c.text(field, value, required=True)
+def _passing(accept: Callable[[object], bool], check: Any) -> Any:
+    """The field converter ``check``, except that a value ``accept`` recognises
+    as already valid passes as it is.
+
+    Entries are loaded from storage by the million, and almost every value is
+    already of the right type: this spares them the generic converter's
+    bookkeeping. ``accept`` only ever says yes to a value ``check`` would
+    return unchanged (``tests/credit/test_properties.py`` proves it), so the
+    fields behave exactly as their checks say.
+    """
+    slow = check.converter  # the attrs.Converter's function
+
+    def run(value: object, self: object, field: attrs.Attribute[Any]) -> Any:
+        return value if accept(value) else slow(value, self, field)
+
+    return attrs.Converter(run, takes_self=True, takes_field=True)
 
 
-def _wallet_name(value: object) -> str:
-    return _required_text("wallet", value)
+def _is_name(value: object) -> bool:  # what checks.text(required=True) returns unchanged
+    return type(value) is str and value != "" and not (value[0].isspace() or value[-1].isspace())
 
 
-def _at(value: object) -> datetime:
-    if type(value) is datetime and value.utcoffset() is not None:
-        return value
-    return c.aware("at", value)
+def _is_text(value: object) -> bool:  # checks.text(required=False)
+    return type(value) is str
 
 
-def _key(value: object) -> str:
-    return _required_text("key", value)
+def _is_moment(value: object) -> bool:  # checks.moment
+    return type(value) is datetime and value.utcoffset() is not None
 
 
-def _reference(value: object) -> str:
-    return value if type(value) is str else c.text("reference", value)
+def _is_entry_kind(value: object) -> bool:
+    return type(value) is EntryKind
 
 
-def _source(value: object) -> str:
-    return value if type(value) is str else c.text("source", value)
+def _is_credit_kind(value: object) -> bool:  # for a CreditKind | None field
+    return value is None or type(value) is CreditKind
 
 
-def _description(value: object) -> str:
-    return value if type(value) is str else c.text("description", value)
+def _is_no_tags(value: object) -> bool:
+    return type(value) is tuple and not value
 
 
-def _optional_credit_kind(value: object) -> CreditKind | None:
-    return None if value is None else _to_credit_kind(value)
+def _optional_moment(value: object) -> bool:  # for a datetime | None field
+    return value is None or _is_moment(value)
 
 
-def _expires(value: object) -> datetime | None:
-    return None if value is None else c.aware("expires_at", value)
+if TYPE_CHECKING:  # mypy's attrs plugin takes named functions (see billkit._checks)
 
+    def _TAGS(value: object) -> tuple[tuple[str, str], ...]: ...
+    def _ENTRY_TAGS(value: object) -> tuple[tuple[str, str], ...]: ...
+    def _ENTRY_KIND(value: object) -> EntryKind: ...
+    def _CREDIT_KIND(value: object) -> CreditKind | None: ...
+    def _NAME(value: object) -> str: ...
+    def _TEXT(value: object) -> str: ...
+    def _MOMENT(value: object) -> datetime: ...
+    def _OPTIONAL_MOMENT(value: object) -> datetime | None: ...
 
-def _entry_tags(value: object) -> tuple[tuple[str, str], ...]:
-    if value == ():
-        return ()
-    return c.tags(value)
+else:
+    _TAGS = attrs.Converter(
+        lambda value, _self, field: tag_pairs(field.name, value), takes_self=True, takes_field=True
+    )
+    _ENTRY_TAGS = _passing(_is_no_tags, _TAGS)
+    _ENTRY_KIND = _passing(_is_entry_kind, checks.MEMBER)
+    _CREDIT_KIND = _passing(_is_credit_kind, checks.MEMBER)
+    _NAME = _passing(_is_name, checks.TEXT)
+    _TEXT = _passing(_is_text, checks.FREE_TEXT)
+    _MOMENT = _passing(_is_moment, checks.MOMENT)
+    _OPTIONAL_MOMENT = _passing(_optional_moment, checks.MOMENT)
 
 
 @attrs.frozen(kw_only=True)
@@ -231,17 +251,19 @@ class Entry:
     billkit.errors.CreditError: amount = Money('22.41', 'RUB'): expected a negative amount: a charge takes money from the wallet
     """
 
-    kind: EntryKind = attrs.field(converter=_to_entry_kind)
-    amount: Money = attrs.field(converter=_amount)
-    wallet: str = attrs.field(converter=_wallet_name)
-    at: datetime = attrs.field(converter=_at)
-    key: str = attrs.field(converter=_key)
-    reference: str = attrs.field(default="", converter=_reference)
-    credit_kind: CreditKind | None = attrs.field(converter=_optional_credit_kind)
-    expires_at: datetime | None = attrs.field(default=None, converter=_expires)
-    source: str = attrs.field(default="", converter=_source)
-    description: str = attrs.field(default="", converter=_description)
-    tags: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_entry_tags)
+    _error_class: ClassVar[type[ValidationError]] = CreditError
+
+    kind: EntryKind = attrs.field(converter=_ENTRY_KIND)
+    amount: Money = attrs.field(converter=checks.MONEY)
+    wallet: str = attrs.field(converter=_NAME)
+    at: datetime = attrs.field(converter=_MOMENT)
+    key: str = attrs.field(converter=_NAME)
+    reference: str = attrs.field(default="", converter=_TEXT)
+    credit_kind: CreditKind | None = attrs.field(converter=_CREDIT_KIND)
+    expires_at: datetime | None = attrs.field(default=None, converter=_OPTIONAL_MOMENT)
+    source: str = attrs.field(default="", converter=_TEXT)
+    description: str = attrs.field(default="", converter=_TEXT)
+    tags: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_ENTRY_TAGS)
 
     @credit_kind.default
     def _default_credit_kind(self) -> CreditKind | None:
@@ -313,23 +335,16 @@ class Entry:
         return default
 
 
-def _positive_amount(value: object) -> Money:
-    return c.positive("amount", value)
-
-
-def _pending_at(value: object) -> datetime:
-    return c.aware("at", value)
-
-
-def _method(value: object) -> str:
-    return c.text("method", value)
-
-
 def _cash_kind(value: object) -> CreditKind:
     kind = _to_credit_kind(value)
     if not kind.cash:
         raise CreditError("credit_kind", value, "'paid' or 'refundable': a payment is cash")
     return kind
+
+
+def _cash(_: object, field: attrs.Attribute[CreditKind], value: CreditKind) -> None:
+    if not value.cash:
+        raise CreditError(field.name, value, "'paid' or 'refundable': a payment is cash")
 
 
 @attrs.frozen(kw_only=True)
@@ -345,15 +360,19 @@ class PendingPayment:
     'bank_transfer'
     """
 
-    key: str = attrs.field(converter=_key)
-    wallet: str = attrs.field(converter=_wallet_name)
-    amount: Money = attrs.field(converter=_positive_amount)
-    at: datetime = attrs.field(converter=_pending_at)
-    reference: str = attrs.field(default="", converter=_reference)
-    method: str = attrs.field(default="", converter=_method)
-    credit_kind: CreditKind = attrs.field(default=CreditKind.PAID, converter=_cash_kind)
-    description: str = attrs.field(default="", converter=_description)
-    tags: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=c.tags)
+    _error_class: ClassVar[type[ValidationError]] = CreditError
+
+    key: str = attrs.field(converter=checks.TEXT)
+    wallet: str = attrs.field(converter=checks.TEXT)
+    amount: Money = attrs.field(converter=checks.MONEY, metadata=checks.options(sign="above_zero"))
+    at: datetime = attrs.field(converter=checks.MOMENT)
+    reference: str = attrs.field(default="", converter=checks.FREE_TEXT)
+    method: str = attrs.field(default="", converter=checks.FREE_TEXT)
+    credit_kind: CreditKind = attrs.field(
+        default=CreditKind.PAID, converter=checks.MEMBER, validator=_cash
+    )
+    description: str = attrs.field(default="", converter=checks.FREE_TEXT)
+    tags: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_TAGS)
 
 
 @attrs.frozen(kw_only=True)

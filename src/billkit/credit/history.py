@@ -11,11 +11,13 @@ from __future__ import annotations
 import decimal
 from collections.abc import Callable, Iterable, Sequence
 from datetime import tzinfo
+from decimal import Decimal
 from typing import Any, Final
 
 from moneyed import Money
 
-from billkit.credit import _common as c
+from billkit import _checks as checks
+from billkit.credit.credit_line import local_date
 from billkit.credit.entries import Entry, HistoryGroup
 from billkit.errors import (
     CreditError,
@@ -30,7 +32,7 @@ from billkit.money import (
 
 __all__ = ["group_entries", "tax_by_row"]
 
-_ZERO: Final = c.ZERO
+_ZERO: Final = Decimal(0)
 
 
 _BUILTIN_KEYS: Final = ("day", "month", "kind", "wallet", "reference")
@@ -66,8 +68,8 @@ def group_entries(
     keys = (by,) if isinstance(by, str) else tuple(by)
     if not keys:
         raise CreditError("by", by, "at least one key to group by")
-    zone = c.zone("tz", tz)
-    getters = [_getter(c.text("by", k, required=True), zone) for k in keys]
+    zone = checks.tz("tz", tz, error=CreditError)
+    getters = [_getter(checks.text("by", k, error=CreditError), zone) for k in keys]
     groups: dict[tuple[Any, ...], list[Any]] = {}
     with decimal.localcontext(CONTEXT):
         for entry in entries:
@@ -90,7 +92,7 @@ def group_entries(
             count=count,
             credits=Money(credits, cur),
             debits=Money(debits, cur),
-            net=Money(c.add(credits, -debits), cur),
+            net=Money(CONTEXT.add(credits, -debits), cur),
         )
         for key, (count, credits, debits, cur) in sorted(groups.items())
     )
@@ -98,9 +100,9 @@ def group_entries(
 
 def _getter(name: str, tz: tzinfo) -> Callable[[Entry], str]:
     if name == "day":
-        return lambda e: c.local_date(e.at, tz).isoformat()
+        return lambda e: local_date(e.at, tz).isoformat()
     if name == "month":
-        return lambda e: c.local_date(e.at, tz).isoformat()[:7]
+        return lambda e: local_date(e.at, tz).isoformat()[:7]
     if name == "kind":
         return lambda e: e.kind.value
     if name == "wallet":
@@ -143,7 +145,7 @@ def tax_by_row(
         for i, row in enumerate(rows):
             if not isinstance(row, Money):
                 raise CreditError(f"amounts[{i}]", row, "a Money")
-            c.same_currency(f"amounts[{i}]", row, currency)
+            checks.same_currency(f"amounts[{i}]", row, currency, error=CreditError)
             if row.amount < 0:
                 raise CreditError(f"amounts[{i}]", row, "an amount of zero or more")
             total += row.amount

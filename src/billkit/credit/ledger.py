@@ -45,14 +45,14 @@ import decimal
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
-from typing import Any, Final, TypeVar
+from typing import Any, ClassVar, Final, TypeVar
 
 import attrs
 from moneyed import Currency, Money
 
-from billkit.credit import _common as c
+from billkit import _checks as checks
 from billkit.credit._replay import Emit, _Book, _book_for, _Lot
-from billkit.credit.credit_line import CreditState, Statement, end_of
+from billkit.credit.credit_line import CreditState, Statement, end_of, local_date
 from billkit.credit.entries import (
     _EARNED,
     _EXPENSES,
@@ -70,6 +70,8 @@ from billkit.credit.entries import (
     _to_clawback,
     _to_credit_kind,
     _to_entry_kind,
+    tag_pairs,
+    whole_minor_units,
 )
 from billkit.credit.history import group_entries, tax_by_row
 from billkit.credit.streams import allocate_entries, balance_of
@@ -79,6 +81,7 @@ from billkit.errors import (
     CreditLimitExceededError,
     InsufficientFundsError,
     TransitionError,
+    ValidationError,
 )
 from billkit.money import (
     CONTEXT,
@@ -109,23 +112,12 @@ __all__ = [
     "tax_by_row",
 ]
 
-_ZERO: Final = c.ZERO
+_ZERO: Final = Decimal(0)
 _T = TypeVar("_T")
 
 
-def _sequence_of(field: str, value: object, kind: type[_T], article: str) -> tuple[_T, ...]:
-    """``value`` as a tuple of ``kind``; a CreditError naming the item otherwise."""
-    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-        raise CreditError(field, value, f"a sequence of {kind.__name__}")
-    items = tuple(value)
-    for i, item in enumerate(items):
-        if not isinstance(item, kind):
-            raise CreditError(f"{field}[{i}]", item, f"{article} {kind.__name__}")
-    return items
-
-
 def _wallets(value: object) -> tuple[Wallet, ...]:
-    wallets = _sequence_of("wallets", value, Wallet, "a")
+    wallets = checks.tuple_of("wallets", value, Wallet, error=CreditError)
     names: set[str] = set()
     for i, wallet in enumerate(wallets):
         if wallet.name in names:
@@ -134,20 +126,6 @@ def _wallets(value: object) -> tuple[Wallet, ...]:
             )
         names.add(wallet.name)
     return wallets
-
-
-def _entries(value: object) -> tuple[Entry, ...]:
-    return _sequence_of("entries", value, Entry, "an")
-
-
-def _pendings(value: object) -> tuple[PendingPayment, ...]:
-    return _sequence_of("pending", value, PendingPayment, "a")
-
-
-def _rounding(value: object) -> RoundingPolicy:
-    if not isinstance(value, RoundingPolicy):
-        raise CreditError("rounding", value, "a RoundingPolicy")
-    return value
 
 
 def _describe(entry: Entry) -> str:
@@ -185,10 +163,12 @@ class Ledger:
     billkit.errors.InsufficientFundsError: amount = Money('10.00', 'RUB'): expected at most 0 RUB: the balance of wallet 'main' (it has no credit line)
     """
 
+    _error_class: ClassVar[type[ValidationError]] = CreditError
+
     wallets: tuple[Wallet, ...] = attrs.field(converter=_wallets)
-    entries: tuple[Entry, ...] = attrs.field(default=(), converter=_entries)
-    pending: tuple[PendingPayment, ...] = attrs.field(default=(), converter=_pendings)
-    rounding: RoundingPolicy = attrs.field(default=DEFAULT_ROUNDING, converter=_rounding)
+    entries: tuple[Entry, ...] = attrs.field(default=(), converter=checks.TUPLE)
+    pending: tuple[PendingPayment, ...] = attrs.field(default=(), converter=checks.TUPLE)
+    rounding: RoundingPolicy = attrs.field(default=DEFAULT_ROUNDING, converter=checks.INSTANCE)
     _books: dict[str, _Book] = attrs.field(init=False, eq=False, repr=False, hash=False)
     _keys: dict[str, int] = attrs.field(init=False, eq=False, repr=False, hash=False)
     _cache: dict[str, Any] = attrs.field(init=False, eq=False, repr=False, hash=False)
@@ -214,8 +194,10 @@ class Ledger:
         seen: set[str] = set()
         for i, payment in enumerate(self.pending):
             wallet = self._wallet_of(payment.wallet, by_name, f"pending[{i}].wallet")
-            c.same_currency(f"pending[{i}].amount", payment.amount, wallet.currency)
-            c.whole_minor_units(f"pending[{i}].amount", payment.amount, self.rounding)
+            checks.same_currency(
+                f"pending[{i}].amount", payment.amount, wallet.currency, error=CreditError
+            )
+            whole_minor_units(f"pending[{i}].amount", payment.amount, self.rounding)
             if payment.key in keys or payment.key in seen:
                 raise CreditError(f"pending[{i}].key", payment.key, "a key not used elsewhere")
             seen.add(payment.key)
@@ -234,9 +216,9 @@ class Ledger:
 
     def _check_entry(self, entry: Entry, by_name: Mapping[str, Wallet], field: str) -> Wallet:
         wallet = self._wallet_of(entry.wallet, by_name, f"{field}.wallet")
-        c.same_currency(f"{field}.amount", entry.amount, wallet.currency)
+        checks.same_currency(f"{field}.amount", entry.amount, wallet.currency, error=CreditError)
         if entry.kind in _WHOLE:
-            c.whole_minor_units(f"{field}.amount", entry.amount, self.rounding)
+            whole_minor_units(f"{field}.amount", entry.amount, self.rounding)
         return wallet
 
     def _derive(
@@ -412,7 +394,9 @@ class Ledger:
         ...
         billkit.errors.CreditError: amount = '-5.00': expected an amount above zero
         """
-        money = c.positive("amount", amount, self.wallet(wallet).currency)
+        money = checks.money(
+            "amount", amount, self.wallet(wallet).currency, sign="above_zero", error=CreditError
+        )
         return self.post(
             Entry(
                 kind=EntryKind.TOP_UP,
@@ -454,7 +438,9 @@ class Ledger:
         >>> ledger.balance("main", at=datetime(2026, 4, 1, tzinfo=timezone.utc))   # expired
         Money('0.00', 'UAH')
         """
-        money = c.positive("amount", amount, self.wallet(wallet).currency)
+        money = checks.money(
+            "amount", amount, self.wallet(wallet).currency, sign="above_zero", error=CreditError
+        )
         if source and source not in self._keys:
             raise CreditError("source", source, "the key of a payment in this ledger, or ''")
         return self.post(
@@ -495,7 +481,9 @@ class Ledger:
         >>> ledger.charge("main", "34.4827", at=at, key="4837").balance("main")
         Money('65.5173', 'RUB')
         """
-        money = c.positive("amount", amount, self.wallet(wallet).currency)
+        money = checks.money(
+            "amount", amount, self.wallet(wallet).currency, sign="above_zero", error=CreditError
+        )
         return self.post(
             Entry(
                 kind=EntryKind.CHARGE,
@@ -532,7 +520,7 @@ class Ledger:
         >>> ledger.adjust("main", "15.00", at=at, key="fix-1", kind="refundable").balance("main")
         Money('15.00', 'RUB')
         """
-        money = c.money_in("amount", amount, self.wallet(wallet).currency)
+        money = checks.money("amount", amount, self.wallet(wallet).currency, error=CreditError)
         credit_kind = None if kind is None else _to_credit_kind(kind)
         return self.post(
             Entry(
@@ -572,7 +560,9 @@ class Ledger:
         >>> ledger.balance("main"), ledger.debt("main")
         (Money('-300.00', 'RUB'), Money('300.00', 'RUB'))
         """
-        money = c.positive("amount", amount, self.wallet(wallet).currency)
+        money = checks.money(
+            "amount", amount, self.wallet(wallet).currency, sign="above_zero", error=CreditError
+        )
         return self.post(
             Entry(
                 kind=EntryKind.DEBT,
@@ -624,8 +614,10 @@ class Ledger:
         Money('0.00', 'RUB')
         """
         w = self.wallet(wallet)
-        money = c.whole_minor_units(
-            "amount", c.positive("amount", amount, w.currency), self.rounding
+        money = whole_minor_units(
+            "amount",
+            checks.money("amount", amount, w.currency, sign="above_zero", error=CreditError),
+            self.rounding,
         )
         refund = Entry(
             kind=EntryKind.REFUND,
@@ -640,7 +632,13 @@ class Ledger:
         if self._existing(refund):
             return self
         rule = _to_clawback(clawback)
-        forced = None if forfeit is None else c.non_negative("forfeit", forfeit, w.currency)
+        forced = (
+            None
+            if forfeit is None
+            else checks.money(
+                "forfeit", forfeit, w.currency, sign="zero_or_more", error=CreditError
+            )
+        )
         ledger = self.expire(refund.at)  # what expired by then is not refundable
         with decimal.localcontext(CONTEXT):
             book = ledger._books[w.name]
@@ -792,7 +790,7 @@ class Ledger:
 
         Posting books them anyway; call this to show them (a daily job).
         """
-        c.aware("at", at)
+        checks.moment("at", at, error=CreditError)
         books: dict[str, _Book] = {}
         added: list[Entry] = []
         with decimal.localcontext(CONTEXT):
@@ -825,8 +823,8 @@ class Ledger:
         if not isinstance(payment, PendingPayment):
             raise CreditError("payment", payment, "a PendingPayment")
         w = self.wallet(payment.wallet)
-        c.same_currency("amount", payment.amount, w.currency)
-        c.whole_minor_units("amount", payment.amount, self.rounding)
+        checks.same_currency("amount", payment.amount, w.currency, error=CreditError)
+        whole_minor_units("amount", payment.amount, self.rounding)
         for p in self.pending:
             if p.key == payment.key:
                 if p == payment:
@@ -845,7 +843,7 @@ class Ledger:
     def confirm(self, key: str, *, at: datetime) -> Ledger:
         """Book pending payment ``key`` as a top-up effective ``at`` (when the
         bank confirmed it). Confirming it again changes nothing."""
-        c.aware("at", at)
+        checks.moment("at", at, error=CreditError)
         for p in self.pending:
             if p.key == key:
                 if at < p.at:
@@ -875,7 +873,7 @@ class Ledger:
         total = _ZERO
         for p in self.pending:
             if p.wallet == wallet:
-                total = c.add(total, p.amount.amount)
+                total = CONTEXT.add(total, p.amount.amount)
         return Money(total, w.currency)
 
     # -- wallets ------------------------------------------------------------
@@ -958,7 +956,7 @@ class Ledger:
             totals: list[Decimal] = []
             total = _ZERO
             for entry in self._wallet_entries(wallet):
-                total = c.add(total, entry.amount.amount)
+                total = CONTEXT.add(total, entry.amount.amount)
                 times.append(entry.at)
                 totals.append(total)
             cached = self._cache[key] = (times, totals)
@@ -975,7 +973,7 @@ class Ledger:
         book = self._books[wallet]
         if at is None:
             return Money(book.balance, w.currency)
-        c.aware("at", at)
+        checks.moment("at", at, error=CreditError)
         times, totals = self._running(wallet)
         i = bisect.bisect_right(times, at)
         total = totals[i - 1] if i else _ZERO
@@ -1004,7 +1002,7 @@ class Ledger:
         state = self._credit_state(wallet, at)
         if state.blocked:
             return Money(max(balance, _ZERO), w.currency)
-        return Money(max(c.add(balance, w.credit.limit.amount), _ZERO), w.currency)
+        return Money(max(CONTEXT.add(balance, w.credit.limit.amount), _ZERO), w.currency)
 
     def credits(self, wallet: str) -> tuple[CreditLot, ...]:
         """The wallet's open credit now, lot by lot, in the order charges use it.
@@ -1070,7 +1068,9 @@ class Ledger:
                 )
             )
 
-        self._replay(wallet, None if at is None else c.aware("at", at), emit)
+        self._replay(
+            wallet, None if at is None else checks.moment("at", at, error=CreditError), emit
+        )
         return tuple(found)
 
     def expenses(
@@ -1109,7 +1109,7 @@ class Ledger:
                 )
             )
 
-        until = None if at is None else c.aware("at", at)
+        until = None if at is None else checks.moment("at", at, error=CreditError)
         self._replay(wallet, until, emit)
         rows: list[Expense] = []
         with decimal.localcontext(CONTEXT):
@@ -1161,7 +1161,7 @@ class Ledger:
         book = self._replay(wallet, moment, None)
         cur = w.currency
         rnd = self.rounding.round_amount
-        today = c.local_date(moment, line.tz)
+        today = local_date(moment, line.tz)
         statements = []
         overdue = _ZERO
         blocked = False
@@ -1230,11 +1230,11 @@ class Ledger:
         ...                                tags={"channel": "sms"})]
         ['c1']
         """
-        zone = c.zone("tz", tz)
+        zone = checks.tz("tz", tz, error=CreditError)
         if wallet is not None:
             self.wallet(wallet)
         wanted = None if kinds is None else {_to_entry_kind(k) for k in kinds}
-        wanted_tags = () if tags is None else c.tags(tags)
+        wanted_tags = () if tags is None else tag_pairs("tags", tags)
         if period is not None and not isinstance(period, Period):
             raise CreditError("period", period, "a Period of days")
         found = []
@@ -1243,7 +1243,7 @@ class Ledger:
                 continue
             if wanted is not None and entry.kind not in wanted:
                 continue
-            if period is not None and c.local_date(entry.at, zone) not in period:
+            if period is not None and local_date(entry.at, zone) not in period:
                 continue
             if any(entry.tag(name, "\x00") != value for name, value in wanted_tags):
                 continue

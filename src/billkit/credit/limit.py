@@ -44,7 +44,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from billkit.credit import _common as c
+from billkit import _checks as checks
 from billkit.credit.credit_line import (
     DEFAULT_NOTICES,
     Anchor,
@@ -59,8 +59,10 @@ from billkit.credit.credit_line import (
     StatementState,
     _rule_date,
     end_of,
+    local_date,
 )
 from billkit.credit.ledger import Ledger
+from billkit.errors import CreditError
 
 # The values moved to billkit.credit.credit_line; they stay importable from here.
 __all__ = [
@@ -118,11 +120,11 @@ def notices_due(ledger: Ledger, wallet: str, at: datetime) -> tuple[Notice, ...]
     >>> [n.kind.value for n in notices_due(ledger, "main", datetime(2026, 1, 12, 9, tzinfo=timezone.utc))]
     ['due_soon']
     """
-    c.aware("at", at)
+    checks.moment("at", at, error=CreditError)
     state = ledger._credit_state(wallet, at)
     line = ledger.wallet(wallet).credit
     assert line is not None  # _credit_state refuses wallets without a line
-    today = c.local_date(at, line.tz)
+    today = local_date(at, line.tz)
     found: list[Notice] = []
     for statement in state.statements:
         for rule in line.notices:

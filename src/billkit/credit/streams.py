@@ -18,13 +18,13 @@ from typing import Final
 
 from moneyed import Currency, Money
 
-from billkit.credit import _common as c
+from billkit import _checks as checks
 from billkit.credit._replay import Emit, _Book
 from billkit.credit.entries import Allocation, CreditKind, Entry
 from billkit.credit.wallets import DEFAULT_ORDER, ConsumptionOrder
 from billkit.errors import (
+    CreditCurrencyError,
     CreditError,
-    CurrencyMismatchError,
 )
 from billkit.money import (
     CONTEXT,
@@ -33,7 +33,7 @@ from billkit.money import (
 
 __all__ = ["allocate_entries", "balance_of"]
 
-_ZERO: Final = c.ZERO
+_ZERO: Final = Decimal(0)
 
 
 def balance_of(entries: Iterable[Entry], *, at: datetime | None = None) -> dict[str, Money]:
@@ -49,7 +49,7 @@ def balance_of(entries: Iterable[Entry], *, at: datetime | None = None) -> dict[
     {'main': Money('30.00', 'EUR')}
     """
     if at is not None:
-        c.aware("at", at)
+        checks.moment("at", at, error=CreditError)
     totals: dict[str, Decimal] = {}
     currencies: dict[str, Currency] = {}
     name: str | None = None  # the wallet being summed: runs of one wallet stay in locals
@@ -71,7 +71,7 @@ def balance_of(entries: Iterable[Entry], *, at: datetime | None = None) -> dict[
                 total, currency = known, currencies[name]
             cur = amount.currency
             if cur is not currency and cur != currency:
-                raise CurrencyMismatchError(
+                raise CreditCurrencyError(
                     "amount", amount, f"an amount in {currencies[name].code} (wallet {name!r})"
                 )
             total += amount.amount
@@ -147,7 +147,7 @@ def allocate_entries(
                     book = books[name] = _Book(name, entry.currency, chosen, None, DEFAULT_ROUNDING)
                     emits[name] = emitter(name)
                 elif (cur := entry.amount.currency) is not book.currency and cur != book.currency:
-                    raise CurrencyMismatchError(
+                    raise CreditCurrencyError(
                         "amount",
                         entry.amount,
                         f"an amount in {book.currency.code} (wallet {name!r})",

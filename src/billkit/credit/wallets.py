@@ -7,23 +7,20 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
-from typing import Final
+from decimal import Decimal
+from typing import ClassVar, Final
 
 import attrs
 from moneyed import Currency, Money
 
-from billkit.credit import _common as c
+from billkit import _checks as checks
 from billkit.credit.credit_line import CreditLine
-from billkit.credit.entries import CreditKind, _enum, _to_credit_kind
-from billkit.errors import (
-    CreditError,
-    CurrencyMismatchError,
-)
+from billkit.credit.entries import CreditKind
+from billkit.errors import CreditError, ValidationError
 
 __all__ = ["DEFAULT_ORDER", "ConsumptionOrder", "LotOrder", "Wallet"]
 
-_ZERO: Final = c.ZERO
+_ZERO: Final = Decimal(0)
 
 
 class LotOrder(str, enum.Enum):
@@ -42,14 +39,13 @@ class LotOrder(str, enum.Enum):
     LIFO = "lifo"
 
 
-def _to_lot_order(value: object) -> LotOrder:
-    return _enum(LotOrder, "lots", value)
-
-
 def _kinds(value: object) -> tuple[CreditKind, ...]:
-    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-        raise CreditError("kinds", value, "a sequence of every CreditKind, in the order to use")
-    kinds = tuple(_to_credit_kind(v) for v in value)
+    """Every CreditKind once, in the order to spend them (members or their values)."""
+    items = checks.tuple_of("kinds", value, str, error=CreditError)  # CreditKind is a str
+    kinds = tuple(
+        checks.member(f"kinds[{i}]", item, CreditKind, error=CreditError)
+        for i, item in enumerate(items)
+    )
     if sorted(k.value for k in kinds) != sorted(k.value for k in CreditKind):
         raise CreditError(
             "kinds",
@@ -74,6 +70,8 @@ class ConsumptionOrder:
     <CreditKind.PAID: 'paid'>
     """
 
+    _error_class: ClassVar[type[ValidationError]] = CreditError
+
     kinds: tuple[CreditKind, ...] = attrs.field(
         default=(
             CreditKind.PROMOTIONAL,
@@ -83,7 +81,7 @@ class ConsumptionOrder:
         ),
         converter=_kinds,
     )
-    lots: LotOrder = attrs.field(default=LotOrder.EXPIRING_FIRST, converter=_to_lot_order)
+    lots: LotOrder = attrs.field(default=LotOrder.EXPIRING_FIRST, converter=checks.MEMBER)
 
 
 DEFAULT_ORDER: Final = ConsumptionOrder()
@@ -92,26 +90,6 @@ DEFAULT_ORDER: Final = ConsumptionOrder()
 >>> Wallet(name="main", currency="RUB").order == DEFAULT_ORDER
 True
 """
-
-
-def _name(value: object) -> str:
-    return c.text("name", value, required=True)
-
-
-def _wallet_currency(value: object) -> Currency:
-    return c.currency("currency", value)
-
-
-def _credit_line(value: object) -> CreditLine | None:
-    if value is not None and not isinstance(value, CreditLine):
-        raise CreditError("credit", value, "a CreditLine or None")
-    return value
-
-
-def _order(value: object) -> ConsumptionOrder:
-    if not isinstance(value, ConsumptionOrder):
-        raise CreditError("order", value, "a ConsumptionOrder")
-    return value
 
 
 @attrs.frozen(kw_only=True)
@@ -126,15 +104,17 @@ class Wallet:
     'RUB'
     """
 
-    name: str = attrs.field(converter=_name)
-    currency: Currency = attrs.field(converter=_wallet_currency)
-    credit: CreditLine | None = attrs.field(default=None, converter=_credit_line)
-    order: ConsumptionOrder = attrs.field(default=DEFAULT_ORDER, converter=_order)
+    _error_class: ClassVar[type[ValidationError]] = CreditError
+
+    name: str = attrs.field(converter=checks.TEXT)
+    currency: Currency = attrs.field(converter=checks.CURRENCY)
+    credit: CreditLine | None = attrs.field(default=None, converter=checks.INSTANCE)
+    order: ConsumptionOrder = attrs.field(default=DEFAULT_ORDER, converter=checks.INSTANCE)
 
     def __attrs_post_init__(self) -> None:
-        if self.credit is not None and self.credit.currency != self.currency:
-            raise CurrencyMismatchError(
-                "credit.limit", self.credit.limit, f"an amount in {self.currency.code}"
+        if self.credit is not None:
+            checks.same_currency(
+                "credit.limit", self.credit.limit, self.currency, error=CreditError
             )
 
     @property
