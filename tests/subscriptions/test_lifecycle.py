@@ -122,7 +122,7 @@ class TestTrial:
         assert start_trial(
             "org-1", plan=GROWTH, on=d("2026-01-01"), days=30
         ).subscription.trial_ends_on == d("2026-01-31")
-        with pytest.raises(ValidationError, match="trial_days"):
+        with pytest.raises(ValidationError, match=r"^days = 0"):
             start_trial("org-1", plan=GROWTH, on=d("2026-01-01"), days=0)
 
     def test_subscribing_is_a_checkout_the_plan_starts_when_paid(self) -> None:

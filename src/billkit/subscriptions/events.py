@@ -10,17 +10,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from types import MappingProxyType
-from typing import Final, TypeAlias
+from typing import ClassVar, Final, TypeAlias
 
 import attrs
 
-from billkit.errors import SubscriptionError
+from billkit import _checks as checks
+from billkit.errors import SubscriptionError, ValidationError
 from billkit.periods import Period
 from billkit.pricing import (
     Plan,
 )
-from billkit.subscriptions import _checks as c
-from billkit.subscriptions.subscription import _optional_plan, _plan
+from billkit.subscriptions.settings import DAY, ROLE
 
 __all__ = [
     "Cancel",
@@ -38,22 +38,6 @@ __all__ = [
 # ------------------------------------------------------------------ events
 
 
-def _on(value: object) -> date:
-    return c.day("on", value)
-
-
-def _role(value: object) -> str:
-    return c.role_name(value)
-
-
-def _id(value: object) -> str:
-    return c.text("invoice_id", value)
-
-
-def _reason(value: object) -> str:
-    return c.text("reason", value, required=False)
-
-
 @attrs.frozen(kw_only=True)
 class Subscribe:
     """A trial organisation subscribes to ``plan`` (``usage_plan``: see
@@ -66,10 +50,12 @@ class Subscribe:
     'org_admin'
     """
 
-    on: date = attrs.field(converter=_on)
-    role: str = attrs.field(converter=_role)
-    plan: Plan = attrs.field(validator=_plan("plan"))
-    usage_plan: Plan | None = attrs.field(default=None, validator=_optional_plan("usage_plan"))
+    _error_class: ClassVar[type[ValidationError]] = SubscriptionError
+
+    on: date = attrs.field(converter=DAY)
+    role: str = attrs.field(converter=ROLE)
+    plan: Plan = attrs.field(converter=checks.INSTANCE)
+    usage_plan: Plan | None = attrs.field(default=None, converter=checks.INSTANCE)
 
 
 @attrs.frozen(kw_only=True)
@@ -85,10 +71,12 @@ class ChangePlan:
     'advanced'
     """
 
-    on: date = attrs.field(converter=_on)
-    role: str = attrs.field(converter=_role)
-    plan: Plan = attrs.field(validator=_plan("plan"))
-    usage_plan: Plan | None = attrs.field(default=None, validator=_optional_plan("usage_plan"))
+    _error_class: ClassVar[type[ValidationError]] = SubscriptionError
+
+    on: date = attrs.field(converter=DAY)
+    role: str = attrs.field(converter=ROLE)
+    plan: Plan = attrs.field(converter=checks.INSTANCE)
+    usage_plan: Plan | None = attrs.field(default=None, converter=checks.INSTANCE)
 
 
 @attrs.frozen(kw_only=True)
@@ -100,9 +88,11 @@ class Cancel:
     'too expensive'
     """
 
-    on: date = attrs.field(converter=_on)
-    role: str = attrs.field(converter=_role)
-    reason: str = attrs.field(default="", converter=_reason)
+    _error_class: ClassVar[type[ValidationError]] = SubscriptionError
+
+    on: date = attrs.field(converter=DAY)
+    role: str = attrs.field(converter=ROLE)
+    reason: str = attrs.field(default="", converter=checks.FREE_TEXT)
 
 
 @attrs.frozen(kw_only=True)
@@ -115,8 +105,10 @@ class UndoScheduledChange:
     'org_admin'
     """
 
-    on: date = attrs.field(converter=_on)
-    role: str = attrs.field(converter=_role)
+    _error_class: ClassVar[type[ValidationError]] = SubscriptionError
+
+    on: date = attrs.field(converter=DAY)
+    role: str = attrs.field(converter=ROLE)
 
 
 @attrs.frozen(kw_only=True)
@@ -128,8 +120,10 @@ class PaymentSucceeded:
     'org-1/0003'
     """
 
-    on: date = attrs.field(converter=_on)
-    invoice_id: str = attrs.field(converter=_id)
+    _error_class: ClassVar[type[ValidationError]] = SubscriptionError
+
+    on: date = attrs.field(converter=DAY)
+    invoice_id: str = attrs.field(converter=checks.TEXT)
 
 
 @attrs.frozen(kw_only=True)
@@ -141,9 +135,11 @@ class PaymentFailed:
     'card declined'
     """
 
-    on: date = attrs.field(converter=_on)
-    invoice_id: str = attrs.field(converter=_id)
-    reason: str = attrs.field(default="", converter=_reason)
+    _error_class: ClassVar[type[ValidationError]] = SubscriptionError
+
+    on: date = attrs.field(converter=DAY)
+    invoice_id: str = attrs.field(converter=checks.TEXT)
+    reason: str = attrs.field(default="", converter=checks.FREE_TEXT)
 
 
 @attrs.frozen(kw_only=True)
@@ -155,21 +151,17 @@ class InvoiceVoided:
     'org-1/0003'
     """
 
-    on: date = attrs.field(converter=_on)
-    invoice_id: str = attrs.field(converter=_id)
-    reason: str = attrs.field(default="", converter=_reason)
+    _error_class: ClassVar[type[ValidationError]] = SubscriptionError
+
+    on: date = attrs.field(converter=DAY)
+    invoice_id: str = attrs.field(converter=checks.TEXT)
+    reason: str = attrs.field(default="", converter=checks.FREE_TEXT)
 
 
 def _usage(value: object) -> Mapping[str, object]:
     if not isinstance(value, Mapping):
         raise SubscriptionError("usage", value, "a mapping of metric to quantity")
     return MappingProxyType(dict(value))
-
-
-def _period(value: object) -> Period:
-    if not isinstance(value, Period):
-        raise SubscriptionError("period", value, "a billkit.periods.Period")
-    return value
 
 
 @attrs.frozen(kw_only=True)
@@ -182,8 +174,10 @@ class UsageReported:
     1250
     """
 
-    on: date = attrs.field(converter=_on)
-    period: Period = attrs.field(converter=_period)
+    _error_class: ClassVar[type[ValidationError]] = SubscriptionError
+
+    on: date = attrs.field(converter=DAY)
+    period: Period = attrs.field(converter=checks.INSTANCE)
     usage: Mapping[str, object] = attrs.field(converter=_usage, eq=False, hash=False)
 
 

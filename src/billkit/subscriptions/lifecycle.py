@@ -59,7 +59,14 @@ from typing import Any, Final
 import attrs
 from moneyed import Money
 
-from billkit.errors import NotAllowedError, PeriodError, SubscriptionError, TransitionError
+from billkit import _checks as checks
+from billkit.errors import (
+    NotAllowedError,
+    PeriodError,
+    PricingCurrencyError,
+    SubscriptionError,
+    TransitionError,
+)
 from billkit.periods import Period
 from billkit.pricing import (
     ChangeDirection,
@@ -71,8 +78,6 @@ from billkit.pricing import (
     fixed_fee,
     quote,
 )
-from billkit.pricing.models import PricingCurrencyError
-from billkit.subscriptions import _checks as c
 from billkit.subscriptions.actions import (
     Access,
     ActionKind,
@@ -104,7 +109,6 @@ from billkit.subscriptions.settings import (
     LifecycleSettings,
     Role,
     SubscriptionState,
-    _trial_days,
 )
 from billkit.subscriptions.subscription import (
     Checkout,
@@ -531,15 +535,11 @@ def _process_day(run: _Run, on: date) -> None:
 
 
 def _check_settings(settings: object) -> LifecycleSettings:
-    if not isinstance(settings, LifecycleSettings):
-        raise SubscriptionError("settings", settings, "a LifecycleSettings")
-    return settings
+    return checks.instance("settings", settings, LifecycleSettings, error=SubscriptionError)
 
 
 def _check_subscription(value: object) -> Subscription:
-    if not isinstance(value, Subscription):
-        raise SubscriptionError("subscription", value, "a Subscription")
-    return value
+    return checks.instance("subscription", value, Subscription, error=SubscriptionError)
 
 
 def _advance(run: _Run, to: date) -> None:
@@ -582,7 +582,7 @@ def advance(
     ('platform', 'outbound', 'workflows')
     """
     run = _Run(_check_subscription(subscription), _check_settings(settings))
-    until = c.day("until", until)
+    until = checks.day("until", until, error=PeriodError)
     if until <= run.sub.as_of:
         raise PeriodError(
             "until",
@@ -616,11 +616,15 @@ def start_trial(
     datetime.date(2026, 1, 8)
     """
     settings = _check_settings(settings)
-    on = c.day("on", on)
-    length = settings.trial_days if days is None else _trial_days(days)
+    on = checks.day("on", on, error=PeriodError)
+    length = (
+        settings.trial_days
+        if days is None
+        else checks.whole("days", days, low=1, high=3660, error=SubscriptionError)
+    )
     _plans(plan, usage_plan)
     sub = Subscription(
-        id=c.text("id", id),
+        id=checks.text("id", id, error=SubscriptionError),
         state=S.TRIAL,
         access=settings.access_for(S.TRIAL),
         plan=plan,
@@ -633,12 +637,10 @@ def start_trial(
 
 
 def _plans(plan: object, usage_plan: object) -> None:
-    if not isinstance(plan, Plan):
-        raise SubscriptionError("plan", plan, "a billkit.pricing.Plan")
+    plan = checks.instance("plan", plan, Plan, error=SubscriptionError)
     if usage_plan is None:
         return
-    if not isinstance(usage_plan, Plan):
-        raise SubscriptionError("usage_plan", usage_plan, "a billkit.pricing.Plan, or None")
+    usage_plan = checks.instance("usage_plan", usage_plan, Plan, error=SubscriptionError)
     if plan.metrics:
         raise SubscriptionError(
             "usage_plan",

@@ -44,14 +44,14 @@ import enum
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from types import MappingProxyType
-from typing import Final
+from typing import ClassVar, Final
 
 import attrs
 from moneyed import Money
 
-from billkit.errors import CurrencyMismatchError, SubscriptionError, TransitionError
+from billkit import _checks as checks
+from billkit.errors import PeriodError, SubscriptionError, TransitionError, ValidationError
 from billkit.periods import Period
-from billkit.subscriptions import _checks as c
 from billkit.subscriptions.actions import (
     ActionKind,
     SubscriptionAction,
@@ -130,19 +130,11 @@ _METHOD_TABLE: Final[Mapping[MethodState, Mapping[MethodEvent, MethodState]]] = 
 }
 
 
-def _method_state(value: object) -> MethodState:
-    return c.member(MethodState, "state", value)
-
-
-def _method_id(value: object) -> str:
-    text = c.text("id", value)
-    if text == BALANCE:
-        raise SubscriptionError("id", value, f"an id other than {BALANCE!r} (the account balance)")
-    return text
-
-
-def _name(value: object) -> str:
-    return c.text("name", value, required=False)
+def _not_balance(_: object, field: attrs.Attribute[str], value: str) -> None:
+    if value == BALANCE:
+        raise SubscriptionError(
+            field.name, value, f"an id other than {BALANCE!r} (the account balance)"
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -153,9 +145,11 @@ class SavedMethod:
     <MethodState.ENABLED: 'enabled'>
     """
 
-    id: str = attrs.field(converter=_method_id)
-    name: str = attrs.field(default="", converter=_name)
-    state: MethodState = attrs.field(default=MethodState.ENABLED, converter=_method_state)
+    _error_class: ClassVar[type[ValidationError]] = SubscriptionError
+
+    id: str = attrs.field(converter=checks.TEXT, validator=_not_balance)
+    name: str = attrs.field(default="", converter=checks.FREE_TEXT)
+    state: MethodState = attrs.field(default=MethodState.ENABLED, converter=checks.MEMBER)
 
 
 def method_transition(method: SavedMethod, event: MethodEvent | str) -> SavedMethod:
@@ -170,9 +164,8 @@ def method_transition(method: SavedMethod, event: MethodEvent | str) -> SavedMet
     ...
     billkit.errors.TransitionError: saved method card-1111 in state 'setting_up' cannot 'payment_failed'; allowed: 'setup_succeeded', 'setup_failed'
     """
-    if not isinstance(method, SavedMethod):
-        raise SubscriptionError("method", method, "a SavedMethod")
-    event = c.member(MethodEvent, "event", event)
+    checks.instance("method", method, SavedMethod, error=SubscriptionError)
+    event = checks.member("event", event, MethodEvent, error=SubscriptionError)
     moves = _METHOD_TABLE[method.state]
     if event not in moves:
         raise TransitionError(
@@ -185,18 +178,12 @@ def _leads(value: object) -> Mapping[str, int]:
     if not isinstance(value, Mapping):
         raise SubscriptionError("lead_days", value, "a mapping of product kind to days")
     out = {
-        c.text("lead_days", product): c.whole(f"lead_days[{product!r}]", days, 0, 3660)
+        checks.text("lead_days", product, error=SubscriptionError): checks.whole(
+            f"lead_days[{product!r}]", days, low=0, high=3660, error=SubscriptionError
+        )
         for product, days in value.items()
     }
     return MappingProxyType(dict(sorted(out.items())))
-
-
-def _default_lead(value: object) -> int:
-    return c.whole("default_lead_days", value, 0, 3660)
-
-
-def _retry(value: object) -> int:
-    return c.whole("retry_days", value, 1, 3660)
 
 
 @attrs.frozen(kw_only=True)
@@ -214,14 +201,20 @@ class RenewalSettings:
     (60, 60, 1)
     """
 
+    _error_class: ClassVar[type[ValidationError]] = SubscriptionError
+
     lead_days: Mapping[str, int] = attrs.field(
         factory=lambda: {"domain": 60, "ssl_certificate": 60},
         converter=_leads,
         eq=False,
         hash=False,
     )
-    default_lead_days: int = attrs.field(default=1, converter=_default_lead)
-    retry_days: int = attrs.field(default=1, converter=_retry)
+    default_lead_days: int = attrs.field(
+        default=1, converter=checks.WHOLE, metadata=checks.options(low=0, high=3660)
+    )
+    retry_days: int = attrs.field(
+        default=1, converter=checks.WHOLE, metadata=checks.options(low=1, high=3660)
+    )
     _key: tuple[tuple[str, int], ...] = attrs.field(init=False, repr=False)
 
     @_key.default
@@ -270,8 +263,7 @@ def renewal_window(service: Service, settings: RenewalSettings = DEFAULT_RENEWAL
     >>> print(renewal_window(domain))
     2026-04-02..2026-06-01
     """
-    if not isinstance(service, Service):
-        raise SubscriptionError("service", service, "a Service")
+    checks.instance("service", service, Service, error=SubscriptionError)
     if service.expires_on is None:
         return None
     lead = settings.lead_for(service.product)
@@ -283,8 +275,7 @@ def renewal_window(service: Service, settings: RenewalSettings = DEFAULT_RENEWAL
 def _check_method(service: Service, method: SavedMethod | None) -> SavedMethod | None:
     if method is None:
         return None
-    if not isinstance(method, SavedMethod):
-        raise SubscriptionError("method", method, "a SavedMethod or None")
+    checks.instance("method", method, SavedMethod, error=SubscriptionError)
     if service.pay_from != method.id:
         raise SubscriptionError(
             "method",
@@ -308,10 +299,7 @@ def _source_problem(
             raise SubscriptionError(
                 "balance", None, f"the account balance: service {service.id} renews from it"
             )
-        if balance.currency != service.price.currency:
-            raise CurrencyMismatchError(
-                "balance", balance, f"an amount in {service.price.currency}"
-            )
+        checks.same_currency("balance", balance, service.price.currency, error=SubscriptionError)
         if balance < service.price:
             return f"not enough on the balance ({balance.amount} of {service.price.amount} needed)"
         return None
@@ -373,11 +361,10 @@ def renewal_day(
     >>> renewal_day(day.service, date(2026, 4, 1), balance=Money("120.00", "RUB")).service.state
     <ServiceState.STOPPED_BY_ADMIN: 'stopped_by_admin'>
     """
-    if not isinstance(service, Service):
-        raise SubscriptionError("service", service, "a Service")
-    on = c.day("on", on)
+    checks.instance("service", service, Service, error=SubscriptionError)
+    on = checks.day("on", on, error=PeriodError)
     method = _check_method(service, method)
-    c.flag("balance_blocked", balance_blocked)
+    checks.flag("balance_blocked", balance_blocked, error=SubscriptionError)
     actions: list[SubscriptionAction] = []
     transitions: list[Transition] = []
     if (
@@ -485,12 +472,11 @@ def renewal_result(
     >>> renewal_result(vps, date(2026, 2, 27), paid=True, method=card).service.expires_on
     datetime.date(2026, 3, 31)
     """
-    if not isinstance(service, Service):
-        raise SubscriptionError("service", service, "a Service")
-    on = c.day("on", on)
-    c.flag("paid", paid)
+    checks.instance("service", service, Service, error=SubscriptionError)
+    on = checks.day("on", on, error=PeriodError)
+    checks.flag("paid", paid, error=SubscriptionError)
     method = _check_method(service, method)
-    reason = c.text("reason", reason, required=False)
+    reason = checks.text("reason", reason, required=False, error=SubscriptionError)
     if service.expires_on is None or service.term is None:
         raise SubscriptionError("service", service.id, "a periodically billed service with a term")
     if service.state is ServiceState.DELETED:
@@ -569,14 +555,12 @@ def delete_method(
     >>> [(s.id, s.auto_renew) for s in services], [str(x) for x in actions]
     ([('vps-7', False), ('dns-1', True)], ['2026-03-10 vps-7 notify auto_renewal_off via card-1111 (its saved method was deleted)'])
     """
-    if not isinstance(method, SavedMethod):
-        raise SubscriptionError("method", method, "a SavedMethod")
-    on = c.day("on", on)
+    checks.instance("method", method, SavedMethod, error=SubscriptionError)
+    on = checks.day("on", on, error=PeriodError)
     out: list[Service] = []
     actions: list[SubscriptionAction] = []
     for i, service in enumerate(services):
-        if not isinstance(service, Service):
-            raise SubscriptionError(f"services[{i}]", service, "a Service")
+        checks.instance(f"services[{i}]", service, Service, error=SubscriptionError)
         if service.pay_from == method.id:
             was_on = service.auto_renew
             service = attrs.evolve(

@@ -33,16 +33,22 @@ import enum
 from collections.abc import Iterable, Mapping
 from datetime import date
 from types import MappingProxyType
-from typing import Final
+from typing import ClassVar, Final
 
 import attrs
 from moneyed import Money
 
-from billkit.errors import NotAllowedError, SubscriptionError, TransitionError
-from billkit.money import to_money
+from billkit import _checks as checks
+from billkit.errors import (
+    NotAllowedError,
+    PeriodError,
+    SubscriptionError,
+    TransitionError,
+    ValidationError,
+)
 from billkit.periods import MONTHLY, Cycle
-from billkit.subscriptions import _checks as c
 from billkit.subscriptions.actions import ActionKind, SubscriptionAction, Transition
+from billkit.subscriptions.settings import DAY
 
 __all__ = [
     "BALANCE",
@@ -216,11 +222,12 @@ def _billed_map(value: object) -> Mapping[BillingMode, frozenset[ServiceState]]:
         )
     merged = dict(_DEFAULT_BILLED)
     for key, states in value.items():
-        mode = c.member(BillingMode, "billed", key)
+        mode = checks.member("billed", key, BillingMode, error=SubscriptionError)
         if isinstance(states, str) or not isinstance(states, Iterable):
             raise SubscriptionError(f"billed[{mode.value!r}]", states, "a set of ServiceState")
         merged[mode] = frozenset(
-            c.member(ServiceState, f"billed[{mode.value!r}]", s) for s in states
+            checks.member(f"billed[{mode.value!r}]", s, ServiceState, error=SubscriptionError)
+            for s in states
         )
     return MappingProxyType(merged)
 
@@ -272,55 +279,12 @@ DEFAULT_SERVICE_SETTINGS: Final = ServiceSettings()
 """Daily services billed while they run; periodic terms run once opened."""
 
 
-def _state(value: object) -> ServiceState:
-    return c.member(ServiceState, "state", value)
-
-
-def _mode(value: object) -> BillingMode:
-    return c.member(BillingMode, "billing", value)
-
-
-def _op(value: object) -> Operation | None:
-    return None if value is None else c.member(Operation, "operation", value)
-
-
-def _optional_state(value: object) -> ServiceState | None:
-    return None if value is None else c.member(ServiceState, "resume_state", value)
-
-
-def _price(value: object) -> Money:
-    money = to_money(value, field="price")
-    if money.amount < 0:
-        raise SubscriptionError("price", value, "an amount of zero or more")
-    return money
-
-
 def _term(value: object) -> Cycle | None:
     if value is None or isinstance(value, Cycle):
         return value
     if isinstance(value, str):
         return Cycle.parse(value)
     raise SubscriptionError("term", value, "a Cycle such as MONTHLY, or None")
-
-
-def _product(value: object) -> str:
-    return c.text("product", value)
-
-
-def _id(value: object) -> str:
-    return c.text("id", value)
-
-
-def _optional_text(value: object) -> str | None:
-    return None if value is None else c.text("pay_from", value)
-
-
-def _optional_day(value: object) -> date | None:
-    return c.optional_day("date", value)
-
-
-def _auto(value: object) -> bool:
-    return c.flag("auto_renew", value)
 
 
 @attrs.frozen(kw_only=True)
@@ -348,21 +312,23 @@ class Service:
     Cycle(unit=<CycleUnit.YEAR: 'year'>, count=1)
     """
 
-    id: str = attrs.field(converter=_id)
-    product: str = attrs.field(default="service", converter=_product)
-    billing: BillingMode = attrs.field(default=BillingMode.PERIODIC, converter=_mode)
-    state: ServiceState = attrs.field(default=ServiceState.ORDERED, converter=_state)
-    price: Money = attrs.field(converter=_price)
+    _error_class: ClassVar[type[ValidationError]] = SubscriptionError
+
+    id: str = attrs.field(converter=checks.TEXT)
+    product: str = attrs.field(default="service", converter=checks.TEXT)
+    billing: BillingMode = attrs.field(default=BillingMode.PERIODIC, converter=checks.MEMBER)
+    state: ServiceState = attrs.field(default=ServiceState.ORDERED, converter=checks.MEMBER)
+    price: Money = attrs.field(converter=checks.MONEY, metadata=checks.options(sign="zero_or_more"))
     term: Cycle | None = attrs.field(default=MONTHLY, converter=_term)
-    anchor: date | None = attrs.field(default=None, converter=_optional_day)
-    expires_on: date | None = attrs.field(default=None, converter=_optional_day)
-    auto_renew: bool = attrs.field(default=False, converter=_auto)
-    pay_from: str | None = attrs.field(default=None, converter=_optional_text)
-    operation: Operation | None = attrs.field(default=None, converter=_op)
-    resume_state: ServiceState | None = attrs.field(default=None, converter=_optional_state)
-    expired_on: date | None = attrs.field(default=None, converter=_optional_day)
-    renewal_failed_on: date | None = attrs.field(default=None, converter=_optional_day)
-    last_attempt_on: date | None = attrs.field(default=None, converter=_optional_day)
+    anchor: date | None = attrs.field(default=None, converter=DAY)
+    expires_on: date | None = attrs.field(default=None, converter=DAY)
+    auto_renew: bool = attrs.field(default=False, converter=checks.FLAG)
+    pay_from: str | None = attrs.field(default=None, converter=checks.TEXT)
+    operation: Operation | None = attrs.field(default=None, converter=checks.MEMBER)
+    resume_state: ServiceState | None = attrs.field(default=None, converter=checks.MEMBER)
+    expired_on: date | None = attrs.field(default=None, converter=DAY)
+    renewal_failed_on: date | None = attrs.field(default=None, converter=DAY)
+    last_attempt_on: date | None = attrs.field(default=None, converter=DAY)
 
     def __attrs_post_init__(self) -> None:
         if self.billing is BillingMode.DAILY:
@@ -436,8 +402,7 @@ def is_billed(service: Service, settings: ServiceSettings = DEFAULT_SERVICE_SETT
     >>> is_billed(vm)     # a periodic term runs while the customer keeps it stopped
     True
     """
-    if not isinstance(service, Service):
-        raise SubscriptionError("service", service, "a Service")
+    checks.instance("service", service, Service, error=SubscriptionError)
     if service.state is ServiceState.PROCESSING and service.operation is Operation.OPENING:
         return False
     return service.state in settings.billed[service.billing]
@@ -457,7 +422,7 @@ def daily_charge(
     >>> daily_charge(attrs.evolve(vps, state="suspended"), date(2026, 3, 2)) is None
     True
     """
-    on = c.day("on", on)
+    on = checks.day("on", on, error=PeriodError)
     if service.billing is not BillingMode.DAILY or not is_billed(service, settings):
         return None
     return SubscriptionAction(
@@ -523,17 +488,16 @@ def service_transition(
     ...
     billkit.errors.NotAllowedError: role 'customer' may not 'admin_start'; allowed roles: 'admin'
     """
-    if not isinstance(service, Service):
-        raise SubscriptionError("service", service, "a Service")
-    event = c.member(ServiceEvent, "event", event)
-    who = c.member(Actor, "actor", actor)
-    on = c.day("on", on)
+    checks.instance("service", service, Service, error=SubscriptionError)
+    event = checks.member("event", event, ServiceEvent, error=SubscriptionError)
+    who = checks.member("actor", actor, Actor, error=SubscriptionError)
+    on = checks.day("on", on, error=PeriodError)
     states, actors = _TABLE[event]
     op: Operation | None = None
     if event is E.BEGIN:
         if operation is None:
             raise SubscriptionError("operation", None, "an Operation for 'begin'")
-        op = c.member(Operation, "operation", operation)
+        op = checks.member("operation", operation, Operation, error=SubscriptionError)
         if op not in _BEGIN_ACTORS:
             raise SubscriptionError(
                 "operation", op.value, "an operation other than 'opening' (paying opens a service)"

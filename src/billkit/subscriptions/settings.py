@@ -7,19 +7,20 @@ frozenset({'org_admin'})
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
+from datetime import date
 from types import MappingProxyType
-from typing import Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 import attrs
 
-from billkit.errors import SubscriptionError
+from billkit import _checks as checks
+from billkit.errors import PeriodError, SubscriptionError, ValidationError
 from billkit.pricing import (
     DEFAULT_PRORATION,
     ProrationPolicy,
     UnusedCredit,
 )
-from billkit.subscriptions import _checks as c
 from billkit.subscriptions.actions import (
     Access,
 )
@@ -82,6 +83,46 @@ class CancelReason(str, enum.Enum):
     NONPAYMENT = "nonpayment"
 
 
+def role_name(field: str, value: object, *, error: checks.Error = SubscriptionError) -> str:
+    """A role as its plain name: ``Role.ORG_ADMIN`` and ``'org_admin'`` are one role."""
+    if isinstance(value, enum.Enum) and isinstance(value.value, str):
+        return value.value
+    return checks.text(field, value, error=error)
+
+
+def roles(field: str, value: object, *, error: checks.Error = SubscriptionError) -> frozenset[str]:
+    """A non-empty set of role names (str or :class:`Role`; a bare str is refused)."""
+    names = checks.tuple_of(field, value, str, error=error)
+    if not names:
+        raise error(field, value, "at least one role, such as {'org_admin'}")
+    return frozenset(role_name(f"{field}[{i}]", name, error=error) for i, name in enumerate(names))
+
+
+def _role_list(
+    field: str, value: object, *, error: checks.Error = SubscriptionError
+) -> tuple[str, ...]:
+    return tuple(sorted(roles(field, value, error=error)))
+
+
+def _period_day(field: str, value: object, *, error: checks.Error = SubscriptionError) -> date:
+    return checks.day(field, value, error=PeriodError)  # a bad day is a PeriodError, by kind
+
+
+if TYPE_CHECKING:  # mypy's attrs plugin takes named functions (see billkit._checks)
+
+    def ROLE(value: object) -> str: ...
+    def ROLES(value: object) -> frozenset[str]: ...
+    def ROLE_LIST(value: object) -> tuple[str, ...]: ...
+    def DAY(value: object) -> Any: ...
+
+else:
+    ROLE = checks.converter(role_name)
+    ROLES = checks.converter(roles)
+    ROLE_LIST = checks.converter(_role_list)
+    DAY = checks.converter(_period_day)
+    """A billing-day field (``date``, or ``date | None``): a bad one is a PeriodError."""
+
+
 _ALL: Final = Access(platform=True, outbound=True, inbound=True, workflows=True)
 _INBOUND_ONLY: Final = Access(platform=False, outbound=False, inbound=True, workflows=False)
 _NOTHING: Final = Access(platform=False, outbound=False, inbound=False, workflows=False)
@@ -104,59 +145,30 @@ def _access_map(value: object) -> Mapping[SubscriptionState, Access]:
         raise SubscriptionError("access", value, "a mapping of SubscriptionState to Access")
     merged = dict(_DEFAULT_ACCESS)
     for key, access in value.items():
-        state = c.member(SubscriptionState, "access", key)
+        state = checks.member("access", key, SubscriptionState, error=SubscriptionError)
         if not isinstance(access, Access):
             raise SubscriptionError(f"access[{state.value!r}]", access, "an Access")
         merged[state] = access
     return MappingProxyType(merged)
 
 
-def _schedule(value: object) -> DunningSchedule:
-    if not isinstance(value, DunningSchedule):
-        raise SubscriptionError("dunning", value, "a DunningSchedule")
-    return value
-
-
-def _unused(value: object) -> UnusedCredit:
-    return c.member(UnusedCredit, "unused_credit", value)
-
-
-def _proration(value: object) -> ProrationPolicy:
-    if not isinstance(value, ProrationPolicy):
-        raise SubscriptionError("proration", value, "a ProrationPolicy")
+def _by_day(_: object, field: attrs.Attribute[ProrationPolicy], value: ProrationPolicy) -> None:
     if value.basis.value != "day":
         raise SubscriptionError(
-            "proration", value, "a by-day ProrationPolicy (billing days are dates)"
+            field.name, value, "a by-day ProrationPolicy (billing days are dates)"
         )
-    return value
 
 
 def _rank(value: object) -> tuple[str, ...] | None:
     if value is None:
         return None
-    if isinstance(value, str) or not isinstance(value, Sequence):
-        raise SubscriptionError("rank", value, "plan codes from lowest to highest, or None")
-    return tuple(c.text(f"rank[{i}]", code) for i, code in enumerate(value))
+    codes = checks.tuple_of("rank", value, str, error=SubscriptionError)
+    for i, code in enumerate(codes):
+        checks.text(f"rank[{i}]", code, error=SubscriptionError)
+    return codes
 
 
-def _notify(value: object) -> tuple[str, ...]:
-    return tuple(sorted(c.roles("notify_roles", value)))
-
-
-def _trial_days(value: object) -> int:
-    return c.whole("trial_days", value, 1, 3660)
-
-
-def _terms(value: object) -> int:
-    return c.whole("payment_terms_days", value, 0, 3660)
-
-
-def _billing_roles(value: object) -> frozenset[str]:
-    return c.roles("billing_roles", value)
-
-
-def _cancel_roles(value: object) -> frozenset[str]:
-    return c.roles("cancel_roles", value)
+_DAYS: Final = checks.options(low=0, high=3660)
 
 
 @attrs.frozen(kw_only=True)
@@ -189,25 +201,29 @@ class LifecycleSettings:
     ('inbound',)
     """
 
-    trial_days: int = attrs.field(default=14, converter=_trial_days)
-    payment_terms_days: int = attrs.field(default=0, converter=_terms)
-    dunning: DunningSchedule = attrs.field(default=MESSAGING_DUNNING, converter=_schedule)
+    _error_class: ClassVar[type[ValidationError]] = SubscriptionError
+
+    trial_days: int = attrs.field(
+        default=14, converter=checks.WHOLE, metadata=checks.options(low=1, high=3660)
+    )
+    payment_terms_days: int = attrs.field(default=0, converter=checks.WHOLE, metadata=_DAYS)
+    dunning: DunningSchedule = attrs.field(default=MESSAGING_DUNNING, converter=checks.INSTANCE)
     billing_roles: frozenset[str] = attrs.field(
-        default=frozenset({Role.ORG_ADMIN.value, Role.BILLING_ADMIN.value}),
-        converter=_billing_roles,
+        default=frozenset({Role.ORG_ADMIN.value, Role.BILLING_ADMIN.value}), converter=ROLES
     )
     cancel_roles: frozenset[str] = attrs.field(
-        default=frozenset({Role.ORG_ADMIN.value, Role.BILLING_ADMIN.value}),
-        converter=_cancel_roles,
+        default=frozenset({Role.ORG_ADMIN.value, Role.BILLING_ADMIN.value}), converter=ROLES
     )
     notify_roles: tuple[str, ...] = attrs.field(
-        default=(Role.ORG_ADMIN.value, Role.BILLING_ADMIN.value), converter=_notify
+        default=(Role.ORG_ADMIN.value, Role.BILLING_ADMIN.value), converter=ROLE_LIST
     )
     access: Mapping[SubscriptionState, Access] = attrs.field(
         factory=dict, converter=_access_map, eq=False, hash=False, repr=False
     )
-    unused_credit: UnusedCredit = attrs.field(default=UnusedCredit.OFFSET, converter=_unused)
-    proration: ProrationPolicy = attrs.field(default=DEFAULT_PRORATION, converter=_proration)
+    unused_credit: UnusedCredit = attrs.field(default=UnusedCredit.OFFSET, converter=checks.MEMBER)
+    proration: ProrationPolicy = attrs.field(
+        default=DEFAULT_PRORATION, converter=checks.INSTANCE, validator=_by_day
+    )
     rank: tuple[str, ...] | None = attrs.field(default=None, converter=_rank)
     _access_key: tuple[tuple[str, Access], ...] = attrs.field(init=False, repr=False)
 

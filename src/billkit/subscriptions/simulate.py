@@ -35,8 +35,8 @@ from datetime import date, timedelta
 
 import attrs
 
+from billkit import _checks as checks
 from billkit.errors import PeriodError, SubscriptionError
-from billkit.subscriptions import _checks as c
 from billkit.subscriptions.actions import Access, SubscriptionAction, Transition
 from billkit.subscriptions.lifecycle import (
     DEFAULT_LIFECYCLE,
@@ -105,7 +105,7 @@ class Timeline:
 
     def on(self, day: date) -> Day:
         """The simulated day ``day``."""
-        day = c.day("day", day)
+        day = checks.day("day", day, error=PeriodError)
         first = self.days[0].on
         index = (day - first).days
         if not 0 <= index < len(self.days):
@@ -163,9 +163,8 @@ def simulate(
     >>> [str(a) for a in timeline.actions if a.kind.value == "mark_for_deletion"]
     ['2026-04-03 org-1 mark_for_deletion (90 days after cancellation)']
     """
-    if not isinstance(subscription, Subscription):
-        raise SubscriptionError("subscription", subscription, "a Subscription")
-    until = c.day("until", until)
+    checks.instance("subscription", subscription, Subscription, error=SubscriptionError)
+    until = checks.day("until", until, error=PeriodError)
     start = subscription.as_of
     if until <= start:
         raise PeriodError(

@@ -7,14 +7,14 @@ each returning an :class:`Outcome`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import ClassVar
 
 import attrs
 from moneyed import Money
 
-from billkit.errors import SubscriptionError
+from billkit import _checks as checks
+from billkit.errors import SubscriptionError, ValidationError
 from billkit.periods import Period
 from billkit.pricing import (
     Plan,
@@ -32,22 +32,6 @@ __all__ = ["Checkout", "Outcome", "ScheduledChange", "Subscription", "UsageWindo
 
 
 # ------------------------------------------------------------------ values
-
-
-def _plan(field: str) -> Callable[[Any, Any, Any], None]:
-    def check(_: object, __: object, value: object) -> None:
-        if not isinstance(value, Plan):
-            raise SubscriptionError(field, value, "a billkit.pricing.Plan")
-
-    return check
-
-
-def _optional_plan(field: str) -> Callable[[Any, Any, Any], None]:
-    def check(_: object, __: object, value: object) -> None:
-        if value is not None and not isinstance(value, Plan):
-            raise SubscriptionError(field, value, "a billkit.pricing.Plan, or None")
-
-    return check
 
 
 @attrs.frozen(kw_only=True)
@@ -161,14 +145,14 @@ class Subscription:
     (['org-1/0002 subscription 99.00 EUR for 2026-02-01..2026-03-01, due 2026-02-01, overdue since 2026-02-02'], datetime.date(2026, 2, 2))
     """
 
+    _error_class: ClassVar[type[ValidationError]] = SubscriptionError
+
     id: str
     state: SubscriptionState
     access: Access
-    plan: Plan = attrs.field(validator=_plan("plan"), repr=lambda plan: repr(plan.code))
+    plan: Plan = attrs.field(converter=checks.INSTANCE, repr=lambda plan: repr(plan.code))
     usage_plan: Plan | None = attrs.field(
-        default=None,
-        validator=_optional_plan("usage_plan"),
-        repr=lambda p: repr(p and p.code),
+        default=None, converter=checks.INSTANCE, repr=lambda p: repr(p and p.code)
     )
     as_of: date
     started_on: date
