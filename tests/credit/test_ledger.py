@@ -486,6 +486,17 @@ class TestRefunds:
         with pytest.raises(CreditError, match="at most 0"):
             refunded.refund("main", "p1", "0.01", at=t(4), key="r2")
 
+    def test_a_payment_refunded_in_full_earns_no_later_bonus(self) -> None:
+        ledger = main_ledger().top_up("main", "500.00", at=t(1), key="p1")
+        refunded = ledger.refund("main", "p1", "500.00", at=t(2), key="r1")
+        with pytest.raises(CreditError, match="refunded payment earns nothing"):
+            refunded.grant("main", "50.00", at=t(3), key="p1/bonus", source="p1")
+        # refunded in part, it still may earn (the program decides how much)
+        part = ledger.refund("main", "p1", "100.00", at=t(2), key="r1")
+        assert part.grant("main", "40.00", at=t(3), key="p1/bonus", source="p1").balance(
+            "main"
+        ) == rub("440.00")
+
     def test_refunding_a_payment_claws_back_its_bonus(self) -> None:
         # REQUIREMENTS.md 1: 90 000 paid earns 30 000 of bonus.
         ledger = main_ledger().top_up("main", "90000.00", at=t(1), key="p1")

@@ -443,6 +443,16 @@ class Ledger:
         )
         if source and source not in self._keys:
             raise CreditError("source", source, "the key of a payment in this ledger, or ''")
+        if source and key not in self._keys:  # a retried grant is matched by post() as before
+            paid = self.entries[self._keys[source]].amount.amount
+            with decimal.localcontext(CONTEXT):
+                refunded = self._earned(source)[1]
+            if paid > 0 and refunded >= paid:
+                raise CreditError(
+                    "source",
+                    source,
+                    "a payment not refunded in full: a refunded payment earns nothing",
+                )
         return self.post(
             Entry(
                 kind=EntryKind.BONUS,
