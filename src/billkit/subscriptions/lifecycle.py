@@ -60,6 +60,7 @@ import attrs
 from moneyed import Money
 
 from billkit import _checks as checks
+from billkit._states import Machine
 from billkit.errors import (
     NotAllowedError,
     PeriodError,
@@ -151,6 +152,38 @@ S = SubscriptionState
 _RUNNING: Final = frozenset({S.ACTIVE, S.DOWNGRADING, S.CANCELLING, S.PENDING_PAYMENT, S.FROZEN})
 _DUNNING: Final = frozenset({S.PENDING_PAYMENT, S.FROZEN})
 _GOOD_STANDING: Final = frozenset({S.ACTIVE, S.DOWNGRADING, S.CANCELLING})
+
+# The lifecycle as data: which request each state allows, and the state it
+# leads to at once (a subscription or an upgrade takes effect when its checkout
+# is paid; in dunning a scheduled change waits and the state stays). Guards on
+# the subscription's own data come on top (:data:`_GUARDS`).
+_LIFECYCLE: Final[Machine[SubscriptionState, str]] = Machine(
+    "subscription",
+    SubscriptionState,
+    {
+        (S.TRIAL, "subscribe"): S.TRIAL,
+        (S.TRIAL_ENDED, "subscribe"): S.TRIAL_ENDED,
+        (S.ACTIVE, "upgrade"): S.ACTIVE,
+        (S.DOWNGRADING, "upgrade"): S.DOWNGRADING,
+        (S.ACTIVE, "downgrade"): S.DOWNGRADING,
+        (S.DOWNGRADING, "downgrade"): S.DOWNGRADING,
+        (S.CANCELLING, "downgrade"): S.DOWNGRADING,
+        (S.PENDING_PAYMENT, "downgrade"): S.PENDING_PAYMENT,
+        (S.FROZEN, "downgrade"): S.FROZEN,
+        (S.TRIAL, "cancel"): S.CANCELLED,
+        (S.TRIAL_ENDED, "cancel"): S.CANCELLED,
+        (S.ACTIVE, "cancel"): S.CANCELLING,
+        (S.DOWNGRADING, "cancel"): S.CANCELLING,
+        (S.PENDING_PAYMENT, "cancel"): S.PENDING_PAYMENT,
+        (S.FROZEN, "cancel"): S.FROZEN,
+        (S.ACTIVE, "undo_scheduled_change"): S.ACTIVE,
+        (S.DOWNGRADING, "undo_scheduled_change"): S.ACTIVE,
+        (S.CANCELLING, "undo_scheduled_change"): S.ACTIVE,
+        (S.PENDING_PAYMENT, "undo_scheduled_change"): S.PENDING_PAYMENT,
+        (S.FROZEN, "undo_scheduled_change"): S.FROZEN,
+    },
+    error=SubscriptionError,
+)
 
 
 # ------------------------------------------------------------------ the run
@@ -671,27 +704,29 @@ def allowed_events(subscription: Subscription) -> tuple[str, ...]:
     ('subscribe', 'cancel')
     """
     sub = _check_subscription(subscription)
-    state = sub.state
-    out: list[str] = []
-    if state in (S.TRIAL, S.TRIAL_ENDED):
-        out += ["subscribe", "cancel"]
-    elif state in (S.ACTIVE, S.DOWNGRADING):
-        if not sub.unpaid:
-            out.append("upgrade")
-        out += ["downgrade", "cancel"]
-    elif state is S.CANCELLING:
-        out.append("downgrade")
-    elif state in _DUNNING:
-        out.append("downgrade")
-        if sub.scheduled is None or sub.scheduled.plan is not None:
-            out.append("cancel")
-    if sub.scheduled is not None:
-        out.append("undo_scheduled_change")
+    out = [event for event in _LIFECYCLE.allowed(sub.state) if _guard(sub, event)]
     if sub.unpaid or sub.checkout is not None:
         out.append("pay")
     if sub.awaiting_usage:
         out.append("report_usage")
     return tuple(out)
+
+
+def _guard(sub: Subscription, event: str) -> bool:
+    """What the subscription's own data adds to the table: no upgrade while an
+    invoice is unpaid, one scheduled cancellation at a time, and an undo only
+    of something scheduled."""
+    if event == "upgrade":
+        return not sub.unpaid
+    if event == "cancel":
+        return sub.scheduled is None or sub.scheduled.plan is not None
+    if event == "undo_scheduled_change":
+        return sub.scheduled is not None
+    return True
+
+
+def _allows(sub: Subscription, event: str) -> bool:
+    return _LIFECYCLE.can(sub.state, event) and _guard(sub, event)
 
 
 def _refuse(sub: Subscription, event: str) -> TransitionError:
@@ -722,7 +757,7 @@ def _unknown_invoice(sub: Subscription, invoice_id: str) -> SubscriptionError:
 def _subscribe(run: _Run, event: Subscribe) -> None:
     sub = run.sub
     _authorise(event.role, "subscribe", run.settings.billing_roles)
-    if sub.state not in (S.TRIAL, S.TRIAL_ENDED):
+    if not _allows(sub, "subscribe"):
         raise _refuse(sub, "subscribe")
     _plans(event.plan, event.usage_plan)
     on = event.on
@@ -791,7 +826,7 @@ def _change_plan(run: _Run, event: ChangePlan) -> None:
     sub = run.sub
     settings = run.settings
     _authorise(event.role, "change_plan", settings.billing_roles)
-    if sub.state in (S.TRIAL, S.TRIAL_ENDED, S.CANCELLED):
+    if not (_LIFECYCLE.can(sub.state, "upgrade") or _LIFECYCLE.can(sub.state, "downgrade")):
         raise _refuse(sub, "upgrade or downgrade")
     _plans(event.plan, event.usage_plan)
     if event.plan == sub.plan and event.usage_plan == sub.usage_plan:
@@ -816,7 +851,7 @@ def _change_plan(run: _Run, event: ChangePlan) -> None:
     )
     direction = probe.direction
     if direction is ChangeDirection.DOWNGRADE:
-        if sub.state not in (S.ACTIVE, S.DOWNGRADING, S.CANCELLING, *_DUNNING):
+        if not _allows(sub, "downgrade"):
             raise _refuse(sub, "downgrade")
         run.update(
             scheduled=ScheduledChange(
@@ -829,12 +864,11 @@ def _change_plan(run: _Run, event: ChangePlan) -> None:
         )
         _lapse_checkout(run, on, "replaced by a downgrade")
         text = f"downgrade to {event.plan.code} on {sub.cycle.end}"
-        if run.sub.state in _GOOD_STANDING:
-            run.move(on, S.DOWNGRADING, text)
+        run.move(on, _LIFECYCLE.apply(run.sub.state, "downgrade"), text)
         run.notify(on, SubscriptionNoticeKind.DOWNGRADE_SCHEDULED, text)
         return
     # An upgrade, or a lateral change: at once, when paid.
-    if sub.state not in (S.ACTIVE, S.DOWNGRADING) or sub.unpaid:
+    if not _allows(sub, "upgrade"):
         raise _refuse(sub, "upgrade")
     timing = (
         ChangeTiming.IMMEDIATELY
@@ -877,13 +911,12 @@ def _cancel_event(run: _Run, event: Cancel) -> None:
     _authorise(event.role, "cancel", run.settings.cancel_roles)
     on = event.on
     text = "cancelled by the customer" + (f": {event.reason}" if event.reason else "")
-    if sub.state in (S.TRIAL, S.TRIAL_ENDED):
+    if not _allows(sub, "cancel"):
+        raise _refuse(sub, "cancel")
+    if _LIFECYCLE.apply(sub.state, "cancel") is S.CANCELLED:  # a trial ends at once
         _cancel(run, on, CancelReason.REQUESTED, SubscriptionNoticeKind.CANCELLED, text)
         _cancelled_day(run, on)
         return
-    already = sub.scheduled is not None and sub.scheduled.plan is None
-    if sub.state not in (S.ACTIVE, S.DOWNGRADING, *_DUNNING) or already:
-        raise _refuse(sub, "cancel")
     assert sub.cycle is not None
     change = change_plan(
         sub.plan, None, period=sub.cycle, on=on, anchor=sub.anchor, policy=run.settings.proration
@@ -895,23 +928,20 @@ def _cancel_event(run: _Run, event: Cancel) -> None:
     )
     _lapse_checkout(run, on, "replaced by a cancellation")
     when = f"cancellation on {sub.cycle.end}" + (f": {event.reason}" if event.reason else "")
-    if run.sub.state in _GOOD_STANDING:
-        run.move(on, S.CANCELLING, when)
+    run.move(on, _LIFECYCLE.apply(run.sub.state, "cancel"), when)
     run.notify(on, SubscriptionNoticeKind.CANCELLATION_SCHEDULED, when)
 
 
 def _undo(run: _Run, event: UndoScheduledChange) -> None:
     sub = run.sub
     _authorise(event.role, "undo_scheduled_change", run.settings.billing_roles)
-    if sub.scheduled is None:
+    scheduled = sub.scheduled
+    if scheduled is None or not _allows(sub, "undo_scheduled_change"):
         raise _refuse(sub, "undo_scheduled_change")
-    what = (
-        "cancellation" if sub.scheduled.plan is None else f"downgrade to {sub.scheduled.plan.code}"
-    )
+    what = "cancellation" if scheduled.plan is None else f"downgrade to {scheduled.plan.code}"
     run.update(scheduled=None)
     text = f"{what} withdrawn"
-    if sub.state in (S.DOWNGRADING, S.CANCELLING):
-        run.move(event.on, S.ACTIVE, text)
+    run.move(event.on, _LIFECYCLE.apply(sub.state, "undo_scheduled_change"), text)
     run.notify(event.on, SubscriptionNoticeKind.SCHEDULED_CHANGE_UNDONE, text)
 
 

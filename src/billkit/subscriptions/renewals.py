@@ -50,6 +50,7 @@ import attrs
 from moneyed import Money
 
 from billkit import _checks as checks
+from billkit._states import Machine
 from billkit.errors import PeriodError, SubscriptionError, TransitionError, ValidationError
 from billkit.periods import Period
 from billkit.subscriptions.actions import (
@@ -115,19 +116,23 @@ class MethodEvent(str, enum.Enum):
 
 _M = MethodState
 _ME = MethodEvent
-_METHOD_TABLE: Final[Mapping[MethodState, Mapping[MethodEvent, MethodState]]] = {
-    _M.SETTING_UP: {_ME.SETUP_SUCCEEDED: _M.ENABLED, _ME.SETUP_FAILED: _M.NOT_WORKING},
-    _M.ENABLED: {
-        _ME.PAYMENT_SUCCEEDED: _M.ENABLED,
-        _ME.PAYMENT_FAILED: _M.NOT_WORKING,
-        _ME.SET_UP_AGAIN: _M.SETTING_UP,
+_METHODS: Final[Machine[MethodState, MethodEvent]] = Machine(
+    "saved method",
+    MethodState,
+    {
+        (_M.SETTING_UP, _ME.SETUP_SUCCEEDED): _M.ENABLED,
+        (_M.SETTING_UP, _ME.SETUP_FAILED): _M.NOT_WORKING,
+        (_M.ENABLED, _ME.PAYMENT_SUCCEEDED): _M.ENABLED,
+        (_M.ENABLED, _ME.PAYMENT_FAILED): _M.NOT_WORKING,
+        (_M.ENABLED, _ME.SET_UP_AGAIN): _M.SETTING_UP,
+        (_M.NOT_WORKING, _ME.PAYMENT_SUCCEEDED): _M.ENABLED,
+        (_M.NOT_WORKING, _ME.PAYMENT_FAILED): _M.NOT_WORKING,
+        (_M.NOT_WORKING, _ME.SET_UP_AGAIN): _M.SETTING_UP,
     },
-    _M.NOT_WORKING: {
-        _ME.PAYMENT_SUCCEEDED: _M.ENABLED,
-        _ME.PAYMENT_FAILED: _M.NOT_WORKING,
-        _ME.SET_UP_AGAIN: _M.SETTING_UP,
-    },
-}
+    events=MethodEvent,
+    error=SubscriptionError,
+)
+"""A saved method's lifecycle: set up, then updated by every payment."""
 
 
 def _not_balance(_: object, field: attrs.Attribute[str], value: str) -> None:
@@ -165,13 +170,8 @@ def method_transition(method: SavedMethod, event: MethodEvent | str) -> SavedMet
     billkit.errors.TransitionError: saved method card-1111 in state 'setting_up' cannot 'payment_failed'; allowed: 'setup_succeeded', 'setup_failed'
     """
     checks.instance("method", method, SavedMethod, error=SubscriptionError)
-    event = checks.member("event", event, MethodEvent, error=SubscriptionError)
-    moves = _METHOD_TABLE[method.state]
-    if event not in moves:
-        raise TransitionError(
-            f"saved method {method.id}", method.state.value, event.value, [e.value for e in moves]
-        )
-    return attrs.evolve(method, state=moves[event])
+    state = _METHODS.apply(method.state, event, subject=f"saved method {method.id}")
+    return attrs.evolve(method, state=state)
 
 
 def _leads(value: object) -> Mapping[str, int]:

@@ -30,6 +30,7 @@ a periodic service's paid term keeps running whatever stops it.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Iterable, Mapping
 from datetime import date
 from types import MappingProxyType
@@ -39,6 +40,7 @@ import attrs
 from moneyed import Money
 
 from billkit import _checks as checks
+from billkit._states import Machine
 from billkit.errors import (
     NotAllowedError,
     PeriodError,
@@ -213,6 +215,52 @@ _BEGIN_ACTORS: Final = {
     Operation.TRANSFERRING: _ANYONE,
     Operation.DELETING: _CUSTOMER,
 }
+
+
+_BY_PROVIDER: Final = frozenset({SS.STOPPED_BY_ADMIN, SS.STOPPED_FOR_VIOLATION})
+
+
+@functools.cache
+def _lifecycle(
+    stop_to: ServiceState, finish_to: ServiceState | None, renew_to: ServiceState | None
+) -> Machine[ServiceState, ServiceEvent]:
+    """The service lifecycle as a table, for a service whose customer stop leads
+    to ``stop_to`` (by billing mode), whose operation in progress ends in
+    ``finish_to`` and whose expiry stop a renewal lifts to ``renew_to`` (``None``:
+    no such move). The states each event may start from are :data:`_TABLE`'s."""
+    targets: dict[ServiceEvent, ServiceState | None] = {
+        E.PAY: SS.PROCESSING,
+        E.REQUIRE_SETUP: SS.NEEDS_SETUP,
+        E.COMPLETE_SETUP: SS.PROCESSING,
+        E.RUN_OUT_OF_STOCK: SS.OUT_OF_STOCK,
+        E.RESTOCK: SS.PROCESSING,
+        E.BEGIN: SS.PROCESSING,
+        E.FINISH: finish_to,
+        E.STOP: stop_to,
+        E.START: SS.ACTIVE,
+        E.ADMIN_STOP: SS.STOPPED_BY_ADMIN,
+        E.ADMIN_START: SS.ACTIVE,
+        E.VIOLATION: SS.STOPPED_FOR_VIOLATION,
+        E.EXPIRE: SS.STOPPED_BY_ADMIN,  # a provider's stop stays as it is (below)
+        E.RENEW: renew_to,
+        E.DELETE: SS.DELETED,
+    }
+    table: dict[tuple[ServiceState, ServiceEvent], ServiceState] = {}
+    for state in SS:  # in state order, each state's events in event order
+        for event, (starts, _) in _TABLE.items():
+            after = targets[event]
+            if state not in starts or after is None:
+                continue
+            if event is E.EXPIRE and state in _BY_PROVIDER:
+                after = state
+            table[(state, event)] = after
+    return Machine("service", ServiceState, table, events=ServiceEvent, error=SubscriptionError)
+
+
+def _machine(service: Service) -> Machine[ServiceState, ServiceEvent]:
+    finish_to = _finish_state(service) if service.state is SS.PROCESSING else None
+    renew_to = service.resume_state if service.expired_on is not None else None
+    return _lifecycle(_customer_stop(service), finish_to, renew_to)
 
 
 def _billed_map(value: object) -> Mapping[BillingMode, frozenset[ServiceState]]:
@@ -437,8 +485,8 @@ def daily_charge(
 def _allowed(service: Service, actor: Actor) -> tuple[str, ...]:
     return tuple(
         event.value
-        for event, (states, actors) in _TABLE.items()
-        if service.state in states and actor in actors
+        for event in _machine(service).allowed(service.state)
+        if actor in _TABLE[event][1]
     )
 
 
@@ -509,78 +557,80 @@ def service_transition(
             states = frozenset({SS.SUSPENDED, SS.STOPPED})
     if who not in actors:
         raise NotAllowedError(who.value, event.value, sorted(a.value for a in actors))
-    if service.state not in states:
+    machine = _machine(service)
+    renewable = service.resume_state if service.expired_on is not None else None
+    if event is E.RENEW and service.state is SS.STOPPED_BY_ADMIN and renewable is None:
+        raise TransitionError(
+            f"service {service.id}",
+            f"{service.state.value} (not by its expiry)",
+            event.value,
+            [e for e in _allowed(service, who) if e != E.RENEW.value],
+        )
+    if service.state not in states or not machine.can(service.state, event):
         raise TransitionError(
             f"service {service.id}", service.state.value, event.value, _allowed(service, who)
         )
+    after = machine.apply(service.state, event)
     changes: dict[str, object] = {}
     reason = ""
     if event is E.PAY:
-        changes = {"state": SS.PROCESSING, "operation": Operation.OPENING, "resume_state": None}
+        changes = {"operation": Operation.OPENING, "resume_state": None}
         reason = "paid: opening"
     elif event is E.REQUIRE_SETUP:
-        changes = {"state": SS.NEEDS_SETUP, "operation": None, "resume_state": None}
+        changes = {"operation": None, "resume_state": None}
         reason = "needs setup"
     elif event in (E.COMPLETE_SETUP, E.RESTOCK):
-        changes = {"state": SS.PROCESSING, "operation": Operation.OPENING, "resume_state": None}
+        changes = {"operation": Operation.OPENING, "resume_state": None}
         reason = "opening"
     elif event is E.RUN_OUT_OF_STOCK:
-        changes = {"state": SS.OUT_OF_STOCK, "operation": None, "resume_state": None}
+        changes = {"operation": None, "resume_state": None}
         reason = "out of stock"
     elif event is E.BEGIN:
         assert op is not None
-        changes = {"state": SS.PROCESSING, "operation": op, "resume_state": service.state}
+        changes = {"operation": op, "resume_state": service.state}
         reason = op.value
     elif event is E.FINISH:
-        changes = {"state": _finish_state(service), "operation": None, "resume_state": None}
+        changes = {"operation": None, "resume_state": None}
         reason = f"{service.operation.value if service.operation else ''} finished"
     elif event is E.STOP:
-        changes = {"state": _customer_stop(service)}
+        changes = {}
         reason = "stopped by the customer"
     elif event is E.START:
-        changes = {"state": SS.ACTIVE}
+        changes = {}
         reason = "started by the customer"
     elif event is E.ADMIN_STOP:
-        changes = {"state": SS.STOPPED_BY_ADMIN}
+        changes = {}
         reason = "stopped by the administrator"
     elif event is E.ADMIN_START:
-        changes = {"state": SS.ACTIVE, "expired_on": None}
+        changes = {"expired_on": None}
         reason = "started by the administrator"
     elif event is E.VIOLATION:
-        changes = {"state": SS.STOPPED_FOR_VIOLATION}
+        changes = {}
         reason = "stopped for exceeding the violation limit"
     elif event is E.EXPIRE:
         reason = f"the paid term ended on {service.expires_on}"
         if service.state in _STOPPED - {SS.SUSPENDED, SS.STOPPED}:
-            changes = {"expired_on": on}  # stopped already, by the provider: stays so
+            changes = {"expired_on": on}  # stopped already, by the provider: stays so (the table)
         else:
             was = service.state
             if was is SS.PROCESSING:
                 was = service.resume_state or SS.ACTIVE
             changes = {
-                "state": SS.STOPPED_BY_ADMIN,
                 "operation": None,
                 "resume_state": was,
                 "expired_on": on,
             }
     elif event is E.RENEW:
-        if service.expired_on is None or service.resume_state is None:
-            raise TransitionError(
-                f"service {service.id}",
-                f"{service.state.value} (not by its expiry)",
-                event.value,
-                [e for e in _allowed(service, who) if e != E.RENEW.value],
-            )
-        changes = {"state": service.resume_state, "resume_state": None, "expired_on": None}
+        changes = {"resume_state": None, "expired_on": None}
         reason = "renewed after its expiry"
     else:  # DELETE
         changes = {
-            "state": SS.DELETED,
             "operation": None,
             "resume_state": None,
             "auto_renew": False,
         }
         reason = "deleted"
+    changes["state"] = after
     new = attrs.evolve(service, **changes)
     return _outcome(service, new, on, reason, event)
 
