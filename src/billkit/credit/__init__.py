@@ -36,15 +36,39 @@ defines them:
 
 from __future__ import annotations
 
-from billkit.credit.autopay import AutopaySettings, decide_autopay
-from billkit.credit.bonus import BonusProgram, Cashback
-from billkit.credit.commission import Commission, PaymentMethod
-from billkit.credit.credit_line import CreditLine
-from billkit.credit.entries import CreditKind, Entry, EntryKind
-from billkit.credit.ledger import Ledger
-from billkit.credit.limit import credit_state, notices_due
-from billkit.credit.topup import receive_payment, suggest_top_ups
-from billkit.credit.wallets import Wallet
+from typing import TYPE_CHECKING
+
+from billkit import _lazy
+
+if TYPE_CHECKING:  # the names, for type checkers; at run time they load on first use
+    from billkit.credit.autopay import AutopaySettings, decide_autopay
+    from billkit.credit.bonus import BonusProgram, Cashback
+    from billkit.credit.commission import Commission, PaymentMethod
+    from billkit.credit.credit_line import CreditLine
+    from billkit.credit.entries import CreditKind, Entry, EntryKind
+    from billkit.credit.ledger import Ledger
+    from billkit.credit.limit import credit_state, notices_due
+    from billkit.credit.topup import receive_payment, suggest_top_ups
+    from billkit.credit.wallets import Wallet
+
+_EXPORTS = {
+    "AutopaySettings": "billkit.credit.autopay",
+    "decide_autopay": "billkit.credit.autopay",
+    "BonusProgram": "billkit.credit.bonus",
+    "Cashback": "billkit.credit.bonus",
+    "Commission": "billkit.credit.commission",
+    "PaymentMethod": "billkit.credit.commission",
+    "CreditLine": "billkit.credit.credit_line",
+    "CreditKind": "billkit.credit.entries",
+    "Entry": "billkit.credit.entries",
+    "EntryKind": "billkit.credit.entries",
+    "Ledger": "billkit.credit.ledger",
+    "credit_state": "billkit.credit.limit",
+    "notices_due": "billkit.credit.limit",
+    "receive_payment": "billkit.credit.topup",
+    "suggest_top_ups": "billkit.credit.topup",
+    "Wallet": "billkit.credit.wallets",
+}
 
 __all__ = [
     "AutopaySettings",
@@ -64,3 +88,4 @@ __all__ = [
     "receive_payment",
     "suggest_top_ups",
 ]
+__getattr__, __dir__ = _lazy.attach(__name__, _EXPORTS)

@@ -45,18 +45,40 @@ returns the new state and the actions; nothing reads a clock or does I/O.
 
 from __future__ import annotations
 
-from billkit.subscriptions.actions import ActionKind, SubscriptionAction
-from billkit.subscriptions.events import (
-    Cancel,
-    ChangePlan,
-    PaymentFailed,
-    PaymentSucceeded,
-    Subscribe,
-)
-from billkit.subscriptions.lifecycle import advance, apply, start_trial
-from billkit.subscriptions.settings import LifecycleSettings, SubscriptionState
-from billkit.subscriptions.simulate import simulate
-from billkit.subscriptions.subscription import Subscription
+from typing import TYPE_CHECKING
+
+from billkit import _lazy
+
+if TYPE_CHECKING:  # the names, for type checkers; at run time they load on first use
+    from billkit.subscriptions.actions import ActionKind, SubscriptionAction
+    from billkit.subscriptions.events import (
+        Cancel,
+        ChangePlan,
+        PaymentFailed,
+        PaymentSucceeded,
+        Subscribe,
+    )
+    from billkit.subscriptions.lifecycle import advance, apply, start_trial
+    from billkit.subscriptions.settings import LifecycleSettings, SubscriptionState
+    from billkit.subscriptions.simulate import simulate
+    from billkit.subscriptions.subscription import Subscription
+
+_EXPORTS = {
+    "ActionKind": "billkit.subscriptions.actions",
+    "SubscriptionAction": "billkit.subscriptions.actions",
+    "Cancel": "billkit.subscriptions.events",
+    "ChangePlan": "billkit.subscriptions.events",
+    "PaymentFailed": "billkit.subscriptions.events",
+    "PaymentSucceeded": "billkit.subscriptions.events",
+    "Subscribe": "billkit.subscriptions.events",
+    "advance": "billkit.subscriptions.lifecycle",
+    "apply": "billkit.subscriptions.lifecycle",
+    "start_trial": "billkit.subscriptions.lifecycle",
+    "LifecycleSettings": "billkit.subscriptions.settings",
+    "SubscriptionState": "billkit.subscriptions.settings",
+    "simulate": "billkit.subscriptions.simulate",
+    "Subscription": "billkit.subscriptions.subscription",
+}
 
 __all__ = [
     "ActionKind",
@@ -74,3 +96,4 @@ __all__ = [
     "simulate",
     "start_trial",
 ]
+__getattr__, __dir__ = _lazy.attach(__name__, _EXPORTS)
