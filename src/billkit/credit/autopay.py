@@ -1,6 +1,6 @@
 """Automatic top-ups: when to top up, by how much, and the suggested monthly cap.
 
-The hosting provider's autopayment (REQUIREMENTS.md, section 3): when the
+The hosting provider's autopayment: when the
 balance will not cover the next charges, top up by enough for a month, never
 above the monthly maximum the customer set; the suggested maximum is the
 forecast monthly spend plus a 10 % margin (the provider's own screen: a

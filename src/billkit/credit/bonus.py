@@ -3,7 +3,7 @@
 A :class:`BonusProgram` is a list of :class:`BonusTier`\\ s: reaching a
 tier's threshold (a number of months of the tariff, or an amount) earns its
 reward (months of the tariff, or a share of the payment). The analytics SaaS
-(REQUIREMENTS.md, section 1) pays 1 month of bonus for 5 months paid, 3 for 9
+pays 1 month of bonus for 5 months paid, 3 for 9
 and 9 for 15:
 
 >>> from billkit.money import Money

@@ -1,7 +1,7 @@
 """Postpaid credit limits: statements, due dates, overdue, blocking and notices.
 
 A wallet with a :class:`CreditLine` may buy services on credit, up to the
-line's ``limit``. The hosting provider's rules (REQUIREMENTS.md, section 3)
+line's ``limit``. The hosting provider's rules
 are the defaults, and every day is configurable:
 
 * on the **1st** of each month a statement is issued for the expenses bought
@@ -78,7 +78,6 @@ __all__ = [
     "StatementDates",
     "StatementState",
     "credit_state",
-    "end_of",
     "notices_due",
 ]
 

@@ -2,8 +2,8 @@
 
 :func:`suggest_top_ups` answers the analytics SaaS's "Enter an amount" box:
 for the current tariff, what 1, 3, 5, 9 or 15 months cost, the bonus each
-earns, the balance it leaves and how many months that covers (REQUIREMENTS.md,
-section 1: 9 months at 10 000 RUB is 90 000, earns 30 000 of bonus, and
+earns, the balance it leaves and how many months that covers (the
+analytics SaaS: 9 months at 10 000 RUB is 90 000, earns 30 000 of bonus, and
 leaves a balance of 120 000: 12 months).
 
 >>> from billkit.money import Money

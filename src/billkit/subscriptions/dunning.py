@@ -13,7 +13,7 @@ The moves are ``notify`` (a notice), ``retry`` (charge the overdue invoice
 again, counted from that invoice's own overdue day), ``freeze`` (FROZEN: see
 :class:`~billkit.subscriptions.Access`), ``cancel`` and ``mark_for_deletion``.
 
-The messaging business (REQUIREMENTS.md, section 4) is the default,
+The messaging business is the default,
 :data:`MESSAGING_DUNNING`: a notice the day an invoice falls overdue; FROZEN
 after a 5-day grace period; CANCELLED at the end of the billing cycle if
 still unpaid; marked for deletion 90 days after cancellation. The grace
@@ -200,7 +200,7 @@ class DunningSchedule:
         marked for deletion ``deletion_days`` after any cancellation.
 
         The attribution business blocks an account left unpaid 10 days after
-        its invoice (REQUIREMENTS.md, section 5) and cancels nothing:
+        its invoice and cancels nothing:
 
         >>> blocked = DunningSchedule.standard(grace_days=10, cancel_at_cycle_end=False,
         ...                                    deletion_days=None)

@@ -9,7 +9,7 @@ renew, invoices fall overdue, grace periods run out, cancelled organisations
 are marked for deletion. Nothing reads a clock, so a year can be replayed
 from its events (:func:`~billkit.subscriptions.simulate`).
 
-The rules (REQUIREMENTS.md, section 4; seed 003):
+The rules:
 
 * states TRIAL, TRIAL_ENDED, ACTIVE, DOWNGRADING, CANCELLING,
   PENDING_PAYMENT, FROZEN, CANCELLED; what each blocks and keeps is part of

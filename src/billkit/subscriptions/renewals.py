@@ -1,6 +1,6 @@
 """Auto-renewal of hosted services from the balance or a saved payment method.
 
-The hosting provider's rules (REQUIREMENTS.md, section 3; seed 002):
+The hosting provider's rules:
 
 * with auto-renewal on, the system tries to pay for a service **one day
   before it expires** (**60 days** before for domains and SSL certificates;

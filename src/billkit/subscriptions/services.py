@@ -1,6 +1,6 @@
 """Hosted services: their states, who may move them, and which of them are billed.
 
-The hosting provider's billing panel (REQUIREMENTS.md, section 3; seed 002)
+The hosting provider's billing panel
 shows every service in one of nine states: ordered, active, suspended by the
 customer (a daily-billed service), stopped by the customer (a periodically
 billed one), stopped by the administrator, stopped for a violation,
