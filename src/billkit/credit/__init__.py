@@ -70,6 +70,48 @@ _EXPORTS = {
     "Wallet": "billkit.credit.wallets",
 }
 
+# Names that left __all__ in 0.x (issue 9) stay importable from the package for
+# code written before; new code imports them from the module that defines them.
+_FORMER = {
+    "AutopayDecision": "billkit.credit.autopay",
+    "AutopayReason": "billkit.credit.autopay",
+    "suggested_monthly_maximum": "billkit.credit.autopay",
+    "AllowanceUse": "billkit.credit.bonus",
+    "BonusAward": "billkit.credit.bonus",
+    "BonusTier": "billkit.credit.bonus",
+    "CashbackBase": "billkit.credit.bonus",
+    "FreeAllowance": "billkit.credit.bonus",
+    "FeeMode": "billkit.credit.commission",
+    "PaymentQuote": "billkit.credit.commission",
+    "fee_on_top": "billkit.credit.commission",
+    "gross_up": "billkit.credit.commission",
+    "Anchor": "billkit.credit.credit_line",
+    "CreditState": "billkit.credit.credit_line",
+    "DEFAULT_NOTICES": "billkit.credit.credit_line",
+    "Notice": "billkit.credit.credit_line",
+    "NoticeRule": "billkit.credit.credit_line",
+    "Statement": "billkit.credit.credit_line",
+    "StatementDates": "billkit.credit.credit_line",
+    "StatementState": "billkit.credit.credit_line",
+    "Allocation": "billkit.credit.entries",
+    "Clawback": "billkit.credit.entries",
+    "CreditLot": "billkit.credit.entries",
+    "Expense": "billkit.credit.entries",
+    "HistoryGroup": "billkit.credit.entries",
+    "PendingPayment": "billkit.credit.entries",
+    "group_entries": "billkit.credit.history",
+    "tax_by_row": "billkit.credit.history",
+    "allocate_entries": "billkit.credit.streams",
+    "balance_of": "billkit.credit.streams",
+    "DEFAULT_MONTHS": "billkit.credit.topup",
+    "TopUpOption": "billkit.credit.topup",
+    "reward_payment": "billkit.credit.topup",
+    "top_up_option": "billkit.credit.topup",
+    "ConsumptionOrder": "billkit.credit.wallets",
+    "DEFAULT_ORDER": "billkit.credit.wallets",
+    "LotOrder": "billkit.credit.wallets",
+}
+
 __all__ = [
     "AutopaySettings",
     "BonusProgram",
@@ -88,4 +130,4 @@ __all__ = [
     "receive_payment",
     "suggest_top_ups",
 ]
-__getattr__, __dir__ = _lazy.attach(__name__, _EXPORTS)
+__getattr__, __dir__ = _lazy.attach(__name__, {**_EXPORTS, **_FORMER})

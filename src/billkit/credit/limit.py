@@ -58,8 +58,10 @@ from billkit.credit.credit_line import (
     StatementDates,
     StatementState,
     _rule_date,
-    end_of,
     local_date,
+)
+from billkit.credit.credit_line import (
+    end_of as end_of,
 )
 from billkit.credit.ledger import Ledger
 from billkit.errors import CreditError

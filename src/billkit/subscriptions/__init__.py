@@ -80,6 +80,61 @@ _EXPORTS = {
     "Subscription": "billkit.subscriptions.subscription",
 }
 
+# Names that left __all__ in 0.x (issue 9) stay importable from the package for
+# code written before; new code imports them from the module that defines them.
+_FORMER = {
+    "Access": "billkit.subscriptions.actions",
+    "InvoiceKind": "billkit.subscriptions.actions",
+    "IssuedInvoice": "billkit.subscriptions.actions",
+    "Transition": "billkit.subscriptions.actions",
+    "DunningAnchor": "billkit.subscriptions.dunning",
+    "DunningMove": "billkit.subscriptions.dunning",
+    "DunningSchedule": "billkit.subscriptions.dunning",
+    "DunningStep": "billkit.subscriptions.dunning",
+    "MESSAGING_DUNNING": "billkit.subscriptions.dunning",
+    "ScheduledMove": "billkit.subscriptions.dunning",
+    "cancel_date": "billkit.subscriptions.dunning",
+    "simulate_dunning": "billkit.subscriptions.dunning",
+    "Event": "billkit.subscriptions.events",
+    "InvoiceVoided": "billkit.subscriptions.events",
+    "UndoScheduledChange": "billkit.subscriptions.events",
+    "UsageReported": "billkit.subscriptions.events",
+    "allowed_events": "billkit.subscriptions.lifecycle",
+    "DEFAULT_RENEWAL": "billkit.subscriptions.renewals",
+    "MethodEvent": "billkit.subscriptions.renewals",
+    "MethodState": "billkit.subscriptions.renewals",
+    "RenewalOutcome": "billkit.subscriptions.renewals",
+    "RenewalSettings": "billkit.subscriptions.renewals",
+    "SavedMethod": "billkit.subscriptions.renewals",
+    "delete_method": "billkit.subscriptions.renewals",
+    "method_transition": "billkit.subscriptions.renewals",
+    "renewal_day": "billkit.subscriptions.renewals",
+    "renewal_result": "billkit.subscriptions.renewals",
+    "renewal_window": "billkit.subscriptions.renewals",
+    "Actor": "billkit.subscriptions.services",
+    "BALANCE": "billkit.subscriptions.services",
+    "BillingMode": "billkit.subscriptions.services",
+    "DEFAULT_SERVICE_SETTINGS": "billkit.subscriptions.services",
+    "Operation": "billkit.subscriptions.services",
+    "Service": "billkit.subscriptions.services",
+    "ServiceEvent": "billkit.subscriptions.services",
+    "ServiceOutcome": "billkit.subscriptions.services",
+    "ServiceSettings": "billkit.subscriptions.services",
+    "ServiceState": "billkit.subscriptions.services",
+    "daily_charge": "billkit.subscriptions.services",
+    "is_billed": "billkit.subscriptions.services",
+    "service_transition": "billkit.subscriptions.services",
+    "CancelReason": "billkit.subscriptions.settings",
+    "DEFAULT_LIFECYCLE": "billkit.subscriptions.settings",
+    "Role": "billkit.subscriptions.settings",
+    "Day": "billkit.subscriptions.simulate",
+    "Timeline": "billkit.subscriptions.simulate",
+    "Checkout": "billkit.subscriptions.subscription",
+    "Outcome": "billkit.subscriptions.subscription",
+    "ScheduledChange": "billkit.subscriptions.subscription",
+    "UsageWindow": "billkit.subscriptions.subscription",
+}
+
 __all__ = [
     "ActionKind",
     "Cancel",
@@ -96,4 +151,4 @@ __all__ = [
     "simulate",
     "start_trial",
 ]
-__getattr__, __dir__ = _lazy.attach(__name__, _EXPORTS)
+__getattr__, __dir__ = _lazy.attach(__name__, {**_EXPORTS, **_FORMER})
