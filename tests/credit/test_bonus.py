@@ -82,7 +82,7 @@ class TestOtherShapes:
             BonusProgram(tiers=[])
         with pytest.raises(CreditError, match="never cash"):
             BonusProgram.months({5: 1}, kind="paid")
-        with pytest.raises(CreditError, match="above 0"):
+        with pytest.raises(CreditError, match="above zero"):
             BonusTier(min_months=0, bonus_months=1)
 
     def test_bonus_expiry(self) -> None:
@@ -140,5 +140,5 @@ class TestFreeAllowance:
     def test_bad_allowances(self) -> None:
         with pytest.raises(CreditError, match="at most included"):
             FreeAllowance(metric="emails", included=10, used=11)
-        with pytest.raises(CreditError, match="0 or more"):
+        with pytest.raises(CreditError, match="zero or more"):
             FreeAllowance(metric="emails", included=10).consume(-1)

@@ -21,6 +21,7 @@ from billkit.errors import (
     CreditLimitExceededError,
     CurrencyMismatchError,
     InsufficientFundsError,
+    MoneyError,
     TransitionError,
     ValidationError,
 )
@@ -89,7 +90,7 @@ class TestEntries:
 
     def test_floats_are_refused(self) -> None:
         ledger = main_ledger()
-        with pytest.raises(CreditError, match="floats are inexact"):
+        with pytest.raises(MoneyError, match="floats are inexact"):
             ledger.top_up("main", 0.1, at=t(1), key="k")
 
     def test_expiry_must_follow_the_entry_and_only_credits_expire(self) -> None:
