@@ -463,19 +463,21 @@ def test_entry_fast_paths_pass_only_what_the_checks_return_unchanged(value: obje
     # Entry lets already-valid values skip the generic converter; each shortcut must
     # say yes only to a value its check accepts and returns as it is.
     from billkit import _checks as checks
+    from billkit.credit import _fast as fast
     from billkit.credit import entries
     from billkit.errors import CreditError
 
     pairs: list[tuple[Any, Any]] = [
-        (entries._is_name, lambda v: checks.text("f", v)),
-        (entries._is_text, lambda v: checks.text("f", v, required=False)),
-        (entries._is_moment, lambda v: checks.moment("f", v)),
-        (entries._is_entry_kind, lambda v: checks.member("f", v, EntryKind)),
+        (fast.is_name, lambda v: checks.text("f", v)),
+        (fast.is_text, lambda v: checks.text("f", v, required=False)),
+        (fast.is_moment, lambda v: checks.moment("f", v)),
+        (fast.or_none(fast.is_moment), lambda v: None if v is None else checks.moment("f", v)),
+        (fast.exactly(EntryKind), lambda v: checks.member("f", v, EntryKind)),
         (
-            entries._is_credit_kind,
+            fast.or_none(fast.exactly(CreditKind)),
             lambda v: None if v is None else checks.member("f", v, CreditKind),
         ),
-        (entries._is_no_tags, lambda v: entries.tag_pairs("f", v)),
+        (fast.is_empty_tuple, lambda v: entries.tag_pairs("f", v)),
     ]
     for accept, check in pairs:
         if accept(value):
@@ -488,6 +490,6 @@ def test_entry_fast_paths_pass_only_what_the_checks_return_unchanged(value: obje
             kind="charge", amount=Money("-1", "EUR"), wallet="w", at=at, key="k", description=value
         )
     except CreditError:
-        assert not entries._is_text(value)
+        assert not fast.is_text(value)
     else:
         assert entry.description == value
