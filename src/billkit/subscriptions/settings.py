@@ -91,10 +91,8 @@ def role_name(field: str, value: object, *, error: checks.Error = SubscriptionEr
 
 
 def roles(field: str, value: object, *, error: checks.Error = SubscriptionError) -> frozenset[str]:
-    """A non-empty set of role names (str or :class:`Role`; a bare str is refused)."""
-    names = checks.tuple_of(field, value, str, error=error)
-    if not names:
-        raise error(field, value, "at least one role, such as {'org_admin'}")
+    """A non-empty set of role names (str or :class:`Role`; one name alone is one role)."""
+    names = checks.texts(field, value, required=True, at_least=1, error=error)
     return frozenset(role_name(f"{field}[{i}]", name, error=error) for i, name in enumerate(names))
 
 
