@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING, ClassVar, Final
 
 import attrs
@@ -37,8 +36,6 @@ __all__ = [
     "HistoryGroup",
     "PendingPayment",
 ]
-
-_ZERO: Final = Decimal(0)
 
 
 class CreditKind(str, enum.Enum):

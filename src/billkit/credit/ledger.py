@@ -45,7 +45,7 @@ import decimal
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
-from typing import Any, ClassVar, Final, TypeVar
+from typing import Any, ClassVar, Final
 
 import attrs
 from moneyed import Currency, Money
@@ -113,7 +113,6 @@ __all__ = [
 ]
 
 _ZERO: Final = Decimal(0)
-_T = TypeVar("_T")
 
 
 def _wallets(value: object) -> tuple[Wallet, ...]:
