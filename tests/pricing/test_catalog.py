@@ -168,12 +168,12 @@ model = { type = "volume", flat_fee_at_zero = true, tiers = [
 code = "contacts"
 metric = "contacts"
 included = 1000
-model = { type = "package", size = 100, price = "20.00", free_units = 0 }
+model = { type = "package", size = 100, price = "20.00", included = 0 }
 
 [[plans.charges]]
 code = "cards"
 metric = "card_payments"
-model = { type = "percentage", rate = "2.9%", fixed_per_event = "0.30", min_per_event = "0.50", max_per_event = "5", free_units = "0", free_events = 2 }
+model = { type = "percentage", rate = "2.9%", fixed = "0.30", min_per_event = "0.50", max_per_event = "5", included = "0", free_events = 2 }
 """
         )
         plan = loads_catalog(text)["pro"]
@@ -182,7 +182,7 @@ model = { type = "percentage", rate = "2.9%", fixed_per_event = "0.30", min_per_
         assert plan.charge("cards").model == Percentage(  # type: ignore[union-attr]
             rate="0.029",
             currency="EUR",
-            fixed_per_event=eur("0.30"),
+            fixed=eur("0.30"),
             min_per_event=eur("0.50"),
             max_per_event=eur("5"),
             free_events=2,
@@ -517,8 +517,8 @@ class TestRoundTrip:
                     model=Percentage(
                         rate="2.5%",
                         currency="KWD",
-                        fixed_per_event=Money("0.100", "KWD"),
-                        free_units="10",
+                        fixed=Money("0.100", "KWD"),
+                        included="10",
                         free_events=3,
                     ),
                 ),

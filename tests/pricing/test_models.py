@@ -318,7 +318,7 @@ class TestPackage:
         assert step.label == "1 package of 100"
 
     def test_free_units(self) -> None:
-        model = Package(size=100, price=eur("20.00"), free_units=50)
+        model = Package(size=100, price=eur("20.00"), included=50)
         assert model.price(50) == eur("0")  # all free
         assert model.price(51) == eur("20.00")  # 1 unit over: ceil(1/100) = 1 block
         assert model.price(250) == eur("40.00")  # ceil(200/100) = 2 blocks
@@ -344,7 +344,7 @@ class TestPercentage:
     def test_hosting_commission_5_percent_plus_10_rub(self) -> None:
         # REQUIREMENTS.md, section 3: 5 % + 10.00 RUB, so 20.00 to pay becomes
         # 31.00: 20.00 x 5 % + 10.00 = 1.00 + 10.00 = 11.00, and 20 + 11 = 31.
-        commission = Percentage(rate="5%", currency="RUB", fixed_per_event=rub("10.00"))
+        commission = Percentage(rate="5%", currency="RUB", fixed=rub("10.00"))
         fee = commission.price_events(["20.00"])
         assert fee == rub("11.00")
         assert rub("20.00") + fee == rub("31.00")
@@ -354,7 +354,7 @@ class TestPercentage:
         assert Percentage(rate="10%", currency="RUB").price("3000.00") == rub("300.00")
 
     def test_fixed_fee_per_event(self) -> None:
-        card = Percentage(rate="2.9%", currency="EUR", fixed_per_event=eur("0.30"))
+        card = Percentage(rate="2.9%", currency="EUR", fixed=eur("0.30"))
         # (100.00 x 2.9 % + 0.30) + (10.00 x 2.9 % + 0.30) = 3.20 + 0.59 = 3.79
         assert card.price_events(["100.00", "10.00"]) == eur("3.79")
 
@@ -382,28 +382,28 @@ class TestPercentage:
         assert model.price_events(["100", "50", "30"]) == eur("3")
 
     def test_free_units(self) -> None:
-        model = Percentage(rate="10%", currency="EUR", free_units=120)
+        model = Percentage(rate="10%", currency="EUR", included=120)
         # 100 free (20 left); 50: 20 free, 30 charged; 30 charged: 10 % of 60 = 6
         assert model.price_events(["100", "50", "30"]) == eur("6")
 
     def test_free_units_on_a_total(self) -> None:
-        # free_units is not a per-event term: a total works. 10 % of (250 - 100) = 15
-        model = Percentage(rate="10%", currency="EUR", free_units=100)
+        # included is not a per-event term: a total works. 10 % of (250 - 100) = 15
+        model = Percentage(rate="10%", currency="EUR", included=100)
         assert model.price("250") == eur("15")
 
     def test_both_free_events_run_out_first(self) -> None:
-        model = Percentage(rate="10%", currency="EUR", free_events=2, free_units=1000)
+        model = Percentage(rate="10%", currency="EUR", free_events=2, included=1000)
         # Two events use up the free events (200 of 1 000 units): 10 % of 100 = 10
         assert model.price_events(["100", "100", "100"]) == eur("10")
 
     def test_both_free_units_run_out_first(self) -> None:
-        model = Percentage(rate="10%", currency="EUR", free_events=5, free_units=150)
+        model = Percentage(rate="10%", currency="EUR", free_events=5, included=150)
         # 100 free; 50 free + 50 charged (the free amount is used up); 100
         # charged although free events remain: 10 % of 150 = 15
         assert model.price_events(["100", "100", "100"]) == eur("15")
 
     def test_event_crossing_the_free_amount_pays_on_the_part_above(self) -> None:
-        model = Percentage(rate="2%", currency="EUR", free_units=100, fixed_per_event=eur("0.30"))
+        model = Percentage(rate="2%", currency="EUR", included=100, fixed=eur("0.30"))
         # 150 - 100 free = 50 charged: 50 x 2 % + 0.30 = 1.30
         assert model.price_events(["150"]) == eur("1.30")
         # A wholly free event pays no fixed fee either: 0 + 1.30
@@ -415,12 +415,12 @@ class TestPercentage:
         assert model.price_events(["1", "1"]) == eur("0.50")
 
     def test_no_events(self) -> None:
-        model = Percentage(rate="2.9%", currency="EUR", fixed_per_event=eur("0.30"))
+        model = Percentage(rate="2.9%", currency="EUR", fixed=eur("0.30"))
         assert model.price_events([]) == eur("0")
 
     def test_price_of_a_total_refuses_per_event_terms(self) -> None:
         terms = [
-            {"fixed_per_event": eur("0.30")},
+            {"fixed": eur("0.30")},
             {"min_per_event": eur("0.50")},
             {"max_per_event": eur("5")},
             {"free_events": 1},
@@ -436,7 +436,7 @@ class TestPercentage:
         model = Percentage(
             rate="1%",
             currency="EUR",
-            fixed_per_event=eur("0.30"),
+            fixed=eur("0.30"),
             min_per_event=eur("0.50"),
             max_per_event=eur("5.00"),
             free_events=1,
@@ -565,7 +565,7 @@ class TestPriceValidation:
             (lambda v: Tier(unit_price=v), "unit_price"),
             (lambda v: Tier(unit_price=eur("1"), flat_fee=v), "flat_fee"),
             (lambda v: Package(size=100, price=v), "price"),
-            (lambda v: Percentage(rate="1%", currency="EUR", fixed_per_event=v), "fixed_per_event"),
+            (lambda v: Percentage(rate="1%", currency="EUR", fixed=v), "fixed"),
             (lambda v: Percentage(rate="1%", currency="EUR", min_per_event=v), "min_per_event"),
             (lambda v: Percentage(rate="1%", currency="EUR", max_per_event=v), "max_per_event"),
         ],
@@ -595,16 +595,16 @@ class TestPriceValidation:
     def test_package_size_and_free_units(self) -> None:
         with pytest.raises(PricingError, match=r"^size = 0: expected a number above zero"):
             Package(size=0, price=eur("1"))
-        with pytest.raises(PricingError, match=r"^free_units = -1: expected a number of zero"):
-            Package(size=1, price=eur("1"), free_units=-1)
+        with pytest.raises(PricingError, match=r"^included = -1: expected a number of zero"):
+            Package(size=1, price=eur("1"), included=-1)
 
     def test_percentage_terms(self) -> None:
         with pytest.raises(MoneyError, match=r"^rate = '-1%': expected a rate of zero or more"):
             Percentage(rate="-1%", currency="EUR")
         with pytest.raises(UnknownCurrencyError, match=r"^currency = 'EURO'"):
             Percentage(rate="1%", currency="EURO")
-        with pytest.raises(PricingCurrencyError, match=r"^fixed_per_event = Money\('1', 'USD'\)"):
-            Percentage(rate="1%", currency="EUR", fixed_per_event=Money("1", "USD"))
+        with pytest.raises(PricingCurrencyError, match=r"^fixed = Money\('1', 'USD'\)"):
+            Percentage(rate="1%", currency="EUR", fixed=Money("1", "USD"))
         with pytest.raises(
             PricingError, match=r"^min_per_event = Money\('5', 'EUR'\): expected at most max"
         ):
@@ -749,7 +749,7 @@ def test_package_price_is_whole_packages_covering_the_billable_units(
     model: Package, q: Decimal
 ) -> None:
     n = model.packages(q)
-    billable = max(q - model.free_units, Decimal(0))
+    billable = max(q - model.included, Decimal(0))
     assert model.price(q).amount == n * model.price_per_package.amount
     # Enough packages for every billable unit, and not one more.
     assert n * model.size >= billable
@@ -768,7 +768,7 @@ def test_percentage_explain_events_steps_add_up(model: Percentage, data: st.Data
 
 @given(model=currencies().flatmap(lambda c: percentages(c, per_event=False)), q=quantities())
 def test_percentage_total_is_rate_of_the_part_above_free(model: Percentage, q: Decimal) -> None:
-    assert model.price(q).amount == max(q - model.free_units, Decimal(0)) * model.rate
+    assert model.price(q).amount == max(q - model.included, Decimal(0)) * model.rate
 
 
 @given(

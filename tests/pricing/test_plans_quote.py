@@ -407,7 +407,7 @@ class TestPercentageCharges:
             Charge(
                 code="card_fees",
                 metric="card_payments",
-                model=Percentage(rate="2.9%", currency="EUR", fixed_per_event=eur("0.30")),
+                model=Percentage(rate="2.9%", currency="EUR", fixed=eur("0.30")),
             ),
             Charge(
                 code="marketplace",

@@ -166,7 +166,7 @@ def packages(currency: str) -> st.SearchStrategy[Package]:
         Package,
         size=amounts(min_value=Decimal("0.5"), max_value=1_000, max_places=1),
         price=prices(currency, max_value=1_000, max_places=2),
-        free_units=st.one_of(st.just(Decimal(0)), quantities(max_value=1_000)),
+        included=st.one_of(st.just(Decimal(0)), quantities(max_value=1_000)),
     )
 
 
@@ -198,10 +198,10 @@ def percentages(draw: st.DrawFn, currency: str, *, per_event: bool | None = None
     return Percentage(
         rate=draw(_rates()),
         currency=currency,
-        fixed_per_event=fixed,
+        fixed=fixed,
         min_per_event=low,
         max_per_event=high,
-        free_units=draw(st.one_of(st.just(Decimal(0)), quantities(max_value=1_000))),
+        included=draw(st.one_of(st.just(Decimal(0)), quantities(max_value=1_000))),
         free_events=free_events,
     )
 

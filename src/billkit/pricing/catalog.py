@@ -64,7 +64,7 @@ import billkit._checks as checks
 from billkit.errors import (
     BillkitError,
     CatalogError,
-    PeriodError,
+    PricingError,
     UnknownPlanError,
     ValidationError,
 )
@@ -76,6 +76,7 @@ from billkit.money import (
     to_rate,
 )
 from billkit.periods import Cycle
+from billkit.pricing import plans
 from billkit.pricing.models import (
     AnyModel,
     Flat,
@@ -221,12 +222,10 @@ def _codes(value: object, _: object) -> tuple[str, ...]:
     return tuple(items)
 
 
-def _cycle(value: object, _: object) -> Cycle:
-    if isinstance(value, Cycle):
-        return value
+def _structure_cycle(value: object, _: object) -> Cycle:
     try:
-        return Cycle.parse(value)  # type: ignore[arg-type]
-    except PeriodError as error:  # it names its own argument, "text"
+        return plans.cycle_of(value)
+    except PricingError as error:  # the path is added by _leaves
         raise CatalogError("", value, error.expected) from None
 
 
@@ -272,7 +271,7 @@ def _converter(currency: str) -> cattrs.Converter:
     conv.register_unstructure_hook(Money, lambda m: _text_decimal(m.amount))
     conv.register_structure_hook(Currency, lambda v, _: currency_of(v))
     conv.register_unstructure_hook(Currency, lambda c: c.code)
-    conv.register_structure_hook(Cycle, _cycle)
+    conv.register_structure_hook(Cycle, _structure_cycle)
     conv.register_unstructure_hook(Cycle, str)
     conv.register_structure_hook(RoundingPolicy, _rounding_structure)
     conv.register_unstructure_hook(RoundingPolicy, _rounding_unstructure)

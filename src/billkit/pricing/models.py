@@ -445,21 +445,21 @@ class Volume(_Tiered):
         return Breakdown(model=self.kind, quantity=q, steps=(step,), amount=step.amount)
 
 
-_FREE_UNITS: Final = checks.options(low=0)
+_INCLUDED: Final = checks.options(low=0)
 
 
 @attrs.frozen(kw_only=True)
 class Package:
     """Whole packages of ``size`` units at ``price`` each, rounded up.
 
-    The first ``free_units`` are free. The messaging business bills contacts
+    The first ``included`` units are free. The messaging business bills contacts
     beyond the plan in on-demand blocks of 100: 250 contacts over the limit
     are 3 blocks.
 
     >>> blocks = Package(size=100, price=Money("20.00", "EUR"))
     >>> blocks.price(250)   # ceil(250 / 100) = 3 blocks x 20.00
     Money('60.00', 'EUR')
-    >>> Package(size=100, price=Money("20.00", "EUR"), free_units=50).price(250)  # ceil(200/100)
+    >>> Package(size=100, price=Money("20.00", "EUR"), included=50).price(250)  # ceil(200/100)
     Money('40.00', 'EUR')
     """
 
@@ -467,14 +467,14 @@ class Package:
     _error_class: ClassVar[type[ValidationError]] = PricingError
     size: Decimal = attrs.field(converter=checks.DECIMAL, metadata=checks.options(above=0))
     price_per_package: Money = attrs.field(alias="price", converter=checks.MONEY, metadata=_PRICE)
-    free_units: Decimal = attrs.field(default=_ZERO, converter=checks.DECIMAL, metadata=_FREE_UNITS)
+    included: Decimal = attrs.field(default=_ZERO, converter=checks.DECIMAL, metadata=_INCLUDED)
 
     @property
     def currency(self) -> Currency:
         return self.price_per_package.currency
 
     def _packages(self, q: Decimal) -> Decimal:
-        billable = q - self.free_units
+        billable = q - self.included
         if billable <= 0:
             return _ZERO
         return (billable / self.size).to_integral_value(rounding=decimal.ROUND_CEILING)
@@ -497,7 +497,7 @@ class Package:
         n = self.packages(q)
         amount = self.price(q)
         label = f"{n} package{'s' if n != 1 else ''} of {_fmt(self.size)}"
-        note = f"{_fmt(self.free_units)} free units" if self.free_units else ""
+        note = f"{_fmt(self.included)} free units" if self.included else ""
         step = Step(
             label=label,
             units=Decimal(n),
@@ -513,16 +513,16 @@ class Percentage:
     """A percentage of transaction amounts, with optional per-event terms.
 
     For each event, in order: the free allowance is used first (the first
-    ``free_events`` events and the first ``free_units`` of amount; when both
+    ``free_events`` events and the first ``included`` of amount; when both
     are set, the free allowance ends with whichever runs out first, and an
     event that crosses the free amount pays on the part above it). Every event
-    that is not wholly free pays ``rate x charged part + fixed_per_event``,
+    that is not wholly free pays ``rate x charged part + fixed`` (a fixed fee per event),
     then raised to ``min_per_event`` or lowered to ``max_per_event``.
 
     ``price(total)`` takes one total (per-event terms then need the events:
     use ``price_events``).
 
-    >>> card = Percentage(rate="2.9%", currency="EUR", fixed_per_event=Money("0.30", "EUR"))
+    >>> card = Percentage(rate="2.9%", currency="EUR", fixed=Money("0.30", "EUR"))
     >>> card.price_events(["100.00", "10.00"])   # (2.90 + 0.30) + (0.29 + 0.30)
     Money('3.79000', 'EUR')
     >>> Percentage(rate="10%", currency="USD").price("490.00")
@@ -533,16 +533,14 @@ class Percentage:
     _error_class: ClassVar[type[ValidationError]] = PricingError
     rate: Decimal = attrs.field(converter=checks.RATE)
     currency: Currency = attrs.field(converter=checks.CURRENCY)
-    fixed_per_event: Money | None = attrs.field(
-        default=None, converter=checks.MONEY, metadata=_PRICE
-    )
+    fixed: Money | None = attrs.field(default=None, converter=checks.MONEY, metadata=_PRICE)
     min_per_event: Money | None = attrs.field(default=None, converter=checks.MONEY, metadata=_PRICE)
     max_per_event: Money | None = attrs.field(default=None, converter=checks.MONEY, metadata=_PRICE)
-    free_units: Decimal = attrs.field(default=_ZERO, converter=checks.DECIMAL, metadata=_FREE_UNITS)
+    included: Decimal = attrs.field(default=_ZERO, converter=checks.DECIMAL, metadata=_INCLUDED)
     free_events: int = attrs.field(default=0, converter=checks.WHOLE)
 
     def __attrs_post_init__(self) -> None:
-        for name in ("fixed_per_event", "min_per_event", "max_per_event"):
+        for name in ("fixed", "min_per_event", "max_per_event"):
             if getattr(self, name) is not None:
                 checks.same_currency(name, getattr(self, name), self.currency, error=PricingError)
         lo, hi = self.min_per_event, self.max_per_event
@@ -552,7 +550,7 @@ class Percentage:
     @property
     def _per_event_terms(self) -> bool:
         return (
-            self.fixed_per_event is not None
+            self.fixed is not None
             or self.min_per_event is not None
             or self.max_per_event is not None
             or self.free_events > 0
@@ -573,10 +571,10 @@ class Percentage:
         cur = self.currency
         zero = _amount_in(_ZERO, cur)
         free_left_events = self.free_events if self.free_events else None
-        free_left_amount = self.free_units if self.free_units else None
+        free_left_amount = self.included if self.included else None
         has_free = free_left_events is not None or free_left_amount is not None
         # "is not None": a zero Money is falsy, and a maximum of 0 is still a maximum.
-        fixed = self.fixed_per_event.amount if self.fixed_per_event is not None else _ZERO
+        fixed = self.fixed.amount if self.fixed is not None else _ZERO
         lo = self.min_per_event.amount if self.min_per_event is not None else None
         hi = self.max_per_event.amount if self.max_per_event is not None else None
         total = _ZERO
@@ -639,7 +637,7 @@ class Percentage:
                 Step(
                     label="fixed fee per event",
                     units=Decimal(charged_events),
-                    unit_price=self.fixed_per_event or zero,
+                    unit_price=self.fixed or zero,
                     flat_fee=zero,
                     amount=_amount_in(fixed * charged_events, cur),
                 )

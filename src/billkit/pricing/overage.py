@@ -98,7 +98,7 @@ def overage_charge(
     >>> overage_charge("overage", "attributions", included=10_000, price=Money("52000", "IRR")).model
     PerUnit(unit_price=Money('52000', 'IRR'))
     >>> overage_charge("blocks", "contacts", included=1000, price=Money("20.00", "EUR"), block=100).model
-    Package(size=Decimal('100'), price_per_package=Money('20.00', 'EUR'), free_units=Decimal('0'))
+    Package(size=Decimal('100'), price_per_package=Money('20.00', 'EUR'), included=Decimal('0'))
     """
     model = PerUnit(unit_price=price) if block is None else Package(size=block, price=price)
     return Charge(code=code, metric=metric, model=model, included=included, description=description)

@@ -131,7 +131,9 @@ _ZERO: Final = Decimal(0)
 """Any line a plan can charge besides its base fee."""
 
 
-def _cycle(value: object) -> Cycle:
+def cycle_of(value: object) -> Cycle:
+    """``value`` as a :class:`~billkit.periods.Cycle`: a Cycle, or a text such as
+    ``'monthly'`` or ``'30 days'`` (:meth:`Cycle.parse`); plans and catalogs read cycles so."""
     if isinstance(value, Cycle):
         return value
     if isinstance(value, str):
@@ -157,7 +159,7 @@ class Plan:
     code: str = attrs.field(converter=checks.TEXT)
     name: str = attrs.field(converter=checks.FREE_TEXT)
     currency: Currency = attrs.field(converter=checks.CURRENCY)
-    cycle: Cycle = attrs.field(default=MONTHLY, converter=_cycle)
+    cycle: Cycle = attrs.field(default=MONTHLY, converter=cycle_of)
     base_fee: Money | None = attrs.field(
         default=None, converter=checks.MONEY, metadata=checks.options(sign="zero_or_more")
     )
@@ -245,7 +247,7 @@ class Plan:
                     raise PricingError(
                         f"charges[{i}].included",
                         charge.included,
-                        "0 for a Percentage model: use its free_units or free_events",
+                        "0 for a Percentage model: use its own included or free_events",
                     )
                 if charge.model.currency != cur:
                     raise PricingCurrencyError(
