@@ -40,7 +40,8 @@ from decimal import Decimal
 
 from moneyed import get_currency
 
-from billkit.credit import Entry, EntryKind, allocate_entries, balance_of
+from billkit.credit import Entry, EntryKind
+from billkit.credit.streams import allocate_entries, balance_of
 from billkit.money import Money
 
 RUB = get_currency("RUB")

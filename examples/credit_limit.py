@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from billkit.credit import Action, CreditLine, Ledger, Wallet, credit_state, notices_due
+from billkit.credit import CreditLine, Ledger, Wallet, credit_state, notices_due
+from billkit.credit.credit_line import CreditAction
 from billkit.errors import TransitionError
 from billkit.money import Money
 
@@ -27,7 +28,7 @@ def at(y: int, m: int, d: int, hour: int = 12) -> datetime:
 
 
 def main() -> None:
-    line = CreditLine(limit=rub("5000.00"), timezone="Europe/Moscow")
+    line = CreditLine(limit=rub("5000.00"), tz="Europe/Moscow")
     ledger = Ledger(wallets=[Wallet(name="main", currency="RUB", credit=line)])
     ledger = ledger.charge("main", "1200.00", at=at(2025, 12, 10), key="vps-dec", description="VPS")
     ledger = ledger.charge("main", "300.00", at=at(2025, 12, 20), key="dns-dec", description="DNS")
@@ -49,7 +50,7 @@ def main() -> None:
     assert credit_state(ledger, "main", date(2026, 1, 16)).overdue == rub("1500.00")
 
     blocked = credit_state(ledger, "main", date(2026, 1, 30))
-    allowed = [a.value for a in Action if blocked.allows(a)]
+    allowed = [a.value for a in CreditAction if blocked.allows(a)]
     print(f"\nWhile blocked, allowed: {', '.join(allowed)}")
     assert allowed == ["top_up", "auto_renew_from_saved_method"]
     try:

@@ -25,19 +25,18 @@ from billkit.demo import demo_catalog
 from billkit.errors import NotAllowedError, TransitionError
 from billkit.pricing import Plan, overage_charge
 from billkit.subscriptions import (
-    Action,
     Cancel,
     ChangePlan,
-    Event,
     PaymentFailed,
     PaymentSucceeded,
     Subscribe,
+    SubscriptionAction,
     SubscriptionState,
-    UsageReported,
     apply,
     simulate,
     start_trial,
 )
+from billkit.subscriptions.events import Event, UsageReported
 
 S = SubscriptionState
 MAC = "monthly_active_contacts"
@@ -106,7 +105,7 @@ events: list[Event] = [
 ]
 
 trial = start_trial("org-1", plan=growth, on=d("2026-01-05")).subscription
-year = simulate(trial, events, until=d("2027-01-04"))
+year = simulate(trial, events, until=d("2027-01-05"))
 assert len(year.days) == 365
 
 # Every state, day by day --------------------------------------------------------------
@@ -132,7 +131,7 @@ for action in year.actions:
     print(action)
 
 
-def row(a: Action) -> tuple[str, str, str, str]:
+def row(a: SubscriptionAction) -> tuple[str, str, str, str]:
     detail = (
         a.invoice.id
         if a.invoice is not None

@@ -21,8 +21,8 @@ from billkit.credit import (
     Wallet,
     receive_payment,
     suggest_top_ups,
-    tax_by_row,
 )
+from billkit.credit.history import tax_by_row
 from billkit.money import Money
 
 

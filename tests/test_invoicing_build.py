@@ -14,7 +14,8 @@ from decimal import Decimal
 import attrs
 import pytest
 
-from billkit.credit import CreditLine, Ledger, StatementState, Wallet
+from billkit.credit import CreditLine, Ledger, Wallet
+from billkit.credit.credit_line import StatementState
 from billkit.errors import InvoicingError
 from billkit.invoicing import (
     Act,

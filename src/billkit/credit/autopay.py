@@ -1,6 +1,6 @@
 """Automatic top-ups: when to top up, by how much, and the suggested monthly cap.
 
-The hosting provider's autopayment (REQUIREMENTS.md, section 3): when the
+The hosting provider's autopayment: when the
 balance will not cover the next charges, top up by enough for a month, never
 above the monthly maximum the customer set; the suggested maximum is the
 forecast monthly spend plus a 10 % margin (the provider's own screen: a
@@ -23,14 +23,15 @@ import decimal
 import enum
 from collections.abc import Callable
 from decimal import ROUND_CEILING, Decimal
-from typing import Final
+from typing import ClassVar, Final
 
 import attrs
 from moneyed import Currency, Money
 
-from billkit.credit import _common as c
+from billkit import _checks as checks
 from billkit.credit.commission import PaymentMethod
-from billkit.errors import CreditError
+from billkit.credit.entries import whole_minor_units
+from billkit.errors import CreditError, ValidationError
 from billkit.money import CONTEXT, DEFAULT_ROUNDING, RoundingMode, RoundingPolicy, to_rate
 
 __all__ = [
@@ -41,22 +42,8 @@ __all__ = [
     "suggested_monthly_maximum",
 ]
 
-_ZERO: Final = c.ZERO
+_ZERO: Final = Decimal(0)
 _UP: Final = RoundingPolicy(mode=RoundingMode.CEILING)
-
-
-def _currency(value: object) -> Currency:
-    return c.currency("currency", value)
-
-
-def _monthly_max(value: object) -> Money | None:
-    return None if value is None else c.positive("monthly_max", value)
-
-
-def _method(value: object) -> PaymentMethod | None:
-    if value is not None and not isinstance(value, PaymentMethod):
-        raise CreditError("method", value, "a PaymentMethod or None")
-    return value
 
 
 @attrs.frozen(kw_only=True)
@@ -78,14 +65,18 @@ class AutopaySettings:
     billkit.errors.CreditError: monthly_max = None: expected a monthly maximum: payment method 'card' limits the amount of a payment
     """
 
-    currency: Currency = attrs.field(converter=_currency)
-    monthly_max: Money | None = attrs.field(default=None, converter=_monthly_max)
-    method: PaymentMethod | None = attrs.field(default=None, converter=_method)
+    _error_class: ClassVar[type[ValidationError]] = CreditError
+
+    currency: Currency = attrs.field(converter=checks.CURRENCY)
+    monthly_max: Money | None = attrs.field(
+        default=None, converter=checks.MONEY, metadata=checks.options(sign="above_zero")
+    )
+    method: PaymentMethod | None = attrs.field(default=None, converter=checks.INSTANCE)
 
     def __attrs_post_init__(self) -> None:
         if self.monthly_max is not None:
-            c.same_currency("monthly_max", self.monthly_max, self.currency)
-            c.whole_minor_units("monthly_max", self.monthly_max, DEFAULT_ROUNDING)
+            checks.same_currency("monthly_max", self.monthly_max, self.currency, error=CreditError)
+            whole_minor_units("monthly_max", self.monthly_max, DEFAULT_ROUNDING)
         if self.method is not None:
             if self.method.currency != self.currency:
                 raise CreditError(
@@ -146,10 +137,6 @@ class AutopayDecision:
         return bool(self.pay.amount)
 
 
-def _money(field: str, value: object, cur: Currency) -> Money:
-    return c.same_currency(field, c.money_in(field, value, cur), cur)
-
-
 def _search(low: int, high: int, ok: Callable[[int], bool]) -> int | None:
     """The smallest ``n`` in ``low..high`` with ``ok(n)``, for a monotone ``ok``."""
     if low > high or not ok(high):
@@ -187,16 +174,19 @@ def decide_autopay(
     >>> d.reason.value, d.amount, d.covers_next      # only 182.00 of the cap is left
     ('capped', Money('182.00', 'RUB'), True)
     """
-    if not isinstance(settings, AutopaySettings):
-        raise CreditError("settings", settings, "an AutopaySettings")
+    checks.instance("settings", settings, AutopaySettings, error=CreditError)
     cur = settings.currency
-    held = _money("balance", balance, cur)
-    due = _money("next_charges", next_charges, cur)
-    month = _money("monthly_spend", monthly_spend, cur)
+    held = checks.money("balance", balance, cur, error=CreditError)
+    due = checks.money("next_charges", next_charges, cur, error=CreditError)
+    month = checks.money("monthly_spend", monthly_spend, cur, error=CreditError)
     for field, money in (("next_charges", due), ("monthly_spend", month)):
         if money.amount < 0:
             raise CreditError(field, money, "an amount of zero or more")
-    spent = _money("paid_this_month", paid_this_month, cur) if paid_this_month is not None else None
+    spent = (
+        checks.money("paid_this_month", paid_this_month, cur, error=CreditError)
+        if paid_this_month is not None
+        else None
+    )
     if spent is not None and spent.amount < 0:
         raise CreditError("paid_this_month", spent, "an amount of zero or more")
     if settings.monthly_max is not None and spent is None:
@@ -266,7 +256,7 @@ def suggested_monthly_maximum(forecast: Money, *, margin: Decimal | str = "10%")
     >>> suggested_monthly_maximum(Money("60.05", "RUB"))   # 66.055 -> 66.06
     Money('66.06', 'RUB')
     """
-    money = c.non_negative("forecast", forecast)
+    money = checks.money("forecast", forecast, sign="zero_or_more", error=CreditError)
     rate = to_rate(margin, "margin")
     with decimal.localcontext(CONTEXT):
         return _UP.round(Money(money.amount * (1 + rate), money.currency))

@@ -3,7 +3,7 @@
 A :class:`BonusProgram` is a list of :class:`BonusTier`\\ s: reaching a
 tier's threshold (a number of months of the tariff, or an amount) earns its
 reward (months of the tariff, or a share of the payment). The analytics SaaS
-(REQUIREMENTS.md, section 1) pays 1 month of bonus for 5 months paid, 3 for 9
+pays 1 month of bonus for 5 months paid, 3 for 9
 and 9 for 15:
 
 >>> from billkit.money import Money
@@ -24,19 +24,19 @@ from __future__ import annotations
 
 import decimal
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Final
+from typing import ClassVar, Final
 
 import attrs
 from dateutil.relativedelta import relativedelta
 from moneyed import Money
 
-from billkit.credit import _common as c
-from billkit.credit.ledger import CreditKind
-from billkit.errors import CreditError, CurrencyMismatchError
-from billkit.money import CONTEXT, DEFAULT_ROUNDING, RoundingPolicy, to_decimal, to_rate
+from billkit import _checks as checks
+from billkit.credit.entries import CreditKind
+from billkit.errors import CreditError, ValidationError
+from billkit.money import CONTEXT, DEFAULT_ROUNDING, RoundingPolicy
 from billkit.periods import Cycle, CycleUnit
 
 __all__ = [
@@ -49,32 +49,7 @@ __all__ = [
     "FreeAllowance",
 ]
 
-_ZERO: Final = c.ZERO
-
-
-def _optional_count(field: str, value: object) -> Decimal | None:
-    if value is None:
-        return None
-    number = to_decimal(value, field)
-    if number <= 0:
-        raise CreditError(field, value, "a number of months above zero")
-    return number
-
-
-def _min_months(value: object) -> Decimal | None:
-    return _optional_count("min_months", value)
-
-
-def _bonus_months(value: object) -> Decimal | None:
-    return _optional_count("bonus_months", value)
-
-
-def _min_amount(value: object) -> Money | None:
-    return None if value is None else c.positive("min_amount", value)
-
-
-def _optional_rate(value: object) -> Decimal | None:
-    return None if value is None else to_rate(value, "rate")
+_ZERO: Final = Decimal(0)
 
 
 @attrs.frozen(kw_only=True)
@@ -94,10 +69,18 @@ class BonusTier:
     billkit.errors.CreditError: bonus_months = None: expected a reward: bonus_months or rate (exactly one)
     """
 
-    min_months: Decimal | None = attrs.field(default=None, converter=_min_months)
-    min_amount: Money | None = attrs.field(default=None, converter=_min_amount)
-    bonus_months: Decimal | None = attrs.field(default=None, converter=_bonus_months)
-    rate: Decimal | None = attrs.field(default=None, converter=_optional_rate)
+    _error_class: ClassVar[type[ValidationError]] = CreditError
+
+    min_months: Decimal | None = attrs.field(
+        default=None, converter=checks.DECIMAL, metadata=checks.options(above=0)
+    )
+    min_amount: Money | None = attrs.field(
+        default=None, converter=checks.MONEY, metadata=checks.options(sign="above_zero")
+    )
+    bonus_months: Decimal | None = attrs.field(
+        default=None, converter=checks.DECIMAL, metadata=checks.options(above=0)
+    )
+    rate: Decimal | None = attrs.field(default=None, converter=checks.RATE)
 
     def __attrs_post_init__(self) -> None:
         if (self.min_months is None) == (self.min_amount is None):
@@ -118,45 +101,27 @@ class BonusTier:
 
 
 def _tiers(value: object) -> tuple[BonusTier, ...]:
-    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-        raise CreditError("tiers", value, "a sequence of BonusTier")
-    tiers = tuple(value)
+    tiers = checks.tuple_of("tiers", value, BonusTier, error=CreditError)
     if not tiers:
         raise CreditError("tiers", value, "at least one BonusTier")
-    currency = None
-    for i, tier in enumerate(tiers):
-        if not isinstance(tier, BonusTier):
-            raise CreditError(f"tiers[{i}]", tier, "a BonusTier")
-        if tier.min_amount is not None:
-            if currency is None:
-                currency = tier.min_amount.currency
-            elif tier.min_amount.currency != currency:
-                raise CurrencyMismatchError(
-                    f"tiers[{i}].min_amount", tier.min_amount, f"an amount in {currency.code}"
-                )
+    amounts = [(i, t.min_amount) for i, t in enumerate(tiers) if t.min_amount is not None]
+    for i, amount in amounts[1:]:
+        checks.same_currency(
+            f"tiers[{i}].min_amount", amount, amounts[0][1].currency, error=CreditError
+        )
     return tiers
 
 
-def _valid_for(value: object) -> Cycle | None:
-    if value is not None and not isinstance(value, Cycle):
-        raise CreditError("valid_for", value, "a Cycle (how long the bonus lasts) or None")
-    return value
-
-
 def _bonus_kind(value: object) -> CreditKind:
-    try:
-        kind = CreditKind(value)
-    except ValueError:
-        raise CreditError("kind", value, "'bonus' or 'promotional'") from None
+    kind = checks.member("kind", value, CreditKind, error=CreditError)
     if kind.cash:
         raise CreditError("kind", value, "'bonus' or 'promotional': bonus money is never cash")
     return kind
 
 
-def _policy(value: object) -> RoundingPolicy:
-    if not isinstance(value, RoundingPolicy):
-        raise CreditError("rounding", value, "a RoundingPolicy")
-    return value
+def _never_cash(_: object, field: attrs.Attribute[CreditKind], value: CreditKind) -> None:
+    if value.cash:
+        raise CreditError(field.name, value, "'bonus' or 'promotional': bonus money is never cash")
 
 
 def expiry(valid_for: Cycle | None, at: datetime) -> datetime | None:
@@ -197,10 +162,14 @@ class BonusProgram:
     (Money('0.00', 'EUR'), Money('61.73', 'EUR'))
     """
 
+    _error_class: ClassVar[type[ValidationError]] = CreditError
+
     tiers: tuple[BonusTier, ...] = attrs.field(converter=_tiers)
-    valid_for: Cycle | None = attrs.field(default=None, converter=_valid_for)
-    kind: CreditKind = attrs.field(default=CreditKind.BONUS, converter=_bonus_kind)
-    rounding: RoundingPolicy = attrs.field(default=DEFAULT_ROUNDING, converter=_policy)
+    valid_for: Cycle | None = attrs.field(default=None, converter=checks.INSTANCE)
+    kind: CreditKind = attrs.field(
+        default=CreditKind.BONUS, converter=checks.MEMBER, validator=_never_cash
+    )
+    rounding: RoundingPolicy = attrs.field(default=DEFAULT_ROUNDING, converter=checks.INSTANCE)
 
     @classmethod
     def months(
@@ -242,11 +211,16 @@ class BonusProgram:
         >>> award.amount, award.tier.bonus_months
         (Money('90000.00', 'RUB'), Decimal('9'))
         """
-        amount = c.positive("paid", paid)
+        amount = checks.money("paid", paid, sign="above_zero", error=CreditError)
         cur = amount.currency
         monthly = None
         if tariff is not None:
-            monthly = c.same_currency("tariff", c.positive("tariff", tariff), cur).amount
+            monthly = checks.same_currency(
+                "tariff",
+                checks.money("tariff", tariff, sign="above_zero", error=CreditError),
+                cur,
+                error=CreditError,
+            ).amount
         best: tuple[Decimal, BonusTier | None] = (_ZERO, None)
         with decimal.localcontext(CONTEXT):
             for i, tier in enumerate(self.tiers):
@@ -255,7 +229,9 @@ class BonusProgram:
                         "tariff", None, "the monthly tariff: the program counts in months"
                     )
                 if tier.min_amount is not None:
-                    c.same_currency(f"tiers[{i}].min_amount", tier.min_amount, cur)
+                    checks.same_currency(
+                        f"tiers[{i}].min_amount", tier.min_amount, cur, error=CreditError
+                    )
                     reached = amount.amount >= tier.min_amount.amount
                 else:
                     assert tier.min_months is not None
@@ -288,7 +264,7 @@ class BonusProgram:
         ...     datetime(2026, 1, 31, tzinfo=timezone.utc))
         datetime.datetime(2027, 1, 31, 0, 0, tzinfo=datetime.timezone.utc)
         """
-        return expiry(self.valid_for, c.aware("at", at))
+        return expiry(self.valid_for, checks.moment("at", at, error=CreditError))
 
 
 class CashbackBase(str, enum.Enum):
@@ -304,18 +280,9 @@ class CashbackBase(str, enum.Enum):
     NET = "net"
 
 
-def _rate(value: object) -> Decimal:
-    rate = to_rate(value, "rate")
-    if rate > 1:
-        raise CreditError("rate", value, "a rate from 0 to 100%")
-    return rate
-
-
-def _base(value: object) -> CashbackBase:
-    try:
-        return CashbackBase(value)
-    except ValueError:
-        raise CreditError("base", value, "'gross' or 'net'") from None
+def _at_most_all(_: object, field: attrs.Attribute[Decimal], value: Decimal) -> None:
+    if value > 1:
+        raise CreditError(field.name, value, "a rate from 0 to 100%")
 
 
 @attrs.frozen(kw_only=True)
@@ -329,15 +296,19 @@ class Cashback:
     Money('11.50', 'RUB')
     """
 
-    rate: Decimal = attrs.field(converter=_rate)
-    base: CashbackBase = attrs.field(default=CashbackBase.GROSS, converter=_base)
-    kind: CreditKind = attrs.field(default=CreditKind.BONUS, converter=_bonus_kind)
-    valid_for: Cycle | None = attrs.field(default=None, converter=_valid_for)
-    rounding: RoundingPolicy = attrs.field(default=DEFAULT_ROUNDING, converter=_policy)
+    _error_class: ClassVar[type[ValidationError]] = CreditError
+
+    rate: Decimal = attrs.field(converter=checks.RATE, validator=_at_most_all)
+    base: CashbackBase = attrs.field(default=CashbackBase.GROSS, converter=checks.MEMBER)
+    kind: CreditKind = attrs.field(
+        default=CreditKind.BONUS, converter=checks.MEMBER, validator=_never_cash
+    )
+    valid_for: Cycle | None = attrs.field(default=None, converter=checks.INSTANCE)
+    rounding: RoundingPolicy = attrs.field(default=DEFAULT_ROUNDING, converter=checks.INSTANCE)
 
     def amount(self, base: Money) -> Money:
         """The cashback on ``base`` (the gross or net payment, per :attr:`base`)."""
-        money = c.non_negative("base", base)
+        money = checks.money("base", base, sign="zero_or_more", error=CreditError)
         with decimal.localcontext(CONTEXT):
             return Money(
                 self.rounding.round_amount(self.rate * money.amount, money.currency), money.currency
@@ -345,29 +316,7 @@ class Cashback:
 
     def expires_at(self, at: datetime) -> datetime | None:
         """When cashback granted ``at`` expires (None: never)."""
-        return expiry(self.valid_for, c.aware("at", at))
-
-
-def _metric(value: object) -> str:
-    return c.text("metric", value, required=True)
-
-
-def _units(value: object) -> Decimal:
-    units = to_decimal(value, "units")
-    if units < 0:
-        raise CreditError("units", value, "a number of units of zero or more")
-    return units
-
-
-def _used(value: object) -> Decimal:
-    used = to_decimal(value, "used")
-    if used < 0:
-        raise CreditError("used", value, "a number of units of zero or more")
-    return used
-
-
-def _expires(value: object) -> datetime | None:
-    return c.optional_aware("expires_at", value)
+        return expiry(self.valid_for, checks.moment("at", at, error=CreditError))
 
 
 @attrs.frozen(kw_only=True)
@@ -375,7 +324,7 @@ class AllowanceUse:
     """How a quantity split over a free allowance: ``free + billable``, and the
     allowance afterwards.
 
-    >>> use: AllowanceUse = FreeAllowance(metric="emails", units=10).consume(12)
+    >>> use: AllowanceUse = FreeAllowance(metric="emails", included=10).consume(12)
     >>> use.free, use.billable, use.allowance.used
     (Decimal('10'), Decimal('2'), Decimal('10'))
     """
@@ -387,15 +336,15 @@ class AllowanceUse:
 
 @attrs.frozen(kw_only=True)
 class FreeAllowance:
-    """Free units of ``metric`` a customer has before paying anything: used
-    first, then usage is billable. Unlike a plan's per-cycle ``included``
-    units, it does not renew: once ``used`` reaches ``units`` it is gone
-    (or once ``expires_at`` passes).
+    """``included`` free units of ``metric`` a customer has before paying
+    anything: used first, then usage is billable. Unlike a plan's per-cycle
+    ``included`` units, it does not renew: once ``used`` reaches ``included``
+    it is gone (or once ``expires_at`` passes).
 
     The marketing SaaS's 2 500 free emails: a first campaign of 4 001 emails
     bills 1 501; the next campaign bills in full.
 
-    >>> free = FreeAllowance(metric="emails", units=2500)
+    >>> free = FreeAllowance(metric="emails", included=2500)
     >>> first = free.consume(4001)
     >>> first.free, first.billable
     (Decimal('2500'), Decimal('1501'))
@@ -403,33 +352,35 @@ class FreeAllowance:
     Decimal('300')
     """
 
-    metric: str = attrs.field(converter=_metric)
-    units: Decimal = attrs.field(converter=_units)
-    used: Decimal = attrs.field(default=_ZERO, converter=_used)
-    expires_at: datetime | None = attrs.field(default=None, converter=_expires)
+    _error_class: ClassVar[type[ValidationError]] = CreditError
+
+    metric: str = attrs.field(converter=checks.TEXT)
+    included: Decimal = attrs.field(converter=checks.DECIMAL, metadata=checks.options(low=0))
+    used: Decimal = attrs.field(
+        default=_ZERO, converter=checks.DECIMAL, metadata=checks.options(low=0)
+    )
+    expires_at: datetime | None = attrs.field(default=None, converter=checks.MOMENT)
 
     def __attrs_post_init__(self) -> None:
-        if self.used > self.units:
-            raise CreditError("used", self.used, f"at most units ({self.units})")
+        if self.used > self.included:
+            raise CreditError("used", self.used, f"at most included ({self.included})")
 
     @property
     def remaining(self) -> Decimal:
         """Free units left."""
-        return CONTEXT.subtract(self.units, self.used)
+        return CONTEXT.subtract(self.included, self.used)
 
     def consume(self, quantity: object, at: datetime | None = None) -> AllowanceUse:
         """Split ``quantity`` into free units (as many as are left) and billable
         ones; at or after ``expires_at`` nothing is free (``at`` is required
         when the allowance expires)."""
-        q = to_decimal(quantity, "quantity")
-        if q < 0:
-            raise CreditError("quantity", quantity, "a quantity of zero or more")
+        q = checks.decimal("quantity", quantity, low=0, error=CreditError)
         if self.expires_at is not None:
-            moment = c.aware("at", at)
+            moment = checks.moment("at", at, error=CreditError)
             if moment >= self.expires_at:
                 return AllowanceUse(free=_ZERO, billable=q, allowance=self)
         elif at is not None:
-            c.aware("at", at)
+            checks.moment("at", at, error=CreditError)
         free = min(q, self.remaining)
         return AllowanceUse(
             free=free,

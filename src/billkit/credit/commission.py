@@ -34,15 +34,16 @@ from __future__ import annotations
 import decimal
 import enum
 from decimal import Decimal
-from typing import Final
+from typing import ClassVar, Final
 
 import attrs
 from moneyed import Currency, Money
 
-from billkit.credit import _common as c
+from billkit import _checks as checks
 from billkit.credit.bonus import Cashback, CashbackBase
-from billkit.errors import CreditError, CurrencyMismatchError
-from billkit.money import CONTEXT, DEFAULT_ROUNDING, RoundingPolicy, to_rate
+from billkit.credit.entries import whole_minor_units
+from billkit.errors import CreditError, ValidationError
+from billkit.money import CONTEXT, DEFAULT_ROUNDING, RoundingPolicy
 
 __all__ = [
     "Commission",
@@ -53,7 +54,7 @@ __all__ = [
     "gross_up",
 ]
 
-_ZERO: Final = c.ZERO
+_ZERO: Final = Decimal(0)
 
 
 class FeeMode(str, enum.Enum):
@@ -68,37 +69,13 @@ class FeeMode(str, enum.Enum):
     GROSS_UP = "gross_up"
 
 
-def _commission_rate(value: object) -> Decimal:
-    rate = to_rate(value, "rate")
-    if rate >= 1:
-        raise CreditError("rate", value, "a rate below 100%: a provider cannot keep everything")
-    return rate
+def _below_all(_: object, field: attrs.Attribute[Decimal], value: Decimal) -> None:
+    if value >= 1:
+        raise CreditError(field.name, value, "a rate below 100%: a provider cannot keep everything")
 
 
-def _optional_fee(field: str, value: object) -> Money | None:
-    return None if value is None else c.non_negative(field, value)
-
-
-def _fixed(value: object) -> Money | None:
-    return _optional_fee("fixed", value)
-
-
-def _minimum(value: object) -> Money | None:
-    return _optional_fee("minimum", value)
-
-
-def _maximum(value: object) -> Money | None:
-    return _optional_fee("maximum", value)
-
-
-def _optional_currency(value: object) -> Currency | None:
-    return None if value is None else c.currency("currency", value)
-
-
-def _policy(value: object) -> RoundingPolicy:
-    if not isinstance(value, RoundingPolicy):
-        raise CreditError("rounding", value, "a RoundingPolicy")
-    return value
+_FEE: Final = checks.options(sign="zero_or_more")
+_LIMIT: Final = checks.options(sign="above_zero")
 
 
 @attrs.frozen(kw_only=True)
@@ -116,26 +93,27 @@ class Commission:
     Money('15.00', 'RUB')
     """
 
-    rate: Decimal = attrs.field(default=_ZERO, converter=_commission_rate)
-    fixed: Money | None = attrs.field(default=None, converter=_fixed)
-    minimum: Money | None = attrs.field(default=None, converter=_minimum)
-    maximum: Money | None = attrs.field(default=None, converter=_maximum)
-    currency: Currency = attrs.field(default=None, converter=_optional_currency)
-    rounding: RoundingPolicy = attrs.field(default=DEFAULT_ROUNDING, converter=_policy)
+    _error_class: ClassVar[type[ValidationError]] = CreditError
+
+    rate: Decimal = attrs.field(default=_ZERO, converter=checks.RATE, validator=_below_all)
+    fixed: Money | None = attrs.field(default=None, converter=checks.MONEY, metadata=_FEE)
+    minimum: Money | None = attrs.field(default=None, converter=checks.MONEY, metadata=_FEE)
+    maximum: Money | None = attrs.field(default=None, converter=checks.MONEY, metadata=_FEE)
+    currency: Currency = attrs.field(converter=checks.CURRENCY)
+    rounding: RoundingPolicy = attrs.field(default=DEFAULT_ROUNDING, converter=checks.INSTANCE)
+
+    @currency.default
+    def _currency_of_the_fees(self) -> Currency:
+        for fee in (self.fixed, self.minimum, self.maximum):
+            if fee is not None:
+                return fee.currency
+        raise CreditError("currency", None, "a currency (or a fixed, minimum or maximum fee)")
 
     def __attrs_post_init__(self) -> None:
-        found: Currency | None = self.currency
         for field in ("fixed", "minimum", "maximum"):
             money: Money | None = getattr(self, field)
-            if money is None:
-                continue
-            if found is None:
-                found = money.currency
-            elif money.currency != found:
-                raise CurrencyMismatchError(field, money, f"an amount in {found.code}")
-        if found is None:
-            raise CreditError("currency", None, "a currency (or a fixed, minimum or maximum fee)")
-        object.__setattr__(self, "currency", found)
+            if money is not None:
+                checks.same_currency(field, money, self.currency, error=CreditError)
         if (
             self.minimum is not None
             and self.maximum is not None
@@ -159,7 +137,12 @@ class Commission:
 
     def fee(self, amount: Money) -> Money:
         """The fee the provider takes on ``amount`` (the amount it processes)."""
-        money = c.same_currency("amount", c.non_negative("amount", amount), self.currency)
+        money = checks.same_currency(
+            "amount",
+            checks.money("amount", amount, sign="zero_or_more", error=CreditError),
+            self.currency,
+            error=CreditError,
+        )
         with decimal.localcontext(CONTEXT):
             return Money(self._fee(money.amount), self.currency)
 
@@ -183,16 +166,13 @@ class PaymentQuote:
 
 
 def _payment(field: str, value: object, commission: Commission) -> Money:
-    money = c.same_currency(
-        field, c.positive(field, value, commission.currency), commission.currency
+    money = checks.same_currency(
+        field,
+        checks.money(field, value, commission.currency, sign="above_zero", error=CreditError),
+        commission.currency,
+        error=CreditError,
     )
-    return c.whole_minor_units(field, money, commission.rounding)
-
-
-def _check_commission(value: object) -> Commission:
-    if not isinstance(value, Commission):
-        raise CreditError("commission", value, "a Commission")
-    return value
+    return whole_minor_units(field, money, commission.rounding)
 
 
 def fee_on_top(commission: Commission, amount: Money) -> PaymentQuote:
@@ -203,7 +183,7 @@ def fee_on_top(commission: Commission, amount: Money) -> PaymentQuote:
     >>> q.net, q.fee, q.gross
     (Money('100.00', 'RUB'), Money('15.00', 'RUB'), Money('115.00', 'RUB'))
     """
-    commission = _check_commission(commission)
+    commission = checks.instance("commission", commission, Commission, error=CreditError)
     net = _payment("amount", amount, commission)
     with decimal.localcontext(CONTEXT):
         fee = commission._fee(net.amount)
@@ -231,7 +211,7 @@ def gross_up(commission: Commission, net: Money) -> PaymentQuote:
     >>> q.gross, q.fee, q.net
     (Money('10405.83', 'RUB'), Money('405.83', 'RUB'), Money('10000.00', 'RUB'))
     """
-    commission = _check_commission(commission)
+    commission = checks.instance("commission", commission, Commission, error=CreditError)
     target = _payment("net", net, commission)
     cur = commission.currency
     quantum = commission.rounding.quantum(cur)
@@ -264,35 +244,6 @@ def gross_up(commission: Commission, net: Money) -> PaymentQuote:
     )
 
 
-def _name(value: object) -> str:
-    return c.text("name", value, required=True)
-
-
-def _mode(value: object) -> FeeMode:
-    try:
-        return FeeMode(value)
-    except ValueError:
-        raise CreditError("mode", value, "'on_top' or 'gross_up'") from None
-
-
-def _limit(field: str, value: object) -> Money | None:
-    return None if value is None else c.positive(field, value)
-
-
-def _min_amount(value: object) -> Money | None:
-    return _limit("min_amount", value)
-
-
-def _max_amount(value: object) -> Money | None:
-    return _limit("max_amount", value)
-
-
-def _cashback(value: object) -> Cashback | None:
-    if value is not None and not isinstance(value, Cashback):
-        raise CreditError("cashback", value, "a Cashback or None")
-    return value
-
-
 @attrs.frozen(kw_only=True)
 class PaymentMethod:
     """A way to pay: its commission (``mode``: on top or gross-up), the amount
@@ -317,19 +268,21 @@ class PaymentMethod:
     billkit.errors.CreditError: amount = Money('3055.00', 'RUB'): expected an amount to pay from 10.00 to 3000.00 RUB: the limits of payment method 'yookassa'
     """
 
-    name: str = attrs.field(converter=_name)
-    commission: Commission = attrs.field(converter=_check_commission)
-    mode: FeeMode = attrs.field(default=FeeMode.ON_TOP, converter=_mode)
-    min_amount: Money | None = attrs.field(default=None, converter=_min_amount)
-    max_amount: Money | None = attrs.field(default=None, converter=_max_amount)
-    cashback: Cashback | None = attrs.field(default=None, converter=_cashback)
+    _error_class: ClassVar[type[ValidationError]] = CreditError
+
+    name: str = attrs.field(converter=checks.TEXT)
+    commission: Commission = attrs.field(converter=checks.INSTANCE)
+    mode: FeeMode = attrs.field(default=FeeMode.ON_TOP, converter=checks.MEMBER)
+    min_amount: Money | None = attrs.field(default=None, converter=checks.MONEY, metadata=_LIMIT)
+    max_amount: Money | None = attrs.field(default=None, converter=checks.MONEY, metadata=_LIMIT)
+    cashback: Cashback | None = attrs.field(default=None, converter=checks.INSTANCE)
 
     def __attrs_post_init__(self) -> None:
         cur = self.commission.currency
         for field in ("min_amount", "max_amount"):
             money: Money | None = getattr(self, field)
             if money is not None:
-                c.same_currency(field, money, cur)
+                checks.same_currency(field, money, cur, error=CreditError)
         if (
             self.min_amount is not None
             and self.max_amount is not None
@@ -351,7 +304,7 @@ class PaymentMethod:
 
     def within_limits(self, gross: Money) -> bool:
         """Whether a payment of ``gross`` is within the method's limits."""
-        amount = c.same_currency("amount", gross, self.currency).amount
+        amount = checks.same_currency("amount", gross, self.currency, error=CreditError).amount
         if self.min_amount is not None and amount < self.min_amount.amount:
             return False
         return self.max_amount is None or amount <= self.max_amount.amount

@@ -42,37 +42,55 @@ from __future__ import annotations
 
 import bisect
 import decimal
-import enum
-import heapq
-import itertools
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
-from typing import Any, Final, TypeVar
+from typing import Any, ClassVar, Final
 
 import attrs
 from moneyed import Currency, Money
 
-from billkit._frozen import reduce_through_init
-from billkit.credit import _common as c
-from billkit.credit.limit import CreditLine, CreditState, Statement, StatementDates, end_of
+from billkit import _checks as checks
+from billkit.credit._replay import Emit, _Book, _book_for, _Lot
+from billkit.credit.credit_line import CreditState, Statement, end_of, local_date
+from billkit.credit.entries import (
+    _EARNED,
+    _EXPENSES,
+    _WHOLE,
+    Allocation,
+    Clawback,
+    CreditKind,
+    CreditLot,
+    Entry,
+    EntryKind,
+    Expense,
+    HistoryGroup,
+    PendingPayment,
+    _cash_kind,
+    _to_clawback,
+    _to_credit_kind,
+    _to_entry_kind,
+    tag_pairs,
+    whole_minor_units,
+)
+from billkit.credit.history import group_entries, tax_by_row
+from billkit.credit.streams import allocate_entries, balance_of
+from billkit.credit.wallets import DEFAULT_ORDER, ConsumptionOrder, LotOrder, Wallet
 from billkit.errors import (
     CreditError,
     CreditLimitExceededError,
-    CurrencyMismatchError,
     InsufficientFundsError,
     TransitionError,
+    ValidationError,
 )
 from billkit.money import (
     CONTEXT,
     DEFAULT_ROUNDING,
     RoundingPolicy,
-    allocate,
-    to_rate,
 )
 from billkit.periods import Period
 
+# The names below lived here before the split; they stay importable from here.
 __all__ = [
     "DEFAULT_ORDER",
     "Allocation",
@@ -94,898 +112,11 @@ __all__ = [
     "tax_by_row",
 ]
 
-_ZERO: Final = c.ZERO
-
-
-class CreditKind(str, enum.Enum):
-    """The kind of money a credit is.
-
-    * ``PAID``: money the customer paid (a top-up); refundable as cash.
-    * ``REFUNDABLE``: money owed back to the customer that is not a payment
-      (an overpayment, a withdrawable compensation); refundable as cash.
-    * ``BONUS``: earned by a program (prepayment bonus, cashback); never cash.
-    * ``PROMOTIONAL``: granted (a promo code, trial credit); never cash.
-
-    >>> CreditKind.PAID.cash, CreditKind.BONUS.cash
-    (True, False)
-    """
-
-    PAID = "paid"
-    BONUS = "bonus"
-    PROMOTIONAL = "promotional"
-    REFUNDABLE = "refundable"
-
-    @property
-    def cash(self) -> bool:
-        """Whether this money may be refunded as cash."""
-        return self in (CreditKind.PAID, CreditKind.REFUNDABLE)
-
-
-class LotOrder(str, enum.Enum):
-    """Which lot of one credit kind a charge consumes first.
-
-    ``EXPIRING_FIRST`` (the default) takes the lot expiring soonest, then the
-    oldest: plain FIFO when nothing expires. ``FIFO`` takes the oldest,
-    ``LIFO`` the newest.
-
-    >>> LotOrder("fifo") is LotOrder.FIFO
-    True
-    """
-
-    EXPIRING_FIRST = "expiring_first"
-    FIFO = "fifo"
-    LIFO = "lifo"
-
-
-class Clawback(str, enum.Enum):
-    """How much of the bonus a payment earned is taken back when it is refunded.
-
-    ``ALL`` (the default): any refund forfeits everything the payment earned,
-    so bonus money never turns into cash, whatever the program's rules.
-    ``PROPORTIONAL``: the share refunded (refunding a third forfeits a third;
-    cumulative over several refunds, rounded once), right for a flat-rate
-    cashback, generous for a tiered program whose tier the kept part no
-    longer reaches.
-
-    >>> Clawback("proportional") is Clawback.PROPORTIONAL
-    True
-    """
-
-    ALL = "all"
-    PROPORTIONAL = "proportional"
-
-
-class EntryKind(str, enum.Enum):
-    """What an entry records, and so the sign of its amount.
-
-    Credits (positive): ``TOP_UP`` (a payment), ``BONUS`` (bonus or
-    promotional credit), ``CASHBACK``. Debits (negative): ``CHARGE`` (an
-    expense), ``REFUND`` (cash back to the customer from a paid lot),
-    ``DEBT`` (credit-limit debt brought into the wallet without a charge: an
-    opening balance owed, a debt moved from another system), ``EXPIRY`` (the
-    rest of an expired lot), ``CLAWBACK`` (bonus taken back when the payment
-    that earned it is refunded; its ``reference`` is that payment).
-    ``ADJUSTMENT`` is either: a correction.
-
-    >>> EntryKind("top_up") is EntryKind.TOP_UP
-    True
-    """
-
-    TOP_UP = "top_up"
-    BONUS = "bonus"
-    CASHBACK = "cashback"
-    CHARGE = "charge"
-    REFUND = "refund"
-    DEBT = "debt"
-    EXPIRY = "expiry"
-    CLAWBACK = "clawback"
-    ADJUSTMENT = "adjustment"
-
-
-_CREDITS: Final = frozenset({EntryKind.TOP_UP, EntryKind.BONUS, EntryKind.CASHBACK})
-_DEBITS: Final = frozenset(
-    {EntryKind.CHARGE, EntryKind.REFUND, EntryKind.DEBT, EntryKind.EXPIRY, EntryKind.CLAWBACK}
-)
-_TARGETED: Final = frozenset({EntryKind.REFUND, EntryKind.EXPIRY, EntryKind.CLAWBACK})
-_NO_SOURCE: Final = frozenset({EntryKind.TOP_UP, EntryKind.CHARGE, EntryKind.DEBT})
-_EARNED: Final = frozenset({EntryKind.BONUS, EntryKind.CASHBACK})
-_WHOLE: Final = frozenset({EntryKind.TOP_UP, EntryKind.BONUS, EntryKind.CASHBACK, EntryKind.REFUND})
-_EXPENSES: Final = (EntryKind.CHARGE, EntryKind.DEBT, EntryKind.ADJUSTMENT)
-
-
-_E = TypeVar("_E", bound=enum.Enum)
-_T = TypeVar("_T")
-
-
-def _enum(kind: type[_E], field: str, value: object) -> _E:
-    try:
-        return kind(value)
-    except ValueError:
-        choices = ", ".join(repr(m.value) for m in kind)
-        raise CreditError(field, value, f"one of {choices}") from None
-
-
-def _to_credit_kind(value: object) -> CreditKind:
-    if type(value) is CreditKind:
-        return value
-    return _enum(CreditKind, "credit_kind", value)
-
-
-def _to_entry_kind(value: object) -> EntryKind:
-    if type(value) is EntryKind:
-        return value
-    return _enum(EntryKind, "kind", value)
-
-
-def _to_lot_order(value: object) -> LotOrder:
-    return _enum(LotOrder, "lots", value)
-
-
-def _to_clawback(value: object) -> Clawback:
-    return _enum(Clawback, "clawback", value)
-
-
-def _kinds(value: object) -> tuple[CreditKind, ...]:
-    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-        raise CreditError("kinds", value, "a sequence of every CreditKind, in the order to use")
-    kinds = tuple(_to_credit_kind(v) for v in value)
-    if sorted(k.value for k in kinds) != sorted(k.value for k in CreditKind):
-        raise CreditError(
-            "kinds",
-            value,
-            "each of 'paid', 'bonus', 'promotional', 'refundable' exactly once "
-            "(every credit must be spendable in some order)",
-        )
-    return kinds
-
-
-@attrs.frozen(kw_only=True)
-class ConsumptionOrder:
-    """The order in which a charge consumes a wallet's credit.
-
-    ``kinds`` lists every :class:`CreditKind`, first used first; ``lots``
-    orders the lots of one kind. The default spends promotional money, then
-    bonus, then paid, then refundable money (what the customer could take
-    back is kept longest), and within a kind the lot expiring soonest first,
-    otherwise the oldest.
-
-    >>> ConsumptionOrder(kinds=["paid", "bonus", "promotional", "refundable"], lots="fifo").kinds[0]
-    <CreditKind.PAID: 'paid'>
-    """
-
-    kinds: tuple[CreditKind, ...] = attrs.field(
-        default=(
-            CreditKind.PROMOTIONAL,
-            CreditKind.BONUS,
-            CreditKind.PAID,
-            CreditKind.REFUNDABLE,
-        ),
-        converter=_kinds,
-    )
-    lots: LotOrder = attrs.field(default=LotOrder.EXPIRING_FIRST, converter=_to_lot_order)
-
-
-DEFAULT_ORDER: Final = ConsumptionOrder()
-"""Promotional, bonus, paid, refundable; the lot expiring soonest, then the oldest.
-
->>> Wallet(name="main", currency="RUB").order == DEFAULT_ORDER
-True
-"""
-
-
-def _name(value: object) -> str:
-    return c.text("name", value, required=True)
-
-
-def _wallet_currency(value: object) -> Currency:
-    return c.currency("currency", value)
-
-
-def _credit_line(value: object) -> CreditLine | None:
-    if value is not None and not isinstance(value, CreditLine):
-        raise CreditError("credit", value, "a CreditLine or None")
-    return value
-
-
-def _order(value: object) -> ConsumptionOrder:
-    if not isinstance(value, ConsumptionOrder):
-        raise CreditError("order", value, "a ConsumptionOrder")
-    return value
-
-
-@attrs.frozen(kw_only=True)
-class Wallet:
-    """One balance of a customer, in one currency.
-
-    ``credit`` is an optional :class:`~billkit.credit.CreditLine` that lets the
-    wallet buy on credit up to its limit; ``order`` is how charges consume the
-    wallet's credit.
-
-    >>> Wallet(name="tracking", currency="RUB").currency.code
-    'RUB'
-    """
-
-    name: str = attrs.field(converter=_name)
-    currency: Currency = attrs.field(converter=_wallet_currency)
-    credit: CreditLine | None = attrs.field(default=None, converter=_credit_line)
-    order: ConsumptionOrder = attrs.field(default=DEFAULT_ORDER, converter=_order)
-
-    def __attrs_post_init__(self) -> None:
-        if self.credit is not None and self.credit.currency != self.currency:
-            raise CurrencyMismatchError(
-                "credit.limit", self.credit.limit, f"an amount in {self.currency.code}"
-            )
-
-    @property
-    def credit_limit(self) -> Money:
-        """The credit limit, or zero without a credit line."""
-        return self.credit.limit if self.credit is not None else Money(_ZERO, self.currency)
-
-
-# Entry's converters take a fast path for values already of the right type:
-# ledgers are loaded from storage by the million.
-
-
-def _amount(value: object) -> Money:
-    return c.money_in("amount", value, None)
-
-
-def _required_text(field: str, value: object) -> str:
-    if type(value) is str and value and value[0] > " " and value[-1] > " ":
-        return value
-    return c.text(field, value, required=True)
-
-
-def _wallet_name(value: object) -> str:
-    return _required_text("wallet", value)
-
-
-def _at(value: object) -> datetime:
-    if type(value) is datetime and value.utcoffset() is not None:
-        return value
-    return c.aware("at", value)
-
-
-def _key(value: object) -> str:
-    return _required_text("key", value)
-
-
-def _reference(value: object) -> str:
-    return value if type(value) is str else c.text("reference", value)
-
-
-def _source(value: object) -> str:
-    return value if type(value) is str else c.text("source", value)
-
-
-def _description(value: object) -> str:
-    return value if type(value) is str else c.text("description", value)
-
-
-def _optional_credit_kind(value: object) -> CreditKind | None:
-    return None if value is None else _to_credit_kind(value)
-
-
-def _expires(value: object) -> datetime | None:
-    return None if value is None else c.aware("expires_at", value)
-
-
-def _entry_tags(value: object) -> tuple[tuple[str, str], ...]:
-    if value == ():
-        return ()
-    return c.tags(value)
-
-
-@attrs.frozen(kw_only=True)
-class Entry:
-    """One immutable, signed ledger entry.
-
-    ``amount`` is signed: positive for credits, negative for debits (see
-    :class:`EntryKind`); its currency must be the wallet's. ``at`` is when it
-    takes effect (timezone-aware). ``key`` is the idempotency key, unique in
-    the ledger; ``reference`` the payment or document it belongs to.
-
-    Credits have a ``credit_kind`` (paid money for a top-up, bonus for bonus
-    and cashback unless told otherwise; a positive adjustment must say) and may
-    ``expire_at`` a later moment. ``source`` names the entry this one derives
-    from: the lot a refund, expiry or clawback takes from (required), the
-    payment that earned a bonus or cashback, or the lot a negative adjustment
-    corrects. ``tags`` are free labels to filter and group by (the channel, the
-    payment method).
-
-    >>> from datetime import datetime, timezone
-    >>> e = Entry(kind="charge", amount=Money("-22.4137", "RUB"), wallet="main",
-    ...           at=datetime(2024, 2, 21, tzinfo=timezone.utc), key="4839")
-    >>> e.kind, e.credit_kind, e.is_credit
-    (<EntryKind.CHARGE: 'charge'>, None, False)
-    >>> Entry(kind="charge", amount=Money("22.41", "RUB"), wallet="main",
-    ...       at=datetime(2024, 2, 21, tzinfo=timezone.utc), key="4839")
-    Traceback (most recent call last):
-    ...
-    billkit.errors.CreditError: amount = Money('22.41', 'RUB'): expected a negative amount: a charge takes money from the wallet
-    """
-
-    kind: EntryKind = attrs.field(converter=_to_entry_kind)
-    amount: Money = attrs.field(converter=_amount)
-    wallet: str = attrs.field(converter=_wallet_name)
-    at: datetime = attrs.field(converter=_at)
-    key: str = attrs.field(converter=_key)
-    reference: str = attrs.field(default="", converter=_reference)
-    credit_kind: CreditKind | None = attrs.field(converter=_optional_credit_kind)
-    expires_at: datetime | None = attrs.field(default=None, converter=_expires)
-    source: str = attrs.field(default="", converter=_source)
-    description: str = attrs.field(default="", converter=_description)
-    tags: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_entry_tags)
-
-    @credit_kind.default
-    def _default_credit_kind(self) -> CreditKind | None:
-        if self.kind is EntryKind.TOP_UP:
-            return CreditKind.PAID
-        if self.kind in _EARNED:
-            return CreditKind.BONUS
-        return None
-
-    def __attrs_post_init__(self) -> None:
-        kind, amount, credit_kind = self.kind, self.amount.amount, self.credit_kind
-        if kind is EntryKind.CHARGE and amount < 0 and credit_kind is None and not self.source:
-            if self.expires_at is not None:
-                raise CreditError("expires_at", self.expires_at, "None: only credits expire")
-            return  # the common case, fully checked
-        word = kind.value.replace("_", "-")
-        if amount == 0:
-            raise CreditError(
-                "amount", self.amount, "a non-zero amount: a zero entry changes nothing"
-            )
-        if kind in _CREDITS and amount < 0:
-            raise CreditError(
-                "amount", self.amount, f"a positive amount: a {word} adds money to the wallet"
-            )
-        if kind in _DEBITS and amount > 0:
-            raise CreditError(
-                "amount", self.amount, f"a negative amount: a {word} takes money from the wallet"
-            )
-        credit = amount > 0
-        if credit and credit_kind is None:
-            raise CreditError(
-                "credit_kind", None, "a CreditKind for a positive adjustment (what money it adds)"
-            )
-        if not credit and credit_kind is not None:
-            raise CreditError("credit_kind", credit_kind, "None: only credits have a kind")
-        if kind is EntryKind.TOP_UP and credit_kind is not None and not credit_kind.cash:
-            raise CreditError(
-                "credit_kind", credit_kind, "'paid' or 'refundable': a top-up is cash"
-            )
-        if kind in _EARNED and credit_kind is not None and credit_kind.cash:
-            raise CreditError(
-                "credit_kind", credit_kind, f"'bonus' or 'promotional': {word} money is never cash"
-            )
-        if self.expires_at is not None:
-            if not credit:
-                raise CreditError("expires_at", self.expires_at, "None: only credits expire")
-            if self.expires_at <= self.at:
-                raise CreditError("expires_at", self.expires_at, f"a moment after at ({self.at})")
-        if kind in _TARGETED and not self.source:
-            raise CreditError("source", self.source, f"the key of the lot the {word} takes from")
-        if kind in _NO_SOURCE and self.source:
-            raise CreditError("source", self.source, f"'' (a {word} has no source)")
-
-    @property
-    def currency(self) -> Currency:
-        """The currency of :attr:`amount`."""
-        return self.amount.currency
-
-    @property
-    def is_credit(self) -> bool:
-        """Whether the entry adds money to the wallet."""
-        return self.amount.amount > 0
-
-    def tag(self, name: str, default: str = "") -> str:
-        """The value of tag ``name``, or ``default``."""
-        for tag_name, value in self.tags:
-            if tag_name == name:
-                return value
-        return default
-
-
-def _positive_amount(value: object) -> Money:
-    return c.positive("amount", value)
-
-
-def _pending_at(value: object) -> datetime:
-    return c.aware("at", value)
-
-
-def _method(value: object) -> str:
-    return c.text("method", value)
-
-
-def _cash_kind(value: object) -> CreditKind:
-    kind = _to_credit_kind(value)
-    if not kind.cash:
-        raise CreditError("credit_kind", value, "'paid' or 'refundable': a payment is cash")
-    return kind
-
-
-@attrs.frozen(kw_only=True)
-class PendingPayment:
-    """A payment announced but not yet confirmed (a bank transfer on its way).
-
-    It does not count in any balance until :meth:`Ledger.confirm` books it;
-    :meth:`Ledger.cancel` drops it.
-
-    >>> from datetime import datetime, timezone
-    >>> PendingPayment(key="bank-77", wallet="main", amount=Money("5000.00", "UAH"),
-    ...                at=datetime(2026, 3, 2, 9, tzinfo=timezone.utc), method="bank_transfer").method
-    'bank_transfer'
-    """
-
-    key: str = attrs.field(converter=_key)
-    wallet: str = attrs.field(converter=_wallet_name)
-    amount: Money = attrs.field(converter=_positive_amount)
-    at: datetime = attrs.field(converter=_pending_at)
-    reference: str = attrs.field(default="", converter=_reference)
-    method: str = attrs.field(default="", converter=_method)
-    credit_kind: CreditKind = attrs.field(default=CreditKind.PAID, converter=_cash_kind)
-    description: str = attrs.field(default="", converter=_description)
-    tags: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=c.tags)
-
-
-@attrs.frozen(kw_only=True)
-class Allocation:
-    """Part of a debit paid by part of a credit: ``amount`` of lot ``credit``
-    went to entry ``debit`` at moment ``at``.
-
-    >>> from datetime import datetime, timezone
-    >>> at = datetime(2026, 3, 1, tzinfo=timezone.utc)
-    >>> ledger = Ledger(wallets=[Wallet(name="main", currency="EUR")])
-    >>> ledger = ledger.top_up("main", "5.00", at=at, key="p1").charge("main", "2.00", at=at, key="c1")
-    >>> part: Allocation = ledger.allocations("main")[0]
-    >>> part.debit, part.credit, part.credit_kind.value, part.amount
-    ('c1', 'p1', 'paid', Money('2.00', 'EUR'))
-    """
-
-    wallet: str
-    debit: str
-    credit: str
-    credit_kind: CreditKind
-    amount: Money
-    at: datetime
-
-
-@attrs.frozen(kw_only=True)
-class Expense:
-    """One row of the expense history: a debit, how much of it is paid, and by what.
-
-    ``paid_by`` lists the references (or keys, where there is no reference)
-    of the credits that paid it, in order; ``allocations`` the exact parts.
-
-    >>> from datetime import datetime, timezone
-    >>> at = datetime(2026, 3, 1, tzinfo=timezone.utc)
-    >>> ledger = Ledger(wallets=[Wallet(name="main", currency="EUR")])
-    >>> ledger = ledger.top_up("main", "5.00", at=at, key="p1", reference="bank/17")
-    >>> row: Expense = ledger.charge("main", "2.00", at=at, key="c1").expenses("main")[0]
-    >>> row.amount, row.unpaid, row.paid_by
-    (Money('2.00', 'EUR'), Money('0.00', 'EUR'), ('bank/17',))
-    """
-
-    key: str
-    wallet: str
-    kind: EntryKind
-    at: datetime
-    description: str
-    reference: str
-    amount: Money
-    paid: Money
-    unpaid: Money
-    paid_by: tuple[str, ...]
-    allocations: tuple[Allocation, ...]
-    tags: tuple[tuple[str, str], ...]
-
-
-@attrs.frozen(kw_only=True)
-class CreditLot:
-    """What is left of one credit: its kind, expiry and remaining amount.
-
-    >>> from datetime import datetime, timezone
-    >>> at = datetime(2026, 3, 1, tzinfo=timezone.utc)
-    >>> ledger = Ledger(wallets=[Wallet(name="main", currency="EUR")])
-    >>> ledger = ledger.top_up("main", "5.00", at=at, key="p1").charge("main", "2.00", at=at, key="c1")
-    >>> lot: CreditLot = ledger.credits("main")[0]
-    >>> lot.key, lot.amount, lot.remaining
-    ('p1', Money('5.00', 'EUR'), Money('3.00', 'EUR'))
-    """
-
-    key: str
-    wallet: str
-    kind: CreditKind
-    at: datetime
-    amount: Money
-    remaining: Money
-    expires_at: datetime | None
-    reference: str
-    source: str
-
-
-@attrs.frozen(kw_only=True)
-class HistoryGroup:
-    """Entries grouped by a key: how many, money in, money out, and the net.
-
-    >>> from datetime import datetime, timezone
-    >>> at = datetime(2026, 3, 1, tzinfo=timezone.utc)
-    >>> ledger = Ledger(wallets=[Wallet(name="main", currency="EUR")])
-    >>> ledger = ledger.top_up("main", "5.00", at=at, key="p1").charge("main", "2.00", at=at, key="c1")
-    >>> (group,) = group_entries(ledger.entries, "month")
-    >>> isinstance(group, HistoryGroup), group.key, group.credits, group.debits, group.net
-    (True, ('2026-03',), Money('5.00', 'EUR'), Money('2.00', 'EUR'), Money('3.00', 'EUR'))
-    """
-
-    key: tuple[str, ...]
-    currency: Currency
-    count: int
-    credits: Money
-    debits: Money
-    net: Money
-
-
-# --------------------------------------------------------------------------- replay
-
-
-class _Lot:
-    """The fixed facts of one open lot (its remaining amount lives in ``_Book.rem``)."""
-
-    __slots__ = ("amount", "at", "expires_at", "key", "kind", "reference", "seq", "source")
-
-    def __init__(self, entry: Entry, seq: int) -> None:
-        self.key = entry.key
-        self.kind: CreditKind = entry.credit_kind  # type: ignore[assignment]
-        self.expires_at = entry.expires_at
-        self.reference = entry.reference
-        self.source = entry.source
-        self.seq = seq
-        self.at = entry.at
-        self.amount = entry.amount.amount
-
-
-class _Stmt:
-    """One issued statement: fixed facts; its remaining amount is in ``_Book.srem``."""
-
-    __slots__ = ("amount", "charges", "dates", "issued_at", "number")
-
-    def __init__(
-        self,
-        number: int,
-        issued_at: datetime,
-        dates: StatementDates,
-        amount: Decimal,
-        charges: tuple[str, ...],
-    ) -> None:
-        self.number = number
-        self.issued_at = issued_at
-        self.dates = dates
-        self.amount = amount
-        self.charges = charges
-
-
-Emit = Callable[[str, str, CreditKind, Decimal, datetime], None]
-
-
-class _Book:
-    """The replay of one wallet's entries: open lots, open debts and statements.
-
-    Mutable, private and only ever used by one owner: a ledger keeps a book per
-    wallet and copies it before posting (:meth:`copy`), so published ledgers
-    never see a book change.
-    """
-
-    __slots__ = (
-        "balance",
-        "credit",
-        "currency",
-        "dassigned",
-        "debts",
-        "drem",
-        "dstmt",
-        "expiring",
-        "heaps",
-        "last_at",
-        "lot_key",
-        "lots",
-        "next_issue",
-        "order",
-        "paid_at",
-        "policy",
-        "rem",
-        "seq",
-        "srem",
-        "stmts",
-        "wallet",
-    )
-
-    def __init__(
-        self,
-        wallet: str,
-        currency: Currency,
-        order: ConsumptionOrder,
-        credit: CreditLine | None,
-        policy: RoundingPolicy,
-    ) -> None:
-        self.wallet = wallet
-        self.currency = currency
-        self.order = order
-        self.credit = credit
-        self.policy = policy
-        self.balance = _ZERO
-        self.last_at: datetime | None = None
-        self.seq = 0
-        self.lots: dict[str, _Lot] = {}
-        self.rem: dict[str, Decimal] = {}
-        self.heaps: dict[CreditKind, list[tuple[Any, int, str]]] = {k: [] for k in order.kinds}
-        self.expiring: list[tuple[datetime, int, str]] = []
-        self.debts: deque[str] = deque()
-        self.drem: dict[str, Decimal] = {}
-        self.dstmt: dict[str, int] = {}
-        self.dassigned = 0  # how many debts at the head of ``debts`` are on a statement
-        self.stmts: list[_Stmt] = []
-        self.srem: list[Decimal] = []
-        self.paid_at: list[datetime | None] = []
-        self.next_issue: datetime | None = None
-        lots = order.lots
-        if lots is LotOrder.FIFO:
-            self.lot_key: Callable[[_Lot], Any] = lambda lot: 0
-        elif lots is LotOrder.LIFO:
-            self.lot_key = lambda lot: -lot.seq
-        else:
-            self.lot_key = lambda lot: lot.expires_at or c.NEVER
-
-    def copy(self) -> _Book:
-        new = object.__new__(_Book)
-        for name in _Book.__slots__:
-            object.__setattr__(new, name, getattr(self, name))
-        new.lots = dict(self.lots)
-        new.rem = dict(self.rem)
-        new.heaps = {k: list(v) for k, v in self.heaps.items()}
-        new.expiring = list(self.expiring)
-        new.debts = deque(self.debts)
-        new.drem = dict(self.drem)
-        new.dstmt = dict(self.dstmt)
-        new.stmts = list(self.stmts)
-        new.srem = list(self.srem)
-        new.paid_at = list(self.paid_at)
-        return new
-
-    # -- statements ---------------------------------------------------------
-
-    def issue_until(self, moment: datetime) -> None:
-        """Issue every statement due at or before ``moment``."""
-        line = self.credit
-        while line is not None and self.next_issue is not None and self.next_issue <= moment:
-            issued_at = self.next_issue
-            open_keys = list(self.debts)[self.dassigned :]
-            exact = _ZERO
-            for key in open_keys:
-                exact += self.drem[key]
-            amount = self.policy.round_amount(exact, self.currency)
-            if amount > 0:
-                index = len(self.stmts)
-                day = c.local_date(issued_at, line.tz)
-                self.stmts.append(
-                    _Stmt(
-                        index + 1,
-                        issued_at,
-                        line.dates(day.year, day.month),
-                        amount,
-                        tuple(open_keys),
-                    )
-                )
-                self.srem.append(exact)
-                self.paid_at.append(None)
-                for key in open_keys:
-                    self.dstmt[key] = index
-                self.dassigned = len(self.debts)
-            self.next_issue = (
-                line.next_issue(issued_at) if len(self.debts) > self.dassigned else None
-            )
-
-    def blocked(self, moment: datetime) -> bool:
-        line = self.credit
-        if line is None:
-            return False
-        today = c.local_date(moment, line.tz)
-        rnd = self.policy.round_amount
-        return any(
-            stmt.dates.blocked_from <= today and rnd(rem, self.currency) > 0
-            for stmt, rem in zip(self.stmts, self.srem, strict=True)
-        )
-
-    # -- entries ------------------------------------------------------------
-
-    def due_expiries(self, moment: datetime) -> list[_Lot]:
-        """Open lots whose expiry is at or before ``moment``, soonest first."""
-        due = []
-        for expires, _, key in sorted(self.expiring):
-            if expires > moment:
-                break
-            if self.rem.get(key):
-                due.append(self.lots[key])
-        return due
-
-    def _check_expired(self, at: datetime, strict: bool) -> None:
-        heap = self.expiring
-        while heap and (heap[0][0] <= at if strict else heap[0][0] < at):
-            expires, _, key = heap[0]
-            if self.rem.get(key):
-                raise CreditError(
-                    "entries",
-                    key,
-                    f"an expiry entry for lot {key!r} at {expires.isoformat()} before any "
-                    f"later entry (it expired and still holds {self.rem[key]})",
-                )
-            heapq.heappop(heap)
-
-    def apply(self, e: Entry, emit: Emit | None) -> None:
-        """Replay entry ``e``; ``emit`` receives each allocation."""
-        at = e.at
-        if self.last_at is not None and at < self.last_at:
-            raise CreditError(
-                "at",
-                at,
-                f"a moment at or after the wallet's last entry ({self.last_at.isoformat()}): "
-                "entries are appended in time order; correct the past with a new entry",
-            )
-        if self.credit is not None:
-            self.issue_until(at)
-        if self.expiring:
-            self._check_expired(at, e.kind is not EntryKind.EXPIRY)
-        amount = e.amount.amount
-        if amount > 0:
-            self._credit(e, amount, emit)
-        elif e.source:
-            self._targeted(e, -amount, emit)
-        else:
-            self._consume(e, -amount, emit)
-        self.balance += amount
-        self.last_at = at
-        self.seq += 1
-
-    def _credit(self, e: Entry, amount: Decimal, emit: Emit | None) -> None:
-        key = e.key
-        kind: CreditKind = e.credit_kind  # type: ignore[assignment]
-        left = amount
-        debts, drem = self.debts, self.drem
-        while left and debts:
-            debt = debts[0]
-            owed = drem[debt]
-            part = owed if owed <= left else left
-            if emit is not None:
-                emit(debt, key, kind, part, e.at)
-            left -= part
-            self._settle(debt, owed - part, part, e.at)
-        if left:
-            lot = _Lot(e, self.seq)
-            self.lots[key] = lot
-            self.rem[key] = left
-            heapq.heappush(self.heaps[kind], (self.lot_key(lot), lot.seq, key))
-            if lot.expires_at is not None:
-                heapq.heappush(self.expiring, (lot.expires_at, lot.seq, key))
-
-    def _settle(self, debt: str, owed: Decimal, part: Decimal, at: datetime) -> None:
-        if owed:
-            self.drem[debt] = owed
-        else:
-            del self.drem[debt]
-            self.debts.popleft()
-            if self.dassigned:
-                self.dassigned -= 1
-        index = self.dstmt.get(debt)
-        if index is not None:
-            left = self.srem[index] - part
-            self.srem[index] = left
-            if self.paid_at[index] is None and not self.policy.round_amount(left, self.currency):
-                self.paid_at[index] = at
-            if not owed:
-                del self.dstmt[debt]
-
-    def _take(self, key: str, left: Decimal) -> None:
-        if left:
-            self.rem[key] = left
-        else:
-            del self.rem[key]
-            del self.lots[key]
-
-    def _consume(self, e: Entry, need: Decimal, emit: Emit | None) -> None:
-        rem = self.rem
-        heaps = self.heaps
-        for kind in self.order.kinds:
-            heap = heaps[kind]
-            if not heap:
-                continue
-            while need and heap:
-                key = heap[0][2]
-                have = rem.get(key)
-                if not have:  # emptied by a refund, expiry or clawback
-                    heapq.heappop(heap)
-                    continue
-                part = have if have <= need else need
-                if emit is not None:
-                    emit(e.key, key, kind, part, e.at)
-                need -= part
-                if part == have:
-                    heapq.heappop(heap)
-                    del rem[key]
-                    del self.lots[key]
-                else:
-                    rem[key] = have - part
-            if not need:
-                return
-        self.debts.append(e.key)
-        self.drem[e.key] = need
-        if self.credit is not None and self.next_issue is None:
-            self.next_issue = self.credit.next_issue(e.at)
-
-    def _targeted(self, e: Entry, need: Decimal, emit: Emit | None) -> None:
-        source = e.source
-        lot = self.lots.get(source)
-        word = e.kind.value
-        if lot is None:
-            raise CreditError(
-                "source",
-                source,
-                f"an open credit of wallet {self.wallet!r} (the {word} takes from it; "
-                "it is unknown, spent or expired)",
-            )
-        have = self.rem[source]
-        if e.kind is EntryKind.REFUND and not lot.kind.cash:
-            raise CreditError(
-                "source",
-                source,
-                f"a paid or refundable credit: {lot.kind.value} money is never refunded as cash",
-            )
-        if e.kind is EntryKind.EXPIRY and (lot.expires_at != e.at or need != have):
-            raise CreditError(
-                "amount",
-                e.amount,
-                f"-{have} at {lot.expires_at}: an expiry removes all that is left of the lot "
-                "when it expires",
-            )
-        if need > have:
-            raise CreditError(
-                "amount",
-                e.amount,
-                f"at most {have} {self.currency.code}: what is left of {source!r}",
-            )
-        if emit is not None:
-            emit(e.key, source, lot.kind, need, e.at)
-        self._take(source, have - need)
-
-    # -- views --------------------------------------------------------------
-
-    def debt(self) -> Decimal:
-        total = _ZERO
-        for owed in self.drem.values():
-            total += owed
-        return total
-
-
-def _book_for(wallet: Wallet, policy: RoundingPolicy) -> _Book:
-    return _Book(wallet.name, wallet.currency, wallet.order, wallet.credit, policy)
-
-
-# --------------------------------------------------------------------------- the ledger
-
-
-def _sequence_of(field: str, value: object, kind: type[_T], article: str) -> tuple[_T, ...]:
-    """``value`` as a tuple of ``kind``; a CreditError naming the item otherwise."""
-    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-        raise CreditError(field, value, f"a sequence of {kind.__name__}")
-    items = tuple(value)
-    for i, item in enumerate(items):
-        if not isinstance(item, kind):
-            raise CreditError(f"{field}[{i}]", item, f"{article} {kind.__name__}")
-    return items
+_ZERO: Final = Decimal(0)
 
 
 def _wallets(value: object) -> tuple[Wallet, ...]:
-    wallets = _sequence_of("wallets", value, Wallet, "a")
+    wallets = checks.tuple_of("wallets", value, Wallet, error=CreditError)
     names: set[str] = set()
     for i, wallet in enumerate(wallets):
         if wallet.name in names:
@@ -994,20 +125,6 @@ def _wallets(value: object) -> tuple[Wallet, ...]:
             )
         names.add(wallet.name)
     return wallets
-
-
-def _entries(value: object) -> tuple[Entry, ...]:
-    return _sequence_of("entries", value, Entry, "an")
-
-
-def _pendings(value: object) -> tuple[PendingPayment, ...]:
-    return _sequence_of("pending", value, PendingPayment, "a")
-
-
-def _rounding(value: object) -> RoundingPolicy:
-    if not isinstance(value, RoundingPolicy):
-        raise CreditError("rounding", value, "a RoundingPolicy")
-    return value
 
 
 def _describe(entry: Entry) -> str:
@@ -1045,16 +162,15 @@ class Ledger:
     billkit.errors.InsufficientFundsError: amount = Money('10.00', 'RUB'): expected at most 0 RUB: the balance of wallet 'main' (it has no credit line)
     """
 
+    _error_class: ClassVar[type[ValidationError]] = CreditError
+
     wallets: tuple[Wallet, ...] = attrs.field(converter=_wallets)
-    entries: tuple[Entry, ...] = attrs.field(default=(), converter=_entries)
-    pending: tuple[PendingPayment, ...] = attrs.field(default=(), converter=_pendings)
-    rounding: RoundingPolicy = attrs.field(default=DEFAULT_ROUNDING, converter=_rounding)
+    entries: tuple[Entry, ...] = attrs.field(default=(), converter=checks.TUPLE)
+    pending: tuple[PendingPayment, ...] = attrs.field(default=(), converter=checks.TUPLE)
+    rounding: RoundingPolicy = attrs.field(default=DEFAULT_ROUNDING, converter=checks.INSTANCE)
     _books: dict[str, _Book] = attrs.field(init=False, eq=False, repr=False, hash=False)
     _keys: dict[str, int] = attrs.field(init=False, eq=False, repr=False, hash=False)
     _cache: dict[str, Any] = attrs.field(init=False, eq=False, repr=False, hash=False)
-
-    # Pickled as its constructor arguments: the replayed books are rebuilt.
-    __reduce__ = reduce_through_init
 
     def __attrs_post_init__(self) -> None:
         by_name = {w.name: w for w in self.wallets}
@@ -1077,8 +193,10 @@ class Ledger:
         seen: set[str] = set()
         for i, payment in enumerate(self.pending):
             wallet = self._wallet_of(payment.wallet, by_name, f"pending[{i}].wallet")
-            c.same_currency(f"pending[{i}].amount", payment.amount, wallet.currency)
-            c.whole_minor_units(f"pending[{i}].amount", payment.amount, self.rounding)
+            checks.same_currency(
+                f"pending[{i}].amount", payment.amount, wallet.currency, error=CreditError
+            )
+            whole_minor_units(f"pending[{i}].amount", payment.amount, self.rounding)
             if payment.key in keys or payment.key in seen:
                 raise CreditError(f"pending[{i}].key", payment.key, "a key not used elsewhere")
             seen.add(payment.key)
@@ -1097,9 +215,9 @@ class Ledger:
 
     def _check_entry(self, entry: Entry, by_name: Mapping[str, Wallet], field: str) -> Wallet:
         wallet = self._wallet_of(entry.wallet, by_name, f"{field}.wallet")
-        c.same_currency(f"{field}.amount", entry.amount, wallet.currency)
+        checks.same_currency(f"{field}.amount", entry.amount, wallet.currency, error=CreditError)
         if entry.kind in _WHOLE:
-            c.whole_minor_units(f"{field}.amount", entry.amount, self.rounding)
+            whole_minor_units(f"{field}.amount", entry.amount, self.rounding)
         return wallet
 
     def _derive(
@@ -1275,7 +393,9 @@ class Ledger:
         ...
         billkit.errors.CreditError: amount = '-5.00': expected an amount above zero
         """
-        money = c.positive("amount", amount, self.wallet(wallet).currency)
+        money = checks.money(
+            "amount", amount, self.wallet(wallet).currency, sign="above_zero", error=CreditError
+        )
         return self.post(
             Entry(
                 kind=EntryKind.TOP_UP,
@@ -1317,9 +437,21 @@ class Ledger:
         >>> ledger.balance("main", at=datetime(2026, 4, 1, tzinfo=timezone.utc))   # expired
         Money('0.00', 'UAH')
         """
-        money = c.positive("amount", amount, self.wallet(wallet).currency)
+        money = checks.money(
+            "amount", amount, self.wallet(wallet).currency, sign="above_zero", error=CreditError
+        )
         if source and source not in self._keys:
             raise CreditError("source", source, "the key of a payment in this ledger, or ''")
+        if source and key not in self._keys:  # a retried grant is matched by post() as before
+            paid = self.entries[self._keys[source]].amount.amount
+            with decimal.localcontext(CONTEXT):
+                refunded = self._earned(source)[1]
+            if paid > 0 and refunded >= paid:
+                raise CreditError(
+                    "source",
+                    source,
+                    "a payment not refunded in full: a refunded payment earns nothing",
+                )
         return self.post(
             Entry(
                 kind=EntryKind.BONUS,
@@ -1358,7 +490,9 @@ class Ledger:
         >>> ledger.charge("main", "34.4827", at=at, key="4837").balance("main")
         Money('65.5173', 'RUB')
         """
-        money = c.positive("amount", amount, self.wallet(wallet).currency)
+        money = checks.money(
+            "amount", amount, self.wallet(wallet).currency, sign="above_zero", error=CreditError
+        )
         return self.post(
             Entry(
                 kind=EntryKind.CHARGE,
@@ -1395,7 +529,7 @@ class Ledger:
         >>> ledger.adjust("main", "15.00", at=at, key="fix-1", kind="refundable").balance("main")
         Money('15.00', 'RUB')
         """
-        money = c.money_in("amount", amount, self.wallet(wallet).currency)
+        money = checks.money("amount", amount, self.wallet(wallet).currency, error=CreditError)
         credit_kind = None if kind is None else _to_credit_kind(kind)
         return self.post(
             Entry(
@@ -1435,7 +569,9 @@ class Ledger:
         >>> ledger.balance("main"), ledger.debt("main")
         (Money('-300.00', 'RUB'), Money('300.00', 'RUB'))
         """
-        money = c.positive("amount", amount, self.wallet(wallet).currency)
+        money = checks.money(
+            "amount", amount, self.wallet(wallet).currency, sign="above_zero", error=CreditError
+        )
         return self.post(
             Entry(
                 kind=EntryKind.DEBT,
@@ -1487,8 +623,10 @@ class Ledger:
         Money('0.00', 'RUB')
         """
         w = self.wallet(wallet)
-        money = c.whole_minor_units(
-            "amount", c.positive("amount", amount, w.currency), self.rounding
+        money = whole_minor_units(
+            "amount",
+            checks.money("amount", amount, w.currency, sign="above_zero", error=CreditError),
+            self.rounding,
         )
         refund = Entry(
             kind=EntryKind.REFUND,
@@ -1503,7 +641,13 @@ class Ledger:
         if self._existing(refund):
             return self
         rule = _to_clawback(clawback)
-        forced = None if forfeit is None else c.non_negative("forfeit", forfeit, w.currency)
+        forced = (
+            None
+            if forfeit is None
+            else checks.money(
+                "forfeit", forfeit, w.currency, sign="zero_or_more", error=CreditError
+            )
+        )
         ledger = self.expire(refund.at)  # what expired by then is not refundable
         with decimal.localcontext(CONTEXT):
             book = ledger._books[w.name]
@@ -1655,7 +799,7 @@ class Ledger:
 
         Posting books them anyway; call this to show them (a daily job).
         """
-        c.aware("at", at)
+        checks.moment("at", at, error=CreditError)
         books: dict[str, _Book] = {}
         added: list[Entry] = []
         with decimal.localcontext(CONTEXT):
@@ -1688,8 +832,8 @@ class Ledger:
         if not isinstance(payment, PendingPayment):
             raise CreditError("payment", payment, "a PendingPayment")
         w = self.wallet(payment.wallet)
-        c.same_currency("amount", payment.amount, w.currency)
-        c.whole_minor_units("amount", payment.amount, self.rounding)
+        checks.same_currency("amount", payment.amount, w.currency, error=CreditError)
+        whole_minor_units("amount", payment.amount, self.rounding)
         for p in self.pending:
             if p.key == payment.key:
                 if p == payment:
@@ -1708,7 +852,7 @@ class Ledger:
     def confirm(self, key: str, *, at: datetime) -> Ledger:
         """Book pending payment ``key`` as a top-up effective ``at`` (when the
         bank confirmed it). Confirming it again changes nothing."""
-        c.aware("at", at)
+        checks.moment("at", at, error=CreditError)
         for p in self.pending:
             if p.key == key:
                 if at < p.at:
@@ -1738,7 +882,7 @@ class Ledger:
         total = _ZERO
         for p in self.pending:
             if p.wallet == wallet:
-                total = c.add(total, p.amount.amount)
+                total = CONTEXT.add(total, p.amount.amount)
         return Money(total, w.currency)
 
     # -- wallets ------------------------------------------------------------
@@ -1821,7 +965,7 @@ class Ledger:
             totals: list[Decimal] = []
             total = _ZERO
             for entry in self._wallet_entries(wallet):
-                total = c.add(total, entry.amount.amount)
+                total = CONTEXT.add(total, entry.amount.amount)
                 times.append(entry.at)
                 totals.append(total)
             cached = self._cache[key] = (times, totals)
@@ -1838,7 +982,7 @@ class Ledger:
         book = self._books[wallet]
         if at is None:
             return Money(book.balance, w.currency)
-        c.aware("at", at)
+        checks.moment("at", at, error=CreditError)
         times, totals = self._running(wallet)
         i = bisect.bisect_right(times, at)
         total = totals[i - 1] if i else _ZERO
@@ -1867,7 +1011,7 @@ class Ledger:
         state = self._credit_state(wallet, at)
         if state.blocked:
             return Money(max(balance, _ZERO), w.currency)
-        return Money(max(c.add(balance, w.credit.limit.amount), _ZERO), w.currency)
+        return Money(max(CONTEXT.add(balance, w.credit.limit.amount), _ZERO), w.currency)
 
     def credits(self, wallet: str) -> tuple[CreditLot, ...]:
         """The wallet's open credit now, lot by lot, in the order charges use it.
@@ -1933,7 +1077,9 @@ class Ledger:
                 )
             )
 
-        self._replay(wallet, None if at is None else c.aware("at", at), emit)
+        self._replay(
+            wallet, None if at is None else checks.moment("at", at, error=CreditError), emit
+        )
         return tuple(found)
 
     def expenses(
@@ -1972,7 +1118,7 @@ class Ledger:
                 )
             )
 
-        until = None if at is None else c.aware("at", at)
+        until = None if at is None else checks.moment("at", at, error=CreditError)
         self._replay(wallet, until, emit)
         rows: list[Expense] = []
         with decimal.localcontext(CONTEXT):
@@ -2024,7 +1170,7 @@ class Ledger:
         book = self._replay(wallet, moment, None)
         cur = w.currency
         rnd = self.rounding.round_amount
-        today = c.local_date(moment, line.tz)
+        today = local_date(moment, line.tz)
         statements = []
         overdue = _ZERO
         blocked = False
@@ -2075,13 +1221,13 @@ class Ledger:
         self,
         *,
         period: Period | None = None,
-        timezone: str = "UTC",
+        tz: tzinfo | str = "UTC",
         wallet: str | None = None,
         kinds: Iterable[EntryKind | str] | None = None,
         tags: Mapping[str, str] | None = None,
     ) -> tuple[Entry, ...]:
         """Entries in time order, filtered: days of ``period`` (in
-        ``timezone``), one ``wallet``, some ``kinds``, matching every tag of ``tags``.
+        time zone ``tz``), one ``wallet``, some ``kinds``, matching every tag of ``tags``.
 
         >>> from datetime import datetime, timezone
         >>> from billkit.periods import Period
@@ -2093,11 +1239,11 @@ class Ledger:
         ...                                tags={"channel": "sms"})]
         ['c1']
         """
-        tz = c.zone("timezone", timezone)
+        zone = checks.tz("tz", tz, error=CreditError)
         if wallet is not None:
             self.wallet(wallet)
         wanted = None if kinds is None else {_to_entry_kind(k) for k in kinds}
-        wanted_tags = () if tags is None else c.tags(tags)
+        wanted_tags = () if tags is None else tag_pairs("tags", tags)
         if period is not None and not isinstance(period, Period):
             raise CreditError("period", period, "a Period of days")
         found = []
@@ -2106,7 +1252,7 @@ class Ledger:
                 continue
             if wanted is not None and entry.kind not in wanted:
                 continue
-            if period is not None and c.local_date(entry.at, tz) not in period:
+            if period is not None and local_date(entry.at, zone) not in period:
                 continue
             if any(entry.tag(name, "\x00") != value for name, value in wanted_tags):
                 continue
@@ -2141,249 +1287,3 @@ def _expiry_entry(wallet: str, lot: _Lot, remaining: Decimal, currency: Currency
         source=lot.key,
         description="expired",
     )
-
-
-# --------------------------------------------------------------------------- streams
-
-
-def balance_of(entries: Iterable[Entry], *, at: datetime | None = None) -> dict[str, Money]:
-    """Each wallet's balance from a stream of entries: the sum of their
-    amounts (up to ``at``), in constant memory per wallet.
-
-    >>> from datetime import datetime, timezone
-    >>> at = datetime(2026, 3, 1, tzinfo=timezone.utc)
-    >>> balance_of(
-    ...     Entry(kind="top_up", amount=Money("10.00", "EUR"), wallet="main", at=at, key=str(i))
-    ...     for i in range(3)
-    ... )
-    {'main': Money('30.00', 'EUR')}
-    """
-    if at is not None:
-        c.aware("at", at)
-    totals: dict[str, Decimal] = {}
-    currencies: dict[str, Currency] = {}
-    name: str | None = None  # the wallet being summed: runs of one wallet stay in locals
-    total = _ZERO
-    currency: Currency | None = None
-    with decimal.localcontext(CONTEXT):
-        for entry in entries:
-            if at is not None and entry.at > at:
-                continue
-            amount = entry.amount
-            if entry.wallet != name:
-                if name is not None:
-                    totals[name] = total
-                name = entry.wallet
-                known = totals.get(name)
-                if known is None:
-                    currencies[name] = amount.currency
-                    known = _ZERO
-                total, currency = known, currencies[name]
-            cur = amount.currency
-            if cur is not currency and cur != currency:
-                raise CurrencyMismatchError(
-                    "amount", amount, f"an amount in {currencies[name].code} (wallet {name!r})"
-                )
-            total += amount.amount
-        if name is not None:
-            totals[name] = total
-    return {name: Money(total, currencies[name]) for name, total in totals.items()}
-
-
-def allocate_entries(
-    entries: Iterable[Entry],
-    *,
-    order: ConsumptionOrder | Mapping[str, ConsumptionOrder] = DEFAULT_ORDER,
-) -> Iterator[Allocation]:
-    """Which credit paid which debit, from a stream of entries, as it happens.
-
-    The entries are replayed wallet by wallet in the order given (each
-    wallet's entries in time order); ``order`` is the consumption order, one
-    for all wallets or one per wallet name. Memory holds only the open credit
-    and the unpaid debits, so a stream of millions of entries runs in flat
-    memory. The entries are checked as a ledger would (refunds, expiries,
-    time order) except for limits.
-
-    >>> from datetime import datetime, timezone
-    >>> at = datetime(2026, 3, 1, tzinfo=timezone.utc)
-    >>> stream = [
-    ...     Entry(kind="top_up", amount=Money("10.00", "EUR"), wallet="main", at=at, key="p1"),
-    ...     Entry(kind="top_up", amount=Money("10.00", "EUR"), wallet="main", at=at, key="p2"),
-    ...     Entry(kind="charge", amount=Money("-15.00", "EUR"), wallet="main", at=at, key="c1"),
-    ... ]
-    >>> [(a.credit, a.amount) for a in allocate_entries(stream)]
-    [('p1', Money('10.00', 'EUR')), ('p2', Money('5.00', 'EUR'))]
-    """
-    books: dict[str, _Book] = {}
-    out: deque[Allocation] = deque()
-    currencies: dict[str, Currency] = {}
-
-    def emitter(wallet: str) -> Emit:
-        currency = currencies[wallet]
-
-        def emit(debit: str, credit: str, kind: CreditKind, part: Decimal, when: datetime) -> None:
-            out.append(
-                Allocation(
-                    wallet=wallet,
-                    debit=debit,
-                    credit=credit,
-                    credit_kind=kind,
-                    amount=Money(part, currency),
-                    at=when,
-                )
-            )
-
-        return emit
-
-    emits: dict[str, Emit] = {}
-    stream = iter(entries)
-    while True:
-        # In chunks, so the caller's code (the stream's generator, the loop
-        # consuming allocations) never runs under billkit's decimal context.
-        chunk = list(itertools.islice(stream, 256))
-        if not chunk:
-            return
-        with decimal.localcontext(CONTEXT):
-            for entry in chunk:
-                if not isinstance(entry, Entry):
-                    raise CreditError("entries", entry, "Entry values")
-                name = entry.wallet
-                book = books.get(name)
-                if book is None:
-                    chosen = order if isinstance(order, ConsumptionOrder) else order.get(name)
-                    if not isinstance(chosen, ConsumptionOrder):
-                        raise CreditError("order", order, f"a ConsumptionOrder for wallet {name!r}")
-                    currencies[name] = entry.currency
-                    book = books[name] = _Book(name, entry.currency, chosen, None, DEFAULT_ROUNDING)
-                    emits[name] = emitter(name)
-                elif (cur := entry.amount.currency) is not book.currency and cur != book.currency:
-                    raise CurrencyMismatchError(
-                        "amount",
-                        entry.amount,
-                        f"an amount in {book.currency.code} (wallet {name!r})",
-                    )
-                book.apply(entry, emits[name])
-        while out:
-            yield out.popleft()
-
-
-# --------------------------------------------------------------------------- grouping
-
-
-_BUILTIN_KEYS: Final = ("day", "month", "kind", "wallet", "reference")
-
-
-def group_entries(
-    entries: Iterable[Entry], by: str | Sequence[str], *, timezone: str = "UTC"
-) -> tuple[HistoryGroup, ...]:
-    """Entries grouped by ``by``: ``'day'``, ``'month'`` (in ``timezone``),
-    ``'kind'``, ``'wallet'``, ``'reference'`` or a tag name (``'tag:day'`` for a
-    tag that shadows one of those). Each group sums money in and out, in one
-    currency (entries in several currencies give a group per currency).
-
-    The marketing SaaS's billing history by day and media channel:
-
-    >>> from datetime import datetime, timezone
-    >>> t = lambda day, hour: datetime(2026, 3, day, hour, tzinfo=timezone.utc)
-    >>> ledger = Ledger(wallets=[Wallet(name="main", currency="UAH")])
-    >>> ledger = ledger.top_up("main", "1000.00", at=t(1, 9), key="p1")
-    >>> for key, day, hour, channel, amount in [
-    ...     ("c1", 1, 10, "email", "120.00"), ("c2", 1, 11, "sms", "35.50"),
-    ...     ("c3", 1, 23, "email", "5.00"), ("c4", 2, 9, "email", "80.00"),
-    ... ]:
-    ...     ledger = ledger.charge("main", amount, at=t(day, hour), key=key,
-    ...                            tags={"channel": channel})
-    >>> for g in group_entries(ledger.history(kinds=["charge"]), ["day", "channel"]):
-    ...     print(g.key, g.count, g.debits.amount)
-    ('2026-03-01', 'email') 2 125.00
-    ('2026-03-01', 'sms') 1 35.50
-    ('2026-03-02', 'email') 1 80.00
-    """
-    keys = (by,) if isinstance(by, str) else tuple(by)
-    if not keys:
-        raise CreditError("by", by, "at least one key to group by")
-    tz = c.zone("timezone", timezone)
-    getters = [_getter(c.text("by", k, required=True), tz) for k in keys]
-    groups: dict[tuple[Any, ...], list[Any]] = {}
-    with decimal.localcontext(CONTEXT):
-        for entry in entries:
-            if not isinstance(entry, Entry):
-                raise CreditError("entries", entry, "Entry values")
-            key = (*(get(entry) for get in getters), entry.currency.code)
-            group = groups.get(key)
-            if group is None:
-                group = groups[key] = [0, _ZERO, _ZERO, entry.currency]
-            amount = entry.amount.amount
-            group[0] += 1
-            if amount > 0:
-                group[1] += amount
-            else:
-                group[2] -= amount
-    return tuple(
-        HistoryGroup(
-            key=key[:-1],
-            currency=cur,
-            count=count,
-            credits=Money(credits, cur),
-            debits=Money(debits, cur),
-            net=Money(c.add(credits, -debits), cur),
-        )
-        for key, (count, credits, debits, cur) in sorted(groups.items())
-    )
-
-
-def _getter(name: str, tz: tzinfo) -> Callable[[Entry], str]:
-    if name == "day":
-        return lambda e: c.local_date(e.at, tz).isoformat()
-    if name == "month":
-        return lambda e: c.local_date(e.at, tz).isoformat()[:7]
-    if name == "kind":
-        return lambda e: e.kind.value
-    if name == "wallet":
-        return lambda e: e.wallet
-    if name == "reference":
-        return lambda e: e.reference
-    tag = name[4:] if name.startswith("tag:") else name
-    return lambda e: e.tag(tag)
-
-
-def tax_by_row(
-    amounts: Sequence[Money], rate: object, policy: RoundingPolicy = DEFAULT_ROUNDING
-) -> list[Money]:
-    """The tax included in each row of one document, adding up to the
-    document's tax.
-
-    The tax is computed once on the rows' total (``total x rate / (1 +
-    rate)``, rounded) and split over the rows in proportion to their amounts
-    by the largest remainder method (:func:`billkit.money.allocate`; on a tie
-    the earlier row first). Rounding each row on its own can miss the total
-    by a minor unit or more.
-
-    The hosting provider's expense rows, newest first, 20 % VAT included
-    (total 100.6565, tax 100.6565 / 6 = 16.776 -> 16.78): row by row,
-    22.4137 / 6 = 3.7356 and 34.4827 / 6 = 5.7471 give 3.74 and 5.75, but the
-    second 22.4137 gets 3.73 so that the rows add up to 16.78, exactly as the
-    provider shows:
-
-    >>> rub = lambda a: Money(a, "RUB")
-    >>> tax_by_row([rub("22.4137"), rub("34.4827"), rub("22.4137"), rub("21.3464")], "20%")
-    [Money('3.74', 'RUB'), Money('5.75', 'RUB'), Money('3.73', 'RUB'), Money('3.56', 'RUB')]
-    """
-    rows = list(amounts)
-    if not rows:
-        return []
-    r = to_rate(rate)
-    currency = rows[0].currency
-    with decimal.localcontext(CONTEXT):
-        total = _ZERO
-        for i, row in enumerate(rows):
-            if not isinstance(row, Money):
-                raise CreditError(f"amounts[{i}]", row, "a Money")
-            c.same_currency(f"amounts[{i}]", row, currency)
-            if row.amount < 0:
-                raise CreditError(f"amounts[{i}]", row, "an amount of zero or more")
-            total += row.amount
-        tax = policy.round_amount(total * r / (1 + r), currency)
-        if not total:
-            return [Money(policy.round_amount(_ZERO, currency), currency) for _ in rows]
-        return allocate(Money(tax, currency), [row.amount for row in rows], policy)

@@ -1,7 +1,7 @@
 """Postpaid credit limits: statements, due dates, overdue, blocking and notices.
 
 A wallet with a :class:`CreditLine` may buy services on credit, up to the
-line's ``limit``. The hosting provider's rules (REQUIREMENTS.md, section 3)
+line's ``limit``. The hosting provider's rules
 are the defaults, and every day is configurable:
 
 * on the **1st** of each month a statement is issued for the expenses bought
@@ -27,10 +27,11 @@ put the blocking day on or before the due date (a due day of 29 and a
 blocking day of 30 in a 28-day February), blocking moves to the day after
 the due date, the first day it can happen (March 1).
 
-Days are calendar days in the line's ``timezone`` ('UTC' unless set): a
+Days are calendar days in the line's time zone ``tz`` (UTC unless set): a
 charge at 2026-01-31 22:00 UTC belongs to February in Moscow.
 
 >>> from datetime import date
+>>> from billkit.money import Money
 >>> line = CreditLine(limit=Money("5000.00", "RUB"))
 >>> d = line.dates(2026, 2)
 >>> d.issued_on, d.due_on, d.overdue_from, d.blocked_from
@@ -41,29 +42,39 @@ charge at 2026-01-31 22:00 UTC belongs to February in Moscow.
 
 from __future__ import annotations
 
-import calendar
-import enum
-from collections.abc import Sequence
-from datetime import date, datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING, Final
+from datetime import date, datetime
 
-import attrs
-from moneyed import Currency, Money
+from billkit import _checks as checks
+from billkit.credit.credit_line import (
+    DEFAULT_NOTICES,
+    Anchor,
+    CreditAction,
+    CreditLine,
+    CreditNoticeKind,
+    CreditState,
+    Notice,
+    NoticeRule,
+    Statement,
+    StatementDates,
+    StatementState,
+    _rule_date,
+    local_date,
+)
+from billkit.credit.credit_line import (
+    end_of as end_of,
+)
+from billkit.credit.ledger import Ledger
+from billkit.errors import CreditError
 
-from billkit.credit import _common as c
-from billkit.errors import CreditError, TransitionError
-
-if TYPE_CHECKING:  # pragma: no cover
-    from billkit.credit.ledger import Ledger
-
+# The values moved to billkit.credit.credit_line; they stay importable from here.
 __all__ = [
     "DEFAULT_NOTICES",
-    "Action",
     "Anchor",
+    "CreditAction",
     "CreditLine",
+    "CreditNoticeKind",
     "CreditState",
     "Notice",
-    "NoticeKind",
     "NoticeRule",
     "Statement",
     "StatementDates",
@@ -71,430 +82,6 @@ __all__ = [
     "credit_state",
     "notices_due",
 ]
-
-
-class Action(str, enum.Enum):
-    """What a customer may try to do with a wallet on credit.
-
-    While the credit line is blocked only :attr:`TOP_UP` and
-    :attr:`AUTO_RENEW_FROM_SAVED_METHOD` are allowed.
-
-    >>> Action("pay_from_account") is Action.PAY_FROM_ACCOUNT
-    True
-    """
-
-    PAY_FROM_ACCOUNT = "pay_from_account"
-    RENEW_THROUGH_CART = "renew_through_cart"
-    AUTO_RENEW_FROM_ACCOUNT = "auto_renew_from_account"
-    TOP_UP = "top_up"
-    AUTO_RENEW_FROM_SAVED_METHOD = "auto_renew_from_saved_method"
-
-
-_ALLOWED_WHILE_BLOCKED: Final = (Action.TOP_UP, Action.AUTO_RENEW_FROM_SAVED_METHOD)
-
-
-class Anchor(str, enum.Enum):
-    """The statement date a notice is counted from.
-
-    >>> Anchor("block") is Anchor.BLOCK
-    True
-    """
-
-    ISSUE = "issue"
-    DUE = "due"
-    BLOCK = "block"
-
-
-class NoticeKind(str, enum.Enum):
-    """Why a notice is sent.
-
-    >>> [kind.value for kind in NoticeKind]
-    ['issued', 'due_soon', 'overdue', 'blocking_soon', 'blocked']
-    """
-
-    ISSUED = "issued"
-    DUE_SOON = "due_soon"
-    OVERDUE = "overdue"
-    BLOCKING_SOON = "blocking_soon"
-    BLOCKED = "blocked"
-
-
-class StatementState(str, enum.Enum):
-    """A statement's payment state: to pay, partially paid, or paid.
-
-    >>> StatementState("partially_paid") is StatementState.PARTIALLY_PAID
-    True
-    """
-
-    TO_PAY = "to_pay"
-    PARTIALLY_PAID = "partially_paid"
-    PAID = "paid"
-
-
-def _notice_kind(value: object) -> NoticeKind:
-    try:
-        return NoticeKind(value)
-    except ValueError:
-        raise CreditError(
-            "kind", value, f"one of {', '.join(k.value for k in NoticeKind)}"
-        ) from None
-
-
-def _anchor(value: object) -> Anchor:
-    try:
-        return Anchor(value)
-    except ValueError:
-        raise CreditError("anchor", value, "one of 'issue', 'due', 'block'") from None
-
-
-def _days(value: object) -> int:
-    return c.whole_number("days", value, -31, 62)
-
-
-def _flag(value: object) -> bool:
-    if not isinstance(value, bool):
-        raise CreditError("only_if_unpaid", value, "True or False")
-    return value
-
-
-@attrs.frozen(kw_only=True)
-class NoticeRule:
-    """One notice of the schedule: ``days`` after (or before, if negative) an anchor date.
-
-    ``only_if_unpaid`` notices are sent only while the statement is unpaid.
-
-    >>> NoticeRule(kind="due_soon", anchor="due", days=-3)
-    NoticeRule(kind=<NoticeKind.DUE_SOON: 'due_soon'>, anchor=<Anchor.DUE: 'due'>, days=-3, only_if_unpaid=True)
-    """
-
-    kind: NoticeKind = attrs.field(converter=_notice_kind)
-    anchor: Anchor = attrs.field(converter=_anchor)
-    days: int = attrs.field(default=0, converter=_days)
-    only_if_unpaid: bool = attrs.field(default=True, converter=_flag)
-
-
-DEFAULT_NOTICES: Final = (
-    NoticeRule(kind=NoticeKind.ISSUED, anchor=Anchor.ISSUE, days=0, only_if_unpaid=False),
-    NoticeRule(kind=NoticeKind.DUE_SOON, anchor=Anchor.DUE, days=-3),
-    NoticeRule(kind=NoticeKind.OVERDUE, anchor=Anchor.DUE, days=1),
-    NoticeRule(kind=NoticeKind.BLOCKING_SOON, anchor=Anchor.BLOCK, days=-5),
-    NoticeRule(kind=NoticeKind.BLOCKED, anchor=Anchor.BLOCK, days=0),
-)
-"""The hosting provider's notices: at issue, 3 days before the due date, the
-day after it, 5 days before blocking, and on the blocking day.
-
->>> [(rule.anchor.value, rule.days) for rule in DEFAULT_NOTICES]
-[('issue', 0), ('due', -3), ('due', 1), ('block', -5), ('block', 0)]
-"""
-
-
-@attrs.frozen(kw_only=True)
-class StatementDates:
-    """The four dates of one month's statement, in the credit line's time zone.
-
-    ``due_on`` is the last day to pay; ``overdue_from`` the first day late;
-    ``blocked_from`` the first day the credit line is blocked if still unpaid.
-
-    >>> d: StatementDates = CreditLine(limit=Money("1.00", "RUB")).dates(2026, 9)
-    >>> d.issued_on, d.due_on, d.overdue_from, d.blocked_from
-    (datetime.date(2026, 9, 1), datetime.date(2026, 9, 15), datetime.date(2026, 9, 16), datetime.date(2026, 9, 30))
-    """
-
-    issued_on: date
-    due_on: date
-    overdue_from: date
-    blocked_from: date
-
-
-@attrs.frozen(kw_only=True)
-class Notice:
-    """A dated notice about a statement, for the caller to send.
-
-    ``amount`` is what remained to pay when the notice was computed
-    (:func:`notices_due` makes them).
-
-    >>> from datetime import datetime, timezone
-    >>> from billkit.credit import Ledger, Wallet
-    >>> line = CreditLine(limit=Money("5000.00", "RUB"))
-    >>> ledger = Ledger(wallets=[Wallet(name="main", currency="RUB", credit=line)])
-    >>> ledger = ledger.charge("main", "80.00", at=datetime(2026, 1, 5, tzinfo=timezone.utc), key="c")
-    >>> (notice,) = notices_due(ledger, "main", datetime(2026, 2, 1, 9, tzinfo=timezone.utc))
-    >>> isinstance(notice, Notice), notice.kind.value, notice.amount, notice.due_on
-    (True, 'issued', Money('80.00', 'RUB'), datetime.date(2026, 2, 15))
-    """
-
-    wallet: str
-    statement: int
-    kind: NoticeKind
-    on: date
-    due_on: date
-    blocked_from: date
-    amount: Money
-
-
-def _limit(value: object) -> Money:
-    return c.positive("limit", value)
-
-
-def _statement_day(value: object) -> int:
-    return c.whole_number("statement_day", value, 1, 31)
-
-
-def _due_day(value: object) -> int:
-    return c.whole_number("due_day", value, 1, 31)
-
-
-def _block_day(value: object) -> int:
-    return c.whole_number("block_day", value, 1, 31)
-
-
-def _timezone(value: object) -> str:
-    return c.zone_key("timezone", value)
-
-
-def _notices(value: object) -> tuple[NoticeRule, ...]:
-    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
-        raise CreditError("notices", value, "a sequence of NoticeRule")
-    rules = tuple(value)
-    for i, rule in enumerate(rules):
-        if not isinstance(rule, NoticeRule):
-            raise CreditError(f"notices[{i}]", rule, "a NoticeRule")
-    return rules
-
-
-def _clamp(year: int, month: int, day: int) -> date:
-    return date(year, month, min(day, calendar.monthrange(year, month)[1]))
-
-
-@attrs.frozen(kw_only=True)
-class CreditLine:
-    """A postpaid credit line: how much may be owed, and the statement calendar.
-
-    ``limit`` is the most the wallet may owe. ``statement_day``, ``due_day``
-    and ``block_day`` are days of the month (1 to 31, in that order; the due
-    day may equal the statement day, the blocking day must come after the due
-    day); a day past the month's end falls on its last day (see the module
-    docs). ``timezone`` decides which calendar day a moment belongs to.
-
-    >>> line = CreditLine(limit=Money("5000.00", "RUB"), timezone="Europe/Moscow")
-    >>> line.dates(2026, 4).blocked_from   # a 30-day month: the 30th itself
-    datetime.date(2026, 4, 30)
-    >>> line.dates(2028, 2).blocked_from   # a leap February: its last day
-    datetime.date(2028, 2, 29)
-    >>> CreditLine(limit=Money("5000.00", "RUB"), due_day=30, block_day=15)
-    Traceback (most recent call last):
-    ...
-    billkit.errors.CreditError: block_day = 15: expected a day after due_day (30)
-    """
-
-    limit: Money = attrs.field(converter=_limit)
-    statement_day: int = attrs.field(default=1, converter=_statement_day)
-    due_day: int = attrs.field(default=15, converter=_due_day)
-    block_day: int = attrs.field(default=30, converter=_block_day)
-    timezone: str = attrs.field(default="UTC", converter=_timezone)
-    notices: tuple[NoticeRule, ...] = attrs.field(default=DEFAULT_NOTICES, converter=_notices)
-
-    def __attrs_post_init__(self) -> None:
-        if self.due_day < self.statement_day:
-            raise CreditError(
-                "due_day", self.due_day, f"a day on or after statement_day ({self.statement_day})"
-            )
-        if self.block_day <= self.due_day:
-            raise CreditError("block_day", self.block_day, f"a day after due_day ({self.due_day})")
-
-    @property
-    def currency(self) -> Currency:
-        """The currency of the limit."""
-        return self.limit.currency
-
-    @property
-    def tz(self) -> tzinfo:
-        """:attr:`timezone` as a ``tzinfo``."""
-        return c.zone("timezone", self.timezone)
-
-    def dates(self, year: int, month: int) -> StatementDates:
-        """The statement dates of the statement issued in ``year``-``month``.
-
-        >>> line = CreditLine(limit=Money("1000", "RUB"), due_day=29, block_day=30)
-        >>> line.dates(2026, 2).blocked_from   # due Feb 28 (clamped): blocks the day after
-        datetime.date(2026, 3, 1)
-        """
-        c.whole_number("year", year, 1, 9998)
-        c.whole_number("month", month, 1, 12)
-        issued = _clamp(year, month, self.statement_day)
-        due = max(_clamp(year, month, self.due_day), issued)
-        overdue = due + timedelta(days=1)
-        blocked = max(_clamp(year, month, self.block_day), overdue)
-        return StatementDates(
-            issued_on=issued, due_on=due, overdue_from=overdue, blocked_from=blocked
-        )
-
-    def next_issue(self, after: datetime) -> datetime:
-        """The first statement moment strictly after ``after``: the start of
-        the next statement day in the line's time zone.
-
-        >>> from datetime import timezone
-        >>> line = CreditLine(limit=Money("1000", "RUB"))
-        >>> line.next_issue(datetime(2026, 1, 1, 0, 0, tzinfo=timezone.utc))
-        datetime.datetime(2026, 2, 1, 0, 0, tzinfo=datetime.timezone.utc)
-        """
-        c.aware("after", after)
-        tz = self.tz
-        day = c.local_date(after, tz)
-        year, month = day.year, day.month
-        for _ in range(2):
-            moment = c.midnight(self.dates(year, month).issued_on, tz)
-            if moment > after:
-                return moment
-            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-        raise AssertionError(
-            "unreachable: next month's statement is always later"
-        )  # pragma: no cover
-
-    def schedule(self, dates: StatementDates) -> tuple[tuple[NoticeKind, date], ...]:
-        """Every notice of one statement as ``(kind, date)``, by date.
-
-        A notice that would fall before the statement's issue is sent at issue.
-        """
-        return tuple(
-            sorted(
-                ((rule.kind, _rule_date(rule, dates)) for rule in self.notices),
-                key=lambda pair: pair[1],
-            )
-        )
-
-
-def _rule_date(rule: NoticeRule, dates: StatementDates) -> date:
-    if rule.anchor is Anchor.ISSUE:
-        anchor = dates.issued_on
-    elif rule.anchor is Anchor.DUE:
-        anchor = dates.due_on
-    else:
-        anchor = dates.blocked_from
-    return max(anchor + timedelta(days=rule.days), dates.issued_on)
-
-
-@attrs.frozen(kw_only=True)
-class Statement:
-    """A statement of unpaid expenses bought on credit, as of ``as_of``.
-
-    ``amount`` is the statement total, rounded once (the ledger's rounding
-    policy); ``remaining`` what is left to pay at ``as_of``, rounded the same
-    way, so paying ``amount`` always settles it. ``charges`` are the keys of
-    the ledger entries it bills; ``paid_at`` the moment it was settled.
-
-    >>> from datetime import datetime, timezone
-    >>> from billkit.credit import Ledger, Wallet
-    >>> line = CreditLine(limit=Money("5000.00", "RUB"))
-    >>> ledger = Ledger(wallets=[Wallet(name="main", currency="RUB", credit=line)])
-    >>> ledger = ledger.charge("main", "80.00", at=datetime(2026, 1, 5, tzinfo=timezone.utc), key="c")
-    >>> ledger = ledger.top_up("main", "30.00", at=datetime(2026, 2, 3, tzinfo=timezone.utc), key="p")
-    >>> statement: Statement = ledger.statements("main", date(2026, 2, 3))[0]
-    >>> statement.amount, statement.paid, statement.remaining, statement.state.value
-    (Money('80.00', 'RUB'), Money('30.00', 'RUB'), Money('50.00', 'RUB'), 'partially_paid')
-    """
-
-    wallet: str
-    number: int
-    issued_at: datetime
-    issued_on: date
-    due_on: date
-    overdue_from: date
-    blocked_from: date
-    amount: Money
-    remaining: Money
-    as_of: datetime
-    paid_at: datetime | None
-    charges: tuple[str, ...]
-
-    @property
-    def paid(self) -> Money:
-        """How much of ``amount`` has been paid by ``as_of``."""
-        return Money(c.add(self.amount.amount, -self.remaining.amount), self.amount.currency)
-
-    @property
-    def state(self) -> StatementState:
-        """To pay, partially paid, or paid."""
-        if not self.remaining.amount:
-            return StatementState.PAID
-        if self.remaining.amount < self.amount.amount:
-            return StatementState.PARTIALLY_PAID
-        return StatementState.TO_PAY
-
-    @property
-    def dates(self) -> StatementDates:
-        """The statement's four dates."""
-        return StatementDates(
-            issued_on=self.issued_on,
-            due_on=self.due_on,
-            overdue_from=self.overdue_from,
-            blocked_from=self.blocked_from,
-        )
-
-
-@attrs.frozen(kw_only=True)
-class CreditState:
-    """What the dashboard shows for a wallet on credit at one moment.
-
-    * ``debt``: everything owed (unpaid expenses), exact;
-    * ``available``: what may still be bought on credit: ``limit - debt``,
-      or zero while blocked;
-    * ``overdue``: what remains to pay on statements past their due date;
-    * ``unpaid_since_statement``: expenses on credit since the last statement;
-    * ``blocked``: a statement is unpaid on or after its blocking day.
-
-    See :func:`credit_state` for how to get one.
-
-    >>> from datetime import datetime, timezone
-    >>> from billkit.credit import Ledger, Wallet
-    >>> line = CreditLine(limit=Money("5000.00", "RUB"))
-    >>> ledger = Ledger(wallets=[Wallet(name="main", currency="RUB", credit=line)])
-    >>> state: CreditState = credit_state(ledger, "main", date(2026, 1, 1))
-    >>> state.available, state.blocked, state.allows(Action.PAY_FROM_ACCOUNT)
-    (Money('5000.00', 'RUB'), False, True)
-    """
-
-    wallet: str
-    at: datetime
-    limit: Money
-    debt: Money
-    available: Money
-    overdue: Money
-    unpaid_since_statement: Money
-    blocked: bool
-    statements: tuple[Statement, ...]
-
-    def allows(self, action: Action | str) -> bool:
-        """Whether ``action`` is allowed now (everything is, unless blocked)."""
-        act = _action(action)
-        return not self.blocked or act in _ALLOWED_WHILE_BLOCKED
-
-    def check(self, action: Action | str) -> None:
-        """Raise :class:`~billkit.errors.TransitionError` unless ``action`` is allowed."""
-        act = _action(action)
-        if not self.allows(act):
-            raise TransitionError(
-                f"credit line of wallet {self.wallet!r}",
-                "blocked",
-                act.value,
-                [a.value for a in _ALLOWED_WHILE_BLOCKED],
-            )
-
-
-def _action(value: object) -> Action:
-    try:
-        return Action(value)
-    except ValueError:
-        raise CreditError("action", value, f"one of {', '.join(a.value for a in Action)}") from None
-
-
-def end_of(value: object, tz: tzinfo, field: str = "at") -> datetime:
-    """A moment from ``value``: a datetime as is, a date as its last microsecond."""
-    if isinstance(value, datetime):
-        return c.aware(field, value)
-    if isinstance(value, date):
-        return c.midnight(value + timedelta(days=1), tz) - timedelta(microseconds=1)
-    raise CreditError(field, value, "a timezone-aware datetime, or a date (its end)")
 
 
 def credit_state(ledger: Ledger, wallet: str, at: datetime | date) -> CreditState:
@@ -505,6 +92,7 @@ def credit_state(ledger: Ledger, wallet: str, at: datetime | date) -> CreditStat
 
     >>> from datetime import datetime, timezone
     >>> from billkit.credit import Ledger, Wallet
+    >>> from billkit.money import Money
     >>> line = CreditLine(limit=Money("5000.00", "RUB"))
     >>> ledger = Ledger(wallets=[Wallet(name="main", currency="RUB", credit=line)])
     >>> ledger = ledger.charge("main", "1200.00", at=datetime(2025, 12, 10, tzinfo=timezone.utc),
@@ -525,6 +113,7 @@ def notices_due(ledger: Ledger, wallet: str, at: datetime) -> tuple[Notice, ...]
 
     >>> from datetime import datetime, timezone
     >>> from billkit.credit import Ledger, Wallet
+    >>> from billkit.money import Money
     >>> line = CreditLine(limit=Money("5000.00", "RUB"))
     >>> ledger = Ledger(wallets=[Wallet(name="main", currency="RUB", credit=line)])
     >>> ledger = ledger.charge("main", "1200.00", at=datetime(2025, 12, 10, tzinfo=timezone.utc),
@@ -532,11 +121,11 @@ def notices_due(ledger: Ledger, wallet: str, at: datetime) -> tuple[Notice, ...]
     >>> [n.kind.value for n in notices_due(ledger, "main", datetime(2026, 1, 12, 9, tzinfo=timezone.utc))]
     ['due_soon']
     """
-    c.aware("at", at)
+    checks.moment("at", at, error=CreditError)
     state = ledger._credit_state(wallet, at)
     line = ledger.wallet(wallet).credit
     assert line is not None  # _credit_state refuses wallets without a line
-    today = c.local_date(at, line.tz)
+    today = local_date(at, line.tz)
     found: list[Notice] = []
     for statement in state.statements:
         for rule in line.notices:

@@ -2,8 +2,8 @@
 
 :func:`suggest_top_ups` answers the analytics SaaS's "Enter an amount" box:
 for the current tariff, what 1, 3, 5, 9 or 15 months cost, the bonus each
-earns, the balance it leaves and how many months that covers (REQUIREMENTS.md,
-section 1: 9 months at 10 000 RUB is 90 000, earns 30 000 of bonus, and
+earns, the balance it leaves and how many months that covers (the
+analytics SaaS: 9 months at 10 000 RUB is 90 000, earns 30 000 of bonus, and
 leaves a balance of 120 000: 12 months).
 
 >>> from billkit.money import Money
@@ -34,10 +34,11 @@ from typing import Final
 import attrs
 from moneyed import Currency, Money
 
-from billkit.credit import _common as c
+from billkit import _checks as checks
 from billkit.credit.bonus import BonusProgram
 from billkit.credit.commission import PaymentMethod, PaymentQuote
-from billkit.credit.ledger import CreditKind, Entry, EntryKind, Ledger
+from billkit.credit.entries import CreditKind, Entry, EntryKind, whole_minor_units
+from billkit.credit.ledger import Ledger
 from billkit.errors import CreditError
 from billkit.money import CONTEXT, DEFAULT_ROUNDING, to_decimal
 
@@ -57,7 +58,7 @@ DEFAULT_MONTHS: Final = (1, 3, 5, 9, 15)
 (1, 3, 5, 9, 15)
 """
 
-_ZERO: Final = c.ZERO
+_ZERO: Final = Decimal(0)
 _HUNDREDTH: Final = Decimal("0.01")
 
 
@@ -87,15 +88,19 @@ class TopUpOption:
 
 
 def _program(value: object) -> BonusProgram | None:
-    if value is not None and not isinstance(value, BonusProgram):
-        raise CreditError("program", value, "a BonusProgram or None")
-    return value
+    return (
+        None
+        if value is None
+        else checks.instance("program", value, BonusProgram, error=CreditError)
+    )
 
 
 def _method(value: object) -> PaymentMethod | None:
-    if value is not None and not isinstance(value, PaymentMethod):
-        raise CreditError("method", value, "a PaymentMethod or None")
-    return value
+    return (
+        None
+        if value is None
+        else checks.instance("method", value, PaymentMethod, error=CreditError)
+    )
 
 
 def top_up_option(
@@ -122,16 +127,27 @@ def top_up_option(
     >>> option.pay, option.fee
     (Money('93652.45', 'RUB'), Money('3652.45', 'RUB'))
     """
-    money = c.positive("amount", amount)
+    money = checks.money("amount", amount, sign="above_zero", error=CreditError)
     cur = money.currency
-    monthly = c.same_currency("tariff", c.positive("tariff", tariff), cur)
-    c.whole_minor_units("amount", money, DEFAULT_ROUNDING)
-    start = c.same_currency("balance", balance, cur) if balance is not None else Money(_ZERO, cur)
+    monthly = checks.same_currency(
+        "tariff",
+        checks.money("tariff", tariff, sign="above_zero", error=CreditError),
+        cur,
+        error=CreditError,
+    )
+    whole_minor_units("amount", money, DEFAULT_ROUNDING)
+    start = (
+        checks.same_currency("balance", balance, cur, error=CreditError)
+        if balance is not None
+        else Money(_ZERO, cur)
+    )
     program = _program(program)
     method = _method(method)
     bonus = program.bonus(money, monthly) if program is not None else _zero(cur)
     if method is not None:
-        quote: PaymentQuote = method.quote(c.same_currency("amount", money, method.currency))
+        quote: PaymentQuote = method.quote(
+            checks.same_currency("amount", money, method.currency, error=CreditError)
+        )
         pay, fee, cashback = quote.gross, quote.fee, quote.cashback
     else:
         pay, fee, cashback = money, _zero(cur), _zero(cur)
@@ -166,12 +182,10 @@ def suggest_top_ups(
     >>> [o.amount.amount for o in suggest_top_ups(Money("990.00", "UAH"), months=[1, 12])]
     [Decimal('990.00'), Decimal('11880.00')]
     """
-    monthly = c.positive("tariff", tariff)
+    monthly = checks.money("tariff", tariff, sign="above_zero", error=CreditError)
     options = []
     for i, count in enumerate(months):
-        n = to_decimal(count, f"months[{i}]")
-        if n <= 0:
-            raise CreditError(f"months[{i}]", count, "a number of months above zero")
+        n = checks.decimal(f"months[{i}]", count, above=0, error=CreditError)
         with decimal.localcontext(CONTEXT):
             amount = DEFAULT_ROUNDING.round(Money(n * monthly.amount, monthly.currency))
         if method is not None and not method.within_limits(method.price(amount).gross):
@@ -266,13 +280,16 @@ def receive_payment(
     >>> ledger.balance("main"), [e.kind.value for e in ledger.entries]
     (Money('120000.00', 'RUB'), ['top_up', 'bonus'])
     """
-    if not isinstance(ledger, Ledger):
-        raise CreditError("ledger", ledger, "a Ledger")
+    checks.instance("ledger", ledger, Ledger, error=CreditError)
     w = ledger.wallet(wallet)
-    money = c.positive("amount", amount, w.currency)
+    money = checks.money("amount", amount, w.currency, sign="above_zero", error=CreditError)
     method = _method(method)
-    quote = method.quote(c.same_currency("amount", money, method.currency)) if method else None
-    labels = dict(c.tags(tags))
+    quote = (
+        method.quote(checks.same_currency("amount", money, method.currency, error=CreditError))
+        if method
+        else None
+    )
+    labels = checks.tags("tags", tags, error=CreditError)
     if method is not None:
         labels.setdefault("method", method.name)
     payment = Entry(
@@ -304,7 +321,8 @@ def reward_payment(
     changes nothing.
 
     >>> from datetime import datetime, timezone
-    >>> from billkit.credit import BonusProgram, Ledger, PendingPayment, Wallet
+    >>> from billkit.credit import BonusProgram, Ledger, Wallet
+    >>> from billkit.credit.entries import PendingPayment
     >>> ledger = Ledger(wallets=[Wallet(name="main", currency="RUB")])
     >>> ledger = ledger.expect(PendingPayment(key="bank-9", wallet="main",
     ...     amount=Money("50000.00", "RUB"), at=datetime(2026, 3, 1, 9, tzinfo=timezone.utc)))
@@ -314,8 +332,7 @@ def reward_payment(
     >>> ledger.balance("main")
     Money('60000.00', 'RUB')
     """
-    if not isinstance(ledger, Ledger):
-        raise CreditError("ledger", ledger, "a Ledger")
+    checks.instance("ledger", ledger, Ledger, error=CreditError)
     entry = ledger.entry(payment)
     if entry.kind is not EntryKind.TOP_UP:
         raise CreditError("payment", payment, "the key of a top-up")
@@ -323,5 +340,7 @@ def reward_payment(
     quote = None
     if method is not None:
         # The payment credited ``entry.amount``; the method's quote for it gives the cashback.
-        quote = method.price(c.same_currency("amount", entry.amount, method.currency))
+        quote = method.price(
+            checks.same_currency("amount", entry.amount, method.currency, error=CreditError)
+        )
     return ledger.post_all(_entries_for(entry, _program(program), tariff, quote, method))

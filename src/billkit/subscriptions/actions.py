@@ -1,7 +1,7 @@
 """What the lifecycle functions ask a caller to do, as frozen values.
 
 Every function of :mod:`billkit.subscriptions` returns the new state of the
-thing it changed plus the :class:`Action`\\ s the caller must take: issue an
+thing it changed plus the :class:`SubscriptionAction`\\ s the caller must take: issue an
 invoice, charge it, void it, credit or refund an amount, send a notice,
 block or unblock access, measure usage, mark an organisation for deletion,
 charge a saved payment method, stop or start a service. The functions never
@@ -10,8 +10,8 @@ billing can be replayed from its events alone.
 
 >>> from datetime import date
 >>> from billkit.money import Money
->>> action = Action(on=date(2026, 3, 1), kind=ActionKind.NOTIFY, subject="org-1",
-...                 notice=NoticeKind.PAYMENT_OVERDUE, recipients=("org_admin", "billing_admin"))
+>>> action = SubscriptionAction(on=date(2026, 3, 1), kind=ActionKind.NOTIFY, subject="org-1",
+...                 notice=SubscriptionNoticeKind.PAYMENT_OVERDUE, recipients=("org_admin", "billing_admin"))
 >>> print(action)
 2026-03-01 org-1 notify payment_overdue -> org_admin, billing_admin
 """
@@ -24,17 +24,17 @@ from datetime import date
 import attrs
 from moneyed import Money
 
-from billkit.invoicing.documents import InvoiceKind  # one enum for both rooms
+from billkit._kinds import InvoiceKind  # one enum for both rooms
 from billkit.periods import Period
 from billkit.pricing import PlanChange, Quote
 
 __all__ = [
     "Access",
-    "Action",
     "ActionKind",
     "InvoiceKind",
     "IssuedInvoice",
-    "NoticeKind",
+    "SubscriptionAction",
+    "SubscriptionNoticeKind",
     "Transition",
 ]
 
@@ -78,7 +78,7 @@ class ActionKind(str, enum.Enum):
     START_SERVICE = "start_service"
 
 
-class NoticeKind(str, enum.Enum):
+class SubscriptionNoticeKind(str, enum.Enum):
     """Why a notice is sent.
 
     Subscriptions: ``TRIAL_ENDED``; ``CHECKOUT_FAILED`` (an upgrade or a
@@ -93,7 +93,7 @@ class NoticeKind(str, enum.Enum):
     Services: ``RENEWAL_FAILED``, ``SERVICE_RENEWED``, ``SERVICE_EXPIRED``,
     ``AUTO_RENEWAL_OFF`` (its saved method was deleted).
 
-    >>> NoticeKind("frozen") is NoticeKind.FROZEN
+    >>> SubscriptionNoticeKind("frozen") is SubscriptionNoticeKind.FROZEN
     True
     """
 
@@ -218,7 +218,7 @@ def _fmt_money(money: Money) -> str:
 
 
 @attrs.frozen(kw_only=True)
-class Action:
+class SubscriptionAction:
     """One thing a caller must do, dated.
 
     ``subject`` is the subscription or service it concerns; the other fields
@@ -229,7 +229,7 @@ class Action:
 
     >>> from datetime import date
     >>> from billkit.money import Money
-    >>> print(Action(on=date(2026, 5, 4), kind=ActionKind.CREDIT_BALANCE, subject="org-1",
+    >>> print(SubscriptionAction(on=date(2026, 5, 4), kind=ActionKind.CREDIT_BALANCE, subject="org-1",
     ...              amount=Money("12.00", "EUR"), reason="unused days of starter"))
     2026-05-04 org-1 credit_balance 12.00 EUR (unused days of starter)
     """
@@ -239,7 +239,7 @@ class Action:
     subject: str
     invoice: IssuedInvoice | None = None
     amount: Money | None = None
-    notice: NoticeKind | None = None
+    notice: SubscriptionNoticeKind | None = None
     recipients: tuple[str, ...] = ()
     period: Period | None = None
     access: Access | None = None

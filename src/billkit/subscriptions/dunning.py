@@ -13,7 +13,7 @@ The moves are ``notify`` (a notice), ``retry`` (charge the overdue invoice
 again, counted from that invoice's own overdue day), ``freeze`` (FROZEN: see
 :class:`~billkit.subscriptions.Access`), ``cancel`` and ``mark_for_deletion``.
 
-The messaging business (REQUIREMENTS.md, section 4) is the default,
+The messaging business is the default,
 :data:`MESSAGING_DUNNING`: a notice the day an invoice falls overdue; FROZEN
 after a 5-day grace period; CANCELLED at the end of the billing cycle if
 still unpaid; marked for deletion 90 days after cancellation. The grace
@@ -40,14 +40,14 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from datetime import date, timedelta
-from typing import Final
+from typing import ClassVar, Final
 
 import attrs
 
-from billkit.errors import PeriodError, SubscriptionError
+from billkit import _checks as checks
+from billkit.errors import PeriodError, SubscriptionError, ValidationError
 from billkit.periods import BillingCycle
-from billkit.subscriptions import _checks as c
-from billkit.subscriptions.actions import NoticeKind
+from billkit.subscriptions.actions import SubscriptionNoticeKind
 
 __all__ = [
     "MESSAGING_DUNNING",
@@ -98,22 +98,6 @@ _RULES: Final = {
 _MAX_DAYS: Final = 3660
 
 
-def _move(value: object) -> DunningMove:
-    return c.member(DunningMove, "move", value)
-
-
-def _anchor(value: object) -> DunningAnchor:
-    return c.member(DunningAnchor, "anchor", value)
-
-
-def _notice(value: object) -> NoticeKind | None:
-    return None if value is None else c.member(NoticeKind, "notice", value)
-
-
-def _days(value: object) -> int:
-    return c.whole("days", value, 0, _MAX_DAYS)
-
-
 @attrs.frozen(kw_only=True)
 class DunningStep:
     """One step: ``move`` on the day ``days`` after ``anchor``, sending ``notice`` if set.
@@ -130,10 +114,14 @@ class DunningStep:
     billkit.errors.SubscriptionError: anchor = 'cancelled': expected 'overdue' for a 'freeze' step
     """
 
-    move: DunningMove = attrs.field(converter=_move)
-    anchor: DunningAnchor = attrs.field(default=DunningAnchor.OVERDUE, converter=_anchor)
-    days: int = attrs.field(default=0, converter=_days)
-    notice: NoticeKind | None = attrs.field(default=None, converter=_notice)
+    _error_class: ClassVar[type[ValidationError]] = SubscriptionError
+
+    move: DunningMove = attrs.field(converter=checks.MEMBER)
+    anchor: DunningAnchor = attrs.field(default=DunningAnchor.OVERDUE, converter=checks.MEMBER)
+    days: int = attrs.field(
+        default=0, converter=checks.WHOLE, metadata=checks.options(low=0, high=_MAX_DAYS)
+    )
+    notice: SubscriptionNoticeKind | None = attrs.field(default=None, converter=checks.MEMBER)
 
     def __attrs_post_init__(self) -> None:
         anchors, low = _RULES[self.move]
@@ -151,16 +139,7 @@ class DunningStep:
                 "days", self.days, "0: a cancellation at the cycle end happens on the cycle end"
             )
         if self.move is DunningMove.NOTIFY and self.notice is None:
-            raise SubscriptionError("notice", None, "a NoticeKind for a 'notify' step")
-
-
-def _steps(value: object) -> tuple[DunningStep, ...]:
-    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
-        raise SubscriptionError("steps", value, "a list of DunningStep")
-    for i, step in enumerate(value):
-        if not isinstance(step, DunningStep):
-            raise SubscriptionError(f"steps[{i}]", step, "a DunningStep")
-    return tuple(value)
+            raise SubscriptionError("notice", None, "a SubscriptionNoticeKind for a 'notify' step")
 
 
 @attrs.frozen(kw_only=True)
@@ -178,7 +157,9 @@ class DunningSchedule:
     [('notify', 0), ('retry', 1), ('retry', 2), ('notify', 2), ('freeze', 3), ('cancel', 0), ('mark_for_deletion', 90)]
     """
 
-    steps: tuple[DunningStep, ...] = attrs.field(converter=_steps)
+    _error_class: ClassVar[type[ValidationError]] = SubscriptionError
+
+    steps: tuple[DunningStep, ...] = attrs.field(converter=checks.TUPLE)
 
     def __attrs_post_init__(self) -> None:
         for move in (DunningMove.FREEZE, DunningMove.CANCEL, DunningMove.MARK_FOR_DELETION):
@@ -211,7 +192,7 @@ class DunningSchedule:
         """The usual schedule, from its numbers.
 
         A notice the day an invoice falls overdue; ``reminder_days`` more
-        (:attr:`~billkit.subscriptions.NoticeKind.PAYMENT_REMINDER`);
+        (:attr:`~billkit.subscriptions.SubscriptionNoticeKind.PAYMENT_REMINDER`);
         ``retry_days`` charge retries; FROZEN ``grace_days`` after (``None``:
         never frozen); cancelled at the first cycle end after freezing, or
         ``cancel_after_days`` after the overdue day when given (``None`` with
@@ -219,33 +200,47 @@ class DunningSchedule:
         marked for deletion ``deletion_days`` after any cancellation.
 
         The attribution business blocks an account left unpaid 10 days after
-        its invoice (REQUIREMENTS.md, section 5) and cancels nothing:
+        its invoice and cancels nothing:
 
         >>> blocked = DunningSchedule.standard(grace_days=10, cancel_at_cycle_end=False,
         ...                                    deletion_days=None)
         >>> [(s.move.value, s.anchor.value, s.days) for s in blocked.steps]
         [('notify', 'overdue', 0), ('freeze', 'overdue', 10)]
         """
-        steps = [DunningStep(move=DunningMove.NOTIFY, notice=NoticeKind.PAYMENT_OVERDUE)]
+        steps = [
+            DunningStep(move=DunningMove.NOTIFY, notice=SubscriptionNoticeKind.PAYMENT_OVERDUE)
+        ]
         events: list[tuple[int, int, DunningStep]] = []
         for i, days in enumerate(retry_days):
             events.append(
-                (c.whole(f"retry_days[{i}]", days, 1), 0, DunningStep(move="retry", days=days))
+                (
+                    checks.whole(f"retry_days[{i}]", days, low=1, error=SubscriptionError),
+                    0,
+                    DunningStep(move="retry", days=days),
+                )
             )
         for i, days in enumerate(reminder_days):
-            day = c.whole(f"reminder_days[{i}]", days, 1)
-            step = DunningStep(move="notify", days=day, notice=NoticeKind.PAYMENT_REMINDER)
+            day = checks.whole(f"reminder_days[{i}]", days, low=1, error=SubscriptionError)
+            step = DunningStep(
+                move="notify", days=day, notice=SubscriptionNoticeKind.PAYMENT_REMINDER
+            )
             events.append((day, 1, step))
         steps.extend(step for _, _, step in sorted(events, key=lambda e: (e[0], e[1])))
         if grace_days is not None:
-            steps.append(DunningStep(move="freeze", days=grace_days, notice=NoticeKind.FROZEN))
+            steps.append(
+                DunningStep(move="freeze", days=grace_days, notice=SubscriptionNoticeKind.FROZEN)
+            )
         if cancel_after_days is not None:
             steps.append(
-                DunningStep(move="cancel", days=cancel_after_days, notice=NoticeKind.CANCELLED)
+                DunningStep(
+                    move="cancel", days=cancel_after_days, notice=SubscriptionNoticeKind.CANCELLED
+                )
             )
-        elif c.flag("cancel_at_cycle_end", cancel_at_cycle_end):
+        elif checks.flag("cancel_at_cycle_end", cancel_at_cycle_end, error=SubscriptionError):
             steps.append(
-                DunningStep(move="cancel", anchor="cycle_end", notice=NoticeKind.CANCELLED)
+                DunningStep(
+                    move="cancel", anchor="cycle_end", notice=SubscriptionNoticeKind.CANCELLED
+                )
             )
         if deletion_days is not None:
             steps.append(
@@ -253,7 +248,7 @@ class DunningSchedule:
                     move="mark_for_deletion",
                     anchor="cancelled",
                     days=deletion_days,
-                    notice=NoticeKind.MARKED_FOR_DELETION,
+                    notice=SubscriptionNoticeKind.MARKED_FOR_DELETION,
                 )
             )
         return cls(steps=steps)
@@ -311,7 +306,7 @@ class ScheduledMove:
         return self.step.move
 
     @property
-    def notice(self) -> NoticeKind | None:
+    def notice(self) -> SubscriptionNoticeKind | None:
         """The step's notice, if any."""
         return self.step.notice
 
@@ -389,14 +384,13 @@ def simulate_dunning(
     2026-03-13 retry
     2026-03-15 freeze frozen
     """
-    if not isinstance(schedule, DunningSchedule):
-        raise SubscriptionError("schedule", schedule, "a DunningSchedule")
-    overdue_on = c.day("overdue_on", overdue_on)
-    paid_on = c.optional_day("paid_on", paid_on)
+    checks.instance("schedule", schedule, DunningSchedule, error=SubscriptionError)
+    overdue_on = checks.day("overdue_on", overdue_on, error=PeriodError)
+    paid_on = None if paid_on is None else checks.day("paid_on", paid_on, error=PeriodError)
     if paid_on is not None and paid_on < overdue_on:
         raise PeriodError("paid_on", paid_on, f"a day on or after overdue_on ({overdue_on})")
-    if cycle is not None and not isinstance(cycle, BillingCycle):
-        raise SubscriptionError("cycle", cycle, "a BillingCycle or None")
+    if cycle is not None:
+        checks.instance("cycle", cycle, BillingCycle, error=SubscriptionError)
     cancelled = cancel_date(schedule, overdue_on, cycle)
     if cancelled is not None and paid_on is not None and paid_on < cancelled:
         cancelled = None

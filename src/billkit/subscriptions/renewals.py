@@ -1,6 +1,6 @@
 """Auto-renewal of hosted services from the balance or a saved payment method.
 
-The hosting provider's rules (REQUIREMENTS.md, section 3; seed 002):
+The hosting provider's rules:
 
 * with auto-renewal on, the system tries to pay for a service **one day
   before it expires** (**60 days** before for domains and SSL certificates;
@@ -43,16 +43,22 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
-from typing import Final
+from types import MappingProxyType
+from typing import ClassVar, Final
 
 import attrs
 from moneyed import Money
 
-from billkit._frozen import FrozenDict
-from billkit.errors import CurrencyMismatchError, SubscriptionError, TransitionError
+from billkit import _checks as checks
+from billkit._states import Machine
+from billkit.errors import PeriodError, SubscriptionError, TransitionError, ValidationError
 from billkit.periods import Period
-from billkit.subscriptions import _checks as c
-from billkit.subscriptions.actions import Action, ActionKind, NoticeKind, Transition
+from billkit.subscriptions.actions import (
+    ActionKind,
+    SubscriptionAction,
+    SubscriptionNoticeKind,
+    Transition,
+)
 from billkit.subscriptions.services import (
     BALANCE,
     DEFAULT_SERVICE_SETTINGS,
@@ -110,34 +116,30 @@ class MethodEvent(str, enum.Enum):
 
 _M = MethodState
 _ME = MethodEvent
-_METHOD_TABLE: Final[Mapping[MethodState, Mapping[MethodEvent, MethodState]]] = {
-    _M.SETTING_UP: {_ME.SETUP_SUCCEEDED: _M.ENABLED, _ME.SETUP_FAILED: _M.NOT_WORKING},
-    _M.ENABLED: {
-        _ME.PAYMENT_SUCCEEDED: _M.ENABLED,
-        _ME.PAYMENT_FAILED: _M.NOT_WORKING,
-        _ME.SET_UP_AGAIN: _M.SETTING_UP,
+_METHODS: Final[Machine[MethodState, MethodEvent]] = Machine(
+    "saved method",
+    MethodState,
+    {
+        (_M.SETTING_UP, _ME.SETUP_SUCCEEDED): _M.ENABLED,
+        (_M.SETTING_UP, _ME.SETUP_FAILED): _M.NOT_WORKING,
+        (_M.ENABLED, _ME.PAYMENT_SUCCEEDED): _M.ENABLED,
+        (_M.ENABLED, _ME.PAYMENT_FAILED): _M.NOT_WORKING,
+        (_M.ENABLED, _ME.SET_UP_AGAIN): _M.SETTING_UP,
+        (_M.NOT_WORKING, _ME.PAYMENT_SUCCEEDED): _M.ENABLED,
+        (_M.NOT_WORKING, _ME.PAYMENT_FAILED): _M.NOT_WORKING,
+        (_M.NOT_WORKING, _ME.SET_UP_AGAIN): _M.SETTING_UP,
     },
-    _M.NOT_WORKING: {
-        _ME.PAYMENT_SUCCEEDED: _M.ENABLED,
-        _ME.PAYMENT_FAILED: _M.NOT_WORKING,
-        _ME.SET_UP_AGAIN: _M.SETTING_UP,
-    },
-}
+    events=MethodEvent,
+    error=SubscriptionError,
+)
+"""A saved method's lifecycle: set up, then updated by every payment."""
 
 
-def _method_state(value: object) -> MethodState:
-    return c.member(MethodState, "state", value)
-
-
-def _method_id(value: object) -> str:
-    text = c.text("id", value)
-    if text == BALANCE:
-        raise SubscriptionError("id", value, f"an id other than {BALANCE!r} (the account balance)")
-    return text
-
-
-def _name(value: object) -> str:
-    return c.text("name", value, required=False)
+def _not_balance(_: object, field: attrs.Attribute[str], value: str) -> None:
+    if value == BALANCE:
+        raise SubscriptionError(
+            field.name, value, f"an id other than {BALANCE!r} (the account balance)"
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -148,9 +150,11 @@ class SavedMethod:
     <MethodState.ENABLED: 'enabled'>
     """
 
-    id: str = attrs.field(converter=_method_id)
-    name: str = attrs.field(default="", converter=_name)
-    state: MethodState = attrs.field(default=MethodState.ENABLED, converter=_method_state)
+    _error_class: ClassVar[type[ValidationError]] = SubscriptionError
+
+    id: str = attrs.field(converter=checks.TEXT, validator=_not_balance)
+    name: str = attrs.field(default="", converter=checks.FREE_TEXT)
+    state: MethodState = attrs.field(default=MethodState.ENABLED, converter=checks.MEMBER)
 
 
 def method_transition(method: SavedMethod, event: MethodEvent | str) -> SavedMethod:
@@ -165,33 +169,21 @@ def method_transition(method: SavedMethod, event: MethodEvent | str) -> SavedMet
     ...
     billkit.errors.TransitionError: saved method card-1111 in state 'setting_up' cannot 'payment_failed'; allowed: 'setup_succeeded', 'setup_failed'
     """
-    if not isinstance(method, SavedMethod):
-        raise SubscriptionError("method", method, "a SavedMethod")
-    event = c.member(MethodEvent, "event", event)
-    moves = _METHOD_TABLE[method.state]
-    if event not in moves:
-        raise TransitionError(
-            f"saved method {method.id}", method.state.value, event.value, [e.value for e in moves]
-        )
-    return attrs.evolve(method, state=moves[event])
+    checks.instance("method", method, SavedMethod, error=SubscriptionError)
+    state = _METHODS.apply(method.state, event, subject=f"saved method {method.id}")
+    return attrs.evolve(method, state=state)
 
 
 def _leads(value: object) -> Mapping[str, int]:
     if not isinstance(value, Mapping):
         raise SubscriptionError("lead_days", value, "a mapping of product kind to days")
     out = {
-        c.text("lead_days", product): c.whole(f"lead_days[{product!r}]", days, 0, 3660)
+        checks.text("lead_days", product, error=SubscriptionError): checks.whole(
+            f"lead_days[{product!r}]", days, low=0, high=3660, error=SubscriptionError
+        )
         for product, days in value.items()
     }
-    return FrozenDict(dict(sorted(out.items())))
-
-
-def _default_lead(value: object) -> int:
-    return c.whole("default_lead_days", value, 0, 3660)
-
-
-def _retry(value: object) -> int:
-    return c.whole("retry_days", value, 1, 3660)
+    return MappingProxyType(dict(sorted(out.items())))
 
 
 @attrs.frozen(kw_only=True)
@@ -209,14 +201,20 @@ class RenewalSettings:
     (60, 60, 1)
     """
 
+    _error_class: ClassVar[type[ValidationError]] = SubscriptionError
+
     lead_days: Mapping[str, int] = attrs.field(
         factory=lambda: {"domain": 60, "ssl_certificate": 60},
         converter=_leads,
         eq=False,
         hash=False,
     )
-    default_lead_days: int = attrs.field(default=1, converter=_default_lead)
-    retry_days: int = attrs.field(default=1, converter=_retry)
+    default_lead_days: int = attrs.field(
+        default=1, converter=checks.WHOLE, metadata=checks.options(low=0, high=3660)
+    )
+    retry_days: int = attrs.field(
+        default=1, converter=checks.WHOLE, metadata=checks.options(low=1, high=3660)
+    )
     _key: tuple[tuple[str, int], ...] = attrs.field(init=False, repr=False)
 
     @_key.default
@@ -248,7 +246,7 @@ class RenewalOutcome:
 
     service: Service
     method: SavedMethod | None = None
-    actions: tuple[Action, ...] = ()
+    actions: tuple[SubscriptionAction, ...] = ()
     transitions: tuple[Transition, ...] = ()
 
 
@@ -265,8 +263,7 @@ def renewal_window(service: Service, settings: RenewalSettings = DEFAULT_RENEWAL
     >>> print(renewal_window(domain))
     2026-04-02..2026-06-01
     """
-    if not isinstance(service, Service):
-        raise SubscriptionError("service", service, "a Service")
+    checks.instance("service", service, Service, error=SubscriptionError)
     if service.expires_on is None:
         return None
     lead = settings.lead_for(service.product)
@@ -278,8 +275,7 @@ def renewal_window(service: Service, settings: RenewalSettings = DEFAULT_RENEWAL
 def _check_method(service: Service, method: SavedMethod | None) -> SavedMethod | None:
     if method is None:
         return None
-    if not isinstance(method, SavedMethod):
-        raise SubscriptionError("method", method, "a SavedMethod or None")
+    checks.instance("method", method, SavedMethod, error=SubscriptionError)
     if service.pay_from != method.id:
         raise SubscriptionError(
             "method",
@@ -303,10 +299,7 @@ def _source_problem(
             raise SubscriptionError(
                 "balance", None, f"the account balance: service {service.id} renews from it"
             )
-        if balance.currency != service.price.currency:
-            raise CurrencyMismatchError(
-                "balance", balance, f"an amount in {service.price.currency}"
-            )
+        checks.same_currency("balance", balance, service.price.currency, error=SubscriptionError)
         if balance < service.price:
             return f"not enough on the balance ({balance.amount} of {service.price.amount} needed)"
         return None
@@ -368,12 +361,11 @@ def renewal_day(
     >>> renewal_day(day.service, date(2026, 4, 1), balance=Money("120.00", "RUB")).service.state
     <ServiceState.STOPPED_BY_ADMIN: 'stopped_by_admin'>
     """
-    if not isinstance(service, Service):
-        raise SubscriptionError("service", service, "a Service")
-    on = c.day("on", on)
+    checks.instance("service", service, Service, error=SubscriptionError)
+    on = checks.day("on", on, error=PeriodError)
     method = _check_method(service, method)
-    c.flag("balance_blocked", balance_blocked)
-    actions: list[Action] = []
+    checks.flag("balance_blocked", balance_blocked, error=SubscriptionError)
+    actions: list[SubscriptionAction] = []
     transitions: list[Transition] = []
     if (
         service.billing is BillingMode.PERIODIC
@@ -388,11 +380,11 @@ def renewal_day(
         actions.extend(out.actions)
         transitions.extend(out.transitions)
         actions.append(
-            Action(
+            SubscriptionAction(
                 on=on,
                 kind=ActionKind.NOTIFY,
                 subject=service.id,
-                notice=NoticeKind.SERVICE_EXPIRED,
+                notice=SubscriptionNoticeKind.SERVICE_EXPIRED,
                 reason=f"the paid term ended on {service.expires_on}",
             )
         )
@@ -415,7 +407,7 @@ def renewal_day(
             term = f"auto-renewal, term ends {service.expires_on}"
             if service.pay_from == BALANCE:
                 actions.append(
-                    Action(
+                    SubscriptionAction(
                         on=on,
                         kind=ActionKind.DEBIT_BALANCE,
                         subject=service.id,
@@ -425,7 +417,7 @@ def renewal_day(
                 )
             else:
                 actions.append(
-                    Action(
+                    SubscriptionAction(
                         on=on,
                         kind=ActionKind.CHARGE,
                         subject=service.id,
@@ -438,11 +430,11 @@ def renewal_day(
         elif service.renewal_failed_on is None:
             service = attrs.evolve(service, renewal_failed_on=on, last_attempt_on=on)
             actions.append(
-                Action(
+                SubscriptionAction(
                     on=on,
                     kind=ActionKind.NOTIFY,
                     subject=service.id,
-                    notice=NoticeKind.RENEWAL_FAILED,
+                    notice=SubscriptionNoticeKind.RENEWAL_FAILED,
                     reason=problem,
                 )
             )
@@ -480,17 +472,16 @@ def renewal_result(
     >>> renewal_result(vps, date(2026, 2, 27), paid=True, method=card).service.expires_on
     datetime.date(2026, 3, 31)
     """
-    if not isinstance(service, Service):
-        raise SubscriptionError("service", service, "a Service")
-    on = c.day("on", on)
-    c.flag("paid", paid)
+    checks.instance("service", service, Service, error=SubscriptionError)
+    on = checks.day("on", on, error=PeriodError)
+    checks.flag("paid", paid, error=SubscriptionError)
     method = _check_method(service, method)
-    reason = c.text("reason", reason, required=False)
+    reason = checks.text("reason", reason, required=False, error=SubscriptionError)
     if service.expires_on is None or service.term is None:
         raise SubscriptionError("service", service.id, "a periodically billed service with a term")
     if service.state is ServiceState.DELETED:
         raise TransitionError(f"service {service.id}", service.state.value, "renew", ())
-    actions: list[Action] = []
+    actions: list[SubscriptionAction] = []
     transitions: list[Transition] = []
     if not paid:
         if method is not None:
@@ -501,11 +492,11 @@ def renewal_result(
             renewal_failed_on=service.renewal_failed_on or on,
         )
         actions.append(
-            Action(
+            SubscriptionAction(
                 on=on,
                 kind=ActionKind.NOTIFY,
                 subject=service.id,
-                notice=NoticeKind.RENEWAL_FAILED,
+                notice=SubscriptionNoticeKind.RENEWAL_FAILED,
                 method=method.id if method is not None else None,
                 reason=reason or "the payment failed",
             )
@@ -531,11 +522,11 @@ def renewal_result(
         last_attempt_on=None,
     )
     actions.append(
-        Action(
+        SubscriptionAction(
             on=on,
             kind=ActionKind.NOTIFY,
             subject=service.id,
-            notice=NoticeKind.SERVICE_RENEWED,
+            notice=SubscriptionNoticeKind.SERVICE_RENEWED,
             reason=f"paid until {expiry}",
         )
     )
@@ -546,7 +537,7 @@ def renewal_result(
 
 def delete_method(
     method: SavedMethod, services: Iterable[Service], on: date
-) -> tuple[tuple[Service, ...], tuple[Action, ...]]:
+) -> tuple[tuple[Service, ...], tuple[SubscriptionAction, ...]]:
     """Delete a saved method: auto-renewal goes off for every service bound to it.
 
     Returns the services (all of them, in order; those bound to the method
@@ -564,14 +555,12 @@ def delete_method(
     >>> [(s.id, s.auto_renew) for s in services], [str(x) for x in actions]
     ([('vps-7', False), ('dns-1', True)], ['2026-03-10 vps-7 notify auto_renewal_off via card-1111 (its saved method was deleted)'])
     """
-    if not isinstance(method, SavedMethod):
-        raise SubscriptionError("method", method, "a SavedMethod")
-    on = c.day("on", on)
+    checks.instance("method", method, SavedMethod, error=SubscriptionError)
+    on = checks.day("on", on, error=PeriodError)
     out: list[Service] = []
-    actions: list[Action] = []
+    actions: list[SubscriptionAction] = []
     for i, service in enumerate(services):
-        if not isinstance(service, Service):
-            raise SubscriptionError(f"services[{i}]", service, "a Service")
+        checks.instance(f"services[{i}]", service, Service, error=SubscriptionError)
         if service.pay_from == method.id:
             was_on = service.auto_renew
             service = attrs.evolve(
@@ -583,11 +572,11 @@ def delete_method(
             )
             if was_on:
                 actions.append(
-                    Action(
+                    SubscriptionAction(
                         on=on,
                         kind=ActionKind.NOTIFY,
                         subject=service.id,
-                        notice=NoticeKind.AUTO_RENEWAL_OFF,
+                        notice=SubscriptionNoticeKind.AUTO_RENEWAL_OFF,
                         method=method.id,
                         reason="its saved method was deleted",
                     )

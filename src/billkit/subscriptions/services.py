@@ -1,6 +1,6 @@
 """Hosted services: their states, who may move them, and which of them are billed.
 
-The hosting provider's billing panel (REQUIREMENTS.md, section 3; seed 002)
+The hosting provider's billing panel
 shows every service in one of nine states: ordered, active, suspended by the
 customer (a daily-billed service), stopped by the customer (a periodically
 billed one), stopped by the administrator, stopped for a violation,
@@ -30,19 +30,27 @@ a periodic service's paid term keeps running whatever stops it.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import Final
+from types import MappingProxyType
+from typing import ClassVar, Final
 
 import attrs
 from moneyed import Money
 
-from billkit._frozen import FrozenDict
-from billkit.errors import NotAllowedError, SubscriptionError, TransitionError
-from billkit.money import to_money
+from billkit import _checks as checks
+from billkit._states import Machine
+from billkit.errors import (
+    NotAllowedError,
+    PeriodError,
+    SubscriptionError,
+    TransitionError,
+    ValidationError,
+)
 from billkit.periods import MONTHLY, Cycle
-from billkit.subscriptions import _checks as c
-from billkit.subscriptions.actions import Action, ActionKind, Transition
+from billkit.subscriptions.actions import ActionKind, SubscriptionAction, Transition
+from billkit.subscriptions.settings import DAY
 
 __all__ = [
     "BALANCE",
@@ -209,6 +217,52 @@ _BEGIN_ACTORS: Final = {
 }
 
 
+_BY_PROVIDER: Final = frozenset({SS.STOPPED_BY_ADMIN, SS.STOPPED_FOR_VIOLATION})
+
+
+@functools.cache
+def _lifecycle(
+    stop_to: ServiceState, finish_to: ServiceState | None, renew_to: ServiceState | None
+) -> Machine[ServiceState, ServiceEvent]:
+    """The service lifecycle as a table, for a service whose customer stop leads
+    to ``stop_to`` (by billing mode), whose operation in progress ends in
+    ``finish_to`` and whose expiry stop a renewal lifts to ``renew_to`` (``None``:
+    no such move). The states each event may start from are :data:`_TABLE`'s."""
+    targets: dict[ServiceEvent, ServiceState | None] = {
+        E.PAY: SS.PROCESSING,
+        E.REQUIRE_SETUP: SS.NEEDS_SETUP,
+        E.COMPLETE_SETUP: SS.PROCESSING,
+        E.RUN_OUT_OF_STOCK: SS.OUT_OF_STOCK,
+        E.RESTOCK: SS.PROCESSING,
+        E.BEGIN: SS.PROCESSING,
+        E.FINISH: finish_to,
+        E.STOP: stop_to,
+        E.START: SS.ACTIVE,
+        E.ADMIN_STOP: SS.STOPPED_BY_ADMIN,
+        E.ADMIN_START: SS.ACTIVE,
+        E.VIOLATION: SS.STOPPED_FOR_VIOLATION,
+        E.EXPIRE: SS.STOPPED_BY_ADMIN,  # a provider's stop stays as it is (below)
+        E.RENEW: renew_to,
+        E.DELETE: SS.DELETED,
+    }
+    table: dict[tuple[ServiceState, ServiceEvent], ServiceState] = {}
+    for state in SS:  # in state order, each state's events in event order
+        for event, (starts, _) in _TABLE.items():
+            after = targets[event]
+            if state not in starts or after is None:
+                continue
+            if event is E.EXPIRE and state in _BY_PROVIDER:
+                after = state
+            table[(state, event)] = after
+    return Machine("service", ServiceState, table, events=ServiceEvent, error=SubscriptionError)
+
+
+def _machine(service: Service) -> Machine[ServiceState, ServiceEvent]:
+    finish_to = _finish_state(service) if service.state is SS.PROCESSING else None
+    renew_to = service.resume_state if service.expired_on is not None else None
+    return _lifecycle(_customer_stop(service), finish_to, renew_to)
+
+
 def _billed_map(value: object) -> Mapping[BillingMode, frozenset[ServiceState]]:
     if not isinstance(value, Mapping):
         raise SubscriptionError(
@@ -216,16 +270,17 @@ def _billed_map(value: object) -> Mapping[BillingMode, frozenset[ServiceState]]:
         )
     merged = dict(_DEFAULT_BILLED)
     for key, states in value.items():
-        mode = c.member(BillingMode, "billed", key)
+        mode = checks.member("billed", key, BillingMode, error=SubscriptionError)
         if isinstance(states, str) or not isinstance(states, Iterable):
             raise SubscriptionError(f"billed[{mode.value!r}]", states, "a set of ServiceState")
         merged[mode] = frozenset(
-            c.member(ServiceState, f"billed[{mode.value!r}]", s) for s in states
+            checks.member(f"billed[{mode.value!r}]", s, ServiceState, error=SubscriptionError)
+            for s in states
         )
-    return FrozenDict(merged)
+    return MappingProxyType(merged)
 
 
-_DEFAULT_BILLED: Final = FrozenDict(
+_DEFAULT_BILLED: Final = MappingProxyType(
     {
         BillingMode.DAILY: frozenset({SS.ACTIVE, SS.PROCESSING}),
         BillingMode.PERIODIC: frozenset(
@@ -272,55 +327,12 @@ DEFAULT_SERVICE_SETTINGS: Final = ServiceSettings()
 """Daily services billed while they run; periodic terms run once opened."""
 
 
-def _state(value: object) -> ServiceState:
-    return c.member(ServiceState, "state", value)
-
-
-def _mode(value: object) -> BillingMode:
-    return c.member(BillingMode, "billing", value)
-
-
-def _op(value: object) -> Operation | None:
-    return None if value is None else c.member(Operation, "operation", value)
-
-
-def _optional_state(value: object) -> ServiceState | None:
-    return None if value is None else c.member(ServiceState, "resume_state", value)
-
-
-def _price(value: object) -> Money:
-    money = to_money(value, field="price")
-    if money.amount < 0:
-        raise SubscriptionError("price", value, "an amount of zero or more")
-    return money
-
-
 def _term(value: object) -> Cycle | None:
     if value is None or isinstance(value, Cycle):
         return value
     if isinstance(value, str):
         return Cycle.parse(value)
     raise SubscriptionError("term", value, "a Cycle such as MONTHLY, or None")
-
-
-def _product(value: object) -> str:
-    return c.text("product", value)
-
-
-def _id(value: object) -> str:
-    return c.text("id", value)
-
-
-def _optional_text(value: object) -> str | None:
-    return None if value is None else c.text("pay_from", value)
-
-
-def _optional_day(value: object) -> date | None:
-    return c.optional_day("date", value)
-
-
-def _auto(value: object) -> bool:
-    return c.flag("auto_renew", value)
 
 
 @attrs.frozen(kw_only=True)
@@ -348,21 +360,23 @@ class Service:
     Cycle(unit=<CycleUnit.YEAR: 'year'>, count=1)
     """
 
-    id: str = attrs.field(converter=_id)
-    product: str = attrs.field(default="service", converter=_product)
-    billing: BillingMode = attrs.field(default=BillingMode.PERIODIC, converter=_mode)
-    state: ServiceState = attrs.field(default=ServiceState.ORDERED, converter=_state)
-    price: Money = attrs.field(converter=_price)
+    _error_class: ClassVar[type[ValidationError]] = SubscriptionError
+
+    id: str = attrs.field(converter=checks.TEXT)
+    product: str = attrs.field(default="service", converter=checks.TEXT)
+    billing: BillingMode = attrs.field(default=BillingMode.PERIODIC, converter=checks.MEMBER)
+    state: ServiceState = attrs.field(default=ServiceState.ORDERED, converter=checks.MEMBER)
+    price: Money = attrs.field(converter=checks.MONEY, metadata=checks.options(sign="zero_or_more"))
     term: Cycle | None = attrs.field(default=MONTHLY, converter=_term)
-    anchor: date | None = attrs.field(default=None, converter=_optional_day)
-    expires_on: date | None = attrs.field(default=None, converter=_optional_day)
-    auto_renew: bool = attrs.field(default=False, converter=_auto)
-    pay_from: str | None = attrs.field(default=None, converter=_optional_text)
-    operation: Operation | None = attrs.field(default=None, converter=_op)
-    resume_state: ServiceState | None = attrs.field(default=None, converter=_optional_state)
-    expired_on: date | None = attrs.field(default=None, converter=_optional_day)
-    renewal_failed_on: date | None = attrs.field(default=None, converter=_optional_day)
-    last_attempt_on: date | None = attrs.field(default=None, converter=_optional_day)
+    anchor: date | None = attrs.field(default=None, converter=DAY)
+    expires_on: date | None = attrs.field(default=None, converter=DAY)
+    auto_renew: bool = attrs.field(default=False, converter=checks.FLAG)
+    pay_from: str | None = attrs.field(default=None, converter=checks.TEXT)
+    operation: Operation | None = attrs.field(default=None, converter=checks.MEMBER)
+    resume_state: ServiceState | None = attrs.field(default=None, converter=checks.MEMBER)
+    expired_on: date | None = attrs.field(default=None, converter=DAY)
+    renewal_failed_on: date | None = attrs.field(default=None, converter=DAY)
+    last_attempt_on: date | None = attrs.field(default=None, converter=DAY)
 
     def __attrs_post_init__(self) -> None:
         if self.billing is BillingMode.DAILY:
@@ -422,7 +436,7 @@ class ServiceOutcome:
     """
 
     service: Service
-    actions: tuple[Action, ...] = ()
+    actions: tuple[SubscriptionAction, ...] = ()
     transitions: tuple[Transition, ...] = ()
 
 
@@ -436,8 +450,7 @@ def is_billed(service: Service, settings: ServiceSettings = DEFAULT_SERVICE_SETT
     >>> is_billed(vm)     # a periodic term runs while the customer keeps it stopped
     True
     """
-    if not isinstance(service, Service):
-        raise SubscriptionError("service", service, "a Service")
+    checks.instance("service", service, Service, error=SubscriptionError)
     if service.state is ServiceState.PROCESSING and service.operation is Operation.OPENING:
         return False
     return service.state in settings.billed[service.billing]
@@ -445,7 +458,7 @@ def is_billed(service: Service, settings: ServiceSettings = DEFAULT_SERVICE_SETT
 
 def daily_charge(
     service: Service, on: date, settings: ServiceSettings = DEFAULT_SERVICE_SETTINGS
-) -> Action | None:
+) -> SubscriptionAction | None:
     """The day's charge of a daily-billed service: a debit of its price, or ``None``.
 
     >>> from datetime import date
@@ -457,10 +470,10 @@ def daily_charge(
     >>> daily_charge(attrs.evolve(vps, state="suspended"), date(2026, 3, 2)) is None
     True
     """
-    on = c.day("on", on)
+    on = checks.day("on", on, error=PeriodError)
     if service.billing is not BillingMode.DAILY or not is_billed(service, settings):
         return None
-    return Action(
+    return SubscriptionAction(
         on=on,
         kind=ActionKind.DEBIT_BALANCE,
         subject=service.id,
@@ -472,8 +485,8 @@ def daily_charge(
 def _allowed(service: Service, actor: Actor) -> tuple[str, ...]:
     return tuple(
         event.value
-        for event, (states, actors) in _TABLE.items()
-        if service.state in states and actor in actors
+        for event in _machine(service).allowed(service.state)
+        if actor in _TABLE[event][1]
     )
 
 
@@ -523,17 +536,16 @@ def service_transition(
     ...
     billkit.errors.NotAllowedError: role 'customer' may not 'admin_start'; allowed roles: 'admin'
     """
-    if not isinstance(service, Service):
-        raise SubscriptionError("service", service, "a Service")
-    event = c.member(ServiceEvent, "event", event)
-    who = c.member(Actor, "actor", actor)
-    on = c.day("on", on)
+    checks.instance("service", service, Service, error=SubscriptionError)
+    event = checks.member("event", event, ServiceEvent, error=SubscriptionError)
+    who = checks.member("actor", actor, Actor, error=SubscriptionError)
+    on = checks.day("on", on, error=PeriodError)
     states, actors = _TABLE[event]
     op: Operation | None = None
     if event is E.BEGIN:
         if operation is None:
             raise SubscriptionError("operation", None, "an Operation for 'begin'")
-        op = c.member(Operation, "operation", operation)
+        op = checks.member("operation", operation, Operation, error=SubscriptionError)
         if op not in _BEGIN_ACTORS:
             raise SubscriptionError(
                 "operation", op.value, "an operation other than 'opening' (paying opens a service)"
@@ -545,78 +557,80 @@ def service_transition(
             states = frozenset({SS.SUSPENDED, SS.STOPPED})
     if who not in actors:
         raise NotAllowedError(who.value, event.value, sorted(a.value for a in actors))
-    if service.state not in states:
+    machine = _machine(service)
+    renewable = service.resume_state if service.expired_on is not None else None
+    if event is E.RENEW and service.state is SS.STOPPED_BY_ADMIN and renewable is None:
+        raise TransitionError(
+            f"service {service.id}",
+            f"{service.state.value} (not by its expiry)",
+            event.value,
+            [e for e in _allowed(service, who) if e != E.RENEW.value],
+        )
+    if service.state not in states or not machine.can(service.state, event):
         raise TransitionError(
             f"service {service.id}", service.state.value, event.value, _allowed(service, who)
         )
+    after = machine.apply(service.state, event)
     changes: dict[str, object] = {}
     reason = ""
     if event is E.PAY:
-        changes = {"state": SS.PROCESSING, "operation": Operation.OPENING, "resume_state": None}
+        changes = {"operation": Operation.OPENING, "resume_state": None}
         reason = "paid: opening"
     elif event is E.REQUIRE_SETUP:
-        changes = {"state": SS.NEEDS_SETUP, "operation": None, "resume_state": None}
+        changes = {"operation": None, "resume_state": None}
         reason = "needs setup"
     elif event in (E.COMPLETE_SETUP, E.RESTOCK):
-        changes = {"state": SS.PROCESSING, "operation": Operation.OPENING, "resume_state": None}
+        changes = {"operation": Operation.OPENING, "resume_state": None}
         reason = "opening"
     elif event is E.RUN_OUT_OF_STOCK:
-        changes = {"state": SS.OUT_OF_STOCK, "operation": None, "resume_state": None}
+        changes = {"operation": None, "resume_state": None}
         reason = "out of stock"
     elif event is E.BEGIN:
         assert op is not None
-        changes = {"state": SS.PROCESSING, "operation": op, "resume_state": service.state}
+        changes = {"operation": op, "resume_state": service.state}
         reason = op.value
     elif event is E.FINISH:
-        changes = {"state": _finish_state(service), "operation": None, "resume_state": None}
+        changes = {"operation": None, "resume_state": None}
         reason = f"{service.operation.value if service.operation else ''} finished"
     elif event is E.STOP:
-        changes = {"state": _customer_stop(service)}
+        changes = {}
         reason = "stopped by the customer"
     elif event is E.START:
-        changes = {"state": SS.ACTIVE}
+        changes = {}
         reason = "started by the customer"
     elif event is E.ADMIN_STOP:
-        changes = {"state": SS.STOPPED_BY_ADMIN}
+        changes = {}
         reason = "stopped by the administrator"
     elif event is E.ADMIN_START:
-        changes = {"state": SS.ACTIVE, "expired_on": None}
+        changes = {"expired_on": None}
         reason = "started by the administrator"
     elif event is E.VIOLATION:
-        changes = {"state": SS.STOPPED_FOR_VIOLATION}
+        changes = {}
         reason = "stopped for exceeding the violation limit"
     elif event is E.EXPIRE:
         reason = f"the paid term ended on {service.expires_on}"
         if service.state in _STOPPED - {SS.SUSPENDED, SS.STOPPED}:
-            changes = {"expired_on": on}  # stopped already, by the provider: stays so
+            changes = {"expired_on": on}  # stopped already, by the provider: stays so (the table)
         else:
             was = service.state
             if was is SS.PROCESSING:
                 was = service.resume_state or SS.ACTIVE
             changes = {
-                "state": SS.STOPPED_BY_ADMIN,
                 "operation": None,
                 "resume_state": was,
                 "expired_on": on,
             }
     elif event is E.RENEW:
-        if service.expired_on is None or service.resume_state is None:
-            raise TransitionError(
-                f"service {service.id}",
-                f"{service.state.value} (not by its expiry)",
-                event.value,
-                [e for e in _allowed(service, who) if e != E.RENEW.value],
-            )
-        changes = {"state": service.resume_state, "resume_state": None, "expired_on": None}
+        changes = {"resume_state": None, "expired_on": None}
         reason = "renewed after its expiry"
     else:  # DELETE
         changes = {
-            "state": SS.DELETED,
             "operation": None,
             "resume_state": None,
             "auto_renew": False,
         }
         reason = "deleted"
+    changes["state"] = after
     new = attrs.evolve(service, **changes)
     return _outcome(service, new, on, reason, event)
 
@@ -641,5 +655,9 @@ def _outcome(
         kind = ActionKind.START_SERVICE
     elif old.state is SS.ACTIVE and new.state in _STOPPED:
         kind = ActionKind.STOP_SERVICE
-    actions = () if kind is None else (Action(on=on, kind=kind, subject=new.id, reason=reason),)
+    actions = (
+        ()
+        if kind is None
+        else (SubscriptionAction(on=on, kind=kind, subject=new.id, reason=reason),)
+    )
     return ServiceOutcome(service=new, actions=actions, transitions=(transition,))

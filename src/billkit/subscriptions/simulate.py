@@ -1,7 +1,7 @@
 """Replay a subscription day by day from its events: no clock, no I/O.
 
 :func:`simulate` takes a subscription, the events that will happen to it
-(each dated) and a last day, and runs the lifecycle one day at a time, as a
+(each dated) and the day to stop before, and runs the lifecycle one day at a time, as a
 nightly job and a webhook handler would: each day, time first
 (:func:`~billkit.subscriptions.advance`), then that day's events in the order
 given (:func:`~billkit.subscriptions.apply`). The :class:`Timeline` keeps
@@ -18,7 +18,7 @@ a year at a glance and a test can assert every one of them.
 ...     Subscribe(on=date(2026, 1, 20), role="org_admin", plan=growth),
 ...     PaymentSucceeded(on=date(2026, 1, 20), invoice_id="org-1/0001"),
 ...     PaymentSucceeded(on=date(2026, 2, 20), invoice_id="org-1/0002"),
-... ], until=date(2026, 2, 28))
+... ], until=date(2026, 3, 1))
 >>> for start, end, state in timeline.spans():
 ...     print(start, end, state.value)
 2026-01-01 2026-01-15 trial
@@ -35,9 +35,9 @@ from datetime import date, timedelta
 
 import attrs
 
+from billkit import _checks as checks
 from billkit.errors import PeriodError, SubscriptionError
-from billkit.subscriptions import _checks as c
-from billkit.subscriptions.actions import Access, Action, Transition
+from billkit.subscriptions.actions import Access, SubscriptionAction, Transition
 from billkit.subscriptions.lifecycle import (
     DEFAULT_LIFECYCLE,
     Event,
@@ -68,7 +68,7 @@ class Day:
 
     on: date
     subscription: Subscription = attrs.field(repr=False)
-    actions: tuple[Action, ...] = ()
+    actions: tuple[SubscriptionAction, ...] = ()
     transitions: tuple[Transition, ...] = ()
 
     @property
@@ -84,8 +84,8 @@ class Day:
 
 @attrs.frozen(kw_only=True)
 class Timeline:
-    """The days of a simulation, from the first day to ``until``, and the
-    subscription at the end (``final``).
+    """The days of a simulation, from the first day to the day before ``until``,
+    and the subscription at the end (``final``).
 
     >>> from datetime import date
     >>> from billkit.money import Money
@@ -93,7 +93,7 @@ class Timeline:
     >>> from billkit.subscriptions import start_trial
     >>> plan = Plan(code="growth", name="Growth", currency="EUR", base_fee=Money("99.00", "EUR"))
     >>> timeline = simulate(start_trial("org-1", plan=plan, on=date(2026, 1, 1), days=7).subscription,
-    ...                     [], until=date(2026, 1, 10))
+    ...                     [], until=date(2026, 1, 11))
     >>> len(timeline.days), timeline.state_on(date(2026, 1, 7)).value, timeline.final.state.value
     (10, 'trial', 'trial_ended')
     >>> [str(t) for t in timeline.transitions]
@@ -105,7 +105,7 @@ class Timeline:
 
     def on(self, day: date) -> Day:
         """The simulated day ``day``."""
-        day = c.day("day", day)
+        day = checks.day("day", day, error=PeriodError)
         first = self.days[0].on
         index = (day - first).days
         if not 0 <= index < len(self.days):
@@ -117,7 +117,7 @@ class Timeline:
         return self.on(day).state
 
     @property
-    def actions(self) -> tuple[Action, ...]:
+    def actions(self) -> tuple[SubscriptionAction, ...]:
         """Every action, in order."""
         return tuple(a for d in self.days for a in d.actions)
 
@@ -144,10 +144,11 @@ def simulate(
     until: date,
     settings: LifecycleSettings = DEFAULT_LIFECYCLE,
 ) -> Timeline:
-    """Run ``subscription`` day by day to the end of ``until``, applying ``events``.
+    """Run ``subscription`` day by day until ``until`` (exclusive), applying ``events``.
 
-    Events must come in date order, none before the subscription's
-    ``as_of`` and none after ``until``; events of one day apply in the order
+    The last simulated day is the day before ``until``. Events must come in
+    date order, none before the subscription's ``as_of`` and none on or after
+    ``until``; events of one day apply in the order
     given. The first simulated day is ``as_of`` itself (its events, if any,
     apply to it). A refused event raises, as :func:`apply` does.
 
@@ -158,23 +159,24 @@ def simulate(
     >>> plan = Plan(code="growth", name="Growth", currency="EUR", base_fee=Money("99.00", "EUR"))
     >>> trial = start_trial("org-1", plan=plan, on=date(2026, 1, 1)).subscription
     >>> timeline = simulate(trial, [Cancel(on=date(2026, 1, 3), role="org_admin")],
-    ...                     until=date(2026, 4, 30))
+    ...                     until=date(2026, 5, 1))
     >>> [str(a) for a in timeline.actions if a.kind.value == "mark_for_deletion"]
     ['2026-04-03 org-1 mark_for_deletion (90 days after cancellation)']
     """
-    if not isinstance(subscription, Subscription):
-        raise SubscriptionError("subscription", subscription, "a Subscription")
-    until = c.day("until", until)
+    checks.instance("subscription", subscription, Subscription, error=SubscriptionError)
+    until = checks.day("until", until, error=PeriodError)
     start = subscription.as_of
-    if until < start:
-        raise PeriodError("until", until, f"a day on or after {start}, the subscription's as_of")
+    if until <= start:
+        raise PeriodError(
+            "until", until, f"a day after {start}, the subscription's as_of (until is exclusive)"
+        )
     pending = list(events)
     for i, event in enumerate(pending):
         when = getattr(event, "on", None)
         if not isinstance(when, date):
             raise SubscriptionError(f"events[{i}]", event, "a lifecycle event with a date")
-        if when < start or when > until:
-            raise PeriodError(f"events[{i}].on", when, f"a day from {start} to {until}")
+        if when < start or when >= until:
+            raise PeriodError(f"events[{i}].on", when, f"a day from {start} to before {until}")
         if i and when < pending[i - 1].on:
             raise PeriodError(
                 f"events[{i}].on", when, f"a day on or after the event before ({pending[i - 1].on})"
@@ -183,11 +185,11 @@ def simulate(
     days: list[Day] = []
     position = 0
     day = start
-    while day <= until:
-        actions: list[Action] = []
+    while day < until:
+        actions: list[SubscriptionAction] = []
         transitions: list[Transition] = []
         if day > start:
-            out = advance(sub, day, settings)
+            out = advance(sub, day + timedelta(days=1), settings)
             sub = out.subscription
             actions.extend(out.actions)
             transitions.extend(out.transitions)

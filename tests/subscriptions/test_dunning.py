@@ -8,13 +8,13 @@ import pytest
 
 from billkit.errors import PeriodError, ValidationError
 from billkit.periods import MONTHLY, BillingCycle
-from billkit.subscriptions import (
+from billkit.subscriptions.actions import SubscriptionNoticeKind
+from billkit.subscriptions.dunning import (
     MESSAGING_DUNNING,
     DunningAnchor,
     DunningMove,
     DunningSchedule,
     DunningStep,
-    NoticeKind,
     ScheduledMove,
     cancel_date,
     simulate_dunning,
@@ -36,14 +36,14 @@ class TestSteps:
         # REQUIREMENTS 4: notice, FROZEN after a 5-day grace period, CANCELLED at the end of
         # the cycle, marked for deletion 90 days after cancellation.
         assert [(s.move, s.anchor, s.days, s.notice) for s in MESSAGING_DUNNING.steps] == [
-            (DunningMove.NOTIFY, DunningAnchor.OVERDUE, 0, NoticeKind.PAYMENT_OVERDUE),
-            (DunningMove.FREEZE, DunningAnchor.OVERDUE, 5, NoticeKind.FROZEN),
-            (DunningMove.CANCEL, DunningAnchor.CYCLE_END, 0, NoticeKind.CANCELLED),
+            (DunningMove.NOTIFY, DunningAnchor.OVERDUE, 0, SubscriptionNoticeKind.PAYMENT_OVERDUE),
+            (DunningMove.FREEZE, DunningAnchor.OVERDUE, 5, SubscriptionNoticeKind.FROZEN),
+            (DunningMove.CANCEL, DunningAnchor.CYCLE_END, 0, SubscriptionNoticeKind.CANCELLED),
             (
                 DunningMove.MARK_FOR_DELETION,
                 DunningAnchor.CANCELLED,
                 90,
-                NoticeKind.MARKED_FOR_DELETION,
+                SubscriptionNoticeKind.MARKED_FOR_DELETION,
             ),
         ]
         assert (MESSAGING_DUNNING.grace_days, MESSAGING_DUNNING.deletion_days) == (5, 90)

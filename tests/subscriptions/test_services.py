@@ -14,29 +14,31 @@ from billkit.errors import (
     TransitionError,
     ValidationError,
 )
-from billkit.subscriptions import (
-    BALANCE,
-    ActionKind,
-    Actor,
-    BillingMode,
+from billkit.subscriptions import ActionKind
+from billkit.subscriptions.actions import SubscriptionNoticeKind
+from billkit.subscriptions.renewals import (
     MethodEvent,
     MethodState,
-    NoticeKind,
-    Operation,
     RenewalOutcome,
     RenewalSettings,
     SavedMethod,
+    delete_method,
+    method_transition,
+    renewal_day,
+    renewal_result,
+    renewal_window,
+)
+from billkit.subscriptions.services import (
+    BALANCE,
+    Actor,
+    BillingMode,
+    Operation,
     Service,
     ServiceEvent,
     ServiceSettings,
     ServiceState,
     daily_charge,
-    delete_method,
     is_billed,
-    method_transition,
-    renewal_day,
-    renewal_result,
-    renewal_window,
     service_transition,
 )
 
@@ -445,8 +447,8 @@ class TestAutoRenewal:
             ("dns-1", True, BALANCE),
         ]
         assert [(a.subject, a.notice) for a in actions] == [
-            ("vps-1", NoticeKind.AUTO_RENEWAL_OFF),
-            ("vps-2", NoticeKind.AUTO_RENEWAL_OFF),
+            ("vps-1", SubscriptionNoticeKind.AUTO_RENEWAL_OFF),
+            ("vps-2", SubscriptionNoticeKind.AUTO_RENEWAL_OFF),
         ]
         assert renewal_day(services[0], d("2026-03-31")).actions == ()
 
@@ -467,3 +469,17 @@ def test_a_deleted_service_is_not_renewed() -> None:
     with pytest.raises(TransitionError) as caught:
         renewal_result(vps(state="deleted", auto_renew=False), d("2026-03-31"), paid=True)
     assert caught.value.allowed == ()
+
+
+def test_the_service_lifecycle_table_deleted_is_final_and_reachable_from_every_state() -> None:
+    # Whatever the context (billing mode, operation in progress, expiry stop),
+    # DELETED has no way out and every other state may be deleted.
+    from billkit.subscriptions import services
+
+    for stop_to in (ServiceState.SUSPENDED, ServiceState.STOPPED):
+        for finish_to in (None, ServiceState.ACTIVE, ServiceState.DELETED):
+            machine = services._lifecycle(stop_to, finish_to, None)
+            assert machine.is_final(ServiceState.DELETED)
+            for state in ServiceState:
+                if state is not ServiceState.DELETED:
+                    assert machine.apply(state, ServiceEvent.DELETE) is ServiceState.DELETED

@@ -6,14 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from billkit.credit import (
-    AutopayReason,
-    AutopaySettings,
-    Commission,
-    PaymentMethod,
-    decide_autopay,
-    suggested_monthly_maximum,
-)
+from billkit.credit import AutopaySettings, Commission, PaymentMethod, decide_autopay
+from billkit.credit.autopay import AutopayReason, suggested_monthly_maximum
 from billkit.errors import CreditError
 from billkit.money import Money
 

@@ -7,7 +7,8 @@ from decimal import Decimal
 
 import pytest
 
-from billkit.credit import BonusProgram, BonusTier, Cashback, FreeAllowance
+from billkit.credit import BonusProgram, Cashback
+from billkit.credit.bonus import BonusTier, FreeAllowance
 from billkit.errors import CreditError, CurrencyMismatchError
 from billkit.money import Money, RoundingPolicy
 from billkit.periods import Cycle
@@ -113,7 +114,7 @@ class TestCashback:
 
 class TestFreeAllowance:
     def test_the_2500_free_emails(self) -> None:
-        free = FreeAllowance(metric="emails", units=2500)
+        free = FreeAllowance(metric="emails", included=2500)
         first = free.consume(1000)
         assert (first.free, first.billable, first.allowance.remaining) == (
             Decimal(1000),
@@ -130,14 +131,14 @@ class TestFreeAllowance:
 
     def test_an_expiring_allowance(self) -> None:
         ends = datetime(2026, 4, 1, tzinfo=UTC)
-        free = FreeAllowance(metric="emails", units=2500, expires_at=ends)
+        free = FreeAllowance(metric="emails", included=2500, expires_at=ends)
         assert free.consume(100, at=datetime(2026, 3, 31, tzinfo=UTC)).free == Decimal(100)
         assert free.consume(100, at=ends).billable == Decimal(100)
         with pytest.raises(CreditError, match="timezone-aware"):
             free.consume(100)
 
     def test_bad_allowances(self) -> None:
-        with pytest.raises(CreditError, match="at most units"):
-            FreeAllowance(metric="emails", units=10, used=11)
+        with pytest.raises(CreditError, match="at most included"):
+            FreeAllowance(metric="emails", included=10, used=11)
         with pytest.raises(CreditError, match="zero or more"):
-            FreeAllowance(metric="emails", units=10).consume(-1)
+            FreeAllowance(metric="emails", included=10).consume(-1)

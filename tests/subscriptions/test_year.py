@@ -37,23 +37,21 @@ from billkit.demo import demo_catalog
 from billkit.errors import NotAllowedError, TransitionError
 from billkit.pricing import Plan, overage_charge
 from billkit.subscriptions import (
-    DEFAULT_LIFECYCLE,
-    Action,
     ActionKind,
     Cancel,
-    CancelReason,
     ChangePlan,
-    Event,
     PaymentFailed,
     PaymentSucceeded,
     Subscribe,
+    SubscriptionAction,
     SubscriptionState,
-    Timeline,
-    UsageReported,
     apply,
     simulate,
     start_trial,
 )
+from billkit.subscriptions.events import Event, UsageReported
+from billkit.subscriptions.settings import DEFAULT_LIFECYCLE, CancelReason
+from billkit.subscriptions.simulate import Timeline
 
 S = SubscriptionState
 MAC = "monthly_active_contacts"
@@ -196,7 +194,7 @@ TRANSITIONS = [
 ]
 
 
-def summary(action: Action) -> tuple[str, str, str, str]:
+def summary(action: SubscriptionAction) -> tuple[str, str, str, str]:
     if action.invoice is not None:
         detail = action.invoice.id
     elif action.notice is not None:
@@ -212,7 +210,7 @@ def summary(action: Action) -> tuple[str, str, str, str]:
 @pytest.fixture(scope="module")
 def year() -> Timeline:
     trial = start_trial("org-1", plan=GROWTH, on=d("2026-01-05")).subscription
-    return simulate(trial, EVENTS, until=d("2027-01-04"))
+    return simulate(trial, EVENTS, until=d("2027-01-05"))
 
 
 def test_every_day_is_simulated(year: Timeline) -> None:

@@ -15,7 +15,6 @@
 from __future__ import annotations
 
 import decimal
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -24,160 +23,35 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from billkit.credit import (
-    AutopayReason,
     AutopaySettings,
     BonusProgram,
     Cashback,
     Commission,
-    ConsumptionOrder,
     CreditKind,
     CreditLine,
     Entry,
     EntryKind,
-    FreeAllowance,
     Ledger,
-    LotOrder,
     PaymentMethod,
     Wallet,
-    allocate_entries,
-    balance_of,
     credit_state,
     decide_autopay,
-    fee_on_top,
-    gross_up,
-    tax_by_row,
 )
+from billkit.credit.autopay import AutopayReason
+from billkit.credit.bonus import FreeAllowance
+from billkit.credit.commission import fee_on_top, gross_up
+from billkit.credit.history import tax_by_row
+from billkit.credit.streams import allocate_entries, balance_of
+from billkit.credit.wallets import ConsumptionOrder, LotOrder
 from billkit.errors import BillkitError, TransitionError
-from billkit.money import Money, RoundingPolicy, minor_units
-from tests.strategies import currency_codes, exact_decimal
+from billkit.money import Money
+from tests.strategies import exact_decimal
+from tests.strategies.credit import START, commissions, orders, scenarios
 
 UTC = timezone.utc
-START = datetime(2026, 1, 1, tzinfo=UTC)
 NEVER = datetime.max.replace(tzinfo=UTC)
 
 # --------------------------------------------------------------------------- scenarios
-
-
-@dataclass(frozen=True)
-class Op:
-    name: str
-    units: int
-    hours: int
-    pick: int
-    extra: int  # extra decimals for charges; expiry hours for grants
-    kind: str
-
-
-ops = st.builds(
-    Op,
-    name=st.sampled_from(
-        [
-            "top_up",
-            "top_up",
-            "grant",
-            "grant",
-            "charge",
-            "charge",
-            "charge",
-            "refund",
-            "refund",
-            "adjust",
-            "adjust_down",
-            "repeat",
-            "expire",
-        ]
-    ),
-    units=st.integers(1, 50_000),
-    hours=st.integers(0, 72),
-    pick=st.integers(0, 1000),
-    extra=st.integers(0, 400),
-    kind=st.sampled_from(["bonus", "promotional", "refundable", "paid"]),
-)
-
-orders = st.builds(
-    ConsumptionOrder,
-    kinds=st.permutations(list(CreditKind)),
-    lots=st.sampled_from(list(LotOrder)),
-)
-
-
-def amount_of(units: int, currency: str, extra: int = 0) -> Money:
-    return Money(exact_decimal(units, minor_units(currency) + extra), currency)
-
-
-def apply(ledger: Ledger, op: Op, at: datetime, n: int, currency: str) -> Ledger:
-    """One operation of a scenario; it may be refused (raise)."""
-    keys = [e.key for e in ledger.entries]
-    if op.name == "top_up":
-        return ledger.top_up("w", amount_of(op.units, currency), at=at, key=f"p{n}")
-    if op.name == "grant":
-        expires = at + timedelta(hours=op.extra) if op.extra % 3 else None
-        payments = [e.key for e in ledger.entries if e.kind is EntryKind.TOP_UP]
-        source = payments[op.pick % len(payments)] if payments and op.pick % 2 else ""
-        kind = "promotional" if op.kind == "promotional" else "bonus"
-        return ledger.grant(
-            "w",
-            amount_of(op.units, currency),
-            at=at,
-            key=f"b{n}",
-            kind=kind,
-            expires_at=expires if expires and expires > at else None,
-            source=source,
-        )
-    if op.name == "charge":
-        return ledger.charge("w", amount_of(op.units, currency, op.extra % 3), at=at, key=f"c{n}")
-    if op.name == "adjust":
-        return ledger.adjust("w", amount_of(op.units, currency), at=at, key=f"a{n}", kind=op.kind)
-    if op.name == "adjust_down":
-        return ledger.adjust("w", -amount_of(op.units, currency), at=at, key=f"d{n}")
-    if op.name == "refund":
-        payments = [e for e in ledger.entries if e.kind is EntryKind.TOP_UP]
-        credits = [e for e in ledger.entries if e.is_credit]
-        # mostly a payment, for a share of it; sometimes any credit (bonus: refused)
-        pool = payments if payments and op.pick % 5 else credits
-        if not pool:
-            raise LookupError("nothing to refund")
-        target = pool[op.pick % len(pool)]
-        quantum = Decimal(1).scaleb(-minor_units(currency))
-        share = (target.amount.amount * (op.extra % 101) / 100).quantize(quantum, "ROUND_DOWN")
-        amount = Money(share, currency) if share > 0 else amount_of(op.units, currency)
-        clawback = "proportional" if op.pick % 3 == 0 else "all"
-        return ledger.refund("w", target.key, amount, at=at, key=f"r{n}", clawback=clawback)
-    if op.name == "repeat":
-        if not keys:
-            raise LookupError("nothing to repeat")
-        return ledger.post(ledger.entries[op.pick % len(keys)])
-    if op.name == "expire":
-        return ledger.expire(at)
-    raise AssertionError(op.name)  # pragma: no cover
-
-
-def snapshot(ledger: Ledger) -> tuple[Any, ...]:
-    return (ledger.entries, ledger.balances(), ledger.credits("w"), ledger.debt("w"))
-
-
-@st.composite
-def scenarios(draw: st.DrawFn) -> tuple[Ledger, list[Ledger], str]:
-    currency = draw(currency_codes([0, 2, 3]))
-    with_credit = draw(st.booleans())
-    line = None
-    if with_credit:
-        line = CreditLine(limit=amount_of(draw(st.integers(1, 100_000)), currency))
-    wallet = Wallet(name="w", currency=currency, credit=line, order=draw(orders))
-    ledger = Ledger(wallets=[wallet])
-    history = [ledger]
-    at = START
-    for n, op in enumerate(draw(st.lists(ops, min_size=1, max_size=25))):
-        at += timedelta(hours=op.hours)
-        before = snapshot(ledger)
-        try:
-            ledger = apply(ledger, op, at, n, currency)
-        except (BillkitError, LookupError):
-            # refused: the value we hold is exactly as it was
-            assert snapshot(ledger) == before
-            continue
-        history.append(ledger)
-    return ledger, history, currency
 
 
 def reference_allocations(entries: tuple[Entry, ...], order: ConsumptionOrder) -> list[Any]:
@@ -427,31 +301,6 @@ def test_credit_state_is_consistent(moves: list[tuple[int, bool, int]], probe: i
 # --------------------------------------------------------------------------- commission
 
 
-@st.composite
-def commissions(draw: st.DrawFn) -> Commission:
-    currency = draw(currency_codes([0, 2, 3]))
-    digits = minor_units(currency)
-    rate = exact_decimal(draw(st.integers(0, 999_999)), 6)  # 0 to 99.9999 %
-    fixed = draw(st.none() | st.integers(0, 10**5).map(lambda u: exact_decimal(u, digits)))
-    low = draw(st.none() | st.integers(0, 10**5).map(lambda u: exact_decimal(u, digits)))
-    high = draw(st.none() | st.integers(0, 10**6).map(lambda u: exact_decimal(u, digits)))
-    if low is not None and high is not None and high < low:
-        low, high = high, low
-    mode = draw(st.sampled_from(["half_up", "half_even", "up", "down", "ceiling", "floor"]))
-
-    def money(value: Decimal | None) -> Money | None:
-        return None if value is None else Money(value, currency)
-
-    return Commission(
-        rate=rate,
-        fixed=money(fixed),
-        minimum=money(low),
-        maximum=money(high),
-        currency=currency,
-        rounding=RoundingPolicy(mode=mode),
-    )
-
-
 def provider_fee(terms: Commission, gross: Decimal) -> Decimal:
     """The provider's fee computed here from the published rule, not by billkit."""
     exact = terms.rate * gross + (terms.fixed.amount if terms.fixed else 0)
@@ -519,7 +368,7 @@ def test_paying_more_never_earns_less(units: int, more: int, tariff_units: int) 
 @settings(max_examples=100, deadline=None)
 @given(st.integers(0, 10**6), st.lists(st.integers(0, 10**5), max_size=10))
 def test_free_units_are_used_before_any_are_billed(units: int, uses: list[int]) -> None:
-    allowance = FreeAllowance(metric="emails", units=units)
+    allowance = FreeAllowance(metric="emails", included=units)
     free_total = 0
     for quantity in uses:
         use = allowance.consume(quantity)
@@ -591,3 +440,56 @@ def test_autopay_never_exceeds_the_monthly_maximum(
     if d.reason is AutopayReason.NOT_NEEDED:
         assert balance >= upcoming
         assert not d.top_up
+
+
+# --------------------------------------------------------------------------- entry fast paths
+
+
+_ANY_VALUE = st.one_of(
+    st.text(max_size=6),
+    st.sampled_from([" x", "x ", "\u00a0x", "x\n", "", " "]),
+    st.none(),
+    st.integers(),
+    st.sampled_from(list(EntryKind) + list(CreditKind) + ["charge", "paid", "nope"]),
+    st.datetimes(timezones=st.sampled_from([None, UTC, timezone(timedelta(hours=3))])),
+    st.just(()),
+    st.just((("a", "b"),)),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_ANY_VALUE)
+def test_entry_fast_paths_pass_only_what_the_checks_return_unchanged(value: object) -> None:
+    # Entry lets already-valid values skip the generic converter; each shortcut must
+    # say yes only to a value its check accepts and returns as it is.
+    from billkit import _checks as checks
+    from billkit.credit import _fast as fast
+    from billkit.credit import entries
+    from billkit.errors import CreditError
+
+    pairs: list[tuple[Any, Any]] = [
+        (fast.is_name, lambda v: checks.text("f", v)),
+        (fast.is_text, lambda v: checks.text("f", v, required=False)),
+        (fast.is_moment, lambda v: checks.moment("f", v)),
+        (fast.or_none(fast.is_moment), lambda v: None if v is None else checks.moment("f", v)),
+        (fast.exactly(EntryKind), lambda v: checks.member("f", v, EntryKind)),
+        (
+            fast.or_none(fast.exactly(CreditKind)),
+            lambda v: None if v is None else checks.member("f", v, CreditKind),
+        ),
+        (fast.is_empty_tuple, lambda v: entries.tag_pairs("f", v)),
+    ]
+    for accept, check in pairs:
+        if accept(value):
+            assert check(value) == value
+            assert type(check(value)) is type(value)
+    # And through the constructor: the same entry with and without the shortcut's types.
+    at = datetime(2026, 3, 1, tzinfo=UTC)
+    try:
+        entry = Entry(
+            kind="charge", amount=Money("-1", "EUR"), wallet="w", at=at, key="k", description=value
+        )
+    except CreditError:
+        assert not fast.is_text(value)
+    else:
+        assert entry.description == value

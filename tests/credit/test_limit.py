@@ -10,20 +10,17 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from billkit.credit import (
-    Action,
+from billkit.credit import CreditLine, Ledger, Wallet, credit_state, notices_due
+from billkit.credit.credit_line import (
     Anchor,
-    CreditLine,
-    Ledger,
-    NoticeKind,
+    CreditAction,
+    CreditNoticeKind,
     NoticeRule,
     StatementState,
-    Wallet,
-    credit_state,
-    notices_due,
 )
 from billkit.errors import (
     CreditError,
@@ -115,10 +112,13 @@ class TestStatementDates:
         )
 
     def test_next_issue_in_the_lines_time_zone(self) -> None:
-        moscow = CreditLine(limit=rub("1.00"), timezone="Europe/Moscow")
+        moscow = CreditLine(limit=rub("1.00"), tz="Europe/Moscow")
         # 21:30 UTC on Jan 31 is already Feb 1 00:30 in Moscow: the next statement is March 1
         assert moscow.next_issue(at(2026, 1, 31, 21)) == datetime(2026, 3, 1, tzinfo=moscow.tz)
         assert moscow.next_issue(at(2026, 1, 31, 20)) == datetime(2026, 2, 1, tzinfo=moscow.tz)
+        # tz is a tzinfo or a name of one: the same line either way
+        assert CreditLine(limit=rub("1.00"), tz=ZoneInfo("Europe/Moscow")) == moscow
+        assert CreditLine(limit=rub("1.00"), tz="+03:00").tz.utcoffset(None) == timedelta(hours=3)
 
     def test_bad_lines(self) -> None:
         with pytest.raises(CreditError, match="due_day = 1: expected a day on or after"):
@@ -128,7 +128,7 @@ class TestStatementDates:
         with pytest.raises(CreditError, match="from 1 to 31"):
             CreditLine(limit=rub("1.00"), block_day=32)
         with pytest.raises(CreditError, match="time zone"):
-            CreditLine(limit=rub("1.00"), timezone="Moscow")
+            CreditLine(limit=rub("1.00"), tz="Moscow")
         with pytest.raises(CreditError, match="above zero"):
             CreditLine(limit=rub("0"))
 
@@ -157,7 +157,7 @@ class TestNoticeSchedule:
             notices=[NoticeRule(kind="due_soon", anchor="due", days=-20)],
         )
         ((kind, day),) = line.schedule(line.dates(2026, 1))
-        assert (kind, day) == (NoticeKind.DUE_SOON, date(2026, 1, 1))
+        assert (kind, day) == (CreditNoticeKind.DUE_SOON, date(2026, 1, 1))
 
     def test_notice_rules_are_checked(self) -> None:
         with pytest.raises(CreditError, match="one of"):
@@ -206,13 +206,13 @@ class TestTheSeedsExample:
 
     def test_what_is_allowed_while_blocked(self) -> None:
         state = credit_state(december(), "main", date(2026, 1, 30))
-        allowed = {a for a in Action if state.allows(a)}
-        assert allowed == {Action.TOP_UP, Action.AUTO_RENEW_FROM_SAVED_METHOD}
+        allowed = {a for a in CreditAction if state.allows(a)}
+        assert allowed == {CreditAction.TOP_UP, CreditAction.AUTO_RENEW_FROM_SAVED_METHOD}
         with pytest.raises(TransitionError, match="in state 'blocked' cannot 'renew_through_cart'"):
             state.check("renew_through_cart")
-        state.check(Action.TOP_UP)
+        state.check(CreditAction.TOP_UP)
         open_state = credit_state(december(), "main", date(2026, 1, 29))
-        assert all(open_state.allows(a) for a in Action)
+        assert all(open_state.allows(a) for a in CreditAction)
 
     def test_paying_from_the_account_is_refused_while_blocked_top_ups_are_not(self) -> None:
         ledger = december()
@@ -297,7 +297,7 @@ class TestLimitAndRounding:
         assert state.debt == rub("0.0001")
 
     def test_the_lines_time_zone_decides_the_month(self) -> None:
-        moscow = CreditLine(limit=rub("5000.00"), timezone="Europe/Moscow")
+        moscow = CreditLine(limit=rub("5000.00"), tz="Europe/Moscow")
         ledger = on_credit(moscow).charge("main", "10.00", at=at(2026, 1, 31, 20), key="jan")
         # 22:00 UTC on Jan 31 is Feb 1, 01:00 in Moscow: a February expense
         ledger = ledger.charge("main", "20.00", at=at(2026, 1, 31, 22), key="feb")
@@ -353,7 +353,7 @@ class TestNotices:
         ledger = december().top_up("main", "1000.00", at=at(2026, 1, 14), key="p1")
         (notice,) = notices_due(ledger, "main", at(2026, 1, 16, 9))
         assert (notice.kind, notice.amount, notice.statement, notice.blocked_from) == (
-            NoticeKind.OVERDUE,
+            CreditNoticeKind.OVERDUE,
             rub("500.00"),
             1,
             date(2026, 1, 30),

@@ -6,7 +6,8 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 import pytest
 
-from billkit.credit import Cashback, Commission, FeeMode, PaymentMethod, fee_on_top, gross_up
+from billkit.credit import Cashback, Commission, PaymentMethod
+from billkit.credit.commission import FeeMode, fee_on_top, gross_up
 from billkit.errors import CreditError, CurrencyMismatchError
 from billkit.money import Money, RoundingPolicy
 
@@ -150,5 +151,5 @@ class TestPaymentMethod:
             )
         with pytest.raises(CurrencyMismatchError):
             PaymentMethod(name="x", commission=HOSTING, min_amount=Money("1.00", "EUR"))
-        with pytest.raises(CreditError, match="'on_top' or 'gross_up'"):
+        with pytest.raises(CreditError, match="one of 'on_top', 'gross_up'"):
             PaymentMethod(name="x", commission=HOSTING, mode="inside")

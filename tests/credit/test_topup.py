@@ -14,13 +14,12 @@ from billkit.credit import (
     EntryKind,
     Ledger,
     PaymentMethod,
-    PendingPayment,
     Wallet,
     receive_payment,
-    reward_payment,
     suggest_top_ups,
-    top_up_option,
 )
+from billkit.credit.entries import PendingPayment
+from billkit.credit.topup import reward_payment, top_up_option
 from billkit.errors import CreditError
 from billkit.money import Money
 from billkit.periods import Cycle
@@ -81,7 +80,7 @@ class TestSuggestions:
 
     def test_individuals_see_the_commission_included(self) -> None:
         options = suggest_top_ups(TARIFF, program=ANALYTICS, method=ROBOKASSA, months=[1, 9])
-        # 10 000 / 0.961 -> 10 405.83; 90 000 / 0.961 -> 93 652.45 (test_credit_commission)
+        # 10 000 / 0.961 -> 10 405.83; 90 000 / 0.961 -> 93 652.45 (tests/credit/test_commission.py)
         assert [(o.amount, o.pay, o.fee) for o in options] == [
             (rub("10000.00"), rub("10405.83"), rub("405.83")),
             (rub("90000.00"), rub("93652.45"), rub("3652.45")),
