@@ -19,34 +19,34 @@ from billkit.errors import InvoicingError
 from billkit.invoicing import (
     Act,
     CreditNote,
-    DocumentKind,
-    DocumentLine,
+    DocumentTerms,
     Invoice,
-    InvoiceKind,
     Item,
-    PaymentDetails,
     Proforma,
     Receipt,
-    TaxRounding,
-    TaxTreatment,
-    Totals,
-    advance_invoice,
-    before_month_end,
     build_act,
     build_credit_note,
     build_invoice,
     build_proforma,
     build_receipt,
     build_reconciliation,
-    credit_limit_invoice,
-    due_date,
     invoice_from_proforma,
-    items_from_expenses,
     items_from_quote,
-    receipt_for,
 )
+from billkit.invoicing.builders import advance_invoice, credit_limit_invoice, receipt_for
+from billkit.invoicing.documents import (
+    DocumentKind,
+    DocumentLine,
+    InvoiceKind,
+    PaymentDetails,
+    Totals,
+)
+from billkit.invoicing.items import items_from_expenses
+from billkit.invoicing.tax import TaxRounding, TaxTreatment
+from billkit.invoicing.terms import before_month_end, due_date
 from billkit.money import Money, RoundingPolicy
-from billkit.parties import Account, Address, BankAccount, Party, Signatory
+from billkit.parties import Address, BankAccount, Party, Signatory
+from billkit.parties.accounts import Account
 from billkit.periods import Period
 from billkit.pricing import Charge, Coupon, Graduated, PerUnit, Plan, Tier, apply_discounts, quote
 
@@ -127,12 +127,10 @@ def test_invoice_from_a_quote_keeps_each_line_and_its_explanation() -> None:
     q = quote(email_plan(), {"emails_sent": 4001}, MONTH)
     inv = build_invoice(
         items_from_quote(q),
-        seller=UA_SELLER,
-        buyer=UA_BUYER,
+        DocumentTerms(seller=UA_SELLER, buyer=UA_BUYER, locale="uk_UA"),
         number="РФ-17",
         issue_date=date(2026, 4, 1),
         invoice_kind="subscription",
-        locale="uk_UA",
     )
     assert inv.kind is DocumentKind.INVOICE
     assert inv.invoice_kind is InvoiceKind.SUBSCRIPTION
@@ -196,14 +194,14 @@ def test_the_issue_rounding_example_on_an_invoice() -> None:
     # Three lines of 33.33 RUB excluding 22 % VAT (2026): per line 7.33 x 3 = 21.99,
     # per document 99.99 x 0.22 = 21.9978 -> 22.00.
     items = [Item(description=f"VPS-{i}", unit_price=rub("33.33")) for i in (1, 2, 3)]
-    kw: dict[str, object] = {
-        "seller": HOSTING,
-        "buyer": CLIENT,
-        "number": "1",
-        "issue_date": date(2026, 2, 1),
-    }
-    per_line = build_invoice(items, tax_rounding="per_line", **kw)  # type: ignore[arg-type]
-    per_doc = build_invoice(items, tax_rounding="per_document", **kw)  # type: ignore[arg-type]
+    terms = DocumentTerms(seller=HOSTING, buyer=CLIENT)
+    day = date(2026, 2, 1)
+    per_line = build_invoice(
+        items, attrs.evolve(terms, tax_rounding="per_line"), number="1", issue_date=day
+    )
+    per_doc = build_invoice(
+        items, attrs.evolve(terms, tax_rounding="per_document"), number="1", issue_date=day
+    )
     assert per_line.totals.tax == rub("21.99")
     assert per_doc.totals.tax == rub("22.00")
     assert per_doc.totals.gross == rub("121.99")
@@ -215,9 +213,10 @@ def test_tax_date_chooses_the_rate() -> None:
     # December 2025 hosting invoiced on 5 January 2026: 20 % for the supply date,
     # 22 % if the issue date decides. 1 000.00 net -> 200.00 or 220.00.
     items = [Item(description="VPS, декабрь 2025", unit_price=rub("1000.00"))]
-    kw: dict[str, object] = {"seller": HOSTING, "buyer": CLIENT, "issue_date": date(2026, 1, 5)}
-    assert build_invoice(items, **kw).totals.tax == rub("220.00")  # type: ignore[arg-type]
-    december = build_invoice(items, tax_date=date(2025, 12, 31), **kw)  # type: ignore[arg-type]
+    terms = DocumentTerms(seller=HOSTING, buyer=CLIENT)
+    day = date(2026, 1, 5)
+    assert build_invoice(items, terms, issue_date=day).totals.tax == rub("220.00")
+    december = build_invoice(items, terms, issue_date=day, tax_date=date(2025, 12, 31))
     assert december.totals.tax == rub("200.00")
     assert december.tax_date == date(2025, 12, 31)
 
@@ -230,7 +229,9 @@ def test_zero_rated_reverse_charge_and_reduced_lines() -> None:
         Item(description="Licence", unit_price=rub("300.00"), treatment="exempt"),
     ]
     inv = build_invoice(
-        items, seller=HOSTING, buyer=CLIENT, issue_date=date(2026, 2, 1), locale="ru_RU"
+        items,
+        DocumentTerms(seller=HOSTING, buyer=CLIENT, locale="ru_RU"),
+        issue_date=date(2026, 2, 1),
     )
     # 1000 x 22 % = 220.00; 100 x 10 % = 10.00; 0; 0
     assert [(g.category, g.rate, g.tax.amount) for g in inv.tax_groups] == [
@@ -248,10 +249,8 @@ def test_zero_rated_reverse_charge_and_reduced_lines() -> None:
     )
     rc = build_invoice(
         [Item(description="Growth", unit_price=eur("49.00"), treatment="reverse_charge")],
-        seller=CHAT,
-        buyer=de,
+        DocumentTerms(seller=CHAT, buyer=de, locale="en"),
         issue_date=date(2026, 3, 1),
-        locale="en",
     )
     assert rc.totals == Totals(net=eur("49.00"), tax=eur("0.00"), gross=eur("49.00"))
     assert rc.tax_groups[0].treatment is TaxTreatment.REVERSE_CHARGE
@@ -264,11 +263,9 @@ def test_advance_invoice_for_the_amount_the_customer_types() -> None:
     # 22 % included: 90 000 x 22 / 122 = 16 229.508... -> 16 229.51; net 73 770.49.
     inv = advance_invoice(
         rub("90000.00"),
-        seller=HOSTING,
-        buyer=CLIENT,
+        DocumentTerms(seller=HOSTING, buyer=CLIENT, locale="ru_RU"),
         issue_date=before_month_end(2026, 3, 10),
         number="2026-0101",
-        locale="ru_RU",
         payment_days=10,
     )
     assert inv.invoice_kind is InvoiceKind.ADVANCE_PAYMENT
@@ -279,10 +276,16 @@ def test_advance_invoice_for_the_amount_the_customer_types() -> None:
     assert inv.prices_include_tax
     assert inv.payment == PaymentDetails(bank=HOSTING.bank)
     with pytest.raises(InvoicingError, match="above zero"):
-        advance_invoice(rub("0.00"), seller=HOSTING, buyer=CLIENT, issue_date=date(2026, 3, 1))
+        advance_invoice(
+            rub("0.00"), DocumentTerms(seller=HOSTING, buyer=CLIENT), issue_date=date(2026, 3, 1)
+        )
     with pytest.raises(InvoicingError, match="whole number of minor units"):
-        advance_invoice(rub("10.001"), seller=HOSTING, buyer=CLIENT, issue_date=date(2026, 3, 1))
-    en = advance_invoice(rub("100.00"), seller=HOSTING, buyer=CLIENT, issue_date=date(2026, 3, 1))
+        advance_invoice(
+            rub("10.001"), DocumentTerms(seller=HOSTING, buyer=CLIENT), issue_date=date(2026, 3, 1)
+        )
+    en = advance_invoice(
+        rub("100.00"), DocumentTerms(seller=HOSTING, buyer=CLIENT), issue_date=date(2026, 3, 1)
+    )
     assert en.lines[0].description == "Advance payment"
 
 
@@ -303,15 +306,17 @@ def test_due_dates() -> None:
     with pytest.raises(InvoicingError, match="None when due_date is given"):
         build_invoice(
             items,
-            seller=CHAT,
-            buyer=ROSSI,
+            DocumentTerms(seller=CHAT, buyer=ROSSI),
             issue_date=date(2026, 3, 1),
             due_date=date(2026, 3, 2),
             payment_days=10,
         )
     with pytest.raises(InvoicingError, match="on or after the issue date"):
         build_invoice(
-            items, seller=CHAT, buyer=ROSSI, issue_date=date(2026, 3, 1), due_date=date(2026, 2, 1)
+            items,
+            DocumentTerms(seller=CHAT, buyer=ROSSI),
+            issue_date=date(2026, 3, 1),
+            due_date=date(2026, 2, 1),
         )
 
 
@@ -319,13 +324,13 @@ def test_parties_must_have_their_details() -> None:
     items = [Item(description="x", unit_price=rub("1.00"))]
     bare = Party(kind="legal_entity", country="RU", name="ООО Без реквизитов")
     with pytest.raises(InvoicingError) as error:
-        build_invoice(items, seller=HOSTING, buyer=bare, issue_date=date(2026, 3, 1))
+        build_invoice(items, DocumentTerms(seller=HOSTING, buyer=bare), issue_date=date(2026, 3, 1))
     assert error.value.field == "buyer.contact"
     with pytest.raises(InvoicingError) as error:
-        build_invoice(items, seller=bare, buyer=CLIENT, issue_date=date(2026, 3, 1))
+        build_invoice(items, DocumentTerms(seller=bare, buyer=CLIENT), issue_date=date(2026, 3, 1))
     assert error.value.field == "seller.contact"
     built = build_invoice(
-        items, seller=HOSTING, buyer=bare, issue_date=date(2026, 3, 1), rules=None
+        items, DocumentTerms(seller=HOSTING, buyer=bare, rules=None), issue_date=date(2026, 3, 1)
     )
     assert built.buyer == bare
 
@@ -334,11 +339,17 @@ def test_details_changed_after_issue_apply_to_the_next_document_only() -> None:
     account = Account(id="acme", payers=[CLIENT])
     items = [Item(description="VPS", unit_price=rub("100.00"))]
     first = build_invoice(
-        items, seller=HOSTING, buyer=account.payer("181"), number="1", issue_date=date(2026, 3, 1)
+        items,
+        DocumentTerms(seller=HOSTING, buyer=account.payer("181")),
+        number="1",
+        issue_date=date(2026, 3, 1),
     )
     account = account.with_payer(attrs.evolve(CLIENT, name="Компания №1 (новое имя)"))
     second = build_invoice(
-        items, seller=HOSTING, buyer=account.payer("181"), number="2", issue_date=date(2026, 4, 1)
+        items,
+        DocumentTerms(seller=HOSTING, buyer=account.payer("181")),
+        number="2",
+        issue_date=date(2026, 4, 1),
     )
     assert first.buyer.name == "Компания №1"
     assert second.buyer.name == "Компания №1 (новое имя)"
@@ -349,8 +360,7 @@ def test_details_changed_after_issue_apply_to_the_next_document_only() -> None:
 def test_a_document_that_does_not_add_up_cannot_exist() -> None:
     inv = build_invoice(
         [Item(description="VPS", unit_price=rub("100.00"))],
-        seller=HOSTING,
-        buyer=CLIENT,
+        DocumentTerms(seller=HOSTING, buyer=CLIENT),
         number="1",
         issue_date=date(2026, 3, 1),
     )
@@ -379,8 +389,7 @@ def test_a_document_that_does_not_add_up_cannot_exist() -> None:
 def test_draft_has_no_number_and_cannot_be_credited() -> None:
     draft = build_invoice(
         [Item(description="VPS", unit_price=rub("100.00"))],
-        seller=HOSTING,
-        buyer=CLIENT,
+        DocumentTerms(seller=HOSTING, buyer=CLIENT),
         issue_date=date(2026, 3, 1),
     )
     assert draft.is_draft
@@ -390,22 +399,20 @@ def test_draft_has_no_number_and_cannot_be_credited() -> None:
 
 def test_items_are_checked() -> None:
     with pytest.raises(InvoicingError, match="at least one item"):
-        build_invoice([], seller=HOSTING, buyer=CLIENT, issue_date=date(2026, 3, 1))
+        build_invoice([], DocumentTerms(seller=HOSTING, buyer=CLIENT), issue_date=date(2026, 3, 1))
     with pytest.raises(InvoicingError, match="an amount in RUB"):
         build_invoice(
             [
                 Item(description="a", unit_price=rub("1.00")),
                 Item(description="b", unit_price=eur("1.00")),
             ],
-            seller=HOSTING,
-            buyer=CLIENT,
+            DocumentTerms(seller=HOSTING, buyer=CLIENT),
             issue_date=date(2026, 3, 1),
         )
     # quantity x unit price is rounded once per line: 3 x 0.125 = 0.375 -> 0.38
     inv = build_invoice(
         [Item(description="SMS", quantity=3, unit_price=rub("0.125"))],
-        seller=HOSTING,
-        buyer=CLIENT,
+        DocumentTerms(seller=HOSTING, buyer=CLIENT),
         issue_date=date(2026, 3, 1),
     )
     assert inv.lines[0].net == rub("0.38")
@@ -432,14 +439,11 @@ def test_attribution_proforma_then_official_invoice_in_whole_rials() -> None:
                 unit_price=Money("9500", "IRR"),
             ),
         ],
-        seller=seller,
-        buyer=buyer,
+        DocumentTerms(seller=seller, buyer=buyer, locale="fa_IR", rounding=irr),
         issue_date=date(2024, 3, 20),
         tax_date=date(2024, 3, 19),
         number="PF-1402-12",
         period=period,
-        locale="fa_IR",
-        policy=irr,
     )
     assert pf.kind is DocumentKind.PROFORMA
     # 150 000 000 + 1 234 x 9 500 = 150 000 000 + 11 723 000 = 161 723 000;
@@ -469,14 +473,16 @@ def test_act_of_completed_work_from_expenses() -> None:
     assert sum(i.amount.amount for i in items if i.amount) == Decimal("100.66")
     act = build_act(
         items,
-        seller=HOSTING,
-        buyer=CLIENT,
+        DocumentTerms(
+            seller=HOSTING,
+            buyer=CLIENT,
+            locale="ru_RU",
+            prices_include_tax=True,
+            tax_rounding="per_document",
+        ),
         number="A-2024-02",
         issue_date=date(2024, 2, 29),
         period=Period(date(2024, 2, 1), date(2024, 3, 1)),
-        prices_include_tax=True,
-        tax_rounding="per_document",
-        locale="ru_RU",
     )
     assert isinstance(act, Act)
     # 20 % included in 100.66: 100.66 / 6 = 16.776... -> 16.78
@@ -490,8 +496,7 @@ def test_receipts() -> None:
             Item(description="Growth", unit_price=eur("100.00")),
             Item(description="Books", unit_price=eur("50.00"), tax_category="reduced"),
         ],
-        seller=CHAT,
-        buyer=ROSSI,
+        DocumentTerms(seller=CHAT, buyer=ROSSI),
         number="7",
         issue_date=date(2026, 3, 1),
     )
@@ -509,8 +514,7 @@ def test_receipts() -> None:
     assert part.lines[0].description == "Partial payment of invoice 7"
     receipt = build_receipt(
         [Item(description="Поповнення балансу", unit_price=Money("1200.00", "UAH"))],
-        seller=UA_SELLER,
-        buyer=UA_BUYER,
+        DocumentTerms(seller=UA_SELLER, buyer=UA_BUYER),
         issue_date=date(2026, 3, 2),
         paid_on=date(2026, 3, 2),
         method="card",
@@ -535,7 +539,9 @@ def test_credit_limit_invoice_bills_what_was_unpaid_at_issue() -> None:
     # The top-up paid 500 of the VPS: 700.00 + 300.00 + 22.4137 = 1 022.4137 -> 1 022.41
     (statement,) = ledger.statements("main", date(2026, 1, 1))
     assert statement.amount == rub("1022.41")
-    inv = credit_limit_invoice(ledger, statement, seller=HOSTING, buyer=CLIENT, number="CL-1")
+    inv = credit_limit_invoice(
+        ledger, statement, DocumentTerms(seller=HOSTING, buyer=CLIENT), number="CL-1"
+    )
     assert inv.invoice_kind is InvoiceKind.CREDIT_LIMIT_STATEMENT
     assert [ln.gross for ln in inv.lines] == [rub("700.00"), rub("300.00"), rub("22.41")]
     assert inv.totals.gross == statement.amount
@@ -560,8 +566,7 @@ def _invoice() -> Invoice:
             Item(description="Growth, 5 months", quantity=5, unit="month", unit_price=eur("40.00")),
             Item(description="Books", unit_price=eur("50.00"), tax_category="reduced"),
         ],
-        seller=CHAT,
-        buyer=ROSSI,
+        DocumentTerms(seller=CHAT, buyer=ROSSI),
         number="2026/0007",
         issue_date=date(2026, 3, 1),
     )
@@ -660,8 +665,7 @@ def test_credit_note_refusals() -> None:
         )
     pf = build_proforma(
         [Item(description="x", unit_price=eur("1.00"))],
-        seller=CHAT,
-        buyer=ROSSI,
+        DocumentTerms(seller=CHAT, buyer=ROSSI),
         number="PF",
         issue_date=date(2026, 3, 1),
     )
@@ -701,7 +705,11 @@ def test_reconciliation_statement() -> None:
     ledger = ledger.charge("main", "5.00", at=t(3, 1), key="c3")
     feb = Period(date(2024, 2, 1), date(2024, 3, 1))
     st = build_reconciliation(
-        ledger, "main", period=feb, seller=HOSTING, buyer=CLIENT, issue_date=date(2024, 3, 1)
+        ledger,
+        "main",
+        DocumentTerms(seller=HOSTING, buyer=CLIENT),
+        period=feb,
+        issue_date=date(2024, 3, 1),
     )
     # Opening: the buyer prepaid 500 - 120 = 380 -> -380.00 owed.
     assert st.opening_balance == rub("-380.00")
@@ -719,9 +727,8 @@ def test_reconciliation_statement() -> None:
     both = build_reconciliation(
         ledger,
         ["main", "tracking"],
+        DocumentTerms(seller=HOSTING, buyer=CLIENT),
         period=feb,
-        seller=HOSTING,
-        buyer=CLIENT,
         issue_date=date(2024, 3, 1),
     )
     assert both.credit_total == rub("160.00")
@@ -732,19 +739,15 @@ def test_reconciliation_days_follow_the_time_zone() -> None:
     # 31 January 22:00 UTC is 1 February 01:00 in Moscow
     ledger = ledger.top_up("main", "100.00", at=datetime(2024, 1, 31, 22, tzinfo=UTC), key="p")
     feb = Period(date(2024, 2, 1), date(2024, 3, 1))
-    kw: dict[str, object] = {
-        "period": feb,
-        "seller": HOSTING,
-        "buyer": CLIENT,
-        "issue_date": date(2024, 3, 1),
-    }
-    utc = build_reconciliation(ledger, "main", **kw)  # type: ignore[arg-type]
-    msk = build_reconciliation(ledger, "main", timezone="Europe/Moscow", **kw)  # type: ignore[arg-type]
+    terms = DocumentTerms(seller=HOSTING, buyer=CLIENT)
+    kw: dict[str, object] = {"period": feb, "issue_date": date(2024, 3, 1)}
+    utc = build_reconciliation(ledger, "main", terms, **kw)  # type: ignore[arg-type]
+    msk = build_reconciliation(ledger, "main", terms, tz="Europe/Moscow", **kw)  # type: ignore[arg-type]
     assert (utc.opening_balance, len(utc.rows)) == (rub("-100.00"), 0)
     assert (msk.opening_balance, len(msk.rows)) == (rub("0"), 1)
     assert utc.closing_balance == msk.closing_balance == rub("-100.00")
     with pytest.raises(InvoicingError, match="IANA"):
-        build_reconciliation(ledger, "main", timezone="Mars/Olympus", **kw)  # type: ignore[arg-type]
+        build_reconciliation(ledger, "main", terms, tz="Mars/Olympus", **kw)  # type: ignore[arg-type]
 
 
 def test_reconciliation_of_a_credit_line_shows_the_debt() -> None:
@@ -752,9 +755,8 @@ def test_reconciliation_of_a_credit_line_shows_the_debt() -> None:
     st = build_reconciliation(
         ledger,
         "main",
+        DocumentTerms(seller=HOSTING, buyer=CLIENT),
         period=Period(date(2024, 2, 1), date(2024, 3, 1)),
-        seller=HOSTING,
-        buyer=CLIENT,
         issue_date=date(2024, 3, 1),
     )
     # four charges bought on credit, nothing paid: the buyer owes 100.6565
@@ -771,9 +773,8 @@ def test_reconciliation_refuses_mixed_currencies() -> None:
         build_reconciliation(
             ledger,
             ["rub", "eur"],
+            DocumentTerms(seller=HOSTING, buyer=CLIENT),
             period=MONTH,
-            seller=HOSTING,
-            buyer=CLIENT,
             issue_date=date(2026, 4, 1),
         )
 
@@ -781,8 +782,7 @@ def test_reconciliation_refuses_mixed_currencies() -> None:
 def test_line_with_quantity_one_shows_its_amount_as_unit_price() -> None:
     inv = build_invoice(
         [Item(description="Setup", amount=eur("10.00"))],
-        seller=CHAT,
-        buyer=ROSSI,
+        DocumentTerms(seller=CHAT, buyer=ROSSI),
         issue_date=date(2026, 3, 1),
     )
     assert inv.lines[0].unit_price == eur("10.00")
@@ -799,11 +799,9 @@ def test_the_callers_decimal_context_changes_nothing() -> None:
     def documents() -> tuple[object, ...]:
         inv = build_invoice(
             items_from_quote(q),
-            seller=UA_SELLER,
-            buyer=UA_BUYER,
+            DocumentTerms(seller=UA_SELLER, buyer=UA_BUYER, tax_rounding="per_document"),
             number="1",
             issue_date=date(2026, 4, 1),
-            tax_rounding="per_document",
         )
         part = build_credit_note(
             inv, number="CN-1", issue_date=date(2026, 4, 2), amount=Money("1234.57", "UAH")
@@ -814,9 +812,8 @@ def test_the_callers_decimal_context_changes_nothing() -> None:
         st = build_reconciliation(
             ledger,
             "main",
+            DocumentTerms(seller=HOSTING, buyer=CLIENT),
             period=Period(date(2024, 2, 1), date(2024, 3, 1)),
-            seller=HOSTING,
-            buyer=CLIENT,
             issue_date=date(2024, 3, 1),
         )
         return inv, part, rest, st

@@ -11,7 +11,7 @@ import pytest
 
 from billkit.credit import CreditLine, Ledger, Wallet
 from billkit.errors import InvoicingError, TransitionError
-from billkit.invoicing import (
+from billkit.invoicing.lifecycle import (
     INVOICE_LIFECYCLE,
     OFFICIAL_INVOICE_LIFECYCLE,
     PAYMENT_LIFECYCLE,

@@ -20,6 +20,7 @@ from billkit.credit import Ledger, Wallet
 from billkit.errors import InvoicingError
 from billkit.invoicing import (
     CreditNote,
+    DocumentTerms,
     Item,
     build_credit_note,
     build_invoice,
@@ -61,12 +62,14 @@ def test_totals_are_the_sums_of_the_lines(
 ) -> None:
     inv = build_invoice(
         lines,
-        seller=SELLER,
-        buyer=BUYER,
+        DocumentTerms(
+            seller=SELLER,
+            buyer=BUYER,
+            prices_include_tax=inclusive,
+            tax_rounding=rounding,
+            rules=None,
+        ),
         issue_date=day,
-        prices_include_tax=inclusive,
-        tax_rounding=rounding,
-        rules=None,
     )
     assert inv.totals.net.amount == sum((ln.net.amount for ln in inv.lines), ZERO)
     assert inv.totals.tax.amount == sum((ln.tax.amount for ln in inv.lines), ZERO)
@@ -116,12 +119,9 @@ def test_credit_notes_never_exceed_what_they_correct(
 ) -> None:
     inv = build_invoice(
         lines,
-        seller=SELLER,
-        buyer=BUYER,
+        DocumentTerms(seller=SELLER, buyer=BUYER, prices_include_tax=inclusive, rules=None),
         number="1",
         issue_date=date(2026, 3, 1),
-        prices_include_tax=inclusive,
-        rules=None,
     )
     notes: list[CreditNote] = []
     for i, (kind, arg) in enumerate(requests):
@@ -196,12 +196,10 @@ def test_reconciliation_closes_on_the_ledger_balance(
     st_ = build_reconciliation(
         ledger,
         "main",
+        DocumentTerms(seller=SELLER, buyer=BUYER, rules=None),
         period=period,
-        seller=SELLER,
-        buyer=BUYER,
         issue_date=period.end,
-        timezone=zone,
-        rules=None,
+        tz=zone,
     )
     assert st_.closing_balance.amount == (
         st_.opening_balance.amount + st_.debit_total.amount - st_.credit_total.amount

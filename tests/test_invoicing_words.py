@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from billkit.errors import BillkitError, InvoicingError
-from billkit.invoicing import WORDS_LANGUAGES, amount_in_words
+from billkit.invoicing.words import WORDS_LANGUAGES, amount_in_words
 from billkit.money import Money
 
 

@@ -17,25 +17,24 @@ import pytest
 
 from billkit.errors import IdentifierError, InvoicingError
 from billkit.parties import (
-    DEFAULT_RULES,
-    IDENTIFIER_SCHEMES,
-    Account,
     Address,
     BankAccount,
-    Contract,
-    Identifier,
     Party,
-    PartyKind,
     PartyRules,
     Passport,
     Signatory,
     check_party,
-    merge_payers,
-    missing_details,
-    validate_correspondent_account,
     validate_identifier,
+)
+from billkit.parties.accounts import Account, Contract, merge_payers
+from billkit.parties.identifiers import (
+    IDENTIFIER_SCHEMES,
+    Identifier,
+    validate_correspondent_account,
     validate_settlement_account,
 )
+from billkit.parties.party import PartyKind
+from billkit.parties.rules import DEFAULT_RULES, missing_details
 
 MOSCOW = Address(country="RU", postal_code="140140", city="Москва", street="ул. Ленина, д. 1")
 

@@ -16,17 +16,19 @@ import pytest
 
 from billkit.errors import InvoicingError
 from billkit.invoicing import (
+    DocumentTerms,
     Item,
-    ReconciliationRow,
-    ReconciliationStatement,
     build_act,
     build_credit_note,
     build_invoice,
     build_proforma,
     invoice_from_proforma,
-    receipt_for,
 )
-from billkit.invoicing.render import Label, render_html, render_pdf, to_render_document
+from billkit.invoicing.builders import receipt_for
+from billkit.invoicing.documents import ReconciliationRow, ReconciliationStatement
+from billkit.invoicing.render import render_html, render_pdf
+from billkit.invoicing.render.adapters import to_render_document
+from billkit.invoicing.render.model import Label
 from billkit.money import Money
 from billkit.parties import Address, BankAccount, Party
 from billkit.periods import Period
@@ -75,14 +77,12 @@ def test_a_russian_invoice_with_prices_including_vat() -> None:
     tax = 250.00 x 22 / 122 = 45.08, net = 204.92."""
     invoice = build_invoice(
         [Item(description="VPS-1, месяц", unit="мес.", unit_price=Money("250.00", "RUB"))],
-        seller=RU_SELLER,
-        buyer=RU_BUYER,
+        DocumentTerms(
+            seller=RU_SELLER, buyer=RU_BUYER, locale="ru_RU", prices_include_tax=True, rules=None
+        ),
         number="17",
         issue_date=date(2026, 3, 1),
         due_date=date(2026, 3, 11),
-        prices_include_tax=True,
-        locale="ru_RU",
-        rules=None,
     )
     assert (invoice.totals.net.amount, invoice.totals.tax.amount) == (
         Decimal("204.92"),
@@ -140,13 +140,11 @@ def test_an_italian_invoice_its_credit_note_and_receipt() -> None:
                 explanation=("1 260 - 1 000 inclusi = 260 -> 3 blocchi",),
             ),
         ],
-        seller=IT_SELLER,
-        buyer=IT_BUYER,
+        DocumentTerms(seller=IT_SELLER, buyer=IT_BUYER, locale="it_IT"),
         number="2026/0311",
         issue_date=date(2026, 3, 1),
         payment_days=14,
         invoice_kind="subscription",
-        locale="it_IT",
     )
     # 249.00 + 3 x 15.00 = 294.00 net; 22 % = 64.68; 358.68
     assert invoice.totals.gross == Money("358.68", "EUR")
@@ -201,14 +199,12 @@ def test_an_act_is_signed_by_both_parties() -> None:
                 unit_price=Money("10000.00", "RUB"),
             )
         ],
-        seller=RU_SELLER,
-        buyer=RU_BUYER,
+        DocumentTerms(
+            seller=RU_SELLER, buyer=RU_BUYER, locale="ru_RU", prices_include_tax=True, rules=None
+        ),
         number="А-31",
         issue_date=date(2026, 3, 31),
         period=Period(date(2026, 3, 1), date(2026, 4, 1)),
-        locale="ru_RU",
-        prices_include_tax=True,
-        rules=None,
     )
     doc = to_render_document(act)
     assert [p.role for p in doc.parties] == ["executor", "customer"]
@@ -238,13 +234,10 @@ def test_proforma_then_official_invoice_in_persian() -> None:
     )
     proforma = build_proforma(
         [Item(description="طرح رشد", unit="دوره", unit_price=Money("45000000", "IRR"))],
-        seller=seller,
-        buyer=buyer,
+        DocumentTerms(seller=seller, buyer=buyer, locale="fa_IR", rules=None),
         number="PF-118",
         issue_date=date(2026, 3, 21),
         payment_days=10,
-        locale="fa_IR",
-        rules=None,
     )
     invoice = invoice_from_proforma(
         proforma, number="INV-7", issue_date=date(2026, 3, 23), payment_days=10
@@ -277,11 +270,9 @@ def test_reverse_charge_lines_print_their_treatment() -> None:
                 treatment="reverse_charge",
             )
         ],
-        seller=IT_SELLER,
-        buyer=buyer,
+        DocumentTerms(seller=IT_SELLER, buyer=buyer, locale="en"),
         number="2026/0313",
         issue_date=date(2026, 3, 1),
-        locale="en",
     )
     doc = to_render_document(invoice)
     assert doc.table is not None

@@ -7,12 +7,9 @@ from pathlib import Path
 
 import pypdf
 
-from billkit.invoicing.render import (
-    demo_documents,
-    render_pdf,
-    to_render_document,
-    write_demo_documents,
-)
+from billkit._demo_documents import demo_documents, write_demo_documents
+from billkit.invoicing.render import render_pdf
+from billkit.invoicing.render.adapters import to_render_document
 
 
 def test_the_demo_writes_a_pdf_and_an_html_page_per_document(tmp_path: Path) -> None:

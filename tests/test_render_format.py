@@ -20,8 +20,9 @@ from hypothesis import strategies as st
 from reportlab.pdfbase.ttfonts import TTFont
 
 from billkit.errors import MissingDependencyError
-from billkit.invoicing.render import LANGUAGES, label_keys, translate
 from billkit.invoicing.render.fmt import Formatter
+from billkit.invoicing.render.labels import label_keys, translate
+from billkit.invoicing.render.model import LANGUAGES
 from billkit.invoicing.render.shaping import has_rtl, shape, visual, visual_lines, wrap
 from billkit.money import Money
 from billkit.periods import Period

@@ -10,14 +10,9 @@ import attrs
 import pytest
 from babel.numbers import format_currency
 
-from billkit.invoicing.render import (
-    LANGUAGES,
-    Field,
-    PartyBlock,
-    RenderOptions,
-    render_html,
-    translate,
-)
+from billkit.invoicing.render import RenderOptions, render_html
+from billkit.invoicing.render.labels import translate
+from billkit.invoicing.render.model import LANGUAGES, Field, PartyBlock
 from tests.test_render_model import SAMPLES, SELLER_NAME, sample_invoice, sample_totals
 
 

@@ -17,19 +17,17 @@ import attrs
 import pytest
 
 from billkit.errors import InvoicingError
-from billkit.invoicing.render import (
+from billkit.invoicing.render import RenderDocument, RenderOptions
+from billkit.invoicing.render.labels import label_keys, translate
+from billkit.invoicing.render.model import (
     LANGUAGES,
     Column,
     Field,
     Label,
     LineTable,
     PartyBlock,
-    RenderDocument,
-    RenderOptions,
     TaxRow,
     TotalRow,
-    label_keys,
-    translate,
 )
 from billkit.money import Money
 from billkit.periods import Period
@@ -305,7 +303,7 @@ def test_importing_the_renderers_loads_nothing_heavy() -> None:
     """
     code = (
         "import sys; from datetime import date; "
-        "from billkit.invoicing.render import RenderDocument, TotalRow; "
+        "from billkit.invoicing.render.model import RenderDocument, TotalRow; "
         "from billkit.money import Money; "
         "RenderDocument(kind='invoice', number='1', issue_date=date(2026, 1, 1), locale='fa',"
         " currency='IRR', totals=[TotalRow(label='total', amount=Money('1', 'IRR'))]); "

@@ -33,7 +33,7 @@ def _demo(args: argparse.Namespace) -> int:
     print(f"billkit {__version__} demo: the five businesses of billkit's requirements\n")
     print("\n\n".join(render()))
     if args.out:
-        from billkit.invoicing.render import write_demo_documents
+        from billkit._demo_documents import write_demo_documents
 
         paths = write_demo_documents(args.out)
         print(f"\nExample documents (PDF and HTML, five languages) in {args.out}:")

@@ -5,7 +5,7 @@ Every document is a frozen value holding everything a renderer prints: its
 number and dates, the seller and buyer (a snapshot of their details when it
 was built), the lines with their explanations, the tax summary per rate with
 legal notes, the totals, the currency and locale, notes and payment details.
-Build them with the functions of :mod:`billkit.invoicing.build`; a document
+Build them with the functions of :mod:`billkit.invoicing.builders`; a document
 checks on construction that it adds up (each line ``net + tax == gross``,
 the tax groups are the sums of their lines, the totals the sums of the
 groups), so no document that fails to add up can exist.
@@ -15,7 +15,7 @@ An issued document never changes: a correction is a :class:`CreditNote`.
 >>> from datetime import date
 >>> from billkit.money import Money
 >>> from billkit.parties import Address, Party
->>> from billkit.invoicing import Item, build_invoice
+>>> from billkit.invoicing import DocumentTerms, Item, build_invoice
 >>> seller = Party(kind="legal_entity", country="IT", name="Chat S.r.l.",
 ...                legal_address=Address(country="IT", city="Milano", street="Via Roma 1"),
 ...                identifiers={"it.iva": "00743110157"})
@@ -23,8 +23,8 @@ An issued document never changes: a correction is a :class:`CreditNote`.
 ...               identifiers={"it.cf": "RSSMRA85T10A562S"})
 >>> invoice = build_invoice(
 ...     [Item(description="Piano Growth, marzo 2026", unit_price=Money("49.00", "EUR"))],
-...     seller=seller, buyer=buyer, number="2026/0001", issue_date=date(2026, 3, 1),
-...     locale="it_IT",
+...     DocumentTerms(seller=seller, buyer=buyer, locale="it_IT"),
+...     number="2026/0001", issue_date=date(2026, 3, 1),
 ... )
 >>> invoice.kind, invoice.totals.net, invoice.totals.tax, invoice.totals.gross
 (<DocumentKind.INVOICE: 'invoice'>, Money('49.00', 'EUR'), Money('10.78', 'EUR'), Money('59.78', 'EUR'))
@@ -702,11 +702,12 @@ class Invoice(_Billed):
     (:class:`InvoiceKind`). Build one with
     :func:`~billkit.invoicing.build_invoice` and friends.
 
-    >>> from billkit.invoicing import Item, build_invoice
-    >>> seller = Party(kind="legal_entity", country="UA", name='ТОВ "Розсилка"')
-    >>> buyer = Party(kind="individual", country="UA", name="Олена Коваль")
+    >>> from billkit.invoicing import DocumentTerms, Item, build_invoice
+    >>> terms = DocumentTerms(seller=Party(kind="legal_entity", country="UA", name='ТОВ "Розсилка"'),
+    ...                       buyer=Party(kind="individual", country="UA", name="Олена Коваль"),
+    ...                       rules=None)
     >>> inv = build_invoice([Item(description="Email Start", unit_price=Money("300.00", "UAH"))],
-    ...                     seller=seller, buyer=buyer, issue_date=date(2026, 3, 1), rules=None)
+    ...                     terms, issue_date=date(2026, 3, 1))
     >>> isinstance(inv, Invoice), inv.is_draft, inv.totals.gross   # 300.00 + 20 %
     (True, True, Money('360.00', 'UAH'))
     """
@@ -726,11 +727,11 @@ class Proforma(_Billed):
     for the customer to approve. Same fields as :class:`Invoice`, with
     ``due_date`` the date to approve and pay by.
 
-    >>> from billkit.invoicing import Item, build_proforma
+    >>> from billkit.invoicing import DocumentTerms, Item, build_proforma
+    >>> terms = DocumentTerms(seller=Party(kind="legal_entity", country="IT", name="A"),
+    ...                       buyer=Party(kind="legal_entity", country="IT", name="B"), rules=None)
     >>> pf = build_proforma([Item(description="Plan M", unit_price=Money("100", "EUR"))],
-    ...                     seller=Party(kind="legal_entity", country="IT", name="A"),
-    ...                     buyer=Party(kind="legal_entity", country="IT", name="B"),
-    ...                     issue_date=date(2026, 3, 31), number="PF-1", rules=None)
+    ...                     terms, issue_date=date(2026, 3, 31), number="PF-1")
     >>> isinstance(pf, Proforma), pf.kind.value, pf.ref.number
     (True, 'proforma', 'PF-1')
     """
@@ -749,11 +750,12 @@ class Act(_Billed):
     the services rendered over ``period``, signed by both parties. Same fields
     as :class:`Invoice` without a due date.
 
-    >>> from billkit.invoicing import Item, build_act
+    >>> from billkit.invoicing import DocumentTerms, Item, build_act
+    >>> terms = DocumentTerms(seller=Party(kind="legal_entity", country="RU", name="Хостинг"),
+    ...                       buyer=Party(kind="individual", country="RU", name="Аня"),
+    ...                       prices_include_tax=True, rules=None)
     >>> act = build_act([Item(description="VPS, March", unit_price=Money("250.00", "RUB"))],
-    ...                 seller=Party(kind="legal_entity", country="RU", name="Хостинг"),
-    ...                 buyer=Party(kind="individual", country="RU", name="Аня"),
-    ...                 issue_date=date(2025, 3, 31), prices_include_tax=True, rules=None)
+    ...                 terms, issue_date=date(2025, 3, 31))
     >>> isinstance(act, Act), act.totals.tax   # 250 x 20 / 120 = 41.666...
     (True, Money('41.67', 'RUB'))
     """
@@ -773,11 +775,12 @@ class CreditNote(_Billed):
     :func:`~billkit.invoicing.build_credit_note`, which refuses to credit more
     than is left of the original, per tax rate.
 
-    >>> from billkit.invoicing import Item, build_credit_note, build_invoice
+    >>> from billkit.invoicing import DocumentTerms, Item, build_credit_note, build_invoice
+    >>> terms = DocumentTerms(seller=Party(kind="legal_entity", country="IT", name="Chat"),
+    ...                       buyer=Party(kind="legal_entity", country="IT", name="Cliente"),
+    ...                       rules=None)
     >>> inv = build_invoice([Item(description="Growth", unit_price=Money("49.00", "EUR"))],
-    ...                     seller=Party(kind="legal_entity", country="IT", name="Chat"),
-    ...                     buyer=Party(kind="legal_entity", country="IT", name="Cliente"),
-    ...                     issue_date=date(2026, 3, 1), number="7", rules=None)
+    ...                     terms, issue_date=date(2026, 3, 1), number="7")
     >>> cn = build_credit_note(inv, number="NC-1", issue_date=date(2026, 3, 2), reason="void")
     >>> isinstance(cn, CreditNote), cn.corrects.number, cn.totals.gross
     (True, '7', Money('59.78', 'EUR'))
@@ -806,12 +809,13 @@ class Receipt(_Billed):
     ``'bank_transfer'``...), ``payment_reference`` the payment's id or the
     bank's reference. The lines say what the payment paid for.
 
-    >>> from billkit.invoicing import Item, build_receipt
+    >>> from billkit.invoicing import DocumentTerms, Item, build_receipt
+    >>> terms = DocumentTerms(seller=Party(kind="legal_entity", country="IT", name="Chat"),
+    ...                       buyer=Party(kind="individual", country="IT", name="Mario"),
+    ...                       rules=None)
     >>> r = build_receipt([Item(description="Top-up", unit_price=Money("120.00", "EUR"))],
-    ...                   seller=Party(kind="legal_entity", country="IT", name="Chat"),
-    ...                   buyer=Party(kind="individual", country="IT", name="Mario"),
-    ...                   issue_date=date(2026, 3, 2), paid_on=date(2026, 3, 2), method="card",
-    ...                   rules=None)
+    ...                   terms, issue_date=date(2026, 3, 2), paid_on=date(2026, 3, 2),
+    ...                   method="card")
     >>> isinstance(r, Receipt), r.totals.tax   # 120 x 22 / 122 = 21.639...
     (True, Money('21.64', 'EUR'))
     """

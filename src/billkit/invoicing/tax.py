@@ -42,9 +42,9 @@ lines of 33.33 RUB at 22 % give 7.33 x 3 = 21.99 per line, but 99.99 x 0.22
 
 >>> from billkit.money import Money
 >>> lines = [Money("33.33", "RUB")] * 3
->>> sum(s.tax.amount for s in compute_taxes(lines, ["0.22"] * 3, rounding="per_line"))
+>>> sum(s.tax.amount for s in compute_taxes(lines, ["0.22"] * 3, tax_rounding="per_line"))
 Decimal('21.99')
->>> sum(s.tax.amount for s in compute_taxes(lines, ["0.22"] * 3, rounding="per_document"))
+>>> sum(s.tax.amount for s in compute_taxes(lines, ["0.22"] * 3, tax_rounding="per_document"))
 Decimal('22.00')
 >>> DEFAULT_TAXES.rate("RU", "standard", date(2025, 12, 31)).rate
 Decimal('0.20')
@@ -134,7 +134,7 @@ def _rounding(value: object) -> TaxRounding:
     try:
         return TaxRounding(value)
     except ValueError:
-        raise InvoicingError("rounding", value, "'per_line' or 'per_document'") from None
+        raise InvoicingError("tax_rounding", value, "'per_line' or 'per_document'") from None
 
 
 _COUNTRY: Final = re.compile(r"[A-Z]{2}")
@@ -454,9 +454,9 @@ def compute_taxes(
     rates: Sequence[DecimalLike],
     *,
     prices_include_tax: bool = False,
-    rounding: TaxRounding | str = TaxRounding.PER_LINE,
+    tax_rounding: TaxRounding | str = TaxRounding.PER_LINE,
     groups: Sequence[Hashable] | None = None,
-    policy: RoundingPolicy = DEFAULT_ROUNDING,
+    rounding: RoundingPolicy = DEFAULT_ROUNDING,
 ) -> list[TaxSplit]:
     """Net, tax and gross of each line of a document.
 
@@ -464,7 +464,7 @@ def compute_taxes(
     net amounts, or gross amounts when ``prices_include_tax``. ``rates`` are
     the lines' tax rates (fractions, or strings such as ``'22%'``).
 
-    With ``rounding='per_line'`` each line's tax is rounded on its own
+    With ``tax_rounding='per_line'`` each line's tax is rounded on its own
     (``net x rate``, or ``gross x rate / (1 + rate)`` for inclusive prices).
     With ``'per_document'`` the tax of each group of lines (``groups`` gives
     each line's group key; by default lines group by rate) is rounded once on
@@ -489,7 +489,8 @@ def compute_taxes(
         raise InvoicingError("rates", list(rates), f"one rate per amount ({len(items)})")
     if not isinstance(prices_include_tax, bool):
         raise InvoicingError("prices_include_tax", prices_include_tax, "True or False")
-    mode = _rounding(rounding)
+    mode = _rounding(tax_rounding)
+    policy = rounding
     keys: list[Hashable] = list(rs) if groups is None else list(groups)
     if len(keys) != len(items):
         raise InvoicingError("groups", groups, f"one group key per amount ({len(items)})")

@@ -39,7 +39,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Literal, TypeAlias, TypeVar
+from typing import Literal, TypeAlias, TypeVar
 
 import attrs
 from moneyed import Money
@@ -47,9 +47,6 @@ from moneyed import Money
 from billkit.errors import InvoicingError
 from billkit.money import currency_of
 from billkit.periods import Period
-
-if TYPE_CHECKING:  # pragma: no cover
-    from billkit.invoicing.render.options import RenderOptions
 
 __all__ = [
     "LANGUAGES",
@@ -556,9 +553,3 @@ class RenderDocument:
         from billkit.invoicing.render.html import render_html
 
         return render_html(self, fragment=True)
-
-    def to_pdf(self, options: RenderOptions | None = None) -> bytes:
-        """Shorthand for :func:`~billkit.invoicing.render.render_pdf`."""
-        from billkit.invoicing.render.pdf import render_pdf
-
-        return render_pdf(self, options)

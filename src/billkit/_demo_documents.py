@@ -1,4 +1,5 @@
-"""Example documents of the five businesses in billkit's requirements.
+"""Example documents of the five businesses in billkit's requirements (private:
+the fixtures of ``billkit demo --out``).
 
 :func:`demo_documents` builds them with :mod:`billkit.invoicing`'s builders;
 :func:`write_demo_documents` renders each to PDF and HTML in a directory (what
@@ -31,11 +32,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import attrs
 from moneyed import Money
 
 from billkit.periods import Period
-
-__all__ = ["demo_documents", "write_demo_documents"]
 
 
 def _rub(amount: str) -> Money:
@@ -51,16 +51,19 @@ def demo_documents() -> dict[str, Any]:
     :func:`~billkit.invoicing.render.render_html`.
     """
     from billkit.invoicing import (
+        DocumentTerms,
         Item,
-        PaymentDetails,
-        ReconciliationRow,
-        ReconciliationStatement,
-        advance_invoice,
         build_act,
         build_credit_note,
         build_invoice,
         build_proforma,
         invoice_from_proforma,
+    )
+    from billkit.invoicing.builders import advance_invoice
+    from billkit.invoicing.documents import (
+        PaymentDetails,
+        ReconciliationRow,
+        ReconciliationStatement,
     )
     from billkit.parties import Address, BankAccount, Party, Passport, Signatory
 
@@ -104,15 +107,14 @@ def demo_documents() -> dict[str, Any]:
         director=Signatory(name="Петров Олег Викторович", position="Директор", basis="Устава"),
         contact="Орлова Мария, +7 812 000-00-00",
     )
+    analytics_terms = DocumentTerms(seller=analytics, buyer=client_ru, locale="ru_RU")
     docs["1-analytics-advance-invoice-ru"] = advance_invoice(
         Money("90000.00", "RUB"),
-        seller=analytics,
-        buyer=client_ru,
+        analytics_terms,
         number="А-2026-0317",
         issue_date=date(2026, 3, 21),
         payment_days=10,
         description="Пополнение баланса: тариф «Бизнес», 9 месяцев (10 000 ₽ в месяц)",
-        locale="ru_RU",
         notes=(
             "При оплате 9 месяцев на баланс начисляется бонус, равный 3 месяцам тарифа: "
             "30 000 ₽; баланс составит 120 000 ₽.",
@@ -132,13 +134,10 @@ def demo_documents() -> dict[str, Any]:
                 unit_price=_rub("590.00"),
             ),
         ],
-        seller=analytics,
-        buyer=client_ru,
+        attrs.evolve(analytics_terms, prices_include_tax=True),
         number="А-2026-0331",
         issue_date=date(2026, 3, 31),
         period=march,
-        locale="ru_RU",
-        prices_include_tax=True,
         notes=(
             "Вышеперечисленные услуги оказаны полностью и в срок. "
             "Заказчик претензий по объёму, качеству и срокам оказания услуг не имеет.",
@@ -182,16 +181,18 @@ def demo_documents() -> dict[str, Any]:
                 description="SMS-розсилка", quantity=300, unit="SMS", unit_price=Money("1.35", uah)
             ),
         ],
-        seller=mailer,
-        buyer=shop,
+        DocumentTerms(
+            seller=mailer,
+            buyer=shop,
+            locale="uk_UA",
+            payment=PaymentDetails(
+                bank=mailer.bank, purpose="Оплата за рахунком № РП-000241 від 31.03.2026"
+            ),
+        ),
         number="РП-000241",
         issue_date=date(2026, 3, 31),
         payment_days=5,
         period=march,
-        locale="uk_UA",
-        payment=PaymentDetails(
-            bank=mailer.bank, purpose="Оплата за рахунком № РП-000241 від 31.03.2026"
-        ),
     )
 
     # 3. hosting provider, Russia ------------------------------------------------
@@ -250,13 +251,10 @@ def demo_documents() -> dict[str, Any]:
             ),
             Item(description="SSL-сертификат DV, 1 год", unit="год", unit_price=_rub("1490.00")),
         ],
-        seller=hosting,
-        buyer=person,
+        DocumentTerms(seller=hosting, buyer=person, locale="ru_RU", prices_include_tax=True),
         number="Х-15872",
         issue_date=date(2026, 3, 14),
         payment_days=3,
-        locale="ru_RU",
-        prices_include_tax=True,
     )
     rows = _hosting_ledger_rows(ReconciliationRow)
     debits = sum((r.debit.amount for r in rows), Decimal(0))
@@ -299,6 +297,7 @@ def demo_documents() -> dict[str, Any]:
         ),
         identifiers={"it.cf": "BNCLRA80A41F205G"},
     )
+    chat_terms = DocumentTerms(seller=chat, buyer=studio, locale="it_IT")
     subscription = build_invoice(
         [
             Item(
@@ -307,14 +306,12 @@ def demo_documents() -> dict[str, Any]:
                 unit_price=Money("249.00", "EUR"),
             )
         ],
-        seller=chat,
-        buyer=studio,
+        chat_terms,
         number="2026/0311",
         issue_date=date(2026, 3, 1),
         payment_days=14,
         invoice_kind="subscription",
         period=march,
-        locale="it_IT",
     )
     docs["4-messaging-subscription-invoice-it"] = subscription
     docs["4-messaging-usage-invoice-it"] = build_invoice(
@@ -329,14 +326,12 @@ def demo_documents() -> dict[str, Any]:
                 ),
             )
         ],
-        seller=chat,
-        buyer=studio,
+        chat_terms,
         number="2026/0412",
         issue_date=date(2026, 4, 1),
         payment_days=14,
         invoice_kind="usage",
         period=march,
-        locale="it_IT",
     )
     docs["4-messaging-credit-note-it"] = build_credit_note(
         subscription,
@@ -370,13 +365,11 @@ def demo_documents() -> dict[str, Any]:
                 treatment="reverse_charge",
             ),
         ],
-        seller=chat,
-        buyer=agency,
+        DocumentTerms(seller=chat, buyer=agency, locale="en"),
         number="2026/0313",
         issue_date=date(2026, 3, 1),
         payment_days=14,
         period=march,
-        locale="en",
     )
 
     # 5. attribution SaaS, Iran --------------------------------------------------
@@ -414,15 +407,12 @@ def demo_documents() -> dict[str, Any]:
                 description="تحلیل گروهی (۱۰٪ طرح)", unit="دوره", unit_price=Money("4500000", irr)
             ),
         ],
-        seller=tracker,
-        buyer=app,
+        DocumentTerms(seller=tracker, buyer=app, locale="fa_IR", rules=None),
         number="PF-1404-118",
         issue_date=date(2026, 3, 21),
         payment_days=10,
         period=period,
-        locale="fa_IR",
         notes=("پس از تأیید پیش‌فاکتور، صورتحساب رسمی صادر می‌شود.",),
-        rules=None,
     )
     docs["5-attribution-proforma-fa"] = proforma
     docs["5-attribution-invoice-fa"] = invoice_from_proforma(

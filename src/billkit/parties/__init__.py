@@ -1,0 +1,63 @@
+"""Parties: who sells, who pays, and the identifiers printed on their documents.
+
+A :class:`Party` is a seller or a payer: an individual, a legal entity or a
+sole proprietor (:class:`PartyKind`), registered in a country, with its
+addresses, bank details, director and identifiers. Every document snapshots
+the parties it was built from, so details changed later apply to the next
+document only.
+
+Identifiers are checked when a party is built (:func:`validate_identifier`,
+in :mod:`billkit.parties.identifiers`):
+
+* with `python-stdnum <https://arthurdejong.org/python-stdnum/>`_ where it has
+  the identifier: Russian INN (``ru.inn``), Ukrainian EDRPOU (``ua.edrpou``)
+  and RNTRC (``ua.rntrc``), Italian Partita IVA (``it.iva``) and Codice Fiscale
+  (``it.cf``), EU VAT numbers (``eu.vat``), IBAN (``iban``) and SWIFT BIC
+  (``swift``);
+* with a small implementation of the published algorithm where it has not, or
+  where its check is wrong: Russian OGRN and OGRNIP (``ru.ogrn``: stdnum's
+  15-digit check omits the final ``mod 10`` and refuses valid OGRNIPs whose
+  remainder is 10, 11 or 12), KPP (``ru.kpp``), BIK (``ru.bik``), a
+  settlement or correspondent account checked together with the BIK
+  (``validate_settlement_account``, ``validate_correspondent_account``)
+  and the Iranian national ID, *kod-e melli* (``ir.national_id``).
+
+Which details a kind of payer must have in a country is data
+(:class:`PartyRules`, in :mod:`billkit.parties.rules` with ``DEFAULT_RULES``
+and ``missing_details``); :func:`check_party` refuses a party that lacks one.
+Russia's rules follow the hosting provider's payer forms.
+
+An ``Account`` (:mod:`billkit.parties.accounts`) holds several payers and
+their contracts; two payers created by mistake are merged with
+``merge_payers``.
+
+>>> seller = Party(
+...     kind="legal_entity", country="RU", name='ПАО "Сбербанк"',
+...     identifiers={"ru.inn": "7707083893", "ru.kpp": "773601001", "ru.ogrn": "1027700132195"},
+...     bank=BankAccount(bank_name="ПАО Сбербанк", bik="044525225",
+...                      correspondent_account="30101810400000000225"),
+... )
+>>> seller.identifier("ru.inn")
+'7707083893'
+>>> Party(kind="legal_entity", country="RU", name="ACME", identifiers={"ru.inn": "7707083894"})
+Traceback (most recent call last):
+...
+billkit.errors.IdentifierError: identifiers['ru.inn'] = '7707083894': expected a Russian INN whose check digits match (the check digit does not match)
+"""
+
+from __future__ import annotations
+
+from billkit.parties.identifiers import validate_identifier
+from billkit.parties.party import Address, BankAccount, Party, Passport, Signatory
+from billkit.parties.rules import PartyRules, check_party
+
+__all__ = [
+    "Address",
+    "BankAccount",
+    "Party",
+    "PartyRules",
+    "Passport",
+    "Signatory",
+    "check_party",
+    "validate_identifier",
+]
