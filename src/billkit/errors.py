@@ -2,28 +2,40 @@
 
 Every error billkit raises on purpose is a :class:`BillkitError`. Errors about
 bad input also subclass :class:`ValueError`, so generic handlers keep working,
-and carry the offending ``field``, its ``value`` and what was ``expected``::
+and carry the offending ``field``, its ``value`` and what was ``expected``.
+
+The tree is grouped by *kind* first (what went wrong) and by *room* second
+(where): a currency mix is a :class:`CurrencyMismatchError` wherever it
+happens, and a room's own variant subclasses both, so ``except
+CurrencyMismatchError`` and ``except PricingError`` each catch a mixed-currency
+plan. A lookup of an unknown code is also a :class:`LookupError`::
 
     BillkitError
-    └── ValidationError (ValueError)        bad input: field, value, expected
-        ├── MoneyError                       amounts, rates, rounding
-        │   ├── CurrencyMismatchError        two currencies mixed in one sum
-        │   └── UnknownCurrencyError         a code no registry knows
-        ├── PeriodError                      dates, periods, billing cycles
-        ├── PricingError                     price models, tiers, plans, quotes
-        │   └── UnknownMetricError           usage for a metric the plan lacks
-        ├── CatalogError                     a plan catalog file or document
-        │   └── UnknownPlanError             a plan code not in the catalog
-        ├── CreditError                      ledgers, wallets, bonuses, commission
-        │   ├── InsufficientFundsError       a charge the wallet cannot cover
-        │   └── CreditLimitExceededError     a charge beyond the credit limit
-        ├── InvoicingError                   documents, taxes, numbering, parties
-        │   └── IdentifierError              a tax or bank identifier that fails its check
-        ├── SubscriptionError                subscriptions, services, renewals, dunning
-        └── UsageError                       metered events and aggregations
-    TransitionError                          a state change the lifecycle does not allow
-    MissingDependencyError (ImportError)     an optional package a feature needs
-    NotAllowedError (PermissionError)        an actor whose role may not do this
+    ├── ValidationError (ValueError)        bad input: field, value, expected
+    │   ├── MoneyError                       amounts, rates, rounding
+    │   │   ├── CurrencyMismatchError        two currencies mixed in one computation
+    │   │   │   ├── PricingCurrencyError     ... in a price model, plan or discount (+ PricingError)
+    │   │   │   ├── CreditCurrencyError      ... in a ledger, wallet or limit (+ CreditError)
+    │   │   │   └── InvoicingCurrencyError   ... in a document or tax split (+ InvoicingError)
+    │   │   └── UnknownCurrencyError         a code no registry knows (LookupError)
+    │   ├── PeriodError                      dates, periods, billing cycles, time zones
+    │   ├── PricingError                     price models, tiers, plans, quotes
+    │   │   └── UnknownMetricError           usage for a metric the plan lacks (LookupError)
+    │   ├── CatalogError                     a plan catalog file or document
+    │   │   └── UnknownPlanError             a plan code not in the catalog (LookupError)
+    │   ├── CreditError                      ledgers, wallets, bonuses, commission
+    │   │   ├── InsufficientFundsError       a charge the wallet cannot cover
+    │   │   └── CreditLimitExceededError     a charge beyond the credit limit
+    │   ├── InvoicingError                   documents, taxes, numbering, parties
+    │   │   └── IdentifierError              a tax or bank identifier that fails its check
+    │   ├── SubscriptionError                subscriptions, services, renewals, dunning
+    │   └── UsageError                       metered events and aggregations
+    ├── TransitionError                      a state change the lifecycle does not allow
+    ├── MissingDependencyError (ImportError) an optional package a feature needs
+    └── NotAllowedError (PermissionError)    an actor whose role may not do this
+
+Every class here is the only definition of that error: rooms import them from
+this module, never define their own.
 
 >>> from billkit import BillkitError, PricingError
 >>> try:
@@ -40,16 +52,19 @@ from collections.abc import Sequence
 __all__ = [
     "BillkitError",
     "CatalogError",
+    "CreditCurrencyError",
     "CreditError",
     "CreditLimitExceededError",
     "CurrencyMismatchError",
     "IdentifierError",
     "InsufficientFundsError",
+    "InvoicingCurrencyError",
     "InvoicingError",
     "MissingDependencyError",
     "MoneyError",
     "NotAllowedError",
     "PeriodError",
+    "PricingCurrencyError",
     "PricingError",
     "SubscriptionError",
     "TransitionError",
@@ -94,19 +109,19 @@ class CurrencyMismatchError(MoneyError):
     """Two currencies met in one computation; convert explicitly first."""
 
 
-class UnknownCurrencyError(MoneyError):
+class UnknownCurrencyError(MoneyError, LookupError):
     """A currency code that is not in the registry billkit uses."""
 
 
 class PeriodError(ValidationError):
-    """A date, period or billing cycle that does not make sense."""
+    """A date, moment, time zone, period or billing cycle that does not make sense."""
 
 
 class PricingError(ValidationError):
     """A price model, tier, plan or quote input that is invalid."""
 
 
-class UnknownMetricError(PricingError):
+class UnknownMetricError(PricingError, LookupError):
     """Usage was reported for a metric the plan does not price."""
 
 
@@ -144,6 +159,36 @@ class SubscriptionError(ValidationError):
 
 class UsageError(ValidationError):
     """A metered event or aggregation request that is invalid."""
+
+
+# A currency mix, by room: each is a CurrencyMismatchError *and* its room's error.
+
+
+class PricingCurrencyError(PricingError, CurrencyMismatchError):
+    """A price model, plan, discount or plan change that mixes currencies.
+
+    It is both a :class:`PricingError` and a :class:`CurrencyMismatchError`,
+    so either handler catches it.
+
+    >>> issubclass(PricingCurrencyError, CurrencyMismatchError)
+    True
+    """
+
+
+class CreditCurrencyError(CreditError, CurrencyMismatchError):
+    """A ledger entry, wallet, bonus or limit in a currency other than the account's.
+
+    >>> issubclass(CreditCurrencyError, (CreditError, CurrencyMismatchError))
+    True
+    """
+
+
+class InvoicingCurrencyError(InvoicingError, CurrencyMismatchError):
+    """A document line, total, payment or tax split in another currency than the document's.
+
+    >>> issubclass(InvoicingCurrencyError, (InvoicingError, CurrencyMismatchError))
+    True
+    """
 
 
 class MissingDependencyError(BillkitError, ImportError):

@@ -34,7 +34,7 @@ from typing import ClassVar, Final, Protocol, TypeAlias, runtime_checkable
 import attrs
 from moneyed import Currency, Money
 
-from billkit.errors import CurrencyMismatchError, PricingError
+from billkit.errors import PricingCurrencyError, PricingError
 from billkit.money import CONTEXT, to_decimal, to_money, to_rate
 
 __all__ = [
@@ -53,14 +53,6 @@ __all__ = [
 
 _ZERO: Final = Decimal(0)
 _ONE: Final = Decimal(1)
-
-
-class PricingCurrencyError(PricingError, CurrencyMismatchError):
-    """A price model or plan that mixes currencies.
-
-    It is both a :class:`~billkit.PricingError` and a
-    :class:`~billkit.CurrencyMismatchError`, so either handler catches it.
-    """
 
 
 def _fmt(value: Decimal) -> str:

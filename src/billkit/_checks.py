@@ -1,0 +1,738 @@
+"""The one home of billkit's validators and converters (private).
+
+Every room checks its input here, so a check behaves the same everywhere.
+Each check takes ``(field, value)``, returns the value (converted where the
+check says so) and otherwise raises ``error`` -- a
+:class:`~billkit.errors.ValidationError` subclass, the room's own by choice --
+naming the field, the value and what was expected:
+
+>>> from billkit import _checks as checks
+>>> from billkit.errors import UsageError
+>>> checks.text("customer", "org-1")
+'org-1'
+>>> checks.text("customer", " org-1", error=UsageError)
+Traceback (most recent call last):
+...
+billkit.errors.UsageError: customer = ' org-1': expected a non-empty str without surrounding spaces
+
+One documented behaviour per check:
+
+* :func:`text` -- a ``str``. ``required=True`` (the default): non-empty and
+  without surrounding whitespace (codes, names, numbers). ``required=False``:
+  any ``str``, ``""`` included, kept as given (free text); ``trimmed=True``
+  refuses surrounding whitespace there too. ``optional=True`` lets ``None``
+  through (for ``str | None``). Nothing is ever stripped or coerced.
+* :func:`whole` -- an ``int`` (never a ``bool``) within ``low..high``.
+* :func:`flag` -- exactly ``True`` or ``False``.
+* :func:`day` -- a ``datetime.date`` that is not a ``datetime`` (billing days).
+* :func:`moment` -- a timezone-aware ``datetime`` (a naive one is ambiguous).
+* :func:`tz` -- a ``tzinfo``, or a str: ``'UTC'`` (``datetime.timezone.utc``),
+  a fixed offset ``'+03:00'``, or an IANA name ``'Europe/Moscow'``.
+  :func:`tz_key` is the same check keeping the canonical str.
+* :func:`member` -- a member of an enum, given as the member or its value;
+  the message lists the allowed values.
+* :func:`money`, :func:`decimal`, :func:`rate`, :func:`currency` -- delegate
+  to :mod:`billkit.money` (floats, NaN, booleans refused); a refusal is
+  re-raised as ``error`` unless it already is one, keeping money's
+  ``expected`` text. A currency mix is always a
+  :class:`~billkit.errors.CurrencyMismatchError`: the room's variant
+  (:func:`currency_error`) when ``error`` is a room error.
+* :func:`instance`, :func:`tuple_of`, :func:`texts` -- an object of a class; a
+  sequence (never a bare str or bytes, except that :func:`texts` reads a bare
+  str as one item) of objects of a class, as a tuple.
+* :func:`tags` and :func:`mapping` -- mappings of checked keys to checked
+  values, returned as plain sorted ``dict`` copies (picklable).
+
+attrs field converters
+----------------------
+
+The upper-case names (:data:`TEXT`, :data:`DAY`, :data:`MONEY`,
+:data:`MEMBER`...) are ``attrs.Converter`` objects that know the field they
+convert, so one converter serves every field and the error still names it::
+
+    @attrs.frozen(kw_only=True)
+    class Seat:
+        _error_class: ClassVar[type[ValidationError]] = InvoicingError
+        name: str = attrs.field(converter=checks.TEXT)
+        note: str = attrs.field(default="", converter=checks.FREE_TEXT)
+        kind: SeatKind | None = attrs.field(default=None, converter=checks.MEMBER)
+
+* The field is named by its ``__init__`` argument, prefixed with the class's
+  ``_field_prefix`` ClassVar if it has one (``"account."``).
+* The error class is the class's ``_error_class`` ClassVar (default
+  :class:`~billkit.errors.ValidationError`).
+* ``None`` is accepted exactly when the annotation allows it (``X | None``);
+  :data:`MEMBER`, :data:`INSTANCE` and :data:`TUPLE` take the enum, class or
+  item class from the annotation (``tuple[Line, ...]``). The annotation must
+  therefore resolve at run time (no names imported only for type checking).
+* Extra keyword arguments for the check (bounds, currency) come from
+  ``attrs.field(metadata=checks.options(low=1, high=28))``.
+
+mypy's attrs plugin accepts only named functions as converters, so for type
+checkers each converter is declared as a function taking ``object``; at run
+time it is the ``attrs.Converter``.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import re
+import sys
+import types
+import typing
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar, overload
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import attrs
+from moneyed import Currency, Money
+
+from billkit import money as _money
+from billkit.errors import (
+    CreditCurrencyError,
+    CreditError,
+    CurrencyMismatchError,
+    InvoicingCurrencyError,
+    InvoicingError,
+    PricingCurrencyError,
+    PricingError,
+    ValidationError,
+)
+
+_E = TypeVar("_E", bound=enum.Enum)
+_T = TypeVar("_T")
+
+Error = type[ValidationError]
+
+UTC: Final = timezone.utc
+
+# --------------------------------------------------------------------------- text and numbers
+
+
+@overload
+def text(
+    field: str,
+    value: object,
+    *,
+    required: bool = ...,
+    optional: Literal[False] = ...,
+    trimmed: bool | None = ...,
+    error: Error = ...,
+) -> str: ...
+@overload
+def text(
+    field: str,
+    value: object,
+    *,
+    required: bool = ...,
+    optional: Literal[True],
+    trimmed: bool | None = ...,
+    error: Error = ...,
+) -> str | None: ...
+def text(
+    field: str,
+    value: object,
+    *,
+    required: bool = True,
+    optional: bool = False,
+    trimmed: bool | None = None,
+    error: Error = ValidationError,
+) -> str | None:
+    """``value`` if it is a str: non-empty and unpadded when ``required``.
+
+    ``trimmed`` (default: ``required``) refuses surrounding whitespace;
+    ``optional`` lets ``None`` through.
+
+    >>> text("note", "", required=False)
+    ''
+    >>> text("name", "")
+    Traceback (most recent call last):
+    ...
+    billkit.errors.ValidationError: name = '': expected a non-empty str without surrounding spaces
+    """
+    if value is None and optional:
+        return None
+    if not isinstance(value, str):
+        raise error(field, value, "a str or None" if optional else "a str")
+    if required:
+        if not value or value != value.strip():
+            raise error(field, value, "a non-empty str without surrounding spaces")
+    elif (trimmed if trimmed is not None else False) and value != value.strip():
+        raise error(field, value, "a str without surrounding spaces")
+    return value
+
+
+def whole(
+    field: str,
+    value: object,
+    *,
+    low: int | None = 0,
+    high: int | None = None,
+    error: Error = ValidationError,
+) -> int:
+    """``value`` if it is an int (not a bool) within ``low..high`` (``None``: unbounded).
+
+    >>> whole("count", 3)
+    3
+    >>> whole("day", 31, low=1, high=28)
+    Traceback (most recent call last):
+    ...
+    billkit.errors.ValidationError: day = 31: expected a whole number from 1 to 28
+    """
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise error(field, value, "a whole number (an int, not a bool)")
+    if (low is not None and value < low) or (high is not None and value > high):
+        if low is not None and high is not None:
+            bound = f" from {low} to {high}"
+        elif low is not None:
+            bound = f" of {low} or more"
+        else:
+            bound = f" of {high} or less"
+        raise error(field, value, f"a whole number{bound}")
+    return value
+
+
+def flag(field: str, value: object, *, error: Error = ValidationError) -> bool:
+    """``value`` if it is exactly ``True`` or ``False`` (``1`` and ``"yes"`` are refused)."""
+    if not isinstance(value, bool):
+        raise error(field, value, "True or False")
+    return value
+
+
+# --------------------------------------------------------------------------- time
+
+
+def day(field: str, value: object, *, error: Error = ValidationError) -> date:
+    """``value`` if it is a ``datetime.date`` and not a ``datetime``.
+
+    >>> day("on", datetime(2026, 1, 1))
+    Traceback (most recent call last):
+    ...
+    billkit.errors.ValidationError: on = datetime.datetime(2026, 1, 1, 0, 0): expected a datetime.date (not a datetime: billing days are dates)
+    """
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise error(field, value, "a datetime.date (not a datetime: billing days are dates)")
+    return value
+
+
+def moment(field: str, value: object, *, error: Error = ValidationError) -> datetime:
+    """``value`` if it is a timezone-aware ``datetime``; naive ones are refused."""
+    if not isinstance(value, datetime):
+        raise error(field, value, "a timezone-aware datetime.datetime")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise error(
+            field,
+            value,
+            "a timezone-aware datetime (a naive one is ambiguous: "
+            "add tzinfo, e.g. datetime(..., tzinfo=timezone.utc))",
+        )
+    return value
+
+
+_OFFSET: Final = re.compile(r"([+-])(\d\d):(\d\d)")
+_TZ_EXPECTED: Final = (
+    "a time zone: a tzinfo, 'UTC', an offset such as '+03:00', "
+    "or an IANA name such as 'Europe/Moscow'"
+)
+
+
+@functools.lru_cache(maxsize=256)
+def _zone(key: str) -> tzinfo:
+    if key == "UTC":
+        return UTC
+    match = _OFFSET.fullmatch(key)
+    if match:
+        hours, minutes = int(match[2]), int(match[3])
+        if hours > 23 or minutes > 59:
+            raise ValueError(key)
+        offset = timedelta(hours=hours, minutes=minutes)
+        return timezone(-offset if match[1] == "-" else offset)
+    return ZoneInfo(key)
+
+
+def tz(field: str, value: object, *, error: Error = ValidationError) -> tzinfo:
+    """The time zone ``value`` names, or ``value`` itself if it is a usable ``tzinfo``.
+
+    >>> tz("tz", "+03:00"), tz("tz", "UTC")
+    (datetime.timezone(datetime.timedelta(seconds=10800)), datetime.timezone.utc)
+    >>> tz("tz", "Mars/Olympus")
+    Traceback (most recent call last):
+    ...
+    billkit.errors.ValidationError: tz = 'Mars/Olympus': expected a time zone: a tzinfo, 'UTC', an offset such as '+03:00', or an IANA name such as 'Europe/Moscow'
+    """
+    if isinstance(value, tzinfo):
+        if datetime(2000, 1, 1, tzinfo=value).utcoffset() is None:
+            raise error(field, value, "a tzinfo that gives a UTC offset")
+        return value
+    if not isinstance(value, str) or not value:
+        raise error(field, value, _TZ_EXPECTED)
+    try:
+        return _zone(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise error(field, value, _TZ_EXPECTED) from None
+
+
+def tz_key(field: str, value: object, *, error: Error = ValidationError) -> str:
+    """Like :func:`tz`, but the zone's canonical str (``'UTC'``, ``'+03:00'``, an IANA key).
+
+    >>> tz_key("tz", timezone(timedelta(hours=-5))), tz_key("tz", "Europe/Rome")
+    ('-05:00', 'Europe/Rome')
+    """
+    zone = tz(field, value, error=error)
+    if isinstance(value, str):
+        return value
+    if isinstance(zone, ZoneInfo):
+        return zone.key
+    if isinstance(zone, timezone):
+        offset = zone.utcoffset(None)
+        if not offset:
+            return "UTC"
+        sign = "-" if offset < timedelta(0) else "+"
+        minutes = abs(offset) // timedelta(minutes=1)
+        if abs(offset) == timedelta(minutes=minutes):
+            return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+    raise error(field, value, "a time zone with a name: 'UTC', '+03:00' or an IANA name")
+
+
+# --------------------------------------------------------------------------- enums and objects
+
+
+def member(field: str, value: object, kind: type[_E], *, error: Error = ValidationError) -> _E:
+    """``value`` as a member of the enum ``kind``: the member itself or its value.
+
+    >>> from billkit.money import RoundingMode
+    >>> member("mode", "down", RoundingMode)
+    <RoundingMode.DOWN: 'down'>
+    >>> member("mode", "sideways", RoundingMode)
+    Traceback (most recent call last):
+    ...
+    billkit.errors.ValidationError: mode = 'sideways': expected one of 'half_up', 'half_even', 'up', 'down', 'ceiling', 'floor'
+    """
+    if isinstance(value, kind):
+        return value
+    try:
+        return kind(value)
+    except (ValueError, TypeError):
+        choices = ", ".join(repr(m.value) for m in kind)
+        raise error(field, value, f"one of {choices}") from None
+
+
+def _name(kind: type | tuple[type, ...]) -> str:
+    if isinstance(kind, tuple):
+        return " or ".join(k.__name__ for k in kind)
+    return kind.__name__
+
+
+def instance(field: str, value: object, kind: type[_T], *, error: Error = ValidationError) -> _T:
+    """``value`` if it is an instance of ``kind``."""
+    if not isinstance(value, kind):
+        raise error(field, value, f"a {_name(kind)}")
+    return value
+
+
+def tuple_of(
+    field: str, value: object, kind: type[_T], *, error: Error = ValidationError
+) -> tuple[_T, ...]:
+    """``value`` as a tuple whose items are all instances of ``kind``.
+
+    A bare ``str`` or ``bytes`` is refused (it is a sequence of characters,
+    not of items); the item that fails is named by its index.
+
+    >>> tuple_of("codes", ["a", "b"], str)
+    ('a', 'b')
+    >>> tuple_of("codes", ["a", 2], str)
+    Traceback (most recent call last):
+    ...
+    billkit.errors.ValidationError: codes[1] = 2: expected a str
+    """
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise error(field, value, f"a sequence of {_name(kind)}")
+    items = tuple(value)
+    for i, item in enumerate(items):
+        if not isinstance(item, kind):
+            raise error(f"{field}[{i}]", item, f"a {_name(kind)}")
+    return items
+
+
+def texts(
+    field: str,
+    value: object,
+    *,
+    required: bool = False,
+    error: Error = ValidationError,
+) -> tuple[str, ...]:
+    """``value`` as a tuple of str, each checked by :func:`text` with ``required``.
+
+    A bare str is one item (``""`` is none), so ``notes="Thank you"`` reads naturally.
+
+    >>> texts("notes", "Thank you"), texts("notes", ["a", "b"]), texts("notes", "")
+    (('Thank you',), ('a', 'b'), ())
+    """
+    if isinstance(value, str):
+        return (text(field, value, required=required, error=error),) if value else ()
+    if isinstance(value, bytes) or not isinstance(value, Iterable):
+        raise error(field, value, "a str or a sequence of str")
+    items = tuple(value)
+    for i, item in enumerate(items):
+        text(f"{field}[{i}]", item, required=required, error=error)
+    return items
+
+
+def tags(field: str, value: object, *, error: Error = ValidationError) -> dict[str, str]:
+    """Tags: a mapping (or ``(name, value)`` pairs) of non-empty names to str values.
+
+    Returned as a new ``dict`` sorted by name; a repeated name is refused.
+
+    >>> tags("tags", {"b": "2", "a": "1"})
+    {'a': '1', 'b': '2'}
+    """
+    expected = "a mapping of str to str, such as {'channel': 'email'}"
+    if isinstance(value, Mapping):
+        pairs: Iterable[object] = value.items()
+    elif isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise error(field, value, expected)
+    else:
+        pairs = value
+    result: dict[str, str] = {}
+    for pair in pairs:
+        if not (isinstance(pair, tuple) and len(pair) == 2):
+            raise error(field, value, expected)
+        name, tag_value = pair
+        text(field, name, error=error)
+        text(f"{field}[{name!r}]", tag_value, required=False, error=error)
+        if name in result:
+            raise error(field, value, f"each tag once ({name!r} repeats)")
+        result[name] = tag_value
+    return dict(sorted(result.items()))
+
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+def mapping(
+    field: str,
+    value: object,
+    key: Callable[[str, object], _K],
+    item: Callable[[str, object], _V],
+    *,
+    error: Error = ValidationError,
+) -> dict[_K, _V]:
+    """``value`` as a new ``dict``, each key checked by ``key(field, k)`` and each
+    value by ``item(f"{field}[{k!r}]", v)``; sorted by key when the keys sort.
+
+    >>> mapping("limits", {"b": 2, "a": 1}, text, whole)
+    {'a': 1, 'b': 2}
+    """
+    if not isinstance(value, Mapping):
+        raise error(field, value, "a mapping")
+    result = {key(field, k): item(f"{field}[{k!r}]", v) for k, v in value.items()}
+    try:
+        return dict(sorted(result.items()))
+    except TypeError:
+        return result
+
+
+# --------------------------------------------------------------------------- money
+
+
+def currency_error(error: Error) -> type[CurrencyMismatchError]:
+    """The currency-mix error of the room ``error`` belongs to.
+
+    >>> currency_error(PricingError).__name__, currency_error(ValidationError).__name__
+    ('PricingCurrencyError', 'CurrencyMismatchError')
+    """
+    if issubclass(error, CurrencyMismatchError):
+        return error
+    for room, mixed in _CURRENCY_ERRORS:
+        if issubclass(error, room):
+            return mixed
+    return CurrencyMismatchError
+
+
+_CURRENCY_ERRORS: Final[tuple[tuple[Error, type[CurrencyMismatchError]], ...]] = (
+    (PricingError, PricingCurrencyError),
+    (CreditError, CreditCurrencyError),
+    (InvoicingError, InvoicingCurrencyError),
+)
+
+
+def _reraise(problem: ValidationError, field: str, value: object, error: Error) -> ValidationError:
+    if isinstance(problem, CurrencyMismatchError):
+        return currency_error(error)(field, value, problem.expected)
+    if isinstance(problem, error):
+        return problem
+    return error(field, value, problem.expected)
+
+
+def same_currency(
+    field: str, value: Money, expected: Currency | str, *, error: Error = ValidationError
+) -> Money:
+    """``value`` if it is in the ``expected`` currency, else the room's
+    :class:`~billkit.errors.CurrencyMismatchError` (see :func:`currency_error`).
+
+    >>> same_currency("fee", Money("1", "USD"), "EUR", error=PricingError)
+    Traceback (most recent call last):
+    ...
+    billkit.errors.PricingCurrencyError: fee = Money('1', 'USD'): expected an amount in EUR
+    """
+    code = expected.code if isinstance(expected, Currency) else expected
+    if value.currency.code != code:
+        raise currency_error(error)(field, value, f"an amount in {code}")
+    return value
+
+
+def money(
+    field: str,
+    value: object,
+    currency: Currency | str | None = None,
+    *,
+    sign: Literal["any", "zero_or_more", "above_zero"] = "any",
+    error: Error = ValidationError,
+) -> Money:
+    """``value`` as :class:`~billkit.money.Money` (via :func:`~billkit.money.to_money`).
+
+    Without ``currency`` a bare number is refused (it has no currency); with
+    it, a Money in another currency is a currency mix. ``sign`` bounds the amount.
+
+    >>> money("fee", "12.50", "EUR")
+    Money('12.50', 'EUR')
+    >>> money("fee", Money("-1", "EUR"), sign="zero_or_more")
+    Traceback (most recent call last):
+    ...
+    billkit.errors.ValidationError: fee = Money('-1', 'EUR'): expected an amount of zero or more
+    """
+    if currency is None and not isinstance(value, (Money, str)):
+        raise error(field, value, "a Money (a bare number has no currency)")
+    try:
+        result = _money.to_money(value, currency, field)
+    except ValidationError as problem:
+        raise _reraise(problem, field, value, error) from None
+    if sign == "zero_or_more" and result.amount < 0:
+        raise error(field, value, "an amount of zero or more")
+    if sign == "above_zero" and result.amount <= 0:
+        raise error(field, value, "an amount above zero")
+    return result
+
+
+def decimal(
+    field: str,
+    value: object,
+    *,
+    low: Decimal | int | None = None,
+    above: Decimal | int | None = None,
+    high: Decimal | int | None = None,
+    error: Error = ValidationError,
+) -> Decimal:
+    """``value`` as an exact ``Decimal`` (via :func:`~billkit.money.to_decimal`),
+    at least ``low``, more than ``above``, at most ``high`` when given.
+
+    >>> decimal("quantity", "2.5", low=0)
+    Decimal('2.5')
+    >>> decimal("quantity", "-1", low=0)
+    Traceback (most recent call last):
+    ...
+    billkit.errors.ValidationError: quantity = '-1': expected a number of 0 or more
+    """
+    try:
+        result = _money.to_decimal(value, field)
+    except ValidationError as problem:
+        raise _reraise(problem, field, value, error) from None
+    if low is not None and result < low:
+        raise error(field, value, f"a number of {low} or more")
+    if above is not None and result <= above:
+        raise error(field, value, f"a number above {above}")
+    if high is not None and result > high:
+        raise error(field, value, f"a number of {high} or less")
+    return result
+
+
+def rate(field: str, value: object, *, error: Error = ValidationError) -> Decimal:
+    """A rate of zero or more as a fraction (via :func:`~billkit.money.to_rate`).
+
+    >>> rate("tax_rate", "20%")
+    Decimal('0.20')
+    """
+    try:
+        return _money.to_rate(value, field)
+    except ValidationError as problem:
+        raise _reraise(problem, field, value, error) from None
+
+
+def currency(field: str, value: object, *, error: Error = ValidationError) -> Currency:
+    """``value`` as a py-moneyed ``Currency``: a Currency or an ISO 4217 code.
+
+    >>> currency("currency", "eur").code
+    'EUR'
+    """
+    if not isinstance(value, (Currency, str)):
+        raise error(field, value, "an ISO 4217 currency code such as 'EUR'")
+    try:
+        return _money.currency_of(value)
+    except ValidationError as problem:
+        raise _reraise(problem, field, value, error) from None
+
+
+# --------------------------------------------------------------------------- attrs converters
+
+
+def options(**kwargs: object) -> dict[str, object]:
+    """Field metadata carrying extra keyword arguments for a field's check.
+
+    >>> options(low=1, high=28)
+    {'billkit.checks': {'low': 1, 'high': 28}}
+    """
+    return {_OPTIONS: kwargs}
+
+
+_OPTIONS: Final = "billkit.checks"
+
+
+@attrs.frozen
+class _Spec:
+    name: str
+    error: Error
+    optional: bool
+    kind: Any
+    kwargs: Mapping[str, object]
+
+
+_SPECS: dict[tuple[type, str], _Spec] = {}
+
+
+def _hint(owner: type, name: str, hint: str) -> Any:
+    """The annotation ``hint`` of ``owner.name`` evaluated in its module."""
+    try:
+        return eval(hint, vars(sys.modules[owner.__module__]))  # annotations are our code
+    except Exception as problem:  # NameError for names imported only for type checkers
+        raise TypeError(
+            f"billkit._checks: the annotation {hint!r} of {owner.__qualname__}.{name} must "
+            f"resolve at run time ({problem})"
+        ) from None
+
+
+def _optional_text(hint: str) -> bool:
+    flat = hint.replace(" ", "")
+    return flat.endswith("|None") or flat.startswith(("None|", "Optional["))
+
+
+def _split_optional(hint: Any) -> tuple[bool, Any]:
+    origin = typing.get_origin(hint)
+    if origin is typing.Union or origin is types.UnionType:
+        args = tuple(a for a in typing.get_args(hint) if a is not type(None))
+        optional = len(args) != len(typing.get_args(hint))
+        inner: Any = args[0] if len(args) == 1 else args
+        return optional, inner
+    return False, hint
+
+
+def _class_of(hint: Any) -> Any:
+    if isinstance(hint, tuple):
+        return tuple(_class_of(h) for h in hint)
+    return typing.get_origin(hint) or hint
+
+
+def _spec(owner: type, field: attrs.Attribute[Any], needs_kind: str) -> _Spec:
+    key = (owner, field.name)
+    found = _SPECS.get(key)
+    if found is not None:
+        return found
+    extra = dict(field.metadata.get(_OPTIONS, {}))
+    hint: Any = field.type
+    if isinstance(hint, str) and needs_kind:
+        hint = _hint(owner, field.name, hint)
+    if isinstance(hint, str):
+        optional, inner = _optional_text(hint), hint
+    else:
+        optional, inner = _split_optional(hint)
+    optional = bool(extra.pop("optional", optional))
+    kind: Any = extra.pop("kind", None)
+    if kind is None and needs_kind == "item":
+        args = typing.get_args(inner)
+        if typing.get_origin(inner) is not tuple or len(args) != 2 or args[1] is not Ellipsis:
+            raise TypeError(
+                f"billkit._checks.TUPLE: {owner.__qualname__}.{field.name} must be "
+                f"annotated tuple[X, ...], not {hint!r}"
+            )
+        kind = _class_of(args[0])
+    elif kind is None and needs_kind == "class":
+        kind = _class_of(inner)
+    prefix = getattr(owner, "_field_prefix", "")
+    error = getattr(owner, "_error_class", ValidationError)
+    spec = _Spec(f"{prefix}{field.alias or field.name}", error, optional, kind, extra)
+    _SPECS[key] = spec
+    return spec
+
+
+def converter(
+    check: Callable[..., Any], *, kind: Literal["", "class", "item"] = ""
+) -> attrs.Converter[Any, Any]:
+    """An ``attrs.Converter`` running ``check(field, value, [kind,] error=..., **options)``.
+
+    ``kind`` says whether the check takes a class from the annotation
+    (``"class"``: the enum or class itself; ``"item"``: the item class of
+    ``tuple[X, ...]``).
+    """
+
+    def run(value: object, self: object, field: attrs.Attribute[Any]) -> Any:
+        spec = _spec(type(self), field, kind)
+        if value is None and spec.optional:
+            return None
+        if kind:
+            return check(spec.name, value, spec.kind, error=spec.error, **spec.kwargs)
+        return check(spec.name, value, error=spec.error, **spec.kwargs)
+
+    return attrs.Converter(run, takes_self=True, takes_field=True)
+
+
+def _free_text(field: str, value: object, *, error: Error = ValidationError) -> str:
+    return text(field, value, required=False, error=error)
+
+
+def _trimmed_text(field: str, value: object, *, error: Error = ValidationError) -> str:
+    return text(field, value, required=False, trimmed=True, error=error)
+
+
+if TYPE_CHECKING:  # mypy's attrs plugin needs named functions; see the module docstring
+
+    def TEXT(value: object) -> str: ...
+    def FREE_TEXT(value: object) -> str: ...
+    def TRIMMED_TEXT(value: object) -> str: ...
+    def TEXTS(value: object) -> tuple[str, ...]: ...
+    def WHOLE(value: object) -> int: ...
+    def FLAG(value: object) -> bool: ...
+    def DAY(value: object) -> date: ...
+    def MOMENT(value: object) -> datetime: ...
+    def TZ(value: object) -> tzinfo: ...
+    def TZ_KEY(value: object) -> str: ...
+    def MONEY(value: object) -> Money: ...
+    def DECIMAL(value: object) -> Decimal: ...
+    def RATE(value: object) -> Decimal: ...
+    def CURRENCY(value: object) -> Currency: ...
+    def TAGS(value: object) -> dict[str, str]: ...
+    def MEMBER(value: object) -> Any: ...
+    def INSTANCE(value: object) -> Any: ...
+    def TUPLE(value: object) -> tuple[Any, ...]: ...
+
+else:
+    TEXT = converter(text)
+    FREE_TEXT = converter(_free_text)
+    TRIMMED_TEXT = converter(_trimmed_text)
+    TEXTS = converter(texts)
+    WHOLE = converter(whole)
+    FLAG = converter(flag)
+    DAY = converter(day)
+    MOMENT = converter(moment)
+    TZ = converter(tz)
+    TZ_KEY = converter(tz_key)
+    MONEY = converter(money)
+    DECIMAL = converter(decimal)
+    RATE = converter(rate)
+    CURRENCY = converter(currency)
+    TAGS = converter(tags)
+    MEMBER = converter(member, kind="class")
+    INSTANCE = converter(instance, kind="class")
+    TUPLE = converter(tuple_of, kind="item")
