@@ -15,7 +15,7 @@ import attrs
 import pytest
 
 from billkit.credit import CreditLine, Ledger, StatementState, Wallet
-from billkit.errors import InvoicingError
+from billkit.errors import CurrencyMismatchError, InvoicingError
 from billkit.invoicing import (
     Act,
     CreditNote,
@@ -300,7 +300,7 @@ def test_ten_days_before_month_end(year: int, month: int, day: int) -> None:
 
 def test_due_dates() -> None:
     assert due_date(date(2026, 12, 25), 10) == date(2027, 1, 4)
-    with pytest.raises(InvoicingError, match="whole number of days"):
+    with pytest.raises(InvoicingError, match="whole number from 0 to 3660"):
         due_date(date(2026, 1, 1), -1)
     items = [Item(description="x", unit_price=eur("1.00"))]
     with pytest.raises(InvoicingError, match="None when due_date is given"):
@@ -400,7 +400,7 @@ def test_draft_has_no_number_and_cannot_be_credited() -> None:
 def test_items_are_checked() -> None:
     with pytest.raises(InvoicingError, match="at least one item"):
         build_invoice([], DocumentTerms(seller=HOSTING, buyer=CLIENT), issue_date=date(2026, 3, 1))
-    with pytest.raises(InvoicingError, match="an amount in RUB"):
+    with pytest.raises(CurrencyMismatchError, match="an amount in RUB"):
         build_invoice(
             [
                 Item(description="a", unit_price=rub("1.00")),
@@ -650,13 +650,13 @@ def test_credit_note_refusals() -> None:
         build_credit_note(inv, number="NC-1", issue_date=date(2026, 3, 10), previous=[foreign])
     with pytest.raises(InvoicingError, match="on or after the original's"):
         build_credit_note(inv, number="NC-1", issue_date=date(2026, 2, 28))
-    with pytest.raises(InvoicingError, match="a Money in EUR"):
+    with pytest.raises(CurrencyMismatchError, match="an amount in EUR"):
         build_credit_note(inv, number="NC-1", issue_date=date(2026, 3, 10), amount=rub("1.00"))
     with pytest.raises(InvoicingError, match="None when lines are given"):
         build_credit_note(
             inv, number="NC-1", issue_date=date(2026, 3, 10), amount=eur("1.00"), lines=[1]
         )
-    with pytest.raises(InvoicingError, match="a line position from 1 to 2"):
+    with pytest.raises(InvoicingError, match="lines = 3: expected a whole number from 1 to 2"):
         build_credit_note(inv, number="NC-1", issue_date=date(2026, 3, 10), lines=[3])
     once = build_credit_note(inv, number="NC-1", issue_date=date(2026, 3, 10), lines={1: 1})
     with pytest.raises(InvoicingError, match="each credit note once"):
@@ -769,7 +769,7 @@ def test_reconciliation_refuses_mixed_currencies() -> None:
     ledger = Ledger(
         wallets=[Wallet(name="rub", currency="RUB"), Wallet(name="eur", currency="EUR")]
     )
-    with pytest.raises(InvoicingError, match="one currency"):
+    with pytest.raises(CurrencyMismatchError, match="one currency"):
         build_reconciliation(
             ledger,
             ["rub", "eur"],

@@ -16,7 +16,7 @@ from decimal import Decimal
 import attrs
 import pytest
 
-from billkit.errors import InvoicingError
+from billkit.errors import CurrencyMismatchError, InvoicingError
 from billkit.invoicing.render import RenderDocument, RenderOptions
 from billkit.invoicing.render.labels import label_keys, translate
 from billkit.invoicing.render.model import (
@@ -246,7 +246,8 @@ def test_bad_values_are_refused_naming_the_field(build: object, message: str) ->
 def test_a_document_refuses_a_foreign_currency_and_unknown_languages() -> None:
     doc = sample_invoice("ru")
     with pytest.raises(
-        InvoicingError, match=r"totals\[0\].amount = Money\('1', 'EUR'\): expected an amount in RUB"
+        CurrencyMismatchError,
+        match=r"totals\[0\].amount = Money\('1', 'EUR'\): expected an amount in RUB",
     ):
         attrs.evolve(doc, totals=[TotalRow(label="total", amount=Money("1", "EUR"))])
     with pytest.raises(InvoicingError, match=r"table.rows\[0\]\[4\] = Money\('1', 'EUR'\)"):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import decimal
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Final
@@ -11,6 +11,7 @@ from typing import Final
 import attrs
 from moneyed import Currency, Money
 
+from billkit import _checks as checks
 from billkit.errors import InvoicingError
 from billkit.invoicing.documents import DocumentLine, PaymentDetails, TaxGroup, Totals, _Billed
 from billkit.invoicing.items import Item, _fmt, _pct
@@ -25,26 +26,18 @@ _ONE: Final = Decimal(1)
 
 
 def _policy(value: object) -> RoundingPolicy:
-    if not isinstance(value, RoundingPolicy):
-        raise InvoicingError("rounding", value, "a RoundingPolicy")
-    return value
+    return checks.instance("rounding", value, RoundingPolicy, error=InvoicingError)
 
 
 def _items(value: object) -> list[Item]:
-    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-        raise InvoicingError("items", value, "a sequence of Item")
-    items = list(value)
+    items = list(checks.tuple_of("items", value, Item, error=InvoicingError))
     if not items:
         raise InvoicingError("items", items, "at least one item")
+    cur = items[0].currency
     for i, item in enumerate(items):
-        if not isinstance(item, Item):
-            raise InvoicingError(f"items[{i}]", item, "an Item")
-        if item.currency != items[0].currency:
-            raise InvoicingError(
-                f"items[{i}]",
-                item.amount or item.unit_price,
-                f"an amount in {items[0].currency.code}",
-            )
+        money = item.amount if item.amount is not None else item.unit_price
+        assert money is not None
+        checks.same_currency(f"items[{i}]", money, cur, error=InvoicingError)
     return items
 
 
@@ -244,8 +237,7 @@ def _credit_amount(
     policy: RoundingPolicy,
 ) -> list[DocumentLine]:
     cur = original.currency
-    if not isinstance(amount, Money) or amount.currency != cur:
-        raise InvoicingError("amount", amount, f"a Money in {cur.code}")
+    checks.money("amount", amount, cur, error=InvoicingError)
     if amount.amount <= 0 or policy.round(amount).amount != amount.amount:
         raise InvoicingError("amount", amount, "an amount above zero, in whole minor units")
     keys = [k for k, v in left.items() if v[2] > 0]

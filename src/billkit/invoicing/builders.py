@@ -42,6 +42,7 @@ from typing import Final, TypeVar
 import attrs
 from moneyed import Money
 
+from billkit import _checks as checks
 from billkit.credit.ledger import Ledger
 from billkit.credit.limit import Statement
 from billkit.errors import InvoicingError
@@ -65,7 +66,7 @@ from billkit.invoicing.documents import (
     Receipt,
     _Billed,
 )
-from billkit.invoicing.items import Item, _text, items_from_expenses
+from billkit.invoicing.items import Item, items_from_expenses
 from billkit.invoicing.tax import TaxRounding
 from billkit.invoicing.terms import DocumentTerms, _date, _terms
 from billkit.money import CONTEXT, DEFAULT_ROUNDING, RoundingPolicy
@@ -362,10 +363,7 @@ def advance_invoice(
     ('Авансовый платеж', datetime.date(2026, 3, 21), Money('16229.51', 'RUB'))
     """
     _terms(terms)
-    if not isinstance(amount, Money):
-        raise InvoicingError("amount", amount, "a Money")
-    if amount.amount <= 0:
-        raise InvoicingError("amount", amount, "an amount above zero")
+    checks.money("amount", amount, sign="above_zero", error=InvoicingError)
     if description is None:
         language = terms.locale.split("_")[0]
         description = _ADVANCE.get(language, _ADVANCE["en"])
@@ -425,7 +423,7 @@ def invoice_from_proforma(
             "issue_date", day, f"a day on or after the proforma's ({proforma.issue_date})"
         )
     return Invoice(
-        number=_text("number", number, required=True),
+        number=checks.text("number", number, error=InvoicingError),
         issue_date=day,
         seller=proforma.seller,
         buyer=proforma.buyer,

@@ -24,6 +24,7 @@ from typing import Final
 
 from moneyed import Money
 
+from billkit import _checks as checks
 from billkit.errors import InvoicingError
 from billkit.invoicing._assembly import (
     _credit_amount,
@@ -38,7 +39,7 @@ from billkit.invoicing.documents import Act, CreditNote, DocumentLine, Invoice, 
 from billkit.invoicing.items import _fmt, _pct
 from billkit.invoicing.tax import TaxTreatment
 from billkit.invoicing.terms import _date
-from billkit.money import CONTEXT, DEFAULT_ROUNDING, RoundingPolicy, to_decimal
+from billkit.money import CONTEXT, DEFAULT_ROUNDING, RoundingPolicy
 
 __all__ = ["build_credit_note"]
 
@@ -216,6 +217,13 @@ def build_credit_note(
         raise InvoicingError(
             "original", original.number, "a document with something left to credit"
         )
+    if not any(line.gross.amount for line in made):
+        # Only free lines were asked for: a credit note of nothing credits nothing.
+        raise InvoicingError(
+            "lines",
+            sorted(line.corrects_line or 0 for line in made),
+            "lines with an amount to credit (these lines are free)",
+        )
     groups = _group(made, cur, lambda t: _note_like(original, t))
     return CreditNote(
         number=number,
@@ -254,9 +262,13 @@ def _wanted(original: _Billed, lines: object) -> list[tuple[int, Decimal | None]
         raise InvoicingError("lines", lines, "at least one line position")
     result: list[tuple[int, Decimal | None]] = []
     for pos, qty in pairs:
-        if isinstance(pos, bool) or not isinstance(pos, int) or not 1 <= pos <= count:
-            raise InvoicingError("lines", pos, f"a line position from 1 to {count}")
+        pos = checks.whole("lines", pos, low=1, high=count, error=InvoicingError)
         if any(p == pos for p, _ in result):
             raise InvoicingError("lines", pos, "each position once")
-        result.append((pos, None if qty is None else to_decimal(qty, f"lines[{pos}]")))
+        result.append(
+            (
+                pos,
+                None if qty is None else checks.decimal(f"lines[{pos}]", qty, error=InvoicingError),
+            )
+        )
     return result

@@ -10,17 +10,18 @@ ledger's expense rows into items whose amounts add up to their rounded total.
 from __future__ import annotations
 
 import decimal
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Final
+from typing import ClassVar, Final
 
 import attrs
 from moneyed import Currency, Money
 
+from billkit import _checks as checks
 from billkit.credit.ledger import Expense
-from billkit.errors import InvoicingError
+from billkit.errors import InvoicingError, ValidationError
 from billkit.invoicing.tax import TaxTreatment
-from billkit.money import CONTEXT, DEFAULT_ROUNDING, RoundingPolicy, allocate, to_decimal
+from billkit.money import CONTEXT, DEFAULT_ROUNDING, RoundingPolicy, allocate
 from billkit.periods import Period
 from billkit.pricing.discounts import DiscountedQuote
 from billkit.pricing.models import Flat, Percentage
@@ -31,79 +32,6 @@ __all__ = ["Item", "items_from_expenses", "items_from_quote"]
 
 _ZERO: Final = Decimal(0)
 _ONE: Final = Decimal(1)
-
-
-def _text(field: str, value: object, *, required: bool = False) -> str:
-    if not isinstance(value, str):
-        raise InvoicingError(field, value, "a str")
-    if required and not value.strip():
-        raise InvoicingError(field, value, "a non-empty str")
-    return value
-
-
-def _optional_money(field: str, value: object) -> Money | None:
-    if value is None:
-        return None
-    if not isinstance(value, Money):
-        raise InvoicingError(field, value, "a Money or None")
-    to_decimal(value.amount, field)
-    return value
-
-
-def _treatment(value: object) -> TaxTreatment:
-    try:
-        return TaxTreatment(value)
-    except ValueError:
-        choices = ", ".join(repr(t.value) for t in TaxTreatment)
-        raise InvoicingError("treatment", value, f"one of {choices}") from None
-
-
-def _explanation(value: object) -> tuple[str, ...]:
-    if isinstance(value, str):
-        return (value,) if value else ()
-    if not isinstance(value, Iterable):
-        raise InvoicingError("explanation", value, "a sequence of str")
-    items = tuple(value)
-    for i, item in enumerate(items):
-        _text(f"explanation[{i}]", item)
-    return items
-
-
-def _optional_period(value: object) -> Period | None:
-    if value is not None and not isinstance(value, Period):
-        raise InvoicingError("period", value, "a Period or None")
-    return value
-
-
-# Named converters (mypy's attrs plugin needs named functions).
-
-
-def _c_amount_opt_money(value: object) -> Money | None:
-    return _optional_money("amount", value)
-
-
-def _c_code(value: object) -> str:
-    return _text("code", value)
-
-
-def _c_description_required(value: object) -> str:
-    return _text("description", value, required=True)
-
-
-def _c_quantity_to_decimal(value: object) -> Decimal:
-    return to_decimal(value, "quantity")
-
-
-def _c_tax_category_required(value: object) -> str:
-    return _text("tax_category", value, required=True)
-
-
-def _c_unit(value: object) -> str:
-    return _text("unit", value)
-
-
-def _c_unit_price_opt_money(value: object) -> Money | None:
-    return _optional_money("unit_price", value)
 
 
 @attrs.frozen(kw_only=True)
@@ -128,29 +56,27 @@ class Item:
     billkit.errors.InvoicingError: unit_price = None: expected a unit price or an amount for line 'Nothing'
     """
 
-    description: str = attrs.field(converter=_c_description_required)
-    unit_price: Money | None = attrs.field(default=None, converter=_c_unit_price_opt_money)
-    quantity: Decimal = attrs.field(default=_ONE, converter=_c_quantity_to_decimal)
-    amount: Money | None = attrs.field(default=None, converter=_c_amount_opt_money)
-    unit: str = attrs.field(default="", converter=_c_unit)
-    tax_category: str = attrs.field(default="standard", converter=_c_tax_category_required)
-    treatment: TaxTreatment = attrs.field(default=TaxTreatment.STANDARD, converter=_treatment)
-    code: str = attrs.field(default="", converter=_c_code)
-    explanation: tuple[str, ...] = attrs.field(default=(), converter=_explanation)
-    period: Period | None = attrs.field(default=None, converter=_optional_period)
+    _error_class: ClassVar[type[ValidationError]] = InvoicingError
+
+    description: str = attrs.field(converter=checks.TEXT)
+    unit_price: Money | None = attrs.field(default=None, converter=checks.MONEY)
+    quantity: Decimal = attrs.field(default=_ONE, converter=checks.DECIMAL)
+    amount: Money | None = attrs.field(default=None, converter=checks.MONEY)
+    unit: str = attrs.field(default="", converter=checks.FREE_TEXT)
+    tax_category: str = attrs.field(default="standard", converter=checks.TEXT)
+    treatment: TaxTreatment = attrs.field(default=TaxTreatment.STANDARD, converter=checks.MEMBER)
+    code: str = attrs.field(default="", converter=checks.FREE_TEXT)
+    explanation: tuple[str, ...] = attrs.field(default=(), converter=checks.TEXTS)
+    period: Period | None = attrs.field(default=None, converter=checks.INSTANCE)
 
     def __attrs_post_init__(self) -> None:
         if self.unit_price is None and self.amount is None:
             raise InvoicingError(
                 "unit_price", None, f"a unit price or an amount for line {self.description!r}"
             )
-        if (
-            self.unit_price is not None
-            and self.amount is not None
-            and self.unit_price.currency != self.amount.currency
-        ):
-            raise InvoicingError(
-                "unit_price", self.unit_price, f"an amount in {self.amount.currency.code}"
+        if self.unit_price is not None and self.amount is not None:
+            checks.same_currency(
+                "unit_price", self.unit_price, self.amount.currency, error=InvoicingError
             )
 
     @property
@@ -212,8 +138,7 @@ def items_from_quote(
         base = quote
     else:
         raise InvoicingError("quote", quote, "a Quote or a DiscountedQuote")
-    if not isinstance(drop_zero, bool):
-        raise InvoicingError("drop_zero", drop_zero, "True or False")
+    checks.flag("drop_zero", drop_zero, error=InvoicingError)
     items = []
     for line in base.lines:
         amount = line.amount
@@ -293,13 +218,8 @@ def items_from_expenses(
     floor to 100.64, and the two cents left go to the largest remainders:
     21.3471 and the first 22.4145.)
     """
-    policy = rounding
-    if not isinstance(policy, RoundingPolicy):
-        raise InvoicingError("rounding", policy, "a RoundingPolicy")
-    rows = list(expenses)
-    for i, row in enumerate(rows):
-        if not isinstance(row, Expense):
-            raise InvoicingError(f"expenses[{i}]", row, "an Expense")
+    policy = checks.instance("rounding", rounding, RoundingPolicy, error=InvoicingError)
+    rows = list(checks.tuple_of("expenses", expenses, Expense, error=InvoicingError))
     if unpaid_only:
         rows = [row for row in rows if row.unpaid.amount]
     if not rows:
@@ -308,8 +228,7 @@ def items_from_expenses(
     exact = []
     for i, row in enumerate(rows):
         value = row.unpaid if unpaid_only else row.amount
-        if value.currency != cur:
-            raise InvoicingError(f"expenses[{i}]", row.amount, f"an amount in {cur.code}")
+        checks.same_currency(f"expenses[{i}]", value, cur, error=InvoicingError)
         exact.append(value.amount)
     with decimal.localcontext(CONTEXT):
         total = policy.round_amount(sum(exact, _ZERO), cur)

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import decimal
 from collections.abc import Sequence
-from datetime import date, datetime, timezone, tzinfo
+from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from typing import Final
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from moneyed import Money
 
+from billkit import _checks as checks
 from billkit.credit.ledger import Ledger
 from billkit.errors import InvoicingError
 from billkit.invoicing.documents import ReconciliationRow, ReconciliationStatement
@@ -22,21 +22,6 @@ from billkit.periods import Period
 __all__ = ["build_reconciliation"]
 
 _ZERO: Final = Decimal(0)
-
-
-def _zone(value: object) -> tzinfo:
-    if isinstance(value, tzinfo):
-        return value
-    if value == "UTC":
-        return timezone.utc
-    if not isinstance(value, str) or not value:
-        raise InvoicingError("tz", value, "an IANA time zone name such as 'Europe/Moscow'")
-    try:
-        return ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvoicingError(
-            "tz", value, "an IANA time zone name such as 'Europe/Moscow'"
-        ) from None
 
 
 def build_reconciliation(
@@ -54,7 +39,7 @@ def build_reconciliation(
     currency) for ``period``, from the seller's side.
 
     The opening balance is what the buyer owed before the period's first day
-    (in ``tz``, a ``tzinfo`` or a name such as ``'Europe/Moscow'``), the rows are the ledger's entries of the period in
+    (in ``tz``: a ``tzinfo``, ``'UTC'``, an offset such as ``'+03:00'`` or an IANA name such as ``'Europe/Moscow'``), the rows are the ledger's entries of the period in
     time order (a charge, refund, expiry or other debit of the wallet is a
     *debit*: the buyer owes more; a payment, bonus or other credit is a
     *credit*), and the closing balance is opening + debits - credits: the
@@ -80,21 +65,19 @@ def build_reconciliation(
     >>> ledger.balance("main")   # the prepayment the statement shows, seen from the wallet
     Money('457.5863', 'RUB')
     """
-    if not isinstance(ledger, Ledger):
-        raise InvoicingError("ledger", ledger, "a Ledger")
+    checks.instance("ledger", ledger, Ledger, error=InvoicingError)
     names = (wallet,) if isinstance(wallet, str) else tuple(wallet)
     if not names:
         raise InvoicingError("wallet", wallet, "a wallet name, or several")
     currencies = {ledger.wallet(name).currency for name in names}
     if len(currencies) != 1:
-        raise InvoicingError(
+        raise checks.currency_error(InvoicingError)(
             "wallet", list(names), "wallets of one currency (a statement has one currency)"
         )
     (cur,) = currencies
-    if not isinstance(period, Period):
-        raise InvoicingError("period", period, "a Period")
+    checks.instance("period", period, Period, error=InvoicingError)
     _terms(terms)
-    zone = _zone(tz)
+    zone = checks.tz("tz", tz, error=InvoicingError)
     opening = _ZERO
     debits = _ZERO
     credits = _ZERO

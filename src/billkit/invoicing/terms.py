@@ -11,12 +11,14 @@ have). Build it once and hand it to each builder of
 from __future__ import annotations
 
 import calendar
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
+from typing import ClassVar
 
 import attrs
 
-from billkit.errors import InvoicingError
-from billkit.invoicing.documents import PaymentDetails, _locale
+from billkit import _checks as checks
+from billkit.errors import InvoicingError, ValidationError
+from billkit.invoicing.documents import LOCALE, PaymentDetails
 from billkit.invoicing.tax import DEFAULT_TAXES, TaxRounding, TaxTable
 from billkit.money import DEFAULT_ROUNDING, RoundingPolicy
 from billkit.parties import Party, PartyRules, check_party
@@ -26,57 +28,10 @@ __all__ = ["DocumentTerms", "before_month_end", "due_date"]
 
 
 def _party(role: str, value: object, rules: PartyRules | None) -> Party:
-    if not isinstance(value, Party):
-        raise InvoicingError(role, value, "a Party")
+    party = checks.instance(role, value, Party, error=InvoicingError)
     if rules is not None:
-        check_party(value, rules, role=role)
-    return value
-
-
-def _rules(value: object) -> PartyRules | None:
-    if value is not None and not isinstance(value, PartyRules):
-        raise InvoicingError("rules", value, "a PartyRules or None")
-    return value
-
-
-def _include_tax(value: object) -> bool | None:
-    if value is not None and not isinstance(value, bool):
-        raise InvoicingError("prices_include_tax", value, "True, False or None")
-    return value
-
-
-def _tax_rounding(value: object) -> TaxRounding | None:
-    if value is None:
-        return None
-    try:
-        return TaxRounding(value)
-    except ValueError:
-        choices = ", ".join(repr(t.value) for t in TaxRounding)
-        raise InvoicingError("tax_rounding", value, f"one of {choices} or None") from None
-
-
-def _taxes(value: object) -> TaxTable:
-    if not isinstance(value, TaxTable):
-        raise InvoicingError("taxes", value, "a TaxTable")
-    return value
-
-
-def _tax_country(value: object) -> str | None:
-    if value is not None and (not isinstance(value, str) or not value):
-        raise InvoicingError("tax_country", value, "a country code such as 'RU', or None")
-    return value
-
-
-def _payment(value: object) -> PaymentDetails | None:
-    if value is not None and not isinstance(value, PaymentDetails):
-        raise InvoicingError("payment", value, "a PaymentDetails or None")
-    return value
-
-
-def _rounding(value: object) -> RoundingPolicy:
-    if not isinstance(value, RoundingPolicy):
-        raise InvoicingError("rounding", value, "a RoundingPolicy")
-    return value
+        check_party(party, rules, role=role)
+    return party
 
 
 @attrs.frozen(kw_only=True)
@@ -111,16 +66,18 @@ class DocumentTerms:
     billkit.errors.InvoicingError: locale = 'Italian': expected a locale code such as 'ru_RU', 'fa_IR' or 'en'
     """
 
-    seller: Party
-    buyer: Party
-    locale: str = attrs.field(default="en", converter=_locale)
-    prices_include_tax: bool | None = attrs.field(default=None, converter=_include_tax)
-    tax_rounding: TaxRounding | None = attrs.field(default=None, converter=_tax_rounding)
-    taxes: TaxTable = attrs.field(default=DEFAULT_TAXES, converter=_taxes)
-    tax_country: str | None = attrs.field(default=None, converter=_tax_country)
-    payment: PaymentDetails | None = attrs.field(default=None, converter=_payment)
-    rounding: RoundingPolicy = attrs.field(default=DEFAULT_ROUNDING, converter=_rounding)
-    rules: PartyRules | None = attrs.field(default=DEFAULT_RULES, converter=_rules)
+    _error_class: ClassVar[type[ValidationError]] = InvoicingError
+
+    seller: Party = attrs.field(converter=checks.INSTANCE)
+    buyer: Party = attrs.field(converter=checks.INSTANCE)
+    locale: str = attrs.field(default="en", converter=LOCALE)
+    prices_include_tax: bool | None = attrs.field(default=None, converter=checks.FLAG)
+    tax_rounding: TaxRounding | None = attrs.field(default=None, converter=checks.MEMBER)
+    taxes: TaxTable = attrs.field(default=DEFAULT_TAXES, converter=checks.INSTANCE)
+    tax_country: str | None = attrs.field(default=None, converter=checks.TEXT)
+    payment: PaymentDetails | None = attrs.field(default=None, converter=checks.INSTANCE)
+    rounding: RoundingPolicy = attrs.field(default=DEFAULT_ROUNDING, converter=checks.INSTANCE)
+    rules: PartyRules | None = attrs.field(default=DEFAULT_RULES, converter=checks.INSTANCE)
 
     def __attrs_post_init__(self) -> None:
         _party("seller", self.seller, self.rules)
@@ -134,9 +91,7 @@ class DocumentTerms:
 
 
 def _terms(value: object) -> DocumentTerms:
-    if not isinstance(value, DocumentTerms):
-        raise InvoicingError("terms", value, "a DocumentTerms")
-    return value
+    return checks.instance("terms", value, DocumentTerms, error=InvoicingError)
 
 
 def due_date(issue_date: date, days: int) -> date:
@@ -148,9 +103,7 @@ def due_date(issue_date: date, days: int) -> date:
     datetime.date(2026, 4, 4)
     """
     day = _date("issue_date", issue_date)
-    if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 3660:
-        raise InvoicingError("days", days, "a whole number of days from 0 to 3660")
-    return day + timedelta(days=days)
+    return day + timedelta(days=checks.whole("days", days, low=0, high=3660, error=InvoicingError))
 
 
 def before_month_end(year: int, month: int, days: int = 10) -> date:
@@ -165,16 +118,12 @@ def before_month_end(year: int, month: int, days: int = 10) -> date:
     >>> before_month_end(2028, 2)
     datetime.date(2028, 2, 19)
     """
-    for field, value, low, high in (("year", year, 1, 9999), ("month", month, 1, 12)):
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise InvoicingError(field, value, f"a whole number from {low} to {high}")
-    if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 27:
-        raise InvoicingError("days", days, "a whole number of days from 0 to 27")
+    checks.whole("year", year, low=1, high=9999, error=InvoicingError)
+    checks.whole("month", month, low=1, high=12, error=InvoicingError)
+    checks.whole("days", days, low=0, high=27, error=InvoicingError)
     last = calendar.monthrange(year, month)[1]
     return date(year, month, last - days)
 
 
 def _date(field: str, value: object) -> date:
-    if isinstance(value, datetime) or not isinstance(value, date):
-        raise InvoicingError(field, value, "a datetime.date")
-    return value
+    return checks.day(field, value, error=InvoicingError)

@@ -4,17 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import ClassVar
 
 import attrs
 
-from billkit.errors import InvoicingError
-from billkit.parties._common import (
-    _c_account_id_required,
-    _c_contract_number_required,
-    _c_contract_payer_required,
-    _c_contract_signed_on_opt_date,
-    _c_contract_title,
-)
+from billkit import _checks as checks
+from billkit.errors import InvoicingError, ValidationError
 from billkit.parties.party import (
     Party,
 )
@@ -38,10 +33,13 @@ class Contract:
     '181'
     """
 
-    number: str = attrs.field(converter=_c_contract_number_required)
-    payer: str = attrs.field(converter=_c_contract_payer_required)
-    signed_on: date | None = attrs.field(default=None, converter=_c_contract_signed_on_opt_date)
-    title: str = attrs.field(default="", converter=_c_contract_title)
+    _error_class: ClassVar[type[ValidationError]] = InvoicingError
+    _field_prefix: ClassVar[str] = "contract."
+
+    number: str = attrs.field(converter=checks.TEXT)
+    payer: str = attrs.field(converter=checks.TEXT)
+    signed_on: date | None = attrs.field(default=None, converter=checks.DAY)
+    title: str = attrs.field(default="", converter=checks.TRIMMED_TEXT)
 
 
 def _payers(value: object) -> tuple[Party, ...]:
@@ -88,7 +86,10 @@ class Account:
     '32855961'
     """
 
-    id: str = attrs.field(converter=_c_account_id_required)
+    _error_class: ClassVar[type[ValidationError]] = InvoicingError
+    _field_prefix: ClassVar[str] = "account."
+
+    id: str = attrs.field(converter=checks.TEXT)
     payers: tuple[Party, ...] = attrs.field(default=(), converter=_payers)
     contracts: tuple[Contract, ...] = attrs.field(default=(), converter=_contracts)
 
@@ -182,10 +183,8 @@ def merge_payers(
     >>> [c.number for c in merge_payers(acct, main="1", joined="2", move_contracts=False).dropped]
     ['D-2']
     """
-    if not isinstance(account, Account):
-        raise InvoicingError("account", account, "an Account")
-    if not isinstance(move_contracts, bool):
-        raise InvoicingError("move_contracts", move_contracts, "True or False")
+    checks.instance("account", account, Account, error=InvoicingError)
+    checks.flag("move_contracts", move_contracts, error=InvoicingError)
     account.payer(main)
     account.payer(joined)
     if main == joined:

@@ -4,48 +4,14 @@ signatories and identifiers."""
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
 from datetime import date
-from typing import Final, TypeVar
+from typing import ClassVar, Final, TypeVar
 
 import attrs
 
-from billkit.errors import IdentifierError, InvoicingError
-from billkit.parties._common import (
-    _c_address_city,
-    _c_address_country_country,
-    _c_address_postal_code,
-    _c_address_region,
-    _c_address_street,
-    _c_bank_account,
-    _c_bank_bank_address,
-    _c_bank_bank_name,
-    _c_bank_bik,
-    _c_bank_correspondent_account,
-    _c_bank_iban,
-    _c_bank_swift,
-    _c_contact,
-    _c_country_country,
-    _c_director_basis,
-    _c_director_name_dative,
-    _c_director_name_genitive,
-    _c_director_name_required,
-    _c_director_position,
-    _c_director_position_dative,
-    _c_director_position_genitive,
-    _c_email,
-    _c_fax,
-    _c_id,
-    _c_name_required,
-    _c_passport_birth_date_opt_date,
-    _c_passport_issued_by,
-    _c_passport_issued_on_opt_date,
-    _c_passport_number,
-    _c_passport_registration_address,
-    _c_passport_registration_city,
-    _c_phone,
-    _text,
-)
+from billkit import _checks as checks
+from billkit.errors import IdentifierError, InvoicingError, ValidationError
+from billkit.parties._common import COUNTRY
 from billkit.parties.identifiers import (
     Identifier,
     _identifiers,
@@ -76,19 +42,7 @@ class PartyKind(str, enum.Enum):
     SOLE_PROPRIETOR = "sole_proprietor"
 
 
-def _kind(value: object) -> PartyKind:
-    try:
-        return PartyKind(value)
-    except ValueError:
-        choices = ", ".join(repr(k.value) for k in PartyKind)
-        raise InvoicingError("kind", value, f"one of {choices}") from None
-
-
 # --------------------------------------------------------------------------- details
-
-
-def _str_field(name: str) -> Callable[[object], str]:
-    return lambda value: _text(name, value)
 
 
 @attrs.frozen(kw_only=True)
@@ -100,11 +54,14 @@ class Address:
     140140, Москва, ул. Ленина, д. 1
     """
 
-    country: str = attrs.field(converter=_c_address_country_country)
-    postal_code: str = attrs.field(default="", converter=_c_address_postal_code)
-    region: str = attrs.field(default="", converter=_c_address_region)
-    city: str = attrs.field(default="", converter=_c_address_city)
-    street: str = attrs.field(default="", converter=_c_address_street)
+    _error_class: ClassVar[type[ValidationError]] = InvoicingError
+    _field_prefix: ClassVar[str] = "address."
+
+    country: str = attrs.field(converter=COUNTRY)
+    postal_code: str = attrs.field(default="", converter=checks.TRIMMED_TEXT)
+    region: str = attrs.field(default="", converter=checks.TRIMMED_TEXT)
+    city: str = attrs.field(default="", converter=checks.TRIMMED_TEXT)
+    street: str = attrs.field(default="", converter=checks.TRIMMED_TEXT)
 
     def __str__(self) -> str:
         return ", ".join(p for p in (self.postal_code, self.region, self.city, self.street) if p)
@@ -128,13 +85,16 @@ class BankAccount:
     billkit.errors.IdentifierError: bank.correspondent_account = '30101810400000000226': expected a correspondent account starting with 301 and ending with 225 (BIK 044525225)
     """
 
-    bank_name: str = attrs.field(default="", converter=_c_bank_bank_name)
-    account: str = attrs.field(default="", converter=_c_bank_account)
-    bik: str = attrs.field(default="", converter=_c_bank_bik)
-    correspondent_account: str = attrs.field(default="", converter=_c_bank_correspondent_account)
-    iban: str = attrs.field(default="", converter=_c_bank_iban)
-    swift: str = attrs.field(default="", converter=_c_bank_swift)
-    bank_address: str = attrs.field(default="", converter=_c_bank_bank_address)
+    _error_class: ClassVar[type[ValidationError]] = InvoicingError
+    _field_prefix: ClassVar[str] = "bank."
+
+    bank_name: str = attrs.field(default="", converter=checks.TRIMMED_TEXT)
+    account: str = attrs.field(default="", converter=checks.TRIMMED_TEXT)
+    bik: str = attrs.field(default="", converter=checks.TRIMMED_TEXT)
+    correspondent_account: str = attrs.field(default="", converter=checks.TRIMMED_TEXT)
+    iban: str = attrs.field(default="", converter=checks.TRIMMED_TEXT)
+    swift: str = attrs.field(default="", converter=checks.TRIMMED_TEXT)
+    bank_address: str = attrs.field(default="", converter=checks.TRIMMED_TEXT)
 
     def __attrs_post_init__(self) -> None:
         set_ = object.__setattr__
@@ -173,12 +133,15 @@ class Passport:
     'УФМС г. Москва'
     """
 
-    number: str = attrs.field(default="", converter=_c_passport_number)
-    issued_on: date | None = attrs.field(default=None, converter=_c_passport_issued_on_opt_date)
-    issued_by: str = attrs.field(default="", converter=_c_passport_issued_by)
-    birth_date: date | None = attrs.field(default=None, converter=_c_passport_birth_date_opt_date)
-    registration_city: str = attrs.field(default="", converter=_c_passport_registration_city)
-    registration_address: str = attrs.field(default="", converter=_c_passport_registration_address)
+    _error_class: ClassVar[type[ValidationError]] = InvoicingError
+    _field_prefix: ClassVar[str] = "passport."
+
+    number: str = attrs.field(default="", converter=checks.TRIMMED_TEXT)
+    issued_on: date | None = attrs.field(default=None, converter=checks.DAY)
+    issued_by: str = attrs.field(default="", converter=checks.TRIMMED_TEXT)
+    birth_date: date | None = attrs.field(default=None, converter=checks.DAY)
+    registration_city: str = attrs.field(default="", converter=checks.TRIMMED_TEXT)
+    registration_address: str = attrs.field(default="", converter=checks.TRIMMED_TEXT)
 
 
 @attrs.frozen(kw_only=True)
@@ -194,42 +157,19 @@ class Signatory:
     'Устава'
     """
 
-    name: str = attrs.field(converter=_c_director_name_required)
-    position: str = attrs.field(default="", converter=_c_director_position)
-    basis: str = attrs.field(default="", converter=_c_director_basis)
-    name_genitive: str = attrs.field(default="", converter=_c_director_name_genitive)
-    position_genitive: str = attrs.field(default="", converter=_c_director_position_genitive)
-    name_dative: str = attrs.field(default="", converter=_c_director_name_dative)
-    position_dative: str = attrs.field(default="", converter=_c_director_position_dative)
+    _error_class: ClassVar[type[ValidationError]] = InvoicingError
+    _field_prefix: ClassVar[str] = "director."
+
+    name: str = attrs.field(converter=checks.TEXT)
+    position: str = attrs.field(default="", converter=checks.TRIMMED_TEXT)
+    basis: str = attrs.field(default="", converter=checks.TRIMMED_TEXT)
+    name_genitive: str = attrs.field(default="", converter=checks.TRIMMED_TEXT)
+    position_genitive: str = attrs.field(default="", converter=checks.TRIMMED_TEXT)
+    name_dative: str = attrs.field(default="", converter=checks.TRIMMED_TEXT)
+    position_dative: str = attrs.field(default="", converter=checks.TRIMMED_TEXT)
 
 
 _T = TypeVar("_T")
-
-
-def _opt(kind: type[_T], field: str, value: object) -> _T | None:
-    if value is not None and not isinstance(value, kind):
-        raise InvoicingError(field, value, f"a {kind.__name__} or None")
-    return value
-
-
-def _c_legal_address_opt(value: object) -> Address | None:
-    return _opt(Address, "legal_address", value)
-
-
-def _c_actual_address_opt(value: object) -> Address | None:
-    return _opt(Address, "actual_address", value)
-
-
-def _c_bank_opt(value: object) -> BankAccount | None:
-    return _opt(BankAccount, "bank", value)
-
-
-def _c_director_opt(value: object) -> Signatory | None:
-    return _opt(Signatory, "director", value)
-
-
-def _c_passport_opt(value: object) -> Passport | None:
-    return _opt(Passport, "passport", value)
 
 
 @attrs.frozen(kw_only=True)
@@ -254,20 +194,22 @@ class Party:
     billkit.errors.IdentifierError: identifiers['ru.inn'] = '500100732259': expected a 10-digit INN for a legal entity
     """
 
-    kind: PartyKind = attrs.field(converter=_kind)
-    country: str = attrs.field(converter=_c_country_country)
-    name: str = attrs.field(converter=_c_name_required)
-    id: str = attrs.field(default="", converter=_c_id)
-    contact: str = attrs.field(default="", converter=_c_contact)
-    email: str = attrs.field(default="", converter=_c_email)
-    phone: str = attrs.field(default="", converter=_c_phone)
-    fax: str = attrs.field(default="", converter=_c_fax)
-    legal_address: Address | None = attrs.field(default=None, converter=_c_legal_address_opt)
-    actual_address: Address | None = attrs.field(default=None, converter=_c_actual_address_opt)
+    _error_class: ClassVar[type[ValidationError]] = InvoicingError
+
+    kind: PartyKind = attrs.field(converter=checks.MEMBER)
+    country: str = attrs.field(converter=COUNTRY)
+    name: str = attrs.field(converter=checks.TEXT)
+    id: str = attrs.field(default="", converter=checks.TRIMMED_TEXT)
+    contact: str = attrs.field(default="", converter=checks.TRIMMED_TEXT)
+    email: str = attrs.field(default="", converter=checks.TRIMMED_TEXT)
+    phone: str = attrs.field(default="", converter=checks.TRIMMED_TEXT)
+    fax: str = attrs.field(default="", converter=checks.TRIMMED_TEXT)
+    legal_address: Address | None = attrs.field(default=None, converter=checks.INSTANCE)
+    actual_address: Address | None = attrs.field(default=None, converter=checks.INSTANCE)
     identifiers: tuple[Identifier, ...] = attrs.field(default=(), converter=_identifiers)
-    bank: BankAccount | None = attrs.field(default=None, converter=_c_bank_opt)
-    director: Signatory | None = attrs.field(default=None, converter=_c_director_opt)
-    passport: Passport | None = attrs.field(default=None, converter=_c_passport_opt)
+    bank: BankAccount | None = attrs.field(default=None, converter=checks.INSTANCE)
+    director: Signatory | None = attrs.field(default=None, converter=checks.INSTANCE)
+    passport: Passport | None = attrs.field(default=None, converter=checks.INSTANCE)
 
     def __attrs_post_init__(self) -> None:
         legal = self.kind is PartyKind.LEGAL_ENTITY

@@ -8,10 +8,9 @@ from typing import Final
 
 import attrs
 
+from billkit import _checks as checks
 from billkit.errors import InvoicingError
-from billkit.parties._common import (
-    _country,
-)
+from billkit.parties._common import country as _country_code
 from billkit.parties.identifiers import (
     IDENTIFIER_SCHEMES,
 )
@@ -19,7 +18,6 @@ from billkit.parties.party import (
     _A,
     Party,
     PartyKind,
-    _kind,
 )
 
 __all__ = [
@@ -71,8 +69,8 @@ def _rules(value: object) -> Mapping[tuple[str, PartyKind], tuple[str, ...]]:
     for key, names in value.items():
         if not (isinstance(key, tuple) and len(key) == 2):
             raise InvoicingError("required", key, "a (country, kind) pair as key")
-        country = key[0] if key[0] == "*" else _country("required", key[0])
-        kind = _kind(key[1])
+        country = key[0] if key[0] == "*" else _country_code("required", key[0])
+        kind = checks.member("kind", key[1], PartyKind, error=InvoicingError)
         if isinstance(names, str) or not isinstance(names, Iterable):
             raise InvoicingError(f"required[{key!r}]", names, "a sequence of detail names")
         checked = tuple(names)
@@ -111,8 +109,8 @@ class PartyRules:
 
     def required_for(self, country: str, kind: PartyKind | str) -> tuple[str, ...]:
         """The details a ``kind`` of party in ``country`` must have."""
-        k = _kind(kind)
-        found = self.required.get((_country("country", country), k))
+        k = checks.member("kind", kind, PartyKind, error=InvoicingError)
+        found = self.required.get((_country_code("country", country), k))
         return found if found is not None else self.required.get(("*", k), ())
 
     def with_required(
@@ -120,9 +118,12 @@ class PartyRules:
     ) -> PartyRules:
         """These rules with ``details`` required of ``kind`` in ``country``."""
         required = dict(self.required)
-        required[(country if country == "*" else _country("country", country), _kind(kind))] = (
-            tuple(details)
-        )
+        required[
+            (
+                country if country == "*" else _country_code("country", country),
+                checks.member("kind", kind, PartyKind, error=InvoicingError),
+            )
+        ] = tuple(details)
         return PartyRules(required=required)
 
 
