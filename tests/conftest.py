@@ -1,4 +1,8 @@
-"""Test configuration: a fixed-seed hypothesis profile for CI."""
+"""Test configuration: a fixed-seed hypothesis profile for CI.
+
+The few long property tests carry ``@pytest.mark.slow``; run
+``pytest -m "not slow"`` while iterating (CI runs them all).
+"""
 
 from __future__ import annotations
 

@@ -34,8 +34,8 @@ from billkit.pricing import (
     redeem,
     term_plan,
 )
-from tests.pricing_strategies import currencies, periods_for, plans, usage_for
 from tests.strategies import money
+from tests.strategies.pricing import currencies, periods_for, plans, usage_for
 
 MARCH = Period(date(2026, 3, 1), date(2026, 4, 1))
 
@@ -310,6 +310,7 @@ def quotes_and_coupons(draw: st.DrawFn) -> tuple[Quote, list[Coupon], int]:
     return bill, coupons, draw(st.integers(0, 2))
 
 
+@pytest.mark.slow
 @settings(max_examples=120)
 @given(found=quotes_and_coupons())
 def test_discounts_never_make_a_line_negative_and_conserve_their_total(

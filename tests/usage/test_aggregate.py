@@ -647,7 +647,7 @@ def test_importing_billkit_usage_does_not_import_duckdb() -> None:
         "EventFiles(paths='events.parquet')\n"
         "print('duckdb' in sys.modules)"
     )
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent / "src")}
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2] / "src")}
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
     )

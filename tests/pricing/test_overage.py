@@ -34,7 +34,7 @@ from billkit.pricing import (
     quote,
     upgrade_advice,
 )
-from tests.pricing_strategies import (
+from tests.strategies.pricing import (
     cycles,
     flats,
     graduated,

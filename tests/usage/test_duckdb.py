@@ -26,7 +26,7 @@ from hypothesis import strategies as st  # noqa: E402
 from billkit.errors import UsageError  # noqa: E402
 from billkit.periods import MONTHLY, BillingCycle, Cycle, Period  # noqa: E402
 from billkit.usage import EventFiles, Meter, UsageEvent, UsageReport, aggregate  # noqa: E402
-from tests.test_usage_properties import (  # noqa: E402
+from tests.strategies.usage import (  # noqa: E402
     METERS,
     ZONES,
     billings,
@@ -106,6 +106,7 @@ def assert_same(python: UsageReport, *others: UsageReport) -> None:
         ]
 
 
+@pytest.mark.slow
 @settings(
     max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )

@@ -43,7 +43,7 @@ from billkit.pricing import (
     Volume,
     quote,
 )
-from tests.pricing_strategies import periods_for, plans, usage_for
+from tests.strategies.pricing import periods_for, plans, usage_for
 
 
 def money(amount: str, currency: str) -> Money:

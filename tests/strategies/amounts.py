@@ -1,4 +1,4 @@
-"""Shared hypothesis strategies for billkit's property tests.
+"""Shared hypothesis strategies for the money room: amounts, currencies, rates, rounding.
 
 Import them from any test module::
 

@@ -34,7 +34,7 @@ from billkit.pricing import (
     overage_charge,
     prorate,
 )
-from tests.pricing_strategies import currencies, periods_for, plans
+from tests.strategies.pricing import currencies, periods_for, plans
 
 
 def eur(amount: str) -> Money:

@@ -32,7 +32,7 @@ from billkit.pricing import (
     loads_catalog,
     quote,
 )
-from tests.pricing_strategies import catalog_plans
+from tests.strategies.pricing import catalog_plans
 
 # The attribution business of REQUIREMENTS.md (section 5), written by hand:
 # every 30 days, whole rials, attributions above the plan at an overage
@@ -100,7 +100,7 @@ class TestReading:
         assert plan.charge("cohorts") == PercentOf(code="cohorts", of=("base",), rate="0.05")
         assert plan.charge("audiences") == PercentOf(code="audiences", of="base", rate="0.03")
         # 9 000 + 1 500 + 700 billable attributions = 11 200; the same bill as
-        # the plan built in Python (tests/test_pricing_plans_quote.py):
+        # the plan built in Python (tests/pricing/test_plans_quote.py):
         # 150 000 000 + 1 200 x 18 000 + 5 % and 3 % of 150 000 000 = 183 600 000.
         q = quote(plan, {"attributions": 11200}, Period(date(2026, 1, 1), date(2026, 1, 31)))
         assert q.total == Money("183600000", "IRR")
@@ -541,6 +541,7 @@ class TestRoundTrip:
         }
 
 
+@pytest.mark.slow
 @given(catalog_plans())
 def test_toml_round_trip(found: list[Plan]) -> None:
     catalog = Catalog(found)
@@ -572,7 +573,7 @@ def test_catalog_loads_lazily() -> None:
         "p.Catalog\n"
         "assert 'cattrs' in sys.modules\n"
     )
-    src = Path(__file__).resolve().parent.parent / "src"
+    src = Path(__file__).resolve().parents[2] / "src"
     subprocess.run(
         [sys.executable, "-c", code], check=True, env={"PYTHONPATH": str(src)}, timeout=60
     )

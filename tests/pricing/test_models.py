@@ -38,7 +38,7 @@ from billkit.pricing import (
     Tier,
     Volume,
 )
-from tests.pricing_strategies import (
+from tests.strategies.pricing import (
     currencies,
     graduated,
     packages,
