@@ -41,20 +41,46 @@ when used.
 
 from __future__ import annotations
 
-from billkit.invoicing.builders import (
-    build_act,
-    build_invoice,
-    build_proforma,
-    build_receipt,
-    invoice_from_proforma,
-)
-from billkit.invoicing.credit_notes import build_credit_note
-from billkit.invoicing.documents import Act, CreditNote, Invoice, Proforma, Receipt
-from billkit.invoicing.items import Item, items_from_quote
-from billkit.invoicing.numbering import NumberSeries, next_number
-from billkit.invoicing.reconciliation import build_reconciliation
-from billkit.invoicing.tax import TaxTable
-from billkit.invoicing.terms import DocumentTerms
+from typing import TYPE_CHECKING
+
+from billkit import _lazy
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from billkit.invoicing.builders import (
+        build_act,
+        build_invoice,
+        build_proforma,
+        build_receipt,
+        invoice_from_proforma,
+    )
+    from billkit.invoicing.credit_notes import build_credit_note
+    from billkit.invoicing.documents import Act, CreditNote, Invoice, Proforma, Receipt
+    from billkit.invoicing.items import Item, items_from_quote
+    from billkit.invoicing.numbering import NumberSeries, next_number
+    from billkit.invoicing.reconciliation import build_reconciliation
+    from billkit.invoicing.tax import TaxTable
+    from billkit.invoicing.terms import DocumentTerms
+
+_EXPORTS: dict[str, str] = {
+    "Act": "billkit.invoicing.documents",
+    "CreditNote": "billkit.invoicing.documents",
+    "DocumentTerms": "billkit.invoicing.terms",
+    "Invoice": "billkit.invoicing.documents",
+    "Item": "billkit.invoicing.items",
+    "NumberSeries": "billkit.invoicing.numbering",
+    "Proforma": "billkit.invoicing.documents",
+    "Receipt": "billkit.invoicing.documents",
+    "TaxTable": "billkit.invoicing.tax",
+    "build_act": "billkit.invoicing.builders",
+    "build_credit_note": "billkit.invoicing.credit_notes",
+    "build_invoice": "billkit.invoicing.builders",
+    "build_proforma": "billkit.invoicing.builders",
+    "build_receipt": "billkit.invoicing.builders",
+    "build_reconciliation": "billkit.invoicing.reconciliation",
+    "invoice_from_proforma": "billkit.invoicing.builders",
+    "items_from_quote": "billkit.invoicing.items",
+    "next_number": "billkit.invoicing.numbering",
+}
 
 __all__ = [
     "Act",
@@ -76,3 +102,5 @@ __all__ = [
     "items_from_quote",
     "next_number",
 ]
+
+__getattr__, __dir__ = _lazy.attach(__name__, _EXPORTS)

@@ -47,9 +47,25 @@ billkit.errors.IdentifierError: identifiers['ru.inn'] = '7707083894': expected a
 
 from __future__ import annotations
 
-from billkit.parties.identifiers import validate_identifier
-from billkit.parties.party import Address, BankAccount, Party, Passport, Signatory
-from billkit.parties.rules import PartyRules, check_party
+from typing import TYPE_CHECKING
+
+from billkit import _lazy
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from billkit.parties.identifiers import validate_identifier
+    from billkit.parties.party import Address, BankAccount, Party, Passport, Signatory
+    from billkit.parties.rules import PartyRules, check_party
+
+_EXPORTS: dict[str, str] = {
+    "Address": "billkit.parties.party",
+    "BankAccount": "billkit.parties.party",
+    "Party": "billkit.parties.party",
+    "PartyRules": "billkit.parties.rules",
+    "Passport": "billkit.parties.party",
+    "Signatory": "billkit.parties.party",
+    "check_party": "billkit.parties.rules",
+    "validate_identifier": "billkit.parties.identifiers",
+}
 
 __all__ = [
     "Address",
@@ -61,3 +77,5 @@ __all__ = [
     "check_party",
     "validate_identifier",
 ]
+
+__getattr__, __dir__ = _lazy.attach(__name__, _EXPORTS)

@@ -80,7 +80,7 @@ def _rules(value: object) -> Mapping[tuple[str, PartyKind], tuple[str, ...]]:
                     f"required[{key!r}]", name, f"a detail name, one of {sorted(_DETAILS)}"
                 )
         result[(country, kind)] = checked
-    return MappingProxyType(result)
+    return dict(sorted(result.items(), key=lambda item: (item[0][0], item[0][1].value)))
 
 
 @attrs.frozen(kw_only=True)

@@ -34,8 +34,9 @@ True
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from billkit import _lazy
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from billkit.invoicing.render.html import render_html
@@ -50,17 +51,11 @@ _EXPORTS: dict[str, str] = {
     "render_pdf": "billkit.invoicing.render.pdf",
 }
 
-__all__ = ["RenderDocument", "RenderOptions", "render_html", "render_pdf"]
+__all__ = [
+    "RenderDocument",
+    "RenderOptions",
+    "render_html",
+    "render_pdf",
+]
 
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'billkit.invoicing.render' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = _lazy.attach(__name__, _EXPORTS)

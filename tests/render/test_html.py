@@ -13,7 +13,7 @@ from babel.numbers import format_currency
 from billkit.invoicing.render import RenderOptions, render_html
 from billkit.invoicing.render.labels import translate
 from billkit.invoicing.render.model import LANGUAGES, Field, PartyBlock
-from tests.test_render_model import SAMPLES, SELLER_NAME, sample_invoice, sample_totals
+from tests.render.test_model import SAMPLES, SELLER_NAME, sample_invoice, sample_totals
 
 
 class _Collect(HTMLParser):

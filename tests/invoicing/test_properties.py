@@ -30,25 +30,11 @@ from billkit.money import Money, RoundingPolicy
 from billkit.parties import Party
 from billkit.periods import Period
 from tests.strategies import exact_decimal
+from tests.strategies.invoicing import items
 
 SELLER = Party(kind="legal_entity", country="RU", name="Продавец")
 BUYER = Party(kind="legal_entity", country="RU", name="Покупатель")
 ZERO = Decimal(0)
-
-items = st.builds(
-    lambda qty, price, category, treatment: Item(
-        description="line",
-        quantity=qty,
-        unit_price=Money(price, "RUB"),
-        tax_category=category,
-        treatment=treatment,
-    ),
-    st.integers(1, 50).map(Decimal),
-    st.integers(0, 10**8).map(lambda n: exact_decimal(n, 3)),
-    st.sampled_from(["standard", "reduced", "simplified_5"]),
-    st.sampled_from(["standard", "standard", "standard", "zero_rated", "exempt"]),
-)
-days = st.dates(date(2019, 1, 1), date(2027, 12, 31))
 
 
 @given(

@@ -32,7 +32,7 @@ from billkit.invoicing.render.model import Column, Field, LineTable, PartyBlock,
 from billkit.invoicing.render.pdf import write_pdf
 from billkit.invoicing.render.shaping import shape, visual
 from billkit.money import Money
-from tests.test_render_model import PRICES, SAMPLES, SELLER_NAME, sample_invoice, sample_totals
+from tests.render.test_model import PRICES, SAMPLES, SELLER_NAME, sample_invoice, sample_totals
 
 PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
@@ -157,11 +157,11 @@ def test_the_same_document_gives_the_same_bytes_in_any_process() -> None:
     assert pdf == render_pdf(sample_invoice("fa"))
     code = (
         "import hashlib, sys; sys.path.insert(0, '.'); "
-        "from tests.test_render_model import sample_invoice; "
+        "from tests.render.test_model import sample_invoice; "
         "from billkit.invoicing.render import render_pdf; "
         "print(hashlib.sha256(render_pdf(sample_invoice('fa'))).hexdigest())"
     )
-    root = Path(__file__).parent.parent
+    root = Path(__file__).parent.parent.parent
     env = {**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": str(root / "src")}
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root, env=env
