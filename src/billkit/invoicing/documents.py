@@ -43,6 +43,7 @@ import attrs
 from moneyed import Currency, Money
 
 from billkit import _checks as checks
+from billkit._kinds import InvoiceKind  # shared with subscriptions, kept low in the house
 from billkit.errors import InvoicingError, ValidationError
 from billkit.invoicing.tax import TaxRounding, TaxTreatment
 from billkit.money import CONTEXT
@@ -84,26 +85,6 @@ class DocumentKind(str, enum.Enum):
     CREDIT_NOTE = "credit_note"
     RECEIPT = "receipt"
     RECONCILIATION = "reconciliation"
-
-
-class InvoiceKind(str, enum.Enum):
-    """What an invoice bills.
-
-    * ``SUBSCRIPTION``: a plan's fee for a billing period;
-    * ``USAGE``: on-demand usage (the messaging SaaS's extra contacts);
-    * ``ADVANCE_PAYMENT``: an amount the customer types, to top up a balance;
-    * ``CREDIT_LIMIT_STATEMENT``: the month's unpaid expenses bought on credit;
-    * ``ONE_OFF``: anything else (an order paid directly).
-
-    >>> InvoiceKind("advance_payment") is InvoiceKind.ADVANCE_PAYMENT
-    True
-    """
-
-    SUBSCRIPTION = "subscription"
-    USAGE = "usage"
-    ADVANCE_PAYMENT = "advance_payment"
-    CREDIT_LIMIT_STATEMENT = "credit_limit_statement"
-    ONE_OFF = "one_off"
 
 
 # --------------------------------------------------------------------------- checks

@@ -41,7 +41,7 @@ from moneyed import Money
 
 from billkit import _checks as checks
 from billkit._states import Machine
-from billkit.credit.limit import StatementState
+from billkit.credit.limit import StatementState  # billkit._kinds once credit's move lands
 from billkit.errors import InvoicingError, ValidationError
 
 __all__ = [

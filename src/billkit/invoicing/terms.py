@@ -94,15 +94,15 @@ def _terms(value: object) -> DocumentTerms:
     return checks.instance("terms", value, DocumentTerms, error=InvoicingError)
 
 
-def due_date(issue_date: date, days: int) -> date:
-    """The last day to pay: ``days`` calendar days after ``issue_date``.
+def due_date(on: date, days: int) -> date:
+    """The last day to pay: ``days`` calendar days after the issue day ``on``.
 
     The attribution SaaS gives 10 days to pay from issue:
 
     >>> due_date(date(2026, 3, 25), 10)
     datetime.date(2026, 4, 4)
     """
-    day = _date("issue_date", issue_date)
+    day = _date("on", on)
     return day + timedelta(days=checks.whole("days", days, low=0, high=3660, error=InvoicingError))
 
 
