@@ -39,13 +39,15 @@ def build_reconciliation(
     currency) for ``period``, from the seller's side.
 
     The opening balance is what the buyer owed before the period's first day
-    (in ``tz``: a ``tzinfo``, ``'UTC'``, an offset such as ``'+03:00'`` or an IANA name such as ``'Europe/Moscow'``), the rows are the ledger's entries of the period in
-    time order (a charge, refund, expiry or other debit of the wallet is a
-    *debit*: the buyer owes more; a payment, bonus or other credit is a
-    *credit*), and the closing balance is opening + debits - credits: the
-    negative of the wallet's balance at the period's end. A positive balance
-    is a debt of the buyer, a negative one a prepayment. Book due expiries
-    (:meth:`~billkit.credit.Ledger.expire`) first to show them.
+    in time zone ``tz`` (a ``tzinfo``, ``'UTC'``, an offset such as
+    ``'+03:00'`` or an IANA name such as ``'Europe/Moscow'``). The rows are
+    the ledger's entries of the period in time order (a charge, refund,
+    expiry or other debit of the wallet is a *debit*: the buyer owes more; a
+    payment, bonus or other credit is a *credit*), and the closing balance is
+    opening + debits - credits: the negative of the wallet's balance at the
+    period's end. A positive balance is a debt of the buyer, a negative one a
+    prepayment. The parties and the locale come from ``terms``. Book due
+    expiries (:meth:`~billkit.credit.Ledger.expire`) first to show them.
 
     >>> from datetime import datetime, timezone
     >>> from billkit.credit import Wallet

@@ -22,6 +22,7 @@ from billkit.invoicing.documents import LOCALE, PaymentDetails
 from billkit.invoicing.tax import DEFAULT_TAXES, TaxRounding, TaxTable
 from billkit.money import DEFAULT_ROUNDING, RoundingPolicy
 from billkit.parties import Party, PartyRules, check_party
+from billkit.parties._common import COUNTRY
 from billkit.parties.rules import DEFAULT_RULES
 
 __all__ = ["DocumentTerms", "before_month_end", "due_date"]
@@ -74,7 +75,7 @@ class DocumentTerms:
     prices_include_tax: bool | None = attrs.field(default=None, converter=checks.FLAG)
     tax_rounding: TaxRounding | None = attrs.field(default=None, converter=checks.MEMBER)
     taxes: TaxTable = attrs.field(default=DEFAULT_TAXES, converter=checks.INSTANCE)
-    tax_country: str | None = attrs.field(default=None, converter=checks.TEXT)
+    tax_country: str | None = attrs.field(default=None, converter=COUNTRY)
     payment: PaymentDetails | None = attrs.field(default=None, converter=checks.INSTANCE)
     rounding: RoundingPolicy = attrs.field(default=DEFAULT_ROUNDING, converter=checks.INSTANCE)
     rules: PartyRules | None = attrs.field(default=DEFAULT_RULES, converter=checks.INSTANCE)
