@@ -24,7 +24,7 @@ def _usage_pair(text: str) -> tuple[str, Decimal]:
     metric, sep, value = text.partition("=")
     if not sep or not metric:
         raise PricingError("--usage", text, "METRIC=QUANTITY, such as emails_sent=4000")
-    return metric.strip(), to_decimal(value, f"--usage {metric.strip()}")
+    return metric.strip(), to_decimal(value, field=f"--usage {metric.strip()}")
 
 
 def _demo(args: argparse.Namespace) -> int:
