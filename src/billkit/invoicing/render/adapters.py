@@ -3,7 +3,7 @@
 :func:`to_render_document` turns an :class:`~billkit.invoicing.Invoice`,
 :class:`~billkit.invoicing.Proforma`, :class:`~billkit.invoicing.Act`,
 :class:`~billkit.invoicing.CreditNote`, :class:`~billkit.invoicing.Receipt` or
-:class:`~billkit.invoicing.ReconciliationStatement` into what the renderers
+:class:`~billkit.invoicing.documents.ReconciliationStatement` into what the renderers
 draw. Choices made here, for every document:
 
 * the parties print with every identifier they carry (INN, KPP, OGRN or

@@ -4,13 +4,13 @@ A :class:`RenderDocument` holds what a printed document shows and nothing it
 has to compute: every amount is already rounded, every tax row already added
 up. The PDF and HTML renderers only lay it out, translate its labels and
 format its values for its locale. Documents of :mod:`billkit.invoicing` are
-turned into one by :func:`~billkit.invoicing.render.to_render_document`; any
+turned into one by :func:`~billkit.invoicing.render.adapters.to_render_document`; any
 other source can build one directly.
 
 Labels (a field's ``label``, a column's ``label``, a party's ``role``, a
 total's ``label`` and the document ``kind``) are keys of the label catalog
 (``"due_date"``, ``"seller"``, ``"total_due"``, see
-:func:`~billkit.invoicing.render.label_keys`) translated into the document's
+:func:`~billkit.invoicing.render.labels.label_keys`) translated into the document's
 language; a label that is not a key prints as written. Cell values and other
 user text always print as written; wrap a key in :class:`Label` to have a
 cell translated.
@@ -433,6 +433,8 @@ class RenderDocument:
 
     def _repr_html_(self) -> str:
         """The document as an HTML fragment, for notebooks."""
+        # The model's one reference to a renderer: notebooks ask the value
+        # itself for its HTML. Imported on use, so the model loads alone.
         from billkit.invoicing.render.html import render_html
 
         return render_html(self, fragment=True)
