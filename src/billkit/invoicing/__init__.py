@@ -103,4 +103,54 @@ __all__ = [
     "next_number",
 ]
 
-__getattr__, __dir__ = _lazy.attach(__name__, _EXPORTS)
+# Names that left the public surface in issue 9 (see CHANGELOG.md): still
+# importable from here for code written before, not listed by dir() or docs;
+# import them from the module that defines them.
+_MOVED: dict[str, str] = {
+    "AnyDocument": "billkit.invoicing.documents",
+    "DEFAULT_TAXES": "billkit.invoicing.tax",
+    "DocumentKind": "billkit.invoicing.documents",
+    "DocumentLine": "billkit.invoicing.documents",
+    "DocumentRef": "billkit.invoicing.documents",
+    "INVOICE_LIFECYCLE": "billkit.invoicing.lifecycle",
+    "InvoiceKind": "billkit.invoicing.documents",
+    "InvoiceState": "billkit.invoicing.lifecycle",
+    "IssuedNumber": "billkit.invoicing.numbering",
+    "Lifecycle": "billkit.invoicing.lifecycle",
+    "OFFICIAL_INVOICE_LIFECYCLE": "billkit.invoicing.lifecycle",
+    "OfficialInvoiceFlow": "billkit.invoicing.lifecycle",
+    "OfficialInvoiceState": "billkit.invoicing.lifecycle",
+    "PAYMENT_LIFECYCLE": "billkit.invoicing.lifecycle",
+    "PaymentDetails": "billkit.invoicing.documents",
+    "PaymentFailure": "billkit.invoicing.lifecycle",
+    "PaymentState": "billkit.invoicing.lifecycle",
+    "PaymentStatus": "billkit.invoicing.lifecycle",
+    "ReconciliationRow": "billkit.invoicing.documents",
+    "ReconciliationStatement": "billkit.invoicing.documents",
+    "Reset": "billkit.invoicing.numbering",
+    "STATEMENT_LIFECYCLE": "billkit.invoicing.lifecycle",
+    "StatementState": "billkit.invoicing.lifecycle",
+    "TaxGroup": "billkit.invoicing.documents",
+    "TaxRate": "billkit.invoicing.tax",
+    "TaxRounding": "billkit.invoicing.tax",
+    "TaxTreatment": "billkit.invoicing.tax",
+    "Totals": "billkit.invoicing.documents",
+    "WORDS_LANGUAGES": "billkit.invoicing.words",
+    "advance_invoice": "billkit.invoicing.builders",
+    "amount_in_words": "billkit.invoicing.words",
+    "before_month_end": "billkit.invoicing.terms",
+    "check_sequence": "billkit.invoicing.numbering",
+    "compute_taxes": "billkit.invoicing.tax",
+    "credit_limit_invoice": "billkit.invoicing.builders",
+    "due_date": "billkit.invoicing.terms",
+    "items_from_expenses": "billkit.invoicing.items",
+    "receipt_for": "billkit.invoicing.builders",
+    "refund_event": "billkit.invoicing.lifecycle",
+    "statement_event": "billkit.invoicing.lifecycle",
+}
+
+__getattr__, _dir = _lazy.attach(__name__, {**_EXPORTS, **_MOVED})
+
+
+def __dir__() -> list[str]:
+    return [name for name in _dir() if name not in _MOVED or name in globals()]

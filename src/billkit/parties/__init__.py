@@ -78,4 +78,26 @@ __all__ = [
     "validate_identifier",
 ]
 
-__getattr__, __dir__ = _lazy.attach(__name__, _EXPORTS)
+# Names that left the public surface in issue 9 (see CHANGELOG.md): still
+# importable from here for code written before, not listed by dir() or docs;
+# import them from the module that defines them.
+_MOVED: dict[str, str] = {
+    "Account": "billkit.parties.accounts",
+    "Contract": "billkit.parties.accounts",
+    "DEFAULT_RULES": "billkit.parties.rules",
+    "IDENTIFIER_SCHEMES": "billkit.parties.identifiers",
+    "Identifier": "billkit.parties.identifiers",
+    "IdentifierScheme": "billkit.parties.identifiers",
+    "PartyKind": "billkit.parties.party",
+    "PayerMerge": "billkit.parties.accounts",
+    "merge_payers": "billkit.parties.accounts",
+    "missing_details": "billkit.parties.rules",
+    "validate_correspondent_account": "billkit.parties.identifiers",
+    "validate_settlement_account": "billkit.parties.identifiers",
+}
+
+__getattr__, _dir = _lazy.attach(__name__, {**_EXPORTS, **_MOVED})
+
+
+def __dir__() -> list[str]:
+    return [name for name in _dir() if name not in _MOVED or name in globals()]

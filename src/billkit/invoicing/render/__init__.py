@@ -58,4 +58,33 @@ __all__ = [
     "render_pdf",
 ]
 
-__getattr__, __dir__ = _lazy.attach(__name__, _EXPORTS)
+# Names that left the public surface in issue 9 (see CHANGELOG.md): still
+# importable from here for code written before, not listed by dir() or docs;
+# import them from the module that defines them.
+_MOVED: dict[str, str] = {
+    "Column": "billkit.invoicing.render.model",
+    "ColumnKind": "billkit.invoicing.render.model",
+    "Field": "billkit.invoicing.render.model",
+    "Formatter": "billkit.invoicing.render.fmt",
+    "LANGUAGES": "billkit.invoicing.render.model",
+    "Label": "billkit.invoicing.render.model",
+    "LineTable": "billkit.invoicing.render.model",
+    "PartyBlock": "billkit.invoicing.render.model",
+    "TaxRow": "billkit.invoicing.render.model",
+    "TotalRow": "billkit.invoicing.render.model",
+    "Value": "billkit.invoicing.render.model",
+    "demo_documents": "billkit._demo_documents",
+    "label_keys": "billkit.invoicing.render.labels",
+    "register_fonts": "billkit.invoicing.render.fonts",
+    "registered_fonts": "billkit.invoicing.render.fonts",
+    "to_render_document": "billkit.invoicing.render.adapters",
+    "translate": "billkit.invoicing.render.labels",
+    "write_demo_documents": "billkit._demo_documents",
+    "write_pdf": "billkit.invoicing.render.pdf",
+}
+
+__getattr__, _dir = _lazy.attach(__name__, {**_EXPORTS, **_MOVED})
+
+
+def __dir__() -> list[str]:
+    return [name for name in _dir() if name not in _MOVED or name in globals()]
