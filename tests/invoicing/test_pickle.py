@@ -73,3 +73,19 @@ def test_any_invoice_round_trips(lines: list[Item], inclusive: bool) -> None:
     terms = DocumentTerms(seller=SELLER, buyer=BUYER, prices_include_tax=inclusive, rules=None)
     invoice = build_invoice(lines, terms, issue_date=date(2026, 3, 1), number="1")
     assert round_trip(invoice) == invoice
+
+
+@pytest.mark.parametrize("code", ["ru.inn", "ru.ogrn", "it.iva", "ir.national_id", "iban"])
+def test_identifier_schemes_round_trip_and_still_check(code: str) -> None:
+    from billkit.parties.identifiers import IDENTIFIER_SCHEMES
+
+    scheme = round_trip(IDENTIFIER_SCHEMES[code])
+    assert scheme == IDENTIFIER_SCHEMES[code]
+    published = {
+        "ru.inn": "7707083893",
+        "ru.ogrn": "1027700132195",
+        "it.iva": "00743110157",
+        "ir.national_id": "0499370899",
+        "iban": "DE89370400440532013000",
+    }[code]
+    assert scheme.validate(code, published) == published

@@ -46,8 +46,17 @@ class IdentifierScheme:
     validate: Callable[[str, str], str] = attrs.field(repr=False, eq=False)
 
 
-def _stdnum_check(module_name: str, what: str) -> Callable[[str, str], str]:
-    def check(field: str, value: str) -> str:
+@attrs.frozen
+class _StdnumCheck:
+    """A python-stdnum check as a function ``(field, value) -> compact value``.
+
+    A class rather than a closure, so that a scheme holding it can be pickled.
+    """
+
+    module_name: str
+    what: str
+
+    def __call__(self, field: str, value: str) -> str:
         import importlib
 
         from stdnum.exceptions import (
@@ -58,7 +67,7 @@ def _stdnum_check(module_name: str, what: str) -> Callable[[str, str], str]:
             ValidationError,
         )
 
-        module = importlib.import_module(module_name)
+        module = importlib.import_module(self.module_name)
         try:
             return str(module.validate(value))
         except InvalidChecksum:
@@ -71,9 +80,11 @@ def _stdnum_check(module_name: str, what: str) -> Callable[[str, str], str]:
             reason = "a part of it is invalid"
         except ValidationError:  # pragma: no cover - every stdnum error subclasses the above
             reason = "it fails its check"
-        raise IdentifierError(field, value, f"{what} ({reason})")
+        raise IdentifierError(field, value, f"{self.what} ({reason})")
 
-    return check
+
+def _stdnum_check(module_name: str, what: str) -> Callable[[str, str], str]:
+    return _StdnumCheck(module_name, what)
 
 
 def _digits(field: str, value: str, lengths: Sequence[int], what: str) -> str:
