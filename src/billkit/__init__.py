@@ -55,7 +55,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         to_rate,
     )
     from billkit.periods import BillingCycle, Cycle, CycleUnit, Period, days_between
-    from billkit.pricing import Catalog, Plan, Quote, load_catalog, quote
+    from billkit.pricing import Catalog, Plan, load_catalog
+    from billkit.pricing.quote import Quote, quote
 
 # name -> module that defines it; resolved lazily by __getattr__ below.
 _EXPORTS: dict[str, str] = {

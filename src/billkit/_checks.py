@@ -32,9 +32,11 @@ One documented behaviour per check:
 * :func:`member` -- a member of an enum, given as the member or its value;
   the message lists the allowed values.
 * :func:`money`, :func:`decimal`, :func:`rate`, :func:`currency` -- delegate
-  to :mod:`billkit.money` (floats, NaN, booleans refused); a refusal is
-  re-raised as ``error`` unless it already is one, keeping money's
-  ``expected`` text. A currency mix is always a
+  to :mod:`billkit.money` (floats, NaN, booleans refused). A number or code
+  that money refuses keeps money's error kind in every room
+  (:class:`~billkit.errors.MoneyError`,
+  :class:`~billkit.errors.UnknownCurrencyError`); what these checks add
+  (bounds, a missing currency) raises ``error``. A currency mix is always a
   :class:`~billkit.errors.CurrencyMismatchError`: the room's variant
   (:func:`currency_error`) when ``error`` is a room error.
 * :func:`instance`, :func:`tuple_of`, :func:`texts` -- an object of a class; a
@@ -90,7 +92,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import attrs
 from moneyed import Currency, Money
 
-from billkit import money as _money
 from billkit.errors import (
     CreditCurrencyError,
     CreditError,
@@ -182,15 +183,17 @@ def whole(
     ...
     billkit.errors.ValidationError: day = 31: expected a whole number from 1 to 28
     """
+    if low is not None and high is not None:
+        bound = f" from {low} to {high}"
+    elif low is not None:
+        bound = f" of {low} or more"
+    elif high is not None:
+        bound = f" of {high} or less"
+    else:
+        bound = ""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise error(field, value, "a whole number (an int, not a bool)")
+        raise error(field, value, f"a whole number{bound} (an int, not a bool)")
     if (low is not None and value < low) or (high is not None and value > high):
-        if low is not None and high is not None:
-            bound = f" from {low} to {high}"
-        elif low is not None:
-            bound = f" of {low} or more"
-        else:
-            bound = f" of {high} or less"
         raise error(field, value, f"a whole number{bound}")
     return value
 
@@ -211,10 +214,14 @@ def day(field: str, value: object, *, error: Error = ValidationError) -> date:
     >>> day("on", datetime(2026, 1, 1))
     Traceback (most recent call last):
     ...
-    billkit.errors.ValidationError: on = datetime.datetime(2026, 1, 1, 0, 0): expected a datetime.date (not a datetime: billing days are dates)
+    billkit.errors.ValidationError: on = datetime.datetime(2026, 1, 1, 0, 0): expected a datetime.date, not a datetime (billing days are dates; use .date())
     """
-    if isinstance(value, datetime) or not isinstance(value, date):
-        raise error(field, value, "a datetime.date (not a datetime: billing days are dates)")
+    if isinstance(value, datetime):
+        raise error(
+            field, value, "a datetime.date, not a datetime (billing days are dates; use .date())"
+        )
+    if not isinstance(value, date):
+        raise error(field, value, "a datetime.date")
     return value
 
 
@@ -322,7 +329,8 @@ def member(field: str, value: object, kind: type[_E], *, error: Error = Validati
 
 def _name(kind: type | tuple[type, ...]) -> str:
     if isinstance(kind, tuple):
-        return " or ".join(k.__name__ for k in kind)
+        names = [k.__name__ for k in kind]
+        return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
     return kind.__name__
 
 
@@ -349,7 +357,7 @@ def tuple_of(
     billkit.errors.ValidationError: codes[1] = 2: expected a str
     """
     if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-        raise error(field, value, f"a sequence of {_name(kind)}")
+        raise error(field, value, f"a list of {_name(kind)}")
     items = tuple(value)
     for i, item in enumerate(items):
         if not isinstance(item, kind):
@@ -362,22 +370,37 @@ def texts(
     value: object,
     *,
     required: bool = False,
+    unique: bool = False,
+    at_least: int = 0,
     error: Error = ValidationError,
 ) -> tuple[str, ...]:
-    """``value`` as a tuple of str, each checked by :func:`text` with ``required``.
+    """``value`` as a tuple of str, each checked by :func:`text` with ``required``;
+    with ``unique``, no str twice; at least ``at_least`` of them.
 
     A bare str is one item (``""`` is none), so ``notes="Thank you"`` reads naturally.
 
     >>> texts("notes", "Thank you"), texts("notes", ["a", "b"]), texts("notes", "")
     (('Thank you',), ('a', 'b'), ())
+    >>> texts("by", ["a", "a"], unique=True)
+    Traceback (most recent call last):
+    ...
+    billkit.errors.ValidationError: by = ['a', 'a']: expected each name once ('a' repeats)
     """
     if isinstance(value, str):
-        return (text(field, value, required=required, error=error),) if value else ()
-    if isinstance(value, bytes) or not isinstance(value, Iterable):
+        items: tuple[str, ...] = (
+            (text(field, value, required=required, error=error),) if value else ()
+        )
+    elif isinstance(value, bytes) or not isinstance(value, Iterable):
         raise error(field, value, "a str or a sequence of str")
-    items = tuple(value)
-    for i, item in enumerate(items):
-        text(f"{field}[{i}]", item, required=required, error=error)
+    else:
+        items = tuple(value)
+        for i, item in enumerate(items):
+            text(f"{field}[{i}]", item, required=required, error=error)
+    if len(items) < at_least:
+        raise error(field, value, f"at least {at_least} name{'s' if at_least > 1 else ''}")
+    if unique and len(set(items)) != len(items):
+        again = next(item for i, item in enumerate(items) if item in items[:i])
+        raise error(field, value, f"each name once ({again!r} repeats)")
     return items
 
 
@@ -463,9 +486,7 @@ _CURRENCY_ERRORS: Final[tuple[tuple[Error, type[CurrencyMismatchError]], ...]] =
 def _reraise(problem: ValidationError, field: str, value: object, error: Error) -> ValidationError:
     if isinstance(problem, CurrencyMismatchError):
         return currency_error(error)(field, value, problem.expected)
-    if isinstance(problem, error):
-        return problem
-    return error(field, value, problem.expected)
+    return problem
 
 
 def same_currency(
@@ -505,10 +526,14 @@ def money(
     ...
     billkit.errors.ValidationError: fee = Money('-1', 'EUR'): expected an amount of zero or more
     """
-    if currency is None and not isinstance(value, (Money, str)):
+    from billkit.money import to_money  # billkit.money uses this module: import late
+
+    if currency is None and not (
+        isinstance(value, Money) or (isinstance(value, str) and len(value.split()) == 2)
+    ):
         raise error(field, value, "a Money (a bare number has no currency)")
     try:
-        result = _money.to_money(value, currency, field)
+        result = to_money(value, currency, field)
     except ValidationError as problem:
         raise _reraise(problem, field, value, error) from None
     if sign == "zero_or_more" and result.amount < 0:
@@ -525,41 +550,61 @@ def decimal(
     low: Decimal | int | None = None,
     above: Decimal | int | None = None,
     high: Decimal | int | None = None,
+    noun: str = "number",
     error: Error = ValidationError,
 ) -> Decimal:
     """``value`` as an exact ``Decimal`` (via :func:`~billkit.money.to_decimal`),
-    at least ``low``, more than ``above``, at most ``high`` when given.
+    at least ``low``, more than ``above``, at most ``high`` when given; the
+    message calls it a ``noun`` ("a quantity of zero or more").
 
     >>> decimal("quantity", "2.5", low=0)
     Decimal('2.5')
     >>> decimal("quantity", "-1", low=0)
     Traceback (most recent call last):
     ...
-    billkit.errors.ValidationError: quantity = '-1': expected a number of 0 or more
+    billkit.errors.ValidationError: quantity = '-1': expected a number of zero or more
     """
+    from billkit.money import to_decimal
+
     try:
-        result = _money.to_decimal(value, field)
+        result = to_decimal(value, field)
     except ValidationError as problem:
         raise _reraise(problem, field, value, error) from None
     if low is not None and result < low:
-        raise error(field, value, f"a number of {low} or more")
+        raise error(field, value, f"a {noun} of {_spelt(low)} or more")
     if above is not None and result <= above:
-        raise error(field, value, f"a number above {above}")
+        raise error(field, value, f"a {noun} above {_spelt(above)}")
     if high is not None and result > high:
-        raise error(field, value, f"a number of {high} or less")
+        raise error(field, value, f"a {noun} of {_spelt(high)} or less")
     return result
 
 
-def rate(field: str, value: object, *, error: Error = ValidationError) -> Decimal:
-    """A rate of zero or more as a fraction (via :func:`~billkit.money.to_rate`).
+def _spelt(bound: Decimal | int) -> str:
+    return "zero" if bound == 0 else str(bound)
+
+
+def rate(
+    field: str, value: object, *, high: Decimal | int | None = None, error: Error = ValidationError
+) -> Decimal:
+    """A rate of zero or more as a fraction (via :func:`~billkit.money.to_rate`),
+    at most ``high`` when given (``high=1``: at most 100 %).
 
     >>> rate("tax_rate", "20%")
     Decimal('0.20')
+    >>> rate("percent_off", "120%", high=1)
+    Traceback (most recent call last):
+    ...
+    billkit.errors.ValidationError: percent_off = '120%': expected a rate from 0 to 100%
     """
+    from billkit.money import to_rate
+
     try:
-        return _money.to_rate(value, field)
+        result = to_rate(value, field)
     except ValidationError as problem:
         raise _reraise(problem, field, value, error) from None
+    if high is not None and result > high:
+        raise error(field, value, f"a rate from 0 to {Decimal(high).scaleb(2).normalize():f}%")
+    return result
 
 
 def currency(field: str, value: object, *, error: Error = ValidationError) -> Currency:
@@ -568,10 +613,12 @@ def currency(field: str, value: object, *, error: Error = ValidationError) -> Cu
     >>> currency("currency", "eur").code
     'EUR'
     """
+    from billkit.money import currency_of
+
     if not isinstance(value, (Currency, str)):
         raise error(field, value, "an ISO 4217 currency code such as 'EUR'")
     try:
-        return _money.currency_of(value)
+        return currency_of(value)
     except ValidationError as problem:
         raise _reraise(problem, field, value, error) from None
 
@@ -591,16 +638,9 @@ def options(**kwargs: object) -> dict[str, object]:
 _OPTIONS: Final = "billkit.checks"
 
 
-@attrs.frozen
-class _Spec:
-    name: str
-    error: Error
-    optional: bool
-    kind: Any
-    kwargs: Mapping[str, object]
-
-
-_SPECS: dict[tuple[type, str], _Spec] = {}
+# Attribute (by identity) -> (the attribute, its ready check). Each class has its
+# own Attribute objects (a subclass's are copies), so the owner is fixed per entry.
+_READY: dict[int, tuple[attrs.Attribute[Any], Callable[[object], Any]]] = {}
 
 
 def _hint(owner: type, name: str, hint: str) -> Any:
@@ -630,16 +670,19 @@ def _split_optional(hint: Any) -> tuple[bool, Any]:
 
 
 def _class_of(hint: Any) -> Any:
+    """The class (or tuple of classes, for a union) ``isinstance`` needs for ``hint``."""
     if isinstance(hint, tuple):
         return tuple(_class_of(h) for h in hint)
-    return typing.get_origin(hint) or hint
+    origin = typing.get_origin(hint)
+    if origin is typing.Union or origin is types.UnionType:
+        return tuple(_class_of(h) for h in typing.get_args(hint))
+    return origin or hint
 
 
-def _spec(owner: type, field: attrs.Attribute[Any], needs_kind: str) -> _Spec:
-    key = (owner, field.name)
-    found = _SPECS.get(key)
-    if found is not None:
-        return found
+def _prepare(
+    owner: type, field: attrs.Attribute[Any], check: Callable[..., Any], needs_kind: str
+) -> Callable[[object], Any]:
+    """The one-argument check a field's converter runs, built on first use."""
     extra = dict(field.metadata.get(_OPTIONS, {}))
     hint: Any = field.type
     if isinstance(hint, str) and needs_kind:
@@ -660,17 +703,25 @@ def _spec(owner: type, field: attrs.Attribute[Any], needs_kind: str) -> _Spec:
         kind = _class_of(args[0])
     elif kind is None and needs_kind == "class":
         kind = _class_of(inner)
-    prefix = getattr(owner, "_field_prefix", "")
+    name = f"{getattr(owner, '_field_prefix', '')}{field.alias or field.name}"
     error = getattr(owner, "_error_class", ValidationError)
-    spec = _Spec(f"{prefix}{field.alias or field.name}", error, optional, kind, extra)
-    _SPECS[key] = spec
-    return spec
+    if needs_kind:
+        call = functools.partial(check, name, kind=kind, error=error, **extra)
+    else:
+        call = functools.partial(check, name, error=error, **extra)
+    if not optional:
+        return call
+
+    def or_none(value: object) -> Any:
+        return None if value is None else call(value)
+
+    return or_none
 
 
 def converter(
     check: Callable[..., Any], *, kind: Literal["", "class", "item"] = ""
 ) -> attrs.Converter[Any, Any]:
-    """An ``attrs.Converter`` running ``check(field, value, [kind,] error=..., **options)``.
+    """An ``attrs.Converter`` running ``check(field, value, [kind=...,] error=..., **options)``.
 
     ``kind`` says whether the check takes a class from the annotation
     (``"class"``: the enum or class itself; ``"item"``: the item class of
@@ -678,12 +729,11 @@ def converter(
     """
 
     def run(value: object, self: object, field: attrs.Attribute[Any]) -> Any:
-        spec = _spec(type(self), field, kind)
-        if value is None and spec.optional:
-            return None
-        if kind:
-            return check(spec.name, value, spec.kind, error=spec.error, **spec.kwargs)
-        return check(spec.name, value, error=spec.error, **spec.kwargs)
+        found = _READY.get(id(field))
+        if found is None or found[0] is not field:
+            found = (field, _prepare(type(self), field, check, kind))
+            _READY[id(field)] = found
+        return found[1](value)
 
     return attrs.Converter(run, takes_self=True, takes_field=True)
 
@@ -713,6 +763,7 @@ if TYPE_CHECKING:  # mypy's attrs plugin needs named functions; see the module d
     def RATE(value: object) -> Decimal: ...
     def CURRENCY(value: object) -> Currency: ...
     def TAGS(value: object) -> dict[str, str]: ...
+    def MAPPING(value: object) -> dict[Any, Any]: ...
     def MEMBER(value: object) -> Any: ...
     def INSTANCE(value: object) -> Any: ...
     def TUPLE(value: object) -> tuple[Any, ...]: ...
@@ -733,6 +784,7 @@ else:
     RATE = converter(rate)
     CURRENCY = converter(currency)
     TAGS = converter(tags)
+    MAPPING = converter(mapping)
     MEMBER = converter(member, kind="class")
     INSTANCE = converter(instance, kind="class")
     TUPLE = converter(tuple_of, kind="item")

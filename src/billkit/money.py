@@ -30,12 +30,13 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Final, TypeAlias
+from typing import ClassVar, Final, TypeAlias
 
 import attrs
 from moneyed import Currency, CurrencyDoesNotExist, Money, get_currency
 
-from billkit.errors import CurrencyMismatchError, MoneyError, UnknownCurrencyError
+import billkit._checks as checks
+from billkit.errors import CurrencyMismatchError, MoneyError, UnknownCurrencyError, ValidationError
 
 __all__ = [
     "DEFAULT_ROUNDING",
@@ -82,7 +83,7 @@ _MIN_EXPONENT: Final = -30
 def rounding_context(mode: RoundingMode | str) -> decimal.Context:
     """billkit's :data:`CONTEXT` with ``mode`` as its rounding: for code that
     quantizes many amounts under one policy (``amount.quantize(quantum)``)."""
-    return _MODE_CONTEXTS[_to_mode(mode).value]
+    return _MODE_CONTEXTS[checks.member("mode", mode, RoundingMode, error=MoneyError).value]
 
 
 class RoundingMode(str, enum.Enum):
@@ -117,24 +118,12 @@ _DECIMAL_ROUNDING: Final = {
 }
 
 
-def _to_mode(value: RoundingMode | str) -> RoundingMode:
-    if isinstance(value, RoundingMode):
-        return value
-    try:
-        return RoundingMode(value)
-    except ValueError:
-        raise MoneyError(
-            "rounding.mode", value, f"one of {', '.join(m.value for m in RoundingMode)}"
-        ) from None
-
-
 def _to_minor_units(value: Mapping[str, int]) -> Mapping[str, int]:
     result: dict[str, int] = {}
     for code, digits in value.items():
-        currency = _currency(code, field="rounding.minor_units")
-        if isinstance(digits, bool) or not isinstance(digits, int) or not 0 <= digits <= 8:
-            raise MoneyError(f"rounding.minor_units[{code!r}]", digits, "an int from 0 to 8")
-        result[currency.code] = digits
+        currency = _lookup_currency(code, field="rounding.minor_units")
+        field = f"rounding.minor_units[{code!r}]"
+        result[currency.code] = checks.whole(field, digits, low=0, high=8, error=MoneyError)
     return MappingProxyType(dict(sorted(result.items())))
 
 
@@ -154,7 +143,10 @@ class RoundingPolicy:
     Money('1235', 'IRR')
     """
 
-    mode: RoundingMode = attrs.field(default=RoundingMode.HALF_UP, converter=_to_mode)
+    _error_class: ClassVar[type[ValidationError]] = MoneyError
+    _field_prefix: ClassVar[str] = "rounding."
+
+    mode: RoundingMode = attrs.field(default=RoundingMode.HALF_UP, converter=checks.MEMBER)
     minor_units: Mapping[str, int] = attrs.field(
         factory=dict, converter=_to_minor_units, eq=False, hash=False, repr=False
     )
@@ -200,7 +192,7 @@ DEFAULT_ROUNDING: Final = RoundingPolicy()
 """Half-up to the currency's ISO 4217 minor unit."""
 
 
-def _currency(value: Currency | str, *, field: str = "currency") -> Currency:
+def _lookup_currency(value: Currency | str, *, field: str = "currency") -> Currency:
     if isinstance(value, Currency):
         return value
     if not isinstance(value, str):
@@ -219,7 +211,7 @@ def currency_of(value: Currency | str) -> Currency:
     >>> currency_of("rub").code
     'RUB'
     """
-    return _currency(value)
+    return _lookup_currency(value)
 
 
 def minor_units(currency: Currency | str, overrides: Mapping[str, int] | None = None) -> int:
@@ -236,7 +228,7 @@ def minor_units(currency: Currency | str, overrides: Mapping[str, int] | None = 
     >>> minor_units("IRR", {"IRR": 0})
     0
     """
-    cur = _currency(currency)
+    cur = _lookup_currency(currency)
     if overrides:
         if not isinstance(overrides, MappingProxyType):  # not checked by a RoundingPolicy
             overrides = _to_minor_units(overrides)
@@ -321,15 +313,17 @@ def to_money(value: object, currency: Currency | str | None = None, field: str =
     billkit.errors.CurrencyMismatchError: base_fee = Money('1', 'USD'): expected an amount in EUR
     """
     if isinstance(value, Money):
-        if currency is not None and value.currency != _currency(currency, field=field):
-            raise CurrencyMismatchError(field, value, f"an amount in {_currency(currency).code}")
+        if currency is not None and value.currency != _lookup_currency(currency, field=field):
+            raise CurrencyMismatchError(
+                field, value, f"an amount in {_lookup_currency(currency).code}"
+            )
         to_decimal(value.amount, field)  # finite and within the range billkit accepts
         return value
     if currency is None:
         if isinstance(value, str) and len(parts := value.split()) == 2:
-            return Money(to_decimal(parts[0], field), _currency(parts[1], field=field))
+            return Money(to_decimal(parts[0], field), _lookup_currency(parts[1], field=field))
         raise MoneyError(field, value, "a Money, or an amount with a currency such as '12.50 EUR'")
-    return Money(to_decimal(value, field), _currency(currency, field=field))
+    return Money(to_decimal(value, field), _lookup_currency(currency, field=field))
 
 
 def to_rate(value: object, field: str = "rate") -> Decimal:
@@ -351,10 +345,10 @@ def to_rate(value: object, field: str = "rate") -> Decimal:
 
 def zero(currency: Currency | str) -> Money:
     """Zero in ``currency``."""
-    return Money(_ZERO, _currency(currency))
+    return Money(_ZERO, _lookup_currency(currency))
 
 
-def _same_currency(amounts: Iterable[Money], field: str) -> Currency | None:
+def _one_currency(amounts: Iterable[Money], field: str) -> Currency | None:
     currency: Currency | None = None
     for i, m in enumerate(amounts):
         if not isinstance(m, Money):
@@ -379,9 +373,9 @@ def sum_money(amounts: Iterable[Money], currency: Currency | str | None = None) 
     Money('0', 'EUR')
     """
     items = list(amounts)
-    found = _same_currency(items, "amounts")
+    found = _one_currency(items, "amounts")
     if currency is not None:
-        expected = _currency(currency)
+        expected = _lookup_currency(currency)
         if found is not None and found != expected:
             raise CurrencyMismatchError("amounts", items, f"amounts in {expected.code}")
         found = expected
@@ -412,8 +406,7 @@ def allocate(
     >>> allocate(Money("0.05", "EUR"), ["0.3", "0.3", "0.4"])
     [Money('0.02', 'EUR'), Money('0.01', 'EUR'), Money('0.02', 'EUR')]
     """
-    if not isinstance(total, Money):
-        raise MoneyError("total", total, "a Money")
+    checks.instance("total", total, Money, error=MoneyError)
     ws = [to_decimal(w, f"weights[{i}]") for i, w in enumerate(weights)]
     if not ws:
         raise MoneyError("weights", list(weights), "at least one weight")
@@ -455,8 +448,7 @@ def split_evenly(
     >>> split_evenly(Money("100.00", "RUB"), 3)
     [Money('33.34', 'RUB'), Money('33.33', 'RUB'), Money('33.33', 'RUB')]
     """
-    if isinstance(parts, bool) or not isinstance(parts, int) or parts < 1:
-        raise MoneyError("parts", parts, "a whole number of parts, 1 or more")
+    checks.whole("parts", parts, low=1, error=MoneyError)
     return allocate(total, [1] * parts, policy)
 
 
@@ -473,12 +465,6 @@ class TaxSplit:
     rate: Decimal
 
 
-def _check_money(value: object, field: str) -> Money:
-    if not isinstance(value, Money):
-        raise MoneyError(field, value, "a Money")
-    return value
-
-
 def tax_from_net(
     net: Money, rate: DecimalLike, policy: RoundingPolicy = DEFAULT_ROUNDING
 ) -> TaxSplit:
@@ -491,7 +477,7 @@ def tax_from_net(
     >>> tax_from_net(Money("100.00", "RUB"), "22%")
     TaxSplit(net=Money('100.00', 'RUB'), tax=Money('22.00', 'RUB'), gross=Money('122.00', 'RUB'), rate=Decimal('0.22'))
     """
-    net = policy.round(_check_money(net, "net"))
+    net = policy.round(checks.instance("net", net, Money, error=MoneyError))
     r = to_rate(rate)
     tax = Money(policy.round_amount(CONTEXT.multiply(net.amount, r), net.currency), net.currency)
     gross = Money(CONTEXT.add(net.amount, tax.amount), net.currency)
@@ -514,7 +500,7 @@ def tax_from_gross(
     >>> split.net, split.tax
     (Money('208.33', 'RUB'), Money('41.67', 'RUB'))
     """
-    gross = policy.round(_check_money(gross, "gross"))
+    gross = policy.round(checks.instance("gross", gross, Money, error=MoneyError))
     r = to_rate(rate)
     exact = CONTEXT.divide(CONTEXT.multiply(gross.amount, r), CONTEXT.add(1, r))
     tax = Money(policy.round_amount(exact, gross.currency), gross.currency)

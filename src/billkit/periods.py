@@ -25,12 +25,14 @@ import calendar
 import enum
 import re
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
+from typing import ClassVar
 
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from billkit.errors import PeriodError
+import billkit._checks as checks
+from billkit.errors import PeriodError, ValidationError
 
 __all__ = [
     "DAILY",
@@ -44,24 +46,6 @@ __all__ = [
     "Period",
     "days_between",
 ]
-
-
-def _check_date(field: str, value: object) -> date:
-    """Return ``value`` if it is a plain ``datetime.date``, else raise PeriodError."""
-    if isinstance(value, datetime):
-        raise PeriodError(
-            field, value, "a datetime.date, not a datetime (billing days are dates; use .date())"
-        )
-    if not isinstance(value, date):
-        raise PeriodError(field, value, "a datetime.date")
-    return value
-
-
-def _check_int(field: str, value: object) -> int:
-    """Return ``value`` if it is an ``int`` (and not a ``bool``), else raise PeriodError."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise PeriodError(field, value, "a whole number (an int, not a bool)")
-    return value
 
 
 def _is_month_end(day: date) -> bool:
@@ -94,8 +78,8 @@ class Period:
     end: date
 
     def __attrs_post_init__(self) -> None:
-        _check_date("start", self.start)
-        _check_date("end", self.end)
+        checks.day("start", self.start, error=PeriodError)
+        checks.day("end", self.end, error=PeriodError)
         if self.start >= self.end:
             raise PeriodError(
                 "end",
@@ -116,7 +100,7 @@ class Period:
 
     def __contains__(self, d: date) -> bool:
         """Whether day ``d`` lies in the period: ``start <= d < end``."""
-        _check_date("d", d)
+        checks.day("d", d, error=PeriodError)
         return self.start <= d < self.end
 
     def dates(self) -> Iterator[date]:
@@ -141,7 +125,7 @@ class Period:
         >>> january.overlaps(Period(date(2026, 2, 1), date(2026, 3, 1)))
         False
         """
-        _check_period("other", other)
+        checks.instance("other", other, Period, error=PeriodError)
         return self.start < other.end and other.start < self.end
 
     def intersection(self, other: Period) -> Period | None:
@@ -154,17 +138,17 @@ class Period:
         >>> print(january.intersection(Period(date(2026, 2, 1), date(2026, 3, 1))))
         None
         """
-        _check_period("other", other)
+        checks.instance("other", other, Period, error=PeriodError)
         start = max(self.start, other.start)
         end = min(self.end, other.end)
         if start >= end:
             return None
         return Period(start, end)
 
-    def split(self, at: date) -> tuple[Period, Period]:
-        """Cut the period in two at day ``at``: ``[start, at)`` and ``[at, end)``.
+    def split(self, on: date) -> tuple[Period, Period]:
+        """Cut the period in two on day ``on``: ``[start, on)`` and ``[on, end)``.
 
-        ``at`` must lie strictly inside the period, so that both parts have
+        ``on`` must lie strictly inside the period, so that both parts have
         at least one day.
 
         >>> from datetime import date
@@ -172,15 +156,15 @@ class Period:
         >>> str(before), str(after)
         ('2026-01-01..2026-01-15', '2026-01-15..2026-02-01')
         """
-        _check_date("at", at)
-        if not self.start < at < self.end:
+        checks.day("on", on, error=PeriodError)
+        if not self.start < on < self.end:
             raise PeriodError(
-                "at",
-                at,
+                "on",
+                on,
                 f"a date strictly inside {self} (after {self.start.isoformat()}, "
                 f"before {self.end.isoformat()})",
             )
-        return Period(self.start, at), Period(at, self.end)
+        return Period(self.start, on), Period(on, self.end)
 
     def __str__(self) -> str:
         return f"{self.start.isoformat()}..{self.end.isoformat()}"
@@ -217,12 +201,6 @@ class Period:
 _PERIOD_TEXT = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2})\.\.([0-9]{4}-[0-9]{2}-[0-9]{2})")
 
 
-def _check_period(field: str, value: object) -> Period:
-    if not isinstance(value, Period):
-        raise PeriodError(field, value, "a billkit.periods.Period")
-    return value
-
-
 def days_between(start: date, end: date) -> int:
     """The number of days from ``start`` to ``end``: ``(end - start).days``.
 
@@ -235,8 +213,8 @@ def days_between(start: date, end: date) -> int:
     >>> days_between(date(2026, 3, 1), date(2026, 2, 1))
     -28
     """
-    _check_date("start", start)
-    _check_date("end", end)
+    checks.day("start", start, error=PeriodError)
+    checks.day("end", end, error=PeriodError)
     return (end - start).days
 
 
@@ -251,18 +229,6 @@ class CycleUnit(str, enum.Enum):
     WEEK = "week"
     MONTH = "month"
     YEAR = "year"
-
-
-def _to_unit(value: CycleUnit | str) -> CycleUnit:
-    """Convert a :class:`CycleUnit` or its exact string value; refuse anything else."""
-    if isinstance(value, CycleUnit):
-        return value
-    if isinstance(value, str):
-        try:
-            return CycleUnit(value)
-        except ValueError:
-            pass
-    raise PeriodError("unit", value, "one of 'day', 'week', 'month', 'year' (or a CycleUnit)")
 
 
 _WORDS: dict[str, tuple[CycleUnit, int]] = {
@@ -301,12 +267,10 @@ class Cycle:
     ['2026-02-28', '2026-03-31', '2026-04-30']
     """
 
-    unit: CycleUnit = attrs.field(converter=_to_unit)
-    count: int = 1
+    _error_class: ClassVar[type[ValidationError]] = PeriodError
 
-    def __attrs_post_init__(self) -> None:
-        if isinstance(self.count, bool) or not isinstance(self.count, int) or self.count < 1:
-            raise PeriodError("count", self.count, "a whole number >= 1 (an int, not a bool)")
+    unit: CycleUnit = attrs.field(converter=checks.MEMBER)
+    count: int = attrs.field(default=1, converter=checks.WHOLE, metadata=checks.options(low=1))
 
     def __str__(self) -> str:
         plural = "" if self.count == 1 else "s"
@@ -314,8 +278,7 @@ class Cycle:
 
     def __mul__(self, n: int) -> Cycle:
         """A cycle ``n`` times as long: ``MONTHLY * 3 == QUARTERLY``."""
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise PeriodError("n", n, "a whole number of cycles >= 1 (an int, not a bool)")
+        checks.whole("n", n, low=1, error=PeriodError)
         return attrs.evolve(self, count=self.count * n)
 
     def __rmul__(self, n: int) -> Cycle:
@@ -381,8 +344,8 @@ class Cycle:
         >>> Cycle("day", 30).add(date(2026, 1, 1), -1)
         datetime.date(2025, 12, 2)
         """
-        _check_date("anchor", anchor)
-        _check_int("n", n)
+        checks.day("anchor", anchor, error=PeriodError)
+        checks.whole("n", n, low=None, error=PeriodError)
         try:
             return self._shift(anchor, n)
         except (OverflowError, ValueError):
@@ -400,7 +363,7 @@ class Cycle:
         >>> print(MONTHLY.period(date(2026, 1, 31), 1))
         2026-02-28..2026-03-31
         """
-        _check_int("n", n)
+        checks.whole("n", n, low=None, error=PeriodError)
         return Period(self.add(anchor, n), self.add(anchor, n + 1))
 
     def index_of(self, anchor: date, d: date) -> int:
@@ -415,8 +378,8 @@ class Cycle:
         >>> MONTHLY.index_of(date(2026, 1, 31), date(2026, 1, 30))
         -1
         """
-        _check_date("anchor", anchor)
-        _check_date("d", d)
+        checks.day("anchor", anchor, error=PeriodError)
+        checks.day("d", d, error=PeriodError)
         if self.unit in (CycleUnit.DAY, CycleUnit.WEEK):
             return (d - anchor).days // self._days()
         months = (d.year - anchor.year) * 12 + (d.month - anchor.month)
@@ -456,9 +419,9 @@ class Cycle:
         >>> [str(p) for p in thirty_days.periods(anchor, date(2026, 1, 1), date(2026, 2, 1))]
         ['2026-01-01..2026-01-31', '2026-01-31..2026-03-02']
         """
-        _check_date("anchor", anchor)
-        _check_date("start", start)
-        _check_date("end", end)
+        checks.day("anchor", anchor, error=PeriodError)
+        checks.day("start", start, error=PeriodError)
+        checks.day("end", end, error=PeriodError)
         if start >= end:
             raise PeriodError(
                 "end", end, f"a date after start ({start.isoformat()}); [start, end) is half-open"
@@ -488,7 +451,7 @@ class Cycle:
         >>> MONTHLY.is_whole_period(Period(date(2026, 1, 15), date(2026, 2, 14)))
         False
         """
-        _check_period("period", period)
+        checks.instance("period", period, Period, error=PeriodError)
         if self.unit in (CycleUnit.DAY, CycleUnit.WEEK):
             return period.days == self._days()
         start, end = period.start, period.end
@@ -519,12 +482,6 @@ _CALENDAR_MONTHS_ANCHOR = date(2000, 1, 1)
 _CALENDAR_WEEKS_ANCHOR = date(2000, 1, 3)  # a Monday
 
 
-def _check_cycle(field: str, value: object) -> Cycle:
-    if not isinstance(value, Cycle):
-        raise PeriodError(field, value, "a billkit.periods.Cycle such as MONTHLY")
-    return value
-
-
 @attrs.frozen
 class BillingCycle:
     """A :class:`Cycle` bound to the anchor date its periods are counted from.
@@ -546,8 +503,8 @@ class BillingCycle:
     anchor: date
 
     def __attrs_post_init__(self) -> None:
-        _check_cycle("cycle", self.cycle)
-        _check_date("anchor", self.anchor)
+        checks.instance("cycle", self.cycle, Cycle, error=PeriodError)
+        checks.day("anchor", self.anchor, error=PeriodError)
 
     @classmethod
     def anniversary(cls, cycle: Cycle, start: date) -> BillingCycle:
@@ -573,7 +530,7 @@ class BillingCycle:
         >>> print(BillingCycle.calendar(WEEKLY).period_containing(date(2026, 3, 8)))
         2026-03-02..2026-03-09
         """
-        _check_cycle("cycle", cycle)
+        checks.instance("cycle", cycle, Cycle, error=PeriodError)
         if cycle.unit is CycleUnit.DAY:
             raise PeriodError(
                 "cycle",
@@ -634,7 +591,7 @@ class BillingCycle:
         >>> print(billing.next_period(Period(date(2026, 1, 15), date(2026, 2, 1))))
         2026-02-01..2026-03-01
         """
-        _check_period("after", after)
+        checks.instance("after", after, Period, error=PeriodError)
         following = self.period_containing(after.end)
         if following.start != after.end:
             raise PeriodError(

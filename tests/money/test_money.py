@@ -314,7 +314,7 @@ class TestRoundingPolicy:
             RoundingPolicy(mode=mode)  # type: ignore[arg-type]
         assert info.value.field == "rounding.mode"
         assert info.value.value == mode
-        assert "half_up, half_even, up, down, ceiling, floor" in str(info.value)
+        assert "'half_up', 'half_even', 'up', 'down', 'ceiling', 'floor'" in str(info.value)
         assert str(info.value).startswith(f"rounding.mode = {mode!r}: expected one of")
 
     @pytest.mark.parametrize("digits", [-1, 9, True, "0", Decimal(2), 2.0, None])
@@ -323,7 +323,8 @@ class TestRoundingPolicy:
             RoundingPolicy(minor_units={"IRR": digits})  # type: ignore[dict-item]
         assert info.value.field == "rounding.minor_units['IRR']"
         assert info.value.value is digits
-        assert info.value.expected == "an int from 0 to 8"
+        kind = "" if type(digits) is int else " (an int, not a bool)"
+        assert info.value.expected == f"a whole number from 0 to 8{kind}"
 
     @pytest.mark.parametrize("digits", [0, 8])
     def test_minor_units_bounds_accepted(self, digits: int) -> None:

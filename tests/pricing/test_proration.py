@@ -14,6 +14,7 @@ import itertools
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
 from fractions import Fraction
+from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
@@ -310,7 +311,7 @@ class TestBySecond:
 
     def test_days_follow_the_policy_timezone_across_daylight_saving(self) -> None:
         berlin = _Berlin2026()
-        policy = ProrationPolicy(basis="second", timezone=berlin)
+        policy = ProrationPolicy(basis="second", tz=berlin)
         march = p("2026-03-01..2026-04-01")
         # Local March 2026 is 31 x 24 - 1 = 743 hours (an hour is skipped on the 29th),
         # and the 29th itself is 23 hours long: 743.00 x 23 / 743 = 23.00.
@@ -437,13 +438,19 @@ class TestRefusals:
             ({"slices": "nearest"}, "slices"),
             ({"count_end_day": 1}, "count_end_day"),
             ({"rounding": "half_up"}, "rounding"),
-            ({"timezone": "Europe/Rome"}, "timezone"),
+            ({"tz": "Mars/Olympus"}, "tz"),
         ],
     )
     def test_policy_fields_are_checked(self, kwargs: dict[str, object], field: str) -> None:
         with pytest.raises(PricingError) as info:
             ProrationPolicy(**kwargs)  # type: ignore[arg-type]
         assert info.value.field == field
+
+    def test_policy_tz_accepts_a_name_an_offset_or_a_tzinfo(self) -> None:
+        rome = ProrationPolicy(tz="Europe/Rome").tz
+        assert rome == ZoneInfo("Europe/Rome")
+        assert ProrationPolicy(tz="+03:00").tz.utcoffset(None) == timedelta(hours=3)
+        assert ProrationPolicy(tz=timezone.utc).tz is timezone.utc
 
     def test_not_a_policy(self) -> None:
         with pytest.raises(PricingError, match=r"policy"):

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from billkit.errors import UsageError
+from billkit.errors import MoneyError, UsageError, ValidationError
 from billkit.periods import MONTHLY, BillingCycle, Period
 from billkit.usage import (
     Alert,
@@ -274,18 +274,21 @@ def test_window_limits_the_alerts() -> None:
 
 
 @pytest.mark.parametrize(
-    ("arguments", "field"),
+    ("arguments", "field", "kind"),
     [
-        ({"limit": 0}, "limit"),
-        ({"limit": 0.5}, "limit"),
-        ({"limit": 10, "levels": ()}, "levels"),
-        ({"limit": 10, "levels": ("90%", "0.9")}, "levels"),
-        ({"limit": 10, "levels": ("-5%",)}, "levels[0]"),
-        ({"limit": 10, "when": "over"}, "when"),
+        ({"limit": 0}, "limit", UsageError),
+        # Not an exact number, not a rate: billkit.money's MoneyError (errors by kind).
+        ({"limit": 0.5}, "limit", MoneyError),
+        ({"limit": 10, "levels": ()}, "levels", UsageError),
+        ({"limit": 10, "levels": ("90%", "0.9")}, "levels", UsageError),
+        ({"limit": 10, "levels": ("-5%",)}, "levels[0]", MoneyError),
+        ({"limit": 10, "when": "over"}, "when", UsageError),
     ],
 )
-def test_bad_rules_are_refused(arguments: dict[str, object], field: str) -> None:
-    with pytest.raises(UsageError) as caught:
+def test_bad_rules_are_refused(
+    arguments: dict[str, object], field: str, kind: type[ValidationError]
+) -> None:
+    with pytest.raises(kind) as caught:
         AlertRule(meter="mac", **arguments)  # type: ignore[arg-type]
     assert caught.value.field == field
 

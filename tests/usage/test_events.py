@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from billkit.errors import UsageError
+from billkit.errors import MoneyError, UsageError, ValidationError
 from billkit.usage import UsageEvent, billing_day, to_timezone
 
 UTC = timezone.utc
@@ -40,19 +40,23 @@ def test_values_are_exact_decimals() -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "expected"),
+    ("value", "expected", "kind"),
     [
-        (0.1, "floats are inexact"),
-        (True, "not a bool"),
-        ("abc", "decimal number"),
-        ("NaN", "finite"),
-        ("1E+40", "below 10"),
-        ("-1", "zero or more"),
-        (Decimal("-0.01"), "zero or more"),
+        # Not an exact number: billkit.money's MoneyError, in every room (errors by kind).
+        (0.1, "floats are inexact", MoneyError),
+        (True, "not a bool", MoneyError),
+        ("abc", "decimal number", MoneyError),
+        ("NaN", "finite", MoneyError),
+        ("1E+40", "below 10", MoneyError),
+        # A number, but not a usage quantity: the usage room's error.
+        ("-1", "a quantity of zero or more", UsageError),
+        (Decimal("-0.01"), "a quantity of zero or more", UsageError),
     ],
 )
-def test_bad_values_are_refused_naming_the_field(value: object, expected: str) -> None:
-    with pytest.raises(UsageError, match=expected) as caught:
+def test_bad_values_are_refused_naming_the_field(
+    value: object, expected: str, kind: type[ValidationError]
+) -> None:
+    with pytest.raises(kind, match=expected) as caught:
         event(value=value)
     assert caught.value.field == "value"
     assert caught.value.value == value

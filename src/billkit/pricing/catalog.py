@@ -60,6 +60,7 @@ from cattrs.errors import (
 )
 from moneyed import Currency, Money
 
+import billkit._checks as checks
 from billkit.errors import (
     BillkitError,
     CatalogError,
@@ -71,7 +72,6 @@ from billkit.money import (
     RoundingMode,
     RoundingPolicy,
     currency_of,
-    to_decimal,
     to_money,
     to_rate,
 )
@@ -103,12 +103,10 @@ _MODEL_TYPES: Final[dict[str, type[Any]]] = {
 _FORMAT_VERSION: Final = 1
 
 
-def _check_plans(value: Iterable[Plan]) -> tuple[Plan, ...]:
-    plans = tuple(value)
+def _unique_plans(value: Iterable[Plan]) -> tuple[Plan, ...]:
+    plans = checks.tuple_of("plans", value, Plan, error=CatalogError)
     seen: set[str] = set()
     for i, plan in enumerate(plans):
-        if not isinstance(plan, Plan):
-            raise CatalogError(f"plans[{i}]", plan, "a Plan")
         if plan.code in seen:
             raise CatalogError(f"plans[{i}].code", plan.code, "a plan code used only once")
         seen.add(plan.code)
@@ -130,7 +128,7 @@ class Catalog:
     billkit.errors.UnknownPlanError: plan = 'gold': expected one of ['basic']
     """
 
-    plans: tuple[Plan, ...] = attrs.field(converter=_check_plans)
+    plans: tuple[Plan, ...] = attrs.field(converter=_unique_plans)
 
     def __getitem__(self, code: str) -> Plan:
         for plan in self.plans:
@@ -183,8 +181,8 @@ class Catalog:
 # --- structuring -----------------------------------------------------------------------
 
 
-def _decimal(value: object, _: object) -> Decimal:
-    return to_decimal(value, "")
+def _structure_decimal(value: object, _: object) -> Decimal:
+    return checks.decimal("", value, error=CatalogError)
 
 
 def _text_decimal(value: Decimal) -> str:
@@ -192,7 +190,8 @@ def _text_decimal(value: Decimal) -> str:
 
 
 # cattrs' own hooks coerce: bool("false") is True, int(Decimal("2.5")) is 2 and
-# str(5) is "5". A catalog value of the wrong type is refused instead.
+# str(5) is "5". A catalog value of the wrong type is refused instead, in the
+# words of the file (TOML/JSON literals), not of Python values as in _checks.
 def _bool(value: object, _: object) -> bool:
     if not isinstance(value, bool):
         raise CatalogError("", value, "true or false")
@@ -257,7 +256,7 @@ def _converter(currency: str) -> cattrs.Converter:
     )
     cur = currency_of(currency)
 
-    conv.register_structure_hook(Decimal, _decimal)
+    conv.register_structure_hook(Decimal, _structure_decimal)
     conv.register_unstructure_hook(Decimal, _text_decimal)
     conv.register_structure_hook(bool, _bool)
     conv.register_structure_hook(int, _int)

@@ -40,13 +40,14 @@ import enum
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Final
+from typing import ClassVar, Final
 
 import attrs
 from moneyed import Money
 
-from billkit.errors import PeriodError, PricingError
-from billkit.money import CONTEXT, DecimalLike, allocate, to_money, to_rate
+import billkit._checks as checks
+from billkit.errors import PeriodError, PricingError, ValidationError
+from billkit.money import CONTEXT, DecimalLike, allocate
 from billkit.periods import Cycle, CycleUnit, Period
 from billkit.pricing.models import PricingCurrencyError
 from billkit.pricing.plans import Plan
@@ -81,70 +82,7 @@ class DiscountDuration(str, enum.Enum):
     FOREVER = "forever"
 
 
-def _duration(value: object) -> DiscountDuration:
-    if isinstance(value, DiscountDuration):
-        return value
-    try:
-        return DiscountDuration(value)
-    except ValueError:
-        raise PricingError("duration", value, "one of 'once', 'repeating', 'forever'") from None
-
-
-def _code(_: object, __: attrs.Attribute[str], value: str) -> None:
-    if not isinstance(value, str) or not value.strip() or value != value.strip():
-        raise PricingError("code", value, "a non-empty code without surrounding spaces")
-
-
-def _percent(value: object) -> Decimal | None:
-    if value is None:
-        return None
-    rate = to_rate(value, "percent_off")
-    if rate > 1:
-        raise PricingError("percent_off", value, "a rate from 0 to 100%")
-    return rate
-
-
-def _amount_off(value: object) -> Money | None:
-    if value is None:
-        return None
-    bare = isinstance(value, (int, Decimal)) and not isinstance(value, bool)
-    if bare or (isinstance(value, str) and len(value.split()) != 2):
-        raise PricingError("amount_off", value, "a Money (a bare number has no currency)")
-    money = to_money(value, field="amount_off")
-    if money.amount < 0:
-        raise PricingError("amount_off", value, "an amount of zero or more")
-    return money
-
-
-def _code_list(field: str, value: object) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = (value,)
-    if not isinstance(value, Sequence):
-        raise PricingError(field, value, "a list of codes (empty: all)")
-    for i, code in enumerate(value):
-        if not isinstance(code, str) or not code:
-            raise PricingError(f"{field}[{i}]", code, "a code")
-    return tuple(value)
-
-
-def _plans(value: object) -> tuple[str, ...]:
-    return _code_list("plans", value)
-
-
-def _lines(value: object) -> tuple[str, ...]:
-    return _code_list("lines", value)
-
-
-def _redeemable(value: object) -> Period | None:
-    if value is not None and not isinstance(value, Period):
-        raise PricingError("redeemable", value, "a Period of redemption dates, or None")
-    return value
-
-
-def _text(value: object) -> str:
-    if not isinstance(value, str):
-        raise PricingError("description", value, "a str")
-    return value
+_CODES: Final = checks.options(required=True)
 
 
 @attrs.frozen(kw_only=True)
@@ -170,17 +108,23 @@ class Coupon:
     billkit.errors.PricingError: amount_off = Money('1.00', 'EUR'): expected no amount_off when percent_off is set: a coupon is one or the other
     """
 
-    code: str = attrs.field(validator=_code)
-    percent_off: Decimal | None = attrs.field(default=None, converter=_percent)
-    amount_off: Money | None = attrs.field(default=None, converter=_amount_off)
+    _error_class: ClassVar[type[ValidationError]] = PricingError
+
+    code: str = attrs.field(converter=checks.TEXT)
+    percent_off: Decimal | None = attrs.field(
+        default=None, converter=checks.RATE, metadata=checks.options(high=1)
+    )
+    amount_off: Money | None = attrs.field(
+        default=None, converter=checks.MONEY, metadata=checks.options(sign="zero_or_more")
+    )
     duration: DiscountDuration = attrs.field(
-        default=DiscountDuration.ONCE, converter=_duration, repr=lambda v: repr(v.value)
+        default=DiscountDuration.ONCE, converter=checks.MEMBER, repr=lambda v: repr(v.value)
     )
     cycles: int | None = None
-    plans: tuple[str, ...] = attrs.field(default=(), converter=_plans)
-    lines: tuple[str, ...] = attrs.field(default=(), converter=_lines)
-    redeemable: Period | None = attrs.field(default=None, converter=_redeemable)
-    description: str = attrs.field(default="", converter=_text)
+    plans: tuple[str, ...] = attrs.field(default=(), converter=checks.TEXTS, metadata=_CODES)
+    lines: tuple[str, ...] = attrs.field(default=(), converter=checks.TEXTS, metadata=_CODES)
+    redeemable: Period | None = attrs.field(default=None, converter=checks.INSTANCE)
+    description: str = attrs.field(default="", converter=checks.FREE_TEXT)
 
     def __attrs_post_init__(self) -> None:
         if self.percent_off is None and self.amount_off is None:
@@ -193,8 +137,7 @@ class Coupon:
             )
         n = self.cycles
         if self.duration is DiscountDuration.REPEATING:
-            if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-                raise PricingError("cycles", n, "a whole number of cycles, 1 or more")
+            checks.whole("cycles", n, low=1, error=PricingError)
         elif n is not None:
             raise PricingError(
                 "cycles", n, f"None: a coupon used {self.duration.value} has no count"
@@ -207,10 +150,7 @@ class Coupon:
         >>> [c.applies_in(n) for n in range(5)]
         [True, True, True, False, False]
         """
-        if isinstance(cycle, bool) or not isinstance(cycle, int) or cycle < 0:
-            raise PricingError(
-                "cycle", cycle, "a whole number of cycles since redeeming, 0 or more"
-            )
+        checks.whole("cycle", cycle, error=PricingError)
         if self.duration is DiscountDuration.ONCE:
             return cycle == 0
         if self.duration is DiscountDuration.REPEATING:
@@ -361,12 +301,6 @@ class DiscountedQuote:
         return self.explain()
 
 
-def _cycle(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise PricingError("cycle", value, "a whole number of cycles since redeeming, 0 or more")
-    return value
-
-
 def apply_discounts(bill: Quote, coupons: Sequence[Coupon], *, cycle: int = 0) -> DiscountedQuote:
     """Apply ``coupons`` to ``bill`` in billing cycle ``cycle`` (0: the first after redeeming).
 
@@ -397,7 +331,7 @@ def apply_discounts(bill: Quote, coupons: Sequence[Coupon], *, cycle: int = 0) -
         raise PricingError("bill", bill, "a Quote")
     if isinstance(coupons, (str, Coupon)) or not isinstance(coupons, Sequence):
         raise PricingError("coupons", coupons, "a list of Coupons")
-    n = _cycle(cycle)
+    n = checks.whole("cycle", cycle, error=PricingError)
     currency = bill.currency
     policy = bill.rounding
     zero = Money(policy.round_amount(_ZERO, currency), currency)
@@ -518,19 +452,6 @@ class Term:
         )
 
 
-def _cycles(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise PricingError("cycles", value, "a whole number of cycles, 1 or more")
-    return value
-
-
-def _term_rate(value: object) -> Decimal:
-    rate = to_rate(value, "discount")
-    if rate > 1:
-        raise PricingError("discount", value, "a rate from 0 to 100%")
-    return rate
-
-
 def prepay(plan: Plan, cycles: int, *, start: date, discount: DecimalLike = 0) -> Term:
     """``cycles`` cycles of ``plan`` from ``start``, paid up front with ``discount`` off.
 
@@ -542,8 +463,8 @@ def prepay(plan: Plan, cycles: int, *, start: date, discount: DecimalLike = 0) -
     """
     if not isinstance(plan, Plan):
         raise PricingError("plan", plan, "a Plan")
-    n = _cycles(cycles)
-    rate = _term_rate(discount)
+    n = checks.whole("cycles", cycles, low=1, error=PricingError)
+    rate = checks.rate("discount", discount, high=1, error=PricingError)
     if isinstance(start, datetime) or not isinstance(start, date):
         raise PeriodError("start", start, "a datetime.date")
     currency = plan.currency
@@ -592,8 +513,8 @@ def term_plan(
             "none: a term plan prepays the fee only; bill metered charges each cycle "
             "with a usage plan of the original cycle",
         )
-    n = _cycles(cycles)
-    rate = _term_rate(discount)
+    n = checks.whole("cycles", cycles, low=1, error=PricingError)
+    rate = checks.rate("discount", discount, high=1, error=PricingError)
     fee = fixed_fee(plan)
     full = CONTEXT.multiply(fee.amount, n)
     off = plan.rounding.round_amount(CONTEXT.multiply(full, rate), plan.currency)

@@ -27,6 +27,7 @@ graduated, quantity 1500: 14.000 EUR
 from __future__ import annotations
 
 import decimal
+import functools
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import ClassVar, Final, Protocol, TypeAlias, runtime_checkable
@@ -34,8 +35,9 @@ from typing import ClassVar, Final, Protocol, TypeAlias, runtime_checkable
 import attrs
 from moneyed import Currency, Money
 
-from billkit.errors import PricingCurrencyError, PricingError
-from billkit.money import CONTEXT, to_decimal, to_money, to_rate
+import billkit._checks as checks
+from billkit.errors import PricingCurrencyError, PricingError, ValidationError
+from billkit.money import CONTEXT
 
 __all__ = [
     "Breakdown",
@@ -61,59 +63,10 @@ def _fmt(value: Decimal) -> str:
     return text
 
 
-def _quantity(value: object, field: str = "quantity") -> Decimal:
-    q = to_decimal(value, field)
-    if q < 0:
-        raise PricingError(field, value, "a quantity of zero or more")
-    return q
+_QUANTITY: Final = functools.partial(checks.decimal, low=0, noun="quantity", error=PricingError)
+"""Checks a quantity: ``_QUANTITY(field, value)``, an exact number of zero or more."""
 
-
-def _price(value: object, field: str) -> Money:
-    # A bare number has no currency; say so rather than guess one.
-    bare = isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
-    if bare or (isinstance(value, str) and len(value.split()) != 2):
-        raise PricingError(field, value, "a Money (a bare number has no currency)")
-    money = to_money(value, field=field)
-    if money.amount < 0:
-        raise PricingError(field, value, "an amount of zero or more")
-    return money
-
-
-def _optional_price(value: object, field: str) -> Money | None:
-    return None if value is None else _price(value, field)
-
-
-def _amount_field(value: object) -> Money:
-    return _price(value, "amount")
-
-
-def _unit_price_field(value: object) -> Money:
-    return _price(value, "unit_price")
-
-
-def _flat_fee_field(value: object) -> Money:
-    return _price(value, "flat_fee")
-
-
-def _package_price_field(value: object) -> Money:
-    return _price(value, "price")
-
-
-def _fixed_field(value: object) -> Money | None:
-    return _optional_price(value, "fixed_per_event")
-
-
-def _min_field(value: object) -> Money | None:
-    return _optional_price(value, "min_per_event")
-
-
-def _max_field(value: object) -> Money | None:
-    return _optional_price(value, "max_per_event")
-
-
-def _check_currency(expected: Currency, value: Money | None, field: str) -> None:
-    if value is not None and value.currency != expected:
-        raise PricingCurrencyError(field, value, f"an amount in {expected.code}")
+_PRICE: Final = checks.options(sign="zero_or_more")
 
 
 @attrs.frozen(kw_only=True)
@@ -196,7 +149,8 @@ class Flat:
     """
 
     kind: ClassVar[str] = "flat"
-    amount: Money = attrs.field(converter=_amount_field)
+    _error_class: ClassVar[type[ValidationError]] = PricingError
+    amount: Money = attrs.field(converter=checks.MONEY, metadata=_PRICE)
 
     @property
     def currency(self) -> Currency:
@@ -206,11 +160,11 @@ class Flat:
         return self.amount.amount
 
     def price(self, quantity: object = 1) -> Money:
-        _quantity(quantity)
+        _QUANTITY("quantity", quantity)
         return self.amount
 
     def explain(self, quantity: object = 1) -> Breakdown:
-        q = _quantity(quantity)
+        q = _QUANTITY("quantity", quantity)
         zero = _money(_ZERO, self.currency)
         step = Step(
             label="flat", units=_ONE, unit_price=self.amount, flat_fee=zero, amount=self.amount
@@ -227,7 +181,8 @@ class PerUnit:
     """
 
     kind: ClassVar[str] = "per_unit"
-    unit_price: Money = attrs.field(converter=_unit_price_field)
+    _error_class: ClassVar[type[ValidationError]] = PricingError
+    unit_price: Money = attrs.field(converter=checks.MONEY, metadata=_PRICE)
 
     @property
     def currency(self) -> Currency:
@@ -237,11 +192,11 @@ class PerUnit:
         return q * self.unit_price.amount
 
     def price(self, quantity: object) -> Money:
-        q = _quantity(quantity)
+        q = _QUANTITY("quantity", quantity)
         return _money(CONTEXT.multiply(q, self.unit_price.amount), self.currency)
 
     def explain(self, quantity: object) -> Breakdown:
-        q = _quantity(quantity)
+        q = _QUANTITY("quantity", quantity)
         amount = self.price(q)
         step = Step(
             label="per unit",
@@ -251,15 +206,6 @@ class PerUnit:
             amount=amount,
         )
         return Breakdown(model=self.kind, quantity=q, steps=(step,), amount=amount)
-
-
-def _up_to(value: object) -> Decimal | None:
-    if value is None:
-        return None
-    bound = to_decimal(value, "up_to")
-    if bound <= 0:
-        raise PricingError("up_to", value, "a bound above zero, or None for the last tier")
-    return bound
 
 
 @attrs.frozen(kw_only=True)
@@ -274,9 +220,13 @@ class Tier:
     Tier(up_to=Decimal('100'), unit_price=Money('1.00', 'EUR'), flat_fee=Money('5.00', 'EUR'))
     """
 
-    up_to: Decimal | None = attrs.field(default=None, converter=_up_to)
-    unit_price: Money = attrs.field(converter=_unit_price_field)
-    flat_fee: Money = attrs.field(converter=_flat_fee_field)
+    _error_class: ClassVar[type[ValidationError]] = PricingError
+
+    up_to: Decimal | None = attrs.field(
+        default=None, converter=checks.DECIMAL, metadata=checks.options(above=0, noun="bound")
+    )
+    unit_price: Money = attrs.field(converter=checks.MONEY, metadata=_PRICE)
+    flat_fee: Money = attrs.field(converter=checks.MONEY, metadata=_PRICE)
 
     @flat_fee.default
     def _zero_fee(self) -> Money:
@@ -284,24 +234,22 @@ class Tier:
 
     @flat_fee.validator
     def _same_currency(self, _: object, value: Money) -> None:
-        _check_currency(self.unit_price.currency, value, "flat_fee")
+        checks.same_currency("flat_fee", value, self.unit_price.currency, error=PricingError)
 
 
 def _tiers(value: Sequence[Tier]) -> tuple[Tier, ...]:
-    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
-        raise PricingError("tiers", value, "a list of Tier")
-    tiers = tuple(value)
+    tiers = checks.tuple_of("tiers", value, Tier, error=PricingError)
     if not tiers:
         raise PricingError("tiers", [], "at least one Tier")
     previous: Decimal = _ZERO
     currency = None
     for i, tier in enumerate(tiers):
-        if not isinstance(tier, Tier):
-            raise PricingError(f"tiers[{i}]", tier, "a Tier")
         if currency is None:
             currency = tier.unit_price.currency
         else:
-            _check_currency(currency, tier.unit_price, f"tiers[{i}].unit_price")
+            checks.same_currency(
+                f"tiers[{i}].unit_price", tier.unit_price, currency, error=PricingError
+            )
         last = i == len(tiers) - 1
         if tier.up_to is None:
             if not last:
@@ -336,8 +284,9 @@ class _Tiered:
     """Shared by :class:`Graduated` and :class:`Volume`."""
 
     kind: ClassVar[str] = "tiered"
+    _error_class: ClassVar[type[ValidationError]] = PricingError
     tiers: tuple[Tier, ...] = attrs.field(converter=_tiers)
-    flat_fee_at_zero: bool = attrs.field(default=False)
+    flat_fee_at_zero: bool = attrs.field(default=False, converter=checks.FLAG)
     # Precomputed plain Decimals for the hot path: (lower, upper, price, fee).
     _table: tuple[tuple[Decimal, Decimal | None, Decimal, Decimal], ...] = attrs.field(
         init=False, repr=False, eq=False
@@ -357,11 +306,6 @@ class _Tiered:
             rows.append((lower, tier.up_to, tier.unit_price.amount, tier.flat_fee.amount))
             lower = tier.up_to if tier.up_to is not None else lower
         return tuple(rows)
-
-    @flat_fee_at_zero.validator
-    def _is_bool(self, _: object, value: object) -> None:
-        if not isinstance(value, bool):
-            raise PricingError("flat_fee_at_zero", value, "True or False")
 
     @property
     def currency(self) -> Currency:
@@ -412,13 +356,13 @@ class Graduated(_Tiered):
         return total
 
     def price(self, quantity: object) -> Money:
-        q = _quantity(quantity)
+        q = _QUANTITY("quantity", quantity)
         with decimal.localcontext(CONTEXT):
             total = self._amount(q)
         return _money(total, self.currency)
 
     def explain(self, quantity: object) -> Breakdown:
-        q = _quantity(quantity)
+        q = _QUANTITY("quantity", quantity)
         currency = self.currency
         with decimal.localcontext(CONTEXT):
             total, hit = self._compute(q)
@@ -475,13 +419,13 @@ class Volume(_Tiered):
         return q * price + fee
 
     def price(self, quantity: object) -> Money:
-        q = _quantity(quantity)
+        q = _QUANTITY("quantity", quantity)
         with decimal.localcontext(CONTEXT):
             total = self._amount(q)
         return _money(total, self.currency)
 
     def explain(self, quantity: object) -> Breakdown:
-        q = _quantity(quantity)
+        q = _QUANTITY("quantity", quantity)
         currency = self.currency
         with decimal.localcontext(CONTEXT):
             i = self._find(q)
@@ -499,18 +443,7 @@ class Volume(_Tiered):
         return Breakdown(model=self.kind, quantity=q, steps=(step,), amount=step.amount)
 
 
-def _size_field(value: object) -> Decimal:
-    d = to_decimal(value, "size")
-    if d <= 0:
-        raise PricingError("size", value, "a number above zero")
-    return d
-
-
-def _free_units_field(value: object) -> Decimal:
-    d = to_decimal(value, "free_units")
-    if d < 0:
-        raise PricingError("free_units", value, "a number of zero or more")
-    return d
+_FREE_UNITS: Final = checks.options(low=0)
 
 
 @attrs.frozen(kw_only=True)
@@ -529,9 +462,10 @@ class Package:
     """
 
     kind: ClassVar[str] = "package"
-    size: Decimal = attrs.field(converter=_size_field)
-    price_per_package: Money = attrs.field(alias="price", converter=_package_price_field)
-    free_units: Decimal = attrs.field(default=_ZERO, converter=_free_units_field)
+    _error_class: ClassVar[type[ValidationError]] = PricingError
+    size: Decimal = attrs.field(converter=checks.DECIMAL, metadata=checks.options(above=0))
+    price_per_package: Money = attrs.field(alias="price", converter=checks.MONEY, metadata=_PRICE)
+    free_units: Decimal = attrs.field(default=_ZERO, converter=checks.DECIMAL, metadata=_FREE_UNITS)
 
     @property
     def currency(self) -> Currency:
@@ -548,7 +482,7 @@ class Package:
 
     def packages(self, quantity: object) -> int:
         """How many packages ``quantity`` needs after the free units."""
-        q = _quantity(quantity)
+        q = _QUANTITY("quantity", quantity)
         with decimal.localcontext(CONTEXT):
             return int(self._packages(q))
 
@@ -557,7 +491,7 @@ class Package:
         return _money(CONTEXT.multiply(n, self.price_per_package.amount), self.currency)
 
     def explain(self, quantity: object) -> Breakdown:
-        q = _quantity(quantity)
+        q = _QUANTITY("quantity", quantity)
         n = self.packages(q)
         amount = self.price(q)
         label = f"{n} package{'s' if n != 1 else ''} of {_fmt(self.size)}"
@@ -570,18 +504,6 @@ class Package:
             amount=amount,
         )
         return Breakdown(model=self.kind, quantity=q, steps=(step,), amount=amount, note=note)
-
-
-def _rate(value: object) -> Decimal:
-    return to_rate(value, "rate")
-
-
-def _currency_field(value: object) -> Currency:
-    from billkit.money import currency_of
-
-    if isinstance(value, Currency):
-        return value
-    return currency_of(value)  # type: ignore[arg-type]
 
 
 @attrs.frozen(kw_only=True)
@@ -606,20 +528,21 @@ class Percentage:
     """
 
     kind: ClassVar[str] = "percentage"
-    rate: Decimal = attrs.field(converter=_rate)
-    currency: Currency = attrs.field(converter=_currency_field)
-    fixed_per_event: Money | None = attrs.field(default=None, converter=_fixed_field)
-    min_per_event: Money | None = attrs.field(default=None, converter=_min_field)
-    max_per_event: Money | None = attrs.field(default=None, converter=_max_field)
-    free_units: Decimal = attrs.field(default=_ZERO, converter=_free_units_field)
-    free_events: int = attrs.field(default=0)
+    _error_class: ClassVar[type[ValidationError]] = PricingError
+    rate: Decimal = attrs.field(converter=checks.RATE)
+    currency: Currency = attrs.field(converter=checks.CURRENCY)
+    fixed_per_event: Money | None = attrs.field(
+        default=None, converter=checks.MONEY, metadata=_PRICE
+    )
+    min_per_event: Money | None = attrs.field(default=None, converter=checks.MONEY, metadata=_PRICE)
+    max_per_event: Money | None = attrs.field(default=None, converter=checks.MONEY, metadata=_PRICE)
+    free_units: Decimal = attrs.field(default=_ZERO, converter=checks.DECIMAL, metadata=_FREE_UNITS)
+    free_events: int = attrs.field(default=0, converter=checks.WHOLE)
 
     def __attrs_post_init__(self) -> None:
         for name in ("fixed_per_event", "min_per_event", "max_per_event"):
-            _check_currency(self.currency, getattr(self, name), name)
-        fe = self.free_events
-        if isinstance(fe, bool) or not isinstance(fe, int) or fe < 0:
-            raise PricingError("free_events", fe, "a whole number of events, 0 or more")
+            if getattr(self, name) is not None:
+                checks.same_currency(name, getattr(self, name), self.currency, error=PricingError)
         lo, hi = self.min_per_event, self.max_per_event
         if lo is not None and hi is not None and lo.amount > hi.amount:
             raise PricingError("min_per_event", lo, f"at most max_per_event ({hi.amount})")
@@ -639,10 +562,9 @@ class Percentage:
         out = []
         for i, a in enumerate(amounts):
             if isinstance(a, Money):
-                if a.currency != self.currency:
-                    raise PricingCurrencyError(f"amounts[{i}]", a, f"an amount in {self.currency}")
+                checks.same_currency(f"amounts[{i}]", a, self.currency, error=PricingError)
                 a = a.amount
-            out.append(_quantity(a, f"amounts[{i}]"))
+            out.append(_QUANTITY(f"amounts[{i}]", a))
         return out
 
     def _compute(self, events: list[Decimal]) -> tuple[Decimal, list[Step]]:
@@ -762,7 +684,7 @@ class Percentage:
             )
         if isinstance(quantity, Money):
             return self._events([quantity])
-        return [_quantity(quantity)]
+        return [_QUANTITY("quantity", quantity)]
 
     def _amount(self, q: Decimal) -> Decimal:
         return self._compute([q])[0]

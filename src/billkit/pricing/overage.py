@@ -38,12 +38,13 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Final
+from typing import ClassVar, Final
 
 import attrs
 from moneyed import Money
 
-from billkit.errors import PricingError
+import billkit._checks as checks
+from billkit.errors import PricingError, ValidationError
 from billkit.money import CONTEXT, DecimalLike, to_decimal
 from billkit.periods import Period
 from billkit.pricing.models import Package, PerUnit, PricingCurrencyError
@@ -78,12 +79,6 @@ def _fmt(value: Decimal) -> str:
     return format(value, "f")
 
 
-def _plan(value: object, field: str) -> Plan:
-    if not isinstance(value, Plan):
-        raise PricingError(field, value, "a Plan")
-    return value
-
-
 def overage_charge(
     code: str,
     metric: str,
@@ -115,17 +110,10 @@ def overage_charge(
 def _parts(value: object) -> tuple[str, ...]:
     if isinstance(value, str) or not isinstance(value, Sequence) or not value:
         raise PricingError("parts", value, "a list of one or more counter names")
-    for i, part in enumerate(value):
-        if not isinstance(part, str) or not part.strip():
-            raise PricingError(f"parts[{i}]", part, "a counter name")
+    value = checks.texts("parts", value, error=PricingError, required=True)
     if len(set(value)) != len(value):
         raise PricingError("parts", list(value), "counter names without repeats")
     return tuple(value)
-
-
-def _metric_name(_: object, __: attrs.Attribute[str], value: str) -> None:
-    if not isinstance(value, str) or not value.strip():
-        raise PricingError("metric", value, "a metric name")
 
 
 @attrs.frozen(kw_only=True)
@@ -148,7 +136,9 @@ class CompositeMetric:
     {'sms': 3, 'attributions': Decimal('11250')}
     """
 
-    metric: str = attrs.field(validator=_metric_name)
+    _error_class: ClassVar[type[ValidationError]] = PricingError
+
+    metric: str = attrs.field(converter=checks.TEXT)
     parts: tuple[str, ...] = attrs.field(converter=_parts)
 
     def _values(self, counters: Mapping[str, object]) -> list[Decimal]:
@@ -283,7 +273,7 @@ def measure_overage(plan: Plan, usage: Usage, period: Period, metric: str | None
     >>> print(measure_overage(starter, {"attributions": 11250}, period))   # 1 250 x 52 000
     starter: 11250 attributions, 10000 included, 1250 over, billed 65000000 IRR
     """
-    plan = _plan(plan, "plan")
+    plan = checks.instance("plan", plan, Plan, error=PricingError)
     return _overage(plan, quote(plan, usage, period), metric)
 
 
@@ -466,13 +456,6 @@ class AutoUpgrade:
         return self.explain()
 
 
-def _threshold(value: object) -> Decimal:
-    d = to_decimal(value, "threshold")
-    if d < 0:
-        raise PricingError("threshold", value, "a number of units over the allowance, 0 or more")
-    return d
-
-
 def auto_upgrade(
     plan: Plan,
     usage: Usage,
@@ -511,14 +494,14 @@ def auto_upgrade(
       why: 15000 attributions over starter's 10000 reached the threshold of 10000; growth bills less
       starter would have billed 1230000000; saved 180000000
     """
-    plan = _plan(plan, "plan")
+    plan = checks.instance("plan", plan, Plan, error=PricingError)
     steps = _candidates(ladder)
     codes = [p.code for p in steps]
     if plan.code not in codes:
         raise PricingError("plan", plan.code, f"a plan of the ladder ({codes})")
     if steps[codes.index(plan.code)] != plan:
         raise PricingError("ladder", plan.code, f"the same plan {plan.code!r} as given in plan")
-    limit = _threshold(threshold)
+    limit = checks.decimal("threshold", threshold, low=0, error=PricingError)
     current = quote(plan, usage, period)
     over = _overage(plan, current, metric)
     higher = steps[codes.index(plan.code) + 1 :]
@@ -653,10 +636,8 @@ def _quantities(usage: Usage, field: str) -> dict[str, Decimal]:
             raise PricingError(
                 f"{field}[{metric!r}]", value, "a quantity (advice needs totals, not events)"
             )
-        q = to_decimal(value, f"{field}[{metric!r}]")
-        if q < 0:
-            raise PricingError(f"{field}[{metric!r}]", value, "a quantity of 0 or more")
-        out[metric] = q
+        where = f"{field}[{metric!r}]"
+        out[metric] = checks.decimal(where, value, low=0, noun="quantity", error=PricingError)
     return out
 
 
@@ -700,8 +681,8 @@ def upgrade_advice(
       switch: 126.00 charge - 66.00 credit + 40.00 usage so far + 0.00 remaining usage = 100.00 EUR
       saving: 260.00 EUR
     """
-    current = _plan(current, "current")
-    candidate = _plan(candidate, "candidate")
+    current = checks.instance("current", current, Plan, error=PricingError)
+    candidate = checks.instance("candidate", candidate, Plan, error=PricingError)
     if candidate.cycle != current.cycle:
         raise PricingError(
             "candidate.cycle",

@@ -24,21 +24,19 @@ Decimal('2500')
 from __future__ import annotations
 
 import decimal
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, Final, TypeAlias
+from typing import Any, ClassVar, Final, TypeAlias
 
 import attrs
 from moneyed import Currency, Money
 
-from billkit.errors import PeriodError, PricingError
+import billkit._checks as checks
+from billkit.errors import PeriodError, PricingError, ValidationError
 from billkit.money import (
     DEFAULT_ROUNDING,
     RoundingPolicy,
-    currency_of,
     rounding_context,
-    to_decimal,
-    to_rate,
 )
 from billkit.periods import MONTHLY, Cycle
 from billkit.pricing.models import (
@@ -60,40 +58,6 @@ BASE_FEE_CODE: Final = "base"
 _MODELS: Final = (Flat, PerUnit, Graduated, Volume, Package, Percentage)
 
 
-def _code(field: str) -> Callable[[Any, Any, str], None]:
-    def validate(_: Any, __: Any, value: str) -> None:
-        if not isinstance(value, str) or not value.strip() or value != value.strip():
-            raise PricingError(field, value, "a non-empty code without surrounding spaces")
-
-    return validate
-
-
-def _text(value: Any) -> str:
-    if not isinstance(value, str):
-        raise PricingError("description", value, "a str")
-    return value
-
-
-def _name(value: Any) -> str:
-    if not isinstance(value, str):
-        raise PricingError("name", value, "a str")
-    return value
-
-
-def _included(value: object) -> Decimal:
-    d = to_decimal(value, "included")
-    if d < 0:
-        raise PricingError("included", value, "a number of units of zero or more")
-    return d
-
-
-def _model(_: Any, __: Any, value: AnyModel) -> None:
-    if not isinstance(value, _MODELS):
-        raise PricingError(
-            "model", value, "a price model (Flat, PerUnit, Graduated, Volume, Package, Percentage)"
-        )
-
-
 @attrs.frozen(kw_only=True)
 class Charge:
     """A metered charge: usage of ``metric`` priced by ``model``.
@@ -103,11 +67,17 @@ class Charge:
     the rest. ``description`` is what the quote line says (the code if empty).
     """
 
-    code: str = attrs.field(validator=_code("code"))
-    metric: str = attrs.field(validator=_code("metric"))
-    model: AnyModel = attrs.field(validator=_model)
-    description: str = attrs.field(default="", converter=_text)
-    included: Decimal = attrs.field(default=Decimal(0), converter=_included)
+    _error_class: ClassVar[type[ValidationError]] = PricingError
+
+    code: str = attrs.field(converter=checks.TEXT)
+    metric: str = attrs.field(converter=checks.TEXT)
+    model: AnyModel = attrs.field(converter=checks.INSTANCE)
+    description: str = attrs.field(default="", converter=checks.FREE_TEXT)
+    included: Decimal = attrs.field(
+        default=Decimal(0),
+        converter=checks.DECIMAL,
+        metadata=checks.options(low=0, noun="number of units"),
+    )
 
     @property
     def label(self) -> str:
@@ -116,18 +86,10 @@ class Charge:
 
 
 def _refs(value: object) -> tuple[str, ...]:
-    if isinstance(value, str):
-        return (value,)
-    if not isinstance(value, Sequence) or not value:
+    refs = checks.texts("of", value, required=True, error=PricingError)
+    if not refs:
         raise PricingError("of", value, "one or more line codes")
-    for i, ref in enumerate(value):
-        if not isinstance(ref, str) or not ref:
-            raise PricingError(f"of[{i}]", ref, "a line code")
-    return tuple(value)
-
-
-def _rate_field(value: object) -> Decimal:
-    return to_rate(value, "rate")
+    return refs
 
 
 @attrs.frozen(kw_only=True)
@@ -139,10 +101,12 @@ class PercentOf:
     line can be checked by hand: 10 % of a 490.00 plan fee is 49.00.
     """
 
-    code: str = attrs.field(validator=_code("code"))
+    _error_class: ClassVar[type[ValidationError]] = PricingError
+
+    code: str = attrs.field(converter=checks.TEXT)
     of: tuple[str, ...] = attrs.field(converter=_refs)
-    rate: Decimal = attrs.field(converter=_rate_field)
-    description: str = attrs.field(default="", converter=_text)
+    rate: Decimal = attrs.field(converter=checks.RATE)
+    description: str = attrs.field(default="", converter=checks.FREE_TEXT)
 
     @property
     def label(self) -> str:
@@ -167,12 +131,6 @@ _ZERO: Final = Decimal(0)
 """Any line a plan can charge besides its base fee."""
 
 
-def _currency(value: object) -> Currency:
-    if isinstance(value, Currency):
-        return value
-    return currency_of(value)  # type: ignore[arg-type]
-
-
 def _cycle(value: object) -> Cycle:
     if isinstance(value, Cycle):
         return value
@@ -182,21 +140,6 @@ def _cycle(value: object) -> Cycle:
         except PeriodError as error:  # it names its own argument, "text"
             raise PricingError("cycle", value, error.expected) from None
     raise PricingError("cycle", value, "a Cycle or a text such as 'monthly' or '30 days'")
-
-
-def _charges(value: object) -> tuple[ChargeLike, ...]:
-    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
-        raise PricingError("charges", value, "a list of Charge or PercentOf")
-    for i, charge in enumerate(value):
-        if not isinstance(charge, (Charge, PercentOf)):
-            raise PricingError(f"charges[{i}]", charge, "a Charge or PercentOf")
-    return tuple(value)
-
-
-def _rounding(value: object) -> RoundingPolicy:
-    if not isinstance(value, RoundingPolicy):
-        raise PricingError("rounding", value, "a RoundingPolicy")
-    return value
 
 
 @attrs.frozen(kw_only=True)
@@ -209,14 +152,18 @@ class Plan:
     ``PercentOf`` lines may refer only to lines before them.
     """
 
-    code: str = attrs.field(validator=_code("code"))
-    name: str = attrs.field(converter=_name)
-    currency: Currency = attrs.field(converter=_currency)
+    _error_class: ClassVar[type[ValidationError]] = PricingError
+
+    code: str = attrs.field(converter=checks.TEXT)
+    name: str = attrs.field(converter=checks.FREE_TEXT)
+    currency: Currency = attrs.field(converter=checks.CURRENCY)
     cycle: Cycle = attrs.field(default=MONTHLY, converter=_cycle)
-    base_fee: Money | None = attrs.field(default=None)
-    charges: tuple[ChargeLike, ...] = attrs.field(default=(), converter=_charges)
-    rounding: RoundingPolicy = attrs.field(default=DEFAULT_ROUNDING, converter=_rounding)
-    description: str = attrs.field(default="", converter=_text)
+    base_fee: Money | None = attrs.field(
+        default=None, converter=checks.MONEY, metadata=checks.options(sign="zero_or_more")
+    )
+    charges: tuple[ChargeLike, ...] = attrs.field(default=(), converter=checks.TUPLE)
+    rounding: RoundingPolicy = attrs.field(default=DEFAULT_ROUNDING, converter=checks.INSTANCE)
+    description: str = attrs.field(default="", converter=checks.FREE_TEXT)
     # Derived once per plan, for quoting many usages fast (see quote()).
     _metrics: frozenset[str] = attrs.field(init=False, repr=False, eq=False)
     _quantum: Decimal = attrs.field(init=False, repr=False, eq=False)
@@ -286,12 +233,7 @@ class Plan:
     def __attrs_post_init__(self) -> None:
         cur = self.currency
         if self.base_fee is not None:
-            if not isinstance(self.base_fee, Money):
-                raise PricingError("base_fee", self.base_fee, "a Money, or None")
-            if self.base_fee.currency != cur:
-                raise PricingCurrencyError("base_fee", self.base_fee, f"an amount in {cur.code}")
-            if self.base_fee.amount < 0 or not self.base_fee.amount.is_finite():
-                raise PricingError("base_fee", self.base_fee, "an amount of zero or more")
+            checks.same_currency("base_fee", self.base_fee, cur, error=PricingError)
         seen = {BASE_FEE_CODE} if self.base_fee is not None else set()
         for i, charge in enumerate(self.charges):
             if charge.code in seen or charge.code == BASE_FEE_CODE:

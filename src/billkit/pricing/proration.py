@@ -34,12 +34,13 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
 from fractions import Fraction
-from typing import Final, TypeAlias, TypeVar
+from typing import ClassVar, Final, TypeAlias
 
 import attrs
 from moneyed import Money
 
-from billkit.errors import PeriodError, PricingError
+import billkit._checks as checks
+from billkit.errors import PeriodError, PricingError, ValidationError
 from billkit.money import CONTEXT, DEFAULT_ROUNDING, RoundingPolicy, to_money
 from billkit.periods import BillingCycle, Cycle, CycleUnit, Period
 from billkit.pricing.models import PricingCurrencyError
@@ -127,48 +128,6 @@ class SliceRounding(str, enum.Enum):
     INDEPENDENT = "independent"
 
 
-_E = TypeVar("_E", bound=enum.Enum)
-
-
-def _to_enum(kind: type[_E], field: str, value: object) -> _E:
-    if isinstance(value, kind):
-        return value
-    try:
-        return kind(value)
-    except ValueError:
-        choices = ", ".join(repr(m.value) for m in kind)
-        raise PricingError(field, value, f"one of {choices}") from None
-
-
-def _basis(value: object) -> ProrationBasis:
-    return _to_enum(ProrationBasis, "basis", value)
-
-
-def _divisor_kind(value: object) -> ProrationDivisor:
-    return _to_enum(ProrationDivisor, "divisor", value)
-
-
-def _slices(value: object) -> SliceRounding:
-    return _to_enum(SliceRounding, "slices", value)
-
-
-def _is_bool(_: object, attribute: attrs.Attribute[bool], value: object) -> None:
-    if not isinstance(value, bool):
-        raise PricingError(attribute.name, value, "True or False")
-
-
-def _optional_rounding(value: object) -> RoundingPolicy | None:
-    if value is None or isinstance(value, RoundingPolicy):
-        return value
-    raise PricingError("rounding", value, "a RoundingPolicy, or None for the plan's own")
-
-
-def _tz(value: object) -> tzinfo:
-    if not isinstance(value, tzinfo):
-        raise PricingError("timezone", value, "a datetime.tzinfo such as datetime.timezone.utc")
-    return value
-
-
 @attrs.frozen(kw_only=True)
 class ProrationPolicy:
     """How part of a billing period is charged.
@@ -185,12 +144,13 @@ class ProrationPolicy:
       default: the plan's own when a plan is prorated, else half-up);
     * ``slices``: cumulative (default) or independent rounding of each slice
       (:class:`SliceRounding`);
-    * ``timezone``: where billing days begin, for the by-second basis (UTC).
+    * ``tz``: where billing days begin, for the by-second basis (UTC): a
+      ``tzinfo``, ``'UTC'``, an offset such as ``'+03:00'`` or an IANA name.
 
     Every choice is one argument away:
 
     >>> ProrationPolicy()
-    ProrationPolicy(basis='day', count_end_day=False, divisor='period', rounding=None, slices='cumulative', timezone=datetime.timezone.utc)
+    ProrationPolicy(basis='day', count_end_day=False, divisor='period', rounding=None, slices='cumulative', tz=datetime.timezone.utc)
     >>> ProrationPolicy(divisor="30_day_month", slices="independent").divisor
     <ProrationDivisor.THIRTY_DAY_MONTH: '30_day_month'>
     >>> ProrationPolicy(basis="hour")
@@ -199,18 +159,20 @@ class ProrationPolicy:
     billkit.errors.PricingError: basis = 'hour': expected one of 'day', 'second'
     """
 
+    _error_class: ClassVar[type[ValidationError]] = PricingError
+
     basis: ProrationBasis = attrs.field(
-        default=ProrationBasis.DAY, converter=_basis, repr=lambda v: repr(v.value)
+        default=ProrationBasis.DAY, converter=checks.MEMBER, repr=lambda v: repr(v.value)
     )
-    count_end_day: bool = attrs.field(default=False, validator=_is_bool)
+    count_end_day: bool = attrs.field(default=False, converter=checks.FLAG)
     divisor: ProrationDivisor = attrs.field(
-        default=ProrationDivisor.PERIOD, converter=_divisor_kind, repr=lambda v: repr(v.value)
+        default=ProrationDivisor.PERIOD, converter=checks.MEMBER, repr=lambda v: repr(v.value)
     )
-    rounding: RoundingPolicy | None = attrs.field(default=None, converter=_optional_rounding)
+    rounding: RoundingPolicy | None = attrs.field(default=None, converter=checks.INSTANCE)
     slices: SliceRounding = attrs.field(
-        default=SliceRounding.CUMULATIVE, converter=_slices, repr=lambda v: repr(v.value)
+        default=SliceRounding.CUMULATIVE, converter=checks.MEMBER, repr=lambda v: repr(v.value)
     )
-    timezone: tzinfo = attrs.field(default=_UTC, converter=_tz)
+    tz: tzinfo = attrs.field(default=_UTC, converter=checks.TZ)
 
 
 DEFAULT_PRORATION: Final = ProrationPolicy()
@@ -220,18 +182,14 @@ DEFAULT_PRORATION: Final = ProrationPolicy()
 # ---------------------------------------------------------------- points
 
 
-def _is_aware(value: datetime) -> bool:
-    return value.tzinfo is not None and value.tzinfo.utcoffset(value) is not None
-
-
 def _midnight(day: date, policy: ProrationPolicy) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=policy.timezone).astimezone(_UTC)
+    return datetime(day.year, day.month, day.day, tzinfo=policy.tz).astimezone(_UTC)
 
 
 def _local_day(value: Moment, policy: ProrationPolicy) -> date:
     """The billing day a moment falls on."""
     if isinstance(value, datetime):
-        return value.astimezone(policy.timezone).date()
+        return value.astimezone(policy.tz).date()
     return value
 
 
@@ -244,12 +202,8 @@ def _check_moment(value: object, field: str, policy: ProrationPolicy) -> Moment:
                 "a datetime.date: the by-day basis counts whole days "
                 "(pass .date(), or use ProrationPolicy(basis='second') for instants)",
             )
-        if not _is_aware(value):
-            raise PeriodError(field, value, "a timezone-aware datetime (or a date)")
-        return value
-    if not isinstance(value, date):
-        raise PeriodError(field, value, "a datetime.date")
-    return value
+        return checks.moment(field, value, error=PeriodError)
+    return checks.day(field, value, error=PeriodError)
 
 
 def _point(value: Moment, policy: ProrationPolicy) -> date | datetime:
@@ -371,10 +325,6 @@ class Proration:
         )
 
 
-def _money(value: object, field: str) -> Money:
-    return to_money(value, field=field)  # a Money, or "12.50 EUR"; never a float
-
-
 def _slice(
     full: Money,
     period: Period,
@@ -422,24 +372,6 @@ def _slice(
     )
 
 
-def _check_policy(value: object) -> ProrationPolicy:
-    if not isinstance(value, ProrationPolicy):
-        raise PricingError("policy", value, "a ProrationPolicy")
-    return value
-
-
-def _check_period(value: object, field: str = "period") -> Period:
-    if not isinstance(value, Period):
-        raise PeriodError(field, value, "a billkit.periods.Period")
-    return value
-
-
-def _check_billing(value: object) -> BillingCycle:
-    if not isinstance(value, BillingCycle):
-        raise PeriodError("billing", value, "a billkit.periods.BillingCycle")
-    return value
-
-
 def _within(
     period: Period, start: Moment, end: Moment, policy: ProrationPolicy, end_field: str = "end"
 ) -> None:
@@ -483,9 +415,9 @@ def prorate(
     >>> prorate(Money("31.00", "EUR"), january, date(2026, 1, 10), date(2026, 1, 20), thirty).amount
     Money('10.33', 'EUR')
     """
-    policy = _check_policy(policy)
-    full = _money(amount, "amount")
-    period = _check_period(period)
+    policy = checks.instance("policy", policy, ProrationPolicy, error=PricingError)
+    full = checks.money("amount", amount, error=PricingError)
+    period = checks.instance("period", period, Period, error=PeriodError)
     start = _check_moment(start, "start", policy)
     end = _check_moment(end, "end", policy)
     exclusive = _end_of(end, "end", policy)
@@ -515,9 +447,9 @@ def leading_stub(
     >>> leading_stub(Money("110.00", "RUB"), calendar, date(2023, 5, 1)).whole
     True
     """
-    policy = _check_policy(policy)
-    full = _money(amount, "amount")
-    billing = _check_billing(billing)
+    policy = checks.instance("policy", policy, ProrationPolicy, error=PricingError)
+    full = checks.money("amount", amount, error=PricingError)
+    billing = checks.instance("billing", billing, BillingCycle, error=PeriodError)
     start = _check_moment(start, "start", policy)
     period = billing.period_containing(_local_day(start, policy))
     return _slice(full, period, start, period.end, policy, policy.rounding or DEFAULT_ROUNDING)
@@ -549,9 +481,9 @@ def trailing_stub(
     >>> print(trailing_stub(Money("28.00", "EUR"), billing, date(2026, 3, 14)))
     2026-02-28..2026-03-14 of 2026-02-28..2026-03-31: 28.00 x 14/31 days = 12.65 EUR
     """
-    policy = _check_policy(policy)
-    full = _money(amount, "amount")
-    billing = _check_billing(billing)
+    policy = checks.instance("policy", policy, ProrationPolicy, error=PricingError)
+    full = checks.money("amount", amount, error=PricingError)
+    billing = checks.instance("billing", billing, BillingCycle, error=PeriodError)
     end = _check_moment(end, "end", policy)
     exclusive = _end_of(end, "end", policy)
     period = billing.period_containing(_last_day(exclusive, policy))
@@ -583,9 +515,9 @@ def prorate_span(
     2026-02-01..2026-03-01 of 2026-02-01..2026-03-01: 30.00 x 28/28 days = 30.00 EUR
     2026-03-01..2026-03-08 of 2026-03-01..2026-04-01: 30.00 x 7/31 days = 6.77 EUR
     """
-    policy = _check_policy(policy)
-    full = _money(amount, "amount")
-    billing = _check_billing(billing)
+    policy = checks.instance("policy", policy, ProrationPolicy, error=PricingError)
+    full = checks.money("amount", amount, error=PricingError)
+    billing = checks.instance("billing", billing, BillingCycle, error=PeriodError)
     start = _check_moment(start, "start", policy)
     end = _check_moment(end, "end", policy)
     exclusive = _end_of(end, "end", policy)
@@ -910,9 +842,9 @@ def change_plan(
     >>> down.scheduled, down.effective_on, down.due
     (True, datetime.date(2026, 5, 1), Money('30.00', 'EUR'))
     """
-    policy = _check_policy(policy)
+    policy = checks.instance("policy", policy, ProrationPolicy, error=PricingError)
     direction, reason = _direction(old, new, rank)
-    period = _check_period(period)
+    period = checks.instance("period", period, Period, error=PeriodError)
     if not old.cycle.is_whole_period(period):
         raise PricingError(
             "period", str(period), f"one whole billing cycle of plan {old.code!r} ({old.cycle})"
@@ -933,8 +865,8 @@ def change_plan(
             ChangeDirection.UPGRADE: ChangeTiming.IMMEDIATELY,
             ChangeDirection.LATERAL: ChangeTiming.IMMEDIATELY_KEEP_ANCHOR,
         }.get(direction, ChangeTiming.END_OF_PERIOD)
-    timing = _to_enum(ChangeTiming, "timing", timing)
-    credit_policy = _to_enum(UnusedCredit, "unused_credit", unused_credit)
+    timing = checks.member("timing", timing, ChangeTiming, error=PricingError)
+    credit_policy = checks.member("unused_credit", unused_credit, UnusedCredit, error=PricingError)
 
     zero = _zero(old)
     day = _local_day(on, policy)

@@ -39,8 +39,9 @@ from typing import Final, cast
 import attrs
 from moneyed import Currency, Money
 
+import billkit._checks as checks
 from billkit.errors import PricingError, UnknownMetricError
-from billkit.money import CONTEXT, RoundingPolicy, to_decimal
+from billkit.money import CONTEXT, RoundingPolicy
 from billkit.periods import Cycle, Period
 from billkit.pricing.models import (
     AnyModel,
@@ -302,13 +303,6 @@ def _whole_period(cycle: Cycle, period: Period) -> bool:
     return cycle.is_whole_period(period)
 
 
-def _check_quantity(value: object, field: str) -> Decimal:
-    q = value if type(value) is Decimal and value.is_finite() else to_decimal(value, field)
-    if q < 0:
-        raise PricingError(field, value, "a quantity of zero or more")
-    return q
-
-
 def quote(plan: Plan, usage: Usage, period: Period) -> Quote:
     """Price ``usage`` over ``period`` under ``plan``.
 
@@ -399,7 +393,9 @@ def quote(plan: Plan, usage: Usage, period: Period) -> Quote:
                     events = tuple(source._events(value))
                     q = sum(events, _ZERO)
                 else:
-                    q = _check_quantity(value, f"usage[{metric!r}]")
+                    q = checks.decimal(
+                        f"usage[{metric!r}]", value, low=0, noun="quantity", error=PricingError
+                    )
                 billable = q - included if q > included else _ZERO
                 if events is not None and isinstance(source, Percentage):
                     exact = source._compute(list(events))[0]

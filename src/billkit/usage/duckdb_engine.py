@@ -32,7 +32,10 @@ from billkit.usage._calendar import (
     missing_cycle,
     offset_segments,
 )
-from billkit.usage.aggregation import (
+from billkit.usage.events import from_micros
+from billkit.usage.files import EVENT_FIELDS, EventFiles
+from billkit.usage.meters import Aggregation, Meter
+from billkit.usage.report import (
     GroupKey,
     LateEvent,
     Raw,
@@ -42,9 +45,6 @@ from billkit.usage.aggregation import (
     missing_received_error,
     row_maker,
 )
-from billkit.usage.events import from_micros
-from billkit.usage.files import EVENT_FIELDS, EventFiles
-from billkit.usage.meters import Aggregation, Meter
 
 if TYPE_CHECKING:  # pragma: no cover
     import duckdb

@@ -19,17 +19,17 @@ billkit cannot tell which.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Final
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import ClassVar, Final
 
 import attrs
 
+import billkit._checks as checks
 from billkit.errors import UsageError, ValidationError
-from billkit.money import to_decimal
 
 __all__ = ["UsageEvent", "billing_day", "to_timezone"]
 
@@ -37,71 +37,16 @@ _ONE: Final = Decimal(1)
 _EMPTY: Final[Mapping[str, str]] = MappingProxyType({})
 
 
-def _text(field: str, value: object) -> str:
-    if not isinstance(value, str) or not value:
-        raise UsageError(field, value, "a non-empty str")
-    return value
-
-
-def check_aware(field: str, value: object) -> datetime:
-    """``value`` if it is a timezone-aware ``datetime``, else :class:`UsageError`."""
-    if not isinstance(value, datetime):
-        raise UsageError(field, value, "a timezone-aware datetime.datetime")
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise UsageError(
-            field,
-            value,
-            "a timezone-aware datetime (a naive one has no instant: "
-            "add tzinfo, e.g. datetime(..., tzinfo=timezone.utc))",
-        )
-    return value
-
-
-def _value(value: object) -> Decimal:
-    try:
-        quantity = to_decimal(value, "value")
-    except ValidationError as error:
-        raise UsageError("value", value, error.expected) from None
-    if quantity < 0:
-        raise UsageError("value", value, "a quantity of zero or more")
-    return quantity
-
-
 def _properties(value: object) -> Mapping[str, str]:
-    if not isinstance(value, Mapping):
-        raise UsageError("properties", value, "a mapping of str to str")
-    if not value:
+    if isinstance(value, Mapping) and not value:
         return _EMPTY
-    for key, item in value.items():
-        if not isinstance(key, str) or not key:
-            raise UsageError("properties", key, "non-empty str property names")
-        if not isinstance(item, str) or not item:
-            raise UsageError(
-                f"properties[{key!r}]",
-                item,
-                "a non-empty str (leave the property out when it has no value)",
-            )
-    return MappingProxyType(dict(sorted(value.items())))
+    found = checks.mapping("properties", value, _NAME, _NAME, error=UsageError)
+    return MappingProxyType(found)
 
 
-def _customer(value: object) -> str:
-    return _text("customer", value)
-
-
-def _metric(value: object) -> str:
-    return _text("metric", value)
-
-
-def _key(value: object) -> str:
-    return _text("idempotency_key", value)
-
-
-def _timestamp(value: object) -> datetime:
-    return check_aware("timestamp", value)
-
-
-def _received(value: object) -> datetime | None:
-    return None if value is None else check_aware("received_at", value)
+_NAME: Final = functools.partial(checks.text, error=UsageError)
+"""A property name or value: a non-empty str without surrounding spaces
+(leave a property out rather than give it ``""``)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -131,21 +76,25 @@ class UsageEvent:
     ...            timestamp=datetime(2026, 3, 2, 9, 4))
     Traceback (most recent call last):
     ...
-    billkit.errors.UsageError: timestamp = datetime.datetime(2026, 3, 2, 9, 4): expected a timezone-aware datetime (a naive one has no instant: add tzinfo, e.g. datetime(..., tzinfo=timezone.utc))
+    billkit.errors.UsageError: timestamp = datetime.datetime(2026, 3, 2, 9, 4): expected a timezone-aware datetime (a naive one is ambiguous: add tzinfo, e.g. datetime(..., tzinfo=timezone.utc))
     >>> UsageEvent(customer="org-1", metric="gb", idempotency_key="k2", value=0.5,
     ...            timestamp=datetime(2026, 3, 2, tzinfo=timezone.utc))
     Traceback (most recent call last):
     ...
-    billkit.errors.UsageError: value = 0.5: expected a str, int or Decimal (floats are inexact: write '0.5')
+    billkit.errors.MoneyError: value = 0.5: expected a str, int or Decimal (floats are inexact: write '0.5')
     """
 
-    customer: str = attrs.field(converter=_customer)
-    metric: str = attrs.field(converter=_metric)
-    timestamp: datetime = attrs.field(converter=_timestamp)
-    idempotency_key: str = attrs.field(converter=_key)
-    value: Decimal = attrs.field(default=_ONE, converter=_value)
+    _error_class: ClassVar[type[ValidationError]] = UsageError
+
+    customer: str = attrs.field(converter=checks.TEXT)
+    metric: str = attrs.field(converter=checks.TEXT)
+    timestamp: datetime = attrs.field(converter=checks.MOMENT)
+    idempotency_key: str = attrs.field(converter=checks.TEXT)
+    value: Decimal = attrs.field(
+        default=_ONE, converter=checks.DECIMAL, metadata=checks.options(low=0, noun="quantity")
+    )
     properties: Mapping[str, str] = attrs.field(default=_EMPTY, converter=_properties, hash=False)
-    received_at: datetime | None = attrs.field(default=None, converter=_received)
+    received_at: datetime | None = attrs.field(default=None, converter=checks.MOMENT)
 
 
 def content(event: UsageEvent) -> tuple[object, ...]:
@@ -162,7 +111,8 @@ def content(event: UsageEvent) -> tuple[object, ...]:
 
 
 def to_timezone(tz: object, field: str = "tz") -> tzinfo:
-    """The billing calendar's time zone: an IANA name or a ``tzinfo``.
+    """The billing calendar's time zone: a ``tzinfo``, ``'UTC'``, an offset such
+    as ``'+03:00'`` or an IANA name (billkit's one time-zone parser).
 
     Billing days are dates in this zone. There is no default and the process'
     local time zone is never used: give ``"UTC"`` if that is your calendar.
@@ -172,19 +122,9 @@ def to_timezone(tz: object, field: str = "tz") -> tzinfo:
     >>> to_timezone("Mars/Olympus")
     Traceback (most recent call last):
     ...
-    billkit.errors.UsageError: tz = 'Mars/Olympus': expected an IANA time zone name such as 'Europe/Rome' or 'UTC', or a tzinfo
+    billkit.errors.UsageError: tz = 'Mars/Olympus': expected a time zone: a tzinfo, 'UTC', an offset such as '+03:00', or an IANA name such as 'Europe/Moscow'
     """
-    if isinstance(tz, tzinfo):
-        if datetime(2000, 1, 1, tzinfo=tz).utcoffset() is None:
-            raise UsageError(field, tz, "a tzinfo that gives a UTC offset")
-        return tz
-    expected = "an IANA time zone name such as 'Europe/Rome' or 'UTC', or a tzinfo"
-    if not isinstance(tz, str) or not tz:
-        raise UsageError(field, tz, expected)
-    try:
-        return ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise UsageError(field, tz, expected) from None
+    return checks.tz(field, tz, error=UsageError)
 
 
 def billing_day(timestamp: datetime, tz: tzinfo | str) -> date:
@@ -199,7 +139,7 @@ def billing_day(timestamp: datetime, tz: tzinfo | str) -> date:
     >>> billing_day(late_evening, "UTC"), billing_day(late_evening, "Europe/Rome")
     (datetime.date(2026, 1, 31), datetime.date(2026, 2, 1))
     """
-    check_aware("timestamp", timestamp)
+    checks.moment("timestamp", timestamp, error=UsageError)
     return timestamp.astimezone(to_timezone(tz)).date()
 
 

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from typing import Final
+from typing import ClassVar, Final
 
 import attrs
 
-from billkit.errors import UsageError
+import billkit._checks as checks
+from billkit.errors import UsageError, ValidationError
 
 __all__ = ["EventFiles"]
 
@@ -42,51 +43,6 @@ def _paths(value: object) -> tuple[str, ...]:
     if not paths or not all(isinstance(p, str) and p for p in paths):
         raise UsageError("paths", value, "one or more non-empty paths or globs")
     return paths
-
-
-def _column(field: str, value: object) -> str:
-    if not isinstance(value, str) or not value:
-        raise UsageError(field, value, "a column name")
-    return value
-
-
-def _optional_column(field: str, value: object) -> str | None:
-    return None if value is None else _column(field, value)
-
-
-def _customer(value: object) -> str:
-    return _column("customer", value)
-
-
-def _metric(value: object) -> str:
-    return _column("metric", value)
-
-
-def _timestamp(value: object) -> str:
-    return _column("timestamp", value)
-
-
-def _key(value: object) -> str:
-    return _column("idempotency_key", value)
-
-
-def _value(value: object) -> str | None:
-    return _optional_column("value", value)
-
-
-def _received(value: object) -> str | None:
-    return _optional_column("received_at", value)
-
-
-def _properties(value: object) -> tuple[str, ...] | None:
-    if value is None:
-        return None
-    if isinstance(value, str) or not isinstance(value, Iterable):
-        raise UsageError("properties", value, "a sequence of column names, or None for all others")
-    names = tuple(value)
-    if not all(isinstance(n, str) and n for n in names) or len(set(names)) != len(names):
-        raise UsageError("properties", value, "distinct non-empty column names")
-    return names
 
 
 @attrs.frozen(kw_only=True)
@@ -127,37 +83,37 @@ class EventFiles:
     >>> EventFiles(paths="events.parquet", scale=40)
     Traceback (most recent call last):
     ...
-    billkit.errors.UsageError: scale = 40: expected an int from 0 to 18
+    billkit.errors.UsageError: scale = 40: expected a whole number from 0 to 18
     """
+
+    _error_class: ClassVar[type[ValidationError]] = UsageError
 
     paths: tuple[str, ...] = attrs.field(converter=_paths)
     format: str = attrs.field(
         default=attrs.Factory(lambda self: _guess_format(self.paths[0]), takes_self=True)
     )
-    customer: str = attrs.field(default="customer", converter=_customer)
-    metric: str = attrs.field(default="metric", converter=_metric)
-    timestamp: str = attrs.field(default="timestamp", converter=_timestamp)
-    idempotency_key: str = attrs.field(default="idempotency_key", converter=_key)
-    value: str | None = attrs.field(default="value", converter=_value)
-    received_at: str | None = attrs.field(default="received_at", converter=_received)
-    properties: tuple[str, ...] | None = attrs.field(default=None, converter=_properties)
-    scale: int = 6
+    customer: str = attrs.field(default="customer", converter=checks.TEXT)
+    metric: str = attrs.field(default="metric", converter=checks.TEXT)
+    timestamp: str = attrs.field(default="timestamp", converter=checks.TEXT)
+    idempotency_key: str = attrs.field(default="idempotency_key", converter=checks.TEXT)
+    value: str | None = attrs.field(default="value", converter=checks.TEXT)
+    received_at: str | None = attrs.field(default="received_at", converter=checks.TEXT)
+    properties: tuple[str, ...] | None = attrs.field(
+        default=None, converter=checks.TEXTS, metadata=checks.options(required=True, unique=True)
+    )
+    scale: int = attrs.field(
+        default=6, converter=checks.WHOLE, metadata=checks.options(low=0, high=MAX_SCALE)
+    )
     delimiter: str = ","
-    threads: int | None = None
+    threads: int | None = attrs.field(
+        default=None, converter=checks.WHOLE, metadata=checks.options(low=1)
+    )
 
     def __attrs_post_init__(self) -> None:
         if self.format not in FORMATS:
             raise UsageError("format", self.format, "'parquet' or 'csv'")
-        if isinstance(self.scale, bool) or not isinstance(self.scale, int):
-            raise UsageError("scale", self.scale, f"an int from 0 to {MAX_SCALE}")
-        if not 0 <= self.scale <= MAX_SCALE:
-            raise UsageError("scale", self.scale, f"an int from 0 to {MAX_SCALE}")
         if not isinstance(self.delimiter, str) or len(self.delimiter) != 1:
             raise UsageError("delimiter", self.delimiter, "one character")
-        if self.threads is not None and (
-            isinstance(self.threads, bool) or not isinstance(self.threads, int) or self.threads < 1
-        ):
-            raise UsageError("threads", self.threads, "an int of 1 or more, or None")
         named = [c for c in self.fields().values() if c is not None]
         if len(set(named)) != len(named):
             raise UsageError("columns", named, "a different column for each event field")

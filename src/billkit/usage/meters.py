@@ -22,13 +22,14 @@ True
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping, Sequence
-from types import MappingProxyType
-from typing import TypeAlias
+import functools
+from collections.abc import Mapping, Sequence
+from typing import ClassVar, Final, TypeAlias
 
 import attrs
 
-from billkit.errors import UsageError
+import billkit._checks as checks
+from billkit.errors import UsageError, ValidationError
 
 __all__ = ["Aggregation", "AnyMeter", "Meter", "MeterSum", "check_meters"]
 
@@ -58,74 +59,15 @@ class Aggregation(str, enum.Enum):
     LATEST = "latest"
 
 
-def _aggregation(value: object) -> Aggregation:
-    if isinstance(value, Aggregation):
-        return value
-    if isinstance(value, str):
-        try:
-            return Aggregation(value)
-        except ValueError:
-            pass
-    raise UsageError(
-        "aggregation", value, f"one of {', '.join(repr(a.value) for a in Aggregation)}"
-    )
+_NAMES: Final = checks.options(required=True, unique=True, at_least=1)
 
 
-def _code(field: str, value: object) -> str:
-    if not isinstance(value, str) or not value or value != value.strip():
-        raise UsageError(field, value, "a non-empty str without surrounding spaces")
-    return value
+def _allowed(field: str, value: object) -> frozenset[str]:
+    """One property value or a set of them, as a frozenset of non-empty str."""
+    return frozenset(checks.texts(field, value, required=True, at_least=1, error=UsageError))
 
 
-def _names(field: str, value: object) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = (value,)
-    if not isinstance(value, Iterable):
-        raise UsageError(field, value, "a str or a sequence of str")
-    names = tuple(value)
-    if not names:
-        raise UsageError(field, value, "at least one name")
-    for i, name in enumerate(names):
-        _code(f"{field}[{i}]", name)
-    if len(set(names)) != len(names):
-        raise UsageError(field, value, "names without repeats")
-    return names
-
-
-def _filter(field: str, value: object) -> Mapping[str, frozenset[str]]:
-    if not isinstance(value, Mapping):
-        raise UsageError(field, value, "a mapping of property name to a str or a set of str")
-    result: dict[str, frozenset[str]] = {}
-    for name, allowed in value.items():
-        _code(f"{field} key", name)
-        items = (allowed,) if isinstance(allowed, str) else allowed
-        if not isinstance(items, Iterable):
-            raise UsageError(f"{field}[{name!r}]", allowed, "a str or a set of str")
-        values = frozenset(items)
-        if not values or not all(isinstance(v, str) and v for v in values):
-            raise UsageError(f"{field}[{name!r}]", allowed, "one or more non-empty str values")
-        result[name] = values
-    return MappingProxyType(dict(sorted(result.items())))
-
-
-def _code_of(value: object) -> str:
-    return _code("code", value)
-
-
-def _metrics(value: object) -> tuple[str, ...]:
-    return _names("metrics", value)
-
-
-def _meter_codes(value: object) -> tuple[str, ...]:
-    return _names("meters", value)
-
-
-def _where(value: object) -> Mapping[str, frozenset[str]]:
-    return _filter("where", value)
-
-
-def _exclude(value: object) -> Mapping[str, frozenset[str]]:
-    return _filter("exclude", value)
+_FILTER: Final = checks.options(key=functools.partial(checks.text, error=UsageError), item=_allowed)
 
 
 def _filter_key(value: Mapping[str, frozenset[str]]) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -162,18 +104,21 @@ class Meter:
     billkit.errors.UsageError: field = None: expected the property whose distinct values a unique_count meter counts, such as 'contact_id'
     """
 
-    code: str = attrs.field(converter=_code_of)
-    aggregation: Aggregation = attrs.field(converter=_aggregation)
+    _error_class: ClassVar[type[ValidationError]] = UsageError
+
+    code: str = attrs.field(converter=checks.TEXT)
+    aggregation: Aggregation = attrs.field(converter=checks.MEMBER)
     metrics: tuple[str, ...] = attrs.field(
         default=attrs.Factory(lambda self: (self.code,), takes_self=True),
-        converter=_metrics,
+        converter=checks.TEXTS,
+        metadata=_NAMES,
     )
-    field: str | None = None
+    field: str | None = attrs.field(default=None, converter=checks.TEXT)
     where: Mapping[str, frozenset[str]] = attrs.field(
-        factory=dict, converter=_where, eq=False, hash=False, repr=False
+        factory=dict, converter=checks.MAPPING, metadata=_FILTER, eq=False, hash=False, repr=False
     )
     exclude: Mapping[str, frozenset[str]] = attrs.field(
-        factory=dict, converter=_exclude, eq=False, hash=False, repr=False
+        factory=dict, converter=checks.MAPPING, metadata=_FILTER, eq=False, hash=False, repr=False
     )
     # Mappings are not hashable: compare and hash the sorted filters instead.
     _key: tuple[object, ...] = attrs.field(init=False, repr=False)
@@ -191,7 +136,6 @@ class Meter:
                     "the property whose distinct values a unique_count meter counts, "
                     "such as 'contact_id'",
                 )
-            _code("field", self.field)
         elif self.field is not None:
             raise UsageError(
                 "field",
@@ -233,8 +177,10 @@ class MeterSum:
     'billable_attributions'
     """
 
-    code: str = attrs.field(converter=_code_of)
-    meters: tuple[str, ...] = attrs.field(converter=_meter_codes)
+    _error_class: ClassVar[type[ValidationError]] = UsageError
+
+    code: str = attrs.field(converter=checks.TEXT)
+    meters: tuple[str, ...] = attrs.field(converter=checks.TEXTS, metadata=_NAMES)
 
 
 AnyMeter: TypeAlias = Meter | MeterSum

@@ -32,26 +32,20 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timezone, tzinfo
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 
-from billkit.errors import BillkitError, UsageError
-from billkit.money import CONTEXT, to_decimal, to_rate
+import billkit._checks as checks
+from billkit.errors import UsageError, ValidationError
+from billkit.money import CONTEXT
 from billkit.periods import BillingCycle, Period
 from billkit.usage._calendar import check_billing, check_window, missing_cycle
-from billkit.usage.aggregation import (
-    Spec,
-    canonical,
-    deduplicate,
-    figure,
-    missing_field_error,
-    new_state,
-    update,
-)
+from billkit.usage._python_engine import deduplicate, figure, new_state, update
 from billkit.usage.events import UsageEvent, micros, to_timezone
 from billkit.usage.files import EventFiles
 from billkit.usage.meters import AnyMeter, Meter, check_meters
+from billkit.usage.report import Spec, canonical, missing_field_error
 
 __all__ = ["Alert", "AlertRule", "Trigger", "alerts"]
 
@@ -68,36 +62,17 @@ class Trigger(str, enum.Enum):
     EXCEEDED = "exceeded"
 
 
-def _trigger(value: object) -> Trigger:
-    if isinstance(value, Trigger):
-        return value
-    if isinstance(value, str):
-        try:
-            return Trigger(value)
-        except ValueError:
-            pass
-    raise UsageError("when", value, "'reached' or 'exceeded'")
-
-
-def _amount(field: str, value: object) -> Decimal:
-    try:
-        amount = to_decimal(value, field)
-    except BillkitError:
-        raise UsageError(field, value, "a str, int or Decimal (never a float)") from None
-    if amount <= 0:
-        raise UsageError(field, value, "a limit above zero")
-    return amount
-
-
 def _limit(value: object) -> Decimal | Mapping[str, Decimal]:
     if isinstance(value, Mapping):
         limits = {}
         for customer, amount in value.items():
             if not isinstance(customer, str):
                 raise UsageError("limit", customer, "str customer ids as keys")
-            limits[customer] = _amount(f"limit[{customer!r}]", amount)
+            limits[customer] = checks.decimal(
+                f"limit[{customer!r}]", amount, above=0, noun="limit", error=UsageError
+            )
         return MappingProxyType(limits)
-    return _amount("limit", value)
+    return checks.decimal("limit", value, above=0, noun="limit", error=UsageError)
 
 
 def _levels(value: object) -> tuple[Decimal, ...]:
@@ -107,10 +82,7 @@ def _levels(value: object) -> tuple[Decimal, ...]:
         raise UsageError("levels", value, "a sequence of shares such as ('90%', '100%')")
     levels = []
     for i, level in enumerate(value):
-        try:
-            share = to_rate(level, f"levels[{i}]")
-        except BillkitError:
-            raise UsageError(f"levels[{i}]", level, "a share such as '90%' or '0.9'") from None
+        share = checks.rate(f"levels[{i}]", level, error=UsageError)
         if share <= 0:
             raise UsageError(f"levels[{i}]", level, "a share above zero")
         levels.append(share)
@@ -135,10 +107,12 @@ class AlertRule:
     ((Decimal('1.00'),), <Trigger.EXCEEDED: 'exceeded'>)
     """
 
-    meter: str
+    _error_class: ClassVar[type[ValidationError]] = UsageError
+
+    meter: str = attrs.field(converter=checks.TEXT)
     limit: Decimal | Mapping[str, Decimal] = attrs.field(converter=_limit, hash=False)
     levels: tuple[Decimal, ...] = attrs.field(default=("90%", "100%"), converter=_levels)
-    when: Trigger = attrs.field(default=Trigger.REACHED, converter=_trigger)
+    when: Trigger = attrs.field(default=Trigger.REACHED, converter=checks.MEMBER)
 
     def limit_for(self, customer: str) -> Decimal:
         """The limit of ``customer``.
