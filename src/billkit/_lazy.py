@@ -13,7 +13,10 @@ feature that needs them::
     __getattr__, __dir__ = _lazy.attach(__name__, _EXPORTS)
 
 A target ``"module:attribute"`` exports the attribute under another name
-(an old name kept for compatibility).
+(an old name kept for compatibility). A name that is also a submodule's name
+(``billkit.pricing.quote``) must be imported eagerly: importing the submodule
+sets the package attribute to the module, and ``__getattr__`` is only asked
+for attributes that do not exist.
 
 >>> import types, sys
 >>> pkg = types.ModuleType("demo_pkg")

@@ -39,26 +39,21 @@ import billkit._checks as checks
 from billkit.errors import CurrencyMismatchError, MoneyError, UnknownCurrencyError, ValidationError
 
 __all__ = [
-    "DEFAULT_ROUNDING",
-    "Currency",
-    "DecimalLike",
     "Money",
     "RoundingMode",
     "RoundingPolicy",
     "TaxSplit",
     "allocate",
-    "currency_of",
     "minor_units",
     "quantize",
-    "split_evenly",
-    "sum_money",
     "tax_from_gross",
     "tax_from_net",
     "to_decimal",
     "to_money",
     "to_rate",
-    "zero",
 ]
+# Also importable from here, outside the one-screen surface: Currency, DecimalLike,
+# DEFAULT_ROUNDING, CONTEXT, currency_of, split_evenly, sum_money, zero.
 
 DecimalLike: TypeAlias = Decimal | int | str
 """What billkit accepts where it needs an exact number: never a ``float``."""

@@ -35,9 +35,7 @@ import billkit._checks as checks
 from billkit.errors import PeriodError, ValidationError
 
 __all__ = [
-    "DAILY",
     "MONTHLY",
-    "QUARTERLY",
     "WEEKLY",
     "YEARLY",
     "BillingCycle",
@@ -46,6 +44,7 @@ __all__ = [
     "Period",
     "days_between",
 ]
+# Also importable from here: DAILY and QUARTERLY (MONTHLY * 3).
 
 
 def _is_month_end(day: date) -> bool:

@@ -136,7 +136,7 @@ class PriceModel(Protocol):
         ...
 
 
-def _money(amount: Decimal, currency: Currency) -> Money:
+def _amount_in(amount: Decimal, currency: Currency) -> Money:
     return Money(amount, currency)
 
 
@@ -165,7 +165,7 @@ class Flat:
 
     def explain(self, quantity: object = 1) -> Breakdown:
         q = _QUANTITY("quantity", quantity)
-        zero = _money(_ZERO, self.currency)
+        zero = _amount_in(_ZERO, self.currency)
         step = Step(
             label="flat", units=_ONE, unit_price=self.amount, flat_fee=zero, amount=self.amount
         )
@@ -193,7 +193,7 @@ class PerUnit:
 
     def price(self, quantity: object) -> Money:
         q = _QUANTITY("quantity", quantity)
-        return _money(CONTEXT.multiply(q, self.unit_price.amount), self.currency)
+        return _amount_in(CONTEXT.multiply(q, self.unit_price.amount), self.currency)
 
     def explain(self, quantity: object) -> Breakdown:
         q = _QUANTITY("quantity", quantity)
@@ -202,7 +202,7 @@ class PerUnit:
             label="per unit",
             units=q,
             unit_price=self.unit_price,
-            flat_fee=_money(_ZERO, self.currency),
+            flat_fee=_amount_in(_ZERO, self.currency),
             amount=amount,
         )
         return Breakdown(model=self.kind, quantity=q, steps=(step,), amount=amount)
@@ -230,7 +230,7 @@ class Tier:
 
     @flat_fee.default
     def _zero_fee(self) -> Money:
-        return _money(_ZERO, self.unit_price.currency)
+        return _amount_in(_ZERO, self.unit_price.currency)
 
     @flat_fee.validator
     def _same_currency(self, _: object, value: Money) -> None:
@@ -359,7 +359,7 @@ class Graduated(_Tiered):
         q = _QUANTITY("quantity", quantity)
         with decimal.localcontext(CONTEXT):
             total = self._amount(q)
-        return _money(total, self.currency)
+        return _amount_in(total, self.currency)
 
     def explain(self, quantity: object) -> Breakdown:
         q = _QUANTITY("quantity", quantity)
@@ -372,12 +372,14 @@ class Graduated(_Tiered):
                     units=units,
                     unit_price=self.tiers[i].unit_price,
                     flat_fee=self.tiers[i].flat_fee,
-                    amount=_money(units * self._table[i][2] + self._table[i][3], currency),
+                    amount=_amount_in(units * self._table[i][2] + self._table[i][3], currency),
                     tier=i + 1,
                 )
                 for i, units in hit
             )
-        return Breakdown(model=self.kind, quantity=q, steps=steps, amount=_money(total, currency))
+        return Breakdown(
+            model=self.kind, quantity=q, steps=steps, amount=_amount_in(total, currency)
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -422,7 +424,7 @@ class Volume(_Tiered):
         q = _QUANTITY("quantity", quantity)
         with decimal.localcontext(CONTEXT):
             total = self._amount(q)
-        return _money(total, self.currency)
+        return _amount_in(total, self.currency)
 
     def explain(self, quantity: object) -> Breakdown:
         q = _QUANTITY("quantity", quantity)
@@ -431,13 +433,13 @@ class Volume(_Tiered):
             i = self._find(q)
             total = self._tier_amount(q, i)
         tier = self.tiers[i]
-        charged_fee = tier.flat_fee if (q or self.flat_fee_at_zero) else _money(_ZERO, currency)
+        charged_fee = tier.flat_fee if (q or self.flat_fee_at_zero) else _amount_in(_ZERO, currency)
         step = Step(
             label=self._labels[i],
             units=q,
             unit_price=tier.unit_price,
             flat_fee=charged_fee,
-            amount=_money(total, currency),
+            amount=_amount_in(total, currency),
             tier=i + 1,
         )
         return Breakdown(model=self.kind, quantity=q, steps=(step,), amount=step.amount)
@@ -488,7 +490,7 @@ class Package:
 
     def price(self, quantity: object) -> Money:
         n = self.packages(quantity)
-        return _money(CONTEXT.multiply(n, self.price_per_package.amount), self.currency)
+        return _amount_in(CONTEXT.multiply(n, self.price_per_package.amount), self.currency)
 
     def explain(self, quantity: object) -> Breakdown:
         q = _QUANTITY("quantity", quantity)
@@ -500,7 +502,7 @@ class Package:
             label=label,
             units=Decimal(n),
             unit_price=self.price_per_package,
-            flat_fee=_money(_ZERO, self.currency),
+            flat_fee=_amount_in(_ZERO, self.currency),
             amount=amount,
         )
         return Breakdown(model=self.kind, quantity=q, steps=(step,), amount=amount, note=note)
@@ -569,7 +571,7 @@ class Percentage:
 
     def _compute(self, events: list[Decimal]) -> tuple[Decimal, list[Step]]:
         cur = self.currency
-        zero = _money(_ZERO, cur)
+        zero = _amount_in(_ZERO, cur)
         free_left_events = self.free_events if self.free_events else None
         free_left_amount = self.free_units if self.free_units else None
         has_free = free_left_events is not None or free_left_amount is not None
@@ -627,9 +629,9 @@ class Percentage:
             Step(
                 label=f"{pct}% of {charged_events} events",
                 units=charged_amount,
-                unit_price=_money(self.rate, cur),
+                unit_price=_amount_in(self.rate, cur),
                 flat_fee=zero,
-                amount=_money(charged_amount * self.rate, cur),
+                amount=_amount_in(charged_amount * self.rate, cur),
             )
         )
         if fixed:
@@ -639,7 +641,7 @@ class Percentage:
                     units=Decimal(charged_events),
                     unit_price=self.fixed_per_event or zero,
                     flat_fee=zero,
-                    amount=_money(fixed * charged_events, cur),
+                    amount=_amount_in(fixed * charged_events, cur),
                 )
             )
         if raised or lowered:
@@ -647,9 +649,9 @@ class Percentage:
                 Step(
                     label=f"per-event minimum ({raised}) / maximum ({lowered})",
                     units=_ONE,
-                    unit_price=_money(adjust, cur),
+                    unit_price=_amount_in(adjust, cur),
                     flat_fee=zero,
-                    amount=_money(adjust, cur),
+                    amount=_amount_in(adjust, cur),
                 )
             )
         return total, steps
@@ -658,7 +660,7 @@ class Percentage:
         """The fee over a list of event (transaction) amounts."""
         with decimal.localcontext(CONTEXT):
             total, _ = self._compute(self._events(amounts))
-        return _money(total, self.currency)
+        return _amount_in(total, self.currency)
 
     def explain_events(self, amounts: Sequence[object]) -> Breakdown:
         """:meth:`price_events` with its steps."""
@@ -670,7 +672,7 @@ class Percentage:
             model=self.kind,
             quantity=base,
             steps=tuple(steps),
-            amount=_money(total, self.currency),
+            amount=_amount_in(total, self.currency),
             note=f"{len(events)} events",
         )
 

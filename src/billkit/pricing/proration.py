@@ -193,17 +193,18 @@ def _local_day(value: Moment, policy: ProrationPolicy) -> date:
     return value
 
 
-def _check_moment(value: object, field: str, policy: ProrationPolicy) -> Moment:
-    if isinstance(value, datetime):
-        if policy.basis is ProrationBasis.DAY:
-            raise PeriodError(
-                field,
-                value,
-                "a datetime.date: the by-day basis counts whole days "
-                "(pass .date(), or use ProrationPolicy(basis='second') for instants)",
-            )
-        return checks.moment(field, value, error=PeriodError)
-    return checks.day(field, value, error=PeriodError)
+def _moment_for(policy: ProrationPolicy, field: str, value: object) -> Moment:
+    """A billing day, or (by-second basis only) an aware instant."""
+    if not isinstance(value, datetime):
+        return checks.day(field, value, error=PeriodError)
+    if policy.basis is ProrationBasis.DAY:
+        raise PeriodError(
+            field,
+            value,
+            "a datetime.date: the by-day basis counts whole days "
+            "(pass .date(), or use ProrationPolicy(basis='second') for instants)",
+        )
+    return checks.moment(field, value, error=PeriodError)
 
 
 def _point(value: Moment, policy: ProrationPolicy) -> date | datetime:
@@ -418,8 +419,8 @@ def prorate(
     policy = checks.instance("policy", policy, ProrationPolicy, error=PricingError)
     full = checks.money("amount", amount, error=PricingError)
     period = checks.instance("period", period, Period, error=PeriodError)
-    start = _check_moment(start, "start", policy)
-    end = _check_moment(end, "end", policy)
+    start = _moment_for(policy, "start", start)
+    end = _moment_for(policy, "end", end)
     exclusive = _end_of(end, "end", policy)
     _within(period, start, exclusive, policy)
     return _slice(full, period, start, exclusive, policy, policy.rounding or DEFAULT_ROUNDING)
@@ -450,7 +451,7 @@ def leading_stub(
     policy = checks.instance("policy", policy, ProrationPolicy, error=PricingError)
     full = checks.money("amount", amount, error=PricingError)
     billing = checks.instance("billing", billing, BillingCycle, error=PeriodError)
-    start = _check_moment(start, "start", policy)
+    start = _moment_for(policy, "start", start)
     period = billing.period_containing(_local_day(start, policy))
     return _slice(full, period, start, period.end, policy, policy.rounding or DEFAULT_ROUNDING)
 
@@ -484,7 +485,7 @@ def trailing_stub(
     policy = checks.instance("policy", policy, ProrationPolicy, error=PricingError)
     full = checks.money("amount", amount, error=PricingError)
     billing = checks.instance("billing", billing, BillingCycle, error=PeriodError)
-    end = _check_moment(end, "end", policy)
+    end = _moment_for(policy, "end", end)
     exclusive = _end_of(end, "end", policy)
     period = billing.period_containing(_last_day(exclusive, policy))
     return _slice(
@@ -518,8 +519,8 @@ def prorate_span(
     policy = checks.instance("policy", policy, ProrationPolicy, error=PricingError)
     full = checks.money("amount", amount, error=PricingError)
     billing = checks.instance("billing", billing, BillingCycle, error=PeriodError)
-    start = _check_moment(start, "start", policy)
-    end = _check_moment(end, "end", policy)
+    start = _moment_for(policy, "start", start)
+    end = _moment_for(policy, "end", end)
     exclusive = _end_of(end, "end", policy)
     a, b = _point(start, policy), _point(exclusive, policy)
     if b <= a:
@@ -849,7 +850,7 @@ def change_plan(
         raise PricingError(
             "period", str(period), f"one whole billing cycle of plan {old.code!r} ({old.cycle})"
         )
-    on = _check_moment(on, "on", policy)
+    on = _moment_for(policy, "on", on)
     p0, p1, at = _point(period.start, policy), _point(period.end, policy), _point(on, policy)
     if not p0 <= at < p1:
         raise PeriodError("on", on, f"a moment within the current period {period}")
