@@ -69,7 +69,7 @@ EXEMPT = frozenset(
         "credit",
         "subscriptions",
         "invoicing",
-        "parties.py",
+        "parties",
     }
 )
 

@@ -16,7 +16,7 @@ from billkit.errors import InvoicingError
 from billkit.invoicing.documents import DocumentLine, PaymentDetails, TaxGroup, Totals, _Billed
 from billkit.invoicing.items import Item, _fmt, _pct
 from billkit.invoicing.tax import TaxRounding, TaxTreatment, compute_taxes
-from billkit.invoicing.terms import DocumentTerms, _date, due_date
+from billkit.invoicing.terms import DocumentTerms, due_date
 from billkit.money import CONTEXT, RoundingPolicy, allocate
 from billkit.parties import Party
 from billkit.periods import Period
@@ -64,7 +64,11 @@ def _price(
     rows = _items(items)
     policy = _policy(rounding)
     taxes = terms.taxes
-    day = _date("tax_date", tax_date) if tax_date is not None else _date("issue_date", issue_date)
+    day = (
+        checks.day("tax_date", tax_date, error=InvoicingError)
+        if tax_date is not None
+        else checks.day("issue_date", issue_date, error=InvoicingError)
+    )
     country = terms.seller.country if terms.tax_country is None else terms.tax_country
     language = terms.locale.split("_")[0]
     cur = rows[0].currency
@@ -177,7 +181,7 @@ def _due(issue_date: date, due: date | None, payment_days: int | None) -> date |
     if payment_days is not None:
         return due_date(issue_date, payment_days)
     if due is not None:
-        day = _date("due_date", due)
+        day = checks.day("due_date", due, error=InvoicingError)
         if day < issue_date:
             raise InvoicingError(
                 "due_date", day, f"a day on or after the issue date ({issue_date})"

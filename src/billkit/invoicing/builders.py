@@ -68,7 +68,7 @@ from billkit.invoicing.documents import (
 )
 from billkit.invoicing.items import Item, items_from_expenses
 from billkit.invoicing.tax import TaxRounding
-from billkit.invoicing.terms import DocumentTerms, _date, _terms
+from billkit.invoicing.terms import DocumentTerms, _terms
 from billkit.money import CONTEXT, DEFAULT_ROUNDING, RoundingPolicy
 from billkit.periods import Period
 
@@ -106,7 +106,7 @@ def _common(
     **extra: object,
 ) -> _D:
     _terms(terms)
-    day = _date("issue_date", issue_date)
+    day = checks.day("issue_date", issue_date, error=InvoicingError)
     priced = _price(
         items,
         terms,
@@ -174,7 +174,7 @@ def build_invoice(
     >>> inv.due_date, inv.tax_groups[0].rate, inv.totals.gross
     (datetime.date(2026, 3, 11), Decimal('0.22'), Money('59.78', 'EUR'))
     """
-    day = _date("issue_date", issue_date)
+    day = checks.day("issue_date", issue_date, error=InvoicingError)
     return _common(
         Invoice,
         items,
@@ -219,7 +219,7 @@ def build_proforma(
     >>> pf.totals.tax   # 10 % from 1403/01/01
     Money('15000000', 'IRR')
     """
-    day = _date("issue_date", issue_date)
+    day = checks.day("issue_date", issue_date, error=InvoicingError)
     return _common(
         Proforma,
         items,
@@ -315,7 +315,7 @@ def build_receipt(
         notes=notes,
         references=references,
         with_payment=False,
-        paid_on=_date("paid_on", paid_on),
+        paid_on=checks.day("paid_on", paid_on, error=InvoicingError),
         method=method,
         payment_reference=payment_reference,
     )
@@ -368,7 +368,7 @@ def advance_invoice(
         language = terms.locale.split("_")[0]
         description = _ADVANCE.get(language, _ADVANCE["en"])
     item = Item(description=description, amount=amount, tax_category=tax_category)
-    day = _date("issue_date", issue_date)
+    day = checks.day("issue_date", issue_date, error=InvoicingError)
     return _common(
         Invoice,
         [item],
@@ -417,7 +417,7 @@ def invoice_from_proforma(
         raise InvoicingError("proforma", proforma, "a Proforma")
     if proforma.number is None:
         raise InvoicingError("proforma.number", None, "an issued proforma (with a number)")
-    day = _date("issue_date", issue_date)
+    day = checks.day("issue_date", issue_date, error=InvoicingError)
     if day < proforma.issue_date:
         raise InvoicingError(
             "issue_date", day, f"a day on or after the proforma's ({proforma.issue_date})"
@@ -551,8 +551,8 @@ def receipt_for(
         raise InvoicingError("invoice", invoice, "an Invoice")
     if invoice.number is None:
         raise InvoicingError("invoice.number", None, "an issued invoice (with a number)")
-    paid = _date("paid_on", paid_on)
-    day = paid if issue_date is None else _date("issue_date", issue_date)
+    paid = checks.day("paid_on", paid_on, error=InvoicingError)
+    day = paid if issue_date is None else checks.day("issue_date", issue_date, error=InvoicingError)
     cur = invoice.currency
     made: list[DocumentLine]
     if amount is None or (isinstance(amount, Money) and amount == invoice.totals.gross):

@@ -38,7 +38,6 @@ from billkit.invoicing._assembly import (
 from billkit.invoicing.documents import Act, CreditNote, DocumentLine, Invoice, Receipt, _Billed
 from billkit.invoicing.items import _fmt, _pct
 from billkit.invoicing.tax import TaxTreatment
-from billkit.invoicing.terms import _date
 from billkit.money import CONTEXT, DEFAULT_ROUNDING, RoundingPolicy
 
 __all__ = ["build_credit_note"]
@@ -137,7 +136,7 @@ def build_credit_note(
         raise InvoicingError(
             "original.number", None, "an issued document (a draft is not credited)"
         )
-    day = _date("issue_date", issue_date)
+    day = checks.day("issue_date", issue_date, error=InvoicingError)
     if day < original.issue_date:
         raise InvoicingError(
             "issue_date", day, f"a day on or after the original's ({original.issue_date})"

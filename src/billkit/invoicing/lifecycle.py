@@ -271,10 +271,6 @@ paid or (reject_receipt) back to sent.
 """
 
 
-def _day(field: str, value: object) -> date:
-    return checks.day(field, value, error=InvoicingError)
-
-
 @attrs.frozen(kw_only=True)
 class OfficialInvoiceFlow:
     """One period's proforma and official invoice at the attribution SaaS.
@@ -329,7 +325,7 @@ class OfficialInvoiceFlow:
     ) -> OfficialInvoiceFlow:
         """Finance issues official invoice ``number`` on ``on``, with its ``scan``."""
         checks.whole("payment_days", payment_days, low=0, error=InvoicingError)
-        day = _day("on", on)
+        day = checks.day("on", on, error=InvoicingError)
         return self._to(
             "send",
             number=checks.text("number", number, error=InvoicingError),
@@ -358,7 +354,7 @@ class OfficialInvoiceFlow:
         return self._to("pay", paid_on=self._after_issue(on))
 
     def _after_issue(self, on: date) -> date:
-        day = _day("on", on)
+        day = checks.day("on", on, error=InvoicingError)
         if self.issued_on is not None and day < self.issued_on:
             raise InvoicingError(
                 "on", day, f"a day on or after the invoice's issue ({self.issued_on})"
@@ -367,7 +363,7 @@ class OfficialInvoiceFlow:
 
     def is_blocked(self, on: date) -> bool:
         """Whether the account is blocked on day ``on`` for this invoice."""
-        day = _day("on", on)
+        day = checks.day("on", on, error=InvoicingError)
         return (
             self.state is OfficialInvoiceState.SENT_TO_CUSTOMER
             and self.due_on is not None

@@ -15,7 +15,7 @@ from billkit import _checks as checks
 from billkit.credit.ledger import Ledger
 from billkit.errors import InvoicingError
 from billkit.invoicing.documents import ReconciliationRow, ReconciliationStatement
-from billkit.invoicing.terms import DocumentTerms, _date, _terms
+from billkit.invoicing.terms import DocumentTerms, _terms
 from billkit.money import CONTEXT
 from billkit.periods import Period
 
@@ -119,7 +119,7 @@ def build_reconciliation(
         closing = opening + debits - credits
     return ReconciliationStatement(
         number=number,
-        issue_date=_date("issue_date", issue_date),
+        issue_date=checks.day("issue_date", issue_date, error=InvoicingError),
         seller=terms.seller,
         buyer=terms.buyer,
         currency=cur,

@@ -146,10 +146,6 @@ def _category(field: str, value: object, *, error: type[ValidationError] = Invoi
     return value
 
 
-def _day(field: str, value: object) -> date:
-    return checks.day(field, value, error=InvoicingError)
-
-
 def _tax_rate(
     field: str, value: object, *, error: type[ValidationError] = InvoicingError
 ) -> Decimal:
@@ -275,7 +271,7 @@ class TaxTable:
         """
         _country(country)
         _category("category", category)
-        day = _day("tax_date", on)
+        day = checks.day("tax_date", on, error=InvoicingError)
         rows = [r for r in self.rates if r.country == country and r.category == category]
         if not rows:
             known = sorted({r.category for r in self.rates if r.country == country})
@@ -305,7 +301,7 @@ class TaxTable:
         >>> {c: r.rate for c, r in DEFAULT_TAXES.rates_on("RU", date(2026, 1, 1)).items()}
         {'reduced': Decimal('0.10'), 'simplified_5': Decimal('0.05'), 'simplified_7': Decimal('0.07'), 'standard': Decimal('0.22'), 'zero': Decimal('0.00')}
         """
-        day = _day("on", on)
+        day = checks.day("on", on, error=InvoicingError)
         found: dict[str, TaxRate] = {}
         for row in self.rates:
             if row.country == _country(country) and row.effective_from <= day:

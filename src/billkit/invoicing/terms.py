@@ -103,7 +103,7 @@ def due_date(on: date, days: int) -> date:
     >>> due_date(date(2026, 3, 25), 10)
     datetime.date(2026, 4, 4)
     """
-    day = _date("on", on)
+    day = checks.day("on", on, error=InvoicingError)
     return day + timedelta(days=checks.whole("days", days, low=0, high=3660, error=InvoicingError))
 
 
@@ -124,7 +124,3 @@ def before_month_end(year: int, month: int, days: int = 10) -> date:
     checks.whole("days", days, low=0, high=27, error=InvoicingError)
     last = calendar.monthrange(year, month)[1]
     return date(year, month, last - days)
-
-
-def _date(field: str, value: object) -> date:
-    return checks.day(field, value, error=InvoicingError)
