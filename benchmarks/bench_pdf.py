@@ -42,17 +42,9 @@ from decimal import Decimal
 import attrs
 import pypdf
 
-from billkit.invoicing import Item, build_invoice
-from billkit.invoicing.render import (
-    Column,
-    Field,
-    LineTable,
-    PartyBlock,
-    RenderDocument,
-    TaxRow,
-    TotalRow,
-    render_pdf,
-)
+from billkit.invoicing import DocumentTerms, Item, build_invoice
+from billkit.invoicing.render import RenderDocument, render_pdf
+from billkit.invoicing.render.model import Column, Field, LineTable, PartyBlock, TaxRow, TotalRow
 from billkit.money import Money
 from billkit.parties import Address, BankAccount, Party
 
@@ -165,14 +157,10 @@ def billkit_invoice() -> object:
     )
     return build_invoice(
         [Item(description=d, quantity=q, unit="h", unit_price=Money(p, EUR)) for d, q, p in LINES],
-        seller=seller,
-        buyer=buyer,
+        DocumentTerms(seller=seller, buyer=buyer, locale="en", tax_country="IT", rules=None),
         number="2026-000123",
         issue_date=date(2026, 3, 5),
         due_date=date(2026, 3, 15),
-        locale="en",
-        tax_country="IT",
-        rules=None,
     )
 
 

@@ -17,15 +17,16 @@ from decimal import Decimal
 from billkit.credit import Ledger, Wallet
 from billkit.errors import BillkitError
 from billkit.invoicing import (
+    DocumentTerms,
     NumberSeries,
-    advance_invoice,
-    amount_in_words,
     build_act,
     build_credit_note,
     build_reconciliation,
-    items_from_expenses,
     next_number,
 )
+from billkit.invoicing.builders import advance_invoice
+from billkit.invoicing.items import items_from_expenses
+from billkit.invoicing.words import amount_in_words
 from billkit.money import Money
 from billkit.parties import Address, BankAccount, Party, Signatory
 from billkit.periods import Period
@@ -86,12 +87,10 @@ def main() -> None:
     n1 = next_number(invoices, None, date(2026, 3, 2))
     advance = advance_invoice(
         rub("3000.00"),
-        seller=SELLER,
-        buyer=BUYER,
+        DocumentTerms(seller=SELLER, buyer=BUYER, locale="ru_RU"),
         number=n1.text,
         issue_date=n1.on,
         payment_days=10,
-        locale="ru_RU",
     )
     assert advance.number == "СЧ-2026-00001"
     assert advance.totals.tax == rub("540.98")
@@ -116,14 +115,16 @@ def main() -> None:
     n_act = next_number(acts, None, date(2026, 3, 31))
     act = build_act(
         items_from_expenses(rows),
-        seller=SELLER,
-        buyer=BUYER,
+        DocumentTerms(
+            seller=SELLER,
+            buyer=BUYER,
+            locale="ru_RU",
+            prices_include_tax=True,
+            tax_rounding="per_document",
+        ),
         number=n_act.text,
         issue_date=n_act.on,
         period=march,
-        prices_include_tax=True,
-        tax_rounding="per_document",
-        locale="ru_RU",
     )
     assert act.totals.gross == rub("328.24")
     assert act.totals.tax == rub("59.19")
@@ -143,12 +144,10 @@ def main() -> None:
     statement = build_reconciliation(
         ledger,
         "main",
+        DocumentTerms(seller=SELLER, buyer=BUYER, locale="ru_RU"),
         period=march,
-        seller=SELLER,
-        buyer=BUYER,
         issue_date=date(2026, 4, 1),
-        timezone="Europe/Moscow",
-        locale="ru_RU",
+        tz="Europe/Moscow",
     )
     assert statement.opening_balance == rub("0")
     assert statement.closing_balance == rub("-2671.7572")

@@ -314,16 +314,26 @@ _COUNTRY: Final = re.compile(r"[A-Z]{2}")
 _LOCALE: Final = re.compile(r"[a-z]{2,3}(_[A-Z]{2})?")
 
 
-def country(field: str, value: object, *, error: Error = ValidationError) -> str:
-    """``value`` if it is an ISO 3166-1 alpha-2 code in capitals (``'RU'``); never re-cased.
+def country(
+    field: str, value: object, *, any_case: bool = False, error: Error = ValidationError
+) -> str:
+    """``value`` if it is an ISO 3166-1 alpha-2 code in capitals (``'RU'``).
 
-    >>> country("country", "IT")
-    'IT'
+    With ``any_case=True`` (what a person types: a party's country) a code in
+    small letters is accepted and returned in capitals; otherwise (keys of
+    tables) it is refused, never re-cased.
+
+    >>> country("country", "IT"), country("country", "it", any_case=True)
+    ('IT', 'IT')
     >>> country("country", "it")
     Traceback (most recent call last):
     ...
     billkit.errors.ValidationError: country = 'it': expected an ISO 3166-1 alpha-2 code in capitals, such as 'RU'
     """
+    if any_case:
+        if not isinstance(value, str) or not _COUNTRY.fullmatch(value.upper()):
+            raise error(field, value, "an ISO 3166-1 alpha-2 country code such as 'RU'")
+        return value.upper()
     if not isinstance(value, str) or not _COUNTRY.fullmatch(value):
         raise error(field, value, "an ISO 3166-1 alpha-2 code in capitals, such as 'RU'")
     return value
@@ -854,9 +864,15 @@ def _trimmed_text(field: str, value: object, *, error: Error = ValidationError) 
     return text(field, value, required=False, trimmed=True, error=error)
 
 
+def _any_case_country(field: str, value: object, *, error: Error = ValidationError) -> str:
+    return country(field, value, any_case=True, error=error)
+
+
 if TYPE_CHECKING:  # mypy's attrs plugin needs named functions; see the module docstring
 
     def TEXT(value: object) -> str: ...
+    def COUNTRY(value: object) -> str: ...
+    def LOCALE(value: object) -> str: ...
     def FREE_TEXT(value: object) -> str: ...
     def TRIMMED_TEXT(value: object) -> str: ...
     def TEXTS(value: object) -> tuple[str, ...]: ...
@@ -878,6 +894,8 @@ if TYPE_CHECKING:  # mypy's attrs plugin needs named functions; see the module d
 
 else:
     TEXT = converter(text)
+    COUNTRY = converter(_any_case_country)
+    LOCALE = converter(locale)
     FREE_TEXT = converter(_free_text)
     TRIMMED_TEXT = converter(_trimmed_text)
     TEXTS = converter(texts)

@@ -24,7 +24,7 @@ def _usage_pair(text: str) -> tuple[str, Decimal]:
     metric, sep, value = text.partition("=")
     if not sep or not metric:
         raise PricingError("--usage", text, "METRIC=QUANTITY, such as emails_sent=4000")
-    return metric.strip(), to_decimal(value, f"--usage {metric.strip()}")
+    return metric.strip(), to_decimal(value, field=f"--usage {metric.strip()}")
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -33,7 +33,7 @@ def _demo(args: argparse.Namespace) -> int:
     print(f"billkit {__version__} demo: the five businesses of billkit's requirements\n")
     print("\n\n".join(render()))
     if args.out:
-        from billkit.invoicing.render import write_demo_documents
+        from billkit._demo_documents import write_demo_documents
 
         paths = write_demo_documents(args.out)
         print(f"\nExample documents (PDF and HTML, five languages) in {args.out}:")

@@ -265,6 +265,7 @@ def _rebuild_serialization_error(
 ) -> SerializationError:
     return SerializationError(field, value, expected, problems=problems, reading=reading)
 
+
 # A currency mix, by room: each is a CurrencyMismatchError *and* its room's error.
 
 

@@ -38,6 +38,7 @@ import enum
 import functools
 import importlib
 import json
+import pkgutil
 import re
 import sys
 import types
@@ -134,15 +135,52 @@ class _JsonFloat:
 # ---------------------------------------------------------------- the registry
 
 
+def _is_value_type(value: object) -> bool:
+    return isinstance(value, type) and (attrs.has(value) or issubclass(value, enum.Enum))
+
+
+def _room_modules(room: str) -> Iterator[types.ModuleType]:
+    """The room's package (or module) and every public submodule under it."""
+    package = importlib.import_module(room)
+    yield package
+    for info in pkgutil.walk_packages(getattr(package, "__path__", ()), prefix=room + "."):
+        if any(part.startswith("_") for part in info.name.split(".")):
+            continue
+        try:
+            yield importlib.import_module(info.name)
+        except ImportError:  # a module of an optional extra that is not installed
+            continue
+
+
 def _public_classes(rooms: tuple[str, ...]) -> dict[type, str]:
-    """Each attrs class and enum in a room's ``__all__`` -> its tag ``room.Name``."""
+    """Each value class of a room -> its tag ``room.Name``.
+
+    The classes in the room's ``__all__`` first, then the public classes its
+    submodules define and list in their ``__all__`` (names that left ``__all__`` still read and write under
+    the same tag, so moving a class between a room's modules keeps its tag).
+    A room nested in another (``billkit.invoicing.render``) tags its own classes.
+    """
     found: dict[type, str] = {}
     for room in rooms:
         module = importlib.import_module(room)
         for name in module.__all__:
             value = getattr(module, name)
-            if isinstance(value, type) and (attrs.has(value) or issubclass(value, enum.Enum)):
+            if _is_value_type(value):
                 found.setdefault(value, f"{room}.{value.__name__}")
+    for room in rooms:
+        deeper = tuple(r + "." for r in rooms if r.startswith(room + "."))
+        for module in _room_modules(room):
+            if module.__name__.startswith(deeper):
+                continue
+            names = getattr(module, "__all__", None)
+            for name, value in sorted(vars(module).items()):
+                if (
+                    not name.startswith("_")
+                    and (names is None or name in names)
+                    and _is_value_type(value)
+                    and value.__module__ == module.__name__
+                ):
+                    found.setdefault(value, f"{room}.{value.__name__}")
     return found
 
 
@@ -349,7 +387,7 @@ def _s_datetime(value: object, _: object = None) -> datetime:
     if match.group(2):
         if moment.tzinfo is None:
             raise _Refused(value, "an offset before the [time zone]")
-        zone = _zone(match.group(2), value)
+        zone = _zone_named(match.group(2), value)
         # The same wall time in the zone, with the fold its offset says: exact
         # for times the clocks repeat (autumn) or skip (spring) too.
         wall = moment.replace(tzinfo=None)
@@ -361,7 +399,7 @@ def _s_datetime(value: object, _: object = None) -> datetime:
     return moment
 
 
-def _zone(name: str, value: object) -> ZoneInfo:
+def _zone_named(name: str, value: object) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ValueError, KeyError, OSError):
@@ -394,7 +432,7 @@ def _s_tz(value: object, _: object) -> tzinfo:
             return timezone(-delta if sign == "-" else delta)
         except ValueError:
             raise _Refused(value, "an offset under 24 hours") from None
-    return _zone(value, value)
+    return _zone_named(value, value)
 
 
 def _u_bytes(value: bytes) -> str:
@@ -779,7 +817,7 @@ def _callable_hooks(tp: Any) -> tuple[Callable[..., Any], Callable[..., Any]]:
 
         for code, scheme in IDENTIFIER_SCHEMES.items():
             if value == f"billkit.parties.IDENTIFIER_SCHEMES[{code!r}]":
-                return scheme.validate
+                return scheme.validate  # type: ignore[no-any-return]
         raise _Refused(value, "the name of one of billkit's identifier checks")
 
     return unstructure, structure

@@ -48,9 +48,11 @@ def _doc_namespaces() -> Iterator[object]:
 
 def extra_values() -> list[object]:
     """Values of the classes the guide's namespaces do not hold."""
+    from billkit._demo_documents import demo_documents
     from billkit.credit import BonusProgram, Ledger, PendingPayment, Wallet
     from billkit.invoicing import Invoice, PaymentStatus, receipt_for
-    from billkit.invoicing.render import RenderOptions, demo_documents, to_render_document
+    from billkit.invoicing.render import RenderOptions
+    from billkit.invoicing.render.adapters import to_render_document
     from billkit.parties import IDENTIFIER_SCHEMES
     from billkit.payments import Capabilities, WebhookReply
     from billkit.periods import Period
@@ -77,7 +79,7 @@ def extra_values() -> list[object]:
     volume = Volume(
         tiers=[Tier(up_to=100, unit_price=Money("0.10", eur)), Tier(unit_price=Money("0.08", eur))]
     )
-    percentage = Percentage(rate="2.9%", currency=eur, fixed_per_event=Money("0.30", eur))
+    percentage = Percentage(rate="2.9%", currency=eur, fixed=Money("0.30", eur))
     flat = Flat(amount=Money("12.300", eur))
     growth = Plan(code="growth", name="Growth", currency=eur, base_fee=Money("99.00", eur))
     march = Period(start=date(2026, 3, 1), end=date(2026, 4, 1))
@@ -172,18 +174,13 @@ def corpus() -> dict[type, tuple[object, ...]]:
 
 
 def public_value_classes() -> dict[type, str]:
-    """Every attrs class named in a public ``__all__`` -> where it is exported."""
-    import importlib
+    """Every attrs class billkit.serialize can save -> its tag.
 
-    from tests.test_public_api import MODULES
+    That is every attrs class in a public ``__all__`` and every public class
+    the rooms' submodules define (names that left a package's ``__all__`` are
+    still values users hold and save).
+    """
+    from billkit import serialize
 
-    classes: dict[type, str] = {}
-    for name in MODULES:
-        if name in NOT_VALUE_MODULES:
-            continue
-        module = importlib.import_module(name)
-        for public in module.__all__:
-            value = getattr(module, public)
-            if isinstance(value, type) and attrs.has(value):
-                classes.setdefault(value, f"{name}.{public}")
-    return classes
+    serialize._join_shell_room("billkit.payments")
+    return {cls: tag for cls, tag in serialize._TAGS.items() if attrs.has(cls)}

@@ -30,7 +30,6 @@ from moneyed import Currency, Money
 
 from billkit import _checks as checks
 from billkit.credit.commission import PaymentMethod
-from billkit.credit.entries import whole_minor_units
 from billkit.errors import CreditError, ValidationError
 from billkit.money import CONTEXT, DEFAULT_ROUNDING, RoundingMode, RoundingPolicy, to_rate
 
@@ -76,7 +75,9 @@ class AutopaySettings:
     def __attrs_post_init__(self) -> None:
         if self.monthly_max is not None:
             checks.same_currency("monthly_max", self.monthly_max, self.currency, error=CreditError)
-            whole_minor_units("monthly_max", self.monthly_max, DEFAULT_ROUNDING)
+            checks.whole_minor_units(
+                "monthly_max", self.monthly_max, DEFAULT_ROUNDING, error=CreditError
+            )
         if self.method is not None:
             if self.method.currency != self.currency:
                 raise CreditError(

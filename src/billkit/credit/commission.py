@@ -41,7 +41,6 @@ from moneyed import Currency, Money
 
 from billkit import _checks as checks
 from billkit.credit.bonus import Cashback, CashbackBase
-from billkit.credit.entries import whole_minor_units
 from billkit.errors import CreditError, ValidationError
 from billkit.money import CONTEXT, DEFAULT_ROUNDING, RoundingPolicy
 
@@ -172,7 +171,7 @@ def _payment(field: str, value: object, commission: Commission) -> Money:
         commission.currency,
         error=CreditError,
     )
-    return whole_minor_units(field, money, commission.rounding)
+    return checks.whole_minor_units(field, money, commission.rounding, error=CreditError)
 
 
 def fee_on_top(commission: Commission, amount: Money) -> PaymentQuote:

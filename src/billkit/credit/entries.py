@@ -23,7 +23,6 @@ from moneyed import Currency, Money
 from billkit import _checks as checks
 from billkit.credit import _fast as fast
 from billkit.errors import CreditError, ValidationError
-from billkit.money import RoundingPolicy
 
 __all__ = [
     "Allocation",
@@ -133,20 +132,6 @@ def _to_clawback(value: object) -> Clawback:
 def tag_pairs(field: str, value: object) -> tuple[tuple[str, str], ...]:
     """Tags as sorted ``(name, value)`` pairs (hashable, for frozen values)."""
     return tuple(checks.tags(field, value, error=CreditError).items())
-
-
-def whole_minor_units(field: str, money: Money, rounding: RoundingPolicy) -> Money:
-    """``money`` if it is a whole number of its currency's minor units under
-    ``rounding``: real money (a payment, a refund, a bonus) moves in minor units."""
-    if rounding.round(money).amount != money.amount:
-        digits = rounding.digits(money.currency)
-        raise CreditError(
-            field,
-            money,
-            f"a whole number of minor units ({digits} decimal places): real money moves "
-            "in minor units",
-        )
-    return money
 
 
 if TYPE_CHECKING:  # mypy's attrs plugin takes named functions (see billkit._checks)

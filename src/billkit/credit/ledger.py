@@ -51,6 +51,7 @@ import attrs
 from moneyed import Currency, Money
 
 from billkit import _checks as checks
+from billkit._frozen import reduce_through_init
 from billkit.credit._replay import Emit, _Book, _book_for, _Lot
 from billkit.credit.credit_line import CreditState, Statement, end_of, local_date
 from billkit.credit.entries import (
@@ -71,7 +72,6 @@ from billkit.credit.entries import (
     _to_credit_kind,
     _to_entry_kind,
     tag_pairs,
-    whole_minor_units,
 )
 from billkit.credit.history import group_entries, tax_by_row
 from billkit.credit.streams import allocate_entries, balance_of
@@ -172,6 +172,9 @@ class Ledger:
     _keys: dict[str, int] = attrs.field(init=False, eq=False, repr=False, hash=False)
     _cache: dict[str, Any] = attrs.field(init=False, eq=False, repr=False, hash=False)
 
+    # Pickled as its constructor arguments: the replayed books are rebuilt.
+    __reduce__ = reduce_through_init
+
     def __attrs_post_init__(self) -> None:
         by_name = {w.name: w for w in self.wallets}
         books = {w.name: _book_for(w, self.rounding) for w in self.wallets}
@@ -196,7 +199,9 @@ class Ledger:
             checks.same_currency(
                 f"pending[{i}].amount", payment.amount, wallet.currency, error=CreditError
             )
-            whole_minor_units(f"pending[{i}].amount", payment.amount, self.rounding)
+            checks.whole_minor_units(
+                f"pending[{i}].amount", payment.amount, self.rounding, error=CreditError
+            )
             if payment.key in keys or payment.key in seen:
                 raise CreditError(f"pending[{i}].key", payment.key, "a key not used elsewhere")
             seen.add(payment.key)
@@ -217,7 +222,9 @@ class Ledger:
         wallet = self._wallet_of(entry.wallet, by_name, f"{field}.wallet")
         checks.same_currency(f"{field}.amount", entry.amount, wallet.currency, error=CreditError)
         if entry.kind in _WHOLE:
-            whole_minor_units(f"{field}.amount", entry.amount, self.rounding)
+            checks.whole_minor_units(
+                f"{field}.amount", entry.amount, self.rounding, error=CreditError
+            )
         return wallet
 
     def _derive(
@@ -623,10 +630,11 @@ class Ledger:
         Money('0.00', 'RUB')
         """
         w = self.wallet(wallet)
-        money = whole_minor_units(
+        money = checks.whole_minor_units(
             "amount",
             checks.money("amount", amount, w.currency, sign="above_zero", error=CreditError),
             self.rounding,
+            error=CreditError,
         )
         refund = Entry(
             kind=EntryKind.REFUND,
@@ -833,7 +841,7 @@ class Ledger:
             raise CreditError("payment", payment, "a PendingPayment")
         w = self.wallet(payment.wallet)
         checks.same_currency("amount", payment.amount, w.currency, error=CreditError)
-        whole_minor_units("amount", payment.amount, self.rounding)
+        checks.whole_minor_units("amount", payment.amount, self.rounding, error=CreditError)
         for p in self.pending:
             if p.key == payment.key:
                 if p == payment:

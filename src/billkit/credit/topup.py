@@ -37,7 +37,7 @@ from moneyed import Currency, Money
 from billkit import _checks as checks
 from billkit.credit.bonus import BonusProgram
 from billkit.credit.commission import PaymentMethod, PaymentQuote
-from billkit.credit.entries import CreditKind, Entry, EntryKind, whole_minor_units
+from billkit.credit.entries import CreditKind, Entry, EntryKind
 from billkit.credit.ledger import Ledger
 from billkit.errors import CreditError
 from billkit.money import CONTEXT, DEFAULT_ROUNDING, to_decimal
@@ -135,7 +135,7 @@ def top_up_option(
         cur,
         error=CreditError,
     )
-    whole_minor_units("amount", money, DEFAULT_ROUNDING)
+    checks.whole_minor_units("amount", money, DEFAULT_ROUNDING, error=CreditError)
     start = (
         checks.same_currency("balance", balance, cur, error=CreditError)
         if balance is not None
@@ -289,7 +289,7 @@ def receive_payment(
         if method
         else None
     )
-    labels = checks.tags("tags", tags, error=CreditError)
+    labels = dict(checks.tags("tags", tags, error=CreditError))
     if method is not None:
         labels.setdefault("method", method.name)
     payment = Entry(

@@ -5,7 +5,7 @@ Every document is a frozen value holding everything a renderer prints: its
 number and dates, the seller and buyer (a snapshot of their details when it
 was built), the lines with their explanations, the tax summary per rate with
 legal notes, the totals, the currency and locale, notes and payment details.
-Build them with the functions of :mod:`billkit.invoicing.build`; a document
+Build them with the functions of :mod:`billkit.invoicing.builders`; a document
 checks on construction that it adds up (each line ``net + tax == gross``,
 the tax groups are the sums of their lines, the totals the sums of the
 groups), so no document that fails to add up can exist.
@@ -15,7 +15,7 @@ An issued document never changes: a correction is a :class:`CreditNote`.
 >>> from datetime import date
 >>> from billkit.money import Money
 >>> from billkit.parties import Address, Party
->>> from billkit.invoicing import Item, build_invoice
+>>> from billkit.invoicing import DocumentTerms, Item, build_invoice
 >>> seller = Party(kind="legal_entity", country="IT", name="Chat S.r.l.",
 ...                legal_address=Address(country="IT", city="Milano", street="Via Roma 1"),
 ...                identifiers={"it.iva": "00743110157"})
@@ -23,8 +23,8 @@ An issued document never changes: a correction is a :class:`CreditNote`.
 ...               identifiers={"it.cf": "RSSMRA85T10A562S"})
 >>> invoice = build_invoice(
 ...     [Item(description="Piano Growth, marzo 2026", unit_price=Money("49.00", "EUR"))],
-...     seller=seller, buyer=buyer, number="2026/0001", issue_date=date(2026, 3, 1),
-...     locale="it_IT",
+...     DocumentTerms(seller=seller, buyer=buyer, locale="it_IT"),
+...     number="2026/0001", issue_date=date(2026, 3, 1),
 ... )
 >>> invoice.kind, invoice.totals.net, invoice.totals.tax, invoice.totals.gross
 (<DocumentKind.INVOICE: 'invoice'>, Money('49.00', 'EUR'), Money('10.78', 'EUR'), Money('59.78', 'EUR'))
@@ -34,19 +34,18 @@ from __future__ import annotations
 
 import decimal
 import enum
-import re
-from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from typing import Final, TypeAlias, TypeVar, Union
+from typing import ClassVar, Final, TypeAlias, TypeVar, Union
 
 import attrs
 from moneyed import Currency, Money
 
-from billkit._kinds import InvoiceKind
-from billkit.errors import InvoicingError
+from billkit import _checks as checks
+from billkit._kinds import InvoiceKind  # shared with subscriptions, kept low in the house
+from billkit.errors import InvoicingError, ValidationError
 from billkit.invoicing.tax import TaxRounding, TaxTreatment
-from billkit.money import CONTEXT, currency_of, to_decimal
+from billkit.money import CONTEXT
 from billkit.parties import BankAccount, Party
 from billkit.periods import Period
 
@@ -90,286 +89,13 @@ class DocumentKind(str, enum.Enum):
 # --------------------------------------------------------------------------- checks
 
 
-def _text(field: str, value: object, *, required: bool = False) -> str:
-    if not isinstance(value, str):
-        raise InvoicingError(field, value, "a str")
-    if required and not value.strip():
-        raise InvoicingError(field, value, "a non-empty str")
-    return value
-
-
-def _date(field: str, value: object) -> date:
-    if isinstance(value, datetime) or not isinstance(value, date):
-        raise InvoicingError(field, value, "a datetime.date")
-    return value
-
-
-def _optional_date(field: str, value: object) -> date | None:
-    return None if value is None else _date(field, value)
-
-
-def _money(field: str, value: object) -> Money:
-    if not isinstance(value, Money):
-        raise InvoicingError(field, value, "a Money")
-    to_decimal(value.amount, field)
-    return value
-
-
-def _texts(field: str, value: object) -> tuple[str, ...]:
-    if isinstance(value, str):
-        return (value,) if value else ()
-    if not isinstance(value, Iterable):
-        raise InvoicingError(field, value, "a sequence of str")
-    items = tuple(value)
-    for i, item in enumerate(items):
-        _text(f"{field}[{i}]", item)
-    return items
-
-
-def _tuple_of(kind: type[_T], field: str, value: object) -> tuple[_T, ...]:
-    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-        raise InvoicingError(field, value, f"a sequence of {kind.__name__}")
-    items = tuple(value)
-    checked: list[_T] = []
-    for i, item in enumerate(items):
-        if not isinstance(item, kind):
-            raise InvoicingError(f"{field}[{i}]", item, f"a {kind.__name__}")
-        checked.append(item)
-    return tuple(checked)
-
-
-_LOCALE: Final = re.compile(r"[a-z]{2,3}(_[A-Z]{2})?")
-
-
-def _locale(value: object) -> str:
-    if not isinstance(value, str) or not _LOCALE.fullmatch(value):
-        raise InvoicingError("locale", value, "a locale code such as 'ru_RU', 'fa_IR' or 'en'")
-    return value
-
-
-def _currency(value: object) -> Currency:
-    if isinstance(value, Currency):
-        return value
-    if not isinstance(value, str):
-        raise InvoicingError("currency", value, "an ISO 4217 currency code such as 'RUB'")
-    return currency_of(value)
-
-
-def _party(field: str, value: object) -> Party:
-    if not isinstance(value, Party):
-        raise InvoicingError(field, value, "a Party")
-    return value
-
-
-def _c_seller(value: object) -> Party:
-    return _party("seller", value)
-
-
-def _c_buyer(value: object) -> Party:
-    return _party("buyer", value)
 
 
 def _add(a: Decimal, b: Decimal) -> Decimal:
     return CONTEXT.add(a, b)
 
 
-def _same(field: str, value: Money, currency: Currency) -> None:
-    if value.currency != currency:
-        raise InvoicingError(field, value, f"an amount in {currency.code}")
-
-
 # --------------------------------------------------------------------------- parts
-
-
-def _rate(value: object) -> Decimal:
-    rate = to_decimal(value, "tax_rate")
-    if rate < 0:
-        raise InvoicingError("tax_rate", value, "a rate of zero or more")
-    return rate
-
-
-def _quantity(value: object) -> Decimal:
-    return to_decimal(value, "quantity")
-
-
-def _treatment(value: object) -> TaxTreatment:
-    try:
-        return TaxTreatment(value)
-    except ValueError:
-        choices = ", ".join(repr(t.value) for t in TaxTreatment)
-        raise InvoicingError("treatment", value, f"one of {choices}") from None
-
-
-def _tax_rounding(value: object) -> TaxRounding:
-    try:
-        return TaxRounding(value)
-    except ValueError:
-        raise InvoicingError("tax_rounding", value, "'per_line' or 'per_document'") from None
-
-
-def _optional_money(field: str, value: object) -> Money | None:
-    return None if value is None else _money(field, value)
-
-
-def _optional_period(value: object) -> Period | None:
-    if value is not None and not isinstance(value, Period):
-        raise InvoicingError("period", value, "a Period or None")
-    return value
-
-
-# Named converters (mypy's attrs plugin needs named functions).
-
-
-def _c_category_required(value: object) -> str:
-    return _text("category", value, required=True)
-
-
-def _c_closing_balance_money(value: object) -> Money:
-    return _money("closing_balance", value)
-
-
-def _c_code(value: object) -> str:
-    return _text("code", value)
-
-
-def _c_corrects_ref(value: object) -> DocumentRef:
-    return _ref("corrects", value)
-
-
-def _c_credit_money(value: object) -> Money:
-    return _money("credit", value)
-
-
-def _c_credit_total_money(value: object) -> Money:
-    return _money("credit_total", value)
-
-
-def _c_debit_money(value: object) -> Money:
-    return _money("debit", value)
-
-
-def _c_debit_total_money(value: object) -> Money:
-    return _money("debit_total", value)
-
-
-def _c_description(value: object) -> str:
-    return _text("description", value)
-
-
-def _c_description_required(value: object) -> str:
-    return _text("description", value, required=True)
-
-
-def _c_due_date_opt_date(value: object) -> date | None:
-    return _optional_date("due_date", value)
-
-
-def _c_entry_kind(value: object) -> str:
-    return _text("entry_kind", value)
-
-
-def _c_explanation_texts(value: object) -> tuple[str, ...]:
-    return _texts("explanation", value)
-
-
-def _c_gross_money(value: object) -> Money:
-    return _money("gross", value)
-
-
-def _c_issue_date_date(value: object) -> date:
-    return _date("issue_date", value)
-
-
-def _c_key(value: object) -> str:
-    return _text("key", value)
-
-
-def _c_method(value: object) -> str:
-    return _text("method", value)
-
-
-def _c_net_money(value: object) -> Money:
-    return _money("net", value)
-
-
-def _c_note(value: object) -> str:
-    return _text("note", value)
-
-
-def _c_notes_texts(value: object) -> tuple[str, ...]:
-    return _texts("notes", value)
-
-
-def _c_number_required(value: object) -> str:
-    return _text("number", value, required=True)
-
-
-def _c_on_date(value: object) -> date:
-    return _date("on", value)
-
-
-def _c_opening_balance_money(value: object) -> Money:
-    return _money("opening_balance", value)
-
-
-def _c_paid_on_date(value: object) -> date:
-    return _date("paid_on", value)
-
-
-def _c_payment_instructions(value: object) -> str:
-    return _text("payment.instructions", value)
-
-
-def _c_payment_purpose(value: object) -> str:
-    return _text("payment.purpose", value)
-
-
-def _c_payment_reference(value: object) -> str:
-    return _text("payment.reference", value)
-
-
-def _c_payment_reference2(value: object) -> str:
-    return _text("payment_reference", value)
-
-
-def _c_reason(value: object) -> str:
-    return _text("reason", value)
-
-
-def _c_reference(value: object) -> str:
-    return _text("reference", value)
-
-
-def _c_tax_category_required(value: object) -> str:
-    return _text("tax_category", value, required=True)
-
-
-def _c_tax_date_opt_date(value: object) -> date | None:
-    return _optional_date("tax_date", value)
-
-
-def _c_tax_money(value: object) -> Money:
-    return _money("tax", value)
-
-
-def _c_totals_gross_money(value: object) -> Money:
-    return _money("totals.gross", value)
-
-
-def _c_totals_net_money(value: object) -> Money:
-    return _money("totals.net", value)
-
-
-def _c_totals_tax_money(value: object) -> Money:
-    return _money("totals.tax", value)
-
-
-def _c_unit(value: object) -> str:
-    return _text("unit", value)
-
-
-def _c_unit_price_opt_money(value: object) -> Money | None:
-    return _optional_money("unit_price", value)
 
 
 @attrs.frozen(kw_only=True)
@@ -398,39 +124,33 @@ class DocumentLine:
     billkit.errors.InvoicingError: lines[1].gross = Money('122.00', 'RUB'): expected net + tax = 121.00
     """
 
-    position: int
-    description: str = attrs.field(converter=_c_description_required)
-    quantity: Decimal = attrs.field(converter=_quantity)
-    unit: str = attrs.field(default="", converter=_c_unit)
-    unit_price: Money | None = attrs.field(default=None, converter=_c_unit_price_opt_money)
-    net: Money = attrs.field(converter=_c_net_money)
-    tax_rate: Decimal = attrs.field(converter=_rate)
-    tax: Money = attrs.field(converter=_c_tax_money)
-    gross: Money = attrs.field(converter=_c_gross_money)
-    tax_category: str = attrs.field(default="standard", converter=_c_tax_category_required)
-    treatment: TaxTreatment = attrs.field(default=TaxTreatment.STANDARD, converter=_treatment)
-    code: str = attrs.field(default="", converter=_c_code)
-    explanation: tuple[str, ...] = attrs.field(default=(), converter=_c_explanation_texts)
-    period: Period | None = attrs.field(default=None, converter=_optional_period)
-    corrects_line: int | None = attrs.field(default=None)
+    _error_class: ClassVar[type[ValidationError]] = InvoicingError
+
+    position: int = attrs.field(converter=checks.WHOLE, metadata=checks.options(low=1))
+    description: str = attrs.field(converter=checks.TEXT)
+    quantity: Decimal = attrs.field(converter=checks.DECIMAL)
+    unit: str = attrs.field(default="", converter=checks.FREE_TEXT)
+    unit_price: Money | None = attrs.field(default=None, converter=checks.MONEY)
+    net: Money = attrs.field(converter=checks.MONEY)
+    tax_rate: Decimal = attrs.field(converter=checks.RATE)
+    tax: Money = attrs.field(converter=checks.MONEY)
+    gross: Money = attrs.field(converter=checks.MONEY)
+    tax_category: str = attrs.field(default="standard", converter=checks.TEXT)
+    treatment: TaxTreatment = attrs.field(default=TaxTreatment.STANDARD, converter=checks.MEMBER)
+    code: str = attrs.field(default="", converter=checks.FREE_TEXT)
+    explanation: tuple[str, ...] = attrs.field(default=(), converter=checks.TEXTS)
+    period: Period | None = attrs.field(default=None, converter=checks.INSTANCE)
+    corrects_line: int | None = attrs.field(
+        default=None, converter=checks.WHOLE, metadata=checks.options(low=1)
+    )
 
     def __attrs_post_init__(self) -> None:
-        if self.corrects_line is not None and (
-            isinstance(self.corrects_line, bool)
-            or not isinstance(self.corrects_line, int)
-            or self.corrects_line < 1
-        ):
-            raise InvoicingError("corrects_line", self.corrects_line, "a line number or None")
-        if isinstance(self.position, bool) or not isinstance(self.position, int):
-            raise InvoicingError("position", self.position, "a line number (an int from 1)")
-        if self.position < 1:
-            raise InvoicingError("position", self.position, "a line number (an int from 1)")
         cur = self.net.currency
         where = f"lines[{self.position}]"
         for name in ("tax", "gross"):
-            _same(f"{where}.{name}", getattr(self, name), cur)
+            checks.same_currency(f"{where}.{name}", getattr(self, name), cur, error=InvoicingError)
         if self.unit_price is not None:
-            _same(f"{where}.unit_price", self.unit_price, cur)
+            checks.same_currency(f"{where}.unit_price", self.unit_price, cur, error=InvoicingError)
         expected = _add(self.net.amount, self.tax.amount)
         if expected != self.gross.amount:
             raise InvoicingError(f"{where}.gross", self.gross, f"net + tax = {expected}")
@@ -452,18 +172,20 @@ class TaxGroup:
     Money('250.00', 'RUB')
     """
 
-    category: str = attrs.field(converter=_c_category_required)
-    rate: Decimal = attrs.field(converter=_rate)
-    treatment: TaxTreatment = attrs.field(default=TaxTreatment.STANDARD, converter=_treatment)
-    net: Money = attrs.field(converter=_c_net_money)
-    tax: Money = attrs.field(converter=_c_tax_money)
-    gross: Money = attrs.field(converter=_c_gross_money)
-    note: str = attrs.field(default="", converter=_c_note)
+    _error_class: ClassVar[type[ValidationError]] = InvoicingError
+
+    category: str = attrs.field(converter=checks.TEXT)
+    rate: Decimal = attrs.field(converter=checks.RATE)
+    treatment: TaxTreatment = attrs.field(default=TaxTreatment.STANDARD, converter=checks.MEMBER)
+    net: Money = attrs.field(converter=checks.MONEY)
+    tax: Money = attrs.field(converter=checks.MONEY)
+    gross: Money = attrs.field(converter=checks.MONEY)
+    note: str = attrs.field(default="", converter=checks.FREE_TEXT)
 
     def __attrs_post_init__(self) -> None:
         cur = self.net.currency
-        _same("tax_groups.tax", self.tax, cur)
-        _same("tax_groups.gross", self.gross, cur)
+        checks.same_currency("tax_groups.tax", self.tax, cur, error=InvoicingError)
+        checks.same_currency("tax_groups.gross", self.gross, cur, error=InvoicingError)
         expected = _add(self.net.amount, self.tax.amount)
         if expected != self.gross.amount:
             raise InvoicingError("tax_groups.gross", self.gross, f"net + tax = {expected}")
@@ -482,24 +204,19 @@ class Totals:
     Money('22.00', 'RUB')
     """
 
-    net: Money = attrs.field(converter=_c_totals_net_money)
-    tax: Money = attrs.field(converter=_c_totals_tax_money)
-    gross: Money = attrs.field(converter=_c_totals_gross_money)
+    _error_class: ClassVar[type[ValidationError]] = InvoicingError
+    _field_prefix: ClassVar[str] = "totals."
+
+    net: Money = attrs.field(converter=checks.MONEY)
+    tax: Money = attrs.field(converter=checks.MONEY)
+    gross: Money = attrs.field(converter=checks.MONEY)
 
     def __attrs_post_init__(self) -> None:
-        _same("totals.tax", self.tax, self.net.currency)
-        _same("totals.gross", self.gross, self.net.currency)
+        checks.same_currency("totals.tax", self.tax, self.net.currency, error=InvoicingError)
+        checks.same_currency("totals.gross", self.gross, self.net.currency, error=InvoicingError)
         expected = _add(self.net.amount, self.tax.amount)
         if expected != self.gross.amount:
             raise InvoicingError("totals.gross", self.gross, f"net + tax = {expected}")
-
-
-def _kind(value: object) -> DocumentKind:
-    try:
-        return DocumentKind(value)
-    except ValueError:
-        choices = ", ".join(repr(k.value) for k in DocumentKind)
-        raise InvoicingError("kind", value, f"one of {choices}") from None
 
 
 @attrs.frozen(kw_only=True)
@@ -510,15 +227,11 @@ class DocumentRef:
     'INV-2026-000017'
     """
 
-    kind: DocumentKind = attrs.field(converter=_kind)
-    number: str = attrs.field(converter=_c_number_required)
-    issue_date: date = attrs.field(converter=_c_issue_date_date)
+    _error_class: ClassVar[type[ValidationError]] = InvoicingError
 
-
-def _optional_bank(value: object) -> BankAccount | None:
-    if value is not None and not isinstance(value, BankAccount):
-        raise InvoicingError("payment.bank", value, "a BankAccount or None")
-    return value
+    kind: DocumentKind = attrs.field(converter=checks.MEMBER)
+    number: str = attrs.field(converter=checks.TEXT)
+    issue_date: date = attrs.field(converter=checks.DAY)
 
 
 @attrs.frozen(kw_only=True)
@@ -530,60 +243,37 @@ class PaymentDetails:
     'Оплата по счету № 17 от 01.03.2026'
     """
 
-    bank: BankAccount | None = attrs.field(default=None, converter=_optional_bank)
-    purpose: str = attrs.field(default="", converter=_c_payment_purpose)
-    reference: str = attrs.field(default="", converter=_c_payment_reference)
-    instructions: str = attrs.field(default="", converter=_c_payment_instructions)
+    _error_class: ClassVar[type[ValidationError]] = InvoicingError
+    _field_prefix: ClassVar[str] = "payment."
 
-
-def _lines(value: object) -> tuple[DocumentLine, ...]:
-    return _tuple_of(DocumentLine, "lines", value)
-
-
-def _groups(value: object) -> tuple[TaxGroup, ...]:
-    return _tuple_of(TaxGroup, "tax_groups", value)
-
-
-def _refs(value: object) -> tuple[DocumentRef, ...]:
-    return _tuple_of(DocumentRef, "references", value)
-
-
-def _optional_number(value: object) -> str | None:
-    return None if value is None else _text("number", value, required=True)
-
-
-def _optional_payment(value: object) -> PaymentDetails | None:
-    if value is not None and not isinstance(value, PaymentDetails):
-        raise InvoicingError("payment", value, "a PaymentDetails or None")
-    return value
-
-
-def _c_prices_include_tax(value: object) -> bool:
-    if not isinstance(value, bool):
-        raise InvoicingError("prices_include_tax", value, "True or False")
-    return value
+    bank: BankAccount | None = attrs.field(default=None, converter=checks.INSTANCE)
+    purpose: str = attrs.field(default="", converter=checks.FREE_TEXT)
+    reference: str = attrs.field(default="", converter=checks.FREE_TEXT)
+    instructions: str = attrs.field(default="", converter=checks.FREE_TEXT)
 
 
 @attrs.frozen(kw_only=True)
 class _Billed:
     """The fields every document with lines shares (see :class:`Invoice`)."""
 
-    number: str | None = attrs.field(converter=_optional_number)
-    issue_date: date = attrs.field(converter=_c_issue_date_date)
-    seller: Party = attrs.field(converter=_c_seller)
-    buyer: Party = attrs.field(converter=_c_buyer)
-    currency: Currency = attrs.field(converter=_currency)
-    locale: str = attrs.field(converter=_locale)
-    lines: tuple[DocumentLine, ...] = attrs.field(converter=_lines)
-    tax_groups: tuple[TaxGroup, ...] = attrs.field(converter=_groups)
+    _error_class: ClassVar[type[ValidationError]] = InvoicingError
+
+    number: str | None = attrs.field(converter=checks.TEXT)
+    issue_date: date = attrs.field(converter=checks.DAY)
+    seller: Party = attrs.field(converter=checks.INSTANCE)
+    buyer: Party = attrs.field(converter=checks.INSTANCE)
+    currency: Currency = attrs.field(converter=checks.CURRENCY)
+    locale: str = attrs.field(converter=checks.LOCALE)
+    lines: tuple[DocumentLine, ...] = attrs.field(converter=checks.TUPLE)
+    tax_groups: tuple[TaxGroup, ...] = attrs.field(converter=checks.TUPLE)
     totals: Totals
-    prices_include_tax: bool = attrs.field(default=False, converter=_c_prices_include_tax)
-    tax_rounding: TaxRounding = attrs.field(default=TaxRounding.PER_LINE, converter=_tax_rounding)
-    tax_date: date | None = attrs.field(default=None, converter=_c_tax_date_opt_date)
-    period: Period | None = attrs.field(default=None, converter=_optional_period)
-    notes: tuple[str, ...] = attrs.field(default=(), converter=_c_notes_texts)
-    payment: PaymentDetails | None = attrs.field(default=None, converter=_optional_payment)
-    references: tuple[DocumentRef, ...] = attrs.field(default=(), converter=_refs)
+    prices_include_tax: bool = attrs.field(default=False, converter=checks.FLAG)
+    tax_rounding: TaxRounding = attrs.field(default=TaxRounding.PER_LINE, converter=checks.MEMBER)
+    tax_date: date | None = attrs.field(default=None, converter=checks.DAY)
+    period: Period | None = attrs.field(default=None, converter=checks.INSTANCE)
+    notes: tuple[str, ...] = attrs.field(default=(), converter=checks.TEXTS)
+    payment: PaymentDetails | None = attrs.field(default=None, converter=checks.INSTANCE)
+    references: tuple[DocumentRef, ...] = attrs.field(default=(), converter=checks.TUPLE)
 
     def __attrs_post_init__(self) -> None:
         _check_adds_up(self)
@@ -623,7 +313,7 @@ def _check_adds_up(doc: _Billed) -> None:
         for i, line in enumerate(doc.lines):
             if line.position != i + 1:
                 raise InvoicingError(f"lines[{i}].position", line.position, f"{i + 1}")
-            _same(f"lines[{i + 1}].net", line.net, cur)
+            checks.same_currency(f"lines[{i + 1}].net", line.net, cur, error=InvoicingError)
             key = (line.tax_category, line.tax_rate, line.treatment)
             acc = sums.setdefault(key, [_ZERO, _ZERO, _ZERO])
             acc[0] += line.net.amount
@@ -639,7 +329,7 @@ def _check_adds_up(doc: _Billed) -> None:
             )
         total = [_ZERO, _ZERO, _ZERO]
         for group in doc.tax_groups:
-            _same("tax_groups.net", group.net, cur)
+            checks.same_currency("tax_groups.net", group.net, cur, error=InvoicingError)
             acc = sums[group.key]
             for j, name in enumerate(("net", "tax", "gross")):
                 value: Money = getattr(group, name)
@@ -652,19 +342,11 @@ def _check_adds_up(doc: _Billed) -> None:
                 total[j] += value.amount
         for j, name in enumerate(("net", "tax", "gross")):
             value = getattr(doc.totals, name)
-            _same(f"totals.{name}", value, cur)
+            checks.same_currency(f"totals.{name}", value, cur, error=InvoicingError)
             if value.amount != total[j]:
                 raise InvoicingError(
                     f"totals.{name}", value, f"the sum of the tax groups, {total[j]}"
                 )
-
-
-def _invoice_kind(value: object) -> InvoiceKind:
-    try:
-        return InvoiceKind(value)
-    except ValueError:
-        choices = ", ".join(repr(k.value) for k in InvoiceKind)
-        raise InvoicingError("invoice_kind", value, f"one of {choices}") from None
 
 
 @attrs.frozen(kw_only=True)
@@ -683,17 +365,20 @@ class Invoice(_Billed):
     (:class:`InvoiceKind`). Build one with
     :func:`~billkit.invoicing.build_invoice` and friends.
 
-    >>> from billkit.invoicing import Item, build_invoice
-    >>> seller = Party(kind="legal_entity", country="UA", name='ТОВ "Розсилка"')
-    >>> buyer = Party(kind="individual", country="UA", name="Олена Коваль")
+    >>> from billkit.invoicing import DocumentTerms, Item, build_invoice
+    >>> terms = DocumentTerms(seller=Party(kind="legal_entity", country="UA", name='ТОВ "Розсилка"'),
+    ...                       buyer=Party(kind="individual", country="UA", name="Олена Коваль"),
+    ...                       rules=None)
     >>> inv = build_invoice([Item(description="Email Start", unit_price=Money("300.00", "UAH"))],
-    ...                     seller=seller, buyer=buyer, issue_date=date(2026, 3, 1), rules=None)
+    ...                     terms, issue_date=date(2026, 3, 1))
     >>> isinstance(inv, Invoice), inv.is_draft, inv.totals.gross   # 300.00 + 20 %
     (True, True, Money('360.00', 'UAH'))
     """
 
-    invoice_kind: InvoiceKind = attrs.field(default=InvoiceKind.ONE_OFF, converter=_invoice_kind)
-    due_date: date | None = attrs.field(default=None, converter=_c_due_date_opt_date)
+    _error_class: ClassVar[type[ValidationError]] = InvoicingError
+
+    invoice_kind: InvoiceKind = attrs.field(default=InvoiceKind.ONE_OFF, converter=checks.MEMBER)
+    due_date: date | None = attrs.field(default=None, converter=checks.DAY)
 
     @property
     def kind(self) -> DocumentKind:
@@ -707,16 +392,18 @@ class Proforma(_Billed):
     for the customer to approve. Same fields as :class:`Invoice`, with
     ``due_date`` the date to approve and pay by.
 
-    >>> from billkit.invoicing import Item, build_proforma
+    >>> from billkit.invoicing import DocumentTerms, Item, build_proforma
+    >>> terms = DocumentTerms(seller=Party(kind="legal_entity", country="IT", name="A"),
+    ...                       buyer=Party(kind="legal_entity", country="IT", name="B"), rules=None)
     >>> pf = build_proforma([Item(description="Plan M", unit_price=Money("100", "EUR"))],
-    ...                     seller=Party(kind="legal_entity", country="IT", name="A"),
-    ...                     buyer=Party(kind="legal_entity", country="IT", name="B"),
-    ...                     issue_date=date(2026, 3, 31), number="PF-1", rules=None)
+    ...                     terms, issue_date=date(2026, 3, 31), number="PF-1")
     >>> isinstance(pf, Proforma), pf.kind.value, pf.ref.number
     (True, 'proforma', 'PF-1')
     """
 
-    due_date: date | None = attrs.field(default=None, converter=_c_due_date_opt_date)
+    _error_class: ClassVar[type[ValidationError]] = InvoicingError
+
+    due_date: date | None = attrs.field(default=None, converter=checks.DAY)
 
     @property
     def kind(self) -> DocumentKind:
@@ -730,11 +417,12 @@ class Act(_Billed):
     the services rendered over ``period``, signed by both parties. Same fields
     as :class:`Invoice` without a due date.
 
-    >>> from billkit.invoicing import Item, build_act
+    >>> from billkit.invoicing import DocumentTerms, Item, build_act
+    >>> terms = DocumentTerms(seller=Party(kind="legal_entity", country="RU", name="Хостинг"),
+    ...                       buyer=Party(kind="individual", country="RU", name="Аня"),
+    ...                       prices_include_tax=True, rules=None)
     >>> act = build_act([Item(description="VPS, March", unit_price=Money("250.00", "RUB"))],
-    ...                 seller=Party(kind="legal_entity", country="RU", name="Хостинг"),
-    ...                 buyer=Party(kind="individual", country="RU", name="Аня"),
-    ...                 issue_date=date(2025, 3, 31), prices_include_tax=True, rules=None)
+    ...                 terms, issue_date=date(2025, 3, 31))
     >>> isinstance(act, Act), act.totals.tax   # 250 x 20 / 120 = 41.666...
     (True, Money('41.67', 'RUB'))
     """
@@ -754,29 +442,26 @@ class CreditNote(_Billed):
     :func:`~billkit.invoicing.build_credit_note`, which refuses to credit more
     than is left of the original, per tax rate.
 
-    >>> from billkit.invoicing import Item, build_credit_note, build_invoice
+    >>> from billkit.invoicing import DocumentTerms, Item, build_credit_note, build_invoice
+    >>> terms = DocumentTerms(seller=Party(kind="legal_entity", country="IT", name="Chat"),
+    ...                       buyer=Party(kind="legal_entity", country="IT", name="Cliente"),
+    ...                       rules=None)
     >>> inv = build_invoice([Item(description="Growth", unit_price=Money("49.00", "EUR"))],
-    ...                     seller=Party(kind="legal_entity", country="IT", name="Chat"),
-    ...                     buyer=Party(kind="legal_entity", country="IT", name="Cliente"),
-    ...                     issue_date=date(2026, 3, 1), number="7", rules=None)
+    ...                     terms, issue_date=date(2026, 3, 1), number="7")
     >>> cn = build_credit_note(inv, number="NC-1", issue_date=date(2026, 3, 2), reason="void")
     >>> isinstance(cn, CreditNote), cn.corrects.number, cn.totals.gross
     (True, '7', Money('59.78', 'EUR'))
     """
 
-    corrects: DocumentRef = attrs.field(converter=_c_corrects_ref)
-    reason: str = attrs.field(default="", converter=_c_reason)
+    _error_class: ClassVar[type[ValidationError]] = InvoicingError
+
+    corrects: DocumentRef = attrs.field(converter=checks.INSTANCE)
+    reason: str = attrs.field(default="", converter=checks.FREE_TEXT)
 
     @property
     def kind(self) -> DocumentKind:
         """:attr:`DocumentKind.CREDIT_NOTE`."""
         return DocumentKind.CREDIT_NOTE
-
-
-def _ref(field: str, value: object) -> DocumentRef:
-    if not isinstance(value, DocumentRef):
-        raise InvoicingError(field, value, "a DocumentRef")
-    return value
 
 
 @attrs.frozen(kw_only=True)
@@ -787,19 +472,22 @@ class Receipt(_Billed):
     ``'bank_transfer'``...), ``payment_reference`` the payment's id or the
     bank's reference. The lines say what the payment paid for.
 
-    >>> from billkit.invoicing import Item, build_receipt
+    >>> from billkit.invoicing import DocumentTerms, Item, build_receipt
+    >>> terms = DocumentTerms(seller=Party(kind="legal_entity", country="IT", name="Chat"),
+    ...                       buyer=Party(kind="individual", country="IT", name="Mario"),
+    ...                       rules=None)
     >>> r = build_receipt([Item(description="Top-up", unit_price=Money("120.00", "EUR"))],
-    ...                   seller=Party(kind="legal_entity", country="IT", name="Chat"),
-    ...                   buyer=Party(kind="individual", country="IT", name="Mario"),
-    ...                   issue_date=date(2026, 3, 2), paid_on=date(2026, 3, 2), method="card",
-    ...                   rules=None)
+    ...                   terms, issue_date=date(2026, 3, 2), paid_on=date(2026, 3, 2),
+    ...                   method="card")
     >>> isinstance(r, Receipt), r.totals.tax   # 120 x 22 / 122 = 21.639...
     (True, Money('21.64', 'EUR'))
     """
 
-    paid_on: date = attrs.field(converter=_c_paid_on_date)
-    method: str = attrs.field(default="", converter=_c_method)
-    payment_reference: str = attrs.field(default="", converter=_c_payment_reference2)
+    _error_class: ClassVar[type[ValidationError]] = InvoicingError
+
+    paid_on: date = attrs.field(converter=checks.DAY)
+    method: str = attrs.field(default="", converter=checks.FREE_TEXT)
+    payment_reference: str = attrs.field(default="", converter=checks.FREE_TEXT)
 
     @property
     def kind(self) -> DocumentKind:
@@ -821,32 +509,24 @@ class ReconciliationRow:
     Money('22.4137', 'RUB')
     """
 
-    on: date = attrs.field(converter=_c_on_date)
-    description: str = attrs.field(converter=_c_description)
-    debit: Money = attrs.field(converter=_c_debit_money)
-    credit: Money = attrs.field(converter=_c_credit_money)
-    reference: str = attrs.field(default="", converter=_c_reference)
-    entry_kind: str = attrs.field(default="", converter=_c_entry_kind)
-    key: str = attrs.field(default="", converter=_c_key)
+    _error_class: ClassVar[type[ValidationError]] = InvoicingError
+
+    on: date = attrs.field(converter=checks.DAY)
+    description: str = attrs.field(converter=checks.FREE_TEXT)
+    debit: Money = attrs.field(converter=checks.MONEY)
+    credit: Money = attrs.field(converter=checks.MONEY)
+    reference: str = attrs.field(default="", converter=checks.FREE_TEXT)
+    entry_kind: str = attrs.field(default="", converter=checks.FREE_TEXT)
+    key: str = attrs.field(default="", converter=checks.FREE_TEXT)
 
     def __attrs_post_init__(self) -> None:
-        _same("credit", self.credit, self.debit.currency)
+        checks.same_currency("credit", self.credit, self.debit.currency, error=InvoicingError)
         if self.debit.amount < 0 or self.credit.amount < 0:
             raise InvoicingError("debit", (self.debit, self.credit), "amounts of zero or more")
         if bool(self.debit.amount) == bool(self.credit.amount):
             raise InvoicingError(
                 "debit", (self.debit, self.credit), "exactly one of debit and credit above zero"
             )
-
-
-def _rows(value: object) -> tuple[ReconciliationRow, ...]:
-    return _tuple_of(ReconciliationRow, "rows", value)
-
-
-def _period(value: object) -> Period:
-    if not isinstance(value, Period):
-        raise InvoicingError("period", value, "a Period")
-    return value
 
 
 @attrs.frozen(kw_only=True)
@@ -878,29 +558,31 @@ class ReconciliationStatement:
     Money('-77.5863', 'RUB')
     """
 
-    number: str | None = attrs.field(converter=_optional_number)
-    issue_date: date = attrs.field(converter=_c_issue_date_date)
-    seller: Party = attrs.field(converter=_c_seller)
-    buyer: Party = attrs.field(converter=_c_buyer)
-    currency: Currency = attrs.field(converter=_currency)
-    locale: str = attrs.field(converter=_locale)
-    period: Period = attrs.field(converter=_period)
-    opening_balance: Money = attrs.field(converter=_c_opening_balance_money)
-    rows: tuple[ReconciliationRow, ...] = attrs.field(converter=_rows)
-    debit_total: Money = attrs.field(converter=_c_debit_total_money)
-    credit_total: Money = attrs.field(converter=_c_credit_total_money)
-    closing_balance: Money = attrs.field(converter=_c_closing_balance_money)
-    notes: tuple[str, ...] = attrs.field(default=(), converter=_c_notes_texts)
+    _error_class: ClassVar[type[ValidationError]] = InvoicingError
+
+    number: str | None = attrs.field(converter=checks.TEXT)
+    issue_date: date = attrs.field(converter=checks.DAY)
+    seller: Party = attrs.field(converter=checks.INSTANCE)
+    buyer: Party = attrs.field(converter=checks.INSTANCE)
+    currency: Currency = attrs.field(converter=checks.CURRENCY)
+    locale: str = attrs.field(converter=checks.LOCALE)
+    period: Period = attrs.field(converter=checks.INSTANCE)
+    opening_balance: Money = attrs.field(converter=checks.MONEY)
+    rows: tuple[ReconciliationRow, ...] = attrs.field(converter=checks.TUPLE)
+    debit_total: Money = attrs.field(converter=checks.MONEY)
+    credit_total: Money = attrs.field(converter=checks.MONEY)
+    closing_balance: Money = attrs.field(converter=checks.MONEY)
+    notes: tuple[str, ...] = attrs.field(default=(), converter=checks.TEXTS)
 
     def __attrs_post_init__(self) -> None:
         cur = self.currency
         for name in ("opening_balance", "debit_total", "credit_total", "closing_balance"):
-            _same(name, getattr(self, name), cur)
+            checks.same_currency(name, getattr(self, name), cur, error=InvoicingError)
         with decimal.localcontext(CONTEXT):
             debits = credits = _ZERO
             last: date | None = None
             for i, row in enumerate(self.rows):
-                _same(f"rows[{i}].debit", row.debit, cur)
+                checks.same_currency(f"rows[{i}].debit", row.debit, cur, error=InvoicingError)
                 if row.on not in self.period:
                     raise InvoicingError(f"rows[{i}].on", row.on, f"a day of {self.period}")
                 if last is not None and row.on < last:

@@ -33,15 +33,16 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
-from types import MappingProxyType
-from typing import Any, Final, Generic, TypeVar
+from datetime import date, timedelta
+from typing import Any, ClassVar, Final, Generic, TypeVar
 
 import attrs
 from moneyed import Money
 
+from billkit import _checks as checks
 from billkit._kinds import StatementState
-from billkit.errors import InvoicingError, TransitionError
+from billkit._states import Machine
+from billkit.errors import InvoicingError, ValidationError
 
 __all__ = [
     "INVOICE_LIFECYCLE",
@@ -63,28 +64,21 @@ __all__ = [
 S = TypeVar("S", bound=enum.Enum)
 
 
-def _table(value: object) -> Mapping[object, Mapping[str, object]]:
-    if not isinstance(value, Mapping):
+def _table(value: object) -> dict[object, dict[str, object]]:
+    if not isinstance(value, Mapping) or not all(isinstance(v, Mapping) for v in value.values()):
         raise InvoicingError("transitions", value, "a mapping of state to {event: next state}")
-    return MappingProxyType({k: MappingProxyType(dict(v)) for k, v in value.items()})
-
-
-# Named converters (mypy's attrs plugin needs named functions).
-
-
-def _c_detail(value: object) -> str:
-    return _text("detail", value)
-
-
-def _c_proforma_required(value: object) -> str:
-    return _text("proforma", value, required=True)
+    return {k: dict(v) for k, v in value.items()}
 
 
 @attrs.frozen(kw_only=True)
 class Lifecycle(Generic[S]):
     """A state machine as data: ``transitions[state][event]`` is the next state.
 
-    States missing from ``transitions`` (or with no events) are final.
+    States missing from ``transitions`` (or with no events) are final. The
+    moves run on :class:`billkit._states.Machine`, the one state-machine
+    helper of billkit: :meth:`apply` is the one verb, a refused event raises
+    :class:`~billkit.errors.TransitionError` naming the state and the events
+    allowed from it (sorted).
 
     >>> class Door(enum.Enum):
     ...     SHUT = "shut"
@@ -99,7 +93,7 @@ class Lifecycle(Generic[S]):
     billkit.errors.TransitionError: door in state 'open' cannot 'open'; allowed: 'shut'
     """
 
-    subject: str
+    subject: str = attrs.field(converter=checks.TEXT)
     states: type[S]
     transitions: Mapping[S, Mapping[str, S]] = attrs.field(
         converter=_table,
@@ -107,41 +101,44 @@ class Lifecycle(Generic[S]):
         hash=False,
         repr=False,
     )
+    _machine: Machine[S, str] = attrs.field(
+        init=False,
+        eq=False,
+        hash=False,
+        repr=False,
+        default=attrs.Factory(lambda self: self._build(), takes_self=True),
+    )
+
+    _error_class: ClassVar[type[ValidationError]] = InvoicingError
+
+    def _build(self) -> Machine[S, str]:
+        table = {
+            (state, event): after
+            for state, moves in self.transitions.items()
+            for event, after in sorted(moves.items())
+        }
+        return Machine(self.subject, self.states, table, error=InvoicingError)
 
     def state(self, value: S | str) -> S:
         """``value`` as one of :attr:`states` (its member or its value)."""
-        if isinstance(value, self.states):
-            return value
-        try:
-            return self.states(value)
-        except ValueError:
-            choices = ", ".join(repr(s.value) for s in self.states)
-            raise InvoicingError(
-                "state", value, f"one of the {self.subject} states: {choices}"
-            ) from None
+        return self._machine.state(value)
 
     def allowed(self, state: S | str) -> tuple[str, ...]:
         """The events allowed from ``state``, sorted."""
-        return tuple(sorted(self.transitions.get(self.state(state), {})))
+        return self._machine.allowed(state)
 
     def can(self, state: S | str, event: str) -> bool:
         """Whether ``event`` is allowed from ``state``."""
-        return event in self.transitions.get(self.state(state), {})
+        return isinstance(event, str) and self._machine.can(state, event)
 
     def is_final(self, state: S | str) -> bool:
         """Whether no event leaves ``state``."""
-        return not self.allowed(state)
+        return self._machine.is_final(state)
 
     def apply(self, state: S | str, event: str) -> S:
         """The state after ``event``; a :class:`~billkit.errors.TransitionError`
         naming the state and the allowed events if it is not allowed."""
-        current = self.state(state)
-        found = self.transitions.get(current, {}).get(event)
-        if found is None:
-            raise TransitionError(
-                self.subject, str(current.value), str(event), self.allowed(current)
-            )
-        return found
+        return self._machine.apply(state, event)
 
 
 # --------------------------------------------------------------------------- invoices
@@ -210,11 +207,8 @@ def refund_event(total: Money, refunded: Money) -> str:
     ...
     billkit.errors.InvoicingError: refunded = Money('122.01', 'EUR'): expected an amount above zero and at most the total, 122.00 EUR
     """
-    for field, value in (("total", total), ("refunded", refunded)):
-        if not isinstance(value, Money):
-            raise InvoicingError(field, value, "a Money")
-    if refunded.currency != total.currency:
-        raise InvoicingError("refunded", refunded, f"an amount in {total.currency.code}")
+    checks.money("total", total, error=InvoicingError)
+    checks.money("refunded", refunded, total.currency, error=InvoicingError)
     if not 0 < refunded.amount <= total.amount:
         raise InvoicingError(
             "refunded",
@@ -277,24 +271,6 @@ paid or (reject_receipt) back to sent.
 """
 
 
-def _text(field: str, value: object, *, required: bool = False) -> str:
-    if not isinstance(value, str):
-        raise InvoicingError(field, value, "a str")
-    if required and not value.strip():
-        raise InvoicingError(field, value, "a non-empty str")
-    return value
-
-
-def _day(field: str, value: object) -> date:
-    if isinstance(value, datetime) or not isinstance(value, date):
-        raise InvoicingError(field, value, "a datetime.date")
-    return value
-
-
-def _official_state(value: object) -> OfficialInvoiceState:
-    return OFFICIAL_INVOICE_LIFECYCLE.state(value)  # type: ignore[arg-type]
-
-
 @attrs.frozen(kw_only=True)
 class OfficialInvoiceFlow:
     """One period's proforma and official invoice at the attribution SaaS.
@@ -319,16 +295,18 @@ class OfficialInvoiceFlow:
     billkit.errors.TransitionError: official invoice in state 'proforma_issued' cannot 'send'; allowed: 'approve', 'reject'
     """
 
-    proforma: str = attrs.field(converter=_c_proforma_required)
+    _error_class: ClassVar[type[ValidationError]] = InvoicingError
+
+    proforma: str = attrs.field(converter=checks.TEXT)
     state: OfficialInvoiceState = attrs.field(
-        default=OfficialInvoiceState.PROFORMA_ISSUED, converter=_official_state
+        default=OfficialInvoiceState.PROFORMA_ISSUED, converter=checks.MEMBER
     )
-    number: str = ""
-    issued_on: date | None = None
-    due_on: date | None = None
-    scan: str = ""
-    receipt: str = ""
-    paid_on: date | None = None
+    number: str = attrs.field(default="", converter=checks.FREE_TEXT)
+    issued_on: date | None = attrs.field(default=None, converter=checks.DAY)
+    due_on: date | None = attrs.field(default=None, converter=checks.DAY)
+    scan: str = attrs.field(default="", converter=checks.FREE_TEXT)
+    receipt: str = attrs.field(default="", converter=checks.FREE_TEXT)
+    paid_on: date | None = attrs.field(default=None, converter=checks.DAY)
 
     def _to(self, event: str, **changes: Any) -> OfficialInvoiceFlow:
         state = OFFICIAL_INVOICE_LIFECYCLE.apply(self.state, event)
@@ -346,21 +324,22 @@ class OfficialInvoiceFlow:
         self, *, number: str, on: date, scan: str, payment_days: int = 10
     ) -> OfficialInvoiceFlow:
         """Finance issues official invoice ``number`` on ``on``, with its ``scan``."""
-        if isinstance(payment_days, bool) or not isinstance(payment_days, int) or payment_days < 0:
-            raise InvoicingError("payment_days", payment_days, "a whole number of days, 0 or more")
-        day = _day("on", on)
+        checks.whole("payment_days", payment_days, low=0, error=InvoicingError)
+        day = checks.day("on", on, error=InvoicingError)
         return self._to(
             "send",
-            number=_text("number", number, required=True),
+            number=checks.text("number", number, error=InvoicingError),
             issued_on=day,
             due_on=day + timedelta(days=payment_days),
-            scan=_text("scan", scan, required=True),
+            scan=checks.text("scan", scan, error=InvoicingError),
         )
 
     def upload_receipt(self, receipt: str, *, on: date) -> OfficialInvoiceFlow:
         """The customer uploads a bank receipt for the invoice on ``on``."""
         self._after_issue(on)
-        return self._to("upload_receipt", receipt=_text("receipt", receipt, required=True))
+        return self._to(
+            "upload_receipt", receipt=checks.text("receipt", receipt, error=InvoicingError)
+        )
 
     def reject_receipt(self) -> OfficialInvoiceFlow:
         """Finance refuses the uploaded receipt; the invoice is unpaid again."""
@@ -375,7 +354,7 @@ class OfficialInvoiceFlow:
         return self._to("pay", paid_on=self._after_issue(on))
 
     def _after_issue(self, on: date) -> date:
-        day = _day("on", on)
+        day = checks.day("on", on, error=InvoicingError)
         if self.issued_on is not None and day < self.issued_on:
             raise InvoicingError(
                 "on", day, f"a day on or after the invoice's issue ({self.issued_on})"
@@ -384,7 +363,7 @@ class OfficialInvoiceFlow:
 
     def is_blocked(self, on: date) -> bool:
         """Whether the account is blocked on day ``on`` for this invoice."""
-        day = _day("on", on)
+        day = checks.day("on", on, error=InvoicingError)
         return (
             self.state is OfficialInvoiceState.SENT_TO_CUSTOMER
             and self.due_on is not None
@@ -463,20 +442,6 @@ _FAILURE_MESSAGES: Final = {
 }
 
 
-def _payment_state(value: object) -> PaymentState:
-    return PAYMENT_LIFECYCLE.state(value)  # type: ignore[arg-type]
-
-
-def _failure(value: object) -> PaymentFailure | None:
-    if value is None:
-        return None
-    try:
-        return PaymentFailure(value)
-    except ValueError:
-        choices = ", ".join(repr(f.value) for f in PaymentFailure)
-        raise InvoicingError("reason", value, f"one of {choices}") from None
-
-
 @attrs.frozen(kw_only=True)
 class PaymentStatus:
     """A payment's state and, once failed, the reason (and the provider's
@@ -492,9 +457,11 @@ class PaymentStatus:
     billkit.errors.TransitionError: payment in state 'failed' cannot 'credit'; allowed: nothing (a final state)
     """
 
-    state: PaymentState = attrs.field(default=PaymentState.NEW, converter=_payment_state)
-    reason: PaymentFailure | None = attrs.field(default=None, converter=_failure)
-    detail: str = attrs.field(default="", converter=_c_detail)
+    _error_class: ClassVar[type[ValidationError]] = InvoicingError
+
+    state: PaymentState = attrs.field(default=PaymentState.NEW, converter=checks.MEMBER)
+    reason: PaymentFailure | None = attrs.field(default=None, converter=checks.MEMBER)
+    detail: str = attrs.field(default="", converter=checks.FREE_TEXT)
 
     def __attrs_post_init__(self) -> None:
         failed = self.state is PaymentState.FAILED
@@ -514,7 +481,7 @@ class PaymentStatus:
     def fail(self, reason: PaymentFailure | str, *, detail: str = "") -> PaymentStatus:
         """The payment failed for ``reason``."""
         state = PAYMENT_LIFECYCLE.apply(self.state, "fail")
-        return PaymentStatus(state=state, reason=_failure(reason), detail=detail)
+        return PaymentStatus(state=state, reason=reason, detail=detail)
 
 
 # --------------------------------------------------------------------------- statements
@@ -552,11 +519,8 @@ def statement_event(remaining: Money, paid: Money) -> str:
     >>> statement_event(Money("700.00", "RUB"), Money("700.00", "RUB"))
     'pay_in_full'
     """
-    for field, value in (("remaining", remaining), ("paid", paid)):
-        if not isinstance(value, Money):
-            raise InvoicingError(field, value, "a Money")
-    if paid.currency != remaining.currency:
-        raise InvoicingError("paid", paid, f"an amount in {remaining.currency.code}")
+    checks.money("remaining", remaining, error=InvoicingError)
+    checks.money("paid", paid, remaining.currency, error=InvoicingError)
     if paid.amount <= 0:
         raise InvoicingError("paid", paid, "an amount above zero")
     if remaining.amount <= 0:

@@ -23,12 +23,13 @@ from __future__ import annotations
 import enum
 import string
 from collections.abc import Iterable
-from datetime import date, datetime
-from typing import Final
+from datetime import date
+from typing import ClassVar, Final
 
 import attrs
 
-from billkit.errors import InvoicingError
+from billkit import _checks as checks
+from billkit.errors import InvoicingError, ValidationError
 
 __all__ = ["IssuedNumber", "NumberSeries", "Reset", "check_sequence", "next_number"]
 
@@ -45,13 +46,6 @@ class Reset(str, enum.Enum):
     MONTHLY = "monthly"
 
 
-def _reset(value: object) -> Reset:
-    try:
-        return Reset(value)
-    except ValueError:
-        raise InvoicingError("reset", value, "one of 'never', 'yearly', 'monthly'") from None
-
-
 _DEFAULT_TEMPLATES: Final = {
     Reset.NEVER: "{prefix}{number}",
     Reset.YEARLY: "{prefix}{year}-{number}",
@@ -60,35 +54,10 @@ _DEFAULT_TEMPLATES: Final = {
 _FIELDS: Final = frozenset({"prefix", "year", "yy", "month", "number"})
 
 
-def _whole(field: str, value: object, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise InvoicingError(field, value, f"a whole number from {low} to {high}")
-    return value
-
-
 def _prefix(value: object) -> str:
     if not isinstance(value, str) or "{" in value or "}" in value:
         raise InvoicingError("prefix", value, "a str without braces")
     return value
-
-
-# Named converters (mypy's attrs plugin needs named functions).
-
-
-def _c_counter_whole(value: object) -> int:
-    return _whole("counter", value, 0, 10**18)
-
-
-def _c_on_day(value: object) -> date:
-    return _day("on", value)
-
-
-def _c_padding_whole(value: object) -> int:
-    return _whole("padding", value, 0, 18)
-
-
-def _c_start_whole(value: object) -> int:
-    return _whole("start", value, 0, 10**18)
 
 
 @attrs.frozen(kw_only=True)
@@ -112,10 +81,16 @@ class NumberSeries:
     billkit.errors.InvoicingError: template = '{number}': expected {year} or {yy} in the numbers of a series that resets yearly
     """
 
+    _error_class: ClassVar[type[ValidationError]] = InvoicingError
+
     prefix: str = attrs.field(default="", converter=_prefix)
-    reset: Reset = attrs.field(default=Reset.YEARLY, converter=_reset)
-    padding: int = attrs.field(default=6, converter=_c_padding_whole)
-    start: int = attrs.field(default=1, converter=_c_start_whole)
+    reset: Reset = attrs.field(default=Reset.YEARLY, converter=checks.MEMBER)
+    padding: int = attrs.field(
+        default=6, converter=checks.WHOLE, metadata=checks.options(low=0, high=18)
+    )
+    start: int = attrs.field(
+        default=1, converter=checks.WHOLE, metadata=checks.options(low=0, high=10**18)
+    )
     template: str = attrs.field()
 
     @template.default
@@ -167,8 +142,8 @@ class NumberSeries:
 
     def format(self, counter: int, on: date) -> str:
         """The text of number ``counter`` issued on ``on``."""
-        _whole("counter", counter, 0, 10**18)
-        day = _day("on", on)
+        checks.whole("counter", counter, low=0, high=10**18, error=InvoicingError)
+        day = checks.day("on", on, error=InvoicingError)
         return self.template.format(
             prefix=self.prefix,
             year=f"{day.year:04d}",
@@ -176,12 +151,6 @@ class NumberSeries:
             month=f"{day.month:02d}",
             number=f"{counter:0{self.padding}d}" if self.padding else str(counter),
         )
-
-
-def _day(field: str, value: object) -> date:
-    if isinstance(value, datetime) or not isinstance(value, date):
-        raise InvoicingError(field, value, "a datetime.date")
-    return value
 
 
 @attrs.frozen(kw_only=True)
@@ -192,8 +161,10 @@ class IssuedNumber:
     41
     """
 
-    counter: int = attrs.field(converter=_c_counter_whole)
-    on: date = attrs.field(converter=_c_on_day)
+    _error_class: ClassVar[type[ValidationError]] = InvoicingError
+
+    counter: int = attrs.field(converter=checks.WHOLE, metadata=checks.options(low=0, high=10**18))
+    on: date = attrs.field(converter=checks.DAY)
     text: str
 
 
@@ -215,7 +186,7 @@ def next_number(series: NumberSeries, last: IssuedNumber | None, on: date) -> Is
     """
     if not isinstance(series, NumberSeries):
         raise InvoicingError("series", series, "a NumberSeries")
-    day = _day("on", on)
+    day = checks.day("on", on, error=InvoicingError)
     if last is None:
         counter = series.start
     else:

@@ -42,9 +42,9 @@ lines of 33.33 RUB at 22 % give 7.33 x 3 = 21.99 per line, but 99.99 x 0.22
 
 >>> from billkit.money import Money
 >>> lines = [Money("33.33", "RUB")] * 3
->>> sum(s.tax.amount for s in compute_taxes(lines, ["0.22"] * 3, rounding="per_line"))
+>>> sum(s.tax.amount for s in compute_taxes(lines, ["0.22"] * 3, tax_rounding="per_line"))
 Decimal('21.99')
->>> sum(s.tax.amount for s in compute_taxes(lines, ["0.22"] * 3, rounding="per_document"))
+>>> sum(s.tax.amount for s in compute_taxes(lines, ["0.22"] * 3, tax_rounding="per_document"))
 Decimal('22.00')
 >>> DEFAULT_TAXES.rate("RU", "standard", date(2025, 12, 31)).rate
 Decimal('0.20')
@@ -58,15 +58,15 @@ import decimal
 import enum
 import re
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from typing import Final
+from typing import TYPE_CHECKING, ClassVar, Final
 
 import attrs
 from moneyed import Money
 
-from billkit._frozen import FrozenDict
-from billkit.errors import InvoicingError
+from billkit import _checks as checks
+from billkit.errors import InvoicingError, ValidationError
 from billkit.money import (
     CONTEXT,
     DEFAULT_ROUNDING,
@@ -74,7 +74,6 @@ from billkit.money import (
     RoundingPolicy,
     TaxSplit,
     allocate,
-    to_rate,
 )
 
 __all__ = [
@@ -123,60 +122,47 @@ class TaxRounding(str, enum.Enum):
 
 
 def _treatment(value: object) -> TaxTreatment:
-    try:
-        return TaxTreatment(value)
-    except ValueError:
-        choices = ", ".join(repr(t.value) for t in TaxTreatment)
-        raise InvoicingError("treatment", value, f"one of {choices}") from None
+    return checks.member("treatment", value, TaxTreatment, error=InvoicingError)
 
 
 def _rounding(value: object) -> TaxRounding:
-    try:
-        return TaxRounding(value)
-    except ValueError:
-        raise InvoicingError("rounding", value, "'per_line' or 'per_document'") from None
+    return checks.member("tax_rounding", value, TaxRounding, error=InvoicingError)
 
 
-_COUNTRY: Final = re.compile(r"[A-Z]{2}")
 _CATEGORY: Final = re.compile(r"[a-z0-9_]+")
 
 
-def _country(value: object) -> str:
-    if not isinstance(value, str) or not _COUNTRY.fullmatch(value):
-        raise InvoicingError(
-            "country", value, "an ISO 3166-1 alpha-2 code in capitals, such as 'RU'"
-        )
-    return value
+def _table_country(value: object) -> str:
+    return checks.country("country", value, error=InvoicingError)
 
 
-def _category(value: object) -> str:
+def _category(field: str, value: object, *, error: type[ValidationError] = InvoicingError) -> str:
     if not isinstance(value, str) or not _CATEGORY.fullmatch(value):
-        raise InvoicingError(
-            "category",
-            value,
-            "a category name of lowercase letters, digits and '_', such as 'reduced'",
+        raise error(
+            field, value, "a category name of lowercase letters, digits and '_', such as 'reduced'"
         )
     return value
 
 
-def _day(field: str, value: object) -> date:
-    if isinstance(value, datetime) or not isinstance(value, date):
-        raise InvoicingError(field, value, "a datetime.date")
-    return value
-
-
-def _rate_value(value: object) -> Decimal:
-    rate = to_rate(value, "rate")
+def _tax_rate(
+    field: str, value: object, *, error: type[ValidationError] = InvoicingError
+) -> Decimal:
+    rate = checks.rate(field, value, error=error)
     if rate >= 1:
-        raise InvoicingError("rate", value, "a tax rate below 100 % (write '22%' or '0.22')")
+        raise error(field, value, "a tax rate below 100 % (write '22%' or '0.22')")
     return rate
 
 
-# Named converters (mypy's attrs plugin needs named functions).
+if TYPE_CHECKING:  # mypy's attrs plugin needs named functions (see billkit._checks)
 
+    def _COUNTRY(value: object) -> str: ...
+    def _CATEGORY_NAME(value: object) -> str: ...
+    def _TAX_RATE(value: object) -> Decimal: ...
 
-def _c_effective_from_day(value: object) -> date:
-    return _day("effective_from", value)
+else:
+    _COUNTRY = checks.converter(checks.country)
+    _CATEGORY_NAME = checks.converter(_category)
+    _TAX_RATE = checks.converter(_tax_rate)
 
 
 @attrs.frozen(kw_only=True)
@@ -191,11 +177,13 @@ class TaxRate:
     TaxRate(country='RU', category='standard', rate=Decimal('0.22'), effective_from=datetime.date(2026, 1, 1), name='VAT')
     """
 
-    country: str = attrs.field(converter=_country)
-    category: str = attrs.field(converter=_category)
-    rate: Decimal = attrs.field(converter=_rate_value)
-    effective_from: date = attrs.field(converter=_c_effective_from_day)
-    name: str = attrs.field(default="VAT")
+    _error_class: ClassVar[type[ValidationError]] = InvoicingError
+
+    country: str = attrs.field(converter=_COUNTRY)
+    category: str = attrs.field(converter=_CATEGORY_NAME)
+    rate: Decimal = attrs.field(converter=_TAX_RATE)
+    effective_from: date = attrs.field(converter=checks.DAY)
+    name: str = attrs.field(default="VAT", converter=checks.TEXT)
 
     @property
     def key(self) -> tuple[str, str, date]:
@@ -228,7 +216,7 @@ def _notes(value: object) -> Mapping[_NoteKey, str]:
     for key, text in value.items():
         if not (isinstance(key, tuple) and len(key) == 3):
             raise InvoicingError("notes", key, "a (country or '*', treatment, language) key")
-        country = key[0] if key[0] == "*" else _country(key[0])
+        country = key[0] if key[0] == "*" else _table_country(key[0])
         treatment = _treatment(key[1])
         language = key[2]
         if not isinstance(language, str) or not re.fullmatch(r"[a-z]{2,3}", language):
@@ -236,7 +224,7 @@ def _notes(value: object) -> Mapping[_NoteKey, str]:
         if not isinstance(text, str):
             raise InvoicingError(f"notes[{key!r}]", text, "a str")
         result[(country, treatment, language)] = text
-    return FrozenDict(result)
+    return checks.FrozenMap(result)
 
 
 @attrs.frozen(kw_only=True)
@@ -279,9 +267,9 @@ class TaxTable:
         ...
         billkit.errors.InvoicingError: tax_date = datetime.date(2003, 12, 31): expected a date with a 'standard' rate in RU (rates from 2004-01-01); add one with TaxTable.with_rate
         """
-        _country(country)
-        _category(category)
-        day = _day("tax_date", on)
+        _table_country(country)
+        _category("category", category)
+        day = checks.day("tax_date", on, error=InvoicingError)
         rows = [r for r in self.rates if r.country == country and r.category == category]
         if not rows:
             known = sorted({r.category for r in self.rates if r.country == country})
@@ -311,10 +299,10 @@ class TaxTable:
         >>> {c: r.rate for c, r in DEFAULT_TAXES.rates_on("RU", date(2026, 1, 1)).items()}
         {'reduced': Decimal('0.10'), 'simplified_5': Decimal('0.05'), 'simplified_7': Decimal('0.07'), 'standard': Decimal('0.22'), 'zero': Decimal('0.00')}
         """
-        day = _day("on", on)
+        day = checks.day("on", on, error=InvoicingError)
         found: dict[str, TaxRate] = {}
         for row in self.rates:
-            if row.country == _country(country) and row.effective_from <= day:
+            if row.country == _table_country(country) and row.effective_from <= day:
                 found[row.category] = row
         return dict(sorted(found.items()))
 
@@ -438,14 +426,9 @@ DEFAULT_TAXES: Final = TaxTable(
 
 
 def _money_list(amounts: Sequence[Money]) -> list[Money]:
-    if isinstance(amounts, (str, bytes)) or not isinstance(amounts, Iterable):
-        raise InvoicingError("amounts", amounts, "a sequence of Money")
-    items = list(amounts)
+    items = list(checks.tuple_of("amounts", amounts, Money, error=InvoicingError))
     for i, m in enumerate(items):
-        if not isinstance(m, Money):
-            raise InvoicingError(f"amounts[{i}]", m, "a Money")
-        if items and m.currency != items[0].currency:
-            raise InvoicingError(f"amounts[{i}]", m, f"an amount in {items[0].currency.code}")
+        checks.same_currency(f"amounts[{i}]", m, items[0].currency, error=InvoicingError)
     return items
 
 
@@ -454,9 +437,9 @@ def compute_taxes(
     rates: Sequence[DecimalLike],
     *,
     prices_include_tax: bool = False,
-    rounding: TaxRounding | str = TaxRounding.PER_LINE,
+    tax_rounding: TaxRounding | str = TaxRounding.PER_LINE,
     groups: Sequence[Hashable] | None = None,
-    policy: RoundingPolicy = DEFAULT_ROUNDING,
+    rounding: RoundingPolicy = DEFAULT_ROUNDING,
 ) -> list[TaxSplit]:
     """Net, tax and gross of each line of a document.
 
@@ -464,7 +447,7 @@ def compute_taxes(
     net amounts, or gross amounts when ``prices_include_tax``. ``rates`` are
     the lines' tax rates (fractions, or strings such as ``'22%'``).
 
-    With ``rounding='per_line'`` each line's tax is rounded on its own
+    With ``tax_rounding='per_line'`` each line's tax is rounded on its own
     (``net x rate``, or ``gross x rate / (1 + rate)`` for inclusive prices).
     With ``'per_document'`` the tax of each group of lines (``groups`` gives
     each line's group key; by default lines group by rate) is rounded once on
@@ -484,12 +467,12 @@ def compute_taxes(
     items = _money_list(amounts)
     if isinstance(rates, (str, bytes)) or not isinstance(rates, Iterable):
         raise InvoicingError("rates", rates, "a sequence of rates, one per amount")
-    rs = [to_rate(r, f"rates[{i}]") for i, r in enumerate(rates)]
+    rs = [checks.rate(f"rates[{i}]", r, error=InvoicingError) for i, r in enumerate(rates)]
     if len(rs) != len(items):
         raise InvoicingError("rates", list(rates), f"one rate per amount ({len(items)})")
-    if not isinstance(prices_include_tax, bool):
-        raise InvoicingError("prices_include_tax", prices_include_tax, "True or False")
-    mode = _rounding(rounding)
+    checks.flag("prices_include_tax", prices_include_tax, error=InvoicingError)
+    mode = _rounding(tax_rounding)
+    policy = rounding
     keys: list[Hashable] = list(rs) if groups is None else list(groups)
     if len(keys) != len(items):
         raise InvoicingError("groups", groups, f"one group key per amount ({len(items)})")

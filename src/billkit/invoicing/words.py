@@ -28,6 +28,7 @@ from typing import Final
 
 from moneyed import Money
 
+from billkit import _checks as checks
 from billkit.errors import InvoicingError, MissingDependencyError
 from billkit.money import CONTEXT, minor_units
 
@@ -80,9 +81,8 @@ def amount_in_words(
         raise InvoicingError("amount", amount, "a Money")
     if language not in WORDS_LANGUAGES:
         raise InvoicingError("language", language, f"one of {', '.join(WORDS_LANGUAGES)}")
-    for field, flag in (("minor_in_words", minor_in_words), ("capitalize", capitalize)):
-        if not isinstance(flag, bool):
-            raise InvoicingError(field, flag, "True or False")
+    checks.flag("minor_in_words", minor_in_words, error=InvoicingError)
+    checks.flag("capitalize", capitalize, error=InvoicingError)
     value = amount.amount
     if not value.is_finite() or value < 0:
         raise InvoicingError("amount", amount, "an amount of zero or more")

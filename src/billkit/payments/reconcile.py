@@ -40,6 +40,7 @@ from typing import Final
 
 import attrs
 
+from billkit import _checks as checks
 from billkit.errors import GatewayError, PaymentError
 from billkit.payments.types import (
     EventKind,
@@ -71,10 +72,8 @@ _BY_EVENT: Final = {
 }
 
 
-def _aware(value: object) -> datetime:
-    if not isinstance(value, datetime) or value.utcoffset() is None:
-        raise PaymentError("created", value, "a timezone-aware datetime")
-    return value
+def _created(value: object) -> datetime:
+    return checks.moment("created", value, error=PaymentError)
 
 
 @attrs.frozen(kw_only=True)
@@ -87,7 +86,7 @@ class PaymentAttempt:
     key: str
     request: PaymentRequest
     result: PaymentResult
-    created: datetime = attrs.field(converter=_aware)
+    created: datetime = attrs.field(converter=_created)
     checks: int = 0
     newly_succeeded: bool = False
 
@@ -173,7 +172,7 @@ def reconcile(
     """Every attempt, those due (open and past their :attr:`~PaymentAttempt.next_check`)
     refreshed from the gateway's own record. A gateway error or a timeout
     counts as a check and leaves the attempt as it was."""
-    _aware(now)
+    checks.moment("now", now, error=PaymentError)
     out = []
     for attempt in attempts:
         due = attempt.next_check
@@ -182,16 +181,16 @@ def reconcile(
                 attrs.evolve(attempt, newly_succeeded=False) if attempt.newly_succeeded else attempt
             )
             continue
-        checks = attempt.checks + 1
-        while checks < len(SCHEDULE) and attempt.created + SCHEDULE[checks] <= now:
-            checks += 1  # checks missed while nobody ran reconciliation count as done
+        done = attempt.checks + 1
+        while done < len(SCHEDULE) and attempt.created + SCHEDULE[done] <= now:
+            done += 1  # checks missed while nobody ran reconciliation count as done
         try:
             if attempt.reference:
                 result = gateway.get_payment(attempt.reference)
             else:
                 result = gateway.create_payment(attempt.request, attempt.key)
         except (GatewayError, PaymentError):
-            out.append(attrs.evolve(attempt, checks=checks, newly_succeeded=False))
+            out.append(attrs.evolve(attempt, checks=done, newly_succeeded=False))
             continue
-        out.append(attrs.evolve(attempt.observe(result), checks=checks))
+        out.append(attrs.evolve(attempt.observe(result), checks=done))
     return out

@@ -171,7 +171,7 @@ class _Payment:
     dispute: str = ""  # "", "open", "won", "lost"
 
 
-def _money(amount: Decimal, like: Money) -> Money:
+def _in_currency_of(amount: Decimal, like: Money) -> Money:
     return Money(amount, like.currency)
 
 
@@ -362,7 +362,7 @@ class SandboxGateway:
             refund = Refund(
                 reference=number,
                 payment=reference,
-                amount=_money(wanted, paid),
+                amount=_in_currency_of(wanted, paid),
                 status=RefundStatus.FAILED,
                 failure=Failure(code="refund_failed", message="The bank refused the refund."),
             )
@@ -371,7 +371,7 @@ class SandboxGateway:
             refund = Refund(
                 reference=number,
                 payment=reference,
-                amount=_money(wanted, paid),
+                amount=_in_currency_of(wanted, paid),
                 status=RefundStatus.SUCCEEDED,
             )
             self._emit(payment, EventKind.PAYMENT_REFUNDED, self._clock.now(), wanted)
@@ -458,7 +458,7 @@ class SandboxGateway:
             status=status,
             amount=payment.request.amount,
             provider="sandbox",
-            refunded=_money(payment.refunded, payment.request.amount),
+            refunded=_in_currency_of(payment.refunded, payment.request.amount),
             next_action=payment.next_action if status is PaymentStatus.REQUIRES_ACTION else None,
             failure=payment.failure if status is PaymentStatus.FAILED else None,
             raw_status="requires_capture" if payment.authorized_only else status.value,

@@ -28,11 +28,12 @@ import enum
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 import attrs
 from moneyed import Currency, Money
 
+from billkit import _checks as checks
 from billkit.credit.commission import PaymentMethod
 from billkit.errors import CurrencyMismatchError, PaymentError
 from billkit.money import currency_of, minor_units, to_money
@@ -57,7 +58,6 @@ __all__ = [
 ]
 
 _FINAL: Final = frozenset({"succeeded", "failed", "canceled"})
-_E = TypeVar("_E", bound=enum.Enum)
 
 
 class PaymentStatus(str, enum.Enum):
@@ -154,28 +154,20 @@ def _v_aware(instance: object, attribute: attrs.Attribute[Any], value: Any) -> N
         raise PaymentError(_field(instance, attribute), value, "a timezone-aware datetime")
 
 
-def _enum(kind: type[_E], field: str, value: object) -> _E:
-    try:
-        return kind(value)
-    except ValueError:
-        choices = ", ".join(repr(k.value) for k in kind)
-        raise PaymentError(field, value, f"one of {choices}") from None
-
-
 def _method_state(value: object) -> MethodState:
-    return _enum(MethodState, "state", value)
+    return checks.member("state", value, MethodState, error=PaymentError)
 
 
 def _payment_status(value: object) -> PaymentStatus:
-    return _enum(PaymentStatus, "status", value)
+    return checks.member("status", value, PaymentStatus, error=PaymentError)
 
 
 def _refund_status(value: object) -> RefundStatus:
-    return _enum(RefundStatus, "status", value)
+    return checks.member("status", value, RefundStatus, error=PaymentError)
 
 
 def _event_kind(value: object) -> EventKind:
-    return _enum(EventKind, "kind", value)
+    return checks.member("kind", value, EventKind, error=PaymentError)
 
 
 def _metadata(value: object) -> tuple[tuple[str, str], ...]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from types import MappingProxyType
 from typing import ClassVar, Final, TypeAlias
 
 import attrs
@@ -161,7 +160,7 @@ class InvoiceVoided:
 def _usage(value: object) -> Mapping[str, object]:
     if not isinstance(value, Mapping):
         raise SubscriptionError("usage", value, "a mapping of metric to quantity")
-    return MappingProxyType(dict(value))
+    return checks.FrozenMap(dict(value))
 
 
 @attrs.frozen(kw_only=True)

@@ -43,7 +43,6 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
-from types import MappingProxyType
 from typing import ClassVar, Final
 
 import attrs
@@ -183,7 +182,7 @@ def _leads(value: object) -> Mapping[str, int]:
         )
         for product, days in value.items()
     }
-    return MappingProxyType(dict(sorted(out.items())))
+    return checks.FrozenMap(dict(sorted(out.items())))
 
 
 @attrs.frozen(kw_only=True)

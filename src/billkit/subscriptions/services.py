@@ -33,7 +33,6 @@ import enum
 import functools
 from collections.abc import Iterable, Mapping
 from datetime import date
-from types import MappingProxyType
 from typing import ClassVar, Final
 
 import attrs
@@ -277,10 +276,10 @@ def _billed_map(value: object) -> Mapping[BillingMode, frozenset[ServiceState]]:
             checks.member(f"billed[{mode.value!r}]", s, ServiceState, error=SubscriptionError)
             for s in states
         )
-    return MappingProxyType(merged)
+    return checks.FrozenMap(merged)
 
 
-_DEFAULT_BILLED: Final = MappingProxyType(
+_DEFAULT_BILLED: Final = checks.FrozenMap(
     {
         BillingMode.DAILY: frozenset({SS.ACTIVE, SS.PROCESSING}),
         BillingMode.PERIODIC: frozenset(

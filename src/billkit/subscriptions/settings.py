@@ -9,7 +9,6 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from datetime import date
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 import attrs
@@ -124,7 +123,7 @@ else:
 _ALL: Final = Access(platform=True, outbound=True, inbound=True, workflows=True)
 _INBOUND_ONLY: Final = Access(platform=False, outbound=False, inbound=True, workflows=False)
 _NOTHING: Final = Access(platform=False, outbound=False, inbound=False, workflows=False)
-_DEFAULT_ACCESS: Final = MappingProxyType(
+_DEFAULT_ACCESS: Final = checks.FrozenMap(
     {
         S.TRIAL: _ALL,
         S.TRIAL_ENDED: _INBOUND_ONLY,
@@ -147,7 +146,7 @@ def _access_map(value: object) -> Mapping[SubscriptionState, Access]:
         if not isinstance(access, Access):
             raise SubscriptionError(f"access[{state.value!r}]", access, "an Access")
         merged[state] = access
-    return MappingProxyType(merged)
+    return checks.FrozenMap(merged)
 
 
 def _by_day(_: object, field: attrs.Attribute[ProrationPolicy], value: ProrationPolicy) -> None:

@@ -3,7 +3,7 @@
 :func:`to_render_document` turns an :class:`~billkit.invoicing.Invoice`,
 :class:`~billkit.invoicing.Proforma`, :class:`~billkit.invoicing.Act`,
 :class:`~billkit.invoicing.CreditNote`, :class:`~billkit.invoicing.Receipt` or
-:class:`~billkit.invoicing.ReconciliationStatement` into what the renderers
+:class:`~billkit.invoicing.documents.ReconciliationStatement` into what the renderers
 draw. Choices made here, for every document:
 
 * the parties print with every identifier they carry (INN, KPP, OGRN or
@@ -86,14 +86,15 @@ def to_render_document(document: object) -> RenderDocument:
     >>> from datetime import date
     >>> from billkit.money import Money
     >>> from billkit.parties import Party
-    >>> from billkit.invoicing import Item, build_invoice
+    >>> from billkit.invoicing import DocumentTerms, Item, build_invoice
     >>> seller = Party(kind="legal_entity", country="RU", name="ООО Хостинг",
     ...                identifiers={"ru.inn": "7707083893"})
     >>> buyer = Party(kind="individual", country="RU", name="Аня Банана")
     >>> invoice = build_invoice(
     ...     [Item(description="VPS-1, месяц", unit="мес.", unit_price=Money("250.00", "RUB"))],
-    ...     seller=seller, buyer=buyer, number="17", issue_date=date(2025, 3, 1),
-    ...     prices_include_tax=True, locale="ru_RU", rules=None)
+    ...     DocumentTerms(seller=seller, buyer=buyer, prices_include_tax=True, locale="ru_RU",
+    ...                   rules=None),
+    ...     number="17", issue_date=date(2025, 3, 1))
     >>> doc = to_render_document(invoice)
     >>> doc.kind, doc.parties[0].fields[0], [t.label for t in doc.totals]
     ('invoice', Field(label='inn', value='7707083893'), ['total', 'tax_included', 'total_due'])

@@ -10,7 +10,8 @@ renderer never references a file or a remote address.
 
 >>> from datetime import date
 >>> from billkit.money import Money
->>> from billkit.invoicing.render import RenderDocument, TotalRow
+>>> from billkit.invoicing.render import RenderDocument
+>>> from billkit.invoicing.render.model import TotalRow
 >>> doc = RenderDocument(kind="invoice", number="<script>1</script>",
 ...                      issue_date=date(2026, 3, 5), locale="fa", currency="IRR",
 ...                      totals=[TotalRow(label="total_due", amount=Money("1250000", "IRR"))])

@@ -4,13 +4,13 @@ A :class:`RenderDocument` holds what a printed document shows and nothing it
 has to compute: every amount is already rounded, every tax row already added
 up. The PDF and HTML renderers only lay it out, translate its labels and
 format its values for its locale. Documents of :mod:`billkit.invoicing` are
-turned into one by :func:`~billkit.invoicing.render.to_render_document`; any
+turned into one by :func:`~billkit.invoicing.render.adapters.to_render_document`; any
 other source can build one directly.
 
 Labels (a field's ``label``, a column's ``label``, a party's ``role``, a
 total's ``label`` and the document ``kind``) are keys of the label catalog
 (``"due_date"``, ``"seller"``, ``"total_due"``, see
-:func:`~billkit.invoicing.render.label_keys`) translated into the document's
+:func:`~billkit.invoicing.render.labels.label_keys`) translated into the document's
 language; a label that is not a key prints as written. Cell values and other
 user text always print as written; wrap a key in :class:`Label` to have a
 cell translated.
@@ -39,17 +39,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Literal, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, ClassVar, Literal, TypeAlias, TypeVar
 
 import attrs
 from moneyed import Money
 
-from billkit.errors import InvoicingError
-from billkit.money import currency_of
+from billkit import _checks as checks
+from billkit.errors import InvoicingError, ValidationError
 from billkit.periods import Period
-
-if TYPE_CHECKING:  # pragma: no cover
-    from billkit.invoicing.render.options import RenderOptions
 
 __all__ = [
     "LANGUAGES",
@@ -80,12 +77,10 @@ class Label:
     'opening_balance'
     """
 
-    key: str = attrs.field()
+    _error_class: ClassVar[type[ValidationError]] = InvoicingError
+    _field_prefix: ClassVar[str] = "label."
 
-    @key.validator
-    def _check(self, _: object, value: object) -> None:
-        if not isinstance(value, str) or not value:
-            raise InvoicingError("label.key", value, "a non-empty label key such as 'total'")
+    key: str = attrs.field(converter=checks.TEXT)
 
 
 Value: TypeAlias = str | int | Decimal | Money | date | Period | Label | None
@@ -108,130 +103,6 @@ def _check_value(field: str, value: object) -> None:
         raise InvoicingError(field, value, "a finite amount")
 
 
-def _text(field: str, value: object, *, empty: bool = False) -> str:
-    if not isinstance(value, str) or (not empty and not value.strip()):
-        raise InvoicingError(field, value, "a non-empty str" if not empty else "a str")
-    return value
-
-
-def _texts(field: str, value: object) -> tuple[str, ...]:
-    if isinstance(value, str) or not isinstance(value, Iterable):
-        raise InvoicingError(field, value, "a list of str")
-    items = tuple(value)
-    for i, item in enumerate(items):
-        _text(f"{field}[{i}]", item, empty=True)
-    return items
-
-
-def _tuple(field: str, kind: type[_T], value: object) -> tuple[_T, ...]:
-    if isinstance(value, str) or not isinstance(value, Iterable):
-        raise InvoicingError(field, value, f"a list of {kind.__name__}")
-    items = tuple(value)
-    for i, item in enumerate(items):
-        if not isinstance(item, kind):
-            raise InvoicingError(f"{field}[{i}]", item, f"a {kind.__name__}")
-    return items
-
-
-# Named converters: attrs' mypy plugin reads only named functions.
-
-
-def _c_field_label(value: object) -> str:
-    return _text("field.label", value)
-
-
-def _c_party_role(value: object) -> str:
-    return _text("party.role", value)
-
-
-def _c_party_name(value: object) -> str:
-    return _text("party.name", value)
-
-
-def _c_party_lines(value: object) -> tuple[str, ...]:
-    return _texts("party.lines", value)
-
-
-def _c_party_fields(value: object) -> tuple[Field, ...]:
-    return _tuple("party.fields", Field, value)
-
-
-def _c_column_label(value: object) -> str:
-    return _text("column.label", value)
-
-
-def _c_table_columns(value: object) -> tuple[Column, ...]:
-    return _tuple("table.columns", Column, value)
-
-
-def _c_table_rows(value: object) -> tuple[tuple[Value, ...], ...]:
-    return _rows("table.rows", value)
-
-
-def _c_table_head_rows(value: object) -> tuple[tuple[Value, ...], ...]:
-    return _rows("table.head_rows", value)
-
-
-def _c_table_foot_rows(value: object) -> tuple[tuple[Value, ...], ...]:
-    return _rows("table.foot_rows", value)
-
-
-def _c_tax_net(value: object) -> Money:
-    return _money("tax.net", value)
-
-
-def _c_tax_tax(value: object) -> Money:
-    return _money("tax.tax", value)
-
-
-def _c_tax_gross(value: object) -> Money:
-    return _money("tax.gross", value)
-
-
-def _c_total_label(value: object) -> str:
-    return _text("total.label", value)
-
-
-def _c_total_amount(value: object) -> Money:
-    return _money("total.amount", value)
-
-
-def _c_kind(value: object) -> str:
-    return _text("kind", value)
-
-
-def _c_number(value: object) -> str:
-    return _text("number", value)
-
-
-def _c_fields(value: object) -> tuple[Field, ...]:
-    return _tuple("fields", Field, value)
-
-
-def _c_parties(value: object) -> tuple[PartyBlock, ...]:
-    return _tuple("parties", PartyBlock, value)
-
-
-def _c_tax_summary(value: object) -> tuple[TaxRow, ...]:
-    return _tuple("tax_summary", TaxRow, value)
-
-
-def _c_totals(value: object) -> tuple[TotalRow, ...]:
-    return _tuple("totals", TotalRow, value)
-
-
-def _c_payment(value: object) -> tuple[Field, ...]:
-    return _tuple("payment", Field, value)
-
-
-def _c_notes(value: object) -> tuple[str, ...]:
-    return _texts("notes", value)
-
-
-def _c_signatures(value: object) -> tuple[str, ...]:
-    return _texts("signatures", value)
-
-
 @attrs.frozen(kw_only=True)
 class Field:
     """A labelled value: ``INN 7701234567``, ``Due date 15.03.2026``.
@@ -240,7 +111,10 @@ class Field:
     'inn'
     """
 
-    label: str = attrs.field(converter=_c_field_label)
+    _error_class: ClassVar[type[ValidationError]] = InvoicingError
+    _field_prefix: ClassVar[str] = "field."
+
+    label: str = attrs.field(converter=checks.TEXT)
     value: Value = attrs.field()
 
     @value.validator
@@ -261,12 +135,15 @@ class PartyBlock:
     '7701234567'
     """
 
-    role: str = attrs.field(converter=_c_party_role)
-    name: str = attrs.field(converter=_c_party_name)
-    lines: tuple[str, ...] = attrs.field(default=(), converter=_c_party_lines)
+    _error_class: ClassVar[type[ValidationError]] = InvoicingError
+    _field_prefix: ClassVar[str] = "party."
+
+    role: str = attrs.field(converter=checks.TEXT)
+    name: str = attrs.field(converter=checks.TEXT)
+    lines: tuple[str, ...] = attrs.field(default=(), converter=checks.TUPLE)
     fields: tuple[Field, ...] = attrs.field(
         default=(),
-        converter=_c_party_fields,
+        converter=checks.TUPLE,
     )
 
 
@@ -304,31 +181,40 @@ class Column:
     True
     """
 
-    label: str = attrs.field(converter=_c_column_label)
+    _error_class: ClassVar[type[ValidationError]] = InvoicingError
+    _field_prefix: ClassVar[str] = "column."
+
+    label: str = attrs.field(converter=checks.TEXT)
     kind: ColumnKind = "text"
-    carry: bool = False
-    weight: int = 1
+    carry: bool = attrs.field(default=False, converter=checks.FLAG)
+    weight: int = attrs.field(default=1, converter=checks.WHOLE, metadata=checks.options(low=1))
 
     def __attrs_post_init__(self) -> None:
         if self.kind not in _KINDS:
             raise InvoicingError("column.kind", self.kind, f"one of {', '.join(_KINDS)}")
-        if not isinstance(self.carry, bool):
-            raise InvoicingError("column.carry", self.carry, "a bool")
         if self.carry and self.kind not in ("money", "number"):
             raise InvoicingError("column.carry", self.carry, "False for a non-number column")
-        if isinstance(self.weight, bool) or not isinstance(self.weight, int) or self.weight < 1:
-            raise InvoicingError("column.weight", self.weight, "an int of 1 or more")
 
 
-def _rows(field: str, value: object) -> tuple[tuple[Value, ...], ...]:
+def _rows(
+    field: str, value: object, *, error: type[ValidationError] = InvoicingError
+) -> tuple[tuple[Value, ...], ...]:
     if isinstance(value, str) or not isinstance(value, Iterable):
-        raise InvoicingError(field, value, "a list of rows (each a list of values)")
+        raise error(field, value, "a list of rows (each a list of values)")
     rows = []
     for i, row in enumerate(value):
         if isinstance(row, str) or not isinstance(row, Iterable):
-            raise InvoicingError(f"{field}[{i}]", row, "a list of values")
+            raise error(f"{field}[{i}]", row, "a list of values")
         rows.append(tuple(row))
     return tuple(rows)
+
+
+if TYPE_CHECKING:  # mypy's attrs plugin needs named functions (see billkit._checks)
+
+    def _ROWS(value: object) -> tuple[tuple[Value, ...], ...]: ...
+
+else:
+    _ROWS = checks.converter(_rows)
 
 
 @attrs.frozen(kw_only=True)
@@ -346,15 +232,18 @@ class LineTable:
     billkit.errors.InvoicingError: table.rows[0] = ('1', 2): expected 1 values, one per column
     """
 
-    columns: tuple[Column, ...] = attrs.field(converter=_c_table_columns)
-    rows: tuple[tuple[Value, ...], ...] = attrs.field(converter=_c_table_rows)
+    _error_class: ClassVar[type[ValidationError]] = InvoicingError
+    _field_prefix: ClassVar[str] = "table."
+
+    columns: tuple[Column, ...] = attrs.field(converter=checks.TUPLE)
+    rows: tuple[tuple[Value, ...], ...] = attrs.field(converter=_ROWS)
     head_rows: tuple[tuple[Value, ...], ...] = attrs.field(
         default=(),
-        converter=_c_table_head_rows,
+        converter=_ROWS,
     )
     foot_rows: tuple[tuple[Value, ...], ...] = attrs.field(
         default=(),
-        converter=_c_table_foot_rows,
+        converter=_ROWS,
     )
 
     def __attrs_post_init__(self) -> None:
@@ -380,18 +269,6 @@ class LineTable:
                         )
 
 
-def _rate(value: object) -> Decimal | None:
-    if value is None or (isinstance(value, Decimal) and value.is_finite() and value >= 0):
-        return value
-    raise InvoicingError("tax.rate", value, "a Decimal fraction (0.22 for 22%) or None")
-
-
-def _money(field: str, value: object) -> Money:
-    if not isinstance(value, Money) or not value.amount.is_finite():
-        raise InvoicingError(field, value, "a Money")
-    return value
-
-
 @attrs.frozen(kw_only=True)
 class TaxRow:
     """One tax rate's totals: ``net + tax == gross``, checked.
@@ -407,22 +284,24 @@ class TaxRow:
     billkit.errors.InvoicingError: tax.gross = Money('121.00', 'RUB'): expected net + tax = 122.00 RUB
     """
 
-    rate: Decimal | None = attrs.field(converter=_rate)
-    net: Money = attrs.field(converter=_c_tax_net)
-    tax: Money = attrs.field(converter=_c_tax_tax)
-    gross: Money = attrs.field(converter=_c_tax_gross)
-    label: str | None = None
+    _error_class: ClassVar[type[ValidationError]] = InvoicingError
+    _field_prefix: ClassVar[str] = "tax."
+
+    rate: Decimal | None = attrs.field(converter=checks.DECIMAL, metadata=checks.options(low=0))
+    net: Money = attrs.field(converter=checks.MONEY)
+    tax: Money = attrs.field(converter=checks.MONEY)
+    gross: Money = attrs.field(converter=checks.MONEY)
+    label: str | None = attrs.field(default=None, converter=checks.TEXT)
 
     def __attrs_post_init__(self) -> None:
-        if not self.net.currency == self.tax.currency == self.gross.currency:
-            raise InvoicingError("tax", self, "net, tax and gross in one currency")
+        code = self.net.currency.code
+        checks.same_currency("tax.tax", self.tax, code, error=InvoicingError)
+        checks.same_currency("tax.gross", self.gross, code, error=InvoicingError)
         if self.net.amount + self.tax.amount != self.gross.amount:
             expected = self.net.amount + self.tax.amount
             raise InvoicingError(
                 "tax.gross", self.gross, f"net + tax = {expected} {self.gross.currency.code}"
             )
-        if self.label is not None:
-            _text("tax.label", self.label)
 
 
 @attrs.frozen(kw_only=True)
@@ -435,33 +314,41 @@ class TotalRow:
     True
     """
 
-    label: str = attrs.field(converter=_c_total_label)
-    amount: Money = attrs.field(converter=_c_total_amount)
-    strong: bool = False
+    _error_class: ClassVar[type[ValidationError]] = InvoicingError
+    _field_prefix: ClassVar[str] = "total."
+
+    label: str = attrs.field(converter=checks.TEXT)
+    amount: Money = attrs.field(converter=checks.MONEY)
+    strong: bool = attrs.field(default=False, converter=checks.FLAG)
 
 
-def _locale(value: object) -> str:
+def _renderable_locale(
+    field: str, value: object, *, error: type[ValidationError] = InvoicingError
+) -> str:
     if not isinstance(value, str):
-        raise InvoicingError("locale", value, f"a locale of one of {', '.join(LANGUAGES)}")
+        raise error(field, value, f"a locale of one of {', '.join(LANGUAGES)}")
     normal = value.replace("-", "_")
     if normal.split("_")[0].lower() not in LANGUAGES:
-        raise InvoicingError(
-            "locale", value, f"a locale of one of {', '.join(LANGUAGES)} such as 'ru' or 'fa_IR'"
+        raise error(
+            field, value, f"a locale of one of {', '.join(LANGUAGES)} such as 'ru' or 'fa_IR'"
         )
     return normal
 
 
-def _currency_code(value: object) -> str:
-    try:
-        return currency_of(value).code  # type: ignore[arg-type]
-    except Exception:
-        raise InvoicingError("currency", value, "an ISO 4217 currency code such as 'RUB'") from None
+def _currency_code(
+    field: str, value: object, *, error: type[ValidationError] = InvoicingError
+) -> str:
+    return checks.currency(field, value, error=error).code
 
 
-def _issue_date(value: object) -> date:
-    if isinstance(value, datetime) or not isinstance(value, date):
-        raise InvoicingError("issue_date", value, "a datetime.date")
-    return value
+if TYPE_CHECKING:  # mypy's attrs plugin needs named functions (see billkit._checks)
+
+    def _LOCALE(value: object) -> str: ...
+    def _CURRENCY_CODE(value: object) -> str: ...
+
+else:
+    _LOCALE = checks.converter(_renderable_locale)
+    _CURRENCY_CODE = checks.converter(_currency_code)
 
 
 @attrs.frozen(kw_only=True)
@@ -480,47 +367,42 @@ class RenderDocument:
     :data:`LANGUAGES` (``"ru"``, ``"it_IT"``, ``"fa_IR"``).
     """
 
-    kind: str = attrs.field(converter=_c_kind)
-    number: str = attrs.field(converter=_c_number)
-    issue_date: date = attrs.field(converter=_issue_date)
-    locale: str = attrs.field(converter=_locale)
-    currency: str = attrs.field(converter=_currency_code)
-    title: str | None = None
+    _error_class: ClassVar[type[ValidationError]] = InvoicingError
+
+    kind: str = attrs.field(converter=checks.TEXT)
+    number: str = attrs.field(converter=checks.TEXT)
+    issue_date: date = attrs.field(converter=checks.DAY)
+    locale: str = attrs.field(converter=_LOCALE)
+    currency: str = attrs.field(converter=_CURRENCY_CODE)
+    title: str | None = attrs.field(default=None, converter=checks.TEXT)
     fields: tuple[Field, ...] = attrs.field(
         default=(),
-        converter=_c_fields,
+        converter=checks.TUPLE,
     )
     parties: tuple[PartyBlock, ...] = attrs.field(
         default=(),
-        converter=_c_parties,
+        converter=checks.TUPLE,
     )
-    table: LineTable | None = None
+    table: LineTable | None = attrs.field(default=None, converter=checks.INSTANCE)
     tax_summary: tuple[TaxRow, ...] = attrs.field(
         default=(),
-        converter=_c_tax_summary,
+        converter=checks.TUPLE,
     )
     totals: tuple[TotalRow, ...] = attrs.field(
         default=(),
-        converter=_c_totals,
+        converter=checks.TUPLE,
     )
-    amount_in_words: str | None = None
+    amount_in_words: str | None = attrs.field(default=None, converter=checks.TEXT)
     payment: tuple[Field, ...] = attrs.field(
         default=(),
-        converter=_c_payment,
+        converter=checks.TUPLE,
     )
-    notes: tuple[str, ...] = attrs.field(default=(), converter=_c_notes)
-    signatures: tuple[str, ...] = attrs.field(default=(), converter=_c_signatures)
+    notes: tuple[str, ...] = attrs.field(default=(), converter=checks.TUPLE)
+    signatures: tuple[str, ...] = attrs.field(default=(), converter=checks.TUPLE)
 
     def __attrs_post_init__(self) -> None:
-        if self.title is not None:
-            _text("title", self.title)
-        if self.amount_in_words is not None:
-            _text("amount_in_words", self.amount_in_words)
-        if self.table is not None and not isinstance(self.table, LineTable):
-            raise InvoicingError("table", self.table, "a LineTable or None")
         for field, money in self._amounts():
-            if money.currency.code != self.currency:
-                raise InvoicingError(field, money, f"an amount in {self.currency}")
+            checks.same_currency(field, money, self.currency, error=InvoicingError)
 
     def _amounts(self) -> Iterable[tuple[str, Money]]:
         for i, t in enumerate(self.tax_summary):
@@ -553,12 +435,8 @@ class RenderDocument:
 
     def _repr_html_(self) -> str:
         """The document as an HTML fragment, for notebooks."""
+        # The model's one reference to a renderer: notebooks ask the value
+        # itself for its HTML. Imported on use, so the model loads alone.
         from billkit.invoicing.render.html import render_html
 
         return render_html(self, fragment=True)
-
-    def to_pdf(self, options: RenderOptions | None = None) -> bytes:
-        """Shorthand for :func:`~billkit.invoicing.render.render_pdf`."""
-        from billkit.invoicing.render.pdf import render_pdf
-
-        return render_pdf(self, options)

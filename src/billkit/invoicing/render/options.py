@@ -66,7 +66,7 @@ class RenderOptions:
     """Presentation choices shared by the PDF and HTML renderers.
 
     ``fonts`` names a family registered with
-    :func:`~billkit.invoicing.render.register_fonts` (the bundled DejaVu Sans by
+    :func:`~billkit.invoicing.render.fonts.register_fonts` (the bundled DejaVu Sans by
     default). ``logo`` is the bytes of a PNG or JPEG image, drawn at the top of
     the first page (read the file yourself: rendering never opens files).
     ``accent`` colours the title and rules.

@@ -25,7 +25,7 @@ same document renders to the same bytes.
 
 >>> from datetime import date
 >>> from billkit.money import Money
->>> from billkit.invoicing.render import RenderDocument, TotalRow
+>>> from billkit.invoicing.render.model import RenderDocument, TotalRow
 >>> doc = RenderDocument(kind="receipt", number="R-1", issue_date=date(2026, 3, 5),
 ...                      locale="en", currency="EUR",
 ...                      totals=[TotalRow(label="paid", amount=Money("10.00", "EUR"))])

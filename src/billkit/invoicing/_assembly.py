@@ -1,0 +1,287 @@
+"""Pricing, taxing, grouping and totalling lines: what every builder shares (private)."""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Final
+
+import attrs
+from moneyed import Currency, Money
+
+from billkit import _checks as checks
+from billkit.errors import InvoicingError
+from billkit.invoicing.documents import DocumentLine, PaymentDetails, TaxGroup, Totals, _Billed
+from billkit.invoicing.items import Item, _fmt, _pct
+from billkit.invoicing.tax import TaxRounding, TaxTreatment, compute_taxes
+from billkit.invoicing.terms import DocumentTerms, due_date
+from billkit.money import CONTEXT, RoundingPolicy, allocate
+from billkit.parties import Party
+from billkit.periods import Period
+
+_ZERO: Final = Decimal(0)
+_ONE: Final = Decimal(1)
+
+
+def _policy(value: object) -> RoundingPolicy:
+    return checks.instance("rounding", value, RoundingPolicy, error=InvoicingError)
+
+
+def _items(value: object) -> list[Item]:
+    items = list(checks.tuple_of("items", value, Item, error=InvoicingError))
+    if not items:
+        raise InvoicingError("items", items, "at least one item")
+    cur = items[0].currency
+    for i, item in enumerate(items):
+        money = item.amount if item.amount is not None else item.unit_price
+        assert money is not None
+        checks.same_currency(f"items[{i}]", money, cur, error=InvoicingError)
+    return items
+
+
+@attrs.frozen(kw_only=True)
+class _Priced:
+    lines: tuple[DocumentLine, ...]
+    tax_groups: tuple[TaxGroup, ...]
+    totals: Totals
+    currency: Currency
+    tax_date: date
+    period: Period | None
+
+
+def _price(
+    items: object,
+    terms: DocumentTerms,
+    *,
+    issue_date: date,
+    prices_include_tax: bool,
+    tax_rounding: TaxRounding,
+    tax_date: date | None,
+    rounding: RoundingPolicy,
+) -> _Priced:
+    rows = _items(items)
+    policy = _policy(rounding)
+    taxes = terms.taxes
+    day = (
+        checks.day("tax_date", tax_date, error=InvoicingError)
+        if tax_date is not None
+        else checks.day("issue_date", issue_date, error=InvoicingError)
+    )
+    country = terms.seller.country if terms.tax_country is None else terms.tax_country
+    language = terms.locale.split("_")[0]
+    cur = rows[0].currency
+    amounts: list[Money] = []
+    rates: list[Decimal] = []
+    keys: list[tuple[str, Decimal, TaxTreatment]] = []
+    with decimal.localcontext(CONTEXT):
+        for i, item in enumerate(rows):
+            if item.amount is not None:
+                amount = item.amount
+                if policy.round(amount).amount != amount.amount:
+                    raise InvoicingError(
+                        f"items[{i}].amount",
+                        amount,
+                        f"a whole number of minor units ({policy.digits(cur)} decimal places)",
+                    )
+            else:
+                assert item.unit_price is not None
+                amount = policy.round(Money(item.quantity * item.unit_price.amount, cur))
+            if item.treatment is TaxTreatment.STANDARD:
+                rate = taxes.rate(country, item.tax_category, day).rate
+                category = item.tax_category
+            else:
+                rate = _ZERO
+                category = (
+                    "zero" if item.treatment is TaxTreatment.ZERO_RATED else item.treatment.value
+                )
+            amounts.append(amount)
+            rates.append(rate)
+            keys.append((category, rate, item.treatment))
+    splits = compute_taxes(
+        amounts,
+        rates,
+        prices_include_tax=prices_include_tax,
+        tax_rounding=tax_rounding,
+        groups=keys,
+        rounding=policy,
+    )
+    lines = []
+    for i, (item, split, key) in enumerate(zip(rows, splits, keys, strict=True)):
+        unit_price = item.unit_price
+        if unit_price is None and item.quantity == 1:
+            unit_price = amounts[i]
+        lines.append(
+            DocumentLine(
+                position=i + 1,
+                description=item.description,
+                quantity=item.quantity,
+                unit=item.unit,
+                unit_price=unit_price,
+                net=split.net,
+                tax_rate=key[1],
+                tax=split.tax,
+                gross=split.gross,
+                tax_category=key[0],
+                treatment=key[2],
+                code=item.code,
+                explanation=item.explanation,
+                period=item.period,
+            )
+        )
+    groups = _group(lines, cur, lambda t: taxes.note(country, t, language))
+    periods = {item.period for item in rows}
+    return _Priced(
+        lines=tuple(lines),
+        tax_groups=groups,
+        totals=_totals(groups, cur),
+        currency=cur,
+        tax_date=day,
+        period=periods.pop() if len(periods) == 1 else None,
+    )
+
+
+def _group(lines: Sequence[DocumentLine], cur: Currency, note_of: object) -> tuple[TaxGroup, ...]:
+    sums: dict[tuple[str, Decimal, TaxTreatment], list[Decimal]] = {}
+    with decimal.localcontext(CONTEXT):
+        for line in lines:
+            acc = sums.setdefault(
+                (line.tax_category, line.tax_rate, line.treatment), [_ZERO, _ZERO, _ZERO]
+            )
+            acc[0] += line.net.amount
+            acc[1] += line.tax.amount
+            acc[2] += line.gross.amount
+    assert callable(note_of)
+    return tuple(
+        TaxGroup(
+            category=category,
+            rate=rate,
+            treatment=treatment,
+            net=Money(net, cur),
+            tax=Money(tax, cur),
+            gross=Money(gross, cur),
+            note=note_of(treatment),
+        )
+        for (category, rate, treatment), (net, tax, gross) in sums.items()
+    )
+
+
+def _totals(groups: Sequence[TaxGroup], cur: Currency) -> Totals:
+    with decimal.localcontext(CONTEXT):
+        net = sum((g.net.amount for g in groups), _ZERO)
+        tax = sum((g.tax.amount for g in groups), _ZERO)
+        gross = sum((g.gross.amount for g in groups), _ZERO)
+    return Totals(net=Money(net, cur), tax=Money(tax, cur), gross=Money(gross, cur))
+
+
+def _due(issue_date: date, due: date | None, payment_days: int | None) -> date | None:
+    if due is not None and payment_days is not None:
+        raise InvoicingError("payment_days", payment_days, "None when due_date is given")
+    if payment_days is not None:
+        return due_date(issue_date, payment_days)
+    if due is not None:
+        day = checks.day("due_date", due, error=InvoicingError)
+        if day < issue_date:
+            raise InvoicingError(
+                "due_date", day, f"a day on or after the issue date ({issue_date})"
+            )
+        return day
+    return None
+
+
+def _payment(value: PaymentDetails | None, seller: Party) -> PaymentDetails | None:
+    if value is not None:
+        return value
+    return PaymentDetails(bank=seller.bank) if seller.bank is not None else None
+
+
+_PARTIAL: Final = {
+    "en": "Partial credit of {kind} {number}",
+    "ru": "Частичный возврат по документу № {number}",
+    "uk": "Часткове повернення за документом № {number}",
+    "it": "Nota di credito parziale per {number}",
+    "fa": "اعتبار جزئی سند {number}",
+}
+
+
+def _share(
+    value: Decimal, part: Decimal, whole: Decimal, cur: Currency, policy: RoundingPolicy
+) -> Decimal:
+    """``value x part / whole`` rounded, never beyond ``value`` in size."""
+    if part == whole:
+        return value
+    share = policy.round_amount(value * part / whole, cur)
+    return min(share, value) if value >= 0 else max(share, value)
+
+
+def _note_like(original: _Billed, treatment: TaxTreatment) -> str:
+    for group in original.tax_groups:
+        if group.treatment is treatment:
+            return group.note
+    return ""  # pragma: no cover - credit lines come from the original's groups
+
+
+def _sums(lines: Sequence[DocumentLine]) -> dict[tuple[str, Decimal, TaxTreatment], list[Decimal]]:
+    sums: dict[tuple[str, Decimal, TaxTreatment], list[Decimal]] = {}
+    for line in lines:
+        acc = sums.setdefault((line.tax_category, line.tax_rate, line.treatment), [_ZERO] * 3)
+        acc[0] += line.net.amount
+        acc[1] += line.tax.amount
+        acc[2] += line.gross.amount
+    return sums
+
+
+def _credit_amount(
+    original: _Billed,
+    amount: Money,
+    left: dict[tuple[str, Decimal, TaxTreatment], list[Decimal]],
+    description: str | None,
+    locale: str,
+    policy: RoundingPolicy,
+) -> list[DocumentLine]:
+    cur = original.currency
+    checks.money("amount", amount, cur, error=InvoicingError)
+    if amount.amount <= 0 or policy.round(amount).amount != amount.amount:
+        raise InvoicingError("amount", amount, "an amount above zero, in whole minor units")
+    keys = [k for k, v in left.items() if v[2] > 0]
+    available = sum((left[k][2] for k in keys), _ZERO)
+    if amount.amount > available:
+        raise InvoicingError(
+            "amount",
+            amount,
+            f"at most {_fmt(available)} {cur.code}: what is left of {original.number} "
+            "after earlier credit notes",
+        )
+    parts = allocate(amount, [left[k][2] for k in keys], policy)
+    language = locale.split("_")[0]
+    text = description or _PARTIAL.get(language, _PARTIAL["en"]).format(
+        kind=type(original).__name__.lower(), number=original.number
+    )
+    made: list[DocumentLine] = []
+    for key, part in zip(keys, parts, strict=True):
+        if not part.amount:
+            continue
+        net_left, tax_left, gross_left = left[key]
+        tax = _share(tax_left, part.amount, gross_left, cur, policy)
+        net = part.amount - tax
+        if net > net_left:  # pragma: no cover - cannot happen: see _share
+            raise InvoicingError("amount", amount, f"at most {net_left} of net at {key[1]}")
+        made.append(
+            DocumentLine(
+                position=len(made) + 1,
+                description=text,
+                quantity=_ONE,
+                unit_price=Money(part.amount if original.prices_include_tax else net, cur),
+                net=Money(net, cur),
+                tax_rate=key[1],
+                tax=Money(tax, cur),
+                gross=part,
+                tax_category=key[0],
+                treatment=key[2],
+                explanation=(
+                    f"{_fmt(part.amount)} of {_fmt(gross_left)} {cur.code} left at {_pct(key[1])}%",
+                ),
+            )
+        )
+    return made

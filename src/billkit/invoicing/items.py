@@ -1,0 +1,259 @@
+"""What to bill: :class:`Item`, and items from quotes and ledger expenses.
+
+An :class:`Item` is one line before tax; the builders of
+:mod:`billkit.invoicing.builders` price, tax and total them.
+:func:`items_from_quote` turns a quote (or a discounted quote) into items,
+each with the explanation of its amount; :func:`items_from_expenses` turns the
+ledger's expense rows into items whose amounts add up to their rounded total.
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import ClassVar, Final
+
+import attrs
+from moneyed import Currency, Money
+
+from billkit import _checks as checks
+from billkit.credit.ledger import Expense
+from billkit.errors import InvoicingError, ValidationError
+from billkit.invoicing.tax import TaxTreatment
+from billkit.money import CONTEXT, DEFAULT_ROUNDING, RoundingPolicy, allocate
+from billkit.periods import Period
+from billkit.pricing.discounts import DiscountedQuote
+from billkit.pricing.models import Flat, Percentage
+from billkit.pricing.plans import PercentOf
+from billkit.pricing.quote import Quote
+
+__all__ = ["Item", "items_from_expenses", "items_from_quote"]
+
+_ZERO: Final = Decimal(0)
+_ONE: Final = Decimal(1)
+
+
+@attrs.frozen(kw_only=True)
+class Item:
+    """What to bill on one line, before tax.
+
+    Give a ``unit_price`` (the line is ``quantity x unit_price``, rounded to
+    the minor unit) or the line's ``amount`` when it is already computed (a
+    quote's line: its ``unit_price`` may then be shown for reference, or be
+    ``None`` when no single price applies). Prices are tax-exclusive or
+    inclusive as the document says. ``tax_category`` picks the rate from the
+    tax table (``'standard'``, ``'reduced'``...); ``treatment`` marks
+    zero-rated, exempt, reverse-charge and not-subject lines.
+
+    >>> from datetime import date
+    >>> Item(description="Extra contacts, 3 blocks of 100", quantity=3, unit="block",
+    ...      unit_price=Money("15.00", "EUR")).quantity
+    Decimal('3')
+    >>> Item(description="Nothing")
+    Traceback (most recent call last):
+    ...
+    billkit.errors.InvoicingError: unit_price = None: expected a unit price or an amount for line 'Nothing'
+    """
+
+    _error_class: ClassVar[type[ValidationError]] = InvoicingError
+
+    description: str = attrs.field(converter=checks.TEXT)
+    unit_price: Money | None = attrs.field(default=None, converter=checks.MONEY)
+    quantity: Decimal = attrs.field(default=_ONE, converter=checks.DECIMAL)
+    amount: Money | None = attrs.field(default=None, converter=checks.MONEY)
+    unit: str = attrs.field(default="", converter=checks.FREE_TEXT)
+    tax_category: str = attrs.field(default="standard", converter=checks.TEXT)
+    treatment: TaxTreatment = attrs.field(default=TaxTreatment.STANDARD, converter=checks.MEMBER)
+    code: str = attrs.field(default="", converter=checks.FREE_TEXT)
+    explanation: tuple[str, ...] = attrs.field(default=(), converter=checks.TEXTS)
+    period: Period | None = attrs.field(default=None, converter=checks.INSTANCE)
+
+    def __attrs_post_init__(self) -> None:
+        if self.unit_price is None and self.amount is None:
+            raise InvoicingError(
+                "unit_price", None, f"a unit price or an amount for line {self.description!r}"
+            )
+        if self.unit_price is not None and self.amount is not None:
+            checks.same_currency(
+                "unit_price", self.unit_price, self.amount.currency, error=InvoicingError
+            )
+
+    @property
+    def currency(self) -> Currency:
+        """The currency of the item's amount or unit price."""
+        money = self.amount if self.amount is not None else self.unit_price
+        assert money is not None
+        return money.currency
+
+
+def _fmt(value: Decimal) -> str:
+    return format(value, "f")
+
+
+def _pct(rate: Decimal) -> str:
+    return format(CONTEXT.multiply(rate, 100).normalize(CONTEXT), "f")
+
+
+def items_from_quote(
+    quote: Quote | DiscountedQuote,
+    *,
+    tax_category: str = "standard",
+    treatment: TaxTreatment | str = TaxTreatment.STANDARD,
+    drop_zero: bool = False,
+) -> tuple[Item, ...]:
+    """A quote's lines as items, each with its explanation and the quote's period.
+
+    The line amounts are the quote's (already rounded under the plan's
+    policy); the explanation keeps how each was reached (free units taken
+    off, the tiers or steps, a discount). A :class:`~billkit.pricing.DiscountedQuote`
+    gives its discounted amounts. A line shows a unit price only where
+    quantity times price is its exact amount (per-unit and volume lines);
+    flat, percentage and base-fee lines are one unit of their amount. With
+    ``drop_zero``, lines that bill nothing are left out.
+
+    >>> from datetime import date
+    >>> from billkit.periods import Period
+    >>> from billkit.pricing import Charge, Plan, PerUnit, quote
+    >>> plan = Plan(code="email-start", name="Email Start", currency="UAH",
+    ...             base_fee=Money("300.00", "UAH"),
+    ...             charges=[Charge(code="emails", metric="emails_sent", included=2500,
+    ...                             description="Promotional emails",
+    ...                             model=PerUnit(unit_price=Money("0.125", "UAH")))])
+    >>> q = quote(plan, {"emails_sent": 4001}, Period(date(2026, 3, 1), date(2026, 4, 1)))
+    >>> for item in items_from_quote(q):
+    ...     print(item.description, item.quantity, item.unit_price.amount, item.amount.amount)
+    ...     print("   ", item.explanation)
+    Email Start 1 300.00 300.00
+        ('base fee: 1 x 300.00 = 300.00',)
+    Promotional emails 1501 0.125 187.63
+        ('4001 - 2500 included = 1501', 'per unit: 1501 x 0.125 = 187.625')
+    """
+    discounted: dict[str, tuple[Money, Money]] = {}
+    if isinstance(quote, DiscountedQuote):
+        for dline in quote.lines:
+            discounted[dline.code] = (dline.net, dline.discount)
+        base = quote.quote
+    elif isinstance(quote, Quote):
+        base = quote
+    else:
+        raise InvoicingError("quote", quote, "a Quote or a DiscountedQuote")
+    checks.flag("drop_zero", drop_zero, error=InvoicingError)
+    items = []
+    for line in base.lines:
+        amount = line.amount
+        explanation: list[str] = []
+        if line.included:
+            explanation.append(
+                f"{_fmt(line.quantity)} - {_fmt(line.included)} included = {_fmt(line.billable)}"
+            )
+        if line.breakdown.note:
+            explanation.append(line.breakdown.note)
+        explanation.extend(str(step) for step in line.steps)
+        if line.code in discounted:
+            amount, discount = discounted[line.code]
+            if discount.amount:
+                explanation.append(
+                    f"discount -{_fmt(discount.amount)}: {_fmt(line.amount.amount)} -> "
+                    f"{_fmt(amount.amount)}"
+                )
+        if drop_zero and not amount.amount:
+            continue
+        # Show a quantity and a unit price only where one times the other is
+        # the line's exact amount: a flat or percentage charge is one unit of
+        # its amount; a package or graduated line shows its billable units and
+        # leaves the price to the explanation.
+        whole = isinstance(line.source, (Percentage, PercentOf, Flat)) or line.kind == "base"
+        quantity = _ONE if whole else line.billable
+        unit_price = line.unit_price
+        if unit_price is not None and (
+            CONTEXT.multiply(quantity, unit_price.amount) != line.exact.amount
+        ):
+            unit_price = None
+        items.append(
+            Item(
+                description=line.description,
+                quantity=quantity,
+                unit_price=unit_price,
+                amount=amount,
+                tax_category=tax_category,
+                treatment=treatment,
+                code=line.code,
+                explanation=explanation,
+                period=base.period,
+            )
+        )
+    return tuple(items)
+
+
+def items_from_expenses(
+    expenses: Sequence[Expense],
+    *,
+    unpaid_only: bool = False,
+    tax_category: str = "standard",
+    treatment: TaxTreatment | str = TaxTreatment.STANDARD,
+    rounding: RoundingPolicy = DEFAULT_ROUNDING,
+) -> tuple[Item, ...]:
+    """The ledger's expense rows as items, their amounts in whole minor units.
+
+    Expenses may be finer than the currency (the hosting provider bills
+    22.4137 RUB): their total is rounded once and split over the rows in
+    proportion by the largest remainder, so the items add up to the rounded
+    total. With ``unpaid_only``, each row's unpaid part is billed (rows
+    fully paid are left out). Each item's explanation says what it was.
+
+    >>> from datetime import date
+    >>> from datetime import datetime, timezone
+    >>> from billkit.credit import Ledger, Wallet, CreditLine
+    >>> t = lambda day: datetime(2024, 2, day, tzinfo=timezone.utc)
+    >>> ledger = Ledger(wallets=[Wallet(name="main", currency="RUB",
+    ...                                 credit=CreditLine(limit=Money("1000.00", "RUB")))])
+    >>> for key, amount in [("4835", "21.3464"), ("4836", "22.4137"), ("4837", "34.4827"),
+    ...                     ("4839", "22.4137")]:
+    ...     ledger = ledger.charge("main", amount, at=t(21), key=key, description="BACKUP-1000")
+    >>> [str(i.amount.amount) for i in items_from_expenses(ledger.expenses("main"))]
+    ['21.35', '22.42', '34.48', '22.41']
+
+    (100.6565 rounds to 100.66; the shares 21.3471, 22.4145, 34.4839, 22.4145
+    floor to 100.64, and the two cents left go to the largest remainders:
+    21.3471 and the first 22.4145.)
+    """
+    policy = checks.instance("rounding", rounding, RoundingPolicy, error=InvoicingError)
+    rows = list(checks.tuple_of("expenses", expenses, Expense, error=InvoicingError))
+    if unpaid_only:
+        rows = [row for row in rows if row.unpaid.amount]
+    if not rows:
+        return ()
+    cur = rows[0].amount.currency
+    exact = []
+    for i, row in enumerate(rows):
+        value = row.unpaid if unpaid_only else row.amount
+        checks.same_currency(f"expenses[{i}]", value, cur, error=InvoicingError)
+        exact.append(value.amount)
+    with decimal.localcontext(CONTEXT):
+        total = policy.round_amount(sum(exact, _ZERO), cur)
+        if total < 0 or any(e < 0 for e in exact):
+            raise InvoicingError("expenses", [str(e) for e in exact], "expenses of zero or more")
+        parts = (
+            allocate(Money(total, cur), exact, policy)
+            if any(exact)
+            else [Money(total, cur) for _ in exact]
+        )
+    items = []
+    for row, part, figure in zip(rows, parts, exact, strict=True):
+        day = row.at.date().isoformat()
+        note = f"{row.key} {day}: {_fmt(figure)} {cur.code}"
+        if row.paid_by:
+            note += f", paid by {', '.join(row.paid_by)}"
+        items.append(
+            Item(
+                description=row.description or row.key,
+                amount=part,
+                unit_price=part,
+                tax_category=tax_category,
+                treatment=treatment,
+                code=row.key,
+                explanation=(note,),
+            )
+        )
+    return tuple(items)

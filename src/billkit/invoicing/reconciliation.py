@@ -1,0 +1,134 @@
+"""Reconciliation statements: what the buyer owed, was charged and paid over
+a period, from the ledger, seen from the seller's side."""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Sequence
+from datetime import date, datetime, tzinfo
+from decimal import Decimal
+from typing import Final
+
+from moneyed import Money
+
+from billkit import _checks as checks
+from billkit.credit.ledger import Ledger
+from billkit.errors import InvoicingError
+from billkit.invoicing.documents import ReconciliationRow, ReconciliationStatement
+from billkit.invoicing.terms import DocumentTerms, _terms
+from billkit.money import CONTEXT
+from billkit.periods import Period
+
+__all__ = ["build_reconciliation"]
+
+_ZERO: Final = Decimal(0)
+
+
+def build_reconciliation(
+    ledger: Ledger,
+    wallet: str | Sequence[str],
+    terms: DocumentTerms,
+    *,
+    period: Period,
+    issue_date: date,
+    number: str | None = None,
+    tz: str | tzinfo = "UTC",
+    notes: Sequence[str] | str = (),
+) -> ReconciliationStatement:
+    """A reconciliation statement of ``wallet`` (or several wallets of one
+    currency) for ``period``, from the seller's side.
+
+    The opening balance is what the buyer owed before the period's first day
+    in time zone ``tz`` (a ``tzinfo``, ``'UTC'``, an offset such as
+    ``'+03:00'`` or an IANA name such as ``'Europe/Moscow'``). The rows are
+    the ledger's entries of the period in time order (a charge, refund,
+    expiry or other debit of the wallet is a *debit*: the buyer owes more; a
+    payment, bonus or other credit is a *credit*), and the closing balance is
+    opening + debits - credits: the negative of the wallet's balance at the
+    period's end. A positive balance is a debt of the buyer, a negative one a
+    prepayment. The parties and the locale come from ``terms``. Book due
+    expiries (:meth:`~billkit.credit.Ledger.expire`) first to show them.
+
+    >>> from datetime import datetime, timezone
+    >>> from billkit.credit import Wallet
+    >>> from billkit.parties import Party
+    >>> t = lambda m, d: datetime(2024, m, d, 12, tzinfo=timezone.utc)
+    >>> ledger = Ledger(wallets=[Wallet(name="main", currency="RUB")])
+    >>> ledger = ledger.top_up("main", "500.00", at=t(1, 10), key="p1", reference="pfx/5600")
+    >>> ledger = ledger.charge("main", "120.00", at=t(1, 20), key="c1", description="VPS-1")
+    >>> ledger = ledger.top_up("main", "100.00", at=t(2, 3), key="p2", reference="pfx/5635")
+    >>> ledger = ledger.charge("main", "22.4137", at=t(2, 21), key="4839", description="BACKUP-1000")
+    >>> terms = DocumentTerms(seller=Party(kind="legal_entity", country="RU", name="Хостинг"),
+    ...                       buyer=Party(kind="individual", country="RU", name="Аня"), rules=None)
+    >>> st = build_reconciliation(ledger, "main", terms, issue_date=date(2024, 3, 1),
+    ...                           period=Period(date(2024, 2, 1), date(2024, 3, 1)))
+    >>> st.opening_balance, st.debit_total, st.credit_total, st.closing_balance
+    (Money('-380.00', 'RUB'), Money('22.4137', 'RUB'), Money('100.00', 'RUB'), Money('-457.5863', 'RUB'))
+    >>> ledger.balance("main")   # the prepayment the statement shows, seen from the wallet
+    Money('457.5863', 'RUB')
+    """
+    checks.instance("ledger", ledger, Ledger, error=InvoicingError)
+    names = (wallet,) if isinstance(wallet, str) else tuple(wallet)
+    if not names:
+        raise InvoicingError("wallet", wallet, "a wallet name, or several")
+    currencies = {ledger.wallet(name).currency for name in names}
+    if len(currencies) != 1:
+        raise checks.currency_error(InvoicingError)(
+            "wallet", list(names), "wallets of one currency (a statement has one currency)"
+        )
+    (cur,) = currencies
+    checks.instance("period", period, Period, error=InvoicingError)
+    _terms(terms)
+    zone = checks.tz("tz", tz, error=InvoicingError)
+    opening = _ZERO
+    debits = _ZERO
+    credits = _ZERO
+    rows: list[tuple[datetime, int, ReconciliationRow]] = []
+    wanted = set(names)
+    with decimal.localcontext(CONTEXT):
+        for index, entry in enumerate(ledger.entries):
+            if entry.wallet not in wanted:
+                continue
+            day = entry.at.astimezone(zone).date()
+            amount = entry.amount.amount
+            if day < period.start:
+                opening -= amount
+                continue
+            if day >= period.end:
+                continue
+            debit = -amount if amount < 0 else _ZERO
+            credit = amount if amount > 0 else _ZERO
+            debits += debit
+            credits += credit
+            rows.append(
+                (
+                    entry.at,
+                    index,
+                    ReconciliationRow(
+                        on=day,
+                        description=entry.description,
+                        debit=Money(debit, cur),
+                        credit=Money(credit, cur),
+                        reference=entry.reference,
+                        entry_kind=entry.kind.value,
+                        key=entry.key,
+                    ),
+                )
+            )
+        rows.sort(key=lambda item: (item[0], item[1]))
+        closing = opening + debits - credits
+    return ReconciliationStatement(
+        number=number,
+        issue_date=checks.day("issue_date", issue_date, error=InvoicingError),
+        seller=terms.seller,
+        buyer=terms.buyer,
+        currency=cur,
+        locale=terms.locale,
+        period=period,
+        opening_balance=Money(opening, cur),
+        rows=[row for _, _, row in rows],
+        debit_total=Money(debits, cur),
+        credit_total=Money(credits, cur),
+        closing_balance=Money(closing, cur),
+        notes=notes,
+    )
