@@ -89,8 +89,6 @@ class DocumentKind(str, enum.Enum):
 # --------------------------------------------------------------------------- checks
 
 
-
-
 def _add(a: Decimal, b: Decimal) -> Decimal:
     return CONTEXT.add(a, b)
 
