@@ -350,7 +350,16 @@ def test_frozen_map_is_read_only_equal_hashable_and_picklable() -> None:
     assert "a" in frozen
     assert len(frozen) == 2
     with pytest.raises(TypeError):
-        frozen["c"] = 3  # type: ignore[index]
+        frozen["c"] = 3
+    for change in (
+        frozen.clear,
+        frozen.popitem,
+        lambda: frozen.update(c=3),
+        lambda: frozen.pop("a"),
+    ):
+        with pytest.raises(TypeError):
+            change()
+    assert frozen == {"a": 1, "b": 2}
     with pytest.raises(AttributeError):
         frozen.x = 1  # type: ignore[attr-defined]
 
