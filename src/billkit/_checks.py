@@ -612,7 +612,7 @@ def money(
     ):
         raise error(field, value, "a Money (a bare number has no currency)")
     try:
-        result = to_money(value, currency, field)
+        result = to_money(value, currency, field=field)
     except ValidationError as problem:
         raise _reraise(problem, field, value, error) from None
     if sign == "zero_or_more" and result.amount < 0:
@@ -646,7 +646,7 @@ def decimal(
     from billkit.money import to_decimal
 
     try:
-        result = to_decimal(value, field)
+        result = to_decimal(value, field=field)
     except ValidationError as problem:
         raise _reraise(problem, field, value, error) from None
     if low is not None and result < low:
@@ -678,7 +678,7 @@ def rate(
     from billkit.money import to_rate
 
     try:
-        result = to_rate(value, field)
+        result = to_rate(value, field=field)
     except ValidationError as problem:
         raise _reraise(problem, field, value, error) from None
     if high is not None and result > high:
