@@ -222,6 +222,9 @@ def test_tz_key_round_trips_fixed_offsets(minutes: int) -> None:
 def test_tz_key_names_iana_zones_and_utc() -> None:
     assert checks.tz_key("tz", ZoneInfo("Asia/Tehran")) == "Asia/Tehran"
     assert checks.tz_key("tz", timezone.utc) == "UTC"
+    # A zone with no name (read from a file, or an offset in seconds) has no key to keep.
+    with pytest.raises(ValidationError, match="a time zone with a name"):
+        checks.tz_key("tz", timezone(timedelta(seconds=30)))
 
 
 # --------------------------------------------------------------------------- enums, objects

@@ -297,7 +297,7 @@ def tz_key(field: str, value: object, *, error: Error = ValidationError) -> str:
     zone = tz(field, value, error=error)
     if isinstance(value, str):
         return value
-    if isinstance(zone, ZoneInfo):
+    if isinstance(zone, ZoneInfo) and zone.key:
         return zone.key
     if isinstance(zone, timezone):
         offset = zone.utcoffset(None)
