@@ -312,10 +312,8 @@ def quote(plan: Plan, usage: Usage, period: Period) -> Quote:
     ignored: a misspelt metric would otherwise bill nothing. A metric with no
     usage counts as zero.
     """
-    if not isinstance(plan, Plan):
-        raise PricingError("plan", plan, "a Plan")
-    if not isinstance(period, Period):
-        raise PricingError("period", period, "a Period")
+    checks.instance("plan", plan, Plan, error=PricingError)
+    checks.instance("period", period, Period, error=PricingError)
     if type(usage) is not dict and not isinstance(usage, Mapping):
         raise PricingError("usage", usage, "a mapping of metric to quantity")
     global _last_whole
