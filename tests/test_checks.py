@@ -222,6 +222,9 @@ def test_tz_key_round_trips_fixed_offsets(minutes: int) -> None:
 def test_tz_key_names_iana_zones_and_utc() -> None:
     assert checks.tz_key("tz", ZoneInfo("Asia/Tehran")) == "Asia/Tehran"
     assert checks.tz_key("tz", timezone.utc) == "UTC"
+    # A zone with no name (read from a file, or an offset in seconds) has no key to keep.
+    with pytest.raises(ValidationError, match="a time zone with a name"):
+        checks.tz_key("tz", timezone(timedelta(seconds=30)))
 
 
 # --------------------------------------------------------------------------- enums, objects
@@ -350,7 +353,16 @@ def test_frozen_map_is_read_only_equal_hashable_and_picklable() -> None:
     assert "a" in frozen
     assert len(frozen) == 2
     with pytest.raises(TypeError):
-        frozen["c"] = 3  # type: ignore[index]
+        frozen["c"] = 3
+    for change in (
+        frozen.clear,
+        frozen.popitem,
+        lambda: frozen.update(c=3),
+        lambda: frozen.pop("a"),
+    ):
+        with pytest.raises(TypeError):
+            change()
+    assert frozen == {"a": 1, "b": 2}
     with pytest.raises(AttributeError):
         frozen.x = 1  # type: ignore[attr-defined]
 

@@ -41,7 +41,8 @@ plan. A lookup of an unknown code is also a :class:`LookupError`::
 Every class here is the only definition of that error: rooms import them from
 this module, never define their own.
 
->>> from billkit import BillkitError, PricingError
+>>> from billkit import BillkitError
+>>> from billkit.errors import PricingError
 >>> try:
 ...     raise PricingError("tiers[1].up_to", "50", "a bound above the previous one (100)")
 ... except BillkitError as error:

@@ -311,13 +311,13 @@ def to_money(value: object, currency: Currency | str | None = None, field: str =
             raise CurrencyMismatchError(
                 field, value, f"an amount in {_lookup_currency(currency).code}"
             )
-        to_decimal(value.amount, field)  # finite and within the range billkit accepts
+        to_decimal(value.amount, field=field)  # finite and within the range billkit accepts
         return value
     if currency is None:
         if isinstance(value, str) and len(parts := value.split()) == 2:
-            return Money(to_decimal(parts[0], field), _lookup_currency(parts[1], field=field))
+            return Money(to_decimal(parts[0], field=field), _lookup_currency(parts[1], field=field))
         raise MoneyError(field, value, "a Money, or an amount with a currency such as '12.50 EUR'")
-    return Money(to_decimal(value, field), _lookup_currency(currency, field=field))
+    return Money(to_decimal(value, field=field), _lookup_currency(currency, field=field))
 
 
 def to_rate(value: object, field: str = "rate") -> Decimal:
@@ -329,9 +329,9 @@ def to_rate(value: object, field: str = "rate") -> Decimal:
     (Decimal('0.20'), Decimal('0.2'), Decimal('0.039'))
     """
     if isinstance(value, str) and value.strip().endswith("%"):
-        rate = to_decimal(value.strip()[:-1], field).scaleb(-2, CONTEXT)
+        rate = to_decimal(value.strip()[:-1], field=field).scaleb(-2, CONTEXT)
     else:
-        rate = to_decimal(value, field)
+        rate = to_decimal(value, field=field)
     if rate < 0:
         raise MoneyError(field, value, "a rate of zero or more")
     return rate
@@ -401,7 +401,7 @@ def allocate(
     [Money('0.02', 'EUR'), Money('0.01', 'EUR'), Money('0.02', 'EUR')]
     """
     checks.instance("total", total, Money, error=MoneyError)
-    ws = [to_decimal(w, f"weights[{i}]") for i, w in enumerate(weights)]
+    ws = [to_decimal(w, field=f"weights[{i}]") for i, w in enumerate(weights)]
     if not ws:
         raise MoneyError("weights", list(weights), "at least one weight")
     for i, w in enumerate(ws):

@@ -365,8 +365,8 @@ class Cycle:
         checks.whole("n", n, low=None, error=PeriodError)
         return Period(self.add(anchor, n), self.add(anchor, n + 1))
 
-    def index_of(self, anchor: date, d: date) -> int:
-        """The ``n`` such that day ``d`` lies in ``period(anchor, n)``; negative before the anchor.
+    def index_of(self, anchor: date, on: date) -> int:
+        """The ``n`` such that day ``on`` lies in ``period(anchor, n)``; negative before the anchor.
 
         Computed directly from the distance between the dates, not by stepping
         from the anchor.
@@ -378,34 +378,34 @@ class Cycle:
         -1
         """
         checks.day("anchor", anchor, error=PeriodError)
-        checks.day("d", d, error=PeriodError)
+        checks.day("on", on, error=PeriodError)
         if self.unit in (CycleUnit.DAY, CycleUnit.WEEK):
-            return (d - anchor).days // self._days()
-        months = (d.year - anchor.year) * 12 + (d.month - anchor.month)
+            return (on - anchor).days // self._days()
+        months = (on.year - anchor.year) * 12 + (on.month - anchor.month)
         # Period n starts in month anchor + n * step, so this estimate is right
-        # or one too high (when d is in that month but before the start day).
+        # or one too high (when on is in that month but before the start day).
         n = months // self._months()
         # A start that falls off the calendar can only fall below year 1 here
-        # (it is in d's month or earlier), so it is before d.
+        # (it is in on's month or earlier), so it is before on.
         start = self._try_shift(anchor, n)
-        while start is not None and start > d:
+        while start is not None and start > on:
             n -= 1
             start = self._try_shift(anchor, n)
-        # Symmetrically, the next start can only fall beyond year 9999: after d.
+        # Symmetrically, the next start can only fall beyond year 9999: after on.
         following = self._try_shift(anchor, n + 1)
-        while following is not None and following <= d:
+        while following is not None and following <= on:
             n += 1
             following = self._try_shift(anchor, n + 1)
         return n
 
-    def period_containing(self, anchor: date, d: date) -> Period:
-        """The period counted from ``anchor`` that contains day ``d``.
+    def period_containing(self, anchor: date, on: date) -> Period:
+        """The period counted from ``anchor`` that contains day ``on``.
 
         >>> from datetime import date
         >>> print(QUARTERLY.period_containing(date(2000, 1, 1), date(2026, 5, 17)))
         2026-04-01..2026-07-01
         """
-        return self.period(anchor, self.index_of(anchor, d))
+        return self.period(anchor, self.index_of(anchor, on))
 
     def periods(self, anchor: date, start: date, end: date) -> Iterator[Period]:
         """Every period counted from ``anchor`` that overlaps ``[start, end)``, in order.
@@ -550,24 +550,24 @@ class BillingCycle:
         """
         return self.cycle.period(self.anchor, n)
 
-    def index_of(self, d: date) -> int:
-        """The number of the period that contains day ``d`` (negative before the anchor).
+    def index_of(self, on: date) -> int:
+        """The number of the period that contains day ``on`` (negative before the anchor).
 
         >>> from datetime import date
         >>> BillingCycle.anniversary(MONTHLY, date(2026, 1, 31)).index_of(date(2026, 3, 31))
         2
         """
-        return self.cycle.index_of(self.anchor, d)
+        return self.cycle.index_of(self.anchor, on)
 
-    def period_containing(self, d: date) -> Period:
-        """The period that contains day ``d``.
+    def period_containing(self, on: date) -> Period:
+        """The period that contains day ``on``.
 
         >>> from datetime import date
         >>> billing = BillingCycle.anniversary(MONTHLY, date(2026, 1, 31))
         >>> print(billing.period_containing(date(2026, 3, 30)))
         2026-02-28..2026-03-31
         """
-        return self.cycle.period_containing(self.anchor, d)
+        return self.cycle.period_containing(self.anchor, on)
 
     def periods(self, start: date, end: date) -> Iterator[Period]:
         """Every period that overlaps ``[start, end)``, in order.

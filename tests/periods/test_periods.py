@@ -334,7 +334,7 @@ class TestCycleErrors:
             MONTHLY.add(datetime(2026, 1, 31), 1)  # noqa: DTZ001
         with pytest.raises(PeriodError, match=r"^n = True"):
             MONTHLY.add(date(2026, 1, 31), True)
-        with pytest.raises(PeriodError, match=r"^d = datetime\.datetime"):
+        with pytest.raises(PeriodError, match=r"^on = datetime\.datetime"):
             MONTHLY.index_of(date(2026, 1, 31), datetime(2026, 3, 1))  # noqa: DTZ001
 
     def test_add_off_the_calendar_names_n(self) -> None:

@@ -26,12 +26,10 @@ from billkit.pricing import (
     PerUnit,
     Plan,
     Tier,
-    dump_catalog,
-    dumps_catalog,
     load_catalog,
-    loads_catalog,
     quote,
 )
+from billkit.pricing.catalog import dump_catalog, dumps_catalog, loads_catalog
 from tests.strategies.pricing import catalog_plans
 
 # The attribution business of REQUIREMENTS.md (section 5), written by hand:

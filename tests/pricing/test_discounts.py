@@ -20,17 +20,11 @@ from billkit.demo import demo_catalog
 from billkit.errors import CurrencyMismatchError, PeriodError, PricingError
 from billkit.money import Money, RoundingPolicy, tax_from_gross
 from billkit.periods import YEARLY, Period
-from billkit.pricing import (
-    Charge,
-    Coupon,
+from billkit.pricing import Charge, Coupon, PerUnit, Plan, Quote, apply_discounts, quote
+from billkit.pricing.discounts import (
     DiscountDuration,
     DiscountedQuote,
-    PerUnit,
-    Plan,
-    Quote,
-    apply_discounts,
     prepay,
-    quote,
     redeem,
     term_plan,
 )

@@ -20,24 +20,14 @@ from hypothesis import strategies as st
 from billkit.errors import (
     CurrencyMismatchError,
     MoneyError,
+    PricingCurrencyError,
     PricingError,
     UnknownCurrencyError,
     ValidationError,
 )
 from billkit.money import Money
-from billkit.pricing import (
-    Breakdown,
-    Flat,
-    Graduated,
-    Package,
-    Percentage,
-    PerUnit,
-    PriceModel,
-    PricingCurrencyError,
-    Step,
-    Tier,
-    Volume,
-)
+from billkit.pricing import Flat, Graduated, Package, Percentage, PerUnit, Tier, Volume
+from billkit.pricing.models import Breakdown, PriceModel, Step
 from tests.strategies.pricing import (
     currencies,
     graduated,

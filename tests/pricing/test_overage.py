@@ -21,19 +21,16 @@ from billkit.demo import demo_catalog
 from billkit.errors import CurrencyMismatchError, PricingError, UnknownMetricError
 from billkit.money import Money
 from billkit.periods import Period
-from billkit.pricing import (
-    AnyModel,
-    Charge,
+from billkit.pricing import Charge, Plan, cheapest_plan, quote
+from billkit.pricing.models import AnyModel
+from billkit.pricing.overage import (
     CompositeMetric,
-    Plan,
     auto_upgrade,
-    cheapest_plan,
-    fixed_fee,
     measure_overage,
     overage_charge,
-    quote,
     upgrade_advice,
 )
+from billkit.pricing.proration import fixed_fee
 from tests.strategies.pricing import (
     cycles,
     flats,

@@ -21,18 +21,15 @@ from hypothesis import strategies as st
 from billkit.errors import CurrencyMismatchError, PeriodError, PricingError
 from billkit.money import Money
 from billkit.periods import MONTHLY, QUARTERLY, BillingCycle, Period
-from billkit.pricing import (
+from billkit.pricing import Plan, ProrationPolicy, change_plan, prorate
+from billkit.pricing.overage import overage_charge
+from billkit.pricing.proration import (
     ChangeDirection,
     ChangeTiming,
-    Plan,
     PlanChange,
-    ProrationPolicy,
     UnusedCredit,
     change_direction,
-    change_plan,
     fixed_fee,
-    overage_charge,
-    prorate,
 )
 from tests.strategies.pricing import currencies, periods_for, plans
 

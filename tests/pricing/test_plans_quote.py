@@ -21,13 +21,13 @@ from hypothesis import strategies as st
 from billkit.errors import (
     CurrencyMismatchError,
     MoneyError,
+    PricingCurrencyError,
     PricingError,
     UnknownMetricError,
 )
 from billkit.money import Money, RoundingMode, RoundingPolicy, sum_money
 from billkit.periods import MONTHLY, YEARLY, Cycle, CycleUnit, Period
 from billkit.pricing import (
-    BASE_FEE_CODE,
     Charge,
     Flat,
     Graduated,
@@ -36,13 +36,13 @@ from billkit.pricing import (
     PercentOf,
     PerUnit,
     Plan,
-    PricingCurrencyError,
     Quote,
-    QuoteLine,
     Tier,
     Volume,
     quote,
 )
+from billkit.pricing.plans import BASE_FEE_CODE
+from billkit.pricing.quote import QuoteLine
 from tests.strategies.pricing import periods_for, plans, usage_for
 
 

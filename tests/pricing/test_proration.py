@@ -33,15 +33,14 @@ from billkit.periods import (
     CycleUnit,
     Period,
 )
-from billkit.pricing import (
+from billkit.pricing import ProrationPolicy, prorate
+from billkit.pricing.proration import (
     DEFAULT_PRORATION,
     Proration,
     ProrationBasis,
     ProrationDivisor,
-    ProrationPolicy,
     SliceRounding,
     leading_stub,
-    prorate,
     prorate_span,
     trailing_stub,
 )

@@ -21,9 +21,7 @@ from hypothesis import strategies as st
 from billkit.money import Money, RoundingMode, RoundingPolicy
 from billkit.periods import MONTHLY, QUARTERLY, WEEKLY, YEARLY, Cycle, CycleUnit, Period
 from billkit.pricing import (
-    AnyModel,
     Charge,
-    ChargeLike,
     Flat,
     Graduated,
     Package,
@@ -34,6 +32,8 @@ from billkit.pricing import (
     Tier,
     Volume,
 )
+from billkit.pricing.models import AnyModel
+from billkit.pricing.plans import ChargeLike
 
 __all__ = [
     "CURRENCIES",

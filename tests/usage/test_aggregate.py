@@ -15,15 +15,8 @@ from billkit.errors import BillkitError, UsageError
 from billkit.money import Money
 from billkit.periods import MONTHLY, BillingCycle, Cycle, Period
 from billkit.pricing import Charge, Package, Plan, quote
-from billkit.usage import (
-    Correction,
-    EventFiles,
-    Meter,
-    MeterSum,
-    UsageEvent,
-    UsageReport,
-    aggregate,
-)
+from billkit.usage import EventFiles, Meter, MeterSum, UsageEvent, UsageReport, aggregate
+from billkit.usage.report import Correction
 
 UTC = timezone.utc
 CALENDAR = BillingCycle.calendar(MONTHLY)

@@ -10,16 +10,8 @@ import pytest
 
 from billkit.errors import MoneyError, UsageError, ValidationError
 from billkit.periods import MONTHLY, BillingCycle, Period
-from billkit.usage import (
-    Alert,
-    AlertRule,
-    EventFiles,
-    Meter,
-    MeterSum,
-    Trigger,
-    UsageEvent,
-    alerts,
-)
+from billkit.usage import Alert, AlertRule, EventFiles, Meter, MeterSum, UsageEvent, alerts
+from billkit.usage.thresholds import Trigger
 
 UTC = timezone.utc
 CALENDAR = BillingCycle.calendar(MONTHLY)

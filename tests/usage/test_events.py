@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from billkit.errors import MoneyError, UsageError, ValidationError
-from billkit.usage import UsageEvent, billing_day, to_timezone
+from billkit.usage import UsageEvent
+from billkit.usage.events import billing_day, to_timezone
 
 UTC = timezone.utc
 T0 = datetime(2026, 3, 2, 9, 4, tzinfo=UTC)

@@ -15,9 +15,9 @@ from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
 
 from billkit.periods import MONTHLY, BillingCycle, Cycle, Period
-from billkit.usage import UsageEvent, aggregate, billing_day
+from billkit.usage import UsageEvent, aggregate
 from billkit.usage._calendar import offset_segments, phase_key
-from billkit.usage.events import micros
+from billkit.usage.events import billing_day, micros
 from tests.strategies.usage import (
     COUNT_ALL,
     METERS,

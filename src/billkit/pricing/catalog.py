@@ -307,7 +307,7 @@ def _converter(currency: str) -> cattrs.Converter:
 
     # Rates may be written as "10%" or "0.10"; other numbers never take a "%".
     def rate(value: object, _: object) -> Decimal:
-        return to_rate(value, "")
+        return to_rate(value, field="")
 
     for cls in (PercentOf, Percentage):
         conv.register_structure_hook(

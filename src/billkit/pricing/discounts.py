@@ -199,10 +199,8 @@ def redeem(coupons: Sequence[Coupon], code: str, *, on: date, plan: Plan) -> Cou
         raise PricingError("coupons", coupons, "a list of Coupons")
     if not isinstance(code, str):
         raise PricingError("code", code, "a promo code (a str)")
-    if isinstance(on, datetime) or not isinstance(on, date):
-        raise PeriodError("on", on, "a datetime.date")
-    if not isinstance(plan, Plan):
-        raise PricingError("plan", plan, "a Plan")
+    checks.day("on", on, error=PeriodError)
+    checks.instance("plan", plan, Plan, error=PricingError)
     wanted = _normal(code)
     found = [c for c in coupons if isinstance(c, Coupon) and _normal(c.code) == wanted]
     if not found:
@@ -327,8 +325,7 @@ def apply_discounts(bill: Quote, coupons: Sequence[Coupon], *, cycle: int = 0) -
       HELLO: 100.00 RUB off, once: -100.00 of 300.00
       total           300.00  -100.00 = 200.00 RUB
     """
-    if not isinstance(bill, Quote):
-        raise PricingError("bill", bill, "a Quote")
+    checks.instance("bill", bill, Quote, error=PricingError)
     if isinstance(coupons, (str, Coupon)) or not isinstance(coupons, Sequence):
         raise PricingError("coupons", coupons, "a list of Coupons")
     n = checks.whole("cycle", cycle, error=PricingError)
@@ -339,8 +336,7 @@ def apply_discounts(bill: Quote, coupons: Sequence[Coupon], *, cycle: int = 0) -
     left = [ln.amount.amount for ln in lines]
     applied = []
     for i, coupon in enumerate(coupons):
-        if not isinstance(coupon, Coupon):
-            raise PricingError(f"coupons[{i}]", coupon, "a Coupon")
+        checks.instance(f"coupons[{i}]", coupon, Coupon, error=PricingError)
         skipped = ""
         if coupon.plans and bill.plan.code not in coupon.plans:
             skipped = f"not for plan {bill.plan.code!r}"
@@ -461,8 +457,7 @@ def prepay(plan: Plan, cycles: int, *, start: date, discount: DecimalLike = 0) -
     >>> print(prepay(growth, 12, start=date(2026, 3, 14), discount="20%"))
     growth, 12 x 1 month from 2026-03-14: 12 x 99.00 = 1188.00, -20% = 950.40 EUR
     """
-    if not isinstance(plan, Plan):
-        raise PricingError("plan", plan, "a Plan")
+    checks.instance("plan", plan, Plan, error=PricingError)
     n = checks.whole("cycles", cycles, low=1, error=PricingError)
     rate = checks.rate("discount", discount, high=1, error=PricingError)
     if isinstance(start, datetime) or not isinstance(start, date):
@@ -504,8 +499,7 @@ def term_plan(
     >>> annual.name, str(annual.cycle), annual.base_fee    # 12 x 99.00 = 1 188.00, less 20 %
     ('Growth, 1 year', '1 year', Money('950.40', 'EUR'))
     """
-    if not isinstance(plan, Plan):
-        raise PricingError("plan", plan, "a Plan")
+    checks.instance("plan", plan, Plan, error=PricingError)
     if plan.charges:
         raise PricingError(
             "plan.charges",

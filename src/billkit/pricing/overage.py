@@ -152,7 +152,7 @@ class CompositeMetric:
                     f"a quantity for every part of {self.metric!r} ({', '.join(self.parts)}); "
                     "report zero explicitly",
                 )
-            q = to_decimal(counters[part], f"counters[{part!r}]")
+            q = to_decimal(counters[part], field=f"counters[{part!r}]")
             if q < 0:
                 raise PricingError(f"counters[{part!r}]", counters[part], "a quantity of 0 or more")
             out.append(q)

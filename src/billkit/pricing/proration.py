@@ -557,8 +557,7 @@ def fixed_fee(plan: Plan, period: Period | None = None) -> Money:
     >>> fixed_fee(plan)     # 90.00 + 5.00 + 10 % of 90.00
     Money('104.00', 'EUR')
     """
-    if not isinstance(plan, Plan):
-        raise PricingError("plan", plan, "a Plan")
+    checks.instance("plan", plan, Plan, error=PricingError)
     if period is None:
         period = plan.cycle.period(_FEE_ANCHOR, 0)
     return quote(plan, {}, period).total
@@ -626,8 +625,7 @@ def _rank_of(rank: Sequence[str] | Mapping[str, object], code: str, field: str) 
 def _direction(
     old: Plan, new: Plan | None, rank: Sequence[str] | Mapping[str, object] | None
 ) -> tuple[ChangeDirection, str]:
-    if not isinstance(old, Plan):
-        raise PricingError("old", old, "a Plan")
+    checks.instance("old", old, Plan, error=PricingError)
     if new is None:
         return ChangeDirection.CANCELLATION, f"cancellation of {old.code!r}"
     if not isinstance(new, Plan):

@@ -16,6 +16,7 @@ from typing import Final
 
 import attrs
 
+import billkit._checks as checks
 from billkit.errors import UsageError
 from billkit.periods import BillingCycle, CycleUnit, Period
 from billkit.usage.events import from_micros, micros
@@ -63,9 +64,7 @@ def check_billing(billing: object) -> BillingCycle | Mapping[str, BillingCycle]:
 
 
 def check_window(window: object) -> Period | None:
-    if window is not None and not isinstance(window, Period):
-        raise UsageError("window", window, "a billkit.periods.Period of billing days, or None")
-    return window
+    return None if window is None else checks.instance("window", window, Period, error=UsageError)
 
 
 def check_close_after(value: object) -> timedelta | None:

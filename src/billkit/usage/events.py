@@ -126,8 +126,8 @@ def to_timezone(tz: object, field: str = "tz") -> tzinfo:
     return checks.tz(field, tz, error=UsageError)
 
 
-def billing_day(timestamp: datetime, tz: tzinfo | str) -> date:
-    """The billing day of an aware ``timestamp``: its date on the wall clock of ``tz``.
+def billing_day(at: datetime, tz: tzinfo | str) -> date:
+    """The billing day of the aware moment ``at``: its date on the wall clock of ``tz``.
 
     The instant is converted to ``tz`` (with the rules of the Python
     ``zoneinfo`` database) and its date taken. The same instant can fall on
@@ -138,8 +138,8 @@ def billing_day(timestamp: datetime, tz: tzinfo | str) -> date:
     >>> billing_day(late_evening, "UTC"), billing_day(late_evening, "Europe/Rome")
     (datetime.date(2026, 1, 31), datetime.date(2026, 2, 1))
     """
-    checks.moment("timestamp", timestamp, error=UsageError)
-    return timestamp.astimezone(to_timezone(tz)).date()
+    checks.moment("at", at, error=UsageError)
+    return at.astimezone(to_timezone(tz)).date()
 
 
 EPOCH: Final = datetime(1970, 1, 1, tzinfo=timezone.utc)
