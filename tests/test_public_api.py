@@ -25,6 +25,8 @@ MODULES = [
     "billkit.parties",
     "billkit.subscriptions",
     "billkit.usage",
+    "billkit.ports",
+    "billkit.storage",
     "billkit.demo",
     "billkit.cli",
 ]

@@ -21,6 +21,15 @@ and carry the offending ``field``, its ``value`` and what was ``expected``::
         │   └── IdentifierError              a tax or bank identifier that fails its check
         ├── SubscriptionError                subscriptions, services, renewals, dunning
         └── UsageError                       metered events and aggregations
+    StoreError                               what a Store refuses or cannot do
+    ├── NotFoundError (LookupError)          an id the store does not hold
+    ├── ConflictError                        a write that contradicts what is stored
+    │   ├── StaleVersionError                an update based on an outdated version
+    │   ├── DuplicateRecordError             an id that is already taken
+    │   ├── IdempotencyConflictError         a used key sent with another request
+    │   ├── ImmutableRecordError             a change to an issued document
+    │   └── LeaseLostError                   an outbox message another worker holds
+    └── SchemaError                          a database whose schema is missing or outdated
     TransitionError                          a state change the lifecycle does not allow
     MissingDependencyError (ImportError)     an optional package a feature needs
     NotAllowedError (PermissionError)        an actor whose role may not do this
@@ -40,17 +49,26 @@ from collections.abc import Sequence
 __all__ = [
     "BillkitError",
     "CatalogError",
+    "ConflictError",
     "CreditError",
     "CreditLimitExceededError",
     "CurrencyMismatchError",
+    "DuplicateRecordError",
+    "IdempotencyConflictError",
     "IdentifierError",
+    "ImmutableRecordError",
     "InsufficientFundsError",
     "InvoicingError",
+    "LeaseLostError",
     "MissingDependencyError",
     "MoneyError",
     "NotAllowedError",
+    "NotFoundError",
     "PeriodError",
     "PricingError",
+    "SchemaError",
+    "StaleVersionError",
+    "StoreError",
     "SubscriptionError",
     "TransitionError",
     "UnknownCurrencyError",
@@ -170,6 +188,62 @@ class MissingDependencyError(BillkitError, ImportError):
 
     def __reduce__(self) -> tuple[object, ...]:
         return (type(self), (self.package, self.feature, self.extra))
+
+
+class StoreError(BillkitError):
+    """Something a :class:`~billkit.ports.Store` refuses to do or cannot do.
+
+    The message names the record (its kind and id) and what went wrong. A
+    refused write leaves the store as it was: the operation wrote nothing.
+    """
+
+
+class NotFoundError(StoreError, LookupError):
+    """An id (payer, subscription, account, document, series...) the store does not hold.
+
+    >>> raise NotFoundError("account 'acc-9' not found")
+    Traceback (most recent call last):
+    ...
+    billkit.errors.NotFoundError: account 'acc-9' not found
+    """
+
+
+class ConflictError(StoreError):
+    """A write that contradicts what the store already holds."""
+
+
+class StaleVersionError(ConflictError):
+    """An update based on a version of the record that is no longer the stored one.
+
+    Optimistic concurrency: reload the record, apply the change again, retry.
+    """
+
+
+class DuplicateRecordError(ConflictError):
+    """A new record under an id that is already taken."""
+
+
+class IdempotencyConflictError(ConflictError):
+    """An idempotency key reused with a different request (or event, or entry).
+
+    The same key with the same request replays the stored result; with another
+    request it is refused, because the key already stands for something else.
+    """
+
+
+class ImmutableRecordError(ConflictError):
+    """A change to something that may no longer change: an issued document."""
+
+
+class LeaseLostError(ConflictError):
+    """An outbox message acknowledged by a worker that does not hold its lease."""
+
+
+class SchemaError(StoreError):
+    """A database whose billkit schema is missing or not at the expected revision.
+
+    The message says which command brings it up to date (``billkit db upgrade URL``).
+    """
 
 
 class TransitionError(BillkitError):
