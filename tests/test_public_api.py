@@ -25,6 +25,7 @@ MODULES = [
     "billkit.parties",
     "billkit.subscriptions",
     "billkit.usage",
+    "billkit.serialize",
     "billkit.ports",
     "billkit.storage",
     "billkit.demo",

@@ -20,7 +20,8 @@ and carry the offending ``field``, its ``value`` and what was ``expected``::
         ├── InvoicingError                   documents, taxes, numbering, parties
         │   └── IdentifierError              a tax or bank identifier that fails its check
         ├── SubscriptionError                subscriptions, services, renewals, dunning
-        └── UsageError                       metered events and aggregations
+        ├── UsageError                       metered events and aggregations
+        └── SerializationError               saved data that cannot be read back
     StoreError                               what a Store refuses or cannot do
     ├── NotFoundError (LookupError)          an id the store does not hold
     ├── ConflictError                        a write that contradicts what is stored
@@ -67,6 +68,7 @@ __all__ = [
     "PeriodError",
     "PricingError",
     "SchemaError",
+    "SerializationError",
     "StaleVersionError",
     "StoreError",
     "SubscriptionError",
@@ -162,6 +164,59 @@ class SubscriptionError(ValidationError):
 
 class UsageError(ValidationError):
     """A metered event or aggregation request that is invalid."""
+
+
+class SerializationError(ValidationError):
+    """Saved data that :mod:`billkit.serialize` cannot read back (or a value it cannot save).
+
+    ``field`` is the path of the first problem, such as
+    ``lines[2].amount.currency``; ``problems`` lists every problem found as
+    ``(path, value, expected)``.
+
+    >>> error = SerializationError("lines[2].amount.currency", "EURO", "an ISO 4217 code")
+    >>> print(error)
+    lines[2].amount.currency = 'EURO': expected an ISO 4217 code
+    """
+
+    problems: tuple[tuple[str, object, str], ...]
+    reading: str
+
+    def __init__(
+        self,
+        field: str,
+        value: object,
+        expected: str,
+        *,
+        problems: tuple[tuple[str, object, str], ...] = (),
+        reading: str = "",
+    ) -> None:
+        super().__init__(field, value, expected)
+        self.problems = problems or ((field, value, expected),)
+        self.reading = reading
+        more = self.problems[1:]
+        if more or reading:
+            detail = "; ".join(f"{p} = {v!r}: expected {e}" for p, v, e in more)
+            self.args = (
+                (f"{reading}: " if reading else "")
+                + str(self.args[0])
+                + (f" (and {len(more)} more: {detail})" if more else ""),
+            )
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (
+            _rebuild_serialization_error,
+            (self.field, self.value, self.expected, self.problems, self.reading),
+        )
+
+
+def _rebuild_serialization_error(
+    field: str,
+    value: object,
+    expected: str,
+    problems: tuple[tuple[str, object, str], ...],
+    reading: str,
+) -> SerializationError:
+    return SerializationError(field, value, expected, problems=problems, reading=reading)
 
 
 class MissingDependencyError(BillkitError, ImportError):

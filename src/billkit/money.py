@@ -29,12 +29,12 @@ import enum
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from types import MappingProxyType
 from typing import Final, TypeAlias
 
 import attrs
 from moneyed import Currency, CurrencyDoesNotExist, Money, get_currency
 
+from billkit._frozen import FrozenDict
 from billkit.errors import CurrencyMismatchError, MoneyError, UnknownCurrencyError
 
 __all__ = [
@@ -135,7 +135,7 @@ def _to_minor_units(value: Mapping[str, int]) -> Mapping[str, int]:
         if isinstance(digits, bool) or not isinstance(digits, int) or not 0 <= digits <= 8:
             raise MoneyError(f"rounding.minor_units[{code!r}]", digits, "an int from 0 to 8")
         result[currency.code] = digits
-    return MappingProxyType(dict(sorted(result.items())))
+    return FrozenDict(dict(sorted(result.items())))
 
 
 @attrs.frozen(kw_only=True)
@@ -238,7 +238,7 @@ def minor_units(currency: Currency | str, overrides: Mapping[str, int] | None = 
     """
     cur = _currency(currency)
     if overrides:
-        if not isinstance(overrides, MappingProxyType):  # not checked by a RoundingPolicy
+        if not isinstance(overrides, FrozenDict):  # not checked by a RoundingPolicy
             overrides = _to_minor_units(overrides)
         found = overrides.get(cur.code)
         if found is not None:

@@ -49,11 +49,11 @@ import enum
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
-from types import MappingProxyType
 from typing import Final, TypeVar
 
 import attrs
 
+from billkit._frozen import FrozenDict
 from billkit.errors import IdentifierError, InvoicingError
 
 __all__ = [
@@ -303,8 +303,17 @@ class IdentifierScheme:
     validate: Callable[[str, str], str] = attrs.field(repr=False, eq=False)
 
 
-def _stdnum_check(module_name: str, what: str) -> Callable[[str, str], str]:
-    def check(field: str, value: str) -> str:
+@attrs.frozen
+class _StdnumCheck:
+    """A python-stdnum check as a function ``(field, value) -> compact value``.
+
+    A class rather than a closure, so that a scheme holding it can be pickled.
+    """
+
+    module_name: str
+    what: str
+
+    def __call__(self, field: str, value: str) -> str:
         import importlib
 
         from stdnum.exceptions import (
@@ -315,7 +324,7 @@ def _stdnum_check(module_name: str, what: str) -> Callable[[str, str], str]:
             ValidationError,
         )
 
-        module = importlib.import_module(module_name)
+        module = importlib.import_module(self.module_name)
         try:
             return str(module.validate(value))
         except InvalidChecksum:
@@ -328,9 +337,11 @@ def _stdnum_check(module_name: str, what: str) -> Callable[[str, str], str]:
             reason = "a part of it is invalid"
         except ValidationError:  # pragma: no cover - every stdnum error subclasses the above
             reason = "it fails its check"
-        raise IdentifierError(field, value, f"{what} ({reason})")
+        raise IdentifierError(field, value, f"{self.what} ({reason})")
 
-    return check
+
+def _stdnum_check(module_name: str, what: str) -> Callable[[str, str], str]:
+    return _StdnumCheck(module_name, what)
 
 
 def _digits(field: str, value: str, lengths: Sequence[int], what: str) -> str:
@@ -408,7 +419,7 @@ def _check_iran_national_id(field: str, value: str) -> str:
     return number
 
 
-IDENTIFIER_SCHEMES: Final[Mapping[str, IdentifierScheme]] = MappingProxyType(
+IDENTIFIER_SCHEMES: Final[Mapping[str, IdentifierScheme]] = FrozenDict(
     {
         scheme.code: scheme
         for scheme in (
@@ -907,7 +918,7 @@ _A: Final = {
 # --------------------------------------------------------------------------- rules
 
 
-_DETAILS: Final[Mapping[str, Callable[[Party], object]]] = MappingProxyType(
+_DETAILS: Final[Mapping[str, Callable[[Party], object]]] = FrozenDict(
     {
         "name": lambda p: p.name,
         "contact": lambda p: p.contact,
@@ -956,7 +967,7 @@ def _rules(value: object) -> Mapping[tuple[str, PartyKind], tuple[str, ...]]:
                     f"required[{key!r}]", name, f"a detail name, one of {sorted(_DETAILS)}"
                 )
         result[(country, kind)] = checked
-    return MappingProxyType(result)
+    return FrozenDict(result)
 
 
 @attrs.frozen(kw_only=True)

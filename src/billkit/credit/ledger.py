@@ -54,6 +54,7 @@ from typing import Any, Final, TypeVar
 import attrs
 from moneyed import Currency, Money
 
+from billkit._frozen import reduce_through_init
 from billkit.credit import _common as c
 from billkit.credit.limit import CreditLine, CreditState, Statement, StatementDates, end_of
 from billkit.errors import (
@@ -1051,6 +1052,9 @@ class Ledger:
     _books: dict[str, _Book] = attrs.field(init=False, eq=False, repr=False, hash=False)
     _keys: dict[str, int] = attrs.field(init=False, eq=False, repr=False, hash=False)
     _cache: dict[str, Any] = attrs.field(init=False, eq=False, repr=False, hash=False)
+
+    # Pickled as its constructor arguments: the replayed books are rebuilt.
+    __reduce__ = reduce_through_init
 
     def __attrs_post_init__(self) -> None:
         by_name = {w.name: w for w in self.wallets}

@@ -34,12 +34,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
-from types import MappingProxyType
 from typing import Any, Final, Generic, TypeVar
 
 import attrs
 from moneyed import Money
 
+from billkit._frozen import FrozenDict
 from billkit.credit.limit import StatementState
 from billkit.errors import InvoicingError, TransitionError
 
@@ -66,7 +66,7 @@ S = TypeVar("S", bound=enum.Enum)
 def _table(value: object) -> Mapping[object, Mapping[str, object]]:
     if not isinstance(value, Mapping):
         raise InvoicingError("transitions", value, "a mapping of state to {event: next state}")
-    return MappingProxyType({k: MappingProxyType(dict(v)) for k, v in value.items()})
+    return FrozenDict({k: FrozenDict(dict(v)) for k, v in value.items()})
 
 
 # Named converters (mypy's attrs plugin needs named functions).

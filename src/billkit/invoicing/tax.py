@@ -60,12 +60,12 @@ import re
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from types import MappingProxyType
 from typing import Final
 
 import attrs
 from moneyed import Money
 
+from billkit._frozen import FrozenDict
 from billkit.errors import InvoicingError
 from billkit.money import (
     CONTEXT,
@@ -236,7 +236,7 @@ def _notes(value: object) -> Mapping[_NoteKey, str]:
         if not isinstance(text, str):
             raise InvoicingError(f"notes[{key!r}]", text, "a str")
         result[(country, treatment, language)] = text
-    return MappingProxyType(result)
+    return FrozenDict(result)
 
 
 @attrs.frozen(kw_only=True)

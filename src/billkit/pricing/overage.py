@@ -37,12 +37,12 @@ import functools
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from types import MappingProxyType
 from typing import Final
 
 import attrs
 from moneyed import Money
 
+from billkit._frozen import FrozenDict
 from billkit.errors import PricingError
 from billkit.money import CONTEXT, DecimalLike, to_decimal
 from billkit.periods import Period
@@ -294,7 +294,7 @@ def _frozen_usage(usage: Usage) -> Usage:
     """A private copy of ``usage``, so a comparison's lazy quotes see what was compared."""
     if not isinstance(usage, Mapping):
         raise PricingError("usage", usage, "a mapping of metric to quantity")
-    return MappingProxyType({k: tuple(v) if isinstance(v, list) else v for k, v in usage.items()})
+    return FrozenDict({k: tuple(v) if isinstance(v, list) else v for k, v in usage.items()})
 
 
 @attrs.frozen(kw_only=True)

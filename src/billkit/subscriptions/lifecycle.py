@@ -56,12 +56,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date, timedelta
-from types import MappingProxyType
 from typing import Any, Final, TypeAlias
 
 import attrs
 from moneyed import Money
 
+from billkit._frozen import FrozenDict
 from billkit.errors import NotAllowedError, PeriodError, SubscriptionError, TransitionError
 from billkit.periods import Period
 from billkit.pricing import (
@@ -181,7 +181,7 @@ class CancelReason(str, enum.Enum):
 _ALL: Final = Access(platform=True, outbound=True, inbound=True, workflows=True)
 _INBOUND_ONLY: Final = Access(platform=False, outbound=False, inbound=True, workflows=False)
 _NOTHING: Final = Access(platform=False, outbound=False, inbound=False, workflows=False)
-_DEFAULT_ACCESS: Final = MappingProxyType(
+_DEFAULT_ACCESS: Final = FrozenDict(
     {
         S.TRIAL: _ALL,
         S.TRIAL_ENDED: _INBOUND_ONLY,
@@ -204,7 +204,7 @@ def _access_map(value: object) -> Mapping[SubscriptionState, Access]:
         if not isinstance(access, Access):
             raise SubscriptionError(f"access[{state.value!r}]", access, "an Access")
         merged[state] = access
-    return MappingProxyType(merged)
+    return FrozenDict(merged)
 
 
 def _schedule(value: object) -> DunningSchedule:
@@ -629,7 +629,7 @@ class InvoiceVoided:
 def _usage(value: object) -> Mapping[str, object]:
     if not isinstance(value, Mapping):
         raise SubscriptionError("usage", value, "a mapping of metric to quantity")
-    return MappingProxyType(dict(value))
+    return FrozenDict(dict(value))
 
 
 def _period(value: object) -> Period:

@@ -43,12 +43,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
-from types import MappingProxyType
 from typing import Final
 
 import attrs
 from moneyed import Money
 
+from billkit._frozen import FrozenDict
 from billkit.errors import CurrencyMismatchError, SubscriptionError, TransitionError
 from billkit.periods import Period
 from billkit.subscriptions import _checks as c
@@ -183,7 +183,7 @@ def _leads(value: object) -> Mapping[str, int]:
         c.text("lead_days", product): c.whole(f"lead_days[{product!r}]", days, 0, 3660)
         for product, days in value.items()
     }
-    return MappingProxyType(dict(sorted(out.items())))
+    return FrozenDict(dict(sorted(out.items())))
 
 
 def _default_lead(value: object) -> int:

@@ -32,12 +32,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable, Mapping
 from datetime import date
-from types import MappingProxyType
 from typing import Final
 
 import attrs
 from moneyed import Money
 
+from billkit._frozen import FrozenDict
 from billkit.errors import NotAllowedError, SubscriptionError, TransitionError
 from billkit.money import to_money
 from billkit.periods import MONTHLY, Cycle
@@ -222,10 +222,10 @@ def _billed_map(value: object) -> Mapping[BillingMode, frozenset[ServiceState]]:
         merged[mode] = frozenset(
             c.member(ServiceState, f"billed[{mode.value!r}]", s) for s in states
         )
-    return MappingProxyType(merged)
+    return FrozenDict(merged)
 
 
-_DEFAULT_BILLED: Final = MappingProxyType(
+_DEFAULT_BILLED: Final = FrozenDict(
     {
         BillingMode.DAILY: frozenset({SS.ACTIVE, SS.PROCESSING}),
         BillingMode.PERIODIC: frozenset(

@@ -36,11 +36,11 @@ import gc
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
-from types import MappingProxyType
 from typing import Any, Final, cast
 
 import attrs
 
+from billkit._frozen import FrozenDict
 from billkit.errors import UsageError
 from billkit.money import CONTEXT
 from billkit.periods import BillingCycle, Period
@@ -59,7 +59,7 @@ __all__ = ["Correction", "LateEvent", "UsageReport", "UsageRow", "aggregate"]
 
 _ZERO: Final = Decimal(0)
 _ONE: Final = Decimal(1)
-_NO_GROUP: Final[Mapping[str, str | None]] = MappingProxyType({})
+_NO_GROUP: Final[Mapping[str, str | None]] = FrozenDict({})
 
 GroupKey = tuple[str, Period, "date | None", tuple["str | None", ...]]
 """customer, period, billing day (when daily), values of the ``by`` properties."""
@@ -471,7 +471,7 @@ def row_maker(
         group = groups.get(values)
         if group is None:
             group = groups[values] = (
-                MappingProxyType(dict(zip(spec.by, values, strict=True))) if spec.by else _NO_GROUP
+                FrozenDict(dict(zip(spec.by, values, strict=True))) if spec.by else _NO_GROUP
             )
         row = new(UsageRow)
         set_customer(row, customer)
@@ -491,7 +491,7 @@ def build_report(spec: Spec, raw: Raw) -> UsageReport:
     codes = tuple(m.code for m in spec.meters)
 
     def group_of(values: tuple[str | None, ...]) -> Mapping[str, str | None]:
-        return MappingProxyType(dict(zip(spec.by, values, strict=True))) if spec.by else _NO_GROUP
+        return FrozenDict(dict(zip(spec.by, values, strict=True))) if spec.by else _NO_GROUP
 
     rows = tuple(raw.rows)
     corrections = tuple(

@@ -22,19 +22,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
-from types import MappingProxyType
 from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
+from billkit._frozen import FrozenDict
 from billkit.errors import UsageError, ValidationError
 from billkit.money import to_decimal
 
 __all__ = ["UsageEvent", "billing_day", "to_timezone"]
 
 _ONE: Final = Decimal(1)
-_EMPTY: Final[Mapping[str, str]] = MappingProxyType({})
+_EMPTY: Final[Mapping[str, str]] = FrozenDict({})
 
 
 def _text(field: str, value: object) -> str:
@@ -81,7 +81,7 @@ def _properties(value: object) -> Mapping[str, str]:
                 item,
                 "a non-empty str (leave the property out when it has no value)",
             )
-    return MappingProxyType(dict(sorted(value.items())))
+    return FrozenDict(dict(sorted(value.items())))
 
 
 def _customer(value: object) -> str:

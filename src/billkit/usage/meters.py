@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping, Sequence
-from types import MappingProxyType
 from typing import TypeAlias
 
 import attrs
 
+from billkit._frozen import FrozenDict
 from billkit.errors import UsageError
 
 __all__ = ["Aggregation", "AnyMeter", "Meter", "MeterSum", "check_meters"]
@@ -105,7 +105,7 @@ def _filter(field: str, value: object) -> Mapping[str, frozenset[str]]:
         if not values or not all(isinstance(v, str) and v for v in values):
             raise UsageError(f"{field}[{name!r}]", allowed, "one or more non-empty str values")
         result[name] = values
-    return MappingProxyType(dict(sorted(result.items())))
+    return FrozenDict(dict(sorted(result.items())))
 
 
 def _code_of(value: object) -> str:

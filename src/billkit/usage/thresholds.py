@@ -31,11 +31,11 @@ import enum
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timezone, tzinfo
 from decimal import Decimal
-from types import MappingProxyType
 from typing import Any
 
 import attrs
 
+from billkit._frozen import FrozenDict
 from billkit.errors import BillkitError, UsageError
 from billkit.money import CONTEXT, to_decimal, to_rate
 from billkit.periods import BillingCycle, Period
@@ -96,7 +96,7 @@ def _limit(value: object) -> Decimal | Mapping[str, Decimal]:
             if not isinstance(customer, str):
                 raise UsageError("limit", customer, "str customer ids as keys")
             limits[customer] = _amount(f"limit[{customer!r}]", amount)
-        return MappingProxyType(limits)
+        return FrozenDict(limits)
     return _amount("limit", value)
 
 

@@ -1,0 +1,1060 @@
+"""Every public value to plain JSON-safe data and back, exactly.
+
+One cattrs converter turns billkit's values (plans, quotes, subscriptions,
+ledgers, documents, parties, usage events and reports, ...) into dicts of
+strings, ints, bools, lists and ``None``, and reads them back through the
+values' own constructors, so whatever is read is checked again.
+
+* ``Money`` is ``{"amount": "12.30", "currency": "EUR"}``: the amount is the
+  exact ``Decimal`` as text ("12.300" stays "12.300"); a ``Decimal`` is text;
+  dates and datetimes are ISO 8601 (an aware datetime keeps its offset, and a
+  ``zoneinfo`` zone its IANA name: ``2026-03-29T03:00:00+02:00[Europe/Berlin]``);
+  a time zone is its IANA name or a fixed offset such as ``+03:00``; an enum is
+  its value; tuples and sets are lists.
+* The top-level dict carries ``$type`` (which value it is, such as
+  ``billkit.pricing.Plan``) and ``$version`` (:data:`SCHEMA_VERSION`), so
+  :func:`from_data` finds the class by itself. Inside a field that may hold
+  several kinds of value (a charge's price model, say) the dict carries its
+  ``$type`` too.
+* Unknown fields, missing required fields, wrong types, floats and newer
+  schema versions are refused with a :class:`~billkit.errors.SerializationError`
+  naming the path, such as ``lines[2].amount.currency``.
+
+>>> from billkit.money import Money
+>>> from billkit.pricing import Plan
+>>> from billkit.serialize import dumps, loads, to_data
+>>> plan = Plan(code="start", name="Start", currency="EUR", base_fee=Money("9.90", "EUR"))
+>>> to_data(plan)["base_fee"]
+{'amount': '9.90', 'currency': 'EUR'}
+>>> loads(dumps(plan)) == plan
+True
+"""
+
+from __future__ import annotations
+
+import base64
+import collections.abc
+import enum
+import functools
+import importlib
+import json
+import re
+import sys
+import types
+import typing
+from collections.abc import Callable, Iterator, Mapping
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from decimal import Decimal, InvalidOperation
+from typing import Any, Final, Literal, TypeVar, Union, overload
+from zoneinfo import ZoneInfo
+
+import attrs
+import cattrs
+from cattrs.errors import (
+    AttributeValidationNote,
+    ForbiddenExtraKeysError,
+    IterableValidationNote,
+)
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
+from moneyed import Currency, Money
+
+from billkit.errors import SerializationError, ValidationError
+from billkit.money import currency_of
+
+if sys.version_info < (3, 11):  # pragma: no cover - cattrs depends on the backport there
+    from exceptiongroup import BaseExceptionGroup  # type: ignore[import-not-found]
+
+__all__ = ["SCHEMA_VERSION", "converter", "dumps", "from_data", "loads", "to_data"]
+
+T = TypeVar("T")
+
+SCHEMA_VERSION: Final = 1
+"""The version of the data format :func:`to_data` writes; :func:`from_data`
+reads it and every older one, and refuses newer ones."""
+
+TYPE_KEY: Final = "$type"
+VERSION_KEY: Final = "$version"
+
+# The public rooms whose ``__all__`` names the values that can be saved.
+_ROOMS: Final = (
+    "billkit.money",
+    "billkit.periods",
+    "billkit.parties",
+    "billkit.pricing",
+    "billkit.credit",
+    "billkit.invoicing",
+    "billkit.invoicing.render",
+    "billkit.subscriptions",
+    "billkit.usage",
+)
+
+_DECIMAL: Final = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATETIME: Final = re.compile(
+    r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{6})?(?:[+-]\d{2}:\d{2}(?::\d{2}(?:\.\d{6})?)?)?)"
+    r"(?:\[([A-Za-z0-9_+\-/]+)\])?"
+)
+_OFFSET: Final = re.compile(r"([+-])(\d{2}):(\d{2})(?::(\d{2}))?")
+
+
+class _Refused(Exception):
+    """A value one of the hooks below cannot read; ``sub`` extends the path."""
+
+    def __init__(self, value: object, expected: str, sub: str = "") -> None:
+        super().__init__(f"{value!r}: expected {expected}")
+        self.value = value
+        self.expected = expected
+        self.sub = sub
+
+
+class _MissingValue:
+    def __repr__(self) -> str:
+        return "<missing>"
+
+
+_MISSING: Final = _MissingValue()
+
+
+class _JsonFloat:
+    """A JSON number with a fraction or exponent, kept so it is refused with its path."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+# ---------------------------------------------------------------- the registry
+
+
+def _public_classes() -> dict[type, str]:
+    """Each attrs class and enum in a room's ``__all__`` -> its tag ``room.Name``."""
+    found: dict[type, str] = {}
+    for room in _ROOMS:
+        module = importlib.import_module(room)
+        for name in module.__all__:
+            value = getattr(module, name)
+            if isinstance(value, type) and (attrs.has(value) or issubclass(value, enum.Enum)):
+                found.setdefault(value, f"{room}.{value.__name__}")
+    return found
+
+
+def _field_types(cls: type) -> Iterator[object]:
+    hints = typing.get_type_hints(cls)
+    for field in attrs.fields(cls):
+        if field.init:
+            yield hints.get(field.name, field.type)
+
+
+def _walk(tp: Any) -> Iterator[type]:
+    if isinstance(tp, type):
+        yield tp
+    for arg in typing.get_args(tp):
+        yield from _walk(arg)
+
+
+def _build_registry() -> tuple[dict[type, str], dict[str, type]]:
+    tags = _public_classes()
+    todo = [cls for cls in tags if attrs.has(cls)]
+    while todo:  # classes only reachable through a field still get a tag
+        cls = todo.pop()
+        for tp in _field_types(cls):
+            for found in _walk(tp):
+                if (
+                    found not in tags
+                    and (attrs.has(found) or issubclass(found, enum.Enum))
+                    and found.__module__.startswith("billkit.")
+                ):
+                    tags[found] = f"{found.__module__}.{found.__qualname__}"
+                    if attrs.has(found):
+                        todo.append(found)
+    by_tag: dict[str, type] = {}
+    for cls, tag in tags.items():
+        if tag in by_tag:  # pragma: no cover - a layout mistake, caught by the tests
+            raise RuntimeError(f"two billkit values share the tag {tag!r}")
+        by_tag[tag] = cls
+    return tags, by_tag
+
+
+_TAGS, _CLASSES = _build_registry()
+
+
+def _tag(cls: type) -> str:
+    tag = _TAGS.get(cls)
+    if tag is None:
+        raise SerializationError(
+            TYPE_KEY, cls, "a billkit value type (an attrs class in a public __all__)"
+        )
+    return tag
+
+
+# ---------------------------------------------------------------- scalars
+
+
+def _expect(value: object, kind: type | tuple[type, ...], expected: str) -> None:
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        raise _Refused(value, expected)
+
+
+def _s_str(value: object, tp: Any = str) -> Any:
+    if tp is not str:  # a str-valued enum: singledispatch finds this hook first
+        return _enum_hooks(tp)[1](value, tp)
+    _expect(value, str, "a string")
+    return value
+
+
+def _s_int(value: object, tp: Any = int) -> Any:
+    if tp is not int:  # an int-valued enum
+        return _enum_hooks(tp)[1](value, tp)
+    _expect(value, int, "an integer")
+    return value
+
+
+def _u_plain(value: Any) -> Any:
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+def _s_bool(value: object, _: object) -> bool:
+    if not isinstance(value, bool):
+        raise _Refused(value, "true or false")
+    return value
+
+
+def _s_none(value: object, _: object) -> None:
+    if value is not None:
+        raise _Refused(value, "null")
+
+
+def _u_refuse_float(value: float) -> object:
+    raise SerializationError("value", value, "no float anywhere in a billkit value")
+
+
+def _s_refuse_float(value: object, _: object) -> object:
+    raise _Refused(value, "no float: billkit values hold no floats")
+
+
+def _u_decimal(value: Decimal) -> str:
+    return str(value)
+
+
+def _s_decimal(value: object, _: object = None) -> Decimal:
+    if not isinstance(value, str) or not _DECIMAL.fullmatch(value):
+        raise _Refused(value, "a decimal number written as a string, such as '12.30'")
+    try:
+        return Decimal(value)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only numbers
+        raise _Refused(value, "a decimal number written as a string") from None
+
+
+def _u_money(value: Money) -> dict[str, str]:
+    return {"amount": str(value.amount), "currency": value.currency.code}
+
+
+def _s_money(value: object, _: object) -> Money:
+    if not isinstance(value, dict):
+        raise _Refused(value, 'an amount of money such as {"amount": "12.30", "currency": "EUR"}')
+    for key in sorted(set(value) - {"amount", "currency"}):
+        raise _Refused(value[key], "no such field: money has only amount and currency", key)
+    for key in ("amount", "currency"):
+        if key not in value:
+            raise _Refused(_MISSING, "a value: the field is required", key)
+    try:
+        amount = _s_decimal(value["amount"])
+    except _Refused as refused:
+        raise _Refused(refused.value, refused.expected, "amount") from None
+    currency = _s_currency(value["currency"], None, sub="currency")
+    return Money(amount, currency)
+
+
+def _u_currency(value: Currency) -> str:
+    return str(value.code)
+
+
+def _s_currency(value: object, _: object, sub: str = "") -> Currency:
+    if not isinstance(value, str):
+        raise _Refused(value, "an ISO 4217 currency code such as 'EUR'", sub)
+    try:
+        return currency_of(value)
+    except ValidationError as error:
+        raise _Refused(value, error.expected, sub) from None
+
+
+def _u_date(value: date) -> str:
+    return value.isoformat()
+
+
+def _s_date(value: object, _: object = None) -> date:
+    if not isinstance(value, str) or not _DATE.fullmatch(value):
+        raise _Refused(value, "an ISO 8601 date such as '2026-03-01'")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise _Refused(value, "an existing calendar date in ISO 8601") from None
+
+
+def _u_datetime(value: datetime) -> str:
+    text = value.isoformat()
+    zone = value.tzinfo
+    if zone is None or isinstance(zone, timezone):
+        return text
+    if isinstance(zone, ZoneInfo) and zone.key:
+        return f"{text}[{zone.key}]"
+    raise SerializationError(
+        "tzinfo", zone, "a datetime.timezone or a zoneinfo.ZoneInfo with an IANA name"
+    )
+
+
+def _s_datetime(value: object, _: object = None) -> datetime:
+    match = _DATETIME.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise _Refused(
+            value, "an ISO 8601 date and time such as '2026-03-01T09:30:00+03:00[Europe/Moscow]'"
+        )
+    try:
+        moment = datetime.fromisoformat(match.group(1))
+    except ValueError:
+        raise _Refused(value, "an existing date and time in ISO 8601") from None
+    if match.group(2):
+        if moment.tzinfo is None:
+            raise _Refused(value, "an offset before the [time zone]")
+        return moment.astimezone(_zone(match.group(2), value))
+    return moment
+
+
+def _zone(name: str, value: object) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ValueError, KeyError, OSError):
+        raise _Refused(value, "an IANA time zone name such as 'Europe/Moscow'") from None
+
+
+def _u_tz(value: tzinfo) -> str:
+    if isinstance(value, ZoneInfo) and value.key:
+        return value.key
+    if isinstance(value, timezone):
+        offset = value.utcoffset(None)
+        sign = "-" if offset < timedelta(0) else "+"
+        seconds = int(abs(offset).total_seconds())
+        hours, rest = divmod(seconds, 3600)
+        minutes, seconds = divmod(rest, 60)
+        return f"{sign}{hours:02d}:{minutes:02d}" + (f":{seconds:02d}" if seconds else "")
+    raise SerializationError(
+        "tzinfo", value, "a datetime.timezone or a zoneinfo.ZoneInfo with an IANA name"
+    )
+
+
+def _s_tz(value: object, _: object) -> tzinfo:
+    if not isinstance(value, str):
+        raise _Refused(value, "an IANA time zone name such as 'Europe/Moscow' or an offset")
+    offset = _OFFSET.fullmatch(value)
+    if offset:
+        sign, hours, minutes, seconds = offset.groups()
+        delta = timedelta(hours=int(hours), minutes=int(minutes), seconds=int(seconds or 0))
+        try:
+            return timezone(-delta if sign == "-" else delta)
+        except ValueError:
+            raise _Refused(value, "an offset under 24 hours") from None
+    return _zone(value, value)
+
+
+def _u_bytes(value: bytes) -> str:
+    return base64.b64encode(value).decode("ascii")
+
+
+def _s_bytes(value: object, _: object) -> bytes:
+    if isinstance(value, str):
+        try:
+            return base64.b64decode(value, validate=True)
+        except ValueError:
+            pass
+    raise _Refused(value, "bytes written as a base64 string")
+
+
+def _u_quantity(value: object) -> object:
+    """A usage quantity (``Mapping[str, object]``): a number or a list of them."""
+    if isinstance(value, (bool, float)):
+        raise SerializationError("usage", value, "a Decimal, an int or a list of them")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, str):
+        return str(_s_decimal(value))
+    if isinstance(value, (list, tuple)):
+        return [_u_quantity(item) for item in value]
+    raise SerializationError("usage", value, "a Decimal, an int or a list of them")
+
+
+def _s_quantity(value: object, _: object = None) -> object:
+    if isinstance(value, bool):
+        raise _Refused(value, "a quantity: a decimal string, an integer or a list of them")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        return _s_decimal(value)
+    if isinstance(value, list):
+        return tuple(_s_quantity(item) for item in value)
+    raise _Refused(value, "a quantity: a decimal string, an integer or a list of them")
+
+
+# ---------------------------------------------------------------- hook factories
+
+
+def _origin(tp: Any) -> object:
+    return typing.get_origin(tp)
+
+
+def _is_union(tp: Any) -> bool:
+    return _origin(tp) in (Union, types.UnionType)
+
+
+def _is_sequence(tp: Any) -> bool:
+    return _origin(tp) in (tuple, list, collections.abc.Sequence, frozenset, set)
+
+
+def _is_mapping(tp: Any) -> bool:
+    return _origin(tp) in (collections.abc.Mapping, dict)
+
+
+def _is_enum(tp: Any) -> bool:
+    return isinstance(tp, type) and issubclass(tp, enum.Enum)
+
+
+def _is_attrs(tp: Any) -> bool:
+    return isinstance(tp, type) and attrs.has(tp)
+
+
+def _is_enum_type(tp: Any) -> bool:
+    return _origin(tp) is type
+
+
+def _is_callable(tp: Any) -> bool:
+    return _origin(tp) is collections.abc.Callable
+
+
+def _is_object(tp: Any) -> bool:
+    return tp is object or tp is Any
+
+
+def _unstructure(value: Any, tp: Any) -> Any:
+    return converter.unstructure(value, tp)
+
+
+def _structure(value: Any, tp: Any) -> Any:
+    return converter.structure(value, tp)
+
+
+def _canonical(value: object) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _note(error: Exception, note: object) -> Exception:
+    error.__notes__ = [*getattr(error, "__notes__", []), note]  # type: ignore[attr-defined]
+    return error
+
+
+def _collect(results: list[Any], errors: list[Exception], tp: Any) -> list[Any]:
+    if errors:
+        raise cattrs.IterableValidationError(f"While structuring {tp!r}", errors, tp)
+    return results
+
+
+@functools.cache  # one pair per enum class: a pure function of the class
+def _enum_hooks(cls: type[enum.Enum]) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    values = [member.value for member in cls]
+    expected = f"one of {values!r}"
+
+    def unstructure(value: enum.Enum) -> object:
+        return value.value
+
+    def structure(value: object, _: object) -> enum.Enum:
+        for member in cls:
+            if type(member.value) is type(value) and member.value == value:
+                return member
+        raise _Refused(value, expected)
+
+    return unstructure, structure
+
+
+def _literal_structure(tp: Any) -> Callable[..., Any]:
+    allowed = typing.get_args(tp)
+
+    def structure(value: object, _: object) -> object:
+        for option in allowed:
+            if type(option) is type(value) and option == value:
+                return option
+        raise _Refused(value, f"one of {list(allowed)!r}")
+
+    return structure
+
+
+def _sequence_hooks(tp: Any) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    origin = _origin(tp)
+    args = typing.get_args(tp)
+    fixed = origin is tuple and not (len(args) == 2 and args[1] is Ellipsis)
+    items = list(args) if fixed else [args[0] if args else Any]
+    unset = origin in (frozenset, set)
+
+    def item_type(index: int) -> object:
+        return items[index] if fixed else items[0]
+
+    def unstructure(value: Any) -> list[object]:
+        out = [_unstructure(v, item_type(i)) for i, v in enumerate(value)]
+        return sorted(out, key=_canonical) if unset else out
+
+    def structure(value: object, _: object) -> object:
+        if not isinstance(value, list):
+            raise _Refused(value, "a list")
+        if fixed and len(value) != len(items):
+            raise _Refused(value, f"a list of {len(items)} items")
+        results: list[Any] = []
+        errors: list[Exception] = []
+        for i, v in enumerate(value):
+            try:
+                results.append(_structure(v, item_type(i)))
+            except Exception as error:
+                errors.append(_note(error, IterableValidationNote(f"@ index {i}", i, tp)))
+        _collect(results, errors, tp)
+        return frozenset(results) if unset else tuple(results)
+
+    return unstructure, structure
+
+
+def _text_keyed(key: object) -> bool:
+    if key is str:
+        return True
+    if _is_enum(key):
+        return all(isinstance(m.value, str) for m in key)  # type: ignore[attr-defined]
+    return _origin(key) is Literal and all(isinstance(a, str) for a in typing.get_args(key))
+
+
+def _mapping_hooks(tp: Any) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    args = typing.get_args(tp)
+    key_tp, value_tp = args if args else (str, Any)
+    as_object = _text_keyed(key_tp)
+
+    def unstructure(value: Mapping[Any, Any]) -> object:
+        pairs = [(_unstructure(k, key_tp), _unstructure(v, value_tp)) for k, v in value.items()]
+        if as_object:
+            return dict(sorted(pairs))
+        return sorted(([k, v] for k, v in pairs), key=lambda pair: _canonical(pair[0]))
+
+    def structure(value: object, _: object) -> dict[Any, Any]:
+        if as_object:
+            if not isinstance(value, dict):
+                raise _Refused(value, "an object")
+            pairs: list[tuple[object, object]] = list(value.items())
+        else:
+            if not isinstance(value, list) or not all(
+                isinstance(p, list) and len(p) == 2 for p in value
+            ):
+                raise _Refused(value, "a list of [key, value] pairs")
+            pairs = [(p[0], p[1]) for p in value]
+        result: dict[Any, Any] = {}
+        errors: list[Exception] = []
+        for i, (k, v) in enumerate(pairs):
+            where: Any = k if as_object else i
+            try:
+                key = _structure(k, key_tp)
+                if key in result:
+                    raise _Refused(k, "each key once")
+                result[key] = _structure(v, value_tp)
+            except Exception as error:
+                errors.append(_note(error, IterableValidationNote(f"@ key {where!r}", where, tp)))
+        if errors:
+            raise cattrs.IterableValidationError(f"While structuring {tp!r}", errors, tp)
+        return result
+
+    return unstructure, structure
+
+
+def _kind(tp: Any) -> str:
+    """What a member of a union looks like in JSON."""
+    if _is_attrs(tp):
+        return "tagged"
+    if tp in (str, bytes, Decimal, date, datetime, Currency) or _is_enum_type(tp):
+        return "string"
+    if _is_enum(tp):
+        return "string" if _text_keyed(tp) else "number"
+    if tp is bool:
+        return "bool"
+    if tp is int:
+        return "number"
+    if tp is type(None):
+        return "null"
+    if _is_sequence(tp):
+        return "list"
+    return "object"  # Money, mappings
+
+
+def _wrap_name(tp: Any) -> str:
+    if isinstance(tp, type) and tp in _TAGS:
+        return _TAGS[tp]
+    return {str: "str", int: "int", Decimal: "decimal", date: "date", datetime: "datetime"}.get(
+        tp,
+        "money" if tp is Money else "mapping" if _is_mapping(tp) else "list",
+    )
+
+
+def _matches(value: object, tp: object) -> bool:
+    origin = _origin(tp)
+    if tp is type(None):
+        return value is None
+    if tp is date:
+        return isinstance(value, date) and not isinstance(value, datetime)
+    if tp is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(tp, type):
+        return type(value) is tp if attrs.has(tp) else isinstance(value, tp)
+    if origin in (collections.abc.Mapping, dict):
+        return isinstance(value, Mapping)
+    if origin in (tuple, list, collections.abc.Sequence):
+        return isinstance(value, (tuple, list))
+    if origin in (frozenset, set):
+        return isinstance(value, (frozenset, set))
+    return False
+
+
+def _union_hooks(tp: Any) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    members = typing.get_args(tp)
+    kinds: dict[str, list[object]] = {}
+    for member in members:
+        kinds.setdefault(_kind(member), []).append(member)
+    # A date-or-datetime pair is told apart by its shape ("T"); other members
+    # that would look alike in JSON are wrapped: {"$type": "decimal", "value": ...}.
+    day_or_moment = {date, datetime} <= set(kinds.get("string", []))
+    wrapped = {
+        m
+        for kind, group in kinds.items()
+        if kind in ("string", "number", "object", "list") and len(group) > 1
+        for m in group
+        if not (day_or_moment and len(group) == 2 and m in (date, datetime))
+    }
+    by_tag = {_tag(m): m for m in members if _is_attrs(m)}
+    by_wrap = {_wrap_name(m): m for m in wrapped}
+
+    def unstructure(value: object) -> object:
+        for member in members:
+            if _matches(value, member):
+                data = _unstructure(value, member)
+                if member in by_tag.values():
+                    return {TYPE_KEY: _tag(member), **data}
+                if member in wrapped:
+                    return {TYPE_KEY: _wrap_name(member), "value": data}
+                return data
+        raise SerializationError("value", value, f"one of {tp}")
+
+    def structure(value: object, _: object) -> object:
+        if value is None:
+            if type(None) in members:
+                return None
+            raise _Refused(value, f"a value (one of {_names(members)})")
+        if isinstance(value, dict) and TYPE_KEY in value:
+            tag = value[TYPE_KEY]
+            if tag in by_tag:
+                rest = {k: v for k, v in value.items() if k != TYPE_KEY}
+                return _structure(rest, by_tag[tag])
+            if tag in by_wrap:
+                for key in sorted(set(value) - {TYPE_KEY, "value"}):
+                    raise _Refused(value[key], "no such field", key)
+                if "value" not in value:
+                    raise _Refused(_MISSING, "a value: the field is required", "value")
+                return _structure(value["value"], by_wrap[tag])
+            raise _Refused(tag, f"one of {sorted([*by_tag, *by_wrap])}", TYPE_KEY)
+        kind = (
+            "bool"
+            if isinstance(value, bool)
+            else "number"
+            if isinstance(value, int)
+            else "string"
+            if isinstance(value, str)
+            else "list"
+            if isinstance(value, list)
+            else "object"
+            if isinstance(value, dict)
+            else "other"
+        )
+        if kind == "string" and day_or_moment:
+            return _structure(value, datetime if "T" in str(value) else date)
+        plain = [m for m in kinds.get(kind, []) if m not in wrapped]
+        if len(plain) == 1:
+            return _structure(value, plain[0])
+        raise _Refused(value, f"one of {_names(members)}, with a {TYPE_KEY!r} key saying which")
+
+    return unstructure, structure
+
+
+def _names(members: tuple[object, ...]) -> str:
+    return ", ".join(getattr(m, "__name__", str(m)) for m in members)
+
+
+def _enum_type_hooks(tp: Any) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    def unstructure(value: type) -> str:
+        return _tag(value)
+
+    def structure(value: object, _: object) -> type:
+        cls = _CLASSES.get(value) if isinstance(value, str) else None
+        if cls is None or not _is_enum(cls):
+            raise _Refused(
+                value, "the name of a billkit enum, such as 'billkit.money.RoundingMode'"
+            )
+        return cls
+
+    return unstructure, structure
+
+
+def _check_name(value: object) -> str | None:
+    """The saved name of one of the built-in identifier checks, found by equality."""
+    from billkit.parties import IDENTIFIER_SCHEMES
+
+    for code, scheme in IDENTIFIER_SCHEMES.items():
+        if scheme.validate == value:
+            return f"billkit.parties.IDENTIFIER_SCHEMES[{code!r}]"
+    return None
+
+
+def _callable_hooks(tp: Any) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    def unstructure(value: Callable[..., Any]) -> str:
+        name = _check_name(value)
+        if name is None:
+            raise SerializationError(
+                "validate",
+                value,
+                "one of billkit's own identifier checks (a function cannot be saved)",
+            )
+        return name
+
+    def structure(value: object, _: object) -> Callable[..., Any]:
+        from billkit.parties import IDENTIFIER_SCHEMES
+
+        for code, scheme in IDENTIFIER_SCHEMES.items():
+            if value == f"billkit.parties.IDENTIFIER_SCHEMES[{code!r}]":
+                return scheme.validate
+        raise _Refused(value, "the name of one of billkit's identifier checks")
+
+    return unstructure, structure
+
+
+def _attrs_hooks(cls: type) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    # Fields are saved under their constructor names (``rows``, not ``_rows``).
+    unstructure: Callable[..., Any] = make_dict_unstructure_fn(
+        cls, converter, _cattrs_use_alias=True
+    )
+    generated: Callable[..., Any] = make_dict_structure_fn(
+        cls,
+        converter,
+        _cattrs_forbid_extra_keys=True,
+        _cattrs_detailed_validation=True,
+        _cattrs_use_alias=True,
+    )
+
+    names = [f.alias for f in attrs.fields(cls) if f.init]
+    what = f"no such field in {_TAGS.get(cls, cls.__name__)} (its fields: {', '.join(names)})"
+
+    def structure(value: object, _: object) -> object:
+        if not isinstance(value, dict):
+            raise _Refused(value, f"an object with the fields of {_TAGS.get(cls, cls.__name__)}")
+        unknown = [_Refused(value[key], what, key) for key in sorted(set(value) - set(names))]
+        if not unknown:
+            return generated(value, cls)
+        # Report the unknown fields with whatever else is wrong with the known ones.
+        found: list[Exception] = []
+        try:
+            generated({k: v for k, v in value.items() if k in names}, cls)
+        except cattrs.ClassValidationError as error:
+            found.extend(error.exceptions)
+        raise cattrs.ClassValidationError(
+            f"While structuring {cls.__name__}", [*found, *unknown], cls
+        )
+
+    return unstructure, structure
+
+
+def _lifecycle_hooks(cls: type) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    """``Lifecycle`` is generic in its states: the enum class is saved by name."""
+    _, states_structure = _enum_type_hooks(type)
+
+    def unstructure(value: Any) -> dict[str, object]:
+        return {
+            "subject": value.subject,
+            "states": _tag(value.states),
+            "transitions": {
+                state.value: {event: after.value for event, after in sorted(moves.items())}
+                for state, moves in value.transitions.items()
+            },
+        }
+
+    def structure(value: object, _: object) -> object:
+        if not isinstance(value, dict):
+            raise _Refused(value, "an object with subject, states and transitions")
+        for key in sorted(set(value) - {"subject", "states", "transitions"}):
+            raise _Refused(
+                value[key], "no such field: a lifecycle has subject, states and transitions", key
+            )
+        for key in ("subject", "states", "transitions"):
+            if key not in value:
+                raise _Refused(_MISSING, "a value: the field is required", key)
+        if not isinstance(value["subject"], str):
+            raise _Refused(value["subject"], "a string", "subject")
+        subject = value["subject"]
+        try:
+            states = states_structure(value["states"], None)
+        except _Refused as refused:
+            raise _Refused(refused.value, refused.expected, "states") from None
+        _, member = _enum_hooks(states)
+        table = value["transitions"]
+        if not isinstance(table, dict) or not all(isinstance(m, dict) for m in table.values()):
+            raise _Refused(table, "an object of state -> {event: next state}", "transitions")
+        try:
+            transitions = {
+                member(state, None): {event: member(after, None) for event, after in moves.items()}
+                for state, moves in table.items()
+            }
+        except _Refused as refused:
+            raise _Refused(refused.value, refused.expected, "transitions") from None
+        return cls(subject=subject, states=states, transitions=transitions)
+
+    return unstructure, structure
+
+
+def _make_converter() -> cattrs.Converter:
+    made = cattrs.Converter(forbid_extra_keys=True, detailed_validation=True)
+    for tp, unstructure, structure in (
+        (str, _u_plain, _s_str),
+        (int, _u_plain, _s_int),
+        (bool, None, _s_bool),
+        (float, _u_refuse_float, _s_refuse_float),
+        (type(None), None, _s_none),
+        (Decimal, _u_decimal, _s_decimal),
+        (Money, _u_money, _s_money),
+        (Currency, _u_currency, _s_currency),
+        (date, _u_date, _s_date),
+        (datetime, _u_datetime, _s_datetime),
+        (bytes, _u_bytes, _s_bytes),
+    ):
+        if unstructure is not None:
+            made.register_unstructure_hook(tp, unstructure)
+        made.register_structure_hook(tp, structure)
+    made.register_unstructure_hook_func(
+        lambda tp: isinstance(tp, type) and issubclass(tp, tzinfo), _u_tz
+    )
+    made.register_structure_hook_func(
+        lambda tp: isinstance(tp, type) and issubclass(tp, tzinfo), _s_tz
+    )
+    made.register_unstructure_hook_func(_is_object, _u_quantity)
+    made.register_structure_hook_func(_is_object, _s_quantity)
+    made.register_structure_hook_factory(lambda tp: _origin(tp) is Literal, _literal_structure)
+    for predicate, factory in (
+        (_is_enum, _enum_hooks),
+        (_is_union, _union_hooks),
+        (_is_sequence, _sequence_hooks),
+        (_is_mapping, _mapping_hooks),
+        (_is_enum_type, _enum_type_hooks),
+        (_is_callable, _callable_hooks),
+        (_is_lifecycle, _lifecycle_hooks),
+        (_is_plain_attrs, _attrs_hooks),
+    ):
+        made.register_unstructure_hook_factory(predicate, _first(factory))
+        made.register_structure_hook_factory(predicate, _second(factory))
+    return made
+
+
+def _is_lifecycle(tp: Any) -> bool:
+    return _is_attrs(tp) and _TAGS.get(tp) == "billkit.invoicing.Lifecycle"
+
+
+def _is_plain_attrs(tp: Any) -> bool:
+    return _is_attrs(tp) and not _is_lifecycle(tp)
+
+
+def _first(factory: Callable[[Any], tuple[Any, Any]]) -> Callable[[Any], Any]:
+    return lambda tp: factory(tp)[0]
+
+
+def _second(factory: Callable[[Any], tuple[Any, Any]]) -> Callable[[Any], Any]:
+    return lambda tp: factory(tp)[1]
+
+
+converter: Final = _make_converter()
+"""The cattrs converter behind :func:`to_data` and :func:`from_data`.
+
+``converter.unstructure(value)`` gives a value's fields without ``$type`` and
+``$version``; ``converter.structure(data, cls)`` reads them back (errors are
+cattrs' own exception groups: :func:`from_data` turns them into one
+:class:`~billkit.errors.SerializationError`).
+"""
+
+
+# ---------------------------------------------------------------- errors
+
+
+def _join(path: str, name: str) -> str:
+    if not name:
+        return path
+    if name.startswith("["):
+        return path + name
+    return f"{path}.{name}" if path else name
+
+
+def _index(path: str, index: object) -> str:
+    return f"{path}[{index}]" if isinstance(index, int) else f"{path}[{index!r}]"
+
+
+def _relative(path: str, field: str) -> str:
+    """Join a constructor's ``field`` to ``path``, once: ``totals`` + ``totals.gross``."""
+    last = re.sub(r"\[[^\]]*\]$", "", path.rsplit(".", 1)[-1])
+    if last and (field == last or field.startswith((f"{last}.", f"{last}["))):
+        return _join(path[: len(path) - len(path.rsplit(".", 1)[-1])].rstrip("."), field)
+    return _join(path, field)
+
+
+def _problems(error: BaseException, path: str, owner: object) -> Iterator[tuple[str, object, str]]:
+    if isinstance(error, ForbiddenExtraKeysError):
+        name = _TAGS.get(error.cl, getattr(error.cl, "__name__", "this value"))
+        fields = ", ".join(f.name for f in attrs.fields(error.cl) if f.init)
+        for key in sorted(error.extra_fields):
+            yield _join(path, key), _MISSING, f"no such field in {name} (its fields: {fields})"
+        return
+    if isinstance(error, BaseExceptionGroup):
+        inner_owner = getattr(error, "cl", owner)
+        for sub in error.exceptions:
+            notes = [
+                n
+                for n in getattr(sub, "__notes__", [])
+                if isinstance(n, (AttributeValidationNote, IterableValidationNote))
+            ]
+            if notes and isinstance(notes[-1], AttributeValidationNote):
+                yield from _problems(sub, _join(path, notes[-1].name), inner_owner)
+            elif notes and isinstance(notes[-1], IterableValidationNote):
+                yield from _problems(sub, _index(path, notes[-1].index), inner_owner)
+            elif isinstance(sub, ValidationError):  # the constructor refused the value
+                yield _relative(path, sub.field), sub.value, sub.expected
+            else:
+                yield from _problems(sub, path, inner_owner)
+        return
+    if isinstance(error, _Refused):
+        yield _join(path, error.sub), error.value, error.expected
+    elif isinstance(error, KeyError):
+        yield path, _MISSING, "a value: the field is required"
+    elif isinstance(error, ValidationError):
+        yield _relative(path, error.field), error.value, error.expected
+    else:
+        yield path, _MISSING, f"a valid value ({type(error).__name__}: {error})"
+
+
+def _refuse(error: BaseException, what: str) -> SerializationError:
+    found = list(_problems(error, "", None))
+    if not found:  # pragma: no cover - every error above yields a problem
+        found = [("", _MISSING, str(error))]
+    path, value, expected = found[0]
+    return SerializationError(path or "$", value, expected, problems=tuple(found), reading=what)
+
+
+# ---------------------------------------------------------------- the API
+
+
+def to_data(value: object) -> dict[str, Any]:
+    """``value`` as a JSON-safe dict with its ``$type`` and ``$version``.
+
+    >>> from billkit.periods import Period
+    >>> from datetime import date
+    >>> to_data(Period(start=date(2026, 3, 1), end=date(2026, 4, 1)))
+    {'$type': 'billkit.periods.Period', '$version': 1, 'start': '2026-03-01', 'end': '2026-04-01'}
+    """
+    tag = _tag(type(value))
+    body = converter.unstructure(value, type(value))
+    return {TYPE_KEY: tag, VERSION_KEY: SCHEMA_VERSION, **body}
+
+
+@overload
+def from_data(data: Mapping[str, Any], cls: None = None) -> Any: ...
+@overload
+def from_data(data: Mapping[str, Any], cls: type[T]) -> T: ...
+def from_data(data: Mapping[str, Any], cls: type[T] | None = None) -> T | Any:
+    """Read a value written by :func:`to_data`, through its constructor.
+
+    ``$type`` says which class it is; give ``cls`` to also require that class.
+    Raises :class:`~billkit.errors.SerializationError` naming the path of
+    every field it refuses.
+
+    >>> from billkit.periods import Period
+    >>> from_data({"$type": "billkit.periods.Period", "$version": 1,
+    ...            "start": "2026-03-01", "end": "2026-04-01"})
+    Period(start=datetime.date(2026, 3, 1), end=datetime.date(2026, 4, 1))
+    """
+    if not isinstance(data, Mapping):
+        raise SerializationError("$", data, "an object with $type and $version")
+    tag = data.get(TYPE_KEY, _MISSING)
+    version = data.get(VERSION_KEY, _MISSING)
+    if not isinstance(tag, str) or tag not in _CLASSES or not _is_attrs(_CLASSES[tag]):
+        raise SerializationError(
+            TYPE_KEY, tag, "the name of a billkit value, such as 'billkit.pricing.Plan'"
+        )
+    target = _CLASSES[tag]
+    if cls is not None and target is not cls:
+        raise SerializationError(TYPE_KEY, tag, repr(_TAGS.get(cls, cls.__name__)))
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise SerializationError(VERSION_KEY, version, "a schema version: an integer from 1")
+    if version > SCHEMA_VERSION:
+        raise SerializationError(
+            VERSION_KEY,
+            version,
+            f"a schema version up to {SCHEMA_VERSION}: the data was written by a newer "
+            "billkit, upgrade py-billkit to read it",
+        )
+    body = {k: v for k, v in data.items() if k not in (TYPE_KEY, VERSION_KEY)}
+    try:
+        return converter.structure(body, target)
+    except (Exception, BaseExceptionGroup) as error:
+        if isinstance(error, SerializationError):
+            raise
+        raise _refuse(error, tag) from None
+
+
+def dumps(value: object) -> str:
+    """``value`` as deterministic JSON: sorted keys, compact, no floats.
+
+    >>> from billkit.money import Money
+    >>> from billkit.pricing import Flat
+    >>> dumps(Flat(amount=Money("12.300", "EUR")))
+    '{"$type":"billkit.pricing.Flat","$version":1,"amount":{"amount":"12.300","currency":"EUR"}}'
+    """
+    return json.dumps(
+        to_data(value), sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise SerializationError(key, value, "each key once in a JSON object")
+        result[key] = value
+    return result
+
+
+def _no_constant(text: str) -> object:
+    raise SerializationError("$", text, "JSON without NaN or Infinity")
+
+
+@overload
+def loads(text: str, cls: None = None) -> Any: ...
+@overload
+def loads(text: str, cls: type[T]) -> T: ...
+def loads(text: str, cls: type[T] | None = None) -> T | Any:
+    """Read a value from JSON written by :func:`dumps` (see :func:`from_data`).
+
+    A JSON number with a fraction is refused wherever it is: amounts are text.
+    """
+    if not isinstance(text, (str, bytes, bytearray)):
+        raise SerializationError("$", text, "JSON text")
+    try:
+        data = json.loads(
+            text, parse_float=_JsonFloat, parse_constant=_no_constant, object_pairs_hook=_pairs
+        )
+    except json.JSONDecodeError as error:
+        raise SerializationError("$", text[:40], f"JSON text ({error.msg})") from None
+    return from_data(data, cls)

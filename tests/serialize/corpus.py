@@ -1,0 +1,181 @@
+"""A corpus of real billkit values of every public class, built through the public API.
+
+Two sources:
+
+* every ``>>>`` example in ``docs/*.md`` is run (as the doctest run does) and
+  every billkit value left in its namespace is collected, with the values
+  nested inside them. The guide exercises the whole API on the five example
+  businesses, so this gives plans, quotes, ledgers, subscriptions, documents...
+  made the way users make them, and it follows the API as it changes;
+* :func:`extra_values` builds what the guide does not leave lying around
+  (an explained price, a receipt, the render model, events of a subscription).
+
+``corpus()`` maps each attrs class to up to ``PER_CLASS`` distinct instances.
+"""
+
+from __future__ import annotations
+
+import doctest
+import functools
+from collections.abc import Iterator, Mapping
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import attrs
+
+from billkit.money import Money
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+PER_CLASS = 12
+# rendering.md renders PDFs (slow); its documents come from demo_documents() below.
+SKIPPED_DOCS = frozenset({"rendering.md"})
+# The demo's scenarios and the command line are not values anyone saves.
+NOT_VALUE_MODULES = frozenset({"billkit.demo", "billkit.cli"})
+
+
+def _doc_namespaces() -> Iterator[object]:
+    parser = doctest.DocTestParser()
+    flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    for page in sorted((ROOT / "docs").glob("*.md")):
+        if page.name in SKIPPED_DOCS:
+            continue
+        test = parser.get_doctest(page.read_text(encoding="utf-8"), {}, page.name, str(page), 0)
+        runner = doctest.DocTestRunner(optionflags=flags)
+        runner.run(test, out=lambda _text: None, clear_globs=False)
+        yield from list(test.globs.values())
+
+
+def extra_values() -> list[object]:
+    """Values of the classes the guide's namespaces do not hold."""
+    from billkit.credit import BonusProgram, Ledger, PendingPayment, Wallet
+    from billkit.invoicing import Invoice, PaymentStatus, receipt_for
+    from billkit.invoicing.render import RenderOptions, demo_documents, to_render_document
+    from billkit.parties import IDENTIFIER_SCHEMES
+    from billkit.periods import Period
+    from billkit.pricing import Flat, Graduated, Percentage, Plan, Tier, Volume
+    from billkit.subscriptions import (
+        Cancel,
+        ChangePlan,
+        InvoiceVoided,
+        UndoScheduledChange,
+        UsageReported,
+    )
+    from billkit.usage import EventFiles
+
+    def at(day: int) -> datetime:
+        return datetime(2026, 3, day, 9, 30, tzinfo=timezone.utc)
+
+    eur = "EUR"
+    graduated = Graduated(
+        tiers=[
+            Tier(up_to=10, unit_price=Money("1.50", eur), flat_fee=Money("2.00", eur)),
+            Tier(unit_price=Money("1.25", eur)),
+        ]
+    )
+    volume = Volume(
+        tiers=[Tier(up_to=100, unit_price=Money("0.10", eur)), Tier(unit_price=Money("0.08", eur))]
+    )
+    percentage = Percentage(rate="2.9%", currency=eur, fixed_per_event=Money("0.30", eur))
+    flat = Flat(amount=Money("12.300", eur))
+    growth = Plan(code="growth", name="Growth", currency=eur, base_fee=Money("99.00", eur))
+    march = Period(start=date(2026, 3, 1), end=date(2026, 4, 1))
+
+    ledger = Ledger(wallets=[Wallet(name="main", currency="RUB")])
+    ledger = ledger.top_up("main", "1000.00", at=at(1), key="p1")
+    ledger = ledger.grant("main", "100.00", at=at(1), key="b1", expires_at=at(31))
+    ledger = ledger.expect(
+        PendingPayment(key="bank-1", wallet="main", amount=Money("500.00", "RUB"), at=at(2))
+    )
+
+    documents = demo_documents()
+    invoice = next(d for d in documents.values() if isinstance(d, Invoice))
+    receipt = receipt_for(invoice, number="R-1", paid_on=invoice.issue_date)
+    rendered = [to_render_document(d) for d in documents.values()]
+
+    return [
+        *IDENTIFIER_SCHEMES.values(),
+        graduated.explain(25),
+        volume.explain(150),
+        percentage.explain_events([Decimal("10.00"), Decimal("99.99")]),
+        flat,
+        flat.explain(),
+        BonusProgram.months({5: 1}).earn(Money("50.00", eur), Money("10.00", eur)),
+        ledger,
+        ledger.credits("main"),
+        PaymentStatus(),
+        receipt,
+        *documents.values(),
+        *rendered,
+        RenderOptions(),
+        RenderOptions(logo=b"\x89PNG\r\n\x1a\n-not-a-real-image", digits="latin"),
+        Cancel(on=date(2026, 3, 5), role="org_admin", reason="too expensive"),
+        ChangePlan(on=date(2026, 3, 5), role="org_admin", plan=growth),
+        InvoiceVoided(on=date(2026, 3, 5), invoice_id="org-1/0003"),
+        UndoScheduledChange(on=date(2026, 3, 6), role="org_admin"),
+        UsageReported(
+            on=date(2026, 4, 1),
+            period=march,
+            usage={"calls": Decimal("1250"), "sms": 3, "payments": (Decimal("10.00"), 5)},
+        ),
+        EventFiles(paths=["jan.csv", "feb.csv"], value=None),
+        EventFiles(paths="events.parquet", scale=4, properties=("workspace",)),
+    ]
+
+
+def _is_public_value(cls: type) -> bool:
+    return (
+        cls.__module__.startswith("billkit.")
+        and cls.__module__ != "billkit.demo"
+        and not cls.__name__.startswith("_")
+    )
+
+
+def _walk(value: object, found: dict[type, list[object]], seen: set[int], depth: int = 0) -> None:
+    if id(value) in seen or depth > 20:
+        return
+    seen.add(id(value))
+    cls = type(value)
+    if attrs.has(cls) and _is_public_value(cls):
+        bucket = found.setdefault(cls, [])
+        if len(bucket) < PER_CLASS and all(value is not v for v in bucket):
+            bucket.append(value)
+        for field in attrs.fields(cls):
+            if field.init:
+                _walk(getattr(value, field.name), found, seen, depth + 1)
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for item in list(value)[:100]:
+            _walk(item, found, seen, depth + 1)
+    elif isinstance(value, Mapping):
+        for key, item in list(value.items())[:100]:
+            _walk(key, found, seen, depth + 1)
+            _walk(item, found, seen, depth + 1)
+
+
+@functools.cache
+def corpus() -> dict[type, tuple[object, ...]]:
+    """attrs class -> instances found in the guide and in :func:`extra_values`."""
+    found: dict[type, list[object]] = {}
+    seen: set[int] = set()
+    roots = [*_doc_namespaces(), *extra_values()]
+    for root in roots:
+        _walk(root, found, seen)
+    return {cls: tuple(values) for cls, values in found.items()}
+
+
+def public_value_classes() -> dict[type, str]:
+    """Every attrs class named in a public ``__all__`` -> where it is exported."""
+    import importlib
+
+    from tests.test_public_api import MODULES
+
+    classes: dict[type, str] = {}
+    for name in MODULES:
+        if name in NOT_VALUE_MODULES:
+            continue
+        module = importlib.import_module(name)
+        for public in module.__all__:
+            value = getattr(module, public)
+            if isinstance(value, type) and attrs.has(value):
+                classes.setdefault(value, f"{name}.{public}")
+    return classes
