@@ -404,6 +404,63 @@ def test_posting_the_same_entry_again_counts_it_once(store: Any) -> None:
         assert tx.balance("acme/main") == eur("10")
 
 
+def test_post_all_posts_a_batch_in_order_all_or_nothing(store: Any) -> None:
+    with store.transaction() as tx:
+        seed(tx, limit="10")
+        tx.open_account(
+            AccountRecord(id="acme/b", customer="acme", credit_limit=eur("0"), balance=eur("0"))
+        )
+        tx.post(entry("old", "5", kind="top_up"))
+    b = EntryRecord(account="acme/b", key="b-1", amount=eur("3"), at=T0, kind="top_up")
+    batch = [
+        entry("old", "5", kind="top_up"),
+        entry("e-1", "-12"),
+        b,
+        entry("e-2", "-3"),
+        entry("e-1", "-12"),
+    ]
+    with store.transaction() as tx:
+        posted = tx.post_all(batch)
+        # 5 - 12 - 3 = -10: exactly the limit; 'old' and the second 'e-1' are replays
+        assert [p.key for p in posted] == ["old", "e-1", "b-1", "e-2", "e-1"]
+        assert posted[1].seq == posted[4].seq
+        assert tx.balance("acme/main") == eur("-10")
+        assert tx.balance("acme/b") == eur("3")
+        assert tx.post_all(batch) == posted
+        assert tx.post_all([]) == []
+    with store.transaction() as tx:
+        refused = [
+            entry("ok-1", "1", kind="top_up"),
+            entry("ok-2", "-1"),
+            entry("too-much", "-0.01"),
+        ]
+        with pytest.raises(CreditLimitExceededError):
+            tx.post_all(refused)
+        with pytest.raises(NotFoundError, match="acme/none"):
+            tx.post_all(
+                [
+                    entry("x-1", "1", kind="top_up"),
+                    attrs_evolve(entry("x-2", "1"), account="acme/none"),
+                ]
+            )
+        with pytest.raises(IdempotencyConflictError):
+            tx.post_all([entry("x-3", "1", kind="top_up"), entry("e-2", "-4")])
+        with pytest.raises(CurrencyMismatchError):
+            tx.post_all(
+                [
+                    entry("x-4", "1", kind="top_up"),
+                    attrs_evolve(b, key="b-2", amount=Money("1", "USD")),
+                ]
+            )
+        with pytest.raises(ValidationError, match=r"entries\[1\]"):
+            tx.post_all([entry("x-5", "1", kind="top_up"), "x-6"])
+    with store.transaction(readonly=True) as tx:
+        # nothing of the refused batches stayed
+        assert [e.key for e in tx.entries("acme/main")] == ["old", "e-1", "e-2"]
+        assert tx.balance("acme/main") == eur("-10")
+        assert tx.balance("acme/b") == eur("3")
+
+
 def test_debits_stop_at_the_credit_limit(store: Any) -> None:
     with store.transaction() as tx:
         seed(tx, limit="50")
@@ -669,6 +726,12 @@ def test_every_error_is_a_billkit_error() -> None:
         assert issubclass(error, StoreError)
         assert issubclass(error, BillkitError)
     assert issubclass(NotFoundError, LookupError)
+
+
+def attrs_evolve(record: Any, **changes: Any) -> Any:
+    import attrs
+
+    return attrs.evolve(record, **changes)
 
 
 def _fields(record: Any) -> dict[str, Any]:

@@ -102,6 +102,18 @@ class StoresAgree(RuleBasedStateMachine):
         entry = EntryRecord(account=account, key=key, amount=Money(amount, "EUR"), at=at, kind="x")
         self.both(lambda tx: tx.post(entry))
 
+    @rule(
+        batch=st.lists(
+            st.tuples(st.sampled_from([*ACCOUNTS, "a-none"]), keys, amounts, moments), max_size=5
+        )
+    )
+    def post_all(self, batch: list[tuple[str, str, Decimal, datetime]]) -> None:
+        entries = [
+            EntryRecord(account=a, key=k, amount=Money(x, "EUR"), at=at, kind="x")
+            for a, k, x, at in batch
+        ]
+        self.both(lambda tx: tx.post_all(entries))
+
     @rule(account=st.sampled_from(ACCOUNTS), limit=st.integers(0, 300))
     def set_limit(self, account: str, limit: int) -> None:
         self.both(lambda tx: tx.set_credit_limit(account, Money(limit, "EUR")))

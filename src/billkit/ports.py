@@ -175,6 +175,14 @@ class Transaction(Protocol):
         currency too (:class:`~billkit.errors.CurrencyMismatchError`).
         """
 
+    def post_all(self, entries: Iterable[EntryRecord]) -> list[EntryRecord]:
+        """:meth:`post` each entry in order, as one batch: all of them or none.
+
+        Faster than posting one by one (each account is locked and read once,
+        the new entries are inserted together). A refusal of any entry refuses
+        the batch, with the error :meth:`post` would give for it.
+        """
+
     def balance(self, account: str) -> Money:
         """The account's balance: the sum of all its entries."""
 

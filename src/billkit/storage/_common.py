@@ -125,6 +125,16 @@ def usage_batch(events: Iterable[UsageRecord]) -> list[UsageRecord]:
     return batch
 
 
+def entry_batch(entries: Iterable[EntryRecord]) -> list[EntryRecord]:
+    """The batch as a list, each an EntryRecord."""
+    if isinstance(entries, (str, bytes, Mapping)) or not isinstance(entries, Iterable):
+        raise ValidationError("entries", entries, "an iterable of EntryRecord")
+    batch = list(entries)
+    for index, entry in enumerate(batch):
+        arg_record(f"entries[{index}]", entry, EntryRecord)
+    return batch
+
+
 def conflict_usage(key: str) -> IdempotencyConflictError:
     return IdempotencyConflictError(
         f"usage event key {key!r} is already stored with other content; "

@@ -309,6 +309,17 @@ class _MemoryTransaction:
         self._set(self._s.accounts, acc.id, attrs.evolve(acc, balance=after))
         return posted
 
+    def post_all(self, entries: Iterable[EntryRecord]) -> list[EntryRecord]:
+        batch = c.entry_batch(entries)
+        self._write()
+        mark = len(self._undo)
+        try:
+            return [self.post(e) for e in batch]
+        except BaseException:
+            while len(self._undo) > mark:
+                self._undo.pop()()
+            raise
+
     def balance(self, account: str) -> Money:
         return self.account(account).balance
 

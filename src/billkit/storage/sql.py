@@ -626,6 +626,78 @@ class _SqlTransaction:
             seq=seq,
         )
 
+    def post_all(self, entries: Iterable[EntryRecord]) -> list[EntryRecord]:
+        batch = c.entry_batch(entries)
+        self._write()
+        if not batch:
+            return []
+        a, en = t.accounts, t.entries
+        ids = sorted({e.account for e in batch})
+        accounts: dict[str, AccountRecord] = {}
+        for chunk in _chunks(ids):  # locked in id order: no deadlock between batches
+            query = sa.select(a).where(a.c.id.in_(chunk)).order_by(a.c.id).with_for_update()
+            accounts.update((row.id, _account(row)) for row in self._conn.execute(query))
+        wanted = sorted({(e.account, e.key) for e in batch})
+        stored: dict[tuple[str, str], EntryRecord] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            pairs = wanted[start : start + _CHUNK]
+            query = sa.select(en).where(sa.tuple_(en.c.account, en.c.key).in_(pairs))
+            stored.update(
+                ((row.account, row.key), _entry(row)) for row in self._conn.execute(query)
+            )
+        balances = {id: acc.balance for id, acc in accounts.items()}
+        new: dict[tuple[str, str], EntryRecord] = {}
+        order: list[tuple[str, str]] = []
+        for e in batch:
+            acc = accounts.get(e.account)
+            if acc is None:
+                raise c.not_found("account", e.account)
+            known = stored.get((e.account, e.key)) or new.get((e.account, e.key))
+            if known is not None:
+                if not known.same_as(e):
+                    raise c.conflict_entry(e.account, e.key)
+                order.append((e.account, e.key))
+                continue
+            balances[e.account] = c.check_entry(
+                e, acc.currency, balances[e.account], acc.credit_limit
+            )
+            new[(e.account, e.key)] = e
+            order.append((e.account, e.key))
+        if new:
+            rows = [
+                {
+                    "account": e.account,
+                    "key": e.key,
+                    "amount": e.amount.amount,
+                    "currency": str(e.amount.currency),
+                    "at": e.at,
+                    "kind": e.kind,
+                    "data": dict(e.data),
+                }
+                for e in new.values()
+            ]
+            inserted = self._conn.execute(
+                sa.insert(en).returning(en.c.seq, sort_by_parameter_order=True), rows
+            ).scalars()
+            for (pair, e), seq in zip(list(new.items()), inserted, strict=True):
+                stored[pair] = EntryRecord(
+                    account=e.account,
+                    key=e.key,
+                    amount=e.amount,
+                    at=e.at,
+                    kind=e.kind,
+                    data=e.data,
+                    seq=seq,
+                )
+            moved = sorted({e.account for e in new.values()})
+            self._conn.execute(
+                sa.update(a)
+                .where(a.c.id == sa.bindparam("target"))
+                .values(balance=sa.bindparam("after")),
+                [{"target": id, "after": balances[id].amount} for id in moved],
+            )
+        return [stored[pair] for pair in order]
+
     def balance(self, account: str) -> Money:
         return self.account(account).balance
 
