@@ -230,6 +230,8 @@ class _MemoryTransaction:
     def add_usage(self, events: Iterable[UsageRecord]) -> int:
         batch = c.usage_batch(events)
         self._write()
+        for event in batch:
+            self.subscription(event.subscription)
         new: dict[str, UsageRecord] = {}
         for event in batch:
             stored = self._s.usage.get(event.key)
@@ -237,7 +239,6 @@ class _MemoryTransaction:
                 if stored != event:
                     raise c.conflict_usage(event.key)
                 continue
-            self.subscription(event.subscription)
             new[event.key] = event
         for event in new.values():
             self._set(self._s.usage, event.key, event)

@@ -95,14 +95,25 @@ def request_hash(request: object) -> str:
     return hashlib.sha256(canonical_json(request).encode("utf-8")).hexdigest()
 
 
+class _Checked(dict):  # type: ignore[type-arg]
+    """A record's own deep copy of its data, already checked JSON-safe: records
+    made from another record's data (a stored entry with its number) share it
+    instead of copying and checking it again."""
+
+    __slots__ = ()
+
+
 def _json_copy(value: object) -> Any:
     """A private deep copy of JSON-safe data (so a record cannot change behind a
     store's back); anything else unchanged, for the validator to refuse."""
+    if type(value) is _Checked:
+        return value
     if isinstance(value, Mapping):
         try:
-            return json.loads(canonical_json(value))
-        except (TypeError, ValueError):
-            return value
+            _check_json(value, "data", ValidationError)
+        except ValidationError:
+            return value  # the validator refuses it, naming the record's field
+        return _Checked(json.loads(canonical_json(value)))
     return value
 
 

@@ -471,21 +471,14 @@ class _SqlTransaction:
         if not batch:
             return 0
         unique = {e.key: e for e in batch}
-        stored = self._stored_usage(list(unique))
-        for key, event in unique.items():
-            if key in stored and stored[key] != event:
-                raise c.conflict_usage(key)
-        new = [e for k, e in unique.items() if k not in stored]
-        if not new:
-            return 0
-        subs = sorted({e.subscription for e in new})
+        subs = sorted({e.subscription for e in unique.values()})
         s = t.subscriptions
         known: set[str] = set()
         for chunk in _chunks(subs):
             known.update(self._conn.execute(sa.select(s.c.id).where(s.c.id.in_(chunk))).scalars())
-        for sub in subs:
-            if sub not in known:
-                raise c.not_found("subscription", sub)
+        for event in unique.values():
+            if event.subscription not in known:
+                raise c.not_found("subscription", event.subscription)
         rows = [
             {
                 "key": e.key,
@@ -495,22 +488,37 @@ class _SqlTransaction:
                 "quantity": e.quantity,
                 "data": dict(e.data),
             }
-            for e in new
+            for e in unique.values()
         ]
-        if self._sqlite:  # writers are serialised: nobody inserted these keys meanwhile
-            self._conn.execute(sa.insert(t.usage_events), rows)
-            return len(new)
-        # PostgreSQL: a concurrent transaction may have stored a key since we looked.
-        from sqlalchemy.dialects.postgresql import insert
-
+        # Keys already stored (or stored meanwhile by a concurrent transaction)
+        # are skipped by the insert, then compared: another event refuses the batch.
+        u = t.usage_events
         with self._conn.begin_nested() as savepoint:
-            self._conn.execute(insert(t.usage_events).on_conflict_do_nothing(), rows)
-            now = self._stored_usage([e.key for e in new])
-            if any(now.get(e.key) != e for e in new):
-                savepoint.rollback()
-                key = next(e.key for e in new if now.get(e.key) != e)
-                raise c.conflict_usage(key)
-        return len(new)  # pragma: no branch
+            inserted = set(
+                self._conn.execute(
+                    self._insert(u)
+                    .on_conflict_do_nothing(index_elements=[u.c.key])
+                    .returning(u.c.key),
+                    rows,
+                ).scalars()
+            )
+            skipped = [k for k in unique if k not in inserted]
+            stored = self._stored_usage(skipped) if skipped else {}
+            for key in skipped:
+                if stored.get(key) != unique[key]:
+                    savepoint.rollback()
+                    raise c.conflict_usage(key)
+        return len(inserted)
+
+    def _insert(self, table: sa.Table) -> Any:
+        """The dialect's INSERT, which knows ON CONFLICT (SQLite 3.24+, PostgreSQL)."""
+        if self._sqlite:
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            return sqlite_insert(table)
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table)
 
     def usage_events(
         self, subscription: str, since: datetime, until: datetime, metric: str | None = None
@@ -677,9 +685,11 @@ class _SqlTransaction:
                 for e in new.values()
             ]
             inserted = self._conn.execute(
-                sa.insert(en).returning(en.c.seq, sort_by_parameter_order=True), rows
-            ).scalars()
-            for (pair, e), seq in zip(list(new.items()), inserted, strict=True):
+                sa.insert(en).returning(en.c.seq, en.c.account, en.c.key), rows
+            ).all()
+            seqs = {(row.account, row.key): row.seq for row in inserted}
+            for pair, e in new.items():
+                seq = seqs[pair]
                 stored[pair] = EntryRecord(
                     account=e.account,
                     key=e.key,
