@@ -33,7 +33,9 @@ from tests.storage_support import _postgres_schema, sqlite_url  # noqa: F401 (fi
 
 def schema_differences(engine: sa.Engine) -> list[object]:
     with engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True, "version_table": VERSION_TABLE})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "version_table": VERSION_TABLE}
+        )
         return list(compare_metadata(context, metadata))
 
 
