@@ -320,7 +320,15 @@ def _s_datetime(value: object, _: object = None) -> datetime:
     if match.group(2):
         if moment.tzinfo is None:
             raise _Refused(value, "an offset before the [time zone]")
-        return moment.astimezone(_zone(match.group(2), value))
+        zone = _zone(match.group(2), value)
+        # The same wall time in the zone, with the fold its offset says: exact
+        # for times the clocks repeat (autumn) or skip (spring) too.
+        wall = moment.replace(tzinfo=None)
+        for fold in (0, 1):
+            found = wall.replace(tzinfo=zone, fold=fold)
+            if found.utcoffset() == moment.utcoffset():
+                return found
+        return moment.astimezone(zone)  # the zone's rules changed: keep the instant
     return moment
 
 
@@ -374,15 +382,19 @@ def _s_bytes(value: object, _: object) -> bytes:
 
 
 def _u_quantity(value: object) -> object:
-    """A usage quantity (``Mapping[str, object]``): a number or a list of them."""
+    """A usage quantity (``Mapping[str, object]``): a number or a list of them.
+
+    A ``Decimal`` is text and an ``int`` a JSON integer; a quantity given as
+    text is kept as text, wrapped: ``{"$type": "str", "value": "1200"}``.
+    """
     if isinstance(value, (bool, float)):
         raise SerializationError("usage", value, "a Decimal, an int or a list of them")
     if isinstance(value, int):
         return value
     if isinstance(value, Decimal):
         return str(value)
-    if isinstance(value, str):
-        return str(_s_decimal(value))
+    if isinstance(value, str):  # kept as given: "1200" is not Decimal("1200") to ==
+        return {TYPE_KEY: "str", "value": value}
     if isinstance(value, (list, tuple)):
         return [_u_quantity(item) for item in value]
     raise SerializationError("usage", value, "a Decimal, an int or a list of them")
@@ -397,6 +409,12 @@ def _s_quantity(value: object, _: object = None) -> object:
         return _s_decimal(value)
     if isinstance(value, list):
         return tuple(_s_quantity(item) for item in value)
+    if (
+        isinstance(value, dict)
+        and value.get(TYPE_KEY) == "str"
+        and set(value) == {TYPE_KEY, "value"}
+    ):
+        return _s_str(value["value"])
     raise _Refused(value, "a quantity: a decimal string, an integer or a list of them")
 
 
@@ -625,13 +643,13 @@ def _union_hooks(tp: Any) -> tuple[Callable[..., Any], Callable[..., Any]]:
         kinds.setdefault(_kind(member), []).append(member)
     # A date-or-datetime pair is told apart by its shape ("T"); other members
     # that would look alike in JSON are wrapped: {"$type": "decimal", "value": ...}.
-    day_or_moment = {date, datetime} <= set(kinds.get("string", []))
+    day_or_moment = set(kinds.get("string", [])) == {date, datetime}
     wrapped = {
         m
         for kind, group in kinds.items()
         if kind in ("string", "number", "object", "list") and len(group) > 1
         for m in group
-        if not (day_or_moment and len(group) == 2 and m in (date, datetime))
+        if not (day_or_moment and kind == "string")
     }
     by_tag = {_tag(m): m for m in members if _is_attrs(m)}
     by_wrap = {_wrap_name(m): m for m in wrapped}
@@ -863,7 +881,12 @@ def _make_converter() -> cattrs.Converter:
 
 
 def _is_lifecycle(tp: Any) -> bool:
-    return _is_attrs(tp) and _TAGS.get(tp) == "billkit.invoicing.Lifecycle"
+    """A state machine generic in its states (``invoicing.Lifecycle``), found by its fields."""
+    return _is_attrs(tp) and [f.alias for f in attrs.fields(tp) if f.init] == [
+        "subject",
+        "states",
+        "transitions",
+    ]
 
 
 def _is_plain_attrs(tp: Any) -> bool:
