@@ -56,6 +56,7 @@ from billkit.storage import (
     UsageRecord,
     upgrade,
 )
+from billkit.storage.sql import make_engine
 
 T0 = datetime(2026, 3, 1, tzinfo=timezone.utc)
 ACCOUNTS = 100
@@ -177,7 +178,7 @@ def run_billkit(url: str, schema: str | None, kind: str, writer: int, n: int, ba
 
 
 def run_plain(url: str, schema: str | None, kind: str, writer: int, n: int, batch: int) -> float:
-    engine = _engine(url, schema)
+    engine = make_engine(url, schema=schema)  # the store's own driver settings
     sqlite = engine.dialect.name == "sqlite"
     rows = _plain_rows("ledger" if kind in ("ledger", "single") else "usage", writer, n, sqlite)
     table = "plain_entries" if kind in ("ledger", "single") else "plain_usage"
@@ -189,9 +190,14 @@ def run_plain(url: str, schema: str | None, kind: str, writer: int, n: int, batc
     try:
         for start in range(0, n, step):
             cursor = raw.cursor()
+            if sqlite:  # the store's hooks leave transactions to us: BEGIN IMMEDIATE, as it does
+                cursor.execute("BEGIN IMMEDIATE")
             cursor.executemany(sql, rows[start : start + step])
+            if sqlite:
+                cursor.execute("COMMIT")
+            else:
+                raw.commit()
             cursor.close()
-            raw.commit()
     finally:
         raw.close()
     elapsed = time.perf_counter() - started
@@ -201,7 +207,11 @@ def run_plain(url: str, schema: str | None, kind: str, writer: int, n: int, batc
 
 def _child(args: tuple[Any, ...], queue: Any) -> None:
     runner, *rest = args
-    queue.put((run_billkit if runner == "billkit" else run_plain)(*rest))
+    try:
+        queue.put(("ok", (run_billkit if runner == "billkit" else run_plain)(*rest)))
+    except BaseException as error:
+        queue.put(("failed", f"{type(error).__name__}: {error}"))
+        raise
 
 
 def timed(
@@ -219,10 +229,15 @@ def timed(
     ]
     for p in processes:
         p.start()
-    seconds = [queue.get(timeout=3600) for _ in processes]
+    outcomes = [queue.get(timeout=3600) for _ in processes]
     for p in processes:
         p.join()
-    return max(seconds)  # each worker times its own writing (not its start-up)
+    failed = [detail for status, detail in outcomes if status != "ok"]
+    if failed:
+        raise RuntimeError(f"{runner} writer failed: {failed[0]}")
+    return max(
+        seconds for _, seconds in outcomes
+    )  # each worker times its own writing (not its start-up)
 
 
 def _empty(url: str, schema: str | None) -> None:
