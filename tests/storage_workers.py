@@ -97,13 +97,15 @@ def work(
         amount = Money(Decimal(cents) / 100, CURRENCY)
         key = f"{name}-{i}"
         charge = rng.random() < 0.7
-        if stop_after is not None and i == stop_after:
-            with store.transaction(lock=[f"account:{account}", "series:INV"]) as tx:
-                _charge(tx, key, account, amount)
-                Path(out, f"{name}.ready").write_text(
-                    json.dumps({"committed": committed, "pending": key})
-                )
-                time.sleep(600)  # killed here, inside the open transaction
+        if stop_after is not None and i >= stop_after:
+            try:
+                with store.transaction(lock=[f"account:{account}", "series:INV"]) as tx:
+                    _charge(tx, key, account, amount)
+                    ready = json.dumps({"committed": committed, "pending": key})
+                    Path(out, f"{name}.ready").write_text(ready)
+                    time.sleep(600)  # killed here, inside the open transaction
+            except CreditLimitExceededError:
+                continue  # refused and rolled back: the next operation opens it
         try:
             if charge:
                 with store.transaction(lock=[f"account:{account}", "series:INV"]) as tx:
