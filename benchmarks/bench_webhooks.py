@@ -31,7 +31,8 @@ import statistics
 import time
 from datetime import datetime, timedelta, timezone
 
-from billkit.payments import ManualClock, SandboxGateway, WebhookVerifier, decode_secret, sign
+from billkit.payments import SandboxGateway, WebhookVerifier, decode_secret, sign
+from billkit.ports import FixedClock
 
 AT = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 SECRET = "whsec_" + base64.b64encode(b"bench-secret-for-billkit-webhooks").decode()
@@ -72,14 +73,14 @@ def baseline(batch: list[tuple[dict[str, str], bytes]]) -> int:
 
 
 def billkit(batch: list[tuple[dict[str, str], bytes]]) -> int:
-    verifier = WebhookVerifier(SECRET, clock=ManualClock(AT))  # fresh replay memory per round
+    verifier = WebhookVerifier(SECRET, clock=FixedClock(AT))  # fresh replay memory per round
     for headers, body in batch:
         verifier.parse(headers, body)
     return len(batch)
 
 
 def typed(batch: list[tuple[dict[str, str], bytes]]) -> int:
-    sandbox = SandboxGateway(clock=ManualClock(AT), secret=SECRET)
+    sandbox = SandboxGateway(clock=FixedClock(AT), secret=SECRET)
     for headers, body in batch:
         sandbox.parse_webhook(headers, body)
     return len(batch)

@@ -34,6 +34,8 @@ MODULES = [
     "billkit.payments.robokassa",
     "billkit.payments.zarinpal",
     "billkit.serialize",
+    "billkit.ports",
+    "billkit.storage",
     "billkit.demo",
     "billkit.cli",
 ]

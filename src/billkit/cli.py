@@ -2,7 +2,9 @@
 
 ``billkit demo`` prices the five demo businesses and prints explained quotes;
 ``billkit quote`` prices usage under a plan from a catalog file;
-``billkit check`` validates a catalog file; ``billkit --version``.
+``billkit check`` validates a catalog file; ``billkit db upgrade URL`` brings
+a database's storage schema up to date and ``billkit db current URL`` shows
+its revision; ``billkit --version``.
 """
 
 from __future__ import annotations
@@ -60,6 +62,30 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _db_upgrade(args: argparse.Namespace) -> int:
+    from billkit.storage import HEAD, current_revision, upgrade
+
+    before = current_revision(args.url, schema=args.schema)
+    after = upgrade(args.url, schema=args.schema)
+    if before == after:
+        print(f"{args.url}: already at revision {after} (newest: {HEAD})")
+    else:
+        print(f"{args.url}: upgraded from {before or 'an empty database'} to revision {after}")
+    return 0
+
+
+def _db_current(args: argparse.Namespace) -> int:
+    from billkit.storage import HEAD, current_revision
+
+    revision = current_revision(args.url, schema=args.schema)
+    if revision is None:
+        print(f"{args.url}: no billkit schema (run `billkit db upgrade {args.url}`)")
+        return 1
+    state = "up to date" if revision == HEAD else f"behind {HEAD}: run `billkit db upgrade`"
+    print(f"{args.url}: revision {revision} ({state})")
+    return 0 if revision == HEAD else 1
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="billkit", description="Exact, explained billing computations."
@@ -82,6 +108,16 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="validate a catalog file")
     check.add_argument("catalog")
     check.set_defaults(run=_check)
+    db = commands.add_parser("db", help="the storage schema of a database (needs py-billkit[sql])")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    for name, run, text in (
+        ("upgrade", _db_upgrade, "create or migrate the schema to the newest revision"),
+        ("current", _db_current, "show the schema revision (exit 1 if missing or behind)"),
+    ):
+        sub = db_commands.add_parser(name, help=text)
+        sub.add_argument("url", help="sqlite:///billing.db or postgresql+psycopg://...")
+        sub.add_argument("--schema", help="a PostgreSQL schema to keep the tables in")
+        sub.set_defaults(run=run)
     return parser
 
 

@@ -34,6 +34,15 @@ plan. A lookup of an unknown code is also a :class:`LookupError`::
     │   ├── PaymentError                     a payment request refused before any call
     │   └── WebhookError                     a webhook whose signature, time or body fails
     ├── GatewayError                         a payment provider failed or answered an error
+    ├── StoreError                           what a Store refuses or cannot do
+    │   ├── NotFoundError (LookupError)      an id the store does not hold
+    │   ├── ConflictError                    a write that contradicts what is stored
+    │   │   ├── StaleVersionError            an update based on an outdated version
+    │   │   ├── DuplicateRecordError         an id that is already taken
+    │   │   ├── IdempotencyConflictError     a used key sent with another request
+    │   │   ├── ImmutableRecordError         a change to an issued document
+    │   │   └── LeaseLostError               an outbox message another worker holds
+    │   └── SchemaError                      a database whose schema is missing or outdated
     ├── TransitionError                      a state change the lifecycle does not allow
     ├── MissingDependencyError (ImportError) an optional package a feature needs
     └── NotAllowedError (PermissionError)    an actor whose role may not do this
@@ -57,23 +66,32 @@ from collections.abc import Sequence
 __all__ = [
     "BillkitError",
     "CatalogError",
+    "ConflictError",
     "CreditCurrencyError",
     "CreditError",
     "CreditLimitExceededError",
     "CurrencyMismatchError",
+    "DuplicateRecordError",
     "GatewayError",
+    "IdempotencyConflictError",
     "IdentifierError",
+    "ImmutableRecordError",
     "InsufficientFundsError",
     "InvoicingCurrencyError",
     "InvoicingError",
+    "LeaseLostError",
     "MissingDependencyError",
     "MoneyError",
     "NotAllowedError",
+    "NotFoundError",
     "PaymentError",
     "PeriodError",
     "PricingCurrencyError",
     "PricingError",
+    "SchemaError",
     "SerializationError",
+    "StaleVersionError",
+    "StoreError",
     "SubscriptionError",
     "TransitionError",
     "UnknownCurrencyError",
@@ -321,6 +339,62 @@ class MissingDependencyError(BillkitError, ImportError):
 
     def __reduce__(self) -> tuple[object, ...]:
         return (type(self), (self.package, self.feature, self.extra))
+
+
+class StoreError(BillkitError):
+    """Something a :class:`~billkit.ports.Store` refuses to do or cannot do.
+
+    The message names the record (its kind and id) and what went wrong. A
+    refused write leaves the store as it was: the operation wrote nothing.
+    """
+
+
+class NotFoundError(StoreError, LookupError):
+    """An id (payer, subscription, account, document, series...) the store does not hold.
+
+    >>> raise NotFoundError("account 'acc-9' not found")
+    Traceback (most recent call last):
+    ...
+    billkit.errors.NotFoundError: account 'acc-9' not found
+    """
+
+
+class ConflictError(StoreError):
+    """A write that contradicts what the store already holds."""
+
+
+class StaleVersionError(ConflictError):
+    """An update based on a version of the record that is no longer the stored one.
+
+    Optimistic concurrency: reload the record, apply the change again, retry.
+    """
+
+
+class DuplicateRecordError(ConflictError):
+    """A new record under an id that is already taken."""
+
+
+class IdempotencyConflictError(ConflictError):
+    """An idempotency key reused with a different request (or event, or entry).
+
+    The same key with the same request replays the stored result; with another
+    request it is refused, because the key already stands for something else.
+    """
+
+
+class ImmutableRecordError(ConflictError):
+    """A change to something that may no longer change: an issued document."""
+
+
+class LeaseLostError(ConflictError):
+    """An outbox message acknowledged by a worker that does not hold its lease."""
+
+
+class SchemaError(StoreError):
+    """A database whose billkit schema is missing or not at the expected revision.
+
+    The message says which command brings it up to date (``billkit db upgrade URL``).
+    """
 
 
 class TransitionError(BillkitError):

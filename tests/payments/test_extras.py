@@ -9,9 +9,9 @@ from datetime import datetime, timezone
 import pytest
 
 from billkit.errors import MissingDependencyError
-from billkit.payments import ManualClock
+from billkit.ports import FixedClock
 
-CLOCK = ManualClock(datetime(2026, 3, 1, tzinfo=timezone.utc))
+CLOCK = FixedClock(datetime(2026, 3, 1, tzinfo=timezone.utc))
 
 
 def make_yookassa() -> object:

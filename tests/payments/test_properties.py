@@ -16,7 +16,6 @@ from billkit.credit import Ledger, Wallet
 from billkit.errors import GatewayError, WebhookError
 from billkit.payments import (
     SCHEDULE,
-    ManualClock,
     PaymentAttempt,
     PaymentRequest,
     PaymentStatus,
@@ -24,6 +23,7 @@ from billkit.payments import (
     SavedMethod,
     reconcile,
 )
+from billkit.ports import FixedClock
 
 AT = datetime(2026, 3, 1, tzinfo=timezone.utc)
 TOKENS = [
@@ -49,7 +49,7 @@ STEPS = st.one_of(
 class Merchant:
     """What a merchant's code does: track attempts, credit on newly_succeeded."""
 
-    def __init__(self, sandbox: SandboxGateway, clock: ManualClock) -> None:
+    def __init__(self, sandbox: SandboxGateway, clock: FixedClock) -> None:
         self.sandbox = sandbox
         self.clock = clock
         self.attempts: dict[str, PaymentAttempt] = {}
@@ -106,7 +106,7 @@ class Merchant:
 def test_each_payment_ends_final_and_is_credited_once(
     seed: int, tokens: list[str], duplicates: str, max_delay: int, steps: list[tuple[str, int]]
 ) -> None:
-    clock = ManualClock(AT)
+    clock = FixedClock(AT)
     sandbox = SandboxGateway(
         seed=seed, clock=clock, duplicates=duplicates, max_delay=timedelta(minutes=max_delay)
     )

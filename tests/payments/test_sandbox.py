@@ -13,7 +13,6 @@ from billkit.payments import (
     MAGIC_TOKENS,
     SCHEDULE,
     Failure,
-    ManualClock,
     MethodState,
     PaymentAttempt,
     PaymentRequest,
@@ -23,13 +22,14 @@ from billkit.payments import (
     SavedMethod,
     reconcile,
 )
+from billkit.ports import FixedClock
 
 AT = datetime(2026, 3, 1, tzinfo=timezone.utc)
 TEN = Money("10.00", "EUR")
 
 
-def setup(**kw: object) -> tuple[SandboxGateway, ManualClock]:
-    clock = ManualClock(AT)
+def setup(**kw: object) -> tuple[SandboxGateway, FixedClock]:
+    clock = FixedClock(AT)
     return SandboxGateway(clock=clock, **kw), clock  # type: ignore[arg-type]
 
 

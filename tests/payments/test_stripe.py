@@ -166,11 +166,11 @@ def test_refund_and_dispute_events(h: StripeHarness) -> None:
 def test_without_the_library_the_error_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     from datetime import datetime, timezone
 
-    from billkit.payments import ManualClock
     from billkit.payments.stripe import StripeGateway
+    from billkit.ports import FixedClock
 
     monkeypatch.setitem(sys.modules, "stripe", None)
     with pytest.raises(MissingDependencyError, match=r"py-billkit\[stripe\]"):
         StripeGateway(
-            "sk", webhook_secret="x", clock=ManualClock(datetime(2026, 1, 1, tzinfo=timezone.utc))
+            "sk", webhook_secret="x", clock=FixedClock(datetime(2026, 1, 1, tzinfo=timezone.utc))
         )

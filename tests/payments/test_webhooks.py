@@ -12,7 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from billkit.errors import WebhookError
-from billkit.payments import ManualClock, WebhookVerifier, decode_secret, sign
+from billkit.payments import WebhookVerifier, decode_secret, sign
+from billkit.ports import FixedClock
 
 AT = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 SECRET = "whsec_" + base64.b64encode(b"billkit-test-secret-32-bytes-ok!").decode()
@@ -21,7 +22,7 @@ BODY = b'{"type":"payment.succeeded","data":{"payment":"pay_1"}}'
 
 
 def verifier(*secrets: str, at: datetime = AT) -> WebhookVerifier:
-    return WebhookVerifier(list(secrets) or SECRET, clock=ManualClock(at))
+    return WebhookVerifier(list(secrets) or SECRET, clock=FixedClock(at))
 
 
 def test_the_signature_is_the_published_construction() -> None:
@@ -82,7 +83,7 @@ def test_a_replayed_id_is_refused() -> None:
 
 
 def test_ids_are_forgotten_only_once_their_timestamp_is_stale() -> None:
-    clock = ManualClock(AT)
+    clock = FixedClock(AT)
     check = WebhookVerifier(SECRET, clock=clock)
     check.verify(sign(SECRET, "msg_1", AT, BODY), BODY)
     clock.advance(timedelta(seconds=301))

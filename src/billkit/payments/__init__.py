@@ -19,8 +19,9 @@ The gateway protocol itself is :class:`billkit.ports.PaymentGateway`.
 
 >>> from datetime import datetime, timezone
 >>> from billkit.money import Money
->>> from billkit.payments import ManualClock, PaymentRequest, SandboxGateway, SavedMethod
->>> sandbox = SandboxGateway(clock=ManualClock(datetime(2026, 3, 1, tzinfo=timezone.utc)))
+>>> from billkit.ports import FixedClock
+>>> from billkit.payments import PaymentRequest, SandboxGateway, SavedMethod
+>>> sandbox = SandboxGateway(clock=FixedClock(datetime(2026, 3, 1, tzinfo=timezone.utc)))
 >>> result = sandbox.create_payment(
 ...     PaymentRequest(amount=Money("19.90", "EUR"), method=SavedMethod(token="tok_visa")),
 ...     idempotency_key="invoice-2026-0001",
@@ -32,7 +33,7 @@ The gateway protocol itself is :class:`billkit.ports.PaymentGateway`.
 from __future__ import annotations
 
 from billkit.payments.reconcile import SCHEDULE, PaymentAttempt, reconcile
-from billkit.payments.sandbox import MAGIC_TOKENS, Delivery, ManualClock, SandboxGateway
+from billkit.payments.sandbox import MAGIC_TOKENS, Delivery, SandboxGateway
 from billkit.payments.types import (
     Capabilities,
     EventKind,
@@ -62,7 +63,6 @@ __all__ = [
     "EventKind",
     "Failure",
     "GatewayEvent",
-    "ManualClock",
     "MethodState",
     "NextAction",
     "PaymentAttempt",

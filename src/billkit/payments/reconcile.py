@@ -19,8 +19,9 @@ a person must look at it.
 
 >>> from datetime import datetime, timedelta, timezone
 >>> from billkit.money import Money
->>> from billkit.payments import ManualClock, PaymentRequest, SandboxGateway, SavedMethod
->>> clock = ManualClock(datetime(2026, 3, 1, tzinfo=timezone.utc))
+>>> from billkit.ports import FixedClock
+>>> from billkit.payments import PaymentRequest, SandboxGateway, SavedMethod
+>>> clock = FixedClock(datetime(2026, 3, 1, tzinfo=timezone.utc))
 >>> sandbox = SandboxGateway(clock=clock)
 >>> request = PaymentRequest(amount=Money("30.00", "EUR"), method=SavedMethod(token="tok_timeout"))
 >>> attempt = PaymentAttempt.start(sandbox, request, "renewal-42", clock.now())

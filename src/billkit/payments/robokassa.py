@@ -23,9 +23,10 @@ amount the payer sees.
 >>> from datetime import datetime, timezone
 >>> from billkit.credit import Commission
 >>> from billkit.money import Money
->>> from billkit.payments import ManualClock, PaymentRequest
+>>> from billkit.ports import FixedClock
+>>> from billkit.payments import PaymentRequest
 >>> kassa = RobokassaGateway(merchant_login="demo", password1="pass1", password2="pass2",
-...                          clock=ManualClock(datetime(2026, 3, 1, tzinfo=timezone.utc)),
+...                          clock=FixedClock(datetime(2026, 3, 1, tzinfo=timezone.utc)),
 ...                          commission=Commission(rate="3.9%", currency="RUB"))
 >>> kassa.quote(Money("10000.00", "RUB")).gross   # the 3.9 % included in what the payer pays
 Money('10405.83', 'RUB')

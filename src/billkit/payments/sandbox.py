@@ -1,7 +1,7 @@
 """A deterministic payment gateway that misbehaves like real providers.
 
 :class:`SandboxGateway` keeps its payments in memory and is driven by a
-clock (:class:`ManualClock` by default), so a test or a notebook moves time
+clock (:class:`FixedClock` by default), so a test or a notebook moves time
 forward and watches pending payments settle, disputes open and webhooks
 arrive late. The same ``seed`` and the same calls give the same references,
 events and webhook order, every run. What happens is chosen by the saved
@@ -43,7 +43,7 @@ arrive out of order.
 >>> from datetime import datetime, timedelta, timezone
 >>> from billkit.money import Money
 >>> from billkit.payments import PaymentRequest, SavedMethod
->>> clock = ManualClock(datetime(2026, 3, 1, tzinfo=timezone.utc))
+>>> clock = FixedClock(datetime(2026, 3, 1, tzinfo=timezone.utc))
 >>> sandbox = SandboxGateway(clock=clock)
 >>> card = SavedMethod(token="tok_bank_transfer")
 >>> paid = sandbox.create_payment(PaymentRequest(amount=Money("50.00", "EUR"), method=card), "k1")
@@ -82,9 +82,9 @@ from billkit.payments.types import (
     check_request,
 )
 from billkit.payments.webhooks import WebhookVerifier, sign
-from billkit.ports import Clock
+from billkit.ports import Clock, FixedClock
 
-__all__ = ["MAGIC_TOKENS", "Delivery", "ManualClock", "SandboxGateway"]
+__all__ = ["MAGIC_TOKENS", "Delivery", "SandboxGateway"]
 
 MAGIC_TOKENS: Final[Mapping[str, str]] = {
     "tok_visa": "approved",
@@ -109,40 +109,6 @@ _ACTION_TIMEOUT: Final = timedelta(hours=1)
 _DISPUTE_OPENS: Final = timedelta(days=1)
 _DISPUTE_CLOSES: Final = timedelta(days=3)
 _PAGE: Final = "https://sandbox.billkit.invalid"
-
-
-class ManualClock:
-    """A clock that moves only when told: ``advance`` and ``set``.
-
-    >>> from datetime import datetime, timedelta, timezone
-    >>> clock = ManualClock(datetime(2026, 3, 1, tzinfo=timezone.utc))
-    >>> clock.advance(timedelta(minutes=5))
-    >>> clock.now().isoformat()
-    '2026-03-01T00:05:00+00:00'
-    """
-
-    __slots__ = ("_now",)
-
-    def __init__(self, start: datetime) -> None:
-        if not isinstance(start, datetime) or start.utcoffset() is None:
-            raise PaymentError("start", start, "a timezone-aware datetime")
-        self._now = start
-
-    def now(self) -> datetime:
-        """The clock's current time."""
-        return self._now
-
-    def advance(self, delta: timedelta) -> None:
-        """Move the clock forward by ``delta`` (never backwards)."""
-        if not isinstance(delta, timedelta) or delta < timedelta(0):
-            raise PaymentError("delta", delta, "a timedelta of zero or more")
-        self._now += delta
-
-    def set(self, at: datetime) -> None:
-        """Move the clock forward to ``at``."""
-        if not isinstance(at, datetime) or at.utcoffset() is None or at < self._now:
-            raise PaymentError("at", at, f"an aware datetime not before {self._now.isoformat()}")
-        self._now = at
 
 
 @attrs.frozen(kw_only=True)
@@ -196,7 +162,7 @@ class SandboxGateway:
         duplicates: str = "0",
         max_delay: timedelta = timedelta(0),
     ) -> None:
-        self._clock: Clock = clock or ManualClock(datetime(2026, 1, 1, tzinfo=_UTC))
+        self._clock: Clock = clock or FixedClock(datetime(2026, 1, 1, tzinfo=_UTC))
         self._seed = seed
         self._secret = secret
         self._verifier = WebhookVerifier(secret, clock=self._clock)

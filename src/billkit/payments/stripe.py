@@ -27,9 +27,9 @@ answers with the original response. Webhooks are verified from the
 billkit's clock.
 
 >>> from datetime import datetime, timezone
->>> from billkit.payments import ManualClock
+>>> from billkit.ports import FixedClock
 >>> gateway = StripeGateway("sk_test_123", webhook_secret="whsec_test",
-...                         clock=ManualClock(datetime(2026, 3, 1, tzinfo=timezone.utc)))
+...                         clock=FixedClock(datetime(2026, 3, 1, tzinfo=timezone.utc)))
 >>> gateway.name, sorted(gateway.capabilities.currencies)[:3]
 ('stripe', ['AUD', 'CAD', 'EUR'])
 >>> gateway.close()

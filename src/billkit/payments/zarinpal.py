@@ -20,10 +20,10 @@ Zarinpal's ``reverse.json``: the whole payment, within its time limit.
 
 >>> from datetime import datetime, timezone
 >>> from billkit.money import Money
->>> from billkit.payments import ManualClock
+>>> from billkit.ports import FixedClock
 >>> gateway = ZarinpalGateway(merchant_id="1344b5d4-0048-11e8-94db-005056a205be",
 ...                           callback_url="https://shop.example/zarinpal/back",
-...                           clock=ManualClock(datetime(2026, 3, 1, tzinfo=timezone.utc)))
+...                           clock=FixedClock(datetime(2026, 3, 1, tzinfo=timezone.utc)))
 >>> gateway.capabilities.minimum("IRR"), gateway.capabilities.digits("IRR")
 (Money('1000', 'IRR'), 0)
 >>> gateway.close()

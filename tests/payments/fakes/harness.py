@@ -9,14 +9,13 @@ from moneyed import Money
 
 from billkit.errors import GatewayError
 from billkit.payments import (
-    ManualClock,
     PaymentRequest,
     PaymentResult,
     SandboxGateway,
     SavedMethod,
 )
 from billkit.payments.webhooks import sign
-from billkit.ports import PaymentGateway
+from billkit.ports import FixedClock, PaymentGateway
 
 START = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 TIMEOUT = 1.0  # seconds: a local answer comes far sooner; the fakes' slow answers 1.5 s later
@@ -26,7 +25,7 @@ class Harness:
     """What the contract suite needs from a gateway under test."""
 
     gateway: PaymentGateway
-    clock: ManualClock
+    clock: FixedClock
     amount: Money
     below_minimum: Money
     foreign: Money
@@ -57,7 +56,7 @@ class Harness:
 
 class SandboxHarness(Harness):
     def __init__(self) -> None:
-        self.clock = ManualClock(START)
+        self.clock = FixedClock(START)
         self.sandbox = SandboxGateway(clock=self.clock)
         self.gateway = self.sandbox
         self.amount = Money("20.00", "EUR")
@@ -102,7 +101,7 @@ class StripeHarness(Harness):
         self.fake = stripe_fake.StripeFake()
         self._server = serve(self.fake)
         base = self._server.__enter__()
-        self.clock = ManualClock(START)
+        self.clock = FixedClock(START)
         self.gateway = StripeGateway(
             stripe_fake.API_KEY,
             webhook_secret=stripe_fake.WEBHOOK_SECRET,
@@ -147,7 +146,7 @@ class YooKassaHarness(Harness):
         self.fake = yookassa_fake.YooKassaFake()
         self._server = serve(self.fake)
         base = self._server.__enter__()
-        self.clock = ManualClock(START)
+        self.clock = FixedClock(START)
         self.gateway = YooKassaGateway(
             shop_id=yookassa_fake.SHOP_ID,
             secret_key=yookassa_fake.SECRET,
@@ -194,7 +193,7 @@ class RobokassaHarness(Harness):
         self.fake = robokassa_fake.RobokassaFake()
         self._server = serve(self.fake)
         base = self._server.__enter__()
-        self.clock = ManualClock(START)
+        self.clock = FixedClock(START)
         self.gateway = RobokassaGateway(
             merchant_login=robokassa_fake.LOGIN,
             password1=robokassa_fake.PASSWORD1,
@@ -241,7 +240,7 @@ class ZarinpalHarness(Harness):
         self.fake = zarinpal_fake.ZarinpalFake()
         self._server = serve(self.fake)
         base = self._server.__enter__()
-        self.clock = ManualClock(START)
+        self.clock = FixedClock(START)
         self.gateway = ZarinpalGateway(
             merchant_id=zarinpal_fake.MERCHANT,
             callback_url="https://shop.example/zarinpal/back",

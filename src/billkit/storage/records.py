@@ -1,0 +1,441 @@
+"""The records a :class:`~billkit.ports.Store` keeps.
+
+Each record is a frozen value: the fields the store indexes, checks and
+queries (ids, amounts, dates, versions) plus ``data``, the serialised value
+itself as JSON-safe data (what :func:`billkit.serialize.to_data` returns).
+The store never interprets ``data``; it keeps it and gives it back.
+
+Every field is checked when the record is made, so a bad record never
+reaches a store: ids are non-empty text, amounts are exact (never float),
+timestamps carry a time zone (kept in UTC), ``data`` is JSON-safe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Callable, Mapping
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+import attrs
+from moneyed import Money
+
+from billkit.errors import (
+    CreditError,
+    InvoicingError,
+    SubscriptionError,
+    UsageError,
+    ValidationError,
+)
+from billkit.money import to_decimal, to_money
+
+__all__ = [
+    "AccountRecord",
+    "DocumentEvent",
+    "DocumentRecord",
+    "EntryRecord",
+    "IdempotencyRecord",
+    "JsonData",
+    "OutboxMessage",
+    "PayerRecord",
+    "PlanRecord",
+    "SeriesRecord",
+    "SubscriptionRecord",
+    "UsageRecord",
+    "canonical_json",
+    "request_hash",
+]
+
+#: JSON-safe data: what :func:`billkit.serialize.to_data` returns.
+JsonData = Mapping[str, Any]
+
+_MAX_ID = 200
+
+
+def _check_json(value: object, path: str, error: type[ValidationError]) -> None:
+    if value is None or isinstance(value, (bool, str)):
+        return
+    if isinstance(value, int):
+        return
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise error(path, value, "JSON-safe data (a finite number)")
+        return
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise error(path, key, "JSON-safe data (object keys are str)")
+            _check_json(item, f"{path}.{key}", error)
+        return
+    if isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            _check_json(item, f"{path}[{index}]", error)
+        return
+    raise error(path, value, "JSON-safe data (str, int, bool, None, lists and objects)")
+
+
+def canonical_json(value: object) -> str:
+    """``value`` as deterministic JSON: sorted keys, no spaces, ASCII only.
+
+    >>> canonical_json({"b": 1, "a": [True, None]})
+    '{"a":[true,null],"b":1}'
+    """
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def request_hash(request: object) -> str:
+    """The SHA-256 of a request's canonical JSON, as kept in idempotency records.
+
+    >>> request_hash({"amount": "10.00"})[:16]
+    'e9eb495accbce2a0'
+    """
+    return hashlib.sha256(canonical_json(request).encode("utf-8")).hexdigest()
+
+
+class _Checked(dict):  # type: ignore[type-arg]
+    """A record's own deep copy of its data, already checked JSON-safe: records
+    made from another record's data (a stored entry with its number) share it
+    instead of copying and checking it again."""
+
+    __slots__ = ()
+
+
+def _json_copy(value: object) -> Any:
+    """A private deep copy of JSON-safe data (so a record cannot change behind a
+    store's back); anything else unchanged, for the validator to refuse."""
+    if type(value) is _Checked:
+        return value
+    if isinstance(value, Mapping):
+        try:
+            _check_json(value, "data", ValidationError)
+        except ValidationError:
+            return value  # the validator refuses it, naming the record's field
+        return _Checked(json.loads(canonical_json(value)))
+    return value
+
+
+def _utc(value: object) -> Any:
+    """An aware datetime in UTC; anything else unchanged, for the validator to refuse."""
+    if isinstance(value, datetime) and value.utcoffset() is not None:
+        return value.astimezone(timezone.utc)
+    return value
+
+
+_Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
+
+
+def _data(error: type[ValidationError]) -> _Validator:
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, Mapping):
+            raise error(
+                attribute.name, value, "JSON-safe data: a mapping (billkit.serialize.to_data)"
+            )
+        _check_json(value, attribute.name, error)
+
+    return check
+
+
+def _id(error: type[ValidationError]) -> _Validator:
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, str) or not value.strip() or len(value) > _MAX_ID:
+            raise error(attribute.name, value, f"a non-empty id of at most {_MAX_ID} characters")
+        if value != value.strip():
+            raise error(attribute.name, value, "an id without leading or trailing spaces")
+
+    return check
+
+
+def _optional(inner: _Validator) -> _Validator:
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if value is not None:
+            inner(instance, attribute, value)
+
+    return check
+
+
+def _moment(error: type[ValidationError]) -> _Validator:
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, datetime) or value.utcoffset() is None:
+            raise error(attribute.name, value, "a datetime with a time zone")
+
+    return check
+
+
+def _day(error: type[ValidationError]) -> _Validator:
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if isinstance(value, datetime) or not isinstance(value, date):
+            raise error(attribute.name, value, "a date (not a datetime) or None")
+
+    return check
+
+
+def _count(error: type[ValidationError]) -> _Validator:
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise error(attribute.name, value, "a whole number >= 0")
+
+    return check
+
+
+def _money(error: type[ValidationError]) -> _Validator:
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, Money):
+            raise error(attribute.name, value, "a Money amount")
+        to_money(value, field=attribute.name)
+
+    return check
+
+
+def _text(error: type[ValidationError]) -> _Validator:
+    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if not isinstance(value, str) or len(value) > _MAX_ID:
+            raise error(attribute.name, value, f"text of at most {_MAX_ID} characters")
+
+    return check
+
+
+@attrs.frozen(kw_only=True)
+class PayerRecord:
+    """A payer (customer): its id and its serialised party data."""
+
+    id: str = attrs.field(validator=_id(ValidationError))
+    data: JsonData = attrs.field(
+        factory=dict, converter=_json_copy, validator=_data(ValidationError)
+    )
+
+
+@attrs.frozen(kw_only=True)
+class PlanRecord:
+    """A plan under its code, with its serialised definition."""
+
+    code: str = attrs.field(validator=_id(ValidationError))
+    data: JsonData = attrs.field(
+        factory=dict, converter=_json_copy, validator=_data(ValidationError)
+    )
+
+
+@attrs.frozen(kw_only=True)
+class SubscriptionRecord:
+    """A subscription: who, which plan, its state, when it is next billed.
+
+    ``version`` is the optimistic version: 0 for a record not yet stored; the
+    store returns the record with the version it now holds, and an update must
+    carry the version it was read at (else :class:`~billkit.errors.StaleVersionError`).
+    ``next_billing`` is the day the subscription is next due (``None``: never).
+    """
+
+    id: str = attrs.field(validator=_id(SubscriptionError))
+    customer: str = attrs.field(validator=_id(SubscriptionError))
+    plan: str = attrs.field(validator=_id(SubscriptionError))
+    status: str = attrs.field(validator=_id(SubscriptionError))
+    next_billing: date | None = attrs.field(
+        default=None, validator=_optional(_day(SubscriptionError))
+    )
+    data: JsonData = attrs.field(
+        factory=dict, converter=_json_copy, validator=_data(SubscriptionError)
+    )
+    version: int = attrs.field(default=0, validator=_count(SubscriptionError))
+
+
+def _quantity(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not isinstance(value, Decimal):
+        raise UsageError(attribute.name, value, "a Decimal (floats are inexact)")
+    try:
+        to_decimal(value, attribute.name)
+    except ValidationError as error:
+        raise UsageError(attribute.name, value, error.expected) from None
+
+
+@attrs.frozen(kw_only=True)
+class UsageRecord:
+    """One metered event of a subscription: append-only, deduplicated on ``key``.
+
+    Storing the same event twice keeps it once; another event under a used
+    key is refused (:class:`~billkit.errors.IdempotencyConflictError`).
+    """
+
+    subscription: str = attrs.field(validator=_id(UsageError))
+    metric: str = attrs.field(validator=_id(UsageError))
+    at: datetime = attrs.field(converter=_utc, validator=_moment(UsageError))
+    quantity: Decimal = attrs.field(validator=_quantity)
+    key: str = attrs.field(validator=_id(UsageError))
+    data: JsonData = attrs.field(factory=dict, converter=_json_copy, validator=_data(UsageError))
+
+
+@attrs.frozen(kw_only=True)
+class AccountRecord:
+    """A ledger account (one wallet of one payer) in one currency.
+
+    ``credit_limit`` is how far below zero debits may take the balance (zero:
+    prepaid, never below zero). ``balance`` is what the store keeps; it always
+    equals the sum of the account's entries.
+    """
+
+    id: str = attrs.field(validator=_id(CreditError))
+    customer: str = attrs.field(validator=_id(CreditError))
+    credit_limit: Money = attrs.field(validator=_money(CreditError))
+    balance: Money = attrs.field(validator=_money(CreditError))
+
+    @credit_limit.validator
+    def _limit(self, attribute: attrs.Attribute[Money], value: Money) -> None:
+        if value.amount < 0:
+            raise CreditError("credit_limit", value, "an amount >= 0")
+
+    def __attrs_post_init__(self) -> None:
+        if self.balance.currency != self.credit_limit.currency:
+            raise CreditError("balance", self.balance, f"an amount in {self.credit_limit.currency}")
+
+    @property
+    def currency(self) -> str:
+        """The account's currency code."""
+        return str(self.credit_limit.currency)
+
+
+@attrs.frozen(kw_only=True)
+class EntryRecord:
+    """One signed ledger entry: credits positive, debits negative. Append-only.
+
+    ``key`` is unique within the account: posting the same entry again returns
+    the stored one; another entry under the key is refused. ``seq`` is the
+    store's posting order (``None`` before it is stored).
+    """
+
+    account: str = attrs.field(validator=_id(CreditError))
+    key: str = attrs.field(validator=_id(CreditError))
+    amount: Money = attrs.field(validator=_money(CreditError))
+    at: datetime = attrs.field(converter=_utc, validator=_moment(CreditError))
+    kind: str = attrs.field(validator=_id(CreditError))
+    data: JsonData = attrs.field(factory=dict, converter=_json_copy, validator=_data(CreditError))
+    seq: int | None = attrs.field(default=None, eq=False)
+
+    def same_as(self, other: EntryRecord) -> bool:
+        """Whether two entries say the same thing (``seq`` aside)."""
+        return (
+            self.account == other.account
+            and self.key == other.key
+            and self.amount == other.amount
+            and self.at == other.at
+            and self.kind == other.kind
+            and canonical_json(self.data) == canonical_json(other.data)
+        )
+
+
+@attrs.frozen(kw_only=True)
+class SeriesRecord:
+    """A number series: numbers are ``prefix`` + the counter, zero-padded to ``width``.
+
+    ``next`` is the counter the next issued document gets; numbers are taken
+    in the transaction that issues the document, so they have no gaps.
+    """
+
+    name: str = attrs.field(validator=_id(InvoicingError))
+    prefix: str = attrs.field(default="", validator=_text(InvoicingError))
+    next: int = attrs.field(default=1)
+    width: int = attrs.field(default=0)
+
+    @next.validator
+    def _next(self, attribute: attrs.Attribute[int], value: int) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise InvoicingError("next", value, "a whole number >= 0")
+
+    @width.validator
+    def _width(self, attribute: attrs.Attribute[int], value: int) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 20:
+            raise InvoicingError("width", value, "a whole number from 0 to 20")
+
+    def format(self, counter: int) -> str:
+        """The document number for ``counter``.
+
+        >>> SeriesRecord(name="inv", prefix="INV-2026-", width=5).format(42)
+        'INV-2026-00042'
+        """
+        return f"{self.prefix}{counter:0{self.width}d}"
+
+
+@attrs.frozen(kw_only=True)
+class DocumentRecord:
+    """A document (invoice, act, credit note...): a draft until it is issued.
+
+    Drafts may be saved again (with their ``version``). Issuing gives the
+    document its ``number`` from a series and its ``issued_at``; from then on
+    its kind, customer, period, total and data never change, and only its
+    ``status`` moves on, each change recorded as a :class:`DocumentEvent`.
+    """
+
+    id: str = attrs.field(validator=_id(InvoicingError))
+    customer: str = attrs.field(validator=_id(InvoicingError))
+    kind: str = attrs.field(validator=_id(InvoicingError))
+    period_start: date | None = attrs.field(default=None, validator=_optional(_day(InvoicingError)))
+    period_end: date | None = attrs.field(default=None, validator=_optional(_day(InvoicingError)))
+    total: Money | None = attrs.field(default=None, validator=_optional(_money(InvoicingError)))
+    data: JsonData = attrs.field(
+        factory=dict, converter=_json_copy, validator=_data(InvoicingError)
+    )
+    status: str = attrs.field(default="draft", validator=_id(InvoicingError))
+    number: str | None = attrs.field(default=None, validator=_optional(_id(InvoicingError)))
+    series: str | None = attrs.field(default=None, validator=_optional(_id(InvoicingError)))
+    issued_at: datetime | None = attrs.field(
+        default=None, converter=_utc, validator=_optional(_moment(InvoicingError))
+    )
+    version: int = attrs.field(default=0, validator=_count(InvoicingError))
+
+    def __attrs_post_init__(self) -> None:
+        if (self.period_start is None) != (self.period_end is None):
+            raise InvoicingError("period_end", self.period_end, "both period dates or neither")
+        if self.period_start and self.period_end and self.period_end <= self.period_start:
+            raise InvoicingError("period_end", self.period_end, f"a day after {self.period_start}")
+
+    @property
+    def issued(self) -> bool:
+        """Whether the document has a number (and so may no longer change)."""
+        return self.number is not None
+
+
+@attrs.frozen(kw_only=True)
+class DocumentEvent:
+    """One recorded lifecycle change of a document: ``event`` took it to ``status``."""
+
+    document: str = attrs.field(validator=_id(InvoicingError))
+    event: str = attrs.field(validator=_id(InvoicingError))
+    status: str = attrs.field(validator=_id(InvoicingError))
+    at: datetime = attrs.field(converter=_utc, validator=_moment(InvoicingError))
+    data: JsonData = attrs.field(
+        factory=dict, converter=_json_copy, validator=_data(InvoicingError)
+    )
+
+
+@attrs.frozen(kw_only=True)
+class IdempotencyRecord:
+    """An idempotency key, the hash of its request and the stored result."""
+
+    key: str = attrs.field(validator=_id(ValidationError))
+    request_hash: str
+    result: JsonData = attrs.field(converter=_json_copy, validator=_data(ValidationError))
+    at: datetime = attrs.field(converter=_utc, validator=_moment(ValidationError))
+
+
+@attrs.frozen(kw_only=True)
+class OutboxMessage:
+    """A notification or event waiting in the outbox to be delivered.
+
+    ``key`` deduplicates (enqueueing the same message twice keeps one).
+    A worker claims messages with a lease; a message whose lease ran out
+    without an acknowledgement is claimed again (at-least-once delivery).
+    """
+
+    id: int
+    key: str = attrs.field(validator=_id(ValidationError))
+    topic: str = attrs.field(validator=_id(ValidationError))
+    payload: JsonData = attrs.field(converter=_json_copy, validator=_data(ValidationError))
+    created_at: datetime = attrs.field(converter=_utc, validator=_moment(ValidationError))
+    attempts: int = 0
+    claimed_by: str | None = None
+    lease_until: datetime | None = attrs.field(
+        default=None, converter=_utc, validator=_optional(_moment(ValidationError))
+    )
+    acknowledged_at: datetime | None = attrs.field(
+        default=None, converter=_utc, validator=_optional(_moment(ValidationError))
+    )

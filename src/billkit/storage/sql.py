@@ -1,0 +1,1036 @@
+"""SqlStore: the Store on SQLite (embedded default) or PostgreSQL, via SQLAlchemy Core.
+
+One SQL code path serves both databases; what differs is isolated here:
+
+- SQLite (``SqlStore("sqlite:///billing.db")``): a file in WAL mode; every
+  writing transaction starts with ``BEGIN IMMEDIATE`` (through the event hooks
+  SQLAlchemy documents for SQLite), so writers queue for the database's one
+  write lock instead of failing half-way; lock scopes are implied by it.
+  Amounts are kept as decimal text and summed in Python, exactly.
+- PostgreSQL (``SqlStore("postgresql+psycopg://user@host/db")``, psycopg 3):
+  lock scopes are transaction-level advisory locks; rows that a method reads
+  to change (an account's balance, a series' counter, a document) are locked
+  with ``SELECT ... FOR UPDATE``; outbox claims skip locked rows. Amounts are
+  ``NUMERIC``.
+
+Numbers come from ``UPDATE series SET next = next + 1 ... RETURNING`` in the
+transaction that issues the document: the row lock serialises issuers and a
+rollback returns the number, so a series never has a gap or a duplicate.
+
+The schema comes from the Alembic migrations: pass ``upgrade=True`` (or run
+``billkit db upgrade URL``) once; a store opened on an outdated schema raises
+:class:`~billkit.errors.SchemaError`.
+
+Needs ``pip install 'py-billkit[sql]'``; PostgreSQL also ``'py-billkit[postgres]'``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from billkit.errors import (
+    ConflictError,
+    CreditError,
+    DuplicateRecordError,
+    IdempotencyConflictError,
+    ImmutableRecordError,
+    InvoicingError,
+    LeaseLostError,
+    MissingDependencyError,
+    SchemaError,
+    StoreError,
+    ValidationError,
+)
+
+try:
+    import sqlalchemy as sa
+    from sqlalchemy import event, exc
+    from sqlalchemy.engine import Connection, Engine, Row
+except ImportError:  # pragma: no cover - exercised in a subprocess test
+    raise MissingDependencyError("SQLAlchemy", "SqlStore", "sql") from None
+
+from moneyed import Money
+
+from billkit.ports import LockScope
+from billkit.storage import _common as c
+from billkit.storage import _schema as t
+from billkit.storage.records import (
+    AccountRecord,
+    DocumentEvent,
+    DocumentRecord,
+    EntryRecord,
+    IdempotencyRecord,
+    JsonData,
+    OutboxMessage,
+    PayerRecord,
+    PlanRecord,
+    SeriesRecord,
+    SubscriptionRecord,
+    UsageRecord,
+    request_hash,
+)
+
+__all__ = ["SqlStore"]
+
+_CHUNK = 500  # keys per IN (...) list
+
+
+def make_engine(url: str, *, schema: str | None = None) -> Engine:
+    """A SQLAlchemy engine for ``url`` set up the way SqlStore needs (private)."""
+    if not isinstance(url, str) or not url:
+        raise ValidationError("url", url, "a database URL such as 'sqlite:///billing.db'")
+    try:
+        parsed = sa.engine.make_url(url)
+    except exc.ArgumentError:
+        raise ValidationError("url", url, "a database URL such as 'sqlite:///billing.db'") from None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        if parsed.database in (None, "", ":memory:") or "mode=memory" in url:
+            raise ValidationError(
+                "url",
+                url,
+                "a SQLite file such as 'sqlite:///billing.db' (MemoryStore keeps memory)",
+            )
+        if schema is not None:
+            raise ValidationError("schema", schema, "None for SQLite (schemas are PostgreSQL's)")
+        engine = sa.create_engine(parsed, connect_args={"timeout": 60})
+        _sqlite_hooks(engine)
+        return engine
+    if backend == "postgresql":
+        if parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        if parsed.drivername != "postgresql+psycopg":
+            raise ValidationError("url", url, "a postgresql+psycopg:// URL (psycopg 3)")
+        args: dict[str, Any] = {}
+        if schema is not None:
+            c.arg_id("schema", schema)
+            if not schema.replace("_", "").isalnum():
+                raise ValidationError("schema", schema, "letters, digits and underscores")
+            args["options"] = f"-c search_path={schema}"
+        try:
+            return sa.create_engine(parsed, connect_args=args, pool_pre_ping=True)
+        except ImportError:
+            raise MissingDependencyError("psycopg", "SqlStore on PostgreSQL", "postgres") from None
+    raise ValidationError("url", url, "a sqlite:/// or postgresql+psycopg:// URL")
+
+
+def _sqlite_hooks(engine: Engine) -> None:
+    # SQLAlchemy's documented recipe: stop pysqlite's own transaction handling
+    # and emit BEGIN ourselves, IMMEDIATE for writers.
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, connection_record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get("billkit_begin", "IMMEDIATE")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def lock_key(scope: str) -> int:
+    """The signed 64-bit advisory lock key of a lock scope (private)."""
+    digest = hashlib.sha256(f"billkit:{scope}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+def _translate(error: exc.DBAPIError) -> StoreError:
+    if isinstance(error, exc.IntegrityError):
+        return ConflictError(f"the database refused a write: {error.orig}")
+    return StoreError(f"the database failed: {error.orig}")
+
+
+class SqlStore:
+    """The :class:`~billkit.ports.Store` on SQLite or PostgreSQL (see the module docstring).
+
+    ``url``: ``sqlite:///path/to/file.db`` or ``postgresql+psycopg://...``;
+    ``schema``: a PostgreSQL schema to keep the tables in (default: the
+    search path); ``upgrade=True`` runs the migrations first.
+    """
+
+    def __init__(self, url: str, *, schema: str | None = None, upgrade: bool = False) -> None:
+        self._engine = make_engine(url, schema=schema)
+        self._sqlite = self._engine.dialect.name == "sqlite"
+        self._nesting = c.NoNesting()
+        self.url = self._engine.url.render_as_string(hide_password=True)
+        try:
+            if upgrade:
+                from billkit.storage.migrate import upgrade_engine
+
+                upgrade_engine(self._engine)
+            self._check_revision()
+        except BaseException:
+            self._engine.dispose()
+            raise
+
+    def _check_revision(self) -> None:
+        from billkit.storage.migrate import HEAD, revision_of
+
+        try:
+            with self._engine.connect() as conn:
+                revision = revision_of(conn)
+        except exc.DBAPIError as error:
+            raise SchemaError(f"cannot open {self.url}: {error.orig}") from None
+        if revision != HEAD:
+            found = "no billkit schema" if revision is None else f"revision {revision!r}"
+            raise SchemaError(
+                f"{self.url} has {found}, this billkit needs {HEAD!r}: "
+                f"run `billkit db upgrade {self.url}` (or SqlStore(url, upgrade=True))"
+            )
+
+    @property
+    def dialect(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return str(self._engine.dialect.name)
+
+    @contextmanager
+    def transaction(
+        self, *, lock: LockScope = None, readonly: bool = False
+    ) -> Iterator[_SqlTransaction]:
+        """Open a unit of work; see :class:`~billkit.ports.Store`."""
+        scopes = c.lock_scopes(lock)
+        self._nesting.enter()
+        try:
+            with self._engine.connect() as conn:
+                if self._sqlite:
+                    conn.execution_options(billkit_begin="DEFERRED" if readonly else "IMMEDIATE")
+                with conn.begin():
+                    if not self._sqlite:
+                        if readonly:
+                            conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+                        for scope in scopes:
+                            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(lock_key(scope))))
+                    tx = _SqlTransaction(conn, readonly=bool(readonly), sqlite=self._sqlite)
+                    try:
+                        yield tx
+                    finally:
+                        tx._closed = True
+        except exc.DBAPIError as error:
+            raise _translate(error) from error
+        finally:
+            self._nesting.leave()
+
+    def close(self) -> None:
+        """Close the store's connections."""
+        self._engine.dispose()
+
+    def __repr__(self) -> str:
+        return f"SqlStore({self.url!r})"
+
+
+# ---------------------------------------------------------------- row -> record
+
+
+def _subscription(row: Row[Any]) -> SubscriptionRecord:
+    return SubscriptionRecord(
+        id=row.id,
+        customer=row.customer,
+        plan=row.plan,
+        status=row.status,
+        next_billing=row.next_billing,
+        data=row.data,
+        version=row.version,
+    )
+
+
+def _usage(row: Row[Any]) -> UsageRecord:
+    return UsageRecord(
+        subscription=row.subscription,
+        metric=row.metric,
+        at=row.at,
+        quantity=row.quantity,
+        key=row.key,
+        data=row.data,
+    )
+
+
+def _account(row: Row[Any]) -> AccountRecord:
+    return AccountRecord(
+        id=row.id,
+        customer=row.customer,
+        credit_limit=Money(row.credit_limit, row.currency),
+        balance=Money(row.balance, row.currency),
+    )
+
+
+def _entry(row: Row[Any]) -> EntryRecord:
+    return EntryRecord(
+        account=row.account,
+        key=row.key,
+        amount=Money(row.amount, row.currency),
+        at=row.at,
+        kind=row.kind,
+        data=row.data,
+        seq=row.seq,
+    )
+
+
+def _series(row: Row[Any]) -> SeriesRecord:
+    return SeriesRecord(name=row.name, prefix=row.prefix, next=row.next, width=row.width)
+
+
+def _document(row: Row[Any]) -> DocumentRecord:
+    return DocumentRecord(
+        id=row.id,
+        customer=row.customer,
+        kind=row.kind,
+        period_start=row.period_start,
+        period_end=row.period_end,
+        total=None if row.total is None else Money(row.total, row.currency),
+        data=row.data,
+        status=row.status,
+        number=row.number,
+        series=row.series,
+        issued_at=row.issued_at,
+        version=row.version,
+    )
+
+
+def _message(row: Row[Any]) -> OutboxMessage:
+    return OutboxMessage(
+        id=row.id,
+        key=row.key,
+        topic=row.topic,
+        payload=row.payload,
+        created_at=row.created_at,
+        attempts=row.attempts,
+        claimed_by=row.claimed_by,
+        lease_until=row.lease_until,
+        acknowledged_at=row.acknowledged_at,
+    )
+
+
+def _document_values(doc: DocumentRecord) -> dict[str, Any]:
+    return {
+        "customer": doc.customer,
+        "kind": doc.kind,
+        "period_start": doc.period_start,
+        "period_end": doc.period_end,
+        "total": None if doc.total is None else doc.total.amount,
+        "currency": None if doc.total is None else str(doc.total.currency),
+        "data": dict(doc.data),
+        "status": doc.status,
+        "number": doc.number,
+        "series": doc.series,
+        "issued_at": doc.issued_at,
+        "version": doc.version,
+    }
+
+
+def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+class _SqlTransaction:
+    def __init__(self, conn: Connection, *, readonly: bool, sqlite: bool) -> None:
+        self._conn = conn
+        self._readonly = readonly
+        self._sqlite = sqlite
+        self._closed = False
+
+    # ------------------------------------------------------------ helpers
+    def _write(self) -> None:
+        if self._closed:
+            raise StoreError("this transaction has ended")
+        if self._readonly:
+            raise c.readonly()
+
+    def _one(self, query: Any, kind: str, id: object) -> Row[Any]:
+        row = self._conn.execute(query).first()
+        if row is None:
+            raise c.not_found(kind, id)
+        return row
+
+    def _exists(self, table: sa.Table, column: sa.Column[Any], id: str) -> bool:
+        return self._conn.execute(sa.select(column).where(column == id)).first() is not None
+
+    def _need_payer(self, id: str) -> None:
+        if not self._exists(t.payers, t.payers.c.id, id):
+            raise c.not_found("payer", id)
+
+    def _sum(self, column: sa.Column[Any], *where: Any) -> Decimal:
+        # SQLite keeps decimals as text and would sum them in floats: sum in Python.
+        if self._sqlite:
+            values = self._conn.execute(sa.select(column).where(*where)).scalars()
+            return c.total(values)
+        total = self._conn.execute(sa.select(sa.func.sum(column)).where(*where)).scalar()
+        return Decimal(0) if total is None else Decimal(total)
+
+    # ------------------------------------------------------ payers, plans
+    def save_payer(self, payer: PayerRecord) -> PayerRecord:
+        c.arg_record("payer", payer, PayerRecord)
+        self._write()
+        self._upsert(t.payers, t.payers.c.id, payer.id, {"data": dict(payer.data)})
+        return payer
+
+    def _upsert(
+        self, table: sa.Table, key: sa.Column[Any], id: str, values: dict[str, Any]
+    ) -> None:
+        done = self._conn.execute(sa.update(table).where(key == id).values(**values))
+        if done.rowcount == 0:
+            self._conn.execute(sa.insert(table).values({key.name: id, **values}))
+
+    def payer(self, id: str) -> PayerRecord:
+        key = c.arg_id("id", id)
+        row = self._one(sa.select(t.payers).where(t.payers.c.id == key), "payer", key)
+        return PayerRecord(id=row.id, data=row.data)
+
+    def save_plan(self, plan: PlanRecord) -> PlanRecord:
+        c.arg_record("plan", plan, PlanRecord)
+        self._write()
+        self._upsert(t.plans, t.plans.c.code, plan.code, {"data": dict(plan.data)})
+        return plan
+
+    def plan(self, code: str) -> PlanRecord:
+        key = c.arg_id("code", code)
+        row = self._one(sa.select(t.plans).where(t.plans.c.code == key), "plan", key)
+        return PlanRecord(code=row.code, data=row.data)
+
+    # ------------------------------------------------------ subscriptions
+    def add_subscription(self, subscription: SubscriptionRecord) -> SubscriptionRecord:
+        sub = c.arg_record("subscription", subscription, SubscriptionRecord)
+        self._write()
+        s = t.subscriptions
+        if self._exists(s, s.c.id, sub.id):
+            raise DuplicateRecordError(f"subscription {sub.id!r} already exists")
+        if sub.version != 0:
+            raise c.stale("subscription", sub.id, 0, sub.version)
+        self._need_payer(sub.customer)
+        self._conn.execute(sa.insert(s).values(self._subscription_values(sub, 1)))
+        return SubscriptionRecord(**{**_fields(sub), "version": 1})
+
+    @staticmethod
+    def _subscription_values(sub: SubscriptionRecord, version: int) -> dict[str, Any]:
+        return {
+            "id": sub.id,
+            "customer": sub.customer,
+            "plan": sub.plan,
+            "status": sub.status,
+            "next_billing": sub.next_billing,
+            "data": dict(sub.data),
+            "version": version,
+        }
+
+    def update_subscription(self, subscription: SubscriptionRecord) -> SubscriptionRecord:
+        sub = c.arg_record("subscription", subscription, SubscriptionRecord)
+        self._write()
+        s = t.subscriptions
+        row = self._one(
+            sa.select(s.c.version).where(s.c.id == sub.id).with_for_update(),
+            "subscription",
+            sub.id,
+        )
+        if row.version != sub.version:
+            raise c.stale("subscription", sub.id, row.version, sub.version)
+        self._need_payer(sub.customer)
+        values = self._subscription_values(sub, sub.version + 1)
+        self._conn.execute(sa.update(s).where(s.c.id == sub.id).values(values))
+        return SubscriptionRecord(**{**_fields(sub), "version": sub.version + 1})
+
+    def subscription(self, id: str) -> SubscriptionRecord:
+        key = c.arg_id("id", id)
+        s = t.subscriptions
+        return _subscription(self._one(sa.select(s).where(s.c.id == key), "subscription", key))
+
+    def subscriptions_due(
+        self, on: date, *, id_from: str | None = None, id_to: str | None = None
+    ) -> list[SubscriptionRecord]:
+        day = c.arg_day("on", on)
+        low, high = c.arg_optional_id("id_from", id_from), c.arg_optional_id("id_to", id_to)
+        s = t.subscriptions
+        query = sa.select(s).where(s.c.next_billing.is_not(None), s.c.next_billing <= day)
+        if low is not None:
+            query = query.where(s.c.id >= low)
+        if high is not None:
+            query = query.where(s.c.id < high)
+        return [_subscription(r) for r in self._conn.execute(query.order_by(s.c.id))]
+
+    # -------------------------------------------------------------- usage
+    def _stored_usage(self, keys: Sequence[str]) -> dict[str, UsageRecord]:
+        u = t.usage_events
+        found: dict[str, UsageRecord] = {}
+        for chunk in _chunks(keys):
+            for row in self._conn.execute(sa.select(u).where(u.c.key.in_(chunk))):
+                found[row.key] = _usage(row)
+        return found
+
+    def add_usage(self, events: Iterable[UsageRecord]) -> int:
+        batch = c.usage_batch(events)
+        self._write()
+        if not batch:
+            return 0
+        unique = {e.key: e for e in batch}
+        subs = sorted({e.subscription for e in unique.values()})
+        s = t.subscriptions
+        known: set[str] = set()
+        for chunk in _chunks(subs):
+            known.update(self._conn.execute(sa.select(s.c.id).where(s.c.id.in_(chunk))).scalars())
+        for event in unique.values():
+            if event.subscription not in known:
+                raise c.not_found("subscription", event.subscription)
+        rows = [
+            {
+                "key": e.key,
+                "subscription": e.subscription,
+                "metric": e.metric,
+                "at": e.at,
+                "quantity": e.quantity,
+                "data": dict(e.data),
+            }
+            for e in unique.values()
+        ]
+        # Keys already stored (or stored meanwhile by a concurrent transaction)
+        # are skipped by the insert, then compared: another event refuses the batch.
+        u = t.usage_events
+        with self._conn.begin_nested() as savepoint:
+            inserted = set(
+                self._conn.execute(
+                    self._insert(u)
+                    .on_conflict_do_nothing(index_elements=[u.c.key])
+                    .returning(u.c.key),
+                    rows,
+                ).scalars()
+            )
+            skipped = [k for k in unique if k not in inserted]
+            stored = self._stored_usage(skipped) if skipped else {}
+            for key in skipped:
+                if stored.get(key) != unique[key]:
+                    savepoint.rollback()
+                    raise c.conflict_usage(key)
+        return len(inserted)
+
+    def _insert(self, table: sa.Table) -> Any:
+        """The dialect's INSERT, which knows ON CONFLICT (SQLite 3.24+, PostgreSQL)."""
+        if self._sqlite:
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            return sqlite_insert(table)
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table)
+
+    def usage_events(
+        self, subscription: str, since: datetime, until: datetime, metric: str | None = None
+    ) -> list[UsageRecord]:
+        sub = c.arg_id("subscription", subscription)
+        start, end = c.arg_moment("since", since), c.arg_moment("until", until)
+        name = c.arg_optional_id("metric", metric)
+        self.subscription(sub)
+        u = t.usage_events
+        query = sa.select(u).where(u.c.subscription == sub, u.c.at >= start, u.c.at < end)
+        if name is not None:
+            query = query.where(u.c.metric == name)
+        return [_usage(r) for r in self._conn.execute(query.order_by(u.c.at, u.c.seq))]
+
+    def usage_totals(
+        self, subscription: str, since: datetime, until: datetime
+    ) -> dict[str, Decimal]:
+        sub = c.arg_id("subscription", subscription)
+        start, end = c.arg_moment("since", since), c.arg_moment("until", until)
+        self.subscription(sub)
+        u = t.usage_events
+        where = (u.c.subscription == sub, u.c.at >= start, u.c.at < end)
+        totals: dict[str, Decimal] = {}
+        if self._sqlite:
+            for metric, quantity in self._conn.execute(
+                sa.select(u.c.metric, u.c.quantity).where(*where)
+            ):
+                totals[metric] = c.add(totals.get(metric, Decimal(0)), quantity)
+        else:
+            query = (
+                sa.select(u.c.metric, sa.func.sum(u.c.quantity)).where(*where).group_by(u.c.metric)
+            )
+            totals = {metric: Decimal(total) for metric, total in self._conn.execute(query)}
+        return dict(sorted(totals.items()))
+
+    # ------------------------------------------------------------- ledger
+    def open_account(self, account: AccountRecord) -> AccountRecord:
+        acc = c.arg_record("account", account, AccountRecord)
+        self._write()
+        if self._exists(t.accounts, t.accounts.c.id, acc.id):
+            raise DuplicateRecordError(f"account {acc.id!r} already exists")
+        if acc.balance.amount != 0:
+            raise CreditError("balance", acc.balance, "zero: a balance comes from entries")
+        self._need_payer(acc.customer)
+        self._conn.execute(
+            sa.insert(t.accounts).values(
+                id=acc.id,
+                customer=acc.customer,
+                currency=acc.currency,
+                credit_limit=acc.credit_limit.amount,
+                balance=acc.balance.amount,
+            )
+        )
+        return acc
+
+    def _account_row(self, id: str, *, for_update: bool = False) -> Row[Any]:
+        a = t.accounts
+        query = sa.select(a).where(a.c.id == id)
+        if for_update:
+            query = query.with_for_update()
+        return self._one(query, "account", id)
+
+    def account(self, id: str) -> AccountRecord:
+        return _account(self._account_row(c.arg_id("id", id)))
+
+    def set_credit_limit(self, id: str, limit: Money) -> AccountRecord:
+        key = c.arg_id("id", id)
+        acc = _account(self._account_row(key, for_update=not self._readonly))
+        new = c.check_limit(limit, acc.currency)
+        self._write()
+        a = t.accounts
+        self._conn.execute(sa.update(a).where(a.c.id == key).values(credit_limit=new.amount))
+        return AccountRecord(
+            id=acc.id, customer=acc.customer, credit_limit=new, balance=acc.balance
+        )
+
+    def post(self, entry: EntryRecord) -> EntryRecord:
+        e = c.arg_record("entry", entry, EntryRecord)
+        self._write()
+        acc = _account(self._account_row(e.account, for_update=True))
+        en = t.entries
+        row = self._conn.execute(
+            sa.select(en).where(en.c.account == e.account, en.c.key == e.key)
+        ).first()
+        if row is not None:
+            stored = _entry(row)
+            if not stored.same_as(e):
+                raise c.conflict_entry(e.account, e.key)
+            return stored
+        after = c.check_entry(e, acc.currency, acc.balance, acc.credit_limit)
+        seq = self._conn.execute(
+            sa.insert(en)
+            .values(
+                account=e.account,
+                key=e.key,
+                amount=e.amount.amount,
+                currency=acc.currency,
+                at=e.at,
+                kind=e.kind,
+                data=dict(e.data),
+            )
+            .returning(en.c.seq)
+        ).scalar_one()
+        a = t.accounts
+        self._conn.execute(sa.update(a).where(a.c.id == e.account).values(balance=after.amount))
+        return EntryRecord(
+            account=e.account,
+            key=e.key,
+            amount=e.amount,
+            at=e.at,
+            kind=e.kind,
+            data=e.data,
+            seq=seq,
+        )
+
+    def post_all(self, entries: Iterable[EntryRecord]) -> list[EntryRecord]:
+        batch = c.entry_batch(entries)
+        self._write()
+        if not batch:
+            return []
+        a, en = t.accounts, t.entries
+        ids = sorted({e.account for e in batch})
+        accounts: dict[str, AccountRecord] = {}
+        for chunk in _chunks(ids):  # locked in id order: no deadlock between batches
+            query = sa.select(a).where(a.c.id.in_(chunk)).order_by(a.c.id).with_for_update()
+            accounts.update((row.id, _account(row)) for row in self._conn.execute(query))
+        wanted = sorted({(e.account, e.key) for e in batch})
+        stored: dict[tuple[str, str], EntryRecord] = {}
+        for start in range(0, len(wanted), _CHUNK):
+            pairs = wanted[start : start + _CHUNK]
+            query = sa.select(en).where(sa.tuple_(en.c.account, en.c.key).in_(pairs))
+            stored.update(
+                ((row.account, row.key), _entry(row)) for row in self._conn.execute(query)
+            )
+        balances = {id: acc.balance for id, acc in accounts.items()}
+        new: dict[tuple[str, str], EntryRecord] = {}
+        order: list[tuple[str, str]] = []
+        for e in batch:
+            acc = accounts.get(e.account)
+            if acc is None:
+                raise c.not_found("account", e.account)
+            known = stored.get((e.account, e.key)) or new.get((e.account, e.key))
+            if known is not None:
+                if not known.same_as(e):
+                    raise c.conflict_entry(e.account, e.key)
+                order.append((e.account, e.key))
+                continue
+            balances[e.account] = c.check_entry(
+                e, acc.currency, balances[e.account], acc.credit_limit
+            )
+            new[(e.account, e.key)] = e
+            order.append((e.account, e.key))
+        if new:
+            rows = [
+                {
+                    "account": e.account,
+                    "key": e.key,
+                    "amount": e.amount.amount,
+                    "currency": str(e.amount.currency),
+                    "at": e.at,
+                    "kind": e.kind,
+                    "data": dict(e.data),
+                }
+                for e in new.values()
+            ]
+            inserted = self._conn.execute(
+                sa.insert(en).returning(en.c.seq, en.c.account, en.c.key), rows
+            ).all()
+            seqs = {(row.account, row.key): row.seq for row in inserted}
+            for pair, e in new.items():
+                seq = seqs[pair]
+                stored[pair] = EntryRecord(
+                    account=e.account,
+                    key=e.key,
+                    amount=e.amount,
+                    at=e.at,
+                    kind=e.kind,
+                    data=e.data,
+                    seq=seq,
+                )
+            moved = sorted({e.account for e in new.values()})
+            self._conn.execute(
+                sa.update(a)
+                .where(a.c.id == sa.bindparam("target"))
+                .values(balance=sa.bindparam("after")),
+                [{"target": id, "after": balances[id].amount} for id in moved],
+            )
+        return [stored[pair] for pair in order]
+
+    def balance(self, account: str) -> Money:
+        return self.account(account).balance
+
+    def balance_at(self, account: str, moment: datetime) -> Money:
+        acc = self.account(account)
+        until = c.arg_moment("moment", moment)
+        en = t.entries
+        total = self._sum(en.c.amount, en.c.account == acc.id, en.c.at < until)
+        return Money(total, acc.currency)
+
+    def entries(
+        self, account: str, since: datetime | None = None, until: datetime | None = None
+    ) -> list[EntryRecord]:
+        acc = self.account(account)
+        start = c.arg_optional_moment("since", since)
+        end = c.arg_optional_moment("until", until)
+        en = t.entries
+        query = sa.select(en).where(en.c.account == acc.id)
+        if start is not None:
+            query = query.where(en.c.at >= start)
+        if end is not None:
+            query = query.where(en.c.at < end)
+        return [_entry(r) for r in self._conn.execute(query.order_by(en.c.at, en.c.seq))]
+
+    # ------------------------------------------------ series and documents
+    def create_series(self, series: SeriesRecord) -> SeriesRecord:
+        s = c.arg_record("series", series, SeriesRecord)
+        self._write()
+        if self._exists(t.series, t.series.c.name, s.name):
+            raise DuplicateRecordError(f"number series {s.name!r} already exists")
+        self._conn.execute(
+            sa.insert(t.series).values(name=s.name, prefix=s.prefix, next=s.next, width=s.width)
+        )
+        return s
+
+    def series(self, name: str) -> SeriesRecord:
+        key = c.arg_id("name", name)
+        return _series(
+            self._one(sa.select(t.series).where(t.series.c.name == key), "number series", key)
+        )
+
+    def _take(self, name: str) -> tuple[int, SeriesRecord]:
+        s = t.series
+        row = self._conn.execute(
+            sa.update(s)
+            .where(s.c.name == name)
+            .values(next=s.c.next + 1)
+            .returning(s.c.name, s.c.prefix, s.c.next, s.c.width)
+        ).first()
+        if row is None:
+            raise c.not_found("number series", name)
+        return row.next - 1, _series(row)
+
+    def take_number(self, series: str) -> int:
+        key = c.arg_id("series", series)
+        self._write()
+        return self._take(key)[0]
+
+    def _document_row(self, id: str, *, for_update: bool = False) -> Row[Any]:
+        d = t.documents
+        query = sa.select(d).where(d.c.id == id)
+        if for_update:
+            query = query.with_for_update()
+        return self._one(query, "document", id)
+
+    def save_draft(self, document: DocumentRecord) -> DocumentRecord:
+        doc = c.arg_record("document", document, DocumentRecord)
+        self._write()
+        d = t.documents
+        row = self._conn.execute(sa.select(d).where(d.c.id == doc.id).with_for_update()).first()
+        old = None if row is None else _document(row)
+        if old is not None and old.issued:
+            raise c.immutable(old)
+        if doc.issued or doc.issued_at is not None or doc.series is not None:
+            raise InvoicingError("number", doc.number, "None: a draft is numbered by issue()")
+        if doc.status != "draft":
+            raise InvoicingError("status", doc.status, "'draft' (issue() issues a document)")
+        stored_version = 0 if old is None else old.version
+        if doc.version != stored_version:
+            raise c.stale("document", doc.id, stored_version, doc.version)
+        self._need_payer(doc.customer)
+        stored = DocumentRecord(**{**_fields(doc), "version": doc.version + 1})
+        values = _document_values(stored)
+        if old is None:
+            self._conn.execute(sa.insert(d).values(id=doc.id, **values))
+        else:
+            self._conn.execute(sa.update(d).where(d.c.id == doc.id).values(values))
+        return stored
+
+    def issue(self, id: str, *, series: str, at: datetime) -> DocumentRecord:
+        key = c.arg_id("id", id)
+        doc = _document(self._document_row(key, for_update=not self._readonly))
+        moment = c.arg_moment("at", at)
+        name = c.arg_id("series", series)
+        self._write()
+        if doc.issued:
+            raise c.immutable(doc)
+        s = self.series(name)
+        number = s.format(s.next)
+        d = t.documents
+        if self._conn.execute(sa.select(d.c.id).where(d.c.number == number)).first() is not None:
+            raise DuplicateRecordError(f"document number {number!r} is already taken")
+        counter, s = self._take(name)
+        number = s.format(counter)
+        stored = DocumentRecord(
+            **{
+                **_fields(doc),
+                "status": "issued",
+                "number": number,
+                "series": name,
+                "issued_at": moment,
+                "version": doc.version + 1,
+            }
+        )
+        self._conn.execute(sa.update(d).where(d.c.id == key).values(_document_values(stored)))
+        self._add_event(DocumentEvent(document=key, event="issue", status="issued", at=moment))
+        return stored
+
+    def _add_event(self, record: DocumentEvent) -> None:
+        self._conn.execute(
+            sa.insert(t.document_events).values(
+                document=record.document,
+                event=record.event,
+                status=record.status,
+                at=record.at,
+                data=dict(record.data),
+            )
+        )
+
+    def change_status(
+        self,
+        id: str,
+        *,
+        event: str,
+        status: str,
+        at: datetime,
+        data: JsonData | None = None,
+    ) -> DocumentRecord:
+        key = c.arg_id("id", id)
+        doc = _document(self._document_row(key, for_update=not self._readonly))
+        record = DocumentEvent(
+            document=key, event=event, status=status, at=at, data={} if data is None else data
+        )
+        self._write()
+        if not doc.issued:
+            raise ImmutableRecordError(
+                f"document {doc.id!r} is a draft: issue it before recording lifecycle changes"
+            )
+        d = t.documents
+        self._conn.execute(
+            sa.update(d).where(d.c.id == key).values(status=record.status, version=doc.version + 1)
+        )
+        self._add_event(record)
+        return DocumentRecord(
+            **{**_fields(doc), "status": record.status, "version": doc.version + 1}
+        )
+
+    def document(self, id: str) -> DocumentRecord:
+        return _document(self._document_row(c.arg_id("id", id)))
+
+    def documents(
+        self,
+        *,
+        customer: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
+    ) -> list[DocumentRecord]:
+        who = c.arg_optional_id("customer", customer)
+        start, end = c.arg_optional_day("since", since), c.arg_optional_day("until", until)
+        d = t.documents
+        query = sa.select(d)
+        if who is not None:
+            query = query.where(d.c.customer == who)
+        if start is not None:
+            query = query.where(d.c.period_start >= start)
+        if end is not None:
+            query = query.where(d.c.period_start < end)
+        return [_document(r) for r in self._conn.execute(query.order_by(d.c.id))]
+
+    def document_events(self, id: str) -> list[DocumentEvent]:
+        key = c.arg_id("id", id)
+        self._document_row(key)
+        ev = t.document_events
+        rows = self._conn.execute(sa.select(ev).where(ev.c.document == key).order_by(ev.c.seq))
+        return [
+            DocumentEvent(document=r.document, event=r.event, status=r.status, at=r.at, data=r.data)
+            for r in rows
+        ]
+
+    # -------------------------------------------------------- idempotency
+    def _idempotency(self, key: str) -> IdempotencyRecord | None:
+        i = t.idempotency
+        row = self._conn.execute(sa.select(i).where(i.c.key == key)).first()
+        if row is None:
+            return None
+        return IdempotencyRecord(
+            key=row.key, request_hash=row.request_hash, result=row.result, at=row.at
+        )
+
+    def recall(self, key: str, request: JsonData) -> JsonData | None:
+        k = c.arg_id("key", key)
+        digest = request_hash(c.arg_data("request", request))
+        stored = self._idempotency(k)
+        if stored is None:
+            return None
+        if stored.request_hash != digest:
+            raise c.conflict_request(k)
+        return stored.result
+
+    def remember(
+        self, key: str, request: JsonData, result: JsonData, *, at: datetime
+    ) -> IdempotencyRecord:
+        record = IdempotencyRecord(
+            key=c.arg_id("key", key),
+            request_hash=request_hash(c.arg_data("request", request)),
+            result=c.arg_data("result", result),
+            at=c.arg_moment("at", at),
+        )
+        self._write()
+        stored = self._idempotency(record.key)
+        if stored is not None:
+            if stored.request_hash != record.request_hash:
+                raise c.conflict_request(record.key)
+            if not c.same_data(stored.result, record.result):
+                raise IdempotencyConflictError(
+                    f"idempotency key {record.key!r} already holds another result for this request"
+                )
+            return stored
+        self._conn.execute(
+            sa.insert(t.idempotency).values(
+                key=record.key,
+                request_hash=record.request_hash,
+                result=dict(record.result),
+                at=record.at,
+            )
+        )
+        return record
+
+    # ------------------------------------------------------------- outbox
+    def enqueue(self, *, key: str, topic: str, payload: JsonData, at: datetime) -> OutboxMessage:
+        c.arg_id("key", key)
+        draft = OutboxMessage(id=0, key=key, topic=topic, payload=payload, created_at=at)
+        self._write()
+        o = t.outbox
+        row = self._conn.execute(sa.select(o).where(o.c.key == draft.key)).first()
+        if row is not None:
+            stored = _message(row)
+            if stored.topic != draft.topic or not c.same_data(stored.payload, draft.payload):
+                raise c.conflict_message(draft.key)
+            return stored
+        new_id = self._conn.execute(
+            sa.insert(o)
+            .values(
+                key=draft.key,
+                topic=draft.topic,
+                payload=dict(draft.payload),
+                created_at=draft.created_at,
+                attempts=0,
+            )
+            .returning(o.c.id)
+        ).scalar_one()
+        return self.message(new_id)
+
+    def claim(
+        self, worker: str, *, now: datetime, lease: timedelta, limit: int = 10
+    ) -> list[OutboxMessage]:
+        who = c.arg_id("worker", worker)
+        moment = c.arg_moment("now", now)
+        until = moment + c.arg_lease(lease)
+        count = c.arg_limit(limit)
+        self._write()
+        o = t.outbox
+        ids = list(
+            self._conn.execute(
+                sa.select(o.c.id)
+                .where(
+                    o.c.acknowledged_at.is_(None),
+                    sa.or_(o.c.lease_until.is_(None), o.c.lease_until <= moment),
+                )
+                .order_by(o.c.id)
+                .limit(count)
+                .with_for_update(skip_locked=True)
+            ).scalars()
+        )
+        if not ids:
+            return []
+        self._conn.execute(
+            sa.update(o)
+            .where(o.c.id.in_(ids))
+            .values(claimed_by=who, lease_until=until, attempts=o.c.attempts + 1)
+        )
+        rows = self._conn.execute(sa.select(o).where(o.c.id.in_(ids)).order_by(o.c.id))
+        return [_message(r) for r in rows]
+
+    def acknowledge(self, id: int, worker: str, *, now: datetime) -> OutboxMessage:
+        number = c.arg_message_id(id)
+        o = t.outbox
+        message = _message(
+            self._one(
+                sa.select(o).where(o.c.id == number).with_for_update(),
+                "outbox message",
+                number,
+            )
+        )
+        who = c.arg_id("worker", worker)
+        moment = c.arg_moment("now", now)
+        self._write()
+        if message.claimed_by != who:
+            raise LeaseLostError(
+                f"outbox message {message.id} is leased to {message.claimed_by!r}, not {who!r}"
+            )
+        if message.acknowledged_at is not None:
+            return message
+        self._conn.execute(sa.update(o).where(o.c.id == number).values(acknowledged_at=moment))
+        return self.message(number)
+
+    def message(self, id: int) -> OutboxMessage:
+        number = c.arg_message_id(id)
+        o = t.outbox
+        return _message(self._one(sa.select(o).where(o.c.id == number), "outbox message", number))
+
+
+def _fields(record: Any) -> Mapping[str, Any]:
+    import attrs
+
+    return attrs.asdict(record, recurse=False)

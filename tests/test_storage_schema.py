@@ -1,0 +1,168 @@
+"""The storage schema: made by the migrations only, equal to the table definitions;
+`billkit db`; missing extras; SQLite's settings; the store reopened."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from moneyed import Money
+
+from billkit.cli import main
+from billkit.errors import MissingDependencyError, SchemaError, ValidationError
+from billkit.storage import (
+    HEAD,
+    AccountRecord,
+    EntryRecord,
+    PayerRecord,
+    SqlStore,
+    current_revision,
+    upgrade,
+)
+from billkit.storage._schema import VERSION_TABLE, metadata
+from billkit.storage.migrate import _config
+from tests.storage_support import _postgres_schema, sqlite_url  # noqa: F401 (fixture)
+
+
+def schema_differences(engine: sa.Engine) -> list[object]:
+    with engine.connect() as conn:
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "version_table": VERSION_TABLE}
+        )
+        return list(compare_metadata(context, metadata))
+
+
+def test_head_is_the_newest_migration(tmp_path: Path) -> None:
+    engine = sa.create_engine(sqlite_url(tmp_path))
+    with engine.connect() as conn:
+        script = ScriptDirectory.from_config(_config(conn))
+        assert script.get_heads() == [HEAD]
+    engine.dispose()
+
+
+def test_the_migrated_sqlite_schema_is_the_table_definitions(tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path)
+    assert current_revision(url) is None
+    assert upgrade(url) == HEAD
+    engine = sa.create_engine(url)
+    assert schema_differences(engine) == []
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_the_migrated_postgres_schema_is_the_table_definitions(postgres_schema: object) -> None:
+    engine = sa.create_engine(
+        postgres_schema.url,  # type: ignore[attr-defined]
+        connect_args={"options": f"-c search_path={postgres_schema.name}"},  # type: ignore[attr-defined]
+    )
+    assert schema_differences(engine) == []
+    with engine.connect() as conn:
+        types = dict(
+            conn.exec_driver_sql(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = current_schema() AND table_name = 'billkit_entries'"
+            ).all()
+        )
+    engine.dispose()
+    # money exact, moments with their zone, serialised values as JSONB
+    assert types["amount"] == "numeric"
+    assert types["at"] == "timestamp with time zone"
+    assert types["data"] == "jsonb"
+
+
+def test_sqlite_keeps_amounts_as_text_and_runs_in_wal_mode(tmp_path: Path) -> None:
+    store = SqlStore(sqlite_url(tmp_path), upgrade=True)
+    at = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    with store.transaction() as tx:
+        tx.save_payer(PayerRecord(id="p"))
+        tx.open_account(
+            AccountRecord(
+                id="a", customer="p", credit_limit=Money("0", "IRR"), balance=Money("0", "IRR")
+            )
+        )
+        tx.post(
+            EntryRecord(account="a", key="k", amount=Money("0.10", "IRR"), at=at, kind="top_up")
+        )
+    store.close()
+    engine = sa.create_engine(sqlite_url(tmp_path))
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        row = conn.exec_driver_sql("SELECT amount, typeof(amount), at FROM billkit_entries").one()
+        columns = {r[1]: r[2] for r in conn.exec_driver_sql("PRAGMA table_info(billkit_entries)")}
+    engine.dispose()
+    assert tuple(row) == ("0.10", "text", "2026-03-01T00:00:00.000000+00:00")
+    assert "REAL" not in columns.values()
+
+
+def test_an_unmigrated_database_is_refused_with_the_command_to_run(tmp_path: Path) -> None:
+    url = sqlite_url(tmp_path)
+    with pytest.raises(SchemaError, match=r"no billkit schema.*billkit db upgrade"):
+        SqlStore(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["", "sqlite://", "sqlite:///:memory:", "mysql://x/y", "not a url", "postgresql+asyncpg://h/d"],
+)
+def test_urls_are_checked(url: str) -> None:
+    with pytest.raises(ValidationError, match="url"):
+        SqlStore(url)
+
+
+def test_schemas_are_for_postgres_only(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="schema"):
+        SqlStore(sqlite_url(tmp_path), schema="billing")
+
+
+def test_billkit_db_upgrade_and_current(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = sqlite_url(tmp_path)
+    assert main(["db", "current", url]) == 1
+    assert "no billkit schema" in capsys.readouterr().out
+    assert main(["db", "upgrade", url]) == 0
+    assert f"upgraded from an empty database to revision {HEAD}" in capsys.readouterr().out
+    assert main(["db", "upgrade", url]) == 0
+    assert "already at revision" in capsys.readouterr().out
+    assert main(["db", "current", url]) == 0
+    assert f"revision {HEAD} (up to date)" in capsys.readouterr().out
+    assert main(["db", "current", "mysql://x/y"]) == 2
+    assert "url" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("blocked", "extra", "code"),
+    [
+        ("sqlalchemy", "sql", "from billkit.storage import SqlStore"),
+        (
+            "psycopg",
+            "postgres",
+            "from billkit.storage import SqlStore; SqlStore('postgresql://x@127.0.0.1:1/y')",
+        ),
+    ],
+)
+def test_a_missing_extra_names_what_to_install(blocked: str, extra: str, code: str) -> None:
+    # a meta-path finder that pretends the package is not installed
+    script = (
+        "import sys\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        f"        if name == {blocked!r} or name.startswith({blocked!r} + '.'):\n"
+        "            raise ModuleNotFoundError(name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "from billkit.errors import MissingDependencyError\n"
+        "try:\n"
+        f"    {code}\n"
+        "except MissingDependencyError as error:\n"
+        "    print(error)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert f"pip install 'py-billkit[{extra}]'" in done.stdout
+    assert issubclass(MissingDependencyError, ImportError)
