@@ -127,6 +127,7 @@ def text(
     required: bool = ...,
     optional: Literal[False] = ...,
     trimmed: bool | None = ...,
+    max_length: int | None = ...,
     error: Error = ...,
 ) -> str: ...
 @overload
@@ -137,6 +138,7 @@ def text(
     required: bool = ...,
     optional: Literal[True],
     trimmed: bool | None = ...,
+    max_length: int | None = ...,
     error: Error = ...,
 ) -> str | None: ...
 def text(
@@ -146,12 +148,14 @@ def text(
     required: bool = True,
     optional: bool = False,
     trimmed: bool | None = None,
+    max_length: int | None = None,
     error: Error = ValidationError,
 ) -> str | None:
     """``value`` if it is a str: non-empty and unpadded when ``required``.
 
     ``trimmed`` (default: ``required``) refuses surrounding whitespace;
-    ``optional`` lets ``None`` through.
+    ``optional`` lets ``None`` through; ``max_length`` bounds the length (an
+    id that must fit a column).
 
     >>> text("note", "", required=False)
     ''
@@ -169,6 +173,8 @@ def text(
             raise error(field, value, "a non-empty str without surrounding spaces")
     elif (trimmed if trimmed is not None else False) and value != value.strip():
         raise error(field, value, "a str without surrounding spaces")
+    if max_length is not None and len(value) > max_length:
+        raise error(field, value, f"a str of at most {max_length} characters")
     return value
 
 

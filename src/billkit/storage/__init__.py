@@ -14,9 +14,9 @@ SQLAlchemy loads only when :class:`SqlStore` is first used.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from billkit import _lazy
 from billkit.storage.records import (
     AccountRecord,
     DocumentEvent,
@@ -68,15 +68,7 @@ _LAZY = {
     "current_revision": "billkit.storage.migrate",
     "upgrade": "billkit.storage.migrate",
 }
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'billkit.storage' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+__getattr__, _lazy_dir = _lazy.attach(__name__, _LAZY)
 
 
 def __dir__() -> list[str]:

@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from moneyed import Money
 
+from billkit import _checks as checks
 from billkit.errors import (
     CreditError,
     CreditLimitExceededError,
@@ -37,10 +38,8 @@ _T = TypeVar("_T")
 
 
 def arg_id(field: str, value: object) -> str:
-    """A method's id argument: non-empty text."""
-    if not isinstance(value, str) or not value or len(value) > _MAX_ID:
-        raise ValidationError(field, value, f"a non-empty id of at most {_MAX_ID} characters")
-    return value
+    """A method's id argument: non-empty text that fits the id columns."""
+    return checks.text(field, value, max_length=_MAX_ID)
 
 
 def arg_optional_id(field: str, value: object) -> str | None:
@@ -48,9 +47,7 @@ def arg_optional_id(field: str, value: object) -> str | None:
 
 
 def arg_moment(field: str, value: object) -> datetime:
-    if not isinstance(value, datetime) or value.utcoffset() is None:
-        raise ValidationError(field, value, "a datetime with a time zone")
-    return value.astimezone(timezone.utc)
+    return checks.moment(field, value).astimezone(timezone.utc)
 
 
 def arg_optional_moment(field: str, value: object) -> datetime | None:
@@ -58,9 +55,7 @@ def arg_optional_moment(field: str, value: object) -> datetime | None:
 
 
 def arg_day(field: str, value: object) -> date:
-    if isinstance(value, datetime) or not isinstance(value, date):
-        raise ValidationError(field, value, "a date (not a datetime)")
-    return value
+    return checks.day(field, value)
 
 
 def arg_optional_day(field: str, value: object) -> date | None:
@@ -68,10 +63,9 @@ def arg_optional_day(field: str, value: object) -> date | None:
 
 
 def arg_data(field: str, value: object) -> JsonData:
-    if not isinstance(value, Mapping):
-        raise ValidationError(field, value, "JSON-safe data: a mapping")
-    _check_json(value, field, ValidationError)
-    result: JsonData = _json_copy(value)
+    data = checks.instance(field, value, Mapping)  # type: ignore[type-abstract]
+    _check_json(data, field, ValidationError)
+    result: JsonData = _json_copy(data)
     return result
 
 

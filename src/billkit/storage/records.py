@@ -23,6 +23,7 @@ from typing import Any
 import attrs
 from moneyed import Money
 
+from billkit import _checks as checks
 from billkit.errors import (
     CreditError,
     InvoicingError,
@@ -30,7 +31,7 @@ from billkit.errors import (
     UsageError,
     ValidationError,
 )
-from billkit.money import to_decimal, to_money
+from billkit.money import to_decimal
 
 __all__ = [
     "AccountRecord",
@@ -156,18 +157,16 @@ def _optional(inner: _Validator) -> _Validator:
     return check
 
 
-def _moment(error: type[ValidationError]) -> _Validator:
+def _aware_field(error: type[ValidationError]) -> _Validator:
     def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if not isinstance(value, datetime) or value.utcoffset() is None:
-            raise error(attribute.name, value, "a datetime with a time zone")
+        checks.moment(attribute.name, value, error=error)
 
     return check
 
 
-def _day(error: type[ValidationError]) -> _Validator:
+def _day_field(error: type[ValidationError]) -> _Validator:
     def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if isinstance(value, datetime) or not isinstance(value, date):
-            raise error(attribute.name, value, "a date (not a datetime) or None")
+        checks.day(attribute.name, value, error=error)
 
     return check
 
@@ -180,19 +179,18 @@ def _count(error: type[ValidationError]) -> _Validator:
     return check
 
 
-def _money(error: type[ValidationError]) -> _Validator:
+def _money_field(error: type[ValidationError]) -> _Validator:
     def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if not isinstance(value, Money):
-            raise error(attribute.name, value, "a Money amount")
-        to_money(value, field=attribute.name)
+        checks.money(
+            attribute.name, checks.instance(attribute.name, value, Money, error=error), error=error
+        )
 
     return check
 
 
-def _text(error: type[ValidationError]) -> _Validator:
+def _short_text(error: type[ValidationError]) -> _Validator:
     def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if not isinstance(value, str) or len(value) > _MAX_ID:
-            raise error(attribute.name, value, f"text of at most {_MAX_ID} characters")
+        checks.text(attribute.name, value, required=False, max_length=_MAX_ID, error=error)
 
     return check
 
@@ -232,7 +230,7 @@ class SubscriptionRecord:
     plan: str = attrs.field(validator=_id(SubscriptionError))
     status: str = attrs.field(validator=_id(SubscriptionError))
     next_billing: date | None = attrs.field(
-        default=None, validator=_optional(_day(SubscriptionError))
+        default=None, validator=_optional(_day_field(SubscriptionError))
     )
     data: JsonData = attrs.field(
         factory=dict, converter=_json_copy, validator=_data(SubscriptionError)
@@ -259,7 +257,7 @@ class UsageRecord:
 
     subscription: str = attrs.field(validator=_id(UsageError))
     metric: str = attrs.field(validator=_id(UsageError))
-    at: datetime = attrs.field(converter=_utc, validator=_moment(UsageError))
+    at: datetime = attrs.field(converter=_utc, validator=_aware_field(UsageError))
     quantity: Decimal = attrs.field(validator=_quantity)
     key: str = attrs.field(validator=_id(UsageError))
     data: JsonData = attrs.field(factory=dict, converter=_json_copy, validator=_data(UsageError))
@@ -276,8 +274,8 @@ class AccountRecord:
 
     id: str = attrs.field(validator=_id(CreditError))
     customer: str = attrs.field(validator=_id(CreditError))
-    credit_limit: Money = attrs.field(validator=_money(CreditError))
-    balance: Money = attrs.field(validator=_money(CreditError))
+    credit_limit: Money = attrs.field(validator=_money_field(CreditError))
+    balance: Money = attrs.field(validator=_money_field(CreditError))
 
     @credit_limit.validator
     def _limit(self, attribute: attrs.Attribute[Money], value: Money) -> None:
@@ -305,8 +303,8 @@ class EntryRecord:
 
     account: str = attrs.field(validator=_id(CreditError))
     key: str = attrs.field(validator=_id(CreditError))
-    amount: Money = attrs.field(validator=_money(CreditError))
-    at: datetime = attrs.field(converter=_utc, validator=_moment(CreditError))
+    amount: Money = attrs.field(validator=_money_field(CreditError))
+    at: datetime = attrs.field(converter=_utc, validator=_aware_field(CreditError))
     kind: str = attrs.field(validator=_id(CreditError))
     data: JsonData = attrs.field(factory=dict, converter=_json_copy, validator=_data(CreditError))
     seq: int | None = attrs.field(default=None, eq=False)
@@ -332,7 +330,7 @@ class SeriesRecord:
     """
 
     name: str = attrs.field(validator=_id(InvoicingError))
-    prefix: str = attrs.field(default="", validator=_text(InvoicingError))
+    prefix: str = attrs.field(default="", validator=_short_text(InvoicingError))
     next: int = attrs.field(default=1)
     width: int = attrs.field(default=0)
 
@@ -368,9 +366,15 @@ class DocumentRecord:
     id: str = attrs.field(validator=_id(InvoicingError))
     customer: str = attrs.field(validator=_id(InvoicingError))
     kind: str = attrs.field(validator=_id(InvoicingError))
-    period_start: date | None = attrs.field(default=None, validator=_optional(_day(InvoicingError)))
-    period_end: date | None = attrs.field(default=None, validator=_optional(_day(InvoicingError)))
-    total: Money | None = attrs.field(default=None, validator=_optional(_money(InvoicingError)))
+    period_start: date | None = attrs.field(
+        default=None, validator=_optional(_day_field(InvoicingError))
+    )
+    period_end: date | None = attrs.field(
+        default=None, validator=_optional(_day_field(InvoicingError))
+    )
+    total: Money | None = attrs.field(
+        default=None, validator=_optional(_money_field(InvoicingError))
+    )
     data: JsonData = attrs.field(
         factory=dict, converter=_json_copy, validator=_data(InvoicingError)
     )
@@ -378,7 +382,7 @@ class DocumentRecord:
     number: str | None = attrs.field(default=None, validator=_optional(_id(InvoicingError)))
     series: str | None = attrs.field(default=None, validator=_optional(_id(InvoicingError)))
     issued_at: datetime | None = attrs.field(
-        default=None, converter=_utc, validator=_optional(_moment(InvoicingError))
+        default=None, converter=_utc, validator=_optional(_aware_field(InvoicingError))
     )
     version: int = attrs.field(default=0, validator=_count(InvoicingError))
 
@@ -401,7 +405,7 @@ class DocumentEvent:
     document: str = attrs.field(validator=_id(InvoicingError))
     event: str = attrs.field(validator=_id(InvoicingError))
     status: str = attrs.field(validator=_id(InvoicingError))
-    at: datetime = attrs.field(converter=_utc, validator=_moment(InvoicingError))
+    at: datetime = attrs.field(converter=_utc, validator=_aware_field(InvoicingError))
     data: JsonData = attrs.field(
         factory=dict, converter=_json_copy, validator=_data(InvoicingError)
     )
@@ -414,7 +418,7 @@ class IdempotencyRecord:
     key: str = attrs.field(validator=_id(ValidationError))
     request_hash: str
     result: JsonData = attrs.field(converter=_json_copy, validator=_data(ValidationError))
-    at: datetime = attrs.field(converter=_utc, validator=_moment(ValidationError))
+    at: datetime = attrs.field(converter=_utc, validator=_aware_field(ValidationError))
 
 
 @attrs.frozen(kw_only=True)
@@ -430,12 +434,12 @@ class OutboxMessage:
     key: str = attrs.field(validator=_id(ValidationError))
     topic: str = attrs.field(validator=_id(ValidationError))
     payload: JsonData = attrs.field(converter=_json_copy, validator=_data(ValidationError))
-    created_at: datetime = attrs.field(converter=_utc, validator=_moment(ValidationError))
+    created_at: datetime = attrs.field(converter=_utc, validator=_aware_field(ValidationError))
     attempts: int = 0
     claimed_by: str | None = None
     lease_until: datetime | None = attrs.field(
-        default=None, converter=_utc, validator=_optional(_moment(ValidationError))
+        default=None, converter=_utc, validator=_optional(_aware_field(ValidationError))
     )
     acknowledged_at: datetime | None = attrs.field(
-        default=None, converter=_utc, validator=_optional(_moment(ValidationError))
+        default=None, converter=_utc, validator=_optional(_aware_field(ValidationError))
     )
