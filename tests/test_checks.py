@@ -388,3 +388,25 @@ def test_minor_units_under_the_policy() -> None:
     assert checks.whole_minor_units("amount", Money("1.05", "EUR"), RoundingPolicy())
     with pytest.raises(CreditError, match=r"0 decimal places"):
         checks.whole_minor_units("amount", Money("10.50", "IRR"), irr_whole, error=CreditError)
+
+
+@attrs.frozen(kw_only=True, field_transformer=checks.prepare_fields)
+class PreparedSeat:
+    _error_class: ClassVar[type[ValidationError]] = InvoicingError
+
+    name: str = attrs.field(converter=checks.TEXT)
+    colour: Colour | None = attrs.field(default=None, converter=checks.MEMBER)
+    count: int = attrs.field(default=1, converter=checks.WHOLE, metadata=checks.options(low=1))
+
+
+def test_prepared_fields_behave_like_the_converters() -> None:
+    seat = PreparedSeat(name="A1", colour="blue")
+    assert seat.colour is Colour.BLUE
+    assert PreparedSeat(name="A1").colour is None
+    assert pickle.loads(pickle.dumps(seat)) == seat
+    with pytest.raises(InvoicingError, match=r"^colour = 'green': expected one of 'red', 'blue'$"):
+        PreparedSeat(name="A1", colour="green")
+    with pytest.raises(InvoicingError, match=r"^count = 0: expected a whole number of 1 or more$"):
+        PreparedSeat(name="A1", count=0)
+    with pytest.raises(InvoicingError, match=r"^name = None: expected a str$"):
+        PreparedSeat(name=None)

@@ -37,10 +37,11 @@ _EMPTY: Final[Mapping[str, str]] = checks.EMPTY_MAP
 
 
 def _properties(value: object) -> Mapping[str, str]:
+    if type(value) is checks.FrozenMap:  # another event's properties: checked already
+        return value
     if isinstance(value, Mapping) and not value:
         return _EMPTY
-    found = checks.mapping("properties", value, _NAME, _NAME, error=UsageError)
-    return checks.FrozenMap(found)
+    return checks.mapping("properties", value, _NAME, _NAME, error=UsageError)
 
 
 _NAME: Final = functools.partial(checks.text, error=UsageError)
@@ -48,7 +49,7 @@ _NAME: Final = functools.partial(checks.text, error=UsageError)
 (leave a property out rather than give it ``""``)."""
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checks.prepare_fields)
 class UsageEvent:
     """One metered event.
 
