@@ -27,7 +27,7 @@ a person must look at it.
 >>> attempt = PaymentAttempt.start(sandbox, request, "renewal-42", clock.now())
 >>> attempt.status.value, attempt.next_check.isoformat()
 ('unknown', '2026-03-01T00:05:00+00:00')
->>> clock.advance(timedelta(minutes=5))
+>>> _ = clock.advance(timedelta(minutes=5))
 >>> [attempt] = reconcile(sandbox, [attempt], clock.now())
 >>> attempt.status.value, attempt.reference, attempt.newly_succeeded
 ('succeeded', 'pay_0001', True)

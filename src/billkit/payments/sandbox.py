@@ -49,7 +49,7 @@ arrive out of order.
 >>> paid = sandbox.create_payment(PaymentRequest(amount=Money("50.00", "EUR"), method=card), "k1")
 >>> paid.status.value
 'pending'
->>> clock.advance(timedelta(days=3))
+>>> _ = clock.advance(timedelta(days=3))
 >>> sandbox.get_payment(paid.reference).status.value
 'succeeded'
 """
