@@ -692,7 +692,8 @@ def _matches(value: object, tp: object) -> bool:
         return isinstance(value, date) and not isinstance(value, datetime)
     if tp is int:
         return isinstance(value, int) and not isinstance(value, bool)
-    if isinstance(tp, type):
+    # ``tuple[X, ...]`` passes ``isinstance(tp, type)`` on Python 3.10: test its origin first.
+    if isinstance(tp, type) and origin is None:
         return type(value) is tp if attrs.has(tp) else isinstance(value, tp)
     if origin in (collections.abc.Mapping, dict):
         return isinstance(value, Mapping)

@@ -134,14 +134,14 @@ _Row = tuple[
     str,
     str,
     str,
-    "str | None",
+    str | None,
     Decimal,
     Decimal,
     Decimal,
     Decimal,
     Decimal,
-    "AnyModel | PercentOf | None",
-    "tuple[Decimal, ...] | None",
+    AnyModel | PercentOf | None,
+    tuple[Decimal, ...] | None,
 ]
 
 
