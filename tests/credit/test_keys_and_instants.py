@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from billkit.credit import Entry, Ledger, Wallet
+from billkit.credit import Entry, Ledger, PendingPayment, Wallet
 from billkit.errors import CreditError
 from billkit.money import Money
 
@@ -72,6 +72,12 @@ class TestDerivedKeys:
                 source=source,
                 credit_kind="paid" if kind == "adjustment" and amount[0] != "-" else None,
             )
+
+    def test_a_pending_payment_under_a_lots_expiry_key_is_refused(self) -> None:
+        # Found by the state machine: the payment would be pending under 'b1/expiry'
+        # when b1 expires, and the ledger would then hold the key twice.
+        with pytest.raises(CreditError, match=r"b1/expiry.*reserved for an expiry of lot 'b1'"):
+            PendingPayment(key="b1/expiry", wallet="main", amount=Money("1.00", "EUR"), at=t(1))
 
     def test_user_keys_with_slashes_stay_free(self) -> None:
         ledger = wallet().top_up("main", "10.00", at=t(1), key="stripe/pi_123")

@@ -140,8 +140,11 @@ class LedgerMachine(RuleBasedStateMachine):
     @rule(amount=cents, minutes=st.integers(0, 30), choice=st.integers(0, 3))
     def expect(self, amount: Decimal, minutes: int, choice: int) -> None:
         at, key = self.at(minutes), self.key(choice)
-        payment = PendingPayment(key=key, wallet="main", amount=Money(amount, "EUR"), at=at)
-        self.attempt(lambda: self.ledger.expect(payment))
+        self.attempt(
+            lambda: self.ledger.expect(
+                PendingPayment(key=key, wallet="main", amount=Money(amount, "EUR"), at=at)
+            )
+        )
 
     @precondition(lambda self: bool(self.ledger.pending))
     @rule(data=st.data(), minutes=st.integers(0, 90), cancel=st.booleans())

@@ -150,6 +150,8 @@ def _check_derived_key(kind: EntryKind, key: str, source: str) -> None:
         f"a key outside billkit's derived namespace: '{key}' is reserved for "
         + _DERIVED[last].format(head=head),
     )
+
+
 _WHOLE: Final = frozenset({EntryKind.TOP_UP, EntryKind.BONUS, EntryKind.CASHBACK, EntryKind.REFUND})
 _EXPENSES: Final = (EntryKind.CHARGE, EntryKind.DEBT, EntryKind.ADJUSTMENT)
 
@@ -349,6 +351,10 @@ class PendingPayment:
     )
     description: str = attrs.field(default="", converter=checks.FREE_TEXT)
     tags: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_TAGS)
+
+    def __attrs_post_init__(self) -> None:
+        if "/" in self.key:  # it becomes a top-up: not under a key billkit derives
+            _check_derived_key(EntryKind.TOP_UP, self.key, "")
 
 
 @attrs.frozen(kw_only=True)
