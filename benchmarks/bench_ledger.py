@@ -22,8 +22,17 @@ memory holds only the open payments and unpaid charges. tracemalloc's peak
 while streaming a generator of N entries stays flat as N grows, while a
 materialised list of the same entries grows with N.
 
-Run: ``python benchmarks/bench_ledger.py [--entries N]`` (about a minute
-for the default 1 000 000 on a laptop core).
+**Posting** (issue 10): a :class:`~billkit.credit.Ledger` built one entry at
+a time through its public API (``top_up`` every tenth post, ``charge`` the
+rest), at 10 000 and 100 000 entries (``--post-sizes`` adds 1 000 000), in
+CPU time per post. The baseline does the same bookkeeping by hand: a list of
+rows, a dict of keys (a repeated key is refused), a funds check, FIFO lots in
+a deque and a running balance. Flat time per post from 10k to 1M is the
+target: posting is amortised O(1).
+
+Run: ``python benchmarks/bench_ledger.py [--entries N] [--post-sizes 10000,100000,1000000]``
+(the default, 100 000 entries, takes well under a minute; ``--entries 1000000``
+for the streaming figures at a million).
 """
 
 from __future__ import annotations
@@ -40,7 +49,7 @@ from decimal import Decimal
 
 from moneyed import get_currency
 
-from billkit.credit import Entry, EntryKind
+from billkit.credit import Entry, EntryKind, Ledger, Wallet
 from billkit.credit.streams import allocate_entries, balance_of
 from billkit.money import Money
 
@@ -158,6 +167,89 @@ def consume_baseline(
     return count, total
 
 
+# --------------------------------------------------------------------------- posting
+
+
+def post_spec(n: int) -> list[tuple[str, datetime, Decimal]]:
+    """``n`` posts (key, moment, signed amount): a 100.00 payment every tenth,
+    charges of 0.5000 to 5.4999 between, so the balance never runs out."""
+    second = timedelta(seconds=1)
+    out = []
+    x = 12345
+    for i in range(n):
+        x = (x * 1103515245 + 12345) % 2**31
+        if i % 10 == 0:
+            out.append((f"p{i}", START + i * second, Decimal("100.00")))
+        else:
+            out.append((f"c{i}", START + i * second, -Decimal(5000 + x % 50000).scaleb(-4)))
+    return out
+
+
+def post_billkit(posts: list[tuple[str, datetime, Decimal]]) -> Ledger:
+    ledger = Ledger(wallets=[Wallet(name=WALLET, currency="RUB")])
+    for key, at, amount in posts:
+        if amount > 0:
+            ledger = ledger.top_up(WALLET, amount, at=at, key=key)
+        else:
+            ledger = ledger.charge(WALLET, -amount, at=at, key=key)
+    return ledger
+
+
+def post_baseline(posts: list[tuple[str, datetime, Decimal]]) -> Decimal:
+    rows: list[tuple[str, datetime, Decimal]] = []
+    keys: dict[str, int] = {}
+    lots: deque[list[object]] = deque()  # [key, left], FIFO
+    balance = Decimal(0)
+    for key, at, amount in posts:
+        if key in keys:
+            raise ValueError(key)
+        if amount < 0:
+            need = -amount
+            if need > balance:
+                raise ValueError(key)
+            while need:
+                lot = lots[0]
+                have: Decimal = lot[1]  # type: ignore[assignment]
+                if have <= need:
+                    need -= have
+                    lots.popleft()
+                else:
+                    lot[1] = have - need
+                    need = Decimal(0)
+        else:
+            lots.append([key, amount])
+        keys[key] = len(rows)
+        rows.append((key, at, amount))
+        balance += amount
+    return balance
+
+
+def cpu(fn: Callable[[], object]) -> float:
+    start = time.process_time()
+    fn()
+    return time.process_time() - start
+
+
+def posting(sizes: list[int], rounds: int) -> None:
+    print(f"posting one entry at a time ({rounds} interleaved rounds, CPU time, medians)")
+    for n in sizes:
+        posts = post_spec(n)
+        ledger = post_billkit(posts)  # agreement first: the same balance
+        assert ledger.balance(WALLET).amount == post_baseline(posts)
+        assert len(ledger.entries) == n
+        del ledger
+        base: list[float] = []
+        kit: list[float] = []
+        for _ in range(rounds if n <= 100_000 else 1):
+            base.append(cpu(lambda: post_baseline(posts)))  # noqa: B023 - run now
+            kit.append(cpu(lambda: post_billkit(posts)))  # noqa: B023 - run now
+        b, k = statistics.median(base), statistics.median(kit)
+        print(
+            f"  {n:>9,} posts: billkit {k:7.2f} s = {k / n * 1e6:6.2f} us/post; "
+            f"baseline {b / n * 1e6:5.2f} us/post; ratio {k / b:5.1f}x"
+        )
+
+
 # --------------------------------------------------------------------------- measuring
 
 
@@ -186,10 +278,16 @@ def peak(fn: Callable[[], object]) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--entries", type=int, default=1_000_000)
+    parser.add_argument("--entries", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--post-sizes", default="10000,100000")
+    parser.add_argument("--only-posting", action="store_true")
     args = parser.parse_args()
     n = args.entries
+
+    posting([int(size) for size in args.post_sizes.split(",")], args.rounds)
+    if args.only_posting:
+        return
 
     start = time.perf_counter()
     rows = list(plain_rows(n))

@@ -28,6 +28,7 @@ import decimal
 import enum
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from decimal import Decimal
 from typing import ClassVar, Final, TypeAlias
 
@@ -52,7 +53,7 @@ __all__ = [
     "to_rate",
 ]
 # Also importable from here, outside the one-screen surface: Currency, DecimalLike,
-# DEFAULT_ROUNDING, CONTEXT, currency_of, split_evenly, sum_money, zero.
+# DEFAULT_ROUNDING, CONTEXT, currency_of, local_context, split_evenly, sum_money, zero.
 
 DecimalLike: TypeAlias = Decimal | int | str
 """What billkit accepts where it needs an exact number: never a ``float``."""
@@ -72,6 +73,31 @@ _ZERO: Final = Decimal(0)
 # needs more, and within it no product or sum overflows CONTEXT's 60 digits.
 _MAX_ADJUSTED: Final = 29
 _MIN_EXPONENT: Final = -30
+
+
+def local_context(
+    mode: RoundingMode | str | decimal.Context | None = None,
+) -> AbstractContextManager[decimal.Context]:
+    """A private copy of billkit's :data:`CONTEXT` (with ``mode`` as its
+    rounding, if given; or of a context :func:`rounding_context` made) as the current thread's decimal context for a
+    ``with`` block: the one way billkit's core computes in its own context.
+
+    It never changes the caller's context, nor another thread's (the banned
+    ``decimal.setcontext`` would), so pure functions stay safe to run in many
+    threads at once.
+
+    >>> import decimal
+    >>> with local_context("up") as ctx:
+    ...     Decimal("0.121").quantize(Decimal("0.01")), ctx.prec
+    (Decimal('0.13'), 60)
+    >>> decimal.getcontext().rounding == decimal.ROUND_HALF_EVEN   # the caller's, untouched
+    True
+    """
+    if mode is None:
+        return decimal.localcontext(CONTEXT)
+    if type(mode) is decimal.Context:
+        return decimal.localcontext(mode)
+    return decimal.localcontext(rounding_context(mode))  # type: ignore[arg-type]
 
 
 def rounding_context(mode: RoundingMode | str) -> decimal.Context:

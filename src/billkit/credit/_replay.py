@@ -69,6 +69,18 @@ class _Stmt:
 
 Emit = Callable[[str, str, CreditKind, Decimal, datetime], None]
 
+_UTC: Final = timezone.utc
+
+
+def instant(moment: datetime) -> datetime:
+    """``moment`` in UTC: the instant it names, for comparing moments.
+
+    Two aware datetimes of the same zone object compare by wall time, ignoring
+    ``fold``: in a daylight-saving fold 01:30 (second pass, 06:30Z) would sort
+    before 01:45 (first pass, 05:45Z). The ledger compares instants only.
+    """
+    return moment if moment.tzinfo is _UTC else moment.astimezone(_UTC)
+
 
 class _Book:
     """The replay of one wallet's entries: open lots, open debts and statements.
@@ -89,6 +101,7 @@ class _Book:
         "expiring",
         "heaps",
         "last_at",
+        "last_instant",
         "lot_key",
         "lots",
         "next_issue",
@@ -117,6 +130,7 @@ class _Book:
         self.policy = policy
         self.balance = _ZERO
         self.last_at: datetime | None = None
+        self.last_instant: datetime = _NEVER
         self.seq = 0
         self.lots: dict[str, _Lot] = {}
         self.rem: dict[str, Decimal] = {}
@@ -159,7 +173,10 @@ class _Book:
     def issue_until(self, moment: datetime) -> None:
         """Issue every statement due at or before ``moment``."""
         line = self.credit
-        while line is not None and self.next_issue is not None and self.next_issue <= moment:
+        moment = instant(moment)
+        while (
+            line is not None and self.next_issue is not None and instant(self.next_issue) <= moment
+        ):
             issued_at = self.next_issue
             open_keys = list(self.debts)[self.dassigned :]
             exact = _ZERO
@@ -203,6 +220,7 @@ class _Book:
     def due_expiries(self, moment: datetime) -> list[_Lot]:
         """Open lots whose expiry is at or before ``moment``, soonest first."""
         due = []
+        moment = instant(moment)
         for expires, _, key in sorted(self.expiring):
             if expires > moment:
                 break
@@ -226,7 +244,8 @@ class _Book:
     def apply(self, e: Entry, emit: Emit | None) -> None:
         """Replay entry ``e``; ``emit`` receives each allocation."""
         at = e.at
-        if self.last_at is not None and at < self.last_at:
+        moment = instant(at)
+        if self.last_at is not None and moment < self.last_instant:
             raise CreditError(
                 "at",
                 at,
@@ -234,9 +253,9 @@ class _Book:
                 "entries are appended in time order; correct the past with a new entry",
             )
         if self.credit is not None:
-            self.issue_until(at)
+            self.issue_until(moment)
         if self.expiring:
-            self._check_expired(at, e.kind is not EntryKind.EXPIRY)
+            self._check_expired(moment, e.kind is not EntryKind.EXPIRY)
         amount = e.amount.amount
         if amount > 0:
             self._credit(e, amount, emit)
@@ -246,6 +265,7 @@ class _Book:
             self._consume(e, -amount, emit)
         self.balance += amount
         self.last_at = at
+        self.last_instant = moment
         self.seq += 1
 
     def _credit(self, e: Entry, amount: Decimal, emit: Emit | None) -> None:
@@ -267,7 +287,7 @@ class _Book:
             self.rem[key] = left
             heapq.heappush(self.heaps[kind], (self.lot_key(lot), lot.seq, key))
             if lot.expires_at is not None:
-                heapq.heappush(self.expiring, (lot.expires_at, lot.seq, key))
+                heapq.heappush(self.expiring, (instant(lot.expires_at), lot.seq, key))
 
     def _settle(self, debt: str, owed: Decimal, part: Decimal, at: datetime) -> None:
         if owed:
@@ -341,7 +361,9 @@ class _Book:
                 source,
                 f"a paid or refundable credit: {lot.kind.value} money is never refunded as cash",
             )
-        if e.kind is EntryKind.EXPIRY and (lot.expires_at != e.at or need != have):
+        if e.kind is EntryKind.EXPIRY and (
+            lot.expires_at is None or instant(lot.expires_at) != instant(e.at) or need != have
+        ):
             raise CreditError(
                 "amount",
                 e.amount,

@@ -113,6 +113,45 @@ _DEBITS: Final = frozenset(
 _TARGETED: Final = frozenset({EntryKind.REFUND, EntryKind.EXPIRY, EntryKind.CLAWBACK})
 _NO_SOURCE: Final = frozenset({EntryKind.TOP_UP, EntryKind.CHARGE, EntryKind.DEBT})
 _EARNED: Final = frozenset({EntryKind.BONUS, EntryKind.CASHBACK})
+
+# The keys billkit derives from another key (the ledger's expiries and
+# clawbacks, the bonus and cashback a payment earns): only the entry they name
+# may use them, so a user's key never collides with a derived one.
+_DERIVED: Final = {
+    "expiry": "an expiry of lot '{head}' (kind expiry, source '{head}')",
+    "clawback": "a clawback of refund '{head}' (kind clawback)",
+    "bonus": "the bonus payment '{head}' earned (kind bonus or cashback, source '{head}')",
+    "cashback": "the cashback payment '{head}' earned (kind bonus or cashback, source '{head}')",
+}
+
+
+def _check_derived_key(kind: EntryKind, key: str, source: str) -> None:
+    """Refuse a key in billkit's derived namespace (``<key>/expiry``,
+    ``<key>/clawback[/<n>]``, ``<key>/bonus``, ``<key>/cashback``) on any entry
+    but the one billkit derives under it; an expiry's key is always its lot's."""
+    head, _, last = key.rpartition("/")
+    if last.isdigit() and head.endswith("/clawback"):
+        head, last = head[: -len("/clawback")], "clawback"
+    if last == "expiry":
+        fits = kind is EntryKind.EXPIRY and head == source
+    elif last == "clawback":
+        fits = kind is EntryKind.CLAWBACK
+    elif last in ("bonus", "cashback"):
+        fits = kind in _EARNED and head == source
+    else:
+        fits = kind is not EntryKind.EXPIRY
+    if fits:
+        return
+    if kind is EntryKind.EXPIRY:
+        raise CreditError("key", key, f"'{source}/expiry': an expiry is keyed by its lot")
+    raise CreditError(
+        "key",
+        key,
+        f"a key outside billkit's derived namespace: '{key}' is reserved for "
+        + _DERIVED[last].format(head=head),
+    )
+
+
 _WHOLE: Final = frozenset({EntryKind.TOP_UP, EntryKind.BONUS, EntryKind.CASHBACK, EntryKind.REFUND})
 _EXPENSES: Final = (EntryKind.CHARGE, EntryKind.DEBT, EntryKind.ADJUSTMENT)
 
@@ -212,6 +251,8 @@ class Entry:
 
     def __attrs_post_init__(self) -> None:
         kind, amount, credit_kind = self.kind, self.amount.amount, self.credit_kind
+        if "/" in self.key or kind is EntryKind.EXPIRY:
+            _check_derived_key(kind, self.key, self.source)
         if kind is EntryKind.CHARGE and amount < 0 and credit_kind is None and not self.source:
             if self.expires_at is not None:
                 raise CreditError("expires_at", self.expires_at, "None: only credits expire")
@@ -310,6 +351,10 @@ class PendingPayment:
     )
     description: str = attrs.field(default="", converter=checks.FREE_TEXT)
     tags: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_TAGS)
+
+    def __attrs_post_init__(self) -> None:
+        if "/" in self.key:  # it becomes a top-up: not under a key billkit derives
+            _check_derived_key(EntryKind.TOP_UP, self.key, "")
 
 
 @attrs.frozen(kw_only=True)

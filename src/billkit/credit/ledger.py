@@ -42,17 +42,20 @@ from __future__ import annotations
 
 import bisect
 import decimal
-from collections.abc import Iterable, Mapping, Sequence
+import itertools
+import operator
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, tzinfo
 from decimal import Decimal
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, overload
 
 import attrs
 from moneyed import Currency, Money
 
 from billkit import _checks as checks
 from billkit._frozen import reduce_through_init
-from billkit.credit._replay import Emit, _Book, _book_for, _Lot
+from billkit.credit._replay import Emit, _Book, _book_for, _Lot, instant
 from billkit.credit.credit_line import CreditState, Statement, end_of, local_date
 from billkit.credit.entries import (
     _EARNED,
@@ -127,6 +130,118 @@ def _wallets(value: object) -> tuple[Wallet, ...]:
     return wallets
 
 
+class _Log:
+    """The entries of a line of ledger versions: append-only and shared.
+
+    Private. Every :class:`Ledger` derived from another by posting shares its
+    log and knows how many of its entries are its own (``_n``): posting to the
+    newest version appends in place (amortised O(1)); posting to an older
+    version, once a newer one has appended, first copies the older version's
+    part of the log (copy-on-write on divergence), so every version keeps
+    exactly its own entries. Per wallet it keeps the wallet's entries, their
+    instants and running balances, for ``balance(at)`` by bisection.
+    """
+
+    __slots__ = ("by_wallet", "entries", "instants", "keys", "lock", "totals")
+
+    def __init__(self) -> None:
+        self.entries: list[Entry] = []
+        self.keys: dict[str, int] = {}
+        self.lock = threading.Lock()
+        self.by_wallet: dict[str, list[Entry]] = {}
+        self.instants: dict[str, list[datetime]] = {}
+        self.totals: dict[str, list[Decimal]] = {}
+
+    def append(self, entry: Entry) -> None:
+        self.keys[entry.key] = len(self.entries)
+        self.entries.append(entry)
+        name = entry.wallet
+        mine = self.by_wallet.get(name)
+        if mine is None:
+            mine = self.by_wallet[name] = []
+            self.instants[name] = []
+            self.totals[name] = []
+        mine.append(entry)
+        self.instants[name].append(instant(entry.at))
+        totals = self.totals[name]
+        amount = entry.amount.amount
+        totals.append(CONTEXT.add(totals[-1], amount) if totals else amount)
+
+    def fork(self, n: int, counts: Mapping[str, int]) -> _Log:
+        """A new log holding the first ``n`` entries (``counts`` of each wallet)."""
+        new = _Log()
+        new.entries = self.entries[:n]
+        new.keys = {key: i for key, i in self.keys.items() if i < n}
+        for name, count in counts.items():
+            if count:
+                new.by_wallet[name] = self.by_wallet[name][:count]
+                new.instants[name] = self.instants[name][:count]
+                new.totals[name] = self.totals[name][:count]
+        return new
+
+
+class _EntryView(Sequence[Entry]):
+    """A ledger's entries: its first ``n`` entries of a shared :class:`_Log`.
+
+    Private. It reads like a tuple (index, slice, iterate, compare with a
+    tuple, hash) and pickles as one; it costs nothing to make, so posting
+    does not copy the entries.
+    """
+
+    __slots__ = ("_log", "_n")
+
+    def __init__(self, log: _Log, n: int) -> None:
+        self._log = log
+        self._n = n
+
+    def __len__(self) -> int:
+        return self._n
+
+    @overload
+    def __getitem__(self, index: int) -> Entry: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Entry, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Entry | tuple[Entry, ...]:
+        if isinstance(index, slice):
+            return tuple(self)[index]
+        i = operator.index(index)
+        n = self._n
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("tuple index out of range")
+        return self._log.entries[i]
+
+    def __iter__(self) -> Iterator[Entry]:
+        return itertools.islice(self._log.entries, self._n)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, _EntryView):
+            if other._log is self._log:
+                return other._n == self._n
+            return len(other) == len(self) and tuple(self) == tuple(other)
+        if isinstance(other, tuple):
+            return tuple(self) == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __add__(self, other: tuple[Entry, ...]) -> tuple[Entry, ...]:
+        return tuple(self) + other
+
+    def __radd__(self, other: tuple[Entry, ...]) -> tuple[Entry, ...]:
+        return other + tuple(self)
+
+    def __repr__(self) -> str:
+        return repr(tuple(self))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (tuple, (tuple(self),))
+
+
 def _describe(entry: Entry) -> str:
     return f"{entry.kind.value} of {entry.amount.amount} {entry.currency.code} at {entry.at.isoformat()}"
 
@@ -148,10 +263,11 @@ class Ledger:
     posted; a ledger loaded from storage is trusted to have been checked then
     (the limit in force at the time may differ from today's).
 
-    Posting copies the entries and their key index, so it costs time in
-    proportion to the ledger's size (a fraction of a millisecond for tens of
-    thousands of entries); load stored entries in one go, and post a batch
-    with :meth:`post_all`. For millions of entries, stream them through
+    Posting is amortised O(1) whatever the ledger's size: versions derived
+    one from another share their entries, and an older version posted to
+    again copies only its own part first, so every version keeps exactly its
+    entries. ``balance()`` is O(1) and ``balance(at)`` O(log n). For
+    allocations over millions of entries, stream them through
     :func:`balance_of` and :func:`allocate_entries`.
 
     >>> from datetime import datetime, timezone
@@ -165,11 +281,14 @@ class Ledger:
     _error_class: ClassVar[type[ValidationError]] = CreditError
 
     wallets: tuple[Wallet, ...] = attrs.field(converter=_wallets)
+    # Read as a tuple; held as an _EntryView (tuple-like, shared by versions).
     entries: tuple[Entry, ...] = attrs.field(default=(), converter=checks.TUPLE)
     pending: tuple[PendingPayment, ...] = attrs.field(default=(), converter=checks.TUPLE)
     rounding: RoundingPolicy = attrs.field(default=DEFAULT_ROUNDING, converter=checks.INSTANCE)
     _books: dict[str, _Book] = attrs.field(init=False, eq=False, repr=False, hash=False)
-    _keys: dict[str, int] = attrs.field(init=False, eq=False, repr=False, hash=False)
+    _log: _Log = attrs.field(init=False, eq=False, repr=False, hash=False)
+    _n: int = attrs.field(init=False, eq=False, repr=False, hash=False)
+    _counts: dict[str, int] = attrs.field(init=False, eq=False, repr=False, hash=False)
     _cache: dict[str, Any] = attrs.field(init=False, eq=False, repr=False, hash=False)
 
     # Pickled as its constructor arguments: the replayed books are rebuilt.
@@ -178,7 +297,9 @@ class Ledger:
     def __attrs_post_init__(self) -> None:
         by_name = {w.name: w for w in self.wallets}
         books = {w.name: _book_for(w, self.rounding) for w in self.wallets}
-        keys: dict[str, int] = {}
+        log = _Log()
+        keys = log.keys
+        counts = dict.fromkeys(by_name, 0)
         with decimal.localcontext(CONTEXT):
             for i, entry in enumerate(self.entries):
                 wallet = self._check_entry(entry, by_name, f"entries[{i}]")
@@ -186,7 +307,8 @@ class Ledger:
                     raise CreditError(
                         f"entries[{i}].key", entry.key, "a key used by one entry only"
                     )
-                keys[entry.key] = i
+                log.append(entry)
+                counts[wallet.name] += 1
                 try:
                     books[wallet.name].apply(entry, None)
                 except CreditError as error:
@@ -205,9 +327,68 @@ class Ledger:
             if payment.key in keys or payment.key in seen:
                 raise CreditError(f"pending[{i}].key", payment.key, "a key not used elsewhere")
             seen.add(payment.key)
+        object.__setattr__(self, "entries", _EntryView(log, len(log.entries)))
         object.__setattr__(self, "_books", books)
-        object.__setattr__(self, "_keys", keys)
+        object.__setattr__(self, "_log", log)
+        object.__setattr__(self, "_n", len(log.entries))
+        object.__setattr__(self, "_counts", counts)
         object.__setattr__(self, "_cache", {})
+
+    def _index(self, key: str) -> int | None:
+        """The position of the entry posted under ``key`` in this version, if any."""
+        index = self._log.keys.get(key)
+        return index if index is not None and index < self._n else None
+
+    def _at(self, index: int) -> Entry:
+        return self._log.entries[index]
+
+    def _book(self, wallet: str) -> _Book:
+        """This version's replay of ``wallet``. Books are shared by versions and
+        the newest one advances them in place; an older version whose book has
+        moved on replays its own entries once (cached)."""
+        book = self._books[wallet]
+        if book.seq == self._counts[wallet]:
+            return book
+        key = f"book:{wallet}"
+        mine: _Book | None = self._cache.get(key)
+        if mine is None or mine.seq != self._counts[wallet]:
+            mine = self._cache[key] = self._replay(wallet, None, None)
+        return mine
+
+    def _post_in_place(self, entry: Entry, wallet: Wallet) -> Ledger | None:
+        """Post one entry by advancing the shared book and log in place: the
+        amortised O(1) path. ``None`` when it does not apply (this version is
+        not the newest, a lot is due to expire, a credit line); nothing is
+        changed then, nor when the entry is refused (every check runs first)."""
+        if wallet.credit is not None or entry.kind is EntryKind.EXPIRY:
+            return None
+        name = wallet.name
+        log = self._log
+        with log.lock:
+            book = self._books[name]
+            if len(log.entries) != self._n or book.seq != self._counts[name]:
+                return None
+            due = book.expiring
+            if due and due[0][0] <= instant(entry.at):
+                return None
+            with decimal.localcontext(CONTEXT):
+                self._check_funds(wallet, book, entry)
+                book.apply(entry, None)  # refuses before changing anything
+                log.append(entry)
+        counts = dict(self._counts)
+        counts[name] += 1
+        new = object.__new__(Ledger)
+        set_ = object.__setattr__
+        set_(new, "wallets", self.wallets)
+        set_(new, "entries", _EntryView(log, self._n + 1))
+        set_(new, "pending", self.pending)
+        set_(new, "rounding", self.rounding)
+        set_(new, "_books", self._books)
+        set_(new, "_log", log)
+        set_(new, "_n", self._n + 1)
+        set_(new, "_counts", counts)
+        set_(new, "_cache", {})
+        return new
 
     # -- construction helpers ----------------------------------------------
 
@@ -236,32 +417,44 @@ class Ledger:
     ) -> Ledger:
         """A new ledger with ``added`` appended, already replayed into ``books``."""
         new = object.__new__(Ledger)
-        keys = self._keys
+        log = self._log
+        n = self._n
+        counts = self._counts
+        if wallets is not None:
+            counts = {w.name: counts.get(w.name, 0) for w in wallets}
         if added:
-            keys = dict(keys)
-            start = len(self.entries)
-            for i, entry in enumerate(added):
-                keys[entry.key] = start + i
-        object.__setattr__(new, "wallets", self.wallets if wallets is None else wallets)
-        object.__setattr__(new, "entries", self.entries + tuple(added))
-        object.__setattr__(new, "pending", self.pending if pending is None else pending)
-        object.__setattr__(new, "rounding", self.rounding)
-        object.__setattr__(new, "_books", {**self._books, **books})
-        object.__setattr__(new, "_keys", keys)
-        object.__setattr__(new, "_cache", {})
+            counts = dict(counts)
+            with log.lock:
+                if len(log.entries) != n:  # a newer version appended: copy ours first
+                    log = log.fork(n, self._counts)
+                with decimal.localcontext(CONTEXT):
+                    for entry in added:
+                        log.append(entry)
+                        counts[entry.wallet] += 1
+            n += len(added)
+        set_ = object.__setattr__
+        set_(new, "wallets", self.wallets if wallets is None else wallets)
+        set_(new, "entries", self.entries if not added else _EntryView(log, n))
+        set_(new, "pending", self.pending if pending is None else pending)
+        set_(new, "rounding", self.rounding)
+        set_(new, "_books", {**self._books, **books})
+        set_(new, "_log", log)
+        set_(new, "_n", n)
+        set_(new, "_counts", counts)
+        set_(new, "_cache", {})
         return new
 
     def _existing(self, entry: Entry) -> bool:
         """Whether ``entry`` is already posted (True), or new (False); a
         different entry under its key is refused."""
-        index = self._keys.get(entry.key)
+        index = self._index(entry.key)
         if index is None:
             if any(p.key == entry.key for p in self.pending):
                 raise CreditError(
                     "key", entry.key, "a key not used by a pending payment (confirm it instead)"
                 )
             return False
-        found = self.entries[index]
+        found = self._at(index)
         if found != entry:
             raise CreditError(
                 "key",
@@ -273,6 +466,14 @@ class Ledger:
     def _post(self, new: Sequence[Entry], *, checked: bool = True) -> Ledger:
         """Post ``new`` atomically: book due expiries first, check limits."""
         by_name = {w.name: w for w in self.wallets}
+        if checked and len(new) == 1 and isinstance(new[0], Entry):
+            entry = new[0]
+            if self._existing(entry):
+                return self
+            wallet = self._check_entry(entry, by_name, "entry")
+            fast = self._post_in_place(entry, wallet)
+            if fast is not None:
+                return fast
         books: dict[str, _Book] = {}
         added: list[Entry] = []
         seen: dict[str, Entry] = {}
@@ -291,11 +492,11 @@ class Ledger:
                 wallet = self._check_entry(entry, by_name, "entry")
                 book = books.get(wallet.name)
                 if book is None:
-                    book = books[wallet.name] = self._books[wallet.name].copy()
+                    book = books[wallet.name] = self._book(wallet.name).copy()
                 if entry.kind is not EntryKind.EXPIRY:
                     for lot in book.due_expiries(entry.at):
                         expiry = _expiry_entry(wallet.name, lot, book.rem[lot.key], wallet.currency)
-                        if expiry.key in self._keys or expiry.key in seen:
+                        if self._index(expiry.key) is not None or expiry.key in seen:
                             raise CreditError("key", expiry.key, "a key not reserved for expiries")
                         book.apply(expiry, None)
                         added.append(expiry)
@@ -447,10 +648,12 @@ class Ledger:
         money = checks.money(
             "amount", amount, self.wallet(wallet).currency, sign="above_zero", error=CreditError
         )
-        if source and source not in self._keys:
+        source_index = self._index(source) if source else None
+        if source and source_index is None:
             raise CreditError("source", source, "the key of a payment in this ledger, or ''")
-        if source and key not in self._keys:  # a retried grant is matched by post() as before
-            paid = self.entries[self._keys[source]].amount.amount
+        if source_index is not None and self._index(key) is None:
+            # a retried grant is matched by post() as before
+            paid = self._at(source_index).amount.amount
             with decimal.localcontext(CONTEXT):
                 refunded = self._earned(source)[1]
             if paid > 0 and refunded >= paid:
@@ -658,7 +861,7 @@ class Ledger:
         )
         ledger = self.expire(refund.at)  # what expired by then is not refundable
         with decimal.localcontext(CONTEXT):
-            book = ledger._books[w.name]
+            book = ledger._book(w.name)
             lot = ledger._refund_lot(w, book, payment)
             if lot is None:
                 raise CreditError(
@@ -707,10 +910,10 @@ class Ledger:
 
     def _refund_lot(self, w: Wallet, book: _Book, payment: str) -> _Lot | None:
         """The open lot of cash payment ``payment`` (None: all spent); other keys are refused."""
-        index = self._keys.get(payment)
-        if index is None or self.entries[index].wallet != w.name:
+        index = self._index(payment)
+        if index is None or self._at(index).wallet != w.name:
             raise CreditError("payment", payment, f"the key of a payment in wallet {w.name!r}")
-        entry = self.entries[index]
+        entry = self._at(index)
         if not entry.is_credit or entry.credit_kind is None or not entry.credit_kind.cash:
             kind = entry.credit_kind.value if entry.credit_kind else entry.kind.value
             raise CreditError(
@@ -793,7 +996,7 @@ class Ledger:
         """
         w = self.wallet(wallet)
         with decimal.localcontext(CONTEXT):
-            book = self._books[w.name]
+            book = self._book(w.name)
             if book.last_at is None:
                 raise CreditError("payment", payment, f"the key of a payment in wallet {w.name!r}")
             lot = self._refund_lot(w, book, payment)
@@ -812,10 +1015,10 @@ class Ledger:
         added: list[Entry] = []
         with decimal.localcontext(CONTEXT):
             for w in self.wallets:
-                due = self._books[w.name].due_expiries(at)
+                due = self._book(w.name).due_expiries(at)
                 if not due:
                     continue
-                book = books[w.name] = self._books[w.name].copy()
+                book = books[w.name] = self._book(w.name).copy()
                 for lot in due:
                     entry = _expiry_entry(w.name, lot, book.rem[lot.key], w.currency)
                     book.apply(entry, None)
@@ -849,9 +1052,9 @@ class Ledger:
                 raise CreditError(
                     "key", payment.key, "a new key: a different payment is pending under it"
                 )
-        index = self._keys.get(payment.key)
+        index = self._index(payment.key)
         if index is not None:
-            booked = self.entries[index]
+            booked = self._at(index)
             if booked == _confirmed(payment, booked.at):
                 return self  # already confirmed: a retried announcement
             raise CreditError("key", payment.key, f"a new key: it is used by {_describe(booked)}")
@@ -863,15 +1066,15 @@ class Ledger:
         checks.moment("at", at, error=CreditError)
         for p in self.pending:
             if p.key == key:
-                if at < p.at:
+                if instant(at) < instant(p.at):
                     raise CreditError(
                         "at", at, f"a moment at or after the payment was announced ({p.at})"
                     )
                 rest = tuple(q for q in self.pending if q.key != key)
                 without = self._derive([], {}, pending=rest)
                 return without._post([_confirmed(p, at)])
-        index = self._keys.get(key)
-        if index is not None and self.entries[index].kind is EntryKind.TOP_UP:
+        index = self._index(key)
+        if index is not None and self._at(index).kind is EntryKind.TOP_UP:
             return self
         raise CreditError("key", key, "the key of a pending payment")
 
@@ -879,7 +1082,7 @@ class Ledger:
         """Drop pending payment ``key`` (the transfer never arrived)."""
         rest = tuple(p for p in self.pending if p.key != key)
         if len(rest) == len(self.pending):
-            if key in self._keys:
+            if self._index(key) is not None:
                 raise TransitionError(f"payment {key!r}", "credited", "cancel", [])
             raise CreditError("key", key, "the key of a pending payment")
         return self._derive([], {}, pending=rest)
@@ -920,7 +1123,7 @@ class Ledger:
         if old is None:
             book = _book_for(wallet, self.rounding)
             return self._derive([], {wallet.name: book}, wallets=(*self.wallets, wallet))
-        book = self._books[wallet.name]
+        book = self._book(wallet.name)
         if book.seq:
             if wallet.currency != old.currency:
                 raise CreditError(
@@ -950,34 +1153,14 @@ class Ledger:
 
     def entry(self, key: str) -> Entry:
         """The entry posted under ``key``."""
-        index = self._keys.get(key)
+        index = self._index(key)
         if index is None:
             raise CreditError("key", key, "the key of an entry of this ledger")
-        return self.entries[index]
+        return self._at(index)
 
-    def _wallet_entries(self, wallet: str) -> list[Entry]:
-        cached = self._cache.get("by_wallet")
-        if cached is None:
-            cached = {w.name: [] for w in self.wallets}
-            for entry in self.entries:
-                cached[entry.wallet].append(entry)
-            self._cache["by_wallet"] = cached
-        result: list[Entry] = cached[wallet]
-        return result
-
-    def _running(self, wallet: str) -> tuple[list[datetime], list[Decimal]]:
-        key = f"running:{wallet}"
-        cached = self._cache.get(key)
-        if cached is None:
-            times: list[datetime] = []
-            totals: list[Decimal] = []
-            total = _ZERO
-            for entry in self._wallet_entries(wallet):
-                total = CONTEXT.add(total, entry.amount.amount)
-                times.append(entry.at)
-                totals.append(total)
-            cached = self._cache[key] = (times, totals)
-        return cached
+    def _wallet_entries(self, wallet: str) -> Iterator[Entry]:
+        count = self._counts.get(wallet, 0)
+        return itertools.islice(self._log.by_wallet.get(wallet, ()), count)
 
     def balance(self, wallet: str, at: datetime | None = None) -> Money:
         """The wallet's balance: the sum of its entries (up to ``at``).
@@ -987,13 +1170,14 @@ class Ledger:
         the plain sum again). A negative balance is money owed on credit.
         """
         w = self.wallet(wallet)
-        book = self._books[wallet]
+        count = self._counts[wallet]
         if at is None:
-            return Money(book.balance, w.currency)
+            return Money(self._log.totals[wallet][count - 1] if count else _ZERO, w.currency)
+        book = self._book(wallet)
         checks.moment("at", at, error=CreditError)
-        times, totals = self._running(wallet)
-        i = bisect.bisect_right(times, at)
-        total = totals[i - 1] if i else _ZERO
+        count = self._counts.get(wallet, 0)
+        i = bisect.bisect_right(self._log.instants.get(wallet, []), instant(at), 0, count)
+        total = self._log.totals[wallet][i - 1] if i else _ZERO
         with decimal.localcontext(CONTEXT):
             for lot in book.due_expiries(at):
                 total -= book.rem[lot.key]
@@ -1007,7 +1191,7 @@ class Ledger:
         """What the wallet owes on credit now: the unpaid part of its debits."""
         w = self.wallet(wallet)
         with decimal.localcontext(CONTEXT):
-            return Money(self._books[wallet].debt(), w.currency)
+            return Money(self._book(wallet).debt(), w.currency)
 
     def available(self, wallet: str, at: datetime) -> Money:
         """What the wallet can spend at ``at``: its balance (expiries counted)
@@ -1033,7 +1217,7 @@ class Ledger:
         [('b1', 'bonus'), ('p1', 'paid')]
         """
         w = self.wallet(wallet)
-        book = self._books[wallet]
+        book = self._book(wallet)
         lots: list[CreditLot] = []
         for kind in w.order.kinds:
             for _, _, key in sorted(book.heaps[kind]):
@@ -1060,8 +1244,9 @@ class Ledger:
         w = self.wallet(wallet)
         book = _book_for(w, self.rounding)
         with decimal.localcontext(CONTEXT):
+            end = None if until is None else instant(until)
             for entry in self._wallet_entries(wallet):
-                if until is not None and entry.at > until:
+                if end is not None and instant(entry.at) > end:
                     break
                 book.apply(entry, emit)
             if until is not None and book.credit is not None:
@@ -1130,8 +1315,9 @@ class Ledger:
         self._replay(wallet, until, emit)
         rows: list[Expense] = []
         with decimal.localcontext(CONTEXT):
+            end = None if until is None else instant(until)
             for entry in self._wallet_entries(wallet):
-                if until is not None and entry.at > until:
+                if end is not None and instant(entry.at) > end:
                     break
                 if entry.kind not in wanted or entry.is_credit:
                     continue
@@ -1142,7 +1328,7 @@ class Ledger:
                 amount = -entry.amount.amount
                 refs: list[str] = []
                 for a in allocs:
-                    credit = self.entries[self._keys[a.credit]]
+                    credit = self.entry(a.credit)
                     ref = credit.reference or credit.key
                     if ref not in refs:
                         refs.append(ref)
@@ -1264,7 +1450,7 @@ class Ledger:
                 continue
             if any(entry.tag(name, "\x00") != value for name, value in wanted_tags):
                 continue
-            found.append((entry.at, index, entry))
+            found.append((instant(entry.at), index, entry))
         found.sort(key=lambda item: (item[0], item[1]))
         return tuple(entry for _, _, entry in found)
 

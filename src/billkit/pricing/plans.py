@@ -38,7 +38,7 @@ from billkit.money import (
     RoundingPolicy,
     rounding_context,
 )
-from billkit.periods import MONTHLY, Cycle
+from billkit.periods import MONTHLY, Cycle, Period
 from billkit.pricing.models import (
     AnyModel,
     Flat,
@@ -174,6 +174,19 @@ class Plan:
     _lines: tuple[_CompiledLine, ...] = attrs.field(init=False, repr=False, eq=False)
     _has_percent_of: bool = attrs.field(init=False, repr=False, eq=False)
     _base_row: tuple[Any, ...] | None = attrs.field(init=False, repr=False, eq=False)
+    # Periods this plan's cycle was asked about (quote() checks each period is
+    # one whole cycle): per plan, bounded, and the same answer in any thread.
+    _whole: dict[object, bool] = attrs.field(init=False, factory=dict, repr=False, eq=False)
+
+    def _is_whole(self, period: Period) -> bool:
+        """``self.cycle.is_whole_period(period)``, remembered for this plan."""
+        whole = self._whole.get(period)
+        if whole is None:
+            whole = self.cycle.is_whole_period(period)
+            if len(self._whole) >= 256:
+                self._whole.clear()
+            self._whole[period] = whole
+        return whole
 
     @_metrics.default
     def _collect_metrics(self) -> frozenset[str]:

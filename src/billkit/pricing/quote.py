@@ -41,8 +41,8 @@ from moneyed import Currency, Money
 
 import billkit._checks as checks
 from billkit.errors import PricingError, UnknownMetricError
-from billkit.money import CONTEXT, RoundingPolicy
-from billkit.periods import Cycle, Period
+from billkit.money import CONTEXT, RoundingPolicy, local_context
+from billkit.periods import Period
 from billkit.pricing.models import (
     AnyModel,
     Breakdown,
@@ -293,16 +293,6 @@ def _unit_price(
     return None
 
 
-# The last (cycle, period) pair found whole, compared by identity: both are
-# immutable, so the same two objects always give the same answer.
-_last_whole: tuple[Cycle | None, Period | None] = (None, None)
-
-
-@functools.lru_cache(maxsize=4096)
-def _whole_period(cycle: Cycle, period: Period) -> bool:
-    return cycle.is_whole_period(period)
-
-
 def quote(plan: Plan, usage: Usage, period: Period) -> Quote:
     """Price ``usage`` over ``period`` under ``plan``.
 
@@ -319,18 +309,14 @@ def quote(plan: Plan, usage: Usage, period: Period) -> Quote:
         raise PricingError("period", period, "a Period")
     if type(usage) is not dict and not isinstance(usage, Mapping):
         raise PricingError("usage", usage, "a mapping of metric to quantity")
-    global _last_whole
     cycle = plan.cycle
-    last_cycle, last_period = _last_whole  # many usages priced for one period: skip the lookup
-    if last_cycle is not cycle or last_period is not period:
-        if not _whole_period(cycle, period):
-            raise PricingError(
-                "period",
-                str(period),
-                f"one whole billing cycle of plan {plan.code!r} ({cycle}); "
-                "prorate partial periods explicitly",
-            )
-        _last_whole = (cycle, period)
+    if not plan._is_whole(period):
+        raise PricingError(
+            "period",
+            str(period),
+            f"one whole billing cycle of plan {plan.code!r} ({cycle}); "
+            "prorate partial periods explicitly",
+        )
     metrics = plan.metrics
     if not metrics.issuperset(usage):
         name = next(name for name in usage if name not in metrics)
@@ -347,12 +333,8 @@ def quote(plan: Plan, usage: Usage, period: Period) -> Quote:
     keep_rounded = plan._has_percent_of
     total = _ZERO
     # billkit's own decimal context, never the caller's, with the plan's rounding
-    # so that quantize() rounds by the policy. setcontext does not copy it
-    # (localcontext would, at a tenth of a small quote's time). The one use of
-    # setcontext in the core (ruff bans it elsewhere): docs/architecture.md.
-    caller_context = decimal.getcontext()
-    decimal.setcontext(plan._context)  # noqa: TID251 - the fast path; restored below
-    try:
+    # so that quantize() rounds by the policy: a local copy for this call only.
+    with local_context(plan._context):
         base_row = cast("_Row | None", plan._base_row)
         if base_row is not None:
             rows.append(base_row)
@@ -434,8 +416,6 @@ def quote(plan: Plan, usage: Usage, period: Period) -> Quote:
             if keep_rounded:
                 rounded[code] = amount
             total += amount
-    finally:
-        decimal.setcontext(caller_context)  # noqa: TID251 - the caller's, back
     return Quote._make(plan, period, Money(total, currency), tuple(rows))
 
 
