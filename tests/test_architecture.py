@@ -35,6 +35,7 @@ FLOORS = {
     "ports": 6,
     "payments": 6,
     "storage": 6,
+    "runners": 6,
 }
 # The one upward import the map names: _checks' money checks import billkit.money late.
 ALLOWED = {("_checks", "money")}
