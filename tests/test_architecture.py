@@ -29,6 +29,7 @@ FLOORS = {
     "invoicing": 4,
     "subscriptions": 4,
     "serialize": 5,
+    "tables": 5,
     "demo": 5,
     "_demo_documents": 5,
     "cli": 5,
@@ -56,6 +57,7 @@ CHECKED = [
     "invoicing",
     "subscriptions",
     "serialize",
+    "tables",
 ]
 
 

@@ -35,6 +35,7 @@ MODULES = [
     "billkit.payments.zarinpal",
     "billkit.serialize",
     "billkit.storage",
+    "billkit.tables",
     "billkit.runners",
     "billkit.demo",
     "billkit.cli",
