@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import math
+import os
+import subprocess
 import sys
 from datetime import date
 from decimal import Decimal
@@ -57,21 +61,61 @@ def _blocks(contacts: int) -> int:
     return math.ceil(max(0, contacts - 1000) / 100)
 
 
+# Importing distributed installs tblib's exception pickling process-wide (which breaks
+# pickling some of billkit's errors in later tests): Dask runs in its own interpreter.
+DASK_SCRIPT = """
+import json, sys
+import distributed
+sys.path.insert(0, {tests!r})
+from test_runners import _run
+from billkit.runners import DaskRunner, bill_run, bill_shard, make_shards
+
+if __name__ == "__main__":
+    with distributed.LocalCluster(
+        n_workers=2, processes=False, threads_per_worker=1, dashboard_address=None
+    ) as cluster, distributed.Client(cluster) as client:
+        runner = DaskRunner(client)
+        run = _run()
+        result = bill_run(run, accounts={accounts}, shard_size={shard_size}, runner=runner)
+        streamed = sorted(m.key for _, m in runner.stream(bill_shard, make_shards(run, {accounts}, {shard_size})))
+        print(json.dumps({{
+            "shards": [[m.key, m.count, m.digest] for m in result.shards],
+            "totals": {{k: str(v) for k, v in result.totals.items()}},
+            "digest": result.digest,
+            "map": runner.map(abs, [-1, 2, -3]),
+            "streamed": streamed,
+        }}))
+"""
+
+
+def _on_dask(accounts: int, shard_size: int) -> dict[str, object]:
+    if importlib.util.find_spec("distributed") is None:
+        pytest.skip("distributed is not installed: pip install 'py-billkit[dask]'")
+    script = DASK_SCRIPT.format(
+        tests=str(Path(__file__).parent), accounts=accounts, shard_size=shard_size
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.splitlines()[-1])  # type: ignore[no-any-return]
+
+
 def test_every_runner_gives_the_same_manifests() -> None:
     run = _run()
     sequential = bill_run(run, accounts=120, shard_size=25, runner=SequentialRunner())
     processes = bill_run(run, accounts=120, shard_size=25, runner=ProcessRunner(max_workers=2))
-    distributed = pytest.importorskip("distributed")
-    with (
-        distributed.LocalCluster(
-            n_workers=2, processes=False, threads_per_worker=1, dashboard_address=None
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
-        dask = bill_run(run, accounts=120, shard_size=25, runner=DaskRunner(client))
-        assert DaskRunner(client).map(abs, [-1, 2, -3]) == [1, 2, 3]
+    dask = _on_dask(accounts=120, shard_size=25)
     assert [m.key for m in sequential.shards] == [s.key for s in make_shards(run, 120, 25)]
-    assert sequential == processes == dask
+    assert sequential == processes
+    assert dask == {
+        "shards": [[m.key, m.count, m.digest] for m in sequential.shards],
+        "totals": {k: str(v) for k, v in sequential.totals.items()},
+        "digest": sequential.digest,
+        "map": [1, 2, 3],
+        "streamed": sorted(m.key for m in sequential.shards),
+    }
     assert sequential.count == 120
     assert len({m.digest for m in sequential.shards}) == 5  # each shard billed other documents
 
