@@ -1,6 +1,6 @@
 """The attribution business, end to end: three 30-day periods of one app.
 
-REQUIREMENTS 5 (seed 004): billing every 30 days; the customer chooses a plan
+Example business 5 (the attribution business, docs/examples-businesses.md): billing every 30 days; the customer chooses a plan
 at the start of the period; billable attributions = non-organic installs +
 re-attributions + rejected (fraudulent) installs; attributions above the plan
 are billed at the plan's overage price on a separate line; when the overage

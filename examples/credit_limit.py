@@ -1,6 +1,6 @@
 """A postpaid credit line through a month, as the hosting provider runs it.
 
-REQUIREMENTS.md section 3: services bought on credit in December; a statement
+Example business 3 (the hosting provider, docs/examples-businesses.md): services bought on credit in December; a statement
 on January 1st, due on the 15th, overdue from the 16th, blocked on the 30th;
 notices at issue, 3 days before the due date, the day after it, 5 days before
 blocking and on the blocking day; paying the overdue statement unblocks.

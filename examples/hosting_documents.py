@@ -1,6 +1,6 @@
 """A month of documents at the hosting provider, for a company that pays.
 
-REQUIREMENTS.md section 3: a legal-entity payer with its full details tops up
+Example business 3 (the hosting provider, docs/examples-businesses.md): a legal-entity payer with its full details tops up
 its account against an invoice, buys services (prices include VAT), gets an
 act of completed work for the month and a reconciliation statement; a
 service cancelled the same month is refunded with a credit note. Numbers come

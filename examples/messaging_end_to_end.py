@@ -1,6 +1,6 @@
 """The messaging business, end to end: a year of one organisation's billing.
 
-REQUIREMENTS 4 (seed 003): monthly and annual plans (annual saves up to
+Example business 4 (the messaging business, docs/examples-businesses.md): monthly and annual plans (annual saves up to
 20 %); Monthly Active Contacts beyond the plan billed in on-demand blocks of
 100, on a separate usage invoice, monthly even on annual plans; an upgrade
 takes effect at once, restarts the billing cycle and charges a pro rata

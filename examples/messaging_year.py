@@ -1,6 +1,6 @@
 """A year of one organisation of the messaging business, simulated day by day.
 
-REQUIREMENTS 4 (seed 003): a trial; a subscription; an upgrade that takes
+Example business 4 (the messaging business, docs/examples-businesses.md): a trial; a subscription; an upgrade that takes
 effect at once, restarts the billing cycle and charges a pro rata amount (the
 first attempt fails 3-D Secure and changes nothing; on-demand usage is billed
 at once); a renewal whose card is declined: PENDING PAYMENT, five days of

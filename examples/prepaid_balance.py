@@ -1,6 +1,6 @@
 """A prepaid balance, as the analytics SaaS and the hosting provider run it.
 
-REQUIREMENTS.md sections 1 and 3: a 10 000 RUB tariff with a bonus program
+Example businesses 1 and 3 (docs/examples-businesses.md): a 10 000 RUB tariff with a bonus program
 (5 months paid -> 1 month of bonus, 9 -> 3, 15 -> 9); an individual paying
 through a provider that keeps 3.9 %; 90 000 paid -> 30 000 bonus -> balance
 120 000; then a month of hosting expenses, each showing the payment that paid

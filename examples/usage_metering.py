@@ -1,11 +1,11 @@
-"""Usage metering for two businesses of REQUIREMENTS.md, from raw events to the bill.
+"""Usage metering for two example businesses (docs/examples-businesses.md): events to bill.
 
-1. The messaging business (REQUIREMENTS 4): a month of messages and calls of
+1. The messaging business: a month of messages and calls of
    one organisation become Monthly Active Contacts (broadcasts excluded,
    retries counted once), a breakdown per workspace, the 90% and 100% alerts,
    and the on-demand usage invoice; a message received after the cycle closed
    is reported with its correction.
-2. The attribution business (REQUIREMENTS 5): installs become billable
+2. The attribution business: installs become billable
    attributions (non-organic + re-attributions + rejected) over a 30-day
    cycle, priced by the demo catalog's Starter plan.
 3. The same messaging events through the DuckDB engine, when duckdb is

@@ -33,8 +33,8 @@ The rules:
   annual plan), priced from the usage the caller measures when asked
   (:attr:`ActionKind.MEASURE_USAGE`);
 * only organisation admins and billing admins may subscribe and change
-  plans; only organisation admins may cancel (the seed: "cancellation can
-  only be done by an Organization Admin"). Both are settings.
+  plans; only organisation admins may cancel (the messaging business:
+  "cancellation can only be done by an Organization Admin"). Both are settings.
 
 >>> from datetime import date
 >>> from billkit.money import Money

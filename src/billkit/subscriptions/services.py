@@ -301,7 +301,7 @@ class ServiceSettings:
 
     The defaults: a **daily-billed** service is charged for a day only while
     it runs (ACTIVE, or PROCESSING an operation other than opening): the
-    seed's "temporarily stopped" state exists precisely because a customer
+    hosting panel's "temporarily stopped" state exists precisely because a customer
     suspends a daily service to stop paying for it. A **periodic** service's
     paid term runs, and falls due for renewal, in every state after it
     opened: stopping it (by anyone) does not pause or refund the term. Not

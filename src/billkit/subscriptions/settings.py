@@ -172,7 +172,7 @@ _DAYS: Final = checks.options(low=0, high=3660)
 class LifecycleSettings:
     """Every number and rule of the lifecycle, with the messaging business's defaults.
 
-    * ``trial_days``: length of a trial (14; the seed does not say, set yours);
+    * ``trial_days``: length of a trial (14; the messaging business does not say, set yours);
     * ``payment_terms_days``: days to pay an invoice after its issue day (0:
       the saved method is charged at issue, and an invoice not paid that day
       is overdue the next);

@@ -1,0 +1,187 @@
+"""How fast is a month-end bill run at scale, on a process pool and on Dask?
+
+The run: N accounts (1 000 000 by default) of the messaging business on two
+plans, each quoted for March 2026 and given an invoice document (no PDF),
+hashed as it is built. Usage comes from one Parquet file written by DuckDB
+(columns ``account``, ``plan``, ``usage``), which each shard reads for its
+own range of accounts: workers receive shard keys, never rows.
+
+Three ways, in the same run, on the same accounts:
+
+* **single core**: the pure computation in this process
+  (``bill_accounts`` over the synthetic rows, which equal the file's): the
+  baseline.
+* **processes**: ``bill_run`` with ``ProcessRunner(max_workers=W)``, reading
+  Parquet.
+* **dask**: ``bill_run`` with ``DaskRunner`` on a ``distributed.LocalCluster``
+  of W worker processes (one thread each), reading Parquet.
+
+The three must give the same count, totals and document hash before any
+time is reported. Reported: wall and CPU time, accounts per second, speed-up
+against the single core, and the peak resident memory (``ru_maxrss``) of
+this process and of the largest worker. CPU time counts this process and the
+pool processes it waited for, not the Dask workers. Memory stays flat in N: each shard
+keeps one invoice at a time.
+
+Run: ``python benchmarks/bench_billrun.py [--accounts N] [--shard-size N] [--workers W]
+[--baseline-accounts N]`` (needs ``py-billkit[bench]``: duckdb and
+dask[distributed]). ``--baseline-accounts`` times the single core on the
+first N accounts only and scales the time (the default runs all of them).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from billkit.demo import demo_catalog
+from billkit.parties import Address, Party
+from billkit.periods import Period
+from billkit.runners import (
+    BillRun,
+    DaskRunner,
+    ProcessRunner,
+    RunManifest,
+    bill_accounts,
+    bill_run,
+    synthetic_accounts,
+)
+
+
+def make_run(usage: str | None) -> BillRun:
+    catalog = demo_catalog()
+    return BillRun(
+        plans=(catalog["growth-monthly"], catalog["growth-annual-usage"]),
+        metric="monthly_active_contacts",
+        period=Period(date(2026, 3, 1), date(2026, 4, 1)),
+        issue_date=date(2026, 4, 1),
+        seller=Party(
+            kind="legal_entity",
+            country="IT",
+            name="Chat Srl",
+            legal_address=Address(country="IT", city="Milano"),
+        ),
+        locale="it_IT",
+        usage=usage,
+    )
+
+
+def generate(path: Path, accounts: int) -> float:
+    """The synthetic population as Parquet, written by DuckDB; the seconds it took."""
+    import duckdb
+
+    started = time.perf_counter()
+    with duckdb.connect() as db:
+        db.execute(
+            f"COPY (SELECT range AS account,"
+            f" CASE WHEN range % 2 = 0 THEN 'growth-monthly' ELSE 'growth-annual-usage' END AS plan,"
+            f" CAST(range * 7919 % 3000 AS DECIMAL(18, 0)) AS usage FROM range({accounts}))"
+            f" TO '{path}' (FORMAT parquet, ROW_GROUP_SIZE 100000)"
+        )
+    return time.perf_counter() - started
+
+
+def _cpu() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _maxrss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024  # Linux: kilobytes
+
+
+def _worker_maxrss_mb() -> float:
+    return _maxrss_mb()
+
+
+def timed(label: str, accounts: int, work: Any) -> tuple[RunManifest, dict[str, float]]:
+    cpu, wall = _cpu(), time.perf_counter()
+    result = work()
+    wall, cpu = time.perf_counter() - wall, _cpu() - cpu
+    print(f"  {label}: {wall:.1f} s wall, {cpu:.1f} s CPU, {accounts / wall:,.0f} accounts/s")
+    return result, {"wall": wall, "cpu": cpu}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--accounts", type=int, default=1_000_000)
+    parser.add_argument("--shard-size", type=int, default=10_000)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--baseline-accounts", type=int, default=None)
+    args = parser.parse_args()
+    import distributed
+
+    n, workers = args.accounts, args.workers
+    base_n = min(args.baseline_accounts or n, n)
+    print(f"bill run: {n:,} accounts, shards of {args.shard_size:,}, {workers} workers")
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "usage.parquet"
+        print(f"  Parquet written in {generate(path, n):.1f} s")
+        run = make_run(str(path))
+
+        def single() -> RunManifest:
+            pure = make_run(None)
+            rows = synthetic_accounts(pure, 0, base_n)
+            return RunManifest.of([bill_accounts(pure, "all", rows)])
+
+        baseline, base_t = timed(f"single core ({base_n:,} accounts)", base_n, single)
+        scale = n / base_n
+        base_wall = base_t["wall"] * scale
+
+        processes, proc_t = timed(
+            f"processes x{workers}",
+            n,
+            lambda: bill_run(
+                run,
+                accounts=n,
+                shard_size=args.shard_size,
+                runner=ProcessRunner(max_workers=workers),
+            ),
+        )
+        proc_mem = _maxrss_mb(resource.RUSAGE_CHILDREN)
+
+        with (
+            distributed.LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+            ) as cluster,
+            distributed.Client(cluster) as client,
+        ):
+            dask, dask_t = timed(
+                f"dask x{workers}",
+                n,
+                lambda: bill_run(
+                    run, accounts=n, shard_size=args.shard_size, runner=DaskRunner(client)
+                ),
+            )
+            dask_mem = max(client.run(_worker_maxrss_mb).values())
+
+    assert processes == dask, "the process pool and Dask billed different documents"
+    assert processes.count == n
+    if base_n == n:
+        assert (baseline.count, baseline.totals) == (n, processes.totals)
+    print(f"  checked: {n:,} invoices, totals {processes.totals}, digest {processes.digest[:16]}")
+    print()
+    print(f"{'way':<14}{'wall s':>9}{'accounts/s':>13}{'speed-up':>10}{'peak MB':>10}")
+    print(
+        f"{'single core':<14}{base_wall:>9.1f}{n / base_wall:>13,.0f}{1:>10.2f}"
+        f"{_maxrss_mb():>10.0f}" + ("  (scaled)" if scale != 1 else "")
+    )
+    for label, t, mem in (("processes", proc_t, proc_mem), ("dask", dask_t, dask_mem)):
+        print(
+            f"{label:<14}{t['wall']:>9.1f}{n / t['wall']:>13,.0f}"
+            f"{base_wall / t['wall']:>10.2f}{mem:>10.0f}"
+        )
+    print("peak MB: this process (single core); the largest worker (processes, dask)")
+
+
+if __name__ == "__main__":
+    main()
