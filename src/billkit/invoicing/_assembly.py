@@ -14,7 +14,7 @@ from moneyed import Currency, Money
 from billkit import _checks as checks
 from billkit.errors import InvoicingError
 from billkit.invoicing.documents import DocumentLine, PaymentDetails, TaxGroup, Totals, _Billed
-from billkit.invoicing.items import Item, _fmt, _pct
+from billkit.invoicing.items import Item, _fmt
 from billkit.invoicing.tax import TaxRounding, TaxTreatment, compute_taxes
 from billkit.invoicing.terms import DocumentTerms, due_date
 from billkit.money import CONTEXT, RoundingPolicy, allocate
@@ -258,6 +258,9 @@ def _credit_amount(
     text = description or _PARTIAL.get(language, _PARTIAL["en"]).format(
         kind=type(original).__name__.lower(), number=original.number
     )
+    from billkit.invoicing._explain import Explainer  # babel loads with the first such line
+
+    explainer = Explainer(locale, cur.code)
     made: list[DocumentLine] = []
     for key, part in zip(keys, parts, strict=True):
         if not part.amount:
@@ -279,9 +282,7 @@ def _credit_amount(
                 gross=part,
                 tax_category=key[0],
                 treatment=key[2],
-                explanation=(
-                    f"{_fmt(part.amount)} of {_fmt(gross_left)} {cur.code} left at {_pct(key[1])}%",
-                ),
+                explanation=(explainer.left(part.amount, gross_left, key[1]),),
             )
         )
     return made

@@ -422,6 +422,61 @@ _ROWS: dict[str, tuple[str, str, str, str, str]] = {
     ),
     "notes": ("Notes", "Примечания", "Примітки", "Note", "توضیحات"),
     "signature": ("signature", "подпись", "підпис", "firma", "امضا"),
+    # explanation lines of items built from quotes (billkit.invoicing.items)
+    "explain_included": (
+        "{quantity} − {included} included = {billable}",
+        "{quantity} − {included} включено = {billable}",
+        "{quantity} − {included} включено = {billable}",
+        "{quantity} − {included} inclusi = {billable}",
+        "{quantity} − {included} رایگان = {billable}",
+    ),
+    "explain_step": ("{label}: {units} × {price} = {amount}",) * 5,
+    "explain_step_fee": ("{label}: {units} × {price} + {fee} = {amount}",) * 5,
+    "explain_base_fee": (
+        "base fee",
+        "абонентская плата",
+        "абонентська плата",
+        "canone",
+        "هزینه ثابت",
+    ),
+    "explain_per_unit": ("per unit", "за единицу", "за одиницю", "per unità", "هر واحد"),
+    "explain_flat": ("flat", "фиксированно", "фіксовано", "importo fisso", "مبلغ ثابت"),
+    "explain_tier": ("tier {n}", "ступень {n}", "рівень {n}", "scaglione {n}", "پله {n}"),
+    "explain_packages": (
+        "{n} packages of {size}",
+        "пакетов по {size}: {n}",
+        "пакетів по {size}: {n}",
+        "{n} pacchetti da {size}",
+        "{n} بسته {size}تایی",
+    ),
+    "explain_percent_events": (
+        "{pct} of {n} events",
+        "{pct} от {n} операций",
+        "{pct} від {n} операцій",
+        "{pct} di {n} eventi",
+        "{pct} از {n} رویداد",
+    ),
+    "explain_free_units": (
+        "{n} free units",
+        "бесплатно единиц: {n}",
+        "безкоштовно одиниць: {n}",
+        "{n} unità gratuite",
+        "{n} واحد رایگان",
+    ),
+    "explain_discount": (
+        "discount −{discount}: {before} → {after}",
+        "скидка −{discount}: {before} → {after}",
+        "знижка −{discount}: {before} → {after}",
+        "sconto −{discount}: {before} → {after}",
+        "تخفیف −{discount}: {before} → {after}",
+    ),
+    "explain_left": (
+        "{part} of {left} {currency} left at {rate}",
+        "{part} из {left} {currency} остатка по ставке {rate}",
+        "{part} з {left} {currency} залишку за ставкою {rate}",
+        "{part} su {left} {currency} residui al {rate}",
+        "{part} از {left} {currency} باقی‌مانده با نرخ {rate}",
+    ),
 }
 
 _INDEX = {lang: i for i, lang in enumerate(LANGUAGES)}
