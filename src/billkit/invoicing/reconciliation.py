@@ -9,6 +9,7 @@ from datetime import date, datetime, tzinfo
 from decimal import Decimal
 from typing import Final
 
+import attrs
 from moneyed import Money
 
 from billkit import _checks as checks
@@ -16,7 +17,7 @@ from billkit.credit.ledger import Ledger
 from billkit.errors import InvoicingError
 from billkit.invoicing.documents import ReconciliationRow, ReconciliationStatement
 from billkit.invoicing.terms import DocumentTerms, _terms
-from billkit.money import CONTEXT
+from billkit.money import CONTEXT, DEFAULT_ROUNDING, RoundingPolicy
 from billkit.periods import Period
 
 __all__ = ["build_reconciliation"]
@@ -34,6 +35,7 @@ def build_reconciliation(
     number: str | None = None,
     tz: str | tzinfo = "UTC",
     notes: Sequence[str] | str = (),
+    rounding: RoundingPolicy = DEFAULT_ROUNDING,
 ) -> ReconciliationStatement:
     """A reconciliation statement of ``wallet`` (or several wallets of one
     currency) for ``period``, from the seller's side.
@@ -49,6 +51,12 @@ def build_reconciliation(
     prepayment. The parties and the locale come from ``terms``. Book due
     expiries (:meth:`~billkit.credit.Ledger.expire`) first to show them.
 
+    Every amount is in whole minor units, as an accountant reconciles them:
+    the opening balance and the running balance after each row are rounded
+    under ``rounding``, and each row shows the step between two rounded
+    balances, so the rows add up to the totals and the closing balance is the
+    exact one, rounded (a ledger charge of 22.4137 shows as 22.41 or 22.42).
+
     >>> from datetime import datetime, timezone
     >>> from billkit.credit import Wallet
     >>> from billkit.parties import Party
@@ -63,7 +71,7 @@ def build_reconciliation(
     >>> st = build_reconciliation(ledger, "main", terms, issue_date=date(2024, 3, 1),
     ...                           period=Period(date(2024, 2, 1), date(2024, 3, 1)))
     >>> st.opening_balance, st.debit_total, st.credit_total, st.closing_balance
-    (Money('-380.00', 'RUB'), Money('22.4137', 'RUB'), Money('100.00', 'RUB'), Money('-457.5863', 'RUB'))
+    (Money('-380.00', 'RUB'), Money('22.41', 'RUB'), Money('100.00', 'RUB'), Money('-457.59', 'RUB'))
     >>> ledger.balance("main")   # the prepayment the statement shows, seen from the wallet
     Money('457.5863', 'RUB')
     """
@@ -80,6 +88,11 @@ def build_reconciliation(
     checks.instance("period", period, Period, error=InvoicingError)
     _terms(terms)
     zone = checks.tz("tz", tz, error=InvoicingError)
+    policy = checks.instance("rounding", rounding, RoundingPolicy, error=InvoicingError)
+
+    def round_to(amount: Decimal) -> Decimal:
+        return policy.round_amount(amount, cur)
+
     opening = _ZERO
     debits = _ZERO
     credits = _ZERO
@@ -116,6 +129,27 @@ def build_reconciliation(
                 )
             )
         rows.sort(key=lambda item: (item[0], item[1]))
+        # whole minor units: round the running balance, each row is the step
+        # between two rounded balances (so the rows add up to the rounded
+        # totals, and no row depends on the others' order but through time)
+        exact = opening
+        before = round_to(opening)
+        opening = before
+        debits = credits = _ZERO
+        whole: list[tuple[datetime, int, ReconciliationRow]] = []
+        for at, index, row in rows:
+            exact += row.debit.amount - row.credit.amount
+            after = round_to(exact)
+            step = after - before
+            before = after
+            debit = step if row.debit.amount else _ZERO
+            credit = -step if row.credit.amount else _ZERO
+            debits += debit
+            credits += credit
+            whole.append(
+                (at, index, attrs.evolve(row, debit=Money(debit, cur), credit=Money(credit, cur)))
+            )
+        rows = whole
         closing = opening + debits - credits
     return ReconciliationStatement(
         number=number,

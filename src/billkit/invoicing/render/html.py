@@ -158,6 +158,8 @@ class _Writer:
             self.table()
         self.tax_summary()
         self.totals()
+        for sentence in doc.summary:
+            w(f'<p class="bk-summary">{self.t(sentence)}</p>')
         if doc.amount_in_words:
             w(f"<p><b>{self.label('amount_in_words')}:</b> {self.t(doc.amount_in_words)}</p>")
         if doc.payment:

@@ -788,15 +788,22 @@ class _Layout:
 
     def words(self) -> None:
         text = self.doc.amount_in_words
-        if not text:
+        if not text and not self.doc.summary:
             return
         block = _Block()
-        label = f"{self.fmt.label('amount_in_words')}:"
-        block.ops.append(("t", 0.0, CONTENT_W, BODY, self.vis(label), BODY, True, TEXT, "start"))
-        dy = BODY
-        for line in self.lines(text, CONTENT_W, BODY):
+        dy = 0.0
+        for sentence in self.doc.summary:
+            for line in self.lines(sentence, CONTENT_W, BODY):
+                dy += BODY * 1.4
+                block.ops.append(("t", 0.0, CONTENT_W, dy, line, BODY, False, TEXT, "start"))
+            dy += 3
+        if text:
+            label = f"{self.fmt.label('amount_in_words')}:"
             dy += BODY * 1.4
-            block.ops.append(("t", 0.0, CONTENT_W, dy, line, BODY, False, TEXT, "start"))
+            block.ops.append(("t", 0.0, CONTENT_W, dy, self.vis(label), BODY, True, TEXT, "start"))
+            for line in self.lines(text, CONTENT_W, BODY):
+                dy += BODY * 1.4
+                block.ops.append(("t", 0.0, CONTENT_W, dy, line, BODY, False, TEXT, "start"))
         block.height = dy + GAP
         self.place(block)
 
