@@ -72,6 +72,10 @@ _SCHEMES = {
     "it.cf": "codice_fiscale",
     "eu.vat": "vat_number",
     "ir.national_id": "national_code",
+    "ir.legal_id": "national_id",
+    "ir.economic_code": "economic_code",
+    "ir.postal_code": "postal_code",
+    "ua.ipn": "ipn",
     "iban": "iban",
     "swift": "swift",
 }
@@ -165,7 +169,12 @@ def _party(party: Any, role: str, ctx: _Context, *, bank: bool) -> PartyBlock:
             key = "ogrnip"
         if key == "national_code" and party.kind.value == "legal_entity":
             key = "national_id"
-        fields.append(Field(label=key, value=ident.value))
+        value = ident.value
+        if key == "partita_iva" and ctx.language != "it":
+            value = f"IT{value}"  # a VAT ID abroad carries its country prefix
+        if ctx.language == "fa" and value.isdigit():
+            value = ctx.fmt.digits(value)  # Persian digits, as the page prints numbers
+        fields.append(Field(label=key, value=value))
     if party.passport is not None and party.passport.number and party.passport.on_documents:
         p = party.passport
         parts = [p.number, p.issued_by, ctx.fmt.short_date(p.issued_on) if p.issued_on else ""]

@@ -162,6 +162,10 @@ class Formatter:
     def _digits(self, text: str) -> str:
         return text.translate(_PERSIAN_DIGITS) if self.native_digits else text
 
+    def digits(self, text: str) -> str:
+        """``text`` with Persian digits on a Persian page (unless ``digits="latin"``)."""
+        return self._digits(text)
+
     def money_digits(self, amount: Decimal) -> int:
         """Decimals shown for ``amount``: at least the currency's, never fewer than it has.
 

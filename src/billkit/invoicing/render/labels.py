@@ -202,6 +202,7 @@ _ROWS: dict[str, tuple[str, str, str, str, str]] = {
         "Codice nazionale",
         "کد ملی",
     ),
+    "ipn": ("VAT payer number (IPN)", "ИНН плательщика НДС", "ІПН", "IPN", "IPN"),
     "economic_code": (
         "Economic code",
         "Экономический код",
