@@ -520,4 +520,6 @@ def test_a_rows_tax_does_not_depend_on_the_order_of_the_rows(
     # without keys, equal amounts get equal multisets and each amount its share
     plain = tax_by_row(amounts, rate)
     reordered = tax_by_row([a for _, a in shuffled], rate)
-    assert sorted(zip(amounts, plain)) == sorted(zip([a for _, a in shuffled], reordered))
+    assert sorted(zip(amounts, plain, strict=True)) == sorted(
+        zip([a for _, a in shuffled], reordered, strict=True)
+    )

@@ -9,6 +9,7 @@ and the tax included in each expense row of a document.
 from __future__ import annotations
 
 import decimal
+import itertools
 from collections.abc import Callable, Iterable, Sequence
 from datetime import tzinfo
 from decimal import Decimal
@@ -175,7 +176,7 @@ def tax_by_row(
             if len(order_keys) != len(rows):
                 raise CreditError("keys", order_keys, f"one key per row ({len(rows)})")
             order = sorted(range(len(rows)), key=lambda i: order_keys[i])
-            if any(order_keys[a] == order_keys[b] for a, b in zip(order, order[1:])):
+            if any(order_keys[a] == order_keys[b] for a, b in itertools.pairwise(order)):
                 raise CreditError("keys", order_keys, "distinct keys")
             result: list[Money] = [Money(_ZERO, currency)] * len(rows)
             running = _ZERO
