@@ -87,3 +87,30 @@ def test_the_amount_in_words_is_never_left_out_silently(monkeypatch: pytest.Monk
     monkeypatch.setitem(sys.modules, "num2words", None)  # as on an install without it
     with pytest.raises(MissingDependencyError, match=r"py-billkit\[words\]"):
         render_pdf(invoice)
+
+
+def test_addresses_abroad_carry_the_country_and_italian_ones_the_provincia() -> None:
+    from billkit.parties import Address
+
+    it = Party(
+        kind="legal_entity",
+        country="IT",
+        name="Conversa S.r.l.",
+        legal_address=Address(
+            country="IT", postal_code="20121", region="MI", city="Milano", street="Via Dante 4"
+        ),
+    )
+    de = Party(
+        kind="legal_entity",
+        country="DE",
+        name="Agentur GmbH",
+        legal_address=Address(country="DE", postal_code="10115", city="Berlin"),
+    )
+    terms_en = DocumentTerms(seller=it, buyer=de, locale="en", rules=None)
+    item = [Item(description="Chat", unit_price=Money("10.00", "EUR"), treatment="reverse_charge")]
+    doc = to_render_document(build_invoice(item, terms_en, issue_date=date(2026, 3, 1)))
+    assert doc.parties[0].lines == ("Via Dante 4, 20121 Milano (MI), Italy",)
+    assert doc.parties[1].lines == ("10115, Berlin, Germany",)
+    text = text_of(build_invoice(item, terms_en, issue_date=date(2026, 3, 1)))
+    assert "1 Mar 2026" in text or "March 1, 2026" in text  # never the ambiguous 3/1/2026
+    assert "3/1/2026" not in text

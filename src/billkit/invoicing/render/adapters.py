@@ -156,13 +156,14 @@ def _number(document: Any, ctx: _Context) -> str:
     return number if number is not None else ctx.label("draft")
 
 
-def _party(party: Any, role: str, ctx: _Context, *, bank: bool) -> PartyBlock:
+def _party(party: Any, role: str, ctx: _Context, *, bank: bool, abroad: bool = False) -> PartyBlock:
     lines: list[str] = []
     fields: list[Field] = []
     if party.legal_address is not None and _address(party.legal_address, ctx):
-        lines.append(_address(party.legal_address, ctx))
+        lines.append(_address(party.legal_address, ctx, country=abroad))
     if party.actual_address is not None and _address(party.actual_address, ctx):
-        fields.append(Field(label="actual_address", value=_address(party.actual_address, ctx)))
+        actual = _address(party.actual_address, ctx, country=abroad)
+        fields.append(Field(label="actual_address", value=actual))
     for ident in party.identifiers:
         key = _SCHEMES.get(ident.scheme, ident.label)
         if key == "ogrn" and len(ident.value) == 15:
@@ -199,9 +200,19 @@ def _signature(role: str, party: Any, ctx: _Context) -> str:
     return f"{ctx.label(role)}: {who}"
 
 
-def _address(address: Any, ctx: _Context) -> str:
-    parts = (address.postal_code, address.region, address.city, address.street)
+def _address(address: Any, ctx: _Context, *, country: bool = False) -> str:
+    """An address as its country writes it; with ``country``, the country's name
+    in the document's language (a document between two countries)."""
     separator = "، " if ctx.language == "fa" else ", "
+    if address.country == "IT":  # Via Dante 4, 20121 Milano (MI)
+        town = " ".join(p for p in (address.postal_code, address.city) if p)
+        if address.region:
+            town = f"{town} ({address.region})".strip()
+        parts: tuple[str, ...] = (address.street, town)
+    else:
+        parts = (address.postal_code, address.region, address.city, address.street)
+    if country:
+        parts = (*parts, ctx.fmt.locale.territories.get(address.country, address.country))
     return separator.join(p for p in parts if p)
 
 
@@ -289,9 +300,10 @@ def _billed(doc: Any) -> RenderDocument:
     if seller_bank is None and payable:
         seller_bank = doc.seller.bank
     roles = ("executor", "customer") if kind == "act" else ("seller", "buyer")
+    abroad = doc.seller.country != doc.buyer.country
     parties = [
-        _party(doc.seller, roles[0], ctx, bank=seller_bank is None),
-        _party(doc.buyer, roles[1], ctx, bank=True),
+        _party(doc.seller, roles[0], ctx, bank=seller_bank is None, abroad=abroad),
+        _party(doc.buyer, roles[1], ctx, bank=True, abroad=abroad),
     ]
 
     inclusive = bool(doc.prices_include_tax)

@@ -59,6 +59,7 @@ _PERSIAN_DIGITS: Final = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 _FRACTION = re.compile(r"0(\.0+)?")
 _QUOTED = re.compile(r"'([^']*)'")
 _ONE_DAY: Final = timedelta(days=1)
+_EN_GB: Final = Locale.parse("en_GB")
 
 
 def _unquote(text: str) -> str:
@@ -152,6 +153,7 @@ class Formatter:
         self._decimal = _Pattern(decimal_pattern, group, decimal, self.symbol, percent)
         self._percent = _Pattern(percent_pattern, group, decimal, self.symbol, percent)
         self._dates: dict[tuple[date, bool], str] = {}
+        self._ambiguous = self.language == "en" and self.locale.territory is None
 
     @staticmethod
     @functools.lru_cache(maxsize=64)
@@ -223,6 +225,10 @@ class Formatter:
                 found = _jalali(day, long)
             elif long:
                 found = format_date(day, "long", locale=self.locale)
+            elif self._ambiguous:
+                # bare English: neither 3/1/2026 (US) nor 01/03/2026 (UK) reads the
+                # same everywhere; "1 Mar 2026" does
+                found = format_skeleton("yMMMd", day, locale=_EN_GB)
             else:
                 found = format_skeleton("yMMdd", day, locale=self.locale)
             found = self._digits(found)
@@ -230,8 +236,15 @@ class Formatter:
         return found
 
     def period(self, period: Period) -> str:
-        """A half-open period as its first and last day: ``01.03.2026 – 31.03.2026``."""
-        return f"{self.short_date(period.start)} – {self.short_date(period.end - _ONE_DAY)}"
+        """A half-open period as its first and last day: ``01.03.2026 – 31.03.2026``.
+
+        Persian joins them with "تا" (to): a word, so the period reads from
+        its start, on the right, to its end in any right-to-left layout.
+        """
+        start, last = self.short_date(period.start), self.short_date(period.end - _ONE_DAY)
+        if self.language == "fa":
+            return f"{start} تا {last}"
+        return f"{start} – {last}"
 
     def label(self, key: str) -> str:
         """A label in the document's language (a non-key prints as written)."""
