@@ -4,13 +4,13 @@ a period, from the ledger, seen from the seller's side."""
 from __future__ import annotations
 
 import decimal
-from collections.abc import Sequence
-from datetime import date, datetime, tzinfo
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, timezone, tzinfo
 from decimal import Decimal
 from typing import Final
 
 import attrs
-from moneyed import Money
+from moneyed import Currency, Money
 
 from billkit import _checks as checks
 from billkit.credit.ledger import Ledger
@@ -20,9 +20,12 @@ from billkit.invoicing.terms import DocumentTerms, _terms
 from billkit.money import CONTEXT, DEFAULT_ROUNDING, RoundingPolicy
 from billkit.periods import Period
 
-__all__ = ["build_reconciliation"]
+__all__ = ["build_reconciliation", "whole_rows"]
 
 _ZERO: Final = Decimal(0)
+_EPOCH: Final = datetime(
+    1970, 1, 1, tzinfo=timezone.utc
+)  # a placeholder time: rows keep their order
 
 
 def build_reconciliation(
@@ -129,26 +132,7 @@ def build_reconciliation(
                 )
             )
         rows.sort(key=lambda item: (item[0], item[1]))
-        # whole minor units: round the running balance, each row is the step
-        # between two rounded balances (so the rows add up to the rounded
-        # totals, and no row depends on the others' order but through time)
-        exact = opening
-        before = round_to(opening)
-        opening = before
-        debits = credits = _ZERO
-        whole: list[tuple[datetime, int, ReconciliationRow]] = []
-        for at, index, row in rows:
-            exact += row.debit.amount - row.credit.amount
-            after = round_to(exact)
-            step = after - before
-            before = after
-            debit = step if row.debit.amount else _ZERO
-            credit = -step if row.credit.amount else _ZERO
-            debits += debit
-            credits += credit
-            whole.append(
-                (at, index, attrs.evolve(row, debit=Money(debit, cur), credit=Money(credit, cur)))
-            )
+        opening, debits, credits, whole = _whole_minor_units(opening, rows, round_to, cur)
         rows = whole
         closing = opening + debits - credits
     return ReconciliationStatement(
@@ -166,3 +150,57 @@ def build_reconciliation(
         closing_balance=Money(closing, cur),
         notes=notes,
     )
+
+
+def _whole_minor_units(
+    opening: Decimal,
+    rows: Sequence[tuple[datetime, int, ReconciliationRow]],
+    round_to: Callable[[Decimal], Decimal],
+    cur: Currency,
+) -> tuple[Decimal, Decimal, Decimal, list[tuple[datetime, int, ReconciliationRow]]]:
+    """Rows in whole minor units: the running balance is rounded after each
+    row and each row shows the step between two rounded balances, so the rows
+    add up to the totals and the closing balance is the exact one, rounded."""
+    exact = opening
+    before = round_to(opening)
+    start = before
+    debits = credits = _ZERO
+    whole: list[tuple[datetime, int, ReconciliationRow]] = []
+    with decimal.localcontext(CONTEXT):
+        for at, index, row in rows:
+            exact += row.debit.amount - row.credit.amount
+            after = round_to(exact)
+            step = after - before
+            before = after
+            debit = step if row.debit.amount else _ZERO
+            credit = -step if row.credit.amount else _ZERO
+            debits += debit
+            credits += credit
+            whole.append(
+                (at, index, attrs.evolve(row, debit=Money(debit, cur), credit=Money(credit, cur)))
+            )
+    return start, debits, credits, whole
+
+
+def whole_rows(
+    opening: Money, rows: Sequence[ReconciliationRow], rounding: RoundingPolicy = DEFAULT_ROUNDING
+) -> tuple[Money, list[ReconciliationRow]]:
+    """``opening`` and ``rows`` (in time order) in whole minor units, as
+    :func:`build_reconciliation` shows them (for statements built by hand).
+
+    >>> rub = lambda a: Money(a, "RUB")
+    >>> row = lambda d, c: ReconciliationRow(on=date(2026, 3, 1), description="x",
+    ...                                      debit=rub(d), credit=rub(c))
+    >>> start, rows = whole_rows(rub("-150"), [row("22.4137", "0"), row("22.4137", "0")])
+    >>> start, [r.debit.amount for r in rows]   # -150 + 22.4137 = -127.5863 -> -127.59
+    (Money('-150.00', 'RUB'), [Decimal('22.41'), Decimal('22.42')])
+    """
+    cur = opening.currency
+
+    def round_to(amount: Decimal) -> Decimal:
+        return rounding.round_amount(amount, cur)
+
+    start, _, _, whole = _whole_minor_units(
+        opening.amount, [(_EPOCH, i, r) for i, r in enumerate(rows)], round_to, cur
+    )
+    return Money(start, cur), [r for _, _, r in whole]
