@@ -132,7 +132,7 @@ def build_reconciliation(
                 )
             )
         rows.sort(key=lambda item: (item[0], item[1]))
-        opening, debits, credits, whole = _whole_minor_units(opening, rows, round_to, cur)
+        opening, debits, credits, whole = _round_rows(opening, rows, round_to, cur)
         rows = whole
         closing = opening + debits - credits
     return ReconciliationStatement(
@@ -152,7 +152,7 @@ def build_reconciliation(
     )
 
 
-def _whole_minor_units(
+def _round_rows(
     opening: Decimal,
     rows: Sequence[tuple[datetime, int, ReconciliationRow]],
     round_to: Callable[[Decimal], Decimal],
@@ -200,7 +200,7 @@ def whole_rows(
     def round_to(amount: Decimal) -> Decimal:
         return rounding.round_amount(amount, cur)
 
-    start, _, _, whole = _whole_minor_units(
+    start, _, _, whole = _round_rows(
         opening.amount, [(_EPOCH, i, r) for i, r in enumerate(rows)], round_to, cur
     )
     return Money(start, cur), [r for _, _, r in whole]
