@@ -114,3 +114,27 @@ def test_addresses_abroad_carry_the_country_and_italian_ones_the_provincia() -> 
     text = text_of(build_invoice(item, terms_en, issue_date=date(2026, 3, 1)))
     assert "1 Mar 2026" in text or "March 1, 2026" in text  # never the ambiguous 3/1/2026
     assert "3/1/2026" not in text
+
+
+def test_iranian_amounts_in_tomans_only_when_asked() -> None:
+    from billkit.invoicing.render import RenderDocument, RenderOptions
+    from billkit.invoicing.render.model import TotalRow
+
+    doc = RenderDocument(
+        kind="invoice",
+        number="INV-1",
+        issue_date=date(2026, 3, 5),
+        locale="fa",
+        currency="IRR",
+        totals=[TotalRow(label="total_due", amount=Money("1250000", "IRR"), strong=True)],
+    )
+    # 1 250 000 rials = 125 000 tomans (a toman is ten rials)
+    assert "۱٬۲۵۰٬۰۰۰\xa0ریال" in render_html(doc)
+    assert "تومان" not in render_html(doc)
+    tomans = render_html(doc, RenderOptions(money_unit="toman"))
+    assert "۱۲۵٬۰۰۰\xa0تومان" in tomans
+    assert "(۱٬۲۵۰٬۰۰۰\xa0ریال)" in tomans  # the total due also in rials
+    pdf = render_pdf(doc, RenderOptions(money_unit="toman"))
+    text = pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert "۱۲۵٬۰۰۰" in text or "۱۲۵٬۰۰۰"[::-1] in text  # pypdf reverses Persian lines
+    assert "۱٬۲۵۰٬۰۰۰" in text or "۱٬۲۵۰٬۰۰۰"[::-1] in text

@@ -94,7 +94,9 @@ class _Writer:
     def __init__(self, doc: RenderDocument, options: RenderOptions) -> None:
         self.doc = doc
         self.options = options
-        self.fmt = Formatter.cached(doc.locale, doc.currency, options.digits, options.calendar)
+        self.fmt = Formatter.cached(
+            doc.locale, doc.currency, options.digits, options.calendar, options.money_unit
+        )
         self.out: list[str] = []
         self.rtl = doc.direction == "rtl"
 
@@ -241,6 +243,9 @@ class _Writer:
             tr = '<tr class="bk-strong">' if row.strong else "<tr>"
             money = self.t(self.fmt.money(row.amount))
             w(f'{tr}<th>{self.label(row.label)}</th><td class="num">{money}</td></tr>')
+            if row.strong and self.fmt.toman:  # the total due also in rials
+                rials = self.t(self.fmt.rials(row.amount))
+                w(f'<tr><th></th><td class="num">({rials})</td></tr>')
         w("</tbody></table>")
 
 

@@ -110,7 +110,9 @@ class _Layout:
         self.options = options
         self.canvas = canvas
         self.rtl = doc.direction == "rtl"
-        self.fmt = Formatter.cached(doc.locale, doc.currency, options.digits, options.calendar)
+        self.fmt = Formatter.cached(
+            doc.locale, doc.currency, options.digits, options.calendar, options.money_unit
+        )
         regular, bold = family_fonts(options.fonts)
         self.fonts = (regular, bold)
         self._widths = (regular.stringWidth, bold.stringWidth)
@@ -742,6 +744,11 @@ class _Layout:
             return None
         fmt = self.fmt
         texts = [(fmt.label(r.label), fmt.money(r.amount), r.strong) for r in rows]
+        if fmt.toman:  # the total due also in rials, under it
+            for k in range(len(texts) - 1, -1, -1):
+                if rows[k].strong:
+                    texts.insert(k + 1, ("", f"({fmt.rials(rows[k].amount)})", False))
+                    break
         value_w = max(self.width(v, 10.5 if s else BODY, s) for _, v, s in texts) + 2
         label_w = max(self.width(shape(lbl), 10.5 if s else BODY, s) for lbl, _, s in texts) + 12
         label_w = min(label_w, CONTENT_W - value_w - 20)
