@@ -140,7 +140,7 @@ def main() -> None:
     assert credit.totals.tax == act.lines[vps - 1].tax
 
     # 5. The reconciliation statement for March: prepaid 3 000.00, spent 328.2428,
-    #    so the seller owes the buyer 2 671.7572 of services.
+    #    so the seller owes the buyer 2 671.7572 of services: 2 671.76 in whole kopecks.
     statement = build_reconciliation(
         ledger,
         "main",
@@ -149,9 +149,9 @@ def main() -> None:
         issue_date=date(2026, 4, 1),
         tz="Europe/Moscow",
     )
-    assert statement.opening_balance == rub("0")
-    assert statement.closing_balance == rub("-2671.7572")
-    assert statement.closing_balance.amount == -ledger.balance("main").amount
+    assert statement.opening_balance == rub("0.00")
+    assert statement.closing_balance == rub("-2671.76")
+    assert statement.closing_balance.amount == round(-ledger.balance("main").amount, 2)
 
     try:
         words = amount_in_words(advance.totals.gross, "ru")

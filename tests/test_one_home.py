@@ -126,6 +126,9 @@ DOMAIN_RULES = frozenset(
         ("parties/identifiers.py", "_check_kpp"),  # the Russian KPP layout
         ("parties/identifiers.py", "_check_bik"),  # the Russian bank code layout
         ("parties/identifiers.py", "_check_iran_national_id"),  # the Iranian ID check digit
+        ("parties/identifiers.py", "_check_iran_legal_id"),  # the legal-entity ID check digit
+        ("parties/identifiers.py", "_check_iran_postal_code"),  # the Iranian postal code form
+        ("parties/identifiers.py", "_check_iban"),  # ISO 13616 mod 97, Sheba's length
     }
 )
 

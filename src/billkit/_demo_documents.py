@@ -65,6 +65,7 @@ def demo_documents() -> dict[str, Any]:
         ReconciliationRow,
         ReconciliationStatement,
     )
+    from billkit.invoicing.reconciliation import whole_rows
     from billkit.parties import Address, BankAccount, Party, Passport, Signatory
 
     docs: dict[str, Any] = {}
@@ -217,6 +218,7 @@ def demo_documents() -> dict[str, Any]:
         kind="sole_proprietor",
         country="RU",
         name="ИП Иванов Иван Иванович",
+        name_genitive="ИП Иванова Ивана Ивановича",
         identifiers={"ru.inn": "500123456750", "ru.ogrn": "316500100123450"},
         legal_address=Address(country="RU", city="Подольск", street="ул. Садовая, д. 3, кв. 4"),
         email="ivanov@example.org",
@@ -256,10 +258,11 @@ def demo_documents() -> dict[str, Any]:
         issue_date=date(2026, 3, 14),
         payment_days=3,
     )
-    rows = _hosting_ledger_rows(ReconciliationRow)
+    # the ledger's rows in whole kopecks, as build_reconciliation shows them
+    start, rows = whole_rows(_rub("-150.00"), _hosting_ledger_rows(ReconciliationRow))
     debits = sum((r.debit.amount for r in rows), Decimal(0))
     credits = sum((r.credit.amount for r in rows), Decimal(0))
-    opening = Decimal("-150.00")
+    opening = start.amount
     docs["3-hosting-reconciliation-ru"] = ReconciliationStatement(
         number="АС-2026-Q1",
         issue_date=date(2026, 4, 1),
@@ -281,7 +284,7 @@ def demo_documents() -> dict[str, Any]:
         country="IT",
         name="Conversa S.r.l.",
         legal_address=Address(
-            country="IT", postal_code="20121", city="Milano", street="Via Dante 4"
+            country="IT", postal_code="20121", region="MI", city="Milano", street="Via Dante 4"
         ),
         identifiers={"it.iva": "02987650153"},
         bank=BankAccount(

@@ -47,6 +47,8 @@ plan. A lookup of an unknown code is also a :class:`LookupError`::
     ├── MissingDependencyError (ImportError) an optional package a feature needs
     └── NotAllowedError (PermissionError)    an actor whose role may not do this
 
+    MissingGlyphWarning (UserWarning)        a PDF printed U+FFFD for characters its font lacks
+
 Every class here is the only definition of that error: rooms import them from
 this module, never define their own.
 
@@ -81,6 +83,7 @@ __all__ = [
     "InvoicingError",
     "LeaseLostError",
     "MissingDependencyError",
+    "MissingGlyphWarning",
     "MoneyError",
     "NotAllowedError",
     "NotFoundError",
@@ -448,3 +451,11 @@ class NotAllowedError(BillkitError, PermissionError):
 
     def __reduce__(self) -> tuple[object, ...]:
         return (type(self), (self.role, self.action, self.allowed))
+
+
+class MissingGlyphWarning(UserWarning):
+    """A rendered PDF printed U+FFFD for characters its font has no glyph for.
+
+    The warning names the characters; register a font that has them
+    (:func:`billkit.invoicing.render.register_fonts`) to print them.
+    """

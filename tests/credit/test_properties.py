@@ -493,3 +493,33 @@ def test_entry_fast_paths_pass_only_what_the_checks_return_unchanged(value: obje
         assert not fast.is_text(value)
     else:
         assert entry.description == value
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.integers(0, 10**7), min_size=1, max_size=12),
+    st.sampled_from(["20%", "22%", "10%", "5%"]),
+    st.randoms(use_true_random=False),
+)
+def test_a_rows_tax_does_not_depend_on_the_order_of_the_rows(
+    rows: list[int], rate: str, rnd: Any
+) -> None:
+    """Issue 15: the same expenses, in any order, give each row the same tax."""
+    amounts = [Money(exact_decimal(u, 4), "RUB") for u in rows]
+    keys = list(range(len(amounts)))  # each row's identity (its time and id)
+    shuffled = list(zip(keys, amounts, strict=True))
+    rnd.shuffle(shuffled)
+    by_key = dict(zip(keys, tax_by_row(amounts, rate, keys=keys), strict=True))
+    again = tax_by_row([a for _, a in shuffled], rate, keys=[k for k, _ in shuffled])
+    assert {k: t for (k, _), t in zip(shuffled, again, strict=True)} == by_key
+    # and they still add up to the document's tax
+    r = Decimal(rate[:-1]) / 100
+    total = sum((a.amount for a in amounts), Decimal(0))
+    expected = (total * r / (1 + r)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    assert sum((t.amount for t in by_key.values()), Decimal(0)) == expected
+    # without keys, equal amounts get equal multisets and each amount its share
+    plain = tax_by_row(amounts, rate)
+    reordered = tax_by_row([a for _, a in shuffled], rate)
+    assert sorted(zip(amounts, plain, strict=True)) == sorted(
+        zip([a for _, a in shuffled], reordered, strict=True)
+    )

@@ -716,14 +716,15 @@ def test_reconciliation_statement() -> None:
     assert st.opening_balance == rub("-380.00")
     assert [(r.on, r.entry_kind, r.debit.amount, r.credit.amount) for r in st.rows] == [
         (date(2024, 2, 3), "top_up", Decimal("0"), Decimal("100.00")),
-        (date(2024, 2, 21), "charge", Decimal("22.4137"), Decimal("0")),
+        (date(2024, 2, 21), "charge", Decimal("22.41"), Decimal("0")),
         (date(2024, 2, 22), "bonus", Decimal("0"), Decimal("10.00")),
     ]
-    # -380 + 22.4137 - 110.00 = -467.5863: the prepayment the wallet holds
-    assert st.closing_balance == rub("-467.5863")
+    # -380 + 22.4137 - 110.00 = -467.5863: the prepayment the wallet holds,
+    # in whole kopecks -467.59 (the charge shows as -467.59 - (-380.00 + ...) = 22.41)
+    assert st.closing_balance == rub("-467.59")
     assert st.in_favour_of == "buyer"
     end = datetime(2024, 2, 29, 23, 59, 59, tzinfo=UTC)
-    assert st.closing_balance.amount == -ledger.balance("main", at=end).amount
+    assert st.closing_balance.amount == round(-ledger.balance("main", at=end).amount, 2)
     assert st.rows[0].reference == "pfx/5635"
     both = build_reconciliation(
         ledger,
@@ -760,8 +761,9 @@ def test_reconciliation_of_a_credit_line_shows_the_debt() -> None:
         period=Period(date(2024, 2, 1), date(2024, 3, 1)),
         issue_date=date(2024, 3, 1),
     )
-    # four charges bought on credit, nothing paid: the buyer owes 100.6565
-    assert st.debit_total == st.closing_balance == rub("100.6565")
+    # four charges bought on credit, nothing paid: the buyer owes 100.6565,
+    # 100.66 in whole kopecks
+    assert st.debit_total == st.closing_balance == rub("100.66")
     assert st.in_favour_of == "seller"
     assert ledger.balance("main") == rub("-100.6565")
 

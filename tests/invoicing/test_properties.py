@@ -26,7 +26,7 @@ from billkit.invoicing import (
     build_invoice,
     build_reconciliation,
 )
-from billkit.money import Money, RoundingPolicy
+from billkit.money import DEFAULT_ROUNDING, Money, RoundingPolicy
 from billkit.parties import Party
 from billkit.periods import Period
 from tests.strategies import exact_decimal
@@ -196,6 +196,13 @@ def test_reconciliation_closes_on_the_ledger_balance(
     start_moment = datetime.combine(period.start, datetime.min.time(), tzinfo=tz)
     end_moment = datetime.combine(period.end, datetime.min.time(), tzinfo=tz)
     tiny = timedelta(microseconds=1)
-    assert st_.opening_balance.amount == -ledger.balance("main", at=start_moment - tiny).amount
-    assert st_.closing_balance.amount == -ledger.balance("main", at=end_moment - tiny).amount
+    # whole kopecks: the balances are the ledger's, rounded half up (DEFAULT_ROUNDING)
+    cur = "RUB"
+    opening = -ledger.balance("main", at=start_moment - tiny).amount
+    closing = -ledger.balance("main", at=end_moment - tiny).amount
+    assert st_.opening_balance.amount == DEFAULT_ROUNDING.round_amount(opening, cur)
+    assert st_.closing_balance.amount == DEFAULT_ROUNDING.round_amount(closing, cur)
     assert all(row.on in period for row in st_.rows)
+    for row in st_.rows:  # every row in whole kopecks
+        assert row.debit.amount == row.debit.amount.quantize(Decimal("0.01"))
+        assert row.credit.amount == row.credit.amount.quantize(Decimal("0.01"))

@@ -116,7 +116,8 @@ def test_rate_rows_are_checked() -> None:
 
 def test_legal_notes_by_country_treatment_and_language() -> None:
     assert DEFAULT_TAXES.note("RU", "exempt", "ru") == "Без налога (НДС)"
-    assert "2006/112/EC" in DEFAULT_TAXES.note("IT", "reverse_charge", "en")
+    # Italy's own reverse charge (domestic) cites art. 17 c. 6 DPR 633/72
+    assert "art. 17(6) DPR 633/72" in DEFAULT_TAXES.note("IT", "reverse_charge", "en")
     assert DEFAULT_TAXES.note("IT", "reverse_charge", "it").startswith("Inversione contabile")
     assert DEFAULT_TAXES.note("UA", "zero_rated", "uk") == "ПДВ за ставкою 0%"
     # no Portuguese note: English

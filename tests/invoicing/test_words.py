@@ -72,7 +72,7 @@ def test_russian_words_for_a_feminine_currency_keep_millions_masculine() -> None
 
 def test_english() -> None:
     assert amount_in_words(Money("101.50", "USD"), "en") == "One hundred and one dollars 50 cents"
-    assert WORDS_LANGUAGES == ("en", "ru", "uk")
+    assert WORDS_LANGUAGES == ("en", "ru", "uk", "fa")
 
 
 def test_refusals() -> None:

@@ -244,12 +244,14 @@ def test_proforma_then_official_invoice_in_persian() -> None:
     )
     doc = to_render_document(invoice)
     assert doc.direction == "rtl"
-    assert ("national_code", "0012345679") in [(f.label, f.value) for f in doc.parties[1].fields]
+    # printed in Persian digits, as every number on the page
+    assert ("national_code", "۰۰۱۲۳۴۵۶۷۹") in [(f.label, f.value) for f in doc.parties[1].fields]
     assert ("basis", "پیش‌فاکتور شماره PF-118 مورخ ۱۴۰۵/۰۱/۰۱") in [
         (f.label, f.value) for f in doc.fields
     ]
     assert doc.parties[0].lines == ("تهران، ولیعصر",)  # Persian comma between address parts
-    assert doc.amount_in_words is None  # the amount in words is for Russian and Ukrainian
+    # 49 500 000 rials in Persian words (num2words writes the number, billkit names the rial)
+    assert doc.amount_in_words == "چهل و نه میلیون و پانصد هزار ریال"
     # 45 000 000 + 10 % = 49 500 000 rials
     assert "۴۹٬۵۰۰٬۰۰۰\xa0ریال" in render_html(invoice)
 
@@ -276,7 +278,9 @@ def test_reverse_charge_lines_print_their_treatment() -> None:
     )
     doc = to_render_document(invoice)
     assert doc.table is not None
-    assert doc.table.rows[0][5] == Label("reverse_charge")
+    assert doc.table is not None
+    rate = [c.label for c in doc.table.columns].index("tax_rate")
+    assert doc.table.rows[0][rate] == Label("reverse_charge")
     assert [(t.rate, t.label) for t in doc.tax_summary] == [(None, "reverse_charge")]
     text = text_of(invoice)
     assert "1 Growth plan 1 249.00 Reverse charge 249.00" in text
@@ -317,13 +321,18 @@ def test_a_reconciliation_statement_from_the_documented_example() -> None:
     doc = to_render_document(statement)
     assert doc.number == "Черновик"  # a draft has no number yet
     assert doc.table is not None
-    assert [c.carry for c in doc.table.columns] == [False, False, True, True]
-    assert doc.table.head_rows == ((date(2024, 2, 1), Label("opening_balance"), rub("0.00"), None),)
+    # two sides: the seller's columns carried, the buyer's left to fill in
+    assert [c.carry for c in doc.table.columns] == [False, False, True, True, False, False]
+    assert doc.table.head_rows == (
+        (date(2024, 2, 1), Label("opening_balance"), rub("0.00"), None, None, None),
+    )
     assert doc.table.foot_rows[-1] == (
         date(2024, 2, 29),
         Label("closing_balance"),
         None,
         rub("77.5863"),
+        None,
+        None,
     )
     text = text_of(statement)
     for expected in (
@@ -333,10 +342,15 @@ def test_a_reconciliation_statement_from_the_documented_example() -> None:
         "21.02.2024 BACKUP-1000 22,4137",
         "Обороты за период 22,4137 100,00",
         "29.02.2024 Сальдо конечное 77,5863",
-        "Сальдо в пользу ИП Иванов Иван Иванович",
-        "Сальдо конечное -77,5863 ₽",
+        # the closing balance once, with its date, amount and whom it favours
+        "На 29.02.2024 задолженность в пользу ИП Иванов Иван Иванович составляет 77,5863 ₽.",
     ):
         assert expected in text, expected
+    assert "-77,5863" not in text  # never a negative figure that reads like an amount due
+    squashed = "".join(text.split())  # the column headers wrap
+    for header in ("Продавец:дебет", "Продавец:кредит", "Покупатель:дебет", "Покупатель:кредит"):
+        assert header in squashed
+    assert text.count("77,5863 ₽") == 1
 
 
 def test_anything_else_is_refused() -> None:

@@ -107,7 +107,10 @@ def test_dates_numbers_percentages_and_periods() -> None:
     assert ru.percent(Decimal("0.22")) == "22\xa0%"
     assert Formatter("it", "EUR").percent(Decimal("0.039")) == "3,9%"
     assert Formatter("fa", "IRR").percent(Decimal("0.10")) == "۱۰٪"
-    assert Formatter("en", "EUR").short_date(date(2026, 3, 5)) == "3/5/2026"
+    # bare English: a month name, read the same in the US and in Europe (issue 15);
+    # a territory keeps its own form
+    assert Formatter("en", "EUR").short_date(date(2026, 3, 5)) == "5 Mar 2026"
+    assert Formatter("en_US", "USD").short_date(date(2026, 3, 5)) == "3/5/2026"
 
 
 # ------------------------------------------------------------- against babel

@@ -116,7 +116,8 @@ def test_persian_is_shaped_right_to_left_with_persian_digits_and_jalali_dates() 
     assert drawn("صفحه ۱ از ۱") in text
     # dates are Solar Hijri: due 2026-03-15 = 24 Esfand 1404; the period is 1404/12/10 - 1405/01/11
     assert drawn("۲۴ اسفند ۱۴۰۴") in text
-    assert drawn("۱۴۰۴/۱۲/۱۰ – ۱۴۰۵/۰۱/۱۱") in text
+    # the period reads from its start (on the right) "تا" (to) its end
+    assert drawn("۱۴۰۴/۱۲/۱۰ تا ۱۴۰۵/۰۱/۱۱") in text
     # the heading's words are joined letters, drawn right to left
     assert drawn("صورتحساب شماره\xa0INV-2026-0042").replace("\xa0", " ") in text
     assert "ﺻﻮﺭﺗﺤﺴﺎﺏ"[::-1] in text  # "invoice", shaped and reversed for drawing

@@ -9,6 +9,7 @@ and the tax included in each expense row of a document.
 from __future__ import annotations
 
 import decimal
+import itertools
 from collections.abc import Callable, Iterable, Sequence
 from datetime import tzinfo
 from decimal import Decimal
@@ -114,7 +115,11 @@ def _getter(name: str, tz: tzinfo) -> Callable[[Entry], str]:
 
 
 def tax_by_row(
-    amounts: Sequence[Money], rate: object, rounding: RoundingPolicy = DEFAULT_ROUNDING
+    amounts: Sequence[Money],
+    rate: object,
+    rounding: RoundingPolicy = DEFAULT_ROUNDING,
+    *,
+    keys: Sequence[Any] | None = None,
 ) -> list[Money]:
     """The tax included in each row of one document, adding up to the
     document's tax.
@@ -134,6 +139,20 @@ def tax_by_row(
     >>> rub = lambda a: Money(a, "RUB")
     >>> tax_by_row([rub("22.4137"), rub("34.4827"), rub("22.4137"), rub("21.3464")], "20%")
     [Money('3.74', 'RUB'), Money('5.75', 'RUB'), Money('3.73', 'RUB'), Money('3.56', 'RUB')]
+
+    A row's tax never depends on the order the rows are given in. Without
+    ``keys``, ties of the largest remainder go to the larger amount (equal
+    amounts get equal shares, whichever way round). With ``keys`` (one
+    sortable key per row, such as its time and id), the tax is rounded as a
+    running total in key order: each row's tax is the step between the
+    rounded running totals of the rows' exact taxes (the last is the
+    document's tax), so every row keeps its tax however the rows are sorted. The provider's rows, keyed oldest first
+    (4835 ... 4839): shares 3.5577, 3.7356, 5.7471, 3.7356 run to 3.5577,
+    7.2933, 13.0404, 16.7760, rounded 3.56, 7.29, 13.04, 16.78:
+
+    >>> tax_by_row([rub("22.4137"), rub("34.4827"), rub("22.4137"), rub("21.3464")], "20%",
+    ...            keys=["4839", "4837", "4836", "4835"])
+    [Money('3.74', 'RUB'), Money('5.75', 'RUB'), Money('3.73', 'RUB'), Money('3.56', 'RUB')]
     """
     rows = list(amounts)
     if not rows:
@@ -152,4 +171,26 @@ def tax_by_row(
         tax = rounding.round_amount(total * r / (1 + r), currency)
         if not total:
             return [Money(rounding.round_amount(_ZERO, currency), currency) for _ in rows]
-        return allocate(Money(tax, currency), [row.amount for row in rows], rounding)
+        if keys is not None:
+            order_keys = list(keys)
+            if len(order_keys) != len(rows):
+                raise CreditError("keys", order_keys, f"one key per row ({len(rows)})")
+            order = sorted(range(len(rows)), key=lambda i: order_keys[i])
+            if any(order_keys[a] == order_keys[b] for a, b in itertools.pairwise(order)):
+                raise CreditError("keys", order_keys, "distinct keys")
+            result: list[Money] = [Money(_ZERO, currency)] * len(rows)
+            running = _ZERO
+            before = _ZERO
+            for i in order:
+                running += rows[i].amount * r / (1 + r)  # the row's exact tax
+                after = rounding.round_amount(running, currency)
+                result[i] = Money(after - before, currency)
+                before = after
+            return result
+        # ties go to the larger amount, so equal rows get equal shares in any order
+        order = sorted(range(len(rows)), key=lambda i: -rows[i].amount)
+        parts = allocate(Money(tax, currency), [rows[i].amount for i in order], rounding)
+        result = [Money(_ZERO, currency)] * len(rows)
+        for i, part in zip(order, parts, strict=True):
+            result[i] = part
+        return result

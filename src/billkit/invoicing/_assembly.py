@@ -14,7 +14,7 @@ from moneyed import Currency, Money
 from billkit import _checks as checks
 from billkit.errors import InvoicingError
 from billkit.invoicing.documents import DocumentLine, PaymentDetails, TaxGroup, Totals, _Billed
-from billkit.invoicing.items import Item, _fmt, _pct
+from billkit.invoicing.items import Item, _fmt
 from billkit.invoicing.tax import TaxRounding, TaxTreatment, compute_taxes
 from billkit.invoicing.terms import DocumentTerms, due_date
 from billkit.money import CONTEXT, RoundingPolicy, allocate
@@ -130,7 +130,25 @@ def _price(
                 period=item.period,
             )
         )
-    groups = _group(lines, cur, lambda t: taxes.note(country, t, language))
+    buyer_country = terms.buyer.country
+    untaxed = sum(
+        (a.amount for a, k in zip(amounts, keys, strict=True) if k[2] in _BOLLO_TREATMENTS),
+        _ZERO,
+    )
+
+    def note(t: TaxTreatment) -> str:
+        text = taxes.note(country, t, language)
+        if country != "IT":
+            return text
+        if t is TaxTreatment.REVERSE_CHARGE and buyer_country != "IT" and buyer_country in _EU:
+            # intra-EU services cite the Directive; a domestic reverse charge
+            # (art. 17 c. 6 DPR 633/72) keeps the table's note
+            return _IT_INTRA_EU.get(language, _IT_INTRA_EU["en"])
+        if t in _BOLLO_TREATMENTS and cur.code == "EUR" and untaxed > _BOLLO_THRESHOLD:
+            text = f"{text} {_BOLLO.get(language, _BOLLO['en'])}".strip()
+        return text
+
+    groups = _group(lines, cur, note)
     periods = {item.period for item in rows}
     return _Priced(
         lines=tuple(lines),
@@ -196,6 +214,56 @@ def _payment(value: PaymentDetails | None, seller: Party) -> PaymentDetails | No
     return PaymentDetails(bank=seller.bank) if seller.bank is not None else None
 
 
+# Italy: a reverse charge on services to a business elsewhere in the EU cites
+# art. 7-ter DPR 633/72 and art. 196 of Directive 2006/112/EC; an invoice
+# without VAT above EUR 77.47 bears the EUR 2.00 stamp duty (imposta di bollo,
+# art. 13 of the tariff of DPR 642/72), paid virtually (D.M. 17 June 2014).
+_EU: Final = frozenset(
+    [
+        "AT",
+        "BE",
+        "BG",
+        "CY",
+        "CZ",
+        "DE",
+        "DK",
+        "EE",
+        "ES",
+        "FI",
+        "FR",
+        "GR",
+        "HR",
+        "HU",
+        "IE",
+        "IT",
+        "LT",
+        "LU",
+        "LV",
+        "MT",
+        "NL",
+        "PL",
+        "PT",
+        "RO",
+        "SE",
+        "SI",
+        "SK",
+    ]
+)
+_IT_INTRA_EU: Final = {
+    "en": "Reverse charge: VAT to be accounted for by the customer (art. 7-ter DPR 633/72,"
+    " art. 196 Directive 2006/112/EC).",
+    "it": "Inversione contabile: IVA a carico del committente (art. 7-ter DPR 633/72,"
+    " art. 196 Direttiva 2006/112/CE)",
+}
+_BOLLO_TREATMENTS: Final = frozenset(
+    {TaxTreatment.EXEMPT, TaxTreatment.ZERO_RATED, TaxTreatment.NOT_SUBJECT}
+)
+_BOLLO_THRESHOLD: Final = Decimal("77.47")
+_BOLLO: Final = {
+    "en": "Stamp duty of EUR 2.00 paid virtually (D.M. 17 June 2014).",
+    "it": "Imposta di bollo di € 2,00 assolta in modo virtuale ai sensi del D.M. 17 giugno 2014.",
+}
+
 _PARTIAL: Final = {
     "en": "Partial credit of {kind} {number}",
     "ru": "Частичный возврат по документу № {number}",
@@ -258,6 +326,9 @@ def _credit_amount(
     text = description or _PARTIAL.get(language, _PARTIAL["en"]).format(
         kind=type(original).__name__.lower(), number=original.number
     )
+    from billkit.invoicing._explain import Explainer  # babel loads with the first such line
+
+    explainer = Explainer(locale, cur.code)
     made: list[DocumentLine] = []
     for key, part in zip(keys, parts, strict=True):
         if not part.amount:
@@ -279,9 +350,7 @@ def _credit_amount(
                 gross=part,
                 tax_category=key[0],
                 treatment=key[2],
-                explanation=(
-                    f"{_fmt(part.amount)} of {_fmt(gross_left)} {cur.code} left at {_pct(key[1])}%",
-                ),
+                explanation=(explainer.left(part.amount, gross_left, key[1]),),
             )
         )
     return made

@@ -521,9 +521,10 @@ class ReconciliationRow:
         checks.same_currency("credit", self.credit, self.debit.currency, error=InvoicingError)
         if self.debit.amount < 0 or self.credit.amount < 0:
             raise InvoicingError("debit", (self.debit, self.credit), "amounts of zero or more")
-        if bool(self.debit.amount) == bool(self.credit.amount):
+        if self.debit.amount and self.credit.amount:
+            # both zero is allowed: a charge of less than half a kopeck, in whole kopecks
             raise InvoicingError(
-                "debit", (self.debit, self.credit), "exactly one of debit and credit above zero"
+                "debit", (self.debit, self.credit), "at most one of debit and credit above zero"
             )
 
 

@@ -10,7 +10,7 @@ ledger's expense rows into items whose amounts add up to their rounded total.
 from __future__ import annotations
 
 import decimal
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import ClassVar, Final
 
@@ -101,6 +101,8 @@ def items_from_quote(
     tax_category: str = "standard",
     treatment: TaxTreatment | str = TaxTreatment.STANDARD,
     drop_zero: bool = False,
+    locale: str | None = None,
+    names: Mapping[str, Mapping[str, str]] | None = None,
 ) -> tuple[Item, ...]:
     """A quote's lines as items, each with its explanation and the quote's period.
 
@@ -128,6 +130,25 @@ def items_from_quote(
         ('base fee: 1 x 300.00 = 300.00',)
     Promotional emails 1501 0.125 187.63
         ('4001 - 2500 included = 1501', 'per unit: 1501 x 0.125 = 187.625')
+
+    With ``locale`` (the document's), the explanations use the label catalog's
+    words and the locale's numbers, with no trailing zero beyond the minor
+    unit, and each line is named in that language: ``names`` maps a charge
+    code (``"base"`` for the base fee) to its name per language; a
+    line with neither such a name nor a description of its own is refused,
+    rather than printing its code.
+
+    >>> [(i.description, i.explanation) for i in items_from_quote(
+    ...     q, locale="uk_UA", names={"base": {"uk": "Email Start, березень"},
+    ...                               "emails": {"uk": "Розсилки"}})]  # doctest: +NORMALIZE_WHITESPACE
+    [('Email Start, березень', ('абонентська плата: 1 × 300,00 = 300,00',)),
+     ('Розсилки', ('4\xa0001 − 2\xa0500 включено = 1\xa0501', 'за одиницю: 1\xa0501 × 0,125 = 187,625'))]
+    >>> bare = Plan(code="api", name="API", currency="UAH",
+    ...             charges=[Charge(code="calls", metric="calls", model=PerUnit(unit_price=Money("0.01", "UAH")))])
+    >>> items_from_quote(quote(bare, {"calls": 5}, q.period), locale="uk")
+    Traceback (most recent call last):
+    ...
+    billkit.errors.InvoicingError: names['calls']['uk'] = None: expected a name for charge 'calls' in uk (it has no description to print)
     """
     discounted: dict[str, tuple[Money, Money]] = {}
     if isinstance(quote, DiscountedQuote):
@@ -139,22 +160,62 @@ def items_from_quote(
     else:
         raise InvoicingError("quote", quote, "a Quote or a DiscountedQuote")
     checks.flag("drop_zero", drop_zero, error=InvoicingError)
+    explainer = None
+    language = ""
+    if locale is not None:
+        from billkit.invoicing._explain import Explainer
+        from billkit.invoicing.render.model import LANGUAGES
+
+        checks.locale("locale", locale, error=InvoicingError)
+        language = locale.replace("-", "_").split("_")[0].lower()
+        if language not in LANGUAGES:
+            raise InvoicingError("locale", locale, f"a locale of one of {', '.join(LANGUAGES)}")
+        explainer = Explainer(locale, base.currency.code)
+    if names is not None and not isinstance(names, Mapping):
+        raise InvoicingError("names", names, "a mapping of charge code -> {language: name}")
+    table: Mapping[str, Mapping[str, str]] = names or {}
     items = []
     for line in base.lines:
         amount = line.amount
         explanation: list[str] = []
-        if line.included:
-            explanation.append(
-                f"{_fmt(line.quantity)} - {_fmt(line.included)} included = {_fmt(line.billable)}"
-            )
-        if line.breakdown.note:
-            explanation.append(line.breakdown.note)
-        explanation.extend(str(step) for step in line.steps)
+        description = line.description
+        if explainer is not None:
+            per_code = table.get(line.code, {})
+            if not isinstance(per_code, Mapping):
+                raise InvoicingError(
+                    f"names[{line.code!r}]", per_code, "a mapping of language -> name"
+                )
+            name = per_code.get(language)
+            if name is not None:
+                description = checks.text(
+                    f"names[{line.code!r}][{language!r}]", name, error=InvoicingError
+                )
+            elif line.description == line.code:
+                raise InvoicingError(
+                    f"names[{line.code!r}][{language!r}]",
+                    None,
+                    f"a name for charge {line.code!r} in {language} (it has no description to print)",
+                )
+            if line.included:
+                explanation.append(explainer.included(line.quantity, line.included, line.billable))
+            if line.breakdown.note:
+                explanation.append(explainer.note(line.breakdown.note))
+            explanation.extend(explainer.step(step) for step in line.steps)
+        else:
+            if line.included:
+                explanation.append(
+                    f"{_fmt(line.quantity)} - {_fmt(line.included)} included = {_fmt(line.billable)}"
+                )
+            if line.breakdown.note:
+                explanation.append(line.breakdown.note)
+            explanation.extend(str(step) for step in line.steps)
         if line.code in discounted:
             amount, discount = discounted[line.code]
             if discount.amount:
                 explanation.append(
-                    f"discount -{_fmt(discount.amount)}: {_fmt(line.amount.amount)} -> "
+                    explainer.discount(discount, line.amount, amount)
+                    if explainer is not None
+                    else f"discount -{_fmt(discount.amount)}: {_fmt(line.amount.amount)} -> "
                     f"{_fmt(amount.amount)}"
                 )
         if drop_zero and not amount.amount:
@@ -172,7 +233,7 @@ def items_from_quote(
             unit_price = None
         items.append(
             Item(
-                description=line.description,
+                description=description,
                 quantity=quantity,
                 unit_price=unit_price,
                 amount=amount,

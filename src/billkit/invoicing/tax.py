@@ -379,15 +379,16 @@ _DEFAULT_NOTES: Final[dict[_NoteKey, str]] = {
     ("*", TaxTreatment.EXEMPT, "fa"): "معاف از مالیات بر ارزش افزوده",
     ("*", TaxTreatment.REVERSE_CHARGE, "fa"): "مالیات بر ارزش افزوده بر عهده خریدار",
     ("*", TaxTreatment.NOT_SUBJECT, "fa"): "خارج از شمول مالیات بر ارزش افزوده",
-    # Country-specific wording: the EU VAT Directive's mention for intra-EU
-    # B2B services (art. 196 and 226(11a) of Directive 2006/112/EC), Italy's
-    # exempt supplies (art. 10 DPR 633/1972) and Russia's required
-    # "Без налога (НДС)" (art. 168(5) of the Tax Code).
+    # Country-specific wording: Italy's domestic reverse charge (art. 17 c. 6
+    # DPR 633/72; services to a business elsewhere in the EU cite art. 196 of
+    # Directive 2006/112/EC instead, see invoicing._assembly), Italy's exempt
+    # supplies (art. 10 DPR 633/1972) and Russia's required "Без налога (НДС)"
+    # (art. 168(5) of the Tax Code).
     ("IT", TaxTreatment.REVERSE_CHARGE, "en"): (
-        "Reverse charge: VAT to be accounted for by the customer (art. 196 Directive 2006/112/EC)."
+        "Reverse charge: VAT to be accounted for by the customer (art. 17(6) DPR 633/72)."
     ),
     ("IT", TaxTreatment.REVERSE_CHARGE, "it"): (
-        "Inversione contabile: IVA a carico del committente (art. 196 Direttiva 2006/112/CE)"
+        "Inversione contabile: IVA a carico del committente (art. 17, c. 6, DPR 633/72)"
     ),
     ("IT", TaxTreatment.EXEMPT, "it"): "Operazione esente IVA (art. 10 DPR 633/1972)",
     ("RU", TaxTreatment.EXEMPT, "ru"): "Без налога (НДС)",

@@ -34,12 +34,14 @@ from billkit.money import CONTEXT, minor_units
 
 __all__ = ["WORDS_LANGUAGES", "amount_in_words"]
 
-WORDS_LANGUAGES: Final = ("en", "ru", "uk")
+WORDS_LANGUAGES: Final = ("en", "ru", "uk", "fa")
 """The languages :func:`amount_in_words` writes.
 
 >>> WORDS_LANGUAGES
-('en', 'ru', 'uk')
+('en', 'ru', 'uk', 'fa')
 """
+
+_PERSIAN_UNITS: Final = {"IRR": "ریال"}
 
 _RU_FEMININE_SLIP: Final = re.compile(r"\b(одна|две) (миллион|миллиард|триллион)")
 _RU_MASCULINE: Final = {"одна": "один", "две": "два"}
@@ -57,7 +59,7 @@ def _num2words() -> object:
 def amount_in_words(
     amount: Money, language: str, *, minor_in_words: bool = False, capitalize: bool = True
 ) -> str:
-    """``amount`` in words in ``language`` (``'ru'``, ``'uk'`` or ``'en'``).
+    """``amount`` in words in ``language`` (``'ru'``, ``'uk'``, ``'en'`` or ``'fa'``).
 
     The whole units are written in words with the currency's name, the minor
     units in digits with theirs (the usual style of Russian and Ukrainian
@@ -72,6 +74,8 @@ def amount_in_words(
     'Дві гривні 02 копійки'
     >>> amount_in_words(Money("101.50", "USD"), "en", capitalize=False)
     'one hundred and one dollars 50 cents'
+    >>> amount_in_words(Money("1250000", "IRR"), "fa")
+    'یک میلیون و دویست و پنجاه هزار ریال'
     >>> amount_in_words(Money("10.005", "RUB"), "ru")
     Traceback (most recent call last):
     ...
@@ -87,6 +91,8 @@ def amount_in_words(
     if not value.is_finite() or value < 0:
         raise InvoicingError("amount", amount, "an amount of zero or more")
     code = amount.currency.code
+    if language == "fa":
+        return _persian(amount, value, code)
     if minor_units(code) != 2:
         raise InvoicingError(
             "amount", amount, "an amount in a currency with two decimal places (kopecks, cents)"
@@ -114,3 +120,19 @@ def amount_in_words(
     if capitalize:
         text = text[:1].upper() + text[1:]
     return text
+
+
+def _persian(amount: Money, value: Decimal, code: str) -> str:
+    """Persian words for a whole number of rials.
+
+    num2words's Persian currency words name tomans; billkit writes the number
+    in words and names the rial itself.
+    """
+    unit = _PERSIAN_UNITS.get(code)
+    if unit is None:
+        raise InvoicingError("amount", amount, "an amount in IRR for Persian words")
+    if value != value.to_integral_value():
+        raise InvoicingError("amount", amount, "a whole number of rials")
+    convert = _num2words()
+    text = str(convert(int(value), lang="fa"))  # type: ignore[operator]
+    return f"{text} {unit}"

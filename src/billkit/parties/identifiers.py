@@ -162,6 +162,103 @@ def _check_iran_national_id(field: str, value: str) -> str:
     return number
 
 
+_IRAN_LEGAL_WEIGHTS: Final = (29, 27, 23, 19, 17, 29, 27, 23, 19, 17)
+
+
+def _check_iran_legal_id(field: str, value: str) -> str:
+    """Iranian legal-entity national ID (shenase-ye melli), 11 digits, the last
+    a check digit, as the Organisation for Registration of Deeds publishes
+    it: with ``d`` the tenth digit plus 2, ``s`` the sum of (each of the first
+    ten digits + ``d``) times 29, 27, 23, 19, 17, 29, 27, 23, 19, 17, and
+    ``r = s mod 11`` (10 counts as 0), the check digit is ``r``."""
+    number = _digits(field, value, (11,), "an Iranian legal-entity national ID")
+    if len(set(number)) == 1:
+        raise IdentifierError(
+            field, value, "an Iranian legal-entity national ID (not 11 equal digits)"
+        )
+    d = int(number[9]) + 2
+    r = sum((int(c) + d) * w for c, w in zip(number[:10], _IRAN_LEGAL_WEIGHTS, strict=True)) % 11
+    check = 0 if r == 10 else r
+    if int(number[10]) != check:
+        raise IdentifierError(
+            field,
+            value,
+            f"an Iranian legal-entity national ID whose check digit matches (expected {check})",
+        )
+    return number
+
+
+def _check_iran_economic_code(field: str, value: str) -> str:
+    """Iranian economic code (kod-e eghtesadi). Since 1397 (2018) it is the
+    national ID: 11 digits (a legal entity) or the 10-digit national code (a
+    person), each checked as such; older codes have 12 digits and no
+    published check digit."""
+    number = _digits(field, value, (10, 11, 12), "an Iranian economic code")
+    if len(number) == 10:
+        return _check_iran_national_id(field, value)
+    if len(number) == 11:
+        return _check_iran_legal_id(field, value)
+    return number
+
+
+def _check_iran_postal_code(field: str, value: str) -> str:
+    """Iranian postal code: 10 digits with no check digit; none starts with 0
+    and ten equal digits are never issued."""
+    number = _digits(field, value, (10,), "an Iranian postal code")
+    if number[0] == "0" or len(set(number)) == 1:
+        raise IdentifierError(
+            field, value, "an Iranian postal code (not starting with 0, not ten equal digits)"
+        )
+    return number
+
+
+def _check_ua_ipn(field: str, value: str) -> str:
+    """Ukrainian VAT payer's individual tax number (ІПН платника ПДВ): 12
+    digits. No check digit is published for it, so only its form is checked."""
+    return _digits(field, value, (12,), "a Ukrainian VAT payer's number (ІПН)")
+
+
+_IBAN: Final = re.compile(r"[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}")
+_IBAN_LENGTHS: Final = {"IR": 26}  # Sheba: IR, 2 check digits, 22 digits
+
+
+def _check_iban(field: str, value: str) -> str:
+    """IBAN (ISO 13616): two letters, two check digits, the account (BBAN).
+    The check: move the first four characters to the end, replace each
+    letter by 10..35, and the number mod 97 must be 1. An Iranian Sheba
+    number is IR + 24 digits; other countries' lengths and formats come from
+    python-stdnum's registry. The message says which part failed."""
+    compact = value.replace(" ", "").replace("-", "").upper()
+    if not _IBAN.fullmatch(compact):
+        raise IdentifierError(
+            field, value, "an IBAN: 2 letters, 2 check digits, then 11 to 30 letters or digits"
+        )
+    country = compact[:2]
+    length = _IBAN_LENGTHS.get(country)
+    if length is not None and (len(compact) != length or not compact[4:].isdigit()):
+        raise IdentifierError(
+            field, value, f"an IBAN of {country}: {length} characters, all digits after {country}"
+        )
+    remainder = int("".join(str(int(c, 36)) for c in compact[4:] + compact[:4])) % 97
+    if remainder != 1:
+        raise IdentifierError(
+            field,
+            value,
+            f"an IBAN whose check digits match (ISO 13616 mod 97 gives {remainder}, not 1)",
+        )
+    if length is None:
+        from stdnum import iban
+        from stdnum.exceptions import ValidationError
+
+        try:
+            iban.validate(compact)
+        except ValidationError:
+            raise IdentifierError(
+                field, value, f"an IBAN whose length and bank part fit {country}'s format"
+            ) from None
+    return compact
+
+
 IDENTIFIER_SCHEMES: Final[Mapping[str, IdentifierScheme]] = checks.FrozenMap(
     {
         scheme.code: scheme
@@ -247,11 +344,39 @@ IDENTIFIER_SCHEMES: Final[Mapping[str, IdentifierScheme]] = checks.FrozenMap(
                 validate=_check_iran_national_id,
             ),
             IdentifierScheme(
+                code="ir.legal_id",
+                label="National ID",
+                country="IR",
+                description="Iranian legal-entity national ID (shenase-ye melli, 11 digits)",
+                validate=_check_iran_legal_id,
+            ),
+            IdentifierScheme(
+                code="ir.economic_code",
+                label="Economic code",
+                country="IR",
+                description="Iranian economic code (kod-e eghtesadi)",
+                validate=_check_iran_economic_code,
+            ),
+            IdentifierScheme(
+                code="ir.postal_code",
+                label="Postal code",
+                country="IR",
+                description="Iranian postal code (10 digits)",
+                validate=_check_iran_postal_code,
+            ),
+            IdentifierScheme(
+                code="ua.ipn",
+                label="IPN",
+                country="UA",
+                description="Ukrainian VAT payer's individual tax number (ІПН, 12 digits)",
+                validate=_check_ua_ipn,
+            ),
+            IdentifierScheme(
                 code="iban",
                 label="IBAN",
                 country="",
-                description="International bank account number",
-                validate=_stdnum_check("stdnum.iban", "an IBAN whose check digits match"),
+                description="International bank account number (ISO 13616), Sheba in Iran",
+                validate=_check_iban,
             ),
             IdentifierScheme(
                 code="swift",
@@ -266,7 +391,7 @@ IDENTIFIER_SCHEMES: Final[Mapping[str, IdentifierScheme]] = checks.FrozenMap(
 """Every identifier scheme billkit checks, by code.
 
 >>> sorted(IDENTIFIER_SCHEMES)
-['eu.vat', 'iban', 'ir.national_id', 'it.cf', 'it.iva', 'ru.bik', 'ru.inn', 'ru.kpp', 'ru.ogrn', 'swift', 'ua.edrpou', 'ua.rntrc']
+['eu.vat', 'iban', 'ir.economic_code', 'ir.legal_id', 'ir.national_id', 'ir.postal_code', 'it.cf', 'it.iva', 'ru.bik', 'ru.inn', 'ru.kpp', 'ru.ogrn', 'swift', 'ua.edrpou', 'ua.ipn', 'ua.rntrc']
 """
 
 
@@ -280,6 +405,12 @@ def validate_identifier(scheme: str, value: str, *, field: str | None = None) ->
     '304500116000157'
     >>> validate_identifier("ir.national_id", "0499370899")
     '0499370899'
+    >>> validate_identifier("iban", "IR06 2960 0000 0010 0324 2000 01")  # a Sheba number
+    'IR062960000000100324200001'
+    >>> validate_identifier("iban", "IR072960000000100324200001")
+    Traceback (most recent call last):
+    ...
+    billkit.errors.IdentifierError: iban = 'IR072960000000100324200001': expected an IBAN whose check digits match (ISO 13616 mod 97 gives 2, not 1)
     >>> validate_identifier("ru.kpp", "7736 01 001")
     '773601001'
     >>> validate_identifier("ua.edrpou", "32855968")

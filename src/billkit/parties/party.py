@@ -141,6 +141,9 @@ class Passport:
     birth_date: date | None = attrs.field(default=None, converter=checks.DAY)
     registration_city: str = attrs.field(default="", converter=checks.TRIMMED_TEXT)
     registration_address: str = attrs.field(default="", converter=checks.TRIMMED_TEXT)
+    on_documents: bool = attrs.field(default=False, converter=checks.FLAG)
+    """Print the passport on invoices, acts and statements (personal data they
+    do not need: off unless you opt in)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -181,7 +184,9 @@ class Party:
     :data:`IDENTIFIER_SCHEMES`) to its value; each is checked, and a Russian
     INN, OGRN and KPP must fit the kind of party (a 10-digit INN and 13-digit
     OGRN for a legal entity, a 12-digit INN and 15-digit OGRNIP otherwise,
-    a KPP for legal entities only).
+    a KPP for legal entities only). ``accountant`` signs Russian and
+    Ukrainian invoices beside the ``director``; ``name_genitive`` is the name
+    as a sentence needs it after "в пользу" ("ИП Иванова Ивана Ивановича").
 
     >>> ip = Party(kind="sole_proprietor", country="RU", name="ИП Иванов Иван Иванович",
     ...            identifiers={"ru.inn": "500100732259", "ru.ogrn": "304500116000157"})
@@ -209,6 +214,8 @@ class Party:
     bank: BankAccount | None = attrs.field(default=None, converter=checks.INSTANCE)
     director: Signatory | None = attrs.field(default=None, converter=checks.INSTANCE)
     passport: Passport | None = attrs.field(default=None, converter=checks.INSTANCE)
+    accountant: Signatory | None = attrs.field(default=None, converter=checks.INSTANCE)
+    name_genitive: str = attrs.field(default="", converter=checks.TRIMMED_TEXT)
 
     def __attrs_post_init__(self) -> None:
         legal = self.kind is PartyKind.LEGAL_ENTITY

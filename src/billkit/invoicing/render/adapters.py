@@ -18,12 +18,23 @@ draw. Choices made here, for every document:
   running total from page to page;
 * totals are net / VAT / total due for prices excluding tax, and total /
   "including VAT" / total due for prices including it (the Russian layout);
-* Russian and Ukrainian invoices, proformas, credit-limit statements and acts
-  print the total in words (via :mod:`billkit.invoicing.words` when it is
-  installed); acts and reconciliation statements get signature lines;
-* a reconciliation statement prints its opening balance first, then each
-  dated debit and credit (debit and credit columns carried from page to
-  page), the turnover and the closing balance, and whom the balance favours.
+* Russian, Ukrainian and Persian invoices, proformas, credit-limit
+  statements and acts print the total in words (via
+  :mod:`billkit.invoicing.words`; without num2words building one raises
+  ``MissingDependencyError`` rather than leave it out); acts and
+  reconciliation statements get signature lines;
+* a reconciliation statement has two sides: the seller's debit and credit
+  columns (carried from page to page) and the buyer's, left to fill in; it
+  prints the opening balance first, then each dated debit and credit, the
+  turnover and the closing balance, which one sentence states once with its
+  date, amount and in whose favour (the party's ``name_genitive`` if given);
+* Russian invoices carry "Всего наименований N, на сумму X" and the
+  signature lines of the director and chief accountant (or of the sole
+  proprietor), Ukrainian ones "Виписав(ла)", Persian ones the seller's stamp
+  and signature; acts state the services' count and sum and the acceptance
+  clause; a line with no unit shows "усл." on Russian and Ukrainian documents
+  (other languages drop an empty unit column); a passport prints only with
+  ``Passport(on_documents=True)``.
 """
 
 from __future__ import annotations
@@ -61,6 +72,10 @@ _SCHEMES = {
     "it.cf": "codice_fiscale",
     "eu.vat": "vat_number",
     "ir.national_id": "national_code",
+    "ir.legal_id": "national_id",
+    "ir.economic_code": "economic_code",
+    "ir.postal_code": "postal_code",
+    "ua.ipn": "ipn",
     "iban": "iban",
     "swift": "swift",
 }
@@ -73,7 +88,7 @@ _INVOICE_TITLES = {
     "credit_limit_statement": "statement",
 }
 
-_WORDS_LANGUAGES = frozenset({"ru", "uk"})
+_WORDS_LANGUAGES = frozenset({"ru", "uk", "fa"})
 _WORDS_KINDS = frozenset({"invoice", "proforma", "act"})
 
 
@@ -141,21 +156,27 @@ def _number(document: Any, ctx: _Context) -> str:
     return number if number is not None else ctx.label("draft")
 
 
-def _party(party: Any, role: str, ctx: _Context, *, bank: bool) -> PartyBlock:
+def _party(party: Any, role: str, ctx: _Context, *, bank: bool, abroad: bool = False) -> PartyBlock:
     lines: list[str] = []
     fields: list[Field] = []
     if party.legal_address is not None and _address(party.legal_address, ctx):
-        lines.append(_address(party.legal_address, ctx))
+        lines.append(_address(party.legal_address, ctx, country=abroad))
     if party.actual_address is not None and _address(party.actual_address, ctx):
-        fields.append(Field(label="actual_address", value=_address(party.actual_address, ctx)))
+        actual = _address(party.actual_address, ctx, country=abroad)
+        fields.append(Field(label="actual_address", value=actual))
     for ident in party.identifiers:
         key = _SCHEMES.get(ident.scheme, ident.label)
         if key == "ogrn" and len(ident.value) == 15:
             key = "ogrnip"
         if key == "national_code" and party.kind.value == "legal_entity":
             key = "national_id"
-        fields.append(Field(label=key, value=ident.value))
-    if party.passport is not None and party.passport.number:
+        value = ident.value
+        if key == "partita_iva" and ctx.language != "it":
+            value = f"IT{value}"  # a VAT ID abroad carries its country prefix
+        if ctx.language == "fa" and value.isdigit():
+            value = ctx.fmt.digits(value)  # Persian digits, as the page prints numbers
+        fields.append(Field(label=key, value=value))
+    if party.passport is not None and party.passport.number and party.passport.on_documents:
         p = party.passport
         parts = [p.number, p.issued_by, ctx.fmt.short_date(p.issued_on) if p.issued_on else ""]
         fields.append(Field(label="passport", value=", ".join(x for x in parts if x)))
@@ -179,9 +200,19 @@ def _signature(role: str, party: Any, ctx: _Context) -> str:
     return f"{ctx.label(role)}: {who}"
 
 
-def _address(address: Any, ctx: _Context) -> str:
-    parts = (address.postal_code, address.region, address.city, address.street)
+def _address(address: Any, ctx: _Context, *, country: bool = False) -> str:
+    """An address as its country writes it; with ``country``, the country's name
+    in the document's language (a document between two countries)."""
     separator = "، " if ctx.language == "fa" else ", "
+    if address.country == "IT":  # Via Dante 4, 20121 Milano (MI)
+        town = " ".join(p for p in (address.postal_code, address.city) if p)
+        if address.region:
+            town = f"{town} ({address.region})".strip()
+        parts: tuple[str, ...] = (address.street, town)
+    else:
+        parts = (address.postal_code, address.region, address.city, address.street)
+    if country:
+        parts = (*parts, ctx.fmt.locale.territories.get(address.country, address.country))
     return separator.join(p for p in parts if p)
 
 
@@ -198,15 +229,34 @@ def _bank(bank: Any) -> list[Field]:
     return [Field(label=key, value=value) for key, value in pairs if value]
 
 
-def _words(money: Money, language: str) -> str | None:
-    """The amount in words, or None when the optional num2words is not installed."""
-    from billkit.errors import MissingDependencyError
+def _words(money: Money, language: str) -> str:
+    """The amount in words; a ``MissingDependencyError`` without num2words.
+
+    A Russian, Ukrainian or Iranian invoice or act needs it: a document built
+    without it would be silently incomplete, so it is never left out.
+    """
     from billkit.invoicing.words import amount_in_words
 
-    try:
-        return amount_in_words(money, language)
-    except MissingDependencyError:  # the "words" extra is optional
-        return None
+    return amount_in_words(money, language)
+
+
+def _invoice_signatures(seller: Any, ctx: _Context) -> tuple[str, ...]:
+    """The signature lines a Russian, Ukrainian or Iranian invoice carries."""
+    if ctx.language == "ru":
+        if seller.kind.value == "legal_entity":
+            director = seller.director.name if seller.director is not None else ""
+            accountant = seller.accountant.name if seller.accountant is not None else director
+            return (
+                f"{ctx.label('director')}: {director}".rstrip(": "),
+                f"{ctx.label('accountant')}: {accountant}".rstrip(": "),
+            )
+        return (f"{ctx.label('entrepreneur')}: {seller.name}",)
+    if ctx.language == "uk":
+        who = seller.director.name if seller.director is not None else seller.name
+        return (f"{ctx.label('issued_by_signature')}: {who}",)
+    if ctx.language == "fa":
+        return (_signature("seller", seller, ctx),)
+    return ()
 
 
 def _treatment_label(treatment: Any) -> str | None:
@@ -250,9 +300,10 @@ def _billed(doc: Any) -> RenderDocument:
     if seller_bank is None and payable:
         seller_bank = doc.seller.bank
     roles = ("executor", "customer") if kind == "act" else ("seller", "buyer")
+    abroad = doc.seller.country != doc.buyer.country
     parties = [
-        _party(doc.seller, roles[0], ctx, bank=seller_bank is None),
-        _party(doc.buyer, roles[1], ctx, bank=True),
+        _party(doc.seller, roles[0], ctx, bank=seller_bank is None, abroad=abroad),
+        _party(doc.buyer, roles[1], ctx, bank=True, abroad=abroad),
     ]
 
     inclusive = bool(doc.prices_include_tax)
@@ -271,6 +322,9 @@ def _billed(doc: Any) -> RenderDocument:
     columns.append(
         Column(label="amount" if inclusive or not taxed else "net", kind="money", carry=True)
     )
+    unit_default = ctx.label("unit_service") if ctx.language in ("ru", "uk") else ""
+    if not unit_default and not any(line.unit for line in doc.lines):
+        columns.remove(columns[3])  # no line has a unit: no empty column
     rows: list[list[Value]] = []
     for line in doc.lines:
         text = line.description
@@ -278,7 +332,10 @@ def _billed(doc: Any) -> RenderDocument:
             text += f" ({ctx.fmt.period(line.period)})"
         if line.explanation:
             text += "\n" + "\n".join(line.explanation)
-        row: list[Value] = [line.position, text, line.quantity, line.unit, line.unit_price]
+        row: list[Value] = [line.position, text, line.quantity]
+        if len(columns) > 4 and columns[3].label == "unit":
+            row.append(line.unit or unit_default)
+        row.append(line.unit_price)
         if taxed:
             label = _treatment_label(line.treatment)
             row.append(Label(label) if label else line.tax_rate)
@@ -324,6 +381,16 @@ def _billed(doc: Any) -> RenderDocument:
     words = None
     if ctx.language in _WORDS_LANGUAGES and kind in _WORDS_KINDS:
         words = _words(totals.gross, ctx.language)
+    summary: list[str] = []
+    if kind in ("invoice", "proforma", "act") and ctx.language in ("ru", "uk"):
+        key = "act_summary" if kind == "act" else "items_summary"
+        summary.append(
+            ctx.label(key).format(
+                count=ctx.fmt.number(len(doc.lines)), amount=ctx.fmt.money(totals.gross)
+            )
+        )
+    if kind == "act":
+        summary.append(ctx.label("act_acceptance"))
 
     payment_fields: list[Field] = []
     notes = list(doc.notes_with_legal)
@@ -336,11 +403,14 @@ def _billed(doc: Any) -> RenderDocument:
             payment_fields.append(Field(label="reference", value=payment.reference))
         if payment.instructions:
             notes.insert(0, payment.instructions)
-    signatures = (
-        (_signature("executor", doc.seller, ctx), _signature("customer", doc.buyer, ctx))
-        if kind == "act"
-        else ()
-    )
+    signatures: tuple[str, ...] = ()
+    if kind == "act":
+        signatures = (
+            _signature("executor", doc.seller, ctx),
+            _signature("customer", doc.buyer, ctx),
+        )
+    elif kind in ("invoice", "proforma"):
+        signatures = _invoice_signatures(doc.seller, ctx)
 
     return RenderDocument(
         kind=title_key,
@@ -354,6 +424,7 @@ def _billed(doc: Any) -> RenderDocument:
         tax_summary=tax_rows,
         totals=total_rows,
         amount_in_words=words,
+        summary=summary,
         payment=payment_fields,
         notes=notes,
         signatures=signatures,
@@ -371,34 +442,52 @@ def _sides(amount: Money) -> tuple[Money | None, Money | None]:
 
 def _reconciliation(doc: Any) -> RenderDocument:
     ctx = _Context(doc)
+    # two sides: the seller's figures, and the buyer's columns to fill in
     columns = [
         Column(label="date", kind="date"),
         Column(label="document"),
-        Column(label="debit", kind="money", carry=True),
-        Column(label="credit", kind="money", carry=True),
+        Column(label="seller_debit", kind="money", carry=True),
+        Column(label="seller_credit", kind="money", carry=True),
+        Column(label="buyer_debit", kind="money"),
+        Column(label="buyer_credit", kind="money"),
     ]
     rows: list[list[Value]] = []
     for row in doc.rows:
         text = f"{row.description} ({row.reference})" if row.reference else row.description
         debit = row.debit if row.debit.amount else None
         credit = row.credit if row.credit.amount else None
-        rows.append([row.on, text, debit, credit])
+        rows.append([row.on, text, debit, credit, None, None])
     opening = _sides(doc.opening_balance)
     closing = _sides(doc.closing_balance)
+    last_day = doc.period.end - timedelta(days=1)
     table = LineTable(
         columns=columns,
         rows=rows,
-        head_rows=[[doc.period.start, Label("opening_balance"), *opening]],
+        head_rows=[[doc.period.start, Label("opening_balance"), *opening, None, None]],
         foot_rows=[
-            [None, Label("turnover"), doc.debit_total, doc.credit_total],
-            [doc.period.end - timedelta(days=1), Label("closing_balance"), *closing],
+            [None, Label("turnover"), doc.debit_total, doc.credit_total, None, None],
+            [last_day, Label("closing_balance"), *closing, None, None],
         ],
     )
-    notes = list(doc.notes)
+    # the closing balance, stated once: its date, amount and in whose favour
     favour = doc.in_favour_of
+    day = ctx.fmt.short_date(last_day)
     if favour:
         party = doc.seller if favour == "seller" else doc.buyer
-        notes.insert(0, ctx.label("in_favour_of").format(party=party.name))
+        amount = Money(abs(doc.closing_balance.amount), doc.currency)
+        sentence = ctx.label("balance_owed").format(
+            date=day, party=party.name_genitive or party.name, amount=ctx.fmt.money(amount)
+        )
+    else:
+        sentence = ctx.label("balance_nil").format(date=day)
+    signatures = [_signature("seller", doc.seller, ctx), _signature("buyer", doc.buyer, ctx)]
+    if ctx.language in ("ru", "uk"):
+        for role, party in (("seller", doc.seller), ("buyer", doc.buyer)):
+            if party.kind.value == "legal_entity":
+                who = party.accountant.name if party.accountant is not None else ""
+                signatures.append(
+                    f"{ctx.label(role)}, {ctx.label('accountant').lower()}: {who}".rstrip(": ")
+                )
     return RenderDocument(
         kind="reconciliation",
         number=_number(doc, ctx),
@@ -411,7 +500,7 @@ def _reconciliation(doc: Any) -> RenderDocument:
             _party(doc.buyer, "buyer", ctx, bank=False),
         ],
         table=table,
-        totals=[TotalRow(label="closing_balance", amount=doc.closing_balance, strong=True)],
-        notes=notes,
-        signatures=(_signature("seller", doc.seller, ctx), _signature("buyer", doc.buyer, ctx)),
+        summary=[sentence],
+        notes=list(doc.notes),
+        signatures=signatures,
     )

@@ -59,6 +59,7 @@ _PERSIAN_DIGITS: Final = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 _FRACTION = re.compile(r"0(\.0+)?")
 _QUOTED = re.compile(r"'([^']*)'")
 _ONE_DAY: Final = timedelta(days=1)
+_EN_GB: Final = Locale.parse("en_GB")
 
 
 def _unquote(text: str) -> str:
@@ -125,7 +126,13 @@ class Formatter:
     """
 
     def __init__(
-        self, locale: str, currency: str, *, digits: str = "locale", calendar: str = "locale"
+        self,
+        locale: str,
+        currency: str,
+        *,
+        digits: str = "locale",
+        calendar: str = "locale",
+        money_unit: str = "currency",
     ) -> None:
         self.locale = Locale.parse(locale)
         self.language = self.locale.language
@@ -136,11 +143,16 @@ class Formatter:
         loc = self.locale
         group = get_group_symbol(loc, numbering_system=numbering)
         decimal = get_decimal_symbol(loc, numbering_system=numbering)
+        self._group, self._decimal_symbol = group, decimal
         # babel keeps the pattern's '%' whatever the numbering system; Persian
         # digits come with CLDR's Persian percent sign (٪).
         percent = loc.number_symbols["arabext"]["percentSign"] if self.native_digits else "%"
         self.currency = currency
         self.symbol = get_currency_symbol(currency, loc)
+        # tomans: an Iranian rial amount divided by ten, chosen explicitly
+        self.toman = money_unit == "toman" and currency == "IRR"
+        if self.toman:
+            self.symbol = "تومان" if persian else "toman"
         self._min_digits = get_currency_precision(currency)
         self._iso_digits = minor_units(currency)
         # Iranian documents write the number, then the currency (see the module notes)
@@ -152,15 +164,22 @@ class Formatter:
         self._decimal = _Pattern(decimal_pattern, group, decimal, self.symbol, percent)
         self._percent = _Pattern(percent_pattern, group, decimal, self.symbol, percent)
         self._dates: dict[tuple[date, bool], str] = {}
+        self._ambiguous = self.language == "en" and self.locale.territory is None
 
     @staticmethod
     @functools.lru_cache(maxsize=64)
-    def cached(locale: str, currency: str, digits: str, calendar: str) -> Formatter:
+    def cached(
+        locale: str, currency: str, digits: str, calendar: str, money_unit: str = "currency"
+    ) -> Formatter:
         """A shared formatter: building one parses babel's locale data."""
-        return Formatter(locale, currency, digits=digits, calendar=calendar)
+        return Formatter(locale, currency, digits=digits, calendar=calendar, money_unit=money_unit)
 
     def _digits(self, text: str) -> str:
         return text.translate(_PERSIAN_DIGITS) if self.native_digits else text
+
+    def digits(self, text: str) -> str:
+        """``text`` with Persian digits on a Persian page (unless ``digits="latin"``)."""
+        return self._digits(text)
 
     def money_digits(self, amount: Decimal) -> int:
         """Decimals shown for ``amount``: at least the currency's, never fewer than it has.
@@ -180,14 +199,30 @@ class Formatter:
             return self._min_digits
         return max(natural, self._min_digits, self._iso_digits)
 
+    def _unit(self, money: Money | Decimal) -> Decimal:
+        amount = money.amount if isinstance(money, Money) else money
+        return amount.scaleb(-1, CONTEXT) if self.toman else amount
+
     def money(self, money: Money | Decimal) -> str:
         """An amount with its currency, as the locale writes it (``€1,234.50``)."""
-        amount = money.amount if isinstance(money, Money) else money
+        amount = self._unit(money)
         return self._digits(self._currency.apply(amount, self.money_digits(amount)))
+
+    def rials(self, money: Money | Decimal) -> str:
+        """An amount in rials, whatever the unit shown (for the total in tomans)."""
+        amount = money.amount if isinstance(money, Money) else money
+        pattern = _Pattern(
+            "#,##0.00\xa0¤",
+            self._group,
+            self._decimal_symbol,
+            "ریال" if self.language == "fa" else "IRR",
+            "%",
+        )
+        return self._digits(pattern.apply(amount, self.money_digits(amount)))
 
     def amount(self, money: Money | Decimal) -> str:
         """An amount without its currency, for table cells (``1 234,50``)."""
-        amount = money.amount if isinstance(money, Money) else money
+        amount = self._unit(money)
         return self._digits(self._decimal.apply(amount, self.money_digits(amount)))
 
     def number(self, value: Decimal | int) -> str:
@@ -219,6 +254,10 @@ class Formatter:
                 found = _jalali(day, long)
             elif long:
                 found = format_date(day, "long", locale=self.locale)
+            elif self._ambiguous:
+                # bare English: neither 3/1/2026 (US) nor 01/03/2026 (UK) reads the
+                # same everywhere; "1 Mar 2026" does
+                found = format_skeleton("yMMMd", day, locale=_EN_GB)
             else:
                 found = format_skeleton("yMMdd", day, locale=self.locale)
             found = self._digits(found)
@@ -226,8 +265,15 @@ class Formatter:
         return found
 
     def period(self, period: Period) -> str:
-        """A half-open period as its first and last day: ``01.03.2026 – 31.03.2026``."""
-        return f"{self.short_date(period.start)} – {self.short_date(period.end - _ONE_DAY)}"
+        """A half-open period as its first and last day: ``01.03.2026 – 31.03.2026``.
+
+        Persian joins them with "تا" (to): a word, so the period reads from
+        its start, on the right, to its end in any right-to-left layout.
+        """
+        start, last = self.short_date(period.start), self.short_date(period.end - _ONE_DAY)
+        if self.language == "fa":
+            return f"{start} تا {last}"
+        return f"{start} – {last}"
 
     def label(self, key: str) -> str:
         """A label in the document's language (a non-key prints as written)."""

@@ -32,8 +32,12 @@ from billkit.errors import InvoicingError
 from billkit.invoicing.render.fmt import Formatter
 from billkit.invoicing.render.model import Field, RenderDocument
 from billkit.invoicing.render.options import DEFAULT_OPTIONS, RenderOptions
+from billkit.invoicing.render.text import printable
 
 __all__ = ["render_html"]
+
+# no letter (no strong bidi character), at least one Latin digit
+_LATIN_NUMBER = re.compile(r"[^\w]*[0-9][\W0-9_]*")
 
 _STYLE = """
 .bk-doc{font-family:%(font)s;color:#1c1f24;font-size:13px;line-height:1.45;max-width:820px;
@@ -43,25 +47,29 @@ margin:0 auto;padding:24px}
 margin:0 0 6px;padding-bottom:3px;border-bottom:1.5px solid %(accent)s}
 .bk-doc h3{color:%(accent)s;font-size:13px;margin:18px 0 6px;border-bottom:1px solid #c8ccd6}
 .bk-head{display:flex;justify-content:space-between;gap:16px}
+.bk-head>div{min-width:0}
 .bk-logo{max-width:200px;max-height:72px}
-.bk-doc dl{display:grid;grid-template-columns:max-content auto;gap:1px 10px;margin:0}
+.bk-doc dl{display:grid;grid-template-columns:fit-content(45%%) minmax(0,1fr);gap:1px 10px;margin:0}
 .bk-doc dt{color:#666c75}
 .bk-doc dd{margin:0}
-.bk-parties{display:grid;grid-template-columns:1fr 1fr;gap:20px;margin:18px 0}
+.bk-parties{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:20px;margin:18px 0}
 .bk-name{font-weight:bold;margin:0 0 2px}
 .bk-party p{margin:0}
-.bk-doc table{border-collapse:collapse;width:100%%;margin:12px 0}
+.bk-doc table{border-collapse:collapse;margin:12px 0}
+.bk-doc table.bk-lines{width:100%%}
 .bk-doc th{background:%(tint)s;text-align:start;font-size:11px;padding:5px 6px;
 border-bottom:1.5px solid %(accent)s}
 .bk-doc td{padding:5px 6px;border-bottom:1px solid #c8ccd6;vertical-align:top}
 .bk-doc td,.bk-doc dd,.bk-doc p,.bk-doc h1,.bk-doc small{unicode-bidi:plaintext;text-align:left}
+.bk-doc td,.bk-doc dd,.bk-doc p,.bk-doc h1{overflow-wrap:anywhere;white-space:pre-line}
+.bk-doc th,.bk-doc dt{overflow-wrap:break-word}
 .bk-doc[dir=rtl] td,.bk-doc[dir=rtl] dd,.bk-doc[dir=rtl] p,.bk-doc[dir=rtl] h1{text-align:right}
-.bk-doc .num{text-align:right;white-space:nowrap}
-.bk-doc .date{text-align:center;white-space:nowrap}
+.bk-doc .num{text-align:right;white-space:nowrap;overflow-wrap:normal}
+.bk-doc .date{text-align:center;white-space:nowrap;overflow-wrap:normal}
 .bk-doc tr.bk-strong td{font-weight:bold}
 .bk-doc thead{display:table-header-group}
-.bk-side{width:auto;margin-inline-start:auto}
-.bk-totals{margin-inline-start:auto;width:auto}
+.bk-doc table.bk-side{margin-inline-start:auto}
+.bk-doc table.bk-totals{margin-inline-start:auto}
 .bk-totals td{border:0;padding:2px 6px}
 .bk-totals th{background:none;border:0;font-weight:normal;text-align:end;font-size:13px;padding:2px 6px}
 .bk-totals tr.bk-strong th,.bk-totals tr.bk-strong td{font-weight:bold;font-size:15px;
@@ -70,6 +78,11 @@ border-top:1.5px solid %(accent)s}
 .bk-sign div{border-bottom:1px solid #1c1f24;height:36px;width:80%%}
 .bk-sign small{color:#666c75}
 """
+
+
+def _e(text: str) -> str:
+    """Text as it prints (see :func:`printable`), escaped for HTML."""
+    return escape(printable(text))
 
 
 def _tint(hex_colour: str, tint: float) -> str:
@@ -81,11 +94,26 @@ class _Writer:
     def __init__(self, doc: RenderDocument, options: RenderOptions) -> None:
         self.doc = doc
         self.options = options
-        self.fmt = Formatter.cached(doc.locale, doc.currency, options.digits, options.calendar)
+        self.fmt = Formatter.cached(
+            doc.locale, doc.currency, options.digits, options.calendar, options.money_unit
+        )
         self.out: list[str] = []
+        self.rtl = doc.direction == "rtl"
+
+    def t(self, text: str) -> str:
+        """Text as it prints, escaped.
+
+        On a right-to-left page a text with no letter but Latin digits (a
+        phone number, an account number) is isolated left to right, or it
+        would print ``+7 495`` as ``495 7+``.
+        """
+        clean = _e(text)
+        if self.rtl and _LATIN_NUMBER.fullmatch(clean):
+            return f'<bdi dir="ltr">{clean}</bdi>'
+        return clean
 
     def label(self, key: str) -> str:
-        return escape(self.fmt.label(key))
+        return self.t(self.fmt.label(key))
 
     def fields(self, fields: Iterable[Any], *, long: bool = False) -> None:
         items = list(fields)
@@ -94,7 +122,7 @@ class _Writer:
         w = self.out.append
         w("<dl>")
         for f in items:
-            value = escape(self.fmt.value(f.value, long=long))
+            value = self.t(self.fmt.value(f.value, long=long))
             w(f"<dt>{self.label(f.label)}</dt><dd>{value}</dd>")
         w("</dl>")
 
@@ -107,7 +135,7 @@ class _Writer:
         w(f'<article class="bk-doc" lang="{escape(doc.locale.replace("_", "-"))}" ')
         w(f'dir="{doc.direction}">')
         w('<div class="bk-head"><div>')
-        w(f"<h1>{escape(heading)}</h1>")
+        w(f"<h1>{self.t(heading)}</h1>")
         fields: list[Any] = list(doc.fields)
         if "{date}" not in fmt.label("heading"):
             fields.insert(0, Field(label="issue_date", value=doc.issue_date))
@@ -122,9 +150,9 @@ class _Writer:
             w('<section class="bk-parties">')
             for party in doc.parties:
                 w(f'<div class="bk-party"><h2>{self.label(party.role)}</h2>')
-                w(f'<p class="bk-name">{escape(party.name)}</p>')
+                w(f'<p class="bk-name">{self.t(party.name)}</p>')
                 for line in party.lines:
-                    w(f"<p>{escape(line)}</p>")
+                    w(f"<p>{self.t(line)}</p>")
                 self.fields(party.fields)
                 w("</div>")
             w("</section>")
@@ -132,15 +160,17 @@ class _Writer:
             self.table()
         self.tax_summary()
         self.totals()
+        for sentence in doc.summary:
+            w(f'<p class="bk-summary">{self.t(sentence)}</p>')
         if doc.amount_in_words:
-            w(f"<p><b>{self.label('amount_in_words')}:</b> {escape(doc.amount_in_words)}</p>")
+            w(f"<p><b>{self.label('amount_in_words')}:</b> {self.t(doc.amount_in_words)}</p>")
         if doc.payment:
             w(f"<h3>{self.label('payment_details')}</h3>")
             self.fields(doc.payment)
         if doc.notes:
             w(f"<h3>{self.label('notes')}</h3>")
             for note in doc.notes:
-                w(f"<p>{escape(note)}</p>".replace("\n", "<br>"))
+                w(f"<p>{self.t(note)}</p>".replace("\n", "<br>"))
         if doc.signatures:
             w('<section class="bk-signs">')
             for role in doc.signatures:
@@ -161,7 +191,7 @@ class _Writer:
             label = fmt.label(column.label)
             if column.kind == "money":
                 label = fmt.label("with_currency").format(label=label, currency=fmt.symbol)
-            w(f"<th{cls}>{escape(label)}</th>")
+            w(f"<th{cls}>{self.t(label)}</th>")
         w("</tr></thead>")
 
         def rows(rows: Sequence[Sequence[Any]], strong: bool) -> None:
@@ -169,7 +199,7 @@ class _Writer:
             for row in rows:
                 w(tr)
                 for value, kind, cls in zip(row, kinds, classes, strict=True):
-                    w(f"<td{cls}>{escape(fmt.value(value, cell=kind))}</td>")
+                    w(f"<td{cls}>{self.t(fmt.value(value, cell=kind))}</td>")
                 w("</tr>")
 
         w("<tbody>")
@@ -198,9 +228,9 @@ class _Writer:
                 label = fmt.label("tax_rate_row").format(rate=fmt.percent(row.rate))
             else:
                 label = fmt.label("no_tax")
-            w(f"<tr><td>{escape(label)}</td>")
+            w(f"<tr><td>{self.t(label)}</td>")
             for money in (row.net, row.tax, row.gross):
-                w(f'<td class="num">{escape(fmt.amount(money))}</td>')
+                w(f'<td class="num">{self.t(fmt.amount(money))}</td>')
             w("</tr>")
         w("</tbody></table>")
 
@@ -211,8 +241,11 @@ class _Writer:
         w('<table class="bk-totals"><tbody>')
         for row in self.doc.totals:
             tr = '<tr class="bk-strong">' if row.strong else "<tr>"
-            money = escape(self.fmt.money(row.amount))
+            money = self.t(self.fmt.money(row.amount))
             w(f'{tr}<th>{self.label(row.label)}</th><td class="num">{money}</td></tr>')
+            if row.strong and self.fmt.toman:  # the total due also in rials
+                rials = self.t(self.fmt.rials(row.amount))
+                w(f'<tr><th></th><td class="num">({rials})</td></tr>')
         w("</tbody></table>")
 
 
@@ -250,7 +283,7 @@ def render_html(
     if fragment:
         return f"<div><style>{style}</style>{body}</div>"
     lang = escape(doc.locale.replace("_", "-"))
-    title = escape(f"{doc.title or _Writer(doc, options).fmt.label(doc.kind)} {doc.number}")
+    title = _e(f"{doc.title or _Writer(doc, options).fmt.label(doc.kind)} {doc.number}")
     return (
         f'<!DOCTYPE html>\n<html lang="{lang}" dir="{doc.direction}">'
         f'<head><meta charset="utf-8"><title>{title}</title>'

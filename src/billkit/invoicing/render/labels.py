@@ -202,6 +202,7 @@ _ROWS: dict[str, tuple[str, str, str, str, str]] = {
         "Codice nazionale",
         "کد ملی",
     ),
+    "ipn": ("VAT payer number (IPN)", "ИНН плательщика НДС", "ІПН", "IPN", "IPN"),
     "economic_code": (
         "Economic code",
         "Экономический код",
@@ -421,7 +422,154 @@ _ROWS: dict[str, tuple[str, str, str, str, str]] = {
         "اطلاعات پرداخت",
     ),
     "notes": ("Notes", "Примечания", "Примітки", "Note", "توضیحات"),
-    "signature": ("signature", "подпись", "підпис", "firma", "امضا"),
+    "signature": ("signature", "подпись", "підпис", "firma", "مهر و امضا"),
+    # customary sentences and signatures (issue 15)
+    "items_summary": (
+        "{count} items, total {amount}",
+        "Всего наименований {count}, на сумму {amount}",
+        "Всього найменувань {count}, на суму {amount}",
+        "Righe: {count}, per un totale di {amount}",
+        "تعداد ردیف‌ها: {count}، به مبلغ {amount}",
+    ),
+    "act_summary": (
+        "{count} services rendered, total {amount}",
+        "Всего оказано услуг {count}, на сумму {amount}",
+        "Всього надано послуг {count}, на суму {amount}",
+        "Servizi prestati: {count}, per un totale di {amount}",
+        "تعداد خدمات ارائه‌شده: {count}، به مبلغ {amount}",
+    ),
+    "act_acceptance": (
+        "The services above were rendered in full and on time. The customer has no claims"
+        " as to their scope, quality or timing.",
+        "Вышеперечисленные услуги выполнены полностью и в срок. Заказчик претензий по"
+        " объёму, качеству и срокам оказания услуг не имеет.",
+        "Вищезазначені послуги надані повністю і в строк. Замовник претензій щодо обсягу,"
+        " якості та строків надання послуг не має.",
+        "I servizi sopra elencati sono stati prestati integralmente e nei termini. Il"
+        " committente non ha contestazioni su quantità, qualità e tempi.",
+        "خدمات فوق به‌طور کامل و در موعد مقرر ارائه شد. کارفرما درباره حجم، کیفیت و"
+        " زمان ارائه خدمات ادعایی ندارد.",
+    ),
+    "entrepreneur": (
+        "Sole proprietor",
+        "Индивидуальный предприниматель",
+        "Фізична особа-підприємець",
+        "Titolare",
+        "صاحب کسب‌وکار",
+    ),
+    "issued_by_signature": ("Issued by", "Выписал(а)", "Виписав(ла)", "Emesso da", "صادرکننده"),
+    "unit_service": ("service", "усл.", "посл.", "servizio", "خدمت"),
+    "balance_owed": (
+        "As of {date}, the balance in favour of {party} is {amount}.",
+        "На {date} задолженность в пользу {party} составляет {amount}.",
+        "Станом на {date} заборгованість на користь {party} становить {amount}.",
+        "Al {date} il saldo a favore di {party} è di {amount}.",
+        "در تاریخ {date} مانده به نفع {party} مبلغ {amount} است.",
+    ),
+    "balance_nil": (
+        "As of {date}, neither party owes the other.",
+        "На {date} задолженность отсутствует.",
+        "Станом на {date} заборгованість відсутня.",
+        "Al {date} non risultano debiti tra le parti.",
+        "در تاریخ {date} هیچ‌یک از طرفین بدهی ندارد.",
+    ),
+    "seller_records": (
+        "Seller's records",
+        "По данным продавца",
+        "За даними продавця",
+        "Dati del venditore",
+        "طبق دفاتر فروشنده",
+    ),
+    "buyer_records": (
+        "Buyer's records",
+        "По данным покупателя",
+        "За даними покупця",
+        "Dati dell'acquirente",
+        "طبق دفاتر خریدار",
+    ),
+    "seller_debit": (
+        "Seller: debit",
+        "Продавец: дебет",
+        "Продавець: дебет",
+        "Venditore: dare",
+        "فروشنده: بدهکار",
+    ),
+    "seller_credit": (
+        "Seller: credit",
+        "Продавец: кредит",
+        "Продавець: кредит",
+        "Venditore: avere",
+        "فروشنده: بستانکار",
+    ),
+    "buyer_debit": (
+        "Buyer: debit",
+        "Покупатель: дебет",
+        "Покупець: дебет",
+        "Acquirente: dare",
+        "خریدار: بدهکار",
+    ),
+    "buyer_credit": (
+        "Buyer: credit",
+        "Покупатель: кредит",
+        "Покупець: кредит",
+        "Acquirente: avere",
+        "خریدار: بستانکار",
+    ),
+    # explanation lines of items built from quotes (billkit.invoicing.items)
+    "explain_included": (
+        "{quantity} − {included} included = {billable}",
+        "{quantity} − {included} включено = {billable}",
+        "{quantity} − {included} включено = {billable}",
+        "{quantity} − {included} inclusi = {billable}",
+        "{quantity} − {included} رایگان = {billable}",
+    ),
+    "explain_step": ("{label}: {units} × {price} = {amount}",) * 5,
+    "explain_step_fee": ("{label}: {units} × {price} + {fee} = {amount}",) * 5,
+    "explain_base_fee": (
+        "base fee",
+        "абонентская плата",
+        "абонентська плата",
+        "canone",
+        "هزینه ثابت",
+    ),
+    "explain_per_unit": ("per unit", "за единицу", "за одиницю", "per unità", "هر واحد"),
+    "explain_flat": ("flat", "фиксированно", "фіксовано", "importo fisso", "مبلغ ثابت"),
+    "explain_tier": ("tier {n}", "ступень {n}", "рівень {n}", "scaglione {n}", "پله {n}"),
+    "explain_packages": (
+        "{n} packages of {size}",
+        "пакетов по {size}: {n}",
+        "пакетів по {size}: {n}",
+        "{n} pacchetti da {size}",
+        "{n} بسته {size}تایی",
+    ),
+    "explain_percent_events": (
+        "{pct} of {n} events",
+        "{pct} от {n} операций",
+        "{pct} від {n} операцій",
+        "{pct} di {n} eventi",
+        "{pct} از {n} رویداد",
+    ),
+    "explain_free_units": (
+        "{n} free units",
+        "бесплатно единиц: {n}",
+        "безкоштовно одиниць: {n}",
+        "{n} unità gratuite",
+        "{n} واحد رایگان",
+    ),
+    "explain_discount": (
+        "discount −{discount}: {before} → {after}",
+        "скидка −{discount}: {before} → {after}",
+        "знижка −{discount}: {before} → {after}",
+        "sconto −{discount}: {before} → {after}",
+        "تخفیف −{discount}: {before} → {after}",
+    ),
+    "explain_left": (
+        "{part} of {left} {currency} left at {rate}",
+        "{part} из {left} {currency} остатка по ставке {rate}",
+        "{part} з {left} {currency} залишку за ставкою {rate}",
+        "{part} su {left} {currency} residui al {rate}",
+        "{part} از {left} {currency} باقی‌مانده با نرخ {rate}",
+    ),
 }
 
 _INDEX = {lang: i for i, lang in enumerate(LANGUAGES)}

@@ -360,6 +360,8 @@ class RenderDocument:
     its default title; ``title`` overrides it. ``fields`` print under the
     title (due date, period, contract, the invoice a credit note corrects);
     ``parties`` side by side; then the ``table``, ``tax_summary``, ``totals``,
+    the ``summary`` sentences ("Всего наименований 2, на сумму 1 500,00 ₽", an
+    act's acceptance clause, a statement's closing balance),
     ``amount_in_words``, ``payment`` details, ``notes`` and one signature line
     per entry of ``signatures`` (label keys such as ``"executor"``).
 
@@ -393,6 +395,7 @@ class RenderDocument:
         converter=checks.TUPLE,
     )
     amount_in_words: str | None = attrs.field(default=None, converter=checks.TEXT)
+    summary: tuple[str, ...] = attrs.field(default=(), converter=checks.TUPLE)
     payment: tuple[Field, ...] = attrs.field(
         default=(),
         converter=checks.TUPLE,

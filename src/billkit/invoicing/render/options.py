@@ -49,6 +49,12 @@ def _calendar(value: object) -> Literal["locale", "gregorian"]:
     raise InvoicingError("options.calendar", value, "one of 'locale', 'gregorian'")
 
 
+def _unit(value: object) -> Literal["currency", "toman"]:
+    if value == "currency" or value == "toman":
+        return value
+    raise InvoicingError("options.money_unit", value, "'currency' or 'toman'")
+
+
 def _family(value: object) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvoicingError("options.fonts", value, "the name of a registered font family")
@@ -76,6 +82,10 @@ class RenderOptions:
     ``calendar="gregorian"`` keep babel's Latin digits and the Gregorian
     calendar instead. Other languages ignore both.
 
+    ``money_unit="toman"`` shows Iranian rial amounts in tomans (one toman is
+    ten rials), as Iranian shops price, with the total due also in rials; it
+    is never chosen for you, and amounts in other currencies are unchanged.
+
     >>> RenderOptions(digits="latin").digits
     'latin'
     >>> RenderOptions(logo=b"GIF89a")
@@ -89,6 +99,7 @@ class RenderOptions:
     accent: str = attrs.field(default="#1f3a5f", converter=_accent)
     digits: Literal["locale", "latin"] = attrs.field(default="locale", converter=_digits)
     calendar: Literal["locale", "gregorian"] = attrs.field(default="locale", converter=_calendar)
+    money_unit: Literal["currency", "toman"] = attrs.field(default="currency", converter=_unit)
 
 
 DEFAULT_OPTIONS = RenderOptions()

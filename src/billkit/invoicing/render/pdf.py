@@ -38,18 +38,20 @@ from __future__ import annotations
 
 import io
 import os
+import warnings
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, Final
 
 from moneyed import Money
 
-from billkit.errors import InvoicingError
+from billkit.errors import InvoicingError, MissingGlyphWarning
 from billkit.invoicing.render.fmt import Formatter
 from billkit.invoicing.render.fonts import family_fonts
 from billkit.invoicing.render.model import Column, Field, LineTable, RenderDocument, Value
 from billkit.invoicing.render.options import DEFAULT_OPTIONS, RenderOptions
 from billkit.invoicing.render.shaping import has_rtl, shape, visual, wrap
+from billkit.invoicing.render.text import REPLACEMENT, printable
 
 __all__ = ["render_pdf", "write_pdf"]
 
@@ -108,10 +110,14 @@ class _Layout:
         self.options = options
         self.canvas = canvas
         self.rtl = doc.direction == "rtl"
-        self.fmt = Formatter.cached(doc.locale, doc.currency, options.digits, options.calendar)
+        self.fmt = Formatter.cached(
+            doc.locale, doc.currency, options.digits, options.calendar, options.money_unit
+        )
         regular, bold = family_fonts(options.fonts)
         self.fonts = (regular, bold)
         self._widths = (regular.stringWidth, bold.stringWidth)
+        self._cmaps = (regular.face.charToGlyph, bold.face.charToGlyph)
+        self.missing: set[str] = set()
         self._width_cache: dict[tuple[str, float, bool], float] = {}
         self.accent = _rgb(options.accent)
         self.tint = _rgb(options.accent, 0.88)
@@ -123,8 +129,9 @@ class _Layout:
         self._escape = canvas._escape
         self._subset_names: dict[tuple[int, int], str] = {}
         self._shown: dict[tuple[str, float, bool], str] = {}
-        self._visual: dict[str, str] = {}
+        self._visual: dict[tuple[str, bool], str] = {}
         self._fill = ""
+        self.keep_after = 0.0
         title = doc.title or self.fmt.label(doc.kind)
         self.title = title
         self.heading = self.fmt.label("heading").format(
@@ -143,22 +150,43 @@ class _Layout:
             found = self._width_cache[key] = float(self._widths[bold](text, size))
         return found
 
-    def vis(self, text: str) -> str:
-        """One line of text in drawing order (shaped and reordered if needed)."""
-        if not self.rtl and not has_rtl(text):
+    def glyphs(self, text: str, bold: bool = False) -> str:
+        """``text`` with each character the font cannot draw replaced by U+FFFD.
+
+        A missing glyph would print as an empty box, or as nothing; the
+        replacement is visible, and :func:`render_pdf` warns which characters
+        it replaced.
+        """
+        cmap = self._cmaps[bold]
+        if all(ord(c) in cmap for c in text):
             return text
-        found = self._visual.get(text)
+        missing = {c for c in text if ord(c) not in cmap and c != "\n"}
+        if not missing:
+            return text
+        self.missing |= missing
+        sub = REPLACEMENT if ord(REPLACEMENT) in cmap else "?"
+        return "".join(sub if c in missing else c for c in text)
+
+    def vis(self, text: str, bold: bool = False) -> str:
+        """One line of text in drawing order (shaped and reordered if needed)."""
+        text = printable(text)
+        if not self.rtl and not has_rtl(text):
+            return self.glyphs(text, bold)
+        found = self._visual.get((text, bold))
         if found is None:
-            found = visual(shape(text), rtl=self.rtl)
-            self._visual[text] = found
+            found = visual(self.glyphs(shape(text), bold), rtl=self.rtl)
+            self._visual[(text, bold)] = found
         return found
 
     def lines(self, text: str, width: float, size: float, bold: bool = False) -> list[str]:
         """``text`` wrapped to ``width``, each line in drawing order."""
         width += 0.01  # a label measured to fit its own width must fit it
-        if "\n" not in text and self.width(text, size, bold) <= width and not has_rtl(text):
-            return [text] if not self.rtl else [self.vis(text)]
-        shaped = shape(text)
+        text = printable(text)
+        if "\n" not in text and not has_rtl(text):
+            text = self.glyphs(text, bold)
+            if self.width(text, size, bold) <= width:
+                return [text] if not self.rtl else [self.vis(text, bold)]
+        shaped = self.glyphs(shape(text), bold)
         measure = self._widths[bold]
         wrapped = wrap(shaped, width, lambda s: float(measure(s, size)))
         if not self.rtl and not has_rtl(shaped):
@@ -479,6 +507,8 @@ class _Layout:
             block = row_block(texts, False)
             last = i == len(body) - 1
             room_needed = block.height + (0.0 if last and not foot_rows else reserve)
+            if last and not foot_rows:
+                room_needed += self.keep_after + GAP
             if room_needed > self.room() and i > 0:
                 if carry:
                     self.place(sum_block(fmt.label("carried_forward"), sums[i - 1]), keep=False)
@@ -487,9 +517,10 @@ class _Layout:
                 if carry:
                     self.place(sum_block(fmt.label("brought_forward"), sums[i - 1]), keep=False)
             self.place(block, keep=False)
-        for texts in foot_rows:
+        for k, texts in enumerate(foot_rows):
             block = row_block(texts, True)
-            if block.height > self.room():
+            after = self.keep_after + GAP if k == len(foot_rows) - 1 else 0.0
+            if block.height + after > self.room():
                 if carry and body:
                     self.place(sum_block(fmt.label("carried_forward"), sums[-1]), keep=False)
                 self.new_page()
@@ -612,10 +643,10 @@ class _Layout:
 
     # ------------------------------------------------------- after the table
 
-    def tax_summary(self) -> None:
+    def tax_summary(self) -> _Block | None:
         rows = self.doc.tax_summary
         if not rows:
-            return
+            return None
         fmt = self.fmt
         labels = [
             fmt.label(r.label)
@@ -705,14 +736,19 @@ class _Layout:
             dy += len(lines) * row_leading + 2 * PAD_Y
             block.ops.append(("l", x0, total_w, dy, 0.4, RULE))
         block.height = dy + 8
-        self.place(block)
+        return block
 
-    def totals(self) -> None:
+    def totals(self) -> _Block | None:
         rows = self.doc.totals
         if not rows:
-            return
+            return None
         fmt = self.fmt
         texts = [(fmt.label(r.label), fmt.money(r.amount), r.strong) for r in rows]
+        if fmt.toman:  # the total due also in rials, under it
+            for k in range(len(texts) - 1, -1, -1):
+                if rows[k].strong:
+                    texts.insert(k + 1, ("", f"({fmt.rials(rows[k].amount)})", False))
+                    break
         value_w = max(self.width(v, 10.5 if s else BODY, s) for _, v, s in texts) + 2
         label_w = max(self.width(shape(lbl), 10.5 if s else BODY, s) for lbl, _, s in texts) + 12
         label_w = min(label_w, CONTENT_W - value_w - 20)
@@ -755,19 +791,26 @@ class _Layout:
             )
             dy += len(lines) * leading
         block.height = dy + GAP
-        self.place(block)
+        return block
 
     def words(self) -> None:
         text = self.doc.amount_in_words
-        if not text:
+        if not text and not self.doc.summary:
             return
         block = _Block()
-        label = f"{self.fmt.label('amount_in_words')}:"
-        block.ops.append(("t", 0.0, CONTENT_W, BODY, self.vis(label), BODY, True, TEXT, "start"))
-        dy = BODY
-        for line in self.lines(text, CONTENT_W, BODY):
+        dy = 0.0
+        for sentence in self.doc.summary:
+            for line in self.lines(sentence, CONTENT_W, BODY):
+                dy += BODY * 1.4
+                block.ops.append(("t", 0.0, CONTENT_W, dy, line, BODY, False, TEXT, "start"))
+            dy += 3
+        if text:
+            label = f"{self.fmt.label('amount_in_words')}:"
             dy += BODY * 1.4
-            block.ops.append(("t", 0.0, CONTENT_W, dy, line, BODY, False, TEXT, "start"))
+            block.ops.append(("t", 0.0, CONTENT_W, dy, self.vis(label), BODY, True, TEXT, "start"))
+            for line in self.lines(text, CONTENT_W, BODY):
+                dy += BODY * 1.4
+                block.ops.append(("t", 0.0, CONTENT_W, dy, line, BODY, False, TEXT, "start"))
         block.height = dy + GAP
         self.place(block)
 
@@ -853,10 +896,14 @@ class _Layout:
     def run(self) -> None:
         self.header()
         self.parties()
+        # the tax summary and the totals stay on the page of the table's last row
+        after = [b for b in (self.tax_summary(), self.totals()) if b is not None]
+        keep = sum(b.height for b in after)
+        self.keep_after = keep if keep < (PAGE_H - MARGIN_TOP - MARGIN_BOTTOM) / 2 else 0.0
         if self.doc.table is not None:
             self.table(self.doc.table)
-        self.tax_summary()
-        self.totals()
+        for block in after:
+            self.place(block)
         self.words()
         self.payment()
         self.notes()
@@ -929,6 +976,13 @@ def render_pdf(document: object, options: RenderOptions | None = None) -> bytes:
     )
     layout = _Layout(doc, options, canvas)
     layout.run()
+    if layout.missing:
+        chars = ", ".join(f"U+{ord(c):04X}" for c in sorted(layout.missing))
+        warnings.warn(
+            f"font {options.fonts!r} has no glyph for {chars}: printed as U+FFFD",
+            MissingGlyphWarning,
+            stacklevel=2,
+        )
     parties = doc.parties
     canvas.setTitle(layout.footer_text)
     canvas.setAuthor(parties[0].name if parties else "")

@@ -32,6 +32,7 @@ from billkit.errors import MissingDependencyError
 
 __all__ = ["direction", "has_rtl", "shape", "visual", "visual_lines", "wrap"]
 
+_LATIN_DIGIT: Final = re.compile("[0-9]")
 _RTL: Final = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
 # Invisible direction and joining controls: their work is done once the text is
 # shaped and reordered, and left in they would show up in copied text.
@@ -94,6 +95,8 @@ def direction(text: str, *, rtl: bool) -> bool:
 
     >>> direction("1 Main Street", rtl=True), direction("شرکت ACME", rtl=False), direction("۱۲٬۵۰۰", rtl=True)
     (False, True, True)
+    >>> direction("+7 495 123-45-67", rtl=True)
+    False
     """
     for ch in text:
         kind = unicodedata.bidirectional(ch)
@@ -101,7 +104,9 @@ def direction(text: str, *, rtl: bool) -> bool:
             return False
         if kind in ("R", "AL"):
             return True
-    return rtl
+    # no letter: a number in Latin digits (a phone number, an account) reads
+    # left to right, or an RTL line would print "+7 495" as "495 7+"
+    return rtl and not _LATIN_DIGIT.search(text)
 
 
 def visual(line: str, *, rtl: bool) -> str:

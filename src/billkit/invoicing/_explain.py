@@ -1,0 +1,128 @@
+"""Explanation lines in a document's language: the label catalog and the locale's numbers.
+
+A quote explains its lines in English (``4001 - 2500 included = 1501``,
+``per unit: 1501 x 0.125 = 187.625``), which is right for a console and
+wrong on a Russian invoice. :class:`Explainer` writes the same arithmetic
+with the catalog's words and the locale's digits and separators, and shows no
+trailing zero beyond the currency's minor unit (``15.9000`` prints ``15,90``,
+``0.000`` prints ``0``).
+
+>>> from decimal import Decimal
+>>> e = Explainer("ru_RU", "RUB")
+>>> e.included(Decimal("12044"), Decimal("10000"), Decimal("2044"))
+'12\\xa0044 − 10\\xa0000 включено = 2\\xa0044'
+>>> e.money(Decimal("15.9000")), e.number(Decimal("0.000")), e.money(Decimal("4.088"))
+('15,90', '0', '4,088')
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Final
+
+from moneyed import Money
+
+from billkit.invoicing.render.fmt import Formatter
+from billkit.invoicing.render.labels import translate
+from billkit.money import CONTEXT, minor_units
+from billkit.pricing.models import Step
+
+_PACKAGES: Final = re.compile(r"^(\d+) packages? of (\S+)$")
+_PERCENT_EVENTS: Final = re.compile(r"^(\S+)% of (\d+) events$")
+_FREE_UNITS: Final = re.compile(r"^(\S+) free units$")
+_KEYS: Final = {
+    "base fee": "explain_base_fee",
+    "per unit": "explain_per_unit",
+    "flat": "explain_flat",
+}
+
+
+class Explainer:
+    """Writes explanation lines for one locale and currency."""
+
+    def __init__(self, locale: str, currency: str) -> None:
+        self.fmt = Formatter(locale, currency)
+        self.language = self.fmt.language
+        self.minor = minor_units(currency)
+
+    def label(self, key: str) -> str:
+        return translate(key, self.language)
+
+    def number(self, value: Decimal) -> str:
+        """A quantity without trailing zeros."""
+        if value == value.to_integral_value():
+            return self.fmt.number(int(value))
+        return self.fmt.number(value.normalize(CONTEXT))
+
+    def money(self, value: Decimal) -> str:
+        """An amount: the currency's decimals, more only where it has them."""
+        trimmed = value.normalize(CONTEXT)
+        exponent = trimmed.as_tuple().exponent
+        digits = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+        if digits < self.minor:
+            trimmed = value.quantize(Decimal(1).scaleb(-self.minor), context=CONTEXT)
+        return self.fmt.amount(trimmed)
+
+    def percent(self, value: Decimal) -> str:
+        return self.fmt.percent(value)
+
+    def included(self, quantity: Decimal, included: Decimal, billable: Decimal) -> str:
+        return self.label("explain_included").format(
+            quantity=self.number(quantity),
+            included=self.number(included),
+            billable=self.number(billable),
+        )
+
+    def step_label(self, step: Step) -> tuple[str, bool]:
+        """The step's label in the document's language, and whether its price is a rate."""
+        if step.tier is not None:
+            return self.label("explain_tier").format(n=self.number(Decimal(step.tier))), False
+        if step.label in _KEYS:
+            return self.label(_KEYS[step.label]), False
+        found = _PACKAGES.match(step.label)
+        if found:
+            return self.label("explain_packages").format(
+                n=self.number(Decimal(found[1])), size=self.number(Decimal(found[2]))
+            ), False
+        found = _PERCENT_EVENTS.match(step.label)
+        if found:
+            rate = Decimal(found[1]).scaleb(-2)
+            return self.label("explain_percent_events").format(
+                pct=self.percent(rate), n=self.number(Decimal(found[2]))
+            ), True
+        return step.label, False
+
+    def step(self, step: Step) -> str:
+        label, rate = self.step_label(step)
+        price = self.percent(step.unit_price.amount) if rate else self.money(step.unit_price.amount)
+        values = {
+            "label": label,
+            "units": self.money(step.units) if rate else self.number(step.units),
+            "price": price,
+            "fee": self.money(step.flat_fee.amount),
+            "amount": self.money(step.amount.amount),
+        }
+        key = "explain_step_fee" if step.flat_fee.amount else "explain_step"
+        return self.label(key).format(**values)
+
+    def note(self, note: str) -> str:
+        found = _FREE_UNITS.match(note)
+        if found:
+            return self.label("explain_free_units").format(n=self.number(Decimal(found[1])))
+        return note
+
+    def discount(self, discount: Money, before: Money, after: Money) -> str:
+        return self.label("explain_discount").format(
+            discount=self.money(discount.amount),
+            before=self.money(before.amount),
+            after=self.money(after.amount),
+        )
+
+    def left(self, part: Decimal, left: Decimal, rate: Decimal) -> str:
+        return self.label("explain_left").format(
+            part=self.money(part),
+            left=self.money(left),
+            currency=self.fmt.symbol,
+            rate=self.percent(rate),
+        )
