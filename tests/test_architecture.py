@@ -29,12 +29,15 @@ FLOORS = {
     "invoicing": 4,
     "subscriptions": 4,
     "serialize": 5,
+    "billing": 5,
     "demo": 5,
     "_demo_documents": 5,
     "cli": 5,
     "ports": 6,
     "payments": 6,
     "storage": 6,
+    "notify": 7,
+    "engine": 7,
 }
 # The one upward import the map names: _checks' money checks import billkit.money late.
 ALLOWED = {("_checks", "money")}
@@ -55,6 +58,9 @@ CHECKED = [
     "invoicing",
     "subscriptions",
     "serialize",
+    "billing",
+    "notify",
+    "engine",
 ]
 
 

@@ -35,6 +35,9 @@ MODULES = [
     "billkit.payments.zarinpal",
     "billkit.serialize",
     "billkit.storage",
+    "billkit.billing",
+    "billkit.engine",
+    "billkit.notify",
     "billkit.demo",
     "billkit.cli",
 ]
@@ -55,7 +58,13 @@ BUDGETS = {
     "billkit.parties": 8,
 }
 # The shell's modules (ports, storage, payments) are counted on their own.
-SHELL = ("billkit.ports", "billkit.storage", "billkit.payments")
+SHELL = (
+    "billkit.ports",
+    "billkit.storage",
+    "billkit.payments",
+    "billkit.engine",
+    "billkit.notify",
+)
 
 
 def test_the_core_fits_about_150_public_names() -> None:
