@@ -378,11 +378,12 @@ def diff(existing: Iterable[Issued], proposed: Iterable[Planned], *, as_of: date
     * one whose period's invoice differs: a credit note reversing that
       invoice in full and a supplementary invoice (the next revision, dated
       ``as_of``, referring to the one it replaces);
-    * an invoice in force for a period nothing is proposed for (a period of a
-      subscription in ``proposed`` only): a credit note.
+    * an invoice in force for a period nothing is proposed for (it now bills
+      nothing): a credit note.
 
-    ``existing`` must be every document issued for the subscriptions of
-    ``proposed``. Safety bounds: a key twice, overlapping periods of one
+    ``existing`` must be the documents issued for the subscriptions that
+    were planned, and only those: an invoice in force that ``proposed``
+    leaves out is credited. Safety bounds: a key twice, overlapping periods of one
     subscription, or more than one invoice in force for one period raise
     :class:`~billkit.errors.DoubleBillingError`, naming the subscription and
     period.
@@ -398,10 +399,8 @@ def diff(existing: Iterable[Issued], proposed: Iterable[Planned], *, as_of: date
     issue: list[Planned] = []
     unchanged: list[DocumentKey] = []
     wanted = {(p.key.subscription, p.key.period): p for p in new}
-    subscriptions = {p.key.subscription for p in new}
     slots = sorted(
-        set(wanted)
-        | {s for s, doc in in_force.items() if doc is not None and s[0] in subscriptions},
+        set(wanted) | {s for s, doc in in_force.items() if doc is not None},
         key=lambda s: (s[0], s[1].start),
     )
     for slot in slots:
