@@ -369,9 +369,8 @@ class Billing:
                         now,
                     )
                     out.append((doc_id, doc.totals.gross, sign))
-                following = sub.plans[0].plan.cycle.period_containing(
-                    sub.starts, record.next_billing
-                )
+                # Every cycle ended by ``day`` is billed: the next is the one running on it.
+                following = sub.plans[0].plan.cycle.period_containing(sub.starts, day)
                 ended = sub.ends is not None and following.start >= sub.ends
                 tx.update_subscription(
                     attrs.evolve(
@@ -475,7 +474,7 @@ class Billing:
         with self.store.transaction(lock=[f"account:{customer}"]) as tx:
             doc = tx.document(document)
             if doc.status not in ("issued", "pending"):
-                return "paid" if doc.status == "paid" else "skipped"
+                return "skipped"  # settled meanwhile (a webhook, another worker)
             ref_key = f"payment|{result.reference}"
             if result.reference and tx.recall(ref_key, {}) is None:
                 tx.remember(ref_key, {}, {"document": document}, at=self.clock.now())
