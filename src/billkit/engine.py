@@ -465,10 +465,12 @@ class Billing:
             description=f"document {document}",
             metadata={"document": document},
         )
-        result = self.gateway.create_payment(request, f"pay|{document}|{len(failed)}")
-        return self._record(document, result, day)
+        key = f"pay|{document}|{len(failed)}"
+        result = self.gateway.create_payment(request, key)
+        return self._record(document, result, day, key)
 
-    def _record(self, document: str, result: PaymentResult, day: date) -> str:
+    def _record(self, document: str, result: PaymentResult, day: date, key: str) -> str:
+        """Record the answer to the payment request ``key`` (once, whoever records it)."""
         with self.store.transaction(readonly=True) as tx:
             customer = tx.document(document).customer
         with self.store.transaction(lock=[f"account:{customer}"]) as tx:
@@ -477,20 +479,22 @@ class Billing:
                 return "skipped"  # settled meanwhile (a webhook, another worker)
             ref_key = f"payment|{result.reference}"
             if result.reference and tx.recall(ref_key, {}) is None:
-                tx.remember(ref_key, {}, {"document": document}, at=self.clock.now())
+                tx.remember(ref_key, {}, {"document": document, "key": key}, at=self.clock.now())
             if result.status is PaymentStatus.SUCCEEDED:
-                self._credit(tx, customer, result, f"payment|{result.reference}")
+                # The entry's key is the request's: one payment is credited once.
+                self._credit(tx, customer, result, key)
                 return self._settle(tx, document, result.reference)
             if result.status is PaymentStatus.FAILED:
-                attempts = 1 + sum(
-                    1 for e in tx.document_events(document) if e.event == "payment_failed"
-                )
+                failures = [e for e in tx.document_events(document) if e.event == "payment_failed"]
+                if any(e.data.get("key") == key for e in failures):
+                    return "skipped"  # this attempt's failure is recorded already
+                attempts = 1 + len(failures)
                 tx.change_status(
                     document,
                     event="payment_failed",
                     status="issued",
                     at=self.clock.now(),
-                    data={"day": day.isoformat(), "reference": result.reference},
+                    data={"day": day.isoformat(), "reference": result.reference, "key": key},
                 )
                 payer = tx.payer(customer)
                 self._notify(
@@ -584,7 +588,8 @@ class Billing:
             if found is None:
                 continue
             result = self.gateway.get_payment(event.payment)
-            settled += self._record(str(found["document"]), result, self.clock.today()) == "paid"
+            document, key = str(found["document"]), str(found["key"])
+            settled += self._record(document, result, self.clock.today(), key) == "paid"
         return settled
 
     # ------------------------------------------------------------ notifications
