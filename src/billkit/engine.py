@@ -67,6 +67,8 @@ from billkit.storage.records import (
 __all__ = ["Billing", "RunReport"]
 
 _UTC = timezone.utc
+#: The payer record that keeps the seller's details.
+SELLER_ID = "_seller"
 
 
 @attrs.frozen
@@ -98,6 +100,8 @@ class Billing:
 
     Built from a ``store``, a payment ``gateway``, a ``notifier``, a
     ``clock`` and a ``catalog`` of plans; ``seller`` issues every document.
+    Both are kept in the store, so a later ``Billing`` on the same store
+    (``billkit run``) may leave them out.
     Invoices are numbered from the series ``invoice_series`` (``INV-``),
     credit notes from ``credit_series`` (``CN-``). A payment that fails is
     tried again on a later run, at most ``max_attempts`` times, then the
@@ -110,9 +114,9 @@ class Billing:
         gateway: PaymentGateway,
         notifier: Notifier,
         clock: Clock,
-        catalog: Iterable[Plan],
+        catalog: Iterable[Plan] = (),
         *,
-        seller: Party,
+        seller: Party | None = None,
         locale: str = "en",
         payment_days: int = 10,
         max_attempts: int = 3,
@@ -124,7 +128,6 @@ class Billing:
         self.notifier = notifier
         self.clock = clock
         self.plans: dict[str, Plan] = {plan.code: plan for plan in catalog}
-        self.seller = seller
         self.locale = locale
         self.payment_days = payment_days
         self.max_attempts = max_attempts
@@ -138,6 +141,11 @@ class Billing:
                     tx.create_series(SeriesRecord(name=name, prefix=prefix, width=6))
             for plan in self.plans.values():
                 tx.save_plan(PlanRecord(code=plan.code, data=to_data(plan)))
+            if seller is not None:
+                tx.save_payer(PayerRecord(id=SELLER_ID, data={"party": to_data(seller)}))
+            else:
+                seller = from_data(tx.payer(SELLER_ID).data["party"])
+        self.seller: Party = seller
 
     # ------------------------------------------------------------ customers
 
@@ -223,10 +231,10 @@ class Billing:
 
     def change_plan(self, subscription: str, plan: str) -> date:
         """Move ``subscription`` to ``plan`` from its next billing cycle; returns that day."""
-        chosen = self._plan(plan)
         with self.store.transaction() as tx:
+            chosen = self._plan(plan, tx)
             record = tx.subscription(subscription)
-            current = self._subscribed(record)
+            current = self._subscribed(record, tx)
             if chosen.cycle != current.plans[0].plan.cycle:
                 raise SubscriptionError(
                     "plan", plan, f"a plan billed {current.plans[0].plan.cycle}"
@@ -242,7 +250,7 @@ class Billing:
         """Cancel at the end of the current billing cycle; returns the last day billed + 1."""
         with self.store.transaction() as tx:
             record = tx.subscription(subscription)
-            current = self._subscribed(record)
+            current = self._subscribed(record, tx)
             cycle = current.plans[0].plan.cycle
             ends = cycle.period_containing(current.starts, self.clock.today()).end
             data = {**record.data, "ends": ends.isoformat()}
@@ -311,7 +319,7 @@ class Billing:
                 record = tx.subscription(sub_id)
                 if record.next_billing is None or record.next_billing > day:
                     continue  # billed meanwhile by another worker
-                sub = self._subscribed(record)
+                sub = self._subscribed(record, tx)
                 usage = [
                     UsageTotal(subscription=sub_id, period=period, metric=metric, quantity=q)
                     for period in sub.periods(day)
@@ -629,18 +637,24 @@ class Billing:
 
     # ------------------------------------------------------------ helpers
 
-    def _plan(self, code: str) -> Plan:
-        try:
-            return self.plans[code]
-        except KeyError:
-            raise SubscriptionError("plan", code, f"one of {sorted(self.plans)}") from None
+    def _plan(self, code: str, tx: Transaction | None = None) -> Plan:
+        if code not in self.plans:
+            try:
+                if tx is not None:
+                    self.plans[code] = from_data(tx.plan(code).data)
+                else:
+                    with self.store.transaction(readonly=True) as own:
+                        self.plans[code] = from_data(own.plan(code).data)
+            except NotFoundError:
+                raise SubscriptionError("plan", code, "a plan of the catalog") from None
+        return self.plans[code]
 
-    def _subscribed(self, record: SubscriptionRecord) -> Subscribed:
+    def _subscribed(self, record: SubscriptionRecord, tx: Transaction) -> Subscribed:
         ends = record.data.get("ends")
         return Subscribed(
             id=record.id,
             plans=[
-                PlanFrom(on=date.fromisoformat(on), plan=self._plan(code))
+                PlanFrom(on=date.fromisoformat(on), plan=self._plan(code, tx))
                 for on, code in record.data["plans"]
             ],
             ends=date.fromisoformat(ends) if ends else None,
