@@ -459,7 +459,9 @@ class Billing:
             return "skipped"
         failed = [e for e in events if e.event == "payment_failed"]
         if failed and failed[-1].data.get("day") == day.isoformat():
-            return "skipped"
+            return "skipped"  # one attempt a day
+        if len(failed) >= self.max_attempts:
+            return "skipped"  # dunning is over: the subscription is frozen
         if balance >= doc.total:
             with self.store.transaction(lock=[f"account:{doc.customer}"]) as tx:
                 return self._settle(tx, document, None)
