@@ -464,7 +464,7 @@ class Billing:
             return "skipped"  # dunning is over: the subscription is frozen
         if balance >= doc.total:
             with self.store.transaction(lock=[f"account:{doc.customer}"]) as tx:
-                return self._settle(tx, document, None)
+                return self._settle(tx, tx.document(document), None)
         method = payer.data.get("method")
         if not method:
             return "skipped"
@@ -477,12 +477,12 @@ class Billing:
         )
         key = f"pay|{document}|{len(failed)}"
         result = self.gateway.create_payment(request, key)
-        return self._record(document, result, day, key)
+        return self._record(document, result, day, key, doc.customer)
 
-    def _record(self, document: str, result: PaymentResult, day: date, key: str) -> str:
+    def _record(
+        self, document: str, result: PaymentResult, day: date, key: str, customer: str
+    ) -> str:
         """Record the answer to the payment request ``key`` (once, whoever records it)."""
-        with self.store.transaction(readonly=True) as tx:
-            customer = tx.document(document).customer
         with self.store.transaction(lock=[f"account:{customer}"]) as tx:
             doc = tx.document(document)
             if doc.status not in ("issued", "pending"):
@@ -493,7 +493,7 @@ class Billing:
             if result.status is PaymentStatus.SUCCEEDED:
                 # The entry's key is the request's: one payment is credited once.
                 self._credit(tx, customer, result, key)
-                return self._settle(tx, document, result.reference)
+                return self._settle(tx, doc, result.reference)
             if result.status is PaymentStatus.FAILED:
                 failures = [e for e in tx.document_events(document) if e.event == "payment_failed"]
                 if any(e.data.get("key") == key for e in failures):
@@ -552,8 +552,8 @@ class Billing:
             )
         )
 
-    def _settle(self, tx: Transaction, document: str, reference: str | None) -> str:
-        doc = tx.document(document)
+    def _settle(self, tx: Transaction, doc: DocumentRecord, reference: str | None) -> str:
+        document = doc.id
         assert doc.total is not None
         tx.post(
             EntryRecord(
@@ -599,7 +599,10 @@ class Billing:
                 continue
             result = self.gateway.get_payment(event.payment)
             document, key = str(found["document"]), str(found["key"])
-            settled += self._record(document, result, self.clock.today(), key) == "paid"
+            with self.store.transaction(readonly=True) as tx:
+                customer = tx.document(document).customer
+            today = self.clock.today()
+            settled += self._record(document, result, today, key, customer) == "paid"
         return settled
 
     # ------------------------------------------------------------ notifications
