@@ -96,6 +96,8 @@ def test_a_declined_card_is_retried_daily_then_the_subscription_is_frozen() -> N
     engine.deliver()
     topics = [m.topic for m in engine.notifier.messages]
     assert topics == ["invoice.issued", *["payment.failed"] * 3, "subscription.frozen"]
+    clock.advance(timedelta(days=1))
+    assert engine.run().failed_payments == 0  # dunning is over: no fourth attempt
     clock.set(datetime(2026, 6, 1, tzinfo=timezone.utc))
     assert engine.run().billed == 0  # frozen: not billed
 
