@@ -486,6 +486,14 @@ class Billing:
         with self.store.transaction(lock=[f"account:{customer}"]) as tx:
             doc = tx.document(document)
             if doc.status not in ("issued", "pending"):
+                # Money for an invoice a correction replaced goes to the balance (once).
+                if (
+                    result.status is PaymentStatus.SUCCEEDED
+                    and doc.status == "credited"
+                    and tx.recall(f"credited|{key}", {}) is None
+                ):
+                    self._credit(tx, customer, result, key)
+                    tx.remember(f"credited|{key}", {}, {"document": document}, at=self.clock.now())
                 return "skipped"  # settled meanwhile (a webhook, another worker)
             ref_key = f"payment|{result.reference}"
             if result.reference and tx.recall(ref_key, {}) is None:

@@ -218,3 +218,29 @@ def test_webhook_notifier_posts_signed_messages() -> None:
     bodies = [json.loads(verifier.verify(headers, body)) for headers, body in got]
     assert [b["type"] for b in bodies] == ["invoice.issued", "payment.received"]
     assert bodies[0]["data"]["total"] == "24.40"
+
+
+def test_a_transfer_for_an_invoice_corrected_meanwhile_goes_to_the_balance() -> None:
+    clock = FixedClock(support.START)
+    store = MemoryStore()
+    gateway = SandboxGateway(clock=clock, settlement_delay=timedelta(days=40))
+    engine = support.billing(store, gateway, clock)
+    engine.add_customer("acme", ACME, currency="EUR", method="tok_bank_transfer")
+    engine.subscribe("acme-pro", "acme", "pro")
+    clock.set(support.MONTH_END)
+    engine.run()  # March invoice 24.40; the transfer is pending for 40 days
+    engine.record_usage("acme-pro", "calls", 600, key="late", at=support.START)
+    clock.set(datetime(2026, 5, 1, 2, tzinfo=timezone.utc))
+    # Late usage is corrected at the subscription's next billing: a credit note for
+    # March's 24.40, a supplementary invoice of 30.50, and April's invoice.
+    assert len(engine.run().issued) == 3
+    clock.set(datetime(2026, 6, 15, tzinfo=timezone.utc))
+    for delivery in gateway.deliveries():
+        engine.handle_webhook(delivery.headers, delivery.body)
+    with store.transaction(readonly=True) as tx:
+        assert tx.document("acme-pro|2026-03-01|2026-04-01|invoice|0").status == "credited"
+        # the first transfer (24.40) arrived for the credited invoice: it is kept as
+        # balance; the others paid the supplementary invoice and April's.
+        assert tx.document("acme-pro|2026-03-01|2026-04-01|invoice|1").status == "paid"
+        assert tx.document("acme-pro|2026-04-01|2026-05-01|invoice|0").status == "paid"
+        assert tx.balance("acme/main") == Money("24.40", "EUR")
