@@ -157,14 +157,22 @@ class Billing:
         currency: str,
         email: str = "",
         method: str | None = None,
+        balance_first: bool = True,
     ) -> None:
         """Add a payer with a ledger account ``<id>/main`` in ``currency``.
 
-        ``method`` is a saved payment method's token (charged when the
-        balance does not cover an invoice); ``email`` receives notifications.
+        ``method`` is a saved payment method's token; with ``balance_first``
+        (the default) it is charged only when the balance does not cover an
+        invoice, without it the method pays and the balance is left for what
+        the method cannot. ``email`` receives notifications.
         Adding the same customer again changes nothing but the payer's details.
         """
-        data = {"party": to_data(party), "email": email, "method": method}
+        data = {
+            "party": to_data(party),
+            "email": email,
+            "method": method,
+            "balance_first": balance_first,
+        }
         with self.store.transaction(lock=[f"account:{id}"]) as tx:
             tx.save_payer(PayerRecord(id=id, data=data))
             try:
@@ -462,10 +470,11 @@ class Billing:
             return "skipped"  # one attempt a day
         if len(failed) >= self.max_attempts:
             return "skipped"  # dunning is over: the subscription is frozen
-        if balance >= doc.total:
+        method = payer.data.get("method")
+        balance_first = payer.data.get("balance_first", True) or not method
+        if balance >= doc.total and (balance_first or failed):
             with self.store.transaction(lock=[f"account:{doc.customer}"]) as tx:
                 return self._settle(tx, tx.document(document), None)
-        method = payer.data.get("method")
         if not method:
             return "skipped"
         request = PaymentRequest(

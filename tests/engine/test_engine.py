@@ -244,3 +244,23 @@ def test_a_transfer_for_an_invoice_corrected_meanwhile_goes_to_the_balance() -> 
         assert tx.document("acme-pro|2026-03-01|2026-04-01|invoice|1").status == "paid"
         assert tx.document("acme-pro|2026-04-01|2026-05-01|invoice|0").status == "paid"
         assert tx.balance("acme/main") == Money("24.40", "EUR")
+
+
+def test_a_customer_may_have_the_card_pay_before_the_balance() -> None:
+    clock = FixedClock(support.START)
+    store = MemoryStore()
+    engine = support.billing(store, SandboxGateway(clock=clock), clock)
+    engine.add_customer("acme", ACME, currency="EUR", method="tok_visa", balance_first=False)
+    engine.subscribe("acme-pro", "acme", "pro")
+    engine.top_up("acme", Money("100.00", "EUR"), key="t1")
+    clock.set(support.MONTH_END)
+    assert engine.run().paid == 1
+    with store.transaction(readonly=True) as tx:
+        # the card paid March's 24.40; the 100.00 top-up is untouched
+        assert tx.balance("acme/main") == Money("100.00", "EUR")
+        kinds = [(e.kind, e.amount.amount) for e in tx.entries("acme/main")]
+    assert kinds == [
+        ("payment", Decimal("100.00")),
+        ("payment", Decimal("24.40")),
+        ("charge", Decimal("-24.40")),
+    ]
