@@ -30,6 +30,7 @@ FLOORS = {
     "subscriptions": 4,
     "serialize": 5,
     "tables": 5,
+    "billing": 5,
     "demo": 5,
     "_demo_documents": 5,
     "cli": 5,
@@ -37,6 +38,8 @@ FLOORS = {
     "payments": 6,
     "storage": 6,
     "runners": 6,
+    "notify": 7,
+    "engine": 7,
 }
 # The one upward import the map names: _checks' money checks import billkit.money late.
 ALLOWED = {("_checks", "money")}
@@ -58,6 +61,9 @@ CHECKED = [
     "subscriptions",
     "serialize",
     "tables",
+    "billing",
+    "notify",
+    "engine",
 ]
 
 

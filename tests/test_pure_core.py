@@ -19,8 +19,15 @@ CORE = [
     "parties.py",
     "parties",
     "serialize.py",
+    "billing.py",
 ]
-SHELL = ("billkit.ports", "billkit.storage", "billkit.payments", "billkit.engine")
+SHELL = (
+    "billkit.ports",
+    "billkit.storage",
+    "billkit.payments",
+    "billkit.engine",
+    "billkit.notify",
+)
 
 
 def core_files() -> list[Path]:

@@ -4,7 +4,9 @@
 ``billkit quote`` prices usage under a plan from a catalog file;
 ``billkit check`` validates a catalog file; ``billkit db upgrade URL`` brings
 a database's storage schema up to date and ``billkit db current URL`` shows
-its revision; ``billkit --version``.
+its revision; ``billkit run --db URL --as-of DATE`` runs month end on a
+database the engine keeps (:mod:`billkit.engine`) and ``billkit simulate
+--db URL --until DATE`` runs it day by day; ``billkit --version``.
 """
 
 from __future__ import annotations
@@ -13,9 +15,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from billkit._version import __version__
 from billkit.errors import BillkitError, PricingError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from billkit.engine import Billing, RunReport
+    from billkit.ports import FixedClock
 
 __all__ = ["main"]
 
@@ -86,6 +93,68 @@ def _db_current(args: argparse.Namespace) -> int:
     return 0 if revision == HEAD else 1
 
 
+def _engine(url: str, on: str | None) -> tuple[Billing, FixedClock]:
+    from datetime import date, datetime, time, timezone
+
+    from billkit.engine import Billing
+    from billkit.notify import MemoryNotifier
+    from billkit.payments import SandboxGateway
+    from billkit.ports import FixedClock, SystemClock
+    from billkit.storage import SqlStore
+
+    day = date.fromisoformat(on) if on else SystemClock().today()
+    clock = FixedClock(datetime.combine(day, time(), tzinfo=timezone.utc))
+    store = SqlStore(url)
+    return Billing(store, SandboxGateway(clock=clock), MemoryNotifier(), clock), clock
+
+
+def _summary(report: RunReport) -> str:
+    totals = ", ".join(f"{amount} {code}" for code, amount in report.invoiced) or "-"
+    rows = [
+        ("day", report.as_of.isoformat()),
+        ("subscriptions billed", str(report.billed)),
+        ("documents issued", str(len(report.issued))),
+        ("invoiced", totals),
+        ("payments taken", str(report.paid)),
+        ("payments failed", str(report.failed_payments)),
+        ("accounts skipped", str(len(report.failures))),
+    ]
+    lines = [f"  {name:<22} {value}" for name, value in rows]
+    lines += [f"  ! {who}: {why}" for who, why in report.failures]
+    return "\n".join(lines)
+
+
+def _run(args: argparse.Namespace) -> int:
+    engine, _ = _engine(args.db, args.as_of)
+    try:
+        report = engine.run(id_from=args.id_from, id_to=args.id_to)
+    finally:
+        engine.store.close()
+    print(f"billkit run on {args.db}")
+    print(_summary(report))
+    return 1 if report.failures else 0
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from datetime import date, timedelta
+
+    engine, clock = _engine(args.db, args.start)
+    start, until = clock.today(), date.fromisoformat(args.until)
+    days = failures = 0
+    try:
+        while clock.today() <= until:
+            report = engine.run()
+            days += 1
+            failures += len(report.failures)
+            if report.issued or report.paid or report.failed_payments or report.failures:
+                print(_summary(report))
+            clock.advance(timedelta(days=1))
+    finally:
+        engine.store.close()
+    print(f"simulated {days} days from {start} to {until}")
+    return 1 if failures else 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="billkit", description="Exact, explained billing computations."
@@ -118,6 +187,17 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("url", help="sqlite:///billing.db or postgresql+psycopg://...")
         sub.add_argument("--schema", help="a PostgreSQL schema to keep the tables in")
         sub.set_defaults(run=run)
+    month = commands.add_parser("run", help="bill what is due and collect payment (the engine)")
+    month.add_argument("--db", required=True, help="the engine's database URL")
+    month.add_argument("--as-of", help="the day to run for (YYYY-MM-DD, today by default)")
+    month.add_argument("--id-from", help="the first subscription id of this worker's shard")
+    month.add_argument("--id-to", help="the subscription id after this worker's shard")
+    month.set_defaults(run=_run)
+    sim = commands.add_parser("simulate", help="run the engine day by day on a fixed clock")
+    sim.add_argument("--db", required=True, help="the engine's database URL")
+    sim.add_argument("--from", dest="start", help="the first day (today by default)")
+    sim.add_argument("--until", required=True, help="the last day (YYYY-MM-DD)")
+    sim.set_defaults(run=_simulate)
     return parser
 
 

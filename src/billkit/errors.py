@@ -30,6 +30,8 @@ plan. A lookup of an unknown code is also a :class:`LookupError`::
     │   │   └── IdentifierError              a tax or bank identifier that fails its check
     │   ├── SubscriptionError                subscriptions, services, renewals, dunning
     │   ├── UsageError                       metered events and aggregations
+    │   ├── BillingError                     planned documents and their diff
+    │   │   └── DoubleBillingError           a run that would bill one subscription period twice
     │   ├── SerializationError               saved data that cannot be read back
     │   ├── PaymentError                     a payment request refused before any call
     │   └── WebhookError                     a webhook whose signature, time or body fails
@@ -66,6 +68,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 __all__ = [
+    "BillingError",
     "BillkitError",
     "CatalogError",
     "ConflictError",
@@ -73,6 +76,7 @@ __all__ = [
     "CreditError",
     "CreditLimitExceededError",
     "CurrencyMismatchError",
+    "DoubleBillingError",
     "DuplicateRecordError",
     "GatewayError",
     "IdempotencyConflictError",
@@ -189,6 +193,18 @@ class SubscriptionError(ValidationError):
 
 class UsageError(ValidationError):
     """A metered event or aggregation request that is invalid."""
+
+
+class BillingError(ValidationError):
+    """Planned documents, their keys and their diff (:mod:`billkit.billing`)."""
+
+
+class DoubleBillingError(BillingError):
+    """A set of documents that would bill one subscription period twice.
+
+    Raised by the safety bounds of :func:`billkit.billing.diff`; the message
+    names the subscription and period. Nothing is issued.
+    """
 
 
 class PaymentError(ValidationError):

@@ -87,11 +87,12 @@ _ROOMS: Final = (
     "billkit.invoicing.render",
     "billkit.subscriptions",
     "billkit.usage",
+    "billkit.billing",
 )
 # Rooms of the shell whose values can be saved too. The core never imports
 # them: their classes join the registry when a value of theirs is written, or
 # when a tag of theirs is read (which imports the room named by the tag).
-_SHELL_ROOMS: Final = ("billkit.payments",)
+_SHELL_ROOMS: Final = ("billkit.payments", "billkit.engine")
 
 _DECIMAL: Final = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")

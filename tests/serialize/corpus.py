@@ -191,4 +191,5 @@ def public_value_classes() -> dict[type, str]:
     from billkit import serialize
 
     serialize._join_shell_room("billkit.payments")
+    serialize._join_shell_room("billkit.engine")
     return {cls: tag for cls, tag in serialize._TAGS.items() if attrs.has(cls)}

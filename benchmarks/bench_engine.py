@@ -1,0 +1,211 @@
+"""How fast is a month-end run of the engine, against the pure computation plus plain writes?
+
+A population of N customers, one subscription each (``tests/engine/support.py``:
+the Pro plan, usage, a saved card; every 7th card is declined), is billed for
+March by ``Billing.run`` in W worker processes, each its own shard of
+subscription ids, on a SQLite file and (with a server) on PostgreSQL:
+accounts per second.
+
+The baseline, in the same run: the pure computation alone
+(``billing.plan_documents`` and ``serialize.to_data`` of every invoice) plus
+writing the same rows (one document, two ledger entries per paid invoice)
+with the driver's plain ``executemany`` into scratch tables, in batches of
+500. Target: the engine within 3x of that baseline.
+
+``--check`` afterwards verifies what the run left (every period billed once,
+numbers gap-free, every payment credited once, balances the sum of their
+entries), the checks of ``tests/engine/test_concurrency.py``; with
+``--overlap`` the shards overlap by half (every subscription is offered to
+two workers).
+
+Run: ``python benchmarks/bench_engine.py [--n 10000] [--workers 1,2,8]
+[--postgres URL] [--check] [--overlap]`` (PostgreSQL URL defaults to
+``$BILLKIT_TEST_POSTGRES_URL``; its tables go into a scratch schema, dropped
+afterwards).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.engine
+
+from tests.engine import support, workers
+from tests.engine.test_concurrency import check_month_end
+
+from billkit.billing import BillingState, PlanFrom, Subscribed, UsageTotal, plan_documents
+from billkit.invoicing.terms import DocumentTerms
+from billkit.periods import Period
+from billkit.ports import FixedClock
+from billkit.serialize import to_data
+from billkit.storage import SqlStore, upgrade
+from billkit.storage.sql import make_engine
+
+MARCH = Period(support.START.date(), support.MONTH_END.date())
+
+
+def shards(n: int, count: int, overlap: bool) -> list[tuple[str | None, str | None]]:
+    bounds = [round(i * n / count) for i in range(count + 1)]
+    out: list[tuple[str | None, str | None]] = []
+    for i in range(count):
+        lo, hi = bounds[i], bounds[i + 1]
+        if overlap:
+            hi = min(n, hi + (hi - lo) // 2)
+        out.append((f"s{lo:04d}" if i else None, f"s{hi:04d}" if hi < n else None))
+    return out
+
+
+def engine_run(url: str, schema: str | None, n: int, count: int, overlap: bool) -> float:
+    """Populate, then time the month end in ``count`` processes; seconds."""
+    store = SqlStore(url, schema=schema) if schema else SqlStore(url)
+    support.billing(store, workers.KeyedGateway(), FixedClock(support.START))  # type: ignore[arg-type]
+    support.populate_fast(store, n)
+    store.close()
+    out = Path(tempfile.mkdtemp())
+    context = multiprocessing.get_context("spawn")
+    processes = [
+        context.Process(target=workers.run_shard, args=(url, schema, lo, hi, str(out), f"w{i}"))
+        for i, (lo, hi) in enumerate(shards(n, count, overlap))
+    ]
+    started = time.perf_counter()
+    for p in processes:
+        p.start()
+    for p in processes:
+        p.join()
+        assert p.exitcode == 0, "a worker failed"
+    seconds = time.perf_counter() - started
+    shutil.rmtree(out, ignore_errors=True)
+    return seconds
+
+
+def baseline(url: str, schema: str | None, n: int) -> tuple[float, float]:
+    """(pure computation, plain executemany) seconds for the same invoices and rows."""
+    terms = DocumentTerms(seller=support.SELLER, buyer=support.SELLER, rules=None)
+    started = time.perf_counter()
+    rows: list[tuple[Any, ...]] = []
+    entries: list[tuple[Any, ...]] = []
+    for i in range(n):
+        sub = Subscribed(id=f"s{i:04d}", plans=[PlanFrom(on=MARCH.start, plan=support.PRO)])
+        usage = [
+            UsageTotal(subscription=sub.id, period=MARCH, metric="calls", quantity=support.calls(i))
+        ]
+        (planned,) = plan_documents(
+            BillingState(terms=terms, subscriptions=[sub], usage=usage), MARCH.end
+        )
+        gross = planned.document.totals.gross.amount
+        rows.append(
+            (
+                str(planned.key),
+                f"c{i:04d}",
+                f"INV-{i + 1:06d}",
+                str(gross),
+                json.dumps(to_data(planned.document)),
+            )
+        )
+        if support.method(i) != "tok_insufficient_funds":
+            entries += [
+                (f"c{i:04d}/main", f"pay|{planned.key}|0", str(gross)),
+                (f"c{i:04d}/main", f"doc|{planned.key}", str(-gross)),
+            ]
+    computed = time.perf_counter() - started
+    engine = make_engine(url, schema=schema)
+    raw = engine.raw_connection()
+    mark = "?" if engine.dialect.name == "sqlite" else "%s"
+    cur = raw.cursor()
+    suffix = uuid.uuid4().hex[:8]
+    cur.execute(
+        f"CREATE TABLE base_docs_{suffix} (id TEXT PRIMARY KEY, customer TEXT, number TEXT, total TEXT, data TEXT)"
+    )
+    cur.execute(
+        f"CREATE TABLE base_entries_{suffix} (account TEXT, key TEXT PRIMARY KEY, amount TEXT)"
+    )
+    raw.commit()
+    started = time.perf_counter()
+    for first in range(0, n, 500):
+        cur.executemany(
+            f"INSERT INTO base_docs_{suffix} VALUES ({', '.join([mark] * 5)})",
+            rows[first : first + 500],
+        )
+        cur.executemany(
+            f"INSERT INTO base_entries_{suffix} VALUES ({mark}, {mark}, {mark})",
+            entries[2 * first : 2 * first + 1000],
+        )
+        raw.commit()
+    written = time.perf_counter() - started
+    cur.execute(f"DROP TABLE base_docs_{suffix}")
+    cur.execute(f"DROP TABLE base_entries_{suffix}")
+    raw.commit()
+    raw.close()
+    engine.dispose()
+    return computed, written
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=10_000)
+    parser.add_argument("--workers", default="1,2")
+    parser.add_argument("--postgres", default=os.environ.get("BILLKIT_TEST_POSTGRES_URL", ""))
+    parser.add_argument("--check", action="store_true")
+    parser.add_argument("--overlap", action="store_true")
+    args = parser.parse_args()
+    backends: list[tuple[str, str, str | None]] = []
+    scratch = Path(tempfile.mkdtemp())
+    backends.append(("sqlite", f"sqlite:///{scratch / 'base.db'}", None))
+    if args.postgres:
+        import sqlalchemy as sa
+
+        schema = f"bk_bench_{uuid.uuid4().hex[:8]}"
+        with sa.create_engine(args.postgres).begin() as conn:
+            conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+        backends.append(("postgresql", args.postgres, schema))
+    print(f"month end over {args.n} subscriptions")
+    print(
+        f"{'backend':<11} {'workers':>7} {'seconds':>8} {'accounts/s':>11} {'baseline s':>11} {'ratio':>6}"
+    )
+    try:
+        for name, url, schema in backends:
+            for count in [int(w) for w in args.workers.split(",")]:
+                if name == "sqlite":
+                    url = f"sqlite:///{scratch / f'run{count}.db'}"
+                    upgrade(url)
+                else:
+                    upgrade(url, schema=schema)
+                seconds = engine_run(url, schema, args.n, count, args.overlap)
+                computed, written = baseline(url, schema, args.n)
+                base = computed + written
+                print(
+                    f"{name:<11} {count:>7} {seconds:>8.2f} {args.n / seconds:>11.0f} {base:>11.2f} {seconds / base:>6.1f}"
+                )
+                if args.check:
+                    check_month_end(url, schema, args.n)
+                    print(
+                        f"{'':<11} checked: every period billed once, numbers gap-free, payments credited once"
+                    )
+                if schema:
+                    import sqlalchemy as sa
+
+                    with sa.create_engine(args.postgres).begin() as conn:
+                        conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+                        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+        for _name, _url, schema in backends:
+            if schema:
+                import sqlalchemy as sa
+
+                with sa.create_engine(args.postgres).begin() as conn:
+                    conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+if __name__ == "__main__":
+    main()

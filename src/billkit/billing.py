@@ -1,0 +1,444 @@
+"""Recompute and diff: the documents a customer's billing should have, and how to get there.
+
+Billing by recomputation: from a customer's subscriptions and usage,
+:func:`plan_documents` computes every invoice that should exist up to a day,
+each under a stable :class:`DocumentKey` (subscription, period, kind,
+revision). :func:`diff` compares them with the documents already issued and
+says what to issue: the new invoices, and for an issued invoice whose inputs
+changed (late usage, a corrected plan) the correcting pair, a credit note
+that reverses it and a supplementary invoice with the right contents. An
+issued document is never edited. Safety bounds refuse, with
+:class:`~billkit.errors.DoubleBillingError`, a set of documents that would
+bill one subscription period twice.
+
+Everything here is pure: the same state and day give the same documents, so
+replaying a closed period under its recorded inputs changes nothing.
+
+A subscription is billed in arrears, one invoice per whole billing cycle of
+its plan (the base fee and that cycle's usage together), issued on the day
+the cycle ends:
+
+>>> from datetime import date
+>>> from decimal import Decimal
+>>> from billkit.money import Money
+>>> from billkit.parties import Party
+>>> from billkit.periods import Period
+>>> from billkit.pricing import Charge, Plan, PerUnit
+>>> from billkit.invoicing import DocumentTerms
+>>> plan = Plan(code="pro", name="Pro", currency="EUR", base_fee=Money("20.00", "EUR"),
+...             charges=[Charge(code="calls", metric="calls", included=100,
+...                             model=PerUnit(unit_price=Money("0.01", "EUR")))])
+>>> terms = DocumentTerms(seller=Party(kind="legal_entity", country="IT", name="Chat S.r.l."),
+...                       buyer=Party(kind="legal_entity", country="IT", name="Acme S.p.A."),
+...                       rules=None)
+>>> march = Period(date(2026, 3, 1), date(2026, 4, 1))
+>>> state = BillingState(terms=terms,
+...     subscriptions=[Subscribed(id="sub-1", plans=[PlanFrom(on=date(2026, 3, 1), plan=plan)])],
+...     usage=[UsageTotal(subscription="sub-1", period=march, metric="calls",
+...                       quantity=Decimal(600))])
+>>> (planned,) = plan_documents(state, date(2026, 4, 1))
+>>> str(planned.key), planned.document.totals.gross   # (20 + 500 x 0.01) x 1.22
+('sub-1|2026-03-01|2026-04-01|invoice|0', Money('30.50', 'EUR'))
+>>> issued = [Issued(key=planned.key, document=planned.document, number="INV-1")]
+>>> diff(issued, plan_documents(state, date(2026, 4, 1)), as_of=date(2026, 4, 2)).issue
+()
+
+Late usage arrives: the March invoice is corrected, never edited:
+
+>>> late = attrs.evolve(state, usage=[UsageTotal(subscription="sub-1", period=march,
+...                                              metric="calls", quantity=Decimal(700))])
+>>> changes = diff(issued, plan_documents(late, date(2026, 4, 5)), as_of=date(2026, 4, 5))
+>>> [(str(d.key), d.document.totals.gross.amount) for d in changes.issue]
+[('sub-1|2026-03-01|2026-04-01|credit_note|1', Decimal('30.50')), ('sub-1|2026-03-01|2026-04-01|invoice|1', Decimal('31.72'))]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import ClassVar
+
+import attrs
+
+from billkit import _checks as checks
+from billkit.errors import BillingError, DoubleBillingError, ValidationError
+from billkit.invoicing.builders import build_invoice
+from billkit.invoicing.credit_notes import build_credit_note
+from billkit.invoicing.documents import CreditNote, Invoice
+from billkit.invoicing.items import items_from_quote
+from billkit.invoicing.terms import DocumentTerms
+from billkit.periods import Period
+from billkit.pricing.plans import Plan
+from billkit.pricing.quote import quote
+
+__all__ = [
+    "BillingDiff",
+    "BillingState",
+    "DocumentKey",
+    "Issued",
+    "PlanFrom",
+    "Planned",
+    "Subscribed",
+    "UsageTotal",
+    "diff",
+    "plan_documents",
+]
+
+INVOICE = "invoice"
+CREDIT_NOTE = "credit_note"
+_KINDS = (INVOICE, CREDIT_NOTE)
+
+
+@attrs.frozen
+class DocumentKey:
+    """The stable name of a document: whose, for which period, what, which revision.
+
+    Revision 0 is a period's first invoice; a correction issues the credit
+    note and the supplementary invoice of the next revision. ``str(key)`` is
+    a store id (``subscription|start|end|kind|revision``) and
+    :meth:`parse` reads it back.
+
+    >>> key = DocumentKey.parse("sub-1|2026-03-01|2026-04-01|invoice|0")
+    >>> key.subscription, str(key.period), key.kind, key.revision
+    ('sub-1', '2026-03-01..2026-04-01', 'invoice', 0)
+    """
+
+    _error_class: ClassVar[type[ValidationError]] = BillingError
+
+    subscription: str = attrs.field(converter=checks.TEXT)
+    period: Period = attrs.field(converter=checks.INSTANCE)
+    kind: str = attrs.field(converter=checks.TEXT)
+    revision: int = attrs.field(default=0, converter=checks.WHOLE)
+
+    def __attrs_post_init__(self) -> None:
+        if self.kind not in _KINDS:
+            raise BillingError("kind", self.kind, f"one of {', '.join(_KINDS)}")
+        if self.revision < 0:
+            raise BillingError("revision", self.revision, "a revision of 0 or more")
+
+    def __str__(self) -> str:
+        p = self.period
+        return f"{self.subscription}|{p.start}|{p.end}|{self.kind}|{self.revision}"
+
+    @classmethod
+    def parse(cls, text: str) -> DocumentKey:
+        """The key whose ``str`` is ``text``."""
+        parts = checks.text("key", text, error=BillingError).rsplit("|", 4)
+        if len(parts) != 5:
+            raise BillingError("key", text, "subscription|start|end|kind|revision")
+        sub, start, end, kind, revision = parts
+        try:
+            period = Period(date.fromisoformat(start), date.fromisoformat(end))
+            number = int(revision)
+        except ValueError as error:
+            raise BillingError("key", text, "subscription|start|end|kind|revision") from error
+        return cls(subscription=sub, period=period, kind=kind, revision=number)
+
+
+@attrs.frozen
+class PlanFrom:
+    """A plan in force from the billing cycle that starts ``on``."""
+
+    _error_class: ClassVar[type[ValidationError]] = BillingError
+
+    on: date = attrs.field(converter=checks.DAY)
+    plan: Plan = attrs.field(converter=checks.INSTANCE)
+
+
+@attrs.frozen
+class Subscribed:
+    """A subscription as billing sees it: its plans over time and when it ends.
+
+    Cycles are counted from the first plan's day, by that plan's cycle; a
+    later plan takes over at the cycle starting on its ``on`` and must have
+    the same cycle. ``ends`` (cancellation at cycle end): no cycle starting
+    on or after it is billed.
+    """
+
+    _error_class: ClassVar[type[ValidationError]] = BillingError
+
+    id: str = attrs.field(converter=checks.TEXT)
+    plans: tuple[PlanFrom, ...] = attrs.field(converter=checks.TUPLE)
+    ends: date | None = attrs.field(default=None, converter=checks.DAY)
+
+    def __attrs_post_init__(self) -> None:
+        if not self.plans:
+            raise BillingError("plans", self.plans, "at least one plan")
+        first = self.plans[0].plan.cycle
+        for i, (before, after) in enumerate(zip(self.plans, self.plans[1:], strict=False), start=1):
+            if after.on <= before.on:
+                raise BillingError(f"plans[{i}].on", after.on, f"a day after {before.on}")
+        for i, change in enumerate(self.plans):
+            if change.plan.cycle != first:
+                raise BillingError(f"plans[{i}].plan", change.plan.code, f"a plan billed {first}")
+
+    @property
+    def starts(self) -> date:
+        """The first day billed."""
+        return self.plans[0].on
+
+    def plan_on(self, day: date) -> Plan:
+        """The plan in force on ``day``."""
+        current = self.plans[0].plan
+        for change in self.plans:
+            if change.on <= day:
+                current = change.plan
+        return current
+
+    def periods(self, until: date) -> list[Period]:
+        """The whole cycles that have ended by ``until`` (and started before :attr:`ends`)."""
+        cycle = self.plans[0].plan.cycle
+        out: list[Period] = []
+        n = 0
+        while True:
+            period = cycle.period(self.starts, n)
+            if period.end > until or (self.ends is not None and period.start >= self.ends):
+                return out
+            out.append(period)
+            n += 1
+
+
+@attrs.frozen
+class UsageTotal:
+    """The quantity of one metric a subscription used in one of its periods."""
+
+    _error_class: ClassVar[type[ValidationError]] = BillingError
+
+    subscription: str = attrs.field(converter=checks.TEXT)
+    period: Period = attrs.field(converter=checks.INSTANCE)
+    metric: str = attrs.field(converter=checks.TEXT)
+    quantity: Decimal = attrs.field(converter=checks.DECIMAL)
+
+
+@attrs.frozen
+class BillingState:
+    """What one customer's documents are computed from.
+
+    ``terms`` (seller, buyer, language, taxes), the customer's
+    ``subscriptions``, their ``usage`` totals per period, and
+    ``payment_days``, the days an invoice gives to pay.
+    """
+
+    _error_class: ClassVar[type[ValidationError]] = BillingError
+
+    terms: DocumentTerms = attrs.field(converter=checks.INSTANCE)
+    subscriptions: tuple[Subscribed, ...] = attrs.field(converter=checks.TUPLE)
+    usage: tuple[UsageTotal, ...] = attrs.field(default=(), converter=checks.TUPLE)
+    payment_days: int = attrs.field(default=10, converter=checks.WHOLE)
+
+
+@attrs.frozen
+class Planned:
+    """A document that should exist, under its key; a draft (no number yet)."""
+
+    _error_class: ClassVar[type[ValidationError]] = BillingError
+
+    key: DocumentKey = attrs.field(converter=checks.INSTANCE)
+    document: Invoice | CreditNote
+
+
+@attrs.frozen
+class Issued:
+    """A document already issued under its key: the draft as planned and its number."""
+
+    _error_class: ClassVar[type[ValidationError]] = BillingError
+
+    key: DocumentKey = attrs.field(converter=checks.INSTANCE)
+    document: Invoice | CreditNote
+    number: str = attrs.field(converter=checks.TEXT)
+
+
+@attrs.frozen
+class BillingDiff:
+    """What :func:`diff` found: the documents to issue, in order, and the keys already right."""
+
+    issue: tuple[Planned, ...] = ()
+    unchanged: tuple[DocumentKey, ...] = ()
+
+    @property
+    def corrections(self) -> int:
+        """How many issued invoices this diff corrects (one credit note each)."""
+        return sum(1 for p in self.issue if p.key.kind == CREDIT_NOTE)
+
+
+def _invoice(state: BillingState, sub: Subscribed, period: Period) -> Invoice | None:
+    plan = sub.plan_on(period.start)
+    usage = {
+        u.metric: u.quantity
+        for u in state.usage
+        if u.subscription == sub.id and u.period == period and u.metric in plan._metrics
+    }
+    items = items_from_quote(quote(plan, usage, period), drop_zero=True)
+    if not items:
+        return None
+    return build_invoice(
+        items,
+        state.terms,
+        issue_date=period.end,
+        payment_days=state.payment_days,
+        invoice_kind="subscription",
+        tax_date=period.end - timedelta(days=1),
+        period=period,
+    )
+
+
+def plan_documents(state: BillingState, as_of: date) -> tuple[Planned, ...]:
+    """Every invoice ``state`` should have by ``as_of``, by key; drafts, revision 0.
+
+    A cycle is due once it has ended (its end is ``as_of`` or earlier). A
+    cycle that bills nothing (no base fee, no usage) has no invoice. Usage
+    for a metric the cycle's plan does not price is left out (it belongs to
+    another plan of the subscription).
+    """
+    state = checks.instance("state", state, BillingState, error=BillingError)
+    day = checks.day("as_of", as_of, error=BillingError)
+    out: list[Planned] = []
+    for sub in state.subscriptions:
+        for period in sub.periods(day):
+            invoice = _invoice(state, sub, period)
+            if invoice is not None:
+                out.append(Planned(key=DocumentKey(sub.id, period, INVOICE), document=invoice))
+    out.sort(key=lambda p: (p.key.subscription, p.key.period.start))
+    return tuple(out)
+
+
+def _same_bill(issued: Invoice | CreditNote, proposed: Invoice | CreditNote) -> bool:
+    return (
+        issued.lines == proposed.lines
+        and issued.tax_groups == proposed.tax_groups
+        and issued.totals == proposed.totals
+        and issued.buyer == proposed.buyer
+        and issued.seller == proposed.seller
+        and issued.currency == proposed.currency
+    )
+
+
+def _check_bounds(
+    existing: Sequence[Issued], proposed: Sequence[Planned]
+) -> dict[tuple[str, Period], Issued | None]:
+    """The invoice in force per (subscription, period); refuses anything billed twice."""
+    seen: set[DocumentKey] = set()
+    for where, keys in (
+        ("existing", [e.key for e in existing]),
+        ("proposed", [p.key for p in proposed]),
+    ):
+        seen = set()
+        for key in keys:
+            if key in seen:
+                raise DoubleBillingError(where, str(key), "each document key once")
+            seen.add(key)
+    by_period: dict[tuple[str, Period], list[Issued]] = {}
+    for e in existing:
+        by_period.setdefault((e.key.subscription, e.key.period), []).append(e)
+    periods: dict[str, list[Period]] = {}
+    in_force: dict[tuple[str, Period], Issued | None] = {}
+    for (sub, period), docs in sorted(by_period.items(), key=lambda kv: (kv[0][0], kv[0][1].start)):
+        for other in periods.get(sub, []):
+            if other.overlaps(period):
+                raise DoubleBillingError(
+                    "existing",
+                    f"{sub} {period}",
+                    f"periods of one subscription that do not overlap (it overlaps {other})",
+                )
+        periods.setdefault(sub, []).append(period)
+        invoices = sorted(d.key.revision for d in docs if d.key.kind == INVOICE)
+        credits = sorted(d.key.revision for d in docs if d.key.kind == CREDIT_NOTE)
+        # Revision r's credit note reverses revision r - 1's invoice: at most one stands.
+        if len(invoices) - len(credits) not in (0, 1) or any(
+            c - 1 not in invoices for c in credits
+        ):
+            raise DoubleBillingError(
+                "existing",
+                f"{sub} {period}",
+                "at most one invoice in force per subscription period "
+                f"(found invoices {invoices} and credit notes {credits})",
+            )
+        standing = [d for d in docs if d.key.kind == INVOICE and d.key.revision + 1 not in credits]
+        in_force[(sub, period)] = standing[0] if standing else None
+    for p in proposed:
+        if p.key.kind != INVOICE or p.key.revision != 0:
+            raise BillingError("proposed", str(p.key), "planned invoices of revision 0")
+        for other in periods.get(p.key.subscription, []):
+            if other != p.key.period and other.overlaps(p.key.period):
+                raise DoubleBillingError(
+                    "proposed",
+                    str(p.key),
+                    f"a period that does not overlap one already billed ({other})",
+                )
+    return in_force
+
+
+def diff(existing: Iterable[Issued], proposed: Iterable[Planned], *, as_of: date) -> BillingDiff:
+    """What to issue on ``as_of`` so that the documents in force are ``proposed``.
+
+    * a proposed invoice with nothing issued for its period: issue it;
+    * one whose period's invoice in force bills the same lines and totals:
+      nothing (replaying a closed period under its inputs changes nothing);
+    * one whose period's invoice differs: a credit note reversing that
+      invoice in full and a supplementary invoice (the next revision, dated
+      ``as_of``, referring to the one it replaces);
+    * an invoice in force for a period nothing is proposed for (it now bills
+      nothing): a credit note.
+
+    ``existing`` must be the documents issued for the subscriptions that
+    were planned, and only those: an invoice in force that ``proposed``
+    leaves out is credited. Safety bounds: a key twice, overlapping periods of one
+    subscription, or more than one invoice in force for one period raise
+    :class:`~billkit.errors.DoubleBillingError`, naming the subscription and
+    period.
+    """
+    day = checks.day("as_of", as_of, error=BillingError)
+    old = checks.tuple_of("existing", existing, Issued, error=BillingError)
+    new = checks.tuple_of("proposed", proposed, Planned, error=BillingError)
+    in_force = _check_bounds(old, new)
+    revisions: dict[tuple[str, Period], int] = {}
+    for e in old:
+        slot = (e.key.subscription, e.key.period)
+        revisions[slot] = max(revisions.get(slot, -1), e.key.revision)
+    issue: list[Planned] = []
+    unchanged: list[DocumentKey] = []
+    wanted = {(p.key.subscription, p.key.period): p for p in new}
+    slots = sorted(
+        set(wanted) | {s for s, doc in in_force.items() if doc is not None},
+        key=lambda s: (s[0], s[1].start),
+    )
+    for slot in slots:
+        current = in_force.get(slot)
+        target = wanted.get(slot)
+        if (
+            current is not None
+            and target is not None
+            and _same_bill(current.document, target.document)
+        ):
+            unchanged.append(current.key)
+            continue
+        revision = revisions.get(slot, -1) + 1
+        sub, period = slot
+        if current is not None:
+            if day < current.document.issue_date:
+                raise BillingError("as_of", day, f"a day on or after {current.document.issue_date}")
+            original = attrs.evolve(current.document, number=current.number)
+            assert isinstance(original, Invoice)
+            note = build_credit_note(
+                original, number=None, issue_date=day, reason="correction: the inputs changed"
+            )
+            issue.append(
+                Planned(key=DocumentKey(sub, period, CREDIT_NOTE, revision), document=note)
+            )
+        if target is not None:
+            doc = target.document
+            if revision > 0:
+                assert isinstance(doc, Invoice)
+                assert doc.due_date is not None
+                refs = (
+                    (attrs.evolve(current.document, number=current.number).ref,) if current else ()
+                )
+                doc = attrs.evolve(
+                    doc,
+                    issue_date=max(day, doc.issue_date),
+                    due_date=max(day, doc.issue_date) + (doc.due_date - doc.issue_date),
+                    references=refs,
+                )
+            issue.append(Planned(key=DocumentKey(sub, period, INVOICE, revision), document=doc))
+    return BillingDiff(issue=tuple(issue), unchanged=tuple(unchanged))

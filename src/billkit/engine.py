@@ -1,0 +1,683 @@
+"""The engine: runs a billing business on a store, a payment gateway, a notifier and a clock.
+
+:class:`Billing` is the one place that reads the clock, touches the store,
+calls the gateway and queues notifications. Its month-end :meth:`Billing.run`
+bills every due subscription by recompute-and-diff
+(:func:`billkit.billing.plan_documents`, :func:`billkit.billing.diff`), in
+one transaction per customer with gap-free numbers, then collects payment:
+
+* from the customer's balance first, then from the saved payment method;
+* every gateway call carries an idempotency key derived from what it is for
+  (``pay|<document>|<attempt>``), so a run retried after a crash never charges
+  twice: the gateway replays the first answer;
+* a failed payment is recorded on the document (its ``payment_failed``
+  events count the attempts, one a day); after ``max_attempts`` the
+  subscription is frozen;
+* a customer whose run fails with a billkit error is skipped and named in
+  the :class:`RunReport`; the next run tries again.
+
+Notifications go to the store's outbox in the transaction that makes them
+true, under a de-duplication key, and :meth:`Billing.deliver` hands them to
+the :class:`~billkit.ports.Notifier` at least once.
+
+See ``docs/engine.md`` for a whole month of an app.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
+
+import attrs
+from moneyed import Money
+
+from billkit.billing import (
+    CREDIT_NOTE,
+    INVOICE,
+    BillingState,
+    DocumentKey,
+    Issued,
+    PlanFrom,
+    Subscribed,
+    UsageTotal,
+    diff,
+    plan_documents,
+)
+from billkit.errors import BillkitError, NotFoundError, SubscriptionError
+from billkit.invoicing.documents import CreditNote
+from billkit.invoicing.terms import DocumentTerms
+from billkit.parties.party import Party
+from billkit.payments.types import PaymentRequest, PaymentResult, PaymentStatus, SavedMethod
+from billkit.ports import Clock, Notifier, PaymentGateway, Store, Transaction
+from billkit.pricing.plans import Plan
+from billkit.serialize import from_data, to_data
+from billkit.storage.records import (
+    AccountRecord,
+    DocumentRecord,
+    EntryRecord,
+    PayerRecord,
+    PlanRecord,
+    SeriesRecord,
+    SubscriptionRecord,
+    UsageRecord,
+)
+
+__all__ = ["Billing", "RunReport"]
+
+_UTC = timezone.utc
+#: The payer record that keeps the seller's details.
+SELLER_ID = "_seller"
+
+
+@attrs.frozen
+class RunReport:
+    """What one :meth:`Billing.run` did.
+
+    ``billed``: subscriptions billed; ``issued``: ids of the documents
+    issued (invoices, credit notes); ``invoiced``: their gross totals per
+    currency (credit notes subtract); ``paid`` / ``failed_payments``:
+    payments taken and refused; ``failures``: ``(customer, reason)`` of each
+    customer skipped.
+    """
+
+    as_of: date
+    billed: int = 0
+    issued: tuple[str, ...] = ()
+    invoiced: tuple[tuple[str, Decimal], ...] = ()
+    paid: int = 0
+    failed_payments: int = 0
+    failures: tuple[tuple[str, str], ...] = ()
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=_UTC)
+
+
+class Billing:
+    """A billing business: customers, subscriptions, usage, documents and payments.
+
+    Built from a ``store``, a payment ``gateway``, a ``notifier``, a
+    ``clock`` and a ``catalog`` of plans; ``seller`` issues every document.
+    Both are kept in the store, so a later ``Billing`` on the same store
+    (``billkit run``) may leave them out.
+    Invoices are numbered from the series ``invoice_series`` (``INV-``),
+    credit notes from ``credit_series`` (``CN-``). A payment that fails is
+    tried again on a later run, at most ``max_attempts`` times, then the
+    subscription is frozen.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        gateway: PaymentGateway,
+        notifier: Notifier,
+        clock: Clock,
+        catalog: Iterable[Plan] = (),
+        *,
+        seller: Party | None = None,
+        locale: str = "en",
+        payment_days: int = 10,
+        max_attempts: int = 3,
+        invoice_series: str = "INV",
+        credit_series: str = "CN",
+    ) -> None:
+        self.store = store
+        self.gateway = gateway
+        self.notifier = notifier
+        self.clock = clock
+        self.plans: dict[str, Plan] = {plan.code: plan for plan in catalog}
+        self.locale = locale
+        self.payment_days = payment_days
+        self.max_attempts = max_attempts
+        self.series = {INVOICE: invoice_series, CREDIT_NOTE: credit_series}
+        with store.transaction(lock=[f"series:{s}" for s in self.series.values()]) as tx:
+            for kind, name in self.series.items():
+                try:
+                    tx.series(name)
+                except NotFoundError:
+                    prefix = "INV-" if kind == INVOICE else "CN-"
+                    tx.create_series(SeriesRecord(name=name, prefix=prefix, width=6))
+            for plan in self.plans.values():
+                tx.save_plan(PlanRecord(code=plan.code, data=to_data(plan)))
+            if seller is not None:
+                tx.save_payer(PayerRecord(id=SELLER_ID, data={"party": to_data(seller)}))
+            else:
+                seller = from_data(tx.payer(SELLER_ID).data["party"])
+        self.seller: Party = seller
+
+    # ------------------------------------------------------------ customers
+
+    def add_customer(
+        self,
+        id: str,
+        party: Party,
+        *,
+        currency: str,
+        email: str = "",
+        method: str | None = None,
+        balance_first: bool = True,
+    ) -> None:
+        """Add a payer with a ledger account ``<id>/main`` in ``currency``.
+
+        ``method`` is a saved payment method's token; with ``balance_first``
+        (the default) it is charged only when the balance does not cover an
+        invoice, without it the method pays and the balance is left for what
+        the method cannot. ``email`` receives notifications.
+        Adding the same customer again changes nothing but the payer's details.
+        """
+        data = {
+            "party": to_data(party),
+            "email": email,
+            "method": method,
+            "balance_first": balance_first,
+        }
+        with self.store.transaction(lock=[f"account:{id}"]) as tx:
+            tx.save_payer(PayerRecord(id=id, data=data))
+            try:
+                tx.account(f"{id}/main")
+            except NotFoundError:
+                zero = Money("0", currency)
+                tx.open_account(
+                    AccountRecord(id=f"{id}/main", customer=id, credit_limit=zero, balance=zero)
+                )
+
+    def subscribe(self, id: str, customer: str, plan: str, *, on: date | None = None) -> None:
+        """Subscribe ``customer`` to ``plan`` from ``on`` (today by default), as ``id``."""
+        start = on or self.clock.today()
+        chosen = self._plan(plan)
+        sub = Subscribed(id=id, plans=[PlanFrom(on=start, plan=chosen)])
+        first = sub.plans[0].plan.cycle.period(start, 0)
+        with self.store.transaction(lock=[f"account:{customer}"]) as tx:
+            tx.add_subscription(
+                SubscriptionRecord(
+                    id=id,
+                    customer=customer,
+                    plan=plan,
+                    status="active",
+                    next_billing=first.end,
+                    data={"plans": [[start.isoformat(), plan]], "ends": None, "attempts": 0},
+                )
+            )
+
+    def record_usage(
+        self,
+        subscription: str,
+        metric: str,
+        quantity: Decimal | int | str,
+        *,
+        key: str,
+        at: datetime | None = None,
+    ) -> bool:
+        """Record usage once per ``key``; ``False`` if that key was already recorded."""
+        event = UsageRecord(
+            subscription=subscription,
+            metric=metric,
+            at=at or self.clock.now(),
+            quantity=Decimal(quantity),
+            key=key,
+        )
+        with self.store.transaction() as tx:
+            return tx.add_usage([event]) == 1
+
+    def top_up(self, customer: str, amount: Money, *, key: str) -> PaymentResult:
+        """Charge ``amount`` to the customer's saved method and credit the balance once per ``key``."""
+        with self.store.transaction(readonly=True) as tx:
+            method = tx.payer(customer).data.get("method")
+        request = PaymentRequest(
+            amount=amount,
+            customer=customer,
+            method=SavedMethod(token=method) if method else None,
+            metadata={"purpose": "top_up", "key": key},
+        )
+        result = self.gateway.create_payment(request, f"topup|{customer}|{key}")
+        if result.status is PaymentStatus.SUCCEEDED:
+            with self.store.transaction(lock=[f"account:{customer}"]) as tx:
+                self._credit(tx, customer, result, f"topup|{key}")
+        return result
+
+    def change_plan(self, subscription: str, plan: str) -> date:
+        """Move ``subscription`` to ``plan`` from its next billing cycle; returns that day."""
+        with self.store.transaction() as tx:
+            chosen = self._plan(plan, tx)
+            record = tx.subscription(subscription)
+            current = self._subscribed(record, tx)
+            if chosen.cycle != current.plans[0].plan.cycle:
+                raise SubscriptionError(
+                    "plan", plan, f"a plan billed {current.plans[0].plan.cycle}"
+                )
+            today = self.clock.today()
+            on = current.plans[0].plan.cycle.period_containing(current.starts, today).end
+            plans = [p for p in record.data["plans"] if date.fromisoformat(p[0]) < on]
+            data = {**record.data, "plans": [*plans, [on.isoformat(), plan]]}
+            tx.update_subscription(attrs.evolve(record, data=data))
+        return on
+
+    def cancel(self, subscription: str) -> date:
+        """Cancel at the end of the current billing cycle; returns the last day billed + 1."""
+        with self.store.transaction() as tx:
+            record = tx.subscription(subscription)
+            current = self._subscribed(record, tx)
+            cycle = current.plans[0].plan.cycle
+            ends = cycle.period_containing(current.starts, self.clock.today()).end
+            data = {**record.data, "ends": ends.isoformat()}
+            tx.update_subscription(attrs.evolve(record, status="cancelling", data=data))
+        return ends
+
+    # ------------------------------------------------------------ the run
+
+    def run(
+        self, as_of: date | None = None, *, id_from: str | None = None, id_to: str | None = None
+    ) -> RunReport:
+        """Bill every subscription due by ``as_of`` (today by default), then collect payment.
+
+        ``id_from <= subscription id < id_to`` shards the run: workers with
+        overlapping shards bill each period once (the subscription's version
+        and the documents' keys refuse a second billing).
+        """
+        day = as_of or self.clock.today()
+        with self.store.transaction(readonly=True) as tx:
+            due = tx.subscriptions_due(day, id_from=id_from, id_to=id_to)
+        customers = sorted({s.customer for s in due})
+        issued: list[str] = []
+        totals: dict[str, Decimal] = {}
+        failures: list[tuple[str, str]] = []
+        billed = 0
+        for customer in customers:
+            ids = [s.id for s in due if s.customer == customer]
+            try:
+                done, docs = self._bill(customer, ids, day)
+            except BillkitError as error:
+                failures.append((customer, f"{type(error).__name__}: {error}"))
+                continue
+            billed += done
+            for doc_id, gross, sign in docs:
+                issued.append(doc_id)
+                totals[gross.currency.code] = totals.get(gross.currency.code, Decimal(0)) + (
+                    sign * gross.amount
+                )
+        paid, refused = self.collect(day, id_from=id_from, id_to=id_to, failures=failures)
+        return RunReport(
+            as_of=day,
+            billed=billed,
+            issued=tuple(issued),
+            invoiced=tuple(sorted(totals.items())),
+            paid=paid,
+            failed_payments=refused,
+            failures=tuple(failures),
+        )
+
+    def _bill(
+        self, customer: str, ids: Sequence[str], day: date
+    ) -> tuple[int, list[tuple[str, Money, int]]]:
+        lock = [f"account:{customer}", *(f"series:{s}" for s in self.series.values())]
+        out: list[tuple[str, Money, int]] = []
+        billed = 0
+        now = self.clock.now()
+        with self.store.transaction(lock=lock) as tx:
+            payer = tx.payer(customer)
+            terms = DocumentTerms(
+                seller=self.seller,
+                buyer=from_data(payer.data["party"]),
+                locale=self.locale,
+                rules=None,
+            )
+            for sub_id in ids:
+                record = tx.subscription(sub_id)
+                if record.next_billing is None or record.next_billing > day:
+                    continue  # billed meanwhile by another worker
+                sub = self._subscribed(record, tx)
+                usage = [
+                    UsageTotal(subscription=sub_id, period=period, metric=metric, quantity=q)
+                    for period in sub.periods(day)
+                    for metric, q in sorted(
+                        tx.usage_totals(
+                            sub_id, _midnight(period.start), _midnight(period.end)
+                        ).items()
+                    )
+                ]
+                state = BillingState(
+                    terms=terms,
+                    subscriptions=[sub],
+                    usage=usage,
+                    payment_days=self.payment_days,
+                )
+                existing = [
+                    Issued(key=key, document=from_data(doc.data), number=doc.number)
+                    for doc in tx.documents(customer=customer)
+                    if doc.number is not None
+                    and (key := DocumentKey.parse(doc.id)).subscription == sub_id
+                ]
+                changes = diff(existing, plan_documents(state, day), as_of=day)
+                for planned in changes.issue:
+                    doc = planned.document
+                    doc_id = str(planned.key)
+                    tx.save_draft(
+                        DocumentRecord(
+                            id=doc_id,
+                            customer=customer,
+                            kind=planned.key.kind,
+                            period_start=planned.key.period.start,
+                            period_end=planned.key.period.end,
+                            total=doc.totals.gross,
+                            data=to_data(doc),
+                        )
+                    )
+                    number = tx.issue(doc_id, series=self.series[planned.key.kind], at=now)
+                    sign = 1
+                    if isinstance(doc, CreditNote):
+                        sign = -1
+                        self._credit_note(tx, customer, planned.key, doc)
+                    topic = "credit_note.issued" if sign < 0 else "invoice.issued"
+                    self._notify(
+                        tx,
+                        f"{topic}|{doc_id}",
+                        topic,
+                        customer,
+                        payer.data,
+                        {
+                            "document": doc_id,
+                            "number": number.number,
+                            "total": str(doc.totals.gross.amount),
+                            "currency": doc.totals.gross.currency.code,
+                        },
+                        now,
+                    )
+                    out.append((doc_id, doc.totals.gross, sign))
+                # Every cycle ended by ``day`` is billed: the next is the one running on it.
+                following = sub.plans[0].plan.cycle.period_containing(sub.starts, day)
+                ended = sub.ends is not None and following.start >= sub.ends
+                tx.update_subscription(
+                    attrs.evolve(
+                        record,
+                        next_billing=None if ended else following.end,
+                        status="cancelled" if ended else record.status,
+                    )
+                )
+                billed += 1
+        return billed, out
+
+    def _credit_note(
+        self, tx: Transaction, customer: str, key: DocumentKey, note: CreditNote
+    ) -> None:
+        """A credit note of a paid invoice gives its amount back to the balance."""
+        original = tx.document(str(attrs.evolve(key, kind=INVOICE, revision=key.revision - 1)))
+        if original.status == "paid":
+            tx.post(
+                EntryRecord(
+                    account=f"{customer}/main",
+                    key=f"doc|{key}",
+                    amount=note.totals.gross,
+                    at=self.clock.now(),
+                    kind="refund",
+                )
+            )
+        else:
+            tx.change_status(original.id, event="credit", status="credited", at=self.clock.now())
+
+    # ------------------------------------------------------------ payments
+
+    def collect(
+        self,
+        as_of: date | None = None,
+        *,
+        id_from: str | None = None,
+        id_to: str | None = None,
+        failures: list[tuple[str, str]] | None = None,
+    ) -> tuple[int, int]:
+        """Try to collect every unpaid invoice of the shard; returns (paid, refused)."""
+        day = as_of or self.clock.today()
+        with self.store.transaction(readonly=True) as tx:
+            unpaid = [
+                d.id
+                for d in tx.documents()
+                if d.kind == INVOICE
+                and d.status in ("issued", "pending")
+                and (id_from is None or d.id >= id_from)
+                and (id_to is None or d.id < id_to)
+            ]
+        paid = refused = 0
+        for doc_id in unpaid:
+            try:
+                status = self.pay(doc_id, as_of=day)
+            except BillkitError as error:
+                if failures is not None:
+                    failures.append((doc_id, f"{type(error).__name__}: {error}"))
+                continue
+            paid += status == "paid"
+            refused += status == "failed"
+        return paid, refused
+
+    def pay(self, document: str, *, as_of: date | None = None) -> str:
+        """Collect an issued invoice: from the balance, else the saved method.
+
+        Returns the document's payment state: ``paid``, ``pending`` (the
+        provider settles later: a webhook or a later run finishes it),
+        ``failed`` (recorded; tried again on a later day), or ``skipped``
+        (nothing to do today).
+        """
+        day = as_of or self.clock.today()
+        with self.store.transaction(readonly=True) as tx:
+            doc = tx.document(document)
+            payer = tx.payer(doc.customer)
+            events = tx.document_events(document)
+            balance = tx.balance(f"{doc.customer}/main")
+        if doc.status not in ("issued", "pending") or doc.total is None:
+            return "skipped"
+        failed = [e for e in events if e.event == "payment_failed"]
+        if failed and failed[-1].data.get("day") == day.isoformat():
+            return "skipped"  # one attempt a day
+        if len(failed) >= self.max_attempts:
+            return "skipped"  # dunning is over: the subscription is frozen
+        method = payer.data.get("method")
+        balance_first = payer.data.get("balance_first", True) or not method
+        if balance >= doc.total and (balance_first or failed):
+            with self.store.transaction(lock=[f"account:{doc.customer}"]) as tx:
+                return self._settle(tx, tx.document(document), None)
+        if not method:
+            return "skipped"
+        request = PaymentRequest(
+            amount=doc.total,
+            customer=doc.customer,
+            method=SavedMethod(token=method),
+            description=f"document {document}",
+            metadata={"document": document},
+        )
+        key = f"pay|{document}|{len(failed)}"
+        result = self.gateway.create_payment(request, key)
+        return self._record(document, result, day, key, doc.customer)
+
+    def _record(
+        self, document: str, result: PaymentResult, day: date, key: str, customer: str
+    ) -> str:
+        """Record the answer to the payment request ``key`` (once, whoever records it)."""
+        with self.store.transaction(lock=[f"account:{customer}"]) as tx:
+            doc = tx.document(document)
+            if doc.status not in ("issued", "pending"):
+                # Money for an invoice a correction replaced goes to the balance (once).
+                if (
+                    result.status is PaymentStatus.SUCCEEDED
+                    and doc.status == "credited"
+                    and tx.recall(f"credited|{key}", {}) is None
+                ):
+                    self._credit(tx, customer, result, key)
+                    tx.remember(f"credited|{key}", {}, {"document": document}, at=self.clock.now())
+                return "skipped"  # settled meanwhile (a webhook, another worker)
+            ref_key = f"payment|{result.reference}"
+            if result.reference and tx.recall(ref_key, {}) is None:
+                tx.remember(ref_key, {}, {"document": document, "key": key}, at=self.clock.now())
+            if result.status is PaymentStatus.SUCCEEDED:
+                # The entry's key is the request's: one payment is credited once.
+                self._credit(tx, customer, result, key)
+                return self._settle(tx, doc, result.reference)
+            if result.status is PaymentStatus.FAILED:
+                failures = [e for e in tx.document_events(document) if e.event == "payment_failed"]
+                if any(e.data.get("key") == key for e in failures):
+                    return "skipped"  # this attempt's failure is recorded already
+                attempts = 1 + len(failures)
+                tx.change_status(
+                    document,
+                    event="payment_failed",
+                    status="issued",
+                    at=self.clock.now(),
+                    data={"day": day.isoformat(), "reference": result.reference, "key": key},
+                )
+                payer = tx.payer(customer)
+                self._notify(
+                    tx,
+                    f"payment.failed|{document}|{attempts}",
+                    "payment.failed",
+                    customer,
+                    payer.data,
+                    {"document": document, "attempt": attempts},
+                    self.clock.now(),
+                )
+                if attempts >= self.max_attempts:
+                    self._freeze(tx, DocumentKey.parse(document).subscription, payer.data)
+                return "failed"
+            if doc.status != "pending":
+                tx.change_status(
+                    document, event="payment_pending", status="pending", at=self.clock.now()
+                )
+            return "pending"
+
+    def _freeze(self, tx: Transaction, sub_id: str, payer: Mapping[str, object]) -> None:
+        record = tx.subscription(sub_id)
+        if record.status == "frozen":
+            return
+        tx.update_subscription(attrs.evolve(record, status="frozen", next_billing=None))
+        self._notify(
+            tx,
+            f"subscription.frozen|{sub_id}",
+            "subscription.frozen",
+            record.customer,
+            payer,
+            {"subscription": sub_id},
+            self.clock.now(),
+        )
+
+    def _credit(self, tx: Transaction, customer: str, result: PaymentResult, key: str) -> None:
+        tx.post(
+            EntryRecord(
+                account=f"{customer}/main",
+                key=key,
+                amount=result.amount,
+                at=self.clock.now(),
+                kind="payment",
+                data={"reference": result.reference},
+            )
+        )
+
+    def _settle(self, tx: Transaction, doc: DocumentRecord, reference: str | None) -> str:
+        document = doc.id
+        assert doc.total is not None
+        tx.post(
+            EntryRecord(
+                account=f"{doc.customer}/main",
+                key=f"doc|{document}",
+                amount=-doc.total,
+                at=self.clock.now(),
+                kind="charge",
+            )
+        )
+        tx.change_status(
+            document,
+            event="pay",
+            status="paid",
+            at=self.clock.now(),
+            data={"reference": reference} if reference else {},
+        )
+        payer = tx.payer(doc.customer)
+        self._notify(
+            tx,
+            f"payment.received|{document}",
+            "payment.received",
+            doc.customer,
+            payer.data,
+            {"document": document, "total": str(doc.total.amount)},
+            self.clock.now(),
+        )
+        return "paid"
+
+    def handle_webhook(self, headers: Mapping[str, str], body: bytes) -> int:
+        """Verify a provider webhook and settle the documents it names; returns how many.
+
+        The gateway verifies the signature first (a bad one raises
+        :class:`~billkit.errors.WebhookError` and nothing happens). The
+        payment's state is read back from the provider, never taken from
+        the webhook alone; a webhook delivered twice settles once.
+        """
+        settled = 0
+        for event in self.gateway.parse_webhook(headers, body):
+            with self.store.transaction(readonly=True) as tx:
+                found = tx.recall(f"payment|{event.payment}", {})
+            if found is None:
+                continue
+            result = self.gateway.get_payment(event.payment)
+            document, key = str(found["document"]), str(found["key"])
+            with self.store.transaction(readonly=True) as tx:
+                customer = tx.document(document).customer
+            today = self.clock.today()
+            settled += self._record(document, result, today, key, customer) == "paid"
+        return settled
+
+    # ------------------------------------------------------------ notifications
+
+    def _notify(
+        self,
+        tx: Transaction,
+        key: str,
+        topic: str,
+        customer: str,
+        payer: Mapping[str, object],
+        payload: Mapping[str, object],
+        at: datetime,
+    ) -> None:
+        body = {"customer": customer, "email": payer.get("email") or "", **payload}
+        tx.enqueue(key=key, topic=topic, payload=body, at=at)
+
+    def deliver(self, *, worker: str | None = None, lease: timedelta = timedelta(minutes=5)) -> int:
+        """Hand every waiting outbox message to the notifier; returns how many were delivered.
+
+        A message is acknowledged only after the notifier took it, so a
+        crash in between delivers it again (at least once; the message's
+        ``key`` lets the receiver drop the repeat).
+        """
+        name = worker or f"worker-{uuid.uuid4().hex[:8]}"
+        delivered = 0
+        while True:
+            with self.store.transaction() as tx:
+                batch = tx.claim(name, now=self.clock.now(), lease=lease, limit=50)
+            if not batch:
+                return delivered
+            for message in batch:
+                self.notifier.deliver(message)
+                with self.store.transaction() as tx:
+                    tx.acknowledge(message.id, name, now=self.clock.now())
+                delivered += 1
+
+    # ------------------------------------------------------------ helpers
+
+    def _plan(self, code: str, tx: Transaction | None = None) -> Plan:
+        if code not in self.plans:
+            try:
+                if tx is not None:
+                    self.plans[code] = from_data(tx.plan(code).data)
+                else:
+                    with self.store.transaction(readonly=True) as own:
+                        self.plans[code] = from_data(own.plan(code).data)
+            except NotFoundError:
+                raise SubscriptionError("plan", code, "a plan of the catalog") from None
+        return self.plans[code]
+
+    def _subscribed(self, record: SubscriptionRecord, tx: Transaction) -> Subscribed:
+        ends = record.data.get("ends")
+        return Subscribed(
+            id=record.id,
+            plans=[
+                PlanFrom(on=date.fromisoformat(on), plan=self._plan(code, tx))
+                for on, code in record.data["plans"]
+            ],
+            ends=date.fromisoformat(ends) if ends else None,
+        )

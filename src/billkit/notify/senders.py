@@ -1,0 +1,171 @@
+"""The notifiers: in memory, SMTP and signed webhooks.
+
+>>> from datetime import datetime, timezone
+>>> from billkit.storage import OutboxMessage
+>>> message = OutboxMessage(id=1, key="invoice.issued|inv-1", topic="invoice.issued",
+...     payload={"customer": "acme", "email": "billing@acme.test", "number": "INV-000001",
+...              "total": "30.50", "currency": "EUR"},
+...     created_at=datetime(2026, 4, 1, tzinfo=timezone.utc))
+>>> inbox = MemoryNotifier()
+>>> inbox.deliver(message); inbox.deliver(message)   # at least once: the key keeps one
+>>> [m.key for m in inbox.messages]
+['invoice.issued|inv-1']
+>>> subject, text, html = compose(message, language="ru")
+>>> subject
+'Выставлен счёт INV-000001'
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import smtplib
+import urllib.request
+from collections.abc import Mapping
+from email.message import EmailMessage
+
+from billkit.errors import GatewayError
+from billkit.payments.webhooks import sign
+from billkit.ports import Clock
+from billkit.storage.records import OutboxMessage
+
+__all__ = ["MemoryNotifier", "SmtpNotifier", "WebhookNotifier", "compose"]
+
+# Subject and first line per topic and language; {fields} come from the payload.
+_TEXTS: Mapping[str, Mapping[str, tuple[str, str]]] = {
+    "en": {
+        "invoice.issued": ("Invoice {number} issued", "Invoice {number}: {total} {currency}."),
+        "credit_note.issued": (
+            "Credit note {number} issued",
+            "Credit note {number}: {total} {currency}.",
+        ),
+        "payment.received": ("Payment received", "Thank you: we received {total} for {document}."),
+        "payment.failed": (
+            "Payment failed",
+            "We could not collect {document} (attempt {attempt}).",
+        ),
+        "subscription.frozen": (
+            "Subscription frozen",
+            "Subscription {subscription} is frozen until paid.",
+        ),
+    },
+    "ru": {
+        "invoice.issued": ("Выставлен счёт {number}", "Счёт {number}: {total} {currency}."),
+        "credit_note.issued": (
+            "Корректировочный документ {number}",
+            "Документ {number}: {total} {currency}.",
+        ),
+        "payment.received": ("Оплата получена", "Спасибо: получено {total} по {document}."),
+        "payment.failed": (
+            "Оплата не прошла",
+            "Не удалось списать оплату по {document} (попытка {attempt}).",
+        ),
+        "subscription.frozen": (
+            "Подписка заморожена",
+            "Подписка {subscription} заморожена до оплаты.",
+        ),
+    },
+}
+
+
+class _Fields(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def compose(message: OutboxMessage, *, language: str = "en") -> tuple[str, str, str]:
+    """``(subject, plain text, HTML)`` of ``message`` in ``language`` (English if unknown)."""
+    texts = _TEXTS.get(language, _TEXTS["en"])
+    subject, line = texts.get(message.topic, (message.topic, "{customer}: " + message.topic))
+    fields = _Fields({k: str(v) for k, v in message.payload.items()})
+    subject, line = subject.format_map(fields), line.format_map(fields)
+    page = f"<html><body><h1>{html.escape(subject)}</h1><p>{html.escape(line)}</p></body></html>"
+    return subject, line + "\n", page
+
+
+class MemoryNotifier:
+    """Keeps every message delivered, each de-duplication key once (tests, notebooks)."""
+
+    def __init__(self) -> None:
+        self.messages: list[OutboxMessage] = []
+        self._keys: set[str] = set()
+
+    def deliver(self, message: OutboxMessage) -> None:
+        """Keep ``message`` unless its key was delivered before."""
+        if message.key not in self._keys:
+            self._keys.add(message.key)
+            self.messages.append(message)
+
+
+class SmtpNotifier:
+    """E-mail through ``smtplib``: to the payload's ``email``, plain text and HTML.
+
+    ``host``/``port`` is the SMTP server, ``sender`` the From address,
+    ``language`` the language of the texts (per customer, give
+    ``languages``: customer id to language). Messages without an address are
+    skipped. The ``Message-ID`` is derived from the de-duplication key, so a
+    mail server or client can drop a repeat.
+    """
+
+    def __init__(
+        self,
+        host: str,
+        port: int = 25,
+        *,
+        sender: str,
+        language: str = "en",
+        languages: Mapping[str, str] | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        self.host, self.port, self.sender = host, port, sender
+        self.language = language
+        self.languages = dict(languages or {})
+        self.timeout = timeout
+
+    def deliver(self, message: OutboxMessage) -> None:
+        """Send ``message`` as one e-mail."""
+        to = str(message.payload.get("email") or "")
+        if not to:
+            return
+        customer = str(message.payload.get("customer", ""))
+        subject, text, page = compose(message, language=self.languages.get(customer, self.language))
+        mail = EmailMessage()
+        mail["From"], mail["To"], mail["Subject"] = self.sender, to, subject
+        mail["Message-ID"] = f"<{message.key.replace('|', '.')}@billkit>"
+        mail.set_content(text)
+        mail.add_alternative(page, subtype="html")
+        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+            smtp.send_message(mail)
+
+
+class WebhookNotifier:
+    """POSTs each message as JSON to ``url``, signed with ``secret`` (Standard Webhooks).
+
+    The ``webhook-id`` header is the message's key, so the receiver drops a
+    repeat; a non-2xx answer raises :class:`~billkit.errors.GatewayError` and
+    the message stays in the outbox for the next delivery.
+    """
+
+    def __init__(self, url: str, secret: str, *, clock: Clock, timeout: float = 10.0) -> None:
+        self.url, self.secret, self.clock, self.timeout = url, secret, clock, timeout
+
+    def deliver(self, message: OutboxMessage) -> None:
+        """Send ``message``; raises if the receiver does not accept it."""
+        body = json.dumps(
+            {"type": message.topic, "key": message.key, "data": dict(message.payload)},
+            sort_keys=True,
+            separators=(",", ":"),
+        ).encode()
+        msg_id = "msg_" + message.key.replace("|", "_").replace(".", "_").replace(" ", "_")
+        headers = {
+            "content-type": "application/json",
+            **sign(self.secret, msg_id, self.clock.now(), body),
+        }
+        request = urllib.request.Request(self.url, data=body, headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as answer:
+                status = int(answer.status)
+        except OSError as error:
+            raise GatewayError("webhook", "unreachable", f"{self.url}: {error}") from error
+        if not 200 <= status < 300:
+            raise GatewayError("webhook", str(status), f"{self.url} answered {status}")

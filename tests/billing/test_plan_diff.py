@@ -1,0 +1,206 @@
+"""Recompute and diff: replay changes nothing; changed inputs give exactly the corrections."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from billkit.billing import (
+    BillingState,
+    DocumentKey,
+    Issued,
+    PlanFrom,
+    Planned,
+    Subscribed,
+    UsageTotal,
+    diff,
+    plan_documents,
+)
+from billkit.errors import BillingError, DoubleBillingError
+from billkit.invoicing.terms import DocumentTerms
+from billkit.money import Money
+from billkit.parties.party import Party
+from billkit.periods import Period
+from billkit.pricing.models import PerUnit
+from billkit.pricing.plans import Charge, Plan
+from billkit.serialize import dumps
+
+TERMS = DocumentTerms(
+    seller=Party(kind="legal_entity", country="IT", name="Chat S.r.l."),
+    buyer=Party(kind="legal_entity", country="IT", name="Acme S.p.A."),
+    rules=None,
+)
+CALLS = Charge(
+    code="calls", metric="calls", included=100, model=PerUnit(unit_price=Money("0.01", "EUR"))
+)
+PRO = Plan(code="pro", name="Pro", currency="EUR", base_fee=Money("20.00", "EUR"), charges=[CALLS])
+METERED = Plan(code="payg", name="Pay as you go", currency="EUR", charges=[CALLS])
+START = date(2026, 1, 1)
+MONTHS = [Period(date(2026, m, 1), date(2026 + m // 12, m % 12 + 1, 1)) for m in range(1, 13)]
+
+
+def _state(usage: dict[tuple[str, int], int], plans: dict[str, Plan]) -> BillingState:
+    return BillingState(
+        terms=TERMS,
+        subscriptions=[
+            Subscribed(id=sub, plans=[PlanFrom(on=START, plan=plan)]) for sub, plan in plans.items()
+        ],
+        usage=[
+            UsageTotal(subscription=sub, period=MONTHS[m], metric="calls", quantity=Decimal(q))
+            for (sub, m), q in usage.items()
+        ],
+    )
+
+
+def _issue(documents: tuple[Planned, ...], start: int = 0) -> list[Issued]:
+    return [
+        Issued(key=p.key, document=p.document, number=f"N-{start + i}")
+        for i, p in enumerate(documents)
+    ]
+
+
+def _net(issued: list[Issued]) -> dict[tuple[str, Period], Decimal]:
+    """What each subscription period stands billed at: invoices minus credit notes."""
+    out: dict[tuple[str, Period], Decimal] = {}
+    for doc in issued:
+        sign = 1 if doc.key.kind == "invoice" else -1
+        slot = (doc.key.subscription, doc.key.period)
+        out[slot] = out.get(slot, Decimal(0)) + sign * doc.document.totals.gross.amount
+    return {k: v for k, v in out.items() if v}
+
+
+subs = st.dictionaries(
+    st.sampled_from(["a", "b", "c"]), st.sampled_from([PRO, METERED]), min_size=1
+)
+usages = st.dictionaries(
+    st.tuples(st.sampled_from(["a", "b", "c"]), st.integers(0, 5)), st.integers(0, 5000)
+)
+
+
+@given(subs, usages, st.integers(1, 6))
+def test_replaying_closed_periods_issues_nothing_and_is_byte_identical(
+    plans, usage, months
+) -> None:
+    state = _state(usage, plans)
+    as_of = MONTHS[months].start
+    first = plan_documents(state, as_of)
+    again = plan_documents(state, as_of)
+    assert [dumps(p.document) for p in first] == [dumps(p.document) for p in again]
+    # Every ended month of every subscription is billed once (the metered plan bills
+    # nothing for a month whose usage stays within the 100 included calls).
+    for sub, plan in plans.items():
+        billed = [p.key.period for p in first if p.key.subscription == sub]
+        expected = [MONTHS[m] for m in range(months) if plan is PRO or usage.get((sub, m), 0) > 100]
+        assert billed == expected
+    result = diff(_issue(first), again, as_of=as_of)
+    assert result.issue == ()
+    assert sorted(map(str, result.unchanged)) == sorted(str(p.key) for p in first)
+
+
+@given(subs, usages, usages, st.integers(1, 6))
+def test_changed_inputs_give_exactly_the_correcting_documents(plans, before, after, months) -> None:
+    as_of = MONTHS[months].start
+    issued = _issue(plan_documents(_state(before, plans), as_of))
+    proposed = plan_documents(_state(after, plans), as_of)
+    late = MONTHS[months].start.replace(day=15)
+    result = diff(issued, proposed, as_of=late)
+    old = {(d.key.subscription, d.key.period): d for d in issued}
+    new = {(p.key.subscription, p.key.period): p for p in proposed}
+    for slot in set(old) | set(new):
+        made = [p for p in result.issue if (p.key.subscription, p.key.period) == slot]
+        kinds = [(p.key.kind, p.key.revision) for p in made]
+        if slot not in old:
+            assert kinds == [("invoice", 0)]
+        elif slot not in new:
+            assert kinds == [("credit_note", 1)]  # the period now bills nothing
+        elif old[slot].document.totals == new[slot].document.totals and (
+            old[slot].document.lines == new[slot].document.lines
+        ):
+            assert kinds == []
+        else:
+            assert kinds == [("credit_note", 1), ("invoice", 1)]
+            note, supplement = made
+            assert note.document.totals == old[slot].document.totals  # reverses it in full
+            assert supplement.document.totals == new[slot].document.totals
+            assert supplement.document.issue_date == late
+            assert supplement.document.references[0].number == old[slot].number
+    # After issuing the corrections, each period stands billed at what it should cost,
+    # and a further diff has nothing left to do.
+    issued += _issue(result.issue, start=len(issued))
+    assert _net(issued) == {slot: p.document.totals.gross.amount for slot, p in new.items()}
+    assert diff(issued, proposed, as_of=late).issue == ()
+
+
+def test_late_usage_example() -> None:
+    # March: 20.00 + (600 - 100) x 0.01 = 25.00 net, 30.50 with 22 % VAT;
+    # 100 late calls make it 26.00 net, 31.72 gross.
+    state = _state({("a", 2): 600}, {"a": PRO})
+    issued = _issue(plan_documents(state, date(2026, 4, 1)))
+    march = [d for d in issued if d.key.period == MONTHS[2]]
+    assert march[0].document.totals.gross == Money("30.50", "EUR")
+    changed = _state({("a", 2): 700}, {"a": PRO})
+    result = diff(issued, plan_documents(changed, date(2026, 4, 1)), as_of=date(2026, 4, 5))
+    assert [(str(p.key), p.document.totals.gross) for p in result.issue] == [
+        ("a|2026-03-01|2026-04-01|credit_note|1", Money("30.50", "EUR")),
+        ("a|2026-03-01|2026-04-01|invoice|1", Money("31.72", "EUR")),
+    ]
+    assert result.corrections == 1
+
+
+def test_a_period_billed_twice_is_refused_and_named() -> None:
+    state = _state({}, {"a": PRO})
+    (jan,) = plan_documents(state, date(2026, 2, 1))
+    issued = _issue((jan,))
+    twice = [*issued, attrs.evolve(issued[0], key=attrs.evolve(jan.key, revision=1), number="X")]
+    with pytest.raises(DoubleBillingError, match=r"a 2026-01-01\.\.2026-02-01"):
+        diff(twice, (jan,), as_of=date(2026, 2, 1))
+    with pytest.raises(DoubleBillingError, match="each document key once"):
+        diff(issued + issued, (jan,), as_of=date(2026, 2, 1))
+    with pytest.raises(DoubleBillingError, match="each document key once"):
+        diff(issued, (jan, jan), as_of=date(2026, 2, 1))
+    # An overlapping period of the same subscription (another anchor) is refused too.
+    shifted = Period(date(2026, 1, 15), date(2026, 2, 15))
+    other = attrs.evolve(jan, key=DocumentKey("a", shifted, "invoice"))
+    with pytest.raises(DoubleBillingError, match="overlap"):
+        diff(issued, (other,), as_of=date(2026, 2, 15))
+
+
+def test_cancelled_subscription_stops_and_plan_change_applies_from_its_cycle() -> None:
+    sub = Subscribed(
+        id="a",
+        plans=[PlanFrom(on=START, plan=PRO), PlanFrom(on=date(2026, 3, 1), plan=METERED)],
+        ends=date(2026, 4, 1),
+    )
+    state = BillingState(
+        terms=TERMS,
+        subscriptions=[sub],
+        usage=[
+            UsageTotal(subscription="a", period=MONTHS[m], metric="calls", quantity=Decimal(300))
+            for m in range(6)
+        ],
+    )
+    planned = plan_documents(state, date(2026, 7, 1))
+    # Jan, Feb on Pro: 20 + 2.00 = 22.00 net; March on pay-as-you-go: 2.00; April on: cancelled.
+    assert [(p.key.period.start.month, p.document.totals.net.amount) for p in planned] == [
+        (1, Decimal("22.00")),
+        (2, Decimal("22.00")),
+        (3, Decimal("2.00")),
+    ]
+
+
+def test_bad_keys_and_plans_are_refused() -> None:
+    with pytest.raises(BillingError, match=re.escape("subscription|start|end|kind|revision")):
+        DocumentKey.parse("a|2026-01-01|invoice")
+    with pytest.raises(BillingError, match="kind = 'receipt'"):
+        DocumentKey("a", MONTHS[0], "receipt")
+    with pytest.raises(BillingError, match=r"plans\[1\].on"):
+        Subscribed(id="a", plans=[PlanFrom(on=START, plan=PRO), PlanFrom(on=START, plan=PRO)])
+    assert DocumentKey.parse(str(DocumentKey("a|b", MONTHS[0], "credit_note", 2))) == DocumentKey(
+        "a|b", MONTHS[0], "credit_note", 2
+    )
