@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from billkit.cli import main
-from billkit.credit import balance_of
+from billkit.credit import Entry, balance_of
 from billkit.credit.commission import Commission, gross_up
 from billkit.credit.history import tax_by_row
 from billkit.errors import (
@@ -312,6 +312,33 @@ def test_a_plan_base_fee_outside_the_range_is_refused() -> None:
     for fee in ("NaN", "1e-40", "1e18"):
         with pytest.raises(MoneyError):
             Plan(code="p", name="P", currency="EUR", base_fee=eur(fee))
+    # A float's digits: py-moneyed keeps 0.1 + 0.2 as 0.30000000000000004 (17
+    # places), beyond the 12 billkit accepts. (Money(0.1) reads as '0.1' and
+    # cannot be told from Money('0.1') once made.)
+    with pytest.raises(MoneyError):
+        Plan(code="p", name="P", currency="EUR", base_fee=Money(0.1 + 0.2, "EUR"))
+
+
+def test_ledger_entries_near_1e30_are_refused() -> None:
+    """Finding 6: the ledger balance drifted 1e-30 from the sum of its entries
+    near 1e30. Entries are refused outside the range; within it the balance is
+    the exact sum (80-digit context)."""
+    at = datetime(2026, 3, 1, tzinfo=UTC)
+    for amount in ("1e29", "1e-30"):
+        with pytest.raises(MoneyError):
+            Entry(kind="top_up", amount=eur(amount), wallet="main", at=at, key="k")
+    entries = [
+        Entry(kind=kind, amount=eur(a), wallet="main", at=at, key=f"k{i}")
+        for i, (kind, a) in enumerate(
+            [
+                ("top_up", "999999999999999999"),
+                ("top_up", "0.000000000001"),
+                ("charge", "-999999999999999998"),
+            ]
+        )
+    ]
+    # 999 999 999 999 999 999 + 0.000000000001 - 999 999 999 999 999 998 = 1.000000000001
+    assert balance_of(entries) == {"main": eur("1.000000000001")}
 
 
 # ------------------------------------------------------------------ finding 11
