@@ -25,7 +25,8 @@ One documented behaviour per check:
 * :func:`whole` -- an ``int`` (never a ``bool``) within ``low..high``.
 * :func:`flag` -- exactly ``True`` or ``False``.
 * :func:`day` -- a ``datetime.date`` that is not a ``datetime`` (billing days).
-* :func:`moment` -- a timezone-aware ``datetime`` (a naive one is ambiguous).
+* :func:`moment` -- a timezone-aware ``datetime`` (a naive one is ambiguous)
+  from 0001-01-02 to 9999-12-30 UTC, so its date exists in every time zone.
 * :func:`tz` -- a ``tzinfo``, or a str: ``'UTC'`` (``datetime.timezone.utc``),
   a fixed offset ``'+03:00'``, or an IANA name ``'Europe/Moscow'``.
   :func:`tz_key` is the same check keeping the canonical str.
@@ -253,7 +254,23 @@ def moment(field: str, value: object, *, error: Error = ValidationError) -> date
             "a timezone-aware datetime (a naive one is ambiguous: "
             "add tzinfo, e.g. datetime(..., tzinfo=timezone.utc))",
         )
+    try:
+        instant = value.astimezone(UTC)
+    except OverflowError:
+        instant = FIRST_MOMENT - timedelta(days=1)
+    if not FIRST_MOMENT <= instant < LAST_MOMENT:
+        raise error(
+            field,
+            value,
+            "a moment from 0001-01-02 to 9999-12-30 UTC (its date must exist in every time zone)",
+        )
     return value
+
+
+FIRST_MOMENT: Final = datetime(1, 1, 2, tzinfo=UTC)
+"""The earliest instant :func:`moment` accepts: its date exists in every time zone."""
+LAST_MOMENT: Final = datetime(9999, 12, 31, tzinfo=UTC)
+"""The instant :func:`moment` accepts only moments before."""
 
 
 _OFFSET: Final = re.compile(r"([+-])(\d\d):(\d\d)")

@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from billkit._version import __version__
-from billkit.errors import BillkitError, PricingError
+from billkit.errors import BillkitError, PricingError, StoreError, ValidationError
 
 if TYPE_CHECKING:  # pragma: no cover
     from billkit.engine import Billing, RunReport
@@ -37,7 +37,12 @@ def _usage_pair(text: str) -> tuple[str, Decimal]:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from billkit.demo import render
+
+    if args.out and Path(args.out).exists() and not Path(args.out).is_dir():
+        raise ValidationError("--out", args.out, "a directory (a file of that name exists)")
 
     print(f"billkit {__version__} demo: the five businesses of billkit's requirements\n")
     print("\n\n".join(render()))
@@ -69,11 +74,27 @@ def _check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _database_errors() -> tuple[type[Exception], ...]:
+    try:
+        from sqlalchemy.exc import SQLAlchemyError
+    except ImportError:  # billkit.storage says which extra to install
+        return ()
+    return (SQLAlchemyError,)
+
+
+def _database(url: str, error: Exception) -> StoreError:
+    first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    return StoreError(f"{url}: the database refused: {first}")
+
+
 def _db_upgrade(args: argparse.Namespace) -> int:
     from billkit.storage import HEAD, current_revision, upgrade
 
-    before = current_revision(args.url, schema=args.schema)
-    after = upgrade(args.url, schema=args.schema)
+    try:
+        before = current_revision(args.url, schema=args.schema)
+        after = upgrade(args.url, schema=args.schema)
+    except _database_errors() as error:
+        raise _database(args.url, error) from None
     if before == after:
         print(f"{args.url}: already at revision {after} (newest: {HEAD})")
     else:
@@ -84,7 +105,10 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 def _db_current(args: argparse.Namespace) -> int:
     from billkit.storage import HEAD, current_revision
 
-    revision = current_revision(args.url, schema=args.schema)
+    try:
+        revision = current_revision(args.url, schema=args.schema)
+    except _database_errors() as error:
+        raise _database(args.url, error) from None
     if revision is None:
         print(f"{args.url}: no billkit schema (run `billkit db upgrade {args.url}`)")
         return 1
@@ -202,12 +226,20 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (2 for refused input)."""
+    """Run the command line; returns the exit status (2 for refused input).
+
+    A user's mistake (bad input, a file that cannot be read or written, a
+    database that cannot be opened) is one line on stderr, never a traceback.
+    """
     args = _parser().parse_args(argv)
     try:
         status: int = args.run(args)
     except BillkitError as error:
         print(f"billkit: error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"billkit: error: {where}{error.strerror or error}", file=sys.stderr)
         return 2
     return status
 

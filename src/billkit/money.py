@@ -53,26 +53,66 @@ __all__ = [
     "to_rate",
 ]
 # Also importable from here, outside the one-screen surface: Currency, DecimalLike,
-# DEFAULT_ROUNDING, CONTEXT, currency_of, local_context, split_evenly, sum_money, zero.
+# DEFAULT_ROUNDING, CONTEXT, LIMIT, PLACES, in_range (the range of docs/limits.md),
+# currency_of, local_context, split_evenly, sum_money, zero.
 
 DecimalLike: TypeAlias = Decimal | int | str
 """What billkit accepts where it needs an exact number: never a ``float``."""
 
 CONTEXT: Final = decimal.Context(
-    prec=60,
+    prec=80,
     rounding=decimal.ROUND_HALF_EVEN,
     Emax=999_999,
     Emin=-999_999,
     traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
 )
-"""billkit's decimal context: 60 significant digits, so no sum or product of
+"""billkit's decimal context: 80 significant digits, so no sum or product of
 amounts loses a digit, whatever the caller set on the thread's context."""
 
 _ZERO: Final = Decimal(0)
-# The range of numbers billkit accepts as input: no amount, price or quantity
-# needs more, and within it no product or sum overflows CONTEXT's 60 digits.
-_MAX_ADJUSTED: Final = 29
-_MIN_EXPONENT: Final = -30
+# The range of numbers billkit accepts (docs/limits.md): below 10**18 in size
+# with at most 12 decimal places, so a number spans at most 30 digits, the
+# product of two spans at most 60, and sums of up to 10**20 such products fit
+# CONTEXT's 80 digits exactly.
+_MAX_ADJUSTED: Final = 17
+_MIN_EXPONENT: Final = -12
+LIMIT: Final = Decimal(10) ** (_MAX_ADJUSTED + 1)
+"""Every number billkit accepts or computes is below this in size (10**18)."""
+PLACES: Final = -_MIN_EXPONENT
+"""Every number billkit accepts has at most this many decimal places (12)."""
+_RANGE: Final = (
+    f"a number below 10**{_MAX_ADJUSTED + 1} in size with at most {PLACES} decimal places"
+)
+
+
+def in_range(value: Decimal) -> bool:
+    """Whether the ``Decimal`` ``value`` is finite and within billkit's range
+    (below 10**18 in size, at most 12 decimal places; see docs/limits.md).
+
+    >>> in_range(Decimal("999999999999999999.999999999999")), in_range(Decimal("1e18"))
+    (True, False)
+    >>> in_range(Decimal("0.0000000000001")), in_range(Decimal("NaN"))
+    (False, False)
+    """
+    if not value.is_finite():
+        return False
+    if not value:
+        return True
+    exponent = value.as_tuple().exponent
+    return _MIN_EXPONENT <= exponent <= value.adjusted() <= _MAX_ADJUSTED  # type: ignore[operator]
+
+
+def _policy(value: object) -> RoundingPolicy:
+    if not isinstance(value, RoundingPolicy):
+        raise MoneyError("policy", value, "a RoundingPolicy")
+    return value
+
+
+def _result(field: str, value: object, amount: Decimal, what: str) -> Decimal:
+    """``amount`` (computed from ``value``) if it is within range, else a MoneyError."""
+    if not (-LIMIT < amount < LIMIT):
+        raise MoneyError(field, value, f"{what} below 10**{_MAX_ADJUSTED + 1} in size")
+    return amount
 
 
 def local_context(
@@ -276,7 +316,11 @@ def quantize(money: Money, policy: RoundingPolicy = DEFAULT_ROUNDING) -> Money:
     >>> quantize(Money("2.675", "USD"), RoundingPolicy(mode="down"))
     Money('2.67', 'USD')
     """
-    return policy.round(money)
+    return _policy(policy).round(
+        checks.money(
+            "money", checks.instance("money", money, Money, error=MoneyError), error=MoneyError
+        )
+    )
 
 
 def to_decimal(value: object, field: str = "amount") -> Decimal:
@@ -301,8 +345,10 @@ def to_decimal(value: object, field: str = "amount") -> Decimal:
     elif isinstance(value, str):
         try:
             # CONTEXT traps malformed strings whatever the thread's traps (else: NaN).
+            if len(value) > _LONGEST:  # never a number in range: don't parse megabytes
+                raise MoneyError(field, value[:40] + "...", _RANGE)
             result = Decimal(value.strip().replace("_", ""), CONTEXT)
-        except decimal.InvalidOperation:
+        except (decimal.InvalidOperation, decimal.Overflow):
             raise MoneyError(field, value, "a decimal number such as '19.90'") from None
     elif isinstance(value, float):
         hint = f"floats are inexact: write '{value!r}'" if math.isfinite(value) else "never a float"
@@ -311,10 +357,12 @@ def to_decimal(value: object, field: str = "amount") -> Decimal:
         raise MoneyError(field, value, "a str, int or Decimal")
     if not result.is_finite():
         raise MoneyError(field, value, "a finite number")
-    exponent = int(result.as_tuple().exponent)  # finite, so an int
-    if result and not _MIN_EXPONENT <= exponent <= result.adjusted() <= _MAX_ADJUSTED:
-        raise MoneyError(field, value, "a number below 10**30 with at most 30 decimal places")
+    if not in_range(result):
+        raise MoneyError(field, value, _RANGE)
     return result
+
+
+_LONGEST: Final = 200  # characters: 30 digits with spaces, underscores and a sign fit
 
 
 def to_money(value: object, currency: Currency | str | None = None, field: str = "amount") -> Money:
@@ -356,6 +404,8 @@ def to_rate(value: object, field: str = "rate") -> Decimal:
     """
     if isinstance(value, str) and value.strip().endswith("%"):
         rate = to_decimal(value.strip()[:-1], field=field).scaleb(-2, CONTEXT)
+        if not in_range(rate):
+            raise MoneyError(field, value, f"a percentage with at most {PLACES - 2} decimal places")
     else:
         rate = to_decimal(value, field=field)
     if rate < 0:
@@ -371,10 +421,8 @@ def zero(currency: Currency | str) -> Money:
 def _one_currency(amounts: Iterable[Money], field: str) -> Currency | None:
     currency: Currency | None = None
     for i, m in enumerate(amounts):
-        if not isinstance(m, Money):
-            raise MoneyError(f"{field}[{i}]", m, "a Money")
-        if not m.amount.is_finite():
-            raise MoneyError(f"{field}[{i}]", m, "a finite amount")
+        checks.instance(f"{field}[{i}]", m, Money, error=MoneyError)
+        checks.money(f"{field}[{i}]", m, error=MoneyError)
         if currency is None:
             currency = m.currency
         elif m.currency != currency:
@@ -392,6 +440,8 @@ def sum_money(amounts: Iterable[Money], currency: Currency | str | None = None) 
     >>> sum_money([], "EUR")
     Money('0', 'EUR')
     """
+    if isinstance(amounts, (str, bytes, Money)) or not isinstance(amounts, Iterable):
+        raise MoneyError("amounts", amounts, "an iterable of Money")
     items = list(amounts)
     found = _one_currency(items, "amounts")
     if currency is not None:
@@ -404,7 +454,7 @@ def sum_money(amounts: Iterable[Money], currency: Currency | str | None = None) 
     total = _ZERO
     for m in items:
         total = CONTEXT.add(total, m.amount)
-    return Money(total, found)
+    return Money(_result("amounts", "...", total, "a sum"), found)
 
 
 def allocate(
@@ -427,20 +477,25 @@ def allocate(
     [Money('0.02', 'EUR'), Money('0.01', 'EUR'), Money('0.02', 'EUR')]
     """
     checks.instance("total", total, Money, error=MoneyError)
+    checks.money("total", total, error=MoneyError)
+    policy = _policy(policy)
+    if isinstance(weights, (str, bytes)) or not isinstance(weights, Sequence):
+        raise MoneyError("weights", weights, "a list of weights (numbers of zero or more)")
     ws = [to_decimal(w, field=f"weights[{i}]") for i, w in enumerate(weights)]
     if not ws:
         raise MoneyError("weights", list(weights), "at least one weight")
     for i, w in enumerate(ws):
         if w < 0:
             raise MoneyError(f"weights[{i}]", weights[i], "a weight of zero or more")
-    weight_sum = _ZERO
-    for w in ws:  # not sum(): ``+`` rounds to the thread's context
-        weight_sum = CONTEXT.add(weight_sum, w)
+    # Weights have at most PLACES decimals: scaled, they are exact ints, and the
+    # split below is integer arithmetic, exact whatever the sizes.
+    scaled = [int(w.scaleb(PLACES, CONTEXT)) for w in ws]
+    weight_sum = sum(scaled)
     if weight_sum == 0:
         raise MoneyError("weights", list(weights), "at least one weight above zero")
     digits = policy.digits(total.currency)
     quantum = _QUANTA[digits]
-    units = CONTEXT.divide(total.amount, quantum)
+    units = total.amount.scaleb(digits, CONTEXT)
     if units != units.to_integral_value(context=CONTEXT):
         raise MoneyError(
             "total",
@@ -449,11 +504,15 @@ def allocate(
         )
     sign = -1 if units < 0 else 1
     whole = int(units.copy_abs())  # exact; abs() would round to the thread's context
-    shares = [CONTEXT.divide(CONTEXT.multiply(whole, w), weight_sum) for w in ws]
-    floors = [int(s) for s in shares]  # shares are >= 0: int() truncates = floor
+    floors: list[int] = []
+    remainders: list[int] = []
+    for part in scaled:
+        share, rest = divmod(whole * part, weight_sum)
+        floors.append(share)
+        remainders.append(rest)
     left = whole - sum(floors)
-    # Largest remainder first (floor - share is minus the remainder), then the earlier part.
-    order = sorted(range(len(ws)), key=lambda i: (CONTEXT.subtract(floors[i], shares[i]), i))
+    # Largest remainder first, then the earlier part.
+    order = sorted(range(len(ws)), key=lambda i: (-remainders[i], i))
     for i in order[:left]:
         floors[i] += 1
     currency = total.currency
@@ -497,11 +556,16 @@ def tax_from_net(
     >>> tax_from_net(Money("100.00", "RUB"), "22%")
     TaxSplit(net=Money('100.00', 'RUB'), tax=Money('22.00', 'RUB'), gross=Money('122.00', 'RUB'), rate=Decimal('0.22'))
     """
-    net = policy.round(checks.instance("net", net, Money, error=MoneyError))
+    policy = _policy(policy)
+    net = policy.round(
+        checks.money("net", checks.instance("net", net, Money, error=MoneyError), error=MoneyError)
+    )
     r = to_rate(rate)
-    tax = Money(policy.round_amount(CONTEXT.multiply(net.amount, r), net.currency), net.currency)
-    gross = Money(CONTEXT.add(net.amount, tax.amount), net.currency)
-    return TaxSplit(net=net, tax=tax, gross=gross, rate=r)
+    tax = policy.round_amount(CONTEXT.multiply(net.amount, r), net.currency)
+    gross = CONTEXT.add(net.amount, tax)
+    _result("rate", rate, gross, f"a rate whose gross on {net.amount} stays")
+    tax_money, gross_money = Money(tax, net.currency), Money(gross, net.currency)
+    return TaxSplit(net=net, tax=tax_money, gross=gross_money, rate=r)
 
 
 def tax_from_gross(
@@ -520,7 +584,12 @@ def tax_from_gross(
     >>> split.net, split.tax
     (Money('208.33', 'RUB'), Money('41.67', 'RUB'))
     """
-    gross = policy.round(checks.instance("gross", gross, Money, error=MoneyError))
+    policy = _policy(policy)
+    gross = policy.round(
+        checks.money(
+            "gross", checks.instance("gross", gross, Money, error=MoneyError), error=MoneyError
+        )
+    )
     r = to_rate(rate)
     exact = CONTEXT.divide(CONTEXT.multiply(gross.amount, r), CONTEXT.add(1, r))
     tax = Money(policy.round_amount(exact, gross.currency), gross.currency)

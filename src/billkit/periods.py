@@ -304,7 +304,7 @@ class Cycle:
         if word is not None:
             return cls(*word)
         match = _CYCLE_TEXT.fullmatch(normal)
-        if match is None or int(match[1]) < 1:
+        if match is None or len(match[1]) > 6 or int(match[1]) < 1:  # 999999 days: ~2700 years
             raise PeriodError("text", text, _CYCLE_FORMS)
         return cls(CycleUnit(match[2]), int(match[1]))
 

@@ -94,13 +94,14 @@ _ROOMS: Final = (
 # when a tag of theirs is read (which imports the room named by the tag).
 _SHELL_ROOMS: Final = ("billkit.payments", "billkit.engine")
 
-_DECIMAL: Final = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DECIMAL: Final = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _DATETIME: Final = re.compile(
     r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{6})?(?:[+-]\d{2}:\d{2}(?::\d{2}(?:\.\d{6})?)?)?)"
-    r"(?:\[([A-Za-z0-9_+\-/]+)\])?"
+    r"(?:\[([A-Za-z0-9_+\-/]+)\])?",
+    re.ASCII,
 )
-_OFFSET: Final = re.compile(r"([+-])(\d{2}):(\d{2})(?::(\d{2}))?")
+_OFFSET: Final = re.compile(r"([+-])(\d{2}):(\d{2})(?::(\d{2}))?", re.ASCII)
 
 
 class _Refused(Exception):

@@ -486,23 +486,22 @@ def test_renamed_columns_integer_values_and_other_delimiters(tmp_path: Path) -> 
 
 
 def test_sums_that_do_not_fit_are_refused_not_rounded(tmp_path: Path) -> None:
-    # scale=10: DECIMAL(38, 10) holds 28 digits before the point; the values fit,
-    # their sum (29 digits) does not.
-    big = "9" * 28
-    files = csv_file(
-        tmp_path,
-        [f"org-1,gb,2026-03-02T10:00:00Z,k1,{big}", f"org-1,gb,2026-03-02T11:00:00Z,k2,{big}"],
-    )
+    # scale=18: DECIMAL(38, 18) holds 20 digits before the point; each value fits
+    # (and billkit's range, below 10**18), the sum of 1 100 of them (21 digits) does not.
+    big = "9" * 17
+    n = 1100
+    rows = [f"org-1,gb,2026-03-02T10:00:00Z,k{i},{big}" for i in range(n)]
+    files = csv_file(tmp_path, rows)
     with pytest.raises(UsageError, match="DECIMAL") as caught:
         aggregate(
-            EventFiles(paths=tmp_path / "events.csv", scale=10), SUM_GB, billing=CALENDAR, tz="UTC"
+            EventFiles(paths=tmp_path / "events.csv", scale=18), SUM_GB, billing=CALENDAR, tz="UTC"
         )
     assert caught.value.field == "value"
-    # 2 x 999...9 (28 nines) = 1999...98: a 1, 27 nines and an 8. (Decimal(big) * 2
-    # would round to 28 digits in the default decimal context.)
-    expected = {"gb": Decimal("1" + "9" * 27 + "8")}
+    # 1100 x 99 999 999 999 999 999 = 109 999 999 999 999 998 900, exactly: the
+    # Python engine sums in billkit's 80-digit context.
+    expected = {"gb": Decimal("109999999999999998900")}
     python = aggregate(
-        [ev("k1", 2, value=big, metric="gb"), ev("k2", 2, value=big, metric="gb")],
+        [ev(f"k{i}", 2, value=big, metric="gb") for i in range(n)],
         SUM_GB,
         billing=CALENDAR,
         tz="UTC",

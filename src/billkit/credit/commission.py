@@ -42,7 +42,7 @@ from moneyed import Currency, Money
 from billkit import _checks as checks
 from billkit.credit.bonus import Cashback, CashbackBase
 from billkit.errors import CreditError, ValidationError
-from billkit.money import CONTEXT, DEFAULT_ROUNDING, RoundingPolicy
+from billkit.money import CONTEXT, DEFAULT_ROUNDING, LIMIT, RoundingPolicy
 
 __all__ = [
     "Commission",
@@ -224,6 +224,13 @@ def gross_up(commission: Commission, net: Money) -> PaymentQuote:
         high = max(want, 1)
         while nets(high) < want:
             high *= 2
+            if high * quantum >= LIMIT * 2:  # the gross would leave billkit's range
+                raise CreditError(
+                    "net",
+                    net,
+                    f"a net whose gross-up at rate {commission.rate} stays below 10**18 "
+                    "(docs/limits.md)",
+                )
         low = want  # the fee is never negative, so the gross is never below the net
         while low < high:
             mid = (low + high) // 2
@@ -232,6 +239,13 @@ def gross_up(commission: Commission, net: Money) -> PaymentQuote:
             else:
                 low = mid + 1
         gross = low * quantum
+        if gross >= LIMIT:
+            raise CreditError(
+                "net",
+                net,
+                f"a net whose gross-up at rate {commission.rate} stays below 10**18 "
+                "(docs/limits.md)",
+            )
         fee = commission._fee(gross)
         received = gross - fee
     return PaymentQuote(

@@ -154,16 +154,19 @@ def tax_by_row(
     ...            keys=["4839", "4837", "4836", "4835"])
     [Money('3.74', 'RUB'), Money('5.75', 'RUB'), Money('3.73', 'RUB'), Money('3.56', 'RUB')]
     """
+    if isinstance(amounts, (str, bytes, Money)) or not isinstance(amounts, Iterable):
+        raise CreditError("amounts", amounts, "a list of Money")
     rows = list(amounts)
     if not rows:
         return []
+    rounding = checks.instance("rounding", rounding, RoundingPolicy, error=CreditError)
     r = to_rate(rate)
-    currency = rows[0].currency
+    currency = checks.instance("amounts[0]", rows[0], Money, error=CreditError).currency
     with decimal.localcontext(CONTEXT):
         total = _ZERO
         for i, row in enumerate(rows):
-            if not isinstance(row, Money):
-                raise CreditError(f"amounts[{i}]", row, "a Money")
+            checks.instance(f"amounts[{i}]", row, Money, error=CreditError)
+            checks.money(f"amounts[{i}]", row, error=CreditError)
             checks.same_currency(f"amounts[{i}]", row, currency, error=CreditError)
             if row.amount < 0:
                 raise CreditError(f"amounts[{i}]", row, "an amount of zero or more")

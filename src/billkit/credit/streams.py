@@ -55,8 +55,12 @@ def balance_of(entries: Iterable[Entry], *, at: datetime | None = None) -> dict[
     name: str | None = None  # the wallet being summed: runs of one wallet stay in locals
     total = _ZERO
     currency: Currency | None = None
+    if isinstance(entries, (str, bytes)) or not isinstance(entries, Iterable):
+        raise CreditError("entries", entries, "an iterable of Entry")
     with decimal.localcontext(CONTEXT):
-        for entry in entries:
+        for i, entry in enumerate(entries):
+            if not isinstance(entry, Entry):
+                raise CreditError(f"entries[{i}]", entry, "an Entry")
             if at is not None and entry.at > at:
                 continue
             amount = entry.amount

@@ -21,7 +21,7 @@ from billkit import _checks as checks
 from billkit.credit.ledger import Expense
 from billkit.errors import InvoicingError, ValidationError
 from billkit.invoicing.tax import TaxTreatment
-from billkit.money import CONTEXT, DEFAULT_ROUNDING, RoundingPolicy, allocate
+from billkit.money import CONTEXT, DEFAULT_ROUNDING, LIMIT, RoundingPolicy, allocate
 from billkit.periods import Period
 from billkit.pricing.discounts import DiscountedQuote
 from billkit.pricing.models import Flat, Percentage
@@ -32,6 +32,11 @@ __all__ = ["Item", "items_from_expenses", "items_from_quote"]
 
 _ZERO: Final = Decimal(0)
 _ONE: Final = Decimal(1)
+# A line bills something: no negative quantity, price or amount. A discount is
+# priced into the line (billkit.pricing discounts: the item shows the discounted
+# amount and explains it); a correction after issue is a credit note.
+_PLUS: Final = checks.options(sign="zero_or_more")
+_COUNT: Final = checks.options(low=0, noun="quantity")
 
 
 @attrs.frozen(kw_only=True)
@@ -44,7 +49,9 @@ class Item:
     ``None`` when no single price applies). Prices are tax-exclusive or
     inclusive as the document says. ``tax_category`` picks the rate from the
     tax table (``'standard'``, ``'reduced'``...); ``treatment`` marks
-    zero-rated, exempt, reverse-charge and not-subject lines.
+    zero-rated, exempt, reverse-charge and not-subject lines. Quantity, unit
+    price and amount are zero or more: a discount is priced into the line
+    (:mod:`billkit.pricing` discounts), a correction is a credit note.
 
     >>> from datetime import date
     >>> Item(description="Extra contacts, 3 blocks of 100", quantity=3, unit="block",
@@ -59,9 +66,9 @@ class Item:
     _error_class: ClassVar[type[ValidationError]] = InvoicingError
 
     description: str = attrs.field(converter=checks.TEXT)
-    unit_price: Money | None = attrs.field(default=None, converter=checks.MONEY)
-    quantity: Decimal = attrs.field(default=_ONE, converter=checks.DECIMAL)
-    amount: Money | None = attrs.field(default=None, converter=checks.MONEY)
+    unit_price: Money | None = attrs.field(default=None, converter=checks.MONEY, metadata=_PLUS)
+    quantity: Decimal = attrs.field(default=_ONE, converter=checks.DECIMAL, metadata=_COUNT)
+    amount: Money | None = attrs.field(default=None, converter=checks.MONEY, metadata=_PLUS)
     unit: str = attrs.field(default="", converter=checks.FREE_TEXT)
     tax_category: str = attrs.field(default="standard", converter=checks.TEXT)
     treatment: TaxTreatment = attrs.field(default=TaxTreatment.STANDARD, converter=checks.MEMBER)
@@ -73,6 +80,16 @@ class Item:
         if self.unit_price is None and self.amount is None:
             raise InvoicingError(
                 "unit_price", None, f"a unit price or an amount for line {self.description!r}"
+            )
+        if (
+            self.unit_price is not None
+            and CONTEXT.multiply(self.quantity, self.unit_price.amount) >= LIMIT
+        ):
+            raise InvoicingError(
+                "quantity",
+                self.quantity,
+                f"a quantity whose line at {self.unit_price.amount} stays below 10**18 "
+                "(docs/limits.md)",
             )
         if self.unit_price is not None and self.amount is not None:
             checks.same_currency(

@@ -88,6 +88,8 @@ def _stdnum_check(module_name: str, what: str) -> Callable[[str, str], str]:
 
 
 def _digits(field: str, value: str, lengths: Sequence[int], what: str) -> str:
+    if not isinstance(value, str):
+        raise IdentifierError(field, value, f"{what} as a str")
     compact = value.replace(" ", "").replace("-", "")
     if not compact.isascii() or not compact.isdigit() or len(compact) not in lengths:
         counts = " or ".join(str(n) for n in lengths)
@@ -118,7 +120,7 @@ def _check_ogrn(field: str, value: str) -> str:
     return number
 
 
-_KPP: Final = re.compile(r"\d{4}[0-9A-Z]{2}\d{3}")
+_KPP: Final = re.compile(r"[0-9]{4}[0-9A-Z]{2}[0-9]{3}")  # ASCII digits only: not \d
 
 
 def _check_kpp(field: str, value: str) -> str:

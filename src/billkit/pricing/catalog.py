@@ -399,27 +399,47 @@ def _structure_plan(raw: object, source: str, index: int) -> Plan:
 
 
 def loads_catalog(text: str, format: Format = "toml", source: str = "<string>") -> Catalog:
-    """Read a catalog from TOML or JSON text; ``source`` names it in errors."""
+    """Read a catalog from TOML or JSON text; ``source`` names it in errors.
+
+    Text that is not a catalog -- malformed, nested deeper than a catalog
+    ever is, numbers with thousands of digits -- is a :class:`CatalogError`:
+
+    >>> loads_catalog("[" * 100_000, "json")
+    Traceback (most recent call last):
+    ...
+    billkit.errors.CatalogError: <string> = '...': expected valid JSON (nested too deeply)
+    """
+    checks.text("text", text, required=False, error=CatalogError)
+    if format not in ("toml", "json"):
+        raise CatalogError("format", format, "'toml' or 'json'")
     try:
         if format == "toml":
             data = tomllib.loads(text, parse_float=Decimal)
-        elif format == "json":
-            data = json.loads(text, parse_float=Decimal)
         else:
-            raise CatalogError("format", format, "'toml' or 'json'")
-    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as error:
+            data = json.loads(text, parse_float=Decimal)
+    except RecursionError:
+        raise CatalogError(source, "...", f"valid {format.upper()} (nested too deeply)") from None
+    except ValueError as error:  # TOMLDecodeError, JSONDecodeError, a 5000-digit int
         raise CatalogError(source, "...", f"valid {format.upper()} ({error})") from None
     return Catalog.from_dict(data, source)
 
 
 def load_catalog(path: str | Path, format: Format | None = None) -> Catalog:
     """Read a catalog file; the format follows the suffix (.toml, .json) unless given."""
+    if not isinstance(path, (str, Path)):
+        raise CatalogError("path", path, "a str or pathlib.Path naming a catalog file")
     p = Path(path)
     fmt = format or _format_of(p)
     try:
         text = p.read_text(encoding="utf-8")
     except OSError as error:
         raise CatalogError("path", str(p), f"a readable catalog file ({error.strerror})") from None
+    except UnicodeDecodeError as error:
+        raise CatalogError(
+            "path", str(p), f"a catalog file in UTF-8 (byte {error.start} is not)"
+        ) from None
+    except ValueError:  # a NUL in the path
+        raise CatalogError("path", str(p), "a file path without NUL characters") from None
     return loads_catalog(text, fmt, source=str(p))
 
 

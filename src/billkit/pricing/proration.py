@@ -183,7 +183,14 @@ DEFAULT_PRORATION: Final = ProrationPolicy()
 
 
 def _midnight(day: date, policy: ProrationPolicy) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=policy.tz).astimezone(_UTC)
+    try:
+        return datetime(day.year, day.month, day.day, tzinfo=policy.tz).astimezone(_UTC)
+    except OverflowError:
+        raise PeriodError(
+            "period",
+            day,
+            f"a day whose midnight in {policy.tz} is within datetime's range (years 1..9999)",
+        ) from None
 
 
 def _local_day(value: Moment, policy: ProrationPolicy) -> date:

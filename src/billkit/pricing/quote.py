@@ -41,7 +41,7 @@ from moneyed import Currency, Money
 
 import billkit._checks as checks
 from billkit.errors import PricingError, UnknownMetricError
-from billkit.money import CONTEXT, RoundingPolicy, local_context
+from billkit.money import CONTEXT, RoundingPolicy, in_range, local_context
 from billkit.periods import Period
 from billkit.pricing.models import (
     AnyModel,
@@ -365,7 +365,7 @@ def quote(plan: Plan, usage: Usage, period: Period) -> Quote:
             else:
                 value = usage.get(metric, _ZERO)
                 events: tuple[Decimal, ...] | None = None
-                if type(value) is Decimal and value.is_finite() and value >= 0:
+                if type(value) is Decimal and in_range(value) and value >= 0:
                     q = value
                 elif isinstance(value, (list, tuple)):
                     if not isinstance(source, Percentage):

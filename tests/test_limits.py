@@ -1,0 +1,404 @@
+"""Regression tests of issue 17 (hardening): each fails on the main branch
+before the fix and passes after; its docstring names the finding.
+
+The range they rely on is documented in docs/limits.md: every number billkit
+accepts is below 10**18 in size with at most 12 decimal places, every moment
+lies between 0001-01-02 and 9999-12-30 UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from billkit.cli import main
+from billkit.credit import Entry, balance_of
+from billkit.credit.commission import Commission, gross_up
+from billkit.credit.history import tax_by_row
+from billkit.errors import (
+    BillkitError,
+    CatalogError,
+    CreditError,
+    IdentifierError,
+    InvoicingError,
+    MoneyError,
+    PeriodError,
+    UsageError,
+)
+from billkit.invoicing import Item
+from billkit.money import (
+    LIMIT,
+    Money,
+    RoundingPolicy,
+    allocate,
+    in_range,
+    quantize,
+    sum_money,
+    tax_from_gross,
+    tax_from_net,
+    to_decimal,
+)
+from billkit.parties import validate_identifier
+from billkit.parties.identifiers import validate_settlement_account
+from billkit.periods import MONTHLY, BillingCycle, Cycle, Period
+from billkit.pricing import Charge, PerUnit, Plan, load_catalog, loads_catalog, quote
+from billkit.pricing.proration import ProrationPolicy, prorate
+from billkit.usage import Meter, UsageEvent, aggregate
+
+UTC = timezone.utc
+MARCH = Period(date(2026, 3, 1), date(2026, 4, 1))
+
+
+def eur(amount: str) -> Money:
+    return Money(amount, "EUR")
+
+
+# ------------------------------------------------------------------ finding 4
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"unit_price": eur("-100.00")}, "unit_price"),
+        ({"unit_price": eur("1.00"), "quantity": -1}, "quantity"),
+        ({"amount": eur("-0.01")}, "amount"),
+    ],
+)
+def test_an_item_bills_nothing_negative(changes: dict[str, object], field: str) -> None:
+    """Finding 4: an Item accepted a negative quantity and price, so an invoice
+    of 10.00 + (-100.00) totalled -109.80. A line bills zero or more; a discount
+    is priced into the line (pricing discounts), a correction is a credit note."""
+    with pytest.raises(InvoicingError) as caught:
+        Item(description="Line", **changes)  # type: ignore[arg-type]
+    assert caught.value.field == field
+    assert "zero or more" in str(caught.value)
+
+
+def test_an_items_line_stays_in_range() -> None:
+    """Finding 9 (build_invoice with 1e30 x 1e29): quantity x price must stay
+    below 10**18; 10**17 x 10**17 is refused when the Item is made."""
+    with pytest.raises(InvoicingError, match=r"below 10\*\*18"):
+        Item(description="Huge", quantity=10**17, unit_price=eur(str(10**17)))
+    # The largest line within range is fine: 10**9 x 999 999 999 = 999 999 999 000 000 000.
+    item = Item(description="Big", quantity=10**9, unit_price=eur("999999999"))
+    assert item.quantity * item.unit_price.amount < LIMIT  # type: ignore[union-attr]
+
+
+# ------------------------------------------------------------------ finding 6
+
+
+def test_allocate_beyond_the_range_is_refused_not_lossy() -> None:
+    """Finding 6: allocate(Money('1e59'), [1, 1, 1]) lost 0.10; amounts beyond
+    the range are refused, and within it the split is exact integer arithmetic."""
+    with pytest.raises(MoneyError, match=r"below 10\*\*18"):
+        allocate(eur("1e59"), [1, 1, 1])
+    top = eur("999999999999999999.99")
+    parts = allocate(top, [1, 1, 1])
+    # 99 999 999 999 999 999 999 cents / 3 = 33 333 333 333 333 333 333 each, exactly.
+    assert parts == [eur("333333333333333333.33")] * 3
+    assert sum_money(parts) == top
+
+
+@pytest.mark.parametrize("amount", ["NaN", "sNaN", "Infinity", "-Infinity", "1e100"])
+def test_tax_splits_refuse_amounts_outside_the_range(amount: str) -> None:
+    """Findings 6 and 9: tax_from_gross of NaN returned a NaN split; sNaN and
+    1e100 raised decimal.InvalidOperation."""
+    for split in (tax_from_gross, tax_from_net):
+        with pytest.raises(MoneyError):
+            split(eur(amount), "20%")
+    with pytest.raises(MoneyError):
+        quantize(eur(amount))
+
+
+def test_usage_sums_do_not_depend_on_order() -> None:
+    """Finding 6: a usage sum of huge and tiny values differed in two orders.
+    Within the range every sum is exact (80-digit context), whatever the order."""
+    for huge_or_tiny in ("1e29", "-1e29", "1e-30"):  # what made the two orders differ
+        with pytest.raises(BillkitError):
+            UsageEvent(
+                customer="c",
+                metric="m",
+                timestamp=datetime(2026, 3, 2, tzinfo=UTC),
+                idempotency_key="k",
+                value=huge_or_tiny,
+            )
+    values = ["499999999999999999", "0.000000000001", "499999999999999999", "0.000000000003"]
+    events = [
+        UsageEvent(
+            customer="c",
+            metric="m",
+            timestamp=datetime(2026, 3, 2, tzinfo=UTC),
+            idempotency_key=f"k{i}",
+            value=v,
+        )
+        for i, v in enumerate(values)
+    ]
+    meter = Meter(code="m", aggregation="sum")
+    billing = BillingCycle.calendar(MONTHLY)
+    forward = aggregate(events, meter, billing=billing, tz="UTC").usage("c", MARCH)
+    backward = aggregate(events[::-1], meter, billing=billing, tz="UTC").usage("c", MARCH)
+    # 2 x 499 999 999 999 999 999 + 0.000000000004 = 999 999 999 999 999 998.000000000004
+    # exactly, in both orders (the thread's 28 digits would round it).
+    assert forward == backward == {"m": Decimal("999999999999999998.000000000004")}
+
+
+def test_tax_from_gross_rounding_up_at_the_largest_rate_is_exact() -> None:
+    """Finding 6: tax_from_gross rounding 'up' at an extreme rate was a minor
+    unit low. Rates are now within the range; at the largest, 'up' is exact:
+    1.00 x r / (1 + r) is just below 1.00, so it rounds up to 1.00, net 0.00."""
+    rate = Decimal("999999999999999999")
+    split = tax_from_gross(eur("1.00"), rate, RoundingPolicy(mode="up"))
+    assert (split.tax, split.net) == (eur("1.00"), eur("0.00"))
+    # 0.01 x r / (1 + r) is just below 0.01: up gives 0.01.
+    split = tax_from_gross(eur("0.01"), rate, RoundingPolicy(mode="up"))
+    assert (split.tax, split.net) == (eur("0.01"), eur("0.00"))
+    with pytest.raises(MoneyError):
+        tax_from_gross(eur("1.00"), Decimal("1e29"), RoundingPolicy(mode="up"))
+
+
+def test_gross_up_stays_in_range_and_its_fee_is_accepted() -> None:
+    """Finding 6 and 9: gross_up at a rate of 0.999... returned a gross its own
+    fee() refused (or raised). Rates beyond 12 places are refused; a gross-up
+    that would leave the range is refused; one inside is accepted by fee()."""
+    with pytest.raises(MoneyError):
+        Commission(rate="0." + "9" * 30, currency="EUR")
+    steep = Commission(rate="0.999999999999", currency="EUR")
+    with pytest.raises(CreditError, match=r"below 10\*\*18"):
+        gross_up(steep, eur("2000000.00"))  # about 2 x 10**18 to charge
+    q = gross_up(steep, eur("100.00"))
+    assert q.gross.amount < LIMIT
+    assert steep.fee(q.gross) == q.fee
+    assert q.gross - q.fee >= eur("100.00")
+
+
+# ------------------------------------------------------------------ finding 7
+
+
+def test_catalog_text_that_is_not_a_catalog_is_a_catalog_error(tmp_path: Path) -> None:
+    """Finding 7: deep nesting raised RecursionError, a 5000-digit integer
+    ValueError, a non-UTF-8 file UnicodeDecodeError, a NUL in the path ValueError."""
+    with pytest.raises(CatalogError, match="nested too deeply"):
+        loads_catalog("[" * 100_000, "json")
+    with pytest.raises(CatalogError):
+        loads_catalog('{"plans": [' * 2000, "json")
+    with pytest.raises(CatalogError):
+        loads_catalog('{"x": ' + "1" * 5000 + "}", "json")
+    with pytest.raises(CatalogError):
+        loads_catalog("x = " + "1" * 5000, "toml")
+    latin = tmp_path / "latin.toml"
+    latin.write_bytes('name = "caf\xe9"'.encode("latin-1"))
+    with pytest.raises(CatalogError, match="UTF-8"):
+        load_catalog(latin)
+    with pytest.raises(CatalogError, match="NUL"):
+        load_catalog("plans\x00.toml")
+    with pytest.raises(CatalogError):
+        load_catalog(12345)  # type: ignore[arg-type]
+    with pytest.raises(CatalogError):
+        loads_catalog(b"plans = []")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["check", "{deep}"],
+        ["check", "{latin}"],
+        ["check", "catalog\x00.toml"],
+        ["demo", "--out", "{existing}"],
+        ["db", "current", "sqlite:///{missing_dir}/billing.db"],
+    ],
+)
+def test_the_cli_reports_a_users_mistake_in_one_line(
+    argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Finding 7: the CLI showed tracebacks (RecursionError, UnicodeDecodeError,
+    ValueError, FileExistsError from ``demo --out`` onto a file, a database that
+    cannot be opened); now one line naming the problem and exit status 2."""
+    (tmp_path / "deep.json").write_text("[" * 100_000, encoding="utf-8")
+    (tmp_path / "latin.toml").write_bytes(b"name = 'caf\xe9'")
+    (tmp_path / "existing").write_text("keep me", encoding="utf-8")
+    names = {
+        "deep": tmp_path / "deep.json",
+        "latin": tmp_path / "latin.toml",
+        "missing": tmp_path / "missing.toml",
+        "existing": tmp_path / "existing",
+        "missing_dir": tmp_path / "no" / "such" / "dir",
+    }
+    args = [a.format(**names) for a in argv]
+    if args[0] == "db":
+        pytest.importorskip("sqlalchemy")
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("billkit: error: ")
+    assert err.count("\n") == 1, err
+    assert "Traceback" not in err
+    assert (tmp_path / "existing").read_text(encoding="utf-8") == "keep me"
+
+
+# ------------------------------------------------------------------ finding 8
+
+
+def test_cycle_parse_of_a_huge_count_is_a_period_error() -> None:
+    """Finding 8: Cycle.parse('1' * 5000 + ' days') raised ValueError."""
+    with pytest.raises(PeriodError):
+        Cycle.parse("1" * 5000 + " days")
+    assert Cycle.parse("999999 days") == Cycle("day", 999999)
+
+
+def test_prorate_near_year_one_is_a_period_error() -> None:
+    """Finding 8: prorating by the second near year 1 in Asia/Tokyo raised
+    OverflowError (local midnight of 0001-01-01 is before datetime.min in UTC)."""
+    policy = ProrationPolicy(basis="second", tz="Asia/Tokyo")
+    with pytest.raises(PeriodError):
+        prorate(
+            eur("100.00"),
+            Period(date(1, 1, 1), date(1, 2, 1)),
+            date(1, 1, 1),
+            date(1, 1, 15),
+            policy,
+        )
+
+
+def test_moments_whose_date_some_zone_lacks_are_refused() -> None:
+    """Finding 8: aggregate of an event at 9999-12-31 23:59Z in Europe/Rome raised
+    OverflowError. Moments are accepted from 0001-01-02 to 9999-12-30 UTC."""
+    with pytest.raises(UsageError, match="9999-12-30"):
+        UsageEvent(
+            customer="c",
+            metric="m",
+            timestamp=datetime(9999, 12, 31, 23, 59, tzinfo=UTC),
+            idempotency_key="k",
+        )
+    last = datetime(9999, 12, 31, tzinfo=UTC) - timedelta(microseconds=1)
+    event = UsageEvent(customer="c", metric="m", timestamp=last, idempotency_key="k")
+    meter = Meter(code="m", aggregation="count")
+    # Its date in Rome exists (9999-12-31), but its calendar month has no end:
+    # a PeriodError, not OverflowError.
+    with pytest.raises(PeriodError):
+        aggregate([event], meter, billing=BillingCycle.calendar(MONTHLY), tz="Europe/Rome")
+    # The day before is billed by the day: 9999-12-30 12:00Z is 13:00 in Rome.
+    noon = UsageEvent(
+        customer="c",
+        metric="m",
+        timestamp=datetime(9999, 12, 30, 12, tzinfo=UTC),
+        idempotency_key="n",
+    )
+    daily = BillingCycle(cycle=Cycle("day", 1), anchor=date(9999, 12, 1))
+    report = aggregate([noon], meter, billing=daily, tz="Europe/Rome")
+    assert report.usage("c", Period(date(9999, 12, 30), date(9999, 12, 31))) == {"m": 1}
+
+
+# ------------------------------------------------------------------ finding 9
+
+
+def test_quantize_and_tax_on_huge_or_signalling_amounts_are_money_errors() -> None:
+    """Finding 9: decimal.InvalidOperation from quantize/tax on Money('1e100') or
+    Money('sNaN'), OverflowError from allocate(Money('Infinity')), and
+    tax_from_net with a rate of 1e29."""
+    with pytest.raises(MoneyError):
+        allocate(eur("Infinity"), [1])
+    with pytest.raises(MoneyError):
+        tax_from_net(eur("100.00"), Decimal("1e29"))
+    # A rate in range whose tax would leave the range: 10**17 x 99 = 9.9 x 10**18.
+    with pytest.raises(MoneyError, match=r"below 10\*\*18"):
+        tax_from_net(eur(str(10**17)), 99)
+
+
+def test_a_plan_base_fee_outside_the_range_is_refused() -> None:
+    """Finding 9: Plan(base_fee=Money('NaN')) raised InvalidOperation, and a
+    base fee of 1e-40 was accepted."""
+    for fee in ("NaN", "1e-40", "1e18"):
+        with pytest.raises(MoneyError):
+            Plan(code="p", name="P", currency="EUR", base_fee=eur(fee))
+    # A float's digits: py-moneyed keeps 0.1 + 0.2 as 0.30000000000000004 (17
+    # places), beyond the 12 billkit accepts. (Money(0.1) reads as '0.1' and
+    # cannot be told from Money('0.1') once made.)
+    with pytest.raises(MoneyError):
+        Plan(code="p", name="P", currency="EUR", base_fee=Money(0.1 + 0.2, "EUR"))
+
+
+def test_ledger_entries_near_1e30_are_refused() -> None:
+    """Finding 6: the ledger balance drifted 1e-30 from the sum of its entries
+    near 1e30. Entries are refused outside the range; within it the balance is
+    the exact sum (80-digit context)."""
+    at = datetime(2026, 3, 1, tzinfo=UTC)
+    for amount in ("1e29", "1e-30"):
+        with pytest.raises(MoneyError):
+            Entry(kind="top_up", amount=eur(amount), wallet="main", at=at, key="k")
+    entries = [
+        Entry(kind=kind, amount=eur(a), wallet="main", at=at, key=f"k{i}")
+        for i, (kind, a) in enumerate(
+            [
+                ("top_up", "999999999999999999"),
+                ("top_up", "0.000000000001"),
+                ("charge", "-999999999999999998"),
+            ]
+        )
+    ]
+    # 999 999 999 999 999 999 + 0.000000000001 - 999 999 999 999 999 998 = 1.000000000001
+    assert balance_of(entries) == {"main": eur("1.000000000001")}
+
+
+# ------------------------------------------------------------------ finding 11
+
+
+def test_wrong_argument_types_are_billkit_errors() -> None:
+    """Finding 11: TypeError/AttributeError instead of a BillkitError naming the
+    argument."""
+    m = eur("10.00")
+    cases = [
+        (lambda: validate_settlement_account(12345, "044525225"), IdentifierError, "account"),  # type: ignore[arg-type]
+        (lambda: allocate(m, 3), MoneyError, "weights"),  # type: ignore[arg-type]
+        (lambda: allocate(m, [1], None), MoneyError, "policy"),  # type: ignore[arg-type]
+        (lambda: tax_from_gross(m, "20%", None), MoneyError, "policy"),  # type: ignore[arg-type]
+        (lambda: tax_by_row(["1.00"], "20%"), CreditError, "amounts[0]"),  # type: ignore[list-item]
+        (lambda: balance_of([1]), CreditError, "entries[0]"),  # type: ignore[list-item]
+        (lambda: sum_money("1.00 EUR"), MoneyError, "amounts"),  # type: ignore[arg-type]
+    ]
+    for call, kind, field in cases:
+        with pytest.raises(kind) as caught:
+            call()
+        assert caught.value.field == field  # type: ignore[attr-defined]
+
+
+# ------------------------------------------------------------------ finding 12
+
+
+def test_identifiers_take_ascii_digits_only() -> None:
+    """Finding 12: ru.kpp accepted Arabic-Indic digits ('٧٧٣٦01001')."""
+    with pytest.raises(IdentifierError):
+        validate_identifier("ru.kpp", "\u0667\u0667\u0663\u066601001")
+    assert validate_identifier("ru.kpp", "773601001") == "773601001"
+    with pytest.raises(IdentifierError):
+        validate_identifier("ru.inn", "\u0667707083893")
+
+
+# ------------------------------------------------------------------ finding 13
+
+
+@pytest.mark.parametrize("value", ["1E-100000000", "1E-1000000000", "1E+999999999"])
+def test_quote_checks_the_range_of_decimal_usage(value: str) -> None:
+    """Finding 13: quote() skipped the range check for Decimal quantities:
+    1E-100000000 was accepted (a 102 MB HTML repr), 1E+999999999 raised
+    decimal.Overflow."""
+    plan = Plan(
+        code="p",
+        name="P",
+        currency="EUR",
+        charges=[Charge(code="m", metric="m", model=PerUnit(unit_price=eur("1.00")))],
+    )
+    with pytest.raises(MoneyError) as caught:  # a number money refuses keeps its kind
+        quote(plan, {"m": Decimal(value)}, MARCH)
+    assert caught.value.field == "usage['m']"
+
+
+def test_to_decimal_refuses_huge_text_without_parsing_it() -> None:
+    """Finding 13: a megabyte of digits is refused at once, and Decimal
+    exponents beyond the context raise MoneyError, not decimal.Overflow."""
+    with pytest.raises(MoneyError):
+        to_decimal("1" * 1_000_000)
+    with pytest.raises(MoneyError):
+        to_decimal(Decimal("1E+999999999"))
+    assert in_range(Decimal("-999999999999999999.999999999999"))
