@@ -129,7 +129,7 @@ def local_context(
     >>> import decimal
     >>> with local_context("up") as ctx:
     ...     Decimal("0.121").quantize(Decimal("0.01")), ctx.prec
-    (Decimal('0.13'), 60)
+    (Decimal('0.13'), 80)
     >>> decimal.getcontext().rounding == decimal.ROUND_HALF_EVEN   # the caller's, untouched
     True
     """
