@@ -16,8 +16,7 @@
 * :mod:`~billkit.invoicing.lifecycle`: invoice, official-invoice, payment and
   statement states as pure transitions;
 * :mod:`~billkit.invoicing.numbering`: gap-free number series;
-* :mod:`~billkit.invoicing.words`: the amount in words (optional extra
-  ``py-billkit[words]``).
+* :mod:`~billkit.invoicing.words`: the amount in words (num2words).
 
 Parties (sellers, payers, identifiers) live in :mod:`billkit.parties`.
 Rendering to PDF and HTML is :mod:`billkit.invoicing.render`, imported only

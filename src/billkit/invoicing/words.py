@@ -6,9 +6,10 @@ total written out, the currency and its minor unit inflected for the number
 1 гривня, 2 гривні, 5 гривень; 1 копійка, 2 копійки, 5 копійок).
 
 The words come from `num2words <https://pypi.org/project/num2words/>`_, a
-maintained library under the LGPL, so it is an optional extra: install
-``py-billkit[words]``. It is imported only when :func:`amount_in_words` is
-called. billkit passes it a ``Decimal`` (num2words reads an ``int`` currency
+maintained library under the LGPL, a required dependency because Russian,
+Ukrainian and Persian documents must carry the amount in words. It is
+imported only when :func:`amount_in_words` is called (if it is missing
+anyway, building such a document raises ``MissingDependencyError``). billkit passes it a ``Decimal`` (num2words reads an ``int`` currency
 amount as minor units) and corrects one of its Russian slips: with a
 feminine currency (the hryvnia) it writes "одна миллион"; billkit writes
 "один миллион".
