@@ -34,6 +34,8 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
+import attrs
+
 from billkit.errors import (
     ConflictError,
     CreditError,
@@ -83,6 +85,7 @@ _CHUNK = 500  # keys per IN (...) list
 # The batched writes, built once: the driver runs them as they are (its own
 # executemany on SQLite; arrays through unnest on PostgreSQL, one round trip).
 # Values are converted the way the schema's types convert them (Exact, Moment).
+_ENTRY_FIELDS = tuple(f.name for f in attrs.fields(EntryRecord) if f.name != "seq")
 _U, _E, _A = t.usage_events.name, t.entries.name, t.accounts.name
 _SQLITE_USAGE = (
     f"INSERT INTO {_U} (key, subscription, metric, at, quantity, data) "
@@ -106,6 +109,17 @@ _PG_ENTRIES = (
     "%s::text[], %s::text[], %s::numeric[], %s::text[], %s::timestamptz[], %s::text[], "
     "%s::text[]) AS v(a, k, x, c, t, m, d) RETURNING seq, account, key"
 )
+# The stored entries among a batch's (account, key) pairs, one statement whatever
+# the batch size (typed columns: the schema's types read the rows).
+_ENTRY_COLUMNS = ", ".join(col.name for col in t.entries.c)
+_SQLITE_STORED_ENTRIES = sa.text(
+    f"SELECT {_ENTRY_COLUMNS} FROM {_E} WHERE (account, key) IN "
+    "(SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(:pairs))"
+).columns(*t.entries.c)
+_PG_STORED_ENTRIES = sa.text(
+    f"SELECT {_ENTRY_COLUMNS} FROM {_E} WHERE (account, key) IN "
+    "(SELECT * FROM unnest(CAST(:accounts AS text[]), CAST(:keys AS text[])))"
+).columns(*t.entries.c)
 _SQLITE_BALANCES = f"UPDATE {_A} SET balance = ? WHERE id = ?"
 _PG_BALANCES = (
     f"UPDATE {_A} SET balance = v.b FROM unnest(%s::text[], %s::numeric[]) AS v(i, b) "
@@ -116,6 +130,16 @@ _PG_BALANCES = (
 def _sqlite_moment(at: datetime) -> str:
     """A moment as the schema's Moment type keeps it in SQLite (fixed-width UTC text)."""
     return at.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def _with_seq(entry: EntryRecord, seq: int) -> EntryRecord:
+    """``entry`` as stored, with its ``seq``: a copy of a record validated when it was
+    made, so it is not validated again (the frozen record's fields are copied as they are)."""
+    stored: EntryRecord = object.__new__(EntryRecord)
+    for name in _ENTRY_FIELDS:
+        object.__setattr__(stored, name, getattr(entry, name))
+    object.__setattr__(stored, "seq", seq)
+    return stored
 
 
 def _json_text(data: Mapping[str, Any]) -> str:
@@ -736,7 +760,7 @@ class _SqlTransaction:
         self._write()
         if not batch:
             return []
-        a, en = t.accounts, t.entries
+        a = t.accounts
         ids = sorted({e.account for e in batch})
         accounts: dict[str, AccountRecord] = {}
         for chunk in _chunks(ids):  # locked in id order: no deadlock between batches
@@ -744,12 +768,12 @@ class _SqlTransaction:
             accounts.update((row.id, _account(row)) for row in self._conn.execute(query))
         wanted = sorted({(e.account, e.key) for e in batch})
         stored: dict[tuple[str, str], EntryRecord] = {}
-        for start in range(0, len(wanted), _CHUNK):
-            pairs = wanted[start : start + _CHUNK]
-            query = sa.select(en).where(sa.tuple_(en.c.account, en.c.key).in_(pairs))
-            stored.update(
-                ((row.account, row.key), _entry(row)) for row in self._conn.execute(query)
-            )
+        if self._sqlite:
+            found = self._conn.execute(_SQLITE_STORED_ENTRIES, {"pairs": json.dumps(wanted)})
+        else:
+            accounts_, keys = [p[0] for p in wanted], [p[1] for p in wanted]
+            found = self._conn.execute(_PG_STORED_ENTRIES, {"accounts": accounts_, "keys": keys})
+        stored.update(((row.account, row.key), _entry(row)) for row in found)
         balances = {id: acc.balance for id, acc in accounts.items()}
         new: dict[tuple[str, str], EntryRecord] = {}
         order: list[tuple[str, str]] = []
@@ -771,15 +795,7 @@ class _SqlTransaction:
         if new:
             seqs = self._insert_entries(list(new.values()))
             for pair, e in new.items():
-                stored[pair] = EntryRecord(
-                    account=e.account,
-                    key=e.key,
-                    amount=e.amount,
-                    at=e.at,
-                    kind=e.kind,
-                    data=e.data,
-                    seq=seqs[pair],
-                )
+                stored[pair] = _with_seq(e, seqs[pair])
             moved = sorted({e.account for e in new.values()})
             self._set_balances([(id, balances[id].amount) for id in moved])
         return [stored[pair] for pair in order]
