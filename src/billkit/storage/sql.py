@@ -129,7 +129,8 @@ _PG_BALANCES = (
 
 def _sqlite_moment(at: datetime) -> str:
     """A moment as the schema's Moment type keeps it in SQLite (fixed-width UTC text)."""
-    return at.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    utc = at if at.tzinfo is timezone.utc else at.astimezone(timezone.utc)
+    return utc.isoformat(timespec="microseconds")
 
 
 def _with_seq(entry: EntryRecord, seq: int) -> EntryRecord:
@@ -588,6 +589,7 @@ class _SqlTransaction:
 
     def _insert_entries(self, entries: Sequence[EntryRecord]) -> dict[tuple[str, str], int]:
         """Insert checked new entries in one round trip; their seq by (account, key)."""
+        found: Iterable[Any]
         if self._sqlite:
             # The transaction holds SQLite's write lock (BEGIN IMMEDIATE): the
             # rows above the highest seq before the insert are ours.
@@ -605,7 +607,12 @@ class _SqlTransaction:
                 for e in entries
             ]
             self._conn.exec_driver_sql(_SQLITE_ENTRIES, rows)
-            found = self._conn.exec_driver_sql(_SQLITE_NEW_SEQS, (before,))
+            after = self._conn.exec_driver_sql(_SQLITE_MAX_SEQ).scalar_one()
+            if after - before == len(entries):
+                # Each insert took the highest seq + 1: ours are before+1..after, in order.
+                found = [(before + 1 + i, e.account, e.key) for i, e in enumerate(entries)]
+            else:  # pragma: no cover - seqs not contiguous: read them
+                found = list(self._conn.exec_driver_sql(_SQLITE_NEW_SEQS, (before,)))
         else:
             columns = (
                 [e.account for e in entries],
