@@ -27,11 +27,14 @@ Needs ``pip install 'py-billkit[sql]'``; PostgreSQL also ``'py-billkit[postgres]
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
+
+import attrs
 
 from billkit.errors import (
     ConflictError,
@@ -78,6 +81,71 @@ from billkit.storage.records import (
 __all__ = ["SqlStore"]
 
 _CHUNK = 500  # keys per IN (...) list
+
+# The batched writes, built once: the driver runs them as they are (its own
+# executemany on SQLite; arrays through unnest on PostgreSQL, one round trip).
+# Values are converted the way the schema's types convert them (Exact, Moment).
+_ENTRY_FIELDS = tuple(f.name for f in attrs.fields(EntryRecord) if f.name != "seq")
+_U, _E, _A = t.usage_events.name, t.entries.name, t.accounts.name
+_SQLITE_USAGE = (
+    f"INSERT INTO {_U} (key, subscription, metric, at, quantity, data) "
+    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING"
+)
+_PG_USAGE = (
+    f"INSERT INTO {_U} (key, subscription, metric, at, quantity, data) "
+    "SELECT k, s, m, a, q, d::jsonb FROM unnest("
+    "%s::text[], %s::text[], %s::text[], %s::timestamptz[], %s::numeric[], %s::text[]"
+    ") AS v(k, s, m, a, q, d) ON CONFLICT (key) DO NOTHING"
+)
+_SQLITE_MAX_SEQ = f"SELECT coalesce(max(seq), 0) FROM {_E}"
+_SQLITE_ENTRIES = (
+    f"INSERT INTO {_E} (account, key, amount, currency, at, kind, data) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+_SQLITE_NEW_SEQS = f"SELECT seq, account, key FROM {_E} WHERE seq > ?"
+_PG_ENTRIES = (
+    f"INSERT INTO {_E} (account, key, amount, currency, at, kind, data) "
+    "SELECT a, k, x, c, t, m, d::jsonb FROM unnest("
+    "%s::text[], %s::text[], %s::numeric[], %s::text[], %s::timestamptz[], %s::text[], "
+    "%s::text[]) AS v(a, k, x, c, t, m, d) RETURNING seq, account, key"
+)
+# The stored entries among a batch's (account, key) pairs, one statement whatever
+# the batch size (typed columns: the schema's types read the rows).
+_ENTRY_COLUMNS = ", ".join(col.name for col in t.entries.c)
+_SQLITE_STORED_ENTRIES = sa.text(
+    f"SELECT {_ENTRY_COLUMNS} FROM {_E} WHERE (account, key) IN "
+    "(SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(:pairs))"
+).columns(*t.entries.c)
+_PG_STORED_ENTRIES = sa.text(
+    f"SELECT {_ENTRY_COLUMNS} FROM {_E} WHERE (account, key) IN "
+    "(SELECT * FROM unnest(CAST(:accounts AS text[]), CAST(:keys AS text[])))"
+).columns(*t.entries.c)
+_SQLITE_BALANCES = f"UPDATE {_A} SET balance = ? WHERE id = ?"
+_PG_BALANCES = (
+    f"UPDATE {_A} SET balance = v.b FROM unnest(%s::text[], %s::numeric[]) AS v(i, b) "
+    f"WHERE {_A}.id = v.i"
+)
+
+
+def _sqlite_moment(at: datetime) -> str:
+    """A moment as the schema's Moment type keeps it in SQLite (fixed-width UTC text)."""
+    utc = at if at.tzinfo is timezone.utc else at.astimezone(timezone.utc)
+    return utc.isoformat(timespec="microseconds")
+
+
+def _with_seq(entry: EntryRecord, seq: int) -> EntryRecord:
+    """``entry`` as stored, with its ``seq``: a copy of a record validated when it was
+    made, so it is not validated again (the frozen record's fields are copied as they are)."""
+    stored: EntryRecord = object.__new__(EntryRecord)
+    for name in _ENTRY_FIELDS:
+        object.__setattr__(stored, name, getattr(entry, name))
+    object.__setattr__(stored, "seq", seq)
+    return stored
+
+
+def _json_text(data: Mapping[str, Any]) -> str:
+    """A record's data as the JSON columns keep it."""
+    return json.dumps(dict(data))
 
 
 def make_engine(url: str, *, schema: str | None = None) -> Engine:
@@ -479,36 +547,96 @@ class _SqlTransaction:
         for event in unique.values():
             if event.subscription not in known:
                 raise c.not_found("subscription", event.subscription)
-        rows = [
-            {
-                "key": e.key,
-                "subscription": e.subscription,
-                "metric": e.metric,
-                "at": e.at,
-                "quantity": e.quantity,
-                "data": dict(e.data),
-            }
-            for e in unique.values()
-        ]
+        # One statement per batch, built once (module level), no per-row work
+        # in SQLAlchemy: the driver's executemany on SQLite, unnest on PostgreSQL.
         # Keys already stored (or stored meanwhile by a concurrent transaction)
-        # are skipped by the insert, then compared: another event refuses the batch.
-        u = t.usage_events
+        # are skipped by the insert; if any was, the batch is compared with what
+        # is stored and another event refuses it (rolled back to the savepoint).
         with self._conn.begin_nested() as savepoint:
-            inserted = set(
-                self._conn.execute(
-                    self._insert(u)
-                    .on_conflict_do_nothing(index_elements=[u.c.key])
-                    .returning(u.c.key),
-                    rows,
-                ).scalars()
+            inserted = self._insert_usage(list(unique.values()))
+            if inserted != len(unique):
+                stored = self._stored_usage(list(unique))
+                for key, event in unique.items():
+                    if stored.get(key) != event:
+                        savepoint.rollback()
+                        raise c.conflict_usage(key)
+        return inserted
+
+    def _insert_usage(self, events: Sequence[UsageRecord]) -> int:
+        """Insert the events whose keys are new, in one round trip; how many were."""
+        if self._sqlite:
+            rows = [
+                (
+                    e.key,
+                    e.subscription,
+                    e.metric,
+                    _sqlite_moment(e.at),
+                    str(e.quantity),
+                    _json_text(e.data),
+                )
+                for e in events
+            ]
+            return int(self._conn.exec_driver_sql(_SQLITE_USAGE, rows).rowcount)
+        columns = (
+            [e.key for e in events],
+            [e.subscription for e in events],
+            [e.metric for e in events],
+            [e.at for e in events],
+            [e.quantity for e in events],
+            [_json_text(e.data) for e in events],
+        )
+        return int(self._conn.exec_driver_sql(_PG_USAGE, columns).rowcount)
+
+    def _insert_entries(self, entries: Sequence[EntryRecord]) -> dict[tuple[str, str], int]:
+        """Insert checked new entries in one round trip; their seq by (account, key)."""
+        found: Iterable[Any]
+        if self._sqlite:
+            # The transaction holds SQLite's write lock (BEGIN IMMEDIATE): the
+            # rows above the highest seq before the insert are ours.
+            before = self._conn.exec_driver_sql(_SQLITE_MAX_SEQ).scalar_one()
+            rows = [
+                (
+                    e.account,
+                    e.key,
+                    str(e.amount.amount),
+                    str(e.amount.currency),
+                    _sqlite_moment(e.at),
+                    e.kind,
+                    _json_text(e.data),
+                )
+                for e in entries
+            ]
+            self._conn.exec_driver_sql(_SQLITE_ENTRIES, rows)
+            after = self._conn.exec_driver_sql(_SQLITE_MAX_SEQ).scalar_one()
+            if after - before == len(entries):
+                # Each insert took the highest seq + 1: ours are before+1..after, in order.
+                found = [(before + 1 + i, e.account, e.key) for i, e in enumerate(entries)]
+            else:  # pragma: no cover - seqs not contiguous: read them
+                found = list(self._conn.exec_driver_sql(_SQLITE_NEW_SEQS, (before,)))
+        else:
+            columns = (
+                [e.account for e in entries],
+                [e.key for e in entries],
+                [e.amount.amount for e in entries],
+                [str(e.amount.currency) for e in entries],
+                [e.at for e in entries],
+                [e.kind for e in entries],
+                [_json_text(e.data) for e in entries],
             )
-            skipped = [k for k in unique if k not in inserted]
-            stored = self._stored_usage(skipped) if skipped else {}
-            for key in skipped:
-                if stored.get(key) != unique[key]:
-                    savepoint.rollback()
-                    raise c.conflict_usage(key)
-        return len(inserted)
+            found = self._conn.exec_driver_sql(_PG_ENTRIES, columns)
+        seqs = {(account, key): int(seq) for seq, account, key in found}
+        if len(seqs) != len(entries):  # pragma: no cover - a broken invariant, not input
+            raise StoreError(f"inserted {len(entries)} entries but found {len(seqs)}")
+        return seqs
+
+    def _set_balances(self, balances: Sequence[tuple[str, Decimal]]) -> None:
+        """Store the accounts' new balances in one round trip."""
+        if self._sqlite:
+            rows = [(str(amount), id) for id, amount in balances]
+            self._conn.exec_driver_sql(_SQLITE_BALANCES, rows)
+        else:
+            columns = ([id for id, _ in balances], [amount for _, amount in balances])
+            self._conn.exec_driver_sql(_PG_BALANCES, columns)
 
     def _insert(self, table: sa.Table) -> Any:
         """The dialect's INSERT, which knows ON CONFLICT (SQLite 3.24+, PostgreSQL)."""
@@ -639,7 +767,7 @@ class _SqlTransaction:
         self._write()
         if not batch:
             return []
-        a, en = t.accounts, t.entries
+        a = t.accounts
         ids = sorted({e.account for e in batch})
         accounts: dict[str, AccountRecord] = {}
         for chunk in _chunks(ids):  # locked in id order: no deadlock between batches
@@ -647,65 +775,45 @@ class _SqlTransaction:
             accounts.update((row.id, _account(row)) for row in self._conn.execute(query))
         wanted = sorted({(e.account, e.key) for e in batch})
         stored: dict[tuple[str, str], EntryRecord] = {}
-        for start in range(0, len(wanted), _CHUNK):
-            pairs = wanted[start : start + _CHUNK]
-            query = sa.select(en).where(sa.tuple_(en.c.account, en.c.key).in_(pairs))
-            stored.update(
-                ((row.account, row.key), _entry(row)) for row in self._conn.execute(query)
-            )
-        balances = {id: acc.balance for id, acc in accounts.items()}
+        if self._sqlite:
+            found = self._conn.execute(_SQLITE_STORED_ENTRIES, {"pairs": json.dumps(wanted)})
+        else:
+            accounts_, keys = [p[0] for p in wanted], [p[1] for p in wanted]
+            found = self._conn.execute(_PG_STORED_ENTRIES, {"accounts": accounts_, "keys": keys})
+        stored.update(((row.account, row.key), _entry(row)) for row in found)
+        # Balances move as exact decimals; c.check_entry (which builds Money and
+        # the error) runs only for an entry in another currency or beyond the limit.
+        balances = {id: acc.balance.amount for id, acc in accounts.items()}
+        floors = {id: -acc.credit_limit.amount for id, acc in accounts.items()}
         new: dict[tuple[str, str], EntryRecord] = {}
         order: list[tuple[str, str]] = []
         for e in batch:
+            pair = (e.account, e.key)
             acc = accounts.get(e.account)
             if acc is None:
                 raise c.not_found("account", e.account)
-            known = stored.get((e.account, e.key)) or new.get((e.account, e.key))
+            known = stored.get(pair) or new.get(pair)
             if known is not None:
                 if not known.same_as(e):
                     raise c.conflict_entry(e.account, e.key)
-                order.append((e.account, e.key))
+                order.append(pair)
                 continue
-            balances[e.account] = c.check_entry(
-                e, acc.currency, balances[e.account], acc.credit_limit
-            )
-            new[(e.account, e.key)] = e
-            order.append((e.account, e.key))
-        if new:
-            rows = [
-                {
-                    "account": e.account,
-                    "key": e.key,
-                    "amount": e.amount.amount,
-                    "currency": str(e.amount.currency),
-                    "at": e.at,
-                    "kind": e.kind,
-                    "data": dict(e.data),
-                }
-                for e in new.values()
-            ]
-            inserted = self._conn.execute(
-                sa.insert(en).returning(en.c.seq, en.c.account, en.c.key), rows
-            ).all()
-            seqs = {(row.account, row.key): row.seq for row in inserted}
-            for pair, e in new.items():
-                seq = seqs[pair]
-                stored[pair] = EntryRecord(
-                    account=e.account,
-                    key=e.key,
-                    amount=e.amount,
-                    at=e.at,
-                    kind=e.kind,
-                    data=e.data,
-                    seq=seq,
+            amount = e.amount.amount
+            after = c.add(balances[e.account], amount)
+            if str(e.amount.currency) != acc.currency or (amount < 0 and after < floors[e.account]):
+                c.check_entry(
+                    e, acc.currency, Money(balances[e.account], acc.currency), acc.credit_limit
                 )
+                raise AssertionError("check_entry refuses this entry")  # pragma: no cover
+            balances[e.account] = after
+            new[pair] = e
+            order.append(pair)
+        if new:
+            seqs = self._insert_entries(list(new.values()))
+            for pair, e in new.items():
+                stored[pair] = _with_seq(e, seqs[pair])
             moved = sorted({e.account for e in new.values()})
-            self._conn.execute(
-                sa.update(a)
-                .where(a.c.id == sa.bindparam("target"))
-                .values(balance=sa.bindparam("after")),
-                [{"target": id, "after": balances[id].amount} for id in moved],
-            )
+            self._set_balances([(id, balances[id]) for id in moved])
         return [stored[pair] for pair in order]
 
     def balance(self, account: str) -> Money:
