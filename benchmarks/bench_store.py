@@ -45,7 +45,7 @@ from typing import Any
 import sqlalchemy as sa
 from moneyed import Money
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.storage_workers
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.storage.workers
 
 from billkit.storage import (
     AccountRecord,
@@ -267,7 +267,7 @@ def bench(url: str, schema: str | None, label: str, args: argparse.Namespace) ->
 
 
 def concurrency(url: str, schema: str | None, label: str, folder: Path) -> None:
-    from tests.test_storage_concurrency import check_store, run_workers
+    from tests.storage.test_concurrency import check_store, run_workers
 
     out = folder / f"out-{label}"
     out.mkdir()

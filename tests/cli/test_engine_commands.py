@@ -11,7 +11,7 @@ from billkit.payments.sandbox import SandboxGateway
 from billkit.ports import FixedClock
 from billkit.storage import SqlStore
 from tests.engine import support
-from tests.storage_support import migrated_sqlite
+from tests.storage.support import migrated_sqlite
 
 
 def _database(tmp_path: Path) -> str:

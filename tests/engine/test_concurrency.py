@@ -24,7 +24,7 @@ import pytest
 from billkit.billing import DocumentKey
 from billkit.storage import SqlStore
 from tests.engine import support, workers
-from tests.storage_support import _postgres_schema, migrated_sqlite  # noqa: F401 (fixture)
+from tests.storage.support import _postgres_schema, migrated_sqlite  # noqa: F401 (fixture)
 
 SUBSCRIPTIONS = 120
 SHARDS = [("s0000", "s0060"), ("s0040", "s0100"), ("s0080", None)]  # overlapping ranges

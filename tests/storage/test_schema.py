@@ -28,7 +28,7 @@ from billkit.storage import (
 )
 from billkit.storage._schema import VERSION_TABLE, metadata
 from billkit.storage.migrate import _config
-from tests.storage_support import _postgres_schema, sqlite_url  # noqa: F401 (fixture)
+from tests.storage.support import _postgres_schema, sqlite_url  # noqa: F401 (fixture)
 
 
 def schema_differences(engine: sa.Engine) -> list[object]:

@@ -43,7 +43,7 @@ from billkit.storage import (
     SubscriptionRecord,
     UsageRecord,
 )
-from tests.storage_support import _postgres_schema, _store  # noqa: F401 (fixtures)
+from tests.storage.support import _postgres_schema, _store  # noqa: F401 (fixtures)
 
 UTC = timezone.utc
 T0 = datetime(2026, 3, 1, tzinfo=UTC)

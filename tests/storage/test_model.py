@@ -37,7 +37,7 @@ from billkit.storage import (
     SubscriptionRecord,
     UsageRecord,
 )
-from tests.storage_support import migrated_sqlite
+from tests.storage.support import migrated_sqlite
 
 T0 = datetime(2026, 3, 1, tzinfo=timezone.utc)
 ACCOUNTS = ["a-1", "a-2"]

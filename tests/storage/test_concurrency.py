@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 
 from billkit.storage import SqlStore
-from tests import storage_workers
-from tests.storage_support import _postgres_schema, migrated_sqlite  # noqa: F401 (fixture)
+from tests.storage import workers as storage_workers
+from tests.storage.support import _postgres_schema, migrated_sqlite  # noqa: F401 (fixture)
 
 WORKERS = 3  # survivors, plus the victim
 OPERATIONS = 80  # per process
