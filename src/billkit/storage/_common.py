@@ -26,11 +26,13 @@ from billkit.money import CONTEXT
 from billkit.storage.records import (
     DocumentRecord,
     EntryRecord,
+    IdempotencyRecord,
     JsonData,
     UsageRecord,
     _check_json,
     _json_copy,
     canonical_json,
+    request_hash,
 )
 
 _MAX_ID = 200
@@ -218,6 +220,35 @@ def total(values: Iterable[Decimal]) -> Decimal:
 
 def same_data(a: JsonData, b: JsonData) -> bool:
     return canonical_json(a) == canonical_json(b)
+
+
+def idempotency_record(
+    key: str, request: JsonData, result: JsonData, at: datetime
+) -> IdempotencyRecord:
+    """The record ``remember`` stores: the key, the request's hash, the result."""
+    return IdempotencyRecord(
+        key=arg_id("key", key),
+        request_hash=request_hash(arg_data("request", request)),
+        result=arg_data("result", result),
+        at=arg_moment("at", at),
+    )
+
+
+def replayed(
+    stored: IdempotencyRecord | None, record: IdempotencyRecord
+) -> IdempotencyRecord | None:
+    """The one rule of idempotency records, for every store: nothing stored yet
+    gives ``None`` (store ``record``); the same key with the same request and
+    result gives the stored record back; anything else is a conflict."""
+    if stored is None:
+        return None
+    if stored.request_hash != record.request_hash:
+        raise conflict_request(record.key)
+    if not same_data(stored.result, record.result):
+        raise IdempotencyConflictError(
+            f"idempotency key {record.key!r} already holds another result for this request"
+        )
+    return stored
 
 
 class NoNesting:

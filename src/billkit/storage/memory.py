@@ -39,7 +39,6 @@ from moneyed import Money
 from billkit.errors import (
     CreditError,
     DuplicateRecordError,
-    IdempotencyConflictError,
     ImmutableRecordError,
     InvoicingError,
     LeaseLostError,
@@ -470,21 +469,10 @@ class _MemoryTransaction:
     def remember(
         self, key: str, request: JsonData, result: JsonData, *, at: datetime
     ) -> IdempotencyRecord:
-        record = IdempotencyRecord(
-            key=c.arg_id("key", key),
-            request_hash=request_hash(c.arg_data("request", request)),
-            result=c.arg_data("result", result),
-            at=c.arg_moment("at", at),
-        )
+        record = c.idempotency_record(key, request, result, at)
         self._write()
-        stored = self._s.idempotency.get(record.key)
+        stored = c.replayed(self._s.idempotency.get(record.key), record)
         if stored is not None:
-            if stored.request_hash != record.request_hash:
-                raise c.conflict_request(record.key)
-            if not c.same_data(stored.result, record.result):
-                raise IdempotencyConflictError(
-                    f"idempotency key {record.key!r} already holds another result for this request"
-                )
             return stored
         self._set(self._s.idempotency, record.key, record)
         return record

@@ -40,7 +40,6 @@ from billkit.errors import (
     ConflictError,
     CreditError,
     DuplicateRecordError,
-    IdempotencyConflictError,
     ImmutableRecordError,
     InvoicingError,
     LeaseLostError,
@@ -1028,21 +1027,10 @@ class _SqlTransaction:
     def remember(
         self, key: str, request: JsonData, result: JsonData, *, at: datetime
     ) -> IdempotencyRecord:
-        record = IdempotencyRecord(
-            key=c.arg_id("key", key),
-            request_hash=request_hash(c.arg_data("request", request)),
-            result=c.arg_data("result", result),
-            at=c.arg_moment("at", at),
-        )
+        record = c.idempotency_record(key, request, result, at)
         self._write()
-        stored = self._idempotency(record.key)
+        stored = c.replayed(self._idempotency(record.key), record)
         if stored is not None:
-            if stored.request_hash != record.request_hash:
-                raise c.conflict_request(record.key)
-            if not c.same_data(stored.result, record.result):
-                raise IdempotencyConflictError(
-                    f"idempotency key {record.key!r} already holds another result for this request"
-                )
             return stored
         self._conn.execute(
             sa.insert(t.idempotency).values(
