@@ -58,3 +58,64 @@ def test_meters_rules_and_policies() -> None:
         BillingCycle.anniversary(MONTHLY, date(2026, 1, 31)),
     ):
         assert round_trip(value) == value
+
+
+def test_peer_charge_models_and_their_quotes() -> None:
+    """Tier blocks, capacity and graduated percentage models, and quotes using them."""
+    from billkit.money import Money
+    from billkit.periods import Period
+    from billkit.pricing import Charge, Graduated, Percentage, Plan, Tier
+    from billkit.pricing.models import Capacity, CapacityTier, GraduatedPercentage, PercentTier
+
+    usd = "USD"
+    plan = Plan(
+        code="peer",
+        name="Peer",
+        currency=usd,
+        charges=[
+            Charge(
+                code="calls",
+                metric="calls",
+                model=Graduated(
+                    tiers=[
+                        Tier(up_to=1000, unit_price=Money("1", usd), block_size=100),
+                        Tier(unit_price=Money("1", usd), block_size=1000),
+                    ]
+                ),
+            ),
+            Charge(
+                code="fees",
+                metric="gmv",
+                model=GraduatedPercentage(
+                    currency=usd,
+                    tiers=[PercentTier(up_to=10, rate="1%"), PercentTier(rate="2%")],
+                ),
+            ),
+            Charge(
+                code="card",
+                metric="payments",
+                model=Percentage(
+                    rate="1%", currency=usd, fixed=Money("1", usd), fixed_fee_at_zero_total=False
+                ),
+            ),
+            Charge(
+                code="hosting",
+                metric="hosting",
+                model=Capacity(
+                    tiers=[
+                        CapacityTier(limits={"cpus": 2}, price=Money("10", usd)),
+                        CapacityTier(limits={}, price=Money("20", usd)),
+                    ]
+                ),
+            ),
+        ],
+    )
+    bill = quote(
+        plan,
+        {"calls": 5325, "gmv": 12, "payments": ["0", "5"], "cpus": 3},
+        Period(date(2026, 3, 1), date(2026, 4, 1)),
+    )
+    copy = round_trip(bill)
+    assert copy == bill
+    assert copy.lines == bill.lines
+    assert [line.breakdown for line in copy.lines] == [line.breakdown for line in bill.lines]

@@ -763,7 +763,10 @@ class TestPlanValidation:
             _charge(included=2500.0)
         with pytest.raises(
             PricingError,
-            match=r"^model = 'per_unit': expected a Flat, PerUnit, Graduated, Volume, Package or Percentage$",
+            match=(
+                r"^model = 'per_unit': expected a Flat, PerUnit, Graduated, Volume, Package, "
+                r"Percentage, GraduatedPercentage or Capacity$"
+            ),
         ):
             _charge(model="per_unit")
         with pytest.raises(PricingError, match=r"^of = \[\]: expected one or more line codes"):

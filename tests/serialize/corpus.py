@@ -58,6 +58,7 @@ def extra_values() -> list[object]:
     from billkit.payments import Capabilities, WebhookReply
     from billkit.periods import Period
     from billkit.pricing import Flat, Graduated, Percentage, Plan, Tier, Volume
+    from billkit.pricing.models import Capacity, CapacityTier, GraduatedPercentage, PercentTier
     from billkit.subscriptions import (
         Cancel,
         ChangePlan,
@@ -82,6 +83,29 @@ def extra_values() -> list[object]:
     )
     percentage = Percentage(rate="2.9%", currency=eur, fixed=Money("0.30", eur))
     flat = Flat(amount=Money("12.300", eur))
+    blocks = Graduated(
+        tiers=[
+            Tier(up_to=1000, unit_price=Money("1", eur), block_size=100),
+            Tier(unit_price=Money("0.5", eur), block_size=1000),
+        ]
+    )
+    lago_card = Percentage(
+        rate="1.3%", currency=eur, fixed=Money("2.0", eur), fixed_fee_at_zero_total=False
+    )
+    fees = GraduatedPercentage(
+        currency=eur,
+        flat_fee_at_zero=True,
+        tiers=[
+            PercentTier(up_to=10, rate="1%", flat_fee=Money("200", eur)),
+            PercentTier(rate="2%"),
+        ],
+    )
+    hosting = Capacity(
+        tiers=[
+            CapacityTier(limits={"cpus": 100, "gb": "1000"}, price=Money("10", eur)),
+            CapacityTier(limits={}, price=Money("30.00", eur)),
+        ]
+    )
     growth = Plan(code="growth", name="Growth", currency=eur, base_fee=Money("99.00", eur))
     march = Period(start=date(2026, 3, 1), end=date(2026, 4, 1))
 
@@ -104,6 +128,14 @@ def extra_values() -> list[object]:
         percentage.explain_events([Decimal("10.00"), Decimal("99.99")]),
         flat,
         flat.explain(),
+        blocks,
+        blocks.explain(5325),
+        lago_card,
+        lago_card.explain_events([Decimal("0"), Decimal("0")]),
+        fees,
+        fees.explain(12),
+        hosting,
+        hosting.explain({"cpus": 101}),
         BonusProgram.months({5: 1}).earn(Money("50.00", eur), Money("10.00", eur)),
         ledger,
         ledger.credits("main"),

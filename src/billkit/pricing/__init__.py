@@ -2,7 +2,8 @@
 discounts and the cheapest plan.
 
 The names most users need are here; the rest of each idea lives in its module:
-:mod:`billkit.pricing.models` (``Breakdown``, ``Step``), :mod:`~billkit.pricing.plans`
+:mod:`billkit.pricing.models` (``Breakdown``, ``Step``, the peer models
+``GraduatedPercentage``/``PercentTier`` and ``Capacity``/``CapacityTier``), :mod:`~billkit.pricing.plans`
 (``BASE_FEE_CODE``), :mod:`~billkit.pricing.quote` (``QuoteLine``, ``Usage``),
 :mod:`~billkit.pricing.catalog` (``loads_catalog``, ``dump_catalog``...),
 :mod:`~billkit.pricing.proration` (stubs, ``PlanChange``, ``change_direction``...),
@@ -75,6 +76,18 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from billkit.pricing.models import (
         Breakdown as Breakdown,
+    )
+    from billkit.pricing.models import (
+        Capacity as Capacity,
+    )
+    from billkit.pricing.models import (
+        CapacityTier as CapacityTier,
+    )
+    from billkit.pricing.models import (
+        GraduatedPercentage as GraduatedPercentage,
+    )
+    from billkit.pricing.models import (
+        PercentTier as PercentTier,
     )
     from billkit.pricing.models import (
         Flat as Flat,
@@ -222,6 +235,8 @@ _EXPORTS: dict[str, str] = {
     "BASE_FEE_CODE": "billkit.pricing.plans",
     "Breakdown": "billkit.pricing.models",
     "Catalog": "billkit.pricing.catalog",
+    "CapacityTier": "billkit.pricing.models",
+    "Capacity": "billkit.pricing.models",
     "ChangeDirection": "billkit.pricing.proration",
     "ChangeTiming": "billkit.pricing.proration",
     "Charge": "billkit.pricing.plans",
@@ -234,9 +249,11 @@ _EXPORTS: dict[str, str] = {
     "DiscountedQuote": "billkit.pricing.discounts",
     "Flat": "billkit.pricing.models",
     "Graduated": "billkit.pricing.models",
+    "GraduatedPercentage": "billkit.pricing.models",
     "Overage": "billkit.pricing.overage",
     "Package": "billkit.pricing.models",
     "PerUnit": "billkit.pricing.models",
+    "PercentTier": "billkit.pricing.models",
     "PercentOf": "billkit.pricing.plans",
     "Percentage": "billkit.pricing.models",
     "Plan": "billkit.pricing.plans",

@@ -79,10 +79,13 @@ from billkit.periods import Cycle
 from billkit.pricing import plans
 from billkit.pricing.models import (
     AnyModel,
+    Capacity,
     Flat,
     Graduated,
+    GraduatedPercentage,
     Package,
     Percentage,
+    PercentTier,
     PerUnit,
     Volume,
 )
@@ -99,7 +102,17 @@ Format = Literal["toml", "json"]
 """A catalog's file format."""
 
 _MODEL_TYPES: Final[dict[str, type[Any]]] = {
-    m.kind: m for m in (Flat, PerUnit, Graduated, Volume, Package, Percentage)
+    m.kind: m
+    for m in (
+        Flat,
+        PerUnit,
+        Graduated,
+        Volume,
+        Package,
+        Percentage,
+        GraduatedPercentage,
+        Capacity,
+    )
 }
 _FORMAT_VERSION: Final = 1
 
@@ -284,13 +297,13 @@ def _converter(currency: str) -> cattrs.Converter:
         if cls is None:
             raise CatalogError("type", kind, f"one of {list(_MODEL_TYPES)}")
         body = {k: v for k, v in value.items() if k != "type"}
-        if cls is Percentage:
+        if cls is Percentage or cls is GraduatedPercentage:
             body.setdefault("currency", cur.code)
         return conv.structure(body, cls)
 
     def model_out(value: Any) -> dict[str, Any]:
         body = {"type": value.kind, **conv.unstructure(value, type(value))}
-        if isinstance(value, Percentage) and value.currency == cur:
+        if isinstance(value, (Percentage, GraduatedPercentage)) and value.currency == cur:
             body.pop("currency", None)
         return body
 
@@ -309,7 +322,7 @@ def _converter(currency: str) -> cattrs.Converter:
     def rate(value: object, _: object) -> Decimal:
         return to_rate(value, field="")
 
-    for cls in (PercentOf, Percentage):
+    for cls in (PercentOf, Percentage, PercentTier):
         conv.register_structure_hook(
             cls,
             cattrs.gen.make_dict_structure_fn(

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import decimal
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import ClassVar, Final, Protocol, TypeAlias, runtime_checkable
 
@@ -41,10 +41,14 @@ from billkit.money import CONTEXT
 
 __all__ = [
     "Breakdown",
+    "Capacity",
+    "CapacityTier",
     "Flat",
     "Graduated",
+    "GraduatedPercentage",
     "Package",
     "PerUnit",
+    "PercentTier",
     "Percentage",
     "PriceModel",
     "PricingCurrencyError",
@@ -99,6 +103,12 @@ class Breakdown:
     steps: tuple[Step, ...]
     amount: Money
     note: str = ""
+    events: int | None = None
+    """How many events were priced (percentage models; ``None`` for the others)."""
+    charged_events: int | None = None
+    """How many of them paid (were not wholly free)."""
+    free_events: int | None = None
+    """How many were wholly free (the free events and free amount)."""
 
     def __str__(self) -> str:
         head = f"{self.model}, quantity {_fmt(self.quantity)}: {_fmt(self.amount.amount)}"
@@ -216,6 +226,12 @@ class Tier:
     own. ``flat_fee`` is charged once for the tier (by default in the same
     currency as ``unit_price``, zero).
 
+    ``block_size`` sells the tier's units in whole blocks (Kill Bill's tiered
+    blocks): the units that fall in the tier are rounded up to whole blocks of
+    ``block_size`` and ``unit_price`` is then the price of one block. A bounded
+    tier must hold a whole number of blocks. Unset (the default), every unit is
+    priced on its own.
+
     >>> Tier(up_to=100, unit_price=Money("1.00", "EUR"), flat_fee=Money("5.00", "EUR"))
     Tier(up_to=Decimal('100'), unit_price=Money('1.00', 'EUR'), flat_fee=Money('5.00', 'EUR'))
     """
@@ -227,6 +243,9 @@ class Tier:
     )
     unit_price: Money = attrs.field(converter=checks.MONEY, metadata=_PRICE)
     flat_fee: Money = attrs.field(converter=checks.MONEY, metadata=_PRICE)
+    block_size: Decimal | None = attrs.field(
+        default=None, converter=checks.DECIMAL, metadata=checks.options(above=0, noun="size")
+    )
 
     @flat_fee.default
     def _zero_fee(self) -> Money:
@@ -235,6 +254,14 @@ class Tier:
     @flat_fee.validator
     def _same_currency(self, _: object, value: Money) -> None:
         checks.same_currency("flat_fee", value, self.unit_price.currency, error=PricingError)
+
+    def __repr__(self) -> str:
+        # block_size is left out while unset, so a plain tier reads as it always did.
+        text = f"Tier(up_to={self.up_to!r}, unit_price={self.unit_price!r}, "
+        text += f"flat_fee={self.flat_fee!r}"
+        if self.block_size is not None:
+            text += f", block_size={self.block_size!r}"
+        return text + ")"
 
 
 def _tiers(value: Sequence[Tier]) -> tuple[Tier, ...]:
@@ -269,14 +296,29 @@ def _tiers(value: Sequence[Tier]) -> tuple[Tier, ...]:
                     tier.up_to,
                     f"a bound above the previous tier's ({_fmt(previous)})",
                 )
+            width = tier.up_to - previous
+            if tier.block_size is not None and width % tier.block_size:
+                raise PricingError(
+                    f"tiers[{i}].block_size",
+                    tier.block_size,
+                    f"a size that divides the tier's {_fmt(width)} units into whole blocks",
+                )
             previous = tier.up_to
     return tiers
 
 
-def _tier_label(index: int, lower: Decimal, upper: Decimal | None) -> str:
+def _tier_label(index: int, lower: Decimal, upper: Decimal | None, block: Decimal | None) -> str:
+    blocks = "" if block is None else f", blocks of {_fmt(block)}"
     if upper is None:
-        return f"tier {index + 1} (above {_fmt(lower)})"
-    return f"tier {index + 1} ({_fmt(lower)} to {_fmt(upper)})"
+        return f"tier {index + 1} (above {_fmt(lower)}{blocks})"
+    return f"tier {index + 1} ({_fmt(lower)} to {_fmt(upper)}{blocks})"
+
+
+def _blocks(units: Decimal, block: Decimal | None) -> Decimal:
+    """``units`` rounded up to whole blocks of ``block`` (the block count), or as is."""
+    if block is None:
+        return units
+    return (units / block).to_integral_value(rounding=decimal.ROUND_CEILING)
 
 
 @attrs.frozen(kw_only=True)
@@ -294,9 +336,24 @@ class _Tiered:
     # Each tier's label for explanations ("tier 2 (1000 to 5000)"), made once.
     _labels: tuple[str, ...] = attrs.field(init=False, repr=False, eq=False)
 
+    # Each tier's block size (None: priced unit by unit), and whether any tier has one.
+    _block_sizes: tuple[Decimal | None, ...] = attrs.field(init=False, repr=False, eq=False)
+    _has_blocks: bool = attrs.field(init=False, repr=False, eq=False)
+
     @_labels.default
     def _make_labels(self) -> tuple[str, ...]:
-        return tuple(_tier_label(i, row[0], row[1]) for i, row in enumerate(self._table))
+        return tuple(
+            _tier_label(i, row[0], row[1], self.tiers[i].block_size)
+            for i, row in enumerate(self._table)
+        )
+
+    @_block_sizes.default
+    def _find_blocks(self) -> tuple[Decimal | None, ...]:
+        return tuple(tier.block_size for tier in self.tiers)
+
+    @_has_blocks.default
+    def _any_blocks(self) -> bool:
+        return any(size is not None for size in self._block_sizes)
 
     @_table.default
     def _make_table(self) -> tuple[tuple[Decimal, Decimal | None, Decimal, Decimal], ...]:
@@ -330,17 +387,32 @@ class Graduated(_Tiered):
     (Money('0', 'USD'), Money('5.0', 'USD'), Money('6.00', 'USD'))
     >>> Graduated(tiers=gb.tiers, flat_fee_at_zero=True).price(0)
     Money('5', 'USD')
+
+    With :attr:`Tier.block_size` each tier's units are rounded up to whole
+    blocks, at ``unit_price`` a block (Kill Bill's tiered blocks):
+
+    >>> blocks = Graduated(tiers=[
+    ...     Tier(up_to=1000, unit_price=usd("1"), block_size=100),
+    ...     Tier(up_to=None, unit_price=usd("1"), block_size=1000),
+    ... ])
+    >>> print(blocks.explain(5325))   # 1000 / 100 = 10 blocks; ceil(4325 / 1000) = 5 blocks
+    graduated, quantity 5325: 15 USD
+      tier 1 (0 to 1000, blocks of 100): 10 x 1 = 10
+      tier 2 (above 1000, blocks of 1000): 5 x 1 = 5
     """
 
     kind: ClassVar[str] = "graduated"
 
     def _compute(self, q: Decimal) -> tuple[Decimal, list[tuple[int, Decimal]]]:
+        # hit: (tier index, units priced: the units, or the blocks of a tier with blocks).
         total = _ZERO
         hit: list[tuple[int, Decimal]] = []
         for i, (lower, upper, price, fee) in enumerate(self._table):
             if q <= lower and not (i == 0 and q == 0 and self.flat_fee_at_zero):
                 break
-            units = (q if upper is None or q < upper else upper) - lower
+            units = _blocks(
+                (q if upper is None or q < upper else upper) - lower, self._block_sizes[i]
+            )
             total += units * price + fee
             hit.append((i, units))
         return total, hit
@@ -348,6 +420,8 @@ class Graduated(_Tiered):
     def _amount(self, q: Decimal) -> Decimal:
         if q == 0:
             return self._table[0][3] if self.flat_fee_at_zero else _ZERO
+        if self._has_blocks:
+            return self._compute(q)[0]
         total = _ZERO
         for lower, upper, price, fee in self._table:
             if q <= lower:
@@ -396,6 +470,16 @@ class Volume(_Tiered):
     ... ])
     >>> seats.price(10), seats.price(11)   # 10 x 10; 11 x 8
     (Money('100', 'EUR'), Money('88', 'EUR'))
+
+    With :attr:`Tier.block_size` all units are rounded up to whole blocks of the
+    tier they fall in (Kill Bill's ``TOP_TIER`` block policy):
+
+    >>> storage = Volume(tiers=[
+    ...     Tier(up_to=1000, unit_price=eur("1"), block_size=100),
+    ...     Tier(up_to=None, unit_price=eur("0.5"), block_size=1000),
+    ... ])
+    >>> storage.price(1000), storage.price(1001)   # 10 blocks x 1; ceil(1001 / 1000) x 0.5
+    (Money('10', 'EUR'), Money('1.0', 'EUR'))
     """
 
     kind: ClassVar[str] = "volume"
@@ -409,6 +493,8 @@ class Volume(_Tiered):
     def _amount(self, q: Decimal) -> Decimal:
         if q == 0 and not self.flat_fee_at_zero:
             return _ZERO
+        if self._has_blocks:
+            return self._tier_amount(q, self._find(q))
         for _, upper, price, fee in self._table:
             if upper is None or q <= upper:
                 return q * price + fee
@@ -418,7 +504,7 @@ class Volume(_Tiered):
         _, _, price, fee = self._table[i]
         if q == 0 and not self.flat_fee_at_zero:
             return _ZERO
-        return q * price + fee
+        return _blocks(q, self._block_sizes[i]) * price + fee
 
     def price(self, quantity: object) -> Money:
         q = _QUANTITY("quantity", quantity)
@@ -432,11 +518,12 @@ class Volume(_Tiered):
         with decimal.localcontext(CONTEXT):
             i = self._find(q)
             total = self._tier_amount(q, i)
+            units = _blocks(q, self._block_sizes[i])
         tier = self.tiers[i]
         charged_fee = tier.flat_fee if (q or self.flat_fee_at_zero) else _amount_in(_ZERO, currency)
         step = Step(
             label=self._labels[i],
-            units=q,
+            units=units,
             unit_price=tier.unit_price,
             flat_fee=charged_fee,
             amount=_amount_in(total, currency),
@@ -522,11 +609,23 @@ class Percentage:
     ``price(total)`` takes one total (per-event terms then need the events:
     use ``price_events``).
 
+    Every paying event pays ``fixed``, even when all the events add up to zero
+    (billkit's default). ``fixed_fee_at_zero_total=False`` bills no fixed fee
+    when the events' total is zero (Lago's rule; the per-event minimum still
+    applies). The breakdown counts the events in ``events``,
+    ``charged_events`` and ``free_events``.
+
     >>> card = Percentage(rate="2.9%", currency="EUR", fixed=Money("0.30", "EUR"))
     >>> card.price_events(["100.00", "10.00"])   # (2.90 + 0.30) + (0.29 + 0.30)
     Money('3.79000', 'EUR')
     >>> Percentage(rate="10%", currency="USD").price("490.00")
     Money('49.0000', 'USD')
+    >>> card.explain_events(["100.00", "10.00"]).charged_events
+    2
+    >>> lago = Percentage(rate="2.9%", currency="EUR", fixed=Money("0.30", "EUR"),
+    ...                   fixed_fee_at_zero_total=False)
+    >>> card.price_events(["0", "0"]), lago.price_events(["0", "0"])   # 2 x 0.30; nothing
+    (Money('0.600', 'EUR'), Money('0.000', 'EUR'))
     """
 
     kind: ClassVar[str] = "percentage"
@@ -538,6 +637,7 @@ class Percentage:
     max_per_event: Money | None = attrs.field(default=None, converter=checks.MONEY, metadata=_PRICE)
     included: Decimal = attrs.field(default=_ZERO, converter=checks.DECIMAL, metadata=_INCLUDED)
     free_events: int = attrs.field(default=0, converter=checks.WHOLE)
+    fixed_fee_at_zero_total: bool = attrs.field(default=True, converter=checks.FLAG)
 
     def __attrs_post_init__(self) -> None:
         for name in ("fixed", "min_per_event", "max_per_event"):
@@ -567,7 +667,8 @@ class Percentage:
             out.append(_QUANTITY(f"amounts[{i}]", a))
         return out
 
-    def _compute(self, events: list[Decimal]) -> tuple[Decimal, list[Step]]:
+    def _compute(self, events: list[Decimal]) -> tuple[Decimal, list[Step], tuple[int, int]]:
+        # -> (total, steps, (charged events, wholly free events))
         cur = self.currency
         zero = _amount_in(_ZERO, cur)
         free_left_events = self.free_events if self.free_events else None
@@ -575,6 +676,8 @@ class Percentage:
         has_free = free_left_events is not None or free_left_amount is not None
         # "is not None": a zero Money is falsy, and a maximum of 0 is still a maximum.
         fixed = self.fixed.amount if self.fixed is not None else _ZERO
+        if fixed and not self.fixed_fee_at_zero_total and not any(events):
+            fixed = _ZERO  # Lago: a zero total bills no per-event fixed fee
         lo = self.min_per_event.amount if self.min_per_event is not None else None
         hi = self.max_per_event.amount if self.max_per_event is not None else None
         total = _ZERO
@@ -652,19 +755,19 @@ class Percentage:
                     amount=_amount_in(adjust, cur),
                 )
             )
-        return total, steps
+        return total, steps, (charged_events, free_events)
 
     def price_events(self, amounts: Sequence[object]) -> Money:
         """The fee over a list of event (transaction) amounts."""
         with decimal.localcontext(CONTEXT):
-            total, _ = self._compute(self._events(amounts))
+            total = self._compute(self._events(amounts))[0]
         return _amount_in(total, self.currency)
 
     def explain_events(self, amounts: Sequence[object]) -> Breakdown:
         """:meth:`price_events` with its steps."""
         events = self._events(amounts)
         with decimal.localcontext(CONTEXT):
-            total, steps = self._compute(events)
+            total, steps, (charged, free) = self._compute(events)
             base = sum(events, _ZERO)
         return Breakdown(
             model=self.kind,
@@ -672,6 +775,9 @@ class Percentage:
             steps=tuple(steps),
             amount=_amount_in(total, self.currency),
             note=f"{len(events)} events",
+            events=len(events),
+            charged_events=charged,
+            free_events=free,
         )
 
     def _total_only(self, quantity: object) -> list[Decimal]:
@@ -698,5 +804,291 @@ class Percentage:
         return self.explain_events(self._total_only(quantity))
 
 
-AnyModel: TypeAlias = Flat | PerUnit | Graduated | Volume | Package | Percentage
+def _upper_bounds(field: str, bounds: Sequence[Decimal | None]) -> None:
+    """Each bound above the one before; only the last one is ``None`` (unbounded)."""
+    previous = _ZERO
+    for i, bound in enumerate(bounds):
+        last = i == len(bounds) - 1
+        if bound is None:
+            if not last:
+                raise PricingError(
+                    f"{field}[{i}].up_to", None, "a bound: only the last tier may be unbounded"
+                )
+        elif last:
+            raise PricingError(
+                f"{field}[{i}].up_to", bound, "None: the last tier must be unbounded"
+            )
+        elif bound <= previous:
+            raise PricingError(
+                f"{field}[{i}].up_to",
+                bound,
+                f"a bound above the previous tier's ({_fmt(previous)})",
+            )
+        else:
+            previous = bound
+
+
+@attrs.frozen(kw_only=True)
+class PercentTier:
+    """One tier of :class:`GraduatedPercentage`: amounts up to ``up_to`` at ``rate``.
+
+    ``flat_fee`` (optional) is charged once when the tier is entered.
+
+    >>> PercentTier(up_to=10, rate="1%").rate
+    Decimal('0.01')
+    """
+
+    _error_class: ClassVar[type[ValidationError]] = PricingError
+    up_to: Decimal | None = attrs.field(
+        default=None, converter=checks.DECIMAL, metadata=checks.options(above=0, noun="bound")
+    )
+    rate: Decimal = attrs.field(converter=checks.RATE)
+    flat_fee: Money | None = attrs.field(default=None, converter=checks.MONEY, metadata=_PRICE)
+
+
+def _percent_tiers(value: Sequence[PercentTier]) -> tuple[PercentTier, ...]:
+    tiers = checks.tuple_of("tiers", value, PercentTier, error=PricingError)
+    if not tiers:
+        raise PricingError("tiers", [], "at least one PercentTier")
+    _upper_bounds("tiers", [tier.up_to for tier in tiers])
+    return tiers
+
+
+@attrs.frozen(kw_only=True)
+class GraduatedPercentage:
+    """Rates by tiers of amount: each tier's part of the total at that tier's rate.
+
+    Lago's ``graduated_percentage`` model. The quantity is an amount of money
+    (the total of the transactions); the part of it within each tier pays
+    that tier's rate, plus the tier's ``flat_fee`` once the tier is entered.
+    As with :class:`Graduated`, a zero total enters no tier, unless
+    ``flat_fee_at_zero=True`` (Lago's rule: the first tier's flat fee is
+    charged even with nothing to price).
+
+    >>> eur = lambda amount: Money(amount, "EUR")
+    >>> fees = GraduatedPercentage(currency="EUR", tiers=[
+    ...     PercentTier(up_to=10, rate="1%", flat_fee=eur("200")),
+    ...     PercentTier(up_to=20, rate="2%", flat_fee=eur("300")),
+    ...     PercentTier(rate="3%", flat_fee=eur("400")),
+    ... ])
+    >>> fees.price(12)   # 200 + 300 + 10 x 1% + 2 x 2% = 500.14
+    Money('500.14', 'EUR')
+    >>> print(fees.explain(12))
+    graduated_percentage, quantity 12: 500.14 EUR
+      tier 1 (0 to 10): 10 x 0.01 + 200 = 200.10
+      tier 2 (10 to 20): 2 x 0.02 + 300 = 300.04
+    """
+
+    kind: ClassVar[str] = "graduated_percentage"
+    _error_class: ClassVar[type[ValidationError]] = PricingError
+    tiers: tuple[PercentTier, ...] = attrs.field(converter=_percent_tiers)
+    currency: Currency = attrs.field(converter=checks.CURRENCY)
+    flat_fee_at_zero: bool = attrs.field(default=False, converter=checks.FLAG)
+
+    def __attrs_post_init__(self) -> None:
+        for i, tier in enumerate(self.tiers):
+            if tier.flat_fee is not None:
+                checks.same_currency(
+                    f"tiers[{i}].flat_fee", tier.flat_fee, self.currency, error=PricingError
+                )
+
+    def _compute(self, q: Decimal) -> tuple[Decimal, list[Step]]:
+        cur = self.currency
+        total = _ZERO
+        steps: list[Step] = []
+        lower = _ZERO
+        for i, tier in enumerate(self.tiers):
+            if q <= lower and not (i == 0 and q == 0 and self.flat_fee_at_zero):
+                break
+            upper = tier.up_to
+            part = (q if upper is None or q < upper else upper) - lower
+            fee = tier.flat_fee.amount if tier.flat_fee is not None else _ZERO
+            amount = part * tier.rate + fee
+            total += amount
+            steps.append(
+                Step(
+                    label=_tier_label(i, lower, upper, None),
+                    units=part,
+                    unit_price=_amount_in(tier.rate, cur),
+                    flat_fee=_amount_in(fee, cur),
+                    amount=_amount_in(amount, cur),
+                    tier=i + 1,
+                )
+            )
+            lower = upper if upper is not None else lower
+        return total, steps
+
+    def _amount(self, q: Decimal) -> Decimal:
+        return self._compute(q)[0]
+
+    def _total(self, quantity: object) -> Decimal:
+        if isinstance(quantity, Money):
+            checks.same_currency("quantity", quantity, self.currency, error=PricingError)
+            quantity = quantity.amount
+        return _QUANTITY("quantity", quantity)
+
+    def price(self, quantity: object) -> Money:
+        """The fee over one total amount."""
+        q = self._total(quantity)
+        with decimal.localcontext(CONTEXT):
+            total = self._amount(q)
+        return _amount_in(total, self.currency)
+
+    def explain(self, quantity: object) -> Breakdown:
+        """:meth:`price` with each tier's part, rate and flat fee."""
+        q = self._total(quantity)
+        with decimal.localcontext(CONTEXT):
+            total, steps = self._compute(q)
+        return Breakdown(
+            model=self.kind, quantity=q, steps=tuple(steps), amount=_amount_in(total, self.currency)
+        )
+
+
+def _limits(value: object) -> checks.FrozenMap[str, Decimal]:
+    limits = checks.mapping(
+        "limits",
+        value,
+        checks.text,
+        functools.partial(checks.decimal, low=0, noun="limit", error=PricingError),
+        error=PricingError,
+    )
+    return limits
+
+
+@attrs.frozen(kw_only=True)
+class CapacityTier:
+    """One tier of :class:`Capacity`: the most of each metric it allows, and its price.
+
+    A metric the tier does not name has no limit in it.
+
+    >>> CapacityTier(limits={"seats": 10}, price=Money("10", "USD")).limits
+    FrozenMap({'seats': Decimal('10')})
+    """
+
+    _error_class: ClassVar[type[ValidationError]] = PricingError
+    limits: checks.FrozenMap[str, Decimal] = attrs.field(converter=_limits)
+    price: Money = attrs.field(converter=checks.MONEY, metadata=_PRICE)
+
+    def fits(self, peaks: Mapping[str, Decimal]) -> bool:
+        """Whether every metric's peak is within this tier's limit for it."""
+        return all(peaks.get(metric, _ZERO) <= limit for metric, limit in self.limits.items())
+
+
+def _capacity_tiers(value: Sequence[CapacityTier]) -> tuple[CapacityTier, ...]:
+    tiers = checks.tuple_of("tiers", value, CapacityTier, error=PricingError)
+    if not tiers:
+        raise PricingError("tiers", [], "at least one CapacityTier")
+    currency = tiers[0].price.currency
+    for i, tier in enumerate(tiers):
+        checks.same_currency(f"tiers[{i}].price", tier.price, currency, error=PricingError)
+    return tiers
+
+
+@attrs.frozen(kw_only=True)
+class Capacity:
+    """One tier chosen by the peaks of several metrics together; its whole price applies.
+
+    Kill Bill's ``CAPACITY`` usage: the first tier whose limits every metric
+    fits in (each peak at most the tier's limit) is billed at its ``price``,
+    whatever the usage inside it. The quantity is a mapping of metric to peak
+    (a missing metric is zero); usage beyond every tier is refused.
+    In a plan, a :class:`~billkit.pricing.Charge` with a ``Capacity`` model
+    reads each of :attr:`metrics` from the usage (its own ``metric`` only
+    names the line).
+
+    >>> usd = lambda amount: Money(amount, "USD")
+    >>> hosting = Capacity(tiers=[
+    ...     CapacityTier(limits={"cpus": 100, "gb": 1000}, price=usd("10")),
+    ...     CapacityTier(limits={"cpus": 200, "gb": 2000}, price=usd("20")),
+    ...     CapacityTier(limits={}, price=usd("30")),
+    ... ])
+    >>> hosting.price({"cpus": 100, "gb": 1001})   # gb is over tier 1's 1000
+    Money('20', 'USD')
+    >>> print(hosting.explain({"cpus": 10, "gb": 2001}))
+    capacity, quantity 2001: 30 USD
+      peaks cpus 10, gb 2001
+      tier 3 (tier 2: gb 2001 over 2000): 1 x 30 = 30
+    """
+
+    kind: ClassVar[str] = "capacity"
+    _error_class: ClassVar[type[ValidationError]] = PricingError
+    tiers: tuple[CapacityTier, ...] = attrs.field(converter=_capacity_tiers)
+
+    @property
+    def currency(self) -> Currency:
+        return self.tiers[0].price.currency
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        """Every metric a tier limits, sorted: what a quote reads from the usage."""
+        return tuple(sorted({m for tier in self.tiers for m in tier.limits}))
+
+    def _peaks(self, quantity: object) -> dict[str, Decimal]:
+        if not isinstance(quantity, Mapping):
+            raise PricingError("quantity", quantity, "a mapping of metric to peak")
+        known = set(self.metrics)
+        peaks = {}
+        for metric, value in quantity.items():
+            if metric not in known:
+                raise PricingError("quantity", metric, f"one of the metrics {sorted(known)}")
+            peaks[metric] = _QUANTITY(f"quantity[{metric!r}]", value)
+        return peaks
+
+    def _find(self, peaks: Mapping[str, Decimal]) -> int:
+        for i, tier in enumerate(self.tiers):
+            if tier.fits(peaks):
+                return i
+        raise PricingError(
+            "quantity",
+            {m: _fmt(v) for m, v in peaks.items()},
+            "peaks within the limits of one tier (the last tier allows at most "
+            + ", ".join(f"{m} {_fmt(v)}" for m, v in self.tiers[-1].limits.items())
+            + ")",
+        )
+
+    def _amount(self, q: Decimal) -> Decimal:
+        # A single number is the peak of every metric (the plan's fast path never calls
+        # this: a quote reads each metric).
+        return self.tiers[self._find(dict.fromkeys(self.metrics, q))].price.amount
+
+    def tier_for(self, quantity: object) -> int:
+        """The 1-based number of the tier ``quantity`` (metric -> peak) is billed at."""
+        return self._find(self._peaks(quantity)) + 1
+
+    def price(self, quantity: object) -> Money:
+        """The price of the first tier every peak fits in."""
+        return self.tiers[self.tier_for(quantity) - 1].price
+
+    def explain(self, quantity: object) -> Breakdown:
+        """:meth:`price` with the peaks and why earlier tiers were passed over."""
+        peaks = self._peaks(quantity)
+        i = self._find(peaks)
+        tier = self.tiers[i]
+        # Why the tier before was passed over: the metrics above its limits.
+        label = f"tier {i + 1}"
+        if i:
+            over = [
+                f"{m} {_fmt(peaks[m])} over {_fmt(limit)}"
+                for m, limit in self.tiers[i - 1].limits.items()
+                if peaks.get(m, _ZERO) > limit
+            ]
+            label += f" (tier {i}: {', '.join(over)})"
+        step = Step(
+            label=label,
+            units=_ONE,
+            unit_price=tier.price,
+            flat_fee=_amount_in(_ZERO, self.currency),
+            amount=tier.price,
+            tier=i + 1,
+        )
+        shown = ", ".join(f"{m} {_fmt(peaks.get(m, _ZERO))}" for m in self.metrics)
+        top = max(peaks.values(), default=_ZERO)
+        return Breakdown(
+            model=self.kind, quantity=top, steps=(step,), amount=tier.price, note=f"peaks {shown}"
+        )
+
+
+AnyModel: TypeAlias = (
+    Flat | PerUnit | Graduated | Volume | Package | Percentage | GraduatedPercentage | Capacity
+)
 """The concrete price models, for type annotations and catalogs."""

@@ -41,8 +41,10 @@ from billkit.money import (
 from billkit.periods import MONTHLY, Cycle, Period
 from billkit.pricing.models import (
     AnyModel,
+    Capacity,
     Flat,
     Graduated,
+    GraduatedPercentage,
     Package,
     Percentage,
     PerUnit,
@@ -55,7 +57,16 @@ __all__ = ["BASE_FEE_CODE", "Charge", "ChargeLike", "PercentOf", "Plan"]
 BASE_FEE_CODE: Final = "base"
 """The line code of a plan's base fee, which :class:`PercentOf` may refer to."""
 
-_MODELS: Final = (Flat, PerUnit, Graduated, Volume, Package, Percentage)
+_MODELS: Final = (
+    Flat,
+    PerUnit,
+    Graduated,
+    Volume,
+    Package,
+    Percentage,
+    GraduatedPercentage,
+    Capacity,
+)
 
 
 @attrs.frozen(kw_only=True)
@@ -190,7 +201,12 @@ class Plan:
 
     @_metrics.default
     def _collect_metrics(self) -> frozenset[str]:
-        return frozenset(c.metric for c in self.charges if isinstance(c, Charge))
+        names: set[str] = set()
+        for c in self.charges:
+            if isinstance(c, Charge):
+                # A capacity charge reads each metric its tiers limit.
+                names.update(c.model.metrics if isinstance(c.model, Capacity) else (c.metric,))
+        return frozenset(names)
 
     @_quantum.default
     def _find_quantum(self) -> Decimal:
@@ -261,6 +277,12 @@ class Plan:
                         f"charges[{i}].included",
                         charge.included,
                         "0 for a Percentage model: use its own included or free_events",
+                    )
+                if isinstance(charge.model, Capacity) and charge.included:
+                    raise PricingError(
+                        f"charges[{i}].included",
+                        charge.included,
+                        "0 for a Capacity model: its tiers set what each price allows",
                     )
                 if charge.model.currency != cur:
                     raise PricingCurrencyError(

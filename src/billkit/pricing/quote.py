@@ -46,6 +46,7 @@ from billkit.periods import Period
 from billkit.pricing.models import (
     AnyModel,
     Breakdown,
+    Capacity,
     Flat,
     Package,
     Percentage,
@@ -78,6 +79,9 @@ class QuoteLine:
     before rounding and ``amount`` the line's rounded figure. ``unit_price``
     is set when one price applies to every billable unit (flat, per unit,
     volume, package), ``None`` for graduated and percentage lines.
+    ``events`` holds a percentage line's event amounts, or a
+    :class:`~billkit.pricing.models.Capacity` line's peaks (in the order of
+    its ``metrics``; its quantity is then 1, the one tier billed).
     ``breakdown`` shows each step (tier by tier); it is derived from the
     line's ``source`` (the price model or the ``PercentOf`` charge) when first
     read, so quoting stays fast when nobody looks.
@@ -115,6 +119,8 @@ class QuoteLine:
                 return Breakdown(model="flat", quantity=_ONE, steps=(step,), amount=self.exact)
             if self.events is not None and isinstance(source, Percentage):
                 return source.explain_events(self.events)
+            if self.events is not None and isinstance(source, Capacity):
+                return source.explain(dict(zip(source.metrics, self.events, strict=True)))
             return source.explain(self.billable)
 
     @property
@@ -289,7 +295,8 @@ def _unit_price(
     if isinstance(source, Package):
         return source.price_per_package
     if isinstance(source, Volume):
-        return source.tiers[source._find(billable)].unit_price
+        tier = source.tiers[source._find(billable)]
+        return tier.unit_price if tier.block_size is None else None  # blocks: a price per block
     return None
 
 
@@ -361,6 +368,26 @@ def quote(plan: Plan, usage: Usage, period: Period) -> Quote:
                         source,
                         None,
                     )
+                )
+            elif type(source) is Capacity:
+                # One tier for the peaks of all its metrics: the line is that one tier.
+                peaks = tuple(
+                    checks.decimal(
+                        f"usage[{name!r}]",
+                        usage.get(name, _ZERO),
+                        low=0,
+                        noun="quantity",
+                        error=PricingError,
+                    )
+                    for name in source.metrics
+                )
+                exact = source.tiers[
+                    source._find(dict(zip(source.metrics, peaks, strict=True)))
+                ].price.amount
+                amount = exact.quantize(quantum)
+                one = _ONE
+                rows.append(
+                    (code, label, "usage", metric, one, _ZERO, one, amount, exact, source, peaks)
                 )
             else:
                 value = usage.get(metric, _ZERO)
