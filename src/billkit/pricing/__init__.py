@@ -84,22 +84,22 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         CapacityTier as CapacityTier,
     )
     from billkit.pricing.models import (
-        GraduatedPercentage as GraduatedPercentage,
-    )
-    from billkit.pricing.models import (
-        PercentTier as PercentTier,
-    )
-    from billkit.pricing.models import (
         Flat as Flat,
     )
     from billkit.pricing.models import (
         Graduated as Graduated,
     )
     from billkit.pricing.models import (
+        GraduatedPercentage as GraduatedPercentage,
+    )
+    from billkit.pricing.models import (
         Package as Package,
     )
     from billkit.pricing.models import (
         Percentage as Percentage,
+    )
+    from billkit.pricing.models import (
+        PercentTier as PercentTier,
     )
     from billkit.pricing.models import (
         PerUnit as PerUnit,
