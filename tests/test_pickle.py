@@ -64,8 +64,15 @@ def test_peer_charge_models_and_their_quotes() -> None:
     """Tier blocks, capacity and graduated percentage models, and quotes using them."""
     from billkit.money import Money
     from billkit.periods import Period
-    from billkit.pricing import Charge, Graduated, Percentage, Plan, Tier
-    from billkit.pricing.models import Capacity, CapacityTier, GraduatedPercentage, PercentTier
+    from billkit.pricing import Charge, Graduated, Percentage, PerUnit, Plan, Tier
+    from billkit.pricing.models import (
+        Capacity,
+        CapacityTier,
+        GraduatedPercentage,
+        PercentTier,
+        Presence,
+        Prorated,
+    )
 
     usd = "USD"
     plan = Plan(
@@ -108,12 +115,20 @@ def test_peer_charge_models_and_their_quotes() -> None:
                     ]
                 ),
             ),
+            Charge(
+                code="seats",
+                metric="seats",
+                model=Prorated(model=PerUnit(unit_price=Money("10", usd))),
+            ),
         ],
     )
+    march = Period(date(2026, 3, 1), date(2026, 4, 1))
+    held = Presence(period=march, opening=1, changes=[(date(2026, 3, 9), 2)])
+    assert round_trip(held) == held
     bill = quote(
         plan,
-        {"calls": 5325, "gmv": 12, "payments": ["0", "5"], "cpus": 3},
-        Period(date(2026, 3, 1), date(2026, 4, 1)),
+        {"calls": 5325, "gmv": 12, "payments": ["0", "5"], "cpus": 3, "seats": held},
+        march,
     )
     copy = round_trip(bill)
     assert copy == bill

@@ -56,7 +56,7 @@ from cattrs.errors import (
     ForbiddenExtraKeysError,
     IterableValidationNote,
 )
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 from moneyed import Currency, Money
 
 from billkit.errors import SerializationError, ValidationError
@@ -75,6 +75,9 @@ reads it and every older one, and refuses newer ones."""
 
 TYPE_KEY: Final = "$type"
 VERSION_KEY: Final = "$version"
+OMIT_IF_DEFAULT: Final = "billkit.serialize.omit_if_default"
+"""Field metadata key: a field added to a value later is left out while it holds its
+default, so the data of values that do not use it reads as it always did."""
 
 # The public rooms whose ``__all__`` names the values that can be saved.
 _ROOMS: Final = (
@@ -828,8 +831,13 @@ def _callable_hooks(tp: Any) -> tuple[Callable[..., Any], Callable[..., Any]]:
 
 def _attrs_hooks(cls: type) -> tuple[Callable[..., Any], Callable[..., Any]]:
     # Fields are saved under their constructor names (``rows``, not ``_rows``).
+    omitted = {
+        f.name: override(omit_if_default=True)
+        for f in attrs.fields(cls)
+        if f.init and f.metadata.get(OMIT_IF_DEFAULT)
+    }
     unstructure: Callable[..., Any] = make_dict_unstructure_fn(
-        cls, converter, _cattrs_use_alias=True
+        cls, converter, _cattrs_use_alias=True, **omitted
     )
     generated: Callable[..., Any] = make_dict_structure_fn(
         cls,

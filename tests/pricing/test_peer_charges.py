@@ -1,6 +1,6 @@
 """Usage charges of other billing systems (issue 16): Kill Bill's tier blocks and
-capacity usage, Lago's graduated percentage model and its percentage rule for a
-zero total.
+capacity usage, Lago's graduated percentage model, its percentage rule for a
+zero total and its prorated charges.
 
 Expected figures come from those systems' own test suites (cited beside each
 example, with the arithmetic shown); the properties check the invariants.
@@ -16,10 +16,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from billkit.errors import CurrencyMismatchError, PricingError
-from billkit.money import Money
+from billkit.money import CONTEXT, Money
 from billkit.periods import Period
-from billkit.pricing import Charge, Graduated, Percentage, Plan, Tier, Volume, quote
-from billkit.pricing.models import Capacity, CapacityTier, GraduatedPercentage, PercentTier
+from billkit.pricing import Charge, Graduated, Percentage, PerUnit, Plan, Tier, Volume, quote
+from billkit.pricing.models import (
+    Capacity,
+    CapacityTier,
+    GraduatedPercentage,
+    PercentTier,
+    Presence,
+    Prorated,
+)
 
 MARCH = Period(date(2026, 3, 1), date(2026, 4, 1))
 
@@ -386,3 +393,178 @@ class TestLagoPercentage:
 
     def test_other_models_have_no_event_counts(self) -> None:
         assert Graduated(tiers=[Tier(unit_price=usd("1"))]).explain(3).events is None
+
+
+# Lago's prorated charges: a persistent metric's units each pay for the days they were
+# held. Presence changes take effect at the start of their day.
+JUNE = Period(date(2026, 6, 1), date(2026, 7, 1))  # 30 days
+JULY = Period(date(2026, 7, 1), date(2026, 8, 1))  # 31 days
+LAGO_GRADUATED = Graduated(
+    tiers=[
+        Tier(up_to=5, unit_price=usd("10"), flat_fee=usd("100")),
+        Tier(unit_price=usd("5"), flat_fee=usd("50")),
+    ]
+)
+
+
+class TestLagoProratedCharges:
+    def test_one_seat_for_22_days(self) -> None:
+        # https://getlago.com/docs/guide/plans/charges/prorated-vs-full: "(1 Seat x $10),
+        # used for 22 days = $7.33", in a 30-day month (the page dates it June 10th or
+        # July 10th in different versions; 22 days of 30 is June 9th to 30th).
+        # 22 unit-days x 10 / 30 = 7.333... -> 7.33
+        plan = Plan(
+            code="seats",
+            name="Seats",
+            currency="USD",
+            charges=[
+                Charge(
+                    code="seats",
+                    metric="seats",
+                    model=Prorated(model=PerUnit(unit_price=usd("10"))),
+                )
+            ],
+        )
+        held = Presence(period=JUNE, changes=[(date(2026, 6, 9), 1)])
+        bill = quote(plan, {"seats": held}, JUNE)
+        assert bill.total == usd("7.33")
+        line = bill.line("seats")
+        assert line.quantity == 1  # the closing quantity
+        assert line.breakdown.steps[0].units == 22  # unit-days
+        assert "22 unit-days of 30 days" in str(bill)
+
+    def test_graduated_with_every_unit_gone_by_the_end(self) -> None:
+        # lago-api spec/services/charge_models/prorated_graduated_service_spec.rb, "with
+        # final number of units equals to zero": ranges 0-5 at 10 (flat 100), 6+ at 5 (flat
+        # 50); events [1, 4, 1, -5, -1] with prorated values [0.7097, 1.54839, 0.2258,
+        # -0.80645, -0.0645] = 22/31, 4 x 12/31, 7/31, -5 x 5/31, -2/31 of a 31-day month:
+        # +1 on 10 July, +4 on the 20th, +1 on the 25th, -5 on the 27th, -1 on the 30th.
+        # Held: 1 (10th-19th, 10 days), 5 (20th-24th, 5), 6 (25th-26th, 2), 1 (27th-29th, 3).
+        # Tier 1 unit-days: 10 x 1 + 5 x 5 + 2 x 5 + 3 x 1 = 48; tier 2: 2 x 1 = 2.
+        # (48 x 10 + 2 x 5) / 31 + 100 + 50 (the peak, 6, entered both) = 165.806... -> 165.81
+        held = Presence(
+            period=JULY,
+            changes=[
+                (date(2026, 7, 10), 1),
+                (date(2026, 7, 20), 4),
+                (date(2026, 7, 25), 1),
+                (date(2026, 7, 27), -5),
+                (date(2026, 7, 30), -1),
+            ],
+        )
+        amount = Prorated(model=LAGO_GRADUATED).price(held)
+        assert amount == Money(CONTEXT.add(CONTEXT.divide(490, 31), 150), "USD")  # 80 digits
+        assert round(amount.amount, 2) == Decimal("165.81")
+
+    def test_graduated_with_no_usage_and_lagos_flat_fee_at_zero(self) -> None:
+        # the same spec, "when zero usage": "applies the flat amount from the first tier"
+        lago = Graduated(tiers=LAGO_GRADUATED.tiers, flat_fee_at_zero=True)
+        assert Prorated(model=lago).price(Presence(period=JULY)) == usd("100")
+        assert Prorated(model=LAGO_GRADUATED).price(Presence(period=JULY)) == usd("0")
+
+    def test_volume_tier_by_the_closing_quantity(self) -> None:
+        # lago-api spec/services/charge_models/volume_service_spec.rb, "when charge is
+        # prorated": ranges 0-100 at 2 (flat 10), 101-200 at 1, 201+ at 0.5 (flat 50);
+        # 198.6 prorated units, 300 full units -> range 3: 198.6 x 0.5 + 50 = 149.3.
+        # The spec gives only those aggregates; a June that produces them: 66 units held
+        # all month, 234 more from 14 June (17 days): 66 x 30 + 234 x 17 = 5958 unit-days,
+        # 5958 / 30 = 198.6, closing 300.
+        model = Volume(
+            tiers=[
+                Tier(up_to=100, unit_price=usd("2"), flat_fee=usd("10")),
+                Tier(up_to=200, unit_price=usd("1")),
+                Tier(unit_price=usd("0.5"), flat_fee=usd("50")),
+            ]
+        )
+        held = Presence(period=JUNE, opening=66, changes=[(date(2026, 6, 14), 234)])
+        assert Prorated(model=model).price(held) == usd("149.3")
+        # "peak" chooses the tier by the most held at once: here the same, 300
+        assert Prorated(model=model, volume_tier="peak").price(held) == usd("149.3")
+        # 300 held for 15 days, then 250 removed on 16 June: unit-days 300 x 15 + 50 x 15
+        # = 5250. Closing 50 -> range 1: 5250 x 2 / 30 + 10 = 350 + 10 = 360;
+        # peak 300 -> range 3: 5250 x 0.5 / 30 + 50 = 87.5 + 50 = 137.5.
+        gone = Presence(period=JUNE, opening=300, changes=[(date(2026, 6, 16), -250)])
+        assert Prorated(model=model).price(gone) == usd("360")
+        assert Prorated(model=model, volume_tier="peak").price(gone) == usd("137.5")
+
+    def test_refusals(self) -> None:
+        with pytest.raises(
+            PricingError, match=r"^changes\[0\]\[0\] = datetime\.date\(2026, 7, 1\)"
+        ):
+            Presence(period=JUNE, changes=[(date(2026, 7, 1), 1)])
+        with pytest.raises(
+            PricingError, match=r"^changes\[1\]\[0\] = .*: expected a day on or after"
+        ):
+            Presence(period=JUNE, changes=[(date(2026, 6, 9), 1), (date(2026, 6, 8), 1)])
+        with pytest.raises(
+            PricingError, match=r"^changes\[0\]\[1\] = Decimal\('-3'\): expected a change leaving"
+        ):
+            Presence(period=JUNE, opening=2, changes=[(date(2026, 6, 9), -3)])
+        with pytest.raises(PricingError, match=r"^changes = 'x': expected a list"):
+            Presence(period=JUNE, changes="x")
+        with pytest.raises(PricingError, match=r"^model = .*: expected a PerUnit, Volume or"):
+            Prorated(model=Percentage(rate="1%", currency="USD"))
+        with pytest.raises(PricingError, match=r"^model = .*: expected tiers without block_size"):
+            Prorated(model=Graduated(tiers=[Tier(unit_price=usd("1"), block_size=10)]))
+        with pytest.raises(PricingError, match=r"^volume_tier = 'end': expected 'closing' or"):
+            Prorated(model=PerUnit(unit_price=usd("1")), volume_tier="end")  # type: ignore[arg-type]
+        plan = Plan(
+            code="p",
+            name="P",
+            currency="USD",
+            charges=[
+                Charge(code="s", metric="s", model=Prorated(model=PerUnit(unit_price=usd("1"))))
+            ],
+        )
+        with pytest.raises(PricingError, match=r"^usage\['s'\]\.period = '2026-07-01"):
+            quote(plan, {"s": Presence(period=JULY)}, JUNE)
+        other = Plan(
+            code="o",
+            name="O",
+            currency="USD",
+            charges=[Charge(code="s", metric="s", model=PerUnit(unit_price=usd("1")))],
+        )
+        with pytest.raises(PricingError, match=r"a Presence is for Prorated charges"):
+            quote(other, {"s": Presence(period=JUNE)}, JUNE)
+
+    @given(
+        quantity=st.integers(0, 40),
+        prices=st.lists(st.integers(0, 300), min_size=3, max_size=3),
+        which=st.sampled_from(["per_unit", "volume", "graduated"]),
+        at_zero=st.booleans(),
+    )
+    def test_held_the_whole_period_is_the_unprorated_charge(
+        self, quantity: int, prices: list[int], which: str, at_zero: bool
+    ) -> None:
+        tiers = [
+            Tier(up_to=5, unit_price=Money(Decimal(prices[0]) / 100, "USD"), flat_fee=usd("3")),
+            Tier(up_to=20, unit_price=Money(Decimal(prices[1]) / 100, "USD")),
+            Tier(unit_price=Money(Decimal(prices[2]) / 100, "USD"), flat_fee=usd("1")),
+        ]
+        model: PerUnit | Volume | Graduated
+        if which == "per_unit":
+            model = PerUnit(unit_price=tiers[0].unit_price)
+        elif which == "volume":
+            model = Volume(tiers=tiers, flat_fee_at_zero=at_zero)
+        else:
+            model = Graduated(tiers=tiers, flat_fee_at_zero=at_zero)
+        held = Presence(period=JULY, opening=quantity)
+        assert Prorated(model=model).price(held) == model.price(quantity)
+        assert Prorated(model=model).price(quantity) == model.price(quantity)
+
+    @given(
+        opening=st.integers(0, 10),
+        changes=st.lists(st.tuples(st.integers(1, 30), st.integers(0, 10)), max_size=5),
+    )
+    def test_per_unit_is_the_unit_days_and_never_more_than_the_peak_all_month(
+        self, opening: int, changes: list[tuple[int, int]]
+    ) -> None:
+        dated = sorted((date(2026, 6, day), n) for day, n in changes)
+        held = Presence(period=JUNE, opening=opening, changes=dated)
+        unit_days = sum(days * q for days, q in held.segments)
+        # the segments cover the period
+        assert sum(days for days, _ in held.segments) == 30
+        seat = Prorated(model=PerUnit(unit_price=usd("30")))
+        assert seat.price(held) == usd(str(unit_days))  # 30 / 30 days = 1 a unit-day
+        peak = max(q for _, q in held.segments)
+        assert seat.price(held) <= usd(str(peak * 30))

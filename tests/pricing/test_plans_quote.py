@@ -765,7 +765,7 @@ class TestPlanValidation:
             PricingError,
             match=(
                 r"^model = 'per_unit': expected a Flat, PerUnit, Graduated, Volume, Package, "
-                r"Percentage, GraduatedPercentage or Capacity$"
+                r"Percentage, GraduatedPercentage, Capacity or Prorated$"
             ),
         ):
             _charge(model="per_unit")

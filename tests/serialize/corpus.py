@@ -58,7 +58,14 @@ def extra_values() -> list[object]:
     from billkit.payments import Capabilities, WebhookReply
     from billkit.periods import Period
     from billkit.pricing import Flat, Graduated, Percentage, Plan, Tier, Volume
-    from billkit.pricing.models import Capacity, CapacityTier, GraduatedPercentage, PercentTier
+    from billkit.pricing.models import (
+        Capacity,
+        CapacityTier,
+        GraduatedPercentage,
+        PercentTier,
+        Presence,
+        Prorated,
+    )
     from billkit.subscriptions import (
         Cancel,
         ChangePlan,
@@ -108,6 +115,10 @@ def extra_values() -> list[object]:
     )
     growth = Plan(code="growth", name="Growth", currency=eur, base_fee=Money("99.00", eur))
     march = Period(start=date(2026, 3, 1), end=date(2026, 4, 1))
+    seats = Prorated(model=graduated, volume_tier="peak")
+    held = Presence(
+        period=march, opening=2, changes=[(date(2026, 3, 9), "1.5"), (date(2026, 3, 20), -3)]
+    )
 
     ledger = Ledger(wallets=[Wallet(name="main", currency="RUB")])
     ledger = ledger.top_up("main", "1000.00", at=at(1), key="p1")
@@ -136,6 +147,9 @@ def extra_values() -> list[object]:
         fees.explain(12),
         hosting,
         hosting.explain({"cpus": 101}),
+        seats,
+        held,
+        seats.explain(held),
         BonusProgram.months({5: 1}).earn(Money("50.00", eur), Money("10.00", eur)),
         ledger,
         ledger.credits("main"),

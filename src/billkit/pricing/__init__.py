@@ -3,7 +3,8 @@ discounts and the cheapest plan.
 
 The names most users need are here; the rest of each idea lives in its module:
 :mod:`billkit.pricing.models` (``Breakdown``, ``Step``, the peer models
-``GraduatedPercentage``/``PercentTier`` and ``Capacity``/``CapacityTier``), :mod:`~billkit.pricing.plans`
+``GraduatedPercentage``/``PercentTier``, ``Capacity``/``CapacityTier`` and
+``Prorated``/``Presence``), :mod:`~billkit.pricing.plans`
 (``BASE_FEE_CODE``), :mod:`~billkit.pricing.quote` (``QuoteLine``, ``Usage``),
 :mod:`~billkit.pricing.catalog` (``loads_catalog``, ``dump_catalog``...),
 :mod:`~billkit.pricing.proration` (stubs, ``PlanChange``, ``change_direction``...),
@@ -105,7 +106,13 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         PerUnit as PerUnit,
     )
     from billkit.pricing.models import (
+        Presence as Presence,
+    )
+    from billkit.pricing.models import (
         PriceModel as PriceModel,
+    )
+    from billkit.pricing.models import (
+        Prorated as Prorated,
     )
     from billkit.pricing.models import (
         Step as Step,
@@ -254,6 +261,8 @@ _EXPORTS: dict[str, str] = {
     "Package": "billkit.pricing.models",
     "PerUnit": "billkit.pricing.models",
     "PercentTier": "billkit.pricing.models",
+    "Presence": "billkit.pricing.models",
+    "Prorated": "billkit.pricing.models",
     "PercentOf": "billkit.pricing.plans",
     "Percentage": "billkit.pricing.models",
     "Plan": "billkit.pricing.plans",

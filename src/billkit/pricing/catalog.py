@@ -87,6 +87,7 @@ from billkit.pricing.models import (
     Percentage,
     PercentTier,
     PerUnit,
+    Prorated,
     Volume,
 )
 from billkit.pricing.plans import Charge, ChargeLike, PercentOf, Plan
@@ -112,6 +113,7 @@ _MODEL_TYPES: Final[dict[str, type[Any]]] = {
         Percentage,
         GraduatedPercentage,
         Capacity,
+        Prorated,
     )
 }
 _FORMAT_VERSION: Final = 1

@@ -29,8 +29,9 @@ from __future__ import annotations
 import decimal
 import functools
 from collections.abc import Mapping, Sequence
+from datetime import date
 from decimal import Decimal
-from typing import ClassVar, Final, Protocol, TypeAlias, runtime_checkable
+from typing import ClassVar, Final, Literal, Protocol, TypeAlias, runtime_checkable
 
 import attrs
 from moneyed import Currency, Money
@@ -38,6 +39,7 @@ from moneyed import Currency, Money
 import billkit._checks as checks
 from billkit.errors import PricingCurrencyError, PricingError, ValidationError
 from billkit.money import CONTEXT
+from billkit.periods import Period
 
 __all__ = [
     "Breakdown",
@@ -50,8 +52,10 @@ __all__ = [
     "PerUnit",
     "PercentTier",
     "Percentage",
+    "Presence",
     "PriceModel",
     "PricingCurrencyError",
+    "Prorated",
     "Step",
     "Tier",
     "Volume",
@@ -66,6 +70,10 @@ def _fmt(value: Decimal) -> str:
     text = format(value, "f")
     return text
 
+
+# Fields added after values were first saved: left out of saved data while unset
+# (billkit.serialize.OMIT_IF_DEFAULT; not imported, the core never loads cattrs).
+_OMIT: Final = "billkit.serialize.omit_if_default"
 
 _QUANTITY: Final = functools.partial(checks.decimal, low=0, noun="quantity", error=PricingError)
 """Checks a quantity: ``_QUANTITY(field, value)``, an exact number of zero or more."""
@@ -103,11 +111,11 @@ class Breakdown:
     steps: tuple[Step, ...]
     amount: Money
     note: str = ""
-    events: int | None = None
+    events: int | None = attrs.field(default=None, metadata={_OMIT: True})
     """How many events were priced (percentage models; ``None`` for the others)."""
-    charged_events: int | None = None
+    charged_events: int | None = attrs.field(default=None, metadata={_OMIT: True})
     """How many of them paid (were not wholly free)."""
-    free_events: int | None = None
+    free_events: int | None = attrs.field(default=None, metadata={_OMIT: True})
     """How many were wholly free (the free events and free amount)."""
 
     def __str__(self) -> str:
@@ -244,7 +252,9 @@ class Tier:
     unit_price: Money = attrs.field(converter=checks.MONEY, metadata=_PRICE)
     flat_fee: Money = attrs.field(converter=checks.MONEY, metadata=_PRICE)
     block_size: Decimal | None = attrs.field(
-        default=None, converter=checks.DECIMAL, metadata=checks.options(above=0, noun="size")
+        default=None,
+        converter=checks.DECIMAL,
+        metadata={**checks.options(above=0, noun="size"), _OMIT: True},
     )
 
     @flat_fee.default
@@ -1088,7 +1098,242 @@ class Capacity:
         )
 
 
+def _changes(value: object) -> tuple[tuple[date, Decimal], ...]:
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, Sequence):
+        raise PricingError("changes", value, "a list of (day, change) pairs")
+    out = []
+    for i, item in enumerate(value):
+        if not isinstance(item, Sequence) or isinstance(item, (str, bytes)) or len(item) != 2:
+            raise PricingError(f"changes[{i}]", item, "a (day, change) pair")
+        day = checks.day(f"changes[{i}][0]", item[0], error=PricingError)
+        change = checks.decimal(f"changes[{i}][1]", item[1], noun="change", error=PricingError)
+        out.append((day, change))
+    return tuple(out)
+
+
+@attrs.frozen(kw_only=True)
+class Presence:
+    """How much of a persistent metric (seats, licences, provisioned GB) was held
+    over one billing period: ``opening`` units at its start, then each
+    ``(day, change)``, such as ``(date(2026, 6, 9), 1)`` for a seat added on
+    9 June or ``-2`` for two removed.
+
+    A change takes effect at the start of its day: a unit added on the 9th
+    counts for the 9th, a unit removed on the 20th does not count for the 20th
+    (Lago counts days so). Changes are in day order, within the period, and
+    never take the quantity below zero.
+
+    >>> from datetime import date
+    >>> june = Period(date(2026, 6, 1), date(2026, 7, 1))
+    >>> seats = Presence(period=june, opening=2, changes=[(date(2026, 6, 9), 1)])
+    >>> seats.segments   # (days, quantity): 8 days at 2, then 22 days at 3
+    ((8, Decimal('2')), (22, Decimal('3')))
+    """
+
+    _error_class: ClassVar[type[ValidationError]] = PricingError
+    period: Period = attrs.field(converter=checks.INSTANCE)
+    opening: Decimal = attrs.field(
+        default=_ZERO, converter=checks.DECIMAL, metadata=checks.options(low=0, noun="quantity")
+    )
+    changes: tuple[tuple[date, Decimal], ...] = attrs.field(default=(), converter=_changes)
+
+    def __attrs_post_init__(self) -> None:
+        held = self.opening
+        previous = self.period.start
+        for i, (day, change) in enumerate(self.changes):
+            if not self.period.start <= day < self.period.end:
+                raise PricingError(f"changes[{i}][0]", day, f"a day within {self.period}")
+            if day < previous:
+                raise PricingError(f"changes[{i}][0]", day, f"a day on or after {previous}")
+            previous = day
+            held += change
+            if held < 0:
+                raise PricingError(
+                    f"changes[{i}][1]", change, f"a change leaving zero or more units (held {held})"
+                )
+
+    @property
+    def segments(self) -> tuple[tuple[int, Decimal], ...]:
+        """The stretches of the period at one quantity, as ``(days, quantity)``, in order."""
+        out: list[tuple[int, Decimal]] = []
+        held = self.opening
+        since = self.period.start
+        for day, change in self.changes:
+            if day > since:
+                out.append(((day - since).days, held))
+                since = day
+            held += change
+        out.append(((self.period.end - since).days, held))
+        return tuple(out)
+
+    @property
+    def closing(self) -> Decimal:
+        """The quantity held at the end of the period."""
+        return self.opening + sum((change for _, change in self.changes), _ZERO)
+
+
+def _prorated_model(value: object) -> PerUnit | Volume | Graduated:
+    if not isinstance(value, (PerUnit, Volume, Graduated)):
+        raise PricingError("model", value, "a PerUnit, Volume or Graduated model")
+    if isinstance(value, (Volume, Graduated)) and value._has_blocks:
+        raise PricingError("model", value, "tiers without block_size (blocks are not prorated)")
+    return value
+
+
+def _segments(quantity: object) -> tuple[tuple[int, Decimal], ...]:
+    if isinstance(quantity, Presence):
+        return quantity.segments
+    return ((1, _QUANTITY("quantity", quantity)),)  # held the whole period
+
+
+@attrs.frozen(kw_only=True)
+class Prorated:
+    """A charge for a persistent metric, prorated by the days each unit was held.
+
+    Lago's prorated charges (``prorated: true`` on a recurring ``sum`` or
+    ``unique_count`` metric). ``model`` is a :class:`PerUnit`, :class:`Volume`
+    or :class:`Graduated` model; the quantity is a :class:`Presence` (a plain
+    quantity counts as held the whole period, priced as ``model`` would).
+    Amounts are unit-days: each unit pays its price for the share of the
+    period's days it was held, and the sum is divided by the period's days
+    once, at the end.
+
+    * per unit: ``unit-days x unit_price / days``;
+    * volume: every unit-day at the price of one tier, chosen by the quantity
+      at the end of the period (``volume_tier="closing"``, Lago's rule) or by
+      the most held at once (``"peak"``), plus that tier's flat fee in full;
+    * graduated: units stack in the order they came (the last added is the
+      first removed); each tier's unit-days are priced at its rate, plus the
+      flat fee of every tier the peak entered, in full.
+
+    >>> from datetime import date
+    >>> june = Period(date(2026, 6, 1), date(2026, 7, 1))
+    >>> seat = Prorated(model=PerUnit(unit_price=Money("10", "USD")))
+    >>> held = Presence(period=june, changes=[(date(2026, 6, 9), 1)])   # 22 of 30 days
+    >>> round(seat.price(held).amount, 2)   # 22 unit-days x 10 / 30 = 7.333...
+    Decimal('7.33')
+    >>> print(seat.explain(held).steps[0].label)
+    per unit (unit-days x price / 30 days)
+    >>> seat.price(3) == PerUnit(unit_price=Money("10", "USD")).price(3)   # held all period
+    True
+    """
+
+    kind: ClassVar[str] = "prorated"
+    _error_class: ClassVar[type[ValidationError]] = PricingError
+    model: AnyModel = attrs.field(converter=_prorated_model)
+    volume_tier: Literal["closing", "peak"] = attrs.field(default="closing")
+
+    @volume_tier.validator
+    def _check_volume_tier(self, _: object, value: object) -> None:
+        if value not in ("closing", "peak"):
+            raise PricingError("volume_tier", value, "'closing' or 'peak'")
+
+    @property
+    def currency(self) -> Currency:
+        return self.model.currency
+
+    def _compute(self, segments: tuple[tuple[int, Decimal], ...]) -> tuple[Decimal, list[Step]]:
+        cur = self.currency
+        zero = _amount_in(_ZERO, cur)
+        days = sum(d for d, _ in segments)
+        unit_days = sum((d * q for d, q in segments), _ZERO)
+        peak = max(q for _, q in segments)
+        model = self.model
+        steps: list[Step] = []
+        per = "" if days == 1 else f", unit-days x price / {days} days"
+        if isinstance(model, PerUnit):
+            total = unit_days * model.unit_price.amount / days
+            steps.append(
+                Step(
+                    label=f"per unit ({per[2:]})" if per else "per unit",
+                    units=unit_days,
+                    unit_price=model.unit_price,
+                    flat_fee=zero,
+                    amount=_amount_in(total, cur),
+                )
+            )
+            return total, steps
+        if isinstance(model, Volume):
+            basis = segments[-1][1] if self.volume_tier == "closing" else peak
+            i = model._find(basis)
+            _, _, price, fee = model._table[i]
+            charged = fee if (basis or model.flat_fee_at_zero) else _ZERO
+            total = unit_days * price / days + charged
+            steps.append(
+                Step(
+                    label=model._labels[i][:-1] + per + ")",
+                    units=unit_days,
+                    unit_price=_amount_in(price, cur),
+                    flat_fee=_amount_in(charged, cur),
+                    amount=_amount_in(total, cur),
+                    tier=i + 1,
+                )
+            )
+            return total, steps
+        assert isinstance(model, Graduated)
+        priced = fees = _ZERO  # sum of unit-days x price, divided by the days once
+        for i, (lower, upper, price, fee) in enumerate(model._table):
+            entered = peak > lower or (i == 0 and model.flat_fee_at_zero)
+            if not entered:
+                break
+            width = None if upper is None else upper - lower
+            tier_days = _ZERO
+            for d, q in segments:
+                inside = q - lower if width is None or q - lower < width else width
+                if inside > 0:
+                    tier_days += d * inside
+            priced += tier_days * price
+            fees += fee
+            amount = tier_days * price / days + fee
+            steps.append(
+                Step(
+                    label=model._labels[i][:-1] + per + ")",
+                    units=tier_days,
+                    unit_price=_amount_in(price, cur),
+                    flat_fee=_amount_in(fee, cur),
+                    amount=_amount_in(amount, cur),
+                    tier=i + 1,
+                )
+            )
+        return priced / days + fees, steps
+
+    def _amount(self, q: Decimal) -> Decimal:
+        return self._compute(((1, q),))[0]
+
+    def price(self, quantity: object) -> Money:
+        """The prorated amount for a :class:`Presence` (or a quantity held all period)."""
+        segments = _segments(quantity)
+        with decimal.localcontext(CONTEXT):
+            total = self._compute(segments)[0]
+        return _amount_in(total, self.currency)
+
+    def explain(self, quantity: object) -> Breakdown:
+        """:meth:`price` with the unit-days of each tier."""
+        return self._explain(_segments(quantity))
+
+    def _explain(self, segments: tuple[tuple[int, Decimal], ...]) -> Breakdown:
+        with decimal.localcontext(CONTEXT):
+            total, steps = self._compute(segments)
+            days = sum(d for d, _ in segments)
+            unit_days = sum((d * q for d, q in segments), _ZERO)
+        return Breakdown(
+            model=self.kind,
+            quantity=segments[-1][1],
+            steps=tuple(steps),
+            amount=_amount_in(total, self.currency),
+            note=f"{_fmt(unit_days)} unit-days of {days} days",
+        )
+
+
 AnyModel: TypeAlias = (
-    Flat | PerUnit | Graduated | Volume | Package | Percentage | GraduatedPercentage | Capacity
+    Flat
+    | PerUnit
+    | Graduated
+    | Volume
+    | Package
+    | Percentage
+    | GraduatedPercentage
+    | Capacity
+    | Prorated
 )
 """The concrete price models, for type annotations and catalogs."""

@@ -49,6 +49,7 @@ from billkit.pricing.models import (
     Percentage,
     PerUnit,
     PricingCurrencyError,
+    Prorated,
     Volume,
 )
 
@@ -66,6 +67,7 @@ _MODELS: Final = (
     Percentage,
     GraduatedPercentage,
     Capacity,
+    Prorated,
 )
 
 
@@ -283,6 +285,12 @@ class Plan:
                         f"charges[{i}].included",
                         charge.included,
                         "0 for a Capacity model: its tiers set what each price allows",
+                    )
+                if isinstance(charge.model, Prorated) and charge.included:
+                    raise PricingError(
+                        f"charges[{i}].included",
+                        charge.included,
+                        "0 for a Prorated model: give free units a tier at price 0",
                     )
                 if charge.model.currency != cur:
                     raise PricingCurrencyError(

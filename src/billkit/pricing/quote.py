@@ -51,6 +51,8 @@ from billkit.pricing.models import (
     Package,
     Percentage,
     PerUnit,
+    Presence,
+    Prorated,
     Step,
     Volume,
 )
@@ -60,7 +62,9 @@ __all__ = ["Quote", "QuoteLine", "Usage", "quote"]
 
 Usage = Mapping[str, object]
 """Usage for a period: metric -> quantity (or a list of event amounts for a
-:class:`~billkit.pricing.Percentage` charge). Missing metrics count as zero."""
+:class:`~billkit.pricing.Percentage` charge, or a
+:class:`~billkit.pricing.models.Presence` for a
+:class:`~billkit.pricing.models.Prorated` one). Missing metrics count as zero."""
 
 _ZERO: Final = Decimal(0)
 _ONE: Final = Decimal(1)
@@ -79,9 +83,11 @@ class QuoteLine:
     before rounding and ``amount`` the line's rounded figure. ``unit_price``
     is set when one price applies to every billable unit (flat, per unit,
     volume, package), ``None`` for graduated and percentage lines.
-    ``events`` holds a percentage line's event amounts, or a
+    ``events`` holds a percentage line's event amounts, a
     :class:`~billkit.pricing.models.Capacity` line's peaks (in the order of
-    its ``metrics``; its quantity is then 1, the one tier billed).
+    its ``metrics``; its quantity is then 1, the one tier billed), or a
+    :class:`~billkit.pricing.models.Prorated` line's stretches as ``days,
+    quantity, days, quantity...`` (its quantity is then the closing quantity).
     ``breakdown`` shows each step (tier by tier); it is derived from the
     line's ``source`` (the price model or the ``PercentOf`` charge) when first
     read, so quoting stays fast when nobody looks.
@@ -121,6 +127,11 @@ class QuoteLine:
                 return source.explain_events(self.events)
             if self.events is not None and isinstance(source, Capacity):
                 return source.explain(dict(zip(source.metrics, self.events, strict=True)))
+            if self.events is not None and isinstance(source, Prorated):
+                pairs = self.events
+                return source._explain(
+                    tuple((int(pairs[i]), pairs[i + 1]) for i in range(0, len(pairs), 2))
+                )
             return source.explain(self.billable)
 
     @property
@@ -394,6 +405,20 @@ def quote(plan: Plan, usage: Usage, period: Period) -> Quote:
                 events: tuple[Decimal, ...] | None = None
                 if type(value) is Decimal and in_range(value) and value >= 0:
                     q = value
+                elif isinstance(value, Presence):
+                    if not isinstance(source, Prorated):
+                        raise PricingError(
+                            f"usage[{metric!r}]",
+                            value,
+                            "a quantity (a Presence is for Prorated charges)",
+                        )
+                    if value.period != period:
+                        raise PricingError(
+                            f"usage[{metric!r}].period", str(value.period), f"the quoted {period}"
+                        )
+                    segments = value.segments
+                    events = tuple(x for pair in segments for x in (Decimal(pair[0]), pair[1]))
+                    q = value.closing
                 elif isinstance(value, (list, tuple)):
                     if not isinstance(source, Percentage):
                         raise PricingError(
@@ -410,6 +435,8 @@ def quote(plan: Plan, usage: Usage, period: Period) -> Quote:
                 billable = q - included if q > included else _ZERO
                 if events is not None and isinstance(source, Percentage):
                     exact = source._compute(list(events))[0]
+                elif events is not None and isinstance(source, Prorated):
+                    exact = source._compute(segments)[0]
                 elif per_event and isinstance(source, Percentage):
                     # Per-event terms (fixed, min, max, free events) need the events;
                     # a missing metric or a zero total means there were none.
