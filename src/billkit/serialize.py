@@ -75,7 +75,7 @@ reads it and every older one, and refuses newer ones."""
 
 TYPE_KEY: Final = "$type"
 VERSION_KEY: Final = "$version"
-OMIT_IF_DEFAULT: Final = "billkit.serialize.omit_if_default"
+_OMIT_IF_DEFAULT: Final = "billkit.serialize.omit_if_default"
 """Field metadata key: a field added to a value later is left out while it holds its
 default, so the data of values that do not use it reads as it always did."""
 
@@ -831,10 +831,10 @@ def _callable_hooks(tp: Any) -> tuple[Callable[..., Any], Callable[..., Any]]:
 
 def _attrs_hooks(cls: type) -> tuple[Callable[..., Any], Callable[..., Any]]:
     # Fields are saved under their constructor names (``rows``, not ``_rows``).
-    omitted = {
+    omitted: dict[str, Any] = {
         f.name: override(omit_if_default=True)
         for f in attrs.fields(cls)
-        if f.init and f.metadata.get(OMIT_IF_DEFAULT)
+        if f.init and f.metadata.get(_OMIT_IF_DEFAULT)
     }
     unstructure: Callable[..., Any] = make_dict_unstructure_fn(
         cls, converter, _cattrs_use_alias=True, **omitted

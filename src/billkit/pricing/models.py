@@ -72,7 +72,7 @@ def _fmt(value: Decimal) -> str:
 
 
 # Fields added after values were first saved: left out of saved data while unset
-# (billkit.serialize.OMIT_IF_DEFAULT; not imported, the core never loads cattrs).
+# (billkit.serialize._OMIT_IF_DEFAULT; not imported: the core never loads cattrs).
 _OMIT: Final = "billkit.serialize.omit_if_default"
 
 _QUANTITY: Final = functools.partial(checks.decimal, low=0, noun="quantity", error=PricingError)
