@@ -568,3 +568,52 @@ class TestLagoProratedCharges:
         assert seat.price(held) == usd(str(unit_days))  # 30 / 30 days = 1 a unit-day
         peak = max(q for _, q in held.segments)
         assert seat.price(held) <= usd(str(peak * 30))
+
+
+class TestInQuotes:
+    """The new lines explain themselves in a quote's text and HTML alike."""
+
+    def test_text_and_html(self) -> None:
+        plan = Plan(
+            code="mix",
+            name="Mix",
+            currency="USD",
+            charges=[
+                Charge(code="capacity", metric="capacity", model=KB_CAPACITY),
+                Charge(
+                    code="fees",
+                    metric="gmv",
+                    model=GraduatedPercentage(tiers=LAGO_RANGES, currency="USD"),
+                ),
+                Charge(
+                    code="seats",
+                    metric="seats",
+                    model=Prorated(model=LAGO_GRADUATED),
+                ),
+            ],
+        )
+        held = Presence(period=JUNE, opening=6)  # all June: 5 x 10 + 100 + 1 x 5 + 50
+        bill = quote(plan, {"unit1": 150, "gmv": 12, "seats": held}, JUNE)
+        # 20.0 (tier 2) + 500.14 (Lago's 12) + 205 = 725.14
+        assert bill.total == usd("725.14")
+        text, page = str(bill), bill._repr_html_()
+        for shown in (
+            "tier 2 (tier 1: unit1 150 over 100): 1 x 20.0 = 20.0",
+            "tier 2 (10 to 20): 2 x 0.02 + 300 = 300.04",
+            "tier 2 (above 5, unit-days x price / 30 days): 30 x 5 + 50 = 55",
+        ):
+            assert shown in text
+            assert shown in page
+
+    def test_a_capacity_beyond_every_tier_is_refused_in_a_quote(self) -> None:
+        limited = Capacity(tiers=[CapacityTier(limits={"cpus": 2}, price=usd("1"))])
+        plan = Plan(
+            code="p",
+            name="P",
+            currency="USD",
+            charges=[Charge(code="c", metric="c", model=limited)],
+        )
+        with pytest.raises(PricingError, match=r"expected peaks within the limits of one tier"):
+            quote(plan, {"cpus": 3}, MARCH)
+        with pytest.raises(PricingError, match=r"^usage\['cpus'\] = '-1'"):
+            quote(plan, {"cpus": "-1"}, MARCH)
