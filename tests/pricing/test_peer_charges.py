@@ -8,7 +8,7 @@ example, with the arithmetic shown); the properties check the invariants.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -617,3 +617,91 @@ class TestInQuotes:
             quote(plan, {"cpus": 3}, MARCH)
         with pytest.raises(PricingError, match=r"^usage\['cpus'\] = '-1'"):
             quote(plan, {"cpus": "-1"}, MARCH)
+
+
+class TestPresenceFromIntervals:
+    @given(
+        st.lists(
+            st.tuples(st.integers(-40, 70), st.one_of(st.none(), st.integers(0, 40))),
+            max_size=8,
+        )
+    )
+    def test_unit_days_are_the_clipped_lengths(self, spans: list[tuple[int, int | None]]) -> None:
+        # Unit i is held from day `first` (an offset from 1 June) for `length` days, or on.
+        base = JUNE.start
+        intervals = [
+            (base + timedelta(days=first), None if n is None else base + timedelta(days=first + n))
+            for first, n in spans
+        ]
+        held = Presence.from_intervals(JUNE, intervals)
+        expected = 0
+        for first, n in spans:
+            end = 30 if n is None else min(first + n, 30)
+            expected += max(0, end - max(first, 0))  # the days inside June (0..30)
+        assert sum(days * q for days, q in held.segments) == expected
+
+    def test_refusals(self) -> None:
+        with pytest.raises(PricingError, match=r"^intervals\[0\]\[1\] = .*: expected a day on or"):
+            Presence.from_intervals(JUNE, [(date(2026, 6, 9), date(2026, 6, 8))])
+        with pytest.raises(PricingError, match=r"^intervals = 'x': expected a list"):
+            Presence.from_intervals(JUNE, "x")  # type: ignore[arg-type]
+
+
+def test_the_new_models_load_and_save_through_catalogs() -> None:
+    from billkit.pricing.catalog import dumps_catalog, loads_catalog
+
+    text = """
+[[plans]]
+code = "peers"
+name = "Peers"
+currency = "USD"
+
+[[plans.charges]]
+code = "calls"
+metric = "calls"
+model = { type = "volume", tiers = [
+  { up_to = "1000", unit_price = "1", block_size = "100" },
+  { unit_price = "0.5", block_size = "1000" },
+] }
+
+[[plans.charges]]
+code = "card"
+metric = "payments"
+model = { type = "percentage", rate = "1.3%", fixed = "2.0", fixed_fee_at_zero_total = false }
+
+[[plans.charges]]
+code = "fees"
+metric = "gmv"
+model = { type = "graduated_percentage", flat_fee_at_zero = true, tiers = [
+  { up_to = "10", rate = "1%", flat_fee = "200" },
+  { up_to = "20", rate = "2%", flat_fee = "300" },
+  { rate = "3%", flat_fee = "400" },
+] }
+
+[[plans.charges]]
+code = "capacity"
+metric = "capacity"
+model = { type = "capacity", tiers = [
+  { limits = { unit1 = "100", unit2 = "1000" }, price = "10" },
+  { limits = {}, price = "30" },
+] }
+
+[[plans.charges]]
+code = "seats"
+metric = "seats"
+model = { type = "prorated", volume_tier = "peak", model = { type = "per_unit", unit_price = "10" } }
+"""
+    catalog = loads_catalog(text)
+    for form in ("toml", "json"):
+        assert loads_catalog(dumps_catalog(catalog, form), form) == catalog  # type: ignore[arg-type]
+    plan = catalog["peers"]
+    usage = {
+        "calls": 1001,  # tier 2: ceil(1001 / 1000) x 0.5 = 1.0
+        "payments": ["0", "0"],  # Lago: a zero total, no fixed fee
+        "gmv": 21,  # Lago's 900.33
+        "unit1": 101,  # tier 2: 30
+        "seats": Presence(period=JUNE, changes=[(date(2026, 6, 9), 1)]),  # 22 x 10 / 30
+    }
+    bill = quote(plan, usage, JUNE)
+    # 1.00 + 0.00 + 900.33 + 30.00 + 7.33 = 938.66
+    assert bill.total == usd("938.66")

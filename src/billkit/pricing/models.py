@@ -1166,6 +1166,51 @@ class Presence:
         out.append(((self.period.end - since).days, held))
         return tuple(out)
 
+    @classmethod
+    def from_intervals(cls, period: Period, intervals: Sequence[tuple[object, object]]) -> Presence:
+        """The presence of units each held from a first day to an end day (exclusive;
+        ``None``: still held), such as seats with the days they were added and removed.
+
+        Days outside ``period`` are clipped to it; a unit held only outside it adds
+        nothing.
+
+        >>> from datetime import date
+        >>> june = Period(date(2026, 6, 1), date(2026, 7, 1))
+        >>> seats = Presence.from_intervals(june, [
+        ...     (date(2026, 5, 3), None),                  # held all June
+        ...     (date(2026, 6, 9), date(2026, 6, 21)),     # 12 days
+        ... ])
+        >>> seats.opening, seats.changes
+        (Decimal('1'), ((datetime.date(2026, 6, 9), Decimal('1')), (datetime.date(2026, 6, 21), Decimal('-1'))))
+        """
+        if isinstance(intervals, (str, bytes)) or not isinstance(intervals, Sequence):
+            raise PricingError("intervals", intervals, "a list of (first day, end day) pairs")
+        opening = _ZERO
+        moves: dict[date, Decimal] = {}
+        for i, item in enumerate(intervals):
+            if not isinstance(item, Sequence) or isinstance(item, (str, bytes)) or len(item) != 2:
+                raise PricingError(f"intervals[{i}]", item, "a (first day, end day) pair")
+            first = checks.day(f"intervals[{i}][0]", item[0], error=PricingError)
+            end = (
+                None
+                if item[1] is None
+                else checks.day(f"intervals[{i}][1]", item[1], error=PricingError)
+            )
+            if end is not None and end < first:
+                raise PricingError(f"intervals[{i}][1]", end, f"a day on or after {first}")
+            start = max(first, period.start)
+            stop = period.end if end is None else min(end, period.end)
+            if start >= stop:
+                continue  # held only outside the period
+            if start == period.start:
+                opening += 1
+            else:
+                moves[start] = moves.get(start, _ZERO) + 1
+            if stop < period.end:
+                moves[stop] = moves.get(stop, _ZERO) - 1
+        changes = [(day, n) for day, n in sorted(moves.items()) if n]
+        return cls(period=period, opening=opening, changes=changes)
+
     @property
     def closing(self) -> Decimal:
         """The quantity held at the end of the period."""
