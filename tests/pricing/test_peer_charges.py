@@ -705,3 +705,57 @@ model = { type = "prorated", volume_tier = "peak", model = { type = "per_unit", 
     bill = quote(plan, usage, JUNE)
     # 1.00 + 0.00 + 900.33 + 30.00 + 7.33 = 938.66
     assert bill.total == usd("938.66")
+
+
+class TestLagoTieredChargesUseFlatFeeAtZero:
+    """Lago charges the first range's flat amount with no usage: billkit's existing
+    ``flat_fee_at_zero=True`` (the option a LAGO preset sets)."""
+
+    @pytest.mark.parametrize(
+        ("units", "expected"),
+        [
+            # lago-api spec/services/charge_models/graduated_service_spec.rb: ranges 0-10
+            # at 10 (flat 2), 11-20 at 5 (flat 3), 21+ at 5 (flat 3)
+            (0, "2"),  # the first range's flat amount
+            (1, "12"),  # 2 + 1 x 10
+            (10, "102"),  # 2 + 10 x 10
+            (11, "110"),  # 102 + 3 + 1 x 5
+            (12, "115"),  # 102 + 3 + 2 x 5
+            (21, "163"),  # 102 + (3 + 10 x 5) + (3 + 1 x 5)
+        ],
+    )
+    def test_graduated(self, units: int, expected: str) -> None:
+        model = Graduated(
+            flat_fee_at_zero=True,
+            tiers=[
+                Tier(up_to=10, unit_price=usd("10"), flat_fee=usd("2")),
+                Tier(up_to=20, unit_price=usd("5"), flat_fee=usd("3")),
+                Tier(unit_price=usd("5"), flat_fee=usd("3")),
+            ],
+        )
+        assert model.price(units) == usd(expected)
+
+    @pytest.mark.parametrize(
+        ("units", "expected"),
+        [
+            # lago-api spec/services/charge_models/volume_service_spec.rb: ranges 0-100 at 2
+            # (flat 10), 101-200 at 1, 201+ at 0.5 (flat 50)
+            ("0", "10"),  # the first range's flat amount
+            ("1", "12"),  # 1 x 2 + 10
+            ("100", "210"),  # 100 x 2 + 10
+            ("100.5", "100.5"),  # above 100: range 2, 100.5 x 1
+            ("101", "101"),
+            ("200", "200"),
+            ("300", "200"),  # 300 x 0.5 + 50
+        ],
+    )
+    def test_volume(self, units: str, expected: str) -> None:
+        model = Volume(
+            flat_fee_at_zero=True,
+            tiers=[
+                Tier(up_to=100, unit_price=usd("2"), flat_fee=usd("10")),
+                Tier(up_to=200, unit_price=usd("1")),
+                Tier(unit_price=usd("0.5"), flat_fee=usd("50")),
+            ],
+        )
+        assert model.price(units) == usd(expected)
