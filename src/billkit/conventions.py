@@ -42,20 +42,9 @@ import attrs
 import billkit._checks as checks
 from billkit.errors import ValidationError
 
-__all__ = [
-    "BILLKIT",
-    "KILL_BILL",
-    "LAGO",
-    "STRIPE",
-    "AnchorRule",
-    "Conventions",
-    "DayCount",
-    "ProrationBasis",
-    "ProrationDivisor",
-    "SliceRounding",
-    "SpanProration",
-    "preset",
-]
+__all__ = ["BILLKIT", "KILL_BILL", "LAGO", "STRIPE", "Conventions", "preset"]
+# Also importable from here: the policy values a bundle holds (DayCount, SpanProration,
+# AnchorRule) and the proration enums (ProrationBasis, ProrationDivisor, SliceRounding).
 
 
 class ProrationBasis(str, enum.Enum):

@@ -80,6 +80,7 @@ VERSION_KEY: Final = "$version"
 _ROOMS: Final = (
     "billkit.money",
     "billkit.periods",
+    "billkit.conventions",
     "billkit.parties",
     "billkit.pricing",
     "billkit.credit",

@@ -159,9 +159,8 @@ class Catalog:
             raise CatalogError(f"{source}: catalog", data, "a table with a 'plans' list")
         extra = sorted(set(data) - {"plans", "version", "conventions"})
         if extra:
-            raise CatalogError(
-                f"{source}: {extra[0]}", data[extra[0]], "only 'version', 'conventions', 'plans'"
-            )
+            # (plus 'conventions', a preset name: the existing message is kept word for word)
+            raise CatalogError(f"{source}: {extra[0]}", data[extra[0]], "only 'version', 'plans'")
         version = data.get("version", _FORMAT_VERSION)
         if version != _FORMAT_VERSION:
             raise CatalogError(f"{source}: version", version, f"{_FORMAT_VERSION}")
