@@ -551,8 +551,9 @@ class BillingCycle:
         next month long enough (day 31: 31 January, 28 February, 31 March).
         ``month`` (1 to 12) is a month in which a period starts, for cycles
         longer than a month (quarters starting in February, years in June);
-        monthly cycles ignore it. Day and week cycles have no day of the month
-        and are refused.
+        monthly cycles ignore it. The cycle must fit a year a whole number of
+        times (1, 2, 3, 4, 6 or 12 months): other cycles, days and weeks need
+        an anchor date (:meth:`anniversary`).
 
         >>> from datetime import date
         >>> bcd_31 = BillingCycle.on_day(MONTHLY, 31)
@@ -564,12 +565,12 @@ class BillingCycle:
         checks.instance("cycle", cycle, Cycle, error=PeriodError)
         checks.whole("day", day, low=1, high=31, error=PeriodError)
         checks.whole("month", month, low=1, high=12, error=PeriodError)
-        if cycle.unit not in (CycleUnit.MONTH, CycleUnit.YEAR):
+        if cycle.unit not in (CycleUnit.MONTH, CycleUnit.YEAR) or 12 % cycle._months():
             raise PeriodError(
                 "cycle",
                 cycle,
-                "a month or year cycle: a day of the month means nothing to a "
-                f"{cycle.unit.value} cycle (use BillingCycle.anniversary)",
+                "a cycle of 1, 2, 3, 4, 6 or 12 months: its periods then start in the "
+                "same months every year (use BillingCycle.anniversary for others)",
             )
         # The anchor is `day` itself, in the first period start from `month` of
         # 2000 (a leap year) whose month is long enough, so the day is remembered.
