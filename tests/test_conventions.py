@@ -6,6 +6,7 @@ Expected values come from the other systems' published rules and tests
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, timedelta
 
 import attrs
@@ -152,7 +153,7 @@ class TestFixedMonthDayCount:
         anchor = anchor.replace(day=min(anchor.day, 28))
         starts = [MONTHLY.add(anchor, k) for k in range(n + 1)]
         counts = [
-            DayCount.FIXED_MONTH.days(s, e, month_days=fixed) for s, e in zip(starts, starts[1:])
+            DayCount.FIXED_MONTH.days(s, e, month_days=fixed) for s, e in itertools.pairwise(starts)
         ]
         assert counts == [fixed] * n
         assert DayCount.FIXED_MONTH.days(starts[0], starts[-1], month_days=fixed) == n * fixed
@@ -194,7 +195,8 @@ base_fee = "49.00"
 
     @pytest.mark.parametrize("fmt", ["toml", "json"])
     def test_round_trip(self, fmt: str) -> None:
-        from billkit.pricing.catalog import dumps_catalog, loads_catalog as loads
+        from billkit.pricing.catalog import dumps_catalog
+        from billkit.pricing.catalog import loads_catalog as loads
 
         custom = 'conventions = { name = "mine", day_count = "fixed_month", month_days = 28 }'
         catalog = loads_catalog(self.TEXT.format(head="", plan=custom))

@@ -75,4 +75,3 @@ def test_conventions_and_the_policies_they_make() -> None:
     assert round_trip(plan) == plan
     assert round_trip(plan).conventions is not BILLKIT
     assert round_trip(BillingCycle.on_day(MONTHLY, 31)) == BillingCycle.on_day(MONTHLY, 31)
-

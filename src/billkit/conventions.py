@@ -270,7 +270,9 @@ class Conventions:
         default=SliceRounding.CUMULATIVE, converter=checks.MEMBER, repr=lambda v: repr(v.value)
     )
     span: SpanProration = attrs.field(
-        default=SpanProration.PERIOD_BY_PERIOD, converter=checks.MEMBER, repr=lambda v: repr(v.value)
+        default=SpanProration.PERIOD_BY_PERIOD,
+        converter=checks.MEMBER,
+        repr=lambda v: repr(v.value),
     )
     anchor: AnchorRule = attrs.field(
         default=AnchorRule.KEEP_DAY, converter=checks.MEMBER, repr=lambda v: repr(v.value)
@@ -342,7 +344,5 @@ def preset(name: str) -> Conventions:
     billkit.errors.ValidationError: conventions = 'chargebee': expected one of 'billkit', 'lago', 'kill_bill', 'stripe'
     """
     if not isinstance(name, str) or name not in _PRESETS:
-        raise ValidationError(
-            "conventions", name, "one of " + ", ".join(repr(n) for n in _PRESETS)
-        )
+        raise ValidationError("conventions", name, "one of " + ", ".join(repr(n) for n in _PRESETS))
     return _PRESETS[name]

@@ -62,9 +62,15 @@ def test_refusals_name_the_field(kwargs: dict[str, object], field: str) -> None:
     assert caught.value.field == field
 
 
-@given(days_on, st.sampled_from([MONTHLY, MONTHLY * 2, QUARTERLY, MONTHLY * 4, MONTHLY * 6, YEARLY]), days_on)
+@given(
+    days_on,
+    st.sampled_from([MONTHLY, MONTHLY * 2, QUARTERLY, MONTHLY * 4, MONTHLY * 6, YEARLY]),
+    days_on,
+)
 def test_same_periods_as_an_anniversary_on_that_day(start: date, cycle: Cycle, on: date) -> None:
     # A subscription that started on `start` and one billed on start's day, from start's
     # month, have the same periods (when the day is in every month, or is the month's own).
     by_day = BillingCycle.on_day(cycle, start.day, month=start.month)
-    assert by_day.period_containing(on) == BillingCycle.anniversary(cycle, start).period_containing(on)
+    assert by_day.period_containing(on) == BillingCycle.anniversary(cycle, start).period_containing(
+        on
+    )

@@ -150,7 +150,9 @@ class ProrationPolicy:
         default=30, converter=checks.WHOLE, metadata=checks.options(low=28, high=31)
     )
     span: SpanProration = attrs.field(
-        default=SpanProration.PERIOD_BY_PERIOD, converter=checks.MEMBER, repr=lambda v: repr(v.value)
+        default=SpanProration.PERIOD_BY_PERIOD,
+        converter=checks.MEMBER,
+        repr=lambda v: repr(v.value),
     )
     anchor: AnchorRule = attrs.field(
         default=AnchorRule.KEEP_DAY, converter=checks.MEMBER, repr=lambda v: repr(v.value)
@@ -380,7 +382,8 @@ def _slice(
     if policy.day_count is DayCount.FIXED_MONTH:
         # Kill Bill's count: the slice's own fixed-month days, placed at the
         # fixed-month offset of its start; never below zero nor past the period.
-        assert not isinstance(start, datetime) and not isinstance(end, datetime)
+        assert not isinstance(start, datetime)
+        assert not isinstance(end, datetime)
         s = min(max(_fixed_days(period.start, start, policy.month_days), 0), d)
         e = min(max(s + _fixed_days(start, end, policy.month_days), s), d)
         whole = e - s >= d or (start == period.start and end == period.end)
@@ -474,7 +477,9 @@ def prorate(
     return _slice(full, period, start, exclusive, policy, policy.rounding or DEFAULT_ROUNDING)
 
 
-def _stub_period(billing: BillingCycle, found: Period, lead: bool, policy: ProrationPolicy) -> Period:
+def _stub_period(
+    billing: BillingCycle, found: Period, lead: bool, policy: ProrationPolicy
+) -> Period:
     """The period a stub of ``found`` is divided by, under the policy's anchor rule.
 
     ``lead``: the stub ends on ``found.end`` (a first charge); otherwise it
@@ -606,7 +611,8 @@ def _first_period_span(
     d = _divisor(period, policy)
     p0 = _point(period.start, policy)
     if policy.day_count is DayCount.FIXED_MONTH:
-        assert not isinstance(start, datetime) and not isinstance(end, datetime)
+        assert not isinstance(start, datetime)
+        assert not isinstance(end, datetime)
         s = max(_fixed_days(period.start, start, policy.month_days), 0)
         e = max(s + _fixed_days(start, end, policy.month_days), s)
     else:
@@ -685,8 +691,8 @@ def prorate_span(
         trial_end = _moment_for(policy, "trial_end", trial_end)
         t = _point(trial_end, policy)
         if t >= b:
-            last = billing.period_containing(_last_day(exclusive, policy))
-            return (_slice(full, last, exclusive, exclusive, policy, rounding),)
+            closing = billing.period_containing(_last_day(exclusive, policy))
+            return (_slice(full, closing, exclusive, exclusive, policy, rounding),)
         if t > a:
             start, a = trial_end, t
     if policy.span is SpanProration.FIRST_PERIOD:
