@@ -317,9 +317,11 @@ class Proration:
 
     ``full`` is the price of the whole period; ``units`` are the days (or
     seconds) charged and ``of_units`` the divisor, so ``exact`` is
-    ``full x units / of_units`` before rounding (never more than ``full``),
-    and ``amount`` is the figure billed, rounded under the policy. ``end`` is
-    always exclusive, whatever ``count_end_day`` said about the input.
+    ``full x units / of_units`` before rounding (never more than ``full``,
+    except for a ``first_period`` span of :func:`prorate_span`, which may
+    cover several periods), and ``amount`` is the figure billed, rounded
+    under the policy. ``end`` is always exclusive, whatever ``count_end_day``
+    said about the input.
     ``whole`` is true when the slice is charged the whole price: it covers
     the period, or (with a 30-day-month divisor) at least 30 days a month.
 
