@@ -388,3 +388,51 @@ class TestProperties:
             b -= timedelta(days=1)
         charge = prorate(usd("100.00"), period, a, b, policy)
         assert usd("0.00") <= charge.amount <= usd("100.00")
+
+
+@given(
+    st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 12, 31)),
+    st.integers(min_value=1, max_value=500),
+    st.integers(min_value=1, max_value=31),
+    st.decimals(min_value=0, max_value=10000, places=2),
+)
+def test_the_billkit_preset_changes_nothing(
+    start: date, length: int, day: int, price: Decimal
+) -> None:
+    """BILLKIT is every default: the same charges as passing no policy at all."""
+    billing = BillingCycle.on_day(MONTHLY, day)
+    end = start + timedelta(days=length)
+    amount = usd(str(price))
+    assert prorate_span(amount, billing, start, end, BILLKIT) == prorate_span(
+        amount, billing, start, end
+    )
+    assert leading_stub(amount, billing, start, BILLKIT) == leading_stub(amount, billing, start)
+    assert trailing_stub(amount, billing, end, BILLKIT) == trailing_stub(amount, billing, end)
+
+
+@given(
+    st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 12, 31)),
+    st.integers(min_value=0, max_value=30),
+)
+def test_an_inclusive_cancellation_credits_from_the_next_day(anchor: date, offset: int) -> None:
+    """count_end_day: cancelling on day d credits what the default credits from d + 1."""
+    plan = Plan(code="p", name="P", currency="EUR", base_fee=eur("99.00"))
+    period = MONTHLY.period(anchor, 0)
+    on = period.start + timedelta(days=offset % period.days)
+    inclusive = change_plan(
+        plan,
+        None,
+        period=period,
+        on=on,
+        timing="immediately",
+        policy=ProrationPolicy(count_end_day=True),
+    )
+    assert inclusive.credit is not None
+    if on + timedelta(days=1) < period.end:
+        default = change_plan(
+            plan, None, period=period, on=on + timedelta(days=1), timing="immediately"
+        )
+        assert default.credit is not None
+        assert inclusive.credit.amount == default.credit.amount
+    else:  # cancelled on the period's last day: nothing is unused
+        assert inclusive.credit.amount == eur("0.00")
