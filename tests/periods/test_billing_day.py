@@ -74,3 +74,24 @@ def test_same_periods_as_an_anniversary_on_that_day(start: date, cycle: Cycle, o
     assert by_day.period_containing(on) == BillingCycle.anniversary(cycle, start).period_containing(
         on
     )
+
+
+def test_stripes_documented_billing_dates() -> None:
+    # stripe.com/docs/subscriptions/billing-cycle: "A monthly subscription with a billing
+    # cycle anchor date of January 31 bills the last day of the month closest to the anchor
+    # date, so February 28 (or February 29 in a leap year), then March 31, April 30";
+    # "September 2 always bills on the 2nd day of the month". Stripe's
+    # billing_cycle_anchor_config takes day_of_month (1-31) and month (1-12), as on_day does.
+    for year, february in ((2026, 28), (2028, 29)):
+        bills = [
+            p.start
+            for p in BillingCycle.on_day(MONTHLY, 31).periods(date(year, 1, 31), date(year, 5, 1))
+        ]
+        assert bills == [
+            date(year, 1, 31),
+            date(year, 2, february),
+            date(year, 3, 31),
+            date(year, 4, 30),
+        ]
+    second = BillingCycle.on_day(MONTHLY, 2)
+    assert {p.start.day for p in second.periods(date(2026, 9, 2), date(2027, 9, 2))} == {2}
