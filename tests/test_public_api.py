@@ -52,7 +52,7 @@ BUDGETS = {
     "billkit": 20,
     "billkit.money": 12,
     "billkit.periods": 8,
-    "billkit.conventions": 6,
+    "billkit.conventions": 5,
     "billkit.pricing": 20,
     "billkit.usage": 12,
     "billkit.credit": 16,

@@ -42,8 +42,8 @@ import attrs
 import billkit._checks as checks
 from billkit.errors import ValidationError
 
-__all__ = ["BILLKIT", "KILL_BILL", "LAGO", "STRIPE", "Conventions", "preset"]
-# Also importable from here: the policy values a bundle holds (DayCount, SpanProration,
+__all__ = ["BILLKIT", "KILL_BILL", "LAGO", "STRIPE", "Conventions"]
+# Also importable from here: preset(name), the policy values a bundle holds (DayCount, SpanProration,
 # AnchorRule) and the proration enums (ProrationBasis, ProrationDivisor, SliceRounding).
 
 
