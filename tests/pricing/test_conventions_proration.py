@@ -240,6 +240,24 @@ class TestLago:
         assert default.credit is not None
         assert default.credit.amount == eur("17.00")
 
+    @pytest.mark.parametrize(
+        "period",
+        [
+            Period(date(2024, 4, 15), date(2024, 7, 15)),  # anniversary on the 15th
+            Period(date(2024, 4, 1), date(2024, 7, 1)),  # calendar quarter
+        ],
+    )
+    def test_a_terminated_quarter_charges_the_termination_day(self, period: Period) -> None:
+        # github.com/getlago/lago-api spec/scenarios/subscriptions/upgrade_proration_spec.rb:
+        # a quarterly 910.00 plan (91 days: 10.00 a day) started on 20 May 2024 and
+        # terminated on 20 June 2024 bills 32_000 cents: 20 May .. 20 June, both
+        # charged, is 12 + 20 = 32 days; 32 x 10.00 = 320.00. billkit's default
+        # (the end day not charged) bills 31 days, 310.00.
+        assert period.days == 91
+        on, off = date(2024, 5, 20), date(2024, 6, 20)
+        assert prorate(eur("910.00"), period, on, off, LAGO).amount == eur("320.00")
+        assert prorate(eur("910.00"), period, on, off).amount == eur("310.00")
+
     def test_the_plans_conventions_are_the_default_policy(self) -> None:
         plan = Plan(code="p", name="P", currency="EUR", base_fee=eur("31.00"), conventions=LAGO)
         october = Period(date(2022, 10, 1), date(2022, 11, 1))
