@@ -49,9 +49,11 @@ class TestPresets:
         assert (LAGO.anchor, LAGO.span) == (AnchorRule.KEEP_DAY, SpanProration.PERIOD_BY_PERIOD)
         # Kill Bill: InvoiceDateUtils (previousBillingCycleDate = next.minus(period);
         # trailing proration over previousBillThroughDate.plus(period)).
+        # Its invoice generator bills leading stub, whole periods, trailing stub
+        # (TestDoubleProRation): period by period.
         assert (KILL_BILL.anchor, KILL_BILL.span) == (
             AnchorRule.FROM_CLAMPED,
-            SpanProration.FIRST_PERIOD,
+            SpanProration.PERIOD_BY_PERIOD,
         )
         assert KILL_BILL.day_count is DayCount.ACTUAL  # fixed days default to 0 (off)
         # Stripe: "calculates proration down to the second" (docs.stripe.com/billing/scripts/prorations).

@@ -23,8 +23,8 @@ every room may import it; it holds the policy types several rooms name. It is
 pure: no clock, no I/O.
 
 >>> from datetime import date
->>> KILL_BILL.anchor, KILL_BILL.span
-(<AnchorRule.FROM_CLAMPED: 'from_clamped'>, <SpanProration.FIRST_PERIOD: 'first_period'>)
+>>> KILL_BILL.anchor, KILL_BILL.slices
+(<AnchorRule.FROM_CLAMPED: 'from_clamped'>, <SliceRounding.INDEPENDENT: 'independent'>)
 >>> preset("kill_bill") is KILL_BILL
 True
 >>> DayCount.FIXED_MONTH.days(date(2023, 5, 23), date(2023, 6, 15))   # 30 - 23 + 15
@@ -171,9 +171,14 @@ class SpanProration(str, enum.Enum):
     periods cost the full price.
 
     ``FIRST_PERIOD``: one charge for the whole span, its total days divided
-    by the length of the billing period it starts in (Kill Bill's trailing
-    proration: from 2 March to 2 June is 92 days over March's 31, 2.967741935
-    periods, where period by period it is 3).
+    by the length of the billing period it starts in. This is Kill Bill's
+    ``InvoiceDateUtils.calculateProRationAfterLastBillingCycleDate`` given a
+    stretch longer than a period (its test: from 2 March to 2 June is 92 days
+    over March's 31, 2.967741935 periods, where period by period it is 3).
+    Kill Bill's invoice generator cuts a span into a leading stub, whole
+    periods and a trailing stub first (its ``TestDoubleProRation``: 1 January
+    to 27 February on the 15th is 14/31 + 1 + 12/28), so the ``KILL_BILL``
+    preset bills period by period.
 
     >>> SpanProration("first_period") is SpanProration.FIRST_PERIOD
     True
@@ -315,14 +320,15 @@ the anniversary day kept."""
 KILL_BILL: Final = Conventions(
     name="kill_bill",
     slices=SliceRounding.INDEPENDENT,
-    span=SpanProration.FIRST_PERIOD,
     anchor=AnchorRule.FROM_CLAMPED,
 )
 """Kill Bill (default configuration): by day, half-open periods, actual days
-over the period's actual length, each item rounded on its own, a span over
-several periods divided by the first period's length, and the period next to
+over the period's actual length, each item rounded on its own, a span billed
+as a leading stub, whole periods and a trailing stub, and the period next to
 a clamped billing date computed from the clamped date. Its fixed-days option
-is ``attrs.evolve(KILL_BILL, day_count="fixed_month", month_days=30)``."""
+is ``attrs.evolve(KILL_BILL, day_count="fixed_month", month_days=30)``; its
+``InvoiceDateUtils`` rule for a stretch over several periods is
+``span="first_period"``."""
 
 STRIPE: Final = Conventions(
     name="stripe", basis=ProrationBasis.SECOND, slices=SliceRounding.INDEPENDENT

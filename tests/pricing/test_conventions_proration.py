@@ -131,8 +131,9 @@ class TestKillBillSpans:
         # 2 March -> 2 June 2012 is 2.967741935 periods: 92 days (31 + 30 + 31)
         # over March's 31. 100.00 x 92/31 = 296.774... -> 296.77.
         billing = BillingCycle.anniversary(MONTHLY, date(2012, 3, 2))
+        first_period = attrs.evolve(KILL_BILL, span="first_period")
         (span,) = prorate_span(
-            usd("100.00"), billing, date(2012, 3, 2), date(2012, 6, 2), KILL_BILL
+            usd("100.00"), billing, date(2012, 3, 2), date(2012, 6, 2), first_period
         )
         assert (span.units, span.of_units) == (Decimal(92), Decimal(31))
         assert round(Decimal(span.fraction.numerator) / span.fraction.denominator, 9) == Decimal(
@@ -143,10 +144,34 @@ class TestKillBillSpans:
         default = prorate_span(usd("100.00"), billing, date(2012, 3, 2), date(2012, 6, 2))
         assert [c.amount for c in default] == [usd("100.00")] * 3
 
+    def test_the_generator_bills_a_span_period_by_period(self) -> None:
+        # KB_TESTS/../proRations/inAdvance/monthly/TestDoubleProRation.java: start
+        # 2011-01-01, end 2011-02-27, BCD 15: 14/31 + 1 + 12/28 periods.
+        # 310.00 a month: 310 x 14/31 = 140.00; 310.00; 310 x 12/28 = 132.857 -> 132.86.
+        bcd_15 = BillingCycle.on_day(MONTHLY, 15)
+        charges = prorate_span(
+            usd("310.00"), bcd_15, date(2011, 1, 1), date(2011, 2, 27), KILL_BILL
+        )
+        assert [(c.units, c.of_units) for c in charges] == [(14, 31), (31, 31), (12, 28)]
+        assert [c.amount for c in charges] == [usd("140.00"), usd("310.00"), usd("132.86")]
+
+    def test_the_generators_trailing_pro_ration(self) -> None:
+        # .../monthly/TestTrailingProRation.java testTargetDateAtEndOfFirstBillingCycle:
+        # start 2010-06-17, end 2010-07-25, BCD 17: 1 + 8/31 periods
+        # (17 July -> 25 July is 8 days of the 31 to 17 August). 31.00 + 31 x 8/31 = 39.00.
+        bcd_17 = BillingCycle.on_day(MONTHLY, 17)
+        charges = prorate_span(
+            usd("31.00"), bcd_17, date(2010, 6, 17), date(2010, 7, 25), KILL_BILL
+        )
+        assert [(c.units, c.of_units) for c in charges] == [(30, 30), (8, 31)]
+        assert sum(c.amount.amount for c in charges) == Decimal("39.00")
+
     def test_a_span_within_one_period_is_the_same_either_way(self) -> None:
         billing = BillingCycle.calendar(MONTHLY)
         start, end = date(2026, 4, 10), date(2026, 4, 20)
-        (one,) = prorate_span(usd("30.00"), billing, start, end, KILL_BILL)
+        (one,) = prorate_span(
+            usd("30.00"), billing, start, end, attrs.evolve(KILL_BILL, span="first_period")
+        )
         (other,) = prorate_span(
             usd("30.00"), billing, start, end, ProrationPolicy(slices="independent")
         )
