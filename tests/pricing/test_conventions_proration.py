@@ -192,6 +192,27 @@ class TestAnchorRule:
         assert kb.amount == usd("18.00")
         assert leading_stub(usd("31.00"), self.BCD_31, date(2026, 2, 10)).amount == usd("19.93")
 
+    def test_kill_bills_change_of_bcd_to_31(self) -> None:
+        # KB_TESTS/../proRations/inAdvance/monthly/TestProRation.java
+        # testSinglePlan_ChangeBCDTo31: on BCD 1 from 2011-02-01, changed on 2011-02-14
+        # to BCD 31, billed in advance to 2011-03-01. Kill Bill expects 13/28 for
+        # 1 -> 14 February (of February's 28 days), then 1 + 14/31 from 14 February:
+        # 14 -> 28 February over 28 January -> 28 February (31 days), then the whole
+        # period 28 February -> 31 March. 310.00 a month: 310 x 14/31 = 140.00.
+        old = trailing_stub(
+            usd("280.00"), BillingCycle.on_day(MONTHLY, 1), date(2011, 2, 14), KILL_BILL
+        )
+        assert (old.units, old.of_units, old.amount) == (13, 28, usd("130.00"))
+        charges = prorate_span(
+            usd("310.00"), self.BCD_31, date(2011, 2, 14), date(2011, 3, 31), KILL_BILL
+        )
+        assert [(c.units, c.of_units) for c in charges] == [(14, 31), (31, 31)]
+        assert [c.amount for c in charges] == [usd("140.00"), usd("310.00")]
+        # billkit keeps the 31st: 14 of 31 January -> 28 February's 28 days, 155.00.
+        assert prorate_span(usd("310.00"), self.BCD_31, date(2011, 2, 14), date(2011, 2, 28))[
+            0
+        ].amount == usd("155.00")
+
     def test_trailing_stub_after_a_clamped_february_date(self) -> None:
         # calculateProRationAfterLastBillingCycleDate: next = 2026-02-28 plus 1 month =
         # 2026-03-28; 28 Feb -> 14 Mar is 14 of 28 days: 28.00 x 14/28 = 14.00.
