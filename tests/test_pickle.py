@@ -134,3 +134,20 @@ def test_peer_charge_models_and_their_quotes() -> None:
     assert copy == bill
     assert copy.lines == bill.lines
     assert [line.breakdown for line in copy.lines] == [line.breakdown for line in bill.lines]
+
+
+def test_conventions_and_the_policies_they_make() -> None:
+    """Each preset, a plan that carries one and the policy it makes survive pickle."""
+    import attrs
+
+    from billkit.conventions import BILLKIT, KILL_BILL, LAGO, STRIPE
+    from billkit.pricing import Plan
+
+    fixed = attrs.evolve(KILL_BILL, name="kb30", day_count="fixed_month", month_days=28)
+    for conventions in (BILLKIT, LAGO, KILL_BILL, STRIPE, fixed):
+        assert round_trip(conventions) == conventions
+        assert round_trip(ProrationPolicy.of(conventions)) == ProrationPolicy.of(conventions)
+    plan = Plan(code="p", name="P", currency="EUR", conventions=KILL_BILL)
+    assert round_trip(plan) == plan
+    assert round_trip(plan).conventions is not BILLKIT
+    assert round_trip(BillingCycle.on_day(MONTHLY, 31)) == BillingCycle.on_day(MONTHLY, 31)

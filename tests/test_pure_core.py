@@ -11,6 +11,7 @@ SRC = Path(__file__).parent.parent / "src" / "billkit"
 CORE = [
     "money.py",
     "periods.py",
+    "conventions.py",
     "pricing",
     "credit",
     "invoicing",

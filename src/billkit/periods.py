@@ -541,6 +541,46 @@ class BillingCycle:
             return cls(cycle, _CALENDAR_WEEKS_ANCHOR)
         return cls(cycle, _CALENDAR_MONTHS_ANCHOR)
 
+    @classmethod
+    def on_day(cls, cycle: Cycle, day: int, *, month: int = 1) -> BillingCycle:
+        """Periods that start on day ``day`` (1 to 31) of the month, as billing systems configure it.
+
+        Kill Bill's bill cycle day, Stripe's billing cycle anchor day and
+        Lago's anniversary day are a number, not a date. A month that is too
+        short for ``day`` bills on its last day, and the day returns in the
+        next month long enough (day 31: 31 January, 28 February, 31 March).
+        ``month`` (1 to 12) is a month in which a period starts, for cycles
+        longer than a month (quarters starting in February, years in June);
+        monthly cycles ignore it. The cycle must fit a year a whole number of
+        times (1, 2, 3, 4, 6 or 12 months): other cycles, days and weeks need
+        an anchor date (:meth:`anniversary`).
+
+        >>> from datetime import date
+        >>> bcd_31 = BillingCycle.on_day(MONTHLY, 31)
+        >>> [str(bcd_31.period_containing(date(2026, m, 15))) for m in (2, 3, 4)]
+        ['2026-01-31..2026-02-28', '2026-02-28..2026-03-31', '2026-03-31..2026-04-30']
+        >>> print(BillingCycle.on_day(QUARTERLY, 15, month=2).period_containing(date(2026, 4, 1)))
+        2026-02-15..2026-05-15
+        """
+        checks.instance("cycle", cycle, Cycle, error=PeriodError)
+        checks.whole("day", day, low=1, high=31, error=PeriodError)
+        checks.whole("month", month, low=1, high=12, error=PeriodError)
+        if cycle.unit not in (CycleUnit.MONTH, CycleUnit.YEAR) or 12 % cycle._months():
+            raise PeriodError(
+                "cycle",
+                cycle,
+                "a cycle of 1, 2, 3, 4, 6 or 12 months: its periods then start in the "
+                "same months every year (use BillingCycle.anniversary for others)",
+            )
+        # The anchor is `day` itself, in the first period start from `month` of
+        # 2000 (a leap year) whose month is long enough, so the day is remembered.
+        for n in range(12):
+            year, month0 = divmod(2000 * 12 + month - 1 + n * cycle._months(), 12)
+            if day <= calendar.monthrange(year, month0 + 1)[1]:
+                return cls(cycle, date(year, month0 + 1, day))
+        # Only a yearly cycle in February on the 30th or 31st: its last day, every year.
+        return cls(cycle, date(2000, month, calendar.monthrange(2000, month)[1]))
+
     def period(self, n: int) -> Period:
         """The ``n``-th period; period 0 starts on the anchor.
 

@@ -83,6 +83,7 @@ default, so the data of values that do not use it reads as it always did."""
 _ROOMS: Final = (
     "billkit.money",
     "billkit.periods",
+    "billkit.conventions",
     "billkit.parties",
     "billkit.pricing",
     "billkit.credit",
@@ -232,6 +233,18 @@ def _build_registry(
 
 
 _TAGS, _CLASSES = _build_registry()
+
+# Values that moved to a lower room keep the tag they were first saved under:
+# data saved before the move reads back, and data saved now reads in the
+# versions before it. The tag of their new home is read too.
+_FIRST_TAGS: Final = {
+    "billkit.conventions.ProrationBasis": "billkit.pricing.ProrationBasis",
+    "billkit.conventions.ProrationDivisor": "billkit.pricing.ProrationDivisor",
+    "billkit.conventions.SliceRounding": "billkit.pricing.SliceRounding",
+}
+for _new, _first in _FIRST_TAGS.items():
+    _TAGS[_CLASSES[_new]] = _first
+    _CLASSES[_first] = _CLASSES[_new]
 
 
 def _shell_room(name: str) -> str | None:

@@ -61,6 +61,7 @@ from cattrs.errors import (
 from moneyed import Currency, Money
 
 import billkit._checks as checks
+from billkit.conventions import Conventions, preset
 from billkit.errors import (
     BillkitError,
     CatalogError,
@@ -171,8 +172,9 @@ class Catalog:
         """Build a catalog from plain data (as parsed from TOML or JSON)."""
         if not isinstance(data, Mapping):
             raise CatalogError(f"{source}: catalog", data, "a table with a 'plans' list")
-        extra = sorted(set(data) - {"plans", "version"})
+        extra = sorted(set(data) - {"plans", "version", "conventions"})
         if extra:
+            # (plus 'conventions', a preset name: the existing message is kept word for word)
             raise CatalogError(f"{source}: {extra[0]}", data[extra[0]], "only 'version', 'plans'")
         version = data.get("version", _FORMAT_VERSION)
         if version != _FORMAT_VERSION:
@@ -180,6 +182,16 @@ class Catalog:
         raw_plans = data.get("plans")
         if not isinstance(raw_plans, list):
             raise CatalogError(f"{source}: plans", raw_plans, "a list of plan tables")
+        if "conventions" in data:  # the catalog's default, for plans that name none
+            shared = data["conventions"]
+            try:
+                _conventions_structure(shared, Conventions)
+            except ValidationError as error:
+                raise CatalogError(f"{source}: conventions", shared, error.expected) from None
+            raw_plans = [
+                {"conventions": shared, **raw} if isinstance(raw, Mapping) else raw
+                for raw in raw_plans
+            ]
         plans = [_structure_plan(raw, source, i) for i, raw in enumerate(raw_plans)]
         try:
             return cls(plans)
@@ -262,6 +274,30 @@ def _rounding_unstructure(policy: RoundingPolicy) -> dict[str, Any]:
     return out
 
 
+def _conventions_structure(value: object, _: object) -> Conventions:
+    """A preset's name (``"kill_bill"``) or a table of :class:`Conventions` fields."""
+    if isinstance(value, str):
+        return preset(value)
+    if isinstance(value, Mapping):
+        return Conventions(**value)
+    raise CatalogError(
+        "conventions", value, "a preset name ('billkit', 'lago', 'kill_bill', 'stripe') or a table"
+    )
+
+
+def _conventions_unstructure(value: Conventions) -> str | dict[str, Any]:
+    try:
+        if preset(value.name) == value:
+            return value.name
+    except ValidationError:
+        pass
+    return {
+        f.name: getattr(v, "value", v)
+        for f in attrs.fields(Conventions)
+        if (v := getattr(value, f.name)) != f.default
+    }
+
+
 @functools.cache
 def _converter(currency: str) -> cattrs.Converter:
     """A converter whose bare amounts are in ``currency`` (one per currency)."""
@@ -290,6 +326,8 @@ def _converter(currency: str) -> cattrs.Converter:
     conv.register_unstructure_hook(Cycle, str)
     conv.register_structure_hook(RoundingPolicy, _rounding_structure)
     conv.register_unstructure_hook(RoundingPolicy, _rounding_unstructure)
+    conv.register_structure_hook(Conventions, _conventions_structure)
+    conv.register_unstructure_hook(Conventions, _conventions_unstructure)
 
     def model(value: object, _: object) -> Any:
         if not isinstance(value, Mapping) or "type" not in value:

@@ -32,6 +32,7 @@ import attrs
 from moneyed import Currency, Money
 
 import billkit._checks as checks
+from billkit.conventions import BILLKIT, Conventions
 from billkit.errors import PeriodError, PricingError, ValidationError
 from billkit.money import (
     DEFAULT_ROUNDING,
@@ -164,7 +165,10 @@ class Plan:
     All amounts are in ``currency``; every quote line is rounded once under
     ``rounding`` (half-up to the currency's minor unit by default).
     ``base_fee`` may be omitted (pay as you go). Charge codes are unique and
-    ``PercentOf`` lines may refer only to lines before them.
+    ``PercentOf`` lines may refer only to lines before them. ``conventions``
+    (:data:`~billkit.conventions.BILLKIT` by default) are the proration and
+    period conventions a change of this plan follows, such as
+    :data:`~billkit.conventions.KILL_BILL`.
     """
 
     _error_class: ClassVar[type[ValidationError]] = PricingError
@@ -179,6 +183,9 @@ class Plan:
     charges: tuple[ChargeLike, ...] = attrs.field(default=(), converter=checks.TUPLE)
     rounding: RoundingPolicy = attrs.field(default=DEFAULT_ROUNDING, converter=checks.INSTANCE)
     description: str = attrs.field(default="", converter=checks.FREE_TEXT)
+    conventions: Conventions = attrs.field(
+        default=BILLKIT, converter=checks.INSTANCE, repr=lambda c: repr(c.name)
+    )
     # Derived once per plan, for quoting many usages fast (see quote()).
     _metrics: frozenset[str] = attrs.field(init=False, repr=False, eq=False)
     _quantum: Decimal = attrs.field(init=False, repr=False, eq=False)

@@ -40,6 +40,16 @@ import attrs
 from moneyed import Money
 
 import billkit._checks as checks
+from billkit.conventions import (
+    AnchorRule,
+    Conventions,
+    DayCount,
+    ProrationBasis,
+    ProrationDivisor,
+    SliceRounding,
+    SpanProration,
+    refuse_mixed_day_count,
+)
 from billkit.errors import PeriodError, PricingError, ValidationError
 from billkit.money import CONTEXT, DEFAULT_ROUNDING, RoundingPolicy, to_money
 from billkit.periods import BillingCycle, Cycle, CycleUnit, Period
@@ -77,57 +87,6 @@ Moment: TypeAlias = "date | datetime"
 """A billing day (``date``) or, under the by-second basis, an aware instant."""
 
 
-class ProrationBasis(str, enum.Enum):
-    """What a slice is measured in: whole ``DAY``\\ s or ``SECOND``\\ s.
-
-    By day, slices are ``datetime.date`` ranges. By second, slices may also
-    start or end at a timezone-aware ``datetime``; billing days begin at
-    midnight in the policy's ``timezone``, so a day is not always 86 400
-    seconds (daylight-saving changes give 23- and 25-hour days).
-    """
-
-    DAY = "day"
-    SECOND = "second"
-
-
-class ProrationDivisor(str, enum.Enum):
-    """What a slice is divided by.
-
-    ``PERIOD``: the actual length of the billing period that contains the
-    slice (28 to 31 days for a month, 365 or 366 for a year): slices of a
-    period add up to exactly its price.
-
-    ``THIRTY_DAY_MONTH``: 30 days for every month of the period (360 for a
-    year), as engines that "assume 30 days in a month" do. A slice is never
-    charged more than the whole period, but the days of a 31-day month then
-    add up to 31/30 of the price and those of February to 28/30: the period
-    must be a whole number of months.
-    """
-
-    PERIOD = "period"
-    THIRTY_DAY_MONTH = "30_day_month"
-
-
-class SliceRounding(str, enum.Enum):
-    """How the amount of a slice is rounded to the minor unit.
-
-    ``CUMULATIVE`` (the default): the amount of ``[s, e)`` is the rounded
-    charge for ``[period start, e)`` minus the rounded charge for
-    ``[period start, s)``. Slices that meet end to end add up to the full
-    price exactly, whatever their number (a month prorated day by day costs
-    the month's price); a slice that starts with the period is rounded
-    exactly like ``INDEPENDENT``; any other slice is within one minor unit of
-    it.
-
-    ``INDEPENDENT``: each slice is rounded on its own, ``round(price x
-    fraction)``, as most carts display it. Consecutive slices may then miss
-    or exceed the full price by a minor unit per slice.
-    """
-
-    CUMULATIVE = "cumulative"
-    INDEPENDENT = "independent"
-
-
 @attrs.frozen(kw_only=True)
 class ProrationPolicy:
     """How part of a billing period is charged.
@@ -145,12 +104,23 @@ class ProrationPolicy:
     * ``slices``: cumulative (default) or independent rounding of each slice
       (:class:`SliceRounding`);
     * ``tz``: where billing days begin, for the by-second basis (UTC): a
-      ``tzinfo``, ``'UTC'``, an offset such as ``'+03:00'`` or an IANA name.
+      ``tzinfo``, ``'UTC'``, an offset such as ``'+03:00'`` or an IANA name;
+    * ``day_count`` and ``month_days``: actual days (default), or every month
+      counted as ``month_days`` days, in the slice and in the divisor
+      (:class:`~billkit.conventions.DayCount`; Kill Bill's fixed days);
+    * ``span``: a span over several billing periods charged period by period
+      (default) or as one slice over the first period's length
+      (:class:`~billkit.conventions.SpanProration`; :func:`prorate_span`);
+    * ``anchor``: the period a stub next to a clamped billing date is divided
+      by: the one that contains it (default) or one cycle from the clamped
+      date (:class:`~billkit.conventions.AnchorRule`; the stubs and spans).
 
+    :meth:`of` builds a policy from a :class:`~billkit.conventions.Conventions`
+    bundle, and every function that takes a policy also takes a bundle.
     Every choice is one argument away:
 
     >>> ProrationPolicy()
-    ProrationPolicy(basis='day', count_end_day=False, divisor='period', rounding=None, slices='cumulative', tz=datetime.timezone.utc)
+    ProrationPolicy(basis='day', count_end_day=False, divisor='period', rounding=None, slices='cumulative', tz=datetime.timezone.utc, day_count='actual', month_days=30, span='period_by_period', anchor='keep_day')
     >>> ProrationPolicy(divisor="30_day_month", slices="independent").divisor
     <ProrationDivisor.THIRTY_DAY_MONTH: '30_day_month'>
     >>> ProrationPolicy(basis="hour")
@@ -173,10 +143,65 @@ class ProrationPolicy:
         default=SliceRounding.CUMULATIVE, converter=checks.MEMBER, repr=lambda v: repr(v.value)
     )
     tz: tzinfo = attrs.field(default=_UTC, converter=checks.TZ)
+    day_count: DayCount = attrs.field(
+        default=DayCount.ACTUAL, converter=checks.MEMBER, repr=lambda v: repr(v.value)
+    )
+    month_days: int = attrs.field(
+        default=30, converter=checks.WHOLE, metadata=checks.options(low=28, high=31)
+    )
+    span: SpanProration = attrs.field(
+        default=SpanProration.PERIOD_BY_PERIOD,
+        converter=checks.MEMBER,
+        repr=lambda v: repr(v.value),
+    )
+    anchor: AnchorRule = attrs.field(
+        default=AnchorRule.KEEP_DAY, converter=checks.MEMBER, repr=lambda v: repr(v.value)
+    )
+
+    def __attrs_post_init__(self) -> None:
+        refuse_mixed_day_count(self, PricingError)
+
+    @classmethod
+    def of(
+        cls, conventions: Conventions, *, rounding: RoundingPolicy | None = None
+    ) -> ProrationPolicy:
+        """The proration policy a :class:`~billkit.conventions.Conventions` bundle describes.
+
+        ``rounding`` stays ``None`` (each plan's own) unless given.
+
+        >>> from billkit.conventions import KILL_BILL, STRIPE
+        >>> ProrationPolicy.of(KILL_BILL).anchor, ProrationPolicy.of(STRIPE).basis
+        (<AnchorRule.FROM_CLAMPED: 'from_clamped'>, <ProrationBasis.SECOND: 'second'>)
+        """
+        checks.instance("conventions", conventions, Conventions, error=PricingError)
+        return cls(
+            basis=conventions.basis,
+            count_end_day=conventions.count_end_day,
+            divisor=conventions.divisor,
+            rounding=rounding,
+            slices=conventions.slices,
+            day_count=conventions.day_count,
+            month_days=conventions.month_days,
+            span=conventions.span,
+            anchor=conventions.anchor,
+        )
 
 
 DEFAULT_PRORATION: Final = ProrationPolicy()
 """By day, end day not counted, actual period length, cumulative half-up rounding."""
+
+
+def _policy_of(policy: object) -> ProrationPolicy:
+    """A proration policy, or the one a conventions bundle describes."""
+    if isinstance(policy, Conventions):
+        return ProrationPolicy.of(policy)
+    return checks.instance("policy", policy, ProrationPolicy, error=PricingError)
+
+
+def _fixed_days(start: date, end: date, month_days: int) -> int:
+    """:meth:`DayCount.days` under the fixed month, unchecked (dates only)."""
+    months = (end.year - start.year) * 12 + (end.month - start.month)
+    return month_days * months + end.day - start.day
 
 
 # ---------------------------------------------------------------- points
@@ -253,6 +278,16 @@ def _months_in(period: Period) -> int | None:
 
 def _divisor(period: Period, policy: ProrationPolicy) -> int:
     """The divisor in days (by day) or microseconds (by second)."""
+    if policy.day_count is DayCount.FIXED_MONTH:
+        months = _months_in(period)
+        if months is None:
+            raise PricingError(
+                "period",
+                str(period),
+                "a whole number of months for the fixed-month day count "
+                "(use day_count='actual' for other periods)",
+            )
+        return policy.month_days * months
     if policy.divisor is ProrationDivisor.PERIOD:
         if policy.basis is ProrationBasis.DAY:
             return period.days
@@ -282,9 +317,11 @@ class Proration:
 
     ``full`` is the price of the whole period; ``units`` are the days (or
     seconds) charged and ``of_units`` the divisor, so ``exact`` is
-    ``full x units / of_units`` before rounding (never more than ``full``),
-    and ``amount`` is the figure billed, rounded under the policy. ``end`` is
-    always exclusive, whatever ``count_end_day`` said about the input.
+    ``full x units / of_units`` before rounding (never more than ``full``,
+    except for a ``first_period`` span of :func:`prorate_span`, which may
+    cover several periods), and ``amount`` is the figure billed, rounded
+    under the policy. ``end`` is always exclusive, whatever ``count_end_day``
+    said about the input.
     ``whole`` is true when the slice is charged the whole price: it covers
     the period, or (with a 30-day-month divisor) at least 30 days a month.
 
@@ -343,10 +380,19 @@ def _slice(
 ) -> Proration:
     """Prorate ``[start, end)`` (exclusive end, already checked to lie in ``period``)."""
     p0 = _point(period.start, policy)
-    s = _offset(p0, _point(start, policy))
-    e = _offset(p0, _point(end, policy))
     d = _divisor(period, policy)
-    whole = e - s >= d or (s == 0 and _point(end, policy) == _point(period.end, policy))
+    if policy.day_count is DayCount.FIXED_MONTH:
+        # Kill Bill's count: the slice's own fixed-month days, placed at the
+        # fixed-month offset of its start; never below zero nor past the period.
+        assert not isinstance(start, datetime)
+        assert not isinstance(end, datetime)
+        s = min(max(_fixed_days(period.start, start, policy.month_days), 0), d)
+        e = min(max(s + _fixed_days(start, end, policy.month_days), s), d)
+        whole = e - s >= d or (start == period.start and end == period.end)
+    else:
+        s = _offset(p0, _point(start, policy))
+        e = _offset(p0, _point(end, policy))
+        whole = e - s >= d or (s == 0 and _point(end, policy) == _point(period.end, policy))
     currency = full.currency
     with decimal.localcontext(CONTEXT):
         a = full.amount
@@ -401,7 +447,7 @@ def prorate(
     period: Period,
     start: Moment,
     end: Moment,
-    policy: ProrationPolicy = DEFAULT_PRORATION,
+    policy: ProrationPolicy | Conventions = DEFAULT_PRORATION,
 ) -> Proration:
     """The charge for ``[start, end)`` of a billing ``period`` whose price is ``amount``.
 
@@ -423,7 +469,7 @@ def prorate(
     >>> prorate(Money("31.00", "EUR"), january, date(2026, 1, 10), date(2026, 1, 20), thirty).amount
     Money('10.33', 'EUR')
     """
-    policy = checks.instance("policy", policy, ProrationPolicy, error=PricingError)
+    policy = _policy_of(policy)
     full = checks.money("amount", amount, error=PricingError)
     period = checks.instance("period", period, Period, error=PeriodError)
     start = _moment_for(policy, "start", start)
@@ -433,18 +479,49 @@ def prorate(
     return _slice(full, period, start, exclusive, policy, policy.rounding or DEFAULT_ROUNDING)
 
 
+def _stub_period(
+    billing: BillingCycle, found: Period, lead: bool, policy: ProrationPolicy
+) -> Period:
+    """The period a stub of ``found`` is divided by, under the policy's anchor rule.
+
+    ``lead``: the stub ends on ``found.end`` (a first charge); otherwise it
+    starts on ``found.start`` (a last charge).
+    """
+    cycle = billing.cycle
+    if policy.anchor is AnchorRule.KEEP_DAY or cycle.unit not in (CycleUnit.MONTH, CycleUnit.YEAR):
+        return found
+    if lead:  # Kill Bill: nextBillingCycleDate.minus(period)
+        return Period(cycle.add(found.end, -1), found.end)
+    return Period(found.start, cycle.add(found.start, 1))  # previousBillThroughDate.plus(period)
+
+
+def _empty(full: Money, period: Period, policy: ProrationPolicy) -> Proration:
+    """The empty slice at the end of ``period``: nothing charged."""
+    rounding = policy.rounding or DEFAULT_ROUNDING
+    return _slice(full, period, period.end, period.end, policy, rounding)
+
+
 def leading_stub(
     amount: Money,
     billing: BillingCycle,
     start: Moment,
-    policy: ProrationPolicy = DEFAULT_PRORATION,
+    policy: ProrationPolicy | Conventions = DEFAULT_PRORATION,
+    *,
+    trial_end: Moment | None = None,
 ) -> Proration:
     """The first charge of a service that starts on ``start``: up to the next anchor date.
 
     A service ordered mid-period on a plan billed on fixed anchor dates is
     charged pro rata from ``start`` to the end of the period that contains
     it, then the full price every cycle. Starting on an anchor date, the
-    stub is the whole period.
+    stub is the whole period. Under the ``from_clamped`` anchor rule a stub
+    that ends on a clamped billing date is divided by the cycle before that
+    date (Kill Bill's ``calculateProRationBeforeFirstBillingPeriod``).
+
+    ``trial_end`` is the first day (or instant) after a free trial: the
+    charge starts there when it falls inside the period, and is an empty
+    slice (zero) when the trial covers the whole period (Lago: "amount is 0
+    if trial cover the full period").
 
     >>> from datetime import date
     >>> from billkit.money import Money
@@ -454,13 +531,25 @@ def leading_stub(
     Money('106.33', 'RUB')
     >>> leading_stub(Money("110.00", "RUB"), calendar, date(2023, 5, 1)).whole
     True
+    >>> leading_stub(Money("110.00", "RUB"), calendar, date(2023, 4, 2),
+    ...              trial_end=date(2023, 5, 15)).amount                          # all trial
+    Money('0.00', 'RUB')
     """
-    policy = checks.instance("policy", policy, ProrationPolicy, error=PricingError)
+    policy = _policy_of(policy)
     full = checks.money("amount", amount, error=PricingError)
     billing = checks.instance("billing", billing, BillingCycle, error=PeriodError)
     start = _moment_for(policy, "start", start)
-    period = billing.period_containing(_local_day(start, policy))
-    return _slice(full, period, start, period.end, policy, policy.rounding or DEFAULT_ROUNDING)
+    found = billing.period_containing(_local_day(start, policy))
+    if trial_end is not None:
+        trial_end = _moment_for(policy, "trial_end", trial_end)
+        if _point(trial_end, policy) >= _point(found.end, policy):
+            return _empty(full, found, policy)
+        if _point(trial_end, policy) > _point(start, policy):
+            start = trial_end
+    period = found
+    if _point(start, policy) != _point(found.start, policy):
+        period = _stub_period(billing, found, True, policy)
+    return _slice(full, period, start, found.end, policy, policy.rounding or DEFAULT_ROUNDING)
 
 
 def _last_day(end: Moment, policy: ProrationPolicy) -> date:
@@ -474,13 +563,16 @@ def trailing_stub(
     amount: Money,
     billing: BillingCycle,
     end: Moment,
-    policy: ProrationPolicy = DEFAULT_PRORATION,
+    policy: ProrationPolicy | Conventions = DEFAULT_PRORATION,
 ) -> Proration:
     """The last charge of a service that ends mid-period: from the period start to ``end``.
 
     ``end`` is the first day not charged (or, with ``count_end_day``, the
     last day charged). Ending on an anchor date, the stub is the whole
-    period before it.
+    period before it. Under the ``from_clamped`` anchor rule a stub that
+    starts on a clamped billing date is divided by the cycle after that date
+    (Kill Bill's ``calculateProRationAfterLastBillingCycleDate``), and is
+    never charged more than that whole cycle.
 
     >>> from datetime import date
     >>> from billkit.money import Money
@@ -488,15 +580,73 @@ def trailing_stub(
     >>> billing = BillingCycle.anniversary(MONTHLY, date(2026, 1, 31))
     >>> print(trailing_stub(Money("28.00", "EUR"), billing, date(2026, 3, 14)))
     2026-02-28..2026-03-14 of 2026-02-28..2026-03-31: 28.00 x 14/31 days = 12.65 EUR
+    >>> from billkit.conventions import KILL_BILL     # 28 February + 1 month = 28 March
+    >>> print(trailing_stub(Money("28.00", "EUR"), billing, date(2026, 3, 14), KILL_BILL))
+    2026-02-28..2026-03-14 of 2026-02-28..2026-03-28: 28.00 x 14/28 days = 14.00 EUR
     """
-    policy = checks.instance("policy", policy, ProrationPolicy, error=PricingError)
+    policy = _policy_of(policy)
     full = checks.money("amount", amount, error=PricingError)
     billing = checks.instance("billing", billing, BillingCycle, error=PeriodError)
     end = _moment_for(policy, "end", end)
     exclusive = _end_of(end, "end", policy)
-    period = billing.period_containing(_last_day(exclusive, policy))
-    return _slice(
-        full, period, period.start, exclusive, policy, policy.rounding or DEFAULT_ROUNDING
+    found = billing.period_containing(_last_day(exclusive, policy))
+    period = found
+    if _point(exclusive, policy) != _point(found.end, policy):
+        period = _stub_period(billing, found, False, policy)
+    return _slice(full, period, found.start, exclusive, policy, policy.rounding or DEFAULT_ROUNDING)
+
+
+def _first_period_span(
+    full: Money,
+    billing: BillingCycle,
+    start: Moment,
+    end: Moment,
+    policy: ProrationPolicy,
+    rounding: RoundingPolicy,
+) -> Proration:
+    """The whole span as one slice over the length of the period it starts in."""
+    found = billing.period_containing(_local_day(start, policy))
+    if _point(start, policy) == _point(found.start, policy):
+        period = _stub_period(billing, found, False, policy)
+    else:
+        period = _stub_period(billing, found, True, policy)
+    d = _divisor(period, policy)
+    p0 = _point(period.start, policy)
+    if policy.day_count is DayCount.FIXED_MONTH:
+        assert not isinstance(start, datetime)
+        assert not isinstance(end, datetime)
+        s = max(_fixed_days(period.start, start, policy.month_days), 0)
+        e = max(s + _fixed_days(start, end, policy.month_days), s)
+    else:
+        s = _offset(p0, _point(start, policy))
+        e = _offset(p0, _point(end, policy))
+    whole = s == 0 and e == d and _point(end, policy) == _point(period.end, policy)
+    currency = full.currency
+    with decimal.localcontext(CONTEXT):
+        a = full.amount
+        exact = a * (e - s) / d
+        if whole:
+            amount = rounding.round_amount(a, currency)
+        elif policy.slices is SliceRounding.CUMULATIVE:
+            amount = rounding.round_amount(a * e / d, currency) - rounding.round_amount(
+                a * s / d, currency
+            )
+        else:
+            amount = rounding.round_amount(exact, currency)
+        units, of_units = Decimal(e - s), Decimal(d)
+        if policy.basis is ProrationBasis.SECOND:
+            units, of_units = units.scaleb(-6), of_units.scaleb(-6)
+    return Proration(
+        full=full,
+        period=period,
+        start=start,
+        end=end,
+        units=units,
+        of_units=of_units,
+        exact=Money(exact, currency),
+        amount=Money(amount, currency),
+        whole=whole,
+        policy=policy,
     )
 
 
@@ -505,13 +655,19 @@ def prorate_span(
     billing: BillingCycle,
     start: Moment,
     end: Moment,
-    policy: ProrationPolicy = DEFAULT_PRORATION,
+    policy: ProrationPolicy | Conventions = DEFAULT_PRORATION,
+    *,
+    trial_end: Moment | None = None,
 ) -> tuple[Proration, ...]:
     """Every charge of a service from ``start`` to ``end``, one per billing period.
 
     The first may be a leading stub and the last a trailing stub; the periods
     between are whole. The slices meet end to end: none overlaps another and
-    no day is left out.
+    no day is left out. Under the policy's ``span="first_period"`` the span
+    is one charge instead: its days over the length of the billing period it
+    starts in (Kill Bill), which may be more than one period's price.
+    ``trial_end`` starts the charges after a free trial, as for
+    :func:`leading_stub` (one empty slice when the trial covers the span).
 
     >>> from datetime import date
     >>> from billkit.money import Money
@@ -523,7 +679,7 @@ def prorate_span(
     2026-02-01..2026-03-01 of 2026-02-01..2026-03-01: 30.00 x 28/28 days = 30.00 EUR
     2026-03-01..2026-03-08 of 2026-03-01..2026-04-01: 30.00 x 7/31 days = 6.77 EUR
     """
-    policy = checks.instance("policy", policy, ProrationPolicy, error=PricingError)
+    policy = _policy_of(policy)
     full = checks.money("amount", amount, error=PricingError)
     billing = checks.instance("billing", billing, BillingCycle, error=PeriodError)
     start = _moment_for(policy, "start", start)
@@ -533,12 +689,27 @@ def prorate_span(
     if b <= a:
         raise PeriodError("end", end, f"a moment after start ({start})")
     rounding = policy.rounding or DEFAULT_ROUNDING
+    if trial_end is not None:
+        trial_end = _moment_for(policy, "trial_end", trial_end)
+        t = _point(trial_end, policy)
+        if t >= b:
+            closing = billing.period_containing(_last_day(exclusive, policy))
+            return (_slice(full, closing, exclusive, exclusive, policy, rounding),)
+        if t > a:
+            start, a = trial_end, t
+    if policy.span is SpanProration.FIRST_PERIOD:
+        return (_first_period_span(full, billing, start, exclusive, policy, rounding),)
     first, last = _local_day(start, policy), _last_day(exclusive, policy)
     out = []
     for period in billing.periods(first, last + _ONE_DAY):
-        lo: Moment = start if _point(period.start, policy) < a else period.start
-        hi: Moment = exclusive if _point(period.end, policy) > b else period.end
-        out.append(_slice(full, period, lo, hi, policy, rounding))
+        cut_start = _point(period.start, policy) < a
+        cut_end = _point(period.end, policy) > b
+        lo: Moment = start if cut_start else period.start
+        hi: Moment = exclusive if cut_end else period.end
+        divisor = period
+        if cut_start != cut_end:  # a stub on one side: the anchor rule picks its divisor
+            divisor = _stub_period(billing, period, cut_start, policy)
+        out.append(_slice(full, divisor, lo, hi, policy, rounding))
     return tuple(out)
 
 
@@ -803,7 +974,7 @@ def change_plan(
     timing: ChangeTiming | str | None = None,
     unused_credit: UnusedCredit | str = UnusedCredit.OFFSET,
     usage: Usage | None = None,
-    policy: ProrationPolicy = DEFAULT_PRORATION,
+    policy: ProrationPolicy | Conventions | None = None,
     anchor: date | None = None,
     rank: Sequence[str] | Mapping[str, int] | None = None,
     paid: Money | None = None,
@@ -817,11 +988,16 @@ def change_plan(
     lateral change takes effect at once keeping the anchor.
 
     The period is split at ``on``: days before it are the old plan's, ``on``
-    and after the new plan's, so no day is billed twice (``count_end_day``
-    does not apply). The credit is the old fixed fee for ``[on, period end)``;
-    the charge the new fixed fee from ``on`` to the new period's end, both
-    under ``policy`` (rounded by each plan's own rounding unless the policy
-    names one). ``usage`` is the usage so far on the old plan: its part of
+    and after the new plan's, so no day is billed twice. The credit is the
+    old fixed fee for ``[on, period end)``; the charge the new fixed fee from
+    ``on`` to the new period's end, both under ``policy`` (a
+    :class:`ProrationPolicy` or a :class:`~billkit.conventions.Conventions`
+    bundle; by default the old plan's ``conventions``), rounded by each
+    plan's own rounding unless the policy names one. With ``count_end_day``
+    an immediate cancellation charges ``on`` itself: ``on`` is the last day
+    served and the credit starts the day after (Lago's termination credit);
+    a change to another plan still gives ``on`` to the new plan (Lago's
+    upgrade credit starts on the day of the upgrade). ``usage`` is the usage so far on the old plan: its part of
     the old plan's bill above the fixed fee is billed with the change (the
     messaging business bills on-demand usage at once when upgrading). Usage
     allowances are not prorated. ``anchor`` is the subscription's billing
@@ -848,7 +1024,8 @@ def change_plan(
     >>> down.scheduled, down.effective_on, down.due
     (True, datetime.date(2026, 5, 1), Money('30.00', 'EUR'))
     """
-    policy = checks.instance("policy", policy, ProrationPolicy, error=PricingError)
+    checks.instance("old", old, Plan, error=PricingError)
+    policy = _policy_of(old.conventions if policy is None else policy)
     direction, reason = _direction(old, new, rank)
     period = checks.instance("period", period, Period, error=PeriodError)
     if not old.cycle.is_whole_period(period):
@@ -889,7 +1066,12 @@ def change_plan(
     else:
         effective = on
         fee = fixed_fee(old, period) if paid is None else paid
-        credit = _slice(fee, period, on, period.end, policy, policy.rounding or old.rounding)
+        unused_from = on
+        if new is None and policy.count_end_day:  # `on` is the last day served
+            unused_from = _end_of(on, "on", policy)
+        credit = _slice(
+            fee, period, unused_from, period.end, policy, policy.rounding or old.rounding
+        )
         if new is not None:
             if timing is ChangeTiming.IMMEDIATELY:
                 new_period = new.cycle.period(day, 0)

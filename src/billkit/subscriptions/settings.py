@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 import attrs
 
 from billkit import _checks as checks
+from billkit.conventions import Conventions
 from billkit.errors import PeriodError, SubscriptionError, ValidationError
 from billkit.pricing import (
     DEFAULT_PRORATION,
@@ -149,6 +150,13 @@ def _access_map(value: object) -> Mapping[SubscriptionState, Access]:
     return checks.FrozenMap(merged)
 
 
+def _proration(value: ProrationPolicy | Conventions) -> ProrationPolicy:
+    """A proration policy, or the one a conventions bundle describes (``LAGO``...)."""
+    if isinstance(value, Conventions):
+        return ProrationPolicy.of(value)
+    return checks.instance("proration", value, ProrationPolicy, error=SubscriptionError)
+
+
 def _by_day(_: object, field: attrs.Attribute[ProrationPolicy], value: ProrationPolicy) -> None:
     if value.basis.value != "day":
         raise SubscriptionError(
@@ -189,13 +197,18 @@ class LifecycleSettings:
       only, CANCELLED keeps nothing, the other states everything);
     * ``unused_credit``, ``proration``, ``rank``: passed to
       :func:`~billkit.pricing.change_plan` (what happens to the unused part
-      of the old plan, how days are counted, which plan ranks above which).
+      of the old plan, how days are counted, which plan ranks above which);
+      ``proration`` may be given as a by-day
+      :class:`~billkit.conventions.Conventions` preset, such as ``LAGO``.
 
     >>> s = LifecycleSettings()
     >>> s.dunning.grace_days, s.dunning.deletion_days, sorted(s.billing_roles), sorted(s.cancel_roles)
     (5, 90, ['billing_admin', 'org_admin'], ['billing_admin', 'org_admin'])
     >>> s.access_for(SubscriptionState.FROZEN).kept()
     ('inbound',)
+    >>> from billkit.conventions import LAGO
+    >>> LifecycleSettings(proration=LAGO).proration.count_end_day
+    True
     """
 
     _error_class: ClassVar[type[ValidationError]] = SubscriptionError
@@ -219,7 +232,7 @@ class LifecycleSettings:
     )
     unused_credit: UnusedCredit = attrs.field(default=UnusedCredit.OFFSET, converter=checks.MEMBER)
     proration: ProrationPolicy = attrs.field(
-        default=DEFAULT_PRORATION, converter=checks.INSTANCE, validator=_by_day
+        default=DEFAULT_PRORATION, converter=_proration, validator=_by_day
     )
     rank: tuple[str, ...] | None = attrs.field(default=None, converter=_rank)
     _access_key: tuple[tuple[str, Access], ...] = attrs.field(init=False, repr=False)
