@@ -242,9 +242,9 @@ _FIRST_TAGS: Final = {
     "billkit.conventions.ProrationDivisor": "billkit.pricing.ProrationDivisor",
     "billkit.conventions.SliceRounding": "billkit.pricing.SliceRounding",
 }
-for _new, _first in _FIRST_TAGS.items():
-    _TAGS[_CLASSES[_new]] = _first
-    _CLASSES[_first] = _CLASSES[_new]
+for _moved_to, _first_tag in _FIRST_TAGS.items():
+    _TAGS[_CLASSES[_moved_to]] = _first_tag
+    _CLASSES[_first_tag] = _CLASSES[_moved_to]
 
 
 def _shell_room(name: str) -> str | None:
