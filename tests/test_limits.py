@@ -8,12 +8,16 @@ lies between 0001-01-02 and 9999-12-30 UTC.
 
 from __future__ import annotations
 
+import decimal
+import io
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
+import pypdf
 import pytest
 
+from billkit._demo_documents import demo_documents
 from billkit.cli import main
 from billkit.credit import Entry, balance_of
 from billkit.credit.commission import Commission, gross_up
@@ -28,7 +32,9 @@ from billkit.errors import (
     PeriodError,
     UsageError,
 )
-from billkit.invoicing import Item
+from billkit.invoicing import DocumentTerms, Item, build_invoice
+from billkit.invoicing.render import RenderDocument, render_html, render_pdf
+from billkit.invoicing.render.model import TaxRow, TotalRow
 from billkit.money import (
     LIMIT,
     Money,
@@ -41,7 +47,7 @@ from billkit.money import (
     tax_from_net,
     to_decimal,
 )
-from billkit.parties import validate_identifier
+from billkit.parties import Party, validate_identifier
 from billkit.parties.identifiers import validate_settlement_account
 from billkit.periods import MONTHLY, BillingCycle, Cycle, Period
 from billkit.pricing import Charge, PerUnit, Plan, load_catalog, loads_catalog, quote
@@ -402,3 +408,90 @@ def test_to_decimal_refuses_huge_text_without_parsing_it() -> None:
     with pytest.raises(MoneyError):
         to_decimal(Decimal("1E+999999999"))
     assert in_range(Decimal("-999999999999999999.999999999999"))
+
+
+# ------------------------------------------------------------------ finding 2
+# Rendering formatted amounts in the caller's decimal context.
+
+IT_SELLER = Party(
+    kind="legal_entity", country="IT", name="Conversa S.r.l.", identifiers={"it.iva": "02987650153"}
+)
+IT_BUYER = Party(
+    kind="legal_entity", country="IT", name="Agenzia Srl", identifiers={"it.iva": "02987650153"}
+)
+
+
+def _pdf_text(data: bytes) -> list[str]:
+    return [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages]
+
+
+def test_an_invoice_renders_exactly_under_a_5_digit_caller_context() -> None:
+    """Finding 2: under prec=5 a valid invoice (net 10 614.75, tax 2 335.25,
+    gross 12 950.00) printed 10 615,00 / 2 335,20 / 12 950,00.
+
+    12 950.00 including 22 % VAT: net = 12 950 / 1.22 = 10 614.754... -> 10 614.75,
+    tax = 12 950.00 - 10 614.75 = 2 335.25."""
+    terms = DocumentTerms(
+        seller=IT_SELLER, buyer=IT_BUYER, locale="en", rules=None, prices_include_tax=True
+    )
+    item = Item(description="Servizio", unit_price=eur("12950.00"))
+    with decimal.localcontext() as ctx:
+        ctx.prec = 5
+        invoice = build_invoice([item], terms, issue_date=date(2026, 3, 2))
+        html = render_html(invoice)
+        text = "\n".join(_pdf_text(render_pdf(invoice)))
+    for shown in ("10,614.75", "2,335.25", "12,950.00"):
+        assert shown in html
+        assert shown in text
+    for wrong in ("10,615.00", "2,335.20"):
+        assert wrong not in html
+        assert wrong not in text
+
+
+def _one_total(amount: Money) -> RenderDocument:
+    return RenderDocument(
+        kind="invoice",
+        number="1",
+        issue_date=date(2026, 3, 5),
+        locale="en",
+        currency="EUR",
+        totals=[TotalRow(label="total_due", amount=amount, strong=True)],
+    )
+
+
+def test_a_30_digit_amount_prints_every_digit() -> None:
+    """Finding 2: a 30-digit amount (the largest docs/limits.md allows: 18
+    whole digits, 12 decimals) printed rounded to 28 digits (...345,679.00)."""
+    amount = eur("123456789012345678.901234567891")
+    expected = "€123,456,789,012,345,678.901234567891"
+    assert expected in render_html(_one_total(amount))
+    with decimal.localcontext() as ctx:
+        ctx.prec = 5
+        assert expected in render_html(_one_total(amount))
+        assert "123,456,789,012,345,678.901234567891" in "".join(
+            _pdf_text(render_pdf(_one_total(amount)))
+        ).replace("\n", "")
+
+
+def test_a_tax_row_that_does_not_add_up_is_refused_whatever_the_context() -> None:
+    """Finding 2: a render-level tax row with 29-digit amounts that does not
+    add up was accepted: 10**16 + 10**-12 needs 29 digits, so in the default
+    28-digit context net + tax rounded to 10**16 = gross."""
+    net = eur("10000000000000000.000000000001")
+    with pytest.raises(InvoicingError, match="net \\+ tax") as caught:
+        TaxRow(rate=None, net=net, tax=eur("0"), gross=eur("10000000000000000"))
+    assert caught.value.field == "tax.gross"
+    row = TaxRow(rate=None, net=net, tax=eur("0"), gross=net)
+    assert row.gross == net
+
+
+def test_the_demo_documents_build_and_render_under_a_5_digit_context() -> None:
+    """Finding 2: demo_documents() failed under prec=5 (the built-in sum() of
+    Decimals rounded the reconciliation totals to 5120.9 RUB)."""
+    with decimal.localcontext() as ctx:
+        ctx.prec = 5
+        docs = demo_documents()
+        html = render_html(docs["3-hosting-reconciliation-ru"])
+    # the same documents and the same page as in the default context
+    assert docs["3-hosting-reconciliation-ru"] == demo_documents()["3-hosting-reconciliation-ru"]
+    assert html == render_html(demo_documents()["3-hosting-reconciliation-ru"])

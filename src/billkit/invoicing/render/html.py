@@ -33,6 +33,7 @@ from billkit.invoicing.render.fmt import Formatter
 from billkit.invoicing.render.model import Field, RenderDocument
 from billkit.invoicing.render.options import DEFAULT_OPTIONS, RenderOptions
 from billkit.invoicing.render.text import printable
+from billkit.money import local_context
 
 __all__ = ["render_html"]
 
@@ -266,6 +267,13 @@ def render_html(
     Both carry their own CSS; the same document and options always give the
     same text.
     """
+    # every number is formatted in billkit's own decimal context, whatever
+    # the caller's thread has set (docs/limits.md)
+    with local_context():
+        return _render_html(document, options, fragment)
+
+
+def _render_html(document: object, options: RenderOptions | None, fragment: bool) -> str:
     from billkit.invoicing.render.adapters import to_render_document
 
     doc = to_render_document(document)

@@ -46,6 +46,7 @@ from moneyed import Money
 
 from billkit import _checks as checks
 from billkit.errors import InvoicingError, ValidationError
+from billkit.money import CONTEXT
 from billkit.periods import Period
 
 __all__ = [
@@ -297,8 +298,9 @@ class TaxRow:
         code = self.net.currency.code
         checks.same_currency("tax.tax", self.tax, code, error=InvoicingError)
         checks.same_currency("tax.gross", self.gross, code, error=InvoicingError)
-        if self.net.amount + self.tax.amount != self.gross.amount:
-            expected = self.net.amount + self.tax.amount
+        # billkit's context, not the caller's: 29-digit amounts add up exactly
+        expected = CONTEXT.add(self.net.amount, self.tax.amount)
+        if expected != self.gross.amount:
             raise InvoicingError(
                 "tax.gross", self.gross, f"net + tax = {expected} {self.gross.currency.code}"
             )

@@ -52,6 +52,7 @@ from billkit.invoicing.render.model import Column, Field, LineTable, RenderDocum
 from billkit.invoicing.render.options import DEFAULT_OPTIONS, RenderOptions
 from billkit.invoicing.render.shaping import has_rtl, shape, visual, wrap
 from billkit.invoicing.render.text import REPLACEMENT, printable
+from billkit.money import local_context
 
 __all__ = ["render_pdf", "write_pdf"]
 
@@ -958,14 +959,29 @@ def render_pdf(document: object, options: RenderOptions | None = None) -> bytes:
 
     The same document and options always give the same bytes.
     """
-    from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
-
     from billkit.invoicing.render.adapters import to_render_document
 
-    doc = to_render_document(document)
-    options = DEFAULT_OPTIONS if options is None else options
-    if not isinstance(options, RenderOptions):
-        raise InvoicingError("options", options, "a RenderOptions or None")
+    # every number is formatted (and every carried sum added) in billkit's own
+    # decimal context, whatever the caller's thread has set (docs/limits.md)
+    with local_context():
+        doc = to_render_document(document)
+        options = DEFAULT_OPTIONS if options is None else options
+        if not isinstance(options, RenderOptions):
+            raise InvoicingError("options", options, "a RenderOptions or None")
+        data, missing = _render_pdf(doc, options)
+    if missing:
+        chars = ", ".join(f"U+{ord(c):04X}" for c in sorted(missing))
+        warnings.warn(
+            f"font {options.fonts!r} has no glyph for {chars}: printed as U+FFFD",
+            MissingGlyphWarning,
+            stacklevel=2,
+        )
+    return data
+
+
+def _render_pdf(doc: RenderDocument, options: RenderOptions) -> tuple[bytes, set[str]]:
+    from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
+
     buffer = io.BytesIO()
     canvas = Canvas(
         buffer,
@@ -976,13 +992,6 @@ def render_pdf(document: object, options: RenderOptions | None = None) -> bytes:
     )
     layout = _Layout(doc, options, canvas)
     layout.run()
-    if layout.missing:
-        chars = ", ".join(f"U+{ord(c):04X}" for c in sorted(layout.missing))
-        warnings.warn(
-            f"font {options.fonts!r} has no glyph for {chars}: printed as U+FFFD",
-            MissingGlyphWarning,
-            stacklevel=2,
-        )
     parties = doc.parties
     canvas.setTitle(layout.footer_text)
     canvas.setAuthor(parties[0].name if parties else "")
@@ -995,7 +1004,7 @@ def render_pdf(document: object, options: RenderOptions | None = None) -> bytes:
         canvas.addLiteral("\n".join(ops))
         canvas.showPage()
     canvas.save()
-    return buffer.getvalue()
+    return buffer.getvalue(), set(layout.missing)
 
 
 def write_pdf(
