@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import decimal
 import io
+import re
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -34,7 +36,17 @@ from billkit.errors import (
 )
 from billkit.invoicing import DocumentTerms, Item, build_invoice
 from billkit.invoicing.render import RenderDocument, render_html, render_pdf
-from billkit.invoicing.render.model import TaxRow, TotalRow
+from billkit.invoicing.render import pdf as pdf_module
+from billkit.invoicing.render.model import (
+    Column,
+    Field,
+    LineTable,
+    PartyBlock,
+    TaxRow,
+    TotalRow,
+)
+from billkit.invoicing.render.pdf import FOOTER_Y, MARGIN_BOTTOM
+from billkit.invoicing.render.shaping import wrap
 from billkit.money import (
     LIMIT,
     Money,
@@ -495,3 +507,112 @@ def test_the_demo_documents_build_and_render_under_a_5_digit_context() -> None:
     # the same documents and the same page as in the default context
     assert docs["3-hosting-reconciliation-ru"] == demo_documents()["3-hosting-reconciliation-ru"]
     assert html == render_html(demo_documents()["3-hosting-reconciliation-ru"])
+
+
+# ------------------------------------------------------------------ finding 5
+# Text taller than a page was drawn below it (y < 0).
+
+_TD = re.compile(r"BT (-?[\d.]+) (-?[\d.]+) Td")
+_RULE = re.compile(r"(-?[\d.]+) (-?[\d.]+) m (-?[\d.]+) (-?[\d.]+) l S")
+_RECT = re.compile(r"(-?[\d.]+) (-?[\d.]+) (-?[\d.]+) (-?[\d.]+) re f")
+TALL = "\n".join(f"Tall line {i}" for i in range(200))
+
+
+def _tall_document(where: str) -> RenderDocument:
+    """A document with 200 lines of text in one field: 200 x 8.5 pt x 1.35 =
+    2 295 pt, nearly three A4 pages (841.9 pt) of text."""
+    one = eur("1.00")
+    return RenderDocument(
+        kind="invoice",
+        number="1",
+        issue_date=date(2026, 3, 5),
+        locale="en",
+        currency="EUR",
+        title=TALL if where == "title" else None,
+        fields=[Field(label="contract", value=TALL if where == "field" else "C-1")],
+        parties=[
+            PartyBlock(role="seller", name=TALL if where == "party" else "Seller"),
+            PartyBlock(role="buyer", name="Buyer", lines=[TALL] if where == "lines" else []),
+        ],
+        table=LineTable(
+            columns=[Column(label="description"), Column(label="amount", kind="money", carry=True)],
+            rows=[["Short", one], [TALL if where == "cell" else "Cell", one], ["Last", one]],
+        ),
+        totals=[TotalRow(label="total_due", amount=eur("3.00"), strong=True)],
+        summary=[TALL] if where == "summary" else [],
+        payment=[Field(label="iban", value=TALL if where == "payment" else "IT60X")],
+        notes=[TALL] if where == "notes" else [],
+    )
+
+
+@pytest.mark.parametrize(
+    "where", ["party", "lines", "title", "field", "cell", "summary", "payment", "notes"]
+)
+def test_text_taller_than_a_page_flows_onto_further_pages(where: str) -> None:
+    """Finding 5: a 200-line party name put 136 lines below the page (y < 0).
+    Every line now prints, on further pages, and nothing is drawn below the
+    bottom margin (54 pt) but the footer (its rule at 40 pt, its text at 30 pt)."""
+    reader = pypdf.PdfReader(io.BytesIO(render_pdf(_tall_document(where))))
+    assert len(reader.pages) >= 3  # 2 295 pt of text cannot fit on two pages
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    lines = set(text.split("\n"))
+    missing = [i for i in range(200) if f"Tall line {i}" not in text]
+    assert missing == []
+    assert "Last" in lines or any(line.startswith("Last") for line in lines)
+    for page in reader.pages:
+        content = page.get_contents().get_data().decode("latin-1")  # type: ignore[union-attr]
+        texts = [float(y) for _, y in _TD.findall(content)]
+        assert texts
+        assert all(y >= MARGIN_BOTTOM or y == FOOTER_Y for y in texts), sorted(texts)[:3]
+        rules = [float(y) for _, y, _, _ in _RULE.findall(content)]
+        assert all(y >= MARGIN_BOTTOM or y == FOOTER_Y + 10 for y in rules)
+        assert all(float(y) >= MARGIN_BOTTOM for _, y, _, _ in _RECT.findall(content))
+
+
+# ------------------------------------------------------------------ finding 15
+# A 20 000-character title with 1 000 rows took 7.5 s to render, 0.1 s with a
+# short one: every further page re-wrapped the whole title, and its wrapped
+# "continued" heading left room for one row per page (1 002 pages).
+
+
+def _long_table(title: str) -> RenderDocument:
+    return RenderDocument(
+        kind="invoice",
+        number="1",
+        issue_date=date(2026, 3, 5),
+        locale="en",
+        currency="EUR",
+        title=title,
+        table=LineTable(
+            columns=[Column(label="description"), Column(label="amount", kind="money", carry=True)],
+            rows=[[f"row {i}", eur("1.00")] for i in range(1000)],
+        ),
+        totals=[TotalRow(label="total_due", amount=eur("1000.00"), strong=True)],
+    )
+
+
+def test_a_long_title_is_wrapped_once_and_costs_no_extra_pages_per_row(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Finding 15: the title is wrapped once for page 1; the heading of every
+    further page is built once, at most 3 lines, from at most two lines' worth
+    of the title. So the table takes as many pages as with a short title, plus
+    the pages the whole title itself fills on page 1."""
+    title = ("Lorem ipsum dolor sit amet " * 800)[:20000]
+    calls: list[int] = []
+
+    def counting_wrap(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
+        calls.append(len(text))
+        return wrap(text, width, measure)
+
+    monkeypatch.setattr(pdf_module, "wrap", counting_wrap)
+    long_pages = len(pypdf.PdfReader(io.BytesIO(render_pdf(_long_table(title)))).pages)
+    long_calls = [n for n in calls if n >= 1000]
+    calls.clear()
+    short_pages = len(pypdf.PdfReader(io.BytesIO(render_pdf(_long_table("Invoice")))).pages)
+    assert len(long_calls) == 1  # the heading of page 1; no page wraps the title again
+    # No glyph is wider than 1 em, so the title fills at most 20 000 x 15 pt /
+    # 511 pt = 588 lines of 18 pt = 10 584 pt, 15 pages of 746 pt; the 3-line
+    # heading of further pages (20 pt more than one line) costs under 1 page
+    # per 30, so at most 1 more over the short title's pages.
+    assert short_pages < long_pages <= short_pages + 15 + 1 + 1
