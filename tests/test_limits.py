@@ -8,9 +8,11 @@ lies between 0001-01-02 and 9999-12-30 UTC.
 
 from __future__ import annotations
 
+import base64
 import decimal
 import io
 import re
+import zlib
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -18,6 +20,7 @@ from pathlib import Path
 
 import pypdf
 import pytest
+from PIL import Image
 
 from billkit._demo_documents import demo_documents
 from billkit.cli import main
@@ -35,7 +38,7 @@ from billkit.errors import (
     UsageError,
 )
 from billkit.invoicing import DocumentTerms, Item, build_invoice
-from billkit.invoicing.render import RenderDocument, render_html, render_pdf
+from billkit.invoicing.render import RenderDocument, RenderOptions, render_html, render_pdf
 from billkit.invoicing.render import pdf as pdf_module
 from billkit.invoicing.render.model import (
     Column,
@@ -616,3 +619,145 @@ def test_a_long_title_is_wrapped_once_and_costs_no_extra_pages_per_row(
     # heading of further pages (20 pt more than one line) costs under 1 page
     # per 30, so at most 1 more over the short title's pages.
     assert short_pages < long_pages <= short_pages + 15 + 1 + 1
+
+
+# ------------------------------------------------------------------ finding 10
+# Rendering failed inside babel, the codec, python-bidi or Pillow.
+
+
+@pytest.mark.parametrize("locale", ["en_XX", "fa_", "it_XX", "en_RU"])
+def test_a_locale_cldr_does_not_know_is_refused_when_the_document_is_built(locale: str) -> None:
+    """Finding 10: 'en_XX' and 'fa_' were accepted by RenderDocument and by
+    DocumentTerms, then failed inside babel at render time (CLDR has no
+    locale for a language in a country it does not list: en_RU neither)."""
+    with pytest.raises(InvoicingError, match="CLDR") as caught:
+        RenderDocument(
+            kind="invoice", number="1", issue_date=date(2026, 3, 5), locale=locale, currency="EUR"
+        )
+    assert caught.value.field == "locale"
+    if "_" in locale and locale[-1] != "_":  # 'fa_' is not even a locale code
+        with pytest.raises(InvoicingError, match="CLDR"):
+            DocumentTerms(seller=IT_SELLER, buyer=IT_BUYER, locale=locale, rules=None)
+
+
+SURROGATE = "ACME \ud800 Ltd"
+
+
+@pytest.mark.parametrize(
+    ("make", "field"),
+    [
+        (lambda: PartyBlock(role="seller", name=SURROGATE), "party.name"),
+        (lambda: PartyBlock(role="seller", name="A", lines=[SURROGATE]), "party.lines[0]"),
+        (lambda: Field(label="contract", value=SURROGATE), "field.value"),
+        (
+            lambda: LineTable(columns=[Column(label="description")], rows=[[SURROGATE]]),
+            "table.rows[0][0]",
+        ),
+        (lambda: RenderDocument(**_document_kwargs(title=SURROGATE)), "title"),
+        (lambda: RenderDocument(**_document_kwargs(notes=[SURROGATE])), "notes[0]"),
+        (lambda: Item(description=SURROGATE, unit_price=eur("1.00")), "description"),
+        (lambda: Party(kind="legal_entity", country="IT", name=SURROGATE), "name"),
+    ],
+)
+def test_a_lone_surrogate_is_refused_when_text_comes_in(
+    make: Callable[[], object], field: str
+) -> None:
+    """Finding 10: a lone surrogate raised UnicodeEncodeError when the PDF's
+    metadata was written. It is no character (it cannot be written as UTF-8),
+    so any text holding one is refused where it comes in, naming the field."""
+    with pytest.raises(BillkitError, match="surrogate") as caught:
+        make()
+    assert caught.value.field == field  # type: ignore[attr-defined]
+
+
+def _document_kwargs(**changes: object) -> dict[str, object]:
+    base: dict[str, object] = {
+        "kind": "invoice",
+        "number": "1",
+        "issue_date": date(2026, 3, 5),
+        "locale": "en",
+        "currency": "EUR",
+    }
+    return base | changes
+
+
+def test_an_unassigned_code_point_in_a_persian_document_prints_as_a_replacement() -> None:
+    """Finding 10: U+0378 (unassigned) in a Persian document raised python-bidi's
+    AssertionError (it has no bidi class). Like a noncharacter, it prints as
+    U+FFFD, visibly, in both renderers."""
+    doc = RenderDocument(
+        kind="invoice",
+        number="1",
+        issue_date=date(2026, 3, 5),
+        locale="fa_IR",
+        currency="IRR",
+        table=LineTable(columns=[Column(label="description")], rows=[["سلام \u0378 x"]]),
+    )
+    data = render_pdf(doc)
+    assert "\u0378" not in "".join(_pdf_text(data))
+    html = render_html(doc)
+    assert "\u0378" not in html
+    assert "سلام \ufffd x" in html
+
+
+def _png(width: int, height: int, mode: str = "L") -> bytes:
+    out = io.BytesIO()
+    Image.new(mode, (width, height), 255 if mode == "L" else (31, 58, 95)).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_a_logo_with_a_valid_header_and_a_garbage_body_is_an_invoicing_error() -> None:
+    """Finding 10: a PNG signature and IHDR followed by garbage raised PIL's
+    UnidentifiedImageError at render time; a JPEG start with garbage too."""
+    real = _png(40, 20)
+    header = real[:33]  # 8-byte signature + IHDR chunk (4 length, 4 type, 13 data, 4 CRC)
+    garbage = bytes(range(256)) * 4
+    broken_body = real[:41] + bytes(len(real) - 41 - 12) + real[-12:]  # IDAT data zeroed
+    for logo in (header + garbage, broken_body, b"\xff\xd8\xff\xe0" + garbage):
+        with pytest.raises(InvoicingError) as caught:
+            RenderOptions(logo=logo)
+        assert caught.value.field == "options.logo"
+    assert RenderOptions(logo=real).logo == real
+
+
+# ------------------------------------------------------------------ finding 14
+# A 140 KB blank PNG logo took rendering to 466 MB; a 388 KB one raised PIL's
+# DecompressionBombError.
+
+
+def test_a_logo_beyond_the_pixel_limit_is_refused_from_its_header() -> None:
+    """Finding 14: 10 800 x 10 800 blank grey pixels compress to ~135 KB and
+    decode to 116 MB; docs/limits.md allows 12 000 000 pixels (4 000 x 3 000).
+    The header is read, nothing decoded: PIL's own DecompressionBomb checks
+    (89 million pixels) never come into play."""
+    bomb = bytearray(_png(4, 4))
+    # the IHDR's width and height (bytes 16-24) say 20 000 x 20 000, its CRC mended
+    bomb[16:24] = (20000).to_bytes(4, "big") * 2
+    bomb[29:33] = zlib.crc32(bytes(bomb[12:29])).to_bytes(4, "big")
+    with pytest.raises(InvoicingError, match="at most 12000000 pixels, not 20000 x 20000"):
+        RenderOptions(logo=bytes(bomb))
+    with pytest.raises(InvoicingError, match="at most 12000000 pixels, not 4001 x 3000"):
+        RenderOptions(logo=_png(4001, 3000))
+    too_big = _png(8, 8) + bytes(2 * 1024 * 1024)  # 2 MiB + 1 byte and more
+    with pytest.raises(InvoicingError, match="at most 2097152 bytes"):
+        RenderOptions(logo=too_big)
+
+
+def test_a_large_logo_is_embedded_downscaled_to_600_by_224_pixels() -> None:
+    """Finding 14: the logo is drawn in a 150 x 56 pt box, so four pixels a
+    point (600 x 224) is all it needs; a 3 000 x 1 000 logo (3:1) embeds at
+    600 x 200 (3 000 / 5, 1 000 / 5), in the PDF and the HTML."""
+    logo = _png(3000, 1000, "RGB")
+    options = RenderOptions(logo=logo)
+    reader = pypdf.PdfReader(io.BytesIO(render_pdf(_one_total(eur("1.00")), options)))
+    [image] = reader.pages[0].images
+    assert image.image is not None
+    assert image.image.size == (600, 200)
+    html = render_html(_one_total(eur("1.00")), options)
+    [src] = re.findall(r'src="data:image/png;base64,([^"]+)"', html)
+    with Image.open(io.BytesIO(base64.b64decode(src))) as embedded:
+        assert embedded.size == (600, 200)
+    small = _png(300, 100, "RGB")  # fits: embedded as given
+    assert base64.b64encode(small).decode() in render_html(
+        _one_total(eur("1.00")), RenderOptions(logo=small)
+    )

@@ -31,7 +31,7 @@ from typing import Any
 from billkit.errors import InvoicingError
 from billkit.invoicing.render.fmt import Formatter
 from billkit.invoicing.render.model import Field, RenderDocument
-from billkit.invoicing.render.options import DEFAULT_OPTIONS, RenderOptions
+from billkit.invoicing.render.options import DEFAULT_OPTIONS, RenderOptions, logo_image
 from billkit.invoicing.render.text import printable
 from billkit.money import local_context
 
@@ -143,8 +143,8 @@ class _Writer:
         self.fields(fields, long=True)
         w("</div>")
         if self.options.logo is not None:
-            kind = "png" if self.options.logo.startswith(b"\x89PNG") else "jpeg"
-            data = base64.b64encode(self.options.logo).decode("ascii")
+            embedded, kind = logo_image(self.options.logo)  # downscaled to LOGO_BOX
+            data = base64.b64encode(embedded).decode("ascii")
             w(f'<img class="bk-logo" alt="" src="data:image/{kind};base64,{data}">')
         w("</div>")
         if doc.parties:

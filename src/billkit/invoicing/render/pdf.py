@@ -55,7 +55,7 @@ from billkit.errors import InvoicingError, MissingGlyphWarning
 from billkit.invoicing.render.fmt import Formatter
 from billkit.invoicing.render.fonts import family_fonts
 from billkit.invoicing.render.model import Column, Field, LineTable, RenderDocument, Value
-from billkit.invoicing.render.options import DEFAULT_OPTIONS, RenderOptions
+from billkit.invoicing.render.options import DEFAULT_OPTIONS, RenderOptions, logo_image
 from billkit.invoicing.render.shaping import has_rtl, shape, visual, wrap
 from billkit.invoicing.render.text import REPLACEMENT, printable
 from billkit.money import local_context
@@ -421,7 +421,8 @@ class _Layout:
     def _logo(self, data: bytes) -> float:
         from reportlab.lib.utils import ImageReader  # type: ignore[import-untyped]
 
-        image = ImageReader(io.BytesIO(data))
+        embedded, _ = logo_image(data)  # at most LOGO_BOX pixels, decoded once
+        image = ImageReader(io.BytesIO(embedded))
         iw, ih = image.getSize()
         scale = min(150.0 / iw, 56.0 / ih)
         w, h = iw * scale, ih * scale
@@ -1077,9 +1078,9 @@ def _render_pdf(doc: RenderDocument, options: RenderOptions) -> tuple[bytes, set
     layout = _Layout(doc, options, canvas)
     layout.run()
     parties = doc.parties
-    canvas.setTitle(layout.footer_text)
-    canvas.setAuthor(parties[0].name if parties else "")
-    canvas.setSubject(layout.title)
+    canvas.setTitle(printable(layout.footer_text))
+    canvas.setAuthor(printable(parties[0].name) if parties else "")
+    canvas.setSubject(printable(layout.title))
     canvas.setCreator("billkit")
     canvas.setProducer("billkit (ReportLab)")
     for index, ops in enumerate(layout.pages):
