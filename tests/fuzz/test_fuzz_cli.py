@@ -21,7 +21,7 @@ pytestmark = pytest.mark.fuzz
 CATALOG = Path(__file__).parents[2] / "src" / "billkit" / "data" / "demo_catalog.toml"
 
 
-@examples(quick=40, deep=2_000)
+@examples(quick=40, deep=1_000)
 @given(argv=cli_arguments())
 def test_the_cli_never_shows_a_traceback(argv: list[str]) -> None:
     """Whatever the arguments: exit status 0, 1 or 2 and at most one line of
