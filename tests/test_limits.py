@@ -8,12 +8,21 @@ lies between 0001-01-02 and 9999-12-30 UTC.
 
 from __future__ import annotations
 
+import base64
+import decimal
+import io
+import re
+import zlib
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
+import pypdf
 import pytest
+from PIL import Image
 
+from billkit._demo_documents import demo_documents
 from billkit.cli import main
 from billkit.credit import Entry, balance_of
 from billkit.credit.commission import Commission, gross_up
@@ -28,7 +37,19 @@ from billkit.errors import (
     PeriodError,
     UsageError,
 )
-from billkit.invoicing import Item
+from billkit.invoicing import DocumentTerms, Item, build_invoice
+from billkit.invoicing.render import RenderDocument, RenderOptions, render_html, render_pdf
+from billkit.invoicing.render import pdf as pdf_module
+from billkit.invoicing.render.model import (
+    Column,
+    Field,
+    LineTable,
+    PartyBlock,
+    TaxRow,
+    TotalRow,
+)
+from billkit.invoicing.render.pdf import FOOTER_Y, MARGIN_BOTTOM
+from billkit.invoicing.render.shaping import wrap
 from billkit.money import (
     LIMIT,
     Money,
@@ -41,7 +62,7 @@ from billkit.money import (
     tax_from_net,
     to_decimal,
 )
-from billkit.parties import validate_identifier
+from billkit.parties import Party, validate_identifier
 from billkit.parties.identifiers import validate_settlement_account
 from billkit.periods import MONTHLY, BillingCycle, Cycle, Period
 from billkit.pricing import Charge, PerUnit, Plan, load_catalog, loads_catalog, quote
@@ -402,3 +423,341 @@ def test_to_decimal_refuses_huge_text_without_parsing_it() -> None:
     with pytest.raises(MoneyError):
         to_decimal(Decimal("1E+999999999"))
     assert in_range(Decimal("-999999999999999999.999999999999"))
+
+
+# ------------------------------------------------------------------ finding 2
+# Rendering formatted amounts in the caller's decimal context.
+
+IT_SELLER = Party(
+    kind="legal_entity", country="IT", name="Conversa S.r.l.", identifiers={"it.iva": "02987650153"}
+)
+IT_BUYER = Party(
+    kind="legal_entity", country="IT", name="Agenzia Srl", identifiers={"it.iva": "02987650153"}
+)
+
+
+def _pdf_text(data: bytes) -> list[str]:
+    return [page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages]
+
+
+def test_an_invoice_renders_exactly_under_a_5_digit_caller_context() -> None:
+    """Finding 2: under prec=5 a valid invoice (net 10 614.75, tax 2 335.25,
+    gross 12 950.00) printed 10 615,00 / 2 335,20 / 12 950,00.
+
+    12 950.00 including 22 % VAT: net = 12 950 / 1.22 = 10 614.754... -> 10 614.75,
+    tax = 12 950.00 - 10 614.75 = 2 335.25."""
+    terms = DocumentTerms(
+        seller=IT_SELLER, buyer=IT_BUYER, locale="en", rules=None, prices_include_tax=True
+    )
+    item = Item(description="Servizio", unit_price=eur("12950.00"))
+    with decimal.localcontext() as ctx:
+        ctx.prec = 5
+        invoice = build_invoice([item], terms, issue_date=date(2026, 3, 2))
+        html = render_html(invoice)
+        text = "\n".join(_pdf_text(render_pdf(invoice)))
+    for shown in ("10,614.75", "2,335.25", "12,950.00"):
+        assert shown in html
+        assert shown in text
+    for wrong in ("10,615.00", "2,335.20"):
+        assert wrong not in html
+        assert wrong not in text
+
+
+def _one_total(amount: Money) -> RenderDocument:
+    return RenderDocument(
+        kind="invoice",
+        number="1",
+        issue_date=date(2026, 3, 5),
+        locale="en",
+        currency="EUR",
+        totals=[TotalRow(label="total_due", amount=amount, strong=True)],
+    )
+
+
+def test_a_30_digit_amount_prints_every_digit() -> None:
+    """Finding 2: a 30-digit amount (the largest docs/limits.md allows: 18
+    whole digits, 12 decimals) printed rounded to 28 digits (...345,679.00)."""
+    amount = eur("123456789012345678.901234567891")
+    expected = "€123,456,789,012,345,678.901234567891"
+    assert expected in render_html(_one_total(amount))
+    with decimal.localcontext() as ctx:
+        ctx.prec = 5
+        assert expected in render_html(_one_total(amount))
+        assert "123,456,789,012,345,678.901234567891" in "".join(
+            _pdf_text(render_pdf(_one_total(amount)))
+        ).replace("\n", "")
+
+
+def test_a_tax_row_that_does_not_add_up_is_refused_whatever_the_context() -> None:
+    """Finding 2: a render-level tax row with 29-digit amounts that does not
+    add up was accepted: 10**16 + 10**-12 needs 29 digits, so in the default
+    28-digit context net + tax rounded to 10**16 = gross."""
+    net = eur("10000000000000000.000000000001")
+    with pytest.raises(InvoicingError, match="net \\+ tax") as caught:
+        TaxRow(rate=None, net=net, tax=eur("0"), gross=eur("10000000000000000"))
+    assert caught.value.field == "tax.gross"
+    row = TaxRow(rate=None, net=net, tax=eur("0"), gross=net)
+    assert row.gross == net
+
+
+def test_the_demo_documents_build_and_render_under_a_5_digit_context() -> None:
+    """Finding 2: demo_documents() failed under prec=5 (the built-in sum() of
+    Decimals rounded the reconciliation totals to 5120.9 RUB)."""
+    with decimal.localcontext() as ctx:
+        ctx.prec = 5
+        docs = demo_documents()
+        html = render_html(docs["3-hosting-reconciliation-ru"])
+    # the same documents and the same page as in the default context
+    assert docs["3-hosting-reconciliation-ru"] == demo_documents()["3-hosting-reconciliation-ru"]
+    assert html == render_html(demo_documents()["3-hosting-reconciliation-ru"])
+
+
+# ------------------------------------------------------------------ finding 5
+# Text taller than a page was drawn below it (y < 0).
+
+_TD = re.compile(r"BT (-?[\d.]+) (-?[\d.]+) Td")
+_RULE = re.compile(r"(-?[\d.]+) (-?[\d.]+) m (-?[\d.]+) (-?[\d.]+) l S")
+_RECT = re.compile(r"(-?[\d.]+) (-?[\d.]+) (-?[\d.]+) (-?[\d.]+) re f")
+TALL = "\n".join(f"Tall line {i}" for i in range(200))
+
+
+def _tall_document(where: str) -> RenderDocument:
+    """A document with 200 lines of text in one field: 200 x 8.5 pt x 1.35 =
+    2 295 pt, nearly three A4 pages (841.9 pt) of text."""
+    one = eur("1.00")
+    return RenderDocument(
+        kind="invoice",
+        number="1",
+        issue_date=date(2026, 3, 5),
+        locale="en",
+        currency="EUR",
+        title=TALL if where == "title" else None,
+        fields=[Field(label="contract", value=TALL if where == "field" else "C-1")],
+        parties=[
+            PartyBlock(role="seller", name=TALL if where == "party" else "Seller"),
+            PartyBlock(role="buyer", name="Buyer", lines=[TALL] if where == "lines" else []),
+        ],
+        table=LineTable(
+            columns=[Column(label="description"), Column(label="amount", kind="money", carry=True)],
+            rows=[["Short", one], [TALL if where == "cell" else "Cell", one], ["Last", one]],
+        ),
+        totals=[TotalRow(label="total_due", amount=eur("3.00"), strong=True)],
+        summary=[TALL] if where == "summary" else [],
+        payment=[Field(label="iban", value=TALL if where == "payment" else "IT60X")],
+        notes=[TALL] if where == "notes" else [],
+    )
+
+
+@pytest.mark.parametrize(
+    "where", ["party", "lines", "title", "field", "cell", "summary", "payment", "notes"]
+)
+def test_text_taller_than_a_page_flows_onto_further_pages(where: str) -> None:
+    """Finding 5: a 200-line party name put 136 lines below the page (y < 0).
+    Every line now prints, on further pages, and nothing is drawn below the
+    bottom margin (54 pt) but the footer (its rule at 40 pt, its text at 30 pt)."""
+    reader = pypdf.PdfReader(io.BytesIO(render_pdf(_tall_document(where))))
+    assert len(reader.pages) >= 3  # 2 295 pt of text cannot fit on two pages
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    lines = set(text.split("\n"))
+    missing = [i for i in range(200) if f"Tall line {i}" not in text]
+    assert missing == []
+    assert "Last" in lines or any(line.startswith("Last") for line in lines)
+    for page in reader.pages:
+        content = page.get_contents().get_data().decode("latin-1")  # type: ignore[union-attr]
+        texts = [float(y) for _, y in _TD.findall(content)]
+        assert texts
+        assert all(y >= MARGIN_BOTTOM or y == FOOTER_Y for y in texts), sorted(texts)[:3]
+        rules = [float(y) for _, y, _, _ in _RULE.findall(content)]
+        assert all(y >= MARGIN_BOTTOM or y == FOOTER_Y + 10 for y in rules)
+        assert all(float(y) >= MARGIN_BOTTOM for _, y, _, _ in _RECT.findall(content))
+
+
+# ------------------------------------------------------------------ finding 15
+# A 20 000-character title with 1 000 rows took 7.5 s to render, 0.1 s with a
+# short one: every further page re-wrapped the whole title, and its wrapped
+# "continued" heading left room for one row per page (1 002 pages).
+
+
+def _long_table(title: str) -> RenderDocument:
+    return RenderDocument(
+        kind="invoice",
+        number="1",
+        issue_date=date(2026, 3, 5),
+        locale="en",
+        currency="EUR",
+        title=title,
+        table=LineTable(
+            columns=[Column(label="description"), Column(label="amount", kind="money", carry=True)],
+            rows=[[f"row {i}", eur("1.00")] for i in range(1000)],
+        ),
+        totals=[TotalRow(label="total_due", amount=eur("1000.00"), strong=True)],
+    )
+
+
+def test_a_long_title_is_wrapped_once_and_costs_no_extra_pages_per_row(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Finding 15: the title is wrapped once for page 1; the heading of every
+    further page is built once, at most 3 lines, from at most two lines' worth
+    of the title. So the table takes as many pages as with a short title, plus
+    the pages the whole title itself fills on page 1."""
+    title = ("Lorem ipsum dolor sit amet " * 800)[:20000]
+    calls: list[int] = []
+
+    def counting_wrap(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
+        calls.append(len(text))
+        return wrap(text, width, measure)
+
+    monkeypatch.setattr(pdf_module, "wrap", counting_wrap)
+    long_pages = len(pypdf.PdfReader(io.BytesIO(render_pdf(_long_table(title)))).pages)
+    long_calls = [n for n in calls if n >= 1000]
+    calls.clear()
+    short_pages = len(pypdf.PdfReader(io.BytesIO(render_pdf(_long_table("Invoice")))).pages)
+    assert len(long_calls) == 1  # the heading of page 1; no page wraps the title again
+    # No glyph is wider than 1 em, so the title fills at most 20 000 x 15 pt /
+    # 511 pt = 588 lines of 18 pt = 10 584 pt, 15 pages of 746 pt; the 3-line
+    # heading of further pages (20 pt more than one line) costs under 1 page
+    # per 30, so at most 1 more over the short title's pages.
+    assert short_pages < long_pages <= short_pages + 15 + 1 + 1
+
+
+# ------------------------------------------------------------------ finding 10
+# Rendering failed inside babel, the codec, python-bidi or Pillow.
+
+
+@pytest.mark.parametrize("locale", ["en_XX", "fa_", "it_XX", "en_RU"])
+def test_a_locale_cldr_does_not_know_is_refused_when_the_document_is_built(locale: str) -> None:
+    """Finding 10: 'en_XX' and 'fa_' were accepted by RenderDocument and by
+    DocumentTerms, then failed inside babel at render time (CLDR has no
+    locale for a language in a country it does not list: en_RU neither)."""
+    with pytest.raises(InvoicingError, match="CLDR") as caught:
+        RenderDocument(
+            kind="invoice", number="1", issue_date=date(2026, 3, 5), locale=locale, currency="EUR"
+        )
+    assert caught.value.field == "locale"
+    if "_" in locale and locale[-1] != "_":  # 'fa_' is not even a locale code
+        with pytest.raises(InvoicingError, match="CLDR"):
+            DocumentTerms(seller=IT_SELLER, buyer=IT_BUYER, locale=locale, rules=None)
+
+
+SURROGATE = "ACME \ud800 Ltd"
+
+
+@pytest.mark.parametrize(
+    ("make", "field"),
+    [
+        (lambda: PartyBlock(role="seller", name=SURROGATE), "party.name"),
+        (lambda: PartyBlock(role="seller", name="A", lines=[SURROGATE]), "party.lines[0]"),
+        (lambda: Field(label="contract", value=SURROGATE), "field.value"),
+        (
+            lambda: LineTable(columns=[Column(label="description")], rows=[[SURROGATE]]),
+            "table.rows[0][0]",
+        ),
+        (lambda: RenderDocument(**_document_kwargs(title=SURROGATE)), "title"),
+        (lambda: RenderDocument(**_document_kwargs(notes=[SURROGATE])), "notes[0]"),
+        (lambda: Item(description=SURROGATE, unit_price=eur("1.00")), "description"),
+        (lambda: Party(kind="legal_entity", country="IT", name=SURROGATE), "name"),
+    ],
+)
+def test_a_lone_surrogate_is_refused_when_text_comes_in(
+    make: Callable[[], object], field: str
+) -> None:
+    """Finding 10: a lone surrogate raised UnicodeEncodeError when the PDF's
+    metadata was written. It is no character (it cannot be written as UTF-8),
+    so any text holding one is refused where it comes in, naming the field."""
+    with pytest.raises(BillkitError, match="surrogate") as caught:
+        make()
+    assert caught.value.field == field  # type: ignore[attr-defined]
+
+
+def _document_kwargs(**changes: object) -> dict[str, object]:
+    base: dict[str, object] = {
+        "kind": "invoice",
+        "number": "1",
+        "issue_date": date(2026, 3, 5),
+        "locale": "en",
+        "currency": "EUR",
+    }
+    return base | changes
+
+
+def test_an_unassigned_code_point_in_a_persian_document_prints_as_a_replacement() -> None:
+    """Finding 10: U+0378 (unassigned) in a Persian document raised python-bidi's
+    AssertionError (it has no bidi class). Like a noncharacter, it prints as
+    U+FFFD, visibly, in both renderers."""
+    doc = RenderDocument(
+        kind="invoice",
+        number="1",
+        issue_date=date(2026, 3, 5),
+        locale="fa_IR",
+        currency="IRR",
+        table=LineTable(columns=[Column(label="description")], rows=[["سلام \u0378 x"]]),
+    )
+    data = render_pdf(doc)
+    assert "\u0378" not in "".join(_pdf_text(data))
+    html = render_html(doc)
+    assert "\u0378" not in html
+    assert "سلام \ufffd x" in html
+
+
+def _png(width: int, height: int, mode: str = "L") -> bytes:
+    out = io.BytesIO()
+    Image.new(mode, (width, height), 255 if mode == "L" else (31, 58, 95)).save(out, "PNG")
+    return out.getvalue()
+
+
+def test_a_logo_with_a_valid_header_and_a_garbage_body_is_an_invoicing_error() -> None:
+    """Finding 10: a PNG signature and IHDR followed by garbage raised PIL's
+    UnidentifiedImageError at render time; a JPEG start with garbage too."""
+    real = _png(40, 20)
+    header = real[:33]  # 8-byte signature + IHDR chunk (4 length, 4 type, 13 data, 4 CRC)
+    garbage = bytes(range(256)) * 4
+    broken_body = real[:41] + bytes(len(real) - 41 - 12) + real[-12:]  # IDAT data zeroed
+    for logo in (header + garbage, broken_body, b"\xff\xd8\xff\xe0" + garbage):
+        with pytest.raises(InvoicingError) as caught:
+            RenderOptions(logo=logo)
+        assert caught.value.field == "options.logo"
+    assert RenderOptions(logo=real).logo == real
+
+
+# ------------------------------------------------------------------ finding 14
+# A 140 KB blank PNG logo took rendering to 466 MB; a 388 KB one raised PIL's
+# DecompressionBombError.
+
+
+def test_a_logo_beyond_the_pixel_limit_is_refused_from_its_header() -> None:
+    """Finding 14: 10 800 x 10 800 blank grey pixels compress to ~135 KB and
+    decode to 116 MB; docs/limits.md allows 12 000 000 pixels (4 000 x 3 000).
+    The header is read, nothing decoded: PIL's own DecompressionBomb checks
+    (89 million pixels) never come into play."""
+    bomb = bytearray(_png(4, 4))
+    # the IHDR's width and height (bytes 16-24) say 20 000 x 20 000, its CRC mended
+    bomb[16:24] = (20000).to_bytes(4, "big") * 2
+    bomb[29:33] = zlib.crc32(bytes(bomb[12:29])).to_bytes(4, "big")
+    with pytest.raises(InvoicingError, match="at most 12000000 pixels, not 20000 x 20000"):
+        RenderOptions(logo=bytes(bomb))
+    with pytest.raises(InvoicingError, match="at most 12000000 pixels, not 4001 x 3000"):
+        RenderOptions(logo=_png(4001, 3000))
+    too_big = _png(8, 8) + bytes(2 * 1024 * 1024)  # 2 MiB + 1 byte and more
+    with pytest.raises(InvoicingError, match="at most 2097152 bytes"):
+        RenderOptions(logo=too_big)
+
+
+def test_a_large_logo_is_embedded_downscaled_to_600_by_224_pixels() -> None:
+    """Finding 14: the logo is drawn in a 150 x 56 pt box, so four pixels a
+    point (600 x 224) is all it needs; a 3 000 x 1 000 logo (3:1) embeds at
+    600 x 200 (3 000 / 5, 1 000 / 5), in the PDF and the HTML."""
+    logo = _png(3000, 1000, "RGB")
+    options = RenderOptions(logo=logo)
+    reader = pypdf.PdfReader(io.BytesIO(render_pdf(_one_total(eur("1.00")), options)))
+    [image] = reader.pages[0].images
+    assert image.image is not None
+    assert image.image.size == (600, 200)
+    html = render_html(_one_total(eur("1.00")), options)
+    [src] = re.findall(r'src="data:image/png;base64,([^"]+)"', html)
+    with Image.open(io.BytesIO(base64.b64decode(src))) as embedded:
+        assert embedded.size == (600, 200)
+    small = _png(300, 100, "RGB")  # fits: embedded as given
+    assert base64.b64encode(small).decode() in render_html(
+        _one_total(eur("1.00")), RenderOptions(logo=small)
+    )

@@ -124,6 +124,30 @@ UTC: Final = timezone.utc
 
 # --------------------------------------------------------------------------- text and numbers
 
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
+
+
+def characters(field: str, value: str, *, error: Error = ValidationError) -> str:
+    """``value`` if it holds characters only: a lone surrogate (U+D800 to
+    U+DFFF, what ``"\\udcff"`` escapes or ``surrogateescape`` leave) is no
+    character, cannot be written as UTF-8, and is refused here, when text
+    comes in, not when a document is printed.
+
+    >>> characters("name", "Ann")
+    'Ann'
+    >>> characters("name", "A\\ud800")
+    Traceback (most recent call last):
+    ...
+    billkit.errors.ValidationError: name = 'A\\ud800': expected text without lone surrogates (U+D800 to U+DFFF); decode bytes as UTF-8
+    """
+    if not value.isascii() and _SURROGATE.search(value):
+        raise error(
+            field,
+            value,
+            "text without lone surrogates (U+D800 to U+DFFF); decode bytes as UTF-8",
+        )
+    return value
+
 
 @overload
 def text(
@@ -174,6 +198,7 @@ def text(
         return None
     if not isinstance(value, str):
         raise error(field, value, "a str or None" if optional else "a str")
+    characters(field, value, error=error)
     if required:
         if not value or value != value.strip():
             raise error(field, value, "a non-empty str without surrounding spaces")
@@ -376,6 +401,128 @@ def locale(field: str, value: object, *, error: Error = ValidationError) -> str:
     """
     if not isinstance(value, str) or not _LOCALE.fullmatch(value):
         raise error(field, value, "a locale code such as 'ru_RU', 'fa_IR' or 'en'")
+    return known_locale(field, value, error=error)
+
+
+def known_locale(field: str, value: str, *, error: Error = ValidationError) -> str:
+    """``value`` if CLDR (through babel) has data for it, so that every date
+    and number of a document in it can be formatted: ``'en_XX'`` (no such
+    country) and ``'en_RU'`` (no such locale in CLDR) are refused when the
+    document is built, not when it is printed.
+
+    >>> known_locale("locale", "en_XX")
+    Traceback (most recent call last):
+    ...
+    billkit.errors.ValidationError: locale = 'en_XX': expected a locale CLDR has data for, such as 'ru_RU', 'fa_IR', 'en_GB' or 'en'
+    """
+    from babel import Locale, UnknownLocaleError  # babel loads on first use
+
+    try:
+        Locale.parse(value)
+    except (ValueError, TypeError, UnknownLocaleError):
+        raise error(
+            field, value, "a locale CLDR has data for, such as 'ru_RU', 'fa_IR', 'en_GB' or 'en'"
+        ) from None
+    return value
+
+
+# --------------------------------------------------------------------------- images
+
+IMAGE_BYTES: Final = 2 * 1024 * 1024
+"""The largest image (a logo) billkit accepts, in bytes: 2 MiB."""
+IMAGE_PIXELS: Final = 12_000_000
+"""The most pixels an image (a logo) may have: 12 million (4 000 x 3 000),
+decoded in at most 48 MB; read from its header before anything is decoded."""
+_PNG: Final = b"\x89PNG\r\n\x1a\n"
+_JPEG: Final = b"\xff\xd8\xff"
+_SOF: Final = frozenset(
+    {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
+)
+
+
+def _short(value: object) -> object:
+    if isinstance(value, bytes) and len(value) > 16:
+        return value[:16] + b"..."
+    return value
+
+
+def _image_size(data: bytes) -> tuple[int, int] | None:
+    """Width and height from a PNG's IHDR or a JPEG's start-of-frame; None if absent."""
+    if data.startswith(_PNG):
+        if len(data) < 24 or data[12:16] != b"IHDR":
+            return None
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    i = 2
+    while i + 9 < len(data):
+        if data[i] != 0xFF:
+            return None
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker in _SOF:
+            return int.from_bytes(data[i + 7 : i + 9], "big"), int.from_bytes(
+                data[i + 5 : i + 7], "big"
+            )
+        if marker == 0xD8 or 0xD0 <= marker <= 0xD7:  # no length
+            i += 2
+            continue
+        i += 2 + int.from_bytes(data[i + 2 : i + 4], "big")
+    return None
+
+
+def image(
+    field: str,
+    value: object,
+    *,
+    max_bytes: int = IMAGE_BYTES,
+    max_pixels: int = IMAGE_PIXELS,
+    error: Error = ValidationError,
+) -> bytes:
+    """``value`` if it is the bytes of a PNG or JPEG image that decodes, of at
+    most ``max_bytes`` bytes and ``max_pixels`` pixels (docs/limits.md).
+
+    The size is read from the image's header first, so a decompression bomb
+    (a few hundred kilobytes that decode to gigabytes) is refused before any
+    pixel is decoded; then the image is decoded once, so a valid header with
+    a garbage body is refused here too.
+
+    >>> image("logo", b"GIF89a")
+    Traceback (most recent call last):
+    ...
+    billkit.errors.ValidationError: logo = b'GIF89a': expected the bytes of a PNG or JPEG image (read the file first)
+    """
+    if isinstance(value, bytearray | memoryview):
+        value = bytes(value)
+    if not isinstance(value, bytes) or not value.startswith((_PNG, _JPEG)):
+        raise error(field, _short(value), "the bytes of a PNG or JPEG image (read the file first)")
+    if len(value) > max_bytes:
+        raise error(
+            field, _short(value), f"an image of at most {max_bytes} bytes, not {len(value)}"
+        )
+    size = _image_size(value)
+    if size is None:
+        raise error(field, _short(value), "a PNG or JPEG image whose header gives its size")
+    width, height = size
+    if width < 1 or height < 1 or width * height > max_pixels:
+        raise error(
+            field,
+            _short(value),
+            f"an image of at most {max_pixels} pixels, not {width} x {height}",
+        )
+    import io
+
+    from PIL import Image  # Pillow comes with reportlab; loads on first use
+
+    try:
+        with Image.open(io.BytesIO(value), formats=("PNG", "JPEG")) as decoded:
+            if decoded.size != (width, height):
+                raise ValueError(decoded.size)
+            decoded.load()
+    except Exception as problem:  # Pillow raises many kinds for a broken file
+        raise error(
+            field, _short(value), f"a PNG or JPEG image that decodes ({type(problem).__name__})"
+        ) from None
     return value
 
 
@@ -437,6 +584,8 @@ def tuple_of(
     for i, item in enumerate(items):
         if not isinstance(item, kind):
             raise error(f"{field}[{i}]", item, f"a {_name(kind)}")
+        if isinstance(item, str):
+            characters(f"{field}[{i}]", item, error=error)
     return items
 
 

@@ -28,13 +28,13 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import attrs
 from moneyed import Money
 
+from billkit.money import CONTEXT, sum_money
 from billkit.periods import Period
 
 
@@ -260,8 +260,8 @@ def demo_documents() -> dict[str, Any]:
     )
     # the ledger's rows in whole kopecks, as build_reconciliation shows them
     start, rows = whole_rows(_rub("-150.00"), _hosting_ledger_rows(ReconciliationRow))
-    debits = sum((r.debit.amount for r in rows), Decimal(0))
-    credits = sum((r.credit.amount for r in rows), Decimal(0))
+    debits = sum_money([r.debit for r in rows], "RUB").amount
+    credits = sum_money([r.credit for r in rows], "RUB").amount
     opening = start.amount
     docs["3-hosting-reconciliation-ru"] = ReconciliationStatement(
         number="АС-2026-Q1",
@@ -275,7 +275,7 @@ def demo_documents() -> dict[str, Any]:
         rows=rows,
         debit_total=_rub(str(debits)),
         credit_total=_rub(str(credits)),
-        closing_balance=_rub(str(opening + debits - credits)),
+        closing_balance=_rub(str(CONTEXT.subtract(CONTEXT.add(opening, debits), credits))),
     )
 
     # 4. messaging SaaS, Italy ---------------------------------------------------

@@ -134,3 +134,18 @@ class TestFold:
         expired = ledger.expire(datetime(2026, 11, 1, 7, tzinfo=UTC))
         assert expired.entry("b1/expiry").amount == Money("-4.00", "EUR")
         assert expired.balance("main") == Money("0.00", "EUR")
+
+    def test_an_expiry_before_the_grant_as_an_instant_is_refused(self) -> None:
+        """Found by the ledger state machine (tests/credit/test_ledger_machine.py):
+        a grant at 01:00 second pass (06:00Z) expiring at 01:01 first pass
+        (05:01Z) was accepted, comparing wall times, and every later expire()
+        then raised CreditError posting an expiry before the wallet's last entry."""
+        at = datetime(2026, 11, 1, 1, 0, fold=1, tzinfo=NY)
+        too_early = datetime(2026, 11, 1, 1, 1, tzinfo=NY)  # fold=0: 05:01Z < 06:00Z
+        with pytest.raises(CreditError, match="expires_at"):
+            wallet().grant("main", "1.00", at=at, key="b1", expires_at=too_early)
+        later = datetime(2026, 11, 1, 1, 1, fold=1, tzinfo=NY)  # 06:01Z
+        ledger = wallet().grant("main", "1.00", at=at, key="b1", expires_at=later)
+        assert ledger.expire(datetime(2026, 11, 1, 7, tzinfo=UTC)).balance("main") == Money(
+            "0.00", "EUR"
+        )

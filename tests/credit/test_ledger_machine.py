@@ -25,6 +25,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -32,6 +33,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from billkit.credit import CreditKind, EntryKind, Ledger, PendingPayment, Wallet
 from billkit.errors import BillkitError
 from billkit.money import Money
+from tests.fuzz._support import examples
 
 UTC = timezone.utc
 NY = ZoneInfo("America/New_York")
@@ -215,10 +217,11 @@ class LedgerMachine(RuleBasedStateMachine):
             assert snapshot(version) == seen
 
 
+# quick: 60 runs; deep profile (`pytest -m fuzz`): 400 runs of up to 30 steps
 LedgerMachine.TestCase.settings = settings(
-    max_examples=60,
+    examples(quick=60, deep=400),
     stateful_step_count=30,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
-TestLedgerMachine = LedgerMachine.TestCase
+TestLedgerMachine = pytest.mark.fuzz(LedgerMachine.TestCase)

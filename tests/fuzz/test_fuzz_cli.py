@@ -14,6 +14,7 @@ from hypothesis import given
 
 from billkit.cli import main
 from tests.fuzz._support import examples
+from tests.fuzz.atheris_catalog import one_input
 from tests.strategies.hostile import cli_arguments
 
 pytestmark = pytest.mark.fuzz
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.fuzz
 CATALOG = Path(__file__).parents[2] / "src" / "billkit" / "data" / "demo_catalog.toml"
 
 
-@examples(quick=40, deep=2_000)
+@examples(quick=40, deep=1_000)
 @given(argv=cli_arguments())
 def test_the_cli_never_shows_a_traceback(argv: list[str]) -> None:
     """Whatever the arguments: exit status 0, 1 or 2 and at most one line of
@@ -82,3 +83,19 @@ def test_outputs_do_not_depend_on_the_hash_seed() -> None:
     # 10 000 cents x 3/9 = 3 333.33 and x 1/9 = 1 111.11 (six times): 9 999 cents
     # floored, and the cent left goes to the largest remainder (0.33), the first part.
     assert "Money('33.34', 'EUR'), Money('11.11', 'EUR')" in text
+
+
+@pytest.mark.parametrize(
+    "seed",
+    [
+        CATALOG.read_bytes(),
+        b'{"plans": {"p": {"name": "P", "currency": "EUR", "base_fee": "1e99"}}}',
+        b"[" * 10_000,
+        b"\xff\xfe not utf-8",
+        b"x = " + b"9" * 5000,
+        b"",
+    ],
+)
+def test_the_atheris_catalog_target_takes_its_seeds(seed: bytes) -> None:
+    """The atheris target (tests/fuzz/atheris_catalog.py) runs without atheris."""
+    one_input(seed)

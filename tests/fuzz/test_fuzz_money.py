@@ -60,7 +60,7 @@ def _in_a_small_context(call, *args):  # type: ignore[no-untyped-def]
         return survive(call, *args)
 
 
-@examples(quick=100, deep=10_000)
+@examples(quick=100, deep=5_000)
 @given(value=hostile_decimals(), field=st.sampled_from(["amount", "quantity"]))
 def test_to_decimal_accepts_only_numbers_in_range(value: object, field: str) -> None:
     result = survive(to_decimal, value, field)
@@ -92,7 +92,7 @@ def test_to_rate(value: object) -> None:
         assert in_range(rate)
 
 
-@examples(quick=100, deep=10_000)
+@examples(quick=100, deep=3_000)
 @given(
     total=st.one_of(hostile_money(), in_range_money(places=2)),
     weights=st.one_of(st.lists(hostile_decimals(), max_size=5), anything()),
@@ -135,7 +135,7 @@ def test_allocate_conserves_every_minor_unit(
         assert _in_a_small_context(allocate, total, weights, policy) == parts
 
 
-@examples(quick=100, deep=10_000)
+@examples(quick=100, deep=3_000)
 @given(
     amount=hostile_money(),
     rate=hostile_rates(),
@@ -174,7 +174,7 @@ def test_tax_splits_conserve(cases: list[tuple[Money, Decimal, RoundingPolicy, A
         assert _in_a_small_context(split, amount, rate, policy) == result
 
 
-@examples(quick=50, deep=3_000)
+@examples(quick=50, deep=2_000)
 @given(
     amounts=st.lists(st.one_of(in_range_money(currencies=("EUR",)), hostile_money()), max_size=6)
 )

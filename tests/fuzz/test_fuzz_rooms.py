@@ -68,7 +68,7 @@ def small_context(call: Any, *args: Any, **kwargs: Any) -> Any:
 # ------------------------------------------------------------------ periods
 
 
-@examples(quick=80, deep=5_000)
+@examples(quick=80, deep=3_000)
 @given(start=hostile_dates(), end=hostile_dates(), text=hostile_texts(), n=anything())
 def test_periods_and_cycles(start: object, end: object, text: object, n: object) -> None:
     period = survive(Period, start, end)
@@ -124,7 +124,7 @@ def hostile_plans(draw: st.DrawFn) -> Plan | BillkitError:
     )
 
 
-@examples(quick=60, deep=3_000)
+@examples(quick=60, deep=1_000)
 @given(
     plan=hostile_plans(),
     usage=st.one_of(hostile_decimals(), st.lists(hostile_decimals(), max_size=3)),
@@ -146,7 +146,7 @@ def test_quote(plan: Plan | BillkitError, usage: object) -> None:
 # ------------------------------------------------------------------ proration
 
 
-@examples(quick=60, deep=3_000)
+@examples(quick=60, deep=2_000)
 @given(
     amount=st.one_of(hostile_money(), in_range_money(places=2, nonnegative=True)),
     start=st.one_of(hostile_dates(), hostile_moments()),
@@ -174,7 +174,7 @@ def test_prorate(
 # ------------------------------------------------------------------ commission
 
 
-@examples(quick=60, deep=3_000)
+@examples(quick=60, deep=2_000)
 @given(
     rate=hostile_rates(),
     fixed=st.one_of(st.none(), hostile_money()),
@@ -198,7 +198,7 @@ def test_commission(rate: object, fixed: object, amount: object) -> None:
 # ------------------------------------------------------------------ parties
 
 
-@examples(quick=80, deep=5_000)
+@examples(quick=80, deep=2_000)
 @given(
     scheme=st.one_of(st.sampled_from(sorted(IDENTIFIER_SCHEMES)), hostile_texts()),
     value=hostile_texts(),
@@ -238,7 +238,7 @@ def items(draw: st.DrawFn) -> Item | BillkitError:
     )
 
 
-@examples(quick=30, deep=1_000)
+@examples(quick=30, deep=400)
 @given(lines=st.lists(items(), min_size=1, max_size=4), issue=hostile_dates())
 def test_invoices(lines: list[Item | BillkitError], issue: object) -> None:
     good = [line for line in lines if isinstance(line, Item)]
@@ -255,7 +255,7 @@ def test_invoices(lines: list[Item | BillkitError], issue: object) -> None:
 # ------------------------------------------------------------------ usage
 
 
-@examples(quick=40, deep=2_000)
+@examples(quick=40, deep=1_000)
 @given(
     stamps=st.lists(hostile_moments(), min_size=1, max_size=4),
     values=st.lists(hostile_decimals(), min_size=4, max_size=4),
@@ -290,7 +290,7 @@ def test_usage(stamps: list[object], values: list[object], tz: str, aggregation:
 # ------------------------------------------------------------------ catalogs
 
 
-@examples(quick=50, deep=2_000)
+@examples(quick=50, deep=800)
 @given(doc=catalog_texts())
 def test_catalog_text(doc: tuple[str, str]) -> None:
     text, fmt = doc

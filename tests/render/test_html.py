@@ -14,6 +14,7 @@ from billkit.invoicing.render import RenderOptions, render_html
 from billkit.invoicing.render.labels import translate
 from billkit.invoicing.render.model import LANGUAGES, Field, PartyBlock
 from tests.render.test_model import SAMPLES, SELLER_NAME, sample_invoice, sample_totals
+from tests.serialize.corpus import TINY_PNG
 
 
 class _Collect(HTMLParser):
@@ -99,7 +100,7 @@ def test_fragments_for_notebooks_and_email() -> None:
 
 
 def test_a_logo_is_embedded_never_linked() -> None:
-    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
+    png = TINY_PNG
     page = render_html(sample_invoice("en"), RenderOptions(logo=png))
     [src] = re.findall(r'<img class="bk-logo" alt="" src="([^"]+)">', page)
     assert src.startswith("data:image/png;base64,")

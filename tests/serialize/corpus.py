@@ -26,6 +26,12 @@ import attrs
 
 from billkit.money import Money
 
+# a real 2 x 1 pixel PNG (a logo must decode: issue 17)
+TINY_PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x02\x00\x00\x00\x01\x08\x02\x00\x00\x00{@\xe8\xdd"
+    b"\x00\x00\x00\x0fIDATx\x9cc\x94\xb7\x8ag``\x00\x00\x03f\x00\xbau|\xde\xc6\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 PER_CLASS = 12
 # rendering.md renders PDFs (slow); its documents come from demo_documents() below.
@@ -167,7 +173,7 @@ def extra_values() -> list[object]:
         *documents.values(),
         *rendered,
         RenderOptions(),
-        RenderOptions(logo=b"\x89PNG\r\n\x1a\n-not-a-real-image", digits="latin"),
+        RenderOptions(logo=TINY_PNG, digits="latin"),
         Cancel(on=date(2026, 3, 5), role="org_admin", reason="too expensive"),
         ChangePlan(on=date(2026, 3, 5), role="org_admin", plan=growth),
         InvoiceVoided(on=date(2026, 3, 5), invoice_id="org-1/0003"),

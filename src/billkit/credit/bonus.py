@@ -25,7 +25,7 @@ from __future__ import annotations
 import decimal
 import enum
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import ClassVar, Final
 
@@ -377,7 +377,7 @@ class FreeAllowance:
         q = checks.decimal("quantity", quantity, low=0, error=CreditError)
         if self.expires_at is not None:
             moment = checks.moment("at", at, error=CreditError)
-            if moment >= self.expires_at:
+            if moment.astimezone(timezone.utc) >= self.expires_at.astimezone(timezone.utc):
                 return AllowanceUse(free=_ZERO, billable=q, allowance=self)
         elif at is not None:
             checks.moment("at", at, error=CreditError)

@@ -14,7 +14,7 @@ refundable), which decides whether it may ever leave as cash.
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, ClassVar, Final
 
 import attrs
@@ -288,7 +288,9 @@ class Entry:
         if self.expires_at is not None:
             if not credit:
                 raise CreditError("expires_at", self.expires_at, "None: only credits expire")
-            if self.expires_at <= self.at:
+            # instants, not wall times: in a daylight-saving fold 01:01 (first
+            # pass) comes before 01:00 (second pass) of the same zone object
+            if self.expires_at.astimezone(timezone.utc) <= self.at.astimezone(timezone.utc):
                 raise CreditError("expires_at", self.expires_at, f"a moment after at ({self.at})")
         if kind in _TARGETED and not self.source:
             raise CreditError("source", self.source, f"the key of the lot the {word} takes from")

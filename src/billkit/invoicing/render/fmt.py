@@ -90,7 +90,7 @@ class _Pattern:
 
     def apply(self, value: Decimal, digits: int) -> str:
         negative = int(value.is_signed())
-        text = format(abs(value).quantize(_QUANTA[digits], context=CONTEXT), "f")
+        text = format(value.copy_abs().quantize(_QUANTA[digits], context=CONTEXT), "f")
         whole, _, fraction = text.partition(".")
         if len(whole) > self._primary:
             head, tail = whole[: -self._primary], whole[-self._primary :]
@@ -113,7 +113,7 @@ def _natural_digits(value: Decimal) -> int:
     exponent = value.as_tuple().exponent
     if not isinstance(exponent, int) or exponent >= 0:
         return 0
-    if value == value.to_integral_value():
+    if value == value.to_integral_value(context=CONTEXT):
         return 0
     return -int(value.normalize(CONTEXT).as_tuple().exponent)
 

@@ -31,8 +31,9 @@ from typing import Any
 from billkit.errors import InvoicingError
 from billkit.invoicing.render.fmt import Formatter
 from billkit.invoicing.render.model import Field, RenderDocument
-from billkit.invoicing.render.options import DEFAULT_OPTIONS, RenderOptions
+from billkit.invoicing.render.options import DEFAULT_OPTIONS, RenderOptions, logo_image
 from billkit.invoicing.render.text import printable
+from billkit.money import local_context
 
 __all__ = ["render_html"]
 
@@ -142,8 +143,8 @@ class _Writer:
         self.fields(fields, long=True)
         w("</div>")
         if self.options.logo is not None:
-            kind = "png" if self.options.logo.startswith(b"\x89PNG") else "jpeg"
-            data = base64.b64encode(self.options.logo).decode("ascii")
+            embedded, kind = logo_image(self.options.logo)  # downscaled to LOGO_BOX
+            data = base64.b64encode(embedded).decode("ascii")
             w(f'<img class="bk-logo" alt="" src="data:image/{kind};base64,{data}">')
         w("</div>")
         if doc.parties:
@@ -266,6 +267,13 @@ def render_html(
     Both carry their own CSS; the same document and options always give the
     same text.
     """
+    # every number is formatted in billkit's own decimal context, whatever
+    # the caller's thread has set (docs/limits.md)
+    with local_context():
+        return _render_html(document, options, fragment)
+
+
+def _render_html(document: object, options: RenderOptions | None, fragment: bool) -> str:
     from billkit.invoicing.render.adapters import to_render_document
 
     doc = to_render_document(document)

@@ -46,6 +46,7 @@ from moneyed import Money
 
 from billkit import _checks as checks
 from billkit.errors import InvoicingError, ValidationError
+from billkit.money import CONTEXT
 from billkit.periods import Period
 
 __all__ = [
@@ -95,6 +96,8 @@ def _check_value(field: str, value: object) -> None:
         return
     if isinstance(value, bool) or not isinstance(value, _VALUE_TYPES):
         raise InvoicingError(field, value, _VALUE_EXPECTED)
+    if isinstance(value, str):
+        checks.characters(field, value, error=InvoicingError)
     if isinstance(value, datetime):
         raise InvoicingError(field, value, "a date, not a datetime")
     if isinstance(value, Decimal) and not value.is_finite():
@@ -256,8 +259,12 @@ class LineTable:
                 if len(row) != n:
                     raise InvoicingError(f"table.{name}[{i}]", row, f"{n} values, one per column")
                 for j, (cell, allowed) in enumerate(zip(row, kinds, strict=True)):
-                    if cell is None or (type(cell) in allowed and type(cell) is not bool):
-                        continue  # the common case, fast: exact types
+                    if cell is None or (
+                        type(cell) in allowed
+                        and type(cell) is not bool
+                        and (type(cell) is not str or cell.isascii())
+                    ):
+                        continue  # the common case, fast: exact types, ASCII text
                     _check_value(f"table.{name}[{i}][{j}]", cell)
                     if not isinstance(cell, allowed):
                         column = self.columns[j]
@@ -297,8 +304,9 @@ class TaxRow:
         code = self.net.currency.code
         checks.same_currency("tax.tax", self.tax, code, error=InvoicingError)
         checks.same_currency("tax.gross", self.gross, code, error=InvoicingError)
-        if self.net.amount + self.tax.amount != self.gross.amount:
-            expected = self.net.amount + self.tax.amount
+        # billkit's context, not the caller's: 29-digit amounts add up exactly
+        expected = CONTEXT.add(self.net.amount, self.tax.amount)
+        if expected != self.gross.amount:
             raise InvoicingError(
                 "tax.gross", self.gross, f"net + tax = {expected} {self.gross.currency.code}"
             )
@@ -332,6 +340,8 @@ def _renderable_locale(
         raise error(
             field, value, f"a locale of one of {', '.join(LANGUAGES)} such as 'ru' or 'fa_IR'"
         )
+    # 'en_XX' or 'fa_' would fail in babel when printed: refused here instead
+    checks.known_locale(field, normal, error=error)
     return normal
 
 

@@ -2,39 +2,57 @@
 
 from __future__ import annotations
 
+import functools
+import io
 import re
-from typing import Literal
+from typing import Final, Literal
 
 import attrs
 
+from billkit import _checks as checks
 from billkit.errors import InvoicingError
 
 __all__ = ["DEFAULT_FONT_FAMILY", "RenderOptions"]
+# also here, outside the listed surface: LOGO_BOX, logo_image (the logo as embedded)
 
 DEFAULT_FONT_FAMILY = "DejaVu Sans"
 """The font family bundled with billkit: Latin, Cyrillic and Arabic-script glyphs."""
 
 _HEX = re.compile(r"#[0-9a-fA-F]{6}")
-_PNG = b"\x89PNG\r\n\x1a\n"
-_JPEG = b"\xff\xd8\xff"
 
 
 def _logo(value: object) -> bytes | None:
     if value is None:
         return None
-    if isinstance(value, bytearray | memoryview):
-        value = bytes(value)
-    if not isinstance(value, bytes) or not value.startswith((_PNG, _JPEG)):
-        raise InvoicingError(
-            "options.logo", _short(value), "the bytes of a PNG or JPEG image (read the file first)"
-        )
-    return value
+    return checks.image("options.logo", value, error=InvoicingError)
 
 
-def _short(value: object) -> object:
-    if isinstance(value, bytes) and len(value) > 16:
-        return value[:16] + b"..."
-    return value
+LOGO_BOX: Final = (600, 224)
+"""The most pixels a logo is embedded with (width, height): four pixels a
+point of the 150 x 56 pt box the PDF draws it in; a larger logo is
+downscaled to fit, keeping its proportions."""
+
+
+@functools.lru_cache(maxsize=4)
+def logo_image(data: bytes) -> tuple[bytes, str]:
+    """The logo as embedded: ``data`` itself if it fits :data:`LOGO_BOX`, else
+    a PNG downscaled to fit it; and its kind (``"png"`` or ``"jpeg"``).
+
+    ``data`` has passed :func:`~billkit._checks.image` (RenderOptions checks
+    it), so its size is bounded before it is decoded here.
+    """
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data), formats=("PNG", "JPEG")) as image:
+        kind = "png" if image.format == "PNG" else "jpeg"
+        if image.width <= LOGO_BOX[0] and image.height <= LOGO_BOX[1]:
+            return data, kind
+        if image.mode not in ("RGB", "RGBA", "L", "LA"):
+            image = image.convert("RGBA")
+        image.thumbnail(LOGO_BOX, Image.Resampling.LANCZOS)
+        out = io.BytesIO()
+        image.save(out, "PNG", optimize=True)
+    return out.getvalue(), "png"
 
 
 def _digits(value: object) -> Literal["locale", "latin"]:

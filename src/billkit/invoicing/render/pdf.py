@@ -10,7 +10,13 @@
   and starts the next with the same sums "brought forward";
 * the tax summary, totals, amount in words, payment details, notes and
   signature lines, each kept whole on one page;
-* on every page a footer with the document's title and "page N of M".
+* on every page a footer with the document's title (cut to half the width)
+  and "page N of M".
+
+Nothing is drawn below the bottom margin: any text taller than the room left
+on a page (a 200-line party name, a huge table cell, a very long title) flows
+on over as many further pages as it needs, a whole line at a time. Further
+pages start with the title, cut to at most three lines, "(continued)".
 
 Text is drawn with reportlab's text operators, never through ``Paragraph``
 markup: user text (``<b>ACME</b> & Co``, ``<img src=...>``) prints as the
@@ -49,9 +55,10 @@ from billkit.errors import InvoicingError, MissingGlyphWarning
 from billkit.invoicing.render.fmt import Formatter
 from billkit.invoicing.render.fonts import family_fonts
 from billkit.invoicing.render.model import Column, Field, LineTable, RenderDocument, Value
-from billkit.invoicing.render.options import DEFAULT_OPTIONS, RenderOptions
+from billkit.invoicing.render.options import DEFAULT_OPTIONS, RenderOptions, logo_image
 from billkit.invoicing.render.shaping import has_rtl, shape, visual, wrap
 from billkit.invoicing.render.text import REPLACEMENT, printable
+from billkit.money import local_context
 
 __all__ = ["render_pdf", "write_pdf"]
 
@@ -132,6 +139,7 @@ class _Layout:
         self._visual: dict[tuple[str, bool], str] = {}
         self._fill = ""
         self.keep_after = 0.0
+        self._continued: _Block | None = None
         title = doc.title or self.fmt.label(doc.kind)
         self.title = title
         self.heading = self.fmt.label("heading").format(
@@ -254,30 +262,85 @@ class _Layout:
     def room(self) -> float:
         return self.y - MARGIN_BOTTOM
 
+    def clip(self, text: str, width: float, size: float, bold: bool = False) -> str:
+        """``text`` cut to about ``width`` with an ellipsis, measuring no more
+        of it than fits: the cost is bounded by the width, not the text."""
+        if len(text) * size * 0.2 <= width and self.width(text, size, bold) <= width:
+            return text  # short enough to measure whole (no glyph is under 0.2 em)
+        room = width - self.width(_ELLIPSIS, size, bold)
+        used = 0.0
+        for i, ch in enumerate(text):
+            used += self.width(ch, size, bold)
+            if used > room:
+                return text[:i].rstrip() + _ELLIPSIS
+        return text
+
+    def continued(self) -> _Block:
+        """The heading of every further page: built once, at most three lines,
+        however long the title (the whole title prints on page 1)."""
+        if self._continued is None:
+            block = _Block()
+            heading = self.clip(self.heading, 2 * CONTENT_W, SMALL)
+            text = f"{heading} ({self.fmt.label('continued')})"
+            for i, line in enumerate(self.lines(text, CONTENT_W, SMALL)[:_CONTINUED_LINES]):
+                block.ops.append(
+                    ("t", 0.0, CONTENT_W, SMALL + i * 10, line, SMALL, False, MUTED, "start")
+                )
+                block.height = SMALL + i * 10 + 10
+            self._continued = block
+        return self._continued
+
     def new_page(self) -> None:
         self.pages.append(self.ops)
         self.ops = []
         self._fill = ""
         self.y = PAGE_H - MARGIN_TOP
-        block = _Block()
-        text = f"{self.heading} ({self.fmt.label('continued')})"
-        for i, line in enumerate(self.lines(text, CONTENT_W, SMALL)):
-            block.ops.append(
-                ("t", 0.0, CONTENT_W, SMALL + i * 10, line, SMALL, False, MUTED, "start")
-            )
-            block.height = SMALL + i * 10 + 10
-        self.place(block)
+        self.place(self.continued())
 
     def place(self, block: _Block, *, keep: bool = True) -> None:
-        """Put ``block`` at the cursor, on a new page if it does not fit."""
-        if keep and block.height > self.room() and self.y < PAGE_H - MARGIN_TOP - 40:
+        """Put ``block`` at the cursor, on a new page if it does not fit; a
+        block taller than the room left flows on over further pages."""
+        if (
+            keep
+            and block.height > self.room()
+            and self.y < PAGE_H - MARGIN_TOP - 40
+            and block.height <= PAGE_H - MARGIN_TOP - MARGIN_BOTTOM - self.continued().height
+        ):
             self.new_page()
+        if block.height > self.room():
+            self.flow(block)
+            return
         self.emit(block, self.y)
         self.y -= block.height
+
+    def flow(self, block: _Block) -> None:
+        """Emit ``block`` over as many pages as it needs, never below the
+        bottom margin: each page takes the drawings that end within its room,
+        the next page starts at the top of the first one left over (so a line
+        of text is never cut, and side-by-side columns continue together)."""
+        ops = sorted(block.ops, key=_op_top)
+        base = 0.0  # the block's dy drawn at the cursor
+        while ops and block.height - base > self.room():
+            room = self.room()
+            here = [op for op in ops if _op_bottom(op) - base <= room]
+            if not here and self.y >= PAGE_H - MARGIN_TOP - self.continued().height:
+                here = ops[:1]  # taller than a whole page (never text): drawn alone
+            self.emit(_shifted(here, base), self.y)
+            kept = {id(op) for op in here}
+            ops = [op for op in ops if id(op) not in kept]
+            if not ops:
+                break
+            self.new_page()
+            base = _op_top(ops[0])
+        rest = _shifted(ops, base)
+        self.emit(rest, self.y)
+        self.y -= max(block.height - base, 0.0)
 
     def finish(self) -> None:
         self.pages.append(self.ops)
         total = len(self.pages)
+        # the title beside the page number, cut to half the width (once)
+        footer_text = self.vis(self.clip(self.footer_text, CONTENT_W / 2 - 6, SMALL))
         for number, ops in enumerate(self.pages, start=1):
             self.ops = ops
             self._fill = ""
@@ -287,9 +350,7 @@ class _Layout:
                 page=self.fmt.number(number), pages=self.fmt.number(total)
             )
             half = CONTENT_W / 2
-            footer.ops.append(
-                ("t", 0.0, half, 10.0, self.vis(self.footer_text), SMALL, False, MUTED, "start")
-            )
+            footer.ops.append(("t", 0.0, half, 10.0, footer_text, SMALL, False, MUTED, "start"))
             footer.ops.append(("t", half, half, 10.0, self.vis(page), SMALL, False, MUTED, "end"))
             self.emit(footer, FOOTER_Y + 10)
 
@@ -360,7 +421,8 @@ class _Layout:
     def _logo(self, data: bytes) -> float:
         from reportlab.lib.utils import ImageReader  # type: ignore[import-untyped]
 
-        image = ImageReader(io.BytesIO(data))
+        embedded, _ = logo_image(data)  # at most LOGO_BOX pixels, decoded once
+        image = ImageReader(io.BytesIO(embedded))
         iw, ih = image.getSize()
         scale = min(150.0 / iw, 56.0 / ih)
         w, h = iw * scale, ih * scale
@@ -911,6 +973,30 @@ class _Layout:
         self.finish()
 
 
+_ELLIPSIS: Final = "\u2026"
+_CONTINUED_LINES: Final = 3
+
+
+def _op_top(op: _Op) -> float:
+    """How far below a block's top a drawing starts (text: its ascent)."""
+    return float(op[3] - op[5]) if op[0] == "t" else float(op[3])
+
+
+def _op_bottom(op: _Op) -> float:
+    """How far below a block's top a drawing ends (text: its descent)."""
+    if op[0] == "t":
+        return float(op[3] + op[5] * 0.3)
+    if op[0] == "r":
+        return float(op[3] + op[4])
+    return float(op[3])
+
+
+def _shifted(ops: list[_Op], by: float) -> _Block:
+    block = _Block()
+    block.ops = [(*op[:3], op[3] - by, *op[4:]) for op in ops]
+    return block
+
+
 _ALIGN: Final = {
     "text": "start",
     "number": "right",
@@ -958,14 +1044,29 @@ def render_pdf(document: object, options: RenderOptions | None = None) -> bytes:
 
     The same document and options always give the same bytes.
     """
-    from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
-
     from billkit.invoicing.render.adapters import to_render_document
 
-    doc = to_render_document(document)
-    options = DEFAULT_OPTIONS if options is None else options
-    if not isinstance(options, RenderOptions):
-        raise InvoicingError("options", options, "a RenderOptions or None")
+    # every number is formatted (and every carried sum added) in billkit's own
+    # decimal context, whatever the caller's thread has set (docs/limits.md)
+    with local_context():
+        doc = to_render_document(document)
+        options = DEFAULT_OPTIONS if options is None else options
+        if not isinstance(options, RenderOptions):
+            raise InvoicingError("options", options, "a RenderOptions or None")
+        data, missing = _render_pdf(doc, options)
+    if missing:
+        chars = ", ".join(f"U+{ord(c):04X}" for c in sorted(missing))
+        warnings.warn(
+            f"font {options.fonts!r} has no glyph for {chars}: printed as U+FFFD",
+            MissingGlyphWarning,
+            stacklevel=2,
+        )
+    return data
+
+
+def _render_pdf(doc: RenderDocument, options: RenderOptions) -> tuple[bytes, set[str]]:
+    from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
+
     buffer = io.BytesIO()
     canvas = Canvas(
         buffer,
@@ -976,17 +1077,10 @@ def render_pdf(document: object, options: RenderOptions | None = None) -> bytes:
     )
     layout = _Layout(doc, options, canvas)
     layout.run()
-    if layout.missing:
-        chars = ", ".join(f"U+{ord(c):04X}" for c in sorted(layout.missing))
-        warnings.warn(
-            f"font {options.fonts!r} has no glyph for {chars}: printed as U+FFFD",
-            MissingGlyphWarning,
-            stacklevel=2,
-        )
     parties = doc.parties
-    canvas.setTitle(layout.footer_text)
-    canvas.setAuthor(parties[0].name if parties else "")
-    canvas.setSubject(layout.title)
+    canvas.setTitle(printable(layout.footer_text))
+    canvas.setAuthor(printable(parties[0].name) if parties else "")
+    canvas.setSubject(printable(layout.title))
     canvas.setCreator("billkit")
     canvas.setProducer("billkit (ReportLab)")
     for index, ops in enumerate(layout.pages):
@@ -995,7 +1089,7 @@ def render_pdf(document: object, options: RenderOptions | None = None) -> bytes:
         canvas.addLiteral("\n".join(ops))
         canvas.showPage()
     canvas.save()
-    return buffer.getvalue()
+    return buffer.getvalue(), set(layout.missing)
 
 
 def write_pdf(

@@ -13,7 +13,9 @@ first, so a document prints the same characters in both:
   left and an amount is never reordered.
 * A TAB prints as a space; a line break (``\\r\\n``, ``\\r``) as ``\\n``; every
   other control character (NUL, ESC, DEL, C1) and anything that is not a
-  character (a lone surrogate, a noncharacter) as U+FFFD ``�``, visibly.
+  character (a lone surrogate, a noncharacter, a code point this Python's
+  Unicode database has not assigned) as U+FFFD ``�``, visibly: neither
+  renderer can order or draw it (python-bidi has no direction for it).
 * A space inside a number, an amount or a phone number (``120 000 ₽``,
   ``+7 (495) 123-45-67``) becomes a no-break space, so neither renderer
   breaks the number across two lines.
@@ -49,7 +51,7 @@ _SUSPECT: Final = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\u
 
 
 def _bad(ch: str) -> bool:
-    return unicodedata.category(ch) in ("Cc", "Cs") or (
+    return unicodedata.category(ch) in ("Cc", "Cs", "Cn") or (
         0xFDD0 <= ord(ch) <= 0xFDEF or (ord(ch) & 0xFFFE) == 0xFFFE
     )
 
@@ -60,7 +62,9 @@ def printable(text: str) -> str:
         clean = text
     else:
         clean = text.replace("\r\n", "\n").replace("\r", "\n").translate(_TABLE)
-        if _SUSPECT.search(clean):
+        if _SUSPECT.search(clean) or (
+            not clean.isprintable() and any(unicodedata.category(c) == "Cn" for c in clean)
+        ):
             clean = "".join(REPLACEMENT if c != "\n" and _bad(c) else c for c in clean)
     if " " in clean:
         clean = _NUMBER_SPACE.sub("\xa0", clean)
