@@ -45,13 +45,20 @@ from billkit.billing import (
     diff,
     plan_documents,
 )
-from billkit.errors import BillkitError, NotFoundError, SubscriptionError
+from billkit.credit.bonus import BonusProgram
+from billkit.credit.commission import PaymentMethod, PaymentQuote
+from billkit.credit.entries import EntryKind
+from billkit.credit.ledger import Ledger
+from billkit.credit.topup import receive_payment
+from billkit.credit.wallets import Wallet
+from billkit.errors import BillkitError, CreditError, NotFoundError, SubscriptionError
 from billkit.invoicing.documents import CreditNote
 from billkit.invoicing.terms import DocumentTerms
 from billkit.parties.party import Party
 from billkit.payments.types import PaymentRequest, PaymentResult, PaymentStatus, SavedMethod
 from billkit.ports import Clock, Notifier, PaymentGateway, Store, Transaction
 from billkit.pricing.plans import Plan
+from billkit.pricing.proration import fixed_fee
 from billkit.serialize import from_data, to_data
 from billkit.storage.records import (
     AccountRecord,
@@ -106,6 +113,11 @@ class Billing:
     credit notes from ``credit_series`` (``CN-``). A payment that fails is
     tried again on a later run, at most ``max_attempts`` times, then the
     subscription is frozen.
+
+    ``methods`` are the business's payment-method terms (commission, amount
+    limits, cashback: :class:`~billkit.credit.PaymentMethod`), by name; a
+    customer's ``pays_with`` names the one its saved method is charged
+    under. ``bonus`` is the prepayment bonus program top-ups earn.
     """
 
     def __init__(
@@ -122,6 +134,8 @@ class Billing:
         max_attempts: int = 3,
         invoice_series: str = "INV",
         credit_series: str = "CN",
+        methods: Iterable[PaymentMethod] = (),
+        bonus: BonusProgram | None = None,
     ) -> None:
         self.store = store
         self.gateway = gateway
@@ -132,6 +146,8 @@ class Billing:
         self.payment_days = payment_days
         self.max_attempts = max_attempts
         self.series = {INVOICE: invoice_series, CREDIT_NOTE: credit_series}
+        self.methods: dict[str, PaymentMethod] = {m.name: m for m in methods}
+        self.bonus = bonus
         with store.transaction(lock=[f"series:{s}" for s in self.series.values()]) as tx:
             for kind, name in self.series.items():
                 try:
@@ -158,22 +174,34 @@ class Billing:
         email: str = "",
         method: str | None = None,
         balance_first: bool = True,
+        pays_with: str | None = None,
     ) -> None:
         """Add a payer with a ledger account ``<id>/main`` in ``currency``.
 
         ``method`` is a saved payment method's token; with ``balance_first``
         (the default) it is charged only when the balance does not cover an
         invoice, without it the method pays and the balance is left for what
-        the method cannot. ``email`` receives notifications.
+        the method cannot. ``pays_with`` names the business's payment-method
+        terms the saved method is charged under (its commission and
+        cashback apply to top-ups). ``email`` receives notifications.
         Adding the same customer again changes nothing but the payer's details.
         """
-        data = {
+        self._terms(pays_with)
+        data: dict[str, object] = {
             "party": to_data(party),
             "email": email,
             "method": method,
             "balance_first": balance_first,
+            "pays_with": pays_with,
         }
         with self.store.transaction(lock=[f"account:{id}"]) as tx:
+            try:
+                kept = tx.payer(id).data
+            except NotFoundError:
+                kept = {}
+            for name in ("subscriptions",):
+                if name in kept:
+                    data[name] = kept[name]
             tx.save_payer(PayerRecord(id=id, data=data))
             try:
                 tx.account(f"{id}/main")
@@ -190,6 +218,9 @@ class Billing:
         sub = Subscribed(id=id, plans=[PlanFrom(on=start, plan=chosen)])
         first = sub.plans[0].plan.cycle.period(start, 0)
         with self.store.transaction(lock=[f"account:{customer}"]) as tx:
+            payer = tx.payer(customer)
+            listed = list(payer.data.get("subscriptions") or [])
+            tx.save_payer(attrs.evolve(payer, data={**payer.data, "subscriptions": [*listed, id]}))
             tx.add_subscription(
                 SubscriptionRecord(
                     id=id,
@@ -221,21 +252,169 @@ class Billing:
         with self.store.transaction() as tx:
             return tx.add_usage([event]) == 1
 
-    def top_up(self, customer: str, amount: Money, *, key: str) -> PaymentResult:
-        """Charge ``amount`` to the customer's saved method and credit the balance once per ``key``."""
+    def top_up(
+        self,
+        customer: str,
+        amount: Money,
+        *,
+        key: str,
+        via: str | None = None,
+        tariff: Money | None = None,
+    ) -> PaymentResult:
+        """Credit ``amount`` to the customer's balance, paid with the saved method, once per ``key``.
+
+        ``via`` names one of the business's payment ``methods`` (default:
+        the customer's ``pays_with``): the payer is charged what
+        :meth:`billkit.credit.PaymentMethod.quote` says, commission included,
+        and earns that method's cashback. The business's ``bonus`` program
+        adds its bonus, counted in months of ``tariff`` (default: the fixed
+        fees of the customer's subscriptions today). The payment, the bonus
+        and the cashback are posted together with the record of the
+        payment, by :func:`billkit.credit.receive_payment`; a payment the
+        provider settles later (a bank transfer) is booked when its
+        webhook arrives. The same ``key`` again replays the first answer
+        and books nothing twice; with another amount it is refused
+        (:class:`~billkit.errors.IdempotencyConflictError`).
+        """
+        request_key = f"topup|{customer}|{key}"
         with self.store.transaction(readonly=True) as tx:
-            method = tx.payer(customer).data.get("method")
+            payer = tx.payer(customer)
+            name = via if via is not None else payer.data.get("pays_with")
+            if tariff is None and self.bonus is not None:
+                tariff = self._tariff(tx, payer.data)
+            ask: dict[str, object] = {
+                "amount": str(amount.amount),
+                "currency": amount.currency.code,
+                "via": name,
+                "tariff": None if tariff is None else str(tariff.amount),
+            }
+            done = tx.recall(request_key, ask)
+        if done is not None:
+            return self.gateway.get_payment(str(done["reference"]))
+        # Everything the payment earns is computed (and refused) before any call.
+        _, quote = self._top_up_entries(customer, key, ask, "", self.clock.now())
+        token = payer.data.get("method")
         request = PaymentRequest(
-            amount=amount,
+            amount=quote.gross if quote is not None else amount,
             customer=customer,
-            method=SavedMethod(token=method) if method else None,
+            method=SavedMethod(token=token) if token else None,
+            description=f"top-up {key}",
             metadata={"purpose": "top_up", "key": key},
         )
-        result = self.gateway.create_payment(request, f"topup|{customer}|{key}")
+        result = self.gateway.create_payment(request, request_key)
         if result.status is PaymentStatus.SUCCEEDED:
+            self._book_top_up(customer, key, ask, result)
+        elif result.status is not PaymentStatus.FAILED and result.reference:
             with self.store.transaction(lock=[f"account:{customer}"]) as tx:
-                self._credit(tx, customer, result, f"topup|{key}")
+                ref_key = f"payment|{result.reference}"
+                if tx.recall(ref_key, {}) is None:
+                    found = {"top_up": customer, "key": key, "ask": ask}
+                    tx.remember(ref_key, {}, found, at=self.clock.now())
         return result
+
+    def _tariff(self, tx: Transaction, payer: Mapping[str, object]) -> Money | None:
+        """The fixed fees of the customer's subscriptions in force today (None: none)."""
+        total: Money | None = None
+        today = self.clock.today()
+        listed = payer.get("subscriptions") or []
+        assert isinstance(listed, list)
+        for sub_id in listed:
+            record = tx.subscription(str(sub_id))
+            if record.status in ("cancelled", "frozen"):
+                continue
+            fee = fixed_fee(self._subscribed(record, tx).plan_on(today))
+            total = fee if total is None else total + fee
+        return total
+
+    def _top_up_entries(
+        self,
+        customer: str,
+        key: str,
+        ask: Mapping[str, object],
+        reference: str,
+        at: datetime,
+    ) -> tuple[list[EntryRecord], PaymentQuote | None]:
+        """The store entries of a top-up (payment, bonus, cashback) and the method's quote."""
+        amount = Money(str(ask["amount"]), str(ask["currency"]))
+        terms = self._terms(ask.get("via"))
+        tariff = None if ask.get("tariff") is None else Money(str(ask["tariff"]), amount.currency)
+        quote = terms.quote(amount) if terms is not None else None
+        book = Ledger(wallets=[Wallet(name="main", currency=amount.currency)])
+        book = receive_payment(
+            book,
+            "main",
+            amount,
+            at=at,
+            key=f"topup|{key}",
+            reference=reference,
+            method=terms,
+            program=self.bonus,
+            tariff=tariff,
+        )
+        records = []
+        for entry in book.entries:
+            data: dict[str, object] = {"reference": reference}
+            if entry.kind is EntryKind.TOP_UP:
+                kind = "payment"
+                if quote is not None:
+                    data.update(gross=str(quote.gross.amount), fee=str(quote.fee.amount))
+            else:
+                kind = entry.kind.value
+                data.update(
+                    source=entry.source, credit_kind=str(getattr(entry.credit_kind, "value", ""))
+                )
+                if entry.expires_at is not None:
+                    data["expires_at"] = entry.expires_at.isoformat()
+            if terms is not None:
+                data["method"] = terms.name
+            records.append(
+                EntryRecord(
+                    account=f"{customer}/main",
+                    key=entry.key,
+                    amount=entry.amount,
+                    at=entry.at,
+                    kind=kind,
+                    data=data,
+                )
+            )
+        return records, quote
+
+    def _book_top_up(
+        self, customer: str, key: str, ask: Mapping[str, object], result: PaymentResult
+    ) -> bool:
+        """Post a succeeded top-up's entries with the record of its payment (once)."""
+        request_key = f"topup|{customer}|{key}"
+        now = self.clock.now()
+        with self.store.transaction(lock=[f"account:{customer}"]) as tx:
+            if tx.recall(request_key, ask) is not None:
+                return False
+            entries, _ = self._top_up_entries(customer, key, ask, result.reference, now)
+            tx.post_all(entries)
+            tx.remember(request_key, ask, {"reference": result.reference}, at=now)
+            self._notify(
+                tx,
+                f"payment.received|{request_key}",
+                "payment.received",
+                customer,
+                tx.payer(customer).data,
+                {
+                    "document": f"top-up {key}",
+                    "total": str(result.amount.amount),
+                    "credited": str(sum(e.amount.amount for e in entries)),
+                    "currency": result.amount.currency.code,
+                },
+                now,
+            )
+        return True
+
+    def _terms(self, name: object) -> PaymentMethod | None:
+        if name is None:
+            return None
+        if name not in self.methods:
+            raise CreditError(
+                "via", name, f"a payment method of the business {sorted(self.methods)}"
+            )
+        return self.methods[str(name)]
 
     def change_plan(self, subscription: str, plan: str) -> date:
         """Move ``subscription`` to ``plan`` from its next billing cycle; returns that day."""
@@ -615,6 +794,13 @@ class Billing:
             if found is None:
                 continue
             result = self.gateway.get_payment(event.payment)
+            if "top_up" in found:
+                if result.status is PaymentStatus.SUCCEEDED:
+                    ask = found["ask"]
+                    assert isinstance(ask, Mapping)
+                    booked = self._book_top_up(str(found["top_up"]), str(found["key"]), ask, result)
+                    settled += booked
+                continue
             document, key = str(found["document"]), str(found["key"])
             with self.store.transaction(readonly=True) as tx:
                 customer = tx.document(document).customer
