@@ -58,7 +58,7 @@ from billkit.parties.party import Party
 from billkit.payments.types import PaymentRequest, PaymentResult, PaymentStatus, SavedMethod
 from billkit.ports import Clock, Notifier, PaymentGateway, Store, Transaction
 from billkit.pricing.plans import Plan
-from billkit.pricing.proration import fixed_fee
+from billkit.pricing.proration import ChangeDirection, change_direction, fixed_fee
 from billkit.serialize import from_data, to_data
 from billkit.storage.records import (
     AccountRecord,
@@ -417,7 +417,18 @@ class Billing:
         return self.methods[str(name)]
 
     def change_plan(self, subscription: str, plan: str) -> date:
-        """Move ``subscription`` to ``plan`` from its next billing cycle; returns that day."""
+        """Move ``subscription`` to ``plan``; returns the day the change takes effect.
+
+        An upgrade (the new plan bills more per cycle:
+        :func:`billkit.pricing.proration.change_direction`) takes effect
+        today: the running cycle ends today and is billed at once, pro rata
+        (the old plan's fixed fee less the credit
+        :func:`billkit.pricing.change_plan` gives for the unused days, and
+        the usage so far), and the cycles restart today on the new plan. A
+        downgrade or a plan of the same fee takes effect when the running
+        cycle ends (the subscription is ``downgrading`` until then). Asking
+        for the plan already in force drops a scheduled change.
+        """
         with self.store.transaction() as tx:
             chosen = self._plan(plan, tx)
             record = tx.subscription(subscription)
@@ -426,11 +437,38 @@ class Billing:
                 raise SubscriptionError(
                     "plan", plan, f"a plan billed {current.plans[0].plan.cycle}"
                 )
+            if record.status in ("cancelled", "frozen"):
+                raise SubscriptionError("status", record.status, "an active subscription")
             today = self.clock.today()
-            on = current.plans[0].plan.cycle.period_containing(current.starts, today).end
-            plans = [p for p in record.data["plans"] if date.fromisoformat(p[0]) < on]
-            data = {**record.data, "plans": [*plans, [on.isoformat(), plan]]}
-            tx.update_subscription(attrs.evolve(record, data=data))
+            period = current.period_on(max(today, current.starts))
+            in_force = current.plan_on(today)
+            status = record.status
+            next_billing = record.next_billing
+            bill_now = False
+            if chosen.code == in_force.code:
+                on = today  # already on it (or a retry): a scheduled change is dropped
+                status = "active" if status == "downgrading" else status
+                kept = [p for p in record.data["plans"] if date.fromisoformat(p[0]) <= today]
+                kept = kept or list(record.data["plans"][:1])
+                bill_now = next_billing is not None and next_billing <= today
+            else:
+                if change_direction(in_force, chosen) is ChangeDirection.UPGRADE:
+                    on = max(today, current.starts)
+                    if period.start < on and next_billing is not None:
+                        next_billing = min(next_billing, on)  # the cut-short cycle is due
+                        bill_now = True
+                else:
+                    on = period.end
+                    status = "downgrading" if status == "active" else status
+                kept = [p for p in record.data["plans"] if date.fromisoformat(p[0]) < on]
+                kept.append([on.isoformat(), plan])
+            data = {**record.data, "plans": kept}
+            tx.update_subscription(
+                attrs.evolve(record, data=data, status=status, next_billing=next_billing)
+            )
+            customer = record.customer
+        if bill_now:
+            self._bill(customer, [subscription], today)
         return on
 
     def cancel(self, subscription: str) -> date:
@@ -438,8 +476,7 @@ class Billing:
         with self.store.transaction() as tx:
             record = tx.subscription(subscription)
             current = self._subscribed(record, tx)
-            cycle = current.plans[0].plan.cycle
-            ends = cycle.period_containing(current.starts, self.clock.today()).end
+            ends = current.period_on(max(self.clock.today(), current.starts)).end
             data = {**record.data, "ends": ends.isoformat()}
             tx.update_subscription(attrs.evolve(record, status="cancelling", data=data))
         return ends
@@ -565,13 +602,16 @@ class Billing:
                     )
                     out.append((doc_id, doc.totals.gross, sign))
                 # Every cycle ended by ``day`` is billed: the next is the one running on it.
-                following = sub.plans[0].plan.cycle.period_containing(sub.starts, day)
+                following = sub.period_on(max(day, sub.starts))
                 ended = sub.ends is not None and following.start >= sub.ends
+                status = record.status
+                if ended:
+                    status = "cancelled"
+                elif status == "downgrading" and sub.plans[-1].on <= following.start:
+                    status = "active"  # the downgrade took effect
                 tx.update_subscription(
                     attrs.evolve(
-                        record,
-                        next_billing=None if ended else following.end,
-                        status="cancelled" if ended else record.status,
+                        record, next_billing=None if ended else following.end, status=status
                     )
                 )
                 billed += 1
