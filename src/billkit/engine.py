@@ -45,6 +45,7 @@ from billkit.billing import (
     diff,
     plan_documents,
 )
+from billkit.credit.autopay import AutopaySettings, decide_autopay
 from billkit.credit.bonus import BonusProgram
 from billkit.credit.commission import PaymentMethod, PaymentQuote
 from billkit.credit.entries import EntryKind
@@ -175,6 +176,7 @@ class Billing:
         method: str | None = None,
         balance_first: bool = True,
         pays_with: str | None = None,
+        autopay_cap: Money | None = None,
     ) -> None:
         """Add a payer with a ledger account ``<id>/main`` in ``currency``.
 
@@ -183,16 +185,23 @@ class Billing:
         invoice, without it the method pays and the balance is left for what
         the method cannot. ``pays_with`` names the business's payment-method
         terms the saved method is charged under (its commission and
-        cashback apply to top-ups). ``email`` receives notifications.
+        cashback apply to top-ups). ``autopay_cap`` turns on autopayment: an
+        invoice the balance does not cover is paid by topping the balance
+        up from the saved method, never by more than ``autopay_cap`` in a
+        calendar month (commission included); above it the invoice stays
+        due and the customer is told. ``email`` receives notifications.
         Adding the same customer again changes nothing but the payer's details.
         """
         self._terms(pays_with)
+        if autopay_cap is not None:
+            AutopaySettings(currency=currency, monthly_max=autopay_cap)  # refuses a bad cap
         data: dict[str, object] = {
             "party": to_data(party),
             "email": email,
             "method": method,
             "balance_first": balance_first,
             "pays_with": pays_with,
+            "autopay_cap": None if autopay_cap is None else str(autopay_cap.amount),
         }
         with self.store.transaction(lock=[f"account:{id}"]) as tx:
             try:
@@ -276,6 +285,18 @@ class Billing:
         and books nothing twice; with another amount it is refused
         (:class:`~billkit.errors.IdempotencyConflictError`).
         """
+        return self._top_up(customer, amount, key=key, via=via, tariff=tariff)
+
+    def _top_up(
+        self,
+        customer: str,
+        amount: Money,
+        *,
+        key: str,
+        via: str | None = None,
+        tariff: Money | None = None,
+        autopay: bool = False,
+    ) -> PaymentResult:
         request_key = f"topup|{customer}|{key}"
         with self.store.transaction(readonly=True) as tx:
             payer = tx.payer(customer)
@@ -288,6 +309,8 @@ class Billing:
                 "via": name,
                 "tariff": None if tariff is None else str(tariff.amount),
             }
+            if autopay:
+                ask["autopay"] = True
             done = tx.recall(request_key, ask)
         if done is not None:
             return self.gateway.get_payment(str(done["reference"]))
@@ -367,6 +390,8 @@ class Billing:
                     data["expires_at"] = entry.expires_at.isoformat()
             if terms is not None:
                 data["method"] = terms.name
+            if ask.get("autopay") and entry.kind is EntryKind.TOP_UP:
+                data["autopay"] = True
             records.append(
                 EntryRecord(
                     account=f"{customer}/main",
@@ -673,8 +698,9 @@ class Billing:
 
         Returns the document's payment state: ``paid``, ``pending`` (the
         provider settles later: a webhook or a later run finishes it),
-        ``failed`` (recorded; tried again on a later day), or ``skipped``
-        (nothing to do today).
+        ``failed`` (recorded; tried again on a later day), ``capped`` (an
+        autopay customer's monthly maximum would be exceeded: left due,
+        the customer told) or ``skipped`` (nothing to do today).
         """
         day = as_of or self.clock.today()
         with self.store.transaction(readonly=True) as tx:
@@ -696,6 +722,8 @@ class Billing:
                 return self._settle(tx, tx.document(document), None)
         if not method:
             return "skipped"
+        if payer.data.get("autopay_cap") is not None:
+            return self._autopay(doc, payer.data, balance, len(failed), day)
         request = PaymentRequest(
             amount=doc.total,
             customer=doc.customer,
@@ -706,6 +734,82 @@ class Billing:
         key = f"pay|{document}|{len(failed)}"
         result = self.gateway.create_payment(request, key)
         return self._record(document, result, day, key, doc.customer)
+
+    def _autopay(
+        self,
+        doc: DocumentRecord,
+        payer: Mapping[str, object],
+        balance: Money,
+        attempt: int,
+        day: date,
+    ) -> str:
+        """Pay ``doc`` from the balance after an automatic top-up within the monthly cap.
+
+        :func:`billkit.credit.decide_autopay` decides the top-up: what the
+        balance lacks, held to what is left of the customer's monthly
+        maximum after this calendar month's automatic top-ups (commission
+        included). When that cannot cover the document, nothing is charged:
+        the document stays due and an ``autopay.capped`` notification is
+        queued (once per document and month).
+        """
+        assert doc.total is not None
+        customer, cur = doc.customer, doc.total.currency
+        month = day.replace(day=1)
+        following = (month + timedelta(days=32)).replace(day=1)
+        with self.store.transaction(readonly=True) as tx:
+            this_month = tx.entries(
+                f"{customer}/main", since=_midnight(month), until=_midnight(following)
+            )
+        spent = sum(
+            (
+                Decimal(str(e.data.get("gross", e.amount.amount)))
+                for e in this_month
+                if e.kind == "payment" and e.data.get("autopay")
+            ),
+            Decimal(0),
+        )
+        settings = AutopaySettings(
+            currency=cur,
+            monthly_max=Money(str(payer["autopay_cap"]), cur),
+            method=self._terms(payer.get("pays_with")),
+        )
+        decision = decide_autopay(
+            settings,
+            balance=balance,
+            next_charges=doc.total,
+            monthly_spend=doc.total,
+            paid_this_month=Money(spent, cur),
+        )
+        if decision.top_up and decision.covers_next:
+            key = f"autopay|{doc.id}|{attempt}"
+            result = self._top_up(customer, decision.amount, key=key, autopay=True)
+            if result.status is not PaymentStatus.SUCCEEDED:
+                return self._record(doc.id, result, day, f"topup|{customer}|{key}", customer)
+        elif decision.top_up or not decision.covers_next:
+            with self.store.transaction(lock=[f"account:{customer}"]) as tx:
+                self._notify(
+                    tx,
+                    f"autopay.capped|{doc.id}|{month:%Y-%m}",
+                    "autopay.capped",
+                    customer,
+                    payer,
+                    {
+                        "document": doc.id,
+                        "total": str(doc.total.amount),
+                        "cap": str(payer["autopay_cap"]),
+                        "charged": str(spent),
+                        "currency": cur.code,
+                    },
+                    self.clock.now(),
+                )
+            return "capped"
+        with self.store.transaction(lock=[f"account:{customer}"]) as tx:
+            current = tx.document(doc.id)
+            if current.status not in ("issued", "pending"):
+                return "skipped"
+            if tx.balance(f"{customer}/main") < doc.total:
+                return "skipped"  # spent meanwhile: the next run tries again
+            return self._settle(tx, current, None)
 
     def _record(
         self, document: str, result: PaymentResult, day: date, key: str, customer: str
