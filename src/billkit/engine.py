@@ -52,9 +52,16 @@ from billkit.credit.entries import EntryKind
 from billkit.credit.ledger import Ledger
 from billkit.credit.topup import receive_payment
 from billkit.credit.wallets import Wallet
-from billkit.errors import BillkitError, CreditError, NotFoundError, SubscriptionError
+from billkit.errors import (
+    BillingError,
+    BillkitError,
+    CreditError,
+    NotFoundError,
+    SubscriptionError,
+)
 from billkit.invoicing.documents import CreditNote
 from billkit.invoicing.terms import DocumentTerms
+from billkit.notify.senders import CATEGORIES, CHANNELS
 from billkit.parties.party import Party
 from billkit.payments.types import PaymentRequest, PaymentResult, PaymentStatus, SavedMethod
 from billkit.ports import Clock, Notifier, PaymentGateway, Store, Transaction
@@ -75,6 +82,7 @@ from billkit.storage.records import (
 __all__ = ["Billing", "RunReport"]
 
 _UTC = timezone.utc
+_CATEGORY_NAMES = sorted({*CATEGORIES.values(), "news", "support"})
 #: The payer record that keeps the seller's details.
 SELLER_ID = "_seller"
 
@@ -99,6 +107,22 @@ class RunReport:
     failures: tuple[tuple[str, str], ...] = ()
 
 
+def _channels(field: str, value: Mapping[str, Sequence[str]]) -> dict[str, tuple[str, ...]]:
+    """Checked channel choices: category -> channels (each once, each known)."""
+    if not isinstance(value, Mapping):
+        raise BillingError(field, value, "a mapping of category to channels")
+    out: dict[str, tuple[str, ...]] = {}
+    for category, chosen in value.items():
+        if category not in _CATEGORY_NAMES:
+            raise BillingError(f"{field}[{category!r}]", category, f"one of {_CATEGORY_NAMES}")
+        if isinstance(chosen, str) or not all(c in CHANNELS for c in chosen):
+            raise BillingError(
+                f"{field}[{category!r}]", chosen, f"a list of channels from {list(CHANNELS)}"
+            )
+        out[category] = tuple(dict.fromkeys(chosen))
+    return out
+
+
 def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=_UTC)
 
@@ -119,6 +143,13 @@ class Billing:
     limits, cashback: :class:`~billkit.credit.PaymentMethod`), by name; a
     customer's ``pays_with`` names the one its saved method is charged
     under. ``bonus`` is the prepayment bonus program top-ups earn.
+
+    Notifications are filed by category (:data:`billkit.notify.CATEGORIES`:
+    ``finance``, ``services``...); ``channels`` maps a category to the
+    channels its messages go by (:data:`billkit.notify.CHANNELS`; e-mail
+    for a category it leaves out; an empty choice sends nothing), and a
+    customer's own ``channels`` override it. Each channel gets its own
+    outbox message, keyed ``<event>|<channel>`` for de-duplication.
     """
 
     def __init__(
@@ -137,6 +168,7 @@ class Billing:
         credit_series: str = "CN",
         methods: Iterable[PaymentMethod] = (),
         bonus: BonusProgram | None = None,
+        channels: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.store = store
         self.gateway = gateway
@@ -149,6 +181,7 @@ class Billing:
         self.series = {INVOICE: invoice_series, CREDIT_NOTE: credit_series}
         self.methods: dict[str, PaymentMethod] = {m.name: m for m in methods}
         self.bonus = bonus
+        self.channels: dict[str, tuple[str, ...]] = _channels("channels", channels or {})
         with store.transaction(lock=[f"series:{s}" for s in self.series.values()]) as tx:
             for kind, name in self.series.items():
                 try:
@@ -177,6 +210,7 @@ class Billing:
         balance_first: bool = True,
         pays_with: str | None = None,
         autopay_cap: Money | None = None,
+        channels: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         """Add a payer with a ledger account ``<id>/main`` in ``currency``.
 
@@ -189,7 +223,9 @@ class Billing:
         invoice the balance does not cover is paid by topping the balance
         up from the saved method, never by more than ``autopay_cap`` in a
         calendar month (commission included); above it the invoice stays
-        due and the customer is told. ``email`` receives notifications.
+        due and the customer is told. ``email`` receives notifications;
+        ``channels`` (category to channels) overrides the business's choice
+        for this customer.
         Adding the same customer again changes nothing but the payer's details.
         """
         self._terms(pays_with)
@@ -203,6 +239,8 @@ class Billing:
             "pays_with": pays_with,
             "autopay_cap": None if autopay_cap is None else str(autopay_cap.amount),
         }
+        if channels is not None:
+            data["channels"] = {k: list(v) for k, v in _channels("channels", channels).items()}
         with self.store.transaction(lock=[f"account:{id}"]) as tx:
             try:
                 kept = tx.payer(id).data
@@ -632,6 +670,15 @@ class Billing:
                 status = record.status
                 if ended:
                     status = "cancelled"
+                    self._notify(
+                        tx,
+                        f"subscription.cancelled|{sub_id}",
+                        "subscription.cancelled",
+                        customer,
+                        payer.data,
+                        {"subscription": sub_id, "ends": str(sub.ends)},
+                        now,
+                    )
                 elif status == "downgrading" and sub.plans[-1].on <= following.start:
                     status = "active"  # the downgrade took effect
                 tx.update_subscription(
@@ -964,8 +1011,19 @@ class Billing:
         payload: Mapping[str, object],
         at: datetime,
     ) -> None:
-        body = {"customer": customer, "email": payer.get("email") or "", **payload}
-        tx.enqueue(key=key, topic=topic, payload=body, at=at)
+        category = CATEGORIES.get(topic, "services")
+        chosen = payer.get("channels") or {}
+        assert isinstance(chosen, Mapping)
+        channels = chosen.get(category, self.channels.get(category, ("email",)))
+        for channel in channels:
+            body = {
+                "customer": customer,
+                "email": payer.get("email") or "",
+                **payload,
+                "category": category,
+                "channel": channel,
+            }
+            tx.enqueue(key=f"{key}|{channel}", topic=topic, payload=body, at=at)
 
     def deliver(self, *, worker: str | None = None, lease: timedelta = timedelta(minutes=5)) -> int:
         """Hand every waiting outbox message to the notifier; returns how many were delivered.

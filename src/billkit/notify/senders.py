@@ -24,12 +24,48 @@ import urllib.request
 from collections.abc import Mapping
 from email.message import EmailMessage
 
-from billkit.errors import GatewayError
+from billkit.errors import BillingError, GatewayError
 from billkit.payments.webhooks import sign
-from billkit.ports import Clock
+from billkit.ports import Clock, Notifier
 from billkit.storage.records import OutboxMessage
 
-__all__ = ["MemoryNotifier", "SmtpNotifier", "WebhookNotifier", "compose"]
+__all__ = [
+    "CATEGORIES",
+    "CHANNELS",
+    "Channels",
+    "MemoryNotifier",
+    "SmtpNotifier",
+    "WebhookNotifier",
+    "compose",
+]
+
+CATEGORIES: Mapping[str, str] = {
+    "invoice.issued": "finance",
+    "credit_note.issued": "finance",
+    "payment.received": "finance",
+    "payment.failed": "finance",
+    "autopay.capped": "finance",
+    "balance.low": "finance",
+    "statement.issued": "finance",
+    "credit.notice": "finance",
+    "credit.blocked": "finance",
+    "credit.unblocked": "finance",
+    "usage.threshold": "services",
+    "subscription.frozen": "services",
+    "subscription.cancelled": "services",
+    "renewal.failed": "services",
+}
+"""The category of each notification topic, as the hosting business files them.
+
+Categories (``finance``, ``services``, and ``news`` and ``support`` for an
+app's own messages) are what a customer chooses channels for.
+
+>>> CATEGORIES["payment.failed"], CATEGORIES["usage.threshold"]
+('finance', 'services')
+"""
+
+CHANNELS: tuple[str, ...] = ("email", "webhook", "sms", "messenger")
+"""The channels a category may be sent by (none: an empty choice)."""
 
 # Subject and first line per topic and language; {fields} come from the payload.
 _TEXTS: Mapping[str, Mapping[str, tuple[str, str]]] = {
@@ -81,6 +117,39 @@ def compose(message: OutboxMessage, *, language: str = "en") -> tuple[str, str, 
     subject, line = subject.format_map(fields), line.format_map(fields)
     page = f"<html><body><h1>{html.escape(subject)}</h1><p>{html.escape(line)}</p></body></html>"
     return subject, line + "\n", page
+
+
+class Channels:
+    """A notifier that hands each message to the notifier of its channel.
+
+    The engine puts one outbox message per channel a customer chose for
+    the message's category, with the channel in ``payload["channel"]``;
+    ``routes`` maps a channel to the notifier that sends it. A message for
+    a channel without a route is dropped (the app sends that channel no
+    other way).
+
+    >>> from datetime import datetime, timezone
+    >>> from billkit.storage import OutboxMessage
+    >>> email, hooks = MemoryNotifier(), MemoryNotifier()
+    >>> router = Channels({"email": email, "webhook": hooks})
+    >>> router.deliver(OutboxMessage(id=1, key="invoice.issued|inv-1|webhook",
+    ...     topic="invoice.issued", payload={"customer": "acme", "channel": "webhook"},
+    ...     created_at=datetime(2026, 4, 1, tzinfo=timezone.utc)))
+    >>> [m.key for m in hooks.messages], email.messages
+    (['invoice.issued|inv-1|webhook'], [])
+    """
+
+    def __init__(self, routes: Mapping[str, Notifier]) -> None:
+        for channel in routes:
+            if channel not in CHANNELS:
+                raise BillingError("routes", channel, f"one of the channels {list(CHANNELS)}")
+        self.routes = dict(routes)
+
+    def deliver(self, message: OutboxMessage) -> None:
+        """Hand ``message`` to its channel's notifier (email when it names none)."""
+        notifier = self.routes.get(str(message.payload.get("channel", "email")))
+        if notifier is not None:
+            notifier.deliver(message)
 
 
 class MemoryNotifier:
