@@ -48,8 +48,10 @@ from billkit.billing import (
 from billkit.credit.autopay import AutopaySettings, decide_autopay
 from billkit.credit.bonus import BonusProgram
 from billkit.credit.commission import PaymentMethod, PaymentQuote
-from billkit.credit.entries import EntryKind
+from billkit.credit.credit_line import CreditLine, CreditNoticeKind
+from billkit.credit.entries import Entry, EntryKind
 from billkit.credit.ledger import Ledger
+from billkit.credit.limit import credit_state, notices_due
 from billkit.credit.topup import receive_payment
 from billkit.credit.wallets import Wallet
 from billkit.errors import (
@@ -61,10 +63,9 @@ from billkit.errors import (
 )
 from billkit.invoicing.documents import CreditNote
 from billkit.invoicing.terms import DocumentTerms
-from billkit.notify.senders import CATEGORIES, CHANNELS
 from billkit.parties.party import Party
 from billkit.payments.types import PaymentRequest, PaymentResult, PaymentStatus, SavedMethod
-from billkit.ports import Clock, Notifier, PaymentGateway, Store, Transaction
+from billkit.ports import CATEGORIES, CHANNELS, Clock, Notifier, PaymentGateway, Store, Transaction
 from billkit.pricing.plans import Plan
 from billkit.pricing.proration import ChangeDirection, change_direction, fixed_fee
 from billkit.serialize import from_data, to_data
@@ -85,6 +86,8 @@ _UTC = timezone.utc
 _CATEGORY_NAMES = sorted({*CATEGORIES.values(), "news", "support"})
 #: The payer record that keeps the seller's details.
 SELLER_ID = "_seller"
+#: The payer record that lists the customers on credit.
+_CREDIT_BOOK = "_credit_lines"
 
 
 @attrs.frozen
@@ -123,6 +126,28 @@ def _channels(field: str, value: Mapping[str, Sequence[str]]) -> dict[str, tuple
     return out
 
 
+def _ledger(line: CreditLine, records: Iterable[EntryRecord]) -> Ledger:
+    """A customer's store entries as a :class:`~billkit.credit.Ledger` wallet on ``line``."""
+    keys: dict[str, str] = {}
+    entries = []
+    for record in records:
+        amount = record.amount
+        if record.kind in ("bonus", "cashback") and str(record.data.get("source")) in keys:
+            kind = EntryKind(record.kind)
+            head = keys[str(record.data["source"])]
+            key, source = f"{head}/{record.kind}", head
+        else:
+            kind = EntryKind.CHARGE if amount.amount < 0 else EntryKind.TOP_UP
+            key, source = f"e{record.seq}", ""
+        keys[record.key] = key
+        entries.append(
+            Entry(kind=kind, amount=amount, wallet="main", at=record.at, key=key, source=source)
+        )
+    return Ledger(
+        wallets=[Wallet(name="main", currency=line.currency, credit=line)], entries=entries
+    )
+
+
 def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=_UTC)
 
@@ -144,9 +169,9 @@ class Billing:
     customer's ``pays_with`` names the one its saved method is charged
     under. ``bonus`` is the prepayment bonus program top-ups earn.
 
-    Notifications are filed by category (:data:`billkit.notify.CATEGORIES`:
+    Notifications are filed by category (:data:`billkit.ports.CATEGORIES`:
     ``finance``, ``services``...); ``channels`` maps a category to the
-    channels its messages go by (:data:`billkit.notify.CHANNELS`; e-mail
+    channels its messages go by (:data:`billkit.ports.CHANNELS`; e-mail
     for a category it leaves out; an empty choice sends nothing), and a
     customer's own ``channels`` override it. Each channel gets its own
     outbox message, keyed ``<event>|<channel>`` for de-duplication.
@@ -211,6 +236,7 @@ class Billing:
         pays_with: str | None = None,
         autopay_cap: Money | None = None,
         channels: Mapping[str, Sequence[str]] | None = None,
+        credit_line: CreditLine | None = None,
     ) -> None:
         """Add a payer with a ledger account ``<id>/main`` in ``currency``.
 
@@ -225,7 +251,10 @@ class Billing:
         calendar month (commission included); above it the invoice stays
         due and the customer is told. ``email`` receives notifications;
         ``channels`` (category to channels) overrides the business's choice
-        for this customer.
+        for this customer. ``credit_line`` makes the customer postpaid
+        (:class:`~billkit.credit.CreditLine`): invoices are paid from the
+        account on credit up to the line's limit, and :meth:`run` keeps the
+        line's statement calendar (statement, due, overdue, blocked).
         Adding the same customer again changes nothing but the payer's details.
         """
         self._terms(pays_with)
@@ -241,12 +270,16 @@ class Billing:
         }
         if channels is not None:
             data["channels"] = {k: list(v) for k, v in _channels("channels", channels).items()}
+        if credit_line is not None:
+            if credit_line.currency.code != currency:
+                raise CreditError("credit_line", credit_line.limit, f"a limit in {currency}")
+            data["credit_line"] = to_data(credit_line)
         with self.store.transaction(lock=[f"account:{id}"]) as tx:
             try:
                 kept = tx.payer(id).data
             except NotFoundError:
                 kept = {}
-            for name in ("subscriptions",):
+            for name in ("subscriptions", "credit_blocked", "credit_events"):
                 if name in kept:
                     data[name] = kept[name]
             tx.save_payer(PayerRecord(id=id, data=data))
@@ -257,6 +290,17 @@ class Billing:
                 tx.open_account(
                     AccountRecord(id=f"{id}/main", customer=id, credit_limit=zero, balance=zero)
                 )
+            if credit_line is not None:
+                tx.set_credit_limit(f"{id}/main", credit_line.limit)
+        if credit_line is not None:
+            with self.store.transaction(lock=[f"payer:{_CREDIT_BOOK}"]) as tx:
+                try:
+                    book = tx.payer(_CREDIT_BOOK)
+                except NotFoundError:
+                    book = PayerRecord(id=_CREDIT_BOOK, data={"customers": []})
+                listed = list(book.data["customers"])
+                if id not in listed:
+                    tx.save_payer(attrs.evolve(book, data={"customers": sorted([*listed, id])}))
 
     def subscribe(self, id: str, customer: str, plan: str, *, on: date | None = None) -> None:
         """Subscribe ``customer`` to ``plan`` from ``on`` (today by default), as ``id``."""
@@ -576,6 +620,8 @@ class Billing:
                 totals[gross.currency.code] = totals.get(gross.currency.code, Decimal(0)) + (
                     sign * gross.amount
                 )
+        if id_from is None:  # the credit lines are kept by the first shard's run
+            self._credit_lines(day, failures)
         paid, refused = self.collect(day, id_from=id_from, id_to=id_to, failures=failures)
         return RunReport(
             as_of=day,
@@ -689,6 +735,84 @@ class Billing:
                 billed += 1
         return billed, out
 
+    def _credit_lines(self, day: date, failures: list[tuple[str, str]]) -> None:
+        """Keep every credit line's statement calendar on ``day``: notices and blocking.
+
+        The statements, their dates and the blocked state are those of
+        :func:`billkit.credit.credit_state` and :func:`billkit.credit.notices_due`
+        over the customer's store entries. ``statement.issued`` and
+        ``credit.notice`` (due soon, overdue, blocking soon) go out on their
+        days; a change of the blocked state is recorded on the payer (with
+        the day) and told as ``credit.blocked`` or ``credit.unblocked``.
+        """
+        with self.store.transaction(readonly=True) as tx:
+            try:
+                customers = list(tx.payer(_CREDIT_BOOK).data["customers"])
+            except NotFoundError:
+                return
+        for customer in customers:
+            try:
+                self._credit_line(customer, day)
+            except BillkitError as error:
+                failures.append((customer, f"{type(error).__name__}: {error}"))
+
+    def _credit_line(self, customer: str, day: date) -> None:
+        now = self.clock.now()
+        with self.store.transaction(lock=[f"account:{customer}"]) as tx:
+            payer = tx.payer(customer)
+            if payer.data.get("credit_line") is None:
+                return
+            line: CreditLine = from_data(payer.data["credit_line"])
+            ledger = _ledger(line, tx.entries(f"{customer}/main"))
+            end = _midnight(day + timedelta(days=1)) - timedelta(microseconds=1)
+            state = credit_state(ledger, "main", end)
+            cur = line.currency.code
+            for notice in notices_due(ledger, "main", end):
+                if notice.kind is CreditNoticeKind.BLOCKED:
+                    continue  # told by the blocking itself
+                topic = (
+                    "statement.issued"
+                    if notice.kind is CreditNoticeKind.ISSUED
+                    else "credit.notice"
+                )
+                self._notify(
+                    tx,
+                    f"{topic}|{customer}|{notice.statement}|{notice.kind.value}",
+                    topic,
+                    customer,
+                    payer.data,
+                    {
+                        "statement": notice.statement,
+                        "notice": notice.kind.value,
+                        "total": str(notice.amount.amount),
+                        "currency": cur,
+                        "due_on": notice.due_on.isoformat(),
+                        "blocked_from": notice.blocked_from.isoformat(),
+                    },
+                    now,
+                )
+            was = bool(payer.data.get("credit_blocked"))
+            if state.blocked == was:
+                return
+            event = "blocked" if state.blocked else "unblocked"
+            history = [*(payer.data.get("credit_events") or []), [day.isoformat(), event]]
+            data = {**payer.data, "credit_blocked": state.blocked, "credit_events": history}
+            tx.save_payer(attrs.evolve(payer, data=data))
+            self._notify(
+                tx,
+                f"credit.{event}|{customer}|{len(history)}",
+                f"credit.{event}",
+                customer,
+                data,
+                {
+                    "overdue": str(state.overdue.amount),
+                    "debt": str(state.debt.amount),
+                    "currency": cur,
+                    "on": day.isoformat(),
+                },
+                now,
+            )
+
     def _credit_note(
         self, tx: Transaction, customer: str, key: DocumentKey, note: CreditNote
     ) -> None:
@@ -764,7 +888,14 @@ class Billing:
             return "skipped"  # dunning is over: the subscription is frozen
         method = payer.data.get("method")
         balance_first = payer.data.get("balance_first", True) or not method
-        if balance >= doc.total and (balance_first or failed):
+        cover = balance
+        if payer.data.get("credit_line") is not None:
+            line: CreditLine = from_data(payer.data["credit_line"])
+            # Bought on credit up to the limit; nothing is paid from the account while blocked.
+            cover = balance + line.limit
+            if payer.data.get("credit_blocked"):
+                cover = Money(-1, doc.total.currency)
+        if cover >= doc.total and (balance_first or failed):
             with self.store.transaction(lock=[f"account:{doc.customer}"]) as tx:
                 return self._settle(tx, tx.document(document), None)
         if not method:

@@ -8,10 +8,10 @@ import pytest
 
 from billkit.engine import Billing
 from billkit.errors import BillingError
-from billkit.notify import CATEGORIES, CHANNELS, Channels, MemoryNotifier
+from billkit.notify import Channels, MemoryNotifier
 from billkit.parties.party import Party
 from billkit.payments.sandbox import SandboxGateway
-from billkit.ports import FixedClock, Store
+from billkit.ports import CATEGORIES, CHANNELS, FixedClock, Store
 from billkit.storage import MemoryStore
 from tests.engine import support
 from tests.storage.support import _postgres_schema, _store  # noqa: F401 (fixtures)

@@ -11,9 +11,9 @@ outbox delivers at least once): each message carries its de-duplication
 * :class:`WebhookNotifier`: a signed POST (Standard Webhooks) to an app's URL;
 * :class:`Channels`: routes each message to the notifier of its channel.
 
-Each topic has a category (:data:`CATEGORIES`); a business and each customer
-choose the channels (:data:`CHANNELS`) per category, and the engine queues
-one message per chosen channel.
+Each topic has a category (:data:`billkit.ports.CATEGORIES`); a business and
+each customer choose the channels (:data:`billkit.ports.CHANNELS`) per
+category, and the engine queues one message per chosen channel.
 
 :func:`compose` writes the subject and bodies of a message.
 """
@@ -26,8 +26,6 @@ from billkit import _lazy
 
 if TYPE_CHECKING:  # pragma: no cover
     from billkit.notify.senders import (
-        CATEGORIES,
-        CHANNELS,
         Channels,
         MemoryNotifier,
         SmtpNotifier,
@@ -36,8 +34,6 @@ if TYPE_CHECKING:  # pragma: no cover
     )
 
 __all__ = [
-    "CATEGORIES",
-    "CHANNELS",
     "Channels",
     "MemoryNotifier",
     "SmtpNotifier",

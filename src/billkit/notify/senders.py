@@ -26,12 +26,10 @@ from email.message import EmailMessage
 
 from billkit.errors import BillingError, GatewayError
 from billkit.payments.webhooks import sign
-from billkit.ports import Clock, Notifier
+from billkit.ports import CHANNELS, Clock, Notifier
 from billkit.storage.records import OutboxMessage
 
 __all__ = [
-    "CATEGORIES",
-    "CHANNELS",
     "Channels",
     "MemoryNotifier",
     "SmtpNotifier",
@@ -39,33 +37,6 @@ __all__ = [
     "compose",
 ]
 
-CATEGORIES: Mapping[str, str] = {
-    "invoice.issued": "finance",
-    "credit_note.issued": "finance",
-    "payment.received": "finance",
-    "payment.failed": "finance",
-    "autopay.capped": "finance",
-    "balance.low": "finance",
-    "statement.issued": "finance",
-    "credit.notice": "finance",
-    "credit.blocked": "finance",
-    "credit.unblocked": "finance",
-    "usage.threshold": "services",
-    "subscription.frozen": "services",
-    "subscription.cancelled": "services",
-    "renewal.failed": "services",
-}
-"""The category of each notification topic, as the hosting business files them.
-
-Categories (``finance``, ``services``, and ``news`` and ``support`` for an
-app's own messages) are what a customer chooses channels for.
-
->>> CATEGORIES["payment.failed"], CATEGORIES["usage.threshold"]
-('finance', 'services')
-"""
-
-CHANNELS: tuple[str, ...] = ("email", "webhook", "sms", "messenger")
-"""The channels a category may be sent by (none: an empty choice)."""
 
 # Subject and first line per topic and language; {fields} come from the payload.
 _TEXTS: Mapping[str, Mapping[str, tuple[str, str]]] = {
