@@ -66,7 +66,7 @@ from billkit.invoicing.terms import DocumentTerms
 from billkit.parties.party import Party
 from billkit.payments.types import PaymentRequest, PaymentResult, PaymentStatus, SavedMethod
 from billkit.ports import CATEGORIES, CHANNELS, Clock, Notifier, PaymentGateway, Store, Transaction
-from billkit.pricing.plans import Plan
+from billkit.pricing.plans import Charge, Plan
 from billkit.pricing.proration import ChangeDirection, change_direction, fixed_fee
 from billkit.serialize import from_data, to_data
 from billkit.storage.records import (
@@ -332,7 +332,13 @@ class Billing:
         key: str,
         at: datetime | None = None,
     ) -> bool:
-        """Record usage once per ``key``; ``False`` if that key was already recorded."""
+        """Record usage once per ``key``; ``False`` if that key was already recorded.
+
+        When the usage of the billing period reaches 90 % and then 100 % of
+        what the subscription's plan includes for ``metric``, a
+        ``usage.threshold`` notification is queued (once per level and
+        period), in the transaction that records the event.
+        """
         event = UsageRecord(
             subscription=subscription,
             metric=metric,
@@ -341,7 +347,54 @@ class Billing:
             key=key,
         )
         with self.store.transaction() as tx:
-            return tx.add_usage([event]) == 1
+            new = tx.add_usage([event]) == 1
+            if new:
+                self._usage_alerts(tx, subscription, metric, event.at)
+            return new
+
+    def _usage_alerts(self, tx: Transaction, sub_id: str, metric: str, at: datetime) -> None:
+        record = tx.subscription(sub_id)
+        sub = self._subscribed(record, tx)
+        day = at.astimezone(_UTC).date()
+        if day < sub.starts or (sub.ends is not None and day >= sub.ends):
+            return
+        period = sub.period_on(day)
+        plan = sub.plan_on(period.start)
+        included = [
+            c
+            for c in plan.charges
+            if isinstance(c, Charge) and c.metric == metric and c.included > 0
+        ]
+        if not included:
+            return
+        used = tx.usage_totals(sub_id, _midnight(period.start), _midnight(period.end)).get(
+            metric, Decimal(0)
+        )
+        payer: Mapping[str, object] | None = None
+        for charge in included:
+            for level, label in ((Decimal("0.9"), "90%"), (Decimal(1), "100%")):
+                if used < level * charge.included:
+                    continue
+                key = f"usage.threshold|{sub_id}|{period.start}|{charge.code}|{label}"
+                if tx.recall(f"told|{key}", {}) is not None:
+                    continue
+                payer = payer or tx.payer(record.customer).data
+                self._notify(
+                    tx,
+                    key,
+                    "usage.threshold",
+                    record.customer,
+                    payer,
+                    {
+                        "subscription": sub_id,
+                        "metric": metric,
+                        "level": label,
+                        "included": str(charge.included),
+                        "period": str(period),
+                    },
+                    self.clock.now(),
+                )
+                tx.remember(f"told|{key}", {}, {"used": str(used)}, at=self.clock.now())
 
     def top_up(
         self,

@@ -63,9 +63,15 @@ def test_a_month_billed_paid_and_notified() -> None:
         ]
         assert tx.balance("acme/main") == Money("0", "EUR")
         assert tx.subscription("acme-pro").next_billing == date(2026, 5, 1)
-    assert engine.deliver() == 2
+    # 600 calls crossed 90 % and 100 % of the 100 included when recorded: two usage alerts.
+    assert engine.deliver() == 4
     assert engine.deliver() == 0
-    assert [m.topic for m in engine.notifier.messages] == ["invoice.issued", "payment.received"]
+    assert [m.topic for m in engine.notifier.messages] == [
+        "usage.threshold",
+        "usage.threshold",
+        "invoice.issued",
+        "payment.received",
+    ]
 
 
 def test_the_balance_pays_first_without_calling_the_gateway() -> None:

@@ -123,3 +123,43 @@ def test_unknown_categories_and_channels_are_refused() -> None:
         Billing(*args, seller=support.SELLER, channels={"finance": ["pigeon"]})
     with pytest.raises(BillingError, match="'fax'"):
         Channels({"fax": MemoryNotifier()})
+
+
+def test_usage_alerts_at_90_and_100_percent_of_the_allowance_once_each(store: Store) -> None:
+    # The messaging business alerts at 90 % and 100 % of the plan's limit. Pro includes
+    # 100 calls: 90 reached with the second event, 100 with the third; more says nothing.
+    clock = FixedClock(support.START)
+    engine = support.billing(store, SandboxGateway(clock=clock), clock)
+    engine.add_customer(
+        "acme",
+        Party(kind="legal_entity", country="IT", name="Acme"),
+        currency="EUR",
+        method="tok_visa",
+    )
+    engine.subscribe("acme-pro", "acme", "pro")
+    told = []
+    for n, calls in enumerate([60, 30, 10, 500], start=1):
+        engine.record_usage("acme-pro", "calls", calls, key=f"e{n}", at=support.START)
+        engine.record_usage("acme-pro", "calls", calls, key=f"e{n}", at=support.START)  # a retry
+        engine.deliver()
+        told.append(
+            [m.payload["level"] for m in engine.notifier.messages if m.topic == "usage.threshold"]
+        )  # type: ignore[attr-defined]
+    assert told == [[], ["90%"], ["90%", "100%"], ["90%", "100%"]]
+    (alert,) = [m for m in engine.notifier.messages if m.payload.get("level") == "90%"]  # type: ignore[attr-defined]
+    assert (alert.payload["category"], alert.payload["period"]) == (
+        "services",
+        "2026-03-01..2026-04-01",
+    )
+    # April is a new period: its allowance alerts again.
+    clock.set(support.MONTH_END)
+    engine.record_usage("acme-pro", "calls", 100, key="april", at=support.MONTH_END)
+    engine.deliver()
+    assert [
+        m.payload["level"] for m in engine.notifier.messages if m.topic == "usage.threshold"
+    ] == [  # type: ignore[attr-defined]
+        "90%",
+        "100%",
+        "90%",
+        "100%",
+    ]

@@ -55,6 +55,32 @@ _TEXTS: Mapping[str, Mapping[str, tuple[str, str]]] = {
             "Subscription frozen",
             "Subscription {subscription} is frozen until paid.",
         ),
+        "subscription.cancelled": (
+            "Subscription cancelled",
+            "Subscription {subscription} ended on {ends}.",
+        ),
+        "usage.threshold": (
+            "{level} of your {metric} used",
+            "{subscription} has used {level} of the {included} {metric} included ({period}).",
+        ),
+        "autopay.capped": (
+            "Autopayment limit reached",
+            "{document} ({total} {currency}) is above this month's autopayment limit "
+            "of {cap} {currency}: please pay it.",
+        ),
+        "statement.issued": (
+            "Statement {statement} issued",
+            "Statement {statement}: {total} {currency}, due on {due_on}.",
+        ),
+        "credit.notice": (
+            "Statement {statement}: {notice}",
+            "{total} {currency} to pay, due on {due_on}; blocked from {blocked_from}.",
+        ),
+        "credit.blocked": (
+            "Credit limit blocked",
+            "Your credit limit is blocked: {overdue} {currency} overdue.",
+        ),
+        "credit.unblocked": ("Credit limit unblocked", "Your credit limit works again."),
     },
     "ru": {
         "invoice.issued": ("Выставлен счёт {number}", "Счёт {number}: {total} {currency}."),
@@ -71,6 +97,32 @@ _TEXTS: Mapping[str, Mapping[str, tuple[str, str]]] = {
             "Подписка заморожена",
             "Подписка {subscription} заморожена до оплаты.",
         ),
+        "subscription.cancelled": (
+            "Подписка отменена",
+            "Подписка {subscription} завершена {ends}.",
+        ),
+        "usage.threshold": (
+            "Использовано {level} лимита {metric}",
+            "{subscription}: использовано {level} из {included} {metric} ({period}).",
+        ),
+        "autopay.capped": (
+            "Достигнут лимит автоплатежей",
+            "Счёт {document} ({total} {currency}) превышает месячный лимит автоплатежей "
+            "{cap} {currency}: оплатите его.",
+        ),
+        "statement.issued": (
+            "Выставлен счёт по кредиту {statement}",
+            "Счёт {statement}: {total} {currency}, оплатить до {due_on}.",
+        ),
+        "credit.notice": (
+            "Счёт по кредиту {statement}",
+            "К оплате {total} {currency} до {due_on}; блокировка с {blocked_from}.",
+        ),
+        "credit.blocked": (
+            "Кредитный лимит заблокирован",
+            "Кредитный лимит заблокирован: просрочено {overdue} {currency}.",
+        ),
+        "credit.unblocked": ("Кредитный лимит разблокирован", "Кредитный лимит снова доступен."),
     },
 }
 
