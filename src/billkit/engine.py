@@ -16,9 +16,19 @@ one transaction per customer with gap-free numbers, then collects payment:
 * a customer whose run fails with a billkit error is skipped and named in
   the :class:`RunReport`; the next run tries again.
 
+It also keeps what the example businesses need around the month end:
+top-ups with the payment method's commission and cashback and the bonus
+program (:meth:`Billing.top_up`), upgrades at once with proration and
+downgrades at the cycle end (:meth:`Billing.change_plan`), autopayment
+within a customer's monthly cap, the credit-limit schedule of postpaid
+customers (statement, due, overdue, blocked), and usage alerts at 90 % and
+100 % of an allowance.
+
 Notifications go to the store's outbox in the transaction that makes them
-true, under a de-duplication key, and :meth:`Billing.deliver` hands them to
-the :class:`~billkit.ports.Notifier` at least once.
+true, one per channel the customer chose for the topic's category
+(:data:`billkit.ports.CATEGORIES`), each under a de-duplication key, and
+:meth:`Billing.deliver` hands them to the :class:`~billkit.ports.Notifier`
+at least once.
 
 See ``docs/engine.md`` for a whole month of an app.
 """
