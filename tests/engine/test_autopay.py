@@ -13,6 +13,9 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from billkit.credit.autopay import suggested_monthly_maximum
 from billkit.engine import Billing
 from billkit.money import Money
@@ -149,3 +152,44 @@ def test_an_autopay_run_crashing_at_any_call_charges_and_books_once() -> None:
         outcome, crashes = attempt(at)
         assert crashes == 1, at
         assert outcome == clean, f"crash at call {at}"
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    cap=st.integers(50, 3000),
+    fees=st.lists(st.integers(10, 900), min_size=1, max_size=4),
+    balance=st.integers(0, 500),
+)
+def test_autopayments_never_exceed_the_monthly_cap(cap: int, fees: list[int], balance: int) -> None:
+    clock = FixedClock(START)
+    store = MemoryStore()
+    plans = [
+        Plan(code=f"p{i}", name=f"P{i}", currency="RUB", base_fee=Money(fee, "RUB"))
+        for i, fee in enumerate(fees)
+    ]
+    engine = Billing(
+        store,
+        SandboxGateway(clock=clock),
+        MemoryNotifier(),
+        clock,
+        plans,
+        seller=Party(kind="legal_entity", country="RU", name="Hosting LLC"),
+    )
+    engine.add_customer(
+        "ivan", IVAN, currency="RUB", method="tok_visa", autopay_cap=_rub(f"{cap}.00")
+    )
+    for plan in plans:
+        engine.subscribe(f"ivan-{plan.code}", "ivan", plan.code)
+    if balance:
+        engine.top_up("ivan", _rub(f"{balance}.00"), key="by-hand")
+    clock.set(MONTH_END)
+    engine.run()
+    engine.run()
+    with store.transaction(readonly=True) as tx:
+        autopaid = sum(e.amount.amount for e in tx.entries("ivan/main") if e.data.get("autopay"))
+        docs = tx.documents()
+        spent = -sum(e.amount.amount for e in tx.entries("ivan/main") if e.kind == "charge")
+        assert tx.balance("ivan/main").amount >= 0
+    assert autopaid <= cap  # never above the cap in the month
+    assert spent == sum(d.total.amount for d in docs if d.status == "paid")
+    assert all(d.status in ("paid", "issued") for d in docs)
