@@ -1162,6 +1162,28 @@ class Billing:
             {"document": document, "total": str(doc.total.amount)},
             self.clock.now(),
         )
+        if (
+            reference is None
+            and payer.data.get("credit_line") is None
+            and payer.data.get("autopay_cap") is None
+        ):
+            # Paid from a prepaid balance: say so when what is left would not pay another.
+            left = tx.balance(f"{doc.customer}/main")
+            if left < doc.total:
+                self._notify(
+                    tx,
+                    f"balance.low|{document}",
+                    "balance.low",
+                    doc.customer,
+                    payer.data,
+                    {
+                        "document": document,
+                        "balance": str(left.amount),
+                        "expected": str(doc.total.amount),
+                        "currency": doc.total.currency.code,
+                    },
+                    self.clock.now(),
+                )
         return "paid"
 
     def handle_webhook(self, headers: Mapping[str, str], body: bytes) -> int:

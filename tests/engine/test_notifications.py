@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 import pytest
@@ -162,4 +163,27 @@ def test_usage_alerts_at_90_and_100_percent_of_the_allowance_once_each(store: St
         "100%",
         "90%",
         "100%",
+    ]
+
+
+def test_a_prepaid_balance_running_low_is_told(store: Store) -> None:
+    # 100.00 topped up; each month Pro bills 20.00 + 22 % = 24.40 from the balance:
+    # 75.60, 51.20, 26.80 left (each covers another month), then 2.40 < 24.40: told once.
+    clock = FixedClock(support.START)
+    engine = support.billing(store, SandboxGateway(clock=clock), clock)
+    engine.add_customer(
+        "acme",
+        Party(kind="legal_entity", country="IT", name="Acme"),
+        currency="EUR",
+        method="tok_visa",
+    )
+    engine.subscribe("acme-pro", "acme", "pro")
+    engine.top_up("acme", support.Money("100.00", "EUR"), key="t1")
+    for month in (4, 5, 6, 7):
+        clock.set(datetime(2026, month, 1, 2, tzinfo=timezone.utc))
+        engine.run()
+    engine.deliver()
+    low = [m.payload for m in engine.notifier.messages if m.topic == "balance.low"]  # type: ignore[attr-defined]
+    assert [(p["document"], p["balance"], p["expected"]) for p in low] == [
+        ("acme-pro|2026-06-01|2026-07-01|invoice|0", "2.40", "24.40")
     ]

@@ -81,6 +81,10 @@ _TEXTS: Mapping[str, Mapping[str, tuple[str, str]]] = {
             "Your credit limit is blocked: {overdue} {currency} overdue.",
         ),
         "credit.unblocked": ("Credit limit unblocked", "Your credit limit works again."),
+        "balance.low": (
+            "Your balance is running low",
+            "{balance} {currency} left after {document}: the next one is about {expected}.",
+        ),
     },
     "ru": {
         "invoice.issued": ("Выставлен счёт {number}", "Счёт {number}: {total} {currency}."),
@@ -123,6 +127,10 @@ _TEXTS: Mapping[str, Mapping[str, tuple[str, str]]] = {
             "Кредитный лимит заблокирован: просрочено {overdue} {currency}.",
         ),
         "credit.unblocked": ("Кредитный лимит разблокирован", "Кредитный лимит снова доступен."),
+        "balance.low": (
+            "Баланс заканчивается",
+            "После оплаты {document} осталось {balance} {currency}; следующий счёт около {expected}.",
+        ),
     },
 }
 
