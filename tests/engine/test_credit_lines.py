@@ -22,11 +22,24 @@ from billkit.parties.party import Party
 from billkit.payments.sandbox import SandboxGateway
 from billkit.ports import FixedClock, Store
 from billkit.pricing.plans import Plan
+from billkit.storage import MemoryStore
+from tests.engine import support
 from tests.storage.support import _postgres_schema, _store  # noqa: F401 (fixtures)
 
 VPS = Plan(code="vps", name="VPS", currency="RUB", base_fee=Money("620.00", "RUB"))
 IVAN = Party(kind="individual", country="RU", name="Ivan Petrov")
 LINE = CreditLine(limit=Money("5000.00", "RUB"))
+
+
+def _engine(store: Any, clock: FixedClock) -> Billing:
+    return Billing(
+        store,
+        SandboxGateway(clock=clock),
+        MemoryNotifier(),
+        clock,
+        [VPS],
+        seller=Party(kind="legal_entity", country="RU", name="Hosting LLC"),
+    )
 
 
 def _status(store: Any, doc: str) -> str:
@@ -95,3 +108,42 @@ def test_statement_due_overdue_blocked_and_unblocked(store: Store) -> None:
         ("statement.issued", "issued", 2),  # 1 June: May's 756.40
         ("credit.unblocked", "", ""),  # 2 June, after the payment
     ]
+
+
+def test_the_blocking_day_crashing_at_any_call_blocks_and_tells_once() -> None:
+    def attempt(at: int) -> tuple[Any, int]:
+        real = MemoryStore()
+        clock = FixedClock(datetime(2026, 3, 1, 9, tzinfo=timezone.utc))
+        engine = _engine(real, clock)
+        engine.add_customer("ivan", IVAN, currency="RUB", credit_line=LINE)
+        engine.subscribe("ivan-vps", "ivan", "vps")
+        for day in (date(2026, 4, 1), date(2026, 5, 1)):
+            clock.set(datetime.combine(day, datetime.min.time(), timezone.utc) + timedelta(hours=2))
+            engine.run()
+        clock.set(datetime(2026, 5, 30, 2, tzinfo=timezone.utc))  # statement 1 unpaid: blocked
+        faults = support.Faults()
+        faulty = _engine(support.FaultyStore(real, faults), clock)
+        faults.calls, faults.at = 0, at
+        crashes = 0
+        while True:
+            try:
+                faulty.run()
+                break
+            except support.Crash:
+                crashes += 1
+                faults.at = 0
+        with real.transaction(readonly=True) as tx:
+            payer = tx.payer("ivan").data
+            state = (payer["credit_blocked"], payer["credit_events"], tx.balance("ivan/main"))
+        keys = sorted(k for k in support.snapshot(real, 0)["outbox"] if k.startswith("credit"))
+        return (state, keys), faults.calls if at == 0 else crashes
+
+    clean, calls = attempt(0)
+    assert clean == (
+        (True, [["2026-05-30", "blocked"]], Money("-1512.80", "RUB")),
+        ["credit.blocked|ivan|1|email"],
+    )
+    for at in range(1, calls + 1):
+        outcome, crashes = attempt(at)
+        assert crashes == 1, at
+        assert outcome == clean, f"crash at call {at}"
