@@ -449,6 +449,8 @@ CATEGORIES: Mapping[str, str] = {
     "subscription.frozen": "services",
     "subscription.cancelled": "services",
     "renewal.failed": "services",
+    "service.renewed": "services",
+    "service.expired": "services",
 }
 """The category of each notification topic, as the hosting business files them.
 

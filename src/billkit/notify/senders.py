@@ -81,6 +81,15 @@ _TEXTS: Mapping[str, Mapping[str, tuple[str, str]]] = {
             "Your credit limit is blocked: {overdue} {currency} overdue.",
         ),
         "credit.unblocked": ("Credit limit unblocked", "Your credit limit works again."),
+        "renewal.failed": (
+            "Renewal of {service} failed",
+            "We could not renew {service} (term ends {term_ends}): {reason}.",
+        ),
+        "service.renewed": ("{service} renewed", "{service} is renewed."),
+        "service.expired": (
+            "{service} stopped",
+            "{service} stopped: its term ended on {term_ends}.",
+        ),
         "balance.low": (
             "Your balance is running low",
             "{balance} {currency} left after {document}: the next one is about {expected}.",
@@ -127,6 +136,15 @@ _TEXTS: Mapping[str, Mapping[str, tuple[str, str]]] = {
             "Кредитный лимит заблокирован: просрочено {overdue} {currency}.",
         ),
         "credit.unblocked": ("Кредитный лимит разблокирован", "Кредитный лимит снова доступен."),
+        "renewal.failed": (
+            "Не удалось продлить {service}",
+            "Не удалось продлить {service} (срок до {term_ends}): {reason}.",
+        ),
+        "service.renewed": ("{service} продлена", "Услуга {service} продлена."),
+        "service.expired": (
+            "{service} остановлена",
+            "Услуга {service} остановлена: срок закончился {term_ends}.",
+        ),
         "balance.low": (
             "Баланс заканчивается",
             "После оплаты {document} осталось {balance} {currency}; следующий счёт около {expected}.",
