@@ -1366,9 +1366,10 @@ class Billing:
         return "paid"
 
     def handle_webhook(self, headers: Mapping[str, str], body: bytes) -> int:
-        """Verify a provider webhook and settle the documents it names; returns how many.
+        """Verify a provider webhook; settle the documents and book the top-ups it names.
 
-        The gateway verifies the signature first (a bad one raises
+        Returns how many documents it settled and top-ups it booked. The
+        gateway verifies the signature first (a bad one raises
         :class:`~billkit.errors.WebhookError` and nothing happens). The
         payment's state is read back from the provider, never taken from
         the webhook alone; a webhook delivered twice settles once.
