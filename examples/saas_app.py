@@ -47,7 +47,7 @@ for day in range(31):
 assert not app.record_usage("ada-1", "api_calls", 600, key="ada-0")
 
 clock.set(datetime(2026, 3, 20, tzinfo=timezone.utc))
-app.change_plan("ada-1", "growth")  # from her next cycle, 1 April
+app.change_plan("ada-1", "growth")  # an upgrade: at once, 1-19 March billed pro rata
 
 # Every day until the end of May: bill what is due, collect, settle webhooks, notify.
 while clock.today() <= date(2026, 5, 31):
@@ -68,12 +68,12 @@ with store.transaction(readonly=True) as tx:
         print(f"{doc.number:<11} {doc.customer:<9} {doc.status:<8} {doc.total.amount:>7}")
     balances = {name: tx.balance(f"{name}/main").amount for name in cards}
     bob = tx.subscription("bob-1").status
-    ada_march = tx.document("ada-1|2026-03-01|2026-04-01|invoice|0").total
+    ada_march = tx.document("ada-1|2026-03-01|2026-03-20|invoice|0").total
 print(f"\nbalances {balances}; bob's subscription is {bob} after 3 declined attempts")
 print(f"{len(inbox.messages)} notifications, the last: {inbox.messages[-1].topic}")
 
-# Ada's March: 19.00 + (31 x 600 - 10 000) x 0.002 = 36.20 net; with 22 % VAT 44.16.
-assert ada_march == Money("44.16", EUR)
+# Ada's 1-19 March: 19.00 - 19.00 x 12/31 + (19 x 600 - 10 000) x 0.002 = 14.45; +22 %: 17.63
+assert ada_march == Money("17.63", EUR)
 assert balances == {"ada": Decimal("0.00"), "bob": Decimal("0"), "cyd": Decimal("0.00")}
 assert bob == "frozen"
 store.close()

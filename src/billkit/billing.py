@@ -54,7 +54,7 @@ Late usage arrives: the March invoice is corrected, never edited:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import ClassVar
@@ -66,10 +66,11 @@ from billkit.errors import BillingError, DoubleBillingError, ValidationError
 from billkit.invoicing.builders import build_invoice
 from billkit.invoicing.credit_notes import build_credit_note
 from billkit.invoicing.documents import CreditNote, Invoice
-from billkit.invoicing.items import items_from_quote
+from billkit.invoicing.items import Item, items_from_quote
 from billkit.invoicing.terms import DocumentTerms
 from billkit.periods import Period
 from billkit.pricing.plans import Plan
+from billkit.pricing.proration import ChangeTiming, change_plan, fixed_fee
 from billkit.pricing.quote import quote
 
 __all__ = [
@@ -138,7 +139,13 @@ class DocumentKey:
 
 @attrs.frozen
 class PlanFrom:
-    """A plan in force from the billing cycle that starts ``on``."""
+    """A plan in force from ``on``.
+
+    On a day a billing cycle starts, the plan takes over with that cycle
+    (a downgrade at the cycle end). On any other day it takes over at once
+    (an upgrade): the running cycle ends early on ``on``, billed pro rata,
+    and the cycles restart from ``on``.
+    """
 
     _error_class: ClassVar[type[ValidationError]] = BillingError
 
@@ -151,9 +158,22 @@ class Subscribed:
     """A subscription as billing sees it: its plans over time and when it ends.
 
     Cycles are counted from the first plan's day, by that plan's cycle; a
-    later plan takes over at the cycle starting on its ``on`` and must have
-    the same cycle. ``ends`` (cancellation at cycle end): no cycle starting
-    on or after it is billed.
+    later plan must have the same cycle. One whose ``on`` starts a cycle
+    takes over with that cycle; one whose ``on`` falls inside a cycle cuts
+    it short there (the old plan is billed for the days used, see
+    :func:`plan_documents`) and the cycles restart from ``on``. ``ends``
+    (cancellation at cycle end): no cycle starting on or after it is billed.
+
+    >>> from billkit.money import Money
+    >>> from billkit.pricing import Plan
+    >>> pro = Plan(code="pro", name="Pro", currency="EUR", base_fee=Money("20.00", "EUR"))
+    >>> team = Plan(code="team", name="Team", currency="EUR", base_fee=Money("50.00", "EUR"))
+    >>> sub = Subscribed(id="s1", plans=[PlanFrom(on=date(2026, 3, 1), plan=pro),
+    ...                                  PlanFrom(on=date(2026, 4, 21), plan=team)])
+    >>> [str(p) for p in sub.periods(date(2026, 6, 1))]
+    ['2026-03-01..2026-04-01', '2026-04-01..2026-04-21', '2026-04-21..2026-05-21']
+    >>> str(sub.period_on(date(2026, 5, 25)))
+    '2026-05-21..2026-06-21'
     """
 
     _error_class: ClassVar[type[ValidationError]] = BillingError
@@ -186,17 +206,42 @@ class Subscribed:
                 current = change.plan
         return current
 
-    def periods(self, until: date) -> list[Period]:
-        """The whole cycles that have ended by ``until`` (and started before :attr:`ends`)."""
+    def cycles(self) -> Iterator[tuple[Period, Period]]:
+        """Every billing period from the start, with the whole cycle it belongs to.
+
+        The two are equal but for a cycle an immediate plan change cut short:
+        ``(2026-04-01..2026-04-21, 2026-04-01..2026-05-01)``. Endless: stop it.
+        """
         cycle = self.plans[0].plan.cycle
-        out: list[Period] = []
-        n = 0
+        anchor, n = self.starts, 0
         while True:
-            period = cycle.period(self.starts, n)
+            full = cycle.period(anchor, n)
+            cut = next((c.on for c in self.plans[1:] if full.start < c.on < full.end), None)
+            if cut is None:
+                yield full, full
+                n += 1
+            else:
+                yield Period(full.start, cut), full
+                anchor, n = cut, 0
+
+    def periods(self, until: date) -> list[Period]:
+        """The billing periods that have ended by ``until`` (and started before :attr:`ends`)."""
+        out: list[Period] = []
+        for period, _ in self.cycles():
             if period.end > until or (self.ends is not None and period.start >= self.ends):
                 return out
             out.append(period)
-            n += 1
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def period_on(self, day: date) -> Period:
+        """The billing period ``day`` falls in (:attr:`ends` aside)."""
+        day = checks.day("day", day, error=BillingError)
+        if day < self.starts:
+            raise BillingError("day", day, f"a day on or after the start ({self.starts})")
+        for period, _ in self.cycles():
+            if day < period.end:
+                return period
+        raise AssertionError("unreachable")  # pragma: no cover
 
 
 @attrs.frozen
@@ -262,14 +307,58 @@ class BillingDiff:
         return sum(1 for p in self.issue if p.key.kind == CREDIT_NOTE)
 
 
-def _invoice(state: BillingState, sub: Subscribed, period: Period) -> Invoice | None:
+def _cut_short(
+    sub: Subscribed, period: Period, full: Period, usage: dict[str, Decimal]
+) -> tuple[Item, ...]:
+    """The items of a cycle an immediate plan change cut short on ``period.end``.
+
+    :func:`billkit.pricing.change_plan` says what of the old plan's fixed fee
+    the change leaves unused (its ``credit``, ``[period.end, full.end)``);
+    the old plan's fixed fee for the days used is billed as one line (the
+    fee less that credit), and the cycle's usage so far as priced by the
+    old plan's quote (allowances are not prorated). The new plan is billed
+    by its own cycles, from the change.
+    """
+    old, new = sub.plan_on(period.start), sub.plan_on(period.end)
+    change = change_plan(
+        old, new, period=full, on=period.end, timing=ChangeTiming.IMMEDIATELY, usage=usage
+    )
+    assert change.credit is not None
+    fee = fixed_fee(old, full)
+    fixed = {item.code for item in items_from_quote(quote(old, {}, full), drop_zero=True)}
+    used = fee - change.credit.amount
+    first = Item(
+        description=f"{old.name}, {period.start} to {period.end} (changed to {new.name})",
+        amount=used,
+        code="base",
+        explanation=(
+            f"fixed fee {full}: {fee.amount}",
+            f"unused from {period.end}: {change.credit}",
+            f"{fee.amount} - {change.credit.amount.amount} = {used.amount}",
+        ),
+        period=period,
+    )
+    usage_items = [
+        attrs.evolve(item, period=period)
+        for item in items_from_quote(quote(old, usage, full), drop_zero=True)
+        if item.code not in fixed
+    ]
+    return (first, *usage_items) if used.amount else tuple(usage_items)
+
+
+def _invoice(
+    state: BillingState, sub: Subscribed, period: Period, full: Period | None = None
+) -> Invoice | None:
     plan = sub.plan_on(period.start)
     usage = {
         u.metric: u.quantity
         for u in state.usage
         if u.subscription == sub.id and u.period == period and u.metric in plan._metrics
     }
-    items = items_from_quote(quote(plan, usage, period), drop_zero=True)
+    if full is not None and full != period:
+        items = _cut_short(sub, period, full, usage)
+    else:
+        items = items_from_quote(quote(plan, usage, period), drop_zero=True)
     if not items:
         return None
     return build_invoice(
@@ -290,17 +379,47 @@ def plan_documents(state: BillingState, as_of: date) -> tuple[Planned, ...]:
     cycle that bills nothing (no base fee, no usage) has no invoice. Usage
     for a metric the cycle's plan does not price is left out (it belongs to
     another plan of the subscription).
+
+    A cycle an immediate plan change (an upgrade) cut short is billed on the
+    day of the change: the old plan's fixed fee less the credit
+    :func:`billkit.pricing.change_plan` gives for the unused days, and the
+    usage so far. The messaging business's customer upgrades from Growth
+    (99.00 a month) on 21 April with 10 of April's 30 days unused:
+    99.00 - 99.00 x 10/30 = 66.00 for 1 to 21 April, then Advanced from the 21st:
+
+    >>> from billkit.money import Money
+    >>> growth = Plan(code="growth", name="Growth", currency="EUR", base_fee=Money("99.00", "EUR"))
+    >>> advanced = Plan(code="advanced", name="Advanced", currency="EUR",
+    ...                 base_fee=Money("189.00", "EUR"))
+    >>> sub = Subscribed(id="s2", plans=[PlanFrom(on=date(2026, 4, 1), plan=growth),
+    ...                                  PlanFrom(on=date(2026, 4, 21), plan=advanced)])
+    >>> from billkit.parties import Party
+    >>> terms = DocumentTerms(seller=Party(kind="legal_entity", country="IT", name="Chat S.r.l."),
+    ...                       buyer=Party(kind="legal_entity", country="IT", name="Acme S.p.A."),
+    ...                       rules=None)
+    >>> (cut,) = plan_documents(BillingState(terms=terms, subscriptions=[sub]), date(2026, 4, 21))
+    >>> str(cut.key), [(line.description, line.net.amount) for line in cut.document.lines]
+    ('s2|2026-04-01|2026-04-21|invoice|0', [('Growth, 2026-04-01 to 2026-04-21 (changed to Advanced)', Decimal('66.00'))])
     """
     state = checks.instance("state", state, BillingState, error=BillingError)
     day = checks.day("as_of", as_of, error=BillingError)
     out: list[Planned] = []
     for sub in state.subscriptions:
-        for period in sub.periods(day):
-            invoice = _invoice(state, sub, period)
+        for period, full in _ended(sub, day):
+            invoice = _invoice(state, sub, period, full)
             if invoice is not None:
                 out.append(Planned(key=DocumentKey(sub.id, period, INVOICE), document=invoice))
     out.sort(key=lambda p: (p.key.subscription, p.key.period.start))
     return tuple(out)
+
+
+def _ended(sub: Subscribed, until: date) -> list[tuple[Period, Period]]:
+    out: list[tuple[Period, Period]] = []
+    for period, full in sub.cycles():
+        if period.end > until or (sub.ends is not None and period.start >= sub.ends):
+            return out
+        out.append((period, full))
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _same_bill(issued: Invoice | CreditNote, proposed: Invoice | CreditNote) -> bool:

@@ -16,9 +16,19 @@ one transaction per customer with gap-free numbers, then collects payment:
 * a customer whose run fails with a billkit error is skipped and named in
   the :class:`RunReport`; the next run tries again.
 
+It also keeps what the example businesses need around the month end:
+top-ups with the payment method's commission and cashback and the bonus
+program (:meth:`Billing.top_up`), upgrades at once with proration and
+downgrades at the cycle end (:meth:`Billing.change_plan`), autopayment
+within a customer's monthly cap, the credit-limit schedule of postpaid
+customers (statement, due, overdue, blocked), and usage alerts at 90 % and
+100 % of an allowance.
+
 Notifications go to the store's outbox in the transaction that makes them
-true, under a de-duplication key, and :meth:`Billing.deliver` hands them to
-the :class:`~billkit.ports.Notifier` at least once.
+true, one per channel the customer chose for the topic's category
+(:data:`billkit.ports.CATEGORIES`), each under a de-duplication key, and
+:meth:`Billing.deliver` hands them to the :class:`~billkit.ports.Notifier`
+at least once.
 
 See ``docs/engine.md`` for a whole month of an app.
 """
@@ -33,6 +43,7 @@ from decimal import Decimal
 import attrs
 from moneyed import Money
 
+from billkit import _checks as checks
 from billkit.billing import (
     CREDIT_NOTE,
     INVOICE,
@@ -45,13 +56,29 @@ from billkit.billing import (
     diff,
     plan_documents,
 )
-from billkit.errors import BillkitError, NotFoundError, SubscriptionError
+from billkit.credit.autopay import AutopaySettings, decide_autopay
+from billkit.credit.bonus import BonusProgram
+from billkit.credit.commission import PaymentMethod, PaymentQuote
+from billkit.credit.credit_line import CreditLine, CreditNoticeKind
+from billkit.credit.entries import Entry, EntryKind
+from billkit.credit.ledger import Ledger
+from billkit.credit.limit import credit_state, notices_due
+from billkit.credit.topup import receive_payment
+from billkit.credit.wallets import Wallet
+from billkit.errors import (
+    BillingError,
+    BillkitError,
+    CreditError,
+    NotFoundError,
+    SubscriptionError,
+)
 from billkit.invoicing.documents import CreditNote
 from billkit.invoicing.terms import DocumentTerms
 from billkit.parties.party import Party
 from billkit.payments.types import PaymentRequest, PaymentResult, PaymentStatus, SavedMethod
-from billkit.ports import Clock, Notifier, PaymentGateway, Store, Transaction
-from billkit.pricing.plans import Plan
+from billkit.ports import CATEGORIES, CHANNELS, Clock, Notifier, PaymentGateway, Store, Transaction
+from billkit.pricing.plans import Charge, Plan
+from billkit.pricing.proration import ChangeDirection, change_direction, fixed_fee
 from billkit.serialize import from_data, to_data
 from billkit.storage.records import (
     AccountRecord,
@@ -63,12 +90,21 @@ from billkit.storage.records import (
     SubscriptionRecord,
     UsageRecord,
 )
+from billkit.subscriptions.actions import ActionKind
+from billkit.subscriptions.renewals import SavedMethod as RenewalMethod
+from billkit.subscriptions.renewals import renewal_day, renewal_result
+from billkit.subscriptions.services import BALANCE, Service
 
 __all__ = ["Billing", "RunReport"]
 
 _UTC = timezone.utc
+_CATEGORY_NAMES = sorted({*CATEGORIES.values(), "news", "support"})
 #: The payer record that keeps the seller's details.
 SELLER_ID = "_seller"
+#: The payer record that lists the customers on credit.
+_CREDIT_BOOK = "_credit_lines"
+#: The payer record that lists the customers with hosted services.
+_SERVICE_BOOK = "_services"
 
 
 @attrs.frozen
@@ -91,6 +127,51 @@ class RunReport:
     failures: tuple[tuple[str, str], ...] = ()
 
 
+_SERVICE_TOPICS = {
+    "renewal_failed": "renewal.failed",
+    "service_renewed": "service.renewed",
+    "service_expired": "service.expired",
+}
+
+
+def _channels(field: str, value: Mapping[str, Sequence[str]]) -> dict[str, tuple[str, ...]]:
+    """Checked channel choices: category -> channels (each once, each known)."""
+    if not isinstance(value, Mapping):
+        raise BillingError(field, value, "a mapping of category to channels")
+    out: dict[str, tuple[str, ...]] = {}
+    for category, chosen in value.items():
+        if category not in _CATEGORY_NAMES:
+            raise BillingError(f"{field}[{category!r}]", category, f"one of {_CATEGORY_NAMES}")
+        if isinstance(chosen, str) or not all(c in CHANNELS for c in chosen):
+            raise BillingError(
+                f"{field}[{category!r}]", chosen, f"a list of channels from {list(CHANNELS)}"
+            )
+        out[category] = tuple(dict.fromkeys(chosen))
+    return out
+
+
+def _ledger(line: CreditLine, records: Iterable[EntryRecord]) -> Ledger:
+    """A customer's store entries as a :class:`~billkit.credit.Ledger` wallet on ``line``."""
+    keys: dict[str, str] = {}
+    entries = []
+    for record in records:
+        amount = record.amount
+        if record.kind in ("bonus", "cashback") and str(record.data.get("source")) in keys:
+            kind = EntryKind(record.kind)
+            head = keys[str(record.data["source"])]
+            key, source = f"{head}/{record.kind}", head
+        else:
+            kind = EntryKind.CHARGE if amount.amount < 0 else EntryKind.TOP_UP
+            key, source = f"e{record.seq}", ""
+        keys[record.key] = key
+        entries.append(
+            Entry(kind=kind, amount=amount, wallet="main", at=record.at, key=key, source=source)
+        )
+    return Ledger(
+        wallets=[Wallet(name="main", currency=line.currency, credit=line)], entries=entries
+    )
+
+
 def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=_UTC)
 
@@ -106,6 +187,18 @@ class Billing:
     credit notes from ``credit_series`` (``CN-``). A payment that fails is
     tried again on a later run, at most ``max_attempts`` times, then the
     subscription is frozen.
+
+    ``methods`` are the business's payment-method terms (commission, amount
+    limits, cashback: :class:`~billkit.credit.PaymentMethod`), by name; a
+    customer's ``pays_with`` names the one its saved method is charged
+    under. ``bonus`` is the prepayment bonus program top-ups earn.
+
+    Notifications are filed by category (:data:`billkit.ports.CATEGORIES`:
+    ``finance``, ``services``...); ``channels`` maps a category to the
+    channels its messages go by (:data:`billkit.ports.CHANNELS`; e-mail
+    for a category it leaves out; an empty choice sends nothing), and a
+    customer's own ``channels`` override it. Each channel gets its own
+    outbox message, keyed ``<event>|<channel>`` for de-duplication.
     """
 
     def __init__(
@@ -122,6 +215,9 @@ class Billing:
         max_attempts: int = 3,
         invoice_series: str = "INV",
         credit_series: str = "CN",
+        methods: Iterable[PaymentMethod] = (),
+        bonus: BonusProgram | None = None,
+        channels: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.store = store
         self.gateway = gateway
@@ -132,6 +228,9 @@ class Billing:
         self.payment_days = payment_days
         self.max_attempts = max_attempts
         self.series = {INVOICE: invoice_series, CREDIT_NOTE: credit_series}
+        self.methods: dict[str, PaymentMethod] = {m.name: m for m in methods}
+        self.bonus = bonus
+        self.channels: dict[str, tuple[str, ...]] = _channels("channels", channels or {})
         with store.transaction(lock=[f"series:{s}" for s in self.series.values()]) as tx:
             for kind, name in self.series.items():
                 try:
@@ -158,22 +257,55 @@ class Billing:
         email: str = "",
         method: str | None = None,
         balance_first: bool = True,
+        pays_with: str | None = None,
+        autopay_cap: Money | None = None,
+        channels: Mapping[str, Sequence[str]] | None = None,
+        credit_line: CreditLine | None = None,
     ) -> None:
         """Add a payer with a ledger account ``<id>/main`` in ``currency``.
 
         ``method`` is a saved payment method's token; with ``balance_first``
         (the default) it is charged only when the balance does not cover an
         invoice, without it the method pays and the balance is left for what
-        the method cannot. ``email`` receives notifications.
+        the method cannot. ``pays_with`` names the business's payment-method
+        terms the saved method is charged under (its commission and
+        cashback apply to top-ups). ``autopay_cap`` turns on autopayment: an
+        invoice the balance does not cover is paid by topping the balance
+        up from the saved method, never by more than ``autopay_cap`` in a
+        calendar month (commission included); above it the invoice stays
+        due and the customer is told. ``email`` receives notifications;
+        ``channels`` (category to channels) overrides the business's choice
+        for this customer. ``credit_line`` makes the customer postpaid
+        (:class:`~billkit.credit.CreditLine`): invoices are paid from the
+        account on credit up to the line's limit, and :meth:`run` keeps the
+        line's statement calendar (statement, due, overdue, blocked).
         Adding the same customer again changes nothing but the payer's details.
         """
-        data = {
+        self._terms(pays_with)
+        if autopay_cap is not None:
+            AutopaySettings(currency=currency, monthly_max=autopay_cap)  # refuses a bad cap
+        data: dict[str, object] = {
             "party": to_data(party),
             "email": email,
             "method": method,
             "balance_first": balance_first,
+            "pays_with": pays_with,
+            "autopay_cap": None if autopay_cap is None else str(autopay_cap.amount),
         }
+        if channels is not None:
+            data["channels"] = {k: list(v) for k, v in _channels("channels", channels).items()}
+        if credit_line is not None:
+            if credit_line.currency.code != currency:
+                raise CreditError("credit_line", credit_line.limit, f"a limit in {currency}")
+            data["credit_line"] = to_data(credit_line)
         with self.store.transaction(lock=[f"account:{id}"]) as tx:
+            try:
+                kept = tx.payer(id).data
+            except NotFoundError:
+                kept = {}
+            for name in ("subscriptions", "credit_blocked", "credit_events"):
+                if name in kept:
+                    data[name] = kept[name]
             tx.save_payer(PayerRecord(id=id, data=data))
             try:
                 tx.account(f"{id}/main")
@@ -182,6 +314,17 @@ class Billing:
                 tx.open_account(
                     AccountRecord(id=f"{id}/main", customer=id, credit_limit=zero, balance=zero)
                 )
+            if credit_line is not None:
+                tx.set_credit_limit(f"{id}/main", credit_line.limit)
+        if credit_line is not None:
+            with self.store.transaction(lock=[f"payer:{_CREDIT_BOOK}"]) as tx:
+                try:
+                    book = tx.payer(_CREDIT_BOOK)
+                except NotFoundError:
+                    book = PayerRecord(id=_CREDIT_BOOK, data={"customers": []})
+                listed = list(book.data["customers"])
+                if id not in listed:
+                    tx.save_payer(attrs.evolve(book, data={"customers": sorted([*listed, id])}))
 
     def subscribe(self, id: str, customer: str, plan: str, *, on: date | None = None) -> None:
         """Subscribe ``customer`` to ``plan`` from ``on`` (today by default), as ``id``."""
@@ -190,6 +333,9 @@ class Billing:
         sub = Subscribed(id=id, plans=[PlanFrom(on=start, plan=chosen)])
         first = sub.plans[0].plan.cycle.period(start, 0)
         with self.store.transaction(lock=[f"account:{customer}"]) as tx:
+            payer = tx.payer(customer)
+            listed = list(payer.data.get("subscriptions") or [])
+            tx.save_payer(attrs.evolve(payer, data={**payer.data, "subscriptions": [*listed, id]}))
             tx.add_subscription(
                 SubscriptionRecord(
                     id=id,
@@ -201,6 +347,46 @@ class Billing:
                 )
             )
 
+    def add_service(self, customer: str, service: Service, *, token: str | None = None) -> None:
+        """Keep a hosted ``service`` of ``customer`` renewed automatically by :meth:`run`.
+
+        ``service`` (:class:`~billkit.subscriptions.services.Service`) says
+        its price per term, when it expires and where it renews from: the
+        account balance, or a saved method (``pay_from`` its id; ``token``
+        the gateway's token for it). Each run asks
+        :func:`billkit.subscriptions.renewals.renewal_day` what to do: from
+        one day before expiry (60 for domains and SSL certificates) the
+        method is charged, or the balance debited; a failed charge makes the
+        method "not working", tells the customer (``renewal.failed``) and is
+        tried again once the method works (a later successful payment). An
+        unrenewed service stops on its expiry day and starts again when
+        renewed. Adding a service again replaces it.
+        """
+        service = checks.instance("service", service, Service, error=SubscriptionError)
+        with self.store.transaction(lock=[f"account:{customer}"]) as tx:
+            payer = tx.payer(customer)
+            data = dict(payer.data)
+            data["services"] = {**(payer.data.get("services") or {}), service.id: to_data(service)}
+            if service.pay_from not in (None, BALANCE) and token is not None:
+                methods = dict(payer.data.get("saved_methods") or {})
+                kept = methods.get(service.pay_from)
+                method = (
+                    kept["method"]
+                    if kept and kept["token"] == token
+                    else to_data(RenewalMethod(id=str(service.pay_from)))  # a new card: enabled
+                )
+                methods[str(service.pay_from)] = {"token": token, "method": method}
+                data["saved_methods"] = methods
+            tx.save_payer(attrs.evolve(payer, data=data))
+        with self.store.transaction(lock=[f"payer:{_SERVICE_BOOK}"]) as tx:
+            try:
+                book = tx.payer(_SERVICE_BOOK)
+            except NotFoundError:
+                book = PayerRecord(id=_SERVICE_BOOK, data={"customers": []})
+            listed = list(book.data["customers"])
+            if customer not in listed:
+                tx.save_payer(attrs.evolve(book, data={"customers": sorted([*listed, customer])}))
+
     def record_usage(
         self,
         subscription: str,
@@ -210,7 +396,13 @@ class Billing:
         key: str,
         at: datetime | None = None,
     ) -> bool:
-        """Record usage once per ``key``; ``False`` if that key was already recorded."""
+        """Record usage once per ``key``; ``False`` if that key was already recorded.
+
+        When the usage of the billing period reaches 90 % and then 100 % of
+        what the subscription's plan includes for ``metric``, a
+        ``usage.threshold`` notification is queued (once per level and
+        period), in the transaction that records the event.
+        """
         event = UsageRecord(
             subscription=subscription,
             metric=metric,
@@ -219,26 +411,248 @@ class Billing:
             key=key,
         )
         with self.store.transaction() as tx:
-            return tx.add_usage([event]) == 1
+            new = tx.add_usage([event]) == 1
+            if new:
+                self._usage_alerts(tx, subscription, metric, event.at)
+            return new
 
-    def top_up(self, customer: str, amount: Money, *, key: str) -> PaymentResult:
-        """Charge ``amount`` to the customer's saved method and credit the balance once per ``key``."""
+    def _usage_alerts(self, tx: Transaction, sub_id: str, metric: str, at: datetime) -> None:
+        record = tx.subscription(sub_id)
+        sub = self._subscribed(record, tx)
+        day = at.astimezone(_UTC).date()
+        if day < sub.starts or (sub.ends is not None and day >= sub.ends):
+            return
+        period = sub.period_on(day)
+        plan = sub.plan_on(period.start)
+        included = [
+            c
+            for c in plan.charges
+            if isinstance(c, Charge) and c.metric == metric and c.included > 0
+        ]
+        if not included:
+            return
+        used = tx.usage_totals(sub_id, _midnight(period.start), _midnight(period.end)).get(
+            metric, Decimal(0)
+        )
+        payer: Mapping[str, object] | None = None
+        for charge in included:
+            for level, label in ((Decimal("0.9"), "90%"), (Decimal(1), "100%")):
+                if used < level * charge.included:
+                    continue
+                key = f"usage.threshold|{sub_id}|{period.start}|{charge.code}|{label}"
+                if tx.recall(f"told|{key}", {}) is not None:
+                    continue
+                payer = payer or tx.payer(record.customer).data
+                self._notify(
+                    tx,
+                    key,
+                    "usage.threshold",
+                    record.customer,
+                    payer,
+                    {
+                        "subscription": sub_id,
+                        "metric": metric,
+                        "level": label,
+                        "included": str(charge.included),
+                        "period": str(period),
+                    },
+                    self.clock.now(),
+                )
+                tx.remember(f"told|{key}", {}, {"used": str(used)}, at=self.clock.now())
+
+    def top_up(
+        self,
+        customer: str,
+        amount: Money,
+        *,
+        key: str,
+        via: str | None = None,
+        tariff: Money | None = None,
+    ) -> PaymentResult:
+        """Credit ``amount`` to the customer's balance, paid with the saved method, once per ``key``.
+
+        ``via`` names one of the business's payment ``methods`` (default:
+        the customer's ``pays_with``): the payer is charged what
+        :meth:`billkit.credit.PaymentMethod.quote` says, commission included,
+        and earns that method's cashback. The business's ``bonus`` program
+        adds its bonus, counted in months of ``tariff`` (default: the fixed
+        fees of the customer's subscriptions today). The payment, the bonus
+        and the cashback are posted together with the record of the
+        payment, by :func:`billkit.credit.receive_payment`; a payment the
+        provider settles later (a bank transfer) is booked when its
+        webhook arrives. The same ``key`` again replays the first answer
+        and books nothing twice; with another amount it is refused
+        (:class:`~billkit.errors.IdempotencyConflictError`).
+        """
+        return self._top_up(customer, amount, key=key, via=via, tariff=tariff)
+
+    def _top_up(
+        self,
+        customer: str,
+        amount: Money,
+        *,
+        key: str,
+        via: str | None = None,
+        tariff: Money | None = None,
+        autopay: bool = False,
+    ) -> PaymentResult:
+        request_key = f"topup|{customer}|{key}"
         with self.store.transaction(readonly=True) as tx:
-            method = tx.payer(customer).data.get("method")
+            payer = tx.payer(customer)
+            name = via if via is not None else payer.data.get("pays_with")
+            if tariff is None and self.bonus is not None:
+                tariff = self._tariff(tx, payer.data)
+            ask: dict[str, object] = {
+                "amount": str(amount.amount),
+                "currency": amount.currency.code,
+                "via": name,
+                "tariff": None if tariff is None else str(tariff.amount),
+            }
+            if autopay:
+                ask["autopay"] = True
+            done = tx.recall(request_key, ask)
+        if done is not None:
+            return self.gateway.get_payment(str(done["reference"]))
+        # Everything the payment earns is computed (and refused) before any call.
+        _, quote = self._top_up_entries(customer, key, ask, "", self.clock.now())
+        token = payer.data.get("method")
         request = PaymentRequest(
-            amount=amount,
+            amount=quote.gross if quote is not None else amount,
             customer=customer,
-            method=SavedMethod(token=method) if method else None,
+            method=SavedMethod(token=token) if token else None,
+            description=f"top-up {key}",
             metadata={"purpose": "top_up", "key": key},
         )
-        result = self.gateway.create_payment(request, f"topup|{customer}|{key}")
+        result = self.gateway.create_payment(request, request_key)
         if result.status is PaymentStatus.SUCCEEDED:
+            self._book_top_up(customer, key, ask, result)
+        elif result.status is not PaymentStatus.FAILED and result.reference:
             with self.store.transaction(lock=[f"account:{customer}"]) as tx:
-                self._credit(tx, customer, result, f"topup|{key}")
+                ref_key = f"payment|{result.reference}"
+                if tx.recall(ref_key, {}) is None:
+                    found = {"top_up": customer, "key": key, "ask": ask}
+                    tx.remember(ref_key, {}, found, at=self.clock.now())
         return result
 
+    def _tariff(self, tx: Transaction, payer: Mapping[str, object]) -> Money | None:
+        """The fixed fees of the customer's subscriptions in force today (None: none)."""
+        total: Money | None = None
+        today = self.clock.today()
+        listed = payer.get("subscriptions") or []
+        assert isinstance(listed, list)
+        for sub_id in listed:
+            record = tx.subscription(str(sub_id))
+            if record.status in ("cancelled", "frozen"):
+                continue
+            fee = fixed_fee(self._subscribed(record, tx).plan_on(today))
+            total = fee if total is None else total + fee
+        return total
+
+    def _top_up_entries(
+        self,
+        customer: str,
+        key: str,
+        ask: Mapping[str, object],
+        reference: str,
+        at: datetime,
+    ) -> tuple[list[EntryRecord], PaymentQuote | None]:
+        """The store entries of a top-up (payment, bonus, cashback) and the method's quote."""
+        amount = Money(str(ask["amount"]), str(ask["currency"]))
+        terms = self._terms(ask.get("via"))
+        tariff = None if ask.get("tariff") is None else Money(str(ask["tariff"]), amount.currency)
+        quote = terms.quote(amount) if terms is not None else None
+        book = Ledger(wallets=[Wallet(name="main", currency=amount.currency)])
+        book = receive_payment(
+            book,
+            "main",
+            amount,
+            at=at,
+            key=f"topup|{key}",
+            reference=reference,
+            method=terms,
+            program=self.bonus,
+            tariff=tariff,
+        )
+        records = []
+        for entry in book.entries:
+            data: dict[str, object] = {"reference": reference}
+            if entry.kind is EntryKind.TOP_UP:
+                kind = "payment"
+                if quote is not None:
+                    data.update(gross=str(quote.gross.amount), fee=str(quote.fee.amount))
+            else:
+                kind = entry.kind.value
+                data.update(
+                    source=entry.source, credit_kind=str(getattr(entry.credit_kind, "value", ""))
+                )
+                if entry.expires_at is not None:
+                    data["expires_at"] = entry.expires_at.isoformat()
+            if terms is not None:
+                data["method"] = terms.name
+            if ask.get("autopay") and entry.kind is EntryKind.TOP_UP:
+                data["autopay"] = True
+            records.append(
+                EntryRecord(
+                    account=f"{customer}/main",
+                    key=entry.key,
+                    amount=entry.amount,
+                    at=entry.at,
+                    kind=kind,
+                    data=data,
+                )
+            )
+        return records, quote
+
+    def _book_top_up(
+        self, customer: str, key: str, ask: Mapping[str, object], result: PaymentResult
+    ) -> bool:
+        """Post a succeeded top-up's entries with the record of its payment (once)."""
+        request_key = f"topup|{customer}|{key}"
+        now = self.clock.now()
+        with self.store.transaction(lock=[f"account:{customer}"]) as tx:
+            if tx.recall(request_key, ask) is not None:
+                return False
+            entries, _ = self._top_up_entries(customer, key, ask, result.reference, now)
+            tx.post_all(entries)
+            tx.remember(request_key, ask, {"reference": result.reference}, at=now)
+            self._notify(
+                tx,
+                f"payment.received|{request_key}",
+                "payment.received",
+                customer,
+                tx.payer(customer).data,
+                {
+                    "document": f"top-up {key}",
+                    "total": str(result.amount.amount),
+                    "credited": str(sum(e.amount.amount for e in entries)),
+                    "currency": result.amount.currency.code,
+                },
+                now,
+            )
+        return True
+
+    def _terms(self, name: object) -> PaymentMethod | None:
+        if name is None:
+            return None
+        if name not in self.methods:
+            raise CreditError(
+                "via", name, f"a payment method of the business {sorted(self.methods)}"
+            )
+        return self.methods[str(name)]
+
     def change_plan(self, subscription: str, plan: str) -> date:
-        """Move ``subscription`` to ``plan`` from its next billing cycle; returns that day."""
+        """Move ``subscription`` to ``plan``; returns the day the change takes effect.
+
+        An upgrade (the new plan bills more per cycle:
+        :func:`billkit.pricing.proration.change_direction`) takes effect
+        today: the running cycle ends today and is billed at once, pro rata
+        (the old plan's fixed fee less the credit
+        :func:`billkit.pricing.change_plan` gives for the unused days, and
+        the usage so far), and the cycles restart today on the new plan. A
+        downgrade or a plan of the same fee takes effect when the running
+        cycle ends (the subscription is ``downgrading`` until then). Asking
+        for the plan already in force drops a scheduled change.
+        """
         with self.store.transaction() as tx:
             chosen = self._plan(plan, tx)
             record = tx.subscription(subscription)
@@ -247,11 +661,38 @@ class Billing:
                 raise SubscriptionError(
                     "plan", plan, f"a plan billed {current.plans[0].plan.cycle}"
                 )
+            if record.status in ("cancelled", "frozen"):
+                raise SubscriptionError("status", record.status, "an active subscription")
             today = self.clock.today()
-            on = current.plans[0].plan.cycle.period_containing(current.starts, today).end
-            plans = [p for p in record.data["plans"] if date.fromisoformat(p[0]) < on]
-            data = {**record.data, "plans": [*plans, [on.isoformat(), plan]]}
-            tx.update_subscription(attrs.evolve(record, data=data))
+            period = current.period_on(max(today, current.starts))
+            in_force = current.plan_on(today)
+            status = record.status
+            next_billing = record.next_billing
+            bill_now = False
+            if chosen.code == in_force.code:
+                on = today  # already on it (or a retry): a scheduled change is dropped
+                status = "active" if status == "downgrading" else status
+                kept = [p for p in record.data["plans"] if date.fromisoformat(p[0]) <= today]
+                kept = kept or list(record.data["plans"][:1])
+                bill_now = next_billing is not None and next_billing <= today
+            else:
+                if change_direction(in_force, chosen) is ChangeDirection.UPGRADE:
+                    on = max(today, current.starts)
+                    if period.start < on and next_billing is not None:
+                        next_billing = min(next_billing, on)  # the cut-short cycle is due
+                        bill_now = True
+                else:
+                    on = period.end
+                    status = "downgrading" if status == "active" else status
+                kept = [p for p in record.data["plans"] if date.fromisoformat(p[0]) < on]
+                kept.append([on.isoformat(), plan])
+            data = {**record.data, "plans": kept}
+            tx.update_subscription(
+                attrs.evolve(record, data=data, status=status, next_billing=next_billing)
+            )
+            customer = record.customer
+        if bill_now:
+            self._bill(customer, [subscription], today)
         return on
 
     def cancel(self, subscription: str) -> date:
@@ -259,8 +700,7 @@ class Billing:
         with self.store.transaction() as tx:
             record = tx.subscription(subscription)
             current = self._subscribed(record, tx)
-            cycle = current.plans[0].plan.cycle
-            ends = cycle.period_containing(current.starts, self.clock.today()).end
+            ends = current.period_on(max(self.clock.today(), current.starts)).end
             data = {**record.data, "ends": ends.isoformat()}
             tx.update_subscription(attrs.evolve(record, status="cancelling", data=data))
         return ends
@@ -297,6 +737,9 @@ class Billing:
                 totals[gross.currency.code] = totals.get(gross.currency.code, Decimal(0)) + (
                     sign * gross.amount
                 )
+        if id_from is None:  # the credit lines and services are kept by the first shard's run
+            self._credit_lines(day, failures)
+            self._renewals(day, failures)
         paid, refused = self.collect(day, id_from=id_from, id_to=id_to, failures=failures)
         return RunReport(
             as_of=day,
@@ -386,17 +829,231 @@ class Billing:
                     )
                     out.append((doc_id, doc.totals.gross, sign))
                 # Every cycle ended by ``day`` is billed: the next is the one running on it.
-                following = sub.plans[0].plan.cycle.period_containing(sub.starts, day)
+                following = sub.period_on(max(day, sub.starts))
                 ended = sub.ends is not None and following.start >= sub.ends
+                status = record.status
+                if ended:
+                    status = "cancelled"
+                    self._notify(
+                        tx,
+                        f"subscription.cancelled|{sub_id}",
+                        "subscription.cancelled",
+                        customer,
+                        payer.data,
+                        {"subscription": sub_id, "ends": str(sub.ends)},
+                        now,
+                    )
+                elif status == "downgrading" and sub.plans[-1].on <= following.start:
+                    status = "active"  # the downgrade took effect
                 tx.update_subscription(
                     attrs.evolve(
-                        record,
-                        next_billing=None if ended else following.end,
-                        status="cancelled" if ended else record.status,
+                        record, next_billing=None if ended else following.end, status=status
                     )
                 )
                 billed += 1
         return billed, out
+
+    def _credit_lines(self, day: date, failures: list[tuple[str, str]]) -> None:
+        """Keep every credit line's statement calendar on ``day``: notices and blocking.
+
+        The statements, their dates and the blocked state are those of
+        :func:`billkit.credit.credit_state` and :func:`billkit.credit.notices_due`
+        over the customer's store entries. ``statement.issued`` and
+        ``credit.notice`` (due soon, overdue, blocking soon) go out on their
+        days; a change of the blocked state is recorded on the payer (with
+        the day) and told as ``credit.blocked`` or ``credit.unblocked``.
+        """
+        with self.store.transaction(readonly=True) as tx:
+            try:
+                customers = list(tx.payer(_CREDIT_BOOK).data["customers"])
+            except NotFoundError:
+                return
+        for customer in customers:
+            try:
+                self._credit_line(customer, day)
+            except BillkitError as error:
+                failures.append((customer, f"{type(error).__name__}: {error}"))
+
+    def _credit_line(self, customer: str, day: date) -> None:
+        now = self.clock.now()
+        with self.store.transaction(lock=[f"account:{customer}"]) as tx:
+            payer = tx.payer(customer)
+            if payer.data.get("credit_line") is None:
+                return
+            line: CreditLine = from_data(payer.data["credit_line"])
+            ledger = _ledger(line, tx.entries(f"{customer}/main"))
+            end = _midnight(day + timedelta(days=1)) - timedelta(microseconds=1)
+            state = credit_state(ledger, "main", end)
+            cur = line.currency.code
+            for notice in notices_due(ledger, "main", end):
+                if notice.kind is CreditNoticeKind.BLOCKED:
+                    continue  # told by the blocking itself
+                topic = (
+                    "statement.issued"
+                    if notice.kind is CreditNoticeKind.ISSUED
+                    else "credit.notice"
+                )
+                self._notify(
+                    tx,
+                    f"{topic}|{customer}|{notice.statement}|{notice.kind.value}",
+                    topic,
+                    customer,
+                    payer.data,
+                    {
+                        "statement": notice.statement,
+                        "notice": notice.kind.value,
+                        "total": str(notice.amount.amount),
+                        "currency": cur,
+                        "due_on": notice.due_on.isoformat(),
+                        "blocked_from": notice.blocked_from.isoformat(),
+                    },
+                    now,
+                )
+            was = bool(payer.data.get("credit_blocked"))
+            if state.blocked == was:
+                return
+            event = "blocked" if state.blocked else "unblocked"
+            history = [*(payer.data.get("credit_events") or []), [day.isoformat(), event]]
+            data = {**payer.data, "credit_blocked": state.blocked, "credit_events": history}
+            tx.save_payer(attrs.evolve(payer, data=data))
+            self._notify(
+                tx,
+                f"credit.{event}|{customer}|{len(history)}",
+                f"credit.{event}",
+                customer,
+                data,
+                {
+                    "overdue": str(state.overdue.amount),
+                    "debt": str(state.debt.amount),
+                    "currency": cur,
+                    "on": day.isoformat(),
+                },
+                now,
+            )
+
+    def _renewals(self, day: date, failures: list[tuple[str, str]]) -> None:
+        """Renew every hosted service due on ``day`` (see :meth:`add_service`)."""
+        with self.store.transaction(readonly=True) as tx:
+            try:
+                customers = list(tx.payer(_SERVICE_BOOK).data["customers"])
+            except NotFoundError:
+                return
+        for customer in customers:
+            with self.store.transaction(readonly=True) as tx:
+                services = sorted(tx.payer(customer).data.get("services") or {})
+            for sid in services:
+                try:
+                    self._renew(customer, sid, day)
+                except BillkitError as error:
+                    failures.append((f"{customer}/{sid}", f"{type(error).__name__}: {error}"))
+
+    def _renew(self, customer: str, sid: str, day: date) -> None:
+        """One day of one service's auto-renewal: decide, charge (outside), record (once)."""
+        with self.store.transaction(readonly=True) as tx:
+            payer = tx.payer(customer).data
+            account = tx.account(f"{customer}/main")
+        service: Service = from_data(payer["services"][sid])
+        saved = (payer.get("saved_methods") or {}).get(str(service.pay_from))
+        method: RenewalMethod | None = from_data(saved["method"]) if saved else None
+        available = account.balance
+        if payer.get("credit_line") is not None:
+            available = account.balance + account.credit_limit
+        out = renewal_day(
+            service,
+            day,
+            method=method,
+            balance=available,
+            balance_blocked=bool(payer.get("credit_blocked")),
+        )
+        term = str(service.expires_on)
+        attempts = int((payer.get("renewal_attempts") or {}).get(f"{sid}|{term}", 0))
+        key = f"renew|{customer}|{sid}|{term}|{attempts}"
+        charge = next((a for a in out.actions if a.kind is ActionKind.CHARGE), None)
+        result: PaymentResult | None = None
+        if charge is not None:
+            assert saved is not None
+            assert charge.amount is not None
+            request = PaymentRequest(
+                amount=charge.amount,
+                customer=customer,
+                method=SavedMethod(token=str(saved["token"])),
+                description=f"renewal of {sid} (term ends {term})",
+                metadata={"purpose": "renewal", "service": sid},
+            )
+            result = self.gateway.create_payment(request, key)
+            if result.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.FAILED):
+                return  # settles later: the same key asks again tomorrow (replayed, not recharged)
+        now = self.clock.now()
+        with self.store.transaction(lock=[f"account:{customer}"]) as tx:
+            record = tx.payer(customer)
+            if tx.recall(f"renewed|{key}|{day}", {}) is not None:
+                return  # this day of this service is recorded already
+            if from_data(record.data["services"][sid]) != service:
+                return  # changed meanwhile (another run): tomorrow decides again
+            outcome = out
+            attempts_after = attempts
+            debit = next((a for a in out.actions if a.kind is ActionKind.DEBIT_BALANCE), None)
+            if result is not None:
+                paid = result.status is PaymentStatus.SUCCEEDED
+                reason = result.failure.code if result.failure is not None else ""
+                outcome = renewal_result(
+                    out.service, day, paid=paid, method=out.method, reason=reason
+                )
+                outcome = attrs.evolve(outcome, actions=(*out.actions, *outcome.actions))
+                if paid:
+                    tx.post(
+                        EntryRecord(
+                            account=f"{customer}/main",
+                            key=key,
+                            amount=result.amount,
+                            at=now,
+                            kind="payment",
+                            data={"reference": result.reference, "service": sid},
+                        )
+                    )
+                    debit = charge
+                else:
+                    attempts_after += 1
+            elif debit is not None:
+                outcome = renewal_result(out.service, day, paid=True)
+                outcome = attrs.evolve(outcome, actions=(*out.actions, *outcome.actions))
+            if debit is not None and debit.amount is not None:
+                tx.post(
+                    EntryRecord(
+                        account=f"{customer}/main",
+                        key=f"service|{sid}|{term}",
+                        amount=-debit.amount,
+                        at=now,
+                        kind="charge",
+                        data={"service": sid, "term_ends": term},
+                    )
+                )
+            data = dict(record.data)
+            data["services"] = {**data["services"], sid: to_data(outcome.service)}
+            if outcome.method is not None and saved is not None:
+                methods = dict(data.get("saved_methods") or {})
+                methods[outcome.method.id] = {**saved, "method": to_data(outcome.method)}
+                data["saved_methods"] = methods
+            if attempts_after != attempts:
+                data["renewal_attempts"] = {
+                    **(data.get("renewal_attempts") or {}),
+                    f"{sid}|{term}": attempts_after,
+                }
+            tx.save_payer(attrs.evolve(record, data=data))
+            for action in outcome.actions:
+                if action.kind is not ActionKind.NOTIFY or action.notice is None:
+                    continue
+                topic = _SERVICE_TOPICS.get(action.notice.value, f"service.{action.notice.value}")
+                self._notify(
+                    tx,
+                    f"{topic}|{customer}|{sid}|{term}|{day}",
+                    topic,
+                    customer,
+                    data,
+                    {"service": sid, "term_ends": term, "reason": action.reason},
+                    now,
+                )
+            tx.remember(f"renewed|{key}|{day}", {}, {"service": sid}, at=now)
 
     def _credit_note(
         self, tx: Transaction, customer: str, key: DocumentKey, note: CreditNote
@@ -454,8 +1111,9 @@ class Billing:
 
         Returns the document's payment state: ``paid``, ``pending`` (the
         provider settles later: a webhook or a later run finishes it),
-        ``failed`` (recorded; tried again on a later day), or ``skipped``
-        (nothing to do today).
+        ``failed`` (recorded; tried again on a later day), ``capped`` (an
+        autopay customer's monthly maximum would be exceeded: left due,
+        the customer told) or ``skipped`` (nothing to do today).
         """
         day = as_of or self.clock.today()
         with self.store.transaction(readonly=True) as tx:
@@ -472,11 +1130,20 @@ class Billing:
             return "skipped"  # dunning is over: the subscription is frozen
         method = payer.data.get("method")
         balance_first = payer.data.get("balance_first", True) or not method
-        if balance >= doc.total and (balance_first or failed):
+        cover = balance
+        if payer.data.get("credit_line") is not None:
+            line: CreditLine = from_data(payer.data["credit_line"])
+            # Bought on credit up to the limit; nothing is paid from the account while blocked.
+            cover = balance + line.limit
+            if payer.data.get("credit_blocked"):
+                cover = Money(-1, doc.total.currency)
+        if cover >= doc.total and (balance_first or failed):
             with self.store.transaction(lock=[f"account:{doc.customer}"]) as tx:
                 return self._settle(tx, tx.document(document), None)
         if not method:
             return "skipped"
+        if payer.data.get("autopay_cap") is not None:
+            return self._autopay(doc, payer.data, balance, len(failed), day)
         request = PaymentRequest(
             amount=doc.total,
             customer=doc.customer,
@@ -487,6 +1154,82 @@ class Billing:
         key = f"pay|{document}|{len(failed)}"
         result = self.gateway.create_payment(request, key)
         return self._record(document, result, day, key, doc.customer)
+
+    def _autopay(
+        self,
+        doc: DocumentRecord,
+        payer: Mapping[str, object],
+        balance: Money,
+        attempt: int,
+        day: date,
+    ) -> str:
+        """Pay ``doc`` from the balance after an automatic top-up within the monthly cap.
+
+        :func:`billkit.credit.decide_autopay` decides the top-up: what the
+        balance lacks, held to what is left of the customer's monthly
+        maximum after this calendar month's automatic top-ups (commission
+        included). When that cannot cover the document, nothing is charged:
+        the document stays due and an ``autopay.capped`` notification is
+        queued (once per document and month).
+        """
+        assert doc.total is not None
+        customer, cur = doc.customer, doc.total.currency
+        month = day.replace(day=1)
+        following = (month + timedelta(days=32)).replace(day=1)
+        with self.store.transaction(readonly=True) as tx:
+            this_month = tx.entries(
+                f"{customer}/main", since=_midnight(month), until=_midnight(following)
+            )
+        spent = sum(
+            (
+                Decimal(str(e.data.get("gross", e.amount.amount)))
+                for e in this_month
+                if e.kind == "payment" and e.data.get("autopay")
+            ),
+            Decimal(0),
+        )
+        settings = AutopaySettings(
+            currency=cur,
+            monthly_max=Money(str(payer["autopay_cap"]), cur),
+            method=self._terms(payer.get("pays_with")),
+        )
+        decision = decide_autopay(
+            settings,
+            balance=balance,
+            next_charges=doc.total,
+            monthly_spend=doc.total,
+            paid_this_month=Money(spent, cur),
+        )
+        if decision.top_up and decision.covers_next:
+            key = f"autopay|{doc.id}|{attempt}"
+            result = self._top_up(customer, decision.amount, key=key, autopay=True)
+            if result.status is not PaymentStatus.SUCCEEDED:
+                return self._record(doc.id, result, day, f"topup|{customer}|{key}", customer)
+        elif decision.top_up or not decision.covers_next:
+            with self.store.transaction(lock=[f"account:{customer}"]) as tx:
+                self._notify(
+                    tx,
+                    f"autopay.capped|{doc.id}|{month:%Y-%m}",
+                    "autopay.capped",
+                    customer,
+                    payer,
+                    {
+                        "document": doc.id,
+                        "total": str(doc.total.amount),
+                        "cap": str(payer["autopay_cap"]),
+                        "charged": str(spent),
+                        "currency": cur.code,
+                    },
+                    self.clock.now(),
+                )
+            return "capped"
+        with self.store.transaction(lock=[f"account:{customer}"]) as tx:
+            current = tx.document(doc.id)
+            if current.status not in ("issued", "pending"):
+                return "skipped"
+            if tx.balance(f"{customer}/main") < doc.total:
+                return "skipped"  # spent meanwhile: the next run tries again
+            return self._settle(tx, current, None)
 
     def _record(
         self, document: str, result: PaymentResult, day: date, key: str, customer: str
@@ -598,12 +1341,35 @@ class Billing:
             {"document": document, "total": str(doc.total.amount)},
             self.clock.now(),
         )
+        if (
+            reference is None
+            and payer.data.get("credit_line") is None
+            and payer.data.get("autopay_cap") is None
+        ):
+            # Paid from a prepaid balance: say so when what is left would not pay another.
+            left = tx.balance(f"{doc.customer}/main")
+            if left < doc.total:
+                self._notify(
+                    tx,
+                    f"balance.low|{document}",
+                    "balance.low",
+                    doc.customer,
+                    payer.data,
+                    {
+                        "document": document,
+                        "balance": str(left.amount),
+                        "expected": str(doc.total.amount),
+                        "currency": doc.total.currency.code,
+                    },
+                    self.clock.now(),
+                )
         return "paid"
 
     def handle_webhook(self, headers: Mapping[str, str], body: bytes) -> int:
-        """Verify a provider webhook and settle the documents it names; returns how many.
+        """Verify a provider webhook; settle the documents and book the top-ups it names.
 
-        The gateway verifies the signature first (a bad one raises
+        Returns how many documents it settled and top-ups it booked. The
+        gateway verifies the signature first (a bad one raises
         :class:`~billkit.errors.WebhookError` and nothing happens). The
         payment's state is read back from the provider, never taken from
         the webhook alone; a webhook delivered twice settles once.
@@ -615,6 +1381,13 @@ class Billing:
             if found is None:
                 continue
             result = self.gateway.get_payment(event.payment)
+            if "top_up" in found:
+                if result.status is PaymentStatus.SUCCEEDED:
+                    ask = found["ask"]
+                    assert isinstance(ask, Mapping)
+                    booked = self._book_top_up(str(found["top_up"]), str(found["key"]), ask, result)
+                    settled += booked
+                continue
             document, key = str(found["document"]), str(found["key"])
             with self.store.transaction(readonly=True) as tx:
                 customer = tx.document(document).customer
@@ -634,8 +1407,19 @@ class Billing:
         payload: Mapping[str, object],
         at: datetime,
     ) -> None:
-        body = {"customer": customer, "email": payer.get("email") or "", **payload}
-        tx.enqueue(key=key, topic=topic, payload=body, at=at)
+        category = CATEGORIES.get(topic, "services")
+        chosen = payer.get("channels") or {}
+        assert isinstance(chosen, Mapping)
+        channels = chosen.get(category, self.channels.get(category, ("email",)))
+        for channel in channels:
+            body = {
+                "customer": customer,
+                "email": payer.get("email") or "",
+                **payload,
+                "category": category,
+                "channel": channel,
+            }
+            tx.enqueue(key=f"{key}|{channel}", topic=topic, payload=body, at=at)
 
     def deliver(self, *, worker: str | None = None, lease: timedelta = timedelta(minutes=5)) -> int:
         """Hand every waiting outbox message to the notifier; returns how many were delivered.

@@ -56,6 +56,8 @@ from billkit.storage.records import (
 )
 
 __all__ = [
+    "CATEGORIES",
+    "CHANNELS",
     "Clock",
     "FixedClock",
     "LockScope",
@@ -430,6 +432,37 @@ class FixedClock:
 
 
 # ----------------------------------------------------------------- Notifier
+
+
+CATEGORIES: Mapping[str, str] = {
+    "invoice.issued": "finance",
+    "credit_note.issued": "finance",
+    "payment.received": "finance",
+    "payment.failed": "finance",
+    "autopay.capped": "finance",
+    "balance.low": "finance",
+    "statement.issued": "finance",
+    "credit.notice": "finance",
+    "credit.blocked": "finance",
+    "credit.unblocked": "finance",
+    "usage.threshold": "services",
+    "subscription.frozen": "services",
+    "subscription.cancelled": "services",
+    "renewal.failed": "services",
+    "service.renewed": "services",
+    "service.expired": "services",
+}
+"""The category of each notification topic, as the hosting business files them.
+
+Categories (``finance``, ``services``, and ``news`` and ``support`` for an
+app's own messages) are what a customer chooses channels for.
+
+>>> CATEGORIES["payment.failed"], CATEGORIES["usage.threshold"]
+('finance', 'services')
+"""
+
+CHANNELS: tuple[str, ...] = ("email", "webhook", "sms", "messenger")
+"""The channels a category may be sent by (none: an empty choice)."""
 
 
 @runtime_checkable

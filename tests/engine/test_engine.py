@@ -63,9 +63,15 @@ def test_a_month_billed_paid_and_notified() -> None:
         ]
         assert tx.balance("acme/main") == Money("0", "EUR")
         assert tx.subscription("acme-pro").next_billing == date(2026, 5, 1)
-    assert engine.deliver() == 2
+    # 600 calls crossed 90 % and 100 % of the 100 included when recorded: two usage alerts.
+    assert engine.deliver() == 4
     assert engine.deliver() == 0
-    assert [m.topic for m in engine.notifier.messages] == ["invoice.issued", "payment.received"]
+    assert [m.topic for m in engine.notifier.messages] == [
+        "usage.threshold",
+        "usage.threshold",
+        "invoice.issued",
+        "payment.received",
+    ]
 
 
 def test_the_balance_pays_first_without_calling_the_gateway() -> None:
@@ -120,20 +126,30 @@ def test_a_bank_transfer_settles_by_webhook_once() -> None:
         assert len(tx.entries("acme/main")) == 2
 
 
-def test_plan_change_applies_next_cycle_and_cancel_stops_billing() -> None:
-    engine, store, clock, _ = _setup()
+def test_a_downgrade_applies_next_cycle_and_cancel_stops_billing() -> None:
+    clock = FixedClock(support.START)
+    store = MemoryStore()
+    engine = support.billing(store, SandboxGateway(clock=clock), clock)
+    engine.add_customer("acme", ACME, currency="EUR", method="tok_visa")
+    engine.subscribe("acme-team", "acme", "team")
     clock.set(datetime(2026, 3, 20, tzinfo=timezone.utc))
-    assert engine.change_plan("acme-pro", "team") == date(2026, 4, 1)
+    # Team (50.00 a cycle) to Pro (20.00): a downgrade, at the end of the cycle.
+    assert engine.change_plan("acme-team", "pro") == date(2026, 4, 1)
+    with store.transaction(readonly=True) as tx:
+        assert tx.subscription("acme-team").status == "downgrading"
     clock.set(datetime(2026, 4, 10, tzinfo=timezone.utc))
-    assert engine.cancel("acme-pro") == date(2026, 5, 1)
+    engine.run()
+    with store.transaction(readonly=True) as tx:
+        assert tx.subscription("acme-team").status == "active"
+    assert engine.cancel("acme-team") == date(2026, 5, 1)
     clock.set(datetime(2026, 7, 1, tzinfo=timezone.utc))
     engine.run()
-    # March on Pro (24.40), April on Team (50.00 + 22 % = 61.00); none after.
-    assert [d[3] for d in _docs(store)] == ["24.40", "61.00"]
+    # March on Team (50.00 + 22 % = 61.00), April on Pro (20.00 + 22 % = 24.40); none after.
+    assert [d[3] for d in _docs(store)] == ["61.00", "24.40"]
     with store.transaction(readonly=True) as tx:
-        assert tx.subscription("acme-pro").status == "cancelled"
+        assert tx.subscription("acme-team").status == "cancelled"
     with pytest.raises(SubscriptionError, match="plan = 'gold': expected a plan of the catalog"):
-        engine.change_plan("acme-pro", "gold")
+        engine.change_plan("acme-team", "gold")
 
 
 def test_overlapping_shards_bill_each_period_once() -> None:

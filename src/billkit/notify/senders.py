@@ -24,12 +24,19 @@ import urllib.request
 from collections.abc import Mapping
 from email.message import EmailMessage
 
-from billkit.errors import GatewayError
+from billkit.errors import BillingError, GatewayError
 from billkit.payments.webhooks import sign
-from billkit.ports import Clock
+from billkit.ports import CHANNELS, Clock, Notifier
 from billkit.storage.records import OutboxMessage
 
-__all__ = ["MemoryNotifier", "SmtpNotifier", "WebhookNotifier", "compose"]
+__all__ = [
+    "Channels",
+    "MemoryNotifier",
+    "SmtpNotifier",
+    "WebhookNotifier",
+    "compose",
+]
+
 
 # Subject and first line per topic and language; {fields} come from the payload.
 _TEXTS: Mapping[str, Mapping[str, tuple[str, str]]] = {
@@ -48,6 +55,45 @@ _TEXTS: Mapping[str, Mapping[str, tuple[str, str]]] = {
             "Subscription frozen",
             "Subscription {subscription} is frozen until paid.",
         ),
+        "subscription.cancelled": (
+            "Subscription cancelled",
+            "Subscription {subscription} ended on {ends}.",
+        ),
+        "usage.threshold": (
+            "{level} of your {metric} used",
+            "{subscription} has used {level} of the {included} {metric} included ({period}).",
+        ),
+        "autopay.capped": (
+            "Autopayment limit reached",
+            "{document} ({total} {currency}) is above this month's autopayment limit "
+            "of {cap} {currency}: please pay it.",
+        ),
+        "statement.issued": (
+            "Statement {statement} issued",
+            "Statement {statement}: {total} {currency}, due on {due_on}.",
+        ),
+        "credit.notice": (
+            "Statement {statement}: {notice}",
+            "{total} {currency} to pay, due on {due_on}; blocked from {blocked_from}.",
+        ),
+        "credit.blocked": (
+            "Credit limit blocked",
+            "Your credit limit is blocked: {overdue} {currency} overdue.",
+        ),
+        "credit.unblocked": ("Credit limit unblocked", "Your credit limit works again."),
+        "renewal.failed": (
+            "Renewal of {service} failed",
+            "We could not renew {service} (term ends {term_ends}): {reason}.",
+        ),
+        "service.renewed": ("{service} renewed", "{service} is renewed."),
+        "service.expired": (
+            "{service} stopped",
+            "{service} stopped: its term ended on {term_ends}.",
+        ),
+        "balance.low": (
+            "Your balance is running low",
+            "{balance} {currency} left after {document}: the next one is about {expected}.",
+        ),
     },
     "ru": {
         "invoice.issued": ("Выставлен счёт {number}", "Счёт {number}: {total} {currency}."),
@@ -63,6 +109,45 @@ _TEXTS: Mapping[str, Mapping[str, tuple[str, str]]] = {
         "subscription.frozen": (
             "Подписка заморожена",
             "Подписка {subscription} заморожена до оплаты.",
+        ),
+        "subscription.cancelled": (
+            "Подписка отменена",
+            "Подписка {subscription} завершена {ends}.",
+        ),
+        "usage.threshold": (
+            "Использовано {level} лимита {metric}",
+            "{subscription}: использовано {level} из {included} {metric} ({period}).",
+        ),
+        "autopay.capped": (
+            "Достигнут лимит автоплатежей",
+            "Счёт {document} ({total} {currency}) превышает месячный лимит автоплатежей "
+            "{cap} {currency}: оплатите его.",
+        ),
+        "statement.issued": (
+            "Выставлен счёт по кредиту {statement}",
+            "Счёт {statement}: {total} {currency}, оплатить до {due_on}.",
+        ),
+        "credit.notice": (
+            "Счёт по кредиту {statement}",
+            "К оплате {total} {currency} до {due_on}; блокировка с {blocked_from}.",
+        ),
+        "credit.blocked": (
+            "Кредитный лимит заблокирован",
+            "Кредитный лимит заблокирован: просрочено {overdue} {currency}.",
+        ),
+        "credit.unblocked": ("Кредитный лимит разблокирован", "Кредитный лимит снова доступен."),
+        "renewal.failed": (
+            "Не удалось продлить {service}",
+            "Не удалось продлить {service} (срок до {term_ends}): {reason}.",
+        ),
+        "service.renewed": ("{service} продлена", "Услуга {service} продлена."),
+        "service.expired": (
+            "{service} остановлена",
+            "Услуга {service} остановлена: срок закончился {term_ends}.",
+        ),
+        "balance.low": (
+            "Баланс заканчивается",
+            "После оплаты {document} осталось {balance} {currency}; следующий счёт около {expected}.",
         ),
     },
 }
@@ -81,6 +166,39 @@ def compose(message: OutboxMessage, *, language: str = "en") -> tuple[str, str, 
     subject, line = subject.format_map(fields), line.format_map(fields)
     page = f"<html><body><h1>{html.escape(subject)}</h1><p>{html.escape(line)}</p></body></html>"
     return subject, line + "\n", page
+
+
+class Channels:
+    """A notifier that hands each message to the notifier of its channel.
+
+    The engine puts one outbox message per channel a customer chose for
+    the message's category, with the channel in ``payload["channel"]``;
+    ``routes`` maps a channel to the notifier that sends it. A message for
+    a channel without a route is dropped (the app sends that channel no
+    other way).
+
+    >>> from datetime import datetime, timezone
+    >>> from billkit.storage import OutboxMessage
+    >>> email, hooks = MemoryNotifier(), MemoryNotifier()
+    >>> router = Channels({"email": email, "webhook": hooks})
+    >>> router.deliver(OutboxMessage(id=1, key="invoice.issued|inv-1|webhook",
+    ...     topic="invoice.issued", payload={"customer": "acme", "channel": "webhook"},
+    ...     created_at=datetime(2026, 4, 1, tzinfo=timezone.utc)))
+    >>> [m.key for m in hooks.messages], email.messages
+    (['invoice.issued|inv-1|webhook'], [])
+    """
+
+    def __init__(self, routes: Mapping[str, Notifier]) -> None:
+        for channel in routes:
+            if channel not in CHANNELS:
+                raise BillingError("routes", channel, f"one of the channels {list(CHANNELS)}")
+        self.routes = dict(routes)
+
+    def deliver(self, message: OutboxMessage) -> None:
+        """Hand ``message`` to its channel's notifier (email when it names none)."""
+        notifier = self.routes.get(str(message.payload.get("channel", "email")))
+        if notifier is not None:
+            notifier.deliver(message)
 
 
 class MemoryNotifier:
