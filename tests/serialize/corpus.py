@@ -132,7 +132,7 @@ def extra_values() -> list[object]:
     receipt = receipt_for(invoice, number="R-1", paid_on=invoice.issue_date)
     rendered = [to_render_document(d) for d in documents.values()]
 
-    from billkit.conventions import KILL_BILL, STRIPE, Conventions
+    from billkit.conventions import KILL_BILL, LAGO, STRIPE, Conventions
     from billkit.pricing import ProrationPolicy
 
     fixed_month = Conventions(name="kb28", day_count="fixed_month", month_days=28)
@@ -142,6 +142,8 @@ def extra_values() -> list[object]:
         ProrationPolicy.of(KILL_BILL),
         Plan(code="kb", name="KB", currency=eur, conventions=KILL_BILL),
         Plan(code="st", name="ST", currency=eur, conventions=STRIPE),
+        LAGO,
+        Conventions(name="zero_fees", flat_fee_at_zero=True, fixed_fee_at_zero_total=False),
         *IDENTIFIER_SCHEMES.values(),
         graduated.explain(25),
         volume.explain(150),
