@@ -136,7 +136,28 @@ def extra_values() -> list[object]:
     from billkit.pricing import ProrationPolicy
 
     fixed_month = Conventions(name="kb28", day_count="fixed_month", month_days=28)
+    from billkit.credit.ledger import BalancePayment
+    from billkit.credit.wallets import split_across_wallets
+
+    usage_wallet = Wallet(name="usage", currency="EUR", priority=10, fee_types=["charge"])
+    split = split_across_wallets(
+        {"subscription": Money("36.00", eur), "charge": Money("15.50", eur)},
+        [
+            (usage_wallet, Money("10.00", eur)),
+            (Wallet(name="main", currency=eur), Money("30", eur)),
+        ],
+    )
     return [
+        usage_wallet,
+        split,
+        *split.shares,
+        BalancePayment(
+            wallet="main",
+            key="inv-1",
+            due=Money("120.00", eur),
+            applied=Money("10.00", eur),
+            remaining=Money("110.00", eur),
+        ),
         fixed_month,
         ProrationPolicy.of(fixed_month),
         ProrationPolicy.of(KILL_BILL),
