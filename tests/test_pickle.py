@@ -173,3 +173,29 @@ def test_wallet_splits_and_partial_payments() -> None:
     ledger, paid = ledger.pay_from_balance("usage", "120.00", at=at, key="inv-1")
     assert round_trip(paid) == paid
     assert round_trip(ledger) == ledger
+
+
+def test_overdue_ladders_and_retry_schedules() -> None:
+    from billkit.money import Money
+    from billkit.subscriptions.overdue import (
+        KILL_BILL_RETRIES,
+        OverdueCondition,
+        OverdueLadder,
+        OverdueState,
+        RetrySchedule,
+    )
+
+    ladder = OverdueLadder(
+        states=[
+            OverdueState(name="OD1", condition=OverdueCondition(days_since_earliest_unpaid=10)),
+            OverdueState(
+                name="OD2",
+                condition=OverdueCondition(unpaid_balance=Money("5.00", "USD")),
+                disable_entitlement=True,
+                cancellation="end_of_term",
+            ),
+        ]
+    )
+    assert round_trip(ladder) == ladder
+    assert round_trip(KILL_BILL_RETRIES) == KILL_BILL_RETRIES
+    assert round_trip(RetrySchedule.intervals([1, 8, 4, 7])).days == (1, 9, 13, 20)

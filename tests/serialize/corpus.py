@@ -147,7 +147,32 @@ def extra_values() -> list[object]:
             (Wallet(name="main", currency=eur), Money("30", eur)),
         ],
     )
+    from billkit.subscriptions.overdue import (
+        KILL_BILL_RETRIES,
+        OverdueCondition,
+        OverdueLadder,
+        OverdueState,
+    )
+
+    ladder = OverdueLadder(
+        states=[
+            OverdueState(
+                name="OD1",
+                condition=OverdueCondition(days_since_earliest_unpaid=10),
+                block_changes=True,
+            ),
+            OverdueState(
+                name="OD2",
+                condition=OverdueCondition(unpaid_invoices=2, unpaid_balance=Money("5.00", "USD")),
+                disable_entitlement=True,
+                cancellation="immediate",
+                message="Reached OD2",
+            ),
+        ]
+    )
     return [
+        ladder,
+        KILL_BILL_RETRIES,
         usage_wallet,
         split,
         *split.shares,
