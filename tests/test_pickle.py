@@ -199,3 +199,12 @@ def test_overdue_ladders_and_retry_schedules() -> None:
     assert round_trip(ladder) == ladder
     assert round_trip(KILL_BILL_RETRIES) == KILL_BILL_RETRIES
     assert round_trip(RetrySchedule.intervals([1, 8, 4, 7])).days == (1, 9, 13, 20)
+
+
+def test_stripe_lifecycles() -> None:
+    from billkit.subscriptions.statuses import StripeLifecycle, StripeStatus
+
+    stripe = StripeLifecycle(when_retries_fail="leave_past_due", incomplete_hours=12)
+    copy = round_trip(stripe)
+    assert copy == stripe
+    assert copy.apply("past_due", "retries_exhausted") is StripeStatus.PAST_DUE

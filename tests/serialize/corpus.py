@@ -170,7 +170,10 @@ def extra_values() -> list[object]:
             ),
         ]
     )
+    from billkit.subscriptions.statuses import StripeLifecycle
+
     return [
+        StripeLifecycle(when_retries_fail="mark_unpaid", missing_payment_method="pause"),
         ladder,
         KILL_BILL_RETRIES,
         usage_wallet,
