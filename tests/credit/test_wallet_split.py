@@ -258,3 +258,52 @@ def test_values_are_plain() -> None:
     share = WalletShare(wallet="a", fee_type="charge", amount=eur("1.00"))
     split = WalletSplit(shares=[share], remaining=[("charge", eur("0"))])
     assert split.currency.code == "EUR"
+
+
+class TestSplitChargeOnALedger:
+    def ledger(self) -> Ledger:
+        ledger = Ledger(wallets=SIX)
+        for i, wallet in enumerate(SIX):
+            ledger = ledger.top_up(wallet.name, "10.00", at=AT, key=f"p{i}")
+        return ledger
+
+    def test_lagos_fee_type_spec_posted(self) -> None:
+        # The same spec through a ledger: subscription 36.00, charge 15.50; every wallet
+        # spends its 10.00 except "limited charge" (5.50 -> 4.50 left) and "limited
+        # subscription" (6.00 -> 4.00 left).
+        ledger, split = self.ledger().split_charge(
+            {"subscription": eur("36.00"), "charge": eur("15.50")}, at=AT, key="inv-1"
+        )
+        assert split.due == eur("0.00")
+        assert ledger.balance("limited charge") == eur("4.50")
+        assert ledger.balance("limited subscription") == eur("4.00")
+        assert ledger.balance("normal") == eur("0.00")
+        assert ledger.entry("inv-1/priority").amount == eur("-10.00")
+
+    def test_a_used_key_is_refused(self) -> None:
+        ledger, _ = self.ledger().split_charge({"charge": eur("1.00")}, at=AT, key="inv-1")
+        with pytest.raises(CreditError, match="key"):
+            ledger.split_charge({"charge": eur("1.00")}, at=AT, key="inv-1")
+
+
+@given(st.dictionaries(fee_types, cents, min_size=1), wallet_sets())
+def test_a_split_charge_spends_exactly_the_shares(
+    fees: dict[str, Money], wallets: list[tuple[Wallet, Money]]
+) -> None:
+    if not wallets:
+        return
+    ledger = Ledger(wallets=[w for w, _ in wallets])
+    for i, (wallet, balance) in enumerate(wallets):
+        if balance.amount > 0:
+            ledger = ledger.top_up(wallet.name, balance, at=AT, key=f"p{i}")
+    before = ledger.balances()
+    after, split = ledger.split_charge(fees, at=AT, key="inv")
+    paid = split.by_wallet()
+    for wallet, _ in wallets:
+        spent = before[wallet.name].amount - after.balance(wallet.name).amount
+        assert spent == paid.get(wallet.name, eur("0")).amount
+        assert after.balance(wallet.name).amount >= 0
+    assert (
+        sum((m.amount for m in fees.values()), Decimal(0))
+        == split.applied.amount + split.due.amount
+    )

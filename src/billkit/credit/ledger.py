@@ -78,7 +78,14 @@ from billkit.credit.entries import (
 )
 from billkit.credit.history import group_entries, tax_by_row
 from billkit.credit.streams import allocate_entries, balance_of
-from billkit.credit.wallets import DEFAULT_ORDER, ConsumptionOrder, LotOrder, Wallet
+from billkit.credit.wallets import (
+    DEFAULT_ORDER,
+    ConsumptionOrder,
+    LotOrder,
+    Wallet,
+    WalletSplit,
+    split_across_wallets,
+)
 from billkit.errors import (
     CreditError,
     CreditLimitExceededError,
@@ -796,6 +803,61 @@ class Ledger:
             applied=Money(applied_amount, w.currency),
             remaining=Money(remaining, w.currency),
         )
+
+    def split_charge(
+        self,
+        fees: Mapping[str, Money] | Iterable[tuple[str, Money]],
+        *,
+        at: datetime,
+        key: str,
+        reference: str = "",
+        description: str = "",
+        tags: Mapping[str, str] | Iterable[tuple[str, str]] = (),
+    ) -> tuple[Ledger, WalletSplit]:
+        """Pay ``fees`` (amount due by fee type) from this ledger's wallets by
+        priority and fee type (:func:`~billkit.credit.wallets.split_across_wallets`,
+        each wallet spending its balance at ``at``, never a credit line), one
+        charge per paying wallet under ``key/<wallet>``; what no wallet may or
+        can pay stays due in the split's ``remaining``.
+
+        >>> from datetime import datetime, timezone
+        >>> at = datetime(2026, 3, 1, tzinfo=timezone.utc)
+        >>> eur = lambda amount: Money(amount, "EUR")
+        >>> ledger = Ledger(wallets=[
+        ...     Wallet(name="main", currency="EUR"),
+        ...     Wallet(name="usage", currency="EUR", priority=10, fee_types=["usage"]),
+        ... ])
+        >>> ledger = ledger.top_up("main", "25.00", at=at, key="p1").top_up("usage", "20.00", at=at, key="p2")
+        >>> ledger, split = ledger.split_charge({"subscription": eur("36.00"), "usage": eur("15.50")},
+        ...                                     at=at, key="inv-9")
+        >>> ledger.balances(), split.due
+        ({'main': Money('0.00', 'EUR'), 'usage': Money('4.50', 'EUR')}, Money('11.00', 'EUR'))
+        >>> ledger.entry("inv-9/usage").amount
+        Money('-15.50', 'EUR')
+        """
+        checks.moment("at", at, error=CreditError)
+        checks.text("key", key, error=CreditError)
+        for w in self.wallets:
+            if self._index(f"{key}/{w.name}") is not None:
+                raise CreditError("key", key, "a key not used for a split of this ledger yet")
+        with decimal.localcontext(CONTEXT):
+            spendable = [
+                (w, Money(max(self.balance(w.name, at).amount, _ZERO), w.currency))
+                for w in self.wallets
+            ]
+        split = split_across_wallets(fees, spendable)
+        ledger = self
+        for name, amount in split.by_wallet().items():
+            ledger = ledger.charge(
+                name,
+                amount,
+                at=at,
+                key=f"{key}/{name}",
+                reference=reference,
+                description=description,
+                tags=tags,
+            )
+        return ledger, split
 
     def adjust(
         self,
