@@ -16,6 +16,11 @@ defines them:
 * :mod:`~billkit.subscriptions.events`: the events :func:`apply` accepts;
 * :mod:`~billkit.subscriptions.dunning`: the dunning schedule as data and
   ``simulate_dunning`` over a calendar;
+* :mod:`~billkit.subscriptions.overdue`: an overdue ladder of blocking
+  states entered on their own conditions (Kill Bill's overdue system) and
+  retry schedules as days or as intervals;
+* :mod:`~billkit.subscriptions.statuses`: Stripe's subscription statuses
+  as a lifecycle option;
 * :mod:`~billkit.subscriptions.simulate`: a subscription replayed day by day;
 * :mod:`~billkit.subscriptions.services`: the hosting provider's service
   states, who may move them, which are billed;
