@@ -21,7 +21,7 @@ defines them:
   retry schedules as days or as intervals;
 * :mod:`~billkit.subscriptions.statuses`: Stripe's subscription statuses
   as a lifecycle option;
-* :mod:`~billkit.subscriptions.simulate`: a subscription replayed day by day;
+* :mod:`~billkit.subscriptions.timeline`: a subscription replayed day by day;
 * :mod:`~billkit.subscriptions.services`: the hosting provider's service
   states, who may move them, which are billed;
 * :mod:`~billkit.subscriptions.renewals`: auto-renewal from the balance or a
@@ -65,8 +65,8 @@ if TYPE_CHECKING:  # the names, for type checkers; at run time they load on firs
     )
     from billkit.subscriptions.lifecycle import advance, apply, start_trial
     from billkit.subscriptions.settings import LifecycleSettings, SubscriptionState
-    from billkit.subscriptions.simulate import simulate
     from billkit.subscriptions.subscription import Subscription
+    from billkit.subscriptions.timeline import simulate
 
 _EXPORTS = {
     "ActionKind": "billkit.subscriptions.actions",
@@ -81,7 +81,7 @@ _EXPORTS = {
     "start_trial": "billkit.subscriptions.lifecycle",
     "LifecycleSettings": "billkit.subscriptions.settings",
     "SubscriptionState": "billkit.subscriptions.settings",
-    "simulate": "billkit.subscriptions.simulate",
+    "simulate": "billkit.subscriptions.timeline",
     "Subscription": "billkit.subscriptions.subscription",
 }
 
@@ -132,8 +132,8 @@ _FORMER = {
     "CancelReason": "billkit.subscriptions.settings",
     "DEFAULT_LIFECYCLE": "billkit.subscriptions.settings",
     "Role": "billkit.subscriptions.settings",
-    "Day": "billkit.subscriptions.simulate",
-    "Timeline": "billkit.subscriptions.simulate",
+    "Day": "billkit.subscriptions.timeline",
+    "Timeline": "billkit.subscriptions.timeline",
     "Checkout": "billkit.subscriptions.subscription",
     "Outcome": "billkit.subscriptions.subscription",
     "ScheduledChange": "billkit.subscriptions.subscription",
