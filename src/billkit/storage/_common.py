@@ -31,7 +31,7 @@ from billkit.storage.records import (
     UsageRecord,
     _check_json,
     _json_copy,
-    canonical_json,
+    _json_text,
     request_hash,
 )
 
@@ -219,7 +219,7 @@ def total(values: Iterable[Decimal]) -> Decimal:
 
 
 def same_data(a: JsonData, b: JsonData) -> bool:
-    return canonical_json(a) == canonical_json(b)
+    return _json_text(a) == _json_text(b)
 
 
 def idempotency_record(
