@@ -3,27 +3,47 @@
 On SQLite (a file) and, when a server is given, on PostgreSQL:
 
 * **ledger postings**: N entries over 100 accounts, posted with
-  ``Transaction.post_all`` in batches of B per transaction (each batch checks
-  idempotency keys, currencies and credit limits, moves the balances);
+  ``Transaction.post_all`` in batches of B per transaction. The store locks
+  and reads the batch's accounts, checks each entry's idempotency key
+  (replay or conflict), currency and credit limit, inserts the new entries,
+  moves the balances, and returns the entries as stored (with their ``seq``);
 * **usage events**: N events of 100 subscriptions added with
-  ``Transaction.add_usage`` in batches of B (deduplicated on their keys);
+  ``Transaction.add_usage`` in batches of B: the subscriptions checked, the
+  events inserted once per key, a reused key compared with what is stored;
 * **one posting per transaction**: ``post`` in its own transaction with a lock
-  scope, the shape of an interactive charge (N / 10 of them).
+  scope, the shape of an interactive charge (N / 10 of them). Not a batched
+  write: the 2x target does not apply to it.
 
-Each against a baseline that writes the same rows, already converted, with
-the driver's own ``executemany`` into a plain table of the same columns, in
-one transaction per batch, through the same driver (sqlite3, psycopg). Single
-writer, then W writer processes at once (8 by default; each its own
-accounts or subscriptions). Target: at most 2x the baseline for batched writes.
+The baseline is what hand-written code would do with the same driver
+(sqlite3 or psycopg 3, through the store's own engine settings: WAL,
+``BEGIN IMMEDIATE``, busy timeout on SQLite): it starts from the same
+``EntryRecord``/``UsageRecord`` objects the store gets, converts each batch
+to row tuples itself inside the clock (``json.dumps`` of the data; on SQLite
+also the amount as text and the moment as ISO text), and writes them with
+the cursor's ``executemany`` (pipelined by psycopg 3), one transaction per
+batch, into a table with the same columns, primary key, unique key (the one
+the store deduplicates on), index and foreign key as the store's table. It
+does not read or update balances, check keys, limits or currencies, or
+return anything: that is the store's extra work, which the ratio measures.
+
+Single writer, then W writer processes at once (8 by default; each its own
+accounts or subscriptions): each process makes its records and connects
+first, then all start together at a barrier; the time is from the barrier to
+the last one done. Each configuration runs R rounds (3 by default),
+billkit and baseline interleaved, on emptied tables; it prints the medians,
+their ratio, and the range of the rounds' ratios. The machine's load moves
+the figures: run it more than once. Target: at most 2x the baseline for
+batched writes.
 
 ``--concurrency`` runs the full-size concurrency check of the test suite
 (8 processes, 10 000 operations, 100 accounts, one worker SIGKILLed inside
 an open transaction) and verifies the store afterwards.
 
 Run: ``python benchmarks/bench_store.py [--n N] [--batch B] [--writers W]
-[--postgres URL] [--concurrency]`` (needs ``py-billkit[postgres]``; the
-PostgreSQL URL defaults to ``$BILLKIT_TEST_POSTGRES_URL``; tables go into a
-scratch schema that is dropped afterwards).
+[--rounds R] [--kinds ledger,usage,single] [--no-sqlite] [--postgres URL]
+[--concurrency]`` (needs ``py-billkit[postgres]``; the PostgreSQL URL
+defaults to ``$BILLKIT_TEST_POSTGRES_URL``; tables go into a scratch schema
+that is dropped afterwards).
 """
 
 from __future__ import annotations

@@ -116,7 +116,7 @@ def usage_batch(events: Iterable[UsageRecord]) -> list[UsageRecord]:
     for index, event in enumerate(batch):
         arg_record(f"events[{index}]", event, UsageRecord)
         earlier = seen.setdefault(event.key, event)
-        if earlier != event:
+        if earlier is not event and earlier != event:
             raise conflict_usage(event.key)
     return batch
 

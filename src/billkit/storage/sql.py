@@ -401,6 +401,16 @@ def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
 
 
 @attrs.frozen
+class _Account:
+    """What posting needs of a locked account: its currency, its balance and
+    how low the balance may go (minus the credit limit)."""
+
+    currency: str
+    balance: Decimal
+    floor: Decimal
+
+
+@attrs.frozen
 class _Plan:
     """What posting a batch does: the new entries (by (account, key)), every
     entry's pair in the batch's order, the moved balances."""
@@ -412,7 +422,7 @@ class _Plan:
 
 def _plan(
     batch: Sequence[EntryRecord],
-    accounts: Mapping[str, AccountRecord],
+    accounts: Mapping[str, _Account],
     stored: Mapping[tuple[str, str], EntryRecord],
 ) -> _Plan:
     """Post each entry in order against the accounts and the stored entries, as
@@ -420,15 +430,13 @@ def _plan(
     must be in the account's currency and within its credit limit."""
     # Balances move as exact decimals; c.check_entry (which builds Money and
     # the error) runs only for an entry in another currency or beyond the limit.
-    balances = {id: acc.balance.amount for id, acc in accounts.items()}
-    floors = {id: -acc.credit_limit.amount for id, acc in accounts.items()}
-    currencies = {id: acc.currency for id, acc in accounts.items()}
+    balances = {id: acc.balance for id, acc in accounts.items()}
     new: dict[tuple[str, str], EntryRecord] = {}
     order: list[tuple[str, str]] = []
     for e in batch:
         pair = (e.account, e.key)
-        currency = currencies.get(e.account)
-        if currency is None:
+        acc = accounts.get(e.account)
+        if acc is None:
             raise c.not_found("account", e.account)
         known = stored.get(pair) or new.get(pair)
         if known is not None:
@@ -438,9 +446,13 @@ def _plan(
             continue
         amount = e.amount.amount
         after = c.add(balances[e.account], amount)
-        if e.amount.currency.code != currency or (amount < 0 and after < floors[e.account]):
-            acc = accounts[e.account]
-            c.check_entry(e, currency, Money(balances[e.account], currency), acc.credit_limit)
+        if e.amount.currency.code != acc.currency or (amount < 0 and after < acc.floor):
+            c.check_entry(
+                e,
+                acc.currency,
+                Money(balances[e.account], acc.currency),
+                Money(acc.floor.copy_negate(), acc.currency),
+            )
             raise AssertionError("check_entry refuses this entry")  # pragma: no cover
         balances[e.account] = after
         new[pair] = e
@@ -840,13 +852,15 @@ class _SqlTransaction:
             raise StoreError("entries of locked accounts were posted meanwhile")
         return self._posted(plan, seqs, stored)
 
-    def _locked_accounts(self, ids: Sequence[str]) -> dict[str, AccountRecord]:
+    def _locked_accounts(self, ids: Sequence[str]) -> dict[str, _Account]:
         """The accounts, locked in id order (no deadlock between batches)."""
         a = t.accounts
-        accounts: dict[str, AccountRecord] = {}
+        accounts: dict[str, _Account] = {}
+        columns = (a.c.id, a.c.currency, a.c.balance, a.c.credit_limit)
         for chunk in _chunks(ids):
-            query = sa.select(a).where(a.c.id.in_(chunk)).order_by(a.c.id).with_for_update()
-            accounts.update((row.id, _account(row)) for row in self._conn.execute(query))
+            query = sa.select(*columns).where(a.c.id.in_(chunk)).order_by(a.c.id)
+            for id, currency, balance, limit in self._conn.execute(query.with_for_update()):
+                accounts[id] = _Account(currency, balance, limit.copy_negate())
         return accounts
 
     def _stored_entries(self, batch: Sequence[EntryRecord]) -> dict[tuple[str, str], EntryRecord]:
