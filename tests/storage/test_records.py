@@ -72,3 +72,20 @@ def test_the_checks_still_refuse_bad_fields_of_a_copied_record() -> None:
             key="k",
             data={"x": float("nan")},
         )
+
+
+def test_moments_are_checked_in_utc_as_in_any_zone() -> None:
+    from datetime import timedelta
+
+    from billkit._checks import LAST_MOMENT
+
+    # The last instant billkit accepts is just before 9999-12-31 00:00 UTC
+    # (docs/limits.md); one microsecond earlier is accepted, in UTC or in +01:00.
+    last = LAST_MOMENT - timedelta(microseconds=1)
+    plus_one = timezone(timedelta(hours=1))
+    for at in (last, last.astimezone(plus_one)):
+        record = UsageRecord(subscription="s", metric="calls", at=at, quantity=Decimal(1), key="k")
+        assert record.at == last
+        assert record.at.tzinfo is timezone.utc
+    with pytest.raises(UsageError, match="at"):
+        UsageRecord(subscription="s", metric="calls", at=LAST_MOMENT, quantity=Decimal(1), key="k")

@@ -136,6 +136,8 @@ def _json_copy(value: object) -> Any:
 
 def _utc(value: object) -> Any:
     """An aware datetime in UTC; anything else unchanged, for the validator to refuse."""
+    if type(value) is datetime and value.tzinfo is timezone.utc:
+        return value  # already in UTC (what astimezone would return)
     if isinstance(value, datetime) and value.utcoffset() is not None:
         return value.astimezone(timezone.utc)
     return value
@@ -177,6 +179,14 @@ def _optional(inner: _Validator) -> _Validator:
 
 def _aware_field(error: type[ValidationError]) -> _Validator:
     def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        # A datetime in UTC within the range is what checks.moment accepts,
+        # tested directly; anything else goes through it for its error.
+        if (
+            type(value) is datetime
+            and value.tzinfo is timezone.utc
+            and checks.FIRST_MOMENT <= value < checks.LAST_MOMENT
+        ):
+            return
         checks.moment(attribute.name, value, error=error)
 
     return check
