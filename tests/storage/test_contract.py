@@ -464,6 +464,30 @@ def test_post_all_posts_a_batch_in_order_all_or_nothing(store: Any) -> None:
         assert tx.balance("acme/b") == eur("3")
 
 
+def test_post_all_replays_a_stored_debit_without_counting_it_again(store: Any) -> None:
+    with store.transaction() as tx:
+        seed(tx, limit="10")
+        tx.post(entry("debit", "-10"))  # 0 - 10 = -10: the whole credit limit used
+    with store.transaction() as tx:
+        # Counted again, the debit would take the balance to -20, beyond the limit;
+        # it is a replay, so the batch posts only 'top' and 'after': -10 + 4 - 4 = -10.
+        posted = tx.post_all(
+            [entry("top", "4", kind="top_up"), entry("debit", "-10"), entry("after", "-4", 1)]
+        )
+        assert [p.key for p in posted] == ["top", "debit", "after"]
+        assert tx.balance("acme/main") == eur("-10")
+        # A new debit beyond the limit is still refused, with the stored replays around it.
+        with pytest.raises(CreditLimitExceededError):
+            tx.post_all([entry("debit", "-10"), entry("more", "-0.01", 2)])
+        # Every key stored and one of them with another amount: the conflict.
+        with pytest.raises(IdempotencyConflictError, match="'top'"):
+            tx.post_all([entry("debit", "-10"), entry("top", "5", kind="top_up")])
+    with store.transaction(readonly=True) as tx:
+        assert [e.key for e in tx.entries("acme/main")] == ["debit", "top", "after"]
+        # -10 + 4 - 4 = -10: the balance is the sum of the entries
+        assert tx.balance("acme/main") == eur("-10")
+
+
 def test_debits_stop_at_the_credit_limit(store: Any) -> None:
     with store.transaction() as tx:
         seed(tx, limit="50")

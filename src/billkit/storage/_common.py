@@ -31,7 +31,7 @@ from billkit.storage.records import (
     UsageRecord,
     _check_json,
     _json_copy,
-    canonical_json,
+    _json_text,
     request_hash,
 )
 
@@ -116,7 +116,7 @@ def usage_batch(events: Iterable[UsageRecord]) -> list[UsageRecord]:
     for index, event in enumerate(batch):
         arg_record(f"events[{index}]", event, UsageRecord)
         earlier = seen.setdefault(event.key, event)
-        if earlier != event:
+        if earlier is not event and earlier != event:
             raise conflict_usage(event.key)
     return batch
 
@@ -219,7 +219,7 @@ def total(values: Iterable[Decimal]) -> Decimal:
 
 
 def same_data(a: JsonData, b: JsonData) -> bool:
-    return canonical_json(a) == canonical_json(b)
+    return _json_text(a) == _json_text(b)
 
 
 def idempotency_record(

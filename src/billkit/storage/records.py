@@ -31,7 +31,7 @@ from billkit.errors import (
     UsageError,
     ValidationError,
 )
-from billkit.money import to_decimal
+from billkit.money import in_range, to_decimal
 
 __all__ = [
     "AccountRecord",
@@ -96,12 +96,25 @@ def request_hash(request: object) -> str:
     return hashlib.sha256(canonical_json(request).encode("utf-8")).hexdigest()
 
 
+def _json_text(data: JsonData) -> str:
+    """``data`` as canonical JSON: a record's data keeps the text it was made
+    from (private; the stores write it)."""
+    if type(data) is _Checked:
+        return data.json
+    return canonical_json(data)
+
+
 class _Checked(dict):  # type: ignore[type-arg]
     """A record's own deep copy of its data, already checked JSON-safe: records
     made from another record's data (a stored entry with its number) share it
-    instead of copying and checking it again."""
+    instead of copying and checking it again. ``json`` is the canonical JSON
+    text the copy was made from: a store writes it as it is, without
+    serialising the data again (a record is a frozen value: its data is not
+    to be changed after it is made)."""
 
-    __slots__ = ()
+    __slots__ = ("json",)
+
+    json: str
 
 
 def _json_copy(value: object) -> Any:
@@ -114,12 +127,17 @@ def _json_copy(value: object) -> Any:
             _check_json(value, "data", ValidationError)
         except ValidationError:
             return value  # the validator refuses it, naming the record's field
-        return _Checked(json.loads(canonical_json(value)))
+        text = canonical_json(value)
+        copy = _Checked(json.loads(text))
+        copy.json = text
+        return copy
     return value
 
 
 def _utc(value: object) -> Any:
     """An aware datetime in UTC; anything else unchanged, for the validator to refuse."""
+    if type(value) is datetime and value.tzinfo is timezone.utc:
+        return value  # already in UTC (what astimezone would return)
     if isinstance(value, datetime) and value.utcoffset() is not None:
         return value.astimezone(timezone.utc)
     return value
@@ -130,6 +148,8 @@ _Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
 
 def _data(error: type[ValidationError]) -> _Validator:
     def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if type(value) is _Checked:  # made by _json_copy after this very check
+            return
         if not isinstance(value, Mapping):
             raise error(
                 attribute.name, value, "JSON-safe data: a mapping (billkit.serialize.to_data)"
@@ -159,6 +179,14 @@ def _optional(inner: _Validator) -> _Validator:
 
 def _aware_field(error: type[ValidationError]) -> _Validator:
     def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        # A datetime in UTC within the range is what checks.moment accepts,
+        # tested directly; anything else goes through it for its error.
+        if (
+            type(value) is datetime
+            and value.tzinfo is timezone.utc
+            and checks.FIRST_MOMENT <= value < checks.LAST_MOMENT
+        ):
+            return
         checks.moment(attribute.name, value, error=error)
 
     return check
@@ -181,6 +209,14 @@ def _count(error: type[ValidationError]) -> _Validator:
 
 def _money_field(error: type[ValidationError]) -> _Validator:
     def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        # What checks.money accepts for a Money, tested directly; anything else
+        # goes through it for its error.
+        if (
+            isinstance(value, Money)
+            and isinstance(value.amount, Decimal)
+            and in_range(value.amount)
+        ):
+            return
         checks.money(
             attribute.name, checks.instance(attribute.name, value, Money, error=error), error=error
         )
@@ -317,7 +353,7 @@ class EntryRecord:
             and self.amount == other.amount
             and self.at == other.at
             and self.kind == other.kind
-            and canonical_json(self.data) == canonical_json(other.data)
+            and _json_text(self.data) == _json_text(other.data)
         )
 
 

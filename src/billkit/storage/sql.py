@@ -37,6 +37,7 @@ from typing import Any
 import attrs
 
 from billkit.errors import (
+    BillkitError,
     ConflictError,
     CreditError,
     DuplicateRecordError,
@@ -74,6 +75,7 @@ from billkit.storage.records import (
     SeriesRecord,
     SubscriptionRecord,
     UsageRecord,
+    _json_text,
     request_hash,
 )
 
@@ -84,7 +86,6 @@ _CHUNK = 500  # keys per IN (...) list
 # The batched writes, built once: the driver runs them as they are (its own
 # executemany on SQLite; arrays through unnest on PostgreSQL, one round trip).
 # Values are converted the way the schema's types convert them (Exact, Moment).
-_ENTRY_FIELDS = tuple(f.name for f in attrs.fields(EntryRecord) if f.name != "seq")
 _U, _E, _A = t.usage_events.name, t.entries.name, t.accounts.name
 _SQLITE_USAGE = (
     f"INSERT INTO {_U} (key, subscription, metric, at, quantity, data) "
@@ -99,14 +100,15 @@ _PG_USAGE = (
 _SQLITE_MAX_SEQ = f"SELECT coalesce(max(seq), 0) FROM {_E}"
 _SQLITE_ENTRIES = (
     f"INSERT INTO {_E} (account, key, amount, currency, at, kind, data) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+    "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account, key) DO NOTHING"
 )
 _SQLITE_NEW_SEQS = f"SELECT seq, account, key FROM {_E} WHERE seq > ?"
 _PG_ENTRIES = (
     f"INSERT INTO {_E} (account, key, amount, currency, at, kind, data) "
     "SELECT a, k, x, c, t, m, d::jsonb FROM unnest("
     "%s::text[], %s::text[], %s::numeric[], %s::text[], %s::timestamptz[], %s::text[], "
-    "%s::text[]) AS v(a, k, x, c, t, m, d) RETURNING seq, account, key"
+    "%s::text[]) AS v(a, k, x, c, t, m, d) ON CONFLICT (account, key) DO NOTHING "
+    "RETURNING seq, account, key"
 )
 # The stored entries among a batch's (account, key) pairs, one statement whatever
 # the batch size (typed columns: the schema's types read the rows).
@@ -132,19 +134,18 @@ def _sqlite_moment(at: datetime) -> str:
     return utc.isoformat(timespec="microseconds")
 
 
-def _with_seq(entry: EntryRecord, seq: int) -> EntryRecord:
-    """``entry`` as stored, with its ``seq``: a copy of a record validated when it was
-    made, so it is not validated again (the frozen record's fields are copied as they are)."""
-    stored: EntryRecord = object.__new__(EntryRecord)
-    for name in _ENTRY_FIELDS:
-        object.__setattr__(stored, name, getattr(entry, name))
-    object.__setattr__(stored, "seq", seq)
-    return stored
-
-
-def _json_text(data: Mapping[str, Any]) -> str:
-    """A record's data as the JSON columns keep it."""
-    return json.dumps(dict(data))
+def _stored(entry: EntryRecord, seq: int) -> EntryRecord:
+    """``entry`` as stored, with its ``seq`` (made by the record's constructor, whose
+    checks are cheap for fields taken from a checked record)."""
+    return EntryRecord(
+        account=entry.account,
+        key=entry.key,
+        amount=entry.amount,
+        at=entry.at,
+        kind=entry.kind,
+        data=entry.data,
+        seq=seq,
+    )
 
 
 def make_engine(url: str, *, schema: str | None = None) -> Engine:
@@ -399,6 +400,66 @@ def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
         yield items[start : start + _CHUNK]
 
 
+@attrs.frozen
+class _Account:
+    """What posting needs of a locked account: its currency, its balance and
+    how low the balance may go (minus the credit limit)."""
+
+    currency: str
+    balance: Decimal
+    floor: Decimal
+
+
+@attrs.frozen
+class _Plan:
+    """What posting a batch does: the new entries (by (account, key)), every
+    entry's pair in the batch's order, the moved balances."""
+
+    new: dict[tuple[str, str], EntryRecord]
+    order: list[tuple[str, str]]
+    balances: dict[str, Decimal]
+
+
+def _plan(
+    batch: Sequence[EntryRecord],
+    accounts: Mapping[str, _Account],
+    stored: Mapping[tuple[str, str], EntryRecord],
+) -> _Plan:
+    """Post each entry in order against the accounts and the stored entries, as
+    post() would: a stored (or earlier) pair replays or conflicts; a new entry
+    must be in the account's currency and within its credit limit."""
+    # Balances move as exact decimals; c.check_entry (which builds Money and
+    # the error) runs only for an entry in another currency or beyond the limit.
+    balances = {id: acc.balance for id, acc in accounts.items()}
+    new: dict[tuple[str, str], EntryRecord] = {}
+    order: list[tuple[str, str]] = []
+    for e in batch:
+        pair = (e.account, e.key)
+        acc = accounts.get(e.account)
+        if acc is None:
+            raise c.not_found("account", e.account)
+        known = stored.get(pair) or new.get(pair)
+        if known is not None:
+            if not known.same_as(e):
+                raise c.conflict_entry(e.account, e.key)
+            order.append(pair)
+            continue
+        amount = e.amount.amount
+        after = c.add(balances[e.account], amount)
+        if e.amount.currency.code != acc.currency or (amount < 0 and after < acc.floor):
+            c.check_entry(
+                e,
+                acc.currency,
+                Money(balances[e.account], acc.currency),
+                Money(acc.floor.copy_negate(), acc.currency),
+            )
+            raise AssertionError("check_entry refuses this entry")  # pragma: no cover
+        balances[e.account] = after
+        new[pair] = e
+        order.append(pair)
+    return _Plan(new, order, balances)
+
+
 class _SqlTransaction:
     def __init__(self, conn: Connection, *, readonly: bool, sqlite: bool) -> None:
         self._conn = conn
@@ -586,8 +647,9 @@ class _SqlTransaction:
         )
         return int(self._conn.exec_driver_sql(_PG_USAGE, columns).rowcount)
 
-    def _insert_entries(self, entries: Sequence[EntryRecord]) -> dict[tuple[str, str], int]:
-        """Insert checked new entries in one round trip; their seq by (account, key)."""
+    def _insert_entries(self, entries: Sequence[EntryRecord]) -> dict[tuple[str, str], int] | None:
+        """Insert new entries in one round trip, skipping stored (account, key)
+        pairs: their seqs by (account, key), or ``None`` if some were stored."""
         found: Iterable[Any]
         if self._sqlite:
             # The transaction holds SQLite's write lock (BEGIN IMMEDIATE): the
@@ -598,14 +660,15 @@ class _SqlTransaction:
                     e.account,
                     e.key,
                     str(e.amount.amount),
-                    str(e.amount.currency),
+                    e.amount.currency.code,
                     _sqlite_moment(e.at),
                     e.kind,
                     _json_text(e.data),
                 )
                 for e in entries
             ]
-            self._conn.exec_driver_sql(_SQLITE_ENTRIES, rows)
+            if self._conn.exec_driver_sql(_SQLITE_ENTRIES, rows).rowcount != len(entries):
+                return None
             after = self._conn.exec_driver_sql(_SQLITE_MAX_SEQ).scalar_one()
             if after - before == len(entries):
                 # Each insert took the highest seq + 1: ours are before+1..after, in order.
@@ -617,16 +680,15 @@ class _SqlTransaction:
                 [e.account for e in entries],
                 [e.key for e in entries],
                 [e.amount.amount for e in entries],
-                [str(e.amount.currency) for e in entries],
+                [e.amount.currency.code for e in entries],
                 [e.at for e in entries],
                 [e.kind for e in entries],
                 [_json_text(e.data) for e in entries],
             )
-            found = self._conn.exec_driver_sql(_PG_ENTRIES, columns)
-        seqs = {(account, key): int(seq) for seq, account, key in found}
-        if len(seqs) != len(entries):  # pragma: no cover - a broken invariant, not input
-            raise StoreError(f"inserted {len(entries)} entries but found {len(seqs)}")
-        return seqs
+            found = self._conn.exec_driver_sql(_PG_ENTRIES, columns).all()
+            if len(found) != len(entries):
+                return None
+        return {(account, key): int(seq) for seq, account, key in found}
 
     def _set_balances(self, balances: Sequence[tuple[str, Decimal]]) -> None:
         """Store the accounts' new balances in one round trip."""
@@ -766,54 +828,63 @@ class _SqlTransaction:
         self._write()
         if not batch:
             return []
+        accounts = self._locked_accounts(sorted({e.account for e in batch}))
+        # The usual batch is all new. Plan it so and insert it, stored keys
+        # skipped, under a savepoint: if every row went in, no key of the batch
+        # was stored, so the plan (balances, limits) is the right one. Otherwise,
+        # or if the plan refuses an entry, undo and plan again with the stored
+        # entries read (one statement), which gives post()'s answer exactly.
+        try:
+            plan: _Plan | None = _plan(batch, accounts, {})
+        except BillkitError:
+            plan = None
+        if plan is not None:
+            with self._conn.begin_nested() as savepoint:
+                seqs = self._insert_entries(list(plan.new.values()))
+                if seqs is None:
+                    savepoint.rollback()
+            if seqs is not None:
+                return self._posted(plan, seqs, {})
+        stored = self._stored_entries(batch)
+        plan = _plan(batch, accounts, stored)
+        seqs = self._insert_entries(list(plan.new.values())) if plan.new else {}
+        if seqs is None:  # pragma: no cover - the accounts are locked: nobody posts meanwhile
+            raise StoreError("entries of locked accounts were posted meanwhile")
+        return self._posted(plan, seqs, stored)
+
+    def _locked_accounts(self, ids: Sequence[str]) -> dict[str, _Account]:
+        """The accounts, locked in id order (no deadlock between batches)."""
         a = t.accounts
-        ids = sorted({e.account for e in batch})
-        accounts: dict[str, AccountRecord] = {}
-        for chunk in _chunks(ids):  # locked in id order: no deadlock between batches
-            query = sa.select(a).where(a.c.id.in_(chunk)).order_by(a.c.id).with_for_update()
-            accounts.update((row.id, _account(row)) for row in self._conn.execute(query))
+        accounts: dict[str, _Account] = {}
+        columns = (a.c.id, a.c.currency, a.c.balance, a.c.credit_limit)
+        for chunk in _chunks(ids):
+            query = sa.select(*columns).where(a.c.id.in_(chunk)).order_by(a.c.id)
+            for id, currency, balance, limit in self._conn.execute(query.with_for_update()):
+                accounts[id] = _Account(currency, balance, limit.copy_negate())
+        return accounts
+
+    def _stored_entries(self, batch: Sequence[EntryRecord]) -> dict[tuple[str, str], EntryRecord]:
+        """The stored entries among the batch's (account, key) pairs, in one statement."""
         wanted = sorted({(e.account, e.key) for e in batch})
-        stored: dict[tuple[str, str], EntryRecord] = {}
         if self._sqlite:
             found = self._conn.execute(_SQLITE_STORED_ENTRIES, {"pairs": json.dumps(wanted)})
         else:
-            accounts_, keys = [p[0] for p in wanted], [p[1] for p in wanted]
-            found = self._conn.execute(_PG_STORED_ENTRIES, {"accounts": accounts_, "keys": keys})
-        stored.update(((row.account, row.key), _entry(row)) for row in found)
-        # Balances move as exact decimals; c.check_entry (which builds Money and
-        # the error) runs only for an entry in another currency or beyond the limit.
-        balances = {id: acc.balance.amount for id, acc in accounts.items()}
-        floors = {id: -acc.credit_limit.amount for id, acc in accounts.items()}
-        new: dict[tuple[str, str], EntryRecord] = {}
-        order: list[tuple[str, str]] = []
-        for e in batch:
-            pair = (e.account, e.key)
-            acc = accounts.get(e.account)
-            if acc is None:
-                raise c.not_found("account", e.account)
-            known = stored.get(pair) or new.get(pair)
-            if known is not None:
-                if not known.same_as(e):
-                    raise c.conflict_entry(e.account, e.key)
-                order.append(pair)
-                continue
-            amount = e.amount.amount
-            after = c.add(balances[e.account], amount)
-            if str(e.amount.currency) != acc.currency or (amount < 0 and after < floors[e.account]):
-                c.check_entry(
-                    e, acc.currency, Money(balances[e.account], acc.currency), acc.credit_limit
-                )
-                raise AssertionError("check_entry refuses this entry")  # pragma: no cover
-            balances[e.account] = after
-            new[pair] = e
-            order.append(pair)
-        if new:
-            seqs = self._insert_entries(list(new.values()))
-            for pair, e in new.items():
-                stored[pair] = _with_seq(e, seqs[pair])
-            moved = sorted({e.account for e in new.values()})
-            self._set_balances([(id, balances[id]) for id in moved])
-        return [stored[pair] for pair in order]
+            accounts, keys = [p[0] for p in wanted], [p[1] for p in wanted]
+            found = self._conn.execute(_PG_STORED_ENTRIES, {"accounts": accounts, "keys": keys})
+        return {(row.account, row.key): _entry(row) for row in found}
+
+    def _posted(
+        self,
+        plan: _Plan,
+        seqs: Mapping[tuple[str, str], int],
+        stored: Mapping[tuple[str, str], EntryRecord],
+    ) -> list[EntryRecord]:
+        """Store the moved balances; the batch's entries as stored, in order."""
+        if plan.new:
+            moved = sorted({e.account for e in plan.new.values()})
+            self._set_balances([(id, plan.balances[id]) for id in moved])
+        made = {pair: _stored(e, seqs[pair]) for pair, e in plan.new.items()}
+        return [made.get(pair) or stored[pair] for pair in plan.order]
 
     def balance(self, account: str) -> Money:
         return self.account(account).balance

@@ -1,0 +1,91 @@
+"""The records' data: checked once when a record is made, kept with the JSON text
+it was copied from (what the stores write), and that text is the data's."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from moneyed import Money
+
+from billkit.errors import CreditError, UsageError
+from billkit.storage import EntryRecord, UsageRecord, canonical_json
+from billkit.storage.records import _json_text
+
+T0 = datetime(2026, 3, 1, tzinfo=timezone.utc)
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@given(data=st.dictionaries(st.text(), json_values, max_size=5))
+def test_a_record_keeps_the_canonical_json_of_its_data(data: dict[str, Any]) -> None:
+    record = UsageRecord(
+        subscription="s", metric="calls", at=T0, quantity=Decimal(1), key="k", data=data
+    )
+    # The kept text is canonical_json of the data given, and reads back as the data.
+    assert _json_text(record.data) == canonical_json(data)
+    assert json.loads(_json_text(record.data)) == record.data
+    # A record made from another record's data keeps the same text.
+    again = UsageRecord(
+        subscription="s", metric="calls", at=T0, quantity=Decimal(1), key="k", data=record.data
+    )
+    assert _json_text(again.data) == _json_text(record.data)
+    assert again == record
+
+
+def test_the_checks_still_refuse_bad_fields_of_a_copied_record() -> None:
+    good = EntryRecord(
+        account="a", key="k", amount=Money("1.50", "EUR"), at=T0, kind="charge", data={"n": 1}
+    )
+    # The data is shared with the good record; every other field is checked again.
+    for amount in (Decimal("1.50"), "1.50 EUR", None):  # not a Money
+        with pytest.raises(CreditError, match="amount"):
+            EntryRecord(account="a", key="k", amount=amount, at=T0, kind="charge", data=good.data)
+    with pytest.raises(CreditError, match="at"):
+        EntryRecord(
+            account="a",
+            key="k",
+            amount=good.amount,
+            at=datetime(2026, 3, 1),  # noqa: DTZ001 (naive: refused)
+            kind="charge",
+            data=good.data,
+        )
+    with pytest.raises(UsageError, match="data"):
+        UsageRecord(
+            subscription="s",
+            metric="calls",
+            at=T0,
+            quantity=Decimal(1),
+            key="k",
+            data={"x": float("nan")},
+        )
+
+
+def test_moments_are_checked_in_utc_as_in_any_zone() -> None:
+    from datetime import timedelta
+
+    from billkit._checks import LAST_MOMENT
+
+    # The last instant billkit accepts is just before 9999-12-31 00:00 UTC
+    # (docs/limits.md); one microsecond earlier is accepted, in UTC or in +01:00.
+    last = LAST_MOMENT - timedelta(microseconds=1)
+    plus_one = timezone(timedelta(hours=1))
+    for at in (last, last.astimezone(plus_one)):
+        record = UsageRecord(subscription="s", metric="calls", at=at, quantity=Decimal(1), key="k")
+        assert record.at == last
+        assert record.at.tzinfo is timezone.utc
+    with pytest.raises(UsageError, match="at"):
+        UsageRecord(subscription="s", metric="calls", at=LAST_MOMENT, quantity=Decimal(1), key="k")
