@@ -189,7 +189,7 @@ class Transaction(Protocol):
         currency too (:class:`~billkit.errors.CurrencyMismatchError`).
         """
 
-    def post_all(self, entries: Iterable[EntryRecord]) -> list[EntryRecord]:
+    def post_all(self, entries: Iterable[EntryRecord]) -> Sequence[EntryRecord]:
         """:meth:`post` each entry in order, as one batch: all of them or none.
 
         Faster than posting one by one (each account is locked and read once,

@@ -6,6 +6,7 @@ that a refused write leaves nothing behind.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -431,6 +432,12 @@ def test_post_all_posts_a_batch_in_order_all_or_nothing(store: Any) -> None:
         assert tx.balance("acme/b") == eur("3")
         assert tx.post_all(batch) == posted
         assert tx.post_all([]) == []
+    # What post_all returns reads the same after the transaction, as a sequence
+    # of stored entries (each with its seq), by index, from the end and by slice.
+    assert posted == stored_as(store, posted)
+    assert [p.key for p in posted[1:3]] == ["e-1", "b-1"]
+    assert posted[-1] == posted[1]
+    assert all(p.seq is not None and p.same_as(e) for p, e in zip(posted, batch, strict=True))
     with store.transaction() as tx:
         refused = [
             entry("ok-1", "1", kind="top_up"),
@@ -765,3 +772,10 @@ def _fields(record: Any) -> dict[str, Any]:
     import attrs
 
     return attrs.asdict(record, recurse=False)
+
+
+def stored_as(store: Store, posted: Sequence[EntryRecord]) -> list[EntryRecord]:
+    """The stored entries, in the order ``posted`` names them (a list to compare with)."""
+    with store.transaction() as tx:
+        stored = {(e.account, e.key): e for a in {p.account for p in posted} for e in tx.entries(a)}
+    return [stored[(p.account, p.key)] for p in posted]

@@ -27,7 +27,7 @@ import bisect
 import functools
 import itertools
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -309,7 +309,7 @@ class _MemoryTransaction:
         self._set(self._s.accounts, acc.id, attrs.evolve(acc, balance=after))
         return posted
 
-    def post_all(self, entries: Iterable[EntryRecord]) -> list[EntryRecord]:
+    def post_all(self, entries: Iterable[EntryRecord]) -> Sequence[EntryRecord]:
         batch = c.entry_batch(entries)
         self._write()
         mark = len(self._undo)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import typing
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
@@ -146,6 +147,45 @@ def _stored(entry: EntryRecord, seq: int) -> EntryRecord:
         data=entry.data,
         seq=seq,
     )
+
+
+class _Posted(Sequence[EntryRecord]):
+    """A batch's entries as stored, in order; each new one is made (by
+    :func:`_stored`, so by EntryRecord's constructor) when it is first read.
+
+    Most callers of ``post_all`` do not read what it returns; making every
+    returned entry at once was a third of a batch's time on SQLite.
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: list[EntryRecord | tuple[EntryRecord, int]]) -> None:
+        self._items = items
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @typing.overload
+    def __getitem__(self, index: int) -> EntryRecord: ...
+    @typing.overload
+    def __getitem__(self, index: slice) -> list[EntryRecord]: ...
+    def __getitem__(self, index: int | slice) -> EntryRecord | list[EntryRecord]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self._items)))]
+        item = self._items[index]
+        if isinstance(item, tuple):
+            item = self._items[index] = _stored(*item)
+        return item
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str):
+            return NotImplemented
+        return len(other) == len(self) and all(a == b for a, b in zip(self, other, strict=True))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(list(self))
 
 
 def make_engine(url: str, *, schema: str | None = None) -> Engine:
@@ -823,7 +863,7 @@ class _SqlTransaction:
             seq=seq,
         )
 
-    def post_all(self, entries: Iterable[EntryRecord]) -> list[EntryRecord]:
+    def post_all(self, entries: Iterable[EntryRecord]) -> Sequence[EntryRecord]:
         batch = c.entry_batch(entries)
         self._write()
         if not batch:
@@ -878,13 +918,17 @@ class _SqlTransaction:
         plan: _Plan,
         seqs: Mapping[tuple[str, str], int],
         stored: Mapping[tuple[str, str], EntryRecord],
-    ) -> list[EntryRecord]:
+    ) -> _Posted:
         """Store the moved balances; the batch's entries as stored, in order."""
         if plan.new:
             moved = sorted({e.account for e in plan.new.values()})
             self._set_balances([(id, plan.balances[id]) for id in moved])
-        made = {pair: _stored(e, seqs[pair]) for pair, e in plan.new.items()}
-        return [made.get(pair) or stored[pair] for pair in plan.order]
+        return _Posted(
+            [
+                (plan.new[pair], seqs[pair]) if pair in plan.new else stored[pair]
+                for pair in plan.order
+            ]
+        )
 
     def balance(self, account: str) -> Money:
         return self.account(account).balance
