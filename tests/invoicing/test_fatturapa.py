@@ -221,7 +221,8 @@ def test_an_exempt_invoice_above_77_47_bears_the_bollo(schema: object) -> None:
     assert summaries == {("22.00", None): ("249.00", "54.78"), ("0.00", "N4"): ("100.00", "0.00")}
     # 100.00 + 249.00 + 54.78 = 403.78
     assert one(tree, "//ImportoTotaleDocumento/text()") == "403.78"
-    assert "art. 10" in one(tree, "//DatiRiepilogo[Natura='N4']/RiferimentoNormativo/text()")
+    reference = one(tree, "//DatiRiepilogo[Natura='N4']/RiferimentoNormativo/text()")
+    assert reference == "Operazione esente IVA (art. 10 DPR 633/1972)"  # the bollo has DatiBollo
 
 
 def test_an_exempt_invoice_at_77_47_has_no_bollo(schema: object) -> None:
@@ -337,3 +338,16 @@ def test_the_file_name_is_the_sellers_vat_number_and_a_progressive() -> None:
     assert fatturapa_filename(doc, progressive="00001") == "IT02987650153_00001.xml"
     with pytest.raises(InvoicingError, match="progressive"):
         fatturapa_filename(doc, progressive="too-long")
+
+
+def test_per_line_rounding_that_drifts_beyond_a_cent_is_refused() -> None:
+    # five lines of 0.02: each line's VAT 0.02 x 0.22 = 0.0044 rounds to 0.00, the rate's
+    # net 0.10 x 0.22 = 0.022 -> 0.02; 0.00 is 0.02 off, beyond the SdI's cent
+    items = [Item(description=f"SMS {i}", unit_price=Money("0.02", "EUR")) for i in range(5)]
+    doc = invoice(AGENCY, items)
+    assert doc.totals.tax == Money("0.00", "EUR")
+    with pytest.raises(InvoicingError, match="per_document"):
+        fatturapa_xml(doc)
+    terms = DocumentTerms(seller=SELLER, buyer=AGENCY, locale="it_IT", tax_rounding="per_document")
+    fixed = build_invoice(items, terms, number="1", issue_date=date(2026, 3, 1))
+    assert b"<Imposta>0.02</Imposta>" in fatturapa_xml(fixed)

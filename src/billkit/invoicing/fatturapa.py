@@ -71,7 +71,7 @@ from xml.etree import ElementTree as ET
 from moneyed import Money
 
 from billkit.errors import InvoicingError
-from billkit.invoicing._assembly import _BOLLO_THRESHOLD, _BOLLO_TREATMENTS
+from billkit.invoicing._assembly import _BOLLO, _BOLLO_THRESHOLD, _BOLLO_TREATMENTS
 from billkit.invoicing.documents import CreditNote, Invoice
 from billkit.invoicing.tax import TaxTreatment
 from billkit.money import CONTEXT
@@ -279,7 +279,8 @@ def fatturapa_xml(
     it corrects (``DatiFattureCollegate``). The document must be issued (have
     a number), its seller must hold a Partita IVA (``it.iva``) and both
     parties an address; the buyer a Partita IVA, a Codice Fiscale or an EU
-    VAT number.
+    VAT number. A legal entity is written as ``Denominazione``; a person's
+    name is split at its first space into ``Nome`` and ``Cognome``.
 
     ``codice_destinatario`` is the buyer's 7-character SdI code; without one,
     ``'0000000'`` for a buyer in Italy (delivered to ``pec``, the buyer's
@@ -467,7 +468,12 @@ def fatturapa_xml(
             if code is None:
                 _sub(node, "EsigibilitaIVA", "I")
             elif notes.get(code):
-                _sub(node, "RiferimentoNormativo", _latin("note", notes[code], 100))
+                # the legal reference alone: the stamp duty has its own DatiBollo
+                reference = notes[code]
+                for sentence in _BOLLO.values():
+                    reference = reference.replace(sentence, "").strip()
+                if reference:
+                    _sub(node, "RiferimentoNormativo", _latin("note", reference, 100))
 
     bank = document.payment.bank if document.payment is not None else None
     if isinstance(document, Invoice) and bank is not None and bank.iban:
