@@ -454,12 +454,13 @@ def _hosting_ledger_rows(row: Any) -> list[Any]:
 
 
 def write_demo_documents(
-    directory: str | os.PathLike[str], *, formats: tuple[str, ...] = ("pdf", "html")
+    directory: str | os.PathLike[str], *, formats: tuple[str, ...] = ("pdf", "html", "xml")
 ) -> list[Path]:
     """Render every demo document into ``directory``; returns the files written.
 
-    ``formats`` chooses ``"pdf"``, ``"html"`` or both. The directory is created
-    if needed; files of the same names are replaced.
+    ``formats`` chooses among ``"pdf"``, ``"html"`` and ``"xml"`` (FatturaPA,
+    for the Italian seller's invoices and credit notes). The directory is
+    created if needed; files of the same names are replaced.
 
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as tmp:
@@ -468,12 +469,14 @@ def write_demo_documents(
     11 1-analytics-advance-invoice-ru.html
     """
     from billkit.errors import InvoicingError
+    from billkit.invoicing.documents import CreditNote, Invoice
+    from billkit.invoicing.fatturapa import fatturapa_xml
     from billkit.invoicing.render.html import render_html
     from billkit.invoicing.render.pdf import render_pdf
 
-    unknown = [f for f in formats if f not in ("pdf", "html")]
+    unknown = [f for f in formats if f not in ("pdf", "html", "xml")]
     if unknown or not formats:
-        raise InvoicingError("formats", formats, "one or both of 'pdf' and 'html'")
+        raise InvoicingError("formats", formats, "some of 'pdf', 'html' and 'xml'")
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -486,5 +489,10 @@ def write_demo_documents(
         if "html" in formats:
             path = out / f"{name}.html"
             path.write_text(render_html(document), encoding="utf-8")
+            written.append(path)
+        italian = isinstance(document, (Invoice, CreditNote)) and document.seller.country == "IT"
+        if "xml" in formats and italian:
+            path = out / f"{name}.xml"
+            path.write_bytes(fatturapa_xml(document))
             written.append(path)
     return written

@@ -351,3 +351,20 @@ def test_per_line_rounding_that_drifts_beyond_a_cent_is_refused() -> None:
     terms = DocumentTerms(seller=SELLER, buyer=AGENCY, locale="it_IT", tax_rounding="per_document")
     fixed = build_invoice(items, terms, number="1", issue_date=date(2026, 3, 1))
     assert b"<Imposta>0.02</Imposta>" in fatturapa_xml(fixed)
+
+
+def test_the_demo_documents_of_the_italian_business_validate(schema: object) -> None:
+    from billkit._demo_documents import demo_documents
+    from billkit.invoicing.documents import CreditNote, Invoice
+
+    italian = {
+        name: doc
+        for name, doc in demo_documents().items()
+        if isinstance(doc, (Invoice, CreditNote)) and doc.seller.country == "IT"
+    }
+    assert len(italian) == 4  # subscription, usage, credit note, reverse charge (English)
+    for doc in italian.values():
+        tree = check(schema, fatturapa_xml(doc))
+        nets = sum(Decimal(v) for v in many(tree, "//DatiRiepilogo/ImponibileImporto/text()"))
+        taxes = sum(Decimal(v) for v in many(tree, "//DatiRiepilogo/Imposta/text()"))
+        assert (nets, taxes) == (doc.totals.net.amount, doc.totals.tax.amount)
