@@ -368,3 +368,13 @@ def test_the_demo_documents_of_the_italian_business_validate(schema: object) -> 
         nets = sum(Decimal(v) for v in many(tree, "//DatiRiepilogo/ImponibileImporto/text()"))
         taxes = sum(Decimal(v) for v in many(tree, "//DatiRiepilogo/Imposta/text()"))
         assert (nets, taxes) == (doc.totals.net.amount, doc.totals.tax.amount)
+
+
+def test_an_intermediary_transmits_for_the_seller(schema: object) -> None:
+    doc = invoice(AGENCY, [Item(description="Growth", unit_price=Money("49.00", "EUR"))])
+    tree = check(schema, fatturapa_xml(doc, transmitter="IT01879020517"))
+    assert one(tree, "//IdTrasmittente/IdCodice/text()") == "01879020517"
+    # the seller is still the seller
+    assert one(tree, "//CedentePrestatore//IdFiscaleIVA/IdCodice/text()") == "02987650153"
+    with pytest.raises(InvoicingError, match="transmitter"):
+        fatturapa_xml(doc, transmitter="01879020517")

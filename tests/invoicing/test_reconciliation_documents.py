@@ -10,7 +10,7 @@ prices including 20 % VAT), a client company on monthly acts.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from hypothesis import given, settings
@@ -107,6 +107,12 @@ def test_the_closing_balance_is_stated_once_with_date_amount_and_party() -> None
     assert sentence.replace("\xa0", " ").replace("\u202f", " ") == (
         "На 31.03.2026 задолженность в пользу ООО «Хостинг» составляет 2 600,00 ₽."
     )
+    # printed: each row names its document, and the sentence appears once
+    from billkit.invoicing.render.html import render_html
+
+    html = render_html(st).replace("\xa0", " ").replace("\u202f", " ")
+    assert "Продажа (акт № 2026-03 от 31.03.2026)" in html
+    assert html.count("задолженность в пользу") == 1
     assert [c.label for c in doc.table.columns] == [
         "date",
         "document",
@@ -224,7 +230,8 @@ def test_the_closing_balance_is_everything_up_to_the_periods_end(
         issue_date=Q1.end,
         opening_balance=rub("0"),
     )
-    assert st_.closing_balance.amount == owed.quantize(Decimal("0.01"))
+    # billkit's default rounding is half up (away from zero): -0.005 -> -0.01
+    assert st_.closing_balance.amount == owed.quantize(Decimal("0.01"), ROUND_HALF_UP)
     for row in st_.rows:
         assert row.on in Q1
         assert row.debit.amount == row.debit.amount.quantize(Decimal("0.01"))

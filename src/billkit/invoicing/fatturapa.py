@@ -271,6 +271,7 @@ def fatturapa_xml(
     regime_fiscale: str = "RF01",
     payment_method: str = "MP05",
     natura: Mapping[TaxTreatment | str, str] | None = None,
+    transmitter: str | None = None,
 ) -> bytes:
     """``document`` as FatturaPA 1.2.2 XML (``FPR12``, UTF-8 bytes).
 
@@ -292,7 +293,9 @@ def fatturapa_xml(
     ``payment_method`` the ``ModalitaPagamento`` of an invoice paid into the
     seller's IBAN (``'MP05'``, bank transfer; ``'MP08'``, card...).
     ``natura`` maps treatments to *Natura* codes, over the defaults of the
-    module's table.
+    module's table. ``transmitter`` is the tax ID of whoever sends the file
+    to the SdI (``IdTrasmittente``), country first (``'IT01879020517'``, an
+    intermediary); by default the seller.
 
     Every amount is the document's own: each line's net as ``PrezzoTotale``,
     each rate's net and tax as ``ImponibileImporto`` and ``Imposta``, the
@@ -355,12 +358,19 @@ def fatturapa_xml(
     if not re.fullmatch(r"[A-Za-z0-9]{1,10}", progressive):
         raise InvoicingError("progressive", progressive, "1 to 10 letters or digits")
 
+    sender = seller_vat
+    if transmitter is not None:
+        if not re.fullmatch(r"[A-Z]{2}[A-Z0-9]{1,28}", transmitter):
+            raise InvoicingError(
+                "transmitter", transmitter, "a country code and a tax ID, such as 'IT01879020517'"
+            )
+        sender = (transmitter[:2], transmitter[2:])
     ET.register_namespace("p", NAMESPACE)
     root = ET.Element(f"{{{NAMESPACE}}}FatturaElettronica", {"versione": "FPR12"})
 
     header = _sub(root, "FatturaElettronicaHeader")
     transmission = _sub(header, "DatiTrasmissione")
-    _id_fiscale(transmission, "IdTrasmittente", *seller_vat)
+    _id_fiscale(transmission, "IdTrasmittente", *sender)
     _sub(transmission, "ProgressivoInvio", progressive)
     _sub(transmission, "FormatoTrasmissione", "FPR12")
     _sub(transmission, "CodiceDestinatario", codice_destinatario)
