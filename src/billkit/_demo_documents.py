@@ -11,7 +11,8 @@ identifiers pass their published checks.
 * the email marketing SaaS (Ukraine): March's invoice (plan, emails beyond the
   2 500 free ones, SMS) with 20 % VAT;
 * the hosting provider (Russia): a cart invoice with prices including VAT, and
-  a reconciliation statement of the quarter;
+  a reconciliation statement of the quarter, from the ledger's daily charges
+  and from the month's acts and the payments;
 * the messaging SaaS (Italy): a subscription invoice, an on-demand usage
   invoice, an English invoice to a German company under reverse charge, and a
   credit note refunding part of the subscription;
@@ -65,7 +66,7 @@ def demo_documents() -> dict[str, Any]:
         ReconciliationRow,
         ReconciliationStatement,
     )
-    from billkit.invoicing.reconciliation import whole_rows
+    from billkit.invoicing.reconciliation import reconciliation_from_documents, whole_rows
     from billkit.parties import Address, BankAccount, Party, Passport, Signatory
 
     docs: dict[str, Any] = {}
@@ -278,6 +279,53 @@ def demo_documents() -> dict[str, Any]:
         closing_balance=_rub(str(CONTEXT.subtract(CONTEXT.add(opening, debits), credits))),
     )
 
+    # the same quarter as an accountant reconciles it: the month's acts (the daily
+    # charges of each month, in whole kopecks) and the payments
+    hosting_terms = DocumentTerms(
+        seller=hosting, buyer=person, locale="ru_RU", prices_include_tax=True
+    )
+    acts = [
+        build_act(
+            [
+                Item(description="VPS-1", quantity=days, unit="сут.", unit_price=_rub("22.4137")),
+                Item(
+                    description="BACKUP-1000",
+                    quantity=days,
+                    unit="сут.",
+                    unit_price=_rub("34.4827"),
+                ),
+            ],
+            hosting_terms,
+            number=f"А-2026-{month:02d}",
+            issue_date=last,
+            period=Period(date(2026, month, 1), date.fromordinal(last.toordinal() + 1)),
+        )
+        for month, days, last in (
+            (1, 31, date(2026, 1, 31)),
+            (2, 28, date(2026, 2, 28)),
+            (3, 31, date(2026, 3, 31)),
+        )
+    ]
+    payments = [
+        ReconciliationRow(
+            on=date(2026, month, 5),
+            description="Оплата банковской картой",
+            reference=f"P-2026{month:02d}05",
+            debit=_rub("0"),
+            credit=_rub("1800.00"),
+        )
+        for month in (1, 2, 3)
+    ]
+    docs["3-hosting-reconciliation-documents-ru"] = reconciliation_from_documents(
+        acts,
+        hosting_terms,
+        payments=payments,
+        opening_balance=_rub("-150.00"),
+        period=Period(date(2026, 1, 1), date(2026, 4, 1)),
+        issue_date=date(2026, 4, 1),
+        number="АС-2026-Q1-Д",
+    )
+
     # 4. messaging SaaS, Italy ---------------------------------------------------
     chat = Party(
         kind="legal_entity",
@@ -466,7 +514,7 @@ def write_demo_documents(
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     files = write_demo_documents(tmp, formats=("html",))
     ...     print(len(files), files[0].name)
-    11 1-analytics-advance-invoice-ru.html
+    12 1-analytics-advance-invoice-ru.html
     """
     from billkit.errors import InvoicingError
     from billkit.invoicing.documents import CreditNote, Invoice
