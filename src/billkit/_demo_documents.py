@@ -21,7 +21,7 @@ identifiers pass their published checks.
 
 >>> docs = demo_documents()
 >>> sorted({doc.locale for doc in docs.values()})
-['en', 'fa_IR', 'it_IT', 'ru_RU', 'uk_UA']
+['en_IE', 'fa_IR', 'it_IT', 'ru_RU', 'uk_UA']
 """
 
 from __future__ import annotations
@@ -139,11 +139,7 @@ def demo_documents() -> dict[str, Any]:
         attrs.evolve(analytics_terms, prices_include_tax=True),
         number="А-2026-0331",
         issue_date=date(2026, 3, 31),
-        period=march,
-        notes=(
-            "Вышеперечисленные услуги оказаны полностью и в срок. "
-            "Заказчик претензий по объёму, качеству и срокам оказания услуг не имеет.",
-        ),
+        period=march,  # the acceptance clause is the act's own (the renderer prints it)
     )
 
     # 2. email marketing SaaS, Ukraine -------------------------------------------
@@ -416,7 +412,8 @@ def demo_documents() -> dict[str, Any]:
                 treatment="reverse_charge",
             ),
         ],
-        DocumentTerms(seller=chat, buyer=agency, locale="en"),
+        # English for a customer in Europe: day-month dates (en_IE), never 3/1/2026
+        DocumentTerms(seller=chat, buyer=agency, locale="en_IE"),
         number="2026/0313",
         issue_date=date(2026, 3, 1),
         payment_days=14,
