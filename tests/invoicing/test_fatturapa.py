@@ -316,6 +316,10 @@ def test_refusals_name_the_field() -> None:
     doc = invoice(AGENCY, [Item(description="Crescita Ω", unit_price=Money("49.00", "EUR"))])
     with pytest.raises(InvoicingError, match=r"lines\[1\].description.*Latin-1"):
         fatturapa_xml(doc)
+    for hostile in ("Growth\x00", "Gro\x9bwth", "\u202e00.94 EUR"):  # NUL, C1 CSI, RLO
+        doc = invoice(AGENCY, [Item(description=hostile, unit_price=Money("49.00", "EUR"))])
+        with pytest.raises(InvoicingError, match=r"lines\[1\]\.description"):
+            fatturapa_xml(doc)
     doc = invoice(AGENCY, [Item(description="Growth", unit_price=Money("49.00", "EUR"))])
     with pytest.raises(InvoicingError, match="codice_destinatario"):
         fatturapa_xml(doc, codice_destinatario="abc")

@@ -119,7 +119,8 @@ def _latin(field: str, value: str, limit: int, *, basic: bool = False) -> str:
     plain = " ".join(value.translate(_PLAIN).split())
     plain = unicodedata.normalize("NFC", plain)
     top = 0x7F if basic else 0xFF
-    bad = [c for c in plain if ord(c) > top]
+    # controls (NUL, C1) cannot travel in XML 1.0 or mean nothing on paper
+    bad = [c for c in plain if ord(c) > top or unicodedata.category(c) == "Cc"]
     if bad:
         script = "ASCII" if basic else "Latin-1"
         raise InvoicingError(field, value, f"{script} text for FatturaPA (not {bad[0]!r})")
