@@ -189,7 +189,10 @@ def _party(party: Any, role: str, ctx: _Context, *, bank: bool, abroad: bool = F
     for key in ("contact", "phone", "email"):
         value = getattr(party, key)
         if value:
-            fields.append(Field(label=key, value=value))
+            # phone numbers in the page's digits (Persian on a Persian page); an address as typed
+            fields.append(
+                Field(label=key, value=value if key == "email" else ctx.fmt.digits(value))
+            )
     return PartyBlock(role=role, name=party.name, lines=lines, fields=fields)
 
 
