@@ -425,8 +425,12 @@ def demo_documents() -> dict[str, Any]:
         kind="legal_entity",
         country="IR",
         name="شرکت ردیاب نصب پارس",
-        legal_address=Address(country="IR", city="تهران", street="خیابان ولیعصر، پلاک ۱۲"),
+        legal_address=Address(
+            country="IR", postal_code="1415934567", city="تهران", street="خیابان ولیعصر، پلاک ۱۲"
+        ),
         phone="021-88001234",
+        # the national ID of a legal entity (11 digits), also its economic code since 1397
+        identifiers={"ir.legal_id": "10320456783", "ir.economic_code": "10320456783"},
     )
     app = Party(
         kind="individual",

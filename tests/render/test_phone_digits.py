@@ -1,6 +1,7 @@
-"""Issue 15: on a Persian page, phone numbers print in Persian digits like
-every other number (they printed in Latin digits); e-mail addresses stay as
-typed, and other languages keep Latin digits."""
+"""Issue 15: on a Persian page, phone numbers and postal codes print in
+Persian digits like every other number (they printed in Latin digits); e-mail
+addresses stay as typed, and other languages keep Latin digits. An Iranian
+address ends with its postal code, labelled, as Iranian documents write it."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import date
 from billkit.invoicing import DocumentTerms, Item, build_invoice
 from billkit.invoicing.render.adapters import to_render_document
 from billkit.money import Money
-from billkit.parties import Party
+from billkit.parties import Address, Party
 
 
 def fields(locale: str) -> dict[str, object]:
@@ -41,3 +42,23 @@ def test_a_persian_page_prints_phone_numbers_in_persian_digits() -> None:
 def test_other_pages_keep_the_phone_as_typed() -> None:
     assert fields("en")["phone"] == "021-88001234"
     assert fields("it_IT")["phone"] == "021-88001234"
+
+
+def test_an_iranian_address_ends_with_its_labelled_postal_code() -> None:
+    seller = Party(
+        kind="legal_entity",
+        country="IR",
+        name="شرکت ردیاب نصب پارس",
+        legal_address=Address(
+            country="IR", postal_code="1415934567", city="تهران", street="خیابان ولیعصر، پلاک ۱۲"
+        ),
+    )
+    buyer = Party(kind="individual", country="IR", name="سارا محمدی")
+    doc = build_invoice(
+        [Item(description="طرح رشد", unit_price=Money("45000000", "IRR"))],
+        DocumentTerms(seller=seller, buyer=buyer, locale="fa_IR", rules=None),
+        number="INV-1405-0007",
+        issue_date=date(2026, 3, 23),
+    )
+    (line,) = to_render_document(doc).parties[0].lines
+    assert line == "تهران، خیابان ولیعصر، پلاک ۱۲، کد پستی: ۱۴۱۵۹۳۴۵۶۷"

@@ -212,6 +212,10 @@ def _address(address: Any, ctx: _Context, *, country: bool = False) -> str:
         if address.region:
             town = f"{town} ({address.region})".strip()
         parts: tuple[str, ...] = (address.street, town)
+    elif address.country == "IR":  # تهران، خیابان ولیعصر، پلاک ۱۲، کد پستی: ۱۴۱۵۹۳۴۵۶۷
+        postal = address.postal_code
+        code = f"{ctx.label('postal_code')}: {ctx.fmt.digits(postal)}" if postal else ""
+        parts = (address.region, address.city, address.street, code)
     else:
         parts = (address.postal_code, address.region, address.city, address.street)
     if country:
