@@ -11,7 +11,8 @@ identifiers pass their published checks.
 * the email marketing SaaS (Ukraine): March's invoice (plan, emails beyond the
   2 500 free ones, SMS) with 20 % VAT;
 * the hosting provider (Russia): a cart invoice with prices including VAT, and
-  a reconciliation statement of the quarter;
+  a reconciliation statement of the quarter, from the ledger's daily charges
+  and from the month's acts and the payments;
 * the messaging SaaS (Italy): a subscription invoice, an on-demand usage
   invoice, an English invoice to a German company under reverse charge, and a
   credit note refunding part of the subscription;
@@ -20,7 +21,7 @@ identifiers pass their published checks.
 
 >>> docs = demo_documents()
 >>> sorted({doc.locale for doc in docs.values()})
-['en', 'fa_IR', 'it_IT', 'ru_RU', 'uk_UA']
+['en_IE', 'fa_IR', 'it_IT', 'ru_RU', 'uk_UA']
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def demo_documents() -> dict[str, Any]:
         ReconciliationRow,
         ReconciliationStatement,
     )
-    from billkit.invoicing.reconciliation import whole_rows
+    from billkit.invoicing.reconciliation import reconciliation_from_documents, whole_rows
     from billkit.parties import Address, BankAccount, Party, Passport, Signatory
 
     docs: dict[str, Any] = {}
@@ -138,11 +139,7 @@ def demo_documents() -> dict[str, Any]:
         attrs.evolve(analytics_terms, prices_include_tax=True),
         number="А-2026-0331",
         issue_date=date(2026, 3, 31),
-        period=march,
-        notes=(
-            "Вышеперечисленные услуги оказаны полностью и в срок. "
-            "Заказчик претензий по объёму, качеству и срокам оказания услуг не имеет.",
-        ),
+        period=march,  # the acceptance clause is the act's own (the renderer prints it)
     )
 
     # 2. email marketing SaaS, Ukraine -------------------------------------------
@@ -278,6 +275,53 @@ def demo_documents() -> dict[str, Any]:
         closing_balance=_rub(str(CONTEXT.subtract(CONTEXT.add(opening, debits), credits))),
     )
 
+    # the same quarter as an accountant reconciles it: the month's acts (the daily
+    # charges of each month, in whole kopecks) and the payments
+    hosting_terms = DocumentTerms(
+        seller=hosting, buyer=person, locale="ru_RU", prices_include_tax=True
+    )
+    acts = [
+        build_act(
+            [
+                Item(description="VPS-1", quantity=days, unit="сут.", unit_price=_rub("22.4137")),
+                Item(
+                    description="BACKUP-1000",
+                    quantity=days,
+                    unit="сут.",
+                    unit_price=_rub("34.4827"),
+                ),
+            ],
+            hosting_terms,
+            number=f"А-2026-{month:02d}",
+            issue_date=last,
+            period=Period(date(2026, month, 1), date.fromordinal(last.toordinal() + 1)),
+        )
+        for month, days, last in (
+            (1, 31, date(2026, 1, 31)),
+            (2, 28, date(2026, 2, 28)),
+            (3, 31, date(2026, 3, 31)),
+        )
+    ]
+    payments = [
+        ReconciliationRow(
+            on=date(2026, month, 5),
+            description="Оплата банковской картой",
+            reference=f"P-2026{month:02d}05",
+            debit=_rub("0"),
+            credit=_rub("1800.00"),
+        )
+        for month in (1, 2, 3)
+    ]
+    docs["3-hosting-reconciliation-documents-ru"] = reconciliation_from_documents(
+        acts,
+        hosting_terms,
+        payments=payments,
+        opening_balance=_rub("-150.00"),
+        period=Period(date(2026, 1, 1), date(2026, 4, 1)),
+        issue_date=date(2026, 4, 1),
+        number="АС-2026-Q1-Д",
+    )
+
     # 4. messaging SaaS, Italy ---------------------------------------------------
     chat = Party(
         kind="legal_entity",
@@ -368,7 +412,8 @@ def demo_documents() -> dict[str, Any]:
                 treatment="reverse_charge",
             ),
         ],
-        DocumentTerms(seller=chat, buyer=agency, locale="en"),
+        # English for a customer in Europe: day-month dates (en_IE), never 3/1/2026
+        DocumentTerms(seller=chat, buyer=agency, locale="en_IE"),
         number="2026/0313",
         issue_date=date(2026, 3, 1),
         payment_days=14,
@@ -380,8 +425,12 @@ def demo_documents() -> dict[str, Any]:
         kind="legal_entity",
         country="IR",
         name="شرکت ردیاب نصب پارس",
-        legal_address=Address(country="IR", city="تهران", street="خیابان ولیعصر، پلاک ۱۲"),
+        legal_address=Address(
+            country="IR", postal_code="1415934567", city="تهران", street="خیابان ولیعصر، پلاک ۱۲"
+        ),
         phone="021-88001234",
+        # the national ID of a legal entity (11 digits), also its economic code since 1397
+        identifiers={"ir.legal_id": "10320456783", "ir.economic_code": "10320456783"},
     )
     app = Party(
         kind="individual",
@@ -454,26 +503,29 @@ def _hosting_ledger_rows(row: Any) -> list[Any]:
 
 
 def write_demo_documents(
-    directory: str | os.PathLike[str], *, formats: tuple[str, ...] = ("pdf", "html")
+    directory: str | os.PathLike[str], *, formats: tuple[str, ...] = ("pdf", "html", "xml")
 ) -> list[Path]:
     """Render every demo document into ``directory``; returns the files written.
 
-    ``formats`` chooses ``"pdf"``, ``"html"`` or both. The directory is created
-    if needed; files of the same names are replaced.
+    ``formats`` chooses among ``"pdf"``, ``"html"`` and ``"xml"`` (FatturaPA,
+    for the Italian seller's invoices and credit notes). The directory is
+    created if needed; files of the same names are replaced.
 
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     files = write_demo_documents(tmp, formats=("html",))
     ...     print(len(files), files[0].name)
-    11 1-analytics-advance-invoice-ru.html
+    12 1-analytics-advance-invoice-ru.html
     """
     from billkit.errors import InvoicingError
+    from billkit.invoicing.documents import CreditNote, Invoice
+    from billkit.invoicing.fatturapa import fatturapa_xml
     from billkit.invoicing.render.html import render_html
     from billkit.invoicing.render.pdf import render_pdf
 
-    unknown = [f for f in formats if f not in ("pdf", "html")]
+    unknown = [f for f in formats if f not in ("pdf", "html", "xml")]
     if unknown or not formats:
-        raise InvoicingError("formats", formats, "one or both of 'pdf' and 'html'")
+        raise InvoicingError("formats", formats, "some of 'pdf', 'html' and 'xml'")
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -486,5 +538,10 @@ def write_demo_documents(
         if "html" in formats:
             path = out / f"{name}.html"
             path.write_text(render_html(document), encoding="utf-8")
+            written.append(path)
+        italian = isinstance(document, (Invoice, CreditNote)) and document.seller.country == "IT"
+        if "xml" in formats and italian:
+            path = out / f"{name}.xml"
+            path.write_bytes(fatturapa_xml(document))
             written.append(path)
     return written

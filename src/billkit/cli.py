@@ -50,7 +50,10 @@ def _demo(args: argparse.Namespace) -> int:
         from billkit._demo_documents import write_demo_documents
 
         paths = write_demo_documents(args.out)
-        print(f"\nExample documents (PDF and HTML, five languages) in {args.out}:")
+        print(
+            f"\nExample documents (PDF and HTML, five languages; FatturaPA XML for the Italian"
+            f" invoices) in {args.out}:"
+        )
         for path in paths:
             print(f"  {path}")
     return 0
@@ -187,7 +190,9 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser("demo", help="price the five demo businesses and explain")
     demo.add_argument(
-        "--out", metavar="DIR", help="also write example PDF and HTML documents into DIR"
+        "--out",
+        metavar="DIR",
+        help="also write example PDF and HTML documents (and FatturaPA XML) into DIR",
     )
     demo.set_defaults(run=_demo)
     q = commands.add_parser("quote", help="price usage under a plan of a catalog file")

@@ -112,4 +112,13 @@ def test_demo_writes_documents_in_five_languages(
     }
     assert all((tmp_path / name).read_bytes().startswith(b"%PDF-") for name in pdfs)
     assert len(list(tmp_path.glob("*.html"))) == len(pdfs)
+    # FatturaPA XML for the Italian seller's invoices and credit note (business 4)
+    xmls = sorted(p.name for p in tmp_path.glob("*.xml"))
+    assert xmls == [
+        "4-messaging-credit-note-it.xml",
+        "4-messaging-reverse-charge-invoice-en.xml",
+        "4-messaging-subscription-invoice-it.xml",
+        "4-messaging-usage-invoice-it.xml",
+    ]
+    assert all(b"FPR12" in (tmp_path / name).read_bytes() for name in xmls)
     assert str(tmp_path) in capsys.readouterr().out

@@ -189,7 +189,10 @@ def _party(party: Any, role: str, ctx: _Context, *, bank: bool, abroad: bool = F
     for key in ("contact", "phone", "email"):
         value = getattr(party, key)
         if value:
-            fields.append(Field(label=key, value=value))
+            # phone numbers in the page's digits (Persian on a Persian page); an address as typed
+            fields.append(
+                Field(label=key, value=value if key == "email" else ctx.fmt.digits(value))
+            )
     return PartyBlock(role=role, name=party.name, lines=lines, fields=fields)
 
 
@@ -209,6 +212,10 @@ def _address(address: Any, ctx: _Context, *, country: bool = False) -> str:
         if address.region:
             town = f"{town} ({address.region})".strip()
         parts: tuple[str, ...] = (address.street, town)
+    elif address.country == "IR":  # تهران، خیابان ولیعصر، پلاک ۱۲، کد پستی: ۱۴۱۵۹۳۴۵۶۷
+        postal = address.postal_code
+        code = f"{ctx.label('postal_code')}: {ctx.fmt.digits(postal)}" if postal else ""
+        parts = (address.region, address.city, address.street, code)
     else:
         parts = (address.postal_code, address.region, address.city, address.street)
     if country:
