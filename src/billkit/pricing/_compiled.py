@@ -32,7 +32,7 @@ from __future__ import annotations
 import decimal
 from collections.abc import Callable, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Final, NamedTuple
+from typing import TYPE_CHECKING, Final, NamedTuple, cast
 
 from moneyed import Currency
 
@@ -217,35 +217,47 @@ class CompiledPlan:
         path must price it."""
         if self.general_only:
             return None
+        # billkit's own context with the plan's rounding, so quantize() rounds by
+        # the policy: a local copy for this call only (as in the general path).
+        with local_context(self.context):
+            return self.total_in_context(usage)
+
+    def total_in_context(
+        self, usage: Mapping[str, object], *, checked: bool = False
+    ) -> Decimal | None:
+        """:meth:`total`, in a ``local_context(self.context)`` the caller entered
+        (one context for many plans with the same rounding). ``checked``: every
+        value of ``usage`` is a Decimal :func:`~billkit.money.in_range` and not
+        negative (checked once for many plans)."""
+        if self.general_only:
+            return None
         get = usage.get
         quantum = self.quantum
         total = _ZERO
         rounded: dict[str, Decimal] | None = {} if self.has_percent_of else None
-        # billkit's own context with the plan's rounding, so quantize() rounds by
-        # the policy: a local copy for this call only (as in the general path).
-        with local_context(self.context):
-            if self.base is not None:
-                total = self.base
-                if rounded is not None:
-                    rounded[_plans.BASE_FEE_CODE] = total
-            for code, _, metric, source, included, amount_of, _ in self.specs:
-                if amount_of is None:  # a PercentOf line
-                    assert isinstance(source, _plans.PercentOf)
-                    assert rounded is not None
-                    base = _ZERO
-                    for ref in source.of:
-                        base += rounded[ref]
-                    amount = (base * source.rate).quantize(quantum)
-                else:
-                    q = get(metric, _ZERO)  # type: ignore[arg-type]
+        if self.base is not None:
+            total = self.base
+            if rounded is not None:
+                rounded[_plans.BASE_FEE_CODE] = total
+        for code, _, metric, source, included, amount_of, _ in self.specs:
+            if amount_of is None:  # a PercentOf line
+                assert isinstance(source, _plans.PercentOf)
+                assert rounded is not None
+                base = _ZERO
+                for ref in source.of:
+                    base += rounded[ref]
+                amount = (base * source.rate).quantize(quantum)
+            else:
+                q = cast("Decimal", get(metric, _ZERO))  # type: ignore[arg-type]
+                if not checked:
                     if type(q) is not Decimal or not q.is_finite() or q < 0:
                         return None  # converted, or refused, by the general path
                     try:
                         q.quantize(_FINEST, None, RANGE_CHECK)  # billkit's range (money.py)
                     except decimal.DecimalException:
                         return None
-                    amount = amount_of(q - included if q > included else _ZERO).quantize(quantum)
-                if rounded is not None:
-                    rounded[code] = amount
-                total += amount
+                amount = amount_of(q - included if q > included else _ZERO).quantize(quantum)
+            if rounded is not None:
+                rounded[code] = amount
+            total += amount
         return total

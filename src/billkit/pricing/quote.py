@@ -32,7 +32,7 @@ from __future__ import annotations
 import decimal
 import functools
 import html
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Final
 
@@ -43,7 +43,7 @@ import billkit._checks as checks
 from billkit.errors import PricingError, UnknownMetricError
 from billkit.money import CONTEXT, RoundingPolicy, in_range, local_context
 from billkit.periods import Period
-from billkit.pricing._compiled import LineFigures
+from billkit.pricing._compiled import CompiledPlan, LineFigures
 from billkit.pricing.models import (
     AnyModel,
     Breakdown,
@@ -287,6 +287,25 @@ def quote(plan: Plan, usage: Usage, period: Period) -> Quote:
     ignored: a misspelt metric would otherwise bill nothing. A metric with no
     usage counts as zero.
     """
+    compiled = _checked(plan, usage, period)
+    total = compiled.total(usage)  # the fast path (pricing/_compiled.py)
+    if total is not None:
+        return Quote(
+            plan=plan, period=period, total=Money(total, compiled.currency), usage=dict(usage)
+        )
+    total, rows = _general(plan, usage, period)
+    return Quote(
+        plan=plan,
+        period=period,
+        total=Money(total, compiled.currency),
+        usage=dict(usage),
+        rows=tuple(rows),
+    )
+
+
+def _checked(plan: Plan, usage: Usage, period: Period) -> CompiledPlan:
+    """quote()'s refusals (its arguments, a whole cycle, only the plan's metrics),
+    then the plan compiled."""
     # Inline type checks (the hot path): the same refusals as _checks.instance.
     if not isinstance(plan, Plan):
         raise PricingError("plan", plan, "a Plan")
@@ -311,18 +330,28 @@ def quote(plan: Plan, usage: Usage, period: Period) -> Quote:
             f"a metric of plan {plan.code!r}: one of {sorted(metrics)}",
         )
 
-    total = compiled.total(usage)  # the fast path (pricing/_compiled.py)
-    if total is not None:
-        return Quote(
-            plan=plan, period=period, total=Money(total, compiled.currency), usage=dict(usage)
-        )
-    total, rows = _general(plan, usage, period)
-    return Quote(
-        plan=plan,
-        period=period,
-        total=Money(total, compiled.currency),
-        usage=dict(usage),
-        rows=tuple(rows),
+    return compiled
+
+
+def _quote_totals(plans: Sequence[Plan], usage: Usage, period: Period) -> tuple[Decimal, ...]:
+    """``quote(plan, usage, period).total.amount`` for each plan, without building
+    the quotes (:func:`~billkit.pricing.cheapest_plan` compares totals only).
+
+    Plans with one rounding mode share one rounding context (the same object),
+    so their fast paths run in one ``local_context``."""
+    compiled = [_checked(plan, usage, period) for plan in plans]
+    context = compiled[0].context
+    totals: list[Decimal | None]
+    if all(c.context is context for c in compiled):
+        # Each quantity checked once for all the plans (as each fast path would).
+        checked = all(type(v) is Decimal and in_range(v) and v >= 0 for v in usage.values())
+        with local_context(context):
+            totals = [c.total_in_context(usage, checked=checked) for c in compiled]
+    else:
+        totals = [c.total(usage) for c in compiled]
+    return tuple(
+        _general(plan, usage, period)[0] if total is None else total
+        for plan, total in zip(plans, totals, strict=True)
     )
 
 
