@@ -332,3 +332,24 @@ def test_a_monthly_plan_compiled_keeps_refusing_a_partial_period() -> None:
     quote(plan, {}, PERIOD)
     with pytest.raises(BillkitError, match="whole billing cycle"):
         quote(plan, {}, Period(date(2026, 6, 1), date(2026, 6, 20)))
+
+
+def test_a_quote_saves_its_lines_not_the_usage_and_loads_back_equal() -> None:
+    from billkit.serialize import dumps, loads, to_data
+
+    plan = Plan(
+        code="p",
+        name="P",
+        currency=CUR,
+        base_fee=Money("10.00", CUR),
+        charges=[Charge(code="api", metric="calls", model=PerUnit(unit_price=Money("0.5", CUR)))],
+    )
+    q = quote(plan, {"calls": Decimal(3)}, PERIOD)
+    data = to_data(q)
+    assert set(data) == {"$type", "$version", "plan", "period", "total", "rows"}
+    # The api line as saved: 3 calls x 0.5 = 1.5, rounded to 1.50.
+    assert data["rows"][1][:9] == ["api", "api", "usage", "calls", "3", "0", "3", "1.50", "1.5"]
+    back = loads(dumps(q))
+    assert back == q
+    assert back.lines == q.lines
+    assert back.explain() == q.explain()

@@ -34,7 +34,7 @@ import functools
 import html
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Final
+from typing import Final, TypeAlias, cast
 
 import attrs
 from moneyed import Currency, Money
@@ -69,6 +69,8 @@ Usage = Mapping[str, object]
 
 _ZERO: Final = Decimal(0)
 _ONE: Final = Decimal(1)
+# Left out of saved data while unset (billkit.serialize._OMIT_IF_DEFAULT).
+_OMIT: Final = "billkit.serialize.omit_if_default"
 
 
 def _fmt(value: Decimal) -> str:
@@ -145,27 +147,79 @@ def _pad(text: str, width: int) -> str:
     return text if len(text) >= width else text + " " * (width - len(text))
 
 
-@attrs.frozen(kw_only=True)
+# A line's figures as saved (billkit.serialize): the fields of LineFigures, in order.
+_SavedRow: TypeAlias = tuple[
+    str,
+    str,
+    str,
+    str | None,
+    Decimal,
+    Decimal,
+    Decimal,
+    Decimal,
+    Decimal,
+    AnyModel | PercentOf | None,
+    tuple[Decimal, ...] | None,
+]
+
+
+def _line_figures(rows: Sequence[Sequence[object]] | None) -> tuple[LineFigures, ...] | None:
+    """Rows as :class:`LineFigures` (rows loaded from saved data are plain tuples)."""
+    if rows is None:
+        return None
+    return tuple(row if type(row) is LineFigures else LineFigures._make(row) for row in rows)
+
+
+@attrs.frozen(kw_only=True, eq=False)
 class Quote:
     """What ``plan`` bills for ``period``: explained lines and their total.
 
     ``total`` is the sum of the lines' rounded amounts. ``lines`` (with their
-    breakdowns) are built from the computed figures when first read.
+    breakdowns) are built from the computed figures when first read. Two quotes
+    are equal when their plan, period, total and lines are.
     """
 
     plan: Plan = attrs.field(repr=lambda plan: repr(plan.code))
     period: Period
     total: Money
     # The usage quoted (a copy): the lines are priced from it when first read.
-    _usage: Mapping[str, object] = attrs.field(alias="usage", repr=False)
-    # The lines' figures, when quote() computed them already (the general path).
-    _rows: tuple[LineFigures, ...] | None = attrs.field(alias="rows", default=None, repr=False)
+    # Never saved: a quote saves its lines (_saved_form).
+    _usage: Mapping[str, object] | None = attrs.field(
+        alias="usage", default=None, repr=False, metadata={_OMIT: True}
+    )
+    # The lines' figures, when computed already (by the general path, or loaded),
+    # as LineFigures (the converter names the fields of saved rows).
+    _rows: tuple[_SavedRow, ...] | None = attrs.field(
+        alias="rows", default=None, converter=_line_figures, repr=False
+    )
 
     @functools.cached_property
     def _figures(self) -> tuple[LineFigures, ...]:
         if self._rows is not None:
-            return self._rows
+            return cast("tuple[LineFigures, ...]", self._rows)  # made so by _line_figures
+        assert self._usage is not None
         return tuple(_general(self.plan, self._usage, self.period)[1])
+
+    def _saved_form(self) -> Quote:
+        """The quote as billkit saves it (billkit.serialize): its lines' figures, not
+        the usage they were priced from."""
+        if self._usage is None:
+            return self
+        return Quote(plan=self.plan, period=self.period, total=self.total, rows=self._figures)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Quote)
+        return (self.plan, self.period, self.total, self._figures) == (
+            other.plan,
+            other.period,
+            other.total,
+            other._figures,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.plan.code, self.period, self.total))
 
     @property
     def currency(self) -> Currency:
