@@ -1,11 +1,11 @@
 """A plan compiled once into quote()'s fast path (private; issue 10).
 
 :class:`CompiledPlan` is derived purely from a :class:`~billkit.pricing.Plan`:
-the base fee's line (already rounded), the plan's quantum and rounding
-context, and one :class:`_ChargeSpec` per charge holding what pricing it needs
-(the charge's code, label, metric and included units, and the model's
-``_amount`` callable, which reads the model's precomputed tier table of plain
-Decimals). A plan compiles on its first quote and keeps the result in one
+the base fee already rounded, the plan's quantum and rounding context, and one
+:class:`_ChargeSpec` per charge holding what pricing it needs (the charge's
+code, label, metric and included units, and the model's exact amount as a
+closure over its plain Decimal prices and tier table, the same operations as
+the model's ``_amount``). A plan compiles on its first quote and keeps the result in one
 named place, ``Plan._compiled`` (a cached property: a frozen plan never
 changes, so neither does its compiled form).
 
@@ -14,9 +14,9 @@ unit, graduated, volume, package, graduated-percentage and total-only
 percentage charges, and ``PercentOf`` lines) with the same Decimal operations,
 in the same order and context, as the general path in
 :mod:`billkit.pricing.quote`; for anything rarer (a :class:`Capacity`,
-:class:`Prorated` or per-event :class:`Percentage` charge, event lists,
-:class:`Presence` values, quantities that need converting or are refused) it
-returns ``None`` and quote() takes the general path, which also names every
+:class:`Prorated` or per-event :class:`Percentage` charge anywhere in the
+plan, event lists, :class:`Presence` values, quantities that need converting
+or are refused) it returns ``None`` and quote() takes the general path, which also names every
 error. ``tests/pricing/test_compiled.py`` checks that both paths give the same
 quote on generated plans and usage.
 
