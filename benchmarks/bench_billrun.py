@@ -24,7 +24,12 @@ pool processes it waited for, not the Dask workers. Memory stays flat in N: each
 keeps one invoice at a time.
 
 Run: ``python benchmarks/bench_billrun.py [--accounts N] [--shard-size N] [--workers W]
-[--baseline-accounts N]`` (needs ``py-billkit[bench]``: duckdb and
+[--baseline-accounts N]``. ``--pipeline N`` times only the per-account pipeline
+of issue 10 in this process: quote + ``items_from_quote`` + ``build_invoice``
+(with the buyer's party and terms; no PDF, no hashing) over N accounts (100 000
+in the issue), streamed one account at a time: CPU time per account, with the
+peak resident memory after a tenth of the accounts and at the end (flat when
+nothing accumulates). (needs ``py-billkit[bench]``: duckdb and
 dask[distributed]). ``--baseline-accounts`` times the single core on the
 first N accounts only and scales the time (the default runs all of them).
 """
@@ -49,6 +54,7 @@ from billkit.runners import (
     DaskRunner,
     ProcessRunner,
     RunManifest,
+    bill_account,
     bill_accounts,
     bill_run,
     synthetic_accounts,
@@ -110,13 +116,35 @@ def timed(label: str, accounts: int, work: Any) -> tuple[RunManifest, dict[str, 
     return result, {"wall": wall, "cpu": cpu}
 
 
+def pipeline(n: int) -> None:
+    """quote + items_from_quote + build_invoice per account (issue 10), streamed."""
+    run = make_run(None)
+    tenth = max(n // 10, 1)
+    early = 0.0
+    started = time.process_time()
+    for account, plan_code, usage in synthetic_accounts(run, 0, n):
+        bill_account(run, account, plan_code, usage)  # kept no longer than this loop
+        if account == tenth:
+            early = _maxrss_mb()
+    per = (time.process_time() - started) / n * 1e6
+    print(
+        f"pipeline (quote + items_from_quote + build_invoice, no PDF), {n:,} accounts: "
+        f"{per:.1f} us CPU per account (target <= 30 us, issue 10); "
+        f"peak memory {early:.0f} MB after {tenth:,} accounts, {_maxrss_mb():.0f} MB at the end"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--accounts", type=int, default=1_000_000)
     parser.add_argument("--shard-size", type=int, default=10_000)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--baseline-accounts", type=int, default=None)
+    parser.add_argument("--pipeline", type=int, default=None)
     args = parser.parse_args()
+    if args.pipeline is not None:
+        pipeline(args.pipeline)
+        return
     import distributed
 
     n, workers = args.accounts, args.workers

@@ -78,6 +78,18 @@ _MAX_ADJUSTED: Final = 17
 _MIN_EXPONENT: Final = -12
 LIMIT: Final = Decimal(10) ** (_MAX_ADJUSTED + 1)
 """Every number billkit accepts or computes is below this in size (10**18)."""
+_FINEST: Final = Decimal(1).scaleb(_MIN_EXPONENT)
+RANGE_CHECK: Final = decimal.Context(
+    prec=_MAX_ADJUSTED + 1 - _MIN_EXPONENT,
+    Emax=999_999,
+    Emin=-999_999,
+    traps=[decimal.InvalidOperation, decimal.Rounded, decimal.Overflow],
+)
+"""A context that only checks: ``value.quantize(_FINEST, None, RANGE_CHECK)``
+raises for a finite ``value`` outside billkit's range (a place below 10**-12 is
+``Rounded``; 10**18 or more needs a 31st digit, ``InvalidOperation``), and
+returns for one inside it; :func:`in_range` and quote()'s fast path
+(``pricing/_compiled.py``) use it. Only its sticky flags ever change."""
 PLACES: Final = -_MIN_EXPONENT
 """Every number billkit accepts has at most this many decimal places (12)."""
 _RANGE: Final = (
@@ -96,10 +108,13 @@ def in_range(value: Decimal) -> bool:
     """
     if not value.is_finite():
         return False
-    if not value:
-        return True
-    exponent = value.as_tuple().exponent
-    return _MIN_EXPONENT <= exponent <= value.adjusted() <= _MAX_ADJUSTED  # type: ignore[operator]
+    try:
+        # Rounding to the finest place allowed needs at most 30 digits for a number in
+        # range; RANGE_CHECK traps a lost place (Rounded) or a 31st digit (Invalid).
+        value.quantize(_FINEST, None, RANGE_CHECK)
+    except decimal.DecimalException:
+        return False
+    return True
 
 
 def _policy(value: object) -> RoundingPolicy:

@@ -860,6 +860,11 @@ def _attrs_hooks(cls: type) -> tuple[Callable[..., Any], Callable[..., Any]]:
         _cattrs_use_alias=True,
     )
 
+    saved_form = getattr(cls, "_saved_form", None)
+    if saved_form is not None:  # a value saved in another form (a Quote: its lines)
+        plain = unstructure
+        unstructure = lambda value: plain(saved_form(value))  # noqa: E731
+
     names = [f.alias for f in attrs.fields(cls) if f.init]
     what = f"no such field in {_TAGS.get(cls, cls.__name__)} (its fields: {', '.join(names)})"
 

@@ -13,6 +13,7 @@ from moneyed import Currency, Money
 
 from billkit import _checks as checks
 from billkit.errors import InvoicingError
+from billkit.invoicing._made import made
 from billkit.invoicing.documents import DocumentLine, PaymentDetails, TaxGroup, Totals, _Billed
 from billkit.invoicing.items import Item, _fmt
 from billkit.invoicing.tax import TaxRounding, TaxTreatment, compute_taxes
@@ -112,8 +113,11 @@ def _price(
         unit_price = item.unit_price
         if unit_price is None and item.quantity == 1:
             unit_price = amounts[i]
+        # Every field is the item's (checked when it was made) or computed here: the
+        # line is not checked again, only its invariants (_made.py).
         lines.append(
-            DocumentLine(
+            made(
+                DocumentLine,
                 position=i + 1,
                 description=item.description,
                 quantity=item.quantity,
@@ -172,7 +176,8 @@ def _group(lines: Sequence[DocumentLine], cur: Currency, note_of: object) -> tup
             acc[2] += line.gross.amount
     assert callable(note_of)
     return tuple(
-        TaxGroup(
+        made(  # sums of lines already made: not checked again (_made.py)
+            TaxGroup,
             category=category,
             rate=rate,
             treatment=treatment,
@@ -190,7 +195,8 @@ def _totals(groups: Sequence[TaxGroup], cur: Currency) -> Totals:
         net = sum((g.net.amount for g in groups), _ZERO)
         tax = sum((g.tax.amount for g in groups), _ZERO)
         gross = sum((g.gross.amount for g in groups), _ZERO)
-    return Totals(net=Money(net, cur), tax=Money(tax, cur), gross=Money(gross, cur))
+    # Sums of groups already made: not checked again (_made.py).
+    return made(Totals, net=Money(net, cur), tax=Money(tax, cur), gross=Money(gross, cur))
 
 
 def _due(issue_date: date, due: date | None, payment_days: int | None) -> date | None:

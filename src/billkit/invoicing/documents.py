@@ -96,7 +96,7 @@ def _add(a: Decimal, b: Decimal) -> Decimal:
 # --------------------------------------------------------------------------- parts
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checks.prepare_fields)
 class DocumentLine:
     """One line of a document, with its tax and its explanation.
 
@@ -158,7 +158,7 @@ class DocumentLine:
             )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checks.prepare_fields)
 class TaxGroup:
     """The tax summary of the lines sharing one category, rate and treatment.
 
@@ -194,7 +194,7 @@ class TaxGroup:
         return (self.category, self.rate, self.treatment)
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checks.prepare_fields)
 class Totals:
     """A document's totals: ``net + tax == gross``.
 
@@ -347,7 +347,7 @@ def _check_adds_up(doc: _Billed) -> None:
                 )
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checks.prepare_fields)
 class Invoice(_Billed):
     """An invoice (счёт на оплату, fattura, рахунок, صورتحساب).
 

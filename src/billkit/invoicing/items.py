@@ -20,8 +20,9 @@ from moneyed import Currency, Money
 from billkit import _checks as checks
 from billkit.credit.ledger import Expense
 from billkit.errors import InvoicingError, ValidationError
+from billkit.invoicing._made import made
 from billkit.invoicing.tax import TaxTreatment
-from billkit.money import CONTEXT, DEFAULT_ROUNDING, LIMIT, RoundingPolicy, allocate
+from billkit.money import CONTEXT, DEFAULT_ROUNDING, LIMIT, RoundingPolicy, allocate, in_range
 from billkit.periods import Period
 from billkit.pricing.discounts import DiscountedQuote
 from billkit.pricing.models import Flat, Percentage
@@ -39,7 +40,7 @@ _PLUS: Final = checks.options(sign="zero_or_more")
 _COUNT: Final = checks.options(low=0, noun="quantity")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checks.prepare_fields)
 class Item:
     """What to bill on one line, before tax.
 
@@ -191,6 +192,9 @@ def items_from_quote(
     if names is not None and not isinstance(names, Mapping):
         raise InvoicingError("names", names, "a mapping of charge code -> {language: name}")
     table: Mapping[str, Mapping[str, str]] = names or {}
+    # The caller's options, checked once for all the lines (as Item would check them).
+    category = checks.text("tax_category", tax_category, error=InvoicingError)
+    kind = checks.member("treatment", treatment, kind=TaxTreatment, error=InvoicingError)
     items = []
     for line in base.lines:
         amount = line.amount
@@ -248,19 +252,24 @@ def items_from_quote(
             CONTEXT.multiply(quantity, unit_price.amount) != line.exact.amount
         ):
             unit_price = None
-        items.append(
-            Item(
-                description=description,
-                quantity=quantity,
-                unit_price=unit_price,
-                amount=amount,
-                tax_category=tax_category,
-                treatment=treatment,
-                code=line.code,
-                explanation=explanation,
-                period=base.period,
-            )
-        )
+        fields = {
+            "description": description,
+            "quantity": quantity,
+            "unit_price": unit_price,
+            "amount": amount,
+            "tax_category": category,
+            "treatment": kind,
+            "code": line.code,
+            "explanation": tuple(explanation),
+            "period": base.period,
+        }
+        # The fields come from the quote and its plan, checked when they were made,
+        # and the caller's options, checked above: not checked again (_made.py),
+        # unless an amount or a description the Item would refuse needs its error.
+        if in_range(amount.amount) and description and description.strip() == description:
+            items.append(made(Item, **fields))
+        else:
+            items.append(Item(**fields))
     return tuple(items)
 
 

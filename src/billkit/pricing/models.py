@@ -215,7 +215,7 @@ class PerUnit:
 
     def explain(self, quantity: object) -> Breakdown:
         q = _QUANTITY("quantity", quantity)
-        amount = self.price(q)
+        amount = _amount_in(CONTEXT.multiply(q, self.unit_price.amount), self.currency)
         step = Step(
             label="per unit",
             units=q,
@@ -591,8 +591,9 @@ class Package:
 
     def explain(self, quantity: object) -> Breakdown:
         q = _QUANTITY("quantity", quantity)
-        n = self.packages(q)
-        amount = self.price(q)
+        with decimal.localcontext(CONTEXT):
+            n = int(self._packages(q))
+        amount = _amount_in(CONTEXT.multiply(n, self.price_per_package.amount), self.currency)
         label = f"{n} package{'s' if n != 1 else ''} of {_fmt(self.size)}"
         note = f"{_fmt(self.included)} free units" if self.included else ""
         step = Step(

@@ -56,7 +56,7 @@ from billkit.pricing.proration import (
     change_plan,
     fixed_fee,
 )
-from billkit.pricing.quote import Quote, Usage, quote
+from billkit.pricing.quote import Quote, Usage, _quote_totals, quote
 
 __all__ = [
     "AutoUpgrade",
@@ -402,7 +402,7 @@ def cheapest_plan(plans: Sequence[Plan], usage: Usage, period: Period) -> PlanCo
     same              10.00
     """
     candidates = _candidates(plans)
-    amounts = tuple([quote(plan, usage, period).total.amount for plan in candidates])
+    amounts = _quote_totals(candidates, usage, period)
     return PlanComparison(
         plans=candidates,
         usage=_frozen_usage(usage),

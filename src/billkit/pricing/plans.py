@@ -24,9 +24,9 @@ Decimal('2500')
 from __future__ import annotations
 
 import decimal
-from collections.abc import Callable
+import functools
 from decimal import Decimal
-from typing import Any, ClassVar, Final, TypeAlias
+from typing import ClassVar, Final, TypeAlias
 
 import attrs
 from moneyed import Currency, Money
@@ -130,17 +130,6 @@ class PercentOf:
 
 ChargeLike: TypeAlias = Charge | PercentOf
 
-# A plan line prepared for quote(): (code, label, metric or None for PercentOf,
-# the model or PercentOf, included units, model._amount, needs per-event data).
-_CompiledLine: TypeAlias = tuple[
-    str,
-    str,
-    "str | None",
-    "AnyModel | PercentOf",
-    Decimal,
-    "Callable[[Decimal], Decimal] | None",
-    bool,
-]
 _ZERO: Final = Decimal(0)
 """Any line a plan can charge besides its base fee."""
 
@@ -189,11 +178,7 @@ class Plan:
     # Derived once per plan, for quoting many usages fast (see quote()).
     _metrics: frozenset[str] = attrs.field(init=False, repr=False, eq=False)
     _quantum: Decimal = attrs.field(init=False, repr=False, eq=False)
-    _base_rounded: Decimal | None = attrs.field(init=False, repr=False, eq=False)
     _context: decimal.Context = attrs.field(init=False, repr=False, eq=False)
-    _lines: tuple[_CompiledLine, ...] = attrs.field(init=False, repr=False, eq=False)
-    _has_percent_of: bool = attrs.field(init=False, repr=False, eq=False)
-    _base_row: tuple[Any, ...] | None = attrs.field(init=False, repr=False, eq=False)
     # Periods this plan's cycle was asked about (quote() checks each period is
     # one whole cycle): per plan, bounded, and the same answer in any thread.
     _whole: dict[object, bool] = attrs.field(init=False, factory=dict, repr=False, eq=False)
@@ -224,51 +209,6 @@ class Plan:
     @_context.default
     def _find_context(self) -> decimal.Context:
         return rounding_context(self.rounding.mode)
-
-    @_lines.default
-    def _compile(self) -> tuple[_CompiledLine, ...]:
-        out: list[_CompiledLine] = []
-        for c in self.charges:
-            if isinstance(c, PercentOf):
-                out.append((c.code, c.label, None, c, _ZERO, None, False))
-            elif isinstance(c, Charge):
-                per_event = isinstance(c.model, Percentage) and c.model._per_event_terms
-                out.append(
-                    (c.code, c.label, c.metric, c.model, c.included, c.model._amount, per_event)
-                )
-        return tuple(out)
-
-    @_base_row.default
-    def _make_base_row(self) -> tuple[Any, ...] | None:
-        # The base fee's line is the same in every quote: (code, description,
-        # kind, metric, quantity, included, billable, amount, exact, source, events).
-        if self._base_rounded is None or self.base_fee is None:
-            return None
-        one = Decimal(1)
-        return (
-            BASE_FEE_CODE,
-            self.name,
-            "base",
-            None,
-            one,
-            _ZERO,
-            one,
-            self._base_rounded,
-            self.base_fee.amount,
-            None,
-            None,
-        )
-
-    @_has_percent_of.default
-    def _find_percent_of(self) -> bool:
-        return any(isinstance(c, PercentOf) for c in self.charges)
-
-    @_base_rounded.default
-    def _round_base(self) -> Decimal | None:
-        fee = self.base_fee
-        if not isinstance(fee, Money) or not fee.amount.is_finite():
-            return None  # refused with a clear error in __attrs_post_init__
-        return self.rounding.round_amount(fee.amount, self.currency)
 
     def __attrs_post_init__(self) -> None:
         cur = self.currency
@@ -320,7 +260,17 @@ class Plan:
                 return charge
         raise PricingError("code", code, f"one of {[c.code for c in self.charges]}")
 
+    @functools.cached_property
+    def _compiled(self) -> _fast.CompiledPlan:
+        """This plan compiled for quote()'s fast path (``pricing/_compiled.py``):
+        made on the plan's first quote, derived from the plan alone."""
+        return _fast.CompiledPlan(self)
+
     @property
     def metrics(self) -> frozenset[str]:
         """The usage metrics this plan prices."""
         return self._metrics
+
+
+# Imported last, as a module: the fast path reads this module's names when a plan compiles.
+import billkit.pricing._compiled as _fast  # noqa: E402

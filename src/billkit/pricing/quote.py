@@ -32,9 +32,9 @@ from __future__ import annotations
 import decimal
 import functools
 import html
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Final, cast
+from typing import Final, TypeAlias, cast
 
 import attrs
 from moneyed import Currency, Money
@@ -43,6 +43,7 @@ import billkit._checks as checks
 from billkit.errors import PricingError, UnknownMetricError
 from billkit.money import CONTEXT, RoundingPolicy, in_range, local_context
 from billkit.periods import Period
+from billkit.pricing._compiled import CompiledPlan, LineFigures
 from billkit.pricing.models import (
     AnyModel,
     Breakdown,
@@ -68,6 +69,8 @@ Usage = Mapping[str, object]
 
 _ZERO: Final = Decimal(0)
 _ONE: Final = Decimal(1)
+# Left out of saved data while unset (billkit.serialize._OMIT_IF_DEFAULT).
+_OMIT: Final = "billkit.serialize.omit_if_default"
 
 
 def _fmt(value: Decimal) -> str:
@@ -144,10 +147,8 @@ def _pad(text: str, width: int) -> str:
     return text if len(text) >= width else text + " " * (width - len(text))
 
 
-# A line as quote() computes it: (code, description, kind, metric, quantity,
-# included, billable, amount, exact, source, events). Quote.lines turns rows
-# into QuoteLine values on first access.
-_Row = tuple[
+# A line's figures as saved (billkit.serialize): the fields of LineFigures, in order.
+_SavedRow: TypeAlias = tuple[
     str,
     str,
     str,
@@ -162,30 +163,63 @@ _Row = tuple[
 ]
 
 
-@attrs.frozen(kw_only=True)
+def _line_figures(rows: Sequence[Sequence[object]] | None) -> tuple[LineFigures, ...] | None:
+    """Rows as :class:`LineFigures` (rows loaded from saved data are plain tuples)."""
+    if rows is None:
+        return None
+    return tuple(row if type(row) is LineFigures else LineFigures._make(row) for row in rows)
+
+
+@attrs.frozen(kw_only=True, eq=False)
 class Quote:
     """What ``plan`` bills for ``period``: explained lines and their total.
 
     ``total`` is the sum of the lines' rounded amounts. ``lines`` (with their
-    breakdowns) are built from the computed figures when first read.
+    breakdowns) are built from the computed figures when first read. Two quotes
+    are equal when their plan, period, total and lines are.
     """
 
     plan: Plan = attrs.field(repr=lambda plan: repr(plan.code))
     period: Period
     total: Money
-    _rows: tuple[_Row, ...] = attrs.field(alias="rows", repr=False)
+    # The usage quoted (a copy): the lines are priced from it when first read.
+    # Never saved: a quote saves its lines (_saved_form).
+    _usage: Mapping[str, object] | None = attrs.field(
+        alias="usage", default=None, repr=False, metadata={_OMIT: True}
+    )
+    # The lines' figures, when computed already (by the general path, or loaded),
+    # as LineFigures (the converter names the fields of saved rows).
+    _rows: tuple[_SavedRow, ...] | None = attrs.field(
+        alias="rows", default=None, converter=_line_figures, repr=False
+    )
 
-    @classmethod
-    def _make(cls, plan: Plan, period: Period, total: Money, rows: tuple[_Row, ...]) -> Quote:
-        # quote()'s constructor: every value is already checked, so skip the
-        # generated __init__ (a fifth of a small quote's time).
-        self = object.__new__(cls)
-        set_ = object.__setattr__
-        set_(self, "plan", plan)
-        set_(self, "period", period)
-        set_(self, "total", total)
-        set_(self, "_rows", rows)
-        return self
+    @functools.cached_property
+    def _figures(self) -> tuple[LineFigures, ...]:
+        if self._rows is not None:
+            return cast("tuple[LineFigures, ...]", self._rows)  # made so by _line_figures
+        assert self._usage is not None
+        return tuple(_general(self.plan, self._usage, self.period)[1])
+
+    def _saved_form(self) -> Quote:
+        """The quote as billkit saves it (billkit.serialize): its lines' figures, not
+        the usage they were priced from."""
+        if self._usage is None:
+            return self
+        return Quote(plan=self.plan, period=self.period, total=self.total, rows=self._figures)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Quote)
+        return (self.plan, self.period, self.total, self._figures) == (
+            other.plan,
+            other.period,
+            other.total,
+            other._figures,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.plan.code, self.period, self.total))
 
     @property
     def currency(self) -> Currency:
@@ -202,35 +236,22 @@ class Quote:
         """The quote's lines, in plan order: base fee first, then each charge."""
         cur = self.currency
         lines = []
-        for row in self._rows:
-            (
-                code,
-                description,
-                kind,
-                metric,
-                q,
-                included,
-                billable,
-                amount,
-                exact,
-                source,
-                events,
-            ) = row
-            exact_money = Money(exact, cur)
+        for row in self._figures:
+            exact = Money(row.exact, cur)
             lines.append(
                 QuoteLine(
-                    code=code,
-                    description=description,
-                    kind=kind,
-                    metric=metric,
-                    quantity=q,
-                    included=included,
-                    billable=billable,
-                    unit_price=_unit_price(source, billable, exact_money),
-                    amount=Money(amount, cur),
-                    exact=exact_money,
-                    source=source,
-                    events=events,
+                    code=row.code,
+                    description=row.description,
+                    kind=row.kind,
+                    metric=row.metric,
+                    quantity=row.quantity,
+                    included=row.included,
+                    billable=row.billable,
+                    unit_price=_unit_price(row.source, row.billable, exact),
+                    amount=Money(row.amount, cur),
+                    exact=exact,
+                    source=row.source,
+                    events=row.events,
                 )
             )
         return tuple(lines)
@@ -320,6 +341,25 @@ def quote(plan: Plan, usage: Usage, period: Period) -> Quote:
     ignored: a misspelt metric would otherwise bill nothing. A metric with no
     usage counts as zero.
     """
+    compiled = _checked(plan, usage, period)
+    total = compiled.total(usage)  # the fast path (pricing/_compiled.py)
+    if total is not None:
+        return Quote(
+            plan=plan, period=period, total=Money(total, compiled.currency), usage=dict(usage)
+        )
+    total, rows = _general(plan, usage, period)
+    return Quote(
+        plan=plan,
+        period=period,
+        total=Money(total, compiled.currency),
+        usage=dict(usage),
+        rows=tuple(rows),
+    )
+
+
+def _checked(plan: Plan, usage: Usage, period: Period) -> CompiledPlan:
+    """quote()'s refusals (its arguments, a whole cycle, only the plan's metrics),
+    then the plan compiled."""
     # Inline type checks (the hot path): the same refusals as _checks.instance.
     if not isinstance(plan, Plan):
         raise PricingError("plan", plan, "a Plan")
@@ -327,15 +367,15 @@ def quote(plan: Plan, usage: Usage, period: Period) -> Quote:
         raise PricingError("period", period, "a Period")
     if type(usage) is not dict and not isinstance(usage, Mapping):
         raise PricingError("usage", usage, "a mapping of metric to quantity")
-    cycle = plan.cycle
-    if not plan._is_whole(period):
+    compiled = plan._compiled
+    if not compiled.is_whole(period):
         raise PricingError(
             "period",
             str(period),
-            f"one whole billing cycle of plan {plan.code!r} ({cycle}); "
+            f"one whole billing cycle of plan {plan.code!r} ({plan.cycle}); "
             "prorate partial periods explicitly",
         )
-    metrics = plan.metrics
+    metrics = compiled.metrics
     if not metrics.issuperset(usage):
         name = next(name for name in usage if name not in metrics)
         raise UnknownMetricError(
@@ -344,43 +384,87 @@ def quote(plan: Plan, usage: Usage, period: Period) -> Quote:
             f"a metric of plan {plan.code!r}: one of {sorted(metrics)}",
         )
 
-    currency = plan.currency
+    return compiled
+
+
+def _quote_totals(plans: Sequence[Plan], usage: Usage, period: Period) -> tuple[Decimal, ...]:
+    """``quote(plan, usage, period).total.amount`` for each plan, without building
+    the quotes (:func:`~billkit.pricing.cheapest_plan` compares totals only).
+
+    Plans with one rounding mode share one rounding context (the same object),
+    so their fast paths run in one ``local_context``."""
+    compiled = [_checked(plan, usage, period) for plan in plans]
+    context = compiled[0].context
+    totals: list[Decimal | None]
+    if all(c.context is context for c in compiled):
+        # Each quantity checked once for all the plans (as each fast path would).
+        checked = all(type(v) is Decimal and in_range(v) and v >= 0 for v in usage.values())
+        with local_context(context):
+            totals = [c.total_in_context(usage, checked=checked) for c in compiled]
+    else:
+        totals = [c.total(usage) for c in compiled]
+    return tuple(
+        _general(plan, usage, period)[0] if total is None else total
+        for plan, total in zip(plans, totals, strict=True)
+    )
+
+
+def _general(plan: Plan, usage: Usage, period: Period) -> tuple[Decimal, list[LineFigures]]:
+    """The general path: every model and usage value quote() accepts, priced charge by
+    charge (the reference the compiled fast path must equal); ``usage`` holds only
+    the plan's metrics."""
     quantum = plan._quantum
-    rows: list[_Row] = []
+    rows: list[LineFigures] = []
     rounded: dict[str, Decimal] = {}  # line amounts PercentOf lines may refer to
-    keep_rounded = plan._has_percent_of
     total = _ZERO
     # billkit's own decimal context, never the caller's, with the plan's rounding
     # so that quantize() rounds by the policy: a local copy for this call only.
     with local_context(plan._context):
-        base_row = cast("_Row | None", plan._base_row)
-        if base_row is not None:
-            rows.append(base_row)
-            rounded[BASE_FEE_CODE] = total = base_row[7]
-        for code, label, metric, source, included, amount_of, per_event in plan._lines:
-            if metric is None or amount_of is None:  # a PercentOf line
-                assert isinstance(source, PercentOf)
+        if plan.base_fee is not None:
+            exact = plan.base_fee.amount
+            amount = exact.quantize(quantum)
+            rows.append(
+                LineFigures(
+                    code=BASE_FEE_CODE,
+                    description=plan.name,
+                    kind="base",
+                    metric=None,
+                    quantity=_ONE,
+                    included=_ZERO,
+                    billable=_ONE,
+                    amount=amount,
+                    exact=exact,
+                    source=None,
+                    events=None,
+                )
+            )
+            rounded[BASE_FEE_CODE] = total = amount
+        for charge in plan.charges:
+            code, label = charge.code, charge.label
+            if isinstance(charge, PercentOf):
+                source: AnyModel | PercentOf = charge
                 base = _ZERO
-                for ref in source.of:
+                for ref in charge.of:
                     base += rounded[ref]
-                exact = base * source.rate
+                exact = base * charge.rate
                 amount = exact.quantize(quantum)
                 rows.append(
-                    (
-                        code,
-                        label,
-                        "percent_of",
-                        None,
-                        base,
-                        _ZERO,
-                        base,
-                        amount,
-                        exact,
-                        source,
-                        None,
+                    LineFigures(
+                        code=code,
+                        description=label,
+                        kind="percent_of",
+                        metric=None,
+                        quantity=base,
+                        included=_ZERO,
+                        billable=base,
+                        amount=amount,
+                        exact=exact,
+                        source=charge,
+                        events=None,
                     )
                 )
-            elif type(source) is Capacity:
+            elif type(charge.model) is Capacity:
+                source = charge.model
                 # One tier for the peaks of all its metrics: the line is that one tier.
                 peaks = tuple(
                     checks.decimal(
@@ -396,11 +480,23 @@ def quote(plan: Plan, usage: Usage, period: Period) -> Quote:
                     source._find(dict(zip(source.metrics, peaks, strict=True)))
                 ].price.amount
                 amount = exact.quantize(quantum)
-                one = _ONE
                 rows.append(
-                    (code, label, "usage", metric, one, _ZERO, one, amount, exact, source, peaks)
+                    LineFigures(
+                        code=code,
+                        description=label,
+                        kind="usage",
+                        metric=charge.metric,
+                        quantity=_ONE,
+                        included=_ZERO,
+                        billable=_ONE,
+                        amount=amount,
+                        exact=exact,
+                        source=source,
+                        events=peaks,
+                    )
                 )
             else:
+                source, metric, included = charge.model, charge.metric, charge.included
                 value = usage.get(metric, _ZERO)
                 events: tuple[Decimal, ...] | None = None
                 if type(value) is Decimal and in_range(value) and value >= 0:
@@ -437,7 +533,7 @@ def quote(plan: Plan, usage: Usage, period: Period) -> Quote:
                     exact = source._compute(list(events))[0]
                 elif events is not None and isinstance(source, Prorated):
                     exact = source._compute(segments)[0]
-                elif per_event and isinstance(source, Percentage):
+                elif isinstance(source, Percentage) and source._per_event_terms:
                     # Per-event terms (fixed, min, max, free events) need the events;
                     # a missing metric or a zero total means there were none.
                     if q != 0:
@@ -450,27 +546,26 @@ def quote(plan: Plan, usage: Usage, period: Period) -> Quote:
                     events = ()  # no events, nothing to bill
                     exact = _ZERO
                 else:
-                    exact = amount_of(billable)
+                    exact = source._amount(billable)
                 amount = exact.quantize(quantum)
                 rows.append(
-                    (
-                        code,
-                        label,
-                        "usage",
-                        metric,
-                        q,
-                        included,
-                        billable,
-                        amount,
-                        exact,
-                        source,
-                        events,
+                    LineFigures(
+                        code=code,
+                        description=label,
+                        kind="usage",
+                        metric=metric,
+                        quantity=q,
+                        included=included,
+                        billable=billable,
+                        amount=amount,
+                        exact=exact,
+                        source=source,
+                        events=events,
                     )
                 )
-            if keep_rounded:
-                rounded[code] = amount
+            rounded[code] = amount
             total += amount
-    return Quote._make(plan, period, Money(total, currency), tuple(rows))
+    return total, rows
 
 
 def _percent_breakdown(charge: PercentOf, base: Decimal, exact: Money) -> Breakdown:

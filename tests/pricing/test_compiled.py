@@ -1,0 +1,355 @@
+"""The compiled fast path (pricing/_compiled.py) equals the general path.
+
+quote() prices the usual usage through the plan's compiled form and falls
+back to the general path (``quote._general``) for rarer models and values.
+Whatever the plan, usage and period, the quote must be the one the general
+path gives: the same total (to the last digit and exponent), the same lines
+and the same explanation, or the same refusal.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import attrs
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from billkit.errors import BillkitError
+from billkit.money import Money, in_range
+from billkit.periods import Cycle, Period
+from billkit.pricing import (
+    Capacity,
+    CapacityTier,
+    Charge,
+    Graduated,
+    GraduatedPercentage,
+    Package,
+    PercentOf,
+    PercentTier,
+    PerUnit,
+    Plan,
+    Presence,
+    Prorated,
+    Quote,
+    Tier,
+    Volume,
+    quote,
+)
+from billkit.pricing.models import AnyModel, Percentage
+from billkit.pricing.quote import _general
+from tests.strategies.pricing import (
+    amounts,
+    models,
+    periods_for,
+    plans,
+    prices,
+    quantities,
+    rounding_policies,
+    usage_for,
+)
+
+CUR = "EUR"
+PERIOD = Period(date(2026, 6, 1), date(2026, 7, 1))  # one month: 30 days
+
+
+def _same(a: Decimal, b: Decimal) -> bool:
+    """Equal to the last digit and exponent (Decimal('1.0') is not Decimal('1.00'))."""
+    return a.as_tuple() == b.as_tuple()
+
+
+def _general_quote(plan: Plan, usage: dict[str, object], period: Period) -> Quote:
+    total, rows = _general(plan, usage, period)
+    return Quote(
+        plan=plan,
+        period=period,
+        total=Money(total, plan.currency),
+        usage=dict(usage),
+        rows=tuple(rows),
+    )
+
+
+def _check(plan: Plan, usage: dict[str, object], period: Period) -> None:
+    try:
+        expected = _general_quote(plan, usage, period)
+    except BillkitError as error:  # the general path refuses: so must quote()
+        refused = error
+    else:
+        refused = None
+    if refused is not None:
+        with pytest.raises(type(refused)) as found:
+            quote(plan, usage, period)
+        assert str(found.value) == str(refused)
+        return
+    got = quote(plan, usage, period)
+    assert _same(got.total.amount, expected.total.amount), (got.total, expected.total)
+    fast = plan._compiled.total(usage)
+    if fast is not None:  # the fast path priced it: to the last digit
+        assert _same(fast, expected.total.amount)
+    assert got.lines == expected.lines
+    assert [ln.breakdown for ln in got.lines] == [ln.breakdown for ln in expected.lines]
+    assert got.explain() == expected.explain()
+    # A quote adds up: its total is the sum of its rounded lines.
+    assert got.total.amount == sum((ln.amount.amount for ln in got.lines), Decimal(0))
+
+
+# ------------------------------------------------------------------ new models
+
+
+@st.composite
+def block_tiers(draw: st.DrawFn) -> list[Tier]:
+    """Tiers, some sold in whole blocks (each bounded tier a whole number of blocks)."""
+    n = draw(st.integers(1, 4))
+    tiers = []
+    lower = Decimal(0)
+    for i in range(n):
+        block = draw(st.none() | st.integers(1, 50).map(Decimal))
+        last = i == n - 1
+        up_to = None if last else lower + (block or 1) * draw(st.integers(1, 20))
+        price = draw(prices(CUR, max_value=100))
+        tiers.append(Tier(up_to=up_to, unit_price=price, block_size=block))
+        lower = up_to if up_to is not None else lower
+    return tiers
+
+
+@st.composite
+def percent_tiers(draw: st.DrawFn) -> GraduatedPercentage:
+    n = draw(st.integers(1, 4))
+    bounds = sorted(
+        draw(
+            st.lists(
+                amounts(min_value=Decimal(1), max_value=10_000, max_places=2),
+                min_size=n - 1,
+                max_size=n - 1,
+                unique=True,
+            )
+        )
+    )
+    tiers = [
+        PercentTier(
+            up_to=up_to,
+            rate=draw(amounts(max_value=Decimal("0.2"), max_places=4)),
+            flat_fee=draw(st.none() | prices(CUR, max_value=50)),
+        )
+        for up_to in [*bounds, None]
+    ]
+    return GraduatedPercentage(currency=CUR, tiers=tiers, flat_fee_at_zero=draw(st.booleans()))
+
+
+@st.composite
+def capacities(draw: st.DrawFn) -> Capacity:
+    n = draw(st.integers(1, 3))
+    tiers = []
+    for i in range(n):
+        limits = (
+            {}
+            if i == n - 1  # the last tier allows anything: no usage is refused
+            else {m: Decimal(draw(st.integers(1, 100)) * (i + 1)) for m in ("cpu", "gb")}
+        )
+        tiers.append(CapacityTier(limits=limits, price=draw(prices(CUR, max_value=1000))))
+    return Capacity(tiers=tiers)
+
+
+def _plain_tiers(draw: st.DrawFn) -> list[Tier]:
+    return [attrs.evolve(t, block_size=None) for t in draw(block_tiers())]
+
+
+@st.composite
+def prorated(draw: st.DrawFn) -> Prorated:
+    kind = draw(st.sampled_from(["per_unit", "volume", "graduated"]))
+    model: AnyModel
+    if kind == "per_unit":
+        model = PerUnit(unit_price=draw(prices(CUR, max_value=100)))
+    elif kind == "volume":
+        model = Volume(tiers=_plain_tiers(draw), flat_fee_at_zero=draw(st.booleans()))
+    else:
+        model = Graduated(tiers=_plain_tiers(draw), flat_fee_at_zero=draw(st.booleans()))
+    return Prorated(model=model, volume_tier=draw(st.sampled_from(["closing", "peak"])))
+
+
+def all_models() -> st.SearchStrategy[AnyModel]:
+    """The classic six and the newer ones: blocks, graduated percentage, capacity,
+    prorated, and Lago's percentage without a fixed fee at a zero total."""
+    return st.one_of(
+        models(CUR),
+        block_tiers().map(lambda tiers: Graduated(tiers=tiers)),
+        block_tiers().map(lambda tiers: Volume(tiers=tiers)),
+        percent_tiers(),
+        capacities(),
+        prorated(),
+        models(CUR)
+        .filter(lambda m: isinstance(m, Percentage))
+        .map(lambda m: attrs.evolve(m, fixed_fee_at_zero_total=False)),
+    )
+
+
+@st.composite
+def presences(draw: st.DrawFn) -> Presence:
+    opening = Decimal(draw(st.integers(0, 20)))
+    changes = []
+    held = opening
+    day = PERIOD.start
+    for _ in range(draw(st.integers(0, 4))):
+        day = day + timedelta(days=draw(st.integers(0, 9)))
+        if day >= PERIOD.end:
+            break
+        change = Decimal(draw(st.integers(-int(held), 10)))
+        held += change
+        changes.append((day, change))
+    return Presence(period=PERIOD, opening=opening, changes=changes)
+
+
+@st.composite
+def new_model_cases(draw: st.DrawFn) -> tuple[Plan, dict[str, object]]:
+    """A plan over every model, each charge on its own metric, and its usage."""
+    charges: list[Charge | PercentOf] = []
+    usage: dict[str, object] = {}
+    base_fee = draw(st.none() | prices(CUR, max_value=1000))
+    earlier = [] if base_fee is None else ["base"]
+    for i in range(draw(st.integers(1, 5))):
+        code = f"c{i}"
+        if earlier and draw(st.integers(0, 5)) == 0:
+            of = draw(st.lists(st.sampled_from(earlier), min_size=1, max_size=2, unique=True))
+            rate = draw(amounts(max_value=Decimal("0.5"), max_places=4))
+            charges.append(PercentOf(code=code, of=of, rate=rate))
+            earlier.append(code)
+            continue
+        model = draw(all_models())
+        metric = f"m{i}"
+        free = isinstance(model, (Percentage, Capacity, Prorated)) or draw(st.booleans())
+        included = Decimal(0) if free else draw(quantities(max_value=500))
+        charges.append(Charge(code=code, metric=metric, model=model, included=included))
+        earlier.append(code)
+        if draw(st.integers(0, 4)) == 0:
+            continue  # no usage: zero
+        if isinstance(model, Capacity):
+            for m in model.metrics:
+                usage[m] = Decimal(draw(st.integers(0, 400)))
+        elif isinstance(model, Prorated):
+            usage[metric] = draw(presences() | quantities(max_value=50))
+        elif isinstance(model, Percentage) and (model._per_event_terms or draw(st.booleans())):
+            usage[metric] = draw(st.lists(amounts(max_value=1000, max_places=2), max_size=5))
+        else:
+            usage[metric] = draw(quantities(max_value=20_000))
+    plan = Plan(
+        code="p",
+        name="P",
+        currency=CUR,
+        base_fee=base_fee,
+        charges=charges,
+        rounding=draw(rounding_policies(CUR)),
+    )
+    return plan, usage
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(new_model_cases())
+def test_every_model_quotes_as_the_general_path(case: tuple[Plan, dict[str, object]]) -> None:
+    plan, usage = case
+    _check(plan, usage, PERIOD)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_generated_plans_quote_as_the_general_path(data: st.DataObject) -> None:
+    # The shared strategies: shared metrics, str quantities, event lists, any cycle.
+    plan = data.draw(plans())
+    usage = data.draw(usage_for(plan))
+    _check(plan, usage, data.draw(periods_for(plan.cycle)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(
+        [
+            Decimal("1E-13"),
+            Decimal("1.000000000000000"),  # 15 places, though equal to 1
+            Decimal("1E18"),
+            Decimal("-1"),
+            Decimal("NaN"),
+            Decimal("Infinity"),
+            Decimal("0E-20"),
+            Decimal("999999999999999999.999999999999"),
+        ]
+    )
+    | st.decimals(allow_nan=False, allow_infinity=False, places=14)
+)
+def test_quantities_out_of_range_are_refused_alike(q: Decimal) -> None:
+    plan = Plan(
+        code="p",
+        name="P",
+        currency=CUR,
+        charges=[Charge(code="c", metric="m", model=Package(size=10, price=Money("2", CUR)))],
+    )
+    _check(plan, {"m": q}, PERIOD)
+
+
+@settings(max_examples=2000)
+@given(
+    st.decimals(allow_nan=True, allow_infinity=True)
+    | st.builds(
+        lambda digits, exponent, sign: Decimal((sign, tuple(map(int, str(digits))), exponent)),
+        st.integers(0, 10**35),
+        st.integers(-40, 40),
+        st.integers(0, 1),
+    )
+)
+def test_in_range_is_the_documented_range(value: Decimal) -> None:
+    # docs/limits.md: finite, below 10**18 in size, at most 12 decimal places (the
+    # exponent, so 1.000000000000000 has 15), zero in any exponent.
+    if not value.is_finite():
+        expected = False
+    elif not value:
+        expected = True
+    else:
+        exponent = value.as_tuple().exponent
+        assert isinstance(exponent, int)
+        expected = exponent >= -12 and value.adjusted() <= 17
+    assert in_range(value) is expected
+
+
+def test_a_plan_compiles_once_and_the_quote_reads_its_lines_from_the_usage() -> None:
+    plan = Plan(
+        code="p",
+        name="P",
+        currency=CUR,
+        base_fee=Money("10.00", CUR),
+        charges=[Charge(code="api", metric="calls", model=PerUnit(unit_price=Money("0.5", CUR)))],
+    )
+    assert plan._compiled is plan._compiled  # compiled on first use, kept on the plan
+    usage = {"calls": Decimal(3)}
+    q = quote(plan, usage, PERIOD)
+    usage["calls"] = Decimal(1000)  # the caller's dict changes after the quote...
+    assert q.line("api").quantity == 3  # ...the quote's lines do not
+    assert q.total == Money("11.50", CUR)  # 10.00 + 3 x 0.5 = 11.50
+    assert q.line("api").amount == Money("1.50", CUR)
+
+
+def test_a_monthly_plan_compiled_keeps_refusing_a_partial_period() -> None:
+    plan = Plan(code="p", name="P", currency=CUR, cycle=Cycle.parse("monthly"))
+    quote(plan, {}, PERIOD)
+    with pytest.raises(BillkitError, match="whole billing cycle"):
+        quote(plan, {}, Period(date(2026, 6, 1), date(2026, 6, 20)))
+
+
+def test_a_quote_saves_its_lines_not_the_usage_and_loads_back_equal() -> None:
+    from billkit.serialize import dumps, loads, to_data
+
+    plan = Plan(
+        code="p",
+        name="P",
+        currency=CUR,
+        base_fee=Money("10.00", CUR),
+        charges=[Charge(code="api", metric="calls", model=PerUnit(unit_price=Money("0.5", CUR)))],
+    )
+    q = quote(plan, {"calls": Decimal(3)}, PERIOD)
+    data = to_data(q)
+    assert set(data) == {"$type", "$version", "plan", "period", "total", "rows"}
+    # The api line as saved: 3 calls x 0.5 = 1.5, rounded to 1.50.
+    assert data["rows"][1][:9] == ["api", "api", "usage", "calls", "3", "0", "3", "1.50", "1.5"]
+    back = loads(dumps(q))
+    assert back == q
+    assert back.lines == q.lines
+    assert back.explain() == q.explain()
