@@ -37,6 +37,7 @@ MODULES = [
     "billkit.serialize",
     "billkit.storage",
     "billkit.tables",
+    "billkit.simulate",
     "billkit.runners",
     "billkit.billing",
     "billkit.engine",
@@ -79,7 +80,8 @@ def test_the_core_fits_about_150_public_names() -> None:
         if name.startswith(SHELL) or name == "billkit.errors":
             continue
         names |= set(importlib.import_module(name).__all__)
-    assert len(names) <= 150, sorted(names)
+    # 150, plus the eight names of billkit.simulate (issue 14: the analyst's room).
+    assert len(names) <= 158, sorted(names)
 
 
 def documented_names() -> dict[str, set[str]]:
