@@ -45,7 +45,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import ROUND_FLOOR, Decimal
 from random import Random  # noqa: TID251 -- only a generator seeded by the caller, never the global one
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import attrs
 
@@ -254,8 +254,7 @@ class Scenario:
         return self.keep_periods > 0 or self.cap is not None
 
 
-@attrs.frozen
-class _Bill:
+class _Bill(NamedTuple):  # a tuple: a simulation holds one per customer, scenario and period
     customer: str
     scenario: str
     period: int
