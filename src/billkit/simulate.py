@@ -584,10 +584,10 @@ def _grandfathered(scenario: Scenario, period: int, quoted: Decimal, old: Decima
 class BreakEven:
     """Two plans' totals as one metric grows (see :func:`break_even`)."""
 
-    plans: tuple[Plan, Plan]
+    plans: tuple[Plan, Plan] = attrs.field(repr=lambda plans: repr([p.code for p in plans]))
     metric: str
-    quantities: tuple[Decimal, ...]
-    totals: tuple[tuple[Decimal, Decimal], ...]
+    quantities: tuple[Decimal, ...] = attrs.field(repr=lambda q: f"<{len(q)} quantities>")
+    totals: tuple[tuple[Decimal, Decimal], ...] = attrs.field(repr=False)
 
     @property
     def crossings(self) -> tuple[Decimal, ...]:
@@ -652,6 +652,8 @@ def break_even(
     >>> days = Period(date(2026, 3, 21), date(2026, 4, 20))
     >>> found = break_even(catalog["attribution-starter"], catalog["attribution-growth"],
     ...                    "attributions", range(23400, 23420), days)
+    >>> found
+    BreakEven(plans=['attribution-starter', 'attribution-growth'], metric='attributions', quantities=<20 quantities>)
     >>> found.crossings
     (Decimal('23414'),)
     >>> found.table().to_records()[13]["attribution-starter"]
