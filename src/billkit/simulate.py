@@ -232,7 +232,8 @@ class Scenario:
     bill, and afterwards at most the baseline's bill plus ``cap`` (a
     fraction: ``"0.10"`` is 10 %), rounded down to the currency's minor
     unit. Grandfathering never raises a bill and never lowers one below
-    the baseline.
+    the baseline (so a customer whose baseline bill is zero stays at zero
+    under a cap: any increase from nothing is more than ``cap``).
 
     >>> Scenario(name="cap 10 %", catalog=[], cap="0.10").cap
     Decimal('0.10')
