@@ -151,3 +151,60 @@ def test_conventions_and_the_policies_they_make() -> None:
     assert round_trip(plan) == plan
     assert round_trip(plan).conventions is not BILLKIT
     assert round_trip(BillingCycle.on_day(MONTHLY, 31)) == BillingCycle.on_day(MONTHLY, 31)
+
+
+def test_wallet_splits_and_partial_payments() -> None:
+    """Wallets with a priority and fee types, a split across them, and a partial payment."""
+    from datetime import datetime, timezone
+
+    from billkit.credit import Ledger, Wallet
+    from billkit.credit.wallets import split_across_wallets
+    from billkit.money import Money
+
+    usage = Wallet(name="usage", currency="EUR", priority=10, fee_types=["charge"])
+    assert round_trip(usage) == usage
+    split = split_across_wallets(
+        {"subscription": Money("36.00", "EUR"), "charge": Money("15.50", "EUR")},
+        [(usage, Money("10.00", "EUR")), (Wallet(name="main", currency="EUR"), Money("30", "EUR"))],
+    )
+    assert round_trip(split) == split
+    at = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    ledger = Ledger(wallets=[usage]).top_up("usage", "10.00", at=at, key="p1")
+    ledger, paid = ledger.pay_from_balance("usage", "120.00", at=at, key="inv-1")
+    assert round_trip(paid) == paid
+    assert round_trip(ledger) == ledger
+
+
+def test_overdue_ladders_and_retry_schedules() -> None:
+    from billkit.money import Money
+    from billkit.subscriptions.overdue import (
+        KILL_BILL_RETRIES,
+        OverdueCondition,
+        OverdueLadder,
+        OverdueState,
+        RetrySchedule,
+    )
+
+    ladder = OverdueLadder(
+        states=[
+            OverdueState(name="OD1", condition=OverdueCondition(days_since_earliest_unpaid=10)),
+            OverdueState(
+                name="OD2",
+                condition=OverdueCondition(unpaid_balance=Money("5.00", "USD")),
+                disable_entitlement=True,
+                cancellation="end_of_term",
+            ),
+        ]
+    )
+    assert round_trip(ladder) == ladder
+    assert round_trip(KILL_BILL_RETRIES) == KILL_BILL_RETRIES
+    assert round_trip(RetrySchedule.intervals([1, 8, 4, 7])).days == (1, 9, 13, 20)
+
+
+def test_stripe_lifecycles() -> None:
+    from billkit.subscriptions.statuses import StripeLifecycle, StripeStatus
+
+    stripe = StripeLifecycle(when_retries_fail="leave_past_due", incomplete_hours=12)
+    copy = round_trip(stripe)
+    assert copy == stripe
+    assert copy.apply("past_due", "retries_exhausted") is StripeStatus.PAST_DUE

@@ -159,6 +159,9 @@ class DayCount(str, enum.Enum):
         return month_days * months + end.day - start.day
 
 
+_OMIT_IF_DEFAULT: Final = "billkit.serialize.omit_if_default"
+"""billkit.serialize's field metadata key (this module sits below it)."""
+
 MONTH_DAYS: Final = (28, 31)
 """The month lengths a fixed-month day count accepts (Kill Bill's own tests use 28 and 30)."""
 
@@ -238,6 +241,18 @@ class Conventions:
     * ``anchor``: where the period next to a clamped billing date starts
       (:class:`AnchorRule`).
 
+    Charge-model defaults (the options of the price models of
+    :mod:`billkit.pricing.models` of the same names, which a catalog that
+    names these conventions fills in for every model that does not set them
+    itself):
+
+    * ``flat_fee_at_zero``: whether a ``Graduated``, ``Volume`` or
+      ``GraduatedPercentage`` model charges its first tier's flat fee when
+      nothing was used (Lago: yes; billkit: no usage, no charge);
+    * ``fixed_fee_at_zero_total``: whether a ``Percentage`` model's per-event
+      fixed fee is billed when the events add up to zero (billkit: yes; Lago:
+      no).
+
     ``name`` says whose conventions they are. Policies of other rooms
     (document rounding, coupons, credit...) join the bundle as they are
     written; a value built with only some fields keeps billkit's defaults
@@ -282,9 +297,39 @@ class Conventions:
     anchor: AnchorRule = attrs.field(
         default=AnchorRule.KEEP_DAY, converter=checks.MEMBER, repr=lambda v: repr(v.value)
     )
+    # Added after the proration fields: saved data leaves them out while they hold their defaults.
+    flat_fee_at_zero: bool = attrs.field(
+        default=False, converter=checks.FLAG, metadata={_OMIT_IF_DEFAULT: True}
+    )
+    fixed_fee_at_zero_total: bool = attrs.field(
+        default=True, converter=checks.FLAG, metadata={_OMIT_IF_DEFAULT: True}
+    )
+
+    def model_defaults(self, kind: str) -> dict[str, bool]:
+        """The charge-model options these conventions set for a model of ``kind``.
+
+        ``kind`` is a price model's ``kind`` (``"graduated"``, ``"volume"``,
+        ``"graduated_percentage"``, ``"percentage"``...); a model with no such
+        option gets an empty table. A catalog applies them to every model
+        that does not set the option itself.
+
+        >>> LAGO.model_defaults("graduated"), LAGO.model_defaults("percentage")
+        ({'flat_fee_at_zero': True}, {'fixed_fee_at_zero_total': False})
+        >>> BILLKIT.model_defaults("volume"), BILLKIT.model_defaults("flat")
+        ({'flat_fee_at_zero': False}, {})
+        """
+        if kind in _FLAT_FEE_KINDS:
+            return {"flat_fee_at_zero": self.flat_fee_at_zero}
+        if kind == "percentage":
+            return {"fixed_fee_at_zero_total": self.fixed_fee_at_zero_total}
+        return {}
 
     def __attrs_post_init__(self) -> None:
         refuse_mixed_day_count(self, self._error_class)
+
+
+_FLAT_FEE_KINDS: Final = frozenset({"graduated", "volume", "graduated_percentage"})
+"""The price models (by ``kind``) that take a ``flat_fee_at_zero`` option."""
 
 
 def refuse_mixed_day_count(policy: Conventions | object, error: type[ValidationError]) -> None:
@@ -310,12 +355,22 @@ def refuse_mixed_day_count(policy: Conventions | object, error: type[ValidationE
 
 BILLKIT: Final = Conventions(name="billkit")
 """billkit's defaults: by day, end day not charged, the actual period, actual
-days, cumulative rounding, period by period, the anchor day kept."""
+days, cumulative rounding, period by period, the anchor day kept; no usage,
+no tier flat fee; a percentage's fixed fee on every paying event."""
 
-LAGO: Final = Conventions(name="lago", count_end_day=True, slices=SliceRounding.INDEPENDENT)
+LAGO: Final = Conventions(
+    name="lago",
+    count_end_day=True,
+    slices=SliceRounding.INDEPENDENT,
+    flat_fee_at_zero=True,
+    fixed_fee_at_zero_total=False,
+)
 """Lago: by day; a period's ``to_date`` and a termination day are charged
 (``count_end_day``); the actual period length; each fee rounded on its own;
-the anniversary day kept."""
+the anniversary day kept; a graduated, volume or graduated-percentage
+charge bills its first range's flat amount even at zero usage
+(``flat_fee_at_zero``); a percentage charge bills no fixed fee when the
+events add up to zero (``fixed_fee_at_zero_total=False``)."""
 
 KILL_BILL: Final = Conventions(
     name="kill_bill",
@@ -328,13 +383,14 @@ as a leading stub, whole periods and a trailing stub, and the period next to
 a clamped billing date computed from the clamped date. Its fixed-days option
 is ``attrs.evolve(KILL_BILL, day_count="fixed_month", month_days=30)``; its
 ``InvoiceDateUtils`` rule for a stretch over several periods is
-``span="first_period"``."""
+``span="first_period"``. Charge models keep billkit's defaults."""
 
 STRIPE: Final = Conventions(
     name="stripe", basis=ProrationBasis.SECOND, slices=SliceRounding.INDEPENDENT
 )
 """Stripe Billing: time-based proration to the second, each proration item
-rounded on its own, the billing cycle anchor's day kept."""
+rounded on its own, the billing cycle anchor's day kept. Charge models keep
+billkit's defaults."""
 
 _PRESETS: Final = {c.name: c for c in (BILLKIT, LAGO, KILL_BILL, STRIPE)}
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from billkit.credit import Cashback, Commission, PaymentMethod
 from billkit.credit.commission import FeeMode, fee_on_top, gross_up
@@ -153,3 +155,70 @@ class TestPaymentMethod:
             PaymentMethod(name="x", commission=HOSTING, min_amount=Money("1.00", "EUR"))
         with pytest.raises(CreditError, match="one of 'on_top', 'gross_up'"):
             PaymentMethod(name="x", commission=HOSTING, mode="inside")
+
+
+class TestNetSettlement:
+    """The provider's fee taken from what the merchant receives (Stripe's balance transactions)."""
+
+    STRIPE = Commission(rate="2.9%", fixed=Money("0.30", "USD"))
+
+    def test_stripes_published_card_price(self) -> None:
+        from billkit.credit.commission import net_settlement
+
+        # Stripe, US cards: 2.9 % + 0.30. On 100.00: 2.90 + 0.30 = 3.20; net 100.00 - 3.20 = 96.80.
+        q = net_settlement(self.STRIPE, Money("100.00", "USD"))
+        assert (q.gross, q.fee, q.net, q.mode) == (
+            Money("100.00", "USD"),
+            Money("3.20", "USD"),
+            Money("96.80", "USD"),
+            FeeMode.NET_SETTLEMENT,
+        )
+        # On 10.00: 0.29 + 0.30 = 0.59; net 9.41.
+        assert net_settlement(self.STRIPE, Money("10.00", "USD")).net == Money("9.41", "USD")
+
+    def test_the_gross_up_of_the_same_price(self) -> None:
+        # To receive 100.00: 103.30 x 2.9 % = 2.9957 -> 3.00, + 0.30 = 3.30, 103.30 - 3.30 = 100.00;
+        # 103.29 x 2.9 % = 2.99541 -> 3.00, + 0.30 -> 99.99 received: one cent short.
+        assert gross_up(self.STRIPE, Money("100.00", "USD")).gross == Money("103.30", "USD")
+
+    def test_a_method_that_settles_net_charges_the_amount_itself(self) -> None:
+        card = PaymentMethod(
+            name="card",
+            mode="net_settlement",
+            commission=self.STRIPE,
+            max_amount=Money("100.00", "USD"),
+        )
+        assert card.quote(Money("100.00", "USD")).gross == Money("100.00", "USD")  # within 100.00
+        with pytest.raises(CreditError, match="limits of payment method 'card'"):
+            card.quote(Money("100.01", "USD"))
+
+    def test_an_amount_its_fee_would_swallow_is_refused(self) -> None:
+        from billkit.credit.commission import net_settlement
+
+        # 0.30 x 2.9 % = 0.0087 -> 0.01, + 0.30 = 0.31 > 0.30.
+        with pytest.raises(CreditError, match="above its fee"):
+            net_settlement(self.STRIPE, Money("0.30", "USD"))
+
+
+@given(
+    st.decimals(min_value=0, max_value="0.5", places=4),
+    st.integers(min_value=0, max_value=500),
+    st.integers(min_value=1, max_value=10**9),
+)
+def test_net_settlement_adds_up(rate: Decimal, fixed_cents: int, cents: int) -> None:
+    """gross = net + fee exactly, and the merchant never receives more than was paid."""
+    from billkit.credit.commission import net_settlement
+
+    commission = Commission(rate=rate, fixed=Money(Decimal(fixed_cents) / 100, "USD"))
+    amount = Money(Decimal(cents) / 100, "USD")
+    try:
+        q = net_settlement(commission, amount)
+    except CreditError:
+        assert (
+            commission.fee(amount).amount >= amount.amount
+        )  # refused only when the fee swallows it
+        return
+    assert q.gross == amount
+    assert q.net.amount + q.fee.amount == amount.amount
+    assert q.fee == commission.fee(amount)
+    assert 0 < q.net.amount <= amount.amount

@@ -138,16 +138,67 @@ def extra_values() -> list[object]:
     receipt = receipt_for(invoice, number="R-1", paid_on=invoice.issue_date)
     rendered = [to_render_document(d) for d in documents.values()]
 
-    from billkit.conventions import KILL_BILL, STRIPE, Conventions
+    from billkit.conventions import KILL_BILL, LAGO, STRIPE, Conventions
     from billkit.pricing import ProrationPolicy
 
     fixed_month = Conventions(name="kb28", day_count="fixed_month", month_days=28)
+    from billkit.credit.ledger import BalancePayment
+    from billkit.credit.wallets import split_across_wallets
+
+    usage_wallet = Wallet(name="usage", currency="EUR", priority=10, fee_types=["charge"])
+    split = split_across_wallets(
+        {"subscription": Money("36.00", eur), "charge": Money("15.50", eur)},
+        [
+            (usage_wallet, Money("10.00", eur)),
+            (Wallet(name="main", currency=eur), Money("30", eur)),
+        ],
+    )
+    from billkit.subscriptions.overdue import (
+        KILL_BILL_RETRIES,
+        OverdueCondition,
+        OverdueLadder,
+        OverdueState,
+    )
+
+    ladder = OverdueLadder(
+        states=[
+            OverdueState(
+                name="OD1",
+                condition=OverdueCondition(days_since_earliest_unpaid=10),
+                block_changes=True,
+            ),
+            OverdueState(
+                name="OD2",
+                condition=OverdueCondition(unpaid_invoices=2, unpaid_balance=Money("5.00", "USD")),
+                disable_entitlement=True,
+                cancellation="immediate",
+                message="Reached OD2",
+            ),
+        ]
+    )
+    from billkit.subscriptions.statuses import StripeLifecycle
+
     return [
+        StripeLifecycle(when_retries_fail="mark_unpaid", missing_payment_method="pause"),
+        ladder,
+        KILL_BILL_RETRIES,
+        usage_wallet,
+        split,
+        *split.shares,
+        BalancePayment(
+            wallet="main",
+            key="inv-1",
+            due=Money("120.00", eur),
+            applied=Money("10.00", eur),
+            remaining=Money("110.00", eur),
+        ),
         fixed_month,
         ProrationPolicy.of(fixed_month),
         ProrationPolicy.of(KILL_BILL),
         Plan(code="kb", name="KB", currency=eur, conventions=KILL_BILL),
         Plan(code="st", name="ST", currency=eur, conventions=STRIPE),
+        LAGO,
+        Conventions(name="zero_fees", flat_fee_at_zero=True, fixed_fee_at_zero_total=False),
         *IDENTIFIER_SCHEMES.values(),
         graduated.explain(25),
         volume.explain(150),

@@ -51,7 +51,7 @@ from billkit.subscriptions import (
 )
 from billkit.subscriptions.events import Event, UsageReported
 from billkit.subscriptions.settings import DEFAULT_LIFECYCLE, CancelReason
-from billkit.subscriptions.simulate import Timeline
+from billkit.subscriptions.timeline import Timeline
 
 S = SubscriptionState
 MAC = "monthly_active_contacts"

@@ -6,6 +6,7 @@ defines them:
 * :mod:`~billkit.credit.entries`: entry and credit kinds, entries, pending
   payments and the rows a ledger reports (allocations, expenses, open lots);
 * :mod:`~billkit.credit.wallets`: wallets and the order charges spend credit in;
+  several wallets by priority and fee type (``split_across_wallets``);
 * :mod:`~billkit.credit.ledger`: the :class:`Ledger`: balances at any time,
   which payment paid which charge, pending payments, refunds that never
   return bonus money as cash;
@@ -15,8 +16,8 @@ defines them:
   tax included in each expense row;
 * :mod:`~billkit.credit.bonus`: prepayment bonus programs, cashback, free
   allowances;
-* :mod:`~billkit.credit.commission`: payment-method fees on top or grossed
-  up, and amount limits;
+* :mod:`~billkit.credit.commission`: payment-method fees on top, grossed
+  up or taken from what the merchant receives, and amount limits;
 * :mod:`~billkit.credit.topup`: top-up suggestions and booking a payment with
   what it earns;
 * :mod:`~billkit.credit.autopay`: automatic top-up decisions;

@@ -1,8 +1,8 @@
-"""Payment-method commission: fee on top, exact gross-up, and amount limits.
+"""Payment-method commission: fee on top, exact gross-up, net settlement, and amount limits.
 
 A :class:`Commission` is what a payment provider takes: a percentage plus a
 fixed part, kept between a minimum and a maximum, rounded to the minor unit
-the way the provider rounds. Two ways to charge it:
+the way the provider rounds. Three ways to charge it:
 
 * :func:`fee_on_top`: the fee as the provider computes it on the amount, added
   on top. The hosting provider's method takes 5 % + 10.00 RUB, so 20.00 to pay
@@ -11,7 +11,12 @@ the way the provider rounds. Two ways to charge it:
   takes its fee *from that amount* and rounds it, the merchant receives at
   least the intended net. The analytics SaaS's individuals pay through a
   provider taking 3.9 %, and the amount shown already includes it: to credit
-  10 000.00 RUB the payer pays 10 405.83.
+  10 000.00 RUB the payer pays 10 405.83;
+* :func:`net_settlement`: the payer pays the amount and the provider takes
+  its fee from what the merchant receives (Stripe's balance transactions:
+  ``net = amount - fee``). At Stripe's 2.9 % + 0.30 USD a 100.00 USD payment
+  settles 100.00 - 3.20 = 96.80 USD; the customer's balance is still
+  credited 100.00.
 
 >>> from billkit.money import Money
 >>> hosting = Commission(rate="5%", fixed=Money("10.00", "RUB"))
@@ -19,6 +24,8 @@ the way the provider rounds. Two ways to charge it:
 Money('31.00', 'RUB')
 >>> gross_up(Commission(rate="3.9%", currency="RUB"), Money("10000.00", "RUB")).gross
 Money('10405.83', 'RUB')
+>>> net_settlement(Commission(rate="2.9%", fixed=Money("0.30", "USD")), Money("100.00", "USD")).net
+Money('96.80', 'USD')
 
 Why not ``net x (1 + rate)``? 10 000 x 1.039 = 10 390.00, of which the
 provider keeps 3.9 % = 405.21, leaving 9 984.79: 15.21 short. And the exact
@@ -51,21 +58,24 @@ __all__ = [
     "PaymentQuote",
     "fee_on_top",
     "gross_up",
+    "net_settlement",
 ]
 
 _ZERO: Final = Decimal(0)
 
 
 class FeeMode(str, enum.Enum):
-    """How a payment method charges its commission: on top of the amount, or
-    grossed up so the merchant nets the amount.
+    """How a payment method charges its commission: on top of the amount,
+    grossed up so the merchant nets the amount, or taken from what the
+    merchant receives (``NET_SETTLEMENT``: the merchant bears it).
 
-    >>> FeeMode("gross_up") is FeeMode.GROSS_UP
-    True
+    >>> FeeMode("gross_up") is FeeMode.GROSS_UP, FeeMode("net_settlement").name
+    (True, 'NET_SETTLEMENT')
     """
 
     ON_TOP = "on_top"
     GROSS_UP = "gross_up"
+    NET_SETTLEMENT = "net_settlement"
 
 
 def _below_all(_: object, field: attrs.Attribute[Decimal], value: Decimal) -> None:
@@ -149,8 +159,10 @@ class Commission:
 @attrs.frozen(kw_only=True)
 class PaymentQuote:
     """One payment through a method: the payer pays ``gross``, the provider
-    keeps ``fee``, and ``net`` reaches the merchant (the balance);
-    ``cashback`` is what the method credits back.
+    keeps ``fee``, and ``net`` reaches the merchant; ``cashback`` is what the
+    method credits back. On top and grossed up, ``net`` is what the
+    customer's balance is credited; under a net settlement the balance is
+    credited ``gross`` (the merchant bears the fee).
 
     >>> q: PaymentQuote = fee_on_top(Commission(rate="5%", currency="RUB"), Money("100.00", "RUB"))
     >>> q.net, q.fee, q.gross, q.mode.value
@@ -257,6 +269,45 @@ def gross_up(commission: Commission, net: Money) -> PaymentQuote:
     )
 
 
+def net_settlement(commission: Commission, amount: Money) -> PaymentQuote:
+    """The payer pays ``amount``; the provider takes its fee from it and the
+    merchant receives the rest (``net = amount - fee``).
+
+    Stripe settles so: a balance transaction's ``net`` is its ``amount``
+    less its ``fee``. At its published 2.9 % + 0.30 USD, a 100.00 USD payment
+    costs 2.90 + 0.30 = 3.20 and settles 96.80. An amount whose fee would
+    take all of it is refused (the merchant would receive nothing or less).
+
+    >>> stripe = Commission(rate="2.9%", fixed=Money("0.30", "USD"))
+    >>> q = net_settlement(stripe, Money("100.00", "USD"))
+    >>> q.gross, q.fee, q.net, q.mode.value
+    (Money('100.00', 'USD'), Money('3.20', 'USD'), Money('96.80', 'USD'), 'net_settlement')
+    >>> net_settlement(stripe, Money("0.30", "USD"))
+    Traceback (most recent call last):
+    ...
+    billkit.errors.CreditError: amount = Money('0.30', 'USD'): expected an amount above its fee (0.31): the merchant would receive nothing
+    """
+    commission = checks.instance("commission", commission, Commission, error=CreditError)
+    gross = _payment("amount", amount, commission)
+    cur = commission.currency
+    with decimal.localcontext(CONTEXT):
+        fee = commission._fee(gross.amount)
+        received = gross.amount - fee
+    if received <= 0:
+        raise CreditError(
+            "amount",
+            gross,
+            f"an amount above its fee ({fee}): the merchant would receive nothing",
+        )
+    return PaymentQuote(
+        net=Money(received, cur),
+        fee=Money(fee, cur),
+        gross=gross,
+        mode=FeeMode.NET_SETTLEMENT,
+        cashback=Money(commission.rounding.round_amount(_ZERO, cur), cur),
+    )
+
+
 @attrs.frozen(kw_only=True)
 class PaymentMethod:
     """A way to pay: its commission (``mode``: on top or gross-up), the amount
@@ -328,12 +379,23 @@ class PaymentMethod:
         return f"an amount to pay {low}{high}{self.currency.code}"
 
     def price(self, amount: Money) -> PaymentQuote:
-        """The payment that credits ``amount``, without checking the limits."""
-        quote = (
-            fee_on_top(self.commission, amount)
-            if self.mode is FeeMode.ON_TOP
-            else gross_up(self.commission, amount)
-        )
+        """The payment that credits ``amount``, without checking the limits.
+
+        Under a net settlement the payer pays ``amount`` and the merchant
+        receives it less the fee:
+
+        >>> card = PaymentMethod(name="card", mode="net_settlement",
+        ...                      commission=Commission(rate="2.9%", fixed=Money("0.30", "USD")))
+        >>> q = card.price(Money("100.00", "USD"))
+        >>> q.gross, q.net
+        (Money('100.00', 'USD'), Money('96.80', 'USD'))
+        """
+        if self.mode is FeeMode.ON_TOP:
+            quote = fee_on_top(self.commission, amount)
+        elif self.mode is FeeMode.GROSS_UP:
+            quote = gross_up(self.commission, amount)
+        else:
+            quote = net_settlement(self.commission, amount)
         if self.cashback is None:
             return quote
         base = quote.gross if self.cashback.base is CashbackBase.GROSS else quote.net

@@ -78,7 +78,14 @@ from billkit.credit.entries import (
 )
 from billkit.credit.history import group_entries, tax_by_row
 from billkit.credit.streams import allocate_entries, balance_of
-from billkit.credit.wallets import DEFAULT_ORDER, ConsumptionOrder, LotOrder, Wallet
+from billkit.credit.wallets import (
+    DEFAULT_ORDER,
+    ConsumptionOrder,
+    LotOrder,
+    Wallet,
+    WalletSplit,
+    split_across_wallets,
+)
 from billkit.errors import (
     CreditError,
     CreditLimitExceededError,
@@ -97,6 +104,7 @@ from billkit.periods import Period
 __all__ = [
     "DEFAULT_ORDER",
     "Allocation",
+    "BalancePayment",
     "Clawback",
     "ConsumptionOrder",
     "CreditKind",
@@ -715,6 +723,141 @@ class Ledger:
                 tags=tags,
             )
         )
+
+    def pay_from_balance(
+        self,
+        wallet: str,
+        due: object,
+        *,
+        at: datetime,
+        key: str,
+        reference: str = "",
+        description: str = "",
+        tags: Mapping[str, str] | Iterable[tuple[str, str]] = (),
+    ) -> tuple[Ledger, BalancePayment]:
+        """Pay what the wallet's balance covers of ``due`` and leave the rest due.
+
+        :meth:`charge` refuses an amount above the balance (or the credit
+        line); this pays a document partly: it charges ``min(due, balance at
+        at)`` and reports what was applied and what remains for another
+        payment, as Lago applies a wallet to an invoice (its spec "with active
+        wallet": a 10.00 wallet against a 120.00 invoice applies 10.00 and
+        leaves 110.00 due) and Kill Bill its account credit. Only credit the
+        wallet holds is used, never a credit line; when the balance falls
+        short the part applied is whole minor units (the rest due is an amount
+        that can be paid). Nothing to apply posts nothing.
+
+        The charge is posted under ``key``; asked again with the same key
+        (a retry), it returns the ledger as it is and the payment made then.
+
+        >>> from datetime import datetime, timezone
+        >>> at = datetime(2026, 3, 1, tzinfo=timezone.utc)
+        >>> ledger = Ledger(wallets=[Wallet(name="main", currency="EUR")])
+        >>> ledger = ledger.top_up("main", "10.00", at=at, key="p1")
+        >>> ledger, paid = ledger.pay_from_balance("main", "120.00", at=at, key="inv-1")
+        >>> paid.applied, paid.remaining, ledger.balance("main")
+        (Money('10.00', 'EUR'), Money('110.00', 'EUR'), Money('0.00', 'EUR'))
+        """
+        w = self.wallet(wallet)
+        owed = checks.money("due", due, w.currency, sign="above_zero", error=CreditError)
+        checks.moment("at", at, error=CreditError)
+        checks.text("key", key, error=CreditError)
+        index = self._index(key)
+        if index is not None:  # a retry: the charge made then
+            done = self._at(index)
+            if done.kind is not EntryKind.CHARGE or done.wallet != wallet or -done.amount > owed:
+                raise CreditError(
+                    "key", key, f"a new key, or the key of a charge of at most {owed} to {wallet!r}"
+                )
+            applied = -done.amount
+            with decimal.localcontext(CONTEXT):
+                return self, BalancePayment(
+                    wallet=wallet,
+                    key=key,
+                    due=owed,
+                    applied=applied,
+                    remaining=Money(owed.amount - applied.amount, w.currency),
+                )
+        with decimal.localcontext(CONTEXT):
+            spendable = max(self.balance(wallet, at).amount, _ZERO)
+            if spendable < owed.amount:
+                quantum = self.rounding.quantum(w.currency)
+                spendable = spendable.quantize(quantum, rounding=decimal.ROUND_DOWN)
+            applied_amount = min(owed.amount, spendable)
+            remaining = owed.amount - applied_amount
+        ledger = self
+        if applied_amount > 0:
+            ledger = self.charge(
+                wallet,
+                Money(applied_amount, w.currency),
+                at=at,
+                key=key,
+                reference=reference,
+                description=description,
+                tags=tags,
+            )
+        return ledger, BalancePayment(
+            wallet=wallet,
+            key=key,
+            due=owed,
+            applied=Money(applied_amount, w.currency),
+            remaining=Money(remaining, w.currency),
+        )
+
+    def split_charge(
+        self,
+        fees: Mapping[str, Money] | Iterable[tuple[str, Money]],
+        *,
+        at: datetime,
+        key: str,
+        reference: str = "",
+        description: str = "",
+        tags: Mapping[str, str] | Iterable[tuple[str, str]] = (),
+    ) -> tuple[Ledger, WalletSplit]:
+        """Pay ``fees`` (amount due by fee type) from this ledger's wallets by
+        priority and fee type (:func:`~billkit.credit.wallets.split_across_wallets`,
+        each wallet spending its balance at ``at``, never a credit line), one
+        charge per paying wallet under ``key/<wallet>``; what no wallet may or
+        can pay stays due in the split's ``remaining``.
+
+        >>> from datetime import datetime, timezone
+        >>> at = datetime(2026, 3, 1, tzinfo=timezone.utc)
+        >>> eur = lambda amount: Money(amount, "EUR")
+        >>> ledger = Ledger(wallets=[
+        ...     Wallet(name="main", currency="EUR"),
+        ...     Wallet(name="usage", currency="EUR", priority=10, fee_types=["usage"]),
+        ... ])
+        >>> ledger = ledger.top_up("main", "25.00", at=at, key="p1").top_up("usage", "20.00", at=at, key="p2")
+        >>> ledger, split = ledger.split_charge({"subscription": eur("36.00"), "usage": eur("15.50")},
+        ...                                     at=at, key="inv-9")
+        >>> ledger.balances(), split.due
+        ({'main': Money('0.00', 'EUR'), 'usage': Money('4.50', 'EUR')}, Money('11.00', 'EUR'))
+        >>> ledger.entry("inv-9/usage").amount
+        Money('-15.50', 'EUR')
+        """
+        checks.moment("at", at, error=CreditError)
+        checks.text("key", key, error=CreditError)
+        for w in self.wallets:
+            if self._index(f"{key}/{w.name}") is not None:
+                raise CreditError("key", key, "a key not used for a split of this ledger yet")
+        with decimal.localcontext(CONTEXT):
+            spendable = [
+                (w, Money(max(self.balance(w.name, at).amount, _ZERO), w.currency))
+                for w in self.wallets
+            ]
+        split = split_across_wallets(fees, spendable)
+        ledger = self
+        for name, amount in split.by_wallet().items():
+            ledger = ledger.charge(
+                name,
+                amount,
+                at=at,
+                key=f"{key}/{name}",
+                reference=reference,
+                description=description,
+                tags=tags,
+            )
+        return ledger, split
 
     def adjust(
         self,
@@ -1453,6 +1596,49 @@ class Ledger:
             found.append((instant(entry.at), index, entry))
         found.sort(key=lambda item: (item[0], item[1]))
         return tuple(entry for _, _, entry in found)
+
+
+@attrs.frozen(kw_only=True)
+class BalancePayment:
+    """What :meth:`Ledger.pay_from_balance` did: of ``due``, ``applied`` was
+    charged to ``wallet`` under ``key`` and ``remaining`` is still due
+    (``applied + remaining == due``).
+
+    >>> eur = lambda amount: Money(amount, "EUR")
+    >>> paid = BalancePayment(wallet="main", key="inv-1", due=eur("120.00"),
+    ...                       applied=eur("10.00"), remaining=eur("110.00"))
+    >>> paid.paid_in_full
+    False
+    """
+
+    _error_class: ClassVar[type[ValidationError]] = CreditError
+
+    wallet: str = attrs.field(converter=checks.TEXT)
+    key: str = attrs.field(converter=checks.TEXT)
+    due: Money = attrs.field(converter=checks.MONEY, metadata=checks.options(sign="above_zero"))
+    applied: Money = attrs.field(
+        converter=checks.MONEY, metadata=checks.options(sign="zero_or_more")
+    )
+    remaining: Money = attrs.field(
+        converter=checks.MONEY, metadata=checks.options(sign="zero_or_more")
+    )
+
+    def __attrs_post_init__(self) -> None:
+        checks.same_currency("applied", self.applied, self.due.currency, error=CreditError)
+        checks.same_currency("remaining", self.remaining, self.due.currency, error=CreditError)
+        with decimal.localcontext(CONTEXT):
+            total = self.applied.amount + self.remaining.amount
+        if total != self.due.amount:
+            raise CreditError(
+                "remaining",
+                self.remaining,
+                f"due - applied ({self.due.amount} - {self.applied.amount})",
+            )
+
+    @property
+    def paid_in_full(self) -> bool:
+        """Whether nothing remains due."""
+        return self.remaining.amount == 0
 
 
 def _confirmed(payment: PendingPayment, at: datetime) -> Entry:

@@ -230,7 +230,10 @@ class Catalog:
         """Plain data that :meth:`from_dict` turns back into an equal catalog."""
         return {
             "version": _FORMAT_VERSION,
-            "plans": [_converter(p.currency.code).unstructure(p, Plan) for p in self.plans],
+            "plans": [
+                _without_model_defaults(p, _converter(p.currency.code).unstructure(p, Plan))
+                for p in self.plans
+            ],
         }
 
 
@@ -467,6 +470,7 @@ def _structure_plan(raw: object, source: str, index: int) -> Plan:
         conv = _converter(currency_of(currency).code)  # type: ignore[arg-type]
     except BillkitError as error:
         raise CatalogError(f"{where}currency", currency, error.expected) from None  # type: ignore[attr-defined]
+    raw = _with_model_defaults(raw)
     try:
         return conv.structure(raw, Plan)
     except (ClassValidationError, IterableValidationError) as group:
@@ -474,6 +478,77 @@ def _structure_plan(raw: object, source: str, index: int) -> Plan:
         raise _catalog_error(where, path, first) from None
     except (ValidationError, ForbiddenExtraKeysError) as error:
         raise _catalog_error(where, "", error) from None
+
+
+def _plan_conventions(raw: Mapping[str, Any]) -> Conventions | None:
+    """The conventions a plan table names (``None``: none, or not valid; reported later)."""
+    try:
+        return _conventions_structure(raw.get("conventions", "billkit"), Conventions)
+    except (ValidationError, TypeError):
+        return None
+
+
+def _each_model(charges: object) -> Iterator[dict[str, Any]]:
+    """Every model table of unstructured charges, a ``prorated`` model's inner one too."""
+    if not isinstance(charges, list):  # pragma: no cover - always a list of tables
+        return
+    for charge in charges:
+        model = charge.get("model") if isinstance(charge, dict) else None
+        while isinstance(model, dict):
+            yield model
+            model = model.get("model")
+
+
+def _with_model_defaults(raw: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``raw`` with the plan's conventions' model options in every model that sets none.
+
+    An option the catalog gives explicitly wins. Models are copied, never
+    changed in place (the caller's data stays as it was).
+    """
+    conventions = _plan_conventions(raw)
+    if conventions is None or "charges" not in raw or not isinstance(raw["charges"], list):
+        return raw
+
+    def fill(model: object) -> object:
+        if not isinstance(model, Mapping):
+            return model
+        kind = model.get("type")
+        defaults = conventions.model_defaults(kind) if isinstance(kind, str) else {}
+        out = {**defaults, **model}
+        if "model" in model:
+            out["model"] = fill(model["model"])
+        return out
+
+    charges = [
+        {**charge, "model": fill(charge["model"])}
+        if isinstance(charge, Mapping) and "model" in charge
+        else charge
+        for charge in raw["charges"]
+    ]
+    return {**raw, "charges": charges}
+
+
+def _without_model_defaults(plan: Plan, data: dict[str, Any]) -> dict[str, Any]:
+    """A plan's unstructured ``data`` written against its conventions' model options.
+
+    An option equal to what the conventions give is left out; one equal to
+    the model's own default but not to the conventions' is written out, so
+    that reading the table back under the same conventions gives the same
+    model.
+    """
+    for model in _each_model(data.get("charges")):
+        kind = model.get("type")
+        if not isinstance(kind, str):  # pragma: no cover - every model has its type
+            continue
+        cls = _MODEL_TYPES.get(kind)
+        for option, value in plan.conventions.model_defaults(kind).items():
+            own = attrs.fields_dict(cls)[option].default if cls is not None else value
+            current = model.get(option, own)
+            if current == value:
+                model.pop(option, None)
+            else:
+                model[option] = current
+    return data
 
 
 # --- files -------------------------------------------------------------------------------

@@ -16,7 +16,12 @@ defines them:
 * :mod:`~billkit.subscriptions.events`: the events :func:`apply` accepts;
 * :mod:`~billkit.subscriptions.dunning`: the dunning schedule as data and
   ``simulate_dunning`` over a calendar;
-* :mod:`~billkit.subscriptions.simulate`: a subscription replayed day by day;
+* :mod:`~billkit.subscriptions.overdue`: an overdue ladder of blocking
+  states entered on their own conditions (Kill Bill's overdue system) and
+  retry schedules as days or as intervals;
+* :mod:`~billkit.subscriptions.statuses`: Stripe's subscription statuses
+  as a lifecycle option;
+* :mod:`~billkit.subscriptions.timeline`: a subscription replayed day by day;
 * :mod:`~billkit.subscriptions.services`: the hosting provider's service
   states, who may move them, which are billed;
 * :mod:`~billkit.subscriptions.renewals`: auto-renewal from the balance or a
@@ -60,8 +65,8 @@ if TYPE_CHECKING:  # the names, for type checkers; at run time they load on firs
     )
     from billkit.subscriptions.lifecycle import advance, apply, start_trial
     from billkit.subscriptions.settings import LifecycleSettings, SubscriptionState
-    from billkit.subscriptions.simulate import simulate
     from billkit.subscriptions.subscription import Subscription
+    from billkit.subscriptions.timeline import simulate
 
 _EXPORTS = {
     "ActionKind": "billkit.subscriptions.actions",
@@ -76,7 +81,7 @@ _EXPORTS = {
     "start_trial": "billkit.subscriptions.lifecycle",
     "LifecycleSettings": "billkit.subscriptions.settings",
     "SubscriptionState": "billkit.subscriptions.settings",
-    "simulate": "billkit.subscriptions.simulate",
+    "simulate": "billkit.subscriptions.timeline",
     "Subscription": "billkit.subscriptions.subscription",
 }
 
@@ -127,8 +132,8 @@ _FORMER = {
     "CancelReason": "billkit.subscriptions.settings",
     "DEFAULT_LIFECYCLE": "billkit.subscriptions.settings",
     "Role": "billkit.subscriptions.settings",
-    "Day": "billkit.subscriptions.simulate",
-    "Timeline": "billkit.subscriptions.simulate",
+    "Day": "billkit.subscriptions.timeline",
+    "Timeline": "billkit.subscriptions.timeline",
     "Checkout": "billkit.subscriptions.subscription",
     "Outcome": "billkit.subscriptions.subscription",
     "ScheduledChange": "billkit.subscriptions.subscription",
