@@ -123,7 +123,17 @@ def test_public_surface_fits_its_budget(name: str, budget: int) -> None:
     assert len(public) <= budget, f"{name} exports {len(public)} names; the budget is {budget}"
 
 
-@pytest.mark.parametrize("name", ["billkit", "billkit.pricing", "billkit.usage", "billkit.subscriptions", "billkit.credit", "billkit.invoicing"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "billkit",
+        "billkit.pricing",
+        "billkit.usage",
+        "billkit.subscriptions",
+        "billkit.credit",
+        "billkit.invoicing",
+    ],
+)
 def test_names_that_left_all_still_import_from_the_package(name: str) -> None:
     """Every lazily exported name resolves, public or kept for earlier code."""
     module = importlib.import_module(name)
@@ -134,7 +144,17 @@ def test_names_that_left_all_still_import_from_the_package(name: str) -> None:
     assert set(exports) <= set(dir(module))
 
 
-@pytest.mark.parametrize("name", ["billkit", "billkit.pricing", "billkit.usage", "billkit.subscriptions", "billkit.credit", "billkit.invoicing"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "billkit",
+        "billkit.pricing",
+        "billkit.usage",
+        "billkit.subscriptions",
+        "billkit.credit",
+        "billkit.invoicing",
+    ],
+)
 def test_no_public_name_is_shadowed_by_a_submodule(name: str) -> None:
     """Importing a submodule sets a package attribute; it must not hide a public name."""
     module = importlib.import_module(name)
