@@ -37,6 +37,7 @@ MODULES = [
     "billkit.serialize",
     "billkit.storage",
     "billkit.tables",
+    "billkit.simulate",
     "billkit.runners",
     "billkit.billing",
     "billkit.engine",
@@ -79,7 +80,9 @@ def test_the_core_fits_about_150_public_names() -> None:
         if name.startswith(SHELL) or name == "billkit.errors":
             continue
         names |= set(importlib.import_module(name).__all__)
-    assert len(names) <= 150, sorted(names)
+    # 150, plus the analyst's names of issue 14: billkit.simulate's eight and the
+    # tables of ledgers and documents (billkit.tables).
+    assert len(names) <= 161, sorted(names)
 
 
 def documented_names() -> dict[str, set[str]]:
@@ -120,7 +123,17 @@ def test_public_surface_fits_its_budget(name: str, budget: int) -> None:
     assert len(public) <= budget, f"{name} exports {len(public)} names; the budget is {budget}"
 
 
-@pytest.mark.parametrize("name", ["billkit", "billkit.pricing", "billkit.usage", "billkit.subscriptions", "billkit.credit", "billkit.invoicing"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "billkit",
+        "billkit.pricing",
+        "billkit.usage",
+        "billkit.subscriptions",
+        "billkit.credit",
+        "billkit.invoicing",
+    ],
+)
 def test_names_that_left_all_still_import_from_the_package(name: str) -> None:
     """Every lazily exported name resolves, public or kept for earlier code."""
     module = importlib.import_module(name)
@@ -131,7 +144,17 @@ def test_names_that_left_all_still_import_from_the_package(name: str) -> None:
     assert set(exports) <= set(dir(module))
 
 
-@pytest.mark.parametrize("name", ["billkit", "billkit.pricing", "billkit.usage", "billkit.subscriptions", "billkit.credit", "billkit.invoicing"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "billkit",
+        "billkit.pricing",
+        "billkit.usage",
+        "billkit.subscriptions",
+        "billkit.credit",
+        "billkit.invoicing",
+    ],
+)
 def test_no_public_name_is_shadowed_by_a_submodule(name: str) -> None:
     """Importing a submodule sets a package attribute; it must not hide a public name."""
     module = importlib.import_module(name)

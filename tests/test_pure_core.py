@@ -21,6 +21,7 @@ CORE = [
     "parties",
     "serialize.py",
     "billing.py",
+    "simulate.py",
 ]
 SHELL = (
     "billkit.ports",

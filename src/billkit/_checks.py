@@ -89,6 +89,9 @@ from __future__ import annotations
 
 import enum
 import functools
+import math
+import numbers
+import operator
 import re
 import sys
 import types
@@ -108,6 +111,7 @@ from billkit.errors import (
     CurrencyMismatchError,
     InvoicingCurrencyError,
     InvoicingError,
+    MoneyError,
     PricingCurrencyError,
     PricingError,
     ValidationError,
@@ -809,6 +813,41 @@ def money(
     return result
 
 
+def plain_number(field: str, value: object) -> object:
+    """``value`` as a plain ``int`` or ``Decimal`` when it is an exact number from
+    numpy, pandas or Arrow: an integer scalar (``numpy.int64``, anything
+    :class:`numbers.Integral`) or an Arrow scalar whose ``as_py()`` gives an int
+    or a Decimal. Binary floats of any kind (``numpy.float32`` too) are refused
+    with how to pass them; anything else passes unchanged, for the converter
+    that follows. No numpy, pandas or pyarrow import: this is duck typing.
+
+    >>> class Scalar:  # what a pyarrow decimal scalar looks like
+    ...     def as_py(self) -> Decimal:
+    ...         return Decimal("12.5")
+    >>> plain_number("usage", Scalar())
+    Decimal('12.5')
+    """
+    kind = type(value)
+    if kind is int or kind is str or kind is Decimal or kind is float or kind is bool:
+        return value
+    as_py = getattr(value, "as_py", None)
+    if callable(as_py):  # a pyarrow scalar
+        plain = as_py()
+        if type(plain) in (int, Decimal, float) or plain is None:
+            return plain
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return operator.index(value)
+    if isinstance(value, numbers.Real) and not isinstance(value, numbers.Rational):
+        shown = str(value)
+        hint = (
+            f"floats are inexact: write '{shown}' or Decimal(str(x))"
+            if math.isfinite(float(value))
+            else "never a float"
+        )
+        raise MoneyError(field, value, f"a str, int or Decimal ({hint})")
+    return value
+
+
 def decimal(
     field: str,
     value: object,
@@ -832,6 +871,8 @@ def decimal(
     """
     from billkit.money import to_decimal
 
+    if type(value) is not int and type(value) is not Decimal:
+        value = plain_number(field, value)
     try:
         result = to_decimal(value, field=field)
     except ValidationError as problem:

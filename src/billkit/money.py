@@ -366,7 +366,11 @@ def to_decimal(value: object, field: str = "amount") -> Decimal:
         except (decimal.InvalidOperation, decimal.Overflow):
             raise MoneyError(field, value, "a decimal number such as '19.90'") from None
     elif isinstance(value, float):
-        hint = f"floats are inexact: write '{value!r}'" if math.isfinite(value) else "never a float"
+        hint = (  # float(): numpy.float64 is a float whose repr names numpy
+            f"floats are inexact: write '{float(value)!r}'"
+            if math.isfinite(value)
+            else "never a float"
+        )
         raise MoneyError(field, value, f"a str, int or Decimal ({hint})")
     else:
         raise MoneyError(field, value, "a str, int or Decimal")

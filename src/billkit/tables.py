@@ -1,4 +1,4 @@
-"""Quotes, plan comparisons and usage reports as tables: records, pandas, polars, Arrow.
+"""Quotes, comparisons, usage, ledgers and documents as tables: records, pandas, polars, Arrow.
 
 Each function here turns public values into a :class:`Table`: named columns
 and rows of plain Python values. A table gives them as ``to_records()``
@@ -34,7 +34,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -45,7 +45,23 @@ from billkit.pricing.overage import PlanComparison
 from billkit.pricing.quote import Quote
 from billkit.usage.report import UsageReport
 
-__all__ = ["Table", "plan_comparisons", "quote_lines", "quote_totals", "usage_table"]
+if TYPE_CHECKING:  # loaded when their tables are asked for: importing tables stays light
+    from billkit.credit.entries import Entry, HistoryGroup
+    from billkit.credit.ledger import Ledger
+    from billkit.invoicing.documents import Act, CreditNote, Invoice, Proforma, Receipt
+
+    Document = Invoice | Proforma | Act | CreditNote | Receipt
+
+__all__ = [
+    "Table",
+    "documents_table",
+    "entries_table",
+    "history_table",
+    "plan_comparisons",
+    "quote_lines",
+    "quote_totals",
+    "usage_table",
+]
 
 
 def _import(module: str, extra: str) -> Any:
@@ -66,8 +82,8 @@ class Table:
 
     ``money`` names the columns that hold amounts; ``currency`` is the
     column of their currency codes (``None`` when there are none). Values
-    are ``str``, ``int``, ``bool``, ``Decimal``, ``datetime.date`` or
-    ``None``.
+    are ``str``, ``int``, ``bool``, ``Decimal``, ``datetime.date``,
+    timezone-aware ``datetime.datetime`` (an Arrow UTC timestamp) or ``None``.
     """
 
     columns: tuple[str, ...]
@@ -116,6 +132,8 @@ class Table:
             )
             precision = max(digits, 1) + scale
             return pa.decimal128(38, scale) if precision <= 38 else pa.decimal256(76, scale)
+        if isinstance(sample, datetime.datetime):
+            return pa.timestamp("us", tz="UTC")
         if isinstance(sample, datetime.date):
             return pa.date32()
         return pa.string()
@@ -145,7 +163,7 @@ class Table:
         return pl.from_arrow(self.to_arrow())
 
 
-def _keyed(values: object, kind: type, field: str) -> list[tuple[Any, Any]]:
+def _keyed(values: object, kind: type | tuple[type, ...], field: str) -> list[tuple[Any, Any]]:
     if isinstance(values, kind):
         return [(0, values)]
     items: list[tuple[Any, Any]]
@@ -154,9 +172,10 @@ def _keyed(values: object, kind: type, field: str) -> list[tuple[Any, Any]]:
     elif isinstance(values, Iterable) and not isinstance(values, (str, bytes)):
         items = list(enumerate(values))
     else:
-        raise ValidationError(field, values, f"a {kind.__name__}, or a list or mapping of them")
+        name = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise ValidationError(field, values, f"a {name}, or a list or mapping of them")
     for key, value in items:
-        checks.instance(f"{field}[{key!r}]", value, kind)
+        checks.instance(f"{field}[{key!r}]", value, kind)  # type: ignore[arg-type]
     return items
 
 
@@ -301,3 +320,207 @@ def usage_table(report: UsageReport) -> Table:
     columns += [meter.code for meter in report.meters]
     rows = tuple(tuple(record[c] for c in columns) for record in report.to_records())
     return Table(columns=tuple(columns), rows=rows)
+
+
+def _joined_tags(pairs: Iterable[tuple[str, str]]) -> str:
+    return ", ".join(f"{name}={value}" for name, value in pairs)
+
+
+def entries_table(entries: Ledger | Iterable[Entry]) -> Table:
+    """One row per ledger entry: a :class:`~billkit.credit.Ledger` (its
+    history, in time order) or entries such as ``ledger.history(...)`` gives.
+
+    Columns: key, wallet, kind, credit_kind, at (a UTC timestamp in Arrow),
+    amount (money in is positive), currency, reference, source, description,
+    expires_at, tags (``name=value, ...``).
+
+    >>> from datetime import datetime, timezone
+    >>> from billkit.credit import Ledger, Wallet
+    >>> at = datetime(2026, 3, 1, 10, tzinfo=timezone.utc)
+    >>> ledger = Ledger(wallets=[Wallet(name="main", currency="UAH")])
+    >>> ledger = ledger.top_up("main", "500.00", at=at, key="p1")
+    >>> ledger = ledger.charge("main", "12.50", at=at, key="c1", tags={"channel": "sms"})
+    >>> [(r["key"], r["kind"], r["amount"], r["tags"]) for r in entries_table(ledger).to_records()]
+    [('p1', 'top_up', Decimal('500.00'), ''), ('c1', 'charge', Decimal('-12.50'), 'channel=sms')]
+    """
+    from billkit.credit.entries import Entry
+    from billkit.credit.ledger import Ledger
+
+    items = entries.history() if isinstance(entries, Ledger) else tuple(entries)
+    rows = []
+    for n, entry in enumerate(items):
+        checks.instance(f"entries[{n}]", entry, Entry)
+        rows.append(
+            (
+                entry.key,
+                entry.wallet,
+                entry.kind.value,
+                None if entry.credit_kind is None else entry.credit_kind.value,
+                entry.at,
+                entry.amount.amount,
+                entry.currency.code,
+                entry.reference,
+                entry.source,
+                entry.description,
+                entry.expires_at,
+                _joined_tags(entry.tags),
+            )
+        )
+    columns = (
+        "key",
+        "wallet",
+        "kind",
+        "credit_kind",
+        "at",
+        "amount",
+        "currency",
+        "reference",
+        "source",
+        "description",
+        "expires_at",
+        "tags",
+    )
+    return Table(columns=columns, rows=tuple(rows), money=("amount",), currency="currency")
+
+
+def history_table(groups: Iterable[HistoryGroup], by: Iterable[str] | None = None) -> Table:
+    """One row per group of :func:`~billkit.credit.history.group_entries`: the
+    group's key (columns named ``by``, else key_1, key_2, ...), count, credits
+    (money in), debits (money out), net, currency.
+
+    >>> from datetime import datetime, timezone
+    >>> from billkit.credit import Ledger, Wallet
+    >>> from billkit.credit.history import group_entries
+    >>> at = datetime(2026, 3, 1, 10, tzinfo=timezone.utc)
+    >>> ledger = Ledger(wallets=[Wallet(name="main", currency="UAH")])
+    >>> ledger = ledger.top_up("main", "500.00", at=at, key="p1")
+    >>> ledger = ledger.charge("main", "12.50", at=at, key="c1")
+    >>> history_table(group_entries(ledger.history(), "day"), by=["day"]).to_records()
+    [{'day': '2026-03-01', 'count': 2, 'credits': Decimal('500.00'), 'debits': Decimal('12.50'), 'net': Decimal('487.50'), 'currency': 'UAH'}]
+    """
+    from billkit.credit.entries import HistoryGroup
+
+    items = tuple(checks.instance(f"groups[{n}]", g, HistoryGroup) for n, g in enumerate(groups))
+    width = max((len(g.key) for g in items), default=0)
+    names = (
+        checks.tuple_of("by", tuple(by), str)
+        if by is not None
+        else tuple(f"key_{n}" for n in range(1, width + 1))
+    )
+    if items and len(names) != width:
+        raise ValidationError("by", list(names), f"{width} names, one per part of the key")
+    rows = tuple(
+        (*g.key, g.count, g.credits.amount, g.debits.amount, g.net.amount, g.currency.code)
+        for g in items
+    )
+    columns = (*names, "count", "credits", "debits", "net", "currency")
+    return Table(
+        columns=columns, rows=rows, money=("credits", "debits", "net"), currency="currency"
+    )
+
+
+def documents_table(
+    documents: Document | Iterable[Document] | Mapping[str, Document],
+    *,
+    lines: bool = False,
+) -> Table:
+    """One row per document (invoices, proformas, acts, credit notes, receipts),
+    or with ``lines=True`` one row per line of each.
+
+    Documents: key, kind, number, issue_date, due_date, buyer, period_start,
+    period_end, net, tax, gross, currency. Lines: key, kind, number, position,
+    code, description, quantity, unit, unit_price, net, tax_rate, tax, gross,
+    currency.
+
+    >>> from datetime import date
+    >>> from billkit.money import Money
+    >>> from billkit.parties import Party
+    >>> from billkit.invoicing import DocumentTerms, Item, build_invoice
+    >>> terms = DocumentTerms(seller=Party(kind="legal_entity", country="RU", name="Host"),
+    ...                       buyer=Party(kind="legal_entity", country="RU", name="Client"),
+    ...                       rules=None)
+    >>> invoice = build_invoice(
+    ...     [Item(description="VPS-2", quantity=3, unit="month", unit_price=Money("33.33", "RUB"))],
+    ...     terms, number="INV-1", issue_date=date(2026, 1, 12), payment_days=10)
+    >>> [(r["number"], r["net"], r["tax"], r["gross"]) for r in documents_table([invoice]).to_records()]
+    [('INV-1', Decimal('99.99'), Decimal('22.00'), Decimal('121.99'))]
+    >>> [(r["position"], r["quantity"], r["unit_price"], r["net"])
+    ...  for r in documents_table(invoice, lines=True).to_records()]
+    [(1, Decimal('3'), Decimal('33.33'), Decimal('99.99'))]
+    """
+    from billkit.invoicing.documents import Act, CreditNote, Invoice, Proforma, Receipt
+
+    pairs = _keyed(documents, (Invoice, Proforma, Act, CreditNote, Receipt), "documents")
+    rows: list[tuple[Any, ...]] = []
+    if lines:
+        for key, doc in pairs:
+            for line in doc.lines:
+                rows.append(
+                    (
+                        key,
+                        doc.kind.value,
+                        doc.number,
+                        line.position,
+                        line.code,
+                        line.description,
+                        line.quantity,
+                        line.unit,
+                        _amount(line.unit_price),
+                        line.net.amount,
+                        line.tax_rate,
+                        line.tax.amount,
+                        line.gross.amount,
+                        doc.currency.code,
+                    )
+                )
+        columns: tuple[str, ...] = (
+            "key",
+            "kind",
+            "number",
+            "position",
+            "code",
+            "description",
+            "quantity",
+            "unit",
+            "unit_price",
+            "net",
+            "tax_rate",
+            "tax",
+            "gross",
+            "currency",
+        )
+        money: tuple[str, ...] = ("unit_price", "net", "tax", "gross")
+    else:
+        for key, doc in pairs:
+            rows.append(
+                (
+                    key,
+                    doc.kind.value,
+                    doc.number,
+                    doc.issue_date,
+                    getattr(doc, "due_date", None),
+                    doc.buyer.name,
+                    None if doc.period is None else doc.period.start,
+                    None if doc.period is None else doc.period.end,
+                    doc.totals.net.amount,
+                    doc.totals.tax.amount,
+                    doc.totals.gross.amount,
+                    doc.currency.code,
+                )
+            )
+        columns = (
+            "key",
+            "kind",
+            "number",
+            "issue_date",
+            "due_date",
+            "buyer",
+            "period_start",
+            "period_end",
+            "net",
+            "tax",
+            "gross",
+            "currency",
+        )
+        money = ("net", "tax", "gross")
+    return Table(columns=columns, rows=tuple(rows), money=money, currency="currency")

@@ -286,9 +286,16 @@ def corpus() -> dict[type, tuple[object, ...]]:
     return {
         cls: tuple(values)
         for cls, values in found.items()
-        # Not saved values: the shell's, a bill run's shards and manifests, tables (views).
+        # Not saved values: the shell's, a bill run's shards and manifests, tables (views),
+        # a notebook's scenarios and their results (billkit.simulate).
         if not cls.__module__.startswith(
-            ("billkit.ports", "billkit.storage", "billkit.runners", "billkit.tables")
+            (
+                "billkit.ports",
+                "billkit.storage",
+                "billkit.runners",
+                "billkit.tables",
+                "billkit.simulate",
+            )
         )
     }
 

@@ -167,6 +167,34 @@ class Catalog:
         """The plan codes, in catalog order."""
         return [plan.code for plan in self.plans]
 
+    def __repr__(self) -> str:
+        """One line: how many plans, and their codes (the first ten).
+
+        >>> from billkit.demo import demo_catalog
+        >>> demo_catalog()
+        <Catalog of 9 plans: analytics-10k, tracking-start, email-standard, vps-start, growth-monthly, growth-annual, growth-annual-usage, attribution-starter, attribution-growth>
+        """
+        codes = ", ".join(self.codes[:10]) + (", ..." if len(self.plans) > 10 else "")
+        return f"<Catalog of {len(self.plans)} plans: {codes}>"
+
+    def _repr_html_(self) -> str:
+        """A table for notebooks, one row per plan (code, name, currency, cycle,
+        base fee, charges); every text is escaped."""
+        from html import escape as e
+
+        rows = "".join(
+            f"<tr><td>{e(p.code)}</td><td>{e(p.name)}</td><td>{e(p.currency.code)}</td>"
+            f"<td>{e(str(p.cycle))}</td><td style='text-align:right'>"
+            f"{'' if p.base_fee is None else e(str(p.base_fee.amount))}</td>"
+            f"<td>{e(', '.join(c.code for c in p.charges))}</td></tr>"
+            for p in self.plans
+        )
+        return (
+            f"<table><caption>Catalog of {len(self.plans)} plans</caption><thead><tr>"
+            "<th>code</th><th>name</th><th>currency</th><th>cycle</th><th>base fee</th>"
+            f"<th>charges</th></tr></thead><tbody>{rows}</tbody></table>"
+        )
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], source: str = "<catalog>") -> Catalog:
         """Build a catalog from plain data (as parsed from TOML or JSON)."""

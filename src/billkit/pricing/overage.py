@@ -347,6 +347,28 @@ class PlanComparison:
     def __str__(self) -> str:
         return self.explain()
 
+    def _repr_html_(self) -> str:
+        """A table for notebooks: each candidate's total and how much more than
+        the cheapest it bills, the cheapest marked; every text is escaped."""
+        from html import escape as e
+
+        best = self.amounts[self.index]
+        bold = " style='font-weight:bold'"
+        rows = "".join(
+            f"<tr{bold if i == self.index else ''}>"
+            f"<td>{e(p.code)}</td><td>{e(p.name)}</td>"
+            f"<td style='text-align:right'>{e(_fmt(a))}</td>"
+            f"<td style='text-align:right'>{e(_fmt(a - best))}</td>"
+            f"<td>{'cheapest' if i == self.index else ''}</td></tr>"
+            for i, (p, a) in enumerate(zip(self.plans, self.amounts, strict=True))
+        )
+        return (
+            f"<table><caption>{len(self.plans)} plans, {e(str(self.period))}, "
+            f"{e(self.plans[0].currency.code)}</caption><thead><tr><th>plan</th><th>name</th>"
+            f"<th>total</th><th>over the cheapest</th><th></th></tr></thead><tbody>{rows}"
+            "</tbody></table>"
+        )
+
 
 def _candidates(plans: object) -> tuple[Plan, ...]:
     if isinstance(plans, (str, bytes)) or not isinstance(plans, Sequence) or not plans:
