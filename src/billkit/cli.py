@@ -1,6 +1,8 @@
 """The ``billkit`` command.
 
-``billkit demo`` prices the five demo businesses and prints explained quotes;
+``billkit demo`` prices the five demo businesses and prints explained quotes,
+then runs a month of them on the engine (a SQLite file, the sandbox gateway,
+a fixed clock) and prints what happened day by day;
 ``billkit quote`` prices usage under a plan from a catalog file;
 ``billkit check`` validates a catalog file; ``billkit db upgrade URL`` brings
 a database's storage schema up to date and ``billkit db current URL`` shows
@@ -21,6 +23,7 @@ from billkit._version import __version__
 from billkit.errors import BillkitError, PricingError, StoreError, ValidationError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from billkit._demo_story import Story as _Story
     from billkit.engine import Billing, RunReport
     from billkit.ports import FixedClock
 
@@ -45,15 +48,46 @@ def _demo(args: argparse.Namespace) -> int:
         raise ValidationError("--out", args.out, "a directory (a file of that name exists)")
 
     print(f"billkit {__version__} demo: the five businesses of billkit's requirements\n")
+    print("Their prices, explained\n=======================\n")
     print("\n\n".join(render()))
+    story = None
+    if not args.quotes:
+        story = _demo_story(args)
     if args.out:
         from billkit._demo_documents import write_demo_documents
 
         paths = write_demo_documents(args.out)
+        if story is not None:
+            paths += story.write_documents(Path(args.out) / "month")
         print(f"\nExample documents (PDF and HTML, five languages) in {args.out}:")
         for path in paths:
             print(f"  {path}")
     return 0
+
+
+def _demo_story(args: argparse.Namespace) -> _Story:
+    import tempfile
+    import time
+    from pathlib import Path
+
+    from billkit._demo_story import tell
+    from billkit.storage import SqlStore
+
+    url = args.db or f"sqlite:///{Path(tempfile.mkdtemp(prefix='billkit-demo-')) / 'demo.db'}"
+    title = "A month of the five businesses on the engine"
+    print(f"\n\n{title}\n{'=' * len(title)}\n")
+    print(f"Database: {url} (the sandbox gateway; a clock that moves a day at a time)")
+    started = time.perf_counter()
+    try:
+        store = SqlStore(url, schema=args.schema, upgrade=True)
+    except _database_errors() as error:
+        raise _database(url, error) from None
+    try:
+        story = tell(store)
+    finally:
+        store.close()
+    print(f"({time.perf_counter() - started:.1f} s)")
+    return story
 
 
 def _quote(args: argparse.Namespace) -> int:
@@ -185,9 +219,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"billkit {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    demo = commands.add_parser("demo", help="price the five demo businesses and explain")
+    demo = commands.add_parser(
+        "demo", help="price the five demo businesses, then run a month of them on the engine"
+    )
     demo.add_argument(
         "--out", metavar="DIR", help="also write example PDF and HTML documents into DIR"
+    )
+    demo.add_argument(
+        "--db",
+        metavar="URL",
+        help="an empty database for the month (a new SQLite file in a temporary directory"
+        " by default; postgresql+psycopg://... for PostgreSQL)",
+    )
+    demo.add_argument("--schema", help="a PostgreSQL schema for the month's tables")
+    demo.add_argument(
+        "--quotes", action="store_true", help="only the explained prices (no month on the engine)"
     )
     demo.set_defaults(run=_demo)
     q = commands.add_parser("quote", help="price usage under a plan of a catalog file")
