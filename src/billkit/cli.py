@@ -71,17 +71,27 @@ def _demo_story(args: argparse.Namespace) -> _Story:
     from pathlib import Path
 
     from billkit._demo_story import tell
-    from billkit.storage import SqlStore
+    from billkit.errors import MissingDependencyError
+    from billkit.ports import Store
+    from billkit.storage import MemoryStore
 
     url = args.db or f"sqlite:///{Path(tempfile.mkdtemp(prefix='billkit-demo-')) / 'demo.db'}"
     title = "A month of the five businesses on the engine"
     print(f"\n\n{title}\n{'=' * len(title)}\n")
-    print(f"Database: {url} (the sandbox gateway; a clock that moves a day at a time)")
     started = time.perf_counter()
+    store: Store
     try:
+        from billkit.storage import SqlStore
+
         store = SqlStore(url, schema=args.schema, upgrade=True)
+    except MissingDependencyError:
+        if args.db:
+            raise
+        # A plain install has no SQLAlchemy: the same month, kept in memory.
+        store, url = MemoryStore(), "in memory (a SQLite file needs py-billkit[sql])"
     except _database_errors() as error:
         raise _database(url, error) from None
+    print(f"Database: {url} (the sandbox gateway; a clock that moves a day at a time)")
     try:
         story = tell(store)
     finally:

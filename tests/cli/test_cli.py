@@ -53,6 +53,23 @@ def test_demo_on_a_database_url(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert (tmp_path / "demo.db").stat().st_size > 0
 
 
+def test_demo_without_sqlalchemy_runs_in_memory(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import billkit.storage
+    from billkit.errors import MissingDependencyError
+
+    def missing(*args: object, **kwargs: object) -> None:
+        raise MissingDependencyError("SQLAlchemy", "SqlStore", "sql")
+
+    monkeypatch.setattr(billkit.storage, "SqlStore", missing)
+    assert main(["demo"]) == 0  # a plain `pip install .` has no SQLAlchemy
+    out = capsys.readouterr().out
+    assert "Database: in memory (a SQLite file needs py-billkit[sql])" in out
+    assert "Credit limit unblocked" in out
+    assert main(["demo", "--db", "sqlite:///x.db"]) == 2  # asked for a database: refused
+
+
 @pytest.mark.postgres
 def test_demo_on_postgresql(capsys: pytest.CaptureFixture[str], postgres_schema: Any) -> None:
     postgres_schema.empty()
