@@ -362,7 +362,7 @@ def tell(store: Store, *, write: Callable[[str], object] = print) -> Story:
         before = sum(1 for d in tx.documents() if d.number)
     write(
         f"March and April run first, quietly: {before} documents issued,"
-        f" {len(story.inbox.messages)} notifications.\n"
+        f" {len(story.inbox.messages)} notifications. Then May, day by day:\n"
     )
     for day, lines in story.days(first, last):
         if lines:

@@ -91,12 +91,13 @@ def _demo_story(args: argparse.Namespace) -> _Story:
         store, url = MemoryStore(), "in memory (a SQLite file needs py-billkit[sql])"
     except _database_errors() as error:
         raise _database(url, error) from None
-    print(f"Database: {url} (the sandbox gateway; a clock that moves a day at a time)")
+    print(f"Database: {url}")
+    print("Payments: the sandbox gateway. Clock: fixed, moved one day at a time.\n")
     try:
         story = tell(store)
     finally:
         store.close()
-    print(f"({time.perf_counter() - started:.1f} s)")
+    print(f"The month took {time.perf_counter() - started:.1f} s.")
     return story
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,14 @@ import pytest
 import billkit
 from billkit.cli import main
 from tests.storage.support import _postgres_schema  # noqa: F401 (fixture)
+
+
+@pytest.fixture(autouse=True)
+def _temporary_files_in_pytest_tmp(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """``billkit demo`` keeps its SQLite file in a new temporary directory: pytest's."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path_factory.mktemp("tmp")))
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
