@@ -283,7 +283,8 @@ class Story:
         with self.store.transaction(readonly=True) as tx:
             records = [d for d in tx.documents() if d.number]
         for record in sorted(records, key=lambda d: (d.customer, d.number or "")):
-            document = from_data(record.data)
+            # The stored value is the draft; the store gave it its number when it was issued.
+            document = attrs.evolve(from_data(record.data), number=record.number)
             stem = out / f"{record.customer}-{record.number}"
             paths.append(stem.with_suffix(".pdf"))
             paths[-1].write_bytes(render_pdf(document))

@@ -175,4 +175,7 @@ def test_demo_writes_documents_in_five_languages(
     # The month's documents too, rendered from the engine's store, one PDF and one HTML each.
     month = sorted(p.name for p in (tmp_path / "month").glob("*.pdf"))
     assert "4-bolt-CHAT-000003.pdf" in month
+    # Each carries the number the store gave it when it was issued (not "draft").
+    page = (tmp_path / "month" / "4-bolt-CHAT-000003.html").read_text(encoding="utf-8")
+    assert "CHAT-000003" in page
     assert len(list((tmp_path / "month").glob("*.html"))) == len(month) > 10
