@@ -42,7 +42,7 @@ from billkit.ports import FixedClock, Store
 from billkit.storage import MemoryStore, SqlStore
 from tests.engine.support import Crash, FaultyStore
 from tests.engine.test_demo_story import EXPECTED
-from tests.storage.support import migrated_sqlite
+from tests.storage.support import _postgres_schema, migrated_sqlite  # noqa: F401 (fixture)
 
 END = date(2027, 2, 28)  # 365 days from 1 March 2026
 SEEDS = (20260301, 7)
@@ -221,12 +221,18 @@ def test_any_seed_keeps_the_invariants_over_the_demo_months(seed: int) -> None:
 
 @pytest.mark.fuzz
 @pytest.mark.slow
-def test_a_seeded_year_on_sqlite(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_a_seeded_year_on_sql(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
     if request.config.getoption("markexpr", "") != "fuzz" and "BILLKIT_SIM_SEED" not in os.environ:
-        pytest.skip("a year on SQLite takes a minute: `pytest -m fuzz` runs it")
+        pytest.skip("a year on a database takes minutes: `pytest -m fuzz` runs it")
     seed = int(os.environ.get("BILLKIT_SIM_SEED") or random.SystemRandom().randrange(2**32))
     print(f"seed {seed}")
-    store = SqlStore(migrated_sqlite(tmp_path))
+    if kind == "sqlite":
+        store = SqlStore(migrated_sqlite(tmp_path))
+    else:
+        schema = request.getfixturevalue("postgres_schema")
+        schema.empty()
+        store = SqlStore(schema.url, schema=schema.name)
     try:
         _replayable(seed, store)
     finally:
