@@ -183,8 +183,9 @@ class Billing:
     ``clock`` and a ``catalog`` of plans; ``seller`` issues every document.
     Both are kept in the store, so a later ``Billing`` on the same store
     (``billkit run``) may leave them out.
-    Invoices are numbered from the series ``invoice_series`` (numbered ``INV-000001``...: a series prefixes its name),
-    credit notes from ``credit_series`` (``CN-``). A payment that fails is
+    Invoices are numbered from the series ``invoice_series`` (``INV-000001``...:
+    a series prefixes its numbers with its name), credit notes from
+    ``credit_series`` (``CN-000001``...). A payment that fails is
     tried again on a later run, at most ``max_attempts`` times, then the
     subscription is frozen.
 
