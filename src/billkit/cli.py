@@ -1,6 +1,8 @@
 """The ``billkit`` command.
 
-``billkit demo`` prices the five demo businesses and prints explained quotes;
+``billkit demo`` prices the five demo businesses and prints explained quotes,
+then runs a month of them on the engine (a SQLite file, the sandbox gateway,
+a fixed clock) and prints what happened day by day;
 ``billkit quote`` prices usage under a plan from a catalog file;
 ``billkit check`` validates a catalog file; ``billkit db upgrade URL`` brings
 a database's storage schema up to date and ``billkit db current URL`` shows
@@ -21,6 +23,7 @@ from billkit._version import __version__
 from billkit.errors import BillkitError, PricingError, StoreError, ValidationError
 
 if TYPE_CHECKING:  # pragma: no cover
+    from billkit._demo_story import Story as _Story
     from billkit.engine import Billing, RunReport
     from billkit.ports import FixedClock
 
@@ -45,11 +48,17 @@ def _demo(args: argparse.Namespace) -> int:
         raise ValidationError("--out", args.out, "a directory (a file of that name exists)")
 
     print(f"billkit {__version__} demo: the five businesses of billkit's requirements\n")
+    print("Their prices, explained\n=======================\n")
     print("\n\n".join(render()))
+    story = None
+    if not args.quotes:
+        story = _demo_story(args)
     if args.out:
         from billkit._demo_documents import write_demo_documents
 
         paths = write_demo_documents(args.out)
+        if story is not None:
+            paths += story.write_documents(Path(args.out) / "month")
         print(
             f"\nExample documents (PDF and HTML, five languages; FatturaPA XML for the Italian"
             f" invoices) in {args.out}:"
@@ -57,6 +66,42 @@ def _demo(args: argparse.Namespace) -> int:
         for path in paths:
             print(f"  {path}")
     return 0
+
+
+def _demo_story(args: argparse.Namespace) -> _Story:
+    import tempfile
+    import time
+    from pathlib import Path
+
+    from billkit._demo_story import tell
+    from billkit.errors import MissingDependencyError
+    from billkit.ports import Store
+    from billkit.storage import MemoryStore
+
+    url = args.db or f"sqlite:///{Path(tempfile.mkdtemp(prefix='billkit-demo-')) / 'demo.db'}"
+    title = "A month of the five businesses on the engine"
+    print(f"\n\n{title}\n{'=' * len(title)}\n")
+    started = time.perf_counter()
+    store: Store
+    try:
+        from billkit.storage import SqlStore
+
+        store = SqlStore(url, schema=args.schema, upgrade=True)
+    except MissingDependencyError:
+        if args.db:
+            raise
+        # A plain install has no SQLAlchemy: the same month, kept in memory.
+        store, url = MemoryStore(), "in memory (a SQLite file needs py-billkit[sql])"
+    except _database_errors() as error:
+        raise _database(url, error) from None
+    print(f"Database: {url}")
+    print("Payments: the sandbox gateway. Clock: fixed, moved one day at a time.\n")
+    try:
+        story = tell(store)
+    finally:
+        store.close()
+    print(f"The month took {time.perf_counter() - started:.1f} s.")
+    return story
 
 
 def _quote(args: argparse.Namespace) -> int:
@@ -188,11 +233,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"billkit {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
-    demo = commands.add_parser("demo", help="price the five demo businesses and explain")
+    demo = commands.add_parser(
+        "demo", help="price the five demo businesses, then run a month of them on the engine"
+    )
     demo.add_argument(
         "--out",
         metavar="DIR",
         help="also write example PDF and HTML documents (and FatturaPA XML) into DIR",
+    )
+    demo.add_argument(
+        "--db",
+        metavar="URL",
+        help="an empty database for the month (a new SQLite file in a temporary directory"
+        " by default; postgresql+psycopg://... for PostgreSQL)",
+    )
+    demo.add_argument("--schema", help="a PostgreSQL schema for the month's tables")
+    demo.add_argument(
+        "--quotes", action="store_true", help="only the explained prices (no month on the engine)"
     )
     demo.set_defaults(run=_demo)
     q = commands.add_parser("quote", help="price usage under a plan of a catalog file")

@@ -183,8 +183,9 @@ class Billing:
     ``clock`` and a ``catalog`` of plans; ``seller`` issues every document.
     Both are kept in the store, so a later ``Billing`` on the same store
     (``billkit run``) may leave them out.
-    Invoices are numbered from the series ``invoice_series`` (``INV-``),
-    credit notes from ``credit_series`` (``CN-``). A payment that fails is
+    Invoices are numbered from the series ``invoice_series`` (``INV-000001``...:
+    a series prefixes its numbers with its name), credit notes from
+    ``credit_series`` (``CN-000001``...). A payment that fails is
     tried again on a later run, at most ``max_attempts`` times, then the
     subscription is frozen.
 
@@ -232,12 +233,11 @@ class Billing:
         self.bonus = bonus
         self.channels: dict[str, tuple[str, ...]] = _channels("channels", channels or {})
         with store.transaction(lock=[f"series:{s}" for s in self.series.values()]) as tx:
-            for kind, name in self.series.items():
+            for name in self.series.values():
                 try:
                     tx.series(name)
                 except NotFoundError:
-                    prefix = "INV-" if kind == INVOICE else "CN-"
-                    tx.create_series(SeriesRecord(name=name, prefix=prefix, width=6))
+                    tx.create_series(SeriesRecord(name=name, prefix=f"{name}-", width=6))
             for plan in self.plans.values():
                 tx.save_plan(PlanRecord(code=plan.code, data=to_data(plan)))
             if seller is not None:
@@ -708,13 +708,21 @@ class Billing:
     # ------------------------------------------------------------ the run
 
     def run(
-        self, as_of: date | None = None, *, id_from: str | None = None, id_to: str | None = None
+        self,
+        as_of: date | None = None,
+        *,
+        id_from: str | None = None,
+        id_to: str | None = None,
+        schedules: bool | None = None,
     ) -> RunReport:
         """Bill every subscription due by ``as_of`` (today by default), then collect payment.
 
         ``id_from <= subscription id < id_to`` shards the run: workers with
         overlapping shards bill each period once (the subscription's version
-        and the documents' keys refuse a second billing).
+        and the documents' keys refuse a second billing). ``schedules``
+        says whether this run also keeps the credit-line calendar and the
+        hosted services' renewals (by default: the run whose shard starts
+        at the beginning, ``id_from=None``).
         """
         day = as_of or self.clock.today()
         with self.store.transaction(readonly=True) as tx:
@@ -737,7 +745,7 @@ class Billing:
                 totals[gross.currency.code] = totals.get(gross.currency.code, Decimal(0)) + (
                     sign * gross.amount
                 )
-        if id_from is None:  # the credit lines and services are kept by the first shard's run
+        if id_from is None if schedules is None else schedules:  # by default the first shard's
             self._credit_lines(day, failures)
             self._renewals(day, failures)
         paid, refused = self.collect(day, id_from=id_from, id_to=id_to, failures=failures)

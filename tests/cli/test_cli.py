@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import billkit
 from billkit.cli import main
+from tests.storage.support import _postgres_schema  # noqa: F401 (fixture)
+
+
+@pytest.fixture(autouse=True)
+def _temporary_files_in_pytest_tmp(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """``billkit demo`` keeps its SQLite file in a new temporary directory: pytest's."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path_factory.mktemp("tmp")))
 
 
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
@@ -28,6 +39,53 @@ def test_demo_prices_the_five_businesses(capsys: pytest.CaptureFixture[str]) -> 
     assert "3 packages of 100: 3 x 20.00 = 60.00" in out
     # 9 200 + 1 400 + 650 = 11 250 billable attributions.
     assert "= 11250." in out
+    # Then the month on the engine, on a new SQLite file: the day-by-day log and the summary.
+    assert "Database: sqlite:///" in out
+    assert "Sat 30 May 2026" in out
+    assert "Credit limit blocked" in out
+    # The analytics customer: 90 000.00 + 30 000.00 bonus - 2 x 12 200.00 = 95 600.00.
+    assert "1-metrika  2          24400.00 RUB" in out
+    assert "95600.00 RUB" in out
+
+
+def test_demo_quotes_only(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--quotes"]) == 0
+    out = capsys.readouterr().out
+    assert "3 packages of 100: 3 x 20.00 = 60.00" in out
+    assert "Database:" not in out
+
+
+def test_demo_on_a_database_url(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    assert main(["demo", "--db", url]) == 0
+    assert f"Database: {url}" in capsys.readouterr().out
+    assert (tmp_path / "demo.db").stat().st_size > 0
+
+
+def test_demo_without_sqlalchemy_runs_in_memory(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import billkit.storage
+    from billkit.errors import MissingDependencyError
+
+    def missing(*args: object, **kwargs: object) -> None:
+        raise MissingDependencyError("SQLAlchemy", "SqlStore", "sql")
+
+    monkeypatch.setattr(billkit.storage, "SqlStore", missing)
+    assert main(["demo"]) == 0  # a plain `pip install .` has no SQLAlchemy
+    out = capsys.readouterr().out
+    assert "Database: in memory (a SQLite file needs py-billkit[sql])" in out
+    assert "Credit limit unblocked" in out
+    assert main(["demo", "--db", "sqlite:///x.db"]) == 2  # asked for a database: refused
+
+
+@pytest.mark.postgres
+def test_demo_on_postgresql(capsys: pytest.CaptureFixture[str], postgres_schema: Any) -> None:
+    postgres_schema.empty()
+    assert main(["demo", "--db", postgres_schema.url, "--schema", postgres_schema.name]) == 0
+    out = capsys.readouterr().out
+    assert "Credit limit unblocked" in out
+    assert "0 failed runs" in out
 
 
 CATALOG = """
@@ -121,4 +179,12 @@ def test_demo_writes_documents_in_five_languages(
         "4-messaging-usage-invoice-it.xml",
     ]
     assert all(b"FPR12" in (tmp_path / name).read_bytes() for name in xmls)
-    assert str(tmp_path) in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert str(tmp_path) in out
+    # The month's documents too, rendered from the engine's store, one PDF and one HTML each.
+    month = sorted(p.name for p in (tmp_path / "month").glob("*.pdf"))
+    assert "4-bolt-CHAT-000003.pdf" in month
+    # Each carries the number the store gave it when it was issued (not "draft").
+    page = (tmp_path / "month" / "4-bolt-CHAT-000003.html").read_text(encoding="utf-8")
+    assert "CHAT-000003" in page
+    assert len(list((tmp_path / "month").glob("*.html"))) == len(month) > 10
