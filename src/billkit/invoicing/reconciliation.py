@@ -144,6 +144,25 @@ def build_reconciliation(
         opening, debits, credits, whole = _round_rows(opening, rows, round_to, cur)
         rows = whole
         closing = opening + debits - credits
+    return _statement(
+        number, issue_date, terms, cur, period, opening, rows, debits, credits, closing, notes
+    )
+
+
+def _statement(
+    number: str | None,
+    issue_date: date,
+    terms: DocumentTerms,
+    cur: Currency,
+    period: Period,
+    opening: Decimal,
+    rows: Sequence[tuple[object, int, ReconciliationRow]],
+    debits: Decimal,
+    credits: Decimal,
+    closing: Decimal,
+    notes: Sequence[str] | str,
+) -> ReconciliationStatement:
+    """The statement both builders end with: sorted rows, balances in ``cur``."""
     return ReconciliationStatement(
         number=number,
         issue_date=checks.day("issue_date", issue_date, error=InvoicingError),
@@ -378,18 +397,6 @@ def reconciliation_from_documents(
 
         start, debits, credits, whole = _round_rows(opening, rows, round_to, cur)
         closing = start + debits - credits
-    return ReconciliationStatement(
-        number=number,
-        issue_date=checks.day("issue_date", issue_date, error=InvoicingError),
-        seller=terms.seller,
-        buyer=terms.buyer,
-        currency=cur,
-        locale=terms.locale,
-        period=period,
-        opening_balance=Money(start, cur),
-        rows=[row for _, _, row in whole],
-        debit_total=Money(debits, cur),
-        credit_total=Money(credits, cur),
-        closing_balance=Money(closing, cur),
-        notes=notes,
+    return _statement(
+        number, issue_date, terms, cur, period, start, whole, debits, credits, closing, notes
     )

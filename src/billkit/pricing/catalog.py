@@ -80,16 +80,9 @@ from billkit.periods import Cycle
 from billkit.pricing import plans
 from billkit.pricing.models import (
     AnyModel,
-    Capacity,
-    Flat,
-    Graduated,
     GraduatedPercentage,
-    Package,
     Percentage,
     PercentTier,
-    PerUnit,
-    Prorated,
-    Volume,
 )
 from billkit.pricing.plans import Charge, ChargeLike, PercentOf, Plan
 
@@ -103,20 +96,7 @@ __all__ = ["Catalog", "Format", "dump_catalog", "dumps_catalog", "load_catalog",
 Format = Literal["toml", "json"]
 """A catalog's file format."""
 
-_MODEL_TYPES: Final[dict[str, type[Any]]] = {
-    m.kind: m
-    for m in (
-        Flat,
-        PerUnit,
-        Graduated,
-        Volume,
-        Package,
-        Percentage,
-        GraduatedPercentage,
-        Capacity,
-        Prorated,
-    )
-}
+_MODEL_TYPES: Final[dict[str, type[Any]]] = {m.kind: m for m in plans._MODELS}
 _FORMAT_VERSION: Final = 1
 
 
