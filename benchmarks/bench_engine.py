@@ -18,8 +18,12 @@ entries), the checks of ``tests/engine/test_concurrency.py``; with
 ``--overlap`` the shards overlap by half (every subscription is offered to
 two workers).
 
+``--statements N`` first bills N subscriptions in this process with a
+SQLAlchemy ``before_cursor_execute`` listener and prints the SQL statements
+per account, by kind (where a run's statements go).
+
 Run: ``python benchmarks/bench_engine.py [--n 10000] [--workers 1,2,8]
-[--postgres URL] [--check] [--overlap]`` (PostgreSQL URL defaults to
+[--postgres URL] [--check] [--overlap] [--statements 300]`` (PostgreSQL URL defaults to
 ``$BILLKIT_TEST_POSTGRES_URL``; its tables go into a scratch schema, dropped
 afterwards).
 """
@@ -150,6 +154,38 @@ def baseline(url: str, schema: str | None, n: int) -> tuple[float, float]:
     return computed, written
 
 
+def statements(url: str, schema: str | None, n: int) -> None:
+    """Bill ``n`` subscriptions in this process; print SQL statements per account, by kind."""
+    import collections
+    import re
+
+    import sqlalchemy as sa
+
+    store = SqlStore(url, schema=schema) if schema else SqlStore(url)
+    support.billing(store, workers.KeyedGateway(), FixedClock(support.START))  # type: ignore[arg-type]
+    support.populate_fast(store, n)
+    engine = support.billing(store, workers.KeyedGateway(), FixedClock(support.MONTH_END))  # type: ignore[arg-type]
+    counts: collections.Counter[str] = collections.Counter()
+
+    def count(*args: Any) -> None:
+        words = re.sub(r"\s+", " ", str(args[2]).strip()).split(" ")
+        after = words[words.index("FROM") :] if "FROM" in words else words
+        table = next((w for w in after if "billkit_" in w), "")
+        counts[f"{words[0]} {table.split('.')[-1].split('(')[0]}".strip()] += 1
+
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", count)
+    try:
+        report = engine.run()
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", count)
+    store.close()
+    assert report.billed == n, report
+    total = sum(counts.values())
+    print(f"  {total / n:.1f} SQL statements per account ({total} for {n} accounts):")
+    for kind, seen in counts.most_common():
+        print(f"    {seen / n:6.2f}  {kind}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=10_000)
@@ -157,6 +193,7 @@ def main() -> None:
     parser.add_argument("--postgres", default=os.environ.get("BILLKIT_TEST_POSTGRES_URL", ""))
     parser.add_argument("--check", action="store_true")
     parser.add_argument("--overlap", action="store_true")
+    parser.add_argument("--statements", type=int, default=0)
     args = parser.parse_args()
     backends: list[tuple[str, str, str | None]] = []
     scratch = Path(tempfile.mkdtemp())
@@ -168,13 +205,28 @@ def main() -> None:
         with sa.create_engine(args.postgres).begin() as conn:
             conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
         backends.append(("postgresql", args.postgres, schema))
-    print(f"month end over {args.n} subscriptions")
-    print(
-        f"{'backend':<11} {'workers':>7} {'seconds':>8} {'accounts/s':>11} {'baseline s':>11} {'ratio':>6}"
-    )
     try:
+        if args.statements:
+            for name, url, schema in backends:
+                if name == "sqlite":
+                    url = f"sqlite:///{scratch / 'statements.db'}"
+                    upgrade(url)
+                else:
+                    upgrade(url, schema=schema)
+                print(f"{name}: month end over {args.statements} subscriptions, in this process")
+                statements(url, schema, args.statements)
+                if schema:
+                    import sqlalchemy as sa
+
+                    with sa.create_engine(args.postgres).begin() as conn:
+                        conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+                        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+        print(f"month end over {args.n} subscriptions")
+        print(
+            f"{'backend':<11} {'workers':>7} {'seconds':>8} {'accounts/s':>11} {'baseline s':>11} {'ratio':>6}"
+        )
         for name, url, schema in backends:
-            for count in [int(w) for w in args.workers.split(",")]:
+            for count in [int(w) for w in args.workers.split(",") if w]:
                 if name == "sqlite":
                     url = f"sqlite:///{scratch / f'run{count}.db'}"
                     upgrade(url)
