@@ -14,7 +14,6 @@ the document prints: a missing glyph prints as an empty box.
 
 from __future__ import annotations
 
-import io
 import os
 import threading
 from importlib import resources
@@ -43,15 +42,12 @@ def _read(field: str, source: object) -> bytes:
 
 
 def _ttfont(name: str, data: bytes, field: str) -> Any:
-    from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
-    from reportlab.pdfbase.ttfonts import TTFError, TTFont  # type: ignore[import-untyped]
+    from billkit.invoicing.render import _backend
 
     try:
-        font = TTFont(name, io.BytesIO(data))
-    except (TTFError, ValueError, IndexError, KeyError) as error:
+        return _backend.register_ttf(name, data)
+    except _backend.FontError as error:
         raise InvoicingError(field, f"<{len(data)} bytes>", f"a TrueType font ({error})") from None
-    pdfmetrics.registerFont(font)
-    return font
 
 
 def register_fonts(

@@ -419,10 +419,10 @@ class _Layout:
     _logo_h = 0.0
 
     def _logo(self, data: bytes) -> float:
-        from reportlab.lib.utils import ImageReader  # type: ignore[import-untyped]
+        from billkit.invoicing.render import _backend
 
         embedded, _ = logo_image(data)  # at most LOGO_BOX pixels, decoded once
-        image = ImageReader(io.BytesIO(embedded))
+        image = _backend.image(embedded)
         iw, ih = image.getSize()
         scale = min(150.0 / iw, 56.0 / ih)
         w, h = iw * scale, ih * scale
@@ -1065,16 +1065,10 @@ def render_pdf(document: object, options: RenderOptions | None = None) -> bytes:
 
 
 def _render_pdf(doc: RenderDocument, options: RenderOptions) -> tuple[bytes, set[str]]:
-    from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
+    from billkit.invoicing.render import _backend
 
     buffer = io.BytesIO()
-    canvas = Canvas(
-        buffer,
-        pagesize=(PAGE_W, PAGE_H),
-        invariant=1,
-        pageCompression=1,
-        lang=doc.locale.replace("_", "-"),
-    )
+    canvas = _backend.new_canvas(buffer, (PAGE_W, PAGE_H), doc.locale.replace("_", "-"))
     layout = _Layout(doc, options, canvas)
     layout.run()
     parties = doc.parties

@@ -1,0 +1,183 @@
+"""reportlab is reached through one private module, and its output still reads back.
+
+A reportlab upgrade that changes how text is written fails here: the rendered
+invoices are read back with pypdf (an independent PDF parser) and must carry
+the document number, the seller, every line and the totals as printed text.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import sys
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pypdf
+import pytest
+
+import billkit
+from billkit.invoicing.render import RenderDocument, render_pdf
+from billkit.invoicing.render.model import Column, LineTable, PartyBlock, TaxRow, TotalRow
+from billkit.money import Money
+
+PACKAGE = Path(billkit.__file__).parent
+BACKEND = PACKAGE / "invoicing" / "render" / "_backend.py"
+
+
+def _imports_reportlab(path: Path) -> list[int]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            names = [node.module or ""]
+        else:
+            continue
+        if any(name == "reportlab" or name.startswith("reportlab.") for name in names):
+            found.append(node.lineno)
+    return found
+
+
+def test_only_the_backend_imports_reportlab() -> None:
+    offenders = {
+        str(path.relative_to(PACKAGE)): lines
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path != BACKEND and (lines := _imports_reportlab(path))
+    }
+    assert offenders == {}
+    assert _imports_reportlab(BACKEND)  # the scan does see an import when there is one
+
+
+def test_the_scan_catches_every_import_form(tmp_path: Path) -> None:
+    module = tmp_path / "m.py"
+    for source in (
+        "import reportlab",
+        "import os, reportlab.pdfgen.canvas",
+        "from reportlab.pdfbase import pdfmetrics",
+        "def f():\n    from reportlab.lib.utils import ImageReader",
+    ):
+        module.write_text(source, encoding="utf-8")
+        assert _imports_reportlab(module), source
+    module.write_text("from . import reportlab_like\nimport reportlabs", encoding="utf-8")
+    assert _imports_reportlab(module) == []
+
+
+def test_importing_the_renderer_does_not_load_reportlab() -> None:
+    import subprocess
+
+    code = (
+        "import sys, billkit.invoicing.render as r; r.RenderDocument;"
+        "print(any(m.split('.')[0] == 'reportlab' for m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "False"
+
+
+# A 3-line invoice: 2 h x 100.00 + 1 h x 250.00 + 4 h x 12.50 = 200 + 250 + 50 = 500.00 net,
+# 20 % VAT = 100.00, total due 600.00.
+LINES = [
+    ("Design review", Decimal(2), Decimal("100.00")),
+    ("Server setup", Decimal(1), Decimal("250.00")),
+    ("Support hours", Decimal(4), Decimal("12.50")),
+]
+
+
+def _document(locale: str, seller: str, descriptions: list[str]) -> RenderDocument:
+    def m(amount: str) -> Money:
+        return Money(Decimal(amount), "EUR")
+
+    return RenderDocument(
+        kind="invoice",
+        number="INV-2026-0042",
+        issue_date=date(2026, 3, 5),
+        locale=locale,
+        currency="EUR",
+        parties=[PartyBlock(role="seller", name=seller), PartyBlock(role="buyer", name="Buyer")],
+        table=LineTable(
+            columns=[
+                Column(label="description"),
+                Column(label="quantity", kind="number"),
+                Column(label="unit_price", kind="money"),
+                Column(label="net", kind="money"),
+            ],
+            rows=[
+                [text, q, Money(p, "EUR"), Money(q * p, "EUR")]
+                for text, (_, q, p) in zip(descriptions, LINES, strict=True)
+            ],
+        ),
+        tax_summary=[
+            TaxRow(rate=Decimal("0.20"), net=m("500.00"), tax=m("100.00"), gross=m("600.00"))
+        ],
+        totals=[
+            TotalRow(label="total_net", amount=m("500.00")),
+            TotalRow(label="total_tax", amount=m("100.00")),
+            TotalRow(label="total_due", amount=m("600.00"), strong=True),
+        ],
+    )
+
+
+def _text(pdf: bytes) -> str:
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+@pytest.mark.parametrize(
+    ("locale", "seller", "descriptions", "amounts"),
+    [
+        # English (CLDR en): grouping ",", decimal "." -> "500.00", "600.00".
+        ("en", "Conversa Ltd", [d for d, _, _ in LINES], ["500.00", "100.00", "600.00"]),
+        # Russian (CLDR ru): decimal comma -> "500,00", "600,00".
+        (
+            "ru",
+            'ООО "Конверса"',
+            ["Аудит дизайна", "Настройка сервера", "Часы поддержки"],
+            ["500,00", "100,00", "600,00"],
+        ),
+    ],
+)
+def test_pypdf_reads_back_number_seller_lines_and_totals(
+    locale: str, seller: str, descriptions: list[str], amounts: list[str]
+) -> None:
+    text = _text(render_pdf(_document(locale, seller, descriptions)))
+    assert "INV-2026-0042" in text
+    assert seller in text
+    for description in descriptions:
+        assert description in text
+    for amount in amounts:
+        assert amount in text
+
+
+def test_a_cached_font_subset_embeds_the_same_bytes() -> None:
+    from billkit.invoicing.render import _backend
+
+    document = _document("ru", 'ООО "Конверса"', ["Аудит", "Сервер", "Поддержка"])
+    _backend.forget_subsets()
+    fresh = render_pdf(document)  # subsets cut from the font and deflated
+    again = render_pdf(document)  # the same subsets, from the cache
+    assert again == fresh
+    _backend.forget_subsets()
+    assert render_pdf(document) == fresh
+    assert 'ООО "Конверса"' in _text(again)
+
+
+def test_the_subset_cache_writes_what_reportlab_itself_writes() -> None:
+    from reportlab.pdfbase.ttfonts import TTFontFace  # type: ignore[import-untyped]
+
+    from billkit.invoicing.render.fonts import family_fonts
+
+    document = _document("ru", 'ООО "Конверса"', ["Аудит", "Сервер", "Поддержка"])
+    ours = render_pdf(document)
+    faces = [font.face for font in family_fonts("DejaVu Sans")]
+    classes = [face.__class__ for face in faces]
+    try:
+        for face in faces:
+            face.__class__ = TTFontFace  # reportlab's own subset embedding
+        theirs = render_pdf(document)
+    finally:
+        for face, cls in zip(faces, classes, strict=True):
+            face.__class__ = cls
+    assert ours == theirs
