@@ -4,12 +4,17 @@ is one short line."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timezone
+from html import escape
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from billkit.credit import Ledger, Wallet
 from billkit.demo import demo_catalog
+from billkit.errors import BillkitError
 from billkit.invoicing import DocumentTerms, build_invoice, items_from_quote
 from billkit.money import Money
 from billkit.parties import Address, Party
@@ -169,3 +174,37 @@ def test_invoice_display(invoice: object) -> None:
     _one_line(text)
     assert text.startswith("<Invoice РФ-17 2026-04-01 ")
     assert text.endswith("-> Олена Коваль, 3 lines, gross 585.16 UAH>")
+
+
+def test_credit_note_display(invoice: object) -> None:
+    from billkit.invoicing import build_credit_note
+
+    # The whole invoice credited back: its gross, 585.16 UAH, reversed.
+    note = build_credit_note(
+        invoice,  # type: ignore[arg-type]
+        number="КН-1",
+        issue_date=date(2026, 4, 5),
+        reason=HOSTILE,
+    )
+    text = repr(note)
+    _one_line(text)
+    assert text.startswith("<CreditNote КН-1 2026-04-05 ")
+    html = note._repr_html_()
+    _escaped(html)  # the seller's name
+    assert "CreditNote КН-1, issued 2026-04-05" in html
+    assert "585.16" in html
+
+
+@given(st.text(max_size=40))
+def test_no_text_escapes_the_table(name: str) -> None:
+    # Whatever a plan is called, its display holds no markup of its own: the
+    # only tags are the table's, and the name reads back as the text it was.
+    assume(name.strip() and name == name.strip() and "\n" not in name)
+    try:
+        plan = _plan(name)
+    except BillkitError:
+        return  # names the plan refuses (control characters...)
+    html = plan._repr_html_()
+    tags = set(re.findall(r"</?([a-z]+)", html))
+    assert tags <= {"table", "caption", "thead", "tbody", "tr", "th", "td", "br"}
+    assert escape(name) in html
