@@ -39,6 +39,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
+from typing import Any
 
 import attrs
 from moneyed import Money
@@ -94,6 +95,7 @@ from billkit.subscriptions.actions import ActionKind
 from billkit.subscriptions.renewals import SavedMethod as RenewalMethod
 from billkit.subscriptions.renewals import renewal_day, renewal_result
 from billkit.subscriptions.services import BALANCE, Service
+from billkit.tables import Table
 
 __all__ = ["Billing", "RunReport"]
 
@@ -125,6 +127,43 @@ class RunReport:
     paid: int = 0
     failed_payments: int = 0
     failures: tuple[tuple[str, str], ...] = ()
+
+    def to_table(self, store: Store) -> Table:
+        """One row per account and currency: ``account``, ``status``
+        (``"billed"`` or ``"failed"``), ``documents`` (how many were issued),
+        ``total`` (their gross sum, exact; credit notes subtract), ``currency``
+        and ``reason`` (why it failed, else ``""``). The report keeps document
+        ids only, so ``store`` (the run's) supplies each document's customer
+        and total. A failure names what failed: the customer, or
+        ``customer/subscription`` for a hosted service's renewal, or the
+        document whose payment could not be collected.
+
+        >>> from billkit.storage import MemoryStore
+        >>> report = RunReport(as_of=date(2026, 4, 1), failures=(("bolt", "CreditError: ..."),))
+        >>> report.to_table(MemoryStore()).to_records()
+        [{'account': 'bolt', 'status': 'failed', 'documents': 0, 'total': None, 'currency': None, 'reason': 'CreditError: ...'}]
+        """
+        sums: dict[tuple[str, str], list[Any]] = {}
+        with store.transaction(readonly=True) as tx:
+            for doc_id in self.issued:
+                doc = tx.document(doc_id)
+                if doc.total is None:
+                    continue
+                row = sums.setdefault((doc.customer, doc.total.currency.code), [0, Decimal(0)])
+                sign = -1 if doc.kind == "credit_note" else 1
+                row[0] += 1
+                row[1] += sign * doc.total.amount
+        rows: list[tuple[Any, ...]] = [
+            (account, "billed", n, total, code, "")
+            for (account, code), (n, total) in sorted(sums.items())
+        ]
+        rows.extend((account, "failed", 0, None, None, why) for account, why in self.failures)
+        return Table(
+            columns=("account", "status", "documents", "total", "currency", "reason"),
+            rows=tuple(rows),
+            money=("total",),
+            currency="currency",
+        )
 
 
 _SERVICE_TOPICS = {

@@ -54,6 +54,7 @@ import attrs
 from moneyed import Currency, Money
 
 from billkit import _checks as checks
+from billkit import _display
 from billkit._frozen import reduce_through_init
 from billkit.credit._replay import Emit, _Book, _book_for, _Lot, instant
 from billkit.credit.credit_line import CreditState, Statement, end_of, local_date
@@ -298,6 +299,14 @@ class Ledger:
     _n: int = attrs.field(init=False, eq=False, repr=False, hash=False)
     _counts: dict[str, int] = attrs.field(init=False, eq=False, repr=False, hash=False)
     _cache: dict[str, Any] = attrs.field(init=False, eq=False, repr=False, hash=False)
+
+    def __repr__(self) -> str:
+        return _display.ledger_repr(self)
+
+    def _repr_html_(self) -> str:
+        """Tables for notebooks: each wallet's balance, then the latest entries;
+        every text is escaped."""
+        return _display.ledger_html(self)
 
     # Pickled as its constructor arguments: the replayed books are rebuilt.
     __reduce__ = reduce_through_init

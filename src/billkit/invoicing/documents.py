@@ -42,6 +42,7 @@ import attrs
 from moneyed import Currency, Money
 
 from billkit import _checks as checks
+from billkit import _display
 from billkit._kinds import InvoiceKind  # shared with subscriptions, kept low in the house
 from billkit.errors import InvoicingError, ValidationError
 from billkit.invoicing.tax import TaxRounding, TaxTreatment
@@ -273,6 +274,11 @@ class _Billed:
     payment: PaymentDetails | None = attrs.field(default=None, converter=checks.INSTANCE)
     references: tuple[DocumentRef, ...] = attrs.field(default=(), converter=checks.TUPLE)
 
+    def _repr_html_(self) -> str:
+        """A table for notebooks: number, dates, parties, the lines with their
+        explanation and the totals; every text is escaped."""
+        return _display.document_html(self)
+
     def __attrs_post_init__(self) -> None:
         _check_adds_up(self)
 
@@ -378,6 +384,9 @@ class Invoice(_Billed):
     invoice_kind: InvoiceKind = attrs.field(default=InvoiceKind.ONE_OFF, converter=checks.MEMBER)
     due_date: date | None = attrs.field(default=None, converter=checks.DAY)
 
+    def __repr__(self) -> str:
+        return _display.document_repr(self)
+
     @property
     def kind(self) -> DocumentKind:
         """:attr:`DocumentKind.INVOICE`."""
@@ -403,6 +412,9 @@ class Proforma(_Billed):
 
     due_date: date | None = attrs.field(default=None, converter=checks.DAY)
 
+    def __repr__(self) -> str:
+        return _display.document_repr(self)
+
     @property
     def kind(self) -> DocumentKind:
         """:attr:`DocumentKind.PROFORMA`."""
@@ -424,6 +436,9 @@ class Act(_Billed):
     >>> isinstance(act, Act), act.totals.tax   # 250 x 20 / 120 = 41.666...
     (True, Money('41.67', 'RUB'))
     """
+
+    def __repr__(self) -> str:
+        return _display.document_repr(self)
 
     @property
     def kind(self) -> DocumentKind:
@@ -456,6 +471,9 @@ class CreditNote(_Billed):
     corrects: DocumentRef = attrs.field(converter=checks.INSTANCE)
     reason: str = attrs.field(default="", converter=checks.FREE_TEXT)
 
+    def __repr__(self) -> str:
+        return _display.document_repr(self)
+
     @property
     def kind(self) -> DocumentKind:
         """:attr:`DocumentKind.CREDIT_NOTE`."""
@@ -486,6 +504,9 @@ class Receipt(_Billed):
     paid_on: date = attrs.field(converter=checks.DAY)
     method: str = attrs.field(default="", converter=checks.FREE_TEXT)
     payment_reference: str = attrs.field(default="", converter=checks.FREE_TEXT)
+
+    def __repr__(self) -> str:
+        return _display.document_repr(self)
 
     @property
     def kind(self) -> DocumentKind:

@@ -32,6 +32,7 @@ import attrs
 from moneyed import Currency, Money
 
 import billkit._checks as checks
+from billkit import _display
 from billkit.conventions import BILLKIT, Conventions
 from billkit.errors import PeriodError, PricingError, ValidationError
 from billkit.money import (
@@ -182,6 +183,14 @@ class Plan:
     # Periods this plan's cycle was asked about (quote() checks each period is
     # one whole cycle): per plan, bounded, and the same answer in any thread.
     _whole: dict[object, bool] = attrs.field(init=False, factory=dict, repr=False, eq=False)
+
+    def __repr__(self) -> str:
+        return _display.plan_repr(self)
+
+    def _repr_html_(self) -> str:
+        """A table for notebooks: the base fee and each charge with its price
+        model; every text is escaped."""
+        return _display.plan_html(self)
 
     def _is_whole(self, period: Period) -> bool:
         """``self.cycle.is_whole_period(period)``, remembered for this plan."""

@@ -298,7 +298,14 @@ class Quote:
         e = html.escape
         rows = []
         for ln in self.lines:
-            detail = "<br>".join(e(str(s)) for s in ln.steps)
+            steps = [str(s) for s in ln.steps]
+            if ln.breakdown.note:
+                steps.insert(0, ln.breakdown.note)
+            if ln.kind != "base" and ln.included:  # as explain() shows it
+                steps.insert(
+                    0, f"{_fmt(ln.quantity)} - {_fmt(ln.included)} included = {_fmt(ln.billable)}"
+                )
+            detail = "<br>".join(e(s) for s in steps)
             qty = "" if ln.kind == "base" else e(_fmt(ln.quantity))
             rows.append(
                 f"<tr><td>{e(ln.code)}</td><td>{e(ln.description)}</td>"

@@ -14,6 +14,7 @@ import attrs
 from moneyed import Money
 
 from billkit import _checks as checks
+from billkit import _display
 from billkit.errors import SubscriptionError, ValidationError
 from billkit.periods import Period
 from billkit.pricing import (
@@ -170,6 +171,14 @@ class Subscription:
     cancel_reason: CancelReason | None = None
     marked_for_deletion_on: date | None = None
     invoices_issued: int = 0
+
+    def __repr__(self) -> str:
+        return _display.subscription_repr(self)
+
+    def _repr_html_(self) -> str:
+        """A table for notebooks: state, plan, period, what happens next and the
+        unpaid invoices; every text is escaped."""
+        return _display.subscription_html(self)
 
     @property
     def overdue(self) -> tuple[IssuedInvoice, ...]:

@@ -9,7 +9,8 @@ the moments usage reached 90% and 100% of an allowance. Figures are
 
 The rest lives in the modules: :mod:`billkit.usage.events` (``billing_day``,
 ``to_timezone``), :mod:`~billkit.usage.meters` (``AnyMeter``),
-:mod:`~billkit.usage.report` (``Correction``) and
+:mod:`~billkit.usage.report` (``Correction``), :mod:`~billkit.usage.frames`
+(``events_from_table``: events from a pandas, polars or Arrow table) and
 :mod:`~billkit.usage.thresholds` (``Trigger``).
 
 Two engines give equal results: pure Python for lists of events, and DuckDB
@@ -50,6 +51,9 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     )
     from billkit.usage.files import (
         EventFiles as EventFiles,
+    )
+    from billkit.usage.frames import (
+        events_from_table as events_from_table,
     )
     from billkit.usage.meters import (
         Aggregation as Aggregation,
@@ -108,6 +112,7 @@ _EXPORTS: dict[str, str] = {
     "aggregate": "billkit.usage.aggregation",
     "alerts": "billkit.usage.thresholds",
     "billing_day": "billkit.usage.events",
+    "events_from_table": "billkit.usage.frames",
     "to_timezone": "billkit.usage.events",
 }
 
