@@ -111,6 +111,7 @@ from billkit.errors import (
     CurrencyMismatchError,
     InvoicingCurrencyError,
     InvoicingError,
+    MissingDependencyError,
     MoneyError,
     PricingCurrencyError,
     PricingError,
@@ -681,6 +682,32 @@ def mapping(
         return FrozenMap(sorted(result.items()))
     except TypeError:
         return FrozenMap(result)
+
+
+def table_rows(
+    field: str, value: object, *, purpose: str, expected: str, error: Error = ValidationError
+) -> list[Any]:
+    """The rows of a table as a list: a pandas, polars or Arrow table (anything with
+    the Arrow PyCapsule interface, read with pyarrow, imported only then), or an
+    iterable of records. Without pyarrow for an Arrow-only table, a
+    ``MissingDependencyError`` says ``purpose`` needs the ``arrow`` extra.
+
+    >>> table_rows("events", [{"metric": "calls"}], purpose="reading events", expected="records")
+    [{'metric': 'calls'}]
+    """
+    if hasattr(value, "__arrow_c_stream__"):
+        try:
+            import pyarrow as pa  # type: ignore[import-untyped]
+        except ImportError:
+            raise MissingDependencyError("pyarrow", purpose, "arrow") from None
+        return list(pa.table(value).to_pylist())
+    if hasattr(value, "to_dicts"):  # polars without the Arrow stream
+        return list(value.to_dicts())
+    if hasattr(value, "to_dict") and hasattr(value, "columns"):  # older pandas
+        return list(value.to_dict(orient="records"))
+    if isinstance(value, Iterable) and not isinstance(value, (str, bytes, Mapping)):
+        return list(value)
+    raise error(field, value, expected)
 
 
 class FrozenMap(dict[_K, _V]):

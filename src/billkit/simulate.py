@@ -100,20 +100,11 @@ class Customer:
 
 
 def _records(data: object) -> list[Mapping[str, Any]]:
-    if hasattr(data, "__arrow_c_stream__"):
-        try:
-            import pyarrow as pa  # type: ignore[import-untyped]
-        except ImportError:
-            raise MissingDependencyError("pyarrow", "reading a population table", "arrow") from None
-        return list(pa.table(data).to_pylist())
-    if hasattr(data, "to_dicts"):  # polars without the Arrow stream
-        return list(data.to_dicts())
-    if hasattr(data, "to_dict") and hasattr(data, "columns"):  # older pandas
-        return list(data.to_dict(orient="records"))
-    if isinstance(data, Iterable) and not isinstance(data, (str, bytes, Mapping)):
-        return list(data)
-    raise ValidationError(
-        "population", data, "records, a mapping of key to record, or a pandas/polars/Arrow table"
+    return checks.table_rows(
+        "population",
+        data,
+        purpose="reading a population table",
+        expected="records, a mapping of key to record, or a pandas/polars/Arrow table",
     )
 
 

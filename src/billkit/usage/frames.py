@@ -10,10 +10,11 @@ pandas, polars or pyarrow at import time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from billkit.errors import BillkitError, MissingDependencyError, UsageError
+from billkit import _checks as checks
+from billkit.errors import BillkitError, UsageError
 from billkit.usage.events import UsageEvent
 
 __all__ = ["events_from_table"]
@@ -22,21 +23,13 @@ _HOW = "an exact quantity: Decimal(str(x)) or a string such as '1.5' (floats are
 
 
 def _records(data: object) -> list[Any]:
-    if hasattr(data, "__arrow_c_stream__"):
-        try:
-            import pyarrow as pa  # type: ignore[import-untyped]
-        except ImportError:
-            raise MissingDependencyError(
-                "pyarrow", "reading usage events from a table", "arrow"
-            ) from None
-        return list(pa.table(data).to_pylist())
-    if hasattr(data, "to_dicts"):  # polars without the Arrow stream
-        return list(data.to_dicts())
-    if hasattr(data, "to_dict") and hasattr(data, "columns"):  # older pandas
-        return list(data.to_dict(orient="records"))
-    if isinstance(data, Iterable) and not isinstance(data, (str, bytes, Mapping)):
-        return list(data)
-    raise UsageError("events", data, "records or a pandas/polars/Arrow table of events")
+    return checks.table_rows(
+        "events",
+        data,
+        purpose="reading usage events from a table",
+        expected="records or a pandas/polars/Arrow table of events",
+        error=UsageError,
+    )
 
 
 def events_from_table(
