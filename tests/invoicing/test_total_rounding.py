@@ -145,3 +145,20 @@ def test_properties(rows: list[tuple[Decimal, str]], inclusive: bool) -> None:
     assert lago.totals.net.amount + lago.totals.tax.amount == lago.totals.gross.amount
     # the lines are the same either way; only the totals move
     assert lago.tax_groups == ours.tax_groups
+
+
+def test_rendered_difference() -> None:
+    from billkit.invoicing.render import render_html
+    from billkit.invoicing.render.adapters import to_render_document
+
+    lago = build_invoice(_items("1.02", "0.04"), LAGO_TERMS, number="1", issue_date=DAY)
+    rows = [(t.label, t.amount) for t in to_render_document(lago).totals]
+    assert rows == [
+        ("total_net", Money("1.06", "EUR")),
+        ("total_tax", Money("0.23", "EUR")),
+        ("rounding_difference", Money("0.01", "EUR")),
+        ("total_due", Money("1.29", "EUR")),
+    ]
+    assert "Tax rounding difference" in render_html(lago)
+    ours = build_invoice(_items("1.02", "0.04"), TERMS, number="1", issue_date=DAY)
+    assert "rounding_difference" not in [t.label for t in to_render_document(ours).totals]
