@@ -606,4 +606,3 @@ def stack_taxes(
             taxed += tax
             out.append((name, Money(tax, cur)))
     return tuple(out)
-
