@@ -44,7 +44,7 @@ from billkit.errors import ValidationError
 
 __all__ = ["BILLKIT", "KILL_BILL", "LAGO", "STRIPE", "Conventions"]
 # Also importable from here: preset(name), the policy values a bundle holds (DayCount, SpanProration,
-# AnchorRule) and the proration enums (ProrationBasis, ProrationDivisor, SliceRounding).
+# AnchorRule, TotalRounding) and the proration enums (ProrationBasis, ProrationDivisor, SliceRounding).
 
 
 class ProrationBasis(str, enum.Enum):
@@ -166,6 +166,27 @@ MONTH_DAYS: Final = (28, 31)
 """The month lengths a fixed-month day count accepts (Kill Bill's own tests use 28 and 30)."""
 
 
+class TotalRounding(str, enum.Enum):
+    """How a document's tax total is rounded.
+
+    ``SUM_OF_PARTS`` (billkit's default): the total tax is the sum of the
+    rounded tax of each group (rate) shown on the document, so the parts a
+    reader adds up always give the total.
+
+    ``ROUND_TOTAL`` (Lago's ``Invoices::ApplyTaxesService``): each tax is
+    computed unrounded, the total tax is the rounded sum of those unrounded
+    amounts, and each tax shown is rounded on its own; the shown taxes may
+    then miss the total by a minor unit or so, which the document states as
+    its totals' ``rounding_difference``.
+
+    >>> TotalRounding("round_total") is TotalRounding.ROUND_TOTAL
+    True
+    """
+
+    SUM_OF_PARTS = "sum_of_parts"
+    ROUND_TOTAL = "round_total"
+
+
 class SpanProration(str, enum.Enum):
     """How a span that covers several billing periods is prorated.
 
@@ -253,6 +274,13 @@ class Conventions:
       fixed fee is billed when the events add up to zero (billkit: yes; Lago:
       no).
 
+    Documents (the default of
+    :class:`~billkit.invoicing.terms.DocumentTerms` of the same name):
+
+    * ``total_rounding``: the tax total as the sum of the rounded taxes shown
+      (billkit) or the rounded sum of the unrounded taxes (Lago)
+      (:class:`TotalRounding`).
+
     ``name`` says whose conventions they are. Policies of other rooms
     (document rounding, coupons, credit...) join the bundle as they are
     written; a value built with only some fields keeps billkit's defaults
@@ -303,6 +331,12 @@ class Conventions:
     )
     fixed_fee_at_zero_total: bool = attrs.field(
         default=True, converter=checks.FLAG, metadata={_OMIT_IF_DEFAULT: True}
+    )
+    total_rounding: TotalRounding = attrs.field(
+        default=TotalRounding.SUM_OF_PARTS,
+        converter=checks.MEMBER,
+        repr=lambda v: repr(v.value),
+        metadata={_OMIT_IF_DEFAULT: True},
     )
 
     def model_defaults(self, kind: str) -> dict[str, bool]:
@@ -364,13 +398,15 @@ LAGO: Final = Conventions(
     slices=SliceRounding.INDEPENDENT,
     flat_fee_at_zero=True,
     fixed_fee_at_zero_total=False,
+    total_rounding=TotalRounding.ROUND_TOTAL,
 )
 """Lago: by day; a period's ``to_date`` and a termination day are charged
 (``count_end_day``); the actual period length; each fee rounded on its own;
 the anniversary day kept; a graduated, volume or graduated-percentage
 charge bills its first range's flat amount even at zero usage
 (``flat_fee_at_zero``); a percentage charge bills no fixed fee when the
-events add up to zero (``fixed_fee_at_zero_total=False``)."""
+events add up to zero (``fixed_fee_at_zero_total=False``); the tax total is the rounded sum of
+the unrounded taxes (``total_rounding='round_total'``)."""
 
 KILL_BILL: Final = Conventions(
     name="kill_bill",

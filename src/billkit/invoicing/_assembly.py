@@ -12,6 +12,7 @@ import attrs
 from moneyed import Currency, Money
 
 from billkit import _checks as checks
+from billkit.conventions import TotalRounding
 from billkit.errors import InvoicingError
 from billkit.invoicing._made import made
 from billkit.invoicing.documents import DocumentLine, PaymentDetails, TaxGroup, Totals, _Billed
@@ -154,10 +155,13 @@ def _price(
 
     groups = _group(lines, cur, note)
     periods = {item.period for item in rows}
+    totals = _totals(groups, cur)
+    if terms.total_rounding is TotalRounding.ROUND_TOTAL:
+        totals = _round_total(totals, groups, prices_include_tax, policy)
     return _Priced(
         lines=tuple(lines),
         tax_groups=groups,
-        totals=_totals(groups, cur),
+        totals=totals,
         currency=cur,
         tax_date=day,
         period=periods.pop() if len(periods) == 1 else None,
@@ -197,6 +201,35 @@ def _totals(groups: Sequence[TaxGroup], cur: Currency) -> Totals:
         gross = sum((g.gross.amount for g in groups), _ZERO)
     # Sums of groups already made: not checked again (_made.py).
     return made(Totals, net=Money(net, cur), tax=Money(tax, cur), gross=Money(gross, cur))
+
+
+def _round_total(
+    totals: Totals, groups: Sequence[TaxGroup], includes_tax: bool, policy: RoundingPolicy
+) -> Totals:
+    """Lago's tax total: the rounded sum of each group's unrounded tax."""
+    cur = totals.net.currency
+    with decimal.localcontext(CONTEXT):
+        exact = sum(
+            (
+                g.gross.amount * g.rate / (1 + g.rate) if includes_tax else g.net.amount * g.rate
+                for g in groups
+            ),
+            _ZERO,
+        )
+        tax = policy.round_amount(exact, cur)
+        diff = tax - totals.tax.amount
+        if diff == 0:
+            return totals
+        net = totals.net.amount - diff if includes_tax else totals.net.amount
+        gross = totals.gross.amount if includes_tax else totals.gross.amount + diff
+    # The groups' sums moved by the difference stated: not checked again (_made.py).
+    return made(
+        Totals,
+        net=Money(net, cur),
+        tax=Money(tax, cur),
+        gross=Money(gross, cur),
+        rounding_difference=Money(diff, cur),
+    )
 
 
 def _due(issue_date: date, due: date | None, payment_days: int | None) -> date | None:

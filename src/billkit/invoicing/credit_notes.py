@@ -40,7 +40,7 @@ from billkit.invoicing.items import _fmt, _pct
 from billkit.invoicing.tax import TaxTreatment
 from billkit.money import CONTEXT, DEFAULT_ROUNDING, RoundingPolicy
 
-__all__ = ["build_credit_note"]
+__all__ = ["build_credit_note", "termination_refund"]
 
 _ZERO: Final = Decimal(0)
 
@@ -271,3 +271,42 @@ def _wanted(original: _Billed, lines: object) -> list[tuple[int, Decimal | None]
             )
         )
     return result
+
+
+def termination_refund(creditable: Money, *, paid: Money, used: Money) -> tuple[Money, Money]:
+    """Split the credit for an early termination into a refund and account credit.
+
+    ``creditable`` is what the unused part of the period is worth (tax
+    included), ``paid`` what was actually paid for the period's fee and
+    ``used`` what the used part is worth. The refund is what was paid beyond
+    the part used, ``paid - used``, never below zero nor above
+    ``creditable``; the rest of ``creditable`` is kept as the customer's
+    credit (Lago's termination credit note with ``on_termination: refund``).
+    Returns ``(refund, credit)``, adding up to ``creditable``. billkit's
+    default credit note refunds what the caller asks for; this is the split
+    to ask for when only money received may go back.
+
+    Lago's spec ``create_from_termination_spec.rb``: 19.20 creditable, 18.00
+    used; paid 37.20 refunds it all, paid 27.90 refunds 9.90 and keeps 9.30,
+    paid 4.65 refunds nothing:
+
+    >>> eur = lambda amount: Money(amount, "EUR")
+    >>> termination_refund(eur("19.20"), paid=eur("27.90"), used=eur("18.00"))
+    (Money('9.90', 'EUR'), Money('9.30', 'EUR'))
+    >>> termination_refund(eur("19.20"), paid=eur("4.65"), used=eur("18.00"))
+    (Money('0.00', 'EUR'), Money('19.20', 'EUR'))
+    """
+    whole = checks.money("creditable", creditable, error=InvoicingError)
+    cur = whole.currency
+    got = checks.money("paid", paid, error=InvoicingError)
+    spent = checks.money("used", used, error=InvoicingError)
+    checks.same_currency("paid", got, cur, error=InvoicingError)
+    checks.same_currency("used", spent, cur, error=InvoicingError)
+    for name, value in (("creditable", whole), ("paid", got), ("used", spent)):
+        if value.amount < 0:
+            raise InvoicingError(name, value, "an amount of zero or more")
+    with decimal.localcontext(CONTEXT):
+        none = whole.amount - whole.amount  # zero in the amount's minor units
+        refund = min(max(got.amount - spent.amount, none), whole.amount)
+        credit = whole.amount - refund
+    return Money(refund, cur), Money(credit, cur)

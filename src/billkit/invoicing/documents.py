@@ -199,6 +199,14 @@ class TaxGroup:
 class Totals:
     """A document's totals: ``net + tax == gross``.
 
+    ``rounding_difference`` is ``None`` when the totals are the sums of the
+    tax groups (billkit's default); under the ``'round_total'``
+    :class:`~billkit.conventions.TotalRounding` it is how much the rounded
+    total tax differs from the sum of the groups' rounded taxes (``None``
+    when they agree). The tax total is then the groups' tax plus the
+    difference; with tax-exclusive prices the gross moves with it, with
+    tax-inclusive prices the net moves the other way.
+
     >>> Totals(net=Money("99.99", "RUB"), tax=Money("22.00", "RUB"), gross=Money("121.99", "RUB")).tax
     Money('22.00', 'RUB')
     """
@@ -209,10 +217,27 @@ class Totals:
     net: Money = attrs.field(converter=checks.MONEY)
     tax: Money = attrs.field(converter=checks.MONEY)
     gross: Money = attrs.field(converter=checks.MONEY)
+    rounding_difference: Money | None = attrs.field(default=None, converter=checks.MONEY)
+
+    def __repr__(self) -> str:
+        diff = self.rounding_difference
+        tail = "" if diff is None else f", rounding_difference={diff!r}"
+        return f"Totals(net={self.net!r}, tax={self.tax!r}, gross={self.gross!r}{tail})"
 
     def __attrs_post_init__(self) -> None:
         checks.same_currency("totals.tax", self.tax, self.net.currency, error=InvoicingError)
         checks.same_currency("totals.gross", self.gross, self.net.currency, error=InvoicingError)
+        if self.rounding_difference is not None:
+            checks.same_currency(
+                "totals.rounding_difference",
+                self.rounding_difference,
+                self.net.currency,
+                error=InvoicingError,
+            )
+            if self.rounding_difference.amount == 0:
+                raise InvoicingError(
+                    "totals.rounding_difference", self.rounding_difference, "None when it is zero"
+                )
         expected = _add(self.net.amount, self.tax.amount)
         if expected != self.gross.amount:
             raise InvoicingError("totals.gross", self.gross, f"net + tax = {expected}")
@@ -344,6 +369,14 @@ def _check_adds_up(doc: _Billed) -> None:
                         f"the sum of its lines, {acc[j]}",
                     )
                 total[j] += value.amount
+        diff = doc.totals.rounding_difference
+        if diff is not None:
+            # the tax total moves by the difference; so does the gross, or the net
+            # when the prices include tax (the gross is then what the lines say)
+            total[1] += diff.amount
+            total[0 if doc.prices_include_tax else 2] += (
+                -diff.amount if doc.prices_include_tax else diff.amount
+            )
         for j, name in enumerate(("net", "tax", "gross")):
             value = getattr(doc.totals, name)
             checks.same_currency(f"totals.{name}", value, cur, error=InvoicingError)

@@ -83,6 +83,7 @@ __all__ = [
     "TaxTable",
     "TaxTreatment",
     "compute_taxes",
+    "stack_taxes",
 ]
 
 _ZERO: Final = Decimal(0)
@@ -559,3 +560,49 @@ def _split(
     for i in order[: abs(left)]:
         parts[i] += step
     return parts
+
+
+def stack_taxes(
+    net: Money,
+    layers: Sequence[tuple[str, DecimalLike, bool]],
+    *,
+    rounding: RoundingPolicy = DEFAULT_ROUNDING,
+) -> tuple[tuple[str, Money], ...]:
+    """Several taxes on one tax-exclusive amount: ``(name, tax)`` per layer, in order.
+
+    Each layer is ``(name, rate, compound)``. A tax that is not compound is
+    ``net x rate``; a compound tax applies to the net plus the taxes of the
+    layers before it (as Québec's QST did on the price including GST before
+    2013, and as a levy charged on a VAT-inclusive price does), so only a
+    compound layer's place in the order matters. Each tax is rounded on its
+    own under ``rounding``; ``net`` plus the taxes is the gross.
+
+    Québec since 2013, GST 5 % and QST 9.975 % on 100.00, neither compound:
+    5.00 + 9.975 -> 9.98, 114.98 in all; before 2013, QST 8.5 % on the price
+    with GST, 105.00 x 8.5 % = 8.925 -> 8.93:
+
+    >>> cad = Money("100.00", "CAD")
+    >>> stack_taxes(cad, [("GST", "5%", False), ("QST", "9.975%", False)])
+    (('GST', Money('5.00', 'CAD')), ('QST', Money('9.98', 'CAD')))
+    >>> stack_taxes(cad, [("GST", "5%", False), ("QST", "8.5%", True)])
+    (('GST', Money('5.00', 'CAD')), ('QST', Money('8.93', 'CAD')))
+    """
+    base = checks.money("net", net, error=InvoicingError)
+    policy = checks.instance("rounding", rounding, RoundingPolicy, error=InvoicingError)
+    if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence):
+        raise InvoicingError("layers", layers, "a list of (name, rate, compound) layers")
+    cur = base.currency
+    out: list[tuple[str, Money]] = []
+    with decimal.localcontext(CONTEXT):
+        taxed = _ZERO
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, tuple) or len(layer) != 3:
+                raise InvoicingError(f"layers[{i}]", layer, "a (name, rate, compound) tuple")
+            name = checks.text(f"layers[{i}].name", layer[0], error=InvoicingError)
+            rate = checks.rate(f"layers[{i}].rate", layer[1], high=1, error=InvoicingError)
+            compound = checks.flag(f"layers[{i}].compound", layer[2], error=InvoicingError)
+            on = base.amount + taxed if compound else base.amount
+            tax = policy.round_amount(on * rate, cur)
+            taxed += tax
+            out.append((name, Money(tax, cur)))
+    return tuple(out)

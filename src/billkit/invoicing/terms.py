@@ -17,6 +17,7 @@ from typing import ClassVar
 import attrs
 
 from billkit import _checks as checks
+from billkit.conventions import TotalRounding
 from billkit.errors import InvoicingError, ValidationError
 from billkit.invoicing.documents import PaymentDetails
 from billkit.invoicing.tax import DEFAULT_TAXES, TaxRounding, TaxTable
@@ -52,7 +53,12 @@ class DocumentTerms:
     * ``taxes`` and ``tax_country``: the tax table and the country whose
       rates apply (the seller's by default);
     * ``payment``: where to pay (the seller's bank account by default);
-    * ``rounding``: the :class:`~billkit.money.RoundingPolicy` of lines and tax.
+    * ``rounding``: the :class:`~billkit.money.RoundingPolicy` of lines and tax;
+    * ``total_rounding``: the tax total as the sum of the groups' rounded
+      taxes (``'sum_of_parts'``, the default: the parts always add up) or as
+      the rounded sum of their unrounded taxes (``'round_total'``, Lago), the
+      difference then stated on the totals
+      (:class:`~billkit.conventions.TotalRounding`).
 
     >>> from billkit.parties import Party
     >>> terms = DocumentTerms(seller=Party(kind="legal_entity", country="IT", name="Chat S.r.l."),
@@ -78,6 +84,9 @@ class DocumentTerms:
     payment: PaymentDetails | None = attrs.field(default=None, converter=checks.INSTANCE)
     rounding: RoundingPolicy = attrs.field(default=DEFAULT_ROUNDING, converter=checks.INSTANCE)
     rules: PartyRules | None = attrs.field(default=DEFAULT_RULES, converter=checks.INSTANCE)
+    total_rounding: TotalRounding = attrs.field(
+        default=TotalRounding.SUM_OF_PARTS, converter=checks.MEMBER
+    )
 
     def __attrs_post_init__(self) -> None:
         _party("seller", self.seller, self.rules)

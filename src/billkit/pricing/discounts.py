@@ -12,7 +12,8 @@ The order of operations is fixed and documented:
    fixed amount is spread over the lines it applies to in proportion to
    their amounts with :func:`~billkit.money.allocate`, so the parts add up
    to it exactly; no line goes below zero, and a fixed amount larger than
-   the lines is capped (the rest is reported as ``unused``, not carried);
+   the lines is capped (the rest is reported as ``unused``, not carried
+   unless the caller applies :attr:`AppliedDiscount.remainder` next time);
 3. tax, on the discounted lines (for prices that include tax, the tax is
    extracted from the discounted amounts);
 4. credits (a balance, the unused credit of a plan change, prepaid money),
@@ -241,6 +242,39 @@ class AppliedDiscount:
     parts: tuple[tuple[str, Money], ...]
     unused: Money
     skipped: str = ""
+
+    @property
+    def remainder(self) -> Coupon | None:
+        """What a fixed amount used ``once`` left, as a coupon for the next invoices.
+
+        billkit's default leaves a fixed amount larger than its lines
+        ``unused``; to carry it instead (Lago's ``fixed_amount`` coupon of
+        frequency ``once`` and its ``remaining_amount``), apply this coupon
+        to the next invoices until it is ``None``: the amount is consumed
+        and the coupon :attr:`terminated`. ``None`` also for a coupon of
+        another kind and for a skipped coupon (which is unchanged: keep it).
+        """
+        coupon = self.coupon
+        if (
+            self.skipped
+            or coupon.amount_off is None
+            or coupon.duration is not DiscountDuration.ONCE
+            or not self.unused.amount
+        ):
+            return None
+        return attrs.evolve(coupon, amount_off=self.unused)
+
+    @property
+    def terminated(self) -> bool:
+        """Whether a coupon used ``once`` is used up (nothing left to carry).
+
+        A percentage used once ends with its cycle; a fixed amount when its
+        :attr:`remainder` is ``None``. A repeating or forever coupon, or a
+        skipped one, is not terminated here (its cycles say when it ends).
+        """
+        if self.skipped or self.coupon.duration is not DiscountDuration.ONCE:
+            return False
+        return self.remainder is None
 
     def __str__(self) -> str:
         if self.skipped:

@@ -384,6 +384,14 @@ def _billed(doc: Any) -> RenderDocument:
             TotalRow(label="total_tax", amount=totals.tax),
             TotalRow(label=final, amount=totals.gross, strong=True),
         ]
+    if totals.rounding_difference is not None and taxed:
+        # the tax total is not the sum of the taxes shown: say by how much (after the tax row)
+        at = next(
+            i for i, row in enumerate(total_rows) if row.label in ("total_tax", "tax_included")
+        )
+        total_rows.insert(
+            at + 1, TotalRow(label="rounding_difference", amount=totals.rounding_difference)
+        )
 
     words = None
     if ctx.language in _WORDS_LANGUAGES and kind in _WORDS_KINDS:

@@ -354,6 +354,13 @@ _ROWS: dict[str, tuple[str, str, str, str, str]] = {
         "شامل مالیات",
     ),
     "total": ("Total", "Итого", "Разом", "Totale", "جمع کل"),
+    "rounding_difference": (
+        "Tax rounding difference",
+        "Разница округления налога",
+        "Різниця округлення податку",
+        "Differenza di arrotondamento IVA",
+        "اختلاف گرد کردن مالیات",
+    ),
     "total_due": (
         "Total due",
         "Всего к оплате",
