@@ -162,3 +162,14 @@ def test_rendered_difference() -> None:
     assert "Tax rounding difference" in render_html(lago)
     ours = build_invoice(_items("1.02", "0.04"), TERMS, number="1", issue_date=DAY)
     assert "rounding_difference" not in [t.label for t in to_render_document(ours).totals]
+
+
+def test_fatturapa_refuses_a_total_rounded_on_its_own() -> None:
+    # FatturaPA's ImportoTotaleDocumento must be its DatiRiepilogo added up:
+    # under Lago's rule the worked example's tax is 0.23 while its summaries
+    # show 0.22 + 0.00, so the XML would contradict itself; it is refused.
+    from billkit.invoicing.fatturapa import fatturapa_xml
+
+    lago = build_invoice(_items("1.02", "0.04"), LAGO_TERMS, number="1", issue_date=DAY)
+    with pytest.raises(InvoicingError, match="rounding_difference"):
+        fatturapa_xml(lago)

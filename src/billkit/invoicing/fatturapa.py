@@ -305,7 +305,9 @@ def fatturapa_xml(
     cut at a space to FatturaPA's limits. The SdI accepts a rate's tax within
     one cent of its net times the rate: a document whose per-line rounding
     drifts further is refused here (build it with
-    ``tax_rounding='per_document'``).
+    ``tax_rounding='per_document'``), and so is a document whose total is
+    rounded on its own (``total_rounding='round_total'``): its total would not
+    be the sum of its tax summaries.
     """
     if isinstance(document, CreditNote):
         kind = "TD04"
@@ -315,6 +317,15 @@ def fatturapa_xml(
         raise InvoicingError("document", type(document).__name__, "an Invoice or a CreditNote")
     if document.number is None:
         raise InvoicingError("number", None, "an issued document: a draft has no number")
+    difference = getattr(document.totals, "rounding_difference", None)
+    if difference is not None:
+        # FatturaPA's total must equal its tax summaries (DatiRiepilogo) added up.
+        raise InvoicingError(
+            "totals.rounding_difference",
+            difference,
+            "none: FatturaPA needs totals that are the sum of their parts"
+            " (build with total_rounding='sum_of_parts')",
+        )
     seller, buyer = document.seller, document.buyer
     overrides: dict[TaxTreatment, str] = {}
     for key, given in (natura or {}).items():
