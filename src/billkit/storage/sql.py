@@ -517,6 +517,65 @@ def _plan(
     return _Plan(new, order, balances)
 
 
+_ZERO = Decimal(0)
+
+
+@attrs.frozen
+class _Moves:
+    """What a batch of distinct (account, key) pairs does if every entry is new,
+    made before the transaction's first statement: the plan's entries and
+    order, and per account the currency, the total and the lowest running
+    total just after a debit (``None``: no debit)."""
+
+    new: dict[tuple[str, str], EntryRecord]
+    codes: dict[str, str]
+    totals: dict[str, Decimal]
+    lows: dict[str, Decimal | None]
+
+
+def _moves(batch: Sequence[EntryRecord]) -> _Moves | None:
+    """The batch's :class:`_Moves`; ``None`` if a pair repeats or an account's
+    entries are in two currencies (:func:`_plan` then decides, entry by entry)."""
+    new: dict[tuple[str, str], EntryRecord] = {}
+    codes: dict[str, str] = {}
+    totals: dict[str, Decimal] = {}
+    lows: dict[str, Decimal | None] = {}
+    for e in batch:
+        pair = (e.account, e.key)
+        if pair in new:
+            return None
+        new[pair] = e
+        amount, code = e.amount.amount, e.amount.currency.code
+        known = codes.setdefault(e.account, code)
+        if known != code:
+            return None
+        running = c.add(totals.get(e.account, _ZERO), amount)
+        totals[e.account] = running
+        if amount < 0:
+            low = lows.get(e.account)
+            lows[e.account] = running if low is None or running < low else low
+        else:
+            lows.setdefault(e.account, None)
+    return _Moves(new, codes, totals, lows)
+
+
+def _quick_plan(moves: _Moves, accounts: Mapping[str, _Account]) -> _Plan | None:
+    """:func:`_plan`'s answer for an all-new batch, from its :class:`_Moves` in
+    a step per account: each entry is in its account's currency and no debit
+    takes a balance below its floor (balance + running total, exactly, as
+    posting one by one gives); ``None`` if not, for :func:`_plan` to say why."""
+    balances: dict[str, Decimal] = {}
+    for id, code in moves.codes.items():
+        acc = accounts.get(id)
+        if acc is None or code != acc.currency:
+            return None
+        low = moves.lows[id]
+        if low is not None and c.add(acc.balance, low) < acc.floor:
+            return None
+        balances[id] = c.add(acc.balance, moves.totals[id])
+    return _Plan(moves.new, list(moves.new), balances)
+
+
 def _first_rows(batch: Sequence[EntryRecord], rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
     """The rows of the first entry of each (account, key) pair, in order."""
     seen: set[tuple[str, str]] = set()
@@ -911,16 +970,19 @@ class _SqlTransaction:
         # SQLite rows of the batch, made before the first statement (which,
         # without a lock scope, is when the transaction takes the write lock).
         rows = [self._entry_row(e) for e in batch] if self._sqlite else None
+        moves = _moves(batch)
         accounts = self._locked_accounts(sorted({e.account for e in batch}))
         # The usual batch is all new. Plan it so and insert it, stored keys
         # skipped, under a savepoint: if every row went in, no key of the batch
         # was stored, so the plan (balances, limits) is the right one. Otherwise,
         # or if the plan refuses an entry, undo and plan again with the stored
         # entries read (one statement), which gives post()'s answer exactly.
-        try:
-            plan: _Plan | None = _plan(batch, accounts, {})
-        except BillkitError:
-            plan = None
+        plan = _quick_plan(moves, accounts) if moves is not None else None
+        if plan is None:
+            try:
+                plan = _plan(batch, accounts, {})
+            except BillkitError:
+                plan = None
         if plan is not None:
             new = list(plan.new.values())
             if rows is not None and len(new) != len(batch):
