@@ -166,3 +166,73 @@ def test_a_missing_extra_names_what_to_install(blocked: str, extra: str, code: s
     )
     assert f"pip install 'py-billkit[{extra}]'" in done.stdout
     assert issubclass(MissingDependencyError, ImportError)
+
+
+def _writable(path: Path) -> bool:
+    """Whether another connection can take SQLite's write lock right now
+    (``BEGIN IMMEDIATE`` with no busy wait fails with "database is locked"
+    while a writer holds it, per SQLite's documentation of BEGIN IMMEDIATE)."""
+    import sqlite3
+
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:
+        if "locked" not in str(error):
+            raise
+        return False
+    else:
+        other.execute("ROLLBACK")
+        return True
+    finally:
+        other.close()
+
+
+def test_sqlite_takes_the_write_lock_at_the_first_statement_or_for_a_scope(
+    tmp_path: Path,
+) -> None:
+    url = sqlite_url(tmp_path)
+    path = Path(sa.make_url(url).database or "")
+    store = SqlStore(url, upgrade=True)
+    at = datetime(2026, 3, 1, tzinfo=timezone.utc)
+    with store.transaction() as tx:
+        tx.save_payer(PayerRecord(id="p"))
+        tx.open_account(
+            AccountRecord(
+                id="a", customer="p", credit_limit=Money("0", "IRR"), balance=Money("0", "IRR")
+            )
+        )
+    # No scope: nothing is locked until the unit of work's first statement,
+    # then the write lock is held until the block ends.
+    with store.transaction() as tx:
+        assert _writable(path)
+        tx.post_all(
+            [EntryRecord(account="a", key="k1", amount=Money("5", "IRR"), at=at, kind="top_up")]
+        )
+        assert not _writable(path)
+    assert _writable(path)
+    # A lock scope is held from the start of the transaction (ports.Store).
+    with store.transaction(lock="account:a") as tx:
+        assert not _writable(path)
+        tx.post_all(
+            [EntryRecord(account="a", key="k2", amount=Money("2", "IRR"), at=at, kind="top_up")]
+        )
+    assert _writable(path)
+
+    # A unit of work that raises after its first statement leaves nothing.
+    def post_then_fail() -> None:
+        with store.transaction() as tx:
+            tx.post_all(
+                [EntryRecord(account="a", key="k3", amount=Money("9", "IRR"), at=at, kind="top_up")]
+            )
+            _ = 1 / 0
+
+    with pytest.raises(ZeroDivisionError):
+        post_then_fail()
+    assert _writable(path)
+    with store.transaction(readonly=True) as tx:
+        # 5 + 2 (k3 rolled back)
+        assert tx.balance("a") == Money("7", "IRR")
+        assert [e.key for e in tx.entries("a")] == ["k1", "k2"]
+        assert _writable(path)  # a reader does not take the write lock
+    store.close()

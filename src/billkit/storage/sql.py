@@ -5,7 +5,9 @@ One SQL code path serves both databases; what differs is isolated here:
 - SQLite (``SqlStore("sqlite:///billing.db")``): a file in WAL mode; every
   writing transaction starts with ``BEGIN IMMEDIATE`` (through the event hooks
   SQLAlchemy documents for SQLite), so writers queue for the database's one
-  write lock instead of failing half-way; lock scopes are implied by it.
+  write lock instead of failing half-way; lock scopes are implied by it. A
+  transaction that names no lock scope begins at its first statement, so the
+  checks and rows a batch needs are made before it takes the lock.
   Amounts are kept as decimal text and summed in Python, exactly.
 - PostgreSQL (``SqlStore("postgresql+psycopg://user@host/db")``, psycopg 3):
   lock scopes are transaction-level advisory locks; rows that a method reads
@@ -312,6 +314,21 @@ class SqlStore:
             with self._engine.connect() as conn:
                 if self._sqlite:
                     conn.execution_options(billkit_begin="DEFERRED" if readonly else "IMMEDIATE")
+                if self._sqlite and not scopes:
+                    # No scope to hold from the start: SQLAlchemy begins the
+                    # transaction (our BEGIN IMMEDIATE, so SQLite's write lock)
+                    # at its first statement, so a batch's checks and rows are
+                    # made before the lock (post_all, add_usage), and other
+                    # writers wait only for its statements. Leaving the block
+                    # commits; an exception closes the connection, which rolls
+                    # back.
+                    tx = _SqlTransaction(conn, readonly=bool(readonly), sqlite=True)
+                    try:
+                        yield tx
+                    finally:
+                        tx._closed = True
+                    conn.commit()
+                    return
                 with conn.begin():
                     if not self._sqlite:
                         if readonly:
@@ -500,6 +517,76 @@ def _plan(
     return _Plan(new, order, balances)
 
 
+_ZERO = Decimal(0)
+
+
+@attrs.frozen
+class _Moves:
+    """What a batch of distinct (account, key) pairs does if every entry is new,
+    made before the transaction's first statement: the plan's entries and
+    order, and per account the currency, the total and the lowest running
+    total just after a debit (``None``: no debit)."""
+
+    new: dict[tuple[str, str], EntryRecord]
+    codes: dict[str, str]
+    totals: dict[str, Decimal]
+    lows: dict[str, Decimal | None]
+
+
+def _moves(batch: Sequence[EntryRecord]) -> _Moves | None:
+    """The batch's :class:`_Moves`; ``None`` if a pair repeats or an account's
+    entries are in two currencies (:func:`_plan` then decides, entry by entry)."""
+    new: dict[tuple[str, str], EntryRecord] = {}
+    codes: dict[str, str] = {}
+    totals: dict[str, Decimal] = {}
+    lows: dict[str, Decimal | None] = {}
+    for e in batch:
+        pair = (e.account, e.key)
+        if pair in new:
+            return None
+        new[pair] = e
+        amount, code = e.amount.amount, e.amount.currency.code
+        known = codes.setdefault(e.account, code)
+        if known != code:
+            return None
+        running = c.add(totals.get(e.account, _ZERO), amount)
+        totals[e.account] = running
+        if amount < 0:
+            low = lows.get(e.account)
+            lows[e.account] = running if low is None or running < low else low
+        else:
+            lows.setdefault(e.account, None)
+    return _Moves(new, codes, totals, lows)
+
+
+def _quick_plan(moves: _Moves, accounts: Mapping[str, _Account]) -> _Plan | None:
+    """:func:`_plan`'s answer for an all-new batch, from its :class:`_Moves` in
+    a step per account: each entry is in its account's currency and no debit
+    takes a balance below its floor (balance + running total, exactly, as
+    posting one by one gives); ``None`` if not, for :func:`_plan` to say why."""
+    balances: dict[str, Decimal] = {}
+    for id, code in moves.codes.items():
+        acc = accounts.get(id)
+        if acc is None or code != acc.currency:
+            return None
+        low = moves.lows[id]
+        if low is not None and c.add(acc.balance, low) < acc.floor:
+            return None
+        balances[id] = c.add(acc.balance, moves.totals[id])
+    return _Plan(moves.new, list(moves.new), balances)
+
+
+def _first_rows(batch: Sequence[EntryRecord], rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """The rows of the first entry of each (account, key) pair, in order."""
+    seen: set[tuple[str, str]] = set()
+    first = []
+    for e, row in zip(batch, rows, strict=True):
+        if (e.account, e.key) not in seen:
+            seen.add((e.account, e.key))
+            first.append(row)
+    return first
+
+
 class _SqlTransaction:
     def __init__(self, conn: Connection, *, readonly: bool, sqlite: bool) -> None:
         self._conn = conn
@@ -639,7 +726,9 @@ class _SqlTransaction:
         if not batch:
             return 0
         unique = {e.key: e for e in batch}
-        subs = sorted({e.subscription for e in unique.values()})
+        events = list(unique.values())
+        rows = self._usage_rows(events)  # before the first statement (see transaction())
+        subs = sorted({e.subscription for e in events})
         s = t.subscriptions
         known: set[str] = set()
         for chunk in _chunks(subs):
@@ -653,7 +742,7 @@ class _SqlTransaction:
         # are skipped by the insert; if any was, the batch is compared with what
         # is stored and another event refuses it (rolled back to the savepoint).
         with self._conn.begin_nested() as savepoint:
-            inserted = self._insert_usage(list(unique.values()))
+            inserted = self._insert_usage(rows)
             if inserted != len(unique):
                 stored = self._stored_usage(list(unique))
                 for key, event in unique.items():
@@ -662,10 +751,10 @@ class _SqlTransaction:
                         raise c.conflict_usage(key)
         return inserted
 
-    def _insert_usage(self, events: Sequence[UsageRecord]) -> int:
-        """Insert the events whose keys are new, in one round trip; how many were."""
+    def _usage_rows(self, events: Sequence[UsageRecord]) -> Any:
+        """The parameters that insert ``events``: rows for SQLite, columns for PostgreSQL."""
         if self._sqlite:
-            rows = [
+            return [
                 (
                     e.key,
                     e.subscription,
@@ -676,8 +765,7 @@ class _SqlTransaction:
                 )
                 for e in events
             ]
-            return int(self._conn.exec_driver_sql(_SQLITE_USAGE, rows).rowcount)
-        columns = (
+        return (
             [e.key for e in events],
             [e.subscription for e in events],
             [e.metric for e in events],
@@ -685,28 +773,39 @@ class _SqlTransaction:
             [e.quantity for e in events],
             [_json_text(e.data) for e in events],
         )
-        return int(self._conn.exec_driver_sql(_PG_USAGE, columns).rowcount)
 
-    def _insert_entries(self, entries: Sequence[EntryRecord]) -> dict[tuple[str, str], int] | None:
+    def _insert_usage(self, rows: Any) -> int:
+        """Insert the events (as :meth:`_usage_rows` made them) whose keys are new,
+        in one round trip; how many were."""
+        sql = _SQLITE_USAGE if self._sqlite else _PG_USAGE
+        return int(self._conn.exec_driver_sql(sql, rows).rowcount)
+
+    @staticmethod
+    def _entry_row(e: EntryRecord) -> tuple[Any, ...]:
+        """An entry as SQLite's insert takes it (amount and moment as text)."""
+        return (
+            e.account,
+            e.key,
+            str(e.amount.amount),
+            e.amount.currency.code,
+            _sqlite_moment(e.at),
+            e.kind,
+            _json_text(e.data),
+        )
+
+    def _insert_entries(
+        self, entries: Sequence[EntryRecord], rows: Sequence[tuple[Any, ...]] | None = None
+    ) -> dict[tuple[str, str], int] | None:
         """Insert new entries in one round trip, skipping stored (account, key)
-        pairs: their seqs by (account, key), or ``None`` if some were stored."""
+        pairs: their seqs by (account, key), or ``None`` if some were stored.
+        ``rows``: the entries' SQLite rows if already made (:meth:`_entry_row`)."""
         found: Iterable[Any]
         if self._sqlite:
+            if rows is None:
+                rows = [self._entry_row(e) for e in entries]
             # The transaction holds SQLite's write lock (BEGIN IMMEDIATE): the
             # rows above the highest seq before the insert are ours.
             before = self._conn.exec_driver_sql(_SQLITE_MAX_SEQ).scalar_one()
-            rows = [
-                (
-                    e.account,
-                    e.key,
-                    str(e.amount.amount),
-                    e.amount.currency.code,
-                    _sqlite_moment(e.at),
-                    e.kind,
-                    _json_text(e.data),
-                )
-                for e in entries
-            ]
             if self._conn.exec_driver_sql(_SQLITE_ENTRIES, rows).rowcount != len(entries):
                 return None
             after = self._conn.exec_driver_sql(_SQLITE_MAX_SEQ).scalar_one()
@@ -868,19 +967,29 @@ class _SqlTransaction:
         self._write()
         if not batch:
             return []
+        # SQLite rows of the batch, made before the first statement (which,
+        # without a lock scope, is when the transaction takes the write lock).
+        rows = [self._entry_row(e) for e in batch] if self._sqlite else None
+        moves = _moves(batch)
         accounts = self._locked_accounts(sorted({e.account for e in batch}))
         # The usual batch is all new. Plan it so and insert it, stored keys
         # skipped, under a savepoint: if every row went in, no key of the batch
         # was stored, so the plan (balances, limits) is the right one. Otherwise,
         # or if the plan refuses an entry, undo and plan again with the stored
         # entries read (one statement), which gives post()'s answer exactly.
-        try:
-            plan: _Plan | None = _plan(batch, accounts, {})
-        except BillkitError:
-            plan = None
+        plan = _quick_plan(moves, accounts) if moves is not None else None
+        if plan is None:
+            try:
+                plan = _plan(batch, accounts, {})
+            except BillkitError:
+                plan = None
         if plan is not None:
+            new = list(plan.new.values())
+            if rows is not None and len(new) != len(batch):
+                # A pair repeats in the batch: plan.new holds its first entry.
+                rows = _first_rows(batch, rows)
             with self._conn.begin_nested() as savepoint:
-                seqs = self._insert_entries(list(plan.new.values()))
+                seqs = self._insert_entries(new, rows)
                 if seqs is None:
                     savepoint.rollback()
             if seqs is not None:
