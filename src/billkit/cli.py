@@ -23,7 +23,8 @@ from billkit._version import __version__
 from billkit.errors import BillkitError, PricingError, StoreError, ValidationError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from billkit._demo_story import Story as _Story
+    from pathlib import Path
+
     from billkit.engine import Billing, RunReport
     from billkit.ports import FixedClock
 
@@ -50,15 +51,13 @@ def _demo(args: argparse.Namespace) -> int:
     print(f"billkit {__version__} demo: the five businesses of billkit's requirements\n")
     print("Their prices, explained\n=======================\n")
     print("\n\n".join(render()))
-    story = None
+    month: list[Path] = []
     if not args.quotes:
-        story = _demo_story(args)
+        month = _demo_story(args)
     if args.out:
         from billkit._demo_documents import write_demo_documents
 
-        paths = write_demo_documents(args.out)
-        if story is not None:
-            paths += story.write_documents(Path(args.out) / "month")
+        paths = write_demo_documents(args.out) + month
         print(
             f"\nExample documents (PDF and HTML, five languages; FatturaPA XML for the Italian"
             f" invoices) in {args.out}:"
@@ -68,7 +67,9 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _demo_story(args: argparse.Namespace) -> _Story:
+def _demo_story(args: argparse.Namespace) -> list[Path]:
+    """Run the month and print it; with ``--out``, render its documents (the
+    store is still open) into ``DIR/month``: their paths."""
     import tempfile
     import time
     from pathlib import Path
@@ -98,10 +99,10 @@ def _demo_story(args: argparse.Namespace) -> _Story:
     print("Payments: the sandbox gateway. Clock: fixed, moved one day at a time.\n")
     try:
         story = tell(store)
+        print(f"The month took {time.perf_counter() - started:.1f} s.")
+        return story.write_documents(Path(args.out) / "month") if args.out else []
     finally:
         store.close()
-    print(f"The month took {time.perf_counter() - started:.1f} s.")
-    return story
 
 
 def _quote(args: argparse.Namespace) -> int:
