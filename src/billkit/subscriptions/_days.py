@@ -22,6 +22,7 @@ from billkit.periods import Period
 from billkit.pricing import (
     PlanChange,
     Quote,
+    change_plan,
     quote,
 )
 from billkit.subscriptions.actions import (
@@ -37,6 +38,7 @@ from billkit.subscriptions.dunning import (
     DunningAnchor,
     DunningMove,
 )
+from billkit.subscriptions.overdue import OverdueCancellation
 from billkit.subscriptions.settings import (
     CancelReason,
     LifecycleSettings,
@@ -44,6 +46,7 @@ from billkit.subscriptions.settings import (
 )
 from billkit.subscriptions.subscription import (
     Outcome,
+    ScheduledChange,
     Subscription,
     UsageWindow,
 )
@@ -209,6 +212,13 @@ def _next_date(sub: Subscription, settings: LifecycleSettings) -> date | None:
                 )
             else:
                 found.append(_plus(since, step.days))
+    if settings.overdue is not None and sub.state in _DUNNING and sub.overdue:
+        earliest = min(i.issued_on for i in sub.overdue)
+        found.extend(
+            _plus(earliest, state.condition.days_since_earliest_unpaid)
+            for state in settings.overdue.states
+            if state.condition.days_since_earliest_unpaid is not None
+        )
     if sub.state is S.CANCELLED and sub.cancelled_on is not None:
         found.extend(
             _plus(sub.cancelled_on, s.days)
@@ -271,7 +281,7 @@ def _restore(run: _Run, on: date, reason: str) -> None:
         target = S.CANCELLING
     else:
         target = S.DOWNGRADING
-    run.move(on, target, reason, frozen_on=None)
+    run.move(on, target, reason, frozen_on=None, overdue_state=None)
     run.notify(on, SubscriptionNoticeKind.PAYMENT_RECEIVED, reason)
 
 
@@ -327,7 +337,7 @@ def _cycle_end(run: _Run, on: date) -> None:
         _cancel(
             run,
             on,
-            CancelReason.REQUESTED,
+            sub.scheduled.reason,
             SubscriptionNoticeKind.CANCELLED,
             "cancelled at the end of the cycle",
         )
@@ -382,6 +392,66 @@ def _dunning_day(run: _Run, on: date) -> None:
                 run.notify(on, step.notice, text)
 
 
+def _overdue_day(run: _Run, on: date) -> None:
+    """Move to the state of the settings' overdue ladder that holds on ``on``.
+
+    The ladder counts the overdue invoices, each from its issue day (Kill
+    Bill's ``BillingStateCalculator`` dates the earliest unpaid invoice by
+    its invoice date). A state that blocks the service freezes the
+    subscription; one that cancels cancels it at once or at the end of the
+    cycle; a state that blocks neither (or none) leaves it PENDING_PAYMENT.
+    """
+    ladder = run.settings.overdue
+    sub = run.sub
+    if ladder is None or sub.state not in _DUNNING:
+        return
+    state = ladder.state_of([(i.issued_on, i.amount) for i in sub.overdue], on)
+    if state == sub.overdue_state:
+        return
+    if state is None:
+        assert sub.overdue_state is not None
+        text = f"left overdue state {sub.overdue_state.name}"
+    else:
+        text = f"overdue state {state.name}"
+    run.update(overdue_state=state)
+    run.notify(on, SubscriptionNoticeKind.OVERDUE_STATE, text)
+    if state is not None and state.blocks_service:
+        if sub.state is not S.FROZEN:
+            run.move(on, S.FROZEN, text, frozen_on=on)
+    elif sub.state is S.FROZEN:
+        run.move(on, S.PENDING_PAYMENT, text, frozen_on=None)
+    if state is None or not state.cancels:
+        return
+    if state.cancellation is OverdueCancellation.IMMEDIATE:
+        _cancel(run, on, CancelReason.NONPAYMENT, SubscriptionNoticeKind.CANCELLED, text)
+        return
+    scheduled = run.sub.scheduled
+    if scheduled is not None and scheduled.plan is None:
+        return  # a cancellation at the cycle end is already waiting
+    cycle = run.sub.cycle
+    assert cycle is not None
+    change = change_plan(
+        run.sub.plan,
+        None,
+        period=cycle,
+        on=on,
+        anchor=run.sub.anchor,
+        policy=run.settings.proration,
+    )
+    run.update(
+        scheduled=ScheduledChange(
+            plan=None,
+            requested_on=on,
+            effective_on=cycle.end,
+            change=change,
+            reason=CancelReason.NONPAYMENT,
+        )
+    )
+    run.notify(
+        on, SubscriptionNoticeKind.CANCELLATION_SCHEDULED, f"{text}: cancellation on {cycle.end}"
+    )
+
+
 def _cancelled_day(run: _Run, on: date) -> None:
     sub = run.sub
     if sub.state is not S.CANCELLED or sub.cancelled_on is None:
@@ -429,6 +499,7 @@ def _process_day(run: _Run, on: date) -> None:
             _cycle_end(run, on)
     _overdue_by_date(run, on)
     _dunning_day(run, on)
+    _overdue_day(run, on)
     _cancelled_day(run, on)
     sub = run.sub
     if sub.state is S.TRIAL and sub.trial_ends_on is not None and sub.trial_ends_on <= on:

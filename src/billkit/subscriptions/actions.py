@@ -88,7 +88,8 @@ class SubscriptionNoticeKind(str, enum.Enum):
     is back), ``CANCELLED``, ``DELETION_REMINDER``, ``MARKED_FOR_DELETION``
     (the dunning schedule's notices); ``PLAN_CHANGED``,
     ``DOWNGRADE_SCHEDULED``, ``CANCELLATION_SCHEDULED``,
-    ``SCHEDULED_CHANGE_UNDONE``.
+    ``SCHEDULED_CHANGE_UNDONE``; ``OVERDUE_STATE`` (the subscription entered
+    or left a state of the settings' overdue ladder).
 
     Services: ``RENEWAL_FAILED``, ``SERVICE_RENEWED``, ``SERVICE_EXPIRED``,
     ``AUTO_RENEWAL_OFF`` (its saved method was deleted).
@@ -111,6 +112,7 @@ class SubscriptionNoticeKind(str, enum.Enum):
     DOWNGRADE_SCHEDULED = "downgrade_scheduled"
     CANCELLATION_SCHEDULED = "cancellation_scheduled"
     SCHEDULED_CHANGE_UNDONE = "scheduled_change_undone"
+    OVERDUE_STATE = "overdue_state"
     RENEWAL_FAILED = "renewal_failed"
     SERVICE_RENEWED = "service_renewed"
     SERVICE_EXPIRED = "service_expired"

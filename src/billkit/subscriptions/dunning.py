@@ -48,6 +48,7 @@ from billkit import _checks as checks
 from billkit.errors import PeriodError, SubscriptionError, ValidationError
 from billkit.periods import BillingCycle
 from billkit.subscriptions.actions import SubscriptionNoticeKind
+from billkit.subscriptions.overdue import RetrySchedule
 
 __all__ = [
     "MESSAGING_DUNNING",
@@ -188,6 +189,7 @@ class DunningSchedule:
         deletion_days: int | None = 90,
         retry_days: Sequence[int] = (),
         reminder_days: Sequence[int] = (),
+        retry_intervals: Sequence[int] = (),
     ) -> DunningSchedule:
         """The usual schedule, from its numbers.
 
@@ -198,6 +200,14 @@ class DunningSchedule:
         ``cancel_after_days`` after the overdue day when given (``None`` with
         ``cancel_at_cycle_end=False``: never cancelled for non-payment);
         marked for deletion ``deletion_days`` after any cancellation.
+        ``retry_intervals`` gives the retries as the days between attempts
+        instead (Kill Bill's ``org.killbill.payment.retry.days``, see
+        :class:`~billkit.subscriptions.overdue.RetrySchedule`): ``(1, 8, 4, 7)``
+        retries 1, 9, 13 and 20 days after the invoice fell overdue.
+
+        >>> [s.days for s in DunningSchedule.standard(retry_intervals=(1, 8, 4, 7)).steps
+        ...  if s.move.value == "retry"]
+        [1, 9, 13, 20]
 
         The attribution business blocks an account left unpaid 10 days after
         its invoice and cancels nothing:
@@ -207,6 +217,12 @@ class DunningSchedule:
         >>> [(s.move.value, s.anchor.value, s.days) for s in blocked.steps]
         [('notify', 'overdue', 0), ('freeze', 'overdue', 10)]
         """
+        if len(retry_intervals):
+            if len(retry_days):
+                raise SubscriptionError(
+                    "retry_intervals", tuple(retry_intervals), "() when retry_days are given"
+                )
+            retry_days = RetrySchedule.intervals(retry_intervals).days
         steps = [
             DunningStep(move=DunningMove.NOTIFY, notice=SubscriptionNoticeKind.PAYMENT_OVERDUE)
         ]

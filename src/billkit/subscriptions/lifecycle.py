@@ -85,6 +85,7 @@ from billkit.subscriptions._days import (
     _dunning_day,
     _enter_dunning,
     _lapse_checkout,
+    _overdue_day,
     _plus,
     _restore,
     _Run,
@@ -318,8 +319,12 @@ def allowed_events(subscription: Subscription) -> tuple[str, ...]:
 
 def _guard(sub: Subscription, event: str) -> bool:
     """What the subscription's own data adds to the table: no upgrade while an
-    invoice is unpaid, one scheduled cancellation at a time, and an undo only
-    of something scheduled."""
+    invoice is unpaid, no plan change in an overdue state that blocks changes,
+    one scheduled cancellation at a time, and an undo only of something
+    scheduled."""
+    blocked = sub.overdue_state is not None and sub.overdue_state.blocks_changes
+    if blocked and event in ("upgrade", "downgrade"):
+        return False
     if event == "upgrade":
         return not sub.unpaid
     if event == "cancel":
@@ -335,7 +340,11 @@ def _allows(sub: Subscription, event: str) -> bool:
 
 def _refuse(sub: Subscription, event: str) -> TransitionError:
     subject = f"subscription {sub.id}"
-    if event == "upgrade" and sub.unpaid and sub.state in (S.ACTIVE, S.DOWNGRADING):
+    blocked = sub.overdue_state is not None and sub.overdue_state.blocks_changes
+    if blocked and event in ("upgrade", "downgrade", "upgrade or downgrade"):
+        assert sub.overdue_state is not None
+        subject += f" (overdue state {sub.overdue_state.name} blocks changes)"
+    elif event == "upgrade" and sub.unpaid and sub.state in (S.ACTIVE, S.DOWNGRADING):
         subject += f" (invoice {sub.unpaid[0].id} unpaid)"
     return TransitionError(subject, sub.state.value, event, allowed_events(sub))
 
@@ -564,6 +573,7 @@ def _settle(run: _Run, event: PaymentSucceeded | InvoiceVoided) -> None:
     run.update(unpaid=tuple(i for i in sub.unpaid if i.id != invoice.id))
     what = "paid" if isinstance(event, PaymentSucceeded) else "voided"
     _restore(run, on, f"invoice {invoice.id} {what}")
+    _overdue_day(run, on)  # what is still overdue may put it in a lower state
 
 
 def _failed(run: _Run, event: PaymentFailed) -> None:
@@ -589,6 +599,7 @@ def _failed(run: _Run, event: PaymentFailed) -> None:
         # of the schedule (before this event) could not know.
         _enter_dunning(run, on, f"invoice {invoice.id} unpaid: {why}")
         _dunning_day(run, on)
+        _overdue_day(run, on)
         _cancelled_day(run, on)
 
 

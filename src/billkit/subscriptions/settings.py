@@ -28,6 +28,7 @@ from billkit.subscriptions.dunning import (
     MESSAGING_DUNNING,
     DunningSchedule,
 )
+from billkit.subscriptions.overdue import OverdueLadder
 
 __all__ = ["DEFAULT_LIFECYCLE", "CancelReason", "LifecycleSettings", "Role", "SubscriptionState"]
 
@@ -199,7 +200,17 @@ class LifecycleSettings:
       :func:`~billkit.pricing.change_plan` (what happens to the unused part
       of the old plan, how days are counted, which plan ranks above which);
       ``proration`` may be given as a by-day
-      :class:`~billkit.conventions.Conventions` preset, such as ``LAGO``.
+      :class:`~billkit.conventions.Conventions` preset, such as ``LAGO``;
+    * ``overdue``: an :class:`~billkit.subscriptions.overdue.OverdueLadder`
+      (Kill Bill's overdue states), or ``None`` (the default: the dunning
+      schedule alone freezes and cancels). With a ladder, its states decide
+      what an unpaid subscription may do (:attr:`Subscription.overdue_state`):
+      one that blocks the service freezes it (FROZEN and its access), one
+      that blocks changes refuses plan changes, one that cancels cancels it
+      at once or schedules the cancellation for the end of the cycle; the
+      ``dunning`` schedule then only sends notices, retries the charge and
+      marks cancelled organisations for deletion: a schedule that freezes or
+      cancels as well is refused.
 
     >>> s = LifecycleSettings()
     >>> s.dunning.grace_days, s.dunning.deletion_days, sorted(s.billing_roles), sorted(s.cancel_roles)
@@ -235,11 +246,24 @@ class LifecycleSettings:
         default=DEFAULT_PRORATION, converter=_proration, validator=_by_day
     )
     rank: tuple[str, ...] | None = attrs.field(default=None, converter=_rank)
+    overdue: OverdueLadder | None = attrs.field(default=None, converter=checks.INSTANCE)
     _access_key: tuple[tuple[str, Access], ...] = attrs.field(init=False, repr=False)
 
     @_access_key.default
     def _make_access_key(self) -> tuple[tuple[str, Access], ...]:
         return tuple((state.value, self.access[state]) for state in SubscriptionState)
+
+    def __attrs_post_init__(self) -> None:
+        if self.overdue is None:
+            return
+        for step in (self.dunning.freeze_step, self.dunning.cancel_step):
+            if step is not None:
+                raise SubscriptionError(
+                    "dunning",
+                    step.move.value,
+                    "a schedule that neither freezes nor cancels when an overdue ladder "
+                    "decides (DunningSchedule.standard(grace_days=None, cancel_at_cycle_end=False))",
+                )
 
     def access_for(self, state: SubscriptionState) -> Access:
         """What ``state`` blocks and keeps under these settings."""

@@ -27,6 +27,7 @@ from billkit.subscriptions.actions import (
     SubscriptionAction,
     Transition,
 )
+from billkit.subscriptions.overdue import OverdueState
 from billkit.subscriptions.settings import CancelReason, SubscriptionState
 
 __all__ = ["Checkout", "Outcome", "ScheduledChange", "Subscription", "UsageWindow"]
@@ -59,7 +60,9 @@ class UsageWindow:
 @attrs.frozen(kw_only=True)
 class ScheduledChange:
     """A downgrade (``plan`` set) or cancellation (``plan`` is ``None``) waiting
-    for ``effective_on``, the end of the cycle; ``change`` explains it.
+    for ``effective_on``, the end of the cycle; ``change`` explains it;
+    ``reason`` says why a cancellation was scheduled (the customer asked,
+    or an overdue state cancels at the end of the term).
 
     >>> from datetime import date
     >>> from billkit.money import Money
@@ -81,6 +84,7 @@ class ScheduledChange:
     requested_on: date
     effective_on: date
     change: PlanChange = attrs.field(repr=False)
+    reason: CancelReason = attrs.field(default=CancelReason.REQUESTED, repr=False)
 
 
 @attrs.frozen(kw_only=True)
@@ -125,6 +129,9 @@ class Subscription:
     * ``unpaid``: invoices issued and not yet paid or voided (overdue ones
       carry ``overdue_on``); ``awaiting_usage``: usage periods closed and
       not yet reported;
+    * ``overdue_state``: the state of the settings' overdue ladder the
+      subscription is in (``None``: no ladder, or no state's condition
+      holds); see :class:`~billkit.subscriptions.overdue.OverdueLadder`;
     * ``trial_ends_on``, ``frozen_on``, ``cancelled_on``, ``cancel_reason``,
       ``marked_for_deletion_on``: the dates that matter;
     * ``invoices_issued``: how many invoices were numbered so far.
@@ -169,6 +176,7 @@ class Subscription:
     frozen_on: date | None = None
     cancelled_on: date | None = None
     cancel_reason: CancelReason | None = None
+    overdue_state: OverdueState | None = None
     marked_for_deletion_on: date | None = None
     invoices_issued: int = 0
 
