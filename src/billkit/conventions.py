@@ -272,7 +272,10 @@ class Conventions:
       nothing was used (Lago: yes; billkit: no usage, no charge);
     * ``fixed_fee_at_zero_total``: whether a ``Percentage`` model's per-event
       fixed fee is billed when the events add up to zero (billkit: yes; Lago:
-      no).
+      no);
+    * ``prorated_unit_decimals``: a ``Prorated`` per-unit or volume model's
+      prorated units rounded up to this many decimals before pricing (Lago:
+      5, its ``compute_aggregation.ceil(5)``; billkit: ``None``, exact).
 
     Documents (the default of
     :class:`~billkit.invoicing.terms.DocumentTerms` of the same name):
@@ -332,6 +335,11 @@ class Conventions:
     fixed_fee_at_zero_total: bool = attrs.field(
         default=True, converter=checks.FLAG, metadata={_OMIT_IF_DEFAULT: True}
     )
+    prorated_unit_decimals: int | None = attrs.field(
+        default=None,
+        converter=checks.WHOLE,
+        metadata={**checks.options(low=0, high=12), _OMIT_IF_DEFAULT: True},
+    )
     total_rounding: TotalRounding = attrs.field(
         default=TotalRounding.SUM_OF_PARTS,
         converter=checks.MEMBER,
@@ -339,7 +347,7 @@ class Conventions:
         metadata={_OMIT_IF_DEFAULT: True},
     )
 
-    def model_defaults(self, kind: str) -> dict[str, bool]:
+    def model_defaults(self, kind: str) -> dict[str, bool | int | None]:
         """The charge-model options these conventions set for a model of ``kind``.
 
         ``kind`` is a price model's ``kind`` (``"graduated"``, ``"volume"``,
@@ -351,11 +359,15 @@ class Conventions:
         ({'flat_fee_at_zero': True}, {'fixed_fee_at_zero_total': False})
         >>> BILLKIT.model_defaults("volume"), BILLKIT.model_defaults("flat")
         ({'flat_fee_at_zero': False}, {})
+        >>> LAGO.model_defaults("prorated"), BILLKIT.model_defaults("prorated")
+        ({'prorated_unit_decimals': 5}, {'prorated_unit_decimals': None})
         """
         if kind in _FLAT_FEE_KINDS:
             return {"flat_fee_at_zero": self.flat_fee_at_zero}
         if kind == "percentage":
             return {"fixed_fee_at_zero_total": self.fixed_fee_at_zero_total}
+        if kind == "prorated":
+            return {"prorated_unit_decimals": self.prorated_unit_decimals}
         return {}
 
     def __attrs_post_init__(self) -> None:
@@ -398,6 +410,7 @@ LAGO: Final = Conventions(
     slices=SliceRounding.INDEPENDENT,
     flat_fee_at_zero=True,
     fixed_fee_at_zero_total=False,
+    prorated_unit_decimals=5,
     total_rounding=TotalRounding.ROUND_TOTAL,
 )
 """Lago: by day; a period's ``to_date`` and a termination day are charged
@@ -405,8 +418,9 @@ LAGO: Final = Conventions(
 the anniversary day kept; a graduated, volume or graduated-percentage
 charge bills its first range's flat amount even at zero usage
 (``flat_fee_at_zero``); a percentage charge bills no fixed fee when the
-events add up to zero (``fixed_fee_at_zero_total=False``); the tax total is the rounded sum of
-the unrounded taxes (``total_rounding='round_total'``)."""
+events add up to zero (``fixed_fee_at_zero_total=False``); a prorated charge's units are
+rounded up to 5 decimals before pricing (``prorated_unit_decimals=5``); the tax total is the
+rounded sum of the unrounded taxes (``total_rounding='round_total'``)."""
 
 KILL_BILL: Final = Conventions(
     name="kill_bill",

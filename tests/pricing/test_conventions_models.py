@@ -74,7 +74,9 @@ class TestPresets:
         for kind in ("graduated", "volume", "graduated_percentage"):
             assert LAGO.model_defaults(kind) == {"flat_fee_at_zero": True}
         assert LAGO.model_defaults("percentage") == {"fixed_fee_at_zero_total": False}
-        for kind in ("flat", "per_unit", "package", "capacity", "prorated"):
+        # lago-api prorated aggregations: compute_aggregation.ceil(5)
+        assert LAGO.model_defaults("prorated") == {"prorated_unit_decimals": 5}
+        for kind in ("flat", "per_unit", "package", "capacity"):
             assert LAGO.model_defaults(kind) == {}
 
 

@@ -1262,12 +1262,31 @@ class Prorated:
     per unit (unit-days x price / 30 days)
     >>> seat.price(3) == PerUnit(unit_price=Money("10", "USD")).price(3)   # held all period
     True
+
+    ``prorated_unit_decimals``: for a per-unit or volume model, the prorated
+    units (unit-days / days) rounded *up* to this many decimals before they
+    are priced, as Lago does (``BillableMetrics::ProratedAggregations``:
+    ``compute_aggregation.ceil(5)``; the ``LAGO`` conventions set 5). ``None``
+    (billkit's default) keeps them exact. A graduated model prices each
+    tier's unit-days exactly either way (Lago's ``ProratedGraduatedService``
+    works on each event's prorated value and rounds no units).
+
+    >>> lago_seat = Prorated(model=PerUnit(unit_price=Money("10", "USD")), prorated_unit_decimals=5)
+    >>> lago_seat.price(held).amount       # 22 / 30 = 0.733333..., up to 0.73334; x 10
+    Decimal('7.33340')
+    >>> print(lago_seat.explain(held).steps[0])
+    per unit (unit-days / 30 days rounded up to 5 decimals): 0.73334 x 10 = 7.33340
     """
 
     kind: ClassVar[str] = "prorated"
     _error_class: ClassVar[type[ValidationError]] = PricingError
     model: AnyModel = attrs.field(converter=_prorated_model)
     volume_tier: Literal["closing", "peak"] = attrs.field(default="closing")
+    prorated_unit_decimals: int | None = attrs.field(
+        default=None,
+        converter=checks.WHOLE,
+        metadata={**checks.options(low=0, high=12), _OMIT: True},
+    )
 
     @volume_tier.validator
     def _check_volume_tier(self, _: object, value: object) -> None:
@@ -1287,12 +1306,18 @@ class Prorated:
         model = self.model
         steps: list[Step] = []
         per = "" if days == 1 else f", unit-days x price / {days} days"
+        units = self._units(unit_days, days)
+        if units is not None and days != 1:
+            per = f", unit-days / {days} days rounded up to {self.prorated_unit_decimals} decimals"
         if isinstance(model, PerUnit):
-            total = unit_days * model.unit_price.amount / days
+            if units is None:
+                total = unit_days * model.unit_price.amount / days
+            else:
+                total = units * model.unit_price.amount
             steps.append(
                 Step(
                     label=f"per unit ({per[2:]})" if per else "per unit",
-                    units=unit_days,
+                    units=unit_days if units is None else units,
                     unit_price=model.unit_price,
                     flat_fee=zero,
                     amount=_amount_in(total, cur),
@@ -1304,11 +1329,12 @@ class Prorated:
             i = model._find(basis)
             _, _, price, fee = model._table[i]
             charged = fee if (basis or model.flat_fee_at_zero) else _ZERO
-            total = unit_days * price / days + charged
+            held = unit_days * price / days if units is None else units * price
+            total = held + charged
             steps.append(
                 Step(
                     label=model._labels[i][:-1] + per + ")",
-                    units=unit_days,
+                    units=unit_days if units is None else units,
                     unit_price=_amount_in(price, cur),
                     flat_fee=_amount_in(charged, cur),
                     amount=_amount_in(total, cur),
@@ -1342,6 +1368,14 @@ class Prorated:
                 )
             )
         return priced / days + fees, steps
+
+    def _units(self, unit_days: Decimal, days: int) -> Decimal | None:
+        """The prorated units rounded up to ``prorated_unit_decimals`` (``None``: kept exact)."""
+        places = self.prorated_unit_decimals
+        if places is None or isinstance(self.model, Graduated):
+            return None
+        step = Decimal(1).scaleb(-places)
+        return (unit_days / days).quantize(step, rounding=decimal.ROUND_CEILING)
 
     def _amount(self, q: Decimal) -> Decimal:
         return self._compute(((1, q),))[0]
