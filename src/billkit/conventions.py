@@ -231,8 +231,15 @@ class AnchorRule(str, enum.Enum):
     February starts on 28 January (31 days), the one after a period ending
     on 28 February ends on 28 March (28 days).
 
+    A slice that starts and ends inside one billing period (a service that
+    ends before its first billing date) is divided by that billing period
+    under ``KEEP_DAY``, and under ``FROM_CLAMPED`` by the cycle that ends on
+    the slice's end (Kill Bill's ``endDate.minus(period)``): 10 to 25 March
+    billed on the 5th is 15/31 (5 March to 5 April) or 15/28 (25 February to
+    25 March).
+
     When the anchor day exists in every month (the 1st to the 28th) the two
-    rules give the same periods.
+    rules give the same periods, except for such a slice.
 
     >>> AnchorRule("from_clamped") is AnchorRule.FROM_CLAMPED
     True
@@ -273,6 +280,9 @@ class Conventions:
     * ``fixed_fee_at_zero_total``: whether a ``Percentage`` model's per-event
       fixed fee is billed when the events add up to zero (billkit: yes; Lago:
       no);
+    * ``capacity_price_at_zero``: whether a ``Capacity`` model bills its first
+      tier's price when every metric is zero (billkit: yes; Kill Bill: no);
+      the model's option is ``price_at_zero``;
     * ``prorated_unit_decimals``: a ``Prorated`` per-unit or volume model's
       prorated units rounded up to this many decimals before pricing (Lago:
       5, its ``compute_aggregation.ceil(5)``; billkit: ``None``, exact).
@@ -335,6 +345,9 @@ class Conventions:
     fixed_fee_at_zero_total: bool = attrs.field(
         default=True, converter=checks.FLAG, metadata={_OMIT_IF_DEFAULT: True}
     )
+    capacity_price_at_zero: bool = attrs.field(
+        default=True, converter=checks.FLAG, metadata={_OMIT_IF_DEFAULT: True}
+    )
     prorated_unit_decimals: int | None = attrs.field(
         default=None,
         converter=checks.WHOLE,
@@ -359,6 +372,8 @@ class Conventions:
         ({'flat_fee_at_zero': True}, {'fixed_fee_at_zero_total': False})
         >>> BILLKIT.model_defaults("volume"), BILLKIT.model_defaults("flat")
         ({'flat_fee_at_zero': False}, {})
+        >>> KILL_BILL.model_defaults("capacity"), BILLKIT.model_defaults("capacity")
+        ({'price_at_zero': False}, {'price_at_zero': True})
         >>> LAGO.model_defaults("prorated"), BILLKIT.model_defaults("prorated")
         ({'prorated_unit_decimals': 5}, {'prorated_unit_decimals': None})
         """
@@ -366,6 +381,8 @@ class Conventions:
             return {"flat_fee_at_zero": self.flat_fee_at_zero}
         if kind == "percentage":
             return {"fixed_fee_at_zero_total": self.fixed_fee_at_zero_total}
+        if kind == "capacity":
+            return {"price_at_zero": self.capacity_price_at_zero}
         if kind == "prorated":
             return {"prorated_unit_decimals": self.prorated_unit_decimals}
         return {}
@@ -426,6 +443,7 @@ KILL_BILL: Final = Conventions(
     name="kill_bill",
     slices=SliceRounding.INDEPENDENT,
     anchor=AnchorRule.FROM_CLAMPED,
+    capacity_price_at_zero=False,
 )
 """Kill Bill (default configuration): by day, half-open periods, actual days
 over the period's actual length, each item rounded on its own, a span billed
@@ -433,7 +451,9 @@ as a leading stub, whole periods and a trailing stub, and the period next to
 a clamped billing date computed from the clamped date. Its fixed-days option
 is ``attrs.evolve(KILL_BILL, day_count="fixed_month", month_days=30)``; its
 ``InvoiceDateUtils`` rule for a stretch over several periods is
-``span="first_period"``. Charge models keep billkit's defaults."""
+``span="first_period"``. A capacity charge with every metric at zero bills
+nothing (``capacity_price_at_zero=False``); other charge models keep billkit's
+defaults."""
 
 STRIPE: Final = Conventions(
     name="stripe", basis=ProrationBasis.SECOND, slices=SliceRounding.INDEPENDENT

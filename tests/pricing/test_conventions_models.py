@@ -76,7 +76,10 @@ class TestPresets:
         assert LAGO.model_defaults("percentage") == {"fixed_fee_at_zero_total": False}
         # lago-api prorated aggregations: compute_aggregation.ceil(5)
         assert LAGO.model_defaults("prorated") == {"prorated_unit_decimals": 5}
-        for kind in ("flat", "per_unit", "package", "capacity"):
+        # Kill Bill's ContiguousIntervalCapacityUsageInArrear: "Support for $0 Usage item"
+        assert KILL_BILL.model_defaults("capacity") == {"price_at_zero": False}
+        assert LAGO.model_defaults("capacity") == {"price_at_zero": True}
+        for kind in ("flat", "per_unit", "package"):
             assert LAGO.model_defaults(kind) == {}
 
 

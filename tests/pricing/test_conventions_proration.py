@@ -166,16 +166,47 @@ class TestKillBillSpans:
         assert [(c.units, c.of_units) for c in charges] == [(30, 30), (8, 31)]
         assert sum(c.amount.amount for c in charges) == Decimal("39.00")
 
-    def test_a_span_within_one_period_is_the_same_either_way(self) -> None:
+    def test_a_span_within_one_period_is_divided_by_the_cycle_ending_on_its_end(self) -> None:
+        # Kill Bill's FixedAndRecurringInvoiceItemGenerator: a service whose end date is not
+        # after its first billing date is charged calculateProRationBeforeFirstBillingPeriod(
+        # startDate, endDate, ...), whose period is endDate.minus(period) .. endDate. 10 to 20
+        # April 2026 on calendar months: 10 days over 20 March .. 20 April (31 days) = 9.68;
+        # billkit divides by April (30 days): 10.00. Either span rule, one slice.
         billing = BillingCycle.calendar(MONTHLY)
         start, end = date(2026, 4, 10), date(2026, 4, 20)
-        (one,) = prorate_span(
-            usd("30.00"), billing, start, end, attrs.evolve(KILL_BILL, span="first_period")
-        )
+        for kill_bill in (KILL_BILL, attrs.evolve(KILL_BILL, span="first_period")):
+            (one,) = prorate_span(usd("30.00"), billing, start, end, kill_bill)
+            assert one.period == Period(date(2026, 3, 20), date(2026, 4, 20))
+            assert one.amount == usd("9.68")  # 30 x 10/31 = 9.677...
         (other,) = prorate_span(
             usd("30.00"), billing, start, end, ProrationPolicy(slices="independent")
         )
-        assert one.amount == other.amount == usd("10.00")  # 30 x 10/30
+        assert other.amount == usd("10.00")  # 30 x 10/30
+
+    def test_the_cycle_ending_on_the_end_can_be_february(self) -> None:
+        # billing day 5; a service from 10 to 25 March 2011, before its first billing date
+        # (5 April): Kill Bill divides by 25 February .. 25 March (28 days): 28 x 15/28 = 15.00;
+        # billkit by 5 March .. 5 April (31 days): 28 x 15/31 = 13.548... = 13.55 (independent)
+        on_5th = BillingCycle.on_day(MONTHLY, 5)
+        (kb,) = prorate_span(usd("28.00"), on_5th, date(2011, 3, 10), date(2011, 3, 25), KILL_BILL)
+        assert (kb.units, kb.of_units, kb.amount) == (15, 28, usd("15.00"))
+        (bk,) = prorate_span(
+            usd("28.00"),
+            on_5th,
+            date(2011, 3, 10),
+            date(2011, 3, 25),
+            ProrationPolicy(slices="independent"),
+        )
+        assert (bk.units, bk.of_units, bk.amount) == (15, 31, usd("13.55"))
+
+    def test_with_kill_bills_fixed_days(self) -> None:
+        # with org.killbill.invoice.proration.fixed.days=30 the divisor is 30 whatever the cycle
+        # (calculateProrationBetweenDates: daysBetween = fixedDaysInMonth); 10 -> 25 March is
+        # 15 days in one month: 28 x 15/30 = 14.00
+        fixed = attrs.evolve(KILL_BILL, day_count="fixed_month")
+        on_5th = BillingCycle.on_day(MONTHLY, 5)
+        (kb,) = prorate_span(usd("28.00"), on_5th, date(2011, 3, 10), date(2011, 3, 25), fixed)
+        assert (kb.units, kb.of_units, kb.amount) == (15, 30, usd("14.00"))
 
 
 class TestAnchorRule:
@@ -259,10 +290,15 @@ class TestAnchorRule:
         assert leading_stub(usd("99.00"), billing, start, keep) == attrs.evolve(
             leading_stub(usd("99.00"), billing, start, clamped), policy=keep
         )
-        assert [
-            attrs.evolve(c, policy=keep)
-            for c in prorate_span(usd("99.00"), billing, start, end, clamped)
-        ] == list(prorate_span(usd("99.00"), billing, start, end, keep))
+        kept = prorate_span(usd("99.00"), billing, start, end, keep)
+        spans = prorate_span(usd("99.00"), billing, start, end, clamped)
+        (first,) = kept[:1]
+        if len(kept) == 1 and first.period.start < start and end < first.period.end:
+            # inside one period: Kill Bill divides by the cycle ending on the end
+            # (endDate.minus(period)), whichever day the billing day is
+            assert spans[0].period == Period(cycle.add(end, -1), end)
+            return
+        assert [attrs.evolve(c, policy=keep) for c in spans] == list(kept)
 
 
 class TestLago:

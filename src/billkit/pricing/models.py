@@ -1019,11 +1019,27 @@ class Capacity:
     capacity, quantity 2001: 30 USD
       peaks cpus 10, gb 2001
       tier 3 (tier 2: gb 2001 over 2000): 1 x 30 = 30
+
+    Tiers are chosen by their maxima alone: Kill Bill's limits also carry a
+    ``min``, which its billing ignores ("We ignore the min and only look at
+    the max Limit as the tiers should be contiguous",
+    ``ContiguousIntervalCapacityUsageInArrear``); its ``max`` of ``-1`` (no
+    limit) is a metric the tier does not name here.
+
+    ``price_at_zero``: whether the first tier's price is billed when every
+    metric is zero (billkit's default: yes, the tier holds the usage). Kill
+    Bill bills nothing then ("Support for $0 Usage item":
+    ``allUnitAmountToZero ? BigDecimal.ZERO : curTierPrice``); the
+    ``KILL_BILL`` conventions set ``capacity_price_at_zero=False``.
+
+    >>> hosting.price({"cpus": 0, "gb": 0}), attrs.evolve(hosting, price_at_zero=False).price({})
+    (Money('10', 'USD'), Money('0', 'USD'))
     """
 
     kind: ClassVar[str] = "capacity"
     _error_class: ClassVar[type[ValidationError]] = PricingError
     tiers: tuple[CapacityTier, ...] = attrs.field(converter=_capacity_tiers)
+    price_at_zero: bool = attrs.field(default=True, converter=checks.FLAG, metadata={_OMIT: True})
 
     @property
     def currency(self) -> Currency:
@@ -1057,18 +1073,26 @@ class Capacity:
             + ")",
         )
 
+    def _priced(self, peaks: Mapping[str, Decimal]) -> Decimal:
+        """The amount billed for ``peaks``: the chosen tier's price, or nothing at zero
+        usage when ``price_at_zero`` is off."""
+        price = self.tiers[self._find(peaks)].price.amount
+        if not self.price_at_zero and all(v <= 0 for v in peaks.values()):
+            return _ZERO
+        return price
+
     def _amount(self, q: Decimal) -> Decimal:
         # A single number is the peak of every metric (the plan's fast path never calls
         # this: a quote reads each metric).
-        return self.tiers[self._find(dict.fromkeys(self.metrics, q))].price.amount
+        return self._priced(dict.fromkeys(self.metrics, q))
 
     def tier_for(self, quantity: object) -> int:
         """The 1-based number of the tier ``quantity`` (metric -> peak) is billed at."""
         return self._find(self._peaks(quantity)) + 1
 
     def price(self, quantity: object) -> Money:
-        """The price of the first tier every peak fits in."""
-        return self.tiers[self.tier_for(quantity) - 1].price
+        """The price of the first tier every peak fits in (see ``price_at_zero``)."""
+        return _amount_in(self._priced(self._peaks(quantity)), self.currency)
 
     def explain(self, quantity: object) -> Breakdown:
         """:meth:`price` with the peaks and why earlier tiers were passed over."""
@@ -1084,18 +1108,21 @@ class Capacity:
                 if peaks.get(m, _ZERO) > limit
             ]
             label += f" (tier {i}: {', '.join(over)})"
+        amount = _amount_in(self._priced(peaks), self.currency)
+        if amount.amount != tier.price.amount:
+            label += ", nothing used: not billed"
         step = Step(
             label=label,
-            units=_ONE,
+            units=_ONE if amount.amount else _ZERO,
             unit_price=tier.price,
             flat_fee=_amount_in(_ZERO, self.currency),
-            amount=tier.price,
+            amount=amount,
             tier=i + 1,
         )
         shown = ", ".join(f"{m} {_fmt(peaks.get(m, _ZERO))}" for m in self.metrics)
         top = max(peaks.values(), default=_ZERO)
         return Breakdown(
-            model=self.kind, quantity=top, steps=(step,), amount=tier.price, note=f"peaks {shown}"
+            model=self.kind, quantity=top, steps=(step,), amount=amount, note=f"peaks {shown}"
         )
 
 

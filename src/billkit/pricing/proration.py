@@ -495,6 +495,27 @@ def _stub_period(
     return Period(found.start, cycle.add(found.start, 1))  # previousBillThroughDate.plus(period)
 
 
+def _inner_stub_period(
+    billing: BillingCycle, found: Period, end: Moment, policy: ProrationPolicy
+) -> Period:
+    """The period a slice inside ``found``, cut on both sides and ending at ``end``, is divided by.
+
+    billkit (``keep_day``): ``found``. Kill Bill (``from_clamped``, by day):
+    the cycle that ends on the slice's end, ``endDate.minus(period)``
+    (``FixedAndRecurringInvoiceItemGenerator``: a service whose end date is
+    not after its first billing date is charged
+    ``calculateProRationBeforeFirstBillingPeriod(startDate, endDate, ...)``).
+    """
+    cycle = billing.cycle
+    if (
+        policy.anchor is AnchorRule.KEEP_DAY
+        or cycle.unit not in (CycleUnit.MONTH, CycleUnit.YEAR)
+        or isinstance(end, datetime)
+    ):
+        return found
+    return Period(cycle.add(end, -1), end)
+
+
 def _empty(full: Money, period: Period, policy: ProrationPolicy) -> Proration:
     """The empty slice at the end of ``period``: nothing charged."""
     rounding = policy.rounding or DEFAULT_ROUNDING
@@ -608,6 +629,8 @@ def _first_period_span(
     found = billing.period_containing(_local_day(start, policy))
     if _point(start, policy) == _point(found.start, policy):
         period = _stub_period(billing, found, False, policy)
+    elif _point(end, policy) < _point(found.end, policy):
+        period = _inner_stub_period(billing, found, end, policy)
     else:
         period = _stub_period(billing, found, True, policy)
     d = _divisor(period, policy)
@@ -668,6 +691,9 @@ def prorate_span(
     starts in (Kill Bill), which may be more than one period's price.
     ``trial_end`` starts the charges after a free trial, as for
     :func:`leading_stub` (one empty slice when the trial covers the span).
+    Under the ``from_clamped`` anchor rule (Kill Bill) a span that starts and
+    ends inside one billing period is divided by the cycle that ends on its
+    end (``endDate.minus(period)``), not by the billing period.
 
     >>> from datetime import date
     >>> from billkit.money import Money
@@ -709,6 +735,8 @@ def prorate_span(
         divisor = period
         if cut_start != cut_end:  # a stub on one side: the anchor rule picks its divisor
             divisor = _stub_period(billing, period, cut_start, policy)
+        elif cut_start:  # inside one period: so does it for a slice cut on both sides
+            divisor = _inner_stub_period(billing, period, hi, policy)
         out.append(_slice(full, divisor, lo, hi, policy, rounding))
     return tuple(out)
 

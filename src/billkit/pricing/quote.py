@@ -483,9 +483,7 @@ def _general(plan: Plan, usage: Usage, period: Period) -> tuple[Decimal, list[Li
                     )
                     for name in source.metrics
                 )
-                exact = source.tiers[
-                    source._find(dict(zip(source.metrics, peaks, strict=True)))
-                ].price.amount
+                exact = source._priced(dict(zip(source.metrics, peaks, strict=True)))
                 amount = exact.quantize(quantum)
                 rows.append(
                     LineFigures(
