@@ -21,7 +21,7 @@ from billkit import _checks as checks
 from billkit.credit.ledger import Expense
 from billkit.errors import InvoicingError, ValidationError
 from billkit.invoicing._made import made
-from billkit.invoicing.tax import TaxTreatment
+from billkit.invoicing.tax import LineTax, TaxTreatment
 from billkit.money import CONTEXT, DEFAULT_ROUNDING, LIMIT, RoundingPolicy, allocate, in_range
 from billkit.periods import Period
 from billkit.pricing.discounts import DiscountedQuote
@@ -54,6 +54,14 @@ class Item:
     price and amount are zero or more: a discount is priced into the line
     (:mod:`billkit.pricing` discounts), a correction is a credit note.
 
+    ``taxes`` gives the line its own taxes instead of the table's rate:
+    several (a state and a city tax, GST and QST, VAT and a levy), in order,
+    each a :class:`~billkit.invoicing.tax.LineTax` (some compound), or one
+    ad-hoc rate that needs no :class:`~billkit.invoicing.tax.TaxTable` row;
+    ``tax_category`` is then not used. Such a line is priced tax-exclusive
+    and its taxes are rounded each on their own
+    (:func:`~billkit.invoicing.tax.apply_line_taxes`).
+
     >>> from datetime import date
     >>> Item(description="Extra contacts, 3 blocks of 100", quantity=3, unit="block",
     ...      unit_price=Money("15.00", "EUR")).quantity
@@ -76,8 +84,19 @@ class Item:
     code: str = attrs.field(default="", converter=checks.FREE_TEXT)
     explanation: tuple[str, ...] = attrs.field(default=(), converter=checks.TEXTS)
     period: Period | None = attrs.field(default=None, converter=checks.INSTANCE)
+    taxes: tuple[LineTax, ...] = attrs.field(default=(), converter=checks.TUPLE)
 
     def __attrs_post_init__(self) -> None:
+        if self.taxes:
+            if self.treatment is not TaxTreatment.STANDARD:
+                raise InvoicingError(
+                    "taxes",
+                    [t.name for t in self.taxes],
+                    f"no taxes on a line of treatment {self.treatment.value} ({self.description!r})",
+                )
+            names = [t.name for t in self.taxes]
+            if len(set(names)) != len(names):
+                raise InvoicingError("taxes", names, "each tax once on a line")
         if self.unit_price is None and self.amount is None:
             raise InvoicingError(
                 "unit_price", None, f"a unit price or an amount for line {self.description!r}"

@@ -345,15 +345,22 @@ def _billed(doc: Any) -> RenderDocument:
         row.append(line.unit_price)
         if taxed:
             label = _treatment_label(line.treatment)
-            row.append(Label(label) if label else line.tax_rate)
+            if line.taxes:  # the line's own taxes, each with its rate: "GST 5% + QST 9.975%"
+                row.append(" + ".join(f"{t.name} {ctx.fmt.percent(t.rate)}" for t in line.taxes))
+            else:
+                row.append(Label(label) if label else line.tax_rate)
         row.append(line.gross if inclusive else line.net)
         rows.append(row)
     table = LineTable(columns=columns, rows=rows)
 
     tax_rows = []
     if taxed:
+        # a line's own taxes (Item.taxes): one row per tax, named as the item named it
+        own = {(t.name, t.rate) for line in doc.lines for t in line.taxes}
         for group in doc.tax_groups:
             label = _treatment_label(group.treatment)
+            if (group.category, group.rate) in own:
+                label = f"{group.category} {ctx.fmt.percent(group.rate)}"
             tax_rows.append(
                 TaxRow(
                     rate=None if label else group.rate,
