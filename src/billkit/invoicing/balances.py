@@ -334,20 +334,33 @@ class AccountBalances:
         )
         return account._use_credit(day, (number,))
 
-    def adjust(self, note: CreditNote, *, on: date, refund: bool = False) -> AccountBalances:
+    def adjust(
+        self, note: CreditNote, *, on: date, refund: bool | Money = False
+    ) -> AccountBalances:
         """Apply credit note ``note`` to the invoice it corrects.
 
-        What the invoice charges goes down by the note's gross. If it was paid
-        beyond that, the excess is refunded with the note (``refund=True``, up
-        to the note's amount) or becomes account credit, which then pays the
-        other open invoices, oldest first, and the next ones issued.
+        What the invoice charges goes down by the note's gross: first what is
+        still due on it (Stripe's ``pre_payment_amount``), and the rest, what
+        was already paid (``post_payment_amount``), is refunded or becomes
+        account credit: ``refund=True`` refunds all of it (Kill Bill's refund
+        with invoice item adjustment), an amount refunds that much of it and
+        credits the account with the rest (Stripe's ``refund_amount`` and
+        ``credit_amount``), ``False`` (the default) credits the account with
+        all of it. Account credit then pays the other open invoices, oldest
+        first, and the next ones issued.
         """
         if not isinstance(note, CreditNote):
             raise InvoicingError("note", note, "a CreditNote")
         number = note.corrects.number
         current = self.invoice(number)
         gross = checks.money("note", note.totals.gross, self.currency, error=InvoicingError)
-        checks.flag("refund", refund, error=InvoicingError)
+        if isinstance(refund, Money):
+            wanted = checks.money("refund", refund, self.currency, error=InvoicingError).amount
+            if wanted < 0:
+                raise InvoicingError("refund", refund, "an amount of zero or more, or a flag")
+        else:
+            wanted = None
+            checks.flag("refund", refund, error=InvoicingError)
         day = checks.day("on", on, error=InvoicingError)
         if gross.amount > current.charged.amount:
             raise InvoicingError(
@@ -355,39 +368,47 @@ class AccountBalances:
                 note.number,
                 f"at most what invoice {number} charges, {current.charged.amount}",
             )
+        with decimal.localcontext(CONTEXT):
+            excess = max(gross.amount - current.balance.amount, self._zero())
+        if wanted is not None and wanted > excess:
+            raise InvoicingError(
+                "refund",
+                refund,
+                f"at most the part of {note.number} beyond what was due on invoice {number}, "
+                f"{excess}",
+            )
+        reference = note.number or ""
         account = self._with(
             BalanceEntry(
                 kind=BalanceEntryKind.ADJUSTMENT,
                 invoice=number,
                 amount=gross,
                 on=day,
-                reference=note.number or "",
+                reference=reference,
             )
         )
-        excess = -account.invoice(number).balance.amount
         if excess <= 0:
             return account
-        if refund:
-            back = min(excess, gross.amount)
+        back = excess if refund is True else (wanted or self._zero())
+        if back > 0:
             account = account._with(
                 BalanceEntry(
                     kind=BalanceEntryKind.REFUND,
                     invoice=number,
                     amount=Money(back, self.currency),
                     on=day,
-                    reference=note.number or "",
+                    reference=reference,
                 )
             )
-            excess -= back
-            if excess <= 0:
-                return account
+        if excess - back <= 0:
+            return account
         account = account._with(
             BalanceEntry(
                 kind=BalanceEntryKind.CREDIT_GENERATED,
                 invoice=number,
-                amount=Money(excess, self.currency),
+                amount=Money(excess - back, self.currency),
                 on=day,
-                reference=note.number or "",
+                reference=reference,
             )
         )
         return account._use_credit(day, account.numbers)
