@@ -130,21 +130,23 @@ def _price(
             amounts.append(amount)
             rates.append(rate)
             keys.append((category, rate, item.treatment))
+    # lines with their own taxes are taxed below, tax by tax; the others here
     plain = [i for i, item in enumerate(rows) if not item.taxes]
-    splits = dict(
-        zip(
-            plain,
-            compute_taxes(
-                [amounts[i] for i in plain],
-                [rates[i] for i in plain],
-                prices_include_tax=prices_include_tax,
-                tax_rounding=tax_rounding,
-                groups=[keys[i] for i in plain],
-                rounding=policy,
-            ),
-            strict=True,
-        )
-    )
+    every = len(plain) == len(rows)
+    splits: list[TaxSplit | None] = [None] * len(rows)
+    for i, split in zip(
+        plain,
+        compute_taxes(
+            amounts if every else [amounts[i] for i in plain],
+            rates if every else [rates[i] for i in plain],
+            prices_include_tax=prices_include_tax,
+            tax_rounding=tax_rounding,
+            groups=keys if every else [keys[i] for i in plain],
+            rounding=policy,
+        ),
+        strict=True,
+    ):
+        splits[i] = split
     lines = []
     for i, (item, key) in enumerate(zip(rows, keys, strict=True)):
         unit_price = item.unit_price
@@ -166,7 +168,9 @@ def _price(
             )
             key = (key[0], combined, key[2])
         else:
-            split = splits[i]
+            found = splits[i]
+            assert found is not None
+            split = found
         # Every field is the item's (checked when it was made) or computed here: the
         # line is not checked again, only its invariants (_made.py).
         lines.append(

@@ -361,6 +361,16 @@ def _tax_sums(
     counts once per tax, under the tax's name and rate, with the base it was
     charged on as the net. A key is one kind or the other, never both."""
     sums: dict[_GroupKey, list[Decimal]] = {}
+    if not any(line.taxes for line in lines):  # one rate per line: each line counts once
+        with decimal.localcontext(CONTEXT):
+            for line in lines:
+                acc = sums.setdefault(
+                    (line.tax_category, line.tax_rate, line.treatment), [_ZERO, _ZERO, _ZERO]
+                )
+                acc[0] += line.net.amount
+                acc[1] += line.tax.amount
+                acc[2] += line.gross.amount
+        return sums
     own: set[_GroupKey] = set()
     with decimal.localcontext(CONTEXT):
         for line in lines:
@@ -397,6 +407,8 @@ def _tax_sums(
 def _check_adds_up(doc: _Billed) -> None:
     cur = doc.currency
     lines = [_ZERO, _ZERO, _ZERO]
+    sums: dict[_GroupKey, list[Decimal]] = {}
+    own = False
     with decimal.localcontext(CONTEXT):
         for i, line in enumerate(doc.lines):
             if line.position != i + 1:
@@ -405,7 +417,17 @@ def _check_adds_up(doc: _Billed) -> None:
             lines[0] += line.net.amount
             lines[1] += line.tax.amount
             lines[2] += line.gross.amount
-        sums = _tax_sums(doc.lines)
+            if line.taxes:
+                own = True
+            else:
+                acc = sums.setdefault(
+                    (line.tax_category, line.tax_rate, line.treatment), [_ZERO, _ZERO, _ZERO]
+                )
+                acc[0] += line.net.amount
+                acc[1] += line.tax.amount
+                acc[2] += line.gross.amount
+        if own:  # a line with its own taxes counts once per tax (_tax_sums)
+            sums = _tax_sums(doc.lines)
         keys = [g.key for g in doc.tax_groups]
         if len(set(keys)) != len(keys) or set(keys) != set(sums):
             raise InvoicingError(
