@@ -256,7 +256,13 @@ def test_html_and_pdf_show_each_tax() -> None:
     assert ">11.97<" in html
     assert ">137.96<" not in html
     assert "$137.96" in html
+    # the headings say "tax", not "VAT": these taxes are not VAT
+    assert "<th>Tax summary</th>" in html
+    assert "Total excl. tax" in html
+    assert "VAT" not in html
     text = pypdf.PdfReader(io.BytesIO(render_pdf(inv))).pages[0].extract_text()
+    assert "Total excl. tax" in text
+    assert "VAT" not in text
     assert text.count("GST 5% + QST 9.975%") == 2
     assert "QST 9.975%" in text
     assert "11.97" in text
