@@ -243,7 +243,24 @@ def extra_values() -> list[object]:
             minor_units=(("RUB", 2),),
         ),
         WebhookReply(status=200, body=b"OK42"),
+        _own_taxes_invoice(),
     ]
+
+
+def _own_taxes_invoice() -> object:
+    """An invoice whose line carries its own taxes (LineTax, AppliedTax)."""
+    from billkit.invoicing import DocumentTerms, Item, build_invoice
+    from billkit.invoicing.tax import LineTax
+    from billkit.parties import Party
+
+    taxes = [LineTax(name="GST", rate="5%"), LineTax(name="QST", rate="9.5%", compound=True)]
+    terms = DocumentTerms(
+        seller=Party(kind="legal_entity", country="CA", name="Nuage Inc."),
+        buyer=Party(kind="individual", country="CA", name="Marie Tremblay"),
+        rules=None,
+    )
+    item = Item(description="Hosting", unit_price=Money("100.00", "CAD"), taxes=taxes)
+    return (item, build_invoice([item], terms, number="1", issue_date=date(2026, 3, 1)))
 
 
 def _is_public_value(cls: type) -> bool:

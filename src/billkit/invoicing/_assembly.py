@@ -15,11 +15,24 @@ from billkit import _checks as checks
 from billkit.conventions import TotalRounding
 from billkit.errors import InvoicingError
 from billkit.invoicing._made import made
-from billkit.invoicing.documents import DocumentLine, PaymentDetails, TaxGroup, Totals, _Billed
+from billkit.invoicing.documents import (
+    DocumentLine,
+    PaymentDetails,
+    TaxGroup,
+    Totals,
+    _Billed,
+    _tax_sums,
+)
 from billkit.invoicing.items import Item, _fmt
-from billkit.invoicing.tax import TaxRounding, TaxTreatment, compute_taxes
+from billkit.invoicing.tax import (
+    AppliedTax,
+    TaxRounding,
+    TaxTreatment,
+    apply_line_taxes,
+    compute_taxes,
+)
 from billkit.invoicing.terms import DocumentTerms, due_date
-from billkit.money import CONTEXT, RoundingPolicy, allocate
+from billkit.money import CONTEXT, RoundingPolicy, TaxSplit, allocate
 from billkit.parties import Party
 from billkit.periods import Period
 
@@ -90,7 +103,23 @@ def _price(
             else:
                 assert item.unit_price is not None
                 amount = policy.round(Money(item.quantity * item.unit_price.amount, cur))
-            if item.treatment is TaxTreatment.STANDARD:
+            if item.taxes:
+                if prices_include_tax:
+                    raise InvoicingError(
+                        f"items[{i}].taxes",
+                        [t.name for t in item.taxes],
+                        "tax-exclusive prices (prices_include_tax=False) on a line with its own taxes",
+                    )
+                if tax_rounding is TaxRounding.PER_DOCUMENT:
+                    raise InvoicingError(
+                        f"items[{i}].taxes",
+                        [t.name for t in item.taxes],
+                        "per-line tax rounding (tax_rounding='per_line') on a line with its own "
+                        "taxes: each is rounded on the line",
+                    )
+                rate = _ZERO  # computed below, tax by tax
+                category = " + ".join(t.name for t in item.taxes)
+            elif item.treatment is TaxTreatment.STANDARD:
                 rate = taxes.rate(country, item.tax_category, day).rate
                 category = item.tax_category
             else:
@@ -101,19 +130,47 @@ def _price(
             amounts.append(amount)
             rates.append(rate)
             keys.append((category, rate, item.treatment))
-    splits = compute_taxes(
-        amounts,
-        rates,
-        prices_include_tax=prices_include_tax,
-        tax_rounding=tax_rounding,
-        groups=keys,
-        rounding=policy,
-    )
+    # lines with their own taxes are taxed below, tax by tax; the others here
+    plain = [i for i, item in enumerate(rows) if not item.taxes]
+    every = len(plain) == len(rows)
+    splits: list[TaxSplit | None] = [None] * len(rows)
+    for i, split in zip(
+        plain,
+        compute_taxes(
+            amounts if every else [amounts[i] for i in plain],
+            rates if every else [rates[i] for i in plain],
+            prices_include_tax=prices_include_tax,
+            tax_rounding=tax_rounding,
+            groups=keys if every else [keys[i] for i in plain],
+            rounding=policy,
+        ),
+        strict=True,
+    ):
+        splits[i] = split
     lines = []
-    for i, (item, split, key) in enumerate(zip(rows, splits, keys, strict=True)):
+    for i, (item, key) in enumerate(zip(rows, keys, strict=True)):
         unit_price = item.unit_price
         if unit_price is None and item.quantity == 1:
             unit_price = amounts[i]
+        applied: tuple[AppliedTax, ...] = ()
+        if item.taxes:
+            applied = apply_line_taxes(amounts[i], item.taxes, rounding=policy)
+            with decimal.localcontext(CONTEXT):
+                tax = sum((t.amount.amount for t in applied), _ZERO)
+                combined = _ZERO  # the combined rate before rounding
+                for t in item.taxes:
+                    combined += t.rate * (1 + combined) if t.compound else t.rate
+            split = TaxSplit(
+                net=amounts[i],
+                tax=Money(tax, cur),
+                gross=Money(amounts[i].amount + tax, cur),
+                rate=combined,
+            )
+            key = (key[0], combined, key[2])
+        else:
+            found = splits[i]
+            assert found is not None
+            split = found
         # Every field is the item's (checked when it was made) or computed here: the
         # line is not checked again, only its invariants (_made.py).
         lines.append(
@@ -133,6 +190,7 @@ def _price(
                 code=item.code,
                 explanation=item.explanation,
                 period=item.period,
+                taxes=applied,
             )
         )
     buyer_country = terms.buyer.country
@@ -155,7 +213,7 @@ def _price(
 
     groups = _group(lines, cur, note)
     periods = {item.period for item in rows}
-    totals = _totals(groups, cur)
+    totals = _totals(lines, cur)
     if terms.total_rounding is TotalRounding.ROUND_TOTAL:
         totals = _round_total(totals, groups, prices_include_tax, policy)
     return _Priced(
@@ -169,15 +227,7 @@ def _price(
 
 
 def _group(lines: Sequence[DocumentLine], cur: Currency, note_of: object) -> tuple[TaxGroup, ...]:
-    sums: dict[tuple[str, Decimal, TaxTreatment], list[Decimal]] = {}
-    with decimal.localcontext(CONTEXT):
-        for line in lines:
-            acc = sums.setdefault(
-                (line.tax_category, line.tax_rate, line.treatment), [_ZERO, _ZERO, _ZERO]
-            )
-            acc[0] += line.net.amount
-            acc[1] += line.tax.amount
-            acc[2] += line.gross.amount
+    sums = _tax_sums(list(lines))
     assert callable(note_of)
     return tuple(
         made(  # sums of lines already made: not checked again (_made.py)
@@ -194,12 +244,12 @@ def _group(lines: Sequence[DocumentLine], cur: Currency, note_of: object) -> tup
     )
 
 
-def _totals(groups: Sequence[TaxGroup], cur: Currency) -> Totals:
+def _totals(lines: Sequence[DocumentLine], cur: Currency) -> Totals:
     with decimal.localcontext(CONTEXT):
-        net = sum((g.net.amount for g in groups), _ZERO)
-        tax = sum((g.tax.amount for g in groups), _ZERO)
-        gross = sum((g.gross.amount for g in groups), _ZERO)
-    # Sums of groups already made: not checked again (_made.py).
+        net = sum((line.net.amount for line in lines), _ZERO)
+        tax = sum((line.tax.amount for line in lines), _ZERO)
+        gross = sum((line.gross.amount for line in lines), _ZERO)
+    # Sums of lines already made: not checked again (_made.py).
     return made(Totals, net=Money(net, cur), tax=Money(tax, cur), gross=Money(gross, cur))
 
 
@@ -330,13 +380,7 @@ def _note_like(original: _Billed, treatment: TaxTreatment) -> str:
 
 
 def _sums(lines: Sequence[DocumentLine]) -> dict[tuple[str, Decimal, TaxTreatment], list[Decimal]]:
-    sums: dict[tuple[str, Decimal, TaxTreatment], list[Decimal]] = {}
-    for line in lines:
-        acc = sums.setdefault((line.tax_category, line.tax_rate, line.treatment), [_ZERO] * 3)
-        acc[0] += line.net.amount
-        acc[1] += line.tax.amount
-        acc[2] += line.gross.amount
-    return sums
+    return _tax_sums(list(lines))
 
 
 def _credit_amount(
@@ -349,6 +393,13 @@ def _credit_amount(
 ) -> list[DocumentLine]:
     cur = original.currency
     checks.money("amount", amount, cur, error=InvoicingError)
+    if any(line.taxes for line in original.lines):
+        raise InvoicingError(
+            "amount",
+            amount,
+            f"None: {original.number} has lines with their own taxes, credited or paid "
+            "by whole lines (lines=[...]) only",
+        )
     if amount.amount <= 0 or policy.round(amount).amount != amount.amount:
         raise InvoicingError("amount", amount, "an amount above zero, in whole minor units")
     keys = [k for k, v in left.items() if v[2] > 0]

@@ -578,7 +578,7 @@ def receipt_for(
         locale=invoice.locale,
         lines=made,
         tax_groups=groups,
-        totals=_totals(groups, cur),
+        totals=_totals(made, cur),
         prices_include_tax=invoice.prices_include_tax,
         tax_rounding=invoice.tax_rounding,
         tax_date=invoice.tax_date or invoice.issue_date,

@@ -180,6 +180,13 @@ def build_credit_note(
                         f"a quantity above zero and at most {_fmt(left[0])}: "
                         f"what is left of line {pos} of {original.number}",
                     )
+                if line.taxes and (q != line.quantity or any(used)):
+                    raise InvoicingError(
+                        f"lines[{pos}]",
+                        _fmt(q),
+                        f"the whole line {pos} of {original.number}: a line with its own taxes "
+                        "is credited whole, once",
+                    )
                 net = _share(left[1], q, left[0], cur, policy)
                 tax = _share(left[2], q, left[0], cur, policy)
                 made.append(
@@ -199,6 +206,7 @@ def build_credit_note(
                         explanation=line.explanation,
                         period=line.period,
                         corrects_line=pos,
+                        taxes=line.taxes,
                     )
                 )
             # Per tax rate too: an earlier credit by amount may have used it.
@@ -233,7 +241,7 @@ def build_credit_note(
         locale=loc,
         lines=made,
         tax_groups=groups,
-        totals=_totals(groups, cur),
+        totals=_totals(made, cur),
         prices_include_tax=original.prices_include_tax,
         tax_rounding=original.tax_rounding,
         tax_date=original.tax_date or original.issue_date,

@@ -45,7 +45,7 @@ from billkit import _checks as checks
 from billkit import _display
 from billkit._kinds import InvoiceKind  # shared with subscriptions, kept low in the house
 from billkit.errors import InvoicingError, ValidationError
-from billkit.invoicing.tax import TaxRounding, TaxTreatment
+from billkit.invoicing.tax import AppliedTax, TaxRounding, TaxTreatment
 from billkit.money import CONTEXT
 from billkit.parties import BankAccount, Party
 from billkit.periods import Period
@@ -112,6 +112,12 @@ class DocumentLine:
     position of the original line it credits (``None`` for a credit spread
     over a tax rate).
 
+    A line whose item carried its own taxes (``Item(taxes=...)``) lists them
+    in ``taxes`` (:class:`~billkit.invoicing.tax.AppliedTax`, which add up to
+    ``tax``); its ``tax_rate`` is then their combined rate before rounding
+    and its ``tax_category`` their names joined by ``' + '``. Such a line
+    counts in the tax summary once per tax, not under its own rate.
+
     >>> line = DocumentLine(position=1, description="VPS", quantity=1, unit="month",
     ...                     unit_price=Money("100.00", "RUB"), net=Money("100.00", "RUB"),
     ...                     tax_rate="0.22", tax=Money("22.00", "RUB"), gross=Money("122.00", "RUB"))
@@ -142,10 +148,18 @@ class DocumentLine:
     corrects_line: int | None = attrs.field(
         default=None, converter=checks.WHOLE, metadata=checks.options(low=1)
     )
+    taxes: tuple[AppliedTax, ...] = attrs.field(default=(), converter=checks.TUPLE)
 
     def __attrs_post_init__(self) -> None:
         cur = self.net.currency
         where = f"lines[{self.position}]"
+        if self.taxes:
+            total = _ZERO
+            for tax in self.taxes:
+                checks.same_currency(f"{where}.taxes", tax.amount, cur, error=InvoicingError)
+                total = _add(total, tax.amount.amount)
+            if total != self.tax.amount:
+                raise InvoicingError(f"{where}.tax", self.tax, f"the sum of its taxes, {total}")
         for name in ("tax", "gross"):
             checks.same_currency(f"{where}.{name}", getattr(self, name), cur, error=InvoicingError)
         if self.unit_price is not None:
@@ -335,19 +349,85 @@ class _Billed:
         return (*legal, *self.notes)
 
 
+_GroupKey: TypeAlias = tuple[str, Decimal, TaxTreatment]
+
+
+def _tax_sums(
+    lines: tuple[DocumentLine, ...] | list[DocumentLine],
+) -> dict[_GroupKey, list[Decimal]]:
+    """The tax summary's sums (net, tax, gross) per (category, rate, treatment).
+
+    A line counts under its own category and rate; a line with its own taxes
+    counts once per tax, under the tax's name and rate, with the base it was
+    charged on as the net. A key is one kind or the other, never both."""
+    sums: dict[_GroupKey, list[Decimal]] = {}
+    if not any(line.taxes for line in lines):  # one rate per line: each line counts once
+        with decimal.localcontext(CONTEXT):
+            for line in lines:
+                acc = sums.setdefault(
+                    (line.tax_category, line.tax_rate, line.treatment), [_ZERO, _ZERO, _ZERO]
+                )
+                acc[0] += line.net.amount
+                acc[1] += line.tax.amount
+                acc[2] += line.gross.amount
+        return sums
+    own: set[_GroupKey] = set()
+    with decimal.localcontext(CONTEXT):
+        for line in lines:
+            parts = (
+                [
+                    ((t.name, t.rate, TaxTreatment.STANDARD), t.base.amount, t.amount.amount)
+                    for t in line.taxes
+                ]
+                if line.taxes
+                else [
+                    (
+                        (line.tax_category, line.tax_rate, line.treatment),
+                        line.net.amount,
+                        line.tax.amount,
+                    )
+                ]
+            )
+            for key, net, tax in parts:
+                if key in sums and (key in own) != bool(line.taxes):
+                    raise InvoicingError(
+                        f"lines[{line.position}].taxes",
+                        key[0],
+                        "a tax name other than the tax categories of the other lines",
+                    )
+                if line.taxes:
+                    own.add(key)
+                acc = sums.setdefault(key, [_ZERO, _ZERO, _ZERO])
+                acc[0] += net
+                acc[1] += tax
+                acc[2] += net + tax
+    return sums
+
+
 def _check_adds_up(doc: _Billed) -> None:
     cur = doc.currency
-    sums: dict[tuple[str, Decimal, TaxTreatment], list[Decimal]] = {}
+    lines = [_ZERO, _ZERO, _ZERO]
+    sums: dict[_GroupKey, list[Decimal]] = {}
+    own = False
     with decimal.localcontext(CONTEXT):
         for i, line in enumerate(doc.lines):
             if line.position != i + 1:
                 raise InvoicingError(f"lines[{i}].position", line.position, f"{i + 1}")
             checks.same_currency(f"lines[{i + 1}].net", line.net, cur, error=InvoicingError)
-            key = (line.tax_category, line.tax_rate, line.treatment)
-            acc = sums.setdefault(key, [_ZERO, _ZERO, _ZERO])
-            acc[0] += line.net.amount
-            acc[1] += line.tax.amount
-            acc[2] += line.gross.amount
+            lines[0] += line.net.amount
+            lines[1] += line.tax.amount
+            lines[2] += line.gross.amount
+            if line.taxes:
+                own = True
+            else:
+                acc = sums.setdefault(
+                    (line.tax_category, line.tax_rate, line.treatment), [_ZERO, _ZERO, _ZERO]
+                )
+                acc[0] += line.net.amount
+                acc[1] += line.tax.amount
+                acc[2] += line.gross.amount
+        if own:  # a line with its own taxes counts once per tax (_tax_sums)
+            sums = _tax_sums(doc.lines)
         keys = [g.key for g in doc.tax_groups]
         if len(set(keys)) != len(keys) or set(keys) != set(sums):
             raise InvoicingError(
@@ -356,7 +436,9 @@ def _check_adds_up(doc: _Billed) -> None:
                 "one group per (category, rate, treatment) of the lines: "
                 f"{[f'{c} {r} {t.value}' for c, r, t in sums]}",
             )
-        total = [_ZERO, _ZERO, _ZERO]
+        # The totals are the sums of the lines: the sums of the groups too,
+        # unless a line carries several taxes (it then counts in several groups).
+        total = lines
         for group in doc.tax_groups:
             checks.same_currency("tax_groups.net", group.net, cur, error=InvoicingError)
             acc = sums[group.key]
@@ -368,7 +450,6 @@ def _check_adds_up(doc: _Billed) -> None:
                         value,
                         f"the sum of its lines, {acc[j]}",
                     )
-                total[j] += value.amount
         diff = doc.totals.rounding_difference
         if diff is not None:
             # the tax total moves by the difference; so does the gross, or the net
@@ -381,9 +462,7 @@ def _check_adds_up(doc: _Billed) -> None:
             value = getattr(doc.totals, name)
             checks.same_currency(f"totals.{name}", value, cur, error=InvoicingError)
             if value.amount != total[j]:
-                raise InvoicingError(
-                    f"totals.{name}", value, f"the sum of the tax groups, {total[j]}"
-                )
+                raise InvoicingError(f"totals.{name}", value, f"the sum of the lines, {total[j]}")
 
 
 @attrs.frozen(kw_only=True, field_transformer=checks.prepare_fields)

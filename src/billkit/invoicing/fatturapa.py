@@ -307,7 +307,8 @@ def fatturapa_xml(
     drifts further is refused here (build it with
     ``tax_rounding='per_document'``), and so is a document whose total is
     rounded on its own (``total_rounding='round_total'``): its total would not
-    be the sum of its tax summaries.
+    be the sum of its tax summaries. A line with several taxes of its own
+    (``Item(taxes=...)``) is refused: a FatturaPA line has one IVA rate.
     """
     if isinstance(document, CreditNote):
         kind = "TD04"
@@ -326,6 +327,14 @@ def fatturapa_xml(
             "none: FatturaPA needs totals that are the sum of their parts"
             " (build with total_rounding='sum_of_parts')",
         )
+    for line in document.lines:
+        if len(line.taxes) > 1:
+            # DettaglioLinee holds one AliquotaIVA; a levy is not IVA (Item.taxes)
+            raise InvoicingError(
+                f"lines[{line.position}].taxes",
+                [t.name for t in line.taxes],
+                "at most one tax on a line: FatturaPA's DettaglioLinee carries one AliquotaIVA",
+            )
     seller, buyer = document.seller, document.buyer
     overrides: dict[TaxTreatment, str] = {}
     for key, given in (natura or {}).items():

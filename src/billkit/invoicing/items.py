@@ -1,4 +1,5 @@
-"""What to bill: :class:`Item`, and items from quotes and ledger expenses.
+"""What to bill: :class:`Item`, items from quotes and ledger expenses, and
+coupons on any list of items (:func:`discount_items`).
 
 An :class:`Item` is one line before tax; the builders of
 :mod:`billkit.invoicing.builders` price, tax and total them.
@@ -21,15 +22,15 @@ from billkit import _checks as checks
 from billkit.credit.ledger import Expense
 from billkit.errors import InvoicingError, ValidationError
 from billkit.invoicing._made import made
-from billkit.invoicing.tax import TaxTreatment
+from billkit.invoicing.tax import LineTax, TaxTreatment
 from billkit.money import CONTEXT, DEFAULT_ROUNDING, LIMIT, RoundingPolicy, allocate, in_range
 from billkit.periods import Period
-from billkit.pricing.discounts import DiscountedQuote
+from billkit.pricing.discounts import AppliedDiscount, Coupon, DiscountedQuote
 from billkit.pricing.models import Flat, Percentage
 from billkit.pricing.plans import PercentOf
 from billkit.pricing.quote import Quote
 
-__all__ = ["Item", "items_from_expenses", "items_from_quote"]
+__all__ = ["DiscountedItems", "Item", "discount_items", "items_from_expenses", "items_from_quote"]
 
 _ZERO: Final = Decimal(0)
 _ONE: Final = Decimal(1)
@@ -54,6 +55,14 @@ class Item:
     price and amount are zero or more: a discount is priced into the line
     (:mod:`billkit.pricing` discounts), a correction is a credit note.
 
+    ``taxes`` gives the line its own taxes instead of the table's rate:
+    several (a state and a city tax, GST and QST, VAT and a levy), in order,
+    each a :class:`~billkit.invoicing.tax.LineTax` (some compound), or one
+    ad-hoc rate that needs no :class:`~billkit.invoicing.tax.TaxTable` row;
+    ``tax_category`` is then not used. Such a line is priced tax-exclusive
+    and its taxes are rounded each on their own
+    (:func:`~billkit.invoicing.tax.apply_line_taxes`).
+
     >>> from datetime import date
     >>> Item(description="Extra contacts, 3 blocks of 100", quantity=3, unit="block",
     ...      unit_price=Money("15.00", "EUR")).quantity
@@ -76,8 +85,19 @@ class Item:
     code: str = attrs.field(default="", converter=checks.FREE_TEXT)
     explanation: tuple[str, ...] = attrs.field(default=(), converter=checks.TEXTS)
     period: Period | None = attrs.field(default=None, converter=checks.INSTANCE)
+    taxes: tuple[LineTax, ...] = attrs.field(default=(), converter=checks.TUPLE)
 
     def __attrs_post_init__(self) -> None:
+        if self.taxes:
+            if self.treatment is not TaxTreatment.STANDARD:
+                raise InvoicingError(
+                    "taxes",
+                    [t.name for t in self.taxes],
+                    f"no taxes on a line of treatment {self.treatment.value} ({self.description!r})",
+                )
+            names = [t.name for t in self.taxes]
+            if len(set(names)) != len(names):
+                raise InvoicingError("taxes", names, "each tax once on a line")
         if self.unit_price is None and self.amount is None:
             raise InvoicingError(
                 "unit_price", None, f"a unit price or an amount for line {self.description!r}"
@@ -344,3 +364,184 @@ def items_from_expenses(
             )
         )
     return tuple(items)
+
+
+@attrs.frozen(kw_only=True)
+class DiscountedItems:
+    """Items with coupons applied: ``subtotal - discount = total``.
+
+    ``items`` are the items given, each with its amount after every discount
+    (and the discount in its explanation); ``discounts`` says what each
+    coupon did (:class:`~billkit.pricing.AppliedDiscount`: its
+    ``remainder`` and ``terminated`` carry a fixed amount to the next
+    invoices). Amounts are before tax.
+    """
+
+    _error_class: ClassVar[type[ValidationError]] = InvoicingError
+
+    items: tuple[Item, ...]
+    discounts: tuple[AppliedDiscount, ...]
+    subtotal: Money
+    discount: Money
+    total: Money
+
+
+def discount_items(
+    items: Sequence[Item],
+    coupons: Sequence[Coupon],
+    *,
+    cycle: int = 0,
+    plan: str | None = None,
+    locale: str | None = None,
+    rounding: RoundingPolicy = DEFAULT_ROUNDING,
+) -> DiscountedItems:
+    """Apply ``coupons`` to any list of ``items`` (fees), before tax.
+
+    The rules of :func:`billkit.pricing.apply_discounts`, on items rather
+    than a quote: coupons apply in the order given, each to what the
+    previous ones left; a percentage is taken off the total of its items,
+    rounded once, and spread over them in proportion to their amounts; a
+    fixed amount is spread the same way, capped at their total, and what is
+    left is ``unused`` (carried to the next invoices with
+    :attr:`~billkit.pricing.AppliedDiscount.remainder`, until the coupon is
+    :attr:`~billkit.pricing.AppliedDiscount.terminated`). A coupon's
+    ``lines`` are the item codes it applies to (empty: every item); a coupon
+    limited to ``plans`` applies when ``plan`` (a plan code) is one of them.
+    An item priced by ``unit_price`` is first rounded to its amount under
+    ``rounding``; a discounted item keeps its unit price for reference and
+    says what was taken off in its explanation (in ``locale``'s words when
+    given).
+
+    Lago's coupon spec (``applied_coupon_service_spec.rb``): a 0.12 coupon
+    on fees of 0.04 and 0.02 takes 0.06 and leaves 0.06 for the next invoice:
+
+    >>> eur = lambda a: Money(a, "EUR")
+    >>> fees = [Item(description="Seats", amount=eur("0.04"), code="seats"),
+    ...         Item(description="Calls", amount=eur("0.02"), code="calls")]
+    >>> first = discount_items(fees, [Coupon(code="C12", amount_off=eur("0.12"))])
+    >>> [i.amount for i in first.items], first.total
+    ([Money('0.00', 'EUR'), Money('0.00', 'EUR')], Money('0.00', 'EUR'))
+    >>> first.discounts[0].remainder.amount_off, first.discounts[0].terminated
+    (Money('0.06', 'EUR'), False)
+    """
+    policy = checks.instance("rounding", rounding, RoundingPolicy, error=InvoicingError)
+    rows = list(checks.tuple_of("items", items, Item, error=InvoicingError))
+    if not rows:
+        raise InvoicingError("items", rows, "at least one item")
+    if isinstance(coupons, (str, Coupon)) or not isinstance(coupons, Sequence):
+        raise InvoicingError("coupons", coupons, "a list of Coupons")
+    n = checks.whole("cycle", cycle, error=InvoicingError)
+    if plan is not None:
+        plan = checks.text("plan", plan, error=InvoicingError)
+    cur = rows[0].currency
+    amounts: list[Decimal] = []
+    with decimal.localcontext(CONTEXT):
+        for i, item in enumerate(rows):
+            money = item.amount if item.amount is not None else item.unit_price
+            assert money is not None
+            checks.same_currency(f"items[{i}]", money, cur, error=InvoicingError)
+            if item.amount is not None:
+                if policy.round(item.amount).amount != item.amount.amount:
+                    raise InvoicingError(
+                        f"items[{i}].amount",
+                        item.amount,
+                        f"a whole number of minor units ({policy.digits(cur)} decimal places)",
+                    )
+                amounts.append(item.amount.amount)
+            else:
+                assert item.unit_price is not None
+                amounts.append(policy.round_amount(item.quantity * item.unit_price.amount, cur))
+    zero = Money(policy.round_amount(_ZERO, cur), cur)
+    left = list(amounts)
+    applied: list[AppliedDiscount] = []
+    for i, coupon in enumerate(coupons):
+        if not isinstance(coupon, Coupon):
+            raise InvoicingError(f"coupons[{i}]", coupon, "a Coupon")
+        if coupon.amount_off is not None:
+            checks.same_currency(
+                f"coupons[{i}].amount_off", coupon.amount_off, cur, error=InvoicingError
+            )
+        skipped = ""
+        if coupon.plans and plan not in coupon.plans:
+            skipped = f"not for plan {plan!r}"
+        elif not coupon.applies_in(n):
+            skipped = f"cycle {n} is past its duration"
+        eligible = [j for j, it in enumerate(rows) if not coupon.lines or it.code in coupon.lines]
+        if not skipped and not eligible:
+            skipped = f"the items have none of its lines {list(coupon.lines)}"
+        if skipped:
+            applied.append(
+                AppliedDiscount(
+                    coupon=coupon, base=zero, amount=zero, parts=(), unused=zero, skipped=skipped
+                )
+            )
+            continue
+        with decimal.localcontext(CONTEXT):
+            base = sum((left[j] for j in eligible), _ZERO)
+            unused = zero.amount
+            if coupon.percent_off is not None:
+                off = policy.round_amount(base * coupon.percent_off, cur)
+            else:
+                assert coupon.amount_off is not None
+                wanted = coupon.amount_off.amount
+                if policy.round_amount(wanted, cur) != wanted:
+                    raise InvoicingError(
+                        f"coupons[{i}].amount_off",
+                        coupon.amount_off,
+                        f"a whole number of minor units ({policy.digits(cur)} decimals)",
+                    )
+                off = min(wanted, base)
+                unused = wanted - off
+            shares = (
+                allocate(Money(off, cur), [left[j] for j in eligible], policy)
+                if off > 0
+                else [zero for _ in eligible]
+            )
+            parts = []
+            for j, share in zip(eligible, shares, strict=True):
+                left[j] -= share.amount
+                parts.append((rows[j].code, share))
+        applied.append(
+            AppliedDiscount(
+                coupon=coupon,
+                base=Money(base, cur),
+                amount=Money(off, cur),
+                parts=tuple(parts),
+                unused=Money(unused, cur),
+            )
+        )
+    explainer = None
+    if locale is not None:
+        from billkit.invoicing._explain import Explainer
+
+        checks.locale("locale", locale, error=InvoicingError)
+        explainer = Explainer(locale, cur.code)
+    out = []
+    with decimal.localcontext(CONTEXT):
+        for item, before, after in zip(rows, amounts, left, strict=True):
+            if after == before and item.amount is not None:
+                out.append(item)
+                continue
+            explanation = item.explanation
+            if after != before:
+                off_money, was, now = (
+                    Money(before - after, cur),
+                    Money(before, cur),
+                    Money(after, cur),
+                )
+                explanation = (
+                    *explanation,
+                    explainer.discount(off_money, was, now)
+                    if explainer is not None
+                    else f"discount -{_fmt(off_money.amount)}: {_fmt(before)} -> {_fmt(after)}",
+                )
+            out.append(attrs.evolve(item, amount=Money(after, cur), explanation=explanation))
+        subtotal = sum(amounts, _ZERO)
+        total = sum(left, _ZERO)
+    return DiscountedItems(
+        items=tuple(out),
+        discounts=tuple(applied),
+        subtotal=Money(subtotal, cur),
+        discount=Money(subtotal - total, cur),
+        total=Money(total, cur),
+    )

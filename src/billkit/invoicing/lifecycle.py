@@ -10,6 +10,8 @@ keeps the state (an issued document itself never changes; see
 
 * :data:`INVOICE_LIFECYCLE` (the messaging SaaS): Draft -> Open -> Paid,
   Void or Uncollectible; Paid -> Refunded or Partially refunded;
+* :data:`STRIPE_INVOICE_LIFECYCLE` (Stripe's): a draft may be deleted rather
+  than voided, and Paid is final: a refund is a credit note, not a state;
 * :data:`OFFICIAL_INVOICE_LIFECYCLE` and :class:`OfficialInvoiceFlow` (the
   attribution SaaS): proforma issued -> approved by customer -> official
   invoice sent (with its scan) -> paid, through a gateway or an uploaded
@@ -49,6 +51,7 @@ __all__ = [
     "OFFICIAL_INVOICE_LIFECYCLE",
     "PAYMENT_LIFECYCLE",
     "STATEMENT_LIFECYCLE",
+    "STRIPE_INVOICE_LIFECYCLE",
     "InvoiceState",
     "Lifecycle",
     "OfficialInvoiceFlow",
@@ -145,10 +148,12 @@ class Lifecycle(Generic[S]):
 
 
 class InvoiceState(str, enum.Enum):
-    """An invoice's state (the messaging SaaS's list).
+    """An invoice's state (the messaging SaaS's list, and Stripe's ``deleted``
+    draft, which only :data:`STRIPE_INVOICE_LIFECYCLE` reaches).
 
-    >>> [s.value for s in InvoiceState]
-    ['draft', 'open', 'paid', 'void', 'uncollectible', 'refunded', 'partially_refunded']
+    >>> [s.value for s in InvoiceState]   # doctest: +NORMALIZE_WHITESPACE
+    ['draft', 'open', 'paid', 'void', 'uncollectible', 'refunded', 'partially_refunded',
+     'deleted']
     """
 
     DRAFT = "draft"
@@ -158,6 +163,7 @@ class InvoiceState(str, enum.Enum):
     UNCOLLECTIBLE = "uncollectible"
     REFUNDED = "refunded"
     PARTIALLY_REFUNDED = "partially_refunded"
+    DELETED = "deleted"
 
 
 INVOICE_LIFECYCLE: Final = Lifecycle(
@@ -191,6 +197,40 @@ are final.
 ('mark_uncollectible', 'pay', 'void')
 >>> INVOICE_LIFECYCLE.is_final(InvoiceState.VOID)
 True
+"""
+
+
+STRIPE_INVOICE_LIFECYCLE: Final = Lifecycle(
+    subject="invoice",
+    states=InvoiceState,
+    transitions={
+        InvoiceState.DRAFT: {"finalize": InvoiceState.OPEN, "delete": InvoiceState.DELETED},
+        InvoiceState.OPEN: {
+            "pay": InvoiceState.PAID,
+            "void": InvoiceState.VOID,
+            "mark_uncollectible": InvoiceState.UNCOLLECTIBLE,
+        },
+        InvoiceState.UNCOLLECTIBLE: {"pay": InvoiceState.PAID, "void": InvoiceState.VOID},
+    },
+)
+"""Stripe's invoice lifecycle (https://docs.stripe.com/invoicing/overview,
+"Invoice lifecycle"): Draft -> (finalize) Open or (delete) Deleted; Open ->
+(pay) Paid, (void) Void or (mark_uncollectible) Uncollectible; Uncollectible
+-> Paid or Void. A draft is deleted, not voided ("Attempts to delete invoices
+that are no longer in a draft state will fail; once an invoice has been
+finalized ... it must be voided", https://docs.stripe.com/api/invoices/delete);
+a billkit draft has no number yet, so deleting it leaves no gap in a series.
+Paid, Void and Deleted are final: money given back on a paid invoice is a
+credit note (a refund, or credit for the customer's next invoices, see
+:meth:`billkit.invoicing.balances.AccountBalances.adjust`) and the invoice
+stays paid. Use it where :data:`INVOICE_LIFECYCLE` is used.
+
+>>> STRIPE_INVOICE_LIFECYCLE.allowed("draft")
+('delete', 'finalize')
+>>> STRIPE_INVOICE_LIFECYCLE.apply("paid", "refund")
+Traceback (most recent call last):
+...
+billkit.errors.TransitionError: invoice in state 'paid' cannot 'refund'; allowed: nothing (a final state)
 """
 
 

@@ -78,10 +78,13 @@ from billkit.money import (
 
 __all__ = [
     "DEFAULT_TAXES",
+    "AppliedTax",
+    "LineTax",
     "TaxRate",
     "TaxRounding",
     "TaxTable",
     "TaxTreatment",
+    "apply_line_taxes",
     "compute_taxes",
     "stack_taxes",
 ]
@@ -190,6 +193,52 @@ class TaxRate:
     def key(self) -> tuple[str, str, date]:
         """What identifies the row: (country, category, effective_from)."""
         return (self.country, self.category, self.effective_from)
+
+
+@attrs.frozen(kw_only=True, field_transformer=checks.prepare_fields)
+class LineTax:
+    """One of the taxes a line carries itself (``Item(taxes=[...])``), in order.
+
+    ``name`` is what the document prints (``'GST'``, ``'NY State'``); ``rate``
+    a fraction below 100 % (``'8.875%'`` is read as ``Decimal('0.08875')``).
+    A tax that is not ``compound`` is charged on the line's net; a compound
+    one on the net plus the taxes before it on the line (the rules of
+    :func:`stack_taxes`). A line's own taxes need no :class:`TaxTable` row:
+    an ad-hoc rate is one ``LineTax``.
+
+    >>> LineTax(name="QST", rate="9.975%")
+    LineTax(name='QST', rate=Decimal('0.09975'), compound=False)
+    """
+
+    _error_class: ClassVar[type[ValidationError]] = InvoicingError
+
+    name: str = attrs.field(converter=checks.TEXT)
+    rate: Decimal = attrs.field(converter=_TAX_RATE)
+    compound: bool = attrs.field(default=False, converter=checks.FLAG)
+
+
+@attrs.frozen(kw_only=True, field_transformer=checks.prepare_fields)
+class AppliedTax:
+    """One tax of a document line that carries its own taxes: the
+    :class:`LineTax` it applies, the ``base`` it was charged on (the net, or
+    for a compound tax the net plus the taxes before it) and its rounded
+    ``amount``. A line's taxes add up to its ``tax``.
+
+    >>> cad = lambda a: Money(a, "CAD")
+    >>> AppliedTax(name="GST", rate="0.05", base=cad("100.00"), amount=cad("5.00")).amount
+    Money('5.00', 'CAD')
+    """
+
+    _error_class: ClassVar[type[ValidationError]] = InvoicingError
+
+    name: str = attrs.field(converter=checks.TEXT)
+    rate: Decimal = attrs.field(converter=_TAX_RATE)
+    compound: bool = attrs.field(default=False, converter=checks.FLAG)
+    base: Money = attrs.field(converter=checks.MONEY)
+    amount: Money = attrs.field(converter=checks.MONEY)
+
+    def __attrs_post_init__(self) -> None:
+        checks.same_currency("amount", self.amount, self.base.currency, error=InvoicingError)
 
 
 def _rates(value: object) -> tuple[TaxRate, ...]:
@@ -591,18 +640,58 @@ def stack_taxes(
     policy = checks.instance("rounding", rounding, RoundingPolicy, error=InvoicingError)
     if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence):
         raise InvoicingError("layers", layers, "a list of (name, rate, compound) layers")
-    cur = base.currency
-    out: list[tuple[str, Money]] = []
+    checked: list[tuple[str, Decimal, bool]] = []
+    for i, layer in enumerate(layers):
+        if not isinstance(layer, tuple) or len(layer) != 3:
+            raise InvoicingError(f"layers[{i}]", layer, "a (name, rate, compound) tuple")
+        name = checks.text(f"layers[{i}].name", layer[0], error=InvoicingError)
+        rate = checks.rate(f"layers[{i}].rate", layer[1], high=1, error=InvoicingError)
+        compound = checks.flag(f"layers[{i}].compound", layer[2], error=InvoicingError)
+        checked.append((name, rate, compound))
+    return tuple((name, tax) for name, _, _, _, tax in _stack(base, checked, policy))
+
+
+def _stack(
+    net: Money, layers: Sequence[tuple[str, Decimal, bool]], policy: RoundingPolicy
+) -> list[tuple[str, Decimal, bool, Money, Money]]:
+    """``(name, rate, compound, base, tax)`` per layer: each tax rounded on its
+    own, a compound one charged on the net plus the (rounded) taxes before it."""
+    cur = net.currency
+    out: list[tuple[str, Decimal, bool, Money, Money]] = []
     with decimal.localcontext(CONTEXT):
         taxed = _ZERO
-        for i, layer in enumerate(layers):
-            if not isinstance(layer, tuple) or len(layer) != 3:
-                raise InvoicingError(f"layers[{i}]", layer, "a (name, rate, compound) tuple")
-            name = checks.text(f"layers[{i}].name", layer[0], error=InvoicingError)
-            rate = checks.rate(f"layers[{i}].rate", layer[1], high=1, error=InvoicingError)
-            compound = checks.flag(f"layers[{i}].compound", layer[2], error=InvoicingError)
-            on = base.amount + taxed if compound else base.amount
+        for name, rate, compound in layers:
+            on = net.amount + taxed if compound else net.amount
             tax = policy.round_amount(on * rate, cur)
             taxed += tax
-            out.append((name, Money(tax, cur)))
-    return tuple(out)
+            out.append((name, rate, compound, Money(on, cur), Money(tax, cur)))
+    return out
+
+
+def apply_line_taxes(
+    net: Money, taxes: Sequence[LineTax], *, rounding: RoundingPolicy = DEFAULT_ROUNDING
+) -> tuple[AppliedTax, ...]:
+    """A line's own taxes on its tax-exclusive ``net``, in order, under the
+    rules of :func:`stack_taxes`: what the document builders put on a line
+    of an :class:`~billkit.invoicing.Item` with ``taxes``.
+
+    New York City, 100.00 of taxable services: the state's 4 % and the
+    city's 4.5 % local tax plus the 0.375 % MCTD surcharge, each on the price
+    (NYS publication 718, "New York State Sales and Use Tax Rates by
+    Jurisdiction": 8.875 % in all), 4.00 + 4.50 + 0.375 -> 0.38:
+
+    >>> usd = Money("100.00", "USD")
+    >>> [(t.name, t.amount) for t in apply_line_taxes(usd, [
+    ...     LineTax(name="NY State", rate="4%"), LineTax(name="NYC", rate="4.5%"),
+    ...     LineTax(name="MCTD", rate="0.375%")])]
+    [('NY State', Money('4.00', 'USD')), ('NYC', Money('4.50', 'USD')), ('MCTD', Money('0.38', 'USD'))]
+    """
+    base = checks.money("net", net, error=InvoicingError)
+    policy = checks.instance("rounding", rounding, RoundingPolicy, error=InvoicingError)
+    layers = checks.tuple_of("taxes", taxes, LineTax, error=InvoicingError)
+    return tuple(
+        AppliedTax(name=name, rate=rate, compound=compound, base=on, amount=tax)
+        for name, rate, compound, on, tax in _stack(
+            base, [(t.name, t.rate, t.compound) for t in layers], policy
+        )
+    )

@@ -324,8 +324,9 @@ def _billed(doc: Any) -> RenderDocument:
         Column(label="unit"),
         Column(label="unit_price", kind="money"),
     ]
+    own_taxes = any(line.taxes for line in doc.lines)
     if taxed:
-        columns.append(Column(label="tax_rate", kind="percent"))
+        columns.append(Column(label="taxes_rate" if own_taxes else "tax_rate", kind="percent"))
     columns.append(
         Column(label="amount" if inclusive or not taxed else "net", kind="money", carry=True)
     )
@@ -345,15 +346,22 @@ def _billed(doc: Any) -> RenderDocument:
         row.append(line.unit_price)
         if taxed:
             label = _treatment_label(line.treatment)
-            row.append(Label(label) if label else line.tax_rate)
+            if line.taxes:  # the line's own taxes, each with its rate: "GST 5% + QST 9.975%"
+                row.append(" + ".join(f"{t.name} {ctx.fmt.percent(t.rate)}" for t in line.taxes))
+            else:
+                row.append(Label(label) if label else line.tax_rate)
         row.append(line.gross if inclusive else line.net)
         rows.append(row)
     table = LineTable(columns=columns, rows=rows)
 
     tax_rows = []
     if taxed:
+        # a line's own taxes (Item.taxes): one row per tax, named as the item named it
+        own = {(t.name, t.rate) for line in doc.lines for t in line.taxes}
         for group in doc.tax_groups:
             label = _treatment_label(group.treatment)
+            if (group.category, group.rate) in own:
+                label = f"{group.category} {ctx.fmt.percent(group.rate)}"
             tax_rows.append(
                 TaxRow(
                     rate=None if label else group.rate,
@@ -380,14 +388,16 @@ def _billed(doc: Any) -> RenderDocument:
         ]
     else:
         total_rows = [
-            TotalRow(label="total_net", amount=totals.net),
-            TotalRow(label="total_tax", amount=totals.tax),
+            TotalRow(label="total_net_taxes" if own_taxes else "total_net", amount=totals.net),
+            TotalRow(label="total_taxes" if own_taxes else "total_tax", amount=totals.tax),
             TotalRow(label=final, amount=totals.gross, strong=True),
         ]
     if totals.rounding_difference is not None and taxed:
         # the tax total is not the sum of the taxes shown: say by how much (after the tax row)
         at = next(
-            i for i, row in enumerate(total_rows) if row.label in ("total_tax", "tax_included")
+            i
+            for i, row in enumerate(total_rows)
+            if row.label in ("total_tax", "total_taxes", "tax_included")
         )
         total_rows.insert(
             at + 1, TotalRow(label="rounding_difference", amount=totals.rounding_difference)
@@ -443,6 +453,7 @@ def _billed(doc: Any) -> RenderDocument:
         payment=payment_fields,
         notes=notes,
         signatures=signatures,
+        own_taxes=own_taxes,
     )
 
 

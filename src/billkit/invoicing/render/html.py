@@ -218,8 +218,9 @@ class _Writer:
             return
         fmt, w = self.fmt, self.out.append
         w('<table class="bk-side"><thead><tr>')
-        w(f"<th>{self.label('tax_summary')}</th>")
-        for key in ("net", "tax", "gross"):
+        own = self.doc.own_taxes
+        w(f"<th>{self.label('taxes_summary' if own else 'tax_summary')}</th>")
+        for key in ("net", "taxes_amount" if own else "tax", "gross"):
             w(f'<th class="num">{self.label(key)}</th>')
         w("</tr></thead><tbody>")
         for row in self.doc.tax_summary:

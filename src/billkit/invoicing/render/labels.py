@@ -354,6 +354,24 @@ _ROWS: dict[str, tuple[str, str, str, str, str]] = {
         "شامل مالیات",
     ),
     "total": ("Total", "Итого", "Разом", "Totale", "جمع کل"),
+    # Documents whose lines carry their own taxes (Item.taxes): "tax", not "VAT".
+    "taxes_rate": ("Taxes", "Налоги", "Податки", "Imposte", "مالیات‌ها"),
+    "taxes_summary": (
+        "Tax summary",
+        "Расчёт налогов",
+        "Розрахунок податків",
+        "Riepilogo imposte",
+        "خلاصه مالیات",
+    ),
+    "taxes_amount": ("Tax", "Сумма налога", "Сума податку", "Imposta", "مالیات"),
+    "total_net_taxes": (
+        "Total excl. tax",
+        "Итого без налогов",
+        "Разом без податків",
+        "Totale imponibile",
+        "جمع بدون مالیات",
+    ),
+    "total_taxes": ("Tax", "Налоги", "Податки", "Imposte", "مالیات"),
     "rounding_difference": (
         "Tax rounding difference",
         "Разница округления налога",

@@ -374,6 +374,8 @@ class RenderDocument:
     act's acceptance clause, a statement's closing balance),
     ``amount_in_words``, ``payment`` details, ``notes`` and one signature line
     per entry of ``signatures`` (label keys such as ``"executor"``).
+    ``own_taxes`` says the lines carry taxes of their own (a state and a city
+    tax, GST and QST): the tax summary's headings then say "tax", not "VAT".
 
     Every Money is in ``currency``; ``locale`` is a babel locale of one of
     :data:`LANGUAGES` (``"ru"``, ``"it_IT"``, ``"fa_IR"``).
@@ -412,6 +414,7 @@ class RenderDocument:
     )
     notes: tuple[str, ...] = attrs.field(default=(), converter=checks.TUPLE)
     signatures: tuple[str, ...] = attrs.field(default=(), converter=checks.TUPLE)
+    own_taxes: bool = attrs.field(default=False, converter=checks.FLAG)
 
     def __attrs_post_init__(self) -> None:
         for field, money in self._amounts():

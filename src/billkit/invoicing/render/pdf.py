@@ -720,7 +720,13 @@ class _Layout:
             )
             for r in rows
         ]
-        heads = [fmt.label("tax_summary"), fmt.label("net"), fmt.label("tax"), fmt.label("gross")]
+        own = self.doc.own_taxes
+        heads = [
+            fmt.label("taxes_summary" if own else "tax_summary"),
+            fmt.label("net"),
+            fmt.label("taxes_amount" if own else "tax"),
+            fmt.label("gross"),
+        ]
         values = [[fmt.amount(r.net), fmt.amount(r.tax), fmt.amount(r.gross)] for r in rows]
         num_w = (
             max(
