@@ -72,6 +72,7 @@ def extra_values() -> list[object]:
         Presence,
         Prorated,
     )
+    from billkit.simulate import Scenario
     from billkit.subscriptions import (
         Cancel,
         ChangePlan,
@@ -243,6 +244,14 @@ def extra_values() -> list[object]:
             minor_units=(("RUB", 2),),
         ),
         WebhookReply(status=200, body=b"OK42"),
+        Scenario(name="today", catalog=[growth]),
+        Scenario(
+            name="migrate",
+            catalog=[growth],
+            moves={"growth-monthly": growth.code},
+            keep_periods=2,
+            cap="0.10",
+        ),
     ]
 
 
@@ -286,15 +295,13 @@ def corpus() -> dict[type, tuple[object, ...]]:
     return {
         cls: tuple(values)
         for cls, values in found.items()
-        # Not saved values: the shell's, a bill run's shards and manifests, tables (views),
-        # a notebook's scenarios and their results (billkit.simulate).
+        # Not saved values: the shell's, a bill run's shards and manifests, tables (views).
         if not cls.__module__.startswith(
             (
                 "billkit.ports",
                 "billkit.storage",
                 "billkit.runners",
                 "billkit.tables",
-                "billkit.simulate",
             )
         )
     }
