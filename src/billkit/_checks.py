@@ -427,7 +427,7 @@ def known_locale(field: str, value: str, *, error: Error = ValidationError) -> s
     return value
 
 
-@functools.lru_cache(maxsize=256)  # babel's data never changes in a process; parsing costs ~16 us
+@functools.lru_cache(maxsize=256)  # babel's data never changes in a process; parsing costs ~2.7 us
 def _cldr_has(value: str) -> bool:
     from babel import Locale, UnknownLocaleError  # babel loads on first use
 
