@@ -90,6 +90,8 @@ def test_a_simulation_reads_back_equal_with_the_same_tables(
         assert copy.details().rows == result.details().rows
         assert copy.summary().rows == result.summary().rows
     assert pickle.loads(pickle.dumps(result)) == result
+    summary = result.summary()  # a table is a view of the bills; it pickles too
+    assert pickle.loads(pickle.dumps(summary)) == summary
     assert _json_round_trip(scenario) == scenario
     assert pickle.loads(pickle.dumps(scenario)) == scenario
 
