@@ -552,7 +552,7 @@ def _unstructurer(tp: Any) -> Callable[[Any], Any]:
     """``lambda value: _unstructure(value, tp)`` with the hook looked up on first use
     (not when the hook that needs it is made: a value may hold itself, a ``Plan`` in
     a ``Plan``'s change), then called directly: saving an invoice unstructures
-    some thirty nested fields, and each lookup costs about as much as the field."""
+    some thirty nested fields, each of which used to look its hook up again."""
     found: list[Callable[[Any], Any]] = []
 
     def unstructure(value: Any) -> Any:
@@ -651,7 +651,13 @@ def _sequence_hooks(tp: Any) -> tuple[Callable[..., Any], Callable[..., Any]]:
 
 def _is_namedtuple(tp: Any) -> bool:
     """A ``typing.NamedTuple`` held by a value (a simulation's bills)."""
-    return isinstance(tp, type) and issubclass(tp, tuple) and hasattr(tp, "_fields")
+    # ``tuple[X, ...]`` passes ``isinstance(tp, type)`` on Python 3.10: test its origin first.
+    return (
+        _origin(tp) is None
+        and isinstance(tp, type)
+        and issubclass(tp, tuple)
+        and hasattr(tp, "_fields")
+    )
 
 
 def _namedtuple_hooks(tp: Any) -> tuple[Callable[..., Any], Callable[..., Any]]:
