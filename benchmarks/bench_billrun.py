@@ -30,7 +30,9 @@ of issue 10 in this process: quote + ``items_from_quote`` + ``build_invoice``
 in the issue), streamed one account at a time: CPU time per account, with the
 peak resident memory after a tenth of the accounts and at the end (flat when
 nothing accumulates). (needs ``py-billkit[bench]``: duckdb and
-dask[distributed]). ``--baseline-accounts`` times the single core on the
+dask[distributed]). ``--profile N`` runs ``bill_shard`` on one Parquet shard of N
+accounts under cProfile and splits each account's time into reading, quote +
+invoice, hashing and the rest. ``--baseline-accounts`` times the single core on the
 first N accounts only and scales the time (the default runs all of them).
 """
 
@@ -54,9 +56,11 @@ from billkit.runners import (
     DaskRunner,
     ProcessRunner,
     RunManifest,
+    Shard,
     bill_account,
     bill_accounts,
     bill_run,
+    bill_shard,
     synthetic_accounts,
 )
 
@@ -108,6 +112,11 @@ def _worker_maxrss_mb() -> float:
     return _maxrss_mb()
 
 
+def _worker_cpu() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return own.ru_utime + own.ru_stime
+
+
 def timed(label: str, accounts: int, work: Any) -> tuple[RunManifest, dict[str, float]]:
     cpu, wall = _cpu(), time.perf_counter()
     result = work()
@@ -134,6 +143,48 @@ def pipeline(n: int) -> None:
     )
 
 
+def profile(n: int) -> None:
+    """cProfile of ``bill_shard`` over one Parquet shard of ``n`` accounts: where each
+    account's time goes (reading, quote + invoice, hashing, the rest), per account."""
+    import cProfile
+    import pstats
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "usage.parquet"
+        generate(path, n)
+        run = make_run(str(path))
+        bill_shard(Shard(run, 0, min(n, 500)))  # imports and caches warm
+        started = time.process_time()
+        bill_shard(Shard(run, 0, n))
+        plain = (time.process_time() - started) / n * 1e6
+        profiler = cProfile.Profile()
+        profiler.enable()
+        bill_shard(Shard(run, 0, n))
+        profiler.disable()
+    stats = pstats.Stats(profiler)
+    table: dict[tuple[str, int, str], tuple[Any, ...]] = stats.stats  # type: ignore[attr-defined]
+
+    def cumulative(module: str, function: str) -> float:
+        return sum(
+            row[3]
+            for (file, _, name), row in table.items()
+            if file.endswith(module) and name == function
+        )
+
+    whole = cumulative("runners.py", "bill_shard")
+    parts = {
+        "read the shard (DuckDB, Parquet)": cumulative("runners.py", "_parquet_accounts"),
+        "quote + invoice (bill_account)": cumulative("runners.py", "bill_account"),
+        "hash the invoice (serialize.dumps)": cumulative("serialize.py", "dumps"),
+    }
+    parts["the rest (loop, totals, manifest)"] = whole - sum(parts.values())
+    print(f"bill_shard, {n:,} accounts from Parquet: {plain:.1f} us CPU per account unprofiled")
+    print("under cProfile (which inflates every call), per account:")
+    for label, seconds in parts.items():
+        print(f"  {label:<38}{seconds / n * 1e6:>8.1f} us  {seconds / whole:>5.0%}")
+    stats.sort_stats("tottime").print_stats(15)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--accounts", type=int, default=1_000_000)
@@ -141,9 +192,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--baseline-accounts", type=int, default=None)
     parser.add_argument("--pipeline", type=int, default=None)
+    parser.add_argument("--profile", type=int, default=None)
     args = parser.parse_args()
     if args.pipeline is not None:
         pipeline(args.pipeline)
+        return
+    if args.profile is not None:
+        profile(args.profile)
         return
     import distributed
 
@@ -183,6 +238,8 @@ def main() -> None:
             ) as cluster,
             distributed.Client(cluster) as client,
         ):
+            client.wait_for_workers(workers)
+            before = client.run(_worker_cpu)
             dask, dask_t = timed(
                 f"dask x{workers}",
                 n,
@@ -190,7 +247,12 @@ def main() -> None:
                     run, accounts=n, shard_size=args.shard_size, runner=DaskRunner(client)
                 ),
             )
-            dask_mem = max(client.run(_worker_maxrss_mb).values())
+            after = client.run(_worker_cpu)
+            dask_cpu = sum(after[w] - before.get(w, 0.0) for w in after)
+            dask_t["cpu"] += dask_cpu
+            print(f"  dask workers' CPU: {dask_cpu:.1f} s")
+            per_worker = sorted(client.run(_worker_maxrss_mb).values())
+            dask_mem = max(per_worker)
 
     assert processes == dask, "the process pool and Dask billed different documents"
     assert processes.count == n
@@ -209,6 +271,12 @@ def main() -> None:
             f"{base_wall / t['wall']:>10.2f}{mem:>10.0f}"
         )
     print("peak MB: this process (single core); the largest worker (processes, dask)")
+    print("dask workers' peak MB: " + ", ".join(f"{mb:.0f}" for mb in per_worker))
+    print(
+        f"CPU s: single core {base_t['cpu'] * scale:.1f}"
+        + (" (scaled)" if scale != 1 else "")
+        + f", processes {proc_t['cpu']:.1f}, dask {dask_t['cpu']:.1f}"
+    )
 
 
 if __name__ == "__main__":

@@ -210,3 +210,20 @@ def test_a_run_manifest_sums_its_shards() -> None:
     again = RunManifest.of(reversed(result.shards))
     assert again == result
     assert sum(m.count for m in result.shards) == 30
+
+
+def test_a_run_manifest_is_a_table_with_exact_totals() -> None:
+    run = _run()
+    result = bill_run(run, accounts=30, shard_size=10, runner=SequentialRunner())
+    table = result.to_table()
+    records = table.to_records()
+    assert [r["key"] for r in records] == [m.key for m in result.shards]
+    assert [r["count"] for r in records] == [10, 10, 10]
+    assert sum(r["total"] for r in records) == result.totals["EUR"]
+    assert {r["currency"] for r in records} == {"EUR"}
+    pa = pytest.importorskip("pyarrow")
+    assert pa.table(table).to_pylist() == records  # through __arrow_c_stream__, exact
+    assert str(pa.table(table).schema.field("total").type) == "decimal128(38, 2)"
+    pytest.importorskip("polars")
+    assert table.to_polars()["total"].to_list() == [r["total"] for r in records]
+    assert RunManifest.of([]).to_table().to_records() == []

@@ -115,3 +115,69 @@ def test_a_missing_dataframe_library_names_the_extra(monkeypatch: pytest.MonkeyP
     monkeypatch.setitem(sys.modules, "polars", None)
     with pytest.raises(MissingDependencyError, match=r"py-billkit\[polars\]"):
         quote_totals([]).to_polars()
+
+
+def test_upgrade_advice_is_a_table_with_exact_amounts() -> None:
+    from billkit.pricing import overage_charge, upgrade_advice
+    from billkit.tables import upgrade_advices
+
+    eur = "EUR"
+    # docs/overage.md: Growth 99.00 with 1 000 contacts and 20.00 per block of 100;
+    # Advanced 189.00 with 3 000 and 15.00. 1 200 contacts by 11 April, 2 800
+    # expected: staying bills 18 blocks x 20.00 = 360.00.
+    growth = Plan(
+        code="growth",
+        name="Growth",
+        currency=eur,
+        base_fee=Money("99.00", eur),
+        charges=[
+            overage_charge(
+                "blocks", "contacts", included=1000, price=Money("20.00", eur), block=100
+            )
+        ],
+    )
+    advanced = Plan(
+        code="advanced",
+        name="Advanced",
+        currency=eur,
+        base_fee=Money("189.00", eur),
+        charges=[
+            overage_charge(
+                "blocks", "contacts", included=3000, price=Money("15.00", eur), block=100
+            )
+        ],
+    )
+    april = Period(date(2026, 4, 1), date(2026, 5, 1))
+    advice = upgrade_advice(
+        growth, advanced, {"contacts": 1200}, april, date(2026, 4, 11), projected={"contacts": 2800}
+    )
+    table = upgrade_advices({"org-1": advice})
+    [row] = table.to_records()
+    assert (row["current"], row["candidate"], row["requested_on"]) == (
+        "growth",
+        "advanced",
+        date(2026, 4, 11),
+    )
+    assert row["stay"] == Decimal("360.00")
+    assert row["saving"] == row["stay"] - row["switch"]
+    assert row["worth_it"] is True
+    _round_trips(table)
+    with pytest.raises(ValidationError):
+        upgrade_advices(["not advice"])  # type: ignore[list-item]
+
+
+def test_simulation_tables_keep_exact_decimals() -> None:
+    from billkit.simulate import Customer, Scenario, simulate
+
+    people = [
+        Customer(key="org-1", plan="email-start", usage={"emails_sent": 4001}),
+        Customer(key="org-2", plan="email-start", usage={"emails_sent": "2500.5"}),
+    ]
+    result = simulate(people, [Scenario(name="today", catalog=[EMAIL])], MARCH)
+    for table in (result.details(), result.by_customer(), result.summary(), result.revenue()):
+        _round_trips(table)
+    # 300.00 + 1 501 x 0.125 = 487.625 -> 487.63; 300.00 + 0.5 x 0.125 = 300.0625 -> 300.06
+    assert [r["total"] for r in result.by_customer().to_records()] == [
+        Decimal("487.63"),
+        Decimal("300.06"),
+    ]

@@ -242,3 +242,86 @@ def document_html(doc: Any) -> str:
     )
     head = ("#", "description", "quantity", "unit price", "net", "tax rate", "tax", "gross")
     return table(caption, head, rows, numbers=frozenset({2, 3, 4, 5, 6, 7}), foot=foot)
+
+
+USAGE_ROWS = 20
+"""How many of a usage report's rows its display shows."""
+
+
+def count(n: int, noun: str) -> str:
+    """``1 row``, ``2 rows``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _usage_window(report: Any) -> str:
+    if report.window is not None:
+        return str(report.window)
+    if not report.rows:
+        return "no periods"
+    start = min(row.period.start for row in report.rows)
+    end = max(row.period.end for row in report.rows)
+    return f"{start.isoformat()}..{end.isoformat()}"
+
+
+def usage_report_repr(report: Any) -> str:
+    """``<UsageReport: 3 rows, 2 customers, meters ['seats'], 2026-03-01..2026-04-01>``,
+    with the late events, duplicates and events outside the window when there are any."""
+    customers = len({row.customer for row in report.rows})
+    meters = [meter.code for meter in report.meters]
+    extras = [
+        f"{n} {label}"
+        for n, label in (
+            (len(report.late), "late"),
+            (report.duplicates, "duplicate"),
+            (report.outside, "outside the window"),
+        )
+        if n
+    ]
+    tail = f"; {', '.join(extras)}" if extras else ""
+    return (
+        f"<UsageReport: {count(len(report.rows), 'row')}, {count(customers, 'customer')}, "
+        f"meters {meters!r}, "
+        f"{_usage_window(report)}{tail}>"
+    )
+
+
+def usage_report_html(report: Any) -> str:
+    """The first :data:`USAGE_ROWS` rows (customer, period, day, groups, one
+    column per meter), then what was left out: late events, corrections,
+    duplicates and events outside the window."""
+    shown = report.rows[:USAGE_ROWS]
+    codes = [meter.code for meter in report.meters]
+    head = ["customer", "period", *(["day"] if report.daily else []), *report.by, *codes]
+    rows = (
+        (
+            row.customer,
+            str(row.period),
+            *([row.day.isoformat()] if report.daily else []),
+            *("-" if value is None else value for value in row.group.values()),
+            *(digits(figure) for figure in row.figures),
+        )
+        for row in shown
+    )
+    first = len(head) - len(codes)
+    caption = (
+        f"Usage, {_usage_window(report)}: "
+        + (
+            f"first {len(shown)} of {len(report.rows)} rows"
+            if len(shown) < len(report.rows)
+            else count(len(report.rows), "row")
+        )
+        + f", {count(len({row.customer for row in report.rows}), 'customer')}"
+    )
+    figures = table(caption, head, rows, numbers=frozenset(range(first, len(head))))
+    notes = [
+        f"{count(n, noun)} {what}".rstrip()
+        for n, noun, what in (
+            (len(report.late), "late event", "left out"),
+            (len(report.corrections), "correction", ""),
+            (report.duplicates, "duplicate", "dropped"),
+            (report.outside, "event", "outside the window"),
+        )
+        if n
+    ]
+    tail = f"<p>{escape('; '.join(notes))}</p>" if notes else ""
+    return f"<div>{figures}{tail}</div>"

@@ -61,6 +61,7 @@ from billkit.periods import Period
 from billkit.pricing.plans import Plan
 from billkit.pricing.quote import Quote, quote
 from billkit.serialize import dumps
+from billkit.tables import Table
 
 __all__ = [
     "BillRun",
@@ -278,6 +279,29 @@ class RunManifest:
     count: int
     totals: dict[str, Decimal] = attrs.field(converter=_totals)
     digest: str
+
+    def to_table(self) -> Table:
+        """One row per shard and currency: key, count, total (exact), currency,
+        digest; a shard that billed nothing has one row with no total.
+
+        >>> from decimal import Decimal
+        >>> run = RunManifest.of([
+        ...     ShardManifest(key="0-2", count=2, totals={"EUR": Decimal("258.00")}, digest="ab"),
+        ...     ShardManifest(key="2-3", count=1, totals={"EUR": Decimal("99.00")}, digest="cd")])
+        >>> [(r["key"], r["count"], r["total"]) for r in run.to_table().to_records()]
+        [('0-2', 2, Decimal('258.00')), ('2-3', 1, Decimal('99.00'))]
+        """
+        rows: list[tuple[object, ...]] = []
+        for m in self.shards:
+            rows.extend((m.key, m.count, total, code, m.digest) for code, total in m.totals.items())
+            if not m.totals:
+                rows.append((m.key, m.count, None, None, m.digest))
+        return Table(
+            columns=("key", "count", "total", "currency", "digest"),
+            rows=tuple(rows),
+            money=("total",),
+            currency="currency",
+        )
 
     @classmethod
     def of(cls, shards: Iterable[ShardManifest]) -> RunManifest:

@@ -41,7 +41,7 @@ import attrs
 from billkit import _checks as checks
 from billkit.errors import MissingDependencyError, ValidationError
 from billkit.money import Money, minor_units
-from billkit.pricing.overage import PlanComparison
+from billkit.pricing.overage import PlanComparison, UpgradeAdvice
 from billkit.pricing.quote import Quote
 from billkit.usage.report import UsageReport
 
@@ -60,6 +60,7 @@ __all__ = [
     "plan_comparisons",
     "quote_lines",
     "quote_totals",
+    "upgrade_advices",
     "usage_table",
 ]
 
@@ -295,6 +296,64 @@ def plan_comparisons(
     columns = ("key", "plan", "total", "currency", "cheapest", "over_cheapest")
     return Table(
         columns=columns, rows=tuple(rows), money=("total", "over_cheapest"), currency="currency"
+    )
+
+
+def upgrade_advices(
+    advices: UpgradeAdvice | Iterable[UpgradeAdvice] | Mapping[str, UpgradeAdvice],
+) -> Table:
+    """One row per :func:`~billkit.pricing.upgrade_advice` answer: key, current,
+    candidate, requested_on, stay, switch, saving, worth_it, currency.
+
+    The messaging business's Growth customer with 1 200 contacts by 11 April
+    and 2 800 expected: staying costs 18 blocks x 20.00 = 360.00 of overage,
+    switching to Advanced 126.00 - 66.00 + 40.00 = 100.00 (docs/overage.md):
+
+    >>> from datetime import date
+    >>> from billkit.money import Money
+    >>> from billkit.periods import Period
+    >>> from billkit.pricing import Plan, overage_charge, upgrade_advice
+    >>> eur = lambda amount: Money(amount, "EUR")
+    >>> growth = Plan(code="growth", name="Growth", currency="EUR", base_fee=eur("99.00"),
+    ...               charges=[overage_charge("blocks", "contacts", included=1000,
+    ...                                       price=eur("20.00"), block=100)])
+    >>> advanced = Plan(code="advanced", name="Advanced", currency="EUR", base_fee=eur("189.00"),
+    ...                 charges=[overage_charge("blocks", "contacts", included=3000,
+    ...                                         price=eur("15.00"), block=100)])
+    >>> advice = upgrade_advice(growth, advanced, {"contacts": 1200},
+    ...                         Period(date(2026, 4, 1), date(2026, 5, 1)), date(2026, 4, 11),
+    ...                         projected={"contacts": 2800})
+    >>> [(r["stay"], r["switch"], r["saving"], r["worth_it"])
+    ...  for r in upgrade_advices({"org-1": advice}).to_records()]
+    [(Decimal('360.00'), Decimal('100.00'), Decimal('260.00'), True)]
+    """
+    rows = tuple(
+        (
+            key,
+            advice.current.code,
+            advice.candidate.code,
+            advice.change.requested_on,
+            advice.stay.amount,
+            advice.switch.amount,
+            advice.saving.amount,
+            advice.worth_it,
+            advice.stay.currency.code,
+        )
+        for key, advice in _keyed(advices, UpgradeAdvice, "advices")
+    )
+    columns = (
+        "key",
+        "current",
+        "candidate",
+        "requested_on",
+        "stay",
+        "switch",
+        "saving",
+        "worth_it",
+        "currency",
+    )
+    return Table(
+        columns=columns, rows=rows, money=("stay", "switch", "saving"), currency="currency"
     )
 
 

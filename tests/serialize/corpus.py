@@ -72,6 +72,7 @@ def extra_values() -> list[object]:
         Presence,
         Prorated,
     )
+    from billkit.simulate import Scenario
     from billkit.subscriptions import (
         Cancel,
         ChangePlan,
@@ -244,6 +245,14 @@ def extra_values() -> list[object]:
         ),
         WebhookReply(status=200, body=b"OK42"),
         _own_taxes_invoice(),
+        Scenario(name="today", catalog=[growth]),
+        Scenario(
+            name="migrate",
+            catalog=[growth],
+            moves={"growth-monthly": growth.code},
+            keep_periods=2,
+            cap="0.10",
+        ),
     ]
 
 
@@ -303,15 +312,13 @@ def corpus() -> dict[type, tuple[object, ...]]:
     return {
         cls: tuple(values)
         for cls, values in found.items()
-        # Not saved values: the shell's, a bill run's shards and manifests, tables (views),
-        # a notebook's scenarios and their results (billkit.simulate).
+        # Not saved values: the shell's, a bill run's shards and manifests, tables (views).
         if not cls.__module__.startswith(
             (
                 "billkit.ports",
                 "billkit.storage",
                 "billkit.runners",
                 "billkit.tables",
-                "billkit.simulate",
             )
         )
     }

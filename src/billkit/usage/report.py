@@ -18,6 +18,7 @@ from typing import Any, Final
 import attrs
 
 import billkit._checks as checks
+from billkit import _display
 from billkit.errors import UsageError
 from billkit.money import CONTEXT
 from billkit.periods import BillingCycle, Period
@@ -154,10 +155,6 @@ class Correction:
         return CONTEXT.subtract(self.revised, self.closed)
 
 
-def _rows_repr(rows: tuple[object, ...]) -> str:
-    return f"<{len(rows)} rows>"
-
-
 @attrs.frozen(kw_only=True)
 class UsageReport:
     """Usage figures per customer and period, as :func:`aggregate` computed them.
@@ -180,8 +177,10 @@ class UsageReport:
     ...                     timestamp=datetime(2026, 3, n, tzinfo=timezone.utc)) for n in (4, 6, 5)]
     >>> report = aggregate(seats, Meter(code="seats", aggregation="max"),
     ...                    billing=BillingCycle.calendar(MONTHLY), tz="UTC")
-    >>> isinstance(report, UsageReport)
+    >>> type(report) is UsageReport
     True
+    >>> report
+    <UsageReport: 1 row, 1 customer, meters ['seats'], 2026-03-01..2026-04-01>
     >>> report.rows[0].usage, report.rows[0].events, report.duplicates
     ({'seats': Decimal('6')}, {'seats': 3}, 0)
     >>> report.to_records()[0]["seats"]
@@ -194,9 +193,9 @@ class UsageReport:
     window: Period | None
     by: tuple[str, ...]
     daily: bool
-    rows: tuple[UsageRow, ...] = attrs.field(repr=_rows_repr)
-    late: tuple[LateEvent, ...] = attrs.field(repr=_rows_repr)
-    corrections: tuple[Correction, ...] = attrs.field(repr=_rows_repr)
+    rows: tuple[UsageRow, ...]
+    late: tuple[LateEvent, ...]
+    corrections: tuple[Correction, ...]
     duplicates: int
     outside: int
 
@@ -279,6 +278,16 @@ class UsageReport:
             record.update(zip(row.meters, row.figures, strict=True))
             records.append(record)
         return records
+
+    def __repr__(self) -> str:
+        """One line: rows, customers, meters, the periods covered, and the
+        late events, duplicates and events outside the window when there are any."""
+        return _display.usage_report_repr(self)
+
+    def _repr_html_(self) -> str:
+        """The notebook display: the first rows, one column per meter, and
+        what was left out (late events, corrections, duplicates)."""
+        return _display.usage_report_html(self)
 
     def __str__(self) -> str:
         """A plain-text table of the rows."""
