@@ -38,6 +38,7 @@ from billkit.pricing import (
     Volume,
     quote,
 )
+from billkit.pricing._compiled import breakdown
 from billkit.pricing.models import AnyModel, Percentage
 from billkit.pricing.quote import _general
 from tests.strategies.pricing import (
@@ -89,10 +90,67 @@ def _check(plan: Plan, usage: dict[str, object], period: Period) -> None:
     if fast is not None:  # the fast path priced it: to the last digit
         assert _same(fast, expected.total.amount)
     assert got.lines == expected.lines
+    # The lines' figures, to the last digit and exponent: the compiled figures
+    # (pricing/_compiled.py) when the fast path priced the quote.
+    figures = plan._compiled.figures(usage)
+    if fast is not None:
+        assert figures is not None
+    for rows in [got._figures] + ([] if figures is None else [figures]):
+        for row, want in zip(rows, expected._figures, strict=True):
+            assert row[:4] == want[:4], (row, want)
+            assert row[9:] == want[9:], (row, want)
+            for field in ("quantity", "included", "billable", "amount", "exact"):
+                assert _same(getattr(row, field), getattr(want, field)), (field, row, want)
     assert [ln.breakdown for ln in got.lines] == [ln.breakdown for ln in expected.lines]
+    for line in got.lines:  # breakdowns built from figures equal the model's explain()
+        _check_breakdown(line.source, line.billable, line.exact, line.events)
     assert got.explain() == expected.explain()
     # A quote adds up: its total is the sum of its rounded lines.
     assert got.total.amount == sum((ln.amount.amount for ln in got.lines), Decimal(0))
+
+
+def _check_breakdown(
+    source: object, billable: Decimal, exact: Money, events: tuple[Decimal, ...] | None
+) -> None:
+    """The compiled breakdown (pricing/_compiled.py) is the model's own ``explain``:
+    the same steps and Decimals, exponents included (their text shows them)."""
+    fast = breakdown(source, billable, exact)
+    if fast is None or events is not None:
+        return
+    model = source.explain(billable)  # type: ignore[attr-defined]
+    assert fast == model
+    assert str(fast) == str(model)
+    assert [str(s) for s in fast.steps] == [str(s) for s in model.steps]
+    assert _same(fast.quantity, model.quantity)
+    for mine, theirs in zip(fast.steps, model.steps, strict=True):
+        assert _same(mine.units, theirs.units)
+        assert _same(mine.amount.amount, theirs.amount.amount)
+        assert _same(mine.flat_fee.amount, theirs.flat_fee.amount)
+    assert _same(fast.amount.amount, model.amount.amount)
+
+
+@settings(max_examples=300, deadline=None)
+@given(models(CUR), quantities(max_value=20_000))
+def test_breakdowns_from_figures_are_the_models_explain(model: AnyModel, q: Decimal) -> None:
+    # Each model's breakdown for any quantity, as explain() gives it (None: a model
+    # the compiled breakdowns leave to the model).
+    _check_breakdown(model, q, Money(0, CUR), None)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(["graduated", "volume"]), st.data())
+def test_tier_breakdowns_at_and_around_the_bounds(kind: str, data: st.DataObject) -> None:
+    # Quantities on a tier's bound, just below and just above it, and zero, with
+    # or without a fee at zero: where a tier is entered or left.
+    tiers = _plain_tiers(data.draw)
+    fee_at_zero = data.draw(st.booleans())
+    model: AnyModel = (Graduated if kind == "graduated" else Volume)(
+        tiers=tiers, flat_fee_at_zero=fee_at_zero
+    )
+    bounds = [t.up_to for t in tiers if t.up_to is not None]
+    for bound in [Decimal(0), *bounds]:
+        for q in (bound, bound + Decimal("0.001"), max(bound - Decimal("0.001"), Decimal(0))):
+            _check_breakdown(model, q, Money(0, CUR), None)
 
 
 # ------------------------------------------------------------------ new models

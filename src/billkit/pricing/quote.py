@@ -43,7 +43,13 @@ import billkit._checks as checks
 from billkit.errors import PricingError, UnknownMetricError
 from billkit.money import CONTEXT, RoundingPolicy, in_range, local_context
 from billkit.periods import Period
-from billkit.pricing._compiled import CompiledPlan, LineFigures
+from billkit.pricing._compiled import (
+    CompiledPlan,
+    LineFigures,
+    breakdown,
+    compiled_totals,
+    totals_in_context,
+)
 from billkit.pricing.models import (
     AnyModel,
     Breakdown,
@@ -113,6 +119,11 @@ class QuoteLine:
     def breakdown(self) -> Breakdown:
         """The steps that make up ``exact``: tiers hit, packages, percentages."""
         source = self.source
+        if self.events is None and source is not None:
+            # The common models, from the line's figures (pricing/_compiled.py).
+            fast = breakdown(source, self.billable, self.exact)
+            if fast is not None:
+                return fast
         with decimal.localcontext(CONTEXT):
             if isinstance(source, PercentOf):
                 return _percent_breakdown(source, self.quantity, self.exact)
@@ -198,6 +209,10 @@ class Quote:
         if self._rows is not None:
             return cast("tuple[LineFigures, ...]", self._rows)  # made so by _line_figures
         assert self._usage is not None
+        # Priced by the compiled fast path: its figures, as the general path's.
+        rows = self.plan._compiled.figures(self._usage)
+        if rows is not None:
+            return rows
         return tuple(_general(self.plan, self._usage, self.period)[1])
 
     def _saved_form(self) -> Quote:
@@ -235,25 +250,16 @@ class Quote:
     def lines(self) -> tuple[QuoteLine, ...]:
         """The quote's lines, in plan order: base fee first, then each charge."""
         cur = self.currency
+        compiled = self.plan._compiled
         lines = []
         for row in self._figures:
-            exact = Money(row.exact, cur)
-            lines.append(
-                QuoteLine(
-                    code=row.code,
-                    description=row.description,
-                    kind=row.kind,
-                    metric=row.metric,
-                    quantity=row.quantity,
-                    included=row.included,
-                    billable=row.billable,
-                    unit_price=_unit_price(row.source, row.billable, exact),
-                    amount=Money(row.amount, cur),
-                    exact=exact,
-                    source=row.source,
-                    events=row.events,
-                )
-            )
+            if row is compiled.base_row:  # the plan's base fee: one line for every quote
+                base = compiled.base_line
+                if base is None:
+                    base = compiled.base_line = _line(row, cur)
+                lines.append(cast("QuoteLine", base))
+                continue
+            lines.append(_line(row, cur))
         return tuple(lines)
 
     def line(self, code: str) -> QuoteLine:
@@ -320,6 +326,24 @@ class Quote:
             + f"</tbody><tfoot><tr><th colspan='4'>total</th><th style='text-align:right'>"
             f"{e(_fmt(self.total.amount))}</th></tr></tfoot></table>"
         )
+
+
+def _line(row: LineFigures, currency: Currency) -> QuoteLine:
+    exact = Money(row.exact, currency)
+    return QuoteLine(
+        code=row.code,
+        description=row.description,
+        kind=row.kind,
+        metric=row.metric,
+        quantity=row.quantity,
+        included=row.included,
+        billable=row.billable,
+        unit_price=_unit_price(row.source, row.billable, exact),
+        amount=Money(row.amount, currency),
+        exact=exact,
+        source=row.source,
+        events=row.events,
+    )
 
 
 def _unit_price(
@@ -394,22 +418,59 @@ def _checked(plan: Plan, usage: Usage, period: Period) -> CompiledPlan:
     return compiled
 
 
+def _fast_totals(plans: object, usage: object, period: object) -> tuple[Decimal, ...] | None:
+    """:func:`~billkit.pricing.cheapest_plan`'s common case in one pass: a list or
+    tuple of Plans (one currency, distinct codes) whose compiled totals take a
+    dict of quantities as it is, for a period each plan has been checked for.
+    Each total is ``quote(plan, usage, period).total.amount``; ``None`` when
+    anything needs the careful path, which also names every error."""
+    if (
+        (type(plans) is not list and type(plans) is not tuple)
+        or not plans
+        or type(usage) is not dict
+        or type(period) is not Period
+    ):
+        return None
+    for value in usage.values():  # each quantity checked once for all the plans
+        if type(value) is not Decimal or not in_range(value) or value < 0:
+            return None
+    first = plans[0]
+    if type(first) is not Plan:
+        return None
+    with decimal.localcontext(first._compiled.context):
+        return compiled_totals(plans, usage, period)
+
+
 def _quote_totals(plans: Sequence[Plan], usage: Usage, period: Period) -> tuple[Decimal, ...]:
     """``quote(plan, usage, period).total.amount`` for each plan, without building
     the quotes (:func:`~billkit.pricing.cheapest_plan` compares totals only).
 
-    Plans with one rounding mode share one rounding context (the same object),
-    so their fast paths run in one ``local_context``."""
-    compiled = [_checked(plan, usage, period) for plan in plans]
-    context = compiled[0].context
+    The usage is checked once for all the plans, and plans with one rounding
+    mode share one rounding context (the same object), so their fast paths run
+    in one ``local_context``."""
+    if not isinstance(period, Period) or (
+        type(usage) is not dict and not isinstance(usage, Mapping)
+    ):
+        _checked(plans[0], usage, period)  # refuses, naming what is wrong
+    # Each quantity checked once for all the plans (as each fast path would).
+    checked = all(type(v) is Decimal and in_range(v) and v >= 0 for v in usage.values())
+    compiled = []
+    context = plans[0]._compiled.context
+    same = True  # every plan rounds in the same context (the same object)
+    for plan in plans:
+        c = plan._compiled
+        if not (c.is_whole(period) and c.metrics.issuperset(usage)):
+            c = _checked(plan, usage, period)  # refuses, naming what is wrong
+        same = same and c.context is context
+        compiled.append(c)
     totals: list[Decimal | None]
-    if all(c.context is context for c in compiled):
-        # Each quantity checked once for all the plans (as each fast path would).
-        checked = all(type(v) is Decimal and in_range(v) and v >= 0 for v in usage.values())
-        with local_context(context):
-            totals = [c.total_in_context(usage, checked=checked) for c in compiled]
+    if same:
+        with decimal.localcontext(context):
+            totals = totals_in_context(compiled, usage, checked=checked)
     else:
         totals = [c.total(usage) for c in compiled]
+    if not any(total is None for total in totals):
+        return tuple(totals)  # type: ignore[arg-type]
     return tuple(
         _general(plan, usage, period)[0] if total is None else total
         for plan, total in zip(plans, totals, strict=True)
