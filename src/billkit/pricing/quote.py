@@ -198,16 +198,15 @@ class Quote:
     _usage: Mapping[str, object] | None = attrs.field(
         alias="usage", default=None, repr=False, metadata={_OMIT: True}
     )
-    # The lines' figures, when computed already (by the general path, or loaded),
-    # as LineFigures (the converter names the fields of saved rows).
-    _rows: tuple[_SavedRow, ...] | None = attrs.field(
-        alias="rows", default=None, converter=_line_figures, repr=False
-    )
+    # The lines' figures, when computed already (by the general path, or loaded:
+    # then plain tuples, named as LineFigures when first read).
+    _rows: tuple[_SavedRow, ...] | None = attrs.field(alias="rows", default=None, repr=False)
 
     @functools.cached_property
     def _figures(self) -> tuple[LineFigures, ...]:
-        if self._rows is not None:
-            return cast("tuple[LineFigures, ...]", self._rows)  # made so by _line_figures
+        rows = _line_figures(self._rows)
+        if rows is not None:
+            return rows
         assert self._usage is not None
         # Priced by the compiled fast path: its figures, as the general path's.
         rows = self.plan._compiled.figures(self._usage)
@@ -372,8 +371,20 @@ def quote(plan: Plan, usage: Usage, period: Period) -> Quote:
     ignored: a misspelt metric would otherwise bill nothing. A metric with no
     usage counts as zero.
     """
-    compiled = _checked(plan, usage, period)
-    total = compiled.total(usage)  # the fast path (pricing/_compiled.py)
+    if type(plan) is Plan and type(usage) is dict:
+        compiled = plan._compiled
+        if period is not compiled._last_period or not compiled.metrics.issuperset(usage):
+            compiled = _checked(plan, usage, period)  # refuses, naming what is wrong
+    else:
+        compiled = _checked(plan, usage, period)
+    fast = compiled.fast_total  # the fast path (pricing/_compiled.py)
+    if fast is not None:
+        # billkit's own context with the plan's rounding, so quantize() rounds by
+        # the policy: a local copy for this call only (as in the general path).
+        with decimal.localcontext(compiled.context):
+            total = fast(usage, False)
+    else:
+        total = compiled.total(usage)  # PercentOf lines, or the general path (None)
     if total is not None:
         return Quote(
             plan=plan, period=period, total=Money(total, compiled.currency), usage=dict(usage)
