@@ -135,6 +135,9 @@ def test_breakdowns_from_figures_are_the_models_explain(model: AnyModel, q: Deci
     # Each model's breakdown for any quantity, as explain() gives it (None: a model
     # the compiled breakdowns leave to the model).
     _check_breakdown(model, q, Money(0, CUR), None)
+    # A quantity explain() refuses is left to it, so that it names the error.
+    for refused in (-q - 1, Decimal("NaN"), q + Decimal("1E-13")):
+        assert breakdown(model, refused, Money(0, CUR)) is None
 
 
 @settings(max_examples=200, deadline=None)

@@ -448,15 +448,20 @@ class CompiledPlan:
         if self.general_only:
             return None
         quantum = self.quantum
+        get = usage.get
+        new = tuple.__new__
         rows: list[LineFigures] = []
-        rounded: dict[str, Decimal] = {}
+        # The rounded lines, for PercentOf lines to refer to (only when there are).
+        rounded: dict[str, Decimal] | None = {} if self.has_percent_of else None
         if self.base_row is not None:
             rows.append(self.base_row)
-            rounded[_plans.BASE_FEE_CODE] = self.base_row.amount
+            if rounded is not None:
+                rounded[_plans.BASE_FEE_CODE] = self.base_row.amount
         with decimal.localcontext(self.context):
             for code, label, metric, source, included, amount_of, _, _ in self.specs:
                 if amount_of is None:  # a PercentOf line
                     assert isinstance(source, _plans.PercentOf)
+                    assert rounded is not None
                     base = _ZERO
                     for ref in source.of:
                         base += rounded[ref]
@@ -476,28 +481,33 @@ class CompiledPlan:
                         None,
                     )
                 else:
-                    q = usage.get(metric, _ZERO)  # type: ignore[arg-type]
+                    q = get(metric, _ZERO)  # type: ignore[arg-type]
                     if not _accepted(q):
                         return None
                     assert isinstance(q, Decimal)
                     billable = q - included if q > included else _ZERO
                     exact = amount_of(billable)
                     amount = exact.quantize(quantum)
-                    row = LineFigures(
-                        code,
-                        label,
-                        "usage",
-                        metric,
-                        q,
-                        included,
-                        billable,
-                        amount,
-                        exact,
-                        source,
-                        None,
+                    # A LineFigures, made as its own constructor makes it (a tuple).
+                    row = new(
+                        LineFigures,
+                        (
+                            code,
+                            label,
+                            "usage",
+                            metric,
+                            q,
+                            included,
+                            billable,
+                            amount,
+                            exact,
+                            source,
+                            None,
+                        ),
                     )
                 rows.append(row)
-                rounded[code] = amount
+                if rounded is not None:
+                    rounded[code] = amount
         return tuple(rows)
 
 
@@ -563,11 +573,14 @@ def compiled_totals(
 def breakdown(source: object, q: Decimal, exact: Money) -> Breakdown | None:
     """``source.explain(q)`` for a flat, per-unit, package, graduated or volume
     model (tiers without blocks), built from a line's figures: ``q`` is the
-    line's billable quantity (a Decimal in range, checked when the line was
-    priced) and ``exact`` its exact amount. The same steps, labels and Decimals
-    as the model's own ``explain`` (the same operations in billkit's
-    :data:`CONTEXT`), without checking ``q`` again. ``None`` for another model."""
+    line's billable quantity and ``exact`` its exact amount. The same steps,
+    labels and Decimals as the model's own ``explain`` (the same operations in
+    billkit's :data:`CONTEXT`). ``None`` for another model, or for a ``q`` the
+    model's ``explain`` would refuse (a line loaded from saved data): the
+    model then names the error."""
     kind = type(source)
+    if not _accepted(q):
+        return None
     currency = exact.currency
     if kind is Graduated:
         assert isinstance(source, Graduated)
@@ -582,7 +595,8 @@ def breakdown(source: object, q: Decimal, exact: Money) -> Breakdown | None:
                 if q <= lower and not (i == 0 and at_zero):
                     break
                 units = (q if upper is None or q < upper else upper) - lower
-                total += units * price + fee
+                subtotal = units * price + fee
+                total += subtotal
                 tier = tiers[i]
                 steps.append(
                     Step(
@@ -590,7 +604,7 @@ def breakdown(source: object, q: Decimal, exact: Money) -> Breakdown | None:
                         units=units,
                         unit_price=tier.unit_price,
                         flat_fee=tier.flat_fee,
-                        amount=Money(units * price + fee, currency),
+                        amount=Money(subtotal, currency),
                         tier=i + 1,
                     )
                 )
