@@ -252,35 +252,44 @@ def _value_of(model: AnyModel, free: Decimal) -> _Amount:
 
 
 _CHECK: Final = [
-    "if not checked:",
-    "    if type(q) is not Decimal:",
-    "        return None",  # converted, or refused, by the general path
-    "    try:",
-    "        q.quantize(FINEST, None, RANGE_CHECK)",  # billkit's range (money.py)
-    "        if q < ZERO:",  # a quiet NaN passes quantize; comparing it traps (ours)
-    "            return None",
-    "    except DecimalException:",
+    "if type(q) is not Decimal:",
+    "    return None",  # converted, or refused, by the general path
+    "try:",
+    "    q.quantize(FINEST, None, RANGE_CHECK)",  # billkit's range (money.py)
+    "    if q < ZERO:",  # a quiet NaN passes quantize; comparing it traps (ours)
     "        return None",
+    "except DecimalException:",
+    "    return None",
 ]
+
+_Total = Callable[[Mapping[str, object]], "Decimal | None"]
 
 
 def _total_of(
-    start: Decimal, quantum: Decimal, metered: list[tuple[str, AnyModel, Decimal]]
-) -> Callable[[Mapping[str, object], bool], Decimal | None]:
-    """The total of a plan without PercentOf lines, as one function of the usage:
-    ``total(usage, checked)`` (see :meth:`CompiledPlan.total_in_context`)."""
+    start: Decimal,
+    quantum: Decimal,
+    metered: list[tuple[str, AnyModel, Decimal]],
+    *,
+    checks: bool,
+) -> _Total:
+    """The total of a plan without PercentOf lines, as one function of the usage,
+    ``total(usage)``: ``None`` when a quantity needs the general path. Without
+    ``checks``, for usage whose every value is already known to be a Decimal in
+    range and not negative (see :meth:`CompiledPlan.total_in_context`)."""
     names: dict[str, object] = {"start": start, "quantum": quantum}
-    code = ["def total(usage, checked):", "    get = usage.get", "    total = start"]
+    code = ["def total(usage):", "    get = usage.get", "    total = start"]
     for n, (metric, model, free) in enumerate(metered):
         names[f"metric_{n}"] = metric
         code += _indent(
-            [f"q = get(metric_{n}, ZERO)", *_CHECK, *_value_code(model, free, n, names)]
+            [
+                f"q = get(metric_{n}, ZERO)",
+                *(_CHECK if checks else []),
+                *_value_code(model, free, n, names),
+                "total += a.quantize(quantum)",
+            ]
         )
-        code.append("    total += a.quantize(quantum)")
     code.append("    return total")
-    return cast(
-        "Callable[[Mapping[str, object], bool], Decimal | None]", _function("total", code, names)
-    )
+    return cast("_Total", _function("total", code, names))
 
 
 def _spec(charge: Charge | PercentOf) -> _ChargeSpec:
@@ -325,6 +334,7 @@ class CompiledPlan:
         "currency",
         "fast_key",
         "fast_total",
+        "fast_total_checked",
         "general_only",
         "has_percent_of",
         "metrics",
@@ -371,18 +381,28 @@ class CompiledPlan:
         self.general_only: Final = any(s.general_only for s in self.specs)
         self.has_percent_of: Final = any(s.amount_of is None for s in self.specs)
         # The total as one generated function, for the common plan without
-        # PercentOf lines (see total_in_context).
+        # PercentOf lines, with and without checking the quantities (see
+        # total_in_context).
+        fast = not (self.general_only or self.has_percent_of)
+        metered = [(s.metric, s.source, s.included) for s in self.specs]
         self.fast_total: Final = (
-            None
-            if self.general_only or self.has_percent_of
-            else _total_of(
-                self.start,
-                self.quantum,
-                [(s.metric, s.source, s.included) for s in self.specs],  # type: ignore[misc]
-            )
+            _total_of(self.start, self.quantum, metered, checks=True)  # type: ignore[arg-type]
+            if fast
+            else None
+        )
+        self.fast_total_checked: Final = (
+            _total_of(self.start, self.quantum, metered, checks=False)  # type: ignore[arg-type]
+            if fast
+            else None
         )
         # What cheapest_plan's loop reads of each plan, in one attribute.
-        self.fast_key: Final = (self.fast_total, self.currency, self.context, self.metrics)
+        self.fast_key: Final = (
+            self.fast_total_checked,
+            self.currency,
+            self.context,
+            self.metrics,
+            plan.code,
+        )
         # The last period found to be one whole cycle of the plan (most runs quote
         # one period many times): the same answer as plan._is_whole, sooner.
         self._last_period: Period | None = None
@@ -414,10 +434,10 @@ class CompiledPlan:
         (one context for many plans with the same rounding). ``checked``: every
         value of ``usage`` is a Decimal :func:`~billkit.money.in_range` and not
         negative (checked once for many plans)."""
-        fast = self.fast_total
+        fast = self.fast_total_checked if checked else self.fast_total
         if fast is None:
             return None if self.general_only else self._total_with_percent_of(usage, checked)
-        return fast(usage, checked)
+        return fast(usage)
 
     def _total_with_percent_of(self, usage: Mapping[str, object], checked: bool) -> Decimal | None:
         quantum = self.quantum
@@ -521,8 +541,8 @@ def totals_in_context(
     totals: list[Decimal | None] = []
     append = totals.append
     for c in plans:
-        fast = c.fast_total
-        append(c.total_in_context(usage, checked=True) if fast is None else fast(usage, True))
+        fast = c.fast_total_checked
+        append(c.total_in_context(usage, checked=True) if fast is None else fast(usage))
     return totals
 
 
@@ -551,7 +571,7 @@ def compiled_totals(
         if type(plan) is not plan_class:
             return None
         c = plan._compiled
-        fast, plan_currency, plan_context, metrics = c.fast_key
+        fast, plan_currency, plan_context, metrics, code = c.fast_key
         if (
             fast is None
             or plan_currency is not currency
@@ -560,8 +580,8 @@ def compiled_totals(
             or not metrics.issuperset(usage)
         ):
             return None
-        append(fast(usage, True))  # type: ignore[arg-type]  # checked: never None
-        add(plan.code)
+        append(fast(usage))  # type: ignore[arg-type]  # checked: never None
+        add(code)
     if len(codes) != len(totals):
         return None
     return tuple(totals)

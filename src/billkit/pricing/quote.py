@@ -41,7 +41,7 @@ from moneyed import Currency, Money
 
 import billkit._checks as checks
 from billkit.errors import PricingError, UnknownMetricError
-from billkit.money import CONTEXT, RoundingPolicy, in_range, local_context
+from billkit.money import _FINEST, CONTEXT, RANGE_CHECK, RoundingPolicy, in_range, local_context
 from billkit.periods import Period
 from billkit.pricing._compiled import (
     CompiledPlan,
@@ -382,7 +382,7 @@ def quote(plan: Plan, usage: Usage, period: Period) -> Quote:
         # billkit's own context with the plan's rounding, so quantize() rounds by
         # the policy: a local copy for this call only (as in the general path).
         with decimal.localcontext(compiled.context):
-            total = fast(usage, False)
+            total = fast(usage)
     else:
         total = compiled.total(usage)  # PercentOf lines, or the general path (None)
     if total is not None:
@@ -443,7 +443,13 @@ def _fast_totals(plans: object, usage: object, period: object) -> tuple[Decimal,
     ):
         return None
     for value in usage.values():  # each quantity checked once for all the plans
-        if type(value) is not Decimal or not in_range(value) or value < 0:
+        if type(value) is not Decimal or not value.is_finite():
+            return None
+        try:
+            value.quantize(_FINEST, None, RANGE_CHECK)  # in_range, inline
+        except decimal.DecimalException:
+            return None
+        if value < 0:
             return None
     first = plans[0]
     if type(first) is not Plan:
