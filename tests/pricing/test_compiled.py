@@ -36,11 +36,12 @@ from billkit.pricing import (
     Quote,
     Tier,
     Volume,
+    cheapest_plan,
     quote,
 )
 from billkit.pricing._compiled import breakdown
 from billkit.pricing.models import AnyModel, Percentage
-from billkit.pricing.quote import _general
+from billkit.pricing.quote import _fast_totals, _general
 from tests.strategies.pricing import (
     amounts,
     models,
@@ -310,6 +311,71 @@ def new_model_cases(draw: st.DrawFn) -> tuple[Plan, dict[str, object]]:
 def test_every_model_quotes_as_the_general_path(case: tuple[Plan, dict[str, object]]) -> None:
     plan, usage = case
     _check(plan, usage, PERIOD)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(new_model_cases(), min_size=1, max_size=4), st.sampled_from([list, tuple]))
+def test_cheapest_plan_compares_the_general_paths_totals(
+    cases: list[tuple[Plan, dict[str, object]]], kind: type
+) -> None:
+    # Plans priced over the metrics they share, by cheapest_plan's one-pass loop
+    # (compiled_totals: from the second call, once each plan has found the period
+    # whole) and its careful path (the first call): every total the general
+    # path's, to the exponent, or the same refusal.
+    plans = [attrs.evolve(plan, code=f"p{i}") for i, (plan, _) in enumerate(cases)]
+    usage = {
+        metric: value
+        for _, used in cases
+        for metric, value in used.items()
+        if all(metric in plan.metrics for plan in plans)
+    }
+    try:
+        expected = [_general(plan, usage, PERIOD)[0] for plan in plans]
+    except BillkitError as error:
+        refused: BillkitError | None = error
+    else:
+        refused = None
+    if refused is not None:
+        for _ in range(2):
+            with pytest.raises(type(refused)) as found:
+                cheapest_plan(kind(plans), usage, PERIOD)
+            assert str(found.value) == str(refused)
+        return
+    for _ in range(2):
+        result = cheapest_plan(kind(plans), usage, PERIOD)
+        assert len(result.amounts) == len(expected)
+        for got, want in zip(result.amounts, expected, strict=True):
+            assert _same(got, want), (got, want)
+        assert result.amounts[result.index] == min(expected)
+
+
+def test_cheapest_plan_takes_one_pass_once_each_plan_found_the_period_whole() -> None:
+    # Two plans, one rounding mode: the first comparison checks each plan's period
+    # (the careful path), the next ones price every plan in one loop.
+    def plan(code: str, base: str, price: str) -> Plan:
+        model = PerUnit(unit_price=Money(price, CUR))
+        return Plan(
+            code=code,
+            name=code,
+            currency=CUR,
+            base_fee=Money(base, CUR),
+            charges=[Charge(code="api", metric="calls", model=model, included=100)],
+        )
+
+    plans = [plan("a", "10.00", "0.05"), plan("b", "20.00", "0.01")]
+    usage = {"calls": Decimal(1100)}  # 1 000 billable calls
+    assert _fast_totals(plans, usage, PERIOD) is None  # no plan has seen the period yet
+    first = cheapest_plan(plans, usage, PERIOD)
+    # a: 10.00 + 1 000 x 0.05 = 60.00; b: 20.00 + 1 000 x 0.01 = 30.00
+    assert _fast_totals(plans, usage, PERIOD) == (Decimal("60.00"), Decimal("30.00"))
+    again = cheapest_plan(plans, usage, PERIOD)
+    assert first.amounts == again.amounts == (Decimal("60.00"), Decimal("30.00"))
+    assert again.plan.code == "b"
+    # Anything out of the common case goes the careful way, which names the error.
+    assert _fast_totals(plans, {"calls": 1100}, PERIOD) is None  # an int, converted
+    assert _fast_totals([plans[0], plans[0]], usage, PERIOD) is None  # one code twice
+    with pytest.raises(BillkitError, match=r"plans\[1\]\.code"):
+        cheapest_plan([plans[0], plans[0]], usage, PERIOD)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
