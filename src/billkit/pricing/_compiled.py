@@ -562,7 +562,9 @@ def compiled_totals(
     first = plans[0]
     if type(first) is not plan_class:
         return None
-    context, currency = first._compiled.context, first.currency
+    context, currency, known = first._compiled.context, first.currency, first.metrics
+    if not known.issuperset(usage):
+        return None
     codes: set[str] = set()
     add = codes.add
     totals: list[Decimal] = []
@@ -577,7 +579,8 @@ def compiled_totals(
             or plan_currency is not currency
             or plan_context is not context
             or period is not c._last_period
-            or not metrics.issuperset(usage)
+            # the first plan's metrics (often the same set) hold the usage's
+            or (metrics != known and not metrics.issuperset(usage))
         ):
             return None
         append(fast(usage))  # type: ignore[arg-type]  # checked: never None

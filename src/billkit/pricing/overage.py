@@ -283,7 +283,7 @@ def measure_overage(plan: Plan, usage: Usage, period: Period, metric: str | None
 
 def _frozen_usage(usage: Usage) -> Usage:
     """A private copy of ``usage``, so a comparison's lazy quotes see what was compared."""
-    if not isinstance(usage, Mapping):
+    if type(usage) is not dict and not isinstance(usage, Mapping):
         raise PricingError("usage", usage, "a mapping of metric to quantity")
     if not any(map(isinstance, usage.values(), itertools.repeat(list))):  # nothing to copy
         return checks.FrozenMap(usage)
