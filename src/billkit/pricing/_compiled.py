@@ -12,20 +12,24 @@ Three things are compiled, each proven equal to the general path
 (``quote._general`` and the models' ``explain``) by
 ``tests/pricing/test_compiled.py`` on generated plans and usage:
 
-* :meth:`CompiledPlan.total` (quote() and cheapest_plan()): the total only.
-  Each metered charge is one closure over plain Decimals that takes the
-  reported quantity, included units already folded in, and returns a number
-  *equal* to the model's exact amount (tiers below the quantity's are summed
-  once, when the plan compiles); each is rounded once, as the general path
-  rounds it. All of it runs in one ``local_context`` of the plan's rounding,
-  whose 80 digits keep every sum and product of numbers in billkit's range
-  exact (money.py), so equal numbers round alike.
+* :meth:`CompiledPlan.total` (quote(); :func:`compiled_totals` for
+  cheapest_plan()): the total only. For a plan without PercentOf lines it is
+  one function generated when the plan compiles (:func:`_total_of`, with and
+  without the quantities' checks): per metered charge, statements over plain
+  Decimals bound as names that take the reported quantity, included units
+  folded into the tier bounds, and give a number *equal* to the model's exact
+  amount (the tiers below the quantity's and the fees summed once, when the
+  plan compiles), rounded once, as the general path rounds it. The code is
+  made of fixed text and generated names only, never of a plan's own text. It
+  runs in one ``local_context`` of the plan's rounding, whose 80 digits keep
+  every sum and product of numbers in billkit's range exact (money.py), so
+  equal numbers round alike.
 * :meth:`CompiledPlan.figures` (a quote's lines, when first read): each line's
   :class:`LineFigures`, with the exact amount computed by the same Decimal
   operations, in the same order, as the model's ``_amount`` (so the same
   Decimal, exponent included).
 * :func:`breakdown` (a line's steps, when first read): ``model.explain`` for
-  the common models, from a line's figures already checked.
+  the common models, from a line's figures.
 
 For anything rarer (a :class:`Capacity`, :class:`Prorated` or per-event
 :class:`Percentage` charge anywhere in the plan, event lists,
