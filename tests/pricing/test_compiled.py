@@ -36,10 +36,12 @@ from billkit.pricing import (
     Quote,
     Tier,
     Volume,
+    cheapest_plan,
     quote,
 )
+from billkit.pricing._compiled import breakdown
 from billkit.pricing.models import AnyModel, Percentage
-from billkit.pricing.quote import _general
+from billkit.pricing.quote import _fast_totals, _general
 from tests.strategies.pricing import (
     amounts,
     models,
@@ -89,10 +91,70 @@ def _check(plan: Plan, usage: dict[str, object], period: Period) -> None:
     if fast is not None:  # the fast path priced it: to the last digit
         assert _same(fast, expected.total.amount)
     assert got.lines == expected.lines
+    # The lines' figures, to the last digit and exponent: the compiled figures
+    # (pricing/_compiled.py) when the fast path priced the quote.
+    figures = plan._compiled.figures(usage)
+    if fast is not None:
+        assert figures is not None
+    for rows in [got._figures] + ([] if figures is None else [figures]):
+        for row, want in zip(rows, expected._figures, strict=True):
+            assert row[:4] == want[:4], (row, want)
+            assert row[9:] == want[9:], (row, want)
+            for field in ("quantity", "included", "billable", "amount", "exact"):
+                assert _same(getattr(row, field), getattr(want, field)), (field, row, want)
     assert [ln.breakdown for ln in got.lines] == [ln.breakdown for ln in expected.lines]
+    for line in got.lines:  # breakdowns built from figures equal the model's explain()
+        _check_breakdown(line.source, line.billable, line.exact, line.events)
     assert got.explain() == expected.explain()
     # A quote adds up: its total is the sum of its rounded lines.
     assert got.total.amount == sum((ln.amount.amount for ln in got.lines), Decimal(0))
+
+
+def _check_breakdown(
+    source: object, billable: Decimal, exact: Money, events: tuple[Decimal, ...] | None
+) -> None:
+    """The compiled breakdown (pricing/_compiled.py) is the model's own ``explain``:
+    the same steps and Decimals, exponents included (their text shows them)."""
+    fast = breakdown(source, billable, exact)
+    if fast is None or events is not None:
+        return
+    model = source.explain(billable)  # type: ignore[attr-defined]
+    assert fast == model
+    assert str(fast) == str(model)
+    assert [str(s) for s in fast.steps] == [str(s) for s in model.steps]
+    assert _same(fast.quantity, model.quantity)
+    for mine, theirs in zip(fast.steps, model.steps, strict=True):
+        assert _same(mine.units, theirs.units)
+        assert _same(mine.amount.amount, theirs.amount.amount)
+        assert _same(mine.flat_fee.amount, theirs.flat_fee.amount)
+    assert _same(fast.amount.amount, model.amount.amount)
+
+
+@settings(max_examples=300, deadline=None)
+@given(models(CUR), quantities(max_value=20_000))
+def test_breakdowns_from_figures_are_the_models_explain(model: AnyModel, q: Decimal) -> None:
+    # Each model's breakdown for any quantity, as explain() gives it (None: a model
+    # the compiled breakdowns leave to the model).
+    _check_breakdown(model, q, Money(0, CUR), None)
+    # A quantity explain() refuses is left to it, so that it names the error.
+    for refused in (-q - 1, Decimal("NaN"), q + Decimal("1E-13")):
+        assert breakdown(model, refused, Money(0, CUR)) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(["graduated", "volume"]), st.data())
+def test_tier_breakdowns_at_and_around_the_bounds(kind: str, data: st.DataObject) -> None:
+    # Quantities on a tier's bound, just below and just above it, and zero, with
+    # or without a fee at zero: where a tier is entered or left.
+    tiers = _plain_tiers(data.draw)
+    fee_at_zero = data.draw(st.booleans())
+    model: AnyModel = (Graduated if kind == "graduated" else Volume)(
+        tiers=tiers, flat_fee_at_zero=fee_at_zero
+    )
+    bounds = [t.up_to for t in tiers if t.up_to is not None]
+    for bound in [Decimal(0), *bounds]:
+        for q in (bound, bound + Decimal("0.001"), max(bound - Decimal("0.001"), Decimal(0))):
+            _check_breakdown(model, q, Money(0, CUR), None)
 
 
 # ------------------------------------------------------------------ new models
@@ -249,6 +311,71 @@ def new_model_cases(draw: st.DrawFn) -> tuple[Plan, dict[str, object]]:
 def test_every_model_quotes_as_the_general_path(case: tuple[Plan, dict[str, object]]) -> None:
     plan, usage = case
     _check(plan, usage, PERIOD)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(new_model_cases(), min_size=1, max_size=4), st.sampled_from([list, tuple]))
+def test_cheapest_plan_compares_the_general_paths_totals(
+    cases: list[tuple[Plan, dict[str, object]]], kind: type
+) -> None:
+    # Plans priced over the metrics they share, by cheapest_plan's one-pass loop
+    # (compiled_totals: from the second call, once each plan has found the period
+    # whole) and its careful path (the first call): every total the general
+    # path's, to the exponent, or the same refusal.
+    plans = [attrs.evolve(plan, code=f"p{i}") for i, (plan, _) in enumerate(cases)]
+    usage = {
+        metric: value
+        for _, used in cases
+        for metric, value in used.items()
+        if all(metric in plan.metrics for plan in plans)
+    }
+    try:
+        expected = [_general(plan, usage, PERIOD)[0] for plan in plans]
+    except BillkitError as error:
+        refused: BillkitError | None = error
+    else:
+        refused = None
+    if refused is not None:
+        for _ in range(2):
+            with pytest.raises(type(refused)) as found:
+                cheapest_plan(kind(plans), usage, PERIOD)
+            assert str(found.value) == str(refused)
+        return
+    for _ in range(2):
+        result = cheapest_plan(kind(plans), usage, PERIOD)
+        assert len(result.amounts) == len(expected)
+        for got, want in zip(result.amounts, expected, strict=True):
+            assert _same(got, want), (got, want)
+        assert result.amounts[result.index] == min(expected)
+
+
+def test_cheapest_plan_takes_one_pass_once_each_plan_found_the_period_whole() -> None:
+    # Two plans, one rounding mode: the first comparison checks each plan's period
+    # (the careful path), the next ones price every plan in one loop.
+    def plan(code: str, base: str, price: str) -> Plan:
+        model = PerUnit(unit_price=Money(price, CUR))
+        return Plan(
+            code=code,
+            name=code,
+            currency=CUR,
+            base_fee=Money(base, CUR),
+            charges=[Charge(code="api", metric="calls", model=model, included=100)],
+        )
+
+    plans = [plan("a", "10.00", "0.05"), plan("b", "20.00", "0.01")]
+    usage = {"calls": Decimal(1100)}  # 1 000 billable calls
+    assert _fast_totals(plans, usage, PERIOD) is None  # no plan has seen the period yet
+    first = cheapest_plan(plans, usage, PERIOD)
+    # a: 10.00 + 1 000 x 0.05 = 60.00; b: 20.00 + 1 000 x 0.01 = 30.00
+    assert _fast_totals(plans, usage, PERIOD) == (Decimal("60.00"), Decimal("30.00"))
+    again = cheapest_plan(plans, usage, PERIOD)
+    assert first.amounts == again.amounts == (Decimal("60.00"), Decimal("30.00"))
+    assert again.plan.code == "b"
+    # Anything out of the common case goes the careful way, which names the error.
+    assert _fast_totals(plans, {"calls": 1100}, PERIOD) is None  # an int, converted
+    assert _fast_totals([plans[0], plans[0]], usage, PERIOD) is None  # one code twice
+    with pytest.raises(BillkitError, match=r"plans\[1\]\.code"):
+        cheapest_plan([plans[0], plans[0]], usage, PERIOD)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -2,46 +2,58 @@
 
 :class:`CompiledPlan` is derived purely from a :class:`~billkit.pricing.Plan`:
 the base fee already rounded, the plan's quantum and rounding context, and one
-:class:`_ChargeSpec` per charge holding what pricing it needs (the charge's
-code, label, metric and included units, and the model's exact amount as a
-closure over its plain Decimal prices and tier table, the same operations as
-the model's ``_amount``). A plan compiles on its first quote and keeps the result in one
-named place, ``Plan._compiled`` (a cached property: a frozen plan never
-changes, so neither does its compiled form).
+:class:`_ChargeSpec` per charge holding what pricing it needs. A plan compiles
+on its first quote and keeps the result in one named place, ``Plan._compiled``
+(a cached property: a frozen plan never changes, so neither does its compiled
+form). Every number a compiled plan holds was checked by the plan's own
+constructors; nothing here builds a value around its constructor.
 
-:meth:`CompiledPlan.total` prices the usual usage (quantities for flat, per
-unit, graduated, volume, package, graduated-percentage and total-only
-percentage charges, and ``PercentOf`` lines) with the same Decimal operations,
-in the same order and context, as the general path in
-:mod:`billkit.pricing.quote`; for anything rarer (a :class:`Capacity`,
-:class:`Prorated` or per-event :class:`Percentage` charge anywhere in the
-plan, event lists, :class:`Presence` values, quantities that need converting
-or are refused) it returns ``None`` and quote() takes the general path, which also names every
-error. ``tests/pricing/test_compiled.py`` checks that both paths give the same
-quote on generated plans and usage.
+Three things are compiled, each proven equal to the general path
+(``quote._general`` and the models' ``explain``) by
+``tests/pricing/test_compiled.py`` on generated plans and usage:
 
-The fast path computes the total only. A quote keeps a copy of the usage and
-prices its lines with the general path when they are first read, as
-:class:`LineFigures` (a named tuple) turned into explained
-:class:`~billkit.pricing.QuoteLine` values: quoting stays fast when nobody
-reads the lines, and the lines are exactly the general path's.
+* :meth:`CompiledPlan.total` (quote(); :func:`compiled_totals` for
+  cheapest_plan()): the total only. For a plan without PercentOf lines it is
+  one function generated when the plan compiles (:func:`_total_of`, with and
+  without the quantities' checks): per metered charge, statements over plain
+  Decimals bound as names that take the reported quantity, included units
+  folded into the tier bounds, and give a number *equal* to the model's exact
+  amount (the tiers below the quantity's and the fees summed once, when the
+  plan compiles), rounded once, as the general path rounds it. The code is
+  made of fixed text and generated names only, never of a plan's own text. It
+  runs in one ``local_context`` of the plan's rounding, whose 80 digits keep
+  every sum and product of numbers in billkit's range exact (money.py), so
+  equal numbers round alike.
+* :meth:`CompiledPlan.figures` (a quote's lines, when first read): each line's
+  :class:`LineFigures`, with the exact amount computed by the same Decimal
+  operations, in the same order, as the model's ``_amount`` (so the same
+  Decimal, exponent included).
+* :func:`breakdown` (a line's steps, when first read): ``model.explain`` for
+  the common models, from a line's figures.
+
+For anything rarer (a :class:`Capacity`, :class:`Prorated` or per-event
+:class:`Percentage` charge anywhere in the plan, event lists,
+:class:`Presence` values, quantities that need converting or are refused) the
+total and the figures are ``None`` and quote() takes the general path, which
+also names every error.
 """
 
 from __future__ import annotations
 
 import decimal
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Final, NamedTuple, cast
 
-from moneyed import Currency
+from moneyed import Currency, Money
 
 # plans.py imports this module last (for Plan._compiled): its names are read when
 # a plan compiles, not at import.
 import billkit.pricing.plans as _plans
-from billkit.money import _FINEST, RANGE_CHECK, local_context
+from billkit.money import _FINEST, CONTEXT, RANGE_CHECK, local_context
 from billkit.pricing.models import (
     AnyModel,
+    Breakdown,
     Capacity,
     Flat,
     Graduated,
@@ -49,6 +61,7 @@ from billkit.pricing.models import (
     Percentage,
     PerUnit,
     Prorated,
+    Step,
     Volume,
 )
 
@@ -56,11 +69,12 @@ if TYPE_CHECKING:
     from billkit.periods import Period
     from billkit.pricing.plans import Charge, PercentOf, Plan
 
-__all__ = ["CompiledPlan", "LineFigures"]
+__all__ = ["CompiledPlan", "LineFigures", "breakdown", "compiled_totals", "totals_in_context"]
 
 _ZERO: Final = Decimal(0)
 _ONE: Final = Decimal(1)
 _CEILING: Final = decimal.ROUND_CEILING
+_Amount = Callable[[Decimal], Decimal]
 
 
 class LineFigures(NamedTuple):
@@ -91,13 +105,16 @@ class _ChargeSpec(NamedTuple):
     """``None`` for a PercentOf line."""
     source: AnyModel | PercentOf
     included: Decimal
-    amount_of: Callable[[Decimal], Decimal] | None
+    amount_of: _Amount | None
     """The model's exact amount for billable units (``None``: a PercentOf line)."""
+    value_of: _Amount | None
+    """For the reported quantity: a number equal to the model's exact amount for
+    the billable units (``None``: a PercentOf line)."""
     general_only: bool
     """Priced only by the general path (Capacity, Prorated, per-event Percentage)."""
 
 
-def _amount_of(model: AnyModel) -> Callable[[Decimal], Decimal]:
+def _amount_of(model: AnyModel) -> _Amount:
     """``model._amount`` as a closure over the model's plain Decimals, for the
     common models: the same operations in the same order (so the same Decimal,
     exponent included), with fewer lookups and no keyword arguments."""
@@ -149,9 +166,139 @@ def _amount_of(model: AnyModel) -> Callable[[Decimal], Decimal]:
     return model._amount
 
 
+def _value_code(model: AnyModel, free: Decimal, n: int, names: dict[str, object]) -> list[str]:
+    """Python statements that set ``a`` to a number equal to ``model._amount(billable)``
+    for a reported quantity ``q``, with ``billable = q - free if q > free else 0``.
+
+    The constants the statements read are put in ``names`` under names ending in
+    ``_n`` (the charge's position); the statements are made of those names and
+    fixed text only, never of a plan's own text. Tiers are found by the
+    reported quantity (bounds shifted by ``free``), and ``billable x price + fee``
+    is ``q x price + (fee - free x price)``, the constants summed once, here,
+    in billkit's :data:`CONTEXT`. Run in a context of the same 80 digits, these
+    sums and products of numbers in range are exact: equal to the model's
+    amount, though not always in the same exponent (rounding makes that
+    difference vanish)."""
+    names[f"free_{n}"] = free
+    with decimal.localcontext(CONTEXT):
+        if isinstance(model, Flat):
+            names[f"fixed_{n}"] = model.amount.amount
+            return [f"a = fixed_{n}"]
+        if isinstance(model, PerUnit):
+            names[f"price_{n}"] = model.unit_price.amount
+            names[f"offset_{n}"] = -(free * model.unit_price.amount)
+            return [f"a = q * price_{n} + offset_{n} if q > free_{n} else ZERO"]
+        if isinstance(model, Package):
+            names[f"start_{n}"] = free + model.included  # billable - included = q - start
+            names[f"size_{n}"] = model.size
+            names[f"price_{n}"] = model.price_per_package.amount
+            return [
+                f"if q <= start_{n}:",
+                "    a = ZERO",
+                "else:",
+                f"    a = ((q - start_{n}) / size_{n}).to_integral_value(CEILING) * price_{n}",
+            ]
+        if isinstance(model, (Graduated, Volume)) and not model._has_blocks:
+            table = model._table
+            names[f"at_zero_{n}"] = table[0][3] if model.flat_fee_at_zero else _ZERO
+            code = [f"if q <= free_{n}:", f"    a = at_zero_{n}"]
+            below = _ZERO  # graduated: the whole tiers below, with their fees
+            for i, (lower, upper, price, fee) in enumerate(table):
+                if isinstance(model, Graduated):
+                    constant = below + fee - (lower + free) * price
+                    if upper is not None:
+                        below += (upper - lower) * price + fee
+                else:
+                    constant = fee - free * price
+                names[f"price_{n}_{i}"] = price
+                names[f"constant_{n}_{i}"] = constant
+                if upper is None:
+                    code.append("else:")
+                else:
+                    names[f"top_{n}_{i}"] = upper + free
+                    code.append(f"elif q <= top_{n}_{i}:")
+                value = f"q * price_{n}_{i}"
+                code.append(
+                    f"    a = {value} + constant_{n}_{i}" if constant else f"    a = {value}"
+                )
+            return code
+    names[f"amount_{n}"] = model._amount
+    return [f"a = amount_{n}(q - free_{n} if q > free_{n} else ZERO)"]
+
+
+def _function(
+    name: str, code: list[str], names: dict[str, object]
+) -> Callable[..., Decimal | None]:
+    """The function ``name`` defined by ``code`` over ``names`` (and the few
+    constants every compiled function reads)."""
+    scope: dict[str, object] = {
+        "ZERO": _ZERO,
+        "CEILING": _CEILING,
+        "Decimal": Decimal,
+        "DecimalException": decimal.DecimalException,
+        "FINEST": _FINEST,
+        "RANGE_CHECK": RANGE_CHECK,
+        **names,
+    }
+    exec(compile("\n".join(code), f"<billkit compiled {name}>", "exec"), scope)
+    return cast("Callable[..., Decimal | None]", scope[name])
+
+
+def _indent(code: list[str], by: int = 1) -> list[str]:
+    return ["    " * by + line for line in code]
+
+
+def _value_of(model: AnyModel, free: Decimal) -> _Amount:
+    """:func:`_value_code` as a function of the reported quantity."""
+    names: dict[str, object] = {}
+    code = ["def value_of(q):", *_indent(_value_code(model, free, 0, names)), "    return a"]
+    return cast("_Amount", _function("value_of", code, names))
+
+
+_CHECK: Final = [
+    "if type(q) is not Decimal:",
+    "    return None",  # converted, or refused, by the general path
+    "try:",
+    "    q.quantize(FINEST, None, RANGE_CHECK)",  # billkit's range (money.py)
+    "    if q < ZERO:",  # a quiet NaN passes quantize; comparing it traps (ours)
+    "        return None",
+    "except DecimalException:",
+    "    return None",
+]
+
+_Total = Callable[[Mapping[str, object]], "Decimal | None"]
+
+
+def _total_of(
+    start: Decimal,
+    quantum: Decimal,
+    metered: list[tuple[str, AnyModel, Decimal]],
+    *,
+    checks: bool,
+) -> _Total:
+    """The total of a plan without PercentOf lines, as one function of the usage,
+    ``total(usage)``: ``None`` when a quantity needs the general path. Without
+    ``checks``, for usage whose every value is already known to be a Decimal in
+    range and not negative (see :meth:`CompiledPlan.total_in_context`)."""
+    names: dict[str, object] = {"start": start, "quantum": quantum}
+    code = ["def total(usage):", "    get = usage.get", "    total = start"]
+    for n, (metric, model, free) in enumerate(metered):
+        names[f"metric_{n}"] = metric
+        code += _indent(
+            [
+                f"q = get(metric_{n}, ZERO)",
+                *(_CHECK if checks else []),
+                *_value_code(model, free, n, names),
+                "total += a.quantize(quantum)",
+            ]
+        )
+    code.append("    return total")
+    return cast("_Total", _function("total", code, names))
+
+
 def _spec(charge: Charge | PercentOf) -> _ChargeSpec:
     if isinstance(charge, _plans.PercentOf):
-        return _ChargeSpec(charge.code, charge.label, None, charge, _ZERO, None, False)
+        return _ChargeSpec(charge.code, charge.label, None, charge, _ZERO, None, None, False)
     model = charge.model
     general_only = isinstance(model, (Capacity, Prorated)) or (
         isinstance(model, Percentage) and model._per_event_terms
@@ -163,8 +310,20 @@ def _spec(charge: Charge | PercentOf) -> _ChargeSpec:
         model,
         charge.included,
         _amount_of(model),
+        None if general_only else _value_of(model, charge.included),
         general_only,
     )
+
+
+def _accepted(q: object) -> bool:
+    """Whether the general path takes ``q`` as it is (a Decimal in range, not negative)."""
+    if type(q) is not Decimal or not q.is_finite():
+        return False
+    try:
+        q.quantize(_FINEST, None, RANGE_CHECK)  # billkit's range (money.py)
+    except decimal.DecimalException:
+        return False
+    return not q < 0
 
 
 class CompiledPlan:
@@ -173,14 +332,20 @@ class CompiledPlan:
     __slots__ = (
         "_last_period",
         "base",
+        "base_line",
+        "base_row",
         "context",
         "currency",
+        "fast_key",
+        "fast_total",
+        "fast_total_checked",
         "general_only",
         "has_percent_of",
         "metrics",
         "plan",
         "quantum",
         "specs",
+        "start",
     )
 
     def __init__(self, plan: Plan) -> None:
@@ -190,14 +355,58 @@ class CompiledPlan:
         self.context: Final[decimal.Context] = plan._context
         self.metrics: Final[frozenset[str]] = plan.metrics
         base: Decimal | None = None
+        base_row: LineFigures | None = None
         if plan.base_fee is not None:
+            exact = plan.base_fee.amount
             with local_context(self.context):
-                base = plan.base_fee.amount.quantize(self.quantum)
+                base = exact.quantize(self.quantum)
+            base_row = LineFigures(
+                _plans.BASE_FEE_CODE,
+                plan.name,
+                "base",
+                None,
+                _ONE,
+                _ZERO,
+                _ONE,
+                base,
+                exact,
+                None,
+                None,
+            )
         self.base: Final = base
         """The base fee rounded (``None``: no base fee)."""
+        self.base_row: Final = base_row
+        """The base fee's line figures, the same for every quote of the plan."""
+        self.base_line: object = None
+        """The base fee's QuoteLine, made by quote.py when first read (immutable,
+        so shared by every quote of the plan)."""
+        self.start: Final = _ZERO if base is None else base
         self.specs: Final = tuple(_spec(c) for c in plan.charges)
         self.general_only: Final = any(s.general_only for s in self.specs)
         self.has_percent_of: Final = any(s.amount_of is None for s in self.specs)
+        # The total as one generated function, for the common plan without
+        # PercentOf lines, with and without checking the quantities (see
+        # total_in_context).
+        fast = not (self.general_only or self.has_percent_of)
+        metered = [(s.metric, s.source, s.included) for s in self.specs]
+        self.fast_total: Final = (
+            _total_of(self.start, self.quantum, metered, checks=True)  # type: ignore[arg-type]
+            if fast
+            else None
+        )
+        self.fast_total_checked: Final = (
+            _total_of(self.start, self.quantum, metered, checks=False)  # type: ignore[arg-type]
+            if fast
+            else None
+        )
+        # What cheapest_plan's loop reads of each plan, in one attribute.
+        self.fast_key: Final = (
+            self.fast_total_checked,
+            self.currency,
+            self.context,
+            self.metrics,
+            plan.code,
+        )
         # The last period found to be one whole cycle of the plan (most runs quote
         # one period many times): the same answer as plan._is_whole, sooner.
         self._last_period: Period | None = None
@@ -219,7 +428,7 @@ class CompiledPlan:
             return None
         # billkit's own context with the plan's rounding, so quantize() rounds by
         # the policy: a local copy for this call only (as in the general path).
-        with local_context(self.context):
+        with decimal.localcontext(self.context):
             return self.total_in_context(usage)
 
     def total_in_context(
@@ -229,35 +438,261 @@ class CompiledPlan:
         (one context for many plans with the same rounding). ``checked``: every
         value of ``usage`` is a Decimal :func:`~billkit.money.in_range` and not
         negative (checked once for many plans)."""
-        if self.general_only:
-            return None
-        get = usage.get
+        fast = self.fast_total_checked if checked else self.fast_total
+        if fast is None:
+            return None if self.general_only else self._total_with_percent_of(usage, checked)
+        return fast(usage)
+
+    def _total_with_percent_of(self, usage: Mapping[str, object], checked: bool) -> Decimal | None:
         quantum = self.quantum
-        total = _ZERO
-        rounded: dict[str, Decimal] | None = {} if self.has_percent_of else None
+        total = self.start
+        rounded: dict[str, Decimal] = {}
         if self.base is not None:
-            total = self.base
-            if rounded is not None:
-                rounded[_plans.BASE_FEE_CODE] = total
-        for code, _, metric, source, included, amount_of, _ in self.specs:
-            if amount_of is None:  # a PercentOf line
+            rounded[_plans.BASE_FEE_CODE] = total
+        for code, _, metric, source, _, _, value_of, _ in self.specs:
+            if value_of is None:  # a PercentOf line
                 assert isinstance(source, _plans.PercentOf)
-                assert rounded is not None
                 base = _ZERO
                 for ref in source.of:
                     base += rounded[ref]
                 amount = (base * source.rate).quantize(quantum)
             else:
-                q = cast("Decimal", get(metric, _ZERO))  # type: ignore[arg-type]
-                if not checked:
-                    if type(q) is not Decimal or not q.is_finite() or q < 0:
-                        return None  # converted, or refused, by the general path
-                    try:
-                        q.quantize(_FINEST, None, RANGE_CHECK)  # billkit's range (money.py)
-                    except decimal.DecimalException:
-                        return None
-                amount = amount_of(q - included if q > included else _ZERO).quantize(quantum)
-            if rounded is not None:
-                rounded[code] = amount
+                q = usage.get(metric, _ZERO)  # type: ignore[arg-type]
+                if not checked and not _accepted(q):
+                    return None
+                amount = value_of(q).quantize(quantum)  # type: ignore[arg-type]
+            rounded[code] = amount
             total += amount
         return total
+
+    def figures(self, usage: Mapping[str, object]) -> tuple[LineFigures, ...] | None:
+        """The lines of a quote of ``usage`` as the general path computes them (the
+        same Decimals, exponents included), or ``None`` when the general path
+        must price it (as for :meth:`total`)."""
+        if self.general_only:
+            return None
+        quantum = self.quantum
+        get = usage.get
+        new = tuple.__new__
+        rows: list[LineFigures] = []
+        # The rounded lines, for PercentOf lines to refer to (only when there are).
+        rounded: dict[str, Decimal] | None = {} if self.has_percent_of else None
+        if self.base_row is not None:
+            rows.append(self.base_row)
+            if rounded is not None:
+                rounded[_plans.BASE_FEE_CODE] = self.base_row.amount
+        with decimal.localcontext(self.context):
+            for code, label, metric, source, included, amount_of, _, _ in self.specs:
+                if amount_of is None:  # a PercentOf line
+                    assert isinstance(source, _plans.PercentOf)
+                    assert rounded is not None
+                    base = _ZERO
+                    for ref in source.of:
+                        base += rounded[ref]
+                    exact = base * source.rate
+                    amount = exact.quantize(quantum)
+                    row = LineFigures(
+                        code,
+                        label,
+                        "percent_of",
+                        None,
+                        base,
+                        _ZERO,
+                        base,
+                        amount,
+                        exact,
+                        source,
+                        None,
+                    )
+                else:
+                    q = get(metric, _ZERO)  # type: ignore[arg-type]
+                    if not _accepted(q):
+                        return None
+                    assert isinstance(q, Decimal)
+                    billable = q - included if q > included else _ZERO
+                    exact = amount_of(billable)
+                    amount = exact.quantize(quantum)
+                    # A LineFigures, made as its own constructor makes it (a tuple).
+                    row = new(
+                        LineFigures,
+                        (
+                            code,
+                            label,
+                            "usage",
+                            metric,
+                            q,
+                            included,
+                            billable,
+                            amount,
+                            exact,
+                            source,
+                            None,
+                        ),
+                    )
+                rows.append(row)
+                if rounded is not None:
+                    rounded[code] = amount
+        return tuple(rows)
+
+
+def totals_in_context(
+    plans: Sequence[CompiledPlan], usage: Mapping[str, object], *, checked: bool
+) -> list[Decimal | None]:
+    """:meth:`CompiledPlan.total_in_context` for each of ``plans`` (one rounding
+    context, entered by the caller), in one loop: cheapest_plan's many plans."""
+    if not checked:
+        return [c.total_in_context(usage) for c in plans]
+    totals: list[Decimal | None] = []
+    append = totals.append
+    for c in plans:
+        fast = c.fast_total_checked
+        append(c.total_in_context(usage, checked=True) if fast is None else fast(usage))
+    return totals
+
+
+def compiled_totals(
+    plans: Sequence[object], usage: Mapping[str, object], period: Period
+) -> tuple[Decimal, ...] | None:
+    """Each plan's total for ``usage`` by its generated function, in one loop:
+    :func:`~billkit.pricing.cheapest_plan` in the common case. ``None`` if any
+    plan needs more: cheapest_plan's own checks (Plans with one currency and
+    distinct codes), quote()'s (``period`` not yet known to be one whole cycle
+    of the plan, metrics of ``usage`` it does not price), another rounding
+    context, or the general path.
+
+    The caller has checked ``usage``'s values (Decimals in range, not negative)
+    and entered the first plan's rounding context."""
+    plan_class = _plans.Plan
+    first = plans[0]
+    if type(first) is not plan_class:
+        return None
+    context, currency, known = first._compiled.context, first.currency, first.metrics
+    if not known.issuperset(usage):
+        return None
+    codes: set[str] = set()
+    add = codes.add
+    totals: list[Decimal] = []
+    append = totals.append
+    for plan in plans:
+        if type(plan) is not plan_class:
+            return None
+        c = plan._compiled
+        fast, plan_currency, plan_context, metrics, code = c.fast_key
+        if (
+            fast is None
+            or plan_currency is not currency
+            or plan_context is not context
+            or period is not c._last_period
+            # the first plan's metrics (often the same set) hold the usage's
+            or (metrics != known and not metrics.issuperset(usage))
+        ):
+            return None
+        append(fast(usage))  # type: ignore[arg-type]  # checked: never None
+        add(code)
+    if len(codes) != len(totals):
+        return None
+    return tuple(totals)
+
+
+# ------------------------------------------------------------------ explanations
+
+
+def breakdown(source: object, q: Decimal, exact: Money) -> Breakdown | None:
+    """``source.explain(q)`` for a flat, per-unit, package, graduated or volume
+    model (tiers without blocks), built from a line's figures: ``q`` is the
+    line's billable quantity and ``exact`` its exact amount. The same steps,
+    labels and Decimals as the model's own ``explain`` (the same operations in
+    billkit's :data:`CONTEXT`). ``None`` for another model, or for a ``q`` the
+    model's ``explain`` would refuse (a line loaded from saved data): the
+    model then names the error."""
+    kind = type(source)
+    if not _accepted(q):
+        return None
+    currency = exact.currency
+    if kind is Graduated:
+        assert isinstance(source, Graduated)
+        if source._has_blocks:
+            return None
+        table, tiers, labels = source._table, source.tiers, source._labels
+        at_zero = q == 0 and source.flat_fee_at_zero
+        steps = []
+        with decimal.localcontext(CONTEXT):
+            total = _ZERO
+            for i, (lower, upper, price, fee) in enumerate(table):
+                if q <= lower and not (i == 0 and at_zero):
+                    break
+                units = (q if upper is None or q < upper else upper) - lower
+                subtotal = units * price + fee
+                total += subtotal
+                tier = tiers[i]
+                steps.append(
+                    Step(
+                        label=labels[i],
+                        units=units,
+                        unit_price=tier.unit_price,
+                        flat_fee=tier.flat_fee,
+                        amount=Money(subtotal, currency),
+                        tier=i + 1,
+                    )
+                )
+        return Breakdown(
+            model=source.kind, quantity=q, steps=tuple(steps), amount=Money(total, currency)
+        )
+    if kind is Volume:
+        assert isinstance(source, Volume)
+        if source._has_blocks:
+            return None
+        i = source._find(q)
+        _, _, price, fee = source._table[i]
+        tier = source.tiers[i]
+        charged = bool(q) or source.flat_fee_at_zero
+        amount = Money(CONTEXT.add(CONTEXT.multiply(q, price), fee) if charged else _ZERO, currency)
+        step = Step(
+            label=source._labels[i],
+            units=q,
+            unit_price=tier.unit_price,
+            flat_fee=tier.flat_fee if charged else Money(_ZERO, currency),
+            amount=amount,
+            tier=i + 1,
+        )
+        return Breakdown(model=source.kind, quantity=q, steps=(step,), amount=amount)
+    if kind is Package:
+        assert isinstance(source, Package)
+        billable = CONTEXT.subtract(q, source.included)
+        if billable <= 0:
+            n = 0
+        else:
+            n = int(CONTEXT.divide(billable, source.size).to_integral_value(_CEILING, CONTEXT))
+        amount = Money(CONTEXT.multiply(n, source.price_per_package.amount), currency)
+        size = format(source.size, "f")
+        step = Step(
+            label=f"{n} package{'s' if n != 1 else ''} of {size}",
+            units=Decimal(n),
+            unit_price=source.price_per_package,
+            flat_fee=Money(_ZERO, currency),
+            amount=amount,
+        )
+        note = f"{format(source.included, 'f')} free units" if source.included else ""
+        return Breakdown(model=source.kind, quantity=q, steps=(step,), amount=amount, note=note)
+    if kind is PerUnit:
+        assert isinstance(source, PerUnit)
+        amount = Money(CONTEXT.multiply(q, source.unit_price.amount), currency)
+        step = Step(
+            label="per unit",
+            units=q,
+            unit_price=source.unit_price,
+            flat_fee=Money(_ZERO, currency),
+            amount=amount,
+        )
+        return Breakdown(model=source.kind, quantity=q, steps=(step,), amount=amount)
+    if kind is Flat:
+        assert isinstance(source, Flat)
+        step = Step(
+            label="flat",
+            units=_ONE,
+            unit_price=source.amount,
+            flat_fee=Money(_ZERO, currency),
+            amount=source.amount,
+        )
+        return Breakdown(model=source.kind, quantity=q, steps=(step,), amount=source.amount)
+    return None

@@ -34,6 +34,8 @@ from __future__ import annotations
 
 import decimal
 import functools
+import itertools
+import operator
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -56,7 +58,7 @@ from billkit.pricing.proration import (
     change_plan,
     fixed_fee,
 )
-from billkit.pricing.quote import Quote, Usage, _quote_totals, quote
+from billkit.pricing.quote import Quote, Usage, _fast_totals, _quote_totals, quote
 
 __all__ = [
     "AutoUpgrade",
@@ -281,8 +283,10 @@ def measure_overage(plan: Plan, usage: Usage, period: Period, metric: str | None
 
 def _frozen_usage(usage: Usage) -> Usage:
     """A private copy of ``usage``, so a comparison's lazy quotes see what was compared."""
-    if not isinstance(usage, Mapping):
+    if type(usage) is not dict and not isinstance(usage, Mapping):
         raise PricingError("usage", usage, "a mapping of metric to quantity")
+    if not any(map(isinstance, usage.values(), itertools.repeat(list))):  # nothing to copy
+        return checks.FrozenMap(usage)
     return checks.FrozenMap({k: tuple(v) if isinstance(v, list) else v for k, v in usage.items()})
 
 
@@ -370,18 +374,21 @@ class PlanComparison:
         )
 
 
+_currency: Final = operator.attrgetter("currency")
+_code: Final = operator.attrgetter("code")
+
+
 def _candidates(plans: object) -> tuple[Plan, ...]:
     if isinstance(plans, (str, bytes)) or not isinstance(plans, Sequence) or not plans:
         raise PricingError("plans", plans, "a list of one or more Plans")
     out = tuple(plans)
-    first = out[0]
-    if isinstance(first, Plan):
-        # The common case in one pass: Plans, one currency object, unique codes.
-        currency = first.currency
-        if all(type(p) is Plan and p.currency is currency for p in out) and len(
-            {p.code for p in out}
-        ) == len(out):
-            return out
+    # The common case, each test one pass in C: Plans, one currency object, unique codes.
+    if (
+        set(map(type, out)) == {Plan}
+        and all(map(operator.is_, map(_currency, out), itertools.repeat(out[0].currency)))
+        and len(set(map(_code, out))) == len(out)
+    ):
+        return out
     seen: set[str] = set()
     for i, plan in enumerate(out):
         if not isinstance(plan, Plan):
@@ -400,11 +407,7 @@ def _candidates(plans: object) -> tuple[Plan, ...]:
 
 def _lowest(amounts: Sequence[Decimal]) -> int:
     """The position of the lowest amount, the earliest on a tie."""
-    best, low = 0, amounts[0]
-    for i in range(1, len(amounts)):
-        if amounts[i] < low:
-            best, low = i, amounts[i]
-    return best
+    return amounts.index(min(amounts))
 
 
 def cheapest_plan(plans: Sequence[Plan], usage: Usage, period: Period) -> PlanComparison:
@@ -423,8 +426,12 @@ def cheapest_plan(plans: Sequence[Plan], usage: Usage, period: Period) -> PlanCo
     small             10.00  <- cheapest
     same              10.00
     """
-    candidates = _candidates(plans)
-    amounts = _quote_totals(candidates, usage, period)
+    amounts = _fast_totals(plans, usage, period)  # the common case, in one pass
+    if amounts is None:
+        candidates = _candidates(plans)
+        amounts = _quote_totals(candidates, usage, period)
+    else:
+        candidates = tuple(plans)  # checked by _fast_totals
     return PlanComparison(
         plans=candidates,
         usage=_frozen_usage(usage),

@@ -41,9 +41,15 @@ from moneyed import Currency, Money
 
 import billkit._checks as checks
 from billkit.errors import PricingError, UnknownMetricError
-from billkit.money import CONTEXT, RoundingPolicy, in_range, local_context
+from billkit.money import _FINEST, CONTEXT, RANGE_CHECK, RoundingPolicy, in_range, local_context
 from billkit.periods import Period
-from billkit.pricing._compiled import CompiledPlan, LineFigures
+from billkit.pricing._compiled import (
+    CompiledPlan,
+    LineFigures,
+    breakdown,
+    compiled_totals,
+    totals_in_context,
+)
 from billkit.pricing.models import (
     AnyModel,
     Breakdown,
@@ -113,6 +119,11 @@ class QuoteLine:
     def breakdown(self) -> Breakdown:
         """The steps that make up ``exact``: tiers hit, packages, percentages."""
         source = self.source
+        if self.events is None and source is not None:
+            # The common models, from the line's figures (pricing/_compiled.py).
+            fast = breakdown(source, self.billable, self.exact)
+            if fast is not None:
+                return fast
         with decimal.localcontext(CONTEXT):
             if isinstance(source, PercentOf):
                 return _percent_breakdown(source, self.quantity, self.exact)
@@ -187,17 +198,20 @@ class Quote:
     _usage: Mapping[str, object] | None = attrs.field(
         alias="usage", default=None, repr=False, metadata={_OMIT: True}
     )
-    # The lines' figures, when computed already (by the general path, or loaded),
-    # as LineFigures (the converter names the fields of saved rows).
-    _rows: tuple[_SavedRow, ...] | None = attrs.field(
-        alias="rows", default=None, converter=_line_figures, repr=False
-    )
+    # The lines' figures, when computed already (by the general path, or loaded:
+    # then plain tuples, named as LineFigures when first read).
+    _rows: tuple[_SavedRow, ...] | None = attrs.field(alias="rows", default=None, repr=False)
 
     @functools.cached_property
     def _figures(self) -> tuple[LineFigures, ...]:
-        if self._rows is not None:
-            return cast("tuple[LineFigures, ...]", self._rows)  # made so by _line_figures
+        rows = _line_figures(self._rows)
+        if rows is not None:
+            return rows
         assert self._usage is not None
+        # Priced by the compiled fast path: its figures, as the general path's.
+        rows = self.plan._compiled.figures(self._usage)
+        if rows is not None:
+            return rows
         return tuple(_general(self.plan, self._usage, self.period)[1])
 
     def _saved_form(self) -> Quote:
@@ -235,25 +249,16 @@ class Quote:
     def lines(self) -> tuple[QuoteLine, ...]:
         """The quote's lines, in plan order: base fee first, then each charge."""
         cur = self.currency
+        compiled = self.plan._compiled
         lines = []
         for row in self._figures:
-            exact = Money(row.exact, cur)
-            lines.append(
-                QuoteLine(
-                    code=row.code,
-                    description=row.description,
-                    kind=row.kind,
-                    metric=row.metric,
-                    quantity=row.quantity,
-                    included=row.included,
-                    billable=row.billable,
-                    unit_price=_unit_price(row.source, row.billable, exact),
-                    amount=Money(row.amount, cur),
-                    exact=exact,
-                    source=row.source,
-                    events=row.events,
-                )
-            )
+            if row is compiled.base_row:  # the plan's base fee: one line for every quote
+                base = compiled.base_line
+                if base is None:
+                    base = compiled.base_line = _line(row, cur)
+                lines.append(cast("QuoteLine", base))
+                continue
+            lines.append(_line(row, cur))
         return tuple(lines)
 
     def line(self, code: str) -> QuoteLine:
@@ -322,6 +327,24 @@ class Quote:
         )
 
 
+def _line(row: LineFigures, currency: Currency) -> QuoteLine:
+    exact = Money(row.exact, currency)
+    return QuoteLine(
+        code=row.code,
+        description=row.description,
+        kind=row.kind,
+        metric=row.metric,
+        quantity=row.quantity,
+        included=row.included,
+        billable=row.billable,
+        unit_price=_unit_price(row.source, row.billable, exact),
+        amount=Money(row.amount, currency),
+        exact=exact,
+        source=row.source,
+        events=row.events,
+    )
+
+
 def _unit_price(
     source: AnyModel | PercentOf | None, billable: Decimal, exact: Money
 ) -> Money | None:
@@ -348,8 +371,20 @@ def quote(plan: Plan, usage: Usage, period: Period) -> Quote:
     ignored: a misspelt metric would otherwise bill nothing. A metric with no
     usage counts as zero.
     """
-    compiled = _checked(plan, usage, period)
-    total = compiled.total(usage)  # the fast path (pricing/_compiled.py)
+    if type(plan) is Plan and type(usage) is dict:
+        compiled = plan._compiled
+        if period is not compiled._last_period or not compiled.metrics.issuperset(usage):
+            compiled = _checked(plan, usage, period)  # refuses, naming what is wrong
+    else:
+        compiled = _checked(plan, usage, period)
+    fast = compiled.fast_total  # the fast path (pricing/_compiled.py)
+    if fast is not None:
+        # billkit's own context with the plan's rounding, so quantize() rounds by
+        # the policy: a local copy for this call only (as in the general path).
+        with decimal.localcontext(compiled.context):
+            total = fast(usage)
+    else:
+        total = compiled.total(usage)  # PercentOf lines, or the general path (None)
     if total is not None:
         return Quote(
             plan=plan, period=period, total=Money(total, compiled.currency), usage=dict(usage)
@@ -394,22 +429,65 @@ def _checked(plan: Plan, usage: Usage, period: Period) -> CompiledPlan:
     return compiled
 
 
+def _fast_totals(plans: object, usage: object, period: object) -> tuple[Decimal, ...] | None:
+    """:func:`~billkit.pricing.cheapest_plan`'s common case in one pass: a list or
+    tuple of Plans (one currency, distinct codes) whose compiled totals take a
+    dict of quantities as it is, for a period each plan has been checked for.
+    Each total is ``quote(plan, usage, period).total.amount``; ``None`` when
+    anything needs the careful path, which also names every error."""
+    if (
+        (type(plans) is not list and type(plans) is not tuple)
+        or not plans
+        or type(usage) is not dict
+        or type(period) is not Period
+    ):
+        return None
+    for value in usage.values():  # each quantity checked once for all the plans
+        if type(value) is not Decimal or not value.is_finite():
+            return None
+        try:
+            value.quantize(_FINEST, None, RANGE_CHECK)  # in_range, inline
+        except decimal.DecimalException:
+            return None
+        if value < 0:
+            return None
+    first = plans[0]
+    if type(first) is not Plan:
+        return None
+    with decimal.localcontext(first._compiled.context):
+        return compiled_totals(plans, usage, period)
+
+
 def _quote_totals(plans: Sequence[Plan], usage: Usage, period: Period) -> tuple[Decimal, ...]:
     """``quote(plan, usage, period).total.amount`` for each plan, without building
     the quotes (:func:`~billkit.pricing.cheapest_plan` compares totals only).
 
-    Plans with one rounding mode share one rounding context (the same object),
-    so their fast paths run in one ``local_context``."""
-    compiled = [_checked(plan, usage, period) for plan in plans]
-    context = compiled[0].context
+    The usage is checked once for all the plans, and plans with one rounding
+    mode share one rounding context (the same object), so their fast paths run
+    in one ``local_context``."""
+    if not isinstance(period, Period) or (
+        type(usage) is not dict and not isinstance(usage, Mapping)
+    ):
+        _checked(plans[0], usage, period)  # refuses, naming what is wrong
+    # Each quantity checked once for all the plans (as each fast path would).
+    checked = all(type(v) is Decimal and in_range(v) and v >= 0 for v in usage.values())
+    compiled = []
+    context = plans[0]._compiled.context
+    same = True  # every plan rounds in the same context (the same object)
+    for plan in plans:
+        c = plan._compiled
+        if not (c.is_whole(period) and c.metrics.issuperset(usage)):
+            c = _checked(plan, usage, period)  # refuses, naming what is wrong
+        same = same and c.context is context
+        compiled.append(c)
     totals: list[Decimal | None]
-    if all(c.context is context for c in compiled):
-        # Each quantity checked once for all the plans (as each fast path would).
-        checked = all(type(v) is Decimal and in_range(v) and v >= 0 for v in usage.values())
-        with local_context(context):
-            totals = [c.total_in_context(usage, checked=checked) for c in compiled]
+    if same:
+        with decimal.localcontext(context):
+            totals = totals_in_context(compiled, usage, checked=checked)
     else:
         totals = [c.total(usage) for c in compiled]
+    if not any(total is None for total in totals):
+        return tuple(totals)  # type: ignore[arg-type]
     return tuple(
         _general(plan, usage, period)[0] if total is None else total
         for plan, total in zip(plans, totals, strict=True)
