@@ -83,6 +83,7 @@ from billkit.pricing.proration import ChangeDirection, change_direction, fixed_f
 from billkit.serialize import from_data, to_data
 from billkit.storage.records import (
     AccountRecord,
+    DocumentEvent,
     DocumentRecord,
     EntryRecord,
     PayerRecord,
@@ -821,11 +822,9 @@ class Billing:
                 usage = [
                     UsageTotal(subscription=sub_id, period=period, metric=metric, quantity=q)
                     for period in sub.periods(day)
-                    for metric, q in sorted(
-                        tx.usage_totals(
-                            sub_id, _midnight(period.start), _midnight(period.end)
-                        ).items()
-                    )
+                    for metric, q in tx.usage_totals_for(
+                        [sub_id], _midnight(period.start), _midnight(period.end)
+                    )[sub_id].items()
                 ]
                 state = BillingState(
                     terms=terms,
@@ -1132,23 +1131,34 @@ class Billing:
     ) -> tuple[int, int]:
         """Try to collect every unpaid invoice of the shard; returns (paid, refused)."""
         day = as_of or self.clock.today()
+        # What every payment decision reads, read for the whole shard at once
+        # (four statements). Each decision is taken again under the
+        # customer's lock before anything is written (see ``_record``,
+        # ``_settle``), so a snapshot that ages meanwhile costs a skipped
+        # attempt, never a second charge: the gateway's key is the attempt's.
         with self.store.transaction(readonly=True) as tx:
-            unpaid = [
-                d.id
-                for d in tx.documents()
-                if d.kind == INVOICE
-                and d.status in ("issued", "pending")
-                and (id_from is None or d.id >= id_from)
-                and (id_to is None or d.id < id_to)
-            ]
+            unpaid = tx.unpaid_invoices(id_from=id_from, id_to=id_to)
+            events = tx.document_events_of(d.id for d in unpaid)
+            payers = tx.payers_of({d.customer for d in unpaid})
+            accounts = tx.accounts_of({f"{d.customer}/main" for d in unpaid})
         paid = refused = 0
-        for doc_id in unpaid:
+        seen: set[str] = set()
+        for doc in unpaid:
             try:
-                status = self.pay(doc_id, as_of=day)
+                account = accounts.get(f"{doc.customer}/main")
+                if doc.customer in seen or doc.customer not in payers or account is None:
+                    # A second invoice of a customer reads the balance the first left.
+                    status = self.pay(doc.id, as_of=day)
+                else:
+                    status = self._collect_one(
+                        doc, payers[doc.customer], events[doc.id], account.balance, day
+                    )
             except BillkitError as error:
                 if failures is not None:
-                    failures.append((doc_id, f"{type(error).__name__}: {error}"))
+                    failures.append((doc.id, f"{type(error).__name__}: {error}"))
                 continue
+            finally:
+                seen.add(doc.customer)
             paid += status == "paid"
             refused += status == "failed"
         return paid, refused
@@ -1166,8 +1176,20 @@ class Billing:
         with self.store.transaction(readonly=True) as tx:
             doc = tx.document(document)
             payer = tx.payer(doc.customer)
-            events = tx.document_events(document)
+            events = tx.document_events_of([document])[document]
             balance = tx.balance(f"{doc.customer}/main")
+        return self._collect_one(doc, payer, events, balance, day)
+
+    def _collect_one(
+        self,
+        doc: DocumentRecord,
+        payer: PayerRecord,
+        events: Sequence[DocumentEvent],
+        balance: Money,
+        day: date,
+    ) -> str:
+        """:meth:`pay` of ``doc`` read with its payer, events and balance."""
+        document = doc.id
         if doc.status not in ("issued", "pending") or doc.total is None:
             return "skipped"
         failed = [e for e in events if e.event == "payment_failed"]
@@ -1186,7 +1208,10 @@ class Billing:
                 cover = Money(-1, doc.total.currency)
         if cover >= doc.total and (balance_first or failed):
             with self.store.transaction(lock=[f"account:{doc.customer}"]) as tx:
-                return self._settle(tx, tx.document(document), None)
+                current = tx.document(document)
+                if current.status not in ("issued", "pending"):
+                    return "skipped"  # settled meanwhile (a webhook, another worker)
+                return self._settle(tx, current, None)
         if not method:
             return "skipped"
         if payer.data.get("autopay_cap") is not None:
@@ -1294,15 +1319,23 @@ class Billing:
                     self._credit(tx, customer, result, key)
                     tx.remember(f"credited|{key}", {}, {"document": document}, at=self.clock.now())
                 return "skipped"  # settled meanwhile (a webhook, another worker)
-            ref_key = f"payment|{result.reference}"
-            if result.reference and tx.recall(ref_key, {}) is None:
-                tx.remember(ref_key, {}, {"document": document, "key": key}, at=self.clock.now())
+            settles_later = result.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.FAILED)
+            if settles_later and result.reference:
+                # The webhook that settles it later finds its document by the reference.
+                ref_key = f"payment|{result.reference}"
+                if tx.recall(ref_key, {}) is None:
+                    found = {"document": document, "key": key}
+                    tx.remember(ref_key, {}, found, at=self.clock.now())
             if result.status is PaymentStatus.SUCCEEDED:
                 # The entry's key is the request's: one payment is credited once.
                 self._credit(tx, customer, result, key)
                 return self._settle(tx, doc, result.reference)
             if result.status is PaymentStatus.FAILED:
-                failures = [e for e in tx.document_events(document) if e.event == "payment_failed"]
+                failures = [
+                    e
+                    for e in tx.document_events_of([document])[document]
+                    if e.event == "payment_failed"
+                ]
                 if any(e.data.get("key") == key for e in failures):
                     return "skipped"  # this attempt's failure is recorded already
                 attempts = 1 + len(failures)

@@ -452,6 +452,11 @@ def _document_values(doc: DocumentRecord) -> dict[str, Any]:
     }
 
 
+def _utf8(id: str) -> bytes:
+    """Ids order as UTF-8 bytes, as the databases compare them."""
+    return id.encode("utf-8")
+
+
 def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
     for start in range(0, len(items), _CHUNK):
         yield items[start : start + _CHUNK]
@@ -607,6 +612,31 @@ class _SqlTransaction:
             raise c.not_found(kind, id)
         return row
 
+    def _insert_new(self, table: sa.Table, values: dict[str, Any], *keys: str) -> Any:
+        """``INSERT ... ON CONFLICT (keys) DO NOTHING``: one statement for a row
+        that is usually new; add ``RETURNING`` to tell whether it went in (the
+        rowcount is not reliable for it on every driver)."""
+        if self._sqlite:
+            from sqlalchemy.dialects import sqlite
+
+            return sqlite.insert(table).values(values).on_conflict_do_nothing(index_elements=keys)
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table).values(values).on_conflict_do_nothing(index_elements=keys)
+
+    def _insert_select(self, table: sa.Table, columns: list[str], select: Any, *keys: str) -> Any:
+        """``INSERT ... SELECT ... ON CONFLICT (keys) DO NOTHING`` (``select`` has a
+        WHERE clause, which SQLite needs to parse the upsert after a SELECT)."""
+        if self._sqlite:
+            from sqlalchemy.dialects import sqlite
+
+            lite = sqlite.insert(table).from_select(columns, select)
+            return lite.on_conflict_do_nothing(index_elements=keys)
+        from sqlalchemy.dialects import postgresql
+
+        pg = postgresql.insert(table).from_select(columns, select)
+        return pg.on_conflict_do_nothing(index_elements=keys)
+
     def _exists(self, table: sa.Table, column: sa.Column[Any], id: str) -> bool:
         return self._conn.execute(sa.select(column).where(column == id)).first() is not None
 
@@ -681,6 +711,16 @@ class _SqlTransaction:
         sub = c.arg_record("subscription", subscription, SubscriptionRecord)
         self._write()
         s = t.subscriptions
+        values = self._subscription_values(sub, sub.version + 1)
+        # The usual update keeps the customer: one statement, guarded by the
+        # version (the row lock it takes serialises updaters).
+        done = self._conn.execute(
+            sa.update(s)
+            .where(s.c.id == sub.id, s.c.version == sub.version, s.c.customer == sub.customer)
+            .values(values)
+        )
+        if done.rowcount == 1:
+            return SubscriptionRecord(**{**_fields(sub), "version": sub.version + 1})
         row = self._one(
             sa.select(s.c.version).where(s.c.id == sub.id).with_for_update(),
             "subscription",
@@ -689,7 +729,6 @@ class _SqlTransaction:
         if row.version != sub.version:
             raise c.stale("subscription", sub.id, row.version, sub.version)
         self._need_payer(sub.customer)
-        values = self._subscription_values(sub, sub.version + 1)
         self._conn.execute(sa.update(s).where(s.c.id == sub.id).values(values))
         return SubscriptionRecord(**{**_fields(sub), "version": sub.version + 1})
 
@@ -882,6 +921,30 @@ class _SqlTransaction:
             totals = {metric: Decimal(total) for metric, total in self._conn.execute(query)}
         return dict(sorted(totals.items()))
 
+    def usage_totals_for(
+        self, subscriptions: Iterable[str], since: datetime, until: datetime
+    ) -> dict[str, dict[str, Decimal]]:
+        subs = sorted({c.arg_id("subscriptions", s) for s in subscriptions}, key=_utf8)
+        start, end = c.arg_moment("since", since), c.arg_moment("until", until)
+        u = t.usage_events
+        found: dict[str, dict[str, Decimal]] = {sub: {} for sub in subs}
+        for chunk in _chunks(subs):
+            where = (u.c.subscription.in_(chunk), u.c.at >= start, u.c.at < end)
+            if self._sqlite:
+                query = sa.select(u.c.subscription, u.c.metric, u.c.quantity).where(*where)
+                for sub, metric, quantity in self._conn.execute(query):
+                    totals = found[sub]
+                    totals[metric] = c.add(totals.get(metric, Decimal(0)), quantity)
+            else:
+                query = (
+                    sa.select(u.c.subscription, u.c.metric, sa.func.sum(u.c.quantity))
+                    .where(*where)
+                    .group_by(u.c.subscription, u.c.metric)
+                )
+                for sub, metric, total in self._conn.execute(query):
+                    found[sub][metric] = Decimal(total)
+        return {sub: dict(sorted(totals.items())) for sub, totals in found.items()}
+
     # ------------------------------------------------------------- ledger
     def open_account(self, account: AccountRecord) -> AccountRecord:
         acc = c.arg_record("account", account, AccountRecord)
@@ -928,28 +991,38 @@ class _SqlTransaction:
         self._write()
         acc = _account(self._account_row(e.account, for_update=True))
         en = t.entries
-        row = self._conn.execute(
-            sa.select(en).where(en.c.account == e.account, en.c.key == e.key)
-        ).first()
-        if row is not None:
-            stored = _entry(row)
-            if not stored.same_as(e):
-                raise c.conflict_entry(e.account, e.key)
-            return stored
-        after = c.check_entry(e, acc.currency, acc.balance, acc.credit_limit)
-        seq = self._conn.execute(
-            sa.insert(en)
-            .values(
-                account=e.account,
-                key=e.key,
-                amount=e.amount.amount,
-                currency=acc.currency,
-                at=e.at,
-                kind=e.kind,
-                data=dict(e.data),
-            )
-            .returning(en.c.seq)
-        ).scalar_one()
+        # A new entry (the usual case) is one insert that skips a stored key;
+        # a stored one (a replay) is read back and compared.
+        try:
+            after = c.check_entry(e, acc.currency, acc.balance, acc.credit_limit)
+        except BillkitError:
+            after = None  # refused, unless it is a replay of a stored entry
+        seq = None
+        if after is not None:
+            values = {
+                "account": e.account,
+                "key": e.key,
+                "amount": e.amount.amount,
+                "currency": acc.currency,
+                "at": e.at,
+                "kind": e.kind,
+                "data": dict(e.data),
+            }
+            seq = self._conn.execute(
+                self._insert_new(en, values, "account", "key").returning(en.c.seq)
+            ).scalar()
+        if seq is None:
+            row = self._conn.execute(
+                sa.select(en).where(en.c.account == e.account, en.c.key == e.key)
+            ).first()
+            if row is not None:
+                stored = _entry(row)
+                if not stored.same_as(e):
+                    raise c.conflict_entry(e.account, e.key)
+                return stored
+            c.check_entry(e, acc.currency, acc.balance, acc.credit_limit)  # raises: refused
+            raise StoreError(f"entry {e.key!r} was neither posted nor found")  # pragma: no cover
+        assert after is not None  # posted: it was checked
         a = t.accounts
         self._conn.execute(sa.update(a).where(a.c.id == e.account).values(balance=after.amount))
         return EntryRecord(
@@ -1108,6 +1181,18 @@ class _SqlTransaction:
         doc = c.arg_record("document", document, DocumentRecord)
         self._write()
         d = t.documents
+        new = doc.version == 0 and doc.status == "draft"
+        if new and not (doc.issued or doc.issued_at is not None or doc.series):
+            # A new draft (the usual case): one insert, made only when the
+            # payer exists and the id is free; anything else is told below.
+            stored = DocumentRecord(**{**_fields(doc), "version": 1})
+            values = {"id": doc.id, **_document_values(stored)}
+            p = t.payers
+            source = sa.select(*(sa.literal(v, type_=d.c[k].type) for k, v in values.items()))
+            source = source.where(sa.exists().where(p.c.id == doc.customer))
+            query = self._insert_select(d, list(values), source, "id").returning(d.c.id)
+            if self._conn.execute(query).first() is not None:
+                return stored
         row = self._conn.execute(sa.select(d).where(d.c.id == doc.id).with_for_update()).first()
         old = None if row is None else _document(row)
         if old is not None and old.issued:
@@ -1130,32 +1215,52 @@ class _SqlTransaction:
 
     def issue(self, id: str, *, series: str, at: datetime) -> DocumentRecord:
         key = c.arg_id("id", id)
-        doc = _document(self._document_row(key, for_update=not self._readonly))
+        if self._readonly:
+            self._document_row(key)  # an unknown document is not found, even read-only
         moment = c.arg_moment("at", at)
         name = c.arg_id("series", series)
         self._write()
-        if doc.issued:
-            raise c.immutable(doc)
-        s = self.series(name)
-        number = s.format(s.next)
-        d = t.documents
-        if self._conn.execute(sa.select(d.c.id).where(d.c.number == number)).first() is not None:
+        d, sr = t.documents, t.series
+        # The usual issue is three statements: take the number (the counter's
+        # row lock serialises issuers), number the draft, record the event.
+        # Anything unusual (no such document or series, an issued document, a
+        # number taken outside the series) gives the number back and is told
+        # apart after, in the order the checks have always had.
+        taken = self._conn.execute(
+            sa.update(sr)
+            .where(sr.c.name == name)
+            .values(next=sr.c.next + 1)
+            .returning(sr.c.name, sr.c.prefix, sr.c.next, sr.c.width)
+        ).first()
+        row = None
+        if taken is not None:
+            number = _series(taken).format(taken.next - 1)
+            clash = sa.select(d.c.id).where(d.c.number == number).exists()
+            row = self._conn.execute(
+                sa.update(d)
+                .where(d.c.id == key, d.c.number.is_(None), ~clash)
+                .values(
+                    status="issued",
+                    number=number,
+                    series=name,
+                    issued_at=moment,
+                    version=d.c.version + 1,
+                )
+                .returning(*d.c)
+            ).first()
+        if row is None:
+            if taken is not None:
+                self._conn.execute(
+                    sa.update(sr).where(sr.c.name == name).values(next=sr.c.next - 1)
+                )
+            doc = _document(self._document_row(key))
+            if doc.issued:
+                raise c.immutable(doc)
+            if taken is None:
+                raise c.not_found("number series", name)
             raise DuplicateRecordError(f"document number {number!r} is already taken")
-        counter, s = self._take(name)
-        number = s.format(counter)
-        stored = DocumentRecord(
-            **{
-                **_fields(doc),
-                "status": "issued",
-                "number": number,
-                "series": name,
-                "issued_at": moment,
-                "version": doc.version + 1,
-            }
-        )
-        self._conn.execute(sa.update(d).where(d.c.id == key).values(_document_values(stored)))
         self._add_event(DocumentEvent(document=key, event="issue", status="issued", at=moment))
-        return stored
+        return _document(row)
 
     def _add_event(self, record: DocumentEvent) -> None:
         self._conn.execute(
@@ -1178,23 +1283,28 @@ class _SqlTransaction:
         data: JsonData | None = None,
     ) -> DocumentRecord:
         key = c.arg_id("id", id)
-        doc = _document(self._document_row(key, for_update=not self._readonly))
         record = DocumentEvent(
             document=key, event=event, status=status, at=at, data={} if data is None else data
         )
+        if self._readonly:
+            self._document_row(key)  # an unknown document is not found, even read-only
         self._write()
-        if not doc.issued:
+        d = t.documents
+        # An issued document changes in one statement (the row lock it takes
+        # serialises changers); a draft or an unknown id is told apart after.
+        row = self._conn.execute(
+            sa.update(d)
+            .where(d.c.id == key, d.c.number.is_not(None))
+            .values(status=record.status, version=d.c.version + 1)
+            .returning(*d.c)
+        ).first()
+        if row is None:
+            doc = _document(self._document_row(key))
             raise ImmutableRecordError(
                 f"document {doc.id!r} is a draft: issue it before recording lifecycle changes"
             )
-        d = t.documents
-        self._conn.execute(
-            sa.update(d).where(d.c.id == key).values(status=record.status, version=doc.version + 1)
-        )
         self._add_event(record)
-        return DocumentRecord(
-            **{**_fields(doc), "status": record.status, "version": doc.version + 1}
-        )
+        return _document(row)
 
     def document(self, id: str) -> DocumentRecord:
         return _document(self._document_row(c.arg_id("id", id)))
@@ -1228,6 +1338,50 @@ class _SqlTransaction:
             for r in rows
         ]
 
+    def unpaid_invoices(
+        self, *, id_from: str | None = None, id_to: str | None = None
+    ) -> list[DocumentRecord]:
+        low, high = c.arg_optional_id("id_from", id_from), c.arg_optional_id("id_to", id_to)
+        d = t.documents
+        query = sa.select(d).where(d.c.kind == "invoice", d.c.status.in_(("issued", "pending")))
+        if low is not None:
+            query = query.where(d.c.id >= low)
+        if high is not None:
+            query = query.where(d.c.id < high)
+        return [_document(r) for r in self._conn.execute(query.order_by(d.c.id))]
+
+    def document_events_of(self, ids: Iterable[str]) -> dict[str, list[DocumentEvent]]:
+        keys = sorted({c.arg_id("ids", id) for id in ids}, key=_utf8)
+        ev = t.document_events
+        found: dict[str, list[DocumentEvent]] = {id: [] for id in keys}
+        for chunk in _chunks(keys):
+            query = sa.select(ev).where(ev.c.document.in_(chunk)).order_by(ev.c.seq)
+            for r in self._conn.execute(query):
+                found[r.document].append(
+                    DocumentEvent(
+                        document=r.document, event=r.event, status=r.status, at=r.at, data=r.data
+                    )
+                )
+        return found
+
+    def payers_of(self, ids: Iterable[str]) -> dict[str, PayerRecord]:
+        keys = sorted({c.arg_id("ids", id) for id in ids}, key=_utf8)
+        p = t.payers
+        found: dict[str, PayerRecord] = {}
+        for chunk in _chunks(keys):
+            for r in self._conn.execute(sa.select(p).where(p.c.id.in_(chunk))):
+                found[r.id] = PayerRecord(id=r.id, data=r.data)
+        return {id: found[id] for id in keys if id in found}
+
+    def accounts_of(self, ids: Iterable[str]) -> dict[str, AccountRecord]:
+        keys = sorted({c.arg_id("ids", id) for id in ids}, key=_utf8)
+        a = t.accounts
+        found: dict[str, AccountRecord] = {}
+        for chunk in _chunks(keys):
+            for r in self._conn.execute(sa.select(a).where(a.c.id.in_(chunk))):
+                found[r.id] = _account(r)
+        return {id: found[id] for id in keys if id in found}
+
     # -------------------------------------------------------- idempotency
     def _idempotency(self, key: str) -> IdempotencyRecord | None:
         i = t.idempotency
@@ -1253,18 +1407,18 @@ class _SqlTransaction:
     ) -> IdempotencyRecord:
         record = c.idempotency_record(key, request, result, at)
         self._write()
+        values = {
+            "key": record.key,
+            "request_hash": record.request_hash,
+            "result": dict(record.result),
+            "at": record.at,
+        }
+        query = self._insert_new(t.idempotency, values, "key").returning(t.idempotency.c.key)
+        if self._conn.execute(query).first() is not None:
+            return record
         stored = c.replayed(self._idempotency(record.key), record)
-        if stored is not None:
-            return stored
-        self._conn.execute(
-            sa.insert(t.idempotency).values(
-                key=record.key,
-                request_hash=record.request_hash,
-                result=dict(record.result),
-                at=record.at,
-            )
-        )
-        return record
+        assert stored is not None  # the insert found the key stored
+        return stored
 
     # ------------------------------------------------------------- outbox
     def enqueue(self, *, key: str, topic: str, payload: JsonData, at: datetime) -> OutboxMessage:
@@ -1272,24 +1426,20 @@ class _SqlTransaction:
         draft = OutboxMessage(id=0, key=key, topic=topic, payload=payload, created_at=at)
         self._write()
         o = t.outbox
-        row = self._conn.execute(sa.select(o).where(o.c.key == draft.key)).first()
-        if row is not None:
-            stored = _message(row)
-            if stored.topic != draft.topic or not c.same_data(stored.payload, draft.payload):
-                raise c.conflict_message(draft.key)
-            return stored
-        new_id = self._conn.execute(
-            sa.insert(o)
-            .values(
-                key=draft.key,
-                topic=draft.topic,
-                payload=dict(draft.payload),
-                created_at=draft.created_at,
-                attempts=0,
-            )
-            .returning(o.c.id)
-        ).scalar_one()
-        return self.message(new_id)
+        values = {
+            "key": draft.key,
+            "topic": draft.topic,
+            "payload": dict(draft.payload),
+            "created_at": draft.created_at,
+            "attempts": 0,
+        }
+        new_id = self._conn.execute(self._insert_new(o, values, "key").returning(o.c.id)).scalar()
+        if new_id is not None:
+            return attrs.evolve(draft, id=new_id)
+        stored = _message(self._one(sa.select(o).where(o.c.key == draft.key), "message", key))
+        if stored.topic != draft.topic or not c.same_data(stored.payload, draft.payload):
+            raise c.conflict_message(draft.key)
+        return stored
 
     def claim(
         self, worker: str, *, now: datetime, lease: timedelta, limit: int = 10
