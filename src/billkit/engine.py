@@ -118,7 +118,9 @@ class RunReport:
     issued (invoices, credit notes); ``invoiced``: their gross totals per
     currency (credit notes subtract); ``paid`` / ``failed_payments``:
     payments taken and refused; ``failures``: ``(customer, reason)`` of each
-    customer skipped.
+    customer skipped. ``documents``: ``(document, customer, currency,
+    total)`` of each document issued, in ``issued``'s order, its gross total
+    exact and negative for a credit note (what :meth:`to_table` lists).
     """
 
     as_of: date
@@ -128,32 +130,58 @@ class RunReport:
     paid: int = 0
     failed_payments: int = 0
     failures: tuple[tuple[str, str], ...] = ()
+    documents: tuple[tuple[str, str, str, Decimal], ...] = ()
 
-    def to_table(self, store: Store) -> Table:
+    def to_table(self, store: Store | None = None) -> Table:
         """One row per account and currency: ``account``, ``status``
         (``"billed"`` or ``"failed"``), ``documents`` (how many were issued),
         ``total`` (their gross sum, exact; credit notes subtract), ``currency``
-        and ``reason`` (why it failed, else ``""``). The report keeps document
-        ids only, so ``store`` (the run's) supplies each document's customer
-        and total. A failure names what failed: the customer, or
-        ``customer/subscription`` for a hosted service's renewal, or the
-        document whose payment could not be collected.
+        and ``reason`` (why it failed, else ``""``). A report made by
+        :meth:`Billing.run` carries each document's customer and total
+        (``documents``), so it needs no store; ``store`` (the run's) supplies
+        them for a report made by hand with ``issued`` ids only. A failure
+        names what failed: the customer, or ``customer/subscription`` for a
+        hosted service's renewal, or the document whose payment could not be
+        collected.
 
-        >>> from billkit.storage import MemoryStore
-        >>> report = RunReport(as_of=date(2026, 4, 1), failures=(("bolt", "CreditError: ..."),))
-        >>> report.to_table(MemoryStore()).to_records()
-        [{'account': 'bolt', 'status': 'failed', 'documents': 0, 'total': None, 'currency': None, 'reason': 'CreditError: ...'}]
+        >>> invoice = "acme-pro|2026-03-01|2026-04-01|invoice|0"
+        >>> report = RunReport(
+        ...     as_of=date(2026, 4, 1),
+        ...     issued=(invoice,),
+        ...     documents=((invoice, "acme", "EUR", Decimal("30.50")),),
+        ...     failures=(("bolt", "CreditError: ..."),),
+        ... )
+        >>> for row in report.to_table().to_records():
+        ...     print(row)
+        {'account': 'acme', 'status': 'billed', 'documents': 1, 'total': Decimal('30.50'), 'currency': 'EUR', 'reason': ''}
+        {'account': 'bolt', 'status': 'failed', 'documents': 0, 'total': None, 'currency': None, 'reason': 'CreditError: ...'}
         """
         sums: dict[tuple[str, str], list[Any]] = {}
-        with store.transaction(readonly=True) as tx:
-            for doc_id in self.issued:
-                doc = tx.document(doc_id)
-                if doc.total is None:
-                    continue
-                row = sums.setdefault((doc.customer, doc.total.currency.code), [0, Decimal(0)])
-                sign = -1 if doc.kind == "credit_note" else 1
-                row[0] += 1
-                row[1] += sign * doc.total.amount
+        carried = {doc_id: (who, code, total) for doc_id, who, code, total in self.documents}
+        missing = [doc_id for doc_id in self.issued if doc_id not in carried]
+        if missing:
+            if store is None:
+                raise BillingError(
+                    "store", None, f"the run's store: the report does not carry {missing[0]!r}"
+                )
+            with store.transaction(readonly=True) as tx:
+                for doc_id in missing:
+                    doc = tx.document(doc_id)
+                    if doc.total is None:
+                        continue
+                    sign = -1 if doc.kind == "credit_note" else 1
+                    carried[doc_id] = (
+                        doc.customer,
+                        doc.total.currency.code,
+                        sign * doc.total.amount,
+                    )
+        for doc_id in self.issued:
+            if doc_id not in carried:
+                continue
+            who, code, total = carried[doc_id]
+            row = sums.setdefault((who, code), [0, Decimal(0)])
+            row[0] += 1
+            row[1] += total
         rows: list[tuple[Any, ...]] = [
             (account, "billed", n, total, code, "")
             for (account, code), (n, total) in sorted(sums.items())
@@ -769,6 +797,7 @@ class Billing:
             due = tx.subscriptions_due(day, id_from=id_from, id_to=id_to)
         customers = sorted({s.customer for s in due})
         issued: list[str] = []
+        carried: list[tuple[str, str, str, Decimal]] = []
         totals: dict[str, Decimal] = {}
         failures: list[tuple[str, str]] = []
         billed = 0
@@ -782,6 +811,7 @@ class Billing:
             billed += done
             for doc_id, gross, sign in docs:
                 issued.append(doc_id)
+                carried.append((doc_id, customer, gross.currency.code, sign * gross.amount))
                 totals[gross.currency.code] = totals.get(gross.currency.code, Decimal(0)) + (
                     sign * gross.amount
                 )
@@ -797,6 +827,7 @@ class Billing:
             paid=paid,
             failed_payments=refused,
             failures=tuple(failures),
+            documents=tuple(carried),
         )
 
     def _bill(
@@ -1193,10 +1224,6 @@ class Billing:
         if doc.status not in ("issued", "pending") or doc.total is None:
             return "skipped"
         failed = [e for e in events if e.event == "payment_failed"]
-        if failed and failed[-1].data.get("day") == day.isoformat():
-            return "skipped"  # one attempt a day
-        if len(failed) >= self.max_attempts:
-            return "skipped"  # dunning is over: the subscription is frozen
         method = payer.data.get("method")
         balance_first = payer.data.get("balance_first", True) or not method
         cover = balance
@@ -1206,7 +1233,14 @@ class Billing:
             cover = balance + line.limit
             if payer.data.get("credit_blocked"):
                 cover = Money(-1, doc.total.currency)
+        over = len(failed) >= self.max_attempts
+        if over and cover < doc.total:
+            return "skipped"  # dunning is over (frozen): only a late payment settles it
+        if not over and failed and failed[-1].data.get("day") == day.isoformat():
+            return "skipped"  # one attempt a day
         if cover >= doc.total and (balance_first or failed):
+            # Paid from the balance; after dunning, by a late payment (a top-up), which
+            # unfreezes the subscription (see ``_settle``).
             with self.store.transaction(lock=[f"account:{doc.customer}"]) as tx:
                 current = tx.document(document)
                 if current.status not in ("issued", "pending"):
@@ -1380,6 +1414,39 @@ class Billing:
             self.clock.now(),
         )
 
+    def _unfreeze(self, tx: Transaction, sub_id: str, payer: Mapping[str, object]) -> None:
+        """A late payment of a frozen subscription's invoice makes it active again.
+
+        Billing resumes with the cycle running today, billed in full at its
+        end; the cycles that ended while it was frozen are not billed. A
+        subscription cancelled meanwhile (its end passed) is cancelled.
+        """
+        try:
+            record = tx.subscription(sub_id)
+        except NotFoundError:
+            return
+        if record.status != "frozen":
+            return
+        sub = self._subscribed(record, tx)
+        today = self.clock.today()
+        following = sub.period_on(max(today, sub.starts))
+        status = "active"
+        next_billing: date | None = following.end
+        if sub.ends is not None:
+            status = "cancelling"
+            if following.start >= sub.ends:
+                status, next_billing = "cancelled", None
+        tx.update_subscription(attrs.evolve(record, status=status, next_billing=next_billing))
+        self._notify(
+            tx,
+            f"subscription.unfrozen|{sub_id}|{today}",
+            "subscription.unfrozen",
+            record.customer,
+            payer,
+            {"subscription": sub_id, "status": status},
+            self.clock.now(),
+        )
+
     def _credit(self, tx: Transaction, customer: str, result: PaymentResult, key: str) -> None:
         tx.post(
             EntryRecord(
@@ -1412,15 +1479,21 @@ class Billing:
             data={"reference": reference} if reference else {},
         )
         payer = tx.payer(doc.customer)
+        told: dict[str, object] = {"document": document, "total": str(doc.total.amount)}
+        on_credit = reference is None and payer.data.get("credit_line") is not None
+        if on_credit and tx.balance(f"{doc.customer}/main").amount < 0:
+            told["on_credit"] = True  # bought on the credit line, not paid: said so
         self._notify(
             tx,
             f"payment.received|{document}",
             "payment.received",
             doc.customer,
             payer.data,
-            {"document": document, "total": str(doc.total.amount)},
+            told,
             self.clock.now(),
         )
+        if doc.kind == INVOICE and document.count("|") == 4:  # an invoice the engine issued
+            self._unfreeze(tx, DocumentKey.parse(document).subscription, payer.data)
         if (
             reference is None
             and payer.data.get("credit_line") is None

@@ -476,6 +476,7 @@ CATEGORIES: Mapping[str, str] = {
     "credit.unblocked": "finance",
     "usage.threshold": "services",
     "subscription.frozen": "services",
+    "subscription.unfrozen": "services",
     "subscription.cancelled": "services",
     "renewal.failed": "services",
     "service.renewed": "services",

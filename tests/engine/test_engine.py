@@ -280,3 +280,38 @@ def test_a_customer_may_have_the_card_pay_before_the_balance() -> None:
         ("payment", Decimal("24.40")),
         ("charge", Decimal("-24.40")),
     ]
+
+
+def test_a_late_payment_unfreezes_the_subscription() -> None:
+    # Declined three days running from April 1: frozen on April 3 (the test above).
+    engine, store, clock, _ = _setup("tok_insufficient_funds")
+    clock.set(support.MONTH_END)
+    for _ in range(3):
+        engine.run()
+        clock.advance(timedelta(days=1))
+    with store.transaction(readonly=True) as tx:
+        assert tx.subscription("acme-pro").status == "frozen"
+    # April 10: a new card, and 30.00 topped up with it: the late payment.
+    clock.set(datetime(2026, 4, 10, tzinfo=timezone.utc))
+    engine.add_customer("acme", ACME, currency="EUR", method="tok_visa", email="billing@acme.test")
+    engine.top_up("acme", Money("30.00", "EUR"), key="late")
+    report = engine.run()
+    assert (report.billed, report.paid) == (0, 1)  # March's 24.40 (20.00 + 22 %) from the balance
+    with store.transaction(readonly=True) as tx:
+        sub = tx.subscription("acme-pro")
+        # Active again; the cycle running on April 10 ([April 1, May 1)) is billed at its end.
+        assert (sub.status, sub.next_billing) == ("active", date(2026, 5, 1))
+        assert tx.balance("acme/main") == Money("5.60", "EUR")  # 30.00 - 24.40
+    engine.deliver()
+    topics = [m.topic for m in engine.notifier.messages]
+    # the top-up, the invoice paid, the unfreezing, and 5.60 left is less than 24.40
+    assert topics[-4:] == [
+        "payment.received",
+        "payment.received",
+        "subscription.unfrozen",
+        "balance.low",
+    ]
+    clock.set(datetime(2026, 5, 1, 2, tzinfo=timezone.utc))
+    report = engine.run()
+    # April billed again: 24.40; 5.60 on the balance does not cover it, the new card pays.
+    assert (report.billed, report.paid, report.invoiced) == (1, 1, (("EUR", Decimal("24.40")),))
