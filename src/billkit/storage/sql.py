@@ -28,6 +28,7 @@ Needs ``pip install 'py-billkit[sql]'``; PostgreSQL also ``'py-billkit[postgres]
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import typing
@@ -79,6 +80,7 @@ from billkit.storage.records import (
     SubscriptionRecord,
     UsageRecord,
     _json_text,
+    _stored_data,
     request_hash,
 )
 
@@ -363,7 +365,7 @@ def _subscription(row: Row[Any]) -> SubscriptionRecord:
         plan=row.plan,
         status=row.status,
         next_billing=row.next_billing,
-        data=row.data,
+        data=_stored_data(row.data),
         version=row.version,
     )
 
@@ -375,7 +377,7 @@ def _usage(row: Row[Any]) -> UsageRecord:
         at=row.at,
         quantity=row.quantity,
         key=row.key,
-        data=row.data,
+        data=_stored_data(row.data),
     )
 
 
@@ -395,7 +397,7 @@ def _entry(row: Row[Any]) -> EntryRecord:
         amount=Money(row.amount, row.currency),
         at=row.at,
         kind=row.kind,
-        data=row.data,
+        data=_stored_data(row.data),
         seq=row.seq,
     )
 
@@ -412,7 +414,7 @@ def _document(row: Row[Any]) -> DocumentRecord:
         period_start=row.period_start,
         period_end=row.period_end,
         total=None if row.total is None else Money(row.total, row.currency),
-        data=row.data,
+        data=_stored_data(row.data),
         status=row.status,
         number=row.number,
         series=row.series,
@@ -426,7 +428,7 @@ def _message(row: Row[Any]) -> OutboxMessage:
         id=row.id,
         key=row.key,
         topic=row.topic,
-        payload=row.payload,
+        payload=_stored_data(row.payload),
         created_at=row.created_at,
         attempts=row.attempts,
         claimed_by=row.claimed_by,
@@ -450,6 +452,101 @@ def _document_values(doc: DocumentRecord) -> dict[str, Any]:
         "issued_at": doc.issued_at,
         "version": doc.version,
     }
+
+
+def _bind(name: str, column: sa.Column[Any]) -> Any:
+    return sa.bindparam(name, type_=column.type)
+
+
+@functools.cache
+def _stmt(name: str, sqlite: bool) -> Any:
+    """The statements a month end runs per account, built once per dialect (a
+    statement built per call cost more than running it); run with the ``p_``
+    parameters they name."""
+    d, a, s, p, o, en, ev, sr = (
+        t.documents,
+        t.accounts,
+        t.subscriptions,
+        t.payers,
+        t.outbox,
+        t.entries,
+        t.document_events,
+        t.series,
+    )
+    from sqlalchemy.dialects import postgresql
+    from sqlalchemy.dialects import sqlite as lite
+
+    upsert: Any = lite.insert if sqlite else postgresql.insert
+    if name == "payer":
+        return sa.select(p).where(p.c.id == _bind("p_id", p.c.id))
+    if name == "document":
+        return sa.select(d).where(d.c.id == _bind("p_id", d.c.id))
+    if name == "document_for_update":
+        return sa.select(d).where(d.c.id == _bind("p_id", d.c.id)).with_for_update()
+    if name == "subscription":
+        return sa.select(s).where(s.c.id == _bind("p_id", s.c.id))
+    if name == "account_for_update":
+        return sa.select(a).where(a.c.id == _bind("p_id", a.c.id)).with_for_update()
+    if name == "event":
+        return sa.insert(ev)
+    if name == "outbox_new":
+        return upsert(o).on_conflict_do_nothing(index_elements=["key"]).returning(o.c.id)
+    if name == "entry_new":
+        return (
+            upsert(en).on_conflict_do_nothing(index_elements=["account", "key"]).returning(en.c.seq)
+        )
+    if name == "balance":
+        return (
+            sa.update(a)
+            .where(a.c.id == _bind("p_id", a.c.id))
+            .values(balance=_bind("p_balance", a.c.balance))
+        )
+    if name == "status":
+        return (
+            sa.update(d)
+            .where(d.c.id == _bind("p_id", d.c.id), d.c.number.is_not(None))
+            .values(status=_bind("p_status", d.c.status), version=d.c.version + 1)
+            .returning(*d.c)
+        )
+    if name == "take":
+        return (
+            sa.update(sr)
+            .where(sr.c.name == _bind("p_name", sr.c.name))
+            .values(next=sr.c.next + 1)
+            .returning(sr.c.name, sr.c.prefix, sr.c.next, sr.c.width)
+        )
+    if name == "number":
+        number = _bind("p_number", d.c.number)
+        clash = sa.select(d.c.id).where(d.c.number == number).exists()
+        return (
+            sa.update(d)
+            .where(d.c.id == _bind("p_id", d.c.id), d.c.number.is_(None), ~clash)
+            .values(
+                status="issued",
+                number=number,
+                series=_bind("p_series", d.c.series),
+                issued_at=_bind("p_at", d.c.issued_at),
+                version=d.c.version + 1,
+            )
+            .returning(*d.c)
+        )
+    if name == "subscription_update":
+        return (
+            sa.update(s)
+            .where(
+                s.c.id == _bind("p_id", s.c.id),
+                s.c.version == _bind("p_version", s.c.version),
+                s.c.customer == _bind("p_customer", s.c.customer),
+            )
+            .values(
+                plan=_bind("p_plan", s.c.plan),
+                status=_bind("p_status", s.c.status),
+                next_billing=_bind("p_next_billing", s.c.next_billing),
+                data=_bind("p_data", s.c.data),
+                version=s.c.version + 1,
+            )
+        )
+    raise KeyError(name)  # pragma: no cover - a name of this module
 
 
 def _utf8(id: str) -> bytes:
@@ -606,6 +703,16 @@ class _SqlTransaction:
         if self._readonly:
             raise c.readonly()
 
+    def _run(self, name: str, params: Mapping[str, Any]) -> Any:
+        """Run the prebuilt statement ``name`` (:func:`_stmt`) with ``params``."""
+        return self._conn.execute(_stmt(name, self._sqlite), params)
+
+    def _run_one(self, name: str, params: Mapping[str, Any], kind: str, id: object) -> Row[Any]:
+        row: Row[Any] | None = self._run(name, params).first()
+        if row is None:
+            raise c.not_found(kind, id)
+        return row
+
     def _one(self, query: Any, kind: str, id: object) -> Row[Any]:
         row = self._conn.execute(query).first()
         if row is None:
@@ -668,8 +775,8 @@ class _SqlTransaction:
 
     def payer(self, id: str) -> PayerRecord:
         key = c.arg_id("id", id)
-        row = self._one(sa.select(t.payers).where(t.payers.c.id == key), "payer", key)
-        return PayerRecord(id=row.id, data=row.data)
+        row = self._run_one("payer", {"p_id": key}, "payer", key)
+        return PayerRecord(id=row.id, data=_stored_data(row.data))
 
     def save_plan(self, plan: PlanRecord) -> PlanRecord:
         c.arg_record("plan", plan, PlanRecord)
@@ -680,7 +787,7 @@ class _SqlTransaction:
     def plan(self, code: str) -> PlanRecord:
         key = c.arg_id("code", code)
         row = self._one(sa.select(t.plans).where(t.plans.c.code == key), "plan", key)
-        return PlanRecord(code=row.code, data=row.data)
+        return PlanRecord(code=row.code, data=_stored_data(row.data))
 
     # ------------------------------------------------------ subscriptions
     def add_subscription(self, subscription: SubscriptionRecord) -> SubscriptionRecord:
@@ -714,10 +821,17 @@ class _SqlTransaction:
         values = self._subscription_values(sub, sub.version + 1)
         # The usual update keeps the customer: one statement, guarded by the
         # version (the row lock it takes serialises updaters).
-        done = self._conn.execute(
-            sa.update(s)
-            .where(s.c.id == sub.id, s.c.version == sub.version, s.c.customer == sub.customer)
-            .values(values)
+        done = self._run(
+            "subscription_update",
+            {
+                "p_id": sub.id,
+                "p_version": sub.version,
+                "p_customer": sub.customer,
+                "p_plan": sub.plan,
+                "p_status": sub.status,
+                "p_next_billing": sub.next_billing,
+                "p_data": values["data"],
+            },
         )
         if done.rowcount == 1:
             return SubscriptionRecord(**{**_fields(sub), "version": sub.version + 1})
@@ -734,8 +848,7 @@ class _SqlTransaction:
 
     def subscription(self, id: str) -> SubscriptionRecord:
         key = c.arg_id("id", id)
-        s = t.subscriptions
-        return _subscription(self._one(sa.select(s).where(s.c.id == key), "subscription", key))
+        return _subscription(self._run_one("subscription", {"p_id": key}, "subscription", key))
 
     def subscriptions_due(
         self, on: date, *, id_from: str | None = None, id_to: str | None = None
@@ -966,11 +1079,10 @@ class _SqlTransaction:
         return acc
 
     def _account_row(self, id: str, *, for_update: bool = False) -> Row[Any]:
-        a = t.accounts
-        query = sa.select(a).where(a.c.id == id)
         if for_update:
-            query = query.with_for_update()
-        return self._one(query, "account", id)
+            return self._run_one("account_for_update", {"p_id": id}, "account", id)
+        a = t.accounts
+        return self._one(sa.select(a).where(a.c.id == id), "account", id)
 
     def account(self, id: str) -> AccountRecord:
         return _account(self._account_row(c.arg_id("id", id)))
@@ -1008,9 +1120,7 @@ class _SqlTransaction:
                 "kind": e.kind,
                 "data": dict(e.data),
             }
-            seq = self._conn.execute(
-                self._insert_new(en, values, "account", "key").returning(en.c.seq)
-            ).scalar()
+            seq = self._run("entry_new", values).scalar()
         if seq is None:
             row = self._conn.execute(
                 sa.select(en).where(en.c.account == e.account, en.c.key == e.key)
@@ -1023,8 +1133,7 @@ class _SqlTransaction:
             c.check_entry(e, acc.currency, acc.balance, acc.credit_limit)  # raises: refused
             raise StoreError(f"entry {e.key!r} was neither posted nor found")  # pragma: no cover
         assert after is not None  # posted: it was checked
-        a = t.accounts
-        self._conn.execute(sa.update(a).where(a.c.id == e.account).values(balance=after.amount))
+        self._run("balance", {"p_id": e.account, "p_balance": after.amount})
         return EntryRecord(
             account=e.account,
             key=e.key,
@@ -1171,11 +1280,8 @@ class _SqlTransaction:
         return self._take(key)[0]
 
     def _document_row(self, id: str, *, for_update: bool = False) -> Row[Any]:
-        d = t.documents
-        query = sa.select(d).where(d.c.id == id)
-        if for_update:
-            query = query.with_for_update()
-        return self._one(query, "document", id)
+        name = "document_for_update" if for_update else "document"
+        return self._run_one(name, {"p_id": id}, "document", id)
 
     def save_draft(self, document: DocumentRecord) -> DocumentRecord:
         doc = c.arg_record("document", document, DocumentRecord)
@@ -1220,34 +1326,18 @@ class _SqlTransaction:
         moment = c.arg_moment("at", at)
         name = c.arg_id("series", series)
         self._write()
-        d, sr = t.documents, t.series
+        sr = t.series
         # The usual issue is three statements: take the number (the counter's
         # row lock serialises issuers), number the draft, record the event.
         # Anything unusual (no such document or series, an issued document, a
         # number taken outside the series) gives the number back and is told
         # apart after, in the order the checks have always had.
-        taken = self._conn.execute(
-            sa.update(sr)
-            .where(sr.c.name == name)
-            .values(next=sr.c.next + 1)
-            .returning(sr.c.name, sr.c.prefix, sr.c.next, sr.c.width)
-        ).first()
+        taken = self._run("take", {"p_name": name}).first()
         row = None
         if taken is not None:
             number = _series(taken).format(taken.next - 1)
-            clash = sa.select(d.c.id).where(d.c.number == number).exists()
-            row = self._conn.execute(
-                sa.update(d)
-                .where(d.c.id == key, d.c.number.is_(None), ~clash)
-                .values(
-                    status="issued",
-                    number=number,
-                    series=name,
-                    issued_at=moment,
-                    version=d.c.version + 1,
-                )
-                .returning(*d.c)
-            ).first()
+            params = {"p_id": key, "p_number": number, "p_series": name, "p_at": moment}
+            row = self._run("number", params).first()
         if row is None:
             if taken is not None:
                 self._conn.execute(
@@ -1263,14 +1353,15 @@ class _SqlTransaction:
         return _document(row)
 
     def _add_event(self, record: DocumentEvent) -> None:
-        self._conn.execute(
-            sa.insert(t.document_events).values(
-                document=record.document,
-                event=record.event,
-                status=record.status,
-                at=record.at,
-                data=dict(record.data),
-            )
+        self._run(
+            "event",
+            {
+                "document": record.document,
+                "event": record.event,
+                "status": record.status,
+                "at": record.at,
+                "data": dict(record.data),
+            },
         )
 
     def change_status(
@@ -1289,15 +1380,9 @@ class _SqlTransaction:
         if self._readonly:
             self._document_row(key)  # an unknown document is not found, even read-only
         self._write()
-        d = t.documents
         # An issued document changes in one statement (the row lock it takes
         # serialises changers); a draft or an unknown id is told apart after.
-        row = self._conn.execute(
-            sa.update(d)
-            .where(d.c.id == key, d.c.number.is_not(None))
-            .values(status=record.status, version=d.c.version + 1)
-            .returning(*d.c)
-        ).first()
+        row = self._run("status", {"p_id": key, "p_status": record.status}).first()
         if row is None:
             doc = _document(self._document_row(key))
             raise ImmutableRecordError(
@@ -1334,7 +1419,13 @@ class _SqlTransaction:
         ev = t.document_events
         rows = self._conn.execute(sa.select(ev).where(ev.c.document == key).order_by(ev.c.seq))
         return [
-            DocumentEvent(document=r.document, event=r.event, status=r.status, at=r.at, data=r.data)
+            DocumentEvent(
+                document=r.document,
+                event=r.event,
+                status=r.status,
+                at=r.at,
+                data=_stored_data(r.data),
+            )
             for r in rows
         ]
 
@@ -1359,7 +1450,11 @@ class _SqlTransaction:
             for r in self._conn.execute(query):
                 found[r.document].append(
                     DocumentEvent(
-                        document=r.document, event=r.event, status=r.status, at=r.at, data=r.data
+                        document=r.document,
+                        event=r.event,
+                        status=r.status,
+                        at=r.at,
+                        data=_stored_data(r.data),
                     )
                 )
         return found
@@ -1370,7 +1465,7 @@ class _SqlTransaction:
         found: dict[str, PayerRecord] = {}
         for chunk in _chunks(keys):
             for r in self._conn.execute(sa.select(p).where(p.c.id.in_(chunk))):
-                found[r.id] = PayerRecord(id=r.id, data=r.data)
+                found[r.id] = PayerRecord(id=r.id, data=_stored_data(r.data))
         return {id: found[id] for id in keys if id in found}
 
     def accounts_of(self, ids: Iterable[str]) -> dict[str, AccountRecord]:
@@ -1433,7 +1528,7 @@ class _SqlTransaction:
             "created_at": draft.created_at,
             "attempts": 0,
         }
-        new_id = self._conn.execute(self._insert_new(o, values, "key").returning(o.c.id)).scalar()
+        new_id = self._run("outbox_new", values).scalar()
         if new_id is not None:
             return attrs.evolve(draft, id=new_id)
         stored = _message(self._one(sa.select(o).where(o.c.key == draft.key), "message", key))
