@@ -546,6 +546,28 @@ def _stmt(name: str, sqlite: bool) -> Any:
                 version=s.c.version + 1,
             )
         )
+    if name == "draft_new":
+        # A new draft, inserted only when its payer exists and its id is free
+        # (SQLite parses the upsert after a SELECT only with a WHERE clause).
+        columns = [col.name for col in d.c]
+        source = sa.select(*(_bind(f"p_{col.name}", col) for col in d.c))
+        source = source.where(sa.exists().where(p.c.id == _bind("p_customer", p.c.id)))
+        insert = upsert(d).from_select(columns, source)
+        return insert.on_conflict_do_nothing(index_elements=["id"]).returning(d.c.id)
+    if name == "usage_totals":
+        u = t.usage_events
+        where = (
+            u.c.subscription.in_(sa.bindparam("p_subs", expanding=True)),
+            u.c.at >= _bind("p_since", u.c.at),
+            u.c.at < _bind("p_until", u.c.at),
+        )
+        if sqlite:  # decimal text, summed in Python
+            return sa.select(u.c.subscription, u.c.metric, u.c.quantity).where(*where)
+        return (
+            sa.select(u.c.subscription, u.c.metric, sa.func.sum(u.c.quantity))
+            .where(*where)
+            .group_by(u.c.subscription, u.c.metric)
+        )
     raise KeyError(name)  # pragma: no cover - a name of this module
 
 
@@ -730,19 +752,6 @@ class _SqlTransaction:
         from sqlalchemy.dialects import postgresql
 
         return postgresql.insert(table).values(values).on_conflict_do_nothing(index_elements=keys)
-
-    def _insert_select(self, table: sa.Table, columns: list[str], select: Any, *keys: str) -> Any:
-        """``INSERT ... SELECT ... ON CONFLICT (keys) DO NOTHING`` (``select`` has a
-        WHERE clause, which SQLite needs to parse the upsert after a SELECT)."""
-        if self._sqlite:
-            from sqlalchemy.dialects import sqlite
-
-            lite = sqlite.insert(table).from_select(columns, select)
-            return lite.on_conflict_do_nothing(index_elements=keys)
-        from sqlalchemy.dialects import postgresql
-
-        pg = postgresql.insert(table).from_select(columns, select)
-        return pg.on_conflict_do_nothing(index_elements=keys)
 
     def _exists(self, table: sa.Table, column: sa.Column[Any], id: str) -> bool:
         return self._conn.execute(sa.select(column).where(column == id)).first() is not None
@@ -1039,22 +1048,15 @@ class _SqlTransaction:
     ) -> dict[str, dict[str, Decimal]]:
         subs = sorted({c.arg_id("subscriptions", s) for s in subscriptions}, key=_utf8)
         start, end = c.arg_moment("since", since), c.arg_moment("until", until)
-        u = t.usage_events
         found: dict[str, dict[str, Decimal]] = {sub: {} for sub in subs}
         for chunk in _chunks(subs):
-            where = (u.c.subscription.in_(chunk), u.c.at >= start, u.c.at < end)
+            params = {"p_subs": list(chunk), "p_since": start, "p_until": end}
             if self._sqlite:
-                query = sa.select(u.c.subscription, u.c.metric, u.c.quantity).where(*where)
-                for sub, metric, quantity in self._conn.execute(query):
+                for sub, metric, quantity in self._run("usage_totals", params):
                     totals = found[sub]
                     totals[metric] = c.add(totals.get(metric, Decimal(0)), quantity)
             else:
-                query = (
-                    sa.select(u.c.subscription, u.c.metric, sa.func.sum(u.c.quantity))
-                    .where(*where)
-                    .group_by(u.c.subscription, u.c.metric)
-                )
-                for sub, metric, total in self._conn.execute(query):
+                for sub, metric, total in self._run("usage_totals", params):
                     found[sub][metric] = Decimal(total)
         return {sub: dict(sorted(totals.items())) for sub, totals in found.items()}
 
@@ -1293,11 +1295,7 @@ class _SqlTransaction:
             # payer exists and the id is free; anything else is told below.
             stored = DocumentRecord(**{**_fields(doc), "version": 1})
             values = {"id": doc.id, **_document_values(stored)}
-            p = t.payers
-            source = sa.select(*(sa.literal(v, type_=d.c[k].type) for k, v in values.items()))
-            source = source.where(sa.exists().where(p.c.id == doc.customer))
-            query = self._insert_select(d, list(values), source, "id").returning(d.c.id)
-            if self._conn.execute(query).first() is not None:
+            if self._run("draft_new", {f"p_{k}": v for k, v in values.items()}).first():
                 return stored
         row = self._conn.execute(sa.select(d).where(d.c.id == doc.id).with_for_update()).first()
         old = None if row is None else _document(row)
