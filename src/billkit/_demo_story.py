@@ -145,7 +145,7 @@ def demo_catalog_plans(number: str) -> list[Any]:
 _LOCALES = {"RUB": "ru", "UAH": "uk", "EUR": "it", "IRR": "fa"}
 
 
-def _money(amount: object, currency: str) -> str:
+def _in_locale(amount: object, currency: str) -> str:
     """``amount`` in ``currency`` as the customer's locale writes it (Latin digits)."""
     if not currency or amount is None:
         return str(amount or "")
@@ -159,17 +159,17 @@ def _line(message: OutboxMessage) -> str:
     """One notification as a line of the story's log."""
     data, subject = message.payload, compose(message)[0]
     currency = str(data.get("currency") or _CURRENCY.get(str(data.get("customer")), ""))
-    money = _money(data.get("total"), currency) if "total" in data else ""
+    money = _in_locale(data.get("total"), currency) if "total" in data else ""
     if message.topic == "payment.received" and data.get("credited", data.get("total")) != data.get(
         "total"
     ):
-        money += f" (credited {_money(data['credited'], currency)}: bonus or cashback included)"
+        money += f" (credited {_in_locale(data['credited'], currency)}: bonus or cashback included)"
     if message.topic == "payment.failed":
         money = f"attempt {data.get('attempt')}"
     if message.topic.startswith("credit.") and "debt" in data:
         money = (
-            f"owes {_money(data['debt'], currency)}, "
-            f"{_money(data['overdue'], currency)} of it overdue"
+            f"owes {_in_locale(data['debt'], currency)}, "
+            f"{_in_locale(data['overdue'], currency)} of it overdue"
         )
     return f"{subject}: {money}" if money else subject
 
