@@ -255,7 +255,9 @@ class Billing:
     a series prefixes its numbers with its name), credit notes from
     ``credit_series`` (``CN-000001``...). A payment that fails is
     tried again on a later run, at most ``max_attempts`` times, then the
-    subscription is frozen.
+    subscription is frozen. Unless paid meanwhile, a frozen subscription is
+    cancelled at the end of the cycle it was frozen in (``cancel_at_cycle_end``)
+    and marked for deletion ``deletion_days`` later (``None``: never).
 
     ``methods`` are the business's payment-method terms (commission, amount
     limits, cashback: :class:`~billkit.credit.PaymentMethod`), by name; a
@@ -282,6 +284,8 @@ class Billing:
         locale: str = "en",
         payment_days: int = 10,
         max_attempts: int = 3,
+        cancel_at_cycle_end: bool = True,
+        deletion_days: int | None = 90,
         invoice_series: str = "INV",
         credit_series: str = "CN",
         methods: Iterable[PaymentMethod] = (),
@@ -296,6 +300,16 @@ class Billing:
         self.locale = locale
         self.payment_days = payment_days
         self.max_attempts = max_attempts
+        self.cancel_at_cycle_end = bool(cancel_at_cycle_end)
+        if deletion_days is not None and (
+            not isinstance(deletion_days, int)
+            or isinstance(deletion_days, bool)
+            or deletion_days < 0
+        ):
+            raise BillingError(
+                "deletion_days", deletion_days, "a number of days, 0 or more, or None"
+            )
+        self.deletion_days = deletion_days
         self.series = {INVOICE: invoice_series, CREDIT_NOTE: credit_series}
         self.methods: dict[str, PaymentMethod] = {m.name: m for m in methods}
         self.bonus = bonus
@@ -770,6 +784,10 @@ class Billing:
             current = self._subscribed(record, tx)
             ends = current.period_on(max(self.clock.today(), current.starts)).end
             data = {**record.data, "ends": ends.isoformat()}
+            if record.status in ("frozen", "cancelled"):
+                # Frozen (dunning: cancelled at the cycle end anyway) or already over.
+                tx.update_subscription(attrs.evolve(record, data=data))
+                return ends
             tx.update_subscription(attrs.evolve(record, status="cancelling", data=data))
         return ends
 
@@ -849,6 +867,9 @@ class Billing:
                 record = tx.subscription(sub_id)
                 if record.next_billing is None or record.next_billing > day:
                     continue  # billed meanwhile by another worker
+                if record.status in ("frozen", "cancelled"):
+                    self._dunning(tx, record, payer.data, now)
+                    continue
                 sub = self._subscribed(record, tx)
                 usage = [
                     UsageTotal(subscription=sub_id, period=period, metric=metric, quantity=q)
@@ -929,6 +950,52 @@ class Billing:
                 )
                 billed += 1
         return billed, out
+
+    def _dunning(
+        self,
+        tx: Transaction,
+        record: SubscriptionRecord,
+        payer: Mapping[str, object],
+        now: datetime,
+    ) -> None:
+        """The dunning step due on a frozen or dunning-cancelled subscription.
+
+        Frozen and still unpaid at its cycle's end: cancelled on that day
+        (``subscription.cancelled``, reason ``unpaid``; final: a later
+        payment does not bring it back). Cancelled so: marked for deletion
+        ``deletion_days`` later (``subscription.marked_for_deletion``).
+        """
+        assert record.next_billing is not None
+        on = record.next_billing
+        if record.status == "frozen":
+            deletion = None if self.deletion_days is None else on + timedelta(self.deletion_days)
+            data = {**record.data, "cancelled_on": on.isoformat()}
+            if deletion is not None:
+                data["deletion_on"] = deletion.isoformat()
+            tx.update_subscription(
+                attrs.evolve(record, status="cancelled", next_billing=deletion, data=data)
+            )
+            self._notify(
+                tx,
+                f"subscription.cancelled|{record.id}",
+                "subscription.cancelled",
+                record.customer,
+                payer,
+                {"subscription": record.id, "ends": on.isoformat(), "reason": "unpaid"},
+                now,
+            )
+            return
+        data = {**record.data, "marked_for_deletion": on.isoformat()}
+        tx.update_subscription(attrs.evolve(record, next_billing=None, data=data))
+        self._notify(
+            tx,
+            f"subscription.marked_for_deletion|{record.id}",
+            "subscription.marked_for_deletion",
+            record.customer,
+            payer,
+            {"subscription": record.id, "on": on.isoformat()},
+            now,
+        )
 
     def _credit_lines(self, day: date, failures: list[tuple[str, str]]) -> None:
         """Keep every credit line's statement calendar on ``day``: notices and blocking.
@@ -1391,7 +1458,7 @@ class Billing:
                     self.clock.now(),
                 )
                 if attempts >= self.max_attempts:
-                    self._freeze(tx, DocumentKey.parse(document).subscription, payer.data)
+                    self._freeze(tx, DocumentKey.parse(document).subscription, payer.data, day)
                 return "failed"
             if doc.status != "pending":
                 tx.change_status(
@@ -1399,11 +1466,23 @@ class Billing:
                 )
             return "pending"
 
-    def _freeze(self, tx: Transaction, sub_id: str, payer: Mapping[str, object]) -> None:
+    def _freeze(self, tx: Transaction, sub_id: str, payer: Mapping[str, object], day: date) -> None:
+        """Freeze after the last attempt; the cycle's end (when dunning cancels) is due next."""
         record = tx.subscription(sub_id)
         if record.status == "frozen":
             return
-        tx.update_subscription(attrs.evolve(record, status="frozen", next_billing=None))
+        cancel_on: date | None = None
+        if self.cancel_at_cycle_end:
+            sub = self._subscribed(record, tx)
+            # The first cycle boundary strictly after the freeze day (as
+            # billkit.subscriptions.cancel_date counts it), or the end already asked for.
+            cancel_on = sub.period_on(max(day, sub.starts)).end
+            if sub.ends is not None:
+                cancel_on = min(cancel_on, max(sub.ends, day))
+        data = {**record.data, "frozen_on": day.isoformat()}
+        tx.update_subscription(
+            attrs.evolve(record, status="frozen", next_billing=cancel_on, data=data)
+        )
         self._notify(
             tx,
             f"subscription.frozen|{sub_id}",

@@ -478,6 +478,7 @@ CATEGORIES: Mapping[str, str] = {
     "subscription.frozen": "services",
     "subscription.unfrozen": "services",
     "subscription.cancelled": "services",
+    "subscription.marked_for_deletion": "services",
     "renewal.failed": "services",
     "service.renewed": "services",
     "service.expired": "services",

@@ -63,6 +63,11 @@ _TEXTS: Mapping[str, Mapping[str, tuple[str, str]]] = {
             "Subscription active again",
             "Thank you: subscription {subscription} is no longer frozen.",
         ),
+        "subscription.marked_for_deletion": (
+            "Subscription data to be deleted",
+            "Subscription {subscription} was cancelled unpaid; its data is marked for deletion "
+            "from {on}.",
+        ),
         "subscription.cancelled": (
             "Subscription cancelled",
             "Subscription {subscription} ended on {ends}.",
@@ -125,6 +130,10 @@ _TEXTS: Mapping[str, Mapping[str, tuple[str, str]]] = {
         "subscription.unfrozen": (
             "Подписка снова активна",
             "Спасибо: подписка {subscription} больше не заморожена.",
+        ),
+        "subscription.marked_for_deletion": (
+            "Данные подписки будут удалены",
+            "Подписка {subscription} отменена без оплаты; её данные помечены к удалению с {on}.",
         ),
         "subscription.cancelled": (
             "Подписка отменена",
