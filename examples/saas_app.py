@@ -75,5 +75,5 @@ print(f"{len(inbox.messages)} notifications, the last: {inbox.messages[-1].topic
 # Ada's 1-19 March: 19.00 - 19.00 x 12/31 + (19 x 600 - 10 000) x 0.002 = 14.45; +22 %: 17.63
 assert ada_march == Money("17.63", EUR)
 assert balances == {"ada": Decimal("0.00"), "bob": Decimal("0"), "cyd": Decimal("0.00")}
-assert bob == "frozen"
+assert bob == "cancelled"  # frozen after the 3rd decline, cancelled when its cycle ended
 store.close()

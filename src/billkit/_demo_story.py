@@ -141,19 +141,36 @@ def demo_catalog_plans(number: str) -> list[Any]:
     return [catalog[code] for code in _PLANS[number]]
 
 
+# The customers' locales, by their currency (the businesses' countries).
+_LOCALES = {"RUB": "ru", "UAH": "uk", "EUR": "it", "IRR": "fa"}
+
+
+def _in_locale(amount: object, currency: str) -> str:
+    """``amount`` in ``currency`` as the customer's locale writes it (Latin digits)."""
+    if not currency or amount is None:
+        return str(amount or "")
+    from billkit.invoicing.render.fmt import Formatter
+
+    fmt = Formatter.cached(_LOCALES.get(currency, "en"), currency, "latin", "gregorian")
+    return fmt.money(Money(str(amount), currency))
+
+
 def _line(message: OutboxMessage) -> str:
     """One notification as a line of the story's log."""
     data, subject = message.payload, compose(message)[0]
-    currency = data.get("currency") or _CURRENCY.get(str(data.get("customer")), "")
-    money = f"{data.get('total')} {currency}".rstrip() if "total" in data else ""
+    currency = str(data.get("currency") or _CURRENCY.get(str(data.get("customer")), ""))
+    money = _in_locale(data.get("total"), currency) if "total" in data else ""
     if message.topic == "payment.received" and data.get("credited", data.get("total")) != data.get(
         "total"
     ):
-        money += f" (credited {data['credited']}: bonus or cashback included)"
+        money += f" (credited {_in_locale(data['credited'], currency)}: bonus or cashback included)"
     if message.topic == "payment.failed":
         money = f"attempt {data.get('attempt')}"
     if message.topic.startswith("credit.") and "debt" in data:
-        money = f"owes {data['debt']} {data['currency']}, {data['overdue']} of it overdue"
+        money = (
+            f"owes {_in_locale(data['debt'], currency)}, "
+            f"{_in_locale(data['overdue'], currency)} of it overdue"
+        )
     return f"{subject}: {money}" if money else subject
 
 

@@ -83,6 +83,7 @@ from billkit.pricing.proration import ChangeDirection, change_direction, fixed_f
 from billkit.serialize import from_data, to_data
 from billkit.storage.records import (
     AccountRecord,
+    DocumentEvent,
     DocumentRecord,
     EntryRecord,
     PayerRecord,
@@ -117,7 +118,9 @@ class RunReport:
     issued (invoices, credit notes); ``invoiced``: their gross totals per
     currency (credit notes subtract); ``paid`` / ``failed_payments``:
     payments taken and refused; ``failures``: ``(customer, reason)`` of each
-    customer skipped.
+    customer skipped. ``documents``: ``(document, customer, currency,
+    total)`` of each document issued, in ``issued``'s order, its gross total
+    exact and negative for a credit note (what :meth:`to_table` lists).
     """
 
     as_of: date
@@ -127,32 +130,58 @@ class RunReport:
     paid: int = 0
     failed_payments: int = 0
     failures: tuple[tuple[str, str], ...] = ()
+    documents: tuple[tuple[str, str, str, Decimal], ...] = ()
 
-    def to_table(self, store: Store) -> Table:
+    def to_table(self, store: Store | None = None) -> Table:
         """One row per account and currency: ``account``, ``status``
         (``"billed"`` or ``"failed"``), ``documents`` (how many were issued),
         ``total`` (their gross sum, exact; credit notes subtract), ``currency``
-        and ``reason`` (why it failed, else ``""``). The report keeps document
-        ids only, so ``store`` (the run's) supplies each document's customer
-        and total. A failure names what failed: the customer, or
-        ``customer/subscription`` for a hosted service's renewal, or the
-        document whose payment could not be collected.
+        and ``reason`` (why it failed, else ``""``). A report made by
+        :meth:`Billing.run` carries each document's customer and total
+        (``documents``), so it needs no store; ``store`` (the run's) supplies
+        them for a report made by hand with ``issued`` ids only. A failure
+        names what failed: the customer, or ``customer/subscription`` for a
+        hosted service's renewal, or the document whose payment could not be
+        collected.
 
-        >>> from billkit.storage import MemoryStore
-        >>> report = RunReport(as_of=date(2026, 4, 1), failures=(("bolt", "CreditError: ..."),))
-        >>> report.to_table(MemoryStore()).to_records()
-        [{'account': 'bolt', 'status': 'failed', 'documents': 0, 'total': None, 'currency': None, 'reason': 'CreditError: ...'}]
+        >>> invoice = "acme-pro|2026-03-01|2026-04-01|invoice|0"
+        >>> report = RunReport(
+        ...     as_of=date(2026, 4, 1),
+        ...     issued=(invoice,),
+        ...     documents=((invoice, "acme", "EUR", Decimal("30.50")),),
+        ...     failures=(("bolt", "CreditError: ..."),),
+        ... )
+        >>> for row in report.to_table().to_records():
+        ...     print(row)
+        {'account': 'acme', 'status': 'billed', 'documents': 1, 'total': Decimal('30.50'), 'currency': 'EUR', 'reason': ''}
+        {'account': 'bolt', 'status': 'failed', 'documents': 0, 'total': None, 'currency': None, 'reason': 'CreditError: ...'}
         """
         sums: dict[tuple[str, str], list[Any]] = {}
-        with store.transaction(readonly=True) as tx:
-            for doc_id in self.issued:
-                doc = tx.document(doc_id)
-                if doc.total is None:
-                    continue
-                row = sums.setdefault((doc.customer, doc.total.currency.code), [0, Decimal(0)])
-                sign = -1 if doc.kind == "credit_note" else 1
-                row[0] += 1
-                row[1] += sign * doc.total.amount
+        carried = {doc_id: (who, code, total) for doc_id, who, code, total in self.documents}
+        missing = [doc_id for doc_id in self.issued if doc_id not in carried]
+        if missing:
+            if store is None:
+                raise BillingError(
+                    "store", None, f"the run's store: the report does not carry {missing[0]!r}"
+                )
+            with store.transaction(readonly=True) as tx:
+                for doc_id in missing:
+                    doc = tx.document(doc_id)
+                    if doc.total is None:
+                        continue
+                    sign = -1 if doc.kind == "credit_note" else 1
+                    carried[doc_id] = (
+                        doc.customer,
+                        doc.total.currency.code,
+                        sign * doc.total.amount,
+                    )
+        for doc_id in self.issued:
+            if doc_id not in carried:
+                continue
+            who, code, total = carried[doc_id]
+            row = sums.setdefault((who, code), [0, Decimal(0)])
+            row[0] += 1
+            row[1] += total
         rows: list[tuple[Any, ...]] = [
             (account, "billed", n, total, code, "")
             for (account, code), (n, total) in sorted(sums.items())
@@ -226,7 +255,9 @@ class Billing:
     a series prefixes its numbers with its name), credit notes from
     ``credit_series`` (``CN-000001``...). A payment that fails is
     tried again on a later run, at most ``max_attempts`` times, then the
-    subscription is frozen.
+    subscription is frozen. Unless paid meanwhile, a frozen subscription is
+    cancelled at the end of the cycle it was frozen in (``cancel_at_cycle_end``)
+    and marked for deletion ``deletion_days`` later (``None``: never).
 
     ``methods`` are the business's payment-method terms (commission, amount
     limits, cashback: :class:`~billkit.credit.PaymentMethod`), by name; a
@@ -253,6 +284,8 @@ class Billing:
         locale: str = "en",
         payment_days: int = 10,
         max_attempts: int = 3,
+        cancel_at_cycle_end: bool = True,
+        deletion_days: int | None = 90,
         invoice_series: str = "INV",
         credit_series: str = "CN",
         methods: Iterable[PaymentMethod] = (),
@@ -267,6 +300,16 @@ class Billing:
         self.locale = locale
         self.payment_days = payment_days
         self.max_attempts = max_attempts
+        self.cancel_at_cycle_end = bool(cancel_at_cycle_end)
+        if deletion_days is not None and (
+            not isinstance(deletion_days, int)
+            or isinstance(deletion_days, bool)
+            or deletion_days < 0
+        ):
+            raise BillingError(
+                "deletion_days", deletion_days, "a number of days, 0 or more, or None"
+            )
+        self.deletion_days = deletion_days
         self.series = {INVOICE: invoice_series, CREDIT_NOTE: credit_series}
         self.methods: dict[str, PaymentMethod] = {m.name: m for m in methods}
         self.bonus = bonus
@@ -741,6 +784,10 @@ class Billing:
             current = self._subscribed(record, tx)
             ends = current.period_on(max(self.clock.today(), current.starts)).end
             data = {**record.data, "ends": ends.isoformat()}
+            if record.status in ("frozen", "cancelled"):
+                # Frozen (dunning: cancelled at the cycle end anyway) or already over.
+                tx.update_subscription(attrs.evolve(record, data=data))
+                return ends
             tx.update_subscription(attrs.evolve(record, status="cancelling", data=data))
         return ends
 
@@ -768,6 +815,7 @@ class Billing:
             due = tx.subscriptions_due(day, id_from=id_from, id_to=id_to)
         customers = sorted({s.customer for s in due})
         issued: list[str] = []
+        carried: list[tuple[str, str, str, Decimal]] = []
         totals: dict[str, Decimal] = {}
         failures: list[tuple[str, str]] = []
         billed = 0
@@ -781,6 +829,7 @@ class Billing:
             billed += done
             for doc_id, gross, sign in docs:
                 issued.append(doc_id)
+                carried.append((doc_id, customer, gross.currency.code, sign * gross.amount))
                 totals[gross.currency.code] = totals.get(gross.currency.code, Decimal(0)) + (
                     sign * gross.amount
                 )
@@ -796,6 +845,7 @@ class Billing:
             paid=paid,
             failed_payments=refused,
             failures=tuple(failures),
+            documents=tuple(carried),
         )
 
     def _bill(
@@ -817,15 +867,16 @@ class Billing:
                 record = tx.subscription(sub_id)
                 if record.next_billing is None or record.next_billing > day:
                     continue  # billed meanwhile by another worker
+                if record.status in ("frozen", "cancelled"):
+                    self._dunning(tx, record, payer.data, now)
+                    continue
                 sub = self._subscribed(record, tx)
                 usage = [
                     UsageTotal(subscription=sub_id, period=period, metric=metric, quantity=q)
                     for period in sub.periods(day)
-                    for metric, q in sorted(
-                        tx.usage_totals(
-                            sub_id, _midnight(period.start), _midnight(period.end)
-                        ).items()
-                    )
+                    for metric, q in tx.usage_totals_for(
+                        [sub_id], _midnight(period.start), _midnight(period.end)
+                    )[sub_id].items()
                 ]
                 state = BillingState(
                     terms=terms,
@@ -899,6 +950,52 @@ class Billing:
                 )
                 billed += 1
         return billed, out
+
+    def _dunning(
+        self,
+        tx: Transaction,
+        record: SubscriptionRecord,
+        payer: Mapping[str, object],
+        now: datetime,
+    ) -> None:
+        """The dunning step due on a frozen or dunning-cancelled subscription.
+
+        Frozen and still unpaid at its cycle's end: cancelled on that day
+        (``subscription.cancelled``, reason ``unpaid``; final: a later
+        payment does not bring it back). Cancelled so: marked for deletion
+        ``deletion_days`` later (``subscription.marked_for_deletion``).
+        """
+        assert record.next_billing is not None
+        on = record.next_billing
+        if record.status == "frozen":
+            deletion = None if self.deletion_days is None else on + timedelta(self.deletion_days)
+            data = {**record.data, "cancelled_on": on.isoformat()}
+            if deletion is not None:
+                data["deletion_on"] = deletion.isoformat()
+            tx.update_subscription(
+                attrs.evolve(record, status="cancelled", next_billing=deletion, data=data)
+            )
+            self._notify(
+                tx,
+                f"subscription.cancelled|{record.id}",
+                "subscription.cancelled",
+                record.customer,
+                payer,
+                {"subscription": record.id, "ends": on.isoformat(), "reason": "unpaid"},
+                now,
+            )
+            return
+        data = {**record.data, "marked_for_deletion": on.isoformat()}
+        tx.update_subscription(attrs.evolve(record, next_billing=None, data=data))
+        self._notify(
+            tx,
+            f"subscription.marked_for_deletion|{record.id}",
+            "subscription.marked_for_deletion",
+            record.customer,
+            payer,
+            {"subscription": record.id, "on": on.isoformat()},
+            now,
+        )
 
     def _credit_lines(self, day: date, failures: list[tuple[str, str]]) -> None:
         """Keep every credit line's statement calendar on ``day``: notices and blocking.
@@ -1132,23 +1229,34 @@ class Billing:
     ) -> tuple[int, int]:
         """Try to collect every unpaid invoice of the shard; returns (paid, refused)."""
         day = as_of or self.clock.today()
+        # What every payment decision reads, read for the whole shard at once
+        # (four statements). Each decision is taken again under the
+        # customer's lock before anything is written (see ``_record``,
+        # ``_settle``), so a snapshot that ages meanwhile costs a skipped
+        # attempt, never a second charge: the gateway's key is the attempt's.
         with self.store.transaction(readonly=True) as tx:
-            unpaid = [
-                d.id
-                for d in tx.documents()
-                if d.kind == INVOICE
-                and d.status in ("issued", "pending")
-                and (id_from is None or d.id >= id_from)
-                and (id_to is None or d.id < id_to)
-            ]
+            unpaid = tx.unpaid_invoices(id_from=id_from, id_to=id_to)
+            events = tx.document_events_of(d.id for d in unpaid)
+            payers = tx.payers_of({d.customer for d in unpaid})
+            accounts = tx.accounts_of({f"{d.customer}/main" for d in unpaid})
         paid = refused = 0
-        for doc_id in unpaid:
+        seen: set[str] = set()
+        for doc in unpaid:
             try:
-                status = self.pay(doc_id, as_of=day)
+                account = accounts.get(f"{doc.customer}/main")
+                if doc.customer in seen or doc.customer not in payers or account is None:
+                    # A second invoice of a customer reads the balance the first left.
+                    status = self.pay(doc.id, as_of=day)
+                else:
+                    status = self._collect_one(
+                        doc, payers[doc.customer], events[doc.id], account.balance, day
+                    )
             except BillkitError as error:
                 if failures is not None:
-                    failures.append((doc_id, f"{type(error).__name__}: {error}"))
+                    failures.append((doc.id, f"{type(error).__name__}: {error}"))
                 continue
+            finally:
+                seen.add(doc.customer)
             paid += status == "paid"
             refused += status == "failed"
         return paid, refused
@@ -1166,15 +1274,23 @@ class Billing:
         with self.store.transaction(readonly=True) as tx:
             doc = tx.document(document)
             payer = tx.payer(doc.customer)
-            events = tx.document_events(document)
+            events = tx.document_events_of([document])[document]
             balance = tx.balance(f"{doc.customer}/main")
+        return self._collect_one(doc, payer, events, balance, day)
+
+    def _collect_one(
+        self,
+        doc: DocumentRecord,
+        payer: PayerRecord,
+        events: Sequence[DocumentEvent],
+        balance: Money,
+        day: date,
+    ) -> str:
+        """:meth:`pay` of ``doc`` read with its payer, events and balance."""
+        document = doc.id
         if doc.status not in ("issued", "pending") or doc.total is None:
             return "skipped"
         failed = [e for e in events if e.event == "payment_failed"]
-        if failed and failed[-1].data.get("day") == day.isoformat():
-            return "skipped"  # one attempt a day
-        if len(failed) >= self.max_attempts:
-            return "skipped"  # dunning is over: the subscription is frozen
         method = payer.data.get("method")
         balance_first = payer.data.get("balance_first", True) or not method
         cover = balance
@@ -1184,9 +1300,19 @@ class Billing:
             cover = balance + line.limit
             if payer.data.get("credit_blocked"):
                 cover = Money(-1, doc.total.currency)
+        over = len(failed) >= self.max_attempts
+        if over and cover < doc.total:
+            return "skipped"  # dunning is over (frozen): only a late payment settles it
+        if not over and failed and failed[-1].data.get("day") == day.isoformat():
+            return "skipped"  # one attempt a day
         if cover >= doc.total and (balance_first or failed):
+            # Paid from the balance; after dunning, by a late payment (a top-up), which
+            # unfreezes the subscription (see ``_settle``).
             with self.store.transaction(lock=[f"account:{doc.customer}"]) as tx:
-                return self._settle(tx, tx.document(document), None)
+                current = tx.document(document)
+                if current.status not in ("issued", "pending"):
+                    return "skipped"  # settled meanwhile (a webhook, another worker)
+                return self._settle(tx, current, None)
         if not method:
             return "skipped"
         if payer.data.get("autopay_cap") is not None:
@@ -1294,15 +1420,23 @@ class Billing:
                     self._credit(tx, customer, result, key)
                     tx.remember(f"credited|{key}", {}, {"document": document}, at=self.clock.now())
                 return "skipped"  # settled meanwhile (a webhook, another worker)
-            ref_key = f"payment|{result.reference}"
-            if result.reference and tx.recall(ref_key, {}) is None:
-                tx.remember(ref_key, {}, {"document": document, "key": key}, at=self.clock.now())
+            settles_later = result.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.FAILED)
+            if settles_later and result.reference:
+                # The webhook that settles it later finds its document by the reference.
+                ref_key = f"payment|{result.reference}"
+                if tx.recall(ref_key, {}) is None:
+                    found = {"document": document, "key": key}
+                    tx.remember(ref_key, {}, found, at=self.clock.now())
             if result.status is PaymentStatus.SUCCEEDED:
                 # The entry's key is the request's: one payment is credited once.
                 self._credit(tx, customer, result, key)
                 return self._settle(tx, doc, result.reference)
             if result.status is PaymentStatus.FAILED:
-                failures = [e for e in tx.document_events(document) if e.event == "payment_failed"]
+                failures = [
+                    e
+                    for e in tx.document_events_of([document])[document]
+                    if e.event == "payment_failed"
+                ]
                 if any(e.data.get("key") == key for e in failures):
                     return "skipped"  # this attempt's failure is recorded already
                 attempts = 1 + len(failures)
@@ -1324,7 +1458,7 @@ class Billing:
                     self.clock.now(),
                 )
                 if attempts >= self.max_attempts:
-                    self._freeze(tx, DocumentKey.parse(document).subscription, payer.data)
+                    self._freeze(tx, DocumentKey.parse(document).subscription, payer.data, day)
                 return "failed"
             if doc.status != "pending":
                 tx.change_status(
@@ -1332,11 +1466,23 @@ class Billing:
                 )
             return "pending"
 
-    def _freeze(self, tx: Transaction, sub_id: str, payer: Mapping[str, object]) -> None:
+    def _freeze(self, tx: Transaction, sub_id: str, payer: Mapping[str, object], day: date) -> None:
+        """Freeze after the last attempt; the cycle's end (when dunning cancels) is due next."""
         record = tx.subscription(sub_id)
         if record.status == "frozen":
             return
-        tx.update_subscription(attrs.evolve(record, status="frozen", next_billing=None))
+        cancel_on: date | None = None
+        if self.cancel_at_cycle_end:
+            sub = self._subscribed(record, tx)
+            # The first cycle boundary strictly after the freeze day (as
+            # billkit.subscriptions.cancel_date counts it), or the end already asked for.
+            cancel_on = sub.period_on(max(day, sub.starts)).end
+            if sub.ends is not None:
+                cancel_on = min(cancel_on, max(sub.ends, day))
+        data = {**record.data, "frozen_on": day.isoformat()}
+        tx.update_subscription(
+            attrs.evolve(record, status="frozen", next_billing=cancel_on, data=data)
+        )
         self._notify(
             tx,
             f"subscription.frozen|{sub_id}",
@@ -1344,6 +1490,39 @@ class Billing:
             record.customer,
             payer,
             {"subscription": sub_id},
+            self.clock.now(),
+        )
+
+    def _unfreeze(self, tx: Transaction, sub_id: str, payer: Mapping[str, object]) -> None:
+        """A late payment of a frozen subscription's invoice makes it active again.
+
+        Billing resumes with the cycle running today, billed in full at its
+        end; the cycles that ended while it was frozen are not billed. A
+        subscription cancelled meanwhile (its end passed) is cancelled.
+        """
+        try:
+            record = tx.subscription(sub_id)
+        except NotFoundError:
+            return
+        if record.status != "frozen":
+            return
+        sub = self._subscribed(record, tx)
+        today = self.clock.today()
+        following = sub.period_on(max(today, sub.starts))
+        status = "active"
+        next_billing: date | None = following.end
+        if sub.ends is not None:
+            status = "cancelling"
+            if following.start >= sub.ends:
+                status, next_billing = "cancelled", None
+        tx.update_subscription(attrs.evolve(record, status=status, next_billing=next_billing))
+        self._notify(
+            tx,
+            f"subscription.unfrozen|{sub_id}|{today}",
+            "subscription.unfrozen",
+            record.customer,
+            payer,
+            {"subscription": sub_id, "status": status},
             self.clock.now(),
         )
 
@@ -1379,15 +1558,21 @@ class Billing:
             data={"reference": reference} if reference else {},
         )
         payer = tx.payer(doc.customer)
+        told: dict[str, object] = {"document": document, "total": str(doc.total.amount)}
+        on_credit = reference is None and payer.data.get("credit_line") is not None
+        if on_credit and tx.balance(f"{doc.customer}/main").amount < 0:
+            told["on_credit"] = True  # bought on the credit line, not paid: said so
         self._notify(
             tx,
             f"payment.received|{document}",
             "payment.received",
             doc.customer,
             payer.data,
-            {"document": document, "total": str(doc.total.amount)},
+            told,
             self.clock.now(),
         )
+        if doc.kind == INVOICE and document.count("|") == 4:  # an invoice the engine issued
+            self._unfreeze(tx, DocumentKey.parse(document).subscription, payer.data)
         if (
             reference is None
             and payer.data.get("credit_line") is None

@@ -169,6 +169,16 @@ class Transaction(Protocol):
     ) -> dict[str, Decimal]:
         """The total quantity per metric of a subscription's events in ``[since, until)``."""
 
+    def usage_totals_for(
+        self, subscriptions: Iterable[str], since: datetime, until: datetime
+    ) -> dict[str, dict[str, Decimal]]:
+        """:meth:`usage_totals` of many subscriptions over one period, in one read.
+
+        Every subscription asked for is a key (by id order), with ``{}`` when it
+        has no events in ``[since, until)``; ids of no subscription are not
+        refused (their totals are ``{}``).
+        """
+
     # ledger
     def open_account(self, account: AccountRecord) -> AccountRecord:
         """Open a ledger account for a known payer, with a zero balance."""
@@ -267,6 +277,25 @@ class Transaction(Protocol):
 
     def document_events(self, id: str) -> list[DocumentEvent]:
         """The recorded lifecycle changes of a document, oldest first."""
+
+    def unpaid_invoices(
+        self, *, id_from: str | None = None, id_to: str | None = None
+    ) -> list[DocumentRecord]:
+        """Invoices (kind ``"invoice"``) whose status is ``issued`` or ``pending``, by id.
+
+        ``id_from <= id < id_to`` (either bound optional) shards the read, the
+        way :meth:`subscriptions_due` does.
+        """
+
+    def document_events_of(self, ids: Iterable[str]) -> dict[str, list[DocumentEvent]]:
+        """:meth:`document_events` of many documents in one read: every id asked
+        for is a key (``[]`` for a document with no events or no document)."""
+
+    def payers_of(self, ids: Iterable[str]) -> dict[str, PayerRecord]:
+        """The payers with these ids, in one read; ids of no payer are left out."""
+
+    def accounts_of(self, ids: Iterable[str]) -> dict[str, AccountRecord]:
+        """The ledger accounts with these ids, in one read; ids of no account are left out."""
 
     # idempotency
     def recall(self, key: str, request: JsonData) -> JsonData | None:
@@ -447,7 +476,9 @@ CATEGORIES: Mapping[str, str] = {
     "credit.unblocked": "finance",
     "usage.threshold": "services",
     "subscription.frozen": "services",
+    "subscription.unfrozen": "services",
     "subscription.cancelled": "services",
+    "subscription.marked_for_deletion": "services",
     "renewal.failed": "services",
     "service.renewed": "services",
     "service.expired": "services",

@@ -47,9 +47,10 @@ def test_simulate_steps_day_by_day(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "simulated 33 days from 2026-03-30 to 2026-05-01" in out
     assert out.count("payments failed        1") == 3  # 1, 2 and 3 April, then frozen
     assert out.count("subscriptions billed   4") == 1  # 1 April
-    assert out.count("subscriptions billed   3") == 1  # 1 May: not the frozen one
+    assert out.count("subscriptions billed   3") == 1  # 1 May: not the frozen one (cancelled)
     store = SqlStore(url)
     with store.transaction(readonly=True) as tx:
         assert len(tx.documents()) == 7
-        assert tx.subscription("s0003").status == "frozen"
+        # frozen on 3 April, still unpaid when its cycle ended on 1 May: cancelled (dunning)
+        assert tx.subscription("s0003").status == "cancelled"
     store.close()

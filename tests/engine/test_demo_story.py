@@ -125,4 +125,15 @@ def test_a_month_of_the_five_businesses(store: Store) -> None:
     text = "\n".join(lines)
     for event in ("Credit limit blocked", "Credit limit unblocked", "Subscription frozen"):
         assert event in text
-    assert "Invoice AT-000002 issued: 690250000.00 IRR" in text
+    # Amounts as the customer's locale writes them: CLDR gives Iranian rials no
+    # decimals and groups by thousands with a comma (babel, fa, Latin digits).
+    assert "Invoice AT-000002 issued: 690,250,000\xa0ریال" in text
+    assert "690250000.00" not in text
+    # Russian groups with a no-break space and writes a decimal comma.
+    assert "12\xa0200,00\xa0₽" in text
+    # Notices by their human names; an invoice bought on the credit line is not a payment.
+    assert "due_soon" not in text
+    assert "payment due soon" in text
+    ivan = [line for line in text.splitlines() if line.strip().startswith("3-ivan")]
+    assert any("Charged to your credit line" in line for line in ivan)
+    assert not any("Payment received" in line and "H-" in line for line in ivan)

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from billkit.engine import Billing
-from billkit.errors import SubscriptionError, WebhookError
+from billkit.errors import BillingError, SubscriptionError, WebhookError
 from billkit.money import Money
 from billkit.notify import MemoryNotifier, SmtpNotifier, WebhookNotifier
 from billkit.parties.party import Party
@@ -98,7 +98,8 @@ def test_a_declined_card_is_retried_daily_then_the_subscription_is_frozen() -> N
     assert engine.run().failed_payments == 1
     with store.transaction(readonly=True) as tx:
         sub = tx.subscription("acme-pro")
-        assert (sub.status, sub.next_billing) == ("frozen", None)
+        # Frozen on 3 April; due next at the end of its cycle ([1 April, 1 May)): cancelled then.
+        assert (sub.status, sub.next_billing) == ("frozen", date(2026, 5, 1))
     engine.deliver()
     topics = [m.topic for m in engine.notifier.messages]
     assert topics == ["invoice.issued", *["payment.failed"] * 3, "subscription.frozen"]
@@ -280,3 +281,87 @@ def test_a_customer_may_have_the_card_pay_before_the_balance() -> None:
         ("payment", Decimal("24.40")),
         ("charge", Decimal("-24.40")),
     ]
+
+
+def test_a_late_payment_unfreezes_the_subscription() -> None:
+    # Declined three days running from April 1: frozen on April 3 (the test above).
+    engine, store, clock, _ = _setup("tok_insufficient_funds")
+    clock.set(support.MONTH_END)
+    for _ in range(3):
+        engine.run()
+        clock.advance(timedelta(days=1))
+    with store.transaction(readonly=True) as tx:
+        assert tx.subscription("acme-pro").status == "frozen"
+    # April 10: a new card, and 30.00 topped up with it: the late payment.
+    clock.set(datetime(2026, 4, 10, tzinfo=timezone.utc))
+    engine.add_customer("acme", ACME, currency="EUR", method="tok_visa", email="billing@acme.test")
+    engine.top_up("acme", Money("30.00", "EUR"), key="late")
+    report = engine.run()
+    assert (report.billed, report.paid) == (0, 1)  # March's 24.40 (20.00 + 22 %) from the balance
+    with store.transaction(readonly=True) as tx:
+        sub = tx.subscription("acme-pro")
+        # Active again; the cycle running on April 10 ([April 1, May 1)) is billed at its end.
+        assert (sub.status, sub.next_billing) == ("active", date(2026, 5, 1))
+        assert tx.balance("acme/main") == Money("5.60", "EUR")  # 30.00 - 24.40
+    engine.deliver()
+    topics = [m.topic for m in engine.notifier.messages]
+    # the top-up, the invoice paid, the unfreezing, and 5.60 left is less than 24.40
+    assert topics[-4:] == [
+        "payment.received",
+        "payment.received",
+        "subscription.unfrozen",
+        "balance.low",
+    ]
+    clock.set(datetime(2026, 5, 1, 2, tzinfo=timezone.utc))
+    report = engine.run()
+    # April billed again: 24.40; 5.60 on the balance does not cover it, the new card pays.
+    assert (report.billed, report.paid, report.invoiced) == (1, 1, (("EUR", Decimal("24.40")),))
+
+
+def test_dunning_cancels_at_the_cycle_end_then_marks_for_deletion() -> None:
+    # The messaging business's dunning (billkit.subscriptions.MESSAGING_DUNNING: cancelled at
+    # the end of the billing cycle if still unpaid, marked for deletion 90 days later).
+    engine, store, clock, _ = _setup("tok_insufficient_funds")
+    clock.set(support.MONTH_END)
+    for _ in range(3):  # declined on 1, 2 and 3 April: frozen on the 3rd
+        engine.run()
+        clock.advance(timedelta(days=1))
+    clock.set(datetime(2026, 4, 30, 2, tzinfo=timezone.utc))
+    assert engine.run().billed == 0
+    with store.transaction(readonly=True) as tx:
+        assert tx.subscription("acme-pro").status == "frozen"  # the cycle has not ended
+    clock.set(datetime(2026, 5, 1, 2, tzinfo=timezone.utc))
+    assert engine.run().billed == 0  # cancelled, not billed
+    with store.transaction(readonly=True) as tx:
+        sub = tx.subscription("acme-pro")
+        # 1 May + 90 days = 30 July (30 days to 31 May, 31 to 1 July, 29 more)
+        assert (sub.status, sub.next_billing) == ("cancelled", date(2026, 7, 30))
+        assert sub.data["cancelled_on"] == "2026-05-01"
+    # A late payment no longer brings a cancelled subscription back.
+    engine.add_customer("acme", ACME, currency="EUR", method="tok_visa", email="billing@acme.test")
+    engine.top_up("acme", Money("30.00", "EUR"), key="too-late")
+    engine.run()
+    with store.transaction(readonly=True) as tx:
+        assert tx.subscription("acme-pro").status == "cancelled"
+    clock.set(datetime(2026, 7, 29, 2, tzinfo=timezone.utc))
+    engine.run()
+    with store.transaction(readonly=True) as tx:
+        assert "marked_for_deletion" not in tx.subscription("acme-pro").data
+    clock.set(datetime(2026, 7, 30, 2, tzinfo=timezone.utc))
+    engine.run()
+    engine.run()  # the same day again: marked once
+    with store.transaction(readonly=True) as tx:
+        sub = tx.subscription("acme-pro")
+        assert (sub.next_billing, sub.data["marked_for_deletion"]) == (None, "2026-07-30")
+    engine.deliver()
+    topics = [m.topic for m in engine.notifier.messages]
+    assert topics.count("subscription.cancelled") == 1
+    assert topics.count("subscription.marked_for_deletion") == 1
+    assert topics.index("subscription.cancelled") < topics.index("subscription.marked_for_deletion")
+
+
+def test_a_negative_deletion_delay_is_refused() -> None:
+    clock = FixedClock(support.START)
+    with pytest.raises(BillingError, match="deletion_days"):
+        Billing(MemoryStore(), SandboxGateway(clock=clock), MemoryNotifier(), clock,
+                seller=support.SELLER, deletion_days=-1)  # fmt: skip

@@ -10,6 +10,7 @@ import pytest
 
 from billkit import Money
 from billkit.engine import Billing, RunReport
+from billkit.errors import BillingError
 from billkit.notify import MemoryNotifier
 from billkit.parties import Party
 from billkit.payments import SandboxGateway
@@ -75,6 +76,17 @@ def test_one_row_per_account_with_exact_totals() -> None:
     assert [tuple(r.values()) for r in table.to_records()] == EXPECTED
     # the rows add up to what the report says was invoiced: 30.50 + 24.40 = 54.90
     assert report.invoiced == (("EUR", Decimal("54.90")),)
+
+
+def test_a_run_report_needs_no_store() -> None:
+    # The report of Billing.run carries each document's customer and total:
+    # the same rows as with the store, without it (30.50 and 24.40, above).
+    report, _ = _run()
+    assert [tuple(r.values()) for r in report.to_table().to_records()] == EXPECTED
+    # A report made by hand with ids only needs the store, and says so.
+    bare = RunReport(as_of=report.as_of, issued=report.issued)
+    with pytest.raises(BillingError, match="store"):
+        bare.to_table()
 
 
 def test_failures_are_rows_with_their_reason() -> None:

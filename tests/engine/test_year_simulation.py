@@ -157,8 +157,24 @@ def _invariants(store: Store, gateway: RecordingFaultyGateway, failures: Any, en
             assert all(a.period_end == b.period_start for a, b in itertools.pairwise(own)), sub
             if sub in periods:
                 assert len(own) == periods[sub], sub
-        # Bolt's declined card: frozen, billed at most for the periods before it froze.
-        assert tx.subscription("4-bolt-growth").status == "frozen"
+        # Bolt's declined card: frozen, billed at most for the periods before it froze;
+        # then cancelled when that cycle ended and marked for deletion 90 days later
+        # (Billing's defaults, the messaging business's dunning).
+        bolt = tx.subscription("4-bolt-growth")
+        frozen_on = date.fromisoformat(bolt.data["frozen_on"])
+        if bolt.status == "frozen":  # its cycle ends after the simulated days: cancelled then
+            assert bolt.next_billing is not None
+            assert end < bolt.next_billing <= frozen_on + timedelta(days=31)
+        else:
+            assert bolt.status == "cancelled"
+            cancelled_on = date.fromisoformat(bolt.data["cancelled_on"])
+            assert frozen_on < cancelled_on <= frozen_on + timedelta(days=31)
+            deletion_on = cancelled_on + timedelta(days=90)
+            assert bolt.data["deletion_on"] == deletion_on.isoformat()
+            if deletion_on <= end:
+                assert bolt.data["marked_for_deletion"] == deletion_on.isoformat()
+            else:
+                assert "marked_for_deletion" not in bolt.data
 
         # Every payment the provider took is credited once; nothing else is credited.
         sandbox = gateway.gateway

@@ -619,6 +619,78 @@ def test_numbers_come_from_the_series_without_gaps(store: Any) -> None:
         assert tx.document("inv-2").number is None
 
 
+def test_a_number_taken_outside_the_series_is_refused_and_given_back(store: Any) -> None:
+    with store.transaction() as tx:
+        seed(tx)
+        tx.create_series(SeriesRecord(name="INV", prefix="INV-"))
+        tx.create_series(SeriesRecord(name="OLD", prefix="INV-"))  # the same prefix: a clash
+        for i in range(1, 3):
+            tx.save_draft(draft(f"inv-{i}"))
+        assert tx.issue("inv-1", series="OLD", at=t(1)).number == "INV-1"
+    with store.transaction() as tx:
+        with pytest.raises(DuplicateRecordError, match="'INV-1' is already taken"):
+            tx.issue("inv-2", series="INV", at=t(2))
+        # Refused, nothing written: the counter still offers 1, the draft is a draft.
+        assert tx.series("INV").next == 1
+        assert tx.document("inv-2").number is None
+        with pytest.raises(NotFoundError):
+            tx.issue("inv-2", series="NONE", at=t(2))
+        with pytest.raises(NotFoundError):
+            tx.issue("inv-9", series="INV", at=t(2))
+        assert tx.series("INV").next == 1
+
+
+def test_batch_reads_give_what_the_single_reads_give(store: Any) -> None:
+    # Each batch read is checked against the per-record reads of the same store.
+    with store.transaction() as tx:
+        seed(tx)
+        tx.save_payer(PayerRecord(id="bolt"))
+        tx.add_subscription(
+            SubscriptionRecord(id="sub-2", customer="bolt", plan="pro", status="active")
+        )
+        tx.add_usage(
+            [
+                event("u1", "2", 1),
+                event("u2", "3.5", 2),
+                event("u3", "1", 2, metric="gb"),
+                event("u4", "7", 30),  # after the period asked for
+                event("u5", "4", 1, sub="sub-2"),
+            ]
+        )
+        tx.create_series(SeriesRecord(name="INV"))
+        for id in ("inv-a", "inv-b", "inv-c", "inv-d"):
+            tx.save_draft(draft(id))
+        for id in ("inv-a", "inv-b", "inv-c"):
+            tx.issue(id, series="INV", at=t(1))
+        tx.change_status("inv-b", event="pay", status="paid", at=t(2))
+        tx.change_status("inv-c", event="payment_pending", status="pending", at=t(2))
+    with store.transaction(readonly=True) as tx:
+        totals = tx.usage_totals_for(["sub-2", "sub-1", "sub-9"], t(0), t(24))
+        assert totals == {
+            "sub-1": {"calls": Decimal("5.5"), "gb": Decimal(1)},  # 2 + 3.5; u4 is outside
+            "sub-2": {"calls": Decimal(4)},
+            "sub-9": {},
+        }
+        assert totals["sub-1"] == tx.usage_totals("sub-1", t(0), t(24))
+        # issued and pending invoices (a draft and a paid one are not unpaid), by id
+        assert [d.id for d in tx.unpaid_invoices()] == ["inv-a", "inv-c"]
+        assert [d.id for d in tx.unpaid_invoices(id_from="inv-b")] == ["inv-c"]
+        assert [d.id for d in tx.unpaid_invoices(id_to="inv-c")] == ["inv-a"]
+        assert tx.unpaid_invoices()[0] == tx.document("inv-a")
+        events = tx.document_events_of(["inv-c", "inv-d", "nothing"])
+        assert events == {
+            "inv-c": tx.document_events("inv-c"),
+            "inv-d": [],
+            "nothing": [],
+        }
+        assert [e.event for e in events["inv-c"]] == ["issue", "payment_pending"]
+        assert tx.payers_of(["bolt", "acme", "nobody"]) == {
+            "acme": tx.payer("acme"),
+            "bolt": tx.payer("bolt"),
+        }
+        assert tx.accounts_of(["acme/main", "bolt/main"]) == {"acme/main": tx.account("acme/main")}
+
+
 def test_issued_documents_never_change(store: Any) -> None:
     with store.transaction() as tx:
         seed(tx)

@@ -47,6 +47,10 @@ _TEXTS: Mapping[str, Mapping[str, tuple[str, str]]] = {
             "Credit note {number}: {total} {currency}.",
         ),
         "payment.received": ("Payment received", "Thank you: we received {total} for {document}."),
+        "payment.received.on_credit": (
+            "Charged to your credit line",
+            "{document} ({total}) is charged to your credit line: it is due with your statement.",
+        ),
         "payment.failed": (
             "Payment failed",
             "We could not collect {document} (attempt {attempt}).",
@@ -54,6 +58,15 @@ _TEXTS: Mapping[str, Mapping[str, tuple[str, str]]] = {
         "subscription.frozen": (
             "Subscription frozen",
             "Subscription {subscription} is frozen until paid.",
+        ),
+        "subscription.unfrozen": (
+            "Subscription active again",
+            "Thank you: subscription {subscription} is no longer frozen.",
+        ),
+        "subscription.marked_for_deletion": (
+            "Subscription data to be deleted",
+            "Subscription {subscription} was cancelled unpaid; its data is marked for deletion "
+            "from {on}.",
         ),
         "subscription.cancelled": (
             "Subscription cancelled",
@@ -102,6 +115,10 @@ _TEXTS: Mapping[str, Mapping[str, tuple[str, str]]] = {
             "Документ {number}: {total} {currency}.",
         ),
         "payment.received": ("Оплата получена", "Спасибо: получено {total} по {document}."),
+        "payment.received.on_credit": (
+            "Списано в счёт кредитной линии",
+            "{document} ({total}) оплачен в кредит: к оплате по счёту за период.",
+        ),
         "payment.failed": (
             "Оплата не прошла",
             "Не удалось списать оплату по {document} (попытка {attempt}).",
@@ -109,6 +126,14 @@ _TEXTS: Mapping[str, Mapping[str, tuple[str, str]]] = {
         "subscription.frozen": (
             "Подписка заморожена",
             "Подписка {subscription} заморожена до оплаты.",
+        ),
+        "subscription.unfrozen": (
+            "Подписка снова активна",
+            "Спасибо: подписка {subscription} больше не заморожена.",
+        ),
+        "subscription.marked_for_deletion": (
+            "Данные подписки будут удалены",
+            "Подписка {subscription} отменена без оплаты; её данные помечены к удалению с {on}.",
         ),
         "subscription.cancelled": (
             "Подписка отменена",
@@ -158,11 +183,46 @@ class _Fields(dict[str, str]):
         return "?"
 
 
+# A credit line's notices by name (billkit.credit.CreditNoticeKind), as people say them.
+_NOTICES: Mapping[str, Mapping[str, str]] = {
+    "en": {
+        "issued": "statement issued",
+        "due_soon": "payment due soon",
+        "overdue": "payment overdue",
+        "blocking_soon": "purchases on credit stop soon",
+        "blocked": "purchases on credit stopped",
+    },
+    "ru": {
+        "issued": "счёт выставлен",
+        "due_soon": "скоро срок оплаты",
+        "overdue": "оплата просрочена",
+        "blocking_soon": "скоро покупки в кредит будут остановлены",
+        "blocked": "покупки в кредит остановлены",
+    },
+}
+
+
 def compose(message: OutboxMessage, *, language: str = "en") -> tuple[str, str, str]:
-    """``(subject, plain text, HTML)`` of ``message`` in ``language`` (English if unknown)."""
+    """``(subject, plain text, HTML)`` of ``message`` in ``language`` (English if unknown).
+
+    A credit line's notice is named as people say it:
+
+    >>> from datetime import datetime, timezone
+    >>> from billkit.storage import OutboxMessage
+    >>> compose(OutboxMessage(id=1, key="k", topic="credit.notice",
+    ...     payload={"statement": "2026-04", "notice": "due_soon"},
+    ...     created_at=datetime(2026, 5, 1, tzinfo=timezone.utc)))[0]
+    'Statement 2026-04: payment due soon'
+    """
     texts = _TEXTS.get(language, _TEXTS["en"])
-    subject, line = texts.get(message.topic, (message.topic, "{customer}: " + message.topic))
+    topic = message.topic
+    if message.payload.get("on_credit") and f"{topic}.on_credit" in texts:
+        topic = f"{topic}.on_credit"  # an invoice bought on a credit line is not paid yet
+    subject, line = texts.get(topic, (message.topic, "{customer}: " + message.topic))
     fields = _Fields({k: str(v) for k, v in message.payload.items()})
+    if "notice" in fields:
+        names = _NOTICES.get(language, _NOTICES["en"])
+        fields["notice"] = names.get(fields["notice"], fields["notice"])
     subject, line = subject.format_map(fields), line.format_map(fields)
     page = f"<html><body><h1>{html.escape(subject)}</h1><p>{html.escape(line)}</p></body></html>"
     return subject, line + "\n", page

@@ -269,6 +269,22 @@ class _MemoryTransaction:
             totals[event.metric] = c.add(totals.get(event.metric, Decimal(0)), event.quantity)
         return dict(sorted(totals.items()))
 
+    def usage_totals_for(
+        self, subscriptions: Iterable[str], since: datetime, until: datetime
+    ) -> dict[str, dict[str, Decimal]]:
+        subs = sorted({c.arg_id("subscriptions", s) for s in subscriptions}, key=_key)
+        start, end = c.arg_moment("since", since), c.arg_moment("until", until)
+        out: dict[str, dict[str, Decimal]] = {}
+        for sub in subs:
+            totals: dict[str, Decimal] = {}
+            for at, _, event in self._s.usage_by_sub.get(sub, []):
+                if start <= at < end:
+                    totals[event.metric] = c.add(
+                        totals.get(event.metric, Decimal(0)), event.quantity
+                    )
+            out[sub] = dict(sorted(totals.items()))
+        return out
+
     # ------------------------------------------------------------- ledger
     def open_account(self, account: AccountRecord) -> AccountRecord:
         acc = c.arg_record("account", account, AccountRecord)
@@ -454,6 +470,32 @@ class _MemoryTransaction:
     def document_events(self, id: str) -> list[DocumentEvent]:
         doc = self.document(id)
         return list(self._s.document_events.get(doc.id, []))
+
+    def unpaid_invoices(
+        self, *, id_from: str | None = None, id_to: str | None = None
+    ) -> list[DocumentRecord]:
+        low, high = c.arg_optional_id("id_from", id_from), c.arg_optional_id("id_to", id_to)
+        found = [
+            d
+            for d in self._s.documents.values()
+            if d.kind == "invoice"
+            and d.status in ("issued", "pending")
+            and (low is None or _key(d.id) >= _key(low))
+            and (high is None or _key(d.id) < _key(high))
+        ]
+        return sorted(found, key=lambda d: _key(d.id))
+
+    def document_events_of(self, ids: Iterable[str]) -> dict[str, list[DocumentEvent]]:
+        keys = sorted({c.arg_id("ids", id) for id in ids}, key=_key)
+        return {id: list(self._s.document_events.get(id, [])) for id in keys}
+
+    def payers_of(self, ids: Iterable[str]) -> dict[str, PayerRecord]:
+        keys = sorted({c.arg_id("ids", id) for id in ids}, key=_key)
+        return {id: self._s.payers[id] for id in keys if id in self._s.payers}
+
+    def accounts_of(self, ids: Iterable[str]) -> dict[str, AccountRecord]:
+        keys = sorted({c.arg_id("ids", id) for id in ids}, key=_key)
+        return {id: self._s.accounts[id] for id in keys if id in self._s.accounts}
 
     # -------------------------------------------------------- idempotency
     def recall(self, key: str, request: JsonData) -> JsonData | None:

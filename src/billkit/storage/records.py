@@ -134,6 +134,16 @@ def _json_copy(value: object) -> Any:
     return value
 
 
+def _stored_data(value: Mapping[str, Any]) -> Any:
+    """Data a store read back from its own rows (checked JSON-safe when it was
+    written), as a record's own copy without checking it again (private: the
+    SQL store's row readers). ``value`` must be fresh from the driver, held by
+    no one else."""
+    copy = _Checked(value)
+    copy.json = canonical_json(copy)
+    return copy
+
+
 def _utc(value: object) -> Any:
     """An aware datetime in UTC; anything else unchanged, for the validator to refuse."""
     if type(value) is datetime and value.tzinfo is timezone.utc:

@@ -28,6 +28,7 @@ Needs ``pip install 'py-billkit[sql]'``; PostgreSQL also ``'py-billkit[postgres]
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import typing
@@ -79,6 +80,7 @@ from billkit.storage.records import (
     SubscriptionRecord,
     UsageRecord,
     _json_text,
+    _stored_data,
     request_hash,
 )
 
@@ -363,7 +365,7 @@ def _subscription(row: Row[Any]) -> SubscriptionRecord:
         plan=row.plan,
         status=row.status,
         next_billing=row.next_billing,
-        data=row.data,
+        data=_stored_data(row.data),
         version=row.version,
     )
 
@@ -375,7 +377,7 @@ def _usage(row: Row[Any]) -> UsageRecord:
         at=row.at,
         quantity=row.quantity,
         key=row.key,
-        data=row.data,
+        data=_stored_data(row.data),
     )
 
 
@@ -395,7 +397,7 @@ def _entry(row: Row[Any]) -> EntryRecord:
         amount=Money(row.amount, row.currency),
         at=row.at,
         kind=row.kind,
-        data=row.data,
+        data=_stored_data(row.data),
         seq=row.seq,
     )
 
@@ -412,7 +414,7 @@ def _document(row: Row[Any]) -> DocumentRecord:
         period_start=row.period_start,
         period_end=row.period_end,
         total=None if row.total is None else Money(row.total, row.currency),
-        data=row.data,
+        data=_stored_data(row.data),
         status=row.status,
         number=row.number,
         series=row.series,
@@ -426,7 +428,7 @@ def _message(row: Row[Any]) -> OutboxMessage:
         id=row.id,
         key=row.key,
         topic=row.topic,
-        payload=row.payload,
+        payload=_stored_data(row.payload),
         created_at=row.created_at,
         attempts=row.attempts,
         claimed_by=row.claimed_by,
@@ -450,6 +452,128 @@ def _document_values(doc: DocumentRecord) -> dict[str, Any]:
         "issued_at": doc.issued_at,
         "version": doc.version,
     }
+
+
+def _bind(name: str, column: sa.Column[Any]) -> Any:
+    return sa.bindparam(name, type_=column.type)
+
+
+@functools.cache
+def _stmt(name: str, sqlite: bool) -> Any:
+    """The statements a month end runs per account, built once per dialect (a
+    statement built per call cost more than running it); run with the ``p_``
+    parameters they name."""
+    d, a, s, p, o, en, ev, sr = (
+        t.documents,
+        t.accounts,
+        t.subscriptions,
+        t.payers,
+        t.outbox,
+        t.entries,
+        t.document_events,
+        t.series,
+    )
+    from sqlalchemy.dialects import postgresql
+    from sqlalchemy.dialects import sqlite as lite
+
+    upsert: Any = lite.insert if sqlite else postgresql.insert
+    if name == "payer":
+        return sa.select(p).where(p.c.id == _bind("p_id", p.c.id))
+    if name == "document":
+        return sa.select(d).where(d.c.id == _bind("p_id", d.c.id))
+    if name == "document_for_update":
+        return sa.select(d).where(d.c.id == _bind("p_id", d.c.id)).with_for_update()
+    if name == "subscription":
+        return sa.select(s).where(s.c.id == _bind("p_id", s.c.id))
+    if name == "account_for_update":
+        return sa.select(a).where(a.c.id == _bind("p_id", a.c.id)).with_for_update()
+    if name == "event":
+        return sa.insert(ev)
+    if name == "outbox_new":
+        return upsert(o).on_conflict_do_nothing(index_elements=["key"]).returning(o.c.id)
+    if name == "entry_new":
+        return (
+            upsert(en).on_conflict_do_nothing(index_elements=["account", "key"]).returning(en.c.seq)
+        )
+    if name == "balance":
+        return (
+            sa.update(a)
+            .where(a.c.id == _bind("p_id", a.c.id))
+            .values(balance=_bind("p_balance", a.c.balance))
+        )
+    if name == "status":
+        return (
+            sa.update(d)
+            .where(d.c.id == _bind("p_id", d.c.id), d.c.number.is_not(None))
+            .values(status=_bind("p_status", d.c.status), version=d.c.version + 1)
+            .returning(*d.c)
+        )
+    if name == "take":
+        return (
+            sa.update(sr)
+            .where(sr.c.name == _bind("p_name", sr.c.name))
+            .values(next=sr.c.next + 1)
+            .returning(sr.c.name, sr.c.prefix, sr.c.next, sr.c.width)
+        )
+    if name == "number":
+        number = _bind("p_number", d.c.number)
+        clash = sa.select(d.c.id).where(d.c.number == number).exists()
+        return (
+            sa.update(d)
+            .where(d.c.id == _bind("p_id", d.c.id), d.c.number.is_(None), ~clash)
+            .values(
+                status="issued",
+                number=number,
+                series=_bind("p_series", d.c.series),
+                issued_at=_bind("p_at", d.c.issued_at),
+                version=d.c.version + 1,
+            )
+            .returning(*d.c)
+        )
+    if name == "subscription_update":
+        return (
+            sa.update(s)
+            .where(
+                s.c.id == _bind("p_id", s.c.id),
+                s.c.version == _bind("p_version", s.c.version),
+                s.c.customer == _bind("p_customer", s.c.customer),
+            )
+            .values(
+                plan=_bind("p_plan", s.c.plan),
+                status=_bind("p_status", s.c.status),
+                next_billing=_bind("p_next_billing", s.c.next_billing),
+                data=_bind("p_data", s.c.data),
+                version=s.c.version + 1,
+            )
+        )
+    if name == "draft_new":
+        # A new draft, inserted only when its payer exists and its id is free
+        # (SQLite parses the upsert after a SELECT only with a WHERE clause).
+        columns = [col.name for col in d.c]
+        source = sa.select(*(_bind(f"p_{col.name}", col) for col in d.c))
+        source = source.where(sa.exists().where(p.c.id == _bind("p_customer", p.c.id)))
+        insert = upsert(d).from_select(columns, source)
+        return insert.on_conflict_do_nothing(index_elements=["id"]).returning(d.c.id)
+    if name == "usage_totals":
+        u = t.usage_events
+        where = (
+            u.c.subscription.in_(sa.bindparam("p_subs", expanding=True)),
+            u.c.at >= _bind("p_since", u.c.at),
+            u.c.at < _bind("p_until", u.c.at),
+        )
+        if sqlite:  # decimal text, summed in Python
+            return sa.select(u.c.subscription, u.c.metric, u.c.quantity).where(*where)
+        return (
+            sa.select(u.c.subscription, u.c.metric, sa.func.sum(u.c.quantity))
+            .where(*where)
+            .group_by(u.c.subscription, u.c.metric)
+        )
+    raise KeyError(name)  # pragma: no cover - a name of this module
+
+
+def _utf8(id: str) -> bytes:
+    """Ids order as UTF-8 bytes, as the databases compare them."""
+    return id.encode("utf-8")
 
 
 def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
@@ -601,11 +725,33 @@ class _SqlTransaction:
         if self._readonly:
             raise c.readonly()
 
+    def _run(self, name: str, params: Mapping[str, Any]) -> Any:
+        """Run the prebuilt statement ``name`` (:func:`_stmt`) with ``params``."""
+        return self._conn.execute(_stmt(name, self._sqlite), params)
+
+    def _run_one(self, name: str, params: Mapping[str, Any], kind: str, id: object) -> Row[Any]:
+        row: Row[Any] | None = self._run(name, params).first()
+        if row is None:
+            raise c.not_found(kind, id)
+        return row
+
     def _one(self, query: Any, kind: str, id: object) -> Row[Any]:
         row = self._conn.execute(query).first()
         if row is None:
             raise c.not_found(kind, id)
         return row
+
+    def _insert_new(self, table: sa.Table, values: dict[str, Any], *keys: str) -> Any:
+        """``INSERT ... ON CONFLICT (keys) DO NOTHING``: one statement for a row
+        that is usually new; add ``RETURNING`` to tell whether it went in (the
+        rowcount is not reliable for it on every driver)."""
+        if self._sqlite:
+            from sqlalchemy.dialects import sqlite
+
+            return sqlite.insert(table).values(values).on_conflict_do_nothing(index_elements=keys)
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table).values(values).on_conflict_do_nothing(index_elements=keys)
 
     def _exists(self, table: sa.Table, column: sa.Column[Any], id: str) -> bool:
         return self._conn.execute(sa.select(column).where(column == id)).first() is not None
@@ -638,8 +784,8 @@ class _SqlTransaction:
 
     def payer(self, id: str) -> PayerRecord:
         key = c.arg_id("id", id)
-        row = self._one(sa.select(t.payers).where(t.payers.c.id == key), "payer", key)
-        return PayerRecord(id=row.id, data=row.data)
+        row = self._run_one("payer", {"p_id": key}, "payer", key)
+        return PayerRecord(id=row.id, data=_stored_data(row.data))
 
     def save_plan(self, plan: PlanRecord) -> PlanRecord:
         c.arg_record("plan", plan, PlanRecord)
@@ -650,7 +796,7 @@ class _SqlTransaction:
     def plan(self, code: str) -> PlanRecord:
         key = c.arg_id("code", code)
         row = self._one(sa.select(t.plans).where(t.plans.c.code == key), "plan", key)
-        return PlanRecord(code=row.code, data=row.data)
+        return PlanRecord(code=row.code, data=_stored_data(row.data))
 
     # ------------------------------------------------------ subscriptions
     def add_subscription(self, subscription: SubscriptionRecord) -> SubscriptionRecord:
@@ -681,6 +827,23 @@ class _SqlTransaction:
         sub = c.arg_record("subscription", subscription, SubscriptionRecord)
         self._write()
         s = t.subscriptions
+        values = self._subscription_values(sub, sub.version + 1)
+        # The usual update keeps the customer: one statement, guarded by the
+        # version (the row lock it takes serialises updaters).
+        done = self._run(
+            "subscription_update",
+            {
+                "p_id": sub.id,
+                "p_version": sub.version,
+                "p_customer": sub.customer,
+                "p_plan": sub.plan,
+                "p_status": sub.status,
+                "p_next_billing": sub.next_billing,
+                "p_data": values["data"],
+            },
+        )
+        if done.rowcount == 1:
+            return SubscriptionRecord(**{**_fields(sub), "version": sub.version + 1})
         row = self._one(
             sa.select(s.c.version).where(s.c.id == sub.id).with_for_update(),
             "subscription",
@@ -689,14 +852,12 @@ class _SqlTransaction:
         if row.version != sub.version:
             raise c.stale("subscription", sub.id, row.version, sub.version)
         self._need_payer(sub.customer)
-        values = self._subscription_values(sub, sub.version + 1)
         self._conn.execute(sa.update(s).where(s.c.id == sub.id).values(values))
         return SubscriptionRecord(**{**_fields(sub), "version": sub.version + 1})
 
     def subscription(self, id: str) -> SubscriptionRecord:
         key = c.arg_id("id", id)
-        s = t.subscriptions
-        return _subscription(self._one(sa.select(s).where(s.c.id == key), "subscription", key))
+        return _subscription(self._run_one("subscription", {"p_id": key}, "subscription", key))
 
     def subscriptions_due(
         self, on: date, *, id_from: str | None = None, id_to: str | None = None
@@ -882,6 +1043,23 @@ class _SqlTransaction:
             totals = {metric: Decimal(total) for metric, total in self._conn.execute(query)}
         return dict(sorted(totals.items()))
 
+    def usage_totals_for(
+        self, subscriptions: Iterable[str], since: datetime, until: datetime
+    ) -> dict[str, dict[str, Decimal]]:
+        subs = sorted({c.arg_id("subscriptions", s) for s in subscriptions}, key=_utf8)
+        start, end = c.arg_moment("since", since), c.arg_moment("until", until)
+        found: dict[str, dict[str, Decimal]] = {sub: {} for sub in subs}
+        for chunk in _chunks(subs):
+            params = {"p_subs": list(chunk), "p_since": start, "p_until": end}
+            if self._sqlite:
+                for sub, metric, quantity in self._run("usage_totals", params):
+                    totals = found[sub]
+                    totals[metric] = c.add(totals.get(metric, Decimal(0)), quantity)
+            else:
+                for sub, metric, total in self._run("usage_totals", params):
+                    found[sub][metric] = Decimal(total)
+        return {sub: dict(sorted(totals.items())) for sub, totals in found.items()}
+
     # ------------------------------------------------------------- ledger
     def open_account(self, account: AccountRecord) -> AccountRecord:
         acc = c.arg_record("account", account, AccountRecord)
@@ -903,11 +1081,10 @@ class _SqlTransaction:
         return acc
 
     def _account_row(self, id: str, *, for_update: bool = False) -> Row[Any]:
-        a = t.accounts
-        query = sa.select(a).where(a.c.id == id)
         if for_update:
-            query = query.with_for_update()
-        return self._one(query, "account", id)
+            return self._run_one("account_for_update", {"p_id": id}, "account", id)
+        a = t.accounts
+        return self._one(sa.select(a).where(a.c.id == id), "account", id)
 
     def account(self, id: str) -> AccountRecord:
         return _account(self._account_row(c.arg_id("id", id)))
@@ -928,30 +1105,37 @@ class _SqlTransaction:
         self._write()
         acc = _account(self._account_row(e.account, for_update=True))
         en = t.entries
-        row = self._conn.execute(
-            sa.select(en).where(en.c.account == e.account, en.c.key == e.key)
-        ).first()
-        if row is not None:
-            stored = _entry(row)
-            if not stored.same_as(e):
-                raise c.conflict_entry(e.account, e.key)
-            return stored
-        after = c.check_entry(e, acc.currency, acc.balance, acc.credit_limit)
-        seq = self._conn.execute(
-            sa.insert(en)
-            .values(
-                account=e.account,
-                key=e.key,
-                amount=e.amount.amount,
-                currency=acc.currency,
-                at=e.at,
-                kind=e.kind,
-                data=dict(e.data),
-            )
-            .returning(en.c.seq)
-        ).scalar_one()
-        a = t.accounts
-        self._conn.execute(sa.update(a).where(a.c.id == e.account).values(balance=after.amount))
+        # A new entry (the usual case) is one insert that skips a stored key;
+        # a stored one (a replay) is read back and compared.
+        try:
+            after = c.check_entry(e, acc.currency, acc.balance, acc.credit_limit)
+        except BillkitError:
+            after = None  # refused, unless it is a replay of a stored entry
+        seq = None
+        if after is not None:
+            values = {
+                "account": e.account,
+                "key": e.key,
+                "amount": e.amount.amount,
+                "currency": acc.currency,
+                "at": e.at,
+                "kind": e.kind,
+                "data": dict(e.data),
+            }
+            seq = self._run("entry_new", values).scalar()
+        if seq is None:
+            row = self._conn.execute(
+                sa.select(en).where(en.c.account == e.account, en.c.key == e.key)
+            ).first()
+            if row is not None:
+                stored = _entry(row)
+                if not stored.same_as(e):
+                    raise c.conflict_entry(e.account, e.key)
+                return stored
+            c.check_entry(e, acc.currency, acc.balance, acc.credit_limit)  # raises: refused
+            raise StoreError(f"entry {e.key!r} was neither posted nor found")  # pragma: no cover
+        assert after is not None  # posted: it was checked
+        self._run("balance", {"p_id": e.account, "p_balance": after.amount})
         return EntryRecord(
             account=e.account,
             key=e.key,
@@ -1098,16 +1282,21 @@ class _SqlTransaction:
         return self._take(key)[0]
 
     def _document_row(self, id: str, *, for_update: bool = False) -> Row[Any]:
-        d = t.documents
-        query = sa.select(d).where(d.c.id == id)
-        if for_update:
-            query = query.with_for_update()
-        return self._one(query, "document", id)
+        name = "document_for_update" if for_update else "document"
+        return self._run_one(name, {"p_id": id}, "document", id)
 
     def save_draft(self, document: DocumentRecord) -> DocumentRecord:
         doc = c.arg_record("document", document, DocumentRecord)
         self._write()
         d = t.documents
+        new = doc.version == 0 and doc.status == "draft"
+        if new and not (doc.issued or doc.issued_at is not None or doc.series):
+            # A new draft (the usual case): one insert, made only when the
+            # payer exists and the id is free; anything else is told below.
+            stored = DocumentRecord(**{**_fields(doc), "version": 1})
+            values = {"id": doc.id, **_document_values(stored)}
+            if self._run("draft_new", {f"p_{k}": v for k, v in values.items()}).first():
+                return stored
         row = self._conn.execute(sa.select(d).where(d.c.id == doc.id).with_for_update()).first()
         old = None if row is None else _document(row)
         if old is not None and old.issued:
@@ -1130,42 +1319,47 @@ class _SqlTransaction:
 
     def issue(self, id: str, *, series: str, at: datetime) -> DocumentRecord:
         key = c.arg_id("id", id)
-        doc = _document(self._document_row(key, for_update=not self._readonly))
+        if self._readonly:
+            self._document_row(key)  # an unknown document is not found, even read-only
         moment = c.arg_moment("at", at)
         name = c.arg_id("series", series)
         self._write()
-        if doc.issued:
-            raise c.immutable(doc)
-        s = self.series(name)
-        number = s.format(s.next)
-        d = t.documents
-        if self._conn.execute(sa.select(d.c.id).where(d.c.number == number)).first() is not None:
+        sr = t.series
+        # The usual issue is three statements: take the number (the counter's
+        # row lock serialises issuers), number the draft, record the event.
+        # Anything unusual (no such document or series, an issued document, a
+        # number taken outside the series) gives the number back and is told
+        # apart after, in the order the checks have always had.
+        taken = self._run("take", {"p_name": name}).first()
+        row = None
+        if taken is not None:
+            number = _series(taken).format(taken.next - 1)
+            params = {"p_id": key, "p_number": number, "p_series": name, "p_at": moment}
+            row = self._run("number", params).first()
+        if row is None:
+            if taken is not None:
+                self._conn.execute(
+                    sa.update(sr).where(sr.c.name == name).values(next=sr.c.next - 1)
+                )
+            doc = _document(self._document_row(key))
+            if doc.issued:
+                raise c.immutable(doc)
+            if taken is None:
+                raise c.not_found("number series", name)
             raise DuplicateRecordError(f"document number {number!r} is already taken")
-        counter, s = self._take(name)
-        number = s.format(counter)
-        stored = DocumentRecord(
-            **{
-                **_fields(doc),
-                "status": "issued",
-                "number": number,
-                "series": name,
-                "issued_at": moment,
-                "version": doc.version + 1,
-            }
-        )
-        self._conn.execute(sa.update(d).where(d.c.id == key).values(_document_values(stored)))
         self._add_event(DocumentEvent(document=key, event="issue", status="issued", at=moment))
-        return stored
+        return _document(row)
 
     def _add_event(self, record: DocumentEvent) -> None:
-        self._conn.execute(
-            sa.insert(t.document_events).values(
-                document=record.document,
-                event=record.event,
-                status=record.status,
-                at=record.at,
-                data=dict(record.data),
-            )
+        self._run(
+            "event",
+            {
+                "document": record.document,
+                "event": record.event,
+                "status": record.status,
+                "at": record.at,
+                "data": dict(record.data),
+            },
         )
 
     def change_status(
@@ -1178,23 +1372,22 @@ class _SqlTransaction:
         data: JsonData | None = None,
     ) -> DocumentRecord:
         key = c.arg_id("id", id)
-        doc = _document(self._document_row(key, for_update=not self._readonly))
         record = DocumentEvent(
             document=key, event=event, status=status, at=at, data={} if data is None else data
         )
+        if self._readonly:
+            self._document_row(key)  # an unknown document is not found, even read-only
         self._write()
-        if not doc.issued:
+        # An issued document changes in one statement (the row lock it takes
+        # serialises changers); a draft or an unknown id is told apart after.
+        row = self._run("status", {"p_id": key, "p_status": record.status}).first()
+        if row is None:
+            doc = _document(self._document_row(key))
             raise ImmutableRecordError(
                 f"document {doc.id!r} is a draft: issue it before recording lifecycle changes"
             )
-        d = t.documents
-        self._conn.execute(
-            sa.update(d).where(d.c.id == key).values(status=record.status, version=doc.version + 1)
-        )
         self._add_event(record)
-        return DocumentRecord(
-            **{**_fields(doc), "status": record.status, "version": doc.version + 1}
-        )
+        return _document(row)
 
     def document(self, id: str) -> DocumentRecord:
         return _document(self._document_row(c.arg_id("id", id)))
@@ -1224,9 +1417,63 @@ class _SqlTransaction:
         ev = t.document_events
         rows = self._conn.execute(sa.select(ev).where(ev.c.document == key).order_by(ev.c.seq))
         return [
-            DocumentEvent(document=r.document, event=r.event, status=r.status, at=r.at, data=r.data)
+            DocumentEvent(
+                document=r.document,
+                event=r.event,
+                status=r.status,
+                at=r.at,
+                data=_stored_data(r.data),
+            )
             for r in rows
         ]
+
+    def unpaid_invoices(
+        self, *, id_from: str | None = None, id_to: str | None = None
+    ) -> list[DocumentRecord]:
+        low, high = c.arg_optional_id("id_from", id_from), c.arg_optional_id("id_to", id_to)
+        d = t.documents
+        query = sa.select(d).where(d.c.kind == "invoice", d.c.status.in_(("issued", "pending")))
+        if low is not None:
+            query = query.where(d.c.id >= low)
+        if high is not None:
+            query = query.where(d.c.id < high)
+        return [_document(r) for r in self._conn.execute(query.order_by(d.c.id))]
+
+    def document_events_of(self, ids: Iterable[str]) -> dict[str, list[DocumentEvent]]:
+        keys = sorted({c.arg_id("ids", id) for id in ids}, key=_utf8)
+        ev = t.document_events
+        found: dict[str, list[DocumentEvent]] = {id: [] for id in keys}
+        for chunk in _chunks(keys):
+            query = sa.select(ev).where(ev.c.document.in_(chunk)).order_by(ev.c.seq)
+            for r in self._conn.execute(query):
+                found[r.document].append(
+                    DocumentEvent(
+                        document=r.document,
+                        event=r.event,
+                        status=r.status,
+                        at=r.at,
+                        data=_stored_data(r.data),
+                    )
+                )
+        return found
+
+    def payers_of(self, ids: Iterable[str]) -> dict[str, PayerRecord]:
+        keys = sorted({c.arg_id("ids", id) for id in ids}, key=_utf8)
+        p = t.payers
+        found: dict[str, PayerRecord] = {}
+        for chunk in _chunks(keys):
+            for r in self._conn.execute(sa.select(p).where(p.c.id.in_(chunk))):
+                found[r.id] = PayerRecord(id=r.id, data=_stored_data(r.data))
+        return {id: found[id] for id in keys if id in found}
+
+    def accounts_of(self, ids: Iterable[str]) -> dict[str, AccountRecord]:
+        keys = sorted({c.arg_id("ids", id) for id in ids}, key=_utf8)
+        a = t.accounts
+        found: dict[str, AccountRecord] = {}
+        for chunk in _chunks(keys):
+            for r in self._conn.execute(sa.select(a).where(a.c.id.in_(chunk))):
+                found[r.id] = _account(r)
+        return {id: found[id] for id in keys if id in found}
 
     # -------------------------------------------------------- idempotency
     def _idempotency(self, key: str) -> IdempotencyRecord | None:
@@ -1253,18 +1500,18 @@ class _SqlTransaction:
     ) -> IdempotencyRecord:
         record = c.idempotency_record(key, request, result, at)
         self._write()
+        values = {
+            "key": record.key,
+            "request_hash": record.request_hash,
+            "result": dict(record.result),
+            "at": record.at,
+        }
+        query = self._insert_new(t.idempotency, values, "key").returning(t.idempotency.c.key)
+        if self._conn.execute(query).first() is not None:
+            return record
         stored = c.replayed(self._idempotency(record.key), record)
-        if stored is not None:
-            return stored
-        self._conn.execute(
-            sa.insert(t.idempotency).values(
-                key=record.key,
-                request_hash=record.request_hash,
-                result=dict(record.result),
-                at=record.at,
-            )
-        )
-        return record
+        assert stored is not None  # the insert found the key stored
+        return stored
 
     # ------------------------------------------------------------- outbox
     def enqueue(self, *, key: str, topic: str, payload: JsonData, at: datetime) -> OutboxMessage:
@@ -1272,24 +1519,20 @@ class _SqlTransaction:
         draft = OutboxMessage(id=0, key=key, topic=topic, payload=payload, created_at=at)
         self._write()
         o = t.outbox
-        row = self._conn.execute(sa.select(o).where(o.c.key == draft.key)).first()
-        if row is not None:
-            stored = _message(row)
-            if stored.topic != draft.topic or not c.same_data(stored.payload, draft.payload):
-                raise c.conflict_message(draft.key)
-            return stored
-        new_id = self._conn.execute(
-            sa.insert(o)
-            .values(
-                key=draft.key,
-                topic=draft.topic,
-                payload=dict(draft.payload),
-                created_at=draft.created_at,
-                attempts=0,
-            )
-            .returning(o.c.id)
-        ).scalar_one()
-        return self.message(new_id)
+        values = {
+            "key": draft.key,
+            "topic": draft.topic,
+            "payload": dict(draft.payload),
+            "created_at": draft.created_at,
+            "attempts": 0,
+        }
+        new_id = self._run("outbox_new", values).scalar()
+        if new_id is not None:
+            return attrs.evolve(draft, id=new_id)
+        stored = _message(self._one(sa.select(o).where(o.c.key == draft.key), "message", key))
+        if stored.topic != draft.topic or not c.same_data(stored.payload, draft.payload):
+            raise c.conflict_message(draft.key)
+        return stored
 
     def claim(
         self, worker: str, *, now: datetime, lease: timedelta, limit: int = 10
