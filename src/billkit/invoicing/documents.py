@@ -57,6 +57,7 @@ __all__ = [
     "DocumentKind",
     "DocumentLine",
     "DocumentRef",
+    "Facsimile",
     "Invoice",
     "InvoiceKind",
     "PaymentDetails",
@@ -95,6 +96,63 @@ def _add(a: Decimal, b: Decimal) -> Decimal:
 
 
 # --------------------------------------------------------------------------- parts
+
+FACSIMILE_BYTES: Final = 512 * 1024
+"""The largest facsimile signature or stamp image, in bytes: 512 KiB (each
+document keeps its own copy, so it is kept smaller than a logo)."""
+FACSIMILE_PIXELS: Final = 4_000_000
+"""The most pixels a facsimile signature or stamp image may have (2 000 x 2 000)."""
+
+
+def _image(field: str, value: object) -> bytes | None:
+    if value is None:
+        return None
+    return checks.image(
+        field,
+        value,
+        max_bytes=FACSIMILE_BYTES,
+        max_pixels=FACSIMILE_PIXELS,
+        error=InvoicingError,
+    )
+
+
+def _signature_image(value: object) -> bytes | None:
+    return _image("facsimile.signature", value)
+
+
+def _stamp_image(value: object) -> bytes | None:
+    return _image("facsimile.stamp", value)
+
+
+@attrs.frozen(kw_only=True)
+class Facsimile:
+    """The seller's facsimile signature and stamp, printed on its signature line.
+
+    ``signature`` and ``stamp`` are the bytes of PNG or JPEG images (a
+    transparent PNG looks best), each checked once here like a logo: at most
+    :data:`FACSIMILE_BYTES` bytes and :data:`FACSIMILE_PIXELS` pixels, read
+    from the header before anything is decoded, and decoding whole. At least
+    one of the two is given. The renderers draw the signature over the
+    seller's signature line (the first one) and the stamp beside it, in
+    every language; a document that prints no signature lines gets one for
+    the seller.
+
+    >>> Facsimile()
+    Traceback (most recent call last):
+    ...
+    billkit.errors.InvoicingError: facsimile = None: expected a signature image, a stamp image or both
+    >>> Facsimile(stamp=b"GIF89a")
+    Traceback (most recent call last):
+    ...
+    billkit.errors.InvoicingError: facsimile.stamp = b'GIF89a': expected the bytes of a PNG or JPEG image (read the file first)
+    """
+
+    signature: bytes | None = attrs.field(default=None, converter=_signature_image, repr=False)
+    stamp: bytes | None = attrs.field(default=None, converter=_stamp_image, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        if self.signature is None and self.stamp is None:
+            raise InvoicingError("facsimile", None, "a signature image, a stamp image or both")
 
 
 @attrs.frozen(kw_only=True, field_transformer=checks.prepare_fields)
@@ -298,6 +356,7 @@ class _Billed:
     notes: tuple[str, ...] = attrs.field(default=(), converter=checks.TEXTS)
     payment: PaymentDetails | None = attrs.field(default=None, converter=checks.INSTANCE)
     references: tuple[DocumentRef, ...] = attrs.field(default=(), converter=checks.TUPLE)
+    facsimile: Facsimile | None = attrs.field(default=None, converter=checks.INSTANCE)
 
     def _repr_html_(self) -> str:
         """A table for notebooks: number, dates, parties, the lines with their
@@ -626,6 +685,7 @@ class ReconciliationStatement:
     credit_total: Money = attrs.field(converter=checks.MONEY)
     closing_balance: Money = attrs.field(converter=checks.MONEY)
     notes: tuple[str, ...] = attrs.field(default=(), converter=checks.TEXTS)
+    facsimile: Facsimile | None = attrs.field(default=None, converter=checks.INSTANCE)
 
     def __attrs_post_init__(self) -> None:
         cur = self.currency

@@ -177,6 +177,7 @@ def _statement(
         credit_total=Money(credits, cur),
         closing_balance=Money(closing, cur),
         notes=notes,
+        facsimile=terms.facsimile,
     )
 
 

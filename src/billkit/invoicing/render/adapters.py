@@ -426,6 +426,8 @@ def _billed(doc: Any) -> RenderDocument:
         )
     elif kind in ("invoice", "proforma"):
         signatures = _invoice_signatures(doc.seller, ctx)
+    if doc.facsimile is not None and not signatures:  # the facsimile needs a line to sit on
+        signatures = (_signature("seller", doc.seller, ctx),)
 
     return RenderDocument(
         kind=title_key,
@@ -443,6 +445,7 @@ def _billed(doc: Any) -> RenderDocument:
         payment=payment_fields,
         notes=notes,
         signatures=signatures,
+        facsimile=doc.facsimile,
     )
 
 
@@ -518,4 +521,5 @@ def _reconciliation(doc: Any) -> RenderDocument:
         summary=[sentence],
         notes=list(doc.notes),
         signatures=signatures,
+        facsimile=doc.facsimile,
     )

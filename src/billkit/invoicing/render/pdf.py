@@ -55,7 +55,14 @@ from billkit.errors import InvoicingError, MissingGlyphWarning
 from billkit.invoicing.render.fmt import Formatter
 from billkit.invoicing.render.fonts import family_fonts
 from billkit.invoicing.render.model import Column, Field, LineTable, RenderDocument, Value
-from billkit.invoicing.render.options import DEFAULT_OPTIONS, RenderOptions, logo_image
+from billkit.invoicing.render.options import (
+    DEFAULT_OPTIONS,
+    SIGNATURE_BOX,
+    STAMP_BOX,
+    RenderOptions,
+    fitted_image,
+    logo_image,
+)
 from billkit.invoicing.render.shaping import has_rtl, shape, visual, wrap
 from billkit.invoicing.render.text import REPLACEMENT, printable
 from billkit.money import local_context
@@ -951,7 +958,33 @@ class _Layout:
                     ("t", x, col_w * 0.8, text_h + 36.0, caption, 6.5, False, MUTED, "center")
                 )
             block.height = text_h + 40.0 + GAP
+            facsimile = self.doc.facsimile if start == 0 else None
+            if facsimile is not None and facsimile.stamp is not None:
+                block.height = text_h + 28.0 + 44.0 + GAP  # room for the stamp's lower half
             self.place(block)
+            if facsimile is not None:  # the seller's, on the first line
+                self._facsimile(facsimile, self.y + block.height - text_h - 28.0, col_w * 0.8)
+
+    def _facsimile(self, facsimile: Any, line_y: float, line_w: float) -> None:
+        """The facsimile signature over the first signature line (at ``line_y``,
+        ``line_w`` long) and the stamp at its end, on the page just drawn."""
+        from billkit.invoicing.render import _backend
+
+        page = self.images.setdefault(len(self.pages), [])
+        for data, box, (bw, bh), centre in (
+            (facsimile.signature, SIGNATURE_BOX, (110.0, 40.0), line_w * 0.45),
+            (facsimile.stamp, STAMP_BOX, (80.0, 80.0), line_w * 0.85),
+        ):
+            if data is None:
+                continue
+            embedded, _ = fitted_image(data, box)  # at most box pixels, decoded once
+            image = _backend.image(embedded)
+            iw, ih = image.getSize()
+            scale = min(bw / iw, bh / ih)
+            w, h = iw * scale, ih * scale
+            left = self._phys(centre - w / 2, w)
+            bottom = line_y - 6.0 if bh < 60 else line_y - h / 2  # a stamp straddles the line
+            page.append((image, left, bottom, w, h))
 
     # -------------------------------------------------------------- the whole
 
