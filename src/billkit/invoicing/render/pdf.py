@@ -23,7 +23,9 @@ markup: user text (``<b>ACME</b> & Co``, ``<img src=...>``) prints as the
 characters it is and can never open a file or change the layout. Persian
 documents are laid out right to left (mirrored columns and blocks; numbers
 stay right-aligned so their digits line up), with letters shaped and each
-wrapped line reordered by :mod:`billkit.invoicing.render.shaping`.
+wrapped line reordered by :mod:`billkit.invoicing.render.shaping`; each
+shaped line carries the letters it shows in an ``/ActualText`` span, so
+readers extract letters rather than presentation forms (see ``_letters``).
 
 Output is deterministic: reportlab's ``invariant`` mode fixes the dates and
 the file identifier, and the metadata comes from the document alone, so the
@@ -44,6 +46,7 @@ from __future__ import annotations
 
 import io
 import os
+import unicodedata
 import warnings
 from collections.abc import Sequence
 from decimal import Decimal
@@ -144,6 +147,7 @@ class _Layout:
         self._subset_names: dict[tuple[int, int], str] = {}
         self._shown: dict[tuple[str, float, bool], str] = {}
         self._visual: dict[tuple[str, bool], str] = {}
+        self._spans: dict[tuple[str, float, bool], str] = {}  # the /ActualText span openers
         self._fill = ""
         self.keep_after = 0.0
         self._continued: _Block | None = None
@@ -232,8 +236,17 @@ class _Layout:
                     name = font.getSubsetInternalName(subset, pdfdoc)
                     self._subset_names[(bold, subset)] = name
                 chunks.append(f"{name} {size:g} Tf ({self._escape(data)}) Tj")
-            shown = self._shown[key] = " ".join(chunks)
-        self.ops.append(f"BT {left:.2f} {y:.2f} Td {shown} ET")
+            shown = " ".join(chunks) + " ET"
+            actual = _letters(text)
+            if actual != text:
+                # shaped Persian: the glyphs are presentation forms; a marked-content
+                # span's /ActualText (PDF 32000-1:2008, 14.9.4) gives the letters they
+                # show, so a reader extracts, searches and copies letters
+                shown += " EMC"
+                self._spans[key] = f"/Span <</ActualText {_pdf_text_string(actual)}>> BDC "
+            self._shown[key] = shown
+        span = self._spans.get(key, "") if self._spans else ""
+        self.ops.append(f"{span}BT {left:.2f} {y:.2f} Td {shown}")
 
     def emit(self, block: _Block, top: float) -> None:
         ops = self.ops
@@ -842,7 +855,7 @@ class _Layout:
                         size,
                         strong,
                         TEXT,
-                        "end",
+                        "start" if self.rtl else "end",  # a Persian label reads from the right
                     )
                 )
             block.ops.append(
@@ -1008,6 +1021,33 @@ class _Layout:
 
 _ELLIPSIS: Final = "\u2026"
 _CONTINUED_LINES: Final = 3
+
+
+def _letters(line: str) -> str:
+    """A shaped line as the letters it shows, in the order it is drawn: each
+    Arabic presentation form (U+FB50 to U+FDFF, U+FE70 to U+FEFE) back to its
+    letter, a ligature's letters (lam-alef) in drawing order too; every other
+    character as it is.
+
+    Drawing order, not reading order: poppler (pdftotext 22, checked) lays
+    an /ActualText out over the span's glyphs like glyphs drawn left to right
+    and then applies the bidirectional algorithm to the line, as it does to
+    glyphs; the letters in reading order came out reversed. In drawing order
+    they extract in reading order ("صورتحساب شماره 1").
+    """
+    if not any("\ufb50" <= c <= "\ufdff" or "\ufe70" <= c <= "\ufefe" for c in line):
+        return line
+    return "".join(
+        unicodedata.normalize("NFKC", c)[::-1]
+        if "\ufb50" <= c <= "\ufdff" or "\ufe70" <= c <= "\ufefe"
+        else c
+        for c in line
+    )
+
+
+def _pdf_text_string(text: str) -> str:
+    """``text`` as a PDF text string: UTF-16BE with its byte order mark, in hex."""
+    return "<FEFF" + text.encode("utf-16-be").hex().upper() + ">"
 
 
 def _op_top(op: _Op) -> float:
