@@ -200,7 +200,9 @@ def test_without_the_buyers_figures_its_columns_are_left_to_fill_in() -> None:
 
 def test_the_buyers_figures_are_checked() -> None:
     # a fraction of a kopeck is refused, not rounded
-    with pytest.raises(InvoicingError, match=r"buyer_figures.rows\[0\].debit = .*whole minor"):
+    with pytest.raises(
+        InvoicingError, match=r"buyer_figures.rows\[0\].debit = .*whole number of minor units"
+    ):
         BuyerFigures(opening_balance=rub("0"), rows=[row(date(2024, 2, 5), "x", debit="1.005")])
     # a stated closing balance must follow from the rows: 0 + 0 - 100.00 = -100.00
     with pytest.raises(InvoicingError, match=r"buyer_figures.closing_balance = .*-100.00"):

@@ -46,7 +46,7 @@ from billkit import _display
 from billkit._kinds import InvoiceKind  # shared with subscriptions, kept low in the house
 from billkit.errors import InvoicingError, ValidationError
 from billkit.invoicing.tax import TaxRounding, TaxTreatment
-from billkit.money import CONTEXT
+from billkit.money import CONTEXT, DEFAULT_ROUNDING
 from billkit.parties import BankAccount, Party
 from billkit.periods import Period
 
@@ -642,15 +642,8 @@ class ReconciliationRow:
             )
 
 
-def _whole(field: str, money: Money) -> None:
-    """Refuse an amount with a fraction of its currency's minor unit."""
-    from billkit.money import minor_units
-
-    digits = minor_units(money.currency)
-    if money.amount != money.amount.quantize(Decimal(1).scaleb(-digits), context=CONTEXT):
-        raise InvoicingError(
-            field, money, f"whole minor units ({digits} decimals): the buyer's books hold them"
-        )
+def _minor_units_only(field: str, money: Money) -> None:
+    checks.whole_minor_units(field, money, DEFAULT_ROUNDING, error=InvoicingError)
 
 
 def _buyer_credits(self: BuyerFigures) -> Money:
@@ -701,7 +694,7 @@ class BuyerFigures:
     >>> BuyerFigures(opening_balance=rub("0.001"))
     Traceback (most recent call last):
     ...
-    billkit.errors.InvoicingError: buyer_figures.opening_balance = Money('0.001', 'RUB'): expected whole minor units (2 decimals): the buyer's books hold them
+    billkit.errors.InvoicingError: buyer_figures.opening_balance = Money('0.001', 'RUB'): expected a whole number of minor units (2 decimal places): real money moves in minor units
     """
 
     _error_class: ClassVar[type[ValidationError]] = InvoicingError
@@ -725,15 +718,15 @@ class BuyerFigures:
         for i, row in enumerate(self.rows):
             where = f"buyer_figures.rows[{i}]"
             checks.same_currency(f"{where}.debit", row.debit, cur, error=InvoicingError)
-            _whole(f"{where}.debit", row.debit)
-            _whole(f"{where}.credit", row.credit)
+            _minor_units_only(f"{where}.debit", row.debit)
+            _minor_units_only(f"{where}.credit", row.credit)
             if last is not None and row.on < last:
                 raise InvoicingError(f"{where}.on", row.on, f"a day on or after {last}")
             last = row.on
         for name in ("opening_balance", "debit_total", "credit_total", "closing_balance"):
             value: Money = getattr(self, name)
             checks.same_currency(f"buyer_figures.{name}", value, cur, error=InvoicingError)
-            _whole(f"buyer_figures.{name}", value)
+            _minor_units_only(f"buyer_figures.{name}", value)
         for name, expected in (
             ("debit_total", _buyer_debits(self)),
             ("credit_total", _buyer_credits(self)),

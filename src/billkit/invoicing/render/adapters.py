@@ -472,7 +472,7 @@ def _buyer_sides(amount: Money | None) -> tuple[Money | None, Money | None]:
     return Money(-amount.amount, amount.currency), None
 
 
-def _text(row: Any) -> str:
+def _row_text(row: Any) -> str:
     return f"{row.description} ({row.reference})" if row.reference else row.description
 
 
@@ -487,7 +487,7 @@ def _two_sides(doc: Any) -> list[list[Value]]:
     for i, row in enumerate(doc.rows):
         debit = row.debit if row.debit.amount else None
         credit = row.credit if row.credit.amount else None
-        cells: list[Value] = [row.on, _text(row), debit, credit, None, None]
+        cells: list[Value] = [row.on, _row_text(row), debit, credit, None, None]
         for j, other in enumerate(theirs):
             if taken[j] or other.on != row.on:
                 continue
@@ -504,7 +504,7 @@ def _two_sides(doc: Any) -> list[list[Value]]:
         if not taken[j]:
             debit = other.debit if other.debit.amount else None
             credit = other.credit if other.credit.amount else None
-            placed.append((other.on, 1, j, [other.on, _text(other), None, None, debit, credit]))
+            placed.append((other.on, 1, j, [other.on, _row_text(other), None, None, debit, credit]))
     placed.sort(key=lambda item: (item[0], item[1], item[2]))
     return [cells for *_, cells in placed]
 
