@@ -382,3 +382,72 @@ def test_an_intermediary_transmits_for_the_seller(schema: object) -> None:
     assert one(tree, "//CedentePrestatore//IdFiscaleIVA/IdCodice/text()") == "02987650153"
     with pytest.raises(InvoicingError, match="transmitter"):
         fatturapa_xml(doc, transmitter="01879020517")
+
+
+# Buyers abroad without an EU VAT number (issue 15). The values follow the
+# FatturaPA XSD (IdFiscaleIVA: IdPaese + IdCodice of 1-28 characters) and the
+# Assosoftware answers of 7 May 2019 on invoices to foreign buyers: the
+# country code, the foreign tax ID if known, else a default of all nines; no
+# CodiceFiscale (an Italian resident's); CAP 00000; CodiceDestinatario XXXXXXX
+# (https://www.ateneoweb.com/notizie-fiscali/e-fattura-a-cliente-estero-privato-i-chiarimenti-di-assosoftware.html).
+AMERICAN = Party(
+    kind="legal_entity",
+    country="US",
+    name="Acme Analytics Inc.",
+    legal_address=Address(
+        country="US", postal_code="94105", region="CA", city="San Francisco", street="1 Market St"
+    ),
+)
+SWISS_CONSUMER = Party(
+    kind="individual",
+    country="CH",
+    name="Anna Keller",
+    legal_address=Address(country="CH", postal_code="8001", city="Zürich", street="Bahnhofstr. 1"),
+    identifiers={"it.cf": "KLLNNA80A41Z133F"},
+)
+
+
+def foreign(buyer: Party, amount: str = "249.00") -> object:
+    terms = DocumentTerms(seller=SELLER, buyer=buyer, locale="it_IT", rules=None)
+    item = Item(
+        description="Plan Growth", unit_price=Money(amount, "EUR"), treatment="reverse_charge"
+    )
+    return build_invoice([item], terms, number="2026/0400", issue_date=date(2026, 4, 1))
+
+
+def test_a_company_outside_the_eu_with_its_own_tax_id(schema: object) -> None:
+    tree = check(schema, fatturapa_xml(foreign(AMERICAN), buyer_tax_id="123456789"))
+    buyer = "//CessionarioCommittente"
+    assert one(tree, "//CodiceDestinatario/text()") == "XXXXXXX"
+    assert one(tree, f"{buyer}//IdPaese/text()") == "US"
+    assert one(tree, f"{buyer}//IdCodice/text()") == "123456789"
+    assert one(tree, f"{buyer}//Denominazione/text()") == "Acme Analytics Inc."
+    assert one(tree, f"{buyer}/Sede/CAP/text()") == "00000"
+    assert one(tree, f"{buyer}/Sede/Nazione/text()") == "US"
+    assert many(tree, f"{buyer}/Sede/Provincia/text()") == []  # an Italian province only
+    # services to a business abroad: not subject in Italy (art. 7-ter), no VAT
+    assert one(tree, "//DatiRiepilogo/Natura/text()") == "N2.1"
+    assert one(tree, "//ImportoTotaleDocumento/text()") == "249.00"
+
+
+def test_a_consumer_abroad_without_a_tax_id(schema: object) -> None:
+    tree = check(schema, fatturapa_xml(foreign(SWISS_CONSUMER)))
+    buyer = "//CessionarioCommittente"
+    assert one(tree, f"{buyer}//IdPaese/text()") == "CH"
+    assert one(tree, f"{buyer}//IdCodice/text()") == "99999999999"  # eleven nines
+    # an Italian codice fiscale is for Italian residents: not written for a buyer abroad
+    assert many(tree, f"{buyer}//CodiceFiscale/text()") == []
+    assert one(tree, f"{buyer}//Nome/text()") == "Anna"
+    assert one(tree, f"{buyer}//Cognome/text()") == "Keller"
+
+
+def test_a_foreign_tax_id_is_refused_where_it_does_not_belong() -> None:
+    with pytest.raises(InvoicingError, match=r"buyer_tax_id = '12-34'.*capital letters"):
+        fatturapa_xml(foreign(AMERICAN), buyer_tax_id="12-34")
+    with pytest.raises(InvoicingError, match=r"buyer_tax_id = 'X1'.*only a buyer abroad"):
+        fatturapa_xml(
+            invoice(AGENCY, [Item(description="G", unit_price=Money("1", "EUR"))]),
+            buyer_tax_id="X1",
+        )
+    with pytest.raises(InvoicingError, match=r"buyer_tax_id = 'X1'.*eu.vat"):
+        fatturapa_xml(foreign(GERMAN), buyer_tax_id="X1")

@@ -58,6 +58,7 @@ def extra_values() -> list[object]:
     from billkit._demo_documents import demo_documents
     from billkit.credit import BonusProgram, Ledger, PendingPayment, Wallet
     from billkit.invoicing import Invoice, PaymentStatus, receipt_for
+    from billkit.invoicing.documents import BuyerFigures, Facsimile, ReconciliationRow
     from billkit.invoicing.render import RenderOptions
     from billkit.invoicing.render.adapters import to_render_document
     from billkit.parties import IDENTIFIER_SCHEMES
@@ -226,6 +227,21 @@ def extra_values() -> list[object]:
         *rendered,
         RenderOptions(),
         RenderOptions(logo=TINY_PNG, digits="latin"),
+        Facsimile(signature=TINY_PNG, stamp=TINY_PNG),
+        Facsimile(stamp=TINY_PNG),
+        BuyerFigures(opening_balance=Money("-10.00", "RUB")),
+        BuyerFigures(
+            opening_balance=Money("0.00", "RUB"),
+            rows=[
+                ReconciliationRow(
+                    on=date(2026, 3, 2),
+                    description="п/п № 7",
+                    debit=Money("100.00", "RUB"),
+                    credit=Money("0", "RUB"),
+                )
+            ],
+        ),
+        attrs.evolve(receipt, facsimile=Facsimile(signature=TINY_PNG)),
         Cancel(on=date(2026, 3, 5), role="org_admin", reason="too expensive"),
         ChangePlan(on=date(2026, 3, 5), role="org_admin", plan=growth),
         InvoiceVoided(on=date(2026, 3, 5), invoice_id="org-1/0003"),

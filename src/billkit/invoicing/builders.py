@@ -133,6 +133,7 @@ def _common(
         notes=notes,
         payment=_payment(terms.payment, terms.seller) if with_payment else None,
         references=references,
+        facsimile=terms.facsimile,
         **extra,
     )
 
@@ -439,6 +440,7 @@ def invoice_from_proforma(
         notes=proforma.notes if notes is None else notes,
         payment=proforma.payment,
         references=(*proforma.references, proforma.ref),
+        facsimile=proforma.facsimile,
         invoice_kind=invoice_kind,
         due_date=_due(day, due_date, payment_days),
     )
@@ -586,6 +588,7 @@ def receipt_for(
         notes=notes,
         payment=None,
         references=(invoice.ref,),
+        facsimile=invoice.facsimile,
         paid_on=paid,
         method=method,
         payment_reference=payment_reference,

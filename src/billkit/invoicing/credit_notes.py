@@ -250,6 +250,7 @@ def build_credit_note(
         payment=None,
         references=(),
         corrects=original.ref,
+        facsimile=original.facsimile,
         reason=reason,
     )
 

@@ -46,17 +46,19 @@ from billkit import _display
 from billkit._kinds import InvoiceKind  # shared with subscriptions, kept low in the house
 from billkit.errors import InvoicingError, ValidationError
 from billkit.invoicing.tax import AppliedTax, TaxRounding, TaxTreatment
-from billkit.money import CONTEXT
+from billkit.money import CONTEXT, DEFAULT_ROUNDING
 from billkit.parties import BankAccount, Party
 from billkit.periods import Period
 
 __all__ = [
     "Act",
     "AnyDocument",
+    "BuyerFigures",
     "CreditNote",
     "DocumentKind",
     "DocumentLine",
     "DocumentRef",
+    "Facsimile",
     "Invoice",
     "InvoiceKind",
     "PaymentDetails",
@@ -95,6 +97,63 @@ def _add(a: Decimal, b: Decimal) -> Decimal:
 
 
 # --------------------------------------------------------------------------- parts
+
+FACSIMILE_BYTES: Final = 512 * 1024
+"""The largest facsimile signature or stamp image, in bytes: 512 KiB (each
+document keeps its own copy, so it is kept smaller than a logo)."""
+FACSIMILE_PIXELS: Final = 4_000_000
+"""The most pixels a facsimile signature or stamp image may have (2 000 x 2 000)."""
+
+
+def _image(field: str, value: object) -> bytes | None:
+    if value is None:
+        return None
+    return checks.image(
+        field,
+        value,
+        max_bytes=FACSIMILE_BYTES,
+        max_pixels=FACSIMILE_PIXELS,
+        error=InvoicingError,
+    )
+
+
+def _signature_image(value: object) -> bytes | None:
+    return _image("facsimile.signature", value)
+
+
+def _stamp_image(value: object) -> bytes | None:
+    return _image("facsimile.stamp", value)
+
+
+@attrs.frozen(kw_only=True)
+class Facsimile:
+    """The seller's facsimile signature and stamp, printed on its signature line.
+
+    ``signature`` and ``stamp`` are the bytes of PNG or JPEG images (a
+    transparent PNG looks best), each checked once here like a logo: at most
+    :data:`FACSIMILE_BYTES` bytes and :data:`FACSIMILE_PIXELS` pixels, read
+    from the header before anything is decoded, and decoding whole. At least
+    one of the two is given. The renderers draw the signature over the
+    seller's signature line (the first one) and the stamp beside it, in
+    every language; a document that prints no signature lines gets one for
+    the seller.
+
+    >>> Facsimile()
+    Traceback (most recent call last):
+    ...
+    billkit.errors.InvoicingError: facsimile = None: expected a signature image, a stamp image or both
+    >>> Facsimile(stamp=b"GIF89a")
+    Traceback (most recent call last):
+    ...
+    billkit.errors.InvoicingError: facsimile.stamp = b'GIF89a': expected the bytes of a PNG or JPEG image (read the file first)
+    """
+
+    signature: bytes | None = attrs.field(default=None, converter=_signature_image, repr=False)
+    stamp: bytes | None = attrs.field(default=None, converter=_stamp_image, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        if self.signature is None and self.stamp is None:
+            raise InvoicingError("facsimile", None, "a signature image, a stamp image or both")
 
 
 @attrs.frozen(kw_only=True, field_transformer=checks.prepare_fields)
@@ -312,6 +371,7 @@ class _Billed:
     notes: tuple[str, ...] = attrs.field(default=(), converter=checks.TEXTS)
     payment: PaymentDetails | None = attrs.field(default=None, converter=checks.INSTANCE)
     references: tuple[DocumentRef, ...] = attrs.field(default=(), converter=checks.TUPLE)
+    facsimile: Facsimile | None = attrs.field(default=None, converter=checks.INSTANCE)
 
     def _repr_html_(self) -> str:
         """A table for notebooks: number, dates, parties, the lines with their
@@ -661,6 +721,105 @@ class ReconciliationRow:
             )
 
 
+def _minor_units_only(field: str, money: Money) -> None:
+    checks.whole_minor_units(field, money, DEFAULT_ROUNDING, error=InvoicingError)
+
+
+def _buyer_credits(self: BuyerFigures) -> Money:
+    with decimal.localcontext(CONTEXT):
+        amount = sum((r.credit.amount for r in self.rows), _ZERO)
+    return Money(amount, self.opening_balance.currency)
+
+
+def _buyer_debits(self: BuyerFigures) -> Money:
+    with decimal.localcontext(CONTEXT):
+        amount = sum((r.debit.amount for r in self.rows), _ZERO)
+    return Money(amount, self.opening_balance.currency)
+
+
+def _buyer_closing(self: BuyerFigures) -> Money:
+    with decimal.localcontext(CONTEXT):
+        amount = self.opening_balance.amount + self.credit_total.amount - self.debit_total.amount
+    return Money(amount, self.opening_balance.currency)
+
+
+@attrs.frozen(kw_only=True)
+class BuyerFigures:
+    """The buyer's own figures for a reconciliation statement ("по данным
+    покупателя"): what the buyer's books show, for the second side of the
+    statement.
+
+    ``rows`` are as the buyer's books record them, the mirror of the
+    seller's: a *debit* reduced the buyer's debt (a payment it made), a
+    *credit* increased it (an act or invoice it received). The balances are
+    what the buyer's books say it owes the seller, with the statement's sign
+    (positive: a debt to the seller; negative: a prepayment), so the two
+    sides compare directly: ``closing_balance == opening_balance +
+    credit_total - debit_total`` (checked; the totals and the closing
+    balance are computed when not given). Every amount is in whole minor
+    units, as books hold them: a fraction of a kopeck is refused, not rounded.
+
+    The buyer booked the February act of 12 500.00 and a payment of
+    12 000.00, from an opening debt of 12 000.00:
+
+    >>> rub = lambda a: Money(a, "RUB")
+    >>> figures = BuyerFigures(opening_balance=rub("12000.00"), rows=[
+    ...     ReconciliationRow(on=date(2024, 2, 5), description="п/п № 56",
+    ...                       debit=rub("12000.00"), credit=rub("0")),
+    ...     ReconciliationRow(on=date(2024, 2, 29), description="Акт № 2",
+    ...                       debit=rub("0"), credit=rub("12500.00"))])
+    >>> figures.closing_balance   # 12 000.00 + 12 500.00 - 12 000.00
+    Money('12500.00', 'RUB')
+    >>> BuyerFigures(opening_balance=rub("0.001"))
+    Traceback (most recent call last):
+    ...
+    billkit.errors.InvoicingError: buyer_figures.opening_balance = Money('0.001', 'RUB'): expected a whole number of minor units (2 decimal places): real money moves in minor units
+    """
+
+    _error_class: ClassVar[type[ValidationError]] = InvoicingError
+    _field_prefix: ClassVar[str] = "buyer_figures."
+
+    opening_balance: Money = attrs.field(converter=checks.MONEY)
+    rows: tuple[ReconciliationRow, ...] = attrs.field(default=(), converter=checks.TUPLE)
+    debit_total: Money = attrs.field(
+        default=attrs.Factory(_buyer_debits, takes_self=True), converter=checks.MONEY
+    )
+    credit_total: Money = attrs.field(
+        default=attrs.Factory(_buyer_credits, takes_self=True), converter=checks.MONEY
+    )
+    closing_balance: Money = attrs.field(
+        default=attrs.Factory(_buyer_closing, takes_self=True), converter=checks.MONEY
+    )
+
+    def __attrs_post_init__(self) -> None:
+        cur = self.opening_balance.currency
+        last: date | None = None
+        for i, row in enumerate(self.rows):
+            where = f"buyer_figures.rows[{i}]"
+            checks.same_currency(f"{where}.debit", row.debit, cur, error=InvoicingError)
+            _minor_units_only(f"{where}.debit", row.debit)
+            _minor_units_only(f"{where}.credit", row.credit)
+            if last is not None and row.on < last:
+                raise InvoicingError(f"{where}.on", row.on, f"a day on or after {last}")
+            last = row.on
+        for name in ("opening_balance", "debit_total", "credit_total", "closing_balance"):
+            value: Money = getattr(self, name)
+            checks.same_currency(f"buyer_figures.{name}", value, cur, error=InvoicingError)
+            _minor_units_only(f"buyer_figures.{name}", value)
+        for name, expected in (
+            ("debit_total", _buyer_debits(self)),
+            ("credit_total", _buyer_credits(self)),
+            ("closing_balance", _buyer_closing(self)),
+        ):
+            if getattr(self, name).amount != expected.amount:
+                what = (
+                    "opening + credits - debits" if name == "closing_balance" else "the sum of rows"
+                )
+                raise InvoicingError(
+                    f"buyer_figures.{name}", getattr(self, name), f"{what}, {expected.amount}"
+                )
+
+
 @attrs.frozen(kw_only=True)
 class ReconciliationStatement:
     """A reconciliation statement (акт сверки взаимных расчётов) for one buyer
@@ -668,7 +827,10 @@ class ReconciliationStatement:
     balance.
 
     Balances are what the buyer owes the seller: positive is a debt, negative
-    a prepayment (the seller owes services). So ``closing_balance ==
+    a prepayment (the seller owes services). ``buyer_figures``
+    (:class:`BuyerFigures`) is the buyer's side when the buyer has given its
+    own figures (its rows within ``period``); :attr:`discrepancy` is then how
+    far the two closing balances differ. So ``closing_balance ==
     opening_balance + debit_total - credit_total`` (checked), and it is the
     negative of the customer's ledger balance at the period's end.
 
@@ -705,9 +867,21 @@ class ReconciliationStatement:
     credit_total: Money = attrs.field(converter=checks.MONEY)
     closing_balance: Money = attrs.field(converter=checks.MONEY)
     notes: tuple[str, ...] = attrs.field(default=(), converter=checks.TEXTS)
+    facsimile: Facsimile | None = attrs.field(default=None, converter=checks.INSTANCE)
+    buyer_figures: BuyerFigures | None = attrs.field(default=None, converter=checks.INSTANCE)
 
     def __attrs_post_init__(self) -> None:
         cur = self.currency
+        figures = self.buyer_figures
+        if figures is not None:
+            checks.same_currency(
+                "buyer_figures.opening_balance", figures.opening_balance, cur, error=InvoicingError
+            )
+            for i, row in enumerate(figures.rows):
+                if row.on not in self.period:
+                    raise InvoicingError(
+                        f"buyer_figures.rows[{i}].on", row.on, f"a day of {self.period}"
+                    )
         for name in ("opening_balance", "debit_total", "credit_total", "closing_balance"):
             checks.same_currency(name, getattr(self, name), cur, error=InvoicingError)
         with decimal.localcontext(CONTEXT):
@@ -745,6 +919,21 @@ class ReconciliationStatement:
     def language(self) -> str:
         """The language of :attr:`locale`."""
         return self.locale.split("_")[0]
+
+    @property
+    def discrepancy(self) -> Money | None:
+        """How much the seller's closing balance exceeds the buyer's
+        (:attr:`buyer_figures`): zero when the two sides agree, ``None``
+        without the buyer's figures.
+
+        The seller's 12 000.00 against the buyer's 12 500.00 (an act the
+        buyer booked and the seller credited by 500.00) is -500.00.
+        """
+        if self.buyer_figures is None:
+            return None
+        with decimal.localcontext(CONTEXT):
+            amount = self.closing_balance.amount - self.buyer_figures.closing_balance.amount
+        return Money(amount, self.currency)
 
     @property
     def in_favour_of(self) -> str:

@@ -83,6 +83,7 @@ NAMESPACE: Final = "http://ivaservizi.agenziaentrate.gov.it/docs/xsd/fatture/v1.
 """The XML namespace of FatturaPA 1.2.x (the root element's ``p:`` prefix)."""
 
 _BOLLO_AMOUNT: Final = Decimal("2.00")
+_NO_FOREIGN_ID: Final = "99999999999"  # IdCodice of a buyer abroad without a tax ID
 _CENT: Final = Decimal("0.01")
 _NATURA: Final[dict[TaxTreatment, str]] = {
     TaxTreatment.EXEMPT: "N4",
@@ -273,6 +274,7 @@ def fatturapa_xml(
     payment_method: str = "MP05",
     natura: Mapping[TaxTreatment | str, str] | None = None,
     transmitter: str | None = None,
+    buyer_tax_id: str | None = None,
 ) -> bytes:
     """``document`` as FatturaPA 1.2.2 XML (``FPR12``, UTF-8 bytes).
 
@@ -280,9 +282,21 @@ def fatturapa_xml(
     :class:`~billkit.invoicing.CreditNote` a ``TD04`` that names the invoice
     it corrects (``DatiFattureCollegate``). The document must be issued (have
     a number), its seller must hold a Partita IVA (``it.iva``) and both
-    parties an address; the buyer a Partita IVA, a Codice Fiscale or an EU
-    VAT number. A legal entity is written as ``Denominazione``; a person's
-    name is split at its first space into ``Nome`` and ``Cognome``.
+    parties an address; a buyer in Italy a Partita IVA or a Codice Fiscale.
+    A legal entity is written as ``Denominazione``; a person's name is split
+    at its first space into ``Nome`` and ``Cognome``.
+
+    A buyer abroad (its ``country`` not ``'IT'``) is identified by
+    ``IdFiscaleIVA`` alone, never a ``CodiceFiscale`` (an Italian resident's
+    code): its country (``IdPaese``) and its EU VAT number (``eu.vat``),
+    else ``buyer_tax_id``, its own country's tax identifier (a company
+    outside the EU: up to 28 letters or digits), else ``'99999999999'``, the
+    default the Italian software houses' association gives for a buyer
+    abroad without one, a consumer included (Assosoftware, answers of 7 May
+    2019: https://www.ateneoweb.com/notizie-fiscali/e-fattura-a-cliente-estero-privato-i-chiarimenti-di-assosoftware.html).
+    Its address has ``CAP`` ``'00000'`` and no ``Provincia``, and the file
+    goes to ``CodiceDestinatario`` ``'XXXXXXX'`` (the SdI does not deliver
+    abroad: the buyer gets the invoice as the seller sends it).
 
     ``codice_destinatario`` is the buyer's 7-character SdI code; without one,
     ``'0000000'`` for a buyer in Italy (delivered to ``pec``, the buyer's
@@ -359,7 +373,22 @@ def fatturapa_xml(
             "seller.identifiers", seller.identifiers, "a Partita IVA (it.iva) for FatturaPA"
         )
     buyer_vat = _vat_id(buyer)
-    buyer_cf = buyer.identifier("it.cf")
+    abroad = buyer.country != "IT"
+    buyer_cf = None if abroad else buyer.identifier("it.cf")
+    if buyer_tax_id is not None:
+        if not abroad or buyer_vat is not None:
+            raise InvoicingError(
+                "buyer_tax_id",
+                buyer_tax_id,
+                "None: only a buyer abroad without an EU VAT number (eu.vat) needs it",
+            )
+        if not re.fullmatch(r"[A-Z0-9]{1,28}", buyer_tax_id):
+            raise InvoicingError(
+                "buyer_tax_id", buyer_tax_id, "1 to 28 capital letters or digits (an IdCodice)"
+            )
+    if abroad and buyer_vat is None:
+        country = buyer.country.upper()
+        buyer_vat = ("GR" if country == "EL" else country, buyer_tax_id or _NO_FOREIGN_ID)
     if buyer_vat is None and not buyer_cf:
         raise InvoicingError(
             "buyer.identifiers",

@@ -19,6 +19,7 @@ from billkit.credit.ledger import Ledger
 from billkit.errors import InvoicingError
 from billkit.invoicing.documents import (
     Act,
+    BuyerFigures,
     CreditNote,
     Invoice,
     Receipt,
@@ -48,6 +49,7 @@ def build_reconciliation(
     tz: str | tzinfo = "UTC",
     notes: Sequence[str] | str = (),
     rounding: RoundingPolicy = DEFAULT_ROUNDING,
+    buyer_figures: BuyerFigures | None = None,
 ) -> ReconciliationStatement:
     """A reconciliation statement of ``wallet`` (or several wallets of one
     currency) for ``period``, from the seller's side.
@@ -60,7 +62,9 @@ def build_reconciliation(
     payment, bonus or other credit is a *credit*), and the closing balance is
     opening + debits - credits: the negative of the wallet's balance at the
     period's end. A positive balance is a debt of the buyer, a negative one a
-    prepayment. The parties and the locale come from ``terms``. Book due
+    prepayment. ``buyer_figures`` is the buyer's own side
+    (:class:`~billkit.invoicing.documents.BuyerFigures`), when it has given
+    it. The parties and the locale come from ``terms``. Book due
     expiries (:meth:`~billkit.credit.Ledger.expire`) first to show them.
 
     Every amount is in whole minor units, as an accountant reconciles them:
@@ -145,7 +149,18 @@ def build_reconciliation(
         rows = whole
         closing = opening + debits - credits
     return _statement(
-        number, issue_date, terms, cur, period, opening, rows, debits, credits, closing, notes
+        number,
+        issue_date,
+        terms,
+        cur,
+        period,
+        opening,
+        rows,
+        debits,
+        credits,
+        closing,
+        notes,
+        buyer_figures,
     )
 
 
@@ -161,6 +176,7 @@ def _statement(
     credits: Decimal,
     closing: Decimal,
     notes: Sequence[str] | str,
+    buyer_figures: BuyerFigures | None = None,
 ) -> ReconciliationStatement:
     """The statement both builders end with: sorted rows, balances in ``cur``."""
     return ReconciliationStatement(
@@ -177,6 +193,8 @@ def _statement(
         credit_total=Money(credits, cur),
         closing_balance=Money(closing, cur),
         notes=notes,
+        facsimile=terms.facsimile,
+        buyer_figures=buyer_figures,
     )
 
 
@@ -282,6 +300,7 @@ def reconciliation_from_documents(
     number: str | None = None,
     notes: Sequence[str] | str = (),
     rounding: RoundingPolicy = DEFAULT_ROUNDING,
+    buyer_figures: BuyerFigures | None = None,
 ) -> ReconciliationStatement:
     """A reconciliation statement from the documents and payments between
     the parties, as an accountant reconciles them: one row per act or invoice
@@ -300,7 +319,9 @@ def reconciliation_from_documents(
     document's language with its number and date, and everything is in whole
     minor units as :func:`build_reconciliation` shows it. The parties, locale
     and currency come from ``terms`` and the documents, which must all be in
-    one currency.
+    one currency. ``buyer_figures`` is the buyer's own side
+    (:class:`~billkit.invoicing.documents.BuyerFigures`), when it has given it:
+    the statement then shows both sides and how far they differ.
 
     The hosting provider's January and February with a client company, in
     roubles: acts of 12 000.00 (31.01) and 12 500.00 (29.02), a payment of
@@ -331,6 +352,24 @@ def reconciliation_from_documents(
     2024-02-29 Корректировка (№ К-1 от 29.02.2024)  0 500.00
     >>> st.opening_balance, st.closing_balance, st.in_favour_of
     (Money('12000.00', 'RUB'), Money('12000.00', 'RUB'), 'seller')
+
+    The buyer's books, as it sent them back, lack the credit note: from the
+    same 12 000.00, its payment (a debit in its books) and the act (a
+    credit) leave 12 000.00 - 12 000.00 + 12 500.00 = 12 500.00, so the two
+    sides differ by 12 000.00 - 12 500.00 = -500.00:
+
+    >>> from billkit.invoicing.documents import BuyerFigures
+    >>> rub = lambda a: Money(a, "RUB")
+    >>> theirs = BuyerFigures(opening_balance=rub("12000.00"), rows=[
+    ...     ReconciliationRow(on=date(2024, 2, 5), description="п/п № 56",
+    ...                       debit=rub("12000.00"), credit=rub("0")),
+    ...     ReconciliationRow(on=date(2024, 2, 29), description="Акт № 2",
+    ...                       debit=rub("0"), credit=rub("12500.00"))])
+    >>> both = reconciliation_from_documents(
+    ...     [january, february, refund], terms, payments=[paid], buyer_figures=theirs,
+    ...     period=Period(date(2024, 2, 1), date(2024, 3, 1)), issue_date=date(2024, 3, 1))
+    >>> both.buyer_figures.closing_balance, both.discrepancy
+    (Money('12500.00', 'RUB'), Money('-500.00', 'RUB'))
     """
     _terms(terms)
     checks.instance("period", period, Period, error=InvoicingError)
@@ -398,5 +437,16 @@ def reconciliation_from_documents(
         start, debits, credits, whole = _round_rows(opening, rows, round_to, cur)
         closing = start + debits - credits
     return _statement(
-        number, issue_date, terms, cur, period, start, whole, debits, credits, closing, notes
+        number,
+        issue_date,
+        terms,
+        cur,
+        period,
+        start,
+        whole,
+        debits,
+        credits,
+        closing,
+        notes,
+        buyer_figures,
     )

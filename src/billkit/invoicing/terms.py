@@ -19,7 +19,7 @@ import attrs
 from billkit import _checks as checks
 from billkit.conventions import TotalRounding
 from billkit.errors import InvoicingError, ValidationError
-from billkit.invoicing.documents import PaymentDetails
+from billkit.invoicing.documents import Facsimile, PaymentDetails
 from billkit.invoicing.tax import DEFAULT_TAXES, TaxRounding, TaxTable
 from billkit.money import DEFAULT_ROUNDING, RoundingPolicy
 from billkit.parties import Party, PartyRules, check_party
@@ -58,7 +58,11 @@ class DocumentTerms:
       taxes (``'sum_of_parts'``, the default: the parts always add up) or as
       the rounded sum of their unrounded taxes (``'round_total'``, Lago), the
       difference then stated on the totals
-      (:class:`~billkit.conventions.TotalRounding`).
+      (:class:`~billkit.conventions.TotalRounding`);
+    * ``facsimile``: the seller's facsimile signature and stamp images
+      (:class:`~billkit.invoicing.documents.Facsimile`), carried by every
+      document built with these terms and printed on the seller's signature
+      line; ``None`` (the default) prints blank signature lines.
 
     >>> from billkit.parties import Party
     >>> terms = DocumentTerms(seller=Party(kind="legal_entity", country="IT", name="Chat S.r.l."),
@@ -87,6 +91,7 @@ class DocumentTerms:
     total_rounding: TotalRounding = attrs.field(
         default=TotalRounding.SUM_OF_PARTS, converter=checks.MEMBER
     )
+    facsimile: Facsimile | None = attrs.field(default=None, converter=checks.INSTANCE)
 
     def __attrs_post_init__(self) -> None:
         _party("seller", self.seller, self.rules)

@@ -24,10 +24,14 @@ draw. Choices made here, for every document:
   ``MissingDependencyError`` rather than leave it out); acts and
   reconciliation statements get signature lines;
 * a reconciliation statement has two sides: the seller's debit and credit
-  columns (carried from page to page) and the buyer's, left to fill in; it
-  prints the opening balance first, then each dated debit and credit, the
-  turnover and the closing balance, which one sentence states once with its
-  date, amount and in whose favour (the party's ``name_genitive`` if given);
+  columns (carried from page to page) and the buyer's, filled from its
+  ``buyer_figures`` (each buyer's row beside the seller's row it mirrors, the
+  others on rows of their own) or left to fill in; it prints the opening
+  balance first, then each dated debit and credit, the turnover and the
+  closing balance, which one sentence states once with its date, amount and
+  in whose favour (the party's ``name_genitive`` if given); with the buyer's
+  figures, a second sentence states the buyer's closing balance and a third
+  the discrepancy between the sides (or that they agree);
 * Russian invoices carry "Всего наименований N, на сумму X" and the
   signature lines of the director and chief accountant (or of the sole
   proprietor), Ukrainian ones "Виписав(ла)", Persian ones the seller's stamp
@@ -436,6 +440,8 @@ def _billed(doc: Any) -> RenderDocument:
         )
     elif kind in ("invoice", "proforma"):
         signatures = _invoice_signatures(doc.seller, ctx)
+    if doc.facsimile is not None and not signatures:  # the facsimile needs a line to sit on
+        signatures = (_signature("seller", doc.seller, ctx),)
 
     return RenderDocument(
         kind=title_key,
@@ -454,6 +460,7 @@ def _billed(doc: Any) -> RenderDocument:
         notes=notes,
         signatures=signatures,
         own_taxes=own_taxes,
+        facsimile=doc.facsimile,
     )
 
 
@@ -466,46 +473,105 @@ def _sides(amount: Money) -> tuple[Money | None, Money | None]:
     return Money(Decimal(0), amount.currency), None
 
 
+def _buyer_sides(amount: Money | None) -> tuple[Money | None, Money | None]:
+    """A balance in the buyer's books: a debt to the seller in its credit
+    column, a prepayment in its debit column; nothing without its figures."""
+    if amount is None:
+        return None, None
+    if amount.amount > 0:
+        return None, amount
+    return Money(-amount.amount, amount.currency), None
+
+
+def _row_text(row: Any) -> str:
+    return f"{row.description} ({row.reference})" if row.reference else row.description
+
+
+def _two_sides(doc: Any) -> list[list[Value]]:
+    """The rows of both sides: a buyer's row beside the seller's row it
+    mirrors (the same day and amount, the seller's debit its credit or the
+    other way round), each other buyer's row on a row of its own, by date."""
+    figures = doc.buyer_figures
+    theirs = list(figures.rows) if figures is not None else []
+    taken = [False] * len(theirs)
+    placed: list[tuple[Any, int, int, list[Value]]] = []
+    for i, row in enumerate(doc.rows):
+        debit = row.debit if row.debit.amount else None
+        credit = row.credit if row.credit.amount else None
+        cells: list[Value] = [row.on, _row_text(row), debit, credit, None, None]
+        for j, other in enumerate(theirs):
+            if taken[j] or other.on != row.on:
+                continue
+            mirrored = (row.debit.amount and other.credit.amount == row.debit.amount) or (
+                row.credit.amount and other.debit.amount == row.credit.amount
+            )
+            if mirrored:
+                taken[j] = True
+                cells[4] = other.debit if other.debit.amount else None
+                cells[5] = other.credit if other.credit.amount else None
+                break
+        placed.append((row.on, 0, i, cells))
+    for j, other in enumerate(theirs):
+        if not taken[j]:
+            debit = other.debit if other.debit.amount else None
+            credit = other.credit if other.credit.amount else None
+            placed.append((other.on, 1, j, [other.on, _row_text(other), None, None, debit, credit]))
+    placed.sort(key=lambda item: (item[0], item[1], item[2]))
+    return [cells for *_, cells in placed]
+
+
+def _balance_sentence(key: str, doc: Any, balance: Money, day: str, ctx: _Context) -> str:
+    """The closing balance of one side, stated once: its date, amount and in whose favour."""
+    amount = balance.amount
+    if not amount:
+        return ctx.label(f"{key}_nil").format(date=day)
+    party = doc.seller if amount > 0 else doc.buyer
+    return ctx.label(f"{key}_owed").format(
+        date=day,
+        party=party.name_genitive or party.name,
+        amount=ctx.fmt.money(Money(abs(amount), doc.currency)),
+    )
+
+
 def _reconciliation(doc: Any) -> RenderDocument:
     ctx = _Context(doc)
-    # two sides: the seller's figures, and the buyer's columns to fill in
+    # two sides: the seller's figures, and the buyer's (its own, or columns to fill in)
+    figures = doc.buyer_figures
+    both = figures is not None
     columns = [
         Column(label="date", kind="date"),
         Column(label="document"),
         Column(label="seller_debit", kind="money", carry=True),
         Column(label="seller_credit", kind="money", carry=True),
-        Column(label="buyer_debit", kind="money"),
-        Column(label="buyer_credit", kind="money"),
+        Column(label="buyer_debit", kind="money", carry=both),
+        Column(label="buyer_credit", kind="money", carry=both),
     ]
-    rows: list[list[Value]] = []
-    for row in doc.rows:
-        text = f"{row.description} ({row.reference})" if row.reference else row.description
-        debit = row.debit if row.debit.amount else None
-        credit = row.credit if row.credit.amount else None
-        rows.append([row.on, text, debit, credit, None, None])
+    rows = _two_sides(doc)
     opening = _sides(doc.opening_balance)
     closing = _sides(doc.closing_balance)
     last_day = doc.period.end - timedelta(days=1)
+    their_opening = _buyer_sides(figures.opening_balance if both else None)
+    their_closing = _buyer_sides(figures.closing_balance if both else None)
+    their_turnover = (figures.debit_total, figures.credit_total) if both else (None, None)
     table = LineTable(
         columns=columns,
         rows=rows,
-        head_rows=[[doc.period.start, Label("opening_balance"), *opening, None, None]],
+        head_rows=[[doc.period.start, Label("opening_balance"), *opening, *their_opening]],
         foot_rows=[
-            [None, Label("turnover"), doc.debit_total, doc.credit_total, None, None],
-            [last_day, Label("closing_balance"), *closing, None, None],
+            [None, Label("turnover"), doc.debit_total, doc.credit_total, *their_turnover],
+            [last_day, Label("closing_balance"), *closing, *their_closing],
         ],
     )
-    # the closing balance, stated once: its date, amount and in whose favour
-    favour = doc.in_favour_of
     day = ctx.fmt.short_date(last_day)
-    if favour:
-        party = doc.seller if favour == "seller" else doc.buyer
-        amount = Money(abs(doc.closing_balance.amount), doc.currency)
-        sentence = ctx.label("balance_owed").format(
-            date=day, party=party.name_genitive or party.name, amount=ctx.fmt.money(amount)
-        )
-    else:
-        sentence = ctx.label("balance_nil").format(date=day)
+    summary = [_balance_sentence("balance", doc, doc.closing_balance, day, ctx)]
+    if both:
+        summary.append(_balance_sentence("buyer_balance", doc, figures.closing_balance, day, ctx))
+        gap = doc.discrepancy
+        if gap.amount:
+            amount = ctx.fmt.money(Money(abs(gap.amount), doc.currency))
+            summary.append(ctx.label("discrepancy").format(date=day, amount=amount))
+        else:
+            summary.append(ctx.label("no_discrepancy").format(date=day))
     signatures = [_signature("seller", doc.seller, ctx), _signature("buyer", doc.buyer, ctx)]
     if ctx.language in ("ru", "uk"):
         for role, party in (("seller", doc.seller), ("buyer", doc.buyer)):
@@ -526,7 +592,8 @@ def _reconciliation(doc: Any) -> RenderDocument:
             _party(doc.buyer, "buyer", ctx, bank=False),
         ],
         table=table,
-        summary=[sentence],
+        summary=summary,
         notes=list(doc.notes),
         signatures=signatures,
+        facsimile=doc.facsimile,
     )

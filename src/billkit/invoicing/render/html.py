@@ -31,7 +31,14 @@ from typing import Any
 from billkit.errors import InvoicingError
 from billkit.invoicing.render.fmt import Formatter
 from billkit.invoicing.render.model import Field, RenderDocument
-from billkit.invoicing.render.options import DEFAULT_OPTIONS, RenderOptions, logo_image
+from billkit.invoicing.render.options import (
+    DEFAULT_OPTIONS,
+    SIGNATURE_BOX,
+    STAMP_BOX,
+    RenderOptions,
+    fitted_image,
+    logo_image,
+)
 from billkit.invoicing.render.text import printable
 from billkit.money import local_context
 
@@ -78,6 +85,9 @@ border-top:1.5px solid %(accent)s}
 .bk-signs{display:grid;grid-template-columns:1fr 1fr;gap:20px;margin-top:28px}
 .bk-sign div{border-bottom:1px solid #1c1f24;height:36px;width:80%%}
 .bk-sign small{color:#666c75}
+.bk-sign .bk-facsimile{position:relative;height:36px;width:80%%}
+.bk-facsimile img{position:absolute;bottom:-12px;max-width:147px;max-height:53px}
+.bk-facsimile img.bk-stamp{max-width:107px;max-height:107px;bottom:-40px;inset-inline-end:0}
 """
 
 
@@ -174,8 +184,23 @@ class _Writer:
                 w(f"<p>{self.t(note)}</p>".replace("\n", "<br>"))
         if doc.signatures:
             w('<section class="bk-signs">')
-            for role in doc.signatures:
-                w(f'<div class="bk-sign"><b>{self.label(role)}</b><div></div>')
+            for i, role in enumerate(doc.signatures):
+                w(f'<div class="bk-sign"><b>{self.label(role)}</b>')
+                if i == 0 and doc.facsimile is not None:  # the seller's facsimile, on its line
+                    w('<div class="bk-facsimile">')
+                    for cls, image, box in (
+                        ("bk-signature", doc.facsimile.signature, SIGNATURE_BOX),
+                        ("bk-stamp", doc.facsimile.stamp, STAMP_BOX),
+                    ):
+                        if image is not None:
+                            embedded, kind = fitted_image(image, box)
+                            encoded = base64.b64encode(embedded).decode("ascii")
+                            w(
+                                f'<img class="{cls}" alt="" src="data:image/{kind};base64,{encoded}">'
+                            )
+                    w("</div>")
+                else:
+                    w("<div></div>")
                 w(f"<small>({self.label('signature')})</small></div>")
             w("</section>")
         w("</article>")

@@ -46,6 +46,7 @@ from moneyed import Money
 
 from billkit import _checks as checks
 from billkit.errors import InvoicingError, ValidationError
+from billkit.invoicing.documents import Facsimile
 from billkit.money import CONTEXT
 from billkit.periods import Period
 
@@ -373,7 +374,9 @@ class RenderDocument:
     the ``summary`` sentences ("Всего наименований 2, на сумму 1 500,00 ₽", an
     act's acceptance clause, a statement's closing balance),
     ``amount_in_words``, ``payment`` details, ``notes`` and one signature line
-    per entry of ``signatures`` (label keys such as ``"executor"``).
+    per entry of ``signatures`` (label keys such as ``"executor"``), the
+    first one carrying the ``facsimile`` signature and stamp images if given
+    (a :class:`~billkit.invoicing.documents.Facsimile`, checked when it was made).
     ``own_taxes`` says the lines carry taxes of their own (a state and a city
     tax, GST and QST): the tax summary's headings then say "tax", not "VAT".
 
@@ -415,8 +418,13 @@ class RenderDocument:
     notes: tuple[str, ...] = attrs.field(default=(), converter=checks.TUPLE)
     signatures: tuple[str, ...] = attrs.field(default=(), converter=checks.TUPLE)
     own_taxes: bool = attrs.field(default=False, converter=checks.FLAG)
+    facsimile: Facsimile | None = attrs.field(default=None, converter=checks.INSTANCE)
 
     def __attrs_post_init__(self) -> None:
+        if self.facsimile is not None and not self.signatures:
+            raise InvoicingError(
+                "facsimile", self.facsimile, "a signature line to print it on (signatures=...)"
+            )
         for field, money in self._amounts():
             checks.same_currency(field, money, self.currency, error=InvoicingError)
 

@@ -13,7 +13,8 @@ from billkit import _checks as checks
 from billkit.errors import InvoicingError
 
 __all__ = ["DEFAULT_FONT_FAMILY", "RenderOptions"]
-# also here, outside the listed surface: LOGO_BOX, logo_image (the logo as embedded)
+# also here, outside the listed surface: LOGO_BOX, logo_image (the logo as embedded),
+# SIGNATURE_BOX, STAMP_BOX, fitted_image (a facsimile signature or stamp as embedded)
 
 DEFAULT_FONT_FAMILY = "DejaVu Sans"
 """The font family bundled with billkit: Latin, Cyrillic and Arabic-script glyphs."""
@@ -33,7 +34,14 @@ point of the 150 x 56 pt box the PDF draws it in; a larger logo is
 downscaled to fit, keeping its proportions."""
 
 
-@functools.lru_cache(maxsize=4)
+SIGNATURE_BOX: Final = (440, 160)
+"""The most pixels a facsimile signature is embedded with: four a point of
+the 110 x 40 pt box the PDF draws it in."""
+STAMP_BOX: Final = (320, 320)
+"""The most pixels a facsimile stamp is embedded with: four a point of the
+80 x 80 pt box the PDF draws it in."""
+
+
 def logo_image(data: bytes) -> tuple[bytes, str]:
     """The logo as embedded: ``data`` itself if it fits :data:`LOGO_BOX`, else
     a PNG downscaled to fit it; and its kind (``"png"`` or ``"jpeg"``).
@@ -41,15 +49,23 @@ def logo_image(data: bytes) -> tuple[bytes, str]:
     ``data`` has passed :func:`~billkit._checks.image` (RenderOptions checks
     it), so its size is bounded before it is decoded here.
     """
+    return fitted_image(data, LOGO_BOX)
+
+
+@functools.lru_cache(maxsize=8)
+def fitted_image(data: bytes, box: tuple[int, int]) -> tuple[bytes, str]:
+    """``data`` as embedded in a box of ``box`` pixels: itself if it fits,
+    else a PNG downscaled to fit, keeping its proportions; and its kind
+    (``"png"`` or ``"jpeg"``). ``data`` has passed :func:`~billkit._checks.image`."""
     from PIL import Image
 
     with Image.open(io.BytesIO(data), formats=("PNG", "JPEG")) as image:
         kind = "png" if image.format == "PNG" else "jpeg"
-        if image.width <= LOGO_BOX[0] and image.height <= LOGO_BOX[1]:
+        if image.width <= box[0] and image.height <= box[1]:
             return data, kind
         if image.mode not in ("RGB", "RGBA", "L", "LA"):
             image = image.convert("RGBA")
-        image.thumbnail(LOGO_BOX, Image.Resampling.LANCZOS)
+        image.thumbnail(box, Image.Resampling.LANCZOS)
         out = io.BytesIO()
         image.save(out, "PNG", optimize=True)
     return out.getvalue(), "png"

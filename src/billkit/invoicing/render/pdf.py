@@ -23,7 +23,9 @@ markup: user text (``<b>ACME</b> & Co``, ``<img src=...>``) prints as the
 characters it is and can never open a file or change the layout. Persian
 documents are laid out right to left (mirrored columns and blocks; numbers
 stay right-aligned so their digits line up), with letters shaped and each
-wrapped line reordered by :mod:`billkit.invoicing.render.shaping`.
+wrapped line reordered by :mod:`billkit.invoicing.render.shaping`; each
+shaped line carries the letters it shows in an ``/ActualText`` span, so
+readers extract letters rather than presentation forms (see ``_letters``).
 
 Output is deterministic: reportlab's ``invariant`` mode fixes the dates and
 the file identifier, and the metadata comes from the document alone, so the
@@ -44,6 +46,7 @@ from __future__ import annotations
 
 import io
 import os
+import unicodedata
 import warnings
 from collections.abc import Sequence
 from decimal import Decimal
@@ -55,7 +58,14 @@ from billkit.errors import InvoicingError, MissingGlyphWarning
 from billkit.invoicing.render.fmt import Formatter
 from billkit.invoicing.render.fonts import family_fonts
 from billkit.invoicing.render.model import Column, Field, LineTable, RenderDocument, Value
-from billkit.invoicing.render.options import DEFAULT_OPTIONS, RenderOptions, logo_image
+from billkit.invoicing.render.options import (
+    DEFAULT_OPTIONS,
+    SIGNATURE_BOX,
+    STAMP_BOX,
+    RenderOptions,
+    fitted_image,
+    logo_image,
+)
 from billkit.invoicing.render.shaping import has_rtl, shape, visual, wrap
 from billkit.invoicing.render.text import REPLACEMENT, printable
 from billkit.money import local_context
@@ -137,6 +147,7 @@ class _Layout:
         self._subset_names: dict[tuple[int, int], str] = {}
         self._shown: dict[tuple[str, float, bool], str] = {}
         self._visual: dict[tuple[str, bool], str] = {}
+        self._spans: dict[tuple[str, float, bool], str] = {}  # the /ActualText span openers
         self._fill = ""
         self.keep_after = 0.0
         self._continued: _Block | None = None
@@ -225,8 +236,17 @@ class _Layout:
                     name = font.getSubsetInternalName(subset, pdfdoc)
                     self._subset_names[(bold, subset)] = name
                 chunks.append(f"{name} {size:g} Tf ({self._escape(data)}) Tj")
-            shown = self._shown[key] = " ".join(chunks)
-        self.ops.append(f"BT {left:.2f} {y:.2f} Td {shown} ET")
+            shown = " ".join(chunks) + " ET"
+            actual = _letters(text)
+            if actual != text:
+                # shaped Persian: the glyphs are presentation forms; a marked-content
+                # span's /ActualText (PDF 32000-1:2008, 14.9.4) gives the letters they
+                # show, so a reader extracts, searches and copies letters
+                shown += " EMC"
+                self._spans[key] = f"/Span <</ActualText {_pdf_text_string(actual)}>> BDC "
+            self._shown[key] = shown
+        span = self._spans.get(key, "") if self._spans else ""
+        self.ops.append(f"{span}BT {left:.2f} {y:.2f} Td {shown}")
 
     def emit(self, block: _Block, top: float) -> None:
         ops = self.ops
@@ -841,7 +861,7 @@ class _Layout:
                         size,
                         strong,
                         TEXT,
-                        "end",
+                        "start" if self.rtl else "end",  # a Persian label reads from the right
                     )
                 )
             block.ops.append(
@@ -957,7 +977,33 @@ class _Layout:
                     ("t", x, col_w * 0.8, text_h + 36.0, caption, 6.5, False, MUTED, "center")
                 )
             block.height = text_h + 40.0 + GAP
+            facsimile = self.doc.facsimile if start == 0 else None
+            if facsimile is not None and facsimile.stamp is not None:
+                block.height = text_h + 28.0 + 44.0 + GAP  # room for the stamp's lower half
             self.place(block)
+            if facsimile is not None:  # the seller's, on the first line
+                self._facsimile(facsimile, self.y + block.height - text_h - 28.0, col_w * 0.8)
+
+    def _facsimile(self, facsimile: Any, line_y: float, line_w: float) -> None:
+        """The facsimile signature over the first signature line (at ``line_y``,
+        ``line_w`` long) and the stamp at its end, on the page just drawn."""
+        from billkit.invoicing.render import _backend
+
+        page = self.images.setdefault(len(self.pages), [])
+        for data, box, (bw, bh), centre in (
+            (facsimile.signature, SIGNATURE_BOX, (110.0, 40.0), line_w * 0.45),
+            (facsimile.stamp, STAMP_BOX, (80.0, 80.0), line_w * 0.85),
+        ):
+            if data is None:
+                continue
+            embedded, _ = fitted_image(data, box)  # at most box pixels, decoded once
+            image = _backend.image(embedded)
+            iw, ih = image.getSize()
+            scale = min(bw / iw, bh / ih)
+            w, h = iw * scale, ih * scale
+            left = self._phys(centre - w / 2, w)
+            bottom = line_y - 6.0 if bh < 60 else line_y - h / 2  # a stamp straddles the line
+            page.append((image, left, bottom, w, h))
 
     # -------------------------------------------------------------- the whole
 
@@ -981,6 +1027,33 @@ class _Layout:
 
 _ELLIPSIS: Final = "\u2026"
 _CONTINUED_LINES: Final = 3
+
+
+def _letters(line: str) -> str:
+    """A shaped line as the letters it shows, in the order it is drawn: each
+    Arabic presentation form (U+FB50 to U+FDFF, U+FE70 to U+FEFE) back to its
+    letter, a ligature's letters (lam-alef) in drawing order too; every other
+    character as it is.
+
+    Drawing order, not reading order: poppler (pdftotext 22, checked) lays
+    an /ActualText out over the span's glyphs like glyphs drawn left to right
+    and then applies the bidirectional algorithm to the line, as it does to
+    glyphs; the letters in reading order came out reversed. In drawing order
+    they extract in reading order ("صورتحساب شماره 1").
+    """
+    if not any("\ufb50" <= c <= "\ufdff" or "\ufe70" <= c <= "\ufefe" for c in line):
+        return line
+    return "".join(
+        unicodedata.normalize("NFKC", c)[::-1]
+        if "\ufb50" <= c <= "\ufdff" or "\ufe70" <= c <= "\ufefe"
+        else c
+        for c in line
+    )
+
+
+def _pdf_text_string(text: str) -> str:
+    """``text`` as a PDF text string: UTF-16BE with its byte order mark, in hex."""
+    return "<FEFF" + text.encode("utf-16-be").hex().upper() + ">"
 
 
 def _op_top(op: _Op) -> float:
