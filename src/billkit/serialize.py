@@ -939,7 +939,7 @@ def _inline(tp: Any, v: str, u: str, names: dict[str, Any]) -> str | None:
     """Python source that unstructures ``v`` (a name) of type ``tp`` as the
     converter's hook for ``tp`` does, with ``u`` (the name of that hook) for
     whatever the source does not cover; ``None`` if it covers nothing."""
-    if tp in _INLINE:
+    if isinstance(tp, type) and tp in _INLINE:
         return _INLINE[tp].format(v=v, u=u)
     if _is_enum(tp):  # the enum's hook writes its value, as ``_u_plain`` does
         name = f"E{len(names)}"
@@ -966,25 +966,31 @@ def _fast_unstructure_fn(cls: type, conv: cattrs.Converter) -> Callable[..., Any
     """The function that unstructures ``cls``, as cattrs' generated one would
     (the same keys in the same order, the same values), with the fields of
     plain types written inline instead of through one hook call each: saving
-    an invoice calls a dozen hooks per line otherwise. ``None`` for a class
-    that leaves fields out at their default (cattrs' own function does that)."""
+    an invoice calls a dozen hooks per line otherwise. ``None`` (cattrs' own
+    function then) for a class that leaves fields out at their default, or
+    has a field without a type or typed by a type variable."""
     fields = [f for f in attrs.fields(cls) if f.init]
     if any(f.metadata.get(_OMIT_IF_DEFAULT) for f in fields):
         return None
-    hints = typing.get_type_hints(cls)
+    try:
+        hints = typing.get_type_hints(cls)
+    except (NameError, TypeError):  # pragma: no cover - every billkit value resolves
+        return None
+    types_ = [hints.get(f.name, f.type) for f in fields]
+    if any(tp is None or isinstance(tp, (TypeVar, str)) for tp in types_):
+        return None
     names: dict[str, Any] = {"Decimal": Decimal, "Money": Money, "Currency": Currency}
     names["date"] = date
     reads: list[str] = []
     items: list[str] = []
-    for i, f in enumerate(fields):
-        tp = hints.get(f.name, f.type)
+    for i, (f, tp) in enumerate(zip(fields, types_, strict=True)):
         hook = f"u{i}"
         expression = _inline(tp, f"v{i}", hook, names)
         if expression is None:  # resolved as cattrs resolves a field's hook
             try:
                 names[hook] = conv.get_unstructure_hook(tp, cache_result=False)
-            except RecursionError:  # pragma: no cover - a value holding its own type
-                names[hook] = _unstructurer(tp, conv)
+            except RecursionError:  # a value holding its own type: as cattrs does
+                names[hook] = conv.unstructure
             expression = f"{hook}(v{i})"
         else:
             names[hook] = _unstructurer(tp, conv)
