@@ -935,9 +935,9 @@ _INLINE: Final[dict[object, str]] = {
 }
 
 
-def _inline(tp: Any, v: str, u: str, names: dict[str, Any]) -> str | None:
-    """Python source that unstructures ``v`` (a name) of type ``tp`` as the
-    converter's hook for ``tp`` does, with ``u`` (the name of that hook) for
+def _inline(tp: Any, v: str, u: str, names: dict[str, Any], conv: cattrs.Converter) -> str | None:
+    """Python source that unstructures ``v`` (a name) of type ``tp`` as
+    ``conv``'s hook for ``tp`` does, with ``u`` (the name of that hook) for
     whatever the source does not cover; ``None`` if it covers nothing."""
     if isinstance(tp, type) and tp in _INLINE:
         return _INLINE[tp].format(v=v, u=u)
@@ -950,13 +950,13 @@ def _inline(tp: Any, v: str, u: str, names: dict[str, Any]) -> str | None:
         # ``X | None``: JSON tells null from X apart, so X is neither tagged
         # nor wrapped unless it is an attrs class (left to the union's hook).
         (inner,) = (m for m in members if m is not type(None))
-        body = None if _is_attrs(inner) else _inline(inner, v, u, names)
+        body = None if _is_attrs(inner) else _inline(inner, v, u, names, conv)
         return f"None if {v} is None else ({body or f'{u}({v})'})"
     args = typing.get_args(tp)
     if _origin(tp) is tuple and len(args) == 2 and args[1] is Ellipsis:
         item_hook = f"I{len(names)}"
-        names[item_hook] = _unstructurer(args[0])
-        item = _inline(args[0], "x", item_hook, names)
+        names[item_hook] = _unstructurer(args[0], conv)
+        item = _inline(args[0], "x", item_hook, names, conv)
         if item is not None:
             return f"[{item} for x in {v}] if {v}.__class__ is tuple else {u}({v})"
     return None
@@ -985,7 +985,7 @@ def _fast_unstructure_fn(cls: type, conv: cattrs.Converter) -> Callable[..., Any
     items: list[str] = []
     for i, (f, tp) in enumerate(zip(fields, types_, strict=True)):
         hook = f"u{i}"
-        expression = _inline(tp, f"v{i}", hook, names)
+        expression = _inline(tp, f"v{i}", hook, names, conv)
         if expression is None:  # resolved as cattrs resolves a field's hook
             try:
                 names[hook] = conv.get_unstructure_hook(tp, cache_result=False)
