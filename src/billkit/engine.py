@@ -1559,13 +1559,16 @@ class Billing:
         )
         payer = tx.payer(doc.customer)
         told: dict[str, object] = {"document": document, "total": str(doc.total.amount)}
+        topic = "payment.received"
         on_credit = reference is None and payer.data.get("credit_line") is not None
         if on_credit and tx.balance(f"{doc.customer}/main").amount < 0:
-            told["on_credit"] = True  # bought on the credit line, not paid: said so
+            # Bought on the credit line, not paid: its own topic, so that a
+            # listener counting payments does not count it.
+            topic = "invoice.charged_to_credit"
         self._notify(
             tx,
-            f"payment.received|{document}",
-            "payment.received",
+            f"{topic}|{document}",
+            topic,
             doc.customer,
             payer.data,
             told,

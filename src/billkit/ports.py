@@ -467,6 +467,7 @@ CATEGORIES: Mapping[str, str] = {
     "invoice.issued": "finance",
     "credit_note.issued": "finance",
     "payment.received": "finance",
+    "invoice.charged_to_credit": "finance",
     "payment.failed": "finance",
     "autopay.capped": "finance",
     "balance.low": "finance",
