@@ -469,6 +469,8 @@ CATEGORIES: Mapping[str, str] = {
     "payment.received": "finance",
     "invoice.charged_to_credit": "finance",
     "payment.failed": "finance",
+    "payment.overdue": "finance",
+    "payment.reminder": "finance",
     "autopay.capped": "finance",
     "balance.low": "finance",
     "statement.issued": "finance",

@@ -55,6 +55,14 @@ _TEXTS: Mapping[str, Mapping[str, tuple[str, str]]] = {
             "Payment failed",
             "We could not collect {document} (attempt {attempt}).",
         ),
+        "payment.overdue": (
+            "Payment overdue",
+            "{document} ({total} {currency}) is overdue since {overdue_on}: please pay it.",
+        ),
+        "payment.reminder": (
+            "Payment reminder",
+            "{document} ({total} {currency}) is still unpaid since {overdue_on}: please pay it.",
+        ),
         "subscription.frozen": (
             "Subscription frozen",
             "Subscription {subscription} is frozen until paid.",
@@ -122,6 +130,14 @@ _TEXTS: Mapping[str, Mapping[str, tuple[str, str]]] = {
         "payment.failed": (
             "Оплата не прошла",
             "Не удалось списать оплату по {document} (попытка {attempt}).",
+        ),
+        "payment.overdue": (
+            "Оплата просрочена",
+            "{document} ({total} {currency}) не оплачен с {overdue_on}: оплатите его.",
+        ),
+        "payment.reminder": (
+            "Напоминание об оплате",
+            "{document} ({total} {currency}) всё ещё не оплачен с {overdue_on}: оплатите его.",
         ),
         "subscription.frozen": (
             "Подписка заморожена",
