@@ -14,15 +14,18 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from billkit.engine import Billing
 from billkit.errors import BillingError
 from billkit.notify import MemoryNotifier
 from billkit.parties.party import Party
 from billkit.payments.sandbox import SandboxGateway
+from billkit.periods import MONTHLY, BillingCycle
 from billkit.ports import FixedClock
 from billkit.storage import MemoryStore
-from billkit.subscriptions import DunningSchedule, DunningStep
+from billkit.subscriptions import DunningSchedule, DunningStep, simulate_dunning
 from tests.engine import support
 from tests.storage.support import _postgres_schema, _store  # noqa: F401 (fixtures)
 
@@ -253,3 +256,44 @@ def test_every_crash_point_of_a_dunning_week_leaves_what_one_clean_week_does() -
         snap, _, crashes = _crashing_week(at)
         assert crashes == 1, at
         assert snap == clean, f"crash at call {at} changed the outcome"
+
+
+_DAYS = st.lists(st.integers(min_value=1, max_value=9), max_size=3, unique=True).map(sorted)
+
+
+@settings(max_examples=12, deadline=None)
+@given(grace=st.one_of(st.none(), st.integers(0, 8)), retries=_DAYS, reminders=_DAYS)
+def test_the_engine_does_what_simulate_dunning_lists_each_on_its_day(
+    grace: int | None, retries: list[int], reminders: list[int]
+) -> None:
+    # The subscriptions room's calendar of the schedule is the oracle: a declined card
+    # overdue on 1 May, daily runs (each twice) to 1 June, every move on its day, once.
+    schedule = DunningSchedule.standard(
+        grace_days=grace,
+        retry_days=retries,
+        reminder_days=reminders,
+        cancel_at_cycle_end=grace is not None,
+    )
+    store = MemoryStore()
+    engine, clock = _setup(store, schedule)
+    _daily(engine, clock, date(2026, 5, 1), date(2026, 6, 1), twice=True)
+    cycle = BillingCycle.anniversary(MONTHLY, date(2026, 4, 1))
+    topic = {
+        "retry": "payment.failed",
+        "payment_overdue": "payment.overdue",
+        "payment_reminder": "payment.reminder",
+        "freeze": "subscription.frozen",
+        "cancel": "subscription.cancelled",
+    }
+    expected = [("2026-05-01", "invoice.issued"), ("2026-05-01", "payment.failed")]
+    for move in simulate_dunning(schedule, overdue_on=date(2026, 5, 1), cycle=cycle):
+        if move.on <= date(2026, 6, 1):
+            name = move.notice.value if move.move.value == "notify" else move.move.value
+            expected.append((move.on.isoformat(), topic[name]))
+    engine.deliver()
+    log = [
+        (m.created_at.date().isoformat(), m.topic)
+        for m in engine.notifier.messages  # type: ignore[attr-defined]
+        if m.payload.get("document", MAY) == MAY  # a never-freezing schedule bills June too
+    ]
+    assert sorted(log) == sorted(expected)
