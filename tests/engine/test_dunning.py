@@ -10,6 +10,7 @@ after the cancellation.
 
 from __future__ import annotations
 
+import shutil
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -24,7 +25,7 @@ from billkit.parties.party import Party
 from billkit.payments.sandbox import SandboxGateway
 from billkit.periods import MONTHLY, BillingCycle
 from billkit.ports import FixedClock
-from billkit.storage import MemoryStore
+from billkit.storage import MemoryStore, SqlStore
 from billkit.subscriptions import DunningSchedule, DunningStep, simulate_dunning
 from tests.engine import support
 from tests.storage.support import _postgres_schema, _store  # noqa: F401 (fixtures)
@@ -209,11 +210,11 @@ def _outbox(tx: Any) -> list[str]:
         i += 1
 
 
-def _crashing_week(at: int) -> tuple[Any, int, int]:
+def _crashing_week(at: int, make: Any = MemoryStore) -> tuple[Any, int, int]:
     """1 to 7 May under SCHEDULE, crashing at call ``at`` (0: never) and rerunning.
 
     Returns (what the store holds, the calls made, the crashes)."""
-    store = MemoryStore()
+    store = make()
     engine, clock = _setup(store, SCHEDULE)
     faults = support.Faults()
     faulty = Billing(
@@ -244,18 +245,37 @@ def _crashing_week(at: int) -> tuple[Any, int, int]:
             (sub.status, sub.next_billing, sub.data),
             sorted(_outbox(tx)),
         )
+    store.close()
     return snap, faults.calls, crashes
 
 
-def test_every_crash_point_of_a_dunning_week_leaves_what_one_clean_week_does() -> None:
-    clean, calls, _ = _crashing_week(0)
+def _check_crash_points(make: Any, step: int) -> None:
+    clean, calls, _ = _crashing_week(0, make)
     assert clean[2][0] == "frozen"
     assert [e for e, _ in clean[1]].count("payment_failed") == 3
     assert calls > 50
-    for at in range(1, calls + 1):
-        snap, _, crashes = _crashing_week(at)
+    for at in range(1, calls + 1, step):
+        snap, _, crashes = _crashing_week(at, make)
         assert crashes == 1, at
         assert snap == clean, f"crash at call {at} changed the outcome"
+
+
+def test_every_crash_point_of_a_dunning_week_leaves_what_one_clean_week_does() -> None:
+    _check_crash_points(MemoryStore, step=1)
+
+
+def test_crash_points_of_a_dunning_week_on_sqlite(tmp_path: Any) -> None:
+    # Every 7th crash point, each on a copy of one migrated database file.
+    template = tmp_path / "template.sqlite"
+    SqlStore(f"sqlite:///{template}", upgrade=True).close()
+    made = iter(range(10_000))
+
+    def fresh() -> SqlStore:
+        path = tmp_path / f"db{next(made)}.sqlite"
+        shutil.copy(template, path)
+        return SqlStore(f"sqlite:///{path}")
+
+    _check_crash_points(fresh, step=7)
 
 
 _DAYS = st.lists(st.integers(min_value=1, max_value=9), max_size=3, unique=True).map(sorted)
