@@ -12,7 +12,9 @@ one transaction per customer with gap-free numbers, then collects payment:
   twice: the gateway replays the first answer;
 * a failed payment is recorded on the document (its ``payment_failed``
   events count the attempts, one a day); after ``max_attempts`` the
-  subscription is frozen;
+  subscription is frozen, or, given ``dunning=`` a
+  :class:`~billkit.subscriptions.DunningSchedule`, the schedule's retries,
+  notices, freeze and cancellation happen on its days;
 * a customer whose run fails with a billkit error is skipped and named in
   the :class:`RunReport`; the next run tries again.
 
@@ -77,6 +79,7 @@ from billkit.invoicing.documents import CreditNote
 from billkit.invoicing.terms import DocumentTerms
 from billkit.parties.party import Party
 from billkit.payments.types import PaymentRequest, PaymentResult, PaymentStatus, SavedMethod
+from billkit.periods import BillingCycle
 from billkit.ports import CATEGORIES, CHANNELS, Clock, Notifier, PaymentGateway, Store, Transaction
 from billkit.pricing.plans import Charge, Plan
 from billkit.pricing.proration import ChangeDirection, change_direction, fixed_fee
@@ -92,7 +95,14 @@ from billkit.storage.records import (
     SubscriptionRecord,
     UsageRecord,
 )
-from billkit.subscriptions.actions import ActionKind
+from billkit.subscriptions.actions import ActionKind, SubscriptionNoticeKind
+from billkit.subscriptions.dunning import (
+    DunningAnchor,
+    DunningMove,
+    DunningSchedule,
+    cancel_date,
+    simulate_dunning,
+)
 from billkit.subscriptions.renewals import SavedMethod as RenewalMethod
 from billkit.subscriptions.renewals import renewal_day, renewal_result
 from billkit.subscriptions.services import BALANCE, Service
@@ -108,6 +118,36 @@ SELLER_ID = "_seller"
 _CREDIT_BOOK = "_credit_lines"
 #: The payer record that lists the customers with hosted services.
 _SERVICE_BOOK = "_services"
+#: The notification topic of each notice a dunning schedule's ``notify`` steps may send.
+_DUNNING_TOPICS = {
+    SubscriptionNoticeKind.PAYMENT_OVERDUE: "payment.overdue",
+    SubscriptionNoticeKind.PAYMENT_REMINDER: "payment.reminder",
+}
+
+
+def _dunning_schedule(value: object) -> DunningSchedule | None:
+    """``value`` checked as a schedule the engine runs (``None``: the attempt-counted dunning)."""
+    if value is None:
+        return None
+    if not isinstance(value, DunningSchedule):
+        raise BillingError("dunning", value, "a billkit.subscriptions.DunningSchedule or None")
+    for step in value.steps:
+        if step.move is DunningMove.NOTIFY and (
+            step.anchor is not DunningAnchor.OVERDUE or step.notice not in _DUNNING_TOPICS
+        ):
+            raise BillingError(
+                "dunning",
+                step,
+                "'notify' steps counted from the overdue day, with a notice payment_overdue "
+                "or payment_reminder (the engine tells cancellations and deletion marks itself)",
+            )
+    if value.cancel_step is not None and value.freeze_step is None:
+        raise BillingError(
+            "dunning",
+            value.steps,
+            "a 'freeze' step with the 'cancel' step: the engine cancels frozen subscriptions",
+        )
+    return value
 
 
 @attrs.frozen
@@ -259,6 +299,22 @@ class Billing:
     cancelled at the end of the cycle it was frozen in (``cancel_at_cycle_end``)
     and marked for deletion ``deletion_days`` later (``None``: never).
 
+    ``dunning`` replaces that attempt-counted dunning with a
+    :class:`~billkit.subscriptions.DunningSchedule`, one for the whole
+    business (as its :class:`~billkit.subscriptions.LifecycleSettings` are),
+    counted in days from the day an invoice fell overdue: the day its first
+    charge failed. Each run does what the schedule says is due by its day
+    (:func:`~billkit.subscriptions.simulate_dunning`): a retry on a retry day
+    (one attempt a day; key ``pay|<invoice>|<attempt>``), a notice
+    (``payment.overdue``, ``payment.reminder``; once each), the freeze, then
+    the cancellation on the schedule's day (:func:`~billkit.subscriptions.cancel_date`)
+    and the deletion mark its ``deletion_days`` later; ``max_attempts``,
+    ``cancel_at_cycle_end`` and ``deletion_days`` are then unused. On daily
+    runs the default behaves as the schedule of ``max_attempts - 1`` daily
+    retries, frozen on the last retry's day, without the overdue notice:
+    ``DunningSchedule(steps=[retry 1, retry 2, freeze 2, cancel at the cycle end,
+    mark for deletion 90])`` (``docs/engine.md`` shows both).
+
     ``methods`` are the business's payment-method terms (commission, amount
     limits, cashback: :class:`~billkit.credit.PaymentMethod`), by name; a
     customer's ``pays_with`` names the one its saved method is charged
@@ -286,6 +342,7 @@ class Billing:
         max_attempts: int = 3,
         cancel_at_cycle_end: bool = True,
         deletion_days: int | None = 90,
+        dunning: DunningSchedule | None = None,
         invoice_series: str = "INV",
         credit_series: str = "CN",
         methods: Iterable[PaymentMethod] = (),
@@ -310,6 +367,9 @@ class Billing:
                 "deletion_days", deletion_days, "a number of days, 0 or more, or None"
             )
         self.deletion_days = deletion_days
+        self.dunning = _dunning_schedule(dunning)
+        if self.dunning is not None:
+            self.deletion_days = self.dunning.deletion_days
         self.series = {INVOICE: invoice_series, CREDIT_NOTE: credit_series}
         self.methods: dict[str, PaymentMethod] = {m.name: m for m in methods}
         self.bonus = bonus
@@ -1300,7 +1360,11 @@ class Billing:
             cover = balance + line.limit
             if payer.data.get("credit_blocked"):
                 cover = Money(-1, doc.total.currency)
-        over = len(failed) >= self.max_attempts
+        if self.dunning is None:
+            over = len(failed) >= self.max_attempts
+        else:
+            # The schedule's moves due by today; no retry due today is "over" for today.
+            over = bool(failed) and cover < doc.total and not self._dun(doc, payer.data, day)
         if over and cover < doc.total:
             return "skipped"  # dunning is over (frozen): only a late payment settles it
         if not over and failed and failed[-1].data.get("day") == day.isoformat():
@@ -1316,7 +1380,8 @@ class Billing:
         if not method:
             return "skipped"
         if payer.data.get("autopay_cap") is not None:
-            return self._autopay(doc, payer.data, balance, len(failed), day)
+            status = self._autopay(doc, payer.data, balance, len(failed), day)
+            return self._dun_after(status, doc, payer.data, day)
         request = PaymentRequest(
             amount=doc.total,
             customer=doc.customer,
@@ -1326,7 +1391,109 @@ class Billing:
         )
         key = f"pay|{document}|{len(failed)}"
         result = self.gateway.create_payment(request, key)
-        return self._record(document, result, day, key, doc.customer)
+        status = self._record(document, result, day, key, doc.customer)
+        return self._dun_after(status, doc, payer.data, day)
+
+    def _dun_after(
+        self,
+        status: str,
+        doc: DocumentRecord,
+        payer: Mapping[str, object],
+        day: date,
+    ) -> str:
+        """After a failed charge of ``doc``, the rest of the day's scheduled moves."""
+        if status == "failed" and self.dunning is not None:
+            self._dun(doc, payer, day)
+        return status
+
+    def _cycle(self, sub: Subscribed, day: date) -> BillingCycle:
+        """The billing cycle of the period ``day`` falls in, counted from that period's end.
+
+        Counted from the end, so that a period a plan change cut short ends
+        where it does (the cycles restart there).
+        """
+        period = sub.period_on(max(day, sub.starts))
+        return BillingCycle.anniversary(sub.plan_on(period.start).cycle, period.end)
+
+    def _dun(self, doc: DocumentRecord, payer: Mapping[str, object], day: date) -> bool:
+        """Do what :attr:`dunning` says is due by ``day`` for the overdue invoice ``doc``.
+
+        The moves come in the schedule's order
+        (:func:`~billkit.subscriptions.simulate_dunning`); notices and the
+        freeze are done once each: every move done is recorded on the
+        document (a ``dunning`` event with its move and day) in the
+        transaction that does it. A retry is due when the schedule has a
+        retry day after the day of the last failed charge (retry days a
+        run missed make one retry, not several); the moves after it wait
+        for its answer. Returns whether a retry is due. The cancellation
+        and the deletion mark come from the frozen subscription's next
+        billing day (see :meth:`run`).
+        """
+        schedule = self.dunning
+        assert schedule is not None
+        if doc.kind != INVOICE or doc.id.count("|") != 4:
+            return False  # not a subscription's invoice: charged once, no dunning
+        sub_id = DocumentKey.parse(doc.id).subscription
+        with self.store.transaction(lock=[f"account:{doc.customer}"]) as tx:
+            current = tx.document(doc.id)
+            if current.status not in ("issued", "pending") or current.total is None:
+                return False  # settled meanwhile
+            events = tx.document_events_of([doc.id])[doc.id]
+            failed = [e for e in events if e.event == "payment_failed"]
+            if not failed:
+                return False
+            record = tx.subscription(sub_id)
+            if record.status == "cancelled":
+                return False  # dunning is over: only the deletion mark is left
+            overdue_on = date.fromisoformat(str(failed[0].data["day"]))
+            last_failed = date.fromisoformat(str(failed[-1].data["day"]))
+            sub = self._subscribed(record, tx)
+            cycle = self._cycle(sub, overdue_on + timedelta(days=schedule.grace_days or 0))
+            due = [
+                m
+                for m in simulate_dunning(schedule, overdue_on=overdue_on, cycle=cycle)
+                if m.on <= day
+            ]
+            retries = [i for i, m in enumerate(due) if m.move is DunningMove.RETRY]
+            retry = bool(retries) and due[retries[-1]].on > last_failed
+            if retry:
+                due = due[: retries[-1]]  # what follows the retry waits for its answer
+            done = {(e.data.get("move"), e.data.get("on")) for e in events if e.event == "dunning"}
+            now = self.clock.now()
+            for move in due:
+                if move.move not in (DunningMove.NOTIFY, DunningMove.FREEZE):
+                    continue  # retries: charged by the caller; cancelling: by run()
+                if (move.move.value, move.on.isoformat()) in done:
+                    continue
+                if move.move is DunningMove.NOTIFY:
+                    assert move.notice is not None
+                    topic = _DUNNING_TOPICS[move.notice]
+                    self._notify(
+                        tx,
+                        f"{topic}|{doc.id}|{move.on.isoformat()}",
+                        topic,
+                        doc.customer,
+                        payer,
+                        {
+                            "document": doc.id,
+                            "total": str(current.total.amount),
+                            "currency": current.total.currency.code,
+                            "overdue_on": overdue_on.isoformat(),
+                            "day": move.on.isoformat(),
+                        },
+                        now,
+                    )
+                else:
+                    cancel_on = cancel_date(schedule, overdue_on, cycle)
+                    self._freeze(tx, sub_id, payer, day, cancel_on=cancel_on)
+                tx.change_status(
+                    doc.id,
+                    event="dunning",
+                    status=current.status,
+                    at=now,
+                    data={"move": move.move.value, "on": move.on.isoformat()},
+                )
+        return retry
 
     def _autopay(
         self,
@@ -1457,7 +1624,7 @@ class Billing:
                     {"document": document, "attempt": attempts},
                     self.clock.now(),
                 )
-                if attempts >= self.max_attempts:
+                if self.dunning is None and attempts >= self.max_attempts:
                     self._freeze(tx, DocumentKey.parse(document).subscription, payer.data, day)
                 return "failed"
             if doc.status != "pending":
@@ -1466,13 +1633,30 @@ class Billing:
                 )
             return "pending"
 
-    def _freeze(self, tx: Transaction, sub_id: str, payer: Mapping[str, object], day: date) -> None:
-        """Freeze after the last attempt; the cycle's end (when dunning cancels) is due next."""
+    def _freeze(
+        self,
+        tx: Transaction,
+        sub_id: str,
+        payer: Mapping[str, object],
+        day: date,
+        *,
+        cancel_on: date | None = None,
+    ) -> None:
+        """Freeze after the last attempt; the cycle's end (when dunning cancels) is due next.
+
+        Under a :attr:`dunning` schedule the cancellation is due on ``cancel_on``
+        (the schedule's day), not before ``day``.
+        """
         record = tx.subscription(sub_id)
         if record.status == "frozen":
             return
-        cancel_on: date | None = None
-        if self.cancel_at_cycle_end:
+        if self.dunning is not None:
+            if cancel_on is not None:
+                cancel_on = max(cancel_on, day)
+                ends = self._subscribed(record, tx).ends
+                if ends is not None:
+                    cancel_on = min(cancel_on, max(ends, day))
+        elif self.cancel_at_cycle_end:
             sub = self._subscribed(record, tx)
             # The first cycle boundary strictly after the freeze day (as
             # billkit.subscriptions.cancel_date counts it), or the end already asked for.
@@ -1559,13 +1743,16 @@ class Billing:
         )
         payer = tx.payer(doc.customer)
         told: dict[str, object] = {"document": document, "total": str(doc.total.amount)}
+        topic = "payment.received"
         on_credit = reference is None and payer.data.get("credit_line") is not None
         if on_credit and tx.balance(f"{doc.customer}/main").amount < 0:
-            told["on_credit"] = True  # bought on the credit line, not paid: said so
+            # Bought on the credit line, not paid: its own topic, so that a
+            # listener counting payments does not count it.
+            topic = "invoice.charged_to_credit"
         self._notify(
             tx,
-            f"payment.received|{document}",
-            "payment.received",
+            f"{topic}|{document}",
+            topic,
             doc.customer,
             payer.data,
             told,

@@ -108,6 +108,23 @@ def test_statement_due_overdue_blocked_and_unblocked(store: Store) -> None:
         ("statement.issued", "issued", 2),  # 1 June: May's 756.40
         ("credit.unblocked", "", ""),  # 2 June, after the payment
     ]
+    # A purchase on the credit line is not a payment. The cycles are billed at
+    # their end: March's invoice on 1 April and April's on 1 May go on the line
+    # (the balance goes below zero); the 756.40 top-up is the one payment; May's
+    # invoice, paid on 2 June once unblocked, leaves the balance at -1 512.80:
+    # on credit again.
+    finance = [
+        (m.topic, m.payload.get("document", ""))
+        for m in engine.notifier.messages  # type: ignore[attr-defined]
+        if m.topic in ("payment.received", "invoice.charged_to_credit")
+    ]
+    assert finance == [
+        ("invoice.charged_to_credit", "ivan-vps|2026-03-01|2026-04-01|invoice|0"),
+        ("invoice.charged_to_credit", april),
+        ("payment.received", "top-up statement-1"),
+        ("invoice.charged_to_credit", may),
+    ]
+    assert not any(m.payload.get("on_credit") for m in engine.notifier.messages)  # type: ignore[attr-defined]
 
 
 def test_the_blocking_day_crashing_at_any_call_blocks_and_tells_once() -> None:

@@ -187,3 +187,33 @@ def test_a_prepaid_balance_running_low_is_told(store: Store) -> None:
     assert [(p["document"], p["balance"], p["expected"]) for p in low] == [
         ("acme-pro|2026-06-01|2026-07-01|invoice|0", "2.40", "24.40")
     ]
+
+
+def test_a_purchase_on_credit_has_its_own_topic_in_every_language() -> None:
+    from billkit.notify import compose
+    from billkit.storage import OutboxMessage
+
+    assert CATEGORIES["invoice.charged_to_credit"] == "finance"
+    at = datetime(2026, 5, 1, tzinfo=timezone.utc)
+    new = OutboxMessage(
+        id=1,
+        key="k",
+        topic="invoice.charged_to_credit",
+        payload={"document": "INV-1", "total": "756.40"},
+        created_at=at,
+    )
+    assert compose(new)[0] == "Charged to your credit line"
+    assert compose(new, language="ru")[0] == "Списано в счёт кредитной линии"
+    # A message a store kept from before the topic existed reads the same way.
+    old = OutboxMessage(
+        id=2,
+        key="k",
+        topic="payment.received",
+        payload={"document": "INV-1", "total": "756.40", "on_credit": True},
+        created_at=at,
+    )
+    assert compose(old) == compose(new)
+    paid = OutboxMessage(
+        id=3, key="k", topic="payment.received", payload={"document": "INV-1"}, created_at=at
+    )
+    assert compose(paid)[0] == "Payment received"

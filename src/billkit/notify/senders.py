@@ -47,13 +47,21 @@ _TEXTS: Mapping[str, Mapping[str, tuple[str, str]]] = {
             "Credit note {number}: {total} {currency}.",
         ),
         "payment.received": ("Payment received", "Thank you: we received {total} for {document}."),
-        "payment.received.on_credit": (
+        "invoice.charged_to_credit": (
             "Charged to your credit line",
             "{document} ({total}) is charged to your credit line: it is due with your statement.",
         ),
         "payment.failed": (
             "Payment failed",
             "We could not collect {document} (attempt {attempt}).",
+        ),
+        "payment.overdue": (
+            "Payment overdue",
+            "{document} ({total} {currency}) is overdue since {overdue_on}: please pay it.",
+        ),
+        "payment.reminder": (
+            "Payment reminder",
+            "{document} ({total} {currency}) is still unpaid since {overdue_on}: please pay it.",
         ),
         "subscription.frozen": (
             "Subscription frozen",
@@ -115,13 +123,21 @@ _TEXTS: Mapping[str, Mapping[str, tuple[str, str]]] = {
             "Документ {number}: {total} {currency}.",
         ),
         "payment.received": ("Оплата получена", "Спасибо: получено {total} по {document}."),
-        "payment.received.on_credit": (
+        "invoice.charged_to_credit": (
             "Списано в счёт кредитной линии",
             "{document} ({total}) оплачен в кредит: к оплате по счёту за период.",
         ),
         "payment.failed": (
             "Оплата не прошла",
             "Не удалось списать оплату по {document} (попытка {attempt}).",
+        ),
+        "payment.overdue": (
+            "Оплата просрочена",
+            "{document} ({total} {currency}) не оплачен с {overdue_on}: оплатите его.",
+        ),
+        "payment.reminder": (
+            "Напоминание об оплате",
+            "{document} ({total} {currency}) всё ещё не оплачен с {overdue_on}: оплатите его.",
         ),
         "subscription.frozen": (
             "Подписка заморожена",
@@ -216,8 +232,9 @@ def compose(message: OutboxMessage, *, language: str = "en") -> tuple[str, str, 
     """
     texts = _TEXTS.get(language, _TEXTS["en"])
     topic = message.topic
-    if message.payload.get("on_credit") and f"{topic}.on_credit" in texts:
-        topic = f"{topic}.on_credit"  # an invoice bought on a credit line is not paid yet
+    if topic == "payment.received" and message.payload.get("on_credit"):
+        # A message kept from before the topic existed: a purchase on credit filed as a payment.
+        topic = "invoice.charged_to_credit"
     subject, line = texts.get(topic, (message.topic, "{customer}: " + message.topic))
     fields = _Fields({k: str(v) for k, v in message.payload.items()})
     if "notice" in fields:
