@@ -40,7 +40,7 @@ from billkit.invoicing._assembly import (
     _Priced,
     _round_total,
 )
-from billkit.invoicing._made import made
+from billkit.invoicing._made import made, maker
 from billkit.invoicing.documents import DocumentLine, TaxGroup, Totals
 from billkit.invoicing.tax import TaxRounding, TaxTreatment
 from billkit.invoicing.terms import DocumentTerms
@@ -51,6 +51,7 @@ __all__ = ["price"]
 _ZERO: Final = Decimal(0)
 _STANDARD: Final = TaxTreatment.STANDARD
 _ZERO_RATED: Final = TaxTreatment.ZERO_RATED
+_line: Final = maker(DocumentLine)
 
 
 def price(
@@ -125,8 +126,7 @@ def price(
             if unit_price is None and item.quantity == 1:
                 unit_price = money
             lines.append(
-                made(
-                    DocumentLine,
+                _line(
                     position=i + 1,
                     description=item.description,
                     quantity=item.quantity,
