@@ -193,23 +193,13 @@ def _price(
                 taxes=applied,
             )
         )
-    buyer_country = terms.buyer.country
     untaxed = sum(
         (a.amount for a, k in zip(amounts, keys, strict=True) if k[2] in _BOLLO_TREATMENTS),
         _ZERO,
     )
 
     def note(t: TaxTreatment) -> str:
-        text = taxes.note(country, t, language)
-        if country != "IT":
-            return text
-        if t is TaxTreatment.REVERSE_CHARGE and buyer_country != "IT" and buyer_country in _EU:
-            # intra-EU services cite the Directive; a domestic reverse charge
-            # (art. 17 c. 6 DPR 633/72) keeps the table's note
-            return _IT_INTRA_EU.get(language, _IT_INTRA_EU["en"])
-        if t in _BOLLO_TREATMENTS and cur.code == "EUR" and untaxed > _BOLLO_THRESHOLD:
-            text = f"{text} {_BOLLO.get(language, _BOLLO['en'])}".strip()
-        return text
+        return _note(terms, country, language, cur, untaxed, t)
 
     groups = _group(lines, cur, note)
     periods = {item.period for item in rows}
@@ -224,6 +214,29 @@ def _price(
         tax_date=day,
         period=periods.pop() if len(periods) == 1 else None,
     )
+
+
+def _note(
+    terms: DocumentTerms,
+    country: str,
+    language: str,
+    cur: Currency,
+    untaxed: Decimal,
+    t: TaxTreatment,
+) -> str:
+    """The legal note of a tax group of treatment ``t`` (``untaxed``: the sum of the
+    document's lines without tax, for Italy's stamp duty)."""
+    text = terms.taxes.note(country, t, language)
+    if country != "IT":
+        return text
+    buyer_country = terms.buyer.country
+    if t is TaxTreatment.REVERSE_CHARGE and buyer_country != "IT" and buyer_country in _EU:
+        # intra-EU services cite the Directive; a domestic reverse charge
+        # (art. 17 c. 6 DPR 633/72) keeps the table's note
+        return _IT_INTRA_EU.get(language, _IT_INTRA_EU["en"])
+    if t in _BOLLO_TREATMENTS and cur.code == "EUR" and untaxed > _BOLLO_THRESHOLD:
+        text = f"{text} {_BOLLO.get(language, _BOLLO['en'])}".strip()
+    return text
 
 
 def _group(lines: Sequence[DocumentLine], cur: Currency, note_of: object) -> tuple[TaxGroup, ...]:

@@ -18,45 +18,117 @@ checked; a caller's value never goes through it.
 
 from __future__ import annotations
 
+import types
+from collections.abc import Callable
 from typing import Any, Final, TypeVar
 
 import attrs
 
-__all__ = ["made"]
+__all__ = ["built", "made", "maker"]
 
 _T = TypeVar("_T")
 
-# Per class: each field's name and default (attrs.NOTHING: none), read once.
-_FIELDS: Final[dict[type, tuple[tuple[str, Any], ...]]] = {}
+
+def _slot(cls: type, name: str) -> Any:
+    """The member descriptor of slot ``name`` of ``cls`` (or a base), or None."""
+    for klass in cls.__mro__:
+        found = klass.__dict__.get(name)
+        if found is not None:
+            return found if isinstance(found, types.MemberDescriptorType) else None
+    return None
 
 
-def _fields(cls: type) -> tuple[tuple[str, Any], ...]:
-    found = _FIELDS.get(cls)
+def _maker(cls: type) -> Any:
+    """A function filling ``cls``'s fields from keyword arguments (defaults for the
+    rest), generated once per class, as attrs generates ``__init__`` without the
+    converters; it runs ``__attrs_post_init__``."""
+    params, body = [], []
+    names: dict[str, Any] = {"_new": object.__new__, "_set": object.__setattr__, "_cls": cls}
+    for i, field in enumerate(attrs.fields(cls)):
+        default = field.default
+        if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+            raise TypeError(f"{cls.__name__}.{field.name}: made() takes no factories")
+        if default is attrs.NOTHING:
+            params.append(f"{field.name}=_NOTHING")
+            body.append(
+                f"    if {field.name} is _NOTHING:\n"
+                f"        raise TypeError({cls.__name__ + ': no value for ' + field.name!r})"
+            )
+        else:
+            names[f"_d{i}"] = default
+            params.append(f"{field.name}=_d{i}")
+        slot = _slot(cls, field.name)
+        if slot is not None:  # the slot's own setter: the same store, without the lookup
+            names[f"_s{i}"] = slot.__set__
+            body.append(f"    _s{i}(self, {field.name})")
+        else:
+            body.append(f"    _set(self, {field.name!r}, {field.name})")
+    names["_NOTHING"] = attrs.NOTHING
+    post = "    self.__attrs_post_init__()\n" if hasattr(cls, "__attrs_post_init__") else ""
+    source = (
+        f"def make(*, {', '.join(params)}, **rest):\n"
+        f"    if rest:\n"
+        f"        raise TypeError(f{cls.__name__ + ': no fields '!r} + str(sorted(rest)))\n"
+        "    self = _new(_cls)\n" + "\n".join(body) + f"\n{post}    return self\n"
+    )
+    exec(compile(source, f"<billkit made {cls.__qualname__}>", "exec"), names)
+    return names["make"]
+
+
+# Per class: its maker (derived from the class alone, made on first use).
+_MAKERS: Final[dict[type, Any]] = {}
+
+
+def maker(cls: type[_T], /) -> Callable[..., _T]:
+    """``made`` for one class, as a function of the fields alone (for a hot loop:
+    ``make = maker(DocumentLine)``, then ``make(position=1, ...)``)."""
+    found = _MAKERS.get(cls)
     if found is None:
-        out = []
-        for field in attrs.fields(cls):
-            default = field.default
-            if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
-                raise TypeError(f"{cls.__name__}.{field.name}: made() takes no factories")
-            out.append((field.name, default))
-        found = _FIELDS[cls] = tuple(out)  # derived from the class alone
-    return found
+        found = _MAKERS[cls] = _maker(cls)
+    return found  # type: ignore[no-any-return]
 
 
 def made(cls: type[_T], /, **values: Any) -> _T:
     """An instance of the frozen attrs class ``cls`` from ``values`` billkit made
     and checked (see the module docstring): no converter runs; the class's
-    ``__attrs_post_init__`` (its invariants) does."""
-    self = object.__new__(cls)
-    set_ = object.__setattr__
-    for name, default in _fields(cls):
-        value = values.pop(name, default)
-        if value is attrs.NOTHING:
-            raise TypeError(f"{cls.__name__}: no value for {name}")
-        set_(self, name, value)
-    if values:
-        raise TypeError(f"{cls.__name__}: no fields {sorted(values)}")
-    post = getattr(cls, "__attrs_post_init__", None)
-    if post is not None:
-        post(self)
-    return self
+    ``__attrs_post_init__`` (its invariants) does. A field missing without a
+    default, or a name that is no field, is a ``TypeError``."""
+    maker = _MAKERS.get(cls)
+    if maker is None:
+        maker = _MAKERS[cls] = _maker(cls)
+    result: _T = maker(**values)
+    return result
+
+
+# Per class: each field's one-argument converter (prepared by
+# billkit._checks.prepare_fields), or None when the class has converters that
+# need the instance: derived from the class alone, read once.
+_CONVERTERS: Final[dict[type, dict[str, Any] | None]] = {}
+
+
+def built(cls: type[_T], /, own: dict[str, Any], given: dict[str, Any]) -> _T:
+    """An instance of ``cls`` from fields billkit made (``own``: not checked
+    again, as :func:`made`) and fields a caller gave (``given``: converted and
+    checked by ``cls``'s own converters, in the class's field order, as its
+    constructor would). A class whose converters need the instance is simply
+    constructed."""
+    if cls in _CONVERTERS:
+        found = _CONVERTERS[cls]
+    else:
+        found = {}
+        for field in attrs.fields(cls):  # type: ignore[arg-type]
+            if isinstance(field.converter, attrs.Converter):
+                found = None
+                break
+            found[field.name] = field.converter
+        _CONVERTERS[cls] = found
+    if found is None:
+        return cls(**own, **given)
+    checked = {}
+    for name, convert in found.items():
+        if name in given:
+            value = given[name]
+            checked[name] = value if convert is None else convert(value)
+    if len(checked) != len(given):
+        raise TypeError(f"{cls.__name__}: no fields {sorted(set(given) - set(checked))}")
+    return made(cls, **own, **checked)

@@ -46,6 +46,7 @@ from billkit import _checks as checks
 from billkit.credit.ledger import Ledger
 from billkit.credit.limit import Statement
 from billkit.errors import InvoicingError
+from billkit.invoicing import _fast as fast
 from billkit.invoicing._assembly import (
     _credit_amount,
     _due,
@@ -56,6 +57,7 @@ from billkit.invoicing._assembly import (
     _price,
     _totals,
 )
+from billkit.invoicing._made import built
 from billkit.invoicing.documents import (
     Act,
     DocumentLine,
@@ -103,39 +105,63 @@ def _common(
     references: Sequence[DocumentRef],
     with_payment: bool = True,
     rounding: RoundingPolicy | None = None,
+    careful: bool = False,
     **extra: object,
 ) -> _D:
+    # careful: the general path only (tests/invoicing/test_fast.py compares the two)
     _terms(terms)
     day = checks.day("issue_date", issue_date, error=InvoicingError)
-    priced = _price(
-        items,
-        terms,
-        issue_date=day,
-        prices_include_tax=include_tax,
-        tax_rounding=tax_rounding,
-        tax_date=tax_date,
-        rounding=terms.rounding if rounding is None else rounding,
-    )
-    return cls(
-        number=number,
-        issue_date=day,
-        seller=terms.seller,
-        buyer=terms.buyer,
-        currency=priced.currency,
-        locale=terms.locale,
-        lines=priced.lines,
-        tax_groups=priced.tax_groups,
-        totals=priced.totals,
-        prices_include_tax=include_tax,
-        tax_rounding=tax_rounding,
-        tax_date=priced.tax_date,
-        period=period if period is not None else priced.period,
-        notes=notes,
-        payment=_payment(terms.payment, terms.seller) if with_payment else None,
-        references=references,
-        facsimile=terms.facsimile,
+    policy = terms.rounding if rounding is None else rounding
+    priced = None
+    if not careful:
+        priced = fast.price(
+            items,
+            terms,
+            issue_date=day,
+            prices_include_tax=include_tax,
+            tax_rounding=tax_rounding,
+            tax_date=tax_date,
+            rounding=policy,
+        )
+    if priced is None:
+        priced = _price(
+            items,
+            terms,
+            issue_date=day,
+            prices_include_tax=include_tax,
+            tax_rounding=tax_rounding,
+            tax_date=tax_date,
+            rounding=policy,
+        )
+    # What billkit made or took from the checked terms...
+    own: dict[str, object] = {
+        "issue_date": day,
+        "seller": terms.seller,
+        "buyer": terms.buyer,
+        "currency": priced.currency,
+        "locale": terms.locale,
+        "lines": priced.lines,
+        "tax_groups": priced.tax_groups,
+        "totals": priced.totals,
+        "tax_date": priced.tax_date,
+        "payment": _payment(terms.payment, terms.seller) if with_payment else None,
+        "facsimile": terms.facsimile,
+    }
+    # ... and what the caller gave, checked here once.
+    given: dict[str, object] = {
+        "number": number,
+        "prices_include_tax": include_tax,
+        "tax_rounding": tax_rounding,
+        "period": period if period is not None else priced.period,
+        "notes": notes,
+        "references": references,
         **extra,
-    )
+    }
+    if careful:
+        return cls(**own, **given)  # type: ignore[arg-type]
+    # The document's own fields are not checked again; the caller's are, by the
+    # document class's converters; its invariants run (_made.py).
+    return built(cls, own, given)
 
 
 def build_invoice(

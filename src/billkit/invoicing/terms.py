@@ -35,7 +35,7 @@ def _party(role: str, value: object, rules: PartyRules | None) -> Party:
     return party
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checks.prepare_fields)
 class DocumentTerms:
     """What every document between one seller and one buyer shares.
 
