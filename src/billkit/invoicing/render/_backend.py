@@ -15,6 +15,7 @@ render's time.
 
 from __future__ import annotations
 
+import functools
 import io
 import struct
 import threading
@@ -125,18 +126,10 @@ def _char_info(face: Any) -> bool:
     else:
         return False
     char_to_glyph = dict(zip(chars, codes, strict=True))  # a later entry wins, as in reportlab
-    glyph_to_char: dict[int, list[int]] = {}
-    for char, glyph in zip(chars, codes, strict=True):
-        listed = glyph_to_char.get(glyph)
-        if listed is None:
-            glyph_to_char[glyph] = [char]
-        else:
-            listed.append(char)
     hmtx = face.get_table_pos("hmtx")[0]
     pairs = struct.unpack_from(f">{2 * h_metrics}H", data, hmtx)
-    advances = pairs[0::2]
+    advances: list[Any] = list(pairs[0::2])
     rest = max(glyphs - h_metrics, 0)
-    side = struct.unpack_from(f">{rest}H", data, hmtx + 4 * h_metrics)
     if face.unitsPerEm == 1000:  # reportlab's scale: x, or x * (1000 / unitsPerEm)
         widths = list(advances)
     else:
@@ -145,7 +138,10 @@ def _char_info(face: Any) -> bool:
     # reportlab gives the glyphs past the last full metric its advance in
     # PDF units (1/1000 em), not font units; kept, so subsets come out the same
     last = widths[-1]
-    face.hmetrics = [*zip(advances, pairs[1::2], strict=True), *((last, lsb) for lsb in side)]
+    advances += [last] * rest
+    face._advances = advances
+    face._sides = [*pairs[1::2], *struct.unpack_from(f">{rest}H", data, hmtx + 4 * h_metrics)]
+    face._cmap = (chars, codes)
     face.defaultWidth = widths[0]
     top = max(h_metrics, glyphs)
     widths.extend([last] * (top - h_metrics))
@@ -153,6 +149,7 @@ def _char_info(face: Any) -> bool:
         char_widths = {c: widths[g] for c, g in char_to_glyph.items() if g < top}
     else:  # reportlab's order: by glyph, a later glyph's width wins
         char_widths = {}
+        glyph_to_char = _glyph_to_char(chars, codes)
         for glyph in sorted(glyph_to_char):
             if glyph < top:
                 for char in glyph_to_char[glyph]:
@@ -171,9 +168,20 @@ def _char_info(face: Any) -> bool:
         char_to_glyph[0x20] = char_to_glyph[0xA0]
         char_widths[0x20] = char_widths[0xA0]
     face.charToGlyph = char_to_glyph
-    face.glyphToChar = glyph_to_char
     face.charWidths = char_widths
     return True
+
+
+def _glyph_to_char(chars: list[int], codes: list[int]) -> dict[int, list[int]]:
+    """reportlab's ``glyphToChar``: each glyph's characters, in the cmap's order."""
+    glyph_to_char: dict[int, list[int]] = {}
+    for char, glyph in zip(chars, codes, strict=True):
+        listed = glyph_to_char.get(glyph)
+        if listed is None:
+            glyph_to_char[glyph] = [char]
+        else:
+            listed.append(char)
+    return glyph_to_char
 
 
 _MORE_COMPONENTS = GF_MORE_COMPONENTS
@@ -249,10 +257,28 @@ class _CachingFace(TTFontFace):  # type: ignore[misc]
         return b"\x78\x9c" + head + kept[1] + zlib.adler32(raw).to_bytes(4, "big")
 
     def extractInfo(self, charInfo: int = 1) -> None:
-        """reportlab's header parsing, then the character tables read by ``_char_info``."""
+        """reportlab's header parsing, then the character tables read by ``_char_info``.
+
+        ``glyphToChar`` and ``hmetrics`` -- a list and a tuple per glyph,
+        which nothing billkit does reads -- are made when first read: at
+        6 000 glyphs, making them costs a parse several garbage collection
+        passes over everything the process holds (most of the time a first
+        render used to spend on fonts).
+        """
         TTFontFile.extractInfo(self, 0)
         if charInfo and not _char_info(self):
             TTFontFile.extractInfo(self, charInfo)
+            self._advances = [advance for advance, _ in self.hmetrics]
+            self._sides = [side for _, side in self.hmetrics]
+            self._cmap: tuple[list[int], list[int]] = ([], [])  # glyphToChar is made
+
+    @functools.cached_property
+    def glyphToChar(self) -> dict[int, list[int]]:
+        return _glyph_to_char(*self._cmap)
+
+    @functools.cached_property
+    def hmetrics(self) -> list[tuple[Any, int]]:
+        return list(zip(self._advances, self._sides, strict=True))
 
     def makeSubset(self, subset: list[int]) -> bytes:
         """reportlab's ``TTFontFile.makeSubset``, the same bytes, with its per-glyph reads batched.
@@ -299,11 +325,10 @@ class _CachingFace(TTFontFace):  # type: ignore[misc]
                 output.add(tag, self.get_table(tag))
         output.add("post", b"\x00\x03\x00\x00" + self.get_table("post")[4:16] + b"\x00" * 16)
         count = len(glyph_map)
-        metrics = self.hmetrics
+        advances, sides = self._advances, self._sides
         hmtx: list[int] = []
         for old in glyph_map:
-            advance, side = metrics[old]
-            hmtx += (int(advance), int(side))
+            hmtx += (int(advances[old]), int(sides[old]))
         # the advances of a trailing run of equal advances are left out
         n = len(hmtx) - 2
         while n and hmtx[n] == hmtx[n - 2]:
