@@ -237,7 +237,8 @@ class _CachingFace(TTFontFace):  # type: ignore[misc]
         deflating. A tail that differs from the kept one is deflated afresh.
         The rest is deflated at level 3 (``_SUBSET_LEVEL``), not zlib's
         default 6: half the time for about 2 % more bytes (300 of a 15 KB
-        stream), which the tail, deflated once at level 9, partly wins back.
+        stream), which the tail, deflated once at level 9, more than wins
+        back (the benchmark's invoice: 45 260 bytes, 45 486 before).
         """
         count = int.from_bytes(raw[4:6], "big")
         split = 0
