@@ -25,7 +25,7 @@ from billkit.invoicing._made import made
 from billkit.invoicing.tax import LineTax, TaxTreatment
 from billkit.money import CONTEXT, DEFAULT_ROUNDING, LIMIT, RoundingPolicy, allocate, in_range
 from billkit.periods import Period
-from billkit.pricing.discounts import AppliedDiscount, Coupon, DiscountedQuote
+from billkit.pricing.discounts import AppliedDiscount, Coupon, DiscountedQuote, take_off
 from billkit.pricing.models import Flat, Percentage
 from billkit.pricing.plans import PercentOf
 from billkit.pricing.quote import Quote
@@ -451,9 +451,6 @@ def discount_items(
             else:
                 assert item.unit_price is not None
                 amounts.append(policy.round_amount(item.quantity * item.unit_price.amount, cur))
-    zero = Money(policy.round_amount(_ZERO, cur), cur)
-    left = list(amounts)
-    applied: list[AppliedDiscount] = []
     for i, coupon in enumerate(coupons):
         if not isinstance(coupon, Coupon):
             raise InvoicingError(f"coupons[{i}]", coupon, "a Coupon")
@@ -461,55 +458,16 @@ def discount_items(
             checks.same_currency(
                 f"coupons[{i}].amount_off", coupon.amount_off, cur, error=InvoicingError
             )
-        skipped = ""
-        if coupon.plans and plan not in coupon.plans:
-            skipped = f"not for plan {plan!r}"
-        elif not coupon.applies_in(n):
-            skipped = f"cycle {n} is past its duration"
-        eligible = [j for j, it in enumerate(rows) if not coupon.lines or it.code in coupon.lines]
-        if not skipped and not eligible:
-            skipped = f"the items have none of its lines {list(coupon.lines)}"
-        if skipped:
-            applied.append(
-                AppliedDiscount(
-                    coupon=coupon, base=zero, amount=zero, parts=(), unused=zero, skipped=skipped
-                )
-            )
-            continue
-        with decimal.localcontext(CONTEXT):
-            base = sum((left[j] for j in eligible), _ZERO)
-            unused = zero.amount
-            if coupon.percent_off is not None:
-                off = policy.round_amount(base * coupon.percent_off, cur)
-            else:
-                assert coupon.amount_off is not None
-                wanted = coupon.amount_off.amount
-                if policy.round_amount(wanted, cur) != wanted:
-                    raise InvoicingError(
-                        f"coupons[{i}].amount_off",
-                        coupon.amount_off,
-                        f"a whole number of minor units ({policy.digits(cur)} decimals)",
-                    )
-                off = min(wanted, base)
-                unused = wanted - off
-            shares = (
-                allocate(Money(off, cur), [left[j] for j in eligible], policy)
-                if off > 0
-                else [zero for _ in eligible]
-            )
-            parts = []
-            for j, share in zip(eligible, shares, strict=True):
-                left[j] -= share.amount
-                parts.append((rows[j].code, share))
-        applied.append(
-            AppliedDiscount(
-                coupon=coupon,
-                base=Money(base, cur),
-                amount=Money(off, cur),
-                parts=tuple(parts),
-                unused=Money(unused, cur),
-            )
-        )
+    left, applied = take_off(
+        [(item.code, amount) for item, amount in zip(rows, amounts, strict=True)],
+        coupons,
+        currency=cur,
+        policy=policy,
+        plan=plan,
+        cycle=n,
+        holder="the items have",
+        error=InvoicingError,
+    )
     explainer = None
     if locale is not None:
         from billkit.invoicing._explain import Explainer
@@ -540,7 +498,7 @@ def discount_items(
         total = sum(left, _ZERO)
     return DiscountedItems(
         items=tuple(out),
-        discounts=tuple(applied),
+        discounts=applied,
         subtotal=Money(subtotal, cur),
         discount=Money(subtotal - total, cur),
         total=Money(total, cur),

@@ -44,11 +44,11 @@ from decimal import Decimal
 from typing import ClassVar, Final
 
 import attrs
-from moneyed import Money
+from moneyed import Currency, Money
 
 import billkit._checks as checks
 from billkit.errors import PeriodError, PricingError, ValidationError
-from billkit.money import CONTEXT, DecimalLike, allocate
+from billkit.money import CONTEXT, DecimalLike, RoundingPolicy, allocate
 from billkit.periods import Cycle, CycleUnit, Period
 from billkit.pricing.models import PricingCurrencyError
 from billkit.pricing.plans import Plan
@@ -365,26 +365,82 @@ def apply_discounts(bill: Quote, coupons: Sequence[Coupon], *, cycle: int = 0) -
     n = checks.whole("cycle", cycle, error=PricingError)
     currency = bill.currency
     policy = bill.rounding
-    zero = Money(policy.round_amount(_ZERO, currency), currency)
     lines = bill.lines
-    left = [ln.amount.amount for ln in lines]
-    applied = []
     for i, coupon in enumerate(coupons):
         checks.instance(f"coupons[{i}]", coupon, Coupon, error=PricingError)
-        skipped = ""
-        if coupon.plans and bill.plan.code not in coupon.plans:
-            skipped = f"not for plan {bill.plan.code!r}"
-        elif not coupon.applies_in(n):
-            skipped = f"cycle {n} is past its duration"
-        eligible = [j for j, ln in enumerate(lines) if not coupon.lines or ln.code in coupon.lines]
-        if not skipped and not eligible:
-            skipped = f"the quote has none of its lines {list(coupon.lines)}"
         if coupon.amount_off is not None and coupon.amount_off.currency != currency:
             raise PricingCurrencyError(
                 f"coupons[{i}].amount_off",
                 coupon.amount_off,
                 f"an amount in {currency.code}, the quote's currency",
             )
+    left, applied = take_off(
+        [(ln.code, ln.amount.amount) for ln in lines],
+        coupons,
+        currency=currency,
+        policy=policy,
+        plan=bill.plan.code,
+        cycle=n,
+        holder="the quote has",
+        error=PricingError,
+    )
+    out_lines = tuple(
+        DiscountedLine(
+            code=ln.code,
+            description=ln.description,
+            amount=ln.amount,
+            discount=Money(CONTEXT.subtract(ln.amount.amount, net), currency),
+            net=Money(net, currency),
+        )
+        for ln, net in zip(lines, left, strict=True)
+    )
+    total = _ZERO
+    for net in left:
+        total = CONTEXT.add(total, net)
+    return DiscountedQuote(
+        quote=bill,
+        lines=out_lines,
+        discounts=applied,
+        subtotal=bill.total,
+        discount=Money(CONTEXT.subtract(bill.total.amount, total), currency),
+        total=Money(total, currency),
+    )
+
+
+def take_off(
+    amounts: Sequence[tuple[str, Decimal]],
+    coupons: Sequence[Coupon],
+    *,
+    currency: Currency,
+    policy: RoundingPolicy,
+    plan: str | None,
+    cycle: int,
+    holder: str,
+    error: type[ValidationError],
+) -> tuple[list[Decimal], tuple[AppliedDiscount, ...]]:
+    """The one coupon loop of :func:`apply_discounts` and of invoicing's
+    ``discount_items``: what each ``(code, amount)`` has left after ``coupons``,
+    and each coupon as applied (or skipped, with the reason).
+
+    The callers have checked the coupons' types and currencies and the
+    amounts (whole minor units of ``currency``); ``holder`` names what holds
+    the amounts in a skip reason ("the quote has"), ``error`` the room's error
+    for an ``amount_off`` in fractions of a minor unit.
+    """
+    zero = Money(policy.round_amount(_ZERO, currency), currency)
+    left = [amount for _, amount in amounts]
+    applied = []
+    for i, coupon in enumerate(coupons):
+        skipped = ""
+        if coupon.plans and plan not in coupon.plans:
+            skipped = f"not for plan {plan!r}"
+        elif not coupon.applies_in(cycle):
+            skipped = f"cycle {cycle} is past its duration"
+        eligible = [
+            j for j, (code, _) in enumerate(amounts) if not coupon.lines or code in coupon.lines
+        ]
+        if not skipped and not eligible:
+            skipped = f"{holder} none of its lines {list(coupon.lines)}"
         if skipped:
             applied.append(
                 AppliedDiscount(
@@ -402,7 +458,7 @@ def apply_discounts(bill: Quote, coupons: Sequence[Coupon], *, cycle: int = 0) -
             assert coupon.amount_off is not None
             wanted = coupon.amount_off.amount
             if policy.round_amount(wanted, currency) != wanted:
-                raise PricingError(
+                raise error(
                     f"coupons[{i}].amount_off",
                     coupon.amount_off,
                     f"a whole number of minor units ({policy.digits(currency)} decimals)",
@@ -416,7 +472,7 @@ def apply_discounts(bill: Quote, coupons: Sequence[Coupon], *, cycle: int = 0) -
         parts = []
         for j, share in zip(eligible, shares, strict=True):
             left[j] = CONTEXT.subtract(left[j], share.amount)
-            parts.append((lines[j].code, share))
+            parts.append((amounts[j][0], share))
         applied.append(
             AppliedDiscount(
                 coupon=coupon,
@@ -426,27 +482,7 @@ def apply_discounts(bill: Quote, coupons: Sequence[Coupon], *, cycle: int = 0) -
                 unused=Money(unused, currency),
             )
         )
-    out_lines = tuple(
-        DiscountedLine(
-            code=ln.code,
-            description=ln.description,
-            amount=ln.amount,
-            discount=Money(CONTEXT.subtract(ln.amount.amount, net), currency),
-            net=Money(net, currency),
-        )
-        for ln, net in zip(lines, left, strict=True)
-    )
-    total = _ZERO
-    for net in left:
-        total = CONTEXT.add(total, net)
-    return DiscountedQuote(
-        quote=bill,
-        lines=out_lines,
-        discounts=tuple(applied),
-        subtotal=bill.total,
-        discount=Money(CONTEXT.subtract(bill.total.amount, total), currency),
-        total=Money(total, currency),
-    )
+    return left, tuple(applied)
 
 
 # ---------------------------------------------------------------- multi-period terms
