@@ -1136,15 +1136,7 @@ class _SqlTransaction:
             raise StoreError(f"entry {e.key!r} was neither posted nor found")  # pragma: no cover
         assert after is not None  # posted: it was checked
         self._run("balance", {"p_id": e.account, "p_balance": after.amount})
-        return EntryRecord(
-            account=e.account,
-            key=e.key,
-            amount=e.amount,
-            at=e.at,
-            kind=e.kind,
-            data=e.data,
-            seq=seq,
-        )
+        return _stored(e, seq)
 
     def post_all(self, entries: Iterable[EntryRecord]) -> Sequence[EntryRecord]:
         batch = c.entry_batch(entries)
