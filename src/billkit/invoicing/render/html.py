@@ -73,6 +73,7 @@ border-bottom:1.5px solid %(accent)s}
 .bk-doc th,.bk-doc dt{overflow-wrap:break-word}
 .bk-doc[dir=rtl] td,.bk-doc[dir=rtl] dd,.bk-doc[dir=rtl] p,.bk-doc[dir=rtl] h1{text-align:right}
 .bk-doc .num{text-align:right;white-space:nowrap;overflow-wrap:normal}
+.bk-doc th.num{white-space:normal;overflow-wrap:break-word}
 .bk-doc .date{text-align:center;white-space:nowrap;overflow-wrap:normal}
 .bk-doc tr.bk-strong td{font-weight:bold}
 .bk-doc thead{display:table-header-group}
@@ -82,7 +83,8 @@ border-bottom:1.5px solid %(accent)s}
 .bk-totals th{background:none;border:0;font-weight:normal;text-align:end;font-size:13px;padding:2px 6px}
 .bk-totals tr.bk-strong th,.bk-totals tr.bk-strong td{font-weight:bold;font-size:15px;
 border-top:1.5px solid %(accent)s}
-.bk-signs{display:grid;grid-template-columns:1fr 1fr;gap:20px;margin-top:28px}
+.bk-signs{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:20px;margin-top:28px}
+.bk-sign b{overflow-wrap:anywhere;unicode-bidi:plaintext}
 .bk-sign div{border-bottom:1px solid #1c1f24;height:36px;width:80%%}
 .bk-sign small{color:#666c75}
 .bk-sign .bk-facsimile{position:relative;height:36px;width:80%%}
