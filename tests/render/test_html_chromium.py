@@ -4,7 +4,7 @@ Every document kind (invoice, proforma, act, receipt, credit note, two-sided
 reconciliation statement) in every language, filled with the hostile text of
 ``test_hostile`` (a 120-character word, 500-character descriptions,
 reportlab markup, entities, every bidi control, emoji, NUL and TAB), plus the
-hostile view-model invoice and a 300-line invoice, is laid out by headless
+hostile view-model invoice, a 300-line invoice and the demo's documents, is laid out by headless
 Chromium in a frame 794 CSS pixels wide (A4's 210 mm at 96 dpi) and
 1123 high. A script measures, inside each frame, that
 
@@ -36,6 +36,7 @@ from pathlib import Path
 
 import pytest
 
+from billkit._demo_documents import demo_documents
 from billkit.invoicing import (
     DocumentTerms,
     Item,
@@ -240,6 +241,8 @@ def test_no_document_scrolls_sideways_at_a4_width() -> None:
         pages[f"{lang}-view-model"] = render_html(hostile_doc(lang))
     pages["fa-300-lines"] = render_html(hostile_documents("fa", lines=290)["invoice"])
     pages["ru-300-lines"] = render_html(hostile_doc("ru", n=290))
+    for name, document in demo_documents().items():  # the ordinary ones too
+        pages[f"demo-{name}"] = render_html(document)
     report = layout_problems(pages)
     # each frame is A4 wide, less its vertical scroll bar where the page is long
     assert {r["width"] for r in report.values()} <= set(range(A4_WIDTH - 20, A4_WIDTH + 1))
