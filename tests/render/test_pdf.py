@@ -381,3 +381,32 @@ def test_long_notes_flow_onto_more_pages_inside_the_margins() -> None:
         lowest.append(min(body))
     assert found == words  # every word, once, in order
     assert min(lowest) >= 54  # nothing runs into the bottom margin
+
+
+def _header_lines(pdf: bytes, first: str, row: str) -> int:
+    """How many lines the line table's header takes: the distinct heights of the
+    strings drawn from the header's first label down to (not including) the first row."""
+    drawn_at: list[tuple[float, str]] = []
+
+    def visit(text: str, cm: list[float], tm: list[float], font: object, size: float) -> None:
+        if text.strip():
+            drawn_at.append((round(tm[5] * cm[3] + cm[5], 1), text))
+
+    pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text(visitor_text=visit)
+    texts = [t for _, t in drawn_at]
+    start = texts.index(first)
+    end = texts.index(row, start)
+    return len({y for y, _ in drawn_at[start:end]})
+
+
+@pytest.mark.parametrize(
+    ("name", "first"),
+    [("4-messaging-usage-invoice-it", "N."), ("5-attribution-invoice-fa", shape("ردیف"))],
+)
+def test_column_headers_take_two_lines_when_the_description_has_room(name: str, first: str) -> None:
+    """Issue 15: "Prezzo unitario (€)" wrapped to three lines beside a half-empty
+    description column; a number column now widens to hold its header on two."""
+    from billkit._demo_documents import demo_documents
+
+    pdf = render_pdf(demo_documents()[name])
+    assert _header_lines(pdf, first, "1" if name.endswith("it") else "۱") == 2

@@ -663,6 +663,15 @@ class _Layout:
         budget -= min(text_need, CONTENT_W * 0.5)
         if sum(f - w for f, w in zip(full, widths, strict=True)) <= budget:
             widths = [max(w, f) for w, f in zip(widths, full, strict=True)]
+        else:  # or wide enough for a header on two lines rather than three or more
+            two = [
+                self.two_lines(shape(headers[j]), HEAD, True) + 2 * PAD_X + 1
+                if j not in flexible
+                else w
+                for j, w in enumerate(widths)
+            ]
+            if sum(max(t - w, 0.0) for t, w in zip(two, widths, strict=True)) <= budget:
+                widths = [max(w, t) for w, t in zip(widths, two, strict=True)]
         fixed = sum(w for j, w in enumerate(widths) if j not in flexible)
         free = CONTENT_W - fixed
         if flexible and free >= sum(widths[j] for j in flexible):
@@ -691,6 +700,19 @@ class _Layout:
         # too wide: scale every column down to fit (numbers may crowd)
         scale = CONTENT_W / sum(widths)
         return [w * scale for w in widths]
+
+    def two_lines(self, text: str, size: float, bold: bool) -> float:
+        """The narrowest width at which ``text`` wraps to at most two lines."""
+        words = text.split()
+        if len(words) < 2:
+            return self.width(text, size, bold)
+        return min(
+            max(
+                self.width(" ".join(words[:k]), size, bold),
+                self.width(" ".join(words[k:]), size, bold),
+            )
+            for k in range(1, len(words))
+        )
 
     def table_header(
         self, headers: list[str], kinds: Sequence[str], widths: list[float], xs: list[float]
@@ -764,6 +786,13 @@ class _Layout:
             + 2 * PAD_X
             + 2
         )
+        # headers on at most two lines when the summary still takes under 70 % of the width
+        two_w = max(
+            num_w, *(self.two_lines(shape(h), HEAD, True) + 2 * PAD_X + 2 for h in heads[1:])
+        )
+        two_label = max(label_w, self.two_lines(shape(heads[0]), HEAD, True) + 2 * PAD_X + 2)
+        if two_label + 3 * two_w <= CONTENT_W * 0.7:
+            num_w, label_w = two_w, two_label
         label_w = min(label_w, CONTENT_W - 3 * num_w)
         total_w = label_w + 3 * num_w
         x0 = CONTENT_W - total_w
