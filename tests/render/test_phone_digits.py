@@ -62,3 +62,33 @@ def test_an_iranian_address_ends_with_its_labelled_postal_code() -> None:
     )
     (line,) = to_render_document(doc).parties[0].lines
     assert line == "تهران، خیابان ولیعصر، پلاک ۱۲، کد پستی: ۱۴۱۵۹۳۴۵۶۷"
+
+
+def test_a_persian_pdf_keeps_a_phone_numbers_groups_in_order() -> None:
+    """ "+39 02 1234 5678" on a Persian page prints "+۳۹ ۰۲ ۱۲۳۴ ۵۶۷۸" left to right, as
+    the HTML does (a cell with no letter reads left to right); it printed
+    "۵۶۷۸ ۱۲۳۴ ۰۲ ۳۹+", each group a right-to-left run of its own."""
+    import shutil
+    import subprocess
+
+    from billkit.invoicing.render import render_pdf
+    from billkit.invoicing.render.shaping import shape, visual
+
+    persian = "+۳۹ ۰۲ ۱۲۳۴ ۵۶۷۸"
+    assert visual(shape(persian), rtl=True) == persian  # drawn left to right as written
+    seller = Party(kind="legal_entity", country="IR", name="شرکت پارس", phone="+39 02 1234 5678")
+    buyer = Party(kind="individual", country="IR", name="سارا محمدی")
+    doc = build_invoice(
+        [Item(description="طرح رشد", unit_price=Money("45000000", "IRR"))],
+        DocumentTerms(seller=seller, buyer=buyer, locale="fa_IR", rules=None),
+        number="INV-1",
+        issue_date=date(2026, 3, 23),
+    )
+    if shutil.which("pdftotext"):  # poppler reads the drawn line back
+        text = subprocess.run(
+            ["pdftotext", "-layout", "-", "-"],
+            input=render_pdf(doc),
+            capture_output=True,
+            check=True,
+        ).stdout.decode("utf-8")
+        assert persian in text

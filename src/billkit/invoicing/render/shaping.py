@@ -32,7 +32,7 @@ from billkit.errors import MissingDependencyError
 
 __all__ = ["direction", "has_rtl", "shape", "visual", "visual_lines", "wrap"]
 
-_LATIN_DIGIT: Final = re.compile("[0-9]")
+_DIGIT: Final = re.compile("[0-9\u06f0-\u06f9\u0660-\u0669]")  # Latin, Persian, Arabic
 _RTL: Final = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
 # Invisible direction and joining controls: their work is done once the text is
 # shaped and reordered, and left in they would show up in copied text.
@@ -91,12 +91,15 @@ def direction(text: str, *, rtl: bool) -> bool:
 
     As a browser does with ``dir="auto"``: a Latin name or an IBAN in a Persian
     document reads left to right, Persian words in an English one right to
-    left. Text with no letter (a number) takes the document's direction.
+    left. Text with no letter but a digit (a number, a phone number) reads
+    left to right, as a browser lays out a ``unicode-bidi: plaintext`` cell
+    with no letter: "+۳۹ ۰۲ ۱۲۳۴" keeps its groups in order. Other text with
+    no letter takes the document's direction.
 
-    >>> direction("1 Main Street", rtl=True), direction("شرکت ACME", rtl=False), direction("۱۲٬۵۰۰", rtl=True)
+    >>> direction("1 Main Street", rtl=True), direction("شرکت ACME", rtl=False), direction("-", rtl=True)
     (False, True, True)
-    >>> direction("+7 495 123-45-67", rtl=True)
-    False
+    >>> direction("+7 495 123-45-67", rtl=True), direction("+۳۹ ۰۲ ۱۲۳۴ ۵۶۷۸", rtl=True)
+    (False, False)
     """
     for ch in text:
         kind = unicodedata.bidirectional(ch)
@@ -104,9 +107,10 @@ def direction(text: str, *, rtl: bool) -> bool:
             return False
         if kind in ("R", "AL"):
             return True
-    # no letter: a number in Latin digits (a phone number, an account) reads
-    # left to right, or an RTL line would print "+7 495" as "495 7+"
-    return rtl and not _LATIN_DIGIT.search(text)
+    # no letter: a number (a phone number, an account), in Latin or Persian
+    # digits, reads left to right, or an RTL line would print "+7 495" as
+    # "495 7+" (and the HTML, a plaintext cell, prints it left to right)
+    return rtl and not _DIGIT.search(text)
 
 
 def visual(line: str, *, rtl: bool) -> str:
