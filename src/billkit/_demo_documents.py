@@ -62,6 +62,7 @@ def demo_documents() -> dict[str, Any]:
     )
     from billkit.invoicing.builders import advance_invoice
     from billkit.invoicing.documents import (
+        BuyerFigures,
         PaymentDetails,
         ReconciliationRow,
         ReconciliationStatement,
@@ -312,10 +313,39 @@ def demo_documents() -> dict[str, Any]:
         )
         for month in (1, 2, 3)
     ]
+    # the buyer's figures, sent back: its three payments and the January and
+    # February acts; the March act is not booked yet (the discrepancy)
+    theirs = BuyerFigures(
+        opening_balance=_rub("-150.00"),
+        rows=sorted(
+            [
+                *(
+                    ReconciliationRow(
+                        on=p.on,
+                        description=f"Платёж {p.reference}",
+                        debit=p.credit,
+                        credit=_rub("0"),
+                    )
+                    for p in payments
+                ),
+                *(
+                    ReconciliationRow(
+                        on=a.issue_date,
+                        description=f"Акт № {a.number}",
+                        debit=_rub("0"),
+                        credit=a.totals.gross,
+                    )
+                    for a in acts[:2]
+                ),
+            ],
+            key=lambda row: row.on,
+        ),
+    )
     docs["3-hosting-reconciliation-documents-ru"] = reconciliation_from_documents(
         acts,
         hosting_terms,
         payments=payments,
+        buyer_figures=theirs,
         opening_balance=_rub("-150.00"),
         period=Period(date(2026, 1, 1), date(2026, 4, 1)),
         issue_date=date(2026, 4, 1),

@@ -38,3 +38,18 @@ def test_the_five_businesses_in_five_languages() -> None:
     assert statement.table is not None
     assert len(statement.table.rows) > 150
     assert len(pypdf.PdfReader(io.BytesIO(render_pdf(statement))).pages) > 1
+
+
+def test_the_statement_from_documents_carries_the_buyers_figures() -> None:
+    """The docs picture of the reconciliation statement shows both sides: the buyer
+    has booked its three payments and the January and February acts, not March's."""
+    statement = demo_documents()["3-hosting-reconciliation-documents-ru"]
+    march_act = statement.rows[-1]
+    assert march_act.description.startswith("Продажа (акт № А-2026-03")
+    assert statement.buyer_figures is not None
+    # seller: -150.00 + 5 120.66 - 5 400.00 = -429.34 (in the buyer's favour)
+    assert str(statement.closing_balance.amount) == "-429.34"
+    # buyer: -150.00 - 5 400.00 + (1 763.78 + 1 593.10) = -2 193.12
+    assert str(statement.buyer_figures.closing_balance.amount) == "-2193.12"
+    # -429.34 - (-2 193.12) = 1 763.78, the March act
+    assert statement.discrepancy == march_act.debit
