@@ -483,11 +483,27 @@ def _buyer_sides(amount: Money | None) -> tuple[Money | None, Money | None]:
     return Money(-amount.amount, amount.currency), None
 
 
-def _row_text(row: Any) -> str:
-    return f"{row.description} ({row.reference})" if row.reference else row.description
+def _row_text(row: Any, ctx: _Context) -> str:
+    """A statement row's text, and its reference in brackets.
+
+    A row :func:`~billkit.invoicing.reconciliation.reconciliation_from_documents`
+    wrote for a document ("Продажа (акт № 2 от 28.02.2026)") gets its date
+    again in the page's calendar and digits, as the date column and the
+    closing sentence have it: "فروش (سند 2، ۱۴۰۴/۱۲/۰۹)", not "2026-02-28",
+    which a right-to-left line would also print backwards.
+    """
+    from billkit.invoicing.reconciliation import _DATE_FORMAT, _ROW_TEXT
+
+    text: str = row.description
+    template = _ROW_TEXT.get(ctx.language, _ROW_TEXT["en"]).get(row.entry_kind)
+    if template is not None and row.key:
+        written = row.on.strftime(_DATE_FORMAT.get(ctx.language, "%Y-%m-%d"))
+        if text == template.format(number=row.key, date=written):  # as the builder wrote it
+            text = template.format(number=row.key, date=ctx.fmt.short_date(row.on))
+    return f"{text} ({row.reference})" if row.reference else text
 
 
-def _two_sides(doc: Any) -> list[list[Value]]:
+def _two_sides(doc: Any, ctx: _Context) -> list[list[Value]]:
     """The rows of both sides: a buyer's row beside the seller's row it
     mirrors (the same day and amount, the seller's debit its credit or the
     other way round), each other buyer's row on a row of its own, by date."""
@@ -498,7 +514,7 @@ def _two_sides(doc: Any) -> list[list[Value]]:
     for i, row in enumerate(doc.rows):
         debit = row.debit if row.debit.amount else None
         credit = row.credit if row.credit.amount else None
-        cells: list[Value] = [row.on, _row_text(row), debit, credit, None, None]
+        cells: list[Value] = [row.on, _row_text(row, ctx), debit, credit, None, None]
         for j, other in enumerate(theirs):
             if taken[j] or other.on != row.on:
                 continue
@@ -515,7 +531,9 @@ def _two_sides(doc: Any) -> list[list[Value]]:
         if not taken[j]:
             debit = other.debit if other.debit.amount else None
             credit = other.credit if other.credit.amount else None
-            placed.append((other.on, 1, j, [other.on, _row_text(other), None, None, debit, credit]))
+            placed.append(
+                (other.on, 1, j, [other.on, _row_text(other, ctx), None, None, debit, credit])
+            )
     placed.sort(key=lambda item: (item[0], item[1], item[2]))
     return [cells for *_, cells in placed]
 
@@ -546,7 +564,7 @@ def _reconciliation(doc: Any) -> RenderDocument:
         Column(label="buyer_debit", kind="money", carry=both),
         Column(label="buyer_credit", kind="money", carry=both),
     ]
-    rows = _two_sides(doc)
+    rows = _two_sides(doc, ctx)
     opening = _sides(doc.opening_balance)
     closing = _sides(doc.closing_balance)
     last_day = doc.period.end - timedelta(days=1)
