@@ -451,3 +451,31 @@ def test_a_foreign_tax_id_is_refused_where_it_does_not_belong() -> None:
         )
     with pytest.raises(InvoicingError, match=r"buyer_tax_id = 'X1'.*eu.vat"):
         fatturapa_xml(foreign(GERMAN), buyer_tax_id="X1")
+
+
+def test_an_advance_payment_invoice_is_td02_paid_in_advance(schema: object) -> None:
+    """An invoice for an advance payment (``advance_invoice``) is a TD02, "acconto/anticipo
+    su fattura", whose payment condition is TP03, "anticipo" (FatturaPA 1.2.2 tables)."""
+    from billkit.invoicing.builders import advance_invoice
+
+    terms = DocumentTerms(seller=SELLER, buyer=AGENCY, locale="it_IT")
+    doc = advance_invoice(
+        Money("1220.00", "EUR"), terms, issue_date=date(2026, 3, 2), number="2026/0400"
+    )
+    tree = check(schema, fatturapa_xml(doc))
+    assert one(tree, "//TipoDocumento/text()") == "TD02"
+    assert one(tree, "//CondizioniPagamento/text()") == "TP03"
+    # 1 220.00 including 22 % VAT: tax 1 220 x 22 / 122 = 220.00, net 1 000.00
+    assert one(tree, "//DatiRiepilogo/ImponibileImporto/text()") == "1000.00"
+    assert one(tree, "//DatiRiepilogo/Imposta/text()") == "220.00"
+    assert one(tree, "//ImportoTotaleDocumento/text()") == "1220.00"
+    assert one(tree, "//DettaglioPagamento/ImportoPagamento/text()") == "1220.00"
+    # an ordinary invoice stays TD01, paid in full (TP02)
+    ordinary = check(
+        schema,
+        fatturapa_xml(
+            invoice(AGENCY, [Item(description="Piano", unit_price=Money("1.00", "EUR"))])
+        ),
+    )
+    assert one(ordinary, "//TipoDocumento/text()") == "TD01"
+    assert one(ordinary, "//CondizioniPagamento/text()") == "TP02"

@@ -2,9 +2,10 @@
 
 Italian B2B and B2C invoices travel as FatturaPA XML through the Sistema di
 Interscambio (SdI). :func:`fatturapa_xml` writes an :class:`~billkit.invoicing.Invoice`
-(``TD01``) or :class:`~billkit.invoicing.CreditNote` (``TD04``) as that XML,
-from the same values the PDF and HTML print: the parties with their Partita
-IVA (``it.iva``), Codice Fiscale (``it.cf``) or EU VAT number (``eu.vat``) and
+(``TD01``; ``TD02`` for an advance payment's) or
+:class:`~billkit.invoicing.CreditNote` (``TD04``) as that XML, from the same
+values the PDF and HTML print: the parties with their Partita IVA
+(``it.iva``), Codice Fiscale (``it.cf``) or EU VAT number (``eu.vat``) and
 addresses, each line, one ``DatiRiepilogo`` per VAT rate and *Natura*, the
 stamp duty (``DatiBollo``) and the payment details. Only the standard library
 (:mod:`xml.etree.ElementTree`) is used.
@@ -72,7 +73,7 @@ from moneyed import Money
 
 from billkit.errors import InvoicingError
 from billkit.invoicing._assembly import _BOLLO, _BOLLO_THRESHOLD, _BOLLO_TREATMENTS
-from billkit.invoicing.documents import CreditNote, Invoice
+from billkit.invoicing.documents import CreditNote, Invoice, InvoiceKind
 from billkit.invoicing.tax import TaxTreatment
 from billkit.money import CONTEXT
 from billkit.parties import Address, Party
@@ -278,7 +279,9 @@ def fatturapa_xml(
 ) -> bytes:
     """``document`` as FatturaPA 1.2.2 XML (``FPR12``, UTF-8 bytes).
 
-    An :class:`~billkit.invoicing.Invoice` is a ``TD01``, a
+    An :class:`~billkit.invoicing.Invoice` is a ``TD01`` (an advance payment's,
+    from :func:`~billkit.invoicing.builders.advance_invoice`, a ``TD02`` with
+    ``CondizioniPagamento`` ``TP03``), a
     :class:`~billkit.invoicing.CreditNote` a ``TD04`` that names the invoice
     it corrects (``DatiFattureCollegate``). The document must be issued (have
     a number), its seller must hold a Partita IVA (``it.iva``) and both
@@ -327,7 +330,9 @@ def fatturapa_xml(
     if isinstance(document, CreditNote):
         kind = "TD04"
     elif isinstance(document, Invoice):
-        kind = "TD01"
+        # an invoice for an advance payment (advance_invoice) is a TD02, "acconto/anticipo
+        # su fattura", whose payment is an advance (TP03)
+        kind = "TD02" if document.invoice_kind is InvoiceKind.ADVANCE_PAYMENT else "TD01"
     else:
         raise InvoicingError("document", type(document).__name__, "an Invoice or a CreditNote")
     if document.number is None:
@@ -538,7 +543,8 @@ def fatturapa_xml(
     bank = document.payment.bank if document.payment is not None else None
     if isinstance(document, Invoice) and bank is not None and bank.iban:
         payment = _sub(body, "DatiPagamento")
-        _sub(payment, "CondizioniPagamento", "TP02")  # paid in full at once
+        # paid in full at once, or an advance
+        _sub(payment, "CondizioniPagamento", "TP03" if kind == "TD02" else "TP02")
         detail = _sub(payment, "DettaglioPagamento")
         _sub(detail, "ModalitaPagamento", payment_method)
         if document.due_date is not None:
