@@ -1,11 +1,16 @@
 """Numbers, amounts, percentages and dates formatted for a document's locale.
 
-babel supplies every locale's data: number patterns, group and decimal
-symbols, currency symbols and date patterns. Amounts are formatted with the
+CLDR (through babel) supplies every locale's data: number patterns, group
+and decimal symbols, currency symbols and date patterns. For the locales of
+billkit's five languages (``en``, ``ru``, ``uk``, ``it``, ``fa``, bare and
+with their main country) the values billkit uses come from ``_cldr.py``, a
+table written from babel by ``scripts/make_cldr_table.py`` and checked
+against it by the tests, so a document in them loads none of babel's locale
+data; any other locale is read from babel. Amounts are formatted with the
 locale's currency pattern and never rounded: a value shows at least its
-currency's decimals (CLDR's, as babel reports them) and every further digit it
-has (``22.4137`` stays ``22,4137``), so what prints is exactly what the
-document computed. babel's own rounding (half-even) never applies.
+currency's decimals (CLDR's) and every further digit it has (``22.4137``
+stays ``22,4137``), so what prints is exactly what the document computed.
+babel's own rounding (half-even) never applies.
 
 Persian documents (unless ``RenderOptions(digits="latin")``) use Persian digits
 (۰-۹) with the Persian group and decimal separators (٬ ٫) from CLDR's
@@ -34,24 +39,19 @@ import functools
 import re
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from babel import Locale
-from babel.dates import format_date, format_skeleton
-from babel.numbers import (
-    get_currency_precision,
-    get_currency_symbol,
-    get_decimal_symbol,
-    get_group_symbol,
-    parse_pattern,
-)
 from moneyed import Money
 
 from billkit.errors import MissingDependencyError
+from billkit.invoicing.render import _cldr
 from billkit.invoicing.render.labels import translate
 from billkit.invoicing.render.model import Label, Value
 from billkit.money import CONTEXT, minor_units
 from billkit.periods import Period
+
+if TYPE_CHECKING:
+    from babel import Locale
 
 __all__ = ["Formatter"]
 
@@ -59,7 +59,156 @@ _PERSIAN_DIGITS: Final = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 _FRACTION = re.compile(r"0(\.0+)?")
 _QUOTED = re.compile(r"'([^']*)'")
 _ONE_DAY: Final = timedelta(days=1)
-_EN_GB: Final = Locale.parse("en_GB")
+_IRANIAN_CURRENCY: Final = "#,##0.00\xa0¤"
+"""The pattern Persian documents write amounts in: the number, then the currency."""
+
+
+# ---------------------------------------------------------------- locale data
+#
+# A formatter needs a few dozen values of its locale's CLDR data. babel keeps
+# them in one pickled file per locale with everything else CLDR knows (about
+# 9 000 objects for English, 10 ms to load, and the first document rendered
+# in a process set off a full garbage-collection pass with them). The
+# locales of billkit's five languages come from ``_cldr.py``, a table
+# ``scripts/make_cldr_table.py`` writes with the functions below and
+# ``tests/render/test_cldr_table.py`` checks against the installed babel;
+# any other locale is read from babel by the same functions.
+
+
+def locale_data(name: str) -> _cldr.LocaleData:
+    """The CLDR data a formatter needs for ``name``: the table's, or babel's."""
+    found = _cldr.LOCALES.get(name)
+    return found if found is not None else babel_locale_data(name)
+
+
+def babel_locale_data(name: str) -> _cldr.LocaleData:
+    """``name``'s data read from babel (what ``_cldr.py`` holds for its locales).
+
+    A date pattern with fields the table does not write (a weekday, an era)
+    is left empty: the formatter then asks babel to format those dates.
+    """
+    from babel import Locale
+    from babel.numbers import get_decimal_symbol, get_group_symbol
+
+    locale = Locale.parse(name)
+
+    def symbols(numbering: str) -> tuple[str, str, str]:
+        system = locale.default_numbering_system if numbering == "default" else numbering
+        return (
+            get_group_symbol(locale, numbering_system=numbering),
+            get_decimal_symbol(locale, numbering_system=numbering),
+            locale.number_symbols[system]["percentSign"],
+        )
+
+    short_locale, short = _short_date_pattern(locale)
+    long_date, long_months = _date_format(locale.date_formats["long"].pattern, locale)
+    short_date, short_months = _date_format(short, short_locale)
+    return _cldr.LocaleData(
+        latin=symbols("latn"),
+        native=symbols("default"),
+        currency=locale.currency_formats["standard"].pattern,
+        decimal=locale.decimal_formats[None].pattern,
+        percent=locale.percent_formats[None].pattern,
+        symbols={c: s for c, s in sorted(locale.currency_symbols.items()) if c != s},
+        long_date=long_date,
+        long_months=long_months,
+        short_date=short_date,
+        short_months=short_months,
+    )
+
+
+def _short_date_pattern(locale: Locale) -> tuple[Locale, str]:
+    """The locale and pattern of ``Formatter.short_date``.
+
+    Bare English (no country) writes en_GB's ``yMMMd`` (``5 Mar 2026``):
+    neither 3/1/2026 (US) nor 01/03/2026 (UK) reads the same everywhere.
+    Every other locale writes its ``yMMdd`` skeleton's pattern, or the
+    nearest one it has (as babel's ``format_skeleton`` chooses it).
+    """
+    from babel import Locale
+    from babel.dates import match_skeleton
+
+    skeleton = "yMMdd"
+    if locale.language == "en" and locale.territory is None:
+        locale, skeleton = Locale.parse("en_GB"), "yMMMd"
+    skeletons = locale.datetime_skeletons
+    if skeleton not in skeletons:
+        skeleton = match_skeleton(skeleton, skeletons) or skeleton
+    return locale, str(skeletons[skeleton].pattern)
+
+
+# A date pattern's fields as ``str.format`` fields, written as babel's
+# DateTimeFormat writes them ('%0*d' % (width, value); a two-letter year is
+# the last two digits); month names go in as {month}.
+_DATE_FIELDS: Final = {
+    ("d", 1): "{d}",
+    ("d", 2): "{dd}",
+    ("M", 1): "{M}",
+    ("M", 2): "{MM}",
+    ("L", 1): "{M}",
+    ("L", 2): "{MM}",
+    ("y", 1): "{y}",
+    ("y", 2): "{yy}",
+    ("y", 4): "{yyyy}",
+}
+_MONTH_NAMES: Final = {
+    ("M", 3): ("format", "abbreviated"),
+    ("M", 4): ("format", "wide"),
+    ("L", 3): ("stand-alone", "abbreviated"),
+    ("L", 4): ("stand-alone", "wide"),
+}
+
+
+def _date_format(pattern: str, locale: Locale) -> tuple[str, tuple[str, ...]]:
+    """A CLDR date pattern as a ``str.format`` string and the month names it prints.
+
+    ``("", ())`` for a pattern with any other field (a weekday, an era): its
+    dates are left to babel.
+    """
+    from babel.dates import tokenize_pattern
+
+    parts: list[str] = []
+    months: tuple[str, ...] = ()
+    for kind, value in tokenize_pattern(pattern):
+        if kind == "chars":
+            parts.append(str(value).replace("{", "{{").replace("}", "}}"))
+        elif value in _DATE_FIELDS:
+            parts.append(_DATE_FIELDS[value])
+        elif value in _MONTH_NAMES:
+            context, width = _MONTH_NAMES[value]
+            names = locale.months[context][width]
+            months = tuple(names[m] for m in range(1, 13))
+            parts.append("{month}")
+        else:
+            return "", ()
+    return "".join(parts), months
+
+
+def number_pattern(pattern: str) -> tuple[int, int, str, str, str, str]:
+    """babel's parse of a number pattern: grouping (primary, secondary), prefixes, suffixes."""
+    found = _cldr.NUMBER_PATTERNS.get(pattern)
+    if found is not None:
+        return found
+    from babel.numbers import parse_pattern
+
+    parsed = parse_pattern(pattern)
+    primary, secondary = parsed.grouping
+    return (primary, secondary, *parsed.prefix, *parsed.suffix)
+
+
+def _apply_date(text: str, months: tuple[str, ...], day: date) -> str:
+    """``day`` written in a pattern ``_date_format`` made."""
+    year = day.year
+    return text.format(
+        d=day.day,
+        dd=f"{day.day:02d}",
+        M=day.month,
+        MM=f"{day.month:02d}",
+        y=year,
+        yy=f"{year:02d}"[-2:],
+        yyyy=f"{year:04d}",
+        month=months[day.month - 1] if months else "",
+    )
 
 
 def _unquote(text: str) -> str:
@@ -77,16 +226,16 @@ class _Pattern:
     __slots__ = ("_decimal", "_group", "_prefix", "_primary", "_secondary", "_suffix")
 
     def __init__(self, pattern: str, group: str, decimal: str, symbol: str, percent: str) -> None:
-        parsed = parse_pattern(pattern)
-        self._primary, self._secondary = parsed.grouping
+        self._primary, self._secondary, *affixes = number_pattern(pattern)
         self._group = group
         self._decimal = decimal
 
         def fix(text: str) -> str:
             return _unquote(text.replace("¤", symbol).replace("%", percent))
 
-        self._prefix = (fix(parsed.prefix[0]), fix(parsed.prefix[1]))
-        self._suffix = (fix(parsed.suffix[0]), fix(parsed.suffix[1]))
+        prefix, negative_prefix, suffix, negative_suffix = map(fix, affixes)
+        self._prefix = (prefix, negative_prefix)
+        self._suffix = (suffix, negative_suffix)
 
     def apply(self, value: Decimal, digits: int) -> str:
         negative = int(value.is_signed())
@@ -134,44 +283,48 @@ class Formatter:
         calendar: str = "locale",
         money_unit: str = "currency",
     ) -> None:
-        self.locale = Locale.parse(locale)
-        self.language = self.locale.language
+        self._name = locale
+        data = self._data = locale_data(locale)
+        self.language = locale.split("_")[0] if locale in _cldr.LOCALES else self.locale.language
         persian = self.language == "fa"
         self.native_digits = persian and digits == "locale"
         self.jalali = persian and calendar == "locale"
-        numbering = "default" if self.native_digits else "latn"
-        loc = self.locale
-        group = get_group_symbol(loc, numbering_system=numbering)
-        decimal = get_decimal_symbol(loc, numbering_system=numbering)
-        self._group, self._decimal_symbol = group, decimal
         # babel keeps the pattern's '%' whatever the numbering system; Persian
         # digits come with CLDR's Persian percent sign (٪).
-        percent = loc.number_symbols["arabext"]["percentSign"] if self.native_digits else "%"
+        if self.native_digits:
+            group, decimal, percent = data.native
+        else:
+            (group, decimal, _), percent = data.latin, "%"
+        self._group, self._decimal_symbol = group, decimal
         self.currency = currency
-        self.symbol = get_currency_symbol(currency, loc)
+        self.symbol = data.symbols.get(currency, currency)
         # tomans: an Iranian rial amount divided by ten, chosen explicitly
         self.toman = money_unit == "toman" and currency == "IRR"
         if self.toman:
             self.symbol = "تومان" if persian else "toman"
-        self._min_digits = get_currency_precision(currency)
+        digits_of = _cldr.CURRENCY_DIGITS
+        self._min_digits = digits_of.get(currency, digits_of["DEFAULT"])
         self._iso_digits = minor_units(currency)
         # Iranian documents write the number, then the currency (see the module notes)
-        standard = loc.currency_formats["standard"].pattern
-        currency_pattern = "#,##0.00\xa0¤" if persian else standard
-        decimal_pattern = loc.decimal_formats[None].pattern
-        percent_pattern = loc.percent_formats[None].pattern
+        currency_pattern = _IRANIAN_CURRENCY if persian else data.currency
         self._currency = _Pattern(currency_pattern, group, decimal, self.symbol, percent)
-        self._decimal = _Pattern(decimal_pattern, group, decimal, self.symbol, percent)
-        self._percent = _Pattern(percent_pattern, group, decimal, self.symbol, percent)
+        self._decimal = _Pattern(data.decimal, group, decimal, self.symbol, percent)
+        self._percent = _Pattern(data.percent, group, decimal, self.symbol, percent)
         self._dates: dict[tuple[date, bool], str] = {}
-        self._ambiguous = self.language == "en" and self.locale.territory is None
+
+    @functools.cached_property
+    def locale(self) -> Locale:
+        """The document's babel ``Locale`` (its data loads when first read)."""
+        from babel import Locale
+
+        return Locale.parse(self._name)
 
     @staticmethod
     @functools.lru_cache(maxsize=64)
     def cached(
         locale: str, currency: str, digits: str, calendar: str, money_unit: str = "currency"
     ) -> Formatter:
-        """A shared formatter: building one parses babel's locale data."""
+        """A shared formatter (building one reads the locale's data and prepares its patterns)."""
         return Formatter(locale, currency, digits=digits, calendar=calendar, money_unit=money_unit)
 
     def _digits(self, text: str) -> str:
@@ -212,7 +365,7 @@ class Formatter:
         """An amount in rials, whatever the unit shown (for the total in tomans)."""
         amount = money.amount if isinstance(money, Money) else money
         pattern = _Pattern(
-            "#,##0.00\xa0¤",
+            _IRANIAN_CURRENCY,
             self._group,
             self._decimal_symbol,
             "ریال" if self.language == "fa" else "IRR",
@@ -250,16 +403,16 @@ class Formatter:
         key = (day, long)
         found = self._dates.get(key)
         if found is None:
+            data = self._data
+            text, months = (
+                (data.long_date, data.long_months) if long else (data.short_date, data.short_months)
+            )
             if self.jalali:
                 found = _jalali(day, long)
-            elif long:
-                found = format_date(day, "long", locale=self.locale)
-            elif self._ambiguous:
-                # bare English: neither 3/1/2026 (US) nor 01/03/2026 (UK) reads the
-                # same everywhere; "1 Mar 2026" does
-                found = format_skeleton("yMMMd", day, locale=_EN_GB)
-            else:
-                found = format_skeleton("yMMdd", day, locale=self.locale)
+            elif text:
+                found = _apply_date(text, months, day)
+            else:  # a pattern the table does not write: babel formats it
+                found = _babel_date(day, long, self.locale)
             found = self._digits(found)
             self._dates[key] = found
         return found
@@ -298,6 +451,16 @@ class Formatter:
         if isinstance(value, Label):
             return self.label(value.key)
         raise TypeError(value)  # pragma: no cover - the model refuses other types
+
+
+def _babel_date(day: date, long: bool, locale: Locale) -> str:
+    """``day`` formatted by babel: for a date pattern ``_date_format`` does not write."""
+    from babel.dates import format_date
+
+    if long:
+        return str(format_date(day, "long", locale=locale))
+    short_locale, pattern = _short_date_pattern(locale)
+    return str(format_date(day, pattern, locale=short_locale))
 
 
 @functools.lru_cache(maxsize=1024)

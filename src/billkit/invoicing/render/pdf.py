@@ -1152,12 +1152,15 @@ def render_pdf(document: object, options: RenderOptions | None = None) -> bytes:
 
     The same document and options always give the same bytes.
     """
-    from billkit.invoicing.render.adapters import to_render_document
-
     # every number is formatted (and every carried sum added) in billkit's own
     # decimal context, whatever the caller's thread has set (docs/limits.md)
     with local_context():
-        doc = to_render_document(document)
+        if isinstance(document, RenderDocument):  # drawn as it is: no adapter to load
+            doc = document
+        else:
+            from billkit.invoicing.render.adapters import to_render_document
+
+            doc = to_render_document(document)
         options = DEFAULT_OPTIONS if options is None else options
         if not isinstance(options, RenderOptions):
             raise InvoicingError("options", options, "a RenderOptions or None")
