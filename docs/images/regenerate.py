@@ -46,8 +46,19 @@ def main() -> None:
             pdf.write_bytes(render_pdf(documents[name]))
             stem = Path(tmp, picture)
             subprocess.run(
-                ["pdftoppm", "-r", str(DPI), "-png", "-f", "1", "-l", "1", "-singlefile"]
-                + [str(pdf), str(stem)],
+                [
+                    "pdftoppm",
+                    "-r",
+                    str(DPI),
+                    "-png",
+                    "-f",
+                    "1",
+                    "-l",
+                    "1",
+                    "-singlefile",
+                    str(pdf),
+                    str(stem),
+                ],
                 check=True,
             )
             with Image.open(f"{stem}.png") as page:
