@@ -1413,16 +1413,17 @@ def _text_writer(cls: type) -> Callable[[Any, _Texts], str]:
     parts.sort()
     items = []
     for n, (key, expression) in enumerate(parts):
-        items.append(f"        {('{' if n == 0 else ',') + _string(key) + ':'!r} + ({expression})")
-    body = " +\n".join(items) if items else "        '{'"
+        items.append(f"        {('{' if n == 0 else ',') + _string(key) + ':'!r},")
+        items.append(f"        {expression},")
     source = "\n".join(
         [
             "def write(instance, texts):",
             "    _m = texts.text",
             *reads,
-            "    return (",
-            body + " + '}'",
-            "    )",
+            "    return ''.join((",
+            *(items or ["        '{',"]),
+            "        '}',",
+            "    ))",
         ]
     )
     exec(compile(source, f"<billkit.serialize text {cls.__qualname__}>", "exec"), names)
@@ -1445,7 +1446,7 @@ class _Texts:
     is written once: the memo keeps the text of the last ``limit`` values
     (a bounded memo: memory stays flat over any number of documents). The text
     depends only on the values, never on the memo.
-    tests/test_serialize_text.py proves ``texts.dumps(v) == dumps(v)``.
+    tests/serialize/test_text.py proves ``texts.dumps(v) == dumps(v)``.
     """
 
     __slots__ = ("_limit", "_memo")
