@@ -271,15 +271,15 @@ class Buyers:
     """Parties of one ``kind`` in one ``country``, made by name: ``Buyers("individual",
     "IT")("Account 7") == Party(kind="individual", country="IT", name="Account 7")``."""
 
-    __slots__ = ("_own",)
+    __slots__ = ("_name", "_own")
 
     def __init__(self, kind: PartyKind | str, country: str) -> None:
         sample = Party(kind=kind, country=country, name="-")  # checks kind and country once
         self._own = {"kind": sample.kind, "country": sample.country}
+        converters = _converters(Party)
+        assert converters is not None  # Party's converters need no instance
+        self._name = converters["name"]  # Party's own check of a name
 
     def __call__(self, name: str) -> Party:
         """The party named ``name`` (checked by :class:`Party`'s converter)."""
-        given = converted(Party, {"name": name})
-        if given is None:  # pragma: no cover - Party's converters need no instance
-            return Party(**self._own, name=name)
-        return made(Party, **self._own, **given)
+        return made(Party, **self._own, name=self._name(name))
