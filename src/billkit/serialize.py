@@ -1337,6 +1337,9 @@ _string: Final = json.encoder.encode_basestring
 
 # The value classes that _Texts writes field by field (the rest through dumps'
 # own route): a bill run's documents and what they are made of.
+# (None of them leaves a field out at its default or is saved in another form:
+# a class that did would need its own writer, and tests/serialize/test_text.py
+# checks that none does.)
 _WRITTEN: Final = (
     "billkit.invoicing.Invoice",
     "billkit.invoicing.Proforma",

@@ -128,3 +128,14 @@ def test_a_shards_digest_changes_with_any_invoice() -> None:
     assert bill_accounts(renamed, "k", rows).digest != digest
     later = _run(issue_date=date(2026, 4, 2))
     assert bill_accounts(later, "k", rows).digest != digest
+
+
+def test_the_classes_written_field_by_field_save_every_field_as_it_is() -> None:
+    # A writer writes every field: a class that left one out at its default, or
+    # saved another form of itself, would be written differently by dumps.
+    from billkit.serialize import _CLASSES, _OMIT_IF_DEFAULT, _WRITTEN
+
+    for tag in _WRITTEN:
+        cls = _CLASSES[tag]
+        assert not any(f.metadata.get(_OMIT_IF_DEFAULT) for f in attrs.fields(cls)), tag
+        assert not hasattr(cls, "_saved_form"), tag

@@ -155,7 +155,7 @@ class InvoiceTemplate:
         ``build_invoice(items_from_quote(bill), terms, ...)`` makes with the
         terms compiled and this buyer; ``None`` where this path does not apply
         (the module docstring)."""
-        if bill.plan is not self.plan or bill.period != self._period:
+        if type(bill) is not Quote or bill.plan is not self.plan or bill.period != self._period:
             return None
         if self._rules is not None:
             checks.instance("buyer", buyer, Party, error=InvoicingError)
