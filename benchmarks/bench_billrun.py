@@ -25,11 +25,15 @@ keeps one invoice at a time.
 
 Run: ``python benchmarks/bench_billrun.py [--accounts N] [--shard-size N] [--workers W]
 [--baseline-accounts N]``. ``--pipeline N`` times only the per-account pipeline
-of issue 10 in this process: quote + ``items_from_quote`` + ``build_invoice``
-(with the buyer's party and terms; no PDF, no hashing) over N accounts (100 000
-in the issue), streamed one account at a time: CPU time per account, with the
-peak resident memory after a tenth of the accounts and at the end (flat when
-nothing accumulates). (needs ``py-billkit[bench]``: duckdb and
+of issue 10 in this process: the quote and the invoice of each account (with
+the buyer's party and terms; no PDF, no hashing), streamed one account at a
+time, over N accounts each way (100 000 in the issue): ``bill_account``, which
+makes each plan's invoice from a template compiled once per run
+(``invoicing/_template.py``), against the general path (``quote`` +
+``Party`` + ``DocumentTerms`` + ``items_from_quote`` + ``build_invoice``) on
+the same accounts, in interleaved rounds: medians of CPU time per account,
+with the peak resident memory after the first round and at the end (flat
+when nothing accumulates). (needs ``py-billkit[bench]``: duckdb and
 dask[distributed]). ``--profile N`` runs ``bill_shard`` on one Parquet shard of N
 accounts under cProfile and splits each account's time into reading, quote +
 invoice, hashing and the rest. ``--baseline-accounts`` times the single core on the
@@ -41,6 +45,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import statistics
 import sys
 import tempfile
 import time
@@ -49,8 +54,10 @@ from pathlib import Path
 from typing import Any
 
 from billkit.demo import demo_catalog
+from billkit.invoicing import DocumentTerms, build_invoice, items_from_quote
 from billkit.parties import Address, Party
 from billkit.periods import Period
+from billkit.pricing import quote
 from billkit.runners import (
     BillRun,
     DaskRunner,
@@ -63,6 +70,7 @@ from billkit.runners import (
     bill_shard,
     synthetic_accounts,
 )
+from billkit.serialize import dumps
 
 
 def make_run(usage: str | None) -> BillRun:
@@ -125,22 +133,55 @@ def timed(label: str, accounts: int, work: Any) -> tuple[RunManifest, dict[str, 
     return result, {"wall": wall, "cpu": cpu}
 
 
-def pipeline(n: int) -> None:
-    """quote + items_from_quote + build_invoice per account (issue 10), streamed."""
-    run = make_run(None)
-    tenth = max(n // 10, 1)
-    early = 0.0
-    started = time.process_time()
-    for account, plan_code, usage in synthetic_accounts(run, 0, n):
-        bill_account(run, account, plan_code, usage)  # kept no longer than this loop
-        if account == tenth:
-            early = _maxrss_mb()
-    per = (time.process_time() - started) / n * 1e6
-    print(
-        f"pipeline (quote + items_from_quote + build_invoice, no PDF), {n:,} accounts: "
-        f"{per:.1f} us CPU per account (target <= 30 us, issue 10); "
-        f"peak memory {early:.0f} MB after {tenth:,} accounts, {_maxrss_mb():.0f} MB at the end"
+def general_account(run: BillRun, account: int, plan_code: str, usage: Any) -> Any:
+    """``bill_account`` by the general path: quote, the buyer's ``Party`` and
+    ``DocumentTerms``, ``items_from_quote`` and ``build_invoice`` (the baseline)."""
+    bill = quote(run.plan(plan_code), {run.metric: usage}, run.period)
+    buyer = Party(kind="individual", country=run.seller.country, name=f"Account {account}")
+    terms = DocumentTerms(seller=run.seller, buyer=buyer, locale=run.locale, rules=None)
+    return bill, build_invoice(
+        items_from_quote(bill),
+        terms,
+        issue_date=run.issue_date,
+        number=f"{run.number_prefix}{account}",
+        payment_days=run.payment_days,
+        invoice_kind="subscription",
+        period=run.period,
     )
+
+
+def pipeline(n: int, rounds: int = 5) -> None:
+    """quote + invoice per account (issue 10), streamed: ``bill_account`` (each plan's
+    invoice compiled once, invoicing/_template.py) against the general path
+    (:func:`general_account`) on the same accounts, in interleaved rounds."""
+    run = make_run(None)
+    for account, plan_code, usage in synthetic_accounts(run, 0, 200):  # warm, and equal
+        fast, general = (
+            bill_account(run, account, plan_code, usage),
+            general_account(run, account, plan_code, usage),
+        )
+        assert dumps(fast[1]) == dumps(general[1]), account
+    size = max(n // rounds, 1)
+    early = 0.0
+    times: dict[str, list[float]] = {"bill_account": [], "general path": []}
+    for r in range(rounds):
+        for label, work in (("bill_account", bill_account), ("general path", general_account)):
+            started = time.process_time()
+            for account, plan_code, usage in synthetic_accounts(run, r * size, (r + 1) * size):
+                work(run, account, plan_code, usage)  # kept no longer than this loop
+            times[label].append((time.process_time() - started) / size * 1e6)
+        if r == 0:
+            early = _maxrss_mb()
+    fast_us = statistics.median(times["bill_account"])
+    general_us = statistics.median(times["general path"])
+    print(
+        f"pipeline (quote + invoice with the buyer's party and terms, no PDF), {n:,} accounts"
+        f" each way, medians of {rounds} interleaved rounds, CPU time per account:"
+    )
+    print(f"  bill_account (compiled invoice): {fast_us:.1f} us (target <= 30 us, issue 10)")
+    print(f"  general path (items_from_quote + build_invoice): {general_us:.1f} us")
+    print(f"  ratio: {general_us / fast_us:.2f}x")
+    print(f"  peak memory {early:.0f} MB after the first round, {_maxrss_mb():.0f} MB at the end")
 
 
 def profile(n: int) -> None:
@@ -175,7 +216,7 @@ def profile(n: int) -> None:
     parts = {
         "read the shard (DuckDB, Parquet)": cumulative("runners.py", "_parquet_accounts"),
         "quote + invoice (bill_account)": cumulative("runners.py", "bill_account"),
-        "hash the invoice (serialize.dumps)": cumulative("serialize.py", "dumps"),
+        "hash the invoice (its dumps text)": cumulative("serialize.py", "dumps"),
     }
     parts["the rest (loop, totals, manifest)"] = whole - sum(parts.values())
     print(f"bill_shard, {n:,} accounts from Parquet: {plain:.1f} us CPU per account unprofiled")

@@ -41,6 +41,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -52,6 +53,7 @@ import attrs
 
 from billkit import _checks as checks
 from billkit.errors import MissingDependencyError, ValidationError
+from billkit.invoicing._template import Buyers, InvoiceTemplate, compile_invoice
 from billkit.invoicing.builders import build_invoice
 from billkit.invoicing.documents import Invoice
 from billkit.invoicing.items import items_from_quote
@@ -60,7 +62,7 @@ from billkit.parties.party import Party
 from billkit.periods import Period
 from billkit.pricing.plans import Plan
 from billkit.pricing.quote import Quote, quote
-from billkit.serialize import dumps
+from billkit.serialize import _Texts
 from billkit.tables import Table
 
 __all__ = [
@@ -219,12 +221,40 @@ class BillRun:
         checks.text("number_prefix", self.number_prefix)
         checks.whole("payment_days", self.payment_days)
 
+    @functools.cached_property
+    def _billing(self) -> _Billing:
+        # What every account of the run shares, worked out once per process
+        # (not pickled with the run: attrs pickles fields only).
+        return _Billing(self)
+
     def plan(self, code: str) -> Plan:
         """The run's plan ``code``."""
         for plan in self.plans:
             if plan.code == code:
                 return plan
         raise ValidationError("plan", code, f"one of {[p.code for p in self.plans]}")
+
+
+class _Billing:
+    """A run's buyers and its plans' compiled invoices (invoicing/_template.py)."""
+
+    __slots__ = ("buyers", "templates")
+
+    def __init__(self, run: BillRun) -> None:
+        self.buyers = Buyers("individual", run.seller.country)
+        terms = DocumentTerms(
+            seller=run.seller, buyer=self.buyers("Account 0"), locale=run.locale, rules=None
+        )
+        self.templates: dict[str, InvoiceTemplate | None] = {}
+        for plan in reversed(run.plans):  # run.plan(code) finds the first of a code
+            self.templates[plan.code] = compile_invoice(
+                plan,
+                terms,
+                issue_date=run.issue_date,
+                payment_days=run.payment_days,
+                invoice_kind="subscription",
+                period=run.period,
+            )
 
 
 @attrs.frozen
@@ -360,21 +390,29 @@ def bill_account(
     """The quote and the invoice of one account: pure.
 
     The buyer is an individual in the seller's country named ``Account <n>``;
-    the invoice is numbered ``number_prefix`` + the account number.
+    the invoice is numbered ``number_prefix`` + the account number. The
+    invoice is the one ``build_invoice(items_from_quote(bill), terms, ...)``
+    makes; each plan's invoice is compiled once per run and process
+    (``invoicing/_template.py``), and the general path is taken where the
+    compiled one does not apply.
     """
-    seller = run.seller
+    billing = run._billing
     bill = quote(run.plan(plan_code), {run.metric: usage}, run.period)
-    buyer = Party(kind="individual", country=seller.country, name=f"Account {account}")
-    terms = DocumentTerms(seller=seller, buyer=buyer, locale=run.locale, rules=None)
-    invoice = build_invoice(
-        items_from_quote(bill),
-        terms,
-        issue_date=run.issue_date,
-        number=f"{run.number_prefix}{account}",
-        payment_days=run.payment_days,
-        invoice_kind="subscription",
-        period=run.period,
-    )
+    buyer = billing.buyers(f"Account {account}")
+    number = f"{run.number_prefix}{account}"
+    template = billing.templates.get(plan_code)
+    invoice = None if template is None else template.invoice(bill, buyer, number)
+    if invoice is None:
+        terms = DocumentTerms(seller=run.seller, buyer=buyer, locale=run.locale, rules=None)
+        invoice = build_invoice(
+            items_from_quote(bill),
+            terms,
+            issue_date=run.issue_date,
+            number=number,
+            payment_days=run.payment_days,
+            invoice_kind="subscription",
+            period=run.period,
+        )
     return bill, invoice
 
 
@@ -389,9 +427,10 @@ def bill_accounts(
     digest = hashlib.sha256()
     totals: dict[str, Decimal] = {}
     count = 0
+    texts = _Texts()  # dumps' text, written faster (the seller's once per shard)
     for account, plan_code, usage in accounts:
         _, invoice = bill_account(run, account, plan_code, usage)
-        digest.update(dumps(invoice).encode())
+        digest.update(texts.dumps(invoice).encode())
         digest.update(b"\n")
         gross = invoice.totals.gross
         code = gross.currency.code

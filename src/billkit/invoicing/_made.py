@@ -24,7 +24,7 @@ from typing import Any, Final, TypeVar
 
 import attrs
 
-__all__ = ["built", "made", "maker"]
+__all__ = ["built", "converted", "made", "maker"]
 
 _T = TypeVar("_T")
 
@@ -106,24 +106,27 @@ def made(cls: type[_T], /, **values: Any) -> _T:
 _CONVERTERS: Final[dict[type, dict[str, Any] | None]] = {}
 
 
-def built(cls: type[_T], /, own: dict[str, Any], given: dict[str, Any]) -> _T:
-    """An instance of ``cls`` from fields billkit made (``own``: not checked
-    again, as :func:`made`) and fields a caller gave (``given``: converted and
-    checked by ``cls``'s own converters, in the class's field order, as its
-    constructor would). A class whose converters need the instance is simply
-    constructed."""
+def _converters(cls: type) -> dict[str, Any] | None:
     if cls in _CONVERTERS:
-        found = _CONVERTERS[cls]
-    else:
-        found = {}
-        for field in attrs.fields(cls):  # type: ignore[arg-type]
-            if isinstance(field.converter, attrs.Converter):
-                found = None
-                break
-            found[field.name] = field.converter
-        _CONVERTERS[cls] = found
+        return _CONVERTERS[cls]
+    found: dict[str, Any] | None = {}
+    for field in attrs.fields(cls):
+        if isinstance(field.converter, attrs.Converter):
+            found = None
+            break
+        assert found is not None
+        found[field.name] = field.converter
+    _CONVERTERS[cls] = found
+    return found
+
+
+def converted(cls: type, /, given: dict[str, Any]) -> dict[str, Any] | None:
+    """Fields a caller gave, converted and checked by ``cls``'s own converters, in
+    the class's field order, as its constructor would; ``None`` for a class whose
+    converters need the instance (it must then simply be constructed)."""
+    found = _converters(cls)
     if found is None:
-        return cls(**own, **given)
+        return None
     checked = {}
     for name, convert in found.items():
         if name in given:
@@ -131,4 +134,16 @@ def built(cls: type[_T], /, own: dict[str, Any], given: dict[str, Any]) -> _T:
             checked[name] = value if convert is None else convert(value)
     if len(checked) != len(given):
         raise TypeError(f"{cls.__name__}: no fields {sorted(set(given) - set(checked))}")
+    return checked
+
+
+def built(cls: type[_T], /, own: dict[str, Any], given: dict[str, Any]) -> _T:
+    """An instance of ``cls`` from fields billkit made (``own``: not checked
+    again, as :func:`made`) and fields a caller gave (``given``: converted and
+    checked by ``cls``'s own converters, in the class's field order, as its
+    constructor would). A class whose converters need the instance is simply
+    constructed."""
+    checked = converted(cls, given)
+    if checked is None:
+        return cls(**own, **given)
     return made(cls, **own, **checked)

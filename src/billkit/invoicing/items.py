@@ -28,7 +28,7 @@ from billkit.periods import Period
 from billkit.pricing.discounts import AppliedDiscount, Coupon, DiscountedQuote, take_off
 from billkit.pricing.models import Flat, Percentage
 from billkit.pricing.plans import PercentOf
-from billkit.pricing.quote import Quote
+from billkit.pricing.quote import Quote, QuoteLine
 
 __all__ = ["DiscountedItems", "Item", "discount_items", "items_from_expenses", "items_from_quote"]
 
@@ -131,6 +131,37 @@ def _fmt(value: Decimal) -> str:
 
 def _pct(rate: Decimal) -> str:
     return format(CONTEXT.multiply(rate, 100).normalize(CONTEXT), "f")
+
+
+def _plain_explanation(line: QuoteLine) -> list[str]:
+    """How a quote line's amount was reached, in plain English (no locale): the
+    free units taken off, the breakdown's note, each step. Shared with the
+    compiled invoice (_template.py), so both write the same words."""
+    explanation = []
+    if line.included:
+        explanation.append(
+            f"{_fmt(line.quantity)} - {_fmt(line.included)} included = {_fmt(line.billable)}"
+        )
+    breakdown = line.breakdown
+    if breakdown.note:
+        explanation.append(breakdown.note)
+    explanation.extend(str(step) for step in breakdown.steps)
+    return explanation
+
+
+def _shown(line: QuoteLine) -> tuple[Decimal, Money | None]:
+    """The quantity and unit price an item shows for a quote line: a unit price
+    only where quantity x price is the line's exact amount; a flat, percentage
+    or base-fee line is one unit of its amount, a package or graduated line
+    shows its billable units and leaves the price to the explanation."""
+    whole = isinstance(line.source, (Percentage, PercentOf, Flat)) or line.kind == "base"
+    quantity = _ONE if whole else line.billable
+    unit_price = line.unit_price
+    if unit_price is not None and (
+        CONTEXT.multiply(quantity, unit_price.amount) != line.exact.amount
+    ):
+        unit_price = None
+    return quantity, unit_price
 
 
 def items_from_quote(
@@ -243,13 +274,7 @@ def items_from_quote(
                 explanation.append(explainer.note(line.breakdown.note))
             explanation.extend(explainer.step(step) for step in line.steps)
         else:
-            if line.included:
-                explanation.append(
-                    f"{_fmt(line.quantity)} - {_fmt(line.included)} included = {_fmt(line.billable)}"
-                )
-            if line.breakdown.note:
-                explanation.append(line.breakdown.note)
-            explanation.extend(str(step) for step in line.steps)
+            explanation.extend(_plain_explanation(line))
         if line.code in discounted:
             amount, discount = discounted[line.code]
             if discount.amount:
@@ -261,17 +286,7 @@ def items_from_quote(
                 )
         if drop_zero and not amount.amount:
             continue
-        # Show a quantity and a unit price only where one times the other is
-        # the line's exact amount: a flat or percentage charge is one unit of
-        # its amount; a package or graduated line shows its billable units and
-        # leaves the price to the explanation.
-        whole = isinstance(line.source, (Percentage, PercentOf, Flat)) or line.kind == "base"
-        quantity = _ONE if whole else line.billable
-        unit_price = line.unit_price
-        if unit_price is not None and (
-            CONTEXT.multiply(quantity, unit_price.amount) != line.exact.amount
-        ):
-            unit_price = None
+        quantity, unit_price = _shown(line)
         fields = {
             "description": description,
             "quantity": quantity,

@@ -44,7 +44,7 @@ class PartyKind(str, enum.Enum):
 # --------------------------------------------------------------------------- details
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checks.prepare_fields)
 class Address:
     """A postal address. ``country`` is an ISO 3166-1 alpha-2 code.
 
@@ -174,7 +174,7 @@ class Signatory:
 _T = TypeVar("_T")
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checks.prepare_fields)
 class Party:
     """A seller or payer, with every detail its documents print.
 

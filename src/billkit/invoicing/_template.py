@@ -1,0 +1,285 @@
+"""A plan's invoice, compiled once per set of terms (private; issues 10 and 14).
+
+In a month-end bill run every account on one plan gets an invoice of the
+same shape: the same seller, language, tax rate, legal note, dates and
+payment details; the same lines in the same order, each with the same
+description, code and period. Only the buyer, the number and each line's
+figures (quantity, unit price, amount, tax, explanation) change from one
+account to the next. :class:`InvoiceTemplate` checks and works out the
+constant part once, when it is compiled, and then makes each account's
+invoice from its quote in one pass:
+
+* the items are not made: each quote line's figures go straight into the
+  document line, through the same helpers ``items_from_quote`` uses for the
+  quantity, the unit price and the explanation (``items._shown`` and
+  ``items._plain_explanation``), so both write the same words and figures;
+* each line's tax is ``amount x rate`` (or ``amount x rate / (1 + rate)``
+  with tax-inclusive prices) rounded under the terms' policy, the same
+  expressions in the same local decimal context as ``_fast.price``; the
+  tax group and totals are added up as the lines are made;
+* the base fee's document line is the same value for every account of a
+  plan (the compiled plan keeps one base line), so it is made once;
+* lines, the tax group, the totals and the invoice go through
+  :func:`~billkit.invoicing._made.made` (their invariants still run: net +
+  tax = gross, the document adds up); the number, the one field a caller
+  gives per account, goes through the invoice's own converter.
+
+:meth:`InvoiceTemplate.invoice` answers ``None`` where it does not apply (a
+quote of another plan or period, a line without lines, an amount in
+fractions of a minor unit or out of range, a description the item would
+refuse, a quantity whose line would pass the limit) and the caller takes the
+general path (``items_from_quote`` + ``build_invoice``), which also raises
+the errors. A template is compiled only for the terms this path covers
+(per-line tax rounding, the sum-of-parts total, the standard category and
+treatment); :func:`compile_invoice` answers ``None`` otherwise.
+
+:class:`Buyers` makes the bill run's buyers (an individual in the seller's
+country, named per account): kind and country are checked once, each name
+by :class:`~billkit.parties.Party`'s own converter, and the party's
+invariants run.
+
+tests/invoicing/test_template.py proves the compiled invoice equals the one
+``items_from_quote`` + ``build_invoice`` make, byte for byte once serialised,
+on generated plans and usage.
+"""
+
+from __future__ import annotations
+
+import decimal
+from datetime import date
+from decimal import Decimal
+from typing import Any, Final
+
+from moneyed import Money
+
+from billkit import _checks as checks
+from billkit.conventions import TotalRounding
+from billkit.errors import InvoicingError
+from billkit.invoicing._assembly import _due, _note, _payment, _policy
+from billkit.invoicing._made import _converters, converted, made, maker
+from billkit.invoicing.documents import DocumentLine, Invoice, InvoiceKind, TaxGroup, Totals
+from billkit.invoicing.items import _plain_explanation, _shown
+from billkit.invoicing.tax import TaxRounding, TaxTreatment
+from billkit.invoicing.terms import DocumentTerms, _terms
+from billkit.money import CONTEXT, LIMIT, in_range
+from billkit.parties import Party, PartyKind, check_party
+from billkit.periods import Period
+from billkit.pricing.plans import Plan
+from billkit.pricing.quote import Quote
+
+__all__ = ["Buyers", "InvoiceTemplate", "compile_invoice"]
+
+_ZERO: Final = Decimal(0)
+_STANDARD: Final = TaxTreatment.STANDARD
+_CATEGORY: Final = "standard"
+_line: Final = maker(DocumentLine)
+_invoice: Final = maker(Invoice)
+
+
+class InvoiceTemplate:
+    """The invoice of one plan under one set of terms, compiled (see the module
+    docstring). Make one with :func:`compile_invoice`."""
+
+    __slots__ = (
+        "_base",
+        "_constant",
+        "_cur",
+        "_group_note",
+        "_include_tax",
+        "_mode",
+        "_number",
+        "_period",
+        "_quantum",
+        "_rate",
+        "_rules",
+        "plan",
+    )
+
+    def __init__(
+        self,
+        plan: Plan,
+        terms: DocumentTerms,
+        *,
+        issue_date: date,
+        payment_days: int | None,
+        invoice_kind: InvoiceKind | str,
+        period: Period,
+        include_tax: bool,
+    ) -> None:
+        day = checks.day("issue_date", issue_date, error=InvoicingError)
+        self.plan = checks.instance("plan", plan, Plan, error=InvoicingError)
+        self._period = period
+        cur = self._cur = plan.currency
+        policy = _policy(terms.rounding)
+        self._quantum = policy.quantum(cur)
+        self._mode = policy.mode.decimal_rounding
+        self._include_tax = include_tax
+        self._rules = terms.rules
+        country = terms.seller.country if terms.tax_country is None else terms.tax_country
+        self._rate = terms.taxes.rate(country, _CATEGORY, day).rate
+        language = terms.locale.split("_")[0]
+        self._group_note = _note(terms, country, language, cur, _ZERO, _STANDARD)
+        # The invoice's fields that are the same for every account: billkit's
+        # own, and the caller's, checked here once by the invoice's converters.
+        given = converted(
+            Invoice,
+            {
+                "prices_include_tax": include_tax,
+                "tax_rounding": TaxRounding.PER_LINE,
+                "period": period,
+                "notes": (),
+                "references": (),
+                "invoice_kind": invoice_kind,
+                "due_date": _due(day, None, payment_days),
+            },
+        )
+        assert given is not None  # Invoice's converters need no instance
+        converters = _converters(Invoice)
+        assert converters is not None
+        self._number = converters["number"]  # the invoice's own check of a number
+        self._constant: dict[str, Any] = {
+            "issue_date": day,
+            "seller": terms.seller,
+            "currency": cur,
+            "locale": terms.locale,
+            "tax_date": day,
+            "payment": _payment(terms.payment, terms.seller),
+            "facsimile": terms.facsimile,
+            **given,
+        }
+        # (the compiled plan's base-fee quote line, its document line)
+        self._base: tuple[object, DocumentLine] | None = None
+
+    def invoice(self, bill: Quote, buyer: Party, number: str | None) -> Invoice | None:
+        """``bill``'s invoice to ``buyer``, numbered ``number``: the one
+        ``build_invoice(items_from_quote(bill), terms, ...)`` makes with the
+        terms compiled and this buyer; ``None`` where this path does not apply
+        (the module docstring)."""
+        if type(bill) is not Quote or bill.plan is not self.plan or bill.period != self._period:
+            return None
+        if self._rules is not None:
+            checks.instance("buyer", buyer, Party, error=InvoicingError)
+            check_party(buyer, self._rules, role="buyer")
+        elif not isinstance(buyer, Party):
+            return None
+        lines = bill.lines
+        if not lines:
+            return None
+        cur = self._cur
+        quantum, mode, rate = self._quantum, self._mode, self._rate
+        include_tax = self._include_tax
+        period = bill.period
+        made_lines: list[DocumentLine] = []
+        net_total = tax_total = gross_total = _ZERO
+        base = self._base
+        with decimal.localcontext(CONTEXT):
+            for i, line in enumerate(lines):
+                if i == 0 and base is not None and base[0] is line:
+                    doc = base[1]
+                else:
+                    money = line.amount
+                    amount = money.amount
+                    if amount.quantize(quantum, rounding=mode) != amount or not in_range(amount):
+                        return None  # the general path names the line
+                    description = line.description
+                    if not description or description.strip() != description:
+                        return None
+                    quantity, unit_price = _shown(line)
+                    if unit_price is not None and quantity * unit_price.amount >= LIMIT:
+                        return None
+                    exact = amount * rate / (1 + rate) if include_tax else amount * rate
+                    tax = exact.quantize(quantum, rounding=mode)
+                    if include_tax:
+                        gross_money, net_money = money, Money(amount - tax, cur)
+                    else:
+                        net_money, gross_money = money, Money(amount + tax, cur)
+                    if unit_price is None and quantity == 1:
+                        unit_price = money
+                    doc = _line(
+                        position=i + 1,
+                        description=description,
+                        quantity=quantity,
+                        unit="",
+                        unit_price=unit_price,
+                        net=net_money,
+                        tax_rate=rate,
+                        tax=Money(tax, cur),
+                        gross=gross_money,
+                        tax_category=_CATEGORY,
+                        treatment=_STANDARD,
+                        code=line.code,
+                        explanation=tuple(_plain_explanation(line)),
+                        period=period,
+                        taxes=(),
+                    )
+                    if i == 0 and line.kind == "base":
+                        self._base = (line, doc)
+                made_lines.append(doc)
+                net_total += doc.net.amount
+                tax_total += doc.tax.amount
+                gross_total += doc.gross.amount
+        sums = Money(net_total, cur), Money(tax_total, cur), Money(gross_total, cur)
+        group = made(
+            TaxGroup,
+            category=_CATEGORY,
+            rate=rate,
+            treatment=_STANDARD,
+            net=sums[0],
+            tax=sums[1],
+            gross=sums[2],
+            note=self._group_note,
+        )
+        return _invoice(
+            buyer=buyer,
+            lines=tuple(made_lines),
+            tax_groups=(group,),
+            totals=made(Totals, net=sums[0], tax=sums[1], gross=sums[2]),
+            number=self._number(number),
+            **self._constant,
+        )
+
+
+def compile_invoice(
+    plan: Plan,
+    terms: DocumentTerms,
+    *,
+    issue_date: date,
+    payment_days: int | None = None,
+    invoice_kind: InvoiceKind | str = InvoiceKind.ONE_OFF,
+    period: Period,
+) -> InvoiceTemplate | None:
+    """``plan``'s invoice under ``terms`` (whose buyer is replaced per account),
+    compiled; ``None`` for terms this path does not cover (the module docstring)."""
+    terms = _terms(terms)
+    if (
+        terms._tax_rounding_or(TaxRounding.PER_LINE) is not TaxRounding.PER_LINE
+        or terms.total_rounding is not TotalRounding.SUM_OF_PARTS
+    ):
+        return None
+    return InvoiceTemplate(
+        plan,
+        terms,
+        issue_date=issue_date,
+        payment_days=payment_days,
+        invoice_kind=invoice_kind,
+        period=checks.instance("period", period, Period, error=InvoicingError),
+        include_tax=terms._includes_tax(False),
+    )
+
+
+class Buyers:
+    """Parties of one ``kind`` in one ``country``, made by name: ``Buyers("individual",
+    "IT")("Account 7") == Party(kind="individual", country="IT", name="Account 7")``."""
+
+    __slots__ = ("_name", "_own")
+
+    def __init__(self, kind: PartyKind | str, country: str) -> None:
+        sample = Party(kind=kind, country=country, name="-")  # checks kind and country once
+        self._own = {"kind": sample.kind, "country": sample.country}
+        converters = _converters(Party)
+        assert converters is not None  # Party's converters need no instance
+        self._name = converters["name"]  # Party's own check of a name
+
+    def __call__(self, name: str) -> Party:
+        """The party named ``name`` (checked by :class:`Party`'s converter)."""
+        return made(Party, **self._own, name=self._name(name))

@@ -1,0 +1,206 @@
+"""A plan's compiled invoice (invoicing/_template.py) is the invoice the general path
+makes: ``build_invoice(items_from_quote(bill), terms, ...)``, equal as values and
+byte for byte once serialised, with the same totals; where the compiled path
+does not apply it says so (``None``) and the general path decides (and raises).
+The bill run's buyers (``Buyers``) are the parties ``Party`` makes.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from billkit import serialize
+from billkit.conventions import TotalRounding
+from billkit.demo import demo_catalog
+from billkit.errors import BillkitError
+from billkit.invoicing import DocumentTerms, Invoice, build_invoice, items_from_quote
+from billkit.invoicing._template import Buyers, compile_invoice
+from billkit.invoicing.tax import TaxRounding
+from billkit.parties import Address, Party
+from billkit.periods import Period
+from billkit.pricing import quote
+from tests.strategies.pricing import periods_for, plans, usage_for
+
+ISSUED = date(2026, 4, 1)
+SELLERS = [
+    Party(kind="legal_entity", country="IT", name="Chat Srl", legal_address=Address(country="IT")),
+    Party(kind="legal_entity", country="RU", name="Продавец"),
+    Party(kind="legal_entity", country="UA", name='ТОВ "Розсилка"'),
+]
+
+
+def _general(bill: object, terms: DocumentTerms, number: str | None, days: int | None) -> Invoice:
+    return build_invoice(
+        items_from_quote(bill),  # type: ignore[arg-type]
+        terms,
+        issue_date=ISSUED,
+        number=number,
+        payment_days=days,
+        invoice_kind="subscription",
+        period=bill.period,  # type: ignore[attr-defined]
+    )
+
+
+def _outcome(make: object) -> Invoice | str:
+    try:
+        return make()  # type: ignore[operator,no-any-return]
+    except BillkitError as problem:
+        return repr(problem)
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_the_compiled_invoice_is_the_general_paths_invoice(data: st.DataObject) -> None:
+    plan = data.draw(plans())
+    period = data.draw(periods_for(plan.cycle))
+    seller = data.draw(st.sampled_from(SELLERS))
+    terms = DocumentTerms(
+        seller=seller,
+        buyer=Party(kind="individual", country=seller.country, name="Account 0"),
+        locale=data.draw(st.sampled_from(["it_IT", "ru_RU", "en"])),
+        prices_include_tax=data.draw(st.sampled_from([None, True, False])),
+        rules=None,
+    )
+    days = data.draw(st.sampled_from([None, 0, 10, 30]))
+    template = compile_invoice(
+        plan,
+        terms,
+        issue_date=ISSUED,
+        payment_days=days,
+        invoice_kind="subscription",
+        period=period,
+    )
+    assert template is not None  # per-line rounding, sum of parts: always compiled
+    buyers = Buyers("individual", seller.country)
+    for n in range(3):  # several accounts through one template (the base line is kept)
+        bill = quote(plan, data.draw(usage_for(plan)), period)
+        name = f"Account {data.draw(st.integers(0, 10**6))}"
+        buyer = buyers(name)
+        number = data.draw(st.sampled_from([None, f"INV-{n}", "  "]))
+        expected = _outcome(
+            lambda: _general(bill, attrs_evolve(terms, buyer=buyer), number, days)  # noqa: B023
+        )
+        compiled = _outcome(lambda: template.invoice(bill, buyer, number))  # noqa: B023
+        if compiled is None:  # not applicable here: the general path decides
+            continue
+        assert compiled == expected
+        if isinstance(compiled, Invoice):
+            assert isinstance(expected, Invoice)
+            assert serialize.dumps(compiled) == serialize.dumps(expected)
+            assert compiled.totals == expected.totals
+
+
+def attrs_evolve(terms: DocumentTerms, **changes: object) -> DocumentTerms:
+    import attrs
+
+    return attrs.evolve(terms, **changes)
+
+
+def _run_terms() -> tuple[DocumentTerms, Period]:
+    seller = SELLERS[0]
+    terms = DocumentTerms(
+        seller=seller,
+        buyer=Party(kind="individual", country="IT", name="Account 0"),
+        locale="it_IT",
+        rules=None,
+    )
+    return terms, Period(date(2026, 3, 1), date(2026, 4, 1))
+
+
+def test_the_compiled_path_is_taken_for_the_bill_runs_plans() -> None:
+    # The comparison above would prove nothing if every case fell back: the
+    # messaging business's plans compile and give each account's invoice.
+    terms, march = _run_terms()
+    catalog = demo_catalog()
+    for code in ("growth-monthly", "growth-annual-usage"):
+        plan = catalog[code]
+        template = compile_invoice(
+            plan,
+            terms,
+            issue_date=ISSUED,
+            payment_days=10,
+            invoice_kind="subscription",
+            period=march,
+        )
+        assert template is not None
+        for usage in ("0", "999", "1000", "1919", "2999"):
+            bill = quote(plan, {"monthly_active_contacts": Decimal(usage)}, march)
+            invoice = template.invoice(bill, terms.buyer, "INV-1")
+            assert invoice is not None
+            expected = _general(bill, terms, "INV-1", 10)
+            assert serialize.dumps(invoice) == serialize.dumps(expected)
+    # growth-monthly, 1919 contacts: 99.00 base fee + 919 over 1000 included,
+    # billed in packages of 100 at 20.00: 10 x 20.00 = 200.00; 22 % Italian VAT
+    # per line: 21.78 + 44.00 = 65.78, gross 299.00 + 65.78 = 364.78.
+    plan = catalog["growth-monthly"]
+    template = compile_invoice(
+        plan, terms, issue_date=ISSUED, payment_days=10, invoice_kind="subscription", period=march
+    )
+    assert template is not None
+    bill = quote(plan, {"monthly_active_contacts": Decimal(1919)}, march)
+    invoice = template.invoice(bill, terms.buyer, "INV-1")
+    assert invoice is not None
+    assert [line.net.amount for line in invoice.lines] == [Decimal("99.00"), Decimal("200.00")]
+    assert invoice.totals.tax.amount == Decimal("65.78")
+    assert invoice.totals.gross.amount == Decimal("364.78")
+    assert invoice.due_date == date(2026, 4, 11)
+
+
+def test_a_quote_the_template_was_not_compiled_for_goes_the_general_way() -> None:
+    terms, march = _run_terms()
+    catalog = demo_catalog()
+    template = compile_invoice(catalog["growth-monthly"], terms, issue_date=ISSUED, period=march)
+    assert template is not None
+    other = quote(catalog["growth-annual-usage"], {"monthly_active_contacts": 5}, march)
+    assert template.invoice(other, terms.buyer, "1") is None
+    april = Period(date(2026, 4, 1), date(2026, 5, 1))
+    later = quote(catalog["growth-monthly"], {"monthly_active_contacts": 5}, april)
+    assert template.invoice(later, terms.buyer, "1") is None
+
+
+def test_terms_the_template_does_not_cover_are_not_compiled() -> None:
+    terms, march = _run_terms()
+    plan = demo_catalog()["growth-monthly"]
+    for changed in (
+        attrs_evolve(terms, tax_rounding=TaxRounding.PER_DOCUMENT),
+        attrs_evolve(terms, total_rounding=TotalRounding.ROUND_TOTAL),
+    ):
+        assert compile_invoice(plan, changed, issue_date=ISSUED, period=march) is None
+
+
+def test_a_bad_number_is_refused_as_build_invoice_refuses_it() -> None:
+    terms, march = _run_terms()
+    plan = demo_catalog()["growth-monthly"]
+    template = compile_invoice(plan, terms, issue_date=ISSUED, period=march)
+    assert template is not None
+    bill = quote(plan, {"monthly_active_contacts": 5}, march)
+    with pytest.raises(BillkitError) as compiled:
+        template.invoice(bill, terms.buyer, 17)  # type: ignore[arg-type]
+    with pytest.raises(BillkitError) as general:
+        _general(bill, terms, 17, None)  # type: ignore[arg-type]
+    assert repr(compiled.value) == repr(general.value)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(["individual", "legal_entity", "sole_proprietor"]),
+    st.sampled_from(["IT", "RU", "ua", "DE"]),
+    st.text(max_size=12),
+)
+def test_buyers_are_the_parties_party_makes(kind: str, country: str, name: str) -> None:
+    expected = _outcome(lambda: Party(kind=kind, country=country, name=name))
+    try:
+        buyers = Buyers(kind, country)
+    except BillkitError:  # a kind or country Party refuses too, whatever the name
+        refused = _outcome(lambda: Party(kind=kind, country=country, name="-"))
+        assert isinstance(refused, str)
+        return
+    made = _outcome(lambda: buyers(name))
+    assert made == expected
+    if isinstance(made, Party):
+        assert serialize.dumps(made) == serialize.dumps(expected)
