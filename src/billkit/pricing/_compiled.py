@@ -366,6 +366,7 @@ class CompiledPlan:
         "fast_key",
         "fast_total",
         "fast_total_checked",
+        "floor",
         "general_only",
         "has_percent_of",
         "line_makers",
@@ -383,6 +384,8 @@ class CompiledPlan:
         self.quantum: Final[Decimal] = plan._quantum
         self.context: Final[decimal.Context] = plan._context
         self.metrics: Final[frozenset[str]] = plan.metrics
+        self.floor: Final = self.context.rounding == decimal.ROUND_FLOOR
+        """Whether the plan rounds toward minus infinity (see :func:`explained_quote`)."""
         self.line_makers: tuple[tuple[str, _LineOf], ...] | None = None
         """Per metered charge, its metric and its explained line's maker
         (:func:`explained_quote`), prepared when a quote's lines are first read."""
@@ -1157,8 +1160,15 @@ def explained_quote(
     ``usage``): each line made from figures just computed, by its charge's
     :func:`_line_of`, in one local context. ``None`` when
     :meth:`CompiledPlan.figures` would be, or for a plan with PercentOf lines
-    (then :func:`explained_lines`)."""
-    if compiled.general_only or compiled.has_percent_of:
+    (then :func:`explained_lines`).
+
+    The figures and the breakdowns share one context, the plan's: the
+    breakdowns' operations are exact, and an exact result is the same in every
+    rounding mode but one: rounding toward minus infinity makes ``x - x`` a
+    negative zero (``-0``, which a step would show). A plan rounding ``floor``
+    is therefore explained by :func:`explained_lines`, in billkit's
+    :data:`CONTEXT`, as the models explain."""
+    if compiled.general_only or compiled.has_percent_of or compiled.floor:
         return None
     makers = compiled.line_makers
     if makers is None:  # prepared once per plan (one tuple, replaced whole)
