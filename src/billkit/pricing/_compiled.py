@@ -41,6 +41,7 @@ also names every error.
 from __future__ import annotations
 
 import decimal
+import importlib
 import types
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
@@ -288,6 +289,7 @@ _CHECK: Final = [
 ]
 
 _Total = Callable[[Mapping[str, object]], "Decimal | None"]
+_QuoteOf = Callable[[Mapping[str, object], "Period"], object]
 
 
 def _total_of(
@@ -297,6 +299,7 @@ def _total_of(
     metered: list[tuple[str, AnyModel, Decimal]],
     *,
     checks: bool,
+    made: Mapping[str, object] | None = None,
 ) -> _Total:
     """The total of a plan without PercentOf lines, as one function of the usage,
     ``total(usage)``: ``None`` when a quantity needs the general path. Without
@@ -306,20 +309,41 @@ def _total_of(
     The function checks the usage once, at the boundary (each quantity a
     Decimal in billkit's range, not negative, as the general path accepts it),
     and computes in ``context`` (the plan's rounding, 80 digits) named by every
-    operation, so it needs no context entered and ignores the thread's."""
-    names: dict[str, object] = {"start": start, "quantum": quantum}
-    code = ["def total(usage):", "    get = usage.get", "    total = start"]
+    operation, so it needs no context entered and ignores the thread's.
+
+    ``made``: the function is quote()'s whole fast path instead,
+    ``total(usage, period)``, returning the Quote (``made["FILL"]``, the
+    Quote's trusted filler, with ``made["PLAN"]`` and the usage's copy) rather
+    than its total. It takes a usage that reports every metric of the plan and
+    no other (as many keys as the plan has metrics, each one found), and leaves
+    any other usage to quote()'s careful path (``None``), which refuses an
+    unknown metric and counts a missing one as zero."""
+    names: dict[str, object] = {"start": start, "quantum": quantum, **(made or {})}
+    if made:
+        names["COUNT"] = len({metric for metric, _, _ in metered})
+        code = [
+            "def total(usage, period):",
+            "    if len(usage) != COUNT:",
+            "        return None",
+        ]
+    else:
+        code = ["def total(usage):"]
+    code += ["    get = usage.get", "    total = start"]
     for n, (metric, model, free) in enumerate(metered):
         names[f"metric_{n}"] = metric
         code += _indent(
             [
-                f"q = get(metric_{n}, ZERO)",
+                # quote()'s: a missing metric (None) is left to the careful path
+                f"q = get(metric_{n})" if made else f"q = get(metric_{n}, ZERO)",
                 *(_CHECK if checks else []),
                 *_value_code(model, free, n, names),
                 "total = ADD(total, a.quantize(quantum, None, C))",
             ]
         )
-    code.append("    return total")
+    if made:
+        code.append("    return FILL(PLAN, period, MONEY(total, CURRENCY), usage.copy(), None)")
+    else:
+        code.append("    return total")
     return cast("_Total", _function("total", code, names, context))
 
 
@@ -340,6 +364,12 @@ def _spec(charge: Charge | PercentOf, context: decimal.Context) -> _ChargeSpec:
         None if general_only else _value_of(model, charge.included, context),
         general_only,
     )
+
+
+def _quoting() -> types.ModuleType:
+    """billkit.pricing.quote (it imports this module: read when a plan compiles;
+    the package's ``quote`` attribute is the function, hence import_module)."""
+    return importlib.import_module("billkit.pricing.quote")
 
 
 def _accepted(q: object) -> bool:
@@ -364,6 +394,7 @@ class CompiledPlan:
         "context",
         "currency",
         "fast_key",
+        "fast_quote",
         "fast_total",
         "fast_total_checked",
         "floor",
@@ -436,6 +467,31 @@ class CompiledPlan:
             if fast
             else None
         )
+        # quote()'s whole fast path: the checked total, then the Quote filled
+        # (quote.py's trusted filler: every field is billkit's own).
+        self.fast_quote: Final[_QuoteOf | None] = (
+            cast(
+                "_QuoteOf",
+                _total_of(
+                    self.start,
+                    self.quantum,
+                    self.context,
+                    metered,  # type: ignore[arg-type]
+                    checks=True,
+                    made={
+                        "FILL": _quoting()._QUOTE,
+                        "PLAN": plan,
+                        "MONEY": Money,
+                        "CURRENCY": self.currency,
+                    },
+                ),
+            )
+            if fast
+            else None
+        )
+        """``fast_quote(usage, period)``: the Quote of ``usage`` (a dict holding only
+        the plan's metrics, for a period known to be one whole cycle), or ``None``
+        when a quantity needs the general path."""
         # What cheapest_plan's loop reads of each plan, in one attribute.
         self.fast_key: Final = (
             self.fast_total_checked,

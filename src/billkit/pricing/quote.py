@@ -370,10 +370,13 @@ def quote(plan: Plan, usage: Usage, period: Period) -> Quote:
     """
     if type(plan) is Plan and type(usage) is dict:
         compiled = plan._compiled
-        if period is not compiled._last_period or not compiled.metrics.issuperset(usage):
-            compiled = _checked(plan, usage, period)  # refuses, naming what is wrong
-    else:
-        compiled = _checked(plan, usage, period)
+        made = compiled.fast_quote  # the whole fast path, generated (pricing/_compiled.py)
+        if made is not None and period is compiled._last_period:
+            # A Quote when usage reports exactly the plan's metrics, each accepted.
+            result = made(usage, period)
+            if result is not None:
+                return result  # type: ignore[return-value]  # a Quote (no cast: hot path)
+    compiled = _checked(plan, usage, period)  # refuses, naming what is wrong
     fast = compiled.fast_total  # the fast path (pricing/_compiled.py)
     # fast: checks each quantity and computes in the plan's context, named by
     # every operation (no context to enter, the thread's never used); else
