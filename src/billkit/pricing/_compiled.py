@@ -170,7 +170,9 @@ def _amount_of(model: AnyModel) -> _Amount:
     return model._amount
 
 
-def _value_code(model: AnyModel, free: Decimal, n: int, names: dict[str, object]) -> list[str]:
+def _value_code(
+    model: AnyModel, free: Decimal, n: int, names: dict[str, object], explicit: bool = True
+) -> list[str]:
     """Python statements that set ``a`` to a number equal to ``model._amount(billable)``
     for a reported quantity ``q``, with ``billable = q - free if q > free else 0``.
 
@@ -187,7 +189,12 @@ def _value_code(model: AnyModel, free: Decimal, n: int, names: dict[str, object]
     numbers in range are exact: equal to the model's amount, though not always
     in the same exponent (rounding makes that difference vanish). A model the
     statements do not spell out is priced by its own ``_amount`` in a local
-    copy of ``C``."""
+    copy of ``C``.
+
+    Without ``explicit``, the same statements with plain operators, for a
+    caller that runs them in a local copy of ``C`` it entered once for many
+    plans (cheapest_plan: one context for twenty plans costs less than naming
+    it in every operation)."""
     names[f"free_{n}"] = free
     with decimal.localcontext(CONTEXT):
         if isinstance(model, Flat):
@@ -196,7 +203,10 @@ def _value_code(model: AnyModel, free: Decimal, n: int, names: dict[str, object]
         if isinstance(model, PerUnit):
             names[f"price_{n}"] = model.unit_price.amount
             names[f"offset_{n}"] = -(free * model.unit_price.amount)
-            return [f"a = q.fma(price_{n}, offset_{n}, C) if q > free_{n} else ZERO"]
+            value = (
+                f"q.fma(price_{n}, offset_{n}, C)" if explicit else f"q * price_{n} + offset_{n}"
+            )
+            return [f"a = {value} if q > free_{n} else ZERO"]
         if isinstance(model, Package):
             names[f"start_{n}"] = free + model.included  # billable - included = q - start
             names[f"size_{n}"] = model.size
@@ -206,7 +216,9 @@ def _value_code(model: AnyModel, free: Decimal, n: int, names: dict[str, object]
                 "    a = ZERO",
                 "else:",
                 f"    a = MUL(DIV(SUB(q, start_{n}), size_{n}).to_integral_value(CEILING, C),"
-                f" price_{n})",
+                f" price_{n})"
+                if explicit
+                else f"    a = ((q - start_{n}) / size_{n}).to_integral_value(CEILING) * price_{n}",
             ]
         if isinstance(model, (Graduated, Volume)) and not model._has_blocks:
             table = model._table
@@ -227,17 +239,19 @@ def _value_code(model: AnyModel, free: Decimal, n: int, names: dict[str, object]
                 else:
                     names[f"top_{n}_{i}"] = upper + free
                     code.append(f"elif q <= top_{n}_{i}:")
-                code.append(
-                    f"    a = q.fma(price_{n}_{i}, constant_{n}_{i}, C)"
-                    if constant
-                    else f"    a = MUL(q, price_{n}_{i})"
-                )
+                if explicit:
+                    value = (
+                        f"q.fma(price_{n}_{i}, constant_{n}_{i}, C)"
+                        if constant
+                        else f"MUL(q, price_{n}_{i})"
+                    )
+                else:
+                    value = f"q * price_{n}_{i}" + (f" + constant_{n}_{i}" if constant else "")
+                code.append(f"    a = {value}")
             return code
     names[f"amount_{n}"] = model._amount
-    return [
-        "with LOCAL(C):",
-        f"    a = amount_{n}(q - free_{n} if q > free_{n} else ZERO)",
-    ]
+    value = f"a = amount_{n}(q - free_{n} if q > free_{n} else ZERO)"
+    return ["with LOCAL(C):", f"    {value}"] if explicit else [value]
 
 
 def _function(
@@ -304,12 +318,14 @@ def _total_of(
     """The total of a plan without PercentOf lines, as one function of the usage,
     ``total(usage)``: ``None`` when a quantity needs the general path. Without
     ``checks``, for usage whose every value is already known to be a Decimal in
-    range and not negative (see :meth:`CompiledPlan.total_in_context`).
+    range and not negative (see :meth:`CompiledPlan.total_in_context`), run in
+    a local copy of ``context`` the caller entered (plain operators).
 
-    The function checks the usage once, at the boundary (each quantity a
-    Decimal in billkit's range, not negative, as the general path accepts it),
-    and computes in ``context`` (the plan's rounding, 80 digits) named by every
-    operation, so it needs no context entered and ignores the thread's.
+    With ``checks``, the function checks the usage once, at the boundary (each
+    quantity a Decimal in billkit's range, not negative, as the general path
+    accepts it), and computes in ``context`` (the plan's rounding, 80 digits)
+    named by every operation, so it needs no context entered and ignores the
+    thread's.
 
     ``made``: the function is quote()'s whole fast path instead,
     ``total(usage, period)``, returning the Quote (``made["FILL"]``, the
@@ -336,8 +352,10 @@ def _total_of(
                 # quote()'s: a missing metric (None) is left to the careful path
                 f"q = get(metric_{n})" if made else f"q = get(metric_{n}, ZERO)",
                 *(_CHECK if checks else []),
-                *_value_code(model, free, n, names),
-                "total = ADD(total, a.quantize(quantum, None, C))",
+                *_value_code(model, free, n, names, checks),
+                "total = ADD(total, a.quantize(quantum, None, C))"
+                if checks
+                else "total += a.quantize(quantum)",
             ]
         )
     if made:
@@ -665,10 +683,8 @@ def compiled_totals(
     of the plan, metrics of ``usage`` it does not price), another rounding
     context, or the general path.
 
-    The caller has checked ``usage``'s values (Decimals in range, not negative).
-    The generated totals compute in their plan's context, named by every
-    operation, so no context is entered (the plans share one rounding context:
-    checked here)."""
+    The caller has checked ``usage``'s values (Decimals in range, not negative)
+    and entered the first plan's rounding context (every plan's: checked here)."""
     plan_class = _plans.Plan
     first = plans[0]
     if type(first) is not plan_class:

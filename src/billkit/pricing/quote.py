@@ -447,8 +447,12 @@ def _fast_totals(plans: object, usage: object, period: object) -> tuple[Decimal,
             return None
         if value < 0:
             return None
-    # The generated totals name their context in every operation: none to enter.
-    return compiled_totals(plans, usage, period)
+    first = plans[0]
+    if type(first) is not Plan:
+        return None
+    # One context for all the plans (their unchecked totals use plain operators).
+    with decimal.localcontext(first._compiled.context):
+        return compiled_totals(plans, usage, period)
 
 
 def _quote_totals(plans: Sequence[Plan], usage: Usage, period: Period) -> tuple[Decimal, ...]:
