@@ -20,16 +20,26 @@ Three things are compiled, each proven equal to the general path
   folded into the tier bounds, and give a number *equal* to the model's exact
   amount (the tiers below the quantity's and the fees summed once, when the
   plan compiles), rounded once, as the general path rounds it. The code is
-  made of fixed text and generated names only, never of a plan's own text. It
-  runs in one ``local_context`` of the plan's rounding, whose 80 digits keep
-  every sum and product of numbers in billkit's range exact (money.py), so
-  equal numbers round alike.
+  made of fixed text and generated names only, never of a plan's own text.
+  Every operation names the plan's rounding context (``q.fma(price, c, C)``,
+  ``a.quantize(quantum, None, C)``), whose 80 digits keep every sum and
+  product of numbers in billkit's range exact (money.py), so equal numbers
+  round alike, no context is entered and the thread's is never read.
+  :attr:`CompiledPlan.fast_quote` is quote()'s whole fast path generated the
+  same way: the quantities checked once, the total, and the Quote.
 * :meth:`CompiledPlan.figures` (a quote's lines, when first read): each line's
   :class:`LineFigures`, with the exact amount computed by the same Decimal
   operations, in the same order, as the model's ``_amount`` (so the same
   Decimal, exponent included).
 * :func:`breakdown` (a line's steps, when first read): ``model.explain`` for
   the common models, from a line's figures.
+* :func:`explained_quote` / :func:`explained_lines` (a quote's lines, when
+  first read): the figures and the explained lines, their breakdowns made
+  along (``model.explain`` for the common models, from the line's figures).
+
+Values billkit computed here (a Quote, its lines, steps and breakdowns) are
+filled by :func:`filler`: the trusted construction, refused for any class
+whose constructor would do more than store the values.
 
 For anything rarer (a :class:`Capacity`, :class:`Prorated` or per-event
 :class:`Percentage` charge anywhere in the plan, event lists,
