@@ -41,7 +41,7 @@ from billkit.pricing import (
 )
 from billkit.pricing._compiled import breakdown
 from billkit.pricing.models import AnyModel, Percentage
-from billkit.pricing.quote import _fast_totals, _general
+from billkit.pricing.quote import QuoteLine, _fast_totals, _general, _line
 from tests.strategies.pricing import (
     amounts,
     models,
@@ -108,6 +108,51 @@ def _check(plan: Plan, usage: dict[str, object], period: Period) -> None:
     assert got.explain() == expected.explain()
     # A quote adds up: its total is the sum of its rounded lines.
     assert got.total.amount == sum((ln.amount.amount for ln in got.lines), Decimal(0))
+    # The first quote of a plan finds the period whole (quote()'s careful path);
+    # later ones take the generated fast path (CompiledPlan.fast_quote).
+    again = quote(plan, usage, period)
+    assert _same(again.total.amount, expected.total.amount), (again.total, expected.total)
+    assert again == expected
+    # Lazy lines equal eager ones: each made through QuoteLine's constructor from
+    # the general path's figures, its breakdown by the model's own explain().
+    eager = [_line(row, plan.currency) for row in expected._figures]
+    _same_lines(again.lines, eager)  # lines read first: figures and lines in one pass
+    other = quote(plan, usage, period)
+    assert other._figures is not None  # figures read first: lines made from them
+    _same_lines(other.lines, eager)
+    assert again.explain() == other.explain() == expected.explain()
+
+
+def _explained(line: QuoteLine) -> object:
+    """The eager breakdown: the model's own explain() (the general code for the
+    base fee, PercentOf and event lines)."""
+    if line.events is None and line.source is not None and not isinstance(line.source, PercentOf):
+        return line.source.explain(line.billable)
+    return line.breakdown
+
+
+def _same_lines(lazy: tuple[QuoteLine, ...], eager: list[QuoteLine]) -> None:
+    assert len(lazy) == len(eager)
+    for mine, theirs in zip(lazy, eager, strict=True):
+        assert mine == theirs
+        for field in ("quantity", "included", "billable"):
+            assert _same(getattr(mine, field), getattr(theirs, field)), field
+        for field in ("amount", "exact", "unit_price"):
+            a, b = getattr(mine, field), getattr(theirs, field)
+            assert (a is None) == (b is None), field
+            if a is not None:
+                assert _same(a.amount, b.amount), (field, a, b)
+        want = _explained(theirs)
+        assert mine.breakdown == want
+        assert str(mine.breakdown) == str(want)
+        assert _same(mine.breakdown.quantity, want.quantity)  # type: ignore[attr-defined]
+        assert _same(mine.breakdown.amount.amount, want.amount.amount)  # type: ignore[attr-defined]
+        for a, b in zip(mine.steps, want.steps, strict=True):  # type: ignore[attr-defined]
+            assert str(a) == str(b)
+            assert (a.tier, a.label) == (b.tier, b.label)
+            for field in ("unit_price", "flat_fee", "amount"):
+                assert _same(getattr(a, field).amount, getattr(b, field).amount), field
+            assert _same(a.units, b.units)
 
 
 def _check_breakdown(
@@ -480,3 +525,49 @@ def test_a_quote_saves_its_lines_not_the_usage_and_loads_back_equal() -> None:
     assert back == q
     assert back.lines == q.lines
     assert back.explain() == q.explain()
+
+
+def test_trusted_values_equal_the_ones_their_constructors_make() -> None:
+    # pricing/_compiled.py fills values billkit computed without running their
+    # constructors: only for classes whose constructor would just store them.
+    from billkit.pricing._compiled import filler
+    from billkit.pricing.models import Breakdown, Step
+
+    price, fee, amount = Money("0.05", CUR), Money("1.00", CUR), Money("6.00", CUR)
+    fill = filler(Step, ("label", "units", "unit_price", "flat_fee", "amount", "tier"))
+    made = fill("first 100", Decimal(100), price, fee, amount, 1)
+    built = Step(
+        label="first 100", units=Decimal(100), unit_price=price, flat_fee=fee, amount=amount, tier=1
+    )
+    assert made == built
+    assert repr(made) == repr(built)
+    assert hash(made) == hash(built)
+    # A class that converts or checks a field is refused, as is a missing field.
+    with pytest.raises(TypeError, match="converts or validates"):
+        filler(Tier, ("up_to", "unit_price", "flat_fee", "block_size"))
+    with pytest.raises(TypeError, match="fields"):
+        filler(Breakdown, ("model", "quantity"))
+
+
+@pytest.mark.parametrize("value", ["NaN", "-1", "Infinity", "1E-13", "1E18"])
+def test_a_thread_context_without_traps_does_not_let_a_bad_quantity_through(value: str) -> None:
+    # The fast path computes in the plan's context, never the thread's: a thread
+    # that traps nothing (so comparing a NaN there would quietly be False) still
+    # gets the general path's refusal.
+    import decimal
+
+    plan = Plan(
+        code="p",
+        name="P",
+        currency=CUR,
+        charges=[Charge(code="c", metric="m", model=PerUnit(unit_price=Money("0.10", CUR)))],
+    )
+    quote(plan, {"m": Decimal(1)}, PERIOD)  # the plan has found the period whole
+    with pytest.raises(BillkitError) as general:
+        _general(plan, {"m": Decimal(value)}, PERIOD)
+    with (
+        decimal.localcontext(decimal.Context(prec=3, traps=[])),
+        pytest.raises(type(general.value)) as found,
+    ):
+        quote(plan, {"m": Decimal(value)}, PERIOD)
+    assert str(found.value) == str(general.value)

@@ -20,16 +20,26 @@ Three things are compiled, each proven equal to the general path
   folded into the tier bounds, and give a number *equal* to the model's exact
   amount (the tiers below the quantity's and the fees summed once, when the
   plan compiles), rounded once, as the general path rounds it. The code is
-  made of fixed text and generated names only, never of a plan's own text. It
-  runs in one ``local_context`` of the plan's rounding, whose 80 digits keep
-  every sum and product of numbers in billkit's range exact (money.py), so
-  equal numbers round alike.
+  made of fixed text and generated names only, never of a plan's own text.
+  Every operation names the plan's rounding context (``q.fma(price, c, C)``,
+  ``a.quantize(quantum, None, C)``), whose 80 digits keep every sum and
+  product of numbers in billkit's range exact (money.py), so equal numbers
+  round alike, no context is entered and the thread's is never read.
+  :attr:`CompiledPlan.fast_quote` is quote()'s whole fast path generated the
+  same way: the quantities checked once, the total, and the Quote.
 * :meth:`CompiledPlan.figures` (a quote's lines, when first read): each line's
   :class:`LineFigures`, with the exact amount computed by the same Decimal
   operations, in the same order, as the model's ``_amount`` (so the same
   Decimal, exponent included).
 * :func:`breakdown` (a line's steps, when first read): ``model.explain`` for
   the common models, from a line's figures.
+* :func:`explained_quote` / :func:`explained_lines` (a quote's lines, when
+  first read): the figures and the explained lines, their breakdowns made
+  along (``model.explain`` for the common models, from the line's figures).
+
+Values billkit computed here (a Quote, its lines, steps and breakdowns) are
+filled by :func:`filler`: the trusted construction, refused for any class
+whose constructor would do more than store the values.
 
 For anything rarer (a :class:`Capacity`, :class:`Prorated` or per-event
 :class:`Percentage` charge anywhere in the plan, event lists,
@@ -41,10 +51,13 @@ also names every error.
 from __future__ import annotations
 
 import decimal
+import importlib
+import types
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Final, NamedTuple, cast
+from typing import TYPE_CHECKING, Final, NamedTuple, TypeVar, cast
 
+import attrs
 from moneyed import Currency, Money
 
 # plans.py imports this module last (for Plan._compiled): its names are read when
@@ -75,6 +88,7 @@ _ZERO: Final = Decimal(0)
 _ONE: Final = Decimal(1)
 _CEILING: Final = decimal.ROUND_CEILING
 _Amount = Callable[[Decimal], Decimal]
+_T = TypeVar("_T")
 
 
 class LineFigures(NamedTuple):
@@ -166,7 +180,9 @@ def _amount_of(model: AnyModel) -> _Amount:
     return model._amount
 
 
-def _value_code(model: AnyModel, free: Decimal, n: int, names: dict[str, object]) -> list[str]:
+def _value_code(
+    model: AnyModel, free: Decimal, n: int, names: dict[str, object], explicit: bool = True
+) -> list[str]:
     """Python statements that set ``a`` to a number equal to ``model._amount(billable)``
     for a reported quantity ``q``, with ``billable = q - free if q > free else 0``.
 
@@ -175,10 +191,20 @@ def _value_code(model: AnyModel, free: Decimal, n: int, names: dict[str, object]
     fixed text only, never of a plan's own text. Tiers are found by the
     reported quantity (bounds shifted by ``free``), and ``billable x price + fee``
     is ``q x price + (fee - free x price)``, the constants summed once, here,
-    in billkit's :data:`CONTEXT`. Run in a context of the same 80 digits, these
-    sums and products of numbers in range are exact: equal to the model's
-    amount, though not always in the same exponent (rounding makes that
-    difference vanish)."""
+    in billkit's :data:`CONTEXT`.
+
+    Every operation names its context: ``C``, the plan's rounding context
+    (80 digits), bound by the function's scope, never the thread's; so the code
+    runs without entering a context. In 80 digits these sums and products of
+    numbers in range are exact: equal to the model's amount, though not always
+    in the same exponent (rounding makes that difference vanish). A model the
+    statements do not spell out is priced by its own ``_amount`` in a local
+    copy of ``C``.
+
+    Without ``explicit``, the same statements with plain operators, for a
+    caller that runs them in a local copy of ``C`` it entered once for many
+    plans (cheapest_plan: one context for twenty plans costs less than naming
+    it in every operation)."""
     names[f"free_{n}"] = free
     with decimal.localcontext(CONTEXT):
         if isinstance(model, Flat):
@@ -187,7 +213,10 @@ def _value_code(model: AnyModel, free: Decimal, n: int, names: dict[str, object]
         if isinstance(model, PerUnit):
             names[f"price_{n}"] = model.unit_price.amount
             names[f"offset_{n}"] = -(free * model.unit_price.amount)
-            return [f"a = q * price_{n} + offset_{n} if q > free_{n} else ZERO"]
+            value = (
+                f"q.fma(price_{n}, offset_{n}, C)" if explicit else f"q * price_{n} + offset_{n}"
+            )
+            return [f"a = {value} if q > free_{n} else ZERO"]
         if isinstance(model, Package):
             names[f"start_{n}"] = free + model.included  # billable - included = q - start
             names[f"size_{n}"] = model.size
@@ -196,7 +225,10 @@ def _value_code(model: AnyModel, free: Decimal, n: int, names: dict[str, object]
                 f"if q <= start_{n}:",
                 "    a = ZERO",
                 "else:",
-                f"    a = ((q - start_{n}) / size_{n}).to_integral_value(CEILING) * price_{n}",
+                f"    a = MUL(DIV(SUB(q, start_{n}), size_{n}).to_integral_value(CEILING, C),"
+                f" price_{n})"
+                if explicit
+                else f"    a = ((q - start_{n}) / size_{n}).to_integral_value(CEILING) * price_{n}",
             ]
         if isinstance(model, (Graduated, Volume)) and not model._has_blocks:
             table = model._table
@@ -217,21 +249,33 @@ def _value_code(model: AnyModel, free: Decimal, n: int, names: dict[str, object]
                 else:
                     names[f"top_{n}_{i}"] = upper + free
                     code.append(f"elif q <= top_{n}_{i}:")
-                value = f"q * price_{n}_{i}"
-                code.append(
-                    f"    a = {value} + constant_{n}_{i}" if constant else f"    a = {value}"
-                )
+                if explicit:
+                    value = (
+                        f"q.fma(price_{n}_{i}, constant_{n}_{i}, C)"
+                        if constant
+                        else f"MUL(q, price_{n}_{i})"
+                    )
+                else:
+                    value = f"q * price_{n}_{i}" + (f" + constant_{n}_{i}" if constant else "")
+                code.append(f"    a = {value}")
             return code
     names[f"amount_{n}"] = model._amount
-    return [f"a = amount_{n}(q - free_{n} if q > free_{n} else ZERO)"]
+    value = f"a = amount_{n}(q - free_{n} if q > free_{n} else ZERO)"
+    return ["with LOCAL(C):", f"    {value}"] if explicit else [value]
 
 
 def _function(
-    name: str, code: list[str], names: dict[str, object]
+    name: str, code: list[str], names: dict[str, object], context: decimal.Context = CONTEXT
 ) -> Callable[..., Decimal | None]:
     """The function ``name`` defined by ``code`` over ``names`` (and the few
-    constants every compiled function reads)."""
+    constants every compiled function reads), its arithmetic in ``context``."""
     scope: dict[str, object] = {
+        "C": context,
+        "ADD": context.add,
+        "SUB": context.subtract,
+        "MUL": context.multiply,
+        "DIV": context.divide,
+        "LOCAL": decimal.localcontext,
         "ZERO": _ZERO,
         "CEILING": _CEILING,
         "Decimal": Decimal,
@@ -248,11 +292,11 @@ def _indent(code: list[str], by: int = 1) -> list[str]:
     return ["    " * by + line for line in code]
 
 
-def _value_of(model: AnyModel, free: Decimal) -> _Amount:
+def _value_of(model: AnyModel, free: Decimal, context: decimal.Context) -> _Amount:
     """:func:`_value_code` as a function of the reported quantity."""
     names: dict[str, object] = {}
     code = ["def value_of(q):", *_indent(_value_code(model, free, 0, names)), "    return a"]
-    return cast("_Amount", _function("value_of", code, names))
+    return cast("_Amount", _function("value_of", code, names, context))
 
 
 _CHECK: Final = [
@@ -260,43 +304,78 @@ _CHECK: Final = [
     "    return None",  # converted, or refused, by the general path
     "try:",
     "    q.quantize(FINEST, None, RANGE_CHECK)",  # billkit's range (money.py)
-    "    if q < ZERO:",  # a quiet NaN passes quantize; comparing it traps (ours)
+    # A quiet NaN passes quantize; it is refused before any comparison (which
+    # would signal in the thread's context, not billkit's).
+    "    if q.is_nan() or q < ZERO:",
     "        return None",
     "except DecimalException:",
     "    return None",
 ]
 
 _Total = Callable[[Mapping[str, object]], "Decimal | None"]
+_QuoteOf = Callable[[Mapping[str, object], "Period"], object]
 
 
 def _total_of(
     start: Decimal,
     quantum: Decimal,
+    context: decimal.Context,
     metered: list[tuple[str, AnyModel, Decimal]],
     *,
     checks: bool,
+    made: Mapping[str, object] | None = None,
 ) -> _Total:
     """The total of a plan without PercentOf lines, as one function of the usage,
     ``total(usage)``: ``None`` when a quantity needs the general path. Without
     ``checks``, for usage whose every value is already known to be a Decimal in
-    range and not negative (see :meth:`CompiledPlan.total_in_context`)."""
-    names: dict[str, object] = {"start": start, "quantum": quantum}
-    code = ["def total(usage):", "    get = usage.get", "    total = start"]
+    range and not negative (see :meth:`CompiledPlan.total_in_context`), run in
+    a local copy of ``context`` the caller entered (plain operators).
+
+    With ``checks``, the function checks the usage once, at the boundary (each
+    quantity a Decimal in billkit's range, not negative, as the general path
+    accepts it), and computes in ``context`` (the plan's rounding, 80 digits)
+    named by every operation, so it needs no context entered and ignores the
+    thread's.
+
+    ``made``: the function is quote()'s whole fast path instead,
+    ``total(usage, period)``, returning the Quote (``made["FILL"]``, the
+    Quote's trusted filler, with ``made["PLAN"]`` and the usage's copy) rather
+    than its total. It takes a usage that reports every metric of the plan and
+    no other (as many keys as the plan has metrics, each one found), and leaves
+    any other usage to quote()'s careful path (``None``), which refuses an
+    unknown metric and counts a missing one as zero."""
+    names: dict[str, object] = {"start": start, "quantum": quantum, **(made or {})}
+    if made:
+        names["COUNT"] = len({metric for metric, _, _ in metered})
+        code = [
+            "def total(usage, period):",
+            "    if len(usage) != COUNT:",
+            "        return None",
+        ]
+    else:
+        code = ["def total(usage):"]
+    code += ["    get = usage.get", "    total = start"]
     for n, (metric, model, free) in enumerate(metered):
         names[f"metric_{n}"] = metric
         code += _indent(
             [
-                f"q = get(metric_{n}, ZERO)",
+                # quote()'s: a missing metric (None) is left to the careful path
+                f"q = get(metric_{n})" if made else f"q = get(metric_{n}, ZERO)",
                 *(_CHECK if checks else []),
-                *_value_code(model, free, n, names),
-                "total += a.quantize(quantum)",
+                *_value_code(model, free, n, names, checks),
+                "total = ADD(total, a.quantize(quantum, None, C))"
+                if checks
+                else "total += a.quantize(quantum)",
             ]
         )
-    code.append("    return total")
-    return cast("_Total", _function("total", code, names))
+    if made:
+        code.append("    return FILL(PLAN, period, MONEY(total, CURRENCY), usage.copy(), None)")
+    else:
+        code.append("    return total")
+    return cast("_Total", _function("total", code, names, context))
 
 
-def _spec(charge: Charge | PercentOf) -> _ChargeSpec:
+def _spec(charge: Charge | PercentOf, context: decimal.Context) -> _ChargeSpec:
     if isinstance(charge, _plans.PercentOf):
         return _ChargeSpec(charge.code, charge.label, None, charge, _ZERO, None, None, False)
     model = charge.model
@@ -310,9 +389,15 @@ def _spec(charge: Charge | PercentOf) -> _ChargeSpec:
         model,
         charge.included,
         _amount_of(model),
-        None if general_only else _value_of(model, charge.included),
+        None if general_only else _value_of(model, charge.included, context),
         general_only,
     )
+
+
+def _quoting() -> types.ModuleType:
+    """billkit.pricing.quote (it imports this module: read when a plan compiles;
+    the package's ``quote`` attribute is the function, hence import_module)."""
+    return importlib.import_module("billkit.pricing.quote")
 
 
 def _accepted(q: object) -> bool:
@@ -337,15 +422,19 @@ class CompiledPlan:
         "context",
         "currency",
         "fast_key",
+        "fast_quote",
         "fast_total",
         "fast_total_checked",
+        "floor",
         "general_only",
         "has_percent_of",
+        "line_makers",
         "metrics",
         "plan",
         "quantum",
         "specs",
         "start",
+        "zero",
     )
 
     def __init__(self, plan: Plan) -> None:
@@ -354,6 +443,13 @@ class CompiledPlan:
         self.quantum: Final[Decimal] = plan._quantum
         self.context: Final[decimal.Context] = plan._context
         self.metrics: Final[frozenset[str]] = plan.metrics
+        self.floor: Final = self.context.rounding == decimal.ROUND_FLOOR
+        """Whether the plan rounds toward minus infinity (see :func:`explained_quote`)."""
+        self.line_makers: tuple[tuple[str, _LineOf], ...] | None = None
+        """Per metered charge, its metric and its explained line's maker
+        (:func:`explained_quote`), prepared when a quote's lines are first read."""
+        self.zero: Final = Money(_ZERO, self.currency)
+        """Zero in the plan's currency, shared by the lines' steps (immutable)."""
         base: Decimal | None = None
         base_row: LineFigures | None = None
         if plan.base_fee is not None:
@@ -381,7 +477,7 @@ class CompiledPlan:
         """The base fee's QuoteLine, made by quote.py when first read (immutable,
         so shared by every quote of the plan)."""
         self.start: Final = _ZERO if base is None else base
-        self.specs: Final = tuple(_spec(c) for c in plan.charges)
+        self.specs: Final = tuple(_spec(c, self.context) for c in plan.charges)
         self.general_only: Final = any(s.general_only for s in self.specs)
         self.has_percent_of: Final = any(s.amount_of is None for s in self.specs)
         # The total as one generated function, for the common plan without
@@ -390,15 +486,40 @@ class CompiledPlan:
         fast = not (self.general_only or self.has_percent_of)
         metered = [(s.metric, s.source, s.included) for s in self.specs]
         self.fast_total: Final = (
-            _total_of(self.start, self.quantum, metered, checks=True)  # type: ignore[arg-type]
+            _total_of(self.start, self.quantum, self.context, metered, checks=True)  # type: ignore[arg-type]
             if fast
             else None
         )
         self.fast_total_checked: Final = (
-            _total_of(self.start, self.quantum, metered, checks=False)  # type: ignore[arg-type]
+            _total_of(self.start, self.quantum, self.context, metered, checks=False)  # type: ignore[arg-type]
             if fast
             else None
         )
+        # quote()'s whole fast path: the checked total, then the Quote filled
+        # (quote.py's trusted filler: every field is billkit's own).
+        self.fast_quote: Final[_QuoteOf | None] = (
+            cast(
+                "_QuoteOf",
+                _total_of(
+                    self.start,
+                    self.quantum,
+                    self.context,
+                    metered,  # type: ignore[arg-type]
+                    checks=True,
+                    made={
+                        "FILL": _quoting()._QUOTE,
+                        "PLAN": plan,
+                        "MONEY": Money,
+                        "CURRENCY": self.currency,
+                    },
+                ),
+            )
+            if fast
+            else None
+        )
+        """``fast_quote(usage, period)``: the Quote of ``usage`` (a dict holding only
+        the plan's metrics, for a period known to be one whole cycle), or ``None``
+        when a quantity needs the general path."""
         # What cheapest_plan's loop reads of each plan, in one attribute.
         self.fast_key: Final = (
             self.fast_total_checked,
@@ -410,6 +531,18 @@ class CompiledPlan:
         # The last period found to be one whole cycle of the plan (most runs quote
         # one period many times): the same answer as plan._is_whole, sooner.
         self._last_period: Period | None = None
+
+    def base_quote_line(self, fill: Callable[..., object]) -> object:
+        """The base fee's QuoteLine (made by ``fill`` from its fields the first
+        time), shared by every quote of the plan: immutable."""
+        line = self.base_line
+        if line is None:
+            row = self.base_row
+            assert row is not None
+            exact = Money(row.exact, self.currency)
+            amount = Money(row.amount, self.currency)
+            line = self.base_line = fill(*row[:7], exact, amount, exact, None, None)
+        return line
 
     def is_whole(self, period: Period) -> bool:
         """Whether ``period`` is one whole cycle of the plan."""
@@ -561,7 +694,7 @@ def compiled_totals(
     context, or the general path.
 
     The caller has checked ``usage``'s values (Decimals in range, not negative)
-    and entered the first plan's rounding context."""
+    and entered the first plan's rounding context (every plan's: checked here)."""
     plan_class = _plans.Plan
     first = plans[0]
     if type(first) is not plan_class:
@@ -696,3 +829,457 @@ def breakdown(source: object, q: Decimal, exact: Money) -> Breakdown | None:
         )
         return Breakdown(model=source.kind, quantity=q, steps=(step,), amount=source.amount)
     return None
+
+
+# ------------------------------------------------------------------ trusted values
+
+
+def _slot_setter(cls: type, name: str) -> Callable[[object, object], None]:
+    """The ``__set__`` of slot ``name`` of ``cls`` (or a base)."""
+    for klass in cls.__mro__:
+        found = klass.__dict__.get(name)
+        if found is not None:
+            assert isinstance(found, types.MemberDescriptorType), (cls, name)
+            return cast("Callable[[object, object], None]", found.__set__)
+    raise AssertionError(f"{cls.__name__} has no slot {name}")  # pragma: no cover
+
+
+def filler(cls: type[_T], fields: Sequence[str], derived: Sequence[str] = ()) -> Callable[..., _T]:
+    """A function ``fill(*values)`` making a ``cls`` from its ``fields`` (every
+    attrs field of the frozen, slotted ``cls``, in this order) and then its
+    ``derived`` cached slots (a ``functools.cached_property`` filled ahead),
+    for values billkit itself computed: the trusted construction of quote()'s
+    fast path, as ``invoicing/_made.py`` builds documents.
+
+    ``cls``'s own constructor would only store the same values: this is
+    refused (``TypeError``, when the filler is made) for a class with any
+    converter, validator, ``__attrs_post_init__`` or a field not given, so a
+    value made here equals the one the constructor makes (proven by
+    ``tests/pricing/test_compiled.py``). Generated once per class from field
+    names (``exec``, as attrs makes ``__init__``); each slot is set through its
+    own descriptor."""
+    declared = [f.name for f in attrs.fields(cls)]  # type: ignore[arg-type]
+    if sorted(declared) != sorted(fields):
+        raise TypeError(f"{cls.__name__}: fields {declared}, given {list(fields)}")
+    for field in attrs.fields(cls):  # type: ignore[arg-type]
+        if field.converter is not None or field.validator is not None:
+            raise TypeError(f"{cls.__name__}.{field.name} converts or validates")
+    if hasattr(cls, "__attrs_post_init__"):
+        raise TypeError(f"{cls.__name__} has invariants to check")
+    scope: dict[str, object] = {"_new": object.__new__, "_cls": cls}
+    body = []
+    every = [*fields, *derived]
+    for i, name in enumerate(every):
+        scope[f"_s{i}"] = _slot_setter(cls, name)
+        body.append(f"    _s{i}(self, v{i})")
+    source = (
+        f"def fill({', '.join(f'v{i}' for i in range(len(every)))}):\n"
+        "    self = _new(_cls)\n" + "\n".join(body) + "\n    return self\n"
+    )
+    exec(compile(source, f"<billkit filled {cls.__qualname__}>", "exec"), scope)
+    return cast("Callable[..., _T]", scope["fill"])
+
+
+_STEP: Final = filler(Step, ("label", "units", "unit_price", "flat_fee", "amount", "tier"))
+_BREAKDOWN: Final = filler(
+    Breakdown,
+    ("model", "quantity", "steps", "amount", "note", "events", "charged_events", "free_events"),
+)
+LINE_FIELDS: Final = (
+    "code",
+    "description",
+    "kind",
+    "metric",
+    "quantity",
+    "included",
+    "billable",
+    "unit_price",
+    "amount",
+    "exact",
+    "source",
+    "events",
+)
+"""QuoteLine's fields, in the order quote.py's line fillers take them."""
+
+
+def unit_price(source: object, billable: Decimal, exact: Money) -> Money | None:
+    """A quote line's ``unit_price``: the one price every billable unit pays
+    (flat, per unit, package, volume without blocks; the base fee's amount),
+    else ``None``."""
+    if source is None:  # the base fee: one unit at the fee
+        return exact
+    kind = type(source)
+    if kind is PerUnit:
+        return source.unit_price  # type: ignore[attr-defined, no-any-return]
+    if kind is Flat:
+        return source.amount  # type: ignore[attr-defined, no-any-return]
+    if kind is Package:
+        return source.price_per_package  # type: ignore[attr-defined, no-any-return]
+    if kind is Volume:
+        assert isinstance(source, Volume)
+        tier = source.tiers[source._find(billable)]
+        return tier.unit_price if tier.block_size is None else None  # blocks: a price per block
+    return None
+
+
+def _explained(
+    source: object, q: Decimal, exact: Money, zero: Money, trusted: bool
+) -> tuple[Breakdown | None, Money | None]:
+    """A line's breakdown and unit price from its figures: :func:`breakdown`
+    and :func:`unit_price`, each value filled without its constructor
+    (:func:`filler`). Runs in the caller's local 80-digit context (every
+    operation here is exact in it). The breakdown is ``None`` for another model
+    or a ``q`` a model's ``explain`` would refuse (the line's breakdown then
+    stays lazy, made by the model).
+
+    ``trusted``: the figures are the ones :meth:`CompiledPlan.figures` computes
+    (``q`` accepted, ``exact`` the model's amount by the same operations as its
+    ``explain``), so where the breakdown's amount is that same Decimal
+    (graduated above zero, volume, per unit) the line's ``exact`` is shared
+    rather than made again. ``zero`` is the plan's zero (shared, immutable)."""
+    kind = type(source)
+    if kind is Graduated:
+        assert isinstance(source, Graduated)
+        if source._has_blocks or not (trusted or _accepted(q)):
+            return None, None
+        currency = exact.currency
+        table, tiers, labels = source._table, source.tiers, source._labels
+        at_zero = q == 0 and source.flat_fee_at_zero
+        steps = []
+        total = _ZERO
+        for i, (lower, upper, price, fee) in enumerate(table):
+            if q <= lower and not (i == 0 and at_zero):
+                break
+            units = (q if upper is None or q < upper else upper) - lower
+            subtotal = units * price + fee
+            total += subtotal
+            tier = tiers[i]
+            steps.append(
+                _STEP(
+                    labels[i],
+                    units,
+                    tier.unit_price,
+                    tier.flat_fee,
+                    Money(subtotal, currency),
+                    i + 1,
+                )
+            )
+        # Above zero, model._amount is this very sum (the same operations, in order).
+        amount = exact if trusted and q else Money(total, currency)
+        return _BREAKDOWN(source.kind, q, tuple(steps), amount, "", None, None, None), None
+    if kind is Volume:
+        assert isinstance(source, Volume)
+        if source._has_blocks or not (trusted or _accepted(q)):
+            return None, unit_price(source, q, exact)
+        i = source._find(q)
+        _, _, price, fee = source._table[i]
+        tier = source.tiers[i]
+        charged = bool(q) or source.flat_fee_at_zero
+        # trusted: the line's exact amount is model._amount, q x price + fee (or zero)
+        amount = exact if trusted else Money(q * price + fee if charged else _ZERO, exact.currency)
+        step = _STEP(
+            source._labels[i], q, tier.unit_price, tier.flat_fee if charged else zero, amount, i + 1
+        )
+        return _BREAKDOWN(source.kind, q, (step,), amount, "", None, None, None), tier.unit_price
+    if kind is PerUnit:
+        assert isinstance(source, PerUnit)
+        if not (trusted or _accepted(q)):
+            return None, source.unit_price
+        each = source.unit_price
+        amount = exact if trusted else Money(q * each.amount, exact.currency)  # model._amount
+        step = _STEP("per unit", q, each, zero, amount, None)
+        return _BREAKDOWN(source.kind, q, (step,), amount, "", None, None, None), each
+    if kind is Package or kind is Flat:
+        return breakdown(source, q, exact), unit_price(source, q, exact)
+    return None, unit_price(source, q, exact)
+
+
+def explained_lines(
+    compiled: CompiledPlan,
+    rows: Sequence[LineFigures],
+    fill: Callable[..., object],
+    fill_explained: Callable[..., object],
+) -> tuple[object, ...]:
+    """A quote's lines from its figures, whatever made them (loaded, or the
+    general path): ``fill`` makes a QuoteLine from its fields
+    (:data:`LINE_FIELDS`), ``fill_explained`` from its fields and its
+    breakdown. Lines on the common models come with their breakdowns
+    (:func:`_explained`); the others' breakdowns stay lazy (the model's
+    ``explain``, when first read)."""
+    currency = compiled.currency
+    zero = compiled.zero
+    lines: list[object] = []
+    append = lines.append
+    with decimal.localcontext(CONTEXT):
+        for row in rows:
+            if row is compiled.base_row:
+                append(compiled.base_quote_line(fill))
+                continue
+            code, description, kind, metric, quantity, included, billable, amount, exact_d = row[:9]
+            source, events = row[9], row[10]
+            exact = Money(exact_d, currency)
+            if events is None and source is not None:
+                explained, price = _explained(source, billable, exact, zero, False)
+            else:
+                explained, price = None, unit_price(source, billable, exact)
+            fields = (
+                code,
+                description,
+                kind,
+                metric,
+                quantity,
+                included,
+                billable,
+                price,
+                Money(amount, currency),
+                exact,
+                source,
+                events,
+            )
+            append(fill(*fields) if explained is None else fill_explained(*fields, explained))
+    return tuple(lines)
+
+
+_LineOf = Callable[[Decimal], "tuple[LineFigures, object]"]
+
+
+def _line_of(
+    spec: _ChargeSpec,
+    compiled: CompiledPlan,
+    fill: Callable[..., object],
+    fill_explained: Callable[..., object],
+) -> _LineOf:
+    """For one metered charge: ``line_of(q)``, the figures and the explained
+    QuoteLine for an accepted quantity ``q``, run in a local copy of the plan's
+    context (:func:`explained_quote`). A closure over what the charge's model
+    needs (its tiers, labels, prices as Money), prepared once per plan: the same
+    operations, in the same order, as :meth:`CompiledPlan.figures` for the
+    figures and as :func:`_explained` (so the model's ``explain``) for the
+    breakdown."""
+    code, label, metric, source, included, amount_of, _, _ = spec
+    assert amount_of is not None
+    currency, quantum, zero = compiled.currency, compiled.quantum, compiled.zero
+    new = tuple.__new__
+    figures = LineFigures
+
+    def row_of(q: Decimal) -> tuple[LineFigures, Decimal, Money, Money]:
+        billable = q - included if q > included else _ZERO
+        exact_d = amount_of(billable)
+        amount_d = exact_d.quantize(quantum)
+        # A LineFigures, made as its own constructor makes it (a tuple).
+        row = new(
+            figures,
+            (code, label, "usage", metric, q, included, billable, amount_d, exact_d, source, None),
+        )
+        return row, billable, Money(exact_d, currency), Money(amount_d, currency)
+
+    kind = type(source)
+    if kind is Graduated and not source._has_blocks:  # type: ignore[union-attr]
+        assert isinstance(source, Graduated)
+        tiers = tuple(
+            (lower, upper, price, fee, source._labels[i], t.unit_price, t.flat_fee, i + 1)
+            for i, ((lower, upper, price, fee), t) in enumerate(
+                zip(source._table, source.tiers, strict=True)
+            )
+        )
+        fee_at_zero, model = source.flat_fee_at_zero, source.kind
+
+        def graduated(q: Decimal) -> tuple[LineFigures, object]:
+            row, b, exact, amount = row_of(q)
+            at_zero = b == 0 and fee_at_zero
+            steps = []
+            total = _ZERO
+            for lower, upper, price, fee, name, unit, flat, number in tiers:
+                if b <= lower and not (number == 1 and at_zero):
+                    break
+                units = (b if upper is None or b < upper else upper) - lower
+                subtotal = units * price + fee
+                total += subtotal
+                steps.append(_STEP(name, units, unit, flat, Money(subtotal, currency), number))
+            # Above zero, the figures' exact amount is this very sum (the same operations).
+            whole = exact if b else Money(total, currency)
+            explained = _BREAKDOWN(model, b, tuple(steps), whole, "", None, None, None)
+            line = fill_explained(
+                code,
+                label,
+                "usage",
+                metric,
+                q,
+                included,
+                b,
+                None,
+                amount,
+                exact,
+                source,
+                None,
+                explained,
+            )
+            return row, line
+
+        return graduated
+    if kind is Volume and not source._has_blocks:  # type: ignore[union-attr]
+        assert isinstance(source, Volume)
+        volume_tiers = tuple(
+            (upper, source._labels[i], t.unit_price, t.flat_fee, i + 1)
+            for i, ((_, upper, _, _), t) in enumerate(zip(source._table, source.tiers, strict=True))
+        )
+        fee_at_zero, model = source.flat_fee_at_zero, source.kind
+
+        def volume(q: Decimal) -> tuple[LineFigures, object]:
+            row, b, exact, amount = row_of(q)
+            for tier in volume_tiers:  # source._find(b)
+                if tier[0] is None or b <= tier[0]:
+                    break
+            _, name, unit, flat, number = tier
+            charged = bool(b) or fee_at_zero
+            # The figures' exact amount is the step's: q x price + fee, or zero.
+            step = _STEP(name, b, unit, flat if charged else zero, exact, number)
+            explained = _BREAKDOWN(model, b, (step,), exact, "", None, None, None)
+            line = fill_explained(
+                code,
+                label,
+                "usage",
+                metric,
+                q,
+                included,
+                b,
+                unit,
+                amount,
+                exact,
+                source,
+                None,
+                explained,
+            )
+            return row, line
+
+        return volume
+    if kind is PerUnit:
+        assert isinstance(source, PerUnit)
+        unit_price_money, model = source.unit_price, source.kind
+
+        def per_unit(q: Decimal) -> tuple[LineFigures, object]:
+            row, b, exact, amount = row_of(q)
+            step = _STEP("per unit", b, unit_price_money, zero, exact, None)
+            explained = _BREAKDOWN(model, b, (step,), exact, "", None, None, None)
+            line = fill_explained(
+                code,
+                label,
+                "usage",
+                metric,
+                q,
+                included,
+                b,
+                unit_price_money,
+                amount,
+                exact,
+                source,
+                None,
+                explained,
+            )
+            return row, line
+
+        return per_unit
+    if kind is Package:
+        assert isinstance(source, Package)
+        free, size, per = source.included, source.size, source.price_per_package
+        per_d, model = per.amount, source.kind
+        size_text = format(size, "f")
+        note = f"{format(free, 'f')} free units" if free else ""
+
+        def package(q: Decimal) -> tuple[LineFigures, object]:
+            row, b, exact, amount = row_of(q)
+            billable = CONTEXT.subtract(b, free)
+            if billable <= 0:
+                n = 0
+            else:
+                n = int(CONTEXT.divide(billable, size).to_integral_value(_CEILING, CONTEXT))
+            whole = Money(CONTEXT.multiply(n, per_d), currency)
+            step = _STEP(
+                f"{n} package{'s' if n != 1 else ''} of {size_text}",
+                Decimal(n),
+                per,
+                zero,
+                whole,
+                None,
+            )
+            explained = _BREAKDOWN(model, b, (step,), whole, note, None, None, None)
+            line = fill_explained(
+                code,
+                label,
+                "usage",
+                metric,
+                q,
+                included,
+                b,
+                per,
+                amount,
+                exact,
+                source,
+                None,
+                explained,
+            )
+            return row, line
+
+        return package
+
+    def other(q: Decimal) -> tuple[LineFigures, object]:
+        row, b, exact, amount = row_of(q)
+        explained, price = _explained(source, b, exact, zero, True)
+        fields = (code, label, "usage", metric, q, included, b, price, amount, exact, source, None)
+        return row, fill(*fields) if explained is None else fill_explained(*fields, explained)
+
+    return other
+
+
+def explained_quote(
+    compiled: CompiledPlan,
+    usage: Mapping[str, object],
+    fill: Callable[..., object],
+    fill_explained: Callable[..., object],
+) -> tuple[tuple[LineFigures, ...], tuple[object, ...]] | None:
+    """A quote's figures (:meth:`CompiledPlan.figures`) and its lines, with
+    their breakdowns, in one pass (``Quote.lines`` for a quote priced from
+    ``usage``): each line made from figures just computed, by its charge's
+    :func:`_line_of`, in one local context. ``None`` when
+    :meth:`CompiledPlan.figures` would be, or for a plan with PercentOf lines
+    (then :func:`explained_lines`).
+
+    The figures and the breakdowns share one context, the plan's: the
+    breakdowns' operations are exact, and an exact result is the same in every
+    rounding mode but one: rounding toward minus infinity makes ``x - x`` a
+    negative zero (``-0``, which a step would show). A plan rounding ``floor``
+    is therefore explained by :func:`explained_lines`, in billkit's
+    :data:`CONTEXT`, as the models explain."""
+    if compiled.general_only or compiled.has_percent_of or compiled.floor:
+        return None
+    makers = compiled.line_makers
+    if makers is None:  # prepared once per plan (one tuple, replaced whole)
+        makers = compiled.line_makers = tuple(
+            (cast("str", spec.metric), _line_of(spec, compiled, fill, fill_explained))
+            for spec in compiled.specs
+        )
+    get = usage.get
+    rows: list[LineFigures] = []
+    lines: list[object] = []
+    if compiled.base_row is not None:
+        rows.append(compiled.base_row)
+        lines.append(compiled.base_quote_line(fill))
+    with decimal.localcontext(compiled.context):
+        for metric, line_of in makers:
+            q = get(metric, _ZERO)
+            if not _accepted(q):
+                return None
+            row, line = line_of(cast("Decimal", q))
+            rows.append(row)
+            lines.append(line)
+    return tuple(rows), tuple(lines)
+
+
+def cached_slot(cls: type, name: str) -> Callable[[object, object], None]:
+    """``fill(value, result)``: sets the ``functools.cached_property`` ``name`` of
+    a frozen, slotted attrs ``cls`` (attrs keeps it in a slot of that name) to
+    ``result``, for a result billkit computed along the way, equal to what the
+    property would compute. Refused (``TypeError``) for a field of ``cls``."""
+    if name in {f.name for f in attrs.fields(cls)}:
+        raise TypeError(f"{cls.__name__}.{name} is a field, not a cached property")
+    return _slot_setter(cls, name)

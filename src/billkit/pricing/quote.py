@@ -44,24 +44,26 @@ from billkit.errors import PricingError, UnknownMetricError
 from billkit.money import _FINEST, CONTEXT, RANGE_CHECK, RoundingPolicy, in_range, local_context
 from billkit.periods import Period
 from billkit.pricing._compiled import (
+    LINE_FIELDS,
     CompiledPlan,
     LineFigures,
     breakdown,
+    cached_slot,
     compiled_totals,
+    explained_lines,
+    explained_quote,
+    filler,
     totals_in_context,
+    unit_price,
 )
 from billkit.pricing.models import (
     AnyModel,
     Breakdown,
     Capacity,
-    Flat,
-    Package,
     Percentage,
-    PerUnit,
     Presence,
     Prorated,
     Step,
-    Volume,
 )
 from billkit.pricing.plans import BASE_FEE_CODE, PercentOf, Plan
 
@@ -248,18 +250,19 @@ class Quote:
     @functools.cached_property
     def lines(self) -> tuple[QuoteLine, ...]:
         """The quote's lines, in plan order: base fee first, then each charge."""
-        cur = self.currency
+        # Made from the figures billkit computed, with their breakdowns on the
+        # common models, without re-running constructors (pricing/_compiled.py).
         compiled = self.plan._compiled
-        lines = []
-        for row in self._figures:
-            if row is compiled.base_row:  # the plan's base fee: one line for every quote
-                base = compiled.base_line
-                if base is None:
-                    base = compiled.base_line = _line(row, cur)
-                lines.append(cast("QuoteLine", base))
-                continue
-            lines.append(_line(row, cur))
-        return tuple(lines)
+        if self._rows is None and self._usage is not None:
+            # Priced from usage: the figures and lines in one pass; the figures
+            # then fill _figures' cache (the same value it would compute).
+            made = explained_quote(compiled, self._usage, _LINE, _EXPLAINED_LINE)
+            if made is not None:
+                rows, lines = made
+                _FIGURES(self, rows)
+                return cast("tuple[QuoteLine, ...]", lines)
+        lines = explained_lines(compiled, self._figures, _LINE, _EXPLAINED_LINE)
+        return cast("tuple[QuoteLine, ...]", lines)
 
     def line(self, code: str) -> QuoteLine:
         """The line with ``code``; a PricingError naming the codes if absent."""
@@ -328,6 +331,9 @@ class Quote:
 
 
 def _line(row: LineFigures, currency: Currency) -> QuoteLine:
+    """A line made through QuoteLine's constructor, its breakdown left to be
+    made when first read: the eager reference the lines of
+    :attr:`Quote.lines` must equal (``tests/pricing/test_compiled.py``)."""
     exact = Money(row.exact, currency)
     return QuoteLine(
         code=row.code,
@@ -337,7 +343,7 @@ def _line(row: LineFigures, currency: Currency) -> QuoteLine:
         quantity=row.quantity,
         included=row.included,
         billable=row.billable,
-        unit_price=_unit_price(row.source, row.billable, exact),
+        unit_price=unit_price(row.source, row.billable, exact),
         amount=Money(row.amount, currency),
         exact=exact,
         source=row.source,
@@ -345,21 +351,12 @@ def _line(row: LineFigures, currency: Currency) -> QuoteLine:
     )
 
 
-def _unit_price(
-    source: AnyModel | PercentOf | None, billable: Decimal, exact: Money
-) -> Money | None:
-    if source is None:  # the base fee: one unit at the fee
-        return exact
-    if isinstance(source, PerUnit):
-        return source.unit_price
-    if isinstance(source, Flat):
-        return source.amount
-    if isinstance(source, Package):
-        return source.price_per_package
-    if isinstance(source, Volume):
-        tier = source.tiers[source._find(billable)]
-        return tier.unit_price if tier.block_size is None else None  # blocks: a price per block
-    return None
+# Trusted construction (pricing/_compiled.py's filler) of values billkit computed:
+# a quote from quote()'s fast path, its lines (with or without their breakdowns).
+_QUOTE: Final = filler(Quote, ("plan", "period", "total", "_usage", "_rows"))
+_LINE: Final = filler(QuoteLine, LINE_FIELDS)
+_EXPLAINED_LINE: Final = filler(QuoteLine, LINE_FIELDS, ("breakdown",))
+_FIGURES: Final = cached_slot(Quote, "_figures")
 
 
 def quote(plan: Plan, usage: Usage, period: Period) -> Quote:
@@ -373,22 +370,21 @@ def quote(plan: Plan, usage: Usage, period: Period) -> Quote:
     """
     if type(plan) is Plan and type(usage) is dict:
         compiled = plan._compiled
-        if period is not compiled._last_period or not compiled.metrics.issuperset(usage):
-            compiled = _checked(plan, usage, period)  # refuses, naming what is wrong
-    else:
-        compiled = _checked(plan, usage, period)
+        made = compiled.fast_quote  # the whole fast path, generated (pricing/_compiled.py)
+        if made is not None and period is compiled._last_period:
+            # A Quote when usage reports exactly the plan's metrics, each accepted.
+            result = made(usage, period)
+            if result is not None:
+                return result  # type: ignore[return-value]  # a Quote (no cast: hot path)
+    compiled = _checked(plan, usage, period)  # refuses, naming what is wrong
     fast = compiled.fast_total  # the fast path (pricing/_compiled.py)
-    if fast is not None:
-        # billkit's own context with the plan's rounding, so quantize() rounds by
-        # the policy: a local copy for this call only (as in the general path).
-        with decimal.localcontext(compiled.context):
-            total = fast(usage)
-    else:
-        total = compiled.total(usage)  # PercentOf lines, or the general path (None)
+    # fast: checks each quantity and computes in the plan's context, named by
+    # every operation (no context to enter, the thread's never used); else
+    # PercentOf lines, or the general path (None).
+    total = fast(usage) if fast is not None else compiled.total(usage)
     if total is not None:
-        return Quote(
-            plan=plan, period=period, total=Money(total, compiled.currency), usage=dict(usage)
-        )
+        # Every field billkit's own: the Quote filled without its constructor.
+        return _QUOTE(plan, period, Money(total, compiled.currency), dict(usage), None)
     total, rows = _general(plan, usage, period)
     return Quote(
         plan=plan,
@@ -454,6 +450,7 @@ def _fast_totals(plans: object, usage: object, period: object) -> tuple[Decimal,
     first = plans[0]
     if type(first) is not Plan:
         return None
+    # One context for all the plans (their unchecked totals use plain operators).
     with decimal.localcontext(first._compiled.context):
         return compiled_totals(plans, usage, period)
 
