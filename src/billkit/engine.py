@@ -403,6 +403,7 @@ class Billing:
         autopay_cap: Money | None = None,
         channels: Mapping[str, Sequence[str]] | None = None,
         credit_line: CreditLine | None = None,
+        locale: str | None = None,
     ) -> None:
         """Add a payer with a ledger account ``<id>/main`` in ``currency``.
 
@@ -417,7 +418,10 @@ class Billing:
         calendar month (commission included); above it the invoice stays
         due and the customer is told. ``email`` receives notifications;
         ``channels`` (category to channels) overrides the business's choice
-        for this customer. ``credit_line`` makes the customer postpaid
+        for this customer; ``locale`` (``"uk_UA"``, ``"fa"``) is the language and
+        number format of the customer's notifications (the business's
+        ``locale`` when not given; see :func:`billkit.notify.compose`).
+        ``credit_line`` makes the customer postpaid
         (:class:`~billkit.credit.CreditLine`): invoices are paid from the
         account on credit up to the line's limit, and :meth:`run` keeps the
         line's statement calendar (statement, due, overdue, blocked).
@@ -434,6 +438,10 @@ class Billing:
             "pays_with": pays_with,
             "autopay_cap": None if autopay_cap is None else str(autopay_cap.amount),
         }
+        if locale is not None:
+            if not isinstance(locale, str) or not locale:
+                raise BillingError("locale", locale, "a locale such as 'it_IT' or 'fa'")
+            data["locale"] = locale
         if channels is not None:
             data["channels"] = {k: list(v) for k, v in _channels("channels", channels).items()}
         if credit_line is not None:
@@ -1476,6 +1484,7 @@ class Billing:
                         payer,
                         {
                             "document": doc.id,
+                            "number": current.number or "",
                             "total": str(current.total.amount),
                             "currency": current.total.currency.code,
                             "overdue_on": overdue_on.isoformat(),
@@ -1555,6 +1564,7 @@ class Billing:
                     payer,
                     {
                         "document": doc.id,
+                        "number": doc.number or "",
                         "total": str(doc.total.amount),
                         "cap": str(payer["autopay_cap"]),
                         "charged": str(spent),
@@ -1621,7 +1631,7 @@ class Billing:
                     "payment.failed",
                     customer,
                     payer.data,
-                    {"document": document, "attempt": attempts},
+                    {"document": document, "number": doc.number or "", "attempt": attempts},
                     self.clock.now(),
                 )
                 if self.dunning is None and attempts >= self.max_attempts:
@@ -1742,7 +1752,12 @@ class Billing:
             data={"reference": reference} if reference else {},
         )
         payer = tx.payer(doc.customer)
-        told: dict[str, object] = {"document": document, "total": str(doc.total.amount)}
+        told: dict[str, object] = {
+            "document": document,
+            "number": doc.number or "",
+            "total": str(doc.total.amount),
+            "currency": doc.total.currency.code,
+        }
         topic = "payment.received"
         on_credit = reference is None and payer.data.get("credit_line") is not None
         if on_credit and tx.balance(f"{doc.customer}/main").amount < 0:
@@ -1776,6 +1791,7 @@ class Billing:
                     payer.data,
                     {
                         "document": document,
+                        "number": doc.number or "",
                         "balance": str(left.amount),
                         "expected": str(doc.total.amount),
                         "currency": doc.total.currency.code,
@@ -1834,6 +1850,7 @@ class Billing:
             body = {
                 "customer": customer,
                 "email": payer.get("email") or "",
+                "locale": payer.get("locale") or self.locale,
                 **payload,
                 "category": category,
                 "channel": channel,
