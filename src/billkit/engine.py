@@ -302,7 +302,9 @@ class Billing:
     ``dunning`` replaces that attempt-counted dunning with a
     :class:`~billkit.subscriptions.DunningSchedule`, one for the whole
     business (as its :class:`~billkit.subscriptions.LifecycleSettings` are),
-    counted in days from the day an invoice fell overdue: the day its first
+    or one per plan (a mapping of plan code to schedule; a plan left out keeps
+    the attempt-counted dunning, and an invoice is dunned on the schedule of
+    the plan its period was billed under), counted in days from the day an invoice fell overdue: the day its first
     charge failed. Each run does what the schedule says is due by its day
     (:func:`~billkit.subscriptions.simulate_dunning`): a retry on a retry day
     (one attempt a day; key ``pay|<invoice>|<attempt>``), a notice
@@ -342,7 +344,7 @@ class Billing:
         max_attempts: int = 3,
         cancel_at_cycle_end: bool = True,
         deletion_days: int | None = 90,
-        dunning: DunningSchedule | None = None,
+        dunning: DunningSchedule | Mapping[str, DunningSchedule] | None = None,
         invoice_series: str = "INV",
         credit_series: str = "CN",
         methods: Iterable[PaymentMethod] = (),
@@ -367,6 +369,16 @@ class Billing:
                 "deletion_days", deletion_days, "a number of days, 0 or more, or None"
             )
         self.deletion_days = deletion_days
+        self.plan_dunning: dict[str, DunningSchedule] = {}
+        if isinstance(dunning, Mapping):
+            for code, schedule in dunning.items():
+                if not isinstance(code, str) or not code:
+                    raise BillingError("dunning", code, "a plan code")
+                checked = _dunning_schedule(schedule)
+                if checked is None:
+                    raise BillingError(f"dunning[{code!r}]", schedule, "a DunningSchedule")
+                self.plan_dunning[code] = checked
+            dunning = None
         self.dunning = _dunning_schedule(dunning)
         if self.dunning is not None:
             self.deletion_days = self.dunning.deletion_days
@@ -1036,7 +1048,9 @@ class Billing:
         assert record.next_billing is not None
         on = record.next_billing
         if record.status == "frozen":
-            deletion = None if self.deletion_days is None else on + timedelta(self.deletion_days)
+            schedule = self._schedule(record.id, tx)
+            days = self.deletion_days if schedule is None else schedule.deletion_days
+            deletion = None if days is None else on + timedelta(days)
             data = {**record.data, "cancelled_on": on.isoformat()}
             if deletion is not None:
                 data["deletion_on"] = deletion.isoformat()
@@ -1368,7 +1382,7 @@ class Billing:
             cover = balance + line.limit
             if payer.data.get("credit_blocked"):
                 cover = Money(-1, doc.total.currency)
-        if self.dunning is None:
+        if self._schedule_of(doc) is None:
             over = len(failed) >= self.max_attempts
         else:
             # The schedule's moves due by today; no retry due today is "over" for today.
@@ -1410,7 +1424,7 @@ class Billing:
         day: date,
     ) -> str:
         """After a failed charge of ``doc``, the rest of the day's scheduled moves."""
-        if status == "failed" and self.dunning is not None:
+        if status == "failed" and self._schedule_of(doc) is not None:
             self._dun(doc, payer, day)
         return status
 
@@ -1422,6 +1436,37 @@ class Billing:
         """
         period = sub.period_on(max(day, sub.starts))
         return BillingCycle.anniversary(sub.plan_on(period.start).cycle, period.end)
+
+    def _schedule(
+        self, sub_id: str, tx: Transaction | None = None, on: date | None = None
+    ) -> DunningSchedule | None:
+        """The dunning schedule of subscription ``sub_id``: its plan's, else the business's.
+
+        The plan is the one in force on ``on`` (an invoice's period start),
+        else the latest (``None``: the attempt-counted dunning).
+        """
+        if not self.plan_dunning:
+            return self.dunning
+        try:
+            if tx is None:
+                with self.store.transaction(readonly=True) as own:
+                    record = own.subscription(sub_id)
+            else:
+                record = tx.subscription(sub_id)
+        except NotFoundError:
+            return self.dunning
+        plans = [(date.fromisoformat(start), str(code)) for start, code in record.data["plans"]]
+        code = plans[-1][1]
+        if on is not None:
+            code = next((c for start, c in reversed(plans) if start <= on), plans[0][1])
+        return self.plan_dunning.get(code, self.dunning)
+
+    def _schedule_of(self, doc: DocumentRecord) -> DunningSchedule | None:
+        """The dunning schedule of invoice ``doc`` (its subscription's; see :meth:`_schedule`)."""
+        if not self.plan_dunning or doc.kind != INVOICE or doc.id.count("|") != 4:
+            return self.dunning
+        key = DocumentKey.parse(doc.id)
+        return self._schedule(key.subscription, on=key.period.start)
 
     def _dun(self, doc: DocumentRecord, payer: Mapping[str, object], day: date) -> bool:
         """Do what :attr:`dunning` says is due by ``day`` for the overdue invoice ``doc``.
@@ -1437,10 +1482,10 @@ class Billing:
         and the deletion mark come from the frozen subscription's next
         billing day (see :meth:`run`).
         """
-        schedule = self.dunning
-        assert schedule is not None
         if doc.kind != INVOICE or doc.id.count("|") != 4:
             return False  # not a subscription's invoice: charged once, no dunning
+        schedule = self._schedule_of(doc)
+        assert schedule is not None
         sub_id = DocumentKey.parse(doc.id).subscription
         with self.store.transaction(lock=[f"account:{doc.customer}"]) as tx:
             current = tx.document(doc.id)
@@ -1635,7 +1680,11 @@ class Billing:
                     self.clock.now(),
                 )
                 if self.dunning is None and attempts >= self.max_attempts:
-                    self._freeze(tx, DocumentKey.parse(document).subscription, payer.data, day)
+                    parsed = DocumentKey.parse(document)
+                    sub_id = parsed.subscription
+                    # an invoice under a plan's own schedule is frozen by that schedule
+                    if self._schedule(sub_id, tx, parsed.period.start) is None:
+                        self._freeze(tx, sub_id, payer.data, day)
                 return "failed"
             if doc.status != "pending":
                 tx.change_status(
@@ -1660,7 +1709,7 @@ class Billing:
         record = tx.subscription(sub_id)
         if record.status == "frozen":
             return
-        if self.dunning is not None:
+        if self._schedule(sub_id, tx) is not None:
             if cancel_on is not None:
                 cancel_on = max(cancel_on, day)
                 ends = self._subscribed(record, tx).ends
