@@ -451,9 +451,7 @@ class Billing:
             "autopay_cap": None if autopay_cap is None else str(autopay_cap.amount),
         }
         if locale is not None:
-            if not isinstance(locale, str) or not locale:
-                raise BillingError("locale", locale, "a locale such as 'it_IT' or 'fa'")
-            data["locale"] = locale
+            data["locale"] = checks.locale("locale", locale, error=BillingError)
         if channels is not None:
             data["channels"] = {k: list(v) for k, v in _channels("channels", channels).items()}
         if credit_line is not None:

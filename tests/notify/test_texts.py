@@ -214,3 +214,16 @@ def test_the_engine_writes_each_customers_notifications_in_its_locale() -> None:
     assert re.fullmatch(
         r"Invoice INV-00000\d for €24\.40 is issued\.\n", texts["bolt", "invoice.issued"]
     )
+
+
+def test_a_customers_locale_is_checked() -> None:
+    from billkit.errors import BillingError
+
+    clock = FixedClock(support.START)
+    engine = Billing(
+        MemoryStore(), SandboxGateway(clock=clock), MemoryNotifier(), clock, seller=support.SELLER
+    )
+    acme = Party(kind="legal_entity", country="IT", name="Acme S.p.A.")
+    for bad in ("italian", "it-IT", "xx_XX", ""):
+        with pytest.raises(BillingError, match="locale"):
+            engine.add_customer("acme", acme, currency="EUR", locale=bad)

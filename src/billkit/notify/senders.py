@@ -47,7 +47,7 @@ class _Fields(dict[str, str]):
         return "?"
 
 
-def _locale(value: object) -> str:
+def _message_locale(value: object) -> str:
     """``value`` as a locale babel knows, else ``"en"``."""
     from babel import Locale, UnknownLocaleError
 
@@ -119,7 +119,7 @@ def compose(message: OutboxMessage, *, language: str | None = None) -> tuple[str
     ...     created_at=datetime(2026, 5, 1, tzinfo=timezone.utc)))[0]
     'Statement 2026-04: payment due soon'
     """
-    locale = _locale(language or message.payload.get("locale") or "en")
+    locale = _message_locale(language or message.payload.get("locale") or "en")
     lang = locale.split("_")[0]
     if lang not in _texts.TEXTS:
         locale = lang = "en"
