@@ -10,7 +10,7 @@ import pytest
 
 from billkit.engine import Billing
 from billkit.notify import MemoryNotifier, compose
-from billkit.notify._texts import LANGUAGES, NOTICES, TEXTS
+from billkit.notify._texts import LANGUAGES, NOTICES, TEXTS, TOP_UP
 from billkit.parties.party import Party
 from billkit.payments.sandbox import SandboxGateway
 from billkit.ports import CATEGORIES, FixedClock
@@ -227,3 +227,19 @@ def test_a_customers_locale_is_checked() -> None:
     for bad in ("italian", "it-IT", "xx_XX", ""):
         with pytest.raises(BillingError, match="locale"):
             engine.add_customer("acme", acme, currency="EUR", locale=bad)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_top_up_says_what_reached_the_balance(language: str) -> None:
+    # 20.00 RUB by card: 5 % + 10.00 commission on top, 20.00 x 1.05 + 10.00 = 31.00 paid;
+    # credited 20.00 + 10 % cashback of the 31.00 (3.10) = 23.10.
+    assert TOP_UP[language][1].count("{") == 2
+    paid = _message("payment.received", document="top-up order-1", number="", total="31.00",
+                    credited="23.10", currency="RUB", locale="ru_RU")  # fmt: skip
+    _, text, _ = compose(paid, language=language)
+    assert "order-1" not in text
+    # CLDR: the rouble sign in Russian; Ukrainian and Italian write its code after the figure.
+    unit = {"ru": "\xa0₽", "uk": "\xa0RUB", "it": "\xa0RUB"}.get(language)
+    if unit:
+        assert "31,00" + unit in text
+        assert "23,10" + unit in text

@@ -425,6 +425,24 @@ TEXTS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
 }
 """Subject and body per language and topic."""
 
+TOP_UP: Final[Mapping[str, tuple[str, str]]] = {
+    "en": (
+        "Payment received",
+        "Thank you: we received {total}; {credited} is added to your balance.",
+    ),
+    "ru": ("Оплата получена", "Спасибо! Получено {total}; на баланс зачислено {credited}."),
+    "uk": ("Оплату отримано", "Дякуємо! Отримано {total}; на баланс зараховано {credited}."),
+    "it": (
+        "Pagamento ricevuto",
+        "Grazie: abbiamo ricevuto {total}; sul saldo sono stati accreditati {credited}.",
+    ),
+    "fa": (
+        "پرداخت دریافت شد",
+        "با سپاس، مبلغ {total} دریافت شد و {credited} به موجودی شما افزوده شد.",
+    ),
+}
+"""``payment.received`` of a balance top-up (its ``credited``: bonus and cashback in, commission out)."""
+
 NOTICES: Final[Mapping[str, Mapping[str, str]]] = {
     "en": {
         "issued": "statement issued",

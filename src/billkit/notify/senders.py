@@ -129,6 +129,8 @@ def compose(message: OutboxMessage, *, language: str | None = None) -> tuple[str
         # A message kept from before the topic existed: a purchase on credit filed as a payment.
         topic = "invoice.charged_to_credit"
     subject, template = texts.get(topic, (message.topic, "{customer}: " + message.topic))
+    if topic == "payment.received" and "credited" in message.payload:
+        subject, template = _texts.TOP_UP[lang]  # a top-up: what reached the balance
     fields = _fields(message.payload, locale, lang)
     for name, value in fields.items():
         if value.endswith("."):  # "5 мая 2026 г." ends a sentence with its own point
