@@ -161,6 +161,9 @@ def test_persian_amounts_in_persian_digits_and_dates_in_the_solar_hijri_calendar
     assert f"{'1'.translate(PERSIAN)} فروردین {'1405'.translate(PERSIAN)}" in text
     assert not re.search("[0-9]", text.replace("AT-", "").replace("INV-000001", ""))
     assert '<html lang="fa" dir="rtl">' in page
+    # A credit line's statement is numbered in Persian digits too; its notice named in Persian.
+    notice = compose(_message("credit.notice", locale="fa"))[0]
+    assert notice == f"صورتحساب اعتباری {'2026-04'.translate(PERSIAN)}: مهلت پرداخت نزدیک است"
     # A usage alert: 90 % as ۹۰٪ (CLDR's Persian percent sign), 10 000 included as ۱۰٬۰۰۰.
     alert = compose(_message("usage.threshold", locale="fa"))[1]
     assert "۹۰٪" in alert

@@ -75,6 +75,8 @@ def _fields(payload: Mapping[str, object], locale: str, language: str) -> _Field
                 text = fmt.long_date(date.fromisoformat(text))
             elif name == "level" and text.endswith("%"):
                 text = fmt.percent(Decimal(text[:-1]).scaleb(-2))
+            elif name == "statement":
+                text = fmt.digits(text)  # a statement's number: Persian digits in Persian
             elif name == "period" and ".." in text:
                 start, end = text.split("..")
                 text = fmt.period(Period(date.fromisoformat(start), date.fromisoformat(end)))
