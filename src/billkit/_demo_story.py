@@ -146,18 +146,22 @@ _LOCALES = {"RUB": "ru", "UAH": "uk", "EUR": "it", "IRR": "fa"}
 
 
 def _in_locale(amount: object, currency: str) -> str:
-    """``amount`` in ``currency`` as the customer's locale writes it (Latin digits)."""
+    """``amount`` in ``currency`` as the customer's locale writes it, as its documents do.
+
+    The currency's decimals (none for the Iranian rial), its symbol, and the
+    locale's digits: Persian digits for the Iranian business.
+    """
     if not currency or amount is None:
         return str(amount or "")
     from billkit.invoicing.render.fmt import Formatter
 
-    fmt = Formatter.cached(_LOCALES.get(currency, "en"), currency, "latin", "gregorian")
+    fmt = Formatter.cached(_LOCALES.get(currency, "en"), currency, "locale", "locale")
     return fmt.money(Money(str(amount), currency))
 
 
 def _line(message: OutboxMessage) -> str:
     """One notification as a line of the story's log."""
-    data, subject = message.payload, compose(message)[0]
+    data, subject = message.payload, compose(message, language="en")[0]
     currency = str(data.get("currency") or _CURRENCY.get(str(data.get("customer")), ""))
     money = _in_locale(data.get("total"), currency) if "total" in data else ""
     if message.topic == "payment.received" and data.get("credited", data.get("total")) != data.get(
@@ -167,10 +171,12 @@ def _line(message: OutboxMessage) -> str:
     if message.topic == "payment.failed":
         money = f"attempt {data.get('attempt')}"
     if message.topic.startswith("credit.") and "debt" in data:
-        money = (
-            f"owes {_in_locale(data['debt'], currency)}, "
+        overdue = (
             f"{_in_locale(data['overdue'], currency)} of it overdue"
+            if Decimal(str(data["overdue"]))
+            else "none of it overdue"
         )
+        money = f"owes {_in_locale(data['debt'], currency)}, {overdue}"
     return f"{subject}: {money}" if money else subject
 
 
@@ -237,10 +243,11 @@ class Story:
             paid = self.businesses["1"].top_up(
                 "1-metrika", Money("90000.00", "RUB"), key="prepay-9-months"
             )
-            yield f"  1-metrika  pays {paid.amount.amount} RUB ahead for 9 months"
+            yield f"  1-metrika  pays {_in_locale(paid.amount.amount, 'RUB')} ahead for 9 months"
         if day == OLGA_TOPS_UP:
             paid = self.businesses["3"].top_up("3-olga", Money("20.00", "RUB"), key="order-1")
-            yield f"  3-olga     tops up 20.00 RUB by card: {paid.amount.amount} with commission"
+            card = _in_locale(paid.amount.amount, "RUB")
+            yield f"  3-olga     tops up {_in_locale('20.00', 'RUB')} by card: {card} with commission"
         if day == IVAN_PAYS:
             hosting = self.businesses["3"]
             april = "3-ivan-vps|2026-03-01|2026-04-01|invoice|0"
@@ -252,7 +259,7 @@ class Story:
                 "3-ivan", party, currency="RUB", credit_line=CREDIT_LINE, method="tok_visa"
             )
             hosting.top_up("3-ivan", owed, key="statement-1")
-            yield f"  3-ivan     pays the overdue statement: {owed.amount} RUB"
+            yield f"  3-ivan     pays the overdue statement: {_in_locale(owed.amount, 'RUB')}"
 
     def _billing(self, subscription: str) -> Billing:
         return self.businesses[subscription.split("-", 1)[0]]
@@ -265,7 +272,10 @@ class Story:
             day += timedelta(days=1)
 
     def summary(self) -> list[tuple[str, str, int, str, int, str]]:
-        """Per customer: business, customer, documents, invoiced, payments, balance."""
+        """Per customer: business, customer, documents, invoiced, payments, balance.
+
+        Amounts are written as the customer's locale writes them (see ``_in_locale``).
+        """
         rows = []
         with self.store.transaction(readonly=True) as tx:
             documents = list(tx.documents())
@@ -282,9 +292,9 @@ class Story:
                         BUSINESSES[customer[0]],
                         customer,
                         len(own),
-                        f"{invoiced} {balance.currency.code}",
+                        _in_locale(invoiced, balance.currency.code),
                         paid,
-                        f"{balance.amount} {balance.currency.code}",
+                        _in_locale(balance.amount, balance.currency.code),
                     )
                 )
         return rows
@@ -354,12 +364,18 @@ def build(
     return Story(store=store, clock=clock, gateway=sandbox, inbox=inbox, businesses=businesses)
 
 
-def table(rows: Iterable[Sequence[object]], header: Sequence[str]) -> str:
-    """``rows`` as a plain text table under ``header``."""
+def table(
+    rows: Iterable[Sequence[object]], header: Sequence[str], *, right: Sequence[int] = ()
+) -> str:
+    """``rows`` as a plain text table under ``header``; the columns ``right`` align right."""
     cells = [[str(c) for c in header], *([str(c) for c in row] for row in rows)]
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
     lines = [
-        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
+        "  ".join(
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
+        for row in cells
     ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
@@ -388,7 +404,7 @@ def tell(store: Store, *, write: Callable[[str], object] = print) -> Story:
             write("\n".join(lines))
     write("")
     header = ("business", "customer", "documents", "invoiced", "invoices paid", "balance")
-    write(table(story.summary(), header))
+    write(table(story.summary(), header, right=(2, 3, 4, 5)))
     write(
         f"\n{story.webhooks} provider webhooks ({story.replays} sent twice: refused as replays),"
         f" {len(story.inbox.messages)} notifications, {len(story.failures)} failed runs."

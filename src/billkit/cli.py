@@ -9,15 +9,21 @@ a database's storage schema up to date and ``billkit db current URL`` shows
 its revision; ``billkit run --db URL --as-of DATE`` runs month end on a
 database the engine keeps (:mod:`billkit.engine`) and ``billkit simulate
 --db URL --until DATE`` runs it day by day; ``billkit --version``.
+
+``run`` and ``simulate`` draw a progress bar on stderr when stderr is a
+terminal (``--progress`` draws it anyway, ``--no-progress`` never): the
+accounts billed of those due, or the days simulated.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import time
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from billkit._version import __version__
 from billkit.errors import BillkitError, PricingError, StoreError, ValidationError
@@ -26,7 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from pathlib import Path
 
     from billkit.engine import Billing, RunReport
-    from billkit.ports import FixedClock
+    from billkit.ports import FixedClock, LockScope, Store, Transaction
 
 __all__ = ["main"]
 
@@ -71,12 +77,10 @@ def _demo_story(args: argparse.Namespace) -> list[Path]:
     """Run the month and print it; with ``--out``, render its documents (the
     store is still open) into ``DIR/month``: their paths."""
     import tempfile
-    import time
     from pathlib import Path
 
     from billkit._demo_story import tell
     from billkit.errors import MissingDependencyError
-    from billkit.ports import Store
     from billkit.storage import MemoryStore
 
     url = args.db or f"sqlite:///{Path(tempfile.mkdtemp(prefix='billkit-demo-')) / 'demo.db'}"
@@ -197,12 +201,100 @@ def _summary(report: RunReport) -> str:
     return "\n".join(lines)
 
 
+class _Progress:
+    """A progress bar on one line of ``stream``: ``label [#####-----] done/total  40%  0:12``.
+
+    Redrawn in place (a carriage return) at most ten times a second, and
+    always on the first step and the last; :meth:`close` ends the line.
+    Nothing is written when it is not ``enabled``.
+    """
+
+    WIDTH = 30
+
+    def __init__(self, total: int, label: str, stream: TextIO, *, enabled: bool) -> None:
+        self.total, self.label, self.stream, self.enabled = max(total, 0), label, stream, enabled
+        self.done = 0
+        self.started = self.drawn = time.monotonic()
+        self.shown = -1
+
+    def step(self, count: int = 1) -> None:
+        """``count`` more done (never beyond the total)."""
+        self.done = min(self.done + count, self.total)
+        now = time.monotonic()
+        if self.shown < 0 or self.done == self.total or now - self.drawn >= 0.1:
+            self._draw(now)
+
+    def _draw(self, now: float) -> None:
+        if not self.enabled or self.shown == self.done:
+            return
+        filled = self.WIDTH * self.done // self.total if self.total else self.WIDTH
+        share = 100 * self.done // self.total if self.total else 100
+        seconds = int(now - self.started)
+        bar = "#" * filled + "-" * (self.WIDTH - filled)
+        self.stream.write(
+            f"\r{self.label} [{bar}] {self.done}/{self.total} {share:3d}%"
+            f"  {seconds // 60}:{seconds % 60:02d}"
+        )
+        self.stream.flush()
+        self.shown, self.drawn = self.done, now
+
+    def close(self) -> None:
+        """Draw the last state and end the line."""
+        if self.enabled:
+            self._draw(time.monotonic())
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _progress(args: argparse.Namespace, total: int, label: str) -> _Progress:
+    """The bar of ``run``/``simulate``: drawn when stderr is a terminal or ``--progress``."""
+    enabled = sys.stderr.isatty() if args.progress is None else bool(args.progress)
+    return _Progress(total, label, sys.stderr, enabled=enabled)
+
+
+class _Watched:
+    """A store that ticks ``bar`` when the engine first locks a due account to bill it.
+
+    The engine bills each customer in one transaction that locks the
+    customer's account (``account:<id>``, :class:`billkit.ports.Store`'s lock
+    scopes); the run itself is not touched.
+    """
+
+    def __init__(self, store: Store, due: set[str], bar: _Progress) -> None:
+        self.store, self.due, self.bar = store, due, bar
+
+    def transaction(
+        self, *, lock: LockScope = None, readonly: bool = False
+    ) -> AbstractContextManager[Transaction]:
+        scopes = [lock] if isinstance(lock, str) else list(lock or ())
+        for scope in scopes:
+            customer = scope.removeprefix("account:")
+            if scope.startswith("account:") and customer in self.due:
+                self.due.discard(customer)
+                self.bar.step()
+        return self.store.transaction(lock=lock, readonly=readonly)
+
+    def close(self) -> None:
+        self.store.close()
+
+
 def _run(args: argparse.Namespace) -> int:
-    engine, _ = _engine(args.db, args.as_of)
+    engine, clock = _engine(args.db, args.as_of)
+    store = engine.store
     try:
-        report = engine.run(id_from=args.id_from, id_to=args.id_to)
+        with store.transaction(readonly=True) as tx:
+            due = tx.subscriptions_due(clock.today(), id_from=args.id_from, id_to=args.id_to)
+        customers = {s.customer for s in due}
+        bar = _progress(args, len(customers), "billing")
+        engine.store = _Watched(store, customers, bar)
+        try:
+            report = engine.run(id_from=args.id_from, id_to=args.id_to)
+        finally:
+            engine.store = store
+            bar.step(bar.total)
+            bar.close()
     finally:
-        engine.store.close()
+        store.close()
     print(f"billkit run on {args.db}")
     print(_summary(report))
     return 1 if report.failures else 0
@@ -214,6 +306,7 @@ def _simulate(args: argparse.Namespace) -> int:
     engine, clock = _engine(args.db, args.start)
     start, until = clock.today(), date.fromisoformat(args.until)
     days = failures = 0
+    bar = _progress(args, (until - start).days + 1, "simulating")
     try:
         while clock.today() <= until:
             report = engine.run()
@@ -221,11 +314,22 @@ def _simulate(args: argparse.Namespace) -> int:
             failures += len(report.failures)
             if report.issued or report.paid or report.failed_payments or report.failures:
                 print(_summary(report))
+            bar.step()
             clock.advance(timedelta(days=1))
     finally:
+        bar.close()
         engine.store.close()
     print(f"simulated {days} days from {start} to {until}")
     return 1 if failures else 0
+
+
+def _progress_flag(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="a progress bar on stderr (default: when stderr is a terminal)",
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -279,11 +383,13 @@ def _parser() -> argparse.ArgumentParser:
     month.add_argument("--as-of", help="the day to run for (YYYY-MM-DD, today by default)")
     month.add_argument("--id-from", help="the first subscription id of this worker's shard")
     month.add_argument("--id-to", help="the subscription id after this worker's shard")
+    _progress_flag(month)
     month.set_defaults(run=_run)
     sim = commands.add_parser("simulate", help="run the engine day by day on a fixed clock")
     sim.add_argument("--db", required=True, help="the engine's database URL")
     sim.add_argument("--from", dest="start", help="the first day (today by default)")
     sim.add_argument("--until", required=True, help="the last day (YYYY-MM-DD)")
+    _progress_flag(sim)
     sim.set_defaults(run=_simulate)
     return parser
 

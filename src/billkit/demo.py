@@ -11,6 +11,7 @@ Money('10000.00', 'RUB')
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from datetime import date
 from decimal import Decimal
@@ -18,11 +19,12 @@ from importlib import resources
 
 import attrs
 
+from billkit.invoicing._explain import Explainer
 from billkit.money import Money, tax_from_gross
 from billkit.periods import Period
 from billkit.pricing import Catalog, Quote, loads_catalog, quote
 
-__all__ = ["SCENARIOS", "Scenario", "demo_catalog", "render", "run"]
+__all__ = ["SCENARIOS", "Scenario", "demo_catalog", "explain", "render", "run"]
 
 
 def demo_catalog() -> Catalog:
@@ -104,9 +106,9 @@ SCENARIOS: tuple[Scenario, ...] = (
         period=_period(date(2026, 3, 21), date(2026, 4, 20)),
         usage={"attributions": _INSTALLS + _REATTRIBUTIONS + _REJECTED},
         notes=(
-            f"Billable attributions = {_INSTALLS} non-organic installs"
-            f" + {_REATTRIBUTIONS} re-attributions + {_REJECTED} rejected installs"
-            f" = {_INSTALLS + _REATTRIBUTIONS + _REJECTED}.",
+            f"Billable attributions = {_INSTALLS:,} non-organic installs"
+            f" + {_REATTRIBUTIONS:,} re-attributions + {_REJECTED:,} rejected installs"
+            f" = {_INSTALLS + _REATTRIBUTIONS + _REJECTED:,}.",
         ),
     ),
 )
@@ -120,10 +122,64 @@ def run(scenario: Scenario, catalog: Catalog) -> Quote:
 
 def _vat_note(total: Money) -> str:
     split = tax_from_gross(total, "20%")
+    money = Explainer("en", total.currency.code).money
     return (
-        f"The total {split.gross.amount} {total.currency.code} includes 20 % VAT: "
-        f"tax {split.tax.amount}, net {split.net.amount}."
+        f"The total {money(split.gross.amount)} {total.currency.code} includes 20 % VAT: "
+        f"tax {money(split.tax.amount)}, net {money(split.net.amount)}."
     )
+
+
+def explain(result: Quote) -> str:
+    """``result`` as a plain-text table, its figures as billkit's documents explain them.
+
+    The layout of :meth:`~billkit.pricing.Quote.explain`; amounts show the
+    currency's decimals, more only where a price has them, and quantities no
+    trailing zero (``15.5 x 2.50 = 38.75``, never ``38.750``; whole rials for
+    the Iranian rial), grouped by thousands.
+
+    >>> from billkit.demo import SCENARIOS, demo_catalog, explain, run
+    >>> print(explain(run(SCENARIOS[3], demo_catalog())).splitlines()[3].strip())
+    per unit: 15.5 x 2.50 = 38.75                                 38.75
+    """
+    e = Explainer("en", result.currency.code)
+    width = max([len(ln.code) for ln in result.lines] + [5])
+    indent = " " * (width + 4)
+    out = [f"{result.plan.name} ({result.plan.code}), {result.period}, {result.currency.code}"]
+
+    def row(text: str, amount: Decimal) -> str:
+        return _pad(text, 64) + f" {e.money(amount):>13}"
+
+    for ln in result.lines:
+        head = f"  {_pad(ln.code, width)}  {_pad(ln.description, 38)}"
+        if ln.kind == "base":
+            out.append(row(f"{head}  1 x {e.money(ln.amount.amount)}", ln.amount.amount))
+            continue
+        if ln.included:
+            billable = e.included(ln.quantity, ln.included, ln.billable).replace("\u2212", "-")
+            out.append(f"{head}  {billable}")
+        else:
+            out.append(head.rstrip())
+        steps = [
+            f"{_grouped(s.label, e)}: {e.number(s.units)} x {e.money(s.unit_price.amount)}"
+            + (f" + {e.money(s.flat_fee.amount)}" if s.flat_fee.amount else "")
+            + f" = {e.money(s.amount.amount)}"
+            for s in ln.steps
+        ] or ["nothing to bill"]
+        if ln.breakdown.note:
+            steps.insert(0, ln.breakdown.note)
+        out.extend(f"{indent}{text}" for text in steps[:-1])
+        out.append(row(f"{indent}{steps[-1]}", ln.amount.amount))
+    out.append(row(f"  {_pad('total', width)}", result.total.amount))
+    return "\n".join(out)
+
+
+def _grouped(label: str, e: Explainer) -> str:
+    """``label``'s long numbers (``tier 2 (1000 to 5000)``) grouped as the figures are."""
+    return re.sub(r"\d{4,}", lambda found: e.number(Decimal(found[0])), label)
+
+
+def _pad(text: str, width: int) -> str:
+    return text.ljust(width)
 
 
 def render(catalog: Catalog | None = None) -> Iterator[str]:
@@ -131,7 +187,7 @@ def render(catalog: Catalog | None = None) -> Iterator[str]:
     catalog = catalog or demo_catalog()
     for scenario in SCENARIOS:
         result = run(scenario, catalog)
-        block = [scenario.business, "-" * len(scenario.business), result.explain()]
+        block = [scenario.business, "-" * len(scenario.business), explain(result)]
         block.extend(f"  note: {note}" for note in scenario.notes)
         if scenario.plan == "vps-start":
             block.append(f"  note: {_vat_note(result.total)}")

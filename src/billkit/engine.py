@@ -302,7 +302,9 @@ class Billing:
     ``dunning`` replaces that attempt-counted dunning with a
     :class:`~billkit.subscriptions.DunningSchedule`, one for the whole
     business (as its :class:`~billkit.subscriptions.LifecycleSettings` are),
-    counted in days from the day an invoice fell overdue: the day its first
+    or one per plan (a mapping of plan code to schedule; a plan left out keeps
+    the attempt-counted dunning, and an invoice is dunned on the schedule of
+    the plan its period was billed under), counted in days from the day an invoice fell overdue: the day its first
     charge failed. Each run does what the schedule says is due by its day
     (:func:`~billkit.subscriptions.simulate_dunning`): a retry on a retry day
     (one attempt a day; key ``pay|<invoice>|<attempt>``), a notice
@@ -342,7 +344,7 @@ class Billing:
         max_attempts: int = 3,
         cancel_at_cycle_end: bool = True,
         deletion_days: int | None = 90,
-        dunning: DunningSchedule | None = None,
+        dunning: DunningSchedule | Mapping[str, DunningSchedule] | None = None,
         invoice_series: str = "INV",
         credit_series: str = "CN",
         methods: Iterable[PaymentMethod] = (),
@@ -367,6 +369,16 @@ class Billing:
                 "deletion_days", deletion_days, "a number of days, 0 or more, or None"
             )
         self.deletion_days = deletion_days
+        self.plan_dunning: dict[str, DunningSchedule] = {}
+        if isinstance(dunning, Mapping):
+            for code, schedule in dunning.items():
+                if not isinstance(code, str) or not code:
+                    raise BillingError("dunning", code, "a plan code")
+                checked = _dunning_schedule(schedule)
+                if checked is None:
+                    raise BillingError(f"dunning[{code!r}]", schedule, "a DunningSchedule")
+                self.plan_dunning[code] = checked
+            dunning = None
         self.dunning = _dunning_schedule(dunning)
         if self.dunning is not None:
             self.deletion_days = self.dunning.deletion_days
@@ -403,6 +415,7 @@ class Billing:
         autopay_cap: Money | None = None,
         channels: Mapping[str, Sequence[str]] | None = None,
         credit_line: CreditLine | None = None,
+        locale: str | None = None,
     ) -> None:
         """Add a payer with a ledger account ``<id>/main`` in ``currency``.
 
@@ -417,7 +430,10 @@ class Billing:
         calendar month (commission included); above it the invoice stays
         due and the customer is told. ``email`` receives notifications;
         ``channels`` (category to channels) overrides the business's choice
-        for this customer. ``credit_line`` makes the customer postpaid
+        for this customer; ``locale`` (``"uk_UA"``, ``"fa"``) is the language and
+        number format of the customer's notifications (the business's
+        ``locale`` when not given; see :func:`billkit.notify.compose`).
+        ``credit_line`` makes the customer postpaid
         (:class:`~billkit.credit.CreditLine`): invoices are paid from the
         account on credit up to the line's limit, and :meth:`run` keeps the
         line's statement calendar (statement, due, overdue, blocked).
@@ -434,6 +450,8 @@ class Billing:
             "pays_with": pays_with,
             "autopay_cap": None if autopay_cap is None else str(autopay_cap.amount),
         }
+        if locale is not None:
+            data["locale"] = checks.locale("locale", locale, error=BillingError)
         if channels is not None:
             data["channels"] = {k: list(v) for k, v in _channels("channels", channels).items()}
         if credit_line is not None:
@@ -1028,7 +1046,9 @@ class Billing:
         assert record.next_billing is not None
         on = record.next_billing
         if record.status == "frozen":
-            deletion = None if self.deletion_days is None else on + timedelta(self.deletion_days)
+            schedule = self._schedule(record.id, tx)
+            days = self.deletion_days if schedule is None else schedule.deletion_days
+            deletion = None if days is None else on + timedelta(days)
             data = {**record.data, "cancelled_on": on.isoformat()}
             if deletion is not None:
                 data["deletion_on"] = deletion.isoformat()
@@ -1360,7 +1380,7 @@ class Billing:
             cover = balance + line.limit
             if payer.data.get("credit_blocked"):
                 cover = Money(-1, doc.total.currency)
-        if self.dunning is None:
+        if self._schedule_of(doc) is None:
             over = len(failed) >= self.max_attempts
         else:
             # The schedule's moves due by today; no retry due today is "over" for today.
@@ -1402,7 +1422,7 @@ class Billing:
         day: date,
     ) -> str:
         """After a failed charge of ``doc``, the rest of the day's scheduled moves."""
-        if status == "failed" and self.dunning is not None:
+        if status == "failed" and self._schedule_of(doc) is not None:
             self._dun(doc, payer, day)
         return status
 
@@ -1414,6 +1434,37 @@ class Billing:
         """
         period = sub.period_on(max(day, sub.starts))
         return BillingCycle.anniversary(sub.plan_on(period.start).cycle, period.end)
+
+    def _schedule(
+        self, sub_id: str, tx: Transaction | None = None, on: date | None = None
+    ) -> DunningSchedule | None:
+        """The dunning schedule of subscription ``sub_id``: its plan's, else the business's.
+
+        The plan is the one in force on ``on`` (an invoice's period start),
+        else the latest (``None``: the attempt-counted dunning).
+        """
+        if not self.plan_dunning:
+            return self.dunning
+        try:
+            if tx is None:
+                with self.store.transaction(readonly=True) as own:
+                    record = own.subscription(sub_id)
+            else:
+                record = tx.subscription(sub_id)
+        except NotFoundError:
+            return self.dunning
+        plans = [(date.fromisoformat(start), str(code)) for start, code in record.data["plans"]]
+        code = plans[-1][1]
+        if on is not None:
+            code = next((c for start, c in reversed(plans) if start <= on), plans[0][1])
+        return self.plan_dunning.get(code, self.dunning)
+
+    def _schedule_of(self, doc: DocumentRecord) -> DunningSchedule | None:
+        """The dunning schedule of invoice ``doc`` (its subscription's; see :meth:`_schedule`)."""
+        if not self.plan_dunning or doc.kind != INVOICE or doc.id.count("|") != 4:
+            return self.dunning
+        key = DocumentKey.parse(doc.id)
+        return self._schedule(key.subscription, on=key.period.start)
 
     def _dun(self, doc: DocumentRecord, payer: Mapping[str, object], day: date) -> bool:
         """Do what :attr:`dunning` says is due by ``day`` for the overdue invoice ``doc``.
@@ -1429,10 +1480,10 @@ class Billing:
         and the deletion mark come from the frozen subscription's next
         billing day (see :meth:`run`).
         """
-        schedule = self.dunning
-        assert schedule is not None
         if doc.kind != INVOICE or doc.id.count("|") != 4:
             return False  # not a subscription's invoice: charged once, no dunning
+        schedule = self._schedule_of(doc)
+        assert schedule is not None
         sub_id = DocumentKey.parse(doc.id).subscription
         with self.store.transaction(lock=[f"account:{doc.customer}"]) as tx:
             current = tx.document(doc.id)
@@ -1476,6 +1527,7 @@ class Billing:
                         payer,
                         {
                             "document": doc.id,
+                            "number": current.number or "",
                             "total": str(current.total.amount),
                             "currency": current.total.currency.code,
                             "overdue_on": overdue_on.isoformat(),
@@ -1555,6 +1607,7 @@ class Billing:
                     payer,
                     {
                         "document": doc.id,
+                        "number": doc.number or "",
                         "total": str(doc.total.amount),
                         "cap": str(payer["autopay_cap"]),
                         "charged": str(spent),
@@ -1621,11 +1674,15 @@ class Billing:
                     "payment.failed",
                     customer,
                     payer.data,
-                    {"document": document, "attempt": attempts},
+                    {"document": document, "number": doc.number or "", "attempt": attempts},
                     self.clock.now(),
                 )
                 if self.dunning is None and attempts >= self.max_attempts:
-                    self._freeze(tx, DocumentKey.parse(document).subscription, payer.data, day)
+                    parsed = DocumentKey.parse(document)
+                    sub_id = parsed.subscription
+                    # an invoice under a plan's own schedule is frozen by that schedule
+                    if self._schedule(sub_id, tx, parsed.period.start) is None:
+                        self._freeze(tx, sub_id, payer.data, day)
                 return "failed"
             if doc.status != "pending":
                 tx.change_status(
@@ -1650,7 +1707,7 @@ class Billing:
         record = tx.subscription(sub_id)
         if record.status == "frozen":
             return
-        if self.dunning is not None:
+        if self._schedule(sub_id, tx) is not None:
             if cancel_on is not None:
                 cancel_on = max(cancel_on, day)
                 ends = self._subscribed(record, tx).ends
@@ -1742,7 +1799,12 @@ class Billing:
             data={"reference": reference} if reference else {},
         )
         payer = tx.payer(doc.customer)
-        told: dict[str, object] = {"document": document, "total": str(doc.total.amount)}
+        told: dict[str, object] = {
+            "document": document,
+            "number": doc.number or "",
+            "total": str(doc.total.amount),
+            "currency": doc.total.currency.code,
+        }
         topic = "payment.received"
         on_credit = reference is None and payer.data.get("credit_line") is not None
         if on_credit and tx.balance(f"{doc.customer}/main").amount < 0:
@@ -1776,6 +1838,7 @@ class Billing:
                     payer.data,
                     {
                         "document": document,
+                        "number": doc.number or "",
                         "balance": str(left.amount),
                         "expected": str(doc.total.amount),
                         "currency": doc.total.currency.code,
@@ -1834,6 +1897,7 @@ class Billing:
             body = {
                 "customer": customer,
                 "email": payer.get("email") or "",
+                "locale": payer.get("locale") or self.locale,
                 **payload,
                 "category": category,
                 "channel": channel,

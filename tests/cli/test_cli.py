@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -33,19 +34,32 @@ def test_demo_prices_the_five_businesses(capsys: pytest.CaptureFixture[str]) -> 
     out = capsys.readouterr().out
     for business in ("1. Analytics", "2. Email", "3. Cloud", "4. Messaging", "5. Mobile"):
         assert business in out
-    # REQUIREMENTS.md: the analytics tariff of 10 000 RUB a month.
-    assert "10000.00" in out
+    # The analytics tariff of 10 000 RUB a month, grouped by thousands.
+    assert "1 x 10,000.00" in out
     # 250 contacts over the 1 000 included -> 3 blocks of 100 at 20.00 = 60.00.
     assert "3 packages of 100: 3 x 20.00 = 60.00" in out
     # 9 200 + 1 400 + 650 = 11 250 billable attributions.
-    assert "= 11250." in out
+    assert "= 11,250." in out
+    # 15.5 GB of backups at 2.50 = 38.75, shown to the rouble's two decimals (never 38.750).
+    assert "per unit: 15.5 x 2.50 = 38.75 " in out
+    assert "38.750" not in out
+    # Whole rials: 10 % of the 450 000 000 base fee is 45 000 000, no decimals.
+    assert "10% of base: 450,000,000 x 0.10 = 45,000,000 " in out
     # Then the month on the engine, on a new SQLite file: the day-by-day log and the summary.
     assert "Database: sqlite:///" in out
     assert "Sat 30 May 2026" in out
     assert "Credit limit blocked" in out
-    # The analytics customer: 90 000.00 + 30 000.00 bonus - 2 x 12 200.00 = 95 600.00.
-    assert "1-metrika  2          24400.00 RUB" in out
-    assert "95600.00 RUB" in out
+    # The analytics customer: 2 x 12 200.00 = 24 400.00 invoiced, and
+    # 90 000.00 + 30 000.00 bonus - 24 400.00 = 95 600.00 left, as Russian writes roubles.
+    (metrika,) = [line for line in out.splitlines() if line.startswith("Analytics SaaS")]
+    assert re.split(" {2,}", metrika) == [
+        "Analytics SaaS (RUB)",
+        "1-metrika",
+        "2",
+        "24\xa0400,00\xa0₽",
+        "2",
+        "95\xa0600,00\xa0₽",
+    ]
 
 
 def test_demo_quotes_only(capsys: pytest.CaptureFixture[str]) -> None:

@@ -125,10 +125,22 @@ def test_a_month_of_the_five_businesses(store: Store) -> None:
     text = "\n".join(lines)
     for event in ("Credit limit blocked", "Credit limit unblocked", "Subscription frozen"):
         assert event in text
-    # Amounts as the customer's locale writes them: CLDR gives Iranian rials no
-    # decimals and groups by thousands with a comma (babel, fa, Latin digits).
-    assert "Invoice AT-000002 issued: 690,250,000\xa0ریال" in text
-    assert "690250000.00" not in text
+    # Amounts as the customer's locale writes them, as the documents do: CLDR gives
+    # Iranian rials no decimals; Persian writes Persian digits (0-9 -> ۰-۹) grouped by
+    # thousands with the Arabic thousands separator U+066C, then the currency.
+    persian = str.maketrans("0123456789,", "۰۱۲۳۴۵۶۷۸۹\u066c")
+    assert f"Invoice AT-000002 issued: {'690,250,000'.translate(persian)}\xa0ریال" in text
+    assert "690250000" not in text
+    assert "690,250,000" not in text
+    # The summary: two invoices of 690 250 000 rials = 1 380 500 000, in Persian digits;
+    # Bolt's balance is a zero amount in euros (0,00 €), never a bare "0 EUR".
+    (parsian,) = [line for line in text.splitlines() if "5-parsian  " in line and "SaaS" in line]
+    assert f"{'1,380,500,000'.translate(persian)}\xa0ریال" in parsian
+    assert parsian.endswith(f"{'0'.translate(persian)}\xa0ریال")
+    (bolt,) = [line for line in text.splitlines() if "4-bolt  " in line and "SaaS" in line]
+    assert bolt.endswith("0,00\xa0€")
+    assert "0 EUR" not in text
+    assert "1380500000" not in text
     # Russian groups with a no-break space and writes a decimal comma.
     assert "12\xa0200,00\xa0₽" in text
     # Notices by their human names; an invoice bought on the credit line is not a payment.

@@ -20,11 +20,13 @@ from hypothesis import strategies as st
 
 from billkit.engine import Billing
 from billkit.errors import BillingError
+from billkit.money import Money
 from billkit.notify import MemoryNotifier
 from billkit.parties.party import Party
 from billkit.payments.sandbox import SandboxGateway
 from billkit.periods import MONTHLY, BillingCycle
 from billkit.ports import FixedClock
+from billkit.pricing.plans import Plan
 from billkit.storage import MemoryStore, SqlStore
 from billkit.subscriptions import DunningSchedule, DunningStep, simulate_dunning
 from tests.engine import support
@@ -317,3 +319,84 @@ def test_the_engine_does_what_simulate_dunning_lists_each_on_its_day(
         if m.payload.get("document", MAY) == MAY  # a never-freezing schedule bills June too
     ]
     assert sorted(log) == sorted(expected)
+
+
+def test_each_plan_is_dunned_on_its_own_schedule() -> None:
+    # pro: SCHEDULE (5 days' grace, retries 1 and 3 days after, a reminder on day 3);
+    # team: the attribution business's way, frozen 10 days after, one retry on day 7,
+    # never cancelled; basic: not in the mapping, the attempt-counted default
+    # (3 daily attempts, frozen on the third, cancelled at the cycle end, marked 90 days on).
+    team_schedule = DunningSchedule.standard(
+        grace_days=10, cancel_at_cycle_end=False, deletion_days=None, retry_days=(7,)
+    )
+    basic = Plan(code="basic", name="Basic", currency="EUR", base_fee=Money("10.00", "EUR"))
+    store = MemoryStore()
+    clock = FixedClock(datetime(2026, 4, 1, 9, tzinfo=timezone.utc))
+    engine = Billing(
+        store,
+        SandboxGateway(clock=clock),
+        MemoryNotifier(),
+        clock,
+        [support.PRO, support.TEAM, basic],
+        seller=support.SELLER,
+        dunning={"pro": SCHEDULE, "team": team_schedule},
+    )
+    for customer, plan in (("acme", "pro"), ("bolt", "team"), ("carl", "basic")):
+        engine.add_customer(customer, ACME, currency="EUR", method="tok_insufficient_funds")
+        engine.subscribe(f"{customer}-{plan}", customer, plan)
+    _daily(engine, clock, date(2026, 5, 1), date(2026, 6, 1), twice=False)
+
+    def failed_days(sub: str) -> list[str]:
+        invoice = f"{sub}|2026-04-01|2026-05-01|invoice|0"
+        with store.transaction(readonly=True) as tx:
+            events = tx.document_events_of([invoice])[invoice]
+        return [e.data["day"] for e in events if e.event == "payment_failed"]
+
+    with store.transaction(readonly=True) as tx:
+        acme, bolt, carl = (tx.subscription(s) for s in ("acme-pro", "bolt-team", "carl-basic"))
+    # pro: charged 1 May, retried 1 + 1 = 2 May and 1 + 3 = 4 May; frozen 1 + 5 = 6 May;
+    # cancelled at the end of the cycle [1 May, 1 June); marked 1 June + 90 = 30 August.
+    assert failed_days("acme-pro") == ["2026-05-01", "2026-05-02", "2026-05-04"]
+    assert (acme.data["frozen_on"], acme.status, acme.next_billing) == (
+        "2026-05-06",
+        "cancelled",
+        date(2026, 8, 30),
+    )
+    # team: charged 1 May, retried 1 + 7 = 8 May; frozen 1 + 10 = 11 May; never cancelled.
+    assert failed_days("bolt-team") == ["2026-05-01", "2026-05-08"]
+    assert (bolt.data["frozen_on"], bolt.status, bolt.next_billing) == (
+        "2026-05-11",
+        "frozen",
+        None,
+    )
+    # basic: the default, 3 daily attempts 1, 2, 3 May, frozen on the third; cancelled 1 June.
+    assert failed_days("carl-basic") == ["2026-05-01", "2026-05-02", "2026-05-03"]
+    assert (carl.data["frozen_on"], carl.status, carl.next_billing) == (
+        "2026-05-03",
+        "cancelled",
+        date(2026, 8, 30),
+    )
+    engine.deliver()
+    notices = sorted(
+        (m.payload["customer"], m.created_at.date().isoformat(), m.topic)
+        for m in engine.notifier.messages  # type: ignore[attr-defined]
+        if m.topic in ("payment.overdue", "payment.reminder")
+    )
+    # Each schedule's notices: an overdue notice on day 0 (pro, team), pro's reminder on
+    # day 3; the default sends none.
+    assert notices == [
+        ("acme", "2026-05-01", "payment.overdue"),
+        ("acme", "2026-05-04", "payment.reminder"),
+        ("bolt", "2026-05-01", "payment.overdue"),
+    ]
+
+
+def test_a_plans_schedule_must_be_a_schedule_the_engine_runs() -> None:
+    clock = FixedClock(support.START)
+    with pytest.raises(BillingError, match=r"dunning\['pro'\]"):
+        Billing(MemoryStore(), SandboxGateway(clock=clock), MemoryNotifier(), clock,
+                seller=support.SELLER, dunning={"pro": None})  # type: ignore[dict-item]  # fmt: skip
+    never_frozen = DunningSchedule.standard(grace_days=None, cancel_after_days=30)
+    with pytest.raises(BillingError, match="dunning"):
+        Billing(MemoryStore(), SandboxGateway(clock=clock), MemoryNotifier(), clock,
+                seller=support.SELLER, dunning={"pro": never_frozen})  # fmt: skip

@@ -200,8 +200,10 @@ def test_smtp_notifier_sends_text_and_html_in_the_customers_language() -> None:
     assert mails[0]["To"] == "billing@acme.test"
     text = mails[0].get_body(("plain",)).get_content()
     page = mails[0].get_body(("html",)).get_content()
-    assert "Счёт INV-000001: 24.40 EUR." in text
+    # 20.00 EUR + 22 % VAT = 24.40, as Russian writes euros: decimal comma, the sign after.
+    assert "Выставлен счёт INV-000001 на сумму 24,40\xa0€." in text
     assert "<h1>Выставлен счёт INV-000001</h1>" in page
+    assert "<strong>24,40\xa0€</strong>" in page
 
 
 def test_webhook_notifier_posts_signed_messages() -> None:

@@ -22,10 +22,14 @@ import json
 import smtplib
 import urllib.request
 from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
 from email.message import EmailMessage
 
 from billkit.errors import BillingError, GatewayError
+from billkit.notify import _texts
 from billkit.payments.webhooks import sign
+from billkit.periods import Period
 from billkit.ports import CHANNELS, Clock, Notifier
 from billkit.storage.records import OutboxMessage
 
@@ -38,210 +42,115 @@ __all__ = [
 ]
 
 
-# Subject and first line per topic and language; {fields} come from the payload.
-_TEXTS: Mapping[str, Mapping[str, tuple[str, str]]] = {
-    "en": {
-        "invoice.issued": ("Invoice {number} issued", "Invoice {number}: {total} {currency}."),
-        "credit_note.issued": (
-            "Credit note {number} issued",
-            "Credit note {number}: {total} {currency}.",
-        ),
-        "payment.received": ("Payment received", "Thank you: we received {total} for {document}."),
-        "invoice.charged_to_credit": (
-            "Charged to your credit line",
-            "{document} ({total}) is charged to your credit line: it is due with your statement.",
-        ),
-        "payment.failed": (
-            "Payment failed",
-            "We could not collect {document} (attempt {attempt}).",
-        ),
-        "payment.overdue": (
-            "Payment overdue",
-            "{document} ({total} {currency}) is overdue since {overdue_on}: please pay it.",
-        ),
-        "payment.reminder": (
-            "Payment reminder",
-            "{document} ({total} {currency}) is still unpaid since {overdue_on}: please pay it.",
-        ),
-        "subscription.frozen": (
-            "Subscription frozen",
-            "Subscription {subscription} is frozen until paid.",
-        ),
-        "subscription.unfrozen": (
-            "Subscription active again",
-            "Thank you: subscription {subscription} is no longer frozen.",
-        ),
-        "subscription.marked_for_deletion": (
-            "Subscription data to be deleted",
-            "Subscription {subscription} was cancelled unpaid; its data is marked for deletion "
-            "from {on}.",
-        ),
-        "subscription.cancelled": (
-            "Subscription cancelled",
-            "Subscription {subscription} ended on {ends}.",
-        ),
-        "usage.threshold": (
-            "{level} of your {metric} used",
-            "{subscription} has used {level} of the {included} {metric} included ({period}).",
-        ),
-        "autopay.capped": (
-            "Autopayment limit reached",
-            "{document} ({total} {currency}) is above this month's autopayment limit "
-            "of {cap} {currency}: please pay it.",
-        ),
-        "statement.issued": (
-            "Statement {statement} issued",
-            "Statement {statement}: {total} {currency}, due on {due_on}.",
-        ),
-        "credit.notice": (
-            "Statement {statement}: {notice}",
-            "{total} {currency} to pay, due on {due_on}; blocked from {blocked_from}.",
-        ),
-        "credit.blocked": (
-            "Credit limit blocked",
-            "Your credit limit is blocked: {overdue} {currency} overdue.",
-        ),
-        "credit.unblocked": ("Credit limit unblocked", "Your credit limit works again."),
-        "renewal.failed": (
-            "Renewal of {service} failed",
-            "We could not renew {service} (term ends {term_ends}): {reason}.",
-        ),
-        "service.renewed": ("{service} renewed", "{service} is renewed."),
-        "service.expired": (
-            "{service} stopped",
-            "{service} stopped: its term ended on {term_ends}.",
-        ),
-        "balance.low": (
-            "Your balance is running low",
-            "{balance} {currency} left after {document}: the next one is about {expected}.",
-        ),
-    },
-    "ru": {
-        "invoice.issued": ("Выставлен счёт {number}", "Счёт {number}: {total} {currency}."),
-        "credit_note.issued": (
-            "Корректировочный документ {number}",
-            "Документ {number}: {total} {currency}.",
-        ),
-        "payment.received": ("Оплата получена", "Спасибо: получено {total} по {document}."),
-        "invoice.charged_to_credit": (
-            "Списано в счёт кредитной линии",
-            "{document} ({total}) оплачен в кредит: к оплате по счёту за период.",
-        ),
-        "payment.failed": (
-            "Оплата не прошла",
-            "Не удалось списать оплату по {document} (попытка {attempt}).",
-        ),
-        "payment.overdue": (
-            "Оплата просрочена",
-            "{document} ({total} {currency}) не оплачен с {overdue_on}: оплатите его.",
-        ),
-        "payment.reminder": (
-            "Напоминание об оплате",
-            "{document} ({total} {currency}) всё ещё не оплачен с {overdue_on}: оплатите его.",
-        ),
-        "subscription.frozen": (
-            "Подписка заморожена",
-            "Подписка {subscription} заморожена до оплаты.",
-        ),
-        "subscription.unfrozen": (
-            "Подписка снова активна",
-            "Спасибо: подписка {subscription} больше не заморожена.",
-        ),
-        "subscription.marked_for_deletion": (
-            "Данные подписки будут удалены",
-            "Подписка {subscription} отменена без оплаты; её данные помечены к удалению с {on}.",
-        ),
-        "subscription.cancelled": (
-            "Подписка отменена",
-            "Подписка {subscription} завершена {ends}.",
-        ),
-        "usage.threshold": (
-            "Использовано {level} лимита {metric}",
-            "{subscription}: использовано {level} из {included} {metric} ({period}).",
-        ),
-        "autopay.capped": (
-            "Достигнут лимит автоплатежей",
-            "Счёт {document} ({total} {currency}) превышает месячный лимит автоплатежей "
-            "{cap} {currency}: оплатите его.",
-        ),
-        "statement.issued": (
-            "Выставлен счёт по кредиту {statement}",
-            "Счёт {statement}: {total} {currency}, оплатить до {due_on}.",
-        ),
-        "credit.notice": (
-            "Счёт по кредиту {statement}",
-            "К оплате {total} {currency} до {due_on}; блокировка с {blocked_from}.",
-        ),
-        "credit.blocked": (
-            "Кредитный лимит заблокирован",
-            "Кредитный лимит заблокирован: просрочено {overdue} {currency}.",
-        ),
-        "credit.unblocked": ("Кредитный лимит разблокирован", "Кредитный лимит снова доступен."),
-        "renewal.failed": (
-            "Не удалось продлить {service}",
-            "Не удалось продлить {service} (срок до {term_ends}): {reason}.",
-        ),
-        "service.renewed": ("{service} продлена", "Услуга {service} продлена."),
-        "service.expired": (
-            "{service} остановлена",
-            "Услуга {service} остановлена: срок закончился {term_ends}.",
-        ),
-        "balance.low": (
-            "Баланс заканчивается",
-            "После оплаты {document} осталось {balance} {currency}; следующий счёт около {expected}.",
-        ),
-    },
-}
-
-
 class _Fields(dict[str, str]):
     def __missing__(self, key: str) -> str:
         return "?"
 
 
-# A credit line's notices by name (billkit.credit.CreditNoticeKind), as people say them.
-_NOTICES: Mapping[str, Mapping[str, str]] = {
-    "en": {
-        "issued": "statement issued",
-        "due_soon": "payment due soon",
-        "overdue": "payment overdue",
-        "blocking_soon": "purchases on credit stop soon",
-        "blocked": "purchases on credit stopped",
-    },
-    "ru": {
-        "issued": "счёт выставлен",
-        "due_soon": "скоро срок оплаты",
-        "overdue": "оплата просрочена",
-        "blocking_soon": "скоро покупки в кредит будут остановлены",
-        "blocked": "покупки в кредит остановлены",
-    },
-}
+def _message_locale(value: object) -> str:
+    """``value`` as a locale babel knows, else ``"en"``."""
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return str(Locale.parse(str(value).replace("-", "_")))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return "en"
 
 
-def compose(message: OutboxMessage, *, language: str = "en") -> tuple[str, str, str]:
-    """``(subject, plain text, HTML)`` of ``message`` in ``language`` (English if unknown).
+def _fields(payload: Mapping[str, object], locale: str, language: str) -> _Fields:
+    """The payload's values as text for ``locale``: amounts, dates, numbers, names."""
+    from billkit.invoicing.render.fmt import Formatter
 
-    A credit line's notice is named as people say it:
+    currency = str(payload.get("currency") or "")
+    fmt = Formatter.cached(locale, currency or "XXX", "locale", "locale")
+    fields = _Fields()
+    for name, value in payload.items():
+        text = str(value)
+        try:
+            if name in _texts.MONEY_FIELDS and currency:
+                text = fmt.money(Decimal(text))
+            elif name in _texts.MONEY_FIELDS or name in _texts.NUMBER_FIELDS:
+                text = fmt.number(Decimal(text))
+            elif name in _texts.DATE_FIELDS:
+                text = fmt.long_date(date.fromisoformat(text))
+            elif name == "level" and text.endswith("%"):
+                text = fmt.percent(Decimal(text[:-1]).scaleb(-2))
+            elif name == "statement":
+                text = fmt.digits(text)  # a statement's number: Persian digits in Persian
+            elif name == "period" and ".." in text:
+                start, end = text.split("..")
+                text = fmt.period(Period(date.fromisoformat(start), date.fromisoformat(end)))
+        except (ArithmeticError, ValueError):
+            pass  # not what the field usually holds: shown as it came
+        fields[name] = text
+    if "notice" in fields:
+        names = _texts.NOTICES[language]
+        fields["notice"] = names.get(fields["notice"], fields["notice"])
+    fields["doc"] = fields.get("number") or fields.get("document") or "?"
+    return fields
+
+
+def compose(message: OutboxMessage, *, language: str | None = None) -> tuple[str, str, str]:
+    """``(subject, plain text, HTML)`` of ``message`` in the customer's language.
+
+    ``language`` is a language or locale (``"fa"``, ``"it_IT"``); without
+    it, the payload's ``locale`` (the customer's, which the engine puts in
+    every message), else English. billkit's five document languages (en,
+    ru, uk, it, fa) have every topic's text; another language gets the
+    English text. Amounts are written with their currency, dates in full
+    and numbers with the locale's digits and separators (Persian digits and
+    Solar Hijri dates in Persian), as billkit's documents write them. The
+    HTML page carries the language and, for Persian, right-to-left
+    direction.
 
     >>> from datetime import datetime, timezone
     >>> from billkit.storage import OutboxMessage
+    >>> message = OutboxMessage(id=1, key="k", topic="payment.overdue",
+    ...     payload={"document": "id-1", "number": "AT-000002", "total": "690250000",
+    ...              "currency": "IRR", "overdue_on": "2026-03-21", "locale": "fa_IR"},
+    ...     created_at=datetime(2026, 3, 25, tzinfo=timezone.utc))
+    >>> print(compose(message)[1].replace("\\xa0", " "), end="")  # a no-break space before ریال
+    مهلت پرداخت صورتحساب AT-000002 به مبلغ ۶۹۰٬۲۵۰٬۰۰۰ ریال از ۱ فروردین ۱۴۰۵ گذشته است. لطفاً آن را پرداخت کنید.
+    >>> print(compose(message, language="it")[1].replace("\\xa0", " "), end="")
+    La fattura AT-000002 (690.250.000 IRR) è scaduta dal 21 marzo 2026. La preghiamo di saldarla.
+
+    A credit line's notice is named as people say it:
+
     >>> compose(OutboxMessage(id=1, key="k", topic="credit.notice",
     ...     payload={"statement": "2026-04", "notice": "due_soon"},
     ...     created_at=datetime(2026, 5, 1, tzinfo=timezone.utc)))[0]
     'Statement 2026-04: payment due soon'
     """
-    texts = _TEXTS.get(language, _TEXTS["en"])
+    locale = _message_locale(language or message.payload.get("locale") or "en")
+    lang = locale.split("_")[0]
+    if lang not in _texts.TEXTS:
+        locale = lang = "en"
+    texts = _texts.TEXTS[lang]
     topic = message.topic
     if topic == "payment.received" and message.payload.get("on_credit"):
         # A message kept from before the topic existed: a purchase on credit filed as a payment.
         topic = "invoice.charged_to_credit"
-    subject, line = texts.get(topic, (message.topic, "{customer}: " + message.topic))
-    fields = _Fields({k: str(v) for k, v in message.payload.items()})
-    if "notice" in fields:
-        names = _NOTICES.get(language, _NOTICES["en"])
-        fields["notice"] = names.get(fields["notice"], fields["notice"])
-    subject, line = subject.format_map(fields), line.format_map(fields)
-    page = f"<html><body><h1>{html.escape(subject)}</h1><p>{html.escape(line)}</p></body></html>"
+    subject, template = texts.get(topic, (message.topic, "{customer}: " + message.topic))
+    if topic == "payment.received" and "credited" in message.payload:
+        subject, template = _texts.TOP_UP[lang]  # a top-up: what reached the balance
+    fields = _fields(message.payload, locale, lang)
+    for name, value in fields.items():
+        if value.endswith("."):  # "5 мая 2026 г." ends a sentence with its own point
+            template = template.replace(f"{{{name}}}.", f"{{{name}}}")
+    subject, line = subject.format_map(fields), template.format_map(fields)
+    marked = _Fields(
+        {
+            k: f"<strong>{html.escape(v)}</strong>" if k in _texts.MONEY_FIELDS else html.escape(v)
+            for k, v in fields.items()
+        }
+    )
+    body = html.escape(template)
+    direction = ' dir="rtl"' if lang == "fa" else ""
+    page = (
+        f'<!DOCTYPE html><html lang="{lang}"{direction}><head><meta charset="utf-8">'
+        f"<title>{html.escape(subject)}</title></head><body><h1>{html.escape(subject)}</h1>"
+        f"<p>{body.format_map(marked)}</p></body></html>"
+    )
     return subject, line + "\n", page
 
 
@@ -297,7 +206,8 @@ class SmtpNotifier:
 
     ``host``/``port`` is the SMTP server, ``sender`` the From address,
     ``language`` the language of the texts (per customer, give
-    ``languages``: customer id to language). Messages without an address are
+    ``languages``: customer id to language; without either, each message's
+    customer locale, see :func:`compose`). Messages without an address are
     skipped. The ``Message-ID`` is derived from the de-duplication key, so a
     mail server or client can drop a repeat.
     """
@@ -308,7 +218,7 @@ class SmtpNotifier:
         port: int = 25,
         *,
         sender: str,
-        language: str = "en",
+        language: str | None = None,
         languages: Mapping[str, str] | None = None,
         timeout: float = 10.0,
     ) -> None:

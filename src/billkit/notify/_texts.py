@@ -1,0 +1,494 @@
+"""The notification texts: subject and body per topic, in billkit's five languages (private).
+
+Every topic the engine sends (:data:`billkit.ports.CATEGORIES`) has a
+subject and a one-sentence body in each of :data:`LANGUAGES` (the languages
+of billkit's documents). ``{fields}`` are the message's payload, formatted
+for the customer's locale before they are put in (amounts with their
+currency, long dates; Persian digits and Solar Hijri dates in Persian), so
+no text writes a currency code of its own. ``{doc}`` is the document's
+number when the payload has one, else its id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Final
+
+LANGUAGES: Final = ("en", "ru", "uk", "it", "fa")
+
+TEXTS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
+    "en": {
+        "invoice.issued": ("Invoice {number} issued", "Invoice {number} for {total} is issued."),
+        "credit_note.issued": (
+            "Credit note {number} issued",
+            "Credit note {number} for {total} is issued.",
+        ),
+        "payment.received": ("Payment received", "Thank you: we received {total} for {doc}."),
+        "invoice.charged_to_credit": (
+            "Charged to your credit line",
+            "Invoice {doc} ({total}) is charged to your credit line: "
+            "it is due with your statement.",
+        ),
+        "payment.failed": (
+            "Payment failed",
+            "We could not collect the payment for invoice {doc} (attempt {attempt}).",
+        ),
+        "payment.overdue": (
+            "Payment overdue",
+            "Invoice {doc} ({total}) is overdue since {overdue_on}. Please pay it.",
+        ),
+        "payment.reminder": (
+            "Payment reminder",
+            "Invoice {doc} ({total}) is still unpaid since {overdue_on}. Please pay it.",
+        ),
+        "subscription.frozen": (
+            "Subscription frozen",
+            "Subscription {subscription} is frozen until the invoice is paid.",
+        ),
+        "subscription.unfrozen": (
+            "Subscription active again",
+            "Thank you: subscription {subscription} is active again.",
+        ),
+        "subscription.marked_for_deletion": (
+            "Subscription data to be deleted",
+            "Subscription {subscription} was cancelled unpaid; its data will be deleted from {on}.",
+        ),
+        "subscription.cancelled": (
+            "Subscription cancelled",
+            "Subscription {subscription} ended on {ends}.",
+        ),
+        "usage.threshold": (
+            "{level} of your {metric} used",
+            "{subscription} has used {level} of the {included} {metric} included ({period}).",
+        ),
+        "autopay.capped": (
+            "Autopayment limit reached",
+            "Invoice {doc} ({total}) is above this month's autopayment limit of {cap}. "
+            "Please pay it.",
+        ),
+        "statement.issued": (
+            "Statement {statement} issued",
+            "Statement {statement}: {total}, due on {due_on}.",
+        ),
+        "credit.notice": (
+            "Statement {statement}: {notice}",
+            "{total} to pay by {due_on}; purchases on credit stop from {blocked_from}.",
+        ),
+        "credit.blocked": (
+            "Credit limit blocked",
+            "Your credit limit is blocked: {overdue} is overdue.",
+        ),
+        "credit.unblocked": ("Credit limit unblocked", "Your credit limit works again."),
+        "renewal.failed": (
+            "Renewal of {service} failed",
+            "We could not renew {service} (term ends {term_ends}): {reason}.",
+        ),
+        "service.renewed": ("{service} renewed", "{service} is renewed."),
+        "service.expired": (
+            "{service} stopped",
+            "{service} stopped: its term ended on {term_ends}.",
+        ),
+        "balance.low": (
+            "Your balance is running low",
+            "{balance} left after {doc}: the next charge is about {expected}.",
+        ),
+    },
+    "ru": {
+        "invoice.issued": (
+            "Выставлен счёт {number}",
+            "Выставлен счёт {number} на сумму {total}.",
+        ),
+        "credit_note.issued": (
+            "Корректировочный документ {number}",
+            "Выставлен корректировочный документ {number} на сумму {total}.",
+        ),
+        "payment.received": ("Оплата получена", "Спасибо! Получена оплата {total} по {doc}."),
+        "invoice.charged_to_credit": (
+            "Списано в счёт кредитной линии",
+            "Счёт {doc} ({total}) оплачен в кредит: сумма войдёт в ближайший счёт по кредиту.",
+        ),
+        "payment.failed": (
+            "Оплата не прошла",
+            "Не удалось списать оплату по счёту {doc} (попытка {attempt}).",
+        ),
+        "payment.overdue": (
+            "Оплата просрочена",
+            "Счёт {doc} ({total}) не оплачен с {overdue_on}. Пожалуйста, оплатите его.",
+        ),
+        "payment.reminder": (
+            "Напоминание об оплате",
+            "Счёт {doc} ({total}) всё ещё не оплачен с {overdue_on}. Пожалуйста, оплатите его.",
+        ),
+        "subscription.frozen": (
+            "Подписка заморожена",
+            "Подписка {subscription} заморожена до оплаты счёта.",
+        ),
+        "subscription.unfrozen": (
+            "Подписка снова активна",
+            "Спасибо! Подписка {subscription} снова активна.",
+        ),
+        "subscription.marked_for_deletion": (
+            "Данные подписки будут удалены",
+            "Подписка {subscription} отменена из-за неоплаты; её данные будут удалены с {on}.",
+        ),
+        "subscription.cancelled": (
+            "Подписка отменена",
+            "Подписка {subscription} завершена {ends}.",
+        ),
+        "usage.threshold": (
+            "Использовано {level} лимита {metric}",
+            "{subscription}: использовано {level} из {included} включённых {metric} ({period}).",
+        ),
+        "autopay.capped": (
+            "Достигнут лимит автоплатежей",
+            "Счёт {doc} ({total}) превышает месячный лимит автоплатежей {cap}. "
+            "Пожалуйста, оплатите его.",
+        ),
+        "statement.issued": (
+            "Выставлен счёт по кредиту {statement}",
+            "Счёт по кредиту {statement}: {total}, оплатить до {due_on}.",
+        ),
+        "credit.notice": (
+            "Счёт по кредиту {statement}: {notice}",
+            "К оплате {total} до {due_on}; с {blocked_from} покупки в кредит будут остановлены.",
+        ),
+        "credit.blocked": (
+            "Кредитный лимит заблокирован",
+            "Кредитный лимит заблокирован: просрочено {overdue}.",
+        ),
+        "credit.unblocked": ("Кредитный лимит разблокирован", "Кредитный лимит снова доступен."),
+        "renewal.failed": (
+            "Не удалось продлить {service}",
+            "Не удалось продлить {service} (срок до {term_ends}): {reason}.",
+        ),
+        "service.renewed": ("Услуга {service} продлена", "Услуга {service} продлена."),
+        "service.expired": (
+            "Услуга {service} остановлена",
+            "Услуга {service} остановлена: срок закончился {term_ends}.",
+        ),
+        "balance.low": (
+            "Баланс заканчивается",
+            "После оплаты {doc} на балансе осталось {balance}; следующее списание — около "
+            "{expected}.",
+        ),
+    },
+    "uk": {
+        "invoice.issued": (
+            "Виставлено рахунок {number}",
+            "Виставлено рахунок {number} на суму {total}.",
+        ),
+        "credit_note.issued": (
+            "Коригувальний документ {number}",
+            "Виставлено коригувальний документ {number} на суму {total}.",
+        ),
+        "payment.received": ("Оплату отримано", "Дякуємо! Отримано оплату {total} за {doc}."),
+        "invoice.charged_to_credit": (
+            "Списано в рахунок кредитної лінії",
+            "Рахунок {doc} ({total}) оплачено в кредит: сума увійде до найближчого рахунку "
+            "за кредитом.",
+        ),
+        "payment.failed": (
+            "Оплата не пройшла",
+            "Не вдалося списати оплату за рахунком {doc} (спроба {attempt}).",
+        ),
+        "payment.overdue": (
+            "Оплату прострочено",
+            "Рахунок {doc} ({total}) не оплачено з {overdue_on}. Будь ласка, оплатіть його.",
+        ),
+        "payment.reminder": (
+            "Нагадування про оплату",
+            "Рахунок {doc} ({total}) досі не оплачено з {overdue_on}. Будь ласка, оплатіть його.",
+        ),
+        "subscription.frozen": (
+            "Підписку призупинено",
+            "Підписку {subscription} призупинено до оплати рахунку.",
+        ),
+        "subscription.unfrozen": (
+            "Підписка знову активна",
+            "Дякуємо! Підписка {subscription} знову активна.",
+        ),
+        "subscription.marked_for_deletion": (
+            "Дані підписки буде видалено",
+            "Підписку {subscription} скасовано через несплату; її дані буде видалено з {on}.",
+        ),
+        "subscription.cancelled": (
+            "Підписку скасовано",
+            "Підписка {subscription} завершилася {ends}.",
+        ),
+        "usage.threshold": (
+            "Використано {level} ліміту {metric}",
+            "{subscription}: використано {level} з {included} включених {metric} ({period}).",
+        ),
+        "autopay.capped": (
+            "Досягнуто ліміту автоплатежів",
+            "Рахунок {doc} ({total}) перевищує місячний ліміт автоплатежів {cap}. "
+            "Будь ласка, оплатіть його.",
+        ),
+        "statement.issued": (
+            "Виставлено рахунок за кредитом {statement}",
+            "Рахунок за кредитом {statement}: {total}, сплатити до {due_on}.",
+        ),
+        "credit.notice": (
+            "Рахунок за кредитом {statement}: {notice}",
+            "До сплати {total} до {due_on}; з {blocked_from} купівлі в кредит буде зупинено.",
+        ),
+        "credit.blocked": (
+            "Кредитний ліміт заблоковано",
+            "Кредитний ліміт заблоковано: прострочено {overdue}.",
+        ),
+        "credit.unblocked": ("Кредитний ліміт розблоковано", "Кредитний ліміт знову доступний."),
+        "renewal.failed": (
+            "Не вдалося продовжити {service}",
+            "Не вдалося продовжити {service} (термін до {term_ends}): {reason}.",
+        ),
+        "service.renewed": ("Послугу {service} продовжено", "Послугу {service} продовжено."),
+        "service.expired": (
+            "Послугу {service} зупинено",
+            "Послугу {service} зупинено: термін закінчився {term_ends}.",
+        ),
+        "balance.low": (
+            "Баланс закінчується",
+            "Після оплати {doc} на балансі залишилося {balance}; наступне списання — близько "
+            "{expected}.",
+        ),
+    },
+    "it": {
+        "invoice.issued": (
+            "Fattura {number} emessa",
+            "È stata emessa la fattura {number} di {total}.",
+        ),
+        "credit_note.issued": (
+            "Nota di credito {number} emessa",
+            "È stata emessa la nota di credito {number} di {total}.",
+        ),
+        "payment.received": (
+            "Pagamento ricevuto",
+            "Grazie: abbiamo ricevuto il pagamento di {total} per {doc}.",
+        ),
+        "invoice.charged_to_credit": (
+            "Addebito sulla linea di credito",
+            "La fattura {doc} ({total}) è addebitata sulla sua linea di credito: "
+            "andrà saldata con il prossimo estratto conto.",
+        ),
+        "payment.failed": (
+            "Pagamento non riuscito",
+            "Non è stato possibile incassare la fattura {doc} (tentativo {attempt}).",
+        ),
+        "payment.overdue": (
+            "Pagamento scaduto",
+            "La fattura {doc} ({total}) è scaduta dal {overdue_on}. La preghiamo di saldarla.",
+        ),
+        "payment.reminder": (
+            "Promemoria di pagamento",
+            "La fattura {doc} ({total}) risulta ancora da saldare dal {overdue_on}. "
+            "La preghiamo di provvedere al pagamento.",
+        ),
+        "subscription.frozen": (
+            "Abbonamento sospeso",
+            "L'abbonamento {subscription} è sospeso fino al pagamento della fattura.",
+        ),
+        "subscription.unfrozen": (
+            "Abbonamento riattivato",
+            "Grazie: l'abbonamento {subscription} è di nuovo attivo.",
+        ),
+        "subscription.marked_for_deletion": (
+            "Dati dell'abbonamento in cancellazione",
+            "L'abbonamento {subscription} è stato annullato per mancato pagamento; "
+            "i suoi dati saranno cancellati dal {on}.",
+        ),
+        "subscription.cancelled": (
+            "Abbonamento cessato",
+            "L'abbonamento {subscription} è terminato il {ends}.",
+        ),
+        "usage.threshold": (
+            "Utilizzato il {level} di {metric}",
+            "{subscription} ha utilizzato il {level} dei {included} {metric} inclusi ({period}).",
+        ),
+        "autopay.capped": (
+            "Limite dei pagamenti automatici raggiunto",
+            "La fattura {doc} ({total}) supera il limite mensile dei pagamenti automatici "
+            "di {cap}. La preghiamo di saldarla.",
+        ),
+        "statement.issued": (
+            "Estratto conto {statement} emesso",
+            "Estratto conto {statement}: {total}, da saldare entro il {due_on}.",
+        ),
+        "credit.notice": (
+            "Estratto conto {statement}: {notice}",
+            "{total} da saldare entro il {due_on}; dal {blocked_from} gli acquisti a credito "
+            "saranno bloccati.",
+        ),
+        "credit.blocked": (
+            "Fido bloccato",
+            "Il suo fido è bloccato: importo scaduto {overdue}.",
+        ),
+        "credit.unblocked": ("Fido sbloccato", "Il suo fido è di nuovo disponibile."),
+        "renewal.failed": (
+            "Rinnovo di {service} non riuscito",
+            "Non è stato possibile rinnovare {service} (scadenza {term_ends}): {reason}.",
+        ),
+        "service.renewed": ("{service} rinnovato", "Il servizio {service} è stato rinnovato."),
+        "service.expired": (
+            "{service} disattivato",
+            "Il servizio {service} è stato disattivato: il periodo è terminato il {term_ends}.",
+        ),
+        "balance.low": (
+            "Saldo in esaurimento",
+            "Dopo {doc} restano {balance} sul saldo: il prossimo addebito sarà di circa "
+            "{expected}.",
+        ),
+    },
+    "fa": {
+        "invoice.issued": (
+            "صدور صورتحساب {number}",
+            "صورتحساب {number} به مبلغ {total} صادر شد.",
+        ),
+        "credit_note.issued": (
+            "صدور اعلامیه بستانکاری {number}",
+            "اعلامیه بستانکاری {number} به مبلغ {total} صادر شد.",
+        ),
+        "payment.received": (
+            "پرداخت دریافت شد",
+            "با سپاس، مبلغ {total} بابت {doc} دریافت شد.",
+        ),
+        "invoice.charged_to_credit": (
+            "پرداخت از محل اعتبار",
+            "صورتحساب {doc} به مبلغ {total} از محل اعتبار شما پرداخت شد و با صورتحساب "
+            "اعتباری بعدی قابل پرداخت است.",
+        ),
+        "payment.failed": (
+            "پرداخت ناموفق",
+            "برداشت مبلغ صورتحساب {doc} انجام نشد (تلاش {attempt}).",
+        ),
+        "payment.overdue": (
+            "سررسید پرداخت گذشته است",
+            "مهلت پرداخت صورتحساب {doc} به مبلغ {total} از {overdue_on} گذشته است. "
+            "لطفاً آن را پرداخت کنید.",
+        ),
+        "payment.reminder": (
+            "یادآوری پرداخت",
+            "صورتحساب {doc} به مبلغ {total} از {overdue_on} هنوز پرداخت نشده است. "
+            "لطفاً آن را پرداخت کنید.",
+        ),
+        "subscription.frozen": (
+            "اشتراک تعلیق شد",
+            "اشتراک {subscription} تا پرداخت صورتحساب تعلیق شد.",
+        ),
+        "subscription.unfrozen": (
+            "اشتراک دوباره فعال شد",
+            "با سپاس، اشتراک {subscription} دوباره فعال است.",
+        ),
+        "subscription.marked_for_deletion": (
+            "حذف داده‌های اشتراک",
+            "اشتراک {subscription} به دلیل عدم پرداخت لغو شد و داده‌های آن از {on} حذف می‌شود.",
+        ),
+        "subscription.cancelled": (
+            "اشتراک لغو شد",
+            "اشتراک {subscription} در {ends} به پایان رسید.",
+        ),
+        "usage.threshold": (
+            "{level} از سهمیه {metric} مصرف شد",
+            "{subscription}: {level} از {included} {metric} سهمیه طرح مصرف شده است ({period}).",
+        ),
+        "autopay.capped": (
+            "سقف پرداخت خودکار",
+            "صورتحساب {doc} به مبلغ {total} از سقف ماهانه پرداخت خودکار ({cap}) بیشتر است. "
+            "لطفاً آن را پرداخت کنید.",
+        ),
+        "statement.issued": (
+            "صدور صورتحساب اعتباری {statement}",
+            "صورتحساب اعتباری {statement}: {total}، مهلت پرداخت تا {due_on}.",
+        ),
+        "credit.notice": (
+            "صورتحساب اعتباری {statement}: {notice}",
+            "مبلغ {total} تا {due_on} پرداخت شود؛ از {blocked_from} خرید اعتباری متوقف می‌شود.",
+        ),
+        "credit.blocked": (
+            "اعتبار مسدود شد",
+            "اعتبار شما مسدود شد: مبلغ معوق {overdue}.",
+        ),
+        "credit.unblocked": ("اعتبار آزاد شد", "اعتبار شما دوباره فعال است."),
+        "renewal.failed": (
+            "تمدید {service} ناموفق بود",
+            "تمدید {service} (پایان دوره {term_ends}) انجام نشد: {reason}.",
+        ),
+        "service.renewed": ("{service} تمدید شد", "سرویس {service} تمدید شد."),
+        "service.expired": (
+            "{service} متوقف شد",
+            "سرویس {service} متوقف شد: دوره آن در {term_ends} به پایان رسید.",
+        ),
+        "balance.low": (
+            "موجودی رو به پایان است",
+            "پس از پرداخت {doc}، موجودی شما {balance} است؛ برداشت بعدی حدود {expected} خواهد بود.",
+        ),
+    },
+}
+"""Subject and body per language and topic."""
+
+TOP_UP: Final[Mapping[str, tuple[str, str]]] = {
+    "en": (
+        "Payment received",
+        "Thank you: we received {total}; {credited} is added to your balance.",
+    ),
+    "ru": ("Оплата получена", "Спасибо! Получено {total}; на баланс зачислено {credited}."),
+    "uk": ("Оплату отримано", "Дякуємо! Отримано {total}; на баланс зараховано {credited}."),
+    "it": (
+        "Pagamento ricevuto",
+        "Grazie: abbiamo ricevuto {total}; sul saldo sono stati accreditati {credited}.",
+    ),
+    "fa": (
+        "پرداخت دریافت شد",
+        "با سپاس، مبلغ {total} دریافت شد و {credited} به موجودی شما افزوده شد.",
+    ),
+}
+"""``payment.received`` of a balance top-up (its ``credited``: bonus and cashback in, commission out)."""
+
+NOTICES: Final[Mapping[str, Mapping[str, str]]] = {
+    "en": {
+        "issued": "statement issued",
+        "due_soon": "payment due soon",
+        "overdue": "payment overdue",
+        "blocking_soon": "purchases on credit stop soon",
+        "blocked": "purchases on credit stopped",
+    },
+    "ru": {
+        "issued": "счёт выставлен",
+        "due_soon": "скоро срок оплаты",
+        "overdue": "оплата просрочена",
+        "blocking_soon": "скоро покупки в кредит будут остановлены",
+        "blocked": "покупки в кредит остановлены",
+    },
+    "uk": {
+        "issued": "рахунок виставлено",
+        "due_soon": "незабаром термін оплати",
+        "overdue": "оплату прострочено",
+        "blocking_soon": "незабаром купівлі в кредит буде зупинено",
+        "blocked": "купівлі в кредит зупинено",
+    },
+    "it": {
+        "issued": "estratto conto emesso",
+        "due_soon": "pagamento in scadenza",
+        "overdue": "pagamento scaduto",
+        "blocking_soon": "acquisti a credito a breve bloccati",
+        "blocked": "acquisti a credito bloccati",
+    },
+    "fa": {
+        "issued": "صورتحساب صادر شد",
+        "due_soon": "مهلت پرداخت نزدیک است",
+        "overdue": "سررسید پرداخت گذشته است",
+        "blocking_soon": "خرید اعتباری به‌زودی متوقف می‌شود",
+        "blocked": "خرید اعتباری متوقف شد",
+    },
+}
+"""A credit line's notices (:class:`billkit.credit.CreditNoticeKind`) as people say them."""
+
+MONEY_FIELDS: Final = frozenset(
+    {"total", "balance", "expected", "cap", "overdue", "debt", "credited", "charged"}
+)
+"""Payload fields that are amounts in the payload's ``currency``."""
+
+DATE_FIELDS: Final = frozenset({"overdue_on", "on", "ends", "due_on", "blocked_from", "term_ends"})
+"""Payload fields that are ISO dates."""
+
+NUMBER_FIELDS: Final = frozenset({"attempt", "included"})
+"""Payload fields that are numbers."""
