@@ -926,15 +926,31 @@ class Billing:
         day: date,
         failures: list[tuple[str, str]],
     ) -> list[tuple[str, int, list[tuple[str, Money, int]]]]:
-        """Bill a batch of customers in one transaction, each in its own savepoint.
+        """Bill a batch of customers in one transaction.
 
         The batch's accounts and the number series are locked for the
         whole transaction; its inputs (payers, subscriptions, documents,
-        usage totals) are read in a few statements under those locks. A
-        customer whose billing fails with a billkit error is undone alone
-        (its savepoint), named in ``failures`` and skipped; anything else
-        (a crash) rolls the whole batch back, which a rerun bills again.
+        usage totals) are read in a few statements under those locks. The
+        batch is first billed straight through; if a customer's billing
+        fails with a billkit error, that transaction is rolled back and the
+        batch billed again with a savepoint per customer, so the failing
+        customer is undone alone, named in ``failures`` and skipped. Anything
+        else (a crash) rolls the whole batch back, which a rerun bills again.
         """
+        try:
+            return self._bill_batch_in(customers, ids_of, day, None)
+        except BillkitError:
+            return self._bill_batch_in(customers, ids_of, day, failures)
+
+    def _bill_batch_in(
+        self,
+        customers: Sequence[str],
+        ids_of: Mapping[str, Sequence[str]],
+        day: date,
+        failures: list[tuple[str, str]] | None,
+    ) -> list[tuple[str, int, list[tuple[str, Money, int]]]]:
+        """:meth:`_bill_batch` once: straight through (``failures=None``: a
+        failure raises) or with a savepoint per customer."""
         lock = [
             *(f"account:{c}" for c in customers),
             *(f"series:{s}" for s in self.series.values()),
@@ -947,19 +963,14 @@ class Billing:
             documents = tx.documents_of(customers)
             usage = self._usage_of(tx, records.values(), day)
             for customer in customers:
+                args = (customer, ids_of[customer], day, now, payers.get(customer))
+                if failures is None:
+                    done, docs = self._bill(tx, *args, records, documents[customer], usage)
+                    out.append((customer, done, docs))
+                    continue
                 try:
                     with tx.savepoint():
-                        done, docs = self._bill(
-                            tx,
-                            customer,
-                            ids_of[customer],
-                            day,
-                            now,
-                            payers.get(customer),
-                            records,
-                            documents[customer],
-                            usage,
-                        )
+                        done, docs = self._bill(tx, *args, records, documents[customer], usage)
                 except BillkitError as error:
                     failures.append((customer, f"{type(error).__name__}: {error}"))
                     continue
@@ -1446,23 +1457,15 @@ class Billing:
             return
         batch = list(charged)
         charged.clear()
-        statuses: list[tuple[DocumentRecord, PayerRecord, str]] = []
-        lock = sorted({f"account:{doc.customer}" for doc, _, _, _ in batch})
         try:
-            with self.store.transaction(lock=lock) as tx:
-                for doc, payer, result, key in batch:
-                    try:
-                        with tx.savepoint():
-                            status = self._record_in(tx, doc.id, result, day, key, doc.customer)
-                    except BillkitError as error:
-                        if failures is not None:
-                            failures.append((doc.id, f"{type(error).__name__}: {error}"))
-                        continue
-                    statuses.append((doc, payer, status))
-        except BillkitError as error:  # the batch's transaction failed: none was recorded
-            if failures is not None:
-                failures += [(doc.id, f"{type(error).__name__}: {error}") for doc, *_ in batch]
-            return
+            statuses = self._record_batch_in(batch, day, None)
+        except BillkitError:
+            try:
+                statuses = self._record_batch_in(batch, day, failures)
+            except BillkitError as error:  # the batch's transaction failed: none was recorded
+                if failures is not None:
+                    failures += [(doc.id, f"{type(error).__name__}: {error}") for doc, *_ in batch]
+                return
         for doc, payer, status in statuses:
             try:
                 status = self._dun_after(status, doc, payer.data, day)
@@ -1471,6 +1474,46 @@ class Billing:
                     failures.append((doc.id, f"{type(error).__name__}: {error}"))
                 continue
             counts[status] = counts.get(status, 0) + 1
+
+    def _record_batch_in(
+        self,
+        batch: Sequence[tuple[DocumentRecord, PayerRecord, PaymentResult, str]],
+        day: date,
+        failures: list[tuple[str, str]] | None,
+    ) -> list[tuple[DocumentRecord, PayerRecord, str]]:
+        """:meth:`_record_batch` once: straight through (``failures=None``: a
+        failure raises), the ledger entries of the batch posted together at
+        its end, or with a savepoint per answer (a failure is named in
+        ``failures``)."""
+        statuses: list[tuple[DocumentRecord, PayerRecord, str]] = []
+        lock = sorted({f"account:{doc.customer}" for doc, _, _, _ in batch})
+        with self.store.transaction(lock=lock) as tx:
+            if failures is None:
+                entries: list[EntryRecord] = []
+                payers = tx.payers_of({doc.customer for doc, _, _, _ in batch})
+                for doc, payer, result, key in batch:
+                    status = self._record_in(
+                        tx,
+                        doc.id,
+                        result,
+                        day,
+                        key,
+                        doc.customer,
+                        payer=payers.get(doc.customer),
+                        entries=entries,
+                    )
+                    statuses.append((doc, payer, status))
+                tx.post_all(entries)
+                return statuses
+            for doc, payer, result, key in batch:
+                try:
+                    with tx.savepoint():
+                        status = self._record_in(tx, doc.id, result, day, key, doc.customer)
+                except BillkitError as error:
+                    failures.append((doc.id, f"{type(error).__name__}: {error}"))
+                    continue
+                statuses.append((doc, payer, status))
+        return statuses
 
     def pay(self, document: str, *, as_of: date | None = None) -> str:
         """Collect an issued invoice: from the balance, else the saved method.
@@ -1752,8 +1795,18 @@ class Billing:
         day: date,
         key: str,
         customer: str,
+        *,
+        payer: PayerRecord | None = None,
+        entries: list[EntryRecord] | None = None,
     ) -> str:
-        """:meth:`_record` in ``tx``, which holds the customer's account lock."""
+        """:meth:`_record` in ``tx``, which holds the customer's account lock.
+
+        ``payer``: the customer's, read in ``tx`` already (``None``: read
+        here). ``entries``: a
+        succeeded payment's two entries (the payment and the invoice's
+        charge) are added to it, for the caller to post with the batch's,
+        instead of posted here.
+        """
         doc = tx.document(document)
         if doc.status not in ("issued", "pending"):
             # Money for an invoice a correction replaced goes to the balance (once).
@@ -1774,6 +1827,9 @@ class Billing:
                 tx.remember(ref_key, {}, found, at=self.clock.now())
         if result.status is PaymentStatus.SUCCEEDED:
             # The entry's key is the request's: one payment is credited once.
+            if entries is not None and result.reference is not None:
+                entries.append(self._credit_entry(customer, result, key))
+                return self._settle(tx, doc, result.reference, payer=payer, entries=entries)
             self._credit(tx, customer, result, key)
             return self._settle(tx, doc, result.reference)
         if result.status is PaymentStatus.FAILED:
@@ -1792,7 +1848,8 @@ class Billing:
                 at=self.clock.now(),
                 data={"day": day.isoformat(), "reference": result.reference, "key": key},
             )
-            payer = tx.payer(customer)
+            if payer is None:
+                payer = tx.payer(customer)
             self._notify(
                 tx,
                 f"payment.failed|{document}|{attempts}",
@@ -1889,29 +1946,42 @@ class Billing:
         )
 
     def _credit(self, tx: Transaction, customer: str, result: PaymentResult, key: str) -> None:
-        tx.post(
-            EntryRecord(
-                account=f"{customer}/main",
-                key=key,
-                amount=result.amount,
-                at=self.clock.now(),
-                kind="payment",
-                data={"reference": result.reference},
-            )
+        tx.post(self._credit_entry(customer, result, key))
+
+    def _credit_entry(self, customer: str, result: PaymentResult, key: str) -> EntryRecord:
+        return EntryRecord(
+            account=f"{customer}/main",
+            key=key,
+            amount=result.amount,
+            at=self.clock.now(),
+            kind="payment",
+            data={"reference": result.reference},
         )
 
-    def _settle(self, tx: Transaction, doc: DocumentRecord, reference: str | None) -> str:
+    def _settle(
+        self,
+        tx: Transaction,
+        doc: DocumentRecord,
+        reference: str | None,
+        *,
+        payer: PayerRecord | None = None,
+        entries: list[EntryRecord] | None = None,
+    ) -> str:
+        """Mark ``doc`` paid, its charge posted (or, given ``entries`` and a
+        ``reference``, added to ``entries`` for the caller to post)."""
         document = doc.id
         assert doc.total is not None
-        tx.post(
-            EntryRecord(
-                account=f"{doc.customer}/main",
-                key=f"doc|{document}",
-                amount=-doc.total,
-                at=self.clock.now(),
-                kind="charge",
-            )
+        charge = EntryRecord(
+            account=f"{doc.customer}/main",
+            key=f"doc|{document}",
+            amount=-doc.total,
+            at=self.clock.now(),
+            kind="charge",
         )
+        if entries is not None and reference is not None:
+            entries.append(charge)
+        else:
+            tx.post(charge)
         tx.change_status(
             document,
             event="pay",
@@ -1919,7 +1989,8 @@ class Billing:
             at=self.clock.now(),
             data={"reference": reference} if reference else {},
         )
-        payer = tx.payer(doc.customer)
+        if payer is None or payer.id != doc.customer:
+            payer = tx.payer(doc.customer)
         told: dict[str, object] = {"document": document, "total": str(doc.total.amount)}
         topic = "payment.received"
         on_credit = reference is None and payer.data.get("credit_line") is not None
