@@ -11,10 +11,14 @@ from __future__ import annotations
 
 from datetime import date
 
+import attrs
+
+from billkit.money import Money
 from billkit.payments.sandbox import SandboxGateway
+from billkit.payments.types import PaymentRequest, PaymentResult
 from billkit.ports import FixedClock, Store
 from billkit.storage.records import SubscriptionRecord
-from tests.engine import support
+from tests.engine import support, workers
 from tests.storage.support import _postgres_schema, _store  # noqa: F401 (fixtures)
 
 CUSTOMERS = 250  # more than one batch (200 customers)
@@ -60,3 +64,47 @@ def test_a_failing_customer_is_undone_alone_and_numbers_stay_gap_free(store: Sto
     # The next run tries it again (and fails the same way), billing nothing twice.
     again = support.billing(store, gateway, clock).run()
     assert (again.billed, again.issued, [w for w, _ in again.failures]) == (0, (), [BROKEN])
+
+
+class _WrongCurrencyFor:
+    """A provider that answers one customer's charges in another currency (a broken adapter)."""
+
+    name = "keyed"
+
+    def __init__(self, customer: str) -> None:
+        self.customer = customer
+        self.inner = workers.KeyedGateway()
+        self.capabilities = self.inner.capabilities
+
+    def create_payment(self, request: PaymentRequest, idempotency_key: str) -> PaymentResult:
+        result = self.inner.create_payment(request, idempotency_key)
+        if request.customer == self.customer:
+            return attrs.evolve(result, amount=Money(result.amount.amount, "USD"))
+        return result
+
+
+def test_a_payment_record_that_fails_is_undone_alone(store: Store) -> None:
+    clock = FixedClock(support.START)
+    gateway = _WrongCurrencyFor("c0002")
+    support.billing(store, gateway, clock)  # type: ignore[arg-type]
+    support.populate_fast(store, 5)
+    clock.set(support.MONTH_END)
+    report = support.billing(store, gateway, clock).run()  # type: ignore[arg-type]
+
+    # c0002's payment (in USD, on a EUR account) is refused; c0003's card is declined.
+    assert [who.split("|")[0] for who, _ in report.failures] == ["s0002"]
+    assert (report.billed, report.paid, report.failed_payments) == (5, 3, 1)
+    with store.transaction(readonly=True) as tx:
+        status = {d.customer: d.status for d in tx.documents()}
+        assert status == {
+            "c0000": "paid",
+            "c0001": "paid",
+            "c0002": "issued",
+            "c0003": "issued",
+            "c0004": "paid",
+        }
+        assert tx.entries("c0002/main") == []
+        # each paid invoice: its payment and its charge, the balance back to 0
+        for customer in ("c0000", "c0001", "c0004"):
+            assert [e.kind for e in tx.entries(f"{customer}/main")] == ["payment", "charge"]
+            assert tx.balance(f"{customer}/main") == Money("0", "EUR")
