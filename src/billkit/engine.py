@@ -1423,10 +1423,14 @@ class Billing:
                     else:
                         request, key = step
                         result = self.gateway.create_payment(request, key)
-                        charged.append((doc, payer, result, key))
-                        if len(charged) >= _BATCH:
-                            self._record_batch(charged, day, counts, failures)
-                        continue
+                        if result.status in (PaymentStatus.SUCCEEDED, PaymentStatus.FAILED):
+                            charged.append((doc, payer, result, key))
+                            if len(charged) >= _BATCH:
+                                self._record_batch(charged, day, counts, failures)
+                            continue
+                        # Settled later: recorded at once, so that the webhook
+                        # that settles it finds its document by the reference.
+                        status = self._record(doc.id, result, day, key, doc.customer)
             except BillkitError as error:
                 if failures is not None:
                     failures.append((doc.id, f"{type(error).__name__}: {error}"))
