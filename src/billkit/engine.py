@@ -111,6 +111,8 @@ from billkit.tables import Table
 __all__ = ["Billing", "RunReport"]
 
 _UTC = timezone.utc
+#: Customers billed (and payments recorded) per transaction, each in its own savepoint.
+_BATCH = 200
 _CATEGORY_NAMES = sorted({*CATEGORIES.values(), "news", "support"})
 #: The payer record that keeps the seller's details.
 SELLER_ID = "_seller"
@@ -852,7 +854,12 @@ class Billing:
             )
             customer = record.customer
         if bill_now:
-            self._bill(customer, [subscription], today)
+            lock = [f"account:{customer}", *(f"series:{s}" for s in self.series.values())]
+            with self.store.transaction(lock=lock) as tx:
+                documents = tx.documents(customer=customer)
+                self._bill(
+                    tx, customer, [subscription], today, self.clock.now(), None, {}, documents, {}
+                )
         return on
 
     def cancel(self, subscription: str) -> date:
@@ -897,17 +904,21 @@ class Billing:
         totals: dict[str, Decimal] = {}
         failures: list[tuple[str, str]] = []
         billed = 0
-        for customer in customers:
-            ids = [s.id for s in due if s.customer == customer]
+        ids_of: dict[str, list[str]] = {}
+        for s in due:
+            ids_of.setdefault(s.customer, []).append(s.id)
+        outcomes: list[tuple[str, int, list[tuple[str, Money, int]]]] = []
+        for first in range(0, len(customers), _BATCH):
+            chunk = customers[first : first + _BATCH]
             try:
-                done, docs = self._bill(customer, ids, day)
-            except BillkitError as error:
-                failures.append((customer, f"{type(error).__name__}: {error}"))
-                continue
+                outcomes += self._bill_batch(chunk, ids_of, day, failures)
+            except BillkitError as error:  # the batch's transaction failed: each is skipped
+                failures += [(c, f"{type(error).__name__}: {error}") for c in chunk]
+        for _customer, done, docs in outcomes:
             billed += done
             for doc_id, gross, sign in docs:
                 issued.append(doc_id)
-                carried.append((doc_id, customer, gross.currency.code, sign * gross.amount))
+                carried.append((doc_id, _customer, gross.currency.code, sign * gross.amount))
                 totals[gross.currency.code] = totals.get(gross.currency.code, Decimal(0)) + (
                     sign * gross.amount
                 )
@@ -926,107 +937,201 @@ class Billing:
             documents=tuple(carried),
         )
 
-    def _bill(
-        self, customer: str, ids: Sequence[str], day: date
-    ) -> tuple[int, list[tuple[str, Money, int]]]:
-        lock = [f"account:{customer}", *(f"series:{s}" for s in self.series.values())]
-        out: list[tuple[str, Money, int]] = []
-        billed = 0
+    def _bill_batch(
+        self,
+        customers: Sequence[str],
+        ids_of: Mapping[str, Sequence[str]],
+        day: date,
+        failures: list[tuple[str, str]],
+    ) -> list[tuple[str, int, list[tuple[str, Money, int]]]]:
+        """Bill a batch of customers in one transaction.
+
+        The batch's accounts and the number series are locked for the
+        whole transaction; its inputs (payers, subscriptions, documents,
+        usage totals) are read in a few statements under those locks. The
+        batch is first billed straight through; if a customer's billing
+        fails with a billkit error, that transaction is rolled back and the
+        batch billed again with a savepoint per customer, so the failing
+        customer is undone alone, named in ``failures`` and skipped. Anything
+        else (a crash) rolls the whole batch back, which a rerun bills again.
+        """
+        try:
+            return self._bill_batch_in(customers, ids_of, day, None)
+        except BillkitError:
+            return self._bill_batch_in(customers, ids_of, day, failures)
+
+    def _bill_batch_in(
+        self,
+        customers: Sequence[str],
+        ids_of: Mapping[str, Sequence[str]],
+        day: date,
+        failures: list[tuple[str, str]] | None,
+    ) -> list[tuple[str, int, list[tuple[str, Money, int]]]]:
+        """:meth:`_bill_batch` once: straight through (``failures=None``: a
+        failure raises) or with a savepoint per customer."""
+        lock = [
+            *(f"account:{c}" for c in customers),
+            *(f"series:{s}" for s in self.series.values()),
+        ]
+        out: list[tuple[str, int, list[tuple[str, Money, int]]]] = []
         now = self.clock.now()
         with self.store.transaction(lock=lock) as tx:
-            payer = tx.payer(customer)
-            terms = DocumentTerms(
-                seller=self.seller,
-                buyer=from_data(payer.data["party"]),
-                locale=self.locale,
-                rules=None,
-            )
-            for sub_id in ids:
-                record = tx.subscription(sub_id)
-                if record.next_billing is None or record.next_billing > day:
-                    continue  # billed meanwhile by another worker
-                if record.status in ("frozen", "cancelled"):
-                    self._dunning(tx, record, payer.data, now)
+            payers = tx.payers_of(customers)
+            records = tx.subscriptions_of(i for c in customers for i in ids_of[c])
+            documents = tx.documents_of(customers)
+            usage = self._usage_of(tx, records.values(), day)
+            for customer in customers:
+                args = (customer, ids_of[customer], day, now, payers.get(customer))
+                if failures is None:
+                    done, docs = self._bill(tx, *args, records, documents[customer], usage)
+                    out.append((customer, done, docs))
                     continue
-                sub = self._subscribed(record, tx)
-                usage = [
-                    UsageTotal(subscription=sub_id, period=period, metric=metric, quantity=q)
-                    for period in sub.periods(day)
-                    for metric, q in tx.usage_totals_for(
+                try:
+                    with tx.savepoint():
+                        done, docs = self._bill(tx, *args, records, documents[customer], usage)
+                except BillkitError as error:
+                    failures.append((customer, f"{type(error).__name__}: {error}"))
+                    continue
+                out.append((customer, done, docs))
+        return out
+
+    def _usage_of(
+        self, tx: Transaction, records: Iterable[SubscriptionRecord], day: date
+    ) -> dict[tuple[str, date, date], dict[str, Decimal]]:
+        """The usage totals of the periods each due subscription bills, one read per period.
+
+        A subscription whose periods cannot be worked out here is left out
+        (its billing reads them itself, and fails in its own savepoint).
+        """
+        by_period: dict[tuple[date, date], list[str]] = {}
+        for record in records:
+            if record.next_billing is None or record.next_billing > day:
+                continue
+            if record.status in ("frozen", "cancelled"):
+                continue
+            try:
+                periods = self._subscribed(record, tx).periods(day)
+            except BillkitError:
+                continue
+            for period in periods:
+                by_period.setdefault((period.start, period.end), []).append(record.id)
+        found: dict[tuple[str, date, date], dict[str, Decimal]] = {}
+        for (start, end), subs in by_period.items():
+            totals = tx.usage_totals_for(subs, _midnight(start), _midnight(end))
+            for sub_id in subs:
+                found[(sub_id, start, end)] = totals.get(sub_id, {})
+        return found
+
+    def _bill(
+        self,
+        tx: Transaction,
+        customer: str,
+        ids: Sequence[str],
+        day: date,
+        now: datetime,
+        known: PayerRecord | None,
+        records: Mapping[str, SubscriptionRecord],
+        documents: Sequence[DocumentRecord],
+        usage_of: Mapping[tuple[str, date, date], Mapping[str, Decimal]],
+    ) -> tuple[int, list[tuple[str, Money, int]]]:
+        """Bill one customer's due subscriptions in ``tx`` from the batch's reads."""
+        out: list[tuple[str, Money, int]] = []
+        billed = 0
+        payer = known if known is not None else tx.payer(customer)
+        terms = DocumentTerms(
+            seller=self.seller,
+            buyer=from_data(payer.data["party"]),
+            locale=self.locale,
+            rules=None,
+        )
+        for sub_id in ids:
+            record = records[sub_id] if sub_id in records else tx.subscription(sub_id)
+            if record.next_billing is None or record.next_billing > day:
+                continue  # billed meanwhile by another worker
+            if record.status in ("frozen", "cancelled"):
+                self._dunning(tx, record, payer.data, now)
+                continue
+            sub = self._subscribed(record, tx)
+            usage = []
+            for period in sub.periods(day):
+                totals = usage_of.get((sub_id, period.start, period.end))
+                if totals is None:
+                    totals = tx.usage_totals_for(
                         [sub_id], _midnight(period.start), _midnight(period.end)
-                    )[sub_id].items()
+                    )[sub_id]
+                usage += [
+                    UsageTotal(subscription=sub_id, period=period, metric=metric, quantity=q)
+                    for metric, q in totals.items()
                 ]
-                state = BillingState(
-                    terms=terms,
-                    subscriptions=[sub],
-                    usage=usage,
-                    payment_days=self.payment_days,
-                )
-                existing = [
-                    Issued(key=key, document=from_data(doc.data), number=doc.number)
-                    for doc in tx.documents(customer=customer)
-                    if doc.number is not None
-                    and (key := DocumentKey.parse(doc.id)).subscription == sub_id
-                ]
-                changes = diff(existing, plan_documents(state, day), as_of=day)
-                for planned in changes.issue:
-                    doc = planned.document
-                    doc_id = str(planned.key)
-                    tx.save_draft(
-                        DocumentRecord(
-                            id=doc_id,
-                            customer=customer,
-                            kind=planned.key.kind,
-                            period_start=planned.key.period.start,
-                            period_end=planned.key.period.end,
-                            total=doc.totals.gross,
-                            data=to_data(doc),
-                        )
-                    )
-                    number = tx.issue(doc_id, series=self.series[planned.key.kind], at=now)
-                    sign = 1
-                    if isinstance(doc, CreditNote):
-                        sign = -1
-                        self._credit_note(tx, customer, planned.key, doc)
-                    topic = "credit_note.issued" if sign < 0 else "invoice.issued"
-                    self._notify(
-                        tx,
-                        f"{topic}|{doc_id}",
-                        topic,
-                        customer,
-                        payer.data,
-                        {
-                            "document": doc_id,
-                            "number": number.number,
-                            "total": str(doc.totals.gross.amount),
-                            "currency": doc.totals.gross.currency.code,
-                        },
-                        now,
-                    )
-                    out.append((doc_id, doc.totals.gross, sign))
-                # Every cycle ended by ``day`` is billed: the next is the one running on it.
-                following = sub.period_on(max(day, sub.starts))
-                ended = sub.ends is not None and following.start >= sub.ends
-                status = record.status
-                if ended:
-                    status = "cancelled"
-                    self._notify(
-                        tx,
-                        f"subscription.cancelled|{sub_id}",
-                        "subscription.cancelled",
-                        customer,
-                        payer.data,
-                        {"subscription": sub_id, "ends": str(sub.ends)},
-                        now,
-                    )
-                elif status == "downgrading" and sub.plans[-1].on <= following.start:
-                    status = "active"  # the downgrade took effect
-                tx.update_subscription(
-                    attrs.evolve(
-                        record, next_billing=None if ended else following.end, status=status
+            state = BillingState(
+                terms=terms,
+                subscriptions=[sub],
+                usage=usage,
+                payment_days=self.payment_days,
+            )
+            existing = [
+                Issued(key=key, document=from_data(doc.data), number=doc.number)
+                for doc in documents
+                if doc.number is not None
+                and (key := DocumentKey.parse(doc.id)).subscription == sub_id
+            ]
+            changes = diff(existing, plan_documents(state, day), as_of=day)
+            for planned in changes.issue:
+                doc = planned.document
+                doc_id = str(planned.key)
+                tx.save_draft(
+                    DocumentRecord(
+                        id=doc_id,
+                        customer=customer,
+                        kind=planned.key.kind,
+                        period_start=planned.key.period.start,
+                        period_end=planned.key.period.end,
+                        total=doc.totals.gross,
+                        data=to_data(doc),
                     )
                 )
-                billed += 1
+                number = tx.issue(doc_id, series=self.series[planned.key.kind], at=now)
+                sign = 1
+                if isinstance(doc, CreditNote):
+                    sign = -1
+                    self._credit_note(tx, customer, planned.key, doc)
+                topic = "credit_note.issued" if sign < 0 else "invoice.issued"
+                self._notify(
+                    tx,
+                    f"{topic}|{doc_id}",
+                    topic,
+                    customer,
+                    payer.data,
+                    {
+                        "document": doc_id,
+                        "number": number.number,
+                        "total": str(doc.totals.gross.amount),
+                        "currency": doc.totals.gross.currency.code,
+                    },
+                    now,
+                )
+                out.append((doc_id, doc.totals.gross, sign))
+            # Every cycle ended by ``day`` is billed: the next is the one running on it.
+            following = sub.period_on(max(day, sub.starts))
+            ended = sub.ends is not None and following.start >= sub.ends
+            status = record.status
+            if ended:
+                status = "cancelled"
+                self._notify(
+                    tx,
+                    f"subscription.cancelled|{sub_id}",
+                    "subscription.cancelled",
+                    customer,
+                    payer.data,
+                    {"subscription": sub_id, "ends": str(sub.ends)},
+                    now,
+                )
+            elif status == "downgrading" and sub.plans[-1].on <= following.start:
+                status = "active"  # the downgrade took effect
+            tx.update_subscription(
+                attrs.evolve(record, next_billing=None if ended else following.end, status=status)
+            )
+            billed += 1
         return billed, out
 
     def _dunning(
@@ -1319,27 +1424,120 @@ class Billing:
             events = tx.document_events_of(d.id for d in unpaid)
             payers = tx.payers_of({d.customer for d in unpaid})
             accounts = tx.accounts_of({f"{d.customer}/main" for d in unpaid})
-        paid = refused = 0
+        counts = {"paid": 0, "failed": 0}
         seen: set[str] = set()
+        # Charges made, whose answers are recorded together (``_record_batch``).
+        charged: list[tuple[DocumentRecord, PayerRecord, PaymentResult, str]] = []
         for doc in unpaid:
             try:
                 account = accounts.get(f"{doc.customer}/main")
                 if doc.customer in seen or doc.customer not in payers or account is None:
                     # A second invoice of a customer reads the balance the first left.
+                    self._record_batch(charged, day, counts, failures)
                     status = self.pay(doc.id, as_of=day)
                 else:
-                    status = self._collect_one(
-                        doc, payers[doc.customer], events[doc.id], account.balance, day
-                    )
+                    payer = payers[doc.customer]
+                    step = self._collect_step(doc, payer, events[doc.id], account.balance, day)
+                    if isinstance(step, str):
+                        status = step
+                    else:
+                        request, key = step
+                        result = self.gateway.create_payment(request, key)
+                        if result.status in (PaymentStatus.SUCCEEDED, PaymentStatus.FAILED):
+                            charged.append((doc, payer, result, key))
+                            if len(charged) >= _BATCH:
+                                self._record_batch(charged, day, counts, failures)
+                            continue
+                        # Settled later: recorded at once, so that the webhook
+                        # that settles it finds its document by the reference.
+                        status = self._record(doc.id, result, day, key, doc.customer)
             except BillkitError as error:
                 if failures is not None:
                     failures.append((doc.id, f"{type(error).__name__}: {error}"))
                 continue
             finally:
                 seen.add(doc.customer)
-            paid += status == "paid"
-            refused += status == "failed"
-        return paid, refused
+            counts[status] = counts.get(status, 0) + 1
+        self._record_batch(charged, day, counts, failures)
+        return counts["paid"], counts["failed"]
+
+    def _record_batch(
+        self,
+        charged: list[tuple[DocumentRecord, PayerRecord, PaymentResult, str]],
+        day: date,
+        counts: dict[str, int],
+        failures: list[tuple[str, str]] | None,
+    ) -> None:
+        """Record the answers to the charges in ``charged`` in one transaction; empties it.
+
+        Each answer is recorded in its own savepoint (:meth:`_record`'s
+        checks, under the batch's account locks), so one that fails is
+        undone alone and named in ``failures``. The charges were made
+        before, outside any transaction, each under its attempt's key: a
+        crash before this commits loses only the records, and the rerun's
+        charge with the same key gets the provider's first answer back.
+        """
+        if not charged:
+            return
+        batch = list(charged)
+        charged.clear()
+        try:
+            statuses = self._record_batch_in(batch, day, None)
+        except BillkitError:
+            try:
+                statuses = self._record_batch_in(batch, day, failures)
+            except BillkitError as error:  # the batch's transaction failed: none was recorded
+                if failures is not None:
+                    failures += [(doc.id, f"{type(error).__name__}: {error}") for doc, *_ in batch]
+                return
+        for doc, payer, status in statuses:
+            try:
+                status = self._dun_after(status, doc, payer.data, day)
+            except BillkitError as error:
+                if failures is not None:
+                    failures.append((doc.id, f"{type(error).__name__}: {error}"))
+                continue
+            counts[status] = counts.get(status, 0) + 1
+
+    def _record_batch_in(
+        self,
+        batch: Sequence[tuple[DocumentRecord, PayerRecord, PaymentResult, str]],
+        day: date,
+        failures: list[tuple[str, str]] | None,
+    ) -> list[tuple[DocumentRecord, PayerRecord, str]]:
+        """:meth:`_record_batch` once: straight through (``failures=None``: a
+        failure raises), the ledger entries of the batch posted together at
+        its end, or with a savepoint per answer (a failure is named in
+        ``failures``)."""
+        statuses: list[tuple[DocumentRecord, PayerRecord, str]] = []
+        lock = sorted({f"account:{doc.customer}" for doc, _, _, _ in batch})
+        with self.store.transaction(lock=lock) as tx:
+            if failures is None:
+                entries: list[EntryRecord] = []
+                payers = tx.payers_of({doc.customer for doc, _, _, _ in batch})
+                for doc, payer, result, key in batch:
+                    status = self._record_in(
+                        tx,
+                        doc.id,
+                        result,
+                        day,
+                        key,
+                        doc.customer,
+                        payer=payers.get(doc.customer),
+                        entries=entries,
+                    )
+                    statuses.append((doc, payer, status))
+                tx.post_all(entries)
+                return statuses
+            for doc, payer, result, key in batch:
+                try:
+                    with tx.savepoint():
+                        status = self._record_in(tx, doc.id, result, day, key, doc.customer)
+                except BillkitError as error:
+                    failures.append((doc.id, f"{type(error).__name__}: {error}"))
+                    continue
+                statuses.append((doc, payer, status))
+        return statuses
 
     def pay(self, document: str, *, as_of: date | None = None) -> str:
         """Collect an issued invoice: from the balance, else the saved method.
@@ -1367,6 +1565,24 @@ class Billing:
         day: date,
     ) -> str:
         """:meth:`pay` of ``doc`` read with its payer, events and balance."""
+        step = self._collect_step(doc, payer, events, balance, day)
+        if isinstance(step, str):
+            return step
+        request, key = step
+        result = self.gateway.create_payment(request, key)
+        status = self._record(doc.id, result, day, key, doc.customer)
+        return self._dun_after(status, doc, payer.data, day)
+
+    def _collect_step(
+        self,
+        doc: DocumentRecord,
+        payer: PayerRecord,
+        events: Sequence[DocumentEvent],
+        balance: Money,
+        day: date,
+    ) -> str | tuple[PaymentRequest, str]:
+        """What collecting ``doc`` takes: done here (its status), or a charge of the
+        saved method to make (the request and its idempotency key)."""
         document = doc.id
         if doc.status not in ("issued", "pending") or doc.total is None:
             return "skipped"
@@ -1409,10 +1625,7 @@ class Billing:
             description=f"document {document}",
             metadata={"document": document},
         )
-        key = f"pay|{document}|{len(failed)}"
-        result = self.gateway.create_payment(request, key)
-        status = self._record(document, result, day, key, doc.customer)
-        return self._dun_after(status, doc, payer.data, day)
+        return request, f"pay|{document}|{len(failed)}"
 
     def _dun_after(
         self,
@@ -1629,66 +1842,92 @@ class Billing:
     ) -> str:
         """Record the answer to the payment request ``key`` (once, whoever records it)."""
         with self.store.transaction(lock=[f"account:{customer}"]) as tx:
-            doc = tx.document(document)
-            if doc.status not in ("issued", "pending"):
-                # Money for an invoice a correction replaced goes to the balance (once).
-                if (
-                    result.status is PaymentStatus.SUCCEEDED
-                    and doc.status == "credited"
-                    and tx.recall(f"credited|{key}", {}) is None
-                ):
-                    self._credit(tx, customer, result, key)
-                    tx.remember(f"credited|{key}", {}, {"document": document}, at=self.clock.now())
-                return "skipped"  # settled meanwhile (a webhook, another worker)
-            settles_later = result.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.FAILED)
-            if settles_later and result.reference:
-                # The webhook that settles it later finds its document by the reference.
-                ref_key = f"payment|{result.reference}"
-                if tx.recall(ref_key, {}) is None:
-                    found = {"document": document, "key": key}
-                    tx.remember(ref_key, {}, found, at=self.clock.now())
-            if result.status is PaymentStatus.SUCCEEDED:
-                # The entry's key is the request's: one payment is credited once.
+            return self._record_in(tx, document, result, day, key, customer)
+
+    def _record_in(
+        self,
+        tx: Transaction,
+        document: str,
+        result: PaymentResult,
+        day: date,
+        key: str,
+        customer: str,
+        *,
+        payer: PayerRecord | None = None,
+        entries: list[EntryRecord] | None = None,
+    ) -> str:
+        """:meth:`_record` in ``tx``, which holds the customer's account lock.
+
+        ``payer``: the customer's, read in ``tx`` already (``None``: read
+        here). ``entries``: a
+        succeeded payment's two entries (the payment and the invoice's
+        charge) are added to it, for the caller to post with the batch's,
+        instead of posted here.
+        """
+        doc = tx.document(document)
+        if doc.status not in ("issued", "pending"):
+            # Money for an invoice a correction replaced goes to the balance (once).
+            if (
+                result.status is PaymentStatus.SUCCEEDED
+                and doc.status == "credited"
+                and tx.recall(f"credited|{key}", {}) is None
+            ):
                 self._credit(tx, customer, result, key)
-                return self._settle(tx, doc, result.reference)
-            if result.status is PaymentStatus.FAILED:
-                failures = [
-                    e
-                    for e in tx.document_events_of([document])[document]
-                    if e.event == "payment_failed"
-                ]
-                if any(e.data.get("key") == key for e in failures):
-                    return "skipped"  # this attempt's failure is recorded already
-                attempts = 1 + len(failures)
-                tx.change_status(
-                    document,
-                    event="payment_failed",
-                    status="issued",
-                    at=self.clock.now(),
-                    data={"day": day.isoformat(), "reference": result.reference, "key": key},
-                )
+                tx.remember(f"credited|{key}", {}, {"document": document}, at=self.clock.now())
+            return "skipped"  # settled meanwhile (a webhook, another worker)
+        settles_later = result.status not in (PaymentStatus.SUCCEEDED, PaymentStatus.FAILED)
+        if settles_later and result.reference:
+            # The webhook that settles it later finds its document by the reference.
+            ref_key = f"payment|{result.reference}"
+            if tx.recall(ref_key, {}) is None:
+                found = {"document": document, "key": key}
+                tx.remember(ref_key, {}, found, at=self.clock.now())
+        if result.status is PaymentStatus.SUCCEEDED:
+            # The entry's key is the request's: one payment is credited once.
+            if entries is not None and result.reference is not None:
+                entries.append(self._credit_entry(customer, result, key))
+                return self._settle(tx, doc, result.reference, payer=payer, entries=entries)
+            self._credit(tx, customer, result, key)
+            return self._settle(tx, doc, result.reference)
+        if result.status is PaymentStatus.FAILED:
+            failures = [
+                e
+                for e in tx.document_events_of([document])[document]
+                if e.event == "payment_failed"
+            ]
+            if any(e.data.get("key") == key for e in failures):
+                return "skipped"  # this attempt's failure is recorded already
+            attempts = 1 + len(failures)
+            tx.change_status(
+                document,
+                event="payment_failed",
+                status="issued",
+                at=self.clock.now(),
+                data={"day": day.isoformat(), "reference": result.reference, "key": key},
+            )
+            if payer is None:
                 payer = tx.payer(customer)
-                self._notify(
-                    tx,
-                    f"payment.failed|{document}|{attempts}",
-                    "payment.failed",
-                    customer,
-                    payer.data,
-                    {"document": document, "number": doc.number or "", "attempt": attempts},
-                    self.clock.now(),
-                )
-                if self.dunning is None and attempts >= self.max_attempts:
-                    parsed = DocumentKey.parse(document)
-                    sub_id = parsed.subscription
-                    # an invoice under a plan's own schedule is frozen by that schedule
-                    if self._schedule(sub_id, tx, parsed.period.start) is None:
-                        self._freeze(tx, sub_id, payer.data, day)
-                return "failed"
-            if doc.status != "pending":
-                tx.change_status(
-                    document, event="payment_pending", status="pending", at=self.clock.now()
-                )
-            return "pending"
+            self._notify(
+                tx,
+                f"payment.failed|{document}|{attempts}",
+                "payment.failed",
+                customer,
+                payer.data,
+                {"document": document, "number": doc.number or "", "attempt": attempts},
+                self.clock.now(),
+            )
+            if self.dunning is None and attempts >= self.max_attempts:
+                parsed = DocumentKey.parse(document)
+                sub_id = parsed.subscription
+                # an invoice under a plan's own schedule is frozen by that schedule
+                if self._schedule(sub_id, tx, parsed.period.start) is None:
+                    self._freeze(tx, sub_id, payer.data, day)
+            return "failed"
+        if doc.status != "pending":
+            tx.change_status(
+                document, event="payment_pending", status="pending", at=self.clock.now()
+            )
+        return "pending"
 
     def _freeze(
         self,
@@ -1768,29 +2007,42 @@ class Billing:
         )
 
     def _credit(self, tx: Transaction, customer: str, result: PaymentResult, key: str) -> None:
-        tx.post(
-            EntryRecord(
-                account=f"{customer}/main",
-                key=key,
-                amount=result.amount,
-                at=self.clock.now(),
-                kind="payment",
-                data={"reference": result.reference},
-            )
+        tx.post(self._credit_entry(customer, result, key))
+
+    def _credit_entry(self, customer: str, result: PaymentResult, key: str) -> EntryRecord:
+        return EntryRecord(
+            account=f"{customer}/main",
+            key=key,
+            amount=result.amount,
+            at=self.clock.now(),
+            kind="payment",
+            data={"reference": result.reference},
         )
 
-    def _settle(self, tx: Transaction, doc: DocumentRecord, reference: str | None) -> str:
+    def _settle(
+        self,
+        tx: Transaction,
+        doc: DocumentRecord,
+        reference: str | None,
+        *,
+        payer: PayerRecord | None = None,
+        entries: list[EntryRecord] | None = None,
+    ) -> str:
+        """Mark ``doc`` paid, its charge posted (or, given ``entries`` and a
+        ``reference``, added to ``entries`` for the caller to post)."""
         document = doc.id
         assert doc.total is not None
-        tx.post(
-            EntryRecord(
-                account=f"{doc.customer}/main",
-                key=f"doc|{document}",
-                amount=-doc.total,
-                at=self.clock.now(),
-                kind="charge",
-            )
+        charge = EntryRecord(
+            account=f"{doc.customer}/main",
+            key=f"doc|{document}",
+            amount=-doc.total,
+            at=self.clock.now(),
+            kind="charge",
         )
+        if entries is not None and reference is not None:
+            entries.append(charge)
+        else:
+            tx.post(charge)
         tx.change_status(
             document,
             event="pay",
@@ -1798,7 +2050,8 @@ class Billing:
             at=self.clock.now(),
             data={"reference": reference} if reference else {},
         )
-        payer = tx.payer(doc.customer)
+        if payer is None or payer.id != doc.customer:
+            payer = tx.payer(doc.customer)
         told: dict[str, object] = {
             "document": document,
             "number": doc.number or "",

@@ -297,6 +297,25 @@ class Transaction(Protocol):
     def accounts_of(self, ids: Iterable[str]) -> dict[str, AccountRecord]:
         """The ledger accounts with these ids, in one read; ids of no account are left out."""
 
+    def subscriptions_of(self, ids: Iterable[str]) -> dict[str, SubscriptionRecord]:
+        """The subscriptions with these ids, in one read; ids of no subscription are left out."""
+
+    def documents_of(self, customers: Iterable[str]) -> dict[str, list[DocumentRecord]]:
+        """:meth:`documents` of many customers in one read, each list by id: every
+        customer asked for is a key (``[]`` for one with no documents)."""
+
+    def savepoint(self) -> AbstractContextManager[None]:
+        """A nested unit of work inside this one (``with tx.savepoint(): ...``).
+
+        Leaving the block normally keeps its writes in the transaction;
+        leaving it by an exception undoes only the writes made inside it and
+        raises the exception on (a database failure as a
+        :class:`~billkit.errors.StoreError`), so the transaction can go on:
+        the engine bills a batch of customers in one transaction, each in its
+        own savepoint, and a customer that fails is skipped alone. Lock
+        scopes are the transaction's; a savepoint takes none.
+        """
+
     # idempotency
     def recall(self, key: str, request: JsonData) -> JsonData | None:
         """The result stored under ``key`` for this request, or ``None`` if the key is new.

@@ -82,7 +82,7 @@ def test_every_crash_point_of_a_month_end_on_the_memory_store() -> None:
 
 
 def test_crash_points_on_sqlite(tmp_path) -> None:
-    # SQLite: every 13th crash point, each on a copy of one migrated database file.
+    # SQLite: every 8th crash point, each on a copy of one migrated database file.
     template = tmp_path / "template.sqlite"
     SqlStore(f"sqlite:///{template}", upgrade=True).close()
     made = iter(range(10_000))
@@ -92,4 +92,4 @@ def test_crash_points_on_sqlite(tmp_path) -> None:
         shutil.copy(template, path)
         return SqlStore(f"sqlite:///{path}")
 
-    assert _check_crash_points(fresh, step=13) > 12
+    assert _check_crash_points(fresh, step=8) > 12

@@ -689,6 +689,61 @@ def test_batch_reads_give_what_the_single_reads_give(store: Any) -> None:
             "bolt": tx.payer("bolt"),
         }
         assert tx.accounts_of(["acme/main", "bolt/main"]) == {"acme/main": tx.account("acme/main")}
+        assert tx.subscriptions_of(["sub-2", "sub-1", "sub-9"]) == {
+            "sub-1": tx.subscription("sub-1"),
+            "sub-2": tx.subscription("sub-2"),
+        }
+        # every customer asked for is a key; each list is documents(customer=...)
+        assert tx.documents_of(["bolt", "acme", "nobody"]) == {
+            "acme": tx.documents(customer="acme"),
+            "bolt": [],
+            "nobody": [],
+        }
+        assert [d.id for d in tx.documents_of(["acme"])["acme"]] == [
+            "inv-a",
+            "inv-b",
+            "inv-c",
+            "inv-d",
+        ]
+
+
+def test_a_savepoint_undoes_only_its_own_writes(store: Any) -> None:
+    with store.transaction() as tx:
+        seed(tx)
+        tx.create_series(SeriesRecord(name="INV", prefix="INV-"))
+        for id in ("inv-1", "inv-2", "inv-3"):
+            tx.save_draft(draft(id))
+
+    def fails_half_way(tx: Any) -> None:
+        with tx.savepoint():
+            tx.post(entry("e2", "20", kind="top_up"))
+            assert tx.issue("inv-2", series="INV", at=t(2)).number == "INV-2"
+            raise RuntimeError("this customer failed")  # its entry and number go back
+
+    def refused(tx: Any) -> None:
+        with tx.savepoint():
+            tx.post(entry("e3", "5", kind="top_up"))
+            tx.create_series(SeriesRecord(name="INV"))  # refused: a store error
+
+    with store.transaction(lock=["account:acme/main", "series:INV"]) as tx:
+        with tx.savepoint():
+            tx.post(entry("e1", "50", kind="top_up"))
+            tx.issue("inv-1", series="INV", at=t(1))
+        with pytest.raises(RuntimeError):
+            fails_half_way(tx)
+        with pytest.raises(DuplicateRecordError):
+            refused(tx)
+        # the transaction goes on after both: the number refused above is given again
+        assert tx.issue("inv-3", series="INV", at=t(3)).number == "INV-2"
+    with store.transaction(readonly=True) as tx:
+        # 50 kept; 20 and 5 were undone with their savepoints
+        assert tx.balance("acme/main") == eur("50")
+        assert [e.key for e in tx.entries("acme/main")] == ["e1"]
+        assert [tx.document(i).number for i in ("inv-1", "inv-2", "inv-3")] == [
+            "INV-1",
+            None,
+            "INV-2",
+        ]
 
 
 def test_issued_documents_never_change(store: Any) -> None:

@@ -24,6 +24,7 @@ Money('100', 'EUR')
 from __future__ import annotations
 
 import bisect
+import contextlib
 import functools
 import itertools
 import threading
@@ -141,6 +142,18 @@ class _MemoryTransaction:
             raise StoreError("this transaction has ended")
         if self._readonly:
             raise c.readonly()
+
+    @contextlib.contextmanager
+    def savepoint(self) -> Iterator[None]:
+        if self._closed:
+            raise StoreError("this transaction has ended")
+        mark = len(self._undo)
+        try:
+            yield None
+        except BaseException:
+            while len(self._undo) > mark:
+                self._undo.pop()()
+            raise
 
     def _set(self, table: dict[_K, _V], key: _K, value: _V) -> None:
         old = table.get(key, _ABSENT)
@@ -496,6 +509,18 @@ class _MemoryTransaction:
     def accounts_of(self, ids: Iterable[str]) -> dict[str, AccountRecord]:
         keys = sorted({c.arg_id("ids", id) for id in ids}, key=_key)
         return {id: self._s.accounts[id] for id in keys if id in self._s.accounts}
+
+    def subscriptions_of(self, ids: Iterable[str]) -> dict[str, SubscriptionRecord]:
+        keys = sorted({c.arg_id("ids", id) for id in ids}, key=_key)
+        return {id: self._s.subscriptions[id] for id in keys if id in self._s.subscriptions}
+
+    def documents_of(self, customers: Iterable[str]) -> dict[str, list[DocumentRecord]]:
+        keys = sorted({c.arg_id("customers", id) for id in customers}, key=_key)
+        found: dict[str, list[DocumentRecord]] = {id: [] for id in keys}
+        for d in self._s.documents.values():
+            if d.customer in found:
+                found[d.customer].append(d)
+        return {id: sorted(docs, key=lambda d: _key(d.id)) for id, docs in found.items()}
 
     # -------------------------------------------------------- idempotency
     def recall(self, key: str, request: JsonData) -> JsonData | None:

@@ -250,6 +250,12 @@ def _sqlite_hooks(engine: Engine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+_LOCK_ALL = sa.text(
+    "SELECT pg_advisory_xact_lock(u.k) FROM unnest(CAST(:keys AS bigint[]))"
+    " WITH ORDINALITY AS u(k, n) ORDER BY u.n"
+)
+
+
 def lock_key(scope: str) -> int:
     """The signed 64-bit advisory lock key of a lock scope (private)."""
     digest = hashlib.sha256(f"billkit:{scope}".encode()).digest()
@@ -335,8 +341,14 @@ class SqlStore:
                     if not self._sqlite:
                         if readonly:
                             conn.exec_driver_sql("SET TRANSACTION READ ONLY")
-                        for scope in scopes:
-                            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(lock_key(scope))))
+                        if len(scopes) == 1:
+                            conn.execute(
+                                sa.select(sa.func.pg_advisory_xact_lock(lock_key(scopes[0])))
+                            )
+                        elif scopes:
+                            # A batch's scopes in one statement, in the scopes' sorted
+                            # order (the order every transaction takes them in).
+                            conn.execute(_LOCK_ALL, {"keys": [lock_key(s) for s in scopes]})
                     tx = _SqlTransaction(conn, readonly=bool(readonly), sqlite=self._sqlite)
                     try:
                         yield tx
@@ -724,6 +736,27 @@ class _SqlTransaction:
             raise StoreError("this transaction has ended")
         if self._readonly:
             raise c.readonly()
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        if self._closed:
+            raise StoreError("this transaction has ended")
+        try:
+            nested = self._conn.begin_nested()
+        except exc.DBAPIError as error:
+            raise _translate(error) from error
+        try:
+            yield None
+        except exc.DBAPIError as error:
+            nested.rollback()
+            raise _translate(error) from error
+        except BaseException:
+            nested.rollback()
+            raise
+        try:
+            nested.commit()
+        except exc.DBAPIError as error:
+            raise _translate(error) from error
 
     def _run(self, name: str, params: Mapping[str, Any]) -> Any:
         """Run the prebuilt statement ``name`` (:func:`_stmt`) with ``params``."""
@@ -1466,6 +1499,25 @@ class _SqlTransaction:
             for r in self._conn.execute(sa.select(a).where(a.c.id.in_(chunk))):
                 found[r.id] = _account(r)
         return {id: found[id] for id in keys if id in found}
+
+    def subscriptions_of(self, ids: Iterable[str]) -> dict[str, SubscriptionRecord]:
+        keys = sorted({c.arg_id("ids", id) for id in ids}, key=_utf8)
+        s = t.subscriptions
+        found: dict[str, SubscriptionRecord] = {}
+        for chunk in _chunks(keys):
+            for r in self._conn.execute(sa.select(s).where(s.c.id.in_(chunk))):
+                found[r.id] = _subscription(r)
+        return {id: found[id] for id in keys if id in found}
+
+    def documents_of(self, customers: Iterable[str]) -> dict[str, list[DocumentRecord]]:
+        keys = sorted({c.arg_id("customers", id) for id in customers}, key=_utf8)
+        d = t.documents
+        found: dict[str, list[DocumentRecord]] = {id: [] for id in keys}
+        for chunk in _chunks(keys):
+            query = sa.select(d).where(d.c.customer.in_(chunk))
+            for r in self._conn.execute(query):
+                found[r.customer].append(_document(r))
+        return {id: sorted(docs, key=lambda doc: _utf8(doc.id)) for id, docs in found.items()}
 
     # -------------------------------------------------------- idempotency
     def _idempotency(self, key: str) -> IdempotencyRecord | None:
