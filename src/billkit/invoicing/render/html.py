@@ -304,10 +304,10 @@ def render_html(
 def _render_html(document: object, options: RenderOptions | None, fragment: bool) -> str:
     from billkit.invoicing.render.adapters import to_render_document
 
-    doc = to_render_document(document)
     options = DEFAULT_OPTIONS if options is None else options
     if not isinstance(options, RenderOptions):
         raise InvoicingError("options", options, "a RenderOptions or None")
+    doc = to_render_document(document, options)
     family = re.sub(r"[^\w \-]", "", options.fonts)  # a CSS string: no quotes, no markup
     font = f"'{family}','DejaVu Sans','Segoe UI',Tahoma,Arial,sans-serif"
     style = _STYLE % {

@@ -1155,15 +1155,16 @@ def render_pdf(document: object, options: RenderOptions | None = None) -> bytes:
     # every number is formatted (and every carried sum added) in billkit's own
     # decimal context, whatever the caller's thread has set (docs/limits.md)
     with local_context():
+        options = DEFAULT_OPTIONS if options is None else options
+        if not isinstance(options, RenderOptions):
+            raise InvoicingError("options", options, "a RenderOptions or None")
         if isinstance(document, RenderDocument):  # drawn as it is: no adapter to load
             doc = document
         else:
             from billkit.invoicing.render.adapters import to_render_document
 
-            doc = to_render_document(document)
-        options = DEFAULT_OPTIONS if options is None else options
-        if not isinstance(options, RenderOptions):
-            raise InvoicingError("options", options, "a RenderOptions or None")
+            # the adapter writes a few values as text: in the page's digits and calendar
+            doc = to_render_document(document, options)
         data, missing = _render_pdf(doc, options)
     if missing:
         chars = ", ".join(f"U+{ord(c):04X}" for c in sorted(missing))
