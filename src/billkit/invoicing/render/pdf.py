@@ -793,6 +793,10 @@ class _Layout:
         two_label = max(label_w, self.two_lines(shape(heads[0]), HEAD, True) + 2 * PAD_X + 2)
         if two_label + 3 * two_w <= CONTENT_W * 0.7:
             num_w, label_w = two_w, two_label
+        # the summary's own header ("Riepilogo IVA") on one line when that still fits
+        one_label = max(label_w, self.width(shape(heads[0]), HEAD, True) + 2 * PAD_X + 2)
+        if one_label + 3 * num_w <= CONTENT_W * 0.7:
+            label_w = one_label
         label_w = min(label_w, CONTENT_W - 3 * num_w)
         total_w = label_w + 3 * num_w
         x0 = CONTENT_W - total_w
