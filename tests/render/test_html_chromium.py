@@ -184,7 +184,18 @@ window.addEventListener('load', () => {
           problems.push(`${el.tagName} content ${el.scrollWidth} > ${el.clientWidth}`);
       }
     }
-    report[frame.id] = {width: width, problems: problems.slice(0, 5)};
+    // the widths of the line table's columns, and how many lines each unit cell takes
+    const heads = [...doc.querySelectorAll('table.bk-lines thead th')];
+    const columns = heads.map(th => th.getBoundingClientRect().width);
+    const unit = heads.findIndex(th => th.classList.contains('bk-unit'));
+    const unitLines = [];
+    if (unit >= 0)
+      for (const tr of doc.querySelectorAll('table.bk-lines tbody tr')) {
+        const range = doc.createRange();
+        range.selectNodeContents(tr.children[unit]);
+        unitLines.push(range.getClientRects().length);
+      }
+    report[frame.id] = {width: width, problems: problems.slice(0, 5), columns, unitLines};
   }
   const out = document.createElement('pre');
   out.id = 'bk-report';
@@ -257,3 +268,23 @@ def test_the_measurement_sees_an_overflow() -> None:
     report = layout_problems({"wide": wide, "fine": "<p>fine</p>"})
     assert report["wide"]["problems"]
     assert not report["fine"]["problems"]
+
+
+def test_a_statement_gives_its_width_to_the_text() -> None:
+    """A reconciliation statement's six columns (date, document, four money
+    columns) leave the document's text at least a third of the table: the
+    money headers ("Покупатель: кредит, ₽") wrap instead of widening their
+    columns. An Italian unit ("blocco") stays whole on one line."""
+    chromium()
+    docs = demo_documents()
+    report = layout_problems(
+        {
+            "statement": render_html(docs["3-hosting-reconciliation-documents-ru"]),
+            "usage": render_html(docs["4-messaging-usage-invoice-it"]),
+        }
+    )
+    columns = report["statement"]["columns"]
+    assert isinstance(columns, list)
+    assert len(columns) == 6
+    assert columns[1] >= sum(columns) / 3, columns
+    assert report["usage"]["unitLines"] == [1], report["usage"]

@@ -32,7 +32,7 @@ from billkit.invoicing.tax import (
     compute_taxes,
 )
 from billkit.invoicing.terms import DocumentTerms, due_date
-from billkit.money import CONTEXT, RoundingPolicy, TaxSplit, allocate
+from billkit.money import CONTEXT, DEFAULT_ROUNDING, RoundingPolicy, TaxSplit, allocate
 from billkit.parties import Party
 from billkit.periods import Period
 
@@ -42,6 +42,25 @@ _ONE: Final = Decimal(1)
 
 def _policy(value: object) -> RoundingPolicy:
     return checks.instance("rounding", value, RoundingPolicy, error=InvoicingError)
+
+
+def _policy_of(original: _Billed, value: object) -> RoundingPolicy:
+    """``value``, or when it is None the precision ``original`` was rounded to.
+
+    A document's totals carry the decimals its policy rounded them to, so an
+    invoice in whole rials (``RoundingPolicy(minor_units={"IRR": 0})``) has a
+    gross total of ``1100000``, not ``1100000.00``: a receipt or credit note
+    of part of it is then split in whole rials too, never finer than the
+    currency's minor units.
+    """
+    if value is not None:
+        return _policy(value)
+    gross = original.totals.gross
+    exponent = gross.amount.as_tuple().exponent
+    given = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    if given >= DEFAULT_ROUNDING.digits(gross.currency):
+        return DEFAULT_ROUNDING
+    return RoundingPolicy(minor_units={gross.currency.code: given})
 
 
 def _items(value: object) -> list[Item]:

@@ -53,7 +53,7 @@ from billkit.invoicing._assembly import (
     _group,
     _note_like,
     _payment,
-    _policy,
+    _policy_of,
     _price,
     _totals,
 )
@@ -71,7 +71,7 @@ from billkit.invoicing.documents import (
 from billkit.invoicing.items import Item, items_from_expenses
 from billkit.invoicing.tax import TaxRounding
 from billkit.invoicing.terms import DocumentTerms, _terms
-from billkit.money import CONTEXT, DEFAULT_ROUNDING, RoundingPolicy
+from billkit.money import CONTEXT, RoundingPolicy
 from billkit.periods import Period
 
 __all__ = [
@@ -560,10 +560,12 @@ def receipt_for(
     method: str = "",
     payment_reference: str = "",
     notes: Sequence[str] | str = (),
-    rounding: RoundingPolicy = DEFAULT_ROUNDING,
+    rounding: RoundingPolicy | None = None,
 ) -> Receipt:
     """The receipt of a payment of ``invoice``: all of it, or ``amount`` of
     it (tax included), the tax then taken in proportion from each rate.
+    The split is rounded by ``rounding``, by default to the invoice's own
+    precision (whole rials for an invoice built in whole rials).
 
     >>> from billkit.parties import Party
     >>> terms = DocumentTerms(seller=Party(kind="legal_entity", country="IT", name="Chat S.r.l."),
@@ -588,7 +590,8 @@ def receipt_for(
     else:
         left = {g.key: [g.net.amount, g.tax.amount, g.gross.amount] for g in invoice.tax_groups}
         with decimal.localcontext(CONTEXT):
-            made = _credit_amount(invoice, amount, left, None, invoice.locale, _policy(rounding))
+            policy = _policy_of(invoice, rounding)
+            made = _credit_amount(invoice, amount, left, None, invoice.locale, policy)
         made = [
             attrs.evolve(
                 line,

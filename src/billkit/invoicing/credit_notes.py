@@ -30,7 +30,7 @@ from billkit.invoicing._assembly import (
     _credit_amount,
     _group,
     _note_like,
-    _policy,
+    _policy_of,
     _share,
     _sums,
     _totals,
@@ -38,7 +38,7 @@ from billkit.invoicing._assembly import (
 from billkit.invoicing.documents import Act, CreditNote, DocumentLine, Invoice, Receipt, _Billed
 from billkit.invoicing.items import _fmt, _pct
 from billkit.invoicing.tax import TaxTreatment
-from billkit.money import CONTEXT, DEFAULT_ROUNDING, RoundingPolicy
+from billkit.money import CONTEXT, RoundingPolicy
 
 __all__ = ["build_credit_note", "termination_refund"]
 
@@ -93,7 +93,7 @@ def build_credit_note(
     description: str | None = None,
     locale: str | None = None,
     notes: Sequence[str] | str = (),
-    rounding: RoundingPolicy = DEFAULT_ROUNDING,
+    rounding: RoundingPolicy | None = None,
 ) -> CreditNote:
     """A credit note refunding or correcting an issued ``original``.
 
@@ -111,7 +111,9 @@ def build_credit_note(
     nothing is ever credited beyond what is left of a line, of a tax rate or
     of the whole document, whatever the order of the credits; a request for
     more is refused. The credit note has the original's parties, currency,
-    locale and tax rates; amounts are positive.
+    locale and tax rates; amounts are positive, rounded by ``rounding``, by
+    default to the original's own precision (whole rials for an invoice
+    built in whole rials).
 
     >>> from billkit.parties import Party
     >>> from billkit.invoicing import DocumentTerms, Item, build_invoice
@@ -143,7 +145,7 @@ def build_credit_note(
         )
     if lines is not None and amount is not None:
         raise InvoicingError("amount", amount, "None when lines are given")
-    policy = _policy(rounding)
+    policy = _policy_of(original, rounding)
     cur = original.currency
     loc = original.locale if locale is None else locale
     made: list[DocumentLine] = []

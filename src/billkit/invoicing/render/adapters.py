@@ -43,7 +43,7 @@ draw. Choices made here, for every document:
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -62,6 +62,7 @@ from billkit.invoicing.render.model import (
     TotalRow,
     Value,
 )
+from billkit.invoicing.render.options import DEFAULT_OPTIONS, RenderOptions
 
 __all__ = ["to_render_document"]
 
@@ -96,11 +97,16 @@ _WORDS_LANGUAGES = frozenset({"ru", "uk", "fa"})
 _WORDS_KINDS = frozenset({"invoice", "proforma", "act"})
 
 
-def to_render_document(document: object) -> RenderDocument:
+def to_render_document(document: object, options: RenderOptions | None = None) -> RenderDocument:
     """``document`` as the view model the renderers draw.
 
     A :class:`RenderDocument` is returned as it is; any document of
     :mod:`billkit.invoicing` is converted (see this module's notes).
+    ``options`` are the :class:`~billkit.invoicing.render.options.RenderOptions`
+    the page will be drawn with: the few values the adapter writes as text
+    (a statement's row dates and closing sentences, references, phone
+    numbers) follow their ``digits``, ``calendar`` and ``money_unit`` as the
+    rest of the page does; the renderers pass theirs.
 
     >>> from datetime import date
     >>> from billkit.money import Money
@@ -122,10 +128,14 @@ def to_render_document(document: object) -> RenderDocument:
         return document
     from billkit.invoicing import documents as d
 
+    if options is None:
+        options = DEFAULT_OPTIONS
+    elif not isinstance(options, RenderOptions):
+        raise InvoicingError("options", options, "a RenderOptions or None")
     if isinstance(document, d.ReconciliationStatement):
-        return _reconciliation(document)
+        return _reconciliation(document, options)
     if isinstance(document, d.Invoice | d.Proforma | d.Act | d.CreditNote | d.Receipt):
-        return _billed(document)
+        return _billed(document, options)
     raise InvoicingError(
         "document",
         type(document).__name__,
@@ -137,12 +147,18 @@ def to_render_document(document: object) -> RenderDocument:
 class _Context:
     """The document's locale, for the few values the adapter writes as text."""
 
-    def __init__(self, document: Any) -> None:
+    def __init__(self, document: Any, options: RenderOptions) -> None:
         from billkit.invoicing.render.fmt import Formatter
 
         self.locale: str = document.locale
         self.language = self.locale.split("_")[0].lower()
-        self.fmt = Formatter.cached(self.locale, document.currency.code, "locale", "locale")
+        self.fmt = Formatter.cached(
+            self.locale,
+            document.currency.code,
+            options.digits,
+            options.calendar,
+            options.money_unit,
+        )
 
     def label(self, key: str) -> str:
         return translate(key, self.language)
@@ -277,8 +293,8 @@ def _treatment_label(treatment: Any) -> str | None:
     return value
 
 
-def _billed(doc: Any) -> RenderDocument:
-    ctx = _Context(doc)
+def _billed(doc: Any, options: RenderOptions) -> RenderDocument:
+    ctx = _Context(doc, options)
     kind: str = doc.kind.value
     title_key = kind
     if kind == "invoice":
@@ -490,16 +506,25 @@ def _row_text(row: Any, ctx: _Context) -> str:
     wrote for a document ("Продажа (акт № 2 от 28.02.2026)") gets its date
     again in the page's calendar and digits, as the date column and the
     closing sentence have it: "فروش (سند 2، ۱۴۰۴/۱۲/۰۹)", not "2026-02-28",
-    which a right-to-left line would also print backwards.
+    which a right-to-left line would also print backwards. The date is the
+    document's own, read back from the text: a receipt's row is dated by the
+    payment, its text by the receipt's issue date, which may differ.
     """
     from billkit.invoicing.reconciliation import _DATE_FORMAT, _ROW_TEXT
 
     text: str = row.description
     template = _ROW_TEXT.get(ctx.language, _ROW_TEXT["en"]).get(row.entry_kind)
     if template is not None and row.key:
-        written = row.on.strftime(_DATE_FORMAT.get(ctx.language, "%Y-%m-%d"))
-        if text == template.format(number=row.key, date=written):  # as the builder wrote it
-            text = template.format(number=row.key, date=ctx.fmt.short_date(row.on))
+        head, _, tail = template.format(number=row.key, date="\x00").partition("\x00")
+        middle = text[len(head) : len(text) - len(tail)]
+        if text.startswith(head) and text.endswith(tail) and len(text) > len(head) + len(tail):
+            try:  # as the builder wrote it: the date in its fixed format
+                form = _DATE_FORMAT.get(ctx.language, "%Y-%m-%d")
+                day = datetime.strptime(f"{middle} +0000", f"{form} %z")  # a calendar day
+            except ValueError:
+                pass  # the caller's own text: left as it is
+            else:
+                text = f"{head}{ctx.fmt.short_date(day.date())}{tail}"
     return f"{text} ({row.reference})" if row.reference else text
 
 
@@ -551,8 +576,8 @@ def _balance_sentence(key: str, doc: Any, balance: Money, day: str, ctx: _Contex
     )
 
 
-def _reconciliation(doc: Any) -> RenderDocument:
-    ctx = _Context(doc)
+def _reconciliation(doc: Any, options: RenderOptions) -> RenderDocument:
+    ctx = _Context(doc, options)
     # two sides: the seller's figures, and the buyer's (its own, or columns to fill in)
     figures = doc.buyer_figures
     both = figures is not None

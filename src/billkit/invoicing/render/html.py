@@ -75,6 +75,9 @@ border-bottom:1.5px solid %(accent)s}
 .bk-doc .num{text-align:right;white-space:nowrap;overflow-wrap:normal}
 .bk-doc th.num{white-space:normal;overflow-wrap:break-word}
 .bk-doc .date{text-align:center;white-space:nowrap;overflow-wrap:normal}
+/* a statement's four money columns as narrow as their figures: the width goes to the text */
+.bk-doc table.bk-many th.num{width:1%%}
+.bk-doc th.bk-unit{min-width:5em}
 .bk-doc tr.bk-strong td{font-weight:bold}
 .bk-doc thead{display:table-header-group}
 .bk-doc table.bk-side{margin-inline-start:auto}
@@ -214,11 +217,14 @@ class _Writer:
         fmt, w = self.fmt, self.out.append
         kinds = [c.kind for c in table.columns]
         classes = [_CLASS[k] for k in kinds]
-        w('<table class="bk-lines"><thead><tr>')
+        many = sum(kind == "money" for kind in kinds) >= 4
+        w(f'<table class="bk-lines{" bk-many" if many else ""}"><thead><tr>')
         for column, cls in zip(table.columns, classes, strict=True):
             label = fmt.label(column.label)
             if column.kind == "money":
                 label = fmt.label("with_currency").format(label=label, currency=fmt.symbol)
+            if column.label == "unit":  # "blocco", not "blocc" over "o"
+                cls = ' class="bk-unit"'
             w(f"<th{cls}>{self.t(label)}</th>")
         w("</tr></thead>")
 
@@ -304,10 +310,10 @@ def render_html(
 def _render_html(document: object, options: RenderOptions | None, fragment: bool) -> str:
     from billkit.invoicing.render.adapters import to_render_document
 
-    doc = to_render_document(document)
     options = DEFAULT_OPTIONS if options is None else options
     if not isinstance(options, RenderOptions):
         raise InvoicingError("options", options, "a RenderOptions or None")
+    doc = to_render_document(document, options)
     family = re.sub(r"[^\w \-]", "", options.fonts)  # a CSS string: no quotes, no markup
     font = f"'{family}','DejaVu Sans','Segoe UI',Tahoma,Arial,sans-serif"
     style = _STYLE % {

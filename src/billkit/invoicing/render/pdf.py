@@ -793,6 +793,10 @@ class _Layout:
         two_label = max(label_w, self.two_lines(shape(heads[0]), HEAD, True) + 2 * PAD_X + 2)
         if two_label + 3 * two_w <= CONTENT_W * 0.7:
             num_w, label_w = two_w, two_label
+        # the summary's own header ("Riepilogo IVA") on one line when that still fits
+        one_label = max(label_w, self.width(shape(heads[0]), HEAD, True) + 2 * PAD_X + 2)
+        if one_label + 3 * num_w <= CONTENT_W * 0.7:
+            label_w = one_label
         label_w = min(label_w, CONTENT_W - 3 * num_w)
         total_w = label_w + 3 * num_w
         x0 = CONTENT_W - total_w
@@ -1155,15 +1159,16 @@ def render_pdf(document: object, options: RenderOptions | None = None) -> bytes:
     # every number is formatted (and every carried sum added) in billkit's own
     # decimal context, whatever the caller's thread has set (docs/limits.md)
     with local_context():
+        options = DEFAULT_OPTIONS if options is None else options
+        if not isinstance(options, RenderOptions):
+            raise InvoicingError("options", options, "a RenderOptions or None")
         if isinstance(document, RenderDocument):  # drawn as it is: no adapter to load
             doc = document
         else:
             from billkit.invoicing.render.adapters import to_render_document
 
-            doc = to_render_document(document)
-        options = DEFAULT_OPTIONS if options is None else options
-        if not isinstance(options, RenderOptions):
-            raise InvoicingError("options", options, "a RenderOptions or None")
+            # the adapter writes a few values as text: in the page's digits and calendar
+            doc = to_render_document(document, options)
         data, missing = _render_pdf(doc, options)
     if missing:
         chars = ", ".join(f"U+{ord(c):04X}" for c in sorted(missing))
