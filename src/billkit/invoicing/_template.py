@@ -46,9 +46,10 @@ on generated plans and usage.
 from __future__ import annotations
 
 import decimal
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from moneyed import Money
 
@@ -64,12 +65,15 @@ from billkit.invoicing.terms import DocumentTerms, _terms
 from billkit.money import CONTEXT, LIMIT, in_range
 from billkit.parties import Party, PartyKind, check_party
 from billkit.periods import Period
+from billkit.pricing._compiled import LineFigures
+from billkit.pricing.models import Graduated, Package, PerUnit, Volume
 from billkit.pricing.plans import Plan
-from billkit.pricing.quote import Quote
+from billkit.pricing.quote import Quote, QuoteLine
 
 __all__ = ["Buyers", "InvoiceTemplate", "compile_invoice"]
 
 _ZERO: Final = Decimal(0)
+_CEILING: Final = decimal.ROUND_CEILING
 _STANDARD: Final = TaxTreatment.STANDARD
 _CATEGORY: Final = "standard"
 _line: Final = maker(DocumentLine)
@@ -82,8 +86,10 @@ class InvoiceTemplate:
 
     __slots__ = (
         "_base",
+        "_base_row",
         "_constant",
         "_cur",
+        "_explainers",
         "_group_note",
         "_include_tax",
         "_mode",
@@ -147,8 +153,16 @@ class InvoiceTemplate:
             "facsimile": terms.facsimile,
             **given,
         }
-        # (the compiled plan's base-fee quote line, its document line)
-        self._base: tuple[object, DocumentLine] | None = None
+        # The base fee's document line, made from the first quote (the same for all)
+        compiled = plan._compiled
+        self._base_row = compiled.base_row
+        self._base: DocumentLine | None = None
+        # Per line of the plan's quotes (the base fee's first, then each charge):
+        # its explainer, or None where the line is read from Quote.lines.
+        self._explainers: tuple[_Explainer | None, ...] = (
+            *(() if compiled.base_row is None else (None,)),
+            *(None if s.metric is None else _explainer(s.source) for s in compiled.specs),
+        )
 
     def invoice(self, bill: Quote, buyer: Party, number: str | None) -> Invoice | None:
         """``bill``'s invoice to ``buyer``, numbered ``number``: the one
@@ -162,9 +176,15 @@ class InvoiceTemplate:
             check_party(buyer, self._rules, role="buyer")
         elif not isinstance(buyer, Party):
             return None
-        lines = bill.lines
-        if not lines:
+        # The compiled figures (Quote._figures), explained here (_explainer), for a
+        # quote priced from usage; a loaded one, or the general path's, reads its lines.
+        rows = bill._figures
+        if not rows:
             return None
+        explainers = self._explainers if bill._rows is None else (None,) * len(rows)
+        if len(explainers) != len(rows):
+            return None  # pragma: no cover - a plan's quotes have its lines
+        lines: tuple[QuoteLine, ...] | None = None
         cur = self._cur
         quantum, mode, rate = self._quantum, self._mode, self._rate
         include_tax = self._include_tax
@@ -173,20 +193,28 @@ class InvoiceTemplate:
         net_total = tax_total = gross_total = _ZERO
         base = self._base
         with decimal.localcontext(CONTEXT):
-            for i, line in enumerate(lines):
-                if i == 0 and base is not None and base[0] is line:
-                    doc = base[1]
+            for i, row in enumerate(rows):
+                if i == 0 and base is not None and row is self._base_row:
+                    doc = base
                 else:
-                    money = line.amount
-                    amount = money.amount
+                    amount = row.amount
                     if amount.quantize(quantum, rounding=mode) != amount or not in_range(amount):
                         return None  # the general path names the line
-                    description = line.description
+                    description = row.description
                     if not description or description.strip() != description:
                         return None
-                    quantity, unit_price = _shown(line)
+                    explain = explainers[i]
+                    if explain is None:
+                        if lines is None:
+                            lines = bill.lines
+                        line = lines[i]
+                        quantity, unit_price = _shown(line)
+                        explanation = tuple(_plain_explanation(line))
+                    else:
+                        quantity, unit_price, explanation = explain(row)
                     if unit_price is not None and quantity * unit_price.amount >= LIMIT:
                         return None
+                    money = Money(amount, cur)
                     exact = amount * rate / (1 + rate) if include_tax else amount * rate
                     tax = exact.quantize(quantum, rounding=mode)
                     if include_tax:
@@ -207,13 +235,13 @@ class InvoiceTemplate:
                         gross=gross_money,
                         tax_category=_CATEGORY,
                         treatment=_STANDARD,
-                        code=line.code,
-                        explanation=tuple(_plain_explanation(line)),
+                        code=row.code,
+                        explanation=explanation,
                         period=period,
                         taxes=(),
                     )
-                    if i == 0 and line.kind == "base":
-                        self._base = (line, doc)
+                    if i == 0 and row is self._base_row:
+                        self._base = doc
                 made_lines.append(doc)
                 net_total += doc.net.amount
                 tax_total += doc.tax.amount
@@ -283,3 +311,115 @@ class Buyers:
     def __call__(self, name: str) -> Party:
         """The party named ``name`` (checked by :class:`Party`'s converter)."""
         return made(Party, **self._own, name=self._name(name))
+
+
+# ------------------------------------------------------------------ explainers
+
+_Explained = tuple[Decimal, "Money | None", tuple[str, ...]]
+_Explainer = Callable[[LineFigures], _Explained]
+
+
+def _fmt(value: Decimal) -> str:
+    return format(value, "f")
+
+
+def _step_text(label: str, units: Decimal, price: Decimal, fee: Decimal, amount: Decimal) -> str:
+    """``str(Step(...))`` (pricing/models.py) from the step's Decimals."""
+    text = f"{label}: {_fmt(units)} x {_fmt(price)}"
+    if fee:
+        text += f" + {_fmt(fee)}"
+    return f"{text} = {_fmt(amount)}"
+
+
+def _explainer(source: object) -> _Explainer | None:
+    """For a metered charge priced by ``source``: ``explain(row)``, the quantity,
+    unit price and explanation ``items._shown`` and ``items._plain_explanation``
+    give for the line of those figures, worked out from the figures (``row``)
+    by the same operations, in billkit's :data:`CONTEXT`, as
+    ``pricing._compiled.breakdown`` (so the model's ``explain``), without
+    making the QuoteLine, its breakdown or its steps. ``None`` for another
+    model (the line is then read from ``Quote.lines``). Runs in the caller's
+    local :data:`CONTEXT`."""
+    kind = type(source)
+    multiply = CONTEXT.multiply
+
+    def shown(billable: Decimal, price: Money | None, exact: Decimal) -> Money | None:
+        # items._shown for a line of billable units (no flat, percentage or base fee)
+        if price is not None and multiply(billable, price.amount) != exact:
+            return None
+        return price
+
+    def head(row: LineFigures) -> list[str]:
+        if row.included:
+            return [f"{_fmt(row.quantity)} - {_fmt(row.included)} included = {_fmt(row.billable)}"]
+        return []
+
+    if kind is PerUnit:
+        assert isinstance(source, PerUnit)
+        each = source.unit_price
+        each_d = each.amount
+        each_text = _fmt(each_d)
+
+        def per_unit(row: LineFigures) -> _Explained:
+            b = row.billable
+            text = f"per unit: {_fmt(b)} x {each_text} = {_fmt(multiply(b, each_d))}"
+            return b, shown(b, each, row.exact), (*head(row), text)
+
+        return per_unit
+    if kind is Package:
+        assert isinstance(source, Package)
+        free, size, per = source.included, source.size, source.price_per_package
+        per_d = per.amount
+        per_text, size_text = _fmt(per_d), _fmt(size)
+        note = [f"{_fmt(free)} free units"] if free else []
+
+        def package(row: LineFigures) -> _Explained:
+            b = row.billable
+            billable = CONTEXT.subtract(b, free)
+            if billable <= 0:
+                n = 0
+            else:
+                n = int(CONTEXT.divide(billable, size).to_integral_value(_CEILING, CONTEXT))
+            label = f"{n} package{'s' if n != 1 else ''} of {size_text}"
+            text = f"{label}: {n} x {per_text} = {_fmt(multiply(n, per_d))}"
+            return b, shown(b, per, row.exact), (*head(row), *note, text)
+
+        return package
+    if kind is Volume and not cast("Volume", source)._has_blocks:
+        volume = cast("Volume", source)
+
+        def by_volume(row: LineFigures) -> _Explained:
+            b = row.billable
+            i = volume._find(b)
+            _, _, price, fee = volume._table[i]
+            tier = volume.tiers[i]
+            charged = bool(b) or volume.flat_fee_at_zero
+            amount = CONTEXT.add(multiply(b, price), fee) if charged else _ZERO
+            fee_d = tier.flat_fee.amount if charged else _ZERO
+            text = _step_text(volume._labels[i], b, tier.unit_price.amount, fee_d, amount)
+            return b, shown(b, tier.unit_price, row.exact), (*head(row), text)
+
+        return by_volume
+    if kind is Graduated and not cast("Graduated", source)._has_blocks:
+        assert isinstance(source, Graduated)
+        tiers = tuple(
+            (lower, upper, price, fee, source._labels[i], t.unit_price.amount, t.flat_fee.amount)
+            for i, ((lower, upper, price, fee), t) in enumerate(
+                zip(source._table, source.tiers, strict=True)
+            )
+        )
+        fee_at_zero = source.flat_fee_at_zero
+
+        def graduated(row: LineFigures) -> _Explained:
+            b = row.billable
+            at_zero = b == 0 and fee_at_zero
+            texts = head(row)
+            for i, (lower, upper, price, fee, label, unit, flat) in enumerate(tiers):
+                if b <= lower and not (i == 0 and at_zero):
+                    break
+                units = (b if upper is None or b < upper else upper) - lower
+                texts.append(_step_text(label, units, unit, flat, units * price + fee))
+            return b, None, tuple(texts)  # a graduated line has no one unit price
+
+        return graduated
+    return None
