@@ -20,6 +20,7 @@ from billkit.demo import demo_catalog
 from billkit.errors import BillkitError
 from billkit.invoicing import DocumentTerms, Invoice, build_invoice, items_from_quote
 from billkit.invoicing._template import Buyers, compile_invoice
+from billkit.invoicing.documents import _Billed, _check_adds_up
 from billkit.invoicing.tax import TaxRounding
 from billkit.parties import Address, Party
 from billkit.periods import Period
@@ -90,6 +91,7 @@ def test_the_compiled_invoice_is_the_general_paths_invoice(data: st.DataObject) 
             continue
         assert compiled == expected
         if isinstance(compiled, Invoice):
+            _check_adds_up(compiled)  # the invariant the template holds by construction
             assert isinstance(expected, Invoice)
             assert serialize.dumps(compiled) == serialize.dumps(expected)
             assert compiled.totals == expected.totals
@@ -246,3 +248,12 @@ def test_the_common_models_have_explainers() -> None:
         if hasattr(charge, "model") and _explainer(charge.model) is not None
     }
     assert {"Package", "PerUnit", "Graduated"} <= kinds
+
+
+def test_the_invoices_one_invariant_is_that_it_adds_up() -> None:
+    # The template makes the invoice without its __attrs_post_init__, whose one
+    # check (_check_adds_up) holds by construction there: should Invoice gain
+    # another invariant, the template must run it (this test says so).
+    assert Invoice.__attrs_post_init__ is _Billed.__attrs_post_init__
+    code = _Billed.__attrs_post_init__.__code__
+    assert code.co_names == ("_check_adds_up",)

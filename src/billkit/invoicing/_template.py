@@ -15,14 +15,27 @@ invoice from its quote in one pass:
   ``items._plain_explanation``), so both write the same words and figures;
 * each line's tax is ``amount x rate`` (or ``amount x rate / (1 + rate)``
   with tax-inclusive prices) rounded under the terms' policy, the same
-  expressions in the same local decimal context as ``_fast.price``; the
+  expressions, in billkit's decimal context, as ``_fast.price``; the
   tax group and totals are added up as the lines are made;
 * the base fee's document line is the same value for every account of a
   plan (the compiled plan keeps one base line), so it is made once;
-* lines, the tax group, the totals and the invoice go through
+* lines, the tax group and the totals go through
   :func:`~billkit.invoicing._made.made` (their invariants still run: net +
-  tax = gross, the document adds up); the number, the one field a caller
-  gives per account, goes through the invoice's own converter.
+  tax = gross); the number, the one field a caller gives per account, goes
+  through the invoice's own converter;
+* the invoice's one invariant, that it adds up (``documents._check_adds_up``:
+  positions 1..n, one currency, one tax group per (category, rate,
+  treatment) of the lines, the groups and the totals the sums of the lines),
+  holds by construction and is not checked again
+  (:func:`~billkit.invoicing._made.maker_added_up`): each line is made at
+  position ``i + 1`` of the tuple the invoice holds; every amount is a Money
+  made here in the plan's currency (the base fee's line too); every line has
+  the standard category, the terms' rate and the standard treatment, the one
+  tax group's key; and the group's and the totals' net, tax and gross are the
+  sums of exactly those lines' amounts, added in the same order and context
+  as the check adds them, with no rounding difference.
+  tests/invoicing/test_template.py runs the check on every invoice made here,
+  and fails should ``Invoice`` gain another invariant.
 
 :meth:`InvoiceTemplate.invoice` answers ``None`` where it does not apply (a
 quote of another plan or period, a line without lines, an amount in
@@ -57,7 +70,7 @@ from billkit import _checks as checks
 from billkit.conventions import TotalRounding
 from billkit.errors import InvoicingError
 from billkit.invoicing._assembly import _due, _note, _payment, _policy
-from billkit.invoicing._made import _converters, converted, made, maker
+from billkit.invoicing._made import _converters, converted, made, maker, maker_added_up
 from billkit.invoicing.documents import DocumentLine, Invoice, InvoiceKind, TaxGroup, Totals
 from billkit.invoicing.items import _plain_explanation, _shown
 from billkit.invoicing.tax import TaxRounding, TaxTreatment
@@ -77,7 +90,11 @@ _CEILING: Final = decimal.ROUND_CEILING
 _STANDARD: Final = TaxTreatment.STANDARD
 _CATEGORY: Final = "standard"
 _line: Final = maker(DocumentLine)
-_invoice: Final = maker(Invoice)
+_group: Final = maker(TaxGroup)
+_totals: Final = maker(Totals)
+# The invoice's one invariant, that it adds up (documents._check_adds_up), holds
+# by construction here (the module docstring): the invoice is made without it.
+_invoice: Final = maker_added_up(Invoice)
 
 
 class InvoiceTemplate:
@@ -94,6 +111,7 @@ class InvoiceTemplate:
         "_include_tax",
         "_mode",
         "_number",
+        "_one_plus_rate",
         "_period",
         "_quantum",
         "_rate",
@@ -123,6 +141,7 @@ class InvoiceTemplate:
         self._rules = terms.rules
         country = terms.seller.country if terms.tax_country is None else terms.tax_country
         self._rate = terms.taxes.rate(country, _CATEGORY, day).rate
+        self._one_plus_rate = CONTEXT.add(1, self._rate)
         language = terms.locale.split("_")[0]
         self._group_note = _note(terms, country, language, cur, _ZERO, _STANDARD)
         # The invoice's fields that are the same for every account: billkit's
@@ -192,63 +211,67 @@ class InvoiceTemplate:
         made_lines: list[DocumentLine] = []
         net_total = tax_total = gross_total = _ZERO
         base = self._base
-        with decimal.localcontext(CONTEXT):
-            for i, row in enumerate(rows):
-                if i == 0 and base is not None and row is self._base_row:
-                    doc = base
+        # Every operation names billkit's CONTEXT (80 digits: exact for numbers in
+        # range), as the general path computes in it: no context is entered.
+        C, add = CONTEXT, CONTEXT.add
+        one_plus_rate = self._one_plus_rate
+        for i, row in enumerate(rows):
+            if i == 0 and base is not None and row is self._base_row:
+                doc = base
+            else:
+                amount = row.amount
+                if amount.quantize(quantum, mode, C) != amount or not in_range(amount):
+                    return None  # the general path names the line
+                description = row.description
+                if not description or description.strip() != description:
+                    return None
+                explain = explainers[i]
+                if explain is None:
+                    if lines is None:
+                        lines = bill.lines
+                    line = lines[i]
+                    quantity, unit_price = _shown(line)
+                    explanation = tuple(_plain_explanation(line))
                 else:
-                    amount = row.amount
-                    if amount.quantize(quantum, rounding=mode) != amount or not in_range(amount):
-                        return None  # the general path names the line
-                    description = row.description
-                    if not description or description.strip() != description:
-                        return None
-                    explain = explainers[i]
-                    if explain is None:
-                        if lines is None:
-                            lines = bill.lines
-                        line = lines[i]
-                        quantity, unit_price = _shown(line)
-                        explanation = tuple(_plain_explanation(line))
-                    else:
-                        quantity, unit_price, explanation = explain(row)
-                    if unit_price is not None and quantity * unit_price.amount >= LIMIT:
-                        return None
-                    money = Money(amount, cur)
-                    exact = amount * rate / (1 + rate) if include_tax else amount * rate
-                    tax = exact.quantize(quantum, rounding=mode)
-                    if include_tax:
-                        gross_money, net_money = money, Money(amount - tax, cur)
-                    else:
-                        net_money, gross_money = money, Money(amount + tax, cur)
-                    if unit_price is None and quantity == 1:
-                        unit_price = money
-                    doc = _line(
-                        position=i + 1,
-                        description=description,
-                        quantity=quantity,
-                        unit="",
-                        unit_price=unit_price,
-                        net=net_money,
-                        tax_rate=rate,
-                        tax=Money(tax, cur),
-                        gross=gross_money,
-                        tax_category=_CATEGORY,
-                        treatment=_STANDARD,
-                        code=row.code,
-                        explanation=explanation,
-                        period=period,
-                        taxes=(),
-                    )
-                    if i == 0 and row is self._base_row:
-                        self._base = doc
-                made_lines.append(doc)
-                net_total += doc.net.amount
-                tax_total += doc.tax.amount
-                gross_total += doc.gross.amount
+                    quantity, unit_price, explanation = explain(row)
+                if unit_price is not None and C.multiply(quantity, unit_price.amount) >= LIMIT:
+                    return None
+                money = Money(amount, cur)
+                exact = C.multiply(amount, rate)
+                if include_tax:
+                    exact = C.divide(exact, one_plus_rate)
+                tax = exact.quantize(quantum, mode, C)
+                if include_tax:
+                    gross_money, net_money = money, Money(C.subtract(amount, tax), cur)
+                else:
+                    net_money, gross_money = money, Money(C.add(amount, tax), cur)
+                if unit_price is None and quantity == 1:
+                    unit_price = money
+                doc = _line(
+                    position=i + 1,
+                    description=description,
+                    quantity=quantity,
+                    unit="",
+                    unit_price=unit_price,
+                    net=net_money,
+                    tax_rate=rate,
+                    tax=Money(tax, cur),
+                    gross=gross_money,
+                    tax_category=_CATEGORY,
+                    treatment=_STANDARD,
+                    code=row.code,
+                    explanation=explanation,
+                    period=period,
+                    taxes=(),
+                )
+                if i == 0 and row is self._base_row:
+                    self._base = doc
+            made_lines.append(doc)
+            net_total = add(net_total, doc.net.amount)
+            tax_total = add(tax_total, doc.tax.amount)
+            gross_total = add(gross_total, doc.gross.amount)
         sums = Money(net_total, cur), Money(tax_total, cur), Money(gross_total, cur)
-        group = made(
-            TaxGroup,
+        group = _group(
             category=_CATEGORY,
             rate=rate,
             treatment=_STANDARD,
@@ -261,7 +284,7 @@ class InvoiceTemplate:
             buyer=buyer,
             lines=tuple(made_lines),
             tax_groups=(group,),
-            totals=made(Totals, net=sums[0], tax=sums[1], gross=sums[2]),
+            totals=_totals(net=sums[0], tax=sums[1], gross=sums[2]),
             number=self._number(number),
             **self._constant,
         )
@@ -338,8 +361,8 @@ def _explainer(source: object) -> _Explainer | None:
     by the same operations, in billkit's :data:`CONTEXT`, as
     ``pricing._compiled.breakdown`` (so the model's ``explain``), without
     making the QuoteLine, its breakdown or its steps. ``None`` for another
-    model (the line is then read from ``Quote.lines``). Runs in the caller's
-    local :data:`CONTEXT`."""
+    model (the line is then read from ``Quote.lines``). Every operation names
+    :data:`CONTEXT`."""
     kind = type(source)
     multiply = CONTEXT.multiply
 
@@ -417,8 +440,9 @@ def _explainer(source: object) -> _Explainer | None:
             for i, (lower, upper, price, fee, label, unit, flat) in enumerate(tiers):
                 if b <= lower and not (i == 0 and at_zero):
                     break
-                units = (b if upper is None or b < upper else upper) - lower
-                texts.append(_step_text(label, units, unit, flat, units * price + fee))
+                units = CONTEXT.subtract(b if upper is None or b < upper else upper, lower)
+                amount = CONTEXT.add(CONTEXT.multiply(units, price), fee)
+                texts.append(_step_text(label, units, unit, flat, amount))
             return b, None, tuple(texts)  # a graduated line has no one unit price
 
         return graduated
