@@ -13,7 +13,9 @@ fills the fields as given (defaults for the rest) and still runs the class's
 ``__attrs_post_init__``, so a document line still checks that net + tax =
 gross. It is used only here, in the invoicing builders and in
 ``items_from_quote``, on fields billkit computed or took from values already
-checked; a caller's value never goes through it.
+checked; a caller's value never goes through it. :func:`maker_added_up`
+leaves out the invariants too, for the one value whose invariants hold by
+construction where it is made (the compiled invoice, ``_template.py``).
 """
 
 from __future__ import annotations

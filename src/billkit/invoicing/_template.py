@@ -9,10 +9,17 @@ account to the next. :class:`InvoiceTemplate` checks and works out the
 constant part once, when it is compiled, and then makes each account's
 invoice from its quote in one pass:
 
-* the items are not made: each quote line's figures go straight into the
-  document line, through the same helpers ``items_from_quote`` uses for the
-  quantity, the unit price and the explanation (``items._shown`` and
-  ``items._plain_explanation``), so both write the same words and figures;
+* the items are not made, nor the quote's lines: the quote's compiled
+  figures (``Quote._figures``) go straight into the document lines. Each
+  charge on a per-unit, package, volume or graduated model (tiers without
+  blocks) has an explainer (:func:`_explainer`, made once per template)
+  working out, from a line's figures, the quantity, the unit price and the
+  explanation ``items._shown`` and ``items._plain_explanation`` read off the
+  QuoteLine (the same operations as ``pricing._compiled.breakdown``, so the
+  model's ``explain``), without making the QuoteLine, its breakdown or its
+  steps; any other line, and every line of a quote whose figures were
+  loaded or came from the general path, is read from ``Quote.lines`` through
+  those helpers, so both write the same words and figures;
 * each line's tax is ``amount x rate`` (or ``amount x rate / (1 + rate)``
   with tax-inclusive prices) rounded under the terms' policy, the same
   expressions, in billkit's decimal context, as ``_fast.price``; the
