@@ -77,7 +77,7 @@ from billkit import _checks as checks
 from billkit.conventions import TotalRounding
 from billkit.errors import InvoicingError
 from billkit.invoicing._assembly import _due, _note, _payment, _policy
-from billkit.invoicing._made import _converters, converted, made, maker, maker_added_up
+from billkit.invoicing._made import _converters, converted, maker, maker_added_up
 from billkit.invoicing.documents import DocumentLine, Invoice, InvoiceKind, TaxGroup, Totals
 from billkit.invoicing.items import _plain_explanation, _shown
 from billkit.invoicing.tax import TaxRounding, TaxTreatment
@@ -329,18 +329,19 @@ class Buyers:
     """Parties of one ``kind`` in one ``country``, made by name: ``Buyers("individual",
     "IT")("Account 7") == Party(kind="individual", country="IT", name="Account 7")``."""
 
-    __slots__ = ("_name", "_own")
+    __slots__ = ("_country", "_kind", "_make", "_name")
 
     def __init__(self, kind: PartyKind | str, country: str) -> None:
         sample = Party(kind=kind, country=country, name="-")  # checks kind and country once
-        self._own = {"kind": sample.kind, "country": sample.country}
+        self._kind, self._country = sample.kind, sample.country
+        self._make = maker(Party)
         converters = _converters(Party)
         assert converters is not None  # Party's converters need no instance
         self._name = converters["name"]  # Party's own check of a name
 
     def __call__(self, name: str) -> Party:
         """The party named ``name`` (checked by :class:`Party`'s converter)."""
-        return made(Party, **self._own, name=self._name(name))
+        return self._make(kind=self._kind, country=self._country, name=self._name(name))
 
 
 # ------------------------------------------------------------------ explainers
