@@ -1375,7 +1375,9 @@ def _text_expression(tp: Any, v: str, u: str, names: dict[str, Any]) -> str:
     if _is_enum(tp):  # the hook writes the enum's value
         name = f"E{len(names)}"
         names[name] = tp
-        return f"_e({v}._value_) if {v}.__class__ is {name} else _e({u}({v}))"
+        # a text value is written as the encoder writes a str (_string), sooner
+        write = "_s" if all(isinstance(m.value, str) for m in tp) else "_e"
+        return f"{write}({v}._value_) if {v}.__class__ is {name} else _e({u}({v}))"
     if isinstance(tp, type) and _TAGS.get(tp) in _WRITTEN:  # written field by field, untagged
         name = f"C{len(names)}"
         names[name] = tp

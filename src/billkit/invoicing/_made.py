@@ -13,7 +13,9 @@ fills the fields as given (defaults for the rest) and still runs the class's
 ``__attrs_post_init__``, so a document line still checks that net + tax =
 gross. It is used only here, in the invoicing builders and in
 ``items_from_quote``, on fields billkit computed or took from values already
-checked; a caller's value never goes through it.
+checked; a caller's value never goes through it. :func:`maker_added_up`
+leaves out the invariants too, for the one value whose invariants hold by
+construction where it is made (the compiled invoice, ``_template.py``).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import Any, Final, TypeVar
 
 import attrs
 
-__all__ = ["built", "converted", "made", "maker"]
+__all__ = ["built", "converted", "made", "maker", "maker_added_up"]
 
 _T = TypeVar("_T")
 
@@ -38,10 +40,10 @@ def _slot(cls: type, name: str) -> Any:
     return None
 
 
-def _maker(cls: type) -> Any:
+def _maker(cls: type, invariants: bool = True) -> Any:
     """A function filling ``cls``'s fields from keyword arguments (defaults for the
     rest), generated once per class, as attrs generates ``__init__`` without the
-    converters; it runs ``__attrs_post_init__``."""
+    converters; it runs ``__attrs_post_init__`` (unless not ``invariants``)."""
     params, body = [], []
     names: dict[str, Any] = {"_new": object.__new__, "_set": object.__setattr__, "_cls": cls}
     for i, field in enumerate(attrs.fields(cls)):
@@ -64,7 +66,11 @@ def _maker(cls: type) -> Any:
         else:
             body.append(f"    _set(self, {field.name!r}, {field.name})")
     names["_NOTHING"] = attrs.NOTHING
-    post = "    self.__attrs_post_init__()\n" if hasattr(cls, "__attrs_post_init__") else ""
+    post = (
+        "    self.__attrs_post_init__()\n"
+        if invariants and hasattr(cls, "__attrs_post_init__")
+        else ""
+    )
     source = (
         f"def make(*, {', '.join(params)}, **rest):\n"
         f"    if rest:\n"
@@ -86,6 +92,17 @@ def maker(cls: type[_T], /) -> Callable[..., _T]:
     if found is None:
         found = _MAKERS[cls] = _maker(cls)
     return found  # type: ignore[no-any-return]
+
+
+def maker_added_up(cls: type[_T], /) -> Callable[..., _T]:
+    """:func:`maker` without the class's ``__attrs_post_init__``: for a value whose
+    invariants hold by construction where it is made, and only there. Its one
+    use is the compiled invoice (``_template.py``), whose lines, tax group and
+    totals are added up as they are made (each of them still checked by its
+    own invariants); its module docstring and docs/architecture.md give the
+    proof, and tests/invoicing/test_template.py runs the skipped check on
+    every invoice it makes."""
+    return _maker(cls, invariants=False)  # type: ignore[no-any-return]
 
 
 def made(cls: type[_T], /, **values: Any) -> _T:
