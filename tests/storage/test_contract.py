@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from attrs import evolve as attrs_evolve
 from moneyed import Money
 
 from billkit.errors import (
