@@ -419,6 +419,7 @@ class _MemoryTransaction:
         self, drafts: Iterable[tuple[DocumentRecord, str]], *, at: datetime
     ) -> list[DocumentRecord]:
         batch = list(drafts)
+        c.arg_moment("at", at)
         self._write()
         with self.savepoint():
             out = []

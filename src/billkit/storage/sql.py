@@ -723,10 +723,6 @@ def _first_rows(batch: Sequence[EntryRecord], rows: list[tuple[Any, ...]]) -> li
     return first
 
 
-class _Unusual(Exception):
-    """A batch's fast path met something unusual: undo it, take the careful path."""
-
-
 def _new_draft(doc: DocumentRecord) -> bool:
     return (
         doc.version == 0
@@ -1449,9 +1445,13 @@ class _SqlTransaction:
             # their events inserted together, under a savepoint. Anything
             # unusual undoes it, and the one-by-one calls tell what.
             try:
-                with self._conn.begin_nested():
-                    return self._issue_all(batch, moment)
-            except (exc.IntegrityError, _Unusual):
+                with self._conn.begin_nested() as savepoint:
+                    issued = self._issue_all(batch, moment)
+                    if issued is None:  # no such series
+                        savepoint.rollback()
+                if issued is not None:
+                    return issued
+            except exc.IntegrityError:
                 pass
         with self.savepoint():
             out = []
@@ -1462,7 +1462,7 @@ class _SqlTransaction:
 
     def _issue_all(
         self, batch: Sequence[tuple[DocumentRecord, str]], moment: datetime
-    ) -> list[DocumentRecord]:
+    ) -> list[DocumentRecord] | None:
         sr = t.series
         counts: dict[str, int] = {}
         for _, name in batch:
@@ -1476,7 +1476,7 @@ class _SqlTransaction:
                 .returning(sr.c.name, sr.c.prefix, sr.c.next, sr.c.width)
             ).first()
             if row is None:
-                raise _Unusual
+                return None
             first[name] = (_series(row), row.next - counts[name])
         out: list[DocumentRecord] = []
         taken = dict.fromkeys(counts, 0)
