@@ -1988,8 +1988,7 @@ class Billing:
             )
             if payer is None:
                 payer = tx.payer(customer)
-            self._notify(
-                tx,
+            notices = self._messages(
                 f"payment.failed|{document}|{attempts}",
                 "payment.failed",
                 customer,
@@ -1997,6 +1996,10 @@ class Billing:
                 {"document": document, "number": doc.number or "", "attempt": attempts},
                 self.clock.now(),
             )
+            if writes is not None:  # with the batch's, in the batch's order
+                writes.notices.append((None, notices))
+            else:
+                tx.enqueue_all(notices)
             if self.dunning is None and attempts >= self.max_attempts:
                 parsed = DocumentKey.parse(document)
                 sub_id = parsed.subscription
