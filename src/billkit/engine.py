@@ -2005,6 +2005,8 @@ class Billing:
                 sub_id = parsed.subscription
                 # an invoice under a plan's own schedule is frozen by that schedule
                 if self._schedule(sub_id, tx, parsed.period.start) is None:
+                    if writes is not None:
+                        writes.flush(tx, self.clock.now())  # what came before, first
                     self._freeze(tx, sub_id, payer.data, day)
             return "failed"
         if doc.status != "pending":
