@@ -34,6 +34,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import resource
 import shutil
 import sys
 import tempfile
@@ -69,8 +70,11 @@ def shards(n: int, count: int, overlap: bool) -> list[tuple[str | None, str | No
     return out
 
 
-def engine_run(url: str, schema: str | None, n: int, count: int, overlap: bool) -> float:
-    """Populate, then time the month end in ``count`` processes; seconds."""
+def engine_run(
+    url: str, schema: str | None, n: int, count: int, overlap: bool
+) -> tuple[float, float]:
+    """Populate, then time the month end in ``count`` processes; (seconds, the
+    workers' CPU seconds)."""
     store = SqlStore(url, schema=schema) if schema else SqlStore(url)
     support.billing(store, workers.KeyedGateway(), FixedClock(support.START))  # type: ignore[arg-type]
     support.populate_fast(store, n)
@@ -81,6 +85,7 @@ def engine_run(url: str, schema: str | None, n: int, count: int, overlap: bool) 
         context.Process(target=workers.run_shard, args=(url, schema, lo, hi, str(out), f"w{i}"))
         for i, (lo, hi) in enumerate(shards(n, count, overlap))
     ]
+    cpu = _children_cpu()
     started = time.perf_counter()
     for p in processes:
         p.start()
@@ -88,13 +93,22 @@ def engine_run(url: str, schema: str | None, n: int, count: int, overlap: bool) 
         p.join()
         assert p.exitcode == 0, "a worker failed"
     seconds = time.perf_counter() - started
+    cpu = _children_cpu() - cpu
     shutil.rmtree(out, ignore_errors=True)
-    return seconds
+    return seconds, cpu
 
 
-def baseline(url: str, schema: str | None, n: int) -> tuple[float, float]:
-    """(pure computation, plain executemany) seconds for the same invoices and rows."""
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of this process's finished children."""
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def baseline(url: str, schema: str | None, n: int) -> tuple[float, float, float]:
+    """(pure computation, plain executemany, this process's CPU) seconds for the
+    same invoices and rows."""
     terms = DocumentTerms(seller=support.SELLER, buyer=support.SELLER, rules=None)
+    cpu = time.process_time()
     started = time.perf_counter()
     rows: list[tuple[Any, ...]] = []
     entries: list[tuple[Any, ...]] = []
@@ -146,12 +160,13 @@ def baseline(url: str, schema: str | None, n: int) -> tuple[float, float]:
         )
         raw.commit()
     written = time.perf_counter() - started
+    cpu = time.process_time() - cpu
     cur.execute(f"DROP TABLE base_docs_{suffix}")
     cur.execute(f"DROP TABLE base_entries_{suffix}")
     raw.commit()
     raw.close()
     engine.dispose()
-    return computed, written
+    return computed, written, cpu
 
 
 def statements(url: str, schema: str | None, n: int) -> None:
@@ -181,7 +196,10 @@ def statements(url: str, schema: str | None, n: int) -> None:
     store.close()
     assert report.billed == n, report
     total = sum(counts.values())
-    print(f"  {total / n:.1f} SQL statements per account ({total} for {n} accounts):")
+    print(
+        f"  {total / n:.1f} SQL statements per account ({total} for {n} accounts;"
+        " an executemany counts once):"
+    )
     for kind, seen in counts.most_common():
         print(f"    {seen / n:6.2f}  {kind}")
 
@@ -223,7 +241,8 @@ def main() -> None:
                         conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
         print(f"month end over {args.n} subscriptions")
         print(
-            f"{'backend':<11} {'workers':>7} {'seconds':>8} {'accounts/s':>11} {'baseline s':>11} {'ratio':>6}"
+            f"{'backend':<11} {'workers':>7} {'seconds':>8} {'accounts/s':>11} {'baseline s':>11}"
+            f" {'ratio':>6} {'CPU s':>6} {'base CPU':>8}"
         )
         for name, url, schema in backends:
             for count in [int(w) for w in args.workers.split(",") if w]:
@@ -232,11 +251,12 @@ def main() -> None:
                     upgrade(url)
                 else:
                     upgrade(url, schema=schema)
-                seconds = engine_run(url, schema, args.n, count, args.overlap)
-                computed, written = baseline(url, schema, args.n)
+                seconds, cpu = engine_run(url, schema, args.n, count, args.overlap)
+                computed, written, base_cpu = baseline(url, schema, args.n)
                 base = computed + written
                 print(
-                    f"{name:<11} {count:>7} {seconds:>8.2f} {args.n / seconds:>11.0f} {base:>11.2f} {seconds / base:>6.1f}"
+                    f"{name:<11} {count:>7} {seconds:>8.2f} {args.n / seconds:>11.0f} {base:>11.2f}"
+                    f" {seconds / base:>6.1f} {cpu:>6.1f} {base_cpu:>8.1f}"
                 )
                 if args.check:
                     check_month_end(url, schema, args.n)

@@ -89,6 +89,7 @@ from billkit.storage.records import (
     DocumentEvent,
     DocumentRecord,
     EntryRecord,
+    OutboxMessage,
     PayerRecord,
     PlanRecord,
     SeriesRecord,
@@ -280,6 +281,40 @@ def _ledger(line: CreditLine, records: Iterable[EntryRecord]) -> Ledger:
     return Ledger(
         wallets=[Wallet(name="main", currency=line.currency, credit=line)], entries=entries
     )
+
+
+@attrs.define
+class _Writes:
+    """A batch's writes, held back to be written per table at once
+    (:meth:`flush`): the drafts to issue, the documents' status changes, the
+    notices (with an index into the drafts, whose number the payload gets)
+    and the subscriptions' next billing days."""
+
+    drafts: list[tuple[DocumentRecord, str]] = attrs.Factory(list)
+    changes: list[DocumentEvent] = attrs.Factory(list)
+    notices: list[tuple[int | None, list[OutboxMessage]]] = attrs.Factory(list)
+    subscriptions: list[SubscriptionRecord] = attrs.Factory(list)
+
+    def flush(self, tx: Transaction, at: datetime) -> None:
+        """Write what is held in ``tx``: one call per table; then hold nothing."""
+        issued = tx.issue_all(self.drafts, at=at) if self.drafts else []
+        if self.changes:
+            tx.change_status_all(self.changes)
+        messages: list[OutboxMessage] = []
+        for index, notices in self.notices:
+            if index is None:
+                messages += notices
+                continue
+            number = issued[index].number
+            messages += [attrs.evolve(m, payload={**m.payload, "number": number}) for m in notices]
+        if messages:
+            tx.enqueue_all(messages)
+        if self.subscriptions:
+            tx.update_subscriptions(self.subscriptions)
+        self.drafts.clear()
+        self.changes.clear()
+        self.notices.clear()
+        self.subscriptions.clear()
 
 
 def _midnight(day: date) -> datetime:
@@ -857,9 +892,12 @@ class Billing:
             lock = [f"account:{customer}", *(f"series:{s}" for s in self.series.values())]
             with self.store.transaction(lock=lock) as tx:
                 documents = tx.documents(customer=customer)
+                now = self.clock.now()
+                writes = _Writes()
                 self._bill(
-                    tx, customer, [subscription], today, self.clock.now(), None, {}, documents, {}
+                    tx, customer, [subscription], today, now, None, {}, documents, {}, writes
                 )
+                writes.flush(tx, now)
         return on
 
     def cancel(self, subscription: str) -> date:
@@ -975,6 +1013,7 @@ class Billing:
         ]
         out: list[tuple[str, int, list[tuple[str, Money, int]]]] = []
         now = self.clock.now()
+        writes = _Writes()
         with self.store.transaction(lock=lock) as tx:
             payers = tx.payers_of(customers)
             records = tx.subscriptions_of(i for c in customers for i in ids_of[c])
@@ -983,16 +1022,21 @@ class Billing:
             for customer in customers:
                 args = (customer, ids_of[customer], day, now, payers.get(customer))
                 if failures is None:
-                    done, docs = self._bill(tx, *args, records, documents[customer], usage)
+                    done, docs = self._bill(tx, *args, records, documents[customer], usage, writes)
                     out.append((customer, done, docs))
                     continue
                 try:
                     with tx.savepoint():
-                        done, docs = self._bill(tx, *args, records, documents[customer], usage)
+                        done, docs = self._bill(
+                            tx, *args, records, documents[customer], usage, writes
+                        )
+                        writes.flush(tx, now)  # per customer: its failure is undone alone
                 except BillkitError as error:
+                    writes = _Writes()
                     failures.append((customer, f"{type(error).__name__}: {error}"))
                     continue
                 out.append((customer, done, docs))
+            writes.flush(tx, now)  # straight through: the batch's writes, per table
         return out
 
     def _usage_of(
@@ -1033,8 +1077,15 @@ class Billing:
         records: Mapping[str, SubscriptionRecord],
         documents: Sequence[DocumentRecord],
         usage_of: Mapping[tuple[str, date, date], Mapping[str, Decimal]],
+        writes: _Writes,
     ) -> tuple[int, list[tuple[str, Money, int]]]:
-        """Bill one customer's due subscriptions in ``tx`` from the batch's reads."""
+        """Bill one customer's due subscriptions in ``tx`` from the batch's reads.
+
+        The usual writes (drafts to issue, their notices, the subscriptions'
+        next billing days) are added to ``writes`` for the caller to flush;
+        anything unusual (dunning, a credit note) flushes them first and
+        writes at once, so that it reads what came before.
+        """
         out: list[tuple[str, Money, int]] = []
         billed = 0
         payer = known if known is not None else tx.payer(customer)
@@ -1049,6 +1100,7 @@ class Billing:
             if record.next_billing is None or record.next_billing > day:
                 continue  # billed meanwhile by another worker
             if record.status in ("frozen", "cancelled"):
+                writes.flush(tx, now)
                 self._dunning(tx, record, payer.data, now)
                 continue
             sub = self._subscribed(record, tx)
@@ -1079,37 +1131,39 @@ class Billing:
             for planned in changes.issue:
                 doc = planned.document
                 doc_id = str(planned.key)
-                tx.save_draft(
-                    DocumentRecord(
-                        id=doc_id,
-                        customer=customer,
-                        kind=planned.key.kind,
-                        period_start=planned.key.period.start,
-                        period_end=planned.key.period.end,
-                        total=doc.totals.gross,
-                        data=to_data(doc),
-                    )
+                draft = DocumentRecord(
+                    id=doc_id,
+                    customer=customer,
+                    kind=planned.key.kind,
+                    period_start=planned.key.period.start,
+                    period_end=planned.key.period.end,
+                    total=doc.totals.gross,
+                    data=to_data(doc),
                 )
-                number = tx.issue(doc_id, series=self.series[planned.key.kind], at=now)
-                sign = 1
-                if isinstance(doc, CreditNote):
-                    sign = -1
-                    self._credit_note(tx, customer, planned.key, doc)
+                series = self.series[planned.key.kind]
+                sign = -1 if isinstance(doc, CreditNote) else 1
                 topic = "credit_note.issued" if sign < 0 else "invoice.issued"
-                self._notify(
-                    tx,
-                    f"{topic}|{doc_id}",
-                    topic,
-                    customer,
-                    payer.data,
-                    {
-                        "document": doc_id,
-                        "number": number.number,
-                        "total": str(doc.totals.gross.amount),
-                        "currency": doc.totals.gross.currency.code,
-                    },
-                    now,
+                told: dict[str, object] = {
+                    "document": doc_id,
+                    "number": "",
+                    "total": str(doc.totals.gross.amount),
+                    "currency": doc.totals.gross.currency.code,
+                }
+                notices = self._messages(
+                    f"{topic}|{doc_id}", topic, customer, payer.data, told, now
                 )
+                if isinstance(doc, CreditNote):  # unusual: written at once, in order
+                    writes.flush(tx, now)
+                    tx.save_draft(draft)
+                    number = tx.issue(doc_id, series=series, at=now)
+                    self._credit_note(tx, customer, planned.key, doc)
+                    tx.enqueue_all(
+                        attrs.evolve(m, payload={**m.payload, "number": number.number})
+                        for m in notices
+                    )
+                else:
+                    writes.notices.append((len(writes.drafts), notices))
+                    writes.drafts.append((draft, series))
                 out.append((doc_id, doc.totals.gross, sign))
             # Every cycle ended by ``day`` is billed: the next is the one running on it.
             following = sub.period_on(max(day, sub.starts))
@@ -1117,8 +1171,7 @@ class Billing:
             status = record.status
             if ended:
                 status = "cancelled"
-                self._notify(
-                    tx,
+                notices = self._messages(
                     f"subscription.cancelled|{sub_id}",
                     "subscription.cancelled",
                     customer,
@@ -1126,9 +1179,10 @@ class Billing:
                     {"subscription": sub_id, "ends": str(sub.ends)},
                     now,
                 )
+                writes.notices.append((None, notices))
             elif status == "downgrading" and sub.plans[-1].on <= following.start:
                 status = "active"  # the downgrade took effect
-            tx.update_subscription(
+            writes.subscriptions.append(
                 attrs.evolve(record, next_billing=None if ended else following.end, status=status)
             )
             billed += 1
@@ -1514,7 +1568,16 @@ class Billing:
         with self.store.transaction(lock=lock) as tx:
             if failures is None:
                 entries: list[EntryRecord] = []
+                writes = _Writes()
                 payers = tx.payers_of({doc.customer for doc, _, _, _ in batch})
+                documents = tx.documents_by_id(doc.id for doc, _, _, _ in batch)
+                subscriptions = tx.subscriptions_of(
+                    {
+                        DocumentKey.parse(doc.id).subscription
+                        for doc, _, _, _ in batch
+                        if doc.kind == INVOICE and doc.id.count("|") == 4
+                    }
+                )
                 for doc, payer, result, key in batch:
                     status = self._record_in(
                         tx,
@@ -1525,9 +1588,13 @@ class Billing:
                         doc.customer,
                         payer=payers.get(doc.customer),
                         entries=entries,
+                        known=documents.get(doc.id),
+                        subscriptions=subscriptions,
+                        writes=writes,
                     )
                     statuses.append((doc, payer, status))
                 tx.post_all(entries)
+                writes.flush(tx, self.clock.now())
                 return statuses
             for doc, payer, result, key in batch:
                 try:
@@ -1855,6 +1922,9 @@ class Billing:
         *,
         payer: PayerRecord | None = None,
         entries: list[EntryRecord] | None = None,
+        known: DocumentRecord | None = None,
+        subscriptions: Mapping[str, SubscriptionRecord] | None = None,
+        writes: _Writes | None = None,
     ) -> str:
         """:meth:`_record` in ``tx``, which holds the customer's account lock.
 
@@ -1862,9 +1932,12 @@ class Billing:
         here). ``entries``: a
         succeeded payment's two entries (the payment and the invoice's
         charge) are added to it, for the caller to post with the batch's,
-        instead of posted here.
+        instead of posted here. ``known``, ``subscriptions``: the document
+        and the subscriptions, read in ``tx`` already; ``writes``: its
+        status change and notices are added to it, for the caller to flush
+        with the batch's (both with ``entries`` only).
         """
-        doc = tx.document(document)
+        doc = known if known is not None and known.id == document else tx.document(document)
         if doc.status not in ("issued", "pending"):
             # Money for an invoice a correction replaced goes to the balance (once).
             if (
@@ -1886,7 +1959,15 @@ class Billing:
             # The entry's key is the request's: one payment is credited once.
             if entries is not None and result.reference is not None:
                 entries.append(self._credit_entry(customer, result, key))
-                return self._settle(tx, doc, result.reference, payer=payer, entries=entries)
+                return self._settle(
+                    tx,
+                    doc,
+                    result.reference,
+                    payer=payer,
+                    entries=entries,
+                    subscriptions=subscriptions,
+                    writes=writes,
+                )
             self._credit(tx, customer, result, key)
             return self._settle(tx, doc, result.reference)
         if result.status is PaymentStatus.FAILED:
@@ -1907,8 +1988,7 @@ class Billing:
             )
             if payer is None:
                 payer = tx.payer(customer)
-            self._notify(
-                tx,
+            notices = self._messages(
                 f"payment.failed|{document}|{attempts}",
                 "payment.failed",
                 customer,
@@ -1916,11 +1996,17 @@ class Billing:
                 {"document": document, "number": doc.number or "", "attempt": attempts},
                 self.clock.now(),
             )
+            if writes is not None:  # with the batch's, in the batch's order
+                writes.notices.append((None, notices))
+            else:
+                tx.enqueue_all(notices)
             if self.dunning is None and attempts >= self.max_attempts:
                 parsed = DocumentKey.parse(document)
                 sub_id = parsed.subscription
                 # an invoice under a plan's own schedule is frozen by that schedule
                 if self._schedule(sub_id, tx, parsed.period.start) is None:
+                    if writes is not None:
+                        writes.flush(tx, self.clock.now())  # what came before, first
                     self._freeze(tx, sub_id, payer.data, day)
             return "failed"
         if doc.status != "pending":
@@ -2027,9 +2113,13 @@ class Billing:
         *,
         payer: PayerRecord | None = None,
         entries: list[EntryRecord] | None = None,
+        subscriptions: Mapping[str, SubscriptionRecord] | None = None,
+        writes: _Writes | None = None,
     ) -> str:
         """Mark ``doc`` paid, its charge posted (or, given ``entries`` and a
-        ``reference``, added to ``entries`` for the caller to post)."""
+        ``reference``, added to ``entries`` for the caller to post; and given
+        ``writes``, its status change and notice added to it)."""
+        batched = entries is not None and reference is not None and writes is not None
         document = doc.id
         assert doc.total is not None
         charge = EntryRecord(
@@ -2043,13 +2133,20 @@ class Billing:
             entries.append(charge)
         else:
             tx.post(charge)
-        tx.change_status(
-            document,
+        paid = DocumentEvent(
+            document=document,
             event="pay",
             status="paid",
             at=self.clock.now(),
             data={"reference": reference} if reference else {},
         )
+        if batched:
+            assert writes is not None
+            writes.changes.append(paid)
+        else:
+            tx.change_status(
+                document, event=paid.event, status=paid.status, at=paid.at, data=paid.data
+            )
         if payer is None or payer.id != doc.customer:
             payer = tx.payer(doc.customer)
         told: dict[str, object] = {
@@ -2064,17 +2161,20 @@ class Billing:
             # Bought on the credit line, not paid: its own topic, so that a
             # listener counting payments does not count it.
             topic = "invoice.charged_to_credit"
-        self._notify(
-            tx,
-            f"{topic}|{document}",
-            topic,
-            doc.customer,
-            payer.data,
-            told,
-            self.clock.now(),
+        notices = self._messages(
+            f"{topic}|{document}", topic, doc.customer, payer.data, told, self.clock.now()
         )
+        if batched:
+            assert writes is not None
+            writes.notices.append((None, notices))
+        else:
+            for m in notices:
+                tx.enqueue(key=m.key, topic=m.topic, payload=m.payload, at=m.created_at)
         if doc.kind == INVOICE and document.count("|") == 4:  # an invoice the engine issued
-            self._unfreeze(tx, DocumentKey.parse(document).subscription, payer.data)
+            sub_id = DocumentKey.parse(document).subscription
+            known = None if subscriptions is None else subscriptions.get(sub_id)
+            if known is None or known.status == "frozen":
+                self._unfreeze(tx, sub_id, payer.data)
         if (
             reference is None
             and payer.data.get("credit_line") is None
@@ -2142,6 +2242,20 @@ class Billing:
         payload: Mapping[str, object],
         at: datetime,
     ) -> None:
+        for m in self._messages(key, topic, customer, payer, payload, at):
+            tx.enqueue(key=m.key, topic=m.topic, payload=m.payload, at=m.created_at)
+
+    def _messages(
+        self,
+        key: str,
+        topic: str,
+        customer: str,
+        payer: Mapping[str, object],
+        payload: Mapping[str, object],
+        at: datetime,
+    ) -> list[OutboxMessage]:
+        """The outbox messages of a notice: one per channel the payer chose."""
+        out: list[OutboxMessage] = []
         category = CATEGORIES.get(topic, "services")
         chosen = payer.get("channels") or {}
         assert isinstance(chosen, Mapping)
@@ -2155,7 +2269,12 @@ class Billing:
                 "category": category,
                 "channel": channel,
             }
-            tx.enqueue(key=f"{key}|{channel}", topic=topic, payload=body, at=at)
+            out.append(
+                OutboxMessage(
+                    id=0, key=f"{key}|{channel}", topic=topic, payload=body, created_at=at
+                )
+            )
+        return out
 
     def deliver(self, *, worker: str | None = None, lease: timedelta = timedelta(minutes=5)) -> int:
         """Hand every waiting outbox message to the notifier; returns how many were delivered.

@@ -137,6 +137,16 @@ class Transaction(Protocol):
         version is not the one the change was based on.
         """
 
+    def update_subscriptions(
+        self, subscriptions: Iterable[SubscriptionRecord]
+    ) -> list[SubscriptionRecord]:
+        """:meth:`update_subscription` each, in order, as one batch: all of them or none.
+
+        The usual batch (distinct ids, each at its stored version) is checked
+        in one read and written together; a refusal of any change refuses the
+        batch, with the error :meth:`update_subscription` would give for it.
+        """
+
     def subscription(self, id: str) -> SubscriptionRecord:
         """The subscription with this id; :class:`~billkit.errors.NotFoundError` if none."""
 
@@ -248,6 +258,18 @@ class Transaction(Protocol):
         ``issue`` event. An issued document is refused.
         """
 
+    def issue_all(
+        self, drafts: Iterable[tuple[DocumentRecord, str]], *, at: datetime
+    ) -> list[DocumentRecord]:
+        """:meth:`save_draft` each new draft and :meth:`issue` it from its series
+        (the pair's second item) at ``at``, in order, as one batch: all or none.
+
+        A series' numbers go to its drafts in the batch's order, consecutive
+        and gap-free, taken together (the counter moved on once by their
+        count). A refusal of any draft refuses the batch, with the error the
+        one-by-one calls would give for it. Returns the issued documents.
+        """
+
     def change_status(
         self,
         id: str,
@@ -261,6 +283,15 @@ class Transaction(Protocol):
 
         Whether the change is allowed is the lifecycle's decision
         (:mod:`billkit.invoicing`); the store records it.
+        """
+
+    def change_status_all(self, changes: Iterable[DocumentEvent]) -> list[DocumentRecord]:
+        """:meth:`change_status` for each event (its document, event, status,
+        ``at`` and data), in order, as one batch: all of them or none.
+
+        The usual batch (distinct issued documents) is read in one statement
+        and written together; a refusal of any change refuses the batch, with
+        the error :meth:`change_status` would give for it.
         """
 
     def document(self, id: str) -> DocumentRecord:
@@ -300,6 +331,9 @@ class Transaction(Protocol):
     def subscriptions_of(self, ids: Iterable[str]) -> dict[str, SubscriptionRecord]:
         """The subscriptions with these ids, in one read; ids of no subscription are left out."""
 
+    def documents_by_id(self, ids: Iterable[str]) -> dict[str, DocumentRecord]:
+        """The documents with these ids, by id, read together; an unknown id is left out."""
+
     def documents_of(self, customers: Iterable[str]) -> dict[str, list[DocumentRecord]]:
         """:meth:`documents` of many customers in one read, each list by id: every
         customer asked for is a key (``[]`` for one with no documents)."""
@@ -332,6 +366,14 @@ class Transaction(Protocol):
     # outbox
     def enqueue(self, *, key: str, topic: str, payload: JsonData, at: datetime) -> OutboxMessage:
         """Put a message in the outbox; the same key and content again keeps one."""
+
+    def enqueue_all(self, messages: Iterable[OutboxMessage]) -> None:
+        """:meth:`enqueue` each message (its key, topic, payload and
+        ``created_at``; its id is not read), in order, as one batch: all or none.
+
+        The usual batch (new keys) is inserted together; a key stored with
+        other content refuses the batch, as :meth:`enqueue` would.
+        """
 
     def claim(
         self, worker: str, *, now: datetime, lease: timedelta, limit: int = 10

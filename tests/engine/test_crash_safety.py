@@ -78,11 +78,13 @@ def _check_crash_points(store_factory, step: int = 1) -> int:
 
 
 def test_every_crash_point_of_a_month_end_on_the_memory_store() -> None:
-    assert _check_crash_points(MemoryStore) > 100  # every store and gateway call of the run
+    # Every store and gateway call of the run: 8 customers, 8 charges, a
+    # batch's writes one call per table (57 calls in all).
+    assert _check_crash_points(MemoryStore) > 50
 
 
 def test_crash_points_on_sqlite(tmp_path) -> None:
-    # SQLite: every 8th crash point, each on a copy of one migrated database file.
+    # SQLite: every 4th crash point, each on a copy of one migrated database file.
     template = tmp_path / "template.sqlite"
     SqlStore(f"sqlite:///{template}", upgrade=True).close()
     made = iter(range(10_000))
@@ -92,4 +94,4 @@ def test_crash_points_on_sqlite(tmp_path) -> None:
         shutil.copy(template, path)
         return SqlStore(f"sqlite:///{path}")
 
-    assert _check_crash_points(fresh, step=8) > 12
+    assert _check_crash_points(fresh, step=4) > 12

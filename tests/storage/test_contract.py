@@ -38,6 +38,7 @@ from billkit.storage import (
     DocumentEvent,
     DocumentRecord,
     EntryRecord,
+    OutboxMessage,
     PayerRecord,
     PlanRecord,
     SeriesRecord,
@@ -638,6 +639,144 @@ def test_a_number_taken_outside_the_series_is_refused_and_given_back(store: Any)
         with pytest.raises(NotFoundError):
             tx.issue("inv-9", series="INV", at=t(2))
         assert tx.series("INV").next == 1
+
+
+def test_issue_all_numbers_a_batch_in_order_all_or_nothing(store: Any) -> None:
+    with store.transaction() as tx:
+        seed(tx)
+        tx.create_series(SeriesRecord(name="INV", prefix="INV-", width=3))
+        tx.create_series(SeriesRecord(name="CN", prefix="CN-", width=3))
+        batch = [(draft("a"), "INV"), (draft("b"), "CN"), (draft("c"), "INV")]
+        issued = tx.issue_all(batch, at=t(1))
+        # Each series numbers its drafts in the batch's order, from its counter.
+        assert [(d.id, d.number, d.series, d.status, d.version) for d in issued] == [
+            ("a", "INV-001", "INV", "issued", 2),
+            ("b", "CN-001", "CN", "issued", 2),
+            ("c", "INV-002", "INV", "issued", 2),
+        ]
+        assert tx.issue_all([], at=t(1)) == []
+    with store.transaction(readonly=True) as tx:
+        assert tx.document("c") == issued[2]
+        assert [(e.event, e.status, e.at) for e in tx.document_events("b")] == [
+            ("issue", "issued", t(1))
+        ]
+        assert (tx.series("INV").next, tx.series("CN").next) == (3, 2)
+    with store.transaction() as tx:
+        tx.create_series(SeriesRecord(name="OLD", prefix="INV-", width=3))  # a clashing prefix
+        refusals: list[tuple[list[tuple[DocumentRecord, str]], type[BillkitError]]] = [
+            ([(draft("d"), "INV"), (draft("a"), "INV")], ImmutableRecordError),  # issued already
+            ([(draft("d"), "INV"), (draft("e", customer="nobody"), "INV")], NotFoundError),
+            ([(draft("d"), "INV"), (draft("e"), "NONE")], NotFoundError),  # no such series
+            ([(draft("d"), "INV"), (draft("e"), "OLD")], DuplicateRecordError),  # INV-001 taken
+            ([(draft("d"), "INV"), (draft("d"), "INV")], ImmutableRecordError),  # twice
+        ]
+        for drafts, error in refusals:
+            with pytest.raises(error):
+                tx.issue_all(drafts, at=t(2))
+            # Refused as a whole: no draft of the batch stays, no number is used.
+            for id in ("d", "e"):
+                with pytest.raises(NotFoundError):
+                    tx.document(id)
+            assert (tx.series("INV").next, tx.series("OLD").next) == (3, 1)
+        assert tx.issue_all([(draft("d"), "INV")], at=t(3))[0].number == "INV-003"
+    with store.transaction(readonly=True) as tx, pytest.raises(StoreError):
+        tx.issue_all([(draft("f"), "INV")], at=t(4))
+
+
+def test_change_status_all_records_each_change_all_or_nothing(store: Any) -> None:
+    with store.transaction() as tx:
+        seed(tx)
+        tx.create_series(SeriesRecord(name="INV", prefix="INV-"))
+        tx.issue_all([(draft("a"), "INV"), (draft("b"), "INV")], at=t(1))
+        tx.save_draft(draft("c"))
+        changed = tx.change_status_all(
+            [
+                DocumentEvent(document="b", event="pay", status="paid", at=t(2), data={"r": "x"}),
+                DocumentEvent(document="a", event="send", status="sent", at=t(2)),
+            ]
+        )
+        assert [(d.id, d.status, d.version) for d in changed] == [
+            ("b", "paid", 3),
+            ("a", "sent", 3),
+        ]
+        assert tx.change_status_all([]) == []
+    with store.transaction(readonly=True) as tx:
+        assert tx.document("b") == changed[0]
+        assert [(e.event, e.status, dict(e.data)) for e in tx.document_events("b")] == [
+            ("issue", "issued", {}),
+            ("pay", "paid", {"r": "x"}),
+        ]
+    with store.transaction() as tx:
+        for other, error in [("c", ImmutableRecordError), ("zzz", NotFoundError)]:
+            with pytest.raises(error):
+                tx.change_status_all(
+                    [
+                        DocumentEvent(document="a", event="pay", status="paid", at=t(3)),
+                        DocumentEvent(document=other, event="pay", status="paid", at=t(3)),
+                    ]
+                )
+            # Refused as a whole: the first change is not kept.
+            assert (tx.document("a").status, len(tx.document_events("a"))) == ("sent", 2)
+
+
+def test_enqueue_all_keeps_one_message_per_key_all_or_nothing(store: Any) -> None:
+    def message(key: str, topic: str = "invoice.issued") -> OutboxMessage:
+        return OutboxMessage(id=0, key=key, topic=topic, payload={"id": key}, created_at=T0)
+
+    with store.transaction() as tx:
+        tx.enqueue(key="n-1", topic="invoice.issued", payload={"id": "n-1"}, at=T0)
+        tx.enqueue_all([message("n-2"), message("n-3")])
+        tx.enqueue_all([message("n-1"), message("n-4")])  # n-1 again: kept once
+        tx.enqueue_all([])
+        with pytest.raises(IdempotencyConflictError):
+            tx.enqueue_all([message("n-5"), message("n-2", topic="invoice.paid")])
+    with store.transaction() as tx:
+        claimed = tx.claim("w1", now=T0, lease=timedelta(minutes=5), limit=10)
+        # In the order enqueued; n-5, of the refused batch, is not there.
+        assert [(m.key, m.topic, dict(m.payload)) for m in claimed] == [
+            (k, "invoice.issued", {"id": k}) for k in ("n-1", "n-2", "n-3", "n-4")
+        ]
+
+
+def test_update_subscriptions_checks_every_version_all_or_nothing(store: Any) -> None:
+    with store.transaction() as tx:
+        seed(tx)
+        two = tx.add_subscription(
+            SubscriptionRecord(id="sub-2", customer="acme", plan="pro", status="active")
+        )
+        one = tx.subscription("sub-1")
+        done = tx.update_subscriptions(
+            [
+                attrs_evolve(one, status="frozen"),
+                attrs_evolve(two, next_billing=date(2026, 4, 1)),
+            ]
+        )
+        assert [(s.id, s.version, s.status, s.next_billing) for s in done] == [
+            ("sub-1", 2, "frozen", date(2026, 3, 1)),
+            ("sub-2", 2, "active", date(2026, 4, 1)),
+        ]
+        assert tx.update_subscriptions([]) == []
+    with store.transaction() as tx:
+        assert tx.subscription("sub-2") == done[1]
+        with pytest.raises(StaleVersionError):  # sub-1 changed from version 1: stale
+            tx.update_subscriptions(
+                [attrs_evolve(done[1], plan="max"), attrs_evolve(one, status="active")]
+            )
+        with pytest.raises(NotFoundError):
+            tx.update_subscriptions(
+                [attrs_evolve(done[1], plan="max"), attrs_evolve(one, id="sub-9")]
+            )
+        assert tx.subscription("sub-2").plan == "pro"  # refused as a whole
+
+
+def test_documents_by_id_reads_the_known_ones(store: Any) -> None:
+    with store.transaction() as tx:
+        seed(tx)
+        tx.save_draft(draft("a"))
+        tx.save_draft(draft("b"))
+        found = tx.documents_by_id(["b", "zzz", "a", "b"])
+        assert found == {"a": tx.document("a"), "b": tx.document("b")}
+        assert tx.documents_by_id([]) == {}
 
 
 def test_batch_reads_give_what_the_single_reads_give(store: Any) -> None:

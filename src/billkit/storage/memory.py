@@ -209,6 +209,14 @@ class _MemoryTransaction:
         self._set(self._s.subscriptions, sub.id, stored)
         return stored
 
+    def update_subscriptions(
+        self, subscriptions: Iterable[SubscriptionRecord]
+    ) -> list[SubscriptionRecord]:
+        batch = list(subscriptions)
+        self._write()
+        with self.savepoint():
+            return [self.update_subscription(sub) for sub in batch]
+
     def update_subscription(self, subscription: SubscriptionRecord) -> SubscriptionRecord:
         sub = c.arg_record("subscription", subscription, SubscriptionRecord)
         self._write()
@@ -407,6 +415,19 @@ class _MemoryTransaction:
         self._set(self._s.documents, doc.id, stored)
         return stored
 
+    def issue_all(
+        self, drafts: Iterable[tuple[DocumentRecord, str]], *, at: datetime
+    ) -> list[DocumentRecord]:
+        batch = list(drafts)
+        c.arg_moment("at", at)
+        self._write()
+        with self.savepoint():
+            out = []
+            for doc, series in batch:
+                self.save_draft(doc)
+                out.append(self.issue(doc.id, series=series, at=at))
+            return out
+
     def issue(self, id: str, *, series: str, at: datetime) -> DocumentRecord:
         doc = self.document(id)
         moment = c.arg_moment("at", at)
@@ -459,8 +480,21 @@ class _MemoryTransaction:
         self._event(record)
         return stored
 
+    def change_status_all(self, changes: Iterable[DocumentEvent]) -> list[DocumentRecord]:
+        batch = list(changes)
+        self._write()
+        with self.savepoint():
+            return [
+                self.change_status(e.document, event=e.event, status=e.status, at=e.at, data=e.data)
+                for e in batch
+            ]
+
     def document(self, id: str) -> DocumentRecord:
         return self._get(self._s.documents, "document", c.arg_id("id", id))
+
+    def documents_by_id(self, ids: Iterable[str]) -> dict[str, DocumentRecord]:
+        keys = sorted({c.arg_id("ids", id) for id in ids}, key=_key)
+        return {id: self._s.documents[id] for id in keys if id in self._s.documents}
 
     def documents(
         self,
@@ -545,6 +579,14 @@ class _MemoryTransaction:
         return record
 
     # ------------------------------------------------------------- outbox
+    def enqueue_all(self, messages: Iterable[OutboxMessage]) -> None:
+        batch = list(messages)
+        self._write()
+        with self.savepoint():
+            for m in batch:
+                c.arg_record("message", m, OutboxMessage)
+                self.enqueue(key=m.key, topic=m.topic, payload=m.payload, at=m.created_at)
+
     def enqueue(self, *, key: str, topic: str, payload: JsonData, at: datetime) -> OutboxMessage:
         c.arg_id("key", key)
         draft = OutboxMessage(id=0, key=key, topic=topic, payload=payload, created_at=at)

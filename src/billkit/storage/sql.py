@@ -723,6 +723,14 @@ def _first_rows(batch: Sequence[EntryRecord], rows: list[tuple[Any, ...]]) -> li
     return first
 
 
+def _new_draft(doc: DocumentRecord) -> bool:
+    return (
+        doc.version == 0
+        and doc.status == "draft"
+        and not (doc.issued or doc.issued_at is not None or doc.series)
+    )
+
+
 class _SqlTransaction:
     def __init__(self, conn: Connection, *, readonly: bool, sqlite: bool) -> None:
         self._conn = conn
@@ -855,6 +863,52 @@ class _SqlTransaction:
             "data": dict(sub.data),
             "version": version,
         }
+
+    def update_subscriptions(
+        self, subscriptions: Iterable[SubscriptionRecord]
+    ) -> list[SubscriptionRecord]:
+        batch = [c.arg_record("subscription", s, SubscriptionRecord) for s in subscriptions]
+        self._write()
+        if not batch:
+            return []
+        ids = [sub.id for sub in batch]
+        if len(set(ids)) == len(ids):
+            # The usual batch: the stored versions and customers read (and
+            # locked) in one statement; if all are the ones the changes were
+            # based on, the updates are sent together.
+            s = t.subscriptions
+            stored: dict[str, tuple[int, str]] = {}
+            for chunk in _chunks(sorted(ids, key=_utf8)):
+                query = (
+                    sa.select(s.c.id, s.c.version, s.c.customer)
+                    .where(s.c.id.in_(chunk))
+                    .order_by(s.c.id)
+                    .with_for_update()
+                )
+                for row in self._conn.execute(query):
+                    stored[row.id] = (row.version, row.customer)
+            if all(stored.get(sub.id) == (sub.version, sub.customer) for sub in batch):
+                params = []
+                for sub in batch:
+                    values = self._subscription_values(sub, sub.version + 1)
+                    params.append(
+                        {
+                            "p_id": sub.id,
+                            "p_version": sub.version,
+                            "p_customer": sub.customer,
+                            "p_plan": sub.plan,
+                            "p_status": sub.status,
+                            "p_next_billing": sub.next_billing,
+                            "p_data": values["data"],
+                        }
+                    )
+                self._conn.execute(_stmt("subscription_update", self._sqlite), params)
+                return [
+                    SubscriptionRecord(**{**_fields(sub), "version": sub.version + 1})
+                    for sub in batch
+                ]
+        with self.savepoint():
+            return [self.update_subscription(sub) for sub in batch]
 
     def update_subscription(self, subscription: SubscriptionRecord) -> SubscriptionRecord:
         sub = c.arg_record("subscription", subscription, SubscriptionRecord)
@@ -1375,6 +1429,85 @@ class _SqlTransaction:
         self._add_event(DocumentEvent(document=key, event="issue", status="issued", at=moment))
         return _document(row)
 
+    def issue_all(
+        self, drafts: Iterable[tuple[DocumentRecord, str]], *, at: datetime
+    ) -> list[DocumentRecord]:
+        batch = [
+            (c.arg_record("document", d, DocumentRecord), c.arg_id("series", s)) for d, s in drafts
+        ]
+        moment = c.arg_moment("at", at)
+        self._write()
+        if not batch:
+            return []
+        if all(_new_draft(d) for d, _ in batch):
+            # The usual batch (new drafts of known payers, free ids and
+            # numbers): one counter update per series, then the documents and
+            # their events inserted together, under a savepoint. Anything
+            # unusual undoes it, and the one-by-one calls tell what.
+            try:
+                with self._conn.begin_nested() as savepoint:
+                    issued = self._issue_all(batch, moment)
+                    if issued is None:  # no such series
+                        savepoint.rollback()
+                if issued is not None:
+                    return issued
+            except exc.IntegrityError:
+                pass
+        with self.savepoint():
+            out = []
+            for doc, series in batch:
+                self.save_draft(doc)
+                out.append(self.issue(doc.id, series=series, at=moment))
+            return out
+
+    def _issue_all(
+        self, batch: Sequence[tuple[DocumentRecord, str]], moment: datetime
+    ) -> list[DocumentRecord] | None:
+        sr = t.series
+        counts: dict[str, int] = {}
+        for _, name in batch:
+            counts[name] = counts.get(name, 0) + 1
+        first: dict[str, tuple[SeriesRecord, int]] = {}
+        for name in sorted(counts):
+            row = self._conn.execute(
+                sa.update(sr)
+                .where(sr.c.name == name)
+                .values(next=sr.c.next + counts[name])
+                .returning(sr.c.name, sr.c.prefix, sr.c.next, sr.c.width)
+            ).first()
+            if row is None:
+                return None
+            first[name] = (_series(row), row.next - counts[name])
+        out: list[DocumentRecord] = []
+        taken = dict.fromkeys(counts, 0)
+        for doc, name in batch:
+            series, start = first[name]
+            number = series.format(start + taken[name])
+            taken[name] += 1
+            out.append(
+                DocumentRecord(
+                    **{
+                        **_fields(doc),
+                        "status": "issued",
+                        "number": number,
+                        "series": name,
+                        "issued_at": moment,
+                        "version": 2,  # saved (1), then issued (2)
+                    }
+                )
+            )
+        self._conn.execute(
+            sa.insert(t.documents), [{"id": d.id, **_document_values(d)} for d in out]
+        )
+        self._conn.execute(
+            _stmt("event", self._sqlite),
+            [
+                {"document": d.id, "event": "issue", "status": "issued", "at": moment, "data": {}}
+                for d in out
+            ],
+        )
+        return out
+
     def _add_event(self, record: DocumentEvent) -> None:
         self._run(
             "event",
@@ -1413,6 +1546,62 @@ class _SqlTransaction:
             )
         self._add_event(record)
         return _document(row)
+
+    def change_status_all(self, changes: Iterable[DocumentEvent]) -> list[DocumentRecord]:
+        batch = [c.arg_record("change", e, DocumentEvent) for e in changes]
+        for e in batch:
+            c.arg_id("id", e.document)
+        self._write()
+        if not batch:
+            return []
+        ids = [e.document for e in batch]
+        if len(set(ids)) == len(ids):
+            # The usual batch (distinct issued documents): read and locked in
+            # one statement, then the changes and their events sent together.
+            d = t.documents
+            found: dict[str, DocumentRecord] = {}
+            for chunk in _chunks(sorted(ids, key=_utf8)):
+                query = sa.select(d).where(d.c.id.in_(chunk)).order_by(d.c.id).with_for_update()
+                for r in self._conn.execute(query):
+                    found[r.id] = _document(r)
+            if all(id in found and found[id].issued for id in ids):
+                self._conn.execute(
+                    sa.update(d)
+                    .where(d.c.id == sa.bindparam("p_id", type_=d.c.id.type))
+                    .values(
+                        status=sa.bindparam("p_status", type_=d.c.status.type),
+                        version=d.c.version + 1,
+                    ),
+                    [{"p_id": e.document, "p_status": e.status} for e in batch],
+                )
+                self._conn.execute(
+                    _stmt("event", self._sqlite),
+                    [
+                        {
+                            "document": e.document,
+                            "event": e.event,
+                            "status": e.status,
+                            "at": e.at,
+                            "data": dict(e.data),
+                        }
+                        for e in batch
+                    ],
+                )
+                return [
+                    DocumentRecord(
+                        **{
+                            **_fields(found[e.document]),
+                            "status": e.status,
+                            "version": found[e.document].version + 1,
+                        }
+                    )
+                    for e in batch
+                ]
+        with self.savepoint():
+            return [
+                self.change_status(e.document, event=e.event, status=e.status, at=e.at, data=e.data)
+                for e in batch
+            ]
 
     def document(self, id: str) -> DocumentRecord:
         return _document(self._document_row(c.arg_id("id", id)))
@@ -1509,6 +1698,15 @@ class _SqlTransaction:
                 found[r.id] = _subscription(r)
         return {id: found[id] for id in keys if id in found}
 
+    def documents_by_id(self, ids: Iterable[str]) -> dict[str, DocumentRecord]:
+        keys = sorted({c.arg_id("ids", id) for id in ids}, key=_utf8)
+        d = t.documents
+        found: dict[str, DocumentRecord] = {}
+        for chunk in _chunks(keys):
+            for r in self._conn.execute(sa.select(d).where(d.c.id.in_(chunk))):
+                found[r.id] = _document(r)
+        return {id: found[id] for id in keys if id in found}
+
     def documents_of(self, customers: Iterable[str]) -> dict[str, list[DocumentRecord]]:
         keys = sorted({c.arg_id("customers", id) for id in customers}, key=_utf8)
         d = t.documents
@@ -1577,6 +1775,36 @@ class _SqlTransaction:
         if stored.topic != draft.topic or not c.same_data(stored.payload, draft.payload):
             raise c.conflict_message(draft.key)
         return stored
+
+    def enqueue_all(self, messages: Iterable[OutboxMessage]) -> None:
+        batch = [c.arg_record("message", m, OutboxMessage) for m in messages]
+        for m in batch:
+            c.arg_id("key", m.key)
+        self._write()
+        if not batch:
+            return
+        if len({m.key for m in batch}) == len(batch):
+            # The usual batch is all new: inserted together, under a savepoint;
+            # a stored key undoes it, and the one-by-one calls tell what.
+            rows = [
+                {
+                    "key": m.key,
+                    "topic": m.topic,
+                    "payload": dict(m.payload),
+                    "created_at": m.created_at,
+                    "attempts": 0,
+                }
+                for m in batch
+            ]
+            try:
+                with self._conn.begin_nested():
+                    self._conn.execute(sa.insert(t.outbox), rows)
+                return
+            except exc.IntegrityError:
+                pass
+        with self.savepoint():
+            for m in batch:
+                self.enqueue(key=m.key, topic=m.topic, payload=m.payload, at=m.created_at)
 
     def claim(
         self, worker: str, *, now: datetime, lease: timedelta, limit: int = 10
