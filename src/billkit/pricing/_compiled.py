@@ -742,53 +742,11 @@ def breakdown(source: object, q: Decimal, exact: Money) -> Breakdown | None:
     if not _accepted(q):
         return None
     currency = exact.currency
-    if kind is Graduated:
-        assert isinstance(source, Graduated)
-        if source._has_blocks:
-            return None
-        table, tiers, labels = source._table, source.tiers, source._labels
-        at_zero = q == 0 and source.flat_fee_at_zero
-        steps = []
+    if kind is Graduated or kind is Volume or kind is PerUnit:
+        # the same steps as a trusted line's (one home: _explained), from figures
+        # checked here (q accepted), in billkit's context
         with decimal.localcontext(CONTEXT):
-            total = _ZERO
-            for i, (lower, upper, price, fee) in enumerate(table):
-                if q <= lower and not (i == 0 and at_zero):
-                    break
-                units = (q if upper is None or q < upper else upper) - lower
-                subtotal = units * price + fee
-                total += subtotal
-                tier = tiers[i]
-                steps.append(
-                    Step(
-                        label=labels[i],
-                        units=units,
-                        unit_price=tier.unit_price,
-                        flat_fee=tier.flat_fee,
-                        amount=Money(subtotal, currency),
-                        tier=i + 1,
-                    )
-                )
-        return Breakdown(
-            model=source.kind, quantity=q, steps=tuple(steps), amount=Money(total, currency)
-        )
-    if kind is Volume:
-        assert isinstance(source, Volume)
-        if source._has_blocks:
-            return None
-        i = source._find(q)
-        _, _, price, fee = source._table[i]
-        tier = source.tiers[i]
-        charged = bool(q) or source.flat_fee_at_zero
-        amount = Money(CONTEXT.add(CONTEXT.multiply(q, price), fee) if charged else _ZERO, currency)
-        step = Step(
-            label=source._labels[i],
-            units=q,
-            unit_price=tier.unit_price,
-            flat_fee=tier.flat_fee if charged else Money(_ZERO, currency),
-            amount=amount,
-            tier=i + 1,
-        )
-        return Breakdown(model=source.kind, quantity=q, steps=(step,), amount=amount)
+            return _explained(source, q, exact, Money(_ZERO, currency), False)[0]
     if kind is Package:
         assert isinstance(source, Package)
         billable = CONTEXT.subtract(q, source.included)
@@ -807,17 +765,6 @@ def breakdown(source: object, q: Decimal, exact: Money) -> Breakdown | None:
         )
         note = f"{format(source.included, 'f')} free units" if source.included else ""
         return Breakdown(model=source.kind, quantity=q, steps=(step,), amount=amount, note=note)
-    if kind is PerUnit:
-        assert isinstance(source, PerUnit)
-        amount = Money(CONTEXT.multiply(q, source.unit_price.amount), currency)
-        step = Step(
-            label="per unit",
-            units=q,
-            unit_price=source.unit_price,
-            flat_fee=Money(_ZERO, currency),
-            amount=amount,
-        )
-        return Breakdown(model=source.kind, quantity=q, steps=(step,), amount=amount)
     if kind is Flat:
         assert isinstance(source, Flat)
         step = Step(

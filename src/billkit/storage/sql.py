@@ -32,11 +32,11 @@ import functools
 import hashlib
 import json
 import typing
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 
@@ -87,6 +87,7 @@ from billkit.storage.records import (
 __all__ = ["SqlStore"]
 
 _CHUNK = 500  # keys per IN (...) list
+_R = TypeVar("_R")  # a record made from a row
 
 # The batched writes, built once: the driver runs them as they are (its own
 # executemany on SQLite; arrays through unnest on PostgreSQL, one round trip).
@@ -1671,41 +1672,30 @@ class _SqlTransaction:
                 )
         return found
 
-    def payers_of(self, ids: Iterable[str]) -> dict[str, PayerRecord]:
+    def _by_id(
+        self, table: sa.Table, ids: Iterable[str], make: Callable[[Any], _R]
+    ) -> dict[str, _R]:
+        """The rows of ``table`` with these ids, made by ``make``, in id order
+        (UTF-8 byte order, as the store sorts ids); unknown ids are left out.
+        Read in chunks of ids, one ``SELECT ... WHERE id IN (...)`` each."""
         keys = sorted({c.arg_id("ids", id) for id in ids}, key=_utf8)
-        p = t.payers
-        found: dict[str, PayerRecord] = {}
+        found: dict[str, _R] = {}
         for chunk in _chunks(keys):
-            for r in self._conn.execute(sa.select(p).where(p.c.id.in_(chunk))):
-                found[r.id] = PayerRecord(id=r.id, data=_stored_data(r.data))
+            for r in self._conn.execute(sa.select(table).where(table.c.id.in_(chunk))):
+                found[r.id] = make(r)
         return {id: found[id] for id in keys if id in found}
+
+    def payers_of(self, ids: Iterable[str]) -> dict[str, PayerRecord]:
+        return self._by_id(t.payers, ids, lambda r: PayerRecord(id=r.id, data=_stored_data(r.data)))
 
     def accounts_of(self, ids: Iterable[str]) -> dict[str, AccountRecord]:
-        keys = sorted({c.arg_id("ids", id) for id in ids}, key=_utf8)
-        a = t.accounts
-        found: dict[str, AccountRecord] = {}
-        for chunk in _chunks(keys):
-            for r in self._conn.execute(sa.select(a).where(a.c.id.in_(chunk))):
-                found[r.id] = _account(r)
-        return {id: found[id] for id in keys if id in found}
+        return self._by_id(t.accounts, ids, _account)
 
     def subscriptions_of(self, ids: Iterable[str]) -> dict[str, SubscriptionRecord]:
-        keys = sorted({c.arg_id("ids", id) for id in ids}, key=_utf8)
-        s = t.subscriptions
-        found: dict[str, SubscriptionRecord] = {}
-        for chunk in _chunks(keys):
-            for r in self._conn.execute(sa.select(s).where(s.c.id.in_(chunk))):
-                found[r.id] = _subscription(r)
-        return {id: found[id] for id in keys if id in found}
+        return self._by_id(t.subscriptions, ids, _subscription)
 
     def documents_by_id(self, ids: Iterable[str]) -> dict[str, DocumentRecord]:
-        keys = sorted({c.arg_id("ids", id) for id in ids}, key=_utf8)
-        d = t.documents
-        found: dict[str, DocumentRecord] = {}
-        for chunk in _chunks(keys):
-            for r in self._conn.execute(sa.select(d).where(d.c.id.in_(chunk))):
-                found[r.id] = _document(r)
-        return {id: found[id] for id in keys if id in found}
+        return self._by_id(t.documents, ids, _document)
 
     def documents_of(self, customers: Iterable[str]) -> dict[str, list[DocumentRecord]]:
         keys = sorted({c.arg_id("customers", id) for id in customers}, key=_utf8)
