@@ -41,7 +41,15 @@ from moneyed import Currency, Money
 
 import billkit._checks as checks
 from billkit.errors import PricingError, UnknownMetricError
-from billkit.money import _FINEST, CONTEXT, RANGE_CHECK, RoundingPolicy, in_range, local_context
+from billkit.money import (
+    _FINEST,
+    CONTEXT,
+    LIMIT,
+    RANGE_CHECK,
+    RoundingPolicy,
+    in_range,
+    local_context,
+)
 from billkit.periods import Period
 from billkit.pricing._compiled import (
     LINE_FIELDS,
@@ -374,7 +382,7 @@ def quote(plan: Plan, usage: Usage, period: Period) -> Quote:
         if made is not None and period is compiled._last_period:
             # A Quote when usage reports exactly the plan's metrics, each accepted.
             result = made(usage, period)
-            if result is not None:
+            if result is not None and result.total.amount < LIMIT:  # type: ignore[attr-defined]
                 return result  # type: ignore[return-value]  # a Quote (no cast: hot path)
     compiled = _checked(plan, usage, period)  # refuses, naming what is wrong
     fast = compiled.fast_total  # the fast path (pricing/_compiled.py)
@@ -383,9 +391,11 @@ def quote(plan: Plan, usage: Usage, period: Period) -> Quote:
     # PercentOf lines, or the general path (None).
     total = fast(usage) if fast is not None else compiled.total(usage)
     if total is not None:
+        _within_range(total)
         # Every field billkit's own: the Quote filled without its constructor.
         return _QUOTE(plan, period, Money(total, compiled.currency), dict(usage), None)
     total, rows = _general(plan, usage, period)
+    _within_range(total)
     return Quote(
         plan=plan,
         period=period,
@@ -393,6 +403,19 @@ def quote(plan: Plan, usage: Usage, period: Period) -> Quote:
         usage=dict(usage),
         rows=tuple(rows),
     )
+
+
+def _within_range(total: Decimal) -> None:
+    """Refuse a quote whose total reaches 10**18 (every price and line is zero or
+    more, so every line is then within range too): rounding a line up can carry
+    an amount just below the limit onto it, and billkit never makes an amount it
+    would refuse to read back."""
+    if not total < LIMIT:
+        raise PricingError(
+            "usage",
+            f"a total of {total}",
+            "usage whose quote stays below 10**18 in size (billkit's range, docs/limits.md)",
+        )
 
 
 def _checked(plan: Plan, usage: Usage, period: Period) -> CompiledPlan:
