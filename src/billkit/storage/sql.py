@@ -251,10 +251,26 @@ def _sqlite_hooks(engine: Engine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
-_LOCK_ALL = sa.text(
-    "SELECT pg_advisory_xact_lock(u.k) FROM unnest(CAST(:keys AS bigint[]))"
-    " WITH ORDINALITY AS u(k, n) ORDER BY u.n"
-)
+def _lock_all(keys: Sequence[int]) -> str:
+    """One statement that takes the advisory locks of ``keys`` one after another, in
+    the order given (the order every transaction takes them in: no deadlock).
+
+    A plain ``SELECT pg_advisory_xact_lock(k) FROM ... ORDER BY ...`` does not
+    promise it: its output expressions are computed for each row before
+    ``ORDER BY`` sorts the rows (PostgreSQL 15, SELECT, "Description", steps 5
+    and 7), so the locks may be taken in another order than the one sorted. A
+    PL/pgSQL ``FOREACH`` visits an array's elements "in storage order"
+    (PostgreSQL 15, 43.6.7 "Looping through Arrays") and runs its body for
+    each in turn, so the locks are taken in the array's order. ``DO`` takes no
+    parameters: the keys, integers made by :func:`lock_key`, are written in
+    as ``int`` literals.
+    """
+    array = ",".join(str(int(key)) for key in keys)
+    return (
+        "DO $$DECLARE k bigint; BEGIN"
+        f" FOREACH k IN ARRAY ARRAY[{array}]::bigint[] LOOP PERFORM pg_advisory_xact_lock(k);"
+        " END LOOP; END$$"
+    )
 
 
 def lock_key(scope: str) -> int:
@@ -349,7 +365,7 @@ class SqlStore:
                         elif scopes:
                             # A batch's scopes in one statement, in the scopes' sorted
                             # order (the order every transaction takes them in).
-                            conn.execute(_LOCK_ALL, {"keys": [lock_key(s) for s in scopes]})
+                            conn.exec_driver_sql(_lock_all([lock_key(s) for s in scopes]))
                     tx = _SqlTransaction(conn, readonly=bool(readonly), sqlite=self._sqlite)
                     try:
                         yield tx
@@ -878,16 +894,10 @@ class _SqlTransaction:
             # locked) in one statement; if all are the ones the changes were
             # based on, the updates are sent together.
             s = t.subscriptions
-            stored: dict[str, tuple[int, str]] = {}
-            for chunk in _chunks(sorted(ids, key=_utf8)):
-                query = (
-                    sa.select(s.c.id, s.c.version, s.c.customer)
-                    .where(s.c.id.in_(chunk))
-                    .order_by(s.c.id)
-                    .with_for_update()
-                )
-                for row in self._conn.execute(query):
-                    stored[row.id] = (row.version, row.customer)
+            stored = {
+                id: (row.version, row.customer)
+                for id, row in self._locked_rows(s, ids, s.c.version, s.c.customer).items()
+            }
             if all(stored.get(sub.id) == (sub.version, sub.customer) for sub in batch):
                 params = []
                 for sub in batch:
@@ -1268,13 +1278,11 @@ class _SqlTransaction:
     def _locked_accounts(self, ids: Sequence[str]) -> dict[str, _Account]:
         """The accounts, locked in id order (no deadlock between batches)."""
         a = t.accounts
-        accounts: dict[str, _Account] = {}
-        columns = (a.c.id, a.c.currency, a.c.balance, a.c.credit_limit)
-        for chunk in _chunks(ids):
-            query = sa.select(*columns).where(a.c.id.in_(chunk)).order_by(a.c.id)
-            for id, currency, balance, limit in self._conn.execute(query.with_for_update()):
-                accounts[id] = _Account(currency, balance, limit.copy_negate())
-        return accounts
+        rows = self._locked_rows(a, ids, a.c.currency, a.c.balance, a.c.credit_limit)
+        return {
+            id: _Account(row.currency, row.balance, row.credit_limit.copy_negate())
+            for id, row in rows.items()
+        }
 
     def _stored_entries(self, batch: Sequence[EntryRecord]) -> dict[tuple[str, str], EntryRecord]:
         """The stored entries among the batch's (account, key) pairs, in one statement."""
@@ -1560,11 +1568,7 @@ class _SqlTransaction:
             # The usual batch (distinct issued documents): read and locked in
             # one statement, then the changes and their events sent together.
             d = t.documents
-            found: dict[str, DocumentRecord] = {}
-            for chunk in _chunks(sorted(ids, key=_utf8)):
-                query = sa.select(d).where(d.c.id.in_(chunk)).order_by(d.c.id).with_for_update()
-                for r in self._conn.execute(query):
-                    found[r.id] = _document(r)
+            found = {id: _document(r) for id, r in self._locked_rows(d, ids).items()}
             if all(id in found and found[id].issued for id in ids):
                 self._conn.execute(
                     sa.update(d)
@@ -1670,6 +1674,32 @@ class _SqlTransaction:
                         data=_stored_data(r.data),
                     )
                 )
+        return found
+
+    def _locked_rows(
+        self, table: sa.Table, ids: Sequence[str], *columns: sa.Column[Any]
+    ) -> dict[str, Row[Any]]:
+        """The rows of ``table`` with these (distinct) ids, read and locked for
+        update in id order: ``columns`` and the id, or the whole row; unknown
+        ids are left out. The start of a batch that changes rows it has read.
+
+        Read in chunks of ids in UTF-8 byte order (the ids' order in both
+        databases: SQLite's binary collation, collation ``"C"`` on PostgreSQL),
+        each ``SELECT ... WHERE id IN (...) ORDER BY id FOR UPDATE``. With
+        ``ORDER BY`` before the locking clause, PostgreSQL sorts the rows first
+        and then locks them as it returns them (PostgreSQL 15, SELECT, "The
+        Locking Clause": "ORDER BY is applied first. The command sorts the
+        result, but might then block trying to obtain a lock on one or more of
+        the rows"), so every batch locks its rows in one global order and two
+        batches cannot deadlock on them. SQLite ignores ``FOR UPDATE``: its
+        writers already hold the database's one write lock.
+        """
+        chosen = (table.c.id, *columns) if columns else (table,)
+        found: dict[str, Row[Any]] = {}
+        for chunk in _chunks(sorted(ids, key=_utf8)):
+            query = sa.select(*chosen).where(table.c.id.in_(chunk)).order_by(table.c.id)
+            for row in self._conn.execute(query.with_for_update()):
+                found[row.id] = row
         return found
 
     def _by_id(
