@@ -649,6 +649,7 @@ class Billing:
                     {
                         "subscription": sub_id,
                         "metric": metric,
+                        "metric_name": charge.description,  # the plan's name of it ("" if none)
                         "level": label,
                         "included": str(charge.included),
                         "period": str(period),

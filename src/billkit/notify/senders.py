@@ -86,6 +86,14 @@ def _fields(payload: Mapping[str, object], locale: str, language: str) -> _Field
     if "notice" in fields:
         names = _texts.NOTICES[language]
         fields["notice"] = names.get(fields["notice"], fields["notice"])
+    if "metric" in fields:
+        # billkit's name of the metric in the customer's language, else the
+        # plan's own name of it (its charge's description), else its code
+        code = fields["metric"]
+        fields["metric"] = _texts.METRICS[language].get(code) or fields.get("metric_name") or code
+    if "reason" in fields:
+        # a provider's failure code ("card_declined") as the customer reads it; others as they came
+        fields["reason"] = _texts.REASONS[language].get(fields["reason"], fields["reason"])
     fields["doc"] = fields.get("number") or fields.get("document") or "?"
     return fields
 
@@ -113,6 +121,22 @@ def compose(message: OutboxMessage, *, language: str | None = None) -> tuple[str
     مهلت پرداخت صورتحساب AT-000002 به مبلغ ۶۹۰٬۲۵۰٬۰۰۰ ریال از ۱ فروردین ۱۴۰۵ گذشته است. لطفاً آن را پرداخت کنید.
     >>> print(compose(message, language="it")[1].replace("\\xa0", " "), end="")
     La fattura AT-000002 (690.250.000 IRR) è scaduta dal 21 marzo 2026. La preghiamo di saldarla.
+
+    A usage alert names the metric as people say it, and a failed renewal
+    says why in the customer's words (a code billkit does not know is shown
+    as it came):
+
+    >>> alert = OutboxMessage(id=1, key="k", topic="usage.threshold",
+    ...     payload={"subscription": "s-1", "metric": "emails_sent", "level": "90%",
+    ...              "included": "2500", "period": "2026-05-01..2026-06-01", "locale": "uk_UA"},
+    ...     created_at=datetime(2026, 5, 20, tzinfo=timezone.utc))
+    >>> compose(alert)[0], compose(alert, language="en")[0]
+    ('Використано 90% ліміту листів', '90% of your emails used')
+    >>> renewal = OutboxMessage(id=1, key="k", topic="renewal.failed",
+    ...     payload={"service": "vps-7", "term_ends": "2026-05-05", "reason": "card_declined"},
+    ...     created_at=datetime(2026, 5, 5, tzinfo=timezone.utc))
+    >>> print(compose(renewal, language="it")[1], end="")
+    Non è stato possibile rinnovare vps-7 (scadenza 5 maggio 2026): la carta è stata rifiutata.
 
     A credit line's notice is named as people say it:
 
