@@ -255,15 +255,17 @@ def _lock_all(keys: Sequence[int]) -> str:
     """One statement that takes the advisory locks of ``keys`` one after another, in
     the order given (the order every transaction takes them in: no deadlock).
 
-    A plain ``SELECT pg_advisory_xact_lock(k) FROM ... ORDER BY ...`` does not
-    promise it: its output expressions are computed for each row before
-    ``ORDER BY`` sorts the rows (PostgreSQL 15, SELECT, "Description", steps 5
-    and 7), so the locks may be taken in another order than the one sorted. A
-    PL/pgSQL ``FOREACH`` visits an array's elements "in storage order"
-    (PostgreSQL 15, 43.6.7 "Looping through Arrays") and runs its body for
-    each in turn, so the locks are taken in the array's order. ``DO`` takes no
-    parameters: the keys, integers made by :func:`lock_key`, are written in
-    as ``int`` literals.
+    A ``SELECT pg_advisory_xact_lock(k) FROM ... ORDER BY ...`` leaves it to
+    the planner: PostgreSQL 15's SELECT page computes the output expressions
+    before the rows are sorted ("Description"), and its note on the SELECT
+    list says only that PostgreSQL will "effectively" evaluate them after
+    sorting when ``ORDER BY`` does not name them, a description of the
+    executor, not a promise about the order of side effects. A PL/pgSQL
+    ``FOREACH`` visits an array's elements "in storage order" (PostgreSQL 15,
+    43.6.7 "Looping through Arrays") and runs its body for each in turn, so
+    the locks are taken in the array's order. ``DO`` takes no parameters: the
+    keys, integers made by :func:`lock_key`, are written in as ``int``
+    literals.
     """
     array = ",".join(str(int(key)) for key in keys)
     return (
