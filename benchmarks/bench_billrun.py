@@ -33,7 +33,9 @@ makes each plan's invoice from a template compiled once per run
 ``Party`` + ``DocumentTerms`` + ``items_from_quote`` + ``build_invoice``) on
 the same accounts, in interleaved rounds: medians of CPU time per account,
 with the peak resident memory after the first round and at the end (flat
-when nothing accumulates). (needs ``py-billkit[bench]``: duckdb and
+when nothing accumulates), and, in the same rounds, the quote alone and
+the quote with its line figures (what the compiled invoice reads), which
+split the time into pricing and the invoice's side. (needs ``py-billkit[bench]``: duckdb and
 dask[distributed]). ``--profile N`` runs ``bill_shard`` on one Parquet shard of N
 accounts under cProfile and splits each account's time into reading, quote +
 invoice, hashing and the rest. ``--baseline-accounts`` times the single core on the
@@ -150,10 +152,24 @@ def general_account(run: BillRun, account: int, plan_code: str, usage: Any) -> A
     )
 
 
+def quote_account(run: BillRun, account: int, plan_code: str, usage: Any) -> Any:
+    """The quote alone, as ``bill_account`` makes it (its lines not read)."""
+    return quote(run.plan(plan_code), {run.metric: usage}, run.period)
+
+
+def quote_figures_account(run: BillRun, account: int, plan_code: str, usage: Any) -> Any:
+    """The quote and its line figures (``Quote._figures``, which the compiled invoice
+    reads): the pricing side of ``bill_account``."""
+    bill = quote(run.plan(plan_code), {run.metric: usage}, run.period)
+    return bill._figures
+
+
 def pipeline(n: int, rounds: int = 5) -> None:
     """quote + invoice per account (issue 10), streamed: ``bill_account`` (each plan's
     invoice compiled once, invoicing/_template.py) against the general path
-    (:func:`general_account`) on the same accounts, in interleaved rounds."""
+    (:func:`general_account`) on the same accounts, in interleaved rounds; with,
+    in the same rounds, the quote alone and the quote with its line figures,
+    which split ``bill_account``'s time into pricing and invoice."""
     run = make_run(None)
     for account, plan_code, usage in synthetic_accounts(run, 0, 200):  # warm, and equal
         fast, general = (
@@ -163,17 +179,23 @@ def pipeline(n: int, rounds: int = 5) -> None:
         assert dumps(fast[1]) == dumps(general[1]), account
     size = max(n // rounds, 1)
     early = 0.0
-    times: dict[str, list[float]] = {"bill_account": [], "general path": []}
+    ways = {
+        "bill_account": bill_account,
+        "general path": general_account,
+        "quote": quote_account,
+        "quote + figures": quote_figures_account,
+    }
+    times: dict[str, list[float]] = {label: [] for label in ways}
     for r in range(rounds):
-        for label, work in (("bill_account", bill_account), ("general path", general_account)):
+        for label, work in ways.items():
             started = time.process_time()
             for account, plan_code, usage in synthetic_accounts(run, r * size, (r + 1) * size):
                 work(run, account, plan_code, usage)  # kept no longer than this loop
             times[label].append((time.process_time() - started) / size * 1e6)
         if r == 0:
             early = _maxrss_mb()
-    fast_us = statistics.median(times["bill_account"])
-    general_us = statistics.median(times["general path"])
+    us = {label: statistics.median(t) for label, t in times.items()}
+    fast_us, general_us = us["bill_account"], us["general path"]
     print(
         f"pipeline (quote + invoice with the buyer's party and terms, no PDF), {n:,} accounts"
         f" each way, medians of {rounds} interleaved rounds, CPU time per account:"
@@ -181,6 +203,12 @@ def pipeline(n: int, rounds: int = 5) -> None:
     print(f"  bill_account (compiled invoice): {fast_us:.1f} us (target <= 30 us, issue 10)")
     print(f"  general path (items_from_quote + build_invoice): {general_us:.1f} us")
     print(f"  ratio: {general_us / fast_us:.2f}x")
+    priced = us["quote + figures"]
+    print(
+        f"  of bill_account: quote() {us['quote']:.1f} us, + its line figures"
+        f" {priced - us['quote']:.1f} us (pricing {priced:.1f} us, {priced / fast_us:.0%});"
+        f" buyer, number and invoice {fast_us - priced:.1f} us ({1 - priced / fast_us:.0%})"
+    )
     print(f"  peak memory {early:.0f} MB after the first round, {_maxrss_mb():.0f} MB at the end")
 
 

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from billkit.errors import InvoicingError
 from billkit.invoicing import DocumentTerms, Item, build_invoice, items_from_quote
-from billkit.invoicing._made import made
+from billkit.invoicing._made import made, shaped
 from billkit.invoicing.documents import DocumentLine, TaxGroup, Totals
 from billkit.money import Money
 from billkit.parties import Party
@@ -96,3 +96,53 @@ def test_made_runs_the_invariants_and_refuses_unknown_fields() -> None:
         made(Totals, net=rub("1"), tax=rub("0"), gross=rub("1"), extra=1)
     with pytest.raises(TypeError, match="no value for"):
         made(TaxGroup, category="standard")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(items, min_size=1, max_size=6), st.data())
+def test_values_of_one_shape_are_the_values_made_field_by_field(
+    found: list[Item], data: st.DataObject
+) -> None:
+    # shaped(cls, given, fixed) takes the given fields positionally and binds the
+    # fixed ones: whichever fields are split which way, the value is the one the
+    # checking constructor makes from the same fields.
+    invoice = build_invoice(found, TERMS, issue_date=date(2026, 3, 1))
+    for value in (*invoice.lines, *invoice.tax_groups, invoice.totals):
+        cls = type(value)
+        fields = {f.name: getattr(value, f.name) for f in attrs.fields(cls)}
+        names = data.draw(st.permutations(sorted(fields)))
+        cut = data.draw(st.integers(0, len(names)))
+        given_names = tuple(names[:cut])
+        fixed = {name: fields[name] for name in names[cut:]}
+        make = shaped(cls, given_names, fixed)
+        rebuilt = make(*(fields[name] for name in given_names))
+        assert rebuilt == value == _rebuilt(rebuilt)
+        assert (
+            shaped(cls, given_names, fixed, added_up=True)(*(fields[name] for name in given_names))
+            == value
+        )
+
+
+def test_shaped_runs_the_invariants_unless_added_up_and_refuses_a_wrong_shape() -> None:
+    def rub(amount: str) -> Money:
+        return Money(amount, "RUB")
+
+    # 100.00 + 22.00 is 122.00, not 121.00: the totals' own check runs, unless the
+    # caller holds it by construction (added_up=True, the compiled invoice).
+    sums = ("net", "tax", "gross")
+    with pytest.raises(InvoicingError, match="net \\+ tax"):
+        shaped(Totals, sums, {})(rub("100.00"), rub("22.00"), rub("121.00"))
+    unchecked = shaped(Totals, sums, {}, added_up=True)(rub("100.00"), rub("22.00"), rub("121.00"))
+    assert unchecked.gross == rub("121.00")
+    # A default fills a field neither given nor fixed (rounding_difference: None).
+    assert shaped(Totals, ("net",), {"tax": rub("0"), "gross": rub("1")})(rub("1")) == Totals(
+        net=rub("1"), tax=rub("0"), gross=rub("1")
+    )
+    with pytest.raises(TypeError, match="no fields \\['extra'\\]"):
+        shaped(Totals, (*sums, "extra"), {})
+    with pytest.raises(TypeError, match="named twice \\['net'\\]"):
+        shaped(Totals, sums, {"net": rub("1")})
+    with pytest.raises(TypeError, match="named twice"):
+        shaped(Totals, ("net", "net", "tax", "gross"), {})
+    with pytest.raises(TypeError, match="no value for gross"):
+        shaped(Totals, ("net", "tax"), {})

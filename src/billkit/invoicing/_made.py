@@ -13,20 +13,21 @@ fills the fields as given (defaults for the rest) and still runs the class's
 ``__attrs_post_init__``, so a document line still checks that net + tax =
 gross. It is used only here, in the invoicing builders and in
 ``items_from_quote``, on fields billkit computed or took from values already
-checked; a caller's value never goes through it. :func:`maker_added_up`
-leaves out the invariants too, for the one value whose invariants hold by
-construction where it is made (the compiled invoice, ``_template.py``).
+checked; a caller's value never goes through it. :func:`shaped` makes values
+of one shape (some fields the same in each); with ``added_up=True`` it leaves
+out the invariants too, for values whose invariants hold by construction
+where they are made (the compiled invoice, ``_template.py``).
 """
 
 from __future__ import annotations
 
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Final, TypeVar
 
 import attrs
 
-__all__ = ["built", "converted", "made", "maker", "maker_added_up"]
+__all__ = ["built", "converted", "made", "maker", "shaped"]
 
 _T = TypeVar("_T")
 
@@ -40,43 +41,77 @@ def _slot(cls: type, name: str) -> Any:
     return None
 
 
-def _maker(cls: type, invariants: bool = True) -> Any:
-    """A function filling ``cls``'s fields from keyword arguments (defaults for the
-    rest), generated once per class, as attrs generates ``__init__`` without the
-    converters; it runs ``__attrs_post_init__`` (unless not ``invariants``)."""
-    params, body = [], []
+def _maker(
+    cls: type,
+    invariants: bool = True,
+    given: tuple[str, ...] | None = None,
+    fixed: Mapping[str, Any] | None = None,
+) -> Any:
+    """A function filling ``cls``'s fields, generated once, as attrs generates
+    ``__init__`` without the converters; it runs ``__attrs_post_init__`` (unless
+    not ``invariants``). With ``given=None`` it takes every field as a keyword
+    (defaults for the rest); otherwise it takes the fields named in ``given``,
+    positionally in that order, and sets those of ``fixed`` to the values bound
+    here (defaults for the rest)."""
     names: dict[str, Any] = {"_new": object.__new__, "_set": object.__setattr__, "_cls": cls}
-    for i, field in enumerate(attrs.fields(cls)):
+    fields = attrs.fields(cls)
+    if given is not None:
+        fixed = {} if fixed is None else dict(fixed)
+        known = {field.name for field in fields}
+        unknown = sorted((set(given) | set(fixed)) - known)
+        if unknown:
+            raise TypeError(f"{cls.__name__}: no fields {unknown}")
+        twice = sorted({n for n in given if n in fixed or given.count(n) > 1})
+        if twice:
+            raise TypeError(f"{cls.__name__}: fields named twice {twice}")
+    params, body = [], []
+    for i, field in enumerate(fields):
+        name = field.name
         default = field.default
-        if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
-            raise TypeError(f"{cls.__name__}.{field.name}: made() takes no factories")
-        if default is attrs.NOTHING:
-            params.append(f"{field.name}=_NOTHING")
-            body.append(
-                f"    if {field.name} is _NOTHING:\n"
-                f"        raise TypeError({cls.__name__ + ': no value for ' + field.name!r})"
-            )
-        else:
+        if given is not None and name in given:
+            value = name
+        elif fixed is not None and name in fixed:
+            names[f"_f{i}"] = fixed[name]
+            value = f"_f{i}"
+        elif isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+            raise TypeError(f"{cls.__name__}.{name}: made() takes no factories")
+        elif given is not None:
+            if default is attrs.NOTHING:
+                raise TypeError(f"{cls.__name__}: no value for {name}")
             names[f"_d{i}"] = default
-            params.append(f"{field.name}=_d{i}")
-        slot = _slot(cls, field.name)
+            value = f"_d{i}"
+        else:
+            value = name
+            if default is attrs.NOTHING:
+                params.append(f"{name}=_NOTHING")
+                body.append(
+                    f"    if {name} is _NOTHING:\n"
+                    f"        raise TypeError({cls.__name__ + ': no value for ' + name!r})"
+                )
+            else:
+                names[f"_d{i}"] = default
+                params.append(f"{name}=_d{i}")
+        slot = _slot(cls, name)
         if slot is not None:  # the slot's own setter: the same store, without the lookup
             names[f"_s{i}"] = slot.__set__
-            body.append(f"    _s{i}(self, {field.name})")
+            body.append(f"    _s{i}(self, {value})")
         else:
-            body.append(f"    _set(self, {field.name!r}, {field.name})")
+            body.append(f"    _set(self, {name!r}, {value})")
     names["_NOTHING"] = attrs.NOTHING
     post = (
         "    self.__attrs_post_init__()\n"
         if invariants and hasattr(cls, "__attrs_post_init__")
         else ""
     )
-    source = (
-        f"def make(*, {', '.join(params)}, **rest):\n"
-        f"    if rest:\n"
-        f"        raise TypeError(f{cls.__name__ + ': no fields '!r} + str(sorted(rest)))\n"
-        "    self = _new(_cls)\n" + "\n".join(body) + f"\n{post}    return self\n"
-    )
+    if given is None:
+        head = (
+            f"def make(*, {', '.join(params)}, **rest):\n"
+            f"    if rest:\n"
+            f"        raise TypeError(f{cls.__name__ + ': no fields '!r} + str(sorted(rest)))\n"
+        )
+    else:
+        head = f"def make({', '.join(given)}):\n"
+    source = head + "    self = _new(_cls)\n" + "\n".join(body) + f"\n{post}    return self\n"
     exec(compile(source, f"<billkit made {cls.__qualname__}>", "exec"), names)
     return names["make"]
 
@@ -94,15 +129,29 @@ def maker(cls: type[_T], /) -> Callable[..., _T]:
     return found  # type: ignore[no-any-return]
 
 
-def maker_added_up(cls: type[_T], /) -> Callable[..., _T]:
-    """:func:`maker` without the class's ``__attrs_post_init__``: for a value whose
-    invariants hold by construction where it is made, and only there. Its one
-    use is the compiled invoice (``_template.py``), whose lines, tax group and
-    totals are added up as they are made (each of them still checked by its
-    own invariants); its module docstring and docs/architecture.md give the
-    proof, and tests/invoicing/test_template.py runs the skipped check on
-    every invoice it makes."""
-    return _maker(cls, invariants=False)  # type: ignore[no-any-return]
+def shaped(
+    cls: type[_T],
+    /,
+    given: tuple[str, ...],
+    fixed: Mapping[str, Any],
+    *,
+    added_up: bool = False,
+) -> Callable[..., _T]:
+    """:func:`maker` for values of one shape: a function taking only the fields
+    named in ``given``, positionally in that order, with the fields of
+    ``fixed`` (values billkit made and checked once, where it makes the
+    function) the same in every value, and defaults for the rest; a field
+    left without a value, a name that is no field, or one named twice is a
+    ``TypeError`` here, once. For a hot loop making many values that differ in
+    a few fields (the compiled invoice's lines, ``_template.py``).
+
+    ``added_up=True`` leaves out the class's ``__attrs_post_init__``: for a value
+    whose invariants hold by construction where it is made, and only there.
+    Its one user is the compiled invoice (``_template.py``), whose module
+    docstring and docs/architecture.md give the proof for each class it makes
+    so; tests/invoicing/test_template.py runs the skipped checks on every
+    value it makes."""
+    return _maker(cls, not added_up, given, fixed)  # type: ignore[no-any-return]
 
 
 def made(cls: type[_T], /, **values: Any) -> _T:

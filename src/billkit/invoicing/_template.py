@@ -25,24 +25,40 @@ invoice from its quote in one pass:
   expressions, in billkit's decimal context, as ``_fast.price``; the
   tax group and totals are added up as the lines are made;
 * the base fee's document line is the same value for every account of a
-  plan (the compiled plan keeps one base line), so it is made once;
-* lines, the tax group and the totals go through
-  :func:`~billkit.invoicing._made.made` (their invariants still run: net +
-  tax = gross); the number, the one field a caller gives per account, goes
+  plan (the compiled plan keeps one base line), so it is made once, with its
+  invariants (as is any line read from ``Quote.lines``);
+* what is the same on every account's invoice is bound once, when the
+  template is compiled, into makers (:func:`~billkit.invoicing._made.shaped`)
+  that take only what changes: a metered line's maker takes its quantity,
+  unit price, net, tax, gross and explanation (its position, description,
+  unit, rate, category, treatment, code, period and taxes are bound; the
+  description is the plan's, checked here once as ``items_from_quote``
+  checks it); the tax group's and the totals' makers take the three sums;
+  the invoice's maker takes the buyer, lines, group, totals and number (the
+  seller, dates, locale, payment details and the caller's constant fields
+  are bound). The number, the one field a caller gives per account, goes
   through the invoice's own converter;
-* the invoice's one invariant, that it adds up (``documents._check_adds_up``:
-  positions 1..n, one currency, one tax group per (category, rate,
-  treatment) of the lines, the groups and the totals the sums of the lines),
-  holds by construction and is not checked again
-  (:func:`~billkit.invoicing._made.maker_added_up`): each line is made at
-  position ``i + 1`` of the tuple the invoice holds; every amount is a Money
-  made here in the plan's currency (the base fee's line too); every line has
-  the standard category, the terms' rate and the standard treatment, the one
-  tax group's key; and the group's and the totals' net, tax and gross are the
-  sums of exactly those lines' amounts, added in the same order and context
-  as the check adds them, with no rounding difference.
-  tests/invoicing/test_template.py runs the check on every invoice made here,
-  and fails should ``Invoice`` gain another invariant.
+* the invariants of the metered lines, the tax group and the totals (one
+  currency, net + tax = gross, no tax on a line of another treatment) and
+  of the invoice (it adds up: ``documents._check_adds_up``, positions 1..n,
+  one currency, one tax group per (category, rate, treatment) of the lines,
+  the groups and the totals the sums of the lines) hold by construction and
+  are not checked again (``shaped(..., added_up=True)``): every amount is a
+  Money made here in the plan's currency (the base fee's line too), and a
+  unit price is the line's own Money or its model's price, in the plan's
+  currency (a :class:`~billkit.pricing.Plan` refuses a charge in another);
+  a line's gross is net + tax computed exactly (billkit's :data:`CONTEXT`
+  keeps 80 digits, more than any sum of amounts in range needs; with
+  tax-inclusive prices the net is amount - tax and the gross the amount);
+  a metered line has the standard treatment and no taxes of its own; each
+  line is made at position ``i + 1`` of the tuple the invoice holds; every
+  line has the standard category, the terms' rate and the standard
+  treatment, the one tax group's key; and the group's and the totals' net,
+  tax and gross are the sums of exactly those lines' amounts, added in the
+  same order and context as the check adds them, exactly (so net + tax =
+  gross again), with no rounding difference. tests/invoicing/test_template.py
+  runs every skipped check on every invoice made here, and fails should one
+  of these classes' invariants change.
 
 :meth:`InvoiceTemplate.invoice` answers ``None`` where it does not apply (a
 quote of another plan or period, a line without lines, an amount in
@@ -55,8 +71,8 @@ treatment); :func:`compile_invoice` answers ``None`` otherwise.
 
 :class:`Buyers` makes the bill run's buyers (an individual in the seller's
 country, named per account): kind and country are checked once, each name
-by :class:`~billkit.parties.Party`'s own converter, and the party's
-invariants run.
+by :class:`~billkit.parties.Party`'s own converter; the party's invariants,
+about identifiers only, hold by construction (a buyer made here has none).
 
 tests/invoicing/test_template.py proves the compiled invoice equals the one
 ``items_from_quote`` + ``build_invoice`` make, byte for byte once serialised,
@@ -69,7 +85,7 @@ import decimal
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import Any, Final, cast
+from typing import Final, NamedTuple, cast
 
 from moneyed import Money
 
@@ -77,7 +93,7 @@ from billkit import _checks as checks
 from billkit.conventions import TotalRounding
 from billkit.errors import InvoicingError
 from billkit.invoicing._assembly import _due, _note, _payment, _policy
-from billkit.invoicing._made import _converters, converted, maker, maker_added_up
+from billkit.invoicing._made import _converters, converted, maker, shaped
 from billkit.invoicing.documents import DocumentLine, Invoice, InvoiceKind, TaxGroup, Totals
 from billkit.invoicing.items import _plain_explanation, _shown
 from billkit.invoicing.tax import TaxRounding, TaxTreatment
@@ -96,12 +112,26 @@ _ZERO: Final = Decimal(0)
 _CEILING: Final = decimal.ROUND_CEILING
 _STANDARD: Final = TaxTreatment.STANDARD
 _CATEGORY: Final = "standard"
+# A line read from Quote.lines (the base fee's, or a model without an explainer):
+# made with its invariants, by keyword.
 _line: Final = maker(DocumentLine)
-_group: Final = maker(TaxGroup)
-_totals: Final = maker(Totals)
-# The invoice's one invariant, that it adds up (documents._check_adds_up), holds
-# by construction here (the module docstring): the invoice is made without it.
-_invoice: Final = maker_added_up(Invoice)
+# What changes from one account's line to the next, for a charge with an explainer
+# (the rest is the same in every account's line: _Charge.make binds it).
+_LINE_GIVEN: Final = ("quantity", "unit_price", "net", "tax", "gross", "explanation")
+_SUMS: Final = ("net", "tax", "gross")
+_INVOICE_GIVEN: Final = ("buyer", "lines", "tax_groups", "totals", "number")
+
+
+class _Charge(NamedTuple):
+    """A metered charge's line, prepared once per template: its explainer, the
+    code and description every account's line has, and ``make``, the document
+    line's maker with everything else bound (position, description, unit, rate,
+    category, treatment, code, period, taxes)."""
+
+    explain: _Explainer
+    code: str
+    description: str
+    make: Callable[..., DocumentLine]
 
 
 class InvoiceTemplate:
@@ -111,11 +141,12 @@ class InvoiceTemplate:
     __slots__ = (
         "_base",
         "_base_row",
-        "_constant",
+        "_base_sums",
+        "_charges",
         "_cur",
-        "_explainers",
-        "_group_note",
+        "_group",
         "_include_tax",
+        "_invoice",
         "_mode",
         "_number",
         "_one_plus_rate",
@@ -123,6 +154,7 @@ class InvoiceTemplate:
         "_quantum",
         "_rate",
         "_rules",
+        "_totals",
         "plan",
     )
 
@@ -147,10 +179,22 @@ class InvoiceTemplate:
         self._include_tax = include_tax
         self._rules = terms.rules
         country = terms.seller.country if terms.tax_country is None else terms.tax_country
-        self._rate = terms.taxes.rate(country, _CATEGORY, day).rate
-        self._one_plus_rate = CONTEXT.add(1, self._rate)
+        rate = self._rate = terms.taxes.rate(country, _CATEGORY, day).rate
+        self._one_plus_rate = CONTEXT.add(1, rate)
         language = terms.locale.split("_")[0]
-        self._group_note = _note(terms, country, language, cur, _ZERO, _STANDARD)
+        # The one tax group's and the totals' makers: only their sums change.
+        self._group: Callable[..., TaxGroup] = shaped(
+            TaxGroup,
+            _SUMS,
+            {
+                "category": _CATEGORY,
+                "rate": rate,
+                "treatment": _STANDARD,
+                "note": _note(terms, country, language, cur, _ZERO, _STANDARD),
+            },
+            added_up=True,
+        )
+        self._totals: Callable[..., Totals] = shaped(Totals, _SUMS, {}, added_up=True)
         # The invoice's fields that are the same for every account: billkit's
         # own, and the caller's, checked here once by the invoice's converters.
         given = converted(
@@ -169,33 +213,61 @@ class InvoiceTemplate:
         converters = _converters(Invoice)
         assert converters is not None
         self._number = converters["number"]  # the invoice's own check of a number
-        self._constant: dict[str, Any] = {
-            "issue_date": day,
-            "seller": terms.seller,
-            "currency": cur,
-            "locale": terms.locale,
-            "tax_date": day,
-            "payment": _payment(terms.payment, terms.seller),
-            "facsimile": terms.facsimile,
-            **given,
-        }
+        # The invoice's one invariant, that it adds up (documents._check_adds_up),
+        # holds by construction here (the module docstring): made without it.
+        self._invoice: Callable[..., Invoice] = shaped(
+            Invoice,
+            _INVOICE_GIVEN,
+            {
+                "issue_date": day,
+                "seller": terms.seller,
+                "currency": cur,
+                "locale": terms.locale,
+                "tax_date": day,
+                "payment": _payment(terms.payment, terms.seller),
+                "facsimile": terms.facsimile,
+                **given,
+            },
+            added_up=True,
+        )
         # The base fee's document line, made from the first quote (the same for all)
         compiled = plan._compiled
         self._base_row = compiled.base_row
         self._base: DocumentLine | None = None
+        self._base_sums = (_ZERO, _ZERO, _ZERO)
         # Per line of the plan's quotes (the base fee's first, then each charge):
-        # its explainer, or None where the line is read from Quote.lines.
-        self._explainers: tuple[_Explainer | None, ...] = (
-            *(() if compiled.base_row is None else (None,)),
-            *(None if s.metric is None else _explainer(s.source) for s in compiled.specs),
-        )
+        # its _Charge, or None where the line is read from Quote.lines.
+        charges: list[_Charge | None] = [] if compiled.base_row is None else [None]
+        for spec in compiled.specs:
+            explain = None if spec.metric is None else _explainer(spec.source, spec.included)
+            label = spec.label
+            if explain is None or not label or label.strip() != label:
+                charges.append(None)  # (a description an item refuses: the general path)
+                continue
+            fixed = {
+                "position": len(charges) + 1,
+                "description": label,
+                "unit": "",
+                "tax_rate": rate,
+                "tax_category": _CATEGORY,
+                "treatment": _STANDARD,
+                "code": spec.code,
+                "period": period,
+                "taxes": (),
+            }
+            make = shaped(DocumentLine, _LINE_GIVEN, fixed, added_up=True)
+            charges.append(_Charge(explain, spec.code, label, make))
+        self._charges: tuple[_Charge | None, ...] = tuple(charges)
 
     def invoice(self, bill: Quote, buyer: Party, number: str | None) -> Invoice | None:
         """``bill``'s invoice to ``buyer``, numbered ``number``: the one
         ``build_invoice(items_from_quote(bill), terms, ...)`` makes with the
         terms compiled and this buyer; ``None`` where this path does not apply
         (the module docstring)."""
-        if type(bill) is not Quote or bill.plan is not self.plan or bill.period != self._period:
+        if type(bill) is not Quote or bill.plan is not self.plan:
+            return None
+        period = bill.period
+        if period is not self._period and period != self._period:
             return None
         if self._rules is not None:
             checks.instance("buyer", buyer, Party, error=InvoicingError)
@@ -207,93 +279,132 @@ class InvoiceTemplate:
         rows = bill._figures
         if not rows:
             return None
-        explainers = self._explainers if bill._rows is None else (None,) * len(rows)
-        if len(explainers) != len(rows):
+        charges = self._charges
+        if bill._rows is not None:
+            charges = (None,) * len(rows)
+        elif len(charges) != len(rows):
             return None  # pragma: no cover - a plan's quotes have its lines
-        lines: tuple[QuoteLine, ...] | None = None
         cur = self._cur
         quantum, mode, rate = self._quantum, self._mode, self._rate
         include_tax = self._include_tax
-        period = bill.period
-        made_lines: list[DocumentLine] = []
-        net_total = tax_total = gross_total = _ZERO
-        base = self._base
+        one_plus_rate = self._one_plus_rate
         # Every operation names billkit's CONTEXT (80 digits: exact for numbers in
         # range), as the general path computes in it: no context is entered.
-        C, add = CONTEXT, CONTEXT.add
-        one_plus_rate = self._one_plus_rate
+        C = CONTEXT
+        add, multiply, quantize = C.add, C.multiply, Decimal.quantize
+        made_lines: list[DocumentLine] = []
+        net_total = tax_total = gross_total = _ZERO
+        base_row = self._base_row
+        lines: tuple[QuoteLine, ...] | None = None
         for i, row in enumerate(rows):
-            if i == 0 and base is not None and row is self._base_row:
-                doc = base
-            else:
+            charge = charges[i]
+            if charge is not None:
                 amount = row.amount
-                if amount.quantize(quantum, mode, C) != amount or not in_range(amount):
+                if quantize(amount, quantum, mode, C) != amount or not in_range(amount):
                     return None  # the general path names the line
-                description = row.description
-                if not description or description.strip() != description:
+                if row.description is not charge.description or row.code is not charge.code:
+                    return None  # pragma: no cover - the compiled figures carry the plan's
+                quantity, unit_price, explanation = charge.explain(row)
+                if unit_price is not None and multiply(quantity, unit_price.amount) >= LIMIT:
                     return None
-                explain = explainers[i]
-                if explain is None:
-                    if lines is None:
-                        lines = bill.lines
-                    line = lines[i]
-                    quantity, unit_price = _shown(line)
-                    explanation = tuple(_plain_explanation(line))
+                exact = multiply(amount, rate)
+                if include_tax:
+                    tax = quantize(C.divide(exact, one_plus_rate), quantum, mode, C)
+                    net = C.subtract(amount, tax)
+                    gross = amount
                 else:
-                    quantity, unit_price, explanation = explain(row)
-                if unit_price is not None and C.multiply(quantity, unit_price.amount) >= LIMIT:
-                    return None
+                    tax = quantize(exact, quantum, mode, C)
+                    net = amount
+                    gross = add(amount, tax)
                 money = Money(amount, cur)
-                exact = C.multiply(amount, rate)
-                if include_tax:
-                    exact = C.divide(exact, one_plus_rate)
-                tax = exact.quantize(quantum, mode, C)
-                if include_tax:
-                    gross_money, net_money = money, Money(C.subtract(amount, tax), cur)
-                else:
-                    net_money, gross_money = money, Money(C.add(amount, tax), cur)
                 if unit_price is None and quantity == 1:
                     unit_price = money
-                doc = _line(
-                    position=i + 1,
-                    description=description,
-                    quantity=quantity,
-                    unit="",
-                    unit_price=unit_price,
-                    net=net_money,
-                    tax_rate=rate,
-                    tax=Money(tax, cur),
-                    gross=gross_money,
-                    tax_category=_CATEGORY,
-                    treatment=_STANDARD,
-                    code=row.code,
-                    explanation=explanation,
-                    period=period,
-                    taxes=(),
+                made_lines.append(
+                    charge.make(
+                        quantity,
+                        unit_price,
+                        Money(net, cur) if include_tax else money,
+                        Money(tax, cur),
+                        money if include_tax else Money(gross, cur),
+                        explanation,
+                    )
                 )
-                if i == 0 and row is self._base_row:
+                net_total = add(net_total, net)
+                tax_total = add(tax_total, tax)
+                gross_total = add(gross_total, gross)
+                continue
+            if i == 0 and base_row is not None and row is base_row and self._base is not None:
+                doc = self._base
+                net_total, tax_total, gross_total = self._base_sums
+            else:
+                if lines is None:
+                    lines = bill.lines
+                doc_or_none = self._read(lines[i], row, i, period)
+                if doc_or_none is None:
+                    return None
+                doc = doc_or_none
+                net_total = add(net_total, doc.net.amount)
+                tax_total = add(tax_total, doc.tax.amount)
+                gross_total = add(gross_total, doc.gross.amount)
+                if i == 0 and row is base_row:
                     self._base = doc
+                    self._base_sums = (net_total, tax_total, gross_total)
             made_lines.append(doc)
-            net_total = add(net_total, doc.net.amount)
-            tax_total = add(tax_total, doc.tax.amount)
-            gross_total = add(gross_total, doc.gross.amount)
-        sums = Money(net_total, cur), Money(tax_total, cur), Money(gross_total, cur)
-        group = _group(
-            category=_CATEGORY,
-            rate=rate,
-            treatment=_STANDARD,
-            net=sums[0],
-            tax=sums[1],
-            gross=sums[2],
-            note=self._group_note,
+        net_money, tax_money = Money(net_total, cur), Money(tax_total, cur)
+        gross_money = Money(gross_total, cur)
+        return self._invoice(
+            buyer,
+            tuple(made_lines),
+            (self._group(net_money, tax_money, gross_money),),
+            self._totals(net_money, tax_money, gross_money),
+            self._number(number),
         )
-        return _invoice(
-            buyer=buyer,
-            lines=tuple(made_lines),
-            tax_groups=(group,),
-            totals=_totals(net=sums[0], tax=sums[1], gross=sums[2]),
-            number=self._number(number),
-            **self._constant,
+
+    def _read(
+        self, line: QuoteLine, row: LineFigures, i: int, period: Period
+    ) -> DocumentLine | None:
+        """The document line of ``line`` (figures ``row``, at index ``i``), read off
+        the QuoteLine through ``items._shown`` and ``items._plain_explanation``, as
+        ``items_from_quote`` reads it; ``None`` where the general path must decide."""
+        C = CONTEXT
+        cur, quantum, mode, rate = self._cur, self._quantum, self._mode, self._rate
+        amount = row.amount
+        if amount.quantize(quantum, mode, C) != amount or not in_range(amount):
+            return None  # the general path names the line
+        description = row.description
+        if not description or description.strip() != description:
+            return None
+        quantity, unit_price = _shown(line)
+        explanation = tuple(_plain_explanation(line))
+        if unit_price is not None and C.multiply(quantity, unit_price.amount) >= LIMIT:
+            return None
+        money = Money(amount, cur)
+        exact = C.multiply(amount, rate)
+        if self._include_tax:
+            exact = C.divide(exact, self._one_plus_rate)
+        tax = exact.quantize(quantum, mode, C)
+        if self._include_tax:
+            gross_money, net_money = money, Money(C.subtract(amount, tax), cur)
+        else:
+            net_money, gross_money = money, Money(C.add(amount, tax), cur)
+        if unit_price is None and quantity == 1:
+            unit_price = money
+        return _line(
+            position=i + 1,
+            description=description,
+            quantity=quantity,
+            unit="",
+            unit_price=unit_price,
+            net=net_money,
+            tax_rate=rate,
+            tax=Money(tax, cur),
+            gross=gross_money,
+            tax_category=_CATEGORY,
+            treatment=_STANDARD,
+            code=row.code,
+            explanation=explanation,
+            period=period,
+            taxes=(),
         )
 
 
@@ -327,21 +438,29 @@ def compile_invoice(
 
 class Buyers:
     """Parties of one ``kind`` in one ``country``, made by name: ``Buyers("individual",
-    "IT")("Account 7") == Party(kind="individual", country="IT", name="Account 7")``."""
+    "IT")("Account 7") == Party(kind="individual", country="IT", name="Account 7")``.
 
-    __slots__ = ("_country", "_kind", "_make", "_name")
+    Kind and country are checked once (a sample party is made); each name by
+    :class:`Party`'s own converter. A buyer made here has no identifiers, and
+    :class:`Party`'s invariants are about identifiers only (an INN, OGRN or
+    KPP that must fit the kind of party), so they hold by construction and are
+    not run again (``_made.shaped(..., added_up=True)``); the tests run them on
+    every buyer made, and fail should ``Party`` gain another invariant."""
+
+    __slots__ = ("_make", "_name")
 
     def __init__(self, kind: PartyKind | str, country: str) -> None:
         sample = Party(kind=kind, country=country, name="-")  # checks kind and country once
-        self._kind, self._country = sample.kind, sample.country
-        self._make = maker(Party)
+        self._make: Callable[[str], Party] = shaped(
+            Party, ("name",), {"kind": sample.kind, "country": sample.country}, added_up=True
+        )
         converters = _converters(Party)
         assert converters is not None  # Party's converters need no instance
         self._name = converters["name"]  # Party's own check of a name
 
     def __call__(self, name: str) -> Party:
         """The party named ``name`` (checked by :class:`Party`'s converter)."""
-        return self._make(kind=self._kind, country=self._country, name=self._name(name))
+        return self._make(self._name(name))
 
 
 # ------------------------------------------------------------------ explainers
@@ -351,7 +470,15 @@ _Explainer = Callable[[LineFigures], _Explained]
 
 
 def _fmt(value: Decimal) -> str:
-    return format(value, "f")
+    """``format(value, "f")``, as ``items._fmt`` and ``str(Step)`` write a number:
+    ``str(value)`` where that has no exponent (then the same characters: the
+    digits, the sign, the point where the exponent puts it), about twice as
+    fast; ``format`` otherwise (an exponent above 0 or a number below 10**-6;
+    ``e`` where the thread's context has ``capitals=0``)."""
+    text = str(value)
+    if "E" in text or "e" in text:
+        return format(value, "f")
+    return text
 
 
 def _step_text(label: str, units: Decimal, price: Decimal, fee: Decimal, amount: Decimal) -> str:
@@ -362,7 +489,7 @@ def _step_text(label: str, units: Decimal, price: Decimal, fee: Decimal, amount:
     return f"{text} = {_fmt(amount)}"
 
 
-def _explainer(source: object) -> _Explainer | None:
+def _explainer(source: object, included: Decimal | None = None) -> _Explainer | None:
     """For a metered charge priced by ``source``: ``explain(row)``, the quantity,
     unit price and explanation ``items._shown`` and ``items._plain_explanation``
     give for the line of those figures, worked out from the figures (``row``)
@@ -370,65 +497,78 @@ def _explainer(source: object) -> _Explainer | None:
     ``pricing._compiled.breakdown`` (so the model's ``explain``), without
     making the QuoteLine, its breakdown or its steps. ``None`` for another
     model (the line is then read from ``Quote.lines``). Every operation names
-    :data:`CONTEXT`."""
+    :data:`CONTEXT`; the text that is the same on every line (prices, package
+    sizes, tier labels, and the charge's ``included`` units where given: the
+    figures' own ``included`` is used whenever it is another object) is written
+    once, here."""
     kind = type(source)
     multiply = CONTEXT.multiply
+    given = included
+    given_text = None if included is None else f" - {_fmt(included)} included = "
 
-    def shown(billable: Decimal, price: Money | None, exact: Decimal) -> Money | None:
-        # items._shown for a line of billable units (no flat, percentage or base fee)
-        if price is not None and multiply(billable, price.amount) != exact:
-            return None
-        return price
-
-    def head(row: LineFigures) -> list[str]:
-        if row.included:
-            return [f"{_fmt(row.quantity)} - {_fmt(row.included)} included = {_fmt(row.billable)}"]
-        return []
+    def head(row: LineFigures) -> str:
+        # items._plain_explanation's first line, for a line with included units
+        free = row.included
+        middle = given_text if free is given else f" - {_fmt(free)} included = "
+        return f"{_fmt(row.quantity)}{middle}{_fmt(row.billable)}"
 
     if kind is PerUnit:
         assert isinstance(source, PerUnit)
         each = source.unit_price
         each_d = each.amount
-        each_text = _fmt(each_d)
+        before = f" x {_fmt(each_d)} = "
 
         def per_unit(row: LineFigures) -> _Explained:
             b = row.billable
-            text = f"per unit: {_fmt(b)} x {each_text} = {_fmt(multiply(b, each_d))}"
-            return b, shown(b, each, row.exact), (*head(row), text)
+            product = multiply(b, each_d)
+            text = f"per unit: {_fmt(b)}{before}{_fmt(product)}"
+            # items._shown: the unit price where billable x price is the exact amount
+            shown = each if product == row.exact else None
+            return b, shown, ((head(row), text) if row.included else (text,))
 
         return per_unit
     if kind is Package:
         assert isinstance(source, Package)
         free, size, per = source.included, source.size, source.price_per_package
         per_d = per.amount
-        per_text, size_text = _fmt(per_d), _fmt(size)
-        note = [f"{_fmt(free)} free units"] if free else []
+        # "<n> package(s) of <size>: <n> x <price> = <amount>"
+        one, many = f" package of {_fmt(size)}: ", f" packages of {_fmt(size)}: "
+        times = f" x {_fmt(per_d)} = "
+        note = f"{_fmt(free)} free units"
+        divide, subtract = CONTEXT.divide, CONTEXT.subtract
 
         def package(row: LineFigures) -> _Explained:
             b = row.billable
-            billable = CONTEXT.subtract(b, free)
+            billable = subtract(b, free) if free else b
             if billable <= 0:
                 n = 0
             else:
-                n = int(CONTEXT.divide(billable, size).to_integral_value(_CEILING, CONTEXT))
-            label = f"{n} package{'s' if n != 1 else ''} of {size_text}"
-            text = f"{label}: {n} x {per_text} = {_fmt(multiply(n, per_d))}"
-            return b, shown(b, per, row.exact), (*head(row), *note, text)
+                n = int(divide(billable, size).to_integral_value(_CEILING, CONTEXT))
+            text = f"{n}{one if n == 1 else many}{n}{times}{_fmt(multiply(n, per_d))}"
+            shown = None if multiply(b, per_d) != row.exact else per
+            if row.included:
+                return b, shown, ((head(row), note, text) if free else (head(row), text))
+            return b, shown, ((note, text) if free else (text,))
 
         return package
     if kind is Volume and not cast("Volume", source)._has_blocks:
         volume = cast("Volume", source)
+        steps = tuple(
+            (price, fee, volume._labels[i], t.unit_price, t.flat_fee.amount)
+            for i, ((_, _, price, fee), t) in enumerate(
+                zip(volume._table, volume.tiers, strict=True)
+            )
+        )
+        fee_at_zero = volume.flat_fee_at_zero
 
         def by_volume(row: LineFigures) -> _Explained:
             b = row.billable
-            i = volume._find(b)
-            _, _, price, fee = volume._table[i]
-            tier = volume.tiers[i]
-            charged = bool(b) or volume.flat_fee_at_zero
+            price, fee, label, unit, flat = steps[volume._find(b)]
+            charged = bool(b) or fee_at_zero
             amount = CONTEXT.add(multiply(b, price), fee) if charged else _ZERO
-            fee_d = tier.flat_fee.amount if charged else _ZERO
-            text = _step_text(volume._labels[i], b, tier.unit_price.amount, fee_d, amount)
-            return b, shown(b, tier.unit_price, row.exact), (*head(row), text)
+            text = _step_text(label, b, unit.amount, flat if charged else _ZERO, amount)
+            shown = None if multiply(b, unit.amount) != row.exact else unit
+            return b, shown, ((head(row), text) if row.included else (text,))
 
         return by_volume
     if kind is Graduated and not cast("Graduated", source)._has_blocks:
@@ -444,7 +584,7 @@ def _explainer(source: object) -> _Explainer | None:
         def graduated(row: LineFigures) -> _Explained:
             b = row.billable
             at_zero = b == 0 and fee_at_zero
-            texts = head(row)
+            texts = [head(row)] if row.included else []
             for i, (lower, upper, price, fee, label, unit, flat) in enumerate(tiers):
                 if b <= lower and not (i == 0 and at_zero):
                     break
