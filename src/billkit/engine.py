@@ -1694,9 +1694,10 @@ class Billing:
                 if failures is not None:
                     failures += [(doc.id, f"{type(error).__name__}: {error}") for doc, *_ in batch]
                 return
-        for doc, payer, status in statuses:
+        for doc, payer, status, dunned in statuses:
             try:
-                status = self._dun_after(status, doc, payer.data, day)
+                if not dunned:
+                    status = self._dun_after(status, doc, payer.data, day)
             except BillkitError as error:
                 if failures is not None:
                     failures.append((doc.id, f"{type(error).__name__}: {error}"))
@@ -1708,12 +1709,14 @@ class Billing:
         batch: Sequence[tuple[DocumentRecord, PayerRecord, PaymentResult, str]],
         day: date,
         failures: list[tuple[str, str]] | None,
-    ) -> list[tuple[DocumentRecord, PayerRecord, str]]:
+    ) -> list[tuple[DocumentRecord, PayerRecord, str, bool]]:
         """:meth:`_record_batch` once: straight through (``failures=None``: a
         failure raises), the ledger entries of the batch posted together at
-        its end, or with a savepoint per answer (a failure is named in
-        ``failures``)."""
-        statuses: list[tuple[DocumentRecord, PayerRecord, str]] = []
+        its end and the day's scheduled dunning of its failed invoices done
+        in its transaction (:meth:`_dun_in`), or with a savepoint per answer
+        (a failure is named in ``failures``). Each answer comes back with its
+        status and whether its dunning was done here."""
+        statuses: list[tuple[DocumentRecord, PayerRecord, str, bool]] = []
         lock = sorted({f"account:{doc.customer}" for doc, _, _, _ in batch})
         with self.store.transaction(lock=lock) as tx:
             if failures is None:
@@ -1747,9 +1750,35 @@ class Billing:
                         writes=writes,
                         events=events.get(doc.id),
                     )
-                    statuses.append((doc, payer, status))
+                    statuses.append((doc, payer, status, False))
                 tx.post_all(entries)
                 writes.flush(tx, self.clock.now())
+                # The day's scheduled moves of the failed invoices, in this transaction:
+                # their documents and events (the failures just written) read once.
+                dun = [
+                    i
+                    for i, (doc, _, status, _) in enumerate(statuses)
+                    if status == "failed" and self._schedule_of(doc, tx) is not None
+                ]
+                if dun:
+                    ids = [statuses[i][0].id for i in dun]
+                    now_events = tx.document_events_of(ids)
+                    now_docs = tx.documents_by_id(ids)
+                    moves: list[DocumentEvent] = []
+                    for i in dun:
+                        doc, payer, status, _ = statuses[i]
+                        self._dun_in(
+                            tx,
+                            doc,
+                            payer.data,
+                            day,
+                            known=now_docs.get(doc.id),
+                            events=now_events[doc.id],
+                            changes=moves,
+                        )
+                        statuses[i] = (doc, payer, status, True)
+                    if moves:
+                        tx.change_status_all(moves)
                 return statuses
             for doc, payer, result, key in batch:
                 try:
@@ -1758,7 +1787,7 @@ class Billing:
                 except BillkitError as error:
                     failures.append((doc.id, f"{type(error).__name__}: {error}"))
                     continue
-                statuses.append((doc, payer, status))
+                statuses.append((doc, payer, status, False))
         return statuses
 
     def pay(self, document: str, *, as_of: date | None = None) -> str:
@@ -1894,12 +1923,14 @@ class Billing:
             code = next((c for start, c in reversed(plans) if start <= on), plans[0][1])
         return self.plan_dunning.get(code, self.dunning)
 
-    def _schedule_of(self, doc: DocumentRecord) -> DunningSchedule | None:
+    def _schedule_of(
+        self, doc: DocumentRecord, tx: Transaction | None = None
+    ) -> DunningSchedule | None:
         """The dunning schedule of invoice ``doc`` (its subscription's; see :meth:`_schedule`)."""
         if not self.plan_dunning or doc.kind != INVOICE or doc.id.count("|") != 4:
             return self.dunning
         key = DocumentKey.parse(doc.id)
-        return self._schedule(key.subscription, on=key.period.start)
+        return self._schedule(key.subscription, tx, on=key.period.start)
 
     def _dun(self, doc: DocumentRecord, payer: Mapping[str, object], day: date) -> bool:
         """Do what :attr:`dunning` says is due by ``day`` for the overdue invoice ``doc``.
@@ -1917,68 +1948,96 @@ class Billing:
         """
         if doc.kind != INVOICE or doc.id.count("|") != 4:
             return False  # not a subscription's invoice: charged once, no dunning
-        schedule = self._schedule_of(doc)
-        assert schedule is not None
-        sub_id = DocumentKey.parse(doc.id).subscription
         with self.store.transaction(lock=[f"account:{doc.customer}"]) as tx:
-            current = tx.document(doc.id)
-            if current.status not in ("issued", "pending") or current.total is None:
-                return False  # settled meanwhile
+            return self._dun_in(tx, doc, payer, day)
+
+    def _dun_in(
+        self,
+        tx: Transaction,
+        doc: DocumentRecord,
+        payer: Mapping[str, object],
+        day: date,
+        *,
+        known: DocumentRecord | None = None,
+        events: Sequence[DocumentEvent] | None = None,
+        changes: list[DocumentEvent] | None = None,
+    ) -> bool:
+        """:meth:`_dun` in ``tx``, which holds the customer's account lock.
+
+        ``known``, ``events``: the document and its events, read in ``tx``
+        already (``None``: read here); ``changes``: the moves' ``dunning``
+        events are added to it, for the caller to write with the batch's.
+        """
+        if doc.kind != INVOICE or doc.id.count("|") != 4:
+            return False
+        key = DocumentKey.parse(doc.id)
+        sub_id = key.subscription
+        schedule = self._schedule(sub_id, tx, key.period.start)
+        if schedule is None:
+            return False
+        current = known if known is not None else tx.document(doc.id)
+        if current.status not in ("issued", "pending") or current.total is None:
+            return False  # settled meanwhile
+        if events is None:
             events = tx.document_events_of([doc.id])[doc.id]
-            failed = [e for e in events if e.event == "payment_failed"]
-            if not failed:
-                return False
-            record = tx.subscription(sub_id)
-            if record.status == "cancelled":
-                return False  # dunning is over: only the deletion mark is left
-            overdue_on = date.fromisoformat(str(failed[0].data["day"]))
-            last_failed = date.fromisoformat(str(failed[-1].data["day"]))
-            sub = self._subscribed(record, tx)
-            cycle = self._cycle(sub, overdue_on + timedelta(days=schedule.grace_days or 0))
-            due = [
-                m
-                for m in simulate_dunning(schedule, overdue_on=overdue_on, cycle=cycle)
-                if m.on <= day
-            ]
-            retries = [i for i, m in enumerate(due) if m.move is DunningMove.RETRY]
-            retry = bool(retries) and due[retries[-1]].on > last_failed
-            if retry:
-                due = due[: retries[-1]]  # what follows the retry waits for its answer
-            done = {(e.data.get("move"), e.data.get("on")) for e in events if e.event == "dunning"}
-            now = self.clock.now()
-            for move in due:
-                if move.move not in (DunningMove.NOTIFY, DunningMove.FREEZE):
-                    continue  # retries: charged by the caller; cancelling: by run()
-                if (move.move.value, move.on.isoformat()) in done:
-                    continue
-                if move.move is DunningMove.NOTIFY:
-                    assert move.notice is not None
-                    topic = _DUNNING_TOPICS[move.notice]
-                    self._notify(
-                        tx,
-                        f"{topic}|{doc.id}|{move.on.isoformat()}",
-                        topic,
-                        doc.customer,
-                        payer,
-                        {
-                            "document": doc.id,
-                            "number": current.number or "",
-                            "total": str(current.total.amount),
-                            "currency": current.total.currency.code,
-                            "overdue_on": overdue_on.isoformat(),
-                            "day": move.on.isoformat(),
-                        },
-                        now,
-                    )
-                else:
-                    cancel_on = cancel_date(schedule, overdue_on, cycle)
-                    self._freeze(tx, sub_id, payer, day, cancel_on=cancel_on)
+        failed = [e for e in events if e.event == "payment_failed"]
+        if not failed:
+            return False
+        record = tx.subscription(sub_id)
+        if record.status == "cancelled":
+            return False  # dunning is over: only the deletion mark is left
+        overdue_on = date.fromisoformat(str(failed[0].data["day"]))
+        last_failed = date.fromisoformat(str(failed[-1].data["day"]))
+        sub = self._subscribed(record, tx)
+        cycle = self._cycle(sub, overdue_on + timedelta(days=schedule.grace_days or 0))
+        due = [
+            m for m in simulate_dunning(schedule, overdue_on=overdue_on, cycle=cycle) if m.on <= day
+        ]
+        retries = [i for i, m in enumerate(due) if m.move is DunningMove.RETRY]
+        retry = bool(retries) and due[retries[-1]].on > last_failed
+        if retry:
+            due = due[: retries[-1]]  # what follows the retry waits for its answer
+        done = {(e.data.get("move"), e.data.get("on")) for e in events if e.event == "dunning"}
+        now = self.clock.now()
+        for move in due:
+            if move.move not in (DunningMove.NOTIFY, DunningMove.FREEZE):
+                continue  # retries: charged by the caller; cancelling: by run()
+            if (move.move.value, move.on.isoformat()) in done:
+                continue
+            if move.move is DunningMove.NOTIFY:
+                assert move.notice is not None
+                topic = _DUNNING_TOPICS[move.notice]
+                self._notify(
+                    tx,
+                    f"{topic}|{doc.id}|{move.on.isoformat()}",
+                    topic,
+                    doc.customer,
+                    payer,
+                    {
+                        "document": doc.id,
+                        "number": current.number or "",
+                        "total": str(current.total.amount),
+                        "currency": current.total.currency.code,
+                        "overdue_on": overdue_on.isoformat(),
+                        "day": move.on.isoformat(),
+                    },
+                    now,
+                )
+            else:
+                cancel_on = cancel_date(schedule, overdue_on, cycle)
+                self._freeze(tx, sub_id, payer, day, cancel_on=cancel_on)
+            moved = DocumentEvent(
+                document=doc.id,
+                event="dunning",
+                status=current.status,
+                at=now,
+                data={"move": move.move.value, "on": move.on.isoformat()},
+            )
+            if changes is not None:
+                changes.append(moved)
+            else:
                 tx.change_status(
-                    doc.id,
-                    event="dunning",
-                    status=current.status,
-                    at=now,
-                    data={"move": move.move.value, "on": move.on.isoformat()},
+                    doc.id, event=moved.event, status=moved.status, at=moved.at, data=moved.data
                 )
         return retry
 
