@@ -228,3 +228,59 @@ def test_the_engine_enters_each_state_on_the_day_the_ladder_says(warn: int, bloc
         (day, state) for day, topic, state in _log(engine) if topic == "subscription.overdue_state"
     ]
     assert told == expected
+
+
+def _outbox(tx: Any) -> list[str]:
+    keys, i = [], 1
+    while True:
+        try:
+            keys.append(tx.message(i).key)
+        except Exception:
+            return sorted(keys)
+        i += 1
+
+
+def _crashing(at: int) -> tuple[Any, int, int]:
+    """Runs on 1, 9, 11 and 15 May under TUTORIAL and RETRIES, crashing at call ``at``
+    (0: never) and running the same day again. Returns (the store's state, calls, crashes)."""
+    store = MemoryStore()
+    engine, clock = _setup(store, overdue=TUTORIAL, dunning=RETRIES)
+    faults = support.Faults()
+    faulty = Billing(
+        support.FaultyStore(store, faults),  # type: ignore[arg-type]
+        support.FaultyGateway(engine.gateway, faults),  # type: ignore[arg-type]
+        engine.notifier,
+        clock,
+    )
+    faults.calls, faults.at = 0, at
+    crashes = 0
+    days = [date(2026, 5, 1), date(2026, 5, 9), date(2026, 5, 11), date(2026, 5, 15)]
+    while days:
+        _on(clock, days[0])
+        try:
+            faulty.run()
+        except support.Crash:
+            crashes += 1
+            faults.at = 0
+            continue
+        days.pop(0)
+    with store.transaction(readonly=True) as tx:
+        sub = tx.subscription("acme-pro")
+        snap = (
+            [(e.event, e.data) for e in tx.document_events_of([MAY])[MAY]],
+            (sub.status, sub.next_billing, sub.data),
+            _outbox(tx),
+        )
+    return snap, faults.calls, crashes
+
+
+def test_every_crash_point_of_a_ladder_fortnight_leaves_what_a_clean_one_does() -> None:
+    clean, calls, _ = _crashing(0)
+    # Failed 1 May and 9 May (1 + 8); WARNING 11 May (1 + 10), BLOCKED 15 May (1 + 14).
+    assert [d["day"] for e, d in clean[0] if e == "payment_failed"] == ["2026-05-01", "2026-05-09"]
+    assert (clean[1][0], clean[1][2]["overdue_state"]) == ("frozen", "BLOCKED")
+    assert calls > 30
+    for at in range(1, calls + 1):
+        snap, _, crashes = _crashing(at)
+        assert crashes == 1, at
+        assert snap == clean, f"crash at call {at} changed the outcome"

@@ -132,3 +132,45 @@ def test_a_ladder_with_a_freezing_schedule_is_refused() -> None:
         _open(MemoryStore(), clock, seller=support.SELLER, dunning=SCHEDULE, overdue=LADDER)
     with pytest.raises(BillingError, match=r"^overdue = "):
         _open(MemoryStore(), clock, seller=support.SELLER, overdue="WARNING")
+
+
+def test_billkit_simulate_on_the_database_duns_by_the_kept_schedule(tmp_path: Any) -> None:
+    from billkit.cli import main
+    from billkit.storage import SqlStore
+    from tests.storage.support import migrated_sqlite
+
+    url = migrated_sqlite(tmp_path)
+    store = SqlStore(url)
+    clock = FixedClock(support.START)
+    app = Billing(
+        store,
+        SandboxGateway(clock=clock),
+        MemoryNotifier(),
+        clock,
+        [support.PRO, support.TEAM],
+        seller=support.SELLER,
+        dunning=SCHEDULE,
+    )
+    support.populate(app, 4)  # c0003's card is declined
+    store.close()
+    # The command opens the database without a schedule: it runs the kept one.
+    assert main(["simulate", "--db", url, "--from", "2026-03-30", "--until", "2026-05-01"]) == 0
+    march = "s0003|2026-03-01|2026-04-01|invoice|0"
+    store = SqlStore(url)
+    with store.transaction(readonly=True) as tx:
+        failed = [
+            e.data["day"]
+            for e in tx.document_events_of([march])[march]
+            if e.event == "payment_failed"
+        ]
+        sub = tx.subscription("s0003")
+    store.close()
+    # Overdue 1 April; retried 1 + 1 = 2 and 1 + 3 = 4 April; frozen 1 + 5 = 6 April;
+    # cancelled at the end of the cycle [1 April, 1 May) holding it. The default would have
+    # charged 1, 2 and 3 April and frozen on the 3rd.
+    assert failed == ["2026-04-01", "2026-04-02", "2026-04-04"]
+    assert (sub.data["frozen_on"], sub.status, sub.data["cancelled_on"]) == (
+        "2026-04-06",
+        "cancelled",
+        "2026-05-01",
+    )
