@@ -14,7 +14,9 @@ one transaction per customer with gap-free numbers, then collects payment:
   events count the attempts, one a day); after ``max_attempts`` the
   subscription is frozen, or, given ``dunning=`` a
   :class:`~billkit.subscriptions.DunningSchedule`, the schedule's retries,
-  notices, freeze and cancellation happen on its days;
+  notices, freeze and cancellation happen on its days; given ``overdue=``
+  an :class:`~billkit.subscriptions.OverdueLadder`, its states block
+  changes, freeze and cancel; both are kept in the store;
 * a customer whose run fails with a billkit error is skipped and named in
   the :class:`RunReport`; the next run tries again.
 
