@@ -14,7 +14,9 @@ one transaction per customer with gap-free numbers, then collects payment:
   events count the attempts, one a day); after ``max_attempts`` the
   subscription is frozen, or, given ``dunning=`` a
   :class:`~billkit.subscriptions.DunningSchedule`, the schedule's retries,
-  notices, freeze and cancellation happen on its days;
+  notices, freeze and cancellation happen on its days; given ``overdue=``
+  an :class:`~billkit.subscriptions.OverdueLadder`, its states block
+  changes, freeze and cancel; both are kept in the store;
 * a customer whose run fails with a billkit error is skipped and named in
   the :class:`RunReport`; the next run tries again.
 
@@ -104,6 +106,7 @@ from billkit.subscriptions.dunning import (
     cancel_date,
     simulate_dunning,
 )
+from billkit.subscriptions.overdue import OverdueCancellation, OverdueLadder, OverdueState
 from billkit.subscriptions.renewals import SavedMethod as RenewalMethod
 from billkit.subscriptions.renewals import renewal_day, renewal_result
 from billkit.subscriptions.services import BALANCE, Service
@@ -117,6 +120,8 @@ _BATCH = 200
 _CATEGORY_NAMES = sorted({*CATEGORIES.values(), "news", "support"})
 #: The payer record that keeps the seller's details.
 SELLER_ID = "_seller"
+#: The payer record that keeps the dunning: the schedules and the overdue ladder.
+DUNNING_ID = "_dunning"
 #: The payer record that lists the customers on credit.
 _CREDIT_BOOK = "_credit_lines"
 #: The payer record that lists the customers with hosted services.
@@ -126,6 +131,43 @@ _DUNNING_TOPICS = {
     SubscriptionNoticeKind.PAYMENT_OVERDUE: "payment.overdue",
     SubscriptionNoticeKind.PAYMENT_REMINDER: "payment.reminder",
 }
+
+
+def _plan_schedules(value: Mapping[Any, object]) -> dict[str, DunningSchedule]:
+    """``dunning={plan_code: DunningSchedule}`` checked."""
+    found: dict[str, DunningSchedule] = {}
+    for code, schedule in value.items():
+        if not isinstance(code, str) or not code:
+            raise BillingError("dunning", code, "a plan code")
+        checked = _dunning_schedule(schedule)
+        if checked is None:
+            raise BillingError(f"dunning[{code!r}]", schedule, "a DunningSchedule")
+        found[code] = checked
+    return found
+
+
+def _with_ladder(
+    overdue: OverdueLadder | None,
+    dunning: DunningSchedule | None,
+    plans: Mapping[str, DunningSchedule],
+) -> None:
+    """Under an overdue ladder the schedules only retry and tell: the ladder freezes and cancels
+    (the rule of :class:`~billkit.subscriptions.LifecycleSettings`)."""
+    if overdue is None:
+        return
+    named = [("dunning", dunning), *((f"dunning[{c!r}]", v) for c, v in sorted(plans.items()))]
+    for field, schedule in named:
+        if schedule is None:
+            continue
+        for step in (schedule.freeze_step, schedule.cancel_step):
+            if step is not None:
+                raise BillingError(
+                    field,
+                    step.move.value,
+                    "a schedule that neither freezes nor cancels when an overdue ladder "
+                    "decides (DunningSchedule.standard(grace_days=None, "
+                    "cancel_at_cycle_end=False))",
+                )
 
 
 def _dunning_schedule(value: object) -> DunningSchedule | None:
@@ -354,6 +396,20 @@ class Billing:
     ``DunningSchedule(steps=[retry 1, retry 2, freeze 2, cancel at the cycle end,
     mark for deletion 90])`` (``docs/engine.md`` shows both).
 
+    ``overdue``, an :class:`~billkit.subscriptions.OverdueLadder` (as in
+    :class:`~billkit.subscriptions.LifecycleSettings`), puts each
+    subscription with overdue invoices in the ladder's state after every
+    run's payments (:meth:`_overdue_states`): its states then block plan
+    changes, freeze and cancel, and the dunning only retries and tells (a
+    schedule that freezes or cancels is refused; without one, the
+    attempt-counted retries stay, without their freeze).
+
+    The dunning given (``dunning``, ``overdue``) is kept in the store (the
+    payer record :data:`DUNNING_ID`); a later ``Billing`` on the store given
+    neither runs what is kept, one given another is refused (a
+    :class:`~billkit.errors.BillingError` naming the field), and
+    :meth:`change_dunning` replaces it.
+
     ``methods`` are the business's payment-method terms (commission, amount
     limits, cashback: :class:`~billkit.credit.PaymentMethod`), by name; a
     customer's ``pays_with`` names the one its saved method is charged
@@ -382,6 +438,7 @@ class Billing:
         cancel_at_cycle_end: bool = True,
         deletion_days: int | None = 90,
         dunning: DunningSchedule | Mapping[str, DunningSchedule] | None = None,
+        overdue: OverdueLadder | None = None,
         invoice_series: str = "INV",
         credit_series: str = "CN",
         methods: Iterable[PaymentMethod] = (),
@@ -406,24 +463,23 @@ class Billing:
                 "deletion_days", deletion_days, "a number of days, 0 or more, or None"
             )
         self.deletion_days = deletion_days
+        self._deletion_days = deletion_days
         self.plan_dunning: dict[str, DunningSchedule] = {}
+        self.dunning: DunningSchedule | None = None
+        self.overdue: OverdueLadder | None = None
+        given_dunning = dunning is not None
         if isinstance(dunning, Mapping):
-            for code, schedule in dunning.items():
-                if not isinstance(code, str) or not code:
-                    raise BillingError("dunning", code, "a plan code")
-                checked = _dunning_schedule(schedule)
-                if checked is None:
-                    raise BillingError(f"dunning[{code!r}]", schedule, "a DunningSchedule")
-                self.plan_dunning[code] = checked
-            dunning = None
-        self.dunning = _dunning_schedule(dunning)
-        if self.dunning is not None:
-            self.deletion_days = self.dunning.deletion_days
+            plan_dunning, dunning = _plan_schedules(dunning), None
+        else:
+            plan_dunning, dunning = {}, _dunning_schedule(dunning)
+        if overdue is not None and not isinstance(overdue, OverdueLadder):
+            raise BillingError("overdue", overdue, "a billkit.subscriptions.OverdueLadder or None")
         self.series = {INVOICE: invoice_series, CREDIT_NOTE: credit_series}
         self.methods: dict[str, PaymentMethod] = {m.name: m for m in methods}
         self.bonus = bonus
         self.channels: dict[str, tuple[str, ...]] = _channels("channels", channels or {})
-        with store.transaction(lock=[f"series:{s}" for s in self.series.values()]) as tx:
+        lock = [f"account:{DUNNING_ID}", *(f"series:{s}" for s in self.series.values())]
+        with store.transaction(lock=lock) as tx:
             for name in self.series.values():
                 try:
                     tx.series(name)
@@ -435,7 +491,94 @@ class Billing:
                 tx.save_payer(PayerRecord(id=SELLER_ID, data={"party": to_data(seller)}))
             else:
                 seller = from_data(tx.payer(SELLER_ID).data["party"])
+            kept = self._kept_dunning(tx)
+            if given_dunning:
+                if kept is not None and (kept[0], kept[1]) != (dunning, plan_dunning):
+                    raise BillingError(
+                        "dunning",
+                        dunning if dunning is not None else plan_dunning,
+                        "the dunning the store keeps (set by an earlier Billing on it: "
+                        "leave dunning= out to use it, or replace it with change_dunning())",
+                    )
+            elif kept is not None:
+                dunning, plan_dunning = kept[0], kept[1]
+            if overdue is not None:
+                if kept is not None and kept[2] != overdue:
+                    raise BillingError(
+                        "overdue",
+                        overdue,
+                        "the overdue ladder the store keeps (leave overdue= out to use it, "
+                        "or replace it with change_dunning())",
+                    )
+            elif kept is not None:
+                overdue = kept[2]
+            self._use_dunning(dunning, plan_dunning, overdue)
+            if kept is None and (given_dunning or overdue is not None):
+                self._keep_dunning(tx)
         self.seller: Party = seller
+
+    def _use_dunning(
+        self,
+        dunning: DunningSchedule | None,
+        plan_dunning: Mapping[str, DunningSchedule],
+        overdue: OverdueLadder | None,
+    ) -> None:
+        _with_ladder(overdue, dunning, plan_dunning)
+        self.dunning, self.plan_dunning, self.overdue = dunning, dict(plan_dunning), overdue
+        self.deletion_days = (
+            self._deletion_days if self.dunning is None else self.dunning.deletion_days
+        )
+
+    def _kept_dunning(
+        self, tx: Transaction
+    ) -> tuple[DunningSchedule | None, dict[str, DunningSchedule], OverdueLadder | None] | None:
+        """The dunning the store keeps (``None``: none kept)."""
+        try:
+            data = tx.payer(DUNNING_ID).data
+        except NotFoundError:
+            return None
+        business = data.get("dunning")
+        plans = data.get("plans") or {}
+        ladder = data.get("overdue")
+        assert isinstance(plans, Mapping)
+        return (
+            None if business is None else from_data(business),
+            {str(code): from_data(value) for code, value in plans.items()},
+            None if ladder is None else from_data(ladder),
+        )
+
+    def _keep_dunning(self, tx: Transaction) -> None:
+        data = {
+            "dunning": None if self.dunning is None else to_data(self.dunning),
+            "plans": {code: to_data(v) for code, v in sorted(self.plan_dunning.items())},
+            "overdue": None if self.overdue is None else to_data(self.overdue),
+        }
+        tx.save_payer(PayerRecord(id=DUNNING_ID, data=data))
+
+    def change_dunning(
+        self,
+        dunning: DunningSchedule | Mapping[str, DunningSchedule] | None = None,
+        *,
+        overdue: OverdueLadder | None = None,
+    ) -> None:
+        """Replace the dunning the store keeps (and this ``Billing``'s) with ``dunning``
+        and ``overdue`` (``None``: the attempt-counted dunning, no ladder).
+
+        Every ``Billing`` on the store opened afterwards without ``dunning=``
+        and ``overdue=`` runs them; one already open keeps what it read until
+        it is opened again. Invoices already overdue are dunned by the new
+        schedule from the next run on (what was done stays done).
+        """
+        if isinstance(dunning, Mapping):
+            plans, business = _plan_schedules(dunning), None
+        else:
+            plans, business = {}, _dunning_schedule(dunning)
+        if overdue is not None and not isinstance(overdue, OverdueLadder):
+            raise BillingError("overdue", overdue, "a billkit.subscriptions.OverdueLadder or None")
+        _with_ladder(overdue, business, plans)
+        with self.store.transaction(lock=f"account:{DUNNING_ID}") as tx:
+            self._use_dunning(business, plans, overdue)
+            self._keep_dunning(tx)
 
     # ------------------------------------------------------------ customers
 
@@ -861,6 +1004,13 @@ class Billing:
                 )
             if record.status in ("cancelled", "frozen"):
                 raise SubscriptionError("status", record.status, "an active subscription")
+            held = record.data.get("overdue_state")
+            if held is not None and self.overdue is not None:
+                rung = next((s for s in self.overdue.states if s.name == held), None)
+                if rung is not None and rung.blocks_changes:
+                    raise SubscriptionError(
+                        "overdue_state", held, "a state that does not block plan changes"
+                    )
             today = self.clock.today()
             period = current.period_on(max(today, current.starts))
             in_force = current.plan_on(today)
@@ -965,6 +1115,8 @@ class Billing:
             self._credit_lines(day, failures)
             self._renewals(day, failures)
         paid, refused = self.collect(day, id_from=id_from, id_to=id_to, failures=failures)
+        if self.overdue is not None:
+            self._overdue_states(day, id_from, id_to, failures)
         return RunReport(
             as_of=day,
             billed=billed,
@@ -1545,9 +1697,10 @@ class Billing:
                 if failures is not None:
                     failures += [(doc.id, f"{type(error).__name__}: {error}") for doc, *_ in batch]
                 return
-        for doc, payer, status in statuses:
+        for doc, payer, status, dunned in statuses:
             try:
-                status = self._dun_after(status, doc, payer.data, day)
+                if not dunned:
+                    status = self._dun_after(status, doc, payer.data, day)
             except BillkitError as error:
                 if failures is not None:
                     failures.append((doc.id, f"{type(error).__name__}: {error}"))
@@ -1559,12 +1712,14 @@ class Billing:
         batch: Sequence[tuple[DocumentRecord, PayerRecord, PaymentResult, str]],
         day: date,
         failures: list[tuple[str, str]] | None,
-    ) -> list[tuple[DocumentRecord, PayerRecord, str]]:
+    ) -> list[tuple[DocumentRecord, PayerRecord, str, bool]]:
         """:meth:`_record_batch` once: straight through (``failures=None``: a
         failure raises), the ledger entries of the batch posted together at
-        its end, or with a savepoint per answer (a failure is named in
-        ``failures``)."""
-        statuses: list[tuple[DocumentRecord, PayerRecord, str]] = []
+        its end and the day's scheduled dunning of its failed invoices done
+        in its transaction (:meth:`_dun_in`), or with a savepoint per answer
+        (a failure is named in ``failures``). Each answer comes back with its
+        status and whether its dunning was done here."""
+        statuses: list[tuple[DocumentRecord, PayerRecord, str, bool]] = []
         lock = sorted({f"account:{doc.customer}" for doc, _, _, _ in batch})
         with self.store.transaction(lock=lock) as tx:
             if failures is None:
@@ -1572,6 +1727,10 @@ class Billing:
                 writes = _Writes()
                 payers = tx.payers_of({doc.customer for doc, _, _, _ in batch})
                 documents = tx.documents_by_id(doc.id for doc, _, _, _ in batch)
+                # The failures recorded so far, read once for the batch's failed answers.
+                events = tx.document_events_of(
+                    doc.id for doc, _, result, _ in batch if result.status is PaymentStatus.FAILED
+                )
                 subscriptions = tx.subscriptions_of(
                     {
                         DocumentKey.parse(doc.id).subscription
@@ -1592,10 +1751,37 @@ class Billing:
                         known=documents.get(doc.id),
                         subscriptions=subscriptions,
                         writes=writes,
+                        events=events.get(doc.id),
                     )
-                    statuses.append((doc, payer, status))
+                    statuses.append((doc, payer, status, False))
                 tx.post_all(entries)
                 writes.flush(tx, self.clock.now())
+                # The day's scheduled moves of the failed invoices, in this transaction:
+                # their documents and events (the failures just written) read once.
+                dun = [
+                    i
+                    for i, (doc, _, status, _) in enumerate(statuses)
+                    if status == "failed" and self._schedule_of(doc, tx) is not None
+                ]
+                if dun:
+                    ids = [statuses[i][0].id for i in dun]
+                    now_events = tx.document_events_of(ids)
+                    now_docs = tx.documents_by_id(ids)
+                    moves: list[DocumentEvent] = []
+                    for i in dun:
+                        doc, payer, status, _ = statuses[i]
+                        self._dun_in(
+                            tx,
+                            doc,
+                            payer.data,
+                            day,
+                            known=now_docs.get(doc.id),
+                            events=now_events[doc.id],
+                            changes=moves,
+                        )
+                        statuses[i] = (doc, payer, status, True)
+                    if moves:
+                        tx.change_status_all(moves)
                 return statuses
             for doc, payer, result, key in batch:
                 try:
@@ -1604,7 +1790,7 @@ class Billing:
                 except BillkitError as error:
                     failures.append((doc.id, f"{type(error).__name__}: {error}"))
                     continue
-                statuses.append((doc, payer, status))
+                statuses.append((doc, payer, status, False))
         return statuses
 
     def pay(self, document: str, *, as_of: date | None = None) -> str:
@@ -1740,12 +1926,14 @@ class Billing:
             code = next((c for start, c in reversed(plans) if start <= on), plans[0][1])
         return self.plan_dunning.get(code, self.dunning)
 
-    def _schedule_of(self, doc: DocumentRecord) -> DunningSchedule | None:
+    def _schedule_of(
+        self, doc: DocumentRecord, tx: Transaction | None = None
+    ) -> DunningSchedule | None:
         """The dunning schedule of invoice ``doc`` (its subscription's; see :meth:`_schedule`)."""
         if not self.plan_dunning or doc.kind != INVOICE or doc.id.count("|") != 4:
             return self.dunning
         key = DocumentKey.parse(doc.id)
-        return self._schedule(key.subscription, on=key.period.start)
+        return self._schedule(key.subscription, tx, on=key.period.start)
 
     def _dun(self, doc: DocumentRecord, payer: Mapping[str, object], day: date) -> bool:
         """Do what :attr:`dunning` says is due by ``day`` for the overdue invoice ``doc``.
@@ -1763,70 +1951,225 @@ class Billing:
         """
         if doc.kind != INVOICE or doc.id.count("|") != 4:
             return False  # not a subscription's invoice: charged once, no dunning
-        schedule = self._schedule_of(doc)
-        assert schedule is not None
-        sub_id = DocumentKey.parse(doc.id).subscription
         with self.store.transaction(lock=[f"account:{doc.customer}"]) as tx:
-            current = tx.document(doc.id)
-            if current.status not in ("issued", "pending") or current.total is None:
-                return False  # settled meanwhile
+            return self._dun_in(tx, doc, payer, day)
+
+    def _dun_in(
+        self,
+        tx: Transaction,
+        doc: DocumentRecord,
+        payer: Mapping[str, object],
+        day: date,
+        *,
+        known: DocumentRecord | None = None,
+        events: Sequence[DocumentEvent] | None = None,
+        changes: list[DocumentEvent] | None = None,
+    ) -> bool:
+        """:meth:`_dun` in ``tx``, which holds the customer's account lock.
+
+        ``known``, ``events``: the document and its events, read in ``tx``
+        already (``None``: read here); ``changes``: the moves' ``dunning``
+        events are added to it, for the caller to write with the batch's.
+        """
+        if doc.kind != INVOICE or doc.id.count("|") != 4:
+            return False
+        key = DocumentKey.parse(doc.id)
+        sub_id = key.subscription
+        schedule = self._schedule(sub_id, tx, key.period.start)
+        if schedule is None:
+            return False
+        current = known if known is not None else tx.document(doc.id)
+        if current.status not in ("issued", "pending") or current.total is None:
+            return False  # settled meanwhile
+        if events is None:
             events = tx.document_events_of([doc.id])[doc.id]
-            failed = [e for e in events if e.event == "payment_failed"]
-            if not failed:
-                return False
-            record = tx.subscription(sub_id)
-            if record.status == "cancelled":
-                return False  # dunning is over: only the deletion mark is left
-            overdue_on = date.fromisoformat(str(failed[0].data["day"]))
-            last_failed = date.fromisoformat(str(failed[-1].data["day"]))
-            sub = self._subscribed(record, tx)
-            cycle = self._cycle(sub, overdue_on + timedelta(days=schedule.grace_days or 0))
-            due = [
-                m
-                for m in simulate_dunning(schedule, overdue_on=overdue_on, cycle=cycle)
-                if m.on <= day
-            ]
-            retries = [i for i, m in enumerate(due) if m.move is DunningMove.RETRY]
-            retry = bool(retries) and due[retries[-1]].on > last_failed
-            if retry:
-                due = due[: retries[-1]]  # what follows the retry waits for its answer
-            done = {(e.data.get("move"), e.data.get("on")) for e in events if e.event == "dunning"}
-            now = self.clock.now()
-            for move in due:
-                if move.move not in (DunningMove.NOTIFY, DunningMove.FREEZE):
-                    continue  # retries: charged by the caller; cancelling: by run()
-                if (move.move.value, move.on.isoformat()) in done:
-                    continue
-                if move.move is DunningMove.NOTIFY:
-                    assert move.notice is not None
-                    topic = _DUNNING_TOPICS[move.notice]
-                    self._notify(
-                        tx,
-                        f"{topic}|{doc.id}|{move.on.isoformat()}",
-                        topic,
-                        doc.customer,
-                        payer,
-                        {
-                            "document": doc.id,
-                            "number": current.number or "",
-                            "total": str(current.total.amount),
-                            "currency": current.total.currency.code,
-                            "overdue_on": overdue_on.isoformat(),
-                            "day": move.on.isoformat(),
-                        },
-                        now,
-                    )
-                else:
-                    cancel_on = cancel_date(schedule, overdue_on, cycle)
-                    self._freeze(tx, sub_id, payer, day, cancel_on=cancel_on)
+        failed = [e for e in events if e.event == "payment_failed"]
+        if not failed:
+            return False
+        record = tx.subscription(sub_id)
+        if record.status == "cancelled":
+            return False  # dunning is over: only the deletion mark is left
+        overdue_on = date.fromisoformat(str(failed[0].data["day"]))
+        last_failed = date.fromisoformat(str(failed[-1].data["day"]))
+        sub = self._subscribed(record, tx)
+        cycle = self._cycle(sub, overdue_on + timedelta(days=schedule.grace_days or 0))
+        due = [
+            m for m in simulate_dunning(schedule, overdue_on=overdue_on, cycle=cycle) if m.on <= day
+        ]
+        retries = [i for i, m in enumerate(due) if m.move is DunningMove.RETRY]
+        retry = bool(retries) and due[retries[-1]].on > last_failed
+        if retry:
+            due = due[: retries[-1]]  # what follows the retry waits for its answer
+        done = {(e.data.get("move"), e.data.get("on")) for e in events if e.event == "dunning"}
+        now = self.clock.now()
+        for move in due:
+            if move.move not in (DunningMove.NOTIFY, DunningMove.FREEZE):
+                continue  # retries: charged by the caller; cancelling: by run()
+            if (move.move.value, move.on.isoformat()) in done:
+                continue
+            if move.move is DunningMove.NOTIFY:
+                assert move.notice is not None
+                topic = _DUNNING_TOPICS[move.notice]
+                self._notify(
+                    tx,
+                    f"{topic}|{doc.id}|{move.on.isoformat()}",
+                    topic,
+                    doc.customer,
+                    payer,
+                    {
+                        "document": doc.id,
+                        "number": current.number or "",
+                        "total": str(current.total.amount),
+                        "currency": current.total.currency.code,
+                        "overdue_on": overdue_on.isoformat(),
+                        "day": move.on.isoformat(),
+                    },
+                    now,
+                )
+            else:
+                cancel_on = cancel_date(schedule, overdue_on, cycle)
+                self._freeze(tx, sub_id, payer, day, cancel_on=cancel_on)
+            moved = DocumentEvent(
+                document=doc.id,
+                event="dunning",
+                status=current.status,
+                at=now,
+                data={"move": move.move.value, "on": move.on.isoformat()},
+            )
+            if changes is not None:
+                changes.append(moved)
+            else:
                 tx.change_status(
-                    doc.id,
-                    event="dunning",
-                    status=current.status,
-                    at=now,
-                    data={"move": move.move.value, "on": move.on.isoformat()},
+                    doc.id, event=moved.event, status=moved.status, at=moved.at, data=moved.data
                 )
         return retry
+
+    def _overdue_states(
+        self, day: date, id_from: str | None, id_to: str | None, failures: list[tuple[str, str]]
+    ) -> None:
+        """Put every subscription with overdue invoices in the state of :attr:`overdue` on ``day``.
+
+        An invoice is overdue from the day its first charge failed (the day
+        the dunning counts from), with its total unpaid; the ladder
+        (:meth:`~billkit.subscriptions.OverdueLadder.state_of`) weighs a
+        subscription's overdue invoices on ``day``. A subscription whose
+        state changed is moved in one transaction under its customer's
+        lock (:meth:`_enter_state`); the others cost nothing but the
+        shard's reads.
+        """
+        with self.store.transaction(readonly=True) as tx:
+            unpaid = [
+                d
+                for d in tx.unpaid_invoices(id_from=id_from, id_to=id_to)
+                if d.id.count("|") == 4 and d.total is not None
+            ]
+            events = tx.document_events_of(d.id for d in unpaid)
+            overdue: dict[str, list[tuple[date, Money]]] = {}
+            customer_of: dict[str, str] = {}
+            for doc in unpaid:
+                failed = [e for e in events[doc.id] if e.event == "payment_failed"]
+                if not failed:
+                    continue
+                assert doc.total is not None
+                sub_id = DocumentKey.parse(doc.id).subscription
+                since = date.fromisoformat(str(failed[0].data["day"]))
+                overdue.setdefault(sub_id, []).append((since, doc.total))
+                customer_of[sub_id] = doc.customer
+            records = tx.subscriptions_of(overdue)
+        assert self.overdue is not None
+        for sub_id, invoices in sorted(overdue.items()):
+            record = records.get(sub_id)
+            if record is None or record.status == "cancelled":
+                continue
+            try:
+                state = self.overdue.state_of(invoices, day)
+                if (state.name if state else None) == record.data.get("overdue_state"):
+                    continue
+                with self.store.transaction(lock=[f"account:{customer_of[sub_id]}"]) as tx:
+                    self._enter_state(tx, sub_id, state, day)
+            except BillkitError as error:
+                failures.append((sub_id, f"{type(error).__name__}: {error}"))
+
+    def _enter_state(
+        self, tx: Transaction, sub_id: str, state: OverdueState | None, day: date
+    ) -> None:
+        """Move subscription ``sub_id`` to overdue ``state`` on ``day`` (in ``tx``, under its
+        customer's lock): tell the customer (``subscription.overdue_state``); a state that
+        blocks the service freezes it (billing paused; a payment unfreezes it); one that
+        cancels cancels it now (``immediate``: then marked for deletion after the
+        dunning's ``deletion_days``) or at the end of the cycle running on ``day``
+        (``end_of_term``). The state's name is kept in the subscription's data
+        (``overdue_state``), where :meth:`change_plan` reads whether it blocks changes."""
+        record = tx.subscription(sub_id)
+        if record.status == "cancelled":
+            return
+        payer = tx.payer(record.customer).data
+        now = self.clock.now()
+        name = state.name if state is not None else None
+        if name == record.data.get("overdue_state"):
+            return  # moved meanwhile by another worker
+        data = {k: v for k, v in record.data.items() if k != "overdue_state"}
+        if name is not None:
+            data["overdue_state"] = name
+        status, next_billing = record.status, record.next_billing
+        if state is not None and state.blocks_service and status != "frozen":
+            status, next_billing = "frozen", None
+            data["frozen_on"] = day.isoformat()
+        told: dict[str, object] = {
+            "subscription": sub_id,
+            "state": name or "",
+            "on": day.isoformat(),
+            "message": state.message if state is not None else "",
+        }
+        if state is not None and state.cancellation is OverdueCancellation.IMMEDIATE:
+            deletion = None if self.deletion_days is None else day + timedelta(self.deletion_days)
+            status, next_billing = "cancelled", deletion
+            data["cancelled_on"] = day.isoformat()
+            if deletion is not None:
+                data["deletion_on"] = deletion.isoformat()
+        elif state is not None and state.cancellation is OverdueCancellation.END_OF_TERM:
+            sub = self._subscribed(record, tx)
+            ends = sub.period_on(max(day, sub.starts)).end
+            if sub.ends is not None:
+                ends = min(ends, max(sub.ends, day))
+            told["ends"] = ends.isoformat()
+            data["ends"] = ends.isoformat()  # kept when a payment unfreezes it
+            if status == "frozen":
+                next_billing = ends  # run() cancels a frozen subscription on its next billing day
+            else:
+                status = "cancelling"  # billed to the end of the cycle, then cancelled
+        tx.update_subscription(
+            attrs.evolve(record, status=status, next_billing=next_billing, data=data)
+        )
+        self._notify(
+            tx,
+            f"subscription.overdue_state|{sub_id}|{name or ''}|{day.isoformat()}",
+            "subscription.overdue_state",
+            record.customer,
+            payer,
+            told,
+            now,
+        )
+        if status == "frozen" and record.status != "frozen":
+            self._notify(
+                tx,
+                f"subscription.frozen|{sub_id}|{day.isoformat()}",
+                "subscription.frozen",
+                record.customer,
+                payer,
+                {"subscription": sub_id},
+                now,
+            )
+        if status == "cancelled":
+            self._notify(
+                tx,
+                f"subscription.cancelled|{sub_id}",
+                "subscription.cancelled",
+                record.customer,
+                payer,
+                {"subscription": sub_id, "ends": day.isoformat(), "reason": "unpaid"},
+                now,
+            )
 
     def _autopay(
         self,
@@ -1926,6 +2269,7 @@ class Billing:
         known: DocumentRecord | None = None,
         subscriptions: Mapping[str, SubscriptionRecord] | None = None,
         writes: _Writes | None = None,
+        events: Sequence[DocumentEvent] | None = None,
     ) -> str:
         """:meth:`_record` in ``tx``, which holds the customer's account lock.
 
@@ -1936,7 +2280,11 @@ class Billing:
         instead of posted here. ``known``, ``subscriptions``: the document
         and the subscriptions, read in ``tx`` already; ``writes``: its
         status change and notices are added to it, for the caller to flush
-        with the batch's (both with ``entries`` only).
+        with the batch's (both with ``entries`` only). ``events``: the
+        document's events, read in ``tx`` already; with ``writes``, a failed
+        answer's ``payment_failed`` event is added to ``writes`` too, so a
+        batch records its failures in one write (each document comes once in
+        a batch: the events read cannot age within it).
         """
         doc = known if known is not None and known.id == document else tx.document(document)
         if doc.status not in ("issued", "pending"):
@@ -1972,21 +2320,29 @@ class Billing:
             self._credit(tx, customer, result, key)
             return self._settle(tx, doc, result.reference)
         if result.status is PaymentStatus.FAILED:
-            failures = [
-                e
-                for e in tx.document_events_of([document])[document]
-                if e.event == "payment_failed"
-            ]
+            if events is None:
+                events = tx.document_events_of([document])[document]
+            failures = [e for e in events if e.event == "payment_failed"]
             if any(e.data.get("key") == key for e in failures):
                 return "skipped"  # this attempt's failure is recorded already
             attempts = 1 + len(failures)
-            tx.change_status(
-                document,
+            failed = DocumentEvent(
+                document=document,
                 event="payment_failed",
                 status="issued",
                 at=self.clock.now(),
                 data={"day": day.isoformat(), "reference": result.reference, "key": key},
             )
+            if writes is not None:  # with the batch's status changes, in one write
+                writes.changes.append(failed)
+            else:
+                tx.change_status(
+                    document,
+                    event=failed.event,
+                    status=failed.status,
+                    at=failed.at,
+                    data=failed.data,
+                )
             if payer is None:
                 payer = tx.payer(customer)
             notices = self._messages(
@@ -2001,7 +2357,7 @@ class Billing:
                 writes.notices.append((None, notices))
             else:
                 tx.enqueue_all(notices)
-            if self.dunning is None and attempts >= self.max_attempts:
+            if self.dunning is None and self.overdue is None and attempts >= self.max_attempts:
                 parsed = DocumentKey.parse(document)
                 sub_id = parsed.subscription
                 # an invoice under a plan's own schedule is frozen by that schedule
@@ -2072,7 +2428,13 @@ class Billing:
         except NotFoundError:
             return
         if record.status != "frozen":
+            if "overdue_state" in record.data:  # paid: the next run weighs what is left
+                data = {k: v for k, v in record.data.items() if k != "overdue_state"}
+                tx.update_subscription(attrs.evolve(record, data=data))
             return
+        record = attrs.evolve(
+            record, data={k: v for k, v in record.data.items() if k != "overdue_state"}
+        )
         sub = self._subscribed(record, tx)
         today = self.clock.today()
         following = sub.period_on(max(today, sub.starts))
@@ -2174,7 +2536,7 @@ class Billing:
         if doc.kind == INVOICE and document.count("|") == 4:  # an invoice the engine issued
             sub_id = DocumentKey.parse(document).subscription
             known = None if subscriptions is None else subscriptions.get(sub_id)
-            if known is None or known.status == "frozen":
+            if known is None or known.status == "frozen" or "overdue_state" in known.data:
                 self._unfreeze(tx, sub_id, payer.data)
         if (
             reference is None

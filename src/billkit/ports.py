@@ -541,6 +541,7 @@ CATEGORIES: Mapping[str, str] = {
     "usage.threshold": "services",
     "subscription.frozen": "services",
     "subscription.unfrozen": "services",
+    "subscription.overdue_state": "services",
     "subscription.cancelled": "services",
     "subscription.marked_for_deletion": "services",
     "renewal.failed": "services",

@@ -42,6 +42,12 @@ PAYLOADS: dict[str, dict[str, object]] = {
         "day": "2026-05-12",
     },
     "subscription.frozen": {"subscription": "acme-pro"},
+    "subscription.overdue_state": {
+        "subscription": "acme-pro",
+        "state": "BLOCKED",
+        "on": "2026-05-15",
+        "message": "",
+    },
     "subscription.unfrozen": {"subscription": "acme-pro", "status": "active"},
     "subscription.marked_for_deletion": {"subscription": "acme-pro", "on": "2026-05-05"},
     "subscription.cancelled": {"subscription": "acme-pro", "ends": "2026-05-05"},

@@ -45,6 +45,10 @@ TEXTS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
             "Subscription frozen",
             "Subscription {subscription} is frozen until the invoice is paid.",
         ),
+        "subscription.overdue_state": (
+            "Overdue: {state}",
+            "Subscription {subscription} is unpaid and in the overdue state {state} from {on}.",
+        ),
         "subscription.unfrozen": (
             "Subscription active again",
             "Thank you: subscription {subscription} is active again.",
@@ -122,6 +126,10 @@ TEXTS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
         "subscription.frozen": (
             "Подписка заморожена",
             "Подписка {subscription} заморожена до оплаты счёта.",
+        ),
+        "subscription.overdue_state": (
+            "Просрочка: {state}",
+            "Подписка {subscription} не оплачена и с {on} в состоянии просрочки {state}.",
         ),
         "subscription.unfrozen": (
             "Подписка снова активна",
@@ -202,6 +210,10 @@ TEXTS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
         "subscription.frozen": (
             "Підписку призупинено",
             "Підписку {subscription} призупинено до оплати рахунку.",
+        ),
+        "subscription.overdue_state": (
+            "Прострочення: {state}",
+            "Підписка {subscription} не оплачена і з {on} у стані прострочення {state}.",
         ),
         "subscription.unfrozen": (
             "Підписка знову активна",
@@ -286,6 +298,10 @@ TEXTS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
         "subscription.frozen": (
             "Abbonamento sospeso",
             "L'abbonamento {subscription} è sospeso fino al pagamento della fattura.",
+        ),
+        "subscription.overdue_state": (
+            "Ritardo di pagamento: {state}",
+            "L'abbonamento {subscription} non è pagato ed è nello stato di ritardo {state} dal {on}.",
         ),
         "subscription.unfrozen": (
             "Abbonamento riattivato",
@@ -374,6 +390,10 @@ TEXTS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
         "subscription.frozen": (
             "اشتراک تعلیق شد",
             "اشتراک {subscription} تا پرداخت صورتحساب تعلیق شد.",
+        ),
+        "subscription.overdue_state": (
+            "معوقه: {state}",
+            "اشتراک {subscription} پرداخت نشده و از {on} در وضعیت معوقه {state} است.",
         ),
         "subscription.unfrozen": (
             "اشتراک دوباره فعال شد",

@@ -1,0 +1,286 @@
+"""The engine under an overdue ladder (``Billing(overdue=OverdueLadder)``, Kill Bill's states).
+
+The ladder is Kill Bill's overdue tutorial: WARNING 10 days after the
+earliest unpaid invoice (changes blocked), BLOCKED after 14 (service and
+billing paused), CANCELLATION after 21 (cancelled at the end of the term).
+The customer subscribed on 1 April; April is billed on 1 May and the card
+is declined: the invoice is overdue from 1 May (the day its first charge
+failed), so the ladder's days count from 1 May.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from billkit.engine import Billing
+from billkit.errors import SubscriptionError
+from billkit.money import Money
+from billkit.notify import MemoryNotifier
+from billkit.payments.sandbox import SandboxGateway
+from billkit.ports import FixedClock
+from billkit.storage import MemoryStore
+from billkit.subscriptions import DunningSchedule
+from billkit.subscriptions.overdue import (
+    KILL_BILL_RETRIES,
+    OverdueCondition,
+    OverdueLadder,
+    OverdueState,
+)
+from tests.engine import support
+from tests.engine.test_dunning import ACME, MAY
+from tests.storage.support import _postgres_schema, _store  # noqa: F401 (fixtures)
+
+TUTORIAL = OverdueLadder(
+    states=[
+        OverdueState(
+            name="WARNING",
+            condition=OverdueCondition(days_since_earliest_unpaid=10),
+            block_changes=True,
+        ),
+        OverdueState(
+            name="BLOCKED",
+            condition=OverdueCondition(days_since_earliest_unpaid=14),
+            disable_entitlement=True,
+        ),
+        OverdueState(
+            name="CANCELLATION",
+            condition=OverdueCondition(days_since_earliest_unpaid=21),
+            cancellation="end_of_term",
+        ),
+    ]
+)
+# Kill Bill's default retries (8, 8, 8 days apart), with no freeze nor cancel of its own.
+RETRIES = DunningSchedule.standard(
+    grace_days=None, cancel_at_cycle_end=False, retry_days=KILL_BILL_RETRIES.days
+)
+
+
+def _setup(store: Any, **options: Any) -> tuple[Billing, FixedClock]:
+    clock = FixedClock(datetime(2026, 4, 1, 9, tzinfo=timezone.utc))
+    engine = Billing(
+        store,
+        SandboxGateway(clock=clock),
+        MemoryNotifier(),
+        clock,
+        [support.PRO, support.TEAM],
+        seller=support.SELLER,
+        **options,
+    )
+    engine.add_customer("acme", ACME, currency="EUR", method="tok_insufficient_funds")
+    engine.subscribe("acme-pro", "acme", "pro")
+    return engine, clock
+
+
+def _on(clock: FixedClock, day: date) -> None:
+    clock.set(datetime.combine(day, datetime.min.time(), timezone.utc) + timedelta(hours=2))
+
+
+def _daily(engine: Billing, clock: FixedClock, first: date, last: date) -> None:
+    day = first
+    while day <= last:
+        _on(clock, day)
+        assert engine.run().failures == ()
+        assert engine.run().failures == ()  # a second run the same day does nothing more
+        day += timedelta(days=1)
+
+
+def _log(engine: Billing) -> list[tuple[str, str, str]]:
+    engine.deliver()
+    return [
+        (m.created_at.date().isoformat(), m.topic, str(m.payload.get("state", "")))
+        for m in engine.notifier.messages  # type: ignore[attr-defined]
+    ]
+
+
+def test_the_tutorial_ladder_warns_blocks_and_cancels_on_its_days(store: Any) -> None:
+    engine, clock = _setup(store, overdue=TUTORIAL)
+    _daily(engine, clock, date(2026, 5, 1), date(2026, 5, 10))
+    with store.transaction(readonly=True) as tx:
+        assert "overdue_state" not in tx.subscription("acme-pro").data  # 9 days: clear
+    _daily(engine, clock, date(2026, 5, 11), date(2026, 5, 12))
+    with pytest.raises(SubscriptionError, match="overdue_state = 'WARNING'"):
+        engine.change_plan("acme-pro", "team")  # WARNING blocks changes
+    _daily(engine, clock, date(2026, 5, 13), date(2026, 6, 1))
+    with store.transaction(readonly=True) as tx:
+        sub = tx.subscription("acme-pro")
+        failed = [
+            e.data["day"] for e in tx.document_events_of([MAY])[MAY] if e.event == "payment_failed"
+        ]
+    # Without a schedule the attempt-counted retries stay (3 daily attempts), but the
+    # ladder, not the attempts, freezes: nothing is frozen on the third attempt.
+    assert failed == ["2026-05-01", "2026-05-02", "2026-05-03"]
+    # BLOCKED on 1 May + 14 = 15 May (frozen); CANCELLATION on 1 May + 21 = 22 May, at the
+    # end of the cycle [1 May, 1 June) running then: cancelled 1 June, marked for
+    # deletion 90 days later, 1 June + 90 = 30 August (29 + 31 + 30 days).
+    assert (sub.status, sub.next_billing) == ("cancelled", date(2026, 8, 30))
+    assert (sub.data["frozen_on"], sub.data["ends"], sub.data["overdue_state"]) == (
+        "2026-05-15",
+        "2026-06-01",
+        "CANCELLATION",
+    )
+    assert _log(engine) == [
+        ("2026-05-01", "invoice.issued", ""),
+        ("2026-05-01", "payment.failed", ""),
+        ("2026-05-02", "payment.failed", ""),
+        ("2026-05-03", "payment.failed", ""),
+        ("2026-05-11", "subscription.overdue_state", "WARNING"),  # 1 May + 10
+        ("2026-05-15", "subscription.overdue_state", "BLOCKED"),  # 1 May + 14
+        ("2026-05-15", "subscription.frozen", ""),
+        ("2026-05-22", "subscription.overdue_state", "CANCELLATION"),  # 1 May + 21
+        ("2026-06-01", "subscription.cancelled", ""),
+    ]
+
+
+def test_a_payment_in_a_blocked_state_unfreezes_and_clears_it() -> None:
+    # Kill Bill's retries under the ladder: 1 May + 8 = 9 May, + 16 = 17 May, + 24 = 25 May.
+    store = MemoryStore()
+    engine, clock = _setup(store, overdue=TUTORIAL, dunning=RETRIES)
+    _daily(engine, clock, date(2026, 5, 1), date(2026, 5, 16))
+    with store.transaction(readonly=True) as tx:
+        sub = tx.subscription("acme-pro")
+    assert (sub.status, sub.data["overdue_state"]) == ("frozen", "BLOCKED")  # since 15 May
+    # A working card before the retry of 17 May: it takes the money.
+    engine.add_customer("acme", ACME, currency="EUR", method="tok_visa")
+    _daily(engine, clock, date(2026, 5, 17), date(2026, 6, 1))
+    with store.transaction(readonly=True) as tx:
+        sub = tx.subscription("acme-pro")
+        doc = tx.document(MAY)
+        failed = [
+            e.data["day"] for e in tx.document_events_of([MAY])[MAY] if e.event == "payment_failed"
+        ]
+    assert doc.status == "paid"
+    assert failed == ["2026-05-01", "2026-05-09"]
+    # Active again from 17 May: the cycle [1 May, 1 June) running then is billed on 1 June.
+    assert sub.status == "active"
+    assert "overdue_state" not in sub.data
+    assert sub.next_billing == date(2026, 7, 1)  # June billed on 1 June, July next
+    topics = [(day, topic) for day, topic, _ in _log(engine)]
+    assert ("2026-05-17", "payment.received") in topics
+    assert ("2026-05-17", "subscription.unfrozen") in topics
+    assert not any(day > "2026-05-17" and t.startswith("subscription.overdue") for day, t in topics)
+
+
+def test_an_immediate_cancellation_cancels_the_day_it_holds() -> None:
+    # Two unpaid invoices of at least 30.00 in all cancel at once: April (20.00 plus VAT)
+    # overdue from 1 May, May overdue from 1 June.
+    ladder = OverdueLadder(
+        states=[
+            OverdueState(
+                name="GONE",
+                condition=OverdueCondition(unpaid_invoices=2, unpaid_balance=Money("30", "EUR")),
+                cancellation="immediate",
+            )
+        ]
+    )
+    store = MemoryStore()
+    engine, clock = _setup(store, overdue=ladder, deletion_days=10)
+    _daily(engine, clock, date(2026, 5, 1), date(2026, 6, 12))
+    with store.transaction(readonly=True) as tx:
+        sub = tx.subscription("acme-pro")
+        totals = [str(d.total) for d in tx.documents()]
+    assert len(totals) == 2  # April and May; nothing billed after the cancellation
+    # Cancelled on 1 June (the second invoice's first failure), marked 10 days later.
+    assert (sub.status, sub.data["cancelled_on"], sub.data["marked_for_deletion"]) == (
+        "cancelled",
+        "2026-06-01",
+        "2026-06-11",
+    )
+
+
+_LIMITS = st.integers(min_value=1, max_value=20)
+
+
+@settings(max_examples=10, deadline=None)
+@given(warn=_LIMITS, block=_LIMITS)
+def test_the_engine_enters_each_state_on_the_day_the_ladder_says(warn: int, block: int) -> None:
+    # The ladder's own timeline over the one unpaid invoice (overdue from 1 May) is the
+    # oracle: every state change is told on its day, in the same order.
+    low, high = sorted((warn, block))
+    if low == high:
+        high += 1
+    ladder = OverdueLadder(
+        states=[
+            OverdueState(name="A", condition=OverdueCondition(days_since_earliest_unpaid=low)),
+            OverdueState(
+                name="B",
+                condition=OverdueCondition(days_since_earliest_unpaid=high),
+                disable_entitlement=True,
+            ),
+        ]
+    )
+    store = MemoryStore()
+    engine, clock = _setup(store, overdue=ladder)
+    _daily(engine, clock, date(2026, 5, 1), date(2026, 5, 25))
+    april = Money("1", "EUR")  # any amount: only days count here
+    expected = [
+        (day.isoformat(), state.name)
+        for day, state in ladder.timeline(
+            [(date(2026, 5, 1), april)], date(2026, 5, 1), date(2026, 5, 26)
+        )
+        if state is not None
+    ]
+    told = [
+        (day, state) for day, topic, state in _log(engine) if topic == "subscription.overdue_state"
+    ]
+    assert told == expected
+
+
+def _outbox(tx: Any) -> list[str]:
+    keys, i = [], 1
+    while True:
+        try:
+            keys.append(tx.message(i).key)
+        except Exception:
+            return sorted(keys)
+        i += 1
+
+
+def _crashing(at: int) -> tuple[Any, int, int]:
+    """Runs on 1, 9, 11 and 15 May under TUTORIAL and RETRIES, crashing at call ``at``
+    (0: never) and running the same day again. Returns (the store's state, calls, crashes)."""
+    store = MemoryStore()
+    engine, clock = _setup(store, overdue=TUTORIAL, dunning=RETRIES)
+    faults = support.Faults()
+    faulty = Billing(
+        support.FaultyStore(store, faults),  # type: ignore[arg-type]
+        support.FaultyGateway(engine.gateway, faults),  # type: ignore[arg-type]
+        engine.notifier,
+        clock,
+    )
+    faults.calls, faults.at = 0, at
+    crashes = 0
+    days = [date(2026, 5, 1), date(2026, 5, 9), date(2026, 5, 11), date(2026, 5, 15)]
+    while days:
+        _on(clock, days[0])
+        try:
+            faulty.run()
+        except support.Crash:
+            crashes += 1
+            faults.at = 0
+            continue
+        days.pop(0)
+    with store.transaction(readonly=True) as tx:
+        sub = tx.subscription("acme-pro")
+        snap = (
+            [(e.event, e.data) for e in tx.document_events_of([MAY])[MAY]],
+            (sub.status, sub.next_billing, sub.data),
+            _outbox(tx),
+        )
+    return snap, faults.calls, crashes
+
+
+def test_every_crash_point_of_a_ladder_fortnight_leaves_what_a_clean_one_does() -> None:
+    clean, calls, _ = _crashing(0)
+    # Failed 1 May and 9 May (1 + 8); WARNING 11 May (1 + 10), BLOCKED 15 May (1 + 14).
+    assert [d["day"] for e, d in clean[0] if e == "payment_failed"] == ["2026-05-01", "2026-05-09"]
+    assert (clean[1][0], clean[1][2]["overdue_state"]) == ("frozen", "BLOCKED")
+    assert calls > 30
+    for at in range(1, calls + 1):
+        snap, _, crashes = _crashing(at)
+        assert crashes == 1, at
+        assert snap == clean, f"crash at call {at} changed the outcome"
