@@ -41,6 +41,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import attrs
@@ -50,6 +51,7 @@ from billkit import _checks as checks
 from billkit.billing import (
     CREDIT_NOTE,
     INVOICE,
+    PROFORMA,
     BillingState,
     DocumentKey,
     Issued,
@@ -75,6 +77,7 @@ from billkit.errors import (
     NotFoundError,
     SubscriptionError,
 )
+from billkit.invoicing.builders import invoice_from_proforma
 from billkit.invoicing.documents import CreditNote
 from billkit.invoicing.terms import DocumentTerms
 from billkit.parties.party import Party
@@ -387,6 +390,10 @@ class Billing:
         methods: Iterable[PaymentMethod] = (),
         bonus: BonusProgram | None = None,
         channels: Mapping[str, Sequence[str]] | None = None,
+        business: str | None = None,
+        prices_include_tax: bool | Mapping[str, bool] | None = None,
+        proforma: bool | Iterable[str] = False,
+        proforma_series: str = "PF",
     ) -> None:
         self.store = store
         self.gateway = gateway
@@ -420,6 +427,7 @@ class Billing:
         if self.dunning is not None:
             self.deletion_days = self.dunning.deletion_days
         self.series = {INVOICE: invoice_series, CREDIT_NOTE: credit_series}
+        self._issuing(business, prices_include_tax, proforma, proforma_series)
         self.methods: dict[str, PaymentMethod] = {m.name: m for m in methods}
         self.bonus = bonus
         self.channels: dict[str, tuple[str, ...]] = _channels("channels", channels or {})
@@ -431,11 +439,61 @@ class Billing:
                     tx.create_series(SeriesRecord(name=name, prefix=f"{name}-", width=6))
             for plan in self.plans.values():
                 tx.save_plan(PlanRecord(code=plan.code, data=to_data(plan)))
-            if seller is not None:
-                tx.save_payer(PayerRecord(id=SELLER_ID, data={"party": to_data(seller)}))
-            else:
-                seller = from_data(tx.payer(SELLER_ID).data["party"])
+            seller = self._seller(tx, seller)
         self.seller: Party = seller
+
+    def _issuing(
+        self,
+        business: str | None,
+        prices_include_tax: bool | Mapping[str, bool] | None,
+        proforma: bool | Iterable[str],
+        proforma_series: str,
+    ) -> None:
+        """The document-issuing settings, checked (see the class's docstring)."""
+        self.business = (
+            None if business is None else checks.text("business", business, error=BillingError)
+        )
+        self.prices_include_tax: bool | None = None
+        self.plan_prices_include_tax: Mapping[str, bool] = {}
+        if isinstance(prices_include_tax, Mapping):
+            self.plan_prices_include_tax = checks.mapping(
+                "prices_include_tax",
+                prices_include_tax,
+                partial(checks.text, error=BillingError),
+                partial(checks.flag, error=BillingError),
+                error=BillingError,
+            )
+        elif prices_include_tax is not None:
+            self.prices_include_tax = checks.flag(
+                "prices_include_tax", prices_include_tax, error=BillingError
+            )
+        self.proforma_plans: frozenset[str] | None = frozenset()
+        if isinstance(proforma, bool):
+            self.proforma_plans = None if proforma else frozenset()
+        else:
+            self.proforma_plans = frozenset(
+                checks.texts("proforma", proforma, required=True, error=BillingError)
+            )
+        if self.proforma_plans != frozenset():
+            self.series[PROFORMA] = checks.text(
+                "proforma_series", proforma_series, required=True, error=BillingError
+            )
+
+    def _seller(self, tx: Transaction, seller: Party | None) -> Party:
+        """Keep ``seller`` as the business's seller, or read the one kept."""
+        record = SELLER_ID if self.business is None else f"{SELLER_ID}/{self.business}"
+        if seller is not None:
+            seller = checks.instance("seller", seller, Party, error=BillingError)
+            tx.save_payer(PayerRecord(id=record, data={"party": to_data(seller)}))
+            return seller
+        try:
+            kept: Party = from_data(tx.payer(record).data["party"])
+        except NotFoundError:
+            which = "the store" if self.business is None else f"business {self.business!r}"
+            raise BillingError(
+                "seller", None, f"a seller: none is kept in the store for {which}"
+            ) from None
+        return kept
 
     # ------------------------------------------------------------ customers
 
@@ -1093,6 +1151,7 @@ class Billing:
             seller=self.seller,
             buyer=from_data(payer.data["party"]),
             locale=self.locale,
+            prices_include_tax=self.prices_include_tax,
             rules=None,
         )
         for sub_id in ids:
@@ -1120,6 +1179,12 @@ class Billing:
                 subscriptions=[sub],
                 usage=usage,
                 payment_days=self.payment_days,
+                prices_include_tax=self.plan_prices_include_tax,
+                proforma=(
+                    {p.plan.code for p in sub.plans}
+                    if self.proforma_plans is None
+                    else self.proforma_plans
+                ),
             )
             existing = [
                 Issued(key=key, document=from_data(doc.data), number=doc.number)
@@ -1128,6 +1193,10 @@ class Billing:
                 and (key := DocumentKey.parse(doc.id)).subscription == sub_id
             ]
             changes = diff(existing, plan_documents(state, day), as_of=day)
+            if changes.withdraw:  # unusual: written at once, in order
+                writes.flush(tx, now)
+                for key in changes.withdraw:
+                    tx.change_status(str(key), event="withdraw", status="withdrawn", at=now)
             for planned in changes.issue:
                 doc = planned.document
                 doc_id = str(planned.key)
@@ -1152,6 +1221,10 @@ class Billing:
                 notices = self._messages(
                     f"{topic}|{doc_id}", topic, customer, payer.data, told, now
                 )
+                if planned.key.kind == PROFORMA:
+                    notices = [
+                        attrs.evolve(m, payload={**m.payload, "kind": PROFORMA}) for m in notices
+                    ]
                 if isinstance(doc, CreditNote):  # unusual: written at once, in order
                     writes.flush(tx, now)
                     tx.save_draft(draft)
@@ -1564,7 +1637,10 @@ class Billing:
         its end, or with a savepoint per answer (a failure is named in
         ``failures``)."""
         statuses: list[tuple[DocumentRecord, PayerRecord, str]] = []
-        lock = sorted({f"account:{doc.customer}" for doc, _, _, _ in batch})
+        lock = sorted(
+            {f"account:{doc.customer}" for doc, _, _, _ in batch}
+            | set(self._series_lock(*(doc.id for doc, _, _, _ in batch)))
+        )
         with self.store.transaction(lock=lock) as tx:
             if failures is None:
                 entries: list[EntryRecord] = []
@@ -1675,7 +1751,8 @@ class Billing:
         if cover >= doc.total and (balance_first or failed):
             # Paid from the balance; after dunning, by a late payment (a top-up), which
             # unfreezes the subscription (see ``_settle``).
-            with self.store.transaction(lock=[f"account:{doc.customer}"]) as tx:
+            lock = [f"account:{doc.customer}", *self._series_lock(document)]
+            with self.store.transaction(lock=lock) as tx:
                 current = tx.document(document)
                 if current.status not in ("issued", "pending"):
                     return "skipped"  # settled meanwhile (a webhook, another worker)
@@ -1896,7 +1973,8 @@ class Billing:
                     self.clock.now(),
                 )
             return "capped"
-        with self.store.transaction(lock=[f"account:{customer}"]) as tx:
+        lock = [f"account:{customer}", *self._series_lock(doc.id)]
+        with self.store.transaction(lock=lock) as tx:
             current = tx.document(doc.id)
             if current.status not in ("issued", "pending"):
                 return "skipped"
@@ -1908,7 +1986,8 @@ class Billing:
         self, document: str, result: PaymentResult, day: date, key: str, customer: str
     ) -> str:
         """Record the answer to the payment request ``key`` (once, whoever records it)."""
-        with self.store.transaction(lock=[f"account:{customer}"]) as tx:
+        lock = [f"account:{customer}", *self._series_lock(document)]
+        with self.store.transaction(lock=lock) as tx:
             return self._record_in(tx, document, result, day, key, customer)
 
     def _record_in(
@@ -1942,7 +2021,7 @@ class Billing:
             # Money for an invoice a correction replaced goes to the balance (once).
             if (
                 result.status is PaymentStatus.SUCCEEDED
-                and doc.status == "credited"
+                and doc.status in ("credited", "withdrawn")
                 and tx.recall(f"credited|{key}", {}) is None
             ):
                 self._credit(tx, customer, result, key)
@@ -2170,7 +2249,9 @@ class Billing:
         else:
             for m in notices:
                 tx.enqueue(key=m.key, topic=m.topic, payload=m.payload, at=m.created_at)
-        if doc.kind == INVOICE and document.count("|") == 4:  # an invoice the engine issued
+        if doc.kind == PROFORMA:
+            self._paid_proforma(tx, doc, payer, writes if batched else None)
+        if doc.kind in (INVOICE, PROFORMA) and document.count("|") == 4:  # the engine issued it
             sub_id = DocumentKey.parse(document).subscription
             known = None if subscriptions is None else subscriptions.get(sub_id)
             if known is None or known.status == "frozen":
@@ -2199,6 +2280,75 @@ class Billing:
                     self.clock.now(),
                 )
         return "paid"
+
+    def _series_lock(self, *documents: str) -> list[str]:
+        """The invoice series' lock scope when one of ``documents`` is a proforma
+        (paying it issues its invoice: :meth:`_paid_proforma`)."""
+        if PROFORMA in self.series and any(
+            d.rsplit("|", 2)[-2:-1] == [PROFORMA] for d in documents
+        ):
+            return [f"series:{self.series[INVOICE]}"]
+        return []
+
+    def _paid_proforma(
+        self, tx: Transaction, doc: DocumentRecord, payer: PayerRecord, writes: _Writes | None
+    ) -> None:
+        """Issue the invoice of the proforma ``doc``, paid in ``tx``: once, numbered
+        in the invoice series, paid already (the proforma's payment paid it).
+
+        It is :func:`~billkit.invoicing.invoice_from_proforma` of the proforma
+        (the same lines, taxes and totals, referring to it), dated the day of
+        payment, under the proforma's key with the kind ``invoice``. Given
+        ``writes``, the draft, its payment and its notice are added to them
+        (issued when the batch flushes, in ``tx``).
+        """
+        final = str(attrs.evolve(DocumentKey.parse(doc.id), kind=INVOICE))
+        if tx.documents_by_id([final]):
+            return  # made already
+        now = self.clock.now()
+        proforma = attrs.evolve(from_data(doc.data), number=doc.number)
+        issued = invoice_from_proforma(
+            proforma,
+            number=str(doc.number),
+            issue_date=max(self.clock.today(), proforma.issue_date),
+            payment_days=self.payment_days,
+            invoice_kind="subscription",
+        )
+        invoice = attrs.evolve(issued, number=None)
+        draft = DocumentRecord(
+            id=final,
+            customer=doc.customer,
+            kind=INVOICE,
+            period_start=doc.period_start,
+            period_end=doc.period_end,
+            total=invoice.totals.gross,
+            data=to_data(invoice),
+        )
+        paid = DocumentEvent(
+            document=final,
+            event="pay",
+            status="paid",
+            at=now,
+            data={"proforma": doc.id, "proforma_number": doc.number or ""},
+        )
+        told: dict[str, object] = {
+            "document": final,
+            "number": "",
+            "total": str(invoice.totals.gross.amount),
+            "currency": invoice.totals.gross.currency.code,
+        }
+        notices = self._messages(
+            f"invoice.issued|{final}", "invoice.issued", doc.customer, payer.data, told, now
+        )
+        if writes is not None:
+            writes.notices.append((len(writes.drafts), notices))
+            writes.drafts.append((draft, self.series[INVOICE]))
+            writes.changes.append(paid)
+            return
+        tx.save_draft(draft)
+        number = tx.issue(final, series=self.series[INVOICE], at=now).number
+        tx.change_status(final, event=paid.event, status=paid.status, at=now, data=paid.data)
+        tx.enqueue_all(attrs.evolve(m, payload={**m.payload, "number": number}) for m in notices)
 
     def handle_webhook(self, headers: Mapping[str, str], body: bytes) -> int:
         """Verify a provider webhook; settle the documents and book the top-ups it names.
