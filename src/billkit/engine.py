@@ -362,6 +362,30 @@ class Billing:
     customer's ``pays_with`` names the one its saved method is charged
     under. ``bonus`` is the prepayment bonus program top-ups earn.
 
+    ``business`` names the business when several share one store (the
+    demo's five do, each on its own shard of subscription ids): its
+    ``seller`` is kept under that name, so each business reopened without
+    ``seller=`` gets its own back (``None``, the default, keeps the one
+    seller of a store, as stores made before this setting have it).
+
+    ``prices_include_tax``: whether the plans' prices include tax (``True``,
+    ``False``, or a mapping of plan code to either; ``None``, the default,
+    bills them tax-exclusive). A price including VAT is the invoice's total
+    and the amount charged: 1 200.00 UAH including 20 % VAT is invoiced as
+    1 000.00 + 200.00 VAT = 1 200.00, and 1 200.00 is charged.
+
+    ``proforma``: bill by proforma, every plan (``True``) or the plans
+    named. A due period gets a proforma (a request to pay, numbered in
+    ``proforma_series``, ``PF-000001``...) instead of an invoice; it is
+    collected as an invoice is (balance, saved method, webhook,
+    :meth:`pay`), and the transaction that records its payment issues the
+    invoice made from it (:func:`~billkit.invoicing.invoice_from_proforma`,
+    key ``...|invoice|<revision>``, numbered in ``invoice_series``), paid
+    already: exactly once, whatever is retried. An unpaid proforma whose
+    bill changes (late usage) is withdrawn and a proforma of the next
+    revision replaces it; money that still arrives for it goes to the
+    balance.
+
     Notifications are filed by category (:data:`billkit.ports.CATEGORIES`:
     ``finance``, ``services``...); ``channels`` maps a category to the
     channels its messages go by (:data:`billkit.ports.CHANNELS`; e-mail
