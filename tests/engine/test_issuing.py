@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -188,3 +189,59 @@ def test_an_inclusive_price_is_always_the_total_and_its_parts_add_up(cents: int)
     assert totals.net + totals.tax == totals.gross
     # The VAT is the price's 20/120, rounded half up to the kopiyka.
     assert totals.tax.amount == (price.amount * 20 / 120).quantize(Decimal("0.01"), "ROUND_HALF_UP")
+
+
+def test_billkit_run_bills_one_business_of_a_shared_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from billkit.cli import main
+    from billkit.storage import SqlStore
+    from tests.storage.support import migrated_sqlite
+
+    url = migrated_sqlite(tmp_path)
+    store = SqlStore(url)
+    clock = FixedClock(START)
+    chat = _engine(store, clock, seller=CHAT, business="4")
+    hosting = _engine(store, clock, seller=HOSTING, business="3")
+    chat.add_customer("4-acme", Party(kind="legal_entity", country="IT", name="Acme S.p.A."),
+                      currency="EUR", method="tok_visa")  # fmt: skip
+    chat.subscribe("4-acme-growth", "4-acme", "growth")
+    hosting.add_customer("3-olga", Party(kind="individual", country="RU", name="Olga Ivanova"),
+                         currency="RUB", method="tok_visa")  # fmt: skip
+    hosting.subscribe("3-olga-vps", "3-olga", "vps")
+    store.close()
+    run = ["run", "--db", url, "--as-of", "2026-04-01"]
+    # Without --business there is no one seller of the database to issue under.
+    assert main(run) == 2
+    assert "none is kept in the store for the store" in capsys.readouterr().err
+    assert main([*run, "--business", "4", "--id-from", "4-", "--id-to", "5-"]) == 0
+    # 99.00 EUR + 22 % = 120.78
+    assert "invoiced               120.78 EUR" in capsys.readouterr().out
+    assert main([*run, "--business", "3", "--id-from", "3-", "--id-to", "4-"]) == 0
+    # 250.00 RUB + 22 % = 305.00
+    assert "invoiced               305.00 RUB" in capsys.readouterr().out
+    store = SqlStore(url)
+    try:
+        assert _sellers(store) == {
+            "3-olga-vps|2026-03-01|2026-04-01|invoice|0": 'ООО "Хостинг"',
+            "4-acme-growth|2026-03-01|2026-04-01|invoice|0": "Chat S.r.l.",
+        }
+    finally:
+        store.close()
+
+
+def test_unpaid_invoices_lists_the_proformas_that_ask_to_be_paid(store: Store) -> None:
+    from billkit.storage.records import DocumentRecord, PayerRecord, SeriesRecord
+
+    at = datetime(2026, 4, 1, tzinfo=timezone.utc)
+    eur = Money("24.40", "EUR")
+    with store.transaction() as tx:
+        tx.save_payer(PayerRecord(id="acme", data={}))
+        tx.create_series(SeriesRecord(name="PF"))
+        for id, kind in (("a", "proforma"), ("b", "proforma"), ("c", "invoice"), ("d", "act")):
+            tx.save_draft(DocumentRecord(id=id, customer="acme", kind=kind, total=eur))
+            tx.issue(id, series="PF", at=at)
+        tx.change_status("b", event="withdraw", status="withdrawn", at=at)
+    with store.transaction(readonly=True) as tx:
+        # A withdrawn proforma and an act ask for nothing.
+        assert [d.id for d in tx.unpaid_invoices()] == ["a", "c"]
