@@ -245,3 +245,63 @@ def test_unpaid_invoices_lists_the_proformas_that_ask_to_be_paid(store: Store) -
     with store.transaction(readonly=True) as tx:
         # A withdrawn proforma and an act ask for nothing.
         assert [d.id for d in tx.unpaid_invoices()] == ["a", "c"]
+
+
+def test_a_correction_of_a_price_with_vat_keeps_the_price_as_the_total() -> None:
+    from billkit.pricing.models import PerUnit
+    from billkit.pricing.plans import Charge
+    from billkit.storage import MemoryStore
+
+    mailing = Plan(
+        code="mailing",
+        name="Mailing",
+        currency="UAH",
+        base_fee=Money("1200.00", "UAH"),
+        charges=[
+            Charge(code="emails", metric="emails", model=PerUnit(unit_price=Money("0.12", "UAH")))
+        ],
+    )
+    store = MemoryStore()
+    clock = FixedClock(START)
+    gateway = SandboxGateway(clock=clock, currencies=("UAH",))
+    engine = Billing(store, gateway, MemoryNotifier(), clock, [mailing], seller=ROZSYLKA,
+                     prices_include_tax=True)  # fmt: skip
+    engine.add_customer("olena", Party(kind="individual", country="UA", name="Olena"),
+                        currency="UAH", method="tok_visa")  # fmt: skip
+    engine.subscribe("olena-mail", "olena", "mailing")
+    engine.record_usage("olena-mail", "emails", 1000, key="e1")
+    clock.set(MONTH_END)
+    engine.run()
+    # 1 200.00 + 1 000 x 0.12 = 1 320.00 with VAT: 200.00 + 20.00 of it (a sixth of each line).
+    engine.record_usage("olena-mail", "emails", 500, key="e2", at=START)  # late
+    clock.set(datetime(2026, 5, 1, 2, tzinfo=timezone.utc))
+    report = engine.run()
+    with store.transaction(readonly=True) as tx:
+        note = from_data(tx.document("olena-mail|2026-03-01|2026-04-01|credit_note|1").data)
+        again = from_data(tx.document("olena-mail|2026-03-01|2026-04-01|invoice|1").data)
+        entries = [(e.kind, e.amount.amount) for e in tx.entries("olena/main")]
+    assert (note.totals.net, note.totals.tax, note.totals.gross) == (
+        Money("1100.00", "UAH"),
+        Money("220.00", "UAH"),
+        Money("1320.00", "UAH"),
+    )
+    # 1 200.00 + 1 500 x 0.12 = 1 380.00: VAT 200.00 + 30.00 = 230.00, net 1 150.00.
+    assert (again.totals.net, again.totals.tax, again.totals.gross) == (
+        Money("1150.00", "UAH"),
+        Money("230.00", "UAH"),
+        Money("1380.00", "UAH"),
+    )
+    # March paid 1 320.00, refunded by the credit note to the balance; the corrected
+    # March (1 380.00, more than the balance) is charged to the card in full; April
+    # (1 200.00) is paid from the balance, 120.00 left.
+    assert entries == [
+        ("payment", Decimal("1320.00")),
+        ("charge", Decimal("-1320.00")),
+        ("refund", Decimal("1320.00")),
+        ("payment", Decimal("1380.00")),
+        ("charge", Decimal("-1380.00")),
+        ("charge", Decimal("-1200.00")),
+    ]
+    assert report.invoiced == (
+        ("UAH", Decimal("-1320.00") + Decimal("1380.00") + Decimal("1200.00")),
+    )

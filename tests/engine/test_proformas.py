@@ -320,3 +320,85 @@ def test_crash_points_of_a_proforma_month_end_on_sqlite(tmp_path: Any) -> None:
         return SqlStore(f"sqlite:///{path}")
 
     assert _check_crash_points(fresh, step=5) > 10
+
+
+# ---------------------------------------------------------------- concurrency
+
+
+def _pay_at_once(url: str, schema: str | None, workers: int = 4) -> list[str]:
+    """``workers`` threads, each on its own store, pay the one proforma at the same moment."""
+    import threading
+
+    barrier = threading.Barrier(workers)
+    answers: list[str] = []
+
+    def pay() -> None:
+        store = SqlStore(url, schema=schema) if schema else SqlStore(url)
+        try:
+            clock = FixedClock(support.MONTH_END + timedelta(hours=1))
+            engine = _billing(store, SandboxGateway(clock=clock), clock)
+            barrier.wait()
+            answers.append(engine.pay(PROFORMA_0))
+        finally:
+            store.close()
+
+    threads = [threading.Thread(target=pay) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(answers)
+
+
+def _prepared(store: Any) -> None:
+    """acme's March proforma issued (no saved method), and 30.50 paid in to the balance."""
+    from billkit.storage.records import EntryRecord
+
+    engine, clock = _setup(store, method=None)
+    engine.run()
+    with store.transaction() as tx:
+        tx.post(
+            EntryRecord(
+                account="acme/main",
+                key="wire",
+                amount=Money("30.50", "EUR"),
+                at=clock.now(),
+                kind="payment",
+            )
+        )
+
+
+def _check_paid_once(store: Any) -> None:
+    assert _docs(store) == [
+        (INVOICE_0, "INV-000001", "paid", "30.50"),
+        (PROFORMA_0, "PF-000001", "paid", "30.50"),
+    ]
+    with store.transaction(readonly=True) as tx:
+        assert tx.balance("acme/main") == Money("0", "EUR")  # 30.50 - 30.50, charged once
+
+
+def test_workers_paying_one_proforma_at_once_issue_one_invoice_on_sqlite(tmp_path: Any) -> None:
+    from tests.storage.support import migrated_sqlite
+
+    url = migrated_sqlite(tmp_path)
+    store = SqlStore(url)
+    _prepared(store)
+    assert _pay_at_once(url, None) == ["paid", "skipped", "skipped", "skipped"]
+    _check_paid_once(store)
+    store.close()
+
+
+def test_workers_paying_one_proforma_at_once_issue_one_invoice_on_postgres(
+    postgres_schema: Any,
+) -> None:
+    postgres_schema.empty()
+    store = SqlStore(postgres_schema.url, schema=postgres_schema.name)
+    _prepared(store)
+    assert _pay_at_once(postgres_schema.url, postgres_schema.name) == [
+        "paid",
+        "skipped",
+        "skipped",
+        "skipped",
+    ]
+    _check_paid_once(store)
+    store.close()
