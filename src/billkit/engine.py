@@ -120,6 +120,8 @@ _BATCH = 200
 _CATEGORY_NAMES = sorted({*CATEGORIES.values(), "news", "support"})
 #: The payer record that keeps the seller's details.
 SELLER_ID = "_seller"
+#: The kinds of document a subscription's dunning follows: what asks to be paid.
+_DUNNED = (INVOICE, PROFORMA)
 #: The payer record that lists the customers on credit.
 _CREDIT_BOOK = "_credit_lines"
 #: The payer record that lists the customers with hosted services.
@@ -1842,7 +1844,7 @@ class Billing:
 
     def _schedule_of(self, doc: DocumentRecord) -> DunningSchedule | None:
         """The dunning schedule of invoice ``doc`` (its subscription's; see :meth:`_schedule`)."""
-        if not self.plan_dunning or doc.kind != INVOICE or doc.id.count("|") != 4:
+        if not self.plan_dunning or doc.kind not in _DUNNED or doc.id.count("|") != 4:
             return self.dunning
         key = DocumentKey.parse(doc.id)
         return self._schedule(key.subscription, on=key.period.start)
@@ -1861,7 +1863,7 @@ class Billing:
         and the deletion mark come from the frozen subscription's next
         billing day (see :meth:`run`).
         """
-        if doc.kind != INVOICE or doc.id.count("|") != 4:
+        if doc.kind not in _DUNNED or doc.id.count("|") != 4:
             return False  # not a subscription's invoice: charged once, no dunning
         schedule = self._schedule_of(doc)
         assert schedule is not None

@@ -402,3 +402,48 @@ def test_workers_paying_one_proforma_at_once_issue_one_invoice_on_postgres(
     ]
     _check_paid_once(store)
     store.close()
+
+
+# ---------------------------------------------------------------- dunning
+
+
+def test_an_unpaid_proforma_is_dunned_on_the_schedule_then_paid_late() -> None:
+    from billkit.storage.records import EntryRecord
+    from billkit.subscriptions import DunningSchedule, DunningStep
+
+    schedule = DunningSchedule(
+        steps=[
+            DunningStep(move="retry", days=1),
+            DunningStep(move="retry", days=2),
+            DunningStep(move="freeze", days=2),
+            DunningStep(move="cancel", anchor="cycle_end"),
+        ]
+    )
+    store = MemoryStore()
+    engine, clock = _setup(store, method="tok_insufficient_funds", dunning=schedule)
+    failed = []
+    for _ in range(4):  # 1 to 4 April: overdue on the 1st, retried on the 2nd and 3rd
+        failed.append(engine.run().failed_payments)
+        clock.advance(timedelta(days=1))
+    assert failed == [1, 1, 1, 0]
+    with store.transaction(readonly=True) as tx:
+        sub = tx.subscription("acme-pro")
+        assert (sub.status, sub.data["frozen_on"]) == ("frozen", "2026-04-03")
+    # A late transfer pays the proforma: its invoice is issued, the subscription unfrozen.
+    with store.transaction() as tx:
+        tx.post(
+            EntryRecord(
+                account="acme/main",
+                key="wire",
+                amount=Money("30.50", "EUR"),
+                at=clock.now(),
+                kind="payment",
+            )
+        )
+    assert engine.pay(PROFORMA_0) == "paid"
+    assert _docs(store) == [
+        (INVOICE_0, "INV-000001", "paid", "30.50"),
+        (PROFORMA_0, "PF-000001", "paid", "30.50"),
+    ]
+    with store.transaction(readonly=True) as tx:
+        assert tx.subscription("acme-pro").status == "active"
