@@ -66,7 +66,7 @@ from billkit import _checks as checks
 from billkit.errors import BillingError, DoubleBillingError, ValidationError
 from billkit.invoicing.builders import build_invoice, build_proforma
 from billkit.invoicing.credit_notes import build_credit_note
-from billkit.invoicing.documents import CreditNote, Invoice, Proforma
+from billkit.invoicing.documents import Act, CreditNote, Invoice, Proforma
 from billkit.invoicing.items import Item, items_from_quote
 from billkit.invoicing.terms import DocumentTerms
 from billkit.periods import Period
@@ -90,7 +90,11 @@ __all__ = [
 INVOICE = "invoice"
 CREDIT_NOTE = "credit_note"
 PROFORMA = "proforma"
-_KINDS = (INVOICE, CREDIT_NOTE, PROFORMA)
+ACT = "act"
+_KINDS = (INVOICE, CREDIT_NOTE, PROFORMA, ACT)
+#: The documents that bill a period (a credit note reverses one): an invoice, or
+#: the act made from a paid proforma.
+_BILLS = (INVOICE, ACT)
 
 
 @attrs.frozen
@@ -289,7 +293,8 @@ class BillingState:
     :class:`~billkit.invoicing.Proforma` (kind ``proforma``), a request to
     pay, instead of an invoice; the invoice is made from it once it is paid
     (:func:`billkit.invoicing.invoice_from_proforma`, under the key of kind
-    ``invoice`` and the proforma's revision).
+    ``invoice`` and the proforma's revision), or an act of completed work
+    (kind ``act``) where the seller issues acts.
     """
 
     _error_class: ClassVar[type[ValidationError]] = BillingError
@@ -311,7 +316,7 @@ class Planned:
     _error_class: ClassVar[type[ValidationError]] = BillingError
 
     key: DocumentKey = attrs.field(converter=checks.INSTANCE)
-    document: Invoice | CreditNote | Proforma
+    document: Invoice | CreditNote | Proforma | Act
 
 
 @attrs.frozen
@@ -321,7 +326,7 @@ class Issued:
     _error_class: ClassVar[type[ValidationError]] = BillingError
 
     key: DocumentKey = attrs.field(converter=checks.INSTANCE)
-    document: Invoice | CreditNote | Proforma
+    document: Invoice | CreditNote | Proforma | Act
     number: str = attrs.field(converter=checks.TEXT)
 
 
@@ -475,7 +480,7 @@ def _ended(sub: Subscribed, until: date) -> list[tuple[Period, Period]]:
 
 
 def _same_bill(
-    issued: Invoice | CreditNote | Proforma, proposed: Invoice | CreditNote | Proforma
+    issued: Invoice | CreditNote | Proforma | Act, proposed: Invoice | CreditNote | Proforma | Act
 ) -> bool:
     return (
         issued.lines == proposed.lines
@@ -516,7 +521,7 @@ def _check_bounds(
                     f"periods of one subscription that do not overlap (it overlaps {other})",
                 )
         periods.setdefault(sub, []).append(period)
-        invoices = sorted(d.key.revision for d in docs if d.key.kind == INVOICE)
+        invoices = sorted(d.key.revision for d in docs if d.key.kind in _BILLS)
         credits = sorted(d.key.revision for d in docs if d.key.kind == CREDIT_NOTE)
         # Revision r's credit note reverses revision r - 1's invoice: at most one stands.
         if len(invoices) - len(credits) not in (0, 1) or any(
@@ -528,9 +533,9 @@ def _check_bounds(
                 "at most one invoice in force per subscription period "
                 f"(found invoices {invoices} and credit notes {credits})",
             )
-        standing = [d for d in docs if d.key.kind == INVOICE and d.key.revision + 1 not in credits]
-        # A proforma stands until it is paid (its invoice, of its revision, is
-        # made) or replaced (a document of a later revision follows it).
+        standing = [d for d in docs if d.key.kind in _BILLS and d.key.revision + 1 not in credits]
+        # A proforma stands until it is paid (its invoice or act, of its
+        # revision, is made) or replaced (a document of a later revision follows it).
         last = max(d.key.revision for d in docs)
         asking = [
             d
@@ -575,7 +580,7 @@ def diff(existing: Iterable[Issued], proposed: Iterable[Planned], *, as_of: date
     Proformas (the plans ``BillingState.proforma`` names) take the
     invoices' place: a proposed proforma is issued for a period with nothing
     in force, and is unchanged when the invoice made from the paid proforma
-    (kind ``invoice``, the proforma's revision) or the unpaid proforma bills
+    (kind ``invoice``, or ``act``, of the proforma's revision) or the unpaid proforma bills
     the same. When the bill changed, an unpaid proforma is withdrawn
     (``withdraw``; no credit note: it is not a tax document) and an invoice
     in force is credited, and a proforma of the next revision asks for the
@@ -622,7 +627,7 @@ def diff(existing: Iterable[Issued], proposed: Iterable[Planned], *, as_of: date
             if day < current.document.issue_date:
                 raise BillingError("as_of", day, f"a day on or after {current.document.issue_date}")
             original = attrs.evolve(current.document, number=current.number)
-            assert isinstance(original, Invoice)
+            assert isinstance(original, (Invoice, Act))
             note = build_credit_note(
                 original, number=None, issue_date=day, reason="correction: the inputs changed"
             )

@@ -49,6 +49,7 @@ from moneyed import Money
 
 from billkit import _checks as checks
 from billkit.billing import (
+    ACT,
     CREDIT_NOTE,
     INVOICE,
     PROFORMA,
@@ -78,7 +79,7 @@ from billkit.errors import (
     SubscriptionError,
 )
 from billkit.invoicing.builders import invoice_from_proforma
-from billkit.invoicing.documents import CreditNote
+from billkit.invoicing.documents import Act, CreditNote, Invoice
 from billkit.invoicing.terms import DocumentTerms
 from billkit.parties.party import Party
 from billkit.payments.types import PaymentRequest, PaymentResult, PaymentStatus, SavedMethod
@@ -386,7 +387,10 @@ class Billing:
     already: exactly once, whatever is retried. An unpaid proforma whose
     bill changes (late usage) is withdrawn and a proforma of the next
     revision replaces it; money that still arrives for it goes to the
-    balance.
+    balance. ``proforma_final="act"`` makes the document issued on payment
+    an act of completed work (key ``...|act|<revision>``, numbered in
+    ``act_series``, ``ACT-000001``...) with the proforma's contents, where
+    the seller issues acts rather than invoices.
 
     Notifications are filed by category (:data:`billkit.ports.CATEGORIES`:
     ``finance``, ``services``...); ``channels`` maps a category to the
@@ -420,6 +424,8 @@ class Billing:
         prices_include_tax: bool | Mapping[str, bool] | None = None,
         proforma: bool | Iterable[str] = False,
         proforma_series: str = "PF",
+        proforma_final: str = INVOICE,
+        act_series: str = "ACT",
     ) -> None:
         self.store = store
         self.gateway = gateway
@@ -453,7 +459,9 @@ class Billing:
         if self.dunning is not None:
             self.deletion_days = self.dunning.deletion_days
         self.series = {INVOICE: invoice_series, CREDIT_NOTE: credit_series}
-        self._issuing(business, prices_include_tax, proforma, proforma_series)
+        self._issuing(
+            business, prices_include_tax, proforma, proforma_series, proforma_final, act_series
+        )
         self.methods: dict[str, PaymentMethod] = {m.name: m for m in methods}
         self.bonus = bonus
         self.channels: dict[str, tuple[str, ...]] = _channels("channels", channels or {})
@@ -474,6 +482,8 @@ class Billing:
         prices_include_tax: bool | Mapping[str, bool] | None,
         proforma: bool | Iterable[str],
         proforma_series: str,
+        proforma_final: str,
+        act_series: str,
     ) -> None:
         """The document-issuing settings, checked (see the class's docstring)."""
         self.business = (
@@ -500,10 +510,17 @@ class Billing:
             self.proforma_plans = frozenset(
                 checks.texts("proforma", proforma, required=True, error=BillingError)
             )
+        if proforma_final not in (INVOICE, ACT):
+            raise BillingError("proforma_final", proforma_final, "'invoice' or 'act'")
+        self.proforma_final: str = proforma_final
         if self.proforma_plans != frozenset():
             self.series[PROFORMA] = checks.text(
                 "proforma_series", proforma_series, required=True, error=BillingError
             )
+            if proforma_final == ACT:
+                self.series[ACT] = checks.text(
+                    "act_series", act_series, required=True, error=BillingError
+                )
 
     def _seller(self, tx: Transaction, seller: Party | None) -> Party:
         """Keep ``seller`` as the business's seller, or read the one kept."""
@@ -1540,8 +1557,12 @@ class Billing:
     def _credit_note(
         self, tx: Transaction, customer: str, key: DocumentKey, note: CreditNote
     ) -> None:
-        """A credit note of a paid invoice gives its amount back to the balance."""
-        original = tx.document(str(attrs.evolve(key, kind=INVOICE, revision=key.revision - 1)))
+        """A credit note of a paid invoice (or act) gives its amount back to the balance."""
+        reversed_ = [
+            str(attrs.evolve(key, kind=k, revision=key.revision - 1)) for k in (INVOICE, ACT)
+        ]
+        found = tx.documents_by_id(reversed_)
+        original = found[reversed_[0]] if reversed_[0] in found else tx.document(reversed_[1])
         if original.status == "paid":
             tx.post(
                 EntryRecord(
@@ -2308,27 +2329,30 @@ class Billing:
         return "paid"
 
     def _series_lock(self, *documents: str) -> list[str]:
-        """The invoice series' lock scope when one of ``documents`` is a proforma
-        (paying it issues its invoice: :meth:`_paid_proforma`)."""
+        """The lock scope of the series of a paid proforma's invoice (or act) when
+        one of ``documents`` is a proforma (paying it issues that: :meth:`_paid_proforma`)."""
         if PROFORMA in self.series and any(
             d.rsplit("|", 2)[-2:-1] == [PROFORMA] for d in documents
         ):
-            return [f"series:{self.series[INVOICE]}"]
+            return [f"series:{self.series[self.proforma_final]}"]
         return []
 
     def _paid_proforma(
         self, tx: Transaction, doc: DocumentRecord, payer: PayerRecord, writes: _Writes | None
     ) -> None:
-        """Issue the invoice of the proforma ``doc``, paid in ``tx``: once, numbered
-        in the invoice series, paid already (the proforma's payment paid it).
+        """Issue the invoice (or act) of the proforma ``doc``, paid in ``tx``: once,
+        numbered in its series, paid already (the proforma's payment paid it).
 
         It is :func:`~billkit.invoicing.invoice_from_proforma` of the proforma
         (the same lines, taxes and totals, referring to it), dated the day of
-        payment, under the proforma's key with the kind ``invoice``. Given
-        ``writes``, the draft, its payment and its notice are added to them
-        (issued when the batch flushes, in ``tx``).
+        payment, under the proforma's key with the kind ``invoice``; with
+        ``proforma_final="act"``, an act of completed work with the same
+        contents, under the kind ``act``. Given ``writes``, the draft, its
+        payment and its notice are added to them (issued when the batch
+        flushes, in ``tx``).
         """
-        final = str(attrs.evolve(DocumentKey.parse(doc.id), kind=INVOICE))
+        kind = self.proforma_final
+        final = str(attrs.evolve(DocumentKey.parse(doc.id), kind=kind))
         if tx.documents_by_id([final]):
             return  # made already
         now = self.clock.now()
@@ -2340,11 +2364,14 @@ class Billing:
             payment_days=self.payment_days,
             invoice_kind="subscription",
         )
-        invoice = attrs.evolve(issued, number=None)
+        invoice: Invoice | Act = attrs.evolve(issued, number=None)
+        if kind == ACT:
+            fields = {a.name: getattr(invoice, a.name) for a in attrs.fields(Act)}
+            invoice = Act(**fields)
         draft = DocumentRecord(
             id=final,
             customer=doc.customer,
-            kind=INVOICE,
+            kind=kind,
             period_start=doc.period_start,
             period_end=doc.period_end,
             total=invoice.totals.gross,
@@ -2363,16 +2390,18 @@ class Billing:
             "total": str(invoice.totals.gross.amount),
             "currency": invoice.totals.gross.currency.code,
         }
+        if kind == ACT:
+            told["kind"] = ACT
         notices = self._messages(
             f"invoice.issued|{final}", "invoice.issued", doc.customer, payer.data, told, now
         )
         if writes is not None:
             writes.notices.append((len(writes.drafts), notices))
-            writes.drafts.append((draft, self.series[INVOICE]))
+            writes.drafts.append((draft, self.series[kind]))
             writes.changes.append(paid)
             return
         tx.save_draft(draft)
-        number = tx.issue(final, series=self.series[INVOICE], at=now).number
+        number = tx.issue(final, series=self.series[kind], at=now).number
         tx.change_status(final, event=paid.event, status=paid.status, at=now, data=paid.data)
         tx.enqueue_all(attrs.evolve(m, payload={**m.payload, "number": number}) for m in notices)
 

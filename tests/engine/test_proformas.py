@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from billkit.engine import Billing
-from billkit.errors import WebhookError
+from billkit.errors import BillingError, WebhookError
 from billkit.money import Money
 from billkit.notify import MemoryNotifier
 from billkit.parties.party import Party
@@ -447,3 +447,94 @@ def test_an_unpaid_proforma_is_dunned_on_the_schedule_then_paid_late() -> None:
     ]
     with store.transaction(readonly=True) as tx:
         assert tx.subscription("acme-pro").status == "active"
+
+
+# ---------------------------------------------------------------- an act on payment
+
+
+def test_the_hosting_business_issues_an_act_when_its_proforma_is_paid() -> None:
+    from billkit.pricing.models import PerUnit
+    from billkit.pricing.plans import Charge, Plan
+
+    # 250.00 RUB a month and 1.00 RUB a GB of traffic, prices including 22 % VAT.
+    vps = Plan(
+        code="vps",
+        name="VPS Start",
+        currency="RUB",
+        base_fee=Money("250.00", "RUB"),
+        charges=[
+            Charge(
+                code="traffic", metric="traffic_gb", model=PerUnit(unit_price=Money("1.00", "RUB"))
+            )
+        ],
+    )
+    store = MemoryStore()
+    clock = FixedClock(support.START)
+    engine = Billing(
+        store,
+        SandboxGateway(clock=clock),
+        MemoryNotifier(),
+        clock,
+        [vps],
+        seller=Party(kind="legal_entity", country="RU", name='ООО "Хостинг"'),
+        locale="ru_RU",
+        prices_include_tax=True,
+        proforma=True,
+        proforma_final="act",
+    )
+    engine.add_customer("olga", Party(kind="individual", country="RU", name="Olga Ivanova"),
+                        currency="RUB", method="tok_visa")  # fmt: skip
+    engine.subscribe("olga-vps", "olga", "vps")
+    engine.record_usage("olga-vps", "traffic_gb", 50, key="t1")
+    clock.set(support.MONTH_END)
+    assert engine.run().issued == ("olga-vps|2026-03-01|2026-04-01|proforma|0",)
+    with store.transaction(readonly=True) as tx:
+        act = from_data(tx.document("olga-vps|2026-03-01|2026-04-01|act|0").data)
+        proforma = from_data(tx.document("olga-vps|2026-03-01|2026-04-01|proforma|0").data)
+    # 250.00 + 50 x 1.00 = 300.00 with VAT: 250 x 22/122 = 45.08 and 50 x 22/122 = 9.02.
+    assert act.kind.value == "act"
+    assert (act.totals.net, act.totals.tax, act.totals.gross) == (
+        Money("245.90", "RUB"),
+        Money("54.10", "RUB"),
+        Money("300.00", "RUB"),
+    )
+    assert (act.lines, act.references[0].number) == (proforma.lines, "PF-000001")
+    # 10 GB more of March arrive late: the act is credited (paid: 300.00 back to the
+    # balance) and a proforma of the next revision asks for 310.00; the card pays it
+    # (more than the balance) and its act follows; April's 250.00 is paid from the balance.
+    engine.record_usage("olga-vps", "traffic_gb", 10, key="t2", at=support.START)
+    clock.set(datetime(2026, 5, 1, 2, tzinfo=timezone.utc))
+    engine.run()
+    with store.transaction(readonly=True) as tx:
+        numbers = {
+            d.id.split("|", 1)[1]: (d.number, d.status, str(d.total.amount)) for d in tx.documents()
+        }
+        entries = [(e.kind, str(e.amount.amount)) for e in tx.entries("olga/main")]
+    assert numbers == {
+        "2026-03-01|2026-04-01|act|0": ("ACT-000001", "paid", "300.00"),
+        "2026-03-01|2026-04-01|proforma|0": ("PF-000001", "paid", "300.00"),
+        "2026-03-01|2026-04-01|credit_note|1": ("CN-000001", "issued", "300.00"),
+        "2026-03-01|2026-04-01|proforma|1": ("PF-000002", "paid", "310.00"),
+        "2026-03-01|2026-04-01|act|1": ("ACT-000002", "paid", "310.00"),
+        "2026-04-01|2026-05-01|proforma|0": ("PF-000003", "paid", "250.00"),
+        "2026-04-01|2026-05-01|act|0": ("ACT-000003", "paid", "250.00"),
+    }
+    assert entries == [
+        ("payment", "300.00"),
+        ("charge", "-300.00"),
+        ("refund", "300.00"),
+        ("payment", "310.00"),
+        ("charge", "-310.00"),
+        ("charge", "-250.00"),
+    ]
+    assert engine.run().issued == ()
+
+
+def test_bad_proforma_settings_are_refused_by_name() -> None:
+    clock = FixedClock(support.START)
+    with pytest.raises(BillingError, match="proforma_final = 'receipt'"):
+        _billing(MemoryStore(), SandboxGateway(clock=clock), clock, proforma_final="receipt")
+    with pytest.raises(BillingError, match=r"proforma\[0\] = ''"):
+        _billing(MemoryStore(), SandboxGateway(clock=clock), clock, proforma=[""])
+    with pytest.raises(BillingError, match="proforma_series = ''"):
+        _billing(MemoryStore(), SandboxGateway(clock=clock), clock, proforma_series="")
