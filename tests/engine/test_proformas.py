@@ -538,3 +538,61 @@ def test_bad_proforma_settings_are_refused_by_name() -> None:
         _billing(MemoryStore(), SandboxGateway(clock=clock), clock, proforma=[""])
     with pytest.raises(BillingError, match="proforma_series = ''"):
         _billing(MemoryStore(), SandboxGateway(clock=clock), clock, proforma_series="")
+
+
+def _transfer_settled(at: int) -> tuple[dict[str, Any], int, int]:
+    """A month end, then the bank transfer's webhook failing at call ``at`` and a run the
+    next day: (snapshot, calls, crashes). A crash loses the webhook (its id was seen:
+    the provider's retry would be refused as a replay), so the next run's collection,
+    asking the provider again under the payment's own key, settles it."""
+    clock = FixedClock(support.START)
+    store = MemoryStore()
+    gateway = SandboxGateway(clock=clock)
+    support.populate(_billing(store, gateway, clock), CUSTOMERS)
+    clock.set(support.MONTH_END)
+    _billing(store, gateway, clock).run()
+    clock.advance(timedelta(days=3, minutes=1))
+    deliveries = gateway.deliveries()
+    faults = support.Faults()
+    engine = _billing(
+        support.FaultyStore(store, faults), support.FaultyGateway(gateway, faults), clock
+    )
+    faults.calls, faults.at = 0, at
+    crashes = 0
+    try:
+        for delivery in deliveries:
+            engine.handle_webhook(delivery.headers, delivery.body)
+    except support.Crash:
+        crashes += 1
+        faults.at = 0
+    calls = faults.calls
+    clock.advance(timedelta(days=1))
+    engine.run()
+    return support.snapshot(store, CUSTOMERS), calls, crashes
+
+
+def _undated(document: tuple[Any, ...]) -> tuple[Any, ...]:
+    data = {k: v for k, v in document[4].items() if k not in ("issue_date", "due_date")}
+    return (*document[:4], data, document[5])
+
+
+def test_a_crash_while_a_webhook_settles_a_proforma_issues_its_invoice_once() -> None:
+    clean, calls, _ = _transfer_settled(0)
+    c0005 = [d for d in clean["documents"] if d[0].startswith("s0005|")]
+    # The bank transfer's proforma is paid and its invoice made, numbered after the six
+    # invoices of the month end: INV-000007.
+    assert [(d[0].split("|")[3], d[1], d[2]) for d in c0005] == [
+        ("invoice", "INV-000007", "paid"),
+        ("proforma", "PF-000006", "paid"),
+    ]
+    assert calls > 5
+    for at in range(1, calls + 1):
+        snap, _, crashes = _transfer_settled(at)
+        assert crashes == 1, at
+        # The same documents, numbers, statuses, totals and events; a crash that lost
+        # the webhook dates the invoice the next day, when the run settles it.
+        assert [_undated(d) for d in snap["documents"]] == [
+            _undated(d) for d in clean["documents"]
+        ], f"crash at call {at}"
+        assert snap["entries"] == clean["entries"], at
+        assert snap["balances"] == clean["balances"], at
