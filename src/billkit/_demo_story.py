@@ -1,9 +1,10 @@
 """The story ``billkit demo`` tells: the five example businesses run by the engine (private).
 
 One store holds the five businesses. Each business is a
-:class:`~billkit.engine.Billing` of its own (its seller, language, invoice
-series and payment terms) over the subscriptions whose ids start with its
-number (``1-``...``5-``), so each runs its own shard of the store. The
+:class:`~billkit.engine.Billing` of its own (its seller, kept in the store
+under the business's number, language, invoice series and payment terms)
+over the subscriptions whose ids start with its number (``1-``...``5-``),
+so each runs its own shard of the store. The
 clock is a :class:`~billkit.ports.FixedClock`, payments go through the
 :class:`~billkit.payments.SandboxGateway` and notifications are kept in
 memory. :func:`build` adds the customers; :meth:`Story.day` runs one day:
@@ -347,6 +348,7 @@ def build(
             credit_series=f"{series}-CN",
             methods=[CARD] if number == "3" else (),
             bonus=BONUS if number == "1" else None,
+            business=number,
         )
     for customer, name, currency, method, sub, plan, first in _CUSTOMERS:
         billing = businesses[customer[0]]

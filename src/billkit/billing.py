@@ -54,18 +54,19 @@ Late usage arrives: the March invoice is corrected, never edited:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import ClassVar
 
 import attrs
 
 from billkit import _checks as checks
 from billkit.errors import BillingError, DoubleBillingError, ValidationError
-from billkit.invoicing.builders import build_invoice
+from billkit.invoicing.builders import build_invoice, build_proforma
 from billkit.invoicing.credit_notes import build_credit_note
-from billkit.invoicing.documents import CreditNote, Invoice
+from billkit.invoicing.documents import Act, CreditNote, Invoice, Proforma
 from billkit.invoicing.items import Item, items_from_quote
 from billkit.invoicing.terms import DocumentTerms
 from billkit.periods import Period
@@ -88,7 +89,12 @@ __all__ = [
 
 INVOICE = "invoice"
 CREDIT_NOTE = "credit_note"
-_KINDS = (INVOICE, CREDIT_NOTE)
+PROFORMA = "proforma"
+ACT = "act"
+_KINDS = (INVOICE, CREDIT_NOTE, PROFORMA, ACT)
+#: The documents that bill a period (a credit note reverses one): an invoice, or
+#: the act made from a paid proforma.
+_BILLS = (INVOICE, ACT)
 
 
 @attrs.frozen
@@ -256,6 +262,22 @@ class UsageTotal:
     quantity: Decimal = attrs.field(converter=checks.DECIMAL)
 
 
+def _plan_flags(value: object) -> Mapping[str, bool]:
+    """``prices_include_tax``: plan code -> True or False, checked."""
+    return checks.mapping(
+        "prices_include_tax",
+        value,
+        partial(checks.text, error=BillingError),
+        partial(checks.flag, error=BillingError),
+        error=BillingError,
+    )
+
+
+def _plan_codes(value: object) -> frozenset[str]:
+    """``proforma``: plan codes, checked."""
+    return frozenset(checks.texts("proforma", value, required=True, error=BillingError))
+
+
 @attrs.frozen
 class BillingState:
     """What one customer's documents are computed from.
@@ -263,6 +285,16 @@ class BillingState:
     ``terms`` (seller, buyer, language, taxes), the customer's
     ``subscriptions``, their ``usage`` totals per period, and
     ``payment_days``, the days an invoice gives to pay.
+
+    Per plan (by code, the plan in force when a period starts):
+    ``prices_include_tax`` says whether the plan's prices include tax (a
+    plan left out follows ``terms.prices_include_tax``), and ``proforma``
+    names the plans billed by proforma: their periods get a
+    :class:`~billkit.invoicing.Proforma` (kind ``proforma``), a request to
+    pay, instead of an invoice; the invoice is made from it once it is paid
+    (:func:`billkit.invoicing.invoice_from_proforma`, under the key of kind
+    ``invoice`` and the proforma's revision), or an act of completed work
+    (kind ``act``) where the seller issues acts.
     """
 
     _error_class: ClassVar[type[ValidationError]] = BillingError
@@ -271,6 +303,10 @@ class BillingState:
     subscriptions: tuple[Subscribed, ...] = attrs.field(converter=checks.TUPLE)
     usage: tuple[UsageTotal, ...] = attrs.field(default=(), converter=checks.TUPLE)
     payment_days: int = attrs.field(default=10, converter=checks.WHOLE)
+    prices_include_tax: Mapping[str, bool] = attrs.field(
+        factory=dict, converter=_plan_flags, repr=False
+    )
+    proforma: frozenset[str] = attrs.field(factory=frozenset, converter=_plan_codes, repr=False)
 
 
 @attrs.frozen
@@ -280,7 +316,7 @@ class Planned:
     _error_class: ClassVar[type[ValidationError]] = BillingError
 
     key: DocumentKey = attrs.field(converter=checks.INSTANCE)
-    document: Invoice | CreditNote
+    document: Invoice | CreditNote | Proforma | Act
 
 
 @attrs.frozen
@@ -290,16 +326,19 @@ class Issued:
     _error_class: ClassVar[type[ValidationError]] = BillingError
 
     key: DocumentKey = attrs.field(converter=checks.INSTANCE)
-    document: Invoice | CreditNote
+    document: Invoice | CreditNote | Proforma | Act
     number: str = attrs.field(converter=checks.TEXT)
 
 
 @attrs.frozen
 class BillingDiff:
-    """What :func:`diff` found: the documents to issue, in order, and the keys already right."""
+    """What :func:`diff` found: the documents to issue, in order, the keys
+    already right, and the unpaid proformas to withdraw (their bill changed
+    before they were paid: a proforma of the next revision replaces each)."""
 
     issue: tuple[Planned, ...] = ()
     unchanged: tuple[DocumentKey, ...] = ()
+    withdraw: tuple[DocumentKey, ...] = ()
 
     @property
     def corrections(self) -> int:
@@ -348,7 +387,7 @@ def _cut_short(
 
 def _invoice(
     state: BillingState, sub: Subscribed, period: Period, full: Period | None = None
-) -> Invoice | None:
+) -> Invoice | Proforma | None:
     plan = sub.plan_on(period.start)
     usage = {
         u.metric: u.quantity
@@ -361,9 +400,22 @@ def _invoice(
         items = items_from_quote(quote(plan, usage, period), drop_zero=True)
     if not items:
         return None
+    terms = state.terms
+    included = state.prices_include_tax.get(plan.code)
+    if included is not None and included is not terms.prices_include_tax:
+        terms = attrs.evolve(terms, prices_include_tax=included)
+    if plan.code in state.proforma:
+        return build_proforma(
+            items,
+            terms,
+            issue_date=period.end,
+            payment_days=state.payment_days,
+            tax_date=period.end - timedelta(days=1),
+            period=period,
+        )
     return build_invoice(
         items,
-        state.terms,
+        terms,
         issue_date=period.end,
         payment_days=state.payment_days,
         invoice_kind="subscription",
@@ -374,6 +426,10 @@ def _invoice(
 
 def plan_documents(state: BillingState, as_of: date) -> tuple[Planned, ...]:
     """Every invoice ``state`` should have by ``as_of``, by key; drafts, revision 0.
+
+    A period of a plan ``state.proforma`` names has a proforma instead (kind
+    ``proforma``); prices include tax as ``state.prices_include_tax`` says
+    for the period's plan, else as the terms say.
 
     A cycle is due once it has ended (its end is ``as_of`` or earlier). A
     cycle that bills nothing (no base fee, no usage) has no invoice. Usage
@@ -406,9 +462,10 @@ def plan_documents(state: BillingState, as_of: date) -> tuple[Planned, ...]:
     out: list[Planned] = []
     for sub in state.subscriptions:
         for period, full in _ended(sub, day):
-            invoice = _invoice(state, sub, period, full)
-            if invoice is not None:
-                out.append(Planned(key=DocumentKey(sub.id, period, INVOICE), document=invoice))
+            doc = _invoice(state, sub, period, full)
+            if doc is not None:
+                kind = PROFORMA if isinstance(doc, Proforma) else INVOICE
+                out.append(Planned(key=DocumentKey(sub.id, period, kind), document=doc))
     out.sort(key=lambda p: (p.key.subscription, p.key.period.start))
     return tuple(out)
 
@@ -422,7 +479,9 @@ def _ended(sub: Subscribed, until: date) -> list[tuple[Period, Period]]:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _same_bill(issued: Invoice | CreditNote, proposed: Invoice | CreditNote) -> bool:
+def _same_bill(
+    issued: Invoice | CreditNote | Proforma | Act, proposed: Invoice | CreditNote | Proforma | Act
+) -> bool:
     return (
         issued.lines == proposed.lines
         and issued.tax_groups == proposed.tax_groups
@@ -436,7 +495,8 @@ def _same_bill(issued: Invoice | CreditNote, proposed: Invoice | CreditNote) -> 
 def _check_bounds(
     existing: Sequence[Issued], proposed: Sequence[Planned]
 ) -> dict[tuple[str, Period], Issued | None]:
-    """The invoice in force per (subscription, period); refuses anything billed twice."""
+    """The invoice in force (or unpaid proforma) per (subscription, period);
+    refuses anything billed twice."""
     seen: set[DocumentKey] = set()
     for where, keys in (
         ("existing", [e.key for e in existing]),
@@ -461,7 +521,7 @@ def _check_bounds(
                     f"periods of one subscription that do not overlap (it overlaps {other})",
                 )
         periods.setdefault(sub, []).append(period)
-        invoices = sorted(d.key.revision for d in docs if d.key.kind == INVOICE)
+        invoices = sorted(d.key.revision for d in docs if d.key.kind in _BILLS)
         credits = sorted(d.key.revision for d in docs if d.key.kind == CREDIT_NOTE)
         # Revision r's credit note reverses revision r - 1's invoice: at most one stands.
         if len(invoices) - len(credits) not in (0, 1) or any(
@@ -473,11 +533,28 @@ def _check_bounds(
                 "at most one invoice in force per subscription period "
                 f"(found invoices {invoices} and credit notes {credits})",
             )
-        standing = [d for d in docs if d.key.kind == INVOICE and d.key.revision + 1 not in credits]
-        in_force[(sub, period)] = standing[0] if standing else None
+        standing = [d for d in docs if d.key.kind in _BILLS and d.key.revision + 1 not in credits]
+        # A proforma stands until it is paid (its invoice or act, of its
+        # revision, is made) or replaced (a document of a later revision follows it).
+        last = max(d.key.revision for d in docs)
+        asking = [
+            d
+            for d in docs
+            if d.key.kind == PROFORMA and d.key.revision == last and last not in invoices
+        ]
+        if asking and standing:
+            raise DoubleBillingError(
+                "existing",
+                f"{sub} {period}",
+                "an unpaid proforma or an invoice in force per subscription period, not both "
+                f"(found invoice {standing[0].key.revision} and proforma {last})",
+            )
+        in_force[(sub, period)] = standing[0] if standing else (asking[0] if asking else None)
     for p in proposed:
-        if p.key.kind != INVOICE or p.key.revision != 0:
-            raise BillingError("proposed", str(p.key), "planned invoices of revision 0")
+        if p.key.kind not in (INVOICE, PROFORMA) or p.key.revision != 0:
+            raise BillingError(
+                "proposed", str(p.key), "planned invoices or proformas of revision 0"
+            )
         for other in periods.get(p.key.subscription, []):
             if other != p.key.period and other.overlaps(p.key.period):
                 raise DoubleBillingError(
@@ -500,6 +577,15 @@ def diff(existing: Iterable[Issued], proposed: Iterable[Planned], *, as_of: date
     * an invoice in force for a period nothing is proposed for (it now bills
       nothing): a credit note.
 
+    Proformas (the plans ``BillingState.proforma`` names) take the
+    invoices' place: a proposed proforma is issued for a period with nothing
+    in force, and is unchanged when the invoice made from the paid proforma
+    (kind ``invoice``, or ``act``, of the proforma's revision) or the unpaid proforma bills
+    the same. When the bill changed, an unpaid proforma is withdrawn
+    (``withdraw``; no credit note: it is not a tax document) and an invoice
+    in force is credited, and a proforma of the next revision asks for the
+    new amount.
+
     ``existing`` must be the documents issued for the subscriptions that
     were planned, and only those: an invoice in force that ``proposed``
     leaves out is credited. Safety bounds: a key twice, overlapping periods of one
@@ -517,6 +603,7 @@ def diff(existing: Iterable[Issued], proposed: Iterable[Planned], *, as_of: date
         revisions[slot] = max(revisions.get(slot, -1), e.key.revision)
     issue: list[Planned] = []
     unchanged: list[DocumentKey] = []
+    withdraw: list[DocumentKey] = []
     wanted = {(p.key.subscription, p.key.period): p for p in new}
     slots = sorted(
         set(wanted) | {s for s, doc in in_force.items() if doc is not None},
@@ -534,11 +621,13 @@ def diff(existing: Iterable[Issued], proposed: Iterable[Planned], *, as_of: date
             continue
         revision = revisions.get(slot, -1) + 1
         sub, period = slot
-        if current is not None:
+        if current is not None and current.key.kind == PROFORMA:
+            withdraw.append(current.key)  # never paid: no tax document to reverse
+        elif current is not None:
             if day < current.document.issue_date:
                 raise BillingError("as_of", day, f"a day on or after {current.document.issue_date}")
             original = attrs.evolve(current.document, number=current.number)
-            assert isinstance(original, Invoice)
+            assert isinstance(original, (Invoice, Act))
             note = build_credit_note(
                 original, number=None, issue_date=day, reason="correction: the inputs changed"
             )
@@ -548,7 +637,7 @@ def diff(existing: Iterable[Issued], proposed: Iterable[Planned], *, as_of: date
         if target is not None:
             doc = target.document
             if revision > 0:
-                assert isinstance(doc, Invoice)
+                assert isinstance(doc, (Invoice, Proforma))
                 assert doc.due_date is not None
                 refs = (
                     (attrs.evolve(current.document, number=current.number).ref,) if current else ()
@@ -559,5 +648,6 @@ def diff(existing: Iterable[Issued], proposed: Iterable[Planned], *, as_of: date
                     due_date=max(day, doc.issue_date) + (doc.due_date - doc.issue_date),
                     references=refs,
                 )
-            issue.append(Planned(key=DocumentKey(sub, period, INVOICE, revision), document=doc))
-    return BillingDiff(issue=tuple(issue), unchanged=tuple(unchanged))
+            key = DocumentKey(sub, period, target.key.kind, revision)
+            issue.append(Planned(key=key, document=doc))
+    return BillingDiff(issue=tuple(issue), unchanged=tuple(unchanged), withdraw=tuple(withdraw))

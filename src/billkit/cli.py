@@ -170,7 +170,7 @@ def _db_current(args: argparse.Namespace) -> int:
     return 0 if revision == HEAD else 1
 
 
-def _engine(url: str, on: str | None) -> tuple[Billing, FixedClock]:
+def _engine(url: str, on: str | None, business: str | None = None) -> tuple[Billing, FixedClock]:
     from datetime import date, datetime, time, timezone
 
     from billkit.engine import Billing
@@ -182,7 +182,14 @@ def _engine(url: str, on: str | None) -> tuple[Billing, FixedClock]:
     day = date.fromisoformat(on) if on else SystemClock().today()
     clock = FixedClock(datetime.combine(day, time(), tzinfo=timezone.utc))
     store = SqlStore(url)
-    return Billing(store, SandboxGateway(clock=clock), MemoryNotifier(), clock), clock
+    try:
+        engine = Billing(
+            store, SandboxGateway(clock=clock), MemoryNotifier(), clock, business=business
+        )
+    except BaseException:
+        store.close()
+        raise
+    return engine, clock
 
 
 def _summary(report: RunReport) -> str:
@@ -279,7 +286,7 @@ class _Watched:
 
 
 def _run(args: argparse.Namespace) -> int:
-    engine, clock = _engine(args.db, args.as_of)
+    engine, clock = _engine(args.db, args.as_of, args.business)
     store = engine.store
     try:
         with store.transaction(readonly=True) as tx:
@@ -303,7 +310,7 @@ def _run(args: argparse.Namespace) -> int:
 def _simulate(args: argparse.Namespace) -> int:
     from datetime import date, timedelta
 
-    engine, clock = _engine(args.db, args.start)
+    engine, clock = _engine(args.db, args.start, args.business)
     start, until = clock.today(), date.fromisoformat(args.until)
     days = failures = 0
     bar = _progress(args, (until - start).days + 1, "simulating")
@@ -321,6 +328,13 @@ def _simulate(args: argparse.Namespace) -> int:
         engine.store.close()
     print(f"simulated {days} days from {start} to {until}")
     return 1 if failures else 0
+
+
+def _business_flag(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--business",
+        help="the business whose seller issues the documents, when several share the database",
+    )
 
 
 def _progress_flag(command: argparse.ArgumentParser) -> None:
@@ -383,12 +397,14 @@ def _parser() -> argparse.ArgumentParser:
     month.add_argument("--as-of", help="the day to run for (YYYY-MM-DD, today by default)")
     month.add_argument("--id-from", help="the first subscription id of this worker's shard")
     month.add_argument("--id-to", help="the subscription id after this worker's shard")
+    _business_flag(month)
     _progress_flag(month)
     month.set_defaults(run=_run)
     sim = commands.add_parser("simulate", help="run the engine day by day on a fixed clock")
     sim.add_argument("--db", required=True, help="the engine's database URL")
     sim.add_argument("--from", dest="start", help="the first day (today by default)")
     sim.add_argument("--until", required=True, help="the last day (YYYY-MM-DD)")
+    _business_flag(sim)
     _progress_flag(sim)
     sim.set_defaults(run=_simulate)
     return parser

@@ -43,6 +43,7 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import attrs
@@ -50,8 +51,10 @@ from moneyed import Money
 
 from billkit import _checks as checks
 from billkit.billing import (
+    ACT,
     CREDIT_NOTE,
     INVOICE,
+    PROFORMA,
     BillingState,
     DocumentKey,
     Issued,
@@ -77,7 +80,8 @@ from billkit.errors import (
     NotFoundError,
     SubscriptionError,
 )
-from billkit.invoicing.documents import CreditNote
+from billkit.invoicing.builders import invoice_from_proforma
+from billkit.invoicing.documents import Act, CreditNote, Invoice
 from billkit.invoicing.terms import DocumentTerms
 from billkit.parties.party import Party
 from billkit.payments.types import PaymentRequest, PaymentResult, PaymentStatus, SavedMethod
@@ -122,6 +126,8 @@ _CATEGORY_NAMES = sorted({*CATEGORIES.values(), "news", "support"})
 SELLER_ID = "_seller"
 #: The payer record that keeps the dunning: the schedules and the overdue ladder.
 DUNNING_ID = "_dunning"
+#: The kinds of document a subscription's dunning follows: what asks to be paid.
+_DUNNED = (INVOICE, PROFORMA)
 #: The payer record that lists the customers on credit.
 _CREDIT_BOOK = "_credit_lines"
 #: The payer record that lists the customers with hosted services.
@@ -405,7 +411,8 @@ class Billing:
     attempt-counted retries stay, without their freeze).
 
     The dunning given (``dunning``, ``overdue``) is kept in the store (the
-    payer record :data:`DUNNING_ID`); a later ``Billing`` on the store given
+    payer record :data:`DUNNING_ID`, ``_dunning/KEY`` for ``business=KEY``,
+    as the seller is); a later ``Billing`` of the business given
     neither runs what is kept, one given another is refused (a
     :class:`~billkit.errors.BillingError` naming the field), and
     :meth:`change_dunning` replaces it.
@@ -414,6 +421,33 @@ class Billing:
     limits, cashback: :class:`~billkit.credit.PaymentMethod`), by name; a
     customer's ``pays_with`` names the one its saved method is charged
     under. ``bonus`` is the prepayment bonus program top-ups earn.
+
+    ``business`` names the business when several share one store (the
+    demo's five do, each on its own shard of subscription ids): its
+    ``seller`` is kept under that name, so each business reopened without
+    ``seller=`` gets its own back (``None``, the default, keeps the one
+    seller of a store, as stores made before this setting have it).
+
+    ``prices_include_tax``: whether the plans' prices include tax (``True``,
+    ``False``, or a mapping of plan code to either; ``None``, the default,
+    bills them tax-exclusive). A price including VAT is the invoice's total
+    and the amount charged: 1 200.00 UAH including 20 % VAT is invoiced as
+    1 000.00 + 200.00 VAT = 1 200.00, and 1 200.00 is charged.
+
+    ``proforma``: bill by proforma, every plan (``True``) or the plans
+    named. A due period gets a proforma (a request to pay, numbered in
+    ``proforma_series``, ``PF-000001``...) instead of an invoice; it is
+    collected as an invoice is (balance, saved method, webhook,
+    :meth:`pay`), and the transaction that records its payment issues the
+    invoice made from it (:func:`~billkit.invoicing.invoice_from_proforma`,
+    key ``...|invoice|<revision>``, numbered in ``invoice_series``), paid
+    already: exactly once, whatever is retried. An unpaid proforma whose
+    bill changes (late usage) is withdrawn and a proforma of the next
+    revision replaces it; money that still arrives for it goes to the
+    balance. ``proforma_final="act"`` makes the document issued on payment
+    an act of completed work (key ``...|act|<revision>``, numbered in
+    ``act_series``, ``ACT-000001``...) with the proforma's contents, where
+    the seller issues acts rather than invoices.
 
     Notifications are filed by category (:data:`billkit.ports.CATEGORIES`:
     ``finance``, ``services``...); ``channels`` maps a category to the
@@ -444,6 +478,12 @@ class Billing:
         methods: Iterable[PaymentMethod] = (),
         bonus: BonusProgram | None = None,
         channels: Mapping[str, Sequence[str]] | None = None,
+        business: str | None = None,
+        prices_include_tax: bool | Mapping[str, bool] | None = None,
+        proforma: bool | Iterable[str] = False,
+        proforma_series: str = "PF",
+        proforma_final: str = INVOICE,
+        act_series: str = "ACT",
     ) -> None:
         self.store = store
         self.gateway = gateway
@@ -475,10 +515,13 @@ class Billing:
         if overdue is not None and not isinstance(overdue, OverdueLadder):
             raise BillingError("overdue", overdue, "a billkit.subscriptions.OverdueLadder or None")
         self.series = {INVOICE: invoice_series, CREDIT_NOTE: credit_series}
+        self._issuing(
+            business, prices_include_tax, proforma, proforma_series, proforma_final, act_series
+        )
         self.methods: dict[str, PaymentMethod] = {m.name: m for m in methods}
         self.bonus = bonus
         self.channels: dict[str, tuple[str, ...]] = _channels("channels", channels or {})
-        lock = [f"account:{DUNNING_ID}", *(f"series:{s}" for s in self.series.values())]
+        lock = [f"account:{self._dunning_id}", *(f"series:{s}" for s in self.series.values())]
         with store.transaction(lock=lock) as tx:
             for name in self.series.values():
                 try:
@@ -487,10 +530,7 @@ class Billing:
                     tx.create_series(SeriesRecord(name=name, prefix=f"{name}-", width=6))
             for plan in self.plans.values():
                 tx.save_plan(PlanRecord(code=plan.code, data=to_data(plan)))
-            if seller is not None:
-                tx.save_payer(PayerRecord(id=SELLER_ID, data={"party": to_data(seller)}))
-            else:
-                seller = from_data(tx.payer(SELLER_ID).data["party"])
+            seller = self._seller(tx, seller)
             kept = self._kept_dunning(tx)
             if given_dunning:
                 if kept is not None and (kept[0], kept[1]) != (dunning, plan_dunning):
@@ -529,12 +569,17 @@ class Billing:
             self._deletion_days if self.dunning is None else self.dunning.deletion_days
         )
 
+    @property
+    def _dunning_id(self) -> str:
+        """The payer record keeping this business's dunning (one per ``business=``)."""
+        return DUNNING_ID if self.business is None else f"{DUNNING_ID}/{self.business}"
+
     def _kept_dunning(
         self, tx: Transaction
     ) -> tuple[DunningSchedule | None, dict[str, DunningSchedule], OverdueLadder | None] | None:
         """The dunning the store keeps (``None``: none kept)."""
         try:
-            data = tx.payer(DUNNING_ID).data
+            data = tx.payer(self._dunning_id).data
         except NotFoundError:
             return None
         business = data.get("dunning")
@@ -553,7 +598,7 @@ class Billing:
             "plans": {code: to_data(v) for code, v in sorted(self.plan_dunning.items())},
             "overdue": None if self.overdue is None else to_data(self.overdue),
         }
-        tx.save_payer(PayerRecord(id=DUNNING_ID, data=data))
+        tx.save_payer(PayerRecord(id=self._dunning_id, data=data))
 
     def change_dunning(
         self,
@@ -576,9 +621,71 @@ class Billing:
         if overdue is not None and not isinstance(overdue, OverdueLadder):
             raise BillingError("overdue", overdue, "a billkit.subscriptions.OverdueLadder or None")
         _with_ladder(overdue, business, plans)
-        with self.store.transaction(lock=f"account:{DUNNING_ID}") as tx:
+        with self.store.transaction(lock=f"account:{self._dunning_id}") as tx:
             self._use_dunning(business, plans, overdue)
             self._keep_dunning(tx)
+
+    def _issuing(
+        self,
+        business: str | None,
+        prices_include_tax: bool | Mapping[str, bool] | None,
+        proforma: bool | Iterable[str],
+        proforma_series: str,
+        proforma_final: str,
+        act_series: str,
+    ) -> None:
+        """The document-issuing settings, checked (see the class's docstring)."""
+        self.business = (
+            None if business is None else checks.text("business", business, error=BillingError)
+        )
+        self.prices_include_tax: bool | None = None
+        self.plan_prices_include_tax: Mapping[str, bool] = {}
+        if isinstance(prices_include_tax, Mapping):
+            self.plan_prices_include_tax = checks.mapping(
+                "prices_include_tax",
+                prices_include_tax,
+                partial(checks.text, error=BillingError),
+                partial(checks.flag, error=BillingError),
+                error=BillingError,
+            )
+        elif prices_include_tax is not None:
+            self.prices_include_tax = checks.flag(
+                "prices_include_tax", prices_include_tax, error=BillingError
+            )
+        self.proforma_plans: frozenset[str] | None = frozenset()
+        if isinstance(proforma, bool):
+            self.proforma_plans = None if proforma else frozenset()
+        else:
+            self.proforma_plans = frozenset(
+                checks.texts("proforma", proforma, required=True, error=BillingError)
+            )
+        if proforma_final not in (INVOICE, ACT):
+            raise BillingError("proforma_final", proforma_final, "'invoice' or 'act'")
+        self.proforma_final: str = proforma_final
+        if self.proforma_plans != frozenset():
+            self.series[PROFORMA] = checks.text(
+                "proforma_series", proforma_series, required=True, error=BillingError
+            )
+            if proforma_final == ACT:
+                self.series[ACT] = checks.text(
+                    "act_series", act_series, required=True, error=BillingError
+                )
+
+    def _seller(self, tx: Transaction, seller: Party | None) -> Party:
+        """Keep ``seller`` as the business's seller, or read the one kept."""
+        record = SELLER_ID if self.business is None else f"{SELLER_ID}/{self.business}"
+        if seller is not None:
+            seller = checks.instance("seller", seller, Party, error=BillingError)
+            tx.save_payer(PayerRecord(id=record, data={"party": to_data(seller)}))
+            return seller
+        try:
+            kept: Party = from_data(tx.payer(record).data["party"])
+        except NotFoundError:
+            which = "the store" if self.business is None else f"business {self.business!r}"
+            raise BillingError(
+                "seller", None, f"a seller: none is kept in the store for {which}"
+            ) from None
+        return kept
 
     # ------------------------------------------------------------ customers
 
@@ -1246,6 +1353,7 @@ class Billing:
             seller=self.seller,
             buyer=from_data(payer.data["party"]),
             locale=self.locale,
+            prices_include_tax=self.prices_include_tax,
             rules=None,
         )
         for sub_id in ids:
@@ -1273,6 +1381,12 @@ class Billing:
                 subscriptions=[sub],
                 usage=usage,
                 payment_days=self.payment_days,
+                prices_include_tax=self.plan_prices_include_tax,
+                proforma=(
+                    {p.plan.code for p in sub.plans}
+                    if self.proforma_plans is None
+                    else self.proforma_plans
+                ),
             )
             existing = [
                 Issued(key=key, document=from_data(doc.data), number=doc.number)
@@ -1281,6 +1395,10 @@ class Billing:
                 and (key := DocumentKey.parse(doc.id)).subscription == sub_id
             ]
             changes = diff(existing, plan_documents(state, day), as_of=day)
+            if changes.withdraw:  # unusual: written at once, in order
+                writes.flush(tx, now)
+                for key in changes.withdraw:
+                    tx.change_status(str(key), event="withdraw", status="withdrawn", at=now)
             for planned in changes.issue:
                 doc = planned.document
                 doc_id = str(planned.key)
@@ -1305,6 +1423,10 @@ class Billing:
                 notices = self._messages(
                     f"{topic}|{doc_id}", topic, customer, payer.data, told, now
                 )
+                if planned.key.kind == PROFORMA:
+                    notices = [
+                        attrs.evolve(m, payload={**m.payload, "kind": PROFORMA}) for m in notices
+                    ]
                 if isinstance(doc, CreditNote):  # unusual: written at once, in order
                     writes.flush(tx, now)
                     tx.save_draft(draft)
@@ -1594,8 +1716,12 @@ class Billing:
     def _credit_note(
         self, tx: Transaction, customer: str, key: DocumentKey, note: CreditNote
     ) -> None:
-        """A credit note of a paid invoice gives its amount back to the balance."""
-        original = tx.document(str(attrs.evolve(key, kind=INVOICE, revision=key.revision - 1)))
+        """A credit note of a paid invoice (or act) gives its amount back to the balance."""
+        reversed_ = [
+            str(attrs.evolve(key, kind=k, revision=key.revision - 1)) for k in (INVOICE, ACT)
+        ]
+        found = tx.documents_by_id(reversed_)
+        original = found[reversed_[0]] if reversed_[0] in found else tx.document(reversed_[1])
         if original.status == "paid":
             tx.post(
                 EntryRecord(
@@ -1720,7 +1846,10 @@ class Billing:
         (a failure is named in ``failures``). Each answer comes back with its
         status and whether its dunning was done here."""
         statuses: list[tuple[DocumentRecord, PayerRecord, str, bool]] = []
-        lock = sorted({f"account:{doc.customer}" for doc, _, _, _ in batch})
+        lock = sorted(
+            {f"account:{doc.customer}" for doc, _, _, _ in batch}
+            | set(self._series_lock(*(doc.id for doc, _, _, _ in batch)))
+        )
         with self.store.transaction(lock=lock) as tx:
             if failures is None:
                 entries: list[EntryRecord] = []
@@ -1735,7 +1864,7 @@ class Billing:
                     {
                         DocumentKey.parse(doc.id).subscription
                         for doc, _, _, _ in batch
-                        if doc.kind == INVOICE and doc.id.count("|") == 4
+                        if doc.kind in _DUNNED and doc.id.count("|") == 4
                     }
                 )
                 for doc, payer, result, key in batch:
@@ -1862,7 +1991,8 @@ class Billing:
         if cover >= doc.total and (balance_first or failed):
             # Paid from the balance; after dunning, by a late payment (a top-up), which
             # unfreezes the subscription (see ``_settle``).
-            with self.store.transaction(lock=[f"account:{doc.customer}"]) as tx:
+            lock = [f"account:{doc.customer}", *self._series_lock(document)]
+            with self.store.transaction(lock=lock) as tx:
                 current = tx.document(document)
                 if current.status not in ("issued", "pending"):
                     return "skipped"  # settled meanwhile (a webhook, another worker)
@@ -1930,7 +2060,7 @@ class Billing:
         self, doc: DocumentRecord, tx: Transaction | None = None
     ) -> DunningSchedule | None:
         """The dunning schedule of invoice ``doc`` (its subscription's; see :meth:`_schedule`)."""
-        if not self.plan_dunning or doc.kind != INVOICE or doc.id.count("|") != 4:
+        if not self.plan_dunning or doc.kind not in _DUNNED or doc.id.count("|") != 4:
             return self.dunning
         key = DocumentKey.parse(doc.id)
         return self._schedule(key.subscription, tx, on=key.period.start)
@@ -1949,7 +2079,7 @@ class Billing:
         and the deletion mark come from the frozen subscription's next
         billing day (see :meth:`run`).
         """
-        if doc.kind != INVOICE or doc.id.count("|") != 4:
+        if doc.kind not in _DUNNED or doc.id.count("|") != 4:
             return False  # not a subscription's invoice: charged once, no dunning
         with self.store.transaction(lock=[f"account:{doc.customer}"]) as tx:
             return self._dun_in(tx, doc, payer, day)
@@ -1971,7 +2101,7 @@ class Billing:
         already (``None``: read here); ``changes``: the moves' ``dunning``
         events are added to it, for the caller to write with the batch's.
         """
-        if doc.kind != INVOICE or doc.id.count("|") != 4:
+        if doc.kind not in _DUNNED or doc.id.count("|") != 4:
             return False
         key = DocumentKey.parse(doc.id)
         sub_id = key.subscription
@@ -2240,7 +2370,8 @@ class Billing:
                     self.clock.now(),
                 )
             return "capped"
-        with self.store.transaction(lock=[f"account:{customer}"]) as tx:
+        lock = [f"account:{customer}", *self._series_lock(doc.id)]
+        with self.store.transaction(lock=lock) as tx:
             current = tx.document(doc.id)
             if current.status not in ("issued", "pending"):
                 return "skipped"
@@ -2252,7 +2383,8 @@ class Billing:
         self, document: str, result: PaymentResult, day: date, key: str, customer: str
     ) -> str:
         """Record the answer to the payment request ``key`` (once, whoever records it)."""
-        with self.store.transaction(lock=[f"account:{customer}"]) as tx:
+        lock = [f"account:{customer}", *self._series_lock(document)]
+        with self.store.transaction(lock=lock) as tx:
             return self._record_in(tx, document, result, day, key, customer)
 
     def _record_in(
@@ -2291,7 +2423,7 @@ class Billing:
             # Money for an invoice a correction replaced goes to the balance (once).
             if (
                 result.status is PaymentStatus.SUCCEEDED
-                and doc.status == "credited"
+                and doc.status in ("credited", "withdrawn")
                 and tx.recall(f"credited|{key}", {}) is None
             ):
                 self._credit(tx, customer, result, key)
@@ -2533,7 +2665,9 @@ class Billing:
         else:
             for m in notices:
                 tx.enqueue(key=m.key, topic=m.topic, payload=m.payload, at=m.created_at)
-        if doc.kind == INVOICE and document.count("|") == 4:  # an invoice the engine issued
+        if doc.kind == PROFORMA:
+            self._paid_proforma(tx, doc, payer, writes if batched else None)
+        if doc.kind in (INVOICE, PROFORMA) and document.count("|") == 4:  # the engine issued it
             sub_id = DocumentKey.parse(document).subscription
             known = None if subscriptions is None else subscriptions.get(sub_id)
             if known is None or known.status == "frozen" or "overdue_state" in known.data:
@@ -2562,6 +2696,83 @@ class Billing:
                     self.clock.now(),
                 )
         return "paid"
+
+    def _series_lock(self, *documents: str) -> list[str]:
+        """The lock scope of the series of a paid proforma's invoice (or act) when
+        one of ``documents`` is a proforma (paying it issues that: :meth:`_paid_proforma`)."""
+        if PROFORMA in self.series and any(
+            d.rsplit("|", 2)[-2:-1] == [PROFORMA] for d in documents
+        ):
+            return [f"series:{self.series[self.proforma_final]}"]
+        return []
+
+    def _paid_proforma(
+        self, tx: Transaction, doc: DocumentRecord, payer: PayerRecord, writes: _Writes | None
+    ) -> None:
+        """Issue the invoice (or act) of the proforma ``doc``, paid in ``tx``: once,
+        numbered in its series, paid already (the proforma's payment paid it).
+
+        It is :func:`~billkit.invoicing.invoice_from_proforma` of the proforma
+        (the same lines, taxes and totals, referring to it), dated the day of
+        payment, under the proforma's key with the kind ``invoice``; with
+        ``proforma_final="act"``, an act of completed work with the same
+        contents, under the kind ``act``. Given ``writes``, the draft, its
+        payment and its notice are added to them (issued when the batch
+        flushes, in ``tx``).
+        """
+        kind = self.proforma_final
+        final = str(attrs.evolve(DocumentKey.parse(doc.id), kind=kind))
+        if tx.documents_by_id([final]):
+            return  # made already
+        now = self.clock.now()
+        proforma = attrs.evolve(from_data(doc.data), number=doc.number)
+        issued = invoice_from_proforma(
+            proforma,
+            number=str(doc.number),
+            issue_date=max(self.clock.today(), proforma.issue_date),
+            payment_days=self.payment_days,
+            invoice_kind="subscription",
+        )
+        invoice: Invoice | Act = attrs.evolve(issued, number=None)
+        if kind == ACT:
+            fields = {a.name: getattr(invoice, a.name) for a in attrs.fields(Act)}
+            invoice = Act(**fields)
+        draft = DocumentRecord(
+            id=final,
+            customer=doc.customer,
+            kind=kind,
+            period_start=doc.period_start,
+            period_end=doc.period_end,
+            total=invoice.totals.gross,
+            data=to_data(invoice),
+        )
+        paid = DocumentEvent(
+            document=final,
+            event="pay",
+            status="paid",
+            at=now,
+            data={"proforma": doc.id, "proforma_number": doc.number or ""},
+        )
+        told: dict[str, object] = {
+            "document": final,
+            "number": "",
+            "total": str(invoice.totals.gross.amount),
+            "currency": invoice.totals.gross.currency.code,
+        }
+        if kind == ACT:
+            told["kind"] = ACT
+        notices = self._messages(
+            f"invoice.issued|{final}", "invoice.issued", doc.customer, payer.data, told, now
+        )
+        if writes is not None:
+            writes.notices.append((len(writes.drafts), notices))
+            writes.drafts.append((draft, self.series[kind]))
+            writes.changes.append(paid)
+            return
+        tx.save_draft(draft)
+        number = tx.issue(final, series=self.series[kind], at=now).number
+        tx.change_status(final, event=paid.event, status=paid.status, at=now, data=paid.data)
+        tx.enqueue_all(attrs.evolve(m, payload={**m.payload, "number": number}) for m in notices)
 
     def handle_webhook(self, headers: Mapping[str, str], body: bytes) -> int:
         """Verify a provider webhook; settle the documents and book the top-ups it names.

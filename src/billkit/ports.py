@@ -312,7 +312,8 @@ class Transaction(Protocol):
     def unpaid_invoices(
         self, *, id_from: str | None = None, id_to: str | None = None
     ) -> list[DocumentRecord]:
-        """Invoices (kind ``"invoice"``) whose status is ``issued`` or ``pending``, by id.
+        """Invoices and proformas (kinds ``"invoice"``, ``"proforma"``: the documents
+        that ask to be paid) whose status is ``issued`` or ``pending``, by id.
 
         ``id_from <= id < id_to`` (either bound optional) shards the read, the
         way :meth:`subscriptions_due` does.

@@ -174,3 +174,16 @@ def test_billkit_simulate_on_the_database_duns_by_the_kept_schedule(tmp_path: An
         "cancelled",
         "2026-05-01",
     )
+
+
+def test_each_business_in_one_store_keeps_its_own_dunning(store: Any) -> None:
+    # Two businesses share the store (business=, as the demo's five do): each
+    # keeps its own schedule, under its own record, and reopens with it.
+    clock = _clock()
+    other = DunningSchedule.standard(grace_days=10)
+    _open(store, clock, seller=support.SELLER, business="a", dunning=SCHEDULE)
+    _open(store, clock, seller=support.SELLER, business="b", dunning=other)
+    assert _open(store, clock, business="a").dunning == SCHEDULE
+    assert _open(store, clock, business="b").dunning == other
+    with pytest.raises(BillingError, match=r"^dunning = "):
+        _open(store, clock, business="a", dunning=other)

@@ -525,7 +525,7 @@ class _MemoryTransaction:
         found = [
             d
             for d in self._s.documents.values()
-            if d.kind == "invoice"
+            if d.kind in ("invoice", "proforma")
             and d.status in ("issued", "pending")
             and (low is None or _key(d.id) >= _key(low))
             and (high is None or _key(d.id) < _key(high))

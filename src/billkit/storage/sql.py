@@ -1653,7 +1653,9 @@ class _SqlTransaction:
     ) -> list[DocumentRecord]:
         low, high = c.arg_optional_id("id_from", id_from), c.arg_optional_id("id_to", id_to)
         d = t.documents
-        query = sa.select(d).where(d.c.kind == "invoice", d.c.status.in_(("issued", "pending")))
+        query = sa.select(d).where(
+            d.c.kind.in_(("invoice", "proforma")), d.c.status.in_(("issued", "pending"))
+        )
         if low is not None:
             query = query.where(d.c.id >= low)
         if high is not None:
