@@ -1261,27 +1261,30 @@ def _explainer(spec: _ChargeSpec, compiled: CompiledPlan) -> _Explain:
         assert isinstance(source, Package)
         free, size, per = source.included, source.size, source.price_per_package
         per_d, model = per.amount, source.kind
+        none = _ZERO * per_d  # amount_of's nothing to bill
         size_text = format(size, "f")
         note = f"{format(free, 'f')} free units" if free else ""
 
         def package(b: Decimal) -> tuple[Decimal, Money, Money | None, Breakdown | None]:
-            exact_d = amount_of(b)
-            billable = CONTEXT.subtract(b, free)
-            if billable <= 0:
-                n = 0
+            # The packages as the model's _packages counts them (in the plan's
+            # context; explain counts in billkit's CONTEXT: the same whole number,
+            # as a quotient of numbers in range is never within 10**-30 of a whole
+            # number without being one, while 80 digits round it by at most
+            # 10**-49), and the exact amount as _amount makes it from them.
+            over = b - free
+            packs = (over / size).to_integral_value(_CEILING) if over > 0 else _ZERO
+            exact_d = packs * per_d if over > 0 else none
+            exact = Money(exact_d, currency)
+            n = int(packs)
+            if packs.same_quantum(_ONE):  # packs is Decimal(n): explain's amount is exact's
+                units, whole = packs, exact
             else:
-                n = int(CONTEXT.divide(billable, size).to_integral_value(_CEILING, CONTEXT))
-            whole = Money(CONTEXT.multiply(n, per_d), currency)
+                units, whole = Decimal(n), Money(CONTEXT.multiply(n, per_d), currency)
             step = _STEP(
-                f"{n} package{'s' if n != 1 else ''} of {size_text}",
-                Decimal(n),
-                per,
-                zero,
-                whole,
-                None,
+                f"{n} package{'s' if n != 1 else ''} of {size_text}", units, per, zero, whole, None
             )
             explained = _BREAKDOWN(model, b, (step,), whole, note, None, None, None)
-            return exact_d, Money(exact_d, currency), per, explained
+            return exact_d, exact, per, explained
 
         return package
 
