@@ -26,7 +26,13 @@ Three things are compiled, each proven equal to the general path
   product of numbers in billkit's range exact (money.py), so equal numbers
   round alike, no context is entered and the thread's is never read.
   :attr:`CompiledPlan.fast_quote` is quote()'s whole fast path generated the
-  same way: the quantities checked once, the total, and the Quote.
+  same way: the quantities checked once, the total, and the Quote. A whole
+  quantity in exponent 0 (the usual count) is checked by one cheaper test
+  (``q.same_quantum(ONE, C) and q < LIMIT``: finite, no decimal places, below
+  10**18; its negatives refused in the branch they fall in), and its amount,
+  whose exponent is then known when the plan compiles, is not rounded again
+  where that exponent is already the quantum's (quantize would keep it digit
+  for digit); constant amounts are rounded once, when the plan compiles.
 * :meth:`CompiledPlan.figures` (a quote's lines, when first read): each line's
   :class:`LineFigures`, with the exact amount computed by the same Decimal
   operations, in the same order, as the model's ``_amount`` (so the same
@@ -36,6 +42,13 @@ Three things are compiled, each proven equal to the general path
 * :func:`explained_quote` / :func:`explained_lines` (a quote's lines, when
   first read): the figures and the explained lines, their breakdowns made
   along (``model.explain`` for the common models, from the line's figures).
+  Per charge, an explainer (:func:`_explainer`) gives the exact amount and
+  the breakdown, and one helper (:func:`_line_of`) ends every model: the
+  rounded amount, the figures and the QuoteLine. A graduated model's steps
+  for the tiers used whole are made once per plan and shared (values are
+  immutable), as are its sums of the tiers below (:func:`_graduated_rows`);
+  an exact amount already in the quantum's exponent is the line's amount
+  too (one Money).
 
 Values billkit computed here (a Quote, its lines, steps and breakdowns) are
 filled by :func:`filler`: the trusted construction, refused for any class
@@ -512,6 +525,13 @@ def _quoting() -> types.ModuleType:
     return importlib.import_module("billkit.pricing.quote")
 
 
+def _whole(q: object) -> bool:
+    """Whether ``q`` is a whole-number Decimal in exponent 0, below 10**18 and not
+    negative: accepted (:func:`_accepted`), by a cheaper check (no NaN reaches
+    the comparisons), as quote()'s generated fast path checks it."""
+    return type(q) is Decimal and q.same_quantum(_ONE, RANGE_CHECK) and _ZERO <= q < LIMIT
+
+
 def _accepted(q: object) -> bool:
     """Whether the general path takes ``q`` as it is (a Decimal in range, not negative)."""
     if type(q) is not Decimal or not q.is_finite():
@@ -751,12 +771,13 @@ class CompiledPlan:
                     )
                 else:
                     q = get(metric, _ZERO)  # type: ignore[arg-type]
-                    if not _accepted(q):
+                    if not _whole(q) and not _accepted(q):
                         return None
                     assert isinstance(q, Decimal)
                     billable = q - included if q > included else _ZERO
                     exact = amount_of(billable)
-                    amount = exact.quantize(quantum)
+                    # in the quantum's exponent, an amount is its own rounding
+                    amount = exact if exact.same_quantum(quantum) else exact.quantize(quantum)
                     # A LineFigures, made as its own constructor makes it (a tuple).
                     row = new(
                         LineFigures,
@@ -1391,9 +1412,7 @@ def explained_quote(
             q = get(metric, _ZERO)
             # accepted: a whole number in exponent 0 below 10**18, not negative
             # (as quote()'s fast path checks it), or as _accepted finds it
-            if not (
-                type(q) is Decimal and q.same_quantum(_ONE, RANGE_CHECK) and _ZERO <= q < LIMIT
-            ) and not _accepted(q):
+            if not _whole(q) and not _accepted(q):
                 return None
             row, line = line_of(cast("Decimal", q))
             rows.append(row)
