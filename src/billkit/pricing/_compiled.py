@@ -525,7 +525,7 @@ def _quoting() -> types.ModuleType:
     return importlib.import_module("billkit.pricing.quote")
 
 
-def _whole(q: object) -> bool:
+def _accepted_whole(q: object) -> bool:
     """Whether ``q`` is a whole-number Decimal in exponent 0, below 10**18 and not
     negative: accepted (:func:`_accepted`), by a cheaper check (no NaN reaches
     the comparisons), as quote()'s generated fast path checks it."""
@@ -771,7 +771,7 @@ class CompiledPlan:
                     )
                 else:
                     q = get(metric, _ZERO)  # type: ignore[arg-type]
-                    if not _whole(q) and not _accepted(q):
+                    if not _accepted_whole(q) and not _accepted(q):
                         return None
                     assert isinstance(q, Decimal)
                     billable = q - included if q > included else _ZERO
@@ -1412,7 +1412,7 @@ def explained_quote(
             q = get(metric, _ZERO)
             # accepted: a whole number in exponent 0 below 10**18, not negative
             # (as quote()'s fast path checks it), or as _accepted finds it
-            if not _whole(q) and not _accepted(q):
+            if not _accepted_whole(q) and not _accepted(q):
                 return None
             row, line = line_of(cast("Decimal", q))
             rows.append(row)
