@@ -18,12 +18,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from billkit.errors import BillkitError
-from billkit.money import Money, in_range
+from billkit.money import Money, RoundingMode, RoundingPolicy, in_range
 from billkit.periods import Cycle, Period
 from billkit.pricing import (
     Capacity,
     CapacityTier,
     Charge,
+    Flat,
     Graduated,
     GraduatedPercentage,
     Package,
@@ -40,7 +41,7 @@ from billkit.pricing import (
     quote,
 )
 from billkit.pricing._compiled import breakdown
-from billkit.pricing.models import AnyModel, Percentage
+from billkit.pricing.models import AnyModel, Percentage, Step
 from billkit.pricing.quote import QuoteLine, _fast_totals, _general, _line
 from tests.strategies.pricing import (
     amounts,
@@ -444,6 +445,12 @@ def test_generated_plans_quote_as_the_general_path(data: st.DataObject) -> None:
             Decimal("Infinity"),
             Decimal("0E-20"),
             Decimal("999999999999999999.999999999999"),
+            # whole numbers in exponent 0 (the generated code's cheaper check)
+            Decimal(10**18),
+            Decimal(10**18 - 1),
+            Decimal(-(10**19)),
+            Decimal("-0"),
+            Decimal(0),
         ]
     )
     | st.decimals(allow_nan=False, allow_infinity=False, places=14)
@@ -571,3 +578,142 @@ def test_a_thread_context_without_traps_does_not_let_a_bad_quantity_through(valu
     ):
         quote(plan, {"m": Decimal(value)}, PERIOD)
     assert str(found.value) == str(general.value)
+
+
+# ------------------------------------------------------------------ whole quantities
+
+
+def _scaled(draw: st.DrawFn, places: int, low: int, high: int) -> Decimal:
+    """A number of ``places`` decimal places exactly (its exponent ``-places``)."""
+    return Decimal((0, tuple(map(int, str(draw(st.integers(low, high))))), -places))
+
+
+@st.composite
+def whole_cases(draw: st.DrawFn) -> tuple[Plan, dict[str, object]]:
+    """A plan whose prices and fees are mostly in its quantum's exponent (the
+    generated code then leaves a whole quantity's amount unrounded: it is its own
+    rounding), sometimes one place finer or coarser (then it rounds), package
+    sizes in exponents -1, 0 and 1, and usage of whole numbers in exponent 0,
+    often on a tier's bound (a graduated line's whole tiers are shared steps)."""
+    minor = draw(st.integers(0, 4))
+    rounding = RoundingPolicy(
+        mode=draw(st.sampled_from(list(RoundingMode))), minor_units={CUR: minor}
+    )
+
+    def money(low: int = 0, high: int = 5_000) -> Money:
+        places = max(0, minor + draw(st.sampled_from([0, 0, 0, -1, 1])))
+        return Money(_scaled(draw, places, low, high), CUR)
+
+    charges: list[Charge | PercentOf] = []
+    usage: dict[str, object] = {}
+    for i in range(draw(st.integers(1, 4))):
+        kind = draw(st.sampled_from(["per_unit", "graduated", "volume", "package", "flat"]))
+        bounds = sorted(set(draw(st.lists(st.integers(1, 500), min_size=1, max_size=3))))
+        model: AnyModel
+        if kind == "per_unit":
+            model = PerUnit(unit_price=money())
+        elif kind == "flat":
+            model = Flat(amount=money())
+        elif kind == "package":
+            size = draw(st.sampled_from([Decimal("2.5"), Decimal(10), Decimal("5E+1"), Decimal(1)]))
+            model = Package(size=size, price=money(), included=Decimal(draw(st.integers(0, 20))))
+        else:
+            tiers = [
+                Tier(up_to=up_to, unit_price=money(), flat_fee=money())
+                if draw(st.booleans())
+                else Tier(up_to=up_to, unit_price=money())
+                for up_to in [*bounds, None]
+            ]
+            model = (Graduated if kind == "graduated" else Volume)(
+                tiers=tiers, flat_fee_at_zero=draw(st.booleans())
+            )
+        included = draw(st.sampled_from([Decimal(0), Decimal(0), Decimal(7), Decimal("2.5")]))
+        charges.append(Charge(code=f"c{i}", metric=f"m{i}", model=model, included=included))
+        on_bound = draw(st.sampled_from([*bounds, 0])) + included
+        near = on_bound + draw(st.sampled_from([0, 0, 1, -1]))
+        q = draw(st.sampled_from([near, Decimal(draw(st.integers(0, 2_000)))]))
+        usage[f"m{i}"] = Decimal(int(q)) if q >= 0 else Decimal(0)
+    base_fee = draw(st.none() | st.just(money()))
+    plan = Plan(
+        code="w", name="W", currency=CUR, base_fee=base_fee, charges=charges, rounding=rounding
+    )
+    return plan, usage
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(whole_cases())
+def test_whole_quantities_quote_as_the_general_path(case: tuple[Plan, dict[str, object]]) -> None:
+    # quote()'s generated fast path takes a whole quantity in exponent 0 by one
+    # cheaper check and leaves an amount already in the quantum's exponent as it
+    # is; explained lines share a graduated model's whole-tier steps: the total,
+    # figures, lines and breakdowns must still be the general path's, to the
+    # exponent, in every rounding mode.
+    plan, usage = case
+    for metric in usage:
+        assert usage[metric].as_tuple().exponent == 0  # type: ignore[union-attr]
+    _check(plan, usage, PERIOD)
+
+
+def test_a_graduated_line_shares_its_whole_tiers_steps_across_quotes() -> None:
+    # 1 000 x 0.05 = 50.00 for the first tier, used whole by both quotes below:
+    # the same (immutable) step; the tier each ends in is its own.
+    plan = Plan(
+        code="g",
+        name="G",
+        currency=CUR,
+        charges=[
+            Charge(
+                code="api",
+                metric="calls",
+                model=Graduated(
+                    tiers=[
+                        Tier(up_to=1000, unit_price=Money("0.05", CUR)),
+                        Tier(up_to=None, unit_price=Money("0.04", CUR)),
+                    ]
+                ),
+            )
+        ],
+    )
+    one = quote(plan, {"calls": Decimal(1500)}, PERIOD)
+    two = quote(plan, {"calls": Decimal(2500)}, PERIOD)
+    # 50.00 + 500 x 0.04 = 70.00 and 50.00 + 1 500 x 0.04 = 110.00
+    assert (one.total, two.total) == (Money("70.00", CUR), Money("110.00", CUR))
+    first, second = one.lines[0].steps, two.lines[0].steps
+    # tier 1 used whole: 1 000 x 0.05 = 50.00, one step made once for the plan
+    assert first[0] == Step(
+        label="tier 1 (0 to 1000)",
+        units=Decimal(1000),
+        unit_price=Money("0.05", CUR),
+        flat_fee=Money("0", CUR),
+        amount=Money("50.00", CUR),
+        tier=1,
+    )
+    assert first[0] is second[0]
+    assert first[1].amount == Money("20.00", CUR)
+    assert second[1].amount == Money("60.00", CUR)
+    # An amount in the quantum's exponent is its own rounding: one Money for both.
+    assert one.lines[0].amount == one.lines[0].exact == Money("70.00", CUR)
+
+
+def test_a_package_count_in_another_exponent_is_shown_as_explain_shows_it() -> None:
+    # 50 units in packages of 2.5: 50 / 2.5 = 20 packages, a quotient Decimal
+    # keeps as 2E+1 (exponent 1); explain() counts and shows 20. 20 x 1.00 = 20.00.
+    plan = Plan(
+        code="k",
+        name="K",
+        currency=CUR,
+        charges=[
+            Charge(
+                code="c",
+                metric="m",
+                model=Package(size=Decimal("2.5"), price=Money("1.00", CUR)),
+            )
+        ],
+    )
+    usage = {"m": Decimal(50)}
+    _check(plan, usage, PERIOD)
+    line = quote(plan, usage, PERIOD).lines[0]
+    (step,) = line.steps
+    assert _same(step.units, Decimal(20))
+    assert str(step) == str(plan.charges[0].model.explain(Decimal(50)).steps[0])  # type: ignore[union-attr]
+    assert line.amount == Money("20.00", CUR)

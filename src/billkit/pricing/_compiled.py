@@ -26,7 +26,13 @@ Three things are compiled, each proven equal to the general path
   product of numbers in billkit's range exact (money.py), so equal numbers
   round alike, no context is entered and the thread's is never read.
   :attr:`CompiledPlan.fast_quote` is quote()'s whole fast path generated the
-  same way: the quantities checked once, the total, and the Quote.
+  same way: the quantities checked once, the total, and the Quote. A whole
+  quantity in exponent 0 (the usual count) is checked by one cheaper test
+  (``q.same_quantum(ONE, C) and q < LIMIT``: finite, no decimal places, below
+  10**18; its negatives refused in the branch they fall in), and its amount,
+  whose exponent is then known when the plan compiles, is not rounded again
+  where that exponent is already the quantum's (quantize would keep it digit
+  for digit); constant amounts are rounded once, when the plan compiles.
 * :meth:`CompiledPlan.figures` (a quote's lines, when first read): each line's
   :class:`LineFigures`, with the exact amount computed by the same Decimal
   operations, in the same order, as the model's ``_amount`` (so the same
@@ -36,6 +42,13 @@ Three things are compiled, each proven equal to the general path
 * :func:`explained_quote` / :func:`explained_lines` (a quote's lines, when
   first read): the figures and the explained lines, their breakdowns made
   along (``model.explain`` for the common models, from the line's figures).
+  Per charge, an explainer (:func:`_explainer`) gives the exact amount and
+  the breakdown, and one helper (:func:`_line_of`) ends every model: the
+  rounded amount, the figures and the QuoteLine. A graduated model's steps
+  for the tiers used whole are made once per plan and shared (values are
+  immutable), as are its sums of the tiers below (:func:`_graduated_rows`);
+  an exact amount already in the quantum's exponent is the line's amount
+  too (one Money).
 
 Values billkit computed here (a Quote, its lines, steps and breakdowns) are
 filled by :func:`filler`: the trusted construction, refused for any class
@@ -63,7 +76,7 @@ from moneyed import Currency, Money
 # plans.py imports this module last (for Plan._compiled): its names are read when
 # a plan compiles, not at import.
 import billkit.pricing.plans as _plans
-from billkit.money import _FINEST, CONTEXT, RANGE_CHECK, local_context
+from billkit.money import _FINEST, CONTEXT, LIMIT, RANGE_CHECK, local_context
 from billkit.pricing.models import (
     AnyModel,
     Breakdown,
@@ -131,7 +144,9 @@ class _ChargeSpec(NamedTuple):
 def _amount_of(model: AnyModel) -> _Amount:
     """``model._amount`` as a closure over the model's plain Decimals, for the
     common models: the same operations in the same order (so the same Decimal,
-    exponent included), with fewer lookups and no keyword arguments."""
+    exponent included), with fewer lookups and no keyword arguments; a graduated
+    model's sum of the tiers below the quantity's done once
+    (:func:`_graduated_rows`)."""
     if isinstance(model, Flat):
         fixed = model.amount.amount
         return lambda q: fixed
@@ -150,18 +165,18 @@ def _amount_of(model: AnyModel) -> _Amount:
 
         return package
     if isinstance(model, Graduated) and not model._has_blocks:
-        table = model._table
-        at_zero = table[0][3] if model.flat_fee_at_zero else _ZERO
+        tiers = _graduated_rows(model)
+        at_zero = model._table[0][3] if model.flat_fee_at_zero else _ZERO
 
         def graduated(q: Decimal) -> Decimal:
             if q == 0:
                 return at_zero
-            total = _ZERO
-            for lower, upper, price, fee in table:
-                if q <= lower:
-                    break
-                total += ((q if upper is None or q < upper else upper) - lower) * price + fee
-            return total
+            for lower, upper, price, fee, before, after in tiers:
+                if upper is None or q < upper:  # the tier q ends in
+                    return before + ((q - lower) * price + fee)
+                if q == upper:  # used whole
+                    return after
+            raise AssertionError("the last tier is unbounded")  # pragma: no cover
 
         return graduated
     if isinstance(model, Volume) and not model._has_blocks:
@@ -180,11 +195,36 @@ def _amount_of(model: AnyModel) -> _Amount:
     return model._amount
 
 
+def _exponent(value: Decimal) -> int:
+    """The exponent of a finite Decimal (``Decimal('1.50')``: -2)."""
+    exponent = value.as_tuple().exponent
+    assert isinstance(exponent, int)
+    return exponent
+
+
+class _Rounding(NamedTuple):
+    """How :func:`_value_code` rounds the amount it computes (``None``: it does not)."""
+
+    quantum: Decimal
+    context: decimal.Context
+    whole: bool
+    """The quantity ``q`` is known to be a whole number in exponent 0 (checked by
+    ``q.same_quantum(ONE, C)``): an amount computed in the quantum's exponent is
+    then rounded already, and is not rounded again."""
+
+
 def _value_code(
-    model: AnyModel, free: Decimal, n: int, names: dict[str, object], explicit: bool = True
+    model: AnyModel,
+    free: Decimal,
+    n: int,
+    names: dict[str, object],
+    explicit: bool = True,
+    rounding: _Rounding | None = None,
 ) -> list[str]:
     """Python statements that set ``a`` to a number equal to ``model._amount(billable)``
-    for a reported quantity ``q``, with ``billable = q - free if q > free else 0``.
+    for a reported quantity ``q``, with ``billable = q - free if q > free else 0``;
+    with ``rounding``, statements that set ``r`` to that number rounded to the
+    plan's quantum instead (``a.quantize(quantum)``, the same Decimal).
 
     The constants the statements read are put in ``names`` under names ending in
     ``_n`` (the charge's position); the statements are made of those names and
@@ -201,67 +241,133 @@ def _value_code(
     statements do not spell out is priced by its own ``_amount`` in a local
     copy of ``C``.
 
+    Rounding: an amount that is a constant (a tier's fees at zero, a flat
+    amount, nothing to bill) is rounded here, once, in the plan's context. For
+    a whole ``q`` (``rounding.whole``) an amount computed exactly is the sum or
+    product of ``q`` (exponent 0) and constants: its exponent is known here, and
+    when it is the quantum's, the amount is its own rounding (quantize keeps
+    such a number digit for digit) and is not rounded again. The negative
+    quantities a whole ``q`` may still be are refused (``None``) in the branch
+    they fall in: the lowest (``q <= free``).
+
     Without ``explicit``, the same statements with plain operators, for a
     caller that runs them in a local copy of ``C`` it entered once for many
     plans (cheapest_plan: one context for twenty plans costs less than naming
     it in every operation)."""
     names[f"free_{n}"] = free
+    whole = rounding is not None and rounding.whole
+    refuse_negative = ["    if q < ZERO:", "        return None"] if whole else []
+
+    def amount(expression: str, exponent: int | None) -> str:
+        """The amount computed by ``expression``, whose exponent for a whole ``q``
+        is ``exponent`` (``None``: unknown), rounded as asked."""
+        if rounding is None:
+            return f"a = {expression}"
+        if whole and exponent == _exponent(rounding.quantum):
+            return f"r = {expression}"  # in the quantum's exponent: rounded already
+        quantized = "quantize(quantum, None, C)" if explicit else "quantize(quantum)"
+        return f"r = ({expression}).{quantized}"
+
+    def constant(name: str, value: Decimal) -> str:
+        """A constant amount (rounded here, once, when asked)."""
+        if rounding is None:
+            names[name] = value
+            return f"a = {name}"
+        names[f"{name}_rounded"] = value.quantize(rounding.quantum, None, rounding.context)
+        return f"r = {name}_rounded"
+
     with decimal.localcontext(CONTEXT):
         if isinstance(model, Flat):
-            names[f"fixed_{n}"] = model.amount.amount
-            return [f"a = fixed_{n}"]
+            code = ["if q < ZERO:", "    return None"] if whole else []
+            return [*code, constant(f"fixed_{n}", model.amount.amount)]
         if isinstance(model, PerUnit):
-            names[f"price_{n}"] = model.unit_price.amount
-            names[f"offset_{n}"] = -(free * model.unit_price.amount)
-            value = (
-                f"q.fma(price_{n}, offset_{n}, C)" if explicit else f"q * price_{n} + offset_{n}"
-            )
-            return [f"a = {value} if q > free_{n} else ZERO"]
+            price = model.unit_price.amount
+            names[f"price_{n}"] = price
+            offset = names[f"offset_{n}"] = -(free * price)
+            exponent: int | None
+            if not offset:  # q x price + 0 is q x price (a +0: no sign to keep)
+                value = f"MUL(q, price_{n})" if explicit else f"q * price_{n}"
+                exponent = _exponent(price)
+            else:
+                value = (
+                    f"q.fma(price_{n}, offset_{n}, C)"
+                    if explicit
+                    else f"q * price_{n} + offset_{n}"
+                )
+                exponent = min(_exponent(price), _exponent(offset))
+            return [
+                f"if q > free_{n}:",
+                f"    {amount(value, exponent)}",
+                "else:",
+                *refuse_negative,
+                f"    {constant(f'nothing_{n}', _ZERO)}",
+            ]
         if isinstance(model, Package):
-            names[f"start_{n}"] = free + model.included  # billable - included = q - start
-            names[f"size_{n}"] = model.size
+            start = names[f"start_{n}"] = free + model.included  # billable - included
+            size = names[f"size_{n}"] = model.size
             names[f"price_{n}"] = model.price_per_package.amount
+            # q - 0 is q (the quotient's exponent may differ: rounding erases it)
+            if explicit:
+                over = f"SUB(q, start_{n})" if start else "q"
+                packages = f"DIV({over}, size_{n}).to_integral_value(CEILING, C)"
+                value = f"MUL({packages}, price_{n})"
+            else:
+                over = f"(q - start_{n})" if start else "q"
+                value = f"({over} / size_{n}).to_integral_value(CEILING) * price_{n}"
+            # For a whole q, over has an exponent of 0 or less, so with a size in
+            # exponent 0 or more the quotient's is 0 or less, and the packages
+            # (a whole number) are in exponent 0: the amount is in the price's.
+            exponent = _exponent(model.price_per_package.amount) if _exponent(size) >= 0 else None
             return [
                 f"if q <= start_{n}:",
-                "    a = ZERO",
+                *refuse_negative,
+                f"    {constant(f'nothing_{n}', _ZERO)}",
                 "else:",
-                f"    a = MUL(DIV(SUB(q, start_{n}), size_{n}).to_integral_value(CEILING, C),"
-                f" price_{n})"
-                if explicit
-                else f"    a = ((q - start_{n}) / size_{n}).to_integral_value(CEILING) * price_{n}",
+                f"    {amount(value, exponent)}",
             ]
         if isinstance(model, (Graduated, Volume)) and not model._has_blocks:
             table = model._table
-            names[f"at_zero_{n}"] = table[0][3] if model.flat_fee_at_zero else _ZERO
-            code = [f"if q <= free_{n}:", f"    a = at_zero_{n}"]
+            at_zero = table[0][3] if model.flat_fee_at_zero else _ZERO
+            code = [
+                f"if q <= free_{n}:",
+                *refuse_negative,
+                f"    {constant(f'at_zero_{n}', at_zero)}",
+            ]
             below = _ZERO  # graduated: the whole tiers below, with their fees
             for i, (lower, upper, price, fee) in enumerate(table):
                 if isinstance(model, Graduated):
-                    constant = below + fee - (lower + free) * price
+                    constant_value = below + fee - (lower + free) * price
                     if upper is not None:
                         below += (upper - lower) * price + fee
                 else:
-                    constant = fee - free * price
+                    constant_value = fee - free * price
                 names[f"price_{n}_{i}"] = price
-                names[f"constant_{n}_{i}"] = constant
+                names[f"constant_{n}_{i}"] = constant_value
                 if upper is None:
                     code.append("else:")
                 else:
                     names[f"top_{n}_{i}"] = upper + free
                     code.append(f"elif q <= top_{n}_{i}:")
-                if explicit:
+                if constant_value:
                     value = (
                         f"q.fma(price_{n}_{i}, constant_{n}_{i}, C)"
-                        if constant
-                        else f"MUL(q, price_{n}_{i})"
+                        if explicit
+                        else f"q * price_{n}_{i} + constant_{n}_{i}"
                     )
+                    exponent = min(_exponent(price), _exponent(constant_value))
                 else:
-                    value = f"q * price_{n}_{i}" + (f" + constant_{n}_{i}" if constant else "")
-                code.append(f"    a = {value}")
+                    value = f"MUL(q, price_{n}_{i})" if explicit else f"q * price_{n}_{i}"
+                    exponent = _exponent(price)
+                code.append(f"    {amount(value, exponent)}")
             return code
     names[f"amount_{n}"] = model._amount
-    value = f"a = amount_{n}(q - free_{n} if q > free_{n} else ZERO)"
-    return ["with LOCAL(C):", f"    {value}"] if explicit else [value]
+    value = f"amount_{n}(q - free_{n} if q > free_{n} else ZERO)"
+    code = ["if q < ZERO:", "    return None"] if whole else []
+    if not explicit:
+        return [*code, amount(value, None)]
+    if rounding is None:
+        return [*code, "with LOCAL(C):", f"    a = {value}"]
+    return [*code, "with LOCAL(C):", f"    a = {value}", amount("a", None)]
 
 
 def _function(
@@ -282,6 +388,8 @@ def _function(
         "DecimalException": decimal.DecimalException,
         "FINEST": _FINEST,
         "RANGE_CHECK": RANGE_CHECK,
+        "ONE": _ONE,
+        "LIMIT": LIMIT,
         **names,
     }
     exec(compile("\n".join(code), f"<billkit compiled {name}>", "exec"), scope)
@@ -300,8 +408,6 @@ def _value_of(model: AnyModel, free: Decimal, context: decimal.Context) -> _Amou
 
 
 _CHECK: Final = [
-    "if type(q) is not Decimal:",
-    "    return None",  # converted, or refused, by the general path
     "try:",
     "    q.quantize(FINEST, None, RANGE_CHECK)",  # billkit's range (money.py)
     # A quiet NaN passes quantize; it is refused before any comparison (which
@@ -311,6 +417,7 @@ _CHECK: Final = [
     "except DecimalException:",
     "    return None",
 ]
+"""The range check of a Decimal ``q`` (:func:`_accepted`, inline)."""
 
 _Total = Callable[[Mapping[str, object]], "Decimal | None"]
 _QuoteOf = Callable[[Mapping[str, object], "Period"], object]
@@ -357,19 +464,37 @@ def _total_of(
     code += ["    get = usage.get", "    total = start"]
     for n, (metric, model, free) in enumerate(metered):
         names[f"metric_{n}"] = metric
-        code += _indent(
-            [
-                # quote()'s: a missing metric (None) is left to the careful path
-                f"q = get(metric_{n})" if made else f"q = get(metric_{n}, ZERO)",
-                *(_CHECK if checks else []),
-                *_value_code(model, free, n, names, checks),
-                "total = ADD(total, a.quantize(quantum, None, C))"
-                if checks
-                else "total += a.quantize(quantum)",
-            ]
-        )
+        # quote()'s: a missing metric (None) is left to the careful path
+        code.append(f"    q = get(metric_{n})" if made else f"    q = get(metric_{n}, ZERO)")
+        if checks:
+            whole = _Rounding(quantum, context, whole=True)
+            other = _Rounding(quantum, context, whole=False)
+            code += _indent(
+                [
+                    "if type(q) is not Decimal:",
+                    "    return None",  # converted, or refused, by the general path
+                    # A whole number in exponent 0 below 10**18 is finite and in
+                    # billkit's range (no decimal places, at most 18 digits): one
+                    # cheaper check (no NaN reaches the comparison); its negatives
+                    # are refused where they fall (_value_code).
+                    "if q.same_quantum(ONE, C) and q < LIMIT:",
+                    *_indent(_value_code(model, free, n, names, True, whole)),
+                    "else:",
+                    *_indent(_CHECK),
+                    *_indent(_value_code(model, free, n, names, True, other)),
+                    "total = ADD(total, r)",
+                ]
+            )
+        else:
+            rounding = _Rounding(quantum, context, whole=False)
+            code += _indent([*_value_code(model, free, n, names, False, rounding), "total += r"])
     if made:
-        code.append("    return FILL(PLAN, period, MONEY(total, CURRENCY), usage.copy(), None)")
+        code += [
+            # at 10**18 or more: quote()'s careful path refuses it (_within_range)
+            "    if total >= LIMIT:",
+            "        return None",
+            "    return FILL(PLAN, period, MONEY(total, CURRENCY), usage.copy(), None)",
+        ]
     else:
         code.append("    return total")
     return cast("_Total", _function("total", code, names, context))
@@ -398,6 +523,13 @@ def _quoting() -> types.ModuleType:
     """billkit.pricing.quote (it imports this module: read when a plan compiles;
     the package's ``quote`` attribute is the function, hence import_module)."""
     return importlib.import_module("billkit.pricing.quote")
+
+
+def _accepted_whole(q: object) -> bool:
+    """Whether ``q`` is a whole-number Decimal in exponent 0, below 10**18 and not
+    negative: accepted (:func:`_accepted`), by a cheaper check (no NaN reaches
+    the comparisons), as quote()'s generated fast path checks it."""
+    return type(q) is Decimal and q.same_quantum(_ONE, RANGE_CHECK) and _ZERO <= q < LIMIT
 
 
 def _accepted(q: object) -> bool:
@@ -639,12 +771,13 @@ class CompiledPlan:
                     )
                 else:
                     q = get(metric, _ZERO)  # type: ignore[arg-type]
-                    if not _accepted(q):
+                    if not _accepted_whole(q) and not _accepted(q):
                         return None
                     assert isinstance(q, Decimal)
                     billable = q - included if q > included else _ZERO
                     exact = amount_of(billable)
-                    amount = exact.quantize(quantum)
+                    # in the quantum's exponent, an amount is its own rounding
+                    amount = exact if exact.same_quantum(quantum) else exact.quantize(quantum)
                     # A LineFigures, made as its own constructor makes it (a tuple).
                     row = new(
                         LineFigures,
@@ -988,6 +1121,201 @@ def explained_lines(
 
 
 _LineOf = Callable[[Decimal], "tuple[LineFigures, object]"]
+_Explain = Callable[[Decimal], "tuple[Decimal, Money, Money | None, Breakdown | None]"]
+"""A charge's ``explain(b)``: for billable units ``b``, the line's exact amount
+(a Decimal, and as Money), its unit price and its breakdown (``None``: left
+lazy, to the model)."""
+
+
+def _graduated_rows(
+    model: Graduated,
+) -> tuple[tuple[Decimal, Decimal | None, Decimal, Decimal, Decimal, Decimal], ...]:
+    """Per tier of a graduated model without blocks: its lower and upper bound,
+    price and fee, then ``before``, the exact amount of every tier below it, and
+    ``after``, with this one used whole (an unbounded tier: ``before``).
+
+    Each is the model's own running sum (``_amount``: ``total = 0``, then
+    ``total += (upper - lower) x price + fee`` tier by tier), the same exact
+    operations in the same order, done once here: so ``before + (the tier's
+    part)`` is the very Decimal, exponent included, ``_amount`` reaches (the
+    operations are exact in billkit's 80 digits; no sum of parts of zero or
+    more is ever a negative zero)."""
+    rows = []
+    total = _ZERO
+    with decimal.localcontext(CONTEXT):
+        for lower, upper, price, fee in model._table:
+            before = total
+            if upper is not None:
+                total = total + ((upper - lower) * price + fee)
+            rows.append((lower, upper, price, fee, before, total))
+    return tuple(rows)
+
+
+def _explainer(spec: _ChargeSpec, compiled: CompiledPlan) -> _Explain:
+    """For one metered charge: ``explain(b)`` (:data:`_Explain`) for billable units
+    ``b`` (of an accepted quantity), run in a local copy of the plan's context
+    (:func:`explained_quote`). A closure over what the charge's model needs (its
+    tiers, labels, prices as Money), prepared once per plan: the exact amount by
+    the same operations as :meth:`CompiledPlan.figures` (so the same Decimal),
+    the breakdown by those of :func:`_explained` (so the model's ``explain``).
+
+    A graduated line's steps for the tiers below its quantity's, used whole, are
+    the same for every quote of the plan: made once here (values are
+    immutable), shared by every breakdown that shows them."""
+    source, amount_of = spec.source, spec.amount_of
+    assert amount_of is not None
+    currency, zero = compiled.currency, compiled.zero
+    kind = type(source)
+    if kind is Graduated and not source._has_blocks:  # type: ignore[union-attr]
+        assert isinstance(source, Graduated)
+        model, fee_at_zero, labels = source.kind, source.flat_fee_at_zero, source._labels
+        # per tier: its bounds, price and fee, the exact amount below it, the steps
+        # below it, its own step when used whole, and what its steps show
+        tiers = []
+        shown: list[Step] = []
+        for i, ((lower, upper, price, fee, before, after), tier) in enumerate(
+            zip(_graduated_rows(source), source.tiers, strict=True)
+        ):
+            below = tuple(shown)
+            if upper is not None:
+                with decimal.localcontext(CONTEXT):
+                    units = upper - lower
+                    whole = units * price + fee
+                shown.append(
+                    _STEP(
+                        labels[i],
+                        units,
+                        tier.unit_price,
+                        tier.flat_fee,
+                        Money(whole, currency),
+                        i + 1,
+                    )
+                )
+            tiers.append(
+                (
+                    lower,
+                    upper,
+                    price,
+                    fee,
+                    before,
+                    after,
+                    below,
+                    tuple(shown),
+                    labels[i],
+                    tier,
+                    i + 1,
+                )
+            )
+        graduated_tiers = tuple(tiers)
+
+        def graduated(b: Decimal) -> tuple[Decimal, Money, Money | None, Breakdown | None]:
+            if not b:  # at zero: the model's own way (a fee at zero, or nothing)
+                exact = Money(amount_of(b), currency)
+                explained, _ = _explained(source, b, exact, zero, True)
+                return exact.amount, exact, None, explained
+            for (
+                lower,
+                upper,
+                price,
+                fee,
+                before,
+                after,
+                below,
+                full,
+                name,
+                tier,
+                number,
+            ) in graduated_tiers:
+                if upper is None or b < upper:  # the tier b ends in
+                    units = b - lower
+                    part = units * price + fee
+                    exact_d = before + part  # the model's running sum (_graduated_rows)
+                    step = _STEP(
+                        name, units, tier.unit_price, tier.flat_fee, Money(part, currency), number
+                    )
+                    steps = (*below, step)
+                    break
+                if b == upper:  # the tier used whole: its step is the plan's own
+                    exact_d, steps = after, full
+                    break
+            exact = Money(exact_d, currency)
+            return exact_d, exact, None, _BREAKDOWN(model, b, steps, exact, "", None, None, None)
+
+        return graduated
+    if kind is Volume and not source._has_blocks:  # type: ignore[union-attr]
+        assert isinstance(source, Volume)
+        volume_tiers = tuple(
+            (upper, price, fee, source._labels[i], t.unit_price, t.flat_fee, i + 1)
+            for i, ((_, upper, price, fee), t) in enumerate(
+                zip(source._table, source.tiers, strict=True)
+            )
+        )
+        fee_at_zero, model = source.flat_fee_at_zero, source.kind
+
+        def volume(b: Decimal) -> tuple[Decimal, Money, Money | None, Breakdown | None]:
+            for tier in volume_tiers:  # source._find(b)
+                if tier[0] is None or b <= tier[0]:
+                    break
+            _, price, fee, name, unit, flat, number = tier
+            if b or fee_at_zero:
+                exact_d = b * price + fee  # the model's _amount
+            else:
+                exact_d, flat = _ZERO, zero
+            exact = Money(exact_d, currency)
+            # The step's amount is the line's exact amount: q x price + fee, or zero.
+            step = _STEP(name, b, unit, flat, exact, number)
+            return exact_d, exact, unit, _BREAKDOWN(model, b, (step,), exact, "", None, None, None)
+
+        return volume
+    if kind is PerUnit:
+        assert isinstance(source, PerUnit)
+        each, each_d, model = source.unit_price, source.unit_price.amount, source.kind
+
+        def per_unit(b: Decimal) -> tuple[Decimal, Money, Money | None, Breakdown | None]:
+            exact_d = b * each_d  # the model's _amount
+            exact = Money(exact_d, currency)
+            step = _STEP("per unit", b, each, zero, exact, None)
+            return exact_d, exact, each, _BREAKDOWN(model, b, (step,), exact, "", None, None, None)
+
+        return per_unit
+    if kind is Package:
+        assert isinstance(source, Package)
+        free, size, per = source.included, source.size, source.price_per_package
+        per_d, model = per.amount, source.kind
+        none = _ZERO * per_d  # amount_of's nothing to bill
+        size_text = format(size, "f")
+        note = f"{format(free, 'f')} free units" if free else ""
+
+        def package(b: Decimal) -> tuple[Decimal, Money, Money | None, Breakdown | None]:
+            # The packages as the model's _packages counts them (in the plan's
+            # context; explain counts in billkit's CONTEXT: the same whole number,
+            # as a quotient of numbers in range is never within 10**-30 of a whole
+            # number without being one, while 80 digits round it by at most
+            # 10**-49), and the exact amount as _amount makes it from them.
+            over = b - free
+            packs = (over / size).to_integral_value(_CEILING) if over > 0 else _ZERO
+            exact_d = packs * per_d if over > 0 else none
+            exact = Money(exact_d, currency)
+            n = int(packs)
+            if packs.same_quantum(_ONE):  # packs is Decimal(n): explain's amount is exact's
+                units, whole = packs, exact
+            else:
+                units, whole = Decimal(n), Money(CONTEXT.multiply(n, per_d), currency)
+            step = _STEP(
+                f"{n} package{'s' if n != 1 else ''} of {size_text}", units, per, zero, whole, None
+            )
+            explained = _BREAKDOWN(model, b, (step,), whole, note, None, None, None)
+            return exact_d, exact, per, explained
+
+        return package
+
+    def other(b: Decimal) -> tuple[Decimal, Money, Money | None, Breakdown | None]:
+        exact_d = amount_of(b)
+        exact = Money(exact_d, currency)
+        explained, price = _explained(source, b, exact, zero, True)
+        return exact_d, exact, price, explained
+
+    return other
 
 
 def _line_of(
@@ -998,184 +1326,52 @@ def _line_of(
 ) -> _LineOf:
     """For one metered charge: ``line_of(q)``, the figures and the explained
     QuoteLine for an accepted quantity ``q``, run in a local copy of the plan's
-    context (:func:`explained_quote`). A closure over what the charge's model
-    needs (its tiers, labels, prices as Money), prepared once per plan: the same
-    operations, in the same order, as :meth:`CompiledPlan.figures` for the
-    figures and as :func:`_explained` (so the model's ``explain``) for the
-    breakdown."""
-    code, label, metric, source, included, amount_of, _, _ = spec
-    assert amount_of is not None
-    currency, quantum, zero = compiled.currency, compiled.quantum, compiled.zero
+    context (:func:`explained_quote`): the billable units, then the charge's
+    :func:`_explainer`, then the line's rounded amount, its figures (the same
+    Decimals as :meth:`CompiledPlan.figures`) and its QuoteLine, made here for
+    every model. An exact amount already in the quantum's exponent is its own
+    rounding (quantize keeps it digit for digit): the line's ``amount`` and
+    ``exact`` are then one Money (values are immutable)."""
+    code, label, metric, source, included, _, _, _ = spec
+    explain = _explainer(spec, compiled)
+    currency, quantum = compiled.currency, compiled.quantum
     new = tuple.__new__
     figures = LineFigures
 
-    def row_of(q: Decimal) -> tuple[LineFigures, Decimal, Money, Money]:
-        billable = q - included if q > included else _ZERO
-        exact_d = amount_of(billable)
-        amount_d = exact_d.quantize(quantum)
+    def line_of(q: Decimal) -> tuple[LineFigures, object]:
+        b = q - included if q > included else _ZERO
+        exact_d, exact, unit, explained = explain(b)
+        if exact_d.same_quantum(quantum):
+            amount_d, amount = exact_d, exact
+        else:
+            amount_d = exact_d.quantize(quantum)
+            amount = Money(amount_d, currency)
         # A LineFigures, made as its own constructor makes it (a tuple).
         row = new(
             figures,
-            (code, label, "usage", metric, q, included, billable, amount_d, exact_d, source, None),
+            (code, label, "usage", metric, q, included, b, amount_d, exact_d, source, None),
         )
-        return row, billable, Money(exact_d, currency), Money(amount_d, currency)
-
-    kind = type(source)
-    if kind is Graduated and not source._has_blocks:  # type: ignore[union-attr]
-        assert isinstance(source, Graduated)
-        tiers = tuple(
-            (lower, upper, price, fee, source._labels[i], t.unit_price, t.flat_fee, i + 1)
-            for i, ((lower, upper, price, fee), t) in enumerate(
-                zip(source._table, source.tiers, strict=True)
+        if explained is None:  # its breakdown left to the model, when first read
+            return row, fill(
+                code, label, "usage", metric, q, included, b, unit, amount, exact, source, None
             )
+        return row, fill_explained(
+            code,
+            label,
+            "usage",
+            metric,
+            q,
+            included,
+            b,
+            unit,
+            amount,
+            exact,
+            source,
+            None,
+            explained,
         )
-        fee_at_zero, model = source.flat_fee_at_zero, source.kind
 
-        def graduated(q: Decimal) -> tuple[LineFigures, object]:
-            row, b, exact, amount = row_of(q)
-            at_zero = b == 0 and fee_at_zero
-            steps = []
-            total = _ZERO
-            for lower, upper, price, fee, name, unit, flat, number in tiers:
-                if b <= lower and not (number == 1 and at_zero):
-                    break
-                units = (b if upper is None or b < upper else upper) - lower
-                subtotal = units * price + fee
-                total += subtotal
-                steps.append(_STEP(name, units, unit, flat, Money(subtotal, currency), number))
-            # Above zero, the figures' exact amount is this very sum (the same operations).
-            whole = exact if b else Money(total, currency)
-            explained = _BREAKDOWN(model, b, tuple(steps), whole, "", None, None, None)
-            line = fill_explained(
-                code,
-                label,
-                "usage",
-                metric,
-                q,
-                included,
-                b,
-                None,
-                amount,
-                exact,
-                source,
-                None,
-                explained,
-            )
-            return row, line
-
-        return graduated
-    if kind is Volume and not source._has_blocks:  # type: ignore[union-attr]
-        assert isinstance(source, Volume)
-        volume_tiers = tuple(
-            (upper, source._labels[i], t.unit_price, t.flat_fee, i + 1)
-            for i, ((_, upper, _, _), t) in enumerate(zip(source._table, source.tiers, strict=True))
-        )
-        fee_at_zero, model = source.flat_fee_at_zero, source.kind
-
-        def volume(q: Decimal) -> tuple[LineFigures, object]:
-            row, b, exact, amount = row_of(q)
-            for tier in volume_tiers:  # source._find(b)
-                if tier[0] is None or b <= tier[0]:
-                    break
-            _, name, unit, flat, number = tier
-            charged = bool(b) or fee_at_zero
-            # The figures' exact amount is the step's: q x price + fee, or zero.
-            step = _STEP(name, b, unit, flat if charged else zero, exact, number)
-            explained = _BREAKDOWN(model, b, (step,), exact, "", None, None, None)
-            line = fill_explained(
-                code,
-                label,
-                "usage",
-                metric,
-                q,
-                included,
-                b,
-                unit,
-                amount,
-                exact,
-                source,
-                None,
-                explained,
-            )
-            return row, line
-
-        return volume
-    if kind is PerUnit:
-        assert isinstance(source, PerUnit)
-        unit_price_money, model = source.unit_price, source.kind
-
-        def per_unit(q: Decimal) -> tuple[LineFigures, object]:
-            row, b, exact, amount = row_of(q)
-            step = _STEP("per unit", b, unit_price_money, zero, exact, None)
-            explained = _BREAKDOWN(model, b, (step,), exact, "", None, None, None)
-            line = fill_explained(
-                code,
-                label,
-                "usage",
-                metric,
-                q,
-                included,
-                b,
-                unit_price_money,
-                amount,
-                exact,
-                source,
-                None,
-                explained,
-            )
-            return row, line
-
-        return per_unit
-    if kind is Package:
-        assert isinstance(source, Package)
-        free, size, per = source.included, source.size, source.price_per_package
-        per_d, model = per.amount, source.kind
-        size_text = format(size, "f")
-        note = f"{format(free, 'f')} free units" if free else ""
-
-        def package(q: Decimal) -> tuple[LineFigures, object]:
-            row, b, exact, amount = row_of(q)
-            billable = CONTEXT.subtract(b, free)
-            if billable <= 0:
-                n = 0
-            else:
-                n = int(CONTEXT.divide(billable, size).to_integral_value(_CEILING, CONTEXT))
-            whole = Money(CONTEXT.multiply(n, per_d), currency)
-            step = _STEP(
-                f"{n} package{'s' if n != 1 else ''} of {size_text}",
-                Decimal(n),
-                per,
-                zero,
-                whole,
-                None,
-            )
-            explained = _BREAKDOWN(model, b, (step,), whole, note, None, None, None)
-            line = fill_explained(
-                code,
-                label,
-                "usage",
-                metric,
-                q,
-                included,
-                b,
-                per,
-                amount,
-                exact,
-                source,
-                None,
-                explained,
-            )
-            return row, line
-
-        return package
-
-    def other(q: Decimal) -> tuple[LineFigures, object]:
-        row, b, exact, amount = row_of(q)
-        explained, price = _explained(source, b, exact, zero, True)
-        fields = (code, label, "usage", metric, q, included, b, price, amount, exact, source, None)
-        return row, fill(*fields) if explained is None else fill_explained(*fields, explained)
-
-    return other
+    return line_of
 
 
 def explained_quote(
@@ -1214,7 +1410,9 @@ def explained_quote(
     with decimal.localcontext(compiled.context):
         for metric, line_of in makers:
             q = get(metric, _ZERO)
-            if not _accepted(q):
+            # accepted: a whole number in exponent 0 below 10**18, not negative
+            # (as quote()'s fast path checks it), or as _accepted finds it
+            if not _accepted_whole(q) and not _accepted(q):
                 return None
             row, line = line_of(cast("Decimal", q))
             rows.append(row)

@@ -380,9 +380,10 @@ def quote(plan: Plan, usage: Usage, period: Period) -> Quote:
         compiled = plan._compiled
         made = compiled.fast_quote  # the whole fast path, generated (pricing/_compiled.py)
         if made is not None and period is compiled._last_period:
-            # A Quote when usage reports exactly the plan's metrics, each accepted.
+            # A Quote when usage reports exactly the plan's metrics, each accepted,
+            # and its total is below 10**18 (else _within_range refuses it below).
             result = made(usage, period)
-            if result is not None and result.total.amount < LIMIT:  # type: ignore[attr-defined]
+            if result is not None:
                 return result  # type: ignore[return-value]  # a Quote (no cast: hot path)
     compiled = _checked(plan, usage, period)  # refuses, naming what is wrong
     fast = compiled.fast_total  # the fast path (pricing/_compiled.py)
