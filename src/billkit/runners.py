@@ -452,7 +452,7 @@ def bill_accounts(
             batch.clear()
         gross = invoice.totals.gross
         code = gross.currency.code
-        totals[code] = totals.get(code, Decimal(0)) + gross.amount
+        totals[code] = totals.get(code, _ZERO) + gross.amount
         count += 1
     if batch:
         batch.append("")
@@ -463,6 +463,7 @@ def bill_accounts(
 # How many invoices' texts go into the hash at once (sha256 of the texts joined
 # is the sha256 of the texts one by one).
 _BATCH: Final = 64
+_ZERO: Final = Decimal(0)
 
 
 def bill_shard(shard: Shard) -> ShardManifest:

@@ -1652,8 +1652,14 @@ class _Texts:
         if tag is None or tag not in _WRITTEN:
             return dumps(value)
         body = self._write(value, cls)
-        head = f'{{"$type":{_string(tag)},"$version":{SCHEMA_VERSION}'
+        head = _HEADS.get(tag)
+        if head is None:
+            head = _HEADS[tag] = f'{{"$type":{_string(tag)},"$version":{SCHEMA_VERSION}'
         return head + "}" if body == "{}" else head + "," + body[1:]
+
+
+# Per tag: how a tagged document's text starts (its type and schema version).
+_HEADS: Final[dict[str, str]] = {}
 
 
 def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
