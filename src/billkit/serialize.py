@@ -1352,7 +1352,7 @@ _WRITTEN: Final = (
 )
 
 # Per type: how _Texts writes a field of that type, as an expression of the
-# field's value ``{v}``, its cattrs hook ``{u}`` and the memo'd route ``{m}``;
+# field's value ``{v}``, its cattrs hook ``{u}`` and ``_m``, _Texts.text;
 # a value of another class than the annotation's goes through the hook.
 _TEXT_INLINE: Final[dict[object, str]] = {
     str: "_s({v}) if {v}.__class__ is str else _e({u}({v}))",
@@ -1389,7 +1389,7 @@ def _text_expression(tp: Any, v: str, u: str, names: dict[str, Any]) -> str:
     if len(members) == 2 and type(None) in members:
         (inner,) = (m for m in members if m is not type(None))
         body = (
-            f"_m({v}, {u}, None)"  # an attrs value: tagged by the union's hook, memo'd
+            f"_m({v}, {u}, None)"  # an attrs value: tagged by the union's hook
             if _is_attrs(inner)
             else _text_expression(inner, v, u, names)
         )
@@ -1578,50 +1578,36 @@ class _Texts:
 
     An invoice, its lines, tax groups, totals and parties are written field by
     field, straight to text (dumps builds a dict first, then encodes it); any
-    other value through dumps' own route. Two things make a stream of
-    documents of the same shape cheap to write:
+    other value through dumps' own route. A stream of documents of one shape
+    is cheap to write through skeletons (:class:`_Skeleton`, :class:`_Shape`):
+    when values of a class hold the very same objects in some fields (an
+    invoice's seller, dates, locale, period; a buyer's kind and country; a
+    line's code, period, rate), those fields are the class's skeleton's
+    constants, and the text around the other fields is computed once. A value
+    whose constant fields hold those same objects is written by writing only
+    its other fields into the skeleton: for a bill run's invoice, the buyer's
+    name, the number, each line's figures and the totals. Any other value is
+    written field by field, and the skeleton keeps as constants only what
+    that value shares with it.
 
-    * Skeletons (:class:`_Skeleton`): when two values of a class in a row hold
-      the very same objects in some fields (an invoice's seller, dates,
-      locale, period; a buyer's kind and country; a line's code, description,
-      rate), those fields are the skeleton's constants, and the text around
-      the other fields is precomputed once. A later value whose constant
-      fields hold those same objects is written by writing only its other
-      fields into the skeleton: for a bill run's invoice, the buyer's name,
-      the number and each line's figures. Any other value is written field
-      by field, and a new skeleton learnt from it and the one before. Each
-      class keeps its latest few skeletons.
-    * A memo: a value met again by identity (the seller, the period, a plan's
-      base-fee line) is written once; it keeps the text of the last ``limit``
-      values.
-
-    Both are bounded (memory stays flat over any number of documents) and rest
-    on identity: a value's text depends only on the value, and billkit's
-    values are immutable, so the same object always has the same text; the
-    memo and the skeletons keep the objects they know alive, so an identity is
-    never reused for another object while they remember it.
+    Skeletons are bounded (one per class met: memory stays flat over any
+    number of documents) and rest on identity: a value's text depends only on
+    the value, and billkit's values are immutable, so the same object always
+    has the same text; a skeleton keeps its constants alive, so an identity is
+    never reused for another object while it checks against it.
     tests/serialize/test_text.py proves ``texts.dumps(v) == dumps(v)``, over
     streams of generated documents that share some objects and not others.
     """
 
-    __slots__ = ("_limit", "_memo", "_shapes")
+    __slots__ = ("_shapes",)
 
-    def __init__(self, limit: int = 256) -> None:
-        self._memo: dict[int, tuple[object, str]] = {}
-        self._limit = limit
+    def __init__(self) -> None:
         self._shapes: dict[type, _Shape] = {}
 
     def text(self, value: Any, hook: Callable[[Any], Any], cls: type | None) -> str:
-        """``value``'s JSON text inside a document (untagged, unless its hook tags it)."""
-        found = self._memo.get(id(value))
-        if found is not None and found[0] is value:
-            return found[1]
-        text = _encode(hook(value)) if cls is None else self._write(value, cls)
-        memo = self._memo
-        if len(memo) >= self._limit:
-            memo.clear()
-        memo[id(value)] = (value, text)
-        return text
+        """``value``'s JSON text inside a document (untagged, unless its hook tags
+        it): written by its skeleton if ``cls`` is one of _WRITTEN, else by ``hook``."""
+        return _encode(hook(value)) if cls is None else self._write(value, cls)
 
     def _write(self, value: Any, cls: type) -> str:
         """``value`` (a ``cls``, one of _WRITTEN) as the untagged JSON object of its fields."""

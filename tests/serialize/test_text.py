@@ -1,6 +1,6 @@
 """Documents written straight to text (serialize._Texts, which the bill run's
-manifest hashes) give the text ``dumps`` gives, byte for byte, whatever the memo
-holds; so a shard's digest is still the SHA-256 of the invoices as ``dumps``
+manifest hashes) give the text ``dumps`` gives, byte for byte, whatever skeletons were
+learnt before; so a shard's digest is still the SHA-256 of the invoices as ``dumps``
 writes them, and changes whenever any field of any invoice does.
 """
 
@@ -25,8 +25,8 @@ from billkit.serialize import _Texts, dumps
 from tests.invoicing.test_fast import lines, terms_cases
 
 DAY = date(2026, 3, 1)
-# One memo for every example, small, so values are written, met again and forgotten.
-SHARED = _Texts(limit=5)
+# One writer for every example: its skeletons learnt from the examples before.
+SHARED = _Texts()
 
 texts_anywhere = st.text(
     st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1, max_size=12
@@ -74,14 +74,14 @@ def test_a_documents_text_is_dumps_text(
         return
     expected = dumps(document)
     assert SHARED.dumps(document) == expected
-    assert _Texts().dumps(document) == expected  # with an empty memo too
+    assert _Texts().dumps(document) == expected  # with nothing learnt too
     assert SHARED.dumps(document) == expected  # and met again
 
 
 def test_every_demo_document_and_value_is_written_as_dumps_writes_it() -> None:
     # The demo's documents of every kind (credit notes, acts, receipts...): the
     # classes written field by field and the ones written by dumps' own route.
-    texts = _Texts(limit=3)
+    texts = _Texts()
     for name, value in demo_documents().items():
         if attrs.has(type(value)):
             assert texts.dumps(value) == dumps(value), name
@@ -173,7 +173,7 @@ CHANGES = ["number", "notes", "buyer", "same buyer, new object", "lines", "selle
 def test_a_stream_of_documents_sharing_objects_is_written_as_dumps_writes_each(
     data: st.DataObject,
 ) -> None:
-    texts = _Texts(limit=data.draw(st.sampled_from([1, 3, 256])))
+    texts = _Texts()
     stream: list[Any] = []
     for _ in range(data.draw(st.integers(2, 12))):
         if stream and data.draw(st.booleans()):
