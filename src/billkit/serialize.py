@@ -1352,7 +1352,7 @@ _WRITTEN: Final = (
 )
 
 # Per type: how _Texts writes a field of that type, as an expression of the
-# field's value ``{v}``, its cattrs hook ``{u}`` and ``_m``, _Texts.text;
+# field's value ``{v}`` and its cattrs hook ``{u}`` (``_w``: _Texts._write);
 # a value of another class than the annotation's goes through the hook.
 _TEXT_INLINE: Final[dict[object, str]] = {
     str: "_s({v}) if {v}.__class__ is str else _e({u}({v}))",
@@ -1384,12 +1384,12 @@ def _text_expression(tp: Any, v: str, u: str, names: dict[str, Any]) -> str:
     if isinstance(tp, type) and _TAGS.get(tp) in _WRITTEN:  # written field by field, untagged
         name = f"C{len(names)}"
         names[name] = tp
-        return f"_m({v}, {u}, {name}) if {v}.__class__ is {name} else _e({u}({v}))"
+        return f"_w({v}, {name}) if {v}.__class__ is {name} else _e({u}({v}))"
     members = typing.get_args(tp) if _is_union(tp) else ()
     if len(members) == 2 and type(None) in members:
         (inner,) = (m for m in members if m is not type(None))
         body = (
-            f"_m({v}, {u}, None)"  # an attrs value: tagged by the union's hook
+            f"_e({u}({v}))"  # an attrs value: tagged by the union's hook
             if _is_attrs(inner)
             else _text_expression(inner, v, u, names)
         )
@@ -1400,7 +1400,7 @@ def _text_expression(tp: Any, v: str, u: str, names: dict[str, Any]) -> str:
         names[item_hook] = _unstructurer(args[0], converter)
         item = _text_expression(args[0], "x", item_hook, names)
         return f"('[' + ','.join([{item} for x in {v}]) + ']') if {v}.__class__ is tuple else _e({u}({v}))"
-    return f"_m({v}, {u}, None) if attrs.has({v}.__class__) else _e({u}({v}))"
+    return f"_e({u}({v}))"
 
 
 def _text_fields(cls: type) -> _Fields:
@@ -1418,7 +1418,7 @@ def _text_fields(cls: type) -> _Fields:
         tp = hints.get(f.name, f.type)
         names[hook] = converter.get_unstructure_hook(tp, cache_result=False)
         expressions.append(_text_expression(tp, f"v{i}", hook, names))
-    source = "\n".join(f"def w{i}(v{i}, _m):\n    return {e}\n" for i, e in enumerate(expressions))
+    source = "\n".join(f"def w{i}(v{i}, _w):\n    return {e}\n" for i, e in enumerate(expressions))
     exec(compile(source, f"<billkit.serialize text {cls.__qualname__}>", "exec"), names)
     return _Fields(
         cls=cls,
@@ -1508,7 +1508,7 @@ def _skeleton(
         text = ""
     names["END"] = text + ("}" if fields.keys else "{}")
     pieces.append("        END,")
-    lines = ["def write(instance, _m):", *reads]
+    lines = ["def write(instance, _w):", *reads]
     if checks:
         lines.append(f"    if not ({' and '.join(checks)}):")
         lines.append("        return None")
@@ -1604,11 +1604,6 @@ class _Texts:
     def __init__(self) -> None:
         self._shapes: dict[type, _Shape] = {}
 
-    def text(self, value: Any, hook: Callable[[Any], Any], cls: type | None) -> str:
-        """``value``'s JSON text inside a document (untagged, unless its hook tags
-        it): written by its skeleton if ``cls`` is one of _WRITTEN, else by ``hook``."""
-        return _encode(hook(value)) if cls is None else self._write(value, cls)
-
     def _write(self, value: Any, cls: type) -> str:
         """``value`` (a ``cls``, one of _WRITTEN) as the untagged JSON object of its fields."""
         shape = self._shapes.get(cls)
@@ -1617,7 +1612,7 @@ class _Texts:
             if fields is None:
                 fields = _TEXT_FIELDS[cls] = _text_fields(cls)
             shape = self._shapes[cls] = _Shape(fields)
-        m = self.text
+        m = self._write
         skeleton = shape.skeleton
         if skeleton is not None:
             text = skeleton.write(value, m)
