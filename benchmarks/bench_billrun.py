@@ -229,7 +229,7 @@ def profile(n: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--accounts", type=int, default=1_000_000)
-    parser.add_argument("--shard-size", type=int, default=50_000)
+    parser.add_argument("--shard-size", type=int, default=25_000)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--baseline-accounts", type=int, default=None)
     parser.add_argument("--pipeline", type=int, default=None)
