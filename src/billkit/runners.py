@@ -264,7 +264,9 @@ class _Billing:
         """:func:`bill_account`."""
         run = self.run
         plan = self.plans.get(plan_code)
-        bill = quote(run.plan(plan_code) if plan is None else plan, {run.metric: usage}, run.period)
+        if plan is None:
+            plan = run.plan(plan_code)  # raises: the run has no such plan
+        bill = quote(plan, {run.metric: usage}, run.period)
         buyer = self.buyers(f"Account {account}")
         number = f"{run.number_prefix}{account}"
         template = self.templates.get(plan_code)

@@ -1358,11 +1358,11 @@ _TEXT_INLINE: Final[dict[object, str]] = {
     str: "_s({v}) if {v}.__class__ is str else _e({u}({v}))",
     int: "int.__repr__({v}) if {v}.__class__ is int else _e({u}({v}))",
     bool: "('true' if {v} else 'false') if {v}.__class__ is bool else _e({u}({v}))",
-    Decimal: "_s(str({v})) if {v}.__class__ is Decimal else _e({u}({v}))",
     # A Decimal's str() is digits, sign, point, exponent or a NaN/Infinity
     # word: nothing JSON escapes, so it is quoted as is.
+    Decimal: "'\"' + str({v}) + '\"' if {v}.__class__ is Decimal else _e({u}({v}))",
     Money: (
-        '\'{{"amount":"\' + str({v}.amount) + _ct({v}.currency.code)'
+        '\'{{"amount":"\' + str({v}.amount) + _ct[{v}.currency.code]'
         " if {v}.__class__ is Money else _e({u}({v}))"
     ),
     Currency: "_s(str({v}.code)) if {v}.__class__ is Currency else _e({u}({v}))",
@@ -1410,7 +1410,7 @@ def _text_fields(cls: type) -> _Fields:
     needs; ``writers`` are those expressions as functions of the field's value."""
     fields = sorted((f for f in attrs.fields(cls) if f.init), key=lambda f: f.alias)
     hints = typing.get_type_hints(cls)
-    names: dict[str, Any] = {"_s": _string, "_e": _encode, "attrs": attrs, "_ct": _currency_tail}
+    names: dict[str, Any] = {"_s": _string, "_e": _encode, "attrs": attrs, "_ct": _CURRENCY_TAILS}
     names.update({"Decimal": Decimal, "Money": Money, "Currency": Currency, "date": date})
     expressions: list[str] = []
     for i, f in enumerate(fields):
@@ -1525,15 +1525,16 @@ def _skeleton(
 _TEXT_FIELDS: Final[dict[type, _Fields]] = {}
 
 
-def _currency_tail(code: str) -> str:
-    """The end of a Money's JSON object after its amount: ``","currency":"EUR"}``."""
-    tail = _CURRENCY_TAILS.get(code)
-    if tail is None:
-        tail = _CURRENCY_TAILS[code] = '","currency":' + _string(code) + "}"
-    return tail
+class _CurrencyTails(dict[str, str]):
+    """Per currency code, the end of a Money's JSON object after its amount,
+    ``","currency":"EUR"}``: made on first use (``_ct[code]`` in a writer)."""
+
+    def __missing__(self, code: str) -> str:
+        tail = self[code] = '","currency":' + _string(code) + "}"
+        return tail
 
 
-_CURRENCY_TAILS: Final[dict[str, str]] = {}
+_CURRENCY_TAILS: Final = _CurrencyTails()
 
 
 class _Shape:
