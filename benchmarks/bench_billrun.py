@@ -243,7 +243,7 @@ def profile(n: int) -> None:
     whole = cumulative("runners.py", "bill_shard")
     parts = {
         "read the shard (DuckDB, Parquet)": cumulative("runners.py", "_parquet_accounts"),
-        "quote + invoice (bill_account)": cumulative("runners.py", "bill_account"),
+        "quote + invoice (bill_account)": cumulative("runners.py", "bill"),
         "hash the invoice (its dumps text)": cumulative("serialize.py", "dumps"),
     }
     parts["the rest (loop, totals, manifest)"] = whole - sum(parts.values())
@@ -257,7 +257,7 @@ def profile(n: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--accounts", type=int, default=1_000_000)
-    parser.add_argument("--shard-size", type=int, default=10_000)
+    parser.add_argument("--shard-size", type=int, default=25_000)
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--baseline-accounts", type=int, default=None)
     parser.add_argument("--pipeline", type=int, default=None)

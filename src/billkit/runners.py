@@ -47,7 +47,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from datetime import date
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 import attrs
 
@@ -236,17 +236,21 @@ class BillRun:
 
 
 class _Billing:
-    """A run's buyers and its plans' compiled invoices (invoicing/_template.py)."""
+    """A run's buyers, plans by code and plans' compiled invoices
+    (invoicing/_template.py): what each account's bill looks up, found once."""
 
-    __slots__ = ("buyers", "templates")
+    __slots__ = ("buyers", "plans", "run", "templates")
 
     def __init__(self, run: BillRun) -> None:
+        self.run = run
         self.buyers = Buyers("individual", run.seller.country)
         terms = DocumentTerms(
             seller=run.seller, buyer=self.buyers("Account 0"), locale=run.locale, rules=None
         )
+        self.plans: dict[str, Plan] = {}
         self.templates: dict[str, InvoiceTemplate | None] = {}
         for plan in reversed(run.plans):  # run.plan(code) finds the first of a code
+            self.plans[plan.code] = plan
             self.templates[plan.code] = compile_invoice(
                 plan,
                 terms,
@@ -255,6 +259,30 @@ class _Billing:
                 invoice_kind="subscription",
                 period=run.period,
             )
+
+    def bill(self, account: int, plan_code: str, usage: Decimal) -> tuple[Quote, Invoice]:
+        """:func:`bill_account`."""
+        run = self.run
+        plan = self.plans.get(plan_code)
+        if plan is None:
+            plan = run.plan(plan_code)  # raises: the run has no such plan
+        bill = quote(plan, {run.metric: usage}, run.period)
+        buyer = self.buyers(f"Account {account}")
+        number = f"{run.number_prefix}{account}"
+        template = self.templates.get(plan_code)
+        invoice = None if template is None else template.invoice(bill, buyer, number)
+        if invoice is None:
+            terms = DocumentTerms(seller=run.seller, buyer=buyer, locale=run.locale, rules=None)
+            invoice = build_invoice(
+                items_from_quote(bill),
+                terms,
+                issue_date=run.issue_date,
+                number=number,
+                payment_days=run.payment_days,
+                invoice_kind="subscription",
+                period=run.period,
+            )
+        return bill, invoice
 
 
 @attrs.frozen
@@ -375,13 +403,16 @@ def _parquet_accounts(path: str, start: int, stop: int) -> list[tuple[int, str, 
         import duckdb
     except ImportError:
         raise MissingDependencyError("duckdb", "bill runs from Parquet", "duckdb") from None
+    # One query, fetched whole; the usage as the text of its exact decimal (the
+    # database's own decimal objects cost more to make than Decimal(text)).
     with duckdb.connect() as db:
         rows = db.execute(
-            "SELECT account, plan, CAST(usage AS DECIMAL(38, 9)) FROM read_parquet(?)"
+            "SELECT CAST(account AS BIGINT), CAST(plan AS VARCHAR),"
+            " CAST(CAST(usage AS DECIMAL(38, 9)) AS VARCHAR) FROM read_parquet(?)"
             " WHERE account >= ? AND account < ? ORDER BY account",
             [path, start, stop],
         ).fetchall()
-    return [(int(a), str(p), Decimal(u).normalize()) for a, p, u in rows]
+    return [(a, p, Decimal(u).normalize()) for a, p, u in rows]
 
 
 def bill_account(
@@ -396,24 +427,7 @@ def bill_account(
     (``invoicing/_template.py``), and the general path is taken where the
     compiled one does not apply.
     """
-    billing = run._billing
-    bill = quote(run.plan(plan_code), {run.metric: usage}, run.period)
-    buyer = billing.buyers(f"Account {account}")
-    number = f"{run.number_prefix}{account}"
-    template = billing.templates.get(plan_code)
-    invoice = None if template is None else template.invoice(bill, buyer, number)
-    if invoice is None:
-        terms = DocumentTerms(seller=run.seller, buyer=buyer, locale=run.locale, rules=None)
-        invoice = build_invoice(
-            items_from_quote(bill),
-            terms,
-            issue_date=run.issue_date,
-            number=number,
-            payment_days=run.payment_days,
-            invoice_kind="subscription",
-            period=run.period,
-        )
-    return bill, invoice
+    return run._billing.bill(account, plan_code, usage)
 
 
 def bill_accounts(
@@ -421,22 +435,37 @@ def bill_accounts(
 ) -> ShardManifest:
     """Bill ``(account, plan code, usage)`` rows and summarise them: pure.
 
-    Each invoice is hashed as soon as it is built, so memory stays flat in
-    the number of accounts.
+    Each invoice is written (as :func:`billkit.serialize.dumps` writes it) and
+    hashed as soon as it is built, a batch of texts per update of the hash, so
+    memory stays flat in the number of accounts.
     """
+    bill = run._billing.bill
     digest = hashlib.sha256()
     totals: dict[str, Decimal] = {}
     count = 0
-    texts = _Texts()  # dumps' text, written faster (the seller's once per shard)
+    texts = _Texts()  # dumps' text, written faster (serialize._Texts)
+    batch: list[str] = []
     for account, plan_code, usage in accounts:
-        _, invoice = bill_account(run, account, plan_code, usage)
-        digest.update(texts.dumps(invoice).encode())
-        digest.update(b"\n")
+        _, invoice = bill(account, plan_code, usage)
+        batch.append(texts.dumps(invoice))
+        if len(batch) == _BATCH:
+            batch.append("")  # each text followed by a newline
+            digest.update("\n".join(batch).encode())
+            batch.clear()
         gross = invoice.totals.gross
         code = gross.currency.code
-        totals[code] = totals.get(code, Decimal(0)) + gross.amount
+        totals[code] = totals.get(code, _ZERO) + gross.amount
         count += 1
+    if batch:
+        batch.append("")
+        digest.update("\n".join(batch).encode())
     return ShardManifest(key=key, count=count, totals=totals, digest=digest.hexdigest())
+
+
+# How many invoices' texts go into the hash at once (sha256 of the texts joined
+# is the sha256 of the texts one by one).
+_BATCH: Final = 64
+_ZERO: Final = Decimal(0)
 
 
 def bill_shard(shard: Shard) -> ShardManifest:

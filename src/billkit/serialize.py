@@ -38,6 +38,7 @@ import enum
 import functools
 import importlib
 import json
+import operator
 import pkgutil
 import re
 import sys
@@ -1351,16 +1352,18 @@ _WRITTEN: Final = (
 )
 
 # Per type: how _Texts writes a field of that type, as an expression of the
-# field's value ``{v}``, its cattrs hook ``{u}`` and the memo'd route ``{m}``;
+# field's value ``{v}`` and its cattrs hook ``{u}`` (``_w``: _Texts._write);
 # a value of another class than the annotation's goes through the hook.
 _TEXT_INLINE: Final[dict[object, str]] = {
     str: "_s({v}) if {v}.__class__ is str else _e({u}({v}))",
     int: "int.__repr__({v}) if {v}.__class__ is int else _e({u}({v}))",
     bool: "('true' if {v} else 'false') if {v}.__class__ is bool else _e({u}({v}))",
-    Decimal: "_s(str({v})) if {v}.__class__ is Decimal else _e({u}({v}))",
+    # A Decimal's str() is digits, sign, point, exponent or a NaN/Infinity
+    # word: nothing JSON escapes, so it is quoted as is.
+    Decimal: "'\"' + str({v}) + '\"' if {v}.__class__ is Decimal else _e({u}({v}))",
     Money: (
-        "'{{\"amount\":' + _s(str({v}.amount)) + ',\"currency\":' + _s({v}.currency.code)"
-        " + '}}' if {v}.__class__ is Money else _e({u}({v}))"
+        '\'{{"amount":"\' + str({v}.amount) + _ct[{v}.currency.code]'
+        " if {v}.__class__ is Money else _e({u}({v}))"
     ),
     Currency: "_s(str({v}.code)) if {v}.__class__ is Currency else _e({u}({v}))",
     date: "_s({v}.isoformat()) if {v}.__class__ is date else _e({u}({v}))",
@@ -1381,12 +1384,12 @@ def _text_expression(tp: Any, v: str, u: str, names: dict[str, Any]) -> str:
     if isinstance(tp, type) and _TAGS.get(tp) in _WRITTEN:  # written field by field, untagged
         name = f"C{len(names)}"
         names[name] = tp
-        return f"_m({v}, {u}, {name}) if {v}.__class__ is {name} else _e({u}({v}))"
+        return f"_w({v}, {name}) if {v}.__class__ is {name} else _e({u}({v}))"
     members = typing.get_args(tp) if _is_union(tp) else ()
     if len(members) == 2 and type(None) in members:
         (inner,) = (m for m in members if m is not type(None))
         body = (
-            f"_m({v}, {u}, None)"  # an attrs value: tagged by the union's hook, memo'd
+            f"_e({u}({v}))"  # an attrs value: tagged by the union's hook
             if _is_attrs(inner)
             else _text_expression(inner, v, u, names)
         )
@@ -1397,47 +1400,177 @@ def _text_expression(tp: Any, v: str, u: str, names: dict[str, Any]) -> str:
         names[item_hook] = _unstructurer(args[0], converter)
         item = _text_expression(args[0], "x", item_hook, names)
         return f"('[' + ','.join([{item} for x in {v}]) + ']') if {v}.__class__ is tuple else _e({u}({v}))"
-    return f"_m({v}, {u}, None) if attrs.has({v}.__class__) else _e({u}({v}))"
+    return f"_e({u}({v}))"
 
 
-def _text_writer(cls: type) -> Callable[[Any, _Texts], str]:
-    """The function writing a ``cls`` value's fields as the JSON object dumps()
-    writes for it (keys sorted), each field by :func:`_text_expression`."""
-    fields = [f for f in attrs.fields(cls) if f.init]
+def _text_fields(cls: type) -> _Fields:
+    """How :class:`_Texts` writes a ``cls`` value: its fields in the order of their
+    keys (sorted, as dumps() writes them), each key's text, and each field's
+    text as a Python expression (:func:`_text_expression`) with the names it
+    needs; ``writers`` are those expressions as functions of the field's value."""
+    fields = sorted((f for f in attrs.fields(cls) if f.init), key=lambda f: f.alias)
     hints = typing.get_type_hints(cls)
-    names: dict[str, Any] = {"_s": _string, "_e": _encode, "attrs": attrs}
+    names: dict[str, Any] = {"_s": _string, "_e": _encode, "attrs": attrs, "_ct": _CURRENCY_TAILS}
     names.update({"Decimal": Decimal, "Money": Money, "Currency": Currency, "date": date})
-    reads: list[str] = []
-    parts: list[tuple[str, str]] = []
+    expressions: list[str] = []
     for i, f in enumerate(fields):
         hook = f"u{i}"
         tp = hints.get(f.name, f.type)
         names[hook] = converter.get_unstructure_hook(tp, cache_result=False)
-        reads.append(f"    v{i} = instance.{f.name}")
-        parts.append((f.alias, _text_expression(tp, f"v{i}", hook, names)))
-    parts.sort()
-    items = []
-    for n, (key, expression) in enumerate(parts):
-        items.append(f"        {('{' if n == 0 else ',') + _string(key) + ':'!r},")
-        items.append(f"        {expression},")
-    source = "\n".join(
-        [
-            "def write(instance, texts):",
-            "    _m = texts.text",
-            *reads,
-            "    return ''.join((",
-            *(items or ["        '{',"]),
-            "        '}',",
-            "    ))",
-        ]
-    )
+        expressions.append(_text_expression(tp, f"v{i}", hook, names))
+    source = "\n".join(f"def w{i}(v{i}, _w):\n    return {e}\n" for i, e in enumerate(expressions))
     exec(compile(source, f"<billkit.serialize text {cls.__qualname__}>", "exec"), names)
-    written: Callable[[Any, _Texts], str] = names["write"]
-    return written
+    return _Fields(
+        cls=cls,
+        names=tuple(f.name for f in fields),
+        keys=tuple(("{" if n == 0 else ",") + _string(f.alias) + ":" for n, f in enumerate(fields)),
+        expressions=tuple(expressions),
+        namespace=names,
+    )
 
 
-# Per class: its text writer (derived from the class alone, made on first use).
-_TEXT_WRITERS: Final[dict[type, Callable[[Any, _Texts], str]]] = {}
+class _Fields:
+    """A class's fields as :class:`_Texts` writes them (see :func:`_text_fields`)."""
+
+    __slots__ = ("cls", "expressions", "get", "keys", "names", "namespace", "writers")
+
+    def __init__(
+        self,
+        *,
+        cls: type,
+        names: tuple[str, ...],
+        keys: tuple[str, ...],
+        expressions: tuple[str, ...],
+        namespace: dict[str, Any],
+    ) -> None:
+        self.cls = cls
+        self.names = names
+        self.keys = keys
+        self.expressions = expressions
+        self.namespace = namespace
+        writers = [namespace[f"w{i}"] for i in range(len(names))]
+        self.writers: tuple[Callable[[Any, Callable[..., str]], str], ...] = tuple(writers)
+        if len(names) == 1:
+            one = operator.attrgetter(names[0])
+            self.get: Callable[[Any], tuple[Any, ...]] = lambda value: (one(value),)
+        elif names:
+            self.get = operator.attrgetter(*names)  # a value's fields, in key order
+        else:
+            self.get = lambda _: ()
+
+
+class _Skeleton:
+    """One shape of a class's values in a stream of documents: which fields hold
+    the very same objects from one value to the next (the ``constants``, at
+    positions in key order, and their ``objects``), and ``write``, a function
+    compiled for this shape: a value whose constant fields hold those objects
+    (``is``: the skeleton keeps them alive, so no identity is reused while it
+    lives) is written as the text of the whole value computed once, with only
+    the other fields' texts written into it; ``write`` answers ``None`` for
+    any other value.
+    """
+
+    __slots__ = ("constants", "objects", "write")
+
+    def __init__(
+        self,
+        constants: tuple[int, ...],
+        objects: tuple[Any, ...],
+        write: Callable[[Any, Callable[..., str]], str | None],
+    ) -> None:
+        self.constants = constants
+        self.objects = objects
+        self.write = write
+
+
+def _skeleton(
+    fields: _Fields, values: tuple[Any, ...], texts: list[str], same: list[bool]
+) -> _Skeleton:
+    """The skeleton of ``values`` (written ``texts``) whose constant fields are
+    those ``same`` marks: its ``write`` checks them by identity, then joins the
+    precomputed text between the other fields with their expressions."""
+    names = dict(fields.namespace)
+    reads: list[str] = []
+    checks: list[str] = []
+    pieces: list[str] = []
+    text = ""
+    for i, key in enumerate(fields.keys):
+        text += key
+        if same[i]:
+            names[f"K{i}"] = values[i]
+            checks.append(f"v{i} is K{i}")
+            reads.append(f"    v{i} = instance.{fields.names[i]}")
+            text += texts[i]
+            continue
+        names[f"T{i}"] = text
+        pieces.append(f"        T{i},")
+        pieces.append(f"        {fields.expressions[i]},")
+        text = ""
+    names["END"] = text + ("}" if fields.keys else "{}")
+    pieces.append("        END,")
+    lines = ["def write(instance, _w):", *reads]
+    if checks:
+        lines.append(f"    if not ({' and '.join(checks)}):")
+        lines.append("        return None")
+    lines.extend(f"    v{i} = instance.{fields.names[i]}" for i in range(len(same)) if not same[i])
+    lines += ["    return ''.join((", *pieces, "    ))"]
+    name = f"<billkit.serialize text skeleton {fields.cls.__qualname__}>"
+    exec(compile("\n".join(lines), name, "exec"), names)
+    constants = tuple(i for i, s in enumerate(same) if s)
+    return _Skeleton(constants, tuple(values[i] for i in constants), names["write"])
+
+
+# Per class: how _Texts writes its values' fields (derived from the class alone,
+# made on first use).
+_TEXT_FIELDS: Final[dict[type, _Fields]] = {}
+
+
+class _CurrencyTails(dict[str, str]):
+    """Per currency code, the end of a Money's JSON object after its amount,
+    ``","currency":"EUR"}``: made on first use (``_ct[code]`` in a writer)."""
+
+    def __missing__(self, code: str) -> str:
+        tail = self[code] = '","currency":' + _string(code) + "}"
+        return tail
+
+
+_CURRENCY_TAILS: Final = _CurrencyTails()
+
+
+class _Shape:
+    """What a :class:`_Texts` knows of one class: its fields, and the skeleton of
+    the values written so far (none yet, with the first value's fields in
+    ``first``, until a second value is written).
+
+    The skeleton only ever loses constants: a value that does not fit it is
+    written field by field and the skeleton replaced by the one whose
+    constants are the fields that value shares with it. So a class's values
+    are written field by field at most once per field, plus the first two,
+    whatever the stream of documents; in a bill run, the skeleton settles
+    on the fields every account shares within the first invoices.
+    """
+
+    __slots__ = ("fields", "first", "skeleton")
+
+    def __init__(self, fields: _Fields) -> None:
+        self.fields = fields
+        self.first: tuple[Any, ...] | None = None
+        self.skeleton: _Skeleton | None = None
+
+    def learn(self, values: tuple[Any, ...], texts: list[str]) -> None:
+        """Fit the skeleton to ``values``, written ``texts``."""
+        skeleton = self.skeleton
+        if skeleton is None:
+            if self.first is None:
+                self.first = values
+                return
+            same = [a is b for a, b in zip(values, self.first, strict=True)]
+            self.first = None
+        else:
+            same = [False] * len(values)
+            for i, known in zip(skeleton.constants, skeleton.objects, strict=True):
+                same[i] = values[i] is known
+        self.skeleton = _skeleton(self.fields, values, texts, same)
 
 
 class _Texts:
@@ -1446,37 +1579,53 @@ class _Texts:
 
     An invoice, its lines, tax groups, totals and parties are written field by
     field, straight to text (dumps builds a dict first, then encodes it); any
-    other value through dumps' own route. A value met again by identity, as the
-    seller, the period and the payment details are on every invoice of a run,
-    is written once: the memo keeps the text of the last ``limit`` values
-    (a bounded memo: memory stays flat over any number of documents). The text
-    depends only on the values, never on the memo.
-    tests/serialize/test_text.py proves ``texts.dumps(v) == dumps(v)``.
+    other value through dumps' own route. A stream of documents of one shape
+    is cheap to write through skeletons (:class:`_Skeleton`, :class:`_Shape`):
+    when values of a class hold the very same objects in some fields (an
+    invoice's seller, dates, locale, period; a buyer's kind and country; a
+    line's code, period, rate), those fields are the class's skeleton's
+    constants, and the text around the other fields is computed once. A value
+    whose constant fields hold those same objects is written by writing only
+    its other fields into the skeleton: for a bill run's invoice, the buyer's
+    name, the number, each line's figures and the totals. Any other value is
+    written field by field, and the skeleton keeps as constants only what
+    that value shares with it.
+
+    Skeletons are bounded (one per class met: memory stays flat over any
+    number of documents) and rest on identity: a value's text depends only on
+    the value, and billkit's values are immutable, so the same object always
+    has the same text; a skeleton keeps its constants alive, so an identity is
+    never reused for another object while it checks against it.
+    tests/serialize/test_text.py proves ``texts.dumps(v) == dumps(v)``, over
+    streams of generated documents that share some objects and not others.
     """
 
-    __slots__ = ("_limit", "_memo")
+    __slots__ = ("_shapes",)
 
-    def __init__(self, limit: int = 256) -> None:
-        self._memo: dict[int, tuple[object, str]] = {}
-        self._limit = limit
+    def __init__(self) -> None:
+        self._shapes: dict[type, _Shape] = {}
 
-    def text(self, value: Any, hook: Callable[[Any], Any], cls: type | None) -> str:
-        """``value``'s JSON text inside a document (untagged, unless its hook tags it)."""
-        found = self._memo.get(id(value))
-        if found is not None and found[0] is value:
-            return found[1]
-        if cls is not None:
-            writer = _TEXT_WRITERS.get(cls)
-            if writer is None:
-                writer = _TEXT_WRITERS[cls] = _text_writer(cls)
-            text = writer(value, self)
-        else:
-            text = _encode(hook(value))
-        memo = self._memo
-        if len(memo) >= self._limit:
-            memo.clear()
-        memo[id(value)] = (value, text)
-        return text
+    def _write(self, value: Any, cls: type) -> str:
+        """``value`` (a ``cls``, one of _WRITTEN) as the untagged JSON object of its fields."""
+        shape = self._shapes.get(cls)
+        if shape is None:
+            fields = _TEXT_FIELDS.get(cls)
+            if fields is None:
+                fields = _TEXT_FIELDS[cls] = _text_fields(cls)
+            shape = self._shapes[cls] = _Shape(fields)
+        m = self._write
+        skeleton = shape.skeleton
+        if skeleton is not None:
+            text = skeleton.write(value, m)
+            if text is not None:
+                return text
+        fields = shape.fields
+        values = fields.get(value)
+        texts = [write(v, m) for write, v in zip(fields.writers, values, strict=True)]
+        shape.learn(values, texts)
+        if not texts:
+            return "{}"
+        return "".join([k + t for k, t in zip(fields.keys, texts, strict=True)]) + "}"
 
     def dumps(self, value: object) -> str:
         """``dumps(value)``, the same text."""
@@ -1484,12 +1633,15 @@ class _Texts:
         tag = _TAGS.get(cls)
         if tag is None or tag not in _WRITTEN:
             return dumps(value)
-        writer = _TEXT_WRITERS.get(cls)
-        if writer is None:
-            writer = _TEXT_WRITERS[cls] = _text_writer(cls)
-        body = writer(value, self)
-        head = f'{{"$type":{_string(tag)},"$version":{SCHEMA_VERSION}'
+        body = self._write(value, cls)
+        head = _HEADS.get(tag)
+        if head is None:
+            head = _HEADS[tag] = f'{{"$type":{_string(tag)},"$version":{SCHEMA_VERSION}'
         return head + "}" if body == "{}" else head + "," + body[1:]
+
+
+# Per tag: how a tagged document's text starts (its type and schema version).
+_HEADS: Final[dict[str, str]] = {}
 
 
 def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
