@@ -1413,7 +1413,13 @@ class Billing:
                 )
                 series = self.series[planned.key.kind]
                 sign = -1 if isinstance(doc, CreditNote) else 1
-                topic = "credit_note.issued" if sign < 0 else "invoice.issued"
+                topic = (
+                    "credit_note.issued"
+                    if sign < 0
+                    else "proforma.issued"
+                    if planned.key.kind == PROFORMA
+                    else "invoice.issued"
+                )
                 told: dict[str, object] = {
                     "document": doc_id,
                     "number": "",
@@ -2759,11 +2765,11 @@ class Billing:
             "total": str(invoice.totals.gross.amount),
             "currency": invoice.totals.gross.currency.code,
         }
-        if kind == ACT:
+        topic = "invoice.issued"
+        if kind == ACT:  # the customer is told of an act, not of an invoice
             told["kind"] = ACT
-        notices = self._messages(
-            f"invoice.issued|{final}", "invoice.issued", doc.customer, payer.data, told, now
-        )
+            topic = "act.issued"
+        notices = self._messages(f"{topic}|{final}", topic, doc.customer, payer.data, told, now)
         if writes is not None:
             writes.notices.append((len(writes.drafts), notices))
             writes.drafts.append((draft, self.series[kind]))

@@ -100,7 +100,7 @@ def test_a_proforma_first_then_the_invoice_when_paid(store: Store) -> None:
     assert told == [
         ("usage.threshold", None),
         ("usage.threshold", None),
-        ("invoice.issued", "PF-000001"),
+        ("proforma.issued", "PF-000001"),
         ("payment.received", "PF-000001"),
         ("invoice.issued", "INV-000001"),
     ]
