@@ -201,17 +201,29 @@ def _dunning_schedule(value: object) -> DunningSchedule | None:
     return value
 
 
+def _proforma_of(document: str) -> str | None:
+    """The id of the proforma whose payment issued the engine's invoice (or
+    act) ``document``, else ``None``."""
+    parts = document.split("|")
+    if len(parts) != 5 or parts[3] not in (INVOICE, ACT):
+        return None
+    return "|".join((*parts[:3], PROFORMA, parts[4]))
+
+
 @attrs.frozen
 class RunReport:
     """What one :meth:`Billing.run` did.
 
     ``billed``: subscriptions billed; ``issued``: ids of the documents
-    issued (invoices, credit notes); ``invoiced``: their gross totals per
-    currency (credit notes subtract); ``paid`` / ``failed_payments``:
-    payments taken and refused; ``failures``: ``(customer, reason)`` of each
-    customer skipped. ``documents``: ``(document, customer, currency,
-    total)`` of each document issued, in ``issued``'s order, its gross total
-    exact and negative for a credit note (what :meth:`to_table` lists).
+    issued (invoices, credit notes, proformas, then the invoices or acts
+    that paying proformas issued while the run collected); ``invoiced``:
+    their gross totals per currency (credit notes subtract; the invoice of
+    a proforma issued by the same run is the proforma's money, counted
+    once); ``paid`` / ``failed_payments``: payments taken and refused;
+    ``failures``: ``(customer, reason)`` of each customer skipped.
+    ``documents``: ``(document, customer, currency, total)`` of each
+    document issued, in ``issued``'s order, its gross total exact and
+    negative for a credit note (what :meth:`to_table` lists).
     """
 
     as_of: date
@@ -226,7 +238,8 @@ class RunReport:
     def to_table(self, store: Store | None = None) -> Table:
         """One row per account and currency: ``account``, ``status``
         (``"billed"`` or ``"failed"``), ``documents`` (how many were issued),
-        ``total`` (their gross sum, exact; credit notes subtract), ``currency``
+        ``total`` (their gross sum, exact; credit notes subtract; a proforma
+        and the invoice its payment issued count once), ``currency``
         and ``reason`` (why it failed, else ``""``). A report made by
         :meth:`Billing.run` carries each document's customer and total
         (``documents``), so it needs no store; ``store`` (the run's) supplies
@@ -266,13 +279,15 @@ class RunReport:
                         doc.total.currency.code,
                         sign * doc.total.amount,
                     )
+        listed = set(self.issued)
         for doc_id in self.issued:
             if doc_id not in carried:
                 continue
             who, code, total = carried[doc_id]
             row = sums.setdefault((who, code), [0, Decimal(0)])
             row[0] += 1
-            row[1] += total
+            if _proforma_of(doc_id) not in listed:  # else the proforma's money, counted
+                row[1] += total
         rows: list[tuple[Any, ...]] = [
             (account, "billed", n, total, code, "")
             for (account, code), (n, total) in sorted(sums.items())
@@ -1221,7 +1236,16 @@ class Billing:
         if id_from is None if schedules is None else schedules:  # by default the first shard's
             self._credit_lines(day, failures)
             self._renewals(day, failures)
-        paid, refused = self.collect(day, id_from=id_from, id_to=id_to, failures=failures)
+        on_payment: list[tuple[str, str, str, Decimal]] = []
+        paid, refused = self.collect(
+            day, id_from=id_from, id_to=id_to, failures=failures, issued=on_payment
+        )
+        billed_here = set(issued)
+        for row in on_payment:  # the invoices (or acts) paying proformas issued meanwhile
+            issued.append(row[0])
+            carried.append(row)
+            if _proforma_of(row[0]) not in billed_here:  # else its money is counted already
+                totals[row[2]] = totals.get(row[2], Decimal(0)) + row[3]
         if self.overdue is not None:
             self._overdue_states(day, id_from, id_to, failures)
         return RunReport(
@@ -1750,8 +1774,13 @@ class Billing:
         id_from: str | None = None,
         id_to: str | None = None,
         failures: list[tuple[str, str]] | None = None,
+        issued: list[tuple[str, str, str, Decimal]] | None = None,
     ) -> tuple[int, int]:
-        """Try to collect every unpaid invoice of the shard; returns (paid, refused)."""
+        """Try to collect every unpaid invoice of the shard; returns (paid, refused).
+
+        Given ``issued``, each invoice (or act) that paying a proforma issued
+        is added to it as ``(document, customer, currency, total)``.
+        """
         day = as_of or self.clock.today()
         # What every payment decision reads, read for the whole shard at once
         # (four statements). Each decision is taken again under the
@@ -1798,6 +1827,8 @@ class Billing:
                 seen.add(doc.customer)
             counts[status] = counts.get(status, 0) + 1
         self._record_batch(charged, day, counts, failures)
+        if issued is not None:
+            issued += self._issued_on_payment(unpaid)
         return counts["paid"], counts["failed"]
 
     def _record_batch(
@@ -2711,6 +2742,28 @@ class Billing:
         ):
             return [f"series:{self.series[self.proforma_final]}"]
         return []
+
+    def _issued_on_payment(
+        self, unpaid: Sequence[DocumentRecord]
+    ) -> list[tuple[str, str, str, Decimal]]:
+        """The invoices (or acts) issued since ``unpaid`` was read, each
+        paying one of its proformas: ``(document, customer, currency,
+        total)``, in the proformas' order (one read; none without proformas)."""
+        finals = [
+            str(attrs.evolve(DocumentKey.parse(d.id), kind=self.proforma_final))
+            for d in unpaid
+            if d.kind == PROFORMA and d.id.count("|") == 4
+        ]
+        if not finals:
+            return []
+        with self.store.transaction(readonly=True) as tx:
+            made = tx.documents_by_id(finals)
+        out: list[tuple[str, str, str, Decimal]] = []
+        for final in finals:
+            doc = made.get(final)
+            if doc is not None and doc.total is not None:
+                out.append((final, doc.customer, doc.total.currency.code, doc.total.amount))
+        return out
 
     def _paid_proforma(
         self, tx: Transaction, doc: DocumentRecord, payer: PayerRecord, writes: _Writes | None
