@@ -39,12 +39,13 @@ See ``docs/engine.md`` for a whole month of an app.
 
 from __future__ import annotations
 
+import enum
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from functools import partial
-from typing import Any
+from typing import Any, Final, Literal
 
 import attrs
 from moneyed import Money
@@ -126,6 +127,48 @@ _CATEGORY_NAMES = sorted({*CATEGORIES.values(), "news", "support"})
 SELLER_ID = "_seller"
 #: The payer record that keeps the dunning: the schedules and the overdue ladder.
 DUNNING_ID = "_dunning"
+#: The payer record that keeps a business's settings: series, language, tax and proforma
+#: settings, the attempt-counted dunning's numbers (``_settings/KEY`` for ``business=KEY``).
+SETTINGS_ID = "_settings"
+#: Each kept setting's default: what a ``Billing`` uses when neither it nor the store has one.
+_SETTINGS: dict[str, object] = {
+    "invoice_series": "INV",
+    "credit_series": "CN",
+    "proforma_series": "PF",
+    "act_series": "ACT",
+    "locale": "en",
+    "prices_include_tax": None,
+    "proforma": False,
+    "proforma_final": INVOICE,
+    "max_attempts": 3,
+    "cancel_at_cycle_end": True,
+    "deletion_days": 90,
+}
+
+
+class _Unset(enum.Enum):
+    """A setting left out (``deletion_days=None`` means "never")."""
+
+    UNSET = "unset"
+
+
+_UNSET: Final = _Unset.UNSET
+
+
+def _setting(name: str, value: object) -> object:
+    """A setting as the store keeps it (plain data, comparable): a plan list
+    sorted, a mapping as a dict; a value of a wrong type is left for the
+    setting's own check to refuse."""
+    if name == "proforma" and not isinstance(value, bool | str | bytes):
+        try:
+            return sorted(value)  # type: ignore[call-overload]
+        except TypeError:
+            return value
+    if name == "prices_include_tax" and isinstance(value, Mapping):
+        return dict(sorted(value.items()))
+    return value
+
+
 #: The kinds of document a subscription's dunning follows: what asks to be paid.
 _DUNNED = (INVOICE, PROFORMA)
 #: The payer record that lists the customers on credit.
@@ -443,6 +486,17 @@ class Billing:
     ``seller=`` gets its own back (``None``, the default, keeps the one
     seller of a store, as stores made before this setting have it).
 
+    The business's settings (the four series, ``locale``,
+    ``prices_include_tax``, ``proforma``, ``proforma_final``,
+    ``max_attempts``, ``cancel_at_cycle_end``, ``deletion_days``) are kept
+    in the store as its seller is (the payer record :data:`SETTINGS_ID`,
+    ``_settings/KEY`` for ``business=KEY``): each one given is kept, one
+    left out is the kept one (else its default: ``INV``, ``CN``, ``PF``,
+    ``ACT``, ``"en"``, tax-exclusive, no proforma, ``"invoice"``, 3, ``True``,
+    90), and one
+    given that differs from the kept one is refused (a
+    :class:`~billkit.errors.BillingError` naming it).
+
     ``prices_include_tax``: whether the plans' prices include tax (``True``,
     ``False``, or a mapping of plan code to either; ``None``, the default,
     bills them tax-exclusive). A price including VAT is the invoice's total
@@ -481,34 +535,58 @@ class Billing:
         catalog: Iterable[Plan] = (),
         *,
         seller: Party | None = None,
-        locale: str = "en",
+        locale: str | None = None,
         payment_days: int = 10,
-        max_attempts: int = 3,
-        cancel_at_cycle_end: bool = True,
-        deletion_days: int | None = 90,
+        max_attempts: int | None = None,
+        cancel_at_cycle_end: bool | None = None,
+        deletion_days: int | Literal[_Unset.UNSET] | None = _UNSET,
         dunning: DunningSchedule | Mapping[str, DunningSchedule] | None = None,
         overdue: OverdueLadder | None = None,
-        invoice_series: str = "INV",
-        credit_series: str = "CN",
+        invoice_series: str | None = None,
+        credit_series: str | None = None,
         methods: Iterable[PaymentMethod] = (),
         bonus: BonusProgram | None = None,
         channels: Mapping[str, Sequence[str]] | None = None,
         business: str | None = None,
         prices_include_tax: bool | Mapping[str, bool] | None = None,
-        proforma: bool | Iterable[str] = False,
-        proforma_series: str = "PF",
-        proforma_final: str = INVOICE,
-        act_series: str = "ACT",
+        proforma: bool | Iterable[str] | None = None,
+        proforma_series: str | None = None,
+        proforma_final: str | None = None,
+        act_series: str | None = None,
     ) -> None:
         self.store = store
         self.gateway = gateway
         self.notifier = notifier
         self.clock = clock
         self.plans: dict[str, Plan] = {plan.code: plan for plan in catalog}
+        self.business = (
+            None if business is None else checks.text("business", business, error=BillingError)
+        )
+        given = {
+            name: _setting(name, value)
+            for name, value in (
+                ("invoice_series", invoice_series),
+                ("credit_series", credit_series),
+                ("proforma_series", proforma_series),
+                ("act_series", act_series),
+                ("locale", locale),
+                ("prices_include_tax", prices_include_tax),
+                ("proforma", proforma),
+                ("proforma_final", proforma_final),
+                ("max_attempts", max_attempts),
+                ("cancel_at_cycle_end", cancel_at_cycle_end),
+                ("deletion_days", deletion_days),
+            )
+            if value is not (_UNSET if name == "deletion_days" else None)
+        }
+        with store.transaction(readonly=True) as tx:
+            chosen = self._settings(given, self._kept_settings(tx))
+        locale = str(chosen["locale"])
+        deletion_days = chosen["deletion_days"]  # type: ignore[assignment]
         self.locale = locale
         self.payment_days = payment_days
-        self.max_attempts = max_attempts
-        self.cancel_at_cycle_end = bool(cancel_at_cycle_end)
+        self.max_attempts: int = chosen["max_attempts"]  # type: ignore[assignment]
+        self.cancel_at_cycle_end = bool(chosen["cancel_at_cycle_end"])
         if deletion_days is not None and (
             not isinstance(deletion_days, int)
             or isinstance(deletion_days, bool)
@@ -529,15 +607,34 @@ class Billing:
             plan_dunning, dunning = {}, _dunning_schedule(dunning)
         if overdue is not None and not isinstance(overdue, OverdueLadder):
             raise BillingError("overdue", overdue, "a billkit.subscriptions.OverdueLadder or None")
-        self.series = {INVOICE: invoice_series, CREDIT_NOTE: credit_series}
+        self.series = {
+            INVOICE: checks.text(
+                "invoice_series", chosen["invoice_series"], required=True, error=BillingError
+            ),
+            CREDIT_NOTE: checks.text(
+                "credit_series", chosen["credit_series"], required=True, error=BillingError
+            ),
+        }
         self._issuing(
-            business, prices_include_tax, proforma, proforma_series, proforma_final, act_series
+            chosen["prices_include_tax"],  # type: ignore[arg-type]
+            chosen["proforma"],  # type: ignore[arg-type]
+            chosen["proforma_series"],  # type: ignore[arg-type]
+            chosen["proforma_final"],  # type: ignore[arg-type]
+            chosen["act_series"],  # type: ignore[arg-type]
         )
         self.methods: dict[str, PaymentMethod] = {m.name: m for m in methods}
         self.bonus = bonus
         self.channels: dict[str, tuple[str, ...]] = _channels("channels", channels or {})
-        lock = [f"account:{self._dunning_id}", *(f"series:{s}" for s in self.series.values())]
+        lock = [
+            f"account:{self._dunning_id}",
+            f"account:{self._settings_id}",
+            *(f"series:{s}" for s in self.series.values()),
+        ]
         with store.transaction(lock=lock) as tx:
+            kept_settings = self._kept_settings(tx)
+            self._settings(given, kept_settings)  # again, under the lock: one kept meanwhile
+            if any(kept_settings.get(name, _UNSET) != value for name, value in given.items()):
+                tx.save_payer(PayerRecord(id=self._settings_id, data={**kept_settings, **given}))
             for name in self.series.values():
                 try:
                     tx.series(name)
@@ -640,9 +737,36 @@ class Billing:
             self._use_dunning(business, plans, overdue)
             self._keep_dunning(tx)
 
+    @property
+    def _settings_id(self) -> str:
+        """The payer record keeping this business's settings (one per ``business=``)."""
+        return SETTINGS_ID if self.business is None else f"{SETTINGS_ID}/{self.business}"
+
+    def _kept_settings(self, tx: Transaction) -> dict[str, object]:
+        """The settings the store keeps for this business (``{}``: none kept)."""
+        try:
+            return dict(tx.payer(self._settings_id).data)
+        except NotFoundError:
+            return {}
+
+    def _settings(
+        self, given: Mapping[str, object], kept: Mapping[str, object]
+    ) -> dict[str, object]:
+        """Each setting: the one given, else the one kept, else its default; one
+        given that differs from the one kept is refused, naming it."""
+        for name, value in given.items():
+            if name in kept and kept[name] != value:
+                which = "the store" if self.business is None else f"business {self.business!r}"
+                raise BillingError(
+                    name,
+                    value,
+                    f"the {name} kept in {which} ({kept[name]!r}, set by an earlier Billing "
+                    f"on it): leave {name}= out to use it",
+                )
+        return {name: given.get(name, kept.get(name, d)) for name, d in _SETTINGS.items()}
+
     def _issuing(
         self,
-        business: str | None,
         prices_include_tax: bool | Mapping[str, bool] | None,
         proforma: bool | Iterable[str],
         proforma_series: str,
@@ -650,9 +774,6 @@ class Billing:
         act_series: str,
     ) -> None:
         """The document-issuing settings, checked (see the class's docstring)."""
-        self.business = (
-            None if business is None else checks.text("business", business, error=BillingError)
-        )
         self.prices_include_tax: bool | None = None
         self.plan_prices_include_tax: Mapping[str, bool] = {}
         if isinstance(prices_include_tax, Mapping):
