@@ -191,3 +191,31 @@ def test_the_month_end_numbers_with_kept_series_and_dates(store: Any) -> None:
     assert report.invoiced == (("EUR", Decimal("24.40")),)
     with store.transaction(readonly=True) as tx:
         assert [d.number for d in tx.documents()] == ["B1-000001"]
+
+
+def test_billkit_run_by_business_uses_the_kept_settings(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from billkit.cli import main
+    from billkit.storage import SqlStore
+    from tests.storage.support import migrated_sqlite
+
+    url = migrated_sqlite(tmp_path)
+    store = SqlStore(url)
+    clock = FixedClock(support.START)
+    setup = _open(
+        store, clock, seller=support.SELLER, business="mail", invoice_series="ML",
+        prices_include_tax=True,
+    )  # fmt: skip
+    setup.add_customer("acme", ACME, currency="EUR", method="tok_visa")
+    setup.subscribe("acme-pro", "acme", "pro")
+    store.close()
+    assert main(["run", "--db", url, "--as-of", "2026-04-01", "--business", "mail"]) == 0
+    # The 20.00 EUR price includes the VAT: 20.00 invoiced (not 20.00 x 1.22 = 24.40).
+    assert "invoiced               20.00 EUR" in capsys.readouterr().out
+    store = SqlStore(url)
+    try:
+        with store.transaction(readonly=True) as tx:
+            assert [d.number for d in tx.documents()] == ["ML-000001"]
+    finally:
+        store.close()
