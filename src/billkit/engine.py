@@ -165,7 +165,10 @@ def _setting(name: str, value: object) -> object:
         except TypeError:
             return value
     if name == "prices_include_tax" and isinstance(value, Mapping):
-        return dict(sorted(value.items()))
+        try:
+            return dict(sorted(value.items()))
+        except TypeError:
+            return value
     return value
 
 
@@ -585,8 +588,13 @@ class Billing:
         deletion_days = chosen["deletion_days"]  # type: ignore[assignment]
         self.locale = locale
         self.payment_days = payment_days
-        self.max_attempts: int = chosen["max_attempts"]  # type: ignore[assignment]
-        self.cancel_at_cycle_end = bool(chosen["cancel_at_cycle_end"])
+        attempts = chosen["max_attempts"]
+        if not isinstance(attempts, int) or isinstance(attempts, bool) or attempts < 1:
+            raise BillingError("max_attempts", attempts, "a number of attempts, 1 or more")
+        self.max_attempts = attempts
+        self.cancel_at_cycle_end = checks.flag(
+            "cancel_at_cycle_end", chosen["cancel_at_cycle_end"], error=BillingError
+        )
         if deletion_days is not None and (
             not isinstance(deletion_days, int)
             or isinstance(deletion_days, bool)

@@ -176,6 +176,12 @@ def test_a_bad_setting_is_refused_before_it_is_kept(store: Any) -> None:
         _open(store, clock, seller=support.SELLER, proforma=True, proforma_final="receipt")
     with pytest.raises(BillingError, match="deletion_days"):
         _open(store, clock, seller=support.SELLER, deletion_days=-1)
+    with pytest.raises(BillingError, match=r"^max_attempts = 0"):
+        _open(store, clock, seller=support.SELLER, max_attempts=0)
+    with pytest.raises(BillingError, match=r"^cancel_at_cycle_end = 'yes'"):
+        _open(store, clock, seller=support.SELLER, cancel_at_cycle_end="yes")
+    with pytest.raises(BillingError, match=r"^invoice_series = ''"):
+        _open(store, clock, seller=support.SELLER, invoice_series="")
     assert _settings(_open(store, clock, seller=support.SELLER)) == DEFAULTS
 
 
