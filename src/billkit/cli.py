@@ -333,7 +333,7 @@ def _simulate(args: argparse.Namespace) -> int:
 def _business_flag(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--business",
-        help="the business whose seller issues the documents, when several share the database",
+        help="the business (its seller and settings kept in the database) when several share it",
     )
 
 

@@ -39,12 +39,13 @@ See ``docs/engine.md`` for a whole month of an app.
 
 from __future__ import annotations
 
+import enum
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from functools import partial
-from typing import Any
+from typing import Any, Final, Literal
 
 import attrs
 from moneyed import Money
@@ -126,6 +127,51 @@ _CATEGORY_NAMES = sorted({*CATEGORIES.values(), "news", "support"})
 SELLER_ID = "_seller"
 #: The payer record that keeps the dunning: the schedules and the overdue ladder.
 DUNNING_ID = "_dunning"
+#: The payer record that keeps a business's settings: series, language, tax and proforma
+#: settings, the attempt-counted dunning's numbers (``_settings/KEY`` for ``business=KEY``).
+SETTINGS_ID = "_settings"
+#: Each kept setting's default: what a ``Billing`` uses when neither it nor the store has one.
+_SETTINGS: dict[str, object] = {
+    "invoice_series": "INV",
+    "credit_series": "CN",
+    "proforma_series": "PF",
+    "act_series": "ACT",
+    "locale": "en",
+    "prices_include_tax": None,
+    "proforma": False,
+    "proforma_final": INVOICE,
+    "max_attempts": 3,
+    "cancel_at_cycle_end": True,
+    "deletion_days": 90,
+}
+
+
+class _Unset(enum.Enum):
+    """A setting left out (``deletion_days=None`` means "never")."""
+
+    UNSET = "unset"
+
+
+_UNSET: Final = _Unset.UNSET
+
+
+def _setting(name: str, value: object) -> object:
+    """A setting as the store keeps it (plain data, comparable): a plan list
+    sorted, a mapping as a dict; a value of a wrong type is left for the
+    setting's own check to refuse."""
+    if name == "proforma" and not isinstance(value, bool | str | bytes):
+        try:
+            return sorted(value)  # type: ignore[call-overload]
+        except TypeError:
+            return value
+    if name == "prices_include_tax" and isinstance(value, Mapping):
+        try:
+            return dict(sorted(value.items()))
+        except TypeError:
+            return value
+    return value
+
+
 #: The kinds of document a subscription's dunning follows: what asks to be paid.
 _DUNNED = (INVOICE, PROFORMA)
 #: The payer record that lists the customers on credit.
@@ -201,17 +247,29 @@ def _dunning_schedule(value: object) -> DunningSchedule | None:
     return value
 
 
+def _proforma_of(document: str) -> str | None:
+    """The id of the proforma whose payment issued the engine's invoice (or
+    act) ``document``, else ``None``."""
+    parts = document.split("|")
+    if len(parts) != 5 or parts[3] not in (INVOICE, ACT):
+        return None
+    return "|".join((*parts[:3], PROFORMA, parts[4]))
+
+
 @attrs.frozen
 class RunReport:
     """What one :meth:`Billing.run` did.
 
     ``billed``: subscriptions billed; ``issued``: ids of the documents
-    issued (invoices, credit notes); ``invoiced``: their gross totals per
-    currency (credit notes subtract); ``paid`` / ``failed_payments``:
-    payments taken and refused; ``failures``: ``(customer, reason)`` of each
-    customer skipped. ``documents``: ``(document, customer, currency,
-    total)`` of each document issued, in ``issued``'s order, its gross total
-    exact and negative for a credit note (what :meth:`to_table` lists).
+    issued (invoices, credit notes, proformas, then the invoices or acts
+    that paying proformas issued while the run collected); ``invoiced``:
+    their gross totals per currency (credit notes subtract; the invoice of
+    a proforma issued by the same run is the proforma's money, counted
+    once); ``paid`` / ``failed_payments``: payments taken and refused;
+    ``failures``: ``(customer, reason)`` of each customer skipped.
+    ``documents``: ``(document, customer, currency, total)`` of each
+    document issued, in ``issued``'s order, its gross total exact and
+    negative for a credit note (what :meth:`to_table` lists).
     """
 
     as_of: date
@@ -226,7 +284,8 @@ class RunReport:
     def to_table(self, store: Store | None = None) -> Table:
         """One row per account and currency: ``account``, ``status``
         (``"billed"`` or ``"failed"``), ``documents`` (how many were issued),
-        ``total`` (their gross sum, exact; credit notes subtract), ``currency``
+        ``total`` (their gross sum, exact; credit notes subtract; a proforma
+        and the invoice its payment issued count once), ``currency``
         and ``reason`` (why it failed, else ``""``). A report made by
         :meth:`Billing.run` carries each document's customer and total
         (``documents``), so it needs no store; ``store`` (the run's) supplies
@@ -266,13 +325,15 @@ class RunReport:
                         doc.total.currency.code,
                         sign * doc.total.amount,
                     )
+        listed = set(self.issued)
         for doc_id in self.issued:
             if doc_id not in carried:
                 continue
             who, code, total = carried[doc_id]
             row = sums.setdefault((who, code), [0, Decimal(0)])
             row[0] += 1
-            row[1] += total
+            if _proforma_of(doc_id) not in listed:  # else the proforma's money, counted
+                row[1] += total
         rows: list[tuple[Any, ...]] = [
             (account, "billed", n, total, code, "")
             for (account, code), (n, total) in sorted(sums.items())
@@ -428,6 +489,17 @@ class Billing:
     ``seller=`` gets its own back (``None``, the default, keeps the one
     seller of a store, as stores made before this setting have it).
 
+    The business's settings (the four series, ``locale``,
+    ``prices_include_tax``, ``proforma``, ``proforma_final``,
+    ``max_attempts``, ``cancel_at_cycle_end``, ``deletion_days``) are kept
+    in the store as its seller is (the payer record :data:`SETTINGS_ID`,
+    ``_settings/KEY`` for ``business=KEY``): each one given is kept, one
+    left out is the kept one (else its default: ``INV``, ``CN``, ``PF``,
+    ``ACT``, ``"en"``, tax-exclusive, no proforma, ``"invoice"``, 3, ``True``,
+    90), and one
+    given that differs from the kept one is refused (a
+    :class:`~billkit.errors.BillingError` naming it).
+
     ``prices_include_tax``: whether the plans' prices include tax (``True``,
     ``False``, or a mapping of plan code to either; ``None``, the default,
     bills them tax-exclusive). A price including VAT is the invoice's total
@@ -466,34 +538,63 @@ class Billing:
         catalog: Iterable[Plan] = (),
         *,
         seller: Party | None = None,
-        locale: str = "en",
+        locale: str | None = None,
         payment_days: int = 10,
-        max_attempts: int = 3,
-        cancel_at_cycle_end: bool = True,
-        deletion_days: int | None = 90,
+        max_attempts: int | None = None,
+        cancel_at_cycle_end: bool | None = None,
+        deletion_days: int | Literal[_Unset.UNSET] | None = _UNSET,
         dunning: DunningSchedule | Mapping[str, DunningSchedule] | None = None,
         overdue: OverdueLadder | None = None,
-        invoice_series: str = "INV",
-        credit_series: str = "CN",
+        invoice_series: str | None = None,
+        credit_series: str | None = None,
         methods: Iterable[PaymentMethod] = (),
         bonus: BonusProgram | None = None,
         channels: Mapping[str, Sequence[str]] | None = None,
         business: str | None = None,
         prices_include_tax: bool | Mapping[str, bool] | None = None,
-        proforma: bool | Iterable[str] = False,
-        proforma_series: str = "PF",
-        proforma_final: str = INVOICE,
-        act_series: str = "ACT",
+        proforma: bool | Iterable[str] | None = None,
+        proforma_series: str | None = None,
+        proforma_final: str | None = None,
+        act_series: str | None = None,
     ) -> None:
         self.store = store
         self.gateway = gateway
         self.notifier = notifier
         self.clock = clock
         self.plans: dict[str, Plan] = {plan.code: plan for plan in catalog}
+        self.business = (
+            None if business is None else checks.text("business", business, error=BillingError)
+        )
+        given = {
+            name: _setting(name, value)
+            for name, value in (
+                ("invoice_series", invoice_series),
+                ("credit_series", credit_series),
+                ("proforma_series", proforma_series),
+                ("act_series", act_series),
+                ("locale", locale),
+                ("prices_include_tax", prices_include_tax),
+                ("proforma", proforma),
+                ("proforma_final", proforma_final),
+                ("max_attempts", max_attempts),
+                ("cancel_at_cycle_end", cancel_at_cycle_end),
+                ("deletion_days", deletion_days),
+            )
+            if value is not (_UNSET if name == "deletion_days" else None)
+        }
+        with store.transaction(readonly=True) as tx:
+            chosen = self._settings(given, self._kept_settings(tx))
+        locale = str(chosen["locale"])
+        deletion_days = chosen["deletion_days"]  # type: ignore[assignment]
         self.locale = locale
         self.payment_days = payment_days
-        self.max_attempts = max_attempts
-        self.cancel_at_cycle_end = bool(cancel_at_cycle_end)
+        attempts = chosen["max_attempts"]
+        if not isinstance(attempts, int) or isinstance(attempts, bool) or attempts < 1:
+            raise BillingError("max_attempts", attempts, "a number of attempts, 1 or more")
+        self.max_attempts = attempts
+        self.cancel_at_cycle_end = checks.flag(
+            "cancel_at_cycle_end", chosen["cancel_at_cycle_end"], error=BillingError
+        )
         if deletion_days is not None and (
             not isinstance(deletion_days, int)
             or isinstance(deletion_days, bool)
@@ -514,15 +615,34 @@ class Billing:
             plan_dunning, dunning = {}, _dunning_schedule(dunning)
         if overdue is not None and not isinstance(overdue, OverdueLadder):
             raise BillingError("overdue", overdue, "a billkit.subscriptions.OverdueLadder or None")
-        self.series = {INVOICE: invoice_series, CREDIT_NOTE: credit_series}
+        self.series = {
+            INVOICE: checks.text(
+                "invoice_series", chosen["invoice_series"], required=True, error=BillingError
+            ),
+            CREDIT_NOTE: checks.text(
+                "credit_series", chosen["credit_series"], required=True, error=BillingError
+            ),
+        }
         self._issuing(
-            business, prices_include_tax, proforma, proforma_series, proforma_final, act_series
+            chosen["prices_include_tax"],  # type: ignore[arg-type]
+            chosen["proforma"],  # type: ignore[arg-type]
+            chosen["proforma_series"],  # type: ignore[arg-type]
+            chosen["proforma_final"],  # type: ignore[arg-type]
+            chosen["act_series"],  # type: ignore[arg-type]
         )
         self.methods: dict[str, PaymentMethod] = {m.name: m for m in methods}
         self.bonus = bonus
         self.channels: dict[str, tuple[str, ...]] = _channels("channels", channels or {})
-        lock = [f"account:{self._dunning_id}", *(f"series:{s}" for s in self.series.values())]
+        lock = [
+            f"account:{self._dunning_id}",
+            f"account:{self._settings_id}",
+            *(f"series:{s}" for s in self.series.values()),
+        ]
         with store.transaction(lock=lock) as tx:
+            kept_settings = self._kept_settings(tx)
+            self._settings(given, kept_settings)  # again, under the lock: one kept meanwhile
+            if any(kept_settings.get(name, _UNSET) != value for name, value in given.items()):
+                tx.save_payer(PayerRecord(id=self._settings_id, data={**kept_settings, **given}))
             for name in self.series.values():
                 try:
                     tx.series(name)
@@ -625,9 +745,36 @@ class Billing:
             self._use_dunning(business, plans, overdue)
             self._keep_dunning(tx)
 
+    @property
+    def _settings_id(self) -> str:
+        """The payer record keeping this business's settings (one per ``business=``)."""
+        return SETTINGS_ID if self.business is None else f"{SETTINGS_ID}/{self.business}"
+
+    def _kept_settings(self, tx: Transaction) -> dict[str, object]:
+        """The settings the store keeps for this business (``{}``: none kept)."""
+        try:
+            return dict(tx.payer(self._settings_id).data)
+        except NotFoundError:
+            return {}
+
+    def _settings(
+        self, given: Mapping[str, object], kept: Mapping[str, object]
+    ) -> dict[str, object]:
+        """Each setting: the one given, else the one kept, else its default; one
+        given that differs from the one kept is refused, naming it."""
+        for name, value in given.items():
+            if name in kept and kept[name] != value:
+                which = "the store" if self.business is None else f"business {self.business!r}"
+                raise BillingError(
+                    name,
+                    value,
+                    f"the {name} kept in {which} ({kept[name]!r}, set by an earlier Billing "
+                    f"on it): leave {name}= out to use it",
+                )
+        return {name: given.get(name, kept.get(name, d)) for name, d in _SETTINGS.items()}
+
     def _issuing(
         self,
-        business: str | None,
         prices_include_tax: bool | Mapping[str, bool] | None,
         proforma: bool | Iterable[str],
         proforma_series: str,
@@ -635,9 +782,6 @@ class Billing:
         act_series: str,
     ) -> None:
         """The document-issuing settings, checked (see the class's docstring)."""
-        self.business = (
-            None if business is None else checks.text("business", business, error=BillingError)
-        )
         self.prices_include_tax: bool | None = None
         self.plan_prices_include_tax: Mapping[str, bool] = {}
         if isinstance(prices_include_tax, Mapping):
@@ -1221,7 +1365,16 @@ class Billing:
         if id_from is None if schedules is None else schedules:  # by default the first shard's
             self._credit_lines(day, failures)
             self._renewals(day, failures)
-        paid, refused = self.collect(day, id_from=id_from, id_to=id_to, failures=failures)
+        on_payment: list[tuple[str, str, str, Decimal]] = []
+        paid, refused = self.collect(
+            day, id_from=id_from, id_to=id_to, failures=failures, issued=on_payment
+        )
+        billed_here = set(issued)
+        for row in on_payment:  # the invoices (or acts) paying proformas issued meanwhile
+            issued.append(row[0])
+            carried.append(row)
+            if _proforma_of(row[0]) not in billed_here:  # else its money is counted already
+                totals[row[2]] = totals.get(row[2], Decimal(0)) + row[3]
         if self.overdue is not None:
             self._overdue_states(day, id_from, id_to, failures)
         return RunReport(
@@ -1413,7 +1566,13 @@ class Billing:
                 )
                 series = self.series[planned.key.kind]
                 sign = -1 if isinstance(doc, CreditNote) else 1
-                topic = "credit_note.issued" if sign < 0 else "invoice.issued"
+                topic = (
+                    "credit_note.issued"
+                    if sign < 0
+                    else "proforma.issued"
+                    if planned.key.kind == PROFORMA
+                    else "invoice.issued"
+                )
                 told: dict[str, object] = {
                     "document": doc_id,
                     "number": "",
@@ -1744,8 +1903,13 @@ class Billing:
         id_from: str | None = None,
         id_to: str | None = None,
         failures: list[tuple[str, str]] | None = None,
+        issued: list[tuple[str, str, str, Decimal]] | None = None,
     ) -> tuple[int, int]:
-        """Try to collect every unpaid invoice of the shard; returns (paid, refused)."""
+        """Try to collect every unpaid invoice of the shard; returns (paid, refused).
+
+        Given ``issued``, each invoice (or act) that paying a proforma issued
+        is added to it as ``(document, customer, currency, total)``.
+        """
         day = as_of or self.clock.today()
         # What every payment decision reads, read for the whole shard at once
         # (four statements). Each decision is taken again under the
@@ -1792,6 +1956,8 @@ class Billing:
                 seen.add(doc.customer)
             counts[status] = counts.get(status, 0) + 1
         self._record_batch(charged, day, counts, failures)
+        if issued is not None:
+            issued += self._issued_on_payment(unpaid)
         return counts["paid"], counts["failed"]
 
     def _record_batch(
@@ -2706,6 +2872,28 @@ class Billing:
             return [f"series:{self.series[self.proforma_final]}"]
         return []
 
+    def _issued_on_payment(
+        self, unpaid: Sequence[DocumentRecord]
+    ) -> list[tuple[str, str, str, Decimal]]:
+        """The invoices (or acts) issued since ``unpaid`` was read, each
+        paying one of its proformas: ``(document, customer, currency,
+        total)``, in the proformas' order (one read; none without proformas)."""
+        finals = [
+            str(attrs.evolve(DocumentKey.parse(d.id), kind=self.proforma_final))
+            for d in unpaid
+            if d.kind == PROFORMA and d.id.count("|") == 4
+        ]
+        if not finals:
+            return []
+        with self.store.transaction(readonly=True) as tx:
+            made = tx.documents_by_id(finals)
+        out: list[tuple[str, str, str, Decimal]] = []
+        for final in finals:
+            doc = made.get(final)
+            if doc is not None and doc.total is not None:
+                out.append((final, doc.customer, doc.total.currency.code, doc.total.amount))
+        return out
+
     def _paid_proforma(
         self, tx: Transaction, doc: DocumentRecord, payer: PayerRecord, writes: _Writes | None
     ) -> None:
@@ -2759,11 +2947,11 @@ class Billing:
             "total": str(invoice.totals.gross.amount),
             "currency": invoice.totals.gross.currency.code,
         }
-        if kind == ACT:
+        topic = "invoice.issued"
+        if kind == ACT:  # the customer is told of an act, not of an invoice
             told["kind"] = ACT
-        notices = self._messages(
-            f"invoice.issued|{final}", "invoice.issued", doc.customer, payer.data, told, now
-        )
+            topic = "act.issued"
+        notices = self._messages(f"{topic}|{final}", topic, doc.customer, payer.data, told, now)
         if writes is not None:
             writes.notices.append((len(writes.drafts), notices))
             writes.drafts.append((draft, self.series[kind]))

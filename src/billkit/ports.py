@@ -528,6 +528,8 @@ class FixedClock:
 CATEGORIES: Mapping[str, str] = {
     "invoice.issued": "finance",
     "credit_note.issued": "finance",
+    "proforma.issued": "finance",
+    "act.issued": "finance",
     "payment.received": "finance",
     "invoice.charged_to_credit": "finance",
     "payment.failed": "finance",

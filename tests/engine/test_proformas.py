@@ -72,7 +72,9 @@ def test_a_proforma_first_then_the_invoice_when_paid(store: Store) -> None:
     engine, _ = _setup(store)
     report = engine.run()
     # 20.00 + (600 - 100) x 0.01 = 25.00 net; 22 % VAT: 30.50, asked for and charged once.
-    assert report.issued == (PROFORMA_0,)
+    # The invoice its payment issued is in the report too, its money counted once.
+    assert report.issued == (PROFORMA_0, INVOICE_0)
+    assert report.invoiced == (("EUR", Decimal("30.50")),)
     assert (report.paid, report.failed_payments) == (1, 0)
     assert _docs(store) == [
         (INVOICE_0, "INV-000001", "paid", "30.50"),
@@ -100,7 +102,7 @@ def test_a_proforma_first_then_the_invoice_when_paid(store: Store) -> None:
     assert told == [
         ("usage.threshold", None),
         ("usage.threshold", None),
-        ("invoice.issued", "PF-000001"),
+        ("proforma.issued", "PF-000001"),
         ("payment.received", "PF-000001"),
         ("invoice.issued", "INV-000001"),
     ]
@@ -241,9 +243,13 @@ def test_late_usage_replaces_an_unpaid_proforma_and_credits_a_paid_invoice() -> 
         "acme-pro|2026-03-01|2026-04-01|credit_note|2",
         "acme-pro|2026-03-01|2026-04-01|proforma|2",
         "acme-pro|2026-05-01|2026-06-01|proforma|0",
+        "acme-pro|2026-04-01|2026-05-01|invoice|0",  # April's proforma paid (below)
     )
-    # (20.00 + 700 x 0.01) x 1.22 = 32.94 for March now; May: 24.40.
-    assert report.invoiced == (("EUR", Decimal("-31.72") + Decimal("32.94") + Decimal("24.40")),)
+    # (20.00 + 700 x 0.01) x 1.22 = 32.94 for March now; May: 24.40; and the invoice
+    # of April's proforma (issued by an earlier run) for 24.40, issued by this one.
+    assert report.invoiced == (
+        ("EUR", Decimal("-31.72") + Decimal("32.94") + Decimal("24.40") + Decimal("24.40")),
+    )
     with store.transaction(readonly=True) as tx:
         assert tx.document("acme-pro|2026-03-01|2026-04-01|invoice|1").status == "paid"
         assert tx.document("acme-pro|2026-03-01|2026-04-01|proforma|2").total == Money(
@@ -487,7 +493,10 @@ def test_the_hosting_business_issues_an_act_when_its_proforma_is_paid() -> None:
     engine.subscribe("olga-vps", "olga", "vps")
     engine.record_usage("olga-vps", "traffic_gb", 50, key="t1")
     clock.set(support.MONTH_END)
-    assert engine.run().issued == ("olga-vps|2026-03-01|2026-04-01|proforma|0",)
+    assert engine.run().issued == (
+        "olga-vps|2026-03-01|2026-04-01|proforma|0",
+        "olga-vps|2026-03-01|2026-04-01|act|0",
+    )
     with store.transaction(readonly=True) as tx:
         act = from_data(tx.document("olga-vps|2026-03-01|2026-04-01|act|0").data)
         proforma = from_data(tx.document("olga-vps|2026-03-01|2026-04-01|proforma|0").data)

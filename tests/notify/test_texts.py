@@ -24,6 +24,13 @@ PERSIAN = str.maketrans("0123456789,.", "۰۱۲۳۴۵۶۷۸۹\u066c\u066b")  # C
 PAYLOADS: dict[str, dict[str, object]] = {
     "invoice.issued": {"document": "d", "number": "INV-000001", "total": "24.40"},
     "credit_note.issued": {"document": "d", "number": "CN-000001", "total": "-24.40"},
+    "proforma.issued": {
+        "document": "d",
+        "number": "PF-000001",
+        "total": "24.40",
+        "kind": "proforma",
+    },
+    "act.issued": {"document": "d", "number": "ACT-000001", "total": "24.40", "kind": "act"},
     "payment.received": {"document": "d", "number": "INV-000001", "total": "24.40"},
     "invoice.charged_to_credit": {"document": "d", "number": "INV-000001", "total": "24.40"},
     "payment.failed": {"document": "d", "number": "INV-000001", "attempt": 2},

@@ -19,6 +19,14 @@ LANGUAGES: Final = ("en", "ru", "uk", "it", "fa")
 TEXTS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
     "en": {
         "invoice.issued": ("Invoice {number} issued", "Invoice {number} for {total} is issued."),
+        "proforma.issued": (
+            "Proforma invoice {number} issued",
+            "Proforma invoice {number} for {total} is issued: a request for payment.",
+        ),
+        "act.issued": (
+            "Certificate of completed work {number} issued",
+            "Certificate of completed work {number} for {total} is issued.",
+        ),
         "credit_note.issued": (
             "Credit note {number} issued",
             "Credit note {number} for {total} is issued.",
@@ -101,6 +109,14 @@ TEXTS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
         "invoice.issued": (
             "Выставлен счёт {number}",
             "Выставлен счёт {number} на сумму {total}.",
+        ),
+        "proforma.issued": (
+            "Выставлен проформа-счёт {number}",
+            "Выставлен проформа-счёт {number} на сумму {total} (запрос оплаты).",
+        ),
+        "act.issued": (
+            "Акт выполненных работ {number}",
+            "Составлен акт выполненных работ {number} на сумму {total}.",
         ),
         "credit_note.issued": (
             "Корректировочный документ {number}",
@@ -185,6 +201,14 @@ TEXTS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
             "Виставлено рахунок {number}",
             "Виставлено рахунок {number} на суму {total}.",
         ),
+        "proforma.issued": (
+            "Виставлено рахунок-проформу {number}",
+            "Виставлено рахунок-проформу {number} на суму {total} (запит на оплату).",
+        ),
+        "act.issued": (
+            "Акт виконаних робіт {number}",
+            "Складено акт виконаних робіт {number} на суму {total}.",
+        ),
         "credit_note.issued": (
             "Коригувальний документ {number}",
             "Виставлено коригувальний документ {number} на суму {total}.",
@@ -268,6 +292,14 @@ TEXTS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
         "invoice.issued": (
             "Fattura {number} emessa",
             "È stata emessa la fattura {number} di {total}.",
+        ),
+        "proforma.issued": (
+            "Fattura proforma {number} emessa",
+            "È stata emessa la fattura proforma {number} di {total} (richiesta di pagamento).",
+        ),
+        "act.issued": (
+            "Verbale di servizi resi {number}",
+            "È stato emesso il verbale di servizi resi {number} di {total}.",
         ),
         "credit_note.issued": (
             "Nota di credito {number} emessa",
@@ -359,6 +391,14 @@ TEXTS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
         "invoice.issued": (
             "صدور صورتحساب {number}",
             "صورتحساب {number} به مبلغ {total} صادر شد.",
+        ),
+        "proforma.issued": (
+            "صدور پیش‌فاکتور {number}",
+            "پیش‌فاکتور {number} به مبلغ {total} صادر شد (درخواست پرداخت).",
+        ),
+        "act.issued": (
+            "صدور گواهی انجام کار {number}",
+            "گواهی انجام کار {number} به مبلغ {total} صادر شد.",
         ),
         "credit_note.issued": (
             "صدور اعلامیه بستانکاری {number}",
