@@ -101,6 +101,7 @@ from billkit.storage.records import (
     SeriesRecord,
     SubscriptionRecord,
     UsageRecord,
+    _made_data,
 )
 from billkit.subscriptions.actions import ActionKind, SubscriptionNoticeKind
 from billkit.subscriptions.dunning import (
@@ -1409,7 +1410,7 @@ class Billing:
                     period_start=planned.key.period.start,
                     period_end=planned.key.period.end,
                     total=doc.totals.gross,
-                    data=to_data(doc),
+                    data=_made_data(to_data(doc)),  # fresh from to_data: not checked again
                 )
                 series = self.series[planned.key.kind]
                 sign = -1 if isinstance(doc, CreditNote) else 1
