@@ -101,6 +101,7 @@ from billkit.storage.records import (
     SeriesRecord,
     SubscriptionRecord,
     UsageRecord,
+    _data_with,
     _made_data,
 )
 from billkit.subscriptions.actions import ActionKind, SubscriptionNoticeKind
@@ -355,7 +356,9 @@ class _Writes:
                 messages += notices
                 continue
             number = issued[index].number
-            messages += [attrs.evolve(m, payload={**m.payload, "number": number}) for m in notices]
+            messages += [
+                attrs.evolve(m, payload=_data_with(m.payload, "number", number)) for m in notices
+            ]
         if messages:
             tx.enqueue_all(messages)
         if self.subscriptions:
@@ -1426,7 +1429,8 @@ class Billing:
                 )
                 if planned.key.kind == PROFORMA:
                     notices = [
-                        attrs.evolve(m, payload={**m.payload, "kind": PROFORMA}) for m in notices
+                        attrs.evolve(m, payload=_data_with(m.payload, "kind", PROFORMA))
+                        for m in notices
                     ]
                 if isinstance(doc, CreditNote):  # unusual: written at once, in order
                     writes.flush(tx, now)

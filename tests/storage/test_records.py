@@ -140,3 +140,30 @@ def test_a_billed_invoice_made_into_a_record_directly_is_the_checked_copy(calls:
     assert _json_text(direct.data) == _json_text(checked.data) == canonical_json(again)
     assert direct == checked
     assert direct.data == checked.data
+
+
+@given(
+    data=st.dictionaries(st.text(), json_values, max_size=5),
+    key=st.text(max_size=8),
+    value=st.text() | st.none() | st.integers(),
+)
+def test_a_payload_with_a_field_added_is_what_the_checked_copy_gives(
+    data: dict[str, Any], key: str, value: object
+) -> None:
+    # The engine adds a notice's number to a payload already checked
+    # (records._data_with): the message must be the one made from the plain
+    # dict {**payload, key: value}, through the converter's check and copy.
+    from billkit.storage import OutboxMessage
+    from billkit.storage.records import _data_with
+
+    made = OutboxMessage(id=0, key="k", topic="t", payload=data, created_at=T0)
+    direct = OutboxMessage(
+        id=0, key="k", topic="t", payload=_data_with(made.payload, key, value), created_at=T0
+    )
+    plain = OutboxMessage(id=0, key="k", topic="t", payload={**data, key: value}, created_at=T0)
+    assert _json_text(direct.payload) == _json_text(plain.payload)
+    assert _json_text(direct.payload) == canonical_json({**data, key: value})
+    assert direct.payload == plain.payload
+    assert direct == plain
+    # The first message's payload is left as it was.
+    assert _json_text(made.payload) == canonical_json(data)

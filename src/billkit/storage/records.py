@@ -149,6 +149,21 @@ def _stored_data(value: Mapping[str, Any]) -> Any:
     return copy
 
 
+def _data_with(data: JsonData, key: str, value: object) -> Any:
+    """``{**data, key: value}`` as a record's data (private: the engine adds a
+    notice's number to its payload once the number is drawn). Data a record
+    already holds checked stays checked with a str added: it is copied one
+    level and shares the rest, which no one changes (a record's data is
+    frozen); anything else is returned as a plain dict, for the record's
+    converter to check and copy."""
+    if type(data) is not _Checked or type(value) is not str:
+        return {**data, key: value}
+    copy = _Checked(data)
+    copy[key] = value
+    copy.json = None  # made by _json_text when the record is written or compared
+    return copy
+
+
 def _made_data(value: dict[str, Any]) -> Any:
     """Data :func:`billkit.serialize.to_data` has just made for one record, as
     that record's own copy without checking or copying it again (private: the
