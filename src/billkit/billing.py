@@ -57,7 +57,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
-from functools import partial
+from functools import lru_cache, partial
 from typing import ClassVar
 
 import attrs
@@ -69,7 +69,7 @@ from billkit.invoicing.credit_notes import build_credit_note
 from billkit.invoicing.documents import Act, CreditNote, Invoice, Proforma
 from billkit.invoicing.items import Item, items_from_quote
 from billkit.invoicing.terms import DocumentTerms
-from billkit.periods import Period
+from billkit.periods import Cycle, Period
 from billkit.pricing.plans import Plan
 from billkit.pricing.proration import ChangeTiming, change_plan, fixed_fee
 from billkit.pricing.quote import quote
@@ -221,7 +221,7 @@ class Subscribed:
         cycle = self.plans[0].plan.cycle
         anchor, n = self.starts, 0
         while True:
-            full = cycle.period(anchor, n)
+            full = _cycle_period(cycle, anchor, n)
             cut = next((c.on for c in self.plans[1:] if full.start < c.on < full.end), None)
             if cut is None:
                 yield full, full
@@ -248,6 +248,15 @@ class Subscribed:
             if day < period.end:
                 return period
         raise AssertionError("unreachable")  # pragma: no cover
+
+
+@lru_cache(maxsize=1024)
+def _cycle_period(cycle: Cycle, anchor: date, n: int) -> Period:
+    """``cycle.period(anchor, n)``, remembered: a run bills many subscriptions
+    that share their start and cycle, and walks each one's cycles several
+    times (its due periods, its usage, its documents). A pure function of
+    frozen values, bounded (the last 1024 asked); a refusal is not kept."""
+    return cycle.period(anchor, n)
 
 
 @attrs.frozen

@@ -102,6 +102,8 @@ from billkit.storage.records import (
     SeriesRecord,
     SubscriptionRecord,
     UsageRecord,
+    _data_with,
+    _made_data,
 )
 from billkit.subscriptions.actions import ActionKind, SubscriptionNoticeKind
 from billkit.subscriptions.dunning import (
@@ -415,7 +417,9 @@ class _Writes:
                 messages += notices
                 continue
             number = issued[index].number
-            messages += [attrs.evolve(m, payload={**m.payload, "number": number}) for m in notices]
+            messages += [
+                attrs.evolve(m, payload=_data_with(m.payload, "number", number)) for m in notices
+            ]
         if messages:
             tx.enqueue_all(messages)
         if self.subscriptions:
@@ -1562,7 +1566,7 @@ class Billing:
                     period_start=planned.key.period.start,
                     period_end=planned.key.period.end,
                     total=doc.totals.gross,
-                    data=to_data(doc),
+                    data=_made_data(to_data(doc)),  # fresh from to_data: not checked again
                 )
                 series = self.series[planned.key.kind]
                 sign = -1 if isinstance(doc, CreditNote) else 1
@@ -1584,7 +1588,8 @@ class Billing:
                 )
                 if planned.key.kind == PROFORMA:
                     notices = [
-                        attrs.evolve(m, payload={**m.payload, "kind": PROFORMA}) for m in notices
+                        attrs.evolve(m, payload=_data_with(m.payload, "kind", PROFORMA))
+                        for m in notices
                     ]
                 if isinstance(doc, CreditNote):  # unusual: written at once, in order
                     writes.flush(tx, now)

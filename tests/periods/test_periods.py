@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 import attrs
 import pytest
+from dateutil.relativedelta import relativedelta
 from hypothesis import given, reject
 from hypothesis import strategies as st
 
@@ -663,6 +664,39 @@ def test_month_starts_return_to_the_anchor_day(cycle: Cycle, anchor: date, n: in
     # The month moved by exactly n cycles.
     months = cycle.count * (12 if cycle.unit is CycleUnit.YEAR else 1)
     assert (start.year * 12 + start.month) - (anchor.year * 12 + anchor.month) == n * months
+
+
+@given(
+    month_cycles,
+    st.dates(),  # the whole calendar: years 1..9999
+    st.integers(min_value=-130_000, max_value=130_000),
+)
+def test_month_steps_are_dateutils_relativedelta(cycle: Cycle, anchor: date, n: int) -> None:
+    # Cycle.add computes the month arithmetic directly; dateutil's published
+    # rule, anchor + relativedelta(months=k), is the reference: the same day,
+    # or the same refusal off datetime.date's calendar (years 1..9999).
+    months = cycle.count * (12 if cycle.unit is CycleUnit.YEAR else 1)
+    try:
+        expected: date | None = anchor + relativedelta(months=n * months)
+    except (OverflowError, ValueError):
+        expected = None
+    if expected is None:
+        with pytest.raises(PeriodError) as refused:
+            cycle.add(anchor, n)
+        assert refused.value.field == "n"
+    else:
+        assert cycle.add(anchor, n) == expected
+
+
+def test_month_steps_clamp_like_dateutil_on_worked_days() -> None:
+    # Jan 31 + 1 month: February 2028 has 29 days (2028 is a leap year);
+    # + 13 months: February 2029 has 28; Dec 31 - 1 year 2 months: Oct 31.
+    assert MONTHLY.add(date(2028, 1, 31), 1) == date(2028, 2, 29)
+    assert MONTHLY.add(date(2028, 1, 31), 13) == date(2029, 2, 28)
+    assert Cycle("month", 14).add(date(2026, 12, 31), -1) == date(2025, 10, 31)
+    # year 9999 December + 1 month leaves the calendar
+    with pytest.raises(PeriodError):
+        MONTHLY.add(date(9999, 12, 1), 1)
 
 
 @given(cycles, days, days, st.integers(min_value=1, max_value=800))

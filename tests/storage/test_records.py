@@ -89,3 +89,81 @@ def test_moments_are_checked_in_utc_as_in_any_zone() -> None:
         assert record.at.tzinfo is timezone.utc
     with pytest.raises(UsageError, match="at"):
         UsageRecord(subscription="s", metric="calls", at=LAST_MOMENT, quantity=Decimal(1), key="k")
+
+
+def _containers(value: object) -> list[object]:
+    """Every dict and list inside ``value``, ``value`` included."""
+    if isinstance(value, dict):
+        return [value, *(c for item in value.values() for c in _containers(item))]
+    if isinstance(value, list):
+        return [value, *(c for item in value for c in _containers(item))]
+    return []
+
+
+@given(calls=st.integers(min_value=0, max_value=2_000_000))
+def test_a_billed_invoice_made_into_a_record_directly_is_the_checked_copy(calls: int) -> None:
+    # The engine's run makes a document record from to_data's fresh output
+    # without checking or copying it again (records._made_data): that output
+    # must be JSON-safe, shared with nothing, and give the record the general
+    # path (check, canonical JSON, copy) gives, byte for byte.
+    from datetime import date
+
+    from billkit.billing import BillingState, PlanFrom, Subscribed, UsageTotal, plan_documents
+    from billkit.errors import ValidationError
+    from billkit.invoicing.terms import DocumentTerms
+    from billkit.periods import Period
+    from billkit.serialize import to_data
+    from billkit.storage import DocumentRecord
+    from billkit.storage.records import _check_json, _made_data
+    from tests.engine import support
+
+    march = Period(date(2026, 3, 1), date(2026, 4, 1))
+    sub = Subscribed(id="s1", plans=[PlanFrom(on=march.start, plan=support.PRO)])
+    usage = [UsageTotal(subscription="s1", period=march, metric="calls", quantity=calls)]
+    terms = DocumentTerms(seller=support.SELLER, buyer=support.SELLER, rules=None)
+    (planned,) = plan_documents(
+        BillingState(terms=terms, subscriptions=[sub], usage=usage), march.end
+    )
+    data, again = to_data(planned.document), to_data(planned.document)
+    _check_json(data, "data", ValidationError)  # JSON-safe: raises otherwise
+    assert not {id(c) for c in _containers(data)} & {id(c) for c in _containers(again)}
+    fields: dict[str, Any] = {
+        "id": str(planned.key),
+        "customer": "c1",
+        "kind": planned.key.kind,
+        "period_start": march.start,
+        "period_end": march.end,
+        "total": planned.document.totals.gross,
+    }
+    direct = DocumentRecord(**fields, data=_made_data(data))
+    checked = DocumentRecord(**fields, data=again)
+    assert _json_text(direct.data) == _json_text(checked.data) == canonical_json(again)
+    assert direct == checked
+    assert direct.data == checked.data
+
+
+@given(
+    data=st.dictionaries(st.text(), json_values, max_size=5),
+    key=st.text(max_size=8),
+    value=st.text() | st.none() | st.integers(),
+)
+def test_a_payload_with_a_field_added_is_what_the_checked_copy_gives(
+    data: dict[str, Any], key: str, value: object
+) -> None:
+    # The engine adds a notice's number to a payload already checked
+    # (records._data_with): the message must be the one made from the plain
+    # dict {**payload, key: value}, through the converter's check and copy.
+    from billkit.storage import OutboxMessage
+    from billkit.storage.records import _data_with
+
+    made = OutboxMessage(id=0, key="k", topic="t", payload=data, created_at=T0)
+    direct = OutboxMessage(
+        id=0, key="k", topic="t", payload=_data_with(made.payload, key, value), created_at=T0
+    )
+    plain = OutboxMessage(id=0, key="k", topic="t", payload={**data, key: value}, created_at=T0)
+    assert _json_text(direct.payload) == _json_text(plain.payload)
+    assert _json_text(direct.payload) == canonical_json({**data, key: value})
+    assert direct.payload == plain.payload
+    assert direct == plain
+    # The first message's payload is left as it was.
+    assert _json_text(made.payload) == canonical_json(data)

@@ -100,7 +100,10 @@ def _json_text(data: JsonData) -> str:
     """``data`` as canonical JSON: a record's data keeps the text it was made
     from (private; the stores write it)."""
     if type(data) is _Checked:
-        return data.json
+        text = data.json
+        if text is None:  # read back from a row: written once, when first asked
+            text = data.json = canonical_json(data)
+        return text
     return canonical_json(data)
 
 
@@ -110,11 +113,13 @@ class _Checked(dict):  # type: ignore[type-arg]
     instead of copying and checking it again. ``json`` is the canonical JSON
     text the copy was made from: a store writes it as it is, without
     serialising the data again (a record is a frozen value: its data is not
-    to be changed after it is made)."""
+    to be changed after it is made). Data read back from a store's rows has
+    ``json`` None until :func:`_json_text` first needs it (most records read
+    are never written again)."""
 
     __slots__ = ("json",)
 
-    json: str
+    json: str | None
 
 
 def _json_copy(value: object) -> Any:
@@ -139,6 +144,34 @@ def _stored_data(value: Mapping[str, Any]) -> Any:
     written), as a record's own copy without checking it again (private: the
     SQL store's row readers). ``value`` must be fresh from the driver, held by
     no one else."""
+    copy = _Checked(value)
+    copy.json = None  # made by _json_text if this record is written or compared
+    return copy
+
+
+def _data_with(data: JsonData, key: str, value: object) -> Any:
+    """``{**data, key: value}`` as a record's data (private: the engine adds a
+    notice's number to its payload once the number is drawn). Data a record
+    already holds checked stays checked with a str added: it is copied one
+    level and shares the rest, which no one changes (a record's data is
+    frozen); anything else is returned as a plain dict, for the record's
+    converter to check and copy."""
+    if type(data) is not _Checked or type(value) is not str:
+        return {**data, key: value}
+    copy = _Checked(data)
+    copy[key] = value
+    copy.json = None  # made by _json_text when the record is written or compared
+    return copy
+
+
+def _made_data(value: dict[str, Any]) -> Any:
+    """Data :func:`billkit.serialize.to_data` has just made for one record, as
+    that record's own copy without checking or copying it again (private: the
+    engine's billing run). ``to_data`` returns fresh dicts, lists, str, int,
+    bool and None only, held by no one else (tests/storage/test_records.py
+    proves it, and the record equal to the checked copy, for billed invoices);
+    its canonical JSON is made here, as the store writes it,
+    so anything else would still fail here, before the record exists."""
     copy = _Checked(value)
     copy.json = canonical_json(copy)
     return copy
