@@ -269,3 +269,76 @@ def test_a_changed_tail_is_deflated_afresh() -> None:
     assert zlib.decompress(packed) == first
     face._tail = (b"something else", b"")  # not the tail of this subset: not used
     assert face._deflate(first) == packed
+
+
+_fresh: dict[Path, Any] = {}
+
+
+@pytest.mark.parametrize("path", FONTS, ids=lambda p: p.name)
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
+def test_a_subset_assembled_from_cached_glyphs_is_the_uncached_one(
+    path: Path, data: st.DataObject
+) -> None:
+    """A subset made after other subsets (most of its glyphs' outlines, metrics
+    and composite parts then come from the face's per-glyph cache) is the file
+    reportlab's own ``makeSubset`` writes, and the file a face with an empty
+    glyph cache writes."""
+    from reportlab.pdfbase.ttfonts import TTFontFile
+
+    from billkit.invoicing.render import _backend
+
+    face = _face(path)
+    codes = sorted(face.charToGlyph)
+    subsets = st.lists(st.sampled_from(codes) | st.integers(0, 0x10FFFF), max_size=200, unique=True)
+    earlier, subset = data.draw(subsets), data.draw(subsets)
+    face.makeSubset(earlier)  # fills the glyph cache with the earlier subset's glyphs
+    face.makeSubset(subset)  # and with this one's
+    cached = face.makeSubset(subset)
+    fresh = _fresh.get(path) or _fresh.setdefault(path, _backend._CachingFace(path.read_bytes()))
+    fresh._glyphs.clear()  # as parsed: every glyph cut from the font
+    assert cached == fresh.makeSubset(subset) == TTFontFile.makeSubset(face, subset)
+
+
+def test_a_document_with_cached_glyphs_renders_as_a_fully_cold_one() -> None:
+    """New text whose glyphs other documents already used (the subsets are new,
+    the glyphs cached) gives the same PDF as a process that never saw them, and
+    pypdf reads the same text back from it."""
+    from billkit.invoicing.render import _backend
+    from billkit.invoicing.render.fonts import family_fonts
+
+    descriptions = ["Аудит дизайна", "Настройка сервера", "Часы поддержки"]
+    document = _document("ru", 'ООО "Конверса"', descriptions)
+    _backend.forget_subsets(glyphs=True)
+    for font in family_fonts("DejaVu Sans"):  # and the blocks deflated once per font
+        font.face._tail, font.face._run = (b"", b""), None
+    cold = render_pdf(document)  # every glyph cut from the font, everything deflated
+    # other text with the same letters in another order: new subsets, cached glyphs
+    render_pdf(_document("ru", 'ООО "Снег"', ["Сервер", "Поддержка дизайна", "Аудит часов"]))
+    _backend.forget_subsets()
+    assembled = render_pdf(document)
+    assert assembled == cold
+    text = _text(assembled)
+    assert text == _text(cold)
+    for description in descriptions:
+        assert description in text
+
+
+@pytest.mark.parametrize("name", ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf"])
+def test_the_ascii_outlines_deflated_once_inflate_to_the_subset(name: str) -> None:
+    """reportlab's first subset of a document: codes 1-31 for the first other
+    letters, then the printable ASCII characters at their own codes. Their
+    outlines, deflated once per face, are spliced into the subset's stream,
+    which still inflates to the font file, on every call."""
+    face = _face(PACKAGE / "data" / "fonts" / name)
+    letters = [ord(c) for c in "Счёт-фактура № Продавец" if ord(c) > 127]  # ASCII: own codes
+    subset = [0, *dict.fromkeys(letters), *[0] * (31 - len(set(letters)))]
+    subset = [*subset[:32], *range(32, 128), 0x0416, 0x044E]  # then Ж, ю at 128, 129
+    raw = face.makeSubset(subset)
+    run, packed_run = face._ascii_run()
+    assert len(run) > 8000  # the ASCII outlines of DejaVu Sans: about 16 KB
+    assert raw.find(run) > 0
+    packed = face._deflate(raw)
+    assert packed_run in packed
+    assert zlib.decompress(packed) == raw
+    assert face._deflate(raw) == packed

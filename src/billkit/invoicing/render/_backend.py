@@ -25,6 +25,8 @@ from array import array
 from collections import OrderedDict
 from collections.abc import Iterator
 from fnmatch import fnmatch
+from itertools import accumulate, chain
+from operator import itemgetter
 from typing import Any
 from weakref import WeakKeyDictionary
 
@@ -246,6 +248,11 @@ def _glyph_to_char(chars: list[int], codes: list[int]) -> dict[int, list[int]]:
 
 
 _MORE_COMPONENTS = GF_MORE_COMPONENTS
+_Piece = tuple[tuple[int, int], bytes, tuple[int, ...], tuple[int, ...]]
+"""One glyph's share of a subset: see ``_CachingFace._glyph_piece``."""
+_METRICS = itemgetter(0)
+_OUTLINE = itemgetter(1)
+_HALF = (1).__rrshift__  # an offset in loca's short format: half the bytes
 _SUBSET_LEVEL = 3
 """The zlib level of a new subset's glyphs and metrics: see ``_CachingFace._deflate``."""
 
@@ -272,7 +279,10 @@ class _CachingFace(TTFontFace):  # type: ignore[misc]
     same characters (the same invoice rendered twice, a template whose
     text reuses the same letters in the same order) embeds the stored
     bytes. zlib is deterministic, so the same document gives the same PDF.
-    A new subset is deflated by ``_deflate``; it inflates to the font file
+    A new subset is assembled from per-glyph pieces cut once (``_piece``)
+    and deflated by ``_deflate``, which splices in the blocks it deflated
+    once for the parts every subset shares (the printable ASCII outlines,
+    the ``name``/``post``/``prep`` tail); it inflates to the font file
     reportlab's ``makeSubset`` writes.
     """
 
@@ -284,6 +294,8 @@ class _CachingFace(TTFontFace):  # type: ignore[misc]
         self._subsets = OrderedDict()
         self._subsets_lock = threading.Lock()
         self._tail: tuple[bytes, bytes] = (b"", b"")
+        self._glyphs: dict[int, _Piece] = {}
+        self._run: tuple[bytes, bytes] | None = None
 
     def _deflate(self, raw: bytes) -> bytes:
         """``raw`` (a subset font file) as a zlib stream, its constant tail deflated once.
@@ -299,7 +311,11 @@ class _CachingFace(TTFontFace):  # type: ignore[misc]
         The rest is deflated at level 3 (``_SUBSET_LEVEL``), not zlib's
         default 6: half the time for about 2 % more bytes (300 of a 15 KB
         stream), which the tail, deflated once at level 9, more than wins
-        back (the benchmark's invoice: 45 260 bytes, 45 486 before).
+        back (the benchmark's invoice: 45 260 bytes, 45 486 before). The
+        outlines of the printable ASCII glyphs, which every first subset
+        carries in the same order, are spliced in the same way
+        (``_ascii_run``): what is left to deflate per subset is its header,
+        character map, other glyphs and metrics, a few KB.
         """
         count = int.from_bytes(raw[4:6], "big")
         split = 0
@@ -315,8 +331,59 @@ class _CachingFace(TTFontFace):  # type: ignore[misc]
             deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
             kept = self._tail = (tail, deflate.compress(tail) + deflate.flush())
         deflate = zlib.compressobj(_SUBSET_LEVEL, zlib.DEFLATED, -15)
-        head = deflate.compress(raw[:split]) + deflate.flush(zlib.Z_FULL_FLUSH)
+        run, packed_run = self._ascii_run()
+        at = raw.find(run, 0, split) if run else -1
+        if at < 0:
+            head = deflate.compress(raw[:split]) + deflate.flush(zlib.Z_FULL_FLUSH)
+        else:  # the ASCII glyphs' outlines, deflated once, between the subset's own bytes
+            head = b"".join(
+                (
+                    deflate.compress(raw[:at]),
+                    deflate.flush(zlib.Z_FULL_FLUSH),
+                    packed_run,
+                    deflate.compress(raw[at + len(run) : split]),
+                    deflate.flush(zlib.Z_FULL_FLUSH),
+                )
+            )
         return b"\x78\x9c" + head + kept[1] + zlib.adler32(raw).to_bytes(4, "big")
+
+    def _ascii_run(self) -> tuple[bytes, bytes]:
+        """The outlines of the printable ASCII glyphs as every first subset carries them,
+        and the same bytes deflated (once per face, kept): empty if too short to matter.
+
+        reportlab gives the characters 32 to 127 the codes 32 to 127 of a
+        font's first subset whatever the document's text, so their glyphs
+        follow one another in the subset's ``glyf`` table, in that order,
+        in every document (16 KB of the 39 KB font file of the benchmark's
+        Russian invoice's first DejaVu Sans subset, of the English one's 35 KB).
+        ``_deflate`` looks for these bytes in a new subset and splices their
+        deflated blocks in (each side ended with a full flush, as for the
+        tail). The run stops before a composite glyph (its parts are
+        renumbered per subset); a subset whose earlier text already used
+        one of these glyphs does not carry the run, and is deflated whole.
+        """
+        kept = self._run
+        if kept is None:
+            to_glyph = self.charToGlyph
+            seen = {0}
+            outlines = []
+            for code in range(32, 128):
+                old = to_glyph.get(code, 0)
+                if old in seen:
+                    continue
+                seen.add(old)
+                piece = self._piece(old)
+                if piece[2]:
+                    break
+                outlines.append(piece[1])
+            run = b"".join(outlines)
+            if len(run) < 1024:
+                kept = (b"", b"")
+            else:
+                deflate = zlib.compressobj(9, zlib.DEFLATED, -15)
+                kept = (run, deflate.compress(run) + deflate.flush(zlib.Z_FULL_FLUSH))
+            self._run = kept
+        return kept
 
     def extractInfo(self, charInfo: int = 1) -> None:
         """reportlab's header parsing, then the character tables read by ``_char_info``.
@@ -350,16 +417,71 @@ class _CachingFace(TTFontFace):  # type: ignore[misc]
         shift = self._loca_shift
         return [p << shift for p in self._loca] if shift else list(self._loca)
 
+    def _glyph_piece(self, old: int) -> _Piece:
+        """What a subset takes from glyph ``old``: its advance and left side bearing,
+        its outline padded to 4 bytes, and, for a composite glyph, its parts and
+        where their numbers are (renumbered in each subset)."""
+        places, shift = self._loca, self._loca_shift
+        advances = self._advances
+        advance = int(advances[old] if old < len(advances) else self._last_advance)
+        metrics = (advance, int(self._sides[old]))
+        first = places[old] << shift
+        end = places[old + 1] << shift
+        glyph = bytes(self._glyf[first:end])
+        composite = end - first > 2 and glyph[0] & 0x80
+        glyph += b"\0" * (-len(glyph) % 4)
+        if not composite:
+            return metrics, glyph, (), ()
+        parts: list[int] = []
+        where: list[int] = []
+        at = 10
+        flags = _MORE_COMPONENTS
+        while flags & _MORE_COMPONENTS:
+            flags, part = struct.unpack_from(">HH", glyph, at)
+            parts.append(part)
+            where.append(at + 2)
+            at += _component_size(flags)
+        return metrics, glyph, tuple(parts), tuple(where)
+
+    @functools.cached_property
+    def _glyf(self) -> memoryview:
+        """The font's ``glyf`` table, not copied."""
+        start, length = self.get_table_pos("glyf")
+        return memoryview(self._ttf_data)[start : start + length]
+
+    @functools.cached_property
+    def _fixed_tables(self) -> tuple[dict[str, bytes], bytes, bytes, bytes]:
+        """The tables every subset copies (``name``, ``OS/2``, ``cvt ``, ``fpgm``,
+        ``prep`` and the cut ``post``), and the ``hhea``, ``maxp`` and ``head``
+        a subset changes a number of: read from the font once."""
+        copied = {
+            tag: self.get_table(tag)
+            for tag in ("name", "OS/2", "cvt ", "fpgm", "prep")
+            if tag in self.table
+        }
+        copied["post"] = b"\x00\x03\x00\x00" + self.get_table("post")[4:16] + b"\x00" * 16
+        return copied, self.get_table("hhea"), self.get_table("maxp"), self.get_table("head")
+
+    def _piece(self, old: int) -> _Piece:
+        """``_glyph_piece(old)``, cut once per face and kept."""
+        piece = self._glyphs.get(old)
+        if piece is None:
+            piece = self._glyphs[old] = self._glyph_piece(old)
+        return piece
+
     def makeSubset(self, subset: list[int]) -> bytes:
         """reportlab's ``TTFontFile.makeSubset``, the same bytes, with its per-glyph reads batched.
 
         The font file of the glyphs of ``subset`` (codes in the order the
         document first used them), renumbered from 1, with the glyphs that
         composite glyphs are made of; ``tests/render/test_backend.py``
-        checks the bytes equal reportlab's on generated subsets.
+        checks the bytes equal reportlab's on generated subsets. Each glyph's
+        share (metrics, padded outline, composite parts) is cut from the font
+        once per face and kept (``_piece``: at most one small entry per glyph
+        of the font), so a new subset -- a document with new text -- is
+        assembled from the pieces earlier documents cut; the tests check a
+        subset assembled so is the one an empty cache gives.
         """
-        data = self._ttf_data
-        places, shift = self._loca, self._loca_shift
         to_glyph = self.charToGlyph
         glyph_map = [0]  # new glyph index -> old glyph index
         glyph_set = {0: 0}  # old glyph index -> new glyph index
@@ -371,35 +493,24 @@ class _CachingFace(TTFontFace):  # type: ignore[misc]
                 new = glyph_set[old] = len(glyph_map)
                 glyph_map.append(old)
             code_to_glyph[code] = new
-        start, length = self.get_table_pos("glyf")
-        n = 0
-        while n < len(glyph_map):  # add the glyphs composite glyphs are made of
-            old = glyph_map[n]
-            n += 1
-            if places[old + 1] == places[old]:
-                continue
-            at = start + (places[old] << shift)
-            if struct.unpack_from(">h", data, at)[0] >= 0:
-                continue
-            at += 10
-            flags = _MORE_COMPONENTS
-            while flags & _MORE_COMPONENTS:
-                flags, part = struct.unpack_from(">HH", data, at)
+        cache = self._glyphs
+        piece = self._piece
+        pieces = [cache.get(old) or piece(old) for old in glyph_map]
+        composites = [n for n, found in enumerate(pieces) if found[2]]
+        for n in composites:  # add the glyphs composite glyphs are made of
+            for part in pieces[n][2]:
                 if part not in glyph_set:
                     glyph_set[part] = len(glyph_map)
                     glyph_map.append(part)
-                at += _component_size(flags)
+                    found = cache.get(part) or piece(part)
+                    pieces.append(found)
+                    if found[2]:
+                        composites.append(len(pieces) - 1)
+        fixed = self._fixed_tables
         output = TTFontMaker()
-        for tag in ("name", "OS/2", "cvt ", "fpgm", "prep"):
-            if tag in self.table:
-                output.add(tag, self.get_table(tag))
-        output.add("post", b"\x00\x03\x00\x00" + self.get_table("post")[4:16] + b"\x00" * 16)
+        output.tables.update(fixed[0])
         count = len(glyph_map)
-        advances, sides, last = self._advances, self._sides, self._last_advance
-        full = len(advances)
-        hmtx: list[int] = []
-        for old in glyph_map:
-            hmtx += (int(advances[old] if old < full else last), int(sides[old]))
+        hmtx = [*chain.from_iterable(map(_METRICS, pieces))]
         # the advances of a trailing run of equal advances are left out
         n = len(hmtx) - 2
         while n and hmtx[n] == hmtx[n - 2]:
@@ -407,45 +518,30 @@ class _CachingFace(TTFontFace):  # type: ignore[misc]
         n += 2
         hmtx = hmtx[:n] + hmtx[n + 1 :: 2]
         output.add("hmtx", struct.pack(f">{len(hmtx)}H", *hmtx))
-        output.add("hhea", _set_ushort(self.get_table("hhea"), 34, n >> 1))
-        output.add("maxp", _set_ushort(self.get_table("maxp"), 4, count))
+        output.add("hhea", _set_ushort(fixed[1], 34, n >> 1))
+        output.add("maxp", _set_ushort(fixed[2], 4, count))
         entries = len(subset)
         cmap = [0, 1, 1, 0, 0, 12, 6, 10 + entries * 2, 0, 0, entries]
-        cmap += [code_to_glyph[code] for code in subset]
+        cmap += map(code_to_glyph.__getitem__, subset)
         output.add("cmap", struct.pack(f">{len(cmap)}H", *cmap))
-        glyphs = memoryview(data)[start : start + length]
-        offsets = []
-        glyf = []
-        pos = 0
-        for old in glyph_map:
-            offsets.append(pos)
-            first = places[old] << shift
-            size = (places[old + 1] << shift) - first
-            glyph = bytes(glyphs[first : first + size])
-            if size > 2 and glyph[0] & 0x80:  # a composite glyph: renumber its parts
-                parts = bytearray(glyph)
-                at = 10
-                flags = _MORE_COMPONENTS
-                while flags & _MORE_COMPONENTS:
-                    flags, part = struct.unpack_from(">HH", parts, at)
-                    struct.pack_into(">H", parts, at + 2, glyph_set[part])
-                    at += _component_size(flags)
-                glyph = bytes(parts)
-            glyf.append(glyph)
-            pos += len(glyph)
-            if pos % 4:
-                glyf.append(b"\0" * (4 - pos % 4))
-                pos += 4 - pos % 4
-        offsets.append(pos)
+        glyf = [*map(_OUTLINE, pieces)]
+        for n in composites:  # renumber a composite glyph's parts
+            _, glyph, parts, where = pieces[n]
+            renumbered = bytearray(glyph)
+            for at, part in zip(where, parts, strict=True):
+                struct.pack_into(">H", renumbered, at, glyph_set[part])
+            glyf[n] = bytes(renumbered)
+        offsets = [0, *accumulate(map(len, glyf))]  # each outline padded to 4 bytes
+        pos = offsets[-1]
         output.add("glyf", b"".join(glyf))
         if (pos + 1) >> 1 > 0xFFFF:
             loc_format = 1
             loca = struct.pack(f">{len(offsets)}L", *offsets)
         else:
             loc_format = 0
-            loca = struct.pack(f">{len(offsets)}H", *(offset >> 1 for offset in offsets))
+            loca = struct.pack(f">{len(offsets)}H", *map(_HALF, offsets))
         output.add("loca", loca)
-        output.add("head", _set_ushort(self.get_table("head"), 50, loc_format))
+        output.add("head", _set_ushort(fixed[3], 50, loc_format))
         stream: bytes = output.makeStream()
         return stream
 
@@ -490,13 +586,24 @@ class _CachingFace(TTFontFace):  # type: ignore[misc]
         return doc.Reference(descriptor, "fontDescriptor:" + fontname)
 
 
-def forget_subsets() -> None:
-    """Empty every registered font's subset cache (benchmarks time the cold path with it)."""
+def forget_subsets(*, glyphs: bool = False) -> None:
+    """Empty every registered font's subset cache (benchmarks time the cold path with it).
+
+    A document with new text misses these; the per-glyph pieces subsets are
+    assembled from (``_CachingFace._glyph_piece``) stay, as they do for such
+    a document in a process that printed the same letters before. With
+    ``glyphs`` they go too: every glyph is cut from the font again, as for
+    letters the process never printed. The blocks deflated once per font
+    whatever the text (the ``name``/``post``/``prep`` tail, the ASCII
+    outlines) stay either way; the first render in a process pays for them.
+    """
     for font in list(pdfmetrics._fonts.values()):
         face = getattr(font, "face", None)
         if isinstance(face, _CachingFace):
             with face._subsets_lock:
                 face._subsets.clear()
+                if glyphs:
+                    face._glyphs.clear()
 
 
 def register_ttf(name: str, data: bytes) -> Any:
