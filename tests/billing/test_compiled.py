@@ -74,7 +74,8 @@ def test_the_compiled_documents_are_the_general_paths(data: st.DataObject) -> No
         rules=None,
     )
     plan_flags = data.draw(st.sampled_from([{}, {plan.code: True}, {plan.code: False}]))
-    proforma = data.draw(st.sampled_from([frozenset(), frozenset({plan.code})]))
+    # (a proforma takes the general path: drawn less often, to prove the compiled more)
+    proforma = data.draw(st.sampled_from([frozenset(), frozenset(), frozenset({plan.code})]))
     days = data.draw(st.sampled_from([0, 10, 30]))
     two = data.draw(st.booleans())  # two cycles: the second's usage none
     as_of = period.end if not two else plan.cycle.period(period.start, 1).end
