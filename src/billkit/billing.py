@@ -63,7 +63,8 @@ from typing import ClassVar
 import attrs
 
 from billkit import _checks as checks
-from billkit.errors import BillingError, DoubleBillingError, ValidationError
+from billkit.errors import BillingError, BillkitError, DoubleBillingError, ValidationError
+from billkit.invoicing._template import InvoiceTemplate, compile_invoice
 from billkit.invoicing.builders import build_invoice, build_proforma
 from billkit.invoicing.credit_notes import build_credit_note
 from billkit.invoicing.documents import Act, CreditNote, Invoice, Proforma
@@ -394,8 +395,71 @@ def _cut_short(
     return (first, *usage_items) if used.amount else tuple(usage_items)
 
 
+# DocumentTerms' fields but the buyer: what a compiled invoice shares (_Templates).
+_SHARED_TERMS = tuple(f.name for f in attrs.fields(DocumentTerms) if f.name != "buyer")
+
+
+class _Templates:
+    """The compiled invoices (``invoicing/_template.py``) of one bill run: per
+    plan, period, payment days, tax inclusion and document class, compiled on
+    first use under the first customer's terms and used for every customer
+    whose terms differ only in the buyer (``None`` where the terms are not
+    covered: the general path). Owned by its caller (the engine keeps one per
+    run), never shared process-wide; a plan is known by identity (kept here,
+    so its id is not reused) and its terms compared field by field."""
+
+    __slots__ = ("_found",)
+
+    def __init__(self) -> None:
+        self._found: dict[
+            tuple[int, Period, int, bool, bool],
+            tuple[Plan, DocumentTerms, InvoiceTemplate | None],
+        ] = {}
+
+    def get(
+        self, plan: Plan, period: Period, terms: DocumentTerms, days: int, proforma: bool
+    ) -> InvoiceTemplate | None:
+        """The template for ``plan``'s ``period`` under ``terms`` (tax inclusion
+        already applied), ``days`` to pay; ``None``: take the general path."""
+        key = (id(plan), period, days, bool(terms.prices_include_tax), proforma)
+        found = self._found.get(key)
+        if found is not None and found[0] is plan and _same_terms(found[1], terms):
+            return found[2]
+        try:
+            template = compile_invoice(
+                plan,
+                terms,
+                issue_date=period.end,
+                payment_days=days,
+                invoice_kind="subscription",
+                tax_date=period.end - timedelta(days=1),
+                period=period,
+                drop_zero=True,
+                proforma=proforma,
+            )
+        except BillkitError:  # (no tax rate, say): the general path, which raises if it bills
+            template = None
+        self._found[key] = (plan, terms, template)
+        return template
+
+
+def _same_terms(a: DocumentTerms, b: DocumentTerms) -> bool:
+    """Whether ``a`` and ``b`` are the same terms but (perhaps) for the buyer."""
+    if a is b:
+        return True
+    for name in _SHARED_TERMS:
+        x, y = getattr(a, name), getattr(b, name)
+        if x is not y and x != y:
+            return False
+    return True
+
+
 def _invoice(
-    state: BillingState, sub: Subscribed, period: Period, full: Period | None = None
+    state: BillingState,
+    sub: Subscribed,
+    period: Period,
+    full: Period | None = None,
+    templates: _Templates | None = None,
 ) -> Invoice | Proforma | None:
     plan = sub.plan_on(period.start)
     usage = {
@@ -403,16 +467,25 @@ def _invoice(
         for u in state.usage
         if u.subscription == sub.id and u.period == period and u.metric in plan._metrics
     }
-    if full is not None and full != period:
-        items = _cut_short(sub, period, full, usage)
-    else:
-        items = items_from_quote(quote(plan, usage, period), drop_zero=True)
-    if not items:
-        return None
     terms = state.terms
     included = state.prices_include_tax.get(plan.code)
     if included is not None and included is not terms.prices_include_tax:
         terms = attrs.evolve(terms, prices_include_tax=included)
+    if full is not None and full != period:
+        items = _cut_short(sub, period, full, usage)
+    else:
+        bill = quote(plan, usage, period)
+        if templates is not None:
+            # The compiled invoice, equal to the general path's (tests/billing/test_compiled.py)
+            template = templates.get(
+                plan, period, terms, state.payment_days, plan.code in state.proforma
+            )
+            made = None if template is None else template.document(bill, terms.buyer, None)
+            if made is not None:
+                return made
+        items = items_from_quote(bill, drop_zero=True)
+    if not items:
+        return None
     if plan.code in state.proforma:
         return build_proforma(
             items,
@@ -466,12 +539,20 @@ def plan_documents(state: BillingState, as_of: date) -> tuple[Planned, ...]:
     >>> str(cut.key), [(line.description, line.net.amount) for line in cut.document.lines]
     ('s2|2026-04-01|2026-04-21|invoice|0', [('Growth, 2026-04-01 to 2026-04-21 (changed to Advanced)', Decimal('66.00'))])
     """
+    return _plan_documents(state, as_of, None)
+
+
+def _plan_documents(
+    state: BillingState, as_of: date, templates: _Templates | None
+) -> tuple[Planned, ...]:
+    """:func:`plan_documents` with the compiled invoices of ``templates`` (a bill
+    run's, kept over its customers), or the general path alone (``None``)."""
     state = checks.instance("state", state, BillingState, error=BillingError)
     day = checks.day("as_of", as_of, error=BillingError)
     out: list[Planned] = []
     for sub in state.subscriptions:
         for period, full in _ended(sub, day):
-            doc = _invoice(state, sub, period, full)
+            doc = _invoice(state, sub, period, full, templates)
             if doc is not None:
                 kind = PROFORMA if isinstance(doc, Proforma) else INVOICE
                 out.append(Planned(key=DocumentKey(sub.id, period, kind), document=doc))

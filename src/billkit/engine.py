@@ -62,8 +62,9 @@ from billkit.billing import (
     PlanFrom,
     Subscribed,
     UsageTotal,
+    _plan_documents,
+    _Templates,
     diff,
-    plan_documents,
 )
 from billkit.credit.autopay import AutopaySettings, decide_autopay
 from billkit.credit.bonus import BonusProgram
@@ -1352,10 +1353,11 @@ class Billing:
         for s in due:
             ids_of.setdefault(s.customer, []).append(s.id)
         outcomes: list[tuple[str, int, list[tuple[str, Money, int]]]] = []
+        templates = _Templates()  # this run's compiled invoices, per plan and period
         for first in range(0, len(customers), _BATCH):
             chunk = customers[first : first + _BATCH]
             try:
-                outcomes += self._bill_batch(chunk, ids_of, day, failures)
+                outcomes += self._bill_batch(chunk, ids_of, day, failures, templates)
             except BillkitError as error:  # the batch's transaction failed: each is skipped
                 failures += [(c, f"{type(error).__name__}: {error}") for c in chunk]
         for _customer, done, docs in outcomes:
@@ -1398,6 +1400,7 @@ class Billing:
         ids_of: Mapping[str, Sequence[str]],
         day: date,
         failures: list[tuple[str, str]],
+        templates: _Templates | None = None,
     ) -> list[tuple[str, int, list[tuple[str, Money, int]]]]:
         """Bill a batch of customers in one transaction.
 
@@ -1411,9 +1414,9 @@ class Billing:
         else (a crash) rolls the whole batch back, which a rerun bills again.
         """
         try:
-            return self._bill_batch_in(customers, ids_of, day, None)
+            return self._bill_batch_in(customers, ids_of, day, None, templates)
         except BillkitError:
-            return self._bill_batch_in(customers, ids_of, day, failures)
+            return self._bill_batch_in(customers, ids_of, day, failures, templates)
 
     def _bill_batch_in(
         self,
@@ -1421,6 +1424,7 @@ class Billing:
         ids_of: Mapping[str, Sequence[str]],
         day: date,
         failures: list[tuple[str, str]] | None,
+        templates: _Templates | None = None,
     ) -> list[tuple[str, int, list[tuple[str, Money, int]]]]:
         """:meth:`_bill_batch` once: straight through (``failures=None``: a
         failure raises) or with a savepoint per customer."""
@@ -1439,13 +1443,15 @@ class Billing:
             for customer in customers:
                 args = (customer, ids_of[customer], day, now, payers.get(customer))
                 if failures is None:
-                    done, docs = self._bill(tx, *args, records, documents[customer], usage, writes)
+                    done, docs = self._bill(
+                        tx, *args, records, documents[customer], usage, writes, templates
+                    )
                     out.append((customer, done, docs))
                     continue
                 try:
                     with tx.savepoint():
                         done, docs = self._bill(
-                            tx, *args, records, documents[customer], usage, writes
+                            tx, *args, records, documents[customer], usage, writes, templates
                         )
                         writes.flush(tx, now)  # per customer: its failure is undone alone
                 except BillkitError as error:
@@ -1495,6 +1501,7 @@ class Billing:
         documents: Sequence[DocumentRecord],
         usage_of: Mapping[tuple[str, date, date], Mapping[str, Decimal]],
         writes: _Writes,
+        templates: _Templates | None = None,
     ) -> tuple[int, list[tuple[str, Money, int]]]:
         """Bill one customer's due subscriptions in ``tx`` from the batch's reads.
 
@@ -1551,7 +1558,11 @@ class Billing:
                 if doc.number is not None
                 and (key := DocumentKey.parse(doc.id)).subscription == sub_id
             ]
-            changes = diff(existing, plan_documents(state, day), as_of=day)
+            # A run's compiled invoices where they apply (billing._Templates)
+            planned_docs = _plan_documents(
+                state, day, _Templates() if templates is None else templates
+            )
+            changes = diff(existing, planned_docs, as_of=day)
             if changes.withdraw:  # unusual: written at once, in order
                 writes.flush(tx, now)
                 for key in changes.withdraw:

@@ -167,3 +167,28 @@ def test_a_payload_with_a_field_added_is_what_the_checked_copy_gives(
     assert direct == plain
     # The first message's payload is left as it was.
     assert _json_text(made.payload) == canonical_json(data)
+
+
+_SCALAR = st.none() | st.booleans() | st.integers() | st.text(max_size=8)
+
+
+@given(st.dictionaries(st.text(max_size=6), _SCALAR, max_size=8))
+def test_flat_data_is_copied_as_the_general_path_copies_it(data: dict[str, Any]) -> None:
+    # records._json_copy takes flat data (str keys; str, int, bool, None values: an
+    # outbox notice's payload) without the check and the JSON round trip: the copy
+    # must be the round trip's (same items in the same order, same types) and keep
+    # the same canonical text, and be the record's own.
+    from billkit.storage import OutboxMessage
+    from billkit.storage.records import _json_copy
+
+    general = json.loads(canonical_json(data))
+    copy = _json_copy(data)
+    assert list(copy.items()) == list(general.items())
+    assert [type(v) for v in copy.values()] == [type(v) for v in general.values()]
+    assert _json_text(copy) == canonical_json(general)
+    assert copy is not data
+    message = OutboxMessage(
+        id=0, key="k", topic="t", payload=data, created_at=datetime(2026, 3, 1, tzinfo=timezone.utc)
+    )
+    data["extra"] = "changed after"
+    assert dict(message.payload) == general

@@ -51,7 +51,9 @@ invoice from its quote in one pass:
   keeps 80 digits, more than any sum of amounts in range needs; with
   tax-inclusive prices the net is amount - tax and the gross the amount);
   a metered line has the standard treatment and no taxes of its own; each
-  line is made at position ``i + 1`` of the tuple the invoice holds; every
+  line is made at position ``i + 1`` of the tuple the invoice holds (with
+  ``drop_zero``, a line billing nothing is left out, as ``items_from_quote``
+  leaves it out, and the next is made at the next position); every
   line has the standard category, the terms' rate and the standard
   treatment, the one tax group's key; and the group's and the totals' net,
   tax and gross are the sums of exactly those lines' amounts, added in the
@@ -60,10 +62,19 @@ invoice from its quote in one pass:
   runs every skipped check on every invoice made here, and fails should one
   of these classes' invariants change.
 
+Billing's month end (``billing._Templates``, one per engine run) compiles
+the template with the options its invoices have: the tax date (the period's
+last day, whose rates apply) and ``drop_zero``; for the plans billed by
+proforma it asks for the proforma ``build_proforma`` makes
+(:meth:`InvoiceTemplate.document`), which is not compiled while
+:class:`Proforma`'s converters take the field (the general path);
+tests/billing/test_compiled.py proves those documents equal to the general
+path's.
+
 :meth:`InvoiceTemplate.invoice` answers ``None`` where it does not apply (a
 quote of another plan or period, a line without lines, an amount in
 fractions of a minor unit or out of range, a description the item would
-refuse, a quantity whose line would pass the limit) and the caller takes the
+refuse, a quantity whose line would pass the limit, nothing left to bill) and the caller takes the
 general path (``items_from_quote`` + ``build_invoice``), which also raises
 the errors. A template is compiled only for the terms this path covers
 (per-line tax rounding, the sum-of-parts total, the standard category and
@@ -94,7 +105,14 @@ from billkit.conventions import TotalRounding
 from billkit.errors import InvoicingError
 from billkit.invoicing._assembly import _due, _note, _payment, _policy
 from billkit.invoicing._made import _converters, converted, maker, shaped
-from billkit.invoicing.documents import DocumentLine, Invoice, InvoiceKind, TaxGroup, Totals
+from billkit.invoicing.documents import (
+    DocumentLine,
+    Invoice,
+    InvoiceKind,
+    Proforma,
+    TaxGroup,
+    Totals,
+)
 from billkit.invoicing.items import _plain_explanation, _shown
 from billkit.invoicing.tax import TaxRounding, TaxTreatment
 from billkit.invoicing.terms import DocumentTerms, _terms
@@ -132,6 +150,10 @@ class _Charge(NamedTuple):
     code: str
     description: str
     make: Callable[..., DocumentLine]
+    fixed: dict[str, object]
+    # With drop_zero, a line left out moves the next ones up: their makers at
+    # another position, made on first use.
+    moved: dict[int, Callable[..., DocumentLine]]
 
 
 class InvoiceTemplate:
@@ -144,6 +166,7 @@ class InvoiceTemplate:
         "_base_sums",
         "_charges",
         "_cur",
+        "_drop_zero",
         "_group",
         "_include_tax",
         "_invoice",
@@ -168,8 +191,16 @@ class InvoiceTemplate:
         invoice_kind: InvoiceKind | str,
         period: Period,
         include_tax: bool,
+        tax_date: date | None = None,
+        drop_zero: bool = False,
+        document: type[Invoice | Proforma] = Invoice,
     ) -> None:
         day = checks.day("issue_date", issue_date, error=InvoicingError)
+        # The day whose tax rates apply and the invoice's tax date (build_invoice's)
+        supplied = (
+            day if tax_date is None else checks.day("tax_date", tax_date, error=InvoicingError)
+        )
+        self._drop_zero = checks.flag("drop_zero", drop_zero, error=InvoicingError)
         self.plan = checks.instance("plan", plan, Plan, error=InvoicingError)
         self._period = period
         cur = self._cur = plan.currency
@@ -179,7 +210,7 @@ class InvoiceTemplate:
         self._include_tax = include_tax
         self._rules = terms.rules
         country = terms.seller.country if terms.tax_country is None else terms.tax_country
-        rate = self._rate = terms.taxes.rate(country, _CATEGORY, day).rate
+        rate = self._rate = terms.taxes.rate(country, _CATEGORY, supplied).rate
         self._one_plus_rate = CONTEXT.add(1, rate)
         language = terms.locale.split("_")[0]
         # The one tax group's and the totals' makers: only their sums change.
@@ -197,33 +228,32 @@ class InvoiceTemplate:
         self._totals: Callable[..., Totals] = shaped(Totals, _SUMS, {}, added_up=True)
         # The invoice's fields that are the same for every account: billkit's
         # own, and the caller's, checked here once by the invoice's converters.
-        given = converted(
-            Invoice,
-            {
-                "prices_include_tax": include_tax,
-                "tax_rounding": TaxRounding.PER_LINE,
-                "period": period,
-                "notes": (),
-                "references": (),
-                "invoice_kind": invoice_kind,
-                "due_date": _due(day, None, payment_days),
-            },
-        )
-        assert given is not None  # Invoice's converters need no instance
-        converters = _converters(Invoice)
+        callers: dict[str, object] = {
+            "prices_include_tax": include_tax,
+            "tax_rounding": TaxRounding.PER_LINE,
+            "period": period,
+            "notes": (),
+            "references": (),
+            "due_date": _due(day, None, payment_days),
+        }
+        if document is Invoice:  # (a proforma has no kind)
+            callers["invoice_kind"] = invoice_kind
+        given = converted(document, callers)
+        assert given is not None  # Invoice's and Proforma's converters need no instance
+        converters = _converters(document)
         assert converters is not None
         self._number = converters["number"]  # the invoice's own check of a number
         # The invoice's one invariant, that it adds up (documents._check_adds_up),
         # holds by construction here (the module docstring): made without it.
-        self._invoice: Callable[..., Invoice] = shaped(
-            Invoice,
+        self._invoice: Callable[..., Invoice | Proforma] = shaped(
+            document,
             _INVOICE_GIVEN,
             {
                 "issue_date": day,
                 "seller": terms.seller,
                 "currency": cur,
                 "locale": terms.locale,
-                "tax_date": day,
+                "tax_date": supplied,
                 "payment": _payment(terms.payment, terms.seller),
                 "facsimile": terms.facsimile,
                 **given,
@@ -256,7 +286,7 @@ class InvoiceTemplate:
                 "taxes": (),
             }
             make = shaped(DocumentLine, _LINE_GIVEN, fixed, added_up=True)
-            charges.append(_Charge(explain, spec.code, label, make))
+            charges.append(_Charge(explain, spec.code, label, make, fixed, {}))
         self._charges: tuple[_Charge | None, ...] = tuple(charges)
 
     def invoice(self, bill: Quote, buyer: Party, number: str | None) -> Invoice | None:
@@ -264,6 +294,13 @@ class InvoiceTemplate:
         ``build_invoice(items_from_quote(bill), terms, ...)`` makes with the
         terms compiled and this buyer; ``None`` where this path does not apply
         (the module docstring)."""
+        made = self.document(bill, buyer, number)
+        assert made is None or isinstance(made, Invoice)
+        return made
+
+    def document(self, bill: Quote, buyer: Party, number: str | None) -> Invoice | Proforma | None:
+        """:meth:`invoice`, of the class compiled for (``document=``): an invoice,
+        or the proforma ``build_proforma`` makes."""
         if type(bill) is not Quote or bill.plan is not self.plan:
             return None
         period = bill.period
@@ -295,8 +332,12 @@ class InvoiceTemplate:
         made_lines: list[DocumentLine] = []
         net_total = tax_total = gross_total = _ZERO
         base_row = self._base_row
+        drop_zero = self._drop_zero
         lines: tuple[QuoteLine, ...] | None = None
         for i, row in enumerate(rows):
+            if drop_zero and not row.amount:
+                continue  # items_from_quote(..., drop_zero=True) leaves it out
+            position = len(made_lines) + 1
             charge = charges[i]
             if charge is not None:
                 amount = row.amount
@@ -319,8 +360,9 @@ class InvoiceTemplate:
                 money = Money(amount, cur)
                 if unit_price is None and quantity == 1:
                     unit_price = money
+                make = charge.make if position == i + 1 else self._moved(charge, position)
                 made_lines.append(
-                    charge.make(
+                    make(
                         quantity,
                         unit_price,
                         Money(net, cur) if include_tax else money,
@@ -339,7 +381,7 @@ class InvoiceTemplate:
             else:
                 if lines is None:
                     lines = bill.lines
-                doc_or_none = self._read(lines[i], row, i, period)
+                doc_or_none = self._read(lines[i], row, position, period)
                 if doc_or_none is None:
                     return None
                 doc = doc_or_none
@@ -350,6 +392,8 @@ class InvoiceTemplate:
                     self._base = doc
                     self._base_sums = (net_total, tax_total, gross_total)
             made_lines.append(doc)
+        if not made_lines:
+            return None  # nothing billed: the general path says what that means
         net_money, tax_money = Money(net_total, cur), Money(tax_total, cur)
         gross_money = Money(gross_total, cur)
         return self._invoice(
@@ -360,10 +404,19 @@ class InvoiceTemplate:
             self._number(number),
         )
 
+    @staticmethod
+    def _moved(charge: _Charge, position: int) -> Callable[..., DocumentLine]:
+        """``charge``'s line maker at ``position`` (a line before it left out)."""
+        make = charge.moved.get(position)
+        if make is None:
+            fixed = {**charge.fixed, "position": position}
+            make = charge.moved[position] = shaped(DocumentLine, _LINE_GIVEN, fixed, added_up=True)
+        return make
+
     def _read(
-        self, line: QuoteLine, row: LineFigures, i: int, period: Period
+        self, line: QuoteLine, row: LineFigures, position: int, period: Period
     ) -> DocumentLine | None:
-        """The document line of ``line`` (figures ``row``, at index ``i``), read off
+        """The document line of ``line`` (figures ``row``, at ``position``), read off
         the QuoteLine through ``items._shown`` and ``items._plain_explanation``, as
         ``items_from_quote`` reads it; ``None`` where the general path must decide."""
         C = CONTEXT
@@ -390,7 +443,7 @@ class InvoiceTemplate:
         if unit_price is None and quantity == 1:
             unit_price = money
         return _line(
-            position=i + 1,
+            position=position,
             description=description,
             quantity=quantity,
             unit="",
@@ -416,10 +469,21 @@ def compile_invoice(
     payment_days: int | None = None,
     invoice_kind: InvoiceKind | str = InvoiceKind.ONE_OFF,
     period: Period,
+    tax_date: date | None = None,
+    drop_zero: bool = False,
+    proforma: bool = False,
 ) -> InvoiceTemplate | None:
     """``plan``'s invoice under ``terms`` (whose buyer is replaced per account),
-    compiled; ``None`` for terms this path does not cover (the module docstring)."""
+    compiled; ``None`` for terms this path does not cover (the module docstring).
+
+    ``tax_date`` and ``invoice_kind`` as for ``build_invoice``; ``drop_zero`` as
+    for ``items_from_quote``; ``proforma``: the proforma ``build_proforma``
+    makes instead (``invoice_kind`` is then not used), compiled only where
+    its class's converters take the value alone (not today: ``None``)."""
     terms = _terms(terms)
+    document = Proforma if checks.flag("proforma", proforma, error=InvoicingError) else Invoice
+    if _converters(document) is None:
+        return None  # converters that take the field (Proforma's today): the general path
     if (
         terms._tax_rounding_or(TaxRounding.PER_LINE) is not TaxRounding.PER_LINE
         or terms.total_rounding is not TotalRounding.SUM_OF_PARTS
@@ -433,6 +497,9 @@ def compile_invoice(
         invoice_kind=invoice_kind,
         period=checks.instance("period", period, Period, error=InvoicingError),
         include_tax=terms._includes_tax(False),
+        tax_date=tax_date,
+        drop_zero=drop_zero,
+        document=document,
     )
 
 

@@ -18,7 +18,7 @@ import math
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 import attrs
 from moneyed import Money
@@ -122,11 +122,23 @@ class _Checked(dict):  # type: ignore[type-arg]
     json: str | None
 
 
+_SCALARS: Final = frozenset({str, int, bool, type(None)})
+
+
 def _json_copy(value: object) -> Any:
     """A private deep copy of JSON-safe data (so a record cannot change behind a
     store's back); anything else unchanged, for the validator to refuse."""
     if type(value) is _Checked:
         return value
+    if type(value) is dict and all(
+        type(k) is str and type(v) in _SCALARS for k, v in value.items()
+    ):
+        # Flat data of str, int, bool and None (an outbox notice's payload): JSON-safe
+        # as it is, and its copy the one json.loads makes of its canonical text (the
+        # same keys in the same, sorted, order; the values immutable, shared).
+        flat = _Checked(sorted(value.items()))
+        flat.json = canonical_json(flat)
+        return flat
     if isinstance(value, Mapping):
         try:
             _check_json(value, "data", ValidationError)
