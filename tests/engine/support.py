@@ -19,9 +19,11 @@ from billkit.engine import Billing
 from billkit.money import Money
 from billkit.notify import MemoryNotifier
 from billkit.parties.party import Party
+from billkit.payments.sandbox import SandboxGateway
 from billkit.ports import FixedClock, PaymentGateway, Store
 from billkit.pricing.models import PerUnit
 from billkit.pricing.plans import Charge, Plan
+from billkit.storage import MemoryStore
 from billkit.storage.records import AccountRecord, PayerRecord, SubscriptionRecord, UsageRecord
 
 START = datetime(2026, 3, 1, 9, tzinfo=timezone.utc)
@@ -58,6 +60,20 @@ def calls(n: int) -> int:
 
 def billing(store: Store, gateway: PaymentGateway, clock: FixedClock) -> Billing:
     return Billing(store, gateway, MemoryNotifier(), clock, [PRO, TEAM], seller=SELLER)
+
+
+def pro_in_memory(clock: FixedClock, **options: Any) -> Billing:
+    """The Pro plan's business on a new MemoryStore, the sandbox gateway and a
+    MemoryNotifier; ``options`` go to :class:`Billing`."""
+    return Billing(
+        MemoryStore(),
+        SandboxGateway(clock=clock),
+        MemoryNotifier(),
+        clock,
+        [PRO],
+        seller=SELLER,
+        **options,
+    )
 
 
 def populate(engine: Billing, customers: int) -> None:

@@ -15,12 +15,9 @@ from __future__ import annotations
 
 import pytest
 
-from billkit.engine import Billing
-from billkit.notify import MemoryNotifier, compose
+from billkit.notify import compose
 from billkit.parties.party import Party
-from billkit.payments.sandbox import SandboxGateway
 from billkit.ports import CATEGORIES, FixedClock
-from billkit.storage import MemoryStore
 from tests.engine import support
 
 ACME = Party(kind="legal_entity", country="IT", name="Acme S.p.A.")
@@ -39,13 +36,8 @@ def _told(locale: str, final: str) -> dict[str, tuple[str, str, dict[str, object
     """Run March by proforma for one customer in ``locale``; each issue notice's
     topic -> (subject, text, payload) as the customer reads it."""
     clock = FixedClock(support.START)
-    engine = Billing(
-        MemoryStore(),
-        SandboxGateway(clock=clock),
-        MemoryNotifier(),
+    engine = support.pro_in_memory(
         clock,
-        [support.PRO],
-        seller=support.SELLER,
         proforma=True,
         proforma_final=final,
     )
@@ -109,13 +101,8 @@ def test_an_act_is_told_as_an_act(locale: str) -> None:
 def test_the_new_topics_file_as_an_invoice_and_follow_the_channels_chosen() -> None:
     assert CATEGORIES["proforma.issued"] == CATEGORIES["act.issued"] == "finance"
     clock = FixedClock(support.START)
-    engine = Billing(
-        MemoryStore(),
-        SandboxGateway(clock=clock),
-        MemoryNotifier(),
+    engine = support.pro_in_memory(
         clock,
-        [support.PRO],
-        seller=support.SELLER,
         proforma=True,
         proforma_final="act",
         channels={"finance": ("webhook",)},

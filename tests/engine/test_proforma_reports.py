@@ -12,12 +12,9 @@ from decimal import Decimal
 
 import pytest
 
-from billkit.engine import Billing, RunReport
-from billkit.notify import MemoryNotifier
+from billkit.engine import RunReport
 from billkit.parties.party import Party
-from billkit.payments.sandbox import SandboxGateway
 from billkit.ports import FixedClock
-from billkit.storage import MemoryStore
 from tests.engine import support
 
 ACME = Party(kind="legal_entity", country="IT", name="Acme S.p.A.")
@@ -26,13 +23,8 @@ MARCH = "2026-03-01|2026-04-01"
 
 def _run(final: str) -> RunReport:
     clock = FixedClock(support.START)
-    engine = Billing(
-        MemoryStore(),
-        SandboxGateway(clock=clock),
-        MemoryNotifier(),
+    engine = support.pro_in_memory(
         clock,
-        [support.PRO],
-        seller=support.SELLER,
         proforma=True,
         proforma_final=final,
     )
@@ -82,14 +74,7 @@ def test_the_report_lists_what_the_payments_issued(final: str) -> None:
 
 def test_a_report_without_proformas_is_as_before() -> None:
     clock = FixedClock(support.START)
-    engine = Billing(
-        MemoryStore(),
-        SandboxGateway(clock=clock),
-        MemoryNotifier(),
-        clock,
-        [support.PRO],
-        seller=support.SELLER,
-    )
+    engine = support.pro_in_memory(clock)
     engine.add_customer("acme", ACME, currency="EUR", method="tok_visa")
     engine.subscribe("acme-pro", "acme", "pro")
     clock.set(support.MONTH_END)
