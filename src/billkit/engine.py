@@ -131,9 +131,11 @@ SELLER_ID = "_seller"
 #: The payer record that keeps the dunning: the schedules and the overdue ladder.
 DUNNING_ID = "_dunning"
 #: The payer record that keeps a business's settings: series, language, tax and proforma
-#: settings, the attempt-counted dunning's numbers (``_settings/KEY`` for ``business=KEY``).
+#: settings, the attempt-counted dunning's numbers, payment days, notification channels,
+#: payment-method terms and bonus program (``_settings/KEY`` for ``business=KEY``).
 SETTINGS_ID = "_settings"
-#: Each kept setting's default: what a ``Billing`` uses when neither it nor the store has one.
+#: Each kept setting's default: what a ``Billing`` uses when neither it nor the store has
+#: one, as the store keeps it (:func:`_setting`).
 _SETTINGS: dict[str, object] = {
     "invoice_series": "INV",
     "credit_series": "CN",
@@ -146,7 +148,16 @@ _SETTINGS: dict[str, object] = {
     "max_attempts": 3,
     "cancel_at_cycle_end": True,
     "deletion_days": 90,
+    "payment_days": 10,
+    "channels": {},
+    "methods": {},
+    "bonus": None,
 }
+#: The settings that name a number series; the first three number what asks to be paid.
+_SERIES_SETTINGS = ("invoice_series", "proforma_series", "act_series", "credit_series")
+#: The key of the settings record listing the series a business numbered its bills in
+#: before :meth:`Billing.change_settings` moved them to others.
+_EARLIER_SERIES = "earlier_series"
 
 
 class _Unset(enum.Enum):
@@ -159,20 +170,108 @@ _UNSET: Final = _Unset.UNSET
 
 
 def _setting(name: str, value: object) -> object:
-    """A setting as the store keeps it (plain data, comparable): a plan list
-    sorted, a mapping as a dict; a value of a wrong type is left for the
-    setting's own check to refuse."""
-    if name == "proforma" and not isinstance(value, bool | str | bytes):
-        try:
-            return sorted(value)  # type: ignore[call-overload]
-        except TypeError:
+    """The setting ``name`` given as ``value`` (to :class:`Billing` or
+    :meth:`Billing.change_settings`), checked, as the store keeps it: plain
+    data, comparable (a plan list sorted, a mapping a dict sorted by key,
+    payment-method terms by name and the bonus program as
+    :func:`billkit.serialize.to_data` writes them). A bad value is refused with
+    a :class:`~billkit.errors.BillingError` naming the setting and the value."""
+    if name in _SERIES_SETTINGS:
+        return checks.text(name, value, required=True, error=BillingError)
+    if name == "locale":
+        return checks.locale(name, value, error=BillingError)
+    if name == "prices_include_tax":
+        if value is None:
+            return None
+        if isinstance(value, Mapping):
+            plans = checks.mapping(
+                name,
+                value,
+                partial(checks.text, error=BillingError),
+                partial(checks.flag, error=BillingError),
+                error=BillingError,
+            )
+            return dict(plans.items())
+        return checks.flag(name, value, error=BillingError)
+    if name == "proforma":
+        if isinstance(value, bool):
             return value
-    if name == "prices_include_tax" and isinstance(value, Mapping):
-        try:
-            return dict(sorted(value.items()))
-        except TypeError:
-            return value
-    return value
+        return sorted(set(checks.texts(name, value, required=True, error=BillingError)))
+    if name == "proforma_final":
+        if value not in (INVOICE, ACT):
+            raise BillingError(name, value, "'invoice' or 'act'")
+        return value
+    if name == "max_attempts":
+        return checks.whole(name, value, low=1, error=BillingError)
+    if name in ("cancel_at_cycle_end",):
+        return checks.flag(name, value, error=BillingError)
+    if name == "deletion_days":
+        return None if value is None else checks.whole(name, value, error=BillingError)
+    if name == "payment_days":
+        return checks.whole(name, value, error=BillingError)
+    if name == "channels":
+        return {k: list(v) for k, v in sorted(_channels(name, value).items())}  # type: ignore[arg-type]
+    if name == "methods":
+        if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+            raise BillingError(name, value, "an iterable of billkit.credit.PaymentMethod")
+        kept: dict[str, object] = {}
+        for i, method in enumerate(value):
+            method = checks.instance(f"methods[{i}]", method, PaymentMethod, error=BillingError)
+            if method.name in kept:
+                raise BillingError(f"methods[{i}]", method.name, "each method's name once")
+            kept[method.name] = to_data(method)
+        return dict(sorted(kept.items()))
+    if name == "bonus":
+        if value is None:
+            return None
+        return to_data(checks.instance(name, value, BonusProgram, error=BillingError))
+    raise AssertionError(f"not a setting: {name}")  # pragma: no cover
+
+
+def _kept_value(name: str, kept: object) -> object:
+    """The setting ``name`` as the store keeps it (``kept``), read back and
+    checked again: the payment-method terms (by name) and the bonus program
+    as values, every other setting as :func:`_setting` gives it."""
+    if name == "methods":
+        if not isinstance(kept, Mapping):
+            raise BillingError(name, kept, "payment methods by name, as the store keeps them")
+        methods = {str(k): from_data(v, PaymentMethod) for k, v in kept.items()}
+        for key, method in methods.items():
+            if method.name != key:
+                raise BillingError(f"methods[{key!r}]", method.name, f"the method named {key!r}")
+        return methods
+    if name == "bonus":
+        if kept is not None and not isinstance(kept, Mapping):
+            raise BillingError(name, kept, "a bonus program, as the store keeps it")
+        return None if kept is None else from_data(kept, BonusProgram)
+    return _setting(name, kept)
+
+
+def _series_of(value: Mapping[str, object]) -> tuple[dict[str, str], frozenset[str] | None]:
+    """The series a business numbers in by kind, and the plans it bills by proforma
+    (``None``: every plan), from its settings (read back, :func:`_kept_value`)."""
+    series = {INVOICE: str(value["invoice_series"]), CREDIT_NOTE: str(value["credit_series"])}
+    proforma = value["proforma"]
+    plans = (
+        (None if proforma else frozenset()) if isinstance(proforma, bool) else frozenset(proforma)  # type: ignore[call-overload]
+    )
+    if plans != frozenset():
+        series[PROFORMA] = str(value["proforma_series"])
+    if value["proforma_final"] == ACT:
+        # also with proformas turned off: a proforma issued before may still be paid
+        series[ACT] = str(value["act_series"])
+    return series, plans
+
+
+def _shown(name: str, kept: object) -> object:
+    """A kept setting as :meth:`Billing.change_settings` reports it."""
+    return _kept_value(name, kept) if name in ("methods", "bonus") else kept
+
+
+def _same_setting(name: str, a: object, b: object) -> bool:
+    """Whether two kept forms of the setting ``name`` are the same setting
+    (the same values: a rate written ``0.05`` or ``0.050`` is one rate)."""
+    return a == b or _kept_value(name, a) == _kept_value(name, b)
 
 
 #: The kinds of document a subscription's dunning follows: what asks to be paid.
@@ -544,7 +643,7 @@ class Billing:
         *,
         seller: Party | None = None,
         locale: str | None = None,
-        payment_days: int = 10,
+        payment_days: int | None = None,
         max_attempts: int | None = None,
         cancel_at_cycle_end: bool | None = None,
         deletion_days: int | Literal[_Unset.UNSET] | None = _UNSET,
@@ -552,7 +651,7 @@ class Billing:
         overdue: OverdueLadder | None = None,
         invoice_series: str | None = None,
         credit_series: str | None = None,
-        methods: Iterable[PaymentMethod] = (),
+        methods: Iterable[PaymentMethod] | None = None,
         bonus: BonusProgram | None = None,
         channels: Mapping[str, Sequence[str]] | None = None,
         business: str | None = None,
@@ -584,32 +683,15 @@ class Billing:
                 ("max_attempts", max_attempts),
                 ("cancel_at_cycle_end", cancel_at_cycle_end),
                 ("deletion_days", deletion_days),
+                ("payment_days", payment_days),
+                ("channels", channels),
+                ("methods", methods),
+                ("bonus", bonus),
             )
             if value is not (_UNSET if name == "deletion_days" else None)
         }
         with store.transaction(readonly=True) as tx:
-            chosen = self._settings(given, self._kept_settings(tx))
-        locale = str(chosen["locale"])
-        deletion_days = chosen["deletion_days"]  # type: ignore[assignment]
-        self.locale = locale
-        self.payment_days = payment_days
-        attempts = chosen["max_attempts"]
-        if not isinstance(attempts, int) or isinstance(attempts, bool) or attempts < 1:
-            raise BillingError("max_attempts", attempts, "a number of attempts, 1 or more")
-        self.max_attempts = attempts
-        self.cancel_at_cycle_end = checks.flag(
-            "cancel_at_cycle_end", chosen["cancel_at_cycle_end"], error=BillingError
-        )
-        if deletion_days is not None and (
-            not isinstance(deletion_days, int)
-            or isinstance(deletion_days, bool)
-            or deletion_days < 0
-        ):
-            raise BillingError(
-                "deletion_days", deletion_days, "a number of days, 0 or more, or None"
-            )
-        self.deletion_days = deletion_days
-        self._deletion_days = deletion_days
+            self._use_settings(self._settings(given, self._kept_settings(tx)))
         self.plan_dunning: dict[str, DunningSchedule] = {}
         self.dunning: DunningSchedule | None = None
         self.overdue: OverdueLadder | None = None
@@ -620,24 +702,6 @@ class Billing:
             plan_dunning, dunning = {}, _dunning_schedule(dunning)
         if overdue is not None and not isinstance(overdue, OverdueLadder):
             raise BillingError("overdue", overdue, "a billkit.subscriptions.OverdueLadder or None")
-        self.series = {
-            INVOICE: checks.text(
-                "invoice_series", chosen["invoice_series"], required=True, error=BillingError
-            ),
-            CREDIT_NOTE: checks.text(
-                "credit_series", chosen["credit_series"], required=True, error=BillingError
-            ),
-        }
-        self._issuing(
-            chosen["prices_include_tax"],  # type: ignore[arg-type]
-            chosen["proforma"],  # type: ignore[arg-type]
-            chosen["proforma_series"],  # type: ignore[arg-type]
-            chosen["proforma_final"],  # type: ignore[arg-type]
-            chosen["act_series"],  # type: ignore[arg-type]
-        )
-        self.methods: dict[str, PaymentMethod] = {m.name: m for m in methods}
-        self.bonus = bonus
-        self.channels: dict[str, tuple[str, ...]] = _channels("channels", channels or {})
         lock = [
             f"account:{self._dunning_id}",
             f"account:{self._settings_id}",
@@ -646,8 +710,8 @@ class Billing:
         with store.transaction(lock=lock) as tx:
             kept_settings = self._kept_settings(tx)
             self._settings(given, kept_settings)  # again, under the lock: one kept meanwhile
-            if any(kept_settings.get(name, _UNSET) != value for name, value in given.items()):
-                tx.save_payer(PayerRecord(id=self._settings_id, data={**kept_settings, **given}))
+            if any(name not in kept_settings for name in given):  # the same value kept stays
+                tx.save_payer(PayerRecord(id=self._settings_id, data={**given, **kept_settings}))
             for name in self.series.values():
                 try:
                     tx.series(name)
@@ -768,57 +832,176 @@ class Billing:
         """Each setting: the one given, else the one kept, else its default; one
         given that differs from the one kept is refused, naming it."""
         for name, value in given.items():
-            if name in kept and kept[name] != value:
+            if name in kept and not _same_setting(name, kept[name], value):
                 which = "the store" if self.business is None else f"business {self.business!r}"
                 raise BillingError(
                     name,
                     value,
                     f"the {name} kept in {which} ({kept[name]!r}, set by an earlier Billing "
-                    f"on it): leave {name}= out to use it",
+                    f"on it): leave {name}= out to use it, or change it with change_settings()",
                 )
         return {name: given.get(name, kept.get(name, d)) for name, d in _SETTINGS.items()}
 
-    def _issuing(
+    def _use_settings(self, chosen: Mapping[str, object]) -> None:
+        """Use the settings ``chosen`` (each as the store keeps it, :func:`_setting`),
+        checked again, as they may come from the store: all of them, or (one
+        refused) none."""
+        value = {name: _kept_value(name, chosen[name]) for name in _SETTINGS}
+        series, plans = _series_of(value)
+        include = value["prices_include_tax"]
+        self.series = series
+        self.locale: str = str(value["locale"])
+        self.prices_include_tax: bool | None = None if isinstance(include, Mapping) else include  # type: ignore[assignment]
+        self.plan_prices_include_tax: Mapping[str, bool] = (
+            include if isinstance(include, Mapping) else {}
+        )
+        self.proforma_plans: frozenset[str] | None = plans
+        self.proforma_final: str = str(value["proforma_final"])
+        self.max_attempts: int = value["max_attempts"]  # type: ignore[assignment]
+        self.cancel_at_cycle_end: bool = value["cancel_at_cycle_end"]  # type: ignore[assignment]
+        self._deletion_days: int | None = value["deletion_days"]  # type: ignore[assignment]
+        schedule: DunningSchedule | None = getattr(self, "dunning", None)  # None in __init__
+        self.deletion_days = self._deletion_days if schedule is None else schedule.deletion_days
+        self.payment_days: int = value["payment_days"]  # type: ignore[assignment]
+        self.channels: dict[str, tuple[str, ...]] = _channels("channels", value["channels"])  # type: ignore[arg-type]
+        self.methods: dict[str, PaymentMethod] = value["methods"]  # type: ignore[assignment]
+        self.bonus: BonusProgram | None = value["bonus"]  # type: ignore[assignment]
+
+    def _has_billed(self, tx: Transaction, kept: Mapping[str, object]) -> bool:
+        """Whether a series this business numbers (or numbered) its bills in has
+        issued a number (a series another business shares counts too)."""
+        names = {str(kept.get(n, _SETTINGS[n])) for n in _SERIES_SETTINGS[:3]}
+        earlier = kept.get(_EARLIER_SERIES) or []
+        assert isinstance(earlier, list)
+        for name in names | {str(n) for n in earlier}:
+            try:
+                if tx.series(name).next > 1:
+                    return True
+            except NotFoundError:
+                continue
+        return False
+
+    def change_settings(
         self,
-        prices_include_tax: bool | Mapping[str, bool] | None,
-        proforma: bool | Iterable[str],
-        proforma_series: str,
-        proforma_final: str,
-        act_series: str,
-    ) -> None:
-        """The document-issuing settings, checked (see the class's docstring)."""
-        self.prices_include_tax: bool | None = None
-        self.plan_prices_include_tax: Mapping[str, bool] = {}
-        if isinstance(prices_include_tax, Mapping):
-            self.plan_prices_include_tax = checks.mapping(
-                "prices_include_tax",
-                prices_include_tax,
-                partial(checks.text, error=BillingError),
-                partial(checks.flag, error=BillingError),
-                error=BillingError,
+        *,
+        invoice_series: str | _Unset = _UNSET,
+        credit_series: str | _Unset = _UNSET,
+        proforma_series: str | _Unset = _UNSET,
+        act_series: str | _Unset = _UNSET,
+        locale: str | _Unset = _UNSET,
+        prices_include_tax: bool | Mapping[str, bool] | _Unset | None = _UNSET,
+        proforma: bool | Iterable[str] | _Unset = _UNSET,
+        proforma_final: str | _Unset = _UNSET,
+        max_attempts: int | _Unset = _UNSET,
+        cancel_at_cycle_end: bool | _Unset = _UNSET,
+        deletion_days: int | _Unset | None = _UNSET,
+        payment_days: int | _Unset = _UNSET,
+        channels: Mapping[str, Sequence[str]] | _Unset = _UNSET,
+        methods: Iterable[PaymentMethod] | _Unset = _UNSET,
+        bonus: BonusProgram | _Unset | None = _UNSET,
+    ) -> dict[str, tuple[Any, Any]]:
+        """Replace the settings given in the store (the settings record
+        :data:`SETTINGS_ID`) and in this ``Billing``; returns what changed:
+        ``{setting: (before, after)}``, each as the store keeps it (the
+        payment ``methods`` by name and the ``bonus`` program as values;
+        ``{}``: nothing changed). Each value is checked as ``Billing(...)``
+        checks it; one refused (a :class:`~billkit.errors.BillingError`
+        naming the setting and the value) changes nothing.
+
+        Under the settings' lock, the settings are read from the store (what
+        another process changed meanwhile counts), the changes are written,
+        and this ``Billing`` takes every kept setting. A ``Billing`` opened
+        earlier elsewhere keeps what it read until it is opened again; one
+        opened afterwards without the settings uses the new ones, and one
+        given the old ones is refused.
+
+        A change applies to what is issued or done from then on: documents
+        already issued are never edited (their numbers, due dates, language
+        and amounts stay), and no period already billed is billed again.
+
+        * a series (``invoice_series``...): the next documents of its kind
+          are numbered in the series named, created if new
+          (``NAME-000001``) or continued if it exists; the old series keeps
+          its numbers, gap-free, and continues where it stopped if chosen
+          again;
+        * ``payment_days``: the due date of the next documents; ``locale``:
+          their language and that of the next notices; ``channels``: the
+          next notices; ``methods`` and ``bonus``: the next top-ups (a
+          customer's ``pays_with`` must still name a method);
+        * ``proforma``, ``proforma_final``: how the next due periods are
+          billed and what a proforma paid from now on issues; a period
+          already billed is not billed again (its proforma stays payable);
+        * ``max_attempts``, ``cancel_at_cycle_end``, ``deletion_days``: the
+          next run's dunning (an invoice tried as often as the new
+          ``max_attempts`` freezes its subscription at its next failure);
+        * ``prices_include_tax`` is refused once the business has billed
+          (a bill series of its has a number): a run recomputes every
+          period of a subscription, so the periods billed already would be
+          billed again (credit notes and supplementary invoices) instead of
+          the change applying to the next invoice. Bill at other prices
+          through another plan (:meth:`change_plan`).
+        """
+        asked = {
+            name: _setting(name, value)
+            for name, value in (
+                ("invoice_series", invoice_series),
+                ("credit_series", credit_series),
+                ("proforma_series", proforma_series),
+                ("act_series", act_series),
+                ("locale", locale),
+                ("prices_include_tax", prices_include_tax),
+                ("proforma", proforma),
+                ("proforma_final", proforma_final),
+                ("max_attempts", max_attempts),
+                ("cancel_at_cycle_end", cancel_at_cycle_end),
+                ("deletion_days", deletion_days),
+                ("payment_days", payment_days),
+                ("channels", channels),
+                ("methods", methods),
+                ("bonus", bonus),
             )
-        elif prices_include_tax is not None:
-            self.prices_include_tax = checks.flag(
-                "prices_include_tax", prices_include_tax, error=BillingError
-            )
-        self.proforma_plans: frozenset[str] | None = frozenset()
-        if isinstance(proforma, bool):
-            self.proforma_plans = None if proforma else frozenset()
-        else:
-            self.proforma_plans = frozenset(
-                checks.texts("proforma", proforma, required=True, error=BillingError)
-            )
-        if proforma_final not in (INVOICE, ACT):
-            raise BillingError("proforma_final", proforma_final, "'invoice' or 'act'")
-        self.proforma_final: str = proforma_final
-        if self.proforma_plans != frozenset():
-            self.series[PROFORMA] = checks.text(
-                "proforma_series", proforma_series, required=True, error=BillingError
-            )
-            if proforma_final == ACT:
-                self.series[ACT] = checks.text(
-                    "act_series", act_series, required=True, error=BillingError
+            if value is not _UNSET
+        }
+        named = {str(asked[n]) for n in _SERIES_SETTINGS if n in asked}
+        lock = [
+            f"account:{self._settings_id}",
+            *(f"series:{s}" for s in sorted(named | set(self.series.values()))),
+        ]
+        with self.store.transaction(lock=lock) as tx:
+            kept = self._kept_settings(tx)
+            before = {name: kept.get(name, default) for name, default in _SETTINGS.items()}
+            after = {**before, **asked}
+            changed = [n for n in asked if not _same_setting(n, before[n], after[n])]
+            if "prices_include_tax" in changed and self._has_billed(tx, kept):
+                raise BillingError(
+                    "prices_include_tax",
+                    prices_include_tax,
+                    f"the kept {before['prices_include_tax']!r}: the business has billed, "
+                    "and a run would bill the periods billed already again; bill at other "
+                    "prices through another plan",
                 )
+            # a kept one refused refuses the change
+            series, _ = _series_of({name: _kept_value(name, after[name]) for name in _SETTINGS})
+            if any(kept.get(name, _UNSET) != value for name, value in asked.items()):
+                data = {**kept, **{n: after[n] for n in asked if n in changed or n not in kept}}
+                earlier = list(kept.get(_EARLIER_SERIES) or [])  # type: ignore[call-overload]
+                for name in _SERIES_SETTINGS[:3]:
+                    if name in changed and before[name] not in earlier:
+                        earlier.append(before[name])
+                if earlier:
+                    data[_EARLIER_SERIES] = sorted(earlier)
+                tx.save_payer(PayerRecord(id=self._settings_id, data=data))
+            for name in series.values():
+                try:
+                    tx.series(name)
+                except NotFoundError:
+                    tx.create_series(SeriesRecord(name=name, prefix=f"{name}-", width=6))
+        self._use_settings(after)
+        return {
+            name: (_shown(name, before[name]), _shown(name, after[name]))
+            for name in _SETTINGS
+            if name in changed
+        }
 
     def _seller(self, tx: Transaction, seller: Party | None) -> Party:
         """Keep ``seller`` as the business's seller, or read the one kept."""
