@@ -543,7 +543,8 @@ class Billing:
     (``billkit run``) may leave them out.
     Invoices are numbered from the series ``invoice_series`` (``INV-000001``...:
     a series prefixes its numbers with its name), credit notes from
-    ``credit_series`` (``CN-000001``...). A payment that fails is
+    ``credit_series`` (``CN-000001``...); an invoice gives ``payment_days``
+    days to pay (10). A payment that fails is
     tried again on a later run, at most ``max_attempts`` times, then the
     subscription is frozen. Unless paid meanwhile, a frozen subscription is
     cancelled at the end of the cycle it was frozen in (``cancel_at_cycle_end``)
@@ -595,14 +596,17 @@ class Billing:
 
     The business's settings (the four series, ``locale``,
     ``prices_include_tax``, ``proforma``, ``proforma_final``,
-    ``max_attempts``, ``cancel_at_cycle_end``, ``deletion_days``) are kept
+    ``max_attempts``, ``cancel_at_cycle_end``, ``deletion_days``,
+    ``payment_days``, ``channels``, ``methods``, ``bonus``) are kept
     in the store as its seller is (the payer record :data:`SETTINGS_ID`,
-    ``_settings/KEY`` for ``business=KEY``): each one given is kept, one
+    ``_settings/KEY`` for ``business=KEY``; ``methods`` and ``bonus`` as
+    :func:`billkit.serialize.to_data` writes them): each one given is kept, one
     left out is the kept one (else its default: ``INV``, ``CN``, ``PF``,
     ``ACT``, ``"en"``, tax-exclusive, no proforma, ``"invoice"``, 3, ``True``,
-    90), and one
+    90, 10 days, e-mail, no methods, no bonus), and one
     given that differs from the kept one is refused (a
-    :class:`~billkit.errors.BillingError` naming it).
+    :class:`~billkit.errors.BillingError` naming it);
+    :meth:`change_settings` changes them.
 
     ``prices_include_tax``: whether the plans' prices include tax (``True``,
     ``False``, or a mapping of plan code to either; ``None``, the default,
