@@ -885,6 +885,27 @@ class Billing:
                 continue
         return False
 
+    def _no_stranded(self, tx: Transaction, before: int, after: int) -> None:
+        """Refuse ``max_attempts`` lowered to ``after`` when an unpaid invoice
+        dunned by attempts has failed from ``after`` to ``before - 1`` times: it
+        would be neither tried again nor frozen (the failure that freezes is
+        the ``max_attempts``-th). Conservative: a store shared with other
+        businesses counts their invoices too."""
+        if after >= before:
+            return
+        unpaid = [d for d in tx.unpaid_invoices() if self._schedule_of(d, tx) is None]
+        events = tx.document_events_of([d.id for d in unpaid])
+        tried = {d.id: sum(e.event == "payment_failed" for e in events[d.id]) for d in unpaid}
+        stranded = {doc: n for doc, n in tried.items() if after <= n < before}
+        if stranded:
+            doc, most = max(stranded.items(), key=lambda item: (item[1], item[0]))
+            raise BillingError(
+                "max_attempts",
+                after,
+                f"at least {most + 1}: {doc} has failed {most} times, and would be "
+                "neither tried again nor frozen",
+            )
+
     def change_settings(
         self,
         *,
@@ -936,8 +957,12 @@ class Billing:
           billed and what a proforma paid from now on issues; a period
           already billed is not billed again (its proforma stays payable);
         * ``max_attempts``, ``cancel_at_cycle_end``, ``deletion_days``: the
-          next run's dunning (an invoice tried as often as the new
-          ``max_attempts`` freezes its subscription at its next failure);
+          next run's dunning. Raised, an invoice whose dunning was over is
+          tried again up to the new number (its subscription stays frozen
+          until it is paid); lowered, it is refused while an unpaid invoice
+          has failed as often as the new number but not the old one (it
+          would be neither tried again nor frozen): the error names the
+          least number accepted;
         * ``prices_include_tax`` is refused once the business has billed
           (a bill series of its has a number): a run recomputes every
           period of a subscription, so the periods billed already would be
@@ -984,6 +1009,8 @@ class Billing:
                     "and a run would bill the periods billed already again; bill at other "
                     "prices through another plan",
                 )
+            if "max_attempts" in changed:
+                self._no_stranded(tx, before["max_attempts"], after["max_attempts"])  # type: ignore[arg-type]
             # a kept one refused refuses the change
             series, _ = _series_of({name: _kept_value(name, after[name]) for name in _SETTINGS})
             if any(kept.get(name, _UNSET) != value for name, value in asked.items()):

@@ -740,7 +740,7 @@ def test_billkit_run_by_business_uses_the_kept_days_channels_terms_and_bonus(
         ("charge", "-24.40", None, None),
     ]
     # Finance notices by e-mail and SMS, as the business chose.
-    assert ("invoice.issued", "sms") in told and ("invoice.issued", "email") in told
+    assert {("invoice.issued", "sms"), ("invoice.issued", "email")} <= told
 
     # Changed in the database: 20 days to pay, a cheaper card, no more bonus.
     store = SqlStore(url)
@@ -759,3 +759,37 @@ def test_billkit_run_by_business_uses_the_kept_days_channels_terms_and_bonus(
         ("payment", "23.18", "0.58", "23.76"),
         ("charge", "-24.40", None, None),
     ]
+
+
+def _failures(store: Any, document: str) -> int:
+    with store.transaction(readonly=True) as tx:
+        return sum(e.event == "payment_failed" for e in tx.document_events(document))
+
+
+def test_max_attempts_changed_rules_the_next_runs_dunning(store: Any) -> None:
+    clock = FixedClock(support.START)
+    chat = _open(store, clock, seller=support.SELLER, business="chat")  # 3 attempts
+    bolt = Party(kind="legal_entity", country="IT", name="Bolt S.r.l.")
+    chat.add_customer("bolt", bolt, currency="EUR", method="tok_insufficient_funds")
+    chat.subscribe("bolt-pro", "bolt", "pro", on=support.START.date())
+    invoice = "bolt-pro|2026-03-01|2026-04-01|invoice|0"
+
+    def day(n: int) -> str:
+        clock.set(datetime(2026, 4, n, 2, tzinfo=timezone.utc))
+        chat.run()
+        with store.transaction(readonly=True) as tx:
+            return tx.subscription("bolt-pro").status
+
+    # Declined on 1 and 2 April: 2 attempts of 3.
+    assert (day(1), day(2), _failures(store, invoice)) == ("active", "active", 2)
+    # Lowered to 2, the invoice would be over without its freeze (the 3rd failure
+    # freezes): refused, naming the least number accepted; 3 stays.
+    with pytest.raises(BillingError, match=rf"^max_attempts = 2: expected at least 3: {invoice}"):
+        chat.change_settings(max_attempts=2)
+    assert chat.max_attempts == 3
+    # Raised to 4: tried on 3 April (3rd failure, not frozen), frozen by the 4th on 4 April.
+    assert chat.change_settings(max_attempts=4) == {"max_attempts": (3, 4)}
+    assert (day(3), day(4), _failures(store, invoice)) == ("active", "frozen", 4)
+    # Over, the dunning tries no more; lowered now, nothing is left half-dunned.
+    assert chat.change_settings(max_attempts=1) == {"max_attempts": (4, 1)}
+    assert (day(5), _failures(store, invoice)) == ("frozen", 4)
