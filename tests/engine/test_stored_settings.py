@@ -793,3 +793,39 @@ def test_max_attempts_changed_rules_the_next_runs_dunning(store: Any) -> None:
     # Over, the dunning tries no more; lowered now, nothing is left half-dunned.
     assert chat.change_settings(max_attempts=1) == {"max_attempts": (4, 1)}
     assert (day(5), _failures(store, invoice)) == ("frozen", 4)
+
+
+def test_a_proforma_issued_before_proformas_are_turned_off_is_still_paid(store: Any) -> None:
+    from billkit.storage.records import EntryRecord
+
+    clock = FixedClock(support.START)
+    chat = _open(
+        store, clock, seller=support.SELLER, business="chat", proforma=True, proforma_final="act"
+    )
+    chat.add_customer("acme", ACME, currency="EUR")  # no saved method: it pays by transfer
+    chat.subscribe("acme-pro", "acme", "pro", on=support.START.date())
+    clock.set(support.MONTH_END)
+    proforma = "acme-pro|2026-03-01|2026-04-01|proforma|0"
+    assert chat.run().issued == (proforma,)
+    assert chat.change_settings(proforma=False) == {"proforma": (True, False)}
+    # The transfer of 20.00 x 1.22 = 24.40 arrives; paying the proforma issues its act.
+    with store.transaction() as tx:
+        tx.post(
+            EntryRecord(
+                account="acme/main", key="transfer-1", kind="payment",
+                amount=Money("24.40", "EUR"), at=clock.now(),
+            )
+        )  # fmt: skip
+    assert chat.pay(proforma) == "paid"
+    # April is invoiced; March (its proforma paid, its act issued) is not billed again.
+    clock.set(datetime(2026, 5, 1, 2, tzinfo=timezone.utc))
+    assert _open(store, clock, business="chat").run().issued == (
+        "acme-pro|2026-04-01|2026-05-01|invoice|0",
+    )
+    with store.transaction(readonly=True) as tx:
+        kinds = [(d.number, d.kind, d.status) for d in tx.documents()]
+    assert kinds == [  # by id: March's act and proforma, then April's invoice
+        ("ACT-000001", "act", "paid"),
+        ("PF-000001", "proforma", "paid"),
+        ("INV-000001", "invoice", "issued"),
+    ]
