@@ -203,7 +203,7 @@ def _setting(name: str, value: object) -> object:
         return value
     if name == "max_attempts":
         return checks.whole(name, value, low=1, error=BillingError)
-    if name in ("cancel_at_cycle_end",):
+    if name == "cancel_at_cycle_end":
         return checks.flag(name, value, error=BillingError)
     if name == "deletion_days":
         return None if value is None else checks.whole(name, value, error=BillingError)
