@@ -77,6 +77,12 @@ class TestNameIn:
     def test_then_the_code(self) -> None:
         assert calls(names=NAMES).name_in("it") == "calls"
 
+    def test_a_locale_that_is_not_one_is_refused(self) -> None:
+        for bad in ("ru-RU", "", None):
+            with pytest.raises(PricingError) as caught:
+                calls(names=NAMES).name_in(bad)  # type: ignore[arg-type]
+            assert (caught.value.field, caught.value.value) == ("locale", bad)
+
     def test_a_language_does_not_read_a_countrys_name(self) -> None:
         # "ru_UA" names the charge for Russian readers in Ukraine only
         assert calls(names={"ru_UA": "Звонки по Украине"}).name_in("ru") == "calls"

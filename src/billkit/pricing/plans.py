@@ -146,7 +146,9 @@ class Charge:
     def name_in(self, locale: str) -> str:
         """The charge's name in ``locale``: ``names[locale]``, else the name for
         its language (``'ru'`` for ``'ru_RU'``), else :attr:`label` (the
-        description, else the code)."""
+        description, else the code). ``locale`` is a locale code such as
+        ``'ru_RU'`` or ``'fa'`` (anything else is refused)."""
+        checks.locale("locale", locale, error=PricingError)
         return _translated(self.names, locale) or self.label
 
 
