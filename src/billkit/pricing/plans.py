@@ -74,14 +74,14 @@ _MODELS: Final = (
 )
 
 
+_NAME_LOCALE: Final = functools.partial(checks.locale, error=PricingError)
+_NAME_TEXT: Final = functools.partial(checks.text, error=PricingError)
+
+
 def _charge_names(value: object) -> checks.FrozenMap[str, str]:
-    return checks.mapping(
-        "names",
-        value,
-        functools.partial(checks.locale, error=PricingError),
-        functools.partial(checks.text, error=PricingError),
-        error=PricingError,
-    )
+    if value is checks.EMPTY_MAP:  # the default: no names, nothing to check
+        return checks.EMPTY_MAP
+    return checks.mapping("names", value, _NAME_LOCALE, _NAME_TEXT, error=PricingError)
 
 
 def _translated(names: Mapping[str, str] | None, locale: str) -> str | None:
