@@ -1263,6 +1263,7 @@ class Billing:
                         "subscription": sub_id,
                         "metric": metric,
                         "metric_name": charge.description,  # the plan's name of it ("" if none)
+                        "metric_names": dict(charge.names),  # per locale (Charge.names)
                         "level": label,
                         "included": str(charge.included),
                         "period": str(period),
