@@ -4,8 +4,10 @@ The ladder is Kill Bill's overdue tutorial: WARNING 10 days after the
 earliest unpaid invoice (changes blocked), BLOCKED after 14 (service and
 billing paused), CANCELLATION after 21 (cancelled at the end of the term).
 The customer subscribed on 1 April; April is billed on 1 May and the card
-is declined: the invoice is overdue from 1 May (the day its first charge
-failed), so the ladder's days count from 1 May.
+is declined: the invoice is overdue from its issue date, 1 May (the day its
+first charge failed on daily runs), so the ladder's days count from 1 May.
+The ladder weighs the account: a state holds every subscription of the
+customer, and its days do not depend on which days the runs happen.
 """
 
 from __future__ import annotations
@@ -87,6 +89,28 @@ def _daily(engine: Billing, clock: FixedClock, first: date, last: date) -> None:
         assert engine.run().failures == ()
         assert engine.run().failures == ()  # a second run the same day does nothing more
         day += timedelta(days=1)
+
+
+def _told(engine: Billing) -> list[tuple[str, str, str, str]]:
+    """The subscriptions' notices: (subscription, topic, state, the day it says)."""
+    engine.deliver()
+    return sorted(
+        (
+            str(m.payload.get("subscription", "")),
+            m.topic,
+            str(m.payload.get("state", "")),
+            str(m.payload.get("on", m.payload.get("ends", ""))),
+        )
+        for m in engine.notifier.messages  # type: ignore[attr-defined]
+        if m.topic.startswith("subscription.")
+    )
+
+
+def _snapshot(store: Any, *subs: str) -> tuple[Any, ...]:
+    with store.transaction(readonly=True) as tx:
+        records = [tx.subscription(s) for s in subs]
+        documents = sorted((d.id, d.status) for d in tx.documents())
+    return tuple((r.status, r.next_billing, r.data) for r in records), documents
 
 
 def _log(engine: Billing) -> list[tuple[str, str, str]]:
@@ -284,3 +308,90 @@ def test_every_crash_point_of_a_ladder_fortnight_leaves_what_a_clean_one_does() 
         snap, _, crashes = _crashing(at)
         assert crashes == 1, at
         assert snap == clean, f"crash at call {at} changed the outcome"
+
+
+def _marks(store: Any, *subs: str) -> list[tuple[str, str | None, str | None]]:
+    with store.transaction(readonly=True) as tx:
+        records = [tx.subscription(s) for s in subs]
+    return [(r.status, r.data.get("overdue_state"), r.data.get("frozen_on")) for r in records]
+
+
+def test_one_overdue_invoice_blocks_every_subscription_of_the_account(store: Any) -> None:
+    # acme-team, from 1 May, is first billed on 1 June: on 11 May only acme-pro's April
+    # invoice is overdue (since 1 May), yet the account, both subscriptions, is WARNING
+    # (1 May + 10) then BLOCKED (1 May + 14), as Kill Bill blocks an account.
+    engine, clock = _setup(store, overdue=TUTORIAL, dunning=RETRIES)
+    engine.subscribe("acme-team", "acme", "team", on=date(2026, 5, 1))
+    _daily(engine, clock, date(2026, 5, 1), date(2026, 5, 10))
+    assert _marks(store, "acme-pro", "acme-team") == [("active", None, None)] * 2
+    _daily(engine, clock, date(2026, 5, 11), date(2026, 5, 11))
+    assert _marks(store, "acme-pro", "acme-team") == [("active", "WARNING", None)] * 2
+    with pytest.raises(SubscriptionError, match="overdue_state = 'WARNING'"):
+        engine.change_plan("acme-team", "pro")  # its own invoices are not overdue
+    _daily(engine, clock, date(2026, 5, 12), date(2026, 5, 16))
+    assert _marks(store, "acme-pro", "acme-team") == [("frozen", "BLOCKED", "2026-05-15")] * 2
+    # A working card: the retry of 17 May (1 May + 8 + 8) pays April, which clears the
+    # account: both active again, each billed from the cycle running on 17 May.
+    engine.add_customer("acme", ACME, currency="EUR", method="tok_visa")
+    _daily(engine, clock, date(2026, 5, 17), date(2026, 6, 1))
+    with store.transaction(readonly=True) as tx:
+        subs = [tx.subscription(s) for s in ("acme-pro", "acme-team")]
+        paid = sorted((d.id, d.status) for d in tx.documents())
+    assert [(s.status, s.next_billing, "overdue_state" in s.data) for s in subs] == [
+        ("active", date(2026, 7, 1), False)  # May billed on 1 June, June next
+    ] * 2
+    assert paid == [
+        ("acme-pro|2026-04-01|2026-05-01|invoice|0", "paid"),
+        ("acme-pro|2026-05-01|2026-06-01|invoice|0", "paid"),
+        ("acme-team|2026-05-01|2026-06-01|invoice|0", "paid"),
+    ]
+    told = [t for t in _told(engine) if t[1] != "subscription.unfrozen"]
+    assert told == sorted(
+        [
+            *((s, "subscription.overdue_state", "WARNING", "2026-05-11") for s in ("acme-pro", "acme-team")),
+            *((s, "subscription.overdue_state", "BLOCKED", "2026-05-15") for s in ("acme-pro", "acme-team")),
+            ("acme-pro", "subscription.frozen", "", ""),
+            ("acme-team", "subscription.frozen", "", ""),
+        ]
+    )
+    assert [t[0] for t in _told(engine) if t[1] == "subscription.unfrozen"] == [
+        "acme-pro",
+        "acme-team",
+    ]
+
+
+def test_a_payment_of_the_newer_invoice_leaves_the_account_in_the_older_ones_state() -> None:
+    # April (since 1 May) and May (since 1 June) unpaid; the ladder counts from the
+    # oldest: WARNING from 1 May + 10 = 11 May, BLOCKED from 1 May + 35 = 5 June, held by
+    # two invoices (ACCRUED). Paying May on 6 June leaves April: the account falls back to
+    # WARNING (35 days since 1 May still hold, but one invoice no longer makes ACCRUED).
+    ladder = OverdueLadder(
+        states=[
+            OverdueState(
+                name="WARNING",
+                condition=OverdueCondition(days_since_earliest_unpaid=10),
+                block_changes=True,
+            ),
+            OverdueState(
+                name="ACCRUED",
+                condition=OverdueCondition(days_since_earliest_unpaid=35, unpaid_invoices=2),
+                disable_entitlement=True,
+            ),
+        ]
+    )
+    store = MemoryStore()
+    engine, clock = _setup(store, overdue=ladder)
+    _daily(engine, clock, date(2026, 5, 1), date(2026, 6, 5))
+    assert _marks(store, "acme-pro") == [("frozen", "ACCRUED", "2026-06-05")]
+    # The attempts are over (3): the customer tops up May's 20.00 + 22 % VAT = 24.40 on
+    # 6 June, and May is paid from the balance.
+    engine.add_customer("acme", ACME, currency="EUR", method="tok_visa")
+    _on(clock, date(2026, 6, 6))
+    engine.top_up("acme", Money("24.40", "EUR"), key="june")
+    assert engine.pay("acme-pro|2026-05-01|2026-06-01|invoice|0") == "paid"
+    with store.transaction(readonly=True) as tx:
+        sub = tx.subscription("acme-pro")
+        april = tx.document(MAY)
+    assert (april.status, sub.status, sub.data["overdue_state"]) == ("issued", "active", "WARNING")
+    with pytest.raises(SubscriptionError, match="overdue_state = 'WARNING'"):
+        engine.change_plan("acme-pro", "team")
