@@ -15,8 +15,9 @@ one transaction per customer with gap-free numbers, then collects payment:
   subscription is frozen, or, given ``dunning=`` a
   :class:`~billkit.subscriptions.DunningSchedule`, the schedule's retries,
   notices, freeze and cancellation happen on its days; given ``overdue=``
-  an :class:`~billkit.subscriptions.OverdueLadder`, its states block
-  changes, freeze and cancel; both are kept in the store;
+  an :class:`~billkit.subscriptions.OverdueLadder`, its states (weighed
+  per account, on the days the invoices' dates give) block changes,
+  freeze and cancel; both are kept in the store;
 * a customer whose run fails with a billkit error is skipped and named in
   the :class:`RunReport`; the next run tries again.
 
@@ -510,9 +511,12 @@ class Billing:
     mark for deletion 90])`` (``docs/engine.md`` shows both).
 
     ``overdue``, an :class:`~billkit.subscriptions.OverdueLadder` (as in
-    :class:`~billkit.subscriptions.LifecycleSettings`), puts each
-    subscription with overdue invoices in the ladder's state after every
-    run's payments (:meth:`_overdue_states`): its states then block plan
+    :class:`~billkit.subscriptions.LifecycleSettings`), puts every
+    subscription of an account (a customer) with overdue invoices in the
+    state the ladder gives the account on the run's day, each state passed
+    since the last run applied on its own day, before the run bills and
+    after its payments (:meth:`_overdue_states`); a payment weighs the
+    account again (:meth:`_overdue_paid`). Its states block plan
     changes, freeze and cancel, and the dunning only retries and tells (a
     schedule that freezes or cancels is refused; without one, the
     attempt-counted retries stay, without their freeze).
@@ -2556,10 +2560,12 @@ class Billing:
         account's is in an overdue state, or frozen."""
         if known is None or known.status == "frozen" or "overdue_state" in known.data:
             return True
-        listed = [str(i) for i in payer.get("subscriptions") or [] if i != known.id]
+        others = [i for i in _account_subscriptions(payer, ()) if i != known.id]
+        if not others:
+            return False
         return any(
             r.status == "frozen" or "overdue_state" in r.data
-            for r in tx.subscriptions_of(listed).values()
+            for r in tx.subscriptions_of(others).values()
         )
 
     def _enter_state(

@@ -320,7 +320,8 @@ class OverdueLadder:
         it and at each state's ``autoReevaluationInterval``; billkit
         evaluates every day, which gives the same days whenever those
         intervals reach the next state's condition on time (as its tutorial
-        sets them).
+        sets them). The engine reaches these days whichever days it runs
+        on (:meth:`entered`).
         """
         checks.day("start", start, error=SubscriptionError)
         checks.day("end", end, error=SubscriptionError)
