@@ -440,7 +440,7 @@ def _account_subscriptions(
     listed = payer.get("subscriptions") or []
     assert isinstance(listed, list)
     ids = {str(i) for i in listed}
-    ids.update(d.id.split("|", 1)[0] for d in documents if d.id.count("|") == 4)
+    ids.update(DocumentKey.parse(d.id).subscription for d in documents if d.id.count("|") == 4)
     return sorted(ids)
 
 
@@ -2494,12 +2494,13 @@ class Billing:
             and d.id.count("|") == 4
             and d.total is not None
         ]
-        missing = [d.id for d in open_ if events is None or d.id not in events]
+        known = events or {}
+        missing = [d.id for d in open_ if d.id not in known]
         read = tx.document_events_of(missing) if missing else {}
         found: list[tuple[date, Money]] = []
         for doc in open_:
             assert doc.total is not None
-            history = read[doc.id] if doc.id in read else events[doc.id]  # type: ignore[index]
+            history = known[doc.id] if doc.id in known else read[doc.id]
             failed = [e for e in history if e.event == "payment_failed"]
             if not failed:
                 continue

@@ -576,3 +576,20 @@ def test_every_crash_point_of_a_run_after_a_gap_leaves_what_a_clean_one_does() -
         snap, _, crashes = _crashing_gaps(at)
         assert crashes == 1, at
         assert snap == clean, f"crash at call {at} changed the outcome"
+
+
+def test_shards_weigh_the_account_whichever_shard_holds_its_overdue_invoice() -> None:
+    # Two workers split the subscriptions at "acme-q": acme-pro (and its April invoice) in
+    # the first, acme-team in the second. The first weighs the account and holds both;
+    # the outcome is the unsharded one.
+    store = MemoryStore()
+    engine, clock = _two(store, TUTORIAL)
+    day = date(2026, 5, 1)
+    while day <= date(2026, 6, 7):
+        _on(clock, day)
+        assert engine.run(id_from="acme-q").failures == ()  # acme-team's shard first
+        assert engine.run(id_to="acme-q").failures == ()
+        day += timedelta(days=1)
+    snapshot, told = _daily_two(TUTORIAL, date(2026, 6, 7))
+    assert _snapshot(store, "acme-pro", "acme-team") == snapshot
+    assert _told(engine) == told
