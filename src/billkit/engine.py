@@ -15,8 +15,9 @@ one transaction per customer with gap-free numbers, then collects payment:
   subscription is frozen, or, given ``dunning=`` a
   :class:`~billkit.subscriptions.DunningSchedule`, the schedule's retries,
   notices, freeze and cancellation happen on its days; given ``overdue=``
-  an :class:`~billkit.subscriptions.OverdueLadder`, its states block
-  changes, freeze and cancel; both are kept in the store;
+  an :class:`~billkit.subscriptions.OverdueLadder`, its states (weighed
+  per account, on the days the invoices' dates give) block changes,
+  freeze and cancel; both are kept in the store;
 * a customer whose run fails with a billkit error is skipped and named in
   the :class:`RunReport`; the next run tries again.
 
@@ -530,6 +531,47 @@ class _Writes:
         self.subscriptions.clear()
 
 
+def _account_subscriptions(
+    payer: Mapping[str, object], documents: Iterable[DocumentRecord]
+) -> list[str]:
+    """The subscriptions of an account: those its payer record lists, and those its
+    documents bill (a store made before the list was kept)."""
+    listed = payer.get("subscriptions") or []
+    assert isinstance(listed, list)
+    ids = {str(i) for i in listed}
+    ids.update(DocumentKey.parse(d.id).subscription for d in documents if d.id.count("|") == 4)
+    return sorted(ids)
+
+
+def _ladder_until(records: Iterable[SubscriptionRecord], day: date) -> date:
+    """The last day whose overdue states are applied before ``day``'s billing: the day
+    before the first billing day due of the account's live ``records`` (daily runs bill
+    a day before weighing it), or ``day`` when none is due."""
+    due = [
+        r.next_billing
+        for r in records
+        if r.status not in ("cancelled", "frozen")
+        and r.next_billing is not None
+        and r.next_billing <= day
+    ]
+    return min(due) - timedelta(days=1) if due else day
+
+
+def _ladder_steps(
+    ladder: OverdueLadder, entered: Sequence[tuple[date, OverdueState]], record: SubscriptionRecord
+) -> list[tuple[date, OverdueState]]:
+    """The states of ``entered`` (the account's, in order: each higher on ``ladder``
+    than the one before) subscription ``record`` has yet to enter: those higher than
+    the state it is in (all when it is in none). A cancelled subscription enters
+    none; a lower state is entered on a payment only (:meth:`Billing._overdue_paid`)."""
+    if record.status == "cancelled" or not entered:
+        return []
+    mark = record.data.get("overdue_state")
+    rank = {s.name: i for i, s in enumerate(ladder.states)}
+    held = -1 if mark is None else rank.get(str(mark), -1)
+    return [(on, state) for on, state in entered if rank[state.name] > held]
+
+
 def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=_UTC)
 
@@ -569,9 +611,12 @@ class Billing:
     mark for deletion 90])`` (``docs/engine.md`` shows both).
 
     ``overdue``, an :class:`~billkit.subscriptions.OverdueLadder` (as in
-    :class:`~billkit.subscriptions.LifecycleSettings`), puts each
-    subscription with overdue invoices in the ladder's state after every
-    run's payments (:meth:`_overdue_states`): its states then block plan
+    :class:`~billkit.subscriptions.LifecycleSettings`), puts every
+    subscription of an account (a customer) with overdue invoices in the
+    state the ladder gives the account on the run's day, each state passed
+    since the last run applied on its own day, before the run bills and
+    after its payments (:meth:`_overdue_states`); a payment weighs the
+    account again (:meth:`_overdue_paid`). Its states block plan
     changes, freeze and cancel, and the dunning only retries and tells (a
     schedule that freezes or cancels is refused; without one, the
     attempt-counted retries stay, without their freeze).
@@ -1556,6 +1601,9 @@ class Billing:
         at the beginning, ``id_from=None``).
         """
         day = as_of or self.clock.today()
+        early: list[tuple[str, str]] = []
+        if self.overdue is not None:  # the ladder's days since the last run, before billing
+            self._overdue_states(day, id_from, id_to, early, billing=True)
         with self.store.transaction(readonly=True) as tx:
             due = tx.subscriptions_due(day, id_from=id_from, id_to=id_to)
         customers = sorted({s.customer for s in due})
@@ -1597,6 +1645,7 @@ class Billing:
             if _proforma_of(row[0]) not in billed_here:  # else its money is counted already
                 totals[row[2]] = totals.get(row[2], Decimal(0)) + row[3]
         if self.overdue is not None:
+            failures[:0] = early
             self._overdue_states(day, id_from, id_to, failures)
         return RunReport(
             as_of=day,
@@ -2572,18 +2621,36 @@ class Billing:
         return retry
 
     def _overdue_states(
-        self, day: date, id_from: str | None, id_to: str | None, failures: list[tuple[str, str]]
+        self,
+        day: date,
+        id_from: str | None,
+        id_to: str | None,
+        failures: list[tuple[str, str]],
+        *,
+        billing: bool = False,
     ) -> None:
-        """Put every subscription with overdue invoices in the state of :attr:`overdue` on ``day``.
+        """Put every account with overdue invoices in the state of :attr:`overdue` on ``day``.
 
-        An invoice is overdue from the day its first charge failed (the day
-        the dunning counts from), with its total unpaid; the ladder
-        (:meth:`~billkit.subscriptions.OverdueLadder.state_of`) weighs a
-        subscription's overdue invoices on ``day``. A subscription whose
-        state changed is moved in one transaction under its customer's
-        lock (:meth:`_enter_state`); the others cost nothing but the
-        shard's reads.
+        The ladder weighs an account (a customer), as Kill Bill's overdue
+        system does: all its overdue invoices, whichever subscription they
+        bill (:meth:`_overdue_of`), and the state reached holds every
+        subscription of the account. The state is a function of the dates:
+        each state the account entered by ``day``
+        (:meth:`~billkit.subscriptions.OverdueLadder.entered`) and not yet
+        applied is applied on the day it was entered (:meth:`_enter_state`),
+        so a run after a gap of days lands where daily runs would have, and
+        tells each state passed, once.
+
+        ``billing``: the pass before a run bills, which applies only the
+        states entered before the first day one of the account's
+        subscriptions is due to be billed (daily runs would have billed
+        that day before weighing it); the pass after the payments applies
+        the rest. The shard's unpaid invoices name the accounts to weigh;
+        an account whose subscriptions change is moved in one transaction
+        under its lock, weighed again there; the others cost nothing but
+        the reads.
         """
+        assert self.overdue is not None
         with self.store.transaction(readonly=True) as tx:
             unpaid = [
                 d
@@ -2591,31 +2658,131 @@ class Billing:
                 if d.id.count("|") == 4 and d.total is not None
             ]
             events = tx.document_events_of(d.id for d in unpaid)
-            overdue: dict[str, list[tuple[date, Money]]] = {}
-            customer_of: dict[str, str] = {}
-            for doc in unpaid:
-                failed = [e for e in events[doc.id] if e.event == "payment_failed"]
-                if not failed:
-                    continue
-                assert doc.total is not None
-                sub_id = DocumentKey.parse(doc.id).subscription
-                since = date.fromisoformat(str(failed[0].data["day"]))
-                overdue.setdefault(sub_id, []).append((since, doc.total))
-                customer_of[sub_id] = doc.customer
-            records = tx.subscriptions_of(overdue)
-        assert self.overdue is not None
-        for sub_id, invoices in sorted(overdue.items()):
-            record = records.get(sub_id)
-            if record is None or record.status == "cancelled":
-                continue
+            customers = sorted(
+                {
+                    d.customer
+                    for d in unpaid
+                    if any(e.event == "payment_failed" for e in events[d.id])
+                }
+            )
+            if not customers:
+                return
+            documents = tx.documents_of(customers)
+            payers = tx.payers_of(customers)
+            weighed = {
+                c: self._overdue_of(tx, documents[c], events) for c in customers if c in payers
+            }
+            ids = {c: _account_subscriptions(payers[c].data, documents[c]) for c in weighed}
+            records = tx.subscriptions_of(i for c in weighed for i in ids[c])
+        for customer, invoices in weighed.items():
+            mine = [records[i] for i in ids[customer] if i in records]
+            until = _ladder_until(mine, day) if billing else day
             try:
-                state = self.overdue.state_of(invoices, day)
-                if (state.name if state else None) == record.data.get("overdue_state"):
+                entered = self.overdue.entered(invoices, until)
+                if not any(_ladder_steps(self.overdue, entered, r) for r in mine):
                     continue
-                with self.store.transaction(lock=[f"account:{customer_of[sub_id]}"]) as tx:
-                    self._enter_state(tx, sub_id, state, day)
+                with self.store.transaction(lock=[f"account:{customer}"]) as tx:
+                    self._catch_up(tx, customer, day, billing=billing)
             except BillkitError as error:
-                failures.append((sub_id, f"{type(error).__name__}: {error}"))
+                failures.append((customer, f"{type(error).__name__}: {error}"))
+
+    def _overdue_of(
+        self,
+        tx: Transaction,
+        documents: Sequence[DocumentRecord],
+        events: Mapping[str, Sequence[DocumentEvent]] | None = None,
+    ) -> list[tuple[date, Money]]:
+        """The overdue invoices among an account's ``documents``, as the ladder weighs them.
+
+        An invoice (or proforma) the engine issued is overdue while it is
+        unpaid and once one of its charges failed; its days count from its
+        issue date, the day it was due to be charged (the day its first
+        charge failed when runs are daily), with its total unpaid.
+        ``events``: the documents' events read already (``None``, or a
+        document not in it: read in ``tx``).
+        """
+        open_ = [
+            d
+            for d in documents
+            if d.kind in _DUNNED
+            and d.status in ("issued", "pending")
+            and d.id.count("|") == 4
+            and d.total is not None
+        ]
+        known = events or {}
+        missing = [d.id for d in open_ if d.id not in known]
+        read = tx.document_events_of(missing) if missing else {}
+        found: list[tuple[date, Money]] = []
+        for doc in open_:
+            assert doc.total is not None
+            history = known[doc.id] if doc.id in known else read[doc.id]
+            failed = [e for e in history if e.event == "payment_failed"]
+            if not failed:
+                continue
+            issued = doc.data.get("issue_date")
+            since = date.fromisoformat(str(issued if issued else failed[0].data["day"]))
+            found.append((since, doc.total))
+        return found
+
+    def _catch_up(self, tx: Transaction, customer: str, day: date, *, billing: bool) -> None:
+        """:meth:`_overdue_states` for ``customer`` in ``tx``, which holds its account lock."""
+        assert self.overdue is not None
+        payer = tx.payer(customer)
+        documents = tx.documents(customer=customer)
+        invoices = self._overdue_of(tx, documents)
+        mine = list(tx.subscriptions_of(_account_subscriptions(payer.data, documents)).values())
+        until = _ladder_until(mine, day) if billing else day
+        entered = self.overdue.entered(invoices, until)
+        for record in sorted(mine, key=lambda r: r.id):
+            for on, state in _ladder_steps(self.overdue, entered, record):
+                starts = self._subscribed(tx.subscription(record.id), tx).starts
+                self._enter_state(tx, record.id, state, max(on, starts))
+
+    def _overdue_paid(self, tx: Transaction, customer: str, payer: Mapping[str, object]) -> None:
+        """A payment of one of ``customer``'s invoices: weigh its account again, today.
+
+        Clear (no overdue invoice left), each of its subscriptions leaves
+        its state and a frozen one is active again (:meth:`_unfreeze`); in
+        a lower state (older invoices still unpaid), each moves down to it,
+        unfrozen unless that state blocks the service. A state as high as
+        before stays: the runs go on from it.
+        """
+        assert self.overdue is not None
+        documents = tx.documents(customer=customer)
+        invoices = self._overdue_of(tx, documents)
+        state = self.overdue.state_of(invoices, self.clock.today()) if invoices else None
+        rank = {s.name: i for i, s in enumerate(self.overdue.states)}
+        now = -1 if state is None else rank[state.name]
+        ids = _account_subscriptions(payer, documents)
+        for sub_id, record in sorted(tx.subscriptions_of(ids).items()):
+            mark = record.data.get("overdue_state")
+            if record.status == "cancelled" or (mark is None and record.status != "frozen"):
+                continue
+            if mark is not None and now >= rank.get(str(mark), -1):
+                continue
+            if state is None or not state.blocks_service:
+                self._unfreeze(tx, sub_id, payer)  # leaves the state, active again if frozen
+            if state is not None:
+                record = tx.subscription(sub_id)
+                tx.update_subscription(
+                    attrs.evolve(record, data={**record.data, "overdue_state": state.name})
+                )
+
+    def _overdue_marked(
+        self, tx: Transaction, known: SubscriptionRecord | None, payer: Mapping[str, object]
+    ) -> bool:
+        """Whether a payment may move the account of ``payer`` down the ladder: the paid
+        invoice's subscription (``known``, ``None``: not read) or another of the
+        account's is in an overdue state, or frozen."""
+        if known is None or known.status == "frozen" or "overdue_state" in known.data:
+            return True
+        others = [i for i in _account_subscriptions(payer, ()) if i != known.id]
+        if not others:
+            return False
+        return any(
+            r.status == "frozen" or "overdue_state" in r.data
+            for r in tx.subscriptions_of(others).values()
+        )
 
     def _enter_state(
         self, tx: Transaction, sub_id: str, state: OverdueState | None, day: date
@@ -3067,7 +3234,12 @@ class Billing:
         if doc.kind in (INVOICE, PROFORMA) and document.count("|") == 4:  # the engine issued it
             sub_id = DocumentKey.parse(document).subscription
             known = None if subscriptions is None else subscriptions.get(sub_id)
-            if known is None or known.status == "frozen" or "overdue_state" in known.data:
+            if self.overdue is not None:  # the ladder weighs the account again
+                if self._overdue_marked(tx, known, payer.data):
+                    if writes is not None and batched:
+                        writes.flush(tx, self.clock.now())  # this payment first
+                    self._overdue_paid(tx, doc.customer, payer.data)
+            elif known is None or known.status == "frozen" or "overdue_state" in known.data:
                 self._unfreeze(tx, sub_id, payer.data)
         if (
             reference is None
