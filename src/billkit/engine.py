@@ -83,7 +83,7 @@ from billkit.errors import (
     SubscriptionError,
 )
 from billkit.invoicing.builders import invoice_from_proforma
-from billkit.invoicing.documents import Act, CreditNote, Invoice
+from billkit.invoicing.documents import Act, CreditNote, Invoice, Proforma
 from billkit.invoicing.terms import DocumentTerms
 from billkit.parties.party import Party
 from billkit.payments.types import PaymentRequest, PaymentResult, PaymentStatus, SavedMethod
@@ -143,6 +143,7 @@ _SETTINGS: dict[str, object] = {
     "prices_include_tax": None,
     "proforma": False,
     "proforma_final": INVOICE,
+    "proforma_approval": False,
     "max_attempts": 3,
     "cancel_at_cycle_end": True,
     "deletion_days": 90,
@@ -496,12 +497,13 @@ class Billing:
 
     The business's settings (the four series, ``locale``,
     ``prices_include_tax``, ``proforma``, ``proforma_final``,
-    ``max_attempts``, ``cancel_at_cycle_end``, ``deletion_days``) are kept
+    ``proforma_approval``, ``max_attempts``, ``cancel_at_cycle_end``,
+    ``deletion_days``) are kept
     in the store as its seller is (the payer record :data:`SETTINGS_ID`,
     ``_settings/KEY`` for ``business=KEY``): each one given is kept, one
     left out is the kept one (else its default: ``INV``, ``CN``, ``PF``,
-    ``ACT``, ``"en"``, tax-exclusive, no proforma, ``"invoice"``, 3, ``True``,
-    90), and one
+    ``ACT``, ``"en"``, tax-exclusive, no proforma, ``"invoice"``, ``False``,
+    3, ``True``, 90), and one
     given that differs from the kept one is refused (a
     :class:`~billkit.errors.BillingError` naming it).
 
@@ -525,6 +527,13 @@ class Billing:
     an act of completed work (key ``...|act|<revision>``, numbered in
     ``act_series``, ``ACT-000001``...) with the proforma's contents, where
     the seller issues acts rather than invoices.
+
+    ``proforma_approval=True`` puts the customer's approval between the
+    proforma and the invoice (the attribution business's way): a proforma
+    is not collected but waits for :meth:`approve`, which marks it
+    ``approved`` and issues its invoice then, unpaid, due ``payment_days``
+    after that day; the invoice is collected and dunned as any invoice is.
+    It needs ``proforma_final="invoice"``.
 
     Notifications are filed by category (:data:`billkit.ports.CATEGORIES`:
     ``finance``, ``services``...); ``channels`` maps a category to the
@@ -561,6 +570,7 @@ class Billing:
         proforma_series: str | None = None,
         proforma_final: str | None = None,
         act_series: str | None = None,
+        proforma_approval: bool | None = None,
     ) -> None:
         self.store = store
         self.gateway = gateway
@@ -581,6 +591,7 @@ class Billing:
                 ("prices_include_tax", prices_include_tax),
                 ("proforma", proforma),
                 ("proforma_final", proforma_final),
+                ("proforma_approval", proforma_approval),
                 ("max_attempts", max_attempts),
                 ("cancel_at_cycle_end", cancel_at_cycle_end),
                 ("deletion_days", deletion_days),
@@ -634,6 +645,7 @@ class Billing:
             chosen["proforma_series"],  # type: ignore[arg-type]
             chosen["proforma_final"],  # type: ignore[arg-type]
             chosen["act_series"],  # type: ignore[arg-type]
+            chosen["proforma_approval"],
         )
         self.methods: dict[str, PaymentMethod] = {m.name: m for m in methods}
         self.bonus = bonus
@@ -785,6 +797,7 @@ class Billing:
         proforma_series: str,
         proforma_final: str,
         act_series: str,
+        proforma_approval: object = False,
     ) -> None:
         """The document-issuing settings, checked (see the class's docstring)."""
         self.prices_include_tax: bool | None = None
@@ -819,6 +832,16 @@ class Billing:
                 self.series[ACT] = checks.text(
                     "act_series", act_series, required=True, error=BillingError
                 )
+        self.proforma_approval: bool = checks.flag(
+            "proforma_approval", proforma_approval, error=BillingError
+        )
+        if self.proforma_approval and proforma_final != INVOICE:
+            raise BillingError(
+                "proforma_approval",
+                True,
+                "proforma_final='invoice' with it: an approval issues an invoice to pay "
+                f"(proforma_final is {proforma_final!r})",
+            )
 
     def _seller(self, tx: Transaction, seller: Party | None) -> Party:
         """Keep ``seller`` as the business's seller, or read the one kept."""
@@ -2151,6 +2174,8 @@ class Billing:
         document = doc.id
         if doc.status not in ("issued", "pending") or doc.total is None:
             return "skipped"
+        if doc.kind == PROFORMA and self.proforma_approval:
+            return "skipped"  # it waits for the customer's approval (approve())
         failed = [e for e in events if e.event == "payment_failed"]
         method = payer.data.get("method")
         balance_first = payer.data.get("balance_first", True) or not method
@@ -2893,7 +2918,10 @@ class Billing:
     ) -> list[tuple[str, str, str, Decimal]]:
         """The invoices (or acts) issued since ``unpaid`` was read, each
         paying one of its proformas: ``(document, customer, currency,
-        total)``, in the proformas' order (one read; none without proformas)."""
+        total)``, in the proformas' order (one read; none without proformas,
+        and none under ``proforma_approval``: :meth:`approve` issues them)."""
+        if self.proforma_approval:
+            return []
         finals = [
             str(attrs.evolve(DocumentKey.parse(d.id), kind=self.proforma_final))
             for d in unpaid
@@ -2929,27 +2957,8 @@ class Billing:
         if tx.documents_by_id([final]):
             return  # made already
         now = self.clock.now()
-        proforma = attrs.evolve(from_data(doc.data), number=doc.number)
-        issued = invoice_from_proforma(
-            proforma,
-            number=str(doc.number),
-            issue_date=max(self.clock.today(), proforma.issue_date),
-            payment_days=self.payment_days,
-            invoice_kind="subscription",
-        )
-        invoice: Invoice | Act = attrs.evolve(issued, number=None)
-        if kind == ACT:
-            fields = {a.name: getattr(invoice, a.name) for a in attrs.fields(Act)}
-            invoice = Act(**fields)
-        draft = DocumentRecord(
-            id=final,
-            customer=doc.customer,
-            kind=kind,
-            period_start=doc.period_start,
-            period_end=doc.period_end,
-            total=invoice.totals.gross,
-            data=to_data(invoice),
-        )
+        proforma: Proforma = from_data(doc.data)
+        draft, invoice = self._final_draft(doc, kind, max(self.clock.today(), proforma.issue_date))
         paid = DocumentEvent(
             document=final,
             event="pay",
@@ -2977,6 +2986,139 @@ class Billing:
         number = tx.issue(final, series=self.series[kind], at=now).number
         tx.change_status(final, event=paid.event, status=paid.status, at=now, data=paid.data)
         tx.enqueue_all(attrs.evolve(m, payload={**m.payload, "number": number}) for m in notices)
+
+    def _final_draft(
+        self, doc: DocumentRecord, kind: str, day: date
+    ) -> tuple[DocumentRecord, Invoice | Act]:
+        """The draft of the invoice (``kind`` ``act``: the act) of the proforma
+        ``doc``, issued on ``day`` (not before the proforma), and the document.
+
+        It is :func:`~billkit.invoicing.invoice_from_proforma` of the proforma
+        (the same lines, taxes and totals, referring to it), due
+        ``payment_days`` after ``day``, under the proforma's key with the
+        kind ``kind``.
+        """
+        final = str(attrs.evolve(DocumentKey.parse(doc.id), kind=kind))
+        proforma = attrs.evolve(from_data(doc.data), number=doc.number)
+        issued = invoice_from_proforma(
+            proforma,
+            number=str(doc.number),
+            issue_date=day,
+            payment_days=self.payment_days,
+            invoice_kind="subscription",
+        )
+        invoice: Invoice | Act = attrs.evolve(issued, number=None)
+        if kind == ACT:
+            fields = {a.name: getattr(invoice, a.name) for a in attrs.fields(Act)}
+            invoice = Act(**fields)
+        draft = DocumentRecord(
+            id=final,
+            customer=doc.customer,
+            kind=kind,
+            period_start=doc.period_start,
+            period_end=doc.period_end,
+            total=invoice.totals.gross,
+            data=to_data(invoice),
+        )
+        return draft, invoice
+
+    def approve(self, proforma: str, *, at: datetime | None = None) -> str:
+        """Record the customer's approval of ``proforma`` (its id) and issue its
+        invoice; returns the invoice's id (``...|invoice|<revision>``).
+
+        For a business billing with ``proforma_approval=True``. In one
+        transaction, under the customer's lock and the invoice series' lock,
+        the proforma is marked ``approved`` (an ``approve`` event naming the
+        invoice) and its invoice is issued (numbered next in
+        ``invoice_series``), dated the day of ``at`` (default: now), due
+        ``payment_days`` later, unpaid: the runs collect and dun it as any
+        invoice. The customer is told (``proforma.approved``, with the
+        invoice's number, total and due day).
+
+        Approving again (a retry, or several workers at once) issues
+        nothing and returns the same id. Refused with a
+        :class:`~billkit.errors.BillingError` naming the field: without
+        ``proforma_approval``; a document that is not one of this
+        business's proformas (another seller's); a proforma withdrawn (its
+        bill changed: the next revision asks instead) or paid; ``at``
+        before the proforma's issue day.
+        """
+        if not self.proforma_approval:
+            raise BillingError(
+                "proforma_approval",
+                False,
+                "True (Billing(proforma_approval=True)) to approve proformas",
+            )
+        document = checks.text("proforma", proforma, required=True, error=BillingError)
+        moment = self.clock.now() if at is None else checks.moment("at", at, error=BillingError)
+        with self.store.transaction(readonly=True) as tx:
+            customer = tx.document(document).customer
+        lock = [f"account:{customer}", f"series:{self.series[INVOICE]}"]
+        with self.store.transaction(lock=lock) as tx:
+            doc = tx.document(document)
+            if doc.kind != PROFORMA or doc.id.count("|") != 4:
+                raise BillingError(
+                    "proforma",
+                    document,
+                    f"the id of a proforma the engine issued (its kind is {doc.kind!r})",
+                )
+            made: Proforma = from_data(doc.data)
+            if made.seller != self.seller:
+                raise BillingError(
+                    "proforma",
+                    document,
+                    f"a proforma of this business (seller {self.seller.name!r}); "
+                    f"it is {made.seller.name!r}'s",
+                )
+            final = str(attrs.evolve(DocumentKey.parse(doc.id), kind=INVOICE))
+            if doc.status == "approved":
+                return final  # approved already: its invoice is issued
+            if doc.status != "issued":
+                raise BillingError(
+                    "proforma",
+                    document,
+                    f"an issued proforma awaiting approval; it is {doc.status}"
+                    + (
+                        " (its bill changed: a proforma of the next revision replaced it)"
+                        if doc.status == "withdrawn"
+                        else ""
+                    ),
+                )
+            day = moment.date()
+            if day < made.issue_date:
+                raise BillingError(
+                    "at", moment, f"a moment on or after the proforma's issue day {made.issue_date}"
+                )
+            draft, invoice = self._final_draft(doc, INVOICE, day)
+            tx.save_draft(draft)
+            number = tx.issue(final, series=self.series[INVOICE], at=moment).number
+            tx.change_status(
+                document,
+                event="approve",
+                status="approved",
+                at=moment,
+                data={"invoice": final, "invoice_number": number or ""},
+            )
+            assert isinstance(invoice, Invoice)
+            assert invoice.due_date is not None
+            self._notify(
+                tx,
+                f"proforma.approved|{document}",
+                "proforma.approved",
+                customer,
+                tx.payer(customer).data,
+                {
+                    "document": final,
+                    "number": number or "",
+                    "proforma": document,
+                    "proforma_number": doc.number or "",
+                    "total": str(invoice.totals.gross.amount),
+                    "currency": invoice.totals.gross.currency.code,
+                    "due_on": invoice.due_date.isoformat(),
+                },
+                moment,
+            )
+        return final
 
     def handle_webhook(self, headers: Mapping[str, str], body: bytes) -> int:
         """Verify a provider webhook; settle the documents and book the top-ups it names.
