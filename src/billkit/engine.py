@@ -40,6 +40,7 @@ See ``docs/engine.md`` for a whole month of an app.
 from __future__ import annotations
 
 import enum
+import hashlib
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta, timezone
@@ -3119,6 +3120,51 @@ class Billing:
                 moment,
             )
         return final
+
+    def mark_sent(
+        self,
+        invoice: str,
+        *,
+        attachment: str,
+        content: bytes | None = None,
+        at: datetime | None = None,
+    ) -> bool:
+        """Record that ``invoice`` (its id) was sent to the customer, with
+        ``attachment`` (the name or reference of the file sent: the signed
+        scan, kept by the app) and, given its ``content``, the file's SHA-256.
+
+        The attribution business's "sent to customer" step after
+        :meth:`approve`. A ``send`` event on the invoice keeps them (its
+        status does not change: the invoice is collected as before).
+        Returns whether it was recorded: the same attachment (name and
+        hash) recorded already is not recorded again; another one (a
+        corrected scan) is. Refused with a :class:`~billkit.errors.BillingError`
+        naming the field: a document that is not an invoice, or one
+        credited; an empty ``attachment``; ``content`` that is not bytes.
+        """
+        document = checks.text("invoice", invoice, required=True, error=BillingError)
+        name = checks.text("attachment", attachment, required=True, error=BillingError)
+        data: dict[str, object] = {"attachment": name}
+        if content is not None:
+            if not isinstance(content, bytes | bytearray | memoryview):
+                raise BillingError("content", type(content).__name__, "the file's bytes")
+            data["sha256"] = hashlib.sha256(content).hexdigest()
+        moment = self.clock.now() if at is None else checks.moment("at", at, error=BillingError)
+        with self.store.transaction(readonly=True) as tx:
+            customer = tx.document(document).customer
+        with self.store.transaction(lock=f"account:{customer}") as tx:
+            doc = tx.document(document)
+            if doc.kind != INVOICE or doc.status not in ("issued", "pending", "paid"):
+                raise BillingError(
+                    "invoice",
+                    document,
+                    "an invoice issued, pending or paid "
+                    f"(its kind is {doc.kind!r}, its status {doc.status!r})",
+                )
+            if any(e.event == "send" and e.data == data for e in tx.document_events(document)):
+                return False
+            tx.change_status(document, event="send", status=doc.status, at=moment, data=data)
+        return True
 
     def handle_webhook(self, headers: Mapping[str, str], body: bytes) -> int:
         """Verify a provider webhook; settle the documents and book the top-ups it names.

@@ -20,6 +20,7 @@ subscribed on 21 March 2026, makes 11 250 attributions in its first period
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import threading
 from datetime import date, datetime, timedelta, timezone
@@ -239,6 +240,45 @@ def test_late_usage_withdraws_a_waiting_proforma_and_credits_an_approved_invoice
         "credit_note|2": ("CN-000001", "issued", Money("695970000", "IRR")),
         "proforma|2": ("PF-000004", "issued", Money("701690000", "IRR")),
     }
+
+
+def test_finance_marks_the_invoice_sent_with_its_scan(store: Store) -> None:
+    engine, clock = _period_billed(store, method=None)
+    clock.set(APPROVED)
+    engine.approve(PROFORMA_0)
+    scan = b"%PDF-1.4 the signed invoice AT-000001"
+    # The scan's SHA-256, computed here from its bytes, is what the event keeps.
+    digest = hashlib.sha256(scan).hexdigest()
+    sent = datetime(2026, 4, 22, 14, tzinfo=timezone.utc)
+    assert engine.mark_sent(INVOICE_0, attachment="scans/AT-000001.pdf", content=scan, at=sent)
+    # Again with the same scan: nothing new; a corrected scan: recorded too.
+    assert not engine.mark_sent(INVOICE_0, attachment="scans/AT-000001.pdf", content=scan)
+    assert engine.mark_sent(INVOICE_0, attachment="scans/AT-000001-v2.pdf")
+    with store.transaction(readonly=True) as tx:
+        events = tx.document_events(INVOICE_0)
+        status = tx.document(INVOICE_0).status
+    assert [(e.event, e.status) for e in events] == [
+        ("issue", "issued"),
+        ("send", "issued"),
+        ("send", "issued"),
+    ]
+    assert (events[1].at, events[1].data) == (
+        sent,
+        {"attachment": "scans/AT-000001.pdf", "sha256": digest},
+    )
+    assert events[2].data == {"attachment": "scans/AT-000001-v2.pdf"}
+    # Sent, it is still due: the receipt's transfer pays it.
+    assert status == "issued"
+    _wire(store, "parsian", TOTAL, clock.now())
+    assert engine.pay(INVOICE_0) == "paid"
+    for bad, field in (
+        ({"invoice": PROFORMA_0, "attachment": "s.pdf"}, "invoice"),
+        ({"invoice": INVOICE_0, "attachment": ""}, "attachment"),
+        ({"invoice": INVOICE_0, "attachment": "s.pdf", "content": "text"}, "content"),
+    ):
+        with pytest.raises(BillingError) as refused:
+            engine.mark_sent(**bad)  # type: ignore[arg-type]
+        assert refused.value.field == field
 
 
 # ---------------------------------------------------------------- refusals and settings
