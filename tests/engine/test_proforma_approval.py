@@ -20,6 +20,7 @@ subscribed on 21 March 2026, makes 11 250 attributions in its first period
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import shutil
 import threading
@@ -27,6 +28,8 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
 
 from billkit.demo import demo_catalog
 from billkit.engine import Billing
@@ -350,6 +353,74 @@ def test_the_approval_setting_is_checked_and_kept() -> None:
         Billing(store, SandboxGateway(clock=clock), MemoryNotifier(), clock,
                 proforma_approval=False)  # fmt: skip
     assert support.pro_in_memory(clock).proforma_approval is False  # the default
+
+
+# ---------------------------------------------------------------- invariants
+
+_STEPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("approve"), st.integers(0, 2), st.integers(0, 2)),
+        st.tuples(st.just("approve"), st.integers(0, 2), st.just(0)),
+        st.tuples(st.just("late"), st.integers(0, 2), st.integers(1, 300)),
+        st.tuples(st.just("days"), st.integers(1, 40), st.just(0)),
+    ),
+    min_size=4,
+    max_size=16,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(steps=_STEPS)
+def test_any_order_of_approvals_runs_and_late_usage_keeps_one_invoice_per_approval(
+    steps: list[tuple[str, int, int]],
+) -> None:
+    # Three customers of the Pro plan (one pays by card, one's card is declined,
+    # one by transfer), daily-ish runs from the month end, approvals of any of their
+    # proformas (any revision, approved or withdrawn or not yet made), late usage.
+    store = MemoryStore()
+    clock = FixedClock(support.START)
+    gateway = SandboxGateway(clock=clock)
+    engine = _pro(store, gateway, clock)
+    for n, method in enumerate(("tok_visa", "tok_insufficient_funds", None)):
+        engine.add_customer(f"c{n}", support.SELLER, currency="EUR", method=method)
+        engine.subscribe(f"s{n}", f"c{n}", "pro")
+    clock.set(support.MONTH_END)
+    engine.run()
+    for what, a, b in steps:
+        if what == "approve":
+            # refused when withdrawn, or not made (yet)
+            with contextlib.suppress(BillingError, NotFoundError):
+                engine.approve(f"s{a}|2026-03-01|2026-04-01|proforma|{b}")
+                event("approved")
+        elif what == "late":
+            engine.record_usage(f"s{a}", "calls", b, key=f"late-{a}-{b}", at=support.START)
+        else:
+            clock.advance(timedelta(days=a))
+            engine.run()
+    with store.transaction(readonly=True) as tx:
+        docs = {d.id: d for d in tx.documents()}
+        events = {d: tx.document_events(d) for d in docs}
+    invoices = {k: d for k, d in docs.items() if d.kind == "invoice"}
+    event(f"invoices {sorted(d.status for d in invoices.values())}")
+    event(f"withdrawn {sum(d.status == 'withdrawn' for d in docs.values()) > 0}")
+    for key, invoice in invoices.items():
+        # Each invoice was issued by the approval of the proforma of its revision,
+        # which names it, once; and no proforma was ever charged or paid.
+        proforma = key.replace("|invoice|", "|proforma|")
+        approvals = [e for e in events[proforma] if e.event == "approve"]
+        assert [e.data["invoice"] for e in approvals] == [key]
+        assert docs[proforma].status == "approved"
+        assert invoice.total == docs[proforma].total
+    for key, doc in docs.items():
+        if doc.kind == "proforma":
+            assert doc.status in ("issued", "approved", "withdrawn"), key
+            assert not [e for e in events[key] if e.event in ("pay", "payment_failed")], key
+            if doc.status == "approved":
+                assert key.replace("|proforma|", "|invoice|") in invoices
+    # Gap-free numbers in each series, in the order of issue.
+    for prefix in ("INV", "PF", "CN"):
+        numbers = sorted(d.number for d in docs.values() if (d.number or "").startswith(prefix))
+        assert numbers == [f"{prefix}-{n:06d}" for n in range(1, len(numbers) + 1)]
 
 
 # ---------------------------------------------------------------- concurrency
