@@ -522,7 +522,25 @@ def _approval_day(store: Any, at: int) -> tuple[dict[str, Any], int, int]:
             faults.at = 0
     calls = faults.calls
     engine.run()  # and once more: nothing changes
-    return support.snapshot(store, CUSTOMERS), calls, crashes
+    return _snapshot(store), calls, crashes
+
+
+def _snapshot(store: Any) -> dict[str, Any]:
+    """:func:`support.snapshot`, with every outbox message: on PostgreSQL a transaction
+    rolled back by a crash leaves a gap in the messages' ids (a sequence is not
+    rolled back), where ``support.snapshot`` stops reading."""
+    snap = support.snapshot(store, CUSTOMERS)
+    keys: list[str] = []
+    with store.transaction(readonly=True) as tx:
+        missing, i = 0, 1
+        while missing < 50:
+            try:
+                keys.append(tx.message(i).key)
+                missing = 0
+            except NotFoundError:
+                missing += 1
+            i += 1
+    return {**snap, "outbox": sorted(keys)}
 
 
 def _check_crash_points(store_factory: Any, step: int = 1) -> int:
@@ -569,4 +587,4 @@ def test_crash_points_of_an_approval_day_on_postgres(postgres_schema: Any) -> No
         postgres_schema.empty()
         return SqlStore(postgres_schema.url, schema=postgres_schema.name)
 
-    assert _check_crash_points(fresh, step=11) > 5
+    assert _check_crash_points(fresh, step=19) > 3
