@@ -533,8 +533,9 @@ class Billing:
     proforma and the invoice (the attribution business's way): a proforma
     is not collected but waits for :meth:`approve`, which marks it
     ``approved`` and issues its invoice then, unpaid, due ``payment_days``
-    after that day; the invoice is collected and dunned as any invoice is.
-    It needs ``proforma_final="invoice"``.
+    after that day; the invoice is collected and dunned as any invoice is
+    (:meth:`mark_sent` records it sent, with its scan). It needs
+    ``proforma_final="invoice"``.
 
     Notifications are filed by category (:data:`billkit.ports.CATEGORIES`:
     ``finance``, ``services``...); ``channels`` maps a category to the
