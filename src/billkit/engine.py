@@ -41,6 +41,7 @@ See ``docs/engine.md`` for a whole month of an app.
 from __future__ import annotations
 
 import enum
+import hashlib
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta, timezone
@@ -84,7 +85,7 @@ from billkit.errors import (
     SubscriptionError,
 )
 from billkit.invoicing.builders import invoice_from_proforma
-from billkit.invoicing.documents import Act, CreditNote, Invoice
+from billkit.invoicing.documents import Act, CreditNote, Invoice, Proforma
 from billkit.invoicing.terms import DocumentTerms
 from billkit.parties.party import Party
 from billkit.payments.types import PaymentRequest, PaymentResult, PaymentStatus, SavedMethod
@@ -146,6 +147,7 @@ _SETTINGS: dict[str, object] = {
     "prices_include_tax": None,
     "proforma": False,
     "proforma_final": INVOICE,
+    "proforma_approval": False,
     "max_attempts": 3,
     "cancel_at_cycle_end": True,
     "deletion_days": 90,
@@ -204,7 +206,7 @@ def _setting(name: str, value: object) -> object:
         return value
     if name == "max_attempts":
         return checks.whole(name, value, low=1, error=BillingError)
-    if name == "cancel_at_cycle_end":
+    if name in ("cancel_at_cycle_end", "proforma_approval"):
         return checks.flag(name, value, error=BillingError)
     if name == "deletion_days":
         return None if value is None else checks.whole(name, value, error=BillingError)
@@ -262,6 +264,18 @@ def _series_of(value: Mapping[str, object]) -> tuple[dict[str, str], frozenset[s
         # also with proformas turned off: a proforma issued before may still be paid
         series[ACT] = str(value["act_series"])
     return series, plans
+
+
+def _check_approval(value: Mapping[str, object]) -> None:
+    """Refuse ``proforma_approval`` without ``proforma_final="invoice"``: an
+    approval issues an invoice to pay."""
+    if value["proforma_approval"] and value["proforma_final"] != INVOICE:
+        raise BillingError(
+            "proforma_approval",
+            True,
+            "proforma_final='invoice' with it: an approval issues an invoice to pay "
+            f"(proforma_final is {value['proforma_final']!r})",
+        )
 
 
 def _shown(name: str, kept: object) -> object:
@@ -674,6 +688,14 @@ class Billing:
     ``act_series``, ``ACT-000001``...) with the proforma's contents, where
     the seller issues acts rather than invoices.
 
+    ``proforma_approval=True`` puts the customer's approval between the
+    proforma and the invoice (the attribution business's way): a proforma
+    is not collected but waits for :meth:`approve`, which marks it
+    ``approved`` and issues its invoice then, unpaid, due ``payment_days``
+    after that day; the invoice is collected and dunned as any invoice is
+    (:meth:`mark_sent` records it sent, with its scan). It needs
+    ``proforma_final="invoice"``.
+
     Notifications are filed by category (:data:`billkit.ports.CATEGORIES`:
     ``finance``, ``services``...); ``channels`` maps a category to the
     channels its messages go by (:data:`billkit.ports.CHANNELS`; e-mail
@@ -709,6 +731,7 @@ class Billing:
         proforma_series: str | None = None,
         proforma_final: str | None = None,
         act_series: str | None = None,
+        proforma_approval: bool | None = None,
     ) -> None:
         self.store = store
         self.gateway = gateway
@@ -729,6 +752,7 @@ class Billing:
                 ("prices_include_tax", prices_include_tax),
                 ("proforma", proforma),
                 ("proforma_final", proforma_final),
+                ("proforma_approval", proforma_approval),
                 ("max_attempts", max_attempts),
                 ("cancel_at_cycle_end", cancel_at_cycle_end),
                 ("deletion_days", deletion_days),
@@ -906,6 +930,8 @@ class Billing:
         )
         self.proforma_plans: frozenset[str] | None = plans
         self.proforma_final: str = str(value["proforma_final"])
+        _check_approval(value)
+        self.proforma_approval: bool = value["proforma_approval"]  # type: ignore[assignment]
         self.max_attempts: int = value["max_attempts"]  # type: ignore[assignment]
         self.cancel_at_cycle_end: bool = value["cancel_at_cycle_end"]  # type: ignore[assignment]
         self._deletion_days: int | None = value["deletion_days"]  # type: ignore[assignment]
@@ -962,6 +988,7 @@ class Billing:
         prices_include_tax: bool | Mapping[str, bool] | _Unset | None = _UNSET,
         proforma: bool | Iterable[str] | _Unset = _UNSET,
         proforma_final: str | _Unset = _UNSET,
+        proforma_approval: bool | _Unset = _UNSET,
         max_attempts: int | _Unset = _UNSET,
         cancel_at_cycle_end: bool | _Unset = _UNSET,
         deletion_days: int | _Unset | None = _UNSET,
@@ -1026,6 +1053,7 @@ class Billing:
                 ("prices_include_tax", prices_include_tax),
                 ("proforma", proforma),
                 ("proforma_final", proforma_final),
+                ("proforma_approval", proforma_approval),
                 ("max_attempts", max_attempts),
                 ("cancel_at_cycle_end", cancel_at_cycle_end),
                 ("deletion_days", deletion_days),
@@ -1057,6 +1085,7 @@ class Billing:
             if "max_attempts" in changed:
                 self._no_stranded(tx, before["max_attempts"], after["max_attempts"])  # type: ignore[arg-type]
             # a kept one refused refuses the change
+            _check_approval(after)
             series, _ = _series_of({name: _kept_value(name, after[name]) for name in _SETTINGS})
             if any(kept.get(name, _UNSET) != value for name, value in asked.items()):
                 data = {**kept, **{n: after[n] for n in asked if n in changed or n not in kept}}
@@ -2415,6 +2444,8 @@ class Billing:
         document = doc.id
         if doc.status not in ("issued", "pending") or doc.total is None:
             return "skipped"
+        if doc.kind == PROFORMA and self.proforma_approval:
+            return "skipped"  # it waits for the customer's approval (approve())
         failed = [e for e in events if e.event == "payment_failed"]
         method = payer.data.get("method")
         balance_first = payer.data.get("balance_first", True) or not method
@@ -3280,7 +3311,10 @@ class Billing:
     ) -> list[tuple[str, str, str, Decimal]]:
         """The invoices (or acts) issued since ``unpaid`` was read, each
         paying one of its proformas: ``(document, customer, currency,
-        total)``, in the proformas' order (one read; none without proformas)."""
+        total)``, in the proformas' order (one read; none without proformas,
+        and none under ``proforma_approval``: :meth:`approve` issues them)."""
+        if self.proforma_approval:
+            return []
         finals = [
             str(attrs.evolve(DocumentKey.parse(d.id), kind=self.proforma_final))
             for d in unpaid
@@ -3316,27 +3350,8 @@ class Billing:
         if tx.documents_by_id([final]):
             return  # made already
         now = self.clock.now()
-        proforma = attrs.evolve(from_data(doc.data), number=doc.number)
-        issued = invoice_from_proforma(
-            proforma,
-            number=str(doc.number),
-            issue_date=max(self.clock.today(), proforma.issue_date),
-            payment_days=self.payment_days,
-            invoice_kind="subscription",
-        )
-        invoice: Invoice | Act = attrs.evolve(issued, number=None)
-        if kind == ACT:
-            fields = {a.name: getattr(invoice, a.name) for a in attrs.fields(Act)}
-            invoice = Act(**fields)
-        draft = DocumentRecord(
-            id=final,
-            customer=doc.customer,
-            kind=kind,
-            period_start=doc.period_start,
-            period_end=doc.period_end,
-            total=invoice.totals.gross,
-            data=to_data(invoice),
-        )
+        proforma: Proforma = from_data(doc.data)
+        draft, invoice = self._final_draft(doc, kind, max(self.clock.today(), proforma.issue_date))
         paid = DocumentEvent(
             document=final,
             event="pay",
@@ -3364,6 +3379,184 @@ class Billing:
         number = tx.issue(final, series=self.series[kind], at=now).number
         tx.change_status(final, event=paid.event, status=paid.status, at=now, data=paid.data)
         tx.enqueue_all(attrs.evolve(m, payload={**m.payload, "number": number}) for m in notices)
+
+    def _final_draft(
+        self, doc: DocumentRecord, kind: str, day: date
+    ) -> tuple[DocumentRecord, Invoice | Act]:
+        """The draft of the invoice (``kind`` ``act``: the act) of the proforma
+        ``doc``, issued on ``day`` (not before the proforma), and the document.
+
+        It is :func:`~billkit.invoicing.invoice_from_proforma` of the proforma
+        (the same lines, taxes and totals, referring to it), due
+        ``payment_days`` after ``day``, under the proforma's key with the
+        kind ``kind``.
+        """
+        final = str(attrs.evolve(DocumentKey.parse(doc.id), kind=kind))
+        proforma = attrs.evolve(from_data(doc.data), number=doc.number)
+        issued = invoice_from_proforma(
+            proforma,
+            number=str(doc.number),
+            issue_date=day,
+            payment_days=self.payment_days,
+            invoice_kind="subscription",
+        )
+        invoice: Invoice | Act = attrs.evolve(issued, number=None)
+        if kind == ACT:
+            fields = {a.name: getattr(invoice, a.name) for a in attrs.fields(Act)}
+            invoice = Act(**fields)
+        draft = DocumentRecord(
+            id=final,
+            customer=doc.customer,
+            kind=kind,
+            period_start=doc.period_start,
+            period_end=doc.period_end,
+            total=invoice.totals.gross,
+            data=to_data(invoice),
+        )
+        return draft, invoice
+
+    def approve(self, proforma: str, *, at: datetime | None = None) -> str:
+        """Record the customer's approval of ``proforma`` (its id) and issue its
+        invoice; returns the invoice's id (``...|invoice|<revision>``).
+
+        For a business billing with ``proforma_approval=True``. In one
+        transaction, under the customer's lock and the invoice series' lock,
+        the proforma is marked ``approved`` (an ``approve`` event naming the
+        invoice) and its invoice is issued (numbered next in
+        ``invoice_series``), dated the day of ``at`` (default: now), due
+        ``payment_days`` later, unpaid: the runs collect and dun it as any
+        invoice. The customer is told (``proforma.approved``, with the
+        invoice's number, total and due day).
+
+        Approving again (a retry, or several workers at once) issues
+        nothing and returns the same id. Refused with a
+        :class:`~billkit.errors.BillingError` naming the field: without
+        ``proforma_approval``; a document that is not one of this
+        business's proformas (another seller's); a proforma withdrawn (its
+        bill changed: the next revision asks instead) or paid; ``at``
+        before the proforma's issue day.
+        """
+        if not self.proforma_approval:
+            raise BillingError(
+                "proforma_approval",
+                False,
+                "True (Billing(proforma_approval=True)) to approve proformas",
+            )
+        document = checks.text("proforma", proforma, required=True, error=BillingError)
+        moment = self.clock.now() if at is None else checks.moment("at", at, error=BillingError)
+        with self.store.transaction(readonly=True) as tx:
+            customer = tx.document(document).customer
+        lock = [f"account:{customer}", f"series:{self.series[INVOICE]}"]
+        with self.store.transaction(lock=lock) as tx:
+            doc = tx.document(document)
+            if doc.kind != PROFORMA or doc.id.count("|") != 4:
+                raise BillingError(
+                    "proforma",
+                    document,
+                    f"the id of a proforma the engine issued (its kind is {doc.kind!r})",
+                )
+            made: Proforma = from_data(doc.data)
+            if made.seller != self.seller:
+                raise BillingError(
+                    "proforma",
+                    document,
+                    f"a proforma of this business (seller {self.seller.name!r}); "
+                    f"it is {made.seller.name!r}'s",
+                )
+            final = str(attrs.evolve(DocumentKey.parse(doc.id), kind=INVOICE))
+            if doc.status == "approved":
+                return final  # approved already: its invoice is issued
+            if doc.status != "issued":
+                raise BillingError(
+                    "proforma",
+                    document,
+                    f"an issued proforma awaiting approval; it is {doc.status}"
+                    + (
+                        " (its bill changed: a proforma of the next revision replaced it)"
+                        if doc.status == "withdrawn"
+                        else ""
+                    ),
+                )
+            day = moment.date()
+            if day < made.issue_date:
+                raise BillingError(
+                    "at", moment, f"a moment on or after the proforma's issue day {made.issue_date}"
+                )
+            draft, invoice = self._final_draft(doc, INVOICE, day)
+            tx.save_draft(draft)
+            number = tx.issue(final, series=self.series[INVOICE], at=moment).number
+            tx.change_status(
+                document,
+                event="approve",
+                status="approved",
+                at=moment,
+                data={"invoice": final, "invoice_number": number or ""},
+            )
+            assert isinstance(invoice, Invoice)
+            assert invoice.due_date is not None
+            self._notify(
+                tx,
+                f"proforma.approved|{document}",
+                "proforma.approved",
+                customer,
+                tx.payer(customer).data,
+                {
+                    "document": final,
+                    "number": number or "",
+                    "proforma": document,
+                    "proforma_number": doc.number or "",
+                    "total": str(invoice.totals.gross.amount),
+                    "currency": invoice.totals.gross.currency.code,
+                    "due_on": invoice.due_date.isoformat(),
+                },
+                moment,
+            )
+        return final
+
+    def mark_sent(
+        self,
+        invoice: str,
+        *,
+        attachment: str,
+        content: bytes | None = None,
+        at: datetime | None = None,
+    ) -> bool:
+        """Record that ``invoice`` (its id) was sent to the customer, with
+        ``attachment`` (the name or reference of the file sent: the signed
+        scan, kept by the app) and, given its ``content``, the file's SHA-256.
+
+        The attribution business's "sent to customer" step after
+        :meth:`approve`. A ``send`` event on the invoice keeps them (its
+        status does not change: the invoice is collected as before).
+        Returns whether it was recorded: the same attachment (name and
+        hash) recorded already is not recorded again; another one (a
+        corrected scan) is. Refused with a :class:`~billkit.errors.BillingError`
+        naming the field: a document that is not an invoice, or one
+        credited; an empty ``attachment``; ``content`` that is not bytes.
+        """
+        document = checks.text("invoice", invoice, required=True, error=BillingError)
+        name = checks.text("attachment", attachment, required=True, error=BillingError)
+        data: dict[str, object] = {"attachment": name}
+        if content is not None:
+            if not isinstance(content, bytes | bytearray | memoryview):
+                raise BillingError("content", type(content).__name__, "the file's bytes")
+            data["sha256"] = hashlib.sha256(content).hexdigest()
+        moment = self.clock.now() if at is None else checks.moment("at", at, error=BillingError)
+        with self.store.transaction(readonly=True) as tx:
+            customer = tx.document(document).customer
+        with self.store.transaction(lock=f"account:{customer}") as tx:
+            doc = tx.document(document)
+            if doc.kind != INVOICE or doc.status not in ("issued", "pending", "paid"):
+                raise BillingError(
+                    "invoice",
+                    document,
+                    "an invoice issued, pending or paid "
+                    f"(its kind is {doc.kind!r}, its status {doc.status!r})",
+                )
+            if any(e.event == "send" and e.data == data for e in tx.document_events(document)):
+                return False
+            tx.change_status(document, event="send", status=doc.status, at=moment, data=data)
+        return True
 
     def handle_webhook(self, headers: Mapping[str, str], body: bytes) -> int:
         """Verify a provider webhook; settle the documents and book the top-ups it names.

@@ -505,6 +505,7 @@ def test_prices_including_tax_cannot_change_once_billed(store: Any) -> None:
         ("methods", [CARD, "wire"], r"^methods\[1\] = 'wire'"),
         ("methods", [CARD, CARD], r"^methods\[1\] = 'card': expected each method's name once"),
         ("bonus", "5%", r"^bonus = '5%'"),
+        ("proforma_approval", "yes", r"^proforma_approval = 'yes'"),
     ],
 )
 def test_a_bad_change_is_refused_naming_it_and_changes_nothing(
@@ -524,6 +525,26 @@ def test_a_bad_change_is_refused_naming_it_and_changes_nothing(
     if value is not None:
         with pytest.raises(BillingError, match=message):
             _open(MemoryStore(), clock, seller=support.SELLER, **{field: value})
+
+
+def test_approval_changed_needs_an_invoice_to_issue_and_a_refusal_changes_nothing(
+    store: Any,
+) -> None:
+    # An approval issues an invoice to pay, so proforma_approval needs
+    # proforma_final="invoice"; asked of a business that issues acts, it is
+    # refused with nothing kept, and allowed once the final document changes too.
+    clock = FixedClock(support.START)
+    chat = _open(
+        store, clock, seller=support.SELLER, business="chat", proforma=True, proforma_final="act"
+    )
+    before = {**_settings(chat), **_kept(chat)}
+    with pytest.raises(BillingError, match=r"^proforma_approval = True.*proforma_final='invoice'"):
+        chat.change_settings(proforma_approval=True)
+    assert {**_settings(chat), **_kept(chat)} == before
+    changed = chat.change_settings(proforma_approval=True, proforma_final="invoice")
+    assert changed == {"proforma_final": ("act", "invoice"), "proforma_approval": (False, True)}
+    assert chat.proforma_approval is True
+    assert _open(store, clock, business="chat").proforma_approval is True
 
 
 def test_a_billing_opened_earlier_keeps_what_it_read_until_it_changes_settings(

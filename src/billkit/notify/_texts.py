@@ -23,6 +23,11 @@ TEXTS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
             "Proforma invoice {number} issued",
             "Proforma invoice {number} for {total} is issued: a request for payment.",
         ),
+        "proforma.approved": (
+            "Invoice {number} issued",
+            "Proforma invoice {proforma_number} is approved: invoice {number} for {total} "
+            "is issued, to be paid by {due_on}.",
+        ),
         "act.issued": (
             "Certificate of completed work {number} issued",
             "Certificate of completed work {number} for {total} is issued.",
@@ -113,6 +118,11 @@ TEXTS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
         "proforma.issued": (
             "Выставлен проформа-счёт {number}",
             "Выставлен проформа-счёт {number} на сумму {total} (запрос оплаты).",
+        ),
+        "proforma.approved": (
+            "Выставлен счёт {number}",
+            "Проформа-счёт {proforma_number} согласован: выставлен счёт {number} на сумму "
+            "{total}, оплатить до {due_on}.",
         ),
         "act.issued": (
             "Акт выполненных работ {number}",
@@ -205,6 +215,11 @@ TEXTS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
             "Виставлено рахунок-проформу {number}",
             "Виставлено рахунок-проформу {number} на суму {total} (запит на оплату).",
         ),
+        "proforma.approved": (
+            "Виставлено рахунок {number}",
+            "Рахунок-проформу {proforma_number} погоджено: виставлено рахунок {number} на суму "
+            "{total}, сплатити до {due_on}.",
+        ),
         "act.issued": (
             "Акт виконаних робіт {number}",
             "Складено акт виконаних робіт {number} на суму {total}.",
@@ -296,6 +311,11 @@ TEXTS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
         "proforma.issued": (
             "Fattura proforma {number} emessa",
             "È stata emessa la fattura proforma {number} di {total} (richiesta di pagamento).",
+        ),
+        "proforma.approved": (
+            "Emessa la fattura {number}",
+            "La fattura proforma {proforma_number} è approvata: è emessa la fattura {number} "
+            "di {total}, da saldare entro il {due_on}.",
         ),
         "act.issued": (
             "Verbale di servizi resi {number}",
@@ -395,6 +415,11 @@ TEXTS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
         "proforma.issued": (
             "صدور پیش‌فاکتور {number}",
             "پیش‌فاکتور {number} به مبلغ {total} صادر شد (درخواست پرداخت).",
+        ),
+        "proforma.approved": (
+            "صدور صورتحساب {number}",
+            "پیش‌فاکتور {proforma_number} تأیید شد: صورتحساب {number} به مبلغ {total} صادر شد "
+            "و مهلت پرداخت آن تا {due_on} است.",
         ),
         "act.issued": (
             "صدور گواهی انجام کار {number}",
