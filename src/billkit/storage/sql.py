@@ -57,6 +57,7 @@ from billkit.errors import (
 try:
     import sqlalchemy as sa
     from sqlalchemy import event, exc
+    from sqlalchemy.dialects import postgresql
     from sqlalchemy.engine import Connection, Engine, Row
 except ImportError:  # pragma: no cover - exercised in a subprocess test
     raise MissingDependencyError("SQLAlchemy", "SqlStore", "sql") from None
@@ -80,6 +81,7 @@ from billkit.storage.records import (
     SubscriptionRecord,
     UsageRecord,
     _json_text,
+    _json_written,
     _stored_data,
     request_hash,
 )
@@ -485,8 +487,50 @@ def _document_values(doc: DocumentRecord) -> dict[str, Any]:
     }
 
 
+def _document_params(doc: DocumentRecord) -> dict[str, Any]:
+    """The ``p_`` parameters of the statements that insert a document whole
+    (``documents_new``, ``draft_new``), its data as JSON text."""
+    return {
+        "p_id": doc.id,
+        "p_customer": doc.customer,
+        "p_kind": doc.kind,
+        "p_period_start": doc.period_start,
+        "p_period_end": doc.period_end,
+        "p_total": None if doc.total is None else doc.total.amount,
+        "p_currency": None if doc.total is None else str(doc.total.currency),
+        "p_data": _json_written(doc.data),
+        "p_status": doc.status,
+        "p_number": doc.number,
+        "p_series": doc.series,
+        "p_issued_at": doc.issued_at,
+        "p_version": doc.version,
+    }
+
+
 def _bind(name: str, column: sa.Column[Any]) -> Any:
     return sa.bindparam(name, type_=column.type)
+
+
+def _json_bind(name: str, sqlite: bool) -> Any:
+    """A parameter for a JSON column that takes the JSON text itself
+    (:func:`_json_written`), not a value for SQLAlchemy to serialise: SQLite
+    keeps the text as it is, PostgreSQL casts it to ``jsonb``."""
+    text = sa.bindparam(name, type_=sa.Text())
+    return text if sqlite else sa.cast(text, postgresql.JSONB())
+
+
+@functools.cache
+def _read(table: sa.Table, sqlite: bool) -> tuple[Any, ...]:
+    """The columns of ``table`` as its records are read: each JSON column as
+    its stored text, under its own name (``jsonb`` cast to text on PostgreSQL),
+    for :func:`_stored_data` to keep undecoded until the record's data is first
+    looked into; the other columns as they are."""
+    return tuple(
+        (sa.type_coerce(col, sa.Text()) if sqlite else sa.cast(col, sa.Text())).label(col.name)
+        if isinstance(col.type, sa.JSON)
+        else col
+        for col in table.c
+    )
 
 
 @functools.cache
@@ -504,7 +548,6 @@ def _stmt(name: str, sqlite: bool) -> Any:
         t.document_events,
         t.series,
     )
-    from sqlalchemy.dialects import postgresql
     from sqlalchemy.dialects import sqlite as lite
 
     upsert: Any = lite.insert if sqlite else postgresql.insert
@@ -519,7 +562,30 @@ def _stmt(name: str, sqlite: bool) -> Any:
     if name == "account_for_update":
         return sa.select(a).where(a.c.id == _bind("p_id", a.c.id)).with_for_update()
     if name == "event":
-        return sa.insert(ev)
+        return sa.insert(ev).values(
+            document=_bind("p_document", ev.c.document),
+            event=_bind("p_event", ev.c.event),
+            status=_bind("p_status", ev.c.status),
+            at=_bind("p_at", ev.c.at),
+            data=_json_bind("p_data", sqlite),
+        )
+    if name == "documents_new":
+        return sa.insert(d).values(
+            {
+                col.name: _json_bind("p_data", sqlite)
+                if col is d.c.data
+                else _bind(f"p_{col.name}", col)
+                for col in d.c
+            }
+        )
+    if name == "outbox_all":
+        return sa.insert(o).values(
+            key=_bind("p_key", o.c.key),
+            topic=_bind("p_topic", o.c.topic),
+            payload=_json_bind("p_payload", sqlite),
+            created_at=_bind("p_created_at", o.c.created_at),
+            attempts=0,
+        )
     if name == "outbox_new":
         return upsert(o).on_conflict_do_nothing(index_elements=["key"]).returning(o.c.id)
     if name == "entry_new":
@@ -573,7 +639,7 @@ def _stmt(name: str, sqlite: bool) -> Any:
                 plan=_bind("p_plan", s.c.plan),
                 status=_bind("p_status", s.c.status),
                 next_billing=_bind("p_next_billing", s.c.next_billing),
-                data=_bind("p_data", s.c.data),
+                data=_json_bind("p_data", sqlite),
                 version=s.c.version + 1,
             )
         )
@@ -581,7 +647,14 @@ def _stmt(name: str, sqlite: bool) -> Any:
         # A new draft, inserted only when its payer exists and its id is free
         # (SQLite parses the upsert after a SELECT only with a WHERE clause).
         columns = [col.name for col in d.c]
-        source = sa.select(*(_bind(f"p_{col.name}", col) for col in d.c))
+        source = sa.select(
+            *(
+                _json_bind("p_data", sqlite).label("data")
+                if col is d.c.data
+                else _bind(f"p_{col.name}", col)
+                for col in d.c
+            )
+        )
         source = source.where(sa.exists().where(p.c.id == _bind("p_customer", p.c.id)))
         insert = upsert(d).from_select(columns, source)
         return insert.on_conflict_do_nothing(index_elements=["id"]).returning(d.c.id)
@@ -901,20 +974,18 @@ class _SqlTransaction:
                 for id, row in self._locked_rows(s, ids, s.c.version, s.c.customer).items()
             }
             if all(stored.get(sub.id) == (sub.version, sub.customer) for sub in batch):
-                params = []
-                for sub in batch:
-                    values = self._subscription_values(sub, sub.version + 1)
-                    params.append(
-                        {
-                            "p_id": sub.id,
-                            "p_version": sub.version,
-                            "p_customer": sub.customer,
-                            "p_plan": sub.plan,
-                            "p_status": sub.status,
-                            "p_next_billing": sub.next_billing,
-                            "p_data": values["data"],
-                        }
-                    )
+                params = [
+                    {
+                        "p_id": sub.id,
+                        "p_version": sub.version,
+                        "p_customer": sub.customer,
+                        "p_plan": sub.plan,
+                        "p_status": sub.status,
+                        "p_next_billing": sub.next_billing,
+                        "p_data": _json_written(sub.data),
+                    }
+                    for sub in batch
+                ]
                 self._conn.execute(_stmt("subscription_update", self._sqlite), params)
                 return [
                     SubscriptionRecord(**{**_fields(sub), "version": sub.version + 1})
@@ -939,7 +1010,7 @@ class _SqlTransaction:
                 "p_plan": sub.plan,
                 "p_status": sub.status,
                 "p_next_billing": sub.next_billing,
-                "p_data": values["data"],
+                "p_data": _json_written(sub.data),
             },
         )
         if done.rowcount == 1:
@@ -965,7 +1036,9 @@ class _SqlTransaction:
         day = c.arg_day("on", on)
         low, high = c.arg_optional_id("id_from", id_from), c.arg_optional_id("id_to", id_to)
         s = t.subscriptions
-        query = sa.select(s).where(s.c.next_billing.is_not(None), s.c.next_billing <= day)
+        query = sa.select(*_read(s, self._sqlite)).where(
+            s.c.next_billing.is_not(None), s.c.next_billing <= day
+        )
         if low is not None:
             query = query.where(s.c.id >= low)
         if high is not None:
@@ -1384,8 +1457,7 @@ class _SqlTransaction:
             # A new draft (the usual case): one insert, made only when the
             # payer exists and the id is free; anything else is told below.
             stored = DocumentRecord(**{**_fields(doc), "version": 1})
-            values = {"id": doc.id, **_document_values(stored)}
-            if self._run("draft_new", {f"p_{k}": v for k, v in values.items()}).first():
+            if self._run("draft_new", _document_params(stored)).first():
                 return stored
         row = self._conn.execute(sa.select(d).where(d.c.id == doc.id).with_for_update()).first()
         old = None if row is None else _document(row)
@@ -1507,13 +1579,17 @@ class _SqlTransaction:
                     }
                 )
             )
-        self._conn.execute(
-            sa.insert(t.documents), [{"id": d.id, **_document_values(d)} for d in out]
-        )
+        self._conn.execute(_stmt("documents_new", self._sqlite), [_document_params(d) for d in out])
         self._conn.execute(
             _stmt("event", self._sqlite),
             [
-                {"document": d.id, "event": "issue", "status": "issued", "at": moment, "data": {}}
+                {
+                    "p_document": d.id,
+                    "p_event": "issue",
+                    "p_status": "issued",
+                    "p_at": moment,
+                    "p_data": "{}",
+                }
                 for d in out
             ],
         )
@@ -1523,11 +1599,11 @@ class _SqlTransaction:
         self._run(
             "event",
             {
-                "document": record.document,
-                "event": record.event,
-                "status": record.status,
-                "at": record.at,
-                "data": dict(record.data),
+                "p_document": record.document,
+                "p_event": record.event,
+                "p_status": record.status,
+                "p_at": record.at,
+                "p_data": _json_written(record.data),
             },
         )
 
@@ -1558,20 +1634,21 @@ class _SqlTransaction:
         self._add_event(record)
         return _document(row)
 
-    def change_status_all(self, changes: Iterable[DocumentEvent]) -> list[DocumentRecord]:
+    def change_status_all(self, changes: Iterable[DocumentEvent]) -> None:
         batch = [c.arg_record("change", e, DocumentEvent) for e in changes]
         for e in batch:
             c.arg_id("id", e.document)
         self._write()
         if not batch:
-            return []
+            return
         ids = [e.document for e in batch]
         if len(set(ids)) == len(ids):
-            # The usual batch (distinct issued documents): read and locked in
-            # one statement, then the changes and their events sent together.
+            # The usual batch (distinct issued documents): their numbers read
+            # and the rows locked in one statement, then the changes and their
+            # events sent together.
             d = t.documents
-            found = {id: _document(r) for id, r in self._locked_rows(d, ids).items()}
-            if all(id in found and found[id].issued for id in ids):
+            numbers = {id: r.number for id, r in self._locked_rows(d, ids, d.c.number).items()}
+            if all(numbers.get(id) is not None for id in ids):
                 self._conn.execute(
                     sa.update(d)
                     .where(d.c.id == sa.bindparam("p_id", type_=d.c.id.type))
@@ -1585,30 +1662,19 @@ class _SqlTransaction:
                     _stmt("event", self._sqlite),
                     [
                         {
-                            "document": e.document,
-                            "event": e.event,
-                            "status": e.status,
-                            "at": e.at,
-                            "data": dict(e.data),
+                            "p_document": e.document,
+                            "p_event": e.event,
+                            "p_status": e.status,
+                            "p_at": e.at,
+                            "p_data": _json_written(e.data),
                         }
                         for e in batch
                     ],
                 )
-                return [
-                    DocumentRecord(
-                        **{
-                            **_fields(found[e.document]),
-                            "status": e.status,
-                            "version": found[e.document].version + 1,
-                        }
-                    )
-                    for e in batch
-                ]
+                return
         with self.savepoint():
-            return [
+            for e in batch:
                 self.change_status(e.document, event=e.event, status=e.status, at=e.at, data=e.data)
-                for e in batch
-            ]
 
     def document(self, id: str) -> DocumentRecord:
         return _document(self._document_row(c.arg_id("id", id)))
@@ -1623,7 +1689,7 @@ class _SqlTransaction:
         who = c.arg_optional_id("customer", customer)
         start, end = c.arg_optional_day("since", since), c.arg_optional_day("until", until)
         d = t.documents
-        query = sa.select(d)
+        query = sa.select(*_read(d, self._sqlite))
         if who is not None:
             query = query.where(d.c.customer == who)
         if start is not None:
@@ -1653,7 +1719,7 @@ class _SqlTransaction:
     ) -> list[DocumentRecord]:
         low, high = c.arg_optional_id("id_from", id_from), c.arg_optional_id("id_to", id_to)
         d = t.documents
-        query = sa.select(d).where(
+        query = sa.select(*_read(d, self._sqlite)).where(
             d.c.kind.in_(("invoice", "proforma")), d.c.status.in_(("issued", "pending"))
         )
         if low is not None:
@@ -1667,7 +1733,11 @@ class _SqlTransaction:
         ev = t.document_events
         found: dict[str, list[DocumentEvent]] = {id: [] for id in keys}
         for chunk in _chunks(keys):
-            query = sa.select(ev).where(ev.c.document.in_(chunk)).order_by(ev.c.seq)
+            query = (
+                sa.select(*_read(ev, self._sqlite))
+                .where(ev.c.document.in_(chunk))
+                .order_by(ev.c.seq)
+            )
             for r in self._conn.execute(query):
                 found[r.document].append(
                     DocumentEvent(
@@ -1715,7 +1785,8 @@ class _SqlTransaction:
         keys = sorted({c.arg_id("ids", id) for id in ids}, key=_utf8)
         found: dict[str, _R] = {}
         for chunk in _chunks(keys):
-            for r in self._conn.execute(sa.select(table).where(table.c.id.in_(chunk))):
+            query = sa.select(*_read(table, self._sqlite)).where(table.c.id.in_(chunk))
+            for r in self._conn.execute(query):
                 found[r.id] = make(r)
         return {id: found[id] for id in keys if id in found}
 
@@ -1736,7 +1807,7 @@ class _SqlTransaction:
         d = t.documents
         found: dict[str, list[DocumentRecord]] = {id: [] for id in keys}
         for chunk in _chunks(keys):
-            query = sa.select(d).where(d.c.customer.in_(chunk))
+            query = sa.select(*_read(d, self._sqlite)).where(d.c.customer.in_(chunk))
             for r in self._conn.execute(query):
                 found[r.customer].append(_document(r))
         return {id: sorted(docs, key=lambda doc: _utf8(doc.id)) for id, docs in found.items()}
@@ -1812,17 +1883,16 @@ class _SqlTransaction:
             # a stored key undoes it, and the one-by-one calls tell what.
             rows = [
                 {
-                    "key": m.key,
-                    "topic": m.topic,
-                    "payload": dict(m.payload),
-                    "created_at": m.created_at,
-                    "attempts": 0,
+                    "p_key": m.key,
+                    "p_topic": m.topic,
+                    "p_payload": _json_written(m.payload),
+                    "p_created_at": m.created_at,
                 }
                 for m in batch
             ]
             try:
                 with self._conn.begin_nested():
-                    self._conn.execute(sa.insert(t.outbox), rows)
+                    self._conn.execute(_stmt("outbox_all", self._sqlite), rows)
                 return
             except exc.IntegrityError:
                 pass
