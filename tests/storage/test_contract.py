@@ -780,6 +780,26 @@ def test_records_read_back_through_every_read_equal_what_was_written(store: Any)
         assert tx.document("d2").data == data == tx.documents_by_id(["d2"])["d2"].data
 
 
+def test_batch_writes_keep_empty_fields_as_the_single_writes_do(store: Any) -> None:
+    # Documents with no period and no total, a subscription never billed again: every
+    # such field of a batch is empty (None) and reads back so.
+    with store.transaction() as tx:
+        seed(tx)
+        tx.create_series(SeriesRecord(name="N", prefix="N-"))
+        notes = [
+            DocumentRecord(id=f"n-{i}", customer="acme", kind="note", data={"i": i}) for i in (1, 2)
+        ]
+        issued = tx.issue_all([(n, "N") for n in notes], at=t(1))
+        sub = tx.subscription("sub-1")
+        (ended,) = tx.update_subscriptions([attrs.evolve(sub, next_billing=None)])
+    with store.transaction(readonly=True) as tx:
+        assert list(tx.documents_by_id(["n-1", "n-2"]).values()) == issued
+        assert [(d.period_start, d.period_end, d.total) for d in issued] == [(None, None, None)] * 2
+        assert tx.subscription("sub-1") == ended
+        assert ended.next_billing is None
+        assert tx.subscriptions_due(date(2030, 1, 1)) == []
+
+
 def test_enqueue_all_keeps_one_message_per_key_all_or_nothing(store: Any) -> None:
     def message(key: str, topic: str = "invoice.issued") -> OutboxMessage:
         return OutboxMessage(id=0, key=key, topic=topic, payload={"id": key}, created_at=T0)

@@ -118,6 +118,53 @@ _PG_ENTRIES = (
     "%s::text[]) AS v(a, k, x, c, t, m, d) ON CONFLICT (account, key) DO NOTHING "
     "RETURNING seq, account, key"
 )
+# A billing batch's writes of documents, their events, notices and subscriptions
+# (the JSON columns given as text: _json_written); rows with a serial key (events,
+# notices) are inserted in the batch's order.
+_D, _EV, _O, _S = t.documents.name, t.document_events.name, t.outbox.name, t.subscriptions.name
+_SQLITE_DOCUMENTS = (
+    f"INSERT INTO {_D} (id, customer, kind, period_start, period_end, total, currency, data, "
+    "status, number, series, issued_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_PG_DOCUMENTS = (
+    f"INSERT INTO {_D} (id, customer, kind, period_start, period_end, total, currency, data, "
+    "status, number, series, issued_at, version) "
+    "SELECT i, c, k, ps, pe, x, cu, d::jsonb, st, n, se, a, ve FROM unnest("
+    "%s::text[], %s::text[], %s::text[], %s::date[], %s::date[], %s::numeric[], %s::text[], "
+    "%s::text[], %s::text[], %s::text[], %s::text[], %s::timestamptz[], %s::integer[]"
+    ") AS v(i, c, k, ps, pe, x, cu, d, st, n, se, a, ve)"
+)
+_SQLITE_EVENTS = f"INSERT INTO {_EV} (document, event, status, at, data) VALUES (?, ?, ?, ?, ?)"
+_PG_EVENTS = (
+    f"INSERT INTO {_EV} (document, event, status, at, data) "
+    "SELECT i, e, s, a, d::jsonb FROM unnest("
+    "%s::text[], %s::text[], %s::text[], %s::timestamptz[], %s::text[]"
+    ") WITH ORDINALITY AS v(i, e, s, a, d, o) ORDER BY v.o"
+)
+_SQLITE_OUTBOX = (
+    f"INSERT INTO {_O} (key, topic, payload, created_at, attempts) VALUES (?, ?, ?, ?, 0)"
+)
+_PG_OUTBOX = (
+    f"INSERT INTO {_O} (key, topic, payload, created_at, attempts) "
+    "SELECT k, t, p::jsonb, a, 0 FROM unnest("
+    "%s::text[], %s::text[], %s::text[], %s::timestamptz[]"
+    ") WITH ORDINALITY AS v(k, t, p, a, o) ORDER BY v.o"
+)
+_SQLITE_STATUSES = f"UPDATE {_D} SET status = ?, version = version + 1 WHERE id = ?"
+_PG_STATUSES = (
+    f"UPDATE {_D} SET status = v.s, version = {_D}.version + 1 "
+    f"FROM unnest(%s::text[], %s::text[]) AS v(s, i) WHERE {_D}.id = v.i"
+)
+_SQLITE_SUBSCRIPTIONS = (
+    f"UPDATE {_S} SET plan = ?, status = ?, next_billing = ?, data = ?, version = version + 1 "
+    "WHERE id = ? AND version = ? AND customer = ?"
+)
+_PG_SUBSCRIPTIONS = (
+    f"UPDATE {_S} SET plan = v.p, status = v.s, next_billing = v.n, data = v.d::jsonb, "
+    f"version = {_S}.version + 1 FROM unnest(%s::text[], %s::text[], %s::date[], %s::text[], "
+    "%s::text[], %s::integer[], %s::text[]) AS v(p, s, n, d, i, ve, c) "
+    f"WHERE {_S}.id = v.i AND {_S}.version = v.ve AND {_S}.customer = v.c"
+)
 # The stored entries among a batch's (account, key) pairs, one statement whatever
 # the batch size (typed columns: the schema's types read the rows).
 _ENTRY_COLUMNS = ", ".join(col.name for col in t.entries.c)
@@ -140,6 +187,23 @@ def _sqlite_moment(at: datetime) -> str:
     """A moment as the schema's Moment type keeps it in SQLite (fixed-width UTC text)."""
     utc = at if at.tzinfo is timezone.utc else at.astimezone(timezone.utc)
     return utc.isoformat(timespec="microseconds")
+
+
+def _sqlite_day(day: date | None) -> str | None:
+    """A day as SQLAlchemy's Date keeps it in SQLite (ISO text)."""
+    return None if day is None else day.isoformat()
+
+
+def _moment(at: datetime | None, sqlite: bool) -> Any:
+    """A moment as the driver takes it for a Moment column."""
+    if at is None:
+        return None
+    return _sqlite_moment(at) if sqlite else at
+
+
+def _exact(amount: Decimal, sqlite: bool) -> Any:
+    """An amount as the driver takes it for an Exact column (its text in SQLite)."""
+    return str(amount) if sqlite else amount
 
 
 def _stored(entry: EntryRecord, seq: int) -> EntryRecord:
@@ -488,8 +552,8 @@ def _document_values(doc: DocumentRecord) -> dict[str, Any]:
 
 
 def _document_params(doc: DocumentRecord) -> dict[str, Any]:
-    """The ``p_`` parameters of the statements that insert a document whole
-    (``documents_new``, ``draft_new``), its data as JSON text."""
+    """The ``p_`` parameters of the statement that inserts a new draft
+    (``draft_new``), its data as JSON text."""
     return {
         "p_id": doc.id,
         "p_customer": doc.customer,
@@ -568,23 +632,6 @@ def _stmt(name: str, sqlite: bool) -> Any:
             status=_bind("p_status", ev.c.status),
             at=_bind("p_at", ev.c.at),
             data=_json_bind("p_data", sqlite),
-        )
-    if name == "documents_new":
-        return sa.insert(d).values(
-            {
-                col.name: _json_bind("p_data", sqlite)
-                if col is d.c.data
-                else _bind(f"p_{col.name}", col)
-                for col in d.c
-            }
-        )
-    if name == "outbox_all":
-        return sa.insert(o).values(
-            key=_bind("p_key", o.c.key),
-            topic=_bind("p_topic", o.c.topic),
-            payload=_json_bind("p_payload", sqlite),
-            created_at=_bind("p_created_at", o.c.created_at),
-            attempts=0,
         )
     if name == "outbox_new":
         return upsert(o).on_conflict_do_nothing(index_elements=["key"]).returning(o.c.id)
@@ -974,19 +1021,20 @@ class _SqlTransaction:
                 for id, row in self._locked_rows(s, ids, s.c.version, s.c.customer).items()
             }
             if all(stored.get(sub.id) == (sub.version, sub.customer) for sub in batch):
-                params = [
-                    {
-                        "p_id": sub.id,
-                        "p_version": sub.version,
-                        "p_customer": sub.customer,
-                        "p_plan": sub.plan,
-                        "p_status": sub.status,
-                        "p_next_billing": sub.next_billing,
-                        "p_data": _json_written(sub.data),
-                    }
+                sqlite = self._sqlite
+                rows = [
+                    (
+                        sub.plan,
+                        sub.status,
+                        _sqlite_day(sub.next_billing) if sqlite else sub.next_billing,
+                        _json_written(sub.data),
+                        sub.id,
+                        sub.version,
+                        sub.customer,
+                    )
                     for sub in batch
                 ]
-                self._conn.execute(_stmt("subscription_update", self._sqlite), params)
+                self._write_many(_SQLITE_SUBSCRIPTIONS, _PG_SUBSCRIPTIONS, rows)
                 return [
                     SubscriptionRecord(**{**_fields(sub), "version": sub.version + 1})
                     for sub in batch
@@ -1171,6 +1219,53 @@ class _SqlTransaction:
         else:
             columns = ([id for id, _ in balances], [amount for _, amount in balances])
             self._conn.exec_driver_sql(_PG_BALANCES, columns)
+
+    def _write_many(self, sqlite_sql: str, pg_sql: str, rows: Sequence[tuple[Any, ...]]) -> int:
+        """Run a batch statement made for the driver, in one round trip: SQLite's
+        executemany of ``rows``; on PostgreSQL, ``rows`` as one array per column
+        (through unnest). How many rows it changed."""
+        if self._sqlite:
+            return int(self._conn.exec_driver_sql(sqlite_sql, list(rows)).rowcount)
+        columns = tuple(list(column) for column in zip(*rows, strict=True))
+        return int(self._conn.exec_driver_sql(pg_sql, columns).rowcount)
+
+    def _insert_documents(self, docs: Sequence[DocumentRecord]) -> None:
+        """Insert whole documents (new ids), in one round trip."""
+        sqlite = self._sqlite
+        self._write_many(
+            _SQLITE_DOCUMENTS,
+            _PG_DOCUMENTS,
+            [
+                (
+                    d.id,
+                    d.customer,
+                    d.kind,
+                    _sqlite_day(d.period_start) if sqlite else d.period_start,
+                    _sqlite_day(d.period_end) if sqlite else d.period_end,
+                    None if d.total is None else _exact(d.total.amount, sqlite),
+                    None if d.total is None else d.total.currency.code,
+                    _json_written(d.data),
+                    d.status,
+                    d.number,
+                    d.series,
+                    _moment(d.issued_at, sqlite),
+                    d.version,
+                )
+                for d in docs
+            ],
+        )
+
+    def _insert_events(self, events: Sequence[DocumentEvent]) -> None:
+        """Insert documents' events, in order, in one round trip."""
+        sqlite = self._sqlite
+        self._write_many(
+            _SQLITE_EVENTS,
+            _PG_EVENTS,
+            [
+                (e.document, e.event, e.status, _moment(e.at, sqlite), _json_written(e.data))
+                for e in events
+            ],
+        )
 
     def _insert(self, table: sa.Table) -> Any:
         """The dialect's INSERT, which knows ON CONFLICT (SQLite 3.24+, PostgreSQL)."""
@@ -1579,19 +1674,9 @@ class _SqlTransaction:
                     }
                 )
             )
-        self._conn.execute(_stmt("documents_new", self._sqlite), [_document_params(d) for d in out])
-        self._conn.execute(
-            _stmt("event", self._sqlite),
-            [
-                {
-                    "p_document": d.id,
-                    "p_event": "issue",
-                    "p_status": "issued",
-                    "p_at": moment,
-                    "p_data": "{}",
-                }
-                for d in out
-            ],
+        self._insert_documents(out)
+        self._insert_events(
+            [DocumentEvent(document=d.id, event="issue", status="issued", at=moment) for d in out]
         )
         return out
 
@@ -1649,28 +1734,10 @@ class _SqlTransaction:
             d = t.documents
             numbers = {id: r.number for id, r in self._locked_rows(d, ids, d.c.number).items()}
             if all(numbers.get(id) is not None for id in ids):
-                self._conn.execute(
-                    sa.update(d)
-                    .where(d.c.id == sa.bindparam("p_id", type_=d.c.id.type))
-                    .values(
-                        status=sa.bindparam("p_status", type_=d.c.status.type),
-                        version=d.c.version + 1,
-                    ),
-                    [{"p_id": e.document, "p_status": e.status} for e in batch],
+                self._write_many(
+                    _SQLITE_STATUSES, _PG_STATUSES, [(e.status, e.document) for e in batch]
                 )
-                self._conn.execute(
-                    _stmt("event", self._sqlite),
-                    [
-                        {
-                            "p_document": e.document,
-                            "p_event": e.event,
-                            "p_status": e.status,
-                            "p_at": e.at,
-                            "p_data": _json_written(e.data),
-                        }
-                        for e in batch
-                    ],
-                )
+                self._insert_events(batch)
                 return
         with self.savepoint():
             for e in batch:
@@ -1881,18 +1948,14 @@ class _SqlTransaction:
         if len({m.key for m in batch}) == len(batch):
             # The usual batch is all new: inserted together, under a savepoint;
             # a stored key undoes it, and the one-by-one calls tell what.
+            sqlite = self._sqlite
             rows = [
-                {
-                    "p_key": m.key,
-                    "p_topic": m.topic,
-                    "p_payload": _json_written(m.payload),
-                    "p_created_at": m.created_at,
-                }
+                (m.key, m.topic, _json_written(m.payload), _moment(m.created_at, sqlite))
                 for m in batch
             ]
             try:
                 with self._conn.begin_nested():
-                    self._conn.execute(_stmt("outbox_all", self._sqlite), rows)
+                    self._write_many(_SQLITE_OUTBOX, _PG_OUTBOX, rows)
                 return
             except exc.IntegrityError:
                 pass
