@@ -94,6 +94,8 @@ _R = TypeVar("_R")  # a record made from a row
 # The batched writes, built once: the driver runs them as they are (its own
 # executemany on SQLite; arrays through unnest on PostgreSQL, one round trip).
 # Values are converted the way the schema's types convert them (Exact, Moment).
+# JSON text goes to PostgreSQL as a binary array (psycopg's %b): its text array
+# format would escape every quote in it, one regular expression match each.
 _U, _E, _A = t.usage_events.name, t.entries.name, t.accounts.name
 _SQLITE_USAGE = (
     f"INSERT INTO {_U} (key, subscription, metric, at, quantity, data) "
@@ -102,7 +104,7 @@ _SQLITE_USAGE = (
 _PG_USAGE = (
     f"INSERT INTO {_U} (key, subscription, metric, at, quantity, data) "
     "SELECT k, s, m, a, q, d::jsonb FROM unnest("
-    "%s::text[], %s::text[], %s::text[], %s::timestamptz[], %s::numeric[], %s::text[]"
+    "%s::text[], %s::text[], %s::text[], %s::timestamptz[], %s::numeric[], %b::text[]"
     ") AS v(k, s, m, a, q, d) ON CONFLICT (key) DO NOTHING"
 )
 _SQLITE_MAX_SEQ = f"SELECT coalesce(max(seq), 0) FROM {_E}"
@@ -115,7 +117,7 @@ _PG_ENTRIES = (
     f"INSERT INTO {_E} (account, key, amount, currency, at, kind, data) "
     "SELECT a, k, x, c, t, m, d::jsonb FROM unnest("
     "%s::text[], %s::text[], %s::numeric[], %s::text[], %s::timestamptz[], %s::text[], "
-    "%s::text[]) AS v(a, k, x, c, t, m, d) ON CONFLICT (account, key) DO NOTHING "
+    "%b::text[]) AS v(a, k, x, c, t, m, d) ON CONFLICT (account, key) DO NOTHING "
     "RETURNING seq, account, key"
 )
 # A billing batch's writes of documents, their events, notices and subscriptions
@@ -131,14 +133,14 @@ _PG_DOCUMENTS = (
     "status, number, series, issued_at, version) "
     "SELECT i, c, k, ps, pe, x, cu, d::jsonb, st, n, se, a, ve FROM unnest("
     "%s::text[], %s::text[], %s::text[], %s::date[], %s::date[], %s::numeric[], %s::text[], "
-    "%s::text[], %s::text[], %s::text[], %s::text[], %s::timestamptz[], %s::integer[]"
+    "%b::text[], %s::text[], %s::text[], %s::text[], %s::timestamptz[], %s::integer[]"
     ") AS v(i, c, k, ps, pe, x, cu, d, st, n, se, a, ve)"
 )
 _SQLITE_EVENTS = f"INSERT INTO {_EV} (document, event, status, at, data) VALUES (?, ?, ?, ?, ?)"
 _PG_EVENTS = (
     f"INSERT INTO {_EV} (document, event, status, at, data) "
     "SELECT i, e, s, a, d::jsonb FROM unnest("
-    "%s::text[], %s::text[], %s::text[], %s::timestamptz[], %s::text[]"
+    "%s::text[], %s::text[], %s::text[], %s::timestamptz[], %b::text[]"
     ") WITH ORDINALITY AS v(i, e, s, a, d, o) ORDER BY v.o"
 )
 _SQLITE_OUTBOX = (
@@ -147,7 +149,7 @@ _SQLITE_OUTBOX = (
 _PG_OUTBOX = (
     f"INSERT INTO {_O} (key, topic, payload, created_at, attempts) "
     "SELECT k, t, p::jsonb, a, 0 FROM unnest("
-    "%s::text[], %s::text[], %s::text[], %s::timestamptz[]"
+    "%s::text[], %s::text[], %b::text[], %s::timestamptz[]"
     ") WITH ORDINALITY AS v(k, t, p, a, o) ORDER BY v.o"
 )
 _SQLITE_STATUSES = f"UPDATE {_D} SET status = ?, version = version + 1 WHERE id = ?"
@@ -161,7 +163,7 @@ _SQLITE_SUBSCRIPTIONS = (
 )
 _PG_SUBSCRIPTIONS = (
     f"UPDATE {_S} SET plan = v.p, status = v.s, next_billing = v.n, data = v.d::jsonb, "
-    f"version = {_S}.version + 1 FROM unnest(%s::text[], %s::text[], %s::date[], %s::text[], "
+    f"version = {_S}.version + 1 FROM unnest(%s::text[], %s::text[], %s::date[], %b::text[], "
     "%s::text[], %s::integer[], %s::text[]) AS v(p, s, n, d, i, ve, c) "
     f"WHERE {_S}.id = v.i AND {_S}.version = v.ve AND {_S}.customer = v.c"
 )
