@@ -89,6 +89,7 @@ from billkit.storage.records import (
 __all__ = ["SqlStore"]
 
 _CHUNK = 500  # keys per IN (...) list
+_TEXT_ARRAY = postgresql.ARRAY(sa.Text())
 _R = TypeVar("_R")  # a record made from a row
 
 # The batched writes, built once: the driver runs them as they are (its own
@@ -934,6 +935,15 @@ class _SqlTransaction:
         from sqlalchemy.dialects import postgresql
 
         return postgresql.insert(table).values(values).on_conflict_do_nothing(index_elements=keys)
+
+    def _among(self, column: sa.Column[Any], ids: Sequence[str]) -> Any:
+        """``column IN (ids)``: a parameter per id on SQLite; on PostgreSQL
+        ``column = ANY(array)``, one parameter, so the statement's text is the
+        same whatever the number of ids (psycopg parses and prepares it once,
+        and PostgreSQL plans it once)."""
+        if self._sqlite:
+            return column.in_(ids)
+        return column == sa.any_(sa.bindparam(None, list(ids), type_=_TEXT_ARRAY))
 
     def _exists(self, table: sa.Table, column: sa.Column[Any], id: str) -> bool:
         return self._conn.execute(sa.select(column).where(column == id)).first() is not None
@@ -1804,7 +1814,7 @@ class _SqlTransaction:
         for chunk in _chunks(keys):
             query = (
                 sa.select(*_read(ev, self._sqlite))
-                .where(ev.c.document.in_(chunk))
+                .where(self._among(ev.c.document, chunk))
                 .order_by(ev.c.seq)
             )
             for r in self._conn.execute(query):
@@ -1828,7 +1838,8 @@ class _SqlTransaction:
 
         Read in chunks of ids in UTF-8 byte order (the ids' order in both
         databases: SQLite's binary collation, collation ``"C"`` on PostgreSQL),
-        each ``SELECT ... WHERE id IN (...) ORDER BY id FOR UPDATE``. With
+        each ``SELECT ... WHERE id IN (...) ORDER BY id FOR UPDATE`` (``id =
+        ANY(...)`` on PostgreSQL: :meth:`_among`). With
         ``ORDER BY`` before the locking clause, PostgreSQL sorts the rows first
         and then locks them as it returns them (PostgreSQL 15, SELECT, "The
         Locking Clause": "ORDER BY is applied first. The command sorts the
@@ -1840,7 +1851,7 @@ class _SqlTransaction:
         chosen = (table.c.id, *columns) if columns else (table,)
         found: dict[str, Row[Any]] = {}
         for chunk in _chunks(sorted(ids, key=_utf8)):
-            query = sa.select(*chosen).where(table.c.id.in_(chunk)).order_by(table.c.id)
+            query = sa.select(*chosen).where(self._among(table.c.id, chunk)).order_by(table.c.id)
             for row in self._conn.execute(query.with_for_update()):
                 found[row.id] = row
         return found
@@ -1854,7 +1865,7 @@ class _SqlTransaction:
         keys = sorted({c.arg_id("ids", id) for id in ids}, key=_utf8)
         found: dict[str, _R] = {}
         for chunk in _chunks(keys):
-            query = sa.select(*_read(table, self._sqlite)).where(table.c.id.in_(chunk))
+            query = sa.select(*_read(table, self._sqlite)).where(self._among(table.c.id, chunk))
             for r in self._conn.execute(query):
                 found[r.id] = make(r)
         return {id: found[id] for id in keys if id in found}
@@ -1876,7 +1887,7 @@ class _SqlTransaction:
         d = t.documents
         found: dict[str, list[DocumentRecord]] = {id: [] for id in keys}
         for chunk in _chunks(keys):
-            query = sa.select(*_read(d, self._sqlite)).where(d.c.customer.in_(chunk))
+            query = sa.select(*_read(d, self._sqlite)).where(self._among(d.c.customer, chunk))
             for r in self._conn.execute(query):
                 found[r.customer].append(_document(r))
         return {id: sorted(docs, key=lambda doc: _utf8(doc.id)) for id, docs in found.items()}
