@@ -197,14 +197,14 @@ def _sqlite_day(day: date | None) -> str | None:
     return None if day is None else day.isoformat()
 
 
-def _moment(at: datetime | None, sqlite: bool) -> Any:
+def _moment_param(at: datetime | None, sqlite: bool) -> Any:
     """A moment as the driver takes it for a Moment column."""
     if at is None:
         return None
     return _sqlite_moment(at) if sqlite else at
 
 
-def _exact(amount: Decimal, sqlite: bool) -> Any:
+def _exact_param(amount: Decimal, sqlite: bool) -> Any:
     """An amount as the driver takes it for an Exact column (its text in SQLite)."""
     return str(amount) if sqlite else amount
 
@@ -1254,13 +1254,13 @@ class _SqlTransaction:
                     d.kind,
                     _sqlite_day(d.period_start) if sqlite else d.period_start,
                     _sqlite_day(d.period_end) if sqlite else d.period_end,
-                    None if d.total is None else _exact(d.total.amount, sqlite),
+                    None if d.total is None else _exact_param(d.total.amount, sqlite),
                     None if d.total is None else d.total.currency.code,
                     _json_written(d.data),
                     d.status,
                     d.number,
                     d.series,
-                    _moment(d.issued_at, sqlite),
+                    _moment_param(d.issued_at, sqlite),
                     d.version,
                 )
                 for d in docs
@@ -1274,7 +1274,7 @@ class _SqlTransaction:
             _SQLITE_EVENTS,
             _PG_EVENTS,
             [
-                (e.document, e.event, e.status, _moment(e.at, sqlite), _json_written(e.data))
+                (e.document, e.event, e.status, _moment_param(e.at, sqlite), _json_written(e.data))
                 for e in events
             ],
         )
@@ -1963,7 +1963,7 @@ class _SqlTransaction:
             # a stored key undoes it, and the one-by-one calls tell what.
             sqlite = self._sqlite
             rows = [
-                (m.key, m.topic, _json_written(m.payload), _moment(m.created_at, sqlite))
+                (m.key, m.topic, _json_written(m.payload), _moment_param(m.created_at, sqlite))
                 for m in batch
             ]
             try:
