@@ -285,13 +285,15 @@ class Transaction(Protocol):
         (:mod:`billkit.invoicing`); the store records it.
         """
 
-    def change_status_all(self, changes: Iterable[DocumentEvent]) -> list[DocumentRecord]:
+    def change_status_all(self, changes: Iterable[DocumentEvent]) -> None:
         """:meth:`change_status` for each event (its document, event, status,
         ``at`` and data), in order, as one batch: all of them or none.
 
-        The usual batch (distinct issued documents) is read in one statement
-        and written together; a refusal of any change refuses the batch, with
-        the error :meth:`change_status` would give for it.
+        The usual batch (distinct issued documents) is checked and locked in
+        one statement and written together; a refusal of any change refuses
+        the batch, with the error :meth:`change_status` would give for it.
+        Returns nothing (as :meth:`enqueue_all`): the documents are not read
+        back; :meth:`documents_by_id` reads them as changed.
         """
 
     def document(self, id: str) -> DocumentRecord:

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import pytest
 from moneyed import Money
 
@@ -689,19 +690,25 @@ def test_change_status_all_records_each_change_all_or_nothing(store: Any) -> Non
         tx.create_series(SeriesRecord(name="INV", prefix="INV-"))
         tx.issue_all([(draft("a"), "INV"), (draft("b"), "INV")], at=t(1))
         tx.save_draft(draft("c"))
-        changed = tx.change_status_all(
+        issued = tx.documents_by_id(["a", "b"])
+        tx.change_status_all(
             [
                 DocumentEvent(document="b", event="pay", status="paid", at=t(2), data={"r": "x"}),
                 DocumentEvent(document="a", event="send", status="sent", at=t(2)),
             ]
         )
-        assert [(d.id, d.status, d.version) for d in changed] == [
-            ("b", "paid", 3),
+        changed = tx.documents_by_id(["a", "b"])
+        # Issued at version 2 (saved, then issued); a status change is one version more.
+        assert [(d.id, d.status, d.version) for d in changed.values()] == [
             ("a", "sent", 3),
+            ("b", "paid", 3),
         ]
-        assert tx.change_status_all([]) == []
+        # Nothing else of a document changes with its status.
+        for id, doc in changed.items():
+            assert attrs.evolve(doc, status="issued", version=2) == issued[id]
+        tx.change_status_all([])
     with store.transaction(readonly=True) as tx:
-        assert tx.document("b") == changed[0]
+        assert tx.document("b") == changed["b"]
         assert [(e.event, e.status, dict(e.data)) for e in tx.document_events("b")] == [
             ("issue", "issued", {}),
             ("pay", "paid", {"r": "x"}),
@@ -717,6 +724,80 @@ def test_change_status_all_records_each_change_all_or_nothing(store: Any) -> Non
                 )
             # Refused as a whole: the first change is not kept.
             assert (tx.document("a").status, len(tx.document_events("a"))) == ("sent", 2)
+
+
+# Data that JSON texts spell differently: key order, non-ASCII text, escapes,
+# floats, big integers, nesting, empty containers.
+AWKWARD_DATA: dict[str, Any] = {
+    "z": "last key first",
+    "é": ["naïve", "日本", "\t", 'quote " and \\ back'],  # no NUL: jsonb refuses it
+    "float": [0.1, -2.5e-07, 12345.5],  # 1e300: jsonb gives back an int (its numeric)
+    "int": [0, -1, 2**63 + 1],
+    "nested": {"b": {"c": [True, False, None, {}]}, "a": []},
+    "": "empty key",
+}
+
+
+def test_records_read_back_through_every_read_equal_what_was_written(store: Any) -> None:
+    data = AWKWARD_DATA
+    with store.transaction() as tx:
+        seed(tx)
+        payer = tx.save_payer(PayerRecord(id="acme", data=data))
+        sub = tx.update_subscription(attrs.evolve(tx.subscription("sub-1"), data=data))
+        tx.create_series(SeriesRecord(name="INV", prefix="INV-"))
+        doc = attrs.evolve(draft("d"), data=data)
+        (issued,) = tx.issue_all([(doc, "INV")], at=t(1))
+        tx.change_status_all(
+            [DocumentEvent(document="d", event="e", status="issued", at=t(2), data=data)]
+        )
+        issued = attrs.evolve(issued, version=issued.version + 1)
+    with store.transaction(readonly=True) as tx:
+        assert tx.payer("acme") == payer
+        assert tx.payers_of(["acme"]) == {"acme": payer}
+        assert tx.subscription("sub-1") == sub
+        assert tx.subscriptions_of(["sub-1"]) == {"sub-1": sub}
+        assert tx.subscriptions_due(date(2026, 3, 1)) == [sub]
+        assert tx.document("d") == issued
+        assert tx.documents(customer="acme") == [issued]
+        assert tx.documents_by_id(["d"]) == {"d": issued}
+        assert tx.documents_of(["acme"]) == {"acme": [issued]}
+        assert tx.unpaid_invoices() == [issued]
+        events = tx.document_events_of(["d"])["d"]
+        assert events == tx.document_events("d")
+        assert [dict(e.data) for e in events] == [{}, data]
+        read = tx.documents_by_id(["d"])["d"]
+    # What was read back, written again as it was read, reads back the same.
+    with store.transaction() as tx:
+        again = tx.update_subscriptions([attrs.evolve(tx.subscriptions_of(["sub-1"])["sub-1"])])
+        tx.save_payer(tx.payers_of(["acme"])["acme"])
+        copy = attrs.evolve(
+            read, id="d2", status="draft", number=None, series=None, issued_at=None, version=0
+        )
+        tx.issue_all([(copy, "INV")], at=t(3))
+    with store.transaction(readonly=True) as tx:
+        assert tx.subscription("sub-1") == again[0] == attrs.evolve(sub, version=sub.version + 1)
+        assert tx.payer("acme") == payer
+        assert tx.document("d2").data == data == tx.documents_by_id(["d2"])["d2"].data
+
+
+def test_batch_writes_keep_empty_fields_as_the_single_writes_do(store: Any) -> None:
+    # Documents with no period and no total, a subscription never billed again: every
+    # such field of a batch is empty (None) and reads back so.
+    with store.transaction() as tx:
+        seed(tx)
+        tx.create_series(SeriesRecord(name="N", prefix="N-"))
+        notes = [
+            DocumentRecord(id=f"n-{i}", customer="acme", kind="note", data={"i": i}) for i in (1, 2)
+        ]
+        issued = tx.issue_all([(n, "N") for n in notes], at=t(1))
+        sub = tx.subscription("sub-1")
+        (ended,) = tx.update_subscriptions([attrs.evolve(sub, next_billing=None)])
+    with store.transaction(readonly=True) as tx:
+        assert list(tx.documents_by_id(["n-1", "n-2"]).values()) == issued
+        assert [(d.period_start, d.period_end, d.total) for d in issued] == [(None, None, None)] * 2
+        assert tx.subscription("sub-1") == ended
+        assert ended.next_billing is None
+        assert tx.subscriptions_due(date(2030, 1, 1)) == []
 
 
 def test_enqueue_all_keeps_one_message_per_key_all_or_nothing(store: Any) -> None:

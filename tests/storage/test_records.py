@@ -4,6 +4,7 @@ it was copied from (what the stores write), and that text is the data's."""
 from __future__ import annotations
 
 import json
+import pickle
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
@@ -15,7 +16,7 @@ from moneyed import Money
 
 from billkit.errors import CreditError, UsageError
 from billkit.storage import EntryRecord, UsageRecord, canonical_json
-from billkit.storage.records import _json_text
+from billkit.storage.records import _data_with, _json_text, _json_written, _StoredJson
 
 T0 = datetime(2026, 3, 1, tzinfo=timezone.utc)
 
@@ -192,3 +193,89 @@ def test_flat_data_is_copied_as_the_general_path_copies_it(data: dict[str, Any])
     )
     data["extra"] = "changed after"
     assert dict(message.payload) == general
+
+
+# -------------------------------------------- data read back, decoded when looked into
+
+
+def _texts(data: dict[str, Any]) -> list[str]:
+    """JSON texts of ``data`` as stores give them back: canonical (what billkit
+    writes), SQLAlchemy's default ``json.dumps`` (rows written before), and
+    PostgreSQL's jsonb output (spaces after separators, non-ASCII as is)."""
+    return [
+        canonical_json(data),
+        json.dumps(data),
+        json.dumps(data, ensure_ascii=False, separators=(", ", ": ")),
+    ]
+
+
+@given(data=st.dictionaries(st.text(), json_values, max_size=5))
+def test_data_read_back_behaves_as_the_dict_it_decodes_to(data: dict[str, Any]) -> None:
+    for text in _texts(data):
+        lazy, plain = _StoredJson(text), json.loads(text)
+        # Equal both ways, to the dict, to another text of the same value, to itself.
+        assert lazy == plain
+        assert plain == lazy
+        assert (lazy != plain) is False
+        assert all(lazy == _StoredJson(other) for other in _texts(data))
+        assert lazy == data
+        assert data == lazy
+        # The same keys in the same order, the same items, values, length, repr.
+        assert list(lazy) == list(plain)
+        assert list(lazy.keys()) == list(plain.keys())
+        assert list(lazy.items()) == list(plain.items())
+        assert list(lazy.values()) == list(plain.values())
+        assert len(lazy) == len(plain)
+        assert repr(lazy) == repr(plain)
+        for key in [*plain, "\x00 not a key"]:
+            assert (key in lazy) == (key in plain)
+            assert lazy.get(key, "none") == plain.get(key, "none")
+        assert dict(lazy) == plain
+        assert type(dict(lazy)) is dict
+        assert {**lazy} == plain
+        # Unhashable, as a dict is; read-only.
+        with pytest.raises(TypeError):
+            hash(lazy)
+        with pytest.raises(TypeError):
+            lazy["new"] = 1  # type: ignore[index]
+        # Pickles (as its text), and comes back equal.
+        again = pickle.loads(pickle.dumps(lazy))
+        assert type(again) is _StoredJson
+        assert again == plain
+        # Its canonical JSON is the data's, whatever text it was read as, also inside
+        # other data.
+        assert _json_text(lazy) == canonical_json(lazy) == canonical_json(data)
+        assert canonical_json({"in": [lazy]}) == canonical_json({"in": [data]})
+
+
+@given(data=st.dictionaries(st.text(), json_values, max_size=5))
+def test_a_record_made_from_data_read_back_does_not_decode_it(data: dict[str, Any]) -> None:
+    for text in _texts(data):
+        lazy = _StoredJson(text)
+        record = UsageRecord(
+            subscription="s", metric="calls", at=T0, quantity=Decimal(1), key="k", data=lazy
+        )
+        # Kept as it is (checked when it was written), written again as its text.
+        assert record.data is lazy
+        assert _json_written(record.data) == text
+        assert lazy._data is None  # not decoded
+        # Equal to the record made from the dict, as it is once decoded.
+        made = UsageRecord(
+            subscription="s", metric="calls", at=T0, quantity=Decimal(1), key="k", data=data
+        )
+        assert record == made
+        assert made == record
+        assert pickle.loads(pickle.dumps(record)) == made
+        # A field added (a notice's number) gives what the dict gives.
+        assert _data_with(lazy, "number", "INV-1") == {**data, "number": "INV-1"}
+
+
+def test_data_read_back_is_decoded_once() -> None:
+    lazy = _StoredJson('{"b": [1, 2.5, "\\u00e9"], "a": {"x": null}}')
+    assert lazy._data is None
+    assert lazy["a"] == {"x": None}
+    decoded = lazy._data
+    # The decoded dict is kept (in the text's key order); later reads use it.
+    assert list(lazy) == ["b", "a"]
+    assert lazy._data is decoded
+    assert lazy["b"] == [1, 2.5, "é"]

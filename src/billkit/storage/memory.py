@@ -480,14 +480,12 @@ class _MemoryTransaction:
         self._event(record)
         return stored
 
-    def change_status_all(self, changes: Iterable[DocumentEvent]) -> list[DocumentRecord]:
+    def change_status_all(self, changes: Iterable[DocumentEvent]) -> None:
         batch = list(changes)
         self._write()
         with self.savepoint():
-            return [
+            for e in batch:
                 self.change_status(e.document, event=e.event, status=e.status, at=e.at, data=e.data)
-                for e in batch
-            ]
 
     def document(self, id: str) -> DocumentRecord:
         return self._get(self._s.documents, "document", c.arg_id("id", id))

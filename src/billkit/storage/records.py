@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, ItemsView, Iterator, KeysView, Mapping, ValuesView
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any, Final
@@ -53,6 +53,7 @@ __all__ = [
 #: JSON-safe data: what :func:`billkit.serialize.to_data` returns.
 JsonData = Mapping[str, Any]
 
+
 _MAX_ID = 200
 
 
@@ -84,7 +85,22 @@ def canonical_json(value: object) -> str:
     >>> canonical_json({"b": 1, "a": [True, None]})
     '{"a":[true,null],"b":1}'
     """
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return _canonical(value)
+
+
+def _decoded(value: object) -> object:
+    """What JSON encoding makes of a non-dict value: a record's data read back
+    from a store (:class:`_StoredJson`) is its decoded dict; anything else is
+    refused, as ``json.dumps`` refuses it."""
+    if type(value) is _StoredJson:
+        return value._decoded()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+
+# canonical_json's encoder, made once (json.dumps with options makes one per call).
+_canonical: Final = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), allow_nan=False, default=_decoded
+).encode
 
 
 def request_hash(request: object) -> str:
@@ -98,7 +114,9 @@ def request_hash(request: object) -> str:
 
 def _json_text(data: JsonData) -> str:
     """``data`` as canonical JSON: a record's data keeps the text it was made
-    from (private; the stores write it)."""
+    from (private; the stores compare data by it)."""
+    if type(data) is _StoredJson:
+        data = data._decoded()
     if type(data) is _Checked:
         text = data.json
         if text is None:  # read back from a row: written once, when first asked
@@ -113,13 +131,94 @@ class _Checked(dict):  # type: ignore[type-arg]
     instead of copying and checking it again. ``json`` is the canonical JSON
     text the copy was made from: a store writes it as it is, without
     serialising the data again (a record is a frozen value: its data is not
-    to be changed after it is made). Data read back from a store's rows has
-    ``json`` None until :func:`_json_text` first needs it (most records read
-    are never written again)."""
+    to be changed after it is made). ``json`` is None until :func:`_json_text`
+    first needs it for data read back from a store's rows (most records read
+    are never written again) and for flat data (made as it is written)."""
 
     __slots__ = ("json",)
 
     json: str | None
+
+
+def _json_written(data: JsonData) -> str:
+    """The JSON text a store writes for a record's ``data`` (private: the SQL
+    store's writes): data read back from a store is written as the text it was
+    read as, without decoding it (JSON of the same value, not necessarily
+    canonical); anything else as its canonical JSON (:func:`_json_text`)."""
+    if type(data) is _StoredJson:
+        return data._text
+    return _json_text(data)
+
+
+class _StoredJson(Mapping[str, Any]):
+    """A record's data as a store read it back: the JSON text of its row,
+    decoded when it is first looked into (private: made by the SQL store's
+    row readers, through :func:`_stored_data`).
+
+    Data was checked JSON-safe when its record was made, and much of what a
+    store reads back is never looked into (the unpaid invoices a run collects
+    are read for their totals and states, an issued document's data never
+    changes): such data is never decoded, and is written again as its text
+    (:func:`_json_written`). Once decoded, it behaves as the dict it decodes
+    to (a record's own, checked copy): equal to it (``==`` either way, to any
+    mapping with the same items), the same keys in the same order, the same
+    items, ``repr`` and ``len``; unhashable, as a dict is; read-only, as a
+    record's data is (``dict(data)`` is a changeable copy). It pickles as its
+    text. ``tests/storage/test_records.py`` checks all of this against the
+    decoded dict.
+    """
+
+    __slots__ = ("_data", "_text")
+
+    _text: str
+    _data: _Checked | None
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._data = None
+
+    def _decoded(self) -> _Checked:
+        data = self._data
+        if data is None:  # two threads may both decode: the same value either way
+            data = self._data = _stored_data(json.loads(self._text))
+        return data
+
+    def __getitem__(self, key: str) -> Any:
+        return self._decoded()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._decoded())
+
+    def __len__(self) -> int:
+        return len(self._decoded())
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._decoded()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self._decoded().get(key, default)
+
+    def keys(self) -> KeysView[str]:
+        return self._decoded().keys()
+
+    def items(self) -> ItemsView[str, Any]:
+        return self._decoded().items()
+
+    def values(self) -> ValuesView[Any]:
+        return self._decoded().values()
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is _StoredJson:
+            other = other._decoded()
+        return bool(self._decoded() == other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(self._decoded())
+
+    def __reduce__(self) -> tuple[type[_StoredJson], tuple[str]]:
+        return (_StoredJson, (self._text,))
 
 
 _SCALARS: Final = frozenset({str, int, bool, type(None)})
@@ -128,16 +227,18 @@ _SCALARS: Final = frozenset({str, int, bool, type(None)})
 def _json_copy(value: object) -> Any:
     """A private deep copy of JSON-safe data (so a record cannot change behind a
     store's back); anything else unchanged, for the validator to refuse."""
-    if type(value) is _Checked:
-        return value
+    if type(value) is _Checked or type(value) is _StoredJson:
+        return value  # checked when first made, never changed since
     if type(value) is dict and all(
         type(k) is str and type(v) in _SCALARS for k, v in value.items()
     ):
         # Flat data of str, int, bool and None (an outbox notice's payload): JSON-safe
         # as it is, and its copy the one json.loads makes of its canonical text (the
-        # same keys in the same, sorted, order; the values immutable, shared).
+        # same keys in the same, sorted, order; the values immutable, shared). Its
+        # text is made when first needed (a notice is often copied with its number
+        # added, by _data_with, before it is written).
         flat = _Checked(sorted(value.items()))
-        flat.json = canonical_json(flat)
+        flat.json = None
         return flat
     if isinstance(value, Mapping):
         try:
@@ -151,11 +252,14 @@ def _json_copy(value: object) -> Any:
     return value
 
 
-def _stored_data(value: Mapping[str, Any]) -> Any:
+def _stored_data(value: Mapping[str, Any] | str) -> Any:
     """Data a store read back from its own rows (checked JSON-safe when it was
     written), as a record's own copy without checking it again (private: the
     SQL store's row readers). ``value`` must be fresh from the driver, held by
-    no one else."""
+    no one else: the decoded data, or its JSON text (kept as a
+    :class:`_StoredJson`, decoded when first looked into)."""
+    if isinstance(value, str):
+        return _StoredJson(value)
     copy = _Checked(value)
     copy.json = None  # made by _json_text if this record is written or compared
     return copy
@@ -168,6 +272,8 @@ def _data_with(data: JsonData, key: str, value: object) -> Any:
     level and shares the rest, which no one changes (a record's data is
     frozen); anything else is returned as a plain dict, for the record's
     converter to check and copy."""
+    if type(data) is _StoredJson:
+        data = data._decoded()
     if type(data) is not _Checked or type(value) is not str:
         return {**data, key: value}
     copy = _Checked(data)
@@ -203,8 +309,8 @@ _Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
 
 def _data(error: type[ValidationError]) -> _Validator:
     def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if type(value) is _Checked:  # made by _json_copy after this very check
-            return
+        if type(value) is _Checked or type(value) is _StoredJson:  # made by _json_copy,
+            return  # or read back from a store: checked when it was written
         if not isinstance(value, Mapping):
             raise error(
                 attribute.name, value, "JSON-safe data: a mapping (billkit.serialize.to_data)"
@@ -216,6 +322,8 @@ def _data(error: type[ValidationError]) -> _Validator:
 
 def _id(error: type[ValidationError]) -> _Validator:
     def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if type(value) is str and 0 < len(value) <= _MAX_ID and value == value.strip():
+            return  # the usual id, told apart with one strip()
         if not isinstance(value, str) or not value.strip() or len(value) > _MAX_ID:
             raise error(attribute.name, value, f"a non-empty id of at most {_MAX_ID} characters")
         if value != value.strip():

@@ -57,6 +57,7 @@ from billkit.errors import (
 try:
     import sqlalchemy as sa
     from sqlalchemy import event, exc
+    from sqlalchemy.dialects import postgresql
     from sqlalchemy.engine import Connection, Engine, Row
 except ImportError:  # pragma: no cover - exercised in a subprocess test
     raise MissingDependencyError("SQLAlchemy", "SqlStore", "sql") from None
@@ -80,6 +81,7 @@ from billkit.storage.records import (
     SubscriptionRecord,
     UsageRecord,
     _json_text,
+    _json_written,
     _stored_data,
     request_hash,
 )
@@ -87,11 +89,14 @@ from billkit.storage.records import (
 __all__ = ["SqlStore"]
 
 _CHUNK = 500  # keys per IN (...) list
+_TEXT_ARRAY = postgresql.ARRAY(sa.Text())
 _R = TypeVar("_R")  # a record made from a row
 
 # The batched writes, built once: the driver runs them as they are (its own
 # executemany on SQLite; arrays through unnest on PostgreSQL, one round trip).
 # Values are converted the way the schema's types convert them (Exact, Moment).
+# JSON text goes to PostgreSQL as a binary array (psycopg's %b): its text array
+# format would escape every quote in it, one regular expression match each.
 _U, _E, _A = t.usage_events.name, t.entries.name, t.accounts.name
 _SQLITE_USAGE = (
     f"INSERT INTO {_U} (key, subscription, metric, at, quantity, data) "
@@ -100,7 +105,7 @@ _SQLITE_USAGE = (
 _PG_USAGE = (
     f"INSERT INTO {_U} (key, subscription, metric, at, quantity, data) "
     "SELECT k, s, m, a, q, d::jsonb FROM unnest("
-    "%s::text[], %s::text[], %s::text[], %s::timestamptz[], %s::numeric[], %s::text[]"
+    "%s::text[], %s::text[], %s::text[], %s::timestamptz[], %s::numeric[], %b::text[]"
     ") AS v(k, s, m, a, q, d) ON CONFLICT (key) DO NOTHING"
 )
 _SQLITE_MAX_SEQ = f"SELECT coalesce(max(seq), 0) FROM {_E}"
@@ -113,8 +118,55 @@ _PG_ENTRIES = (
     f"INSERT INTO {_E} (account, key, amount, currency, at, kind, data) "
     "SELECT a, k, x, c, t, m, d::jsonb FROM unnest("
     "%s::text[], %s::text[], %s::numeric[], %s::text[], %s::timestamptz[], %s::text[], "
-    "%s::text[]) AS v(a, k, x, c, t, m, d) ON CONFLICT (account, key) DO NOTHING "
+    "%b::text[]) AS v(a, k, x, c, t, m, d) ON CONFLICT (account, key) DO NOTHING "
     "RETURNING seq, account, key"
+)
+# A billing batch's writes of documents, their events, notices and subscriptions
+# (the JSON columns given as text: _json_written); rows with a serial key (events,
+# notices) are inserted in the batch's order.
+_D, _EV, _O, _S = t.documents.name, t.document_events.name, t.outbox.name, t.subscriptions.name
+_SQLITE_DOCUMENTS = (
+    f"INSERT INTO {_D} (id, customer, kind, period_start, period_end, total, currency, data, "
+    "status, number, series, issued_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_PG_DOCUMENTS = (
+    f"INSERT INTO {_D} (id, customer, kind, period_start, period_end, total, currency, data, "
+    "status, number, series, issued_at, version) "
+    "SELECT i, c, k, ps, pe, x, cu, d::jsonb, st, n, se, a, ve FROM unnest("
+    "%s::text[], %s::text[], %s::text[], %s::date[], %s::date[], %s::numeric[], %s::text[], "
+    "%b::text[], %s::text[], %s::text[], %s::text[], %s::timestamptz[], %s::integer[]"
+    ") AS v(i, c, k, ps, pe, x, cu, d, st, n, se, a, ve)"
+)
+_SQLITE_EVENTS = f"INSERT INTO {_EV} (document, event, status, at, data) VALUES (?, ?, ?, ?, ?)"
+_PG_EVENTS = (
+    f"INSERT INTO {_EV} (document, event, status, at, data) "
+    "SELECT i, e, s, a, d::jsonb FROM unnest("
+    "%s::text[], %s::text[], %s::text[], %s::timestamptz[], %b::text[]"
+    ") WITH ORDINALITY AS v(i, e, s, a, d, o) ORDER BY v.o"
+)
+_SQLITE_OUTBOX = (
+    f"INSERT INTO {_O} (key, topic, payload, created_at, attempts) VALUES (?, ?, ?, ?, 0)"
+)
+_PG_OUTBOX = (
+    f"INSERT INTO {_O} (key, topic, payload, created_at, attempts) "
+    "SELECT k, t, p::jsonb, a, 0 FROM unnest("
+    "%s::text[], %s::text[], %b::text[], %s::timestamptz[]"
+    ") WITH ORDINALITY AS v(k, t, p, a, o) ORDER BY v.o"
+)
+_SQLITE_STATUSES = f"UPDATE {_D} SET status = ?, version = version + 1 WHERE id = ?"
+_PG_STATUSES = (
+    f"UPDATE {_D} SET status = v.s, version = {_D}.version + 1 "
+    f"FROM unnest(%s::text[], %s::text[]) AS v(s, i) WHERE {_D}.id = v.i"
+)
+_SQLITE_SUBSCRIPTIONS = (
+    f"UPDATE {_S} SET plan = ?, status = ?, next_billing = ?, data = ?, version = version + 1 "
+    "WHERE id = ? AND version = ? AND customer = ?"
+)
+_PG_SUBSCRIPTIONS = (
+    f"UPDATE {_S} SET plan = v.p, status = v.s, next_billing = v.n, data = v.d::jsonb, "
+    f"version = {_S}.version + 1 FROM unnest(%s::text[], %s::text[], %s::date[], %b::text[], "
+    "%s::text[], %s::integer[], %s::text[]) AS v(p, s, n, d, i, ve, c) "
+    f"WHERE {_S}.id = v.i AND {_S}.version = v.ve AND {_S}.customer = v.c"
 )
 # The stored entries among a batch's (account, key) pairs, one statement whatever
 # the batch size (typed columns: the schema's types read the rows).
@@ -138,6 +190,23 @@ def _sqlite_moment(at: datetime) -> str:
     """A moment as the schema's Moment type keeps it in SQLite (fixed-width UTC text)."""
     utc = at if at.tzinfo is timezone.utc else at.astimezone(timezone.utc)
     return utc.isoformat(timespec="microseconds")
+
+
+def _sqlite_day(day: date | None) -> str | None:
+    """A day as SQLAlchemy's Date keeps it in SQLite (ISO text)."""
+    return None if day is None else day.isoformat()
+
+
+def _moment_param(at: datetime | None, sqlite: bool) -> Any:
+    """A moment as the driver takes it for a Moment column."""
+    if at is None:
+        return None
+    return _sqlite_moment(at) if sqlite else at
+
+
+def _exact_param(amount: Decimal, sqlite: bool) -> Any:
+    """An amount as the driver takes it for an Exact column (its text in SQLite)."""
+    return str(amount) if sqlite else amount
 
 
 def _stored(entry: EntryRecord, seq: int) -> EntryRecord:
@@ -485,8 +554,50 @@ def _document_values(doc: DocumentRecord) -> dict[str, Any]:
     }
 
 
+def _document_params(doc: DocumentRecord) -> dict[str, Any]:
+    """The ``p_`` parameters of the statement that inserts a new draft
+    (``draft_new``), its data as JSON text."""
+    return {
+        "p_id": doc.id,
+        "p_customer": doc.customer,
+        "p_kind": doc.kind,
+        "p_period_start": doc.period_start,
+        "p_period_end": doc.period_end,
+        "p_total": None if doc.total is None else doc.total.amount,
+        "p_currency": None if doc.total is None else str(doc.total.currency),
+        "p_data": _json_written(doc.data),
+        "p_status": doc.status,
+        "p_number": doc.number,
+        "p_series": doc.series,
+        "p_issued_at": doc.issued_at,
+        "p_version": doc.version,
+    }
+
+
 def _bind(name: str, column: sa.Column[Any]) -> Any:
     return sa.bindparam(name, type_=column.type)
+
+
+def _json_bind(name: str, sqlite: bool) -> Any:
+    """A parameter for a JSON column that takes the JSON text itself
+    (:func:`_json_written`), not a value for SQLAlchemy to serialise: SQLite
+    keeps the text as it is, PostgreSQL casts it to ``jsonb``."""
+    text = sa.bindparam(name, type_=sa.Text())
+    return text if sqlite else sa.cast(text, postgresql.JSONB())
+
+
+@functools.cache
+def _read(table: sa.Table, sqlite: bool) -> tuple[Any, ...]:
+    """The columns of ``table`` as its records are read: each JSON column as
+    its stored text, under its own name (``jsonb`` cast to text on PostgreSQL),
+    for :func:`_stored_data` to keep undecoded until the record's data is first
+    looked into; the other columns as they are."""
+    return tuple(
+        (sa.type_coerce(col, sa.Text()) if sqlite else sa.cast(col, sa.Text())).label(col.name)
+        if isinstance(col.type, sa.JSON)
+        else col
+        for col in table.c
+    )
 
 
 @functools.cache
@@ -504,7 +615,6 @@ def _stmt(name: str, sqlite: bool) -> Any:
         t.document_events,
         t.series,
     )
-    from sqlalchemy.dialects import postgresql
     from sqlalchemy.dialects import sqlite as lite
 
     upsert: Any = lite.insert if sqlite else postgresql.insert
@@ -519,7 +629,13 @@ def _stmt(name: str, sqlite: bool) -> Any:
     if name == "account_for_update":
         return sa.select(a).where(a.c.id == _bind("p_id", a.c.id)).with_for_update()
     if name == "event":
-        return sa.insert(ev)
+        return sa.insert(ev).values(
+            document=_bind("p_document", ev.c.document),
+            event=_bind("p_event", ev.c.event),
+            status=_bind("p_status", ev.c.status),
+            at=_bind("p_at", ev.c.at),
+            data=_json_bind("p_data", sqlite),
+        )
     if name == "outbox_new":
         return upsert(o).on_conflict_do_nothing(index_elements=["key"]).returning(o.c.id)
     if name == "entry_new":
@@ -573,7 +689,7 @@ def _stmt(name: str, sqlite: bool) -> Any:
                 plan=_bind("p_plan", s.c.plan),
                 status=_bind("p_status", s.c.status),
                 next_billing=_bind("p_next_billing", s.c.next_billing),
-                data=_bind("p_data", s.c.data),
+                data=_json_bind("p_data", sqlite),
                 version=s.c.version + 1,
             )
         )
@@ -581,7 +697,14 @@ def _stmt(name: str, sqlite: bool) -> Any:
         # A new draft, inserted only when its payer exists and its id is free
         # (SQLite parses the upsert after a SELECT only with a WHERE clause).
         columns = [col.name for col in d.c]
-        source = sa.select(*(_bind(f"p_{col.name}", col) for col in d.c))
+        source = sa.select(
+            *(
+                _json_bind("p_data", sqlite).label("data")
+                if col is d.c.data
+                else _bind(f"p_{col.name}", col)
+                for col in d.c
+            )
+        )
         source = source.where(sa.exists().where(p.c.id == _bind("p_customer", p.c.id)))
         insert = upsert(d).from_select(columns, source)
         return insert.on_conflict_do_nothing(index_elements=["id"]).returning(d.c.id)
@@ -813,6 +936,15 @@ class _SqlTransaction:
 
         return postgresql.insert(table).values(values).on_conflict_do_nothing(index_elements=keys)
 
+    def _among(self, column: sa.Column[Any], ids: Sequence[str]) -> Any:
+        """``column IN (ids)``: a parameter per id on SQLite; on PostgreSQL
+        ``column = ANY(array)``, one parameter, so the statement's text is the
+        same whatever the number of ids (psycopg parses and prepares it once,
+        and PostgreSQL plans it once)."""
+        if self._sqlite:
+            return column.in_(ids)
+        return column == sa.any_(sa.bindparam(None, list(ids), type_=_TEXT_ARRAY))
+
     def _exists(self, table: sa.Table, column: sa.Column[Any], id: str) -> bool:
         return self._conn.execute(sa.select(column).where(column == id)).first() is not None
 
@@ -901,21 +1033,20 @@ class _SqlTransaction:
                 for id, row in self._locked_rows(s, ids, s.c.version, s.c.customer).items()
             }
             if all(stored.get(sub.id) == (sub.version, sub.customer) for sub in batch):
-                params = []
-                for sub in batch:
-                    values = self._subscription_values(sub, sub.version + 1)
-                    params.append(
-                        {
-                            "p_id": sub.id,
-                            "p_version": sub.version,
-                            "p_customer": sub.customer,
-                            "p_plan": sub.plan,
-                            "p_status": sub.status,
-                            "p_next_billing": sub.next_billing,
-                            "p_data": values["data"],
-                        }
+                sqlite = self._sqlite
+                rows = [
+                    (
+                        sub.plan,
+                        sub.status,
+                        _sqlite_day(sub.next_billing) if sqlite else sub.next_billing,
+                        _json_written(sub.data),
+                        sub.id,
+                        sub.version,
+                        sub.customer,
                     )
-                self._conn.execute(_stmt("subscription_update", self._sqlite), params)
+                    for sub in batch
+                ]
+                self._write_many(_SQLITE_SUBSCRIPTIONS, _PG_SUBSCRIPTIONS, rows)
                 return [
                     SubscriptionRecord(**{**_fields(sub), "version": sub.version + 1})
                     for sub in batch
@@ -939,7 +1070,7 @@ class _SqlTransaction:
                 "p_plan": sub.plan,
                 "p_status": sub.status,
                 "p_next_billing": sub.next_billing,
-                "p_data": values["data"],
+                "p_data": _json_written(sub.data),
             },
         )
         if done.rowcount == 1:
@@ -965,7 +1096,9 @@ class _SqlTransaction:
         day = c.arg_day("on", on)
         low, high = c.arg_optional_id("id_from", id_from), c.arg_optional_id("id_to", id_to)
         s = t.subscriptions
-        query = sa.select(s).where(s.c.next_billing.is_not(None), s.c.next_billing <= day)
+        query = sa.select(*_read(s, self._sqlite)).where(
+            s.c.next_billing.is_not(None), s.c.next_billing <= day
+        )
         if low is not None:
             query = query.where(s.c.id >= low)
         if high is not None:
@@ -1098,6 +1231,53 @@ class _SqlTransaction:
         else:
             columns = ([id for id, _ in balances], [amount for _, amount in balances])
             self._conn.exec_driver_sql(_PG_BALANCES, columns)
+
+    def _write_many(self, sqlite_sql: str, pg_sql: str, rows: Sequence[tuple[Any, ...]]) -> int:
+        """Run a batch statement made for the driver, in one round trip: SQLite's
+        executemany of ``rows``; on PostgreSQL, ``rows`` as one array per column
+        (through unnest). How many rows it changed."""
+        if self._sqlite:
+            return int(self._conn.exec_driver_sql(sqlite_sql, list(rows)).rowcount)
+        columns = tuple(list(column) for column in zip(*rows, strict=True))
+        return int(self._conn.exec_driver_sql(pg_sql, columns).rowcount)
+
+    def _insert_documents(self, docs: Sequence[DocumentRecord]) -> None:
+        """Insert whole documents (new ids), in one round trip."""
+        sqlite = self._sqlite
+        self._write_many(
+            _SQLITE_DOCUMENTS,
+            _PG_DOCUMENTS,
+            [
+                (
+                    d.id,
+                    d.customer,
+                    d.kind,
+                    _sqlite_day(d.period_start) if sqlite else d.period_start,
+                    _sqlite_day(d.period_end) if sqlite else d.period_end,
+                    None if d.total is None else _exact_param(d.total.amount, sqlite),
+                    None if d.total is None else d.total.currency.code,
+                    _json_written(d.data),
+                    d.status,
+                    d.number,
+                    d.series,
+                    _moment_param(d.issued_at, sqlite),
+                    d.version,
+                )
+                for d in docs
+            ],
+        )
+
+    def _insert_events(self, events: Sequence[DocumentEvent]) -> None:
+        """Insert documents' events, in order, in one round trip."""
+        sqlite = self._sqlite
+        self._write_many(
+            _SQLITE_EVENTS,
+            _PG_EVENTS,
+            [
+                (e.document, e.event, e.status, _moment_param(e.at, sqlite), _json_written(e.data))
+                for e in events
+            ],
+        )
 
     def _insert(self, table: sa.Table) -> Any:
         """The dialect's INSERT, which knows ON CONFLICT (SQLite 3.24+, PostgreSQL)."""
@@ -1384,8 +1564,7 @@ class _SqlTransaction:
             # A new draft (the usual case): one insert, made only when the
             # payer exists and the id is free; anything else is told below.
             stored = DocumentRecord(**{**_fields(doc), "version": 1})
-            values = {"id": doc.id, **_document_values(stored)}
-            if self._run("draft_new", {f"p_{k}": v for k, v in values.items()}).first():
+            if self._run("draft_new", _document_params(stored)).first():
                 return stored
         row = self._conn.execute(sa.select(d).where(d.c.id == doc.id).with_for_update()).first()
         old = None if row is None else _document(row)
@@ -1507,15 +1686,9 @@ class _SqlTransaction:
                     }
                 )
             )
-        self._conn.execute(
-            sa.insert(t.documents), [{"id": d.id, **_document_values(d)} for d in out]
-        )
-        self._conn.execute(
-            _stmt("event", self._sqlite),
-            [
-                {"document": d.id, "event": "issue", "status": "issued", "at": moment, "data": {}}
-                for d in out
-            ],
+        self._insert_documents(out)
+        self._insert_events(
+            [DocumentEvent(document=d.id, event="issue", status="issued", at=moment) for d in out]
         )
         return out
 
@@ -1523,11 +1696,11 @@ class _SqlTransaction:
         self._run(
             "event",
             {
-                "document": record.document,
-                "event": record.event,
-                "status": record.status,
-                "at": record.at,
-                "data": dict(record.data),
+                "p_document": record.document,
+                "p_event": record.event,
+                "p_status": record.status,
+                "p_at": record.at,
+                "p_data": _json_written(record.data),
             },
         )
 
@@ -1558,57 +1731,29 @@ class _SqlTransaction:
         self._add_event(record)
         return _document(row)
 
-    def change_status_all(self, changes: Iterable[DocumentEvent]) -> list[DocumentRecord]:
+    def change_status_all(self, changes: Iterable[DocumentEvent]) -> None:
         batch = [c.arg_record("change", e, DocumentEvent) for e in changes]
         for e in batch:
             c.arg_id("id", e.document)
         self._write()
         if not batch:
-            return []
+            return
         ids = [e.document for e in batch]
         if len(set(ids)) == len(ids):
-            # The usual batch (distinct issued documents): read and locked in
-            # one statement, then the changes and their events sent together.
+            # The usual batch (distinct issued documents): their numbers read
+            # and the rows locked in one statement, then the changes and their
+            # events sent together.
             d = t.documents
-            found = {id: _document(r) for id, r in self._locked_rows(d, ids).items()}
-            if all(id in found and found[id].issued for id in ids):
-                self._conn.execute(
-                    sa.update(d)
-                    .where(d.c.id == sa.bindparam("p_id", type_=d.c.id.type))
-                    .values(
-                        status=sa.bindparam("p_status", type_=d.c.status.type),
-                        version=d.c.version + 1,
-                    ),
-                    [{"p_id": e.document, "p_status": e.status} for e in batch],
+            numbers = {id: r.number for id, r in self._locked_rows(d, ids, d.c.number).items()}
+            if all(numbers.get(id) is not None for id in ids):
+                self._write_many(
+                    _SQLITE_STATUSES, _PG_STATUSES, [(e.status, e.document) for e in batch]
                 )
-                self._conn.execute(
-                    _stmt("event", self._sqlite),
-                    [
-                        {
-                            "document": e.document,
-                            "event": e.event,
-                            "status": e.status,
-                            "at": e.at,
-                            "data": dict(e.data),
-                        }
-                        for e in batch
-                    ],
-                )
-                return [
-                    DocumentRecord(
-                        **{
-                            **_fields(found[e.document]),
-                            "status": e.status,
-                            "version": found[e.document].version + 1,
-                        }
-                    )
-                    for e in batch
-                ]
+                self._insert_events(batch)
+                return
         with self.savepoint():
-            return [
+            for e in batch:
                 self.change_status(e.document, event=e.event, status=e.status, at=e.at, data=e.data)
-                for e in batch
-            ]
 
     def document(self, id: str) -> DocumentRecord:
         return _document(self._document_row(c.arg_id("id", id)))
@@ -1623,7 +1768,7 @@ class _SqlTransaction:
         who = c.arg_optional_id("customer", customer)
         start, end = c.arg_optional_day("since", since), c.arg_optional_day("until", until)
         d = t.documents
-        query = sa.select(d)
+        query = sa.select(*_read(d, self._sqlite))
         if who is not None:
             query = query.where(d.c.customer == who)
         if start is not None:
@@ -1653,7 +1798,7 @@ class _SqlTransaction:
     ) -> list[DocumentRecord]:
         low, high = c.arg_optional_id("id_from", id_from), c.arg_optional_id("id_to", id_to)
         d = t.documents
-        query = sa.select(d).where(
+        query = sa.select(*_read(d, self._sqlite)).where(
             d.c.kind.in_(("invoice", "proforma")), d.c.status.in_(("issued", "pending"))
         )
         if low is not None:
@@ -1667,7 +1812,11 @@ class _SqlTransaction:
         ev = t.document_events
         found: dict[str, list[DocumentEvent]] = {id: [] for id in keys}
         for chunk in _chunks(keys):
-            query = sa.select(ev).where(ev.c.document.in_(chunk)).order_by(ev.c.seq)
+            query = (
+                sa.select(*_read(ev, self._sqlite))
+                .where(self._among(ev.c.document, chunk))
+                .order_by(ev.c.seq)
+            )
             for r in self._conn.execute(query):
                 found[r.document].append(
                     DocumentEvent(
@@ -1689,7 +1838,8 @@ class _SqlTransaction:
 
         Read in chunks of ids in UTF-8 byte order (the ids' order in both
         databases: SQLite's binary collation, collation ``"C"`` on PostgreSQL),
-        each ``SELECT ... WHERE id IN (...) ORDER BY id FOR UPDATE``. With
+        each ``SELECT ... WHERE id IN (...) ORDER BY id FOR UPDATE`` (``id =
+        ANY(...)`` on PostgreSQL: :meth:`_among`). With
         ``ORDER BY`` before the locking clause, PostgreSQL sorts the rows first
         and then locks them as it returns them (PostgreSQL 15, SELECT, "The
         Locking Clause": "ORDER BY is applied first. The command sorts the
@@ -1701,7 +1851,7 @@ class _SqlTransaction:
         chosen = (table.c.id, *columns) if columns else (table,)
         found: dict[str, Row[Any]] = {}
         for chunk in _chunks(sorted(ids, key=_utf8)):
-            query = sa.select(*chosen).where(table.c.id.in_(chunk)).order_by(table.c.id)
+            query = sa.select(*chosen).where(self._among(table.c.id, chunk)).order_by(table.c.id)
             for row in self._conn.execute(query.with_for_update()):
                 found[row.id] = row
         return found
@@ -1715,7 +1865,8 @@ class _SqlTransaction:
         keys = sorted({c.arg_id("ids", id) for id in ids}, key=_utf8)
         found: dict[str, _R] = {}
         for chunk in _chunks(keys):
-            for r in self._conn.execute(sa.select(table).where(table.c.id.in_(chunk))):
+            query = sa.select(*_read(table, self._sqlite)).where(self._among(table.c.id, chunk))
+            for r in self._conn.execute(query):
                 found[r.id] = make(r)
         return {id: found[id] for id in keys if id in found}
 
@@ -1736,7 +1887,7 @@ class _SqlTransaction:
         d = t.documents
         found: dict[str, list[DocumentRecord]] = {id: [] for id in keys}
         for chunk in _chunks(keys):
-            query = sa.select(d).where(d.c.customer.in_(chunk))
+            query = sa.select(*_read(d, self._sqlite)).where(self._among(d.c.customer, chunk))
             for r in self._conn.execute(query):
                 found[r.customer].append(_document(r))
         return {id: sorted(docs, key=lambda doc: _utf8(doc.id)) for id, docs in found.items()}
@@ -1810,19 +1961,14 @@ class _SqlTransaction:
         if len({m.key for m in batch}) == len(batch):
             # The usual batch is all new: inserted together, under a savepoint;
             # a stored key undoes it, and the one-by-one calls tell what.
+            sqlite = self._sqlite
             rows = [
-                {
-                    "key": m.key,
-                    "topic": m.topic,
-                    "payload": dict(m.payload),
-                    "created_at": m.created_at,
-                    "attempts": 0,
-                }
+                (m.key, m.topic, _json_written(m.payload), _moment_param(m.created_at, sqlite))
                 for m in batch
             ]
             try:
                 with self._conn.begin_nested():
-                    self._conn.execute(sa.insert(t.outbox), rows)
+                    self._write_many(_SQLITE_OUTBOX, _PG_OUTBOX, rows)
                 return
             except exc.IntegrityError:
                 pass
