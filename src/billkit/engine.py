@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from functools import partial
@@ -91,7 +91,7 @@ from billkit.periods import BillingCycle
 from billkit.ports import CATEGORIES, CHANNELS, Clock, Notifier, PaymentGateway, Store, Transaction
 from billkit.pricing.plans import Charge, Plan
 from billkit.pricing.proration import ChangeDirection, change_direction, fixed_fee
-from billkit.serialize import from_data, to_data
+from billkit.serialize import _Parties, _Texts, canonical_text, from_data, to_data
 from billkit.storage.records import (
     AccountRecord,
     DocumentEvent,
@@ -395,16 +395,21 @@ def _ledger(line: CreditLine, records: Iterable[EntryRecord]) -> Ledger:
     )
 
 
+#: A notice about a draft not numbered yet: its messages, made once given the number.
+_Numbered = Callable[[str | None], list[OutboxMessage]]
+
+
 @attrs.define
 class _Writes:
     """A batch's writes, held back to be written per table at once
     (:meth:`flush`): the drafts to issue, the documents' status changes, the
-    notices (with an index into the drafts, whose number the payload gets)
+    notices (with an index into the drafts, whose number the payload gets:
+    messages to add it to, or a function making them with it, ``_Numbered``)
     and the subscriptions' next billing days."""
 
     drafts: list[tuple[DocumentRecord, str]] = attrs.Factory(list)
     changes: list[DocumentEvent] = attrs.Factory(list)
-    notices: list[tuple[int | None, list[OutboxMessage]]] = attrs.Factory(list)
+    notices: list[tuple[int | None, list[OutboxMessage] | _Numbered]] = attrs.Factory(list)
     subscriptions: list[SubscriptionRecord] = attrs.Factory(list)
 
     def flush(self, tx: Transaction, at: datetime) -> None:
@@ -415,9 +420,13 @@ class _Writes:
         messages: list[OutboxMessage] = []
         for index, notices in self.notices:
             if index is None:
+                assert not callable(notices)
                 messages += notices
                 continue
             number = issued[index].number
+            if callable(notices):  # made once, with the number (Billing._bill)
+                messages += notices(number)
+                continue
             messages += [
                 attrs.evolve(m, payload=_data_with(m.payload, "number", number)) for m in notices
             ]
@@ -429,6 +438,20 @@ class _Writes:
         self.changes.clear()
         self.notices.clear()
         self.subscriptions.clear()
+
+
+class _Run:
+    """What one :meth:`Billing.run` keeps over its customers, never process-wide:
+    the compiled invoices (``billing._Templates``), the buyers read from the
+    payers' data (``serialize._Parties``) and the documents' text
+    (``serialize._Texts``, the canonical JSON a draft's record keeps)."""
+
+    __slots__ = ("parties", "templates", "texts")
+
+    def __init__(self) -> None:
+        self.templates = _Templates()
+        self.parties = _Parties()
+        self.texts = _Texts()
 
 
 def _midnight(day: date) -> datetime:
@@ -1353,7 +1376,7 @@ class Billing:
         for s in due:
             ids_of.setdefault(s.customer, []).append(s.id)
         outcomes: list[tuple[str, int, list[tuple[str, Money, int]]]] = []
-        templates = _Templates()  # this run's compiled invoices, per plan and period
+        templates = _Run()  # this run's compiled invoices, buyers and texts (_Run)
         for first in range(0, len(customers), _BATCH):
             chunk = customers[first : first + _BATCH]
             try:
@@ -1400,7 +1423,7 @@ class Billing:
         ids_of: Mapping[str, Sequence[str]],
         day: date,
         failures: list[tuple[str, str]],
-        templates: _Templates | None = None,
+        templates: _Run | None = None,
     ) -> list[tuple[str, int, list[tuple[str, Money, int]]]]:
         """Bill a batch of customers in one transaction.
 
@@ -1424,7 +1447,7 @@ class Billing:
         ids_of: Mapping[str, Sequence[str]],
         day: date,
         failures: list[tuple[str, str]] | None,
-        templates: _Templates | None = None,
+        templates: _Run | None = None,
     ) -> list[tuple[str, int, list[tuple[str, Money, int]]]]:
         """:meth:`_bill_batch` once: straight through (``failures=None``: a
         failure raises) or with a savepoint per customer."""
@@ -1501,7 +1524,7 @@ class Billing:
         documents: Sequence[DocumentRecord],
         usage_of: Mapping[tuple[str, date, date], Mapping[str, Decimal]],
         writes: _Writes,
-        templates: _Templates | None = None,
+        templates: _Run | None = None,
     ) -> tuple[int, list[tuple[str, Money, int]]]:
         """Bill one customer's due subscriptions in ``tx`` from the batch's reads.
 
@@ -1512,10 +1535,11 @@ class Billing:
         """
         out: list[tuple[str, Money, int]] = []
         billed = 0
+        kept = _Run() if templates is None else templates  # the run's, else this call's
         payer = known if known is not None else tx.payer(customer)
         terms = DocumentTerms(
             seller=self.seller,
-            buyer=from_data(payer.data["party"]),
+            buyer=kept.parties.read(payer.data["party"]),  # from_data's (serialize._Parties)
             locale=self.locale,
             prices_include_tax=self.prices_include_tax,
             rules=None,
@@ -1559,9 +1583,7 @@ class Billing:
                 and (key := DocumentKey.parse(doc.id)).subscription == sub_id
             ]
             # A run's compiled invoices where they apply (billing._Templates)
-            planned_docs = _plan_documents(
-                state, day, _Templates() if templates is None else templates
-            )
+            planned_docs = _plan_documents(state, day, kept.templates)
             changes = diff(existing, planned_docs, as_of=day)
             if changes.withdraw:  # unusual: written at once, in order
                 writes.flush(tx, now)
@@ -1577,7 +1599,8 @@ class Billing:
                     period_start=planned.key.period.start,
                     period_end=planned.key.period.end,
                     total=doc.totals.gross,
-                    data=_made_data(to_data(doc)),  # fresh from to_data: not checked again
+                    # fresh from to_data: not checked again; its text written from doc
+                    data=_made_data(to_data(doc), canonical_text(kept.texts, doc)),
                 )
                 series = self.series[planned.key.kind]
                 sign = -1 if isinstance(doc, CreditNote) else 1
@@ -1594,25 +1617,26 @@ class Billing:
                     "total": str(doc.totals.gross.amount),
                     "currency": doc.totals.gross.currency.code,
                 }
-                notices = self._messages(
-                    f"{topic}|{doc_id}", topic, customer, payer.data, told, now
-                )
                 if planned.key.kind == PROFORMA:
-                    notices = [
-                        attrs.evolve(m, payload=_data_with(m.payload, "kind", PROFORMA))
-                        for m in notices
-                    ]
+                    told["kind"] = PROFORMA
                 if isinstance(doc, CreditNote):  # unusual: written at once, in order
                     writes.flush(tx, now)
                     tx.save_draft(draft)
                     number = tx.issue(doc_id, series=series, at=now)
                     self._credit_note(tx, customer, planned.key, doc)
+                    told["number"] = number.number
                     tx.enqueue_all(
-                        attrs.evolve(m, payload={**m.payload, "number": number.number})
-                        for m in notices
+                        self._messages(f"{topic}|{doc_id}", topic, customer, payer.data, told, now)
                     )
-                else:
-                    writes.notices.append((len(writes.drafts), notices))
+                else:  # its messages made once its number is drawn (_Writes.flush)
+                    writes.notices.append(
+                        (
+                            len(writes.drafts),
+                            self._numbered(
+                                f"{topic}|{doc_id}", topic, customer, payer.data, told, now
+                            ),
+                        )
+                    )
                     writes.drafts.append((draft, series))
                 out.append((doc_id, doc.totals.gross, sign))
             # Every cycle ended by ``day`` is billed: the next is the one running on it.
@@ -3053,6 +3077,23 @@ class Billing:
                 )
             )
         return out
+
+    def _numbered(
+        self,
+        key: str,
+        topic: str,
+        customer: str,
+        payer: Mapping[str, object],
+        payload: Mapping[str, object],
+        at: datetime,
+    ) -> _Numbered:
+        """The messages of a notice about a draft (:meth:`_messages`), made once
+        its number is drawn: ``payload`` with that ``number``."""
+
+        def made(number: str | None) -> list[OutboxMessage]:
+            return self._messages(key, topic, customer, payer, {**payload, "number": number}, at)
+
+        return made
 
     def deliver(self, *, worker: str | None = None, lease: timedelta = timedelta(minutes=5)) -> int:
         """Hand every waiting outbox message to the notifier; returns how many were delivered.

@@ -9,8 +9,8 @@ The bill run's buyers (``Buyers``) are the parties ``Party`` makes.
 from __future__ import annotations
 
 from datetime import date
-from functools import partial
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from hypothesis import HealthCheck, given, settings
