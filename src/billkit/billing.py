@@ -724,20 +724,19 @@ def diff(existing: Iterable[Issued], proposed: Iterable[Planned], *, as_of: date
             issue.append(
                 Planned(key=DocumentKey(sub, period, CREDIT_NOTE, revision), document=note)
             )
-        if target is not None:
+        if target is not None and revision == 0:  # (a proposal is of revision 0)
+            issue.append(target)  # the first for its period: as proposed, under its key
+        elif target is not None:  # the next revision, dated as_of, referring to the last
             doc = target.document
-            if revision > 0:
-                assert isinstance(doc, (Invoice, Proforma))
-                assert doc.due_date is not None
-                refs = (
-                    (attrs.evolve(current.document, number=current.number).ref,) if current else ()
-                )
-                doc = attrs.evolve(
-                    doc,
-                    issue_date=max(day, doc.issue_date),
-                    due_date=max(day, doc.issue_date) + (doc.due_date - doc.issue_date),
-                    references=refs,
-                )
+            assert isinstance(doc, (Invoice, Proforma))
+            assert doc.due_date is not None
+            refs = (attrs.evolve(current.document, number=current.number).ref,) if current else ()
+            doc = attrs.evolve(
+                doc,
+                issue_date=max(day, doc.issue_date),
+                due_date=max(day, doc.issue_date) + (doc.due_date - doc.issue_date),
+                references=refs,
+            )
             key = DocumentKey(sub, period, target.key.kind, revision)
             issue.append(Planned(key=key, document=doc))
     return BillingDiff(issue=tuple(issue), unchanged=tuple(unchanged), withdraw=tuple(withdraw))

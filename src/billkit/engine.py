@@ -1462,19 +1462,34 @@ class Billing:
             payers = tx.payers_of(customers)
             records = tx.subscriptions_of(i for c in customers for i in ids_of[c])
             documents = tx.documents_of(customers)
-            usage = self._usage_of(tx, records.values(), day)
+            subscribed: dict[str, tuple[SubscriptionRecord, Subscribed]] = {}
+            usage = self._usage_of(tx, records.values(), day, subscribed)
             for customer in customers:
                 args = (customer, ids_of[customer], day, now, payers.get(customer))
                 if failures is None:
                     done, docs = self._bill(
-                        tx, *args, records, documents[customer], usage, writes, templates
+                        tx,
+                        *args,
+                        records,
+                        documents[customer],
+                        usage,
+                        writes,
+                        templates,
+                        subscribed,
                     )
                     out.append((customer, done, docs))
                     continue
                 try:
                     with tx.savepoint():
                         done, docs = self._bill(
-                            tx, *args, records, documents[customer], usage, writes, templates
+                            tx,
+                            *args,
+                            records,
+                            documents[customer],
+                            usage,
+                            writes,
+                            templates,
+                            subscribed,
                         )
                         writes.flush(tx, now)  # per customer: its failure is undone alone
                 except BillkitError as error:
@@ -1486,12 +1501,18 @@ class Billing:
         return out
 
     def _usage_of(
-        self, tx: Transaction, records: Iterable[SubscriptionRecord], day: date
+        self,
+        tx: Transaction,
+        records: Iterable[SubscriptionRecord],
+        day: date,
+        subscribed: dict[str, tuple[SubscriptionRecord, Subscribed]] | None = None,
     ) -> dict[tuple[str, date, date], dict[str, Decimal]]:
         """The usage totals of the periods each due subscription bills, one read per period.
 
         A subscription whose periods cannot be worked out here is left out
         (its billing reads them itself, and fails in its own savepoint).
+        ``subscribed`` gets each record's :class:`Subscribed`, by id, for
+        :meth:`_bill` to use again.
         """
         by_period: dict[tuple[date, date], list[str]] = {}
         for record in records:
@@ -1500,9 +1521,12 @@ class Billing:
             if record.status in ("frozen", "cancelled"):
                 continue
             try:
-                periods = self._subscribed(record, tx).periods(day)
+                sub = self._subscribed(record, tx)
+                periods = sub.periods(day)
             except BillkitError:
                 continue
+            if subscribed is not None:
+                subscribed[record.id] = (record, sub)
             for period in periods:
                 by_period.setdefault((period.start, period.end), []).append(record.id)
         found: dict[tuple[str, date, date], dict[str, Decimal]] = {}
@@ -1525,13 +1549,16 @@ class Billing:
         usage_of: Mapping[tuple[str, date, date], Mapping[str, Decimal]],
         writes: _Writes,
         templates: _Run | None = None,
+        subscribed: Mapping[str, tuple[SubscriptionRecord, Subscribed]] | None = None,
     ) -> tuple[int, list[tuple[str, Money, int]]]:
         """Bill one customer's due subscriptions in ``tx`` from the batch's reads.
 
         The usual writes (drafts to issue, their notices, the subscriptions'
         next billing days) are added to ``writes`` for the caller to flush;
         anything unusual (dunning, a credit note) flushes them first and
-        writes at once, so that it reads what came before.
+        writes at once, so that it reads what came before. ``subscribed``: the
+        batch's :class:`Subscribed` of each record (:meth:`_usage_of`), used
+        for the very record it was made from.
         """
         out: list[tuple[str, Money, int]] = []
         billed = 0
@@ -1552,7 +1579,10 @@ class Billing:
                 writes.flush(tx, now)
                 self._dunning(tx, record, payer.data, now)
                 continue
-            sub = self._subscribed(record, tx)
+            seen = None if subscribed is None else subscribed.get(sub_id)
+            sub = (
+                seen[1] if seen is not None and seen[0] is record else self._subscribed(record, tx)
+            )
             usage = []
             for period in sub.periods(day):
                 totals = usage_of.get((sub_id, period.start, period.end))
