@@ -91,7 +91,7 @@ from billkit.periods import BillingCycle
 from billkit.ports import CATEGORIES, CHANNELS, Clock, Notifier, PaymentGateway, Store, Transaction
 from billkit.pricing.plans import Charge, Plan
 from billkit.pricing.proration import ChangeDirection, change_direction, fixed_fee
-from billkit.serialize import _Parties, _Texts, canonical_text, from_data, to_data
+from billkit.serialize import _canonical_text, _Parties, _Texts, from_data, to_data
 from billkit.storage.records import (
     AccountRecord,
     DocumentEvent,
@@ -1630,7 +1630,7 @@ class Billing:
                     period_end=planned.key.period.end,
                     total=doc.totals.gross,
                     # fresh from to_data: not checked again; its text written from doc
-                    data=_made_data(to_data(doc), canonical_text(kept.texts, doc)),
+                    data=_made_data(to_data(doc), _canonical_text(kept.texts, doc)),
                 )
                 series = self.series[planned.key.kind]
                 sign = -1 if isinstance(doc, CreditNote) else 1

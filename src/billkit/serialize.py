@@ -1705,7 +1705,7 @@ def _ascii_text(text: str) -> str:
     return _PAST_TILDE.sub(_ascii_escape, text)
 
 
-def canonical_text(texts: _Texts, value: object) -> str:
+def _canonical_text(texts: _Texts, value: object) -> str:
     """``json.dumps(to_data(value), sort_keys=True, separators=(",", ":"),
     allow_nan=False)``, the ASCII text a store keeps of a record's data
     (``storage.records.canonical_json``), written by ``texts`` (:class:`_Texts`:

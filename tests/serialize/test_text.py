@@ -22,7 +22,7 @@ from billkit.invoicing import DocumentTerms, Item, build_act, build_invoice, bui
 from billkit.parties import Address, Party
 from billkit.periods import Period
 from billkit.runners import BillRun, bill_accounts, synthetic_accounts
-from billkit.serialize import _ascii_text, _Texts, canonical_text, dumps, to_data
+from billkit.serialize import _ascii_text, _canonical_text, _Texts, dumps, to_data
 from billkit.storage.records import canonical_json
 from tests.invoicing.test_fast import lines, terms_cases
 
@@ -79,7 +79,7 @@ def test_a_documents_text_is_dumps_text(
     assert _Texts().dumps(document) == expected  # with nothing learnt too
     assert SHARED.dumps(document) == expected  # and met again
     # and the ASCII text a store keeps of the document's data (the engine's drafts)
-    assert canonical_text(SHARED, document) == canonical_json(to_data(document))
+    assert _canonical_text(SHARED, document) == canonical_json(to_data(document))
 
 
 @settings(max_examples=300, deadline=None)

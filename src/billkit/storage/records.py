@@ -185,7 +185,7 @@ def _made_data(value: dict[str, Any], text: str | None = None) -> Any:
     its canonical JSON is made here, as the store writes it,
     so anything else would still fail here, before the record exists.
     ``text``: that canonical JSON, written already from the value itself
-    (``serialize.canonical_text``, proven equal in tests/serialize/test_text.py)."""
+    (``serialize._canonical_text``, proven equal in tests/serialize/test_text.py)."""
     copy = _Checked(value)
     copy.json = canonical_json(copy) if text is None else text
     return copy
