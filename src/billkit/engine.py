@@ -15,8 +15,9 @@ one transaction per customer with gap-free numbers, then collects payment:
   subscription is frozen, or, given ``dunning=`` a
   :class:`~billkit.subscriptions.DunningSchedule`, the schedule's retries,
   notices, freeze and cancellation happen on its days; given ``overdue=``
-  an :class:`~billkit.subscriptions.OverdueLadder`, its states block
-  changes, freeze and cancel; both are kept in the store;
+  an :class:`~billkit.subscriptions.OverdueLadder`, its states (weighed
+  per account, on the days the invoices' dates give) block changes,
+  freeze and cancel; both are kept in the store;
 * a customer whose run fails with a billkit error is skipped and named in
   the :class:`RunReport`; the next run tries again.
 
@@ -40,6 +41,7 @@ See ``docs/engine.md`` for a whole month of an app.
 from __future__ import annotations
 
 import enum
+import hashlib
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta, timezone
@@ -83,7 +85,7 @@ from billkit.errors import (
     SubscriptionError,
 )
 from billkit.invoicing.builders import invoice_from_proforma
-from billkit.invoicing.documents import Act, CreditNote, Invoice
+from billkit.invoicing.documents import Act, CreditNote, Invoice, Proforma
 from billkit.invoicing.terms import DocumentTerms
 from billkit.parties.party import Party
 from billkit.payments.types import PaymentRequest, PaymentResult, PaymentStatus, SavedMethod
@@ -131,9 +133,11 @@ SELLER_ID = "_seller"
 #: The payer record that keeps the dunning: the schedules and the overdue ladder.
 DUNNING_ID = "_dunning"
 #: The payer record that keeps a business's settings: series, language, tax and proforma
-#: settings, the attempt-counted dunning's numbers (``_settings/KEY`` for ``business=KEY``).
+#: settings, the attempt-counted dunning's numbers, payment days, notification channels,
+#: payment-method terms and bonus program (``_settings/KEY`` for ``business=KEY``).
 SETTINGS_ID = "_settings"
-#: Each kept setting's default: what a ``Billing`` uses when neither it nor the store has one.
+#: Each kept setting's default: what a ``Billing`` uses when neither it nor the store has
+#: one, as the store keeps it (:func:`_setting`).
 _SETTINGS: dict[str, object] = {
     "invoice_series": "INV",
     "credit_series": "CN",
@@ -143,10 +147,20 @@ _SETTINGS: dict[str, object] = {
     "prices_include_tax": None,
     "proforma": False,
     "proforma_final": INVOICE,
+    "proforma_approval": False,
     "max_attempts": 3,
     "cancel_at_cycle_end": True,
     "deletion_days": 90,
+    "payment_days": 10,
+    "channels": {},
+    "methods": {},
+    "bonus": None,
 }
+#: The settings that name a number series; the first three number what asks to be paid.
+_SERIES_SETTINGS = ("invoice_series", "proforma_series", "act_series", "credit_series")
+#: The key of the settings record listing the series a business numbered its bills in
+#: before :meth:`Billing.change_settings` moved them to others.
+_EARLIER_SERIES = "earlier_series"
 
 
 class _Unset(enum.Enum):
@@ -159,20 +173,120 @@ _UNSET: Final = _Unset.UNSET
 
 
 def _setting(name: str, value: object) -> object:
-    """A setting as the store keeps it (plain data, comparable): a plan list
-    sorted, a mapping as a dict; a value of a wrong type is left for the
-    setting's own check to refuse."""
-    if name == "proforma" and not isinstance(value, bool | str | bytes):
-        try:
-            return sorted(value)  # type: ignore[call-overload]
-        except TypeError:
+    """The setting ``name`` given as ``value`` (to :class:`Billing` or
+    :meth:`Billing.change_settings`), checked, as the store keeps it: plain
+    data, comparable (a plan list sorted, a mapping a dict sorted by key,
+    payment-method terms by name and the bonus program as
+    :func:`billkit.serialize.to_data` writes them). A bad value is refused with
+    a :class:`~billkit.errors.BillingError` naming the setting and the value."""
+    if name in _SERIES_SETTINGS:
+        return checks.text(name, value, required=True, error=BillingError)
+    if name == "locale":
+        return checks.locale(name, value, error=BillingError)
+    if name == "prices_include_tax":
+        if value is None:
+            return None
+        if isinstance(value, Mapping):
+            plans = checks.mapping(
+                name,
+                value,
+                partial(checks.text, error=BillingError),
+                partial(checks.flag, error=BillingError),
+                error=BillingError,
+            )
+            return dict(plans.items())
+        return checks.flag(name, value, error=BillingError)
+    if name == "proforma":
+        if isinstance(value, bool):
             return value
-    if name == "prices_include_tax" and isinstance(value, Mapping):
-        try:
-            return dict(sorted(value.items()))
-        except TypeError:
-            return value
-    return value
+        return sorted(set(checks.texts(name, value, required=True, error=BillingError)))
+    if name == "proforma_final":
+        if value not in (INVOICE, ACT):
+            raise BillingError(name, value, "'invoice' or 'act'")
+        return value
+    if name == "max_attempts":
+        return checks.whole(name, value, low=1, error=BillingError)
+    if name in ("cancel_at_cycle_end", "proforma_approval"):
+        return checks.flag(name, value, error=BillingError)
+    if name == "deletion_days":
+        return None if value is None else checks.whole(name, value, error=BillingError)
+    if name == "payment_days":
+        return checks.whole(name, value, error=BillingError)
+    if name == "channels":
+        return {k: list(v) for k, v in sorted(_channels(name, value).items())}  # type: ignore[arg-type]
+    if name == "methods":
+        if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+            raise BillingError(name, value, "an iterable of billkit.credit.PaymentMethod")
+        kept: dict[str, object] = {}
+        for i, method in enumerate(value):
+            method = checks.instance(f"methods[{i}]", method, PaymentMethod, error=BillingError)
+            if method.name in kept:
+                raise BillingError(f"methods[{i}]", method.name, "each method's name once")
+            kept[method.name] = to_data(method)
+        return dict(sorted(kept.items()))
+    if name == "bonus":
+        if value is None:
+            return None
+        return to_data(checks.instance(name, value, BonusProgram, error=BillingError))
+    raise AssertionError(f"not a setting: {name}")  # pragma: no cover
+
+
+def _kept_value(name: str, kept: object) -> object:
+    """The setting ``name`` as the store keeps it (``kept``), read back and
+    checked again: the payment-method terms (by name) and the bonus program
+    as values, every other setting as :func:`_setting` gives it."""
+    if name == "methods":
+        if not isinstance(kept, Mapping):
+            raise BillingError(name, kept, "payment methods by name, as the store keeps them")
+        methods = {str(k): from_data(v, PaymentMethod) for k, v in kept.items()}
+        for key, method in methods.items():
+            if method.name != key:
+                raise BillingError(f"methods[{key!r}]", method.name, f"the method named {key!r}")
+        return methods
+    if name == "bonus":
+        if kept is not None and not isinstance(kept, Mapping):
+            raise BillingError(name, kept, "a bonus program, as the store keeps it")
+        return None if kept is None else from_data(kept, BonusProgram)
+    return _setting(name, kept)
+
+
+def _series_of(value: Mapping[str, object]) -> tuple[dict[str, str], frozenset[str] | None]:
+    """The series a business numbers in by kind, and the plans it bills by proforma
+    (``None``: every plan), from its settings (read back, :func:`_kept_value`)."""
+    series = {INVOICE: str(value["invoice_series"]), CREDIT_NOTE: str(value["credit_series"])}
+    proforma = value["proforma"]
+    plans = (
+        (None if proforma else frozenset()) if isinstance(proforma, bool) else frozenset(proforma)  # type: ignore[call-overload]
+    )
+    if plans != frozenset():
+        series[PROFORMA] = str(value["proforma_series"])
+    if value["proforma_final"] == ACT:
+        # also with proformas turned off: a proforma issued before may still be paid
+        series[ACT] = str(value["act_series"])
+    return series, plans
+
+
+def _check_approval(value: Mapping[str, object]) -> None:
+    """Refuse ``proforma_approval`` without ``proforma_final="invoice"``: an
+    approval issues an invoice to pay."""
+    if value["proforma_approval"] and value["proforma_final"] != INVOICE:
+        raise BillingError(
+            "proforma_approval",
+            True,
+            "proforma_final='invoice' with it: an approval issues an invoice to pay "
+            f"(proforma_final is {value['proforma_final']!r})",
+        )
+
+
+def _shown(name: str, kept: object) -> object:
+    """A kept setting as :meth:`Billing.change_settings` reports it."""
+    return _kept_value(name, kept) if name in ("methods", "bonus") else kept
+
+
+def _same_setting(name: str, a: object, b: object) -> bool:
+    """Whether two kept forms of the setting ``name`` are the same setting
+    (the same values: a rate written ``0.05`` or ``0.050`` is one rate)."""
+    return a == b or _kept_value(name, a) == _kept_value(name, b)
 
 
 #: The kinds of document a subscription's dunning follows: what asks to be paid.
@@ -440,6 +554,47 @@ class _Writes:
         self.subscriptions.clear()
 
 
+def _account_subscriptions(
+    payer: Mapping[str, object], documents: Iterable[DocumentRecord]
+) -> list[str]:
+    """The subscriptions of an account: those its payer record lists, and those its
+    documents bill (a store made before the list was kept)."""
+    listed = payer.get("subscriptions") or []
+    assert isinstance(listed, list)
+    ids = {str(i) for i in listed}
+    ids.update(DocumentKey.parse(d.id).subscription for d in documents if d.id.count("|") == 4)
+    return sorted(ids)
+
+
+def _ladder_until(records: Iterable[SubscriptionRecord], day: date) -> date:
+    """The last day whose overdue states are applied before ``day``'s billing: the day
+    before the first billing day due of the account's live ``records`` (daily runs bill
+    a day before weighing it), or ``day`` when none is due."""
+    due = [
+        r.next_billing
+        for r in records
+        if r.status not in ("cancelled", "frozen")
+        and r.next_billing is not None
+        and r.next_billing <= day
+    ]
+    return min(due) - timedelta(days=1) if due else day
+
+
+def _ladder_steps(
+    ladder: OverdueLadder, entered: Sequence[tuple[date, OverdueState]], record: SubscriptionRecord
+) -> list[tuple[date, OverdueState]]:
+    """The states of ``entered`` (the account's, in order: each higher on ``ladder``
+    than the one before) subscription ``record`` has yet to enter: those higher than
+    the state it is in (all when it is in none). A cancelled subscription enters
+    none; a lower state is entered on a payment only (:meth:`Billing._overdue_paid`)."""
+    if record.status == "cancelled" or not entered:
+        return []
+    mark = record.data.get("overdue_state")
+    rank = {s.name: i for i, s in enumerate(ladder.states)}
+    held = -1 if mark is None else rank.get(str(mark), -1)
+    return [(on, state) for on, state in entered if rank[state.name] > held]
+
+
 class _Run:
     """What one :meth:`Billing.run` keeps over its customers, never process-wide:
     the compiled invoices (``billing._Templates``), the buyers read from the
@@ -467,7 +622,8 @@ class Billing:
     (``billkit run``) may leave them out.
     Invoices are numbered from the series ``invoice_series`` (``INV-000001``...:
     a series prefixes its numbers with its name), credit notes from
-    ``credit_series`` (``CN-000001``...). A payment that fails is
+    ``credit_series`` (``CN-000001``...); an invoice gives ``payment_days``
+    days to pay (10). A payment that fails is
     tried again on a later run, at most ``max_attempts`` times, then the
     subscription is frozen. Unless paid meanwhile, a frozen subscription is
     cancelled at the end of the cycle it was frozen in (``cancel_at_cycle_end``)
@@ -492,9 +648,12 @@ class Billing:
     mark for deletion 90])`` (``docs/engine.md`` shows both).
 
     ``overdue``, an :class:`~billkit.subscriptions.OverdueLadder` (as in
-    :class:`~billkit.subscriptions.LifecycleSettings`), puts each
-    subscription with overdue invoices in the ladder's state after every
-    run's payments (:meth:`_overdue_states`): its states then block plan
+    :class:`~billkit.subscriptions.LifecycleSettings`), puts every
+    subscription of an account (a customer) with overdue invoices in the
+    state the ladder gives the account on the run's day, each state passed
+    since the last run applied on its own day, before the run bills and
+    after its payments (:meth:`_overdue_states`); a payment weighs the
+    account again (:meth:`_overdue_paid`). Its states block plan
     changes, freeze and cancel, and the dunning only retries and tells (a
     schedule that freezes or cancels is refused; without one, the
     attempt-counted retries stay, without their freeze).
@@ -519,14 +678,17 @@ class Billing:
 
     The business's settings (the four series, ``locale``,
     ``prices_include_tax``, ``proforma``, ``proforma_final``,
-    ``max_attempts``, ``cancel_at_cycle_end``, ``deletion_days``) are kept
+    ``max_attempts``, ``cancel_at_cycle_end``, ``deletion_days``,
+    ``payment_days``, ``channels``, ``methods``, ``bonus``) are kept
     in the store as its seller is (the payer record :data:`SETTINGS_ID`,
-    ``_settings/KEY`` for ``business=KEY``): each one given is kept, one
+    ``_settings/KEY`` for ``business=KEY``; ``methods`` and ``bonus`` as
+    :func:`billkit.serialize.to_data` writes them): each one given is kept, one
     left out is the kept one (else its default: ``INV``, ``CN``, ``PF``,
     ``ACT``, ``"en"``, tax-exclusive, no proforma, ``"invoice"``, 3, ``True``,
-    90), and one
+    90, 10 days, e-mail, no methods, no bonus), and one
     given that differs from the kept one is refused (a
-    :class:`~billkit.errors.BillingError` naming it).
+    :class:`~billkit.errors.BillingError` naming it);
+    :meth:`change_settings` changes them.
 
     ``prices_include_tax``: whether the plans' prices include tax (``True``,
     ``False``, or a mapping of plan code to either; ``None``, the default,
@@ -549,6 +711,14 @@ class Billing:
     ``act_series``, ``ACT-000001``...) with the proforma's contents, where
     the seller issues acts rather than invoices.
 
+    ``proforma_approval=True`` puts the customer's approval between the
+    proforma and the invoice (the attribution business's way): a proforma
+    is not collected but waits for :meth:`approve`, which marks it
+    ``approved`` and issues its invoice then, unpaid, due ``payment_days``
+    after that day; the invoice is collected and dunned as any invoice is
+    (:meth:`mark_sent` records it sent, with its scan). It needs
+    ``proforma_final="invoice"``.
+
     Notifications are filed by category (:data:`billkit.ports.CATEGORIES`:
     ``finance``, ``services``...); ``channels`` maps a category to the
     channels its messages go by (:data:`billkit.ports.CHANNELS`; e-mail
@@ -567,7 +737,7 @@ class Billing:
         *,
         seller: Party | None = None,
         locale: str | None = None,
-        payment_days: int = 10,
+        payment_days: int | None = None,
         max_attempts: int | None = None,
         cancel_at_cycle_end: bool | None = None,
         deletion_days: int | Literal[_Unset.UNSET] | None = _UNSET,
@@ -575,7 +745,7 @@ class Billing:
         overdue: OverdueLadder | None = None,
         invoice_series: str | None = None,
         credit_series: str | None = None,
-        methods: Iterable[PaymentMethod] = (),
+        methods: Iterable[PaymentMethod] | None = None,
         bonus: BonusProgram | None = None,
         channels: Mapping[str, Sequence[str]] | None = None,
         business: str | None = None,
@@ -584,6 +754,7 @@ class Billing:
         proforma_series: str | None = None,
         proforma_final: str | None = None,
         act_series: str | None = None,
+        proforma_approval: bool | None = None,
     ) -> None:
         self.store = store
         self.gateway = gateway
@@ -604,35 +775,19 @@ class Billing:
                 ("prices_include_tax", prices_include_tax),
                 ("proforma", proforma),
                 ("proforma_final", proforma_final),
+                ("proforma_approval", proforma_approval),
                 ("max_attempts", max_attempts),
                 ("cancel_at_cycle_end", cancel_at_cycle_end),
                 ("deletion_days", deletion_days),
+                ("payment_days", payment_days),
+                ("channels", channels),
+                ("methods", methods),
+                ("bonus", bonus),
             )
             if value is not (_UNSET if name == "deletion_days" else None)
         }
         with store.transaction(readonly=True) as tx:
-            chosen = self._settings(given, self._kept_settings(tx))
-        locale = str(chosen["locale"])
-        deletion_days = chosen["deletion_days"]  # type: ignore[assignment]
-        self.locale = locale
-        self.payment_days = payment_days
-        attempts = chosen["max_attempts"]
-        if not isinstance(attempts, int) or isinstance(attempts, bool) or attempts < 1:
-            raise BillingError("max_attempts", attempts, "a number of attempts, 1 or more")
-        self.max_attempts = attempts
-        self.cancel_at_cycle_end = checks.flag(
-            "cancel_at_cycle_end", chosen["cancel_at_cycle_end"], error=BillingError
-        )
-        if deletion_days is not None and (
-            not isinstance(deletion_days, int)
-            or isinstance(deletion_days, bool)
-            or deletion_days < 0
-        ):
-            raise BillingError(
-                "deletion_days", deletion_days, "a number of days, 0 or more, or None"
-            )
-        self.deletion_days = deletion_days
-        self._deletion_days = deletion_days
+            self._use_settings(self._settings(given, self._kept_settings(tx)))
         self.plan_dunning: dict[str, DunningSchedule] = {}
         self.dunning: DunningSchedule | None = None
         self.overdue: OverdueLadder | None = None
@@ -643,24 +798,6 @@ class Billing:
             plan_dunning, dunning = {}, _dunning_schedule(dunning)
         if overdue is not None and not isinstance(overdue, OverdueLadder):
             raise BillingError("overdue", overdue, "a billkit.subscriptions.OverdueLadder or None")
-        self.series = {
-            INVOICE: checks.text(
-                "invoice_series", chosen["invoice_series"], required=True, error=BillingError
-            ),
-            CREDIT_NOTE: checks.text(
-                "credit_series", chosen["credit_series"], required=True, error=BillingError
-            ),
-        }
-        self._issuing(
-            chosen["prices_include_tax"],  # type: ignore[arg-type]
-            chosen["proforma"],  # type: ignore[arg-type]
-            chosen["proforma_series"],  # type: ignore[arg-type]
-            chosen["proforma_final"],  # type: ignore[arg-type]
-            chosen["act_series"],  # type: ignore[arg-type]
-        )
-        self.methods: dict[str, PaymentMethod] = {m.name: m for m in methods}
-        self.bonus = bonus
-        self.channels: dict[str, tuple[str, ...]] = _channels("channels", channels or {})
         lock = [
             f"account:{self._dunning_id}",
             f"account:{self._settings_id}",
@@ -669,8 +806,8 @@ class Billing:
         with store.transaction(lock=lock) as tx:
             kept_settings = self._kept_settings(tx)
             self._settings(given, kept_settings)  # again, under the lock: one kept meanwhile
-            if any(kept_settings.get(name, _UNSET) != value for name, value in given.items()):
-                tx.save_payer(PayerRecord(id=self._settings_id, data={**kept_settings, **given}))
+            if any(name not in kept_settings for name in given):  # the same value kept stays
+                tx.save_payer(PayerRecord(id=self._settings_id, data={**given, **kept_settings}))
             for name in self.series.values():
                 try:
                     tx.series(name)
@@ -791,57 +928,208 @@ class Billing:
         """Each setting: the one given, else the one kept, else its default; one
         given that differs from the one kept is refused, naming it."""
         for name, value in given.items():
-            if name in kept and kept[name] != value:
+            if name in kept and not _same_setting(name, kept[name], value):
                 which = "the store" if self.business is None else f"business {self.business!r}"
                 raise BillingError(
                     name,
                     value,
                     f"the {name} kept in {which} ({kept[name]!r}, set by an earlier Billing "
-                    f"on it): leave {name}= out to use it",
+                    f"on it): leave {name}= out to use it, or change it with change_settings()",
                 )
         return {name: given.get(name, kept.get(name, d)) for name, d in _SETTINGS.items()}
 
-    def _issuing(
+    def _use_settings(self, chosen: Mapping[str, object]) -> None:
+        """Use the settings ``chosen`` (each as the store keeps it, :func:`_setting`),
+        checked again, as they may come from the store: all of them, or (one
+        refused) none."""
+        value = {name: _kept_value(name, chosen[name]) for name in _SETTINGS}
+        series, plans = _series_of(value)
+        include = value["prices_include_tax"]
+        self.series = series
+        self.locale: str = str(value["locale"])
+        self.prices_include_tax: bool | None = None if isinstance(include, Mapping) else include  # type: ignore[assignment]
+        self.plan_prices_include_tax: Mapping[str, bool] = (
+            include if isinstance(include, Mapping) else {}
+        )
+        self.proforma_plans: frozenset[str] | None = plans
+        self.proforma_final: str = str(value["proforma_final"])
+        _check_approval(value)
+        self.proforma_approval: bool = value["proforma_approval"]  # type: ignore[assignment]
+        self.max_attempts: int = value["max_attempts"]  # type: ignore[assignment]
+        self.cancel_at_cycle_end: bool = value["cancel_at_cycle_end"]  # type: ignore[assignment]
+        self._deletion_days: int | None = value["deletion_days"]  # type: ignore[assignment]
+        schedule: DunningSchedule | None = getattr(self, "dunning", None)  # None in __init__
+        self.deletion_days = self._deletion_days if schedule is None else schedule.deletion_days
+        self.payment_days: int = value["payment_days"]  # type: ignore[assignment]
+        self.channels: dict[str, tuple[str, ...]] = _channels("channels", value["channels"])  # type: ignore[arg-type]
+        self.methods: dict[str, PaymentMethod] = value["methods"]  # type: ignore[assignment]
+        self.bonus: BonusProgram | None = value["bonus"]  # type: ignore[assignment]
+
+    def _has_billed(self, tx: Transaction, kept: Mapping[str, object]) -> bool:
+        """Whether a series this business numbers (or numbered) its bills in has
+        issued a number (a series another business shares counts too)."""
+        names = {str(kept.get(n, _SETTINGS[n])) for n in _SERIES_SETTINGS[:3]}
+        earlier = kept.get(_EARLIER_SERIES) or []
+        assert isinstance(earlier, list)
+        for name in names | {str(n) for n in earlier}:
+            try:
+                if tx.series(name).next > 1:
+                    return True
+            except NotFoundError:
+                continue
+        return False
+
+    def _no_stranded(self, tx: Transaction, before: int, after: int) -> None:
+        """Refuse ``max_attempts`` lowered to ``after`` when an unpaid invoice
+        dunned by attempts has failed from ``after`` to ``before - 1`` times: it
+        would be neither tried again nor frozen (the failure that freezes is
+        the ``max_attempts``-th). Conservative: a store shared with other
+        businesses counts their invoices too."""
+        if after >= before:
+            return
+        unpaid = [d for d in tx.unpaid_invoices() if self._schedule_of(d, tx) is None]
+        events = tx.document_events_of([d.id for d in unpaid])
+        tried = {d.id: sum(e.event == "payment_failed" for e in events[d.id]) for d in unpaid}
+        stranded = {doc: n for doc, n in tried.items() if after <= n < before}
+        if stranded:
+            doc, most = max(stranded.items(), key=lambda item: (item[1], item[0]))
+            raise BillingError(
+                "max_attempts",
+                after,
+                f"at least {most + 1}: {doc} has failed {most} times, and would be "
+                "neither tried again nor frozen",
+            )
+
+    def change_settings(
         self,
-        prices_include_tax: bool | Mapping[str, bool] | None,
-        proforma: bool | Iterable[str],
-        proforma_series: str,
-        proforma_final: str,
-        act_series: str,
-    ) -> None:
-        """The document-issuing settings, checked (see the class's docstring)."""
-        self.prices_include_tax: bool | None = None
-        self.plan_prices_include_tax: Mapping[str, bool] = {}
-        if isinstance(prices_include_tax, Mapping):
-            self.plan_prices_include_tax = checks.mapping(
-                "prices_include_tax",
-                prices_include_tax,
-                partial(checks.text, error=BillingError),
-                partial(checks.flag, error=BillingError),
-                error=BillingError,
+        *,
+        invoice_series: str | _Unset = _UNSET,
+        credit_series: str | _Unset = _UNSET,
+        proforma_series: str | _Unset = _UNSET,
+        act_series: str | _Unset = _UNSET,
+        locale: str | _Unset = _UNSET,
+        prices_include_tax: bool | Mapping[str, bool] | _Unset | None = _UNSET,
+        proforma: bool | Iterable[str] | _Unset = _UNSET,
+        proforma_final: str | _Unset = _UNSET,
+        proforma_approval: bool | _Unset = _UNSET,
+        max_attempts: int | _Unset = _UNSET,
+        cancel_at_cycle_end: bool | _Unset = _UNSET,
+        deletion_days: int | _Unset | None = _UNSET,
+        payment_days: int | _Unset = _UNSET,
+        channels: Mapping[str, Sequence[str]] | _Unset = _UNSET,
+        methods: Iterable[PaymentMethod] | _Unset = _UNSET,
+        bonus: BonusProgram | _Unset | None = _UNSET,
+    ) -> dict[str, tuple[Any, Any]]:
+        """Replace the settings given in the store (the settings record
+        :data:`SETTINGS_ID`) and in this ``Billing``; returns what changed:
+        ``{setting: (before, after)}``, each as the store keeps it (the
+        payment ``methods`` by name and the ``bonus`` program as values;
+        ``{}``: nothing changed). Each value is checked as ``Billing(...)``
+        checks it; one refused (a :class:`~billkit.errors.BillingError`
+        naming the setting and the value) changes nothing.
+
+        Under the settings' lock, the settings are read from the store (what
+        another process changed meanwhile counts), the changes are written,
+        and this ``Billing`` takes every kept setting. A ``Billing`` opened
+        earlier elsewhere keeps what it read until it is opened again; one
+        opened afterwards without the settings uses the new ones, and one
+        given the old ones is refused.
+
+        A change applies to what is issued or done from then on: documents
+        already issued are never edited (their numbers, due dates, language
+        and amounts stay), and no period already billed is billed again.
+
+        * a series (``invoice_series``...): the next documents of its kind
+          are numbered in the series named, created if new
+          (``NAME-000001``) or continued if it exists; the old series keeps
+          its numbers, gap-free, and continues where it stopped if chosen
+          again;
+        * ``payment_days``: the due date of the next documents; ``locale``:
+          their language and that of the next notices; ``channels``: the
+          next notices; ``methods`` and ``bonus``: the next top-ups (a
+          customer's ``pays_with`` must still name a method);
+        * ``proforma``, ``proforma_final``: how the next due periods are
+          billed and what a proforma paid from now on issues; a period
+          already billed is not billed again (its proforma stays payable);
+        * ``max_attempts``, ``cancel_at_cycle_end``, ``deletion_days``: the
+          next run's dunning. Raised, an invoice whose dunning was over is
+          tried again up to the new number (its subscription stays frozen
+          until it is paid); lowered, it is refused while an unpaid invoice
+          has failed as often as the new number but not the old one (it
+          would be neither tried again nor frozen): the error names the
+          least number accepted;
+        * ``prices_include_tax`` is refused once the business has billed
+          (a bill series of its has a number): a run recomputes every
+          period of a subscription, so the periods billed already would be
+          billed again (credit notes and supplementary invoices) instead of
+          the change applying to the next invoice. Bill at other prices
+          through another plan (:meth:`change_plan`).
+        """
+        asked = {
+            name: _setting(name, value)
+            for name, value in (
+                ("invoice_series", invoice_series),
+                ("credit_series", credit_series),
+                ("proforma_series", proforma_series),
+                ("act_series", act_series),
+                ("locale", locale),
+                ("prices_include_tax", prices_include_tax),
+                ("proforma", proforma),
+                ("proforma_final", proforma_final),
+                ("proforma_approval", proforma_approval),
+                ("max_attempts", max_attempts),
+                ("cancel_at_cycle_end", cancel_at_cycle_end),
+                ("deletion_days", deletion_days),
+                ("payment_days", payment_days),
+                ("channels", channels),
+                ("methods", methods),
+                ("bonus", bonus),
             )
-        elif prices_include_tax is not None:
-            self.prices_include_tax = checks.flag(
-                "prices_include_tax", prices_include_tax, error=BillingError
-            )
-        self.proforma_plans: frozenset[str] | None = frozenset()
-        if isinstance(proforma, bool):
-            self.proforma_plans = None if proforma else frozenset()
-        else:
-            self.proforma_plans = frozenset(
-                checks.texts("proforma", proforma, required=True, error=BillingError)
-            )
-        if proforma_final not in (INVOICE, ACT):
-            raise BillingError("proforma_final", proforma_final, "'invoice' or 'act'")
-        self.proforma_final: str = proforma_final
-        if self.proforma_plans != frozenset():
-            self.series[PROFORMA] = checks.text(
-                "proforma_series", proforma_series, required=True, error=BillingError
-            )
-            if proforma_final == ACT:
-                self.series[ACT] = checks.text(
-                    "act_series", act_series, required=True, error=BillingError
+            if value is not _UNSET
+        }
+        named = {str(asked[n]) for n in _SERIES_SETTINGS if n in asked}
+        lock = [
+            f"account:{self._settings_id}",
+            *(f"series:{s}" for s in sorted(named | set(self.series.values()))),
+        ]
+        with self.store.transaction(lock=lock) as tx:
+            kept = self._kept_settings(tx)
+            before = {name: kept.get(name, default) for name, default in _SETTINGS.items()}
+            after = {**before, **asked}
+            changed = [n for n in asked if not _same_setting(n, before[n], after[n])]
+            if "prices_include_tax" in changed and self._has_billed(tx, kept):
+                raise BillingError(
+                    "prices_include_tax",
+                    prices_include_tax,
+                    f"the kept {before['prices_include_tax']!r}: the business has billed, "
+                    "and a run would bill the periods billed already again; bill at other "
+                    "prices through another plan",
                 )
+            if "max_attempts" in changed:
+                self._no_stranded(tx, before["max_attempts"], after["max_attempts"])  # type: ignore[arg-type]
+            # a kept one refused refuses the change
+            _check_approval(after)
+            series, _ = _series_of({name: _kept_value(name, after[name]) for name in _SETTINGS})
+            if any(kept.get(name, _UNSET) != value for name, value in asked.items()):
+                data = {**kept, **{n: after[n] for n in asked if n in changed or n not in kept}}
+                earlier = list(kept.get(_EARLIER_SERIES) or [])  # type: ignore[call-overload]
+                for name in _SERIES_SETTINGS[:3]:
+                    if name in changed and before[name] not in earlier:
+                        earlier.append(before[name])
+                if earlier:
+                    data[_EARLIER_SERIES] = sorted(earlier)
+                tx.save_payer(PayerRecord(id=self._settings_id, data=data))
+            for name in series.values():
+                try:
+                    tx.series(name)
+                except NotFoundError:
+                    tx.create_series(SeriesRecord(name=name, prefix=f"{name}-", width=6))
+        self._use_settings(after)
+        return {
+            name: (_shown(name, before[name]), _shown(name, after[name]))
+            for name in _SETTINGS
+            if name in changed
+        }
 
     def _seller(self, tx: Transaction, seller: Party | None) -> Party:
         """Keep ``seller`` as the business's seller, or read the one kept."""
@@ -1072,6 +1360,7 @@ class Billing:
                         "subscription": sub_id,
                         "metric": metric,
                         "metric_name": charge.description,  # the plan's name of it ("" if none)
+                        "metric_names": dict(charge.names),  # per locale (Charge.names)
                         "level": label,
                         "included": str(charge.included),
                         "period": str(period),
@@ -1364,6 +1653,9 @@ class Billing:
         at the beginning, ``id_from=None``).
         """
         day = as_of or self.clock.today()
+        early: list[tuple[str, str]] = []
+        if self.overdue is not None:  # the ladder's days since the last run, before billing
+            self._overdue_states(day, id_from, id_to, early, billing=True)
         with self.store.transaction(readonly=True) as tx:
             due = tx.subscriptions_due(day, id_from=id_from, id_to=id_to)
         customers = sorted({s.customer for s in due})
@@ -1405,6 +1697,7 @@ class Billing:
             if _proforma_of(row[0]) not in billed_here:  # else its money is counted already
                 totals[row[2]] = totals.get(row[2], Decimal(0)) + row[3]
         if self.overdue is not None:
+            failures[:0] = early
             self._overdue_states(day, id_from, id_to, failures)
         return RunReport(
             as_of=day,
@@ -2205,6 +2498,8 @@ class Billing:
         document = doc.id
         if doc.status not in ("issued", "pending") or doc.total is None:
             return "skipped"
+        if doc.kind == PROFORMA and self.proforma_approval:
+            return "skipped"  # it waits for the customer's approval (approve())
         failed = [e for e in events if e.event == "payment_failed"]
         method = payer.data.get("method")
         balance_first = payer.data.get("balance_first", True) or not method
@@ -2411,18 +2706,36 @@ class Billing:
         return retry
 
     def _overdue_states(
-        self, day: date, id_from: str | None, id_to: str | None, failures: list[tuple[str, str]]
+        self,
+        day: date,
+        id_from: str | None,
+        id_to: str | None,
+        failures: list[tuple[str, str]],
+        *,
+        billing: bool = False,
     ) -> None:
-        """Put every subscription with overdue invoices in the state of :attr:`overdue` on ``day``.
+        """Put every account with overdue invoices in the state of :attr:`overdue` on ``day``.
 
-        An invoice is overdue from the day its first charge failed (the day
-        the dunning counts from), with its total unpaid; the ladder
-        (:meth:`~billkit.subscriptions.OverdueLadder.state_of`) weighs a
-        subscription's overdue invoices on ``day``. A subscription whose
-        state changed is moved in one transaction under its customer's
-        lock (:meth:`_enter_state`); the others cost nothing but the
-        shard's reads.
+        The ladder weighs an account (a customer), as Kill Bill's overdue
+        system does: all its overdue invoices, whichever subscription they
+        bill (:meth:`_overdue_of`), and the state reached holds every
+        subscription of the account. The state is a function of the dates:
+        each state the account entered by ``day``
+        (:meth:`~billkit.subscriptions.OverdueLadder.entered`) and not yet
+        applied is applied on the day it was entered (:meth:`_enter_state`),
+        so a run after a gap of days lands where daily runs would have, and
+        tells each state passed, once.
+
+        ``billing``: the pass before a run bills, which applies only the
+        states entered before the first day one of the account's
+        subscriptions is due to be billed (daily runs would have billed
+        that day before weighing it); the pass after the payments applies
+        the rest. The shard's unpaid invoices name the accounts to weigh;
+        an account whose subscriptions change is moved in one transaction
+        under its lock, weighed again there; the others cost nothing but
+        the reads.
         """
+        assert self.overdue is not None
         with self.store.transaction(readonly=True) as tx:
             unpaid = [
                 d
@@ -2430,31 +2743,131 @@ class Billing:
                 if d.id.count("|") == 4 and d.total is not None
             ]
             events = tx.document_events_of(d.id for d in unpaid)
-            overdue: dict[str, list[tuple[date, Money]]] = {}
-            customer_of: dict[str, str] = {}
-            for doc in unpaid:
-                failed = [e for e in events[doc.id] if e.event == "payment_failed"]
-                if not failed:
-                    continue
-                assert doc.total is not None
-                sub_id = DocumentKey.parse(doc.id).subscription
-                since = date.fromisoformat(str(failed[0].data["day"]))
-                overdue.setdefault(sub_id, []).append((since, doc.total))
-                customer_of[sub_id] = doc.customer
-            records = tx.subscriptions_of(overdue)
-        assert self.overdue is not None
-        for sub_id, invoices in sorted(overdue.items()):
-            record = records.get(sub_id)
-            if record is None or record.status == "cancelled":
-                continue
+            customers = sorted(
+                {
+                    d.customer
+                    for d in unpaid
+                    if any(e.event == "payment_failed" for e in events[d.id])
+                }
+            )
+            if not customers:
+                return
+            documents = tx.documents_of(customers)
+            payers = tx.payers_of(customers)
+            weighed = {
+                c: self._overdue_of(tx, documents[c], events) for c in customers if c in payers
+            }
+            ids = {c: _account_subscriptions(payers[c].data, documents[c]) for c in weighed}
+            records = tx.subscriptions_of(i for c in weighed for i in ids[c])
+        for customer, invoices in weighed.items():
+            mine = [records[i] for i in ids[customer] if i in records]
+            until = _ladder_until(mine, day) if billing else day
             try:
-                state = self.overdue.state_of(invoices, day)
-                if (state.name if state else None) == record.data.get("overdue_state"):
+                entered = self.overdue.entered(invoices, until)
+                if not any(_ladder_steps(self.overdue, entered, r) for r in mine):
                     continue
-                with self.store.transaction(lock=[f"account:{customer_of[sub_id]}"]) as tx:
-                    self._enter_state(tx, sub_id, state, day)
+                with self.store.transaction(lock=[f"account:{customer}"]) as tx:
+                    self._catch_up(tx, customer, day, billing=billing)
             except BillkitError as error:
-                failures.append((sub_id, f"{type(error).__name__}: {error}"))
+                failures.append((customer, f"{type(error).__name__}: {error}"))
+
+    def _overdue_of(
+        self,
+        tx: Transaction,
+        documents: Sequence[DocumentRecord],
+        events: Mapping[str, Sequence[DocumentEvent]] | None = None,
+    ) -> list[tuple[date, Money]]:
+        """The overdue invoices among an account's ``documents``, as the ladder weighs them.
+
+        An invoice (or proforma) the engine issued is overdue while it is
+        unpaid and once one of its charges failed; its days count from its
+        issue date, the day it was due to be charged (the day its first
+        charge failed when runs are daily), with its total unpaid.
+        ``events``: the documents' events read already (``None``, or a
+        document not in it: read in ``tx``).
+        """
+        open_ = [
+            d
+            for d in documents
+            if d.kind in _DUNNED
+            and d.status in ("issued", "pending")
+            and d.id.count("|") == 4
+            and d.total is not None
+        ]
+        known = events or {}
+        missing = [d.id for d in open_ if d.id not in known]
+        read = tx.document_events_of(missing) if missing else {}
+        found: list[tuple[date, Money]] = []
+        for doc in open_:
+            assert doc.total is not None
+            history = known[doc.id] if doc.id in known else read[doc.id]
+            failed = [e for e in history if e.event == "payment_failed"]
+            if not failed:
+                continue
+            issued = doc.data.get("issue_date")
+            since = date.fromisoformat(str(issued if issued else failed[0].data["day"]))
+            found.append((since, doc.total))
+        return found
+
+    def _catch_up(self, tx: Transaction, customer: str, day: date, *, billing: bool) -> None:
+        """:meth:`_overdue_states` for ``customer`` in ``tx``, which holds its account lock."""
+        assert self.overdue is not None
+        payer = tx.payer(customer)
+        documents = tx.documents(customer=customer)
+        invoices = self._overdue_of(tx, documents)
+        mine = list(tx.subscriptions_of(_account_subscriptions(payer.data, documents)).values())
+        until = _ladder_until(mine, day) if billing else day
+        entered = self.overdue.entered(invoices, until)
+        for record in sorted(mine, key=lambda r: r.id):
+            for on, state in _ladder_steps(self.overdue, entered, record):
+                starts = self._subscribed(tx.subscription(record.id), tx).starts
+                self._enter_state(tx, record.id, state, max(on, starts))
+
+    def _overdue_paid(self, tx: Transaction, customer: str, payer: Mapping[str, object]) -> None:
+        """A payment of one of ``customer``'s invoices: weigh its account again, today.
+
+        Clear (no overdue invoice left), each of its subscriptions leaves
+        its state and a frozen one is active again (:meth:`_unfreeze`); in
+        a lower state (older invoices still unpaid), each moves down to it,
+        unfrozen unless that state blocks the service. A state as high as
+        before stays: the runs go on from it.
+        """
+        assert self.overdue is not None
+        documents = tx.documents(customer=customer)
+        invoices = self._overdue_of(tx, documents)
+        state = self.overdue.state_of(invoices, self.clock.today()) if invoices else None
+        rank = {s.name: i for i, s in enumerate(self.overdue.states)}
+        now = -1 if state is None else rank[state.name]
+        ids = _account_subscriptions(payer, documents)
+        for sub_id, record in sorted(tx.subscriptions_of(ids).items()):
+            mark = record.data.get("overdue_state")
+            if record.status == "cancelled" or (mark is None and record.status != "frozen"):
+                continue
+            if mark is not None and now >= rank.get(str(mark), -1):
+                continue
+            if state is None or not state.blocks_service:
+                self._unfreeze(tx, sub_id, payer)  # leaves the state, active again if frozen
+            if state is not None:
+                record = tx.subscription(sub_id)
+                tx.update_subscription(
+                    attrs.evolve(record, data={**record.data, "overdue_state": state.name})
+                )
+
+    def _overdue_marked(
+        self, tx: Transaction, known: SubscriptionRecord | None, payer: Mapping[str, object]
+    ) -> bool:
+        """Whether a payment may move the account of ``payer`` down the ladder: the paid
+        invoice's subscription (``known``, ``None``: not read) or another of the
+        account's is in an overdue state, or frozen."""
+        if known is None or known.status == "frozen" or "overdue_state" in known.data:
+            return True
+        others = [i for i in _account_subscriptions(payer, ()) if i != known.id]
+        if not others:
+            return False
+        return any(
+            r.status == "frozen" or "overdue_state" in r.data
+            for r in tx.subscriptions_of(others).values()
+        )
 
     def _enter_state(
         self, tx: Transaction, sub_id: str, state: OverdueState | None, day: date
@@ -2906,7 +3319,12 @@ class Billing:
         if doc.kind in (INVOICE, PROFORMA) and document.count("|") == 4:  # the engine issued it
             sub_id = DocumentKey.parse(document).subscription
             known = None if subscriptions is None else subscriptions.get(sub_id)
-            if known is None or known.status == "frozen" or "overdue_state" in known.data:
+            if self.overdue is not None:  # the ladder weighs the account again
+                if self._overdue_marked(tx, known, payer.data):
+                    if writes is not None and batched:
+                        writes.flush(tx, self.clock.now())  # this payment first
+                    self._overdue_paid(tx, doc.customer, payer.data)
+            elif known is None or known.status == "frozen" or "overdue_state" in known.data:
                 self._unfreeze(tx, sub_id, payer.data)
         if (
             reference is None
@@ -2947,7 +3365,10 @@ class Billing:
     ) -> list[tuple[str, str, str, Decimal]]:
         """The invoices (or acts) issued since ``unpaid`` was read, each
         paying one of its proformas: ``(document, customer, currency,
-        total)``, in the proformas' order (one read; none without proformas)."""
+        total)``, in the proformas' order (one read; none without proformas,
+        and none under ``proforma_approval``: :meth:`approve` issues them)."""
+        if self.proforma_approval:
+            return []
         finals = [
             str(attrs.evolve(DocumentKey.parse(d.id), kind=self.proforma_final))
             for d in unpaid
@@ -2983,27 +3404,8 @@ class Billing:
         if tx.documents_by_id([final]):
             return  # made already
         now = self.clock.now()
-        proforma = attrs.evolve(from_data(doc.data), number=doc.number)
-        issued = invoice_from_proforma(
-            proforma,
-            number=str(doc.number),
-            issue_date=max(self.clock.today(), proforma.issue_date),
-            payment_days=self.payment_days,
-            invoice_kind="subscription",
-        )
-        invoice: Invoice | Act = attrs.evolve(issued, number=None)
-        if kind == ACT:
-            fields = {a.name: getattr(invoice, a.name) for a in attrs.fields(Act)}
-            invoice = Act(**fields)
-        draft = DocumentRecord(
-            id=final,
-            customer=doc.customer,
-            kind=kind,
-            period_start=doc.period_start,
-            period_end=doc.period_end,
-            total=invoice.totals.gross,
-            data=to_data(invoice),
-        )
+        proforma: Proforma = from_data(doc.data)
+        draft, invoice = self._final_draft(doc, kind, max(self.clock.today(), proforma.issue_date))
         paid = DocumentEvent(
             document=final,
             event="pay",
@@ -3031,6 +3433,184 @@ class Billing:
         number = tx.issue(final, series=self.series[kind], at=now).number
         tx.change_status(final, event=paid.event, status=paid.status, at=now, data=paid.data)
         tx.enqueue_all(attrs.evolve(m, payload={**m.payload, "number": number}) for m in notices)
+
+    def _final_draft(
+        self, doc: DocumentRecord, kind: str, day: date
+    ) -> tuple[DocumentRecord, Invoice | Act]:
+        """The draft of the invoice (``kind`` ``act``: the act) of the proforma
+        ``doc``, issued on ``day`` (not before the proforma), and the document.
+
+        It is :func:`~billkit.invoicing.invoice_from_proforma` of the proforma
+        (the same lines, taxes and totals, referring to it), due
+        ``payment_days`` after ``day``, under the proforma's key with the
+        kind ``kind``.
+        """
+        final = str(attrs.evolve(DocumentKey.parse(doc.id), kind=kind))
+        proforma = attrs.evolve(from_data(doc.data), number=doc.number)
+        issued = invoice_from_proforma(
+            proforma,
+            number=str(doc.number),
+            issue_date=day,
+            payment_days=self.payment_days,
+            invoice_kind="subscription",
+        )
+        invoice: Invoice | Act = attrs.evolve(issued, number=None)
+        if kind == ACT:
+            fields = {a.name: getattr(invoice, a.name) for a in attrs.fields(Act)}
+            invoice = Act(**fields)
+        draft = DocumentRecord(
+            id=final,
+            customer=doc.customer,
+            kind=kind,
+            period_start=doc.period_start,
+            period_end=doc.period_end,
+            total=invoice.totals.gross,
+            data=to_data(invoice),
+        )
+        return draft, invoice
+
+    def approve(self, proforma: str, *, at: datetime | None = None) -> str:
+        """Record the customer's approval of ``proforma`` (its id) and issue its
+        invoice; returns the invoice's id (``...|invoice|<revision>``).
+
+        For a business billing with ``proforma_approval=True``. In one
+        transaction, under the customer's lock and the invoice series' lock,
+        the proforma is marked ``approved`` (an ``approve`` event naming the
+        invoice) and its invoice is issued (numbered next in
+        ``invoice_series``), dated the day of ``at`` (default: now), due
+        ``payment_days`` later, unpaid: the runs collect and dun it as any
+        invoice. The customer is told (``proforma.approved``, with the
+        invoice's number, total and due day).
+
+        Approving again (a retry, or several workers at once) issues
+        nothing and returns the same id. Refused with a
+        :class:`~billkit.errors.BillingError` naming the field: without
+        ``proforma_approval``; a document that is not one of this
+        business's proformas (another seller's); a proforma withdrawn (its
+        bill changed: the next revision asks instead) or paid; ``at``
+        before the proforma's issue day.
+        """
+        if not self.proforma_approval:
+            raise BillingError(
+                "proforma_approval",
+                False,
+                "True (Billing(proforma_approval=True)) to approve proformas",
+            )
+        document = checks.text("proforma", proforma, required=True, error=BillingError)
+        moment = self.clock.now() if at is None else checks.moment("at", at, error=BillingError)
+        with self.store.transaction(readonly=True) as tx:
+            customer = tx.document(document).customer
+        lock = [f"account:{customer}", f"series:{self.series[INVOICE]}"]
+        with self.store.transaction(lock=lock) as tx:
+            doc = tx.document(document)
+            if doc.kind != PROFORMA or doc.id.count("|") != 4:
+                raise BillingError(
+                    "proforma",
+                    document,
+                    f"the id of a proforma the engine issued (its kind is {doc.kind!r})",
+                )
+            made: Proforma = from_data(doc.data)
+            if made.seller != self.seller:
+                raise BillingError(
+                    "proforma",
+                    document,
+                    f"a proforma of this business (seller {self.seller.name!r}); "
+                    f"it is {made.seller.name!r}'s",
+                )
+            final = str(attrs.evolve(DocumentKey.parse(doc.id), kind=INVOICE))
+            if doc.status == "approved":
+                return final  # approved already: its invoice is issued
+            if doc.status != "issued":
+                raise BillingError(
+                    "proforma",
+                    document,
+                    f"an issued proforma awaiting approval; it is {doc.status}"
+                    + (
+                        " (its bill changed: a proforma of the next revision replaced it)"
+                        if doc.status == "withdrawn"
+                        else ""
+                    ),
+                )
+            day = moment.date()
+            if day < made.issue_date:
+                raise BillingError(
+                    "at", moment, f"a moment on or after the proforma's issue day {made.issue_date}"
+                )
+            draft, invoice = self._final_draft(doc, INVOICE, day)
+            tx.save_draft(draft)
+            number = tx.issue(final, series=self.series[INVOICE], at=moment).number
+            tx.change_status(
+                document,
+                event="approve",
+                status="approved",
+                at=moment,
+                data={"invoice": final, "invoice_number": number or ""},
+            )
+            assert isinstance(invoice, Invoice)
+            assert invoice.due_date is not None
+            self._notify(
+                tx,
+                f"proforma.approved|{document}",
+                "proforma.approved",
+                customer,
+                tx.payer(customer).data,
+                {
+                    "document": final,
+                    "number": number or "",
+                    "proforma": document,
+                    "proforma_number": doc.number or "",
+                    "total": str(invoice.totals.gross.amount),
+                    "currency": invoice.totals.gross.currency.code,
+                    "due_on": invoice.due_date.isoformat(),
+                },
+                moment,
+            )
+        return final
+
+    def mark_sent(
+        self,
+        invoice: str,
+        *,
+        attachment: str,
+        content: bytes | None = None,
+        at: datetime | None = None,
+    ) -> bool:
+        """Record that ``invoice`` (its id) was sent to the customer, with
+        ``attachment`` (the name or reference of the file sent: the signed
+        scan, kept by the app) and, given its ``content``, the file's SHA-256.
+
+        The attribution business's "sent to customer" step after
+        :meth:`approve`. A ``send`` event on the invoice keeps them (its
+        status does not change: the invoice is collected as before).
+        Returns whether it was recorded: the same attachment (name and
+        hash) recorded already is not recorded again; another one (a
+        corrected scan) is. Refused with a :class:`~billkit.errors.BillingError`
+        naming the field: a document that is not an invoice, or one
+        credited; an empty ``attachment``; ``content`` that is not bytes.
+        """
+        document = checks.text("invoice", invoice, required=True, error=BillingError)
+        name = checks.text("attachment", attachment, required=True, error=BillingError)
+        data: dict[str, object] = {"attachment": name}
+        if content is not None:
+            if not isinstance(content, bytes | bytearray | memoryview):
+                raise BillingError("content", type(content).__name__, "the file's bytes")
+            data["sha256"] = hashlib.sha256(content).hexdigest()
+        moment = self.clock.now() if at is None else checks.moment("at", at, error=BillingError)
+        with self.store.transaction(readonly=True) as tx:
+            customer = tx.document(document).customer
+        with self.store.transaction(lock=f"account:{customer}") as tx:
+            doc = tx.document(document)
+            if doc.kind != INVOICE or doc.status not in ("issued", "pending", "paid"):
+                raise BillingError(
+                    "invoice",
+                    document,
+                    "an invoice issued, pending or paid "
+                    f"(its kind is {doc.kind!r}, its status {doc.status!r})",
+                )
+            if any(e.event == "send" and e.data == data for e in tx.document_events(document)):
+                return False
+            tx.change_status(document, event="send", status=doc.status, at=moment, data=data)
+        return True
 
     def handle_webhook(self, headers: Mapping[str, str], body: bytes) -> int:
         """Verify a provider webhook; settle the documents and book the top-ups it names.

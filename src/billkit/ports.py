@@ -529,6 +529,7 @@ CATEGORIES: Mapping[str, str] = {
     "invoice.issued": "finance",
     "credit_note.issued": "finance",
     "proforma.issued": "finance",
+    "proforma.approved": "finance",
     "act.issued": "finance",
     "payment.received": "finance",
     "invoice.charged_to_credit": "finance",

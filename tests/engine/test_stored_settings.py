@@ -10,20 +10,41 @@ settings were kept) gives today's defaults.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from billkit.credit import (
+    BonusProgram,
+    BonusTier,
+    Cashback,
+    CashbackBase,
+    Commission,
+    CreditKind,
+    FeeMode,
+    PaymentMethod,
+)
 from billkit.engine import SETTINGS_ID, Billing
 from billkit.errors import BillingError, NotFoundError
+from billkit.money import Money, RoundingPolicy, minor_units
 from billkit.notify import MemoryNotifier
 from billkit.parties.party import Party
 from billkit.payments.sandbox import SandboxGateway
-from billkit.ports import FixedClock
+from billkit.periods import Cycle, CycleUnit
+from billkit.ports import CATEGORIES, CHANNELS, FixedClock
+from billkit.serialize import to_data
+from billkit.storage import MemoryStore
+from billkit.storage.records import PayerRecord
 from tests.engine import support
 from tests.storage.support import _postgres_schema, _store  # noqa: F401 (fixtures)
+from tests.strategies.amounts import currency_codes, exact_decimal
+from tests.strategies.credit import commissions
 
 ACME = Party(kind="legal_entity", country="IT", name="Acme S.p.A.")
 HOSTING = {
@@ -225,3 +246,607 @@ def test_billkit_run_by_business_uses_the_kept_settings(
             assert [d.number for d in tx.documents()] == ["ML-000001"]
     finally:
         store.close()
+
+
+# --------------------------------------------------------------------------------------
+# Payment days, channels, payment-method terms and the bonus program are kept too, and
+# Billing.change_settings() changes what is kept.
+
+CARD = PaymentMethod(
+    name="card", commission=Commission(rate="5%", fixed=Money("1.00", "EUR")), cashback=None
+)
+WIRE = PaymentMethod(name="wire", commission=Commission(rate="0%", currency="EUR"))
+BONUS = BonusProgram.percent(Money("20.00", "EUR"), "5%")
+CHAT = {
+    "payment_days": 14,
+    "channels": {"finance": ["email", "sms"]},
+    "methods": [CARD, WIRE],
+    "bonus": BONUS,
+}
+
+
+def _kept(engine: Billing) -> dict[str, object]:
+    return {
+        "payment_days": engine.payment_days,
+        "channels": engine.channels,
+        "methods": engine.methods,
+        "bonus": engine.bonus,
+    }
+
+
+def _documents(store: Any) -> list[tuple[str | None, str, str]]:
+    """(number, issue date, due date) of every document, by id."""
+    with store.transaction(readonly=True) as tx:
+        return [
+            (d.number, str(d.data["issue_date"]), str(d.data.get("due_date")))
+            for d in tx.documents()
+        ]
+
+
+def _chat(store: Any, clock: FixedClock, **options: Any) -> Billing:
+    """The chat business (key "chat") with Acme on the Pro plan since 1 March."""
+    engine = _open(store, clock, seller=support.SELLER, business="chat", **options)
+    card = "card" if "card" in engine.methods else None
+    engine.add_customer("acme", ACME, currency="EUR", method="tok_visa", pays_with=card)
+    engine.subscribe("acme-pro", "acme", "pro", on=support.START.date())
+    return engine
+
+
+def test_payment_days_channels_methods_and_bonus_are_kept(store: Any) -> None:
+    clock = FixedClock(support.START)
+    first = _open(store, clock, seller=support.SELLER, business="chat", **CHAT)
+    second = _open(store, clock, business="chat")
+    assert (
+        _kept(second)
+        == _kept(first)
+        == {
+            "payment_days": 14,
+            "channels": {"finance": ("email", "sms")},
+            "methods": {"card": CARD, "wire": WIRE},
+            "bonus": BONUS,
+        }
+    )
+    # Given again (methods in another order), they are the same settings.
+    again = _open(store, clock, business="chat", **{**CHAT, "methods": [WIRE, CARD]})
+    assert _kept(again) == _kept(first)
+    # Another business keeps its own: here none, the defaults.
+    other = _open(store, clock, seller=support.SELLER, business="mail")
+    assert _kept(other) == {"payment_days": 10, "channels": {}, "methods": {}, "bonus": None}
+
+
+def test_the_same_terms_written_otherwise_are_the_same_setting(store: Any) -> None:
+    # 5 % is 0.05 and 0.050: one commission; the terms kept stay as first written.
+    clock = FixedClock(support.START)
+    _open(store, clock, seller=support.SELLER, methods=[CARD])
+    same = attrs.evolve(CARD, commission=attrs.evolve(CARD.commission, rate=Decimal("0.050")))
+    assert _open(store, clock, methods=[same]).methods == {"card": CARD}
+    with store.transaction(readonly=True) as tx:
+        assert tx.payer(SETTINGS_ID).data["methods"] == {"card": to_data(CARD)}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("payment_days", 10),
+        ("channels", {"finance": ["email"]}),
+        ("channels", {}),
+        ("methods", [CARD]),
+        ("methods", []),
+        (
+            "methods",
+            [
+                attrs.evolve(CARD, commission=Commission(rate="4%", fixed=Money("1.00", "EUR"))),
+                WIRE,
+            ],
+        ),
+        ("bonus", BonusProgram.percent(Money("20.00", "EUR"), "6%")),
+    ],
+)
+def test_a_conflicting_kept_value_is_refused_naming_it(store: Any, field: str, value: Any) -> None:
+    clock = FixedClock(support.START)
+    _open(store, clock, seller=support.SELLER, business="chat", **CHAT)
+    with pytest.raises(BillingError, match=rf"^{field} = .*kept in business 'chat'"):
+        _open(store, clock, business="chat", **{field: value})
+    assert _kept(_open(store, clock, business="chat"))["payment_days"] == 14
+
+
+def test_payment_days_changed_apply_to_the_next_invoice_only(store: Any) -> None:
+    clock = FixedClock(support.START)
+    chat = _chat(store, clock, payment_days=10)
+    clock.set(support.MONTH_END)
+    chat.run()
+    assert chat.change_settings(payment_days=14) == {"payment_days": (10, 14)}
+    assert chat.change_settings(payment_days=14) == {}  # the same again changes nothing
+    clock.set(datetime(2026, 5, 1, 2, tzinfo=timezone.utc))
+    report = _open(store, clock, business="chat").run()  # a worker opened afterwards
+    # March's invoice, issued 1 April under 10 days, stays due 1 April + 10 = 11 April;
+    # April's, issued 1 May under 14 days, is due 1 May + 14 = 15 May. March is not
+    # billed again (no credit note): the due date is not part of the bill.
+    assert report.issued == ("acme-pro|2026-04-01|2026-05-01|invoice|0",)
+    assert _documents(store) == [
+        ("INV-000001", "2026-04-01", "2026-04-11"),
+        ("INV-000002", "2026-05-01", "2026-05-15"),
+    ]
+
+
+def test_a_commission_changed_applies_to_the_next_top_up(store: Any) -> None:
+    clock = FixedClock(support.START)
+    chat = _chat(store, clock, methods=[CARD])
+    # 5 % + 1.00 on top of 20.00: 20.00 + 1.00 + 1.00 = 22.00 to pay.
+    assert chat.top_up("acme", Money("20.00", "EUR"), key="t1").amount == Money("22.00", "EUR")
+    cheaper = PaymentMethod(name="card", commission=Commission(rate="2.5%", currency="EUR"))
+    changed = chat.change_settings(methods=[cheaper])
+    assert changed == {"methods": ({"card": CARD}, {"card": cheaper})}
+    # 2.5 % of 20.00 = 0.50, no fixed part: 20.50 to pay, from this Billing and from a
+    # worker opened afterwards without methods=.
+    assert chat.top_up("acme", Money("20.00", "EUR"), key="t2").amount == Money("20.50", "EUR")
+    worker = _open(store, clock, business="chat")
+    assert worker.top_up("acme", Money("20.00", "EUR"), key="t3").amount == Money("20.50", "EUR")
+    # The first top-up's entries keep the commission it was paid under (booked, never edited).
+    with store.transaction(readonly=True) as tx:
+        fees = [(e.key, e.data.get("fee"), e.data.get("gross")) for e in tx.entries("acme/main")]
+    assert fees == [
+        ("topup|t1", "2.00", "22.00"),
+        ("topup|t2", "0.50", "20.50"),
+        ("topup|t3", "0.50", "20.50"),
+    ]
+    # A Billing opened with the old terms is refused, naming them.
+    with pytest.raises(BillingError, match=r"^methods = .*change_settings\(\)"):
+        _open(store, clock, business="chat", methods=[CARD])
+
+
+def test_the_bonus_program_changed_applies_to_the_next_top_up(store: Any) -> None:
+    clock = FixedClock(support.START)
+    chat = _chat(store, clock, methods=[WIRE], bonus=BONUS)
+    # 5 % over 20.00: 40.00 earns 2.00.
+    chat.top_up("acme", Money("40.00", "EUR"), key="t1", via="wire")
+    assert chat.change_settings(bonus=None) == {"bonus": (BONUS, None)}
+    chat.top_up("acme", Money("40.00", "EUR"), key="t2", via="wire")
+    with store.transaction(readonly=True) as tx:
+        entries = [(e.kind, str(e.amount.amount)) for e in tx.entries("acme/main")]
+    assert entries == [("payment", "40.00"), ("bonus", "2.00"), ("payment", "40.00")]
+    assert _open(store, clock, business="chat").bonus is None
+
+
+def test_a_series_changed_numbers_the_next_documents_in_a_new_series(store: Any) -> None:
+    clock = FixedClock(support.START)
+    chat = _chat(store, clock)
+    month = [datetime(2026, m, 1, 2, tzinfo=timezone.utc) for m in (4, 5, 6, 7)]
+    clock.set(month[0])
+    chat.run()
+    assert chat.change_settings(invoice_series="FT26") == {"invoice_series": ("INV", "FT26")}
+    clock.set(month[1])
+    chat.run()
+    clock.set(month[2])
+    chat.run()
+    # Back to INV: it continues where it stopped (no number is used twice, none skipped).
+    chat.change_settings(invoice_series="INV")
+    clock.set(month[3])
+    _open(store, clock, business="chat").run()
+    assert [n for n, _, _ in _documents(store)] == [
+        "INV-000001",
+        "FT26-000001",
+        "FT26-000002",
+        "INV-000002",
+    ]
+    with store.transaction(readonly=True) as tx:
+        assert (tx.series("INV").next, tx.series("FT26").next) == (3, 3)
+
+
+def test_proforma_billing_turned_on_bills_the_next_period_by_proforma(store: Any) -> None:
+    clock = FixedClock(support.START)
+    chat = _chat(store, clock)
+    clock.set(support.MONTH_END)
+    chat.run()
+    changed = chat.change_settings(proforma=True, proforma_final="act", act_series="A")
+    assert changed == {
+        "act_series": ("ACT", "A"),
+        "proforma": (False, True),
+        "proforma_final": ("invoice", "act"),
+    }
+    clock.set(datetime(2026, 5, 1, 2, tzinfo=timezone.utc))
+    report = chat.run()
+    # March keeps its invoice (not billed again); April is asked by proforma, paid by the
+    # card at once, and the payment issues the act.
+    assert report.issued == (
+        "acme-pro|2026-04-01|2026-05-01|proforma|0",
+        "acme-pro|2026-04-01|2026-05-01|act|0",
+    )
+    assert [n for n, _, _ in _documents(store)] == ["INV-000001", "A-000001", "PF-000001"]
+    # Turned off again: May gets an invoice, numbered on from INV-000001.
+    chat.change_settings(proforma=False)
+    clock.set(datetime(2026, 6, 1, 2, tzinfo=timezone.utc))
+    assert chat.run().issued == ("acme-pro|2026-05-01|2026-06-01|invoice|0",)
+    assert _documents(store)[-1][0] == "INV-000002"
+
+
+def test_prices_including_tax_cannot_change_once_billed(store: Any) -> None:
+    clock = FixedClock(support.START)
+    chat = _chat(store, clock)
+    # Nothing billed yet: the change is taken.
+    assert chat.change_settings(prices_include_tax={"pro": True}) == {
+        "prices_include_tax": (None, {"pro": True})
+    }
+    clock.set(support.MONTH_END)
+    chat.run()
+    # Billed: a run recomputes every period, so March would be credited and billed
+    # again at 20.00 x 1.22 = 24.40 instead of 20.00. Refused, and nothing changes.
+    with pytest.raises(BillingError, match=r"^prices_include_tax = False: expected the kept"):
+        chat.change_settings(prices_include_tax=False, payment_days=30)
+    assert (chat.plan_prices_include_tax, chat.payment_days) == ({"pro": True}, 10)
+    assert _open(store, clock, business="chat").payment_days == 10
+    # The same value again is no change, and is taken.
+    assert chat.change_settings(prices_include_tax={"pro": True}) == {}
+    # Moving the bills to a new series does not hide what was billed.
+    chat.change_settings(invoice_series="FT")
+    with pytest.raises(BillingError, match="prices_include_tax"):
+        chat.change_settings(prices_include_tax=None)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("invoice_series", "", r"^invoice_series = ''"),
+        ("credit_series", 7, r"^credit_series = 7"),
+        ("locale", "Italian", r"^locale = 'Italian'"),
+        ("prices_include_tax", "yes", r"^prices_include_tax = 'yes'"),
+        ("prices_include_tax", {"pro": 1}, r"^prices_include_tax\['pro'\] = 1"),
+        ("proforma", None, r"^proforma = None"),
+        ("proforma_final", "receipt", r"^proforma_final = 'receipt'"),
+        ("max_attempts", 0, r"^max_attempts = 0"),
+        ("max_attempts", True, r"^max_attempts = True"),
+        ("cancel_at_cycle_end", "no", r"^cancel_at_cycle_end = 'no'"),
+        ("deletion_days", -1, r"^deletion_days = -1"),
+        ("payment_days", -1, r"^payment_days = -1"),
+        ("payment_days", 10.0, r"^payment_days = 10.0"),
+        ("channels", {"finance": ["pigeon"]}, r"^channels\['finance'\] = \['pigeon'\]"),
+        ("channels", {"weather": ["email"]}, r"^channels\['weather'\] = 'weather'"),
+        ("methods", CARD, r"^methods = PaymentMethod"),
+        ("methods", [CARD, "wire"], r"^methods\[1\] = 'wire'"),
+        ("methods", [CARD, CARD], r"^methods\[1\] = 'card': expected each method's name once"),
+        ("bonus", "5%", r"^bonus = '5%'"),
+        ("proforma_approval", "yes", r"^proforma_approval = 'yes'"),
+    ],
+)
+def test_a_bad_change_is_refused_naming_it_and_changes_nothing(
+    store: Any, field: str, value: Any, message: str
+) -> None:
+    clock = FixedClock(support.START)
+    chat = _open(store, clock, seller=support.SELLER, business="chat", **CHAT)
+    before = {**_settings(chat), **_kept(chat)}
+    with pytest.raises(BillingError, match=message):
+        chat.change_settings(**{"cancel_at_cycle_end": False, field: value})
+    # Neither this Billing nor the store took anything (not even the good change).
+    assert {**_settings(chat), **_kept(chat)} == before
+    reopened = _open(store, clock, business="chat")
+    assert {**_settings(reopened), **_kept(reopened)} == before
+    # The same bad value is refused by Billing(...) too, before anything is kept
+    # (there, None leaves a setting out).
+    if value is not None:
+        with pytest.raises(BillingError, match=message):
+            _open(MemoryStore(), clock, seller=support.SELLER, **{field: value})
+
+
+def test_approval_changed_needs_an_invoice_to_issue_and_a_refusal_changes_nothing(
+    store: Any,
+) -> None:
+    # An approval issues an invoice to pay, so proforma_approval needs
+    # proforma_final="invoice"; asked of a business that issues acts, it is
+    # refused with nothing kept, and allowed once the final document changes too.
+    clock = FixedClock(support.START)
+    chat = _open(
+        store, clock, seller=support.SELLER, business="chat", proforma=True, proforma_final="act"
+    )
+    before = {**_settings(chat), **_kept(chat)}
+    with pytest.raises(BillingError, match=r"^proforma_approval = True.*proforma_final='invoice'"):
+        chat.change_settings(proforma_approval=True)
+    assert {**_settings(chat), **_kept(chat)} == before
+    changed = chat.change_settings(proforma_approval=True, proforma_final="invoice")
+    assert changed == {"proforma_final": ("act", "invoice"), "proforma_approval": (False, True)}
+    assert chat.proforma_approval is True
+    assert _open(store, clock, business="chat").proforma_approval is True
+
+
+def test_a_billing_opened_earlier_keeps_what_it_read_until_it_changes_settings(
+    store: Any,
+) -> None:
+    clock = FixedClock(support.START)
+    early = _open(store, clock, seller=support.SELLER, business="chat", locale="en")
+    late = _open(store, clock, business="chat")
+    assert late.change_settings(locale="it_IT", deletion_days=None, max_attempts=4) == {
+        "locale": ("en", "it_IT"),
+        "max_attempts": (3, 4),
+        "deletion_days": (90, None),
+    }
+    assert (early.locale, early.max_attempts, early.deletion_days) == ("en", 3, 90)
+    # early's own change reads the store first: it takes late's changes as well.
+    assert early.change_settings(cancel_at_cycle_end=False) == {
+        "cancel_at_cycle_end": (True, False)
+    }
+    assert (early.locale, early.max_attempts, early.deletion_days) == ("it_IT", 4, None)
+    with store.transaction(readonly=True) as tx:
+        assert tx.payer(f"{SETTINGS_ID}/chat").data == {
+            "locale": "it_IT",
+            "max_attempts": 4,
+            "deletion_days": None,
+            "cancel_at_cycle_end": False,
+        }
+
+
+def test_channels_changed_apply_to_the_next_notices(store: Any) -> None:
+    clock = FixedClock(support.START)
+    chat = _chat(store, clock, channels={"finance": ["email"]})
+    clock.set(support.MONTH_END)
+    chat.run()
+    chat.change_settings(channels={"finance": ["sms"]})
+    clock.set(datetime(2026, 5, 1, 2, tzinfo=timezone.utc))
+    _open(store, clock, business="chat").run()
+    with store.transaction(readonly=True) as tx:
+        told = [
+            (m.payload["number"], m.payload["channel"])
+            for m in _messages(tx)
+            if m.topic == "invoice.issued"
+        ]
+    assert told == [("INV-000001", "email"), ("INV-000002", "sms")]
+
+
+def _messages(tx: Any) -> list[Any]:
+    out, i = [], 1
+    while True:
+        try:
+            out.append(tx.message(i))
+        except NotFoundError:
+            return out
+        i += 1
+
+
+# Round trips: whatever is kept is read back exactly, through the store's JSON.
+
+names = st.text(alphabet="abcdefghijklmnopqrstuvwxyz-_", min_size=1, max_size=8)
+
+
+@st.composite
+def payment_methods(draw: st.DrawFn) -> PaymentMethod:
+    commission = draw(commissions())
+    code = commission.currency.code
+    digits = minor_units(code)
+    low = draw(st.none() | st.integers(1, 10**5).map(lambda u: exact_decimal(u, digits)))
+    high = draw(st.none() | st.integers(1, 10**6).map(lambda u: exact_decimal(u, digits)))
+    if low is not None and high is not None and high < low:
+        low, high = high, low
+    cashback = draw(
+        st.none()
+        | st.builds(
+            Cashback,
+            rate=st.integers(0, 10_000).map(lambda u: exact_decimal(u, 4)),
+            base=st.sampled_from(CashbackBase),
+            kind=st.sampled_from([CreditKind.BONUS, CreditKind.PROMOTIONAL]),
+            valid_for=st.none() | st.builds(Cycle, st.sampled_from(CycleUnit), st.integers(1, 24)),
+        )
+    )
+    return PaymentMethod(
+        name=draw(names),
+        commission=commission,
+        mode=draw(st.sampled_from(FeeMode)),
+        min_amount=None if low is None else Money(low, code),
+        max_amount=None if high is None else Money(high, code),
+        cashback=cashback,
+    )
+
+
+@st.composite
+def bonus_programs(draw: st.DrawFn) -> BonusProgram:
+    code = draw(currency_codes([0, 2, 3]))
+    digits = minor_units(code)
+    if draw(st.booleans()):
+        tiers = [
+            BonusTier(min_months=paid, bonus_months=bonus)
+            for paid, bonus in draw(
+                st.lists(st.tuples(st.integers(1, 36), st.integers(1, 12)), min_size=1)
+            )
+        ]
+    else:
+        tiers = [
+            BonusTier(min_amount=Money(exact_decimal(units, digits), code), rate=rate)
+            for units, rate in draw(
+                st.lists(
+                    st.tuples(
+                        st.integers(1, 10**7),
+                        st.integers(0, 10**6).map(lambda u: exact_decimal(u, 6)),
+                    ),
+                    min_size=1,
+                    max_size=4,
+                )
+            )
+        ]
+    return BonusProgram(
+        tiers=tiers,
+        valid_for=draw(
+            st.none() | st.builds(Cycle, st.sampled_from(CycleUnit), st.integers(1, 24))
+        ),
+        kind=draw(st.sampled_from([CreditKind.BONUS, CreditKind.PROMOTIONAL])),
+        rounding=RoundingPolicy(mode=draw(st.sampled_from(["half_up", "half_even", "down"]))),
+    )
+
+
+channel_choices = st.dictionaries(
+    st.sampled_from(sorted({*CATEGORIES.values(), "news", "support"})),
+    st.lists(st.sampled_from(list(CHANNELS)), unique=True),
+)
+
+
+@given(
+    methods=st.lists(payment_methods(), max_size=3, unique_by=lambda m: m.name),
+    bonus=st.none() | bonus_programs(),
+    channels=channel_choices,
+    payment_days=st.integers(0, 3650),
+)
+def test_kept_settings_read_back_exactly(
+    methods: list[PaymentMethod],
+    bonus: BonusProgram | None,
+    channels: dict[str, list[str]],
+    payment_days: int,
+) -> None:
+    clock = FixedClock(support.START)
+    given = {"methods": methods, "bonus": bonus, "channels": channels, "payment_days": payment_days}
+    first = _open(MemoryStore(), clock, seller=support.SELLER, **given)
+    with first.store.transaction(readonly=True) as tx:
+        data = tx.payer(SETTINGS_ID).data
+    # As a SQL store keeps it: JSON text, read back.
+    text = json.dumps(data, sort_keys=True)
+    store = MemoryStore()
+    with store.transaction() as tx:
+        tx.save_payer(PayerRecord(id=SETTINGS_ID, data=json.loads(text)))
+    again = _open(store, clock, seller=support.SELLER)
+    assert again.methods == first.methods == {m.name: m for m in methods}
+    assert again.bonus == first.bonus == bonus
+    assert again.channels == first.channels == {k: tuple(v) for k, v in channels.items()}
+    assert again.payment_days == payment_days
+    # Read back and written again, the data is the same, to the character ("5.0%" stays).
+    reopened = _open(store, clock, **given)  # the same values given: accepted
+    reopened.change_settings(payment_days=payment_days + 1)
+    with store.transaction(readonly=True) as tx:
+        kept = dict(tx.payer(SETTINGS_ID).data)
+    assert kept.pop("payment_days") == payment_days + 1
+    assert json.dumps(kept, sort_keys=True) == json.dumps(
+        {k: v for k, v in json.loads(text).items() if k != "payment_days"}, sort_keys=True
+    )
+    by_name = sorted(methods, key=lambda m: m.name)
+    assert [to_data(m) for m in again.methods.values()] == [to_data(m) for m in by_name]
+
+
+def test_billkit_run_by_business_uses_the_kept_days_channels_terms_and_bonus(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from billkit.cli import main
+    from billkit.storage import SqlStore
+    from tests.storage.support import migrated_sqlite
+
+    url = migrated_sqlite(tmp_path)
+    store = SqlStore(url)
+    clock = FixedClock(support.START)
+    setup = _open(store, clock, seller=support.SELLER, business="chat", **CHAT)
+    # Acme tops its balance up automatically from its card, under the card's terms.
+    setup.add_customer(
+        "acme", ACME, currency="EUR", method="tok_visa", pays_with="card",
+        autopay_cap=Money("100.00", "EUR"),
+    )  # fmt: skip
+    setup.subscribe("acme-pro", "acme", "pro", on=support.START.date())
+    store.close()
+    assert main(["run", "--db", url, "--as-of", "2026-04-01", "--business", "chat"]) == 0
+    assert "invoiced               24.40 EUR" in capsys.readouterr().out  # 20.00 x 1.22
+
+    def outcome() -> tuple[list[Any], list[Any], set[Any]]:
+        store = SqlStore(url)
+        try:
+            with store.transaction(readonly=True) as tx:
+                docs = [(d.number, d.data["due_date"]) for d in tx.documents()]
+                entries = [
+                    (e.kind, str(e.amount.amount), e.data.get("fee"), e.data.get("gross"))
+                    for e in tx.entries("acme/main")
+                ]
+                told = {(m.topic, m.payload["channel"]) for m in _messages(tx)}
+        finally:
+            store.close()
+        return docs, entries, told
+
+    docs, entries, told = outcome()
+    # Due 1 April + 14 days. The balance (0.00) lacks the whole 24.40: the card is
+    # charged 24.40 + 5 % x 24.40 (1.22) + 1.00 = 26.62; the top-up of 24.40 earns
+    # 5 % x 24.40 = 1.22 of bonus (over 20.00); the invoice is paid from the balance.
+    assert docs == [("INV-000001", "2026-04-15")]
+    assert entries == [
+        ("payment", "24.40", "2.22", "26.62"),
+        ("bonus", "1.22", None, None),
+        ("charge", "-24.40", None, None),
+    ]
+    # Finance notices by e-mail and SMS, as the business chose.
+    assert {("invoice.issued", "sms"), ("invoice.issued", "email")} <= told
+
+    # Changed in the database: 20 days to pay, a cheaper card, no more bonus.
+    store = SqlStore(url)
+    cheaper = PaymentMethod(name="card", commission=Commission(rate="2.5%", currency="EUR"))
+    _open(store, clock, business="chat").change_settings(
+        payment_days=20, methods=[cheaper], bonus=None
+    )
+    store.close()
+    assert main(["run", "--db", url, "--as-of", "2026-05-01", "--business", "chat"]) == 0
+    docs, entries, _ = outcome()
+    # April's invoice is due 1 May + 20 days; March's stays due 15 April. The balance
+    # (the 1.22 of bonus) lacks 24.40 - 1.22 = 23.18: the card is charged 23.18 +
+    # 2.5 % x 23.18 (0.5795, rounded half-up to 0.58) = 23.76, and earns no bonus.
+    assert docs == [("INV-000001", "2026-04-15"), ("INV-000002", "2026-05-21")]
+    assert entries[3:] == [
+        ("payment", "23.18", "0.58", "23.76"),
+        ("charge", "-24.40", None, None),
+    ]
+
+
+def _failures(store: Any, document: str) -> int:
+    with store.transaction(readonly=True) as tx:
+        return sum(e.event == "payment_failed" for e in tx.document_events(document))
+
+
+def test_max_attempts_changed_rules_the_next_runs_dunning(store: Any) -> None:
+    clock = FixedClock(support.START)
+    chat = _open(store, clock, seller=support.SELLER, business="chat")  # 3 attempts
+    bolt = Party(kind="legal_entity", country="IT", name="Bolt S.r.l.")
+    chat.add_customer("bolt", bolt, currency="EUR", method="tok_insufficient_funds")
+    chat.subscribe("bolt-pro", "bolt", "pro", on=support.START.date())
+    invoice = "bolt-pro|2026-03-01|2026-04-01|invoice|0"
+
+    def day(n: int) -> str:
+        clock.set(datetime(2026, 4, n, 2, tzinfo=timezone.utc))
+        chat.run()
+        with store.transaction(readonly=True) as tx:
+            return tx.subscription("bolt-pro").status
+
+    # Declined on 1 and 2 April: 2 attempts of 3.
+    assert (day(1), day(2), _failures(store, invoice)) == ("active", "active", 2)
+    # Lowered to 2, the invoice would be over without its freeze (the 3rd failure
+    # freezes): refused, naming the least number accepted; 3 stays.
+    with pytest.raises(BillingError, match=rf"^max_attempts = 2: expected at least 3: {invoice}"):
+        chat.change_settings(max_attempts=2)
+    assert chat.max_attempts == 3
+    # Raised to 4: tried on 3 April (3rd failure, not frozen), frozen by the 4th on 4 April.
+    assert chat.change_settings(max_attempts=4) == {"max_attempts": (3, 4)}
+    assert (day(3), day(4), _failures(store, invoice)) == ("active", "frozen", 4)
+    # Over, the dunning tries no more; lowered now, nothing is left half-dunned.
+    assert chat.change_settings(max_attempts=1) == {"max_attempts": (4, 1)}
+    assert (day(5), _failures(store, invoice)) == ("frozen", 4)
+
+
+def test_a_proforma_issued_before_proformas_are_turned_off_is_still_paid(store: Any) -> None:
+    from billkit.storage.records import EntryRecord
+
+    clock = FixedClock(support.START)
+    chat = _open(
+        store, clock, seller=support.SELLER, business="chat", proforma=True, proforma_final="act"
+    )
+    chat.add_customer("acme", ACME, currency="EUR")  # no saved method: it pays by transfer
+    chat.subscribe("acme-pro", "acme", "pro", on=support.START.date())
+    clock.set(support.MONTH_END)
+    proforma = "acme-pro|2026-03-01|2026-04-01|proforma|0"
+    assert chat.run().issued == (proforma,)
+    assert chat.change_settings(proforma=False) == {"proforma": (True, False)}
+    # The transfer of 20.00 x 1.22 = 24.40 arrives; paying the proforma issues its act.
+    with store.transaction() as tx:
+        tx.post(
+            EntryRecord(
+                account="acme/main", key="transfer-1", kind="payment",
+                amount=Money("24.40", "EUR"), at=clock.now(),
+            )
+        )  # fmt: skip
+    assert chat.pay(proforma) == "paid"
+    # April is invoiced; March (its proforma paid, its act issued) is not billed again.
+    clock.set(datetime(2026, 5, 1, 2, tzinfo=timezone.utc))
+    assert _open(store, clock, business="chat").run().issued == (
+        "acme-pro|2026-04-01|2026-05-01|invoice|0",
+    )
+    with store.transaction(readonly=True) as tx:
+        kinds = [(d.number, d.kind, d.status) for d in tx.documents()]
+    assert kinds == [  # by id: March's act and proforma, then April's invoice
+        ("ACT-000001", "act", "paid"),
+        ("PF-000001", "proforma", "paid"),
+        ("INV-000001", "invoice", "issued"),
+    ]

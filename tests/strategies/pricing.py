@@ -18,6 +18,7 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
+from billkit import _checks as checks
 from billkit.money import Money, RoundingMode, RoundingPolicy
 from billkit.periods import MONTHLY, QUARTERLY, WEEKLY, YEARLY, Cycle, CycleUnit, Period
 from billkit.pricing import (
@@ -39,6 +40,7 @@ __all__ = [
     "CURRENCIES",
     "amounts",
     "catalog_plans",
+    "charge_names",
     "currencies",
     "cycles",
     "event_lists",
@@ -247,6 +249,33 @@ def _texts() -> st.SearchStrategy[str]:
     return st.text(st.characters(codec="utf-8"), max_size=20)
 
 
+@functools.cache
+def _name_locales() -> tuple[str, ...]:
+    # Every locale code CLDR (babel) has that Charge.names accepts as a key:
+    # languages alone ("ru") and with a country ("fa_IR").
+    from babel.localedata import locale_identifiers
+
+    def valid(code: str) -> bool:
+        try:
+            checks.locale("names", code)
+        except ValueError:
+            return False
+        return True
+
+    return tuple(sorted(code for code in locale_identifiers() if valid(code)))
+
+
+@functools.cache
+def charge_names() -> st.SearchStrategy[dict[str, str]]:
+    """A valid ``Charge.names``: locale codes CLDR knows to names of any
+    Unicode text (Cyrillic, Persian, markup, quotes), non-empty and without
+    surrounding spaces."""
+    names = st.text(st.characters(codec="utf-8"), min_size=1, max_size=20).filter(
+        lambda text: text.strip() == text
+    )
+    return st.dictionaries(st.sampled_from(_name_locales()), names, max_size=4)
+
+
 @st.composite
 def _charges(draw: st.DrawFn, currency: str, has_base: bool, *, text: bool) -> list[ChargeLike]:
     codes = draw(
@@ -275,6 +304,7 @@ def _charges(draw: st.DrawFn, currency: str, has_base: bool, *, text: bool) -> l
                     model=model,
                     included=included,
                     description=description,
+                    names=draw(charge_names()) if text else {},
                 )
             )
         earlier.append(code)

@@ -27,7 +27,7 @@ from billkit.money import CONTEXT, DEFAULT_ROUNDING, LIMIT, RoundingPolicy, allo
 from billkit.periods import Period
 from billkit.pricing.discounts import AppliedDiscount, Coupon, DiscountedQuote, take_off
 from billkit.pricing.models import Flat, Percentage
-from billkit.pricing.plans import PercentOf
+from billkit.pricing.plans import Charge, PercentOf, _translated
 from billkit.pricing.quote import Quote, QuoteLine
 
 __all__ = ["DiscountedItems", "Item", "discount_items", "items_from_expenses", "items_from_quote"]
@@ -203,9 +203,11 @@ def items_from_quote(
     With ``locale`` (the document's), the explanations use the label catalog's
     words and the locale's numbers, with no trailing zero beyond the minor
     unit, and each line is named in that language: ``names`` maps a charge
-    code (``"base"`` for the base fee) to its name per language; a
-    line with neither such a name nor a description of its own is refused,
-    rather than printing its code.
+    code (``"base"`` for the base fee) to its name per language. A line
+    without one there takes its charge's own name for the locale
+    (:attr:`Charge.names <billkit.pricing.Charge.names>`: the locale's, else
+    its language's), else its description; a line with none of these is
+    refused, rather than printing its code.
 
     >>> [(i.description, i.explanation) for i in items_from_quote(
     ...     q, locale="uk_UA", names={"base": {"uk": "Email Start, березень"},
@@ -230,12 +232,12 @@ def items_from_quote(
         raise InvoicingError("quote", quote, "a Quote or a DiscountedQuote")
     checks.flag("drop_zero", drop_zero, error=InvoicingError)
     explainer = None
-    language = ""
+    language = shown_in = ""
     if locale is not None:
         from billkit.invoicing._explain import Explainer
         from billkit.invoicing.render.model import LANGUAGES
 
-        checks.locale("locale", locale, error=InvoicingError)
+        shown_in = checks.locale("locale", locale, error=InvoicingError)
         language = locale.replace("-", "_").split("_")[0].lower()
         if language not in LANGUAGES:
             raise InvoicingError("locale", locale, f"a locale of one of {', '.join(LANGUAGES)}")
@@ -243,6 +245,8 @@ def items_from_quote(
     if names is not None and not isinstance(names, Mapping):
         raise InvoicingError("names", names, "a mapping of charge code -> {language: name}")
     table: Mapping[str, Mapping[str, str]] = names or {}
+    # The plan's own names of its charges, per locale (Charge.names).
+    plan_names = {c.code: c.names for c in base.plan.charges if isinstance(c, Charge) and c.names}
     # The caller's options, checked once for all the lines (as Item would check them).
     category = checks.text("tax_category", tax_category, error=InvoicingError)
     kind = checks.member("treatment", treatment, kind=TaxTreatment, error=InvoicingError)
@@ -262,6 +266,8 @@ def items_from_quote(
                 description = checks.text(
                     f"names[{line.code!r}][{language!r}]", name, error=InvoicingError
                 )
+            elif (own := _translated(plan_names.get(line.code), shown_in)) is not None:
+                description = own  # the plan's name of the charge (checked by Charge)
             elif line.description == line.code:
                 raise InvoicingError(
                     f"names[{line.code!r}][{language!r}]",

@@ -23,6 +23,11 @@ TEXTS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
             "Proforma invoice {number} issued",
             "Proforma invoice {number} for {total} is issued: a request for payment.",
         ),
+        "proforma.approved": (
+            "Invoice {number} issued",
+            "Proforma invoice {proforma_number} is approved: invoice {number} for {total} "
+            "is issued, to be paid by {due_on}.",
+        ),
         "act.issued": (
             "Certificate of completed work {number} issued",
             "Certificate of completed work {number} for {total} is issued.",
@@ -113,6 +118,11 @@ TEXTS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
         "proforma.issued": (
             "Выставлен проформа-счёт {number}",
             "Выставлен проформа-счёт {number} на сумму {total} (запрос оплаты).",
+        ),
+        "proforma.approved": (
+            "Выставлен счёт {number}",
+            "Проформа-счёт {proforma_number} согласован: выставлен счёт {number} на сумму "
+            "{total}, оплатить до {due_on}.",
         ),
         "act.issued": (
             "Акт выполненных работ {number}",
@@ -205,6 +215,11 @@ TEXTS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
             "Виставлено рахунок-проформу {number}",
             "Виставлено рахунок-проформу {number} на суму {total} (запит на оплату).",
         ),
+        "proforma.approved": (
+            "Виставлено рахунок {number}",
+            "Рахунок-проформу {proforma_number} погоджено: виставлено рахунок {number} на суму "
+            "{total}, сплатити до {due_on}.",
+        ),
         "act.issued": (
             "Акт виконаних робіт {number}",
             "Складено акт виконаних робіт {number} на суму {total}.",
@@ -296,6 +311,11 @@ TEXTS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
         "proforma.issued": (
             "Fattura proforma {number} emessa",
             "È stata emessa la fattura proforma {number} di {total} (richiesta di pagamento).",
+        ),
+        "proforma.approved": (
+            "Emessa la fattura {number}",
+            "La fattura proforma {proforma_number} è approvata: è emessa la fattura {number} "
+            "di {total}, da saldare entro il {due_on}.",
         ),
         "act.issued": (
             "Verbale di servizi resi {number}",
@@ -395,6 +415,11 @@ TEXTS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
         "proforma.issued": (
             "صدور پیش‌فاکتور {number}",
             "پیش‌فاکتور {number} به مبلغ {total} صادر شد (درخواست پرداخت).",
+        ),
+        "proforma.approved": (
+            "صدور صورتحساب {number}",
+            "پیش‌فاکتور {proforma_number} تأیید شد: صورتحساب {number} به مبلغ {total} صادر شد "
+            "و مهلت پرداخت آن تا {due_on} است.",
         ),
         "act.issued": (
             "صدور گواهی انجام کار {number}",
@@ -622,8 +647,44 @@ METRICS: Final[Mapping[str, Mapping[str, str]]] = {
 }
 """The usage metrics billkit names in each language, by code, as ``usage.threshold``
 writes them ("90% of your {metric} used"; Russian and Ukrainian in the genitive
-plural). A metric not named here is shown by its plan's name for it (the payload's
-``metric_name``: its charge's description), else by its code."""
+plural). :func:`metric_name` says which name an alert shows."""
+
+
+def metric_name(code: str, names: object, description: object, locale: str) -> str:
+    """The name a usage alert gives metric ``code`` for a reader in ``locale``.
+
+    In this order: the plan's name of it in the reader's locale, then in
+    the locale's language (the payload's ``metric_names``: its charge's
+    :attr:`~billkit.pricing.Charge.names`); billkit's own name of it in
+    that language (:data:`METRICS`); the plan's one-language text (the
+    payload's ``metric_name``: its charge's description); its code. A
+    plan author's translation comes first, as the author chose its words;
+    billkit's names of the 13 metrics it knows come before the description,
+    which is written once for every reader (and often as an invoice line:
+    "Promotional emails beyond the 2 500 free").
+
+    >>> metric_name("emails_sent", {"ru": "рассылок"}, "Emails", "ru_RU")
+    'рассылок'
+    >>> metric_name("emails_sent", {"ru": "рассылок"}, "Emails", "uk_UA")
+    'листів'
+    >>> metric_name("render_minutes", {}, "Render minutes", "it")
+    'Render minutes'
+    >>> metric_name("render_minutes", None, "", "it")
+    'render_minutes'
+    """
+    from billkit.pricing.plans import _translated
+
+    own = _translated(names, locale) if isinstance(names, Mapping) else None
+    if isinstance(own, str) and own:
+        return own
+    language = locale.replace("-", "_").split("_")[0].lower()
+    known = METRICS.get(language, METRICS["en"]).get(code)
+    if known:
+        return known
+    if isinstance(description, str) and description:
+        return description
+    return code
+
 
 REASONS: Final[Mapping[str, Mapping[str, str]]] = {
     "en": {

@@ -87,10 +87,9 @@ def _fields(payload: Mapping[str, object], locale: str, language: str) -> _Field
         names = _texts.NOTICES[language]
         fields["notice"] = names.get(fields["notice"], fields["notice"])
     if "metric" in fields:
-        # billkit's name of the metric in the customer's language, else the
-        # plan's own name of it (its charge's description), else its code
-        code = fields["metric"]
-        fields["metric"] = _texts.METRICS[language].get(code) or fields.get("metric_name") or code
+        fields["metric"] = _texts.metric_name(
+            fields["metric"], payload.get("metric_names"), fields.get("metric_name"), locale
+        )
     if "reason" in fields:
         # a provider's failure code ("card_declined") as the customer reads it; others as they came
         fields["reason"] = _texts.REASONS[language].get(fields["reason"], fields["reason"])

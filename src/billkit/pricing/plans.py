@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import decimal
 import functools
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import ClassVar, Final, TypeAlias
 
@@ -73,6 +74,33 @@ _MODELS: Final = (
 )
 
 
+_NAME_LOCALE: Final = functools.partial(checks.locale, error=PricingError)
+_NAME_TEXT: Final = functools.partial(checks.text, error=PricingError)
+
+
+def _charge_names(value: object) -> checks.FrozenMap[str, str]:
+    if value is checks.EMPTY_MAP:  # the default: no names, nothing to check
+        return checks.EMPTY_MAP
+    return checks.mapping("names", value, _NAME_LOCALE, _NAME_TEXT, error=PricingError)
+
+
+def _translated(names: Mapping[str, str] | None, locale: str) -> str | None:
+    """The name ``names`` gives for ``locale``: its own (``'fa_IR'``), else its
+    language's (``'fa'``), else ``None``.
+
+    >>> _translated({"ru": "Звонки", "ru_UA": "Дзвінки"}, "ru_RU")
+    'Звонки'
+    >>> _translated({"ru": "Звонки"}, "en_GB") is None
+    True
+    """
+    if not names:
+        return None
+    found = names.get(locale)
+    if found is None:
+        found = names.get(locale.replace("-", "_").split("_")[0])
+    return found
+
+
 @attrs.frozen(kw_only=True)
 class Charge:
     """A metered charge: usage of ``metric`` priced by ``model``.
@@ -80,6 +108,19 @@ class Charge:
     The first ``included`` units each cycle are part of the plan (a free
     allowance, such as 2 500 free emails) and are not priced; the model prices
     the rest. ``description`` is what the quote line says (the code if empty).
+
+    ``names`` gives the charge (and its metric) a name per language, by
+    locale code (``{"ru": "Звонки", "fa_IR": "تماس‌ها"}``): documents in a
+    language and usage alerts read it (:meth:`name_in`). Keys are locale
+    codes CLDR knows; names are non-empty texts without surrounding spaces.
+
+    >>> from billkit.money import Money
+    >>> from billkit.pricing.models import PerUnit
+    >>> calls = Charge(code="calls", metric="calls", description="Calls",
+    ...                names={"ru": "Звонки", "uk": "Дзвінки"},
+    ...                model=PerUnit(unit_price=Money("0.01", "EUR")))
+    >>> calls.name_in("ru_RU"), calls.name_in("uk"), calls.name_in("it")
+    ('Звонки', 'Дзвінки', 'Calls')
     """
 
     _error_class: ClassVar[type[ValidationError]] = PricingError
@@ -93,11 +134,22 @@ class Charge:
         converter=checks.DECIMAL,
         metadata=checks.options(low=0, noun="number of units"),
     )
+    names: checks.FrozenMap[str, str] = attrs.field(
+        default=checks.EMPTY_MAP, converter=_charge_names
+    )
 
     @property
     def label(self) -> str:
         """The description, or the code when there is none."""
         return self.description or self.code
+
+    def name_in(self, locale: str) -> str:
+        """The charge's name in ``locale``: ``names[locale]``, else the name for
+        its language (``'ru'`` for ``'ru_RU'``), else :attr:`label` (the
+        description, else the code). ``locale`` is a locale code such as
+        ``'ru_RU'`` or ``'fa'`` (anything else is refused)."""
+        checks.locale("locale", locale, error=PricingError)
+        return _translated(self.names, locale) or self.label
 
 
 def _refs(value: object) -> tuple[str, ...]:

@@ -264,6 +264,51 @@ class OverdueLadder:
                 return state
         return None
 
+    def entered(
+        self, unpaid: Iterable[tuple[date, Money]], on: date
+    ) -> tuple[tuple[date, OverdueState], ...]:
+        """The states an account with ``unpaid`` invoices has entered by day
+        ``on`` (included), each with the day it was entered, in order; the
+        last is :meth:`state_of` on ``on`` (none: clear on ``on``).
+
+        ``unpaid`` staying as given, every condition that holds on a day
+        holds on every later day (the days, the count and the sum of what
+        is unpaid only grow), so the account only climbs the ladder: the
+        result is :meth:`timeline` from the earliest unpaid day to ``on``
+        without its clear days, found from each condition's first day
+        rather than day by day. The engine applies each state passed on
+        its own day, however long ago its last run was.
+
+        >>> from datetime import date
+        >>> from billkit.money import Money
+        >>> ladder = OverdueLadder(states=[
+        ...     OverdueState(name="WARNING", condition=OverdueCondition(days_since_earliest_unpaid=10)),
+        ...     OverdueState(name="BLOCKED", condition=OverdueCondition(days_since_earliest_unpaid=14)),
+        ... ])
+        >>> unpaid = [(date(2021, 9, 6), Money("10.00", "USD"))]
+        >>> [(str(day), state.name) for day, state in ladder.entered(unpaid, date(2021, 9, 27))]
+        [('2021-09-16', 'WARNING'), ('2021-09-20', 'BLOCKED')]
+        >>> ladder.entered(unpaid, date(2021, 9, 15))
+        ()
+        """
+        checks.day("on", on, error=SubscriptionError)
+        invoices = _unpaid(unpaid)
+        firsts = sorted(
+            (day, i)
+            for i, state in enumerate(self.states)
+            if (day := _first_day(state.condition, invoices)) is not None and day <= on
+        )
+        out: list[tuple[date, OverdueState]] = []
+        top = -1
+        for day, i in firsts:
+            if i > top:
+                top = i
+                if out and out[-1][0] == day:
+                    out[-1] = (day, self.states[i])  # two states the same day: the later rung
+                else:
+                    out.append((day, self.states[i]))
+        return tuple(out)
+
     def timeline(
         self, unpaid: Iterable[tuple[date, Money]], start: date, end: date
     ) -> tuple[tuple[date, OverdueState | None], ...]:
@@ -275,7 +320,8 @@ class OverdueLadder:
         it and at each state's ``autoReevaluationInterval``; billkit
         evaluates every day, which gives the same days whenever those
         intervals reach the next state's condition on time (as its tutorial
-        sets them).
+        sets them). The engine reaches these days whichever days it runs
+        on (:meth:`entered`).
         """
         checks.day("start", start, error=SubscriptionError)
         checks.day("end", end, error=SubscriptionError)
@@ -290,6 +336,44 @@ class OverdueLadder:
                 changes.append((day, state))
             day += timedelta(days=1)
         return tuple(changes)
+
+
+def _first_day(condition: OverdueCondition, unpaid: Sequence[tuple[date, Money]]) -> date | None:
+    """The first day ``condition`` holds for ``unpaid`` (checked), ``None``: never.
+
+    Each limit holds from a day on: the earliest unpaid day plus the days
+    asked; the day the invoice that makes the count became unpaid; the
+    day the sum of what is unpaid reaches the balance asked. The condition
+    holds from the latest of them.
+    """
+    if not unpaid:
+        return None
+    days = sorted(day for day, _ in unpaid)
+    first = days[0]
+    if condition.days_since_earliest_unpaid is not None:
+        try:
+            first = max(first, days[0] + timedelta(days=condition.days_since_earliest_unpaid))
+        except OverflowError:
+            return None
+    if condition.unpaid_invoices is not None:
+        if condition.unpaid_invoices > len(days):
+            return None
+        first = max(first, days[condition.unpaid_invoices - 1])
+    if condition.unpaid_balance is not None:
+        limit = condition.unpaid_balance
+        total = decimal.Decimal(0)
+        reached = None
+        with decimal.localcontext(CONTEXT):
+            for day, balance in sorted(unpaid, key=lambda pair: pair[0]):
+                checks.same_currency("unpaid", balance, limit.currency, error=SubscriptionError)
+                total += balance.amount
+                if total >= limit.amount:
+                    reached = day
+                    break
+        if reached is None:
+            return None
+        first = max(first, reached)
+    return first
 
 
 def _days(value: object) -> tuple[int, ...]:
