@@ -1738,14 +1738,14 @@ class _Parties:
         from billkit.parties.party import Party, PartyKind
 
         sample = to_data(Party(kind=PartyKind.INDIVIDUAL, country="IT", name="-"))
-        # Every field but kind, country and name, as to_data writes its default:
-        # "", None or [] (a value of another type takes from_data).
+        # Every field but kind, country and name, as to_data writes its default
+        # ("", None, []): data holding another value, or one of another type,
+        # takes from_data.
         self._defaults: tuple[tuple[str, type, object], ...] = tuple(
             (key, type(value), value)
             for key, value in sample.items()
             if key not in (TYPE_KEY, VERSION_KEY, "kind", "country", "name")
         )
-        assert all(kind in (str, type(None), list) and not v for _, kind, v in self._defaults)
         self._kinds = frozenset(member.value for member in PartyKind)
         self._buyers: dict[tuple[str, str], Buyers | None] = {}
 
