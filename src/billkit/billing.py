@@ -98,7 +98,7 @@ _KINDS = (INVOICE, CREDIT_NOTE, PROFORMA, ACT)
 _BILLS = (INVOICE, ACT)
 
 
-@attrs.frozen
+@attrs.frozen(field_transformer=checks.prepare_fields)
 class DocumentKey:
     """The stable name of a document: whose, for which period, what, which revision.
 
@@ -144,7 +144,7 @@ class DocumentKey:
         return cls(subscription=sub, period=period, kind=kind, revision=number)
 
 
-@attrs.frozen
+@attrs.frozen(field_transformer=checks.prepare_fields)
 class PlanFrom:
     """A plan in force from ``on``.
 
@@ -160,7 +160,7 @@ class PlanFrom:
     plan: Plan = attrs.field(converter=checks.INSTANCE)
 
 
-@attrs.frozen
+@attrs.frozen(field_transformer=checks.prepare_fields)
 class Subscribed:
     """A subscription as billing sees it: its plans over time and when it ends.
 
@@ -260,7 +260,7 @@ def _cycle_period(cycle: Cycle, anchor: date, n: int) -> Period:
     return cycle.period(anchor, n)
 
 
-@attrs.frozen
+@attrs.frozen(field_transformer=checks.prepare_fields)
 class UsageTotal:
     """The quantity of one metric a subscription used in one of its periods."""
 
@@ -288,7 +288,7 @@ def _plan_codes(value: object) -> frozenset[str]:
     return frozenset(checks.texts("proforma", value, required=True, error=BillingError))
 
 
-@attrs.frozen
+@attrs.frozen(field_transformer=checks.prepare_fields)
 class BillingState:
     """What one customer's documents are computed from.
 
@@ -319,7 +319,7 @@ class BillingState:
     proforma: frozenset[str] = attrs.field(factory=frozenset, converter=_plan_codes, repr=False)
 
 
-@attrs.frozen
+@attrs.frozen(field_transformer=checks.prepare_fields)
 class Planned:
     """A document that should exist, under its key; a draft (no number yet)."""
 
@@ -329,7 +329,7 @@ class Planned:
     document: Invoice | CreditNote | Proforma | Act
 
 
-@attrs.frozen
+@attrs.frozen(field_transformer=checks.prepare_fields)
 class Issued:
     """A document already issued under its key: the draft as planned and its number."""
 
@@ -724,20 +724,19 @@ def diff(existing: Iterable[Issued], proposed: Iterable[Planned], *, as_of: date
             issue.append(
                 Planned(key=DocumentKey(sub, period, CREDIT_NOTE, revision), document=note)
             )
-        if target is not None:
+        if target is not None and revision == 0:  # (a proposal is of revision 0)
+            issue.append(target)  # the first for its period: as proposed, under its key
+        elif target is not None:  # the next revision, dated as_of, referring to the last
             doc = target.document
-            if revision > 0:
-                assert isinstance(doc, (Invoice, Proforma))
-                assert doc.due_date is not None
-                refs = (
-                    (attrs.evolve(current.document, number=current.number).ref,) if current else ()
-                )
-                doc = attrs.evolve(
-                    doc,
-                    issue_date=max(day, doc.issue_date),
-                    due_date=max(day, doc.issue_date) + (doc.due_date - doc.issue_date),
-                    references=refs,
-                )
+            assert isinstance(doc, (Invoice, Proforma))
+            assert doc.due_date is not None
+            refs = (attrs.evolve(current.document, number=current.number).ref,) if current else ()
+            doc = attrs.evolve(
+                doc,
+                issue_date=max(day, doc.issue_date),
+                due_date=max(day, doc.issue_date) + (doc.due_date - doc.issue_date),
+                references=refs,
+            )
             key = DocumentKey(sub, period, target.key.kind, revision)
             issue.append(Planned(key=key, document=doc))
     return BillingDiff(issue=tuple(issue), unchanged=tuple(unchanged), withdraw=tuple(withdraw))

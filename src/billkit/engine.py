@@ -43,7 +43,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from functools import partial
@@ -93,7 +93,7 @@ from billkit.periods import BillingCycle
 from billkit.ports import CATEGORIES, CHANNELS, Clock, Notifier, PaymentGateway, Store, Transaction
 from billkit.pricing.plans import Charge, Plan
 from billkit.pricing.proration import ChangeDirection, change_direction, fixed_fee
-from billkit.serialize import from_data, to_data
+from billkit.serialize import _canonical_text, _Parties, _Texts, from_data, to_data
 from billkit.storage.records import (
     AccountRecord,
     DocumentEvent,
@@ -509,16 +509,21 @@ def _ledger(line: CreditLine, records: Iterable[EntryRecord]) -> Ledger:
     )
 
 
+#: A notice about a draft not numbered yet: its messages, made once given the number.
+_Numbered = Callable[[str | None], list[OutboxMessage]]
+
+
 @attrs.define
 class _Writes:
     """A batch's writes, held back to be written per table at once
     (:meth:`flush`): the drafts to issue, the documents' status changes, the
-    notices (with an index into the drafts, whose number the payload gets)
+    notices (with an index into the drafts, whose number the payload gets:
+    messages to add it to, or a function making them with it, ``_Numbered``)
     and the subscriptions' next billing days."""
 
     drafts: list[tuple[DocumentRecord, str]] = attrs.Factory(list)
     changes: list[DocumentEvent] = attrs.Factory(list)
-    notices: list[tuple[int | None, list[OutboxMessage]]] = attrs.Factory(list)
+    notices: list[tuple[int | None, list[OutboxMessage] | _Numbered]] = attrs.Factory(list)
     subscriptions: list[SubscriptionRecord] = attrs.Factory(list)
 
     def flush(self, tx: Transaction, at: datetime) -> None:
@@ -529,9 +534,13 @@ class _Writes:
         messages: list[OutboxMessage] = []
         for index, notices in self.notices:
             if index is None:
+                assert not callable(notices)
                 messages += notices
                 continue
             number = issued[index].number
+            if callable(notices):  # made once, with the number (Billing._bill)
+                messages += notices(number)
+                continue
             messages += [
                 attrs.evolve(m, payload=_data_with(m.payload, "number", number)) for m in notices
             ]
@@ -584,6 +593,20 @@ def _ladder_steps(
     rank = {s.name: i for i, s in enumerate(ladder.states)}
     held = -1 if mark is None else rank.get(str(mark), -1)
     return [(on, state) for on, state in entered if rank[state.name] > held]
+
+
+class _Run:
+    """What one :meth:`Billing.run` keeps over its customers, never process-wide:
+    the compiled invoices (``billing._Templates``), the buyers read from the
+    payers' data (``serialize._Parties``) and the documents' text
+    (``serialize._Texts``, the canonical JSON a draft's record keeps)."""
+
+    __slots__ = ("parties", "templates", "texts")
+
+    def __init__(self) -> None:
+        self.templates = _Templates()
+        self.parties = _Parties()
+        self.texts = _Texts()
 
 
 def _midnight(day: date) -> datetime:
@@ -1645,7 +1668,7 @@ class Billing:
         for s in due:
             ids_of.setdefault(s.customer, []).append(s.id)
         outcomes: list[tuple[str, int, list[tuple[str, Money, int]]]] = []
-        templates = _Templates()  # this run's compiled invoices, per plan and period
+        templates = _Run()  # this run's compiled invoices, buyers and texts (_Run)
         for first in range(0, len(customers), _BATCH):
             chunk = customers[first : first + _BATCH]
             try:
@@ -1693,7 +1716,7 @@ class Billing:
         ids_of: Mapping[str, Sequence[str]],
         day: date,
         failures: list[tuple[str, str]],
-        templates: _Templates | None = None,
+        templates: _Run | None = None,
     ) -> list[tuple[str, int, list[tuple[str, Money, int]]]]:
         """Bill a batch of customers in one transaction.
 
@@ -1717,7 +1740,7 @@ class Billing:
         ids_of: Mapping[str, Sequence[str]],
         day: date,
         failures: list[tuple[str, str]] | None,
-        templates: _Templates | None = None,
+        templates: _Run | None = None,
     ) -> list[tuple[str, int, list[tuple[str, Money, int]]]]:
         """:meth:`_bill_batch` once: straight through (``failures=None``: a
         failure raises) or with a savepoint per customer."""
@@ -1732,19 +1755,34 @@ class Billing:
             payers = tx.payers_of(customers)
             records = tx.subscriptions_of(i for c in customers for i in ids_of[c])
             documents = tx.documents_of(customers)
-            usage = self._usage_of(tx, records.values(), day)
+            subscribed: dict[str, tuple[SubscriptionRecord, Subscribed]] = {}
+            usage = self._usage_of(tx, records.values(), day, subscribed)
             for customer in customers:
                 args = (customer, ids_of[customer], day, now, payers.get(customer))
                 if failures is None:
                     done, docs = self._bill(
-                        tx, *args, records, documents[customer], usage, writes, templates
+                        tx,
+                        *args,
+                        records,
+                        documents[customer],
+                        usage,
+                        writes,
+                        templates,
+                        subscribed,
                     )
                     out.append((customer, done, docs))
                     continue
                 try:
                     with tx.savepoint():
                         done, docs = self._bill(
-                            tx, *args, records, documents[customer], usage, writes, templates
+                            tx,
+                            *args,
+                            records,
+                            documents[customer],
+                            usage,
+                            writes,
+                            templates,
+                            subscribed,
                         )
                         writes.flush(tx, now)  # per customer: its failure is undone alone
                 except BillkitError as error:
@@ -1756,12 +1794,18 @@ class Billing:
         return out
 
     def _usage_of(
-        self, tx: Transaction, records: Iterable[SubscriptionRecord], day: date
+        self,
+        tx: Transaction,
+        records: Iterable[SubscriptionRecord],
+        day: date,
+        subscribed: dict[str, tuple[SubscriptionRecord, Subscribed]] | None = None,
     ) -> dict[tuple[str, date, date], dict[str, Decimal]]:
         """The usage totals of the periods each due subscription bills, one read per period.
 
         A subscription whose periods cannot be worked out here is left out
         (its billing reads them itself, and fails in its own savepoint).
+        ``subscribed`` gets each record's :class:`Subscribed`, by id, for
+        :meth:`_bill` to use again.
         """
         by_period: dict[tuple[date, date], list[str]] = {}
         for record in records:
@@ -1770,9 +1814,12 @@ class Billing:
             if record.status in ("frozen", "cancelled"):
                 continue
             try:
-                periods = self._subscribed(record, tx).periods(day)
+                sub = self._subscribed(record, tx)
+                periods = sub.periods(day)
             except BillkitError:
                 continue
+            if subscribed is not None:
+                subscribed[record.id] = (record, sub)
             for period in periods:
                 by_period.setdefault((period.start, period.end), []).append(record.id)
         found: dict[tuple[str, date, date], dict[str, Decimal]] = {}
@@ -1794,21 +1841,25 @@ class Billing:
         documents: Sequence[DocumentRecord],
         usage_of: Mapping[tuple[str, date, date], Mapping[str, Decimal]],
         writes: _Writes,
-        templates: _Templates | None = None,
+        templates: _Run | None = None,
+        subscribed: Mapping[str, tuple[SubscriptionRecord, Subscribed]] | None = None,
     ) -> tuple[int, list[tuple[str, Money, int]]]:
         """Bill one customer's due subscriptions in ``tx`` from the batch's reads.
 
         The usual writes (drafts to issue, their notices, the subscriptions'
         next billing days) are added to ``writes`` for the caller to flush;
         anything unusual (dunning, a credit note) flushes them first and
-        writes at once, so that it reads what came before.
+        writes at once, so that it reads what came before. ``subscribed``: the
+        batch's :class:`Subscribed` of each record (:meth:`_usage_of`), used
+        for the very record it was made from.
         """
         out: list[tuple[str, Money, int]] = []
         billed = 0
+        kept = _Run() if templates is None else templates  # the run's, else this call's
         payer = known if known is not None else tx.payer(customer)
         terms = DocumentTerms(
             seller=self.seller,
-            buyer=from_data(payer.data["party"]),
+            buyer=kept.parties.read(payer.data["party"]),  # from_data's (serialize._Parties)
             locale=self.locale,
             prices_include_tax=self.prices_include_tax,
             rules=None,
@@ -1821,7 +1872,10 @@ class Billing:
                 writes.flush(tx, now)
                 self._dunning(tx, record, payer.data, now)
                 continue
-            sub = self._subscribed(record, tx)
+            seen = None if subscribed is None else subscribed.get(sub_id)
+            sub = (
+                seen[1] if seen is not None and seen[0] is record else self._subscribed(record, tx)
+            )
             usage = []
             for period in sub.periods(day):
                 totals = usage_of.get((sub_id, period.start, period.end))
@@ -1852,9 +1906,7 @@ class Billing:
                 and (key := DocumentKey.parse(doc.id)).subscription == sub_id
             ]
             # A run's compiled invoices where they apply (billing._Templates)
-            planned_docs = _plan_documents(
-                state, day, _Templates() if templates is None else templates
-            )
+            planned_docs = _plan_documents(state, day, kept.templates)
             changes = diff(existing, planned_docs, as_of=day)
             if changes.withdraw:  # unusual: written at once, in order
                 writes.flush(tx, now)
@@ -1870,7 +1922,8 @@ class Billing:
                     period_start=planned.key.period.start,
                     period_end=planned.key.period.end,
                     total=doc.totals.gross,
-                    data=_made_data(to_data(doc)),  # fresh from to_data: not checked again
+                    # fresh from to_data: not checked again; its text written from doc
+                    data=_made_data(to_data(doc), _canonical_text(kept.texts, doc)),
                 )
                 series = self.series[planned.key.kind]
                 sign = -1 if isinstance(doc, CreditNote) else 1
@@ -1887,25 +1940,26 @@ class Billing:
                     "total": str(doc.totals.gross.amount),
                     "currency": doc.totals.gross.currency.code,
                 }
-                notices = self._messages(
-                    f"{topic}|{doc_id}", topic, customer, payer.data, told, now
-                )
                 if planned.key.kind == PROFORMA:
-                    notices = [
-                        attrs.evolve(m, payload=_data_with(m.payload, "kind", PROFORMA))
-                        for m in notices
-                    ]
+                    told["kind"] = PROFORMA
                 if isinstance(doc, CreditNote):  # unusual: written at once, in order
                     writes.flush(tx, now)
                     tx.save_draft(draft)
                     number = tx.issue(doc_id, series=series, at=now)
                     self._credit_note(tx, customer, planned.key, doc)
+                    told["number"] = number.number
                     tx.enqueue_all(
-                        attrs.evolve(m, payload={**m.payload, "number": number.number})
-                        for m in notices
+                        self._messages(f"{topic}|{doc_id}", topic, customer, payer.data, told, now)
                     )
-                else:
-                    writes.notices.append((len(writes.drafts), notices))
+                else:  # its messages made once its number is drawn (_Writes.flush)
+                    writes.notices.append(
+                        (
+                            len(writes.drafts),
+                            self._numbered(
+                                f"{topic}|{doc_id}", topic, customer, payer.data, told, now
+                            ),
+                        )
+                    )
                     writes.drafts.append((draft, series))
                 out.append((doc_id, doc.totals.gross, sign))
             # Every cycle ended by ``day`` is billed: the next is the one running on it.
@@ -3633,6 +3687,23 @@ class Billing:
                 )
             )
         return out
+
+    def _numbered(
+        self,
+        key: str,
+        topic: str,
+        customer: str,
+        payer: Mapping[str, object],
+        payload: Mapping[str, object],
+        at: datetime,
+    ) -> _Numbered:
+        """The messages of a notice about a draft (:meth:`_messages`), made once
+        its number is drawn: ``payload`` with that ``number``."""
+
+        def made(number: str | None) -> list[OutboxMessage]:
+            return self._messages(key, topic, customer, payer, {**payload, "number": number}, at)
+
+        return made
 
     def deliver(self, *, worker: str | None = None, lease: timedelta = timedelta(minutes=5)) -> int:
         """Hand every waiting outbox message to the notifier; returns how many were delivered.

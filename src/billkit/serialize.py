@@ -47,7 +47,7 @@ import typing
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal, InvalidOperation
-from typing import Any, Final, Literal, TypeVar, Union, overload
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar, Union, overload
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -62,6 +62,9 @@ from moneyed import Currency, Money
 
 from billkit.errors import SerializationError, ValidationError
 from billkit.money import currency_of
+
+if TYPE_CHECKING:
+    from billkit.invoicing._template import Buyers
 
 if sys.version_info < (3, 11):  # pragma: no cover - cattrs depends on the backport there
     from exceptiongroup import BaseExceptionGroup  # type: ignore[import-not-found]
@@ -1675,3 +1678,113 @@ def loads(text: str, cls: type[T] | None = None) -> T | Any:
     except json.JSONDecodeError as error:
         raise SerializationError("$", text[:40], f"JSON text ({error.msg})") from None
     return from_data(data, cls)
+
+
+# ---------------------------------------------------------------- a bill run's shortcuts
+
+# What a character past '~' becomes in JSON written with ``ensure_ascii`` (the
+# default of json.dumps, and records.canonical_json's): ``\uXXXX`` in lower-case
+# hex, a character past U+FFFF as its UTF-16 surrogate pair (as json's own C
+# encoder writes it). Every other character is written the same either way.
+_PAST_TILDE: Final = re.compile("[\x7f-\U0010ffff]")
+
+
+def _ascii_escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 | (code >> 10):04x}\\u{0xDC00 | (code & 0x3FF):04x}"
+
+
+def _ascii_text(text: str) -> str:
+    """JSON ``text`` written with ``ensure_ascii=False`` as ``ensure_ascii=True``
+    writes it: each character past ``~`` (they are all inside strings) escaped."""
+    if text.isascii() and "\x7f" not in text:
+        return text
+    return _PAST_TILDE.sub(_ascii_escape, text)
+
+
+def _canonical_text(texts: _Texts, value: object) -> str:
+    """``json.dumps(to_data(value), sort_keys=True, separators=(",", ":"),
+    allow_nan=False)``, the ASCII text a store keeps of a record's data
+    (``storage.records.canonical_json``), written by ``texts`` (:class:`_Texts`:
+    dumps' text, each character past ``~`` then escaped as ``ensure_ascii``
+    escapes it). tests/serialize/test_text.py proves it equal, on generated
+    documents with any Unicode text."""
+    return _ascii_text(texts.dumps(value))
+
+
+class _Parties:
+    """Parties read from the data :func:`to_data` writes: ``read(data) ==
+    from_data(data)``, faster for a bill run's buyers (one per payer record).
+
+    Data of the shape ``to_data`` gives a party with a kind, a country and a
+    name and every other field at its default (no identifiers, addresses,
+    bank, contacts...), at the current schema version, with a kind that is a
+    :class:`~billkit.parties.PartyKind` value, is made by ``Buyers`` of that
+    kind and country (``invoicing/_template.py``: kind and country checked
+    once, by a sample party; each name by :class:`~billkit.parties.Party`'s
+    own converter; the party's invariants, about identifiers only, hold for a
+    party without any). Anything else (another shape, a value the checks
+    refuse) is read by :func:`from_data`, which also names the error. One per
+    bill run (``Billing.run``), never process-wide; it keeps one ``Buyers``
+    per kind and country met. tests/serialize/test_parties.py proves ``read``
+    equal to ``from_data`` (the value, or the same error) on generated data."""
+
+    __slots__ = ("_buyers", "_defaults", "_kinds")
+
+    def __init__(self) -> None:
+        from billkit.parties.party import Party, PartyKind
+
+        sample = to_data(Party(kind=PartyKind.INDIVIDUAL, country="IT", name="-"))
+        # Every field but kind, country and name, as to_data writes its default
+        # ("", None, []): data holding another value, or one of another type,
+        # takes from_data.
+        self._defaults: tuple[tuple[str, type, object], ...] = tuple(
+            (key, type(value), value)
+            for key, value in sample.items()
+            if key not in (TYPE_KEY, VERSION_KEY, "kind", "country", "name")
+        )
+        self._kinds = frozenset(member.value for member in PartyKind)
+        self._buyers: dict[tuple[str, str], Buyers | None] = {}
+
+    def read(self, data: Mapping[str, Any]) -> Any:
+        """The party ``data`` holds, as ``from_data(data)`` reads it."""
+        if (
+            not isinstance(data, dict)
+            or len(data) != len(self._defaults) + 5
+            or data.get(TYPE_KEY) != "billkit.parties.Party"
+            or data.get(VERSION_KEY).__class__ is not int
+            or data[VERSION_KEY] != SCHEMA_VERSION
+        ):
+            return from_data(data)
+        kind, country, name = data.get("kind"), data.get("country"), data.get("name")
+        if (
+            kind.__class__ is not str
+            or kind not in self._kinds
+            or country.__class__ is not str
+            or name.__class__ is not str
+        ):
+            return from_data(data)
+        for field, cls, default in self._defaults:
+            value = data.get(field, _MISSING)
+            if value.__class__ is not cls or value != default:
+                return from_data(data)
+        key = (kind, country)
+        if key in self._buyers:
+            buyers = self._buyers[key]
+        else:
+            from billkit.invoicing._template import Buyers
+
+            try:
+                buyers = Buyers(kind, country)
+            except ValidationError:
+                buyers = None  # a country the party refuses: from_data names it
+            self._buyers[key] = buyers
+        if buyers is None:
+            return from_data(data)
+        try:
+            return buyers(name)
+        except ValidationError:
+            return from_data(data)  # its error, with the path

@@ -33,6 +33,7 @@ from billkit.periods import Period
 from billkit.pricing import quote
 from billkit.pricing.models import PerUnit
 from billkit.pricing.plans import Charge, Plan
+from tests.invoicing.test_template import _check_invariants
 from tests.strategies.pricing import periods_for, plans, usage_for
 
 SELLERS = [
@@ -74,8 +75,7 @@ def test_the_compiled_documents_are_the_general_paths(data: st.DataObject) -> No
         rules=None,
     )
     plan_flags = data.draw(st.sampled_from([{}, {plan.code: True}, {plan.code: False}]))
-    # (a proforma takes the general path: drawn less often, to prove the compiled more)
-    proforma = data.draw(st.sampled_from([frozenset(), frozenset(), frozenset({plan.code})]))
+    proforma = data.draw(st.sampled_from([frozenset(), frozenset({plan.code})]))
     days = data.draw(st.sampled_from([0, 10, 30]))
     two = data.draw(st.booleans())  # two cycles: the second's usage none
     as_of = period.end if not two else plan.cycle.period(period.start, 1).end
@@ -102,6 +102,8 @@ def test_the_compiled_documents_are_the_general_paths(data: st.DataObject) -> No
             ]
             for p in expected:
                 assert type(p.document) is (Proforma if proforma else Invoice)
+            for p in compiled:  # the invariants the template holds by construction
+                _check_invariants(p.document)  # type: ignore[arg-type]
 
 
 PLAN = Plan(
@@ -188,9 +190,29 @@ def test_one_template_per_plan_and_period_serves_every_buyer() -> None:
     assert templates.get(PLAN, MARCH, english, 10, False) is not first
 
 
-def test_a_proforma_has_the_one_invariant_the_template_would_skip() -> None:
-    # A template for proformas would make them without __attrs_post_init__, whose
-    # one check (_check_adds_up) holds by construction there (_template.py); it is
-    # compiled only once Proforma's converters take the value alone (not today).
+def test_a_proforma_is_compiled_and_made_by_its_template() -> None:
+    # The template makes a proforma without __attrs_post_init__, whose one check
+    # (_check_adds_up) holds by construction there (_template.py).
     assert Proforma.__attrs_post_init__ is _Billed.__attrs_post_init__
-    assert compile_invoice(PLAN, TERMS, issue_date=MARCH.end, period=MARCH, proforma=True) is None
+    template = compile_invoice(PLAN, TERMS, issue_date=MARCH.end, period=MARCH, proforma=True)
+    assert template is not None
+    # 300 calls x 0.01 = 3.00 and 20 sms x 0.05 = 1.00; VAT 22 %: 0.66 and 0.22.
+    templates = _Templates()
+    state = _state(300, 20, proforma={"api"})
+    (planned,) = _plan_documents(state, MARCH.end, templates)
+    (general,) = _plan_documents(state, MARCH.end, None)
+    doc = planned.document
+    assert isinstance(doc, Proforma)
+    assert [(line.code, line.net.amount, line.tax.amount) for line in doc.lines] == [
+        ("calls", Decimal("3.00"), Decimal("0.66")),
+        ("sms", Decimal("1.00"), Decimal("0.22")),
+    ]
+    assert doc.totals.gross.amount == Decimal("4.88")  # 3.00 + 1.00 + 0.66 + 0.22
+    assert doc == general.document
+    assert serialize.dumps(doc) == serialize.dumps(general.document)
+    # made by the run's proforma template, not the general path
+    made = templates.get(PLAN, MARCH, TERMS, 10, True)
+    assert made is not None
+    again = made.document(quote(PLAN, {"calls": 300, "sms": 20}, MARCH), TERMS.buyer, None)
+    assert type(again) is Proforma
+    assert again == doc

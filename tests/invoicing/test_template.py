@@ -1,7 +1,8 @@
 """A plan's compiled invoice (invoicing/_template.py) is the invoice the general path
-makes: ``build_invoice(items_from_quote(bill), terms, ...)``, equal as values and
-byte for byte once serialised, with the same totals; where the compiled path
-does not apply it says so (``None``) and the general path decides (and raises).
+makes: ``build_invoice(items_from_quote(bill), terms, ...)`` (or, compiled for
+proformas, ``build_proforma``), equal as values and byte for byte once
+serialised, with the same totals; where the compiled path does not apply it
+says so (``None``) and the general path decides (and raises).
 The bill run's buyers (``Buyers``) are the parties ``Party`` makes.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from functools import partial
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -18,7 +20,14 @@ from billkit import serialize
 from billkit.conventions import TotalRounding
 from billkit.demo import demo_catalog
 from billkit.errors import BillkitError
-from billkit.invoicing import DocumentTerms, Invoice, build_invoice, items_from_quote
+from billkit.invoicing import (
+    DocumentTerms,
+    Invoice,
+    Proforma,
+    build_invoice,
+    build_proforma,
+    items_from_quote,
+)
 from billkit.invoicing._template import Buyers, compile_invoice
 from billkit.invoicing.documents import _Billed, _check_adds_up
 from billkit.invoicing.tax import TaxRounding
@@ -35,7 +44,22 @@ SELLERS = [
 ]
 
 
-def _general(bill: object, terms: DocumentTerms, number: str | None, days: int | None) -> Invoice:
+def _general(
+    bill: object,
+    terms: DocumentTerms,
+    number: str | None,
+    days: int | None,
+    proforma: bool = False,
+) -> Invoice | Proforma:
+    if proforma:
+        return build_proforma(
+            items_from_quote(bill),  # type: ignore[arg-type]
+            terms,
+            issue_date=ISSUED,
+            number=number,
+            payment_days=days,
+            period=bill.period,  # type: ignore[attr-defined]
+        )
     return build_invoice(
         items_from_quote(bill),  # type: ignore[arg-type]
         terms,
@@ -47,7 +71,7 @@ def _general(bill: object, terms: DocumentTerms, number: str | None, days: int |
     )
 
 
-def _outcome(make: object) -> Invoice | str:
+def _outcome(make: object) -> Invoice | Proforma | str:
     try:
         return make()  # type: ignore[operator,no-any-return]
     except BillkitError as problem:
@@ -68,6 +92,7 @@ def test_the_compiled_invoice_is_the_general_paths_invoice(data: st.DataObject) 
         rules=None,
     )
     days = data.draw(st.sampled_from([None, 0, 10, 30]))
+    proforma = data.draw(st.booleans())  # the proforma build_proforma makes, compiled
     template = compile_invoice(
         plan,
         terms,
@@ -75,6 +100,7 @@ def test_the_compiled_invoice_is_the_general_paths_invoice(data: st.DataObject) 
         payment_days=days,
         invoice_kind="subscription",
         period=period,
+        proforma=proforma,
     )
     assert template is not None  # per-line rounding, sum of parts: always compiled
     buyers = Buyers("individual", seller.country)
@@ -84,20 +110,21 @@ def test_the_compiled_invoice_is_the_general_paths_invoice(data: st.DataObject) 
         buyer = buyers(name)
         number = data.draw(st.sampled_from([None, f"INV-{n}", "  "]))
         expected = _outcome(
-            lambda: _general(bill, attrs_evolve(terms, buyer=buyer), number, days)  # noqa: B023
+            partial(_general, bill, attrs_evolve(terms, buyer=buyer), number, days, proforma)
         )
-        compiled = _outcome(lambda: template.invoice(bill, buyer, number))  # noqa: B023
+        compiled = _outcome(lambda: template.document(bill, buyer, number))  # noqa: B023
         if compiled is None:  # not applicable here: the general path decides
             continue
         assert compiled == expected
-        if isinstance(compiled, Invoice):
+        if isinstance(compiled, (Invoice, Proforma)):
+            assert type(compiled) is (Proforma if proforma else Invoice)
             _check_invariants(compiled)  # those the template holds by construction
-            assert isinstance(expected, Invoice)
+            assert type(expected) is type(compiled)
             assert serialize.dumps(compiled) == serialize.dumps(expected)
             assert compiled.totals == expected.totals
 
 
-def _check_invariants(invoice: Invoice) -> None:
+def _check_invariants(invoice: Invoice | Proforma) -> None:
     """The invariants the template holds by construction and does not run: the
     invoice's (it adds up), each line's, the tax group's, the totals' and the
     buyer's (net + tax = gross, one currency, no tax on a line of another
@@ -332,5 +359,6 @@ def test_the_invoices_one_invariant_is_that_it_adds_up() -> None:
     # check (_check_adds_up) holds by construction there: should Invoice gain
     # another invariant, the template must run it (this test says so).
     assert Invoice.__attrs_post_init__ is _Billed.__attrs_post_init__
+    assert Proforma.__attrs_post_init__ is _Billed.__attrs_post_init__  # (compiled too)
     code = _Billed.__attrs_post_init__.__code__
     assert code.co_names == ("_check_adds_up",)

@@ -7,6 +7,7 @@ writes them, and changes whenever any field of any invoice does.
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import date
 from typing import Any
 
@@ -21,7 +22,8 @@ from billkit.invoicing import DocumentTerms, Item, build_act, build_invoice, bui
 from billkit.parties import Address, Party
 from billkit.periods import Period
 from billkit.runners import BillRun, bill_accounts, synthetic_accounts
-from billkit.serialize import _Texts, dumps
+from billkit.serialize import _ascii_text, _canonical_text, _Texts, dumps, to_data
+from billkit.storage.records import canonical_json
 from tests.invoicing.test_fast import lines, terms_cases
 
 DAY = date(2026, 3, 1)
@@ -76,6 +78,22 @@ def test_a_documents_text_is_dumps_text(
     assert SHARED.dumps(document) == expected
     assert _Texts().dumps(document) == expected  # with nothing learnt too
     assert SHARED.dumps(document) == expected  # and met again
+    # and the ASCII text a store keeps of the document's data (the engine's drafts)
+    assert _canonical_text(SHARED, document) == canonical_json(to_data(document))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.recursive(st.text() | st.none(), lambda inner: st.lists(inner, max_size=3), max_leaves=6))
+def test_text_written_for_unicode_is_escaped_as_ensure_ascii_writes_it(value: object) -> None:
+    # Any character: past '~' (DEL, Latin, Cyrillic, Persian, astral planes as
+    # surrogate pairs, lone surrogates), quotes, backslashes and control characters.
+    written = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    assert _ascii_text(written) == json.dumps(value, separators=(",", ":"))
+
+
+def test_canonical_text_escapes_past_tilde() -> None:
+    # DEL (U+007F) is escaped by ensure_ascii too; U+1F600 is the pair D83D DE00.
+    assert _ascii_text('["a\x7f\u00e9\U0001f600"]') == r'["a\u007f\u00e9\ud83d\ude00"]'
 
 
 def test_every_demo_document_and_value_is_written_as_dumps_writes_it() -> None:

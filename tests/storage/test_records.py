@@ -141,6 +141,13 @@ def test_a_billed_invoice_made_into_a_record_directly_is_the_checked_copy(calls:
     assert _json_text(direct.data) == _json_text(checked.data) == canonical_json(again)
     assert direct == checked
     assert direct.data == checked.data
+    # and with its text written from the document (serialize._canonical_text)
+    from billkit.serialize import _canonical_text, _Texts
+
+    text = _canonical_text(_Texts(), planned.document)
+    written = DocumentRecord(**fields, data=_made_data(to_data(planned.document), text))
+    assert _json_text(written.data) == canonical_json(again)
+    assert written == checked
 
 
 @given(

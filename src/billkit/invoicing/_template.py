@@ -65,11 +65,13 @@ invoice from its quote in one pass:
 Billing's month end (``billing._Templates``, one per engine run) compiles
 the template with the options its invoices have: the tax date (the period's
 last day, whose rates apply) and ``drop_zero``; for the plans billed by
-proforma it asks for the proforma ``build_proforma`` makes
-(:meth:`InvoiceTemplate.document`), which is not compiled while
-:class:`Proforma`'s converters take the field (the general path);
-tests/billing/test_compiled.py proves those documents equal to the general
-path's.
+proforma it compiles the proforma ``build_proforma`` makes
+(:meth:`InvoiceTemplate.document`: :class:`Proforma`, like :class:`Invoice`,
+binds its converters when it is defined, ``checks.prepare_fields``, and its
+one invariant is the invoice's, that it adds up); tests/billing/test_compiled.py
+proves those documents equal to the general path's, and
+tests/invoicing/test_template.py the compiled proformas equal to
+``build_proforma``'s.
 
 :meth:`InvoiceTemplate.invoice` answers ``None`` where it does not apply (a
 quote of another plan or period, a line without lines, an amount in
@@ -478,12 +480,11 @@ def compile_invoice(
 
     ``tax_date`` and ``invoice_kind`` as for ``build_invoice``; ``drop_zero`` as
     for ``items_from_quote``; ``proforma``: the proforma ``build_proforma``
-    makes instead (``invoice_kind`` is then not used), compiled only where
-    its class's converters take the value alone (not today: ``None``)."""
+    makes instead (``invoice_kind`` is then not used)."""
     terms = _terms(terms)
     document = Proforma if checks.flag("proforma", proforma, error=InvoicingError) else Invoice
     if _converters(document) is None:
-        return None  # converters that take the field (Proforma's today): the general path
+        return None  # pragma: no cover - converters that take the field: the general path
     if (
         terms._tax_rounding_or(TaxRounding.PER_LINE) is not TaxRounding.PER_LINE
         or terms.total_rounding is not TotalRounding.SUM_OF_PARTS

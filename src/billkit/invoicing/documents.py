@@ -565,7 +565,7 @@ class Invoice(_Billed):
         return DocumentKind.INVOICE
 
 
-@attrs.frozen(kw_only=True)
+@attrs.frozen(kw_only=True, field_transformer=checks.prepare_fields)
 class Proforma(_Billed):
     """A proforma invoice (пиش‌فاکتور): what the official invoice will say,
     for the customer to approve. Same fields as :class:`Invoice`, with

@@ -282,16 +282,18 @@ def _data_with(data: JsonData, key: str, value: object) -> Any:
     return copy
 
 
-def _made_data(value: dict[str, Any]) -> Any:
+def _made_data(value: dict[str, Any], text: str | None = None) -> Any:
     """Data :func:`billkit.serialize.to_data` has just made for one record, as
     that record's own copy without checking or copying it again (private: the
     engine's billing run). ``to_data`` returns fresh dicts, lists, str, int,
     bool and None only, held by no one else (tests/storage/test_records.py
     proves it, and the record equal to the checked copy, for billed invoices);
     its canonical JSON is made here, as the store writes it,
-    so anything else would still fail here, before the record exists."""
+    so anything else would still fail here, before the record exists.
+    ``text``: that canonical JSON, written already from the value itself
+    (``serialize._canonical_text``, proven equal in tests/serialize/test_text.py)."""
     copy = _Checked(value)
-    copy.json = canonical_json(copy)
+    copy.json = canonical_json(copy) if text is None else text
     return copy
 
 
