@@ -629,8 +629,12 @@ class Billing:
     subscription of an account (a customer) with overdue invoices in the
     state the ladder gives the account on the run's day, each state passed
     since the last run applied on its own day, before the run bills and
-    after its payments (:meth:`_overdue_states`); a payment weighs the
-    account again (:meth:`_overdue_paid`). Its states block plan
+    after its payments (:meth:`_overdue_states`); an invoice counts from
+    its issue date once a charge of it failed, one never charged from the
+    day after its due date (:meth:`_overdue_since`). A payment, or a
+    correction a run bills, weighs the account again (:meth:`_overdue_paid`:
+    a lower state, or a clear account, is told), and a subscription added
+    to an account in a state enters it at once. Its states block plan
     changes, freeze and cancel, and the dunning only retries and tells (a
     schedule that freezes or cancels is refused; without one, the
     attempt-counted retries stay, without their freeze).
