@@ -2704,17 +2704,13 @@ class Billing:
 
         ``corrected``: the accounts this run billed a correction (a credit
         note settles an unpaid invoice; a proforma withdrawn for its next
-        revision), weighed again as a payment weighs them
-        (:meth:`_overdue_paid`): the state falls when the invoices left
-        give a lower one.
+        revision). They, and in the pass after the payments every account
+        with a correcting invoice unpaid (a revision after the first: found
+        again by a run after a crash), are weighed as a payment weighs them
+        when a subscription holds a state higher than the one the invoices
+        left give (:meth:`_overdue_paid`: the state falls, told).
         """
         assert self.overdue is not None
-        for customer in sorted(corrected):
-            try:
-                with self.store.transaction(lock=[f"account:{customer}"]) as tx:
-                    self._overdue_paid(tx, customer, tx.payer(customer).data, on=day)
-            except BillkitError as error:
-                failures.append((customer, f"{type(error).__name__}: {error}"))
         with self.store.transaction(readonly=True) as tx:
             unpaid = [
                 d
@@ -2722,13 +2718,15 @@ class Billing:
                 if d.id.count("|") == 4 and d.total is not None
             ]
             events = tx.document_events_of(d.id for d in unpaid)
-            customers = sorted(
-                {
-                    d.customer
-                    for d in unpaid
-                    if (since := self._overdue_since(d, events[d.id])) is not None and since <= day
-                }
-            )
+            late = {
+                d.customer
+                for d in unpaid
+                if (since := self._overdue_since(d, events[d.id])) is not None and since <= day
+            }
+            fixed = set(corrected)
+            if not billing:
+                fixed.update(d.customer for d in unpaid if not d.id.endswith("|0"))
+            customers = sorted(late | fixed)
             if not customers:
                 return
             documents = tx.documents_of(customers)
@@ -2742,6 +2740,11 @@ class Billing:
             mine = [records[i] for i in ids[customer] if i in records]
             until = _ladder_until(mine, day) if billing else day
             try:
+                if customer in fixed and self._overdue_above(invoices, until, mine):
+                    with self.store.transaction(lock=[f"account:{customer}"]) as tx:
+                        self._overdue_paid(tx, customer, tx.payer(customer).data, on=until)
+                if customer not in late:
+                    continue
                 entered = self.overdue.entered(invoices, until)
                 if not any(_ladder_steps(self.overdue, entered, r) for r in mine):
                     continue
@@ -2749,6 +2752,23 @@ class Billing:
                     self._catch_up(tx, customer, day, billing=billing)
             except BillkitError as error:
                 failures.append((customer, f"{type(error).__name__}: {error}"))
+
+    def _overdue_above(
+        self,
+        invoices: Sequence[tuple[date, Money]],
+        day: date,
+        records: Iterable[SubscriptionRecord],
+    ) -> bool:
+        """Whether one of ``records`` (an account's subscriptions) holds a state higher
+        than the one its ``invoices`` give on ``day``."""
+        assert self.overdue is not None
+        state = self.overdue.state_of(invoices, day) if invoices else None
+        rank = {s.name: i for i, s in enumerate(self.overdue.states)}
+        now = -1 if state is None else rank[state.name]
+        return any(
+            r.status != "cancelled" and rank.get(str(r.data.get("overdue_state")), -1) > now
+            for r in records
+        )
 
     def _overdue_of(
         self,

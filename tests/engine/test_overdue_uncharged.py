@@ -29,8 +29,18 @@ from billkit.money import Money
 from billkit.notify import compose
 from billkit.storage import MemoryStore
 from billkit.subscriptions.overdue import OverdueCondition, OverdueLadder, OverdueState
+from tests.engine import support
 from tests.engine.test_dunning import ACME, MAY
-from tests.engine.test_overdue_ladder import TUTORIAL, _daily, _marks, _on, _setup, _snapshot, _told
+from tests.engine.test_overdue_ladder import (
+    TUTORIAL,
+    _daily,
+    _marks,
+    _on,
+    _outbox,
+    _setup,
+    _snapshot,
+    _told,
+)
 from tests.engine.test_proforma_approval import (
     APPROVED,
     INVOICE_0,
@@ -436,3 +446,53 @@ def test_a_subscription_added_to_a_clear_account_is_not_marked() -> None:
     _daily(engine, clock, date(2026, 5, 1), date(2026, 5, 11))  # due 11 May: in time
     engine.subscribe("acme-team", "acme", "team")
     assert _marks(store, "acme-team") == [("active", None, None)]
+
+
+def _crashing_correction(at: int) -> tuple[Any, int, int]:
+    """The transfer customer under LATE: runs on 1 and 12 May, late April usage, then
+    the run of 1 June that corrects April, crashing at its call ``at`` (0: never) and
+    run again. Returns (the store's state, calls, crashes)."""
+    store = MemoryStore()
+    engine, clock = _transfer(store, overdue=LATE)
+    for day in (date(2026, 5, 1), date(2026, 5, 12)):
+        _on(clock, day)
+        assert engine.run().failures == ()
+    engine.record_usage("acme-pro", "calls", 600, key="late", at=_at(date(2026, 4, 10)))
+    faults = support.Faults()
+    faulty = Billing(
+        support.FaultyStore(store, faults),  # type: ignore[arg-type]
+        support.FaultyGateway(engine.gateway, faults),  # type: ignore[arg-type]
+        engine.notifier,
+        clock,
+    )
+    faults.calls, faults.at = 0, at
+    crashes = 0
+    _on(clock, date(2026, 6, 1))
+    while True:
+        try:
+            faulty.run()
+        except support.Crash:
+            crashes += 1
+            faults.at = 0
+            continue
+        break
+    with store.transaction(readonly=True) as tx:
+        outbox = _outbox(tx)
+    return (_snapshot(store, "acme-pro"), outbox), faults.calls, crashes
+
+
+def test_every_crash_point_of_the_correcting_run_clears_the_account() -> None:
+    # Whichever call of the 1 June run fails, its rerun the same day leaves what a clean
+    # run does: the account clear (the correcting invoice of 30.50, unpaid, names it
+    # again after a crash between the billing and the weighing), told once.
+    clean, calls, _ = _crashing_correction(0)
+    records, _documents = clean[0]
+    assert "overdue_state" not in records[0][2]
+    assert [k for k in clean[1] if k.startswith("subscription.overdue_cleared")] == [
+        "subscription.overdue_cleared|acme-pro|LATE|2026-06-01|email"
+    ]
+    assert calls > 10
+    for at in range(1, calls + 1):
+        snap, _, crashes = _crashing_correction(at)
+        assert crashes == 1, at
+        assert snap == clean, f"crash at call {at} changed the outcome"
