@@ -496,3 +496,29 @@ def test_every_crash_point_of_the_correcting_run_clears_the_account() -> None:
         snap, _, crashes = _crashing_correction(at)
         assert crashes == 1, at
         assert snap == clean, f"crash at call {at} changed the outcome"
+
+
+def _subscribe_calls(**options: Any) -> int:
+    """The store calls of subscribing the transfer customer to Team on 5 May (April
+    billed on 1 May, unpaid and not late yet)."""
+    store = MemoryStore()
+    engine, clock = _transfer(store, **options)
+    _on(clock, date(2026, 5, 1))
+    engine.run()
+    _on(clock, date(2026, 5, 5))
+    faults = support.Faults()
+    counted = Billing(
+        support.FaultyStore(store, faults),  # type: ignore[arg-type]
+        engine.gateway,
+        engine.notifier,
+        clock,
+    )
+    faults.calls = 0  # what opening the business read is not counted
+    counted.subscribe("acme-team", "acme", "team")
+    return faults.calls
+
+
+def test_subscribing_reads_the_accounts_documents_only_under_a_ladder() -> None:
+    # Under a ladder, two reads more in the same transaction: the account's documents,
+    # and the events of the one open (April's, unpaid till 11 May); nothing written.
+    assert _subscribe_calls(overdue=TEN_DAYS) == _subscribe_calls() + 2
