@@ -1218,10 +1218,11 @@ class Billing:
         """Subscribe ``customer`` to ``plan`` from ``on`` (today by default), as ``id``.
 
         Under an :attr:`overdue` ladder, a customer's account in an overdue
-        state holds the new subscription too, from now: it enters the state
-        the account is in today (:meth:`_enter_state`: told, frozen when the
-        state stops the service), on the day the account entered it, or its
-        own first day (today at the latest) when later.
+        state holds the new subscription too, from now: it enters today the
+        state the account's other subscriptions (not cancelled) are in, the
+        highest when they differ (:meth:`_enter_state`: told, frozen when the
+        state stops the service); a state the account passed since the last
+        run is applied by the next, as to the others.
         """
         today = self.clock.today()
         start = on or today
@@ -1242,12 +1243,15 @@ class Billing:
                     data={"plans": [[start.isoformat(), plan]], "ends": None, "attempts": 0},
                 )
             )
-            if self.overdue is not None:  # one more read: the account's documents
-                invoices = self._overdue_of(tx, tx.documents(customer=customer))
-                entered = self.overdue.entered(invoices, today) if invoices else ()
-                if entered:
-                    since, state = entered[-1]
-                    self._enter_state(tx, id, state, max(since, min(start, today)))
+            if self.overdue is not None and listed:  # one more read: the account's others
+                rank = {s.name: i for i, s in enumerate(self.overdue.states)}
+                held = [
+                    rank[str(r.data["overdue_state"])]
+                    for r in tx.subscriptions_of(str(i) for i in listed).values()
+                    if r.status != "cancelled" and str(r.data.get("overdue_state")) in rank
+                ]
+                if held:
+                    self._enter_state(tx, id, self.overdue.states[max(held)], today)
 
     def add_service(self, customer: str, service: Service, *, token: str | None = None) -> None:
         """Keep a hosted ``service`` of ``customer`` renewed automatically by :meth:`run`.
