@@ -652,8 +652,12 @@ class Billing:
     subscription of an account (a customer) with overdue invoices in the
     state the ladder gives the account on the run's day, each state passed
     since the last run applied on its own day, before the run bills and
-    after its payments (:meth:`_overdue_states`); a payment weighs the
-    account again (:meth:`_overdue_paid`). Its states block plan
+    after its payments (:meth:`_overdue_states`); an invoice counts from
+    its issue date once a charge of it failed, one never charged from the
+    day after its due date (:meth:`_overdue_since`). A payment, or a
+    correction a run bills, weighs the account again (:meth:`_overdue_paid`:
+    a lower state, or a clear account, is told), and a subscription added
+    to an account in a state enters it at once. Its states block plan
     changes, freeze and cancel, and the dunning only retries and tells (a
     schedule that freezes or cancels is refused; without one, the
     attempt-counted retries stay, without their freeze).
@@ -1234,8 +1238,17 @@ class Billing:
                     tx.save_payer(attrs.evolve(book, data={"customers": sorted([*listed, id])}))
 
     def subscribe(self, id: str, customer: str, plan: str, *, on: date | None = None) -> None:
-        """Subscribe ``customer`` to ``plan`` from ``on`` (today by default), as ``id``."""
-        start = on or self.clock.today()
+        """Subscribe ``customer`` to ``plan`` from ``on`` (today by default), as ``id``.
+
+        Under an :attr:`overdue` ladder, a customer's account in an overdue
+        state holds the new subscription too, from now: it enters today the
+        state the account's other subscriptions (not cancelled) are in, the
+        highest when they differ (:meth:`_enter_state`: told, frozen when the
+        state stops the service); a state the account passed since the last
+        run is applied by the next, as to the others.
+        """
+        today = self.clock.today()
+        start = on or today
         chosen = self._plan(plan)
         sub = Subscribed(id=id, plans=[PlanFrom(on=start, plan=chosen)])
         first = sub.plans[0].plan.cycle.period(start, 0)
@@ -1253,6 +1266,15 @@ class Billing:
                     data={"plans": [[start.isoformat(), plan]], "ends": None, "attempts": 0},
                 )
             )
+            if self.overdue is not None and listed:  # one more read: the account's others
+                rank = {s.name: i for i, s in enumerate(self.overdue.states)}
+                held = [
+                    rank[str(r.data["overdue_state"])]
+                    for r in tx.subscriptions_of(str(i) for i in listed).values()
+                    if r.status != "cancelled" and str(r.data.get("overdue_state")) in rank
+                ]
+                if held:
+                    self._enter_state(tx, id, self.overdue.states[max(held)], today)
 
     def add_service(self, customer: str, service: Service, *, token: str | None = None) -> None:
         """Keep a hosted ``service`` of ``customer`` renewed automatically by :meth:`run`.
@@ -1698,7 +1720,9 @@ class Billing:
                 totals[row[2]] = totals.get(row[2], Decimal(0)) + row[3]
         if self.overdue is not None:
             failures[:0] = early
-            self._overdue_states(day, id_from, id_to, failures)
+            # the accounts billed a correction (a credit note, a next revision) weighed again
+            fixed = {c for c, _, docs in outcomes for d, _, _ in docs if not d.endswith("|0")}
+            self._overdue_states(day, id_from, id_to, failures, corrected=fixed)
         return RunReport(
             as_of=day,
             billed=billed,
@@ -2713,6 +2737,7 @@ class Billing:
         failures: list[tuple[str, str]],
         *,
         billing: bool = False,
+        corrected: Iterable[str] = (),
     ) -> None:
         """Put every account with overdue invoices in the state of :attr:`overdue` on ``day``.
 
@@ -2734,6 +2759,14 @@ class Billing:
         an account whose subscriptions change is moved in one transaction
         under its lock, weighed again there; the others cost nothing but
         the reads.
+
+        ``corrected``: the accounts this run billed a correction (a credit
+        note settles an unpaid invoice; a proforma withdrawn for its next
+        revision). They, and in the pass after the payments every account
+        with a correcting invoice unpaid (a revision after the first: found
+        again by a run after a crash), are weighed as a payment weighs them
+        when a subscription holds a state higher than the one the invoices
+        left give (:meth:`_overdue_paid`: the state falls, told).
         """
         assert self.overdue is not None
         with self.store.transaction(readonly=True) as tx:
@@ -2743,13 +2776,15 @@ class Billing:
                 if d.id.count("|") == 4 and d.total is not None
             ]
             events = tx.document_events_of(d.id for d in unpaid)
-            customers = sorted(
-                {
-                    d.customer
-                    for d in unpaid
-                    if any(e.event == "payment_failed" for e in events[d.id])
-                }
-            )
+            late = {
+                d.customer
+                for d in unpaid
+                if (since := self._overdue_since(d, events[d.id])) is not None and since <= day
+            }
+            fixed = set(corrected)
+            if not billing:
+                fixed.update(d.customer for d in unpaid if not d.id.endswith("|0"))
+            customers = sorted(late | fixed)
             if not customers:
                 return
             documents = tx.documents_of(customers)
@@ -2763,6 +2798,11 @@ class Billing:
             mine = [records[i] for i in ids[customer] if i in records]
             until = _ladder_until(mine, day) if billing else day
             try:
+                if customer in fixed and self._overdue_above(invoices, until, mine):
+                    with self.store.transaction(lock=[f"account:{customer}"]) as tx:
+                        self._overdue_paid(tx, customer, tx.payer(customer).data, on=until)
+                if customer not in late:
+                    continue
                 entered = self.overdue.entered(invoices, until)
                 if not any(_ladder_steps(self.overdue, entered, r) for r in mine):
                     continue
@@ -2771,18 +2811,32 @@ class Billing:
             except BillkitError as error:
                 failures.append((customer, f"{type(error).__name__}: {error}"))
 
+    def _overdue_above(
+        self,
+        invoices: Sequence[tuple[date, Money]],
+        day: date,
+        records: Iterable[SubscriptionRecord],
+    ) -> bool:
+        """Whether one of ``records`` (an account's subscriptions) holds a state higher
+        than the one its ``invoices`` give on ``day``."""
+        assert self.overdue is not None
+        state = self.overdue.state_of(invoices, day) if invoices else None
+        rank = {s.name: i for i, s in enumerate(self.overdue.states)}
+        now = -1 if state is None else rank[state.name]
+        return any(
+            r.status != "cancelled" and rank.get(str(r.data.get("overdue_state")), -1) > now
+            for r in records
+        )
+
     def _overdue_of(
         self,
         tx: Transaction,
         documents: Sequence[DocumentRecord],
         events: Mapping[str, Sequence[DocumentEvent]] | None = None,
     ) -> list[tuple[date, Money]]:
-        """The overdue invoices among an account's ``documents``, as the ladder weighs them.
-
-        An invoice (or proforma) the engine issued is overdue while it is
-        unpaid and once one of its charges failed; its days count from its
-        issue date, the day it was due to be charged (the day its first
-        charge failed when runs are daily), with its total unpaid.
+        """The unpaid invoices among an account's ``documents``, as the ladder weighs them:
+        each with the day it counts from (:meth:`_overdue_since`; one that does not count
+        yet on a day is left out by the ladder on that day) and its total unpaid.
         ``events``: the documents' events read already (``None``, or a
         document not in it: read in ``tx``).
         """
@@ -2801,13 +2855,37 @@ class Billing:
         for doc in open_:
             assert doc.total is not None
             history = known[doc.id] if doc.id in known else read[doc.id]
-            failed = [e for e in history if e.event == "payment_failed"]
-            if not failed:
-                continue
-            issued = doc.data.get("issue_date")
-            since = date.fromisoformat(str(issued if issued else failed[0].data["day"]))
-            found.append((since, doc.total))
+            since = self._overdue_since(doc, history)
+            if since is not None:
+                found.append((since, doc.total))
         return found
+
+    def _overdue_since(self, doc: DocumentRecord, history: Sequence[DocumentEvent]) -> date | None:
+        """The day unpaid invoice (or proforma) ``doc`` counts from on the ladder
+        (``None``: never, as it stands), given its events ``history``.
+
+        A charged invoice counts from its issue date once one of its charges
+        failed: the day it was due to be charged (the day its first charge
+        failed when runs are daily), as Kill Bill counts it. Any other unpaid
+        invoice (never charged: no saved method, the customer pays by
+        transfer; or an approved invoice; or a charge still pending or held
+        by the autopay cap) counts from the day after its due date (issue
+        date + ``payment_days``, the last day to pay): the first day it is
+        late. A proforma awaiting the customer's approval
+        (``proforma_approval``) does not count: its approval issues the
+        invoice that does. A document without a due date counts only once
+        a charge of it failed.
+        """
+        failed = next((e for e in history if e.event == "payment_failed"), None)
+        if failed is not None:
+            issued = doc.data.get("issue_date")
+            return date.fromisoformat(str(issued if issued else failed.data["day"]))
+        if doc.kind == PROFORMA and self.proforma_approval:
+            return None  # awaiting approval: approve() issues the invoice that counts
+        due = doc.data.get("due_date")
+        if not due:
+            return None
+        return date.fromisoformat(str(due)) + timedelta(days=1)
 
     def _catch_up(self, tx: Transaction, customer: str, day: date, *, billing: bool) -> None:
         """:meth:`_overdue_states` for ``customer`` in ``tx``, which holds its account lock."""
@@ -2823,19 +2901,31 @@ class Billing:
                 starts = self._subscribed(tx.subscription(record.id), tx).starts
                 self._enter_state(tx, record.id, state, max(on, starts))
 
-    def _overdue_paid(self, tx: Transaction, customer: str, payer: Mapping[str, object]) -> None:
-        """A payment of one of ``customer``'s invoices: weigh its account again, today.
+    def _overdue_paid(
+        self,
+        tx: Transaction,
+        customer: str,
+        payer: Mapping[str, object],
+        *,
+        on: date | None = None,
+    ) -> None:
+        """A payment (or a credit note) of one of ``customer``'s invoices: weigh its
+        account again on ``on`` (today by default).
 
         Clear (no overdue invoice left), each of its subscriptions leaves
         its state and a frozen one is active again (:meth:`_unfreeze`); in
         a lower state (older invoices still unpaid), each moves down to it,
-        unfrozen unless that state blocks the service. A state as high as
-        before stays: the runs go on from it.
+        unfrozen unless that state blocks the service. Either is told once
+        per subscription: the lower state as ``subscription.overdue_state``
+        (with the state left, ``lowered_from``), the clear account as
+        ``subscription.overdue_cleared``. A state as high as before stays:
+        the runs go on from it.
         """
         assert self.overdue is not None
+        day = self.clock.today() if on is None else on
         documents = tx.documents(customer=customer)
         invoices = self._overdue_of(tx, documents)
-        state = self.overdue.state_of(invoices, self.clock.today()) if invoices else None
+        state = self.overdue.state_of(invoices, day) if invoices else None
         rank = {s.name: i for i, s in enumerate(self.overdue.states)}
         now = -1 if state is None else rank[state.name]
         ids = _account_subscriptions(payer, documents)
@@ -2852,6 +2942,48 @@ class Billing:
                 tx.update_subscription(
                     attrs.evolve(record, data={**record.data, "overdue_state": state.name})
                 )
+            if mark is not None:
+                self._overdue_lowered(tx, sub_id, record.customer, payer, str(mark), state, day)
+
+    def _overdue_lowered(
+        self,
+        tx: Transaction,
+        sub_id: str,
+        customer: str,
+        payer: Mapping[str, object],
+        left: str,
+        state: OverdueState | None,
+        day: date,
+    ) -> None:
+        """Tell the customer subscription ``sub_id`` left overdue state ``left`` on ``day``
+        for the lower ``state`` (``None``: clear), once (the key names both states and the
+        day)."""
+        if state is None:
+            self._notify(
+                tx,
+                f"subscription.overdue_cleared|{sub_id}|{left}|{day.isoformat()}",
+                "subscription.overdue_cleared",
+                customer,
+                payer,
+                {"subscription": sub_id, "lowered_from": left, "on": day.isoformat()},
+                self.clock.now(),
+            )
+            return
+        self._notify(
+            tx,
+            f"subscription.overdue_state|{sub_id}|{state.name}|{day.isoformat()}|from|{left}",
+            "subscription.overdue_state",
+            customer,
+            payer,
+            {
+                "subscription": sub_id,
+                "state": state.name,
+                "on": day.isoformat(),
+                "message": state.message,
+                "lowered_from": left,
+            },
+            self.clock.now(),
+        )
 
     def _overdue_marked(
         self, tx: Transaction, known: SubscriptionRecord | None, payer: Mapping[str, object]

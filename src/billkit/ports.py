@@ -548,6 +548,7 @@ CATEGORIES: Mapping[str, str] = {
     "subscription.frozen": "services",
     "subscription.unfrozen": "services",
     "subscription.overdue_state": "services",
+    "subscription.overdue_cleared": "services",
     "subscription.cancelled": "services",
     "subscription.marked_for_deletion": "services",
     "renewal.failed": "services",

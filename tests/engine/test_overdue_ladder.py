@@ -358,6 +358,9 @@ def test_one_overdue_invoice_blocks_every_subscription_of_the_account(store: Any
             ),
             ("acme-pro", "subscription.frozen", "", ""),
             ("acme-team", "subscription.frozen", "", ""),
+            # the payment of 17 May clears the account: told once on each subscription
+            ("acme-pro", "subscription.overdue_cleared", "", "2026-05-17"),
+            ("acme-team", "subscription.overdue_cleared", "", "2026-05-17"),
         ]
     )
     assert [t[0] for t in _told(engine) if t[1] == "subscription.unfrozen"] == [

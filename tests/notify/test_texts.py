@@ -63,6 +63,11 @@ PAYLOADS: dict[str, dict[str, object]] = {
         "on": "2026-05-15",
         "message": "",
     },
+    "subscription.overdue_cleared": {
+        "subscription": "acme-pro",
+        "lowered_from": "BLOCKED",
+        "on": "2026-05-17",
+    },
     "subscription.unfrozen": {"subscription": "acme-pro", "status": "active"},
     "subscription.marked_for_deletion": {"subscription": "acme-pro", "on": "2026-05-05"},
     "subscription.cancelled": {"subscription": "acme-pro", "ends": "2026-05-05"},

@@ -62,6 +62,10 @@ TEXTS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
             "Overdue: {state}",
             "Subscription {subscription} is unpaid and in the overdue state {state} from {on}.",
         ),
+        "subscription.overdue_cleared": (
+            "No longer overdue",
+            "Thank you: subscription {subscription} is no longer overdue from {on} (it was {lowered_from}).",
+        ),
         "subscription.unfrozen": (
             "Subscription active again",
             "Thank you: subscription {subscription} is active again.",
@@ -156,6 +160,10 @@ TEXTS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
         "subscription.overdue_state": (
             "Просрочка: {state}",
             "Подписка {subscription} не оплачена и с {on} в состоянии просрочки {state}.",
+        ),
+        "subscription.overdue_cleared": (
+            "Просрочка погашена",
+            "Спасибо! С {on} подписка {subscription} больше не просрочена (была в состоянии {lowered_from}).",
         ),
         "subscription.unfrozen": (
             "Подписка снова активна",
@@ -253,6 +261,10 @@ TEXTS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
         "subscription.overdue_state": (
             "Прострочення: {state}",
             "Підписка {subscription} не оплачена і з {on} у стані прострочення {state}.",
+        ),
+        "subscription.overdue_cleared": (
+            "Прострочення погашено",
+            "Дякуємо! З {on} підписка {subscription} більше не прострочена (була у стані {lowered_from}).",
         ),
         "subscription.unfrozen": (
             "Підписка знову активна",
@@ -354,6 +366,10 @@ TEXTS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
         "subscription.overdue_state": (
             "Ritardo di pagamento: {state}",
             "L'abbonamento {subscription} non è pagato ed è nello stato di ritardo {state} dal {on}.",
+        ),
+        "subscription.overdue_cleared": (
+            "Ritardo di pagamento risolto",
+            "Grazie: dal {on} l'abbonamento {subscription} non è più in ritardo (era nello stato {lowered_from}).",
         ),
         "subscription.unfrozen": (
             "Abbonamento riattivato",
@@ -459,6 +475,10 @@ TEXTS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
         "subscription.overdue_state": (
             "معوقه: {state}",
             "اشتراک {subscription} پرداخت نشده و از {on} در وضعیت معوقه {state} است.",
+        ),
+        "subscription.overdue_cleared": (
+            "معوقه تسویه شد",
+            "با سپاس، اشتراک {subscription} از {on} دیگر معوقه نیست (در وضعیت {lowered_from} بود).",
         ),
         "subscription.unfrozen": (
             "اشتراک دوباره فعال شد",

@@ -34,6 +34,20 @@ Kill Bill's overdue tutorial (a 10.00 USD invoice unpaid since 6 September
 2021-09-20 BLOCKED
 2021-09-27 CANCELLATION
 
+The engine (``Billing(overdue=...)``) weighs a customer's unpaid invoices,
+each from the day it counts from: its issue date once a charge of it
+failed (as above), else the day after its due date, the first day it is
+late. An invoice paid by transfer, due 13 April, under a ladder blocking at
+0 days:
+
+>>> blocked = OverdueLadder(states=[
+...     OverdueState(name="BLOCKED", condition=OverdueCondition(days_since_earliest_unpaid=0),
+...                  disable_entitlement=True),
+... ])
+>>> late = [(date(2026, 4, 14), Money("24.40", "EUR"))]
+>>> blocked.state_of(late, date(2026, 4, 13)) is None, blocked.state_of(late, date(2026, 4, 14)).name
+(True, 'BLOCKED')
+
 Retries are a separate schedule (:class:`RetrySchedule`), given as days from
 the overdue date or, as Kill Bill's ``org.killbill.payment.retry.days``, as
 intervals between attempts: ``1,8,4,7`` retries on 7, 15, 19 and 26
