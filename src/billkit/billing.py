@@ -67,8 +67,8 @@ from billkit.errors import BillingError, BillkitError, DoubleBillingError, Valid
 from billkit.invoicing._template import InvoiceTemplate, compile_invoice
 from billkit.invoicing.builders import build_invoice, build_proforma
 from billkit.invoicing.credit_notes import build_credit_note
-from billkit.invoicing.documents import Act, CreditNote, Invoice, Proforma
-from billkit.invoicing.items import Item, items_from_quote
+from billkit.invoicing.documents import Act, CreditNote, DocumentLine, Invoice, Proforma
+from billkit.invoicing.items import Item, _named, items_from_quote
 from billkit.invoicing.terms import DocumentTerms
 from billkit.periods import Cycle, Period
 from billkit.pricing.plans import Plan
@@ -357,7 +357,7 @@ class BillingDiff:
 
 
 def _cut_short(
-    sub: Subscribed, period: Period, full: Period, usage: dict[str, Decimal]
+    sub: Subscribed, period: Period, full: Period, usage: dict[str, Decimal], locale: str
 ) -> tuple[Item, ...]:
     """The items of a cycle an immediate plan change cut short on ``period.end``.
 
@@ -389,7 +389,7 @@ def _cut_short(
     )
     usage_items = [
         attrs.evolve(item, period=period)
-        for item in items_from_quote(quote(old, usage, full), drop_zero=True)
+        for item in _named(items_from_quote(quote(old, usage, full), drop_zero=True), old, locale)
         if item.code not in fixed
     ]
     return (first, *usage_items) if used.amount else tuple(usage_items)
@@ -436,6 +436,7 @@ class _Templates:
                 period=period,
                 drop_zero=True,
                 proforma=proforma,
+                named=True,
             )
         except BillkitError:  # (no tax rate, say): the general path, which raises if it bills
             template = None
@@ -472,7 +473,7 @@ def _invoice(
     if included is not None and included is not terms.prices_include_tax:
         terms = attrs.evolve(terms, prices_include_tax=included)
     if full is not None and full != period:
-        items = _cut_short(sub, period, full, usage)
+        items = _cut_short(sub, period, full, usage, terms.locale)
     else:
         bill = quote(plan, usage, period)
         if templates is not None:
@@ -483,7 +484,7 @@ def _invoice(
             made = None if template is None else template.document(bill, terms.buyer, None)
             if made is not None:
                 return made
-        items = items_from_quote(bill, drop_zero=True)
+        items = _named(items_from_quote(bill, drop_zero=True), plan, terms.locale)
     if not items:
         return None
     if plan.code in state.proforma:
@@ -572,13 +573,32 @@ def _ended(sub: Subscribed, until: date) -> list[tuple[Period, Period]]:
 def _same_bill(
     issued: Invoice | CreditNote | Proforma | Act, proposed: Invoice | CreditNote | Proforma | Act
 ) -> bool:
+    """Whether ``proposed`` bills what ``issued`` bills: the same lines but
+    (perhaps) for their descriptions, the same taxes, totals, parties and
+    currency. A line's description is its name, not what it bills: a charge
+    renamed, or named in another language, after a document was issued
+    (:attr:`Charge.names <billkit.pricing.Charge.names>` added to the
+    catalog) corrects nothing; an issued document keeps the names it was
+    issued with, and a correction made for another reason names its lines
+    as they are named then."""
     return (
-        issued.lines == proposed.lines
+        _same_lines(issued.lines, proposed.lines)
         and issued.tax_groups == proposed.tax_groups
         and issued.totals == proposed.totals
         and issued.buyer == proposed.buyer
         and issued.seller == proposed.seller
         and issued.currency == proposed.currency
+    )
+
+
+def _same_lines(issued: tuple[DocumentLine, ...], proposed: tuple[DocumentLine, ...]) -> bool:
+    """``issued == proposed`` but for the lines' descriptions (:func:`_same_bill`)."""
+    if issued == proposed:
+        return True
+    return len(issued) == len(proposed) and all(
+        a == b
+        or (a.description != b.description and a == attrs.evolve(b, description=a.description))
+        for a, b in zip(issued, proposed, strict=True)
     )
 
 

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import attrs
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -34,7 +35,7 @@ from billkit.pricing import quote
 from billkit.pricing.models import PerUnit
 from billkit.pricing.plans import Charge, Plan
 from tests.invoicing.test_template import _check_invariants
-from tests.strategies.pricing import periods_for, plans, usage_for
+from tests.strategies.pricing import DOCUMENT_LOCALES, named_plans, periods_for, plans, usage_for
 
 SELLERS = [
     Party(kind="legal_entity", country="IT", name="Chat Srl", legal_address=Address(country="IT")),
@@ -64,13 +65,14 @@ def _outcome(make: object) -> tuple[Planned, ...] | str:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_the_compiled_documents_are_the_general_paths(data: st.DataObject) -> None:
-    plan = data.draw(plans())
+    # Plans whose charges are named in some of the documents' locales (Charge.names)
+    plan = data.draw(st.one_of(plans(), named_plans()))
     period = data.draw(periods_for(plan.cycle))
     seller = data.draw(st.sampled_from(SELLERS))
     terms = DocumentTerms(
         seller=seller,
         buyer=Party(kind="individual", country=seller.country, name="Account 0"),
-        locale=data.draw(st.sampled_from(["it_IT", "ru_RU", "en"])),
+        locale=data.draw(st.sampled_from(["it_IT", "ru_RU", "en", *DOCUMENT_LOCALES])),
         prices_include_tax=data.draw(st.sampled_from([None, True, False])),
         rules=None,
     )
@@ -216,3 +218,57 @@ def test_a_proforma_is_compiled_and_made_by_its_template() -> None:
     again = made.document(quote(PLAN, {"calls": 300, "sms": 20}, MARCH), TERMS.buyer, None)
     assert type(again) is Proforma
     assert again == doc
+
+
+NAMED = Plan(
+    code="api",
+    name="API",
+    currency="EUR",
+    charges=[
+        Charge(
+            code="calls",
+            metric="calls",
+            description="Calls",
+            names={"ru": "Звонки", "it_IT": "Chiamate"},
+            model=PerUnit(unit_price=Money("0.01", "EUR")),
+        ),
+        Charge(code="sms", metric="sms", model=PerUnit(unit_price=Money("0.05", "EUR"))),
+    ],
+)
+
+
+@pytest.mark.parametrize(
+    ("locale", "calls"),
+    [
+        ("ru_RU", "Звонки"),  # the language's name ("ru")
+        ("it_IT", "Chiamate"),  # the locale's own
+        ("it_CH", "Calls"),  # neither "it_CH" nor "it": the description
+        ("en", "Calls"),
+    ],
+)
+def test_billings_documents_name_their_lines_in_their_locale(locale: str, calls: str) -> None:
+    # 100 calls x 0.01 = 1.00 and 20 sms x 0.05 = 1.00: the sms charge, without
+    # names or description, is named by its code in every language.
+    terms = attrs.evolve(TERMS, locale=locale)
+    usage = [
+        UsageTotal(subscription="s1", period=MARCH, metric="calls", quantity=Decimal(100)),
+        UsageTotal(subscription="s1", period=MARCH, metric="sms", quantity=Decimal(20)),
+    ]
+    for proforma in (frozenset(), frozenset({"api"})):
+        state = BillingState(
+            terms=terms,
+            subscriptions=[Subscribed(id="s1", plans=[PlanFrom(on=MARCH.start, plan=NAMED)])],
+            usage=usage,
+            proforma=proforma,
+        )
+        templates = _Templates()
+        (compiled,) = _plan_documents(state, MARCH.end, templates)
+        (general,) = _plan_documents(state, MARCH.end, None)
+        assert [line.description for line in compiled.document.lines] == [calls, "sms"]
+        assert compiled.document == general.document
+        assert serialize.dumps(compiled.document) == serialize.dumps(general.document)
+        # made by the template (compiled once for the plan and the locale)
+        template = templates.get(NAMED, MARCH, terms, 10, bool(proforma))
+        assert template is not None
+        again = template.document(quote(NAMED, {"calls": 100, "sms": 20}, MARCH), TERMS.buyer, None)
+        assert again == compiled.document

@@ -30,11 +30,12 @@ from billkit.invoicing import (
 )
 from billkit.invoicing._template import Buyers, compile_invoice
 from billkit.invoicing.documents import _Billed, _check_adds_up
+from billkit.invoicing.items import _named
 from billkit.invoicing.tax import TaxRounding
 from billkit.parties import Address, Party
 from billkit.periods import Period
 from billkit.pricing import quote
-from tests.strategies.pricing import periods_for, plans, usage_for
+from tests.strategies.pricing import DOCUMENT_LOCALES, named_plans, periods_for, plans, usage_for
 
 ISSUED = date(2026, 4, 1)
 SELLERS = [
@@ -50,10 +51,14 @@ def _general(
     number: str | None,
     days: int | None,
     proforma: bool = False,
+    named: bool = False,
 ) -> Invoice | Proforma:
+    items = items_from_quote(bill)  # type: ignore[arg-type]
+    if named:  # named as billing's documents are, by the terms' locale
+        items = _named(items, bill.plan, terms.locale)  # type: ignore[attr-defined]
     if proforma:
         return build_proforma(
-            items_from_quote(bill),  # type: ignore[arg-type]
+            items,
             terms,
             issue_date=ISSUED,
             number=number,
@@ -61,7 +66,7 @@ def _general(
             period=bill.period,  # type: ignore[attr-defined]
         )
     return build_invoice(
-        items_from_quote(bill),  # type: ignore[arg-type]
+        items,
         terms,
         issue_date=ISSUED,
         number=number,
@@ -81,13 +86,15 @@ def _outcome(make: object) -> Invoice | Proforma | str:
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_the_compiled_invoice_is_the_general_paths_invoice(data: st.DataObject) -> None:
-    plan = data.draw(plans())
+    # named: the lines named in the terms' locale (Charge.names), as billing compiles it
+    named = data.draw(st.booleans())
+    plan = data.draw(named_plans() if named else plans())
     period = data.draw(periods_for(plan.cycle))
     seller = data.draw(st.sampled_from(SELLERS))
     terms = DocumentTerms(
         seller=seller,
         buyer=Party(kind="individual", country=seller.country, name="Account 0"),
-        locale=data.draw(st.sampled_from(["it_IT", "ru_RU", "en"])),
+        locale=data.draw(st.sampled_from(["it_IT", "ru_RU", "en", *DOCUMENT_LOCALES])),
         prices_include_tax=data.draw(st.sampled_from([None, True, False])),
         rules=None,
     )
@@ -101,6 +108,7 @@ def test_the_compiled_invoice_is_the_general_paths_invoice(data: st.DataObject) 
         invoice_kind="subscription",
         period=period,
         proforma=proforma,
+        named=named,
     )
     assert template is not None  # per-line rounding, sum of parts: always compiled
     buyers = Buyers("individual", seller.country)
@@ -110,7 +118,7 @@ def test_the_compiled_invoice_is_the_general_paths_invoice(data: st.DataObject) 
         buyer = buyers(name)
         number = data.draw(st.sampled_from([None, f"INV-{n}", "  "]))
         expected = _outcome(
-            partial(_general, bill, attrs_evolve(terms, buyer=buyer), number, days, proforma)
+            partial(_general, bill, attrs_evolve(terms, buyer=buyer), number, days, proforma, named)
         )
         compiled = _outcome(lambda: template.document(bill, buyer, number))  # noqa: B023
         if compiled is None:  # not applicable here: the general path decides

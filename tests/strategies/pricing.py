@@ -15,7 +15,9 @@ import functools
 import math
 from datetime import date
 from decimal import Decimal
+from typing import Final
 
+import attrs
 from hypothesis import strategies as st
 
 from billkit import _checks as checks
@@ -38,6 +40,7 @@ from billkit.pricing.plans import ChargeLike
 
 __all__ = [
     "CURRENCIES",
+    "DOCUMENT_LOCALES",
     "amounts",
     "catalog_plans",
     "charge_names",
@@ -47,6 +50,7 @@ __all__ = [
     "flats",
     "graduated",
     "models",
+    "named_plans",
     "packages",
     "per_units",
     "percentages",
@@ -330,6 +334,26 @@ def plans(draw: st.DrawFn, *, currency: str | None = None, text: bool = False) -
         rounding=draw(rounding_policies(cur)),
         description=draw(_texts()) if text else "",
     )
+
+
+#: The locales billing's documents are drawn in (tests/billing, tests/invoicing),
+#: and names for them: a charge named in some, not all, of these.
+DOCUMENT_LOCALES: Final = ("ru", "ru_RU", "it", "it_IT", "en", "en_GB", "uk")
+_DOCUMENT_NAMES: Final = ("Звонки", "Chiamate", "Calls made", "SMS «отправлено»", "Дзвінки")
+
+
+@st.composite
+def named_plans(draw: st.DrawFn) -> Plan:
+    """A plan of :func:`plans` whose metered charges are named (``Charge.names``)
+    in some of the :data:`DOCUMENT_LOCALES`, each maybe in none."""
+    plan = draw(plans())
+    names = st.dictionaries(
+        st.sampled_from(DOCUMENT_LOCALES), st.sampled_from(_DOCUMENT_NAMES), max_size=3
+    )
+    charges = [
+        attrs.evolve(c, names=draw(names)) if isinstance(c, Charge) else c for c in plan.charges
+    ]
+    return attrs.evolve(plan, charges=charges)
 
 
 @st.composite

@@ -32,7 +32,9 @@ invoice from its quote in one pass:
   that take only what changes: a metered line's maker takes its quantity,
   unit price, net, tax, gross and explanation (its position, description,
   unit, rate, category, treatment, code, period and taxes are bound; the
-  description is the plan's, checked here once as ``items_from_quote``
+  description is the plan's, or, compiled ``named`` as billing compiles it,
+  the charge's name in the terms' locale, ``items._names_in``, worked out
+  here once per plan and locale; checked here once as ``items_from_quote``
   checks it); the tax group's and the totals' makers take the three sums;
   the invoice's maker takes the buyer, lines, group, totals and number (the
   seller, dates, locale, payment details and the caller's constant fields
@@ -115,7 +117,7 @@ from billkit.invoicing.documents import (
     TaxGroup,
     Totals,
 )
-from billkit.invoicing.items import _plain_explanation, _shown
+from billkit.invoicing.items import _names_in, _plain_explanation, _shown
 from billkit.invoicing.tax import TaxRounding, TaxTreatment
 from billkit.invoicing.terms import DocumentTerms, _terms
 from billkit.money import CONTEXT, LIMIT, in_range
@@ -173,6 +175,7 @@ class InvoiceTemplate:
         "_include_tax",
         "_invoice",
         "_mode",
+        "_names",
         "_number",
         "_one_plus_rate",
         "_period",
@@ -196,6 +199,7 @@ class InvoiceTemplate:
         tax_date: date | None = None,
         drop_zero: bool = False,
         document: type[Invoice | Proforma] = Invoice,
+        named: bool = False,
     ) -> None:
         day = checks.day("issue_date", issue_date, error=InvoicingError)
         # The day whose tax rates apply and the invoice's tax date (build_invoice's)
@@ -270,6 +274,9 @@ class InvoiceTemplate:
         # Per line of the plan's quotes (the base fee's first, then each charge):
         # its _Charge, or None where the line is read from Quote.lines.
         charges: list[_Charge | None] = [] if compiled.base_row is None else [None]
+        # The lines a document in the terms' locale names otherwise (named=True):
+        # worked out here, once per plan and locale, not per account.
+        names = self._names = _names_in(plan, terms.locale) if named else {}
         for spec in compiled.specs:
             explain = None if spec.metric is None else _explainer(spec.source, spec.included)
             label = spec.label
@@ -278,7 +285,7 @@ class InvoiceTemplate:
                 continue
             fixed = {
                 "position": len(charges) + 1,
-                "description": label,
+                "description": names.get(spec.code, label),
                 "unit": "",
                 "tax_rate": rate,
                 "tax_category": _CATEGORY,
@@ -426,7 +433,7 @@ class InvoiceTemplate:
         amount = row.amount
         if amount.quantize(quantum, mode, C) != amount or not in_range(amount):
             return None  # the general path names the line
-        description = row.description
+        description = self._names.get(row.code, row.description) if self._names else row.description
         if not description or description.strip() != description:
             return None
         quantity, unit_price = _shown(line)
@@ -474,13 +481,16 @@ def compile_invoice(
     tax_date: date | None = None,
     drop_zero: bool = False,
     proforma: bool = False,
+    named: bool = False,
 ) -> InvoiceTemplate | None:
     """``plan``'s invoice under ``terms`` (whose buyer is replaced per account),
     compiled; ``None`` for terms this path does not cover (the module docstring).
 
     ``tax_date`` and ``invoice_kind`` as for ``build_invoice``; ``drop_zero`` as
     for ``items_from_quote``; ``proforma``: the proforma ``build_proforma``
-    makes instead (``invoice_kind`` is then not used)."""
+    makes instead (``invoice_kind`` is then not used); ``named``: the lines
+    named as a document in the terms' locale names them (``items._named``,
+    as billing's documents are), not as the quote names them."""
     terms = _terms(terms)
     document = Proforma if checks.flag("proforma", proforma, error=InvoicingError) else Invoice
     if _converters(document) is None:
@@ -501,6 +511,7 @@ def compile_invoice(
         tax_date=tax_date,
         drop_zero=drop_zero,
         document=document,
+        named=checks.flag("named", named, error=InvoicingError),
     )
 
 

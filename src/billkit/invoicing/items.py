@@ -27,7 +27,7 @@ from billkit.money import CONTEXT, DEFAULT_ROUNDING, LIMIT, RoundingPolicy, allo
 from billkit.periods import Period
 from billkit.pricing.discounts import AppliedDiscount, Coupon, DiscountedQuote, take_off
 from billkit.pricing.models import Flat, Percentage
-from billkit.pricing.plans import Charge, PercentOf, _translated
+from billkit.pricing.plans import Charge, PercentOf, Plan, _translated
 from billkit.pricing.quote import Quote, QuoteLine
 
 __all__ = ["DiscountedItems", "Item", "discount_items", "items_from_expenses", "items_from_quote"]
@@ -204,10 +204,13 @@ def items_from_quote(
     words and the locale's numbers, with no trailing zero beyond the minor
     unit, and each line is named in that language: ``names`` maps a charge
     code (``"base"`` for the base fee) to its name per language. A line
-    without one there takes its charge's own name for the locale
-    (:attr:`Charge.names <billkit.pricing.Charge.names>`: the locale's, else
-    its language's), else its description; a line with none of these is
-    refused, rather than printing its code.
+    without one there is named as :meth:`Charge.name_in
+    <billkit.pricing.Charge.name_in>` names its charge (the one place that
+    says the order: the charge's own name for the locale, else for its
+    language, else its description); a line with no name and no description
+    is refused, rather than printing its code. Billing's documents
+    (:func:`billkit.billing.plan_documents`) name their lines the same way,
+    by their terms' locale (:func:`_names_in`).
 
     >>> [(i.description, i.explanation) for i in items_from_quote(
     ...     q, locale="uk_UA", names={"base": {"uk": "Email Start, березень"},
@@ -312,6 +315,41 @@ def items_from_quote(
         else:
             items.append(Item(**fields))
     return tuple(items)
+
+
+def _names_in(plan: Plan, locale: str) -> dict[str, str]:
+    """The lines of ``plan`` a document in ``locale`` names otherwise than its
+    quote does: charge code -> :meth:`Charge.name_in <billkit.pricing.Charge.name_in>`
+    (the charges without a name for the locale are left out). Worked out once
+    per plan and locale by billing's compiled invoices (``_template.py``),
+    once per document by its general path (:func:`_named`).
+
+    >>> from billkit.pricing import PerUnit, Plan
+    >>> plan = Plan(code="api", name="API", currency="EUR", charges=[
+    ...     Charge(code="calls", metric="calls", description="Calls", names={"ru": "Звонки"},
+    ...            model=PerUnit(unit_price=Money("0.01", "EUR")))])
+    >>> _names_in(plan, "ru_RU"), _names_in(plan, "en")
+    ({'calls': 'Звонки'}, {})
+    """
+    out: dict[str, str] = {}
+    for charge in plan.charges:
+        if isinstance(charge, Charge) and charge.names:
+            name = charge.name_in(locale)
+            if name != charge.label:
+                out[charge.code] = name
+    return out
+
+
+def _named(items: tuple[Item, ...], plan: Plan, locale: str) -> tuple[Item, ...]:
+    """``items`` (made from ``plan``'s quote, with no locale) with their lines
+    named as a document in ``locale`` names them (:func:`_names_in`)."""
+    names = _names_in(plan, locale)
+    if not names:
+        return items
+    return tuple(
+        attrs.evolve(item, description=names[item.code]) if item.code in names else item
+        for item in items
+    )
 
 
 def items_from_expenses(
