@@ -204,3 +204,39 @@ def test_bad_keys_and_plans_are_refused() -> None:
     assert DocumentKey.parse(str(DocumentKey("a|b", MONTHS[0], "credit_note", 2))) == DocumentKey(
         "a|b", MONTHS[0], "credit_note", 2
     )
+
+
+def test_naming_a_charge_after_issue_never_rebills() -> None:
+    # March's invoice is issued in Russian (locale ru_RU) before the charge has
+    # a Russian name: its line says "calls" (the code: no description).
+    russian = attrs.evolve(TERMS, locale="ru_RU")
+    march = MONTHS[2]
+    before = attrs.evolve(_state({("a", 2): 600}, {"a": PRO}), terms=russian)
+    issued = _issue(plan_documents(before, march.end))
+    (march_invoice,) = [e for e in issued if e.key.period == march]
+    assert [line.description for line in march_invoice.document.lines] == ["Pro", "calls"]
+    # The catalog names the charge later: replaying every closed period issues nothing.
+    named = attrs.evolve(
+        PRO, charges=[attrs.evolve(CALLS, description="Calls", names={"ru": "Звонки"})]
+    )
+    after = attrs.evolve(
+        before, subscriptions=[Subscribed(id="a", plans=[PlanFrom(on=START, plan=named)])]
+    )
+    replanned = plan_documents(after, march.end)
+    (new_march,) = [p for p in replanned if p.key.period == march]
+    assert [line.description for line in new_march.document.lines] == ["Pro", "Звонки"]
+    changes = diff(issued, replanned, as_of=date(2026, 4, 2))
+    assert changes.issue == () and changes.withdraw == ()
+    assert sorted(changes.unchanged, key=str) == sorted((e.key for e in issued), key=str)
+    # Late usage (700 calls: 600 billable x 0.01 = 6.00 instead of 5.00) corrects
+    # March, and the supplementary invoice names the line as it is named now.
+    late = attrs.evolve(
+        after,
+        usage=[UsageTotal(subscription="a", period=march, metric="calls", quantity=Decimal(700))],
+    )
+    changes = diff(issued, plan_documents(late, march.end), as_of=date(2026, 4, 5))
+    note, supplementary = [p for p in changes.issue if p.key.period == march]
+    assert (note.key.kind, supplementary.key.kind) == ("credit_note", "invoice")
+    assert [line.description for line in note.document.lines] == ["Pro", "calls"]  # as issued
+    assert [line.description for line in supplementary.document.lines] == ["Pro", "Звонки"]
+    assert supplementary.document.lines[1].net.amount == Decimal("6.00")
