@@ -514,6 +514,10 @@ def plan_documents(state: BillingState, as_of: date) -> tuple[Planned, ...]:
     ``proforma``); prices include tax as ``state.prices_include_tax`` says
     for the period's plan, else as the terms say.
 
+    The lines are named in the terms' ``locale``: a charge as
+    :meth:`Charge.name_in <billkit.pricing.Charge.name_in>` names it (the
+    one place that gives the order), the base fee by the plan's name.
+
     A cycle is due once it has ended (its end is ``as_of`` or earlier). A
     cycle that bills nothing (no base fee, no usage) has no invoice. Usage
     for a metric the cycle's plan does not price is left out (it belongs to
@@ -681,6 +685,9 @@ def diff(existing: Iterable[Issued], proposed: Iterable[Planned], *, as_of: date
     * a proposed invoice with nothing issued for its period: issue it;
     * one whose period's invoice in force bills the same lines and totals:
       nothing (replaying a closed period under its inputs changes nothing);
+      the lines' descriptions are not compared, so a charge renamed or named
+      in another language after issue corrects nothing (the issued document
+      keeps its names; a correction names its lines as they are named then);
     * one whose period's invoice differs: a credit note reversing that
       invoice in full and a supplementary invoice (the next revision, dated
       ``as_of``, referring to the one it replaces);
