@@ -226,7 +226,8 @@ def test_naming_a_charge_after_issue_never_rebills() -> None:
     (new_march,) = [p for p in replanned if p.key.period == march]
     assert [line.description for line in new_march.document.lines] == ["Pro", "Звонки"]
     changes = diff(issued, replanned, as_of=date(2026, 4, 2))
-    assert changes.issue == () and changes.withdraw == ()
+    assert changes.issue == ()
+    assert changes.withdraw == ()
     assert sorted(changes.unchanged, key=str) == sorted((e.key for e in issued), key=str)
     # Late usage (700 calls: 600 billable x 0.01 = 6.00 instead of 5.00) corrects
     # March, and the supplementary invoice names the line as it is named now.
