@@ -206,9 +206,8 @@ def items_from_quote(
     code (``"base"`` for the base fee) to its name per language. A line
     without one there is named as :meth:`Charge.name_in
     <billkit.pricing.Charge.name_in>` names its charge (the one place that
-    says the order: the charge's own name for the locale, else for its
-    language, else its description); a line with no name and no description
-    is refused, rather than printing its code. Billing's documents
+    gives the order); a line with no name and no description is refused,
+    rather than printing its code. Billing's documents
     (:func:`billkit.billing.plan_documents`) name their lines the same way,
     by their terms' locale (:func:`_names_in`).
 
