@@ -231,6 +231,17 @@ def _setting(name: str, value: object) -> object:
     raise AssertionError(f"not a setting: {name}")  # pragma: no cover
 
 
+def _quoted_terms(quoted: Mapping[str, object]) -> tuple[PaymentMethod | None, BonusProgram | None]:
+    """The payment-method terms and the bonus program a top-up's kept terms name."""
+    method, bonus = quoted.get("method"), quoted.get("bonus")
+    assert method is None or isinstance(method, Mapping)
+    assert bonus is None or isinstance(bonus, Mapping)
+    return (
+        None if method is None else from_data(method, PaymentMethod),
+        None if bonus is None else from_data(bonus, BonusProgram),
+    )
+
+
 def _kept_value(name: str, kept: object) -> object:
     """The setting ``name`` as the store keeps it (``kept``), read back and
     checked again: the payment-method terms (by name) and the bonus program
@@ -293,6 +304,12 @@ def _same_setting(name: str, a: object, b: object) -> bool:
 _DUNNED = (INVOICE, PROFORMA)
 #: The payer record that lists the customers on credit.
 _CREDIT_BOOK = "_credit_lines"
+#: The idempotency records keeping the terms a top-up was made under
+#: (``topup-terms|CUSTOMER|KEY``: its payment method's and the bonus program).
+_QUOTED = "topup-terms"
+#: How many customers an error names at most (the rest are counted).
+_NAMED = 5
+
 #: The payer record that lists the customers with hosted services.
 _SERVICE_BOOK = "_services"
 #: The notification topic of each notice a dunning schedule's ``notify`` steps may send.
@@ -983,6 +1000,28 @@ class Billing:
                 continue
         return False
 
+    def _no_payer_left(
+        self, tx: Transaction, before: Mapping[str, object], after: Mapping[str, object]
+    ) -> None:
+        """Refuse ``methods`` that leave out a method a customer's ``pays_with``
+        still names: its top-ups and autopayments would fail. The store's
+        payers are read only when a method is removed. Conservative: a store
+        shared with other businesses counts their customers too."""
+        gone = sorted(set(before) - set(after))
+        if not gone:
+            return
+        payers = [id for id in tx.payers_paying_with(gone) if not id.startswith("_")]
+        if payers:
+            shown = ", ".join(payers[:_NAMED])
+            more = f" and {len(payers) - _NAMED} more" if len(payers) > _NAMED else ""
+            raise BillingError(
+                "methods",
+                sorted(after),
+                f"the methods customers pay with, {gone} among them: {len(payers)} "
+                f"customer(s) still pay with it ({shown}{more}); move them to another "
+                "method first (change_payer(customer, pays_with=...))",
+            )
+
     def _no_stranded(self, tx: Transaction, before: int, after: int) -> None:
         """Refuse ``max_attempts`` lowered to ``after`` when an unpaid invoice
         dunned by attempts has failed from ``after`` to ``before - 1`` times: it
@@ -1111,6 +1150,8 @@ class Billing:
                 )
             if "max_attempts" in changed:
                 self._no_stranded(tx, before["max_attempts"], after["max_attempts"])  # type: ignore[arg-type]
+            if "methods" in changed:
+                self._no_payer_left(tx, before["methods"], after["methods"])  # type: ignore[arg-type]
             # a kept one refused refuses the change
             _check_approval(after)
             series, _ = _series_of({name: _kept_value(name, after[name]) for name in _SETTINGS})
@@ -1236,6 +1277,34 @@ class Billing:
                 listed = list(book.data["customers"])
                 if id not in listed:
                     tx.save_payer(attrs.evolve(book, data={"customers": sorted([*listed, id])}))
+
+    def change_payer(self, customer: str, *, pays_with: str | None) -> str | None:
+        """Charge ``customer``'s saved method under the payment-method terms
+        named ``pays_with`` from now on (``None``: no terms, no commission);
+        returns the name it replaced. The customer's next top-ups and
+        autopayments pay that method's commission and earn its cashback; a
+        top-up made before keeps the terms it was made under. A name that is
+        not one of the business's ``methods`` (as the store keeps them now) is
+        refused (:class:`~billkit.errors.CreditError` naming ``pays_with``), and
+        nothing changes. This is how customers are moved off a method before
+        :meth:`change_settings` removes it.
+        """
+        # Under the settings' lock too: a change_settings() removing the method
+        # waits for this change, and then sees the customer paying with it.
+        lock = [f"account:{customer}", f"account:{self._settings_id}"]
+        with self.store.transaction(lock=lock) as tx:
+            kept = self._kept_settings(tx)
+            methods = _kept_value("methods", kept["methods"]) if "methods" in kept else self.methods
+            assert isinstance(methods, Mapping)
+            if pays_with is not None and pays_with not in methods:
+                raise CreditError(
+                    "pays_with", pays_with, f"a payment method of the business {sorted(methods)}"
+                )
+            payer = tx.payer(customer)
+            before = payer.data.get("pays_with")
+            if before != pays_with:
+                tx.save_payer(attrs.evolve(payer, data={**payer.data, "pays_with": pays_with}))
+        return None if before is None else str(before)
 
     def subscribe(self, id: str, customer: str, plan: str, *, on: date | None = None) -> None:
         """Subscribe ``customer`` to ``plan`` from ``on`` (today by default), as ``id``.
@@ -1442,10 +1511,19 @@ class Billing:
             if autopay:
                 ask["autopay"] = True
             done = tx.recall(request_key, ask)
+            quoted = None if done is not None else tx.recall(f"{_QUOTED}|{customer}|{key}", ask)
         if done is not None:
             return self.gateway.get_payment(str(done["reference"]))
-        # Everything the payment earns is computed (and refused) before any call.
-        _, quote = self._top_up_entries(customer, key, ask, "", self.clock.now())
+        now = self.clock.now()
+        if quoted is None:
+            # The terms in force now, checked (the limits refuse before anything is
+            # kept or called), then kept: this top-up is booked under them, however
+            # long its payment takes to settle and whatever changes meanwhile.
+            terms, program = self._terms(name), self.bonus
+            self._top_up_entries(customer, key, ask, "", now, terms, program)
+            quoted = self._keep_quoted(customer, key, ask, terms, program)
+        terms, program = _quoted_terms(quoted)
+        _, quote = self._top_up_entries(customer, key, ask, "", now, terms, program)
         token = payer.data.get("method")
         request = PaymentRequest(
             amount=quote.gross if quote is not None else amount,
@@ -1464,6 +1542,28 @@ class Billing:
                     found = {"top_up": customer, "key": key, "ask": ask}
                     tx.remember(ref_key, {}, found, at=self.clock.now())
         return result
+
+    def _keep_quoted(
+        self,
+        customer: str,
+        key: str,
+        ask: Mapping[str, object],
+        terms: PaymentMethod | None,
+        program: BonusProgram | None,
+    ) -> Mapping[str, object]:
+        """Keep the terms a top-up is made under (its method's and the bonus
+        program), once: a first ask kept meanwhile by another process wins."""
+        quoted_key = f"{_QUOTED}|{customer}|{key}"
+        quoted: dict[str, object] = {
+            "method": None if terms is None else to_data(terms),
+            "bonus": None if program is None else to_data(program),
+        }
+        with self.store.transaction(lock=[f"account:{customer}"]) as tx:
+            kept = tx.recall(quoted_key, ask)
+            if kept is not None:
+                return kept
+            tx.remember(quoted_key, ask, quoted, at=self.clock.now())
+        return quoted
 
     def _tariff(self, tx: Transaction, payer: Mapping[str, object]) -> Money | None:
         """The fixed fees of the customer's subscriptions in force today (None: none)."""
@@ -1486,10 +1586,12 @@ class Billing:
         ask: Mapping[str, object],
         reference: str,
         at: datetime,
+        terms: PaymentMethod | None,
+        program: BonusProgram | None,
     ) -> tuple[list[EntryRecord], PaymentQuote | None]:
-        """The store entries of a top-up (payment, bonus, cashback) and the method's quote."""
+        """The store entries of a top-up (payment, bonus, cashback) and the quote
+        of ``terms`` (the method's), under the bonus ``program``."""
         amount = Money(str(ask["amount"]), str(ask["currency"]))
-        terms = self._terms(ask.get("via"))
         tariff = None if ask.get("tariff") is None else Money(str(ask["tariff"]), amount.currency)
         quote = terms.quote(amount) if terms is not None else None
         book = Ledger(wallets=[Wallet(name="main", currency=amount.currency)])
@@ -1501,7 +1603,7 @@ class Billing:
             key=f"topup|{key}",
             reference=reference,
             method=terms,
-            program=self.bonus,
+            program=program,
             tariff=tariff,
         )
         records = []
@@ -1537,13 +1639,23 @@ class Billing:
     def _book_top_up(
         self, customer: str, key: str, ask: Mapping[str, object], result: PaymentResult
     ) -> bool:
-        """Post a succeeded top-up's entries with the record of its payment (once)."""
+        """Post a succeeded top-up's entries with the record of its payment (once),
+        under the terms kept when it was made (:meth:`_keep_quoted`; a top-up
+        made before they were kept: the terms in force now)."""
         request_key = f"topup|{customer}|{key}"
         now = self.clock.now()
         with self.store.transaction(lock=[f"account:{customer}"]) as tx:
             if tx.recall(request_key, ask) is not None:
                 return False
-            entries, _ = self._top_up_entries(customer, key, ask, result.reference, now)
+            quoted = tx.recall(f"{_QUOTED}|{customer}|{key}", ask)
+            terms, program = (
+                (self._terms(ask.get("via")), self.bonus)
+                if quoted is None
+                else _quoted_terms(quoted)
+            )
+            entries, _ = self._top_up_entries(
+                customer, key, ask, result.reference, now, terms, program
+            )
             tx.post_all(entries)
             tx.remember(request_key, ask, {"reference": result.reference}, at=now)
             self._notify(
