@@ -1014,12 +1014,14 @@ class Billing:
         if payers:
             shown = ", ".join(payers[:_NAMED])
             more = f" and {len(payers) - _NAMED} more" if len(payers) > _NAMED else ""
+            names = " or ".join(repr(name) for name in gone)
+            whom = "1 customer pays" if len(payers) == 1 else f"{len(payers)} customers pay"
             raise BillingError(
                 "methods",
                 sorted(after),
-                f"the methods customers pay with, {gone} among them: {len(payers)} "
-                f"customer(s) still pay with it ({shown}{more}); move them to another "
-                "method first (change_payer(customer, pays_with=...))",
+                f"every method a customer's pays_with names: {whom} with {names} "
+                f"({shown}{more}); move them to another method first "
+                "(change_payer(customer, pays_with=...))",
             )
 
     def _no_stranded(self, tx: Transaction, before: int, after: int) -> None:
