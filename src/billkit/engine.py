@@ -1091,8 +1091,12 @@ class Billing:
           again;
         * ``payment_days``: the due date of the next documents; ``locale``:
           their language and that of the next notices; ``channels``: the
-          next notices; ``methods`` and ``bonus``: the next top-ups (a
-          customer's ``pays_with`` must still name a method);
+          next notices; ``methods`` and ``bonus``: the next top-ups (one
+          made before and still pending is booked under the terms it was
+          made under). A method a customer's ``pays_with`` names cannot be
+          removed: refused, naming the first five such customers and
+          counting the rest; move them first with :meth:`change_payer`
+          (the store's payers are read only when a method is removed);
         * ``proforma``, ``proforma_final``: how the next due periods are
           billed and what a proforma paid from now on issues; a period
           already billed is not billed again (its proforma stays payable);
@@ -1485,6 +1489,15 @@ class Billing:
         webhook arrives. The same ``key`` again replays the first answer
         and books nothing twice; with another amount it is refused
         (:class:`~billkit.errors.IdempotencyConflictError`).
+
+        The terms are those in force when the top-up is first asked: the
+        method (commission, limits, cashback) and the bonus program are
+        kept with it before the provider is asked, and the payment is
+        booked under them, however late it settles and whatever
+        :meth:`change_settings` changed meanwhile (the customer pays and
+        gets what was quoted). A top-up refused by the method's limits
+        keeps nothing: asked again with its key, it is checked under the
+        terms then in force.
         """
         return self._top_up(customer, amount, key=key, via=via, tariff=tariff)
 
