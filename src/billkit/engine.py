@@ -1512,7 +1512,14 @@ class Billing:
         autopay: bool = False,
     ) -> PaymentResult:
         request_key = f"topup|{customer}|{key}"
-        with self.store.transaction(readonly=True) as tx:
+        quoted_key = f"{_QUOTED}|{customer}|{key}"
+        now = self.clock.now()
+        # Under the account's lock, the terms the top-up was first asked under are
+        # read back; asked for the first time, the terms in force now are checked
+        # (the limits refuse before anything is kept or called) and kept with it,
+        # in this one transaction: it is booked under them, however long its
+        # payment takes to settle and whatever changes meanwhile.
+        with self.store.transaction(lock=[f"account:{customer}"]) as tx:
             payer = tx.payer(customer)
             name = via if via is not None else payer.data.get("pays_with")
             if tariff is None and self.bonus is not None:
@@ -1526,19 +1533,20 @@ class Billing:
             if autopay:
                 ask["autopay"] = True
             done = tx.recall(request_key, ask)
-            quoted = None if done is not None else tx.recall(f"{_QUOTED}|{customer}|{key}", ask)
+            if done is None:
+                kept = tx.recall(quoted_key, ask)
+                terms, program = (
+                    (self._terms(name), self.bonus) if kept is None else _quoted_terms(kept)
+                )
+                _, quote = self._top_up_entries(customer, key, ask, "", now, terms, program)
+                if kept is None:
+                    quoted = {
+                        "method": None if terms is None else to_data(terms),
+                        "bonus": None if program is None else to_data(program),
+                    }
+                    tx.remember(quoted_key, ask, quoted, at=now)
         if done is not None:
             return self.gateway.get_payment(str(done["reference"]))
-        now = self.clock.now()
-        if quoted is None:
-            # The terms in force now, checked (the limits refuse before anything is
-            # kept or called), then kept: this top-up is booked under them, however
-            # long its payment takes to settle and whatever changes meanwhile.
-            terms, program = self._terms(name), self.bonus
-            self._top_up_entries(customer, key, ask, "", now, terms, program)
-            quoted = self._keep_quoted(customer, key, ask, terms, program)
-        terms, program = _quoted_terms(quoted)
-        _, quote = self._top_up_entries(customer, key, ask, "", now, terms, program)
         token = payer.data.get("method")
         request = PaymentRequest(
             amount=quote.gross if quote is not None else amount,
@@ -1549,7 +1557,7 @@ class Billing:
         )
         result = self.gateway.create_payment(request, request_key)
         if result.status is PaymentStatus.SUCCEEDED:
-            self._book_top_up(customer, key, ask, result)
+            self._book_top_up(customer, key, ask, result, (terms, program))
         elif result.status is not PaymentStatus.FAILED and result.reference:
             with self.store.transaction(lock=[f"account:{customer}"]) as tx:
                 ref_key = f"payment|{result.reference}"
@@ -1557,28 +1565,6 @@ class Billing:
                     found = {"top_up": customer, "key": key, "ask": ask}
                     tx.remember(ref_key, {}, found, at=self.clock.now())
         return result
-
-    def _keep_quoted(
-        self,
-        customer: str,
-        key: str,
-        ask: Mapping[str, object],
-        terms: PaymentMethod | None,
-        program: BonusProgram | None,
-    ) -> Mapping[str, object]:
-        """Keep the terms a top-up is made under (its method's and the bonus
-        program), once: a first ask kept meanwhile by another process wins."""
-        quoted_key = f"{_QUOTED}|{customer}|{key}"
-        quoted: dict[str, object] = {
-            "method": None if terms is None else to_data(terms),
-            "bonus": None if program is None else to_data(program),
-        }
-        with self.store.transaction(lock=[f"account:{customer}"]) as tx:
-            kept = tx.recall(quoted_key, ask)
-            if kept is not None:
-                return kept
-            tx.remember(quoted_key, ask, quoted, at=self.clock.now())
-        return quoted
 
     def _tariff(self, tx: Transaction, payer: Mapping[str, object]) -> Money | None:
         """The fixed fees of the customer's subscriptions in force today (None: none)."""
@@ -1652,22 +1638,30 @@ class Billing:
         return records, quote
 
     def _book_top_up(
-        self, customer: str, key: str, ask: Mapping[str, object], result: PaymentResult
+        self,
+        customer: str,
+        key: str,
+        ask: Mapping[str, object],
+        result: PaymentResult,
+        quoted: tuple[PaymentMethod | None, BonusProgram | None] | None = None,
     ) -> bool:
         """Post a succeeded top-up's entries with the record of its payment (once),
-        under the terms kept when it was made (:meth:`_keep_quoted`; a top-up
-        made before they were kept: the terms in force now)."""
+        under the terms it was made under: ``quoted``, else those kept when it
+        was made (a top-up made before they were kept:
+        the terms in force now)."""
         request_key = f"topup|{customer}|{key}"
         now = self.clock.now()
         with self.store.transaction(lock=[f"account:{customer}"]) as tx:
             if tx.recall(request_key, ask) is not None:
                 return False
-            quoted = tx.recall(f"{_QUOTED}|{customer}|{key}", ask)
-            terms, program = (
-                (self._terms(ask.get("via")), self.bonus)
-                if quoted is None
-                else _quoted_terms(quoted)
-            )
+            if quoted is None:
+                kept = tx.recall(f"{_QUOTED}|{customer}|{key}", ask)
+                quoted = (
+                    (self._terms(ask.get("via")), self.bonus)
+                    if kept is None
+                    else _quoted_terms(kept)
+                )
+            terms, program = quoted
             entries, _ = self._top_up_entries(
                 customer, key, ask, result.reference, now, terms, program
             )
