@@ -27,7 +27,7 @@ from billkit.money import Money
 from billkit.notify import MemoryNotifier
 from billkit.parties.party import Party
 from billkit.payments.sandbox import SandboxGateway
-from billkit.payments.types import PaymentStatus
+from billkit.payments.types import PaymentRequest, PaymentStatus, SavedMethod
 from billkit.ports import FixedClock, Store
 from billkit.pricing.plans import Plan
 from billkit.storage import MemoryStore
@@ -405,3 +405,35 @@ def test_a_pending_top_up_is_booked_as_quoted_under_any_later_terms(
     with store.transaction(readonly=True) as tx:
         booked = [(e.key, e.amount) for e in tx.entries("ivan/main")]
     assert booked == [(e.key, e.amount) for e in quoted.entries]
+
+
+def test_a_pending_top_up_left_by_an_earlier_version_is_booked_under_the_terms_then(
+    store: Store,
+) -> None:
+    # What billkit before kept terms left for a pending top-up: the provider's payment
+    # and the record naming it, written here through the store and the gateway.
+    clock = FixedClock(START)
+    gateway = SandboxGateway(clock=clock)
+    engine = Billing(
+        store, gateway, MemoryNotifier(), clock, [TARIFF], seller=SELLER, methods=[TRANSFER]
+    )
+    engine.add_customer(
+        "ivan", IVAN, currency="RUB", method="tok_bank_transfer", pays_with="transfer"
+    )
+    ask = {"amount": "40.00", "currency": "RUB", "via": "transfer", "tariff": None}
+    request = PaymentRequest(
+        amount=_rub("43.00"),  # 40.00 + 5 % x 40.00 + 1.00
+        customer="ivan",
+        method=SavedMethod(token="tok_bank_transfer"),
+        description="top-up t1",
+        metadata={"purpose": "top_up", "key": "t1"},
+    )
+    made = gateway.create_payment(request, "topup|ivan|t1")
+    with store.transaction(lock=["account:ivan"]) as tx:
+        found = {"top_up": "ivan", "key": "t1", "ask": ask}
+        tx.remember(f"payment|{made.reference}", {}, found, at=clock.now())
+    engine.change_settings(methods=[attrs.evolve(CHEAPER, max_amount=None)])
+    assert _settle(engine, gateway, clock) == 1
+    # No terms kept with it: booked under those in force when it settles, as before
+    # (2.5 % x 40.00 = 1.00 of fees on 41.00, though the provider took 43.00).
+    assert _booked(store) == [("payment", "40.00", "1.00", "41.00")]
