@@ -1222,7 +1222,9 @@ class Billing:
         invoice, without it the method pays and the balance is left for what
         the method cannot. ``pays_with`` names the business's payment-method
         terms the saved method is charged under (its commission and
-        cashback apply to top-ups). ``autopay_cap`` turns on autopayment: an
+        cashback apply to top-ups): one of the methods the store keeps now,
+        else a :class:`~billkit.errors.CreditError` naming ``pays_with``
+        (move a customer to other terms with :meth:`change_payer`). ``autopay_cap`` turns on autopayment: an
         invoice the balance does not cover is paid by topping the balance
         up from the saved method, never by more than ``autopay_cap`` in a
         calendar month (commission included); above it the invoice stays
@@ -1237,7 +1239,6 @@ class Billing:
         line's statement calendar (statement, due, overdue, blocked).
         Adding the same customer again changes nothing but the payer's details.
         """
-        self._terms(pays_with)
         if autopay_cap is not None:
             AutopaySettings(currency=currency, monthly_max=autopay_cap)  # refuses a bad cap
         data: dict[str, object] = {
@@ -1256,7 +1257,13 @@ class Billing:
             if credit_line.currency.code != currency:
                 raise CreditError("credit_line", credit_line.limit, f"a limit in {currency}")
             data["credit_line"] = to_data(credit_line)
-        with self.store.transaction(lock=[f"account:{id}"]) as tx:
+        lock = [f"account:{id}"]
+        if pays_with is not None:
+            # Under the settings' lock too: a change_settings() removing the method
+            # waits for this customer, and then sees it paying with the method.
+            lock.append(f"account:{self._settings_id}")
+        with self.store.transaction(lock=lock) as tx:
+            self._kept_method(tx, pays_with)
             try:
                 kept = tx.payer(id).data
             except NotFoundError:
@@ -1299,18 +1306,26 @@ class Billing:
         # waits for this change, and then sees the customer paying with it.
         lock = [f"account:{customer}", f"account:{self._settings_id}"]
         with self.store.transaction(lock=lock) as tx:
-            kept = self._kept_settings(tx)
-            methods = _kept_value("methods", kept["methods"]) if "methods" in kept else self.methods
-            assert isinstance(methods, Mapping)
-            if pays_with is not None and pays_with not in methods:
-                raise CreditError(
-                    "pays_with", pays_with, f"a payment method of the business {sorted(methods)}"
-                )
+            self._kept_method(tx, pays_with)
             payer = tx.payer(customer)
             before = payer.data.get("pays_with")
             if before != pays_with:
                 tx.save_payer(attrs.evolve(payer, data={**payer.data, "pays_with": pays_with}))
         return None if before is None else str(before)
+
+    def _kept_method(self, tx: Transaction, pays_with: str | None) -> None:
+        """Refuse ``pays_with`` unless it names one of the methods the store keeps
+        now (this ``Billing``'s when it keeps none): another process may have
+        changed them since this one read them."""
+        if pays_with is None:
+            return
+        kept = self._kept_settings(tx)
+        methods = _kept_value("methods", kept["methods"]) if "methods" in kept else self.methods
+        assert isinstance(methods, Mapping)
+        if pays_with not in methods:
+            raise CreditError(
+                "pays_with", pays_with, f"a payment method of the business {sorted(methods)}"
+            )
 
     def subscribe(self, id: str, customer: str, plan: str, *, on: date | None = None) -> None:
         """Subscribe ``customer`` to ``plan`` from ``on`` (today by default), as ``id``.

@@ -957,3 +957,25 @@ def test_change_payer_names_a_method_the_business_keeps(store: Any) -> None:
 def _payers_of(store: Any, id: str) -> object:
     with store.transaction(readonly=True) as tx:
         return tx.payer(id).data.get("pays_with")
+
+
+def test_a_customer_added_names_a_method_the_store_keeps_now(store: Any) -> None:
+    # Two processes of one business: the first removes the wire and adds sepa; the
+    # second, opened before, still holds the card and the wire, but a customer it adds
+    # is checked against the methods kept now (and under the settings' lock, so a
+    # removal running at the same time sees the customer).
+    clock = FixedClock(support.START)
+    first = _open(store, clock, seller=support.SELLER, business="chat", methods=[CARD, WIRE])
+    second = _open(store, clock, business="chat")
+    sepa = PaymentMethod(name="sepa", commission=Commission(rate="0.5%", currency="EUR"))
+    first.change_settings(methods=[CARD, sepa])
+    with pytest.raises(
+        CreditError, match=r"^pays_with = 'wire': expected a payment method .*\['card', 'sepa'\]"
+    ):
+        second.add_customer("acme", ACME, currency="EUR", method="tok_visa", pays_with="wire")
+    with store.transaction(readonly=True) as tx, pytest.raises(NotFoundError):
+        tx.payer("acme")  # nothing kept
+    second.add_customer("acme", ACME, currency="EUR", method="tok_visa", pays_with="sepa")
+    # 0.5 % of 20.00 = 0.10 on top, once second reads the kept terms again.
+    third = _open(store, clock, business="chat")
+    assert third.top_up("acme", Money("20.00", "EUR"), key="t1").amount == Money("20.10", "EUR")
