@@ -231,6 +231,17 @@ def _setting(name: str, value: object) -> object:
     raise AssertionError(f"not a setting: {name}")  # pragma: no cover
 
 
+def _quoted_terms(quoted: Mapping[str, object]) -> tuple[PaymentMethod | None, BonusProgram | None]:
+    """The payment-method terms and the bonus program a top-up's kept terms name."""
+    method, bonus = quoted.get("method"), quoted.get("bonus")
+    assert method is None or isinstance(method, Mapping)
+    assert bonus is None or isinstance(bonus, Mapping)
+    return (
+        None if method is None else from_data(method, PaymentMethod),
+        None if bonus is None else from_data(bonus, BonusProgram),
+    )
+
+
 def _kept_value(name: str, kept: object) -> object:
     """The setting ``name`` as the store keeps it (``kept``), read back and
     checked again: the payment-method terms (by name) and the bonus program
@@ -293,6 +304,12 @@ def _same_setting(name: str, a: object, b: object) -> bool:
 _DUNNED = (INVOICE, PROFORMA)
 #: The payer record that lists the customers on credit.
 _CREDIT_BOOK = "_credit_lines"
+#: The idempotency records keeping the terms a top-up was made under
+#: (``topup-terms|CUSTOMER|KEY``: its payment method's and the bonus program).
+_QUOTED = "topup-terms"
+#: How many customers an error names at most (the rest are counted).
+_NAMED = 5
+
 #: The payer record that lists the customers with hosted services.
 _SERVICE_BOOK = "_services"
 #: The notification topic of each notice a dunning schedule's ``notify`` steps may send.
@@ -983,6 +1000,30 @@ class Billing:
                 continue
         return False
 
+    def _no_payer_left(
+        self, tx: Transaction, before: Mapping[str, object], after: Mapping[str, object]
+    ) -> None:
+        """Refuse ``methods`` that leave out a method a customer's ``pays_with``
+        still names: its top-ups and autopayments would fail. The store's
+        payers are read only when a method is removed. Conservative: a store
+        shared with other businesses counts their customers too."""
+        gone = sorted(set(before) - set(after))
+        if not gone:
+            return
+        payers = [id for id in tx.payers_paying_with(gone) if not id.startswith("_")]
+        if payers:
+            shown = ", ".join(payers[:_NAMED])
+            more = f" and {len(payers) - _NAMED} more" if len(payers) > _NAMED else ""
+            names = " or ".join(repr(name) for name in gone)
+            whom = "1 customer pays" if len(payers) == 1 else f"{len(payers)} customers pay"
+            raise BillingError(
+                "methods",
+                sorted(after),
+                f"every method a customer's pays_with names: {whom} with {names} "
+                f"({shown}{more}); move them to another method first "
+                "(change_payer(customer, pays_with=...))",
+            )
+
     def _no_stranded(self, tx: Transaction, before: int, after: int) -> None:
         """Refuse ``max_attempts`` lowered to ``after`` when an unpaid invoice
         dunned by attempts has failed from ``after`` to ``before - 1`` times: it
@@ -1050,8 +1091,12 @@ class Billing:
           again;
         * ``payment_days``: the due date of the next documents; ``locale``:
           their language and that of the next notices; ``channels``: the
-          next notices; ``methods`` and ``bonus``: the next top-ups (a
-          customer's ``pays_with`` must still name a method);
+          next notices; ``methods`` and ``bonus``: the next top-ups (one
+          made before and still pending is booked under the terms it was
+          made under). A method a customer's ``pays_with`` names cannot be
+          removed: refused, naming the first five such customers and
+          counting the rest; move them first with :meth:`change_payer`
+          (the store's payers are read only when a method is removed);
         * ``proforma``, ``proforma_final``: how the next due periods are
           billed and what a proforma paid from now on issues; a period
           already billed is not billed again (its proforma stays payable);
@@ -1111,6 +1156,8 @@ class Billing:
                 )
             if "max_attempts" in changed:
                 self._no_stranded(tx, before["max_attempts"], after["max_attempts"])  # type: ignore[arg-type]
+            if "methods" in changed:
+                self._no_payer_left(tx, before["methods"], after["methods"])  # type: ignore[arg-type]
             # a kept one refused refuses the change
             _check_approval(after)
             series, _ = _series_of({name: _kept_value(name, after[name]) for name in _SETTINGS})
@@ -1175,7 +1222,9 @@ class Billing:
         invoice, without it the method pays and the balance is left for what
         the method cannot. ``pays_with`` names the business's payment-method
         terms the saved method is charged under (its commission and
-        cashback apply to top-ups). ``autopay_cap`` turns on autopayment: an
+        cashback apply to top-ups): one of the methods the store keeps now,
+        else a :class:`~billkit.errors.CreditError` naming ``pays_with``
+        (move a customer to other terms with :meth:`change_payer`). ``autopay_cap`` turns on autopayment: an
         invoice the balance does not cover is paid by topping the balance
         up from the saved method, never by more than ``autopay_cap`` in a
         calendar month (commission included); above it the invoice stays
@@ -1190,7 +1239,6 @@ class Billing:
         line's statement calendar (statement, due, overdue, blocked).
         Adding the same customer again changes nothing but the payer's details.
         """
-        self._terms(pays_with)
         if autopay_cap is not None:
             AutopaySettings(currency=currency, monthly_max=autopay_cap)  # refuses a bad cap
         data: dict[str, object] = {
@@ -1209,7 +1257,13 @@ class Billing:
             if credit_line.currency.code != currency:
                 raise CreditError("credit_line", credit_line.limit, f"a limit in {currency}")
             data["credit_line"] = to_data(credit_line)
-        with self.store.transaction(lock=[f"account:{id}"]) as tx:
+        lock = [f"account:{id}"]
+        if pays_with is not None:
+            # Under the settings' lock too: a change_settings() removing the method
+            # waits for this customer, and then sees it paying with the method.
+            lock.append(f"account:{self._settings_id}")
+        with self.store.transaction(lock=lock) as tx:
+            self._kept_method(tx, pays_with)
             try:
                 kept = tx.payer(id).data
             except NotFoundError:
@@ -1236,6 +1290,42 @@ class Billing:
                 listed = list(book.data["customers"])
                 if id not in listed:
                     tx.save_payer(attrs.evolve(book, data={"customers": sorted([*listed, id])}))
+
+    def change_payer(self, customer: str, *, pays_with: str | None) -> str | None:
+        """Charge ``customer``'s saved method under the payment-method terms
+        named ``pays_with`` from now on (``None``: no terms, no commission);
+        returns the name it replaced. The customer's next top-ups and
+        autopayments pay that method's commission and earn its cashback; a
+        top-up made before keeps the terms it was made under. A name that is
+        not one of the business's ``methods`` (as the store keeps them now) is
+        refused (:class:`~billkit.errors.CreditError` naming ``pays_with``), and
+        nothing changes. This is how customers are moved off a method before
+        :meth:`change_settings` removes it.
+        """
+        # Under the settings' lock too: a change_settings() removing the method
+        # waits for this change, and then sees the customer paying with it.
+        lock = [f"account:{customer}", f"account:{self._settings_id}"]
+        with self.store.transaction(lock=lock) as tx:
+            self._kept_method(tx, pays_with)
+            payer = tx.payer(customer)
+            before = payer.data.get("pays_with")
+            if before != pays_with:
+                tx.save_payer(attrs.evolve(payer, data={**payer.data, "pays_with": pays_with}))
+        return None if before is None else str(before)
+
+    def _kept_method(self, tx: Transaction, pays_with: str | None) -> None:
+        """Refuse ``pays_with`` unless it names one of the methods the store keeps
+        now (this ``Billing``'s when it keeps none): another process may have
+        changed them since this one read them."""
+        if pays_with is None:
+            return
+        kept = self._kept_settings(tx)
+        methods = _kept_value("methods", kept["methods"]) if "methods" in kept else self.methods
+        assert isinstance(methods, Mapping)
+        if pays_with not in methods:
+            raise CreditError(
+                "pays_with", pays_with, f"a payment method of the business {sorted(methods)}"
+            )
 
     def subscribe(self, id: str, customer: str, plan: str, *, on: date | None = None) -> None:
         """Subscribe ``customer`` to ``plan`` from ``on`` (today by default), as ``id``.
@@ -1414,6 +1504,15 @@ class Billing:
         webhook arrives. The same ``key`` again replays the first answer
         and books nothing twice; with another amount it is refused
         (:class:`~billkit.errors.IdempotencyConflictError`).
+
+        The terms are those in force when the top-up is first asked: the
+        method (commission, limits, cashback) and the bonus program are
+        kept with it before the provider is asked, and the payment is
+        booked under them, however late it settles and whatever
+        :meth:`change_settings` changed meanwhile (the customer pays and
+        gets what was quoted). A top-up refused by the method's limits
+        keeps nothing: asked again with its key, it is checked under the
+        terms then in force.
         """
         return self._top_up(customer, amount, key=key, via=via, tariff=tariff)
 
@@ -1428,7 +1527,14 @@ class Billing:
         autopay: bool = False,
     ) -> PaymentResult:
         request_key = f"topup|{customer}|{key}"
-        with self.store.transaction(readonly=True) as tx:
+        quoted_key = f"{_QUOTED}|{customer}|{key}"
+        now = self.clock.now()
+        # Under the account's lock, the terms the top-up was first asked under are
+        # read back; asked for the first time, the terms in force now are checked
+        # (the limits refuse before anything is kept or called) and kept with it,
+        # in this one transaction: it is booked under them, however long its
+        # payment takes to settle and whatever changes meanwhile.
+        with self.store.transaction(lock=[f"account:{customer}"]) as tx:
             payer = tx.payer(customer)
             name = via if via is not None else payer.data.get("pays_with")
             if tariff is None and self.bonus is not None:
@@ -1442,10 +1548,20 @@ class Billing:
             if autopay:
                 ask["autopay"] = True
             done = tx.recall(request_key, ask)
+            if done is None:
+                kept = tx.recall(quoted_key, ask)
+                terms, program = (
+                    (self._terms(name), self.bonus) if kept is None else _quoted_terms(kept)
+                )
+                _, quote = self._top_up_entries(customer, key, ask, "", now, terms, program)
+                if kept is None:
+                    quoted = {
+                        "method": None if terms is None else to_data(terms),
+                        "bonus": None if program is None else to_data(program),
+                    }
+                    tx.remember(quoted_key, ask, quoted, at=now)
         if done is not None:
             return self.gateway.get_payment(str(done["reference"]))
-        # Everything the payment earns is computed (and refused) before any call.
-        _, quote = self._top_up_entries(customer, key, ask, "", self.clock.now())
         token = payer.data.get("method")
         request = PaymentRequest(
             amount=quote.gross if quote is not None else amount,
@@ -1456,7 +1572,7 @@ class Billing:
         )
         result = self.gateway.create_payment(request, request_key)
         if result.status is PaymentStatus.SUCCEEDED:
-            self._book_top_up(customer, key, ask, result)
+            self._book_top_up(customer, key, ask, result, (terms, program))
         elif result.status is not PaymentStatus.FAILED and result.reference:
             with self.store.transaction(lock=[f"account:{customer}"]) as tx:
                 ref_key = f"payment|{result.reference}"
@@ -1486,10 +1602,12 @@ class Billing:
         ask: Mapping[str, object],
         reference: str,
         at: datetime,
+        terms: PaymentMethod | None,
+        program: BonusProgram | None,
     ) -> tuple[list[EntryRecord], PaymentQuote | None]:
-        """The store entries of a top-up (payment, bonus, cashback) and the method's quote."""
+        """The store entries of a top-up (payment, bonus, cashback) and the quote
+        of ``terms`` (the method's), under the bonus ``program``."""
         amount = Money(str(ask["amount"]), str(ask["currency"]))
-        terms = self._terms(ask.get("via"))
         tariff = None if ask.get("tariff") is None else Money(str(ask["tariff"]), amount.currency)
         quote = terms.quote(amount) if terms is not None else None
         book = Ledger(wallets=[Wallet(name="main", currency=amount.currency)])
@@ -1501,7 +1619,7 @@ class Billing:
             key=f"topup|{key}",
             reference=reference,
             method=terms,
-            program=self.bonus,
+            program=program,
             tariff=tariff,
         )
         records = []
@@ -1535,15 +1653,33 @@ class Billing:
         return records, quote
 
     def _book_top_up(
-        self, customer: str, key: str, ask: Mapping[str, object], result: PaymentResult
+        self,
+        customer: str,
+        key: str,
+        ask: Mapping[str, object],
+        result: PaymentResult,
+        quoted: tuple[PaymentMethod | None, BonusProgram | None] | None = None,
     ) -> bool:
-        """Post a succeeded top-up's entries with the record of its payment (once)."""
+        """Post a succeeded top-up's entries with the record of its payment (once),
+        under the terms it was made under: ``quoted``, else those kept when it
+        was made (a top-up made before they were kept:
+        the terms in force now)."""
         request_key = f"topup|{customer}|{key}"
         now = self.clock.now()
         with self.store.transaction(lock=[f"account:{customer}"]) as tx:
             if tx.recall(request_key, ask) is not None:
                 return False
-            entries, _ = self._top_up_entries(customer, key, ask, result.reference, now)
+            if quoted is None:
+                kept = tx.recall(f"{_QUOTED}|{customer}|{key}", ask)
+                quoted = (
+                    (self._terms(ask.get("via")), self.bonus)
+                    if kept is None
+                    else _quoted_terms(kept)
+                )
+            terms, program = quoted
+            entries, _ = self._top_up_entries(
+                customer, key, ask, result.reference, now, terms, program
+            )
             tx.post_all(entries)
             tx.remember(request_key, ask, {"reference": result.reference}, at=now)
             self._notify(

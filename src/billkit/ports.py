@@ -328,6 +328,11 @@ class Transaction(Protocol):
     def payers_of(self, ids: Iterable[str]) -> dict[str, PayerRecord]:
         """The payers with these ids, in one read; ids of no payer are left out."""
 
+    def payers_paying_with(self, methods: Iterable[str]) -> dict[str, PayerRecord]:
+        """The payers whose data's ``pays_with`` names one of ``methods``, by id
+        (in id order): a read of every payer (a search the store's payers are
+        not indexed for), for a change as rare as a payment method removed."""
+
     def accounts_of(self, ids: Iterable[str]) -> dict[str, AccountRecord]:
         """The ledger accounts with these ids, in one read; ids of no account are left out."""
 

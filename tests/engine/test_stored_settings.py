@@ -31,7 +31,7 @@ from billkit.credit import (
     PaymentMethod,
 )
 from billkit.engine import SETTINGS_ID, Billing
-from billkit.errors import BillingError, NotFoundError
+from billkit.errors import BillingError, CreditError, NotFoundError
 from billkit.money import Money, RoundingPolicy, minor_units
 from billkit.notify import MemoryNotifier
 from billkit.parties.party import Party
@@ -850,3 +850,132 @@ def test_a_proforma_issued_before_proformas_are_turned_off_is_still_paid(store: 
         ("PF-000001", "proforma", "paid"),
         ("INV-000001", "invoice", "issued"),
     ]
+
+
+# A payment method removed while customers still pay with it would make their
+# top-ups and autopayments fail: the change is refused, naming them, until they
+# are moved to another method with change_payer().
+
+
+class _Reads(support.Faults):
+    """Records every store call (and never fails): which reads a change made."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[str] = []
+
+    def tick(self, what: str) -> None:
+        self.seen.append(what)
+
+
+#: Seven customers paying with the card, one with the wire, one with no terms.
+ids = [f"c{n}" for n in range(1, 8)] + ["wired", "plain"]
+
+
+def _payers(store: Any) -> dict[str, object]:
+    with store.transaction(readonly=True) as tx:
+        return {id: p.data.get("pays_with") for id, p in tx.payers_of(ids).items()}
+
+
+def test_a_method_customers_pay_with_cannot_be_removed_until_they_move(store: Any) -> None:
+    clock = FixedClock(support.START)
+    chat = _open(store, clock, seller=support.SELLER, business="chat", methods=[CARD, WIRE])
+    for id in ids:
+        pays_with = {"wired": "wire", "plain": None}.get(id, "card")
+        chat.add_customer(id, ACME, currency="EUR", method="tok_visa", pays_with=pays_with)
+    kept = (_kept(chat), _payers(store))
+    # Seven customers pay with the card: the first five are named, the other two counted.
+    with pytest.raises(
+        BillingError,
+        match=r"^methods = \['wire'\]: expected every method a customer's pays_with names: "
+        r"7 customers pay with 'card' \(c1, c2, c3, c4, c5 and 2 more\); move them to "
+        r"another method first \(change_payer\(customer, pays_with=\.\.\.\)\)$",
+    ):
+        chat.change_settings(methods=[WIRE], payment_days=30)
+    # Nothing changed (not even payment_days), in this Billing or in the store.
+    assert (_kept(chat), _payers(store)) == kept
+    assert _open(store, clock, business="chat").payment_days == chat.payment_days == 10
+    # Moved one by one: c7 still pays with the card, and is named alone.
+    for id in ids[:6]:
+        assert chat.change_payer(id, pays_with="wire") == "card"
+    with pytest.raises(BillingError, match=r"1 customer pays with 'card' \(c7\)"):
+        chat.change_settings(methods=[WIRE])
+    assert chat.change_payer("c7", pays_with=None) == "card"  # no terms: no commission
+    assert chat.change_settings(methods=[WIRE]) == {
+        "methods": ({"card": CARD, "wire": WIRE}, {"wire": WIRE})
+    }
+    assert _payers(store) == {
+        **{id: "wire" for id in ids[:6]},
+        "c7": None,
+        "wired": "wire",
+        "plain": None,
+    }
+    # The moved customers' next top-ups pay the wire's 0 %: 20.00 for 20.00.
+    assert chat.top_up("c1", Money("20.00", "EUR"), key="t1").amount == Money("20.00", "EUR")
+
+
+def test_the_payers_are_read_only_when_a_method_is_removed(store: Any) -> None:
+    clock = FixedClock(support.START)
+    _open(store, clock, seller=support.SELLER, business="chat", methods=[CARD, WIRE])
+    reads = _Reads()
+    chat = _open(support.FaultyStore(store, reads), clock, business="chat")
+    chat.add_customer("acme", ACME, currency="EUR", method="tok_visa", pays_with="card")
+    reads.seen.clear()
+    # The card's terms changed, a method added, payment days changed: no payer read.
+    cheaper = PaymentMethod(name="card", commission=Commission(rate="2.5%", currency="EUR"))
+    sepa = PaymentMethod(name="sepa", commission=Commission(rate="0.5%", currency="EUR"))
+    chat.change_settings(methods=[cheaper, WIRE, sepa])
+    chat.change_settings(payment_days=20)
+    assert "store.payers_paying_with" not in reads.seen
+    # The wire and sepa removed (nobody pays with them): the payers naming them are read.
+    assert chat.change_settings(methods=[cheaper]) == {
+        "methods": ({"card": cheaper, "sepa": sepa, "wire": WIRE}, {"card": cheaper})
+    }
+    assert reads.seen.count("store.payers_paying_with") == 1
+
+
+def test_change_payer_names_a_method_the_business_keeps(store: Any) -> None:
+    clock = FixedClock(support.START)
+    chat = _chat(store, clock, methods=[CARD])
+    # Another process adds the wire; this Billing (opened earlier) still holds the card
+    # alone, but change_payer reads the methods the store keeps now.
+    _open(store, clock, business="chat").change_settings(methods=[CARD, WIRE])
+    with pytest.raises(
+        CreditError, match=r"^pays_with = 'sepa': expected a payment method .*'card', 'wire'"
+    ):
+        chat.change_payer("acme", pays_with="sepa")
+    assert _payers_of(store, "acme") == "card"  # nothing changed
+    assert chat.change_payer("acme", pays_with="wire") == "card"
+    assert chat.change_payer("acme", pays_with="wire") == "wire"  # the same again: kept
+    with store.transaction(readonly=True) as tx:
+        data = tx.payer("acme").data
+    assert (data["pays_with"], data["method"], data["email"]) == ("wire", "tok_visa", "")
+    with pytest.raises(NotFoundError):
+        chat.change_payer("nobody", pays_with="wire")
+
+
+def _payers_of(store: Any, id: str) -> object:
+    with store.transaction(readonly=True) as tx:
+        return tx.payer(id).data.get("pays_with")
+
+
+def test_a_customer_added_names_a_method_the_store_keeps_now(store: Any) -> None:
+    # Two processes of one business: the first removes the wire and adds sepa; the
+    # second, opened before, still holds the card and the wire, but a customer it adds
+    # is checked against the methods kept now (and under the settings' lock, so a
+    # removal running at the same time sees the customer).
+    clock = FixedClock(support.START)
+    first = _open(store, clock, seller=support.SELLER, business="chat", methods=[CARD, WIRE])
+    second = _open(store, clock, business="chat")
+    sepa = PaymentMethod(name="sepa", commission=Commission(rate="0.5%", currency="EUR"))
+    first.change_settings(methods=[CARD, sepa])
+    with pytest.raises(
+        CreditError, match=r"^pays_with = 'wire': expected a payment method .*\['card', 'sepa'\]"
+    ):
+        second.add_customer("acme", ACME, currency="EUR", method="tok_visa", pays_with="wire")
+    with store.transaction(readonly=True) as tx, pytest.raises(NotFoundError):
+        tx.payer("acme")  # nothing kept
+    second.add_customer("acme", ACME, currency="EUR", method="tok_visa", pays_with="sepa")
+    # 0.5 % of 20.00 = 0.10 on top, once second reads the kept terms again.
+    third = _open(store, clock, business="chat")
+    assert third.top_up("acme", Money("20.00", "EUR"), key="t1").amount == Money("20.10", "EUR")

@@ -1126,3 +1126,25 @@ def stored_as(store: Store, posted: Sequence[EntryRecord]) -> list[EntryRecord]:
     with store.transaction() as tx:
         stored = {(e.account, e.key): e for a in {p.account for p in posted} for e in tx.entries(a)}
     return [stored[(p.account, p.key)] for p in posted]
+
+
+def test_payers_paying_with_finds_the_payers_naming_a_method(store: Any) -> None:
+    # Of four payers, two name "card" and one "wire" (one "card/eu", a name
+    # that only starts like it); the settings record names none.
+    with store.transaction() as tx:
+        for id, pays_with in [
+            ("zeta", "card"),
+            ("acme", "card"),
+            ("bolt", "wire"),
+            ("cora", "card/eu"),
+            ("dune", None),
+        ]:
+            tx.save_payer(PayerRecord(id=id, data={"pays_with": pays_with, "email": ""}))
+        tx.save_payer(PayerRecord(id="_settings", data={"methods": {"card": {}}}))
+    with store.transaction(readonly=True) as tx:
+        found = tx.payers_paying_with(["card"])
+        assert list(found) == ["acme", "zeta"]  # in id order
+        assert found["acme"] == tx.payer("acme")
+        assert list(tx.payers_paying_with(["wire", "card", "cash"])) == ["acme", "bolt", "zeta"]
+        assert tx.payers_paying_with([]) == {}
+        assert tx.payers_paying_with(["cash"]) == {}

@@ -1873,6 +1873,18 @@ class _SqlTransaction:
     def payers_of(self, ids: Iterable[str]) -> dict[str, PayerRecord]:
         return self._by_id(t.payers, ids, lambda r: PayerRecord(id=r.id, data=_stored_data(r.data)))
 
+    def payers_paying_with(self, methods: Iterable[str]) -> dict[str, PayerRecord]:
+        names = sorted({c.arg_id("methods", name) for name in methods}, key=_utf8)
+        p = t.payers
+        found: dict[str, PayerRecord] = {}
+        for chunk in _chunks(names):
+            query = sa.select(*_read(p, self._sqlite)).where(
+                self._among(p.c.data["pays_with"].as_string(), chunk)
+            )
+            for r in self._conn.execute(query):
+                found[r.id] = PayerRecord(id=r.id, data=_stored_data(r.data))
+        return {id: found[id] for id in sorted(found, key=_utf8)}
+
     def accounts_of(self, ids: Iterable[str]) -> dict[str, AccountRecord]:
         return self._by_id(t.accounts, ids, _account)
 
