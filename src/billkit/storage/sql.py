@@ -556,22 +556,9 @@ def _document_values(doc: DocumentRecord) -> dict[str, Any]:
 
 def _document_params(doc: DocumentRecord) -> dict[str, Any]:
     """The ``p_`` parameters of the statement that inserts a new draft
-    (``draft_new``), its data as JSON text."""
-    return {
-        "p_id": doc.id,
-        "p_customer": doc.customer,
-        "p_kind": doc.kind,
-        "p_period_start": doc.period_start,
-        "p_period_end": doc.period_end,
-        "p_total": None if doc.total is None else doc.total.amount,
-        "p_currency": None if doc.total is None else str(doc.total.currency),
-        "p_data": _json_written(doc.data),
-        "p_status": doc.status,
-        "p_number": doc.number,
-        "p_series": doc.series,
-        "p_issued_at": doc.issued_at,
-        "p_version": doc.version,
-    }
+    (``draft_new``): :func:`_document_values` and the id, its data as JSON text."""
+    values = {"id": doc.id, **_document_values(doc), "data": _json_written(doc.data)}
+    return {f"p_{name}": value for name, value in values.items()}
 
 
 def _bind(name: str, column: sa.Column[Any]) -> Any:
