@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import TypeVar
@@ -46,6 +46,16 @@ def arg_id(field: str, value: object) -> str:
 
 def arg_optional_id(field: str, value: object) -> str | None:
     return None if value is None else arg_id(field, value)
+
+
+def arg_event_kinds(field: str, value: object) -> frozenset[str] | None:
+    """A method's event-kinds argument: ``None`` (every kind), or a collection
+    of event names (not one name: a ``str`` is refused, not read as its letters)."""
+    if value is None:
+        return None
+    if isinstance(value, (str, bytes)) or not isinstance(value, Collection):
+        raise ValidationError(field, value, "a collection of event names, or None")
+    return frozenset(arg_id(field, kind) for kind in value)
 
 
 def arg_moment(field: str, value: object) -> datetime:
