@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import TypeVar
@@ -53,9 +53,7 @@ def arg_event_kinds(field: str, value: object) -> frozenset[str] | None:
     of event names (not one name: a ``str`` is refused, not read as its letters)."""
     if value is None:
         return None
-    if isinstance(value, (str, bytes)) or not isinstance(value, Collection):
-        raise ValidationError(field, value, "a collection of event names, or None")
-    return frozenset(arg_id(field, kind) for kind in value)
+    return frozenset(arg_id(field, kind) for kind in checks.tuple_of(field, value, str))
 
 
 def arg_moment(field: str, value: object) -> datetime:
