@@ -302,6 +302,10 @@ def _same_setting(name: str, a: object, b: object) -> bool:
 
 #: The kinds of document a subscription's dunning follows: what asks to be paid.
 _DUNNED = (INVOICE, PROFORMA)
+# The events a payment decision reads (the attempts made) and those dunning
+# reads (the attempts and the moves done): ``Store.document_events_of(events=...)``.
+_FAILED: Final = frozenset({"payment_failed"})
+_DUNNING_EVENTS: Final = frozenset({"payment_failed", "dunning"})
 #: The payer record that lists the customers on credit.
 _CREDIT_BOOK = "_credit_lines"
 #: The idempotency records keeping the terms a top-up was made under
@@ -2441,7 +2445,7 @@ class Billing:
         # attempt, never a second charge: the gateway's key is the attempt's.
         with self.store.transaction(readonly=True) as tx:
             unpaid = tx.unpaid_invoices(id_from=id_from, id_to=id_to)
-            events = tx.document_events_of(d.id for d in unpaid)
+            events = tx.document_events_of((d.id for d in unpaid), events=_FAILED)
             payers = tx.payers_of({d.customer for d in unpaid})
             accounts = tx.accounts_of({f"{d.customer}/main" for d in unpaid})
         counts = {"paid": 0, "failed": 0}
@@ -2544,10 +2548,15 @@ class Billing:
                 entries: list[EntryRecord] = []
                 writes = _Writes()
                 payers = tx.payers_of({doc.customer for doc, _, _, _ in batch})
-                documents = tx.documents_by_id(doc.id for doc, _, _, _ in batch)
+                documents = self._documents_now(tx, [doc for doc, _, _, _ in batch])
                 # The failures recorded so far, read once for the batch's failed answers.
                 events = tx.document_events_of(
-                    doc.id for doc, _, result, _ in batch if result.status is PaymentStatus.FAILED
+                    (
+                        doc.id
+                        for doc, _, result, _ in batch
+                        if result.status is PaymentStatus.FAILED
+                    ),
+                    events=_FAILED,
                 )
                 subscriptions = tx.subscriptions_of(
                     {
@@ -2583,7 +2592,7 @@ class Billing:
                 ]
                 if dun:
                     ids = [statuses[i][0].id for i in dun]
-                    now_events = tx.document_events_of(ids)
+                    now_events = tx.document_events_of(ids, events=_DUNNING_EVENTS)
                     now_docs = tx.documents_by_id(ids)
                     moves: list[DocumentEvent] = []
                     for i in dun:
@@ -2611,6 +2620,30 @@ class Billing:
                 statuses.append((doc, payer, status, False))
         return statuses
 
+    @staticmethod
+    def _documents_now(
+        tx: Transaction, docs: Sequence[DocumentRecord]
+    ) -> dict[str, DocumentRecord]:
+        """The stored documents ``docs`` as they stand in ``tx``, by id (an
+        unknown one left out), for a decision re-taken under ``tx``'s locks on
+        records read before, outside them (:meth:`collect`'s snapshot).
+
+        A shortcut, proven equal to ``tx.documents_by_id`` of the same ids by
+        ``tests/engine/test_collect_shortcuts.py``: only the versions are
+        read (:meth:`~billkit.ports.Transaction.document_versions`); a record
+        whose stored version is still its own is that record still (every
+        change of a stored document gives it a new version), so it is used as
+        it is; the documents that changed meanwhile are read again, whole.
+        The versions are read under the same locks as the whole rows were
+        before this shortcut, so the decision sees what it saw then.
+        """
+        versions = tx.document_versions(d.id for d in docs)
+        now = {d.id: d for d in docs if versions.get(d.id) == d.version}
+        changed = [d.id for d in docs if d.id in versions and d.id not in now]
+        if changed:
+            now.update(tx.documents_by_id(changed))
+        return now
+
     def pay(self, document: str, *, as_of: date | None = None) -> str:
         """Collect an issued invoice: from the balance, else the saved method.
 
@@ -2624,7 +2657,7 @@ class Billing:
         with self.store.transaction(readonly=True) as tx:
             doc = tx.document(document)
             payer = tx.payer(doc.customer)
-            events = tx.document_events_of([document])[document]
+            events = tx.document_events_of([document], events=_FAILED)[document]
             balance = tx.balance(f"{doc.customer}/main")
         return self._collect_one(doc, payer, events, balance, day)
 
@@ -2803,7 +2836,7 @@ class Billing:
         if current.status not in ("issued", "pending") or current.total is None:
             return False  # settled meanwhile
         if events is None:
-            events = tx.document_events_of([doc.id])[doc.id]
+            events = tx.document_events_of([doc.id], events=_DUNNING_EVENTS)[doc.id]
         failed = [e for e in events if e.event == "payment_failed"]
         if not failed:
             return False
@@ -3370,7 +3403,7 @@ class Billing:
             return self._settle(tx, doc, result.reference)
         if result.status is PaymentStatus.FAILED:
             if events is None:
-                events = tx.document_events_of([document])[document]
+                events = tx.document_events_of([document], events=_FAILED)[document]
             failures = [e for e in events if e.event == "payment_failed"]
             if any(e.data.get("key") == key for e in failures):
                 return "skipped"  # this attempt's failure is recorded already

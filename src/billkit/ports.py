@@ -30,7 +30,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
@@ -321,9 +321,27 @@ class Transaction(Protocol):
         way :meth:`subscriptions_due` does.
         """
 
-    def document_events_of(self, ids: Iterable[str]) -> dict[str, list[DocumentEvent]]:
+    def document_events_of(
+        self, ids: Iterable[str], *, events: Collection[str] | None = None
+    ) -> dict[str, list[DocumentEvent]]:
         """:meth:`document_events` of many documents in one read: every id asked
-        for is a key (``[]`` for a document with no events or no document)."""
+        for is a key (``[]`` for a document with no events or no document).
+
+        ``events``: only the events of these kinds (``event`` among them; for
+        instance ``{"payment_failed"}``), oldest first, as the full lists
+        filtered would give them; ``None``: every event.
+        """
+
+    def document_versions(self, ids: Iterable[str]) -> dict[str, int]:
+        """The stored ``version`` of the documents with these ids, by id, in one
+        read; an unknown id is left out.
+
+        Every change of a stored document (a draft saved, issued, a status
+        changed) gives it a new version, and only that: a document whose
+        version is the one of a record read before is that record still (the
+        engine re-takes a decision under a lock on a record read outside it,
+        and re-reads only what this says changed meanwhile).
+        """
 
     def payers_of(self, ids: Iterable[str]) -> dict[str, PayerRecord]:
         """The payers with these ids, in one read; ids of no payer are left out."""

@@ -860,6 +860,61 @@ def test_documents_by_id_reads_the_known_ones(store: Any) -> None:
         assert tx.documents_by_id([]) == {}
 
 
+def test_document_events_of_reads_only_the_kinds_asked_for(store: Any) -> None:
+    with store.transaction() as tx:
+        seed(tx)
+        tx.create_series(SeriesRecord(name="INV"))
+        for id in ("inv-a", "inv-b", "inv-c"):
+            tx.save_draft(draft(id))
+            tx.issue(id, series="INV", at=t(1))
+        tx.change_status("inv-a", event="payment_failed", status="issued", at=t(2), data={"n": 1})
+        tx.change_status("inv-a", event="dunning", status="issued", at=t(3))
+        tx.change_status("inv-a", event="payment_failed", status="issued", at=t(4), data={"n": 2})
+        tx.change_status("inv-b", event="pay", status="paid", at=t(2))
+    with store.transaction(readonly=True) as tx:
+        ids = ["inv-c", "inv-a", "nothing", "inv-b"]
+        every = tx.document_events_of(ids)
+        for kinds in ({"payment_failed"}, ("payment_failed", "dunning"), ["pay"], set()):
+            only = tx.document_events_of(ids, events=kinds)
+            # every id asked for is a key; each list the full one filtered, in its order
+            assert only == {id: [e for e in evs if e.event in kinds] for id, evs in every.items()}
+        failed = tx.document_events_of(ids, events={"payment_failed"})["inv-a"]
+        assert [e.data["n"] for e in failed] == [1, 2]  # oldest first
+        assert tx.document_events_of(ids, events=None) == every
+        with pytest.raises(ValidationError, match="events"):
+            tx.document_events_of(ids, events="pay")  # one name, not a collection of them
+        with pytest.raises(ValidationError, match="events"):
+            tx.document_events_of(ids, events=[""])
+
+
+def test_document_versions_move_with_every_change(store: Any) -> None:
+    with store.transaction() as tx:
+        seed(tx)
+        tx.create_series(SeriesRecord(name="INV"))
+        tx.save_draft(draft("a"))
+        tx.save_draft(draft("b"))
+        seen = [tx.document_versions(["a", "b", "zzz"])]
+        tx.save_draft(attrs_evolve(tx.document("a"), data={"note": "again"}))
+        seen.append(tx.document_versions(["a", "b"]))
+        tx.issue("a", series="INV", at=t(1))
+        seen.append(tx.document_versions(["a", "b"]))
+        tx.change_status("a", event="payment_failed", status="issued", at=t(2))
+        seen.append(tx.document_versions(["a", "b"]))
+        tx.change_status_all(
+            [DocumentEvent(document="a", event="pay", status="paid", at=t(3), data={})]
+        )
+        seen.append(tx.document_versions(["a"]))
+        assert tx.document_versions([]) == {}
+    # unknown ids left out; each version the one the document is read with
+    with store.transaction(readonly=True) as tx:
+        assert seen[-1] == {"a": tx.document("a").version}
+        assert seen[0] == {"a": 1, "b": 1}
+    # each change of "a" gave it a version it never had before; "b" never changed
+    versions = [v["a"] for v in seen]
+    assert len(set(versions)) == len(versions), versions
+    assert {v["b"] for v in seen if "b" in v} == {1}
+
+
 def test_batch_reads_give_what_the_single_reads_give(store: Any) -> None:
     # Each batch read is checked against the per-record reads of the same store.
     with store.transaction() as tx:

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import json
 import pickle
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from moneyed import Money
 
-from billkit.errors import CreditError, UsageError
-from billkit.storage import EntryRecord, UsageRecord, canonical_json
+from billkit import _checks as checks
+from billkit.errors import CreditError, InvoicingError, UsageError, ValidationError
+from billkit.storage import DocumentRecord, EntryRecord, UsageRecord, canonical_json, records
 from billkit.storage.records import _data_with, _json_text, _json_written, _StoredJson
 
 T0 = datetime(2026, 3, 1, tzinfo=timezone.utc)
@@ -286,3 +288,64 @@ def test_data_read_back_is_decoded_once() -> None:
     assert list(lazy) == ["b", "a"]
     assert lazy._data is decoded
     assert lazy["b"] == [1, 2.5, "é"]
+
+
+def _accepts(check: Any, value: object) -> bool:
+    try:
+        check(value)
+    except ValidationError:  # InvoicingError, or a MoneyError for an amount out of range
+        return False
+    return True
+
+
+def _plain_id(value: object) -> None:
+    # The documented rule: non-empty text of at most 200 characters, no outer spaces.
+    if not (
+        isinstance(value, str) and value.strip() and len(value) <= 200 and value == value.strip()
+    ):
+        raise InvoicingError("id", value, "an id")
+
+
+_PLAIN: dict[str, Any] = {
+    "id": _plain_id,
+    "day": lambda v: checks.day("f", v, error=InvoicingError),
+    "moment": lambda v: checks.moment("f", v, error=InvoicingError),
+    "money": lambda v: checks.money(
+        "f", checks.instance("f", v, Money, error=InvoicingError), error=InvoicingError
+    ),
+}
+_FAST: dict[str, Any] = {
+    "id": records._id,
+    "day": records._day_field,
+    "moment": records._aware_field,
+    "money": records._money_field,
+}
+_ANY_VALUE = (
+    st.none()
+    | st.text(max_size=3)
+    | st.text(min_size=198, max_size=202)
+    | st.sampled_from([" a", "a ", "", "   ", "inv-1", "ä"])
+    | st.integers()
+    | st.booleans()
+    | st.dates()
+    | st.datetimes()
+    | st.datetimes(
+        timezones=st.sampled_from([timezone.utc, timezone(timedelta(hours=3, minutes=30))])
+    )
+    | st.decimals(allow_nan=False, allow_infinity=False).map(lambda d: Money(d, "EUR"))
+    | st.decimals(allow_nan=False, allow_infinity=False)
+)
+
+
+@given(kind=st.sampled_from(sorted(_FAST)), optional=st.booleans(), value=_ANY_VALUE)
+def test_the_validators_fast_tests_accept_what_the_general_checks_accept(
+    kind: str, optional: bool, value: object
+) -> None:
+    field = attrs.fields(DocumentRecord).number  # any field: its name goes into the error
+    fast = _FAST[kind](InvoicingError, optional=optional)
+    plain = _PLAIN[kind]
+    expected = (optional and value is None) or _accepts(plain, value)
+    assert _accepts(lambda v: fast(None, field, v), value) == expected
+    if not expected:
+        with pytest.raises(ValidationError, match="number"):
+            fast(None, field, value)

@@ -48,6 +48,14 @@ def arg_optional_id(field: str, value: object) -> str | None:
     return None if value is None else arg_id(field, value)
 
 
+def arg_event_kinds(field: str, value: object) -> frozenset[str] | None:
+    """A method's event-kinds argument: ``None`` (every kind), or a collection
+    of event names (not one name: a ``str`` is refused, not read as its letters)."""
+    if value is None:
+        return None
+    return frozenset(arg_id(field, kind) for kind in checks.tuple_of(field, value, str))
+
+
 def arg_moment(field: str, value: object) -> datetime:
     return checks.moment(field, value).astimezone(timezone.utc)
 

@@ -28,7 +28,7 @@ import contextlib
 import functools
 import itertools
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -530,9 +530,20 @@ class _MemoryTransaction:
         ]
         return sorted(found, key=lambda d: _key(d.id))
 
-    def document_events_of(self, ids: Iterable[str]) -> dict[str, list[DocumentEvent]]:
+    def document_events_of(
+        self, ids: Iterable[str], *, events: Collection[str] | None = None
+    ) -> dict[str, list[DocumentEvent]]:
         keys = sorted({c.arg_id("ids", id) for id in ids}, key=_key)
-        return {id: list(self._s.document_events.get(id, [])) for id in keys}
+        kinds = c.arg_event_kinds("events", events)
+        stored = self._s.document_events
+        if kinds is None:
+            return {id: list(stored.get(id, [])) for id in keys}
+        return {id: [e for e in stored.get(id, []) if e.event in kinds] for id in keys}
+
+    def document_versions(self, ids: Iterable[str]) -> dict[str, int]:
+        keys = sorted({c.arg_id("ids", id) for id in ids}, key=_key)
+        docs = self._s.documents
+        return {id: docs[id].version for id in keys if id in docs}
 
     def payers_of(self, ids: Iterable[str]) -> dict[str, PayerRecord]:
         keys = sorted({c.arg_id("ids", id) for id in ids}, key=_key)

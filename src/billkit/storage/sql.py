@@ -32,7 +32,7 @@ import functools
 import hashlib
 import json
 import typing
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -1794,16 +1794,23 @@ class _SqlTransaction:
             query = query.where(d.c.id < high)
         return [_document(r) for r in self._conn.execute(query.order_by(d.c.id))]
 
-    def document_events_of(self, ids: Iterable[str]) -> dict[str, list[DocumentEvent]]:
+    def document_events_of(
+        self, ids: Iterable[str], *, events: Collection[str] | None = None
+    ) -> dict[str, list[DocumentEvent]]:
         keys = sorted({c.arg_id("ids", id) for id in ids}, key=_utf8)
+        kinds = c.arg_event_kinds("events", events)
         ev = t.document_events
         found: dict[str, list[DocumentEvent]] = {id: [] for id in keys}
+        if kinds is not None and not kinds:
+            return found
         for chunk in _chunks(keys):
             query = (
                 sa.select(*_read(ev, self._sqlite))
                 .where(self._among(ev.c.document, chunk))
                 .order_by(ev.c.seq)
             )
+            if kinds is not None:
+                query = query.where(ev.c.event.in_(sorted(kinds)))
             for r in self._conn.execute(query):
                 found[r.document].append(
                     DocumentEvent(
@@ -1880,6 +1887,16 @@ class _SqlTransaction:
 
     def documents_by_id(self, ids: Iterable[str]) -> dict[str, DocumentRecord]:
         return self._by_id(t.documents, ids, _document)
+
+    def document_versions(self, ids: Iterable[str]) -> dict[str, int]:
+        keys = sorted({c.arg_id("ids", id) for id in ids}, key=_utf8)
+        d = t.documents
+        found: dict[str, int] = {}
+        for chunk in _chunks(keys):
+            query = sa.select(d.c.id, d.c.version).where(self._among(d.c.id, chunk))
+            for r in self._conn.execute(query):
+                found[r.id] = r.version
+        return {id: found[id] for id in keys if id in found}
 
     def documents_of(self, customers: Iterable[str]) -> dict[str, list[DocumentRecord]]:
         keys = sorted({c.arg_id("customers", id) for id in customers}, key=_utf8)
