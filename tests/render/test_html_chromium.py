@@ -167,7 +167,12 @@ def hostile_documents(lang: str, lines: int = 0) -> dict[str, object]:
 
 
 _MEASURE = """
-window.addEventListener('load', () => {
+// Measured once every frame's fonts are loaded and laid out: under load a
+// frame's text may first be laid out in a fallback font, wider than the one
+// the page ends with (``--virtual-time-budget`` keeps --dump-dom waiting).
+window.addEventListener('load', () => Promise.all(
+  [...document.querySelectorAll('iframe')].map(frame => frame.contentDocument.fonts.ready)
+).then(() => {
   const report = {};
   for (const frame of document.querySelectorAll('iframe')) {
     const doc = frame.contentDocument, root = doc.documentElement;
@@ -201,7 +206,7 @@ window.addEventListener('load', () => {
   out.id = 'bk-report';
   out.textContent = JSON.stringify(report);
   document.body.appendChild(out);
-});
+}));
 """
 
 
@@ -228,6 +233,7 @@ def layout_problems(pages: dict[str, str]) -> dict[str, dict[str, object]]:
                 "--no-first-run",
                 f"--user-data-dir={tmp}/profile",
                 f"--window-size={A4_WIDTH},{A4_HEIGHT}",
+                "--virtual-time-budget=10000",
                 "--dump-dom",
                 page.as_uri(),
             ],
