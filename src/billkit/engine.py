@@ -589,8 +589,10 @@ def _account_subscriptions(
 
 def _ladder_until(records: Iterable[SubscriptionRecord], day: date) -> date:
     """The last day whose overdue states are applied before ``day``'s billing: the day
-    before the first billing day due of the account's live ``records`` (daily runs bill
-    a day before weighing it), or ``day`` when none is due."""
+    before the first billing day due of the live ``records`` (daily runs bill a day
+    before weighing it), or ``day`` when none is due. :meth:`Billing._catch_up` asks it
+    of each subscription alone: a state entered between two billing days of a gap
+    stops the later one before the run bills it, as daily runs would."""
     due = [
         r.next_billing
         for r in records
@@ -2972,8 +2974,15 @@ class Billing:
                         self._overdue_paid(tx, customer, tx.payer(customer).data, on=until)
                 if customer not in late:
                     continue
-                entered = self.overdue.entered(invoices, until)
-                if not any(_ladder_steps(self.overdue, entered, r) for r in mine):
+                # each subscription up to its own first billing day due (_ladder_until)
+                if not any(
+                    _ladder_steps(
+                        self.overdue,
+                        self.overdue.entered(invoices, _ladder_until([r], day) if billing else day),
+                        r,
+                    )
+                    for r in mine
+                ):
                     continue
                 with self.store.transaction(lock=[f"account:{customer}"]) as tx:
                     self._catch_up(tx, customer, day, billing=billing)
@@ -3057,18 +3066,30 @@ class Billing:
         return date.fromisoformat(str(due)) + timedelta(days=1)
 
     def _catch_up(self, tx: Transaction, customer: str, day: date, *, billing: bool) -> None:
-        """:meth:`_overdue_states` for ``customer`` in ``tx``, which holds its account lock."""
+        """:meth:`_overdue_states` for ``customer`` in ``tx``, which holds its account lock.
+
+        Before billing (``billing``), each subscription enters the states the account
+        entered before its own first billing day due (:func:`_ladder_until` of it
+        alone), again once a state froze it (a frozen one is not billed: every state
+        up to ``day``): over a gap holding billing days of several subscriptions, a
+        state that stops the service between them stops the later ones before the
+        run bills them, as daily runs would; the earlier ones, billed first, enter it
+        after the run's payments."""
         assert self.overdue is not None
         payer = tx.payer(customer)
         documents = tx.documents(customer=customer)
         invoices = self._overdue_of(tx, documents)
         mine = list(tx.subscriptions_of(_account_subscriptions(payer.data, documents)).values())
-        until = _ladder_until(mine, day) if billing else day
-        entered = self.overdue.entered(invoices, until)
         for record in sorted(mine, key=lambda r: r.id):
-            for on, state in _ladder_steps(self.overdue, entered, record):
-                starts = self._subscribed(tx.subscription(record.id), tx).starts
-                self._enter_state(tx, record.id, state, max(on, starts))
+            for _ in self.overdue.states:  # a state that froze it moves its until to ``day``
+                until = _ladder_until([record], day) if billing else day
+                steps = _ladder_steps(self.overdue, self.overdue.entered(invoices, until), record)
+                if not steps:
+                    break
+                for on, state in steps:
+                    starts = self._subscribed(tx.subscription(record.id), tx).starts
+                    self._enter_state(tx, record.id, state, max(on, starts))
+                record = tx.subscription(record.id)
 
     def _overdue_paid(
         self,
