@@ -1011,12 +1011,17 @@ class Billing:
     ) -> None:
         """Refuse ``methods`` that leave out a method a customer's ``pays_with``
         still names: its top-ups and autopayments would fail. The store's
-        payers are read only when a method is removed. Conservative: a store
-        shared with other businesses counts their customers too."""
+        payers are read only when a method is removed. In a store shared by
+        several businesses, only this business's customers count (the payer
+        data's ``business``, written by :meth:`add_customer` and
+        :meth:`change_payer`); a payer added before it was written names no
+        business and counts for every business (conservative: it may be this
+        business's)."""
         gone = sorted(set(before) - set(after))
         if not gone:
             return
-        payers = [id for id in tx.payers_paying_with(gone) if not id.startswith("_")]
+        paying = tx.payers_paying_with(gone, business=self.business)
+        payers = [id for id in paying if not id.startswith("_")]
         if payers:
             shown = ", ".join(payers[:_NAMED])
             more = f" and {len(payers) - _NAMED} more" if len(payers) > _NAMED else ""
@@ -1244,6 +1249,10 @@ class Billing:
         account on credit up to the line's limit, and :meth:`run` keeps the
         line's statement calendar (statement, due, overdue, blocked).
         Adding the same customer again changes nothing but the payer's details.
+        The payer's data records this ``business`` (``None``: the store's unnamed
+        one) as the customer's: in a store shared by several businesses,
+        :meth:`change_settings` weighs only its own customers when it removes
+        a payment method.
         """
         if autopay_cap is not None:
             AutopaySettings(currency=currency, monthly_max=autopay_cap)  # refuses a bad cap
@@ -1254,6 +1263,7 @@ class Billing:
             "balance_first": balance_first,
             "pays_with": pays_with,
             "autopay_cap": None if autopay_cap is None else str(autopay_cap.amount),
+            "business": self.business,  # whose customer (_no_payer_left counts its own)
         }
         if locale is not None:
             data["locale"] = checks.locale("locale", locale, error=BillingError)
@@ -1306,7 +1316,9 @@ class Billing:
         not one of the business's ``methods`` (as the store keeps them now) is
         refused (:class:`~billkit.errors.CreditError` naming ``pays_with``), and
         nothing changes. This is how customers are moved off a method before
-        :meth:`change_settings` removes it.
+        :meth:`change_settings` removes it. The payer's data records this
+        ``business`` as the customer's (as :meth:`add_customer` does; a customer
+        added before billkit recorded it counts for every business until then).
         """
         # Under the settings' lock too: a change_settings() removing the method
         # waits for this change, and then sees the customer paying with it.
@@ -1315,8 +1327,9 @@ class Billing:
             self._kept_method(tx, pays_with)
             payer = tx.payer(customer)
             before = payer.data.get("pays_with")
-            if before != pays_with:
-                tx.save_payer(attrs.evolve(payer, data={**payer.data, "pays_with": pays_with}))
+            mine = {"pays_with": pays_with, "business": self.business}
+            if any(payer.data.get(k, _UNSET) != v for k, v in mine.items()):
+                tx.save_payer(attrs.evolve(payer, data={**payer.data, **mine}))
         return None if before is None else str(before)
 
     def _kept_method(self, tx: Transaction, pays_with: str | None) -> None:
