@@ -107,7 +107,9 @@ def request_hash(request: object) -> str:
 def _json_text(data: JsonData) -> str:
     """``data`` as canonical JSON: a record's data keeps the text it was made
     from (private; the stores compare data by it)."""
-    if type(data) is _Checked or type(data) is _StoredJson:
+    if type(data) is _StoredJson:
+        return data._canonical()
+    if type(data) is _Checked:
         text = data.json
         if text is None:  # read back from a row: written once, when first asked
             text = data.json = canonical_json(data)
@@ -136,14 +138,23 @@ def _json_written(data: JsonData) -> str:
     read as, without decoding it (JSON of the same value, not necessarily
     canonical); anything else as its canonical JSON (:func:`_json_text`)."""
     if type(data) is _StoredJson:
-        return data._text
+        return data._stored_text()
     return _json_text(data)
 
 
-#: The one item a :class:`_StoredJson`'s own dict holds until it is decoded: code
-#: that reads a dict's items in C without calling its methods sees a dict that is not
-#: empty (``json.dumps``'s encoder writes ``{}`` for an empty one without asking it).
-_PENDING: Final = "billkit: stored data not decoded yet"
+class _Pending:
+    """The key of the one item a :class:`_StoredJson`'s own dict holds until it is
+    decoded, its JSON text the value: not a str, so no key of JSON data is it. Code
+    that reads a dict's items in C without calling its methods sees a dict that is not
+    empty (``json.dumps``'s encoder writes ``{}`` for an empty one without asking it)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<billkit: stored data not decoded yet>"
+
+
+_PENDING: Final = _Pending()
 
 
 def _read_only(self: object, *args: object, **kwargs: object) -> None:
@@ -161,7 +172,8 @@ class _StoredJson(_Checked):
     changes): such data is never decoded, and is written again as its text
     (:func:`_json_written`). Once decoded, it behaves as the dict it decodes
     to (a record's own, checked copy), and it is one: a ``dict`` (a
-    :class:`_Checked`) whose own items are filled when it is decoded, so
+    :class:`_Checked`) whose own items are filled when it is decoded (a
+    copy of the decoded dict, which its methods read), so
     ``json.dumps(data)`` (whose encoder asks a dict subclass for its
     ``items()``), ``isinstance(data, dict)``, ``dict(data)`` and ``{**data}``
     work as on the data a memory store gives back. Equal to the decoded dict
@@ -171,82 +183,103 @@ class _StoredJson(_Checked):
     and ``len``; unhashable, as a dict is; read-only, as a record's data is
     (every changing method raises ``TypeError``; ``dict(data)`` is a
     changeable copy). It pickles as its text. Until it is decoded its own dict
-    holds one placeholder item (:data:`_PENDING`), so that only C code reading
-    a dict's storage without calling its methods (another dict subclass's
-    ``==`` on the left) could see it. ``tests/storage/test_records.py`` checks
-    all of this against the decoded dict, ``json.dumps`` included.
+    holds one item, its text under the key :data:`_PENDING`, which
+    only C code reading a dict's storage without calling its methods (another
+    dict subclass's ``==`` on the left) could see. ``tests/storage/test_records.py``
+    checks all of this against the decoded dict, ``json.dumps`` included.
     """
 
-    __slots__ = ("_text",)
+    __slots__ = ("_data", "_text")
 
-    _text: str
+    _data: dict[str, Any] | None  # the decoded dict (its own items a copy), once decoded
+    _text: str  # set when decoded (till then, the value of its one item)
 
     def __init__(self, text: str) -> None:
-        dict.__setitem__(self, _PENDING, None)
-        self._text = text
-        self.json = None
+        dict.__setitem__(self, _PENDING, text)
+        self._data = None
 
-    def _decoded(self) -> _StoredJson:
-        """Itself, its own items filled from its text when first asked."""
-        if dict.__contains__(self, _PENDING):  # two threads may both decode: the same items
-            decoded = json.loads(self._text)
-            dict.clear(self)
-            dict.update(self, decoded)
-        return self
+    def _decoded(self) -> dict[str, Any]:
+        """The decoded dict, its own items filled from it when first asked: added
+        after the pending item, which then leaves (the keys in the text's order).
+        Two threads may both decode: the same items either way, never a dict half
+        filled."""
+        data = self._data
+        if data is None:
+            text = dict.__getitem__(self, _PENDING)
+            data = json.loads(text)
+            assert data is not None
+            self._text = text
+            dict.update(self, data)
+            dict.pop(self, _PENDING, None)
+            self._data = data
+        return data
+
+    def _stored_text(self) -> str:
+        """The JSON text it was read as."""
+        text = dict.get(self, _PENDING)
+        return self._text if text is None else str(text)
+
+    def _canonical(self) -> str:
+        """Its canonical JSON, made once."""
+        try:
+            return self.json  # type: ignore[return-value]
+        except AttributeError:
+            text = self.json = canonical_json(self._decoded())
+            return text
 
     def __getitem__(self, key: str) -> Any:
-        return dict.__getitem__(self._decoded(), key)
+        return self._decoded()[key]
 
     def __iter__(self) -> Iterator[str]:
-        return dict.__iter__(self._decoded())
+        return iter(self._decoded())
 
     def __reversed__(self) -> Iterator[str]:
-        return dict.__reversed__(self._decoded())
+        return reversed(self._decoded())
 
     def __len__(self) -> int:
-        return dict.__len__(self._decoded())
+        return len(self._decoded())
 
     def __contains__(self, key: object) -> bool:
-        return dict.__contains__(self._decoded(), key)
+        return key in self._decoded()
 
     def get(self, key: str, default: Any = None) -> Any:
-        return dict.get(self._decoded(), key, default)
+        return self._decoded().get(key, default)
 
     def keys(self) -> dict_keys[Any, Any]:
-        return dict.keys(self._decoded())
+        return self._decoded().keys()
 
     def items(self) -> dict_items[Any, Any]:
-        return dict.items(self._decoded())
+        return self._decoded().items()
 
     def values(self) -> dict_values[Any, Any]:
-        return dict.values(self._decoded())
+        return self._decoded().values()
 
     def copy(self) -> dict[str, Any]:
-        return dict.copy(self._decoded())
+        return self._decoded().copy()
 
     def __or__(self, other: Any) -> Any:
-        return dict.__or__(dict.copy(self._decoded()), other)
+        return self._decoded() | other
 
     def __ror__(self, other: Any) -> Any:
-        return dict.__ror__(dict.copy(self._decoded()), other)
+        return other | self._decoded()
 
     def __eq__(self, other: object) -> bool:
         if type(other) is _StoredJson:
-            other._decoded()
-        return dict.__eq__(self._decoded(), other)
+            other = other._decoded()
+        return self._decoded() == other
 
     def __ne__(self, other: object) -> bool:
         if type(other) is _StoredJson:
-            other._decoded()
-        return dict.__ne__(self._decoded(), other)
+            other = other._decoded()
+        return self._decoded() != other
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return dict.__repr__(self._decoded())
+        return repr(self._decoded())
 
-    def __reduce__(self) -> tuple[type[_StoredJson], tuple[str]]:
-        return (_StoredJson, (self._text,))
+    def __reduce__(self) -> tuple[Callable[[str], Any], tuple[str]]:
+        return (_stored_data, (self._stored_text(),))
 
     # every changing method of dict refuses (a record's data is frozen)
     __setitem__ = __delitem__ = __ior__ = _read_only  # type: ignore[assignment]
