@@ -2935,11 +2935,13 @@ class Billing:
         so a run after a gap of days lands where daily runs would have, and
         tells each state passed, once.
 
-        ``billing``: the pass before a run bills, which applies only the
-        states entered before the first day one of the account's
-        subscriptions is due to be billed (daily runs would have billed
-        that day before weighing it); the pass after the payments applies
-        the rest. The shard's unpaid invoices name the accounts to weigh;
+        ``billing``: the pass before a run bills, which applies to each
+        subscription only the states entered before its own first billing
+        day due (daily runs would have billed that day before weighing it;
+        :meth:`_catch_up`): over a gap holding billing days of several
+        subscriptions, a state that stops the service between them stops
+        the later ones before they are billed. The pass after the payments
+        applies the rest. The shard's unpaid invoices name the accounts to weigh;
         an account whose subscriptions change is moved in one transaction
         under its lock, weighed again there; the others cost nothing but
         the reads.
