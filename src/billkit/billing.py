@@ -377,7 +377,10 @@ def _cut_short(
     fixed = {item.code for item in items_from_quote(quote(old, {}, full), drop_zero=True)}
     used = fee - change.credit.amount
     first = Item(
-        description=f"{old.name}, {period.start} to {period.end} (changed to {new.name})",
+        description=(
+            f"{old.name_in(locale)}, {period.start} to {period.end}"
+            f" (changed to {new.name_in(locale)})"
+        ),
         amount=used,
         code="base",
         explanation=(
@@ -401,7 +404,8 @@ _SHARED_TERMS = tuple(f.name for f in attrs.fields(DocumentTerms) if f.name != "
 
 class _Templates:
     """The compiled invoices (``invoicing/_template.py``) of one bill run: per
-    plan, period, payment days, tax inclusion and document class, compiled on
+    plan, period, payment days, tax inclusion, document class and locale (the
+    customers' languages: their lines' names), compiled on
     first use under the first customer's terms and used for every customer
     whose terms differ only in the buyer (``None`` where the terms are not
     covered: the general path). Owned by its caller (the engine keeps one per
@@ -412,7 +416,7 @@ class _Templates:
 
     def __init__(self) -> None:
         self._found: dict[
-            tuple[int, Period, int, bool, bool],
+            tuple[int, Period, int, bool, bool, str],
             tuple[Plan, DocumentTerms, InvoiceTemplate | None],
         ] = {}
 
@@ -421,7 +425,7 @@ class _Templates:
     ) -> InvoiceTemplate | None:
         """The template for ``plan``'s ``period`` under ``terms`` (tax inclusion
         already applied), ``days`` to pay; ``None``: take the general path."""
-        key = (id(plan), period, days, bool(terms.prices_include_tax), proforma)
+        key = (id(plan), period, days, bool(terms.prices_include_tax), proforma, terms.locale)
         found = self._found.get(key)
         if found is not None and found[0] is plan and _same_terms(found[1], terms):
             return found[2]
@@ -516,7 +520,10 @@ def plan_documents(state: BillingState, as_of: date) -> tuple[Planned, ...]:
 
     The lines are named in the terms' ``locale``: a charge as
     :meth:`Charge.name_in <billkit.pricing.Charge.name_in>` names it (the
-    one place that gives the order), the base fee by the plan's name.
+    one place that gives the order), the base fee as :meth:`Plan.name_in
+    <billkit.pricing.Plan.name_in>` names its plan (the engine's terms carry
+    the customer's locale, else the business's). The explanations under
+    the lines and the words of a cut-short cycle's line are in English.
 
     A cycle is due once it has ended (its end is ``as_of`` or earlier). A
     cycle that bills nothing (no base fee, no usage) has no invoice. Usage

@@ -2024,7 +2024,8 @@ class Billing:
         terms = DocumentTerms(
             seller=self.seller,
             buyer=kept.parties.read(payer.data["party"]),  # from_data's (serialize._Parties)
-            locale=self.locale,
+            # the customer's language, as its notices are written (_messages), else the business's
+            locale=payer.data.get("locale") or self.locale,
             prices_include_tax=self.prices_include_tax,
             rules=None,
         )

@@ -27,7 +27,7 @@ from billkit.money import CONTEXT, DEFAULT_ROUNDING, LIMIT, RoundingPolicy, allo
 from billkit.periods import Period
 from billkit.pricing.discounts import AppliedDiscount, Coupon, DiscountedQuote, take_off
 from billkit.pricing.models import Flat, Percentage
-from billkit.pricing.plans import Charge, PercentOf, Plan, _translated
+from billkit.pricing.plans import BASE_FEE_CODE, Charge, PercentOf, Plan, _translated
 from billkit.pricing.quote import Quote, QuoteLine
 
 __all__ = ["DiscountedItems", "Item", "discount_items", "items_from_expenses", "items_from_quote"]
@@ -206,7 +206,8 @@ def items_from_quote(
     code (``"base"`` for the base fee) to its name per language. A line
     without one there is named as :meth:`Charge.name_in
     <billkit.pricing.Charge.name_in>` names its charge (the one place that
-    gives the order); a line with no name and no description is refused,
+    gives the order), the base fee's as :meth:`Plan.name_in
+    <billkit.pricing.Plan.name_in>` names the plan; a line with no name and no description is refused,
     rather than printing its code. Billing's documents
     (:func:`billkit.billing.plan_documents`) name their lines the same way,
     by their terms' locale (:func:`_names_in`).
@@ -249,6 +250,8 @@ def items_from_quote(
     table: Mapping[str, Mapping[str, str]] = names or {}
     # The plan's own names of its charges, per locale (Charge.names).
     plan_names = {c.code: c.names for c in base.plan.charges if isinstance(c, Charge) and c.names}
+    if base.plan.names:  # and of itself, for its base fee's line (Plan.names)
+        plan_names[BASE_FEE_CODE] = base.plan.names
     # The caller's options, checked once for all the lines (as Item would check them).
     category = checks.text("tax_category", tax_category, error=InvoicingError)
     kind = checks.member("treatment", treatment, kind=TaxTreatment, error=InvoicingError)
@@ -318,19 +321,26 @@ def items_from_quote(
 
 def _names_in(plan: Plan, locale: str) -> dict[str, str]:
     """The lines of ``plan`` a document in ``locale`` names otherwise than its
-    quote does: charge code -> :meth:`Charge.name_in <billkit.pricing.Charge.name_in>`
-    (the charges without a name for the locale are left out). Worked out once
-    per plan and locale by billing's compiled invoices (``_template.py``),
-    once per document by its general path (:func:`_named`).
+    quote does: charge code -> :meth:`Charge.name_in <billkit.pricing.Charge.name_in>`,
+    and ``"base"`` (the base fee's line) -> :meth:`Plan.name_in
+    <billkit.pricing.Plan.name_in>` (the lines without a name for the locale
+    are left out). Worked out once per plan and locale by billing's compiled
+    invoices (``_template.py``), once per document by its general path
+    (:func:`_named`).
 
     >>> from billkit.pricing import PerUnit, Plan
-    >>> plan = Plan(code="api", name="API", currency="EUR", charges=[
+    >>> plan = Plan(code="api", name="API", currency="EUR", base_fee=Money("9.00", "EUR"),
+    ...             names={"ru": "АПИ"}, charges=[
     ...     Charge(code="calls", metric="calls", description="Calls", names={"ru": "Звонки"},
     ...            model=PerUnit(unit_price=Money("0.01", "EUR")))])
     >>> _names_in(plan, "ru_RU"), _names_in(plan, "en")
-    ({'calls': 'Звонки'}, {})
+    ({'base': 'АПИ', 'calls': 'Звонки'}, {})
     """
     out: dict[str, str] = {}
+    if plan.names and plan.base_fee is not None:
+        name = plan.name_in(locale)
+        if name != plan.name:
+            out[BASE_FEE_CODE] = name
     for charge in plan.charges:
         if isinstance(charge, Charge) and charge.names:
             name = charge.name_in(locale)
