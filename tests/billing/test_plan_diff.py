@@ -241,3 +241,62 @@ def test_naming_a_charge_after_issue_never_rebills() -> None:
     assert [line.description for line in note.document.lines] == ["Pro", "calls"]  # as issued
     assert [line.description for line in supplementary.document.lines] == ["Pro", "Звонки"]
     assert supplementary.document.lines[1].net.amount == Decimal("6.00")
+
+
+NAMED_PRO = attrs.evolve(
+    PRO,
+    names={"ru": "Про", "fa": "حرفه‌ای", "uk": "Про-тариф"},
+    charges=[attrs.evolve(CALLS, description="Calls", names={"ru": "Звонки", "fa": "تماس‌ها"})],
+)
+LOCALES = ["en", "ru_RU", "fa_IR", "uk_UA", "it_IT"]
+
+
+@given(
+    subs,
+    usages,
+    st.integers(1, 6),
+    st.sampled_from(LOCALES),
+    st.sampled_from(LOCALES),
+    st.booleans(),
+)
+def test_a_changed_locale_or_plan_name_never_rebills(
+    plans, usage, months, issued_in, replayed_in, named_later
+) -> None:
+    # Issued in one locale (the customer's then), replayed in another (the
+    # customer's now), perhaps after the catalog named the plan and its charge:
+    # only the lines' names and the documents' locale differ, so nothing is
+    # corrected, and what was issued stays as it was.
+    as_of = MONTHS[months].start
+    state = _state(usage, plans)
+    before = attrs.evolve(state, terms=attrs.evolve(TERMS, locale=issued_in))
+    issued = _issue(plan_documents(before, as_of))
+    kept = [dumps(e.document) for e in issued]
+    if named_later:
+        plans = {sub: NAMED_PRO if plan is PRO else plan for sub, plan in plans.items()}
+    after = attrs.evolve(_state(usage, plans), terms=attrs.evolve(TERMS, locale=replayed_in))
+    replanned = plan_documents(after, as_of)
+    assert [p.document.totals for p in replanned] == [e.document.totals for e in issued]
+    changes = diff(issued, replanned, as_of=as_of)
+    assert (changes.issue, changes.withdraw) == ((), ())
+    assert sorted(changes.unchanged, key=str) == sorted((e.key for e in issued), key=str)
+    assert [dumps(e.document) for e in issued] == kept
+
+
+def test_the_base_fee_line_is_named_in_the_documents_language() -> None:
+    # Pro: 20.00 base fee, 600 - 100 = 500 calls x 0.01 = 5.00.
+    march = MONTHS[2]
+    usage = {("a", 2): 600}
+    lines = {}
+    for locale in ("ru_RU", "fa_IR", "uk", "it_IT"):
+        state = attrs.evolve(
+            _state(usage, {"a": NAMED_PRO}), terms=attrs.evolve(TERMS, locale=locale)
+        )
+        (doc,) = [p.document for p in plan_documents(state, march.end) if p.key.period == march]
+        assert doc.locale == locale
+        lines[locale] = [(line.description, str(line.net.amount)) for line in doc.lines]
+    assert lines == {
+        "ru_RU": [("Про", "20.00"), ("Звонки", "5.00")],
+        "fa_IR": [("حرفه‌ای", "20.00"), ("تماس‌ها", "5.00")],
+        "uk": [("Про-тариф", "20.00"), ("Calls", "5.00")],  # the charge has no Ukrainian name
+        "it_IT": [("Pro", "20.00"), ("Calls", "5.00")],  # neither has an Italian one
+    }
