@@ -68,7 +68,7 @@ from billkit.invoicing._template import InvoiceTemplate, compile_invoice
 from billkit.invoicing.builders import build_invoice, build_proforma
 from billkit.invoicing.credit_notes import build_credit_note
 from billkit.invoicing.documents import Act, CreditNote, DocumentLine, Invoice, Proforma
-from billkit.invoicing.items import Item, _named, items_from_quote
+from billkit.invoicing.items import Item, _explained, _named, items_from_quote
 from billkit.invoicing.terms import DocumentTerms
 from billkit.periods import Cycle, Period
 from billkit.pricing.plans import Plan
@@ -390,9 +390,12 @@ def _cut_short(
         ),
         period=period,
     )
+    bill = quote(old, usage, full)
     usage_items = [
         attrs.evolve(item, period=period)
-        for item in _named(items_from_quote(quote(old, usage, full), drop_zero=True), old, locale)
+        for item in _explained(
+            _named(items_from_quote(bill, drop_zero=True), old, locale), bill, locale
+        )
         if item.code not in fixed
     ]
     return (first, *usage_items) if used.amount else tuple(usage_items)
@@ -489,6 +492,7 @@ def _invoice(
             if made is not None:
                 return made
         items = _named(items_from_quote(bill, drop_zero=True), plan, terms.locale)
+        items = _explained(items, bill, terms.locale)
     if not items:
         return None
     if plan.code in state.proforma:
@@ -522,8 +526,11 @@ def plan_documents(state: BillingState, as_of: date) -> tuple[Planned, ...]:
     :meth:`Charge.name_in <billkit.pricing.Charge.name_in>` names it (the
     one place that gives the order), the base fee as :meth:`Plan.name_in
     <billkit.pricing.Plan.name_in>` names its plan (the engine's terms carry
-    the customer's locale, else the business's). The explanations under
-    the lines and the words of a cut-short cycle's line are in English.
+    the customer's locale, else the business's). The explanations under the
+    lines are in the locale's language, in the label catalog's words and the
+    locale's numbers, for the languages billkit's documents are written in
+    but English (``ru``, ``uk``, ``it``, ``fa``), and in plain English for
+    the others; the words of a cut-short cycle's first line are in English.
 
     A cycle is due once it has ended (its end is ``as_of`` or earlier). A
     cycle that bills nothing (no base fee, no usage) has no invoice. Usage
@@ -585,13 +592,18 @@ def _same_bill(
     issued: Invoice | CreditNote | Proforma | Act, proposed: Invoice | CreditNote | Proforma | Act
 ) -> bool:
     """Whether ``proposed`` bills what ``issued`` bills: the same lines but
-    (perhaps) for their descriptions, the same taxes, totals, parties and
-    currency. A line's description is its name, not what it bills: a charge
+    (perhaps) for their descriptions and explanations, the same taxes,
+    totals, parties and currency (the documents' locales are not compared).
+    A line's description is its name, and its explanation says in words how
+    its figures were reached: neither is what it bills. A charge or plan
     renamed, or named in another language, after a document was issued
     (:attr:`Charge.names <billkit.pricing.Charge.names>` added to the
-    catalog) corrects nothing; an issued document keeps the names it was
-    issued with, and a correction made for another reason names its lines
-    as they are named then."""
+    catalog), or a customer's locale changed, corrects nothing; an issued
+    document keeps the names, explanations and language it was issued with,
+    and a correction made for another reason is written as the documents
+    are written then. The line's quantity, unit price and amounts are
+    compared: inputs that change only what the explanation tells (more
+    usage and a larger allowance, the same units billed) correct nothing."""
     return (
         _same_lines(issued.lines, proposed.lines)
         and issued.tax_groups == proposed.tax_groups
@@ -603,12 +615,16 @@ def _same_bill(
 
 
 def _same_lines(issued: tuple[DocumentLine, ...], proposed: tuple[DocumentLine, ...]) -> bool:
-    """``issued == proposed`` but for the lines' descriptions (:func:`_same_bill`)."""
+    """``issued == proposed`` but for the lines' descriptions and explanations
+    (:func:`_same_bill`): their words, in the document's language."""
     if issued == proposed:
         return True
     return len(issued) == len(proposed) and all(
         a == b
-        or (a.description != b.description and a == attrs.evolve(b, description=a.description))
+        or (
+            (a.description != b.description or a.explanation != b.explanation)
+            and a == attrs.evolve(b, description=a.description, explanation=a.explanation)
+        )
         for a, b in zip(issued, proposed, strict=True)
     )
 
@@ -692,9 +708,11 @@ def diff(existing: Iterable[Issued], proposed: Iterable[Planned], *, as_of: date
     * a proposed invoice with nothing issued for its period: issue it;
     * one whose period's invoice in force bills the same lines and totals:
       nothing (replaying a closed period under its inputs changes nothing);
-      the lines' descriptions are not compared, so a charge renamed or named
-      in another language after issue corrects nothing (the issued document
-      keeps its names; a correction names its lines as they are named then);
+      the lines' descriptions and explanations (their words) and the
+      documents' locales are not compared, so a charge or plan renamed or
+      named in another language, or a customer's locale changed, after issue
+      corrects nothing (the issued document keeps its words; a correction
+      is written as documents are written then);
     * one whose period's invoice differs: a credit note reversing that
       invoice in full and a supplementary invoice (the next revision, dated
       ``as_of``, referring to the one it replaces);

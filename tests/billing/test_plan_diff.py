@@ -300,3 +300,72 @@ def test_the_base_fee_line_is_named_in_the_documents_language() -> None:
         "uk": [("Про-тариф", "20.00"), ("Calls", "5.00")],  # the charge has no Ukrainian name
         "it_IT": [("Pro", "20.00"), ("Calls", "5.00")],  # neither has an Italian one
     }
+
+
+# Pro in March: the 20.00 base fee, 600 calls - 100 included = 500 x 0.01 = 5.00.
+EXPLAINED = {
+    "en": [
+        ("base fee: 1 x 20.00 = 20.00",),
+        ("600 - 100 included = 500", "per unit: 500 x 0.01 = 5.00"),
+    ],
+    "ru_RU": [
+        ("абонентская плата: 1 × 20,00 = 20,00",),
+        ("600 − 100 включено = 500", "за единицу: 500 × 0,01 = 5,00"),
+    ],
+    "uk_UA": [
+        ("абонентська плата: 1 × 20,00 = 20,00",),
+        ("600 − 100 включено = 500", "за одиницю: 500 × 0,01 = 5,00"),
+    ],
+    "it_IT": [
+        ("canone: 1 × 20,00 = 20,00",),
+        ("600 − 100 inclusi = 500", "per unità: 500 × 0,01 = 5,00"),
+    ],
+    "fa_IR": [  # Persian digits, as the documents' numbers in Persian
+        ("هزینه ثابت: ۱ × ۲۰٫۰۰ = ۲۰٫۰۰",),
+        ("۶۰۰ − ۱۰۰ رایگان = ۵۰۰", "هر واحد: ۵۰۰ × ۰٫۰۱ = ۵٫۰۰"),
+    ],
+    # a language billkit's documents are not written in: plain English
+    "de_DE": [
+        ("base fee: 1 x 20.00 = 20.00",),
+        ("600 - 100 included = 500", "per unit: 500 x 0.01 = 5.00"),
+    ],
+}
+
+
+@pytest.mark.parametrize("locale", sorted(EXPLAINED))
+def test_the_lines_are_explained_in_the_documents_language(locale: str) -> None:
+    march = MONTHS[2]
+    state = attrs.evolve(
+        _state({("a", 2): 600}, {"a": PRO}), terms=attrs.evolve(TERMS, locale=locale)
+    )
+    (doc,) = [p.document for p in plan_documents(state, march.end) if p.key.period == march]
+    assert [line.explanation for line in doc.lines] == EXPLAINED[locale]
+
+
+def test_documents_issued_with_english_explanations_are_not_corrected() -> None:
+    # A Russian business's March invoice issued when billing explained every
+    # line in English: replayed now, with the lines explained in Russian, it
+    # bills the same and is left as issued.
+    march = MONTHS[2]
+    state = attrs.evolve(
+        _state({("a", 2): 600}, {"a": PRO}), terms=attrs.evolve(TERMS, locale="ru_RU")
+    )
+    planned = plan_documents(state, march.end)
+    english = [
+        attrs.evolve(
+            p,
+            document=attrs.evolve(
+                p.document,
+                lines=tuple(
+                    attrs.evolve(line, explanation=EXPLAINED["en"][i])
+                    for i, line in enumerate(p.document.lines)
+                ),
+            ),
+        )
+        if p.key.period == march
+        else p
+        for p in planned
+    ]
+    issued = _issue(tuple(english))
+    changes = diff(issued, plan_documents(state, march.end), as_of=date(2026, 4, 2))
+    assert (changes.issue, changes.withdraw) == ((), ())

@@ -142,6 +142,19 @@ def test_each_customers_invoice_is_in_its_language(store: Store) -> None:
     assert _lines(docs[march("anna")][1]) == [("Voice", "20.00"), ("Calls", "5.00")]
     # the same figures in every language: 25.00 + 22 % = 30.50
     assert {str(doc.totals.gross.amount) for doc in invoices.values()} == {"30.50"}
+    # explained in the customer's language too, the locale's numbers
+    assert [line.explanation for line in invoices["ivan"].lines] == [
+        ("абонентская плата: 1 × 20,00 = 20,00",),
+        ("600 − 100 включено = 500", "за единицу: 500 × 0,01 = 5,00"),
+    ]
+    assert [line.explanation for line in invoices["sara"].lines] == [
+        ("هزینه ثابت: ۱ × ۲۰٫۰۰ = ۲۰٫۰۰",),
+        ("۶۰۰ − ۱۰۰ رایگان = ۵۰۰", "هر واحد: ۵۰۰ × ۰٫۰۱ = ۵٫۰۰"),
+    ]
+    assert [line.explanation for line in invoices["anna"].lines] == [
+        ("base fee: 1 x 20.00 = 20.00",),
+        ("600 - 100 included = 500", "per unit: 500 x 0.01 = 5.00"),
+    ]
 
 
 def test_the_rendered_invoices_are_in_the_customers_language(store: Store) -> None:
@@ -167,7 +180,9 @@ def test_a_russian_customers_pdf_names_the_base_fee_in_russian(store: Store) -> 
     ).stdout.decode()
     assert "Голосовая связь" in text
     assert "Звонки" in text
+    assert "абонентская плата" in text
     assert "Voice" not in text
+    assert "base fee" not in text
 
 
 def test_a_customers_notices_and_documents_share_its_language(store: Store) -> None:

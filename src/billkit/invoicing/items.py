@@ -13,7 +13,7 @@ from __future__ import annotations
 import decimal
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import ClassVar, Final
+from typing import TYPE_CHECKING, ClassVar, Final
 
 import attrs
 from moneyed import Currency, Money
@@ -29,6 +29,9 @@ from billkit.pricing.discounts import AppliedDiscount, Coupon, DiscountedQuote, 
 from billkit.pricing.models import Flat, Percentage
 from billkit.pricing.plans import BASE_FEE_CODE, Charge, PercentOf, Plan, _translated
 from billkit.pricing.quote import Quote, QuoteLine
+
+if TYPE_CHECKING:
+    from billkit.invoicing._explain import Explainer
 
 __all__ = ["DiscountedItems", "Item", "discount_items", "items_from_expenses", "items_from_quote"]
 
@@ -147,6 +150,34 @@ def _plain_explanation(line: QuoteLine) -> list[str]:
         explanation.append(breakdown.note)
     explanation.extend(str(step) for step in breakdown.steps)
     return explanation
+
+
+def _explained_in(line: QuoteLine, explainer: Explainer) -> list[str]:
+    """:func:`_plain_explanation` in ``explainer``'s language and numbers (the
+    label catalog's words): what ``items_from_quote(..., locale=...)`` writes,
+    and billing's documents in a language other than English
+    (:func:`_explained`). Shared with the compiled invoice (_template.py)."""
+    explanation = []
+    if line.included:
+        explanation.append(explainer.included(line.quantity, line.included, line.billable))
+    if line.breakdown.note:
+        explanation.append(explainer.note(line.breakdown.note))
+    explanation.extend(explainer.step(step) for step in line.steps)
+    return explanation
+
+
+def _explainer_in(locale: str, currency: str) -> Explainer | None:
+    """The :class:`~billkit.invoicing._explain.Explainer` billing's documents in
+    ``locale`` explain their lines with (:func:`_explained`); ``None`` for
+    English and for a language without labels (the plain English of
+    :func:`_plain_explanation`, as before)."""
+    from billkit.invoicing._explain import Explainer
+    from billkit.invoicing.render.model import LANGUAGES
+
+    language = locale.replace("-", "_").split("_")[0].lower()
+    if language == "en" or language not in LANGUAGES:
+        return None
+    return Explainer(locale, currency)
 
 
 def _shown(line: QuoteLine) -> tuple[Decimal, Money | None]:
@@ -279,11 +310,7 @@ def items_from_quote(
                     None,
                     f"a name for charge {line.code!r} in {language} (it has no description to print)",
                 )
-            if line.included:
-                explanation.append(explainer.included(line.quantity, line.included, line.billable))
-            if line.breakdown.note:
-                explanation.append(explainer.note(line.breakdown.note))
-            explanation.extend(explainer.step(step) for step in line.steps)
+            explanation.extend(_explained_in(line, explainer))
         else:
             explanation.extend(_plain_explanation(line))
         if line.code in discounted:
@@ -357,6 +384,22 @@ def _named(items: tuple[Item, ...], plan: Plan, locale: str) -> tuple[Item, ...]
         return items
     return tuple(
         attrs.evolve(item, description=names[item.code]) if item.code in names else item
+        for item in items
+    )
+
+
+def _explained(items: tuple[Item, ...], quote: Quote, locale: str) -> tuple[Item, ...]:
+    """``items`` (made from ``quote``, with no locale) with their lines explained
+    as a document in ``locale`` explains them (:func:`_explainer_in`): in the
+    label catalog's words and the locale's numbers, or as they are (English)."""
+    explainer = _explainer_in(locale, quote.currency.code)
+    if explainer is None or not items:
+        return items
+    lines = {line.code: line for line in quote.lines}
+    return tuple(
+        attrs.evolve(item, explanation=tuple(_explained_in(lines[item.code], explainer)))
+        if item.code in lines
+        else item
         for item in items
     )
 
