@@ -1094,7 +1094,8 @@ class Billing:
           its numbers, gap-free, and continues where it stopped if chosen
           again;
         * ``payment_days``: the due date of the next documents; ``locale``:
-          their language and that of the next notices; ``channels``: the
+          the language of the next documents and notices of the customers
+          without a locale of their own (:meth:`add_customer`); ``channels``: the
           next notices; ``methods`` and ``bonus``: the next top-ups (one
           made before and still pending is booked under the terms it was
           made under). A method a customer's ``pays_with`` names cannot be
@@ -1235,8 +1236,12 @@ class Billing:
         due and the customer is told. ``email`` receives notifications;
         ``channels`` (category to channels) overrides the business's choice
         for this customer; ``locale`` (``"uk_UA"``, ``"fa"``) is the language and
-        number format of the customer's notifications (the business's
-        ``locale`` when not given; see :func:`billkit.notify.compose`).
+        number format of the customer's notifications (see
+        :func:`billkit.notify.compose`) and of the invoices and proformas
+        made for it (their labels, the lines' names by ``Plan.name_in`` and
+        ``Charge.name_in``, their explanations), the business's ``locale``
+        when not given. A changed locale applies to the next documents: the
+        issued ones, and the periods they bill, stay as they are.
         ``credit_line`` makes the customer postpaid
         (:class:`~billkit.credit.CreditLine`): invoices are paid from the
         account on credit up to the line's limit, and :meth:`run` keeps the
