@@ -1240,8 +1240,10 @@ class Billing:
         :func:`billkit.notify.compose`) and of the invoices and proformas
         made for it (their labels, the lines' names by ``Plan.name_in`` and
         ``Charge.name_in``, their explanations), the business's ``locale``
-        when not given. A changed locale applies to the next documents: the
-        issued ones, and the periods they bill, stay as they are.
+        when not given, or for documents when billkit does not write them in
+        its language (English, Russian, Ukrainian, Italian and Persian). A
+        changed locale applies to the next documents: the issued ones, and
+        the periods they bill, stay as they are.
         ``credit_line`` makes the customer postpaid
         (:class:`~billkit.credit.CreditLine`): invoices are paid from the
         account on credit up to the line's limit, and :meth:`run` keeps the
@@ -2029,8 +2031,7 @@ class Billing:
         terms = DocumentTerms(
             seller=self.seller,
             buyer=kept.parties.read(payer.data["party"]),  # from_data's (serialize._Parties)
-            # the customer's language, as its notices are written (_messages), else the business's
-            locale=payer.data.get("locale") or self.locale,
+            locale=self._document_locale(payer.data),
             prices_include_tax=self.prices_include_tax,
             rules=None,
         )
@@ -2154,6 +2155,18 @@ class Billing:
             )
             billed += 1
         return billed, out
+
+    def _document_locale(self, payer: Mapping[str, object]) -> str:
+        """The locale of the documents made for ``payer``: its own, the one its
+        notices are written in (:meth:`_messages`), where billkit writes
+        documents in its language (:data:`~billkit.invoicing.render.model.LANGUAGES`),
+        else the business's ``locale``."""
+        own = payer.get("locale")
+        if not isinstance(own, str) or not own:
+            return self.locale
+        from billkit.invoicing.render.model import LANGUAGES
+
+        return own if own.replace("-", "_").split("_")[0].lower() in LANGUAGES else self.locale
 
     def _dunning(
         self,

@@ -313,3 +313,21 @@ def test_a_persian_customers_rial_invoice_renders_in_persian(store: Store) -> No
     data = pypdf.PdfReader(io.BytesIO(render_pdf(invoice))).pages[0].get_contents().get_data()  # type: ignore[union-attr]
     drawn = [bytes.fromhex(h.decode()).decode("utf-16-be") for h in _SPAN.findall(data)]
     assert "تماس صوتی"[::-1] in drawn
+
+
+def test_a_customer_in_a_language_billkit_writes_no_documents_in_gets_the_businesss(
+    store: Store,
+) -> None:
+    # German notices read English (notify.compose); a German invoice could not
+    # be rendered at all: Hans's documents are in the business's locale.
+    clock = FixedClock(START)
+    engine = _engine(store, clock)
+    _customer(engine, "hans", "de_DE")
+    engine.subscribe("hans-voice", "hans", "voice")
+    engine.record_usage("hans-voice", "calls", 600, key="hans-march")
+    clock.set(APRIL_1)
+    engine.run()
+    data = _documents(store)[march("hans")][1]
+    assert from_data(data).locale == "en"
+    assert _lines(data) == [("Voice", "20.00"), ("Calls", "5.00")]
+    render_html(from_data(data))  # renders
