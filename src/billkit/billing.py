@@ -68,7 +68,7 @@ from billkit.invoicing._template import InvoiceTemplate, compile_invoice
 from billkit.invoicing.builders import build_invoice, build_proforma
 from billkit.invoicing.credit_notes import build_credit_note
 from billkit.invoicing.documents import Act, CreditNote, DocumentLine, Invoice, Proforma
-from billkit.invoicing.items import Item, _explained, _named, items_from_quote
+from billkit.invoicing.items import Item, _explained, _explainer_in, _named, items_from_quote
 from billkit.invoicing.terms import DocumentTerms
 from billkit.periods import Cycle, Period
 from billkit.pricing.plans import Plan
@@ -376,18 +376,35 @@ def _cut_short(
     fee = fixed_fee(old, full)
     fixed = {item.code for item in items_from_quote(quote(old, {}, full), drop_zero=True)}
     used = fee - change.credit.amount
-    first = Item(
-        description=(
+    explainer = _explainer_in(locale, fee.currency.code)
+    if explainer is None:  # English (and the languages billkit writes no documents in)
+        description = (
             f"{old.name_in(locale)}, {period.start} to {period.end}"
             f" (changed to {new.name_in(locale)})"
-        ),
-        amount=used,
-        code="base",
-        explanation=(
+        )
+        explanation = (
             f"fixed fee {full}: {fee.amount}",
             f"unused from {period.end}: {change.credit}",
             f"{fee.amount} - {change.credit.amount.amount} = {used.amount}",
-        ),
+        )
+    else:  # the label catalog's words, the locale's dates and numbers
+        fmt, money, label = explainer.fmt, explainer.money, explainer.label
+        credit = change.credit.amount.amount
+        description = label("line_plan_changed").format(
+            plan=old.name_in(locale), period=fmt.period(period), new=new.name_in(locale)
+        )
+        explanation = (
+            label("explain_fixed_fee").format(period=fmt.period(full), fee=money(fee.amount)),
+            label("explain_unused").format(day=fmt.short_date(period.end), credit=money(credit)),
+            label("explain_minus").format(
+                a=money(fee.amount), b=money(credit), c=money(used.amount)
+            ),
+        )
+    first = Item(
+        description=description,
+        amount=used,
+        code="base",
+        explanation=explanation,
         period=period,
     )
     bill = quote(old, usage, full)
@@ -530,7 +547,7 @@ def plan_documents(state: BillingState, as_of: date) -> tuple[Planned, ...]:
     lines are in the locale's language, in the label catalog's words and the
     locale's numbers, for the languages billkit's documents are written in
     but English (``ru``, ``uk``, ``it``, ``fa``), and in plain English for
-    the others; the words of a cut-short cycle's first line are in English.
+    the others; so is a cut-short cycle's first line (below) in those four.
 
     A cycle is due once it has ended (its end is ``as_of`` or earlier). A
     cycle that bills nothing (no base fee, no usage) has no invoice. Usage
@@ -702,6 +719,16 @@ def _check_bounds(
     return in_force
 
 
+def _correction(locale: str) -> str:
+    """A correcting credit note's reason in ``locale``'s language (the invoice's
+    it reverses), English where billkit writes no documents in it."""
+    from billkit.invoicing.render.labels import translate
+    from billkit.invoicing.render.model import LANGUAGES
+
+    language = locale.replace("-", "_").split("_")[0].lower()
+    return translate("reason_correction", "en" if language not in LANGUAGES else locale)
+
+
 def diff(existing: Iterable[Issued], proposed: Iterable[Planned], *, as_of: date) -> BillingDiff:
     """What to issue on ``as_of`` so that the documents in force are ``proposed``.
 
@@ -771,7 +798,7 @@ def diff(existing: Iterable[Issued], proposed: Iterable[Planned], *, as_of: date
             original = attrs.evolve(current.document, number=current.number)
             assert isinstance(original, (Invoice, Act))
             note = build_credit_note(
-                original, number=None, issue_date=day, reason="correction: the inputs changed"
+                original, number=None, issue_date=day, reason=_correction(original.locale)
             )
             issue.append(
                 Planned(key=DocumentKey(sub, period, CREDIT_NOTE, revision), document=note)

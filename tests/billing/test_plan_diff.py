@@ -369,3 +369,71 @@ def test_documents_issued_with_english_explanations_are_not_corrected() -> None:
     issued = _issue(tuple(english))
     changes = diff(issued, plan_documents(state, march.end), as_of=date(2026, 4, 2))
     assert (changes.issue, changes.withdraw) == ((), ())
+
+
+def test_a_cut_short_cycle_is_written_in_the_documents_language() -> None:
+    # Growth (99.00 a month) upgraded on 21 April: 10 of April's 30 days unused,
+    # 99.00 x 10/30 = 33.00 back, 99.00 - 33.00 = 66.00 for 1 to 20 April.
+    growth = Plan(
+        code="growth",
+        name="Growth",
+        currency="EUR",
+        base_fee=Money("99.00", "EUR"),
+        names={"ru": "Рост"},
+    )
+    advanced = Plan(
+        code="advanced",
+        name="Advanced",
+        currency="EUR",
+        base_fee=Money("189.00", "EUR"),
+        names={"ru": "Продвинутый"},
+    )
+    sub = Subscribed(
+        id="s2",
+        plans=[
+            PlanFrom(on=date(2026, 4, 1), plan=growth),
+            PlanFrom(on=date(2026, 4, 21), plan=advanced),
+        ],
+    )
+    lines = {}
+    for locale in ("en", "ru_RU"):
+        state = BillingState(terms=attrs.evolve(TERMS, locale=locale), subscriptions=[sub])
+        (cut,) = plan_documents(state, date(2026, 4, 21))
+        (line,) = cut.document.lines
+        assert line.net.amount == Decimal("66.00")
+        lines[locale] = (line.description, line.explanation)
+    assert lines["ru_RU"] == (
+        "Рост, 01.04.2026 – 20.04.2026 (переход на Продвинутый)",
+        (
+            "абонентская плата за 01.04.2026 – 30.04.2026: 99,00",
+            "не использовано с 21.04.2026: 33,00",
+            "99,00 − 33,00 = 66,00",
+        ),
+    )
+    assert lines["en"][0] == "Growth, 2026-04-01 to 2026-04-21 (changed to Advanced)"
+    assert lines["en"][1][0] == "fixed fee 2026-04-01..2026-05-01: 99.00"
+    assert lines["en"][1][2] == "99.00 - 33.00 = 66.00"
+
+
+@pytest.mark.parametrize(
+    ("locale", "reason"),
+    [
+        ("en", "correction: the inputs changed"),
+        ("ru_RU", "корректировка: изменились исходные данные"),
+        ("fa_IR", "اصلاحیه: داده‌های ورودی تغییر کرد"),
+        ("de_DE", "correction: the inputs changed"),
+    ],
+)
+def test_a_correcting_credit_note_gives_its_reason_in_its_language(
+    locale: str, reason: str
+) -> None:
+    # March corrected by late usage: 600 calls, then 700.
+    march = MONTHS[2]
+    terms = attrs.evolve(TERMS, locale=locale)
+    before = attrs.evolve(_state({("a", 2): 600}, {"a": PRO}), terms=terms)
+    late = attrs.evolve(_state({("a", 2): 700}, {"a": PRO}), terms=terms)
+    issued = _issue(plan_documents(before, march.end))
+    changes = diff(issued, plan_documents(late, march.end), as_of=date(2026, 4, 5))
+    (note,) = [p.document for p in changes.issue if p.key.kind == "credit_note"]
+    assert note.locale == locale
+    assert note.reason == reason
