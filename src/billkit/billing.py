@@ -68,7 +68,7 @@ from billkit.invoicing._template import InvoiceTemplate, compile_invoice
 from billkit.invoicing.builders import build_invoice, build_proforma
 from billkit.invoicing.credit_notes import build_credit_note
 from billkit.invoicing.documents import Act, CreditNote, DocumentLine, Invoice, Proforma
-from billkit.invoicing.items import Item, _named, items_from_quote
+from billkit.invoicing.items import Item, _explained, _explainer_in, _named, items_from_quote
 from billkit.invoicing.terms import DocumentTerms
 from billkit.periods import Cycle, Period
 from billkit.pricing.plans import Plan
@@ -376,20 +376,43 @@ def _cut_short(
     fee = fixed_fee(old, full)
     fixed = {item.code for item in items_from_quote(quote(old, {}, full), drop_zero=True)}
     used = fee - change.credit.amount
-    first = Item(
-        description=f"{old.name}, {period.start} to {period.end} (changed to {new.name})",
-        amount=used,
-        code="base",
-        explanation=(
+    explainer = _explainer_in(locale, fee.currency.code)
+    if explainer is None:  # English (and the languages billkit writes no documents in)
+        description = (
+            f"{old.name_in(locale)}, {period.start} to {period.end}"
+            f" (changed to {new.name_in(locale)})"
+        )
+        explanation = (
             f"fixed fee {full}: {fee.amount}",
             f"unused from {period.end}: {change.credit}",
             f"{fee.amount} - {change.credit.amount.amount} = {used.amount}",
-        ),
+        )
+    else:  # the label catalog's words, the locale's dates and numbers
+        fmt, money, label = explainer.fmt, explainer.money, explainer.label
+        credit = change.credit.amount.amount
+        description = label("line_plan_changed").format(
+            plan=old.name_in(locale), period=fmt.period(period), new=new.name_in(locale)
+        )
+        explanation = (
+            label("explain_fixed_fee").format(period=fmt.period(full), fee=money(fee.amount)),
+            label("explain_unused").format(day=fmt.short_date(period.end), credit=money(credit)),
+            label("explain_minus").format(
+                a=money(fee.amount), b=money(credit), c=money(used.amount)
+            ),
+        )
+    first = Item(
+        description=description,
+        amount=used,
+        code="base",
+        explanation=explanation,
         period=period,
     )
+    bill = quote(old, usage, full)
     usage_items = [
         attrs.evolve(item, period=period)
-        for item in _named(items_from_quote(quote(old, usage, full), drop_zero=True), old, locale)
+        for item in _explained(
+            _named(items_from_quote(bill, drop_zero=True), old, locale), bill, locale
+        )
         if item.code not in fixed
     ]
     return (first, *usage_items) if used.amount else tuple(usage_items)
@@ -401,7 +424,8 @@ _SHARED_TERMS = tuple(f.name for f in attrs.fields(DocumentTerms) if f.name != "
 
 class _Templates:
     """The compiled invoices (``invoicing/_template.py``) of one bill run: per
-    plan, period, payment days, tax inclusion and document class, compiled on
+    plan, period, payment days, tax inclusion, document class and locale (the
+    customers' languages: their lines' names), compiled on
     first use under the first customer's terms and used for every customer
     whose terms differ only in the buyer (``None`` where the terms are not
     covered: the general path). Owned by its caller (the engine keeps one per
@@ -412,7 +436,7 @@ class _Templates:
 
     def __init__(self) -> None:
         self._found: dict[
-            tuple[int, Period, int, bool, bool],
+            tuple[int, Period, int, bool, bool, str],
             tuple[Plan, DocumentTerms, InvoiceTemplate | None],
         ] = {}
 
@@ -421,7 +445,7 @@ class _Templates:
     ) -> InvoiceTemplate | None:
         """The template for ``plan``'s ``period`` under ``terms`` (tax inclusion
         already applied), ``days`` to pay; ``None``: take the general path."""
-        key = (id(plan), period, days, bool(terms.prices_include_tax), proforma)
+        key = (id(plan), period, days, bool(terms.prices_include_tax), proforma, terms.locale)
         found = self._found.get(key)
         if found is not None and found[0] is plan and _same_terms(found[1], terms):
             return found[2]
@@ -485,6 +509,7 @@ def _invoice(
             if made is not None:
                 return made
         items = _named(items_from_quote(bill, drop_zero=True), plan, terms.locale)
+        items = _explained(items, bill, terms.locale)
     if not items:
         return None
     if plan.code in state.proforma:
@@ -516,7 +541,13 @@ def plan_documents(state: BillingState, as_of: date) -> tuple[Planned, ...]:
 
     The lines are named in the terms' ``locale``: a charge as
     :meth:`Charge.name_in <billkit.pricing.Charge.name_in>` names it (the
-    one place that gives the order), the base fee by the plan's name.
+    one place that gives the order), the base fee as :meth:`Plan.name_in
+    <billkit.pricing.Plan.name_in>` names its plan (the engine's terms carry
+    the customer's locale, else the business's). The explanations under the
+    lines are in the locale's language, in the label catalog's words and the
+    locale's numbers, for the languages billkit's documents are written in
+    but English (``ru``, ``uk``, ``it``, ``fa``), and in plain English for
+    the others; so is a cut-short cycle's first line (below) in those four.
 
     A cycle is due once it has ended (its end is ``as_of`` or earlier). A
     cycle that bills nothing (no base fee, no usage) has no invoice. Usage
@@ -578,13 +609,18 @@ def _same_bill(
     issued: Invoice | CreditNote | Proforma | Act, proposed: Invoice | CreditNote | Proforma | Act
 ) -> bool:
     """Whether ``proposed`` bills what ``issued`` bills: the same lines but
-    (perhaps) for their descriptions, the same taxes, totals, parties and
-    currency. A line's description is its name, not what it bills: a charge
+    (perhaps) for their descriptions and explanations, the same taxes,
+    totals, parties and currency (the documents' locales are not compared).
+    A line's description is its name, and its explanation says in words how
+    its figures were reached: neither is what it bills. A charge or plan
     renamed, or named in another language, after a document was issued
     (:attr:`Charge.names <billkit.pricing.Charge.names>` added to the
-    catalog) corrects nothing; an issued document keeps the names it was
-    issued with, and a correction made for another reason names its lines
-    as they are named then."""
+    catalog), or a customer's locale changed, corrects nothing; an issued
+    document keeps the names, explanations and language it was issued with,
+    and a correction made for another reason is written as the documents
+    are written then. The line's quantity, unit price and amounts are
+    compared: inputs that change only what the explanation tells (more
+    usage and a larger allowance, the same units billed) correct nothing."""
     return (
         _same_lines(issued.lines, proposed.lines)
         and issued.tax_groups == proposed.tax_groups
@@ -596,12 +632,16 @@ def _same_bill(
 
 
 def _same_lines(issued: tuple[DocumentLine, ...], proposed: tuple[DocumentLine, ...]) -> bool:
-    """``issued == proposed`` but for the lines' descriptions (:func:`_same_bill`)."""
+    """``issued == proposed`` but for the lines' descriptions and explanations
+    (:func:`_same_bill`): their words, in the document's language."""
     if issued == proposed:
         return True
     return len(issued) == len(proposed) and all(
         a == b
-        or (a.description != b.description and a == attrs.evolve(b, description=a.description))
+        or (
+            (a.description != b.description or a.explanation != b.explanation)
+            and a == attrs.evolve(b, description=a.description, explanation=a.explanation)
+        )
         for a, b in zip(issued, proposed, strict=True)
     )
 
@@ -679,15 +719,27 @@ def _check_bounds(
     return in_force
 
 
+def _correction(locale: str) -> str:
+    """A correcting credit note's reason in ``locale``'s language (the invoice's
+    it reverses), English where billkit writes no documents in it."""
+    from billkit.invoicing.render.labels import translate
+    from billkit.invoicing.render.model import LANGUAGES
+
+    language = locale.replace("-", "_").split("_")[0].lower()
+    return translate("reason_correction", "en" if language not in LANGUAGES else locale)
+
+
 def diff(existing: Iterable[Issued], proposed: Iterable[Planned], *, as_of: date) -> BillingDiff:
     """What to issue on ``as_of`` so that the documents in force are ``proposed``.
 
     * a proposed invoice with nothing issued for its period: issue it;
     * one whose period's invoice in force bills the same lines and totals:
       nothing (replaying a closed period under its inputs changes nothing);
-      the lines' descriptions are not compared, so a charge renamed or named
-      in another language after issue corrects nothing (the issued document
-      keeps its names; a correction names its lines as they are named then);
+      the lines' descriptions and explanations (their words) and the
+      documents' locales are not compared, so a charge or plan renamed or
+      named in another language, or a customer's locale changed, after issue
+      corrects nothing (the issued document keeps its words; a correction
+      is written as documents are written then);
     * one whose period's invoice differs: a credit note reversing that
       invoice in full and a supplementary invoice (the next revision, dated
       ``as_of``, referring to the one it replaces);
@@ -746,7 +798,7 @@ def diff(existing: Iterable[Issued], proposed: Iterable[Planned], *, as_of: date
             original = attrs.evolve(current.document, number=current.number)
             assert isinstance(original, (Invoice, Act))
             note = build_credit_note(
-                original, number=None, issue_date=day, reason="correction: the inputs changed"
+                original, number=None, issue_date=day, reason=_correction(original.locale)
             )
             issue.append(
                 Planned(key=DocumentKey(sub, period, CREDIT_NOTE, revision), document=note)

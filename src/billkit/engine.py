@@ -1101,7 +1101,8 @@ class Billing:
           its numbers, gap-free, and continues where it stopped if chosen
           again;
         * ``payment_days``: the due date of the next documents; ``locale``:
-          their language and that of the next notices; ``channels``: the
+          the language of the next documents and notices of the customers
+          without a locale of their own (:meth:`add_customer`); ``channels``: the
           next notices; ``methods`` and ``bonus``: the next top-ups (one
           made before and still pending is booked under the terms it was
           made under). A method a customer's ``pays_with`` names cannot be
@@ -1242,8 +1243,14 @@ class Billing:
         due and the customer is told. ``email`` receives notifications;
         ``channels`` (category to channels) overrides the business's choice
         for this customer; ``locale`` (``"uk_UA"``, ``"fa"``) is the language and
-        number format of the customer's notifications (the business's
-        ``locale`` when not given; see :func:`billkit.notify.compose`).
+        number format of the customer's notifications (see
+        :func:`billkit.notify.compose`) and of the invoices and proformas
+        made for it (their labels, the lines' names by ``Plan.name_in`` and
+        ``Charge.name_in``, their explanations), the business's ``locale``
+        when not given, or for documents when billkit does not write them in
+        its language (English, Russian, Ukrainian, Italian and Persian). A
+        changed locale applies to the next documents: the issued ones, and
+        the periods they bill, stay as they are.
         ``credit_line`` makes the customer postpaid
         (:class:`~billkit.credit.CreditLine`): invoices are paid from the
         account on credit up to the line's limit, and :meth:`run` keeps the
@@ -2039,7 +2046,7 @@ class Billing:
         terms = DocumentTerms(
             seller=self.seller,
             buyer=kept.parties.read(payer.data["party"]),  # from_data's (serialize._Parties)
-            locale=self.locale,
+            locale=self._document_locale(payer.data),
             prices_include_tax=self.prices_include_tax,
             rules=None,
         )
@@ -2163,6 +2170,18 @@ class Billing:
             )
             billed += 1
         return billed, out
+
+    def _document_locale(self, payer: Mapping[str, object]) -> str:
+        """The locale of the documents made for ``payer``: its own, the one its
+        notices are written in (:meth:`_messages`), where billkit writes
+        documents in its language (:data:`~billkit.invoicing.render.model.LANGUAGES`),
+        else the business's ``locale``."""
+        own = payer.get("locale")
+        if not isinstance(own, str) or not own:
+            return self.locale
+        from billkit.invoicing.render.model import LANGUAGES
+
+        return own if own.replace("-", "_").split("_")[0].lower() in LANGUAGES else self.locale
 
     def _dunning(
         self,

@@ -65,7 +65,8 @@ def _outcome(make: object) -> tuple[Planned, ...] | str:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_the_compiled_documents_are_the_general_paths(data: st.DataObject) -> None:
-    # Plans whose charges are named in some of the documents' locales (Charge.names)
+    # Plans whose charges and base fee are named in some of the documents' locales
+    # (Charge.names, Plan.names)
     plan = data.draw(st.one_of(plans(), named_plans()))
     period = data.draw(periods_for(plan.cycle))
     seller = data.draw(st.sampled_from(SELLERS))
@@ -84,9 +85,13 @@ def test_the_compiled_documents_are_the_general_paths(data: st.DataObject) -> No
     templates = _Templates()  # one run's: kept over its customers
     for n in range(3):
         sub = f"s{n}"
+        # each customer in its own locale, perhaps (the engine's: the customer's)
+        locale = data.draw(st.sampled_from([terms.locale, *DOCUMENT_LOCALES])) if n else None
         state = BillingState(
             terms=attrs.evolve(
-                terms, buyer=Party(kind="individual", country=seller.country, name=f"Account {n}")
+                terms,
+                buyer=Party(kind="individual", country=seller.country, name=f"Account {n}"),
+                locale=locale or terms.locale,
             ),
             subscriptions=[Subscribed(id=sub, plans=[PlanFrom(on=period.start, plan=plan)])],
             usage=_totals(plan, data.draw(usage_for(plan)), sub, period),
@@ -272,3 +277,34 @@ def test_billings_documents_name_their_lines_in_their_locale(locale: str, calls:
         assert template is not None
         again = template.document(quote(NAMED, {"calls": 100, "sms": 20}, MARCH), TERMS.buyer, None)
         assert again == compiled.document
+
+
+def test_the_base_fee_line_is_named_in_each_customers_locale_compiled_once_per_locale() -> None:
+    # 20.00 base fee (Plan.names), 100 calls x 0.01 = 1.00, 20 sms x 0.05 = 1.00;
+    # customers in three locales, twice over, share one run's templates.
+    plan = attrs.evolve(
+        NAMED, base_fee=Money("20.00", "EUR"), names={"ru": "АПИ", "fa_IR": "رابط برنامه"}
+    )
+    usage = [
+        UsageTotal(subscription="s1", period=MARCH, metric="calls", quantity=Decimal(100)),
+        UsageTotal(subscription="s1", period=MARCH, metric="sms", quantity=Decimal(20)),
+    ]
+    expected = {
+        "ru_RU": ["АПИ", "Звонки", "sms"],
+        "fa_IR": ["رابط برنامه", "Calls", "sms"],
+        "en": ["API", "Calls", "sms"],
+    }
+    templates = _Templates()
+    for locale in [*expected, *expected]:
+        state = BillingState(
+            terms=attrs.evolve(TERMS, locale=locale),
+            subscriptions=[Subscribed(id="s1", plans=[PlanFrom(on=MARCH.start, plan=plan)])],
+            usage=usage,
+        )
+        (compiled,) = _plan_documents(state, MARCH.end, templates)
+        (general,) = _plan_documents(state, MARCH.end, None)
+        assert [line.description for line in compiled.document.lines] == expected[locale]
+        assert serialize.dumps(compiled.document) == serialize.dumps(general.document)
+    # one template per locale (the key names it), made on the locale's first customer
+    assert len(templates._found) == 3
+    assert all(template is not None for _, _, template in templates._found.values())

@@ -241,3 +241,199 @@ def test_naming_a_charge_after_issue_never_rebills() -> None:
     assert [line.description for line in note.document.lines] == ["Pro", "calls"]  # as issued
     assert [line.description for line in supplementary.document.lines] == ["Pro", "Звонки"]
     assert supplementary.document.lines[1].net.amount == Decimal("6.00")
+
+
+NAMED_PRO = attrs.evolve(
+    PRO,
+    names={"ru": "Про", "fa": "حرفه‌ای", "uk": "Про-тариф"},
+    charges=[attrs.evolve(CALLS, description="Calls", names={"ru": "Звонки", "fa": "تماس‌ها"})],
+)
+LOCALES = ["en", "ru_RU", "fa_IR", "uk_UA", "it_IT"]
+
+
+@given(
+    subs,
+    usages,
+    st.integers(1, 6),
+    st.sampled_from(LOCALES),
+    st.sampled_from(LOCALES),
+    st.booleans(),
+)
+def test_a_changed_locale_or_plan_name_never_rebills(
+    plans, usage, months, issued_in, replayed_in, named_later
+) -> None:
+    # Issued in one locale (the customer's then), replayed in another (the
+    # customer's now), perhaps after the catalog named the plan and its charge:
+    # only the lines' names and the documents' locale differ, so nothing is
+    # corrected, and what was issued stays as it was.
+    as_of = MONTHS[months].start
+    state = _state(usage, plans)
+    before = attrs.evolve(state, terms=attrs.evolve(TERMS, locale=issued_in))
+    issued = _issue(plan_documents(before, as_of))
+    kept = [dumps(e.document) for e in issued]
+    if named_later:
+        plans = {sub: NAMED_PRO if plan is PRO else plan for sub, plan in plans.items()}
+    after = attrs.evolve(_state(usage, plans), terms=attrs.evolve(TERMS, locale=replayed_in))
+    replanned = plan_documents(after, as_of)
+    assert [p.document.totals for p in replanned] == [e.document.totals for e in issued]
+    changes = diff(issued, replanned, as_of=as_of)
+    assert (changes.issue, changes.withdraw) == ((), ())
+    assert sorted(changes.unchanged, key=str) == sorted((e.key for e in issued), key=str)
+    assert [dumps(e.document) for e in issued] == kept
+
+
+def test_the_base_fee_line_is_named_in_the_documents_language() -> None:
+    # Pro: 20.00 base fee, 600 - 100 = 500 calls x 0.01 = 5.00.
+    march = MONTHS[2]
+    usage = {("a", 2): 600}
+    lines = {}
+    for locale in ("ru_RU", "fa_IR", "uk", "it_IT"):
+        state = attrs.evolve(
+            _state(usage, {"a": NAMED_PRO}), terms=attrs.evolve(TERMS, locale=locale)
+        )
+        (doc,) = [p.document for p in plan_documents(state, march.end) if p.key.period == march]
+        assert doc.locale == locale
+        lines[locale] = [(line.description, str(line.net.amount)) for line in doc.lines]
+    assert lines == {
+        "ru_RU": [("Про", "20.00"), ("Звонки", "5.00")],
+        "fa_IR": [("حرفه‌ای", "20.00"), ("تماس‌ها", "5.00")],
+        "uk": [("Про-тариф", "20.00"), ("Calls", "5.00")],  # the charge has no Ukrainian name
+        "it_IT": [("Pro", "20.00"), ("Calls", "5.00")],  # neither has an Italian one
+    }
+
+
+# Pro in March: the 20.00 base fee, 600 calls - 100 included = 500 x 0.01 = 5.00.
+EXPLAINED = {
+    "en": [
+        ("base fee: 1 x 20.00 = 20.00",),
+        ("600 - 100 included = 500", "per unit: 500 x 0.01 = 5.00"),
+    ],
+    "ru_RU": [
+        ("абонентская плата: 1 × 20,00 = 20,00",),
+        ("600 − 100 включено = 500", "за единицу: 500 × 0,01 = 5,00"),
+    ],
+    "uk_UA": [
+        ("абонентська плата: 1 × 20,00 = 20,00",),
+        ("600 − 100 включено = 500", "за одиницю: 500 × 0,01 = 5,00"),
+    ],
+    "it_IT": [
+        ("canone: 1 × 20,00 = 20,00",),
+        ("600 − 100 inclusi = 500", "per unità: 500 × 0,01 = 5,00"),
+    ],
+    "fa_IR": [  # Persian digits, as the documents' numbers in Persian
+        ("هزینه ثابت: ۱ × ۲۰٫۰۰ = ۲۰٫۰۰",),
+        ("۶۰۰ − ۱۰۰ رایگان = ۵۰۰", "هر واحد: ۵۰۰ × ۰٫۰۱ = ۵٫۰۰"),
+    ],
+    # a language billkit's documents are not written in: plain English
+    "de_DE": [
+        ("base fee: 1 x 20.00 = 20.00",),
+        ("600 - 100 included = 500", "per unit: 500 x 0.01 = 5.00"),
+    ],
+}
+
+
+@pytest.mark.parametrize("locale", sorted(EXPLAINED))
+def test_the_lines_are_explained_in_the_documents_language(locale: str) -> None:
+    march = MONTHS[2]
+    state = attrs.evolve(
+        _state({("a", 2): 600}, {"a": PRO}), terms=attrs.evolve(TERMS, locale=locale)
+    )
+    (doc,) = [p.document for p in plan_documents(state, march.end) if p.key.period == march]
+    assert [line.explanation for line in doc.lines] == EXPLAINED[locale]
+
+
+def test_documents_issued_with_english_explanations_are_not_corrected() -> None:
+    # A Russian business's March invoice issued when billing explained every
+    # line in English: replayed now, with the lines explained in Russian, it
+    # bills the same and is left as issued.
+    march = MONTHS[2]
+    state = attrs.evolve(
+        _state({("a", 2): 600}, {"a": PRO}), terms=attrs.evolve(TERMS, locale="ru_RU")
+    )
+    planned = plan_documents(state, march.end)
+    english = [
+        attrs.evolve(
+            p,
+            document=attrs.evolve(
+                p.document,
+                lines=tuple(
+                    attrs.evolve(line, explanation=EXPLAINED["en"][i])
+                    for i, line in enumerate(p.document.lines)
+                ),
+            ),
+        )
+        if p.key.period == march
+        else p
+        for p in planned
+    ]
+    issued = _issue(tuple(english))
+    changes = diff(issued, plan_documents(state, march.end), as_of=date(2026, 4, 2))
+    assert (changes.issue, changes.withdraw) == ((), ())
+
+
+def test_a_cut_short_cycle_is_written_in_the_documents_language() -> None:
+    # Growth (99.00 a month) upgraded on 21 April: 10 of April's 30 days unused,
+    # 99.00 x 10/30 = 33.00 back, 99.00 - 33.00 = 66.00 for 1 to 20 April.
+    growth = Plan(
+        code="growth",
+        name="Growth",
+        currency="EUR",
+        base_fee=Money("99.00", "EUR"),
+        names={"ru": "Рост"},
+    )
+    advanced = Plan(
+        code="advanced",
+        name="Advanced",
+        currency="EUR",
+        base_fee=Money("189.00", "EUR"),
+        names={"ru": "Продвинутый"},
+    )
+    sub = Subscribed(
+        id="s2",
+        plans=[
+            PlanFrom(on=date(2026, 4, 1), plan=growth),
+            PlanFrom(on=date(2026, 4, 21), plan=advanced),
+        ],
+    )
+    lines = {}
+    for locale in ("en", "ru_RU"):
+        state = BillingState(terms=attrs.evolve(TERMS, locale=locale), subscriptions=[sub])
+        (cut,) = plan_documents(state, date(2026, 4, 21))
+        (line,) = cut.document.lines
+        assert line.net.amount == Decimal("66.00")
+        lines[locale] = (line.description, line.explanation)
+    assert lines["ru_RU"] == (
+        "Рост, 01.04.2026 – 20.04.2026 (переход на Продвинутый)",
+        (
+            "абонентская плата за 01.04.2026 – 30.04.2026: 99,00",
+            "не использовано с 21.04.2026: 33,00",
+            "99,00 − 33,00 = 66,00",
+        ),
+    )
+    assert lines["en"][0] == "Growth, 2026-04-01 to 2026-04-21 (changed to Advanced)"
+    assert lines["en"][1][0] == "fixed fee 2026-04-01..2026-05-01: 99.00"
+    assert lines["en"][1][2] == "99.00 - 33.00 = 66.00"
+
+
+@pytest.mark.parametrize(
+    ("locale", "reason"),
+    [
+        ("en", "correction: the inputs changed"),
+        ("ru_RU", "корректировка: изменились исходные данные"),
+        ("fa_IR", "اصلاحیه: داده‌های ورودی تغییر کرد"),
+        ("de_DE", "correction: the inputs changed"),
+    ],
+)
+def test_a_correcting_credit_note_gives_its_reason_in_its_language(
+    locale: str, reason: str
+) -> None:
+    # March corrected by late usage: 600 calls, then 700.
+    march = MONTHS[2]
+    terms = attrs.evolve(TERMS, locale=locale)
+    before = attrs.evolve(_state({("a", 2): 600}, {"a": PRO}), terms=terms)
+    late = attrs.evolve(_state({("a", 2): 700}, {"a": PRO}), terms=terms)
+    issued = _issue(plan_documents(before, march.end))
+    changes = diff(issued, plan_documents(late, march.end), as_of=date(2026, 4, 5))
+    (note,) = [p.document for p in changes.issue if p.key.kind == "credit_note"]
+    assert note.locale == locale
+    assert note.reason == reason

@@ -30,7 +30,7 @@ from billkit.invoicing import (
 )
 from billkit.invoicing._template import Buyers, compile_invoice
 from billkit.invoicing.documents import _Billed, _check_adds_up
-from billkit.invoicing.items import _named
+from billkit.invoicing.items import _explained, _named
 from billkit.invoicing.tax import TaxRounding
 from billkit.parties import Address, Party
 from billkit.periods import Period
@@ -54,8 +54,9 @@ def _general(
     named: bool = False,
 ) -> Invoice | Proforma:
     items = items_from_quote(bill)  # type: ignore[arg-type]
-    if named:  # named as billing's documents are, by the terms' locale
+    if named:  # named and explained as billing's documents are, by the terms' locale
         items = _named(items, bill.plan, terms.locale)  # type: ignore[attr-defined]
+        items = _explained(items, bill, terms.locale)  # type: ignore[arg-type]
     if proforma:
         return build_proforma(
             items,

@@ -333,19 +333,29 @@ def plans(draw: st.DrawFn, *, currency: str | None = None, text: bool = False) -
         charges=draw(_charges(cur, base_fee is not None, text=text)),
         rounding=draw(rounding_policies(cur)),
         description=draw(_texts()) if text else "",
+        names=draw(charge_names()) if text else {},
     )
 
 
 #: The locales billing's documents are drawn in (tests/billing, tests/invoicing),
-#: and names for them: a charge named in some, not all, of these.
-DOCUMENT_LOCALES: Final = ("ru", "ru_RU", "it", "it_IT", "en", "en_GB", "uk")
-_DOCUMENT_NAMES: Final = ("Звонки", "Chiamate", "Calls made", "SMS «отправлено»", "Дзвінки")
+#: and names for them: a charge (and a plan) named in some, not all, of these.
+DOCUMENT_LOCALES: Final = ("ru", "ru_RU", "it", "it_IT", "en", "en_GB", "uk", "fa", "fa_IR")
+_DOCUMENT_NAMES: Final = (
+    "Звонки",
+    "Chiamate",
+    "Calls made",
+    "SMS «отправлено»",
+    "Дзвінки",
+    "تماس‌ها",
+    "Plan",  # a plan's name given again for a locale: named as it is anyway
+)
 
 
 @st.composite
 def named_plans(draw: st.DrawFn) -> Plan:
-    """A plan of :func:`plans` whose metered charges are named (``Charge.names``)
-    in some of the :data:`DOCUMENT_LOCALES`, each maybe in none."""
+    """A plan of :func:`plans` whose metered charges, and the plan itself (its
+    base fee's line), are named (``Charge.names``, ``Plan.names``) in some
+    of the :data:`DOCUMENT_LOCALES`, each maybe in none."""
     plan = draw(plans())
     names = st.dictionaries(
         st.sampled_from(DOCUMENT_LOCALES), st.sampled_from(_DOCUMENT_NAMES), max_size=3
@@ -353,7 +363,7 @@ def named_plans(draw: st.DrawFn) -> Plan:
     charges = [
         attrs.evolve(c, names=draw(names)) if isinstance(c, Charge) else c for c in plan.charges
     ]
-    return attrs.evolve(plan, charges=charges)
+    return attrs.evolve(plan, charges=charges, names=draw(names))
 
 
 @st.composite

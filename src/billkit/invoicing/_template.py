@@ -35,7 +35,10 @@ invoice from its quote in one pass:
   description is the plan's, or, compiled ``named`` as billing compiles it,
   the charge's name in the terms' locale, ``items._names_in``, worked out
   here once per plan and locale; checked here once as ``items_from_quote``
-  checks it); the tax group's and the totals' makers take the three sums;
+  checks it; compiled ``named`` for a locale whose documents are explained
+  in its own language, ``items._explainer_in``, every line is read off the
+  QuoteLine and explained by ``items._explained_in``, as billing's general
+  path explains it); the tax group's and the totals' makers take the three sums;
   the invoice's maker takes the buyer, lines, group, totals and number (the
   seller, dates, locale, payment details and the caller's constant fields
   are bound). The number, the one field a caller gives per account, goes
@@ -117,7 +120,13 @@ from billkit.invoicing.documents import (
     TaxGroup,
     Totals,
 )
-from billkit.invoicing.items import _names_in, _plain_explanation, _shown
+from billkit.invoicing.items import (
+    _explained_in,
+    _explainer_in,
+    _names_in,
+    _plain_explanation,
+    _shown,
+)
 from billkit.invoicing.tax import TaxRounding, TaxTreatment
 from billkit.invoicing.terms import DocumentTerms, _terms
 from billkit.money import CONTEXT, LIMIT, in_range
@@ -171,6 +180,7 @@ class InvoiceTemplate:
         "_charges",
         "_cur",
         "_drop_zero",
+        "_explain_in",
         "_group",
         "_include_tax",
         "_invoice",
@@ -277,8 +287,15 @@ class InvoiceTemplate:
         # The lines a document in the terms' locale names otherwise (named=True):
         # worked out here, once per plan and locale, not per account.
         names = self._names = _names_in(plan, terms.locale) if named else {}
+        # Explained in the locale's language (items._explained), named=True and not
+        # English: every line read off the QuoteLine (_read), as the general path reads it.
+        self._explain_in = _explainer_in(terms.locale, cur.code) if named else None
         for spec in compiled.specs:
-            explain = None if spec.metric is None else _explainer(spec.source, spec.included)
+            explain = (
+                None
+                if spec.metric is None or self._explain_in is not None
+                else _explainer(spec.source, spec.included)
+            )
             label = spec.label
             if explain is None or not label or label.strip() != label:
                 charges.append(None)  # (a description an item refuses: the general path)
@@ -437,7 +454,10 @@ class InvoiceTemplate:
         if not description or description.strip() != description:
             return None
         quantity, unit_price = _shown(line)
-        explanation = tuple(_plain_explanation(line))
+        explain_in = self._explain_in
+        explanation = tuple(
+            _plain_explanation(line) if explain_in is None else _explained_in(line, explain_in)
+        )
         if unit_price is not None and C.multiply(quantity, unit_price.amount) >= LIMIT:
             return None
         money = Money(amount, cur)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import decimal
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import ClassVar, Final
+from typing import TYPE_CHECKING, ClassVar, Final
 
 import attrs
 from moneyed import Currency, Money
@@ -27,8 +27,11 @@ from billkit.money import CONTEXT, DEFAULT_ROUNDING, LIMIT, RoundingPolicy, allo
 from billkit.periods import Period
 from billkit.pricing.discounts import AppliedDiscount, Coupon, DiscountedQuote, take_off
 from billkit.pricing.models import Flat, Percentage
-from billkit.pricing.plans import Charge, PercentOf, Plan, _translated
+from billkit.pricing.plans import BASE_FEE_CODE, Charge, PercentOf, Plan, _translated
 from billkit.pricing.quote import Quote, QuoteLine
+
+if TYPE_CHECKING:
+    from billkit.invoicing._explain import Explainer
 
 __all__ = ["DiscountedItems", "Item", "discount_items", "items_from_expenses", "items_from_quote"]
 
@@ -149,6 +152,34 @@ def _plain_explanation(line: QuoteLine) -> list[str]:
     return explanation
 
 
+def _explained_in(line: QuoteLine, explainer: Explainer) -> list[str]:
+    """:func:`_plain_explanation` in ``explainer``'s language and numbers (the
+    label catalog's words): what ``items_from_quote(..., locale=...)`` writes,
+    and billing's documents in a language other than English
+    (:func:`_explained`). Shared with the compiled invoice (_template.py)."""
+    explanation = []
+    if line.included:
+        explanation.append(explainer.included(line.quantity, line.included, line.billable))
+    if line.breakdown.note:
+        explanation.append(explainer.note(line.breakdown.note))
+    explanation.extend(explainer.step(step) for step in line.steps)
+    return explanation
+
+
+def _explainer_in(locale: str, currency: str) -> Explainer | None:
+    """The :class:`~billkit.invoicing._explain.Explainer` billing's documents in
+    ``locale`` explain their lines with (:func:`_explained`); ``None`` for
+    English and for a language without labels (the plain English of
+    :func:`_plain_explanation`, as before)."""
+    from billkit.invoicing._explain import Explainer
+    from billkit.invoicing.render.model import LANGUAGES
+
+    language = locale.replace("-", "_").split("_")[0].lower()
+    if language == "en" or language not in LANGUAGES:
+        return None
+    return Explainer(locale, currency)
+
+
 def _shown(line: QuoteLine) -> tuple[Decimal, Money | None]:
     """The quantity and unit price an item shows for a quote line: a unit price
     only where quantity x price is the line's exact amount; a flat, percentage
@@ -206,7 +237,8 @@ def items_from_quote(
     code (``"base"`` for the base fee) to its name per language. A line
     without one there is named as :meth:`Charge.name_in
     <billkit.pricing.Charge.name_in>` names its charge (the one place that
-    gives the order); a line with no name and no description is refused,
+    gives the order), the base fee's as :meth:`Plan.name_in
+    <billkit.pricing.Plan.name_in>` names the plan; a line with no name and no description is refused,
     rather than printing its code. Billing's documents
     (:func:`billkit.billing.plan_documents`) name their lines the same way,
     by their terms' locale (:func:`_names_in`).
@@ -249,6 +281,8 @@ def items_from_quote(
     table: Mapping[str, Mapping[str, str]] = names or {}
     # The plan's own names of its charges, per locale (Charge.names).
     plan_names = {c.code: c.names for c in base.plan.charges if isinstance(c, Charge) and c.names}
+    if base.plan.names:  # and of itself, for its base fee's line (Plan.names)
+        plan_names[BASE_FEE_CODE] = base.plan.names
     # The caller's options, checked once for all the lines (as Item would check them).
     category = checks.text("tax_category", tax_category, error=InvoicingError)
     kind = checks.member("treatment", treatment, kind=TaxTreatment, error=InvoicingError)
@@ -276,11 +310,7 @@ def items_from_quote(
                     None,
                     f"a name for charge {line.code!r} in {language} (it has no description to print)",
                 )
-            if line.included:
-                explanation.append(explainer.included(line.quantity, line.included, line.billable))
-            if line.breakdown.note:
-                explanation.append(explainer.note(line.breakdown.note))
-            explanation.extend(explainer.step(step) for step in line.steps)
+            explanation.extend(_explained_in(line, explainer))
         else:
             explanation.extend(_plain_explanation(line))
         if line.code in discounted:
@@ -318,19 +348,26 @@ def items_from_quote(
 
 def _names_in(plan: Plan, locale: str) -> dict[str, str]:
     """The lines of ``plan`` a document in ``locale`` names otherwise than its
-    quote does: charge code -> :meth:`Charge.name_in <billkit.pricing.Charge.name_in>`
-    (the charges without a name for the locale are left out). Worked out once
-    per plan and locale by billing's compiled invoices (``_template.py``),
-    once per document by its general path (:func:`_named`).
+    quote does: charge code -> :meth:`Charge.name_in <billkit.pricing.Charge.name_in>`,
+    and ``"base"`` (the base fee's line) -> :meth:`Plan.name_in
+    <billkit.pricing.Plan.name_in>` (the lines without a name for the locale
+    are left out). Worked out once per plan and locale by billing's compiled
+    invoices (``_template.py``), once per document by its general path
+    (:func:`_named`).
 
     >>> from billkit.pricing import PerUnit, Plan
-    >>> plan = Plan(code="api", name="API", currency="EUR", charges=[
+    >>> plan = Plan(code="api", name="API", currency="EUR", base_fee=Money("9.00", "EUR"),
+    ...             names={"ru": "АПИ"}, charges=[
     ...     Charge(code="calls", metric="calls", description="Calls", names={"ru": "Звонки"},
     ...            model=PerUnit(unit_price=Money("0.01", "EUR")))])
     >>> _names_in(plan, "ru_RU"), _names_in(plan, "en")
-    ({'calls': 'Звонки'}, {})
+    ({'base': 'АПИ', 'calls': 'Звонки'}, {})
     """
     out: dict[str, str] = {}
+    if plan.names and plan.base_fee is not None:
+        name = plan.name_in(locale)
+        if name != plan.name:
+            out[BASE_FEE_CODE] = name
     for charge in plan.charges:
         if isinstance(charge, Charge) and charge.names:
             name = charge.name_in(locale)
@@ -347,6 +384,22 @@ def _named(items: tuple[Item, ...], plan: Plan, locale: str) -> tuple[Item, ...]
         return items
     return tuple(
         attrs.evolve(item, description=names[item.code]) if item.code in names else item
+        for item in items
+    )
+
+
+def _explained(items: tuple[Item, ...], quote: Quote, locale: str) -> tuple[Item, ...]:
+    """``items`` (made from ``quote``, with no locale) with their lines explained
+    as a document in ``locale`` explains them (:func:`_explainer_in`): in the
+    label catalog's words and the locale's numbers, or as they are (English)."""
+    explainer = _explainer_in(locale, quote.currency.code)
+    if explainer is None or not items:
+        return items
+    lines = {line.code: line for line in quote.lines}
+    return tuple(
+        attrs.evolve(item, explanation=tuple(_explained_in(lines[item.code], explainer)))
+        if item.code in lines
+        else item
         for item in items
     )
 

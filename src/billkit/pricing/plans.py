@@ -78,7 +78,7 @@ _NAME_LOCALE: Final = functools.partial(checks.locale, error=PricingError)
 _NAME_TEXT: Final = functools.partial(checks.text, error=PricingError)
 
 
-def _charge_names(value: object) -> checks.FrozenMap[str, str]:
+def _names_per_locale(value: object) -> checks.FrozenMap[str, str]:
     if value is checks.EMPTY_MAP:  # the default: no names, nothing to check
         return checks.EMPTY_MAP
     return checks.mapping("names", value, _NAME_LOCALE, _NAME_TEXT, error=PricingError)
@@ -135,7 +135,7 @@ class Charge:
         metadata=checks.options(low=0, noun="number of units"),
     )
     names: checks.FrozenMap[str, str] = attrs.field(
-        default=checks.EMPTY_MAP, converter=_charge_names
+        default=checks.EMPTY_MAP, converter=_names_per_locale
     )
 
     @property
@@ -211,6 +211,15 @@ class Plan:
     (:data:`~billkit.conventions.BILLKIT` by default) are the proration and
     period conventions a change of this plan follows, such as
     :data:`~billkit.conventions.KILL_BILL`.
+
+    ``names`` gives the plan a name per language, by locale code, as
+    :attr:`Charge.names` does for a charge (the same checks): the base-fee
+    line of a document in a language reads it (:meth:`name_in`).
+
+    >>> pro = Plan(code="pro", name="Pro", currency="EUR", base_fee=Money("20.00", "EUR"),
+    ...            names={"ru": "Профессиональный", "fa": "پیشرفته"})
+    >>> pro.name_in("ru_RU"), pro.name_in("fa_IR"), pro.name_in("it")
+    ('Профессиональный', 'پیشرفته', 'Pro')
     """
 
     _error_class: ClassVar[type[ValidationError]] = PricingError
@@ -227,6 +236,9 @@ class Plan:
     description: str = attrs.field(default="", converter=checks.FREE_TEXT)
     conventions: Conventions = attrs.field(
         default=BILLKIT, converter=checks.INSTANCE, repr=lambda c: repr(c.name)
+    )
+    names: checks.FrozenMap[str, str] = attrs.field(
+        default=checks.EMPTY_MAP, converter=_names_per_locale
     )
     # Derived once per plan, for quoting many usages fast (see quote()).
     _metrics: frozenset[str] = attrs.field(init=False, repr=False, eq=False)
@@ -313,6 +325,15 @@ class Plan:
                             f"the code of an earlier line (one of {sorted(seen)})",
                         )
             seen.add(charge.code)
+
+    def name_in(self, locale: str) -> str:
+        """The plan's name in ``locale`` (its base-fee line's on a document in
+        that locale): ``names[locale]``, else the name for its language
+        (``'ru'`` for ``'ru_RU'``), else :attr:`name`. ``locale`` is a locale
+        code such as ``'ru_RU'`` or ``'fa'`` (anything else is refused), as
+        for :meth:`Charge.name_in`."""
+        checks.locale("locale", locale, error=PricingError)
+        return _translated(self.names, locale) or self.name
 
     def charge(self, code: str) -> ChargeLike:
         """The charge with line code ``code``."""

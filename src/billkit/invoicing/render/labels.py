@@ -616,6 +616,36 @@ _ROWS: dict[str, tuple[str, str, str, str, str]] = {
         "sconto −{discount}: {before} → {after}",
         "تخفیف −{discount}: {before} → {after}",
     ),
+    # a cycle an upgrade cut short (billkit.billing): its first line and explanation
+    "line_plan_changed": (
+        "{plan}, {period} (changed to {new})",
+        "{plan}, {period} (переход на {new})",
+        "{plan}, {period} (перехід на {new})",
+        "{plan}, {period} (passaggio a {new})",
+        "{plan}، {period} (تغییر به {new})",
+    ),
+    "explain_fixed_fee": (
+        "fixed fee {period}: {fee}",
+        "абонентская плата за {period}: {fee}",
+        "абонентська плата за {period}: {fee}",
+        "canone {period}: {fee}",
+        "هزینه ثابت {period}: {fee}",
+    ),
+    "explain_unused": (
+        "unused from {day}: {credit}",
+        "не использовано с {day}: {credit}",
+        "не використано з {day}: {credit}",
+        "non utilizzato dal {day}: {credit}",
+        "استفاده‌نشده از {day}: {credit}",
+    ),
+    "explain_minus": ("{a} − {b} = {c}",) * 5,
+    "reason_correction": (
+        "correction: the inputs changed",
+        "корректировка: изменились исходные данные",
+        "коригування: змінилися вихідні дані",
+        "rettifica: i dati di partenza sono cambiati",
+        "اصلاحیه: داده‌های ورودی تغییر کرد",
+    ),
     "explain_left": (
         "{part} of {left} {currency} left at {rate}",
         "{part} из {left} {currency} остатка по ставке {rate}",
