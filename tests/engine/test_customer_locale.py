@@ -167,8 +167,11 @@ def test_the_rendered_invoices_are_in_the_customers_language(store: Store) -> No
     english = render_html(from_data(docs[march("anna")][1]))
     assert "Voice" in english
     assert "Голосовая связь" not in english
-    # (Sara's euro invoice is not rendered: Persian documents print the total
-    # in words, which billkit writes in rials only; see the rial test below.)
+    # Sara's euro invoice renders in Persian, its total in words naming the
+    # euro as the Persian locale data does (یورو).
+    persian = render_html(from_data(docs[march("sara")][1]))
+    assert 'dir="rtl"' in persian
+    assert "یورو" in persian
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")

@@ -1,4 +1,4 @@
-"""The amount in words for Russian and Ukrainian invoices and acts.
+"""The amount in words for Russian, Ukrainian and Persian invoices and acts.
 
 Each expected text is written by hand from Russian and Ukrainian grammar:
 the number agrees with the currency (рубль, -я, -ей; гривня, -і, -ень) and
@@ -8,8 +8,11 @@ with the kopecks (копейка, -и, копеек; копійка, -и, коп
 from __future__ import annotations
 
 import sys
+from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from billkit.errors import BillkitError, InvoicingError
 from billkit.invoicing.words import WORDS_LANGUAGES, amount_in_words
@@ -104,3 +107,46 @@ def test_the_callers_decimal_context_changes_nothing() -> None:
             amount_in_words(Money("16229.51", "RUB"), "ru")
             == "Шестнадцать тысяч двести двадцать девять рублей 51 копейка"
         )
+
+
+@pytest.mark.parametrize(
+    ("amount", "text"),
+    [
+        # 1 250 000 rials: یک میلیون (one million) و دویست و پنجاه هزار (and 250 thousand) ریال.
+        (Money("1250000", "IRR"), "یک میلیون و دویست و پنجاه هزار ریال"),
+        # 101.50 dollars: صد و یک (100 and 1) with the CLDR Persian name of the
+        # dollar, and the 50 cents in Persian digits over a hundred.
+        (Money("101.50", "USD"), "صد و یک دلار آمریکا و ۵۰/۱۰۰"),
+        # 2 500.05 euros: دو هزار و پانصد (two thousand and five hundred) یورو, 05 cents.
+        (Money("2500.05", "EUR"), "دو هزار و پانصد یورو و ۰۵/۱۰۰"),
+        # Whole units only: no cents part is written.
+        (Money("7.00", "RUB"), "هفت روبل روسیه"),
+        # A currency with no minor units: the yen.
+        (Money("1000", "JPY"), "هزار ین ژاپن"),
+    ],
+)
+def test_persian(amount: Money, text: str) -> None:
+    assert amount_in_words(amount, "fa") == text
+
+
+def test_persian_refusals() -> None:
+    with pytest.raises(InvoicingError, match="whole number of rials"):
+        amount_in_words(Money("10.5", "IRR"), "fa")
+    with pytest.raises(InvoicingError, match="round the total first"):
+        amount_in_words(Money("1.005", "USD"), "fa")
+    with pytest.raises(InvoicingError, match="no or two decimal places"):
+        amount_in_words(Money("1.000", "KWD"), "fa")  # the dinar has three
+
+
+@given(cents=st.integers(min_value=0, max_value=10**12))
+def test_persian_cents_are_the_amounts_cents(cents: int) -> None:
+    """Any dollar amount is written; its cents, when there are any, end the text
+    in Persian digits over a hundred, and the whole dollars precede the name."""
+    whole, minor = divmod(cents, 100)
+    text = amount_in_words(Money(Decimal(cents) / 100, "USD"), "fa")
+    if minor:
+        digits = text.rsplit(" و ", 1)[1].translate(str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789"))
+        assert digits == f"{minor:02d}/100"
+        text = text.rsplit(" و ", 1)[0]
+    assert text.endswith(" دلار آمریکا")
+    assert ("صفر" in text) == (whole == 0)

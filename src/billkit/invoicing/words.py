@@ -43,6 +43,7 @@ WORDS_LANGUAGES: Final = ("en", "ru", "uk", "fa")
 """
 
 _PERSIAN_UNITS: Final = {"IRR": "ریال"}
+_PERSIAN_DIGITS: Final = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 _RU_FEMININE_SLIP: Final = re.compile(r"\b(одна|две) (миллион|миллиард|триллион)")
 _RU_MASCULINE: Final = {"одна": "один", "две": "два"}
@@ -67,7 +68,10 @@ def amount_in_words(
     accounting documents), or in words too with ``minor_in_words``. The first
     letter is a capital unless ``capitalize=False``. The amount must be zero
     or more, in a currency with two decimal places that num2words names in
-    that language, and a whole number of kopecks (cents).
+    that language, and a whole number of kopecks (cents). In Persian, rials
+    are written in words; another currency (with no or two decimal places)
+    is named as the Persian locale data names it, its minor units in Persian
+    digits over a hundred.
 
     >>> amount_in_words(Money("1.00", "RUB"), "ru")
     'Один рубль 00 копеек'
@@ -77,6 +81,8 @@ def amount_in_words(
     'one hundred and one dollars 50 cents'
     >>> amount_in_words(Money("1250000", "IRR"), "fa")
     'یک میلیون و دویست و پنجاه هزار ریال'
+    >>> amount_in_words(Money("101.50", "USD"), "fa")
+    'صد و یک دلار آمریکا و ۵۰/۱۰۰'
     >>> amount_in_words(Money("10.005", "RUB"), "ru")
     Traceback (most recent call last):
     ...
@@ -124,16 +130,34 @@ def amount_in_words(
 
 
 def _persian(amount: Money, value: Decimal, code: str) -> str:
-    """Persian words for a whole number of rials.
+    """Persian words for an amount.
 
     num2words's Persian currency words name tomans; billkit writes the number
-    in words and names the rial itself.
+    in words and names the rial itself. Another currency is named as the
+    Persian locale data names it (``دلار آمریکا``), its whole units in words
+    and its minor units, if any, in Persian digits over a hundred (``و ۵۰/۱۰۰``),
+    as cheques and accounting documents write cents.
     """
-    unit = _PERSIAN_UNITS.get(code)
-    if unit is None:
-        raise InvoicingError("amount", amount, "an amount in IRR for Persian words")
-    if value != value.to_integral_value():
-        raise InvoicingError("amount", amount, "a whole number of rials")
     convert = _num2words()
-    text = str(convert(int(value), lang="fa"))  # type: ignore[operator]
-    return f"{text} {unit}"
+    unit = _PERSIAN_UNITS.get(code)
+    if unit is not None:
+        if value != value.to_integral_value():
+            raise InvoicingError("amount", amount, "a whole number of rials")
+        return f"{convert(int(value), lang='fa')} {unit}"  # type: ignore[operator]
+    places = minor_units(code)
+    if places not in (0, 2):
+        raise InvoicingError(
+            "amount", amount, "an amount in a currency with no or two decimal places"
+        )
+    whole = value.to_integral_value(rounding=decimal.ROUND_DOWN)
+    minor = CONTEXT.multiply(CONTEXT.subtract(value, whole), 10**places)
+    if minor != minor.to_integral_value():
+        raise InvoicingError(
+            "amount", amount, "a whole number of minor units (cents): round the total first"
+        )
+    from babel.numbers import get_currency_name
+
+    text = f"{convert(int(whole), lang='fa')} {get_currency_name(code, locale='fa')}"  # type: ignore[operator]
+    if minor:
+        text += f" و {int(minor):02d}/100".translate(_PERSIAN_DIGITS)
+    return text
