@@ -3634,16 +3634,10 @@ class Billing:
             entries.append(charge)
         else:
             tx.post(charge)
-        paid = DocumentEvent(
-            document=document,
-            event="pay",
-            status="paid",
-            at=now,
-            data={
-                **({"reference": reference} if reference else {}),
-                **({"receipt": dict(receipt)} if receipt is not None else {}),
-            },
-        )
+        said: dict[str, object] = {"reference": reference} if reference else {}
+        if receipt is not None:
+            said["receipt"] = dict(receipt)
+        paid = DocumentEvent(document=document, event="pay", status="paid", at=now, data=said)
         if batched:
             assert writes is not None
             writes.changes.append(paid)
