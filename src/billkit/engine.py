@@ -3420,7 +3420,9 @@ class Billing:
         a batch: the events read cannot age within it).
         """
         doc = known if known is not None and known.id == document else tx.document(document)
-        if doc.status not in ("issued", "pending"):
+        # A charge made before the customer uploaded a receipt still pays the invoice.
+        paid_meanwhile = doc.status == _RECEIPT and result.status is PaymentStatus.SUCCEEDED
+        if doc.status not in ("issued", "pending") and not paid_meanwhile:
             # Money for an invoice a correction replaced goes to the balance (once).
             if (
                 result.status is PaymentStatus.SUCCEEDED

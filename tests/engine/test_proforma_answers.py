@@ -46,6 +46,8 @@ from tests.engine.test_proforma_approval import (
     APPROVED,
     CUSTOMERS,
     INVOICE_0,
+    PARSIAN,
+    PERIOD_END,
     PROFORMA_0,
     SUBSCRIBED,
     TOTAL,
@@ -341,6 +343,49 @@ def test_a_receipt_for_an_invoice_credited_meanwhile_goes_to_the_balance() -> No
         assert tx.balance("parsian/main") == Money(
             "0", "IRR"
         )  # 690 250 000 + 5 720 000 - 695 970 000
+
+
+class _UploadWhileCharged:
+    """The sandbox gateway, during whose card charge the customer uploads a receipt
+    (after the provider took the money, before the engine records the answer)."""
+
+    def __init__(self, gateway: SandboxGateway) -> None:
+        self.gateway = gateway
+        self.upload: Callable[[], object] | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.gateway, name)
+
+    def create_payment(self, request: Any, key: str) -> Any:
+        result = self.gateway.create_payment(request, key)
+        if self.upload is not None:
+            self.upload()
+        return result
+
+
+def test_a_card_charged_before_the_receipt_was_uploaded_still_pays_the_invoice() -> None:
+    store = MemoryStore()
+    clock = FixedClock(SUBSCRIBED)
+    gateway = _UploadWhileCharged(SandboxGateway(clock=clock))
+    engine = _attribution(store, clock, gateway=gateway)  # as _period_billed makes it
+    engine.add_customer("parsian", PARSIAN, currency="IRR", method="tok_visa")
+    engine.subscribe("parsian-attr", "parsian", "attribution-starter")
+    engine.record_usage("parsian-attr", "attributions", 11_250, key="u1")
+    clock.set(PERIOD_END)
+    assert engine.run().issued == (PROFORMA_0,)
+    clock.set(APPROVED)
+    engine.approve(PROFORMA_0)
+    gateway.upload = lambda: engine.upload_receipt(INVOICE_0, attachment="r.pdf")
+    assert engine.run().paid == 1  # the card's 690 250 000 is booked, not lost
+    with store.transaction(readonly=True) as tx:
+        assert tx.document(INVOICE_0).status == "paid"
+        assert [(e.kind, e.amount) for e in tx.entries("parsian/main")] == [
+            ("payment", TOTAL),
+            ("charge", -TOTAL),
+        ]
+    assert [e[0] for e in _events(store, INVOICE_0)] == ["issue", "upload_receipt", "pay"]
+    with pytest.raises(BillingError, match="its status 'paid'"):
+        engine.confirm_receipt(INVOICE_0)  # paid by the card: nothing to confirm
 
 
 def test_receipts_that_are_refused_name_the_field_and_value() -> None:
