@@ -4145,7 +4145,9 @@ class Billing:
             confirmed = any(e.event == "pay" and "receipt" in e.data for e in events)
             if doc.status == "paid" and confirmed:
                 return "paid"  # confirmed already
-            credited = doc.status == "credited" and last is not None
+            answers = [e.event for e in events if e.event in ("upload_receipt", "refuse_receipt")]
+            # credited while its receipt awaited confirmation (not after a refusal)
+            credited = doc.status == "credited" and answers[-1:] == ["upload_receipt"]
             if doc.status != _RECEIPT and not credited:
                 raise BillingError(
                     "invoice",

@@ -345,6 +345,22 @@ def test_a_receipt_for_an_invoice_credited_meanwhile_goes_to_the_balance() -> No
         )  # 690 250 000 + 5 720 000 - 695 970 000
 
 
+def test_a_refused_receipt_of_an_invoice_credited_later_cannot_be_confirmed() -> None:
+    store = MemoryStore()
+    engine, clock = _period_billed(store, method=None)
+    clock.set(APPROVED)
+    engine.approve(PROFORMA_0)
+    engine.upload_receipt(INVOICE_0, attachment="receipts/blurred.jpg")
+    engine.refuse_receipt(INVOICE_0, reason="unreadable")
+    engine.record_usage("parsian-attr", "attributions", 100, key="late", at=SUBSCRIBED)
+    clock.set(_at(date(2026, 5, 20)))
+    engine.run()  # the invoice is credited: no receipt awaited then
+    with pytest.raises(BillingError, match="its status 'credited'"):
+        engine.confirm_receipt(INVOICE_0)
+    with store.transaction(readonly=True) as tx:
+        assert tx.balance("parsian/main") == Money("0", "IRR")  # nothing booked
+
+
 class _UploadWhileCharged:
     """The sandbox gateway, during whose card charge the customer uploads a receipt
     (after the provider took the money, before the engine records the answer)."""
