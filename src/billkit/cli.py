@@ -10,6 +10,16 @@ its revision; ``billkit run --db URL --as-of DATE`` runs month end on a
 database the engine keeps (:mod:`billkit.engine`) and ``billkit simulate
 --db URL --until DATE`` runs it day by day; ``billkit --version``.
 
+The steps of a business that bills by proforma with the customer's approval
+(``proforma_approval``), on the same database: ``billkit approve --db URL
+PROFORMA`` and ``billkit reject --db URL PROFORMA --reason TEXT`` (the
+customer's answer), ``billkit mark-sent --db URL INVOICE --scan FILE`` (the
+official invoice sent, with its scan), ``billkit upload-receipt --db URL
+INVOICE --receipt FILE`` (the customer's payment receipt), ``billkit
+confirm-receipt --db URL INVOICE`` and ``billkit refuse-receipt --db URL
+INVOICE --reason TEXT`` (the business's check of it). Each takes ``--at``
+(an ISO moment with its offset; now by default) and ``--business``.
+
 ``run`` and ``simulate`` draw a progress bar on stderr when stderr is a
 terminal (``--progress`` draws it anyway, ``--no-progress`` never): the
 accounts billed of those due, or the days simulated.
@@ -192,6 +202,80 @@ def _engine(url: str, on: str | None, business: str | None = None) -> tuple[Bill
     return engine, clock
 
 
+def _engine_at(url: str, at: str | None, business: str | None) -> Billing:
+    """The business kept in ``url`` (as ``run`` opens it) on a clock stopped at
+    ``at`` (an ISO moment with its offset; now by default)."""
+    from datetime import datetime
+
+    from billkit.engine import Billing
+    from billkit.notify import MemoryNotifier
+    from billkit.payments import SandboxGateway
+    from billkit.ports import FixedClock, SystemClock
+    from billkit.storage import SqlStore
+
+    moment = SystemClock().now()
+    if at is not None:
+        try:
+            moment = datetime.fromisoformat(at)
+        except ValueError:
+            moment = moment.replace(tzinfo=None)  # refused below
+        if moment.utcoffset() is None:
+            raise ValidationError("--at", at, "an ISO moment with its offset (2026-04-22T10:00Z)")
+    clock = FixedClock(moment)
+    try:
+        store = SqlStore(url)
+    except _database_errors() as error:
+        raise _database(url, error) from None
+    try:
+        return Billing(
+            store, SandboxGateway(clock=clock), MemoryNotifier(), clock, business=business
+        )
+    except BaseException:
+        store.close()
+        raise
+
+
+def _document_line(engine: Billing, document: str) -> str:
+    """``NUMBER (id), STATUS`` (and an invoice's due day), as the store has it now."""
+    with engine.store.transaction(readonly=True) as tx:
+        doc = tx.document(document)
+    due = doc.data.get("due_date") if doc.kind == "invoice" else None
+    return f"{doc.number or '-'} ({doc.id}), {doc.status}" + (f", due {due}" if due else "")
+
+
+def _answer(args: argparse.Namespace) -> int:
+    """``approve``, ``reject``, ``mark-sent``, ``upload-receipt``,
+    ``confirm-receipt`` and ``refuse-receipt``: one step, its outcome printed."""
+    from pathlib import Path
+
+    engine = _engine_at(args.db, args.at, args.business)
+    try:
+        document = args.document
+        if args.command == "approve":
+            invoice = engine.approve(document)
+            print(f"approved: {_document_line(engine, document)}")
+            print(f"invoice: {_document_line(engine, invoice)}")
+            return 0
+        done = True
+        if args.command == "reject":
+            done = engine.reject(document, reason=args.reason)
+        elif args.command == "mark-sent":
+            path = Path(args.scan)
+            done = engine.mark_sent(document, attachment=str(path), content=path.read_bytes())
+        elif args.command == "upload-receipt":
+            path = Path(args.receipt)
+            done = engine.upload_receipt(document, attachment=str(path), content=path.read_bytes())
+        elif args.command == "confirm-receipt":
+            engine.confirm_receipt(document)
+        else:
+            done = engine.refuse_receipt(document, reason=args.reason)
+        what = "recorded" if done else "recorded already: nothing changed"
+        print(f"{args.command} {what}: {_document_line(engine, document)}")
+        return 0
+    finally:
+        engine.store.close()
+
+
 def _summary(report: RunReport) -> str:
     totals = ", ".join(f"{amount} {code}" for code, amount in report.invoiced) or "-"
     rows = [
@@ -205,6 +289,7 @@ def _summary(report: RunReport) -> str:
     ]
     lines = [f"  {name:<22} {value}" for name, value in rows]
     lines += [f"  ! {who}: {why}" for who, why in report.failures]
+    lines += [f"  ? rejected, left to the business: {doc}" for doc in report.rejected]
     return "\n".join(lines)
 
 
@@ -407,6 +492,26 @@ def _parser() -> argparse.ArgumentParser:
     _business_flag(sim)
     _progress_flag(sim)
     sim.set_defaults(run=_simulate)
+    for name, what, text, extra in (
+        ("approve", "PROFORMA", "the customer approves a proforma: its invoice is issued", None),
+        ("reject", "PROFORMA", "the customer rejects a proforma: no invoice", "--reason"),
+        ("mark-sent", "INVOICE", "the official invoice was sent, with its scan", "--scan"),
+        ("upload-receipt", "INVOICE", "the customer's payment receipt, to confirm", "--receipt"),
+        ("confirm-receipt", "INVOICE", "the receipt is confirmed: the invoice is paid", None),
+        ("refuse-receipt", "INVOICE", "the receipt is refused: the invoice is due", "--reason"),
+    ):
+        step = commands.add_parser(name, help=text)
+        step.add_argument("--db", required=True, help="the engine's database URL")
+        step.add_argument("document", metavar=what, help=f"the {what.lower()}'s id")
+        if extra == "--reason":
+            step.add_argument("--reason", required=True, help="why, told to the customer")
+        elif extra is not None:
+            step.add_argument(
+                extra, required=True, metavar="FILE", help="the file (its SHA-256 kept)"
+            )
+        step.add_argument("--at", help="when (an ISO moment with its offset; now by default)")
+        _business_flag(step)
+        step.set_defaults(run=_answer)
     return parser
 
 

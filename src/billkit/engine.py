@@ -394,6 +394,30 @@ def _proforma_of(document: str) -> str | None:
     return "|".join((*parts[:3], PROFORMA, parts[4]))
 
 
+_RECEIPT: Final = "receipt_uploaded"
+"""The status of an invoice whose uploaded payment receipt awaits the business's
+confirmation (:meth:`Billing.upload_receipt`)."""
+
+
+def _last_receipt(events: Sequence[DocumentEvent]) -> DocumentEvent | None:
+    """The last ``upload_receipt`` event of an invoice's ``events``."""
+    return next((e for e in reversed(events) if e.event == "upload_receipt"), None)
+
+
+def _receipt_entry(
+    customer: str, key: str, amount: Money, at: datetime, reference: str
+) -> EntryRecord:
+    """The payment a confirmed receipt shows, booked to the customer's balance."""
+    return EntryRecord(
+        account=f"{customer}/main",
+        key=key,
+        amount=amount,
+        at=at,
+        kind="payment",
+        data={"reference": reference},
+    )
+
+
 @attrs.frozen
 class RunReport:
     """What one :meth:`Billing.run` did.
@@ -408,6 +432,11 @@ class RunReport:
     ``documents``: ``(document, customer, currency, total)`` of each
     document issued, in ``issued``'s order, its gross total exact and
     negative for a credit note (what :meth:`to_table` lists).
+    ``rejected``: the proformas the customer rejected
+    (:meth:`Billing.reject`) that still stand for their period in the
+    subscriptions this run billed (their bill unchanged, so nothing new
+    was asked): periods billed by nothing the customer accepted, left to
+    the business.
     """
 
     as_of: date
@@ -418,6 +447,7 @@ class RunReport:
     failed_payments: int = 0
     failures: tuple[tuple[str, str], ...] = ()
     documents: tuple[tuple[str, str, str, Decimal], ...] = ()
+    rejected: tuple[str, ...] = ()
 
     def to_table(self, store: Store | None = None) -> Table:
         """One row per account and currency: ``account``, ``status``
@@ -622,14 +652,17 @@ class _Run:
     """What one :meth:`Billing.run` keeps over its customers, never process-wide:
     the compiled invoices (``billing._Templates``), the buyers read from the
     payers' data (``serialize._Parties``) and the documents' text
-    (``serialize._Texts``, the canonical JSON a draft's record keeps)."""
+    (``serialize._Texts``, the canonical JSON a draft's record keeps); and
+    the rejected proformas found standing for a period (``rejected``, in the
+    order found: :attr:`RunReport.rejected`)."""
 
-    __slots__ = ("parties", "templates", "texts")
+    __slots__ = ("parties", "rejected", "templates", "texts")
 
     def __init__(self) -> None:
         self.templates = _Templates()
         self.parties = _Parties()
         self.texts = _Texts()
+        self.rejected: dict[str, None] = {}
 
 
 def _midnight(day: date) -> datetime:
@@ -743,8 +776,16 @@ class Billing:
     is not collected but waits for :meth:`approve`, which marks it
     ``approved`` and issues its invoice then, unpaid, due ``payment_days``
     after that day; the invoice is collected and dunned as any invoice is
-    (:meth:`mark_sent` records it sent, with its scan). It needs
-    ``proforma_final="invoice"``.
+    (:meth:`mark_sent` records it sent, with its scan). :meth:`reject`
+    marks a proforma ``rejected`` instead (no invoice; a proforma of the
+    next revision asks once its bill changes, and until then the runs
+    report the period in :attr:`RunReport.rejected`). A proforma neither
+    approved nor rejected never falls overdue: nothing is owed before the
+    approval. The customer may pay the invoice by transfer and upload the
+    receipt (:meth:`upload_receipt`: status ``receipt_uploaded``, neither
+    collected nor counted overdue while it awaits the business), which
+    :meth:`confirm_receipt` books as the payment or :meth:`refuse_receipt`
+    sends back to ``issued``. It needs ``proforma_final="invoice"``.
 
     Notifications are filed by category (:data:`billkit.ports.CATEGORIES`:
     ``finance``, ``services``...); ``channels`` maps a category to the
@@ -1894,6 +1935,7 @@ class Billing:
             failed_payments=refused,
             failures=tuple(failures),
             documents=tuple(carried),
+            rejected=tuple(templates.rejected),
         )
 
     def _bill_batch(
@@ -2096,8 +2138,17 @@ class Billing:
             changes = diff(existing, planned_docs, as_of=day)
             if changes.withdraw:  # unusual: written at once, in order
                 writes.flush(tx, now)
+                status_of = {d.id: d.status for d in documents}
                 for key in changes.withdraw:
-                    tx.change_status(str(key), event="withdraw", status="withdrawn", at=now)
+                    # a rejected proforma stays rejected (replaced all the same)
+                    left = "rejected" if status_of.get(str(key)) == "rejected" else "withdrawn"
+                    tx.change_status(str(key), event="withdraw", status=left, at=now)
+            if self.proforma_approval and changes.unchanged:
+                kept.rejected.update(
+                    (d.id, None)
+                    for d in documents
+                    if d.status == "rejected" and DocumentKey.parse(d.id) in changes.unchanged
+                )
             for planned in changes.issue:
                 doc = planned.document
                 doc_id = str(planned.key)
@@ -3424,7 +3475,9 @@ class Billing:
         a batch: the events read cannot age within it).
         """
         doc = known if known is not None and known.id == document else tx.document(document)
-        if doc.status not in ("issued", "pending"):
+        # A charge made before the customer uploaded a receipt still pays the invoice.
+        paid_meanwhile = doc.status == _RECEIPT and result.status is PaymentStatus.SUCCEEDED
+        if doc.status not in ("issued", "pending") and not paid_meanwhile:
             # Money for an invoice a correction replaced goes to the balance (once).
             if (
                 result.status is PaymentStatus.SUCCEEDED
@@ -3615,31 +3668,33 @@ class Billing:
         entries: list[EntryRecord] | None = None,
         subscriptions: Mapping[str, SubscriptionRecord] | None = None,
         writes: _Writes | None = None,
+        at: datetime | None = None,
+        receipt: Mapping[str, object] | None = None,
     ) -> str:
         """Mark ``doc`` paid, its charge posted (or, given ``entries`` and a
         ``reference``, added to ``entries`` for the caller to post; and given
-        ``writes``, its status change and notice added to it)."""
+        ``writes``, its status change and notice added to it). ``at``: when
+        (default: now); ``receipt``: the uploaded receipt confirmed
+        (:meth:`confirm_receipt`), kept on the ``pay`` event."""
         batched = entries is not None and reference is not None and writes is not None
         document = doc.id
         assert doc.total is not None
+        now = self.clock.now() if at is None else at
         charge = EntryRecord(
             account=f"{doc.customer}/main",
             key=f"doc|{document}",
             amount=-doc.total,
-            at=self.clock.now(),
+            at=now,
             kind="charge",
         )
         if entries is not None and reference is not None:
             entries.append(charge)
         else:
             tx.post(charge)
-        paid = DocumentEvent(
-            document=document,
-            event="pay",
-            status="paid",
-            at=self.clock.now(),
-            data={"reference": reference} if reference else {},
-        )
+        said: dict[str, object] = {"reference": reference} if reference else {}
+        if receipt is not None:
+            said["receipt"] = dict(receipt)
+        paid = DocumentEvent(document=document, event="pay", status="paid", at=now, data=said)
         if batched:
             assert writes is not None
             writes.changes.append(paid)
@@ -3661,9 +3716,7 @@ class Billing:
             # Bought on the credit line, not paid: its own topic, so that a
             # listener counting payments does not count it.
             topic = "invoice.charged_to_credit"
-        notices = self._messages(
-            f"{topic}|{document}", topic, doc.customer, payer.data, told, self.clock.now()
-        )
+        notices = self._messages(f"{topic}|{document}", topic, doc.customer, payer.data, told, now)
         if batched:
             assert writes is not None
             writes.notices.append((None, notices))
@@ -3825,6 +3878,66 @@ class Billing:
         )
         return draft, invoice
 
+    def _answerable(self, verb: str, proforma: object, at: datetime | None) -> tuple[str, datetime]:
+        """The checked arguments of :meth:`approve` or :meth:`reject` (``verb``):
+        the proforma's id and the moment (default: now)."""
+        if not self.proforma_approval:
+            raise BillingError(
+                "proforma_approval",
+                False,
+                f"True (Billing(proforma_approval=True)) to {verb} proformas",
+            )
+        document = checks.text("proforma", proforma, required=True, error=BillingError)
+        moment = self.clock.now() if at is None else checks.moment("at", at, error=BillingError)
+        return document, moment
+
+    def _awaiting(
+        self, tx: Transaction, document: str, moment: datetime, done: str
+    ) -> tuple[DocumentRecord, Proforma] | None:
+        """The engine's proforma ``document`` of this business, read in ``tx``,
+        awaiting the customer's answer on the day of ``moment``; ``None``
+        when its status is ``done`` (answered so already: nothing to do).
+
+        Refused with a :class:`~billkit.errors.BillingError` naming the
+        proforma and its status when it was answered otherwise (approved,
+        rejected), withdrawn or is not one of this business's proformas;
+        naming ``at`` when ``moment`` is before its issue day."""
+        doc = tx.document(document)
+        if doc.kind != PROFORMA or doc.id.count("|") != 4:
+            raise BillingError(
+                "proforma",
+                document,
+                f"the id of a proforma the engine issued (its kind is {doc.kind!r})",
+            )
+        made: Proforma = from_data(doc.data)
+        if made.seller != self.seller:
+            raise BillingError(
+                "proforma",
+                document,
+                f"a proforma of this business (seller {self.seller.name!r}); "
+                f"it is {made.seller.name!r}'s",
+            )
+        if doc.status == done:
+            return None
+        if doc.status != "issued":
+            why = {
+                "withdrawn": " (its bill changed: a proforma of the next revision replaced it)",
+                "rejected": " (the customer rejected it: a proforma of the next revision asks"
+                " once its bill is corrected)",
+                "approved": " (the customer approved it: its invoice is issued)",
+            }
+            raise BillingError(
+                "proforma",
+                document,
+                f"an issued proforma awaiting approval; it is {doc.status}"
+                + why.get(doc.status, ""),
+            )
+        if moment.date() < made.issue_date:
+            raise BillingError(
+                "at", moment, f"a moment on or after the proforma's issue day {made.issue_date}"
+            )
+        return doc, made
+
     def approve(self, proforma: str, *, at: datetime | None = None) -> str:
         """Record the customer's approval of ``proforma`` (its id) and issue its
         invoice; returns the invoice's id (``...|invoice|<revision>``).
@@ -3843,56 +3956,21 @@ class Billing:
         :class:`~billkit.errors.BillingError` naming the field: without
         ``proforma_approval``; a document that is not one of this
         business's proformas (another seller's); a proforma withdrawn (its
-        bill changed: the next revision asks instead) or paid; ``at``
-        before the proforma's issue day.
+        bill changed: the next revision asks instead), rejected
+        (:meth:`reject`) or paid, naming its status; ``at`` before the
+        proforma's issue day.
         """
-        if not self.proforma_approval:
-            raise BillingError(
-                "proforma_approval",
-                False,
-                "True (Billing(proforma_approval=True)) to approve proformas",
-            )
-        document = checks.text("proforma", proforma, required=True, error=BillingError)
-        moment = self.clock.now() if at is None else checks.moment("at", at, error=BillingError)
+        document, moment = self._answerable("approve", proforma, at)
         with self.store.transaction(readonly=True) as tx:
             customer = tx.document(document).customer
         lock = [f"account:{customer}", f"series:{self.series[INVOICE]}"]
         with self.store.transaction(lock=lock) as tx:
-            doc = tx.document(document)
-            if doc.kind != PROFORMA or doc.id.count("|") != 4:
-                raise BillingError(
-                    "proforma",
-                    document,
-                    f"the id of a proforma the engine issued (its kind is {doc.kind!r})",
-                )
-            made: Proforma = from_data(doc.data)
-            if made.seller != self.seller:
-                raise BillingError(
-                    "proforma",
-                    document,
-                    f"a proforma of this business (seller {self.seller.name!r}); "
-                    f"it is {made.seller.name!r}'s",
-                )
-            final = str(attrs.evolve(DocumentKey.parse(doc.id), kind=INVOICE))
-            if doc.status == "approved":
+            found = self._awaiting(tx, document, moment, "approved")
+            final = str(attrs.evolve(DocumentKey.parse(document), kind=INVOICE))
+            if found is None:
                 return final  # approved already: its invoice is issued
-            if doc.status != "issued":
-                raise BillingError(
-                    "proforma",
-                    document,
-                    f"an issued proforma awaiting approval; it is {doc.status}"
-                    + (
-                        " (its bill changed: a proforma of the next revision replaced it)"
-                        if doc.status == "withdrawn"
-                        else ""
-                    ),
-                )
-            day = moment.date()
-            if day < made.issue_date:
-                raise BillingError(
-                    "at", moment, f"a moment on or after the proforma's issue day {made.issue_date}"
-                )
-            draft, invoice = self._final_draft(doc, INVOICE, day)
+            doc, _made = found
+            draft, invoice = self._final_draft(doc, INVOICE, moment.date())
             tx.save_draft(draft)
             number = tx.issue(final, series=self.series[INVOICE], at=moment).number
             tx.change_status(
@@ -3922,6 +4000,63 @@ class Billing:
                 moment,
             )
         return final
+
+    def reject(self, proforma: str, *, reason: str, at: datetime | None = None) -> bool:
+        """Record the customer's rejection of ``proforma`` (its id), for
+        ``reason`` (the customer's words); returns whether it was recorded
+        now (``False``: rejected already, the first reason kept).
+
+        For a business billing with ``proforma_approval=True``. Under the
+        customer's lock the proforma is marked ``rejected`` (a ``reject``
+        event keeps ``reason``): it keeps its number (never drawn again),
+        is never collected, and no invoice is issued for it. The customer
+        is told (``proforma.rejected``, with the reason).
+
+        The period is not lost: the rejected proforma stands for it
+        until its bill changes (the business corrects the usage, or
+        :meth:`change_plan`...), when the next run issues a proforma of the
+        next revision, to approve or reject again (the rejected one keeps
+        its status, with a ``withdraw`` event naming no new status). While
+        the bill is unchanged nothing new is asked, and every run that
+        bills the subscription lists the proforma in
+        :attr:`RunReport.rejected`: the period is left to the business.
+
+        Refused with a :class:`~billkit.errors.BillingError` naming the
+        field: without ``proforma_approval``; an empty ``reason``; a
+        document that is not one of this business's proformas; a proforma
+        approved (its invoice is issued: a credit note corrects that),
+        withdrawn or paid, naming its status; ``at`` before the proforma's
+        issue day.
+        """
+        document, moment = self._answerable("reject", proforma, at)
+        why = checks.text("reason", reason, required=True, error=BillingError)
+        with self.store.transaction(readonly=True) as tx:
+            customer = tx.document(document).customer
+        with self.store.transaction(lock=f"account:{customer}") as tx:
+            found = self._awaiting(tx, document, moment, "rejected")
+            if found is None:
+                return False  # rejected already
+            doc, _made = found
+            assert doc.total is not None
+            tx.change_status(
+                document, event="reject", status="rejected", at=moment, data={"reason": why}
+            )
+            self._notify(
+                tx,
+                f"proforma.rejected|{document}",
+                "proforma.rejected",
+                customer,
+                tx.payer(customer).data,
+                {
+                    "document": document,
+                    "number": doc.number or "",
+                    "total": str(doc.total.amount),
+                    "currency": doc.total.currency.code,
+                    "reason": why,
+                },
+                moment,
+            )
+        return True
 
     def mark_sent(
         self,
@@ -3956,16 +4091,190 @@ class Billing:
             customer = tx.document(document).customer
         with self.store.transaction(lock=f"account:{customer}") as tx:
             doc = tx.document(document)
-            if doc.kind != INVOICE or doc.status not in ("issued", "pending", "paid"):
+            if doc.kind != INVOICE or doc.status not in ("issued", "pending", _RECEIPT, "paid"):
                 raise BillingError(
                     "invoice",
                     document,
-                    "an invoice issued, pending or paid "
+                    "an invoice issued, pending, with a receipt uploaded or paid "
                     f"(its kind is {doc.kind!r}, its status {doc.status!r})",
                 )
             if any(e.event == "send" and e.data == data for e in tx.document_events(document)):
                 return False
             tx.change_status(document, event="send", status=doc.status, at=moment, data=data)
+        return True
+
+    def _receipt_invoice(self, invoice: object) -> tuple[str, str]:
+        """The checked id of ``invoice`` and its customer (read)."""
+        document = checks.text("invoice", invoice, required=True, error=BillingError)
+        with self.store.transaction(readonly=True) as tx:
+            return document, tx.document(document).customer
+
+    def upload_receipt(
+        self,
+        invoice: str,
+        *,
+        attachment: str,
+        content: bytes | None = None,
+        at: datetime | None = None,
+    ) -> bool:
+        """Record the customer's payment receipt for ``invoice`` (its id):
+        ``attachment`` (the name or reference of the uploaded file, kept by
+        the app) and, given its ``content``, the file's SHA-256; returns
+        whether it was recorded (``False``: the same file, name and hash,
+        recorded already; another one, a clearer scan, is recorded too).
+
+        The invoice's status becomes ``receipt_uploaded``: the receipt
+        awaits the business's confirmation (:meth:`confirm_receipt`, which
+        books the transfer and pays the invoice, or :meth:`refuse_receipt`,
+        which makes it ``issued`` again). Meanwhile the invoice is not
+        collected (no card is charged for it), not dunned, and the overdue
+        ladder does not count it: the attribution business blocks an
+        account whose invoice is neither paid nor has a receipt uploaded
+        within its days to pay. An account the ladder put in a state for
+        this invoice is weighed again at once, as a payment weighs it (its
+        state falls when nothing else is late). A subscription frozen by a
+        dunning schedule's failed charges stays frozen until the payment.
+
+        Refused with a :class:`~billkit.errors.BillingError` naming the
+        field: a document that is not an invoice, or one not ``issued``
+        (paid, credited, or ``pending``: a payment through the gateway is
+        under way), naming its status; an empty ``attachment``;
+        ``content`` that is not bytes.
+        """
+        name = checks.text("attachment", attachment, required=True, error=BillingError)
+        data: dict[str, object] = {"attachment": name}
+        if content is not None:
+            if not isinstance(content, bytes | bytearray | memoryview):
+                raise BillingError("content", type(content).__name__, "the file's bytes")
+            data["sha256"] = hashlib.sha256(content).hexdigest()
+        moment = self.clock.now() if at is None else checks.moment("at", at, error=BillingError)
+        document, customer = self._receipt_invoice(invoice)
+        with self.store.transaction(lock=f"account:{customer}") as tx:
+            doc = tx.document(document)
+            if doc.kind == INVOICE and doc.status in (_RECEIPT, "paid"):
+                last = _last_receipt(tx.document_events(document))
+                if last is not None and last.data == data:
+                    return False  # this file is recorded already (and maybe confirmed)
+            if doc.kind != INVOICE or doc.status not in ("issued", _RECEIPT):
+                raise BillingError(
+                    "invoice",
+                    document,
+                    "an issued invoice to pay "
+                    f"(its kind is {doc.kind!r}, its status {doc.status!r})",
+                )
+            tx.change_status(
+                document, event="upload_receipt", status=_RECEIPT, at=moment, data=data
+            )
+            if doc.status == "issued" and self.overdue is not None and document.count("|") == 4:
+                self._overdue_paid(tx, customer, tx.payer(customer).data)
+        return True
+
+    def confirm_receipt(self, invoice: str, *, at: datetime | None = None) -> str:
+        """Confirm the receipt uploaded for ``invoice`` (its id): the transfer
+        it shows is booked and the invoice paid; returns ``"paid"``.
+
+        Booked as a bank transfer the gateway confirms is booked: in one
+        transaction under the customer's lock, a ``payment`` entry of the
+        invoice's total (key ``receipt|<invoice>``, reference
+        ``receipt:<attachment>``) and the invoice's charge are posted, the
+        invoice is marked ``paid`` (a ``pay`` event naming the receipt), the
+        customer is told (``payment.received``) and the account is weighed
+        again (a frozen or overdue subscription is active again). At ``at``
+        (default: now).
+
+        Confirming again (a retry, several workers at once) books nothing
+        and returns ``"paid"``. An invoice a correction credited while its
+        receipt awaited confirmation (late usage) is not paid: the
+        transfer is booked to the balance, which pays the invoice of the
+        next revision; ``"credited"`` is returned. Refused with a
+        :class:`~billkit.errors.BillingError` naming the invoice and its
+        status when no receipt awaits confirmation (none uploaded, or
+        refused).
+        """
+        moment = self.clock.now() if at is None else checks.moment("at", at, error=BillingError)
+        document, customer = self._receipt_invoice(invoice)
+        with self.store.transaction(lock=f"account:{customer}") as tx:
+            doc = tx.document(document)
+            events = tx.document_events(document) if doc.kind == INVOICE else []
+            last = _last_receipt(events)
+            confirmed = any(e.event == "pay" and "receipt" in e.data for e in events)
+            if doc.status == "paid" and confirmed:
+                return "paid"  # confirmed already
+            answers = [e.event for e in events if e.event in ("upload_receipt", "refuse_receipt")]
+            # credited while its receipt awaited confirmation (not after a refusal)
+            credited = doc.status == "credited" and answers[-1:] == ["upload_receipt"]
+            if doc.status != _RECEIPT and not credited:
+                raise BillingError(
+                    "invoice",
+                    document,
+                    "an invoice whose uploaded receipt awaits confirmation "
+                    f"(its kind is {doc.kind!r}, its status {doc.status!r})",
+                )
+            assert last is not None
+            assert doc.total is not None
+            reference = f"receipt:{last.data['attachment']}"
+            key = f"receipt|{document}"
+            if credited:
+                if tx.recall(f"credited|{key}", {}) is None:
+                    tx.post(_receipt_entry(customer, key, doc.total, moment, reference))
+                    tx.remember(f"credited|{key}", {}, {"document": document}, at=moment)
+                return "credited"
+            tx.post(_receipt_entry(customer, key, doc.total, moment, reference))
+            return self._settle(tx, doc, reference, at=moment, receipt=last.data)
+
+    def refuse_receipt(self, invoice: str, *, reason: str, at: datetime | None = None) -> bool:
+        """Refuse the receipt uploaded for ``invoice`` (its id), for ``reason``
+        (the business's words, told to the customer); returns whether it
+        was recorded now (``False``: refused already).
+
+        The invoice is ``issued`` again (a ``refuse_receipt`` event keeps the
+        reason), unpaid and due as before: the runs collect it again and the
+        overdue ladder counts it again from its due day (an invoice past
+        that day is late at the next run). The customer is told
+        (``receipt.refused``, with the reason and the invoice's due day).
+        Refused with a :class:`~billkit.errors.BillingError` naming the
+        field: an empty ``reason``; an invoice whose status is not
+        ``receipt_uploaded``, naming it.
+        """
+        why = checks.text("reason", reason, required=True, error=BillingError)
+        moment = self.clock.now() if at is None else checks.moment("at", at, error=BillingError)
+        document, customer = self._receipt_invoice(invoice)
+        with self.store.transaction(lock=f"account:{customer}") as tx:
+            doc = tx.document(document)
+            if doc.kind == INVOICE and doc.status != _RECEIPT:
+                answers = [
+                    e.event
+                    for e in tx.document_events(document)
+                    if e.event in ("upload_receipt", "refuse_receipt")
+                ]
+                if answers and answers[-1] == "refuse_receipt":
+                    return False  # its last receipt is refused already
+            if doc.kind != INVOICE or doc.status != _RECEIPT:
+                raise BillingError(
+                    "invoice",
+                    document,
+                    "an invoice whose uploaded receipt awaits confirmation "
+                    f"(its kind is {doc.kind!r}, its status {doc.status!r})",
+                )
+            assert doc.total is not None
+            tx.change_status(
+                document, event="refuse_receipt", status="issued", at=moment, data={"reason": why}
+            )
+            self._notify(
+                tx,
+                f"receipt.refused|{document}|{len(tx.document_events(document))}",
+                "receipt.refused",
+                customer,
+                tx.payer(customer).data,
+                {
+                    "document": document,
+                    "number": doc.number or "",
+                    "total": str(doc.total.amount),
+                    "currency": doc.total.currency.code,
+                    "reason": why,
+                },
+                moment,
+            )
         return True
 
     def handle_webhook(self, headers: Mapping[str, str], body: bytes) -> int:

@@ -565,6 +565,8 @@ CATEGORIES: Mapping[str, str] = {
     "credit_note.issued": "finance",
     "proforma.issued": "finance",
     "proforma.approved": "finance",
+    "proforma.rejected": "finance",
+    "receipt.refused": "finance",
     "act.issued": "finance",
     "payment.received": "finance",
     "invoice.charged_to_credit": "finance",

@@ -39,6 +39,18 @@ PAYLOADS: dict[str, dict[str, object]] = {
         "total": "24.40",
         "due_on": "2026-05-05",
     },
+    "proforma.rejected": {
+        "document": "d",
+        "number": "PF-000001",
+        "total": "24.40",
+        "reason": "the attributions are counted twice",
+    },
+    "receipt.refused": {
+        "document": "d",
+        "number": "INV-000001",
+        "total": "24.40",
+        "reason": "the receipt is unreadable",
+    },
     "payment.received": {"document": "d", "number": "INV-000001", "total": "24.40"},
     "invoice.charged_to_credit": {"document": "d", "number": "INV-000001", "total": "24.40"},
     "payment.failed": {"document": "d", "number": "INV-000001", "attempt": 2},

@@ -28,6 +28,16 @@ TEXTS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
             "Proforma invoice {proforma_number} is approved: invoice {number} for {total} "
             "is issued, to be paid by {due_on}.",
         ),
+        "proforma.rejected": (
+            "Proforma invoice {number} rejected",
+            "Proforma invoice {number} for {total} is rejected ({reason}): no invoice is "
+            "issued for it.",
+        ),
+        "receipt.refused": (
+            "Payment receipt not accepted",
+            "The payment receipt for invoice {number} ({total}) is not accepted ({reason}): "
+            "the invoice is still to be paid.",
+        ),
         "act.issued": (
             "Certificate of completed work {number} issued",
             "Certificate of completed work {number} for {total} is issued.",
@@ -127,6 +137,16 @@ TEXTS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
             "Выставлен счёт {number}",
             "Проформа-счёт {proforma_number} согласован: выставлен счёт {number} на сумму "
             "{total}, оплатить до {due_on}.",
+        ),
+        "proforma.rejected": (
+            "Проформа-счёт {number} отклонён",
+            "Проформа-счёт {number} на сумму {total} отклонён ({reason}): счёт по нему "
+            "не выставляется.",
+        ),
+        "receipt.refused": (
+            "Платёжный документ не принят",
+            "Платёжный документ по счёту {number} ({total}) не принят ({reason}): "
+            "счёт остаётся к оплате.",
         ),
         "act.issued": (
             "Акт выполненных работ {number}",
@@ -228,6 +248,16 @@ TEXTS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
             "Рахунок-проформу {proforma_number} погоджено: виставлено рахунок {number} на суму "
             "{total}, сплатити до {due_on}.",
         ),
+        "proforma.rejected": (
+            "Рахунок-проформу {number} відхилено",
+            "Рахунок-проформу {number} на суму {total} відхилено ({reason}): рахунок за ним "
+            "не виставляється.",
+        ),
+        "receipt.refused": (
+            "Платіжний документ не прийнято",
+            "Платіжний документ за рахунком {number} ({total}) не прийнято ({reason}): "
+            "рахунок залишається до сплати.",
+        ),
         "act.issued": (
             "Акт виконаних робіт {number}",
             "Складено акт виконаних робіт {number} на суму {total}.",
@@ -328,6 +358,16 @@ TEXTS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
             "Emessa la fattura {number}",
             "La fattura proforma {proforma_number} è approvata: è emessa la fattura {number} "
             "di {total}, da saldare entro il {due_on}.",
+        ),
+        "proforma.rejected": (
+            "Fattura proforma {number} rifiutata",
+            "La fattura proforma {number} di {total} è rifiutata ({reason}): non viene "
+            "emessa alcuna fattura.",
+        ),
+        "receipt.refused": (
+            "Ricevuta di pagamento non accettata",
+            "La ricevuta di pagamento della fattura {number} ({total}) non è accettata "
+            "({reason}): la fattura resta da saldare.",
         ),
         "act.issued": (
             "Verbale di servizi resi {number}",
@@ -436,6 +476,15 @@ TEXTS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
             "صدور صورتحساب {number}",
             "پیش‌فاکتور {proforma_number} تأیید شد: صورتحساب {number} به مبلغ {total} صادر شد "
             "و مهلت پرداخت آن تا {due_on} است.",
+        ),
+        "proforma.rejected": (
+            "رد پیش‌فاکتور {number}",
+            "پیش‌فاکتور {number} به مبلغ {total} رد شد ({reason}) و صورتحسابی برای آن صادر نمی‌شود.",
+        ),
+        "receipt.refused": (
+            "رسید پرداخت پذیرفته نشد",
+            "رسید پرداخت صورتحساب {number} ({total}) پذیرفته نشد ({reason}) و صورتحساب "
+            "همچنان باید پرداخت شود.",
         ),
         "act.issued": (
             "صدور گواهی انجام کار {number}",
