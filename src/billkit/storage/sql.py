@@ -951,7 +951,14 @@ class _SqlTransaction:
     def save_payer(self, payer: PayerRecord) -> PayerRecord:
         c.arg_record("payer", payer, PayerRecord)
         self._write()
-        self._upsert(t.payers, t.payers.c.id, payer.id, {"data": dict(payer.data)})
+        p = t.payers
+        data = dict(payer.data)
+        # Every save raises the payer's version (payer_versions); a new payer starts at 1.
+        done = self._conn.execute(
+            sa.update(p).where(p.c.id == payer.id).values(data=data, version=p.c.version + 1)
+        )
+        if done.rowcount == 0:
+            self._conn.execute(sa.insert(p).values(id=payer.id, data=data, version=1))
         return payer
 
     def _upsert(
@@ -1866,6 +1873,17 @@ class _SqlTransaction:
 
     def payers_of(self, ids: Iterable[str]) -> dict[str, PayerRecord]:
         return self._by_id(t.payers, ids, lambda r: PayerRecord(id=r.id, data=_stored_data(r.data)))
+
+    def payer_versions(self, ids: Iterable[str]) -> dict[str, int]:
+        keys = sorted({c.arg_id("ids", id) for id in ids}, key=_utf8)
+        p = t.payers
+        found: dict[str, int] = {}
+        for chunk in _chunks(keys):
+            for r in self._conn.execute(
+                sa.select(p.c.id, p.c.version).where(self._among(p.c.id, chunk))
+            ):
+                found[r.id] = r.version
+        return {id: found[id] for id in keys if id in found}
 
     def payers_paying_with(self, methods: Iterable[str]) -> dict[str, PayerRecord]:
         names = sorted({c.arg_id("methods", name) for name in methods}, key=_utf8)
