@@ -589,8 +589,10 @@ def _account_subscriptions(
 
 def _ladder_until(records: Iterable[SubscriptionRecord], day: date) -> date:
     """The last day whose overdue states are applied before ``day``'s billing: the day
-    before the first billing day due of the account's live ``records`` (daily runs bill
-    a day before weighing it), or ``day`` when none is due."""
+    before the first billing day due of the live ``records`` (daily runs bill a day
+    before weighing it), or ``day`` when none is due. :meth:`Billing._catch_up` asks it
+    of each subscription alone: a state entered between two billing days of a gap
+    stops the later one before the run bills it, as daily runs would."""
     due = [
         r.next_billing
         for r in records
@@ -1009,12 +1011,17 @@ class Billing:
     ) -> None:
         """Refuse ``methods`` that leave out a method a customer's ``pays_with``
         still names: its top-ups and autopayments would fail. The store's
-        payers are read only when a method is removed. Conservative: a store
-        shared with other businesses counts their customers too."""
+        payers are read only when a method is removed. In a store shared by
+        several businesses, only this business's customers count (the payer
+        data's ``business``, written by :meth:`add_customer` and
+        :meth:`change_payer`); a payer added before it was written names no
+        business and counts for every business (conservative: it may be this
+        business's)."""
         gone = sorted(set(before) - set(after))
         if not gone:
             return
-        payers = [id for id in tx.payers_paying_with(gone) if not id.startswith("_")]
+        paying = tx.payers_paying_with(gone, business=self.business)
+        payers = [id for id in paying if not id.startswith("_")]
         if payers:
             shown = ", ".join(payers[:_NAMED])
             more = f" and {len(payers) - _NAMED} more" if len(payers) > _NAMED else ""
@@ -1242,6 +1249,10 @@ class Billing:
         account on credit up to the line's limit, and :meth:`run` keeps the
         line's statement calendar (statement, due, overdue, blocked).
         Adding the same customer again changes nothing but the payer's details.
+        The payer's data records this ``business`` (``None``: the store's unnamed
+        one) as the customer's: in a store shared by several businesses,
+        :meth:`change_settings` weighs only its own customers when it removes
+        a payment method.
         """
         if autopay_cap is not None:
             AutopaySettings(currency=currency, monthly_max=autopay_cap)  # refuses a bad cap
@@ -1252,6 +1263,7 @@ class Billing:
             "balance_first": balance_first,
             "pays_with": pays_with,
             "autopay_cap": None if autopay_cap is None else str(autopay_cap.amount),
+            "business": self.business,  # whose customer (_no_payer_left counts its own)
         }
         if locale is not None:
             data["locale"] = checks.locale("locale", locale, error=BillingError)
@@ -1304,7 +1316,9 @@ class Billing:
         not one of the business's ``methods`` (as the store keeps them now) is
         refused (:class:`~billkit.errors.CreditError` naming ``pays_with``), and
         nothing changes. This is how customers are moved off a method before
-        :meth:`change_settings` removes it.
+        :meth:`change_settings` removes it. The payer's data records this
+        ``business`` as the customer's (as :meth:`add_customer` does; a customer
+        added before billkit recorded it counts for every business until then).
         """
         # Under the settings' lock too: a change_settings() removing the method
         # waits for this change, and then sees the customer paying with it.
@@ -1313,8 +1327,9 @@ class Billing:
             self._kept_method(tx, pays_with)
             payer = tx.payer(customer)
             before = payer.data.get("pays_with")
-            if before != pays_with:
-                tx.save_payer(attrs.evolve(payer, data={**payer.data, "pays_with": pays_with}))
+            mine = {"pays_with": pays_with, "business": self.business}
+            if any(payer.data.get(k, _UNSET) != v for k, v in mine.items()):
+                tx.save_payer(attrs.evolve(payer, data={**payer.data, **mine}))
         return None if before is None else str(before)
 
     def _kept_method(self, tx: Transaction, pays_with: str | None) -> None:
@@ -2962,11 +2977,13 @@ class Billing:
         so a run after a gap of days lands where daily runs would have, and
         tells each state passed, once.
 
-        ``billing``: the pass before a run bills, which applies only the
-        states entered before the first day one of the account's
-        subscriptions is due to be billed (daily runs would have billed
-        that day before weighing it); the pass after the payments applies
-        the rest. The shard's unpaid invoices name the accounts to weigh;
+        ``billing``: the pass before a run bills, which applies to each
+        subscription only the states entered before its own first billing
+        day due (daily runs would have billed that day before weighing it;
+        :meth:`_catch_up`): over a gap holding billing days of several
+        subscriptions, a state that stops the service between them stops
+        the later ones before they are billed. The pass after the payments
+        applies the rest. The shard's unpaid invoices name the accounts to weigh;
         an account whose subscriptions change is moved in one transaction
         under its lock, weighed again there; the others cost nothing but
         the reads.
@@ -3014,8 +3031,15 @@ class Billing:
                         self._overdue_paid(tx, customer, tx.payer(customer).data, on=until)
                 if customer not in late:
                     continue
-                entered = self.overdue.entered(invoices, until)
-                if not any(_ladder_steps(self.overdue, entered, r) for r in mine):
+                # each subscription up to its own first billing day due (_ladder_until)
+                if not any(
+                    _ladder_steps(
+                        self.overdue,
+                        self.overdue.entered(invoices, _ladder_until([r], day) if billing else day),
+                        r,
+                    )
+                    for r in mine
+                ):
                     continue
                 with self.store.transaction(lock=[f"account:{customer}"]) as tx:
                     self._catch_up(tx, customer, day, billing=billing)
@@ -3099,18 +3123,30 @@ class Billing:
         return date.fromisoformat(str(due)) + timedelta(days=1)
 
     def _catch_up(self, tx: Transaction, customer: str, day: date, *, billing: bool) -> None:
-        """:meth:`_overdue_states` for ``customer`` in ``tx``, which holds its account lock."""
+        """:meth:`_overdue_states` for ``customer`` in ``tx``, which holds its account lock.
+
+        Before billing (``billing``), each subscription enters the states the account
+        entered before its own first billing day due (:func:`_ladder_until` of it
+        alone), again once a state froze it (a frozen one is not billed: every state
+        up to ``day``): over a gap holding billing days of several subscriptions, a
+        state that stops the service between them stops the later ones before the
+        run bills them, as daily runs would; the earlier ones, billed first, enter it
+        after the run's payments."""
         assert self.overdue is not None
         payer = tx.payer(customer)
         documents = tx.documents(customer=customer)
         invoices = self._overdue_of(tx, documents)
         mine = list(tx.subscriptions_of(_account_subscriptions(payer.data, documents)).values())
-        until = _ladder_until(mine, day) if billing else day
-        entered = self.overdue.entered(invoices, until)
         for record in sorted(mine, key=lambda r: r.id):
-            for on, state in _ladder_steps(self.overdue, entered, record):
-                starts = self._subscribed(tx.subscription(record.id), tx).starts
-                self._enter_state(tx, record.id, state, max(on, starts))
+            for _ in self.overdue.states:  # a state that froze it moves its until to ``day``
+                until = _ladder_until([record], day) if billing else day
+                steps = _ladder_steps(self.overdue, self.overdue.entered(invoices, until), record)
+                if not steps:
+                    break
+                for on, state in steps:
+                    starts = self._subscribed(tx.subscription(record.id), tx).starts
+                    self._enter_state(tx, record.id, state, max(on, starts))
+                record = tx.subscription(record.id)
 
     def _overdue_paid(
         self,

@@ -358,10 +358,20 @@ class Transaction(Protocol):
         payers this says changed meanwhile).
         """
 
-    def payers_paying_with(self, methods: Iterable[str]) -> dict[str, PayerRecord]:
-        """The payers whose data's ``pays_with`` names one of ``methods``, by id
-        (in id order): a read of every payer (a search the store's payers are
-        not indexed for), for a change as rare as a payment method removed."""
+    def payers_paying_with(
+        self, methods: Iterable[str], *, business: str | None
+    ) -> dict[str, PayerRecord]:
+        """The payers of ``business`` whose data's ``pays_with`` names one of
+        ``methods``, by id (in id order): a read of every payer (a search the
+        store's payers are not indexed for), for a change as rare as a payment
+        method removed.
+
+        A payer's business is its data's ``business`` (the engine writes the
+        ``Billing(business=...)`` that added or changed the customer; ``None``:
+        the store's unnamed business). A payer whose data names none (added
+        before billkit 0.x kept it, or by hand) is counted for every business:
+        it may be any business's customer.
+        """
 
     def accounts_of(self, ids: Iterable[str]) -> dict[str, AccountRecord]:
         """The ledger accounts with these ids, in one read; ids of no account are left out."""

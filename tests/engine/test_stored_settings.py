@@ -979,3 +979,46 @@ def test_a_customer_added_names_a_method_the_store_keeps_now(store: Any) -> None
     # 0.5 % of 20.00 = 0.10 on top, once second reads the kept terms again.
     third = _open(store, clock, business="chat")
     assert third.top_up("acme", Money("20.00", "EUR"), key="t1").amount == Money("20.10", "EUR")
+
+
+def test_a_business_removes_a_method_only_its_own_customers_pay_with(store: Any) -> None:
+    # chat and hosting share one store, both with the card and the wire. chat's customer
+    # c1 pays with the card, hosting's h1 with the wire: each payer's data records the
+    # business that added it, so chat removes the wire (h1 is not its customer) while
+    # hosting cannot. A payer kept before the business was recorded ("old", with the
+    # card) names none: it counts for both (it may be either's) until one of them moves it.
+    clock = FixedClock(support.START)
+    chat = _open(store, clock, seller=support.SELLER, business="chat", methods=[CARD, WIRE])
+    hosting = _open(store, clock, seller=support.SELLER, business="hosting", methods=[CARD, WIRE])
+    chat.add_customer("c1", ACME, currency="EUR", method="tok_visa", pays_with="card")
+    hosting.add_customer("h1", ACME, currency="EUR", method="tok_visa", pays_with="wire")
+    with store.transaction(readonly=True) as tx:
+        assert [tx.payer(id).data["business"] for id in ("c1", "h1")] == ["chat", "hosting"]
+    assert chat.change_settings(methods=[CARD]) == {
+        "methods": ({"card": CARD, "wire": WIRE}, {"card": CARD})
+    }
+    with pytest.raises(BillingError, match=r"1 customer pays with 'wire' \(h1\)"):
+        hosting.change_settings(methods=[CARD])
+    with store.transaction() as tx:  # as billkit kept it before: no business
+        tx.save_payer(PayerRecord(id="old", data={"pays_with": "card", "method": "tok_visa"}))
+    with pytest.raises(BillingError, match=r"1 customer pays with 'card' \(old\)"):
+        hosting.change_settings(methods=[WIRE])
+    with pytest.raises(BillingError, match=r"2 customers pay with 'card' \(c1, old\)"):
+        chat.change_settings(methods=[])
+    # chat moves it to no terms: it is chat's now, and no longer counts for hosting.
+    assert chat.change_payer("old", pays_with=None) == "card"
+    with store.transaction(readonly=True) as tx:
+        assert tx.payer("old").data == {"pays_with": None, "method": "tok_visa", "business": "chat"}
+    assert hosting.change_settings(methods=[WIRE]) == {
+        "methods": ({"card": CARD, "wire": WIRE}, {"wire": WIRE})
+    }
+    # The unnamed business (business=None) is a business of its own: h1 does not count.
+    plain = _open(store, clock, seller=support.SELLER, methods=[CARD, WIRE])
+    plain.add_customer("p1", ACME, currency="EUR", method="tok_visa", pays_with="card")
+    with store.transaction(readonly=True) as tx:
+        assert tx.payer("p1").data["business"] is None
+    with pytest.raises(BillingError, match=r"1 customer pays with 'card' \(p1\)"):
+        plain.change_settings(methods=[WIRE])
+    assert plain.change_settings(methods=[CARD]) == {
+        "methods": ({"card": CARD, "wire": WIRE}, {"card": CARD})
+    }

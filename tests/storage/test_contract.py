@@ -1225,9 +1225,36 @@ def test_payers_paying_with_finds_the_payers_naming_a_method(store: Any) -> None
             tx.save_payer(PayerRecord(id=id, data={"pays_with": pays_with, "email": ""}))
         tx.save_payer(PayerRecord(id="_settings", data={"methods": {"card": {}}}))
     with store.transaction(readonly=True) as tx:
-        found = tx.payers_paying_with(["card"])
+        found = tx.payers_paying_with(["card"], business=None)
         assert list(found) == ["acme", "zeta"]  # in id order
         assert found["acme"] == tx.payer("acme")
-        assert list(tx.payers_paying_with(["wire", "card", "cash"])) == ["acme", "bolt", "zeta"]
-        assert tx.payers_paying_with([]) == {}
-        assert tx.payers_paying_with(["cash"]) == {}
+        assert list(tx.payers_paying_with(["wire", "card", "cash"], business=None)) == [
+            "acme",
+            "bolt",
+            "zeta",
+        ]
+        assert tx.payers_paying_with([], business=None) == {}
+        assert tx.payers_paying_with(["cash"], business="chat") == {}
+
+
+def test_payers_paying_with_counts_the_business_named_and_payers_naming_none(
+    store: Any,
+) -> None:
+    # Five payers with the card: two of business "chat", one of "hosting", one of the
+    # unnamed business (its data's business is null), one naming no business (kept before
+    # the engine wrote it: it counts for every business).
+    with store.transaction() as tx:
+        for id, business in [
+            ("c1", "chat"),
+            ("c2", "chat"),
+            ("h1", "hosting"),
+            ("u1", None),
+        ]:
+            data = {"pays_with": "card", "business": business}
+            tx.save_payer(PayerRecord(id=id, data=data))
+        tx.save_payer(PayerRecord(id="old", data={"pays_with": "card"}))
+    with store.transaction(readonly=True) as tx:
+        assert list(tx.payers_paying_with(["card"], business="chat")) == ["c1", "c2", "old"]
+        assert list(tx.payers_paying_with(["card"], business="hosting")) == ["h1", "old"]
+        assert list(tx.payers_paying_with(["card"], business=None)) == ["old", "u1"]
+        assert list(tx.payers_paying_with(["card"], business="shop")) == ["old"]

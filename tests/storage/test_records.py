@@ -18,7 +18,14 @@ from moneyed import Money
 from billkit import _checks as checks
 from billkit.errors import CreditError, InvoicingError, UsageError, ValidationError
 from billkit.storage import DocumentRecord, EntryRecord, UsageRecord, canonical_json, records
-from billkit.storage.records import _data_with, _json_text, _json_written, _StoredJson
+from billkit.storage.records import (
+    _PENDING,
+    _data_with,
+    _json_text,
+    _json_written,
+    _stored_data,
+    _StoredJson,
+)
 
 T0 = datetime(2026, 3, 1, tzinfo=timezone.utc)
 
@@ -207,6 +214,11 @@ def test_flat_data_is_copied_as_the_general_path_copies_it(data: dict[str, Any])
 # -------------------------------------------- data read back, decoded when looked into
 
 
+def _lazy(text: str) -> Any:
+    """Data read back as ``text``, as the SQL store's row readers make it."""
+    return _stored_data(text)
+
+
 def _texts(data: dict[str, Any]) -> list[str]:
     """JSON texts of ``data`` as stores give them back: canonical (what billkit
     writes), SQLAlchemy's default ``json.dumps`` (rows written before), and
@@ -221,12 +233,12 @@ def _texts(data: dict[str, Any]) -> list[str]:
 @given(data=st.dictionaries(st.text(), json_values, max_size=5))
 def test_data_read_back_behaves_as_the_dict_it_decodes_to(data: dict[str, Any]) -> None:
     for text in _texts(data):
-        lazy, plain = _StoredJson(text), json.loads(text)
+        lazy, plain = _lazy(text), json.loads(text)
         # Equal both ways, to the dict, to another text of the same value, to itself.
         assert lazy == plain
         assert plain == lazy
         assert (lazy != plain) is False
-        assert all(lazy == _StoredJson(other) for other in _texts(data))
+        assert all(lazy == _lazy(other) for other in _texts(data))
         assert lazy == data
         assert data == lazy
         # The same keys in the same order, the same items, values, length, repr.
@@ -242,11 +254,37 @@ def test_data_read_back_behaves_as_the_dict_it_decodes_to(data: dict[str, Any]) 
         assert dict(lazy) == plain
         assert type(dict(lazy)) is dict
         assert {**lazy} == plain
-        # Unhashable, as a dict is; read-only.
+        # A dict, as the data of a memory store's record is: json.dumps writes it as the
+        # dict, with any options, inside other data too; copies are plain dicts.
+        fresh = _lazy(text)
+        assert isinstance(fresh, dict)
+        assert json.dumps(fresh) == json.dumps(plain)
+        for options in ({"sort_keys": True}, {"indent": 2}, {"ensure_ascii": False}):
+            assert json.dumps({"in": [_lazy(text)]}, **options) == json.dumps(
+                {"in": [plain]}, **options
+            )
+        assert lazy.copy() == plain
+        assert type(lazy.copy()) is dict
+        assert (lazy | {"new": 1}) == (plain | {"new": 1})
+        assert ({"new": 1} | lazy) == ({"new": 1} | plain)
+        assert list(reversed(lazy)) == list(reversed(plain))
+        # Unhashable, as a dict is; read-only: every changing method refuses.
         with pytest.raises(TypeError):
             hash(lazy)
         with pytest.raises(TypeError):
             lazy["new"] = 1  # type: ignore[index]
+        for name, args in (
+            ("update", ({"a": 1},)),
+            ("pop", ("a", None)),
+            ("popitem", ()),
+            ("setdefault", ("a", 1)),
+            ("clear", ()),
+            ("__delitem__", ("a",)),
+            ("__ior__", ({"a": 1},)),
+        ):
+            with pytest.raises(TypeError, match="read-only"):
+                getattr(lazy, name)(*args)
+        assert lazy == plain
         # Pickles (as its text), and comes back equal.
         again = pickle.loads(pickle.dumps(lazy))
         assert type(again) is _StoredJson
@@ -260,14 +298,14 @@ def test_data_read_back_behaves_as_the_dict_it_decodes_to(data: dict[str, Any]) 
 @given(data=st.dictionaries(st.text(), json_values, max_size=5))
 def test_a_record_made_from_data_read_back_does_not_decode_it(data: dict[str, Any]) -> None:
     for text in _texts(data):
-        lazy = _StoredJson(text)
+        lazy = _lazy(text)
         record = UsageRecord(
             subscription="s", metric="calls", at=T0, quantity=Decimal(1), key="k", data=lazy
         )
         # Kept as it is (checked when it was written), written again as its text.
         assert record.data is lazy
         assert _json_written(record.data) == text
-        assert lazy._data is None  # not decoded
+        assert _undecoded(lazy)
         # Equal to the record made from the dict, as it is once decoded.
         made = UsageRecord(
             subscription="s", metric="calls", at=T0, quantity=Decimal(1), key="k", data=data
@@ -279,15 +317,30 @@ def test_a_record_made_from_data_read_back_does_not_decode_it(data: dict[str, An
         assert _data_with(lazy, "number", "INV-1") == {**data, "number": "INV-1"}
 
 
+def _undecoded(lazy: Any) -> bool:
+    """Whether ``lazy`` is still its text: its own dict holds the placeholder alone."""
+    return dict.keys(lazy) == {_PENDING}
+
+
 def test_data_read_back_is_decoded_once() -> None:
-    lazy = _StoredJson('{"b": [1, 2.5, "\\u00e9"], "a": {"x": null}}')
-    assert lazy._data is None
-    assert lazy["a"] == {"x": None}
-    decoded = lazy._data
-    # The decoded dict is kept (in the text's key order); later reads use it.
-    assert list(lazy) == ["b", "a"]
-    assert lazy._data is decoded
+    lazy = _lazy('{"b": [1, 2.5, "\\u00e9"], "a": {"x": null}}')
+    assert _undecoded(lazy)
+    inner = lazy["a"]
+    assert inner == {"x": None}
+    # Its own dict holds the decoded items (in the text's key order); later reads use them.
+    assert not _undecoded(lazy)
+    assert list(dict.keys(lazy)) == list(lazy) == ["b", "a"]
+    assert lazy["a"] is inner
     assert lazy["b"] == [1, 2.5, "é"]
+
+
+def test_json_dumps_of_data_read_back_decodes_it_first() -> None:
+    # json.dumps writes "{}" for a dict whose own storage is empty without asking it:
+    # the placeholder makes it ask for the items, which decodes them.
+    lazy = _lazy('{"b": 1, "a": "é"}')
+    assert json.dumps(lazy) == '{"b": 1, "a": "\\u00e9"}'
+    assert json.dumps(_lazy("{}")) == "{}"
+    assert json.dumps([_lazy('{"a": []}')], indent=1) == '[\n {\n  "a": []\n }\n]'
 
 
 def _accepts(check: Any, value: object) -> bool:

@@ -103,6 +103,14 @@ def arg_message_id(value: object) -> int:
     return value
 
 
+def of_business(data: Mapping[str, object], business: str | None) -> bool:
+    """Whether a payer whose data is ``data`` counts as a customer of ``business``
+    (``None``: the store's unnamed business): its data's ``business`` is it, or its
+    data names none (a payer kept before the engine wrote it: conservatively, any
+    business's)."""
+    return "business" not in data or data["business"] == business
+
+
 def lock_scopes(lock: object) -> tuple[str, ...]:
     """The sorted, distinct lock scope names of ``transaction(lock=...)``."""
     if lock is None:

@@ -557,9 +557,16 @@ class _MemoryTransaction:
         versions = self._s.payer_versions
         return {id: versions[id] for id in keys if id in versions}
 
-    def payers_paying_with(self, methods: Iterable[str]) -> dict[str, PayerRecord]:
+    def payers_paying_with(
+        self, methods: Iterable[str], *, business: str | None
+    ) -> dict[str, PayerRecord]:
         names = {c.arg_id("methods", name) for name in methods}
-        found = [p for p in self._s.payers.values() if p.data.get("pays_with") in names]
+        mine = None if business is None else c.arg_id("business", business)
+        found = [
+            p
+            for p in self._s.payers.values()
+            if p.data.get("pays_with") in names and c.of_business(p.data, mine)
+        ]
         return {p.id: p for p in sorted(found, key=lambda p: _key(p.id))}
 
     def accounts_of(self, ids: Iterable[str]) -> dict[str, AccountRecord]:

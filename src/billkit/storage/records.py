@@ -15,10 +15,10 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Callable, ItemsView, Iterator, KeysView, Mapping, ValuesView
+from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 from moneyed import Money
@@ -32,6 +32,9 @@ from billkit.errors import (
     ValidationError,
 )
 from billkit.money import in_range, to_decimal
+
+if TYPE_CHECKING:
+    from _collections_abc import dict_items, dict_keys, dict_values
 
 __all__ = [
     "AccountRecord",
@@ -88,19 +91,8 @@ def canonical_json(value: object) -> str:
     return _canonical(value)
 
 
-def _decoded(value: object) -> object:
-    """What JSON encoding makes of a non-dict value: a record's data read back
-    from a store (:class:`_StoredJson`) is its decoded dict; anything else is
-    refused, as ``json.dumps`` refuses it."""
-    if type(value) is _StoredJson:
-        return value._decoded()
-    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
-
-
 # canonical_json's encoder, made once (json.dumps with options makes one per call).
-_canonical: Final = json.JSONEncoder(
-    sort_keys=True, separators=(",", ":"), allow_nan=False, default=_decoded
-).encode
+_canonical: Final = json.JSONEncoder(sort_keys=True, separators=(",", ":"), allow_nan=False).encode
 
 
 def request_hash(request: object) -> str:
@@ -116,7 +108,7 @@ def _json_text(data: JsonData) -> str:
     """``data`` as canonical JSON: a record's data keeps the text it was made
     from (private; the stores compare data by it)."""
     if type(data) is _StoredJson:
-        data = data._decoded()
+        return data._canonical()
     if type(data) is _Checked:
         text = data.json
         if text is None:  # read back from a row: written once, when first asked
@@ -146,11 +138,30 @@ def _json_written(data: JsonData) -> str:
     read as, without decoding it (JSON of the same value, not necessarily
     canonical); anything else as its canonical JSON (:func:`_json_text`)."""
     if type(data) is _StoredJson:
-        return data._text
+        return data._stored_text()
     return _json_text(data)
 
 
-class _StoredJson(Mapping[str, Any]):
+class _Pending:
+    """The key of the one item a :class:`_StoredJson`'s own dict holds until it is
+    decoded, its JSON text the value: not a str, so no key of JSON data is it. Code
+    that reads a dict's items in C without calling its methods sees a dict that is not
+    empty (``json.dumps``'s encoder writes ``{}`` for an empty one without asking it)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<billkit: stored data not decoded yet>"
+
+
+_PENDING: Final = _Pending()
+
+
+def _read_only(self: object, *args: object, **kwargs: object) -> None:
+    raise TypeError("a record's data read from a store is read-only (dict(data) is a copy)")
+
+
+class _StoredJson(_Checked):
     """A record's data as a store read it back: the JSON text of its row,
     decoded when it is first looked into (private: made by the SQL store's
     row readers, through :func:`_stored_data`).
@@ -160,34 +171,70 @@ class _StoredJson(Mapping[str, Any]):
     are read for their totals and states, an issued document's data never
     changes): such data is never decoded, and is written again as its text
     (:func:`_json_written`). Once decoded, it behaves as the dict it decodes
-    to (a record's own, checked copy): equal to it (``==`` either way, to any
-    mapping with the same items), the same keys in the same order, the same
-    items, ``repr`` and ``len``; unhashable, as a dict is; read-only, as a
-    record's data is (``dict(data)`` is a changeable copy). It pickles as its
-    text. ``tests/storage/test_records.py`` checks all of this against the
-    decoded dict.
+    to (a record's own, checked copy), and it is one: a ``dict`` (a
+    :class:`_Checked`) whose own items are filled when it is decoded (a
+    copy of the decoded dict, which its methods read), so
+    ``json.dumps(data)`` (whose encoder asks a dict subclass for its
+    ``items()``), ``isinstance(data, dict)``, ``dict(data)`` and ``{**data}``
+    work as on the data a memory store gives back. Equal to the decoded dict
+    (``==`` either way, to any mapping with the same items: a subclass of
+    ``_Checked``, its own ``__eq__`` is asked first by a dict or a
+    ``_Checked``), the same keys in the same order, the same items, ``repr``
+    and ``len``; unhashable, as a dict is; read-only, as a record's data is
+    (every changing method raises ``TypeError``; ``dict(data)`` is a
+    changeable copy). It pickles as its text. Until it is decoded its own dict
+    holds one item, its text under the key :data:`_PENDING`, which
+    only C code reading a dict's storage without calling its methods (another
+    dict subclass's ``==`` on the left) could see. ``tests/storage/test_records.py``
+    checks all of this against the decoded dict, ``json.dumps`` included.
     """
 
     __slots__ = ("_data", "_text")
 
-    _text: str
-    _data: _Checked | None
+    _data: dict[str, Any] | None  # the decoded dict (its own items a copy), once decoded
+    _text: str  # set when decoded (till then, the value of its one item)
 
     def __init__(self, text: str) -> None:
-        self._text = text
+        dict.__setitem__(self, _PENDING, text)
         self._data = None
 
-    def _decoded(self) -> _Checked:
+    def _decoded(self) -> dict[str, Any]:
+        """The decoded dict, its own items filled from it when first asked: added
+        after the pending item, which then leaves (the keys in the text's order).
+        Two threads may both decode: the same items either way, never a dict half
+        filled."""
         data = self._data
-        if data is None:  # two threads may both decode: the same value either way
-            data = self._data = _stored_data(json.loads(self._text))
+        if data is None:
+            text = dict.__getitem__(self, _PENDING)
+            data = json.loads(text)
+            assert data is not None
+            self._text = text
+            dict.update(self, data)
+            dict.pop(self, _PENDING, None)
+            self._data = data
         return data
+
+    def _stored_text(self) -> str:
+        """The JSON text it was read as."""
+        text = dict.get(self, _PENDING)
+        return self._text if text is None else str(text)
+
+    def _canonical(self) -> str:
+        """Its canonical JSON, made once."""
+        try:
+            return self.json  # type: ignore[return-value]
+        except AttributeError:
+            text = self.json = canonical_json(self._decoded())
+            return text
 
     def __getitem__(self, key: str) -> Any:
         return self._decoded()[key]
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._decoded())
+
+    def __reversed__(self) -> Iterator[str]:
+        return reversed(self._decoded())
 
     def __len__(self) -> int:
         return len(self._decoded())
@@ -198,27 +245,45 @@ class _StoredJson(Mapping[str, Any]):
     def get(self, key: str, default: Any = None) -> Any:
         return self._decoded().get(key, default)
 
-    def keys(self) -> KeysView[str]:
+    def keys(self) -> dict_keys[Any, Any]:
         return self._decoded().keys()
 
-    def items(self) -> ItemsView[str, Any]:
+    def items(self) -> dict_items[Any, Any]:
         return self._decoded().items()
 
-    def values(self) -> ValuesView[Any]:
+    def values(self) -> dict_values[Any, Any]:
         return self._decoded().values()
+
+    def copy(self) -> dict[str, Any]:
+        return self._decoded().copy()
+
+    def __or__(self, other: Any) -> Any:
+        return self._decoded() | other
+
+    def __ror__(self, other: Any) -> Any:
+        return other | self._decoded()
 
     def __eq__(self, other: object) -> bool:
         if type(other) is _StoredJson:
             other = other._decoded()
-        return bool(self._decoded() == other)
+        return self._decoded() == other
+
+    def __ne__(self, other: object) -> bool:
+        if type(other) is _StoredJson:
+            other = other._decoded()
+        return self._decoded() != other
 
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return repr(self._decoded())
 
-    def __reduce__(self) -> tuple[type[_StoredJson], tuple[str]]:
-        return (_StoredJson, (self._text,))
+    def __reduce__(self) -> tuple[Callable[[str], Any], tuple[str]]:
+        return (_stored_data, (self._stored_text(),))
+
+    # every changing method of dict refuses (a record's data is frozen)
+    __setitem__ = __delitem__ = __ior__ = _read_only  # type: ignore[assignment]
+    clear = pop = popitem = setdefault = update = _read_only  # type: ignore[assignment]
 
 
 _SCALARS: Final = frozenset({str, int, bool, type(None)})
@@ -273,8 +338,10 @@ def _data_with(data: JsonData, key: str, value: object) -> Any:
     frozen); anything else is returned as a plain dict, for the record's
     converter to check and copy."""
     if type(data) is _StoredJson:
-        data = data._decoded()
-    if type(data) is not _Checked or type(value) is not str:
+        data = dict.copy(data._decoded())  # its items, as a plain dict (a _Checked below)
+    elif type(data) is not _Checked or type(value) is not str:
+        return {**data, key: value}
+    if type(value) is not str:
         return {**data, key: value}
     copy = _Checked(data)
     copy[key] = value

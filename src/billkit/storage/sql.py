@@ -1899,8 +1899,11 @@ class _SqlTransaction:
                 found[r.id] = r.version
         return {id: found[id] for id in keys if id in found}
 
-    def payers_paying_with(self, methods: Iterable[str]) -> dict[str, PayerRecord]:
+    def payers_paying_with(
+        self, methods: Iterable[str], *, business: str | None
+    ) -> dict[str, PayerRecord]:
         names = sorted({c.arg_id("methods", name) for name in methods}, key=_utf8)
+        mine = None if business is None else c.arg_id("business", business)
         p = t.payers
         found: dict[str, PayerRecord] = {}
         for chunk in _chunks(names):
@@ -1908,7 +1911,9 @@ class _SqlTransaction:
                 self._among(p.c.data["pays_with"].as_string(), chunk)
             )
             for r in self._conn.execute(query):
-                found[r.id] = PayerRecord(id=r.id, data=_stored_data(r.data))
+                data = _stored_data(r.data)
+                if c.of_business(data, mine):  # in Python: JSON null and a missing key differ
+                    found[r.id] = PayerRecord(id=r.id, data=data)
         return {id: found[id] for id in sorted(found, key=_utf8)}
 
     def accounts_of(self, ids: Iterable[str]) -> dict[str, AccountRecord]:
