@@ -2531,6 +2531,9 @@ class Billing:
         with self.store.transaction(readonly=True) as tx:
             unpaid = tx.unpaid_invoices(id_from=id_from, id_to=id_to)
             events = tx.document_events_of((d.id for d in unpaid), events=_FAILED)
+            # The versions before the payers (``_payers_now``): a payer saved
+            # between the two reads is read newer than its version says, never older.
+            versions = tx.payer_versions({d.customer for d in unpaid})
             payers = tx.payers_of({d.customer for d in unpaid})
             accounts = tx.accounts_of({f"{d.customer}/main" for d in unpaid})
         counts = {"paid": 0, "failed": 0}
@@ -2542,7 +2545,7 @@ class Billing:
                 account = accounts.get(f"{doc.customer}/main")
                 if doc.customer in seen or doc.customer not in payers or account is None:
                     # A second invoice of a customer reads the balance the first left.
-                    self._record_batch(charged, day, counts, failures)
+                    self._record_batch(charged, day, counts, failures, versions)
                     status = self.pay(doc.id, as_of=day)
                 else:
                     payer = payers[doc.customer]
@@ -2555,7 +2558,7 @@ class Billing:
                         if result.status in (PaymentStatus.SUCCEEDED, PaymentStatus.FAILED):
                             charged.append((doc, payer, result, key))
                             if len(charged) >= _BATCH:
-                                self._record_batch(charged, day, counts, failures)
+                                self._record_batch(charged, day, counts, failures, versions)
                             continue
                         # Settled later: recorded at once, so that the webhook
                         # that settles it finds its document by the reference.
@@ -2567,7 +2570,7 @@ class Billing:
             finally:
                 seen.add(doc.customer)
             counts[status] = counts.get(status, 0) + 1
-        self._record_batch(charged, day, counts, failures)
+        self._record_batch(charged, day, counts, failures, versions)
         if issued is not None:
             issued += self._issued_on_payment(unpaid)
         return counts["paid"], counts["failed"]
@@ -2578,8 +2581,12 @@ class Billing:
         day: date,
         counts: dict[str, int],
         failures: list[tuple[str, str]] | None,
+        versions: Mapping[str, int],
     ) -> None:
         """Record the answers to the charges in ``charged`` in one transaction; empties it.
+
+        ``versions``: the stored versions of the charged payers, read no
+        later than the payers in ``charged`` (:meth:`_payers_now`).
 
         Each answer is recorded in its own savepoint (:meth:`_record`'s
         checks, under the batch's account locks), so one that fails is
@@ -2593,7 +2600,7 @@ class Billing:
         batch = list(charged)
         charged.clear()
         try:
-            statuses = self._record_batch_in(batch, day, None)
+            statuses = self._record_batch_in(batch, day, None, versions)
         except BillkitError:
             try:
                 statuses = self._record_batch_in(batch, day, failures)
@@ -2616,6 +2623,7 @@ class Billing:
         batch: Sequence[tuple[DocumentRecord, PayerRecord, PaymentResult, str]],
         day: date,
         failures: list[tuple[str, str]] | None,
+        versions: Mapping[str, int] | None = None,
     ) -> list[tuple[DocumentRecord, PayerRecord, str, bool]]:
         """:meth:`_record_batch` once: straight through (``failures=None``: a
         failure raises), the ledger entries of the batch posted together at
@@ -2632,7 +2640,7 @@ class Billing:
             if failures is None:
                 entries: list[EntryRecord] = []
                 writes = _Writes()
-                payers = tx.payers_of({doc.customer for doc, _, _, _ in batch})
+                payers = self._payers_now(tx, [payer for _, payer, _, _ in batch], versions or {})
                 documents = self._documents_now(tx, [doc for doc, _, _, _ in batch])
                 # The failures recorded so far, read once for the batch's failed answers.
                 events = tx.document_events_of(
@@ -2643,13 +2651,13 @@ class Billing:
                     ),
                     events=_FAILED,
                 )
-                subscriptions = tx.subscriptions_of(
-                    {
-                        DocumentKey.parse(doc.id).subscription
-                        for doc, _, _, _ in batch
-                        if doc.kind in _DUNNED and doc.id.count("|") == 4
-                    }
-                )
+                # Each engine-issued invoice's subscription, parsed from its key once.
+                subscription_of = {
+                    doc.id: DocumentKey.parse(doc.id).subscription
+                    for doc, _, _, _ in batch
+                    if doc.kind in _DUNNED and doc.id.count("|") == 4
+                }
+                subscriptions = tx.subscriptions_of(set(subscription_of.values()))
                 for doc, payer, result, key in batch:
                     status = self._record_in(
                         tx,
@@ -2662,10 +2670,12 @@ class Billing:
                         entries=entries,
                         known=documents.get(doc.id),
                         subscriptions=subscriptions,
+                        subscription_of=subscription_of,
                         writes=writes,
                         events=events.get(doc.id),
                     )
-                    statuses.append((doc, payer, status, False))
+                    # the payer as it stands now, for the dunning after
+                    statuses.append((doc, payers.get(doc.customer, payer), status, False))
                 tx.post_all(entries)
                 writes.flush(tx, self.clock.now())
                 # The day's scheduled moves of the failed invoices, in this transaction:
@@ -2727,6 +2737,38 @@ class Billing:
         changed = [d.id for d in docs if d.id in versions and d.id not in now]
         if changed:
             now.update(tx.documents_by_id(changed))
+        return now
+
+    @staticmethod
+    def _payers_now(
+        tx: Transaction, payers: Sequence[PayerRecord], versions: Mapping[str, int]
+    ) -> dict[str, PayerRecord]:
+        """The stored payers ``payers`` as they stand in ``tx``, by id (an unknown
+        one left out), for a decision re-taken under ``tx``'s locks on records
+        read before, outside them; ``versions``: their stored versions, read
+        no later than ``payers`` were (:meth:`collect`'s snapshot).
+
+        A shortcut, proven equal to ``tx.payers_of`` of the same ids by
+        ``tests/engine/test_collect_shortcuts.py``: only the versions are read
+        (:meth:`~billkit.ports.Transaction.payer_versions`). Every save of a
+        payer raises its version, so a version read now equal to the one read
+        before the record means no save came between that read and now: the
+        record, read after that version, is the payer still. The payers whose
+        version moved (or was not known) are read again, whole.
+        """
+        now_versions = tx.payer_versions(p.id for p in payers)
+        now: dict[str, PayerRecord] = {}
+        changed: list[str] = []
+        for p in payers:
+            if p.id in now or p.id not in now_versions:
+                continue
+            known = versions.get(p.id)
+            if known is not None and known == now_versions[p.id]:
+                now[p.id] = p
+            else:
+                changed.append(p.id)
+        if changed:
+            now.update(tx.payers_of(changed))
         return now
 
     def pay(self, document: str, *, as_of: date | None = None) -> str:
@@ -3456,6 +3498,7 @@ class Billing:
         entries: list[EntryRecord] | None = None,
         known: DocumentRecord | None = None,
         subscriptions: Mapping[str, SubscriptionRecord] | None = None,
+        subscription_of: Mapping[str, str] | None = None,
         writes: _Writes | None = None,
         events: Sequence[DocumentEvent] | None = None,
     ) -> str:
@@ -3505,6 +3548,7 @@ class Billing:
                     payer=payer,
                     entries=entries,
                     subscriptions=subscriptions,
+                    subscription_of=subscription_of,
                     writes=writes,
                 )
             self._credit(tx, customer, result, key)
@@ -3667,6 +3711,7 @@ class Billing:
         payer: PayerRecord | None = None,
         entries: list[EntryRecord] | None = None,
         subscriptions: Mapping[str, SubscriptionRecord] | None = None,
+        subscription_of: Mapping[str, str] | None = None,
         writes: _Writes | None = None,
         at: datetime | None = None,
         receipt: Mapping[str, object] | None = None,
@@ -3726,7 +3771,8 @@ class Billing:
         if doc.kind == PROFORMA:
             self._paid_proforma(tx, doc, payer, writes if batched else None)
         if doc.kind in (INVOICE, PROFORMA) and document.count("|") == 4:  # the engine issued it
-            sub_id = DocumentKey.parse(document).subscription
+            parsed = None if subscription_of is None else subscription_of.get(document)
+            sub_id = parsed if parsed is not None else DocumentKey.parse(document).subscription
             known = None if subscriptions is None else subscriptions.get(sub_id)
             if self.overdue is not None:  # the ladder weighs the account again
                 if self._overdue_marked(tx, known, payer.data):

@@ -346,6 +346,18 @@ class Transaction(Protocol):
     def payers_of(self, ids: Iterable[str]) -> dict[str, PayerRecord]:
         """The payers with these ids, in one read; ids of no payer are left out."""
 
+    def payer_versions(self, ids: Iterable[str]) -> dict[str, int]:
+        """The stored version of the payers with these ids, by id, in one read;
+        an id of no payer is left out.
+
+        Every save of a payer (:meth:`save_payer`) gives it a new, higher
+        version, and only that: a payer whose version has not moved since it
+        was read before this, in an earlier statement or transaction, is the
+        payer that read saw (the engine re-takes a payment decision under the
+        customer's lock on a payer read outside it, and re-reads only the
+        payers this says changed meanwhile).
+        """
+
     def payers_paying_with(
         self, methods: Iterable[str], *, business: str | None
     ) -> dict[str, PayerRecord]:

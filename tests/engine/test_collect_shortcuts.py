@@ -6,9 +6,11 @@ balances in one read-only snapshot, charges outside any transaction, then
 records the answers in batches under the customers' locks. There the batch
 reads only the documents' versions (``Store.document_versions``) and re-uses
 the snapshot's record of a document whose version did not move
-(``Billing._documents_now``), and reads only the events a decision looks at
-(``Store.document_events_of(events=...)``). The property test proves the
-versioned read equal to reading the documents again, whole; the concurrency
+(``Billing._documents_now``), likewise only the payers' versions
+(``Store.payer_versions``, ``Billing._payers_now``), and reads only the events
+a decision looks at (``Store.document_events_of(events=...)``). The property
+tests prove the versioned reads equal to reading the documents and payers
+again, whole; the concurrency
 tests change a document and a payer between the snapshot and the lock (from
 the payment provider's call, which comes exactly there) and check that the
 decision taken under the lock sees the change, on every store.
@@ -110,6 +112,51 @@ def test_documents_now_is_the_documents_read_again(
             assert now[record.id] is record
         else:
             assert now[record.id].version > record.version
+
+
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    saves=st.lists(
+        st.tuples(st.integers(0, 3), st.sampled_from(["", "x@example.com"])), max_size=6
+    ),
+    before=st.lists(st.integers(0, 3), max_size=3),
+    unknown=st.booleans(),
+)
+def test_payers_now_is_the_payers_read_again(
+    store: Store, saves: list[tuple[int, str]], before: list[int], unknown: bool
+) -> None:
+    run = next(_RUN)
+    ids = [f"p-{run:03d}-{i}" for i in range(4)]
+    with store.transaction() as tx:
+        for id in ids:
+            tx.save_payer(PayerRecord(id=id, data={"email": ""}))
+    # The snapshot, read outside any lock as collect reads it: the versions
+    # first, then the payers, with saves of others ``before`` in between (a
+    # save there makes the record newer than its version: read again).
+    with store.transaction(readonly=True) as tx:
+        versions = tx.payer_versions(ids)
+    with store.transaction() as tx:
+        for i in before:
+            tx.save_payer(PayerRecord(id=ids[i], data={"email": f"before-{i}@example.com"}))
+    with store.transaction(readonly=True) as tx:
+        snapshot = list(tx.payers_of(ids).values())
+    # What other writers do meanwhile (a save of equal data is a save too).
+    with store.transaction(lock=["account:acme"]) as tx:
+        for i, email in saves:
+            tx.save_payer(PayerRecord(id=ids[i], data={"email": email}))
+    asked = list(snapshot)
+    if unknown:  # a record of a payer the store never had: left out, as by payers_of
+        asked.append(PayerRecord(id=f"p-{run:03d}-x"))
+    with store.transaction(lock=["account:acme"]) as tx:
+        now = Billing._payers_now(tx, asked, versions)
+        assert now == tx.payers_of(p.id for p in asked)
+        stored = tx.payer_versions(ids)
+    changed = {ids[i] for i, _ in saves} | {ids[i] for i in before}
+    for record in snapshot:
+        if record.id not in changed:  # unchanged: the snapshot's own record, not read again
+            assert now[record.id] is record
+        else:  # saved since its version was read: that version is gone, so it was read again
+            assert stored[record.id] > versions[record.id]
 
 
 class _ChangesMeanwhile:

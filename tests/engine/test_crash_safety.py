@@ -79,7 +79,7 @@ def _check_crash_points(store_factory, step: int = 1) -> int:
 
 def test_every_crash_point_of_a_month_end_on_the_memory_store() -> None:
     # Every store and gateway call of the run: 8 customers, 8 charges, a
-    # batch's writes one call per table (57 calls in all).
+    # batch's writes one call per table (56 calls in all).
     assert _check_crash_points(MemoryStore) > 50
 
 

@@ -6,6 +6,7 @@ that a refused write leaves nothing behind.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -913,6 +914,33 @@ def test_document_versions_move_with_every_change(store: Any) -> None:
     versions = [v["a"] for v in seen]
     assert len(set(versions)) == len(versions), versions
     assert {v["b"] for v in seen if "b" in v} == {1}
+
+
+def test_payer_versions_move_with_every_save(store: Any) -> None:
+    with store.transaction() as tx:
+        seed(tx)  # saves "acme" once: version 1
+        tx.save_payer(PayerRecord(id="bolt", data={"email": "a@bolt.example"}))
+        seen = [tx.payer_versions(["acme", "bolt", "zzz"])]
+        tx.save_payer(PayerRecord(id="bolt", data={"email": "b@bolt.example"}))
+        seen.append(tx.payer_versions(["bolt", "acme"]))
+        tx.save_payer(tx.payer("bolt"))  # saved as it is: still a save, a new version
+        seen.append(tx.payer_versions(["bolt"]))
+        assert tx.payer_versions([]) == {}
+    with contextlib.suppress(RuntimeError), store.transaction() as tx:  # a save rolled back
+        tx.save_payer(PayerRecord(id="bolt", data={"email": "c@bolt.example"}))
+        raise RuntimeError("undone")
+    with store.transaction(readonly=True) as tx:
+        # unknown ids left out; the rolled-back save left the version as it was
+        assert seen[0] == {"acme": 1, "bolt": 1}
+        assert (
+            tx.payer_versions(["bolt", "acme"]) == {"acme": 1, "bolt": 3} == {**seen[1], **seen[2]}
+        )
+        assert tx.payer("bolt").data == {"email": "b@bolt.example"}
+        with pytest.raises(ValidationError, match="ids"):
+            tx.payer_versions([" bolt"])
+    # each save of "bolt" gave it a version it never had before, higher than the last
+    versions = [v["bolt"] for v in seen]
+    assert versions == sorted(set(versions)), versions
 
 
 def test_batch_reads_give_what_the_single_reads_give(store: Any) -> None:

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from billkit.storage import SqlStore
 from billkit.storage.sql import lock_key
-from tests.storage.support import _postgres_schema  # noqa: F401 (fixture)
+from tests.storage.support import PostgresSchema, _postgres_schema  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.postgres
 
@@ -56,7 +56,7 @@ def test_the_scopes_of_a_transaction_are_taken_one_by_one_in_sorted_order(
     b, d, a, c = (
         f"lock-order-test:{name}" for name in ("account:b", "account:d", "series:a", "series:c")
     )
-    key = {name: lock_key(name) for name in (a, b, c, d)}
+    key = {name: lock_key(name, postgres_schema.name) for name in (a, b, c, d)}
     admin = sa.create_engine(postgres_schema.url)
     release, held = threading.Event(), threading.Event()
     errors: list[BaseException] = []
@@ -105,3 +105,38 @@ def test_the_scopes_of_a_transaction_are_taken_one_by_one_in_sorted_order(
     assert not errors
     assert not first.is_alive()
     assert not second.is_alive()
+
+
+def test_a_stores_scopes_are_its_schemas_a_store_in_another_schema_does_not_wait(
+    pg: SqlStore, postgres_schema: Any
+) -> None:
+    # Advisory locks are the database's; a store in a schema of its own names its
+    # scopes with the schema. While a transaction of this schema's store holds
+    # "series:INV", a store of another schema takes its own "series:INV" at once,
+    # and the key of this schema's scope is taken (a try to take it fails).
+    other = PostgresSchema(postgres_schema.url)
+    elsewhere = SqlStore(other.url, schema=other.name)
+    admin = sa.create_engine(postgres_schema.url)
+    took = threading.Event()
+
+    def elsewhere_too() -> None:
+        with elsewhere.transaction(lock="series:INV"):
+            took.set()
+
+    try:
+        with pg.transaction(lock="series:INV"):
+            thread = threading.Thread(target=elsewhere_too)
+            thread.start()
+            thread.join(30)
+            assert took.is_set(), "the other schema's store waited for this schema's scope"
+            with admin.begin() as conn:
+                try_lock = "SELECT pg_try_advisory_xact_lock(%s)"
+                assert not conn.exec_driver_sql(
+                    try_lock % lock_key("series:INV", postgres_schema.name)
+                ).scalar()
+        # (the unqualified key is a store's on the search path: other tests may hold it)
+        assert lock_key("series:INV") != lock_key("series:INV", postgres_schema.name)
+    finally:
+        elsewhere.close()
+        admin.dispose()
+        other.drop()

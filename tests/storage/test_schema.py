@@ -236,3 +236,24 @@ def test_sqlite_takes_the_write_lock_at_the_first_statement_or_for_a_scope(
         assert [e.key for e in tx.entries("a")] == ["k1", "k2"]
         assert _writable(path)  # a reader does not take the write lock
     store.close()
+
+
+def test_payers_stored_before_revision_0002_start_at_version_1(tmp_path: Path) -> None:
+    # A database at the first revision with a payer, upgraded: the payer keeps
+    # its data and gets version 1; its next save makes it 2.
+    url = sqlite_url(tmp_path)
+    assert upgrade(url, revision="0001") == "0001"
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO billkit_payers (id, data) VALUES ('acme', '{\"name\": \"Acme\"}')"
+        )
+    engine.dispose()
+    assert upgrade(url) == HEAD == "0002"
+    store = SqlStore(url)
+    with store.transaction() as tx:
+        assert tx.payer("acme").data == {"name": "Acme"}
+        assert tx.payer_versions(["acme"]) == {"acme": 1}
+        tx.save_payer(PayerRecord(id="acme", data={"name": "Acme S.p.A."}))
+        assert tx.payer_versions(["acme"]) == {"acme": 2}
+    store.close()

@@ -112,6 +112,8 @@ payers = sa.Table(
     metadata,
     sa.Column("id", _id(), primary_key=True),
     sa.Column("data", _json(), nullable=False),
+    # Raised by every save (revision 0002; a payer stored before it starts at 1).
+    sa.Column("version", sa.Integer(), nullable=False, server_default=sa.text("1")),
 )
 
 plans = sa.Table(

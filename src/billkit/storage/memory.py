@@ -73,6 +73,7 @@ _ABSENT: Any = object()
 class _State:
     def __init__(self) -> None:
         self.payers: dict[str, PayerRecord] = {}
+        self.payer_versions: dict[str, int] = {}
         self.plans: dict[str, PlanRecord] = {}
         self.subscriptions: dict[str, SubscriptionRecord] = {}
         self.usage: dict[str, UsageRecord] = {}
@@ -182,6 +183,8 @@ class _MemoryTransaction:
         c.arg_record("payer", payer, PayerRecord)
         self._write()
         self._set(self._s.payers, payer.id, payer)
+        # Every save raises the payer's version (payer_versions); a new payer starts at 1.
+        self._set(self._s.payer_versions, payer.id, self._s.payer_versions.get(payer.id, 0) + 1)
         return payer
 
     def payer(self, id: str) -> PayerRecord:
@@ -548,6 +551,11 @@ class _MemoryTransaction:
     def payers_of(self, ids: Iterable[str]) -> dict[str, PayerRecord]:
         keys = sorted({c.arg_id("ids", id) for id in ids}, key=_key)
         return {id: self._s.payers[id] for id in keys if id in self._s.payers}
+
+    def payer_versions(self, ids: Iterable[str]) -> dict[str, int]:
+        keys = sorted({c.arg_id("ids", id) for id in ids}, key=_key)
+        versions = self._s.payer_versions
+        return {id: versions[id] for id in keys if id in versions}
 
     def payers_paying_with(
         self, methods: Iterable[str], *, business: str | None

@@ -344,9 +344,18 @@ def _lock_all(keys: Sequence[int]) -> str:
     )
 
 
-def lock_key(scope: str) -> int:
-    """The signed 64-bit advisory lock key of a lock scope (private)."""
-    digest = hashlib.sha256(f"billkit:{scope}".encode()).digest()
+def lock_key(scope: str, schema: str | None = None) -> int:
+    """The signed 64-bit advisory lock key of a lock scope (private).
+
+    PostgreSQL's advisory locks are the database's, shared by every schema:
+    a store kept in a ``schema`` of its own names its scopes with it, so that
+    stores in two schemas of one database (two tenants, or a test's scratch
+    schema beside another's) do not wait for each other's same-named scopes
+    (``series:INV``). A store on the search path (``schema=None``) keeps the
+    keys it always had.
+    """
+    name = f"billkit:{scope}" if schema is None else f"billkit@{schema}:{scope}"
+    digest = hashlib.sha256(name.encode()).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
@@ -367,6 +376,7 @@ class SqlStore:
     def __init__(self, url: str, *, schema: str | None = None, upgrade: bool = False) -> None:
         self._engine = make_engine(url, schema=schema)
         self._sqlite = self._engine.dialect.name == "sqlite"
+        self._schema = schema
         self._nesting = c.NoNesting()
         self.url = self._engine.url.render_as_string(hide_password=True)
         try:
@@ -431,12 +441,16 @@ class SqlStore:
                             conn.exec_driver_sql("SET TRANSACTION READ ONLY")
                         if len(scopes) == 1:
                             conn.execute(
-                                sa.select(sa.func.pg_advisory_xact_lock(lock_key(scopes[0])))
+                                sa.select(
+                                    sa.func.pg_advisory_xact_lock(lock_key(scopes[0], self._schema))
+                                )
                             )
                         elif scopes:
                             # A batch's scopes in one statement, in the scopes' sorted
                             # order (the order every transaction takes them in).
-                            conn.exec_driver_sql(_lock_all([lock_key(s) for s in scopes]))
+                            conn.exec_driver_sql(
+                                _lock_all([lock_key(s, self._schema) for s in scopes])
+                            )
                     tx = _SqlTransaction(conn, readonly=bool(readonly), sqlite=self._sqlite)
                     try:
                         yield tx
@@ -951,7 +965,14 @@ class _SqlTransaction:
     def save_payer(self, payer: PayerRecord) -> PayerRecord:
         c.arg_record("payer", payer, PayerRecord)
         self._write()
-        self._upsert(t.payers, t.payers.c.id, payer.id, {"data": dict(payer.data)})
+        p = t.payers
+        data = dict(payer.data)
+        # Every save raises the payer's version (payer_versions); a new payer starts at 1.
+        done = self._conn.execute(
+            sa.update(p).where(p.c.id == payer.id).values(data=data, version=p.c.version + 1)
+        )
+        if done.rowcount == 0:
+            self._conn.execute(sa.insert(p).values(id=payer.id, data=data, version=1))
         return payer
 
     def _upsert(
@@ -1866,6 +1887,17 @@ class _SqlTransaction:
 
     def payers_of(self, ids: Iterable[str]) -> dict[str, PayerRecord]:
         return self._by_id(t.payers, ids, lambda r: PayerRecord(id=r.id, data=_stored_data(r.data)))
+
+    def payer_versions(self, ids: Iterable[str]) -> dict[str, int]:
+        keys = sorted({c.arg_id("ids", id) for id in ids}, key=_utf8)
+        p = t.payers
+        found: dict[str, int] = {}
+        for chunk in _chunks(keys):
+            for r in self._conn.execute(
+                sa.select(p.c.id, p.c.version).where(self._among(p.c.id, chunk))
+            ):
+                found[r.id] = r.version
+        return {id: found[id] for id in keys if id in found}
 
     def payers_paying_with(
         self, methods: Iterable[str], *, business: str | None
