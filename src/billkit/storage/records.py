@@ -164,7 +164,8 @@ def _read_only(self: object, *args: object, **kwargs: object) -> None:
 class _StoredJson(_Checked):
     """A record's data as a store read it back: the JSON text of its row,
     decoded when it is first looked into (private: made by the SQL store's
-    row readers, through :func:`_stored_data`).
+    row readers, through :func:`_stored_data`; and by the engine's run for
+    data it made as its canonical text, through :func:`_text_data`).
 
     Data was checked JSON-safe when its record was made, and much of what a
     store reads back is never looked into (the unpaid invoices a run collects
