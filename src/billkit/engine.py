@@ -106,7 +106,8 @@ from billkit.storage.records import (
     SubscriptionRecord,
     UsageRecord,
     _data_with,
-    _made_data,
+    _flat_text,
+    _text_data,
 )
 from billkit.subscriptions.actions import ActionKind, SubscriptionNoticeKind
 from billkit.subscriptions.dunning import (
@@ -2159,8 +2160,9 @@ class Billing:
                     period_start=planned.key.period.start,
                     period_end=planned.key.period.end,
                     total=doc.totals.gross,
-                    # fresh from to_data: not checked again; its text written from doc
-                    data=_made_data(to_data(doc), _canonical_text(kept.texts, doc)),
+                    # its canonical text, written from doc: never made as dicts
+                    # unless looked into (records._text_data)
+                    data=_text_data(_canonical_text(kept.texts, doc)),
                 )
                 series = self.series[planned.key.kind]
                 sign = -1 if isinstance(doc, CreditNote) else 1
@@ -2217,7 +2219,15 @@ class Billing:
             elif status == "downgrading" and sub.plans[-1].on <= following.start:
                 status = "active"  # the downgrade took effect
             writes.subscriptions.append(
-                attrs.evolve(record, next_billing=None if ended else following.end, status=status)
+                SubscriptionRecord(
+                    id=record.id,
+                    customer=record.customer,
+                    plan=record.plan,
+                    status=status,
+                    next_billing=None if ended else following.end,
+                    data=record.data,
+                    version=record.version,
+                )
             )
             billed += 1
         return billed, out
@@ -4383,18 +4393,24 @@ class Billing:
         chosen = payer.get("channels") or {}
         assert isinstance(chosen, Mapping)
         channels = chosen.get(category, self.channels.get(category, ("email",)))
+        common = {
+            "customer": customer,
+            "email": payer.get("email") or "",
+            "locale": payer.get("locale") or self.locale,
+            **payload,
+            "category": category,
+        }
         for channel in channels:
-            body = {
-                "customer": customer,
-                "email": payer.get("email") or "",
-                "locale": payer.get("locale") or self.locale,
-                **payload,
-                "category": category,
-                "channel": channel,
-            }
+            body = {**common, "channel": channel}
+            # flat data: kept as its canonical text (records._text_data), else the converter's
+            text = _flat_text(body)
             out.append(
                 OutboxMessage(
-                    id=0, key=f"{key}|{channel}", topic=topic, payload=body, created_at=at
+                    id=0,
+                    key=f"{key}|{channel}",
+                    topic=topic,
+                    payload=body if text is None else _text_data(text),
+                    created_at=at,
                 )
             )
         return out

@@ -101,42 +101,36 @@ def test_moments_are_checked_in_utc_as_in_any_zone() -> None:
         UsageRecord(subscription="s", metric="calls", at=LAST_MOMENT, quantity=Decimal(1), key="k")
 
 
-def _containers(value: object) -> list[object]:
-    """Every dict and list inside ``value``, ``value`` included."""
-    if isinstance(value, dict):
-        return [value, *(c for item in value.values() for c in _containers(item))]
-    if isinstance(value, list):
-        return [value, *(c for item in value for c in _containers(item))]
-    return []
-
-
-@given(calls=st.integers(min_value=0, max_value=2_000_000))
-def test_a_billed_invoice_made_into_a_record_directly_is_the_checked_copy(calls: int) -> None:
-    # The engine's run makes a document record from to_data's fresh output
-    # without checking or copying it again (records._made_data): that output
-    # must be JSON-safe, shared with nothing, and give the record the general
-    # path (check, canonical JSON, copy) gives, byte for byte.
+@given(
+    calls=st.integers(min_value=0, max_value=2_000_000),
+    name=st.text(min_size=1, max_size=12).map(str.strip).filter(bool),
+)
+def test_a_billed_invoice_made_into_a_record_as_its_text_is_the_checked_copy(
+    calls: int, name: str
+) -> None:
+    # The engine's run makes a draft's record from the document's canonical text
+    # alone (records._text_data(serialize._canonical_text(...)): "data as its
+    # text"), never making to_data's dicts: the record must be the one the plain
+    # path makes (to_data, the converter's check, canonical JSON, copy), equal
+    # both ways and written as the same bytes; looking into its data decodes it.
     from datetime import date
 
     from billkit.billing import BillingState, PlanFrom, Subscribed, UsageTotal, plan_documents
-    from billkit.errors import ValidationError
     from billkit.invoicing.terms import DocumentTerms
+    from billkit.parties import Party
     from billkit.periods import Period
-    from billkit.serialize import to_data
-    from billkit.storage import DocumentRecord
-    from billkit.storage.records import _check_json, _made_data
+    from billkit.serialize import _canonical_text, _Texts, to_data
+    from billkit.storage.records import _text_data
     from tests.engine import support
 
     march = Period(date(2026, 3, 1), date(2026, 4, 1))
     sub = Subscribed(id="s1", plans=[PlanFrom(on=march.start, plan=support.PRO)])
     usage = [UsageTotal(subscription="s1", period=march, metric="calls", quantity=calls)]
-    terms = DocumentTerms(seller=support.SELLER, buyer=support.SELLER, rules=None)
+    buyer = Party(kind="legal_entity", country="IT", name=name)  # any Unicode name
+    terms = DocumentTerms(seller=support.SELLER, buyer=buyer, rules=None)
     (planned,) = plan_documents(
         BillingState(terms=terms, subscriptions=[sub], usage=usage), march.end
     )
-    data, again = to_data(planned.document), to_data(planned.document)
-    _check_json(data, "data", ValidationError)  # JSON-safe: raises otherwise
-    assert not {id(c) for c in _containers(data)} & {id(c) for c in _containers(again)}
     fields: dict[str, Any] = {
         "id": str(planned.key),
         "customer": "c1",
@@ -145,18 +139,16 @@ def test_a_billed_invoice_made_into_a_record_directly_is_the_checked_copy(calls:
         "period_end": march.end,
         "total": planned.document.totals.gross,
     }
-    direct = DocumentRecord(**fields, data=_made_data(data))
-    checked = DocumentRecord(**fields, data=again)
-    assert _json_text(direct.data) == _json_text(checked.data) == canonical_json(again)
-    assert direct == checked
-    assert direct.data == checked.data
-    # and with its text written from the document (serialize._canonical_text)
-    from billkit.serialize import _canonical_text, _Texts
-
-    text = _canonical_text(_Texts(), planned.document)
-    written = DocumentRecord(**fields, data=_made_data(to_data(planned.document), text))
-    assert _json_text(written.data) == canonical_json(again)
-    assert written == checked
+    texts = _Texts()
+    _canonical_text(texts, planned.document)  # a run's texts have written others before
+    written = DocumentRecord(**fields, data=_text_data(_canonical_text(texts, planned.document)))
+    plain = DocumentRecord(**fields, data=to_data(planned.document))
+    assert _json_written(written.data) == _json_written(plain.data)
+    assert _json_written(written.data) == canonical_json(to_data(planned.document))
+    assert written == plain
+    assert plain == written
+    assert dict(written.data) == dict(plain.data) == json.loads(_json_text(plain.data))
+    assert _json_text(written.data) == _json_text(plain.data)
 
 
 @given(
@@ -209,6 +201,36 @@ def test_flat_data_is_copied_as_the_general_path_copies_it(data: dict[str, Any])
     )
     data["extra"] = "changed after"
     assert dict(message.payload) == general
+
+
+@given(
+    st.dictionaries(st.text(max_size=6), _SCALAR, max_size=8)
+    | st.dictionaries(st.text(max_size=6), json_values, max_size=4)
+)
+def test_a_notice_made_as_its_text_is_the_message_the_converter_makes(
+    data: dict[str, Any],
+) -> None:
+    # The engine's notices give flat payloads as their canonical text
+    # (records._flat_text, kept by records._text_data): the message must equal
+    # the one made from the dict (both ways), be written as the same bytes,
+    # and read as the same items in the same order. Anything not flat has no
+    # text (None) and takes the converter.
+    from billkit.storage import OutboxMessage
+    from billkit.storage.records import _flat_text, _text_data
+
+    text = _flat_text(data)
+    flat = all(type(v) in (str, int, bool, type(None)) for v in data.values())
+    assert (text is None) == (not flat)
+    if text is None:
+        return
+    assert text == canonical_json(data)
+    made = OutboxMessage(id=0, key="k", topic="t", payload=_text_data(text), created_at=T0)
+    plain = OutboxMessage(id=0, key="k", topic="t", payload=data, created_at=T0)
+    assert _json_written(made.payload) == _json_written(plain.payload) == canonical_json(data)
+    assert made == plain
+    assert plain == made
+    assert list(made.payload.items()) == list(plain.payload.items())
+    assert _json_text(made.payload) == _json_text(plain.payload)
 
 
 # -------------------------------------------- data read back, decoded when looked into

@@ -164,7 +164,8 @@ def _read_only(self: object, *args: object, **kwargs: object) -> None:
 class _StoredJson(_Checked):
     """A record's data as a store read it back: the JSON text of its row,
     decoded when it is first looked into (private: made by the SQL store's
-    row readers, through :func:`_stored_data`).
+    row readers, through :func:`_stored_data`; and by the engine's run for
+    data it made as its canonical text, through :func:`_text_data`).
 
     Data was checked JSON-safe when its record was made, and much of what a
     store reads back is never looked into (the unpaid invoices a run collects
@@ -349,19 +350,29 @@ def _data_with(data: JsonData, key: str, value: object) -> Any:
     return copy
 
 
-def _made_data(value: dict[str, Any], text: str | None = None) -> Any:
-    """Data :func:`billkit.serialize.to_data` has just made for one record, as
-    that record's own copy without checking or copying it again (private: the
-    engine's billing run). ``to_data`` returns fresh dicts, lists, str, int,
-    bool and None only, held by no one else (tests/storage/test_records.py
-    proves it, and the record equal to the checked copy, for billed invoices);
-    its canonical JSON is made here, as the store writes it,
-    so anything else would still fail here, before the record exists.
-    ``text``: that canonical JSON, written already from the value itself
-    (``serialize._canonical_text``, proven equal in tests/serialize/test_text.py)."""
-    copy = _Checked(value)
-    copy.json = canonical_json(copy) if text is None else text
-    return copy
+def _text_data(text: str) -> Any:
+    """Data given as its canonical JSON ``text`` alone, as a record's data
+    (private: the engine's billing run). The shortcut "data as its text": the
+    value is never made as dicts unless someone looks into it (it is then
+    ``json.loads(text)``, as data read back from a store is: a
+    :class:`_StoredJson`), and a store writes ``text`` as it is. ``text`` must
+    be ``canonical_json`` of JSON-safe data: the engine gives a draft's
+    ``serialize._canonical_text`` (proven equal to ``canonical_json(to_data(doc))``
+    in tests/serialize/test_text.py) and a notice's :func:`_flat_text`.
+    tests/storage/test_records.py proves the record equal to the one made
+    from the value through the converter's check and copy, byte for byte."""
+    return _StoredJson(text)
+
+
+def _flat_text(data: dict[str, Any]) -> str | None:
+    """``canonical_json(data)`` for flat data whose keys are str and values
+    str, int, bool or None (JSON-safe as it is: an outbox notice's payload);
+    ``None`` for anything else, which takes the record's converter (private:
+    the engine's notices, with :func:`_text_data`)."""
+    for k, v in data.items():
+        if type(k) is not str or type(v) not in _SCALARS:
+            return None
+    return _canonical(data)
 
 
 def _utc(value: object) -> Any:
