@@ -129,7 +129,7 @@ DOMAIN_RULES = frozenset(
         ("parties/identifiers.py", "_check_iran_legal_id"),  # the legal-entity ID check digit
         ("parties/identifiers.py", "_check_iran_postal_code"),  # the Iranian postal code form
         ("parties/identifiers.py", "_check_iban"),  # ISO 13616 mod 97, Sheba's length
-        ("engine.py", "_channels"),  # the notification categories and channels a business has
+        ("engine/_core.py", "_channels"),  # the notification categories and channels a business has
     }
 )
 

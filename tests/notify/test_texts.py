@@ -20,7 +20,7 @@ from tests.engine import support
 AT = datetime(2026, 5, 5, 9, tzinfo=timezone.utc)
 PERSIAN = str.maketrans("0123456789,.", "۰۱۲۳۴۵۶۷۸۹\u066c\u066b")  # CLDR arabext digits, ٬ and ٫
 
-# What the engine puts in each topic's payload (engine.py, the _notify calls).
+# What the engine puts in each topic's payload (the engine package, the _notify calls).
 PAYLOADS: dict[str, dict[str, object]] = {
     "invoice.issued": {"document": "d", "number": "INV-000001", "total": "24.40"},
     "credit_note.issued": {"document": "d", "number": "CN-000001", "total": "-24.40"},

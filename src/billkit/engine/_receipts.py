@@ -1,0 +1,274 @@
+"""The customer's answers after a proforma's approval: a rejected proforma, and the payment
+receipts customers upload, confirmed or refused by the business. One layer of
+:class:`billkit.engine.Billing` (users import from :mod:`billkit.engine`; the modules
+are listed in docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import datetime
+
+from moneyed import Money
+
+from billkit import _checks as checks
+from billkit.billing import INVOICE
+from billkit.engine._collect import _Collect
+from billkit.engine._proformas import _RECEIPT
+from billkit.errors import BillingError
+from billkit.storage.records import DocumentEvent, EntryRecord
+
+
+def _last_receipt(events: Sequence[DocumentEvent]) -> DocumentEvent | None:
+    """The last ``upload_receipt`` event of an invoice's ``events``."""
+    return next((e for e in reversed(events) if e.event == "upload_receipt"), None)
+
+
+def _receipt_entry(
+    customer: str, key: str, amount: Money, at: datetime, reference: str
+) -> EntryRecord:
+    """The payment a confirmed receipt shows, booked to the customer's balance."""
+    return EntryRecord(
+        account=f"{customer}/main",
+        key=key,
+        amount=amount,
+        at=at,
+        kind="payment",
+        data={"reference": reference},
+    )
+
+
+class _Receipts(_Collect):
+    """Rejections and receipts: a layer of :class:`~billkit.engine.Billing`."""
+
+    def reject(self, proforma: str, *, reason: str, at: datetime | None = None) -> bool:
+        """Record the customer's rejection of ``proforma`` (its id), for
+        ``reason`` (the customer's words); returns whether it was recorded
+        now (``False``: rejected already, the first reason kept).
+
+        For a business billing with ``proforma_approval=True``. Under the
+        customer's lock the proforma is marked ``rejected`` (a ``reject``
+        event keeps ``reason``): it keeps its number (never drawn again),
+        is never collected, and no invoice is issued for it. The customer
+        is told (``proforma.rejected``, with the reason).
+
+        The period is not lost: the rejected proforma stands for it
+        until its bill changes (the business corrects the usage, or
+        :meth:`change_plan`...), when the next run issues a proforma of the
+        next revision, to approve or reject again (the rejected one keeps
+        its status, with a ``withdraw`` event naming no new status). While
+        the bill is unchanged nothing new is asked, and every run that
+        bills the subscription lists the proforma in
+        :attr:`RunReport.rejected`: the period is left to the business.
+
+        Refused with a :class:`~billkit.errors.BillingError` naming the
+        field: without ``proforma_approval``; an empty ``reason``; a
+        document that is not one of this business's proformas; a proforma
+        approved (its invoice is issued: a credit note corrects that),
+        withdrawn or paid, naming its status; ``at`` before the proforma's
+        issue day.
+        """
+        document, moment = self._answerable("reject", proforma, at)
+        why = checks.text("reason", reason, required=True, error=BillingError)
+        with self.store.transaction(readonly=True) as tx:
+            customer = tx.document(document).customer
+        with self.store.transaction(lock=f"account:{customer}") as tx:
+            found = self._awaiting(tx, document, moment, "rejected")
+            if found is None:
+                return False  # rejected already
+            doc, _made = found
+            assert doc.total is not None
+            tx.change_status(
+                document, event="reject", status="rejected", at=moment, data={"reason": why}
+            )
+            self._notify(
+                tx,
+                f"proforma.rejected|{document}",
+                "proforma.rejected",
+                customer,
+                tx.payer(customer).data,
+                {
+                    "document": document,
+                    "number": doc.number or "",
+                    "total": str(doc.total.amount),
+                    "currency": doc.total.currency.code,
+                    "reason": why,
+                },
+                moment,
+            )
+        return True
+
+    def _receipt_invoice(self, invoice: object) -> tuple[str, str]:
+        """The checked id of ``invoice`` and its customer (read)."""
+        document = checks.text("invoice", invoice, required=True, error=BillingError)
+        with self.store.transaction(readonly=True) as tx:
+            return document, tx.document(document).customer
+
+    def upload_receipt(
+        self,
+        invoice: str,
+        *,
+        attachment: str,
+        content: bytes | None = None,
+        at: datetime | None = None,
+    ) -> bool:
+        """Record the customer's payment receipt for ``invoice`` (its id):
+        ``attachment`` (the name or reference of the uploaded file, kept by
+        the app) and, given its ``content``, the file's SHA-256; returns
+        whether it was recorded (``False``: the same file, name and hash,
+        recorded already; another one, a clearer scan, is recorded too).
+
+        The invoice's status becomes ``receipt_uploaded``: the receipt
+        awaits the business's confirmation (:meth:`confirm_receipt`, which
+        books the transfer and pays the invoice, or :meth:`refuse_receipt`,
+        which makes it ``issued`` again). Meanwhile the invoice is not
+        collected (no card is charged for it), not dunned, and the overdue
+        ladder does not count it: the attribution business blocks an
+        account whose invoice is neither paid nor has a receipt uploaded
+        within its days to pay. An account the ladder put in a state for
+        this invoice is weighed again at once, as a payment weighs it (its
+        state falls when nothing else is late). A subscription frozen by a
+        dunning schedule's failed charges stays frozen until the payment.
+
+        Refused with a :class:`~billkit.errors.BillingError` naming the
+        field: a document that is not an invoice, or one not ``issued``
+        (paid, credited, or ``pending``: a payment through the gateway is
+        under way), naming its status; an empty ``attachment``;
+        ``content`` that is not bytes.
+        """
+        name = checks.text("attachment", attachment, required=True, error=BillingError)
+        data: dict[str, object] = {"attachment": name}
+        if content is not None:
+            if not isinstance(content, bytes | bytearray | memoryview):
+                raise BillingError("content", type(content).__name__, "the file's bytes")
+            data["sha256"] = hashlib.sha256(content).hexdigest()
+        moment = self.clock.now() if at is None else checks.moment("at", at, error=BillingError)
+        document, customer = self._receipt_invoice(invoice)
+        with self.store.transaction(lock=f"account:{customer}") as tx:
+            doc = tx.document(document)
+            if doc.kind == INVOICE and doc.status in (_RECEIPT, "paid"):
+                last = _last_receipt(tx.document_events(document))
+                if last is not None and last.data == data:
+                    return False  # this file is recorded already (and maybe confirmed)
+            if doc.kind != INVOICE or doc.status not in ("issued", _RECEIPT):
+                raise BillingError(
+                    "invoice",
+                    document,
+                    "an issued invoice to pay "
+                    f"(its kind is {doc.kind!r}, its status {doc.status!r})",
+                )
+            tx.change_status(
+                document, event="upload_receipt", status=_RECEIPT, at=moment, data=data
+            )
+            if doc.status == "issued" and self.overdue is not None and document.count("|") == 4:
+                self._overdue_paid(tx, customer, tx.payer(customer).data)
+        return True
+
+    def confirm_receipt(self, invoice: str, *, at: datetime | None = None) -> str:
+        """Confirm the receipt uploaded for ``invoice`` (its id): the transfer
+        it shows is booked and the invoice paid; returns ``"paid"``.
+
+        Booked as a bank transfer the gateway confirms is booked: in one
+        transaction under the customer's lock, a ``payment`` entry of the
+        invoice's total (key ``receipt|<invoice>``, reference
+        ``receipt:<attachment>``) and the invoice's charge are posted, the
+        invoice is marked ``paid`` (a ``pay`` event naming the receipt), the
+        customer is told (``payment.received``) and the account is weighed
+        again (a frozen or overdue subscription is active again). At ``at``
+        (default: now).
+
+        Confirming again (a retry, several workers at once) books nothing
+        and returns ``"paid"``. An invoice a correction credited while its
+        receipt awaited confirmation (late usage) is not paid: the
+        transfer is booked to the balance, which pays the invoice of the
+        next revision; ``"credited"`` is returned. Refused with a
+        :class:`~billkit.errors.BillingError` naming the invoice and its
+        status when no receipt awaits confirmation (none uploaded, or
+        refused).
+        """
+        moment = self.clock.now() if at is None else checks.moment("at", at, error=BillingError)
+        document, customer = self._receipt_invoice(invoice)
+        with self.store.transaction(lock=f"account:{customer}") as tx:
+            doc = tx.document(document)
+            events = tx.document_events(document) if doc.kind == INVOICE else []
+            last = _last_receipt(events)
+            confirmed = any(e.event == "pay" and "receipt" in e.data for e in events)
+            if doc.status == "paid" and confirmed:
+                return "paid"  # confirmed already
+            answers = [e.event for e in events if e.event in ("upload_receipt", "refuse_receipt")]
+            # credited while its receipt awaited confirmation (not after a refusal)
+            credited = doc.status == "credited" and answers[-1:] == ["upload_receipt"]
+            if doc.status != _RECEIPT and not credited:
+                raise BillingError(
+                    "invoice",
+                    document,
+                    "an invoice whose uploaded receipt awaits confirmation "
+                    f"(its kind is {doc.kind!r}, its status {doc.status!r})",
+                )
+            assert last is not None
+            assert doc.total is not None
+            reference = f"receipt:{last.data['attachment']}"
+            key = f"receipt|{document}"
+            if credited:
+                if tx.recall(f"credited|{key}", {}) is None:
+                    tx.post(_receipt_entry(customer, key, doc.total, moment, reference))
+                    tx.remember(f"credited|{key}", {}, {"document": document}, at=moment)
+                return "credited"
+            tx.post(_receipt_entry(customer, key, doc.total, moment, reference))
+            return self._settle(tx, doc, reference, at=moment, receipt=last.data)
+
+    def refuse_receipt(self, invoice: str, *, reason: str, at: datetime | None = None) -> bool:
+        """Refuse the receipt uploaded for ``invoice`` (its id), for ``reason``
+        (the business's words, told to the customer); returns whether it
+        was recorded now (``False``: refused already).
+
+        The invoice is ``issued`` again (a ``refuse_receipt`` event keeps the
+        reason), unpaid and due as before: the runs collect it again and the
+        overdue ladder counts it again from its due day (an invoice past
+        that day is late at the next run). The customer is told
+        (``receipt.refused``, with the reason and the invoice's due day).
+        Refused with a :class:`~billkit.errors.BillingError` naming the
+        field: an empty ``reason``; an invoice whose status is not
+        ``receipt_uploaded``, naming it.
+        """
+        why = checks.text("reason", reason, required=True, error=BillingError)
+        moment = self.clock.now() if at is None else checks.moment("at", at, error=BillingError)
+        document, customer = self._receipt_invoice(invoice)
+        with self.store.transaction(lock=f"account:{customer}") as tx:
+            doc = tx.document(document)
+            if doc.kind == INVOICE and doc.status != _RECEIPT:
+                answers = [
+                    e.event
+                    for e in tx.document_events(document)
+                    if e.event in ("upload_receipt", "refuse_receipt")
+                ]
+                if answers and answers[-1] == "refuse_receipt":
+                    return False  # its last receipt is refused already
+            if doc.kind != INVOICE or doc.status != _RECEIPT:
+                raise BillingError(
+                    "invoice",
+                    document,
+                    "an invoice whose uploaded receipt awaits confirmation "
+                    f"(its kind is {doc.kind!r}, its status {doc.status!r})",
+                )
+            assert doc.total is not None
+            tx.change_status(
+                document, event="refuse_receipt", status="issued", at=moment, data={"reason": why}
+            )
+            self._notify(
+                tx,
+                f"receipt.refused|{document}|{len(tx.document_events(document))}",
+                "receipt.refused",
+                customer,
+                tx.payer(customer).data,
+                {
+                    "document": document,
+                    "number": doc.number or "",
+                    "total": str(doc.total.amount),
+                    "currency": doc.total.currency.code,
+                    "reason": why,
+                },
+                moment,
+            )
+        return True
