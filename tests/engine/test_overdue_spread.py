@@ -145,7 +145,8 @@ def test_runs_after_gaps_shorter_than_a_cycle_land_where_daily_runs_do(
 ) -> None:
     # The first run on 1 to 6 April (March's invoices issued and declined), then gaps of
     # up to 27 days: shorter than a monthly cycle, so no gap holds two billing days of one
-    # subscription (see docs/engine.md, "Limits"), but one may hold both subscriptions'.
+    # subscription (test_runs_after_any_gaps_end_where_daily_runs_do draws those), but one
+    # may hold both subscriptions'.
     days = [FIRST + timedelta(days=first)]
     while days[-1] + timedelta(days=gaps[len(days) % len(gaps)]) < LAST:  # gaps, repeated
         days.append(days[-1] + timedelta(days=gaps[len(days) % len(gaps)]))

@@ -58,7 +58,8 @@ class Billing(_Receipts):
     subscription of an account (a customer) with overdue invoices in the
     state the ladder gives the account on the run's day, each state passed
     since the last run applied on its own day, before the run bills and
-    after its payments (:meth:`_overdue_states`); an invoice counts from
+    after its payments (:meth:`_overdue_states`; a run after a gap does
+    so for each billing day of the gap in turn: :meth:`run`); an invoice counts from
     its issue date once a charge of it failed, one never charged from the
     day after its due date (:meth:`_overdue_since`). A payment, or a
     correction a run bills, weighs the account again (:meth:`_overdue_paid`:
@@ -163,6 +164,15 @@ class Billing(_Receipts):
         says whether this run also keeps the credit-line calendar and the
         hosted services' renewals (by default: the run whose shard starts
         at the beginning, ``id_from=None``).
+
+        Under an overdue ladder, a run after a gap (the due subscriptions'
+        next billing days before ``as_of``) goes through the gap's billing
+        days in order, one pass each, as the daily runs it replaces would
+        have: the ladder's states entered before the day, the billing of
+        what is due by it, the payments (recorded on that day) and the
+        ladder on it; then the pass of ``as_of`` itself, which alone keeps
+        the schedules. A daily run is one pass. A customer whose billing
+        failed in a pass is not billed again by the run.
         """
         day = as_of or self.clock.today()
         issued: list[str] = []
