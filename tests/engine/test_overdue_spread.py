@@ -145,7 +145,8 @@ def test_runs_after_gaps_shorter_than_a_cycle_land_where_daily_runs_do(
 ) -> None:
     # The first run on 1 to 6 April (March's invoices issued and declined), then gaps of
     # up to 27 days: shorter than a monthly cycle, so no gap holds two billing days of one
-    # subscription (see docs/engine.md, "Limits"), but one may hold both subscriptions'.
+    # subscription (test_runs_after_any_gaps_end_where_daily_runs_do draws those), but one
+    # may hold both subscriptions'.
     days = [FIRST + timedelta(days=first)]
     while days[-1] + timedelta(days=gaps[len(days) % len(gaps)]) < LAST:  # gaps, repeated
         days.append(days[-1] + timedelta(days=gaps[len(days) % len(gaps)]))
@@ -155,4 +156,147 @@ def test_runs_after_gaps_shorter_than_a_cycle_land_where_daily_runs_do(
     _runs(engine, clock, days)
     snapshot, told = _daily()
     assert _snapshot(store, *SUBS) == snapshot
+    assert _told(engine) == told
+
+
+# Gaps holding two billing days of one subscription, and invoices issued inside the gap.
+
+QUICK = OverdueLadder(
+    states=[
+        OverdueState(
+            name="WARNING",
+            condition=OverdueCondition(days_since_earliest_unpaid=1),
+            block_changes=True,
+        ),
+        OverdueState(
+            name="BLOCKED",
+            condition=OverdueCondition(days_since_earliest_unpaid=2),
+            disable_entitlement=True,
+        ),
+        OverdueState(
+            name="CANCELLATION",
+            condition=OverdueCondition(days_since_earliest_unpaid=6),
+            cancellation="end_of_term",
+        ),
+    ]
+)
+LADDERS = {"SPREAD": SPREAD, "QUICK": QUICK}
+START = date(2026, 3, 31)  # the day before the first billing day: nothing due
+MANY = ("acme-pro", "acme-team", "bolt-pro", "cato-team", "cato-pro")
+
+
+def _many(store: Any, ladder: OverdueLadder) -> tuple[Billing, FixedClock]:
+    """acme (declined) as in :func:`_spread`; bolt (a working card) on pro from 10 March;
+    cato (declined) on team from 20 March and pro from 25 March."""
+    clock = FixedClock(datetime(2026, 3, 1, 9, tzinfo=timezone.utc))
+    engine = Billing(
+        store,
+        SandboxGateway(clock=clock),
+        MemoryNotifier(),
+        clock,
+        [support.PRO, support.TEAM],
+        seller=support.SELLER,
+        overdue=ladder,
+    )
+    engine.add_customer("acme", ACME, currency="EUR", method="tok_insufficient_funds")
+    engine.add_customer("bolt", ACME, currency="EUR", method="tok_visa")
+    engine.add_customer("cato", ACME, currency="EUR", method="tok_insufficient_funds")
+    engine.subscribe("acme-pro", "acme", "pro")
+    engine.subscribe("acme-team", "acme", "team", on=date(2026, 3, 4))
+    engine.subscribe("bolt-pro", "bolt", "pro", on=date(2026, 3, 10))
+    engine.subscribe("cato-team", "cato", "team", on=date(2026, 3, 20))
+    engine.subscribe("cato-pro", "cato", "pro", on=date(2026, 3, 25))
+    return engine, clock
+
+
+def _whole(store: Any, *subs: str) -> tuple[Any, ...]:
+    """:func:`_snapshot` with the documents' numbers and the customers' balances."""
+    with store.transaction(readonly=True) as tx:
+        numbers = sorted((d.id, d.number, d.total) for d in tx.documents())
+        balances = [tx.balance(f"{c}/main") for c in ("acme", "bolt", "cato")]
+    return _snapshot(store, *subs), numbers, balances
+
+
+_DAILY_MANY: dict[str, Any] = {}
+
+
+def _daily_many(name: str) -> tuple[Any, list[Any]]:
+    """The outcome of daily runs from 31 March to 10 June under ladder ``name`` (once)."""
+    if name not in _DAILY_MANY:
+        store = MemoryStore()
+        engine, clock = _many(store, LADDERS[name])
+        day = START
+        while day <= LAST:
+            _on(clock, day)
+            assert engine.run().failures == ()
+            day += timedelta(days=1)
+        _DAILY_MANY[name] = (_whole(store, *MANY), _told(engine))
+    return _DAILY_MANY[name]  # type: ignore[no-any-return]
+
+
+def test_a_gap_over_two_billing_days_of_one_subscription_stops_it_between_them(
+    store: Any,
+) -> None:
+    # SPREAD from 1 April (pro's March invoice declined): BLOCKED on 1 April + 32 = 3 May.
+    # The 2 June run's gap (2 April to 2 June) holds pro's 1 May and 1 June billing days
+    # and team's 4 April and 4 May ones. Daily runs bill pro's April (1 May) and team's
+    # March (4 April), freeze both on 3 May and bill neither again; CANCELLATION on
+    # 1 April + 40 = 11 May cancels pro at the end of its cycle [1 May, 1 June).
+    engine, clock = _spread(store)
+    _runs(engine, clock, [FIRST, date(2026, 6, 2)])
+    with store.transaction(readonly=True) as tx:
+        assert [d.id for d in tx.documents(customer="acme")] == [
+            "acme-pro|2026-03-01|2026-04-01|invoice|0",
+            "acme-pro|2026-04-01|2026-05-01|invoice|0",
+            "acme-team|2026-03-04|2026-04-04|invoice|0",
+        ]
+    assert _marks(store, *SUBS) == [
+        ("cancelled", "CANCELLATION", "2026-05-03"),
+        ("frozen", "CANCELLATION", "2026-05-03"),
+    ]
+    _runs(engine, clock, [LAST])
+    snapshot, told = _daily()
+    assert _snapshot(store, *SUBS) == snapshot
+    assert _told(engine) == told
+
+
+def test_an_invoice_issued_in_the_gap_blocks_a_later_subscription_of_the_gap(
+    store: Any,
+) -> None:
+    # QUICK: WARNING on the earliest unpaid's day + 1, BLOCKED + 2, CANCELLATION + 6.
+    # The 5 April run's gap (1 to 5 April) holds pro's 1 April billing day, whose invoice
+    # (issued and declined on 1 April) brings BLOCKED on 1 + 2 = 3 April, before team's
+    # 4 April billing day: daily runs freeze both on 3 April and never bill team; the
+    # run after the gap must not bill it either.
+    engine, clock = _many(store, QUICK)
+    _runs(engine, clock, [START, date(2026, 4, 5)])
+    with store.transaction(readonly=True) as tx:
+        assert [d.id for d in tx.documents(customer="acme")] == [
+            "acme-pro|2026-03-01|2026-04-01|invoice|0",
+        ]
+    assert _marks(store, "acme-pro", "acme-team") == [("frozen", "BLOCKED", "2026-04-03")] * 2
+    _runs(engine, clock, [LAST])
+    snapshot, told = _daily_many("QUICK")
+    assert _whole(store, *MANY) == snapshot
+    assert _told(engine) == told
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    ladder=st.sampled_from(sorted(LADDERS)),
+    gaps=st.lists(st.integers(min_value=1, max_value=70), min_size=1, max_size=20),
+)
+def test_runs_after_any_gaps_end_where_daily_runs_do(ladder: str, gaps: list[int]) -> None:
+    # Three customers, five subscriptions billing on five different days, two declined
+    # cards; gaps of up to 70 days: a gap may hold two billing days of one subscription,
+    # states between them, and invoices issued (and declined) inside it.
+    days = [START]
+    while days[-1] + timedelta(days=gaps[len(days) % len(gaps)]) < LAST:  # gaps, repeated
+        days.append(days[-1] + timedelta(days=gaps[len(days) % len(gaps)]))
+    days.append(LAST)
+    store = MemoryStore()
+    engine, clock = _many(store, LADDERS[ladder])
+    _runs(engine, clock, days)
+    snapshot, told = _daily_many(ladder)
+    assert _whole(store, *MANY) == snapshot
     assert _told(engine) == told

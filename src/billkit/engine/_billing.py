@@ -5,6 +5,7 @@ docs/architecture.md).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -15,6 +16,7 @@ from billkit.engine._core import _BATCH
 from billkit.engine._receipts import _Receipts
 from billkit.engine._report import RunReport, _proforma_of
 from billkit.errors import BillkitError
+from billkit.storage.records import SubscriptionRecord
 
 
 class Billing(_Receipts):
@@ -56,7 +58,8 @@ class Billing(_Receipts):
     subscription of an account (a customer) with overdue invoices in the
     state the ladder gives the account on the run's day, each state passed
     since the last run applied on its own day, before the run bills and
-    after its payments (:meth:`_overdue_states`); an invoice counts from
+    after its payments (:meth:`_overdue_states`; a run after a gap does
+    so for each billing day of the gap in turn: :meth:`run`); an invoice counts from
     its issue date once a charge of it failed, one never charged from the
     day after its due date (:meth:`_overdue_since`). A payment, or a
     correction a run bills, weighs the account again (:meth:`_overdue_paid`:
@@ -161,56 +164,93 @@ class Billing(_Receipts):
         says whether this run also keeps the credit-line calendar and the
         hosted services' renewals (by default: the run whose shard starts
         at the beginning, ``id_from=None``).
+
+        Under an overdue ladder, a run after a gap (the due subscriptions'
+        next billing days before ``as_of``) goes through the gap's billing
+        days in order, one pass each, as the daily runs it replaces would
+        have: the ladder's states entered before the day, the billing of
+        what is due by it, the payments (recorded on that day) and the
+        ladder on it; then the pass of ``as_of`` itself, which alone keeps
+        the schedules. A daily run is one pass. A customer whose billing
+        failed in a pass is not billed again by the run.
         """
         day = as_of or self.clock.today()
-        early: list[tuple[str, str]] = []
-        if self.overdue is not None:  # the ladder's days since the last run, before billing
-            self._overdue_states(day, id_from, id_to, early, billing=True)
-        with self.store.transaction(readonly=True) as tx:
-            due = tx.subscriptions_due(day, id_from=id_from, id_to=id_to)
-        customers = sorted({s.customer for s in due})
         issued: list[str] = []
         carried: list[tuple[str, str, str, Decimal]] = []
         totals: dict[str, Decimal] = {}
         failures: list[tuple[str, str]] = []
-        billed = 0
-        ids_of: dict[str, list[str]] = {}
-        for s in due:
-            ids_of.setdefault(s.customer, []).append(s.id)
-        outcomes: list[tuple[str, int, list[tuple[str, Money, int]]]] = []
-        templates = _Run()  # this run's compiled invoices, buyers and texts (_Run)
-        for first in range(0, len(customers), _BATCH):
-            chunk = customers[first : first + _BATCH]
-            try:
-                outcomes += self._bill_batch(chunk, ids_of, day, failures, templates)
-            except BillkitError as error:  # the batch's transaction failed: each is skipped
-                failures += [(c, f"{type(error).__name__}: {error}") for c in chunk]
-        for _customer, done, docs in outcomes:
-            billed += done
-            for doc_id, gross, sign in docs:
-                issued.append(doc_id)
-                carried.append((doc_id, _customer, gross.currency.code, sign * gross.amount))
-                totals[gross.currency.code] = totals.get(gross.currency.code, Decimal(0)) + (
-                    sign * gross.amount
-                )
-        if id_from is None if schedules is None else schedules:  # by default the first shard's
-            self._credit_lines(day, failures)
-            self._renewals(day, failures)
-        on_payment: list[tuple[str, str, str, Decimal]] = []
-        paid, refused = self.collect(
-            day, id_from=id_from, id_to=id_to, failures=failures, issued=on_payment
-        )
-        billed_here = set(issued)
-        for row in on_payment:  # the invoices (or acts) paying proformas issued meanwhile
-            issued.append(row[0])
-            carried.append(row)
-            if _proforma_of(row[0]) not in billed_here:  # else its money is counted already
-                totals[row[2]] = totals.get(row[2], Decimal(0)) + row[3]
-        if self.overdue is not None:
-            failures[:0] = early
-            # the accounts billed a correction (a credit note, a next revision) weighed again
-            fixed = {c for c, _, docs in outcomes for d, _, _ in docs if not d.endswith("|0")}
-            self._overdue_states(day, id_from, id_to, failures, corrected=fixed)
+        early: list[tuple[str, str]] = []
+        rejected: dict[str, None] = {}
+        billed_here: set[str] = set()  # the documents billed, over every pass
+        billed = paid = refused = 0
+        with self.store.transaction(readonly=True) as tx:
+            due = tx.subscriptions_due(day, id_from=id_from, id_to=id_to)
+        # Under a ladder, a gap's billing days one pass each, in order (_gap_day): each
+        # bills up to its day, collects and weighs the accounts as a daily run on it
+        # would. A daily run, or every due subscription billing on ``day``: one pass.
+        on = _gap_day(due, day, None) if self.overdue is not None else day
+        stop: set[str] = set()  # customers whose billing failed: not billed again
+        while True:
+            # the ladder's days since the last run, before billing
+            if self.overdue is not None and self._overdue_states(
+                on, id_from, id_to, early, billing=True
+            ):
+                with self.store.transaction(readonly=True) as tx:  # moved: read again
+                    due = tx.subscriptions_due(day, id_from=id_from, id_to=id_to)
+            now_due = [
+                s
+                for s in due
+                if s.customer not in stop and s.next_billing is not None and s.next_billing <= on
+            ]
+            customers = sorted({s.customer for s in now_due})
+            ids_of: dict[str, list[str]] = {}
+            for s in now_due:
+                ids_of.setdefault(s.customer, []).append(s.id)
+            outcomes: list[tuple[str, int, list[tuple[str, Money, int]]]] = []
+            templates = _Run()  # this pass's compiled invoices, buyers and texts (_Run)
+            failed: list[tuple[str, str]] = []
+            for first in range(0, len(customers), _BATCH):
+                chunk = customers[first : first + _BATCH]
+                try:
+                    outcomes += self._bill_batch(chunk, ids_of, on, failed, templates)
+                except BillkitError as error:  # the batch's transaction failed: each is skipped
+                    failed += [(c, f"{type(error).__name__}: {error}") for c in chunk]
+            stop.update(c for c, _ in failed)
+            failures += failed
+            rejected.update(templates.rejected)
+            for _customer, done, docs in outcomes:
+                billed += done
+                for doc_id, gross, sign in docs:
+                    issued.append(doc_id)
+                    billed_here.add(doc_id)
+                    carried.append((doc_id, _customer, gross.currency.code, sign * gross.amount))
+                    totals[gross.currency.code] = totals.get(gross.currency.code, Decimal(0)) + (
+                        sign * gross.amount
+                    )
+            if on == day and (id_from is None if schedules is None else schedules):
+                self._credit_lines(day, failures)  # by default the first shard's, on ``day``
+                self._renewals(day, failures)
+            on_payment: list[tuple[str, str, str, Decimal]] = []
+            got, lost = self.collect(
+                on, id_from=id_from, id_to=id_to, failures=failures, issued=on_payment
+            )
+            paid += got
+            refused += lost
+            for row in on_payment:  # the invoices (or acts) paying proformas issued meanwhile
+                issued.append(row[0])
+                carried.append(row)
+                if _proforma_of(row[0]) not in billed_here:  # else its money is counted already
+                    totals[row[2]] = totals.get(row[2], Decimal(0)) + row[3]
+            if self.overdue is not None:
+                # the accounts billed a correction (a credit note, a next revision) weighed again
+                fixed = {c for c, _, docs in outcomes for d, _, _ in docs if not d.endswith("|0")}
+                self._overdue_states(on, id_from, id_to, failures, corrected=fixed)
+            if on == day:
+                break
+            with self.store.transaction(readonly=True) as tx:  # the gap's next billing day
+                due = tx.subscriptions_due(day, id_from=id_from, id_to=id_to)
+            on = _gap_day(due, day, on)
+        failures[:0] = early
         return RunReport(
             as_of=day,
             billed=billed,
@@ -220,5 +260,17 @@ class Billing(_Receipts):
             failed_payments=refused,
             failures=tuple(failures),
             documents=tuple(carried),
-            rejected=tuple(templates.rejected),
+            rejected=tuple(rejected),
         )
+
+
+def _gap_day(due: Sequence[SubscriptionRecord], day: date, after: date | None) -> date:
+    """The next day a run over a gap ending on ``day`` bills (and collects, and weighs the
+    ladder on): the earliest next billing day of the ``due`` subscriptions after
+    ``after`` (``None``: the first pass), else ``day`` itself."""
+    days = [
+        s.next_billing
+        for s in due
+        if s.next_billing is not None and (after is None or s.next_billing > after)
+    ]
+    return min(min(days, default=day), day)

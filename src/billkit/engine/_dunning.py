@@ -301,8 +301,9 @@ class _Dunning(_Outbox):
         *,
         billing: bool = False,
         corrected: Iterable[str] = (),
-    ) -> None:
-        """Put every account with overdue invoices in the state of :attr:`overdue` on ``day``.
+    ) -> bool:
+        """Put every account with overdue invoices in the state of :attr:`overdue` on ``day``;
+        whether an account was moved (weighed under its lock).
 
         The ladder weighs an account (a customer), as Kill Bill's overdue
         system does: all its overdue invoices, whichever subscription they
@@ -351,7 +352,7 @@ class _Dunning(_Outbox):
                 fixed.update(d.customer for d in unpaid if not d.id.endswith("|0"))
             customers = sorted(late | fixed)
             if not customers:
-                return
+                return False
             documents = tx.documents_of(customers)
             payers = tx.payers_of(customers)
             weighed = {
@@ -359,11 +360,13 @@ class _Dunning(_Outbox):
             }
             ids = {c: _account_subscriptions(payers[c].data, documents[c]) for c in weighed}
             records = tx.subscriptions_of(i for c in weighed for i in ids[c])
+        moved = False
         for customer, invoices in weighed.items():
             mine = [records[i] for i in ids[customer] if i in records]
             until = _ladder_until(mine, day) if billing else day
             try:
                 if customer in fixed and self._overdue_above(invoices, until, mine):
+                    moved = True
                     with self.store.transaction(lock=[f"account:{customer}"]) as tx:
                         self._overdue_paid(tx, customer, tx.payer(customer).data, on=until)
                 if customer not in late:
@@ -378,10 +381,12 @@ class _Dunning(_Outbox):
                     for r in mine
                 ):
                     continue
+                moved = True
                 with self.store.transaction(lock=[f"account:{customer}"]) as tx:
                     self._catch_up(tx, customer, day, billing=billing)
             except BillkitError as error:
                 failures.append((customer, f"{type(error).__name__}: {error}"))
+        return moved
 
     def _overdue_above(
         self,
