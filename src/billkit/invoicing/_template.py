@@ -36,9 +36,13 @@ invoice from its quote in one pass:
   the charge's name in the terms' locale, ``items._names_in``, worked out
   here once per plan and locale; checked here once as ``items_from_quote``
   checks it; compiled ``named`` for a locale whose documents are explained
-  in its own language, ``items._explainer_in``, every line is read off the
-  QuoteLine and explained by ``items._explained_in``, as billing's general
-  path explains it); the tax group's and the totals' makers take the three sums;
+  in its own language, ``items._explainer_in``, each such charge's
+  explainer is :func:`_explainer_in_words`, which writes, from the figures,
+  what ``items._explained_in`` writes off the QuoteLine as billing's general
+  path explains it: the label catalog's words, written once per template,
+  and the locale's numbers, :class:`_Numbers`, ``Explainer.number`` and
+  ``Explainer.money`` compiled; any other line is read off the QuoteLine
+  and explained by ``items._explained_in``); the tax group's and the totals' makers take the three sums;
   the invoice's maker takes the buyer, lines, group, totals and number (the
   seller, dates, locale, payment details and the caller's constant fields
   are bound). The number, the one field a caller gives per account, goes
