@@ -297,6 +297,163 @@ def test_each_line_is_explained_from_its_figures_as_from_its_quote_line(
             assert explanation == tuple(_plain_explanation(line))
 
 
+# The languages billing's documents explain their lines in (items._explainer_in):
+# bare and with their country, Persian with its own digits.
+TRANSLATED = ("ru", "ru_RU", "uk", "uk_UA", "it", "it_IT", "fa", "fa_IR")
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_each_line_is_explained_in_words_from_its_figures_as_from_its_quote_line(
+    data: st.DataObject,
+) -> None:
+    # In a translated locale the template's explainer in words writes, from a
+    # line's figures, what items._explained_in writes off the QuoteLine (the
+    # catalog's words, the locale's numbers), and shows the same quantity and
+    # unit price, on generated plans, usage and locales.
+    import decimal
+
+    from billkit.invoicing._explain import Explainer
+    from billkit.invoicing._template import _explainer, _explainer_in_words
+    from billkit.invoicing.items import _explained_in, _shown
+    from billkit.money import CONTEXT
+
+    plan = data.draw(plans())
+    period = data.draw(periods_for(plan.cycle))
+    bill = quote(plan, data.draw(usage_for(plan)), period)
+    locale = data.draw(st.sampled_from(TRANSLATED))
+    explainer = Explainer(locale, plan.currency.code)
+    other = data.draw(st.sampled_from([None, Decimal(0), Decimal("1E+3"), Decimal("0.5")]))
+    for row, line in zip(bill._figures, bill.lines, strict=True):
+        if row.metric is None:
+            continue
+        for included in (None, row.included, other):
+            explain = _explainer_in_words(row.source, included, explainer)
+            # every model the English explainer covers is covered in words too
+            assert (explain is None) == (_explainer(row.source, included) is None)
+            if explain is None:
+                continue
+            with decimal.localcontext(CONTEXT):
+                quantity, unit_price, explanation = explain(row)
+            assert (quantity, unit_price) == _shown(line)
+            assert explanation == tuple(_explained_in(line, explainer))
+
+
+_VALUES = st.decimals(allow_nan=False, allow_infinity=False) | st.builds(
+    lambda digits, exponent, sign: Decimal((sign, digits, exponent)),
+    st.lists(st.integers(0, 9), min_size=1, max_size=30).map(tuple),
+    st.integers(-45, 20),
+    st.integers(0, 1),
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(
+    _VALUES,
+    st.sampled_from(("en", *TRANSLATED)),
+    st.sampled_from(["RUB", "UAH", "EUR", "IRR", "JPY", "KWD", "BHD", "USD"]),
+)
+def test_compiled_numbers_are_the_explainers(value: Decimal, locale: str, currency: str) -> None:
+    # _Numbers writes a quantity and an amount as Explainer.number and
+    # Explainer.money write them (or raises as they raise: 40 decimals or more),
+    # any value, any sign, whole or not, any exponent, in every locale's symbols
+    # and digits and with currencies of 0, 2 and 3 minor units.
+    from billkit.invoicing._explain import Explainer
+    from billkit.invoicing._template import _Numbers
+
+    explainer = Explainer(locale, currency)
+    numbers = _Numbers.of(explainer)
+    assert numbers is not None  # (these locales group by threes)
+    for fast, plain in ((numbers.number, explainer.number), (numbers.money, explainer.money)):
+        try:
+            expected: str | type[Exception] = plain(value)
+        except (ArithmeticError, IndexError) as problem:  # the same failure either way
+            expected = type(problem)
+        try:
+            got: str | type[Exception] = fast(value)
+        except (ArithmeticError, IndexError) as problem:
+            got = type(problem)
+        assert got == expected
+
+
+def test_persian_explanations_keep_persian_digits_and_separators() -> None:
+    # The attribution business (Iran, whole rials): 11 250 attributions, 10 000
+    # included, 1 250 x 52 000 = 65 000 000 IRR, as billing's Persian documents
+    # explain it, compiled and general alike: Persian digits (۰-۹), the Persian
+    # group separator (٬), the catalog's words, and no Latin digit left.
+    catalog = demo_catalog()
+    plan = catalog["attribution-starter"]
+    period = Period(date(2026, 3, 21), date(2026, 4, 20))
+    bill = quote(plan, {"attributions": Decimal(11250)}, period)
+    seller = Party(kind="legal_entity", country="IT", name="Chat Srl")
+    terms = DocumentTerms(
+        seller=seller,
+        buyer=Party(kind="individual", country="IT", name="خریدار"),
+        locale="fa_IR",
+        rules=None,
+    )
+    template = compile_invoice(
+        plan, terms, issue_date=ISSUED, period=period, invoice_kind="subscription", named=True
+    )
+    assert template is not None
+    made = template.invoice(bill, terms.buyer, None)
+    general = _general(bill, terms, None, None, named=True)
+    assert made == general
+    assert serialize.dumps(made) == serialize.dumps(general)
+    (overage,) = [line for line in made.lines if line.code == "overage"]
+    assert overage.explanation == (
+        "۱۱٬۲۵۰ − ۱۰٬۰۰۰ رایگان = ۱٬۲۵۰",
+        "هر واحد: ۱٬۲۵۰ × ۵۲٬۰۰۰ = ۶۵٬۰۰۰٬۰۰۰",
+    )
+    assert not any(c.isascii() and c.isdigit() for text in overage.explanation for c in text)
+    # and the line was explained from its figures (a compiled charge), not read
+    # off the QuoteLine: the base fee (read once), then the overage's explainer
+    assert template._charges[0] is None
+    assert template._charges[1] is not None
+
+
+def test_translated_locales_explain_metered_lines_compiled() -> None:
+    # vps-start (Russia): backups per unit, traffic graduated; one template per
+    # locale, each metered line with its explainer in words (none read off the
+    # QuoteLine), the same documents as the general path's. 25.5 GB backups,
+    # 10 included: 15.5 x 2.50 = 38.75; traffic 1 800 GB: 1 000 x 0.00 and
+    # 800 x 0.90 = 720.00.
+    plan = demo_catalog()["vps-start"]
+    period = Period(date(2026, 3, 1), date(2026, 4, 1))
+    bill = quote(plan, {"backup_gb": Decimal("25.5"), "traffic_gb": Decimal(1800)}, period)
+    expected = {
+        "ru_RU": (
+            ("25,5 − 10 включено = 15,5", "за единицу: 15,5 × 2,50 = 38,75"),
+            ("ступень 1: 1\xa0000 × 0,00 = 0,00", "ступень 2: 800 × 0,90 = 720,00"),
+        ),
+        "uk_UA": (
+            ("25,5 − 10 включено = 15,5", "за одиницю: 15,5 × 2,50 = 38,75"),
+            ("рівень 1: 1\xa0000 × 0,00 = 0,00", "рівень 2: 800 × 0,90 = 720,00"),
+        ),
+        "it_IT": (
+            ("25,5 − 10 inclusi = 15,5", "per unità: 15,5 × 2,50 = 38,75"),
+            ("scaglione 1: 1.000 × 0,00 = 0,00", "scaglione 2: 800 × 0,90 = 720,00"),
+        ),
+    }
+    for locale, (backups, traffic) in expected.items():
+        terms = DocumentTerms(
+            seller=SELLERS[1],
+            buyer=Party(kind="individual", country="RU", name="Покупатель"),
+            locale=locale,
+            rules=None,
+        )
+        template = compile_invoice(
+            plan, terms, issue_date=ISSUED, period=period, invoice_kind="subscription", named=True
+        )
+        assert template is not None
+        assert [c is not None for c in template._charges] == [False, True, True]
+        made = template.invoice(bill, terms.buyer, None)
+        general = _general(bill, terms, None, None, named=True)
+        assert serialize.dumps(made) == serialize.dumps(general)
+        assert made is not None
+        assert [line.explanation for line in made.lines[1:]] == [backups, traffic]
+
+
 @settings(max_examples=500, deadline=None)
 @given(
     st.decimals(allow_nan=False, allow_infinity=False)

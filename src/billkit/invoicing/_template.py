@@ -36,9 +36,13 @@ invoice from its quote in one pass:
   the charge's name in the terms' locale, ``items._names_in``, worked out
   here once per plan and locale; checked here once as ``items_from_quote``
   checks it; compiled ``named`` for a locale whose documents are explained
-  in its own language, ``items._explainer_in``, every line is read off the
-  QuoteLine and explained by ``items._explained_in``, as billing's general
-  path explains it); the tax group's and the totals' makers take the three sums;
+  in its own language, ``items._explainer_in``, each such charge's
+  explainer is :func:`_explainer_in_words`, which writes, from the figures,
+  what ``items._explained_in`` writes off the QuoteLine as billing's general
+  path explains it: the label catalog's words, written once per template,
+  and the locale's numbers, :class:`_Numbers`, ``Explainer.number`` and
+  ``Explainer.money`` compiled; any other line is read off the QuoteLine
+  and explained by ``items._explained_in``); the tax group's and the totals' makers take the three sums;
   the invoice's maker takes the buyer, lines, group, totals and number (the
   seller, dates, locale, payment details and the caller's constant fields
   are bound). The number, the one field a caller gives per account, goes
@@ -103,7 +107,7 @@ import decimal
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import Final, NamedTuple, cast
+from typing import TYPE_CHECKING, Final, NamedTuple, cast
 
 from moneyed import Money
 
@@ -136,6 +140,9 @@ from billkit.pricing._compiled import LineFigures
 from billkit.pricing.models import Graduated, Package, PerUnit, Volume
 from billkit.pricing.plans import Plan
 from billkit.pricing.quote import Quote, QuoteLine
+
+if TYPE_CHECKING:
+    from billkit.invoicing._explain import Explainer
 
 __all__ = ["Buyers", "InvoiceTemplate", "compile_invoice"]
 
@@ -288,14 +295,17 @@ class InvoiceTemplate:
         # worked out here, once per plan and locale, not per account.
         names = self._names = _names_in(plan, terms.locale) if named else {}
         # Explained in the locale's language (items._explained), named=True and not
-        # English: every line read off the QuoteLine (_read), as the general path reads it.
+        # English: a metered line by its explainer in words (_explainer_in_words), any
+        # other read off the QuoteLine (_read), as the general path reads it.
         self._explain_in = _explainer_in(terms.locale, cur.code) if named else None
+        explain_in = self._explain_in
         for spec in compiled.specs:
-            explain = (
-                None
-                if spec.metric is None or self._explain_in is not None
-                else _explainer(spec.source, spec.included)
-            )
+            if spec.metric is None:
+                explain = None
+            elif explain_in is None:
+                explain = _explainer(spec.source, spec.included)
+            else:  # in the locale's words and numbers, as items._explained_in writes them
+                explain = _explainer_in_words(spec.source, spec.included, explain_in)
             label = spec.label
             if explain is None or not label or label.strip() != label:
                 charges.append(None)  # (a description an item refuses: the general path)
@@ -694,3 +704,236 @@ def _explainer(source: object, included: Decimal | None = None) -> _Explainer | 
 
         return graduated
     return None
+
+
+# ------------------------------------------------------- explainers in words
+
+
+class _Numbers:
+    """``Explainer.number`` and ``Explainer.money`` (``invoicing/_explain.py``)
+    for one locale and currency, compiled: ``format(value, ",f")`` (the
+    value's exact digits, grouped by threes) with its fraction's trailing zeros
+    taken off, then padded to the decimals ``Formatter.money_digits`` gives
+    the value ``Explainer.money`` trims (see :meth:`money`), and the locale's
+    symbols and digits put in by one ``str.translate``
+    (:meth:`Formatter.grouped <billkit.invoicing.render.fmt.Formatter.grouped>`).
+    A negative value (or ``-0``), or one with 40 decimals or more, is written
+    by the Explainer itself. :meth:`of` answers ``None`` where the formatter
+    has no compiled form."""
+
+    __slots__ = ("_explainer", "_least", "_minor", "_post", "_pre", "_table")
+
+    def __init__(
+        self, explainer: Explainer, grouped: tuple[dict[int, int | str], str, str, int, int]
+    ) -> None:
+        self._explainer = explainer
+        self._table, self._pre, self._post, self._least, iso = grouped
+        self._minor = explainer.minor
+        assert iso == self._minor  # (both billkit's minor_units of the currency)
+
+    @staticmethod
+    def of(explainer: Explainer) -> _Numbers | None:
+        """The compiled numbers of ``explainer``; ``None`` where it has none."""
+        grouped = explainer.fmt.grouped()
+        return None if grouped is None else _Numbers(explainer, grouped)
+
+    def number(self, value: Decimal) -> str:
+        """``Explainer.number(value)``: a quantity without trailing zeros (an
+        integral value as its integer, any other normalised)."""
+        if value.is_signed():
+            return self._explainer.number(value)
+        whole, _, fraction = format(value, ",f").partition(".")
+        fraction = fraction.rstrip("0")
+        if len(fraction) >= _MOST_DECIMALS:
+            return self._explainer.number(value)
+        text = f"{whole}.{fraction}" if fraction else whole
+        return f"{self._pre}{text.translate(self._table)}{self._post}"
+
+    def money(self, value: Decimal) -> str:
+        """``Explainer.money(value)``: the currency's decimals, more only where it
+        has them. With ``given`` the decimals of the value without trailing
+        zeros and ``minor`` the currency's: the Explainer keeps the value
+        normalised where ``given >= minor``, else quantises it to ``minor``
+        decimals; ``Formatter.money_digits`` then gives ``given`` where it is
+        above ``minor``; the locale's digits for the currency (CLDR's,
+        ``least``) for a whole value; ``max(least, minor)`` otherwise."""
+        if value.is_signed():
+            return self._explainer.money(value)
+        whole, _, fraction = format(value, ",f").partition(".")
+        fraction = fraction.rstrip("0")
+        given = len(fraction)
+        if given >= _MOST_DECIMALS:
+            return self._explainer.money(value)
+        if given > self._minor:
+            digits = given
+        elif not fraction:
+            digits = self._least
+        else:
+            digits = max(self._least, self._minor)
+        text = f"{whole}.{fraction.ljust(digits, '0')}" if digits else whole
+        return f"{self._pre}{text.translate(self._table)}{self._post}"
+
+
+_MOST_DECIMALS: Final = 40  # Formatter's patterns write at most 39 decimals
+
+
+def _explainer_in_words(
+    source: object, included: Decimal | None, explainer: Explainer
+) -> _Explainer | None:
+    """:func:`_explainer` in ``explainer``'s language and numbers: for a metered
+    charge priced by ``source``, ``explain(row)``, the quantity, unit price and
+    the explanation ``items._explained_in(line, explainer)`` writes for the
+    line of those figures (the label catalog's words, the locale's numbers),
+    worked out from the figures as :func:`_explainer` works them out, without
+    the QuoteLine, its steps or the step labels' patterns. What is the same on
+    every line is written once, here, by the explainer itself (the labels of
+    the steps, the prices and fees, the packages' size, a note of free units);
+    each line's numbers by :class:`_Numbers`. ``None`` for another model, or a
+    locale without a compiled formatter (the line is then read from
+    ``Quote.lines``)."""
+    english = _explainer(source, included)
+    numbers = _Numbers.of(explainer)
+    if english is None or numbers is None:
+        return None
+    number, money = numbers.number, numbers.money
+    multiply, add, subtract = CONTEXT.multiply, CONTEXT.add, CONTEXT.subtract
+    label = explainer.label
+    step, step_fee = label("explain_step"), label("explain_step_fee")
+    heading = label("explain_included")
+    given = included
+    given_text = None if included is None else number(included)
+
+    def head(row: LineFigures) -> str:
+        # Explainer.included(quantity, included, billable)
+        free = row.included
+        return heading.format(
+            quantity=number(row.quantity),
+            included=given_text if free is given else number(free),
+            billable=number(row.billable),
+        )
+
+    def tier(i: int) -> str:  # Explainer.step_label of a tier's step
+        return label("explain_tier").format(n=number(Decimal(i + 1)))
+
+    kind = type(source)
+    if kind is PerUnit:
+        assert isinstance(source, PerUnit)
+        each = source.unit_price
+        each_d = each.amount
+        per_unit_label, price = label("explain_per_unit"), money(each_d)
+
+        def per_unit(row: LineFigures) -> _Explained:
+            b = row.billable
+            product = multiply(b, each_d)
+            text = step.format(
+                label=per_unit_label, units=number(b), price=price, amount=money(product)
+            )
+            shown = each if product == row.exact else None
+            return b, shown, ((head(row), text) if row.included else (text,))
+
+        return per_unit
+    if kind is Package:
+        assert isinstance(source, Package)
+        free, size, per = source.included, source.size, source.price_per_package
+        per_d = per.amount
+        packages, size_text, price = label("explain_packages"), number(size), money(per_d)
+        # Explainer.note of the breakdown's note (pricing._compiled.breakdown's words)
+        note = explainer.note(f"{format(free, 'f')} free units") if free else ""
+
+        def package(row: LineFigures) -> _Explained:
+            b = row.billable
+            billable = subtract(b, free) if free else b
+            if billable <= 0:
+                n = 0
+            else:
+                n = int(CONTEXT.divide(billable, size).to_integral_value(_CEILING, CONTEXT))
+            count = number(Decimal(n))
+            text = step.format(
+                label=packages.format(n=count, size=size_text),
+                units=count,
+                price=price,
+                amount=money(multiply(n, per_d)),
+            )
+            shown = None if multiply(b, per_d) != row.exact else per
+            if row.included:
+                return b, shown, ((head(row), note, text) if free else (head(row), text))
+            return b, shown, ((note, text) if free else (text,))
+
+        return package
+    if kind is Volume:
+        volume = cast("Volume", source)
+        steps = tuple(
+            (price, fee, tier(i), t.unit_price, money(t.unit_price.amount), t.flat_fee.amount)
+            for i, ((_, _, price, fee), t) in enumerate(
+                zip(volume._table, volume.tiers, strict=True)
+            )
+        )
+        fee_at_zero = volume.flat_fee_at_zero
+
+        def by_volume(row: LineFigures) -> _Explained:
+            b = row.billable
+            price, fee, name, unit, unit_text, flat = steps[volume._find(b)]
+            charged = bool(b) or fee_at_zero
+            amount = add(multiply(b, price), fee) if charged else _ZERO
+            if charged and flat:
+                text = step_fee.format(
+                    label=name,
+                    units=number(b),
+                    price=unit_text,
+                    fee=money(flat),
+                    amount=money(amount),
+                )
+            else:
+                text = step.format(
+                    label=name, units=number(b), price=unit_text, amount=money(amount)
+                )
+            shown = None if multiply(b, unit.amount) != row.exact else unit
+            return b, shown, ((head(row), text) if row.included else (text,))
+
+        return by_volume
+    assert kind is Graduated
+    graduated_source = cast("Graduated", source)
+    tiers = tuple(
+        (
+            lower,
+            upper,
+            price,
+            fee,
+            tier(i),
+            money(t.unit_price.amount),
+            money(t.flat_fee.amount) if t.flat_fee.amount else None,
+        )
+        for i, ((lower, upper, price, fee), t) in enumerate(
+            zip(graduated_source._table, graduated_source.tiers, strict=True)
+        )
+    )
+    fee_at_zero = graduated_source.flat_fee_at_zero
+
+    def graduated(row: LineFigures) -> _Explained:
+        b = row.billable
+        at_zero = b == 0 and fee_at_zero
+        texts = [head(row)] if row.included else []
+        for i, (lower, upper, price, fee, name, unit_text, fee_text) in enumerate(tiers):
+            if b <= lower and not (i == 0 and at_zero):
+                break
+            units = subtract(b if upper is None or b < upper else upper, lower)
+            amount = add(multiply(units, price), fee)
+            if fee_text is None:
+                texts.append(
+                    step.format(
+                        label=name, units=number(units), price=unit_text, amount=money(amount)
+                    )
+                )
+            else:
+                texts.append(
+                    step_fee.format(
+                        label=name,
+                        units=number(units),
+                        price=unit_text,
+                        fee=fee_text,
+                        amount=money(amount),
+                    )
+                )
+        return b, None, tuple(texts)
+
+    return graduated

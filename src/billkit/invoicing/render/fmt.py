@@ -334,6 +334,29 @@ class Formatter:
         """``text`` with Persian digits on a Persian page (unless ``digits="latin"``)."""
         return self._digits(text)
 
+    def grouped(self) -> tuple[dict[int, int | str], str, str, int, int] | None:
+        """How :meth:`amount` and :meth:`number` write a value of zero or more,
+        for a compiled formatter (the compiled invoice's explanations,
+        ``invoicing/_template.py``): a ``str.translate`` table that turns
+        ``format(value, ",f")`` (groups of three, ``,`` and ``.``) into the
+        locale's group and decimal symbols and digits, the positive prefix and
+        suffix (their digits translated), the currency's CLDR digits and its
+        minor units; ``None`` where the locale does not group by threes or in
+        tomans (then only these methods write its numbers)."""
+        pattern = self._decimal
+        if pattern._primary != 3 or pattern._secondary != 3 or self.toman:
+            return None
+        table: dict[int, int | str] = {ord(","): self._group, ord("."): self._decimal_symbol}
+        if self.native_digits:
+            table.update(_PERSIAN_DIGITS)
+        return (
+            table,
+            self._digits(pattern._prefix[0]),
+            self._digits(pattern._suffix[0]),
+            self._min_digits,
+            self._iso_digits,
+        )
+
     def money_digits(self, amount: Decimal) -> int:
         """Decimals shown for ``amount``: at least the currency's, never fewer than it has.
 
