@@ -137,14 +137,15 @@ class Transaction(Protocol):
         version is not the one the change was based on.
         """
 
-    def update_subscriptions(
-        self, subscriptions: Iterable[SubscriptionRecord]
-    ) -> list[SubscriptionRecord]:
+    def update_subscriptions(self, subscriptions: Iterable[SubscriptionRecord]) -> None:
         """:meth:`update_subscription` each, in order, as one batch: all of them or none.
 
         The usual batch (distinct ids, each at its stored version) is checked
         in one read and written together; a refusal of any change refuses the
         batch, with the error :meth:`update_subscription` would give for it.
+        Returns nothing (as :meth:`change_status_all`): the records are not
+        made again; each is stored at its ``version`` + 1, and
+        :meth:`subscriptions_of` reads them as changed.
         """
 
     def subscription(self, id: str) -> SubscriptionRecord:
@@ -385,6 +386,22 @@ class Transaction(Protocol):
     def documents_of(self, customers: Iterable[str]) -> dict[str, list[DocumentRecord]]:
         """:meth:`documents` of many customers in one read, each list by id: every
         customer asked for is a key (``[]`` for one with no documents)."""
+
+    def lock(self, lock: LockScope) -> None:
+        """Take more lock scopes now, held until the transaction ends (as
+        :meth:`Store.transaction`'s ``lock``, which names the ones held from
+        the start).
+
+        For two transactions never to deadlock, every scope taken here must
+        sort after every scope the transaction holds already (the scopes
+        taken at the start and by earlier calls): a scope sorting before one
+        held, or held already, is refused with
+        :class:`~billkit.errors.ValidationError` naming ``lock``. Called
+        outside a :meth:`savepoint` (a savepoint undone may let its locks
+        go). The engine's bill step takes its customers' ``account:`` scopes
+        at the start and the number series' ``series:`` scopes only here, for
+        the numbering and the commit (docs/architecture.md).
+        """
 
     def savepoint(self) -> AbstractContextManager[None]:
         """A nested unit of work inside this one (``with tx.savepoint(): ...``).

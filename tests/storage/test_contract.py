@@ -168,6 +168,28 @@ def test_several_lock_scopes(store: Any) -> None:
         assert tx.payer("acme").id == "acme"
 
 
+def test_lock_takes_later_scopes_mid_transaction_and_refuses_earlier_ones(store: Any) -> None:
+    # Held from the start: "account:b". Sorted, "account:a" < "account:b" < "series:INV"
+    # < "series:PRO": only scopes after every one held may be taken mid-way.
+    with store.transaction(lock="account:b") as tx:
+        tx.save_payer(PayerRecord(id="acme"))
+        for refused in ("account:a", "account:b", ["series:INV", "account:a"]):
+            with pytest.raises(ValidationError, match="lock"):
+                tx.lock(refused)
+        tx.lock(["series:PRO", "series:INV"])  # taken in sorted order
+        tx.lock([])  # nothing more
+        with pytest.raises(ValidationError, match="lock"):
+            tx.lock("series:INV")  # held already
+        tx.lock("series:ZZZ")
+        with pytest.raises(ValidationError, match="lock"):
+            tx.lock(5)
+    with store.transaction() as tx:  # nothing held: any scope; the refusals wrote nothing
+        tx.lock("account:a")
+        assert tx.payer("acme").id == "acme"
+    with pytest.raises(StoreError, match="ended"):
+        tx.lock("series:INV")
+
+
 def test_a_transaction_object_is_dead_after_its_block(store: Any) -> None:
     with store.transaction() as tx:
         pass
@@ -769,14 +791,14 @@ def test_records_read_back_through_every_read_equal_what_was_written(store: Any)
         read = tx.documents_by_id(["d"])["d"]
     # What was read back, written again as it was read, reads back the same.
     with store.transaction() as tx:
-        again = tx.update_subscriptions([attrs.evolve(tx.subscriptions_of(["sub-1"])["sub-1"])])
+        assert tx.update_subscriptions([tx.subscriptions_of(["sub-1"])["sub-1"]]) is None
         tx.save_payer(tx.payers_of(["acme"])["acme"])
         copy = attrs.evolve(
             read, id="d2", status="draft", number=None, series=None, issued_at=None, version=0
         )
         tx.issue_all([(copy, "INV")], at=t(3))
     with store.transaction(readonly=True) as tx:
-        assert tx.subscription("sub-1") == again[0] == attrs.evolve(sub, version=sub.version + 1)
+        assert tx.subscription("sub-1") == attrs.evolve(sub, version=sub.version + 1)
         assert tx.payer("acme") == payer
         assert tx.document("d2").data == data == tx.documents_by_id(["d2"])["d2"].data
 
@@ -792,7 +814,8 @@ def test_batch_writes_keep_empty_fields_as_the_single_writes_do(store: Any) -> N
         ]
         issued = tx.issue_all([(n, "N") for n in notes], at=t(1))
         sub = tx.subscription("sub-1")
-        (ended,) = tx.update_subscriptions([attrs.evolve(sub, next_billing=None)])
+        tx.update_subscriptions([attrs.evolve(sub, next_billing=None)])
+        ended = attrs.evolve(sub, next_billing=None, version=sub.version + 1)
     with store.transaction(readonly=True) as tx:
         assert list(tx.documents_by_id(["n-1", "n-2"]).values()) == issued
         assert [(d.period_start, d.period_end, d.total) for d in issued] == [(None, None, None)] * 2
@@ -827,17 +850,19 @@ def test_update_subscriptions_checks_every_version_all_or_nothing(store: Any) ->
             SubscriptionRecord(id="sub-2", customer="acme", plan="pro", status="active")
         )
         one = tx.subscription("sub-1")
-        done = tx.update_subscriptions(
+        returned = tx.update_subscriptions(
             [
                 attrs_evolve(one, status="frozen"),
                 attrs_evolve(two, next_billing=date(2026, 4, 1)),
             ]
         )
+        assert returned is None  # read back: each at its version + 1 (1 + 1 = 2)
+        done = list(tx.subscriptions_of(["sub-1", "sub-2"]).values())
         assert [(s.id, s.version, s.status, s.next_billing) for s in done] == [
             ("sub-1", 2, "frozen", date(2026, 3, 1)),
             ("sub-2", 2, "active", date(2026, 4, 1)),
         ]
-        assert tx.update_subscriptions([]) == []
+        assert tx.update_subscriptions([]) is None
     with store.transaction() as tx:
         assert tx.subscription("sub-2") == done[1]
         with pytest.raises(StaleVersionError):  # sub-1 changed from version 1: stale

@@ -71,8 +71,9 @@ class _Bill(_Services):
     ) -> list[tuple[str, int, list[tuple[str, Money, int]]]]:
         """Bill a batch of customers in one transaction.
 
-        The batch's accounts and the number series are locked for the
-        whole transaction; its inputs (payers, subscriptions, documents,
+        The batch's accounts are locked for the whole transaction, the
+        number series from its first numbering (usually its flush) to its end;
+        its inputs (payers, subscriptions, documents,
         usage totals) are read in a few statements under those locks. The
         batch is first billed straight through; if a customer's billing
         fails with a billkit error, that transaction is rolled back and the
@@ -95,13 +96,19 @@ class _Bill(_Services):
     ) -> list[tuple[str, int, list[tuple[str, Money, int]]]]:
         """:meth:`_bill_batch` once: straight through (``failures=None``: a
         failure raises) or with a savepoint per customer."""
-        lock = [
-            *(f"account:{c}" for c in customers),
-            *(f"series:{s}" for s in self.series.values()),
-        ]
+        # Straight through, the batch holds its customers' accounts from the
+        # start and the number series only from its first numbering (at its
+        # flush, usually) to its commit: batches compute in parallel and queue
+        # for the numbers alone (docs/architecture.md, "Numbers and locks").
+        # With a savepoint per customer, each customer's flush numbers: the
+        # series are held from the start, as ever (the rare path).
+        series = sorted({f"series:{s}" for s in self.series.values()})
+        lock = [f"account:{c}" for c in customers]
+        if failures is not None:
+            lock += series
         out: list[tuple[str, int, list[tuple[str, Money, int]]]] = []
         now = self.clock.now()
-        writes = _Writes()
+        writes = _Writes(series=tuple(series) if failures is None else ())
         with self.store.transaction(lock=lock) as tx:
             payers = tx.payers_of(customers)
             records = tx.subscriptions_of(i for c in customers for i in ids_of[c])
@@ -305,6 +312,7 @@ class _Bill(_Services):
                     told["kind"] = PROFORMA
                 if isinstance(doc, CreditNote):  # unusual: written at once, in order
                     writes.flush(tx, now)
+                    writes.numbering(tx)
                     tx.save_draft(draft)
                     number = tx.issue(doc_id, series=series, at=now)
                     self._credit_note(tx, customer, planned.key, doc)

@@ -289,16 +289,33 @@ class _Writes:
     (:meth:`flush`): the drafts to issue, the documents' status changes, the
     notices (with an index into the drafts, whose number the payload gets:
     messages to add it to, or a function making them with it, ``_Numbered``)
-    and the subscriptions' next billing days."""
+    and the subscriptions' next billing days.
+
+    ``series``: lock scopes (``series:<name>``) the transaction takes only
+    before it first draws numbers (:meth:`numbering`), then holds to its end;
+    empty when it took them at its start. The bill step's batches lock their
+    customers at the start and the series here, so that batches compute in
+    parallel and queue only for the numbering and commit (docs/architecture.md,
+    "Numbers and locks")."""
 
     drafts: list[tuple[DocumentRecord, str]] = attrs.Factory(list)
     changes: list[DocumentEvent] = attrs.Factory(list)
     notices: list[tuple[int | None, list[OutboxMessage] | _Numbered]] = attrs.Factory(list)
     subscriptions: list[SubscriptionRecord] = attrs.Factory(list)
+    series: tuple[str, ...] = ()
+
+    def numbering(self, tx: Transaction) -> None:
+        """Before ``tx`` draws a number: take the :attr:`series` scopes, once."""
+        if self.series:
+            tx.lock(self.series)
+            self.series = ()
 
     def flush(self, tx: Transaction, at: datetime) -> None:
         """Write what is held in ``tx``: one call per table; then hold nothing."""
-        issued = tx.issue_all(self.drafts, at=at) if self.drafts else []
+        issued: list[DocumentRecord] = []
+        if self.drafts:
+            self.numbering(tx)
+            issued = tx.issue_all(self.drafts, at=at)
         if self.changes:
             tx.change_status_all(self.changes)
         messages: list[OutboxMessage] = []

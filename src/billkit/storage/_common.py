@@ -123,6 +123,18 @@ def lock_scopes(lock: object) -> tuple[str, ...]:
     return tuple(sorted({str(n) for n in names}))
 
 
+def more_scopes(lock: object, held: Sequence[str]) -> tuple[str, ...]:
+    """The sorted, distinct scopes of ``Transaction.lock(lock)`` for a transaction
+    holding ``held`` (sorted): each must sort after every one held (the one order
+    every transaction takes scopes in, so none deadlock), else refused."""
+    scopes = lock_scopes(lock)
+    if scopes and held and scopes[0] <= held[-1]:
+        raise ValidationError(
+            "lock", lock, f"scopes sorting after every one this transaction holds ({held[-1]!r})"
+        )
+    return scopes
+
+
 def usage_batch(events: Iterable[UsageRecord]) -> list[UsageRecord]:
     """The batch as a list, each a UsageRecord; a key twice in it must say the same."""
     if isinstance(events, (str, bytes, Mapping)) or not isinstance(events, Iterable):

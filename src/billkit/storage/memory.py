@@ -104,11 +104,12 @@ class MemoryStore:
         self, *, lock: LockScope = None, readonly: bool = False
     ) -> Iterator[_MemoryTransaction]:
         """Open a unit of work; see :class:`~billkit.ports.Store`."""
-        c.lock_scopes(lock)  # checked; one lock serialises every transaction here
+        scopes = c.lock_scopes(lock)  # checked; one lock serialises every transaction here
         self._nesting.enter()
         try:
             with self._lock:
                 tx = _MemoryTransaction(self._state, readonly=bool(readonly))
+                tx._held = scopes
                 try:
                     yield tx
                 except BaseException:
@@ -132,6 +133,7 @@ class _MemoryTransaction:
         self._readonly = readonly
         self._undo: list[Callable[[], None]] = []
         self._closed = False
+        self._held: tuple[str, ...] = ()
 
     # ------------------------------------------------------------ helpers
     def _rollback(self) -> None:
@@ -143,6 +145,12 @@ class _MemoryTransaction:
             raise StoreError("this transaction has ended")
         if self._readonly:
             raise c.readonly()
+
+    def lock(self, lock: LockScope) -> None:
+        if self._closed:
+            raise StoreError("this transaction has ended")
+        # checked; the store's one lock, held already, serialises every transaction
+        self._held += c.more_scopes(lock, self._held)
 
     @contextlib.contextmanager
     def savepoint(self) -> Iterator[None]:
@@ -212,13 +220,12 @@ class _MemoryTransaction:
         self._set(self._s.subscriptions, sub.id, stored)
         return stored
 
-    def update_subscriptions(
-        self, subscriptions: Iterable[SubscriptionRecord]
-    ) -> list[SubscriptionRecord]:
+    def update_subscriptions(self, subscriptions: Iterable[SubscriptionRecord]) -> None:
         batch = list(subscriptions)
         self._write()
         with self.savepoint():
-            return [self.update_subscription(sub) for sub in batch]
+            for sub in batch:
+                self.update_subscription(sub)
 
     def update_subscription(self, subscription: SubscriptionRecord) -> SubscriptionRecord:
         sub = c.arg_record("subscription", subscription, SubscriptionRecord)

@@ -451,7 +451,13 @@ class SqlStore:
                             conn.exec_driver_sql(
                                 _lock_all([lock_key(s, self._schema) for s in scopes])
                             )
-                    tx = _SqlTransaction(conn, readonly=bool(readonly), sqlite=self._sqlite)
+                    tx = _SqlTransaction(
+                        conn,
+                        readonly=bool(readonly),
+                        sqlite=self._sqlite,
+                        held=scopes,
+                        schema=self._schema,
+                    )
                     try:
                         yield tx
                     finally:
@@ -875,11 +881,38 @@ def _new_draft(doc: DocumentRecord) -> bool:
 
 
 class _SqlTransaction:
-    def __init__(self, conn: Connection, *, readonly: bool, sqlite: bool) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        *,
+        readonly: bool,
+        sqlite: bool,
+        held: tuple[str, ...] = (),
+        schema: str | None = None,
+    ) -> None:
         self._conn = conn
         self._readonly = readonly
         self._sqlite = sqlite
         self._closed = False
+        self._held = held  # the lock scopes held (sorted): lock() takes only later ones
+        self._schema = schema
+
+    def lock(self, lock: LockScope) -> None:
+        if self._closed:
+            raise StoreError("this transaction has ended")
+        scopes = c.more_scopes(lock, self._held)
+        if not scopes:
+            return
+        if self._sqlite:
+            # SQLite's one write lock stands for every scope: taken by the
+            # transaction's first statement (BEGIN IMMEDIATE), made now if not yet.
+            self._conn.exec_driver_sql("SELECT 1")
+        else:
+            try:
+                self._conn.exec_driver_sql(_lock_all([lock_key(s, self._schema) for s in scopes]))
+            except exc.DBAPIError as error:
+                raise _translate(error) from error
+        self._held += scopes
 
     # ------------------------------------------------------------ helpers
     def _write(self) -> None:
@@ -1023,13 +1056,11 @@ class _SqlTransaction:
             "version": version,
         }
 
-    def update_subscriptions(
-        self, subscriptions: Iterable[SubscriptionRecord]
-    ) -> list[SubscriptionRecord]:
+    def update_subscriptions(self, subscriptions: Iterable[SubscriptionRecord]) -> None:
         batch = [c.arg_record("subscription", s, SubscriptionRecord) for s in subscriptions]
         self._write()
         if not batch:
-            return []
+            return
         ids = [sub.id for sub in batch]
         if len(set(ids)) == len(ids):
             # The usual batch: the stored versions and customers read (and
@@ -1055,12 +1086,10 @@ class _SqlTransaction:
                     for sub in batch
                 ]
                 self._write_many(_SQLITE_SUBSCRIPTIONS, _PG_SUBSCRIPTIONS, rows)
-                return [
-                    SubscriptionRecord(**{**_fields(sub), "version": sub.version + 1})
-                    for sub in batch
-                ]
+                return  # the records not made again (their version + 1): none asked for them
         with self.savepoint():
-            return [self.update_subscription(sub) for sub in batch]
+            for sub in batch:
+                self.update_subscription(sub)
 
     def update_subscription(self, subscription: SubscriptionRecord) -> SubscriptionRecord:
         sub = c.arg_record("subscription", subscription, SubscriptionRecord)
