@@ -35,7 +35,14 @@ from billkit.pricing import quote
 from billkit.pricing.models import PerUnit
 from billkit.pricing.plans import Charge, Plan
 from tests.invoicing.test_template import _check_invariants
-from tests.strategies.pricing import DOCUMENT_LOCALES, named_plans, periods_for, plans, usage_for
+from tests.strategies.pricing import (
+    DOCUMENT_LOCALES,
+    named_plans,
+    percent_plans,
+    periods_for,
+    plans,
+    usage_for,
+)
 
 SELLERS = [
     Party(kind="legal_entity", country="IT", name="Chat Srl", legal_address=Address(country="IT")),
@@ -67,7 +74,8 @@ def _outcome(make: object) -> tuple[Planned, ...] | str:
 def test_the_compiled_documents_are_the_general_paths(data: st.DataObject) -> None:
     # Plans whose charges and base fee are named in some of the documents' locales
     # (Charge.names, Plan.names)
-    plan = data.draw(st.one_of(plans(), named_plans()))
+    # (and plans with a Percentage charge and a PercentOf line: percent_plans)
+    plan = data.draw(st.one_of(plans(), named_plans(), percent_plans()))
     period = data.draw(periods_for(plan.cycle))
     seller = data.draw(st.sampled_from(SELLERS))
     terms = DocumentTerms(

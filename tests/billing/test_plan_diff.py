@@ -28,7 +28,7 @@ from billkit.money import Money
 from billkit.parties.party import Party
 from billkit.periods import Period
 from billkit.pricing.models import PerUnit
-from billkit.pricing.plans import Charge, Plan
+from billkit.pricing.plans import Charge, PercentOf, Plan
 from billkit.serialize import dumps
 
 TERMS = DocumentTerms(
@@ -367,6 +367,42 @@ def test_documents_issued_with_english_explanations_are_not_corrected() -> None:
         for p in planned
     ]
     issued = _issue(tuple(english))
+    changes = diff(issued, plan_documents(state, march.end), as_of=date(2026, 4, 2))
+    assert (changes.issue, changes.withdraw) == ((), ())
+
+
+def test_percentage_lines_issued_half_in_english_are_not_corrected() -> None:
+    # A Persian business's March invoice issued when its 10 % support line read
+    # "10% of base: ۲۰٫۰۰ × ۰٫۱۰ = ۲٫۰۰" (Latin digits, English words, the rate
+    # as an amount): replayed now that it reads in Persian, it bills the same
+    # 20.00 + 10 % of 20.00 = 2.00 and is left as issued (diff ignores
+    # explanations).
+    support = PercentOf(code="support", of=["base"], rate=Decimal("0.10"))
+    plan = attrs.evolve(PRO, charges=[support])
+    march = MONTHS[2]
+    state = attrs.evolve(_state({}, {"a": plan}), terms=attrs.evolve(TERMS, locale="fa_IR"))
+    planned = plan_documents(state, march.end)
+    (now,) = [p.document for p in planned if p.key.period == march]
+    assert now.lines[1].explanation == ("۱۰٪ از هزینه ثابت: ۲۰٫۰۰ × ۱۰٪ = ۲٫۰۰",)
+    assert now.totals.net.amount == Decimal("22.00")
+    before = ("10% of base: ۲۰٫۰۰ × ۰٫۱۰ = ۲٫۰۰",)  # as this line was issued
+    issued = _issue(
+        tuple(
+            attrs.evolve(
+                p,
+                document=attrs.evolve(
+                    p.document,
+                    lines=(
+                        p.document.lines[0],
+                        attrs.evolve(p.document.lines[1], explanation=before),
+                    ),
+                ),
+            )
+            if p.key.period == march
+            else p
+            for p in planned
+        )
+    )
     changes = diff(issued, plan_documents(state, march.end), as_of=date(2026, 4, 2))
     assert (changes.issue, changes.withdraw) == ((), ())
 

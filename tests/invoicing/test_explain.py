@@ -14,12 +14,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from billkit import serialize
 from billkit.errors import InvoicingError
+from billkit.invoicing import DocumentTerms
 from billkit.invoicing._explain import Explainer
+from billkit.invoicing._template import compile_invoice
 from billkit.invoicing.items import items_from_quote
 from billkit.money import Money
+from billkit.parties import Party
 from billkit.periods import Period
-from billkit.pricing import Charge, PerUnit, Plan, quote
+from billkit.pricing import Charge, Percentage, PercentOf, PerUnit, Plan, quote
+from tests.invoicing.test_template import ISSUED, _general
 
 MARCH = Period(date(2026, 3, 1), date(2026, 4, 1))
 PLAN = Plan(
@@ -92,3 +97,115 @@ def test_money_text_keeps_the_value(value: Decimal) -> None:
     places = -shown.as_tuple().exponent  # type: ignore[operator]
     assert places >= 2
     assert places == 2 or text[-1] != "0"  # no zero beyond the cent
+
+
+# Percentage lines (a PercentOf charge, a Percentage model) on billing's documents.
+# Pro: 200.00 EUR a month; support, 10 % of the base fee: 200.00 x 10 % = 20.00;
+# card payments, 2.9 % of five payments 100 + 150 + 200 + 250 + 300 = 1000.00:
+# 1000.00 x 2.9 % = 29.00; cover, 1 % of the base fee and the card line:
+# (200.00 + 29.00) x 1 % = 2.29.
+PERCENT_PLAN = Plan(
+    code="pro",
+    name="Pro",
+    currency="EUR",
+    base_fee=Money("200.00", "EUR"),
+    charges=[
+        PercentOf(code="support", of=["base"], rate=Decimal("0.10")),
+        Charge(
+            code="card", metric="payments", model=Percentage(rate=Decimal("0.029"), currency="EUR")
+        ),
+        PercentOf(code="cover", of=["base", "card"], rate=Decimal("0.01")),
+    ],
+)
+PAYMENTS = {"payments": [Decimal(x) for x in ("100", "150", "200", "250", "300")]}
+PERCENT_EXPECTED = {
+    # English: as it has always read (the quote's own text)
+    "en": [
+        ("10% of base: 200.00 x 0.10 = 20.0000",),
+        ("5 events", "2.9% of 5 events: 1000 x 0.029 = 29.000"),
+        ("1% of base + card: 229.00 x 0.01 = 2.2900",),
+    ],
+    "ru_RU": [
+        ("10\xa0% от абонентской платы: 200,00 × 10\xa0% = 20,00",),
+        ("операций: 5", "2,9\xa0% от 5 операций: 1\xa0000,00 × 2,9\xa0% = 29,00"),
+        ("1\xa0% от суммы (абонентская плата + card): 229,00 × 1\xa0% = 2,29",),
+    ],
+    "uk_UA": [
+        ("10% від абонентської плати: 200,00 × 10% = 20,00",),
+        ("операцій: 5", "2,9% від 5 операцій: 1\xa0000,00 × 2,9% = 29,00"),
+        ("1% від суми (абонентська плата + card): 229,00 × 1% = 2,29",),
+    ],
+    "it_IT": [
+        ("10% del canone: 200,00 × 10% = 20,00",),
+        ("5 eventi", "2,9% di 5 eventi: 1.000,00 × 2,9% = 29,00"),
+        ("1% della somma (canone + card): 229,00 × 1% = 2,29",),
+    ],
+    "fa_IR": [  # Persian digits, ٫ and ٬, the Persian percent sign ٪
+        ("۱۰٪ از هزینه ثابت: ۲۰۰٫۰۰ × ۱۰٪ = ۲۰٫۰۰",),
+        ("۵ رویداد", "۲٫۹٪ از ۵ رویداد: ۱٬۰۰۰٫۰۰ × ۲٫۹٪ = ۲۹٫۰۰"),
+        ("۱٪ از جمع (هزینه ثابت + card): ۲۲۹٫۰۰ × ۱٪ = ۲٫۲۹",),
+    ],
+}
+
+
+@pytest.mark.parametrize("locale", sorted(PERCENT_EXPECTED))
+def test_percentage_lines_are_explained_in_the_document_language(locale: str) -> None:
+    bill = quote(PERCENT_PLAN, PAYMENTS, MARCH)
+    assert [line.amount.amount for line in bill.lines] == [
+        Decimal("200.00"),
+        Decimal("20.00"),
+        Decimal("29.00"),
+        Decimal("2.29"),
+    ]
+    seller = Party(kind="legal_entity", country="IT", name="Chat Srl")
+    terms = DocumentTerms(seller=seller, buyer=seller, locale=locale, rules=None)
+    # billing's general path, and the compiled one (percentage lines read off the quote)
+    general = _general(bill, terms, None, None, named=True)
+    template = compile_invoice(
+        PERCENT_PLAN,
+        terms,
+        issue_date=ISSUED,
+        period=MARCH,
+        invoice_kind="subscription",
+        named=True,
+    )
+    assert template is not None
+    compiled = template.invoice(bill, terms.buyer, None)
+    assert compiled == general
+    assert serialize.dumps(compiled) == serialize.dumps(general)
+    assert [line.explanation for line in general.lines[1:]] == PERCENT_EXPECTED[locale]
+    if locale == "fa_IR":  # no Latin digit left in a Persian line
+        text = "".join(t for line in general.lines for t in line.explanation)
+        assert not any(c.isascii() and c.isdigit() for c in text)
+
+
+def test_per_event_percentage_steps_are_in_the_document_language() -> None:
+    # 2.9 % + 0.30 a payment, at least 0.50, the first payment free: payments
+    # 100 (free), 5 and 250.50 -> 2.9 % of 255.50 = 7.4095, 2 x 0.30 = 0.60, and
+    # the 5.00 payment's 0.145 + 0.30 = 0.445 raised to 0.50: + 0.055.
+    model = Percentage(
+        rate=Decimal("0.029"),
+        currency="EUR",
+        fixed=Money("0.30", "EUR"),
+        min_per_event=Money("0.50", "EUR"),
+        free_events=1,
+    )
+    steps = model.explain_events([Decimal("100"), Decimal("5"), Decimal("250.50")]).steps
+    got = [Explainer("fa_IR", "EUR").step(step) for step in steps]
+    assert got == [
+        "رویدادهای رایگان (۱): ۱۰۰ × ۰٫۰۰ = ۰٫۰۰",
+        "۲٫۹٪ از ۲ رویداد: ۲۵۵٫۵۰ × ۲٫۹٪ = ۷٫۴۰۹۵",
+        "هزینه ثابت هر رویداد: ۲ × ۰٫۳۰ = ۰٫۶۰",
+        "حداقل هر رویداد (۱) / حداکثر (۰): ۱ × ۰٫۰۵۵ = ۰٫۰۵۵",
+    ]
+    assert not any(c.isascii() and c.isdigit() for text in got for c in text)
+    assert [Explainer("ru_RU", "EUR").step_label(step)[0] for step in steps] == [
+        "бесплатные операции (1)",
+        "2,9\xa0% от 2 операций",
+        "фиксированная плата за операцию",
+        "минимум за операцию (1) / максимум (0)",
+    ]
+    # English: the quote's own words (as before)
+    assert [Explainer("en", "EUR").step_label(step)[0] for step in steps] == [
+        step.label for step in steps
+    ]

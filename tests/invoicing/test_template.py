@@ -35,7 +35,14 @@ from billkit.invoicing.tax import TaxRounding
 from billkit.parties import Address, Party
 from billkit.periods import Period
 from billkit.pricing import quote
-from tests.strategies.pricing import DOCUMENT_LOCALES, named_plans, periods_for, plans, usage_for
+from tests.strategies.pricing import (
+    DOCUMENT_LOCALES,
+    named_plans,
+    percent_plans,
+    periods_for,
+    plans,
+    usage_for,
+)
 
 ISSUED = date(2026, 4, 1)
 SELLERS = [
@@ -89,7 +96,8 @@ def _outcome(make: object) -> Invoice | Proforma | str:
 def test_the_compiled_invoice_is_the_general_paths_invoice(data: st.DataObject) -> None:
     # named: the lines named in the terms' locale (Charge.names), as billing compiles it
     named = data.draw(st.booleans())
-    plan = data.draw(named_plans() if named else plans())
+    # (percent_plans: a Percentage charge and a PercentOf line, explained in words)
+    plan = data.draw(st.one_of(named_plans(), percent_plans()) if named else plans())
     period = data.draw(periods_for(plan.cycle))
     seller = data.draw(st.sampled_from(SELLERS))
     terms = DocumentTerms(

@@ -367,6 +367,25 @@ def named_plans(draw: st.DrawFn) -> Plan:
 
 
 @st.composite
+def percent_plans(draw: st.DrawFn) -> Plan:
+    """A plan of :func:`named_plans` with a base fee, a ``Percentage`` charge and
+    a ``PercentOf`` line at its end (of the base fee, or of it and earlier
+    lines), for the percentage lines' explanations in every locale."""
+    plan = draw(named_plans())
+    cur = plan.currency.code
+    base_fee = plan.base_fee or draw(prices(cur, max_value=100_000, max_places=2))
+    card = "Card"  # capitals: no code _codes draws
+    charges: list[ChargeLike] = [
+        *plan.charges,
+        Charge(code=card, metric=f"{card}_units", model=draw(percentages(cur))),
+    ]
+    earlier = ["base", *(c.code for c in charges)]
+    of = draw(st.lists(st.sampled_from(earlier), min_size=1, max_size=3, unique=True))
+    charges.append(PercentOf(code="Cover", of=of, rate=draw(_rates())))
+    return attrs.evolve(plan, base_fee=base_fee, charges=charges)
+
+
+@st.composite
 def catalog_plans(draw: st.DrawFn) -> list[Plan]:
     """Plans with unique codes, to put in a catalog."""
     found = draw(st.lists(plans(text=True), max_size=3))

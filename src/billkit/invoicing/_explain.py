@@ -27,15 +27,26 @@ from billkit.invoicing.render.fmt import Formatter
 from billkit.invoicing.render.labels import translate
 from billkit.money import CONTEXT, minor_units
 from billkit.pricing.models import Step
+from billkit.pricing.plans import BASE_FEE_CODE
 
 _PACKAGES: Final = re.compile(r"^(\d+) packages? of (\S+)$")
 _PERCENT_EVENTS: Final = re.compile(r"^(\S+)% of (\d+) events$")
 _FREE_UNITS: Final = re.compile(r"^(\S+) free units$")
+# A PercentOf line (pricing.quote._percent_breakdown): "10% of base + calls".
+_PERCENT_OF: Final = re.compile(r"^(\S+)% of (.+)$")
+# A Percentage model's per-event steps and its note (pricing.models.Percentage).
+_FREE_EVENTS: Final = re.compile(r"^free: (\d+) events? wholly free$")
+_EVENT_LIMITS: Final = re.compile(r"^per-event minimum \((\d+)\) / maximum \((\d+)\)$")
+_EVENTS: Final = re.compile(r"^(\d+) events$")
 _KEYS: Final = {
     "base fee": "explain_base_fee",
     "per unit": "explain_per_unit",
     "flat": "explain_flat",
+    "fixed fee per event": "explain_fee_per_event",
 }
+# The labels English documents kept as the quote wrote them before these were
+# translated (English text stays as it was): the quote's own words and numbers.
+_KEPT_IN_ENGLISH: Final = frozenset({"explain_fee_per_event"})
 
 
 class Explainer:
@@ -79,6 +90,8 @@ class Explainer:
         if step.tier is not None:
             return self.label("explain_tier").format(n=self.number(Decimal(step.tier))), False
         if step.label in _KEYS:
+            if self.language == "en" and _KEYS[step.label] in _KEPT_IN_ENGLISH:
+                return step.label, False
             return self.label(_KEYS[step.label]), False
         found = _PACKAGES.match(step.label)
         if found:
@@ -91,6 +104,26 @@ class Explainer:
             return self.label("explain_percent_events").format(
                 pct=self.percent(rate), n=self.number(Decimal(found[2]))
             ), True
+        if self.language == "en":  # as the quote wrote them (English stays as it was)
+            return step.label, False
+        found = _PERCENT_OF.match(step.label)
+        if found:  # a PercentOf line: its base is an amount, its price the rate
+            pct = self.percent(Decimal(found[1]).scaleb(-2))
+            if found[2] == BASE_FEE_CODE:
+                return self.label("explain_percent_of_base").format(pct=pct), True
+            of = (
+                self.label("explain_base_fee") if code == BASE_FEE_CODE else code
+                for code in found[2].split(" + ")
+            )
+            return self.label("explain_percent_of").format(pct=pct, of=" + ".join(of)), True
+        found = _FREE_EVENTS.match(step.label)
+        if found:
+            return self.label("explain_free_events").format(n=self.number(Decimal(found[1]))), False
+        found = _EVENT_LIMITS.match(step.label)
+        if found:
+            return self.label("explain_event_limits").format(
+                raised=self.number(Decimal(found[1])), lowered=self.number(Decimal(found[2]))
+            ), False
         return step.label, False
 
     def step(self, step: Step) -> str:
@@ -110,6 +143,9 @@ class Explainer:
         found = _FREE_UNITS.match(note)
         if found:
             return self.label("explain_free_units").format(n=self.number(Decimal(found[1])))
+        found = _EVENTS.match(note)
+        if found and self.language != "en":  # English: as the quote wrote it
+            return self.label("explain_events").format(n=self.number(Decimal(found[1])))
         return note
 
     def discount(self, discount: Money, before: Money, after: Money) -> str:
