@@ -256,7 +256,7 @@ _FIRST_TAGS: Final = {
 # imports no room: a class's tag is looked up by where it is defined, and a tag's
 # class is imported from there, each on first use and then kept in ``_TAGS`` and
 # ``_CLASSES``. Filling them is idempotent (every thread finds the same entries),
-# so first uses need no lock.
+# so first uses take no lock but the one importing a module not loaded yet.
 _WHERE: Final[dict[str, str]] = dict(_serialize_table.TAGS)
 _TAG_AT: Final[dict[str, str]] = {where: tag for tag, where in _WHERE.items()}
 for _moved_to, _first_tag in _FIRST_TAGS.items():
