@@ -42,6 +42,7 @@ import operator
 import pkgutil
 import re
 import sys
+import threading
 import types
 import typing
 from collections.abc import Callable, Iterator, Mapping
@@ -60,6 +61,7 @@ from cattrs.errors import (
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 from moneyed import Currency, Money
 
+from billkit import _serialize_table
 from billkit.errors import SerializationError, ValidationError
 from billkit.money import currency_of
 
@@ -210,11 +212,14 @@ def _walk(tp: Any) -> Iterator[type]:
 
 
 def _build_registry(
-    rooms: tuple[str, ...] = _ROOMS, known: dict[type, str] | None = None
+    rooms: tuple[str, ...] = _ROOMS, known: Callable[[type], bool] | None = None
 ) -> tuple[dict[type, str], dict[str, type]]:
+    """The value classes of ``rooms`` and their tags, found by importing every
+    public module of the rooms (the plain path: ``_serialize_table`` holds its
+    result for the core rooms). ``known`` says which classes already have a tag."""
     tags = _public_classes(rooms)
     if known:
-        tags = {cls: tag for cls, tag in tags.items() if cls not in known}
+        tags = {cls: tag for cls, tag in tags.items() if not known(cls)}
     todo = [cls for cls in tags if attrs.has(cls)]
     while todo:  # classes only reachable through a field still get a tag
         cls = todo.pop()
@@ -222,7 +227,7 @@ def _build_registry(
             for found in _walk(tp):
                 if (
                     found not in tags
-                    and (known is None or found not in known)
+                    and (known is None or not known(found))
                     and (attrs.has(found) or issubclass(found, enum.Enum))
                     and found.__module__.startswith("billkit.")
                 ):
@@ -237,8 +242,6 @@ def _build_registry(
     return tags, by_tag
 
 
-_TAGS, _CLASSES = _build_registry()
-
 # Values that moved to a lower room keep the tag they were first saved under:
 # data saved before the move reads back, and data saved now reads in the
 # versions before it. The tag of their new home is read too.
@@ -247,9 +250,83 @@ _FIRST_TAGS: Final = {
     "billkit.conventions.ProrationDivisor": "billkit.pricing.ProrationDivisor",
     "billkit.conventions.SliceRounding": "billkit.pricing.SliceRounding",
 }
+
+# The registry of the core rooms, precomputed (``_serialize_table``: tag ->
+# "module:qualname", the order of ``_build_registry()``), so importing this module
+# imports no room: a class's tag is looked up by where it is defined, and a tag's
+# class is imported from there, each on first use and then kept in ``_TAGS`` and
+# ``_CLASSES``. Filling them is idempotent (every thread finds the same entries),
+# so first uses take no lock but the one importing a module not loaded yet.
+_WHERE: Final[dict[str, str]] = dict(_serialize_table.TAGS)
+_TAG_AT: Final[dict[str, str]] = {where: tag for tag, where in _WHERE.items()}
 for _moved_to, _first_tag in _FIRST_TAGS.items():
-    _TAGS[_CLASSES[_moved_to]] = _first_tag
-    _CLASSES[_first_tag] = _CLASSES[_moved_to]
+    if _moved_to in _WHERE:  # (always: only a table being written again lacks them)
+        _TAG_AT[_WHERE[_moved_to]] = _first_tag
+        _WHERE[_first_tag] = _WHERE[_moved_to]
+
+_TAGS: Final[dict[type, str]] = {}
+"""Class -> tag, for the classes met so far (``_registry()`` gives them all)."""
+_CLASSES: Final[dict[str, type]] = {}
+"""Tag -> class, for the tags met so far."""
+_JOINED: Final[dict[str, tuple[dict[type, str], dict[str, type]]]] = {}
+"""Per shell room joined: its classes' tags, and back."""
+
+
+_IMPORTING: Final = threading.RLock()
+"""Held while a tag's module is imported: the rooms import each other in cycles, and
+threads importing them at once can meet CPython's import deadlock detection
+(``_DeadlockError``). No module calls serialize while it is imported, so no import
+holding its own lock waits here."""
+
+
+def _load(where: str) -> type:
+    name, _, attribute = where.partition(":")
+    if name in sys.modules:  # imported, or being imported (import_module waits for it)
+        module = importlib.import_module(name)
+    else:
+        with _IMPORTING:
+            module = importlib.import_module(name)
+    found: type = getattr(module, attribute)
+    return found
+
+
+def _tag_of(cls: type) -> str | None:
+    """The tag of ``cls`` (a value class of a core room or of a shell room joined), or None."""
+    tag = _TAGS.get(cls)
+    if tag is None:
+        tag = _TAG_AT.get(f"{getattr(cls, '__module__', '')}:{getattr(cls, '__qualname__', '')}")
+        if tag is None or _class_of(tag) is not cls:
+            return None
+        _TAGS[cls] = tag
+    return tag
+
+
+def _class_of(tag: str) -> type | None:
+    """The class tagged ``tag`` (of a core room or of a shell room joined), or None."""
+    cls = _CLASSES.get(tag)
+    if cls is None:
+        where = _WHERE.get(tag)
+        if where is None:
+            return None
+        cls = _CLASSES[tag] = _load(where)
+    return cls
+
+
+def _registry() -> tuple[dict[type, str], dict[str, type]]:
+    """Every tag known now, both ways: the core rooms' (importing them all) and
+    those of the shell rooms joined so far."""
+    classes: dict[str, type] = {}
+    for tag in _WHERE:
+        found = _class_of(tag)
+        assert found is not None
+        classes[tag] = found
+    tags: dict[type, str] = {}
+    for tag, cls in classes.items():
+        tags.setdefault(cls, _TAG_AT[_WHERE[tag]])
+    for room_tags, room_classes in list(_JOINED.values()):
+        tags.update(room_tags)
+        classes.update(room_classes)
+    return tags, classes
 
 
 def _shell_room(name: str) -> str | None:
@@ -262,15 +339,16 @@ def _shell_room(name: str) -> str | None:
 
 def _join_shell_room(room: str) -> None:
     """Add a shell room's public values to the registry (once; deterministic)."""
-    if any(tag.startswith(room + ".") for tag in _CLASSES):
+    if room in _JOINED:
         return
-    tags, by_tag = _build_registry((room,), _TAGS)
+    tags, by_tag = _build_registry((room,), lambda cls: _tag_of(cls) is not None)
     _TAGS.update(tags)
     _CLASSES.update(by_tag)
+    _JOINED.setdefault(room, (tags, by_tag))
 
 
 def _tag(cls: type) -> str:
-    tag = _TAGS.get(cls)
+    tag = _tag_of(cls)
     if tag is None and (room := _shell_room(cls.__module__)) is not None:
         _join_shell_room(room)
         tag = _TAGS.get(cls)
@@ -752,8 +830,8 @@ def _kind(tp: Any) -> str:
 
 
 def _wrap_name(tp: Any) -> str:
-    if isinstance(tp, type) and tp in _TAGS:
-        return _TAGS[tp]
+    if isinstance(tp, type) and (tag := _tag_of(tp)) is not None:
+        return tag
     return {str: "str", int: "int", Decimal: "decimal", date: "date", datetime: "datetime"}.get(
         tp,
         "money" if tp is Money else "mapping" if _is_mapping(tp) else "list",
@@ -880,7 +958,7 @@ def _enum_type_hooks(tp: Any) -> tuple[Callable[..., Any], Callable[..., Any]]:
         return _tag(value)
 
     def structure(value: object, _: object) -> type:
-        cls = _CLASSES.get(value) if isinstance(value, str) else None
+        cls = _class_of(value) if isinstance(value, str) else None
         if cls is None or not _is_enum(cls):
             raise _Refused(
                 value, "the name of a billkit enum, such as 'billkit.money.RoundingMode'"
@@ -1036,11 +1114,11 @@ def _attrs_hooks(
         unstructure = lambda value: plain(saved_form(value))  # noqa: E731
 
     names = [f.alias for f in attrs.fields(cls) if f.init]
-    what = f"no such field in {_TAGS.get(cls, cls.__name__)} (its fields: {', '.join(names)})"
+    what = f"no such field in {(_tag_of(cls) or cls.__name__)} (its fields: {', '.join(names)})"
 
     def structure(value: object, _: object) -> object:
         if not isinstance(value, dict):
-            raise _Refused(value, f"an object with the fields of {_TAGS.get(cls, cls.__name__)}")
+            raise _Refused(value, f"an object with the fields of {(_tag_of(cls) or cls.__name__)}")
         unknown = [_Refused(value[key], what, key) for key in sorted(set(value) - set(names))]
         if not unknown:
             return generated(value, cls)
@@ -1205,7 +1283,9 @@ def _relative(path: str, field: str) -> str:
 
 def _problems(error: BaseException, path: str, owner: object) -> Iterator[tuple[str, object, str]]:
     if isinstance(error, ForbiddenExtraKeysError):
-        name = _TAGS.get(error.cl, getattr(error.cl, "__name__", "this value"))
+        name = (isinstance(error.cl, type) and _tag_of(error.cl)) or getattr(
+            error.cl, "__name__", "this value"
+        )
         fields = ", ".join(f.name for f in attrs.fields(error.cl) if f.init)
         for key in sorted(error.extra_fields):
             yield _join(path, key), _MISSING, f"no such field in {name} (its fields: {fields})"
@@ -1281,15 +1361,16 @@ def from_data(data: Mapping[str, Any], cls: type[T] | None = None) -> T | Any:
         raise SerializationError("$", data, "an object with $type and $version")
     tag = data.get(TYPE_KEY, _MISSING)
     version = data.get(VERSION_KEY, _MISSING)
-    if isinstance(tag, str) and tag not in _CLASSES and (room := _shell_room(tag)) is not None:
+    target = _class_of(tag) if isinstance(tag, str) else None
+    if target is None and isinstance(tag, str) and (room := _shell_room(tag)) is not None:
         _join_shell_room(room)
-    if not isinstance(tag, str) or tag not in _CLASSES or not _is_attrs(_CLASSES[tag]):
+        target = _CLASSES.get(tag)
+    if target is None or not _is_attrs(target):
         raise SerializationError(
             TYPE_KEY, tag, "the name of a billkit value, such as 'billkit.pricing.Plan'"
         )
-    target = _CLASSES[tag]
     if cls is not None and target is not cls:
-        raise SerializationError(TYPE_KEY, tag, repr(_TAGS.get(cls, cls.__name__)))
+        raise SerializationError(TYPE_KEY, tag, repr(_tag_of(cls) or cls.__name__))
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise SerializationError(VERSION_KEY, version, "a schema version: an integer from 1")
     if version > SCHEMA_VERSION:
@@ -1384,7 +1465,7 @@ def _text_expression(tp: Any, v: str, u: str, names: dict[str, Any]) -> str:
         # a text value is written as the encoder writes a str (_string), sooner
         write = "_s" if all(isinstance(m.value, str) for m in tp) else "_e"
         return f"{write}({v}._value_) if {v}.__class__ is {name} else _e({u}({v}))"
-    if isinstance(tp, type) and _TAGS.get(tp) in _WRITTEN:  # written field by field, untagged
+    if isinstance(tp, type) and _tag_of(tp) in _WRITTEN:  # written field by field, untagged
         name = f"C{len(names)}"
         names[name] = tp
         return f"_w({v}, {name}) if {v}.__class__ is {name} else _e({u}({v}))"
@@ -1633,7 +1714,7 @@ class _Texts:
     def dumps(self, value: object) -> str:
         """``dumps(value)``, the same text."""
         cls = type(value)
-        tag = _TAGS.get(cls)
+        tag = _TAGS.get(cls) or _tag_of(cls)
         if tag is None or tag not in _WRITTEN:
             return dumps(value)
         body = self._write(value, cls)

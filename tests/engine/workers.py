@@ -54,13 +54,31 @@ class KeyedGateway:
 
 
 def run_shard(
-    url: str, schema: str | None, id_from: str | None, id_to: str | None, out: str, name: str
+    url: str,
+    schema: str | None,
+    id_from: str | None,
+    id_to: str | None,
+    out: str,
+    name: str,
+    ready: Any = None,
+    go: Any = None,
 ) -> None:
-    """One worker: the month-end run of subscriptions ``id_from <= id < id_to``."""
+    """One worker: the month-end run of subscriptions ``id_from <= id < id_to``.
+
+    With ``ready`` and ``go`` (``multiprocessing`` events) the worker behaves as
+    one of a long-lived pool: it imports billkit and opens its store, sets
+    ``ready``, and runs only once ``go`` is set (the benchmark starts its clock
+    then). Its result file also gives the CPU seconds it spent before and in
+    the run.
+    """
     store = SqlStore(url, schema=schema) if schema else SqlStore(url)
     clock = FixedClock(support.MONTH_END)
     engine = support.billing(store, KeyedGateway(), clock)  # type: ignore[arg-type]
+    if ready is not None:
+        ready.set()
+        go.wait()
     Path(out, f"{name}.started").write_text("")
+    cpu = time.process_time()
     started = time.perf_counter()
     report = engine.run(id_from=id_from, id_to=id_to)
     result = {
@@ -69,6 +87,8 @@ def run_shard(
         "paid": report.paid,
         "failures": report.failures,
         "seconds": time.perf_counter() - started,
+        "cpu_before": cpu,
+        "cpu_run": time.process_time() - cpu,
     }
     Path(out, f"{name}.json").write_text(json.dumps(result))
     store.close()

@@ -351,4 +351,5 @@ def public_value_classes() -> dict[type, str]:
 
     serialize._join_shell_room("billkit.payments")
     serialize._join_shell_room("billkit.engine")
-    return {cls: tag for cls, tag in serialize._TAGS.items() if attrs.has(cls)}
+    tags, _classes = serialize._registry()
+    return {cls: tag for cls, tag in tags.items() if attrs.has(cls)}

@@ -14,6 +14,7 @@ def test_moved_enums_keep_the_tag_they_were_first_saved_under(cls: type) -> None
     # billkit.pricing values; stored data with that tag must still read back,
     # and data written now must read in the versions before the move.
     first = f"billkit.pricing.{cls.__name__}"
-    assert serialize._TAGS[cls] == first
-    assert serialize._CLASSES[first] is cls
-    assert serialize._CLASSES[f"billkit.conventions.{cls.__name__}"] is cls
+    tags, classes = serialize._registry()
+    assert tags[cls] == serialize._tag(cls) == first
+    assert classes[first] is serialize._class_of(first) is cls
+    assert classes[f"billkit.conventions.{cls.__name__}"] is cls
