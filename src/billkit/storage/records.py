@@ -196,8 +196,14 @@ class _StoredJson(_Checked):
     _text: str  # set when decoded (till then, the value of its one item)
 
     def __init__(self, text: str) -> None:
-        dict.__setitem__(self, _PENDING, text)
         self._data = None
+        if len(text) < 8 and "".join(text.split()) == "{}":
+            # Empty data holds no pending item: an encoder checking a dict's
+            # size in C before asking for its items (``json`` with an
+            # ``indent`` on Python 3.13) would see it and write ``{ }`` open.
+            self._text = text
+            return
+        dict.__setitem__(self, _PENDING, text)
 
     def _decoded(self) -> dict[str, Any]:
         """The decoded dict, its own items filled from it when first asked: added
@@ -206,7 +212,9 @@ class _StoredJson(_Checked):
         filled."""
         data = self._data
         if data is None:
-            text = dict.__getitem__(self, _PENDING)
+            text = dict.get(self, _PENDING)
+            if text is None:  # empty data, or another thread decoding it meanwhile
+                text = self._text
             data = json.loads(text)
             assert data is not None
             self._text = text
