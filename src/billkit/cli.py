@@ -13,7 +13,8 @@ database the engine keeps (:mod:`billkit.engine`) and ``billkit simulate
 The steps of a business that bills by proforma with the customer's approval
 (``proforma_approval``), on the same database: ``billkit approve --db URL
 PROFORMA`` and ``billkit reject --db URL PROFORMA --reason TEXT`` (the
-customer's answer), ``billkit mark-sent --db URL INVOICE --scan FILE`` (the
+customer's answer), ``billkit reissue --db URL PROFORMA`` (a rejected
+proforma asked again, by the proforma of its next revision), ``billkit mark-sent --db URL INVOICE --scan FILE`` (the
 official invoice sent, with its scan), ``billkit upload-receipt --db URL
 INVOICE --receipt FILE`` (the customer's payment receipt), ``billkit
 confirm-receipt --db URL INVOICE`` and ``billkit refuse-receipt --db URL
@@ -244,7 +245,7 @@ def _document_line(engine: Billing, document: str) -> str:
 
 
 def _answer(args: argparse.Namespace) -> int:
-    """``approve``, ``reject``, ``mark-sent``, ``upload-receipt``,
+    """``approve``, ``reject``, ``reissue``, ``mark-sent``, ``upload-receipt``,
     ``confirm-receipt`` and ``refuse-receipt``: one step, its outcome printed."""
     from pathlib import Path
 
@@ -255,6 +256,11 @@ def _answer(args: argparse.Namespace) -> int:
             invoice = engine.approve(document)
             print(f"approved: {_document_line(engine, document)}")
             print(f"invoice: {_document_line(engine, invoice)}")
+            return 0
+        if args.command == "reissue":
+            again = engine.reissue(document)
+            print(f"rejected: {_document_line(engine, document)}")
+            print(f"asked again: {_document_line(engine, again)}")
             return 0
         done = True
         if args.command == "reject":
@@ -495,6 +501,7 @@ def _parser() -> argparse.ArgumentParser:
     for name, what, text, extra in (
         ("approve", "PROFORMA", "the customer approves a proforma: its invoice is issued", None),
         ("reject", "PROFORMA", "the customer rejects a proforma: no invoice", "--reason"),
+        ("reissue", "PROFORMA", "a rejected proforma asked again: its next revision", None),
         ("mark-sent", "INVOICE", "the official invoice was sent, with its scan", "--scan"),
         ("upload-receipt", "INVOICE", "the customer's payment receipt, to confirm", "--receipt"),
         ("confirm-receipt", "INVOICE", "the receipt is confirmed: the invoice is paid", None),

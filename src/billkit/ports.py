@@ -595,6 +595,8 @@ CATEGORIES: Mapping[str, str] = {
     "proforma.issued": "finance",
     "proforma.approved": "finance",
     "proforma.rejected": "finance",
+    "proforma.reissued": "finance",
+    "receipt.uploaded": "finance",
     "receipt.refused": "finance",
     "act.issued": "finance",
     "payment.received": "finance",

@@ -108,6 +108,25 @@ def test_reject_and_refuse_from_the_command_line(
     assert err.count("\n") == 1
 
 
+def test_reissue_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = _database(tmp_path)
+    revised = "parsian-attr|2026-03-21|2026-04-20|proforma|1"
+    reason = ["--reason", "the re-attributions are counted twice"]
+    assert main(["reject", "--db", url, PROFORMA_0, *reason, "--at", APPROVED]) == 0
+    capsys.readouterr()
+    at = ["--at", "2026-04-24T11:00:00+00:00"]
+    for _ in range(2):  # again: the same proforma
+        assert main(["reissue", "--db", url, PROFORMA_0, *at]) == 0
+        assert capsys.readouterr().out == (
+            f"rejected: PF-000001 ({PROFORMA_0}), rejected\n"
+            f"asked again: PF-000002 ({revised}), issued\n"
+        )
+    assert _status(url, PROFORMA_0) == ("rejected", ["issue", "reject", "reissue"])
+    # The new one awaits its answer: asking again for it is refused.
+    assert main(["reissue", "--db", url, revised]) == 2
+    assert "it is issued (it awaits the customer's answer)" in capsys.readouterr().err
+
+
 def test_refused_input_is_one_line_and_exit_two(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -252,6 +252,7 @@ def test_a_receipt_awaiting_confirmation_is_not_charged_nor_blocked_then_pays() 
     assert [m.topic for m in _told(engine)] == [
         "proforma.issued",
         "proforma.approved",
+        "receipt.uploaded",
         "payment.received",
     ]
 
@@ -300,6 +301,7 @@ def test_a_refused_receipt_counts_again_and_a_new_one_lifts_the_block() -> None:
         "receipt.refused",
         "subscription.overdue_state",
         "subscription.frozen",
+        "receipt.uploaded",  # the clear one, told before the account is weighed again
         "subscription.unfrozen",
         "subscription.overdue_cleared",
         "payment.received",

@@ -129,7 +129,8 @@ class Billing(_Receipts):
     after that day; the invoice is collected and dunned as any invoice is
     (:meth:`mark_sent` records it sent, with its scan). :meth:`reject`
     marks a proforma ``rejected`` instead (no invoice; a proforma of the
-    next revision asks once its bill changes, and until then the runs
+    next revision asks once its bill changes, or when the business asks
+    again for the same bill, :meth:`reissue`; until then the runs
     report the period in :attr:`RunReport.rejected`). A proforma neither
     approved nor rejected never falls overdue: nothing is owed before the
     approval. The customer may pay the invoice by transfer and upload the

@@ -186,7 +186,7 @@ class _Proformas(_Settings):
             why = {
                 "withdrawn": " (its bill changed: a proforma of the next revision replaced it)",
                 "rejected": " (the customer rejected it: a proforma of the next revision asks"
-                " once its bill is corrected)",
+                " once its bill is corrected, or reissue() asks again)",
                 "approved": " (the customer approved it: its invoice is issued)",
             }
             raise BillingError(

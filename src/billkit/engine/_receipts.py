@@ -10,14 +10,17 @@ import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 
+import attrs
 from moneyed import Money
 
 from billkit import _checks as checks
-from billkit.billing import INVOICE
+from billkit.billing import INVOICE, PROFORMA, DocumentKey
 from billkit.engine._collect import _Collect
 from billkit.engine._proformas import _RECEIPT
 from billkit.errors import BillingError
-from billkit.storage.records import DocumentEvent, EntryRecord
+from billkit.invoicing.documents import Proforma
+from billkit.serialize import from_data, to_data
+from billkit.storage.records import DocumentEvent, DocumentRecord, EntryRecord
 
 
 def _last_receipt(events: Sequence[DocumentEvent]) -> DocumentEvent | None:
@@ -57,8 +60,9 @@ class _Receipts(_Collect):
         until its bill changes (the business corrects the usage, or
         :meth:`change_plan`...), when the next run issues a proforma of the
         next revision, to approve or reject again (the rejected one keeps
-        its status, with a ``withdraw`` event naming no new status). While
-        the bill is unchanged nothing new is asked, and every run that
+        its status, with a ``withdraw`` event naming no new status), or
+        until the business asks again for the same bill (:meth:`reissue`).
+        While the bill is unchanged nothing new is asked, and every run that
         bills the subscription lists the proforma in
         :attr:`RunReport.rejected`: the period is left to the business.
 
@@ -99,6 +103,128 @@ class _Receipts(_Collect):
             )
         return True
 
+    def reissue(self, proforma: str, *, at: datetime | None = None) -> str:
+        """Ask the customer again for the period of the rejected ``proforma``
+        (its id): issue the proforma of its next revision, for the same
+        bill; returns its id (``...|proforma|<revision + 1>``).
+
+        For a business billing with ``proforma_approval=True``, after
+        :meth:`reject`, when the business and the customer agreed that the
+        amount stands (a misunderstanding cleared up off-line). In one
+        transaction, under the customer's lock and the proforma series'
+        lock, the proforma of the next revision is issued (numbered next in
+        ``proforma_series``) with the rejected one's lines, taxes and
+        totals, dated the day of ``at`` (default: now), due as many days
+        later as the rejected one gave, and referring to it; the rejected
+        one keeps its status and number, with a ``reissue`` event naming
+        the new one. The new proforma waits for :meth:`approve` or
+        :meth:`reject` as any other, and the period is no longer reported
+        in :attr:`RunReport.rejected`. The customer is told
+        (``proforma.reissued``, with both numbers and the total).
+
+        For a corrected amount, correct the bill instead (the usage,
+        :meth:`change_plan`...): the next run that bills the subscription
+        issues the next revision for the new amount, as it does for any
+        changed bill.
+
+        Asking again twice (a retry, several workers at once) issues one
+        proforma and returns its id each time. Refused with a
+        :class:`~billkit.errors.BillingError` naming the field: without
+        ``proforma_approval``; a document that is not one of this
+        business's proformas; a proforma that is not ``rejected`` (still
+        awaiting its answer, approved, withdrawn), or one a run replaced
+        already because its bill changed, naming its status; ``at``
+        before the rejected proforma's issue day.
+        """
+        document, moment = self._answerable("reissue", proforma, at)
+        with self.store.transaction(readonly=True) as tx:
+            customer = tx.document(document).customer
+        lock = [f"account:{customer}", f"series:{self.series[PROFORMA]}"]
+        with self.store.transaction(lock=lock) as tx:
+            doc = tx.document(document)
+            if doc.kind != PROFORMA or doc.id.count("|") != 4:
+                raise BillingError(
+                    "proforma",
+                    document,
+                    f"the id of a proforma the engine issued (its kind is {doc.kind!r})",
+                )
+            made: Proforma = from_data(doc.data)
+            if made.seller != self.seller:
+                raise BillingError(
+                    "proforma",
+                    document,
+                    f"a proforma of this business (seller {self.seller.name!r}); "
+                    f"it is {made.seller.name!r}'s",
+                )
+            events = tx.document_events(document)
+            asked = next((e for e in events if e.event == "reissue"), None)
+            if asked is not None:
+                return str(asked.data["proforma"])  # asked again already
+            if doc.status != "rejected" or any(e.event == "withdraw" for e in events):
+                why = {
+                    "issued": " (it awaits the customer's answer)",
+                    "approved": " (the customer approved it: its invoice is issued)",
+                    "withdrawn": " (its bill changed: a proforma of the next revision asks)",
+                    "rejected": " (its bill changed: a run issued the next revision already)",
+                }
+                raise BillingError(
+                    "proforma",
+                    document,
+                    f"a rejected proforma standing for its period; it is {doc.status}"
+                    + why.get(doc.status, ""),
+                )
+            if moment.date() < made.issue_date:
+                raise BillingError(
+                    "at", moment, f"a moment on or after the proforma's issue day {made.issue_date}"
+                )
+            key = DocumentKey.parse(document)
+            new_id = str(attrs.evolve(key, revision=key.revision + 1))
+            day = moment.date()
+            days = (made.due_date - made.issue_date) if made.due_date is not None else None
+            again = attrs.evolve(
+                made,
+                number=None,
+                issue_date=day,
+                due_date=None if days is None else day + days,
+                references=(attrs.evolve(made, number=doc.number).ref,),
+            )
+            tx.save_draft(
+                DocumentRecord(
+                    id=new_id,
+                    customer=customer,
+                    kind=PROFORMA,
+                    period_start=doc.period_start,
+                    period_end=doc.period_end,
+                    total=again.totals.gross,
+                    data=to_data(again),
+                )
+            )
+            number = tx.issue(new_id, series=self.series[PROFORMA], at=moment).number
+            tx.change_status(
+                document,
+                event="reissue",
+                status="rejected",
+                at=moment,
+                data={"proforma": new_id, "proforma_number": number or ""},
+            )
+            self._notify(
+                tx,
+                f"proforma.reissued|{new_id}",
+                "proforma.reissued",
+                customer,
+                tx.payer(customer).data,
+                {
+                    "document": new_id,
+                    "number": number or "",
+                    "rejected": document,
+                    "rejected_number": doc.number or "",
+                    "total": str(again.totals.gross.amount),
+                    "currency": again.totals.gross.currency.code,
+                },
+                moment,
+            )
+        return new_id
+
     def _receipt_invoice(self, invoice: object) -> tuple[str, str]:
         """The checked id of ``invoice`` and its customer (read)."""
         document = checks.text("invoice", invoice, required=True, error=BillingError)
@@ -130,6 +256,10 @@ class _Receipts(_Collect):
         this invoice is weighed again at once, as a payment weighs it (its
         state falls when nothing else is late). A subscription frozen by a
         dunning schedule's failed charges stays frozen until the payment.
+        The customer is told that the receipt was received and awaits
+        confirmation (``receipt.uploaded``, with the file's name: the
+        business's app gets the same message, a webhook channel for
+        example, to check the receipt), once per file recorded.
 
         Refused with a :class:`~billkit.errors.BillingError` naming the
         field: a document that is not an invoice, or one not ``issued``
@@ -160,6 +290,22 @@ class _Receipts(_Collect):
                 )
             tx.change_status(
                 document, event="upload_receipt", status=_RECEIPT, at=moment, data=data
+            )
+            assert doc.total is not None
+            self._notify(
+                tx,
+                f"receipt.uploaded|{document}|{len(tx.document_events(document))}",
+                "receipt.uploaded",
+                customer,
+                tx.payer(customer).data,
+                {
+                    "document": document,
+                    "number": doc.number or "",
+                    "total": str(doc.total.amount),
+                    "currency": doc.total.currency.code,
+                    "attachment": name,
+                },
+                moment,
             )
             if doc.status == "issued" and self.overdue is not None and document.count("|") == 4:
                 self._overdue_paid(tx, customer, tx.payer(customer).data)
