@@ -17,7 +17,8 @@ customer's answer), ``billkit reissue --db URL PROFORMA`` (a rejected
 proforma asked again, by the proforma of its next revision), ``billkit mark-sent --db URL INVOICE --scan FILE`` (the
 official invoice sent, with its scan), ``billkit upload-receipt --db URL
 INVOICE --receipt FILE`` (the customer's payment receipt), ``billkit
-confirm-receipt --db URL INVOICE`` and ``billkit refuse-receipt --db URL
+confirm-receipt --db URL INVOICE [--amount AMOUNT]`` (``--amount``: a
+partial payment) and ``billkit refuse-receipt --db URL
 INVOICE --reason TEXT`` (the business's check of it). Each takes ``--at``
 (an ISO moment with its offset; now by default) and ``--business``.
 
@@ -249,6 +250,9 @@ def _answer(args: argparse.Namespace) -> int:
     ``confirm-receipt`` and ``refuse-receipt``: one step, its outcome printed."""
     from pathlib import Path
 
+    from billkit import _checks as checks
+    from billkit.errors import BillingError
+
     engine = _engine_at(args.db, args.at, args.business)
     try:
         document = args.document
@@ -272,7 +276,13 @@ def _answer(args: argparse.Namespace) -> int:
             path = Path(args.receipt)
             done = engine.upload_receipt(document, attachment=str(path), content=path.read_bytes())
         elif args.command == "confirm-receipt":
-            engine.confirm_receipt(document)
+            amount = None
+            if args.amount is not None:
+                with engine.store.transaction(readonly=True) as tx:
+                    total = tx.document(document).total
+                code = total.currency.code if total is not None else None
+                amount = checks.money("amount", args.amount, code, error=BillingError)
+            engine.confirm_receipt(document, amount=amount)
         else:
             done = engine.refuse_receipt(document, reason=args.reason)
         what = "recorded" if done else "recorded already: nothing changed"
@@ -515,6 +525,12 @@ def _parser() -> argparse.ArgumentParser:
         elif extra is not None:
             step.add_argument(
                 extra, required=True, metavar="FILE", help="the file (its SHA-256 kept)"
+            )
+        if name == "confirm-receipt":
+            step.add_argument(
+                "--amount",
+                help="the amount the receipt shows, in the invoice's currency "
+                "(all it still owes by default; less is a partial payment)",
             )
         step.add_argument("--at", help="when (an ISO moment with its offset; now by default)")
         _business_flag(step)

@@ -136,8 +136,10 @@ class Billing(_Receipts):
     approval. The customer may pay the invoice by transfer and upload the
     receipt (:meth:`upload_receipt`: status ``receipt_uploaded``, neither
     collected nor counted overdue while it awaits the business), which
-    :meth:`confirm_receipt` books as the payment or :meth:`refuse_receipt`
-    sends back to ``issued``. It needs ``proforma_final="invoice"``.
+    :meth:`confirm_receipt` books as the payment (or, given ``amount=``,
+    as part of it: the invoice is ``issued`` again, owed the rest) or
+    :meth:`refuse_receipt` sends back to ``issued``. It needs
+    ``proforma_final="invoice"``.
 
     Notifications are filed by category (:data:`billkit.ports.CATEGORIES`:
     ``finance``, ``services``...); ``channels`` maps a category to the

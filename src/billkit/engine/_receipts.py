@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
+from typing import Final
 
 import attrs
 from moneyed import Money
@@ -19,8 +21,29 @@ from billkit.engine._collect import _Collect
 from billkit.engine._proformas import _RECEIPT
 from billkit.errors import BillingError
 from billkit.invoicing.documents import Proforma
+from billkit.money import RoundingPolicy
 from billkit.serialize import from_data, to_data
 from billkit.storage.records import DocumentEvent, DocumentRecord, EntryRecord
+
+_PART: Final = "confirm_part"
+"""The event of a receipt confirmed for part of what its invoice owes."""
+
+_ANSWERS: Final = frozenset({"upload_receipt", "refuse_receipt", _PART})
+"""The events that upload a receipt or answer one without paying the invoice."""
+
+
+def _part_of(event: DocumentEvent) -> Money:
+    """The amount a ``confirm_part`` event booked."""
+    return Money(str(event.data["amount"]), str(event.data["currency"]))
+
+
+def _checked_part(amount: object, total: Money) -> Money:
+    """``amount``, checked: a :class:`Money` above zero in ``total``'s currency,
+    in whole minor units."""
+    if not isinstance(amount, Money):
+        raise BillingError("amount", amount, "a Money (the amount the receipt shows)")
+    part = checks.money("amount", amount, total.currency, sign="above_zero", error=BillingError)
+    return checks.whole_minor_units("amount", part, RoundingPolicy(), error=BillingError)
 
 
 def _last_receipt(events: Sequence[DocumentEvent]) -> DocumentEvent | None:
@@ -243,7 +266,9 @@ class _Receipts(_Collect):
         ``attachment`` (the name or reference of the uploaded file, kept by
         the app) and, given its ``content``, the file's SHA-256; returns
         whether it was recorded (``False``: the same file, name and hash,
-        recorded already; another one, a clearer scan, is recorded too).
+        recorded already, or confirmed already for part of the invoice;
+        another one, a clearer scan or the receipt of the rest, is recorded
+        too).
 
         The invoice's status becomes ``receipt_uploaded``: the receipt
         awaits the business's confirmation (:meth:`confirm_receipt`, which
@@ -277,10 +302,13 @@ class _Receipts(_Collect):
         document, customer = self._receipt_invoice(invoice)
         with self.store.transaction(lock=f"account:{customer}") as tx:
             doc = tx.document(document)
-            if doc.kind == INVOICE and doc.status in (_RECEIPT, "paid"):
-                last = _last_receipt(tx.document_events(document))
-                if last is not None and last.data == data:
+            if doc.kind == INVOICE and doc.status in (_RECEIPT, "paid", "issued"):
+                events = tx.document_events(document)
+                last = _last_receipt(events)
+                if doc.status != "issued" and last is not None and last.data == data:
                     return False  # this file is recorded already (and maybe confirmed)
+                if any(e.event == _PART and e.data.get("receipt") == data for e in events):
+                    return False  # this file is confirmed already, for a part
             if doc.kind != INVOICE or doc.status not in ("issued", _RECEIPT):
                 raise BillingError(
                     "invoice",
@@ -311,27 +339,48 @@ class _Receipts(_Collect):
                 self._overdue_paid(tx, customer, tx.payer(customer).data)
         return True
 
-    def confirm_receipt(self, invoice: str, *, at: datetime | None = None) -> str:
+    def confirm_receipt(
+        self, invoice: str, *, amount: Money | None = None, at: datetime | None = None
+    ) -> str:
         """Confirm the receipt uploaded for ``invoice`` (its id): the transfer
-        it shows is booked and the invoice paid; returns ``"paid"``.
+        it shows, ``amount`` (default: all the invoice still owes), is
+        booked; returns ``"paid"`` when the invoice is paid in full,
+        ``"partly_paid"`` when a rest is still owed.
 
         Booked as a bank transfer the gateway confirms is booked: in one
         transaction under the customer's lock, a ``payment`` entry of the
-        invoice's total (key ``receipt|<invoice>``, reference
-        ``receipt:<attachment>``) and the invoice's charge are posted, the
-        invoice is marked ``paid`` (a ``pay`` event naming the receipt), the
-        customer is told (``payment.received``) and the account is weighed
-        again (a frozen or overdue subscription is active again). At ``at``
-        (default: now).
+        amount (key ``receipt|<invoice>`` when one receipt pays the whole
+        total, else ``receipt|<invoice>|<n>`` for the invoice's ``n``-th
+        receipt; reference ``receipt:<attachment>``) is posted. When the
+        parts confirmed reach the invoice's total, the invoice's charge is
+        posted, the invoice is marked ``paid`` (a ``pay`` event naming the
+        receipt), the customer is told (``payment.received``, naming the
+        invoice's total) and the account is weighed again (a frozen or
+        overdue subscription is active again). A part short of the rest is
+        a partial payment: it waits in the customer's balance for the rest
+        (the invoice's charge takes the whole total at once when paid), a
+        ``confirm_part`` event keeps the amount, the receipt and what is
+        still owed, and the invoice is ``issued`` again: still due by its
+        due day, collected and counted overdue for the rest, as after
+        :meth:`refuse_receipt`, until the rest arrives (another receipt,
+        or the balance reaching the total). The customer is told
+        (``payment.received``, naming the part). At ``at`` (default: now).
 
+        More than the invoice still owes is refused, never booked in
+        silence: the business books the surplus itself (a top-up).
         Confirming again (a retry, several workers at once) books nothing
-        and returns ``"paid"``. An invoice a correction credited while its
-        receipt awaited confirmation (late usage) is not paid: the
-        transfer is booked to the balance, which pays the invoice of the
-        next revision; ``"credited"`` is returned. Refused with a
-        :class:`~billkit.errors.BillingError` naming the invoice and its
-        status when no receipt awaits confirmation (none uploaded, or
-        refused).
+        and returns the same answer; the same receipt confirmed again for
+        another amount is refused. An invoice a correction credited while
+        its receipt awaited confirmation (late usage) is not paid: the
+        transfer (``amount``, default the rest) is booked to the balance,
+        which pays the invoice of the next revision; ``"credited"`` is
+        returned. Refused with a :class:`~billkit.errors.BillingError`
+        naming the field: the invoice and its status when no receipt
+        awaits confirmation (none uploaded, or refused); ``amount`` not
+        above zero, not in whole minor units, above what is owed, or
+        confirmed already for another amount; a
+        :class:`~billkit.errors.CurrencyMismatchError` for an amount in
+        another currency than the invoice's.
         """
         moment = self.clock.now() if at is None else checks.moment("at", at, error=BillingError)
         document, customer = self._receipt_invoice(invoice)
@@ -342,9 +391,25 @@ class _Receipts(_Collect):
             confirmed = any(e.event == "pay" and "receipt" in e.data for e in events)
             if doc.status == "paid" and confirmed:
                 return "paid"  # confirmed already
-            answers = [e.event for e in events if e.event in ("upload_receipt", "refuse_receipt")]
+            answers = [e for e in events if e.event in _ANSWERS]
+            asked = None
+            if amount is not None and doc.total is not None:
+                asked = _checked_part(amount, doc.total)
+            if doc.status == "issued" and answers and answers[-1].event == _PART:
+                # its last receipt was confirmed already, as a part
+                booked = _part_of(answers[-1])
+                if asked is not None and asked != booked:
+                    raise BillingError(
+                        "amount",
+                        amount,
+                        f"the {booked.amount} {booked.currency.code} this receipt is "
+                        "confirmed for already",
+                    )
+                return "partly_paid"
             # credited while its receipt awaited confirmation (not after a refusal)
-            credited = doc.status == "credited" and answers[-1:] == ["upload_receipt"]
+            credited = (
+                doc.status == "credited" and bool(answers) and answers[-1].event == "upload_receipt"
+            )
             if doc.status != _RECEIPT and not credited:
                 raise BillingError(
                     "invoice",
@@ -354,15 +419,58 @@ class _Receipts(_Collect):
                 )
             assert last is not None
             assert doc.total is not None
+            parts = [_part_of(e) for e in events if e.event == _PART]
+            paid = sum((p.amount for p in parts), Decimal(0))
+            rest = Money(doc.total.amount - paid, doc.total.currency)
+            part = rest if asked is None else asked
+            if part > rest:
+                raise BillingError(
+                    "amount",
+                    amount,
+                    f"at most the {rest.amount} {rest.currency.code} the invoice still owes "
+                    "(book a surplus to the balance as a top-up)",
+                )
             reference = f"receipt:{last.data['attachment']}"
-            key = f"receipt|{document}"
+            ordinal = sum(1 for e in events if e.event == "upload_receipt")
+            whole = not parts and part == doc.total
+            key = f"receipt|{document}" if whole else f"receipt|{document}|{ordinal}"
             if credited:
                 if tx.recall(f"credited|{key}", {}) is None:
-                    tx.post(_receipt_entry(customer, key, doc.total, moment, reference))
+                    tx.post(_receipt_entry(customer, key, part, moment, reference))
                     tx.remember(f"credited|{key}", {}, {"document": document}, at=moment)
                 return "credited"
-            tx.post(_receipt_entry(customer, key, doc.total, moment, reference))
-            return self._settle(tx, doc, reference, at=moment, receipt=last.data)
+            tx.post(_receipt_entry(customer, key, part, moment, reference))
+            if part == rest:
+                return self._settle(tx, doc, reference, at=moment, receipt=last.data)
+            owed = rest - part
+            tx.change_status(
+                document,
+                event=_PART,
+                status="issued",
+                at=moment,
+                data={
+                    "amount": str(part.amount),
+                    "currency": part.currency.code,
+                    "owed": str(owed.amount),
+                    "reference": reference,
+                    "receipt": dict(last.data),
+                },
+            )
+            self._notify(
+                tx,
+                f"payment.received|{document}|{ordinal}",
+                "payment.received",
+                customer,
+                tx.payer(customer).data,
+                {
+                    "document": document,
+                    "number": doc.number or "",
+                    "total": str(part.amount),
+                    "currency": part.currency.code,
+                },
+                moment,
+            )
+        return "partly_paid"
 
     def refuse_receipt(self, invoice: str, *, reason: str, at: datetime | None = None) -> bool:
         """Refuse the receipt uploaded for ``invoice`` (its id), for ``reason``
