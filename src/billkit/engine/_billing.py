@@ -254,6 +254,7 @@ class Billing(_Receipts):
                 due = tx.subscriptions_due(day, id_from=id_from, id_to=id_to)
             on = _gap_day(due, day, on)
         failures[:0] = early
+        rejected.update(self._rejected_standing(id_from, id_to))  # every run: the shard's
         return RunReport(
             as_of=day,
             billed=billed,

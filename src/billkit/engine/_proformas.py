@@ -29,6 +29,10 @@ _RECEIPT: Final = "receipt_uploaded"
 confirmation (:meth:`Billing.upload_receipt`)."""
 
 
+_REPLACED: Final = ("withdraw", "reissue")
+"""The events of a rejected proforma that another revision replaced."""
+
+
 class _Proformas(_Settings):
     """Proformas: a layer of :class:`~billkit.engine.Billing`."""
 
@@ -56,6 +60,37 @@ class _Proformas(_Settings):
             if doc is not None and doc.total is not None:
                 out.append((final, doc.customer, doc.total.currency.code, doc.total.amount))
         return out
+
+    def _rejected_standing(self, id_from: str | None, id_to: str | None) -> dict[str, None]:
+        """The proformas of this business's subscriptions ``id_from <= id <
+        id_to`` that the customer rejected and that still stand for their
+        period (neither asked again, :meth:`reissue`, nor replaced by the
+        next revision of a changed bill), by id: :attr:`RunReport.rejected`.
+
+        Two reads whatever the shard's size, none without
+        ``proforma_approval``: the rejected proformas (from ``id_from``:
+        a subscription's documents sort after its id; the shard's end is
+        checked on the subscription), then the events of those that
+        replaced them.
+        """
+        if not self.proforma_approval:
+            return {}
+        with self.store.transaction(readonly=True) as tx:
+            found = [
+                d
+                for d in tx.documents_in_status(PROFORMA, ("rejected",), id_from=id_from)
+                if d.id.count("|") == 4
+                and (id_from is None or d.id.split("|", 1)[0] >= id_from)
+                and (id_to is None or d.id.split("|", 1)[0] < id_to)
+            ]
+            if not found:
+                return {}
+            replaced = tx.document_events_of((d.id for d in found), events=_REPLACED)
+        return {
+            d.id: None
+            for d in found
+            if not replaced[d.id] and from_data(d.data).seller == self.seller
+        }
 
     def _paid_proforma(
         self, tx: Transaction, doc: DocumentRecord, payer: PayerRecord, writes: _Writes | None
