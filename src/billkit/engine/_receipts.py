@@ -18,7 +18,7 @@ from moneyed import Money
 from billkit import _checks as checks
 from billkit.billing import INVOICE, PROFORMA, DocumentKey
 from billkit.engine._collect import _Collect
-from billkit.engine._proformas import _RECEIPT
+from billkit.engine._proformas import _RECEIPT, _official_move
 from billkit.errors import BillingError
 from billkit.invoicing.documents import Proforma
 from billkit.money import RoundingPolicy
@@ -107,7 +107,11 @@ class _Receipts(_Collect):
             doc, _made = found
             assert doc.total is not None
             tx.change_status(
-                document, event="reject", status="rejected", at=moment, data={"reason": why}
+                document,
+                event="reject",
+                status=_official_move(doc, "reject"),
+                at=moment,
+                data={"reason": why},
             )
             self._notify(
                 tx,
@@ -316,9 +320,9 @@ class _Receipts(_Collect):
                     "an issued invoice to pay "
                     f"(its kind is {doc.kind!r}, its status {doc.status!r})",
                 )
-            tx.change_status(
-                document, event="upload_receipt", status=_RECEIPT, at=moment, data=data
-            )
+            # another file while one awaits: the state stays (the engine's own move)
+            status = _RECEIPT if doc.status == _RECEIPT else _official_move(doc, "upload_receipt")
+            tx.change_status(document, event="upload_receipt", status=status, at=moment, data=data)
             assert doc.total is not None
             self._notify(
                 tx,
@@ -441,6 +445,7 @@ class _Receipts(_Collect):
                 return "credited"
             tx.post(_receipt_entry(customer, key, part, moment, reference))
             if part == rest:
+                _official_move(doc, "confirm_payment")  # checked: paid, by _settle
                 return self._settle(tx, doc, reference, at=moment, receipt=last.data)
             owed = rest - part
             tx.change_status(
@@ -508,7 +513,11 @@ class _Receipts(_Collect):
                 )
             assert doc.total is not None
             tx.change_status(
-                document, event="refuse_receipt", status="issued", at=moment, data={"reason": why}
+                document,
+                event="refuse_receipt",
+                status=_official_move(doc, "reject_receipt"),
+                at=moment,
+                data={"reason": why},
             )
             self._notify(
                 tx,
