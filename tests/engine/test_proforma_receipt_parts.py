@@ -106,7 +106,19 @@ def test_an_invoice_paid_in_two_transfers(store: Store) -> None:
         assert tx.balance("parsian/main") == Money("0", "IRR")
     assert _status(store) == "paid"
     assert _marks(store, "parsian-attr")[0][:2] == ("active", None)
-    told = [m for m in _told(engine) if m.topic == "payment.received"]
+    messages = _told(engine)
+    # Each receipt recorded is acknowledged once (the same file again is not).
+    uploaded = [m for m in messages if m.topic == "receipt.uploaded"]
+    assert [m.payload["attachment"] for m in uploaded] == [
+        FIRST_FILE["attachment"],
+        REST_FILE["attachment"],
+    ]
+    assert compose(uploaded[0], language="en")[1] == (
+        "Your payment receipt for invoice AT-000001 (IRR690,250,000) is received: "
+        "we will confirm it shortly.\n"
+    )
+    assert compose(uploaded[0])[0] == "رسید پرداخت دریافت شد"
+    told = [m for m in messages if m.topic == "payment.received"]
     assert [m.payload["total"] for m in told] == ["400000000", "690250000.00"]
     assert compose(told[0], language="en")[1] == (
         "Thank you: we received IRR400,000,000 for AT-000001.\n"

@@ -1,5 +1,5 @@
-"""Proformas: the invoice or act a paid or approved proforma issues, ``approve`` and
-``mark_sent``. One layer of :class:`billkit.engine.Billing` (users import from
+"""Proformas: the invoice or act a paid or approved proforma issues, ``approve``,
+``mark_sent``, ``official_state`` and the rejected periods a run reports. One layer of :class:`billkit.engine.Billing` (users import from
 :mod:`billkit.engine`; the modules are listed in docs/architecture.md).
 """
 

@@ -1,5 +1,6 @@
-"""The customer's answers after a proforma's approval: a rejected proforma, and the payment
-receipts customers upload, confirmed or refused by the business. One layer of
+"""The customer's answers after a proforma's approval: a rejected proforma (asked again
+by ``reissue``), and the payment receipts customers upload, confirmed (in full or in part)
+or refused by the business. One layer of
 :class:`billkit.engine.Billing` (users import from :mod:`billkit.engine`; the modules
 are listed in docs/architecture.md).
 """
