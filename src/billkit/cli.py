@@ -13,10 +13,12 @@ database the engine keeps (:mod:`billkit.engine`) and ``billkit simulate
 The steps of a business that bills by proforma with the customer's approval
 (``proforma_approval``), on the same database: ``billkit approve --db URL
 PROFORMA`` and ``billkit reject --db URL PROFORMA --reason TEXT`` (the
-customer's answer), ``billkit mark-sent --db URL INVOICE --scan FILE`` (the
+customer's answer), ``billkit reissue --db URL PROFORMA`` (a rejected
+proforma asked again, by the proforma of its next revision), ``billkit mark-sent --db URL INVOICE --scan FILE`` (the
 official invoice sent, with its scan), ``billkit upload-receipt --db URL
 INVOICE --receipt FILE`` (the customer's payment receipt), ``billkit
-confirm-receipt --db URL INVOICE`` and ``billkit refuse-receipt --db URL
+confirm-receipt --db URL INVOICE [--amount AMOUNT]`` (``--amount``: a
+partial payment) and ``billkit refuse-receipt --db URL
 INVOICE --reason TEXT`` (the business's check of it). Each takes ``--at``
 (an ISO moment with its offset; now by default) and ``--business``.
 
@@ -244,9 +246,12 @@ def _document_line(engine: Billing, document: str) -> str:
 
 
 def _answer(args: argparse.Namespace) -> int:
-    """``approve``, ``reject``, ``mark-sent``, ``upload-receipt``,
+    """``approve``, ``reject``, ``reissue``, ``mark-sent``, ``upload-receipt``,
     ``confirm-receipt`` and ``refuse-receipt``: one step, its outcome printed."""
     from pathlib import Path
+
+    from billkit import _checks as checks
+    from billkit.errors import BillingError
 
     engine = _engine_at(args.db, args.at, args.business)
     try:
@@ -255,6 +260,11 @@ def _answer(args: argparse.Namespace) -> int:
             invoice = engine.approve(document)
             print(f"approved: {_document_line(engine, document)}")
             print(f"invoice: {_document_line(engine, invoice)}")
+            return 0
+        if args.command == "reissue":
+            again = engine.reissue(document)
+            print(f"rejected: {_document_line(engine, document)}")
+            print(f"asked again: {_document_line(engine, again)}")
             return 0
         done = True
         if args.command == "reject":
@@ -266,7 +276,13 @@ def _answer(args: argparse.Namespace) -> int:
             path = Path(args.receipt)
             done = engine.upload_receipt(document, attachment=str(path), content=path.read_bytes())
         elif args.command == "confirm-receipt":
-            engine.confirm_receipt(document)
+            amount = None
+            if args.amount is not None:
+                with engine.store.transaction(readonly=True) as tx:
+                    total = tx.document(document).total
+                code = total.currency.code if total is not None else None
+                amount = checks.money("amount", args.amount, code, error=BillingError)
+            engine.confirm_receipt(document, amount=amount)
         else:
             done = engine.refuse_receipt(document, reason=args.reason)
         what = "recorded" if done else "recorded already: nothing changed"
@@ -495,6 +511,7 @@ def _parser() -> argparse.ArgumentParser:
     for name, what, text, extra in (
         ("approve", "PROFORMA", "the customer approves a proforma: its invoice is issued", None),
         ("reject", "PROFORMA", "the customer rejects a proforma: no invoice", "--reason"),
+        ("reissue", "PROFORMA", "a rejected proforma asked again: its next revision", None),
         ("mark-sent", "INVOICE", "the official invoice was sent, with its scan", "--scan"),
         ("upload-receipt", "INVOICE", "the customer's payment receipt, to confirm", "--receipt"),
         ("confirm-receipt", "INVOICE", "the receipt is confirmed: the invoice is paid", None),
@@ -508,6 +525,12 @@ def _parser() -> argparse.ArgumentParser:
         elif extra is not None:
             step.add_argument(
                 extra, required=True, metavar="FILE", help="the file (its SHA-256 kept)"
+            )
+        if name == "confirm-receipt":
+            step.add_argument(
+                "--amount",
+                help="the amount the receipt shows, in the invoice's currency "
+                "(all it still owes by default; less is a partial payment)",
             )
         step.add_argument("--at", help="when (an ISO moment with its offset; now by default)")
         _business_flag(step)

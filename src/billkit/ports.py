@@ -322,6 +322,21 @@ class Transaction(Protocol):
         way :meth:`subscriptions_due` does.
         """
 
+    def documents_in_status(
+        self,
+        kind: str,
+        statuses: Collection[str],
+        *,
+        id_from: str | None = None,
+        id_to: str | None = None,
+    ) -> list[DocumentRecord]:
+        """Documents of ``kind`` whose status is one of ``statuses`` (a
+        collection of names, not one ``str``), by id, in one read.
+
+        ``id_from <= id < id_to`` (either bound optional) shards the read, as
+        in :meth:`unpaid_invoices`.
+        """
+
     def document_events_of(
         self, ids: Iterable[str], *, events: Collection[str] | None = None
     ) -> dict[str, list[DocumentEvent]]:
@@ -595,6 +610,8 @@ CATEGORIES: Mapping[str, str] = {
     "proforma.issued": "finance",
     "proforma.approved": "finance",
     "proforma.rejected": "finance",
+    "proforma.reissued": "finance",
+    "receipt.uploaded": "finance",
     "receipt.refused": "finance",
     "act.issued": "finance",
     "payment.received": "finance",

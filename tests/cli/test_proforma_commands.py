@@ -108,6 +108,25 @@ def test_reject_and_refuse_from_the_command_line(
     assert err.count("\n") == 1
 
 
+def test_reissue_from_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = _database(tmp_path)
+    revised = "parsian-attr|2026-03-21|2026-04-20|proforma|1"
+    reason = ["--reason", "the re-attributions are counted twice"]
+    assert main(["reject", "--db", url, PROFORMA_0, *reason, "--at", APPROVED]) == 0
+    capsys.readouterr()
+    at = ["--at", "2026-04-24T11:00:00+00:00"]
+    for _ in range(2):  # again: the same proforma
+        assert main(["reissue", "--db", url, PROFORMA_0, *at]) == 0
+        assert capsys.readouterr().out == (
+            f"rejected: PF-000001 ({PROFORMA_0}), rejected\n"
+            f"asked again: PF-000002 ({revised}), issued\n"
+        )
+    assert _status(url, PROFORMA_0) == ("rejected", ["issue", "reject", "reissue"])
+    # The new one awaits its answer: asking again for it is refused.
+    assert main(["reissue", "--db", url, revised]) == 2
+    assert "it is issued (it awaits the customer's answer)" in capsys.readouterr().err
+
+
 def test_refused_input_is_one_line_and_exit_two(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -145,3 +164,34 @@ def test_refused_input_is_one_line_and_exit_two(
     assert exited.value.code == 2
     assert "--reason" in capsys.readouterr().err
     assert _status(url, PROFORMA_0) == ("approved", ["issue", "approve"])
+
+
+def test_confirm_part_of_an_invoice_from_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = _database(tmp_path)
+    assert main(["approve", "--db", url, PROFORMA_0, "--at", APPROVED]) == 0
+    receipt = tmp_path / "bank-5521.jpg"
+    receipt.write_bytes(b"Bank Mellat transfer 5521: 400,000,000 IRR")
+    assert main(["upload-receipt", "--db", url, INVOICE_0, "--receipt", str(receipt)]) == 0
+    capsys.readouterr()
+    # 400 000 000 of 690 250 000: the invoice is issued again, owed the rest.
+    assert main(["confirm-receipt", "--db", url, INVOICE_0, "--amount", "400000000"]) == 0
+    assert capsys.readouterr().out == (
+        f"confirm-receipt recorded: AT-000001 ({INVOICE_0}), issued, due 2026-05-02\n"
+    )
+    assert _status(url, INVOICE_0)[1][-1] == "confirm_part"
+    store = SqlStore(url)
+    with store.transaction(readonly=True) as tx:
+        assert [(e.kind, e.amount) for e in tx.entries("parsian/main")] == [
+            ("payment", Money("400000000", "IRR"))
+        ]
+    store.close()
+    # More than the rest is refused: exit 2, one line naming the amount.
+    receipt.write_bytes(b"Bank Mellat transfer 5530: 300,000,000 IRR")
+    assert main(["upload-receipt", "--db", url, INVOICE_0, "--receipt", str(receipt)]) == 0
+    assert main(["confirm-receipt", "--db", url, INVOICE_0, "--amount", "300000000"]) == 2
+    err = capsys.readouterr().err
+    assert "amount = Money('300000000', 'IRR'): expected at most the 290250000.00 IRR" in err
+    assert main(["confirm-receipt", "--db", url, INVOICE_0, "--amount", "eleven"]) == 2
+    assert capsys.readouterr().err.startswith("billkit: error: amount = 'eleven'")

@@ -107,9 +107,12 @@ def test_a_rejected_proforma_issues_nothing_blocks_nothing_and_is_reported(store
         engine.approve(PROFORMA_0)
     assert (refused.value.field, refused.value.value) == ("proforma", PROFORMA_0)
     # Nothing is owed: no run until the next period's billing (20 May) charges,
-    # issues or blocks anything, though the proforma's own due day (30 April) passed.
+    # issues or blocks anything, though the proforma's own due day (30 April) passed;
+    # every run reports the period rejected, whether it bills the subscription or not.
     reports = _daily(engine, clock, date(2026, 4, 23), date(2026, 5, 19))
-    assert {(r.issued, r.paid, r.failures, r.rejected) for r in reports} == {((), 0, (), ())}
+    assert {(r.issued, r.paid, r.failures, r.rejected) for r in reports} == {
+        ((), 0, (), (PROFORMA_0,))
+    }
     assert _marks(store, "parsian-attr") == [("active", None, None)]
     # 20 May bills the next period, and finds the first one's bill unchanged: the
     # rejected proforma still stands for it, so nothing new is asked, and the
@@ -117,7 +120,7 @@ def test_a_rejected_proforma_issues_nothing_blocks_nothing_and_is_reported(store
     clock.set(_at(date(2026, 5, 20)))
     report = engine.run()
     assert (report.issued, report.rejected) == ((NEXT_PERIOD,), (PROFORMA_0,))
-    assert engine.run().rejected == ()  # the subscription is not due again today
+    assert engine.run().rejected == (PROFORMA_0,)  # not due again today: reported all the same
     # The business corrects the usage (100 attributions more were missing):
     # + 100 x 52 000 = 5 200 000, + 10 % VAT = 5 720 000: 695 970 000. The run that
     # bills the subscription next (19 June) asks for the period again, by a proforma
@@ -252,6 +255,7 @@ def test_a_receipt_awaiting_confirmation_is_not_charged_nor_blocked_then_pays() 
     assert [m.topic for m in _told(engine)] == [
         "proforma.issued",
         "proforma.approved",
+        "receipt.uploaded",
         "payment.received",
     ]
 
@@ -300,6 +304,7 @@ def test_a_refused_receipt_counts_again_and_a_new_one_lifts_the_block() -> None:
         "receipt.refused",
         "subscription.overdue_state",
         "subscription.frozen",
+        "receipt.uploaded",  # the clear one, told before the account is weighed again
         "subscription.unfrozen",
         "subscription.overdue_cleared",
         "payment.received",

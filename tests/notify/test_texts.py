@@ -45,6 +45,19 @@ PAYLOADS: dict[str, dict[str, object]] = {
         "total": "24.40",
         "reason": "the attributions are counted twice",
     },
+    "proforma.reissued": {
+        "document": "d",
+        "number": "PF-000002",
+        "rejected": "r",
+        "rejected_number": "PF-000001",
+        "total": "24.40",
+    },
+    "receipt.uploaded": {
+        "document": "d",
+        "number": "INV-000001",
+        "total": "24.40",
+        "attachment": "receipts/5521.pdf",
+    },
     "receipt.refused": {
         "document": "d",
         "number": "INV-000001",

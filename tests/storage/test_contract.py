@@ -1005,6 +1005,21 @@ def test_batch_reads_give_what_the_single_reads_give(store: Any) -> None:
         assert [d.id for d in tx.unpaid_invoices(id_from="inv-b")] == ["inv-c"]
         assert [d.id for d in tx.unpaid_invoices(id_to="inv-c")] == ["inv-a"]
         assert tx.unpaid_invoices()[0] == tx.document("inv-a")
+        # documents of a kind in the statuses asked, by id, sharded as unpaid_invoices
+        assert [d.id for d in tx.documents_in_status("invoice", ["paid", "pending"])] == [
+            "inv-b",
+            "inv-c",
+        ]
+        assert [d.id for d in tx.documents_in_status("invoice", {"issued"}, id_from="inv-b")] == []
+        assert [d.id for d in tx.documents_in_status("invoice", ("draft",), id_to="inv-d")] == []
+        assert [d.id for d in tx.documents_in_status("invoice", ("pending",), id_to="inv-d")] == [
+            "inv-c"
+        ]
+        assert tx.documents_in_status("invoice", ["paid"]) == [tx.document("inv-b")]
+        assert tx.documents_in_status("proforma", ["paid", "pending", "issued"]) == []
+        assert tx.documents_in_status("invoice", []) == []
+        with pytest.raises(ValidationError, match="statuses"):
+            tx.documents_in_status("invoice", "paid")
         events = tx.document_events_of(["inv-c", "inv-d", "nothing"])
         assert events == {
             "inv-c": tx.document_events("inv-c"),

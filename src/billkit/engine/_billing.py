@@ -129,14 +129,17 @@ class Billing(_Receipts):
     after that day; the invoice is collected and dunned as any invoice is
     (:meth:`mark_sent` records it sent, with its scan). :meth:`reject`
     marks a proforma ``rejected`` instead (no invoice; a proforma of the
-    next revision asks once its bill changes, and until then the runs
+    next revision asks once its bill changes, or when the business asks
+    again for the same bill, :meth:`reissue`; until then the runs
     report the period in :attr:`RunReport.rejected`). A proforma neither
     approved nor rejected never falls overdue: nothing is owed before the
     approval. The customer may pay the invoice by transfer and upload the
     receipt (:meth:`upload_receipt`: status ``receipt_uploaded``, neither
     collected nor counted overdue while it awaits the business), which
-    :meth:`confirm_receipt` books as the payment or :meth:`refuse_receipt`
-    sends back to ``issued``. It needs ``proforma_final="invoice"``.
+    :meth:`confirm_receipt` books as the payment (or, given ``amount=``,
+    as part of it: the invoice is ``issued`` again, owed the rest) or
+    :meth:`refuse_receipt` sends back to ``issued``. It needs
+    ``proforma_final="invoice"``.
 
     Notifications are filed by category (:data:`billkit.ports.CATEGORIES`:
     ``finance``, ``services``...); ``channels`` maps a category to the
@@ -251,6 +254,7 @@ class Billing(_Receipts):
                 due = tx.subscriptions_due(day, id_from=id_from, id_to=id_to)
             on = _gap_day(due, day, on)
         failures[:0] = early
+        rejected.update(self._rejected_standing(id_from, id_to))  # every run: the shard's
         return RunReport(
             as_of=day,
             billed=billed,

@@ -1,12 +1,12 @@
-"""Proformas: the invoice or act a paid or approved proforma issues, ``approve`` and
-``mark_sent``. One layer of :class:`billkit.engine.Billing` (users import from
+"""Proformas: the invoice or act a paid or approved proforma issues, ``approve``,
+``mark_sent``, ``official_state`` and the rejected periods a run reports. One layer of :class:`billkit.engine.Billing` (users import from
 :mod:`billkit.engine`; the modules are listed in docs/architecture.md).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Final
@@ -20,6 +20,7 @@ from billkit.engine._settings import _Settings
 from billkit.errors import BillingError
 from billkit.invoicing.builders import invoice_from_proforma
 from billkit.invoicing.documents import Act, Invoice, Proforma
+from billkit.invoicing.lifecycle import OFFICIAL_INVOICE_LIFECYCLE, OfficialInvoiceState
 from billkit.ports import Transaction
 from billkit.serialize import from_data, to_data
 from billkit.storage.records import DocumentEvent, DocumentRecord, PayerRecord
@@ -27,6 +28,54 @@ from billkit.storage.records import DocumentEvent, DocumentRecord, PayerRecord
 _RECEIPT: Final = "receipt_uploaded"
 """The status of an invoice whose uploaded payment receipt awaits the business's
 confirmation (:meth:`Billing.upload_receipt`)."""
+
+
+_S = OfficialInvoiceState
+_OFFICIAL: Final[Mapping[tuple[str, str], OfficialInvoiceState]] = {
+    (PROFORMA, "issued"): _S.PROFORMA_ISSUED,
+    (PROFORMA, "pending"): _S.PROFORMA_ISSUED,  # a payment under way (without approval)
+    (PROFORMA, "approved"): _S.APPROVED_BY_CUSTOMER,
+    (PROFORMA, "rejected"): _S.REJECTED_BY_CUSTOMER,
+    (INVOICE, "issued"): _S.SENT_TO_CUSTOMER,
+    (INVOICE, "pending"): _S.SENT_TO_CUSTOMER,  # a gateway payment under way
+    (INVOICE, _RECEIPT): _S.RECEIPT_UPLOADED,
+    (INVOICE, "paid"): _S.PAID,
+}
+"""The official-invoice state of each stored (kind, status) of the engine's
+proformas and invoices: the strings every version of the engine wrote, read
+as :class:`~billkit.invoicing.OfficialInvoiceState` (the rest, ``withdrawn``,
+``credited``, a paid proforma, are out of the flow)."""
+
+_STORED: Final[Mapping[tuple[str, OfficialInvoiceState], str]] = {
+    (PROFORMA, _S.PROFORMA_ISSUED): "issued",
+    (PROFORMA, _S.APPROVED_BY_CUSTOMER): "approved",
+    (PROFORMA, _S.REJECTED_BY_CUSTOMER): "rejected",
+    (INVOICE, _S.SENT_TO_CUSTOMER): "issued",
+    (INVOICE, _S.RECEIPT_UPLOADED): _RECEIPT,
+    (INVOICE, _S.PAID): "paid",
+}
+"""The status the engine stores for a kind of document in an official-invoice state."""
+
+
+def _official_move(doc: DocumentRecord, event: str) -> str:
+    """The status ``doc`` (a proforma or an invoice) is stored with after
+    ``event`` of :data:`~billkit.invoicing.OFFICIAL_INVOICE_LIFECYCLE`: its
+    state's move, checked (a :class:`~billkit.errors.TransitionError` naming
+    the state and the events allowed; a
+    :class:`~billkit.errors.BillingError` for a status out of the flow)."""
+    state = _OFFICIAL.get((doc.kind, doc.status))
+    if state is None:
+        raise BillingError(
+            doc.kind,
+            doc.id,
+            f"a document of the official-invoice flow (its status is {doc.status!r})",
+        )
+    after = OFFICIAL_INVOICE_LIFECYCLE.apply(state, event)
+    return _STORED[(doc.kind, after)]
+
+
+_REPLACED: Final = ("withdraw", "reissue")
+"""The events of a rejected proforma that another revision replaced."""
 
 
 class _Proformas(_Settings):
@@ -56,6 +105,37 @@ class _Proformas(_Settings):
             if doc is not None and doc.total is not None:
                 out.append((final, doc.customer, doc.total.currency.code, doc.total.amount))
         return out
+
+    def _rejected_standing(self, id_from: str | None, id_to: str | None) -> dict[str, None]:
+        """The proformas of this business's subscriptions ``id_from <= id <
+        id_to`` that the customer rejected and that still stand for their
+        period (neither asked again, :meth:`reissue`, nor replaced by the
+        next revision of a changed bill), by id: :attr:`RunReport.rejected`.
+
+        Two reads whatever the shard's size, none without
+        ``proforma_approval``: the rejected proformas (from ``id_from``:
+        a subscription's documents sort after its id; the shard's end is
+        checked on the subscription), then the events of those that
+        replaced them.
+        """
+        if not self.proforma_approval:
+            return {}
+        with self.store.transaction(readonly=True) as tx:
+            found = [
+                d
+                for d in tx.documents_in_status(PROFORMA, ("rejected",), id_from=id_from)
+                if d.id.count("|") == 4
+                and (id_from is None or d.id.split("|", 1)[0] >= id_from)
+                and (id_to is None or d.id.split("|", 1)[0] < id_to)
+            ]
+            if not found:
+                return {}
+            replaced = tx.document_events_of((d.id for d in found), events=_REPLACED)
+        return {
+            d.id: None
+            for d in found
+            if not replaced[d.id] and from_data(d.data).seller == self.seller
+        }
 
     def _paid_proforma(
         self, tx: Transaction, doc: DocumentRecord, payer: PayerRecord, writes: _Writes | None
@@ -186,7 +266,7 @@ class _Proformas(_Settings):
             why = {
                 "withdrawn": " (its bill changed: a proforma of the next revision replaced it)",
                 "rejected": " (the customer rejected it: a proforma of the next revision asks"
-                " once its bill is corrected)",
+                " once its bill is corrected, or reissue() asks again)",
                 "approved": " (the customer approved it: its invoice is issued)",
             }
             raise BillingError(
@@ -239,7 +319,7 @@ class _Proformas(_Settings):
             tx.change_status(
                 document,
                 event="approve",
-                status="approved",
+                status=_official_move(doc, "approve"),
                 at=moment,
                 data={"invoice": final, "invoice_number": number or ""},
             )
@@ -263,6 +343,34 @@ class _Proformas(_Settings):
                 moment,
             )
         return final
+
+    def official_state(self, document: str) -> OfficialInvoiceState | None:
+        """The state of ``document`` (the id of one of the engine's proformas or
+        invoices) in the official-invoice flow, as the pure core names it:
+        an :class:`~billkit.invoicing.OfficialInvoiceState`.
+
+        The stored status, whichever version of the engine wrote it, read
+        so: a proforma ``issued`` (or ``pending``) is ``PROFORMA_ISSUED``,
+        ``approved`` ``APPROVED_BY_CUSTOMER``, ``rejected``
+        ``REJECTED_BY_CUSTOMER``; an invoice ``issued`` or ``pending`` is
+        ``SENT_TO_CUSTOMER`` (:meth:`approve` issues it and tells the
+        customer; :meth:`mark_sent` attaches its scan), ``receipt_uploaded``
+        ``RECEIPT_UPLOADED``, ``paid`` ``PAID``. ``None`` for a document
+        out of the flow: a proforma withdrawn (replaced by the next
+        revision) or paid (billing without approval), an invoice credited,
+        an act or a credit note. The engine's moves follow
+        :data:`~billkit.invoicing.OFFICIAL_INVOICE_LIFECYCLE` (``approve``,
+        ``reject``, ``upload_receipt``, ``confirm_payment``,
+        ``reject_receipt``, ``pay``), and two of its own: another receipt
+        uploaded while one awaits (the state stays ``RECEIPT_UPLOADED``), and
+        a receipt confirmed for part of the amount (back to
+        ``SENT_TO_CUSTOMER``, owed the rest). Refused with a
+        :class:`~billkit.errors.NotFoundError` for an unknown id.
+        """
+        document = checks.text("document", document, required=True, error=BillingError)
+        with self.store.transaction(readonly=True) as tx:
+            doc = tx.document(document)
+        return _OFFICIAL.get((doc.kind, doc.status))
 
     def mark_sent(
         self,

@@ -40,10 +40,12 @@ class RunReport:
     document issued, in ``issued``'s order, its gross total exact and
     negative for a credit note (what :meth:`to_table` lists).
     ``rejected``: the proformas the customer rejected
-    (:meth:`Billing.reject`) that still stand for their period in the
-    subscriptions this run billed (their bill unchanged, so nothing new
-    was asked): periods billed by nothing the customer accepted, left to
-    the business.
+    (:meth:`Billing.reject`) that still stand for their period, in every
+    subscription of the run's shard, whether the run billed it or not
+    (their bill unchanged, so nothing new was asked, and not asked again
+    by :meth:`Billing.reissue`): periods billed by nothing the customer
+    accepted, left to the business; read once a run, in two reads
+    whatever the shard's size.
     """
 
     as_of: date

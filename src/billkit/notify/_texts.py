@@ -33,6 +33,16 @@ TEXTS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
             "Proforma invoice {number} for {total} is rejected ({reason}): no invoice is "
             "issued for it.",
         ),
+        "proforma.reissued": (
+            "Proforma invoice {number} issued",
+            "Proforma invoice {number} for {total} is issued in place of rejected proforma "
+            "invoice {rejected_number}: please approve or reject it.",
+        ),
+        "receipt.uploaded": (
+            "Payment receipt received",
+            "Your payment receipt for invoice {number} ({total}) is received: we will confirm "
+            "it shortly.",
+        ),
         "receipt.refused": (
             "Payment receipt not accepted",
             "The payment receipt for invoice {number} ({total}) is not accepted ({reason}): "
@@ -142,6 +152,16 @@ TEXTS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
             "Проформа-счёт {number} отклонён",
             "Проформа-счёт {number} на сумму {total} отклонён ({reason}): счёт по нему "
             "не выставляется.",
+        ),
+        "proforma.reissued": (
+            "Выставлен проформа-счёт {number}",
+            "Вместо отклонённого проформа-счёта {rejected_number} выставлен проформа-счёт "
+            "{number} на сумму {total}: согласуйте или отклоните его.",
+        ),
+        "receipt.uploaded": (
+            "Платёжный документ получен",
+            "Платёжный документ по счёту {number} ({total}) получен: мы подтвердим его "
+            "в ближайшее время.",
         ),
         "receipt.refused": (
             "Платёжный документ не принят",
@@ -253,6 +273,16 @@ TEXTS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
             "Рахунок-проформу {number} на суму {total} відхилено ({reason}): рахунок за ним "
             "не виставляється.",
         ),
+        "proforma.reissued": (
+            "Виставлено проформу-рахунок {number}",
+            "Замість відхиленої проформи-рахунку {rejected_number} виставлено проформу-рахунок "
+            "{number} на суму {total}: погодьте або відхиліть її.",
+        ),
+        "receipt.uploaded": (
+            "Платіжний документ отримано",
+            "Платіжний документ за рахунком {number} ({total}) отримано: ми підтвердимо його "
+            "найближчим часом.",
+        ),
         "receipt.refused": (
             "Платіжний документ не прийнято",
             "Платіжний документ за рахунком {number} ({total}) не прийнято ({reason}): "
@@ -363,6 +393,16 @@ TEXTS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
             "Fattura proforma {number} rifiutata",
             "La fattura proforma {number} di {total} è rifiutata ({reason}): non viene "
             "emessa alcuna fattura.",
+        ),
+        "proforma.reissued": (
+            "Fattura proforma {number} emessa",
+            "La fattura proforma {number} di {total} è emessa al posto della fattura proforma "
+            "rifiutata {rejected_number}: approvala o rifiutala.",
+        ),
+        "receipt.uploaded": (
+            "Ricevuta di pagamento ricevuta",
+            "La ricevuta di pagamento della fattura {number} ({total}) è stata ricevuta: "
+            "la confermeremo a breve.",
         ),
         "receipt.refused": (
             "Ricevuta di pagamento non accettata",
@@ -480,6 +520,15 @@ TEXTS: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
         "proforma.rejected": (
             "رد پیش‌فاکتور {number}",
             "پیش‌فاکتور {number} به مبلغ {total} رد شد ({reason}) و صورتحسابی برای آن صادر نمی‌شود.",
+        ),
+        "proforma.reissued": (
+            "صدور پیش‌فاکتور {number}",
+            "پیش‌فاکتور {number} به مبلغ {total} به جای پیش‌فاکتور ردشده {rejected_number} صادر "
+            "شد؛ لطفاً آن را تأیید یا رد کنید.",
+        ),
+        "receipt.uploaded": (
+            "رسید پرداخت دریافت شد",
+            "رسید پرداخت صورتحساب {number} ({total}) دریافت شد و به‌زودی تأیید می‌شود.",
         ),
         "receipt.refused": (
             "رسید پرداخت پذیرفته نشد",

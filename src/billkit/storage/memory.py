@@ -540,6 +540,28 @@ class _MemoryTransaction:
         ]
         return sorted(found, key=lambda d: _key(d.id))
 
+    def documents_in_status(
+        self,
+        kind: str,
+        statuses: Collection[str],
+        *,
+        id_from: str | None = None,
+        id_to: str | None = None,
+    ) -> list[DocumentRecord]:
+        which = c.arg_id("kind", kind)
+        wanted = c.arg_event_kinds("statuses", statuses)
+        low, high = c.arg_optional_id("id_from", id_from), c.arg_optional_id("id_to", id_to)
+        found = [
+            d
+            for d in self._s.documents.values()
+            if d.kind == which
+            and wanted is not None
+            and d.status in wanted
+            and (low is None or _key(d.id) >= _key(low))
+            and (high is None or _key(d.id) < _key(high))
+        ]
+        return sorted(found, key=lambda d: _key(d.id))
+
     def document_events_of(
         self, ids: Iterable[str], *, events: Collection[str] | None = None
     ) -> dict[str, list[DocumentEvent]]:

@@ -1844,6 +1844,29 @@ class _SqlTransaction:
             query = query.where(d.c.id < high)
         return [_document(r) for r in self._conn.execute(query.order_by(d.c.id))]
 
+    def documents_in_status(
+        self,
+        kind: str,
+        statuses: Collection[str],
+        *,
+        id_from: str | None = None,
+        id_to: str | None = None,
+    ) -> list[DocumentRecord]:
+        which = c.arg_id("kind", kind)
+        wanted = c.arg_event_kinds("statuses", statuses) or frozenset()
+        low, high = c.arg_optional_id("id_from", id_from), c.arg_optional_id("id_to", id_to)
+        if not wanted:
+            return []
+        d = t.documents
+        query = sa.select(*_read(d, self._sqlite)).where(
+            d.c.kind == which, d.c.status.in_(sorted(wanted))
+        )
+        if low is not None:
+            query = query.where(d.c.id >= low)
+        if high is not None:
+            query = query.where(d.c.id < high)
+        return [_document(r) for r in self._conn.execute(query.order_by(d.c.id))]
+
     def document_events_of(
         self, ids: Iterable[str], *, events: Collection[str] | None = None
     ) -> dict[str, list[DocumentEvent]]:
