@@ -125,6 +125,7 @@ from billkit.invoicing.documents import (
     Totals,
 )
 from billkit.invoicing.items import (
+    _document_names,
     _explained_in,
     _explainer_in,
     _names_in,
@@ -138,7 +139,7 @@ from billkit.parties import Party, PartyKind, check_party
 from billkit.periods import Period
 from billkit.pricing._compiled import LineFigures
 from billkit.pricing.models import Graduated, Package, PerUnit, Volume
-from billkit.pricing.plans import Plan
+from billkit.pricing.plans import PercentOf, Plan
 from billkit.pricing.quote import Quote, QuoteLine
 
 if TYPE_CHECKING:
@@ -417,7 +418,7 @@ class InvoiceTemplate:
             else:
                 if lines is None:
                     lines = bill.lines
-                doc_or_none = self._read(lines[i], row, position, period)
+                doc_or_none = self._read(lines[i], row, position, period, bill)
                 if doc_or_none is None:
                     return None
                 doc = doc_or_none
@@ -450,11 +451,14 @@ class InvoiceTemplate:
         return make
 
     def _read(
-        self, line: QuoteLine, row: LineFigures, position: int, period: Period
+        self, line: QuoteLine, row: LineFigures, position: int, period: Period, bill: Quote
     ) -> DocumentLine | None:
-        """The document line of ``line`` (figures ``row``, at ``position``), read off
-        the QuoteLine through ``items._shown`` and ``items._plain_explanation``, as
-        ``items_from_quote`` reads it; ``None`` where the general path must decide."""
+        """The document line of ``line`` (figures ``row``, at ``position``, of
+        ``bill``), read off the QuoteLine through ``items._shown`` and
+        ``items._plain_explanation`` (or ``items._explained_in``, naming the lines
+        a percentage sums as the document names them: ``items._document_names``),
+        as ``items_from_quote`` reads it; ``None`` where the general path must
+        decide."""
         C = CONTEXT
         cur, quantum, mode, rate = self._cur, self._quantum, self._mode, self._rate
         amount = row.amount
@@ -465,9 +469,11 @@ class InvoiceTemplate:
             return None
         quantity, unit_price = _shown(line)
         explain_in = self._explain_in
-        explanation = tuple(
-            _plain_explanation(line) if explain_in is None else _explained_in(line, explain_in)
-        )
+        if explain_in is None:
+            explanation = tuple(_plain_explanation(line))
+        else:
+            names = _document_names(bill, self._names) if isinstance(line.source, PercentOf) else {}
+            explanation = tuple(_explained_in(line, explain_in, names))
         if unit_price is not None and C.multiply(quantity, unit_price.amount) >= LIMIT:
             return None
         money = Money(amount, cur)
@@ -836,7 +842,11 @@ def _explainer_in_words(
         assert isinstance(source, Package)
         free, size, per = source.included, source.size, source.price_per_package
         per_d = per.amount
-        packages, size_text, price = label("explain_packages"), number(size), money(per_d)
+        size_text, price = number(size), money(per_d)
+        # the label, or, where its noun agrees with the count (Explainer.counted),
+        # the label of each count
+        packages = label("explain_packages")
+        counted = explainer.counted if explainer.agrees("explain_packages") else None
         # Explainer.note of the breakdown's note (pricing._compiled.breakdown's words)
         note = explainer.note(f"{format(free, 'f')} free units") if free else ""
 
@@ -849,7 +859,9 @@ def _explainer_in_words(
                 n = int(CONTEXT.divide(billable, size).to_integral_value(_CEILING, CONTEXT))
             count = number(Decimal(n))
             text = step.format(
-                label=packages.format(n=count, size=size_text),
+                label=(packages if counted is None else counted("explain_packages", n)).format(
+                    n=count, size=size_text
+                ),
                 units=count,
                 price=price,
                 amount=money(multiply(n, per_d)),

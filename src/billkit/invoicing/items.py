@@ -152,18 +152,28 @@ def _plain_explanation(line: QuoteLine) -> list[str]:
     return explanation
 
 
-def _explained_in(line: QuoteLine, explainer: Explainer) -> list[str]:
+def _explained_in(line: QuoteLine, explainer: Explainer, names: Mapping[str, str]) -> list[str]:
     """:func:`_plain_explanation` in ``explainer``'s language and numbers (the
     label catalog's words): what ``items_from_quote(..., locale=...)`` writes,
     and billing's documents in a language other than English
-    (:func:`_explained`). Shared with the compiled invoice (_template.py)."""
+    (:func:`_explained`). ``names``: the document's lines' names by code
+    (:func:`_document_names`), by which a percentage of several lines names
+    the lines it sums. Shared with the compiled invoice (_template.py)."""
     explanation = []
     if line.included:
         explanation.append(explainer.included(line.quantity, line.included, line.billable))
     if line.breakdown.note:
         explanation.append(explainer.note(line.breakdown.note))
-    explanation.extend(explainer.step(step) for step in line.steps)
+    explanation.extend(explainer.step(step, names) for step in line.steps)
     return explanation
+
+
+def _document_names(quote: Quote, names: Mapping[str, str]) -> dict[str, str]:
+    """Each line of ``quote`` by code -> its name on a document naming the lines
+    ``names`` names as those say (:func:`_names_in`) and any other by its quote
+    line's description: how a percentage of several lines names the lines it
+    sums (:func:`_explained_in`)."""
+    return {line.code: names.get(line.code, line.description) for line in quote.lines}
 
 
 def _explainer_in(locale: str, currency: str) -> Explainer | None:
@@ -286,31 +296,38 @@ def items_from_quote(
     # The caller's options, checked once for all the lines (as Item would check them).
     category = checks.text("tax_category", tax_category, error=InvoicingError)
     kind = checks.member("treatment", treatment, kind=TaxTreatment, error=InvoicingError)
+
+    def described(line: QuoteLine) -> str:
+        # the line's name on a document in the locale's language: the caller's
+        # name, the plan's name of its charge, or its description
+        per_code = table.get(line.code, {})
+        if not isinstance(per_code, Mapping):
+            raise InvoicingError(f"names[{line.code!r}]", per_code, "a mapping of language -> name")
+        name = per_code.get(language)
+        if name is not None:
+            return checks.text(f"names[{line.code!r}][{language!r}]", name, error=InvoicingError)
+        own = _translated(plan_names.get(line.code), shown_in)
+        if own is not None:
+            return own  # the plan's name of the charge (checked by Charge)
+        if line.description == line.code:
+            raise InvoicingError(
+                f"names[{line.code!r}][{language!r}]",
+                None,
+                f"a name for charge {line.code!r} in {language} (it has no description to print)",
+            )
+        return line.description
+
+    # Each line's name on the document, in a first pass: a percentage of several
+    # lines names the lines it sums so (_explained_in).
+    named = {line.code: described(line) for line in base.lines} if explainer is not None else {}
     items = []
     for line in base.lines:
         amount = line.amount
         explanation: list[str] = []
         description = line.description
         if explainer is not None:
-            per_code = table.get(line.code, {})
-            if not isinstance(per_code, Mapping):
-                raise InvoicingError(
-                    f"names[{line.code!r}]", per_code, "a mapping of language -> name"
-                )
-            name = per_code.get(language)
-            if name is not None:
-                description = checks.text(
-                    f"names[{line.code!r}][{language!r}]", name, error=InvoicingError
-                )
-            elif (own := _translated(plan_names.get(line.code), shown_in)) is not None:
-                description = own  # the plan's name of the charge (checked by Charge)
-            elif line.description == line.code:
-                raise InvoicingError(
-                    f"names[{line.code!r}][{language!r}]",
-                    None,
-                    f"a name for charge {line.code!r} in {language} (it has no description to print)",
-                )
-            explanation.extend(_explained_in(line, explainer))
+            description = named[line.code]
+            explanation.extend(_explained_in(line, explainer, named))
         else:
             explanation.extend(_plain_explanation(line))
         if line.code in discounted:
@@ -396,8 +413,12 @@ def _explained(items: tuple[Item, ...], quote: Quote, locale: str) -> tuple[Item
     if explainer is None or not items:
         return items
     lines = {line.code: line for line in quote.lines}
+    # the lines as the document names them (the items', _named), any left out
+    # (drop_zero) as a document in the locale would name it (_names_in)
+    names = _document_names(quote, _names_in(quote.plan, locale))
+    names.update((item.code, item.description) for item in items if item.code in lines)
     return tuple(
-        attrs.evolve(item, explanation=tuple(_explained_in(lines[item.code], explainer)))
+        attrs.evolve(item, explanation=tuple(_explained_in(lines[item.code], explainer, names)))
         if item.code in lines
         else item
         for item in items
