@@ -122,6 +122,7 @@ PERCENT_PLAN = Plan(
                 "uk": "Оплата карткою",
                 "it": "Pagamenti con carta",
                 "fa": "پرداخت با کارت",
+                "en": "Card payments",
             },
         ),
         PercentOf(code="cover", of=["base", "card"], rate=Decimal("0.01")),
@@ -129,11 +130,12 @@ PERCENT_PLAN = Plan(
 )
 PAYMENTS = {"payments": [Decimal(x) for x in ("100", "150", "200", "250", "300")]}
 PERCENT_EXPECTED = {
-    # English: as it has always read (the quote's own text)
+    # English: the quote's own words and numbers, with the signs of the other
+    # languages; the lines a percentage sums named as the document names them
     "en": [
-        ("10% of base: 200.00 x 0.10 = 20.0000",),
-        ("5 events", "2.9% of 5 events: 1000 x 0.029 = 29.000"),
-        ("1% of base + card: 229.00 x 0.01 = 2.2900",),
+        ("10% of base: 200.00 × 0.10 = 20.0000",),
+        ("5 events", "2.9% of 5 events: 1000 × 0.029 = 29.000"),
+        ("1% of Pro + Card payments: 229.00 × 0.01 = 2.2900",),
     ],
     "ru_RU": [
         ("10\xa0% от абонентской платы: 200,00 × 10\xa0% = 20,00",),

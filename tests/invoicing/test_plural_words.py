@@ -92,11 +92,16 @@ def grouped(n: int, language: str) -> str:
     return text
 
 
+def _events(n: int) -> str:
+    # how pricing.models.Percentage counts events in its words
+    return f"{n} event{'' if n == 1 else 's'}"
+
+
 def _percent_step(n: int) -> Step:
     # a Percentage model's step as the quote writes it (pricing.models.Percentage)
     eur = Money("0", "EUR")
     return Step(
-        label=f"2.9% of {n} events",
+        label=f"2.9% of {_events(n)}",
         units=Decimal(0),
         unit_price=Money("0.029", "EUR"),
         flat_fee=eur,
@@ -117,7 +122,7 @@ def _package_step(n: int) -> Step:
 
 def test_worked_examples() -> None:
     ru, uk = Explainer("ru_RU", "EUR"), Explainer("uk_UA", "EUR")
-    assert [ru.note(f"{n} events") for n in (1, 2, 5, 21, 11)] == [
+    assert [ru.note(_events(n)) for n in (1, 2, 5, 21, 11)] == [
         "1 операция",
         "2 операции",
         "5 операций",
@@ -131,7 +136,7 @@ def test_worked_examples() -> None:
         "2,9\xa0% от 21 операции",
         "2,9\xa0% от 11 операций",
     ]
-    assert [uk.note(f"{n} events") for n in (1, 3, 12, 22)] == [
+    assert [uk.note(_events(n)) for n in (1, 3, 12, 22)] == [
         "1 операція",
         "3 операції",
         "12 операцій",
@@ -147,7 +152,7 @@ def test_worked_examples() -> None:
     assert en.step_label(_package_step(1))[0] == "1 package of 100"
     assert en.note("1 free units") == "1 free unit"
     assert en.note("2.5 free units") == "2.5 free units"  # a fraction: CLDR's other
-    assert Explainer("fa_IR", "EUR").note("1 events") == "۱ رویداد"
+    assert Explainer("fa_IR", "EUR").note(_events(1)) == "۱ رویداد"
 
 
 @pytest.mark.parametrize("language", sorted(LOCALES))
@@ -167,8 +172,26 @@ def test_a_count_agrees_with_its_noun(language: str, n: int) -> None:
     noun = OF_OPERATIONS[language][category]
     assert label == f"{PERCENT[language]} {PREPOSITION[language]} {count} {noun}"
     if language in OPERATIONS:  # (English notes keep the quote's words)
-        assert e.note(f"{n} events") == f"{count} {OPERATIONS[language][category]}"
+        assert e.note(_events(n)) == f"{count} {OPERATIONS[language][category]}"
     if language in PACKAGES:
         assert e.step_label(_package_step(n))[0] == f"{count} {PACKAGES[language][category]}"
     if language in FREE_UNITS:
         assert e.note(f"{n} free units") == f"{count} {FREE_UNITS[language][category]}"
+
+
+def test_the_quotes_own_english_counts_agree() -> None:
+    # One payment of 100.00 at 2.9 %: 100.00 x 0.029 = 2.90, "2.9% of 1 event";
+    # two payments: "of 2 events" (pricing.models.Percentage, and the plain
+    # English documents that print the quote's words).
+    from billkit.pricing import Percentage
+
+    model = Percentage(rate=Decimal("0.029"), currency="EUR")
+    one = model.explain_events([Decimal(100)])
+    assert (one.note, one.steps[0].label) == ("1 event", "2.9% of 1 event")
+    assert one.amount.amount == Decimal("2.90")
+    two = model.explain_events([Decimal(100), Decimal(50)])
+    assert (two.note, two.steps[0].label) == ("2 events", "2.9% of 2 events")
+    # and in Russian: "от 1 операции", "1 операция"
+    ru = Explainer("ru_RU", "EUR")
+    assert ru.note(one.note) == "1 операция"
+    assert ru.step_label(one.steps[0])[0] == "2,9\xa0% от 1 операции"

@@ -31,14 +31,14 @@ from billkit.pricing.models import Step
 from billkit.pricing.plans import BASE_FEE_CODE
 
 _PACKAGES: Final = re.compile(r"^(\d+) packages? of (\S+)$")
-_PERCENT_EVENTS: Final = re.compile(r"^(\S+)% of (\d+) events$")
+_PERCENT_EVENTS: Final = re.compile(r"^(\S+)% of (\d+) events?$")
 _FREE_UNITS: Final = re.compile(r"^(\S+) free units$")
 # A PercentOf line (pricing.quote._percent_breakdown): "10% of base + calls".
 _PERCENT_OF: Final = re.compile(r"^(\S+)% of (.+)$")
 # A Percentage model's per-event steps and its note (pricing.models.Percentage).
 _FREE_EVENTS: Final = re.compile(r"^free: (\d+) events? wholly free$")
 _EVENT_LIMITS: Final = re.compile(r"^per-event minimum \((\d+)\) / maximum \((\d+)\)$")
-_EVENTS: Final = re.compile(r"^(\d+) events$")
+_EVENTS: Final = re.compile(r"^(\d+) events?$")
 _KEYS: Final = {
     "base fee": "explain_base_fee",
     "per unit": "explain_per_unit",
@@ -234,6 +234,10 @@ class Explainer:
                 pct=self.percent(rate), n=self.number(Decimal(n))
             ), True
         if self.language == "en":  # as the quote wrote them (English stays as it was)
+            found = _PERCENT_OF.match(step.label)
+            if found and names and " + " in found[2]:  # but the lines summed by name
+                codes = found[2].split(" + ")
+                return f"{found[1]}% of {' + '.join(names.get(c, c) for c in codes)}", False
             return step.label, False
         found = _PERCENT_OF.match(step.label)
         if found:  # a PercentOf line: its base is an amount, its price the rate

@@ -469,10 +469,10 @@ class InvoiceTemplate:
             return None
         quantity, unit_price = _shown(line)
         explain_in = self._explain_in
+        names = _document_names(bill, self._names) if isinstance(line.source, PercentOf) else {}
         if explain_in is None:
-            explanation = tuple(_plain_explanation(line))
+            explanation = tuple(_plain_explanation(line, names))
         else:
-            names = _document_names(bill, self._names) if isinstance(line.source, PercentOf) else {}
             explanation = tuple(_explained_in(line, explain_in, names))
         if unit_price is not None and C.multiply(quantity, unit_price.amount) >= LIMIT:
             return None
@@ -597,8 +597,8 @@ def _fmt(value: Decimal) -> str:
 
 
 def _step_text(label: str, units: Decimal, price: Decimal, fee: Decimal, amount: Decimal) -> str:
-    """``str(Step(...))`` (pricing/models.py) from the step's Decimals."""
-    text = f"{label}: {_fmt(units)} x {_fmt(price)}"
+    """``items._step_text(Step(...))`` from the step's Decimals."""
+    text = f"{label}: {_fmt(units)} × {_fmt(price)}"
     if fee:
         text += f" + {_fmt(fee)}"
     return f"{text} = {_fmt(amount)}"
@@ -619,19 +619,19 @@ def _explainer(source: object, included: Decimal | None = None) -> _Explainer | 
     kind = type(source)
     multiply = CONTEXT.multiply
     given = included
-    given_text = None if included is None else f" - {_fmt(included)} included = "
+    given_text = None if included is None else f" − {_fmt(included)} included = "
 
     def head(row: LineFigures) -> str:
         # items._plain_explanation's first line, for a line with included units
         free = row.included
-        middle = given_text if free is given else f" - {_fmt(free)} included = "
+        middle = given_text if free is given else f" − {_fmt(free)} included = "
         return f"{_fmt(row.quantity)}{middle}{_fmt(row.billable)}"
 
     if kind is PerUnit:
         assert isinstance(source, PerUnit)
         each = source.unit_price
         each_d = each.amount
-        before = f" x {_fmt(each_d)} = "
+        before = f" × {_fmt(each_d)} = "
 
         def per_unit(row: LineFigures) -> _Explained:
             b = row.billable
@@ -646,9 +646,9 @@ def _explainer(source: object, included: Decimal | None = None) -> _Explainer | 
         assert isinstance(source, Package)
         free, size, per = source.included, source.size, source.price_per_package
         per_d = per.amount
-        # "<n> package(s) of <size>: <n> x <price> = <amount>"
+        # "<n> package(s) of <size>: <n> × <price> = <amount>"
         one, many = f" package of {_fmt(size)}: ", f" packages of {_fmt(size)}: "
-        times = f" x {_fmt(per_d)} = "
+        times = f" × {_fmt(per_d)} = "
         note = f"{_fmt(free)} free units"
         divide, subtract = CONTEXT.divide, CONTEXT.subtract
 
