@@ -104,7 +104,8 @@ on generated plans and usage.
 from __future__ import annotations
 
 import decimal
-from collections.abc import Callable
+import string
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Final, NamedTuple, cast
@@ -688,28 +689,98 @@ def _explainer(source: object, included: Decimal | None = None) -> _Explainer | 
         return by_volume
     if kind is Graduated and not cast("Graduated", source)._has_blocks:
         assert isinstance(source, Graduated)
-        tiers = tuple(
-            (lower, upper, price, fee, source._labels[i], t.unit_price.amount, t.flat_fee.amount)
-            for i, ((lower, upper, price, fee), t) in enumerate(
-                zip(source._table, source.tiers, strict=True)
-            )
-        )
-        fee_at_zero = source.flat_fee_at_zero
-
-        def graduated(row: LineFigures) -> _Explained:
-            b = row.billable
-            at_zero = b == 0 and fee_at_zero
-            texts = [head(row)] if row.included else []
-            for i, (lower, upper, price, fee, label, unit, flat) in enumerate(tiers):
-                if b <= lower and not (i == 0 and at_zero):
-                    break
-                units = CONTEXT.subtract(b if upper is None or b < upper else upper, lower)
-                amount = CONTEXT.add(CONTEXT.multiply(units, price), fee)
-                texts.append(_step_text(label, units, unit, flat, amount))
-            return b, None, tuple(texts)  # a graduated line has no one unit price
-
-        return graduated
+        # the quote's tier labels and numbers, the document's step
+        return _graduated(source, head, source._labels, _fmt, _fmt, _STEP, _STEP_FEE)
     return None
+
+
+# A step as every document writes it: the label catalog's explain_step and
+# explain_step_fee (the same in every language), so items._step_text in English.
+_STEP: Final = "{label}: {units} × {price} = {amount}"
+_STEP_FEE: Final = "{label}: {units} × {price} + {fee} = {amount}"
+
+
+def _graduated(
+    source: Graduated,
+    head: Callable[[LineFigures], str],
+    labels: Sequence[str],
+    number: Callable[[Decimal], str],
+    money: Callable[[Decimal], str],
+    step: str,
+    step_fee: str,
+) -> _Explainer:
+    """The explainer of a graduated charge (tiers without blocks) in one
+    language: each tier a line reaches is a step, ``step`` (or ``step_fee``,
+    for a tier with a flat fee) filled with the tier's label (``labels[i]``),
+    its units (``number``), its unit price, flat fee and amount (``money``),
+    after ``head(row)`` for a line with included units. English
+    (:func:`_explainer`: the quote's labels and numbers) and every other
+    language (:func:`_explainer_in_words`: the catalog's labels, the locale's
+    numbers) go through it, with the same operations as
+    ``pricing._compiled.breakdown``. What is the same on every line is written
+    once, here: each tier's step with its label, price and fee filled in, cut
+    around the units and the amount (:func:`_cut`), so a line joins five
+    strings per step (``str.format`` where a pattern cannot be cut so)."""
+    tiers = []
+    for i, ((lower, upper, price, fee), t) in enumerate(
+        zip(source._table, source.tiers, strict=True)
+    ):
+        fixed = {"label": labels[i], "price": money(t.unit_price.amount)}
+        if t.flat_fee.amount:
+            fixed["fee"] = money(t.flat_fee.amount)
+        pattern = step_fee if t.flat_fee.amount else step
+        tiers.append((lower, upper, price, fee, _cut(pattern, fixed), pattern, fixed))
+    fee_at_zero = source.flat_fee_at_zero
+    multiply, add, subtract = CONTEXT.multiply, CONTEXT.add, CONTEXT.subtract
+
+    def graduated(row: LineFigures) -> _Explained:
+        b = row.billable
+        at_zero = b == 0 and fee_at_zero
+        texts = [head(row)] if row.included else []
+        for i, (lower, upper, price, fee, cut, pattern, fixed) in enumerate(tiers):
+            if b <= lower and not (i == 0 and at_zero):
+                break
+            units = subtract(b if upper is None or b < upper else upper, lower)
+            amount = add(multiply(units, price), fee)
+            if cut is None:
+                texts.append(pattern.format(units=number(units), amount=money(amount), **fixed))
+            else:
+                before, between, after = cut
+                texts.append(before + number(units) + between + money(amount) + after)
+        return b, None, tuple(texts)  # a graduated line has no one unit price
+
+    return graduated
+
+
+def _cut(pattern: str, fixed: dict[str, str]) -> tuple[str, str, str] | None:
+    """``pattern`` with the fields ``fixed`` names filled in, cut around its
+    ``{units}`` and its ``{amount}`` (in that order, once each, with no
+    conversion or format spec): ``(before, between, after)``, so that
+    ``before + units + between + amount + after`` is
+    ``pattern.format(units=units, amount=amount, **fixed)``; ``None`` for a
+    pattern not so made.
+
+    >>> _cut("{label}: {units} × {price} = {amount}", {"label": "tier 1", "price": "0.5"})
+    ('tier 1: ', ' × 0.5 = ', '')
+    """
+    pieces: list[str] = []
+    text = ""
+    for literal, field, spec, conversion in string.Formatter().parse(pattern):
+        text += literal
+        if field is None:
+            continue
+        if spec or conversion:
+            return None
+        if field in fixed:
+            text += fixed[field]
+        elif len(pieces) < 2 and field == ("units", "amount")[len(pieces)]:
+            pieces.append(text)
+            text = ""
+        else:
+            return None
+    if len(pieces) != 2:
+        return None
+    return pieces[0], pieces[1], text
 
 
 # ------------------------------------------------------- explainers in words
@@ -904,48 +975,6 @@ def _explainer_in_words(
 
         return by_volume
     assert kind is Graduated
-    graduated_source = cast("Graduated", source)
-    tiers = tuple(
-        (
-            lower,
-            upper,
-            price,
-            fee,
-            tier(i),
-            money(t.unit_price.amount),
-            money(t.flat_fee.amount) if t.flat_fee.amount else None,
-        )
-        for i, ((lower, upper, price, fee), t) in enumerate(
-            zip(graduated_source._table, graduated_source.tiers, strict=True)
-        )
-    )
-    fee_at_zero = graduated_source.flat_fee_at_zero
-
-    def graduated(row: LineFigures) -> _Explained:
-        b = row.billable
-        at_zero = b == 0 and fee_at_zero
-        texts = [head(row)] if row.included else []
-        for i, (lower, upper, price, fee, name, unit_text, fee_text) in enumerate(tiers):
-            if b <= lower and not (i == 0 and at_zero):
-                break
-            units = subtract(b if upper is None or b < upper else upper, lower)
-            amount = add(multiply(units, price), fee)
-            if fee_text is None:
-                texts.append(
-                    step.format(
-                        label=name, units=number(units), price=unit_text, amount=money(amount)
-                    )
-                )
-            else:
-                texts.append(
-                    step_fee.format(
-                        label=name,
-                        units=number(units),
-                        price=unit_text,
-                        fee=fee_text,
-                        amount=money(amount),
-                    )
-                )
-        return b, None, tuple(texts)
-
-    return graduated
+    graduated = cast("Graduated", source)
+    labels = [tier(i) for i in range(len(graduated.tiers))]
+    return _graduated(graduated, head, labels, number, money, step, step_fee)
