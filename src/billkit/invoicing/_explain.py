@@ -54,7 +54,7 @@ _KEYS: Final = {
 # 11 операций, 21 операция); Italian and English have one form for 1 and
 # another for every other count; a Persian noun after a number is singular
 # whatever the count (its rows as they are). A label that names the count
-# apart ("операций: 5", "пакетов по 10: 3") needs no form per count.
+# apart ("бесплатно единиц: 5", "пакетов по 10: 3") needs no form per count.
 _COUNTED: Final[Mapping[str, Mapping[str, Mapping[str, str]]]] = {
     "explain_percent_events": {
         "en": {"one": "{pct} of {n} event", "other": "{pct} of {n} events"},
@@ -110,7 +110,6 @@ _COUNTED: Final[Mapping[str, Mapping[str, Mapping[str, str]]]] = {
     },
 }
 
-_PLURALS: dict[str, Callable[[int | Decimal], str]] = {}  # babel's rule per language
 _MOST_KNOWN: Final = 4096  # the counts an Explainer keeps the category of
 
 
@@ -124,12 +123,15 @@ def plural(language: str, count: int | Decimal) -> str:
     >>> plural("it", 1), plural("it", 1_000_000), plural("en", Decimal("1.5"))
     ('one', 'many', 'other')
     """
-    rule = _PLURALS.get(language)
-    if rule is None:
-        from babel import Locale
+    return _rule(language)(count)
 
-        rule = _PLURALS[language] = Locale.parse(language).plural_form
-    return rule(count)
+
+def _rule(language: str) -> Callable[[int | Decimal], str]:
+    """babel's plural rule of ``language`` (CLDR's cardinal rules)."""
+    from babel import Locale
+
+    rule: Callable[[int | Decimal], str] = Locale.parse(language).plural_form
+    return rule
 
 
 # The labels English documents kept as the quote wrote them before these were
@@ -144,7 +146,9 @@ class Explainer:
         self.fmt = Formatter(locale, currency)
         self.language = self.fmt.language
         self.minor = minor_units(currency)
-        # the plural categories of the whole counts this explainer wrote (counted)
+        # the language's plural rule, and the categories of the whole counts this
+        # explainer wrote (counted), made on first use
+        self._rule: Callable[[int | Decimal], str] | None = None
         self._categories: dict[int, str] = {}
 
     def label(self, key: str) -> str:
@@ -162,14 +166,17 @@ class Explainer:
         forms = _COUNTED.get(key, {}).get(self.language)
         if forms is None:
             return self.label(key)
+        rule = self._rule
+        if rule is None:
+            rule = self._rule = _rule(self.language)
         if type(count) is int:  # babel's rule costs microseconds: each count once
             category = self._categories.get(count)
             if category is None:
-                category = plural(self.language, count)
+                category = rule(count)
                 if len(self._categories) < _MOST_KNOWN:
                     self._categories[count] = category
         else:
-            category = plural(self.language, count)
+            category = rule(count)
         return forms.get(category) or self.label(key)
 
     def agrees(self, key: str) -> bool:
