@@ -168,7 +168,7 @@ def test_invoice_display(invoice: object) -> None:
     # 60.00 + 37.526 -> 37.53 = 97.53; gross 487.63 + 97.53 = 585.16
     for value in ("РФ-17", "issued 2026-04-01", "due 2026-04-11", "Олена Коваль"):
         assert value in html
-    for value in ("487.63", "97.53", "585.16", "4001 - 2500 included = 1501"):
+    for value in ("487.63", "97.53", "585.16", "4001 − 2500 included = 1501"):
         assert value in html
     text = repr(invoice)
     _one_line(text)

@@ -385,7 +385,7 @@ def _cut_short(
         explanation = (
             f"fixed fee {full}: {fee.amount}",
             f"unused from {period.end}: {change.credit}",
-            f"{fee.amount} - {change.credit.amount.amount} = {used.amount}",
+            f"{fee.amount} − {change.credit.amount.amount} = {used.amount}",
         )
     else:  # the label catalog's words, the locale's dates and numbers
         fmt, money, label = explainer.fmt, explainer.money, explainer.label

@@ -305,8 +305,8 @@ def test_the_base_fee_line_is_named_in_the_documents_language() -> None:
 # Pro in March: the 20.00 base fee, 600 calls - 100 included = 500 x 0.01 = 5.00.
 EXPLAINED = {
     "en": [
-        ("base fee: 1 x 20.00 = 20.00",),
-        ("600 - 100 included = 500", "per unit: 500 x 0.01 = 5.00"),
+        ("base fee: 1 × 20.00 = 20.00",),
+        ("600 − 100 included = 500", "per unit: 500 × 0.01 = 5.00"),
     ],
     "ru_RU": [
         ("абонентская плата: 1 × 20,00 = 20,00",),
@@ -326,8 +326,8 @@ EXPLAINED = {
     ],
     # a language billkit's documents are not written in: plain English
     "de_DE": [
-        ("base fee: 1 x 20.00 = 20.00",),
-        ("600 - 100 included = 500", "per unit: 500 x 0.01 = 5.00"),
+        ("base fee: 1 × 20.00 = 20.00",),
+        ("600 − 100 included = 500", "per unit: 500 × 0.01 = 5.00"),
     ],
 }
 
@@ -367,6 +367,42 @@ def test_documents_issued_with_english_explanations_are_not_corrected() -> None:
         for p in planned
     ]
     issued = _issue(tuple(english))
+    changes = diff(issued, plan_documents(state, march.end), as_of=date(2026, 4, 2))
+    assert (changes.issue, changes.withdraw) == ((), ())
+
+
+def test_english_documents_issued_in_the_plain_signs_are_not_corrected() -> None:
+    # An English business's March invoice issued when English explanations
+    # printed "x" and "-" (20.00 base fee; (600 - 100) x 0.01 = 5.00): replayed
+    # now that they print × and −, it bills the same and is left as issued.
+    march = MONTHS[2]
+    state = attrs.evolve(
+        _state({("a", 2): 600}, {"a": PRO}), terms=attrs.evolve(TERMS, locale="en")
+    )
+    planned = plan_documents(state, march.end)
+    before = [
+        ("base fee: 1 x 20.00 = 20.00",),
+        ("600 - 100 included = 500", "per unit: 500 x 0.01 = 5.00"),
+    ]
+    (now,) = [p.document for p in planned if p.key.period == march]
+    assert [line.explanation for line in now.lines] != before
+    issued = _issue(
+        tuple(
+            attrs.evolve(
+                p,
+                document=attrs.evolve(
+                    p.document,
+                    lines=tuple(
+                        attrs.evolve(line, explanation=before[i])
+                        for i, line in enumerate(p.document.lines)
+                    ),
+                ),
+            )
+            if p.key.period == march
+            else p
+            for p in planned
+        )
+    )
     changes = diff(issued, plan_documents(state, march.end), as_of=date(2026, 4, 2))
     assert (changes.issue, changes.withdraw) == ((), ())
 
@@ -448,7 +484,7 @@ def test_a_cut_short_cycle_is_written_in_the_documents_language() -> None:
     )
     assert lines["en"][0] == "Growth, 2026-04-01 to 2026-04-21 (changed to Advanced)"
     assert lines["en"][1][0] == "fixed fee 2026-04-01..2026-05-01: 99.00"
-    assert lines["en"][1][2] == "99.00 - 33.00 = 66.00"
+    assert lines["en"][1][2] == "99.00 − 33.00 = 66.00"
 
 
 @pytest.mark.parametrize(

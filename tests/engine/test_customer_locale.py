@@ -152,8 +152,8 @@ def test_each_customers_invoice_is_in_its_language(store: Store) -> None:
         ("۶۰۰ − ۱۰۰ رایگان = ۵۰۰", "هر واحد: ۵۰۰ × ۰٫۰۱ = ۵٫۰۰"),
     ]
     assert [line.explanation for line in invoices["anna"].lines] == [
-        ("base fee: 1 x 20.00 = 20.00",),
-        ("600 - 100 included = 500", "per unit: 500 x 0.01 = 5.00"),
+        ("base fee: 1 × 20.00 = 20.00",),
+        ("600 − 100 included = 500", "per unit: 500 × 0.01 = 5.00"),
     ]
 
 

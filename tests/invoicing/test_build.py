@@ -143,8 +143,8 @@ def test_invoice_from_a_quote_keeps_each_line_and_its_explanation() -> None:
         Money("187.63", "UAH"),
     )
     assert emails.explanation == (
-        "4001 - 2500 included = 1501",
-        "per unit: 1501 x 0.125 = 187.625",
+        "4001 − 2500 included = 1501",
+        "per unit: 1501 × 0.125 = 187.625",
     )
     assert emails.code == "emails"
     assert emails.period == MONTH
@@ -186,7 +186,7 @@ def test_graduated_and_discounted_quote_lines() -> None:
     ditems = items_from_quote(discounted)
     # 49.00 - 4.90 = 44.10; 10.00 - 1.00 = 9.00
     assert [i.amount for i in ditems] == [eur("44.10"), eur("9.00")]
-    assert ditems[0].explanation[-1] == "discount -4.90: 49.00 -> 44.10"
+    assert ditems[0].explanation[-1] == "discount −4.90: 49.00 → 44.10"
     zero = quote(plan, {"mac": 800}, MONTH)
     assert [i.code for i in items_from_quote(zero, drop_zero=True)] == ["base"]
 

@@ -70,7 +70,7 @@ def test_coupons_are_taken_off_before_tax() -> None:
     # 10 split 50:20 -> 7.142857 and 2.857142; the floors 7.14 + 2.85 leave a cent, which
     # goes to the larger remainder (0.007142 against 0.002857): 7.14 and 2.86
     assert [i.amount for i in discounted.items] == [eur("42.86"), eur("17.14")]
-    assert discounted.items[0].explanation == ("discount -7.14: 50.00 -> 42.86",)
+    assert discounted.items[0].explanation == ("discount −7.14: 50.00 → 42.86",)
     terms = DocumentTerms(
         seller=Party(kind="legal_entity", country="FR", name="Lago SAS"),
         buyer=Party(kind="legal_entity", country="FR", name="Client SA"),
@@ -99,7 +99,7 @@ def test_percent_and_code_limited_coupons_in_order() -> None:
     assert [i.amount for i in out.items] == [eur("21.60"), eur("4.50")]
     assert (out.subtotal, out.discount, out.total) == (eur("35.00"), eur("8.90"), eur("26.10"))
     assert out.items[0].unit_price == eur("10.00")  # kept for reference
-    assert out.items[1].explanation == ("discount -0.50: 5.00 -> 4.50",)
+    assert out.items[1].explanation == ("discount −0.50: 5.00 → 4.50",)
 
 
 def test_skipped_coupons_and_refusals() -> None:

@@ -103,7 +103,9 @@ def test_money_text_keeps_the_value(value: Decimal) -> None:
 # Pro: 200.00 EUR a month; support, 10 % of the base fee: 200.00 x 10 % = 20.00;
 # card payments, 2.9 % of five payments 100 + 150 + 200 + 250 + 300 = 1000.00:
 # 1000.00 x 2.9 % = 29.00; cover, 1 % of the base fee and the card line:
-# (200.00 + 29.00) x 1 % = 2.29.
+# (200.00 + 29.00) x 1 % = 2.29. A document names the lines the cover sums as it
+# names those lines: the plan's name (Pro, the same in every language) and the
+# card line's name in the document's language.
 PERCENT_PLAN = Plan(
     code="pro",
     name="Pro",
@@ -112,38 +114,48 @@ PERCENT_PLAN = Plan(
     charges=[
         PercentOf(code="support", of=["base"], rate=Decimal("0.10")),
         Charge(
-            code="card", metric="payments", model=Percentage(rate=Decimal("0.029"), currency="EUR")
+            code="card",
+            metric="payments",
+            model=Percentage(rate=Decimal("0.029"), currency="EUR"),
+            names={
+                "ru": "Оплата картой",
+                "uk": "Оплата карткою",
+                "it": "Pagamenti con carta",
+                "fa": "پرداخت با کارت",
+                "en": "Card payments",
+            },
         ),
         PercentOf(code="cover", of=["base", "card"], rate=Decimal("0.01")),
     ],
 )
 PAYMENTS = {"payments": [Decimal(x) for x in ("100", "150", "200", "250", "300")]}
 PERCENT_EXPECTED = {
-    # English: as it has always read (the quote's own text)
+    # English: the quote's own words and numbers, with the signs of the other
+    # languages; the lines a percentage sums named as the document names them
     "en": [
-        ("10% of base: 200.00 x 0.10 = 20.0000",),
-        ("5 events", "2.9% of 5 events: 1000 x 0.029 = 29.000"),
-        ("1% of base + card: 229.00 x 0.01 = 2.2900",),
+        ("10% of base: 200.00 × 0.10 = 20.0000",),
+        ("5 events", "2.9% of 5 events: 1000 × 0.029 = 29.000"),
+        ("1% of Pro + Card payments: 229.00 × 0.01 = 2.2900",),
     ],
     "ru_RU": [
         ("10\xa0% от абонентской платы: 200,00 × 10\xa0% = 20,00",),
-        ("операций: 5", "2,9\xa0% от 5 операций: 1\xa0000,00 × 2,9\xa0% = 29,00"),
-        ("1\xa0% от суммы (абонентская плата + card): 229,00 × 1\xa0% = 2,29",),
+        ("5 операций", "2,9\xa0% от 5 операций: 1\xa0000,00 × 2,9\xa0% = 29,00"),
+        ("1\xa0% от суммы (Pro + Оплата картой): 229,00 × 1\xa0% = 2,29",),
     ],
     "uk_UA": [
         ("10% від абонентської плати: 200,00 × 10% = 20,00",),
-        ("операцій: 5", "2,9% від 5 операцій: 1\xa0000,00 × 2,9% = 29,00"),
-        ("1% від суми (абонентська плата + card): 229,00 × 1% = 2,29",),
+        ("5 операцій", "2,9% від 5 операцій: 1\xa0000,00 × 2,9% = 29,00"),
+        ("1% від суми (Pro + Оплата карткою): 229,00 × 1% = 2,29",),
     ],
     "it_IT": [
         ("10% del canone: 200,00 × 10% = 20,00",),
         ("5 eventi", "2,9% di 5 eventi: 1.000,00 × 2,9% = 29,00"),
-        ("1% della somma (canone + card): 229,00 × 1% = 2,29",),
+        ("1% della somma (Pro + Pagamenti con carta): 229,00 × 1% = 2,29",),
     ],
     "fa_IR": [  # Persian digits, ٫ and ٬, the Persian percent sign ٪
         ("۱۰٪ از هزینه ثابت: ۲۰۰٫۰۰ × ۱۰٪ = ۲۰٫۰۰",),
         ("۵ رویداد", "۲٫۹٪ از ۵ رویداد: ۱٬۰۰۰٫۰۰ × ۲٫۹٪ = ۲۹٫۰۰"),
-        ("۱٪ از جمع (هزینه ثابت + card): ۲۲۹٫۰۰ × ۱٪ = ۲٫۲۹",),
+        ("۱٪ از جمع (Pro + پرداخت با کارت): ۲۲۹٫۰۰ × ۱٪ = ۲٫۲۹",),
     ],
 }
 

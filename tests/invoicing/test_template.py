@@ -344,7 +344,7 @@ def test_each_line_is_explained_in_words_from_its_figures_as_from_its_quote_line
             with decimal.localcontext(CONTEXT):
                 quantity, unit_price, explanation = explain(row)
             assert (quantity, unit_price) == _shown(line)
-            assert explanation == tuple(_explained_in(line, explainer))
+            assert explanation == tuple(_explained_in(line, explainer, {}))
 
 
 _VALUES = st.decimals(allow_nan=False, allow_infinity=False) | st.builds(

@@ -104,7 +104,8 @@ on generated plans and usage.
 from __future__ import annotations
 
 import decimal
-from collections.abc import Callable
+import string
+from collections.abc import Callable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Final, NamedTuple, cast
@@ -125,6 +126,7 @@ from billkit.invoicing.documents import (
     Totals,
 )
 from billkit.invoicing.items import (
+    _document_names,
     _explained_in,
     _explainer_in,
     _names_in,
@@ -138,7 +140,7 @@ from billkit.parties import Party, PartyKind, check_party
 from billkit.periods import Period
 from billkit.pricing._compiled import LineFigures
 from billkit.pricing.models import Graduated, Package, PerUnit, Volume
-from billkit.pricing.plans import Plan
+from billkit.pricing.plans import PercentOf, Plan
 from billkit.pricing.quote import Quote, QuoteLine
 
 if TYPE_CHECKING:
@@ -417,7 +419,7 @@ class InvoiceTemplate:
             else:
                 if lines is None:
                     lines = bill.lines
-                doc_or_none = self._read(lines[i], row, position, period)
+                doc_or_none = self._read(lines[i], row, position, period, bill)
                 if doc_or_none is None:
                     return None
                 doc = doc_or_none
@@ -450,11 +452,14 @@ class InvoiceTemplate:
         return make
 
     def _read(
-        self, line: QuoteLine, row: LineFigures, position: int, period: Period
+        self, line: QuoteLine, row: LineFigures, position: int, period: Period, bill: Quote
     ) -> DocumentLine | None:
-        """The document line of ``line`` (figures ``row``, at ``position``), read off
-        the QuoteLine through ``items._shown`` and ``items._plain_explanation``, as
-        ``items_from_quote`` reads it; ``None`` where the general path must decide."""
+        """The document line of ``line`` (figures ``row``, at ``position``, of
+        ``bill``), read off the QuoteLine through ``items._shown`` and
+        ``items._plain_explanation`` (or ``items._explained_in``, naming the lines
+        a percentage sums as the document names them: ``items._document_names``),
+        as ``items_from_quote`` reads it; ``None`` where the general path must
+        decide."""
         C = CONTEXT
         cur, quantum, mode, rate = self._cur, self._quantum, self._mode, self._rate
         amount = row.amount
@@ -465,9 +470,11 @@ class InvoiceTemplate:
             return None
         quantity, unit_price = _shown(line)
         explain_in = self._explain_in
-        explanation = tuple(
-            _plain_explanation(line) if explain_in is None else _explained_in(line, explain_in)
-        )
+        names = _document_names(bill, self._names) if isinstance(line.source, PercentOf) else {}
+        if explain_in is None:
+            explanation = tuple(_plain_explanation(line, names))
+        else:
+            explanation = tuple(_explained_in(line, explain_in, names))
         if unit_price is not None and C.multiply(quantity, unit_price.amount) >= LIMIT:
             return None
         money = Money(amount, cur)
@@ -591,8 +598,8 @@ def _fmt(value: Decimal) -> str:
 
 
 def _step_text(label: str, units: Decimal, price: Decimal, fee: Decimal, amount: Decimal) -> str:
-    """``str(Step(...))`` (pricing/models.py) from the step's Decimals."""
-    text = f"{label}: {_fmt(units)} x {_fmt(price)}"
+    """``items._step_text(Step(...))`` from the step's Decimals."""
+    text = f"{label}: {_fmt(units)} × {_fmt(price)}"
     if fee:
         text += f" + {_fmt(fee)}"
     return f"{text} = {_fmt(amount)}"
@@ -613,19 +620,19 @@ def _explainer(source: object, included: Decimal | None = None) -> _Explainer | 
     kind = type(source)
     multiply = CONTEXT.multiply
     given = included
-    given_text = None if included is None else f" - {_fmt(included)} included = "
+    given_text = None if included is None else f" − {_fmt(included)} included = "
 
     def head(row: LineFigures) -> str:
         # items._plain_explanation's first line, for a line with included units
         free = row.included
-        middle = given_text if free is given else f" - {_fmt(free)} included = "
+        middle = given_text if free is given else f" − {_fmt(free)} included = "
         return f"{_fmt(row.quantity)}{middle}{_fmt(row.billable)}"
 
     if kind is PerUnit:
         assert isinstance(source, PerUnit)
         each = source.unit_price
         each_d = each.amount
-        before = f" x {_fmt(each_d)} = "
+        before = f" × {_fmt(each_d)} = "
 
         def per_unit(row: LineFigures) -> _Explained:
             b = row.billable
@@ -640,9 +647,9 @@ def _explainer(source: object, included: Decimal | None = None) -> _Explainer | 
         assert isinstance(source, Package)
         free, size, per = source.included, source.size, source.price_per_package
         per_d = per.amount
-        # "<n> package(s) of <size>: <n> x <price> = <amount>"
+        # "<n> package(s) of <size>: <n> × <price> = <amount>"
         one, many = f" package of {_fmt(size)}: ", f" packages of {_fmt(size)}: "
-        times = f" x {_fmt(per_d)} = "
+        times = f" × {_fmt(per_d)} = "
         note = f"{_fmt(free)} free units"
         divide, subtract = CONTEXT.divide, CONTEXT.subtract
 
@@ -682,28 +689,98 @@ def _explainer(source: object, included: Decimal | None = None) -> _Explainer | 
         return by_volume
     if kind is Graduated and not cast("Graduated", source)._has_blocks:
         assert isinstance(source, Graduated)
-        tiers = tuple(
-            (lower, upper, price, fee, source._labels[i], t.unit_price.amount, t.flat_fee.amount)
-            for i, ((lower, upper, price, fee), t) in enumerate(
-                zip(source._table, source.tiers, strict=True)
-            )
-        )
-        fee_at_zero = source.flat_fee_at_zero
-
-        def graduated(row: LineFigures) -> _Explained:
-            b = row.billable
-            at_zero = b == 0 and fee_at_zero
-            texts = [head(row)] if row.included else []
-            for i, (lower, upper, price, fee, label, unit, flat) in enumerate(tiers):
-                if b <= lower and not (i == 0 and at_zero):
-                    break
-                units = CONTEXT.subtract(b if upper is None or b < upper else upper, lower)
-                amount = CONTEXT.add(CONTEXT.multiply(units, price), fee)
-                texts.append(_step_text(label, units, unit, flat, amount))
-            return b, None, tuple(texts)  # a graduated line has no one unit price
-
-        return graduated
+        # the quote's tier labels and numbers, the document's step
+        return _graduated(source, head, source._labels, _fmt, _fmt, _STEP, _STEP_FEE)
     return None
+
+
+# A step as every document writes it: the label catalog's explain_step and
+# explain_step_fee (the same in every language), so items._step_text in English.
+_STEP: Final = "{label}: {units} × {price} = {amount}"
+_STEP_FEE: Final = "{label}: {units} × {price} + {fee} = {amount}"
+
+
+def _graduated(
+    source: Graduated,
+    head: Callable[[LineFigures], str],
+    labels: Sequence[str],
+    number: Callable[[Decimal], str],
+    money: Callable[[Decimal], str],
+    step: str,
+    step_fee: str,
+) -> _Explainer:
+    """The explainer of a graduated charge (tiers without blocks) in one
+    language: each tier a line reaches is a step, ``step`` (or ``step_fee``,
+    for a tier with a flat fee) filled with the tier's label (``labels[i]``),
+    its units (``number``), its unit price, flat fee and amount (``money``),
+    after ``head(row)`` for a line with included units. English
+    (:func:`_explainer`: the quote's labels and numbers) and every other
+    language (:func:`_explainer_in_words`: the catalog's labels, the locale's
+    numbers) go through it, with the same operations as
+    ``pricing._compiled.breakdown``. What is the same on every line is written
+    once, here: each tier's step with its label, price and fee filled in, cut
+    around the units and the amount (:func:`_cut`), so a line joins five
+    strings per step (``str.format`` where a pattern cannot be cut so)."""
+    tiers = []
+    for i, ((lower, upper, price, fee), t) in enumerate(
+        zip(source._table, source.tiers, strict=True)
+    ):
+        fixed = {"label": labels[i], "price": money(t.unit_price.amount)}
+        if t.flat_fee.amount:
+            fixed["fee"] = money(t.flat_fee.amount)
+        pattern = step_fee if t.flat_fee.amount else step
+        tiers.append((lower, upper, price, fee, _cut(pattern, fixed), pattern, fixed))
+    fee_at_zero = source.flat_fee_at_zero
+    multiply, add, subtract = CONTEXT.multiply, CONTEXT.add, CONTEXT.subtract
+
+    def graduated(row: LineFigures) -> _Explained:
+        b = row.billable
+        at_zero = b == 0 and fee_at_zero
+        texts = [head(row)] if row.included else []
+        for i, (lower, upper, price, fee, cut, pattern, fixed) in enumerate(tiers):
+            if b <= lower and not (i == 0 and at_zero):
+                break
+            units = subtract(b if upper is None or b < upper else upper, lower)
+            amount = add(multiply(units, price), fee)
+            if cut is None:
+                texts.append(pattern.format(units=number(units), amount=money(amount), **fixed))
+            else:
+                before, between, after = cut
+                texts.append(before + number(units) + between + money(amount) + after)
+        return b, None, tuple(texts)  # a graduated line has no one unit price
+
+    return graduated
+
+
+def _cut(pattern: str, fixed: dict[str, str]) -> tuple[str, str, str] | None:
+    """``pattern`` with the fields ``fixed`` names filled in, cut around its
+    ``{units}`` and its ``{amount}`` (in that order, once each, with no
+    conversion or format spec): ``(before, between, after)``, so that
+    ``before + units + between + amount + after`` is
+    ``pattern.format(units=units, amount=amount, **fixed)``; ``None`` for a
+    pattern not so made.
+
+    >>> _cut("{label}: {units} × {price} = {amount}", {"label": "tier 1", "price": "0.5"})
+    ('tier 1: ', ' × 0.5 = ', '')
+    """
+    pieces: list[str] = []
+    text = ""
+    for literal, field, spec, conversion in string.Formatter().parse(pattern):
+        text += literal
+        if field is None:
+            continue
+        if spec or conversion:
+            return None
+        if field in fixed:
+            text += fixed[field]
+        elif len(pieces) < 2 and field == ("units", "amount")[len(pieces)]:
+            pieces.append(text)
+            text = ""
+        else:
+            return None
+    if len(pieces) != 2:
+        return None
+    return pieces[0], pieces[1], text
 
 
 # ------------------------------------------------------- explainers in words
@@ -836,7 +913,11 @@ def _explainer_in_words(
         assert isinstance(source, Package)
         free, size, per = source.included, source.size, source.price_per_package
         per_d = per.amount
-        packages, size_text, price = label("explain_packages"), number(size), money(per_d)
+        size_text, price = number(size), money(per_d)
+        # the label, or, where its noun agrees with the count (Explainer.counted),
+        # the label of each count
+        packages = label("explain_packages")
+        counted = explainer.counted if explainer.agrees("explain_packages") else None
         # Explainer.note of the breakdown's note (pricing._compiled.breakdown's words)
         note = explainer.note(f"{format(free, 'f')} free units") if free else ""
 
@@ -849,7 +930,9 @@ def _explainer_in_words(
                 n = int(CONTEXT.divide(billable, size).to_integral_value(_CEILING, CONTEXT))
             count = number(Decimal(n))
             text = step.format(
-                label=packages.format(n=count, size=size_text),
+                label=(packages if counted is None else counted("explain_packages", n)).format(
+                    n=count, size=size_text
+                ),
                 units=count,
                 price=price,
                 amount=money(multiply(n, per_d)),
@@ -892,48 +975,6 @@ def _explainer_in_words(
 
         return by_volume
     assert kind is Graduated
-    graduated_source = cast("Graduated", source)
-    tiers = tuple(
-        (
-            lower,
-            upper,
-            price,
-            fee,
-            tier(i),
-            money(t.unit_price.amount),
-            money(t.flat_fee.amount) if t.flat_fee.amount else None,
-        )
-        for i, ((lower, upper, price, fee), t) in enumerate(
-            zip(graduated_source._table, graduated_source.tiers, strict=True)
-        )
-    )
-    fee_at_zero = graduated_source.flat_fee_at_zero
-
-    def graduated(row: LineFigures) -> _Explained:
-        b = row.billable
-        at_zero = b == 0 and fee_at_zero
-        texts = [head(row)] if row.included else []
-        for i, (lower, upper, price, fee, name, unit_text, fee_text) in enumerate(tiers):
-            if b <= lower and not (i == 0 and at_zero):
-                break
-            units = subtract(b if upper is None or b < upper else upper, lower)
-            amount = add(multiply(units, price), fee)
-            if fee_text is None:
-                texts.append(
-                    step.format(
-                        label=name, units=number(units), price=unit_text, amount=money(amount)
-                    )
-                )
-            else:
-                texts.append(
-                    step_fee.format(
-                        label=name,
-                        units=number(units),
-                        price=unit_text,
-                        fee=fee_text,
-                        amount=money(amount),
-                    )
-                )
-        return b, None, tuple(texts)
-
-    return graduated
+    graduated = cast("Graduated", source)
+    labels = [tier(i) for i in range(len(graduated.tiers))]
+    return _graduated(graduated, head, labels, number, money, step, step_fee)

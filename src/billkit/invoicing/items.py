@@ -26,7 +26,7 @@ from billkit.invoicing.tax import LineTax, TaxTreatment
 from billkit.money import CONTEXT, DEFAULT_ROUNDING, LIMIT, RoundingPolicy, allocate, in_range
 from billkit.periods import Period
 from billkit.pricing.discounts import AppliedDiscount, Coupon, DiscountedQuote, take_off
-from billkit.pricing.models import Flat, Percentage
+from billkit.pricing.models import Flat, Percentage, Step
 from billkit.pricing.plans import BASE_FEE_CODE, Charge, PercentOf, Plan, _translated
 from billkit.pricing.quote import Quote, QuoteLine
 
@@ -136,34 +136,75 @@ def _pct(rate: Decimal) -> str:
     return format(CONTEXT.multiply(rate, 100).normalize(CONTEXT), "f")
 
 
-def _plain_explanation(line: QuoteLine) -> list[str]:
+def _plain_explanation(line: QuoteLine, names: Mapping[str, str] | None = None) -> list[str]:
     """How a quote line's amount was reached, in plain English (no locale): the
-    free units taken off, the breakdown's note, each step. Shared with the
+    free units taken off, the breakdown's note, each step, in the quote's words
+    and numbers with the signs every document's explanations print (``×``,
+    ``−``: the label catalog's ``explain_step``, ``explain_included``); a
+    percentage of several lines names them by ``names`` (the document's names
+    by code, :func:`_document_names`; without it, by code). Shared with the
     compiled invoice (_template.py), so both write the same words."""
     explanation = []
     if line.included:
         explanation.append(
-            f"{_fmt(line.quantity)} - {_fmt(line.included)} included = {_fmt(line.billable)}"
+            f"{_fmt(line.quantity)} − {_fmt(line.included)} included = {_fmt(line.billable)}"
         )
     breakdown = line.breakdown
     if breakdown.note:
         explanation.append(breakdown.note)
-    explanation.extend(str(step) for step in breakdown.steps)
+    source = line.source
+    if names and isinstance(source, PercentOf) and len(source.of) > 1:
+        explanation.extend(
+            _step_text(step, _percent_of_named(step.label, source.of, names))
+            for step in breakdown.steps
+        )
+    else:
+        explanation.extend(_step_text(step, step.label) for step in breakdown.steps)
     return explanation
 
 
-def _explained_in(line: QuoteLine, explainer: Explainer) -> list[str]:
+def _percent_of_named(label: str, codes: Sequence[str], names: Mapping[str, str]) -> str:
+    """A percentage of several lines' label (``pricing.quote``'s ``"1% of base +
+    card"``, the lines ``codes``) with the lines named by ``names`` (code -> the
+    document's name; a line it does not name, by its code): ``"1% of Pro +
+    Card payments"``."""
+    pct, sep, _ = label.partition("% of ")
+    if not sep:  # pragma: no cover - pricing.quote writes every such label so
+        return label
+    return f"{pct}% of {' + '.join(names.get(code, code) for code in codes)}"
+
+
+def _step_text(step: Step, label: str) -> str:
+    """``str(step)`` (the quote's ``units x price = amount``) with the signs of a
+    document, and ``label``: ``label: units × price [+ fee] = amount``."""
+    text = f"{label}: {_fmt(step.units)} × {_fmt(step.unit_price.amount)}"
+    if step.flat_fee.amount:
+        text += f" + {_fmt(step.flat_fee.amount)}"
+    return f"{text} = {_fmt(step.amount.amount)}"
+
+
+def _explained_in(line: QuoteLine, explainer: Explainer, names: Mapping[str, str]) -> list[str]:
     """:func:`_plain_explanation` in ``explainer``'s language and numbers (the
     label catalog's words): what ``items_from_quote(..., locale=...)`` writes,
     and billing's documents in a language other than English
-    (:func:`_explained`). Shared with the compiled invoice (_template.py)."""
+    (:func:`_explained`). ``names``: the document's lines' names by code
+    (:func:`_document_names`), by which a percentage of several lines names
+    the lines it sums. Shared with the compiled invoice (_template.py)."""
     explanation = []
     if line.included:
         explanation.append(explainer.included(line.quantity, line.included, line.billable))
     if line.breakdown.note:
         explanation.append(explainer.note(line.breakdown.note))
-    explanation.extend(explainer.step(step) for step in line.steps)
+    explanation.extend(explainer.step(step, names) for step in line.steps)
     return explanation
+
+
+def _document_names(quote: Quote, names: Mapping[str, str]) -> dict[str, str]:
+    """Each line of ``quote`` by code -> its name on a document naming the lines
+    ``names`` names as those say (:func:`_names_in`) and any other by its quote
+    line's description: how a percentage of several lines names the lines it
+    sums (:func:`_explained_in`)."""
+    return {line.code: names.get(line.code, line.description) for line in quote.lines}
 
 
 def _explainer_in(locale: str, currency: str) -> Explainer | None:
@@ -227,9 +268,9 @@ def items_from_quote(
     ...     print(item.description, item.quantity, item.unit_price.amount, item.amount.amount)
     ...     print("   ", item.explanation)
     Email Start 1 300.00 300.00
-        ('base fee: 1 x 300.00 = 300.00',)
+        ('base fee: 1 × 300.00 = 300.00',)
     Promotional emails 1501 0.125 187.63
-        ('4001 - 2500 included = 1501', 'per unit: 1501 x 0.125 = 187.625')
+        ('4001 − 2500 included = 1501', 'per unit: 1501 × 0.125 = 187.625')
 
     With ``locale`` (the document's), the explanations use the label catalog's
     words and the locale's numbers, with no trailing zero beyond the minor
@@ -286,40 +327,50 @@ def items_from_quote(
     # The caller's options, checked once for all the lines (as Item would check them).
     category = checks.text("tax_category", tax_category, error=InvoicingError)
     kind = checks.member("treatment", treatment, kind=TaxTreatment, error=InvoicingError)
+
+    def described(line: QuoteLine) -> str:
+        # the line's name on a document in the locale's language: the caller's
+        # name, the plan's name of its charge, or its description
+        per_code = table.get(line.code, {})
+        if not isinstance(per_code, Mapping):
+            raise InvoicingError(f"names[{line.code!r}]", per_code, "a mapping of language -> name")
+        name = per_code.get(language)
+        if name is not None:
+            return checks.text(f"names[{line.code!r}][{language!r}]", name, error=InvoicingError)
+        own = _translated(plan_names.get(line.code), shown_in)
+        if own is not None:
+            return own  # the plan's name of the charge (checked by Charge)
+        if line.description == line.code:
+            raise InvoicingError(
+                f"names[{line.code!r}][{language!r}]",
+                None,
+                f"a name for charge {line.code!r} in {language} (it has no description to print)",
+            )
+        return line.description
+
+    # Each line's name on the document, in a first pass: a percentage of several
+    # lines names the lines it sums so (_explained_in, _plain_explanation).
+    if explainer is not None:
+        named = {line.code: described(line) for line in base.lines}
+    else:
+        named = {line.code: line.description for line in base.lines}
     items = []
     for line in base.lines:
         amount = line.amount
         explanation: list[str] = []
         description = line.description
         if explainer is not None:
-            per_code = table.get(line.code, {})
-            if not isinstance(per_code, Mapping):
-                raise InvoicingError(
-                    f"names[{line.code!r}]", per_code, "a mapping of language -> name"
-                )
-            name = per_code.get(language)
-            if name is not None:
-                description = checks.text(
-                    f"names[{line.code!r}][{language!r}]", name, error=InvoicingError
-                )
-            elif (own := _translated(plan_names.get(line.code), shown_in)) is not None:
-                description = own  # the plan's name of the charge (checked by Charge)
-            elif line.description == line.code:
-                raise InvoicingError(
-                    f"names[{line.code!r}][{language!r}]",
-                    None,
-                    f"a name for charge {line.code!r} in {language} (it has no description to print)",
-                )
-            explanation.extend(_explained_in(line, explainer))
+            description = named[line.code]
+            explanation.extend(_explained_in(line, explainer, named))
         else:
-            explanation.extend(_plain_explanation(line))
+            explanation.extend(_plain_explanation(line, named))
         if line.code in discounted:
             amount, discount = discounted[line.code]
             if discount.amount:
                 explanation.append(
                     explainer.discount(discount, line.amount, amount)
                     if explainer is not None
-                    else f"discount -{_fmt(discount.amount)}: {_fmt(line.amount.amount)} -> "
+                    else f"discount −{_fmt(discount.amount)}: {_fmt(line.amount.amount)} → "
                     f"{_fmt(amount.amount)}"
                 )
         if drop_zero and not amount.amount:
@@ -392,16 +443,36 @@ def _explained(items: tuple[Item, ...], quote: Quote, locale: str) -> tuple[Item
     """``items`` (made from ``quote``, with no locale) with their lines explained
     as a document in ``locale`` explains them (:func:`_explainer_in`): in the
     label catalog's words and the locale's numbers, or as they are (English)."""
+    if not items:
+        return items
     explainer = _explainer_in(locale, quote.currency.code)
-    if explainer is None or not items:
+    if explainer is None and not any(_several(line) for line in quote.lines):
         return items
     lines = {line.code: line for line in quote.lines}
+    # the lines as the document names them (the items', _named), any left out
+    # (drop_zero) as a document in the locale would name it (_names_in)
+    names = _document_names(quote, _names_in(quote.plan, locale))
+    names.update((item.code, item.description) for item in items if item.code in lines)
+    if explainer is None:  # English: as they are, but a percentage of several lines
+        return tuple(
+            attrs.evolve(item, explanation=tuple(_plain_explanation(lines[item.code], names)))
+            if item.code in lines and _several(lines[item.code])
+            else item
+            for item in items
+        )
     return tuple(
-        attrs.evolve(item, explanation=tuple(_explained_in(lines[item.code], explainer)))
+        attrs.evolve(item, explanation=tuple(_explained_in(lines[item.code], explainer, names)))
         if item.code in lines
         else item
         for item in items
     )
+
+
+def _several(line: QuoteLine) -> bool:
+    """Whether ``line`` is a percentage of several lines (named by the document's
+    names of those lines)."""
+    source = line.source
+    return isinstance(source, PercentOf) and len(source.of) > 1
 
 
 def items_from_expenses(
@@ -602,7 +673,7 @@ def discount_items(
                     *explanation,
                     explainer.discount(off_money, was, now)
                     if explainer is not None
-                    else f"discount -{_fmt(off_money.amount)}: {_fmt(before)} -> {_fmt(after)}",
+                    else f"discount −{_fmt(off_money.amount)}: {_fmt(before)} → {_fmt(after)}",
                 )
             out.append(attrs.evolve(item, amount=Money(after, cur), explanation=explanation))
         subtotal = sum(amounts, _ZERO)

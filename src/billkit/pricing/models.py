@@ -739,7 +739,7 @@ class Percentage:
         pct = _fmt((self.rate * 100).normalize())
         steps.append(
             Step(
-                label=f"{pct}% of {charged_events} events",
+                label=f"{pct}% of {charged_events} event{'' if charged_events == 1 else 's'}",
                 units=charged_amount,
                 unit_price=_amount_in(self.rate, cur),
                 flat_fee=zero,
@@ -785,7 +785,7 @@ class Percentage:
             quantity=base,
             steps=tuple(steps),
             amount=_amount_in(total, self.currency),
-            note=f"{len(events)} events",
+            note=f"{len(events)} event{'' if len(events) == 1 else 's'}",
             events=len(events),
             charged_events=charged,
             free_events=free,

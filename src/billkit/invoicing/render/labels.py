@@ -602,7 +602,8 @@ _ROWS: dict[str, tuple[str, str, str, str, str]] = {
         "{pct} di {n} eventi",
         "{pct} از {n} رویداد",
     ),
-    # a PercentOf line: of the base fee alone, or of the sum of other lines (by code)
+    # a PercentOf line: of the base fee alone, or of the sum of other lines (by
+    # their names on the document); a count next to a noun: _explain._COUNTED
     "explain_percent_of_base": (
         "{pct} of base",
         "{pct} от абонентской платы",
@@ -619,8 +620,8 @@ _ROWS: dict[str, tuple[str, str, str, str, str]] = {
     ),
     "explain_events": (
         "{n} events",
-        "операций: {n}",
-        "операцій: {n}",
+        "{n} операций",
+        "{n} операцій",
         "{n} eventi",
         "{n} رویداد",
     ),
