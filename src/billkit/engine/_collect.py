@@ -19,7 +19,7 @@ from billkit.credit.credit_line import CreditLine
 from billkit.engine._accounts import _Accounts
 from billkit.engine._core import _BATCH, _midnight, _Writes
 from billkit.engine._dunning import _DUNNED, _DUNNING_EVENTS
-from billkit.engine._proformas import _RECEIPT
+from billkit.engine._proformas import _PART, _RECEIPT, _part_of
 from billkit.errors import BillkitError
 from billkit.payments.types import PaymentRequest, PaymentResult, PaymentStatus, SavedMethod
 from billkit.ports import Transaction
@@ -35,6 +35,8 @@ from billkit.storage.records import (
 # The events a payment decision reads (the attempts made) and those dunning
 # reads (the attempts and the moves done): ``Store.document_events_of(events=...)``.
 _FAILED: Final = frozenset({"payment_failed"})
+_COLLECTING: Final = frozenset({"payment_failed", _PART})
+"""The events a payment decision reads: the failed charges and the parts paid by transfer."""
 
 
 class _Collect(_Accounts):
@@ -64,7 +66,7 @@ class _Collect(_Accounts):
         # attempt, never a second charge: the gateway's key is the attempt's.
         with self.store.transaction(readonly=True) as tx:
             unpaid = tx.unpaid_invoices(id_from=id_from, id_to=id_to)
-            events = tx.document_events_of((d.id for d in unpaid), events=_FAILED)
+            events = tx.document_events_of((d.id for d in unpaid), events=_COLLECTING)
             # The versions before the payers (``_payers_now``): a payer saved
             # between the two reads is read newer than its version says, never older.
             versions = tx.payer_versions({d.customer for d in unpaid})
@@ -318,7 +320,7 @@ class _Collect(_Accounts):
         with self.store.transaction(readonly=True) as tx:
             doc = tx.document(document)
             payer = tx.payer(doc.customer)
-            events = tx.document_events_of([document], events=_FAILED)[document]
+            events = tx.document_events_of([document], events=_COLLECTING)[document]
             balance = tx.balance(f"{doc.customer}/main")
         return self._collect_one(doc, payer, events, balance, day)
 
@@ -387,8 +389,12 @@ class _Collect(_Accounts):
         if payer.data.get("autopay_cap") is not None:
             status = self._autopay(doc, payer.data, balance, len(failed), day)
             return self._dun_after(status, doc, payer.data, day)
+        # Parts paid by transfer wait in the balance for this invoice: the charge takes
+        # what they leave owed (as much of them as the balance still holds).
+        parts = sum((_part_of(e).amount for e in events if e.event == _PART), Decimal(0))
+        held = min(parts, max(balance.amount, Decimal(0)))
         request = PaymentRequest(
-            amount=doc.total,
+            amount=doc.total - Money(held, doc.total.currency),
             customer=doc.customer,
             method=SavedMethod(token=method),
             description=f"document {document}",
