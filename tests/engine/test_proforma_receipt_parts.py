@@ -119,7 +119,8 @@ def test_an_invoice_paid_in_two_transfers(store: Store) -> None:
     )
     assert compose(uploaded[0])[0] == "رسید پرداخت دریافت شد"
     told = [m for m in messages if m.topic == "payment.received"]
-    assert [m.payload["total"] for m in told] == ["400000000", "690250000.00"]
+    # each notice names the money that arrived: the part, then the rest
+    assert [m.payload["total"] for m in told] == ["400000000", "290250000.00"]
     assert compose(told[0], language="en")[1] == (
         "Thank you: we received IRR400,000,000 for AT-000001.\n"
     )
@@ -228,3 +229,5 @@ def test_a_saved_card_is_charged_only_what_the_parts_leave_owed(store: Store) ->
     with store.transaction(readonly=True) as tx:
         assert tx.balance("parsian/main") == Money("0", "IRR")
     assert _status(store) == "paid"
+    told = [m for m in _told(engine) if m.topic == "payment.received"]
+    assert [Money(m.payload["total"], "IRR") for m in told] == [FIRST, REST]

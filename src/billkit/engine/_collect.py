@@ -541,6 +541,8 @@ class _Collect(_Accounts):
                 found = {"document": document, "key": key}
                 tx.remember(ref_key, {}, found, at=self.clock.now())
         if result.status is PaymentStatus.SUCCEEDED:
+            # The rest after parts paid by transfer (_collect_step): the notice names it.
+            received = None if result.amount == doc.total else result.amount
             # The entry's key is the request's: one payment is credited once.
             if entries is not None and result.reference is not None:
                 entries.append(self._credit_entry(customer, result, key))
@@ -553,9 +555,10 @@ class _Collect(_Accounts):
                     subscriptions=subscriptions,
                     subscription_of=subscription_of,
                     writes=writes,
+                    received=received,
                 )
             self._credit(tx, customer, result, key)
-            return self._settle(tx, doc, result.reference)
+            return self._settle(tx, doc, result.reference, received=received)
         if result.status is PaymentStatus.FAILED:
             if events is None:
                 events = tx.document_events_of([document], events=_FAILED)[document]
@@ -635,12 +638,15 @@ class _Collect(_Accounts):
         writes: _Writes | None = None,
         at: datetime | None = None,
         receipt: Mapping[str, object] | None = None,
+        received: Money | None = None,
     ) -> str:
         """Mark ``doc`` paid, its charge posted (or, given ``entries`` and a
         ``reference``, added to ``entries`` for the caller to post; and given
         ``writes``, its status change and notice added to it). ``at``: when
         (default: now); ``receipt``: the uploaded receipt confirmed
-        (:meth:`confirm_receipt`), kept on the ``pay`` event."""
+        (:meth:`confirm_receipt`), kept on the ``pay`` event; ``received``:
+        the money that paid the rest, when parts paid the invoice before
+        (the notice names it; default: the total)."""
         batched = entries is not None and reference is not None and writes is not None
         document = doc.id
         assert doc.total is not None
@@ -672,7 +678,7 @@ class _Collect(_Accounts):
         told: dict[str, object] = {
             "document": document,
             "number": doc.number or "",
-            "total": str(doc.total.amount),
+            "total": str((doc.total if received is None else received).amount),
             "currency": doc.total.currency.code,
         }
         topic = "payment.received"

@@ -439,7 +439,14 @@ class _Receipts(_Collect):
             tx.post(_receipt_entry(customer, key, part, moment, reference))
             if part == rest:
                 _official_move(doc, "confirm_payment")  # checked: paid, by _settle
-                return self._settle(tx, doc, reference, at=moment, receipt=last.data)
+                return self._settle(
+                    tx,
+                    doc,
+                    reference,
+                    at=moment,
+                    receipt=last.data,
+                    received=None if whole else part,
+                )
             owed = rest - part
             tx.change_status(
                 document,
