@@ -119,7 +119,8 @@ def test_an_invoice_paid_in_two_transfers(store: Store) -> None:
     )
     assert compose(uploaded[0])[0] == "رسید پرداخت دریافت شد"
     told = [m for m in messages if m.topic == "payment.received"]
-    assert [m.payload["total"] for m in told] == ["400000000", "690250000.00"]
+    # each notice names the money that arrived: the part, then the rest
+    assert [m.payload["total"] for m in told] == ["400000000", "290250000.00"]
     assert compose(told[0], language="en")[1] == (
         "Thank you: we received IRR400,000,000 for AT-000001.\n"
     )
@@ -205,3 +206,28 @@ def test_confirmed_parts_never_exceed_what_is_booked_and_pay_at_the_total(
     charges = [a for k, kind, a in entries if kind == "charge"]
     assert charges == ([-TOTAL] if paid else [])
     event("paid" if paid else "partly paid")
+
+
+def test_a_saved_card_is_charged_only_what_the_parts_leave_owed(store: Store) -> None:
+    # Parsian has a saved card this time. It wires 400 000 000 IRR and its receipt
+    # is confirmed as a part before the run; the run then charges the card for the
+    # rest only, 690 250 000 - 400 000 000 = 290 250 000, and the invoice is paid:
+    # the balance is 400 000 000 + 290 250 000 - 690 250 000 = 0.
+    engine, clock = _period_billed(store)
+    clock.set(APPROVED)
+    engine.approve(PROFORMA_0)
+    assert engine.upload_receipt(INVOICE_0, attachment=FIRST_FILE["attachment"])
+    assert engine.confirm_receipt(INVOICE_0, amount=FIRST) == "partly_paid"
+    clock.set(_at(date(2026, 4, 23)))
+    report = engine.run()
+    assert report.paid == 1
+    assert _entries(store) == [
+        (f"receipt|{INVOICE_0}|1", "payment", FIRST),
+        (f"pay|{INVOICE_0}|0", "payment", REST),
+        (f"doc|{INVOICE_0}", "charge", -TOTAL),
+    ]
+    with store.transaction(readonly=True) as tx:
+        assert tx.balance("parsian/main") == Money("0", "IRR")
+    assert _status(store) == "paid"
+    told = [m for m in _told(engine) if m.topic == "payment.received"]
+    assert [Money(m.payload["total"], "IRR") for m in told] == [FIRST, REST]

@@ -19,7 +19,7 @@ from billkit.credit.credit_line import CreditLine
 from billkit.engine._accounts import _Accounts
 from billkit.engine._core import _BATCH, _midnight, _Writes
 from billkit.engine._dunning import _DUNNED, _DUNNING_EVENTS
-from billkit.engine._proformas import _RECEIPT
+from billkit.engine._proformas import _PART, _RECEIPT, _part_of
 from billkit.errors import BillkitError
 from billkit.payments.types import PaymentRequest, PaymentResult, PaymentStatus, SavedMethod
 from billkit.ports import Transaction
@@ -35,6 +35,8 @@ from billkit.storage.records import (
 # The events a payment decision reads (the attempts made) and those dunning
 # reads (the attempts and the moves done): ``Store.document_events_of(events=...)``.
 _FAILED: Final = frozenset({"payment_failed"})
+_COLLECTING: Final = frozenset({"payment_failed", _PART})
+"""The events a payment decision reads: the failed charges and the parts paid by transfer."""
 
 
 class _Collect(_Accounts):
@@ -64,7 +66,7 @@ class _Collect(_Accounts):
         # attempt, never a second charge: the gateway's key is the attempt's.
         with self.store.transaction(readonly=True) as tx:
             unpaid = tx.unpaid_invoices(id_from=id_from, id_to=id_to)
-            events = tx.document_events_of((d.id for d in unpaid), events=_FAILED)
+            events = tx.document_events_of((d.id for d in unpaid), events=_COLLECTING)
             # The versions before the payers (``_payers_now``): a payer saved
             # between the two reads is read newer than its version says, never older.
             versions = tx.payer_versions({d.customer for d in unpaid})
@@ -318,7 +320,7 @@ class _Collect(_Accounts):
         with self.store.transaction(readonly=True) as tx:
             doc = tx.document(document)
             payer = tx.payer(doc.customer)
-            events = tx.document_events_of([document], events=_FAILED)[document]
+            events = tx.document_events_of([document], events=_COLLECTING)[document]
             balance = tx.balance(f"{doc.customer}/main")
         return self._collect_one(doc, payer, events, balance, day)
 
@@ -387,8 +389,12 @@ class _Collect(_Accounts):
         if payer.data.get("autopay_cap") is not None:
             status = self._autopay(doc, payer.data, balance, len(failed), day)
             return self._dun_after(status, doc, payer.data, day)
+        # Parts paid by transfer wait in the balance for this invoice: the charge takes
+        # what they leave owed (as much of them as the balance still holds).
+        parts = sum((_part_of(e).amount for e in events if e.event == _PART), Decimal(0))
+        held = min(parts, max(balance.amount, Decimal(0)))
         request = PaymentRequest(
-            amount=doc.total,
+            amount=doc.total - Money(held, doc.total.currency),
             customer=doc.customer,
             method=SavedMethod(token=method),
             description=f"document {document}",
@@ -535,6 +541,8 @@ class _Collect(_Accounts):
                 found = {"document": document, "key": key}
                 tx.remember(ref_key, {}, found, at=self.clock.now())
         if result.status is PaymentStatus.SUCCEEDED:
+            # The rest after parts paid by transfer (_collect_step): the notice names it.
+            received = None if result.amount == doc.total else result.amount
             # The entry's key is the request's: one payment is credited once.
             if entries is not None and result.reference is not None:
                 entries.append(self._credit_entry(customer, result, key))
@@ -547,9 +555,10 @@ class _Collect(_Accounts):
                     subscriptions=subscriptions,
                     subscription_of=subscription_of,
                     writes=writes,
+                    received=received,
                 )
             self._credit(tx, customer, result, key)
-            return self._settle(tx, doc, result.reference)
+            return self._settle(tx, doc, result.reference, received=received)
         if result.status is PaymentStatus.FAILED:
             if events is None:
                 events = tx.document_events_of([document], events=_FAILED)[document]
@@ -629,12 +638,15 @@ class _Collect(_Accounts):
         writes: _Writes | None = None,
         at: datetime | None = None,
         receipt: Mapping[str, object] | None = None,
+        received: Money | None = None,
     ) -> str:
         """Mark ``doc`` paid, its charge posted (or, given ``entries`` and a
         ``reference``, added to ``entries`` for the caller to post; and given
         ``writes``, its status change and notice added to it). ``at``: when
         (default: now); ``receipt``: the uploaded receipt confirmed
-        (:meth:`confirm_receipt`), kept on the ``pay`` event."""
+        (:meth:`confirm_receipt`), kept on the ``pay`` event; ``received``:
+        the money that paid the rest, when parts paid the invoice before
+        (the notice names it; default: the total)."""
         batched = entries is not None and reference is not None and writes is not None
         document = doc.id
         assert doc.total is not None
@@ -666,7 +678,7 @@ class _Collect(_Accounts):
         told: dict[str, object] = {
             "document": document,
             "number": doc.number or "",
-            "total": str(doc.total.amount),
+            "total": str((doc.total if received is None else received).amount),
             "currency": doc.total.currency.code,
         }
         topic = "payment.received"

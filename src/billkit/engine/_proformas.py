@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Final
 
 import attrs
+from moneyed import Money
 
 from billkit import _checks as checks
 from billkit.billing import ACT, INVOICE, PROFORMA, DocumentKey
@@ -28,6 +29,14 @@ from billkit.storage.records import DocumentEvent, DocumentRecord, PayerRecord
 _RECEIPT: Final = "receipt_uploaded"
 """The status of an invoice whose uploaded payment receipt awaits the business's
 confirmation (:meth:`Billing.upload_receipt`)."""
+
+_PART: Final = "confirm_part"
+"""The event of a receipt confirmed for part of what its invoice owes."""
+
+
+def _part_of(event: DocumentEvent) -> Money:
+    """The amount a ``confirm_part`` event booked."""
+    return Money(str(event.data["amount"]), str(event.data["currency"]))
 
 
 _S = OfficialInvoiceState

@@ -19,23 +19,15 @@ from moneyed import Money
 from billkit import _checks as checks
 from billkit.billing import INVOICE, PROFORMA, DocumentKey
 from billkit.engine._collect import _Collect
-from billkit.engine._proformas import _RECEIPT, _official_move
+from billkit.engine._proformas import _PART, _RECEIPT, _official_move, _part_of
 from billkit.errors import BillingError
 from billkit.invoicing.documents import Proforma
 from billkit.money import RoundingPolicy
 from billkit.serialize import from_data, to_data
 from billkit.storage.records import DocumentEvent, DocumentRecord, EntryRecord
 
-_PART: Final = "confirm_part"
-"""The event of a receipt confirmed for part of what its invoice owes."""
-
 _ANSWERS: Final = frozenset({"upload_receipt", "refuse_receipt", _PART})
 """The events that upload a receipt or answer one without paying the invoice."""
-
-
-def _part_of(event: DocumentEvent) -> Money:
-    """The amount a ``confirm_part`` event booked."""
-    return Money(str(event.data["amount"]), str(event.data["currency"]))
 
 
 def _checked_part(amount: object, total: Money) -> Money:
@@ -447,7 +439,14 @@ class _Receipts(_Collect):
             tx.post(_receipt_entry(customer, key, part, moment, reference))
             if part == rest:
                 _official_move(doc, "confirm_payment")  # checked: paid, by _settle
-                return self._settle(tx, doc, reference, at=moment, receipt=last.data)
+                return self._settle(
+                    tx,
+                    doc,
+                    reference,
+                    at=moment,
+                    receipt=last.data,
+                    received=None if whole else part,
+                )
             owed = rest - part
             tx.change_status(
                 document,
