@@ -185,12 +185,17 @@ class Billing(_Receipts):
         billed = paid = refused = 0
         with self.store.transaction(readonly=True) as tx:
             due = tx.subscriptions_due(day, id_from=id_from, id_to=id_to)
-        # Under a ladder, a gap's billing days one pass each, in order (_gap_day): each
-        # bills up to its day, collects and weighs the accounts as a daily run on it
-        # would. A daily run, or every due subscription billing on ``day``: one pass.
-        on = _gap_day(due, day, None) if self.overdue is not None else day
+        shard = f"{self.business or ''}|{id_from or ''}|{id_to or ''}"
+        # The days of this shard's passes a crash cut between their billing and their
+        # collection (_pass_marks): each is gone through again, before what is due.
+        resumed = self._passes_cut(day, shard, id_from, id_to)
+        # Under a ladder or a dunning schedule, a gap's days one pass each, in order
+        # (_next_pass): each bills up to its day, collects (a schedule's moves due on it
+        # done) and weighs the accounts as a daily run on it would. Else one pass.
+        on = self._next_pass(due, day, None, resumed, id_from, id_to)
         stop: set[str] = set()  # customers whose billing failed: not billed again
         while True:
+            self._pass_mark(shard, on, "billing")
             # the ladder's days since the last run, before billing
             if self.overdue is not None and self._overdue_states(
                 on, id_from, id_to, early, billing=True
@@ -241,15 +246,16 @@ class Billing(_Receipts):
                 carried.append(row)
                 if _proforma_of(row[0]) not in billed_here:  # else its money is counted already
                     totals[row[2]] = totals.get(row[2], Decimal(0)) + row[3]
+            self._pass_mark(shard, on, "collected")
             if self.overdue is not None:
                 # the accounts billed a correction (a credit note, a next revision) weighed again
                 fixed = {c for c, _, docs in outcomes for d, _, _ in docs if not d.endswith("|0")}
                 self._overdue_states(on, id_from, id_to, failures, corrected=fixed)
             if on == day:
                 break
-            with self.store.transaction(readonly=True) as tx:  # the gap's next billing day
+            with self.store.transaction(readonly=True) as tx:  # the gap's next day
                 due = tx.subscriptions_due(day, id_from=id_from, id_to=id_to)
-            on = _gap_day(due, day, on)
+            on = self._next_pass(due, day, on, resumed, id_from, id_to)
         failures[:0] = early
         return RunReport(
             as_of=day,
@@ -262,6 +268,63 @@ class Billing(_Receipts):
             documents=tuple(carried),
             rejected=tuple(rejected),
         )
+
+    def _next_pass(
+        self,
+        due: Sequence[SubscriptionRecord],
+        day: date,
+        after: date | None,
+        resumed: Sequence[date],
+        id_from: str | None,
+        id_to: str | None,
+    ) -> date:
+        """The day of a run's next pass (``after``: the last pass's; ``None``: the first):
+        the earliest of the days a crash cut (``resumed``), and, under a ladder or a
+        dunning schedule, of the gap's billing days (:func:`_gap_day`) and the days a
+        schedule has a move of an unpaid invoice not yet done (:meth:`_dunning_days`),
+        after ``after``; else ``day`` itself."""
+        days = [d for d in resumed if after is None or d > after]
+        if self.overdue is not None or self.dunning is not None or self.plan_dunning:
+            days.append(_gap_day(due, day, after))
+            moves = self._dunning_days(id_from, id_to, after, day)
+            if moves is not None:
+                days.append(moves)
+        return min(min(days, default=day), day)
+
+    def _pass_mark(self, shard: str, on: date, step: str) -> None:
+        """Record that the pass of ``on`` of shard ``shard`` reached ``step``
+        (``billing``: it starts billing; ``collected``: its payments are made and recorded),
+        as an idempotency record (:func:`_mark_key`), once."""
+        key = _mark_key(shard, on, step)
+        with self.store.transaction() as tx:
+            if tx.recall(key, {}) is None:
+                tx.remember(key, {}, {}, at=self.clock.now())
+
+    def _passes_cut(
+        self, day: date, shard: str, id_from: str | None, id_to: str | None
+    ) -> list[date]:
+        """The days before ``day`` whose pass (of shard ``shard``) started billing but did
+        not finish its collection: a crash cut it (:meth:`_pass_mark`). Each is a day an
+        unpaid invoice of the shard was issued on, the pass that billed it being the one
+        that collects it on that day."""
+        with self.store.transaction(readonly=True) as tx:
+            issued = {
+                date.fromisoformat(str(d.data["issue_date"]))
+                for d in tx.unpaid_invoices(id_from=id_from, id_to=id_to)
+                if d.status == "issued" and d.data.get("issue_date")
+            }
+            return [
+                x
+                for x in sorted(issued)
+                if x < day
+                and tx.recall(_mark_key(shard, x, "billing"), {}) is not None
+                and tx.recall(_mark_key(shard, x, "collected"), {}) is None
+            ]
+
+
+def _mark_key(shard: str, on: date, step: str) -> str:
+    """The idempotency key recording that a run's pass of ``on`` reached ``step``."""
+    return f"run|{shard}|{on.isoformat()}|{step}"
 
 
 def _gap_day(due: Sequence[SubscriptionRecord], day: date, after: date | None) -> date:
