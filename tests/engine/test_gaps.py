@@ -24,6 +24,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from billkit.engine import Billing
+from billkit.money import Money
 from billkit.notify import MemoryNotifier
 from billkit.payments.sandbox import SandboxGateway
 from billkit.ports import FixedClock
@@ -292,3 +293,76 @@ def test_every_crash_point_of_runs_after_gaps_leaves_what_daily_runs_do() -> Non
         snap, _, crashes = _crashing(at)
         assert crashes == 1, at
         assert snap == clean, f"crash at call {at} changed the outcome"
+
+
+# ------------------------------------------------- money a past day's pass takes is today's
+
+
+def test_a_past_days_charge_is_made_and_dated_now_and_its_decline_counts_for_that_day(
+    store: Any,
+) -> None:
+    # The 3 May run's pass of 2 May retries April (1 May + 1) with a card that works
+    # since: the money moves on 3 May (the ledger's entries and the paid event are dated
+    # then), and the schedule stops there: no reminder (4 May), no freeze (6 May).
+    engine, clock = _engine(store, dunning=SCHEDULE)
+    _runs(engine, clock, [date(2026, 5, 1)])
+    engine.add_customer("acme", ACME, currency="EUR", method="tok_visa")
+    _runs(engine, clock, [date(2026, 5, 3)])
+    now = datetime(2026, 5, 3, 2, tzinfo=timezone.utc)
+    with store.transaction(readonly=True) as tx:
+        paid = [e for e in tx.document_events(MAY) if e.event == "pay"]
+        entries = [(e.kind, e.amount, e.at) for e in tx.entries("acme/main")]
+        sub = tx.subscription("acme-pro")
+    assert [e.at for e in paid] == [now]
+    # April: 20.00 + 22 % VAT = 24.40, paid and charged on 3 May.
+    eur = Money("24.40", "EUR")
+    assert entries == [("payment", eur, now), ("charge", -eur, now)]
+    assert _failed_days(store, MAY) == ["2026-05-01"]  # the retry of 2 May succeeded
+    assert (sub.status, sub.next_billing) == ("active", date(2026, 6, 1))
+
+
+def test_the_autopay_cap_holds_in_the_month_the_money_moves(store: Any) -> None:
+    # Two VPS subscriptions of one customer, billed on 10 and 20 April (from 10 and 20
+    # March), 620.00 + 22 % VAT = 756.40 each, an autopay cap of 800.00 a month, and no
+    # run from 1 April to 2 May. The run of 2 May tops up for the pass of 10 April on
+    # 2 May: 756.40 of May's 800.00; the pass of 20 April would need 756.40 more in May,
+    # 1 512.80 > 800.00: capped, told once for May. (Daily runs would have topped up
+    # 10 April's in April; that month is past, and the money moves in May.)
+    from tests.engine.test_autopay import IVAN, VPS
+
+    clock = FixedClock(datetime(2026, 3, 10, 9, tzinfo=timezone.utc))
+    engine = Billing(
+        store,
+        SandboxGateway(clock=clock),
+        MemoryNotifier(),
+        clock,
+        [VPS],
+        seller=support.SELLER,
+        dunning=SCHEDULE,
+    )
+    engine.add_customer(
+        "ivan", IVAN, currency="RUB", method="tok_visa", autopay_cap=Money("800.00", "RUB")
+    )
+    engine.subscribe("ivan-a", "ivan", "vps", on=date(2026, 3, 10))
+    engine.subscribe("ivan-b", "ivan", "vps", on=date(2026, 3, 20))
+    _runs(engine, clock, [date(2026, 5, 2)])
+    with store.transaction(readonly=True) as tx:
+        top_ups = [(e.at.date(), e.amount) for e in tx.entries("ivan/main") if e.kind == "payment"]
+        statuses = sorted((d.id, d.status) for d in tx.documents())
+        capped = [m.key for m in _messages(tx) if m.topic == "autopay.capped"]
+    assert top_ups == [(date(2026, 5, 2), Money("756.40", "RUB"))]
+    assert statuses == [
+        ("ivan-a|2026-03-10|2026-04-10|invoice|0", "paid"),
+        ("ivan-b|2026-03-20|2026-04-20|invoice|0", "issued"),
+    ]
+    assert capped == ["autopay.capped|ivan-b|2026-03-20|2026-04-20|invoice|0|2026-05|email"]
+
+
+def _messages(tx: Any) -> list[Any]:
+    found, i = [], 1
+    while True:
+        try:
+            found.append(tx.message(i))
+        except Exception:
+            return found
+        i += 1

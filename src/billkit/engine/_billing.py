@@ -146,6 +146,12 @@ class Billing(_Receipts):
     outbox message, keyed ``<event>|<channel>`` for de-duplication.
     """
 
+    # Users import it from the package, where it says it lives (help(), reprs, pickles
+    # by reference). RunReport keeps its defining module: an attrs value, its string
+    # annotations are resolved in that module (billkit._checks, typing.get_type_hints),
+    # and its doctests are found there.
+    __module__ = "billkit.engine"
+
     # ------------------------------------------------------------ the run
 
     def run(
