@@ -366,3 +366,28 @@ def _messages(tx: Any) -> list[Any]:
         except Exception:
             return found
         i += 1
+
+
+def test_a_daily_run_cut_before_its_charge_is_resumed_once_by_the_next_days_run(
+    store: Any,
+) -> None:
+    # The attempt-counted dunning (3 attempts, one a day). The run of 1 May bills April
+    # and crashes before charging it; the next run is on 2 May: it charges April as the
+    # attempt of 1 May, then makes the attempt of 2 May; the run of 3 May makes the third
+    # (1 May + 2) and freezes, as daily runs from 1 to 3 May do, and the cut day is not
+    # gone through again.
+    engine, clock = _engine(store)
+    faults = _FirstCharge()
+    faulty = Billing(
+        support.FaultyStore(store, faults),  # type: ignore[arg-type]
+        support.FaultyGateway(engine.gateway, faults),  # type: ignore[arg-type]
+        engine.notifier,
+        clock,
+    )
+    _on(clock, date(2026, 5, 1))
+    faults.at = 1
+    with pytest.raises(support.Crash):
+        faulty.run()
+    _runs(faulty, clock, [date(2026, 5, 2), date(2026, 5, 3), date(2026, 5, 4)])
+    assert _failed_days(store, MAY) == ["2026-05-01", "2026-05-02", "2026-05-03"]
+    assert _state(store) == _daily({}, date(2026, 5, 4))

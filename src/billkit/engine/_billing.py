@@ -233,7 +233,9 @@ class Billing(_Receipts):
                 if s.customer not in stop and s.next_billing is not None and s.next_billing <= on
             ]
             customers = sorted({s.customer for s in now_due})
-            marked = bool(customers)  # a pass that bills keeps its marks (_pass_mark)
+            # A pass that bills keeps its marks (_pass_mark), as does a cut one gone
+            # through again (its billing done: it bills nothing now), so it is done.
+            marked = bool(customers) or on in resumed
             if marked:
                 self._pass_mark(shard, on, "billing")
             ids_of: dict[str, list[str]] = {}
