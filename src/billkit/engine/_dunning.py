@@ -168,6 +168,14 @@ class _Dunning(_Outbox):
                 record = tx.subscription(sub_id)
         except NotFoundError:
             return self.dunning
+        return self._schedule_on(record, on)
+
+    def _schedule_on(
+        self, record: SubscriptionRecord, on: date | None = None
+    ) -> DunningSchedule | None:
+        """:meth:`_schedule` of the subscription ``record``, read already."""
+        if not self.plan_dunning:
+            return self.dunning
         plans = [(date.fromisoformat(start), str(code)) for start, code in record.data["plans"]]
         code = plans[-1][1]
         if on is not None:
@@ -222,7 +230,7 @@ class _Dunning(_Outbox):
             record = records.get(key.subscription)
             if record is None or record.status == "cancelled":
                 continue  # dunning is over
-            schedule = self._schedule(key.subscription, tx, key.period.start)
+            schedule = self._schedule_on(record, key.period.start)
             if schedule is None:
                 continue
             history = events[doc.id]
