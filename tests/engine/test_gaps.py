@@ -391,3 +391,29 @@ def test_a_daily_run_cut_before_its_charge_is_resumed_once_by_the_next_days_run(
     _runs(faulty, clock, [date(2026, 5, 2), date(2026, 5, 3), date(2026, 5, 4)])
     assert _failed_days(store, MAY) == ["2026-05-01", "2026-05-02", "2026-05-03"]
     assert _state(store) == _daily({}, date(2026, 5, 4))
+
+
+def test_money_received_during_the_gap_counts_from_the_runs_first_pass(store: Any) -> None:
+    # The customer tops up 24.40 on 3 May (a card that works since), when no run happens.
+    # The run of 10 May finds the money there: its first pass (the retry day, 2 May) pays
+    # April from the balance, and no later move of the schedule happens (no reminder on
+    # the 4th, no freeze on the 6th): a run never replays the days of an invoice it finds
+    # paid or payable, it only dates the money (the charge is posted on 10 May).
+    engine, clock = _engine(store, dunning=SCHEDULE)
+    _runs(engine, clock, [date(2026, 5, 1)])
+    engine.add_customer("acme", ACME, currency="EUR", method="tok_visa")
+    _on(clock, date(2026, 5, 3))
+    engine.top_up("acme", Money("24.40", "EUR"), key="may-3")
+    _runs(engine, clock, [date(2026, 5, 10)])
+    with store.transaction(readonly=True) as tx:
+        doc = tx.document(MAY)
+        sub = tx.subscription("acme-pro")
+        charge = [e.at.date() for e in tx.entries("acme/main") if e.kind == "charge"]
+        balance = tx.balance("acme/main")
+    assert (doc.status, sub.status, "frozen_on" in sub.data) == ("paid", "active", False)
+    assert charge == [date(2026, 5, 10)]
+    assert balance == Money("0", "EUR")
+    assert _failed_days(store, MAY) == ["2026-05-01"]
+    engine.deliver()
+    topics = [m.topic for m in engine.notifier.messages]  # type: ignore[attr-defined]
+    assert "payment.reminder" not in topics and "subscription.frozen" not in topics

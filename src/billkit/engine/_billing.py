@@ -191,7 +191,10 @@ class Billing(_Receipts):
         dated now, the autopay cap counts the real day's month, a subscription
         it unfreezes resumes with the cycle running on the real day) and the
         invoice is settled for the passes after it. Notices of past days are
-        sent now and say their own day.
+        sent now and say their own day. Money received during the gap outside
+        the runs (a top-up, a webhook, :meth:`pay`) is there for the first
+        pass: an invoice it paid or a balance it filled is settled from that
+        pass on, the days before it arrived not replayed for it.
 
         Each pass records, as idempotency records, that it started billing and
         that its payments are done (:meth:`_pass_mark`). A rerun of the shard
