@@ -416,4 +416,5 @@ def test_money_received_during_the_gap_counts_from_the_runs_first_pass(store: An
     assert _failed_days(store, MAY) == ["2026-05-01"]
     engine.deliver()
     topics = [m.topic for m in engine.notifier.messages]  # type: ignore[attr-defined]
-    assert "payment.reminder" not in topics and "subscription.frozen" not in topics
+    assert "payment.reminder" not in topics
+    assert "subscription.frozen" not in topics
