@@ -145,21 +145,34 @@ def test_paying_within_the_grace_period_stops_the_schedule() -> None:
     assert not any(topic in ("payment.reminder", "subscription.frozen") for _, topic in log)
 
 
-def test_missed_days_make_one_retry_and_the_moves_that_were_due() -> None:
+def test_missed_days_are_gone_through_one_by_one_as_daily_runs_would() -> None:
     store = MemoryStore()
     engine, clock = _setup(store, SCHEDULE)
     _daily(engine, clock, date(2026, 5, 1), date(2026, 5, 1), twice=False)
-    # No run from 2 to 9 May: on the 10th both retry days (2nd, 4th) have passed: one
-    # retry; the reminder of the 4th and the freeze of the 6th, each once. The
-    # schedule orders the 4th's retry before its reminder, so the reminder (and the
-    # freeze) wait for the retry's answer.
+    # No run from 2 to 9 May: the run of the 10th goes through the schedule's days it
+    # missed, in order: the retry of the 2nd (1 May + 1), the retry and the reminder of
+    # the 4th (1 May + 3), the freeze of the 6th (1 May + 5). Each retry is charged now
+    # (on the 10th, under its attempt's key) and, declined, counts as that day's attempt.
     _daily(engine, clock, date(2026, 5, 10), date(2026, 5, 11), twice=True)
-    assert [day for day, _ in _failures(store)] == ["2026-05-01", "2026-05-10"]
-    assert [t for _, t in _log(engine)][2:] == [
-        "payment.overdue",
-        "payment.failed",
-        "payment.reminder",
-        "subscription.frozen",
+    assert _failures(store) == [
+        ("2026-05-01", f"pay|{MAY}|0"),
+        ("2026-05-02", f"pay|{MAY}|1"),
+        ("2026-05-04", f"pay|{MAY}|2"),
+    ]
+    with store.transaction(readonly=True) as tx:
+        sub = tx.subscription("acme-pro")
+    assert (sub.status, sub.next_billing, sub.data["frozen_on"]) == (
+        "frozen",
+        date(2026, 6, 1),
+        "2026-05-06",
+    )
+    # The notices go out on the 10th (created then), each saying its own day.
+    assert _log(engine)[2:] == [
+        ("2026-05-01", "payment.overdue"),
+        ("2026-05-10", "payment.failed"),
+        ("2026-05-10", "payment.failed"),
+        ("2026-05-10", "payment.reminder"),
+        ("2026-05-10", "subscription.frozen"),
     ]
 
 

@@ -92,11 +92,12 @@ def test_failed_answers_are_written_with_their_batch(store: Any, dunning: Any) -
     # All 30 failures in the batch's write; under SCHEDULE, the 30 overdue notices'
     # dunning moves in one more.
     assert calls["change_status_all"] == (1 if dunning is None else 2)
-    # The run's transactions: the due subscriptions read, the billing batch, the
-    # credit-line book read, the services book read, the shard's unpaid invoices read,
-    # the answers' batch: six, whatever the number of failures (with one more per
-    # failed invoice when its dunning had its own transaction).
-    assert calls["begin"] == 6
+    # The run's transactions: the due subscriptions read, the pass's mark before its
+    # billing, the billing batch, the credit-line book read, the services book read, the
+    # shard's unpaid invoices read, the answers' batch, the pass's mark after its
+    # payments: eight, whatever the number of failures (with one more per failed
+    # invoice when its dunning had its own transaction).
+    assert calls["begin"] == 8
     with store.transaction(readonly=True) as tx:
         for n in range(CUSTOMERS):
             doc = f"s{n:02d}|2026-04-01|2026-05-01|invoice|0"

@@ -16,6 +16,7 @@ from billkit.engine._core import _BATCH
 from billkit.engine._receipts import _Receipts
 from billkit.engine._report import RunReport, _proforma_of
 from billkit.errors import BillkitError
+from billkit.ports import Transaction
 from billkit.storage.records import SubscriptionRecord
 
 
@@ -149,6 +150,12 @@ class Billing(_Receipts):
     outbox message, keyed ``<event>|<channel>`` for de-duplication.
     """
 
+    # Users import it from the package, where it says it lives (help(), reprs, pickles
+    # by reference). RunReport keeps its defining module: an attrs value, its string
+    # annotations are resolved in that module (billkit._checks, typing.get_type_hints),
+    # and its doctests are found there.
+    __module__ = "billkit.engine"
+
     # ------------------------------------------------------------ the run
 
     def run(
@@ -168,14 +175,36 @@ class Billing(_Receipts):
         hosted services' renewals (by default: the run whose shard starts
         at the beginning, ``id_from=None``).
 
-        Under an overdue ladder, a run after a gap (the due subscriptions'
-        next billing days before ``as_of``) goes through the gap's billing
-        days in order, one pass each, as the daily runs it replaces would
-        have: the ladder's states entered before the day, the billing of
-        what is due by it, the payments (recorded on that day) and the
-        ladder on it; then the pass of ``as_of`` itself, which alone keeps
+        Under an overdue ladder or a dunning schedule, a run after a gap goes
+        through the gap's days in order, one pass each, as the daily runs it
+        replaces would have: the due subscriptions' next billing days before
+        ``as_of`` and the days a schedule has a move of an unpaid invoice not
+        yet done (a retry, a notice, the freeze: :meth:`_dunning_days`). Each
+        pass applies the ladder's states entered before its day, bills what is
+        due by it, collects (the schedule's moves due by it done) and weighs
+        the ladder on it; then the pass of ``as_of`` itself, which alone keeps
         the schedules. A daily run is one pass. A customer whose billing
         failed in a pass is not billed again by the run.
+
+        What is dated when: money moves on the real day. A charge a pass makes
+        is made now (under the attempt's key); declined, it is the attempt of
+        the pass's day (its ``payment_failed`` event says that day, and the
+        dunning and the ladder go on from it as after daily runs); taken, it is
+        today's money (the ledger's entries, the ``pay`` event and notices are
+        dated now, the autopay cap counts the real day's month, a subscription
+        it unfreezes resumes with the cycle running on the real day) and the
+        invoice is settled for the passes after it. Notices of past days are
+        sent now and say their own day. Money received during the gap outside
+        the runs (a top-up, a webhook, :meth:`pay`) is there for the first
+        pass: an invoice it paid or a balance it filled is settled from that
+        pass on, the days before it arrived not replayed for it.
+
+        Each pass records, as idempotency records, that it started billing and
+        that its payments are done (:meth:`_pass_mark`). A rerun of the shard
+        after a crash between the two, on the same day or a later one, goes
+        first through that day again (:meth:`_passes_cut`): the invoices it
+        billed are charged as the attempts of the day they were billed, as one
+        uninterrupted run would have.
         """
         day = as_of or self.clock.today()
         issued: list[str] = []
@@ -186,12 +215,16 @@ class Billing(_Receipts):
         rejected: dict[str, None] = {}
         billed_here: set[str] = set()  # the documents billed, over every pass
         billed = paid = refused = 0
+        shard = f"{self.business or ''}|{id_from or ''}|{id_to or ''}"
         with self.store.transaction(readonly=True) as tx:
             due = tx.subscriptions_due(day, id_from=id_from, id_to=id_to)
-        # Under a ladder, a gap's billing days one pass each, in order (_gap_day): each
-        # bills up to its day, collects and weighs the accounts as a daily run on it
-        # would. A daily run, or every due subscription billing on ``day``: one pass.
-        on = _gap_day(due, day, None) if self.overdue is not None else day
+            # The days of this shard's passes a crash cut between their billing and
+            # their collection (_pass_mark): each is gone through again, in its order.
+            resumed = self._passes_cut(tx, day, shard, id_from, id_to)
+            # Under a ladder or a dunning schedule, a gap's days one pass each, in order
+            # (_next_pass): each bills up to its day, collects (a schedule's moves due on
+            # it done) and weighs the accounts as a daily run on it would. Else one pass.
+            on = self._next_pass(tx, due, day, None, resumed, id_from, id_to)
         stop: set[str] = set()  # customers whose billing failed: not billed again
         while True:
             # the ladder's days since the last run, before billing
@@ -206,6 +239,11 @@ class Billing(_Receipts):
                 if s.customer not in stop and s.next_billing is not None and s.next_billing <= on
             ]
             customers = sorted({s.customer for s in now_due})
+            # A pass that bills keeps its marks (_pass_mark), as does a cut one gone
+            # through again (its billing done: it bills nothing now), so it is done.
+            marked = bool(customers) or on in resumed
+            if marked:
+                self._pass_mark(shard, on, "billing")
             ids_of: dict[str, list[str]] = {}
             for s in now_due:
                 ids_of.setdefault(s.customer, []).append(s.id)
@@ -244,15 +282,17 @@ class Billing(_Receipts):
                 carried.append(row)
                 if _proforma_of(row[0]) not in billed_here:  # else its money is counted already
                     totals[row[2]] = totals.get(row[2], Decimal(0)) + row[3]
+            if marked:
+                self._pass_mark(shard, on, "collected")
             if self.overdue is not None:
                 # the accounts billed a correction (a credit note, a next revision) weighed again
                 fixed = {c for c, _, docs in outcomes for d, _, _ in docs if not d.endswith("|0")}
                 self._overdue_states(on, id_from, id_to, failures, corrected=fixed)
             if on == day:
                 break
-            with self.store.transaction(readonly=True) as tx:  # the gap's next billing day
+            with self.store.transaction(readonly=True) as tx:  # the gap's next day
                 due = tx.subscriptions_due(day, id_from=id_from, id_to=id_to)
-            on = _gap_day(due, day, on)
+                on = self._next_pass(tx, due, day, on, resumed, id_from, id_to)
         failures[:0] = early
         rejected.update(self._rejected_standing(id_from, id_to))  # every run: the shard's
         return RunReport(
@@ -266,6 +306,61 @@ class Billing(_Receipts):
             documents=tuple(carried),
             rejected=tuple(rejected),
         )
+
+    def _next_pass(
+        self,
+        tx: Transaction,
+        due: Sequence[SubscriptionRecord],
+        day: date,
+        after: date | None,
+        resumed: Sequence[date],
+        id_from: str | None,
+        id_to: str | None,
+    ) -> date:
+        """The day of a run's next pass (``after``: the last pass's; ``None``: the first):
+        the earliest of the days a crash cut (``resumed``), and, under a ladder or a
+        dunning schedule, of the gap's billing days (:func:`_gap_day`) and the days a
+        schedule has a move of an unpaid invoice not yet done (:meth:`_dunning_days`),
+        after ``after``; else ``day`` itself."""
+        days = [d for d in resumed if after is None or d > after]
+        if self.overdue is not None or self.dunning is not None or self.plan_dunning:
+            days.append(_gap_day(due, day, after))
+            moves = self._dunning_days(tx, id_from, id_to, after, day)
+            if moves is not None:
+                days.append(moves)
+        return min(min(days, default=day), day)
+
+    def _pass_mark(self, shard: str, on: date, step: str) -> None:
+        """Record that the pass of ``on`` of shard ``shard`` reached ``step``
+        (``billing``: it starts billing; ``collected``: its payments are made and recorded),
+        as an idempotency record (:func:`_mark_key`), once."""
+        with self.store.transaction() as tx:  # kept once: a second worker's is replayed
+            tx.remember(_mark_key(shard, on, step), {}, {}, at=self.clock.now())
+
+    def _passes_cut(
+        self, tx: Transaction, day: date, shard: str, id_from: str | None, id_to: str | None
+    ) -> list[date]:
+        """The days before ``day`` whose pass (of shard ``shard``) started billing but did
+        not finish its collection: a crash cut it (:meth:`_pass_mark`). Each is a day an
+        unpaid invoice of the shard was issued on, the pass that billed it being the one
+        that collects it on that day. Read in ``tx``."""
+        issued = {
+            date.fromisoformat(str(d.data["issue_date"]))
+            for d in tx.unpaid_invoices(id_from=id_from, id_to=id_to)
+            if d.status == "issued" and d.data.get("issue_date")
+        }
+        return [
+            x
+            for x in sorted(issued)
+            if x < day
+            and tx.recall(_mark_key(shard, x, "billing"), {}) is not None
+            and tx.recall(_mark_key(shard, x, "collected"), {}) is None
+        ]
+
+
+def _mark_key(shard: str, on: date, step: str) -> str:
+    """The idempotency key recording that a run's pass of ``on`` reached ``step``."""
+    return f"run|{shard}|{on.isoformat()}|{step}"
 
 
 def _gap_day(due: Sequence[SubscriptionRecord], day: date, after: date | None) -> date:

@@ -415,13 +415,16 @@ class _Collect(_Accounts):
         :func:`billkit.credit.decide_autopay` decides the top-up: what the
         balance lacks, held to what is left of the customer's monthly
         maximum after this calendar month's automatic top-ups (commission
-        included). When that cannot cover the document, nothing is charged:
+        included; the month of the real day, the day the money moves, also in a
+        pass of a past day: :meth:`run`). When that cannot cover the document, nothing is charged:
         the document stays due and an ``autopay.capped`` notification is
         queued (once per document and month).
         """
         assert doc.total is not None
         customer, cur = doc.customer, doc.total.currency
-        month = day.replace(day=1)
+        # The cap holds in the calendar month the money moves in: today's, also in a
+        # pass of a past day of a run after a gap (its top-up is made now).
+        month = self.clock.today().replace(day=1)
         following = (month + timedelta(days=32)).replace(day=1)
         with self.store.transaction(readonly=True) as tx:
             this_month = tx.entries(

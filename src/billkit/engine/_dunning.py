@@ -168,6 +168,14 @@ class _Dunning(_Outbox):
                 record = tx.subscription(sub_id)
         except NotFoundError:
             return self.dunning
+        return self._schedule_on(record, on)
+
+    def _schedule_on(
+        self, record: SubscriptionRecord, on: date | None = None
+    ) -> DunningSchedule | None:
+        """:meth:`_schedule` of the subscription ``record``, read already."""
+        if not self.plan_dunning:
+            return self.dunning
         plans = [(date.fromisoformat(start), str(code)) for start, code in record.data["plans"]]
         code = plans[-1][1]
         if on is not None:
@@ -182,6 +190,70 @@ class _Dunning(_Outbox):
             return self.dunning
         key = DocumentKey.parse(doc.id)
         return self._schedule(key.subscription, tx, on=key.period.start)
+
+    def _dunning_days(
+        self,
+        tx: Transaction,
+        id_from: str | None,
+        id_to: str | None,
+        after: date | None,
+        day: date,
+    ) -> date | None:
+        """The earliest day after ``after`` (``None``: any) and before ``day`` on which a
+        dunning schedule has a move of an unpaid invoice of the shard not yet done (a
+        retry after its last failed charge, a notice or the freeze not recorded), or
+        ``None``: the days a run over a gap goes through (:meth:`Billing.run`), as the
+        daily runs it replaces would have. The cancellation and the deletion mark come
+        from the subscription's next billing day, a billing day of the gap.
+
+        Every move due by a run's day is done by that run (:meth:`_dun`), so the moves
+        not done fall after the last run: a run goes through no day before it. Read in
+        ``tx``.
+        """
+        if self.dunning is None and not self.plan_dunning:
+            return None
+        unpaid = [
+            d
+            for d in tx.unpaid_invoices(id_from=id_from, id_to=id_to)
+            if d.kind in _DUNNED
+            and d.status == "issued"
+            and d.id.count("|") == 4
+            and d.total is not None
+        ]
+        events = tx.document_events_of((d.id for d in unpaid), events=_DUNNING_EVENTS)
+        failing = [d for d in unpaid if any(e.event == "payment_failed" for e in events[d.id])]
+        keys = {d.id: DocumentKey.parse(d.id) for d in failing}
+        records = tx.subscriptions_of({k.subscription for k in keys.values()})
+        found: date | None = None
+        for doc in failing:
+            key = keys[doc.id]
+            record = records.get(key.subscription)
+            if record is None or record.status == "cancelled":
+                continue  # dunning is over
+            schedule = self._schedule_on(record, key.period.start)
+            if schedule is None:
+                continue
+            history = events[doc.id]
+            failed = [e for e in history if e.event == "payment_failed"]
+            overdue_on = date.fromisoformat(str(failed[0].data["day"]))
+            last_failed = date.fromisoformat(str(failed[-1].data["day"]))
+            done = {(e.data.get("move"), e.data.get("on")) for e in history if e.event == "dunning"}
+            sub = self._subscribed(record, tx)
+            cycle = self._cycle(sub, overdue_on + timedelta(days=schedule.grace_days or 0))
+            for move in simulate_dunning(schedule, overdue_on=overdue_on, cycle=cycle):
+                if move.on >= day or (after is not None and move.on <= after):
+                    continue
+                if found is not None and move.on >= found:
+                    continue
+                if move.move is DunningMove.RETRY:
+                    waiting = move.on > last_failed
+                elif move.move in (DunningMove.NOTIFY, DunningMove.FREEZE):
+                    waiting = (move.move.value, move.on.isoformat()) not in done
+                else:
+                    waiting = False
+                if waiting:
+                    found = move.on
+        return found
 
     def _dun(self, doc: DocumentRecord, payer: Mapping[str, object], day: date) -> bool:
         """Do what :attr:`dunning` says is due by ``day`` for the overdue invoice ``doc``.
