@@ -243,17 +243,10 @@ class _Proformas(_Settings):
         moment = self.clock.now() if at is None else checks.moment("at", at, error=BillingError)
         return document, moment
 
-    def _awaiting(
-        self, tx: Transaction, document: str, moment: datetime, done: str
-    ) -> tuple[DocumentRecord, Proforma] | None:
-        """The engine's proforma ``document`` of this business, read in ``tx``,
-        awaiting the customer's answer on the day of ``moment``; ``None``
-        when its status is ``done`` (answered so already: nothing to do).
-
-        Refused with a :class:`~billkit.errors.BillingError` naming the
-        proforma and its status when it was answered otherwise (approved,
-        rejected), withdrawn or is not one of this business's proformas;
-        naming ``at`` when ``moment`` is before its issue day."""
+    def _own_proforma(self, tx: Transaction, document: str) -> tuple[DocumentRecord, Proforma]:
+        """The proforma ``document``, read in ``tx``, and its contents; refused
+        with a :class:`~billkit.errors.BillingError` naming the proforma when
+        the engine did not issue it as a proforma of this business."""
         doc = tx.document(document)
         if doc.kind != PROFORMA or doc.id.count("|") != 4:
             raise BillingError(
@@ -269,6 +262,20 @@ class _Proformas(_Settings):
                 f"a proforma of this business (seller {self.seller.name!r}); "
                 f"it is {made.seller.name!r}'s",
             )
+        return doc, made
+
+    def _awaiting(
+        self, tx: Transaction, document: str, moment: datetime, done: str
+    ) -> tuple[DocumentRecord, Proforma] | None:
+        """The engine's proforma ``document`` of this business, read in ``tx``,
+        awaiting the customer's answer on the day of ``moment``; ``None``
+        when its status is ``done`` (answered so already: nothing to do).
+
+        Refused with a :class:`~billkit.errors.BillingError` naming the
+        proforma and its status when it was answered otherwise (approved,
+        rejected), withdrawn or is not one of this business's proformas;
+        naming ``at`` when ``moment`` is before its issue day."""
+        doc, made = self._own_proforma(tx, document)
         if doc.status == done:
             return None
         if doc.status != "issued":

@@ -21,9 +21,8 @@ from billkit.billing import INVOICE, PROFORMA, DocumentKey
 from billkit.engine._collect import _Collect
 from billkit.engine._proformas import _PART, _RECEIPT, _official_move, _part_of
 from billkit.errors import BillingError
-from billkit.invoicing.documents import Proforma
 from billkit.money import RoundingPolicy
-from billkit.serialize import from_data, to_data
+from billkit.serialize import to_data
 from billkit.storage.records import DocumentEvent, DocumentRecord, EntryRecord
 
 _ANSWERS: Final = frozenset({"upload_receipt", "refuse_receipt", _PART})
@@ -161,21 +160,7 @@ class _Receipts(_Collect):
             customer = tx.document(document).customer
         lock = [f"account:{customer}", f"series:{self.series[PROFORMA]}"]
         with self.store.transaction(lock=lock) as tx:
-            doc = tx.document(document)
-            if doc.kind != PROFORMA or doc.id.count("|") != 4:
-                raise BillingError(
-                    "proforma",
-                    document,
-                    f"the id of a proforma the engine issued (its kind is {doc.kind!r})",
-                )
-            made: Proforma = from_data(doc.data)
-            if made.seller != self.seller:
-                raise BillingError(
-                    "proforma",
-                    document,
-                    f"a proforma of this business (seller {self.seller.name!r}); "
-                    f"it is {made.seller.name!r}'s",
-                )
+            doc, made = self._own_proforma(tx, document)
             events = tx.document_events(document)
             asked = next((e for e in events if e.event == "reissue"), None)
             if asked is not None:
