@@ -54,6 +54,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.engine
 
 from tests.engine import support, workers
@@ -64,7 +66,7 @@ from billkit.periods import Period
 from billkit.ports import FixedClock
 from billkit.serialize import to_data
 from billkit.storage import SqlStore, upgrade
-from billkit.storage.sql import make_engine
+from billkit.storage.sql import _lz4_session, make_engine
 
 MARCH = Period(support.START.date(), support.MONTH_END.date())
 
@@ -173,6 +175,10 @@ def baseline(url: str, schema: str | None, n: int) -> tuple[float, float, float]
             ]
     computed = time.perf_counter() - started
     engine = make_engine(url, schema=schema)
+    if engine.dialect.name == "postgresql":
+        # The server's own settings, as a plain client has them: not the
+        # store's session settings (lz4 for long values, sql._lz4_session).
+        sa.event.remove(engine, "connect", _lz4_session)
     raw = engine.raw_connection()
     mark = "?" if engine.dialect.name == "sqlite" else "%s"
     cur = raw.cursor()
