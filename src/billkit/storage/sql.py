@@ -13,7 +13,11 @@ One SQL code path serves both databases; what differs is isolated here:
   lock scopes are transaction-level advisory locks; rows that a method reads
   to change (an account's balance, a series' counter, a document) are locked
   with ``SELECT ... FOR UPDATE``; outbox claims skip locked rows. Amounts are
-  ``NUMERIC``.
+  ``NUMERIC``. A batch write's savepoint, rows and release go to the server
+  together, one round trip (psycopg's pipeline mode, :func:`_pipeline`), and
+  so do a transaction's ``BEGIN`` and its first locks; the batch's arrays in
+  the binary format. The store's sessions compress long values (documents'
+  JSON) with lz4 where the server has it (PostgreSQL's default is pglz).
 
 Numbers come from ``UPDATE series SET next = next + 1 ... RETURNING`` in the
 transaction that issues the document: the row lock serialises issuers and a
