@@ -19,7 +19,8 @@ The baseline, in the same run: the pure computation alone
 (``billing.plan_documents`` and ``serialize.to_data`` of every invoice) plus
 writing the same rows (one document, two ledger entries per paid invoice)
 with the driver's plain ``executemany`` into scratch tables, in batches of
-500. Target: the engine within 3x of that baseline. Both measures are
+500 (on PostgreSQL in a session with the server's own settings, not the
+store's: no lz4 for long values, ``sql._lz4_session``). Target: the engine within 3x of that baseline. Both measures are
 printed against it (``x base``), with the workers' CPU seconds in the run
 alone and in all, and the baseline's.
 
