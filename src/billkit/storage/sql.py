@@ -13,7 +13,11 @@ One SQL code path serves both databases; what differs is isolated here:
   lock scopes are transaction-level advisory locks; rows that a method reads
   to change (an account's balance, a series' counter, a document) are locked
   with ``SELECT ... FOR UPDATE``; outbox claims skip locked rows. Amounts are
-  ``NUMERIC``.
+  ``NUMERIC``. A batch write's savepoint, rows and release go to the server
+  together, one round trip (psycopg's pipeline mode, :func:`_pipeline`), and
+  so do a transaction's ``BEGIN`` and its first locks; the batch's arrays in
+  the binary format. The store's sessions compress long values (documents'
+  JSON) with lz4 where the server has it (PostgreSQL's default is pglz).
 
 Numbers come from ``UPDATE series SET next = next + 1 ... RETURNING`` in the
 transaction that issues the document: the row lock serialises issuers and a
@@ -95,8 +99,10 @@ _R = TypeVar("_R")  # a record made from a row
 # The batched writes, built once: the driver runs them as they are (its own
 # executemany on SQLite; arrays through unnest on PostgreSQL, one round trip).
 # Values are converted the way the schema's types convert them (Exact, Moment).
-# JSON text goes to PostgreSQL as a binary array (psycopg's %b): its text array
-# format would escape every quote in it, one regular expression match each.
+# Every array goes to PostgreSQL in the binary format (psycopg's %b): the text
+# array format would quote and escape each element (one regular expression
+# match each on the client, JSON text's every quote escaped) for the server to
+# parse back; binary sends each element's bytes with its length.
 _U, _E, _A = t.usage_events.name, t.entries.name, t.accounts.name
 _SQLITE_USAGE = (
     f"INSERT INTO {_U} (key, subscription, metric, at, quantity, data) "
@@ -105,7 +111,7 @@ _SQLITE_USAGE = (
 _PG_USAGE = (
     f"INSERT INTO {_U} (key, subscription, metric, at, quantity, data) "
     "SELECT k, s, m, a, q, d::jsonb FROM unnest("
-    "%s::text[], %s::text[], %s::text[], %s::timestamptz[], %s::numeric[], %b::text[]"
+    "%b::text[], %b::text[], %b::text[], %b::timestamptz[], %b::numeric[], %b::text[]"
     ") AS v(k, s, m, a, q, d) ON CONFLICT (key) DO NOTHING"
 )
 _SQLITE_MAX_SEQ = f"SELECT coalesce(max(seq), 0) FROM {_E}"
@@ -117,7 +123,7 @@ _SQLITE_NEW_SEQS = f"SELECT seq, account, key FROM {_E} WHERE seq > ?"
 _PG_ENTRIES = (
     f"INSERT INTO {_E} (account, key, amount, currency, at, kind, data) "
     "SELECT a, k, x, c, t, m, d::jsonb FROM unnest("
-    "%s::text[], %s::text[], %s::numeric[], %s::text[], %s::timestamptz[], %s::text[], "
+    "%b::text[], %b::text[], %b::numeric[], %b::text[], %b::timestamptz[], %b::text[], "
     "%b::text[]) AS v(a, k, x, c, t, m, d) ON CONFLICT (account, key) DO NOTHING "
     "RETURNING seq, account, key"
 )
@@ -133,15 +139,15 @@ _PG_DOCUMENTS = (
     f"INSERT INTO {_D} (id, customer, kind, period_start, period_end, total, currency, data, "
     "status, number, series, issued_at, version) "
     "SELECT i, c, k, ps, pe, x, cu, d::jsonb, st, n, se, a, ve FROM unnest("
-    "%s::text[], %s::text[], %s::text[], %s::date[], %s::date[], %s::numeric[], %s::text[], "
-    "%b::text[], %s::text[], %s::text[], %s::text[], %s::timestamptz[], %s::integer[]"
+    "%b::text[], %b::text[], %b::text[], %b::date[], %b::date[], %b::numeric[], %b::text[], "
+    "%b::text[], %b::text[], %b::text[], %b::text[], %b::timestamptz[], %b::integer[]"
     ") AS v(i, c, k, ps, pe, x, cu, d, st, n, se, a, ve)"
 )
 _SQLITE_EVENTS = f"INSERT INTO {_EV} (document, event, status, at, data) VALUES (?, ?, ?, ?, ?)"
 _PG_EVENTS = (
     f"INSERT INTO {_EV} (document, event, status, at, data) "
     "SELECT i, e, s, a, d::jsonb FROM unnest("
-    "%s::text[], %s::text[], %s::text[], %s::timestamptz[], %b::text[]"
+    "%b::text[], %b::text[], %b::text[], %b::timestamptz[], %b::text[]"
     ") WITH ORDINALITY AS v(i, e, s, a, d, o) ORDER BY v.o"
 )
 _SQLITE_OUTBOX = (
@@ -150,13 +156,13 @@ _SQLITE_OUTBOX = (
 _PG_OUTBOX = (
     f"INSERT INTO {_O} (key, topic, payload, created_at, attempts) "
     "SELECT k, t, p::jsonb, a, 0 FROM unnest("
-    "%s::text[], %s::text[], %b::text[], %s::timestamptz[]"
+    "%b::text[], %b::text[], %b::text[], %b::timestamptz[]"
     ") WITH ORDINALITY AS v(k, t, p, a, o) ORDER BY v.o"
 )
 _SQLITE_STATUSES = f"UPDATE {_D} SET status = ?, version = version + 1 WHERE id = ?"
 _PG_STATUSES = (
     f"UPDATE {_D} SET status = v.s, version = {_D}.version + 1 "
-    f"FROM unnest(%s::text[], %s::text[]) AS v(s, i) WHERE {_D}.id = v.i"
+    f"FROM unnest(%b::text[], %b::text[]) AS v(s, i) WHERE {_D}.id = v.i"
 )
 _SQLITE_SUBSCRIPTIONS = (
     f"UPDATE {_S} SET plan = ?, status = ?, next_billing = ?, data = ?, version = version + 1 "
@@ -164,8 +170,8 @@ _SQLITE_SUBSCRIPTIONS = (
 )
 _PG_SUBSCRIPTIONS = (
     f"UPDATE {_S} SET plan = v.p, status = v.s, next_billing = v.n, data = v.d::jsonb, "
-    f"version = {_S}.version + 1 FROM unnest(%s::text[], %s::text[], %s::date[], %b::text[], "
-    "%s::text[], %s::integer[], %s::text[]) AS v(p, s, n, d, i, ve, c) "
+    f"version = {_S}.version + 1 FROM unnest(%b::text[], %b::text[], %b::date[], %b::text[], "
+    "%b::text[], %b::integer[], %b::text[]) AS v(p, s, n, d, i, ve, c) "
     f"WHERE {_S}.id = v.i AND {_S}.version = v.ve AND {_S}.customer = v.c"
 )
 # The stored entries among a batch's (account, key) pairs, one statement whatever
@@ -181,9 +187,18 @@ _PG_STORED_ENTRIES = sa.text(
 ).columns(*t.entries.c)
 _SQLITE_BALANCES = f"UPDATE {_A} SET balance = ? WHERE id = ?"
 _PG_BALANCES = (
-    f"UPDATE {_A} SET balance = v.b FROM unnest(%s::text[], %s::numeric[]) AS v(i, b) "
+    f"UPDATE {_A} SET balance = v.b FROM unnest(%b::text[], %b::numeric[]) AS v(i, b) "
     f"WHERE {_A}.id = v.i"
 )
+
+
+# PostgreSQL: a usual batch's writes go in a savepoint, sent with the writes in
+# one round trip (SqlTransaction._pipeline); anything refused undoes them
+# (_undo) and the one-by-one calls tell what, as before.
+_SAVEPOINT = "SAVEPOINT billkit_batch"
+_RELEASE = "RELEASE SAVEPOINT billkit_batch"
+_ROLLBACK_TO = "ROLLBACK TO SAVEPOINT billkit_batch"
+_PG_TAKE = f"UPDATE {t.series.name} SET next = next + %s WHERE name = %s RETURNING name, prefix, next, width"
 
 
 def _sqlite_moment(at: datetime) -> str:
@@ -295,9 +310,11 @@ def make_engine(url: str, *, schema: str | None = None) -> Engine:
                 raise ValidationError("schema", schema, "letters, digits and underscores")
             args["options"] = f"-c search_path={schema}"
         try:
-            return sa.create_engine(parsed, connect_args=args, pool_pre_ping=True)
+            engine = sa.create_engine(parsed, connect_args=args, pool_pre_ping=True)
         except ImportError:
             raise MissingDependencyError("psycopg", "SqlStore on PostgreSQL", "postgres") from None
+        event.listen(engine, "connect", _lz4_session)
+        return engine
     raise ValidationError("url", url, "a sqlite:/// or postgresql+psycopg:// URL")
 
 
@@ -318,6 +335,28 @@ def _sqlite_hooks(engine: Engine) -> None:
     def _begin(connection: Connection) -> None:
         mode = connection.get_execution_options().get("billkit_begin", "IMMEDIATE")
         connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+# The session's values too long to keep inline (a document's JSON, about 2.5 kB,
+# is) compressed with lz4 where the server has it, not pglz (PostgreSQL's
+# default): inserting a month end's documents took a third less server time,
+# and reading them back decompresses faster. Set per connection, for this
+# store's sessions only; a server without lz4 (before 14, or built without it)
+# keeps its default. Values stored either way read back the same.
+_LZ4 = (
+    "SELECT set_config('default_toast_compression', 'lz4', false) FROM pg_settings"
+    " WHERE name = 'default_toast_compression' AND 'lz4' = ANY(enumvals)"
+)
+
+
+def _lz4_session(dbapi_connection: Any, connection_record: Any) -> None:
+    """A new PostgreSQL connection compresses long values with lz4 if the server can."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(_LZ4)
+    finally:
+        cursor.close()
+    dbapi_connection.commit()  # a session setting, kept past this transaction
 
 
 def _lock_all(keys: Sequence[int]) -> str:
@@ -342,6 +381,40 @@ def _lock_all(keys: Sequence[int]) -> str:
         f" FOREACH k IN ARRAY ARRAY[{array}]::bigint[] LOOP PERFORM pg_advisory_xact_lock(k);"
         " END LOOP; END$$"
     )
+
+
+def _pipeline(conn: Connection, steps: Sequence[tuple[str, Any]]) -> list[list[Any] | None]:
+    """PostgreSQL: run the driver statements ``steps`` (SQL, parameters) in
+    order, in one round trip (psycopg's pipeline mode: sent together, one
+    synchronisation at the end; a transaction's implicit ``BEGIN`` goes with
+    them); each one's rows (``None``: it returns none).
+
+    A failure stops the statements after it and is raised as SQLAlchemy
+    raises the driver's errors (an :class:`sqlalchemy.exc.IntegrityError`
+    for a refused row...), so callers tell them apart as before; the
+    transaction is then failed until rolled back (to a savepoint:
+    ``_SqlTransaction._undo``).
+    """
+    import psycopg
+
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    events = conn.dispatch  # each statement told to listeners, as SQLAlchemy does
+    cursors = []
+    try:
+        with driver.pipeline():
+            for sql, params in steps:
+                cursor = driver.cursor()
+                events.before_cursor_execute(conn, cursor, sql, params, None, False)
+                cursor.execute(sql, params)
+                cursors.append(cursor)
+    except psycopg.Error as error:
+        raise exc.DBAPIError.instance(
+            "; ".join(sql for sql, _ in steps), None, error, psycopg.Error
+        ) from error
+    for cursor, (sql, params) in zip(cursors, steps, strict=True):
+        events.after_cursor_execute(conn, cursor, sql, params, None, False)
+    return [c.fetchall() if c.description is not None else None for c in cursors]
 
 
 def lock_key(scope: str, schema: str | None = None) -> int:
@@ -437,20 +510,20 @@ class SqlStore:
                     return
                 with conn.begin():
                     if not self._sqlite:
+                        # With the driver's BEGIN, in one round trip (_pipeline).
+                        start: list[tuple[str, Any]] = []
                         if readonly:
-                            conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+                            start.append(("SET TRANSACTION READ ONLY", None))
                         if len(scopes) == 1:
-                            conn.execute(
-                                sa.select(
-                                    sa.func.pg_advisory_xact_lock(lock_key(scopes[0], self._schema))
-                                )
-                            )
+                            key = lock_key(scopes[0], self._schema)
+                            start.append(("SELECT pg_advisory_xact_lock(%s)", (key,)))
                         elif scopes:
                             # A batch's scopes in one statement, in the scopes' sorted
                             # order (the order every transaction takes them in).
-                            conn.exec_driver_sql(
-                                _lock_all([lock_key(s, self._schema) for s in scopes])
-                            )
+                            keys = [lock_key(s, self._schema) for s in scopes]
+                            start.append((_lock_all(keys), None))
+                        if start:
+                            _pipeline(conn, start)
                     tx = _SqlTransaction(
                         conn,
                         readonly=bool(readonly),
@@ -872,6 +945,48 @@ def _first_rows(batch: Sequence[EntryRecord], rows: list[tuple[Any, ...]]) -> li
     return first
 
 
+def _numbered(
+    batch: Sequence[tuple[DocumentRecord, str]],
+    moment: datetime,
+    first: Mapping[str, tuple[SeriesRecord, int]],
+    counts: Mapping[str, int],
+) -> list[DocumentRecord]:
+    """The drafts of ``batch`` issued at ``moment``, numbered in their series in
+    order from each series' ``first`` number (its record and that number)."""
+    out: list[DocumentRecord] = []
+    taken = dict.fromkeys(counts, 0)
+    for doc, name in batch:
+        series, start = first[name]
+        number = series.format(start + taken[name])
+        taken[name] += 1
+        out.append(
+            DocumentRecord(
+                **{
+                    **_fields(doc),
+                    "status": "issued",
+                    "number": number,
+                    "series": name,
+                    "issued_at": moment,
+                    "version": 2,  # saved (1), then issued (2)
+                }
+            )
+        )
+    return out
+
+
+def _entry_columns(entries: Sequence[EntryRecord]) -> tuple[list[Any], ...]:
+    """New entries as PostgreSQL's batch insert takes them, one list per column."""
+    return (
+        [e.account for e in entries],
+        [e.key for e in entries],
+        [e.amount.amount for e in entries],
+        [e.amount.currency.code for e in entries],
+        [e.at for e in entries],
+        [e.kind for e in entries],
+        [_json_text(e.data) for e in entries],
+    )
+
+
 def _new_draft(doc: DocumentRecord) -> bool:
     return (
         doc.version == 0
@@ -1140,7 +1255,7 @@ class _SqlTransaction:
             query = query.where(s.c.id >= low)
         if high is not None:
             query = query.where(s.c.id < high)
-        return [_subscription(r) for r in self._conn.execute(query.order_by(s.c.id))]
+        return [_subscription(r) for r in self._conn.execute(query.order_by(s.c.id)).all()]
 
     # -------------------------------------------------------------- usage
     def _stored_usage(self, keys: Sequence[str]) -> dict[str, UsageRecord]:
@@ -1246,16 +1361,7 @@ class _SqlTransaction:
             else:  # pragma: no cover - seqs not contiguous: read them
                 found = list(self._conn.exec_driver_sql(_SQLITE_NEW_SEQS, (before,)))
         else:
-            columns = (
-                [e.account for e in entries],
-                [e.key for e in entries],
-                [e.amount.amount for e in entries],
-                [e.amount.currency.code for e in entries],
-                [e.at for e in entries],
-                [e.kind for e in entries],
-                [_json_text(e.data) for e in entries],
-            )
-            found = self._conn.exec_driver_sql(_PG_ENTRIES, columns).all()
+            found = self._conn.exec_driver_sql(_PG_ENTRIES, _entry_columns(entries)).all()
             if len(found) != len(entries):
                 return None
         return {(account, key): int(seq) for seq, account, key in found}
@@ -1278,43 +1384,57 @@ class _SqlTransaction:
         columns = tuple(list(column) for column in zip(*rows, strict=True))
         return int(self._conn.exec_driver_sql(pg_sql, columns).rowcount)
 
+    def _pipeline(self, steps: Sequence[tuple[str, Any]]) -> list[list[Any] | None]:
+        """PostgreSQL: the driver statements ``steps`` in one round trip (:func:`_pipeline`)."""
+        return _pipeline(self._conn, steps)
+
+    def _undo(self) -> None:
+        """PostgreSQL: roll back to the savepoint :data:`_SAVEPOINT` and release it
+        (after a refused statement of :meth:`_pipeline`), in one round trip."""
+        self._pipeline([(_ROLLBACK_TO, None), (_RELEASE, None)])
+
+    @staticmethod
+    def _columns(rows: Sequence[tuple[Any, ...]]) -> tuple[list[Any], ...]:
+        """Rows as one list per column: the arrays of a PostgreSQL batch statement."""
+        return tuple(list(column) for column in zip(*rows, strict=True))
+
     def _insert_documents(self, docs: Sequence[DocumentRecord]) -> None:
         """Insert whole documents (new ids), in one round trip."""
+        self._write_many(_SQLITE_DOCUMENTS, _PG_DOCUMENTS, self._document_rows(docs))
+
+    def _document_rows(self, docs: Sequence[DocumentRecord]) -> list[tuple[Any, ...]]:
+        """Whole documents as the batch insert takes them."""
         sqlite = self._sqlite
-        self._write_many(
-            _SQLITE_DOCUMENTS,
-            _PG_DOCUMENTS,
-            [
-                (
-                    d.id,
-                    d.customer,
-                    d.kind,
-                    _sqlite_day(d.period_start) if sqlite else d.period_start,
-                    _sqlite_day(d.period_end) if sqlite else d.period_end,
-                    None if d.total is None else _exact_param(d.total.amount, sqlite),
-                    None if d.total is None else d.total.currency.code,
-                    _json_written(d.data),
-                    d.status,
-                    d.number,
-                    d.series,
-                    _moment_param(d.issued_at, sqlite),
-                    d.version,
-                )
-                for d in docs
-            ],
-        )
+        return [
+            (
+                d.id,
+                d.customer,
+                d.kind,
+                _sqlite_day(d.period_start) if sqlite else d.period_start,
+                _sqlite_day(d.period_end) if sqlite else d.period_end,
+                None if d.total is None else _exact_param(d.total.amount, sqlite),
+                None if d.total is None else d.total.currency.code,
+                _json_written(d.data),
+                d.status,
+                d.number,
+                d.series,
+                _moment_param(d.issued_at, sqlite),
+                d.version,
+            )
+            for d in docs
+        ]
 
     def _insert_events(self, events: Sequence[DocumentEvent]) -> None:
         """Insert documents' events, in order, in one round trip."""
+        self._write_many(_SQLITE_EVENTS, _PG_EVENTS, self._event_rows(events))
+
+    def _event_rows(self, events: Sequence[DocumentEvent]) -> list[tuple[Any, ...]]:
+        """Documents' events as the batch insert takes them."""
         sqlite = self._sqlite
-        self._write_many(
-            _SQLITE_EVENTS,
-            _PG_EVENTS,
-            [
-                (e.document, e.event, e.status, _moment_param(e.at, sqlite), _json_written(e.data))
-                for e in events
-            ],
-        )
+        return [
+            (e.document, e.event, e.status, _moment_param(e.at, sqlite), _json_written(e.data))
+            for e in events
+        ]
 
     def _insert(self, table: sa.Table) -> Any:
         """The dialect's INSERT, which knows ON CONFLICT (SQLite 3.24+, PostgreSQL)."""
@@ -1369,11 +1489,11 @@ class _SqlTransaction:
         for chunk in _chunks(subs):
             params = {"p_subs": list(chunk), "p_since": start, "p_until": end}
             if self._sqlite:
-                for sub, metric, quantity in self._run("usage_totals", params):
+                for sub, metric, quantity in self._run("usage_totals", params).all():
                     totals = found[sub]
                     totals[metric] = c.add(totals.get(metric, Decimal(0)), quantity)
             else:
-                for sub, metric, total in self._run("usage_totals", params):
+                for sub, metric, total in self._run("usage_totals", params).all():
                     found[sub][metric] = Decimal(total)
         return {sub: dict(sorted(totals.items())) for sub, totals in found.items()}
 
@@ -1478,21 +1598,46 @@ class _SqlTransaction:
                 plan = None
         if plan is not None:
             new = list(plan.new.values())
-            if rows is not None and len(new) != len(batch):
-                # A pair repeats in the batch: plan.new holds its first entry.
-                rows = _first_rows(batch, rows)
-            with self._conn.begin_nested() as savepoint:
-                seqs = self._insert_entries(new, rows)
-                if seqs is None:
-                    savepoint.rollback()
-            if seqs is not None:
-                return self._posted(plan, seqs, {})
+            if not self._sqlite:  # in two round trips (_post_new_pipelined)
+                posted = self._post_new_pipelined(plan, new)
+                if posted is not None:
+                    return posted
+            else:
+                if rows is not None and len(new) != len(batch):
+                    # A pair repeats in the batch: plan.new holds its first entry.
+                    rows = _first_rows(batch, rows)
+                with self._conn.begin_nested() as savepoint:
+                    seqs = self._insert_entries(new, rows)
+                    if seqs is None:
+                        savepoint.rollback()
+                if seqs is not None:
+                    return self._posted(plan, seqs, {})
         stored = self._stored_entries(batch)
         plan = _plan(batch, accounts, stored)
         seqs = self._insert_entries(list(plan.new.values())) if plan.new else {}
         if seqs is None:  # pragma: no cover - the accounts are locked: nobody posts meanwhile
             raise StoreError("entries of locked accounts were posted meanwhile")
         return self._posted(plan, seqs, stored)
+
+    def _post_new_pipelined(self, plan: _Plan, new: Sequence[EntryRecord]) -> _Posted | None:
+        """PostgreSQL: post the planned all-new entries ``new`` in two round trips:
+        a savepoint and the insert (stored pairs skipped); then, if every entry
+        went in (no pair was stored, so the plan is right), the release and the
+        moved balances. ``None`` (the insert undone) if some pair was stored."""
+        try:
+            found = self._pipeline([(_SAVEPOINT, None), (_PG_ENTRIES, _entry_columns(new))])[1]
+        except exc.DBAPIError:
+            self._undo()
+            raise
+        assert found is not None
+        if len(found) != len(new):
+            self._undo()
+            return None
+        moved = sorted({e.account for e in new})
+        balances = ([id for id in moved], [plan.balances[id] for id in moved])
+        self._pipeline([(_RELEASE, None), (_PG_BALANCES, balances)])
+        seqs = {(account, key): int(seq) for seq, account, key in found}
+        return _Posted([(plan.new[pair], seqs[pair]) for pair in plan.order])
 
     def _locked_accounts(self, ids: Sequence[str]) -> dict[str, _Account]:
         """The accounts, locked in id order (no deadlock between batches)."""
@@ -1671,21 +1816,73 @@ class _SqlTransaction:
             # numbers): one counter update per series, then the documents and
             # their events inserted together, under a savepoint. Anything
             # unusual undoes it, and the one-by-one calls tell what.
-            try:
-                with self._conn.begin_nested() as savepoint:
-                    issued = self._issue_all(batch, moment)
-                    if issued is None:  # no such series
-                        savepoint.rollback()
+            if not self._sqlite:  # in two round trips (_issue_all_pipelined)
+                issued = self._issue_all_pipelined(batch, moment)
                 if issued is not None:
                     return issued
-            except exc.IntegrityError:
-                pass
+            else:
+                try:
+                    with self._conn.begin_nested() as savepoint:
+                        issued = self._issue_all(batch, moment)
+                        if issued is None:  # no such series
+                            savepoint.rollback()
+                    if issued is not None:
+                        return issued
+                except exc.IntegrityError:
+                    pass
         with self.savepoint():
             out = []
             for doc, series in batch:
                 self.save_draft(doc)
                 out.append(self.issue(doc.id, series=series, at=moment))
             return out
+
+    def _issue_all_pipelined(
+        self, batch: Sequence[tuple[DocumentRecord, str]], moment: datetime
+    ) -> list[DocumentRecord] | None:
+        """PostgreSQL: :meth:`_issue_all` in two round trips, under a savepoint:
+        the savepoint and the counters' updates, then the documents, their
+        events and the release. ``None`` (all undone) if a series is unknown
+        or the database refused a row (a taken id or number, an unknown
+        payer): the one-by-one calls tell what."""
+        counts: dict[str, int] = {}
+        for _, name in batch:
+            counts[name] = counts.get(name, 0) + 1
+        names = sorted(counts)
+        try:
+            taken = self._pipeline(
+                [(_SAVEPOINT, None), *((_PG_TAKE, (counts[n], n)) for n in names)]
+            )
+        except exc.DBAPIError:
+            self._undo()
+            raise
+        first: dict[str, tuple[SeriesRecord, int]] = {}
+        for name, rows in zip(names, taken[1:], strict=True):
+            if not rows:  # no such series
+                self._undo()
+                return None
+            ((_, prefix, after, width),) = rows
+            series = SeriesRecord(name=name, prefix=prefix, next=after, width=width)
+            first[name] = (series, after - counts[name])
+        out = _numbered(batch, moment, first, counts)
+        events = [
+            DocumentEvent(document=d.id, event="issue", status="issued", at=moment) for d in out
+        ]
+        try:
+            self._pipeline(
+                [
+                    (_PG_DOCUMENTS, self._columns(self._document_rows(out))),
+                    (_PG_EVENTS, self._columns(self._event_rows(events))),
+                    (_RELEASE, None),
+                ]
+            )
+        except exc.IntegrityError:
+            self._undo()
+            return None
+        except exc.DBAPIError:
+            self._undo()
+            raise
+        return out
 
     def _issue_all(
         self, batch: Sequence[tuple[DocumentRecord, str]], moment: datetime
@@ -1705,24 +1902,7 @@ class _SqlTransaction:
             if row is None:
                 return None
             first[name] = (_series(row), row.next - counts[name])
-        out: list[DocumentRecord] = []
-        taken = dict.fromkeys(counts, 0)
-        for doc, name in batch:
-            series, start = first[name]
-            number = series.format(start + taken[name])
-            taken[name] += 1
-            out.append(
-                DocumentRecord(
-                    **{
-                        **_fields(doc),
-                        "status": "issued",
-                        "number": number,
-                        "series": name,
-                        "issued_at": moment,
-                        "version": 2,  # saved (1), then issued (2)
-                    }
-                )
-            )
+        out = _numbered(batch, moment, first, counts)
         self._insert_documents(out)
         self._insert_events(
             [DocumentEvent(document=d.id, event="issue", status="issued", at=moment) for d in out]
@@ -1783,10 +1963,17 @@ class _SqlTransaction:
             d = t.documents
             numbers = {id: r.number for id, r in self._locked_rows(d, ids, d.c.number).items()}
             if all(numbers.get(id) is not None for id in ids):
-                self._write_many(
-                    _SQLITE_STATUSES, _PG_STATUSES, [(e.status, e.document) for e in batch]
-                )
-                self._insert_events(batch)
+                statuses = [(e.status, e.document) for e in batch]
+                if self._sqlite:
+                    self._write_many(_SQLITE_STATUSES, _PG_STATUSES, statuses)
+                    self._insert_events(batch)
+                else:  # in one round trip
+                    self._pipeline(
+                        [
+                            (_PG_STATUSES, self._columns(statuses)),
+                            (_PG_EVENTS, self._columns(self._event_rows(batch))),
+                        ]
+                    )
                 return
         with self.savepoint():
             for e in batch:
@@ -1812,7 +1999,7 @@ class _SqlTransaction:
             query = query.where(d.c.period_start >= start)
         if end is not None:
             query = query.where(d.c.period_start < end)
-        return [_document(r) for r in self._conn.execute(query.order_by(d.c.id))]
+        return [_document(r) for r in self._conn.execute(query.order_by(d.c.id)).all()]
 
     def document_events(self, id: str) -> list[DocumentEvent]:
         key = c.arg_id("id", id)
@@ -1842,7 +2029,7 @@ class _SqlTransaction:
             query = query.where(d.c.id >= low)
         if high is not None:
             query = query.where(d.c.id < high)
-        return [_document(r) for r in self._conn.execute(query.order_by(d.c.id))]
+        return [_document(r) for r in self._conn.execute(query.order_by(d.c.id)).all()]
 
     def documents_in_status(
         self,
@@ -1884,7 +2071,7 @@ class _SqlTransaction:
             )
             if kinds is not None:
                 query = query.where(ev.c.event.in_(sorted(kinds)))
-            for r in self._conn.execute(query):
+            for r in self._conn.execute(query).all():
                 found[r.document].append(
                     DocumentEvent(
                         document=r.document,
@@ -1919,7 +2106,7 @@ class _SqlTransaction:
         found: dict[str, Row[Any]] = {}
         for chunk in _chunks(sorted(ids, key=_utf8)):
             query = sa.select(*chosen).where(self._among(table.c.id, chunk)).order_by(table.c.id)
-            for row in self._conn.execute(query.with_for_update()):
+            for row in self._conn.execute(query.with_for_update()).all():
                 found[row.id] = row
         return found
 
@@ -1933,7 +2120,7 @@ class _SqlTransaction:
         found: dict[str, _R] = {}
         for chunk in _chunks(keys):
             query = sa.select(*_read(table, self._sqlite)).where(self._among(table.c.id, chunk))
-            for r in self._conn.execute(query):
+            for r in self._conn.execute(query).all():
                 found[r.id] = make(r)
         return {id: found[id] for id in keys if id in found}
 
@@ -1945,9 +2132,8 @@ class _SqlTransaction:
         p = t.payers
         found: dict[str, int] = {}
         for chunk in _chunks(keys):
-            for r in self._conn.execute(
-                sa.select(p.c.id, p.c.version).where(self._among(p.c.id, chunk))
-            ):
+            query = sa.select(p.c.id, p.c.version).where(self._among(p.c.id, chunk))
+            for r in self._conn.execute(query).all():
                 found[r.id] = r.version
         return {id: found[id] for id in keys if id in found}
 
@@ -1962,7 +2148,7 @@ class _SqlTransaction:
             query = sa.select(*_read(p, self._sqlite)).where(
                 self._among(p.c.data["pays_with"].as_string(), chunk)
             )
-            for r in self._conn.execute(query):
+            for r in self._conn.execute(query).all():
                 data = _stored_data(r.data)
                 if c.of_business(data, mine):  # in Python: JSON null and a missing key differ
                     found[r.id] = PayerRecord(id=r.id, data=data)
@@ -1983,7 +2169,7 @@ class _SqlTransaction:
         found: dict[str, int] = {}
         for chunk in _chunks(keys):
             query = sa.select(d.c.id, d.c.version).where(self._among(d.c.id, chunk))
-            for r in self._conn.execute(query):
+            for r in self._conn.execute(query).all():
                 found[r.id] = r.version
         return {id: found[id] for id in keys if id in found}
 
@@ -1993,7 +2179,7 @@ class _SqlTransaction:
         found: dict[str, list[DocumentRecord]] = {id: [] for id in keys}
         for chunk in _chunks(keys):
             query = sa.select(*_read(d, self._sqlite)).where(self._among(d.c.customer, chunk))
-            for r in self._conn.execute(query):
+            for r in self._conn.execute(query).all():
                 found[r.customer].append(_document(r))
         return {id: sorted(docs, key=lambda doc: _utf8(doc.id)) for id, docs in found.items()}
 
@@ -2071,12 +2257,23 @@ class _SqlTransaction:
                 (m.key, m.topic, _json_written(m.payload), _moment_param(m.created_at, sqlite))
                 for m in batch
             ]
-            try:
-                with self._conn.begin_nested():
-                    self._write_many(_SQLITE_OUTBOX, _PG_OUTBOX, rows)
-                return
-            except exc.IntegrityError:
-                pass
+            if not self._sqlite:  # the savepoint, the rows and the release in one round trip
+                try:
+                    steps = [(_PG_OUTBOX, self._columns(rows)), (_RELEASE, None)]
+                    self._pipeline([(_SAVEPOINT, None), *steps])
+                    return
+                except exc.IntegrityError:
+                    self._undo()
+                except exc.DBAPIError:
+                    self._undo()
+                    raise
+            else:
+                try:
+                    with self._conn.begin_nested():
+                        self._write_many(_SQLITE_OUTBOX, _PG_OUTBOX, rows)
+                    return
+                except exc.IntegrityError:
+                    pass
         with self.savepoint():
             for m in batch:
                 self.enqueue(key=m.key, topic=m.topic, payload=m.payload, at=m.created_at)
