@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from billkit.errors import MissingDependencyError, SchemaError, ValidationError
 from billkit.storage import (
     HEAD,
     AccountRecord,
+    DocumentRecord,
     EntryRecord,
     PayerRecord,
     SqlStore,
@@ -75,6 +77,67 @@ def test_the_migrated_postgres_schema_is_the_table_definitions(postgres_schema: 
     assert types["amount"] == "numeric"
     assert types["at"] == "timestamp with time zone"
     assert types["data"] == "jsonb"
+    # but a document's data as JSON, its text kept as written (revision 0003)
+    assert _column_type(postgres_schema.url, postgres_schema.name, "billkit_documents") == "json"  # type: ignore[attr-defined]
+
+
+def _column_type(url: str, schema: str, table: str, column: str = "data") -> str:
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        found = conn.exec_driver_sql(
+            "SELECT data_type FROM information_schema.columns "
+            "WHERE table_schema = %s AND table_name = %s AND column_name = %s",
+            (schema, table, column),
+        ).scalar_one()
+    engine.dispose()
+    return str(found)
+
+
+@pytest.mark.postgres
+def test_documents_stored_before_revision_0003_keep_their_data() -> None:
+    # A PostgreSQL schema at revision 0002 (documents' data as jsonb) holding a
+    # document, upgraded: the column becomes json, the document reads back the
+    # same, and a document written afterwards keeps its text as written (jsonb
+    # would have put "b" before "aa": shorter keys first).
+    from tests.storage.support import postgres_url
+
+    url = postgres_url()
+    schema = f"bk_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(url)
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    try:
+        assert upgrade(url, schema=schema, revision="0002") == "0002"
+        assert _column_type(url, schema, "billkit_documents") == "jsonb"
+        with admin.begin() as conn:
+            conn.exec_driver_sql(
+                f"INSERT INTO {schema}.billkit_payers (id, data) VALUES ('acme', '{{}}')"
+            )
+            conn.exec_driver_sql(
+                f"INSERT INTO {schema}.billkit_documents (id, customer, kind, data, status, version)"
+                " VALUES ('d1', 'acme', 'invoice', '{\"lines\": [1, 2], \"total\": \"9.50\"}',"
+                " 'draft', 1)"
+            )
+        assert upgrade(url, schema=schema) == HEAD
+        assert _column_type(url, schema, "billkit_documents") == "json"
+        store = SqlStore(url, schema=schema)
+        with store.transaction() as tx:
+            assert tx.document("d1").data == {"lines": [1, 2], "total": "9.50"}
+            tx.save_draft(
+                DocumentRecord(id="d2", customer="acme", kind="invoice", data={"aa": 1, "b": 2})
+            )
+        with store.transaction(readonly=True) as tx:
+            assert list(tx.document("d2").data) == ["aa", "b"]
+        store.close()
+        with admin.connect() as conn:
+            text = conn.exec_driver_sql(
+                f"SELECT data::text FROM {schema}.billkit_documents WHERE id = 'd2'"
+            ).scalar_one()
+        assert text.index('"aa"') < text.index('"b"')  # as written: jsonb prints "b" first
+    finally:
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA {schema} CASCADE")
+        admin.dispose()
 
 
 def test_sqlite_keeps_amounts_as_text_and_runs_in_wal_mode(tmp_path: Path) -> None:
@@ -249,7 +312,7 @@ def test_payers_stored_before_revision_0002_start_at_version_1(tmp_path: Path) -
             "INSERT INTO billkit_payers (id, data) VALUES ('acme', '{\"name\": \"Acme\"}')"
         )
     engine.dispose()
-    assert upgrade(url) == HEAD == "0002"
+    assert upgrade(url) == HEAD
     store = SqlStore(url)
     with store.transaction() as tx:
         assert tx.payer("acme").data == {"name": "Acme"}

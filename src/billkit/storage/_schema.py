@@ -10,7 +10,8 @@ the column types:
   in SQLite fixed-width ISO 8601 text in UTC, so text order is time order.
 - :data:`ID` ids compare as bytes: collation "C" in PostgreSQL, SQLite's
   default BINARY collation.
-- JSON for serialised values (JSONB in PostgreSQL).
+- JSON for serialised values (JSONB in PostgreSQL; a document's data, written
+  once and read back whole, is ``json`` there: its text kept as written).
 
 The schema is created by the Alembic migrations only (``migrations/``); a
 test checks the migrated schema matches these definitions.
@@ -90,6 +91,14 @@ def _id() -> sa.types.TypeEngine[str]:
 
 def _json() -> sa.types.TypeEngine[Any]:
     return sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+
+def _json_text() -> sa.types.TypeEngine[Any]:
+    # A document's data: written once as its canonical JSON and read back whole,
+    # never queried inside: PostgreSQL's ``json`` keeps that text as written
+    # (``jsonb`` would parse it into its binary form on every insert and print
+    # it back on every read; revision 0003).
+    return sa.JSON().with_variant(postgresql.JSON(), "postgresql")
 
 
 def _serial() -> sa.types.TypeEngine[int]:
@@ -194,7 +203,7 @@ documents = sa.Table(
     sa.Column("period_end", sa.Date(), nullable=True),
     sa.Column("total", Exact(), nullable=True),
     sa.Column("currency", sa.String(3), nullable=True),
-    sa.Column("data", _json(), nullable=False),
+    sa.Column("data", _json_text(), nullable=False),
     sa.Column("status", _id(), nullable=False),
     sa.Column("number", _id(), nullable=True, unique=True),
     sa.Column("series", _id(), sa.ForeignKey(series.c.name), nullable=True),

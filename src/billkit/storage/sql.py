@@ -138,7 +138,7 @@ _SQLITE_DOCUMENTS = (
 _PG_DOCUMENTS = (
     f"INSERT INTO {_D} (id, customer, kind, period_start, period_end, total, currency, data, "
     "status, number, series, issued_at, version) "
-    "SELECT i, c, k, ps, pe, x, cu, d::jsonb, st, n, se, a, ve FROM unnest("
+    "SELECT i, c, k, ps, pe, x, cu, d::json, st, n, se, a, ve FROM unnest("
     "%b::text[], %b::text[], %b::text[], %b::date[], %b::date[], %b::numeric[], %b::text[], "
     "%b::text[], %b::text[], %b::text[], %b::text[], %b::timestamptz[], %b::integer[]"
     ") AS v(i, c, k, ps, pe, x, cu, d, st, n, se, a, ve)"
@@ -658,18 +658,19 @@ def _bind(name: str, column: sa.Column[Any]) -> Any:
     return sa.bindparam(name, type_=column.type)
 
 
-def _json_bind(name: str, sqlite: bool) -> Any:
+def _json_bind(name: str, sqlite: bool, pg_type: type[sa.JSON] = postgresql.JSONB) -> Any:
     """A parameter for a JSON column that takes the JSON text itself
     (:func:`_json_written`), not a value for SQLAlchemy to serialise: SQLite
-    keeps the text as it is, PostgreSQL casts it to ``jsonb``."""
+    keeps the text as it is, PostgreSQL casts it to the column's ``pg_type``
+    (``jsonb``; a document's data is ``json``: :func:`_schema._json_text`)."""
     text = sa.bindparam(name, type_=sa.Text())
-    return text if sqlite else sa.cast(text, postgresql.JSONB())
+    return text if sqlite else sa.cast(text, pg_type())
 
 
 @functools.cache
 def _read(table: sa.Table, sqlite: bool) -> tuple[Any, ...]:
     """The columns of ``table`` as its records are read: each JSON column as
-    its stored text, under its own name (``jsonb`` cast to text on PostgreSQL),
+    its stored text, under its own name (``json``/``jsonb`` cast to text on PostgreSQL),
     for :func:`_stored_data` to keep undecoded until the record's data is first
     looked into; the other columns as they are."""
     return tuple(
@@ -779,7 +780,7 @@ def _stmt(name: str, sqlite: bool) -> Any:
         columns = [col.name for col in d.c]
         source = sa.select(
             *(
-                _json_bind("p_data", sqlite).label("data")
+                _json_bind("p_data", sqlite, postgresql.JSON).label("data")
                 if col is d.c.data
                 else _bind(f"p_{col.name}", col)
                 for col in d.c
