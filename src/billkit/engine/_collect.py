@@ -17,7 +17,7 @@ from billkit.billing import INVOICE, PROFORMA, DocumentKey
 from billkit.credit.autopay import AutopaySettings, decide_autopay
 from billkit.credit.credit_line import CreditLine
 from billkit.engine._accounts import _Accounts
-from billkit.engine._core import _BATCH, _midnight, _Writes
+from billkit.engine._core import _BATCH, _about, _midnight, _Writes
 from billkit.engine._dunning import _DUNNED, _DUNNING_EVENTS
 from billkit.engine._proformas import _PART, _RECEIPT, _part_of
 from billkit.errors import BillkitError
@@ -678,12 +678,7 @@ class _Collect(_Accounts):
             )
         if payer is None or payer.id != doc.customer:
             payer = tx.payer(doc.customer)
-        told: dict[str, object] = {
-            "document": document,
-            "number": doc.number or "",
-            "total": str((doc.total if received is None else received).amount),
-            "currency": doc.total.currency.code,
-        }
+        told = _about(doc, received)
         topic = "payment.received"
         on_credit = reference is None and payer.data.get("credit_line") is not None
         if on_credit and tx.balance(f"{doc.customer}/main").amount < 0:

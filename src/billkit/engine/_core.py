@@ -13,6 +13,7 @@ from functools import partial
 from typing import Any, Final, Literal
 
 import attrs
+from moneyed import Money
 
 from billkit import _checks as checks
 from billkit.billing import ACT, CREDIT_NOTE, INVOICE, PROFORMA, PlanFrom, Subscribed
@@ -343,6 +344,19 @@ class _Writes:
 
 def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=_UTC)
+
+
+def _about(doc: DocumentRecord, amount: Money | None = None) -> dict[str, object]:
+    """A notice's payload naming the document ``doc`` (its id and number) and
+    ``amount`` (default: its total)."""
+    assert doc.total is not None
+    money = doc.total if amount is None else amount
+    return {
+        "document": doc.id,
+        "number": doc.number or "",
+        "total": str(money.amount),
+        "currency": money.currency.code,
+    }
 
 
 class _Core:

@@ -19,6 +19,7 @@ from moneyed import Money
 from billkit import _checks as checks
 from billkit.billing import INVOICE, PROFORMA, DocumentKey
 from billkit.engine._collect import _Collect
+from billkit.engine._core import _about
 from billkit.engine._proformas import _PART, _RECEIPT, _official_move, _part_of
 from billkit.errors import BillingError
 from billkit.money import RoundingPolicy
@@ -112,10 +113,7 @@ class _Receipts(_Collect):
                 customer,
                 tx.payer(customer).data,
                 {
-                    "document": document,
-                    "number": doc.number or "",
-                    "total": str(doc.total.amount),
-                    "currency": doc.total.currency.code,
+                    **_about(doc),
                     "reason": why,
                 },
                 moment,
@@ -309,10 +307,7 @@ class _Receipts(_Collect):
                 customer,
                 tx.payer(customer).data,
                 {
-                    "document": document,
-                    "number": doc.number or "",
-                    "total": str(doc.total.amount),
-                    "currency": doc.total.currency.code,
+                    **_about(doc),
                     "attachment": name,
                 },
                 moment,
@@ -452,12 +447,7 @@ class _Receipts(_Collect):
                 "payment.received",
                 customer,
                 tx.payer(customer).data,
-                {
-                    "document": document,
-                    "number": doc.number or "",
-                    "total": str(part.amount),
-                    "currency": part.currency.code,
-                },
+                _about(doc, part),
                 moment,
             )
         return "partly_paid"
@@ -511,10 +501,7 @@ class _Receipts(_Collect):
                 customer,
                 tx.payer(customer).data,
                 {
-                    "document": document,
-                    "number": doc.number or "",
-                    "total": str(doc.total.amount),
-                    "currency": doc.total.currency.code,
+                    **_about(doc),
                     "reason": why,
                 },
                 moment,
