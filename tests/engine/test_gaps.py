@@ -32,7 +32,8 @@ from billkit.storage import MemoryStore
 from billkit.subscriptions import DunningSchedule
 from tests.engine import support
 from tests.engine.test_dunning import ACME, MAY, SCHEDULE
-from tests.engine.test_overdue_ladder import RETRIES, TUTORIAL
+from tests.engine.test_overdue_ladder import RETRIES, TUTORIAL, _on
+from tests.engine.test_overdue_ladder import _setup as _engine
 from tests.storage.support import _postgres_schema, _store  # noqa: F401 (fixtures)
 
 JUNE = "acme-pro|2026-05-01|2026-06-01|invoice|0"
@@ -42,26 +43,6 @@ LONG = DunningSchedule.standard(
     grace_days=None, cancel_at_cycle_end=False, retry_days=(8, 16, 24, 32), reminder_days=(10,)
 )
 LAST = date(2026, 6, 20)
-
-
-def _engine(store: Any, **options: Any) -> tuple[Billing, FixedClock]:
-    clock = FixedClock(datetime(2026, 4, 1, 9, tzinfo=timezone.utc))
-    engine = Billing(
-        store,
-        SandboxGateway(clock=clock),
-        MemoryNotifier(),
-        clock,
-        [support.PRO, support.TEAM],
-        seller=support.SELLER,
-        **options,
-    )
-    engine.add_customer("acme", ACME, currency="EUR", method="tok_insufficient_funds")
-    engine.subscribe("acme-pro", "acme", "pro")
-    return engine, clock
-
-
-def _on(clock: FixedClock, day: date) -> None:
-    clock.set(datetime.combine(day, datetime.min.time(), timezone.utc) + timedelta(hours=2))
 
 
 def _runs(engine: Billing, clock: FixedClock, days: list[date]) -> None:
